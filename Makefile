@@ -1,0 +1,30 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# xstatic-bootstrap 5 ships only as an sdist whose setup.py needs pkg_resources,
+# so setuptools<81 goes in first and the xstatic packages build without isolation.
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q --upgrade "pip>=23" "setuptools>=64,<81" wheel
+	$(BIN)/pip install -q --no-build-isolation "xstatic-bootstrap>=5.3,<6" "xstatic-font-awesome>=6.2,<7"
+	$(BIN)/pip install -q --no-build-isolation -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/cxwb serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_journey.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

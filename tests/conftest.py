@@ -1,0 +1,29 @@
+import pytest
+
+from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
+from workbench.workspace import Workspace
+
+
+@pytest.fixture
+def small_journey() -> Journey:
+    """Web → cart → (buy | abandon); buy → delivery; a return loop delivery → cart."""
+    return Journey(
+        name="Shop",
+        stages=(Stage("find", "Find"), Stage("buy", "Buy"), Stage("get", "Get")),
+        owners=(Owner("Web team"), Owner("Couriers"), Owner("Jana Nováková", "person")),
+        touchpoints=(
+            Touchpoint("web", "Web", "find", "web", "Web team", entry=True),
+            Touchpoint("cart", "Cart", "buy", "web", "Web team", kind="decision"),
+            Touchpoint("abandon", "Abandoned", "buy", "web", None, kind="outcome"),
+            Touchpoint("delivery", "Delivery", "get", "courier", "Couriers", targets={"csat": 4.5}),
+        ),
+        edges=(Edge("web", "cart"), Edge("cart", "abandon", share=0.3), Edge("cart", "delivery", share=0.7),
+               Edge("delivery", "cart")),
+    )
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    yield ws
+    ws.close()

@@ -1,0 +1,98 @@
+"""Journey YAML: lossless round trip (property test), templates, and errors that name the line."""
+
+import string
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from workbench import journeyfile
+from workbench.journey import KINDS, METRIC_RANGES, OWNER_KINDS, Edge, Journey, Owner, Stage, Touchpoint, validate
+from workbench.journeyfile import JourneyFileError
+from workbench.templates import list_templates, load_template
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(str.strip)
+keys = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=8)
+coordinates = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))
+
+
+@st.composite
+def journeys(draw) -> Journey:
+    stage_keys = draw(st.lists(keys, min_size=1, max_size=5, unique=True))
+    owners = draw(st.lists(st.builds(Owner, text, st.sampled_from(OWNER_KINDS)), max_size=4, unique_by=lambda o: o.name))
+    tp_keys = draw(st.lists(keys, max_size=8, unique=True))
+    touchpoints = []
+    for key in tp_keys:
+        metrics = draw(st.lists(st.sampled_from(sorted(METRIC_RANGES)), max_size=2, unique=True))
+        touchpoints.append(Touchpoint(
+            key=key, name=draw(text), stage=draw(st.sampled_from(stage_keys)),
+            channel=draw(st.one_of(st.just(""), text)),
+            owner=draw(st.one_of(st.none(), st.sampled_from([o.name for o in owners]))) if owners else None,
+            kind=draw(st.sampled_from(KINDS)), entry=draw(st.booleans()),
+            targets={m: draw(st.floats(*METRIC_RANGES[m])) for m in metrics},
+            x=draw(coordinates), y=draw(coordinates), notes=draw(st.one_of(st.just(""), st.text(max_size=80))),
+        ))
+    pairs = draw(st.lists(st.tuples(st.sampled_from(tp_keys), st.sampled_from(tp_keys)), max_size=10, unique=True)) if tp_keys else []
+    edges = [Edge(a, b, draw(st.one_of(st.none(), st.floats(0, 1))), draw(st.one_of(st.none(), st.floats(0, 1e9))))
+             for a, b in pairs]
+    return Journey(name=draw(text), description=draw(st.one_of(st.just(""), st.text(max_size=100))),
+                   stages=tuple(Stage(k, draw(text)) for k in stage_keys), owners=tuple(owners),
+                   touchpoints=tuple(touchpoints), edges=tuple(edges))
+
+
+@settings(max_examples=200, deadline=None)
+@given(journeys())
+def test_yaml_round_trip_is_lossless(journey):
+    validate(journey)
+    assert journeyfile.loads(journeyfile.dumps(journey)) == journey
+
+
+def test_templates_are_real_journeys():
+    templates = list_templates()
+    assert {t.key for t in templates} >= {"insurance-claim", "ecommerce-delivery", "used-car-dealer",
+                                          "heat-pump-sales", "partner-installation"}
+    for template in templates:
+        journey = load_template(template.key)
+        assert 10 <= len(journey.touchpoints) <= 30, template.key
+        assert all(tp.owner for tp in journey.touchpoints), template.key
+        assert any(tp.kind == "decision" for tp in journey.touchpoints), template.key
+        assert journeyfile.loads(journeyfile.dumps(journey)) == journey
+
+
+GOOD = """\
+format: 1
+name: Tiny
+stages:
+  - {key: a, name: A}
+owners:
+  - {name: Team, kind: team}
+touchpoints:
+  - {key: one, name: One, stage: a, owner: Team, kind: touchpoint}
+  - {key: two, name: Two, stage: a, owner: Team, kind: outcome}
+edges:
+  - {from: one, to: two}
+"""
+
+
+@pytest.mark.parametrize("broken, message", [
+    (GOOD.replace("  - {key: a, name: A}", "  - {key: a, name: A"), "line 5, column 7: invalid YAML"),
+    (GOOD.replace("stage: a, owner: Team, kind: outcome", "stage: zz, owner: Team, kind: outcome"),
+     "line 9: touchpoint 'two' is in stage 'zz', which is not listed under stages"),
+    (GOOD.replace("key: two, name: Two, stage: a, owner: Team", "key: two, name: Two, stage: a, owner: Boss"),
+     "line 9: touchpoint 'two' has owner 'Boss', which is not listed under owners"),
+    (GOOD.replace("key: two", "key: one"), "line 9: duplicate touchpoint key 'one'"),
+    (GOOD.replace("{from: one, to: two}", "{from: one, to: three}"), "line 11: edge to 'three'"),
+    (GOOD.replace("kind: outcome}", "kind: outcome, colour: red}"), "line 9: unknown touchpoint field 'colour'"),
+    (GOOD.replace("name: Tiny", "name: Tiny\nname: Again"), "line 3: the key 'name' appears twice"),
+    (GOOD.replace("format: 1", "format: 7"), "line 1: format 7 is not supported"),
+    ("", "The file is empty."),
+    ("- just\n- a list\n", "line 1: a journey file must be a mapping"),
+])
+def test_bad_files_name_the_line_and_the_problem(broken, message):
+    with pytest.raises(JourneyFileError) as err:
+        journeyfile.loads(broken)
+    assert message in str(err.value)
+
+
+def test_script_and_emoji_names_survive_as_text():
+    journey = journeyfile.loads(GOOD.replace("name: One", "name: \"<script>alert(1)</script> 🚚\""))
+    assert journey.touchpoint("one").name == "<script>alert(1)</script> 🚚"

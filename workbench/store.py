@@ -1,0 +1,169 @@
+"""Workspace metadata schema (SQLAlchemy 2) and opening a database with migrations applied."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        create_engine, event, func)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+
+DATABASE_FILE = "workbench.db"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    """One client engagement: its owners, journeys (and later datasets and actions)."""
+
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    owners: Mapped[list[OwnerRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
+                                                  order_by="OwnerRow.name")
+    journeys: Mapped[list[JourneyRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
+                                                      order_by="JourneyRow.name")
+
+
+class OwnerRow(Base):
+    """A team or person in a project who owns touchpoints."""
+
+    __tablename__ = "owners"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="team")
+    project: Mapped[Project] = relationship(back_populates="owners")
+
+
+class JourneyRow(Base):
+    """A journey of a project.
+
+    ``revision`` is the position in its edit history (undo/redo move it); ``version`` grows with every
+    write, so an editor holding an older version knows someone else changed the journey.
+    """
+
+    __tablename__ = "journeys"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    project: Mapped[Project] = relationship(back_populates="journeys")
+    stages: Mapped[list[StageRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
+                                                  order_by="StageRow.position")
+    touchpoints: Mapped[list[TouchpointRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
+                                                            order_by="TouchpointRow.position")
+    edges: Mapped[list[EdgeRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
+                                                order_by="EdgeRow.position")
+
+
+class StageRow(Base):
+    __tablename__ = "stages"
+    __table_args__ = (UniqueConstraint("journey_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    journey: Mapped[JourneyRow] = relationship(back_populates="stages")
+
+
+class TouchpointRow(Base):
+    __tablename__ = "touchpoints"
+    __table_args__ = (UniqueConstraint("journey_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"), index=True)
+    channel: Mapped[str] = mapped_column(String(100), default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id", ondelete="SET NULL"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="touchpoint")
+    entry: Mapped[bool] = mapped_column(Boolean, default=False)
+    targets: Mapped[dict] = mapped_column(JSON, default=dict)
+    x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    journey: Mapped[JourneyRow] = relationship(back_populates="touchpoints")
+    stage: Mapped[StageRow] = relationship()
+    owner: Mapped[OwnerRow | None] = relationship()
+
+
+class EdgeRow(Base):
+    __tablename__ = "edges"
+    __table_args__ = (UniqueConstraint("journey_id", "source_id", "target_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"))
+    share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    volume: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    journey: Mapped[JourneyRow] = relationship(back_populates="edges")
+    source: Mapped[TouchpointRow] = relationship(foreign_keys=[source_id])
+    target: Mapped[TouchpointRow] = relationship(foreign_keys=[target_id])
+
+
+class JourneyRevisionRow(Base):
+    """A snapshot of a journey after one edit; undo/redo move between them."""
+
+    __tablename__ = "journey_revisions"
+    __table_args__ = (UniqueConstraint("journey_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))
+    snapshot: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+def database_url(folder: str | Path) -> str:
+    """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
+    return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"
+
+
+def connect(url: str) -> Engine:
+    """Create an engine for ``url``, migrated to the newest schema."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    """A session maker bound to the engine."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest Alembic revision (no-op if it is current)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()

@@ -1,0 +1,301 @@
+"""A workspace: a folder with the metadata database; projects, owners and journeys with edit history."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from workbench import journeyfile
+from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
+from workbench.store import (EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
+                             connect, database_url, session_factory)
+
+DEFAULT_FOLDER = "workspace"
+HISTORY_LIMIT = 200
+
+
+class WorkspaceError(ValueError):
+    """A request the workspace refuses (a name taken, nothing to undo, an unknown id)."""
+
+
+class ConflictError(WorkspaceError):
+    """The journey changed since the caller last read it; the edit was not applied."""
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: int
+    name: str
+    description: str
+    journeys: int
+
+
+@dataclass(frozen=True)
+class JourneyInfo:
+    id: int
+    project_id: int
+    name: str
+    touchpoints: int
+
+
+@dataclass(frozen=True)
+class JourneyState:
+    """A journey as stored, with its version and what undo/redo would do."""
+
+    id: int
+    project_id: int
+    version: int
+    journey: Journey
+    undo_label: str | None
+    redo_label: str | None
+
+
+def default_folder() -> Path:
+    """The workspace folder: ``CXWB_WORKSPACE`` if set, else ``./workspace``."""
+    return Path(os.environ.get("CXWB_WORKSPACE") or DEFAULT_FOLDER)
+
+
+class Workspace:
+    """Projects, owners and journeys of one workspace, stored through SQLAlchemy.
+
+    Parameters
+    ----------
+    folder : workspace folder; created if missing. Holds ``workbench.db`` unless ``url`` says otherwise.
+    url : any SQLAlchemy URL for the metadata (default: ``CXWB_DATABASE_URL`` or SQLite in ``folder``).
+    """
+
+    def __init__(self, folder: str | Path | None = None, url: str | None = None):
+        self.folder = Path(folder) if folder is not None else default_folder()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.engine = connect(url or database_url(self.folder))
+        self._sessions = session_factory(self.engine)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ projects
+
+    def projects(self) -> list[ProjectInfo]:
+        """All projects, by name, with their journey counts."""
+        with self._sessions() as session:
+            counts = dict(session.execute(select(JourneyRow.project_id, func.count()).group_by(JourneyRow.project_id)).all())
+            rows = session.scalars(select(Project).order_by(Project.name)).all()
+            return [ProjectInfo(p.id, p.name, p.description, counts.get(p.id, 0)) for p in rows]
+
+    def create_project(self, name: str, description: str = "") -> int:
+        """Create a project (one per client) and return its id."""
+        name = _clean(name, "project")
+        with self._sessions.begin() as session:
+            self._require_free(session, select(Project).where(Project.name == name), f"A project named “{name}” already exists.")
+            project = Project(name=name, description=description)
+            session.add(project)
+            session.flush()
+            return project.id
+
+    def rename_project(self, project_id: int, name: str) -> None:
+        """Give a project a new name."""
+        name = _clean(name, "project")
+        with self._sessions.begin() as session:
+            project = self._get(session, Project, project_id)
+            self._require_free(session, select(Project).where(Project.name == name, Project.id != project_id),
+                               f"A project named “{name}” already exists.")
+            project.name = name
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project with everything in it."""
+        with self._sessions.begin() as session:
+            session.delete(self._get(session, Project, project_id))
+
+    def owners(self, project_id: int) -> list[Owner]:
+        """The project's owners, by name."""
+        with self._sessions() as session:
+            rows = session.scalars(select(OwnerRow).where(OwnerRow.project_id == project_id).order_by(OwnerRow.name))
+            return [Owner(o.name, o.kind) for o in rows]
+
+    # ------------------------------------------------------------ journeys
+
+    def journeys(self, project_id: int) -> list[JourneyInfo]:
+        """The project's journeys, by name, with their touchpoint counts."""
+        with self._sessions() as session:
+            counts = dict(session.execute(select(TouchpointRow.journey_id, func.count()).group_by(TouchpointRow.journey_id)).all())
+            rows = session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id).order_by(JourneyRow.name))
+            return [JourneyInfo(j.id, j.project_id, j.name, counts.get(j.id, 0)) for j in rows]
+
+    def create_journey(self, project_id: int, journey: Journey) -> int:
+        """Store a new journey in a project (laid out automatically if any position is missing)."""
+        validate(journey)
+        if any(tp.x is None or tp.y is None for tp in journey.touchpoints):
+            journey = auto_layout(journey)
+        with self._sessions.begin() as session:
+            self._get(session, Project, project_id)
+            self._require_unique_journey(session, project_id, journey.name, None)
+            row = JourneyRow(project_id=project_id, name=journey.name, description=journey.description,
+                             revision=0, version=1)
+            session.add(row)
+            self._write(session, row, journey)
+            session.add(JourneyRevisionRow(journey_id=row.id, seq=0, label="Create journey",
+                                           snapshot=journeyfile.dumps(journey)))
+            return row.id
+
+    def delete_journey(self, journey_id: int) -> None:
+        """Delete a journey with its touchpoints, edges and history."""
+        with self._sessions.begin() as session:
+            session.delete(self._get(session, JourneyRow, journey_id))
+
+    def journey(self, journey_id: int) -> JourneyState:
+        """Read a journey with its version and undo/redo labels."""
+        with self._sessions() as session:
+            return self._state(session, self._get(session, JourneyRow, journey_id))
+
+    def save_journey(self, journey_id: int, journey: Journey, label: str,
+                     expected_version: int | None = None) -> JourneyState:
+        """Store an edited journey as one undoable step; refuse if ``expected_version`` is stale."""
+        validate(journey)
+        with self._sessions.begin() as session:
+            row = self._current(session, journey_id, expected_version)
+            self._require_unique_journey(session, row.project_id, journey.name, journey_id)
+            self._write(session, row, journey)
+            session.execute(delete(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
+                                                             JourneyRevisionRow.seq > row.revision))
+            row.revision += 1
+            session.add(JourneyRevisionRow(journey_id=journey_id, seq=row.revision, label=label,
+                                           snapshot=journeyfile.dumps(journey)))
+            session.execute(delete(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
+                                                             JourneyRevisionRow.seq <= row.revision - HISTORY_LIMIT))
+            session.flush()
+            return self._state(session, row)
+
+    def undo(self, journey_id: int, expected_version: int | None = None) -> JourneyState:
+        """Go back one edit."""
+        return self._step(journey_id, -1, expected_version)
+
+    def redo(self, journey_id: int, expected_version: int | None = None) -> JourneyState:
+        """Re-apply the edit last undone."""
+        return self._step(journey_id, +1, expected_version)
+
+    # ------------------------------------------------------------ internals
+
+    def _step(self, journey_id: int, offset: int, expected_version: int | None) -> JourneyState:
+        with self._sessions.begin() as session:
+            row = self._current(session, journey_id, expected_version)
+            snapshot = self._revision(session, journey_id, row.revision + offset)
+            if snapshot is None:
+                raise WorkspaceError("Nothing to undo." if offset < 0 else "Nothing to redo.")
+            self._write(session, row, journeyfile.loads(snapshot.snapshot))
+            row.revision += offset
+            session.flush()
+            return self._state(session, row)
+
+    def _current(self, session: Session, journey_id: int, expected_version: int | None) -> JourneyRow:
+        row = self._get(session, JourneyRow, journey_id)
+        if expected_version is not None and row.version != expected_version:
+            raise ConflictError("This journey was changed in another window or tab; your edit was not applied. "
+                                "The map now shows the latest version.")
+        return row
+
+    @staticmethod
+    def _revision(session: Session, journey_id: int, seq: int) -> JourneyRevisionRow | None:
+        return session.scalar(select(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
+                                                               JourneyRevisionRow.seq == seq))
+
+    def _state(self, session: Session, row: JourneyRow) -> JourneyState:
+        owners = session.scalars(select(OwnerRow).where(OwnerRow.project_id == row.project_id).order_by(OwnerRow.name))
+        journey = Journey(
+            name=row.name, description=row.description,
+            stages=tuple(Stage(s.key, s.name) for s in row.stages),
+            owners=tuple(Owner(o.name, o.kind) for o in owners),
+            touchpoints=tuple(
+                Touchpoint(key=t.key, name=t.name, stage=t.stage.key, channel=t.channel,
+                           owner=t.owner.name if t.owner else None, kind=t.kind, entry=t.entry,
+                           targets=dict(t.targets or {}), x=t.x, y=t.y, notes=t.notes)
+                for t in row.touchpoints),
+            edges=tuple(Edge(e.source.key, e.target.key, e.share, e.volume) for e in row.edges),
+        )
+        undo = self._revision(session, row.id, row.revision)
+        redo = self._revision(session, row.id, row.revision + 1)
+        return JourneyState(row.id, row.project_id, row.version, journey,
+                            undo.label if undo is not None and row.revision > 0 else None,
+                            redo.label if redo is not None else None)
+
+    def _write(self, session: Session, row: JourneyRow, journey: Journey) -> None:
+        """Make the journey's rows equal to ``journey``, keeping row ids of unchanged keys."""
+        owners = {o.name: o for o in session.scalars(select(OwnerRow).where(OwnerRow.project_id == row.project_id))}
+        for owner in journey.owners:
+            if owner.name not in owners:
+                owners[owner.name] = OwnerRow(project_id=row.project_id, name=owner.name, kind=owner.kind)
+                session.add(owners[owner.name])
+            else:
+                owners[owner.name].kind = owner.kind
+        row.name, row.description = journey.name, journey.description
+        row.version = (row.version or 0) + 1
+        session.flush()  # new rows below need row.id before the collections are swapped
+
+        old_stages = {s.key: s for s in row.stages}
+        stages = []
+        for position, stage in enumerate(journey.stages):
+            stage_row = old_stages.get(stage.key) or StageRow(journey_id=row.id, key=stage.key)
+            stage_row.name, stage_row.position = stage.name, position
+            stages.append(stage_row)
+        by_stage = {s.key: s for s in stages}
+
+        old_tps = {t.key: t for t in row.touchpoints}
+        touchpoints = []
+        for position, tp in enumerate(journey.touchpoints):
+            tp_row = old_tps.get(tp.key) or TouchpointRow(journey_id=row.id, key=tp.key)
+            tp_row.name, tp_row.stage, tp_row.channel, tp_row.kind = tp.name, by_stage[tp.stage], tp.channel, tp.kind
+            tp_row.owner = owners[tp.owner] if tp.owner is not None else None
+            tp_row.entry, tp_row.targets, tp_row.notes = tp.entry, dict(tp.targets), tp.notes
+            tp_row.x, tp_row.y, tp_row.position = tp.x, tp.y, position
+            touchpoints.append(tp_row)
+        by_key = {t.key: t for t in touchpoints}
+
+        old_edges = {(e.source.key, e.target.key): e for e in row.edges}
+        edges = []
+        for position, edge in enumerate(journey.edges):
+            edge_row = old_edges.get((edge.source, edge.target)) or EdgeRow(
+                journey_id=row.id, source=by_key[edge.source], target=by_key[edge.target])
+            edge_row.share, edge_row.volume, edge_row.position = edge.share, edge.volume, position
+            edges.append(edge_row)
+
+        # Edges first, then touchpoints, then stages: each removal only after what points at it is gone.
+        row.edges = edges
+        session.flush()
+        row.touchpoints = touchpoints
+        session.flush()
+        row.stages = stages
+        session.flush()
+
+    @staticmethod
+    def _get(session: Session, model: type, ident: int):
+        found = session.get(model, ident)
+        if found is None:
+            raise WorkspaceError(f"No {model.__tablename__[:-1]} with id {ident}.")
+        return found
+
+    @staticmethod
+    def _require_free(session: Session, query, message: str) -> None:
+        if session.scalar(query) is not None:
+            raise WorkspaceError(message)
+
+    def _require_unique_journey(self, session: Session, project_id: int, name: str, journey_id: int | None) -> None:
+        query = select(JourneyRow).where(JourneyRow.project_id == project_id, JourneyRow.name == name)
+        if journey_id is not None:
+            query = query.where(JourneyRow.id != journey_id)
+        self._require_free(session, query, f"A journey named “{name}” already exists in this project.")
+
+
+def rename_journey(journey: Journey, name: str) -> Journey:
+    """The journey under a new name (saved like any other edit, so it can be undone)."""
+    return replace(journey, name=_clean(name, "journey"))
+
+
+def _clean(name: str, what: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise WorkspaceError(f"The {what} needs a name.")
+    return name
