@@ -123,3 +123,21 @@ def test_edge_edits(small_journey):
                                         ("🚚", "item"), ("<script>", "script")])
 def test_slugify_folds_diacritics(name, slug):
     assert jm.slugify(name) == slug
+
+
+def test_map_elements_carry_names_as_data_and_flag_problems(small_journey):
+    from pages._graph import elements, positions
+
+    journey = jm.auto_layout(jm.update_touchpoint(small_journey, "web", name="<b>Web</b> 🚚"))
+    journey, _ = jm.add_touchpoint(journey, "Island", "get", channel="app")
+    drawn = elements(journey, jm.check(journey), owner="Couriers")
+    nodes = {e["data"]["id"]: e["data"] for e in drawn if "source" not in e["data"]}
+    assert nodes["web"]["label"] == "▶ <b>Web</b> 🚚\n— Web team"          # plain text, not markup
+    assert nodes["island"]["warn"] and not nodes["web"]["warn"]             # unreachable dead end
+    assert nodes["delivery"]["highlight"] and nodes["web"]["dim"]           # owner filter
+    assert [nodes[f"band:{s.key}"]["label"] for s in journey.stages] == ["Find", "Buy", "Get"]
+    edges = {e["data"]["id"]: e["data"] for e in drawn if "source" in e["data"]}
+    assert edges["edge:delivery:cart"]["backward"] and edges["edge:cart:abandon"]["label"] == "30%"
+    reported = [{"data": {"id": k, "type": "touchpoint"}, "position": {"x": 1.0, "y": 2.0}} for k in ("web", "cart")]
+    assert positions(reported + [{"data": {"id": "band:get", "type": "band"}, "position": {"x": 0, "y": 0}}]) == {
+        "web": (1.0, 2.0), "cart": (1.0, 2.0)}

@@ -9,25 +9,26 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``cxwb`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", help="workspace folder (default: $CXWB_WORKSPACE or ./workspace)")
     parser = argparse.ArgumentParser(prog="cxwb", description="CX journey workbench")
-    parser.add_argument("--workspace", help="workspace folder (default: $CXWB_WORKSPACE or ./workspace)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the web app (seeds the demo project in a new workspace)")
+    serve = commands.add_parser("serve", parents=[common], help="run the web app (seeds the demo project in a new workspace)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo project in an empty workspace")
 
-    commands.add_parser("demo", help="create the demo project")
+    commands.add_parser("demo", parents=[common], help="create the demo project")
     commands.add_parser("templates", help="list the journey templates")
 
     journey = commands.add_parser("journey", help="import or export journey YAML files")
     journey_commands = journey.add_subparsers(dest="journey_command", required=True)
-    load = journey_commands.add_parser("import", help="import a journey YAML file into a project")
+    load = journey_commands.add_parser("import", parents=[common], help="import a journey YAML file into a project")
     load.add_argument("file", type=Path)
     load.add_argument("--project", required=True, help="project name (created if missing)")
-    dump = journey_commands.add_parser("export", help="write a journey as YAML")
+    dump = journey_commands.add_parser("export", parents=[common], help="write a journey as YAML")
     dump.add_argument("--project", required=True)
     dump.add_argument("--journey", required=True, help="journey name")
     dump.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from workbench import demo, journeyfile, templates
+    from workbench.journey import used_owners
     from workbench.workspace import Workspace
 
     if args.command == "templates":
@@ -68,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         journeys = {j.name: j.id for j in workspace.journeys(project_id)} if project_id else {}
         if args.journey not in journeys:
             raise ValueError(f"No journey “{args.journey}” in project “{args.project}”.")
-        text = journeyfile.dumps(workspace.journey(journeys[args.journey]).journey)
+        text = journeyfile.dumps(used_owners(workspace.journey(journeys[args.journey]).journey))
         if args.output:
             args.output.write_text(text, encoding="utf-8")
         else:

@@ -26,10 +26,11 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
 }
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-# Auto-layout geometry (model coordinates, pixels at zoom 1); nodes are drawn 150 x 56.
-NODE_SPACING_X = 190.0
-LANE_HEIGHT = 110.0
-STAGE_GAP = 70.0
+# Auto-layout geometry (model coordinates, pixels at zoom 1); nodes are drawn 150 x 62.
+NODE_SPACING_X = 180.0
+LANE_HEIGHT = 95.0
+STAGE_GAP = 60.0
+CELL_COLUMNS = 2
 
 
 class JourneyError(ValueError):
@@ -313,23 +314,32 @@ def channel_lanes(journey: Journey) -> list[str]:
 
 
 def auto_layout(journey: Journey) -> Journey:
-    """Place touchpoints with stages as columns and channels as lanes, in flow order within a cell."""
+    """Place touchpoints with stages as columns and channels as lanes, in flow order within a cell.
+
+    A cell (stage × channel) holds at most ``CELL_COLUMNS`` nodes side by side and wraps onto more
+    rows, so a long run of web steps does not stretch the map sideways.
+    """
     lanes = channel_lanes(journey)
     lane_of = {channel: i for i, channel in enumerate(lanes)}
     flow = _flow_order(journey)
     cells: dict[tuple[str, int], list[Touchpoint]] = {}
     for tp in sorted(journey.touchpoints, key=lambda t: flow[t.key]):
         cells.setdefault((tp.stage, lane_of[tp.channel]), []).append(tp)
+    rows = [max((math.ceil(len(v) / CELL_COLUMNS) for (_, lane), v in cells.items() if lane == i), default=1)
+            for i in range(len(lanes))]
+    lane_top = [sum(rows[:i]) * LANE_HEIGHT for i in range(len(lanes))]
     positions: dict[str, tuple[float, float]] = {}
     left = 0.0
     for stage in journey.stages:
-        width = max((len(v) for (s, _), v in cells.items() if s == stage.key), default=1)
+        width = min(CELL_COLUMNS, max((len(v) for (s, _), v in cells.items() if s == stage.key), default=1))
         for (stage_key, lane), members in cells.items():
             if stage_key != stage.key:
                 continue
             for i, tp in enumerate(members):
-                x = left + (i + (width - len(members)) / 2) * NODE_SPACING_X
-                positions[tp.key] = (x, lane * LANE_HEIGHT)
+                row, column = divmod(i, CELL_COLUMNS)
+                in_row = min(CELL_COLUMNS, len(members) - row * CELL_COLUMNS)
+                x = left + (column + (width - in_row) / 2) * NODE_SPACING_X
+                positions[tp.key] = (x, lane_top[lane] + row * LANE_HEIGHT)
         left += width * NODE_SPACING_X + STAGE_GAP
     return move_touchpoints(journey, positions)
 
@@ -348,6 +358,18 @@ def stage_column_x(journey: Journey, stage_key: str) -> float:
     if after:
         return min(after) - NODE_SPACING_X - STAGE_GAP
     return index * (NODE_SPACING_X + STAGE_GAP)
+
+
+def _free_spot(journey: Journey, stage: str, channel: str) -> tuple[float, float]:
+    """Where a new touchpoint goes: its stage's column, its channel's lane (a new lane below all)."""
+    x = stage_column_x(journey, stage)
+    placed = [t for t in journey.touchpoints if t.y is not None]
+    lane = [t.y for t in placed if t.channel == channel]
+    y = min(lane) if lane else (max(t.y for t in placed) + LANE_HEIGHT if placed else 0.0)
+    taken = {(round(t.x), round(t.y)) for t in placed if t.x is not None}
+    while any(abs(tx - x) < NODE_SPACING_X and abs(ty - y) < LANE_HEIGHT for tx, ty in taken):
+        y += LANE_HEIGHT
+    return x, y
 
 
 def _flow_order(journey: Journey) -> dict[str, int]:
@@ -415,9 +437,7 @@ def add_touchpoint(journey: Journey, name: str, stage: str, **fields: object) ->
     if any(t.key == key for t in journey.touchpoints):
         raise JourneyError(f"A touchpoint with key '{key}' already exists.")
     if "x" not in fields or fields["x"] is None:
-        ys = [t.y for t in journey.touchpoints if t.stage == stage and t.y is not None]
-        fields["x"] = stage_column_x(journey, stage)
-        fields["y"] = max(ys) + LANE_HEIGHT if ys else 0.0
+        fields["x"], fields["y"] = _free_spot(journey, stage, str(fields.get("channel", "")))
     journey = _with_owner(journey, fields.get("owner"))  # type: ignore[arg-type]
     tp = Touchpoint(key=key, name=name, stage=stage, **fields)  # type: ignore[arg-type]
     _raise_problems(f"Touchpoint “{name}”", touchpoint_problems(tp, journey.stage_index(), (o.name for o in journey.owners)))

@@ -1,0 +1,77 @@
+"""Builds the Dash app over a workspace and serves it: ``python app.py`` or ``cxwb serve``."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask import abort, send_from_directory
+
+from workbench.i18n import gettext as _
+from workbench.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent
+# Front-end assets come from Python packages and are served by the app itself: no CDN, works offline.
+VENDOR = {
+    "bootstrap": ("XStatic-Bootstrap", "xstatic/pkg/bootstrap/data"),
+    "fontawesome": ("XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data"),
+}
+STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
+NAV = [("/", _("Journeys"), "fa-route")]
+
+
+def vendor_folder(name: str) -> Path:
+    """Folder of an installed front-end package, found without importing it."""
+    distribution, subfolder = VENDOR[name]
+    return Path(importlib.metadata.distribution(distribution).locate_file(subfolder))
+
+
+def create_app(workspace: Workspace) -> dash.Dash:
+    """The Dash app with every page, bound to ``workspace``."""
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
+        external_stylesheets=STYLESHEETS, suppress_callback_exceptions=True, title=_("CX Journey Workbench"),
+        update_title=None, on_error=_show_error,
+    )
+    app.server.extensions["cxwb_workspace"] = workspace
+    folders = {name: vendor_folder(name) for name in VENDOR}
+
+    @app.server.route("/vendor/<name>/<path:filename>")
+    def vendor(name: str, filename: str):
+        if name not in folders:
+            abort(404)
+        return send_from_directory(folders[name], filename, max_age=86400)
+
+    app.layout = html.Div([
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand([html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"),
+            dbc.Nav([dbc.NavLink([html.I(className=f"fa-solid {icon} me-1"), label], href=path, active="exact")
+                     for path, label, icon in NAV]),
+        ], fluid=True), color="dark", dark=True, className="mb-2 py-1"),
+        dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
+        dbc.Container(dash.page_container, fluid=True),
+        dcc.Location(id="app-url"),
+    ])
+    return app
+
+
+def _show_error(error: Exception) -> None:
+    """Any unexpected callback error becomes a short message, never a traceback."""
+    dash.set_props("app-error", {"is_open": True, "children": _("Something went wrong: {error}. Nothing was changed.")
+                                 .format(error=str(error) or type(error).__name__)})
+
+
+def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
+    """Serve the app (by default only to this machine)."""
+    print(f"CX Journey Workbench on http://{host}:{port}/  (workspace: {workspace.folder.resolve()})", flush=True)
+    create_app(workspace).run(host=host, port=port, debug=debug)
+
+
+if __name__ == "__main__":
+    from workbench.cli import main
+
+    sys.exit(main(["serve", *sys.argv[1:]]))

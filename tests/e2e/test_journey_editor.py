@@ -1,0 +1,234 @@
+"""End-to-end: a consultant builds, edits and reloads journeys in the editor, in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from workbench.templates import list_templates
+from workbench.workspace import Workspace
+
+pytestmark = pytest.mark.e2e
+
+TOUCHPOINT_COUNT = "() => window.cy ? window.cy.nodes('[type = \"touchpoint\"]').length : -1"
+
+
+def wait_for_touchpoints(page, count: int) -> None:
+    page.wait_for_function(f"({TOUCHPOINT_COUNT})() === {count}")
+
+
+def open_editor(page, url: str) -> None:
+    """Load the editor and wait until its callbacks have settled (the map is drawn and fitted)."""
+    page.goto(url)
+    page.wait_for_function(f"({TOUCHPOINT_COUNT})() >= 0")
+    page.wait_for_load_state("networkidle")
+
+
+def node_center(page, key: str) -> tuple[float, float]:
+    """Where a node is drawn on the screen."""
+    box = page.locator("#je-graph").bounding_box()
+    pos = page.evaluate(f"() => window.cy.getElementById({key!r}).renderedPosition()")
+    return box["x"] + pos["x"], box["y"] + pos["y"]
+
+
+def model_position(page, key: str) -> tuple[float, float]:
+    pos = page.evaluate(f"() => window.cy.getElementById({key!r}).position()")
+    return round(pos["x"], 1), round(pos["y"], 1)
+
+
+def select_node(page, key: str, name: str) -> None:
+    page.mouse.click(*node_center(page, key))
+    page.wait_for_function(f"() => document.querySelector('#je-tp-name').value === {name!r}")
+
+
+def open_tab(page, label: str) -> None:
+    page.click(f"#je-tabs .nav-link:text-is('{label}')")
+
+
+def add_touchpoint(page, name: str, stage: str, channel: str, owner: str, expected: int) -> None:
+    page.fill("#je-new-name", name)
+    page.select_option("#je-new-stage", label=stage)
+    page.fill("#je-new-channel", channel)
+    page.fill("#je-new-owner", owner)
+    page.click("#je-new-add")
+    wait_for_touchpoints(page, expected)
+
+
+def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, page, screenshot):
+    page.goto(empty_server.url)
+    page.wait_for_selector("#je-graph")
+    expect(page.locator("#je-empty")).to_contain_text("create one")
+
+    # A project, then an empty journey in it.
+    page.click("#je-project-new")
+    page.fill("#je-name-input", "Client <b>Alpha</b> 🚚")
+    page.click("#je-name-ok")
+    page.wait_for_function("() => document.querySelector('#je-project').selectedOptions[0]?.text === 'Client <b>Alpha</b> 🚚'")
+    page.click("#je-journey-new")
+    page.check("#je-new-source input[value='empty']", force=True)
+    page.fill("#je-new-journey-name", "Onboarding")
+    page.click("#je-new-create")
+    page.wait_for_function("() => document.querySelector('#je-journey').selectedOptions[0]?.text.startsWith('Onboarding')")
+
+    # Two stages.
+    open_tab(page, "Stages")
+    for stage in ("Sign-up", "Use"):
+        page.fill("#je-stage-name", stage)
+        page.click("#je-stage-add")
+        page.wait_for_function(f"() => [...document.querySelectorAll('#je-stage-list input')].some(i => i.value === {stage!r})")
+
+    # Four touchpoints with owners.
+    open_tab(page, "Touchpoint")
+    add_touchpoint(page, "Web form", "Sign-up", "web", "Web team", 1)
+    add_touchpoint(page, "Call centre", "Sign-up", "phone", "Support", 2)
+    add_touchpoint(page, "<script>alert(1)</script>", "Use", "app", "Product", 3)
+    add_touchpoint(page, "Welcome call", "Use", "phone", "Support", 4)
+    page.evaluate("() => { window.cy.fit(); }")
+
+    # Edit a touchpoint in the side panel: owner and kind.
+    select_node(page, "welcome-call", "Welcome call")
+    page.fill("#je-tp-owner", "Jana Nováková")
+    page.select_option("#je-tp-kind", "outcome")
+    page.fill("#je-tp-target-csat", "4.5")
+    page.click("#je-tp-save")
+    page.wait_for_function("() => window.cy.getElementById('welcome-call').data('owner') === 'Jana Nováková'")
+
+    # Connect: web form → app, call centre → app, app → welcome call.
+    for source, name, target in (("web-form", "Web form", "script-alert-1-script"),
+                                 ("call-centre", "Call centre", "script-alert-1-script"),
+                                 ("script-alert-1-script", "<script>alert(1)</script>", "welcome-call")):
+        select_node(page, source, name)
+        page.select_option("#je-connect-target", target)
+        page.click("#je-connect")
+        page.wait_for_function(f"() => window.cy.getElementById('edge:{source}:{target}').length === 1")
+    assert page.evaluate("() => window.cy.edges().length") == 3
+
+    # Move a node by dragging it; undo puts it back, redo moves it again.
+    before = model_position(page, "call-centre")
+    x, y = node_center(page, "call-centre")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 90, steps=12)
+    page.mouse.up()
+    page.wait_for_function("() => !document.querySelector('#je-undo').disabled && "
+                           "document.querySelector('#je-undo').title.startsWith('Undo: Move')")
+    moved = model_position(page, "call-centre")
+    assert moved != before
+    page.click("#je-undo")
+    page.wait_for_function(f"() => Math.abs(window.cy.getElementById('call-centre').position().y - {before[1]}) < 1")
+    assert model_position(page, "call-centre") == before
+    page.click("#je-redo")
+    page.wait_for_function(f"() => Math.abs(window.cy.getElementById('call-centre').position().y - {moved[1]}) < 1")
+    screenshot(page, "editor-built-from-scratch")
+
+    # The <script> name and the HTML-looking project name are shown as text, nothing ran.
+    assert page.evaluate("() => window.cy.getElementById('script-alert-1-script').data('label')").startswith("<script>")
+    assert page.locator("#je-project option", has_text="Client <b>Alpha</b>").count() == 1
+    assert page.errors == []
+
+    # Reload: everything is still there, and the workspace on disk says the same.
+    page.reload()
+    wait_for_touchpoints(page, 4)
+    page.wait_for_function("() => window.cy.edges().length === 3")
+    assert model_position(page, "call-centre") == moved
+    workspace = Workspace(empty_server.workspace)
+    project = workspace.projects()[0]
+    state = workspace.journey(workspace.journeys(project.id)[0].id)
+    workspace.close()
+    journey = state.journey
+    assert [s.name for s in journey.stages] == ["Sign-up", "Use"]
+    assert {tp.name: tp.owner for tp in journey.touchpoints} == {
+        "Web form": "Web team", "Call centre": "Support", "<script>alert(1)</script>": "Product",
+        "Welcome call": "Jana Nováková"}
+    assert journey.touchpoint("welcome-call").kind == "outcome"
+    assert journey.touchpoint("welcome-call").targets == {"csat": 4.5}
+    assert (journey.touchpoint("call-centre").x, journey.touchpoint("call-centre").y) == pytest.approx(moved, abs=0.2)
+    assert len(journey.edges) == 3
+
+
+def test_delete_key_asks_first_and_undo_brings_it_back(demo_server, page):
+    open_editor(page, demo_server.url)
+    count = page.evaluate(TOUCHPOINT_COUNT)
+    key = page.evaluate("() => window.cy.nodes('[type = \"touchpoint\"]')[0].id()")
+    name = page.evaluate(f"() => document.querySelector('#je-tp-name') && window.cy.getElementById({key!r}).data('label')")
+    page.mouse.click(*node_center(page, key))
+    page.wait_for_selector("#je-tp-card", state="visible")
+    page.locator("#je-graph").focus()
+    page.keyboard.press("Delete")
+    page.wait_for_selector("#je-confirm-modal", state="visible")
+    assert "1 touchpoint(s)" in page.inner_text("#je-confirm-text")
+    page.click("#je-confirm-cancel")
+    page.wait_for_selector("#je-confirm-modal", state="hidden")
+    assert page.evaluate(TOUCHPOINT_COUNT) == count
+
+    page.keyboard.press("Delete")
+    page.click("#je-confirm-ok")
+    wait_for_touchpoints(page, count - 1)
+    page.keyboard.press("Control+z")
+    wait_for_touchpoints(page, count)
+    assert page.evaluate(f"() => window.cy.getElementById({key!r}).data('label')") == name
+
+
+@pytest.mark.parametrize("template", list_templates(), ids=lambda t: t.key)
+def test_new_journey_from_each_template(demo_server, page, template, screenshot):
+    open_editor(page, demo_server.url)
+    page.click("#je-journey-new")
+    page.select_option("#je-new-template", template.key)
+    page.fill("#je-new-journey-name", f"{template.name} (workshop)")
+    page.click("#je-new-create")
+    page.wait_for_function(f"() => document.querySelector('#je-journey').selectedOptions[0]?.text"
+                           f".startsWith({template.name + ' (workshop)'!r})")
+    wait_for_touchpoints(page, template.touchpoints)
+    page.wait_for_timeout(300)
+    # Readable: after auto-layout no two touchpoint boxes overlap, and every label fits its box.
+    overlaps = page.evaluate("""() => {
+        const nodes = window.cy.nodes('[type = "touchpoint"]');
+        let hits = 0;
+        nodes.forEach((a, i) => nodes.forEach((b, j) => {
+            if (j <= i) return;
+            const p = a.boundingBox({includeLabels: false}), q = b.boundingBox({includeLabels: false});
+            if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) hits++;
+        }));
+        return hits;
+    }""")
+    assert overlaps == 0
+    overflowing = page.evaluate("""() => window.cy.nodes('[type = "touchpoint"]').filter(n => {
+        const only = {includeNodes: false, includeEdges: false, includeOverlays: false};
+        const label = n.boundingBox({...only, includeLabels: true});
+        const box = n.boundingBox({includeLabels: false, includeOverlays: false});
+        return label.x1 < box.x1 || label.x2 > box.x2 || label.y1 < box.y1 || label.y2 > box.y2;
+    }).map(n => n.id())""")
+    assert overflowing == []
+    screenshot(page, f"template-{template.key}")
+    assert page.errors == []
+
+
+def test_bad_yaml_names_the_line_and_creates_nothing(demo_server, page, tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("format: 1\nname: Broken\nstages:\n  - {key: a, name: A}\ntouchpoints:\n"
+                   "  - {key: x, name: X, stage: nowhere}\n", encoding="utf-8")
+    open_editor(page, demo_server.url)
+    journeys_before = page.locator("#je-journey option").count()
+    page.click("#je-journey-new")
+    page.check("#je-new-source input[value='file']", force=True)
+    page.set_input_files("#je-new-upload input[type=file]", str(bad))
+    page.wait_for_selector("text=File: broken.yaml")
+    page.click("#je-new-create")
+    expect(page.locator("#je-new-error")).to_contain_text("line 6: touchpoint 'x' is in stage 'nowhere'")
+    page.click("#je-new-cancel")
+    assert page.locator("#je-journey option").count() == journeys_before
+    assert "Traceback" not in page.content()
+
+
+def test_a_stale_tab_gets_a_clear_conflict_message(demo_server, browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 900})
+    first, second = context.new_page(), context.new_page()
+    for tab in (first, second):
+        open_editor(tab, demo_server.url)
+    first.click("#je-autolayout")  # lays out again: a new version, even if nothing moves much
+    first.wait_for_selector("#je-message", state="visible")
+    open_tab(second, "Stages")
+    second.fill("#je-stage-name", "Loyalty")
+    second.click("#je-stage-add")
+    expect(second.locator("#je-message")).to_contain_text("changed in another window")
+    context.close()
