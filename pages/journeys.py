@@ -128,9 +128,10 @@ def _touchpoint_card() -> dbc.Card:
                                      options=[{"label": v, "value": k} for k, v in KIND_LABELS.items()])),
         dbc.Checkbox(id="je-tp-entry", label=_("Customers enter the journey here"), className="small mb-2"),
         dbc.Label(_("Targets"), className="small mb-0"),
-        dbc.Row([dbc.Col(dbc.Input(id=f"je-tp-target-{key}", type="number", min=low, max=high, step=step,
-                                   size="sm", placeholder=f"{label} {low}…{high}"))
-                  for key, label, low, high, step in TARGETS], className="g-1 mb-2"),
+        dbc.Row([dbc.Col(dbc.InputGroup([
+            dbc.InputGroupText(label, className="px-1"),
+            dbc.Input(id=f"je-tp-target-{key}", type="number", min=low, max=high, step=step, placeholder=f"{low}…{high}"),
+        ], size="sm")) for key, label, low, high, step in TARGETS], className="g-1 mb-2"),
         _field(_("Notes"), dbc.Textarea(id="je-tp-notes", size="sm", rows=2)),
         html.Div([
             dbc.Button(_("Save"), id="je-tp-save", color="primary", size="sm", className="me-2"),

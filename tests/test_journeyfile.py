@@ -41,9 +41,10 @@ def journeys(draw) -> Journey:
 
 @settings(max_examples=200, deadline=None)
 @given(journeys())
-def test_yaml_round_trip_is_lossless(journey):
+def test_yaml_and_json_round_trips_are_lossless(journey):
     validate(journey)
     assert journeyfile.loads(journeyfile.dumps(journey)) == journey
+    assert journeyfile.from_json(journeyfile.to_json(journey)) == journey
 
 
 def test_templates_are_real_journeys():

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workbench import journeyfile
 from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
@@ -139,7 +139,7 @@ class Workspace:
             session.add(row)
             self._write(session, row, journey)
             session.add(JourneyRevisionRow(journey_id=row.id, seq=0, label="Create journey",
-                                           snapshot=journeyfile.dumps(journey)))
+                                           snapshot=journeyfile.to_json(journey)))
             return row.id
 
     def delete_journey(self, journey_id: int) -> None:
@@ -150,7 +150,7 @@ class Workspace:
     def journey(self, journey_id: int) -> JourneyState:
         """Read a journey with its version and undo/redo labels."""
         with self._sessions() as session:
-            return self._state(session, self._get(session, JourneyRow, journey_id))
+            return self._state(session, self._journey_row(session, journey_id))
 
     def save_journey(self, journey_id: int, journey: Journey, label: str,
                      expected_version: int | None = None) -> JourneyState:
@@ -164,7 +164,7 @@ class Workspace:
                                                              JourneyRevisionRow.seq > row.revision))
             row.revision += 1
             session.add(JourneyRevisionRow(journey_id=journey_id, seq=row.revision, label=label,
-                                           snapshot=journeyfile.dumps(journey)))
+                                           snapshot=journeyfile.to_json(journey)))
             session.execute(delete(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
                                                              JourneyRevisionRow.seq <= row.revision - HISTORY_LIMIT))
             session.flush()
@@ -186,13 +186,13 @@ class Workspace:
             snapshot = self._revision(session, journey_id, row.revision + offset)
             if snapshot is None:
                 raise WorkspaceError("Nothing to undo." if offset < 0 else "Nothing to redo.")
-            self._write(session, row, journeyfile.loads(snapshot.snapshot))
+            self._write(session, row, journeyfile.from_json(snapshot.snapshot))
             row.revision += offset
             session.flush()
             return self._state(session, row)
 
     def _current(self, session: Session, journey_id: int, expected_version: int | None) -> JourneyRow:
-        row = self._get(session, JourneyRow, journey_id)
+        row = self._journey_row(session, journey_id)
         if expected_version is not None and row.version != expected_version:
             raise ConflictError("This journey was changed in another window or tab; your edit was not applied. "
                                 "The map now shows the latest version.")
@@ -270,9 +270,16 @@ class Workspace:
         row.stages = stages
         session.flush()
 
+    def _journey_row(self, session: Session, journey_id: int) -> JourneyRow:
+        """The journey row with its stages, touchpoints, owners and edges loaded in four queries."""
+        session.scalars(select(OwnerRow).join(JourneyRow, JourneyRow.project_id == OwnerRow.project_id)
+                        .where(JourneyRow.id == journey_id)).all()
+        return self._get(session, JourneyRow, journey_id, options=[
+            selectinload(JourneyRow.stages), selectinload(JourneyRow.touchpoints), selectinload(JourneyRow.edges)])
+
     @staticmethod
-    def _get(session: Session, model: type, ident: int):
-        found = session.get(model, ident)
+    def _get(session: Session, model: type, ident: int, options: list | None = None):
+        found = session.get(model, ident, options=options or [])
         if found is None:
             raise WorkspaceError(f"No {model.__tablename__[:-1]} with id {ident}.")
         return found

@@ -77,6 +77,20 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
         page.click("#je-stage-add")
         page.wait_for_function(f"() => [...document.querySelectorAll('#je-stage-list input')].some(i => i.value === {stage!r})")
 
+    # A third stage: renamed, moved first, then deleted again (it is empty).
+    page.fill("#je-stage-name", "Temp")
+    page.click("#je-stage-add")
+    rename = page.locator("#je-stage-list input").nth(2)
+    expect(rename).to_have_value("Temp")
+    rename.fill("Later")
+    rename.press("Enter")
+    expect(page.locator("#je-message")).to_contain_text("Rename stage to “Later”")
+    page.locator("#je-stage-list .input-group").nth(2).locator("button").nth(0).click()  # move earlier
+    expect(page.locator("#je-stage-list input").nth(1)).to_have_value("Later")
+    page.locator("#je-stage-list .input-group").nth(1).locator("button").nth(2).click()  # delete
+    expect(page.locator("#je-stage-list input")).to_have_count(2)
+    assert [page.locator("#je-stage-list input").nth(i).input_value() for i in range(2)] == ["Sign-up", "Use"]
+
     # Four touchpoints with owners.
     open_tab(page, "Touchpoint")
     add_touchpoint(page, "Web form", "Sign-up", "web", "Web team", 1)
@@ -232,3 +246,36 @@ def test_a_stale_tab_gets_a_clear_conflict_message(demo_server, browser):
     second.click("#je-stage-add")
     expect(second.locator("#je-message")).to_contain_text("changed in another window")
     context.close()
+
+
+def test_rename_and_delete_journeys_and_projects(demo_server, page):
+    open_editor(page, demo_server.url)
+    page.click("#je-journey-rename")
+    page.fill("#je-name-input", "Parcel journey 2027")
+    page.click("#je-name-ok")
+    expect(page.locator("#je-journey option:not(:empty)")).to_have_text(["Parcel journey 2027"])
+    page.click("#je-undo")  # a rename is an edit like any other
+    expect(page.locator("#je-message")).to_contain_text("Undone: Rename journey")
+
+    page.click("#je-project-rename")
+    page.fill("#je-name-input", "Parcel Express s.r.o.")
+    page.click("#je-name-ok")
+    expect(page.locator("#je-project option:not(:empty)")).to_have_text(["Parcel Express s.r.o."])
+    page.click("#je-project-new")
+    page.fill("#je-name-input", "Parcel Express s.r.o.")
+    page.click("#je-name-ok")
+    expect(page.locator("#je-message")).to_contain_text("already exists")
+    page.click("#je-name-cancel")
+
+    page.click("#je-journey-delete")
+    expect(page.locator("#je-confirm-text")).to_contain_text("Delete the journey")
+    page.click("#je-confirm-ok")
+    expect(page.locator("#je-journey option:not(:empty)")).to_have_count(0)
+    expect(page.locator("#je-empty")).to_contain_text("create one")
+    page.click("#je-project-delete")
+    expect(page.locator("#je-confirm-text")).to_contain_text("Parcel Express s.r.o.")
+    page.click("#je-confirm-ok")
+    expect(page.locator("#je-project option:not(:empty)")).to_have_count(0)
+    workspace = Workspace(demo_server.workspace)
+    assert workspace.projects() == []
+    workspace.close()

@@ -1,0 +1,133 @@
+"""Benchmark of the journey editor's hot paths, with reference engines run in the same process.
+
+Prints the median of several runs for:
+- one editor edit on a 60-touchpoint journey: workspace.save_journey (SQLAlchemy, keeps row ids, writes the
+  undo snapshot) vs. the same rows written with bare sqlite3 (delete + executemany, no history);
+- reading it back for drawing: workspace.journey + journey.check + the Cytoscape elements;
+- a YAML round trip (our line-numbered, validating loader and dumper) vs. PyYAML's plain libyaml load/dump;
+- app start: seconds from launching `app.py` until the first page's layout is served.
+
+Run: `make bench` (or `.venv/bin/python bench/bench_journey.py`).
+"""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pages._graph import elements  # noqa: E402
+from workbench import journey as jm  # noqa: E402
+from workbench import journeyfile  # noqa: E402
+from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
+from workbench.workspace import Workspace  # noqa: E402
+
+RUNS = 15
+
+
+def big_journey(n: int = 60) -> Journey:
+    """A journey of n touchpoints over 6 stages and 5 channels, each linked to the next two."""
+    stages = tuple(Stage(f"s{i}", f"Stage {i}") for i in range(6))
+    owners = tuple(Owner(f"Team {i}") for i in range(8))
+    channels = ["web", "app", "phone", "branch", "courier"]
+    touchpoints = tuple(Touchpoint(f"t{i}", f"Touchpoint number {i}", f"s{i * 6 // n}", channels[i % 5],
+                                   f"Team {i % 8}", "outcome" if i == n - 1 else "touchpoint", entry=i == 0,
+                                   targets={"csat": 4.2}) for i in range(n))
+    edges = tuple(Edge(f"t{i}", f"t{j}", 0.5) for i in range(n) for j in (i + 1, i + 2) if j < n)
+    return jm.auto_layout(Journey("Benchmark", "", stages, owners, touchpoints, edges))
+
+
+def median_seconds(action, runs: int = RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bare_sqlite_write(path: Path, journey: Journey) -> None:
+    """Reference: the same touchpoint and edge rows with plain sqlite3, replaced wholesale."""
+    with sqlite3.connect(path) as db:
+        db.execute("create table if not exists tp (key text primary key, name text, stage text, channel text, "
+                   "owner text, kind text, x real, y real)")
+        db.execute("create table if not exists edge (source text, target text, share real)")
+        db.execute("delete from edge")
+        db.execute("delete from tp")
+        db.executemany("insert into tp values (?,?,?,?,?,?,?,?)",
+                       [(t.key, t.name, t.stage, t.channel, t.owner, t.kind, t.x, t.y) for t in journey.touchpoints])
+        db.executemany("insert into edge values (?,?,?)", [(e.source, e.target, e.share) for e in journey.edges])
+
+
+def app_start_seconds() -> float:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--workspace", folder, "--port", str(port)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=2).read()
+                    return time.perf_counter() - start
+                except OSError:
+                    time.sleep(0.05)
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def main() -> None:
+    journey = big_journey()
+    with tempfile.TemporaryDirectory() as folder:
+        workspace = Workspace(Path(folder) / "ws")
+        journey_id = workspace.create_journey(workspace.create_project("Bench"), journey)
+        moves = iter(range(10_000))
+
+        def edit() -> None:
+            state = workspace.journey(journey_id)
+            i = next(moves)
+            workspace.save_journey(journey_id, jm.move_touchpoints(state.journey, {"t5": (float(i), 0.0)}), "Move",
+                                   state.version)
+
+        ours = median_seconds(edit)
+        reference = median_seconds(lambda: bare_sqlite_write(Path(folder) / "bare.db",
+                                                             jm.move_touchpoints(journey, {"t5": (1.0, 0.0)})))
+        print(f"edit + undo snapshot, 60 touchpoints: {ours * 1000:7.1f} ms   bare sqlite3 rewrite: "
+              f"{reference * 1000:6.1f} ms   ratio {ours / reference:5.1f}x")
+
+        def draw() -> None:
+            state = workspace.journey(journey_id)
+            elements(state.journey, jm.check(state.journey))
+
+        print(f"read + check + draw, 60 touchpoints:  {median_seconds(draw) * 1000:7.1f} ms")
+        print(f"undo + redo:                          {median_seconds(lambda: workspace.redo(workspace.undo(journey_id).id)) * 1000:7.1f} ms")
+        workspace.close()
+
+    text = journeyfile.dumps(journey)
+    ours = median_seconds(lambda: journeyfile.loads(journeyfile.dumps(journey)))
+    plain = yaml.load(text, Loader=yaml.CSafeLoader)
+    reference = median_seconds(lambda: yaml.load(yaml.dump(plain, Dumper=yaml.CSafeDumper, sort_keys=False),
+                                                 Loader=yaml.CSafeLoader))
+    print(f"YAML round trip, 60 touchpoints:      {ours * 1000:7.1f} ms   PyYAML (libyaml) load+dump: "
+          f"{reference * 1000:6.1f} ms   ratio {ours / reference:5.1f}x")
+    starts = [app_start_seconds() for _ in range(5)]
+    print(f"app start to first page served:       {statistics.median(starts):7.2f} s  (median of 5)")
+
+
+if __name__ == "__main__":
+    main()
