@@ -176,46 +176,41 @@ def _add_touchpoint_card() -> dbc.Card:
     ]), className="mb-2")
 
 
-def _name_modal() -> dbc.Modal:
+def _dialog(name: str, title, body, ok_label: str, ok_color: str = "primary", size: str | None = None) -> dbc.Modal:
+    """A modal with ids je-{name}-modal / -cancel / -ok."""
     return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(id="je-name-title")),
-        dbc.ModalBody(dbc.Input(id="je-name-input", maxLength=200, debounce=False)),
-        dbc.ModalFooter([dbc.Button(_("Cancel"), id="je-name-cancel", color="secondary"),
-                         dbc.Button(_("OK"), id="je-name-ok", color="primary")]),
-    ], id="je-name-modal", is_open=False)
+        dbc.ModalHeader(dbc.ModalTitle(title)),
+        dbc.ModalBody(body),
+        dbc.ModalFooter([dbc.Button(_("Cancel"), id=f"je-{name}-cancel", color="secondary"),
+                         dbc.Button(ok_label, id=f"je-{name}-ok", color=ok_color)]),
+    ], id=f"je-{name}-modal", is_open=False, size=size)
+
+
+def _name_modal() -> dbc.Modal:
+    return _dialog("name", html.Span(id="je-name-title"), dbc.Input(id="je-name-input", maxLength=200), _("OK"))
 
 
 def _confirm_modal() -> dbc.Modal:
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(_("Please confirm"))),
-        dbc.ModalBody(id="je-confirm-text"),
-        dbc.ModalFooter([dbc.Button(_("Cancel"), id="je-confirm-cancel", color="secondary"),
-                         dbc.Button(_("Delete"), id="je-confirm-ok", color="danger")]),
-    ], id="je-confirm-modal", is_open=False)
+    return _dialog("confirm", _("Please confirm"), html.Div(id="je-confirm-text"), _("Delete"), "danger")
 
 
 def _new_journey_modal() -> dbc.Modal:
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(_("New journey"))),
-        dbc.ModalBody([
-            dbc.RadioItems(id="je-new-source", value="template", className="mb-2", options=[
-                {"label": _("From a template"), "value": "template"},
-                {"label": _("Empty"), "value": "empty"},
-                {"label": _("From a YAML file"), "value": "file"}]),
-            html.Div(dbc.Select(id="je-new-template"), id="je-new-template-box", className="mb-2"),
-            html.Div(dcc.Upload(id="je-new-upload", accept=".yaml,.yml", max_size=5_000_000, children=html.Div(
-                [html.I(className="fa-solid fa-upload me-2"), _("Drop a journey YAML file here or click to choose")],
-                className="border border-2 border-dashed rounded p-3 text-center text-muted")),
-                id="je-new-upload-box", className="mb-2", style={"display": "none"}),
-            html.Div(id="je-new-upload-name", className="small mb-2"),
-            _field(_("Name"), dbc.Input(id="je-new-journey-name", maxLength=200,
-                                        placeholder=_("Leave empty to use the template's or file's name"))),
-            dbc.Alert(id="je-new-error", color="danger", is_open=False, className="small mb-0",
-                      style={"whiteSpace": "pre-wrap"}),
-        ]),
-        dbc.ModalFooter([dbc.Button(_("Cancel"), id="je-new-cancel", color="secondary"),
-                         dbc.Button(_("Create"), id="je-new-create", color="primary")]),
-    ], id="je-new-modal", is_open=False, size="lg")
+    return _dialog("new", _("New journey"), [
+        dbc.RadioItems(id="je-new-source", value="template", className="mb-2", options=[
+            {"label": _("From a template"), "value": "template"},
+            {"label": _("Empty"), "value": "empty"},
+            {"label": _("From a YAML file"), "value": "file"}]),
+        html.Div(dbc.Select(id="je-new-template"), id="je-new-template-box", className="mb-2"),
+        html.Div(dcc.Upload(id="je-new-upload", accept=".yaml,.yml", max_size=5_000_000, children=html.Div(
+            [html.I(className="fa-solid fa-upload me-2"), _("Drop a journey YAML file here or click to choose")],
+            className="border border-2 border-dashed rounded p-3 text-center text-muted")),
+            id="je-new-upload-box", className="mb-2", style={"display": "none"}),
+        html.Div(id="je-new-upload-name", className="small mb-2"),
+        _field(_("Name"), dbc.Input(id="je-new-journey-name", maxLength=200,
+                                    placeholder=_("Leave empty to use the template's or file's name"))),
+        dbc.Alert(id="je-new-error", color="danger", is_open=False, className="small mb-0",
+                  style={"whiteSpace": "pre-wrap"}),
+    ], _("Create"), size="lg")
 
 
 # ------------------------------------------------------------------ helpers
@@ -753,7 +748,7 @@ def show_upload(filename):
     Output("je-new-modal", "is_open", allow_duplicate=True), Output("je-new-error", "children"),
     Output("je-new-error", "is_open", allow_duplicate=True),
     Output("je-journey", "options", allow_duplicate=True), Output("je-journey", "value", allow_duplicate=True),
-    Input("je-new-create", "n_clicks"), State("je-new-source", "value"), State("je-new-template", "value"),
+    Input("je-new-ok", "n_clicks"), State("je-new-source", "value"), State("je-new-template", "value"),
     State("je-new-upload", "contents"), State("je-new-journey-name", "value"), State("je-project", "value"),
     prevent_initial_call=True,
 )

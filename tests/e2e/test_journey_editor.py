@@ -67,7 +67,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     page.click("#je-journey-new")
     page.check("#je-new-source input[value='empty']", force=True)
     page.fill("#je-new-journey-name", "Onboarding")
-    page.click("#je-new-create")
+    page.click("#je-new-ok")
     page.wait_for_function("() => document.querySelector('#je-journey').selectedOptions[0]?.text.startsWith('Onboarding')")
 
     # Two stages.
@@ -189,7 +189,7 @@ def test_new_journey_from_each_template(demo_server, page, template, screenshot)
     page.click("#je-journey-new")
     page.select_option("#je-new-template", template.key)
     page.fill("#je-new-journey-name", f"{template.name} (workshop)")
-    page.click("#je-new-create")
+    page.click("#je-new-ok")
     page.wait_for_function(f"() => document.querySelector('#je-journey').selectedOptions[0]?.text"
                            f".startsWith({template.name + ' (workshop)'!r})")
     wait_for_touchpoints(page, template.touchpoints)
@@ -227,7 +227,7 @@ def test_bad_yaml_names_the_line_and_creates_nothing(demo_server, page, tmp_path
     page.check("#je-new-source input[value='file']", force=True)
     page.set_input_files("#je-new-upload input[type=file]", str(bad))
     page.wait_for_selector("text=File: broken.yaml")
-    page.click("#je-new-create")
+    page.click("#je-new-ok")
     expect(page.locator("#je-new-error")).to_contain_text("line 6: touchpoint 'x' is in stage 'nowhere'")
     page.click("#je-new-cancel")
     assert page.locator("#je-journey option").count() == journeys_before
