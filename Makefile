@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/cxwb serve
+	$(BIN)/python app.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

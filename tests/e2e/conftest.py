@@ -19,7 +19,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -29,7 +30,7 @@ class Server:
     """A running app on a fresh workspace."""
 
     def __init__(self, workspace: Path, demo: bool):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workspace = workspace
         args = [sys.executable, str(ROOT / "app.py"), "--workspace", str(workspace), "--port", str(self.port)]
