@@ -47,6 +47,14 @@ STYLESHEET = [
 ]
 
 
+def compact_number(value: float) -> str:
+    """12 300 as 12.3k, 4 500 000 as 4.5M: short enough for an edge label."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:,.0f}"
+
+
 def touchpoint_label(name: str, owner: str | None, entry: bool) -> str:
     """Node text: the name (▶ for an entry) and the owner below it."""
     return ("▶ " if entry else "") + name + (f"\n— {owner}" if owner else "")
@@ -89,7 +97,7 @@ def elements(journey: Journey, warnings: list[JourneyWarning] = (), owner: str |
     for edge in journey.edges:
         label = f"{edge.share:.0%}" if edge.share is not None else ""
         if edge.volume is not None:
-            label = f"{label} · {edge.volume:,.0f}".strip(" ·")
+            label = f"{label} · {compact_number(edge.volume)}".strip(" ·")
         dim = owner is not None and owner not in (journey.touchpoint(edge.source).owner, journey.touchpoint(edge.target).owner)
         result.append({"data": {"id": f"edge:{edge.source}:{edge.target}", "source": edge.source, "target": edge.target,
                                 "label": label, "backward": is_backward(journey, edge), "dim": dim}})

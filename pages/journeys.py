@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import time
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from pages._graph import STYLESHEET, elements, positions
 from workbench import journey as jm
 from workbench import journeyfile, templates
 from workbench.i18n import gettext as _
+from workbench.i18n import ngettext
 from workbench.journey import Journey, JourneyError
 from workbench.workspace import ConflictError, WorkspaceError, rename_journey
 
@@ -24,7 +26,7 @@ dash.register_page(__name__, path="/", name=_("Journeys"), title=_("Journeys · 
 
 PRESET = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 KIND_LABELS = {"touchpoint": _("Touchpoint"), "decision": _("Decision"), "outcome": _("Outcome")}
-TARGETS = (("nps", "NPS", -100, 100, 1), ("csat", "CSAT", 1, 5, 0.1), ("ces", "CES", 1, 7, 0.1))
+TARGETS = (("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES"), ("index", _("Index")))
 USER_ERRORS = (JourneyError, WorkspaceError)
 
 
@@ -42,18 +44,34 @@ def layout(**_query) -> html.Div:
         dcc.Download(id="je-download"),
         _toolbar(projects),
         dbc.Row([
-            dbc.Col(html.Div([
+            dbc.Col([html.Div([
                 cyto.Cytoscape(id="je-graph", elements=[], layout=PRESET, stylesheet=STYLESHEET,
-                               style={"width": "100%", "height": "calc(100vh - 150px)", "minHeight": "480px"},
+                               style={"width": "100%", "height": "calc(100vh - 175px)", "minHeight": "480px"},
                                minZoom=0.15, maxZoom=1.6, boxSelectionEnabled=True, autoRefreshLayout=False),
                 html.Div(id="je-empty", className="je-empty text-muted"),
-            ], className="je-canvas border rounded bg-white position-relative"), lg=9),
+            ], className="je-canvas border rounded bg-white position-relative"), _legend()], lg=9),
             dbc.Col(_side_panel(), lg=3, className="je-panel"),
         ], className="g-2"),
         _name_modal(),
         _confirm_modal(),
         _new_journey_modal(),
     ])
+
+
+def _legend() -> html.Div:
+    """What the shapes and colours of the map mean."""
+    def swatch(style: dict, text: str) -> html.Span:
+        return html.Span([html.Span(className="je-swatch", style=style), text], className="me-3")
+
+    return html.Div([
+        swatch({"border": "2px solid #0d6efd"}, _("touchpoint")),
+        swatch({"border": "2px solid #b98900", "background": "#fff3cd"}, _("decision")),
+        swatch({"border": "2px solid #198754", "background": "#d1e7dd", "borderRadius": "50%"}, _("outcome")),
+        html.Span(_("▶ entry"), className="me-3"),
+        swatch({"border": "2px dashed #dc3545"}, _("unreachable or dead end")),
+        swatch({"borderTop": "2px dashed #fd7e14", "height": 0}, _("loop back to an earlier stage")),
+        swatch({"border": "3px solid #d63384"}, _("highlighted owner")),
+    ], className="small text-muted mt-1")
 
 
 def _toolbar(projects) -> html.Div:
@@ -128,10 +146,13 @@ def _touchpoint_card() -> dbc.Card:
                                      options=[{"label": v, "value": k} for k, v in KIND_LABELS.items()])),
         dbc.Checkbox(id="je-tp-entry", label=_("Customers enter the journey here"), className="small mb-2"),
         dbc.Label(_("Targets"), className="small mb-0"),
+        # Text, not type=number: a browser drops a number input's value it finds invalid (4.25 against a
+        # step, a comma decimal), and the server could not say what was wrong.
         dbc.Row([dbc.Col(dbc.InputGroup([
             dbc.InputGroupText(label, className="px-1"),
-            dbc.Input(id=f"je-tp-target-{key}", type="number", min=low, max=high, step=step, placeholder=f"{low}…{high}"),
-        ], size="sm")) for key, label, low, high, step in TARGETS], className="g-1 mb-2"),
+            dbc.Input(id=f"je-tp-target-{key}", inputMode="decimal",
+                      placeholder="{:g}…{:g}".format(*jm.METRIC_RANGES[key])),
+        ], size="sm"), width=6) for key, label in TARGETS], className="g-1 mb-2"),
         _field(_("Notes"), dbc.Textarea(id="je-tp-notes", size="sm", rows=2)),
         html.Div([
             dbc.Button(_("Save"), id="je-tp-save", color="primary", size="sm", className="me-2"),
@@ -152,9 +173,9 @@ def _edge_card() -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.H6(id="je-edge-title", className="card-title"),
         dbc.Row([
-            dbc.Col(_field(_("Share of customers (%)"), dbc.Input(id="je-edge-share", type="number", min=0, max=100,
-                                                                  step=1, size="sm"))),
-            dbc.Col(_field(_("Volume"), dbc.Input(id="je-edge-volume", type="number", min=0, size="sm"))),
+            dbc.Col(_field(_("Share of customers (%)"), dbc.Input(id="je-edge-share", inputMode="decimal", size="sm",
+                                                                  placeholder="0…100"))),
+            dbc.Col(_field(_("Volume"), dbc.Input(id="je-edge-volume", inputMode="decimal", size="sm"))),
         ], className="g-1"),
         dbc.Button(_("Save"), id="je-edge-save", color="primary", size="sm", className="me-2"),
         dbc.Button(_("Delete"), id="je-edge-delete", color="outline-danger", size="sm"),
@@ -187,7 +208,10 @@ def _dialog(name: str, title, body, ok_label: str, ok_color: str = "primary", si
 
 
 def _name_modal() -> dbc.Modal:
-    return _dialog("name", html.Span(id="je-name-title"), dbc.Input(id="je-name-input", maxLength=200), _("OK"))
+    return _dialog("name", html.Span(id="je-name-title"), [
+        dbc.Label(_("Name"), html_for="je-name-input"), dbc.Input(id="je-name-input", maxLength=200),
+        dbc.Alert(id="je-name-error", color="danger", is_open=False, className="small mt-2 mb-0"),
+    ], _("OK"))
 
 
 def _confirm_modal() -> dbc.Modal:
@@ -201,7 +225,7 @@ def _new_journey_modal() -> dbc.Modal:
             {"label": _("Empty"), "value": "empty"},
             {"label": _("From a YAML file"), "value": "file"}]),
         html.Div(dbc.Select(id="je-new-template"), id="je-new-template-box", className="mb-2"),
-        html.Div(dcc.Upload(id="je-new-upload", accept=".yaml,.yml", max_size=5_000_000, children=html.Div(
+        html.Div(dcc.Upload(id="je-new-upload", accept=".yaml,.yml", children=html.Div(
             [html.I(className="fa-solid fa-upload me-2"), _("Drop a journey YAML file here or click to choose")],
             className="border border-2 border-dashed rounded p-3 text-center text-muted")),
             id="je-new-upload-box", className="mb-2", style={"display": "none"}),
@@ -241,7 +265,7 @@ def _edit(journey_id, version, label: str, change: Callable[[Journey], Journey])
         return _token(), _message(str(exc), "warning")
     except USER_ERRORS as exc:
         return no_update, _message(str(exc), "danger")
-    return _token(), _message(label)
+    return _token(), _message(_("Saved: {edit}").format(edit=label))
 
 
 def _token() -> str:
@@ -253,8 +277,23 @@ def _show_message(props: dict) -> None:
     dash.set_props("je-message", props)
 
 
-def _number(value) -> float | None:
-    return None if value in (None, "") else float(value)
+def _parse_number(text, what: str) -> float | None:
+    """A number typed by a user: blank is none, a decimal comma is fine, anything else is an error."""
+    text = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise JourneyError(_("{what}: “{text}” is not a number.").format(what=what, text=text)) from None
+    if not math.isfinite(value):
+        raise JourneyError(_("{what}: “{text}” is not a finite number.").format(what=what, text=text))
+    return value
+
+
+def _shown(value: float | None) -> str:
+    """A stored number as the side panel shows it (4.0 as 4)."""
+    return "" if value is None else f"{value:.12g}"
 
 
 # ------------------------------------------------------------------ rendering
@@ -286,16 +325,17 @@ def choose_project(project_id, current):
     Output("je-checks", "children"), Output("je-checks-tab", "label"), Output("je-stage-list", "children"),
     Output("je-new-stage", "options"), Output("je-tp-stage", "options"), Output("je-owner-filter", "options"),
     Output("je-owners", "children"), Output("je-channels", "children"), Output("je-empty", "children"),
+    Output("je-new-add", "disabled"),
     Input("je-journey", "value"), Input("je-refresh", "data"), Input("je-owner-filter", "value"),
 )
 def render(journey_id, refresh, owner):
     """Draw the journey and refresh every list that depends on it."""
-    refit = ctx.triggered_id in (None, "je-journey") or str(refresh).startswith("je-autolayout")
+    refit = ctx.triggered_id in (None, "je-journey") or str(refresh).startswith(("je-autolayout", "je-new-"))
     # A changed layout prop makes Cytoscape run the layout again (fit to view); the nonce makes it change.
     fit = {**PRESET, "nonce": time.time_ns()} if refit else no_update
     if not journey_id:
         hint = _("No journey yet: create one with “New” above.")
-        return [], fit, None, True, "", True, "", [], _("Checks"), [], [], [], [], [], [], hint
+        return [], fit, None, True, "", True, "", [], _("Checks"), [], [], [], [], [], [], hint, True
     state = workspace().journey(int(journey_id))
     journey = state.journey
     warnings = jm.check(journey)
@@ -317,11 +357,11 @@ def render(journey_id, refresh, owner):
         checks, f"{_('Checks')} ({len(warnings)})" if warnings else _("Checks"),
         _stage_rows(journey), stage_options, stage_options,
         [{"label": o, "value": o} for o in owners],
-        [html.Option(value=o) for o in owners], [html.Option(value=c) for c in channels], hint,
+        [html.Option(value=o) for o in owners], [html.Option(value=c) for c in channels], hint, not journey.stages,
     )
 
 
-_WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge": "warning",
+_WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge": "warning", "shares_over_100": "warning",
                    "duplicate_name": "warning", "no_owner": "secondary"}
 
 
@@ -351,7 +391,8 @@ def _stage_rows(journey: Journey) -> list:
     Output("je-tp-title", "children"), Output("je-tp-key", "children"), Output("je-tp-name", "value"),
     Output("je-tp-stage", "value"), Output("je-tp-channel", "value"), Output("je-tp-owner", "value"),
     Output("je-tp-kind", "value"), Output("je-tp-entry", "value"), Output("je-tp-target-nps", "value"),
-    Output("je-tp-target-csat", "value"), Output("je-tp-target-ces", "value"), Output("je-tp-notes", "value"),
+    Output("je-tp-target-csat", "value"), Output("je-tp-target-ces", "value"), Output("je-tp-target-index", "value"),
+    Output("je-tp-notes", "value"),
     Output("je-connect-target", "options"), Output("je-tp-edges", "children"),
     Output("je-edge-title", "children"), Output("je-edge-share", "value"), Output("je-edge-volume", "value"),
     Input("je-graph", "selectedNodeData"), Input("je-graph", "selectedEdgeData"), Input("je-version", "data"),
@@ -362,7 +403,7 @@ def fill_panel(nodes, edges, _version, journey_id):
     hidden, shown = {"display": "none"}, {"display": "block"}
     nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
     edges = edges or []
-    blank = ("",) * 12 + ([], [])
+    blank = ("",) * 13 + ([], [])
     if not journey_id or (len(nodes) != 1 and len(edges) != 1) or (nodes and edges):
         return (hidden, hidden, *blank, "", None, None)
     journey = workspace().journey(int(journey_id)).journey
@@ -376,16 +417,17 @@ def fill_panel(nodes, edges, _version, journey_id):
                        className="p-0 text-danger", title=_("Remove this connection")),
         ]) for e in outgoing]
         linked = {e.target for e in outgoing}
-        options = [{"label": tp2.name, "value": tp2.key} for tp2 in journey.touchpoints if tp2.key not in linked]
+        options = [{"label": tp2.name, "value": tp2.key} for tp2 in journey.touchpoints
+                   if tp2.key not in linked and tp2.key != tp.key]
         return (shown, hidden, tp.name, _("key: {key}").format(key=tp.key), tp.name, tp.stage, tp.channel,
-                tp.owner or "", tp.kind, tp.entry, tp.targets.get("nps"), tp.targets.get("csat"),
-                tp.targets.get("ces"), tp.notes, options, edge_rows, "", None, None)
+                tp.owner or "", tp.kind, tp.entry, *(_shown(tp.targets.get(key)) for key, _label in TARGETS),
+                tp.notes, options, edge_rows, "", None, None)
     if len(edges) == 1 and edges[0]["source"] in names and edges[0]["target"] in names:
         edge = next((e for e in journey.edges if (e.source, e.target) == (edges[0]["source"], edges[0]["target"])), None)
         if edge is not None:
             title = f"{names[edge.source]} → {names[edge.target]}"
             share = None if edge.share is None else round(edge.share * 100, 4)
-            return (hidden, shown, *blank, title, share, edge.volume)
+            return (hidden, shown, *blank, title, _shown(share), _shown(edge.volume))
     return (hidden, hidden, *blank, "", None, None)
 
 
@@ -430,9 +472,13 @@ def persist_positions(reported, journey_id, version):
     if not changed:
         return no_update
     names = ", ".join(journey.touchpoint(k).name for k in list(changed)[:3])
-    token, message = _edit(journey_id, version, _("Move {names}").format(names=names),
-                           lambda j: jm.move_touchpoints(j, changed))
-    if message["color"] != "success":
+    dropped = jm.drop_touchpoints(journey, changed)
+    restaged = [tp for tp in dropped.touchpoints if tp.stage != journey.touchpoint(tp.key).stage]
+    stage_names = {s.key: s.name for s in journey.stages}
+    label = _("Move {names}").format(names=names) + "".join(
+        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged)
+    token, message = _edit(journey_id, version, label, lambda j: jm.drop_touchpoints(j, changed))
+    if message["color"] != "success" or restaged:
         _show_message(message)
     return token
 
@@ -473,11 +519,13 @@ def add_stage(_clicks, _submit, name, journey_id, version):
 def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
     """Rename, reorder or delete the stage whose control was used."""
     trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
+    if not isinstance(trigger, dict) or not ctx.triggered:
         return no_update
     key, kind = trigger["key"], trigger["type"]
+    if kind != "je-stage-rename" and not ctx.triggered[0]["value"]:
+        return no_update
     if kind == "je-stage-rename":
-        name = ctx.triggered[0]["value"]
+        name = ctx.triggered[0]["value"] or ""
         current = workspace().journey(int(journey_id)).journey
         if any(s.key == key and s.name == " ".join(str(name).split()) for s in current.stages):
             return no_update
@@ -489,7 +537,7 @@ def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
         label, change = _("Move stage"), lambda j: jm.move_stage(j, key, offset)
     token, message = _edit(journey_id, version, label, change)
     _show_message(message)
-    return token
+    return _token() if token is no_update else token  # a refused rename redraws the list with the stored name
 
 
 @callback(
@@ -517,15 +565,21 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
     State("je-graph", "selectedNodeData"), State("je-tp-name", "value"), State("je-tp-stage", "value"),
     State("je-tp-channel", "value"), State("je-tp-owner", "value"), State("je-tp-kind", "value"),
     State("je-tp-entry", "value"), State("je-tp-target-nps", "value"), State("je-tp-target-csat", "value"),
-    State("je-tp-target-ces", "value"), State("je-tp-notes", "value"),
+    State("je-tp-target-ces", "value"), State("je-tp-target-index", "value"), State("je-tp-notes", "value"),
     State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
 )
-def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, nps, csat, ces, notes, journey_id, version):
+def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, nps, csat, ces, index, notes,
+                    journey_id, version):
     """Store the side panel's fields on the selected touchpoint."""
     if not nodes or len(nodes) != 1:
         return no_update
     key = nodes[0]["id"]
-    targets = {m: float(v) for m, v in (("nps", nps), ("csat", csat), ("ces", ces)) if v not in (None, "")}
+    try:
+        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, (nps, csat, ces, index))}
+    except JourneyError as exc:
+        _show_message(_message(str(exc), "danger"))
+        return no_update
+    targets = {m: v for m, v in targets.items() if v is not None}
     fields = dict(name=name or "", stage=stage, channel=(channel or "").strip(), kind=kind, entry=bool(entry),
                   owner=" ".join((owner or "").split()) or None, targets=targets, notes=notes or "")
     token, message = _edit(journey_id, version, _("Edit “{name}”").format(name=(name or "").strip()),
@@ -576,9 +630,13 @@ def save_edge(_clicks, edges, share, volume, journey_id, version):
     if not edges or len(edges) != 1:
         return no_update
     source, target = edges[0]["source"], edges[0]["target"]
-    share = _number(share)
+    try:
+        share, volume = _parse_number(share, _("Share")), _parse_number(volume, _("Volume"))
+    except JourneyError as exc:
+        _show_message(_message(str(exc), "danger"))
+        return no_update
     token, message = _edit(journey_id, version, _("Edit connection"), lambda j: jm.update_edge(
-        j, source, target, None if share is None else share / 100, _number(volume)))
+        j, source, target, None if share is None else share / 100, volume))
     _show_message(message)
     return token
 
@@ -606,6 +664,9 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
         name = workspace().journey(int(journey_id)).journey.name
         return True, _("Delete the journey “{name}” with its history? This cannot be undone.").format(name=name), \
             {"kind": "journey", "id": int(journey_id)}
+    if trigger in ("je-project-delete", "je-journey-delete"):
+        _show_message(_message(_("Choose a project and a journey first."), "warning"))
+        return no_update, no_update, no_update
     keys = [n["id"] for n in nodes or [] if n.get("type") == "touchpoint"]
     pairs = [(e["source"], e["target"]) for e in edges or []]
     if trigger == "je-edge-delete":
@@ -617,10 +678,12 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
     names = {tp.key: tp.name for tp in journey.touchpoints}
     parts = []
     if keys:
-        parts.append(_("{n} touchpoint(s): {names}").format(n=len(keys), names=", ".join(names.get(k, k) for k in keys)))
+        parts.append(ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys))
+                     .format(n=len(keys), names=", ".join(names.get(k, k) for k in keys)))
     if pairs:
-        parts.append(_("{n} connection(s)").format(n=len(pairs)))
-    text = _("Delete {what}? Their connections go too; Undo brings them back.").format(what=_(" and ").join(parts))
+        parts.append(ngettext("{n} connection", "{n} connections", len(pairs)).format(n=len(pairs)))
+    text = _("Delete {what}?").format(what=_(" and ").join(parts)) + " " + (
+        _("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
     return True, text, {"kind": "selection", "keys": keys, "pairs": pairs}
 
 
@@ -663,7 +726,7 @@ def delete_confirmed(_clicks, action, project_id, journey_id, version):
 
 @callback(
     Output("je-name-modal", "is_open"), Output("je-name-title", "children"), Output("je-name-input", "value"),
-    Output("je-name-action", "data"),
+    Output("je-name-action", "data"), Output("je-name-error", "is_open"),
     Input("je-project-new", "n_clicks"), Input("je-project-rename", "n_clicks"), Input("je-journey-rename", "n_clicks"),
     Input("je-name-cancel", "n_clicks"), State("je-project", "value"), State("je-journey", "value"),
     prevent_initial_call=True,
@@ -672,43 +735,47 @@ def ask_for_name(_new, _rename_project, _rename_journey, _cancel, project_id, jo
     """Open the name dialog for a new project or a rename."""
     trigger = ctx.triggered_id
     if trigger == "je-project-new":
-        return True, _("New project"), "", "new-project"
+        return True, _("New project"), "", "new-project", False
     if trigger == "je-project-rename" and project_id:
         name = next((p.name for p in workspace().projects() if p.id == int(project_id)), "")
-        return True, _("Rename project"), name, "rename-project"
+        return True, _("Rename project"), name, "rename-project", False
     if trigger == "je-journey-rename" and journey_id:
-        return True, _("Rename journey"), workspace().journey(int(journey_id)).journey.name, "rename-journey"
-    return False, no_update, no_update, None
+        return True, _("Rename journey"), workspace().journey(int(journey_id)).journey.name, "rename-journey", False
+    if trigger != "je-name-cancel":
+        _show_message(_message(_("Choose a project and a journey first."), "warning"))
+    return False, no_update, no_update, None, False
 
 
 @callback(
     Output("je-name-modal", "is_open", allow_duplicate=True), Output("je-refresh", "data", allow_duplicate=True),
     Output("je-project", "options", allow_duplicate=True), Output("je-project", "value", allow_duplicate=True),
-    Output("je-journey", "options", allow_duplicate=True),
+    Output("je-journey", "options", allow_duplicate=True), Output("je-name-error", "children"),
+    Output("je-name-error", "is_open", allow_duplicate=True),
     Input("je-name-ok", "n_clicks"), Input("je-name-input", "n_submit"), State("je-name-input", "value"),
     State("je-name-action", "data"), State("je-project", "value"), State("je-journey", "value"),
     State("je-version", "data"), prevent_initial_call=True,
 )
 def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
     """Create or rename, or keep the dialog open with the reason it cannot."""
+    unchanged = (no_update,) * 5
     try:
         if action == "new-project":
             new_id = workspace().create_project(name or "")
             _show_message(_message(_("Project created. Add a journey with “New”.")))
-            return False, _token(), _project_options(), new_id, no_update
+            return False, _token(), _project_options(), new_id, no_update, "", False
         if action == "rename-project":
             workspace().rename_project(int(project_id), name or "")
             _show_message(_message(_("Project renamed.")))
-            return False, _token(), _project_options(), no_update, no_update
+            return False, _token(), _project_options(), no_update, no_update, "", False
         if action == "rename-journey":
             token, message = _edit(journey_id, version, _("Rename journey"), lambda j: rename_journey(j, name or ""))
-            _show_message(message)
             if message["color"] != "success":
-                return no_update, no_update, no_update, no_update, no_update
-            return False, token, no_update, no_update, _journey_options(project_id)
+                return *unchanged, message["children"], True
+            _show_message(message)
+            return False, token, no_update, no_update, _journey_options(project_id), "", False
     except USER_ERRORS as exc:
-        _show_message(_message(str(exc), "danger"))
-    return no_update, no_update, no_update, no_update, no_update
+        return *unchanged, str(exc), True
+    return *unchanged, no_update, no_update
 
 
 # ------------------------------------------------------------------ new journey, YAML export
@@ -716,16 +783,17 @@ def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
 
 @callback(
     Output("je-new-modal", "is_open"), Output("je-new-template", "options"), Output("je-new-template", "value"),
-    Output("je-new-error", "is_open"),
+    Output("je-new-error", "is_open"), Output("je-new-upload", "contents"), Output("je-new-upload", "filename"),
+    Output("je-new-journey-name", "value"),
     Input("je-journey-new", "n_clicks"), Input("je-new-cancel", "n_clicks"), prevent_initial_call=True,
 )
 def open_new_journey(_new, _cancel):
-    """Open the new-journey dialog with the list of templates."""
+    """Open the new-journey dialog afresh (no file or name left from last time) with the templates."""
     if ctx.triggered_id == "je-new-cancel":
-        return False, no_update, no_update, False
+        return False, no_update, no_update, False, None, None, ""
     found = templates.list_templates()
     options = [{"label": f"{t.name} — {t.touchpoints} touchpoints, {t.stages} stages", "value": t.key} for t in found]
-    return True, options, found[0].key if found else None, False
+    return True, options, found[0].key if found else None, False, None, None, ""
 
 
 @callback(
@@ -772,9 +840,16 @@ def create_journey(_clicks, source, template_key, contents, name, project_id):
     return False, "", False, _journey_options(project_id), new_id
 
 
+MAX_UPLOAD_MB = 5
+
+
 def _decode_upload(contents: str | None) -> str:
     if not contents:
         raise JourneyError(_("Choose a YAML file first."))
+    size_mb = len(contents) * 3 / 4 / 1e6
+    if size_mb > MAX_UPLOAD_MB:
+        raise JourneyError(_("The file has {size:.1f} MB; a journey file has at most {limit} MB.")
+                           .format(size=size_mb, limit=MAX_UPLOAD_MB))
     try:
         return base64.b64decode(contents.split(",", 1)[1]).decode("utf-8")
     except (IndexError, binascii.Error, UnicodeDecodeError):

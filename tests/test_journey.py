@@ -141,3 +141,45 @@ def test_map_elements_carry_names_as_data_and_flag_problems(small_journey):
     reported = [{"data": {"id": k, "type": "touchpoint"}, "position": {"x": 1.0, "y": 2.0}} for k in ("web", "cart")]
     assert positions(reported + [{"data": {"id": "band:get", "type": "band"}, "position": {"x": 0, "y": 0}}]) == {
         "web": (1.0, 2.0), "cart": (1.0, 2.0)}
+
+
+def test_changing_stage_moves_the_node_into_that_column(small_journey):
+    laid = jm.auto_layout(small_journey)
+    moved = jm.update_touchpoint(laid, "abandon", stage="get")
+    tp, delivery = moved.touchpoint("abandon"), moved.touchpoint("delivery")
+    assert tp.stage == "get" and tp.x == delivery.x and tp.y != delivery.y
+
+
+def test_stage_at_finds_the_column_a_node_was_dropped_into(small_journey):
+    laid = jm.auto_layout(small_journey)
+    delivery = laid.touchpoint("delivery")
+    assert jm.stage_at(laid, "web", delivery.x + 20) == "get"
+    assert jm.stage_at(laid, "web", delivery.x + 10 * jm.NODE_SPACING_X) is None
+
+
+def test_self_loops_huge_volumes_and_duplicate_stage_names_are_refused(small_journey):
+    with pytest.raises(JourneyError, match="cannot lead to itself"):
+        jm.add_edge(small_journey, "web", "web")
+    with pytest.raises(JourneyError, match="volume"):
+        jm.add_edge(small_journey, "web", "delivery", volume=1e300)
+    with pytest.raises(JourneyError, match="already exists"):
+        jm.add_stage(small_journey, "find")
+    with pytest.raises(JourneyError, match="already exists"):
+        jm.rename_stage(small_journey, "get", "BUY")
+    assert jm.rename_stage(small_journey, "get", "Get").stages[-1].name == "Get"
+
+
+def test_shares_over_100_percent_are_flagged(small_journey):
+    journey = jm.update_edge(small_journey, "cart", "abandon", share=0.5, volume=None)
+    assert ("shares_over_100", ("cart",)) in codes(journey)
+    assert not any(code == "shares_over_100" for code, _ in codes(small_journey))
+
+
+def test_dropping_a_node_into_another_column_changes_its_stage(small_journey):
+    laid = jm.auto_layout(small_journey)
+    delivery = laid.touchpoint("delivery")
+    dropped = jm.drop_touchpoints(laid, {"web": (delivery.x + 30, delivery.y + 200)})
+    assert dropped.touchpoint("web").stage == "get"
+    assert (dropped.touchpoint("web").x, dropped.touchpoint("web").y) == (delivery.x + 30, delivery.y + 200)
+    nudged = jm.drop_touchpoints(laid, {"web": (laid.touchpoint("web").x + 5, 0.0)})
+    assert nudged.touchpoint("web").stage == "find"

@@ -31,8 +31,9 @@ def journeys(draw) -> Journey:
             targets={m: draw(st.floats(*METRIC_RANGES[m])) for m in metrics},
             x=draw(coordinates), y=draw(coordinates), notes=draw(st.one_of(st.just(""), st.text(max_size=80))),
         ))
-    pairs = draw(st.lists(st.tuples(st.sampled_from(tp_keys), st.sampled_from(tp_keys)), max_size=10, unique=True)) if tp_keys else []
-    edges = [Edge(a, b, draw(st.one_of(st.none(), st.floats(0, 1))), draw(st.one_of(st.none(), st.floats(0, 1e9))))
+    pairs = draw(st.lists(st.tuples(st.sampled_from(tp_keys), st.sampled_from(tp_keys)).filter(lambda p: p[0] != p[1]),
+                          max_size=10, unique=True)) if len(tp_keys) > 1 else []
+    edges = [Edge(a, b, draw(st.one_of(st.none(), st.floats(0, 1))), draw(st.one_of(st.none(), st.floats(0, 1e12))))
              for a, b in pairs]
     return Journey(name=draw(text), description=draw(st.one_of(st.just(""), st.text(max_size=100))),
                    stages=tuple(Stage(k, draw(text)) for k in stage_keys), owners=tuple(owners),

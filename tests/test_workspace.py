@@ -17,6 +17,8 @@ def test_projects_are_created_renamed_and_deleted(workspace):
     workspace.create_project("Beta Bank")
     with pytest.raises(WorkspaceError, match="already exists"):
         workspace.create_project("  Acme   Insurance ")
+    with pytest.raises(WorkspaceError, match="already exists"):
+        workspace.create_project("acme insurance")
     workspace.rename_project(first, "Acme Pojišťovna")
     assert [p.name for p in workspace.projects()] == ["Acme Pojišťovna", "Beta Bank"]
     workspace.delete_project(first)

@@ -18,3 +18,8 @@ def _translation(language: str) -> _gettext.NullTranslations:
 def gettext(message: str) -> str:
     """Translate a UI message into ``CXWB_LANG`` (English, the source language, when no catalogue exists)."""
     return _translation(os.environ.get("CXWB_LANG", "en")).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose form depends on a count (Czech and Polish have three forms)."""
+    return _translation(os.environ.get("CXWB_LANG", "en")).ngettext(singular, plural, n)

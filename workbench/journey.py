@@ -24,6 +24,7 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
     "ces": (1.0, 7.0),
     "index": (0.0, 100.0),
 }
+MAX_VOLUME = 1e12
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Auto-layout geometry (model coordinates, pixels at zoom 1); nodes are drawn 150 x 62.
@@ -199,10 +200,12 @@ def edge_problems(edge: Edge, touchpoint_keys: set[str]) -> list[str]:
     for end in (edge.source, edge.target):
         if end not in touchpoint_keys:
             problems.append(f"touchpoint '{end}' does not exist.")
+    if edge.source == edge.target:
+        problems.append("a touchpoint cannot lead to itself; model a repeat through another touchpoint.")
     if edge.share is not None and not (_is_number(edge.share) and 0.0 <= edge.share <= 1.0):
         problems.append(f"share {edge.share!r} must be between 0 and 1.")
-    if edge.volume is not None and not (_is_number(edge.volume) and math.isfinite(edge.volume) and edge.volume >= 0):
-        problems.append(f"volume {edge.volume!r} must be a number ≥ 0.")
+    if edge.volume is not None and not (_is_number(edge.volume) and 0 <= edge.volume <= MAX_VOLUME):
+        problems.append(f"volume {edge.volume!r} must be a number from 0 to {MAX_VOLUME:,.0f}.")
     return problems
 
 
@@ -261,7 +264,7 @@ def is_backward(journey: Journey, edge: Edge) -> bool:
 
 
 def check(journey: Journey) -> list[JourneyWarning]:
-    """Return the shape warnings: unreachable, dead ends, backward edges, duplicate names, no owner."""
+    """Return the shape warnings: unreachable, dead ends, backward edges, shares over 100 %, duplicate names, no owner."""
     import networkx as nx
 
     graph = to_graph(journey)
@@ -285,6 +288,13 @@ def check(journey: Journey) -> list[JourneyWarning]:
                 "backward_edge",
                 f"“{names[edge.source]}” → “{names[edge.target]}” goes back to an earlier stage (a loop).",
                 (edge.source, edge.target)))
+    shares: dict[str, float] = {}
+    for edge in journey.edges:
+        shares[edge.source] = shares.get(edge.source, 0.0) + (edge.share or 0.0)
+    for key, total in shares.items():
+        if total > 1.0 + 1e-9:
+            warnings.append(JourneyWarning(
+                "shares_over_100", f"The shares leaving “{names[key]}” add up to {total:.0%}, more than 100%.", (key,)))
     by_name: dict[str, list[str]] = {}
     for tp in journey.touchpoints:
         by_name.setdefault(" ".join(tp.name.casefold().split()), []).append(tp.key)
@@ -344,6 +354,15 @@ def auto_layout(journey: Journey) -> Journey:
     return move_touchpoints(journey, positions)
 
 
+def stage_at(journey: Journey, key: str, x: float) -> str | None:
+    """The stage whose column (the span of its other touchpoints) contains ``x``, if any."""
+    for stage in journey.stages:
+        xs = [t.x for t in journey.touchpoints if t.stage == stage.key and t.key != key and t.x is not None]
+        if xs and min(xs) - NODE_SPACING_X / 2 <= x <= max(xs) + NODE_SPACING_X / 2:
+            return stage.key
+    return None
+
+
 def stage_column_x(journey: Journey, stage_key: str) -> float:
     """The x where a new touchpoint of this stage goes: its members' mean, else after the last stage."""
     xs = [tp.x for tp in journey.touchpoints if tp.stage == stage_key and tp.x is not None]
@@ -396,6 +415,7 @@ def _flow_order(journey: Journey) -> dict[str, int]:
 def add_stage(journey: Journey, name: str, after: str | None = None) -> tuple[Journey, str]:
     """Add a stage (at the end, or after stage ``after``); return the journey and the new key."""
     name = _clean_name(name, "stage")
+    _require_new_stage_name(journey, name, None)
     key = unique_key(name, (s.key for s in journey.stages))
     stages = list(journey.stages)
     index = len(stages) if after is None else [s.key for s in stages].index(after) + 1
@@ -407,6 +427,7 @@ def rename_stage(journey: Journey, key: str, name: str) -> Journey:
     """Give a stage a new display name (its key stays)."""
     name = _clean_name(name, "stage")
     _require_stage(journey, key)
+    _require_new_stage_name(journey, name, key)
     return replace(journey, stages=tuple(Stage(s.key, name) if s.key == key else s for s in journey.stages))
 
 
@@ -450,6 +471,10 @@ def update_touchpoint(journey: Journey, key: str, **changes: object) -> Journey:
     if "name" in changes:
         changes["name"] = _clean_name(str(changes["name"]), "touchpoint")
     journey = _with_owner(journey, changes.get("owner", current.owner))  # type: ignore[arg-type]
+    if changes.get("stage", current.stage) != current.stage and "x" not in changes:
+        _require_stage(journey, str(changes["stage"]))
+        others = replace(journey, touchpoints=tuple(t for t in journey.touchpoints if t.key != key))
+        changes["x"], changes["y"] = _free_spot(others, str(changes["stage"]), str(changes.get("channel", current.channel)))
     updated = replace(current, **changes)  # type: ignore[arg-type]
     _raise_problems(f"Touchpoint “{updated.name}”",
                     touchpoint_problems(updated, journey.stage_index(), (o.name for o in journey.owners)))
@@ -502,6 +527,17 @@ def move_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, floa
         for t in journey.touchpoints))
 
 
+def drop_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, float]]) -> Journey:
+    """Move touchpoints as dragged; one dropped into another stage's column joins that stage."""
+    moved = move_touchpoints(journey, positions)
+    for key, (x, _y) in positions.items():
+        stage = stage_at(moved, key, x)
+        if stage is not None and stage != moved.touchpoint(key).stage:
+            moved = replace(moved, touchpoints=tuple(replace(t, stage=stage) if t.key == key else t
+                                                     for t in moved.touchpoints))
+    return moved
+
+
 def used_owners(journey: Journey) -> Journey:
     """Keep only the owners some touchpoint refers to."""
     used = {t.owner for t in journey.touchpoints}
@@ -528,6 +564,11 @@ def _require_stage(journey: Journey, key: str) -> Stage:
         if stage.key == key:
             return stage
     raise JourneyError(f"No stage with key '{key}'.")
+
+
+def _require_new_stage_name(journey: Journey, name: str, key: str | None) -> None:
+    if any(s.name.casefold() == name.casefold() and s.key != key for s in journey.stages):
+        raise JourneyError(f"A stage named “{name}” already exists.")
 
 
 def _require_edge(journey: Journey, source: str, target: str) -> None:

@@ -91,7 +91,7 @@ class Workspace:
         """Create a project (one per client) and return its id."""
         name = _clean(name, "project")
         with self._sessions.begin() as session:
-            self._require_free(session, select(Project).where(Project.name == name), f"A project named “{name}” already exists.")
+            _require_free_name(session.scalars(select(Project)), name, None, f"A project named “{name}” already exists.")
             project = Project(name=name, description=description)
             session.add(project)
             session.flush()
@@ -102,7 +102,7 @@ class Workspace:
         name = _clean(name, "project")
         with self._sessions.begin() as session:
             project = self._get(session, Project, project_id)
-            self._require_free(session, select(Project).where(Project.name == name, Project.id != project_id),
+            _require_free_name(session.scalars(select(Project)), name, project_id,
                                f"A project named “{name}” already exists.")
             project.name = name
 
@@ -285,15 +285,15 @@ class Workspace:
         return found
 
     @staticmethod
-    def _require_free(session: Session, query, message: str) -> None:
-        if session.scalar(query) is not None:
-            raise WorkspaceError(message)
+    def _require_unique_journey(session: Session, project_id: int, name: str, journey_id: int | None) -> None:
+        _require_free_name(session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id)), name,
+                           journey_id, f"A journey named “{name}” already exists in this project.")
 
-    def _require_unique_journey(self, session: Session, project_id: int, name: str, journey_id: int | None) -> None:
-        query = select(JourneyRow).where(JourneyRow.project_id == project_id, JourneyRow.name == name)
-        if journey_id is not None:
-            query = query.where(JourneyRow.id != journey_id)
-        self._require_free(session, query, f"A journey named “{name}” already exists in this project.")
+
+def _require_free_name(rows, name: str, own_id: int | None, message: str) -> None:
+    """Names are unique ignoring case: “Acme” and “acme” would be the same client in a list."""
+    if any(row.name.casefold() == name.casefold() and row.id != own_id for row in rows):
+        raise WorkspaceError(message)
 
 
 def rename_journey(journey: Journey, name: str) -> Journey:

@@ -84,7 +84,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     expect(rename).to_have_value("Temp")
     rename.fill("Later")
     rename.press("Enter")
-    expect(page.locator("#je-message")).to_contain_text("Rename stage to “Later”")
+    expect(page.locator("#je-message")).to_contain_text("Saved: Rename stage to “Later”")
     page.locator("#je-stage-list .input-group").nth(2).locator("button").nth(0).click()  # move earlier
     expect(page.locator("#je-stage-list input").nth(1)).to_have_value("Later")
     page.locator("#je-stage-list .input-group").nth(1).locator("button").nth(2).click()  # delete
@@ -170,7 +170,7 @@ def test_delete_key_asks_first_and_undo_brings_it_back(demo_server, page):
     page.locator("#je-graph").focus()
     page.keyboard.press("Delete")
     page.wait_for_selector("#je-confirm-modal", state="visible")
-    assert "1 touchpoint(s)" in page.inner_text("#je-confirm-text")
+    assert "Delete 1 touchpoint: " in page.inner_text("#je-confirm-text")
     page.click("#je-confirm-cancel")
     page.wait_for_selector("#je-confirm-modal", state="hidden")
     assert page.evaluate(TOUCHPOINT_COUNT) == count
@@ -264,7 +264,7 @@ def test_rename_and_delete_journeys_and_projects(demo_server, page):
     page.click("#je-project-new")
     page.fill("#je-name-input", "Parcel Express s.r.o.")
     page.click("#je-name-ok")
-    expect(page.locator("#je-message")).to_contain_text("already exists")
+    expect(page.locator("#je-name-error")).to_contain_text("already exists")
     page.click("#je-name-cancel")
 
     page.click("#je-journey-delete")
@@ -279,3 +279,62 @@ def test_rename_and_delete_journeys_and_projects(demo_server, page):
     workspace = Workspace(demo_server.workspace)
     assert workspace.projects() == []
     workspace.close()
+
+
+def stored_journey(server):
+    workspace = Workspace(server.workspace)
+    try:
+        project = workspace.projects()[0]
+        return workspace.journey(workspace.journeys(project.id)[0].id).journey
+    finally:
+        workspace.close()
+
+
+def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
+    open_editor(page, demo_server.url)
+    select_node(page, "product-page", "Product page")
+    expect(page.locator("#je-tp-target-index")).to_have_value("75")
+    page.fill("#je-tp-target-csat", "4,25")  # a Czech decimal comma
+    page.click("#je-tp-save")
+    expect(page.locator("#je-message")).to_contain_text("Saved: Edit “Product page”")
+    assert stored_journey(demo_server).touchpoint("product-page").targets == {"csat": 4.25, "index": 75.0}
+
+    page.fill("#je-tp-target-nps", "1000")
+    page.click("#je-tp-save")
+    expect(page.locator("#je-message")).to_contain_text("target nps = 1000.0 is outside -100..100")
+    page.fill("#je-tp-target-nps", "lots")
+    page.click("#je-tp-save")
+    expect(page.locator("#je-message")).to_contain_text("NPS: “lots” is not a number")
+    assert stored_journey(demo_server).touchpoint("product-page").targets == {"csat": 4.25, "index": 75.0}
+    assert page.locator("#je-connect-target option[value='product-page']").count() == 0  # never to itself
+
+    # A connection: a bad share is refused with a message, a decimal-comma share is stored.
+    box = page.locator("#je-graph").bounding_box()
+    mid = page.evaluate("() => window.cy.getElementById('edge:product-page:cart').renderedMidpoint()")
+    page.mouse.click(box["x"] + mid["x"], box["y"] + mid["y"])
+    expect(page.locator("#je-edge-title")).to_have_text("Product page → Shopping cart")
+    page.fill("#je-edge-share", "-20")
+    page.click("#je-edge-save")
+    expect(page.locator("#je-message")).to_contain_text("share -0.2 must be between 0 and 1")
+    page.fill("#je-edge-share", "12,5")
+    page.click("#je-edge-save")
+    expect(page.locator("#je-message")).to_contain_text("Saved: Edit connection")
+    edge = next(e for e in stored_journey(demo_server).edges if (e.source, e.target) == ("product-page", "cart"))
+    assert edge.share == 0.125
+
+    # Moving a touchpoint to another stage in the panel moves it into that stage's column.
+    select_node(page, "product-page", "Product page")
+    page.select_option("#je-tp-stage", label="Cart & checkout")
+    page.click("#je-tp-save")
+    page.wait_for_function("() => Math.abs(window.cy.getElementById('product-page').position().x - "
+                           "window.cy.getElementById('cart').position().x) < 200")
+    assert stored_journey(demo_server).touchpoint("product-page").stage == "purchase"
+
+
+def test_name_errors_show_in_the_dialog(demo_server, page):
+    open_editor(page, demo_server.url)
+    page.click("#je-project-new")
+    page.fill("#je-name-input", "   ")
+    page.click("#je-name-ok")
+    expect(page.locator("#je-name-error")).to_contain_text("The project needs a name.")
+    expect(page.locator("#je-name-modal")).to_be_visible()
