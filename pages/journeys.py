@@ -306,7 +306,6 @@ dash.clientside_callback(
 )
 
 
-
 @callback(
     Output("je-journey", "options"), Output("je-journey", "value"),
     Input("je-project", "value"), State("je-journey", "value"),
@@ -361,8 +360,8 @@ def render(journey_id, refresh, owner):
     )
 
 
-_WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge": "warning", "shares_over_100": "warning",
-                   "duplicate_name": "warning", "no_owner": "secondary"}
+_WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge": "warning",
+                   "shares_over_100": "warning", "duplicate_name": "warning", "no_owner": "secondary"}
 
 
 def _stage_rows(journey: Journey) -> list:
@@ -575,7 +574,7 @@ def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, np
         return no_update
     key = nodes[0]["id"]
     try:
-        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, (nps, csat, ces, index))}
+        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, (nps, csat, ces, index), strict=True)}
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update

@@ -44,7 +44,7 @@ class Server:
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"app did not start: {(workspace.parent / f'server-{self.port}.log').read_text()}")
+                    raise RuntimeError(f"app did not start: {(workspace.parent / f'server-{self.port}.log').read_text()}") from None
                 time.sleep(0.2)
 
     def stop(self) -> None:
