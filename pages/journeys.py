@@ -394,11 +394,13 @@ def _stage_rows(journey: Journey) -> list:
     Output("je-tp-notes", "value"),
     Output("je-connect-target", "options"), Output("je-tp-edges", "children"),
     Output("je-edge-title", "children"), Output("je-edge-share", "value"), Output("je-edge-volume", "value"),
-    Input("je-graph", "selectedNodeData"), Input("je-graph", "selectedEdgeData"), Input("je-version", "data"),
+    Input("je-graph", "selectedNodeData"), Input("je-graph", "selectedEdgeData"), Input("je-refresh", "data"),
     State("je-journey", "value"),
 )
-def fill_panel(nodes, edges, _version, journey_id):
-    """Show the selected touchpoint's or connection's fields."""
+def fill_panel(nodes, edges, refresh, journey_id):
+    """Show the selected touchpoint's or connection's fields (again after undo, redo or a drop)."""
+    if ctx.triggered_id == "je-refresh" and str(refresh).startswith(("je-tp-save", "je-edge-save")):
+        return (no_update,) * 20  # the panel shows what was just saved; the user may already type on
     hidden, shown = {"display": "none"}, {"display": "block"}
     nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
     edges = edges or []

@@ -18,10 +18,16 @@ def wait_for_touchpoints(page, count: int) -> None:
 
 
 def open_editor(page, url: str) -> None:
-    """Load the editor and wait until its callbacks have settled (the map is drawn and fitted)."""
+    """Load the editor on the demo journey and wait until its callbacks have settled (map drawn and fitted)."""
     page.goto(url)
-    page.wait_for_function(f"({TOUCHPOINT_COUNT})() >= 0")
+    page.wait_for_function(f"({TOUCHPOINT_COUNT})() > 0")
     page.wait_for_load_state("networkidle")
+
+
+def save(page, button: str, expected_message: str) -> None:
+    """Click a save button and see the message."""
+    page.click(button)
+    expect(page.locator("#je-message")).to_contain_text(expected_message)
 
 
 def node_center(page, key: str) -> tuple[float, float]:
@@ -45,6 +51,14 @@ def open_tab(page, label: str) -> None:
     page.click(f"#je-tabs .nav-link:text-is('{label}')")
 
 
+def choose_source(page, label: str) -> None:
+    """Pick where a new journey comes from, once the dialog has finished opening."""
+    expect(page.locator("#je-new-modal")).to_be_visible()
+    radio = page.get_by_label(label, exact=True)
+    radio.click()
+    expect(radio).to_be_checked()
+
+
 def add_touchpoint(page, name: str, stage: str, channel: str, owner: str, expected: int) -> None:
     page.fill("#je-new-name", name)
     page.select_option("#je-new-stage", label=stage)
@@ -65,7 +79,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     page.click("#je-name-ok")
     page.wait_for_function("() => document.querySelector('#je-project').selectedOptions[0]?.text === 'Client <b>Alpha</b> 🚚'")
     page.click("#je-journey-new")
-    page.check("#je-new-source input[value='empty']", force=True)
+    choose_source(page, "Empty")
     page.fill("#je-new-journey-name", "Onboarding")
     page.click("#je-new-ok")
     page.wait_for_function("() => document.querySelector('#je-journey').selectedOptions[0]?.text.startsWith('Onboarding')")
@@ -224,7 +238,7 @@ def test_bad_yaml_names_the_line_and_creates_nothing(demo_server, page, tmp_path
     open_editor(page, demo_server.url)
     journeys_before = page.locator("#je-journey option").count()
     page.click("#je-journey-new")
-    page.check("#je-new-source input[value='file']", force=True)
+    choose_source(page, "From a YAML file")
     page.set_input_files("#je-new-upload input[type=file]", str(bad))
     page.wait_for_selector("text=File: broken.yaml")
     page.click("#je-new-ok")
@@ -295,16 +309,13 @@ def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
     select_node(page, "product-page", "Product page")
     expect(page.locator("#je-tp-target-index")).to_have_value("75")
     page.fill("#je-tp-target-csat", "4,25")  # a Czech decimal comma
-    page.click("#je-tp-save")
-    expect(page.locator("#je-message")).to_contain_text("Saved: Edit “Product page”")
+    save(page, "#je-tp-save", "Saved: Edit “Product page”")
     assert stored_journey(demo_server).touchpoint("product-page").targets == {"csat": 4.25, "index": 75.0}
 
     page.fill("#je-tp-target-nps", "1000")
-    page.click("#je-tp-save")
-    expect(page.locator("#je-message")).to_contain_text("target nps = 1000.0 is outside -100..100")
+    save(page, "#je-tp-save", "target nps = 1000.0 is outside -100..100")
     page.fill("#je-tp-target-nps", "lots")
-    page.click("#je-tp-save")
-    expect(page.locator("#je-message")).to_contain_text("NPS: “lots” is not a number")
+    save(page, "#je-tp-save", "NPS: “lots” is not a number")
     assert stored_journey(demo_server).touchpoint("product-page").targets == {"csat": 4.25, "index": 75.0}
     assert page.locator("#je-connect-target option[value='product-page']").count() == 0  # never to itself
 
@@ -314,11 +325,9 @@ def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
     page.mouse.click(box["x"] + mid["x"], box["y"] + mid["y"])
     expect(page.locator("#je-edge-title")).to_have_text("Product page → Shopping cart")
     page.fill("#je-edge-share", "-20")
-    page.click("#je-edge-save")
-    expect(page.locator("#je-message")).to_contain_text("share -0.2 must be between 0 and 1")
+    save(page, "#je-edge-save", "share -0.2 must be between 0 and 1")
     page.fill("#je-edge-share", "12,5")
-    page.click("#je-edge-save")
-    expect(page.locator("#je-message")).to_contain_text("Saved: Edit connection")
+    save(page, "#je-edge-save", "Saved: Edit connection")
     edge = next(e for e in stored_journey(demo_server).edges if (e.source, e.target) == ("product-page", "cart"))
     assert edge.share == 0.125
 
