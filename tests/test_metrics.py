@@ -1,0 +1,102 @@
+"""Metrics against hand-computed and published numbers, and their invariants (hypothesis)."""
+
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+
+from workbench import metrics as m
+from workbench.metrics import NpsCounts, ScaleSums
+
+
+def test_nps_matches_the_published_case():
+    # n = 1162: 291 promoters, 476 passives, 395 detractors -> NPS -8.95, 95 % margin of error 4.39 points.
+    estimate = m.nps(NpsCounts(291, 476, 395))
+    assert round(estimate.value, 2) == -8.95
+    assert round(estimate.margin, 2) == 4.39
+    assert estimate.n == 1162 and not estimate.low_n
+    assert estimate.se == pytest.approx(100 * math.sqrt((291 / 1162 + 395 / 1162 - ((291 - 395) / 1162) ** 2) / 1162))
+
+
+def test_nps_counts_follow_the_bands():
+    assert m.nps_counts([0, 6, 7, 8, 9, 10, None, float("nan")]) == NpsCounts(promoters=2, passives=2, detractors=2)
+    assert m.nps(m.nps_counts([10] * 40)).value == 100.0
+    with pytest.raises(ValueError, match="NPS answer 11 is outside 0–10"):
+        m.nps_counts([11])
+
+
+def test_csat_mean_and_top_two_box_by_hand():
+    sums = m.scale_sums([5, 4, 4, 3, 1], "csat")
+    assert sums == ScaleSums(n=5, total=17, total_sq=67, top=3)
+    mean = m.mean(sums)
+    assert mean.value == pytest.approx(3.4)
+    assert mean.se == pytest.approx(math.sqrt(2.3 / 5))                 # s² = 9.2 / 4
+    assert mean.margin == pytest.approx(2.7764451 * math.sqrt(2.3 / 5))  # t(0.975, 4)
+    assert mean.low_n
+    assert m.top_box(sums).value == pytest.approx(60.0)
+
+
+def test_ces_top_box_is_six_and_seven():
+    sums = m.scale_sums([7, 6, 5, 1], "ces")
+    assert (sums.top, m.top_box(sums).value) == (2, 50.0)
+    with pytest.raises(ValueError, match="CES answer 0"):
+        m.scale_sums([0], "ces")
+
+
+@pytest.mark.parametrize("successes, n, low, high", [(1, 10, 0.0179, 0.4042), (81, 263, 0.2553, 0.3662)])
+def test_wilson_interval_matches_newcombe_1998(successes, n, low, high):
+    estimate = m.share(successes, n)
+    assert (round(estimate.low / 100, 4), round(estimate.high / 100, 4)) == (low, high)
+
+
+def test_composite_index_by_hand():
+    estimates = {"nps": m.Estimate(20, 2, 0, 0, 100, False), "csat": m.Estimate(4.0, 0.1, 0, 0, 50, False),
+                 "ces": m.Estimate(5.5, 0.2, 0, 0, 40, False)}
+    index = m.composite(estimates)
+    assert index.value == pytest.approx((60 + 75 + 75) / 3)
+    assert index.se == pytest.approx(math.sqrt((0.5 * 2) ** 2 + (25 * 0.1) ** 2 + (100 / 6 * 0.2) ** 2) / 3)
+    assert index.n == 40
+    assert m.composite(estimates, {"nps": 2, "csat": 0, "ces": 0}).value == pytest.approx(60)
+
+
+def test_difference_of_two_nps_values_by_hand():
+    a, b = m.nps(NpsCounts(500, 300, 200)), m.nps(NpsCounts(400, 300, 300))
+    comparison = m.compare(a, b)
+    assert comparison.difference == pytest.approx(20.0)
+    se = math.sqrt(a.se ** 2 + b.se ** 2)
+    assert comparison.z == pytest.approx(20 / se)
+    assert comparison.p_value < 1e-6
+    assert m.compare(a, a).p_value == pytest.approx(1.0)
+
+
+def test_small_and_empty_groups_are_flagged_not_hidden():
+    assert m.nps(NpsCounts(10, 10, 9)).low_n and not m.nps(NpsCounts(10, 10, 10)).low_n
+    empty = m.nps(NpsCounts())
+    assert empty.n == 0 and empty.low_n and math.isnan(empty.value)
+
+
+answers = st.lists(st.integers(0, 10), min_size=1, max_size=300)
+
+
+@given(answers)
+def test_nps_stays_in_range_and_its_interval_holds_it(scores):
+    estimate = m.nps(m.nps_counts(scores))
+    assert -100 <= estimate.low <= estimate.value <= estimate.high <= 100
+
+
+@given(answers, answers)
+def test_a_split_adds_up_to_the_whole(first, second):
+    assert m.nps_counts(first) + m.nps_counts(second) == m.nps_counts(first + second)
+    csat_first = [1 + s % 5 for s in first]
+    csat_second = [1 + s % 5 for s in second]
+    whole = m.scale_sums(csat_first + csat_second, "csat")
+    parts = m.scale_sums(csat_first, "csat") + m.scale_sums(csat_second, "csat")
+    assert (parts.n, parts.top) == (whole.n, whole.top)
+    assert m.mean(parts).value == pytest.approx(m.mean(whole).value)
+
+
+@given(st.integers(0, 500), st.integers(1, 500))
+def test_shares_and_their_intervals_stay_in_0_100(successes, n):
+    successes = min(successes, n)
+    estimate = m.share(successes, n)
+    assert 0 <= estimate.low <= estimate.value <= estimate.high <= 100
