@@ -1,0 +1,104 @@
+"""Ingest: dialect detection (cp1250, ISO-8859-2, BOM, ';', decimal comma), validation reports, atomic writes."""
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from workbench import ingest
+from workbench.ingest import CsvDialect, IngestError, SurveyMapping
+
+KEYS = ["web", "courier", "support"]
+CZECH = ("Datum;Kontaktní bod;NPS;CSAT;Komentář;Pobočka\n"
+         "01.02.2024 10:15;Web;9;5;Vše v pořádku;Brno\n"
+         "02.02.2024 11:00;Kurýr;3;2,0;Kurýr přišel pozdě, žádná omluva;Ostrava\n"
+         "03.02.2024 09:30;support;10;;Děkuji!;Brno\n")
+MAPPING = SurveyMapping(touchpoint="Kontaktní bod", ts="Datum", nps="NPS", csat="CSAT", comment="Komentář",
+                        segments=("Pobočka",), touchpoint_values={"Web": "web", "Kurýr": "courier"})
+
+
+def write(tmp_path, text: str, encoding: str, name: str = "survey.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_czech_excel_export_is_detected_and_typed(tmp_path):
+    path = write(tmp_path, CZECH, "cp1250")
+    table, dialect = ingest.read_csv(path)
+    assert dialect == CsvDialect("cp1250", ";", ",")
+    typed, report = ingest.prepare_survey(table, MAPPING, KEYS, dialect.decimal)
+    assert (report.rows_read, report.rows_valid, report.issues) == (3, 3, ())
+    assert report.date_format == "%d.%m.%Y %H:%M"
+    assert typed["touchpoint"].to_pylist() == ["web", "courier", "support"]
+    assert typed["nps"].type == pa.int8() and typed["nps"].to_pylist() == [9, 3, 10]
+    assert typed["csat"].to_pylist() == [5, 2, None]
+    assert typed["comment"].to_pylist()[1] == "Kurýr přišel pozdě, žádná omluva"
+    assert typed["Pobočka"].to_pylist() == ["Brno", "Ostrava", "Brno"]
+    assert str(typed["ts"][0]) == "2024-02-01 10:15:00"
+
+
+@pytest.mark.parametrize("encoding, expected", [("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8"),
+                                                ("iso-8859-2", "iso-8859-2"), ("cp1250", "cp1250")])
+def test_encodings_are_told_apart(tmp_path, encoding, expected):
+    text = "date,touchpoint,nps,comment\n2024-03-01,web,8,Przesyłka dotarła świetnie, źle spakowana\n"
+    text = text.replace(",Przesyłka", ",\"Przesyłka").replace("spakowana\n", "spakowana\"\n")
+    table, dialect = ingest.read_csv(write(tmp_path, text, encoding))
+    assert dialect == CsvDialect(expected, ",", ".")
+    assert table["comment"].to_pylist() == ["Przesyłka dotarła świetnie, źle spakowana"]
+
+
+def test_the_report_names_rows_and_columns_of_every_problem(tmp_path):
+    text = ("id;date;tp;nps;csat\n"
+            "a;2024-01-05;web;11;4\n"           # line 2: NPS out of range
+            "b;2024-13-45;web;8;4\n"            # line 3: no such date
+            "c;2024-01-06;teleport;8;4\n"       # line 4: unknown touchpoint
+            "d;2024-01-07;web;7;0\n"            # line 5: CSAT 0 = not applicable -> kept, no CSAT
+            "d;2024-01-08;courier;x;4\n"        # line 6: duplicate id, NPS not a number
+            "e;2024-01-09;courier;;\n"          # line 7: no score at all
+            "f;2024-01-10;support;9;5\n")       # line 8: fine
+    table, dialect = ingest.read_csv(write(tmp_path, text, "utf-8"))
+    mapping = SurveyMapping(touchpoint="tp", ts="date", nps="nps", csat="csat", response_id="id",
+                            na_codes={"csat": ("0",)})
+    typed, report = ingest.prepare_survey(table, mapping, KEYS, dialect.decimal)
+    found = {issue.code: (issue.column, issue.count, issue.rows) for issue in report.issues}
+    assert found == {
+        "range_nps": ("nps", 1, (2,)),
+        "bad_date": ("date", 1, (3,)),
+        "unknown_touchpoint": ("tp", 1, (4,)),
+        "bad_nps": ("nps", 1, (6,)),
+        "duplicate_id": ("id", 2, (5, 6)),
+        "no_score": ("nps, csat", 1, (7,)),
+    }
+    assert (report.rows_read, report.rows_valid) == (7, 1)
+    assert typed["response_id"].to_pylist() == ["f"]
+
+
+def test_bad_files_get_clear_errors(tmp_path):
+    with pytest.raises(IngestError, match="The file is empty"):
+        ingest.read_csv(write(tmp_path, "", "utf-8"))
+    table, dialect = ingest.read_csv(write(tmp_path, "date;tp;nps\n", "utf-8", "header.csv"))
+    with pytest.raises(IngestError, match="no rows"):
+        ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps"), KEYS)
+    with pytest.raises(IngestError, match="line 3 has 4 fields, the header has 3"):
+        ingest.read_csv(write(tmp_path, "date;tp;nps\n2024-01-01;web;9\n2024-01-02;web;9;extra\n", "utf-8", "x.csv"))
+    table, _ = ingest.read_csv(write(tmp_path, CZECH, "cp1250", "cz.csv"))
+    with pytest.raises(IngestError, match="Column\\(s\\) not in the file: Score. The file has: Datum"):
+        ingest.prepare_survey(table, SurveyMapping(touchpoint="Kontaktní bod", ts="Datum", nps="Score"), KEYS)
+
+
+def test_parquet_is_written_sorted_and_atomically(tmp_path, monkeypatch):
+    table, dialect = ingest.read_csv(write(tmp_path, CZECH, "cp1250"))
+    typed, _ = ingest.prepare_survey(table, MAPPING, KEYS, dialect.decimal)
+    target = tmp_path / "datasets" / "survey-v1.parquet"
+    ingest.write_parquet(typed.take([2, 0, 1]), target)
+    assert pq.read_table(target)["ts"].to_pylist() == sorted(typed["ts"].to_pylist())
+    before = target.read_bytes()
+
+    def fail(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pq, "write_table", fail)
+    with pytest.raises(OSError, match="disk full"):
+        ingest.write_parquet(typed, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir()] == ["survey-v1.parquet"]  # no temporary file left
