@@ -215,7 +215,8 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
     # Touchpoint: file labels mapped to journey keys.
     raw_tp = _text(table[mapping.touchpoint])
     labels = {**{k: k for k in touchpoint_keys}, **dict(mapping.touchpoint_values)}
-    keys = pa.array([labels.get(v) if v is not None else None for v in raw_tp.to_pylist()], pa.string())
+    positions = pc.index_in(raw_tp, value_set=pa.array(list(labels), pa.string()))
+    keys = pc.take(pa.array(list(labels.values()), pa.string()), positions)
     flag(pc.is_null(raw_tp), "missing_touchpoint", mapping.touchpoint, "touchpoint missing")
     flag(pc.and_(pc.invert(pc.is_null(raw_tp)), pc.is_null(keys)), "unknown_touchpoint", mapping.touchpoint,
          "touchpoint not in the journey (map it to one)")
@@ -255,7 +256,7 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         flag(pc.is_in(ids, value_set=repeated), "duplicate_id", mapping.response_id, "response id appears more than once")
         columns["response_id"] = ids
     else:
-        columns["response_id"] = pa.array([f"{source}:{line}" for line in lines.to_pylist()], pa.string())
+        columns["response_id"] = pc.binary_join_element_wise(source, pc.cast(lines, pa.string()), ":")
     if mapping.respondent_id:
         columns["respondent_id"] = _text(table[mapping.respondent_id])
     if mapping.comment:
@@ -278,17 +279,20 @@ def _text(column) -> pa.Array:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
-def _best_date_format(raw: pa.Array) -> tuple[str | None, pa.Array]:
+def _best_date_format(raw: pa.Array, sample: int = 2000) -> tuple[str | None, pa.Array]:
+    """Pick the format that reads the most of a sample of the values, then parse the whole column with it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    best, best_values, best_count = None, pa.nulls(len(raw), pa.timestamp("s")), -1
+    present = raw.drop_null().slice(0, sample)
+    best, best_count = None, 0
     for date_format in DATE_FORMATS:
-        values = pc.strptime(raw, format=date_format, unit="s", error_is_null=True)
-        count = len(values) - values.null_count
-        if count > best_count:
-            best, best_values, best_count = date_format, values, count
-    return (best if best_count > 0 else None), best_values
+        parsed = pc.strptime(present, format=date_format, unit="s", error_is_null=True)
+        if len(parsed) - parsed.null_count > best_count:
+            best, best_count = date_format, len(parsed) - parsed.null_count
+    if best is None:
+        return None, pa.nulls(len(raw), pa.timestamp("s"))
+    return best, pc.strptime(raw, format=best, unit="s", error_is_null=True)
 
 
 # ------------------------------------------------------------------ writing
@@ -305,7 +309,7 @@ def write_parquet(table: pa.Table, path: str | Path) -> Path:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
-        pq.write_table(table, temporary, row_group_size=ROW_GROUP_SIZE, compression="zstd")
+        pq.write_table(table, temporary, row_group_size=ROW_GROUP_SIZE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
