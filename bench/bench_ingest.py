@@ -8,10 +8,8 @@ Run: `.venv/bin/python bench/bench_ingest.py [rows]`.
 from __future__ import annotations
 
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import median_seconds  # noqa: E402
 from workbench import ingest  # noqa: E402
 from workbench.ingest import SurveyMapping  # noqa: E402
 
@@ -53,22 +52,14 @@ def reference(path: Path, out: Path) -> None:
     pq.write_table(table, out)
 
 
-def median(action) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "survey.csv"
         make_file(source, rows)
-        mine = median(lambda: ours(source, Path(folder) / "ours.parquet"))
-        bare = median(lambda: reference(source, Path(folder) / "bare.parquet"))
+        mine = median_seconds(lambda: ours(source, Path(folder) / "ours.parquet"), RUNS)
+        bare = median_seconds(lambda: reference(source, Path(folder) / "bare.parquet"), RUNS)
         print(f"import {rows:,} rows (cp1250, ';', decimal comma, validation): {mine:6.2f} s   "
               f"bare pyarrow read+write: {bare:6.2f} s   ratio {mine / bare:4.2f}x   (median of {RUNS})")
 

@@ -27,13 +27,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from timing import median_seconds  # noqa: E402
 from pages._graph import elements  # noqa: E402
 from workbench import journey as jm  # noqa: E402
 from workbench import journeyfile  # noqa: E402
 from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
 from workbench.workspace import Workspace  # noqa: E402
 
-RUNS = 15
+
 
 
 def big_journey(n: int = 60) -> Journey:
@@ -47,14 +48,6 @@ def big_journey(n: int = 60) -> Journey:
     edges = tuple(Edge(f"t{i}", f"t{j}", 0.5) for i in range(n) for j in (i + 1, i + 2) if j < n)
     return jm.auto_layout(Journey("Benchmark", "", stages, owners, touchpoints, edges))
 
-
-def median_seconds(action, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def bare_sqlite_write(path: Path, journey: Journey) -> None:
