@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.metrics import SCALES
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ";,\t|"
-ENCODINGS = ("utf-8-sig", "utf-8", "cp1250", "iso-8859-2")
 # Bytes for Š š Ť ť Ž ž Ś ś Ź ź: cp1250 puts them at 0x8A–0x9F, ISO-8859-2 at 0xA6–0xBF.
 _CP1250_ONLY = set(b"\x8a\x8c\x8d\x8e\x8f\x9a\x9c\x9d\x9e\x9f")
 _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
                 "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y")
-SCORE_COLUMNS = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 FIRST_ROWS = 5
 ROW_GROUP_SIZE = 256 * 1024
 
@@ -222,7 +222,7 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
          "touchpoint not in the journey (map it to one)")
     columns["touchpoint"] = keys
 
-    for metric, (low, high) in SCORE_COLUMNS.items():
+    for metric, (low, high) in SCALES.items():
         column = getattr(mapping, metric)
         if not column:
             continue
@@ -239,13 +239,13 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         in_range = pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high))
         columns[metric] = pc.cast(pc.if_else(in_range, values, None), pa.int8())
 
-    scored = [columns[m] for m in SCORE_COLUMNS if m in columns]
+    scored = [columns[m] for m in SCALES if m in columns]
     if not scored:
         raise IngestError("Map at least one score column (NPS, CSAT or CES).")
     no_score = pc.is_null(scored[0])
     for values in scored[1:]:
         no_score = pc.and_(no_score, pc.is_null(values))
-    flag(pc.and_(no_score, pc.invert(bad)), "no_score", ", ".join(getattr(mapping, m) for m in SCORE_COLUMNS
+    flag(pc.and_(no_score, pc.invert(bad)), "no_score", ", ".join(getattr(mapping, m) for m in SCALES
                                                                   if getattr(mapping, m)), "no score in the row")
 
     if mapping.response_id:
