@@ -92,10 +92,7 @@ def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
 def nps_counts(scores: Iterable[float]) -> NpsCounts:
     """Count promoters, passives and detractors of 0–10 answers (missing answers skipped)."""
     promoters = passives = detractors = 0
-    for score in scores:
-        if score is None or (isinstance(score, float) and math.isnan(score)):
-            continue
-        _check_scale(score, "nps")
+    for score in _answers(scores, "nps"):
         if score >= 9:
             promoters += 1
         elif score >= 7:
@@ -109,18 +106,20 @@ def scale_sums(scores: Iterable[float], metric: str) -> ScaleSums:
     """Sufficient statistics of CSAT (1–5) or CES (1–7) answers (missing answers skipped)."""
     top_from = {"csat": CSAT_TOP, "ces": CES_TOP}[metric]
     n, total, total_sq, top = 0, 0.0, 0.0, 0
-    for score in scores:
-        if score is None or (isinstance(score, float) and math.isnan(score)):
-            continue
-        _check_scale(score, metric)
+    for score in _answers(scores, metric):
         n, total, total_sq, top = n + 1, total + score, total_sq + score * score, top + (score >= top_from)
     return ScaleSums(n, total, total_sq, top)
 
 
-def _check_scale(score: float, metric: str) -> None:
+def _answers(scores: Iterable[float], metric: str) -> Iterable[float]:
+    """The answers present (None and NaN skipped), each checked against the metric's scale."""
     low, high = SCALES[metric]
-    if not low <= score <= high:
-        raise ValueError(f"{metric.upper()} answer {score!r} is outside {low}–{high}.")
+    for score in scores:
+        if score is None or (isinstance(score, float) and math.isnan(score)):
+            continue
+        if not low <= score <= high:
+            raise ValueError(f"{metric.upper()} answer {score!r} is outside {low}–{high}.")
+        yield score
 
 
 # ------------------------------------------------------------------ estimates
