@@ -385,7 +385,7 @@ def _free_spot(journey: Journey, stage: str, channel: str) -> tuple[float, float
     placed = [t for t in journey.touchpoints if t.y is not None]
     lane = [t.y for t in placed if t.channel == channel]
     y = min(lane) if lane else (max(t.y for t in placed) + LANE_HEIGHT if placed else 0.0)
-    taken = {(round(t.x), round(t.y)) for t in placed if t.x is not None}
+    taken = [(t.x, t.y) for t in placed if t.x is not None]
     while any(abs(tx - x) < NODE_SPACING_X and abs(ty - y) < LANE_HEIGHT for tx, ty in taken):
         y += LANE_HEIGHT
     return x, y
