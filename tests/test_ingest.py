@@ -102,3 +102,60 @@ def test_parquet_is_written_sorted_and_atomically(tmp_path, monkeypatch):
         ingest.write_parquet(typed, target)
     assert target.read_bytes() == before
     assert [p.name for p in target.parent.iterdir()] == ["survey-v1.parquet"]  # no temporary file left
+
+
+def test_a_day_past_the_end_of_its_month_is_not_a_date(tmp_path):
+    text = "date;tp;nps\n31.01.2024;web;9\n31.02.2024;web;9\n29.02.2024;web;9\n2024-02-30;web;9\n"
+    table, dialect = ingest.read_csv(write(tmp_path, text, "utf-8"))
+    typed, report = ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps"), KEYS)
+    assert [(i.code, i.rows) for i in report.issues] == [("bad_date", (3, 5))]
+    assert [str(t) for t in typed["ts"].to_pylist()] == ["2024-01-31 00:00:00", "2024-02-29 00:00:00"]
+
+
+def test_typed_and_text_reads_give_the_same_answers(tmp_path):
+    """A clean file is typed while read; one bad score sends it through text — the good rows must not differ."""
+    rows = "".join(f"{d:02d}.03.2024;web;{d % 11};{d % 5 + 1},0\n" for d in range(1, 29))
+    mapping = SurveyMapping(touchpoint="tp", ts="date", nps="nps", csat="csat")
+    clean = ingest.load(write(tmp_path, "date;tp;nps;csat\n" + rows, "cp1250", "clean.csv"), mapping)
+    dirty = ingest.load(write(tmp_path, "date;tp;nps;csat\n" + rows + "29.03.2024;web;x;1\n", "cp1250",
+                              "dirty.csv"), mapping)
+    assert clean.table["nps"].type == pa.float64() and dirty.table["nps"].type == pa.string()
+    typed_clean, _ = ingest.prepare_survey(clean.table, mapping, KEYS, clean.decimal)
+    typed_dirty, report = ingest.prepare_survey(dirty.table, mapping, KEYS, dirty.decimal)
+    assert [(i.code, i.rows) for i in report.issues] == [("bad_nps", (30,))]
+    assert typed_dirty.drop_columns("response_id").equals(typed_clean.drop_columns("response_id"))
+
+
+def test_rating_on_another_scale_with_a_not_applicable_code(tmp_path):
+    text = "date;tp;score\n2024-01-01;web;0\n2024-01-02;web;7,5\n2024-01-03;web;11\n"
+    mapping = SurveyMapping(touchpoint="tp", ts="date", rating="score", rating_scale=(1, 10),
+                            na_codes={"rating": ("0",)})
+    source = ingest.load(write(tmp_path, text, "utf-8"), mapping)
+    typed, report = ingest.prepare_survey(source.table, mapping, KEYS, source.decimal)
+    assert [(i.code, i.rows) for i in report.issues] == [("range_rating", (4,)), ("no_score", (2,))]
+    assert typed["rating"].to_pylist() == [7.5]
+
+
+def test_header_words_guess_the_fields_in_czech_polish_and_english():
+    assert ingest.guess_fields(["ID odpovědi", "Datum", "Kontaktní bod", "NPS", "Spokojenost", "Komentář",
+                                "Pobočka"]) == {"ts": "Datum", "touchpoint": "Kontaktní bod", "nps": "NPS",
+                                                "csat": "Spokojenost", "response_id": "ID odpovědi",
+                                                "comment": "Komentář"}
+    assert ingest.guess_fields(["Data", "Punkt styku", "Polecenie", "Klient", "Uwagi"]) == {
+        "ts": "Data", "touchpoint": "Punkt styku", "nps": "Polecenie", "respondent_id": "Klient", "comment": "Uwagi"}
+
+
+def test_touchpoint_labels_match_keys_and_names_without_accents():
+    touchpoints = {"own-courier": "Own courier", "parcel-locker": "Parcel locker", "refund": "Refund"}
+    assert ingest.match_touchpoints(["OWN COURIER", "parcel-locker", "Parcel lockers", "Refund ", "Teleport"],
+                                    touchpoints) == {"OWN COURIER": "own-courier", "parcel-locker": "parcel-locker",
+                                                     "Parcel lockers": "parcel-locker", "Refund ": "refund",
+                                                     "Teleport": None}
+    assert ingest.fold("Łódź Kurýr") == "lodz kuryr"
+
+
+def test_shape_ignores_order_case_and_accents_and_mappings_round_trip():
+    assert ingest.shape(["Datum", "NPS"]) == ingest.shape(["nps", "datum"]) != ingest.shape(["Datum"])
+    for mapping in (MAPPING, ingest.KpiMapping(kpis=("Tržby",), period="Měsíc", segments=("Pobočka",)),
+                    SurveyMapping(ts="d", wide=(ingest.WideColumn("Q1", "web", "csat"),), na_codes={"csat": ("0",)})):
+        assert ingest.mapping_from_dict(ingest.mapping_to_dict(mapping)) == mapping

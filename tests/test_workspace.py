@@ -2,6 +2,7 @@
 
 import sqlite3
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -118,8 +119,26 @@ def test_reopening_a_workspace_keeps_its_data(tmp_path, small_journey):
     again = Workspace(tmp_path / "ws")
     assert again.journey(journey_id).journey.name == "Shop"
     with sqlite3.connect(tmp_path / "ws" / "workbench.db") as db:
-        assert db.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert db.execute("select version_num from alembic_version").fetchone() == ("0002",)
     again.close()
+
+
+def test_an_older_workspace_is_upgraded_without_losing_data(tmp_path, small_journey):
+    from alembic import command
+    from alembic.config import Config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'workbench.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__code__.co_filename).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("insert into projects (name, description) values ('Before datasets', '')")
+    engine.dispose()
+    upgraded = Workspace(tmp_path)
+    assert [p.name for p in upgraded.projects()] == ["Before datasets"]
+    assert upgraded.datasets.list(upgraded.projects()[0].id) == []
+    upgraded.close()
 
 
 def test_database_url_from_environment(tmp_path, monkeypatch, small_journey):

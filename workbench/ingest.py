@@ -1,17 +1,23 @@
-"""Survey files in: detect the CSV dialect, read, map columns, validate, and write typed Parquet atomically.
+"""Survey and KPI files in: read CSV/XLSX/Parquet, map columns, validate, and write typed Parquet atomically.
 
 The steps are separate pure functions so the Data page can preview and map before anything is written:
-``sniff`` → ``read_csv`` (all columns as text) → ``prepare_survey`` (typed table + report) → ``write_parquet``.
-Row numbers in reports are the file's line numbers (the header is line 1).
+``read_source`` (or ``preview``) → a mapping (``guess_mapping``, ``match_touchpoints``) → ``load`` (typed read)
+→ ``prepare_survey`` / ``prepare_kpi`` (contract table + report) → ``write_parquet``.
+Row numbers in reports are the file's row numbers: for CSV and XLSX the header is row 1, for Parquet the first
+record is row 1.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,17 +28,31 @@ if TYPE_CHECKING:
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = ";,\t|"
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1250", "iso-8859-2")
 # Bytes for Š š Ť ť Ž ž Ś ś Ź ź: cp1250 puts them at 0x8A–0x9F, ISO-8859-2 at 0xA6–0xBF.
 _CP1250_ONLY = set(b"\x8a\x8c\x8d\x8e\x8f\x9a\x9c\x9d\x9e\x9f")
 _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+                "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m")
+_DAY_PATTERNS = {"%Y-%m-%d": r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})", "%d": r"^(?P<day>\d{1,2})"}
+FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
 FIRST_ROWS = 5
+PREVIEW_ROWS = 20
 ROW_GROUP_SIZE = 256 * 1024
+# Touchpoint key of overall (relationship) answers, e.g. a wide file's overall NPS; journey keys never start with "_".
+OVERALL = "_overall"
+METRICS = (*SCALES, "rating")
+MISSING_WORDS = ("n/a", "na", "#n/a", "null", "nan", "-")
+TRUE_WORDS = {"1", "true", "yes", "y", "ano", "a", "tak", "t", "retained"}
+FALSE_WORDS = {"0", "false", "no", "n", "ne", "nie", "churned"}
 
 
 class IngestError(ValueError):
     """A file that cannot be imported at all (empty, unreadable, mapped columns missing)."""
+
+
+class Cancelled(Exception):
+    """The user cancelled an import; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -45,25 +65,60 @@ class CsvDialect:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A file read into a table, with what was detected about it."""
+
+    table: pa.Table
+    kind: str
+    dialect: CsvDialect | None = None
+    sheets: tuple[str, ...] = ()
+    sheet: str | None = None
+
+    @property
+    def first_row(self) -> int:
+        """Row number of the first record (after a header for CSV and XLSX)."""
+        return 1 if self.kind == "parquet" else 2
+
+    @property
+    def decimal(self) -> str:
+        return self.dialect.decimal if self.dialect else "."
+
+
+@dataclass(frozen=True)
+class WideColumn:
+    """In a one-row-per-respondent file: a rating column, the touchpoint it rates and its metric."""
+
+    column: str
+    touchpoint: str
+    metric: str = "csat"
+
+
+@dataclass(frozen=True)
 class SurveyMapping:
     """Which file column holds which field of the survey contract.
 
     Parameters
     ----------
-    touchpoint : column with the touchpoint label or key.
     ts : column with the answer date/time.
-    nps, csat, ces : columns with those scores (any may be None).
+    touchpoint : long files (one row per answer): column with the touchpoint label or key.
+    nps, csat, ces, rating : long files: columns with those scores (any may be None).
+    wide : wide files (one row per respondent): rating columns, each with its touchpoint and metric;
+        use touchpoint ``OVERALL`` for an overall score.
+    rating_scale : lowest and highest value of the ``rating`` metric (any scale other than NPS/CSAT/CES).
     respondent_id, response_id, comment : optional columns.
     segments : columns kept as text segments (branch, region, channel…), under their own names.
     touchpoint_values : file label → journey touchpoint key; labels not listed must already be keys.
-    na_codes : per score field, values meaning "not applicable" (stored as missing, not as errors).
+    na_codes : per metric, values meaning "not applicable" (stored as missing, not as errors).
     """
 
-    touchpoint: str
     ts: str
+    touchpoint: str | None = None
     nps: str | None = None
     csat: str | None = None
     ces: str | None = None
+    rating: str | None = None
+    wide: tuple[WideColumn, ...] = ()
+    rating_scale: tuple[float, float] = (1.0, 10.0)
     respondent_id: str | None = None
     response_id: str | None = None
     comment: str | None = None
@@ -73,9 +128,45 @@ class SurveyMapping:
 
     def columns(self) -> list[str]:
         """Every file column the mapping uses."""
-        named = [self.touchpoint, self.ts, self.nps, self.csat, self.ces, self.respondent_id, self.response_id,
-                 self.comment, *self.segments]
-        return [c for c in named if c]
+        named = [self.touchpoint, self.ts, *(getattr(self, m) for m in METRICS), *(w.column for w in self.wide),
+                 self.respondent_id, self.response_id, self.comment, *self.segments]
+        return list(dict.fromkeys(c for c in named if c))
+
+    def scales(self) -> dict[str, tuple[float, float]]:
+        """Lowest and highest valid value of each metric."""
+        return {**SCALES, "rating": tuple(self.rating_scale)}
+
+    def number_columns(self) -> dict[str, str]:
+        """File column → metric of every score column."""
+        if self.wide:
+            return {w.column: w.metric for w in self.wide}
+        return {getattr(self, m): m for m in METRICS if getattr(self, m)}
+
+
+@dataclass(frozen=True)
+class KpiMapping:
+    """Which columns of a KPI file are the period or customer id, the segments and the KPIs.
+
+    Parameters
+    ----------
+    kpis : numeric columns (decimal commas, spaces as thousands separators and yes/no words are read).
+    period : period files: column with the month or week (any date in it; stored as given).
+    respondent_id : customer-level files: the customer id that joins to the survey's ``respondent_id``.
+    segments : text columns such as branch or region, named as in the survey data.
+    """
+
+    kpis: tuple[str, ...]
+    period: str | None = None
+    respondent_id: str | None = None
+    segments: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "kpi_period" if self.period else "kpi_customer"
+
+    def columns(self) -> list[str]:
+        """Every file column the mapping uses."""
+        return list(dict.fromkeys(c for c in (self.period, self.respondent_id, *self.segments, *self.kpis) if c))
 
 
 @dataclass(frozen=True)
@@ -97,9 +188,26 @@ class ImportReport:
     rows_valid: int
     issues: tuple[Issue, ...] = ()
     date_format: str | None = None
+    answers: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> ImportReport:
+        issues = tuple(Issue(**{**i, "rows": tuple(i["rows"])}) for i in data.get("issues", ()))
+        return cls(data["rows_read"], data["rows_valid"], issues, data.get("date_format"), data.get("answers"))
 
 
 # ------------------------------------------------------------------ reading
+
+
+def file_kind(path: str | Path) -> str:
+    """``csv``, ``xlsx`` or ``parquet`` from the file name."""
+    kind = FILE_KINDS.get(Path(path).suffix.lower())
+    if kind is None:
+        raise IngestError(f"“{Path(path).name}” is not a CSV, XLSX or Parquet file.")
+    return kind
 
 
 def sniff(sample: bytes) -> CsvDialect:
@@ -133,36 +241,53 @@ def _encoding(sample: bytes) -> str:
 
 
 def _has_decimal_commas(lines: Sequence[str], delimiter: str) -> bool:
-    import re
-
     number = re.compile(r"^\s*-?\d+,\d+\s*$")
     return any(number.match(cell) for line in lines for cell in line.split(delimiter))
 
 
-def read_csv(path: str | Path, dialect: CsvDialect | None = None) -> tuple[pa.Table, CsvDialect]:
-    """Read a CSV file with every column as text (typing happens in :func:`prepare_survey`)."""
+def sniff_file(path: str | Path) -> CsvDialect:
+    """The dialect of a CSV file, from its first bytes."""
+    with Path(path).open("rb") as handle:
+        return sniff(handle.read(SAMPLE_BYTES))
+
+
+def _header(path: Path, dialect: CsvDialect) -> list[str]:
+    with path.open("rb") as handle:
+        line = handle.readline().decode(dialect.encoding, errors="replace")
+    names = next(csv.reader([line.strip("\r\n")], delimiter=dialect.delimiter), [])
+    if not any(n.strip() for n in names):
+        raise IngestError("The file has no header row.")
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
+    return names
+
+
+def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping[str, pa.DataType] | None = None
+             ) -> tuple[pa.Table, CsvDialect]:
+    """Read a CSV file; columns not in ``types`` are text (typing happens in ``prepare_*``)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     path = Path(path)
-    if dialect is None:
-        with path.open("rb") as handle:
-            dialect = sniff(handle.read(SAMPLE_BYTES))
-    with path.open("rb") as handle:
-        header = handle.readline().decode(dialect.encoding, errors="replace")
-    names = next(csv.reader([header.strip("\r\n")], delimiter=dialect.delimiter), [])
-    if not any(n.strip() for n in names):
-        raise IngestError("The file has no header row.")
+    dialect = dialect or sniff_file(path)
+    names = _header(path, dialect)
+    column_types = {n: pa.string() for n in names} | dict(types or {})
     try:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=column_types, strings_can_be_null=True, null_values=[""],
+                decimal_point=dialect.decimal),
         )
     except pa.ArrowInvalid as exc:
+        if types:
+            raise
         raise IngestError(f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
     return table, dialect
 
 
@@ -175,107 +300,425 @@ def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | Non
     return None
 
 
+def sheet_names(path: str | Path) -> list[str]:
+    """The worksheets of an XLSX file."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for every kind of broken file
+        raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
+
+
+def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None) -> pa.Table:
+    """Read one worksheet (the first by default); the first row is the header."""
+    from python_calamine import CalamineWorkbook
+
+    names = sheet_names(path)
+    if not names:
+        raise IngestError("The workbook has no sheets.")
+    if sheet is not None and sheet not in names:
+        raise IngestError(f"No sheet “{sheet}” in the workbook; it has: {', '.join(names)}.")
+    data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet or names[0]).to_python(
+        skip_empty_area=True, nrows=None if rows is None else rows + 1)
+    data = [row for row in data if any(cell not in ("", None) for cell in row)]
+    if not data:
+        raise IngestError("The sheet is empty.")
+    header = [str(cell).strip() for cell in data[0]]
+    if not any(header):
+        raise IngestError("The sheet has no header row.")
+    return _columns_table(header, data[1:])
+
+
+def _columns_table(header: list[str], rows: list[list]) -> pa.Table:
+    """Spreadsheet cells to a table: all-number columns as float, all-date columns as timestamps, else text."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    columns = {}
+    for index, name in enumerate(header):
+        name = name or f"column {index + 1}"
+        cells = [row[index] if index < len(row) and row[index] != "" else None for row in rows]
+        present = [c for c in cells if c is not None]
+        if present and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in present):
+            columns[name] = pa.array(cells, pa.float64())
+        elif present and all(isinstance(c, (dt.date, dt.datetime)) for c in present):
+            columns[name] = pa.array([c if c is None or isinstance(c, dt.datetime) else
+                                      dt.datetime(c.year, c.month, c.day) for c in cells], pa.timestamp("s"))
+        else:
+            columns[name] = pa.array([None if c is None else _cell_text(c) for c in cells], pa.string())
+    return pa.table(columns)
+
+
+def _cell_text(cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
+    """Read a Parquet file (dictionary columns decoded)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if rows is not None:
+            batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+            table = pa.Table.from_batches([batch]) if batch is not None else pq.read_schema(path).empty_table()
+        else:
+            table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise IngestError(f"The file cannot be read as Parquet: {exc}") from None
+    return table.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                                 for f in table.schema]))
+
+
+def read_source(path: str | Path, dialect: CsvDialect | None = None, sheet: str | None = None,
+                rows: int | None = None) -> Source:
+    """Read any supported file; ``rows`` limits it to its first records (for a preview)."""
+    path = Path(path)
+    kind = file_kind(path)
+    if kind == "xlsx":
+        sheets = tuple(sheet_names(path))
+        return Source(read_xlsx(path, sheet, rows), kind, sheets=sheets, sheet=sheet or (sheets[0] if sheets else None))
+    if kind == "parquet":
+        return Source(read_parquet(path, rows), kind)
+    dialect = dialect or sniff_file(path)
+    if rows is None:
+        table, dialect = read_csv(path, dialect)
+        return Source(table, kind, dialect)
+    return Source(_csv_head(path, dialect, rows), kind, dialect)
+
+
+def _csv_head(path: Path, dialect: CsvDialect, rows: int) -> pa.Table:
+    """The header and first rows of a CSV file as text, read with the csv module (no full read)."""
+    import io
+    import itertools
+
+    import pyarrow as pa
+
+    names = _header(path, dialect)
+    with path.open("rb") as handle:
+        text = handle.read(SAMPLE_BYTES * 4).decode(dialect.encoding, errors="replace")
+    reader = csv.reader(io.StringIO(text), delimiter=dialect.delimiter)
+    body = [row for row in itertools.islice(reader, 1, rows + 1) if row]
+    columns = {name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)}
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+
+
+def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDialect | None = None,
+         sheet: str | None = None) -> Source:
+    """Read a file for import: a CSV with clean score and date columns is typed while it is read (fast);
+    one with any unreadable value is read as text so validation can name the rows."""
+    import pyarrow as pa
+
+    path = Path(path)
+    if file_kind(path) != "csv" or not isinstance(mapping, SurveyMapping):
+        return read_source(path, dialect, sheet)
+    dialect = dialect or sniff_file(path)
+    if all(_is_number(code) for codes in mapping.na_codes.values() for code in codes):
+        head = _csv_head(path, dialect, 500)
+        if mapping.ts in head.column_names and not set(mapping.columns()) - set(head.column_names):
+            # Dates stay text: Arrow's parser rolls 31.02. over into March, so they are checked in prepare_*.
+            types = {column: pa.float64() for column in mapping.number_columns()}
+            try:
+                table, dialect = read_csv(path, dialect, types)
+                return Source(table, "csv", dialect)
+            except pa.ArrowInvalid:
+                pass
+    table, dialect = read_csv(path, dialect)
+    return Source(table, "csv", dialect)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+        return True
+    except ValueError:
+        return False
+
+
 # ------------------------------------------------------------------ validating
 
 
-def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Sequence[str],
-                   decimal: str = ".", source: str = "file") -> tuple[pa.Table, ImportReport]:
-    """Type and check survey rows; return the valid rows in the survey contract and the report."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class _Checks:
+    """Collects row problems of one file: which rows are bad, and an Issue per kind of problem."""
 
-    if table.num_rows == 0:
-        raise IngestError("The file has a header but no rows.")
-    missing = [c for c in mapping.columns() if c not in table.column_names]
-    if missing:
-        raise IngestError(f"Column(s) not in the file: {', '.join(missing)}. "
-                          f"The file has: {', '.join(table.column_names)}.")
-    lines = pa.array(range(2, table.num_rows + 2), pa.int64())
-    bad = pa.array([False] * table.num_rows)
-    issues: list[Issue] = []
+    def __init__(self, rows: int, first_row: int):
+        import numpy as np
+        import pyarrow as pa
 
-    def flag(mask: pa.Array, code: str, column: str, message: str) -> None:
-        nonlocal bad
+        self.lines = pa.array(np.arange(first_row, rows + first_row, dtype=np.int64))
+        self.bad = pa.array(np.zeros(rows, dtype=bool))
+        self.issues: list[Issue] = []
+
+    def flag(self, mask: pa.Array, code: str, column: str, message: str) -> None:
+        import pyarrow.compute as pc
+
         mask = pc.fill_null(mask, False)
         count = pc.sum(mask).as_py() or 0
         if count:
-            rows = tuple(pc.filter(lines, mask).slice(0, FIRST_ROWS).to_pylist())
-            issues.append(Issue(code, column, count, rows, message))
-            bad = pc.or_(bad, mask)
+            rows = tuple(pc.filter(self.lines, mask).slice(0, FIRST_ROWS).to_pylist())
+            self.issues.append(Issue(code, column, count, rows, message))
+            self.bad = pc.or_(self.bad, mask)
 
-    columns: dict[str, pa.Array] = {}
+    def timestamps(self, column: pa.ChunkedArray, name: str) -> tuple[pa.Array, str | None]:
+        """Dates/times of a column, typed or text; unreadable ones are flagged."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    # Date/time: the format that reads the most rows wins.
-    raw_ts = _text(table[mapping.ts])
-    date_format, ts = _best_date_format(raw_ts)
-    flag(pc.is_null(ts), "bad_date", mapping.ts,
-         f"date/time not readable{f' as {date_format}' if date_format else ''}")
-    columns["ts"] = ts
+        column = _array(column)
+        if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+            values, date_format = pc.cast(column, pa.timestamp("s")), None
+            self.flag(pc.is_null(values), "bad_date", name, "date/time missing")
+        else:
+            raw = _text(column)
+            date_format, values = _best_date_format(raw)
+            self.flag(pc.is_null(values), "bad_date", name,
+                      f"date/time missing or not readable{f' as {date_format}' if date_format else ''}")
+        return values, date_format
 
-    # Touchpoint: file labels mapped to journey keys.
-    raw_tp = _text(table[mapping.touchpoint])
-    labels = {**{k: k for k in touchpoint_keys}, **dict(mapping.touchpoint_values)}
-    positions = pc.index_in(raw_tp, value_set=pa.array(list(labels), pa.string()))
-    keys = pc.take(pa.array(list(labels.values()), pa.string()), positions)
-    flag(pc.is_null(raw_tp), "missing_touchpoint", mapping.touchpoint, "touchpoint missing")
-    flag(pc.and_(pc.invert(pc.is_null(raw_tp)), pc.is_null(keys)), "unknown_touchpoint", mapping.touchpoint,
-         "touchpoint not in the journey (map it to one)")
-    columns["touchpoint"] = keys
+    def numbers(self, column: pa.ChunkedArray, name: str, decimal: str, na_codes: Sequence[str] = (),
+                words: bool = False) -> pa.Array:
+        """Numbers of a column, typed or text (decimal comma, spaces in thousands, yes/no words if asked)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    for metric, (low, high) in SCALES.items():
-        column = getattr(mapping, metric)
-        if not column:
-            continue
-        raw = _text(table[column])
-        na = pc.is_in(raw, value_set=pa.array(list(mapping.na_codes.get(metric, ())), pa.string()))
-        raw = pc.if_else(na, pa.scalar(None, pa.string()), raw)
-        numeric = pc.match_substring_regex(raw, r"^-?\d+(?:[.,]0+)?$" if decimal == "," else r"^-?\d+(?:\.0+)?$")
-        flag(pc.and_(pc.invert(pc.is_null(raw)), pc.invert(numeric)), f"bad_{metric}", column,
-             f"{metric.upper()} is not a whole number")
-        values = pc.cast(pc.if_else(numeric, pc.replace_substring(raw, ",", "."), pa.scalar(None, pa.string())),
-                         pa.float64())
-        flag(pc.or_(pc.less(values, low), pc.greater(values, high)), f"range_{metric}", column,
-             f"{metric.upper()} outside {low}–{high}")
-        in_range = pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high))
-        columns[metric] = pc.cast(pc.if_else(in_range, values, None), pa.int8())
+        column = _array(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            raw = _text(column)
+            missing = [*na_codes, *MISSING_WORDS]
+            raw = pc.if_else(pc.is_in(pc.utf8_lower(raw), value_set=pa.array([m.lower() for m in missing])),
+                             pa.scalar(None, pa.string()), raw)
+            raw = pc.replace_substring_regex(raw, "[\\s\u00a0\u202f]", "")
+            if words:
+                lowered = pc.utf8_lower(raw)
+                raw = pc.if_else(pc.is_in(lowered, value_set=pa.array(sorted(TRUE_WORDS))), "1",
+                                 pc.if_else(pc.is_in(lowered, value_set=pa.array(sorted(FALSE_WORDS))), "0", raw))
+            pattern = r"^[-+]?\d+(?:,\d+)?$" if decimal == "," else r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
+            numeric = pc.match_substring_regex(raw, pattern)
+            self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.invert(numeric)), "bad_number", name,
+                      "not a number")
+            text = pc.if_else(numeric, raw, pa.scalar(None, pa.string()))
+            return pc.cast(pc.replace_substring(text, ",", ".") if decimal == "," else text, pa.float64())
+        values = pc.cast(column, pa.float64())
+        if na_codes:
+            values = pc.if_else(pc.is_in(values, value_set=pa.array([float(c.replace(",", ".")) for c in na_codes])),
+                                pa.scalar(None, pa.float64()), values)
+        return values
 
-    scored = [columns[m] for m in SCALES if m in columns]
-    if not scored:
-        raise IngestError("Map at least one score column (NPS, CSAT or CES).")
-    no_score = pc.is_null(scored[0])
-    for values in scored[1:]:
-        no_score = pc.and_(no_score, pc.is_null(values))
-    flag(pc.and_(no_score, pc.invert(bad)), "no_score", ", ".join(getattr(mapping, m) for m in SCALES
-                                                                  if getattr(mapping, m)), "no score in the row")
+    def score(self, column: pa.ChunkedArray, name: str, metric: str, scale: tuple[float, float],
+              na_codes: Sequence[str], decimal: str) -> pa.Array:
+        """A metric's answers: numbers on its scale, whole numbers for NPS/CSAT/CES."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
+        label = metric.upper() if metric in SCALES else "rating"
+        before = len(self.issues)
+        values = self.numbers(column, name, decimal, na_codes)
+        if len(self.issues) > before:  # say which metric was not a number
+            issue = self.issues[-1]
+            self.issues[-1] = Issue(f"bad_{metric}", name, issue.count, issue.rows, f"{label} is not a number")
+        low, high = scale
+        self.flag(pc.or_(pc.less(values, low), pc.greater(values, high)), f"range_{metric}", name,
+                  f"{label} outside {low:g}–{high:g}")
+        values = pc.if_else(pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high)), values, None)
+        if metric == "rating":
+            return values
+        self.flag(pc.not_equal(values, pc.floor(values)), f"bad_{metric}", name, f"{label} is not a whole number")
+        whole = pc.if_else(pc.equal(values, pc.floor(values)), values, None)
+        return pc.cast(whole, pa.int8())
+
+    def ids(self, column: pa.ChunkedArray, name: str) -> pa.Array:
+        """Ids that must be present and unique."""
+        import pyarrow.compute as pc
+
+        ids = _text(_array(column))
+        self.flag(pc.is_null(ids), "missing_id", name, "id missing")
+        self.flag(_duplicated(ids), "duplicate_id", name, "id appears more than once")
+        return ids
+
+
+def _duplicated(values: pa.Array) -> pa.Array:
+    """True where a non-null value occurs more than once."""
+    import numpy as np
+    import polars as pl
+    import pyarrow as pa
+
+    series = pl.from_arrow(values)
+    if series.n_unique() == len(series):  # the usual case, and a cheaper test than marking duplicates
+        return pa.array(np.zeros(len(series), dtype=bool))
+    return (series.is_duplicated() & series.is_not_null()).to_arrow()
+
+
+def _check_columns(table: pa.Table, wanted: Sequence[str]) -> None:
+    if table.num_rows == 0:
+        raise IngestError("The file has a header but no rows.")
+    missing = [c for c in wanted if c not in table.column_names]
+    if missing:
+        raise IngestError(f"Column(s) not in the file: {', '.join(missing)}. "
+                          f"The file has: {', '.join(table.column_names)}.")
+
+
+def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Sequence[str], decimal: str = ".",
+                   source: str = "file", first_row: int = 2) -> tuple[pa.Table, ImportReport]:
+    """Type and check survey rows; return the valid answers in the survey contract and the report.
+
+    A wide file (``mapping.wide``) becomes one answer per rating given, with the respondent's id kept.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _check_columns(table, mapping.columns())
+    if bool(mapping.touchpoint) == bool(mapping.wide):
+        raise IngestError("Map either a touchpoint column (one row per answer) or rating columns to touchpoints "
+                          "(one row per respondent).")
+    if not mapping.number_columns():
+        raise IngestError("Map at least one score column (NPS, CSAT, CES or another rating).")
+    unknown = sorted({w.touchpoint for w in mapping.wide} - set(touchpoint_keys) - {OVERALL})
+    if unknown:
+        raise IngestError(f"Rating columns mapped to touchpoints not in the journey: {', '.join(unknown)}.")
+    checks = _Checks(table.num_rows, first_row)
+    ts, date_format = checks.timestamps(table[mapping.ts], mapping.ts)
+    scales = mapping.scales()
+    scores = {column: checks.score(table[column], column, metric, scales[metric], mapping.na_codes.get(metric, ()),
+                                   decimal) for column, metric in mapping.number_columns().items()}
+    no_score = functools.reduce(pc.and_, [pc.is_null(values) for values in scores.values()])
+    columns: dict[str, pa.Array] = {"ts": ts}
+    lines = pc.cast(checks.lines, pa.string())
     if mapping.response_id:
-        ids = _text(table[mapping.response_id])
-        flag(pc.is_null(ids), "missing_id", mapping.response_id, "response id missing")
-        counts = pc.value_counts(ids)
-        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-        flag(pc.is_in(ids, value_set=repeated), "duplicate_id", mapping.response_id, "response id appears more than once")
-        columns["response_id"] = ids
+        columns["response_id"] = checks.ids(table[mapping.response_id], mapping.response_id)
+    elif mapping.wide and mapping.respondent_id:
+        columns["response_id"] = checks.ids(table[mapping.respondent_id], mapping.respondent_id)
     else:
-        columns["response_id"] = pc.binary_join_element_wise(source, pc.cast(lines, pa.string()), ":")
+        columns["response_id"] = pc.binary_join_element_wise(source, lines, ":")
     if mapping.respondent_id:
-        columns["respondent_id"] = _text(table[mapping.respondent_id])
+        columns["respondent_id"] = _text(_array(table[mapping.respondent_id]))
+    elif mapping.wide:
+        columns["respondent_id"] = columns["response_id"]
     if mapping.comment:
-        columns["comment"] = table[mapping.comment].combine_chunks()
+        columns["comment"] = _array(table[mapping.comment])
+    segments = {s: _text(_array(table[s])) for s in mapping.segments}
+
+    if mapping.touchpoint:
+        raw_tp = _text(_array(table[mapping.touchpoint]))
+        labels = {**{k: k for k in touchpoint_keys}, **dict(mapping.touchpoint_values)}
+        positions = pc.index_in(raw_tp, value_set=pa.array(list(labels), pa.string()))
+        keys = pc.take(pa.array(list(labels.values()), pa.string()), positions)
+        checks.flag(pc.is_null(raw_tp), "missing_touchpoint", mapping.touchpoint, "touchpoint missing")
+        checks.flag(pc.and_(pc.invert(pc.is_null(raw_tp)), pc.is_null(keys)), "unknown_touchpoint",
+                    mapping.touchpoint, "touchpoint not in the journey (map it to one)")
+        checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no score in the row")
+        columns["touchpoint"] = keys
+        for column, metric in mapping.number_columns().items():
+            columns[metric] = scores[column]
+        keep = pc.invert(checks.bad)
+        typed = _contract({name: pc.filter(values, keep) for name, values in columns.items()},
+                          {s: pc.filter(v, keep) for s, v in segments.items()})
+    else:
+        checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no rating in the row")
+        typed = _melt(columns, segments, scores, mapping, pc.invert(checks.bad))
+    rows_valid = table.num_rows - (pc.sum(checks.bad).as_py() or 0)
+    report = ImportReport(table.num_rows, rows_valid, tuple(checks.issues), date_format, typed.num_rows)
+    return typed, report
+
+
+def _melt(columns: dict, segments: dict, scores: dict, mapping: SurveyMapping, keep: pa.Array) -> pa.Table:
+    """Wide rows → one answer per rating given; the comment goes with the first answer (overall first)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    order = sorted(mapping.wide, key=lambda w: w.touchpoint != OVERALL)
+    commented = pa.array([False] * len(keep))
+    pieces = []
+    for wide in order:
+        given = pc.and_(keep, pc.invert(pc.is_null(scores[wide.column])))
+        piece = {name: pc.filter(values, given) for name, values in columns.items() if name != "comment"}
+        piece["response_id"] = pc.binary_join_element_wise(piece["response_id"], wide.touchpoint, ":")
+        piece["touchpoint"] = pa.array([wide.touchpoint] * len(piece["ts"]), pa.string())
+        piece[wide.metric] = pc.filter(scores[wide.column], given)
+        if "comment" in columns:
+            first = pc.and_(given, pc.invert(commented))
+            piece["comment"] = pc.filter(pc.if_else(first, columns["comment"], pa.scalar(None, pa.string())), given)
+            commented = pc.or_(commented, given)
+        pieces.append((piece, {s: pc.filter(v, given) for s, v in segments.items()}))
+    metrics = {w.metric for w in mapping.wide}
+    tables = []
+    for piece, piece_segments in pieces:
+        for metric in metrics - set(piece):
+            piece[metric] = pa.nulls(len(piece["ts"]), pa.float64() if metric == "rating" else pa.int8())
+        tables.append(_contract(piece, piece_segments))
+    return pa.concat_tables(tables)
+
+
+def _contract(columns: dict, segments: dict) -> pa.Table:
+    import pyarrow as pa
+
+    order = ["response_id", "respondent_id", "ts", "touchpoint", *METRICS, "comment"]
+    return pa.table({**{name: columns[name] for name in order if name in columns}, **segments})
+
+
+def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_row: int = 2
+                ) -> tuple[pa.Table, ImportReport]:
+    """Type and check KPI rows (per period × segments, or per customer); KPI columns get snake_case names."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _check_columns(table, mapping.columns())
+    if bool(mapping.period) == bool(mapping.respondent_id):
+        raise IngestError("Map either a period column (KPIs per month or week) or a customer id column "
+                          "(KPIs per customer).")
+    if not mapping.kpis:
+        raise IngestError("Map at least one KPI column.")
+    checks = _Checks(table.num_rows, first_row)
+    columns: dict[str, pa.Array] = {}
+    date_format = None
+    if mapping.period:
+        period, date_format = checks.timestamps(table[mapping.period], mapping.period)
+        columns["period"] = pc.cast(period, pa.date32())
+    else:
+        columns["respondent_id"] = checks.ids(table[mapping.respondent_id], mapping.respondent_id)
     for segment in mapping.segments:
-        columns[segment] = _text(table[segment])
+        columns[segment] = _text(_array(table[segment]))
+    for column, name in kpi_names(mapping.kpis).items():
+        columns[name] = checks.numbers(table[column], column, decimal, words=True)
+    if mapping.period:
+        keys = [pc.cast(columns["period"], pa.string()), *(pc.fill_null(columns[s], "") for s in mapping.segments)]
+        joined = pc.binary_join_element_wise(*keys, "\x1f")
+        checks.flag(_duplicated(joined), "duplicate_key", ", ".join([mapping.period, *mapping.segments]),
+                    "the same period and segments appear more than once")
+    keep = pc.invert(checks.bad)
+    typed = pa.table({name: pc.filter(values, keep) for name, values in columns.items()})
+    return typed, ImportReport(table.num_rows, typed.num_rows, tuple(checks.issues), date_format, typed.num_rows)
 
-    order = ["response_id", "respondent_id", "ts", "touchpoint", "nps", "csat", "ces", "comment", *mapping.segments]
-    typed = pa.table({name: columns[name] for name in order if name in columns})
-    valid = typed.filter(pc.invert(bad))
-    return valid, ImportReport(table.num_rows, valid.num_rows, tuple(issues), date_format)
+
+def kpi_names(columns: Sequence[str]) -> dict[str, str]:
+    """File column → snake_case KPI name (``Tržby (CZK)`` → ``trzby_czk``), unique."""
+    names: dict[str, str] = {}
+    for column in columns:
+        base = re.sub(r"[^a-z0-9]+", "_", fold(column)).strip("_") or "kpi"
+        name, number = base, 2
+        while name in names.values():
+            name, number = f"{base}_{number}", number + 1
+        names[column] = name
+    return names
 
 
-def _text(column) -> pa.Array:
+def _array(column) -> pa.Array:
+    import pyarrow as pa
+
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _text(column: pa.Array) -> pa.Array:
     """Trimmed text with blanks as missing."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    trimmed = pc.utf8_trim_whitespace(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    trimmed = pc.utf8_trim_whitespace(column)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
@@ -292,21 +735,107 @@ def _best_date_format(raw: pa.Array, sample: int = 2000) -> tuple[str | None, pa
             best, best_count = date_format, len(parsed) - parsed.null_count
     if best is None:
         return None, pa.nulls(len(raw), pa.timestamp("s"))
-    return best, pc.strptime(raw, format=best, unit="s", error_is_null=True)
+    parsed = pc.strptime(raw, format=best, unit="s", error_is_null=True)
+    day = _DAY_PATTERNS.get(best[:8]) or _DAY_PATTERNS.get(best[:2])
+    if day:  # strptime rolls a day past the month's end over (31.02. → 02.03.); such a date is not readable
+        written = pc.cast(pc.struct_field(pc.extract_regex(raw, day), [0]), pa.int64())
+        parsed = pc.if_else(pc.equal(written, pc.day(parsed)), parsed, pa.scalar(None, pa.timestamp("s")))
+    return best, parsed
+
+
+# ------------------------------------------------------------------ mapping helpers
+
+_FIELD_WORDS = {
+    "ts": ("date", "datum", "data", "time", "cas", "czas", "timestamp", "created", "period", "mesic", "miesiac", "month"),
+    "touchpoint": ("touchpoint", "kontaktni bod", "punkt styku", "punkt kontaktu", "step", "krok", "interaction"),
+    "nps": ("nps", "recommend", "doporuc", "polec"),
+    "csat": ("csat", "satisfaction", "spokojenost", "zadowolenie"),
+    "ces": ("ces", "effort", "usili", "wysilek"),
+    "respondent_id": ("respondent", "customer", "zakaznik", "klient", "client"),
+    "response_id": ("response id", "response", "id", "odpoved", "odpowiedz"),
+    "comment": ("comment", "komentar", "komentarz", "poznamka", "uwagi", "verbatim"),
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for matching names typed with or without accents."""
+    decomposed = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
+
+
+def guess_fields(columns: Sequence[str]) -> dict[str, str]:
+    """A first guess of which column is which survey field, from header words in English, Czech and Polish."""
+    words_of = {column: re.findall(r"[a-z0-9]+", fold(column)) for column in columns}
+    guess: dict[str, str] = {}
+    for name, words in _FIELD_WORDS.items():
+        def score(column: str) -> int:
+            text, tokens = " ".join(words_of[column]), words_of[column]
+            if text in words:
+                return 3
+            if any(w in tokens or (len(w) > 3 and (text.startswith(w) or w in text)) for w in words):
+                return 2 if any(w in tokens for w in words) else 1
+            return 0
+        ranked = sorted((c for c in columns if c not in guess.values()), key=score, reverse=True)
+        if ranked and score(ranked[0]):
+            guess[name] = ranked[0]
+    return guess
+
+
+def match_touchpoints(labels: Sequence[str], touchpoints: Mapping[str, str]) -> dict[str, str | None]:
+    """File label → journey touchpoint key, matched on key or name ignoring case and accents; None if no match."""
+    import difflib
+
+    by_name = {fold(name): key for key, name in touchpoints.items()} | {fold(k): k for k in touchpoints}
+    by_name |= {fold(k).replace("-", " "): k for k in touchpoints}
+    matched: dict[str, str | None] = {}
+    for label in labels:
+        folded = fold(label)
+        key = by_name.get(folded) or by_name.get(folded.replace("-", " "))
+        if key is None:
+            close = difflib.get_close_matches(folded, list(by_name), n=1, cutoff=0.85)
+            key = by_name[close[0]] if close else None
+        matched[label] = key
+    return matched
+
+
+def shape(columns: Sequence[str]) -> str:
+    """A fingerprint of a file's columns (names, ignoring order, case and accents) for reusing its mapping."""
+    return hashlib.sha1("\n".join(sorted(fold(c) for c in columns)).encode()).hexdigest()[:16]
+
+
+def mapping_to_dict(mapping: SurveyMapping | KpiMapping) -> dict:
+    """A mapping as plain JSON-ready data."""
+    kind = "survey" if isinstance(mapping, SurveyMapping) else "kpi"
+    return {"kind": kind, **asdict(mapping)}
+
+
+def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
+    """The inverse of :func:`mapping_to_dict`."""
+    data = dict(data)
+    if data.pop("kind") == "kpi":
+        return KpiMapping(kpis=tuple(data["kpis"]), period=data.get("period"), respondent_id=data.get("respondent_id"),
+                          segments=tuple(data.get("segments", ())))
+    data["wide"] = tuple(WideColumn(**w) for w in data.get("wide", ()))
+    data["segments"] = tuple(data.get("segments", ()))
+    data["rating_scale"] = tuple(data.get("rating_scale", (1.0, 10.0)))
+    data["na_codes"] = {metric: tuple(codes) for metric, codes in data.get("na_codes", {}).items()}
+    return SurveyMapping(**data)
 
 
 # ------------------------------------------------------------------ writing
 
 
-def write_parquet(table: pa.Table, path: str | Path) -> Path:
+def write_parquet(table: pa.Table, path: str | Path, temp_folder: str | Path | None = None) -> Path:
     """Write sorted by time in ~256 k-row groups to a temporary file, then rename: all or nothing."""
     import pyarrow.parquet as pq
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if "ts" in table.column_names:
-        table = table.sort_by("ts")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+        table = _sorted_by(table, "ts")
+    folder = Path(temp_folder) if temp_folder else path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=folder)
     os.close(handle)
     try:
         pq.write_table(table, temporary, row_group_size=ROW_GROUP_SIZE)
@@ -315,3 +844,15 @@ def write_parquet(table: pa.Table, path: str | Path) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _sorted_by(table: pa.Table, column: str) -> pa.Table:
+    """The table sorted by one column (stable; skipped when it already is)."""
+    import polars as pl
+    import pyarrow.compute as pc
+
+    values = table[column]
+    if values.null_count == 0 and len(values) > 1:
+        if pc.all(pc.greater_equal(values[1:], values[:-1])).as_py():
+            return table
+    return pl.from_arrow(table).sort(column, maintain_order=True).to_arrow()

@@ -30,6 +30,8 @@ class Project(Base):
                                                   order_by="OwnerRow.name")
     journeys: Mapped[list[JourneyRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
                                                       order_by="JourneyRow.name")
+    datasets: Mapped[list[DatasetRow]] = relationship(cascade="all, delete-orphan", order_by="DatasetRow.id")
+    mappings: Mapped[list[MappingRow]] = relationship(cascade="all, delete-orphan")
 
 
 class OwnerRow(Base):
@@ -129,6 +131,41 @@ class JourneyRevisionRow(Base):
     label: Mapped[str] = mapped_column(String(300))
     snapshot: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class DatasetRow(Base):
+    """One immutable version of an imported dataset: a Parquet file in the workspace and what it holds.
+
+    Versions of a dataset share its ``name``; re-importing under the same name adds a version and keeps the old.
+    """
+
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("project_id", "name", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id", ondelete="SET NULL"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    file: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    rows: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class MappingRow(Base):
+    """A column mapping saved for files of one shape (the same columns), reused for the next such file."""
+
+    __tablename__ = "mappings"
+    __table_args__ = (UniqueConstraint("project_id", "shape"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    shape: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
 def database_url(folder: str | Path) -> str:

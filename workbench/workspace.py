@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workbench import journeyfile
+from workbench.datasets import Datasets
 from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
 from workbench.store import (EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
                              connect, database_url, session_factory)
@@ -72,7 +73,9 @@ class Workspace:
         self.folder = Path(folder) if folder is not None else default_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.engine = connect(url or database_url(self.folder))
-        self._sessions = session_factory(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.datasets = Datasets(self)
+        self.datasets.sweep()
 
     def close(self) -> None:
         """Release the database connections."""
@@ -82,7 +85,7 @@ class Workspace:
 
     def projects(self) -> list[ProjectInfo]:
         """All projects, by name, with their journey counts."""
-        with self._sessions() as session:
+        with self.sessions() as session:
             counts = dict(session.execute(select(JourneyRow.project_id, func.count()).group_by(JourneyRow.project_id)).all())
             rows = session.scalars(select(Project).order_by(Project.name)).all()
             return [ProjectInfo(p.id, p.name, p.description, counts.get(p.id, 0)) for p in rows]
@@ -90,7 +93,7 @@ class Workspace:
     def create_project(self, name: str, description: str = "") -> int:
         """Create a project (one per client) and return its id."""
         name = _clean(name, "project")
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             _require_free_name(session.scalars(select(Project)), name, None, f"A project named “{name}” already exists.")
             project = Project(name=name, description=description)
             session.add(project)
@@ -100,20 +103,23 @@ class Workspace:
     def rename_project(self, project_id: int, name: str) -> None:
         """Give a project a new name."""
         name = _clean(name, "project")
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             project = self._get(session, Project, project_id)
             _require_free_name(session.scalars(select(Project)), name, project_id,
                                f"A project named “{name}” already exists.")
             project.name = name
 
     def delete_project(self, project_id: int) -> None:
-        """Delete a project with everything in it."""
-        with self._sessions.begin() as session:
+        """Delete a project with everything in it, dataset files included."""
+        files = [d.path for d in self.datasets.list(project_id)]
+        with self.sessions.begin() as session:
             session.delete(self._get(session, Project, project_id))
+        for path in files:
+            path.unlink(missing_ok=True)
 
     def owners(self, project_id: int) -> list[Owner]:
         """The project's owners, by name."""
-        with self._sessions() as session:
+        with self.sessions() as session:
             rows = session.scalars(select(OwnerRow).where(OwnerRow.project_id == project_id).order_by(OwnerRow.name))
             return [Owner(o.name, o.kind) for o in rows]
 
@@ -121,7 +127,7 @@ class Workspace:
 
     def journeys(self, project_id: int) -> list[JourneyInfo]:
         """The project's journeys, by name, with their touchpoint counts."""
-        with self._sessions() as session:
+        with self.sessions() as session:
             counts = dict(session.execute(select(TouchpointRow.journey_id, func.count()).group_by(TouchpointRow.journey_id)).all())
             rows = session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id).order_by(JourneyRow.name))
             return [JourneyInfo(j.id, j.project_id, j.name, counts.get(j.id, 0)) for j in rows]
@@ -131,7 +137,7 @@ class Workspace:
         validate(journey)
         if any(tp.x is None or tp.y is None for tp in journey.touchpoints):
             journey = auto_layout(journey)
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             self._get(session, Project, project_id)
             self._require_unique_journey(session, project_id, journey.name, None)
             row = JourneyRow(project_id=project_id, name=journey.name, description=journey.description,
@@ -144,19 +150,19 @@ class Workspace:
 
     def delete_journey(self, journey_id: int) -> None:
         """Delete a journey with its touchpoints, edges and history."""
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             session.delete(self._get(session, JourneyRow, journey_id))
 
     def journey(self, journey_id: int) -> JourneyState:
         """Read a journey with its version and undo/redo labels."""
-        with self._sessions() as session:
+        with self.sessions() as session:
             return self._state(session, self._journey_row(session, journey_id))
 
     def save_journey(self, journey_id: int, journey: Journey, label: str,
                      expected_version: int | None = None) -> JourneyState:
         """Store an edited journey as one undoable step; refuse if ``expected_version`` is stale."""
         validate(journey)
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             row = self._current(session, journey_id, expected_version)
             self._require_unique_journey(session, row.project_id, journey.name, journey_id)
             self._write(session, row, journey)
@@ -181,7 +187,7 @@ class Workspace:
     # ------------------------------------------------------------ internals
 
     def _step(self, journey_id: int, offset: int, expected_version: int | None) -> JourneyState:
-        with self._sessions.begin() as session:
+        with self.sessions.begin() as session:
             row = self._current(session, journey_id, expected_version)
             snapshot = self._revision(session, journey_id, row.revision + offset)
             if snapshot is None:

@@ -1,0 +1,275 @@
+"""Datasets of a workspace: immutable Parquet versions registered per project, staged imports, saved mappings.
+
+An import is staged first (read, validated and written to a temporary file in ``tmp/``), so the user sees the
+report before anything is kept; committing renames the file into ``datasets/`` and registers it in one step.
+A cancelled or failed import leaves the workspace exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from workbench import ingest
+from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
+from workbench.store import DatasetRow, MappingRow, Project
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from workbench.workspace import Workspace
+
+DATASET_FOLDER = "datasets"
+TEMP_FOLDER = "tmp"
+STALE_SECONDS = 24 * 3600
+KINDS = {"survey": "Survey answers", "kpi_period": "KPIs per period", "kpi_customer": "KPIs per customer"}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One registered dataset version."""
+
+    id: int
+    project_id: int
+    journey_id: int | None
+    name: str
+    version: int
+    kind: str
+    rows: int
+    source: str
+    created_at: datetime
+    report: ImportReport
+    mapping: dict
+    meta: dict
+    path: Path
+    latest: bool
+
+
+@dataclass(frozen=True)
+class StagedImport:
+    """A validated import waiting for the user's decision: its report and the temporary file of valid rows."""
+
+    project_id: int
+    journey_id: int | None
+    kind: str
+    source: str
+    temp_file: Path
+    report: ImportReport
+    mapping: dict
+    meta: dict
+    shape: str
+
+
+class Datasets:
+    """Dataset versions and saved column mappings of a workspace."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.folder = workspace.folder / DATASET_FOLDER
+        self.temp_folder = workspace.folder / TEMP_FOLDER
+
+    # ------------------------------------------------------------ reading
+
+    def list(self, project_id: int, kind: str | None = None) -> list[DatasetInfo]:
+        """The project's dataset versions, newest first within each name."""
+        with self.workspace.sessions() as session:
+            query = select(DatasetRow).where(DatasetRow.project_id == project_id)
+            if kind:
+                query = query.where(DatasetRow.kind == kind)
+            rows = session.scalars(query.order_by(DatasetRow.name, DatasetRow.version.desc())).all()
+            newest = {}
+            for row in rows:
+                newest.setdefault(row.name, row.version)
+            return [self._info(row, newest[row.name] == row.version) for row in rows]
+
+    def get(self, dataset_id: int) -> DatasetInfo:
+        """One dataset version."""
+        from workbench.workspace import WorkspaceError
+
+        with self.workspace.sessions() as session:
+            row = session.get(DatasetRow, dataset_id)
+            if row is None:
+                raise WorkspaceError(f"No dataset with id {dataset_id}.")
+            newest = session.scalar(select(func.max(DatasetRow.version)).where(
+                DatasetRow.project_id == row.project_id, DatasetRow.name == row.name))
+            return self._info(row, newest == row.version)
+
+    def names(self, project_id: int) -> list[str]:
+        """Names of the project's datasets."""
+        return sorted({d.name for d in self.list(project_id)}, key=str.casefold)
+
+    def _info(self, row: DatasetRow, latest: bool) -> DatasetInfo:
+        return DatasetInfo(row.id, row.project_id, row.journey_id, row.name, row.version, row.kind, row.rows,
+                           row.source, row.created_at, ImportReport.from_dict(row.report), dict(row.mapping),
+                           dict(row.meta), self.workspace.folder / row.file, latest)
+
+    # ------------------------------------------------------------ importing
+
+    def stage(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, *,
+              journey_id: int | None = None, dialect: CsvDialect | None = None, sheet: str | None = None,
+              source: str | None = None, progress: Progress | None = None,
+              cancelled: Callable[[], bool] | None = None) -> StagedImport:
+        """Read, validate and write the valid rows to a temporary file; nothing is registered yet."""
+        progress = progress or (lambda _fraction, _step: None)
+        source = source or Path(path).name
+
+        def step(fraction: float, text: str) -> None:
+            if cancelled and cancelled():
+                raise Cancelled("The import was cancelled; nothing was changed.")
+            progress(fraction, text)
+
+        step(0.05, "Reading the file")
+        data = ingest.load(path, mapping, dialect, sheet)
+        columns = data.table.column_names
+        step(0.45, "Checking the rows")
+        if isinstance(mapping, SurveyMapping):
+            if journey_id is None:
+                raise IngestError("Choose the journey whose touchpoints the answers are about.")
+            keys = [tp.key for tp in self.workspace.journey(journey_id).journey.touchpoints]
+            table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, Path(source).stem,
+                                                  data.first_row)
+            kind, meta = "survey", survey_meta(table, mapping)
+        else:
+            table, report = ingest.prepare_kpi(data.table, mapping, data.decimal, data.first_row)
+            kind, meta = mapping.kind, kpi_meta(table, mapping)
+            journey_id = None
+        meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet}
+        step(0.7, "Writing the valid rows")
+        temp_file = self.temp_folder / f"{uuid.uuid4().hex}.parquet"
+        try:
+            ingest.write_parquet(table, temp_file, self.temp_folder)
+            step(0.95, "Ready")
+        except BaseException:
+            temp_file.unlink(missing_ok=True)
+            raise
+        return StagedImport(project_id, journey_id, kind, source, temp_file, report, ingest.mapping_to_dict(mapping),
+                            meta, ingest.shape(columns))
+
+    def commit(self, staged: StagedImport, name: str) -> DatasetInfo:
+        """Keep a staged import as the next version of dataset ``name``; its mapping is saved for the same shape."""
+        from workbench.workspace import WorkspaceError
+
+        name = " ".join(str(name).split())
+        if not name:
+            raise WorkspaceError("The dataset needs a name.")
+        if not staged.temp_file.exists():
+            raise WorkspaceError("This import is no longer waiting; start it again.")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        relative = f"{DATASET_FOLDER}/{uuid.uuid4().hex}.parquet"
+        final = self.workspace.folder / relative
+        staged.temp_file.replace(final)
+        try:
+            with self.workspace.sessions.begin() as session:
+                if session.get(Project, staged.project_id) is None:
+                    raise WorkspaceError(f"No project with id {staged.project_id}.")
+                existing = session.scalars(select(DatasetRow.name).where(DatasetRow.project_id == staged.project_id))
+                name = next((n for n in existing if n.casefold() == name.casefold()), name)
+                version = (session.scalar(select(func.max(DatasetRow.version)).where(
+                    DatasetRow.project_id == staged.project_id, DatasetRow.name == name)) or 0) + 1
+                row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
+                                 version=version, kind=staged.kind, file=relative, source=staged.source,
+                                 rows=staged.report.answers or staged.report.rows_valid,
+                                 report=staged.report.to_dict(), mapping=staged.mapping,
+                                 meta=staged.meta | {"shape": staged.shape})
+                session.add(row)
+                self._remember(session, staged.project_id, staged.shape, staged.mapping)
+                session.flush()
+                dataset_id = row.id
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+        return self.get(dataset_id)
+
+    def discard(self, staged: StagedImport) -> None:
+        """Drop a staged import (the user cancelled after seeing the report)."""
+        staged.temp_file.unlink(missing_ok=True)
+
+    def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str,
+                    **options) -> DatasetInfo:
+        """Stage and commit in one go (the command line): the valid rows become a new dataset version."""
+        return self.commit(self.stage(project_id, path, mapping, **options), name)
+
+    def add_table(self, project_id: int, table: pa.Table, name: str, kind: str, *, journey_id: int | None = None,
+                  source: str = "generated", meta: dict | None = None) -> DatasetInfo:
+        """Register a table already in a contract (generated demo data) as a dataset version."""
+        temp_file = self.temp_folder / f"{uuid.uuid4().hex}.parquet"
+        ingest.write_parquet(table, temp_file, self.temp_folder)
+        report = ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
+        staged = StagedImport(project_id, journey_id, kind, source, temp_file, report, {}, meta or {},
+                              ingest.shape(table.column_names))
+        return self.commit(staged, name)
+
+    def delete(self, dataset_id: int) -> None:
+        """Delete one dataset version and its file."""
+        info = self.get(dataset_id)
+        with self.workspace.sessions.begin() as session:
+            session.delete(session.get(DatasetRow, dataset_id))
+        info.path.unlink(missing_ok=True)
+
+    def sweep(self) -> None:
+        """Remove temporary files of imports abandoned more than a day ago (a closed tab, a killed process)."""
+        if self.temp_folder.exists():
+            for leftover in self.temp_folder.iterdir():
+                if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+                    leftover.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------ mappings
+
+    def saved_mapping(self, project_id: int, columns: list[str]) -> SurveyMapping | KpiMapping | None:
+        """The mapping last used in this project for a file with these columns, if any."""
+        with self.workspace.sessions() as session:
+            row = session.scalar(select(MappingRow).where(MappingRow.project_id == project_id,
+                                                          MappingRow.shape == ingest.shape(columns)))
+            return ingest.mapping_from_dict(row.mapping) if row else None
+
+    def last_name_for(self, project_id: int, columns: list[str]) -> str | None:
+        """The dataset name last imported from a file of this shape (the monthly refresh goes to it)."""
+        target = ingest.shape(columns)
+        matching = [d for d in self.list(project_id) if d.meta.get("shape") == target]
+        return max(matching, key=lambda d: d.id).name if matching else None
+
+    @staticmethod
+    def _remember(session, project_id: int, shape: str, mapping: dict) -> None:
+        if not mapping:
+            return
+        row = session.scalar(select(MappingRow).where(MappingRow.project_id == project_id, MappingRow.shape == shape))
+        if row is None:
+            session.add(MappingRow(project_id=project_id, shape=shape, mapping=mapping))
+        else:
+            row.mapping, row.updated_at = mapping, datetime.now()
+
+
+def survey_meta(table: pa.Table, mapping: SurveyMapping) -> dict:
+    """What a survey dataset holds: period, touchpoints, metrics, segments."""
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(table["ts"]).as_py() if table.num_rows else {"min": None, "max": None}
+    metrics = [m for m in ingest.METRICS if m in table.column_names]
+    return {"date_from": _iso(bounds["min"]), "date_to": _iso(bounds["max"]), "metrics": metrics,
+            "segments": list(mapping.segments), "touchpoints": sorted(pc.unique(table["touchpoint"]).to_pylist()),
+            "rating_scale": list(mapping.rating_scale) if "rating" in metrics else None,
+            "respondents": pc.count_distinct(table["respondent_id"]).as_py() if "respondent_id" in table.column_names else None}
+
+
+def kpi_meta(table: pa.Table, mapping: KpiMapping) -> dict:
+    """What a KPI dataset holds: period or customers, KPI names (file column → stored name), segments."""
+    import pyarrow.compute as pc
+
+    meta = {"kpis": ingest.kpi_names(mapping.kpis), "segments": list(mapping.segments)}
+    if "period" in table.column_names and table.num_rows:
+        bounds = pc.min_max(table["period"]).as_py()
+        meta |= {"date_from": _iso(bounds["min"]), "date_to": _iso(bounds["max"])}
+    return meta
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
