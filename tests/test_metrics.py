@@ -100,3 +100,34 @@ def test_shares_and_their_intervals_stay_in_0_100(successes, n):
     successes = min(successes, n)
     estimate = m.share(successes, n)
     assert 0 <= estimate.low <= estimate.value <= estimate.high <= 100
+
+
+group = st.tuples(st.lists(st.integers(0, 10), max_size=40), st.lists(st.integers(1, 5), max_size=3),
+                  st.lists(st.integers(1, 7), max_size=40))
+
+
+@given(st.lists(group, min_size=1, max_size=8), st.sampled_from([None, {"nps": 1.0, "csat": 0.0, "ces": 3.0}]),
+       st.sampled_from([0, 10]))
+def test_estimate_frame_matches_the_scalar_functions_row_by_row(groups, weights, min_n):
+    import pandas as pd
+
+    sums = [(m.nps_counts(n), m.scale_sums(c, "csat"), m.scale_sums(e, "ces")) for n, c, e in groups]
+    stats = pd.DataFrame([{"nps_n": counts.n, "promoters": counts.promoters, "passives": counts.passives,
+                           "detractors": counts.detractors,
+                           **{f"{name}_{field}": getattr(scale, attr) for name, scale in (("csat", csat), ("ces", ces))
+                              for field, attr in (("n", "n"), ("sum", "total"), ("sumsq", "total_sq"), ("top", "top"))},
+                           "rating_n": csat.n, "rating_sum": csat.total, "rating_sumsq": csat.total_sq}
+                          for counts, csat, ces in sums])
+    frame = m.estimate_frame(stats, 0.9, min_n, weights)
+    assert list(frame.columns[:len(stats.columns)]) == list(stats.columns)
+    for (counts, csat, ces), (_, found) in zip(sums, frame.iterrows()):
+        estimates = {"nps": m.nps(counts, 0.9, min_n), "csat": m.mean(csat, 0.9, min_n), "ces": m.mean(ces, 0.9, min_n)}
+        expected = {**estimates, "csat_top2": m.top_box(csat, 0.9, min_n), "ces_top2": m.top_box(ces, 0.9, min_n),
+                    "index": m.composite(estimates, weights, 0.9, min_n), "rating": estimates["csat"]}
+        for prefix, estimate in expected.items():
+            for suffix, value in (("", estimate.value), ("_se", estimate.se), ("_low", estimate.low),
+                                  ("_high", estimate.high)):
+                assert found[prefix + suffix] == pytest.approx(value, abs=1e-9, nan_ok=True), prefix + suffix
+            if not prefix.endswith("top2"):
+                assert found[f"{prefix}_low_n"] == estimate.low_n, prefix
+        assert found["index_n"] == expected["index"].n

@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MIN_N = 30
@@ -130,11 +134,8 @@ def nps(counts: NpsCounts, confidence: float = DEFAULT_CONFIDENCE, min_n: int = 
     n = counts.n
     if n == 0:
         return _empty()
-    p_promoters, p_detractors = counts.promoters / n, counts.detractors / n
-    value = 100 * (p_promoters - p_detractors)
-    se = 100 * math.sqrt(max(0.0, p_promoters + p_detractors - (p_promoters - p_detractors) ** 2) / n)
-    margin = z_value(confidence) * se
-    return Estimate(value, se, max(-100.0, value - margin), min(100.0, value + margin), n, n < min_n)
+    value, se, low, high = _nps_formula(counts.promoters, counts.detractors, n, z_value(confidence))
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
 
 
 def mean(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
@@ -142,28 +143,18 @@ def mean(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = D
     n = sums.n
     if n == 0:
         return _empty()
-    value = sums.total / n
     if n == 1:
-        return Estimate(value, math.nan, math.nan, math.nan, 1, True)
-    variance = max(0.0, (sums.total_sq - n * value * value) / (n - 1))
-    se = math.sqrt(variance / n)
-    from scipy.stats import t
-
-    margin = float(t.ppf(0.5 + confidence / 2, n - 1)) * se
-    return Estimate(value, se, value - margin, value + margin, n, n < min_n)
+        return Estimate(sums.total / n, math.nan, math.nan, math.nan, 1, True)
+    value, se, low, high = _mean_formula(n, sums.total, sums.total_sq, confidence)
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
 
 
 def share(successes: int, n: int, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
     """A proportion in percent with the binomial SE and a Wilson score interval."""
     if n == 0:
         return _empty()
-    p = successes / n
-    z = z_value(confidence)
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    # Clamp rounding noise: the Wilson bounds are exactly 0 at p = 0 and 1 at p = 1.
-    low, high = max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
-    return Estimate(100 * p, 100 * math.sqrt(p * (1 - p) / n), 100 * low, 100 * high, n, n < min_n)
+    value, se, low, high = _wilson_formula(successes, n, z_value(confidence))
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
 
 
 def top_box(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
@@ -196,17 +187,116 @@ def composite(estimates: Mapping[str, Estimate], weights: Mapping[str, float] | 
     The SE treats the metrics as independent (each is rescaled linearly, so its SE scales with it); ``n`` is
     the smallest n among the metrics used, so a thin metric cannot hide behind a well-sampled one.
     """
-    weights = dict(COMPOSITE_WEIGHTS if weights is None else weights)
-    used = {m: e for m, e in estimates.items() if e.n > 0 and weights.get(m, 0) > 0 and not math.isnan(e.value)}
-    if not used:
+    weights = COMPOSITE_WEIGHTS if weights is None else weights
+    parts = [(m, weights.get(m, 0), e.value, e.se, e.n) for m, e in estimates.items()]
+    value, se, low, high, n = _composite_formula(parts, z_value(confidence))
+    if n == 0:
         return _empty()
-    total_weight = sum(weights[m] for m in used)
-    value = sum(weights[m] * to_index(m, e.value) for m, e in used.items()) / total_weight
-    slope = {"nps": 0.5, "csat": 25.0, "ces": 100 / 6}
-    se = math.sqrt(sum((weights[m] * slope[m] * e.se) ** 2 for m, e in used.items() if not math.isnan(e.se))) / total_weight
-    margin = z_value(confidence) * se
-    n = min(e.n for e in used.values())
-    return Estimate(value, se, max(0.0, value - margin), min(100.0, value + margin), n, n < min_n)
+    return Estimate(float(value), float(se), float(low), float(high), int(n), bool(n < min_n))
+
+
+# ------------------------------------------------------------------ many groups at once
+
+
+def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N,
+                   weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
+    """``stats`` (sufficient statistics per group, named as the query engine names them) with every estimate added."""
+    import numpy as np
+
+    z = z_value(confidence)
+    out: dict[str, object] = {}
+
+    def column(name: str):
+        return stats[name].to_numpy(dtype=float)
+
+    def add(prefix: str, formula: tuple, low_n=None) -> None:
+        out.update(zip((prefix, f"{prefix}_se", f"{prefix}_low", f"{prefix}_high"), formula))
+        if low_n is not None:
+            out[f"{prefix}_low_n"] = low_n
+
+    # Empty groups divide 0 by 0: NaN is the wanted answer there, as in _empty().
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = column("nps_n")
+        nps_parts = _nps_formula(column("promoters"), column("detractors"), n, z)
+        add("nps", nps_parts, (n < min_n) | (n == 0))
+        parts = [("nps", *nps_parts[:2], n)]
+        for metric, top in (("csat", "csat_top2"), ("ces", "ces_top2"), ("rating", None)):
+            if f"{metric}_n" not in stats:
+                continue
+            n = column(f"{metric}_n")
+            value, se, low, high = _mean_formula(n, column(f"{metric}_sum"), column(f"{metric}_sumsq"), confidence)
+            single = n < 2  # no spread from one answer: SE and interval undefined, as in mean()
+            se, low, high = (np.where(single, np.nan, x) for x in (se, low, high))
+            add(metric, (value, se, low, high), (n < min_n) | single)
+            if top is not None:
+                add(top, _wilson_formula(column(f"{metric}_top"), n, z))
+                parts.append((metric, value, se, n))
+        weights = COMPOSITE_WEIGHTS if weights is None else weights
+        index = _composite_formula([(m, weights.get(m, 0), v, se, n) for m, v, se, n in parts], z)
+    add("index", index[:4])
+    out["index_n"] = index[4].astype("int64")
+    out["index_low_n"] = (index[4] < min_n) | (index[4] == 0)
+    return stats.assign(**out)
+
+
+# ------------------------------------------------------------------ formulas shared by the scalar and frame versions
+# Each takes Python numbers or numpy arrays, so one group and a whole result frame use the very same arithmetic.
+
+
+def _nps_formula(promoters, detractors, n, z):
+    """NPS, SE, and the normal interval clipped to ±100."""
+    import numpy as np
+
+    p_promoters, p_detractors = promoters / n, detractors / n
+    value = 100 * (p_promoters - p_detractors)
+    se = 100 * np.sqrt(np.maximum(0.0, p_promoters + p_detractors - (p_promoters - p_detractors) ** 2) / n)
+    return value, se, np.maximum(-100.0, value - z * se), np.minimum(100.0, value + z * se)
+
+
+def _mean_formula(n, total, total_sq, confidence):
+    """Mean, SE s/√n and the Student-t interval (n ≥ 2)."""
+    import numpy as np
+    from scipy.stats import t
+
+    value = total / n
+    se = np.sqrt(np.maximum(0.0, (total_sq - n * value * value) / (n - 1)) / n)
+    margin = t.ppf(0.5 + confidence / 2, n - 1) * se
+    return value, se, value - margin, value + margin
+
+
+def _wilson_formula(successes, n, z):
+    """Share in %, its binomial SE and the Wilson score interval, both in %."""
+    import numpy as np
+
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # Clamp rounding noise: the Wilson bounds are exactly 0 at p = 0 and 1 at p = 1.
+    low, high = np.maximum(0.0, np.minimum(p, centre - half)), np.minimum(1.0, np.maximum(p, centre + half))
+    return 100 * p, 100 * np.sqrt(p * (1 - p) / n), 100 * low, 100 * high
+
+
+_INDEX_SLOPE = {"nps": 0.5, "csat": 25.0, "ces": 100 / 6}
+
+
+def _composite_formula(parts, z):
+    """Index value, SE, interval (clipped to 0–100) and n from (metric, weight, value, se, n); n = 0 if none used."""
+    import numpy as np
+
+    total_weight = weighted = variance = np.float64(0.0)
+    n_min = np.float64(np.inf)
+    for metric, weight, value, se, n in parts:
+        if not weight > 0:
+            continue
+        used = (n > 0) & ~np.isnan(value)
+        total_weight = total_weight + np.where(used, weight, 0.0)
+        weighted = weighted + np.where(used, weight * to_index(metric, value), 0.0)
+        variance = variance + np.where(used & ~np.isnan(se), (weight * _INDEX_SLOPE[metric] * se) ** 2, 0.0)
+        n_min = np.minimum(n_min, np.where(used, n, np.inf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value, se = weighted / total_weight, np.sqrt(variance) / total_weight
+    return (value, se, np.maximum(0.0, value - z * se), np.minimum(100.0, value + z * se),
+            np.where(np.isinf(n_min), 0, n_min))
 
 
 # ------------------------------------------------------------------ comparisons

@@ -1,0 +1,229 @@
+"""Query engine: hand-computed groups, agreement with the scalar metrics, splits, filters, periods, sources, cache."""
+
+import datetime as dt
+import math
+import os
+from dataclasses import astuple
+
+import diskcache
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from workbench import metrics as m
+from workbench import query
+from workbench.query import Query
+
+TYPES = {"ts": pa.timestamp("s"), "nps": pa.int8(), "csat": pa.int8(), "ces": pa.int8(), "rating": pa.float64()}
+JAN = dt.datetime(2024, 1, 15, 12)
+
+
+def write(path, **columns) -> str:
+    """A Parquet file in the survey contract (segments and ids as strings)."""
+    rows = len(next(iter(columns.values())))
+    columns.setdefault("ts", [JAN] * rows)
+    columns.setdefault("response_id", [f"r{i}" for i in range(rows)])
+    pq.write_table(pa.table({name: pa.array(values, TYPES.get(name, pa.string())) for name, values in columns.items()}),
+                   path)
+    return str(path)
+
+
+def hand_file(path) -> str:
+    return write(path, touchpoint=["web"] * 8 + ["cart"] * 4,
+                 nps=[10, 9, 8, 7, 6, 0, None, 10, 3, None, 9, 9],
+                 csat=[5, 4, 3, 2, 1, 5, 4, None, None, None, 2, 3],
+                 ces=[7, 6, 5, 1, None, 7, 2, 3, None, None, None, None],
+                 region=["N", "S"] * 6)
+
+
+def row(frame: pd.DataFrame, **keys) -> pd.Series:
+    selected = frame
+    for column, value in keys.items():
+        selected = selected[selected[column] == value]
+    assert len(selected) == 1
+    return selected.iloc[0]
+
+
+def assert_estimate(found: pd.Series, prefix: str, expected: m.Estimate, low_n: bool = True) -> None:
+    for suffix, value in (("", expected.value), ("_se", expected.se), ("_low", expected.low), ("_high", expected.high)):
+        assert found[prefix + suffix] == pytest.approx(value, abs=1e-9, nan_ok=True), prefix + suffix
+    if low_n:
+        assert found[f"{prefix}_low_n"] == expected.low_n
+
+
+def test_a_dozen_answers_by_hand(tmp_path):
+    result = query.aggregate(Query((hand_file(tmp_path / "s.parquet"),)))
+    assert list(result["touchpoint"]) == ["cart", "web"]
+    web, cart = row(result, touchpoint="web"), row(result, touchpoint="cart")
+    stats = ["answers", "nps_n", "promoters", "passives", "detractors", "csat_n", "csat_sum", "csat_sumsq", "csat_top",
+             "ces_n", "ces_sum", "ces_sumsq", "ces_top"]
+    assert list(web[stats]) == [8, 7, 3, 2, 2, 7, 24, 96, 4, 7, 31, 173, 3]
+    assert list(cart[stats]) == [4, 3, 2, 0, 1, 2, 5, 13, 0, 0, 0, 0, 0]
+    assert "rating_n" not in result
+    assert web["nps"] == pytest.approx(100 / 7) and web["nps_se"] == pytest.approx(100 * math.sqrt(34 / 343))
+    assert web["csat"] == pytest.approx(24 / 7) and web["csat_se"] == pytest.approx(4 / 7)  # s² = 16/7
+    assert web["csat_top2"] == pytest.approx(400 / 7)
+    assert web["ces"] == pytest.approx(31 / 7) and web["ces_se"] == pytest.approx(math.sqrt(125 / 147))  # s² = 125/21
+    assert web["ces_top2"] == pytest.approx(300 / 7)
+    assert web["index"] == pytest.approx((400 / 7 + 425 / 7 + 400 / 7) / 3) and web["index_n"] == 7
+    assert cart["nps"] == pytest.approx(100 / 3) and cart["csat"] == pytest.approx(2.5)
+    assert math.isnan(cart["ces"]) and math.isnan(cart["ces_top2"]) and cart["ces_low_n"]
+    assert cart["index"] == pytest.approx((200 / 3 + 37.5) / 2) and cart["index_n"] == 2
+    assert result["nps_low_n"].all()
+    assert not query.aggregate(Query((hand_file(tmp_path / "s.parquet"),)), min_n=7)["nps_low_n"].iloc[1]
+
+
+answer = st.tuples(st.sampled_from(["x", "y"]), st.sampled_from(["a", "b", "c", None]), st.none() | st.integers(0, 10),
+                   st.none() | st.integers(1, 5), st.none() | st.integers(1, 7),
+                   st.none() | st.integers(0, 20).map(lambda x: x / 2))  # halves: float sums exact in any order
+
+
+def answers_file(folder, answers) -> str:
+    touchpoint, region, nps, csat, ces, rating = map(list, zip(*answers))
+    return write(folder / "answers.parquet", touchpoint=touchpoint, region=region, nps=nps, csat=csat, ces=ces,
+                 rating=rating)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(answer, min_size=1, max_size=40), st.sampled_from([None, {"nps": 2.0, "csat": 1.0, "ces": 0.0}]))
+def test_every_group_agrees_with_the_scalar_metrics(tmp_path_factory, answers, weights):
+    path = answers_file(tmp_path_factory.mktemp("q"), answers)
+    result = query.aggregate(Query((path,), by=("touchpoint", "region")), min_n=3, weights=weights)
+    assert len(result) == len({(a[0], a[1]) for a in answers})
+    for _, found in result.iterrows():
+        region = None if pd.isna(found["region"]) else found["region"]
+        group = [a for a in answers if a[0] == found["touchpoint"] and a[1] == region]
+        counts = m.nps_counts(a[2] for a in group)
+        csat, ces = m.scale_sums((a[3] for a in group), "csat"), m.scale_sums((a[4] for a in group), "ces")
+        ratings = [a[5] for a in group if a[5] is not None]
+        assert (found["answers"], found["nps_n"], found["promoters"], found["passives"], found["detractors"]) == (
+            len(group), counts.n, counts.promoters, counts.passives, counts.detractors)
+        assert (found["csat_n"], found["csat_sum"], found["csat_sumsq"], found["csat_top"]) == astuple(csat)
+        assert (found["ces_n"], found["ces_sum"], found["ces_sumsq"], found["ces_top"]) == astuple(ces)
+        estimates = {"nps": m.nps(counts, min_n=3), "csat": m.mean(csat, min_n=3), "ces": m.mean(ces, min_n=3)}
+        for name, estimate in estimates.items():
+            assert_estimate(found, name, estimate)
+        assert_estimate(found, "csat_top2", m.top_box(csat, min_n=3), low_n=False)
+        assert_estimate(found, "ces_top2", m.top_box(ces, min_n=3), low_n=False)
+        index = m.composite(estimates, weights, min_n=3)
+        assert_estimate(found, "index", index)
+        assert found["index_n"] == index.n
+        rating = m.mean(m.ScaleSums(len(ratings), sum(ratings), sum(r * r for r in ratings)), min_n=3)
+        assert (found["rating_n"], found["rating_sum"]) == (len(ratings), sum(ratings))
+        assert_estimate(found, "rating", rating)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(answer, min_size=1, max_size=60))
+def test_a_split_by_region_adds_up_to_the_whole(tmp_path_factory, answers):
+    path = answers_file(tmp_path_factory.mktemp("q"), answers)
+    parts = query.aggregate(Query((path,), by=("region",)))
+    whole = query.aggregate(Query((path,), by=()))
+    assert len(whole) == 1
+    for column in ["answers", "nps_n", "promoters", "passives", "detractors", "csat_n", "csat_sum", "csat_sumsq",
+                   "csat_top", "ces_n", "ces_sum", "ces_sumsq", "ces_top", "rating_n"]:
+        assert parts[column].sum() == whole[column].iloc[0], column
+    assert parts["rating_sumsq"].sum() == pytest.approx(whole["rating_sumsq"].iloc[0])
+
+
+def test_filters_and_inclusive_date_bounds(tmp_path):
+    times = [dt.datetime(2024, 1, 9, 23, 59, 59), dt.datetime(2024, 1, 10), dt.datetime(2024, 1, 31, 23, 59, 59),
+             dt.datetime(2024, 2, 1), dt.datetime(2024, 1, 20), dt.datetime(2024, 1, 20)]
+    path = write(tmp_path / "s.parquet", ts=times, touchpoint=["web", "web", "web", "web", "cart", "web"],
+                 nps=[1, 2, 3, 4, 5, 6], region=["N", "N", "N", "N", "N", None])
+    january = Query((path,), by=(), date_from=dt.date(2024, 1, 10), date_to=dt.date(2024, 1, 31))
+    assert query.aggregate(january)["answers"].iloc[0] == 4
+    north_web = Query((path,), by=("touchpoint",), filters=(("region", ("N", "S")), ("touchpoint", ("web",))))
+    assert query.aggregate(north_web)[["touchpoint", "answers"]].values.tolist() == [["web", 4]]
+    assert query.aggregate(Query((path,), filters=(("region", ()),))).empty
+    assert query.aggregate(Query((path,), by=(), filters=(("region", ()),)))["answers"].tolist() == [0]
+
+
+def test_weeks_months_and_quarters_start_on_their_first_day(tmp_path):
+    times = [dt.datetime(2023, 12, 31, 23, 59, 59), dt.datetime(2024, 1, 1), dt.datetime(2024, 3, 31, 23, 59, 59),
+             dt.datetime(2024, 4, 1)]
+    path = write(tmp_path / "s.parquet", ts=times, touchpoint=["web"] * 4, nps=[10] * 4)
+
+    def periods(period):
+        result = query.aggregate(Query((path,), by=("period",), period=period))
+        return dict(zip(result["period"], result["answers"]))
+
+    d = dt.date
+    assert periods("week") == {d(2023, 12, 25): 1, d(2024, 1, 1): 1, d(2024, 3, 25): 1, d(2024, 4, 1): 1}
+    assert periods("month") == {d(2023, 12, 1): 1, d(2024, 1, 1): 1, d(2024, 3, 1): 1, d(2024, 4, 1): 1}
+    assert periods("quarter") == {d(2023, 10, 1): 1, d(2024, 1, 1): 2, d(2024, 4, 1): 1}
+    both = query.aggregate(Query((path,), by=("period", "touchpoint"), period="quarter"))
+    assert list(both.columns[:2]) == ["period", "touchpoint"] and isinstance(both["period"].iloc[0], dt.date)
+
+
+def test_several_sources_are_concatenated_even_when_their_columns_differ(tmp_path):
+    first = write(tmp_path / "v1.parquet", touchpoint=["web", "web"], nps=[10, 0], region=["N", "S"])
+    second = write(tmp_path / "v2.parquet", touchpoint=["web", "cart"], ces=[7, 2], rating=[0.5, 1.5])
+    both = query.aggregate(Query((first, second)))
+    assert both[["touchpoint", "answers", "nps_n", "ces_n", "ces_top", "rating_n"]].values.tolist() == [
+        ["cart", 1, 0, 1, 0, 1], ["web", 3, 2, 1, 1, 1]]
+    assert query.aggregate(Query((first, second), by=(), filters=(("region", ("N",)),)))["answers"].tolist() == [1]
+    by_region = query.aggregate(Query((first, second), by=("region",)))
+    assert by_region["answers"].tolist() == [1, 1, 2] and pd.isna(by_region["region"].iloc[2])  # nulls last
+
+
+def test_missing_metric_columns_give_zero_counts_and_nan_estimates(tmp_path):
+    result = query.aggregate(Query((write(tmp_path / "s.parquet", touchpoint=["web"] * 3, nps=[10, 9, 0]),)))
+    found = result.iloc[0]
+    assert (found["csat_n"], found["csat_sum"], found["ces_n"], found["ces_top"]) == (0, 0, 0, 0)
+    assert all(math.isnan(found[c]) for c in ["csat", "csat_se", "csat_top2", "ces", "ces_high", "ces_top2_low"])
+    assert found["index"] == pytest.approx((100 / 3 + 100) / 2) and found["index_n"] == 3
+    assert not any(c.startswith("rating") for c in result.columns)
+
+
+def test_the_cache_serves_repeats_and_never_a_replaced_file(tmp_path, monkeypatch):
+    path = hand_file(tmp_path / "s.parquet")
+    with diskcache.Cache(tmp_path / "cache") as cache:
+        first = query.aggregate(Query((path,)), cache)
+        with monkeypatch.context() as patched:
+            patched.setattr(query, "_statistics", lambda q: pytest.fail("a repeat must come from the cache"))
+            pd.testing.assert_frame_equal(query.aggregate(Query((path,)), cache), first)
+        assert query.aggregate(Query((path,)), cache, min_n=7)["nps_low_n"].tolist() == [True, False]
+        stat = os.stat(path)
+        write(path, touchpoint=["web"] * 3, nps=[10, 10, 10])
+        assert query.aggregate(Query((path,)), cache)["answers"].tolist() == [3]
+        write(path, touchpoint=["web"] * 3, nps=[0, 0, 0])  # same size: only the mtime tells the versions apart
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        assert query.aggregate(Query((path,)), cache)["detractors"].tolist() == [3]
+
+
+def test_unknown_columns_and_periods_are_refused(tmp_path):
+    path = hand_file(tmp_path / "s.parquet")
+    with pytest.raises(ValueError, match="Unknown group column 'branch'.*region"):
+        query.aggregate(Query((path,), by=("branch",)))
+    with pytest.raises(ValueError, match="Unknown group column 'nps'"):
+        query.aggregate(Query((path,), by=("nps",)))
+    with pytest.raises(ValueError, match="Unknown filter column 'period'"):
+        query.aggregate(Query((path,), filters=(("period", ("2024-01-01",)),)))
+    with pytest.raises(ValueError, match="Unknown period 'day'"):
+        Query((path,), period="day")
+    with pytest.raises(ValueError, match="Unknown column 'branch'"):
+        query.segment_values([path], "branch")
+
+
+def test_columns_bounds_and_segment_values_over_versions(tmp_path):
+    first = write(tmp_path / "v1.parquet", ts=[dt.datetime(2024, 3, 1), dt.datetime(2024, 1, 2, 23)],
+                  touchpoint=["web", "cart"], region=["S", None])
+    second = write(tmp_path / "v2.parquet", ts=[dt.datetime(2024, 5, 31, 23, 59)], touchpoint=["web"], branch=["b1"])
+    assert query.columns([first, second]) == ["ts", "touchpoint", "region", "response_id", "branch"]
+    assert query.date_bounds([first, second]) == (dt.date(2024, 1, 2), dt.date(2024, 5, 31))
+    assert query.date_bounds([write(tmp_path / "empty.parquet", touchpoint=[])]) is None
+    assert query.segment_values([first, second], "region") == ["S"]
+    assert query.segment_values([first, second], "touchpoint") == ["cart", "web"]
+
+
+def test_query_keys_are_stable_and_follow_the_file(tmp_path):
+    path = hand_file(tmp_path / "s.parquet")
+    a = Query((path,), filters=(("region", ("S", "N")), ("touchpoint", ("web",))))
+    b = Query((path,), filters=(("touchpoint", ("web",)), ("region", ("N", "S"))))
+    before = a.key()
+    assert before == b.key() != Query((path,)).key()
+    write(path, touchpoint=["web"], nps=[1])
+    assert a.key() != before
