@@ -21,7 +21,7 @@ VENDOR = {
     "fontawesome": ("XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data"),
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
-NAV = [("/", _("Journeys"), "fa-route")]
+NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table")]
 
 
 def vendor_folder(name: str) -> Path:
@@ -35,7 +35,7 @@ def create_app(workspace: Workspace) -> dash.Dash:
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
         external_stylesheets=STYLESHEETS, suppress_callback_exceptions=True, title=_("CX Journey Workbench"),
-        update_title=None, on_error=_show_error,
+        update_title=None, on_error=_show_error, background_callback_manager=_job_manager(workspace),
     )
     app.server.extensions["cxwb_workspace"] = workspace
     folders = {name: vendor_folder(name) for name in VENDOR}
@@ -57,6 +57,13 @@ def create_app(workspace: Workspace) -> dash.Dash:
         dcc.Location(id="app-url"),
     ])
     return app
+
+
+def _job_manager(workspace: Workspace) -> dash.DiskcacheManager:
+    """Background callbacks (long imports) run in their own processes, coordinated through the workspace cache."""
+    import diskcache
+
+    return dash.DiskcacheManager(diskcache.Cache(str(workspace.folder / "cache" / "jobs")))
 
 
 def _show_error(error: Exception) -> None:

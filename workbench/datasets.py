@@ -7,10 +7,12 @@ A cancelled or failed import leaves the workspace exactly as it was.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +60,7 @@ class DatasetInfo:
 class StagedImport:
     """A validated import waiting for the user's decision: its report and the temporary file of valid rows."""
 
+    token: str
     project_id: int
     journey_id: int | None
     kind: str
@@ -67,6 +70,13 @@ class StagedImport:
     mapping: dict
     meta: dict
     shape: str
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "temp_file": str(self.temp_file), "report": self.report.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StagedImport:
+        return cls(**{**data, "temp_file": Path(data["temp_file"]), "report": ImportReport.from_dict(data["report"])})
 
 
 class Datasets:
@@ -117,13 +127,19 @@ class Datasets:
     def stage(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, *,
               journey_id: int | None = None, dialect: CsvDialect | None = None, sheet: str | None = None,
               source: str | None = None, progress: Progress | None = None,
-              cancelled: Callable[[], bool] | None = None) -> StagedImport:
-        """Read, validate and write the valid rows to a temporary file; nothing is registered yet."""
+              cancelled: Callable[[], bool] | None = None, token: str | None = None) -> StagedImport:
+        """Read, validate and write the valid rows to a temporary file; nothing is registered yet.
+
+        ``progress(fraction, step)`` is called between steps; ``cancelled()`` (or :meth:`cancel` of ``token``)
+        stops the import at the next step with :class:`Cancelled`, removing what it wrote.
+        """
         progress = progress or (lambda _fraction, _step: None)
         source = source or Path(path).name
+        token = token or self.new_token()
 
         def step(fraction: float, text: str) -> None:
-            if cancelled and cancelled():
+            if (cancelled and cancelled()) or self._file(token, ".cancel").exists():
+                self._file(token, ".cancel").unlink(missing_ok=True)
                 raise Cancelled("The import was cancelled; nothing was changed.")
             progress(fraction, text)
 
@@ -144,25 +160,62 @@ class Datasets:
             journey_id = None
         meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet}
         step(0.7, "Writing the valid rows")
-        temp_file = self.temp_folder / f"{uuid.uuid4().hex}.parquet"
+        staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report,
+                              ingest.mapping_to_dict(mapping), meta, ingest.shape(columns))
         try:
-            ingest.write_parquet(table, temp_file, self.temp_folder)
+            ingest.write_parquet(table, staged.temp_file, self.temp_folder)
             step(0.95, "Ready")
+            self._file(token, ".json").write_text(json.dumps(staged.to_dict()), encoding="utf-8")
         except BaseException:
-            temp_file.unlink(missing_ok=True)
+            self.discard(staged)
             raise
-        return StagedImport(project_id, journey_id, kind, source, temp_file, report, ingest.mapping_to_dict(mapping),
-                            meta, ingest.shape(columns))
+        return staged
 
-    def commit(self, staged: StagedImport, name: str) -> DatasetInfo:
+    def new_token(self) -> str:
+        """A fresh id for a staged import."""
+        return uuid.uuid4().hex
+
+    def cancel(self, token: str) -> None:
+        """Ask a running import to stop at its next step (it may be in another process)."""
+        self.temp_folder.mkdir(parents=True, exist_ok=True)
+        self._file(token, ".cancel").touch()
+
+    def staged(self, token: str) -> StagedImport:
+        """A staged import waiting for commit or discard."""
+        from workbench.workspace import WorkspaceError
+
+        try:
+            return StagedImport.from_dict(json.loads(self._file(token, ".json").read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise WorkspaceError("This import is no longer waiting; start it again.") from None
+
+    def _file(self, token: str, suffix: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{32}", token):
+            raise ValueError("Not an import token.")
+        return self.temp_folder / f"{token}{suffix}"
+
+    def receive(self, filename: str, content: bytes) -> Path:
+        """Keep an uploaded file in the workspace's temporary folder; return where it is."""
+        name = Path(filename).name.strip() or "upload"
+        ingest.file_kind(name)
+        folder = self.temp_folder / "uploads" / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(content)
+        return folder / name
+
+    def commit(self, staged: StagedImport | str, name: str) -> DatasetInfo:
         """Keep a staged import as the next version of dataset ``name``; its mapping is saved for the same shape."""
         from workbench.workspace import WorkspaceError
+
+        staged = self.staged(staged) if isinstance(staged, str) else staged
 
         name = " ".join(str(name).split())
         if not name:
             raise WorkspaceError("The dataset needs a name.")
         if not staged.temp_file.exists():
             raise WorkspaceError("This import is no longer waiting; start it again.")
+        if not staged.report.rows_valid:
+            raise WorkspaceError("No valid rows to import.")
         self.folder.mkdir(parents=True, exist_ok=True)
         relative = f"{DATASET_FOLDER}/{uuid.uuid4().hex}.parquet"
         final = self.workspace.folder / relative
@@ -185,13 +238,16 @@ class Datasets:
                 session.flush()
                 dataset_id = row.id
         except BaseException:
-            final.unlink(missing_ok=True)
+            final.replace(staged.temp_file)
             raise
+        self._file(staged.token, ".json").unlink(missing_ok=True)
         return self.get(dataset_id)
 
-    def discard(self, staged: StagedImport) -> None:
+    def discard(self, staged: StagedImport | str) -> None:
         """Drop a staged import (the user cancelled after seeing the report)."""
-        staged.temp_file.unlink(missing_ok=True)
+        token = staged if isinstance(staged, str) else staged.token
+        for suffix in (".parquet", ".json", ".cancel"):
+            self._file(token, suffix).unlink(missing_ok=True)
 
     def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str,
                     **options) -> DatasetInfo:
@@ -201,11 +257,11 @@ class Datasets:
     def add_table(self, project_id: int, table: pa.Table, name: str, kind: str, *, journey_id: int | None = None,
                   source: str = "generated", meta: dict | None = None) -> DatasetInfo:
         """Register a table already in a contract (generated demo data) as a dataset version."""
-        temp_file = self.temp_folder / f"{uuid.uuid4().hex}.parquet"
-        ingest.write_parquet(table, temp_file, self.temp_folder)
+        token = self.new_token()
         report = ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
-        staged = StagedImport(project_id, journey_id, kind, source, temp_file, report, {}, meta or {},
-                              ingest.shape(table.column_names))
+        staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report, {},
+                              meta or {}, ingest.shape(table.column_names))
+        ingest.write_parquet(table, staged.temp_file, self.temp_folder)
         return self.commit(staged, name)
 
     def delete(self, dataset_id: int) -> None:
@@ -218,9 +274,12 @@ class Datasets:
     def sweep(self) -> None:
         """Remove temporary files of imports abandoned more than a day ago (a closed tab, a killed process)."""
         if self.temp_folder.exists():
-            for leftover in self.temp_folder.iterdir():
-                if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+            for leftover in self.temp_folder.rglob("*"):
+                if leftover.is_file() and time.time() - leftover.stat().st_mtime > STALE_SECONDS:
                     leftover.unlink(missing_ok=True)
+            for folder in sorted((f for f in self.temp_folder.rglob("*") if f.is_dir()), reverse=True):
+                if not any(folder.iterdir()):
+                    folder.rmdir()
 
     # ------------------------------------------------------------ mappings
 
@@ -246,6 +305,12 @@ class Datasets:
             session.add(MappingRow(project_id=project_id, shape=shape, mapping=mapping))
         else:
             row.mapping, row.updated_at = mapping, datetime.now()
+
+
+def sample_files() -> list[Path]:
+    """The sample files shipped with the workbench (``datasets/`` of the repository)."""
+    folder = Path(__file__).resolve().parents[1] / "datasets"
+    return sorted(p for p in folder.glob("*") if p.suffix.lower() in ingest.FILE_KINDS) if folder.exists() else []
 
 
 def survey_meta(table: pa.Table, mapping: SurveyMapping) -> dict:

@@ -407,6 +407,48 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int) -> pa.Table:
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
+def numeric_columns(table: pa.Table, decimal: str = ".") -> list[str]:
+    """Columns whose values present are all numbers (candidates for scores and KPIs)."""
+    import pyarrow as pa
+
+    found = []
+    for name in table.column_names:
+        column = _array(table[name])
+        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            found.append(name)
+        elif pa.types.is_string(column.type):
+            checks = _Checks(len(column), 1)
+            values = checks.numbers(column, name, decimal)
+            if not checks.issues and values.null_count < len(values):
+                found.append(name)
+    return found
+
+
+def column_values(path: str | Path, column: str, dialect: CsvDialect | None = None, sheet: str | None = None,
+                  limit: int = 500) -> list[str]:
+    """The distinct values of one column of a whole file (e.g. its touchpoint labels), most frequent first."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    path = Path(path)
+    if file_kind(path) == "csv":
+        dialect = dialect or sniff_file(path)
+        if column not in _header(path, dialect):
+            raise IngestError(f"Column not in the file: {column}.")
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20),
+                               parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
+                               convert_options=pacsv.ConvertOptions(include_columns=[column],
+                                                                    column_types={column: pa.string()}))
+    else:
+        table = read_source(path, dialect, sheet).table
+    if column not in table.column_names:
+        raise IngestError(f"Column not in the file: {column}.")
+    counts = pc.value_counts(_text(_array(table[column])).drop_null())
+    pairs = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()), key=lambda p: -p[1])
+    return [value for value, _ in pairs[:limit]]
+
+
 def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDialect | None = None,
          sheet: str | None = None) -> Source:
     """Read a file for import: a CSV with clean score and date columns is typed while it is read (fast);
@@ -750,11 +792,18 @@ _FIELD_WORDS = {
     "touchpoint": ("touchpoint", "kontaktni bod", "punkt styku", "punkt kontaktu", "step", "krok", "interaction"),
     "nps": ("nps", "recommend", "doporuc", "polec"),
     "csat": ("csat", "satisfaction", "spokojenost", "zadowolenie"),
-    "ces": ("ces", "effort", "usili", "wysilek"),
+    "ces": ("ces", "effort", "usili", "narocnost", "wysilek"),
     "respondent_id": ("respondent", "customer", "zakaznik", "klient", "client"),
     "response_id": ("response id", "response", "id", "odpoved", "odpowiedz"),
     "comment": ("comment", "komentar", "komentarz", "poznamka", "uwagi", "verbatim"),
 }
+
+
+def readable_format(date_format: str) -> str:
+    """A strptime format as people write it: ``%d.%m.%Y %H:%M`` → ``dd.mm.yyyy hh:mm``."""
+    for code, text in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+        date_format = date_format.replace(code, text)
+    return date_format
 
 
 def fold(text: str) -> str:
@@ -805,8 +854,10 @@ def shape(columns: Sequence[str]) -> str:
 
 def mapping_to_dict(mapping: SurveyMapping | KpiMapping) -> dict:
     """A mapping as plain JSON-ready data."""
+    import json
+
     kind = "survey" if isinstance(mapping, SurveyMapping) else "kpi"
-    return {"kind": kind, **asdict(mapping)}
+    return json.loads(json.dumps({"kind": kind, **asdict(mapping)}))  # lists, as read back from JSON
 
 
 def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:

@@ -81,6 +81,12 @@ class Workspace:
         """Release the database connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
     # ------------------------------------------------------------ projects
 
     def projects(self) -> list[ProjectInfo]:
