@@ -180,8 +180,15 @@ def test_a_cancelled_import_leaves_the_workspace_unchanged(workspace, project, t
     assert steps == ["Reading the file", "Checking the rows", "Writing the valid rows"]
     assert snapshot(workspace) == before
 
+    token = workspace.datasets.new_token()
+    workspace.datasets.cancel(token)  # as the Cancel button does, from another process
+    with pytest.raises(Cancelled):
+        workspace.datasets.stage(project_id, path, LONG, journey_id=journey_id, token=token)
+    assert snapshot(workspace) == before
+
     staged = workspace.datasets.stage(project_id, path, LONG, journey_id=journey_id)
-    workspace.datasets.discard(staged)
+    assert workspace.datasets.staged(staged.token) == staged
+    workspace.datasets.discard(staged.token)
     assert snapshot(workspace) == before
 
 
@@ -226,3 +233,17 @@ def test_deleting_a_project_removes_its_dataset_files(workspace, project, tmp_pa
     info = workspace.datasets.import_file(project_id, path, LONG, "Survey", journey_id=journey_id)
     workspace.delete_project(project_id)
     assert not info.path.exists()
+
+
+def test_imported_answers_are_queried_by_touchpoint_and_segment(workspace, project, tmp_path):
+    from workbench import query
+    from workbench.query import Query
+
+    project_id, journey_id = project
+    path = tmp_path / "export.csv"
+    path.write_bytes(CZECH_LONG.encode("cp1250"))
+    info = workspace.datasets.import_file(project_id, path, LONG, "Survey", journey_id=journey_id)
+    frame = query.aggregate(Query(sources=(str(info.path),), by=("touchpoint", "Pobočka")))
+    cells = {(r.touchpoint, r.Pobočka): (r.nps_n, r.promoters, r.detractors, r.csat_n) for r in frame.itertuples()}
+    assert cells == {("web", "Brno"): (1, 1, 0, 1), ("delivery", "Ostrava"): (1, 0, 1, 1),
+                     ("delivery", "Brno"): (1, 1, 0, 0)}

@@ -153,10 +153,10 @@ class Datasets:
             keys = [tp.key for tp in self.workspace.journey(journey_id).journey.touchpoints]
             table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, Path(source).stem,
                                                   data.first_row)
-            kind, meta = "survey", survey_meta(table, mapping)
+            kind, meta = "survey", survey_meta(table, mapping.rating_scale)
         else:
             table, report = ingest.prepare_kpi(data.table, mapping, data.decimal, data.first_row)
-            kind, meta = mapping.kind, kpi_meta(table, mapping)
+            kind, meta = mapping.kind, kpi_meta(table, ingest.kpi_names(mapping.kpis))
             journey_id = None
         meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet}
         step(0.7, "Writing the valid rows")
@@ -255,12 +255,13 @@ class Datasets:
         return self.commit(self.stage(project_id, path, mapping, **options), name)
 
     def add_table(self, project_id: int, table: pa.Table, name: str, kind: str, *, journey_id: int | None = None,
-                  source: str = "generated", meta: dict | None = None) -> DatasetInfo:
+                  source: str = "generated") -> DatasetInfo:
         """Register a table already in a contract (generated demo data) as a dataset version."""
         token = self.new_token()
         report = ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
+        meta = survey_meta(table) if kind == "survey" else kpi_meta(table)
         staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report, {},
-                              meta or {}, ingest.shape(table.column_names))
+                              meta, ingest.shape(table.column_names))
         ingest.write_parquet(table, staged.temp_file, self.temp_folder)
         return self.commit(staged, name)
 
@@ -313,24 +314,30 @@ def sample_files() -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.suffix.lower() in ingest.FILE_KINDS) if folder.exists() else []
 
 
-def survey_meta(table: pa.Table, mapping: SurveyMapping) -> dict:
-    """What a survey dataset holds: period, touchpoints, metrics, segments."""
+def survey_meta(table: pa.Table, rating_scale: tuple[float, float] | None = None) -> dict:
+    """What a survey dataset holds: period, touchpoints, metrics, segments, respondents."""
     import pyarrow.compute as pc
 
     bounds = pc.min_max(table["ts"]).as_py() if table.num_rows else {"min": None, "max": None}
     metrics = [m for m in ingest.METRICS if m in table.column_names]
     return {"date_from": _iso(bounds["min"]), "date_to": _iso(bounds["max"]), "metrics": metrics,
-            "segments": list(mapping.segments), "touchpoints": sorted(pc.unique(table["touchpoint"]).to_pylist()),
-            "rating_scale": list(mapping.rating_scale) if "rating" in metrics else None,
+            "segments": [c for c in table.column_names if c not in ingest.SURVEY_COLUMNS],
+            "touchpoints": sorted(pc.unique(table["touchpoint"]).to_pylist()),
+            "rating_scale": list(rating_scale) if rating_scale and "rating" in metrics else None,
             "respondents": pc.count_distinct(table["respondent_id"]).as_py() if "respondent_id" in table.column_names else None}
 
 
-def kpi_meta(table: pa.Table, mapping: KpiMapping) -> dict:
-    """What a KPI dataset holds: period or customers, KPI names (file column → stored name), segments."""
+def kpi_meta(table: pa.Table, names: dict[str, str] | None = None) -> dict:
+    """What a KPI dataset holds: period range, KPI names (file column → stored name), segments."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    meta = {"kpis": ingest.kpi_names(mapping.kpis), "segments": list(mapping.segments)}
-    if "period" in table.column_names and table.num_rows:
+    key = "period" if "period" in table.column_names else "respondent_id"
+    numeric = [f.name for f in table.schema if f.name != key and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type)
+                                                                    or pa.types.is_boolean(f.type))]
+    meta = {"kpis": names or {k: k for k in numeric},
+            "segments": [c for c in table.column_names if c != key and c not in numeric]}
+    if key == "period" and table.num_rows:
         bounds = pc.min_max(table["period"]).as_py()
         meta |= {"date_from": _iso(bounds["min"]), "date_to": _iso(bounds["max"])}
     return meta

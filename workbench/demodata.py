@@ -31,7 +31,6 @@ The generative model, in short (all of it vectorised with numpy; one seeded gene
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workbench.ingest import OVERALL
+from workbench.ingest import OVERALL, fold
 from workbench.journey import Journey
 
 if TYPE_CHECKING:
@@ -378,11 +377,9 @@ FOLDED_SHARE = 0.3  # Czech/Polish comments typed without diacritics, lower case
 MIXED_SHARE = 0.12  # comments whose tone is neutral whatever the score
 
 
-def fold(text: str) -> str:
+def typed_without_diacritics(text: str) -> str:
     """How people type without diacritics: 'Kurýr byl nepříjemný.' → 'kuryr byl neprijemny'."""
-    text = text.replace("ł", "l").replace("Ł", "L")
-    ascii_text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return ascii_text.lower().rstrip(".!")
+    return fold(text).rstrip(".!")
 
 
 def comment_truth() -> dict[str, tuple[str, str, str]]:
@@ -394,7 +391,7 @@ def comment_truth() -> dict[str, tuple[str, str, str]]:
                 for phrase in phrases:
                     truth[phrase] = (theme, sentiment, language)
                     if language != "en":
-                        truth.setdefault(fold(phrase), (theme, sentiment, language))
+                        truth.setdefault(typed_without_diacritics(phrase), (theme, sentiment, language))
     return truth
 
 
@@ -998,7 +995,7 @@ def _phrase_cells() -> tuple[list[str], np.ndarray, np.ndarray]:
                 offsets.append(len(originals))
                 sizes.append(len(phrases))
                 originals.extend(phrases)
-    folded = [fold(p) for p in originals]
+    folded = [typed_without_diacritics(p) for p in originals]
     return originals + folded, np.array(offsets), np.array(sizes)
 
 

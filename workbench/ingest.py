@@ -42,6 +42,7 @@ ROW_GROUP_SIZE = 256 * 1024
 # Touchpoint key of overall (relationship) answers, e.g. a wide file's overall NPS; journey keys never start with "_".
 OVERALL = "_overall"
 METRICS = (*SCALES, "rating")
+SURVEY_COLUMNS = ("response_id", "respondent_id", "ts", "touchpoint", *METRICS, "comment")
 MISSING_WORDS = ("n/a", "na", "#n/a", "null", "nan", "-")
 TRUE_WORDS = {"1", "true", "yes", "y", "ano", "a", "tak", "t", "retained"}
 FALSE_WORDS = {"0", "false", "no", "n", "ne", "nie", "churned"}
@@ -697,8 +698,7 @@ def _melt(columns: dict, segments: dict, scores: dict, mapping: SurveyMapping, k
 def _contract(columns: dict, segments: dict) -> pa.Table:
     import pyarrow as pa
 
-    order = ["response_id", "respondent_id", "ts", "touchpoint", *METRICS, "comment"]
-    return pa.table({**{name: columns[name] for name in order if name in columns}, **segments})
+    return pa.table({**{name: columns[name] for name in SURVEY_COLUMNS if name in columns}, **segments})
 
 
 def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_row: int = 2

@@ -1,0 +1,63 @@
+"""Integration: the demo workspace (generated data → datasets → query) shows its planted effects."""
+
+import datetime as dt
+
+import pytest
+
+from workbench import metrics, query
+from workbench.demo import DEMO_DATASETS, seed_demo
+from workbench.query import Query
+from workbench.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    workspace = Workspace(tmp_path_factory.mktemp("demo"))
+    project_id = seed_demo(workspace)
+    yield workspace, project_id
+    workspace.close()
+
+
+def test_the_demo_journey_has_survey_and_kpi_data_attached(demo):
+    workspace, project_id = demo
+    journey_id = workspace.journeys(project_id)[0].id
+    datasets = {d.kind: d for d in workspace.datasets.list(project_id)}
+    assert {kind: d.name for kind, d in datasets.items()} == DEMO_DATASETS
+    survey = datasets["survey"]
+    assert survey.journey_id == journey_id and 180_000 < survey.rows < 220_000
+    assert survey.meta["segments"] == ["region", "branch", "channel", "employee", "customer_type"]
+    assert (survey.meta["date_from"][:7], survey.meta["date_to"][:7]) == ("2024-11", "2026-10")
+    keys = {tp.key for tp in workspace.journey(journey_id).journey.touchpoints} | {"_overall"}
+    assert set(survey.meta["touchpoints"]) <= keys
+    assert set(datasets["kpi_period"].meta["kpis"]) == {"revenue", "orders", "churn_rate", "complaints",
+                                                        "resolution_hours"}
+    assert seed_demo(workspace) == project_id  # seeding twice adds nothing
+    assert len(workspace.datasets.list(project_id)) == 3
+
+
+def test_the_planted_break_is_found_through_the_query_engine(demo):
+    from workbench.demodata import generate
+    from workbench.templates import load_template
+
+    workspace, project_id = demo
+    truth = generate(load_template("ecommerce-delivery")).effects  # the same seed as the demo's
+    survey = next(d for d in workspace.datasets.list(project_id) if d.kind == "survey")
+    last_day = dt.date.fromisoformat(survey.meta["date_to"][:10])
+    year_before = truth.break_from.replace(year=truth.break_from.year - 1)
+
+    def csat(date_from, date_to, regions) -> metrics.Estimate:
+        frame = query.aggregate(Query(sources=(str(survey.path),), by=("touchpoint",), date_from=date_from,
+                                      date_to=date_to, filters=(("region", regions),)))
+        row = frame.set_index("touchpoint").loc[truth.break_touchpoint]
+        return metrics.Estimate(row.csat, row.csat_se, row.csat_low, row.csat_high, int(row.csat_n),
+                                bool(row.csat_low_n))
+
+    def change(regions) -> metrics.Comparison:
+        return metrics.compare(csat(truth.break_from, last_day, regions),
+                               csat(year_before, truth.break_from - dt.timedelta(days=1), regions))
+
+    broken = change((truth.break_region,))
+    assert broken.difference < -0.5 and broken.p_value < 1e-6
+    assert broken.low < -truth.break_csat_drop < broken.high
+    others = tuple(r for r in query.segment_values((str(survey.path),), "region") if r != truth.break_region)
+    assert abs(change(others).difference) < 0.15
