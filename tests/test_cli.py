@@ -37,3 +37,32 @@ def test_templates_and_demo(tmp_path, capsys):
     assert "heat-pump-sales" in capsys.readouterr().out
     assert main(["demo", "--workspace", str(tmp_path / "ws")]) == 0
     assert "Demo project id 1" in capsys.readouterr().out
+
+
+def test_import_uses_the_saved_mapping_or_a_mapping_file(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    from workbench import ingest
+    from workbench.ingest import KpiMapping
+
+    samples = Path(__file__).resolve().parents[1] / "datasets"
+    workspace = str(tmp_path / "ws")
+    (tmp_path / "j.yaml").write_text(journeyfile.dumps(load_template("ecommerce-delivery")), encoding="utf-8")
+    assert main(["journey", "import", str(tmp_path / "j.yaml"), "--project", "Acme", "--workspace", workspace]) == 0
+    kpi = samples / "parcel-express-kpi-cp1250.csv"
+    assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--workspace", workspace]) == 2
+    assert "No mapping saved for a file with these columns" in capsys.readouterr().err
+
+    mapping = tmp_path / "kpi-mapping.json"
+    mapping.write_text(json.dumps(ingest.mapping_to_dict(KpiMapping(
+        period="Měsíc", segments=("Region", "Pobočka"), kpis=("Tržby (CZK)", "Objednávky")))), encoding="utf-8")
+    assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--mapping", str(mapping),
+                 "--dry-run", "--workspace", workspace]) == 0
+    assert "Dry run: nothing imported." in capsys.readouterr().out
+    assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--mapping", str(mapping),
+                 "--workspace", workspace]) == 0
+    assert "Imported 45 rows as “KPIs” version 1." in capsys.readouterr().out
+    # The next month's file of the same shape needs no mapping: the one used is saved for its shape.
+    assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--workspace", workspace]) == 0
+    assert "“KPIs” version 2" in capsys.readouterr().out
