@@ -97,7 +97,9 @@ def test_parquet_is_written_sorted_and_atomically(tmp_path, monkeypatch):
     def fail(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pq, "write_table", fail)
+    import polars as pl
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", fail)
     with pytest.raises(OSError, match="disk full"):
         ingest.write_parquet(typed, target)
     assert target.read_bytes() == before

@@ -34,7 +34,6 @@ _CP1250_ONLY = set(b"\x8a\x8c\x8d\x8e\x8f\x9a\x9c\x9d\x9e\x9f")
 _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
                 "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m")
-_DAY_PATTERNS = {"%Y-%m-%d": r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})", "%d": r"^(?P<day>\d{1,2})"}
 FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
 FIRST_ROWS = 5
 PREVIEW_ROWS = 20
@@ -513,7 +512,7 @@ class _Checks:
 
         column = _array(column)
         if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-            values, date_format = pc.cast(column, pa.timestamp("s")), None
+            values, date_format = pc.cast(column, pa.timestamp("ms")), None
             self.flag(pc.is_null(values), "bad_date", name, "date/time missing")
         else:
             raw = _text(column)
@@ -765,24 +764,27 @@ def _text(column: pa.Array) -> pa.Array:
 
 
 def _best_date_format(raw: pa.Array, sample: int = 2000) -> tuple[str | None, pa.Array]:
-    """Pick the format that reads the most of a sample of the values, then parse the whole column with it."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Pick the format that reads the most of a sample of the values, then parse the whole column with it.
 
-    present = raw.drop_null().slice(0, sample)
+    Parsed with polars, which refuses a day past the month's end (Arrow's strptime rolls 31.02. into March).
+    """
+    import polars as pl
+    import pyarrow as pa
+
+    values = pl.from_arrow(raw)
+    present = values.drop_nulls().head(sample)
+
+    def parse(series: pl.Series, date_format: str) -> pl.Series:
+        return series.str.strptime(pl.Datetime("ms"), date_format, strict=False)
+
     best, best_count = None, 0
     for date_format in DATE_FORMATS:
-        parsed = pc.strptime(present, format=date_format, unit="s", error_is_null=True)
-        if len(parsed) - parsed.null_count > best_count:
-            best, best_count = date_format, len(parsed) - parsed.null_count
+        count = len(present) - parse(present, date_format).null_count()
+        if count > best_count:
+            best, best_count = date_format, count
     if best is None:
-        return None, pa.nulls(len(raw), pa.timestamp("s"))
-    parsed = pc.strptime(raw, format=best, unit="s", error_is_null=True)
-    day = _DAY_PATTERNS.get(best[:8]) or _DAY_PATTERNS.get(best[:2])
-    if day:  # strptime rolls a day past the month's end over (31.02. → 02.03.); such a date is not readable
-        written = pc.cast(pc.struct_field(pc.extract_regex(raw, day), [0]), pa.int64())
-        parsed = pc.if_else(pc.equal(written, pc.day(parsed)), parsed, pa.scalar(None, pa.timestamp("s")))
-    return best, parsed
+        return None, pa.nulls(len(raw), pa.timestamp("ms"))
+    return best, parse(values, best).to_arrow()
 
 
 # ------------------------------------------------------------------ mapping helpers
@@ -878,32 +880,21 @@ def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
 
 def write_parquet(table: pa.Table, path: str | Path, temp_folder: str | Path | None = None) -> Path:
     """Write sorted by time in ~256 k-row groups to a temporary file, then rename: all or nothing."""
-    import pyarrow.parquet as pq
+    import polars as pl
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if "ts" in table.column_names:
-        table = _sorted_by(table, "ts")
+    frame = pl.from_arrow(table)
+    if "ts" in frame.columns and not frame["ts"].is_sorted():
+        frame = frame.sort("ts")
     folder = Path(temp_folder) if temp_folder else path.parent
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=folder)
     os.close(handle)
     try:
-        pq.write_table(table, temporary, row_group_size=ROW_GROUP_SIZE)
+        frame.write_parquet(temporary, compression="snappy", row_group_size=ROW_GROUP_SIZE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
-
-
-def _sorted_by(table: pa.Table, column: str) -> pa.Table:
-    """The table sorted by one column (stable; skipped when it already is)."""
-    import polars as pl
-    import pyarrow.compute as pc
-
-    values = table[column]
-    if values.null_count == 0 and len(values) > 1:
-        if pc.all(pc.greater_equal(values[1:], values[:-1])).as_py():
-            return table
-    return pl.from_arrow(table).sort(column, maintain_order=True).to_arrow()
