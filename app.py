@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import sys
+import threading
 from pathlib import Path
 
 import dash
@@ -59,11 +61,44 @@ def create_app(workspace: Workspace) -> dash.Dash:
     return app
 
 
-def _job_manager(workspace: Workspace) -> dash.DiskcacheManager:
-    """Background callbacks (long imports) run in their own processes, coordinated through the workspace cache."""
+class ThreadJobManager(dash.DiskcacheManager):
+    """Background callbacks in threads of the server instead of forked processes.
+
+    Polars' thread pool does not survive ``fork`` (a forked job would wait forever for its workers), and our
+    long jobs stop cooperatively (an import checks a cancel flag between steps), so no process needs killing.
+    Progress and results still go through diskcache as with Dash's own manager.
+    """
+
+    def __init__(self, cache):
+        super().__init__(cache)
+        self._threads: dict[int, threading.Thread] = {}
+        self._ids = itertools.count(1)
+
+    def call_job_fn(self, key, job_fn, args, context):
+        job = next(self._ids)
+        thread = threading.Thread(target=job_fn, args=(key, self._make_progress_key(key), args, context),
+                                  name=f"cxwb-job-{job}", daemon=True)
+        self._threads[job] = thread
+        thread.start()
+        return job
+
+    def job_running(self, job) -> bool:
+        thread = self._threads.get(int(job))
+        return thread is not None and thread.is_alive()
+
+    def terminate_job(self, job) -> None:
+        if job is not None:
+            self._threads.pop(int(job), None)
+
+    def terminate_unhealthy_job(self, job) -> bool:
+        return False
+
+
+def _job_manager(workspace: Workspace) -> ThreadJobManager:
+    """Background callbacks (long imports) report progress and results through the workspace cache."""
     import diskcache
 
-    return dash.DiskcacheManager(diskcache.Cache(str(workspace.folder / "cache" / "jobs")))
+    return ThreadJobManager(diskcache.Cache(str(workspace.folder / "cache" / "jobs")))
 
 
 def _show_error(error: Exception) -> None:
