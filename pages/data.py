@@ -195,7 +195,7 @@ def list_datasets(project_id, _refresh):
             html.Td([html.Div(d.name, className="fw-semibold"),
                      html.Div(f"v{d.version}" + ("" if d.latest else _(" (older)")), className="text-muted")]),
             html.Td(KINDS.get(d.kind, d.kind)),
-            html.Td(f"{d.rows:,}".replace(",", " "), className="text-end", **{"data-rows": str(d.rows)}),
+            html.Td(f"{d.rows:,}".replace(",", "\u00a0"), className="text-end text-nowrap"),
             html.Td(period),
             html.Td(dbc.Button(_("{n} skipped").format(n=skipped) if skipped else _("clean"), size="sm",
                                color="warning" if skipped else "light", className="border py-0",
@@ -465,6 +465,17 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, she
             html.Div(note, className="small " + ("text-danger" if unmatched else "text-success"), id="da-unmatched"),
             html.Div(dbc.Table(html.Tbody(rows), size="sm", className="small mb-0"),
                      style={"maxHeight": "260px", "overflowY": "auto"})]
+
+
+@callback(Output({"type": "da-value", "label": ALL}, "invalid"), Output("da-unmatched", "children"),
+          Output("da-unmatched", "className"), Input({"type": "da-value", "label": ALL}, "value"),
+          prevent_initial_call=True)
+def count_unmatched(keys):
+    """Labels still without a touchpoint stay marked, and the count follows the choices."""
+    unmatched = sum(key in (None, "", NONE) for key in keys)
+    note = (_("{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
+              "skipped).").format(n=unmatched) if unmatched else _("Every label matched a touchpoint."))
+    return [key in (None, "", NONE) for key in keys], note, "small " + ("text-danger" if unmatched else "text-success")
 
 
 def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max, wide, labels):

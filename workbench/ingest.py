@@ -518,7 +518,7 @@ class _Checks:
             raw = _text(column)
             date_format, values = _best_date_format(raw)
             self.flag(pc.is_null(values), "bad_date", name,
-                      f"date/time missing or not readable{f' as {date_format}' if date_format else ''}")
+                      f"date/time missing or not readable{f' as {readable_format(date_format)}' if date_format else ''}")
         return values, date_format
 
     def numbers(self, column: pa.ChunkedArray, name: str, decimal: str, na_codes: Sequence[str] = (),

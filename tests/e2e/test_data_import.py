@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,9 @@ def test_a_czech_csv_is_mapped_checked_imported_and_its_mapping_reused(demo_serv
     expect(page.locator("#da-unmatched")).to_contain_text("9 label(s) not matched")
     for label, key in LABELS.items():
         label_select(page, label).select_option(key)
+    expect(page.locator("#da-unmatched")).to_contain_text("1 label(s) not matched")
+    expect(label_select(page, "Kurýr")).not_to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(label_select(page, "Teleport")).to_have_class(re.compile(r"\bis-invalid\b"))
     page.fill("#da-name", "Parcel survey")
     check_file(page)
     report = page.locator("#da-report-body")
