@@ -34,11 +34,13 @@ def vendor_folder(name: str) -> Path:
 
 def create_app(workspace: Workspace) -> dash.Dash:
     """The Dash app with every page, bound to ``workspace``."""
+    jobs = _job_manager(workspace)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
         external_stylesheets=STYLESHEETS, suppress_callback_exceptions=True, title=_("CX Journey Workbench"),
-        update_title=None, on_error=_show_error, background_callback_manager=_job_manager(workspace),
+        update_title=None, on_error=_show_error, background_callback_manager=jobs,
     )
+    jobs.server = app.server
     app.server.extensions["cxwb_workspace"] = workspace
     folders = {name: vendor_folder(name) for name in VENDOR}
 
@@ -73,11 +75,16 @@ class ThreadJobManager(dash.DiskcacheManager):
         super().__init__(cache)
         self._threads: dict[int, threading.Thread] = {}
         self._ids = itertools.count(1)
+        self.server = None  # the Flask app, set once it exists: jobs run in its context, so pages find the workspace
 
     def call_job_fn(self, key, job_fn, args, context):
         job = next(self._ids)
-        thread = threading.Thread(target=job_fn, args=(key, self._make_progress_key(key), args, context),
-                                  name=f"cxwb-job-{job}", daemon=True)
+
+        def run() -> None:
+            with self.server.app_context():
+                job_fn(key, self._make_progress_key(key), args, context)
+
+        thread = threading.Thread(target=run, name=f"cxwb-job-{job}", daemon=True)
         self._threads[job] = thread
         thread.start()
         return job
@@ -103,8 +110,9 @@ def _job_manager(workspace: Workspace) -> ThreadJobManager:
 
 def _show_error(error: Exception) -> None:
     """Any unexpected callback error becomes a short message, never a traceback."""
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]  # never the traceback
     dash.set_props("app-error", {"is_open": True, "children": _("Something went wrong: {error}. Nothing was changed.")
-                                 .format(error=str(error) or type(error).__name__)})
+                                 .format(error=first_line)})
 
 
 def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 
 import dash
@@ -10,7 +11,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from pages._context import workspace, workspace_at
+from pages._context import workspace
 from workbench import ingest
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
@@ -49,7 +50,6 @@ def layout(**_query) -> html.Div:
         dcc.Store(id="da-token"),
         dcc.Store(id="da-job", data=0),
         dcc.Store(id="da-refresh", data=0),
-        dcc.Store(id="da-folder", data=str(workspace().folder)),
         html.Div([
             dbc.InputGroup([
                 dbc.InputGroupText(_("Project")),
@@ -153,7 +153,7 @@ def _mapping_form() -> html.Div:
                 dbc.Input(id="da-rating-min", type="number", value=1), dbc.Input(id="da-rating-max", type="number", value=10),
             ], size="sm")], className="mb-2"), md=4, id="da-scale-box"),
             dbc.Col(html.Div([dbc.Label(_("Values meaning “not applicable”"), html_for="da-na", className="small mb-0"),
-                              dbc.Input(id="da-na", size="sm", placeholder=_("e.g. 0, 99 (comma separated)"))],
+                              dbc.Input(id="da-na", size="sm", placeholder=_("e.g. 0, 99 — only where it is no valid score"))],
                              className="mb-2"), md=4, id="da-na-box"),
         ], className="g-2"),
         html.Div([dbc.Label(_("Segments (kept for filters and breakdowns)"), className="small mb-0"),
@@ -262,10 +262,7 @@ def choose_file(contents, _open, typed_path, filename, sample):
             chosen = typed_path if ctx.triggered_id == "da-path" or not sample else sample
             if not chosen:
                 return no_update, _("Type a path or choose a sample file."), True, "warning"
-            path = Path(chosen).expanduser()
-            ingest.file_kind(path)
-            if not path.is_file():
-                raise IngestError(_("No file at {path}.").format(path=path))
+            path = ingest.local_file(chosen)
             name = path.name
     except USER_ERRORS as exc:
         return None, str(exc), True, "danger"
@@ -487,11 +484,13 @@ def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max
                           segments=tuple(segments or ()))
     if not pick["ts"]:
         raise IngestError(_("Choose the date / time column."))
-    na = tuple(code.strip() for code in (na_text or "").split(",") if code.strip())
+    scale = (1.0 if rating_min in (None, "") else float(rating_min), 10.0 if rating_max in (None, "") else float(rating_max))
+    if scale[0] >= scale[1]:
+        raise IngestError(_("The other rating's scale must go from a lower to a higher value."))
+    codes = tuple(code.strip() for code in (na_text or "").split(",") if code.strip())
     common = dict(ts=pick["ts"], respondent_id=pick["respondent_id"], response_id=pick["response_id"],
-                  comment=pick["comment"], segments=tuple(segments or ()),
-                  rating_scale=(float(rating_min or 1), float(rating_max or 10)),
-                  na_codes={metric: na for metric in ingest.METRICS} if na else {})
+                  comment=pick["comment"], segments=tuple(s for s in segments or () if s not in pick.values()),
+                  rating_scale=scale, na_codes=ingest.na_codes_outside_scales(codes, scale))
     if kind == "wide":
         columns = tuple(WideColumn(column, touchpoint, metric) for column, (touchpoint, metric) in wide.items()
                         if touchpoint and touchpoint != NONE)
@@ -528,7 +527,7 @@ def start_check(_click, waiting, job):
            State({"type": "da-value", "label": ALL}, "value"), State({"type": "da-value", "label": ALL}, "id"),
            State("da-file", "data"), State("da-encoding", "value"), State("da-delimiter", "value"),
            State("da-decimal", "value"), State("da-sheet", "value"), State("da-project", "value"),
-           State("da-journey", "value"), State("da-folder", "data")],
+           State("da-journey", "value")],
           background=True, prevent_initial_call=True,
           progress=[Output("da-progress", "value"), Output("da-progress", "label")],
           running=[(Output("da-check", "disabled"), True, False), (Output("da-cancel", "disabled"), False, True)])
@@ -536,25 +535,29 @@ def check(set_progress, _job, token, *values):
     """Read and validate the whole file in the background; the valid rows wait for the user's decision."""
     fields = dict(zip(FIELDS, values[:len(FIELDS)]))
     (kind, segments, kpis, na_text, rating_min, rating_max, wide_tps, wide_ids, wide_metrics, label_keys, label_ids,
-     file, encoding, delimiter, decimal, sheet, project_id, journey_id, folder) = values[len(FIELDS):]
+     file, encoding, delimiter, decimal, sheet, project_id, journey_id) = values[len(FIELDS):]
     hidden = {"display": "none"}
     if not token or not file or not project_id:
         return None, hidden, "", True
     wide = {i["column"]: (tp, metric) for i, tp, metric in zip(wide_ids, wide_tps, wide_metrics)}
     labels = {i["label"]: key for i, key in zip(label_ids, label_keys)}
-    with workspace_at(folder) as ws:
-        try:
-            mapping = _mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels)
-            staged = ws.datasets.stage(
-                int(project_id), file["path"], mapping, journey_id=int(journey_id) if journey_id else None,
-                dialect=_dialect(file, encoding, delimiter, decimal), sheet=sheet, source=file["name"], token=token,
-                progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
-        except ingest.Cancelled as exc:
-            set_progress((0, ""))
-            return dbc.Alert(_(str(exc)), color="secondary", className="py-2 small"), hidden, "", True
-        except (*USER_ERRORS, OSError) as exc:
-            set_progress((0, ""))
-            return dbc.Alert(str(exc), color="danger", className="py-2 small"), hidden, "", True
+    try:
+        mapping = _mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels)
+        staged = workspace().datasets.stage(
+            int(project_id), file["path"], mapping, journey_id=int(journey_id) if journey_id else None,
+            dialect=_dialect(file, encoding, delimiter, decimal), sheet=sheet, source=file["name"], token=token,
+            progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
+    except ingest.Cancelled as exc:
+        set_progress((0, ""))
+        return dbc.Alert(_(str(exc)), color="secondary", className="py-2 small"), hidden, "", True
+    except (*USER_ERRORS, OSError) as exc:
+        set_progress((0, ""))
+        return dbc.Alert(str(exc), color="danger", className="py-2 small"), hidden, "", True
+    except Exception as exc:  # a file this importer does not understand: say so in a line, keep the trace in the log
+        logging.getLogger(__name__).exception("import check failed")
+        set_progress((0, ""))
+        return dbc.Alert(_("This file could not be read with this mapping ({error}); nothing was changed.").format(
+            error=type(exc).__name__), color="danger", className="py-2 small"), hidden, "", True
     set_progress((100, _("Checked")))
     report = staged.report
     answers = report.answers if report.answers is not None else report.rows_valid

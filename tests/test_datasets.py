@@ -247,3 +247,18 @@ def test_imported_answers_are_queried_by_touchpoint_and_segment(workspace, proje
     cells = {(r.touchpoint, r.Pobočka): (r.nps_n, r.promoters, r.detractors, r.csat_n) for r in frame.itertuples()}
     assert cells == {("web", "Brno"): (1, 1, 0, 1), ("delivery", "Ostrava"): (1, 0, 1, 1),
                      ("delivery", "Brno"): (1, 1, 0, 0)}
+
+
+def test_a_new_version_must_hold_the_same_kind_of_data(workspace, project, tmp_path):
+    from workbench.workspace import WorkspaceError
+
+    project_id, journey_id = project
+    path = tmp_path / "export.csv"
+    path.write_bytes(CZECH_LONG.encode("cp1250"))
+    workspace.datasets.import_file(project_id, path, LONG, "Survey", journey_id=journey_id)
+    kpi = tmp_path / "kpi.csv"
+    kpi.write_text("month;revenue\n2024-01-01;5\n", encoding="utf-8")
+    before = snapshot(workspace)
+    with pytest.raises(WorkspaceError, match="holds survey answers"):
+        workspace.datasets.import_file(project_id, kpi, KpiMapping(period="month", kpis=("revenue",)), "survey")
+    assert snapshot(workspace) == before

@@ -161,3 +161,54 @@ def test_shape_ignores_order_case_and_accents_and_mappings_round_trip():
     for mapping in (MAPPING, ingest.KpiMapping(kpis=("Tržby",), period="Měsíc", segments=("Pobočka",)),
                     SurveyMapping(ts="d", wide=(ingest.WideColumn("Q1", "web", "csat"),), na_codes={"csat": ("0",)})):
         assert ingest.mapping_from_dict(ingest.mapping_to_dict(mapping)) == mapping
+
+
+def test_not_applicable_codes_only_where_they_cannot_be_a_score():
+    assert ingest.na_codes_outside_scales(["0", "99", "n/a"], (0, 10)) == {
+        "nps": ("99", "n/a"), "csat": ("0", "99", "n/a"), "ces": ("0", "99", "n/a"), "rating": ("99", "n/a")}
+
+
+def test_mappings_that_would_corrupt_the_contract_are_refused(tmp_path):
+    table, _ = ingest.read_csv(write(tmp_path, "date;tp;nps;comment;note\n2024-01-01;web;9;ok;x\n", "utf-8"))
+    with pytest.raises(IngestError, match="segment cannot be called comment"):
+        ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps", segments=("comment",)), KEYS)
+    with pytest.raises(IngestError, match="not in the journey: gone"):
+        ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps",
+                                                   touchpoint_values={"web": "gone"}), KEYS)
+    assert "response_id" not in ingest.guess_fields(["Branch ID", "Datum", "NPS"])
+
+
+def test_quoted_comments_may_hold_line_breaks(tmp_path):
+    text = 'date;tp;nps;comment\n2024-01-01;web;9;"first line\nsecond line"\n2024-01-02;web;3;plain\n'
+    table, _ = ingest.read_csv(write(tmp_path, text, "utf-8"))
+    typed, report = ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps",
+                                                               comment="comment"), KEYS)
+    assert typed["comment"].to_pylist() == ["first line\nsecond line", "plain"] and not report.issues
+
+
+def test_spreadsheet_and_parquet_types_are_normalised(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["id", "date", "tp", "nps"])
+    book.active.append([123456789012345, dt.datetime(2024, 1, 1), "web", 9])
+    book.save(tmp_path / "ids.xlsx")
+    table = ingest.read_xlsx(tmp_path / "ids.xlsx")
+    typed, _ = ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps", response_id="id"), KEYS)
+    assert typed["response_id"].to_pylist() == ["123456789012345"]
+    book.active.append(["id", "x", "y", "z"])
+    book.active.insert_cols(5)
+    book.active["E1"] = "nps"
+    book.save(tmp_path / "twice.xlsx")
+    with pytest.raises(IngestError, match="used twice in the header: nps"):
+        ingest.read_xlsx(tmp_path / "twice.xlsx")
+
+    path = tmp_path / "micro.parquet"
+    pq.write_table(pa.table({"when": pa.array([dt.datetime(2024, 1, 1, 10, 0, 0, 123456)], pa.timestamp("us")),
+                             "tp": pa.array(["web"], pa.large_string()), "nps": pa.array([7], pa.int64())}), path)
+    source = ingest.read_source(path)
+    typed, report = ingest.prepare_survey(source.table, SurveyMapping(touchpoint="tp", ts="when", nps="nps"), KEYS,
+                                          first_row=source.first_row)
+    assert str(typed["ts"][0]) == "2024-01-01 10:00:00.123000" and typed["nps"].to_pylist() == [7]

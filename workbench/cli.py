@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, OSError) as exc:
         print(f"cxwb: {exc}", file=sys.stderr)
         return 2
 
@@ -130,7 +130,11 @@ def _import(workspace, args: argparse.Namespace) -> int:
         workspace.datasets.discard(staged)
         print("Nothing imported." if not report.rows_valid else "Dry run: nothing imported.")
         return 0 if args.dry_run and report.rows_valid else 2
-    info = workspace.datasets.commit(staged, args.name)
+    try:
+        info = workspace.datasets.commit(staged, args.name)
+    except BaseException:
+        workspace.datasets.discard(staged)
+        raise
     print(f"Imported {info.rows} rows as “{info.name}” version {info.version}.")
     return 0
 

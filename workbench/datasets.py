@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from workbench import ingest
 from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
@@ -224,8 +225,12 @@ class Datasets:
             with self.workspace.sessions.begin() as session:
                 if session.get(Project, staged.project_id) is None:
                     raise WorkspaceError(f"No project with id {staged.project_id}.")
-                existing = session.scalars(select(DatasetRow.name).where(DatasetRow.project_id == staged.project_id))
-                name = next((n for n in existing if n.casefold() == name.casefold()), name)
+                existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
+                same = [row for row in existing if row.name.casefold() == name.casefold()]
+                if same and same[0].kind != staged.kind:
+                    raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
+                                         f"too. Choose another name.")
+                name = same[0].name if same else name
                 version = (session.scalar(select(func.max(DatasetRow.version)).where(
                     DatasetRow.project_id == staged.project_id, DatasetRow.name == name)) or 0) + 1
                 row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
@@ -237,6 +242,9 @@ class Datasets:
                 self._remember(session, staged.project_id, staged.shape, staged.mapping)
                 session.flush()
                 dataset_id = row.id
+        except IntegrityError:
+            final.replace(staged.temp_file)
+            raise WorkspaceError("Another import of this dataset finished at the same moment; import again.") from None
         except BaseException:
             final.replace(staged.temp_file)
             raise
@@ -252,7 +260,12 @@ class Datasets:
     def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str,
                     **options) -> DatasetInfo:
         """Stage and commit in one go (the command line): the valid rows become a new dataset version."""
-        return self.commit(self.stage(project_id, path, mapping, **options), name)
+        staged = self.stage(project_id, path, mapping, **options)
+        try:
+            return self.commit(staged, name)
+        except BaseException:
+            self.discard(staged)
+            raise
 
     def add_table(self, project_id: int, table: pa.Table, name: str, kind: str, *, journey_id: int | None = None,
                   source: str = "generated") -> DatasetInfo:

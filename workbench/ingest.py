@@ -1,7 +1,7 @@
 """Survey and KPI files in: read CSV/XLSX/Parquet, map columns, validate, and write typed Parquet atomically.
 
 The steps are separate pure functions so the Data page can preview and map before anything is written:
-``read_source`` (or ``preview``) → a mapping (``guess_mapping``, ``match_touchpoints``) → ``load`` (typed read)
+``read_source`` (with ``rows`` for a preview) → a mapping (``guess_mapping``, ``match_touchpoints``) → ``load`` (typed read)
 → ``prepare_survey`` / ``prepare_kpi`` (contract table + report) → ``write_parquet``.
 Row numbers in reports are the file's row numbers: for CSV and XLSX the header is row 1, for Parquet the first
 record is row 1.
@@ -277,7 +277,7 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
+            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=_quoted(path)),
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types, strings_can_be_null=True, null_values=[""],
                 decimal_point=dialect.decimal),
@@ -289,6 +289,12 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
     except UnicodeDecodeError as exc:
         raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
     return table, dialect
+
+
+def _quoted(path: Path) -> bool:
+    """Whether the file quotes fields, so a comment may hold line breaks (the slower parser handles those)."""
+    with path.open("rb") as handle:
+        return b'"' in handle.read(SAMPLE_BYTES)
 
 
 def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | None:
@@ -324,9 +330,12 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
     data = [row for row in data if any(cell not in ("", None) for cell in row)]
     if not data:
         raise IngestError("The sheet is empty.")
-    header = [str(cell).strip() for cell in data[0]]
+    header = [_cell_text(cell).strip() for cell in data[0]]
     if not any(header):
         raise IngestError("The sheet has no header row.")
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
     return _columns_table(header, data[1:])
 
 
@@ -370,8 +379,20 @@ def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
             table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestError(f"The file cannot be read as Parquet: {exc}") from None
-    return table.cast(pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
-                                 for f in table.schema]))
+    return table.cast(pa.schema([f.with_type(_plain_type(f.type)) for f in table.schema]), safe=False)
+
+
+def _plain_type(kind: pa.DataType) -> pa.DataType:
+    """Dictionary and large text as plain text; timestamps in ms, time-zone-aware ones as their zone's clock."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return pa.string()
+    if pa.types.is_timestamp(kind):
+        return pa.timestamp("ms")
+    return kind
 
 
 def read_source(path: str | Path, dialect: CsvDialect | None = None, sheet: str | None = None,
@@ -405,6 +426,29 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int) -> pa.Table:
     body = [row for row in itertools.islice(reader, 1, rows + 1) if row]
     columns = {name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)}
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+
+
+def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, float]) -> dict[str, tuple[str, ...]]:
+    """Per metric, the given "not applicable" codes that cannot be a valid answer on its scale.
+
+    ``0`` then means "not applicable" for CSAT and CES (1–5, 1–7) but stays a detractor's answer for NPS.
+    """
+    scales = {**SCALES, "rating": rating_scale}
+    found = {}
+    for metric, (low, high) in scales.items():
+        kept = tuple(c for c in codes if not _is_number(c) or not low <= float(c.replace(",", ".")) <= high)
+        if kept:
+            found[metric] = kept
+    return found
+
+
+def local_file(text: str) -> Path:
+    """A file on this machine named by the user, checked to exist and to be of a supported kind."""
+    path = Path(text.strip()).expanduser()
+    file_kind(path)
+    if not path.is_file():
+        raise IngestError(f"No file at {path}.")
+    return path
 
 
 def numeric_columns(table: pa.Table, decimal: str = ".") -> list[str]:
@@ -594,6 +638,14 @@ def _duplicated(values: pa.Array) -> pa.Array:
     return (series.is_duplicated() & series.is_not_null()).to_arrow()
 
 
+def _refuse_reserved(segments: Sequence[str], reserved: Sequence[str]) -> None:
+    """A segment may not take the name of a stored column (``ts``, ``comment``…): it would replace it."""
+    taken = sorted(s for s in segments if s.casefold() in {r.casefold() for r in reserved})
+    if taken:
+        raise IngestError(f"A segment cannot be called {', '.join(taken)}: the name is taken by the data itself. "
+                          "Rename the column in the file.")
+
+
 def _check_columns(table: pa.Table, wanted: Sequence[str]) -> None:
     if table.num_rows == 0:
         raise IngestError("The file has a header but no rows.")
@@ -618,9 +670,11 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
                           "(one row per respondent).")
     if not mapping.number_columns():
         raise IngestError("Map at least one score column (NPS, CSAT, CES or another rating).")
-    unknown = sorted({w.touchpoint for w in mapping.wide} - set(touchpoint_keys) - {OVERALL})
+    unknown = sorted(({w.touchpoint for w in mapping.wide} | set(mapping.touchpoint_values.values()))
+                     - set(touchpoint_keys) - {OVERALL})
     if unknown:
-        raise IngestError(f"Rating columns mapped to touchpoints not in the journey: {', '.join(unknown)}.")
+        raise IngestError(f"Mapped to touchpoints not in the journey: {', '.join(unknown)}. Map them again.")
+    _refuse_reserved(mapping.segments, SURVEY_COLUMNS)
     checks = _Checks(table.num_rows, first_row)
     ts, date_format = checks.timestamps(table[mapping.ts], mapping.ts)
     scales = mapping.scales()
@@ -640,7 +694,7 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
     elif mapping.wide:
         columns["respondent_id"] = columns["response_id"]
     if mapping.comment:
-        columns["comment"] = _array(table[mapping.comment])
+        columns["comment"] = _as_string(_array(table[mapping.comment]))
     segments = {s: _text(_array(table[s])) for s in mapping.segments}
 
     if mapping.touchpoint:
@@ -712,6 +766,7 @@ def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_
                           "(KPIs per customer).")
     if not mapping.kpis:
         raise IngestError("Map at least one KPI column.")
+    _refuse_reserved(mapping.segments, ("period", "respondent_id", *kpi_names(mapping.kpis).values()))
     checks = _Checks(table.num_rows, first_row)
     columns: dict[str, pa.Array] = {}
     date_format = None
@@ -757,10 +812,23 @@ def _text(column: pa.Array) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        column = pc.cast(column, pa.string())
-    trimmed = pc.utf8_trim_whitespace(column)
+    trimmed = pc.utf8_trim_whitespace(_as_string(column))
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _as_string(column: pa.Array) -> pa.Array:
+    """Any column as text; whole floats (ids from spreadsheets) without ``.0`` or exponent."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(column.type):
+        return column
+    if pa.types.is_floating(column.type):
+        present = column.drop_null()
+        if len(present) and pc.all(pc.equal(present, pc.floor(present))).as_py() and \
+                pc.max(pc.abs(present)).as_py() < 2 ** 53:
+            column = pc.cast(column, pa.int64())
+    return pc.cast(column, pa.string())
 
 
 def _best_date_format(raw: pa.Array, sample: int = 2000) -> tuple[str | None, pa.Array]:
@@ -823,7 +891,7 @@ def guess_fields(columns: Sequence[str]) -> dict[str, str]:
             text, tokens = " ".join(words_of[column]), words_of[column]
             if text in words:
                 return 3
-            if any(w in tokens or (len(w) > 3 and (text.startswith(w) or w in text)) for w in words):
+            if any((w in tokens if len(w) > 3 else tokens[:1] == [w]) or (len(w) > 3 and w in text) for w in words):
                 return 2 if any(w in tokens for w in words) else 1
             return 0
         ranked = sorted((c for c in columns if c not in guess.values()), key=score, reverse=True)
@@ -864,7 +932,13 @@ def mapping_to_dict(mapping: SurveyMapping | KpiMapping) -> dict:
 
 def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
     """The inverse of :func:`mapping_to_dict`."""
-    data = dict(data)
+    try:
+        return _mapping_from_dict(dict(data))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise IngestError(f"Not a column mapping: {exc}.") from None
+
+
+def _mapping_from_dict(data: dict) -> SurveyMapping | KpiMapping:
     if data.pop("kind") == "kpi":
         return KpiMapping(kpis=tuple(data["kpis"]), period=data.get("period"), respondent_id=data.get("respondent_id"),
                           segments=tuple(data.get("segments", ())))
