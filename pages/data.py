@@ -456,10 +456,9 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, she
             html.Td(dbc.Select(id={"type": "da-value", "label": label}, options=options, value=value, size="sm",
                                invalid=value == NONE)),
         ]))
-    note = (_("{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
-              "skipped).").format(n=unmatched) if unmatched else _("Every label matched a touchpoint."))
+    note, style = _unmatched_note(unmatched)
     return [dbc.Label(_("Touchpoint labels in the file → journey touchpoints"), className="small mb-0"),
-            html.Div(note, className="small " + ("text-danger" if unmatched else "text-success"), id="da-unmatched"),
+            html.Div(note, className=style, id="da-unmatched"),
             html.Div(dbc.Table(html.Tbody(rows), size="sm", className="small mb-0"),
                      style={"maxHeight": "260px", "overflowY": "auto"})]
 
@@ -469,10 +468,15 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, she
           prevent_initial_call=True)
 def count_unmatched(keys):
     """Labels still without a touchpoint stay marked, and the count follows the choices."""
-    unmatched = sum(key in (None, "", NONE) for key in keys)
-    note = (_("{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
-              "skipped).").format(n=unmatched) if unmatched else _("Every label matched a touchpoint."))
-    return [key in (None, "", NONE) for key in keys], note, "small " + ("text-danger" if unmatched else "text-success")
+    return [key in (None, "", NONE) for key in keys], *_unmatched_note(sum(key in (None, "", NONE) for key in keys))
+
+
+def _unmatched_note(unmatched: int) -> tuple[str, str]:
+    """What to say about labels without a touchpoint, and its text style."""
+    if not unmatched:
+        return _("Every label matched a touchpoint."), "small text-success"
+    return (_("{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
+              "skipped).").format(n=unmatched), "small text-danger")
 
 
 def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max, wide, labels):
