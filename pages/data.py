@@ -28,8 +28,8 @@ FILE_TYPES = {
     "kpi_customer": _("KPIs per customer (joined on the respondent id)"),
 }
 METRIC_LABELS = {"nps": "NPS 0–10", "csat": "CSAT 1–5", "ces": "CES 1–7", "rating": _("Other rating")}
-ENCODINGS = [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with BOM"), ("cp1250", "Windows-1250 (cp1250)"),
-             ("iso-8859-2", "ISO-8859-2 (Latin-2)")]
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "Windows-1250 (cp1250)",
+                   "iso-8859-2": "ISO-8859-2 (Latin-2)"}
 DELIMITERS = [(";", _("semicolon ;")), (",", _("comma ,")), ("\t", _("tab")), ("|", _("pipe |"))]
 FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment")
 FIELD_LABELS = {"ts": _("Date / time"), "touchpoint": _("Touchpoint"), "respondent_id": _("Respondent (customer) id"),
@@ -106,7 +106,7 @@ def _import_card() -> dbc.Card:
             ], size="sm", className="mb-2"),
             html.Div(id="da-file-info", className="small mb-2"),
             dbc.Row([
-                dbc.Col(_select("da-encoding", _("Encoding"), [{"label": l, "value": v} for v, l in ENCODINGS])),
+                dbc.Col(_select("da-encoding", _("Encoding"), [{"label": ENCODING_LABELS[v], "value": v} for v in ingest.ENCODINGS])),
                 dbc.Col(_select("da-delimiter", _("Delimiter"), [{"label": l, "value": v} for v, l in DELIMITERS])),
                 dbc.Col(_select("da-decimal", _("Decimal mark"), [{"label": _("comma ,"), "value": ","},
                                                                   {"label": _("point ."), "value": "."}])),
@@ -315,7 +315,7 @@ def preview(encoding, delimiter, decimal, sheet, file):
     info = html.Span([html.I(className="fa-solid fa-file-lines me-1"), html.B(file["name"]),
                       " · " + _("{n} columns; first {rows} rows below").format(n=len(columns), rows=len(rows))])
     numeric = ingest.numeric_columns(table, source.decimal)
-    return rows, defs, info, {"columns": columns, "numeric": numeric, "sheet": source.sheet}, {}
+    return rows, defs, info, {"columns": columns, "numeric": numeric}, {}
 
 
 def _cell(value) -> str | float | None:
@@ -387,14 +387,12 @@ def show_fields(kind):
     return styles + [{} if survey else {"display": "none"}] * 2 + [{"display": "none"} if survey else {}, label]
 
 
-def _touchpoint_options(journey_id, overall: bool) -> list[dict]:
-    journey = workspace().journey(int(journey_id)).journey
-    options = [{"label": _("— not imported —"), "value": NONE}]
-    if overall:
-        options.append({"label": _("Overall (relationship) score"), "value": OVERALL})
-    return options + [{"label": f"{tp.name} ({tp.key})", "value": tp.key} for tp in journey.touchpoints
-                      if tp.kind == "touchpoint"] + [{"label": f"{tp.name} ({tp.key})", "value": tp.key}
-                                                     for tp in journey.touchpoints if tp.kind != "touchpoint"]
+def _touchpoint_options(journey) -> list[dict]:
+    """Not imported, overall, then the journey's touchpoints (decisions and outcomes last)."""
+    ordered = sorted(journey.touchpoints, key=lambda tp: tp.kind != "touchpoint")
+    return [{"label": _("— not imported —"), "value": NONE},
+            {"label": _("Overall (relationship) score"), "value": OVERALL}] + [
+        {"label": f"{tp.name} ({tp.key})", "value": tp.key} for tp in ordered]
 
 
 @callback(Output("da-wide-box", "children"), Input("da-kind", "value"), Input("da-columns", "data"),
@@ -408,7 +406,7 @@ def wide_form(kind, columns, journey_id, project_id):
     known = {w.column: w for w in saved.wide} if isinstance(saved, SurveyMapping) else {}
     names = {tp.key: tp.name for tp in journey.touchpoints}
     matched = ingest.match_touchpoints(columns["numeric"], names)
-    options = _touchpoint_options(journey_id, overall=True)
+    options = _touchpoint_options(journey)
     metric_options = [{"label": label, "value": value} for value, label in METRIC_LABELS.items()]
     rows = []
     for column in columns["numeric"]:
@@ -445,7 +443,7 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, she
     saved = workspace().datasets.saved_mapping(int(project_id), columns["columns"]) if project_id and columns else None
     known = dict(saved.touchpoint_values) if isinstance(saved, SurveyMapping) else {}
     matched = ingest.match_touchpoints(labels, {tp.key: tp.name for tp in journey.touchpoints})
-    options = _touchpoint_options(journey_id, overall=True)
+    options = _touchpoint_options(journey)
     keys = {tp.key for tp in journey.touchpoints} | {OVERALL}
     rows, unmatched = [], 0
     for label in labels:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from workbench.ingest import ENCODINGS
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``cxwb`` command."""
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     load_data.add_argument("--journey", help="journey whose touchpoints survey answers are about (default: the only one)")
     load_data.add_argument("--mapping", type=Path, help="column mapping as JSON (default: the one saved for this shape)")
     load_data.add_argument("--sheet", help="XLSX sheet (default: the first)")
-    load_data.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp1250", "iso-8859-2"],
+    load_data.add_argument("--encoding", choices=ENCODINGS,
                            help="CSV encoding (default: detected)")
     load_data.add_argument("--dry-run", action="store_true", help="check and report, keep nothing")
     commands.add_parser("templates", help="list the journey templates")

@@ -231,8 +231,7 @@ class Datasets:
                     raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
                                          f"too. Choose another name.")
                 name = same[0].name if same else name
-                version = (session.scalar(select(func.max(DatasetRow.version)).where(
-                    DatasetRow.project_id == staged.project_id, DatasetRow.name == name)) or 0) + 1
+                version = max((row.version for row in same), default=0) + 1
                 row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
                                  version=version, kind=staged.kind, file=relative, source=staged.source,
                                  rows=staged.report.answers or staged.report.rows_valid,

@@ -71,7 +71,6 @@ class Source:
     table: pa.Table
     kind: str
     dialect: CsvDialect | None = None
-    sheets: tuple[str, ...] = ()
     sheet: str | None = None
 
     @property
@@ -257,21 +256,29 @@ def _header(path: Path, dialect: CsvDialect) -> list[str]:
     names = next(csv.reader([line.strip("\r\n")], delimiter=dialect.delimiter), [])
     if not any(n.strip() for n in names):
         raise IngestError("The file has no header row.")
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
+    _refuse_twice(names)
     return names
 
 
-def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping[str, pa.DataType] | None = None
-             ) -> tuple[pa.Table, CsvDialect]:
-    """Read a CSV file; columns not in ``types`` are text (typing happens in ``prepare_*``)."""
+def _refuse_twice(names: Sequence[str]) -> None:
+    """A column name given twice would make the mapping ambiguous."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
+
+
+def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping[str, pa.DataType] | None = None,
+             columns: Sequence[str] | None = None) -> tuple[pa.Table, CsvDialect]:
+    """Read a CSV file (or only ``columns`` of it); columns not in ``types`` are text (typed in ``prepare_*``)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     path = Path(path)
     dialect = dialect or sniff_file(path)
     names = _header(path, dialect)
+    missing = [c for c in columns or () if c not in names]
+    if missing:
+        raise IngestError(f"Column(s) not in the file: {', '.join(missing)}.")
     column_types = {n: pa.string() for n in names} | dict(types or {})
     try:
         table = pacsv.read_csv(
@@ -280,7 +287,7 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
             parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=_quoted(path)),
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types, strings_can_be_null=True, null_values=[""],
-                decimal_point=dialect.decimal),
+                decimal_point=dialect.decimal, include_columns=list(columns or ())),
         )
     except pa.ArrowInvalid as exc:
         if types:
@@ -306,37 +313,38 @@ def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | Non
     return None
 
 
-def sheet_names(path: str | Path) -> list[str]:
-    """The worksheets of an XLSX file."""
+def _workbook(path: str | Path):
     from python_calamine import CalamineWorkbook
 
     try:
-        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+        return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of broken file
         raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
 
 
-def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None) -> pa.Table:
-    """Read one worksheet (the first by default); the first row is the header."""
-    from python_calamine import CalamineWorkbook
+def sheet_names(path: str | Path) -> list[str]:
+    """The worksheets of an XLSX file."""
+    return list(_workbook(path).sheet_names)
 
-    names = sheet_names(path)
+
+def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None) -> tuple[pa.Table, str]:
+    """Read one worksheet (the first by default), the first row being the header; return it and its name."""
+    workbook = _workbook(path)
+    names = list(workbook.sheet_names)
     if not names:
         raise IngestError("The workbook has no sheets.")
     if sheet is not None and sheet not in names:
         raise IngestError(f"No sheet “{sheet}” in the workbook; it has: {', '.join(names)}.")
-    data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet or names[0]).to_python(
-        skip_empty_area=True, nrows=None if rows is None else rows + 1)
+    sheet = sheet or names[0]
+    data = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True, nrows=None if rows is None else rows + 1)
     data = [row for row in data if any(cell not in ("", None) for cell in row)]
     if not data:
         raise IngestError("The sheet is empty.")
     header = [_cell_text(cell).strip() for cell in data[0]]
     if not any(header):
         raise IngestError("The sheet has no header row.")
-    twice = sorted({h for h in header if h and header.count(h) > 1})
-    if twice:
-        raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
-    return _columns_table(header, data[1:])
+    _refuse_twice([h for h in header if h])  # blank headers get numbered names instead
+    return _columns_table(header, data[1:]), sheet
 
 
 def _columns_table(header: list[str], rows: list[list]) -> pa.Table:
@@ -401,8 +409,8 @@ def read_source(path: str | Path, dialect: CsvDialect | None = None, sheet: str 
     path = Path(path)
     kind = file_kind(path)
     if kind == "xlsx":
-        sheets = tuple(sheet_names(path))
-        return Source(read_xlsx(path, sheet, rows), kind, sheets=sheets, sheet=sheet or (sheets[0] if sheets else None))
+        table, sheet = read_xlsx(path, sheet, rows)
+        return Source(table, kind, sheet=sheet)
     if kind == "parquet":
         return Source(read_parquet(path, rows), kind)
     dialect = dialect or sniff_file(path)
@@ -471,19 +479,11 @@ def numeric_columns(table: pa.Table, decimal: str = ".") -> list[str]:
 def column_values(path: str | Path, column: str, dialect: CsvDialect | None = None, sheet: str | None = None,
                   limit: int = 500) -> list[str]:
     """The distinct values of one column of a whole file (e.g. its touchpoint labels), most frequent first."""
-    import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
 
     path = Path(path)
     if file_kind(path) == "csv":
-        dialect = dialect or sniff_file(path)
-        if column not in _header(path, dialect):
-            raise IngestError(f"Column not in the file: {column}.")
-        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20),
-                               parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
-                               convert_options=pacsv.ConvertOptions(include_columns=[column],
-                                                                    column_types={column: pa.string()}))
+        table, _ = read_csv(path, dialect, columns=[column])
     else:
         table = read_source(path, dialect, sheet).table
     if column not in table.column_names:
@@ -504,8 +504,7 @@ def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDial
         return read_source(path, dialect, sheet)
     dialect = dialect or sniff_file(path)
     if all(_is_number(code) for codes in mapping.na_codes.values() for code in codes):
-        head = _csv_head(path, dialect, 500)
-        if mapping.ts in head.column_names and not set(mapping.columns()) - set(head.column_names):
+        if not set(mapping.columns()) - set(_header(path, dialect)):
             # Dates stay text: Arrow's parser rolls 31.02. over into March, so they are checked in prepare_*.
             types = {column: pa.float64() for column in mapping.number_columns()}
             try:
