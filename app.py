@@ -23,7 +23,7 @@ VENDOR = {
     "fontawesome": ("XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data"),
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
-NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table")]
+NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire")]
 
 
 def vendor_folder(name: str) -> Path:

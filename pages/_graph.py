@@ -109,3 +109,35 @@ def positions(reported: list[dict]) -> dict[str, tuple[float, float]]:
     return {el["data"]["id"]: (el["position"]["x"], el["position"]["y"])
             for el in reported or []
             if el.get("data", {}).get("type") == "touchpoint" and el.get("position")}
+
+
+HEATMAP_STYLESHEET = [
+    *STYLESHEET,
+    {"selector": "node[fill]", "style": {"background-color": "data(fill)", "border-color": "#495057",
+                                         "border-width": 1.5, "font-size": 11.5}},
+    {"selector": "node[?lown]", "style": {"border-style": "dashed", "border-color": "#6c757d", "border-width": 2,
+                                          "color": "#6c757d"}},
+    {"selector": "node[?nodata]", "style": {"border-style": "dotted", "color": "#adb5bd", "border-color": "#adb5bd"}},
+    {"selector": "node[?broken]", "style": {"border-width": 4, "border-color": "#b02a37", "border-style": "solid"}},
+    {"selector": "node[change = 'up']", "style": {"underlay-color": "#0d6efd", "underlay-padding": 7,
+                                                  "underlay-opacity": 0.55}},
+    {"selector": "node[change = 'down']", "style": {"underlay-color": "#dc3545", "underlay-padding": 7,
+                                                    "underlay-opacity": 0.55}},
+    {"selector": "edge[?drop]", "style": {"line-color": "#dc3545", "target-arrow-color": "#dc3545", "width": 4,
+                                          "color": "#b02a37", "font-weight": "bold"}},
+    {"selector": "edge[?rise]", "style": {"line-color": "#74add1", "target-arrow-color": "#74add1", "width": 3}},
+    {"selector": "node[type = 'touchpoint']:selected", "style": {"border-width": 5, "border-color": "#6f42c1"}},
+]
+
+
+def heatmap_elements(journey: Journey, nodes: dict[str, dict], edges: dict[tuple[str, str], dict],
+                     lanes: bool = True) -> list[dict]:
+    """The journey's elements with heatmap data merged in: per touchpoint key and per (source, target) edge."""
+    result = [e for e in elements(journey) if lanes or e["data"].get("type") != "lane"]
+    for element in result:
+        data = element["data"]
+        if data.get("type") == "touchpoint":
+            data.update(nodes.get(data["id"], {}))
+        elif "source" in data:
+            data.update(edges.get((data["source"], data["target"]), {}))
+    return result

@@ -1,7 +1,12 @@
 import pytest
+from hypothesis import settings
 
 from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
 from workbench.workspace import Workspace
+
+# Speed is measured in bench/, never in a test: a cold import inside an example must not fail it.
+settings.register_profile("cxwb", deadline=None)
+settings.load_profile("cxwb")
 
 
 @pytest.fixture

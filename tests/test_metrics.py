@@ -131,3 +131,24 @@ def test_estimate_frame_matches_the_scalar_functions_row_by_row(groups, weights,
             if not prefix.endswith("top2"):
                 assert found[f"{prefix}_low_n"] == estimate.low_n, prefix
         assert found["index_n"] == expected["index"].n
+
+
+def test_benjamini_hochberg_matches_r_p_adjust():
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.005, 0.5, NA), "BH") → 0.025 0.05 0.05 0.025 0.5 NA
+    q = m.benjamini_hochberg([0.01, 0.04, 0.03, 0.005, 0.5, float("nan")])
+    assert q[:5] == pytest.approx([0.025, 0.05, 0.05, 0.025, 0.5])
+    assert math.isnan(q[5])
+    assert m.benjamini_hochberg([]) == []
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=40))
+def test_benjamini_hochberg_never_lowers_a_p_value_and_keeps_the_order(p_values):
+    q = m.benjamini_hochberg(p_values)
+    assert all(qi >= pi - 1e-12 and qi <= 1 for pi, qi in zip(p_values, q))
+    ranked = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    assert all(q[a] <= q[b] + 1e-12 for a, b in zip(ranked, ranked[1:]))
+
+
+def test_two_sided_p_of_known_z_values():
+    assert float(m.two_sided_p(1.959964)) == pytest.approx(0.05, abs=1e-6)
+    assert float(m.two_sided_p(-2.575829)) == pytest.approx(0.01, abs=1e-6)

@@ -227,3 +227,44 @@ def test_query_keys_are_stable_and_follow_the_file(tmp_path):
     assert before == b.key() != Query((path,)).key()
     write(path, touchpoint=["web"], nps=[1])
     assert a.key() != before
+
+
+def test_rollup_and_rest_add_up_to_the_direct_queries(tmp_path):
+    path = hand_file(tmp_path / "s.parquet")
+    by_region = query.aggregate(Query((path,), by=("touchpoint", "region")))
+    by_touchpoint = query.aggregate(Query((path,)))
+    rolled = query.rollup(by_region, ["touchpoint"])
+    pd.testing.assert_frame_equal(rolled, by_touchpoint[rolled.columns], check_dtype=False)
+    total = query.rollup(by_region, [])
+    assert len(total) == 1 and total["answers"].iloc[0] == 12 and total["nps_n"].iloc[0] == 10
+    others = query.rest(by_region, by_touchpoint, ["touchpoint"])
+    web_north = row(others, touchpoint="web", region="N")
+    web_south = row(by_region, touchpoint="web", region="S")
+    for name in query.statistic_columns(by_region):
+        assert web_north[name] == web_south[name], name
+    assert web_north["csat"] == pytest.approx(web_south["csat"])
+
+
+def test_distribution_counts_each_score(tmp_path):
+    path = hand_file(tmp_path / "s.parquet")
+    counts = query.distribution(Query((path,), filters=(("touchpoint", ("web",)),)), "csat")
+    assert list(zip(counts["score"], counts["answers"])) == [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2)]
+    assert query.distribution(Query((path,)), "rating").empty
+
+
+def test_comments_newest_first_with_filters(tmp_path):
+    path = write(tmp_path / "c.parquet", touchpoint=["web", "web", "cart", "web"], csat=[5, 1, 3, 2],
+                 comment=["old", "new", "cart one", "  "],
+                 ts=[JAN, JAN + dt.timedelta(days=2), JAN + dt.timedelta(days=3), JAN + dt.timedelta(days=4)])
+    found = query.comments(Query((path,), filters=(("touchpoint", ("web",)),)), limit=5)
+    assert list(found["comment"]) == ["new", "old"]
+    assert list(found["csat"]) == [1, 5]
+    assert list(query.comments(Query((path,)), limit=1)["comment"]) == ["cart one"]
+
+
+def test_parents_follow_the_nesting_in_the_data(tmp_path):
+    path = write(tmp_path / "n.parquet", touchpoint=["t"] * 6,
+                 region=["N", "N", "N", "S", "S", "S"], branch=["a", "a", "b", "c", "d", "d"],
+                 employee=["x", "y", "z", "u", "v", None], channel=["web", "app", "web", "app", "web", "app"])
+    assert query.parents((path,), ["region", "branch", "employee", "channel"]) == {
+        "branch": "region", "employee": "branch"}

@@ -354,6 +354,24 @@ def auto_layout(journey: Journey) -> Journey:
     return move_touchpoints(journey, positions)
 
 
+def compact_layout(journey: Journey, rows: int = 5) -> Journey:
+    """Place touchpoints in stage columns only (no channel lanes), in flow order, wrapping after ``rows``.
+
+    A wide journey then fits a screen or a slide at a readable size; the drawn layout stays the editor's.
+    """
+    flow = _flow_order(journey)
+    positions: dict[str, tuple[float, float]] = {}
+    left = 0.0
+    for stage in journey.stages:
+        members = sorted((tp for tp in journey.touchpoints if tp.stage == stage.key), key=lambda t: flow[t.key])
+        columns = max(1, math.ceil(len(members) / rows))
+        for i, tp in enumerate(members):
+            column, row = divmod(i, rows)
+            positions[tp.key] = (left + column * NODE_SPACING_X, row * LANE_HEIGHT)
+        left += columns * NODE_SPACING_X + STAGE_GAP
+    return move_touchpoints(journey, positions)
+
+
 def stage_at(journey: Journey, key: str, x: float) -> str | None:
     """The stage whose column (the span of its other touchpoints) contains ``x``, if any."""
     for stage in journey.stages:

@@ -236,7 +236,12 @@ def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDEN
     add("index", index[:4])
     out["index_n"] = index[4].astype("int64")
     out["index_low_n"] = (index[4] < min_n) | (index[4] == 0)
-    return stats.assign(**out)
+    import pandas as pd
+
+    # One concat instead of ~30 column inserts: inserting into a frame with Arrow-backed strings is slow.
+    estimates = pd.DataFrame({name: np.broadcast_to(values, len(stats)) for name, values in out.items()},
+                             index=stats.index)
+    return pd.concat([stats.drop(columns=[c for c in out if c in stats]), estimates], axis=1)
 
 
 # ------------------------------------------------------------------ formulas shared by the scalar and frame versions
@@ -316,3 +321,25 @@ def compare(a: Estimate, b: Estimate, confidence: float = DEFAULT_CONFIDENCE) ->
         p_value = 2 * (1 - NormalDist().cdf(abs(z)))
     margin = z_value(confidence) * se
     return Comparison(difference, se, z, p_value, difference - margin, difference + margin)
+
+
+def benjamini_hochberg(p_values: Iterable[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (q-values), as R's ``p.adjust(p, "BH")``; NaN stays NaN."""
+    import numpy as np
+
+    p = np.asarray(list(p_values), dtype=float)
+    result = np.full(p.shape, np.nan)
+    present = np.flatnonzero(~np.isnan(p))
+    if present.size:
+        order = present[np.argsort(p[present], kind="stable")]
+        ranked = p[order] * present.size / np.arange(1, present.size + 1)
+        result[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return result.tolist()
+
+
+def two_sided_p(z):
+    """Two-sided p-value of a standard normal statistic (scalar or array)."""
+    from scipy.special import ndtr
+    import numpy as np
+
+    return 2 * ndtr(-np.abs(z))

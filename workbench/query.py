@@ -93,7 +93,114 @@ def segment_values(sources: Sequence[str], column: str) -> list[str]:
     return sorted(values)
 
 
+def statistic_columns(result: pandas.DataFrame) -> list[str]:
+    """The sufficient-statistic columns of an aggregate result (they add up over any split of a group)."""
+    return [name for name in result.columns if name in _ADDITIVE]
+
+
+def rollup(result: pandas.DataFrame, by: Sequence[str], *, min_n: int = metrics.DEFAULT_MIN_N,
+           confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
+           ) -> pandas.DataFrame:
+    """An aggregate result summed to coarser groups ``by`` (no group: one total row), with fresh estimates."""
+    keys = list(by) or ["_all"]
+    summed = (result.assign(_all=0).groupby(keys, sort=True, dropna=False)[statistic_columns(result)]
+              .sum().reset_index())
+    return metrics.estimate_frame(summed if by else summed.drop(columns="_all"), confidence, min_n, weights)
+
+
+def rest(result: pandas.DataFrame, totals: pandas.DataFrame, on: Sequence[str], *,
+         min_n: int = metrics.DEFAULT_MIN_N, confidence: float = metrics.DEFAULT_CONFIDENCE,
+         weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
+    """Everyone else than each group of ``result`` within its ``totals`` row (matched on ``on``), estimated.
+
+    ``result`` and ``totals`` are aggregate results (group columns first, then the statistics); the answer has
+    the group columns of ``result`` and the statistics of the total minus the group.
+    """
+    stats = statistic_columns(result)
+    groups = list(result.columns[:list(result.columns).index("answers")])
+    total = result[list(on)].merge(totals[[*on, *stats]], on=list(on), how="left")
+    import pandas as pd
+
+    differences = pd.DataFrame({name: total[name].to_numpy() - result[name].to_numpy() for name in stats},
+                               index=result.index)
+    return metrics.estimate_frame(pd.concat([result[groups], differences], axis=1), confidence, min_n, weights)
+
+
+def distribution(query: Query, metric: str) -> pandas.DataFrame:
+    """How many answers gave each score of ``metric``, per group of the query (period grouping allowed)."""
+    import polars as pl
+
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(METRICS)}.")
+    data, measured = _scan(query)
+    if metric not in measured:
+        return _empty_frame([*query.by, "score", "answers"])
+    keys = [*query.by, "score"]
+    frame = (data.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).alias("score"))
+             .group_by(keys).agg(pl.len().alias("answers")).sort(keys).collect())
+    result = frame.with_columns(pl.col("answers").cast(pl.Int64)).to_pandas()
+    if "period" in query.by:
+        result["period"] = result["period"].dt.date
+    return result
+
+
+def comments(query: Query, limit: int = 20) -> pandas.DataFrame:
+    """The newest answers with a comment (newest first): time, group columns, scores and the comment."""
+    import polars as pl
+
+    names = set(columns(query.sources))
+    if "comment" not in names:
+        return _empty_frame(["ts", *query.by, *METRICS, "comment"])
+    data, measured = _scan(query, ("ts", "comment"))
+    frame = (data.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
+             .sort("ts", descending=True).head(limit).collect())
+    keep = ["ts", *[name for name in query.by if name != "period"], *measured, "comment"]
+    return frame.select(keep).to_pandas()
+
+
+def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Segment nesting found in the data: each column that determines a coarser one (branch → region) and it.
+
+    A column *A* is the parent of *B* when every value of *B* occurs with exactly one value of *A* and *A* has
+    fewer values; of several such columns the one with the most values (the nearest level) is the parent.
+    """
+    import polars as pl
+
+    present = [name for name in names if name in set(columns(sources))]
+    if len(present) < 2:
+        return {}
+    frames = []
+    for path in sources:
+        schema = _schema(*_signature(path))
+        frames.append(pl.scan_parquet(path).select([pl.col(n).cast(pl.String) if n in schema
+                                                    else pl.lit(None, pl.String).alias(n) for n in present]))
+    pairs = pl.concat(frames).unique().collect()
+    distinct = {name: pairs[name].drop_nulls().n_unique() for name in present}
+    result = {}
+    for child in present:
+        candidates = []
+        for parent in present:
+            if parent == child or distinct[parent] >= distinct[child] or distinct[parent] < 2:
+                continue
+            known = pairs.filter(pl.col(child).is_not_null() & pl.col(parent).is_not_null())
+            if known.height and known.group_by(child).agg(pl.col(parent).n_unique().alias("k"))["k"].max() == 1:
+                candidates.append(parent)
+        if candidates:
+            result[child] = max(candidates, key=lambda name: distinct[name])
+    return result
+
+
 # ------------------------------------------------------------------ internals
+
+
+_ADDITIVE = {"answers", "nps_n", "promoters", "passives", "detractors",
+             *(f"{m}_{s}" for m in ("csat", "ces", "rating") for s in ("n", "sum", "sumsq", "top"))}
+
+
+def _empty_frame(names: Sequence[str]) -> pandas.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({name: [] for name in names})
 
 
 def _signature(path: str) -> tuple[str, int, int]:
@@ -146,8 +253,8 @@ def _file_values(path: str, size: int, mtime_ns: int, column: str) -> tuple[str,
                  .collect().to_series().to_list())
 
 
-def _statistics(query: Query) -> pandas.DataFrame:
-    """Sufficient statistics per group, computed by polars in one pass over the needed columns."""
+def _scan(query: Query, extra: Sequence[str] = ()):
+    """The filtered answers of all sources as one lazy frame: group keys, metrics and ``extra`` columns."""
     import polars as pl
 
     schemas = [_schema(*_signature(path)) for path in query.sources]
@@ -160,6 +267,7 @@ def _statistics(query: Query) -> pandas.DataFrame:
                                  + (" and 'period'." if role == "group" else "."))
     keys = [name for name in query.by if name != "period"]
     measured = [m for m in METRICS if m != "rating" or "rating" in available]
+    extra = [name for name in extra if name not in keys and name not in measured]
     frames = []
     for path, schema in zip(query.sources, schemas):
         if any(column not in schema for column, _ in query.filters):
@@ -172,15 +280,22 @@ def _statistics(query: Query) -> pandas.DataFrame:
             predicates.append(pl.col("ts") < end)
         frame = pl.scan_parquet(path)
         # Versions may lack a metric or segment column: typed nulls (as tall as the file) keep the union aligned.
-        missing = [pl.lit(None, pl.String).alias(name) for name in keys if name not in schema]
+        missing = [pl.lit(None, pl.String).alias(name) for name in keys + extra if name not in schema]
         missing += [pl.lit(None, pl.Float64 if m == "rating" else pl.Int8).alias(m)
                     for m in measured if m not in schema]
-        selected = keys + measured
+        selected = keys + measured + extra
         if "period" in query.by:
             selected.append(pl.col("ts").dt.truncate(PERIODS[query.period]).dt.date().alias("period"))
         frame = frame.filter(*predicates) if predicates else frame
         frames.append((frame.with_columns(missing) if missing else frame).select(selected))
-    data = pl.concat(frames, how="vertical_relaxed")  # never empty: every filter column is in some file
+    return pl.concat(frames, how="vertical_relaxed"), measured  # never empty: every filter column is in some file
+
+
+def _statistics(query: Query) -> pandas.DataFrame:
+    """Sufficient statistics per group, computed by polars in one pass over the needed columns."""
+    import polars as pl
+
+    data, measured = _scan(query)
     aggregations = _aggregations("rating" in measured)
     if query.by:
         result = data.group_by(list(query.by)).agg(aggregations).sort(list(query.by), nulls_last=True)

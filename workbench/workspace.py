@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -77,8 +78,17 @@ class Workspace:
         self.datasets = Datasets(self)
         self.datasets.sweep()
 
+    @functools.cached_property
+    def cache(self):
+        """Query results (``diskcache.Cache``), keyed on each file's size and mtime: safe to clear at any time."""
+        import diskcache
+
+        return diskcache.Cache(str(self.folder / "cache" / "queries"), size_limit=2**29)
+
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the cache."""
+        if "cache" in self.__dict__:
+            self.cache.close()
         self.engine.dispose()
 
     def __enter__(self) -> Workspace:

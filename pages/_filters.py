@@ -1,0 +1,152 @@
+"""The analysis filter bar shared by the heatmap and leaderboard pages: project, journey, dataset, metric, dates,
+segments. Each page builds it with its own id prefix; the bar's callbacks keep one ``{prefix}-selection`` store
+that the page's content callbacks listen to."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from pages._context import workspace
+from workbench import heatmap, query
+from workbench.breaks import segment_columns
+from workbench.i18n import gettext as _
+from workbench.journey import Journey
+
+WINDOWS = {"1": _("Last month"), "3": _("Last 3 months"), "6": _("Last 6 months"), "12": _("Last 12 months"),
+           "all": _("All data")}
+SEPARATOR = "\u241f"  # joins a segment column and value in one dropdown value; never typed in data
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user chose in the filter bar, resolved against the workspace."""
+
+    project_id: int
+    journey: Journey
+    sources: tuple[str, ...]
+    metric: str
+    date_from: datetime.date | None
+    date_to: datetime.date | None
+    filters: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def query(self, by: tuple[str, ...] = ("touchpoint",), **changes) -> query.Query:
+        """A query over the chosen answers grouped ``by`` (dates or filters replaced by ``changes``)."""
+        spec = {"sources": self.sources, "by": by, "date_from": self.date_from, "date_to": self.date_to,
+                "filters": self.filters, **changes}
+        return query.Query(**spec)
+
+    def filter_text(self) -> str:
+        """The segment filters in words ('region Praha, Mazowsze · channel web'), or 'all customers'."""
+        if not self.filters:
+            return _("all customers")
+        return " · ".join(f"{column} {', '.join(values)}" for column, values in self.filters)
+
+
+def filter_bar(prefix: str, metric: bool = True) -> html.Div:
+    """The bar's layout: ids ``{prefix}-project``, ``-journey``, ``-dataset``, ``-metric``, ``-window``,
+    ``-dates``, ``-segments`` and the ``-selection`` store."""
+    projects = workspace().projects()
+
+    def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
+        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
+                              style={"minWidth": width})
+
+    return html.Div([
+        dcc.Store(id=f"{prefix}-selection"),
+        html.Div([
+            group(_("Project"), dbc.Select(
+                id=f"{prefix}-project", options=[{"label": p.name, "value": p.id} for p in projects],
+                value=projects[0].id if projects else None, persistence=True, persistence_type="session")),
+            group(_("Journey"), dbc.Select(id=f"{prefix}-journey", options=[])),
+            group(_("Dataset"), dbc.Select(id=f"{prefix}-dataset", options=[]), "14rem"),
+            dbc.RadioItems(id=f"{prefix}-metric", value="csat", inline=True, className="btn-group btn-group-sm cx-metric",
+                           inputClassName="btn-check", labelClassName="btn btn-outline-primary",
+                           labelCheckedClassName="active",
+                           options=[{"label": heatmap.METRIC_NAMES[m], "value": m} for m in heatmap.METRICS],
+                           style={"display": "inline-flex" if metric else "none"}),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        html.Div([
+            group(_("Period"), dbc.Select(id=f"{prefix}-window", value="3",
+                                          options=[{"label": label, "value": value}
+                                                   for value, label in WINDOWS.items()]), "13rem"),
+            dcc.DatePickerRange(id=f"{prefix}-dates", display_format="D MMM YYYY", first_day_of_week=1,
+                                minimum_nights=0, className="cx-dates"),
+            html.Div(dcc.Dropdown(id=f"{prefix}-segments", multi=True, options=[],
+                                  placeholder=_("All customers — filter by region, branch, channel…")),
+                     style={"minWidth": "22rem", "flex": "1"}),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+    ])
+
+
+def register(prefix: str) -> None:
+    """The bar's callbacks for one prefix: choices cascade project → journey → dataset → dates and segments."""
+
+    @callback(Output(f"{prefix}-journey", "options"), Output(f"{prefix}-journey", "value"),
+              Input(f"{prefix}-project", "value"))
+    def choose_project(project_id):
+        if not project_id:
+            return [], None
+        journeys = workspace().journeys(int(project_id))
+        return [{"label": j.name, "value": j.id} for j in journeys], journeys[0].id if journeys else None
+
+    @callback(Output(f"{prefix}-dataset", "options"), Output(f"{prefix}-dataset", "value"),
+              Input(f"{prefix}-journey", "value"), State(f"{prefix}-project", "value"))
+    def choose_journey(journey_id, project_id):
+        if not project_id:
+            return [], None
+        surveys = workspace().datasets.list(int(project_id), "survey")
+        options = [{"label": f"{d.name} · v{d.version}" + (_(" (latest)") if d.latest else ""), "value": d.id}
+                   for d in surveys]
+        linked = [d for d in surveys if d.latest and journey_id and d.journey_id == int(journey_id)]
+        chosen = (linked or [d for d in surveys if d.latest] or [None])[0]
+        return options, chosen.id if chosen else None
+
+    @callback(Output(f"{prefix}-dates", "start_date"), Output(f"{prefix}-dates", "end_date"),
+              Output(f"{prefix}-dates", "min_date_allowed"), Output(f"{prefix}-dates", "max_date_allowed"),
+              Output(f"{prefix}-segments", "options"),
+              Input(f"{prefix}-dataset", "value"), Input(f"{prefix}-window", "value"))
+    def choose_dataset(dataset_id, window):
+        if not dataset_id:
+            return None, None, None, None, []
+        sources = (str(workspace().datasets.get(int(dataset_id)).path),)
+        bounds = query.date_bounds(sources)
+        start, end = (bounds if window == "all" else heatmap.default_window(bounds, int(window))) if bounds \
+            else (None, None)
+        options = [{"label": f"{column}: {value}", "value": f"{column}{SEPARATOR}{value}"}
+                   for column in segment_columns(sources) for value in query.segment_values(sources, column)]
+        return start, end, bounds and bounds[0], bounds and bounds[1], options
+
+    @callback(Output(f"{prefix}-selection", "data"),
+              Input(f"{prefix}-journey", "value"), Input(f"{prefix}-dataset", "value"),
+              Input(f"{prefix}-metric", "value"), Input(f"{prefix}-dates", "start_date"),
+              Input(f"{prefix}-dates", "end_date"), Input(f"{prefix}-segments", "value"),
+              State(f"{prefix}-project", "value"))
+    def select(journey_id, dataset_id, metric, start, end, segments, project_id):
+        if not (journey_id and dataset_id and project_id):
+            return None
+        return {"project": int(project_id), "journey": int(journey_id), "dataset": int(dataset_id),
+                "metric": metric, "from": start, "to": end, "segments": segments or []}
+
+
+def resolve(data: dict | None) -> Selection | None:
+    """The selection store's content as a :class:`Selection` (None when nothing is chosen yet)."""
+    if not data:
+        return None
+    chosen: dict[str, list[str]] = {}
+    for item in data.get("segments") or []:
+        column, _sep, value = item.partition(SEPARATOR)
+        chosen.setdefault(column, []).append(value)
+    ws = workspace()
+    return Selection(
+        project_id=data["project"], journey=ws.journey(data["journey"]).journey,
+        sources=(str(ws.datasets.get(data["dataset"]).path),), metric=data.get("metric") or "csat",
+        date_from=_date(data.get("from")), date_to=_date(data.get("to")),
+        filters=tuple((column, tuple(values)) for column, values in chosen.items()))
+
+
+def _date(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text[:10]) if text else None

@@ -1,0 +1,549 @@
+"""Heatmap page: the journey coloured by score, where it breaks, a touchpoint's detail, and the segment matrix."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_cytoscape as cyto
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from pages import _filters
+from pages._context import workspace
+from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
+from workbench import breaks, heatmap, query
+from workbench.breaks import BreakSettings, format_count
+from workbench.i18n import gettext as _
+from workbench.journey import compact_layout
+
+dash.register_page(__name__, path="/heatmap", name=_("Heatmap"), title=_("Heatmap · CX Journey Workbench"))
+
+PRESET = {"name": "preset", "fit": True, "padding": 30, "animate": False}
+KIND_NAMES = {"segment": _("segment below the rest"), "step": _("step drop"), "target": _("below target"),
+              "decline": _("decline")}
+SHOWN_BREAKS = 8
+
+
+# ------------------------------------------------------------------ layout
+
+
+def layout(**_query) -> html.Div:
+    """Filter bar, compare controls, then tabs: journey map with breaks and detail, matrix, all breaks."""
+    return html.Div([
+        dcc.Store(id="hm-touchpoint"),
+        dcc.Store(id="hm-drill", data=[]),
+        dcc.Store(id="hm-break-items", data=[]),
+        dcc.Store(id="hm-graph-resized"),
+        _filters.filter_bar("hm"),
+        html.Div([
+            dbc.InputGroup([
+                dbc.InputGroupText(_("Compare with")),
+                dbc.Select(id="hm-compare", value="none", options=[
+                    {"label": _("nothing"), "value": "none"},
+                    {"label": _("the period before"), "value": "previous"},
+                    {"label": _("a segment…"), "value": "segment"}]),
+            ], size="sm", className="w-auto"),
+            html.Div(dcc.Dropdown(id="hm-compare-segment", placeholder=_("segment to compare with")),
+                     id="hm-compare-segment-box", style={"minWidth": "16rem", "display": "none"}),
+            html.Div(dbc.InputGroup([dbc.InputGroupText(_("Min n")),
+                                     dbc.Input(id="hm-min-n", type="number", min=2, step=1, value=30, debounce=True,
+                                               style={"width": "5rem"})], size="sm"),
+                     title=_("Scores from fewer answers are greyed and never judged")),
+            dbc.RadioItems(id="hm-layout", value="compact", inline=True, className="small",
+                           options=[{"label": _("compact map"), "value": "compact"},
+                                    {"label": _("as drawn in the editor"), "value": "drawn"}]),
+            html.Span(id="hm-summary", className="small text-muted ms-2"),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dbc.Tabs([
+            dbc.Tab(_map_tab(), label=_("Journey map"), tab_id="map"),
+            dbc.Tab(_matrix_tab(), label=_("Matrix"), tab_id="matrix"),
+            dbc.Tab(_breaks_tab(), label=_("Breaks"), tab_id="breaks"),
+        ], id="hm-tabs", active_tab="map", className="mb-2"),
+    ])
+
+
+def _map_tab() -> html.Div:
+    return html.Div([
+        dcc.Loading(html.Div(cyto.Cytoscape(
+            id="hm-graph", elements=[], layout=PRESET, stylesheet=HEATMAP_STYLESHEET,
+            style={"width": "100%", "height": "calc(100vh - 250px)", "minHeight": "520px"},
+            minZoom=0.15, maxZoom=2, autoRefreshLayout=True, boxSelectionEnabled=False),
+            className="border rounded bg-white"), delay_show=300),
+        html.Div(id="hm-legend", className="small mt-1"),
+        dbc.Row([
+            dbc.Col(dbc.Card([
+                dbc.CardHeader([html.B(_("Where it breaks")),
+                                html.Span(id="hm-break-count", className="small text-muted ms-2")]),
+                dbc.CardBody(dcc.Loading(html.Div(id="hm-break-list"), delay_show=300), className="p-2",
+                             style={"maxHeight": "640px", "overflowY": "auto"}),
+            ]), xl=4),
+            dbc.Col(html.Div(id="hm-detail"), xl=8),
+        ], className="g-2 mt-1"),
+    ])
+
+
+def _matrix_tab() -> html.Div:
+    return html.Div([
+        html.Div([
+            dbc.InputGroup([dbc.InputGroupText(_("Columns")), dbc.Select(id="hm-matrix-column")],
+                           size="sm", className="w-auto"),
+            dbc.InputGroup([dbc.InputGroupText(_("Sort rows by")), dbc.Select(id="hm-matrix-sort", value="journey")],
+                           size="sm", className="w-auto"),
+            html.Div(id="hm-drill-path", className="small"),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dcc.Loading(html.Div(id="hm-matrix", className="hm-matrix"), delay_show=300),
+    ])
+
+
+def _breaks_tab() -> html.Div:
+    def number(id_: str, label: str, value, step, title: str) -> html.Div:
+        return html.Div(dbc.InputGroup([dbc.InputGroupText(label),
+                                        dbc.Input(id=id_, type="number", value=value, step=step, min=0,
+                                                  debounce=True, style={"width": "6rem"})], size="sm"), title=title)
+
+    return html.Div([
+        html.Div([
+            number("hm-alpha", _("False discovery rate"), 0.05, 0.01,
+                   _("Benjamini–Hochberg: the expected share of false alarms among the breaks listed")),
+            number("hm-min-delta", _("Smallest difference"), None, 0.05,
+                   _("Differences smaller than this (in the metric's points) are not listed")),
+            dbc.Checklist(id="hm-kinds", value=list(breaks.KINDS), inline=True, className="small",
+                          options=[{"label": KIND_NAMES[k], "value": k} for k in breaks.KINDS]),
+        ], className="d-flex flex-wrap align-items-center gap-3 mb-2"),
+        html.P(_("A break is listed when its difference is statistically significant after the "
+                 "Benjamini–Hochberg correction over all tests of the list, at least the smallest difference large, "
+                 "and based on at least the minimum n on both sides."), className="small text-muted"),
+        dcc.Loading(html.Div(id="hm-break-table"), delay_show=300),
+    ])
+
+
+_filters.register("hm")
+
+
+# ------------------------------------------------------------------ map
+
+
+dash.clientside_callback(
+    "function(elements) { if (window.cy) { window.cy.resize(); } return null; }",
+    Output("hm-graph-resized", "data"), Input("hm-graph", "elements"),
+)
+
+
+@callback(Output("hm-compare-segment-box", "style"), Output("hm-compare-segment", "options"),
+          Input("hm-compare", "value"), Input("hm-segments", "options"))
+def show_compare_segment(mode, options):
+    """The segment picker only matters when comparing with a segment."""
+    return {"minWidth": "16rem", "display": "block" if mode == "segment" else "none"}, options or []
+
+
+@callback(Output("hm-graph", "elements"), Output("hm-legend", "children"), Output("hm-summary", "children"),
+          Input("hm-selection", "data"), Input("hm-compare", "value"), Input("hm-compare-segment", "value"),
+          Input("hm-min-n", "value"), Input("hm-break-items", "data"), Input("hm-layout", "value"))
+def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
+    """Colour every touchpoint by its score against its target, mark steps that drop and breaks."""
+    chosen = _filters.resolve(selection)
+    if chosen is None:
+        return [], "", _("Choose a project with a journey and survey data.")
+    min_n = _min_n(min_n)
+    cache = workspace().cache
+    metric = chosen.metric
+    current = heatmap.scores(chosen.journey, query.aggregate(chosen.query(), cache, min_n=min_n), metric)
+    steps = heatmap.steps(chosen.journey, current)
+    baseline = _baseline(chosen, mode, compare_segment, min_n)
+    changes = {}
+    if baseline is not None:
+        compared = heatmap.compare(current, heatmap.scores(chosen.journey, baseline, metric))
+        changes = {row.touchpoint: row for row in compared.itertuples()}
+    broken = {item["touchpoint"] for item in break_items or []}
+    nodes = {}
+    for row in current.itertuples():
+        label = chosen.journey.touchpoint(row.touchpoint).name
+        if row.status != "no_data":
+            label += "\n" + _score_line(row.value, row.margin, row.n, metric)
+        change = changes.get(row.touchpoint)
+        if change is not None and change.direction:
+            label += "\n" + ("▲ " if change.direction == "up" else "▼ ") + heatmap.format_value(
+                change.delta, metric, signed=True)
+        nodes[row.touchpoint] = {"label": ("⚠ " if row.touchpoint in broken else "") + label,
+                                 "fill": row.colour, "lown": row.status == "low_n",
+                                 "nodata": row.status == "no_data", "broken": row.touchpoint in broken,
+                                 "change": change.direction if change is not None else ""}
+    edges = {}
+    for step in steps.itertuples():
+        if step.drop or step.rise:
+            edges[(step.source, step.target)] = {"label": heatmap.format_value(step.delta, metric, signed=True),
+                                                 "drop": bool(step.drop), "rise": bool(step.rise)}
+    answered = int(current["n"].sum())
+    summary = _("{metric} · {start} – {end} · {who} · {n} answers").format(
+        metric=heatmap.METRIC_NAMES[metric], start=chosen.date_from or "…", end=chosen.date_to or "…",
+        who=chosen.filter_text(), n=format_count(answered))
+    drawn = layout == "drawn"
+    shown = chosen.journey if drawn else compact_layout(chosen.journey)
+    return heatmap_elements(shown, nodes, edges, lanes=drawn), _legend(metric, baseline is not None), summary
+
+
+def _baseline(chosen: _filters.Selection, mode: str, segment: str | None, min_n: int):
+    """The aggregate to compare with: the period just before, or one segment (instead of the filters)."""
+    cache = workspace().cache
+    if mode == "previous" and chosen.date_from and chosen.date_to:
+        start, end = breaks.previous_window(chosen.date_from, chosen.date_to)
+        return query.aggregate(chosen.query(date_from=start, date_to=end), cache, min_n=min_n)
+    if mode == "segment" and segment:
+        column, _sep, value = segment.partition(_filters.SEPARATOR)
+        return query.aggregate(chosen.query(filters=((column, (value,)),)), cache, min_n=min_n)
+    return None
+
+
+def _score_line(value: float, margin: float, n: int, metric: str) -> str:
+    """'4.21 ± 0.04 · n 2 230' (the margin is left out where it is undefined)."""
+    score = heatmap.format_value(value, metric)
+    if margin == margin:  # not NaN
+        score += " ± " + heatmap.format_value(margin, metric).lstrip("+")
+    return f"{score} · n {format_count(n)}"
+
+
+def _legend(metric: str, comparing: bool) -> list:
+    """Colour swatches in the metric's units and the marks used on nodes and edges."""
+    def swatch(style: dict, text: str) -> html.Span:
+        return html.Span([html.Span(className="je-swatch", style=style), text], className="me-3 text-nowrap")
+
+    items = [html.B(_("{metric} against target").format(metric=heatmap.METRIC_NAMES[metric]) + ": ",
+                    className="me-2")]
+    for colour, text in heatmap.legend(metric):
+        border = "1px dashed #6c757d" if colour == heatmap.LOW_N_COLOUR else "1px solid #adb5bd"
+        items.append(swatch({"background": colour, "border": border}, text))
+    items += [swatch({"border": "3px solid #b02a37"}, _("⚠ break listed")),
+              swatch({"borderTop": "3px solid #dc3545", "height": 0}, _("significant drop along the journey"))]
+    if comparing:
+        items += [swatch({"background": "#0d6efd", "opacity": 0.55}, _("▲ significantly better")),
+                  swatch({"background": "#dc3545", "opacity": 0.55}, _("▼ significantly worse"))]
+    items.append(html.Span(_("No target: coloured against the journey average. Score ± margin of error (95 %) · n."),
+                           className="text-muted"))
+    return items
+
+
+# ------------------------------------------------------------------ breaks
+
+
+@callback(Output("hm-break-items", "data"), Output("hm-break-list", "children"), Output("hm-break-count", "children"),
+          Output("hm-break-table", "children"),
+          Input("hm-selection", "data"), Input("hm-min-n", "value"), Input("hm-alpha", "value"),
+          Input("hm-min-delta", "value"), Input("hm-kinds", "value"))
+def list_breaks(selection, min_n, alpha, min_delta, kinds):
+    """The ranked breaks: the top few beside the map, all of them with their evidence on the Breaks tab."""
+    chosen = _filters.resolve(selection)
+    if chosen is None:
+        return [], "", "", ""
+    settings = _settings(chosen.metric, min_n, alpha, min_delta, kinds)
+    found = breaks.find(chosen.journey, chosen.sources, chosen.metric, date_from=chosen.date_from,
+                        date_to=chosen.date_to, filters=chosen.filters, settings=settings, cache=workspace().cache)
+    items = [{"touchpoint": b.touchpoint, "column": b.column, "segment": b.segment} for b in found]
+    if not found:
+        empty = html.P(_("No break: nothing is significantly worse by at least the smallest difference."),
+                       className="text-muted small m-2")
+        return [], empty, "", empty
+    shown = [dbc.ListGroupItem([html.Small(KIND_NAMES[b.kind], className="text-uppercase text-muted d-block"),
+                                b.sentence], id={"type": "hm-break", "index": i}, action=True, className="small py-2")
+             for i, b in enumerate(found[:SHOWN_BREAKS])]
+    more = [] if len(found) <= SHOWN_BREAKS else [html.P(
+        _("…and {count} more on the Breaks tab.").format(count=len(found) - SHOWN_BREAKS),
+        className="small text-muted m-2")]
+    count = _("{count} found").format(count=len(found))
+    return items, [dbc.ListGroup(shown, flush=True), *more], count, _break_table(found)
+
+
+def _settings(metric: str, min_n, alpha, min_delta, kinds) -> BreakSettings:
+    deltas = dict(breaks.MIN_DELTA)
+    if min_delta is not None and min_delta >= 0:
+        deltas[metric] = float(min_delta)
+    alpha = float(alpha) if alpha is not None and 0 < alpha < 1 else 0.05
+    return BreakSettings(alpha=alpha, min_n=_min_n(min_n), min_delta=deltas, kinds=tuple(kinds or ()))
+
+
+def _break_table(found: list[breaks.Break]) -> dbc.Table:
+    metric = found[0].metric
+    header = html.Thead(html.Tr([html.Th(t) for t in (
+        "#", _("Kind"), _("Touchpoint"), _("Segment"), _("Since"), _("Score"), _("Compared with"), _("Difference"),
+        _("95 % interval"), "n", "p", "q", _("In words"))]))
+    rows = []
+    for i, b in enumerate(found, 1):
+        rows.append(html.Tr([
+            html.Td(i), html.Td(KIND_NAMES[b.kind]), html.Td(b.touchpoint),
+            html.Td(f"{b.column} {b.segment}" if b.column else ""), html.Td(b.since.isoformat() if b.since else ""),
+            html.Td(heatmap.format_value(b.value, metric)), html.Td(heatmap.format_value(b.reference, metric)),
+            html.Td(heatmap.format_value(b.delta, metric, signed=True)),
+            html.Td(f"{heatmap.format_value(b.low, metric, signed=True)} … "
+                    f"{heatmap.format_value(b.high, metric, signed=True)}"),
+            html.Td(format_count(b.n)), html.Td(f"{b.p_value:.2g}"), html.Td(f"{b.q_value:.2g}"),
+            html.Td(b.sentence, className="small")]))
+    return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="small",
+                     id="hm-break-rows")
+
+
+# ------------------------------------------------------------------ touchpoint detail
+
+
+@callback(Output("hm-touchpoint", "data"), Input("hm-graph", "tapNodeData"),
+          Input({"type": "hm-break", "index": ALL}, "n_clicks"), State("hm-break-items", "data"),
+          prevent_initial_call=True)
+def choose_touchpoint(node, _clicks, break_items):
+    """A tapped node or a clicked break opens that touchpoint's detail (a segment break shows its segments)."""
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict):
+        if not ctx.triggered[0]["value"]:
+            return no_update
+        item = break_items[trigger["index"]]
+        return {"key": item["touchpoint"], "column": item["column"]}
+    if node and node.get("type") == "touchpoint":
+        return {"key": node["id"], "column": None}
+    return no_update
+
+
+@callback(Output("hm-detail", "children"), Input("hm-touchpoint", "data"), Input("hm-selection", "data"),
+          Input("hm-min-n", "value"))
+def show_detail(chosen_touchpoint, selection, min_n):
+    """The touchpoint's card: trend with interval band, answer distribution, segment breakdown, comments."""
+    chosen = _filters.resolve(selection)
+    key = (chosen_touchpoint or {}).get("key")
+    if chosen is None or not key:
+        return html.P(_("Click a touchpoint or a break to see its trend, answers, segments and comments."),
+                      className="small text-muted")
+    if key not in {tp.key for tp in chosen.journey.touchpoints}:
+        return ""
+    tp = chosen.journey.touchpoint(key)
+    columns = breaks.segment_columns(chosen.sources)
+    return dbc.Card([
+        dbc.CardHeader([html.B(tp.name, id="hm-detail-title"),
+                        html.Span(f" · {tp.owner}" if tp.owner else "", className="text-muted small")]),
+        dbc.CardBody(dbc.Row([
+            dbc.Col([html.H6(_("Trend (all months up to the end of the period)"), className="small text-muted"),
+                     dcc.Graph(id="hm-trend", figure=_trend_figure(chosen, key, _min_n(min_n)),
+                               config={"displayModeBar": False}, style={"height": "260px"})], lg=6),
+            dbc.Col([html.H6(_("Answers in the period"), className="small text-muted"),
+                     dcc.Graph(id="hm-distribution", figure=_distribution_figure(chosen, key),
+                               config={"displayModeBar": False}, style={"height": "260px"})], lg=6),
+            dbc.Col([html.Div([html.H6(_("By segment"), className="small text-muted mb-0 me-2"),
+                               dbc.Select(id="hm-breakdown-column", size="sm", style={"width": "auto"},
+                                          options=[{"label": c, "value": c} for c in columns],
+                                          value=chosen_touchpoint.get("column") or (columns[0] if columns else None))],
+                              className="d-flex align-items-center mb-1"),
+                     dcc.Graph(id="hm-breakdown", config={"displayModeBar": False}, style={"height": "320px"})],
+                    lg=6),
+            dbc.Col([html.H6(_("Latest comments"), className="small text-muted"),
+                     html.Div(_comments(chosen, key), style={"maxHeight": "330px", "overflowY": "auto"})], lg=6),
+        ], className="g-2")),
+    ], id="hm-detail-card")
+
+
+@callback(Output("hm-breakdown", "figure"), Input("hm-breakdown-column", "value"), State("hm-touchpoint", "data"),
+          State("hm-selection", "data"), State("hm-min-n", "value"))
+def show_breakdown(column, chosen_touchpoint, selection, min_n):
+    """The touchpoint's score per value of a segment column, with intervals; low n in grey."""
+    import plotly.graph_objects as go
+
+    chosen = _filters.resolve(selection)
+    key = (chosen_touchpoint or {}).get("key")
+    if chosen is None or not key or not column:
+        return go.Figure()
+    metric, min_n = chosen.metric, _min_n(min_n)
+    result = query.aggregate(chosen.query(by=("touchpoint", column)), workspace().cache, min_n=min_n)
+    result = result[(result["touchpoint"] == key) & result[column].notna()]
+    frame = heatmap.scores(chosen.journey, query.rollup(result, ["touchpoint"], min_n=min_n), metric)
+    reference = frame.loc[frame["touchpoint"] == key, "value"].iloc[0] if len(frame) else None
+    result = result.sort_values(metric, na_position="first").tail(40)
+    low = result[f"{metric}_low_n"].astype(bool)
+    colours = ["#adb5bd" if is_low else heatmap.colour(v, reference, metric)
+               for v, is_low in zip(result[metric], low)]
+    figure = go.Figure(go.Bar(
+        x=result[metric], y=result[column].astype(str), orientation="h", marker_color=colours,
+        marker_line_color="#495057", marker_line_width=0.5,
+        error_x={"type": "data", "symmetric": False, "array": result[f"{metric}_high"] - result[metric],
+                 "arrayminus": result[metric] - result[f"{metric}_low"], "color": "#495057"},
+        customdata=result[_n_name(metric)], hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>"))
+    if reference is not None and reference == reference:
+        figure.add_vline(x=reference, line_dash="dot", line_color="#495057",
+                         annotation_text=_("all"), annotation_position="top")
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
+                         xaxis_title=heatmap.METRIC_NAMES[metric], yaxis={"automargin": True})
+    return figure
+
+
+def _trend_figure(chosen: _filters.Selection, key: str, min_n: int):
+    import plotly.graph_objects as go
+
+    metric = chosen.metric
+    result = query.aggregate(chosen.query(by=("touchpoint", "period"), date_from=None,
+                                          filters=chosen.filters + (("touchpoint", (key,)),)),
+                             workspace().cache, min_n=min_n)
+    series = heatmap.trend(result, metric).dropna(subset=["value"])
+    reliable = series[~series["low_n"].astype(bool)]
+    figure = go.Figure([
+        go.Scatter(x=reliable["period"], y=reliable["high"], mode="lines", line={"width": 0}, showlegend=False,
+                   hoverinfo="skip"),
+        go.Scatter(x=reliable["period"], y=reliable["low"], mode="lines", line={"width": 0}, fill="tonexty",
+                   fillcolor="rgba(13,110,253,0.15)", name=_("95 % interval"), hoverinfo="skip"),
+        go.Scatter(x=series["period"], y=series["value"], mode="lines+markers", name=heatmap.METRIC_NAMES[metric],
+                   line={"color": "#0d6efd"}, customdata=series["n"],
+                   marker={"color": ["#ffffff" if low else "#0d6efd" for low in series["low_n"]],
+                           "line": {"color": "#0d6efd", "width": 1.5}},
+                   hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>"),
+    ])
+    goal = heatmap.target(chosen.journey.touchpoint(key), metric)
+    if goal is not None:
+        figure.add_hline(y=goal, line_dash="dash", line_color="#b02a37", annotation_text=_("target"))
+    if chosen.date_from:
+        figure.add_vrect(x0=chosen.date_from, x1=chosen.date_to, fillcolor="#ffc107", opacity=0.12, line_width=0)
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
+                         legend={"orientation": "h", "y": -0.2}, yaxis_title=heatmap.METRIC_NAMES[metric])
+    return figure
+
+
+def _distribution_figure(chosen: _filters.Selection, key: str):
+    import plotly.graph_objects as go
+
+    metric = "nps" if chosen.metric == "index" else chosen.metric
+    counts = query.distribution(chosen.query(filters=chosen.filters + (("touchpoint", (key,)),)), metric)
+    low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}[metric]
+    by_score = dict(zip(counts["score"].astype(int), counts["answers"]))
+    scores = list(range(low, high + 1))
+    colours = [("#d73027" if s <= 6 else "#fdae61" if s <= 8 else "#4575b4") if metric == "nps"
+               else ("#d73027" if s <= (2 if metric == "csat" else 3) else
+                     "#4575b4" if s >= (4 if metric == "csat" else 6) else "#fdae61") for s in scores]
+    figure = go.Figure(go.Bar(x=scores, y=[by_score.get(s, 0) for s in scores], marker_color=colours,
+                              hovertemplate="%{x}: %{y}<extra></extra>"))
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
+                         xaxis={"title": heatmap.METRIC_NAMES[metric], "dtick": 1}, yaxis_title=_("answers"))
+    return figure
+
+
+def _comments(chosen: _filters.Selection, key: str) -> list:
+    """The newest comments as plain text (never HTML), with date, scores and segments."""
+    columns = breaks.segment_columns(chosen.sources)
+    found = query.comments(chosen.query(by=("touchpoint", *columns),
+                                        filters=chosen.filters + (("touchpoint", (key,)),)), limit=15)
+    if not len(found):
+        return [html.P(_("No comments in the period."), className="small text-muted")]
+    items = []
+    for row in found.to_dict("records"):
+        scores = " · ".join(f"{heatmap.METRIC_NAMES.get(m, m)} {int(row[m])}" for m in ("nps", "csat", "ces")
+                            if m in row and row[m] == row[m] and row[m] is not None)
+        where = " · ".join(str(row[c]) for c in columns if row.get(c))
+        items.append(html.Div([
+            html.Div([html.Span(row["ts"].strftime("%d %b %Y"), className="me-2"), html.B(scores, className="me-2"),
+                      html.Span(where, className="text-muted")], className="small"),
+            html.P(row["comment"], className="mb-2 small hm-comment"),
+        ], className="border-bottom pt-1"))
+    return items
+
+
+# ------------------------------------------------------------------ matrix
+
+
+@callback(Output("hm-matrix-column", "options"), Output("hm-matrix-column", "value"), Input("hm-dataset", "value"),
+          Input("hm-drill", "data"), State("hm-matrix-column", "value"))
+def matrix_columns(dataset_id, drill, current):
+    """Segment columns to spread across; a drill-down moves to the level below the clicked value."""
+    if not dataset_id:
+        return [], None
+    sources = (str(workspace().datasets.get(int(dataset_id)).path),)
+    columns = breaks.segment_columns(sources)
+    options = [{"label": c, "value": c} for c in columns]
+    if drill:
+        return options, drill[-1]["child"]
+    return options, current if current in columns else ("region" if "region" in columns else columns[0])
+
+
+@callback(Output("hm-drill", "data"), Input({"type": "hm-drill-down", "value": ALL}, "n_clicks"),
+          Input({"type": "hm-drill-up", "level": ALL}, "n_clicks"), State("hm-drill", "data"),
+          State("hm-matrix-column", "value"), State("hm-dataset", "value"), prevent_initial_call=True)
+def drill(_down, _up, path, column, dataset_id):
+    """Click a value to see the level below it (region → its branches); the path's links go back up."""
+    trigger = ctx.triggered_id
+    if not trigger or not ctx.triggered[0]["value"]:
+        return no_update
+    if trigger["type"] == "hm-drill-up":
+        return (path or [])[:trigger["level"]]
+    sources = (str(workspace().datasets.get(int(dataset_id)).path),)
+    children = {parent: child for child, parent in
+                query.parents(sources, breaks.segment_columns(sources)).items()}
+    if column not in children:
+        return no_update
+    return [*(path or []), {"column": column, "value": trigger["value"], "child": children[column]}]
+
+
+@callback(Output("hm-matrix", "children"), Output("hm-matrix-sort", "options"), Output("hm-drill-path", "children"),
+          Input("hm-selection", "data"), Input("hm-matrix-column", "value"), Input("hm-matrix-sort", "value"),
+          Input("hm-min-n", "value"), State("hm-drill", "data"))
+def draw_matrix(selection, column, sort, min_n, path):
+    """Touchpoints × segment values, coloured against the whole network, with n and low-n marks."""
+    chosen = _filters.resolve(selection)
+    if chosen is None or not column:
+        return "", [], ""
+    path = [step for step in path or [] if step["child"] != column or True]
+    filters = chosen.filters + tuple((step["column"], (step["value"],)) for step in path)
+    min_n, metric, cache = _min_n(min_n), chosen.metric, workspace().cache
+    cells = query.aggregate(chosen.query(by=("touchpoint", column), filters=filters), cache, min_n=min_n)
+    totals = query.aggregate(chosen.query(filters=filters), cache, min_n=min_n)
+    long = heatmap.matrix(chosen.journey, cells, totals, column, metric)
+    values = [v for v in dict.fromkeys(long["segment"]) if v != "(network)"]
+    sort_options = [{"label": _("journey order"), "value": "journey"}] + [
+        {"label": _("{value} (lowest first)").format(value=v), "value": v} for v in ["(network)", *values]]
+    sources = chosen.sources
+    drillable = column in set(query.parents(sources, breaks.segment_columns(sources)).values())
+    table = _matrix_table(chosen, long, ["(network)", *values], sort or "journey", drillable, metric)
+    crumbs = [html.Span(_("Drill-down: "), className="text-muted")]
+    crumbs.append(dbc.Button(_("whole network"), id={"type": "hm-drill-up", "level": 0}, color="link", size="sm",
+                             className="p-0 me-1"))
+    for level, step in enumerate(path, 1):
+        crumbs += [" › ", dbc.Button(f"{step['column']} {step['value']}", id={"type": "hm-drill-up", "level": level},
+                                     color="link", size="sm", className="p-0 me-1")]
+    return table, sort_options, crumbs
+
+
+def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, metric: str) -> html.Div:
+    cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
+    rated = [tp for tp in chosen.journey.touchpoints if (tp.key, "(network)") in cells
+             and cells[(tp.key, "(network)")].n > 0]
+    if sort in columns:
+        rated.sort(key=lambda tp: (cells[(tp.key, sort)].value if (tp.key, sort) in cells
+                                   and not cells[(tp.key, sort)].low_n else float("inf")))
+    header = [html.Th(_("Touchpoint"), className="hm-sticky")]
+    for value in columns:
+        if value == "(network)":
+            header.append(html.Th(_("Network"), className="text-center"))
+        elif drillable:
+            header.append(html.Th(dbc.Button(value, id={"type": "hm-drill-down", "value": value}, color="link",
+                                             size="sm", className="p-0 hm-drill", title=_("Show the level below")),
+                                  className="text-center"))
+        else:
+            header.append(html.Th(value, className="text-center"))
+    body, stage_names = [], {s.key: s.name for s in chosen.journey.stages}
+    last_stage = None
+    for tp in rated:
+        if sort == "journey" and tp.stage != last_stage:
+            body.append(html.Tr(html.Td(stage_names.get(tp.stage, tp.stage), colSpan=len(columns) + 1,
+                                        className="hm-stage")))
+            last_stage = tp.stage
+        row = [html.Td(tp.name, className="hm-sticky")]
+        for value in columns:
+            cell = cells.get((tp.key, value))
+            if cell is None or cell.n == 0:
+                row.append(html.Td("", className="hm-cell"))
+                continue
+            text = [html.Div(heatmap.format_value(cell.value, metric)), html.Div(f"n {cell.n}", className="hm-n")]
+            row.append(html.Td(text, className="hm-cell hm-low-n" if cell.low_n else "hm-cell",
+                               style={"background": cell.colour},
+                               title=_("too few answers to judge") if cell.low_n else None))
+        body.append(html.Tr(row))
+    return html.Div(dbc.Table([html.Thead(html.Tr(header)), html.Tbody(body)], bordered=True, size="sm",
+                              className="hm-table mb-0", id="hm-matrix-table"), className="hm-scroll")
+
+
+def _min_n(value) -> int:
+    try:
+        return max(2, int(value))
+    except (TypeError, ValueError):
+        return 30
+
+
+def _n_name(metric: str) -> str:
+    return "index_n" if metric == "index" else f"{metric}_n"

@@ -1,0 +1,366 @@
+"""Breaks: planted effects in seeded synthetic survey files are found, dated, folded and worded; a null world is quiet.
+
+CSAT answers are drawn with numpy's seeded generator from fixed distributions (BASE has mean 4.0, LOW 3.2), so each
+planted effect has a known size; where a number is checked exactly, it is recomputed by hand from the answers written.
+"""
+
+import datetime as dt
+import math
+from statistics import NormalDist
+
+import diskcache
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from workbench import breaks, metrics
+from workbench.breaks import BreakSettings
+from workbench.journey import Edge, Journey, Stage, Touchpoint
+
+BASE = (0.05, 0.05, 0.15, 0.35, 0.40)  # P(1) … P(5): mean 4.0
+LOW = (0.10, 0.20, 0.25, 0.30, 0.15)  # mean 3.2: 0.8 lower
+SLIGHTLY_LOW = (0.05, 0.05, 0.20, 0.40, 0.30)  # mean 3.85: 0.15 lower
+LOWER_BY_04 = (0.05, 0.10, 0.30, 0.30, 0.25)  # mean 3.6
+SCORES = np.arange(1, 6)
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    monkeypatch.setenv("CXWB_LANG", "en")
+
+
+def month(i: int) -> dt.date:
+    """The first day of the i-th month from January 2025."""
+    return dt.date(2025 + i // 12, i % 12 + 1, 1)
+
+
+class Survey:
+    """Answers collected cell by cell, then written as one Parquet file in the survey contract."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+        self.columns: dict[str, list] = {"ts": [], "touchpoint": [], "csat": []}
+
+    def add(self, touchpoint: str, month_index: int, n: int, probabilities=BASE, **segments) -> None:
+        start = dt.datetime.combine(month(month_index), dt.time(8))
+        days, hours = self.rng.integers(0, 28, n), self.rng.integers(0, 12, n)
+        self.columns["ts"] += [start + dt.timedelta(days=int(d), hours=int(h)) for d, h in zip(days, hours)]
+        self.columns["touchpoint"] += [touchpoint] * n
+        self.columns["csat"] += self.rng.choice(SCORES, n, p=probabilities).tolist()
+        for name, value in segments.items():
+            self.columns.setdefault(name, [None] * (len(self.columns["ts"]) - n))
+        for name in self.columns:
+            if name not in ("ts", "touchpoint", "csat"):
+                self.columns[name] += [segments.get(name)] * n
+
+    def write(self, path) -> str:
+        rows = len(self.columns["ts"])
+        types = {"ts": pa.timestamp("s"), "csat": pa.int8()}
+        table = {"response_id": [f"r{i}" for i in range(rows)], **self.columns}
+        pq.write_table(pa.table({name: pa.array(values, types.get(name, pa.string()))
+                                 for name, values in table.items()}), path)
+        return str(path)
+
+    def answers(self, touchpoint: str, start: dt.date | None = None, end: dt.date | None = None, **segments):
+        """The CSAT answers written for one touchpoint (and segment), optionally within [start, end)."""
+        picked = []
+        for i, ts in enumerate(self.columns["ts"]):
+            if self.columns["touchpoint"][i] != touchpoint:
+                continue
+            if start is not None and ts.date() < start or end is not None and ts.date() >= end:
+                continue
+            if all(self.columns[name][i] == value for name, value in segments.items()):
+                picked.append(self.columns["csat"][i])
+        return np.array(picked, dtype=float)
+
+
+def se_of(answers) -> float:
+    return float(np.std(answers, ddof=1) / math.sqrt(len(answers)))
+
+
+def line(*keys: str, targets=None) -> Journey:
+    """Touchpoints in one stage, each leading to the next; names are the keys capitalised."""
+    targets = targets or {}
+    return Journey(name="Line", stages=(Stage("s", "S"),),
+                   touchpoints=tuple(Touchpoint(k, k.capitalize(), "s", targets=targets.get(k, {})) for k in keys),
+                   edges=tuple(Edge(a, b) for a, b in zip(keys, keys[1:])))
+
+
+def only(found, kind: str):
+    return [b for b in found if b.kind == kind]
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def test_rated_steps_pass_over_decisions_and_ignore_loops_back(small_journey):
+    # web → cart (decision) → delivery; delivery → cart goes back to an earlier stage
+    assert breaks.rated_steps(small_journey, {"web", "delivery"}) == [("web", "delivery")]
+    assert breaks.rated_steps(small_journey, {"web", "cart", "delivery"}) == [("web", "cart"), ("cart", "delivery")]
+    assert breaks.rated_steps(small_journey, {"web", "abandon", "delivery"}) == [
+        ("web", "abandon"), ("web", "delivery")]
+    assert breaks.rated_steps(small_journey, {"delivery"}) == []
+    assert breaks.rated_steps(small_journey, set()) == []
+
+
+def test_rated_steps_through_a_chain_of_unrated_nodes():
+    journey = Journey(
+        name="Loop", stages=(Stage("one", "One"), Stage("two", "Two")),
+        touchpoints=(Touchpoint("a", "A", "one"), Touchpoint("d1", "D1", "one", kind="decision"),
+                     Touchpoint("d2", "D2", "two", kind="decision"), Touchpoint("b", "B", "two"),
+                     Touchpoint("c", "C", "two")),
+        edges=(Edge("a", "d1"), Edge("d1", "d2"), Edge("d2", "b"), Edge("b", "c"), Edge("c", "d1"),
+               Edge("c", "a")))
+    assert breaks.rated_steps(journey, {"a", "b", "c"}) == [("a", "b"), ("b", "c")]
+
+
+def test_previous_window_has_the_same_length_and_ends_the_day_before():
+    assert breaks.previous_window(dt.date(2025, 4, 1), dt.date(2025, 6, 30)) == (
+        dt.date(2024, 12, 31), dt.date(2025, 3, 31))  # 91 days each
+    assert breaks.previous_window(dt.date(2024, 3, 1), dt.date(2024, 3, 31)) == (
+        dt.date(2024, 1, 30), dt.date(2024, 2, 29))  # 31 days back over a leap February
+    assert breaks.previous_window(dt.date(2025, 1, 1), dt.date(2025, 1, 1)) == (
+        dt.date(2024, 12, 31), dt.date(2024, 12, 31))
+
+
+def test_format_p_count_and_month():
+    assert breaks.format_p(0.0004) == "q < 0.001"
+    assert breaks.format_p(0.001) == "q = 0.001"
+    assert breaks.format_p(0.0123) == "q = 0.012"
+    assert breaks.format_p(0.5) == "q = 0.500"
+    assert breaks.format_count(4210) == "4\u00a0210"
+    assert breaks.format_count(1234567) == "1\u00a0234\u00a0567"
+    assert breaks.format_count(999) == "999"
+    assert breaks.month_name(dt.date(2025, 3, 1)) == "March 2025"
+    assert breaks.month_name(dt.date(2026, 12, 31)) == "December 2026"
+    assert breaks.month_name(dt.date(2024, 1, 15)) == "January 2024"
+
+
+def test_an_unknown_metric_is_refused(tmp_path):
+    survey = Survey(0)
+    survey.add("a", 0, 5)
+    with pytest.raises(ValueError, match="Unknown metric 'rating'"):
+        breaks.find(line("a"), [survey.write(tmp_path / "s.parquet")], "rating")
+
+
+# ------------------------------------------------------------------ segment breaks
+
+
+def planted_survey() -> Survey:
+    """Three touchpoints × four regions × six months (Jan–Jun 2025), 60 answers a cell; region S at b is LOW
+    from March on."""
+    survey = Survey(1)
+    for m in range(6):
+        for touchpoint in "abc":
+            for region in "NSEW":
+                bad = touchpoint == "b" and region == "S" and m >= 2
+                survey.add(touchpoint, m, 60, LOW if bad else BASE, region=region)
+    return survey
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    survey = planted_survey()
+    return survey, survey.write(tmp_path_factory.mktemp("planted") / "s.parquet")
+
+
+def test_a_planted_segment_break_is_found_dated_and_worded(planted):
+    survey, path = planted
+    found = breaks.find(line("a", "b", "c"), [path], "csat")
+    assert len(found) == 1  # b's overall fall (0.8 · 240/1440 ≈ 0.13) is below min_delta: no step break
+    top = found[0]
+    assert (top.kind, top.metric, top.touchpoint, top.column, top.segment) == ("segment", "csat", "b", "region", "S")
+    assert top.since == dt.date(2025, 3, 1)
+    # Re-measured since March: S's 4 · 60 answers against the other regions' since March
+    since = survey.answers("b", start=dt.date(2025, 3, 1), region="S")
+    rest = np.concatenate([survey.answers("b", start=dt.date(2025, 3, 1), region=r) for r in "NEW"])
+    assert top.n == len(since) == 240
+    assert top.value == pytest.approx(since.mean()) and top.reference == pytest.approx(rest.mean())
+    assert top.delta == pytest.approx(since.mean() - rest.mean())
+    se = math.hypot(se_of(since), se_of(rest))
+    assert (top.high - top.low) / 2 == pytest.approx(Z95 * se)
+    assert abs(top.delta + 0.8) < 3 * se
+    assert top.p_value == pytest.approx(2 * NormalDist().cdf(-abs(top.delta) / se), rel=1e-6)
+    assert top.q_value < 0.05
+    assert top.severity == pytest.approx(abs(top.delta) * 25)  # CSAT points → index points
+    assert top.within == () and top.source is None and top.planned == 0.0
+    assert top.sentence.startswith("B: CSAT is ")
+    assert "region S" in top.sentence and "since March 2025" in top.sentence
+    assert top.sentence.endswith("(q < 0.001, n = 240).")
+
+
+def test_the_segment_scan_can_be_switched_off_or_filtered_away(planted):
+    _, path = planted
+    journey = line("a", "b", "c")
+    assert breaks.find(journey, [path], "csat", settings=BreakSettings(kinds=("step", "target"))) == []
+    assert breaks.find(journey, [path], "csat", settings=BreakSettings(segments=())) == []
+    # a filtered column is not scanned; within regions S and N, b's fall (0.8 · 240/720) is now a step break
+    filtered = breaks.find(journey, [path], "csat", filters=(("region", ("S", "N")),))
+    assert [(b.kind, b.source, b.touchpoint) for b in filtered] == [("step", "a", "b")]
+
+
+def test_a_null_world_raises_no_segment_alarm_thanks_to_bh(tmp_path, monkeypatch):
+    survey = Survey(3)
+    for m in range(6):
+        for touchpoint in "abc":
+            for region in "NSEW":
+                for branch in range(3):
+                    survey.add(touchpoint, m, 15, BASE, region=region, branch=f"{region}{branch}")
+    path = survey.write(tmp_path / "null.parquet")
+    tested, adjust = [], metrics.benjamini_hochberg
+
+    def spy(p_values):
+        p_values = list(p_values)
+        tested.extend(p_values)
+        return adjust(p_values)
+
+    monkeypatch.setattr(metrics, "benjamini_hochberg", spy)
+    found = breaks.find(line("a", "b", "c"), [path], "csat", settings=BreakSettings(min_delta={"csat": 0.0}))
+    # 3 touchpoints × (4 regions + 12 branches) segment tests + 2 steps, several "significant" on their own …
+    assert len(tested) == 50
+    assert sum(p < 0.05 for p in tested) >= 3
+    # … yet none survives the false-discovery control (min_delta is 0 here, so BH alone keeps it quiet)
+    assert only(found, "segment") == []
+    assert found == []
+
+
+def test_a_significant_difference_below_min_delta_is_not_reported(tmp_path):
+    survey = Survey(4)
+    for m in range(3):
+        survey.add("a", m, 100, BASE, region="N")
+        for region in "NEW":
+            survey.add("b", m, 350, BASE, region=region)
+        survey.add("b", m, 350, SLIGHTLY_LOW, region="S")  # 0.15 lower: real, but under min_delta 0.25
+    path = survey.write(tmp_path / "small.parquet")
+    journey = line("a", "b")
+    assert only(breaks.find(journey, [path], "csat"), "segment") == []
+    looser = only(breaks.find(journey, [path], "csat", settings=BreakSettings(min_delta={"csat": 0.1})), "segment")
+    assert [(b.touchpoint, b.segment) for b in looser] == [("b", "S")]
+    assert looser[0].q_value < 0.05 and -0.25 < looser[0].delta < -0.1
+    assert looser[0].since is None  # the gap never moved: no date
+
+
+def test_branches_of_a_bad_region_are_folded_into_its_break(tmp_path):
+    survey = Survey(5)
+    for m in range(4):
+        for touchpoint in "abc":
+            for region in "NSEW":
+                for branch in range(3):
+                    bad = touchpoint == "b" and region == "S"
+                    survey.add(touchpoint, m, 30, LOW if bad else BASE, region=region, branch=f"{region}{branch}")
+    path = survey.write(tmp_path / "nested.parquet")
+    found = breaks.find(line("a", "b", "c"), [path], "csat")
+    at_b = [b for b in only(found, "segment") if b.touchpoint == "b"]
+    assert [(b.column, b.segment) for b in at_b] == [("region", "S")]  # no separate branch breaks at b
+    region = at_b[0]
+    assert found[0] == region  # the largest break
+    assert sorted(region.within) == ["branch S0", "branch S1", "branch S2"]
+    assert [b.within[0] for b in at_b] == [region.within[0]]
+    assert "; lowest within it: branch S" in region.sentence
+    assert region.n == 360 and abs(region.delta + 0.8) < 3 * (region.high - region.low) / (2 * Z95)
+    # without the region column, the branches are breaks of their own
+    alone = only(breaks.find(line("a", "b", "c"), [path], "csat", settings=BreakSettings(segments=("branch",))),
+                 "segment")
+    assert sorted(b.segment for b in alone) == ["S0", "S1", "S2"]
+    assert all(b.column == "branch" and b.touchpoint == "b" and b.within == () for b in alone)
+
+
+# ------------------------------------------------------------------ step, target and decline breaks
+
+
+def test_a_step_is_a_break_only_beyond_the_fall_the_targets_plan(tmp_path):
+    survey = Survey(6)
+    for m in range(3):
+        survey.add("p", m, 200, BASE)
+        survey.add("q", m, 200, LOW)  # falls 0.8, as planned: 4.0 → 3.2
+        survey.add("r", m, 200, BASE)
+        survey.add("s", m, 200, LOW)  # falls 0.8 where the plan is 0.4
+    path = survey.write(tmp_path / "steps.parquet")
+    targets = {"p": {"csat": 4.0}, "q": {"csat": 3.2}, "r": {"csat": 4.0}, "s": {"csat": 3.6}}
+    journey = line("p", "q", "r", "s", targets=targets)
+    steps = only(breaks.find(journey, [path], "csat", settings=BreakSettings(kinds=("step",))), "step")
+    assert [(b.source, b.touchpoint) for b in steps] == [("r", "s")]
+    step = steps[0]
+    r, s = survey.answers("r"), survey.answers("s")
+    assert step.planned == pytest.approx(-0.4)
+    assert step.value == pytest.approx(s.mean()) and step.reference == pytest.approx(r.mean() - 0.4)
+    assert step.delta == pytest.approx(s.mean() - r.mean() + 0.4) and abs(step.delta + 0.4) < 3 * math.hypot(
+        se_of(r), se_of(s))
+    assert step.n == 600 and step.q_value < 0.05
+    assert step.sentence.startswith("R → S: CSAT falls ") and "more than the targets plan" in step.sentence
+    # without targets the planned fall p → q is a break as well
+    unplanned = only(breaks.find(line("p", "q", "r", "s"), [path], "csat"), "step")
+    assert sorted((b.source, b.touchpoint) for b in unplanned) == [("p", "q"), ("r", "s")]
+    assert all(b.planned == 0.0 for b in unplanned)
+
+
+def test_a_touchpoint_below_its_target_by_more_than_min_delta(tmp_path):
+    survey = Survey(7)
+    for m in range(3):
+        survey.add("far", m, 500, LOWER_BY_04)  # 0.4 under its target 4.0
+        survey.add("near", m, 700, SLIGHTLY_LOW)  # 0.15 under its target 4.0: significant, but small
+    path = survey.write(tmp_path / "targets.parquet")
+    journey = Journey(name="Targets", stages=(Stage("s", "S"),),
+                      touchpoints=(Touchpoint("far", "Far", "s", targets={"csat": 4.0}),
+                                   Touchpoint("near", "Near", "s", targets={"csat": 4.0})))
+    found = breaks.find(journey, [path], "csat")
+    assert [(b.kind, b.touchpoint) for b in found] == [("target", "far")]
+    far, answers = found[0], survey.answers("far")
+    assert far.value == pytest.approx(answers.mean()) and far.reference == 4.0
+    assert far.delta == pytest.approx(answers.mean() - 4.0) and far.n == 1500
+    assert (far.high - far.low) / 2 == pytest.approx(Z95 * se_of(answers))
+    assert far.p_value == pytest.approx(2 * NormalDist().cdf(-abs(far.delta) / se_of(answers)), rel=1e-6)
+    assert far.sentence == (f"Far: CSAT {answers.mean():.2f} is {abs(far.delta):.2f} points below its target 4.00 "
+                            "(q < 0.001, n = 1\u00a0500).")
+    # "near" is significantly under its target: only min_delta keeps it out
+    looser = breaks.find(journey, [path], "csat", settings=BreakSettings(min_delta={"csat": 0.05}))
+    assert sorted(b.touchpoint for b in looser) == ["far", "near"]
+
+
+def test_a_decline_against_the_window_before(tmp_path):
+    survey = Survey(8)
+    for m in range(6):  # January–June 2025; b falls from April on
+        survey.add("a", m, 150, BASE)
+        survey.add("b", m, 150, LOW if m >= 3 else BASE)
+    path = survey.write(tmp_path / "decline.parquet")
+    journey = line("a", "b")
+    april, july = dt.date(2025, 4, 1), dt.date(2025, 7, 1)
+    found = breaks.find(journey, [path], "csat", date_from=april, date_to=dt.date(2025, 6, 30))
+    declines = only(found, "decline")
+    assert [b.touchpoint for b in declines] == ["b"]
+    now, before = survey.answers("b", april, july), survey.answers("b", dt.date(2024, 12, 31), april)
+    decline = declines[0]
+    assert decline.n == len(now) == 450
+    assert decline.value == pytest.approx(now.mean()) and decline.reference == pytest.approx(before.mean())
+    assert abs(decline.delta + 0.8) < 3 * math.hypot(se_of(now), se_of(before))
+    assert "against the period before" in decline.sentence
+    assert only(found, "step") and only(found, "step")[0].touchpoint == "b"  # in the window b is also below a
+    # no window, no period before: no decline is looked for
+    assert only(breaks.find(journey, [path], "csat"), "decline") == []
+
+
+# ------------------------------------------------------------------ caching
+
+
+def test_a_cached_search_is_served_without_searching_again(planted, tmp_path, monkeypatch):
+    _, path = planted
+    journey = line("a", "b", "c")
+    calls = []
+    search = breaks._find
+
+    def counted(*args):
+        calls.append(args[2])
+        return search(*args)
+
+    monkeypatch.setattr(breaks, "_find", counted)
+    with diskcache.Cache(tmp_path / "cache") as cache:
+        first = breaks.find(journey, [path], "csat", cache=cache)
+        second = breaks.find(journey, [path], "csat", cache=cache)
+        assert len(calls) == 1
+        assert second == first and len(first) == 1 and first[0].segment == "S"
+        assert breaks.find(journey, [path], "csat", cache=cache, settings=BreakSettings(min_delta={"csat": 1.0})) == []
+        assert len(calls) == 2  # other settings: another search
+        assert breaks.find(journey, [path], "index", cache=cache)[0].touchpoint == "b"
+        assert len(calls) == 3
