@@ -21,6 +21,7 @@ PRESET = {"name": "preset", "fit": True, "padding": 30, "animate": False}
 KIND_NAMES = {"segment": _("segment below the rest"), "step": _("step drop"), "target": _("below target"),
               "decline": _("decline")}
 SHOWN_BREAKS = 8
+HEADERS = {"(network)": _("Total"), "(benchmark)": _("Whole network")}
 
 
 # ------------------------------------------------------------------ layout
@@ -31,6 +32,7 @@ def layout(**_query) -> html.Div:
     return html.Div([
         dcc.Store(id="hm-touchpoint"),
         dcc.Store(id="hm-drill", data=[]),
+        dcc.Store(id="hm-matrix-values", data=[]),
         dcc.Store(id="hm-break-items", data=[]),
         dcc.Store(id="hm-graph-resized"),
         _filters.filter_bar("hm"),
@@ -292,9 +294,9 @@ def choose_touchpoint(node, _clicks, break_items):
         if not ctx.triggered[0]["value"]:
             return no_update
         item = break_items[trigger["index"]]
-        return {"key": item["touchpoint"], "column": item["column"]}
+        return {"key": item["touchpoint"], "column": item["column"], "segment": item["segment"]}
     if node and node.get("type") == "touchpoint":
-        return {"key": node["id"], "column": None}
+        return {"key": node["id"], "column": None, "segment": None}
     return no_update
 
 
@@ -316,7 +318,9 @@ def show_detail(chosen_touchpoint, selection, min_n):
                         html.Span(f" · {tp.owner}" if tp.owner else "", className="text-muted small")]),
         dbc.CardBody(dbc.Row([
             dbc.Col([html.H6(_("Trend (all months up to the end of the period)"), className="small text-muted"),
-                     dcc.Graph(id="hm-trend", figure=_trend_figure(chosen, key, _min_n(min_n)),
+                     dcc.Graph(id="hm-trend", figure=_trend_figure(chosen, key, _min_n(min_n),
+                                                                   chosen_touchpoint.get("column"),
+                                                                   chosen_touchpoint.get("segment")),
                                config={"displayModeBar": False}, style={"height": "260px"})], lg=6),
             dbc.Col([html.H6(_("Answers in the period"), className="small text-muted"),
                      dcc.Graph(id="hm-distribution", figure=_distribution_figure(chosen, key),
@@ -362,31 +366,46 @@ def show_breakdown(column, chosen_touchpoint, selection, min_n):
     if reference is not None and reference == reference:
         figure.add_vline(x=reference, line_dash="dot", line_color="#495057",
                          annotation_text=_("all"), annotation_position="top")
+    low_end = float(result[f"{metric}_low"].min()) if len(result) else 0.0
+    high_end = float(result[f"{metric}_high"].max()) if len(result) else 1.0
+    pad = 0.1 * (high_end - low_end) if high_end > low_end else 1.0
     figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
-                         xaxis_title=heatmap.METRIC_NAMES[metric], yaxis={"automargin": True})
+                         xaxis={"title": heatmap.METRIC_NAMES[metric], "range": [low_end - pad, high_end + pad]},
+                         yaxis={"automargin": True})
     return figure
 
 
-def _trend_figure(chosen: _filters.Selection, key: str, min_n: int):
+def _trend_figure(chosen: _filters.Selection, key: str, min_n: int, column: str | None = None,
+                  segment: str | None = None):
+    """Monthly score with its interval band; for a segment break, the segment's line against everyone else's."""
     import plotly.graph_objects as go
 
     metric = chosen.metric
-    result = query.aggregate(chosen.query(by=("touchpoint", "period"), date_from=None,
-                                          filters=chosen.filters + (("touchpoint", (key,)),)),
+    base = chosen.filters + (("touchpoint", (key,)),)
+    result = query.aggregate(chosen.query(by=("touchpoint", "period"), date_from=None, filters=base),
                              workspace().cache, min_n=min_n)
-    series = heatmap.trend(result, metric).dropna(subset=["value"])
-    reliable = series[~series["low_n"].astype(bool)]
-    figure = go.Figure([
-        go.Scatter(x=reliable["period"], y=reliable["high"], mode="lines", line={"width": 0}, showlegend=False,
-                   hoverinfo="skip"),
-        go.Scatter(x=reliable["period"], y=reliable["low"], mode="lines", line={"width": 0}, fill="tonexty",
-                   fillcolor="rgba(13,110,253,0.15)", name=_("95 % interval"), hoverinfo="skip"),
-        go.Scatter(x=series["period"], y=series["value"], mode="lines+markers", name=heatmap.METRIC_NAMES[metric],
-                   line={"color": "#0d6efd"}, customdata=series["n"],
-                   marker={"color": ["#ffffff" if low else "#0d6efd" for low in series["low_n"]],
-                           "line": {"color": "#0d6efd", "width": 1.5}},
-                   hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>"),
-    ])
+    lines = [(heatmap.METRIC_NAMES[metric] if not segment else _("everyone else"), "13,110,253", result)]
+    if column and segment:
+        split = query.aggregate(chosen.query(by=("touchpoint", "period", column), date_from=None, filters=base),
+                                workspace().cache, min_n=min_n)
+        inside = split[split[column].astype(str) == segment].reset_index(drop=True)
+        totals = query.rollup(split, ["touchpoint", "period"], min_n=min_n)
+        lines = [(_("everyone else"), "13,110,253", query.rest(inside, totals, ["touchpoint", "period"],
+                                                                min_n=min_n)),
+                 (f"{column} {segment}", "220,53,69", inside)]
+    figure = go.Figure()
+    for name, rgb, frame in lines:
+        series = heatmap.trend(frame, metric).dropna(subset=["value"])
+        reliable = series[~series["low_n"].astype(bool)]
+        figure.add_scatter(x=reliable["period"], y=reliable["high"], mode="lines", line={"width": 0},
+                           showlegend=False, hoverinfo="skip")
+        figure.add_scatter(x=reliable["period"], y=reliable["low"], mode="lines", line={"width": 0}, fill="tonexty",
+                           fillcolor=f"rgba({rgb},0.15)", showlegend=False, hoverinfo="skip")
+        figure.add_scatter(x=series["period"], y=series["value"], mode="lines+markers", name=name,
+                           line={"color": f"rgb({rgb})"}, customdata=series["n"],
+                           marker={"color": ["#ffffff" if low else f"rgb({rgb})" for low in series["low_n"]],
+                                   "line": {"color": f"rgb({rgb})", "width": 1.5}},
+                           hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>")
     goal = heatmap.target(chosen.journey.touchpoint(key), metric)
     if goal is not None:
         figure.add_hline(y=goal, line_dash="dash", line_color="#b02a37", annotation_text=_("target"))
@@ -439,67 +458,82 @@ def _comments(chosen: _filters.Selection, key: str) -> list:
 
 
 @callback(Output("hm-matrix-column", "options"), Output("hm-matrix-column", "value"), Input("hm-dataset", "value"),
-          Input("hm-drill", "data"), State("hm-matrix-column", "value"))
-def matrix_columns(dataset_id, drill, current):
-    """Segment columns to spread across; a drill-down moves to the level below the clicked value."""
+          State("hm-matrix-column", "value"))
+def matrix_columns(dataset_id, current):
+    """The segment columns that can be spread across the matrix (regions first when there are any)."""
     if not dataset_id:
         return [], None
-    sources = (str(workspace().datasets.get(int(dataset_id)).path),)
-    columns = breaks.segment_columns(sources)
+    columns = breaks.segment_columns((str(workspace().datasets.get(int(dataset_id)).path),))
     options = [{"label": c, "value": c} for c in columns]
-    if drill:
-        return options, drill[-1]["child"]
     return options, current if current in columns else ("region" if "region" in columns else columns[0])
 
 
-@callback(Output("hm-drill", "data"), Input({"type": "hm-drill-down", "value": ALL}, "n_clicks"),
+@callback(Output("hm-drill", "data"), Output("hm-matrix-column", "value", allow_duplicate=True),
+          Input({"type": "hm-drill-down", "index": ALL}, "n_clicks"),
           Input({"type": "hm-drill-up", "level": ALL}, "n_clicks"), State("hm-drill", "data"),
-          State("hm-matrix-column", "value"), State("hm-dataset", "value"), prevent_initial_call=True)
-def drill(_down, _up, path, column, dataset_id):
+          State("hm-matrix-column", "value"), State("hm-dataset", "value"), State("hm-matrix-values", "data"),
+          prevent_initial_call=True)
+def drill(_down, _up, path, column, dataset_id, values):
     """Click a value to see the level below it (region → its branches); the path's links go back up."""
     trigger = ctx.triggered_id
     if not trigger or not ctx.triggered[0]["value"]:
-        return no_update
+        return no_update, no_update
+    path = path or []
     if trigger["type"] == "hm-drill-up":
-        return (path or [])[:trigger["level"]]
+        level = trigger["level"]
+        return path[:level], path[level]["column"] if level < len(path) else no_update
     sources = (str(workspace().datasets.get(int(dataset_id)).path),)
     children = {parent: child for child, parent in
                 query.parents(sources, breaks.segment_columns(sources)).items()}
     if column not in children:
-        return no_update
-    return [*(path or []), {"column": column, "value": trigger["value"], "child": children[column]}]
+        return no_update, no_update
+    return [*path, {"column": column, "value": values[trigger["index"]]}], children[column]
 
 
 @callback(Output("hm-matrix", "children"), Output("hm-matrix-sort", "options"), Output("hm-drill-path", "children"),
+          Output("hm-matrix-values", "data"),
           Input("hm-selection", "data"), Input("hm-matrix-column", "value"), Input("hm-matrix-sort", "value"),
-          Input("hm-min-n", "value"), State("hm-drill", "data"))
-def draw_matrix(selection, column, sort, min_n, path):
+          Input("hm-min-n", "value"), Input("hm-tabs", "active_tab"), Input("hm-drill", "data"))
+def draw_matrix(selection, column, sort, min_n, tab, path):
     """Touchpoints × segment values, coloured against the whole network, with n and low-n marks."""
+    if tab != "matrix":
+        return no_update, no_update, no_update, no_update  # computed when shown, so map changes stay fast
     chosen = _filters.resolve(selection)
     if chosen is None or not column:
-        return "", [], ""
-    path = [step for step in path or [] if step["child"] != column or True]
+        return "", [], "", []
+    path = path or []
     filters = chosen.filters + tuple((step["column"], (step["value"],)) for step in path)
     min_n, metric, cache = _min_n(min_n), chosen.metric, workspace().cache
     cells = query.aggregate(chosen.query(by=("touchpoint", column), filters=filters), cache, min_n=min_n)
     totals = query.aggregate(chosen.query(filters=filters), cache, min_n=min_n)
-    long = heatmap.matrix(chosen.journey, cells, totals, column, metric)
-    values = [v for v in dict.fromkeys(long["segment"]) if v != "(network)"]
+    benchmark = None
+    if filters:  # a filtered or drilled matrix keeps the whole network beside it as the benchmark
+        network = heatmap.scores(chosen.journey, query.aggregate(chosen.query(filters=()), cache, min_n=min_n),
+                                 metric)
+        benchmark = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
+    long = heatmap.matrix(chosen.journey, cells, totals, column, metric, benchmark=benchmark)
+    values = [v for v in dict.fromkeys(long["segment"]) if v not in ("(network)", "(benchmark)")]
+    columns = ["(network)", *(["(benchmark)"] if benchmark is not None else []), *values]
     sort_options = [{"label": _("journey order"), "value": "journey"}] + [
-        {"label": _("{value} (lowest first)").format(value=v), "value": v} for v in ["(network)", *values]]
+        {"label": _("{value} (lowest first)").format(value=HEADERS.get(v, v)), "value": v} for v in columns]
     sources = chosen.sources
     drillable = column in set(query.parents(sources, breaks.segment_columns(sources)).values())
-    table = _matrix_table(chosen, long, ["(network)", *values], sort or "journey", drillable, metric)
+    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, _filter_words(filters))
     crumbs = [html.Span(_("Drill-down: "), className="text-muted")]
     crumbs.append(dbc.Button(_("whole network"), id={"type": "hm-drill-up", "level": 0}, color="link", size="sm",
                              className="p-0 me-1"))
     for level, step in enumerate(path, 1):
         crumbs += [" › ", dbc.Button(f"{step['column']} {step['value']}", id={"type": "hm-drill-up", "level": level},
                                      color="link", size="sm", className="p-0 me-1")]
-    return table, sort_options, crumbs
+    return table, sort_options, crumbs, columns
 
 
-def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, metric: str) -> html.Div:
+def _filter_words(filters) -> str:
+    return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
+
+
+def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, metric: str, scope: str
+                  ) -> html.Div:
     cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
     rated = [tp for tp in chosen.journey.touchpoints if (tp.key, "(network)") in cells
              and cells[(tp.key, "(network)")].n > 0]
@@ -507,13 +541,14 @@ def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, 
         rated.sort(key=lambda tp: (cells[(tp.key, sort)].value if (tp.key, sort) in cells
                                    and not cells[(tp.key, sort)].low_n else float("inf")))
     header = [html.Th(_("Touchpoint"), className="hm-sticky")]
-    for value in columns:
-        if value == "(network)":
-            header.append(html.Th(_("Network"), className="text-center"))
+    for position, value in enumerate(columns):
+        if value in HEADERS:
+            header.append(html.Th(HEADERS[value], className="text-center",
+                                  title=scope if value == "(network)" and scope else None))
         elif drillable:
-            header.append(html.Th(dbc.Button(value, id={"type": "hm-drill-down", "value": value}, color="link",
-                                             size="sm", className="p-0 hm-drill", title=_("Show the level below")),
-                                  className="text-center"))
+            header.append(html.Th(html.Button(value, id={"type": "hm-drill-down", "index": position},
+                                              className="btn btn-link btn-sm p-0 hm-drill",
+                                              title=_("Show the level below")), className="text-center"))
         else:
             header.append(html.Th(value, className="text-center"))
     body, stage_names = [], {s.key: s.name for s in chosen.journey.stages}

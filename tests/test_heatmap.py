@@ -194,7 +194,9 @@ def test_scores_with_a_benchmark_reference_and_a_stricter_alpha(scores_result):
 
 
 def scored_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["touchpoint", "value", "se", "n", "low_n"])
+    """The columns of a ``scores`` frame that steps and compare read; a sixth field is the target (else none)."""
+    rows = [(*r, math.nan) if len(r) == 5 else r for r in rows]
+    return pd.DataFrame(rows, columns=["touchpoint", "value", "se", "n", "low_n", "target"])
 
 
 def test_steps_z_test_and_drops_only_after_benjamini_hochberg():
@@ -225,6 +227,26 @@ def test_steps_z_test_and_drops_only_after_benjamini_hochberg():
     assert cd["delta"] == pytest.approx(-2.71)
     assert list(found["drop"]) == [True, False, False, False]
     assert not found["rise"].any()
+    assert (found["planned"] == 0).all()  # no targets: nothing planned
+
+
+def test_steps_test_the_change_beyond_the_planned_step_and_skip_loops_back():
+    journey = Journey(
+        name="Plan", stages=(Stage("one", "One"), Stage("two", "Two")),
+        touchpoints=(Touchpoint("a", "A", "one"), Touchpoint("b", "B", "two"), Touchpoint("c", "C", "two"),
+                     Touchpoint("d", "D", "two")),
+        edges=(Edge("a", "b"), Edge("b", "a"), Edge("b", "c"), Edge("c", "d")))
+    scored = scored_frame([("a", 4.5, 0.05, 300, False, 4.5), ("b", 4.0, 0.05, 300, False, 4.0),
+                           ("c", 4.4, 0.05, 300, False, 4.4), ("d", 3.8, 0.05, 300, False, 4.2)])
+    found = heatmap.steps(journey, scored)
+    # b → a goes back to an earlier stage: not a step
+    assert list(zip(found["source"], found["target"])) == [("a", "b"), ("b", "c"), ("c", "d")]
+    se = math.hypot(0.05, 0.05)
+    assert found["planned"].tolist() == pytest.approx([-0.5, 0.4, -0.2])
+    assert found["delta"].tolist() == pytest.approx([-0.5, 0.4, -0.6])
+    # a → b falls 0.5 as planned (z = 0); c → d falls 0.4 more than planned
+    assert found["p_value"].tolist() == pytest.approx([1.0, 1.0, p_two_sided(-0.4 / se)])
+    assert list(found["drop"]) == [False, False, True] and not found["rise"].any()
 
 
 def test_steps_flag_a_significant_rise():

@@ -315,7 +315,7 @@ def _dated(journey: Journey, test: dict, metric: str, settings: BreakSettings, m
                    reference=float(test["reference"]), delta=float(test["delta"]),
                    low=float(test["delta"] - z * test["se"]), high=float(test["delta"] + z * test["se"]),
                    n=int(test["n"]), p_value=float(test["p_value"]), q_value=float(test["q_value"]),
-                   severity=abs(test["delta"]) * _INDEX_POINTS[metric], sentence="", source=test.get("source"),
+                   severity=float(abs(test["delta"]) * _INDEX_POINTS[metric]), sentence="", source=test.get("source"),
                    column=test.get("column"), segment=test.get("segment"), since=since,
                    within=tuple(test.get("within", [])), planned=float(test.get("planned", 0.0)))
     return replace(result, sentence=sentence(journey, result))

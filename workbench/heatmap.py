@@ -28,7 +28,7 @@ DECIMALS = {"csat": 2, "nps": 0, "ces": 2, "index": 0}
 SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}
 # Diverging red–yellow–blue (ColorBrewer RdYlBu, colour-blind safe): far below … on target … far above.
 PALETTE = ("#d73027", "#f46d43", "#fdae61", "#ffffbf", "#abd9e9", "#74add1", "#4575b4")
-LOW_N_COLOUR, NO_DATA_COLOUR = "#dee2e6", "#ffffff"
+LOW_N_COLOUR, NO_DATA_COLOUR, BENCHMARK_COLOUR = "#dee2e6", "#ffffff", "#f8f9fa"
 STATUSES = ("below", "on", "above", "low_n", "no_data")
 
 
@@ -95,7 +95,7 @@ def scores(journey: Journey, result: pandas.DataFrame, metric: str, *, alpha: fl
     import pandas as pd
 
     keyed = result.set_index("touchpoint") if len(result) else result
-    average = _journey_average(result, metric)
+    average = _journey_average(journey, result, metric)
     rows = []
     for position, tp in enumerate(journey.touchpoints):
         found = tp.key in keyed.index if len(result) else False
@@ -192,8 +192,8 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
     """Touchpoints (journey order) × values of ``column``: long frame of score, n, low-n and colour per cell.
 
     ``result`` is aggregated by (touchpoint, column), ``totals`` by touchpoint; each cell is coloured against
-    the touchpoint's whole-network score, which is also returned as the ``column`` value "(network)". A
-    ``benchmark`` frame (touchpoint, value) adds an external column "(benchmark)".
+    the touchpoint's score over all of ``totals``, which is also returned as the ``column`` value "(network)". A
+    ``benchmark`` frame (touchpoint, value, n) adds a reference column "(benchmark)", left uncoloured.
     """
     import pandas as pd
 
@@ -212,9 +212,9 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
     if benchmark is not None and len(benchmark):
         marks = benchmark[benchmark["touchpoint"].isin(order)]
         parts.append(pd.DataFrame({"touchpoint": marks["touchpoint"], "segment": "(benchmark)",
-                                   "value": marks["value"].astype(float), "se": math.nan, "n": 0, "low_n": False,
-                                   "colour": [colour(reference[tp], v, metric) for tp, v in
-                                              zip(marks["touchpoint"], marks["value"])]}))
+                                   "value": marks["value"].astype(float), "se": math.nan,
+                                   "n": marks["n"].astype(int) if "n" in marks else 0, "low_n": False,
+                                   "colour": BENCHMARK_COLOUR}))
     long = pd.concat(parts, ignore_index=True)
     long["order"] = long["touchpoint"].map(order)
     return long.sort_values(["order", "segment"], kind="stable").drop(columns="order").reset_index(drop=True)
@@ -231,11 +231,11 @@ def _n_column(metric: str) -> str:
     return "index_n" if metric == "index" else f"{metric}_n"
 
 
-def _journey_average(result: pandas.DataFrame, metric: str) -> float:
-    """The metric over all touchpoint answers pooled (the overall answer excluded)."""
+def _journey_average(journey: Journey, result: pandas.DataFrame, metric: str) -> float:
+    """The metric over the answers about the journey's touchpoints pooled (the overall answer excluded)."""
     from workbench import query
 
-    touchpoints = result[result["touchpoint"] != OVERALL] if len(result) else result
+    touchpoints = result[result["touchpoint"].isin([tp.key for tp in journey.touchpoints])] if len(result) else result
     if not len(touchpoints):
         return math.nan
     return float(query.rollup(touchpoints, [])[metric].iloc[0])

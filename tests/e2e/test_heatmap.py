@@ -1,0 +1,148 @@
+"""End-to-end: a manager reads the journey heatmap, its breaks, a touchpoint's detail and the segment matrix."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+NODE_LABEL = "(key) => window.cy && window.cy.getElementById(key).length ? window.cy.getElementById(key).data('label') : ''"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo workspace for the module: the heatmap only reads, so the tests can share it."""
+    server = Server(tmp_path_factory.mktemp("heatmap") / "ws", demo=True)
+    yield server
+    server.stop()
+
+
+def open_heatmap(page, url: str) -> None:
+    page.goto(f"{url}/heatmap")
+    expect(page.locator("#hm-break-list .list-group-item").first).to_be_visible(timeout=30_000)
+    page.wait_for_function(f"({NODE_LABEL})('own-courier').includes('±')")
+    page.wait_for_load_state("networkidle")
+
+
+def node_label(page, key: str) -> str:
+    return page.evaluate(f"({NODE_LABEL})({key!r})")
+
+
+def tap(page, key: str) -> None:
+    """Click a touchpoint where it is drawn on the screen."""
+    box = page.locator("#hm-graph").bounding_box()
+    pos = page.evaluate(f"() => window.cy.getElementById({key!r}).renderedPosition()")
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+
+
+def choose_segment(page, dropdown: str, option: str) -> None:
+    """Open a dropdown, search for the option and pick it."""
+    page.click(dropdown)
+    page.keyboard.type(option.split(": ")[-1])
+    page.locator("[role=option]", has_text=option).click()
+    page.keyboard.press("Escape")
+
+
+def test_the_planted_break_is_on_top_and_leads_to_its_trend(demo, page, screenshot):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_heatmap(page, demo.url)
+    first = page.locator("#hm-break-list .list-group-item").first
+    expect(first).to_contain_text("Own courier delivery")
+    expect(first).to_contain_text("region Jižní Morava")
+    expect(first).to_contain_text("since March 2026")
+    assert page.evaluate("() => window.cy.getElementById('own-courier').data('broken')") is True
+    assert not page.evaluate("() => window.cy.getElementById('product-page').data('broken')")
+    assert re.search(r"\d\.\d\d ± 0\.\d\d · n \d", node_label(page, "checkout"))
+    screenshot(page, "heatmap-map")
+
+    first.click()
+    expect(page.locator("#hm-detail-title")).to_have_text("Own courier delivery")
+    expect(page.locator("#hm-breakdown-column")).to_have_value("region")
+    expect(page.locator("#hm-trend .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#hm-breakdown .js-plotly-plot")).to_contain_text("Jižní Morava")
+    expect(page.locator("#hm-distribution .js-plotly-plot")).to_be_visible()
+    lines = page.evaluate("() => document.querySelector('#hm-trend .js-plotly-plot').data"
+                          ".filter(t => t.name).map(t => [t.name, t.x.length])")
+    assert lines == [["everyone else", 24], ["region Jižní Morava", 24]]  # every month up to the period's end
+    page.locator("#hm-detail-card").scroll_into_view_if_needed()
+    screenshot(page, "heatmap-detail")
+    assert not page.errors
+
+
+def test_metric_filters_compare_and_a_tapped_touchpoint(demo, page, screenshot):
+    open_heatmap(page, demo.url)
+    answers = page.locator("#hm-summary").inner_text()
+    page.click("label:text-is('NPS')")
+    expect(page.locator("#hm-summary")).to_contain_text("NPS", timeout=30_000)  # a first, uncached query
+    expect(page.locator("#hm-legend")).to_contain_text("NPS against target")
+    page.wait_for_function(f"({NODE_LABEL})('checkout').match(/[+−]\\d+ ± \\d+ · n/)")
+
+    choose_segment(page, "#hm-segments", "region: Jižní Morava")
+    expect(page.locator("#hm-summary")).to_contain_text("region Jižní Morava", timeout=30_000)
+    assert page.locator("#hm-summary").inner_text() != answers
+
+    page.select_option("#hm-compare", "previous")
+    expect(page.locator("#hm-legend")).to_contain_text("significantly worse")
+    page.select_option("#hm-window", "12")
+    expect(page.locator("#hm-summary")).to_contain_text("2025-11-01 – 2026-10-31", timeout=30_000)
+
+    page.wait_for_load_state("networkidle")
+    tap(page, "checkout")
+    expect(page.locator("#hm-detail-title")).to_have_text("Checkout")
+    expect(page.locator("#hm-trend .js-plotly-plot")).to_be_visible()
+    comments = page.locator("#hm-detail-card .hm-comment")
+    expect(comments.first).to_be_visible()
+    screenshot(page, "heatmap-filtered")
+    assert not page.errors
+
+
+def test_matrix_drills_from_region_to_branch(demo, page, screenshot):
+    open_heatmap(page, demo.url)
+    page.click("a.nav-link:text-is('Matrix')")
+    table = page.locator("#hm-matrix-table")
+    expect(table.locator("th").filter(has_text="Jižní Morava")).to_be_visible()
+    expect(table.locator("td.hm-stage").first).to_have_text("Discovery")
+    assert table.locator("td.hm-low-n").count() == 0 or table.locator("td.hm-low-n").first.is_visible()
+    screenshot(page, "heatmap-matrix-regions")
+
+    table.locator("th button", has_text="Jižní Morava").click()
+    expect(page.locator("#hm-matrix-column")).to_have_value("branch")
+    expect(page.locator("#hm-drill-path")).to_contain_text("region Jižní Morava")
+    expect(table.locator("th").filter(has_text="Brno-Líšeň")).to_be_visible()
+    expect(table.locator("th").filter(has_text="Mazowsze")).to_have_count(0)
+    expect(table.locator("th").filter(has_text="Warszawa")).to_have_count(0)
+    expect(table.locator("th:text-is('Whole network')")).to_be_visible()  # the benchmark beside the region
+    low_n = table.locator("td.hm-low-n")
+    expect(low_n.first).to_be_visible()  # a branch's thin cells are marked, not coloured as reliable
+
+    page.select_option("#hm-matrix-sort", "(network)")
+    expect(table.locator("td.hm-stage")).to_have_count(0)
+    screenshot(page, "heatmap-matrix-branches")
+
+    page.click("#hm-drill-path button:text-is('whole network')")
+    expect(page.locator("#hm-matrix-column")).to_have_value("region")
+    expect(table.locator("th").filter(has_text="Mazowsze")).to_be_visible()
+    assert not page.errors
+
+
+def test_breaks_tab_lists_evidence_and_thresholds_apply(demo, page):
+    open_heatmap(page, demo.url)
+    page.click("a.nav-link:text-is('Breaks')")
+    rows = page.locator("#hm-break-rows tbody tr")
+    expect(rows.first).to_contain_text("own-courier")
+    expect(rows.first).to_contain_text("region Jižní Morava")
+    expect(rows.first).to_contain_text("2026-03-01")
+    total = rows.count()
+    page.fill("#hm-min-delta", "0.6")
+    page.press("#hm-min-delta", "Enter")
+    expect(rows).not_to_have_count(total)
+    expect(rows.first).to_contain_text("own-courier")
+    page.fill("#hm-min-delta", "5")
+    page.press("#hm-min-delta", "Enter")
+    expect(page.locator("#hm-break-table")).to_contain_text("No break")
+    assert not page.errors
