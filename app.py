@@ -23,7 +23,8 @@ VENDOR = {
     "fontawesome": ("XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data"),
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
-NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire")]
+NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire"),
+       ("/leaderboards", _("Leaderboards"), "fa-ranking-star")]
 
 
 def vendor_folder(name: str) -> Path:

@@ -146,3 +146,25 @@ def test_breaks_tab_lists_evidence_and_thresholds_apply(demo, page):
     page.press("#hm-min-delta", "Enter")
     expect(page.locator("#hm-break-table")).to_contain_text("No break")
     assert not page.errors
+
+
+def test_courier_of_the_month_leaderboard(demo, page, screenshot):
+    page.goto(f"{demo.url}/leaderboards")
+    expect(page.locator("#lb-rows tbody tr").first).to_be_visible(timeout=30_000)
+    page.select_option("#lb-window", "12")
+    page.wait_for_load_state("networkidle")
+    page.select_option("#lb-level", "employee")
+    page.select_option("#lb-touchpoint", "own-courier")
+    rows = page.locator("#lb-rows tbody tr")
+    expect(page.locator("#lb-rows")).to_contain_text("Petr Svoboda", timeout=30_000)  # an employee, not a branch
+    page.wait_for_load_state("networkidle")
+    expect(rows.first.locator("td").first).to_have_text("1")
+    ranked = [r for r in rows.all_inner_texts() if not r.startswith("–")]
+    unranked = [r for r in rows.all_inner_texts() if r.startswith("–")]
+    assert len(ranked) > 10 and unranked, "couriers with too few answers are listed but not ranked"
+    counts = [int(r.split("\t")[4].replace("\u00a0", "")) for r in ranked]
+    assert min(counts) >= 30
+    page.get_by_label("by trend").check()
+    expect(page.locator("#lb-rows thead")).to_contain_text("Trend rank")
+    screenshot(page, "leaderboard-couriers")
+    assert not page.errors
