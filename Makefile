@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_journey.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/heatmap.py
+	$(BIN)/python bench/heatmap_callbacks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

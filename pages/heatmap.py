@@ -493,7 +493,7 @@ def drill(_down, _up, path, column, dataset_id, values):
 @callback(Output("hm-matrix", "children"), Output("hm-matrix-sort", "options"), Output("hm-drill-path", "children"),
           Output("hm-matrix-values", "data"),
           Input("hm-selection", "data"), Input("hm-matrix-column", "value"), Input("hm-matrix-sort", "value"),
-          Input("hm-min-n", "value"), Input("hm-tabs", "active_tab"), Input("hm-drill", "data"))
+          Input("hm-min-n", "value"), Input("hm-tabs", "active_tab"), State("hm-drill", "data"))
 def draw_matrix(selection, column, sort, min_n, tab, path):
     """Touchpoints × segment values, coloured against the whole network, with n and low-n marks."""
     if tab != "matrix":

@@ -120,6 +120,7 @@ def test_matrix_drills_from_region_to_branch(demo, page, screenshot):
     low_n = table.locator("td.hm-low-n")
     expect(low_n.first).to_be_visible()  # a branch's thin cells are marked, not coloured as reliable
 
+    page.wait_for_load_state("networkidle")
     page.select_option("#hm-matrix-sort", "(network)")
     expect(table.locator("td.hm-stage")).to_have_count(0)
     screenshot(page, "heatmap-matrix-branches")
@@ -164,7 +165,8 @@ def test_courier_of_the_month_leaderboard(demo, page, screenshot):
     assert len(ranked) > 10 and unranked, "couriers with too few answers are listed but not ranked"
     counts = [int(r.split("\t")[4].replace("\u00a0", "")) for r in ranked]
     assert min(counts) >= 30
+    page.wait_for_load_state("networkidle")
     page.get_by_label("by trend").check()
-    expect(page.locator("#lb-rows thead")).to_contain_text("Trend rank")
+    expect(page.locator("#lb-rows thead")).to_contain_text("Trend rank", timeout=15_000)
     screenshot(page, "leaderboard-couriers")
     assert not page.errors

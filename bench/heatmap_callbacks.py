@@ -1,0 +1,83 @@
+"""Benchmark: the heatmap and leaderboard callbacks on the demo data, first (cold) call and cached repeats.
+
+The page callbacks are called as the server calls them (inside the app's context, over a demo workspace with the
+query cache), so the figures are the server's answer time without the browser's drawing. The reference, run in
+the same process, is DuckDB computing the map's touchpoint aggregate from the same Parquet file.
+Run: `.venv/bin/python bench/heatmap_callbacks.py [--runs K]`; the last line is `slowest_cached_ms: X`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from timing import median_seconds  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    import duckdb
+
+    from app import create_app
+    from workbench.demo import seed_demo
+    from workbench.workspace import Workspace
+
+    folder = Path(tempfile.mkdtemp(prefix="cxwb-bench-"))
+    workspace = Workspace(folder)
+    project = seed_demo(workspace)
+    app = create_app(workspace)
+    from pages import heatmap, leaderboards
+
+    journey = workspace.journeys(project)[0].id
+    dataset = workspace.datasets.list(project, "survey")[0]
+    base = {"project": project, "journey": journey, "dataset": dataset.id, "metric": "csat",
+            "from": "2026-08-01", "to": "2026-10-31", "segments": []}
+    region = {**base, "segments": ["region\u241fJižní Morava"]}
+    nps = {**base, "metric": "nps"}
+    drilled = [{"column": "region", "value": "Jižní Morava"}]
+    courier = {"key": "own-courier", "column": "region", "segment": "Jižní Morava"}
+    cases = [
+        ("map: default view", lambda: heatmap.draw_map(base, "none", None, 30, [], "compact")),
+        ("map: metric NPS", lambda: heatmap.draw_map(nps, "none", None, 30, [], "compact")),
+        ("map: region filter + previous period", lambda: heatmap.draw_map(region, "previous", None, 30, [], "compact")),
+        ("break list (CSAT)", lambda: heatmap.list_breaks(base, 30, 0.05, None, ["segment", "step", "target", "decline"])),
+        ("break list (NPS)", lambda: heatmap.list_breaks(nps, 30, 0.05, None, ["segment", "step", "target", "decline"])),
+        ("touchpoint detail (trend, answers, comments)", lambda: heatmap.show_detail(courier, base, 30)),
+        ("segment breakdown", lambda: heatmap.show_breakdown("region", courier, base, 30)),
+        ("matrix: regions", lambda: heatmap.draw_matrix(base, "region", "journey", 30, "matrix", [])),
+        ("matrix: drill to branches", lambda: heatmap.draw_matrix(base, "branch", "journey", 30, "matrix", drilled)),
+        ("leaderboard: employees at own courier",
+         lambda: leaderboards.show_board(base, "employee", "own-courier", "score")),
+    ]
+    print(f"demo: {dataset.rows:,} answers; runs per case: {args.runs}")
+    slowest = 0.0
+    with app.server.app_context():
+        for name, call in cases:
+            start = time.perf_counter()
+            call()
+            cold = time.perf_counter() - start
+            warm = median_seconds(call, args.runs)
+            slowest = max(slowest, warm)
+            print(f"{name:48s} first {cold * 1000:7.0f} ms   cached median {warm * 1000:6.0f} ms")
+        path = str(dataset.path)
+        connection = duckdb.connect()
+        sql = (f"SELECT touchpoint, count(*), count(csat), sum(csat), sum(csat*csat) FROM read_parquet('{path}') "
+               "WHERE ts >= '2026-08-01' AND ts < '2026-11-01' GROUP BY touchpoint")
+        reference = median_seconds(lambda: connection.execute(sql).fetchall(), args.runs)
+        ours = median_seconds(cases[0][1], args.runs)
+        print(f"reference: DuckDB touchpoint aggregate {reference * 1000:.0f} ms; "
+              f"cached map callback / DuckDB = {ours / reference:.2f}")
+    workspace.close()
+    print(f"slowest_cached_ms: {slowest * 1000:.0f}")
+
+
+if __name__ == "__main__":
+    main()
