@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import shutil
+
 import dash
 import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
@@ -10,9 +13,10 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import workspace
 from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench import breaks, heatmap, query
+from workbench import benchmarks, breaks, heatmap, query
 from workbench.breaks import BreakSettings, format_count
 from workbench.i18n import gettext as _
+from workbench.ingest import IngestError
 from workbench.journey import compact_layout
 
 dash.register_page(__name__, path="/heatmap", name=_("Heatmap"), title=_("Heatmap · CX Journey Workbench"))
@@ -21,7 +25,7 @@ PRESET = {"name": "preset", "fit": True, "padding": 30, "animate": False}
 KIND_NAMES = {"segment": _("segment below the rest"), "step": _("step drop"), "target": _("below target"),
               "decline": _("decline")}
 SHOWN_BREAKS = 8
-HEADERS = {"(network)": _("Total"), "(benchmark)": _("Whole network")}
+HEADERS = {"(network)": _("Total"), "(benchmark)": _("Whole network"), "(external)": _("Benchmark")}
 
 
 # ------------------------------------------------------------------ layout
@@ -91,7 +95,13 @@ def _matrix_tab() -> html.Div:
             dbc.InputGroup([dbc.InputGroupText(_("Sort rows by")), dbc.Select(id="hm-matrix-sort", value="journey")],
                            size="sm", className="w-auto"),
             html.Div(id="hm-drill-path", className="small"),
+            dcc.Upload(dbc.Button([html.I(className="fa-solid fa-file-import me-1"), _("Import benchmark values")],
+                                  color="secondary", outline=True, size="sm"), id="hm-benchmark-upload",
+                       className="ms-auto", multiple=False),
+            dbc.Button(_("Remove benchmark"), id="hm-benchmark-remove", color="link", size="sm"),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dbc.Alert(id="hm-benchmark-message", is_open=False, dismissable=True, className="py-2 small"),
+        dcc.Store(id="hm-benchmark-version", data=0),
         dcc.Loading(html.Div(id="hm-matrix", className="hm-matrix"), delay_show=300),
     ])
 
@@ -493,8 +503,9 @@ def drill(_down, _up, path, column, dataset_id, values):
 @callback(Output("hm-matrix", "children"), Output("hm-matrix-sort", "options"), Output("hm-drill-path", "children"),
           Output("hm-matrix-values", "data"),
           Input("hm-selection", "data"), Input("hm-matrix-column", "value"), Input("hm-matrix-sort", "value"),
-          Input("hm-min-n", "value"), Input("hm-tabs", "active_tab"), State("hm-drill", "data"))
-def draw_matrix(selection, column, sort, min_n, tab, path):
+          Input("hm-min-n", "value"), Input("hm-tabs", "active_tab"), Input("hm-benchmark-version", "data"),
+          State("hm-drill", "data"))
+def draw_matrix(selection, column, sort, min_n, tab, _benchmarks, path):
     """Touchpoints × segment values, coloured against the whole network, with n and low-n marks."""
     if tab != "matrix":
         return no_update, no_update, no_update, no_update  # computed when shown, so map changes stay fast
@@ -506,19 +517,24 @@ def draw_matrix(selection, column, sort, min_n, tab, path):
     min_n, metric, cache = _min_n(min_n), chosen.metric, workspace().cache
     cells = query.aggregate(chosen.query(by=("touchpoint", column), filters=filters), cache, min_n=min_n)
     totals = query.aggregate(chosen.query(filters=filters), cache, min_n=min_n)
-    benchmark = None
+    benchmarks = {}
     if filters:  # a filtered or drilled matrix keeps the whole network beside it as the benchmark
         network = heatmap.scores(chosen.journey, query.aggregate(chosen.query(filters=()), cache, min_n=min_n),
                                  metric)
-        benchmark = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
-    long = heatmap.matrix(chosen.journey, cells, totals, column, metric, benchmark=benchmark)
-    values = [v for v in dict.fromkeys(long["segment"]) if v not in ("(network)", "(benchmark)")]
-    columns = ["(network)", *(["(benchmark)"] if benchmark is not None else []), *values]
+        benchmarks["(benchmark)"] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
+    external = workspace().benchmarks(selection["journey"])
+    external = external[external["metric"] == metric]
+    if len(external):
+        benchmarks["(external)"] = external
+    long = heatmap.matrix(chosen.journey, cells, totals, column, metric, benchmarks=benchmarks)
+    values = [v for v in dict.fromkeys(long["segment"]) if v not in ("(network)", *HEADERS)]
+    columns = ["(network)", *benchmarks, *values]
     sort_options = [{"label": _("journey order"), "value": "journey"}] + [
         {"label": _("{value} (lowest first)").format(value=HEADERS.get(v, v)), "value": v} for v in columns]
     sources = chosen.sources
     drillable = column in set(query.parents(sources, breaks.segment_columns(sources)).values())
-    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, _filter_words(filters))
+    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, _filter_words(filters),
+                          external["source"].iloc[0] if len(external) else None)
     crumbs = [html.Span(_("Drill-down: "), className="text-muted")]
     crumbs.append(dbc.Button(_("whole network"), id={"type": "hm-drill-up", "level": 0}, color="link", size="sm",
                              className="p-0 me-1"))
@@ -528,12 +544,42 @@ def draw_matrix(selection, column, sort, min_n, tab, path):
     return table, sort_options, crumbs, columns
 
 
+@callback(Output("hm-benchmark-version", "data"), Output("hm-benchmark-message", "children"),
+          Output("hm-benchmark-message", "color"), Output("hm-benchmark-message", "is_open"),
+          Input("hm-benchmark-upload", "contents"), Input("hm-benchmark-remove", "n_clicks"),
+          State("hm-benchmark-upload", "filename"), State("hm-selection", "data"), State("hm-benchmark-version", "data"),
+          prevent_initial_call=True)
+def import_benchmarks(contents, _remove, filename, selection, version):
+    """Read a file of touchpoint; metric; value rows into the journey's benchmark, or remove it."""
+    if not selection:
+        return no_update, _("Choose a journey first."), "warning", True
+    ws = workspace()
+    if ctx.triggered_id == "hm-benchmark-remove":
+        ws.replace_benchmarks(selection["journey"], [], "")
+        return version + 1, _("The benchmark values were removed."), "info", True
+    if not contents:
+        return no_update, no_update, no_update, no_update
+    path = None
+    try:
+        path = ws.datasets.receive(filename, base64.b64decode(contents.split(",", 1)[1]))
+        values = benchmarks.read(path, ws.journey(selection["journey"]).journey)
+    except (IngestError, ValueError) as error:
+        return no_update, _("Nothing was imported: {error}").format(error=error), "danger", True
+    finally:
+        if path is not None:
+            shutil.rmtree(path.parent, ignore_errors=True)
+    ws.replace_benchmarks(selection["journey"], list(values.itertuples(index=False)), filename)
+    metrics_found = ", ".join(sorted(set(values["metric"])))
+    return version + 1, _("{count} benchmark values ({metrics}) from {file}.").format(
+        count=len(values), metrics=metrics_found, file=filename), "success", True
+
+
 def _filter_words(filters) -> str:
     return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
 
 
-def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, metric: str, scope: str
-                  ) -> html.Div:
+def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, metric: str, scope: str,
+                  external_source: str | None = None) -> html.Div:
     cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
     rated = [tp for tp in chosen.journey.touchpoints if (tp.key, "(network)") in cells
              and cells[(tp.key, "(network)")].n > 0]
@@ -544,7 +590,8 @@ def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, 
     for position, value in enumerate(columns):
         if value in HEADERS:
             header.append(html.Th(HEADERS[value], className="text-center",
-                                  title=scope if value == "(network)" and scope else None))
+                                  title=scope if value == "(network)" and scope else external_source
+                                  if value == "(external)" else None))
         elif drillable:
             header.append(html.Th(html.Button(value, id={"type": "hm-drill-down", "index": position},
                                               className="btn btn-link btn-sm p-0 hm-drill",
@@ -561,10 +608,11 @@ def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, 
         row = [html.Td(tp.name, className="hm-sticky")]
         for value in columns:
             cell = cells.get((tp.key, value))
-            if cell is None or cell.n == 0:
+            if cell is None or cell.value != cell.value:  # no answers (NaN)
                 row.append(html.Td("", className="hm-cell"))
                 continue
-            text = [html.Div(heatmap.format_value(cell.value, metric)), html.Div(f"n {cell.n}", className="hm-n")]
+            text = [html.Div(heatmap.format_value(cell.value, metric)),
+                    html.Div(f"n {cell.n}" if cell.n else "", className="hm-n")]
             row.append(html.Td(text, className="hm-cell hm-low-n" if cell.low_n else "hm-cell",
                                style={"background": cell.colour},
                                title=_("too few answers to judge") if cell.low_n else None))

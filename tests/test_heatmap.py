@@ -294,7 +294,7 @@ def test_matrix_cells_network_and_benchmark_columns(tmp_path):
     totals = query.aggregate(query.Query((path,)))
     benchmark = pd.DataFrame({"touchpoint": ["apply", "visit", "elsewhere"], "value": [4.0, 4.3, 1.0]})
 
-    found = heatmap.matrix(journey, cells, totals, "region", "csat", benchmark=benchmark)
+    found = heatmap.matrix(journey, cells, totals, "region", "csat", benchmarks={"(benchmark)": benchmark})
     assert list(zip(found["touchpoint"], found["segment"])) == [
         ("visit", "(benchmark)"), ("visit", "(network)"), ("visit", "N"), ("visit", "S"), ("visit", "\u2013"),
         ("apply", "(benchmark)"), ("apply", "(network)"), ("apply", "N"), ("apply", "S")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from workbench import metrics
@@ -188,12 +188,13 @@ def compare(current: pandas.DataFrame, baseline: pandas.DataFrame, *, alpha: flo
 
 
 def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame, column: str, metric: str,
-           *, benchmark: pandas.DataFrame | None = None) -> pandas.DataFrame:
+           *, benchmarks: Mapping[str, pandas.DataFrame] | None = None) -> pandas.DataFrame:
     """Touchpoints (journey order) × values of ``column``: long frame of score, n, low-n and colour per cell.
 
     ``result`` is aggregated by (touchpoint, column), ``totals`` by touchpoint; each cell is coloured against
-    the touchpoint's score over all of ``totals``, which is also returned as the ``column`` value "(network)". A
-    ``benchmark`` frame (touchpoint, value, n) adds a reference column "(benchmark)", left uncoloured.
+    the touchpoint's score over all of ``totals``, which is also returned as the ``column`` value "(network)".
+    Each of ``benchmarks`` (label → frame of touchpoint, value and optionally n) adds a reference column under
+    its label, left uncoloured.
     """
     import pandas as pd
 
@@ -209,9 +210,9 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
                        for tp, v, low in zip(frame["touchpoint"], frame["value"], frame["low_n"])]
     whole = network[["touchpoint", "value", "se", "n", "low_n", "colour"]].assign(segment="(network)")
     parts = [whole, frame]
-    if benchmark is not None and len(benchmark):
-        marks = benchmark[benchmark["touchpoint"].isin(order)]
-        parts.append(pd.DataFrame({"touchpoint": marks["touchpoint"], "segment": "(benchmark)",
+    for label, marks in (benchmarks or {}).items():
+        marks = marks[marks["touchpoint"].isin(order)]
+        parts.append(pd.DataFrame({"touchpoint": marks["touchpoint"], "segment": label,
                                    "value": marks["value"].astype(float), "se": math.nan,
                                    "n": marks["n"].astype(int) if "n" in marks else 0, "low_n": False,
                                    "colour": BENCHMARK_COLOUR}))

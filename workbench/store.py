@@ -168,6 +168,19 @@ class MappingRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class BenchmarkRow(Base):
+    """An external (sector or client-supplied) benchmark value of one metric at one touchpoint of a journey."""
+
+    __tablename__ = "benchmarks"
+    __table_args__ = (UniqueConstraint("journey_id", "touchpoint", "metric"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    touchpoint: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(300))
+
+
 def database_url(folder: str | Path) -> str:
     """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
     return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"

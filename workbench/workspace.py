@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -13,8 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 from workbench import journeyfile
 from workbench.datasets import Datasets
 from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
-from workbench.store import (EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
+from workbench.store import (BenchmarkRow, EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
                              connect, database_url, session_factory)
+
+if TYPE_CHECKING:
+    import pandas
 
 DEFAULT_FOLDER = "workspace"
 HISTORY_LIMIT = 200
@@ -199,6 +204,27 @@ class Workspace:
     def redo(self, journey_id: int, expected_version: int | None = None) -> JourneyState:
         """Re-apply the edit last undone."""
         return self._step(journey_id, +1, expected_version)
+
+    # ------------------------------------------------------------ benchmarks
+
+    def benchmarks(self, journey_id: int) -> pandas.DataFrame:
+        """The journey's external benchmark values: touchpoint, metric, value, source."""
+        import pandas as pd
+
+        with self.sessions() as session:
+            rows = session.scalars(select(BenchmarkRow).where(BenchmarkRow.journey_id == journey_id)
+                                   .order_by(BenchmarkRow.id)).all()
+            return pd.DataFrame([(r.touchpoint, r.metric, r.value, r.source) for r in rows],
+                                columns=["touchpoint", "metric", "value", "source"])
+
+    def replace_benchmarks(self, journey_id: int, values: Iterable[tuple[str, str, float]], source: str) -> None:
+        """Put ``values`` (touchpoint, metric, value) in place of the journey's benchmarks, all or nothing."""
+        with self.sessions.begin() as session:
+            self._get(session, JourneyRow, journey_id)
+            session.execute(delete(BenchmarkRow).where(BenchmarkRow.journey_id == journey_id))
+            session.add_all(BenchmarkRow(journey_id=journey_id, touchpoint=t, metric=m, value=float(v),
+                                         source=source[:300])
+                            for t, m, v in values)
 
     # ------------------------------------------------------------ internals
 

@@ -101,7 +101,7 @@ def test_metric_filters_compare_and_a_tapped_touchpoint(demo, page, screenshot):
     assert not page.errors
 
 
-def test_matrix_drills_from_region_to_branch(demo, page, screenshot):
+def test_matrix_drills_from_region_to_branch_beside_benchmarks(demo, page, screenshot, tmp_path):
     open_heatmap(page, demo.url)
     page.click("a.nav-link:text-is('Matrix')")
     table = page.locator("#hm-matrix-table")
@@ -128,6 +128,23 @@ def test_matrix_drills_from_region_to_branch(demo, page, screenshot):
     page.click("#hm-drill-path button:text-is('whole network')")
     expect(page.locator("#hm-matrix-column")).to_have_value("region")
     expect(table.locator("th").filter(has_text="Mazowsze")).to_be_visible()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("touchpoint;metric;value\nKurýr;csat;4,4\n".encode("cp1250"))
+    page.set_input_files("#hm-benchmark-upload input[type=file]", str(bad))
+    expect(page.locator("#hm-benchmark-message")).to_contain_text("Row 2, column touchpoint")
+    expect(table.locator("th:text-is('Benchmark')")).to_have_count(0)
+    good = tmp_path / "sector.csv"
+    good.write_bytes("touchpoint;metric;value\nOwn courier delivery;csat;4,4\ncheckout;csat;4,15\n"
+                     "checkout;nps;30\n".encode("cp1250"))
+    page.set_input_files("#hm-benchmark-upload input[type=file]", str(good))
+    expect(page.locator("#hm-benchmark-message")).to_contain_text("3 benchmark values (csat, nps) from sector.csv")
+    expect(table.locator("th:text-is('Benchmark')")).to_be_visible()
+    courier = table.locator("tr").filter(has=page.locator("td:first-child:text-is('Own courier delivery')"))
+    expect(courier.locator("td").nth(2)).to_contain_text("4.40")
+    screenshot(page, "heatmap-matrix-benchmark")
+    page.click("#hm-benchmark-remove")
+    expect(table.locator("th:text-is('Benchmark')")).to_have_count(0)
     assert not page.errors
 
 
