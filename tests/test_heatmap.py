@@ -3,31 +3,17 @@
 Every expected number is computed by hand from the answers written (means, sample SEs, z-tests).
 """
 
-import datetime as dt
 import math
 from statistics import NormalDist
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
+from tests.survey_files import write
 from workbench import heatmap, metrics, query
 from workbench.heatmap import LOW_N_COLOUR, NO_DATA_COLOUR, PALETTE
 from workbench.journey import Edge, Journey, Stage, Touchpoint
 
-TYPES = {"ts": pa.timestamp("s"), "nps": pa.int8(), "csat": pa.int8(), "ces": pa.int8()}
-JAN = dt.datetime(2025, 1, 15, 12)
-
-
-def write(path, **columns) -> str:
-    """A Parquet file in the survey contract (segments and ids as strings)."""
-    rows = len(next(iter(columns.values())))
-    columns.setdefault("ts", [JAN] * rows)
-    columns.setdefault("response_id", [f"r{i}" for i in range(rows)])
-    pq.write_table(pa.table({name: pa.array(values, TYPES.get(name, pa.string())) for name, values in columns.items()}),
-                   path)
-    return str(path)
 
 
 def p_two_sided(z: float) -> float:
