@@ -40,10 +40,13 @@ class Selection:
         return query.Query(**spec)
 
     def filter_text(self) -> str:
-        """The segment filters in words ('region Praha, Mazowsze · channel web'), or 'all customers'."""
-        if not self.filters:
-            return _("all customers")
-        return " · ".join(f"{column} {', '.join(values)}" for column, values in self.filters)
+        """The segment filters in words, or 'all customers'."""
+        return describe(self.filters) or _("all customers")
+
+
+def describe(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """Segment filters in words: 'region Praha, Mazowsze · channel web' ('' for none)."""
+    return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
 
 
 def filter_bar(prefix: str, metric: bool = True) -> html.Div:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import shutil
 
 import dash
@@ -13,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import workspace
 from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench import benchmarks, breaks, heatmap, query
+from workbench import benchmarks, breaks, heatmap, metrics, query
 from workbench.breaks import BreakSettings, format_count
 from workbench.i18n import gettext as _
 from workbench.ingest import IngestError
@@ -208,7 +209,7 @@ def _baseline(chosen: _filters.Selection, mode: str, segment: str | None, min_n:
 def _score_line(value: float, margin: float, n: int, metric: str) -> str:
     """'4.21 ± 0.04 · n 2 230' (the margin is left out where it is undefined)."""
     score = heatmap.format_value(value, metric)
-    if margin == margin:  # not NaN
+    if not math.isnan(margin):
         score += " ± " + heatmap.format_value(margin, metric).lstrip("+")
     return f"{score} · n {format_count(n)}"
 
@@ -361,8 +362,7 @@ def show_breakdown(column, chosen_touchpoint, selection, min_n):
     metric, min_n = chosen.metric, _min_n(min_n)
     result = query.aggregate(chosen.query(by=("touchpoint", column)), workspace().cache, min_n=min_n)
     result = result[(result["touchpoint"] == key) & result[column].notna()]
-    frame = heatmap.scores(chosen.journey, query.rollup(result, ["touchpoint"], min_n=min_n), metric)
-    reference = frame.loc[frame["touchpoint"] == key, "value"].iloc[0] if len(frame) else None
+    reference = float(query.rollup(result, [], min_n=min_n)[metric].iloc[0]) if len(result) else None
     result = result.sort_values(metric, na_position="first").tail(40)
     low = result[f"{metric}_low_n"].astype(bool)
     colours = ["#adb5bd" if is_low else heatmap.colour(v, reference, metric)
@@ -372,8 +372,8 @@ def show_breakdown(column, chosen_touchpoint, selection, min_n):
         marker_line_color="#495057", marker_line_width=0.5,
         error_x={"type": "data", "symmetric": False, "array": result[f"{metric}_high"] - result[metric],
                  "arrayminus": result[metric] - result[f"{metric}_low"], "color": "#495057"},
-        customdata=result[_n_name(metric)], hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>"))
-    if reference is not None and reference == reference:
+        customdata=result[metrics.n_column(metric)], hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>"))
+    if reference is not None and not math.isnan(reference):
         figure.add_vline(x=reference, line_dash="dot", line_color="#495057",
                          annotation_text=_("all"), annotation_position="top")
     low_end = float(result[f"{metric}_low"].min()) if len(result) else 0.0
@@ -431,12 +431,12 @@ def _distribution_figure(chosen: _filters.Selection, key: str):
 
     metric = "nps" if chosen.metric == "index" else chosen.metric
     counts = query.distribution(chosen.query(filters=chosen.filters + (("touchpoint", (key,)),)), metric)
-    low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}[metric]
+    low, high = metrics.SCALES[metric]
     by_score = dict(zip(counts["score"].astype(int), counts["answers"]))
     scores = list(range(low, high + 1))
-    colours = [("#d73027" if s <= 6 else "#fdae61" if s <= 8 else "#4575b4") if metric == "nps"
-               else ("#d73027" if s <= (2 if metric == "csat" else 3) else
-                     "#4575b4" if s >= (4 if metric == "csat" else 6) else "#fdae61") for s in scores]
+    # NPS: detractors, passives, promoters; CSAT and CES: the low boxes, the middle, the top-2 box.
+    bad, good = {"nps": (6, 9), "csat": (2, metrics.CSAT_TOP), "ces": (3, metrics.CES_TOP)}[metric]
+    colours = ["#d73027" if s <= bad else "#4575b4" if s >= good else "#fdae61" for s in scores]
     figure = go.Figure(go.Bar(x=scores, y=[by_score.get(s, 0) for s in scores], marker_color=colours,
                               hovertemplate="%{x}: %{y}<extra></extra>"))
     figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
@@ -454,7 +454,7 @@ def _comments(chosen: _filters.Selection, key: str) -> list:
     items = []
     for row in found.to_dict("records"):
         scores = " · ".join(f"{heatmap.METRIC_NAMES.get(m, m)} {int(row[m])}" for m in ("nps", "csat", "ces")
-                            if m in row and row[m] == row[m] and row[m] is not None)
+                            if row.get(m) is not None and not math.isnan(row[m]))
         where = " · ".join(str(row[c]) for c in columns if row.get(c))
         items.append(html.Div([
             html.Div([html.Span(row["ts"].strftime("%d %b %Y"), className="me-2"), html.B(scores, className="me-2"),
@@ -533,7 +533,7 @@ def draw_matrix(selection, column, sort, min_n, tab, _benchmarks, path):
         {"label": _("{value} (lowest first)").format(value=HEADERS.get(v, v)), "value": v} for v in columns]
     sources = chosen.sources
     drillable = column in set(query.parents(sources, breaks.segment_columns(sources)).values())
-    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, _filter_words(filters),
+    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, _filters.describe(filters),
                           external["source"].iloc[0] if len(external) else None)
     crumbs = [html.Span(_("Drill-down: "), className="text-muted")]
     crumbs.append(dbc.Button(_("whole network"), id={"type": "hm-drill-up", "level": 0}, color="link", size="sm",
@@ -574,10 +574,6 @@ def import_benchmarks(contents, _remove, filename, selection, version):
         count=len(values), metrics=metrics_found, file=filename), "success", True
 
 
-def _filter_words(filters) -> str:
-    return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
-
-
 def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, metric: str, scope: str,
                   external_source: str | None = None) -> html.Div:
     cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
@@ -608,7 +604,7 @@ def _matrix_table(chosen, long, columns: list[str], sort: str, drillable: bool, 
         row = [html.Td(tp.name, className="hm-sticky")]
         for value in columns:
             cell = cells.get((tp.key, value))
-            if cell is None or cell.value != cell.value:  # no answers (NaN)
+            if cell is None or math.isnan(cell.value):  # no answers
                 row.append(html.Td("", className="hm-cell"))
                 continue
             text = [html.Div(heatmap.format_value(cell.value, metric)),
@@ -627,6 +623,3 @@ def _min_n(value) -> int:
     except (TypeError, ValueError):
         return 30
 
-
-def _n_name(metric: str) -> str:
-    return "index_n" if metric == "index" else f"{metric}_n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
@@ -94,7 +96,7 @@ def _table(board, metric: str, order: str) -> dbc.Table:
         position = row.rank if order == "score" else row.trend_rank
         arrow = {"up": "▲", "down": "▼"}.get(row.trend, "")
         rows.append(html.Tr([
-            html.Td(f"{position:.0f}" if position == position else "–"),
+            html.Td("–" if math.isnan(position) else f"{position:.0f}"),
             html.Td(row.name),
             html.Td(heatmap.format_value(row.value, metric)),
             html.Td(f"{heatmap.format_value(row.low, metric)} … {heatmap.format_value(row.high, metric)}"),

@@ -128,7 +128,7 @@ def _find(journey: Journey, sources: Sequence[str], metric: str, date_from: date
           cache: diskcache.Cache | None) -> list[Break]:
     """The uncached search behind :func:`find`."""
 
-    @functools.lru_cache(maxsize=None)  # the change points of one column share its monthly query
+    @functools.cache  # the change points of one column share its monthly query
     def aggregate(by: tuple[str, ...], start=date_from, end=date_to):
         return query.aggregate(query.Query(tuple(sources), by=by, date_from=start, date_to=end,
                                            filters=tuple(filters)), cache, min_n=settings.min_n)
@@ -145,8 +145,9 @@ def _find(journey: Journey, sources: Sequence[str], metric: str, date_from: date
         candidates += _decline_tests(scored, before)
     nesting: dict[str, str] = {}
     if "segment" in settings.kinds:
-        columns = [c for c in (settings.segments if settings.segments is not None else segment_columns(sources))
-                   if c in query.columns(sources) and c not in dict(filters)]
+        present, filtered = segment_columns(sources), dict(filters)
+        columns = [c for c in (settings.segments if settings.segments is not None else present)
+                   if c in present and c not in filtered]
         nesting = query.parents(sources, columns)
         for column in columns:
             chain = _ancestors(column, nesting)
@@ -158,7 +159,7 @@ def _find(journey: Journey, sources: Sequence[str], metric: str, date_from: date
                and abs(c["delta"]) >= settings.min_delta.get(metric, 0)]
     flagged = _fold_nested(flagged)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def monthly(column: str):
         """Each segment's and everyone else's statistics per touchpoint and month, up to the window's end."""
         cells = aggregate(("touchpoint", "period", column), None)
@@ -189,19 +190,19 @@ def _reliable(row) -> bool:
 
 def _target_tests(scored: pandas.DataFrame) -> list[dict]:
     return [_test("target", row["touchpoint"], row["value"], row["se"], row["target"], 0.0, row["n"])
-            for _, row in scored.iterrows() if row["reference_kind"] == "target" and _reliable(row)]
+            for row in scored.to_dict("records") if row["reference_kind"] == "target" and _reliable(row)]
 
 
 def _step_tests(journey: Journey, scored: pandas.DataFrame) -> list[dict]:
     by_key = scored.set_index("touchpoint")
-    rated = {key for key, row in by_key.iterrows() if row["n"] > 0}
+    rated = set(scored.loc[scored["n"] > 0, "touchpoint"])
     tests = []
     for source, target in rated_steps(journey, rated):
         a, b = by_key.loc[source], by_key.loc[target]
         if _reliable(a) and _reliable(b):
             # Targets may plan a step down (a failed delivery is rated lower than the delivery): only the part
             # of the fall beyond the planned step counts.
-            planned = b["target"] - a["target"] if not (math.isnan(a["target"]) or math.isnan(b["target"])) else 0.0
+            planned = heatmap.planned_step(a["target"], b["target"])
             tests.append(_test("step", target, b["value"], b["se"], a["value"] + planned, a["se"],
                                min(a["n"], b["n"]), source=source, planned=planned))
     return tests
@@ -210,7 +211,7 @@ def _step_tests(journey: Journey, scored: pandas.DataFrame) -> list[dict]:
 def _decline_tests(scored: pandas.DataFrame, before: pandas.DataFrame) -> list[dict]:
     earlier = before.set_index("touchpoint")
     tests = []
-    for _, row in scored.iterrows():
+    for row in scored.to_dict("records"):
         past = earlier.loc[row["touchpoint"]]
         if _reliable(row) and _reliable(past):
             tests.append(_test("decline", row["touchpoint"], row["value"], row["se"], past["value"], past["se"],
@@ -241,7 +242,7 @@ def _segment_tests(cells: pandas.DataFrame, totals: pandas.DataFrame, column: st
     rest_value, rest_se = others[metric].to_numpy(float), others[f"{metric}_se"].to_numpy(float)
     delta, se_delta = value - rest_value, np.hypot(se, rest_se)
     p_values = metrics.two_sided_p(np.where(usable, delta / np.where(se_delta > 0, se_delta, 1), 0))
-    n = cells[_n_column(metric)].to_numpy()
+    n = cells[metrics.n_column(metric)].to_numpy()
     touchpoints, segments = cells["touchpoint"].to_numpy(), cells[column].astype(str).to_numpy()
     levels = {name: cells[name].astype(str).to_numpy() for name in chain}
     return [{"kind": "segment", "touchpoint": touchpoints[i], "value": value[i], "reference": rest_value[i],
@@ -255,13 +256,10 @@ def _pooled_variance(monthly: pandas.DataFrame, metric: str, min_n: int):
     import numpy as np
 
     total = query.rollup(monthly, [], min_n=min_n).iloc[0]
-    n = monthly[_n_column(metric)].to_numpy(float)
+    n = monthly[metrics.n_column(metric)].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, total[f"{metric}_se"] ** 2 * total[_n_column(metric)] / n, np.nan)
+        return np.where(n > 0, total[f"{metric}_se"] ** 2 * total[metrics.n_column(metric)] / n, np.nan)
 
-
-def _n_column(metric: str) -> str:
-    return "index_n" if metric == "index" else f"{metric}_n"
 
 
 def rated_steps(journey: Journey, rated: set[str]) -> list[tuple[str, str]]:
@@ -356,7 +354,7 @@ def _change_point(test: dict, metric: str, settings: BreakSettings, monthly):
     if cell[f"{metric}_low_n"] or not cell[f"{metric}_se"] > 0:
         return since, None
     measured = _test("segment", touchpoint, cell[metric], cell[f"{metric}_se"], other[metric], other[f"{metric}_se"],
-                     cell[_n_column(metric)])
+                     cell[metrics.n_column(metric)])
     return since, {key: measured[key] for key in ("value", "reference", "delta", "se", "n", "p_value")}
 
 

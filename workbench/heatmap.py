@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from workbench import metrics
-from workbench.ingest import OVERALL
 from workbench.journey import Journey, Touchpoint, is_backward
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ def scores(journey: Journey, result: pandas.DataFrame, metric: str, *, alpha: fl
         se = float(keyed.at[tp.key, f"{metric}_se"]) if found else math.nan
         low = float(keyed.at[tp.key, f"{metric}_low"]) if found else math.nan
         high = float(keyed.at[tp.key, f"{metric}_high"]) if found else math.nan
-        n = int(keyed.at[tp.key, _n_column(metric)]) if found else 0
+        n = int(keyed.at[tp.key, metrics.n_column(metric)]) if found else 0
         low_n = bool(keyed.at[tp.key, f"{metric}_low_n"]) if found else True
         goal = target(tp, metric)
         if reference is not None:
@@ -133,6 +132,11 @@ def scores(journey: Journey, result: pandas.DataFrame, metric: str, *, alpha: fl
     return frame.replace({np.inf: np.nan})
 
 
+def planned_step(source_target: float, target_target: float) -> float:
+    """The change between two touchpoints that their targets plan (0 unless both have one)."""
+    return 0.0 if math.isnan(source_target) or math.isnan(target_target) else target_target - source_target
+
+
 def steps(journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05) -> pandas.DataFrame:
     """One row per forward edge: the change from its source's score to its target's, its z-test and BH q-value.
 
@@ -152,7 +156,7 @@ def steps(journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05) ->
             continue
         a, b = by_key.loc[edge.source], by_key.loc[edge.target]
         judged = not (a["low_n"] or b["low_n"])
-        planned = b["target"] - a["target"] if not (math.isnan(a["target"]) or math.isnan(b["target"])) else 0.0
+        planned = planned_step(a["target"], b["target"])
         delta = b["value"] - a["value"]
         se = math.hypot(a["se"], b["se"])
         p_value = float(metrics.two_sided_p((delta - planned) / se)) if judged and se > 0 else math.nan
@@ -205,7 +209,7 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
     frame = pd.DataFrame({
         "touchpoint": cells["touchpoint"], "segment": cells[column].astype(object).where(cells[column].notna(), "–"),
         "value": cells[metric].astype(float), "se": cells[f"{metric}_se"].astype(float),
-        "n": cells[_n_column(metric)].astype(int), "low_n": cells[f"{metric}_low_n"].astype(bool)})
+        "n": cells[metrics.n_column(metric)].astype(int), "low_n": cells[f"{metric}_low_n"].astype(bool)})
     frame["colour"] = [LOW_N_COLOUR if low else colour(v, reference[tp], metric)
                        for tp, v, low in zip(frame["touchpoint"], frame["value"], frame["low_n"])]
     whole = network[["touchpoint", "value", "se", "n", "low_n", "colour"]].assign(segment="(network)")
@@ -224,12 +228,9 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
 def trend(result: pandas.DataFrame, metric: str) -> pandas.DataFrame:
     """A per-period aggregate reduced to period, score, interval, n and low-n, for a trend line with its band."""
     return result.assign(value=result[metric], low=result[f"{metric}_low"], high=result[f"{metric}_high"],
-                         n=result[_n_column(metric)], low_n=result[f"{metric}_low_n"])[
+                         n=result[metrics.n_column(metric)], low_n=result[f"{metric}_low_n"])[
         ["period", "value", "low", "high", "n", "low_n"]]
 
-
-def _n_column(metric: str) -> str:
-    return "index_n" if metric == "index" else f"{metric}_n"
 
 
 def _journey_average(journey: Journey, result: pandas.DataFrame, metric: str) -> float:

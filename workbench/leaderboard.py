@@ -82,9 +82,6 @@ def owner_results(result: pandas.DataFrame, journey: Journey, *, min_n: int = me
 # ------------------------------------------------------------------ internals
 
 
-def _n_column(metric: str) -> str:
-    return "index_n" if metric == "index" else f"{metric}_n"
-
 
 def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
     """Name, value, SE, interval and n (numpy arrays) of each named group of an aggregate result."""
@@ -103,7 +100,7 @@ def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
 
     return {"name": named[by].to_numpy(object), "value": number(metric), "se": number(f"{metric}_se"),
             "low": number(f"{metric}_low"), "high": number(f"{metric}_high"),
-            "n": np.nan_to_num(number(_n_column(metric))).astype("int64")}
+            "n": np.nan_to_num(number(metrics.n_column(metric))).astype("int64")}
 
 
 def _min_rank(values, eligible):

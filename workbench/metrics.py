@@ -198,6 +198,11 @@ def composite(estimates: Mapping[str, Estimate], weights: Mapping[str, float] | 
 # ------------------------------------------------------------------ many groups at once
 
 
+def n_column(metric: str) -> str:
+    """The column of ``estimate_frame``'s result that holds a metric's n (the index has its own)."""
+    return "index_n" if metric == "index" else f"{metric}_n"
+
+
 def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N,
                    weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
     """``stats`` (sufficient statistics per group, named as the query engine names them) with every estimate added."""
