@@ -541,6 +541,8 @@ def draw_matrix(selection, column, sort, min_n, tab, _benchmarks, path):
     for level, step in enumerate(path, 1):
         crumbs += [" › ", dbc.Button(f"{step['column']} {step['value']}", id={"type": "hm-drill-up", "level": level},
                                      color="link", size="sm", className="p-0 me-1")]
+    if ctx.triggered_id == "hm-matrix-sort":  # re-sorting keeps the columns: leave the select alone
+        return table, no_update, no_update, no_update
     return table, sort_options, crumbs, columns
 
 

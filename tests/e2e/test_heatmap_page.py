@@ -122,7 +122,7 @@ def test_matrix_drills_from_region_to_branch_beside_benchmarks(demo, page, scree
 
     page.wait_for_load_state("networkidle")
     page.select_option("#hm-matrix-sort", "(network)")
-    expect(table.locator("td.hm-stage")).to_have_count(0)
+    expect(table.locator("td.hm-stage")).to_have_count(0, timeout=15_000)
     screenshot(page, "heatmap-matrix-branches")
 
     page.click("#hm-drill-path button:text-is('whole network')")
