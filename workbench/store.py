@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
                         create_engine, event, func)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -179,6 +179,50 @@ class BenchmarkRow(Base):
     metric: Mapped[str] = mapped_column(String(10))
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(300))
+
+
+class ActionRow(Base):
+    """An improvement action: a card on the project's kanban.
+
+    ``position`` orders the cards within their status column; ``version`` grows with every write, so a window
+    holding an older version learns that someone else changed the card.
+    """
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id", ondelete="SET NULL"), nullable=True,
+                                                   index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    touchpoints: Mapped[list] = mapped_column(JSON, default=list)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metric: Mapped[str] = mapped_column(String(10), default="csat")
+    expected_change: Mapped[float | None] = mapped_column(Float, nullable=True)
+    segment: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    treated: Mapped[list] = mapped_column(JSON, default=list)
+    origin: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="backlog", index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    verification: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ActionEventRow(Base):
+    """One change of an action: who made it, when, and the fields' old and new values."""
+
+    __tablename__ = "action_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(200))
+    what: Mapped[str] = mapped_column(String(300))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 def database_url(folder: str | Path) -> str:

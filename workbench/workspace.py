@@ -90,6 +90,13 @@ class Workspace:
 
         return diskcache.Cache(str(self.folder / "cache" / "queries"), size_limit=2**29)
 
+    @functools.cached_property
+    def actions(self):
+        """The improvement actions (kanban cards) of every project (``workbench.actions.Actions``)."""
+        from workbench.actions import Actions
+
+        return Actions(self)
+
     def close(self) -> None:
         """Release the database connections and the cache."""
         if "cache" in self.__dict__:
