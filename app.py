@@ -24,7 +24,7 @@ VENDOR = {
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
 NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire"),
-       ("/leaderboards", _("Leaderboards"), "fa-ranking-star")]
+       ("/leaderboards", _("Leaderboards"), "fa-ranking-star"), ("/actions", _("Actions"), "fa-list-check")]
 
 
 def vendor_folder(name: str) -> Path:

@@ -104,8 +104,7 @@ def register(prefix: str) -> None:
         surveys = workspace().datasets.list(int(project_id), "survey")
         options = [{"label": f"{d.name} · v{d.version}" + (_(" (latest)") if d.latest else ""), "value": d.id}
                    for d in surveys]
-        linked = [d for d in surveys if d.latest and journey_id and d.journey_id == int(journey_id)]
-        chosen = (linked or [d for d in surveys if d.latest] or [None])[0]
+        chosen = workspace().datasets.survey_for(int(project_id), int(journey_id) if journey_id else None)
         return options, chosen.id if chosen else None
 
     @callback(Output(f"{prefix}-dates", "start_date"), Output(f"{prefix}-dates", "end_date"),

@@ -61,3 +61,32 @@ def test_the_planted_break_is_found_through_the_query_engine(demo):
     assert broken.low < -truth.break_csat_drop < broken.high
     others = tuple(r for r in query.segment_values((str(survey.path),), "region") if r != truth.break_region)
     assert abs(change(others).difference) < 0.15
+
+
+def test_the_demo_pilot_card_is_verified_as_improved_and_a_control_card_as_unchanged(demo):
+    """Issue 7: an action on the planted improvement verifies as improved; one on the untouched touchpoint does not."""
+    from workbench.actions import Draft
+    from workbench.demodata import generate
+    from workbench.templates import load_template
+    from workbench.verify import Windows
+
+    workspace, project_id = demo
+    journey_id = workspace.journeys(project_id)[0].id
+    effects = generate(load_template("ecommerce-delivery")).effects  # the same seed and size seed_demo uses
+    [pilot] = [a for a in workspace.actions.list(project_id) if a.status == "done"]
+    assert pilot.touchpoints == (effects.improved_touchpoint,) and pilot.done_on == effects.improved_from
+    checked = workspace.actions.check(pilot.id, Windows(8, 8), "Test", expected_version=pilot.version)
+    assert (checked.verdict, checked.verification["method"]) == ("improved", "difference_in_differences")
+    assert checked.verification["effect_low"] <= effects.improvement_csat <= checked.verification["effect_high"]
+    assert checked.realised_change == pytest.approx(checked.verification["effect"])
+    verified = workspace.actions.move(pilot.id, "verified", expected_version=checked.version)
+    assert verified.status == "verified"
+
+    control = workspace.actions.create(project_id, Draft("Placebo", touchpoints=(effects.untouched_touchpoint,),
+                                                         segment="region", treated=effects.improved_regions),
+                                       journey_id=journey_id, status="done")
+    control = workspace.actions.update(control.id, control.draft, expected_version=control.version,
+                                       done_on=effects.improved_from)
+    found = workspace.actions.check(control.id, Windows(8, 8), expected_version=control.version)
+    assert found.verdict == "no_change", found.verification["sentence"]
+    assert "no detectable change" in found.verification["sentence"]

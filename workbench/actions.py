@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
 from workbench.i18n import gettext as _
+from workbench.metrics import DEFAULT_MIN_N
 from workbench.store import ActionEventRow, ActionRow, JourneyRow, Project
 from workbench.workspace import ConflictError, WorkspaceError
 
 if TYPE_CHECKING:
     from workbench.breaks import Break
     from workbench.journey import Journey
+    from workbench.verify import Windows
     from workbench.workspace import Workspace
 
 STATUSES = ("backlog", "planned", "in_progress", "done", "verified")
@@ -355,6 +357,24 @@ class Actions:
             self._event(session, row, who, _("Checked the effect: {verdict}").format(
                 verdict=verification.get("verdict", "?")), changes)
             return _action(row)
+
+    def check(self, action_id: int, windows: Windows | None = None, who: str = "", *, expected_version: int,
+              min_n: int = DEFAULT_MIN_N, alpha: float = 0.05) -> Action:
+        """Run the before/after check of a Done card on its journey's latest survey and keep the result on it."""
+        from workbench import verify
+
+        action = self.get(action_id)
+        survey = self.workspace.datasets.survey_for(action.project_id, action.journey_id)
+        if survey is None or not action.touchpoints or action.done_on is None:
+            raise ActionError(_("The check needs survey data, at least one touchpoint and a done date."))
+        windows = windows or verify.Windows()
+        names = {} if action.journey_id is None else {
+            tp.key: tp.name for tp in self.workspace.journey(action.journey_id).journey.touchpoints}
+        found = verify.verify((str(survey.path),), action.touchpoints, action.done_on, metric=action.metric,
+                              windows=windows, segment=action.segment, treated=action.treated, alpha=alpha,
+                              min_n=min_n, cache=self.workspace.cache, names=names)
+        return self.record(action_id, {**found.to_dict(), "windows": asdict(windows), "dataset": survey.id},
+                           who, expected_version=expected_version)
 
     def delete(self, action_id: int, *, expected_version: int) -> None:
         """Remove a card with its history, unless someone changed it since ``expected_version``."""

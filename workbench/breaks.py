@@ -389,9 +389,11 @@ def sentence(journey: Journey, item: Break) -> str:
     return f"{text} {evidence}."
 
 
-def format_p(p_value: float) -> str:
-    """'q < 0.001' or 'q = 0.012': the BH-adjusted p-value as quoted in a sentence."""
-    return "q < 0.001" if p_value < 0.001 else f"q = {p_value:.3f}"
+def format_p(p_value: float, symbol: str = "q") -> str:
+    """'q < 0.001' or 'q = 0.012' (a BH-adjusted p-value by default; ``symbol="p"`` for a plain one)."""
+    if math.isnan(p_value):
+        return _("{symbol} not defined").format(symbol=symbol)
+    return f"{symbol} < 0.001" if p_value < 0.001 else f"{symbol} = {p_value:.3f}"
 
 
 def format_count(n: int) -> str:

@@ -114,6 +114,12 @@ class Datasets:
                 DatasetRow.project_id == row.project_id, DatasetRow.name == row.name))
             return self._info(row, newest == row.version)
 
+    def survey_for(self, project_id: int, journey_id: int | None) -> DatasetInfo | None:
+        """The latest survey linked to the journey, else the project's latest survey (None if there is none)."""
+        latest = [d for d in self.list(project_id, "survey") if d.latest]
+        linked = [d for d in latest if journey_id is not None and d.journey_id == int(journey_id)]
+        return (linked or latest or [None])[0]
+
     def names(self, project_id: int) -> list[str]:
         """Names of the project's datasets."""
         return sorted({d.name for d in self.list(project_id)}, key=str.casefold)

@@ -25,4 +25,33 @@ def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
     workspace.datasets.add_table(project_id, data.survey, DEMO_DATASETS["survey"], "survey", journey_id=journey_id)
     workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
     workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
+    _seed_actions(workspace, project_id, journey_id, data.effects)
     return project_id
+
+
+def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effects) -> None:
+    """A few cards, among them the action behind the planted improvement, done and waiting for its check."""
+    import datetime
+
+    from workbench.actions import Draft
+
+    journey = workspace.journey(journey_id).journey
+    name = {tp.key: tp.name for tp in journey.touchpoints}
+    pilot = Draft(title=f"Pilot: better {name[effects.improved_touchpoint]}", touchpoints=(effects.improved_touchpoint,),
+                  description="Rolled out in the pilot regions first; the others follow after the check.",
+                  cost=180_000, expected_change=0.4, segment="region", treated=tuple(effects.improved_regions))
+    card = workspace.actions.create(project_id, pilot, "Demo", journey_id=journey_id, status="done")
+    workspace.actions.update(card.id, card.draft, "Demo", expected_version=card.version, done_on=effects.improved_from)
+    today = datetime.date.today()
+    for status, draft in (
+        ("in_progress", Draft(title=f"Coaching for {name[effects.break_touchpoint]} in {effects.break_region}",
+                              touchpoints=(effects.break_touchpoint,), cost=95_000, expected_change=0.8,
+                              due=today - datetime.timedelta(days=10), segment="region",
+                              treated=(effects.break_region,))),
+        ("planned", Draft(title="Shorter checkout form", touchpoints=("checkout",), cost=60_000,
+                          expected_change=0.2, due=today + datetime.timedelta(days=45))),
+        ("backlog", Draft(title="Photos of the parcel at the door", touchpoints=("own-courier", "carrier-home"),
+                          cost=40_000)),
+        ("backlog", Draft(title="Refund within 3 days", touchpoints=("refund",), cost=25_000, expected_change=0.3)),
+    ):
+        workspace.actions.create(project_id, draft, "Demo", journey_id=journey_id, status=status)
