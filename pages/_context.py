@@ -1,6 +1,8 @@
-"""What every page needs from the running app: its workspace."""
+"""What every page needs from the running app: its workspace, and links between pages."""
 
 from flask import current_app
+
+from workbench.actions import Draft
 
 from workbench.workspace import Workspace
 
@@ -9,3 +11,10 @@ def workspace() -> Workspace:
     """The workspace the app was created with."""
     return current_app.extensions["cxwb_workspace"]
 
+
+
+def new_action_href(draft: Draft, journey_id: int) -> str:
+    """Address of the Actions page opening a new card pre-filled with ``draft`` for the journey."""
+    from urllib.parse import urlencode
+
+    return "/actions?" + urlencode({**draft.to_params(), "journey": journey_id})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import dash
 import dash_ag_grid as dag
@@ -14,11 +15,13 @@ from workbench import actions, heatmap, query
 from workbench.actions import STATUS_NAMES, STATUSES, Action, Draft
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
-from workbench.workspace import WorkspaceError
+from workbench.workspace import ConflictError, WorkspaceError
 
 dash.register_page(__name__, path="/actions", name=_("Actions"), title=_("Actions · CX Journey Workbench"))
 
 ANY = "__all__"
+EDITOR_BUTTONS = ("act-left", "act-up", "act-down", "act-right", "act-delete", "act-save")  # off while one runs
+MOVES_SHOWN, MOVES_HIDDEN = "d-flex gap-1 me-auto", "d-none"
 GRIDS = [f"act-grid-{status}" for status in STATUSES]
 VERDICT_NAMES = {"improved": _("improved"), "no_change": _("no detectable change"), "worse": _("worse"),
                  "insufficient": _("too few answers")}
@@ -74,7 +77,7 @@ def _column(status: str) -> html.Div:
                   html.Span(id=f"act-cost-{status}", className="ms-auto small text-muted")],
                  className="d-flex align-items-center px-2 py-1 bg-light border rounded-top"),
         dag.AgGrid(id=f"act-grid-{status}", rowData=[], getRowId="params.data.id",
-                   columnDefs=[{"field": "title", "cellRenderer": "KanbanCard", "rowDrag": True, "flex": 1,
+                   columnDefs=[{"field": "shown", "cellRenderer": "KanbanCard", "rowDrag": True, "flex": 1,
                                 "cellClass": "cx-card-cell"}],
                    dashGridOptions={"headerHeight": 0, "rowHeight": 96, "rowDragEntireRow": True,
                                     "suppressCellFocus": False, "localeText": {"noRowsToShow": _("No cards")},
@@ -96,7 +99,7 @@ def _editor() -> dbc.Modal:
                 dbc.Button("▲", id="act-up", size="sm", color="secondary", outline=True, title=_("Move up")),
                 dbc.Button("▼", id="act-down", size="sm", color="secondary", outline=True, title=_("Move down")),
                 dbc.Button("▶", id="act-right", size="sm", color="secondary", outline=True, title=_("Move to the next column")),
-            ], id="act-moves", className="d-flex gap-1 me-auto"),
+            ], id="act-moves", className=MOVES_SHOWN),
             dbc.Button(_("Delete"), id="act-delete", color="danger", outline=True, size="sm"),
             dbc.Button(_("Save"), id="act-save", color="primary", size="sm"),
         ]),
@@ -168,12 +171,15 @@ def draw_board(project_id, journey_id, owner, stage, touchpoint, flags, user, _r
 
 def _row(card: Action, names: dict[str, str], today: datetime.date) -> dict:
     """A card as a grid row: the fields the card renderer shows."""
-    return {"id": str(card.id), "version": card.version, "title": card.title,
+    row = {"id": str(card.id), "version": card.version, "title": card.title,
             "where": ", ".join(names.get(key, key) for key in card.touchpoints)
                      + (f" · {card.segment} {', '.join(card.treated)}" if card.treated else ""),
             "owner": card.owner, "due": card.due.isoformat() if card.due else "", "overdue": card.overdue(today),
             "cost_text": _money(card.cost) if card.cost else "", "overdue_text": _("overdue"), "verdict": card.verdict or "",
             "verdict_text": _verdict_line(card)}
+    # The grid redraws a cell only when its field's value changes: this field changes with anything shown.
+    row["shown"] = json.dumps(row, sort_keys=True)
+    return row
 
 
 def _verdict_line(card: Action) -> str:
@@ -238,23 +244,22 @@ def _first_journey(project_id) -> str | None:
 
 
 @callback(Output("act-editor-title", "children"), Output("act-editor-body", "children"),
-          Output("act-moves", "style"), Output("act-delete", "style"),
+          Output("act-moves", "className"), Output("act-delete", "style"),
           Input("act-card", "data"), State("act-project", "value"))
 def show_card(card, project_id):
     """The editor's form for the card (or the draft), with its check and its history."""
     if not card or not project_id:
-        return "", "", {"display": "none"}, {"display": "none"}
+        return "", "", MOVES_HIDDEN, {"display": "none"}
     ws = workspace()
     if card.get("id") is None:
         draft = Draft.from_params(card.get("draft") or {})
         journey_id = card.get("journey")
-        return (_("New action"), _form(draft, project_id, journey_id, None),
-                {"display": "none"}, {"display": "none"})
+        return _("New action"), _form(draft, project_id, journey_id, None), MOVES_HIDDEN, {"display": "none"}
     try:
         action = ws.actions.get(int(card["id"]))
     except WorkspaceError as error:
-        return _("Card not found"), dbc.Alert(str(error), color="warning"), {"display": "none"}, {"display": "none"}
-    return (action.title, _form(action.draft, project_id, action.journey_id, action), {}, {})
+        return _("Card not found"), dbc.Alert(str(error), color="warning"), MOVES_HIDDEN, {"display": "none"}
+    return action.title, _form(action.draft, project_id, action.journey_id, action), MOVES_SHOWN, {}
 
 
 def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.Div:
@@ -298,12 +303,18 @@ def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.D
         html.P([html.B(_("From: ")), actions.ORIGIN_KINDS.get(origin.get("kind"), ""), " — ", origin.get("label", "")],
                className="small text-muted", id="act-f-origin") if origin.get("kind") else "",
     ]
+    # Every field exists for a new card too (hidden), so the editor's callback always finds its inputs.
+    done = action is not None and action.status in ("done", "verified")
+    body += [html.Div([html.Span([_("Column: "), html.B(STATUS_NAMES[action.status] if action else "",
+                                                        id="act-f-status")], className="me-3"),
+                       dbc.InputGroup([dbc.InputGroupText(_("done on")), dbc.Input(
+                           id="act-f-done", type="date",
+                           value=action.done_on.isoformat() if action and action.done_on else None)],
+                           size="sm", className="w-auto", style={} if done else {"display": "none"})],
+                      className="d-flex align-items-center small mb-2" if action else "d-none"),
+             _check_section(action, survey, done)]
     if action is not None:
-        body += [html.P([_("Column: "), html.B(STATUS_NAMES[action.status], id="act-f-status"),
-                         f" · {_('done on')} {action.done_on.isoformat()}" if action.done_on else ""],
-                        className="small mb-2"),
-                 _check_section(action, survey),
-                 html.H6(_("History"), className="mt-3"),
+        body += [html.H6(_("History"), className="mt-3"),
                  html.Ul([html.Li([html.Span(f"{e.at:%Y-%m-%d %H:%M} · ", className="text-muted"), html.B(e.who),
                                    " — ", e.what]) for e in ws.actions.history(action.id)],
                          id="act-history", className="small")]
@@ -314,12 +325,9 @@ def _values(survey, column: str | None) -> list[str]:
     return query.segment_values((str(survey.path),), column) if survey and column else []
 
 
-def _check_section(action: Action, survey) -> html.Div:
-    """Before/after windows, the button, and the recorded verdict."""
-    if action.status not in ("done", "verified"):
-        return html.P(_("Once the card is in Done, its effect on the touchpoint's score can be checked here."),
-                      className="small text-muted")
-    found = action.verification or {}
+def _check_section(action: Action | None, survey, done: bool) -> html.Div:
+    """Before/after windows, the button, and the recorded verdict (hidden until the card is done)."""
+    found = (action.verification if action else None) or {}
     windows = found.get("windows") or {}
 
     def weeks(id_: str, label: str, value: int) -> dbc.InputGroup:
@@ -333,7 +341,15 @@ def _check_section(action: Action, survey) -> html.Div:
                              color=VERDICT_COLOURS.get(found.get("verdict"), "secondary"), id="act-verdict",
                              className="me-2"),
                    html.Span(found.get("sentence", ""), id="act-verdict-sentence")]
-    return dbc.Card(dbc.CardBody([
+        if action.expected_change is not None and action.realised_change is not None:
+            verdict.append(html.Div(_("Expected {expected}, measured {measured}: this is the change an ROI "
+                                      "scenario of the card should use.").format(
+                expected=heatmap.format_value(action.expected_change, action.metric, signed=True),
+                measured=heatmap.format_value(action.realised_change, action.metric, signed=True)),
+                className="mt-1 text-muted"))
+    return html.Div([html.P(_("Once the card is in Done, its effect on the touchpoint's score can be checked here."),
+                            className="small text-muted", style={"display": "none"} if done or not action else {}),
+                     dbc.Card(dbc.CardBody([
         html.H6(_("Did it work? Before/after check"), className="mb-2"),
         html.Div([weeks("act-before-weeks", _("weeks before"), windows.get("before_weeks", 8)),
                   weeks("act-after-weeks", _("weeks after"), windows.get("after_weeks", 8)),
@@ -344,7 +360,7 @@ def _check_section(action: Action, survey) -> html.Div:
         html.Div(verdict, className="small"),
         html.P(_("No survey data in this project to check against.") if survey is None else "",
                className="small text-muted mb-0"),
-    ]), className="bg-light")
+    ]), className="bg-light", style={} if done else {"display": "none"})])
 
 
 @callback(Output("act-f-treated", "options"), Input("act-f-segment", "value"), State("act-project", "value"),
@@ -366,10 +382,11 @@ def segment_values(column, project_id, journey_id):
           State("act-f-owner", "value"), State("act-f-due", "value"), State("act-f-cost", "value"),
           State("act-f-metric", "value"), State("act-f-change", "value"), State("act-f-segment", "value"),
           State("act-f-treated", "value"), State("act-before-weeks", "value"), State("act-after-weeks", "value"),
-          State("act-gap-weeks", "value"), State("act-project", "value"), State("act-user", "value"),
-          State("act-refresh", "data"), prevent_initial_call=True)
+          State("act-gap-weeks", "value"), State("act-f-done", "value"), State("act-project", "value"), State("act-user", "value"),
+          State("act-refresh", "data"), prevent_initial_call=True,
+          running=[(Output(button, "disabled"), True, False) for button in EDITOR_BUTTONS])
 def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version, journey_id, title, description,
-                touchpoints, owner, due, cost, metric, change, segment, treated, before, after, gap, project_id,
+                touchpoints, owner, due, cost, metric, change, segment, treated, before, after, gap, done_on, project_id,
                 user, refresh):
     """Save, delete, move or check the open card; a conflict or a refusal is shown in the editor, nothing is lost."""
     if not card or not ctx.triggered[0]["value"]:
@@ -388,7 +405,7 @@ def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version
             return {"id": created.id}, False, refreshed, "", False
         action_id = int(card["id"])
         if trigger == "act-save":
-            ws.actions.update(action_id, draft, who, expected_version=version)
+            ws.actions.update(action_id, draft, who, expected_version=version, done_on=_date(done_on))
             return no_update, False, refreshed, "", False
         if trigger == "act-delete":
             ws.actions.delete(action_id, expected_version=version)
@@ -400,10 +417,28 @@ def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version
                              expected_version=version)
         else:
             _move(ws, ws.actions.get(action_id), trigger, version, who)
+    except ConflictError as error:
+        return {"id": card["id"], "reload": refreshed}, True, refreshed, _conflict(error, card, draft, trigger), True
     except WorkspaceError as error:
-        return {"id": card.get("id"), "draft": card.get("draft"), "journey": card.get("journey"),
-                "reload": refreshed}, True, refreshed, str(error), True
+        return no_update, True, no_update, str(error), True
     return {"id": card["id"], "reload": refreshed}, True, refreshed, "", False
+
+
+def _conflict(error: ConflictError, card: dict, draft: Draft, trigger: str) -> str:
+    """The conflict message, with the values the user typed that were not saved (so they can be entered again)."""
+    if trigger != "act-save":
+        return str(error)
+    latest = workspace().actions.get(int(card["id"])).draft
+    lost = [f"{actions.FIELD_NAMES[name]} “{_plain(getattr(draft, name))}”" for name in
+            ("title", "description", "touchpoints", "owner", "due", "cost", "metric", "expected_change", "segment",
+             "treated") if getattr(draft, name) != getattr(latest, name)]
+    return f"{error} " + (_("Not saved: {values}.").format(values="; ".join(lost)) if lost else "")
+
+
+def _plain(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value).removesuffix(".0")
 
 
 def _move(ws, action: Action, trigger: str, version: int, who: str) -> None:

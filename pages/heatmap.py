@@ -12,11 +12,12 @@ import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages import _filters
-from pages._context import workspace
+from pages._context import new_action_href, workspace
 from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench import benchmarks, breaks, heatmap, metrics, query
+from workbench import actions, benchmarks, breaks, heatmap, metrics, query
 from workbench.breaks import BreakSettings, format_count
 from workbench.i18n import gettext as _
+from workbench.i18n import ngettext
 from workbench.ingest import IngestError
 from workbench.journey import compact_layout
 
@@ -167,6 +168,7 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
         compared = heatmap.compare(current, heatmap.scores(chosen.journey, baseline, metric))
         changes = {row.touchpoint: row for row in compared.itertuples()}
     broken = {item["touchpoint"] for item in break_items or []}
+    open_actions = actions.open_counts(workspace().actions.list(chosen.project_id, selection["journey"]))
     nodes = {}
     for row in current.itertuples():
         label = chosen.journey.touchpoint(row.touchpoint).name
@@ -176,6 +178,9 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
         if change is not None and change.direction:
             label += "\n" + ("▲ " if change.direction == "up" else "▼ ") + heatmap.format_value(
                 change.delta, metric, signed=True)
+        if open_actions.get(row.touchpoint):
+            count = open_actions[row.touchpoint]
+            label += "\n⚑ " + ngettext("{count} open action", "{count} open actions", count).format(count=count)
         nodes[row.touchpoint] = {"label": ("⚠ " if row.touchpoint in broken else "") + label,
                                  "fill": row.colour, "lown": row.status == "low_n",
                                  "nodata": row.status == "no_data", "broken": row.touchpoint in broken,
@@ -225,6 +230,7 @@ def _legend(metric: str, comparing: bool) -> list:
         border = "1px dashed #6c757d" if colour == heatmap.LOW_N_COLOUR else "1px solid #adb5bd"
         items.append(swatch({"background": colour, "border": border}, text))
     items += [swatch({"border": "3px solid #b02a37"}, _("⚠ break listed")),
+              html.Span(_("⚑ open improvement actions"), className="me-3 text-nowrap"),
               swatch({"borderTop": "3px solid #dc3545", "height": 0}, _("significant drop along the journey"))]
     if comparing:
         items += [swatch({"background": "#0d6efd", "opacity": 0.55}, _("▲ significantly better")),
@@ -254,14 +260,16 @@ def list_breaks(selection, min_n, alpha, min_delta, kinds):
         empty = html.P(_("No break: nothing is significantly worse by at least the smallest difference."),
                        className="text-muted small m-2")
         return [], empty, "", empty
+    journey_id = selection["journey"]
     shown = [dbc.ListGroupItem([html.Small(KIND_NAMES[b.kind], className="text-uppercase text-muted d-block"),
-                                b.sentence], id={"type": "hm-break", "index": i}, action=True, className="small py-2")
+                                b.sentence, " ", _action_link(actions.for_break(chosen.journey, b), journey_id)],
+                               id={"type": "hm-break", "index": i}, action=True, className="small py-2")
              for i, b in enumerate(found[:SHOWN_BREAKS])]
     more = [] if len(found) <= SHOWN_BREAKS else [html.P(
         _("…and {count} more on the Breaks tab.").format(count=len(found) - SHOWN_BREAKS),
         className="small text-muted m-2")]
     count = _("{count} found").format(count=len(found))
-    return items, [dbc.ListGroup(shown, flush=True), *more], count, _break_table(found)
+    return items, [dbc.ListGroup(shown, flush=True), *more], count, _break_table(found, chosen.journey, journey_id)
 
 
 def _settings(metric: str, min_n, alpha, min_delta, kinds) -> BreakSettings:
@@ -272,7 +280,14 @@ def _settings(metric: str, min_n, alpha, min_delta, kinds) -> BreakSettings:
     return BreakSettings(alpha=alpha, min_n=_min_n(min_n), min_delta=deltas, kinds=tuple(kinds or ()))
 
 
-def _break_table(found: list[breaks.Break]) -> dbc.Table:
+def _action_link(draft: actions.Draft, journey_id: int) -> dcc.Link:
+    """'+ action': opens a new card on the Actions page, pre-filled from a break or a touchpoint."""
+    return dcc.Link([html.I(className="fa-solid fa-plus me-1"), _("action")], href=new_action_href(draft, journey_id),
+                    className="badge text-bg-light border text-decoration-none cx-new-action",
+                    title=_("Create an improvement action from this"))
+
+
+def _break_table(found: list[breaks.Break], journey, journey_id: int) -> dbc.Table:
     metric = found[0].metric
     header = html.Thead(html.Tr([html.Th(t) for t in (
         "#", _("Kind"), _("Touchpoint"), _("Segment"), _("Since"), _("Score"), _("Compared with"), _("Difference"),
@@ -287,7 +302,8 @@ def _break_table(found: list[breaks.Break]) -> dbc.Table:
             html.Td(f"{heatmap.format_value(b.low, metric, signed=True)} … "
                     f"{heatmap.format_value(b.high, metric, signed=True)}"),
             html.Td(format_count(b.n)), html.Td(f"{b.p_value:.2g}"), html.Td(f"{b.q_value:.2g}"),
-            html.Td(b.sentence, className="small")]))
+            html.Td(b.sentence, className="small"),
+            html.Td(_action_link(actions.for_break(journey, b), journey_id))]))
     return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="small",
                      id="hm-break-rows")
 
@@ -326,7 +342,8 @@ def show_detail(chosen_touchpoint, selection, min_n):
     columns = breaks.segment_columns(chosen.sources)
     return dbc.Card([
         dbc.CardHeader([html.B(tp.name, id="hm-detail-title"),
-                        html.Span(f" · {tp.owner}" if tp.owner else "", className="text-muted small")]),
+                        html.Span(f" · {tp.owner}" if tp.owner else "", className="text-muted small me-2"),
+                        _action_link(actions.for_touchpoint(chosen.journey, key), selection["journey"])]),
         dbc.CardBody(dbc.Row([
             dbc.Col([html.H6(_("Trend (all months up to the end of the period)"), className="small text-muted"),
                      dcc.Graph(id="hm-trend", figure=_trend_figure(chosen, key, _min_n(min_n),

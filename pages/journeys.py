@@ -13,10 +13,10 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from pages._context import workspace
+from pages._context import new_action_href, workspace
 from pages._graph import STYLESHEET, elements, positions
 from workbench import journey as jm
-from workbench import journeyfile, templates
+from workbench import actions, journeyfile, templates
 from workbench.i18n import gettext as _
 from workbench.i18n import ngettext
 from workbench.journey import Journey, JourneyError
@@ -156,7 +156,10 @@ def _touchpoint_card() -> dbc.Card:
         _field(_("Notes"), dbc.Textarea(id="je-tp-notes", size="sm", rows=2)),
         html.Div([
             dbc.Button(_("Save"), id="je-tp-save", color="primary", size="sm", className="me-2"),
-            dbc.Button(_("Delete"), id="je-tp-delete", color="outline-danger", size="sm"),
+            dbc.Button(_("Delete"), id="je-tp-delete", color="outline-danger", size="sm", className="me-2"),
+            dcc.Link([html.I(className="fa-solid fa-plus me-1"), _("Improvement action")], id="je-tp-action",
+                     href="/actions", className="btn btn-sm btn-outline-secondary",
+                     title=_("Plan an improvement action for this touchpoint on the Actions page")),
         ], className="mb-3"),
         dbc.Label(_("Connect to"), className="small mb-0"),
         dbc.InputGroup([
@@ -430,6 +433,18 @@ def fill_panel(nodes, edges, refresh, journey_id):
             share = None if edge.share is None else round(edge.share * 100, 4)
             return (hidden, shown, *blank, title, _shown(share), _shown(edge.volume))
     return (hidden, hidden, *blank, "", None, None)
+
+
+@callback(Output("je-tp-action", "href"), Input("je-graph", "selectedNodeData"), State("je-journey", "value"))
+def action_link(nodes, journey_id):
+    """The selected touchpoint's 'improvement action' link: a new card pre-filled with its name and owner."""
+    nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
+    if not journey_id or len(nodes) != 1:
+        return no_update
+    journey = workspace().journey(int(journey_id)).journey
+    if nodes[0]["id"] not in {tp.key for tp in journey.touchpoints}:
+        return no_update
+    return new_action_href(actions.for_touchpoint(journey, nodes[0]["id"]), int(journey_id))
 
 
 # ------------------------------------------------------------------ edits
