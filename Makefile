@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/heatmap.py
 	$(BIN)/python bench/heatmap_callbacks.py
+	$(BIN)/python bench/actions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from timing import median_seconds  # noqa: E402
+from timing import demo_app, median_seconds  # noqa: E402
 
 
 def main() -> None:
@@ -26,14 +25,7 @@ def main() -> None:
 
     import duckdb
 
-    from app import create_app
-    from workbench.demo import seed_demo
-    from workbench.workspace import Workspace
-
-    folder = Path(tempfile.mkdtemp(prefix="cxwb-bench-"))
-    workspace = Workspace(folder)
-    project = seed_demo(workspace)
-    app = create_app(workspace)
+    workspace, project, app = demo_app()
     from pages import heatmap, leaderboards
 
     journey = workspace.journeys(project)[0].id

@@ -1,7 +1,9 @@
-"""Timing helper shared by the benchmarks."""
+"""Helpers shared by the benchmarks: timing, and the app over a fresh demo workspace."""
 
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 
 def median_seconds(action, runs: int = 15) -> float:
@@ -12,3 +14,14 @@ def median_seconds(action, runs: int = 15) -> float:
         action()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def demo_app():
+    """A fresh demo workspace, its project id and the Dash app over it (pages imported, callbacks registered)."""
+    from app import create_app
+    from workbench.demo import seed_demo
+    from workbench.workspace import Workspace
+
+    workspace = Workspace(Path(tempfile.mkdtemp(prefix="cxwb-bench-")))
+    project = seed_demo(workspace)
+    return workspace, project, create_app(workspace)
