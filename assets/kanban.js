@@ -27,16 +27,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
 });
 
-var reported = null;
+var reported = {key: null, at: 0};
 
 function report(event, gridId, api) {
     var node = event.node || (event.nodes && event.nodes[0]);
-    // A drop on another column fires both that grid's rowDragEnd and the drop zone's onDragStop: report it once.
+    // A drop on another column fires both that grid's rowDragEnd and the drop zone's onDragStop at once: report
+    // it once. Only for a moment, so the same card can be dragged again after the server refused a move.
     var key = node && node.data && node.data.id + ":" + node.data.version;
-    if (!key || key === reported) {
+    if (!key || (key === reported.key && Date.now() - reported.at < 1000)) {
         return;
     }
-    reported = key;
+    reported = {key: key, at: Date.now()};
     var index = event.overIndex;
     if (index === undefined || index === null || index < 0) {
         index = api.getDisplayedRowCount();  // dropped below the last card

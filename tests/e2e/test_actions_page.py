@@ -108,6 +108,13 @@ def test_an_action_from_a_break_and_the_check_of_a_done_one(demo_server, page, s
     expect(card(page, "backlog", "Fix Own courier delivery")).to_contain_text("Own courier fleet")
     expect(card(page, "backlog", "Fix Own courier delivery")).to_contain_text("12\u202f000")
 
+    for _attempt in range(2):  # a refused drag can be tried again: the second drop is reported too
+        drag(page, card(page, "done", "Pilot"), page.locator("#act-grid-verified .ag-body-viewport"), 40)
+        expect(page.locator("#act-message")).to_contain_text("a card moves to Verified only with a before/after")
+        page.locator("#act-message .btn-close").click()
+        expect(page.locator("#act-message")).to_be_hidden()
+    assert_titles(page, "done", [next(t for t in titles(page, "done") if t.startswith("Pilot"))])
+
     card(page, "done", "Pilot").locator(".cx-card").click()
     expect(page.locator("#act-check")).to_be_visible()
     page.click("#act-right")
