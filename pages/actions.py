@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import fields
 
 import dash
 import dash_ag_grid as dag
@@ -148,18 +149,18 @@ def draw_board(project_id, journey_id, owner, stage, touchpoint, flags, user, _r
     ws = workspace()
     journey = None if journey_id in (None, ANY) else int(journey_id)
     owner, stage, touchpoint = (None if value in (None, ANY) else value for value in (owner, stage, touchpoint))
-    cards = ws.actions.list(int(project_id), journey)
-    wanted = [touchpoint] if touchpoint else []
+    journeys = {info.id: ws.journey(info.id).journey for info in ws.journeys(int(project_id))}
+    wanted = None
     if stage:
-        wanted += [key for info in ws.journeys(int(project_id)) if journey in (None, info.id)
-                   for key in actions.stage_touchpoints(ws.journey(info.id).journey, stage)]
+        wanted = {key for stored_id, shape in journeys.items() if journey in (None, stored_id)
+                  for key in actions.stage_touchpoints(shape, stage)}
+    if touchpoint:
+        wanted = {touchpoint} if wanted is None else wanted & {touchpoint}
     today = datetime.date.today()
     mine = (user or "").strip() if "mine" in (flags or []) else None
-    shown = actions.choose(cards, owner=mine or owner or None, touchpoints=wanted,
-                           overdue_on=today if "overdue" in (flags or []) else None)
-    if stage and not wanted:
-        shown = []
-    names = _touchpoint_names(project_id)
+    shown = actions.choose(ws.actions.list(int(project_id), journey), owner=mine or owner or None,
+                           touchpoints=wanted, overdue_on=today if "overdue" in (flags or []) else None)
+    names = {tp.key: tp.name for shape in journeys.values() for tp in shape.touchpoints}
     columns = actions.board(shown)
     owners = [{"label": _("all"), "value": ANY}] + [{"label": name, "value": name}
                                                    for name in ws.actions.owners(int(project_id))]
@@ -188,11 +189,6 @@ def _verdict_line(card: Action) -> str:
     change = card.realised_change
     measured = "" if change is None else f" ({heatmap.format_value(change, card.metric, signed=True)})"
     return f"{VERDICT_NAMES.get(card.verdict, card.verdict)}{measured}"
-
-
-def _touchpoint_names(project_id) -> dict[str, str]:
-    ws = workspace()
-    return {tp.key: tp.name for info in ws.journeys(int(project_id)) for tp in ws.journey(info.id).journey.touchpoints}
 
 
 def _money(value: float | None) -> str:
@@ -393,30 +389,29 @@ def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version
         return no_update, no_update, no_update, no_update, no_update
     ws, who, trigger = workspace(), user or "", ctx.triggered_id
     refreshed = (refresh or 0) + 1
-    draft = Draft(title=title or "", description=description or "", touchpoints=tuple(touchpoints or ()),
-                  owner=owner or "", due=_date(due), cost=_number(cost), metric=metric or "csat",
-                  expected_change=_number(change), segment=segment or None, treated=tuple(treated or ()),
-                  origin=(Draft.from_params(card.get("draft") or {}).origin if card.get("id") is None else
-                          ws.actions.get(int(card["id"])).origin))
     try:
-        if card.get("id") is None:
+        current = None if card.get("id") is None else ws.actions.get(int(card["id"]))
+        draft = Draft(title=title or "", description=description or "", touchpoints=tuple(touchpoints or ()),
+                      owner=owner or "", due=_date(due), cost=_number(cost), metric=metric or "csat",
+                      expected_change=_number(change), segment=segment or None, treated=tuple(treated or ()),
+                      origin=current.origin if current else Draft.from_params(card.get("draft") or {}).origin)
+        if current is None:
             created = ws.actions.create(int(project_id), draft, who,
                                         journey_id=int(journey_id) if journey_id else None)
             return {"id": created.id}, False, refreshed, "", False
-        action_id = int(card["id"])
         if trigger == "act-save":
-            ws.actions.update(action_id, draft, who, expected_version=version, done_on=_date(done_on))
+            ws.actions.update(current.id, draft, who, expected_version=version, done_on=_date(done_on))
             return no_update, False, refreshed, "", False
         if trigger == "act-delete":
-            ws.actions.delete(action_id, expected_version=version)
+            ws.actions.delete(current.id, expected_version=version)
             return None, False, refreshed, "", False
         if trigger == "act-check":
             from workbench.verify import Windows
 
-            ws.actions.check(action_id, Windows(_weeks(before, 8), _weeks(after, 8), _weeks(gap, 0, 0)), who,
+            ws.actions.check(current.id, Windows(_weeks(before, 8), _weeks(after, 8), _weeks(gap, 0, 0)), who,
                              expected_version=version)
         else:
-            _move(ws, ws.actions.get(action_id), trigger, version, who)
+            _move(ws, current, trigger, version, who)
     except ConflictError as error:
         return {"id": card["id"], "reload": refreshed}, True, refreshed, _conflict(error, card, draft, trigger), True
     except WorkspaceError as error:
@@ -429,9 +424,8 @@ def _conflict(error: ConflictError, card: dict, draft: Draft, trigger: str) -> s
     if trigger != "act-save":
         return str(error)
     latest = workspace().actions.get(int(card["id"])).draft
-    lost = [f"{actions.FIELD_NAMES[name]} “{_plain(getattr(draft, name))}”" for name in
-            ("title", "description", "touchpoints", "owner", "due", "cost", "metric", "expected_change", "segment",
-             "treated") if getattr(draft, name) != getattr(latest, name)]
+    lost = [f"{actions.FIELD_NAMES[f.name]} “{_plain(getattr(draft, f.name))}”" for f in fields(Draft)
+            if f.name != "origin" and getattr(draft, f.name) != getattr(latest, f.name)]
     return f"{error} " + (_("Not saved: {values}.").format(values="; ".join(lost)) if lost else "")
 
 

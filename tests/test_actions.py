@@ -152,6 +152,7 @@ def test_board_counts_costs_filters_and_open_counts(small_journey):
     assert columns[3].cost == 0 and columns[1].count == 0
     assert [a.title for a in actions.choose(cards, owner="Eva")] == ["a", "c"]
     assert [a.title for a in actions.choose(cards, touchpoints=[keys[1]])] == ["b", "c"]
+    assert actions.choose(cards, touchpoints=[]) == []  # a filter nothing passes (a stage without touchpoints)
     assert [a.title for a in actions.choose(cards, overdue_on=TODAY)] == ["b"]  # c is done, a is due today
     assert actions.open_counts(cards) == {keys[0]: 2, keys[1]: 1}
     stage = small_journey.touchpoints[0].stage

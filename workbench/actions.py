@@ -9,7 +9,7 @@ read, so two windows editing one card never silently overwrite each other, and e
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
@@ -165,13 +165,13 @@ def board(actions: Iterable[Action]) -> list[Column]:
             for status in STATUSES]
 
 
-def choose(actions: Iterable[Action], *, owner: str | None = None, touchpoints: Sequence[str] = (),
+def choose(actions: Iterable[Action], *, owner: str | None = None, touchpoints: Collection[str] | None = None,
            overdue_on: datetime.date | None = None) -> list[Action]:
-    """The cards of ``owner``, touching any of ``touchpoints``, and (if ``overdue_on`` is given) overdue that day."""
-    wanted = set(touchpoints)
+    """The cards of ``owner``, touching any of ``touchpoints`` (None: any; empty: none), overdue on ``overdue_on``."""
+    wanted = None if touchpoints is None else set(touchpoints)
     return [a for a in actions
             if (not owner or a.owner == owner)
-            and (not wanted or wanted & set(a.touchpoints))
+            and (wanted is None or wanted & set(a.touchpoints))
             and (overdue_on is None or a.overdue(overdue_on))]
 
 
