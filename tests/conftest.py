@@ -32,3 +32,19 @@ def workspace(tmp_path):
     ws = Workspace(tmp_path / "ws")
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def demo_survey(tmp_path_factory):
+    """The demo survey in a fresh workspace (the generator and seed the app uses): journey, sources, effects,
+    cache. Read only: the integration tests of several modules share it."""
+    from workbench import demodata
+    from workbench.demo import DEMO_DATASETS, DEMO_TEMPLATE
+    from workbench.templates import load_template
+
+    journey = load_template(DEMO_TEMPLATE)
+    data = demodata.generate(journey)
+    with Workspace(tmp_path_factory.mktemp("demo")) as workspace:
+        project = workspace.create_project("Demo")
+        info = workspace.datasets.add_table(project, data.survey, DEMO_DATASETS["survey"], "survey")
+        yield journey, (str(info.path),), data.effects, workspace.cache

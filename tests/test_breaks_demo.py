@@ -6,22 +6,7 @@ import datetime as dt
 
 import pytest
 
-from workbench import breaks, demodata, heatmap, leaderboard, query
-from workbench.demo import DEMO_DATASETS, DEMO_TEMPLATE
-from workbench.templates import load_template
-from workbench.workspace import Workspace
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo project in a fresh workspace (the same generator and seed the app uses)."""
-    journey = load_template(DEMO_TEMPLATE)
-    data = demodata.generate(journey)
-    with Workspace(tmp_path_factory.mktemp("demo")) as workspace:
-        project = workspace.create_project("Demo")
-        info = workspace.datasets.add_table(project, data.survey, DEMO_DATASETS["survey"], "survey")
-        sources = (str(info.path),)
-        yield journey, sources, data.effects, workspace.cache
+from workbench import breaks, heatmap, leaderboard, query
 
 
 def default_window(sources):
@@ -29,8 +14,8 @@ def default_window(sources):
 
 
 @pytest.mark.parametrize("window", ["default", "all"])
-def test_the_planted_break_tops_the_list_with_its_region_and_month(demo, window):
-    journey, sources, effects, cache = demo
+def test_the_planted_break_tops_the_list_with_its_region_and_month(demo_survey, window):
+    journey, sources, effects, cache = demo_survey
     start, end = default_window(sources) if window == "default" else (None, None)
     found = breaks.find(journey, sources, "csat", date_from=start, date_to=end, cache=cache)
     top = found[0]
@@ -46,8 +31,8 @@ def test_the_planted_break_tops_the_list_with_its_region_and_month(demo, window)
 
 
 @pytest.mark.parametrize("metric", ["csat", "nps"])
-def test_the_untouched_touchpoint_is_never_flagged_in_the_default_view(demo, metric):
-    journey, sources, effects, cache = demo
+def test_the_untouched_touchpoint_is_never_flagged_in_the_default_view(demo_survey, metric):
+    journey, sources, effects, cache = demo_survey
     start, end = default_window(sources)
     found = breaks.find(journey, sources, metric, date_from=start, date_to=end, cache=cache)
     assert found, "the demo has breaks to find"
@@ -55,8 +40,8 @@ def test_the_untouched_touchpoint_is_never_flagged_in_the_default_view(demo, met
     assert not [b for b in found if b.kind == "decline"]  # nothing in the demo worsens in the last quarter
 
 
-def test_the_heatmap_marks_the_break_when_filtered_to_its_region(demo):
-    journey, sources, effects, cache = demo
+def test_the_heatmap_marks_the_break_when_filtered_to_its_region(demo_survey):
+    journey, sources, effects, cache = demo_survey
     start, end = default_window(sources)
     region = (("region", (effects.break_region,)),)
     here = query.aggregate(query.Query(sources, date_from=start, date_to=end, filters=region), cache)
@@ -78,8 +63,8 @@ def test_the_heatmap_marks_the_break_when_filtered_to_its_region(demo):
     assert change.loc[effects.untouched_touchpoint, "direction"] == ""
 
 
-def test_branch_leaderboard_ranks_only_sufficient_branches(demo):
-    journey, sources, effects, cache = demo
+def test_branch_leaderboard_ranks_only_sufficient_branches(demo_survey):
+    journey, sources, effects, cache = demo_survey
     start, end = default_window(sources)
     courier = (("touchpoint", (effects.break_touchpoint,)),)
     current = query.aggregate(query.Query(sources, by=("branch",), date_from=start, date_to=end, filters=courier),

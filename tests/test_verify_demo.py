@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import demodata
-from workbench.demo import DEMO_DATASETS, DEMO_TEMPLATE
-from workbench.templates import load_template
 from workbench.verify import Windows, verify
-from workbench.workspace import Workspace
 
 EIGHT_WEEKS = Windows(before_weeks=8, after_weeks=8)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo survey in a fresh workspace (the same generator and seed the app uses)."""
-    journey = load_template(DEMO_TEMPLATE)
-    data = demodata.generate(journey)
-    with Workspace(tmp_path_factory.mktemp("demo")) as workspace:
-        project = workspace.create_project("Demo")
-        info = workspace.datasets.add_table(project, data.survey, DEMO_DATASETS["survey"], "survey")
-        names = {tp.key: tp.name for tp in journey.touchpoints}
-        yield (str(info.path),), data.effects, names, workspace.cache
+@pytest.fixture
+def demo(demo_survey):
+    """Sources, planted effects, touchpoint names and the cache of the shared demo survey."""
+    journey, sources, effects, cache = demo_survey
+    return sources, effects, {tp.key: tp.name for tp in journey.touchpoints}, cache
 
 
 def test_the_pilot_regions_improvement_is_found_and_sized(demo):
