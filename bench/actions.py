@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from timing import demo_app, median_seconds  # noqa: E402
+from timing import demo_app, median_seconds, time_cases  # noqa: E402
 
 
 def main() -> None:
@@ -70,17 +70,9 @@ def main() -> None:
         ("move a card (renumber both columns)", move),
         ("before/after check (8 + 8 weeks, DiD)", check),
     ]
-    slowest = 0.0
-    timings = {}
     with app.server.app_context():
-        for name, call in cases:
-            start = time.perf_counter()
-            call()
-            cold = time.perf_counter() - start
-            warm = median_seconds(call, args.runs)
-            timings[name] = warm
-            slowest = max(slowest, warm)
-            print(f"{name:40s} first {cold * 1000:7.0f} ms   median {warm * 1000:6.0f} ms")
+        timings = time_cases(cases, args.runs)
+    slowest = max(timings.values())
 
     database = sqlite3.connect(workspace.folder / "workbench.db")
     read = median_seconds(lambda: database.execute("SELECT * FROM actions WHERE project_id = ? "

@@ -16,6 +16,18 @@ def median_seconds(action, runs: int = 15) -> float:
     return statistics.median(times)
 
 
+def time_cases(cases, runs: int, width: int = 48) -> dict[str, float]:
+    """Print each case's first call and its median over ``runs``; return the medians (seconds) by name."""
+    medians = {}
+    for name, call in cases:
+        start = time.perf_counter()
+        call()
+        cold = time.perf_counter() - start
+        medians[name] = median_seconds(call, runs)
+        print(f"{name:{width}s} first {cold * 1000:7.0f} ms   median {medians[name] * 1000:6.0f} ms")
+    return medians
+
+
 def demo_app():
     """A fresh demo workspace, its project id and the Dash app over it (pages imported, callbacks registered)."""
     from app import create_app
