@@ -68,7 +68,7 @@ class Draft:
                   "due": self.due.isoformat() if self.due else "", "cost": _number_text(self.cost),
                   "metric": self.metric, "change": _number_text(self.expected_change), "segment": self.segment or "",
                   "treated": ",".join(self.treated), "origin": self.origin.get("kind", ""),
-                  "origin_label": self.origin.get("label", "")}
+                  "origin_label": self.origin.get("label", ""), "origin_ref": str(self.origin.get("ref", ""))}
         return {key: value for key, value in params.items() if value}
 
     @classmethod
@@ -79,6 +79,8 @@ class Draft:
 
         origin = {"kind": params["origin"], "label": params.get("origin_label", "")} \
             if params.get("origin") in ORIGIN_KINDS else {}
+        if origin and params.get("origin_ref"):
+            origin["ref"] = params["origin_ref"]
         return cls(title=params.get("title", ""), description=params.get("description", ""),
                    touchpoints=split(params.get("touchpoints")), owner=params.get("owner", ""),
                    due=_parse_date(params.get("due")), cost=_parse_number(params.get("cost")),
@@ -286,6 +288,10 @@ class Actions:
             what = _("Created") if origin in (None, "manual") else \
                 _("Created from {origin}").format(origin=ORIGIN_KINDS[origin].lower())
             self._event(session, row, who, what, {})
+            if origin == "alert" and str(draft.origin.get("ref", "")).isdigit():
+                from workbench.alerts import link_action
+
+                link_action(session, project_id, int(draft.origin["ref"]), row.id, who)
             return _action(row)
 
     def update(self, action_id: int, draft: Draft, who: str = "", *, expected_version: int,

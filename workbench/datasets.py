@@ -254,7 +254,19 @@ class Datasets:
             final.replace(staged.temp_file)
             raise
         self._file(staged.token, ".json").unlink(missing_ok=True)
+        if staged.kind == "survey":
+            self._raise_alerts(staged.project_id, dataset_id)
         return self.get(dataset_id)
+
+    def _raise_alerts(self, project_id: int, dataset_id: int) -> None:
+        """Run the alert rules of every journey whose survey the new dataset version now is."""
+        for journey in self.workspace.journeys(project_id):
+            survey = self.survey_for(project_id, journey.id)
+            if survey is not None and survey.id == dataset_id:
+                try:
+                    self.workspace.alerts.evaluate(journey.id)
+                except ValueError:
+                    pass  # the import stands; the Alerts page's "Check now" shows what is wrong with the rules
 
     def discard(self, staged: StagedImport | str) -> None:
         """Drop a staged import (the user cancelled after seeing the report)."""

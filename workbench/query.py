@@ -158,6 +158,20 @@ def comments(query: Query, limit: int = 20) -> pandas.DataFrame:
     return frame.select(keep).to_pandas()
 
 
+def answers(query: Query, extra: Sequence[str] = (), *, with_comment: bool = False) -> pandas.DataFrame:
+    """The filtered raw answers, oldest first: the query's group columns, the metrics and the ``extra`` columns.
+
+    For analyses that need respondent- or answer-level rows (drivers, verbatims, alerts); columns a file lacks
+    come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment.
+    """
+    import polars as pl
+
+    data, _ = _scan(query, list(dict.fromkeys(("ts", *extra, *(("comment",) if with_comment else ())))))
+    if with_comment:
+        data = data.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
+    return data.sort("ts", maintain_order=True).collect().to_pandas()
+
+
 def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
     """Segment nesting found in the data: each column that determines a coarser one (branch → region) and it.
 

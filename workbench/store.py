@@ -225,6 +225,67 @@ class ActionEventRow(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class CodebookRow(Base):
+    """A project's codebook: the themes verbatims are coded into (``text.Theme`` dictionaries, in order)."""
+
+    __tablename__ = "codebooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class CommentTagRow(Base):
+    """A person's correction of the automatic coding: this answer's comment does (not) mention this theme."""
+
+    __tablename__ = "comment_tags"
+    __table_args__ = (UniqueConstraint("project_id", "response_id", "theme"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(100))
+    value: Mapped[bool] = mapped_column(Boolean)
+    who: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertSettingsRow(Base):
+    """A journey's alert rules (``alerts.Rule`` dictionaries) and the last week end they were evaluated to."""
+
+    __tablename__ = "alert_settings"
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), primary_key=True)
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    evaluated_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AlertRow(Base):
+    """One alert in a journey's inbox: what fired (``alerts.Alert`` as a dictionary) and how it is being handled.
+
+    ``key`` identifies the episode, so evaluating again extends an alert instead of repeating it; ``history``
+    lists the status changes (who, when, from, to).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("journey_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(400))
+    rule_key: Mapped[str] = mapped_column(String(100))
+    touchpoint: Mapped[str] = mapped_column(String(100), default="")
+    last_seen: Mapped[date] = mapped_column(Date, index=True)
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"), nullable=True)
+    history: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
 def database_url(folder: str | Path) -> str:
     """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
     return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"

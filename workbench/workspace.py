@@ -97,6 +97,20 @@ class Workspace:
 
         return Actions(self)
 
+    @functools.cached_property
+    def alerts(self):
+        """The alert rules and inboxes of every journey (``workbench.alerts.Inbox``)."""
+        from workbench.alerts import Inbox
+
+        return Inbox(self)
+
+    @functools.cached_property
+    def verbatims(self):
+        """The codebooks and manual comment coding of every project (``workbench.text.Verbatims``)."""
+        from workbench.text import Verbatims
+
+        return Verbatims(self)
+
     def close(self) -> None:
         """Release the database connections and the cache."""
         if "cache" in self.__dict__:

@@ -1,0 +1,110 @@
+"""Integration: alert rules run on a journey's survey (on demand and after every import), the inbox keeps one
+alert per episode, and an alert moves new → acknowledged → turned into an action → closed."""
+
+import datetime as dt
+
+import pytest
+
+from workbench import alerts
+from workbench.actions import Draft
+from workbench.alerts import Rule
+from workbench.demo import seed_demo
+from workbench.demodata import generate
+from workbench.ingest import SurveyMapping
+from workbench.templates import load_template
+from workbench.workspace import ConflictError, Workspace, WorkspaceError
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    workspace = Workspace(tmp_path_factory.mktemp("alerts"))
+    project_id = seed_demo(workspace)
+    journey_id = workspace.journeys(project_id)[0].id
+    effects = generate(load_template("ecommerce-delivery"), answers=2_000).effects  # the truth is seed-fixed
+    yield workspace, project_id, journey_id, effects
+    workspace.close()
+
+
+def break_alerts(workspace, project_id, journey_id, effects):
+    return [item for item in workspace.alerts.list(project_id, journey_id)
+            if item.alert.kind == "drop" and item.alert.touchpoint == effects.break_touchpoint
+            and item.alert.value == effects.break_region]
+
+
+def test_the_planted_break_raises_a_drop_alert_when_the_demo_is_seeded(demo):
+    workspace, project_id, journey_id, effects = demo
+    found = break_alerts(workspace, project_id, journey_id, effects)
+    assert found, "the planted break raised no alert"
+    first = min(item.alert.first_seen for item in found)
+    assert effects.break_from <= first <= effects.break_from + dt.timedelta(weeks=4)
+    owner = workspace.journey(journey_id).journey.touchpoint(effects.break_touchpoint).owner
+    assert {item.owner for item in found} == {owner}
+    assert all(item.status == "new" for item in found)
+    worst = min(found, key=lambda item: item.alert.change)
+    assert worst.alert.change < -0.5 and worst.alert.p < 0.001
+    other_drops = [item for item in workspace.alerts.list(project_id, journey_id)
+                   if item.alert.kind == "drop" and item not in found]
+    assert len(other_drops) <= 10  # alpha 0.001 over ~3 000 weekly tests of the first year looked at
+    assert workspace.alerts.counts(project_id)["new"] == len(workspace.alerts.list(project_id, journey_id))
+
+
+def test_evaluating_again_adds_nothing_and_the_evaluated_week_is_kept(demo):
+    workspace, project_id, journey_id, _effects = demo
+    before = len(workspace.alerts.list(project_id, journey_id))
+    assert workspace.alerts.evaluate(journey_id) == 0
+    assert len(workspace.alerts.list(project_id, journey_id)) == before
+
+
+def test_an_alert_is_acknowledged_turned_into_an_action_and_closed(demo):
+    workspace, project_id, journey_id, effects = demo
+    item = break_alerts(workspace, project_id, journey_id, effects)[0]
+    acknowledged = workspace.alerts.set_status(item.id, "acknowledged", "Eva", expected_version=item.version)
+    assert acknowledged.status == "acknowledged" and acknowledged.history[-1]["who"] == "Eva"
+    with pytest.raises(ConflictError, match="Eva"):
+        workspace.alerts.set_status(item.id, "closed", "Jan", expected_version=item.version)
+    draft = Draft(title="Coach the couriers", touchpoints=(effects.break_touchpoint,),
+                  origin={"kind": "alert", "label": item.alert.message, "ref": item.id})
+    restored = Draft.from_params(draft.to_params())
+    assert restored.origin["ref"] == str(item.id)
+    card = workspace.actions.create(project_id, restored, "Jan", journey_id=journey_id)
+    linked = workspace.alerts.get(item.id)
+    assert (linked.status, linked.action_id) == ("action", card.id)
+    closed = workspace.alerts.set_status(item.id, "closed", "Jan", expected_version=linked.version)
+    assert [entry["what"] for entry in closed.history] == [
+        "Raised", "New → Acknowledged", "Acknowledged → Turned into an action", "Turned into an action → Closed"]
+    with pytest.raises(WorkspaceError, match="Unknown alert status"):
+        workspace.alerts.set_status(item.id, "gone", expected_version=closed.version)
+
+
+def test_rules_are_saved_with_a_version_and_bad_rules_are_refused(demo):
+    workspace, _project_id, journey_id, _effects = demo
+    rules, version = workspace.alerts.rules(journey_id)
+    assert [rule.kind for rule in rules] == ["answer", "share", "drop"]
+    extra = Rule(alerts.new_key(rules), "Checkout effort", "share", "ces", ("checkout",), threshold=0.2)
+    saved = workspace.alerts.save_rules(journey_id, [*rules, extra], expected_version=version)
+    assert workspace.alerts.rules(journey_id) == ([*rules, extra], saved)
+    with pytest.raises(ConflictError):
+        workspace.alerts.save_rules(journey_id, rules, expected_version=version)
+    with pytest.raises(WorkspaceError, match="share"):
+        workspace.alerts.save_rules(journey_id, [Rule("x", "Bad", "share", threshold=3.0)], expected_version=saved)
+    assert "per region" in alerts.describe(rules[1])
+
+
+def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journey):
+    workspace = Workspace(tmp_path / "ws")
+    project_id = workspace.create_project("Shop")
+    journey_id = workspace.create_journey(project_id, small_journey)
+    key = small_journey.touchpoints[0].key
+    workspace.alerts.save_rules(journey_id, [Rule("angry", "Angry", "answer", "csat", (key,))], expected_version=0)
+    today = dt.date.today()
+    lines = ["id;when;where;csat;comment"] + [
+        f"r{i};{today - dt.timedelta(days=i):%d.%m.%Y};{key};{1 if i < 2 else 5};{'Awful' if i < 2 else ''}"
+        for i in range(6)]
+    path = tmp_path / "answers.csv"
+    path.write_text("\n".join(lines), encoding="cp1250")
+    mapping = SurveyMapping(ts="when", touchpoint="where", csat="csat", response_id="id", comment="comment")
+    workspace.datasets.import_file(project_id, path, mapping, "Answers", journey_id=journey_id)
+    found = workspace.alerts.list(project_id, journey_id)
+    assert sorted(item.alert.response_id for item in found) == ["r0", "r1"]
+    assert all("Awful" in item.alert.message for item in found)
+    workspace.close()

@@ -1,0 +1,375 @@
+"""Red-alert rules on tiny hand-made answer tables whose numbers are worked out by hand, and on the demo data."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import t
+
+from workbench import demodata
+from workbench.alerts import (KINDS, NEGATIVE_AT, Alert, Rule, continues, default_rules, evaluate, merge,
+                              threshold_of, validate)
+from workbench.templates import load_template
+
+MON = dt.date(2024, 3, 4)  # a Monday: week 0 runs Mar 4–10, week 1 Mar 11–17, week 2 Mar 18–24 …
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+def day(week: int, weekday: int = 2) -> dt.date:
+    """The date ``weekday`` days (0 = Monday) into week ``week`` from MON."""
+    return MON + dt.timedelta(weeks=week, days=weekday)
+
+
+def sunday(week: int) -> dt.date:
+    return day(week, 6)
+
+
+def answers(*rows: dict) -> pd.DataFrame:
+    """Answers in the survey contract: each row's fields over defaults (touchpoint "chat", week 0's Wednesday noon)."""
+    defaults = {"respondent_id": "c", "touchpoint": "chat", "nps": math.nan, "csat": math.nan, "ces": math.nan,
+                "comment": None, "region": None}
+    frame = pd.DataFrame([{"response_id": f"r{i}", "ts": dt.datetime.combine(day(0), dt.time(12)), **defaults,
+                           **row} for i, row in enumerate(rows)])
+    frame["ts"] = pd.to_datetime(frame["ts"])
+    return frame
+
+
+def scores(metric: str, values: list[int], week: int = 0, **fields) -> list[dict]:
+    """Rows answering ``metric`` with ``values`` on the Wednesday of ``week``."""
+    ts = dt.datetime.combine(day(week), dt.time(12))
+    return [{"ts": ts, metric: value, **fields} for value in values]
+
+
+def share_rule(**fields) -> Rule:
+    return Rule(**{"key": "share", "name": "Negative share", "kind": "share", "metric": "csat", **fields})
+
+
+def drop_rule(**fields) -> Rule:
+    return Rule(**{"key": "drop", "name": "Drop", "kind": "drop", "metric": "csat", "window_weeks": 1, **fields})
+
+
+# ------------------------------------------------------------------ answer kind
+
+
+def test_a_negative_answer_with_a_comment_is_one_alert_with_its_words():
+    data = answers(
+        {"nps": 3, "comment": " Nobody called back. ", "region": "Praha", "ts": dt.datetime(2024, 3, 5, 10)},
+        {"nps": 7, "comment": "Fine", "region": "Praha"},      # a passive is not negative
+        {"nps": 6, "region": "Brno"},                          # no comment
+        {"nps": 2, "comment": "   ", "region": "Brno"},        # a blank comment is none
+        {"csat": 1, "comment": "Bad", "region": "Brno"})       # no NPS answer
+    rule = Rule("detractor", "Detractor with a comment", "answer", "nps", segment="region")
+    found = evaluate(data, [rule], day(0, 0), sunday(0), names={"chat": "Support chat"})
+    date = dt.date(2024, 3, 5)
+    assert found == [Alert(
+        key="detractor|r0", rule_key="detractor", kind="answer", metric="nps", touchpoint="chat", segment="region",
+        value="Praha", first_seen=date, last_seen=date, window_start=date, window_end=date, n=1, score=3.0,
+        previous=None, change=None, p=None, low=None, high=None, response_id="r0", comment="Nobody called back.",
+        message="Support chat in Praha: NPS 3 on 2024-03-05, response r0: “Nobody called back.”")]
+    # Without the comment requirement every detractor counts, by date and then response.
+    anyway = evaluate(data, [dataclasses.replace(rule, need_comment=False)], day(0, 0), sunday(0))
+    assert [(a.response_id, a.score, a.comment) for a in anyway] == [("r0", 3, "Nobody called back."),
+                                                                     ("r2", 6, ""), ("r3", 2, "")]
+    assert anyway[1].message == "chat in Brno: NPS 6 on 2024-03-06, response r2."
+
+
+def test_the_negative_score_defaults_per_metric_and_can_be_set():
+    data = answers(*scores("csat", [1, 2, 3]), *scores("ces", [3, 4]), *scores("nps", [6, 7]))
+
+    def found(metric: str, threshold: float | None = None) -> list[float]:
+        rule = Rule("a", "A", "answer", metric, threshold=threshold, need_comment=False)
+        return [a.score for a in evaluate(data, [rule], day(0, 0), sunday(0))]
+
+    assert NEGATIVE_AT == {"nps": 6, "csat": 2, "ces": 3}
+    assert (found("csat"), found("ces"), found("nps")) == ([1, 2], [3], [6])
+    assert found("csat", 1) == [1] and found("nps", 7) == [6, 7]
+
+
+def test_answers_count_from_the_first_moment_of_since_to_the_last_of_until():
+    since, until = dt.date(2024, 3, 6), dt.date(2024, 3, 8)
+    data = answers(*({"nps": 0, "comment": "x", "ts": ts} for ts in (
+        dt.datetime(2024, 3, 5, 23, 59, 59), dt.datetime(2024, 3, 6), dt.datetime(2024, 3, 8, 23, 59, 59),
+        dt.datetime(2024, 3, 9))))
+    found = evaluate(data, [Rule("a", "A", "answer")], since, until)
+    assert [a.response_id for a in found] == ["r1", "r2"]
+
+
+# ------------------------------------------------------------------ share kind
+
+
+def test_a_share_over_the_limit_is_one_episode_with_its_worst_window():
+    data = answers(*scores("csat", [1, 4, 5, 5], week=0), *scores("csat", [1, 2, 2, 4, 5, 5], week=1))
+    rule = share_rule(window_weeks=2, min_n=5)
+    found = evaluate(data, [rule], MON, sunday(3))
+    # To Mar 10: n = 4 < 5, silent. To Mar 17: 4 of 10 = 40 %. To Mar 24: 3 of 6 = 50 %, the worst. To Mar 31: none.
+    p, n = 0.5, 6
+    centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
+    half = Z95 / (1 + Z95 ** 2 / n) * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n))  # Wilson
+    assert len(found) == 1
+    alert = found[0]
+    assert (alert.key, alert.first_seen, alert.last_seen) == ("share|chat||2024-03-17", sunday(1), sunday(2))
+    assert (alert.window_start, alert.window_end, alert.n, alert.score) == (day(1, 0), sunday(2), 6, 0.5)
+    assert alert.low == pytest.approx(centre - half) and alert.high == pytest.approx(centre + half)
+    assert (alert.previous, alert.change, alert.p, alert.response_id, alert.comment) == (None, None, None, "", "")
+    assert alert.message == ("chat: 50 % of CSAT answers were 2 or lower (95 % CI 18.8 % to 81.2 %, n = 6), above "
+                             "the 25 % limit, in the 2 weeks to 2024-03-24.")
+    # A higher limit starts the episode later; a share must be above the limit, not at it.
+    later = evaluate(data, [share_rule(window_weeks=2, min_n=5, threshold=0.45)], MON, sunday(3))
+    assert [(a.key, a.first_seen, a.last_seen) for a in later] == [("share|chat||2024-03-24", sunday(2), sunday(2))]
+    assert evaluate(data, [share_rule(window_weeks=2, min_n=5, threshold=0.5)], MON, sunday(3)) == []
+    assert evaluate(data, [share_rule(window_weeks=2, min_n=11)], MON, sunday(3)) == []
+
+
+def test_an_answer_late_on_sunday_belongs_to_that_week():
+    data = answers({"csat": 1, "ts": dt.datetime(2024, 3, 10, 23, 59, 59)},
+                   {"csat": 5, "ts": dt.datetime(2024, 3, 11)})
+    rule = share_rule(window_weeks=1, min_n=1, threshold=0.0)
+    found = evaluate(data, [rule], MON, sunday(2))
+    assert [(a.window_start, a.window_end, a.n, a.score) for a in found] == [(MON, sunday(0), 1, 1.0)]
+    # Week ends are evaluated from since to until, both inclusive; earlier answers fill the window.
+    assert len(evaluate(data, [rule], sunday(0), sunday(0))) == 1
+    assert len(evaluate(data, [rule], day(0, 2), sunday(0))) == 1
+    assert evaluate(data, [rule], day(1, 0), day(1, 5)) == []  # no Sunday in the range
+    assert evaluate(data, [rule], MON, day(0, 5)) == []
+
+
+def test_consecutive_week_ends_are_one_episode_and_a_gap_splits_them():
+    data = answers(*scores("csat", [1, 5], week=0), *scores("csat", [1, 2], week=1), *scores("csat", [5], week=2),
+                   *scores("csat", [2, 4, 5], week=3))
+    found = evaluate(data, [share_rule(window_weeks=1, min_n=1, threshold=0.0)], MON, sunday(4))
+    assert [(a.key, a.first_seen, a.last_seen, a.window_end, a.score) for a in found] == [
+        ("share|chat||2024-03-10", sunday(0), sunday(1), sunday(1), 1.0),  # the worse of 1/2 and 2/2
+        ("share|chat||2024-03-31", sunday(3), sunday(3), sunday(3), pytest.approx(1 / 3))]
+
+
+# ------------------------------------------------------------------ drop kind
+
+
+def test_a_csat_drop_matches_the_hand_computed_one_sided_z_test():
+    data = answers(*scores("csat", [5, 5, 4, 4], week=0), *scores("csat", [4, 3, 3, 2], week=1))
+    found = evaluate(data, [drop_rule(min_n=4)], MON, sunday(1))
+    # Means 4.5 and 3; variances 1/3 and 2/3, so SE = √(1/12 + 2/12) = 0.5 and z = −1.5/0.5 = −3.
+    assert len(found) == 1
+    alert = found[0]
+    assert (alert.key, alert.first_seen, alert.last_seen) == ("drop|chat||2024-03-17", sunday(1), sunday(1))
+    assert (alert.window_start, alert.window_end, alert.n) == (day(1, 0), sunday(1), 4)
+    assert (alert.score, alert.previous, alert.change) == (3.0, 4.5, -1.5)
+    assert alert.p == pytest.approx(NormalDist().cdf(-3))  # 0.00135
+    margin = t.ppf(0.975, 3) * math.sqrt((2 / 3) / 4)  # the current window's Student-t interval
+    assert alert.low == pytest.approx(3 - margin) and alert.high == pytest.approx(3 + margin)
+    assert alert.message == ("chat: CSAT fell from 4.50 to 3.00 (−1.50, p = 0.001; n = 4 before, 4 now) in the week "
+                             "to 2024-03-17.")
+    assert evaluate(data, [drop_rule(min_n=4, alpha=0.001)], MON, sunday(1)) == []  # not significant enough
+    assert evaluate(data, [drop_rule(min_n=5)], MON, sunday(1)) == []               # too few answers
+    assert evaluate(data, [drop_rule(min_n=4, threshold=1.6)], MON, sunday(1)) == []  # too small
+    assert len(evaluate(data, [drop_rule(min_n=4, threshold=1.5)], MON, sunday(1))) == 1  # exactly the minimum
+
+
+def test_an_nps_drop_uses_the_nps_standard_error():
+    before, after = [10] * 6 + [8] * 2 + [3] * 2, [10] * 2 + [8] * 2 + [3] * 6
+    data = answers(*scores("nps", before, week=0), *scores("nps", after, week=1))
+    rule = drop_rule(metric="nps", min_n=10, alpha=0.05)
+    [alert] = evaluate(data, [rule], MON, sunday(1), names={"chat": "Support chat"})
+    # NPS +40 and −40; each SE = 100·√((0.6 + 0.2 − 0.4²)/10) = 25.3, so z = −80/35.8 = −2.24.
+    se = 100 * math.sqrt((0.6 + 0.2 - 0.4 ** 2) / 10)
+    assert (alert.previous, alert.score) == (pytest.approx(40), pytest.approx(-40))
+    assert alert.change == pytest.approx(-80)
+    assert alert.p == pytest.approx(NormalDist().cdf(-80 / math.hypot(se, se)))  # 0.0127
+    assert alert.low == pytest.approx(-40 - Z95 * se) and alert.high == pytest.approx(-40 + Z95 * se)
+    assert alert.message == ("Support chat: NPS fell from +40 to −40 (−80, p = 0.013; n = 10 before, 10 now) in the "
+                             "week to 2024-03-17.")
+    assert evaluate(data, [dataclasses.replace(rule, alpha=0.01)], MON, sunday(1)) == []
+    # A rise never fires, and NPS's own minimum drop is 10 points.
+    rise = answers(*scores("nps", after, week=0), *scores("nps", before, week=1))
+    assert evaluate(rise, [rule], MON, sunday(1)) == [] and threshold_of(rule) == 10
+
+
+def test_a_ces_drop_is_a_fall_towards_hard():
+    data = answers(*scores("ces", [7, 7, 6, 6], week=0), *scores("ces", [5, 4, 4, 3], week=1))
+    [alert] = evaluate(data, [drop_rule(metric="ces", min_n=4)], MON, sunday(1))
+    assert (alert.previous, alert.score, alert.change) == (6.5, 4.0, -2.5)
+
+
+def test_a_drop_needs_enough_answers_in_the_previous_window_too():
+    data = answers(*scores("csat", [5, 5, 5], week=0), *scores("csat", [2, 1, 2, 1, 2], week=1))
+    assert evaluate(data, [drop_rule(min_n=4)], MON, sunday(1)) == []
+    assert len(evaluate(data, [drop_rule(min_n=3)], MON, sunday(1))) == 1
+
+
+# ------------------------------------------------------------------ scope
+
+
+def test_the_scope_is_touchpoints_and_segment_values_without_the_overall_answer_by_default():
+    rows = [{"touchpoint": tp, "region": region, "csat": 1, "nps": 0, "comment": "x"}
+            for tp in ("chat", "shop", "_overall") for region in ("Praha", "Brno", None)]
+    data = answers(*rows)
+
+    def scope(kind: str = "share", **fields) -> set[tuple[str, str]]:
+        rule = Rule("r", "R", kind, "nps" if kind == "answer" else "csat", window_weeks=1, min_n=1, threshold=0.0
+                    if kind == "share" else None, **fields)
+        return {(a.touchpoint, a.value) for a in evaluate(data, [rule], MON, sunday(0))}
+
+    assert scope(segment="region") == {(tp, r) for tp in ("chat", "shop") for r in ("Praha", "Brno")}
+    assert scope() == {("chat", ""), ("shop", "")}  # no segment: all answers of a touchpoint together
+    assert scope(touchpoints=("_overall", "chat"), segment="region", values=("Brno",)) == {("_overall", "Brno"),
+                                                                                           ("chat", "Brno")}
+    assert scope("answer") == {("chat", ""), ("shop", "")}
+    assert scope("answer", touchpoints=("_overall",), segment="region") == {("_overall", "Praha"), ("_overall", "Brno")}
+
+
+# ------------------------------------------------------------------ episodes across evaluations
+
+
+def test_an_episode_spanning_two_evaluations_merges_into_the_one_alert_of_a_single_evaluation():
+    data = answers(*(row for week in range(4) for row in scores("csat", [1] * (week + 1) + [5], week=week)))
+    rule = share_rule(window_weeks=1, min_n=1)
+    [whole] = evaluate(data, [rule], MON, sunday(3))
+    [first], [second] = evaluate(data, [rule], MON, sunday(1)), evaluate(data, [rule], day(2, 0), sunday(3))
+    assert continues(first, second) and merge(first, second) == whole
+    assert (whole.first_seen, whole.last_seen, whole.score) == (sunday(0), sunday(3), 0.8)
+    # Another scope, an answer or a week's gap is no continuation.
+    assert not continues(first, dataclasses.replace(second, value="Brno"))
+    assert not continues(first, dataclasses.replace(second, first_seen=sunday(3)))
+    with pytest.raises(ValueError):
+        merge(first, dataclasses.replace(second, first_seen=sunday(3)))
+    # A better later window keeps the earlier figures.
+    kept = merge(whole, dataclasses.replace(second, score=0.1, first_seen=sunday(4), last_seen=sunday(4)))
+    assert (kept.key, kept.score, kept.last_seen) == (whole.key, 0.8, sunday(4))
+
+
+@settings(max_examples=40)
+@given(seed=st.integers(0, 2 ** 32 - 1), split=st.integers(0, 68), overlap=st.booleans())
+def test_merging_two_evaluations_equals_one_evaluation_of_the_whole_range(seed, split, overlap):
+    rng = np.random.default_rng(seed)
+    size, weeks = 400, 10
+    minutes = rng.integers(0, weeks * 7 * 24 * 60, size)
+    level = rng.uniform(1.5, 4.5, weeks)[minutes // (7 * 24 * 60)]  # a level per week, so rules fire in runs
+    data = answers(*({"touchpoint": tp, "region": region, "csat": csat, "nps": nps, "comment": comment}
+                     for tp, region, csat, nps, comment in zip(
+                         rng.choice(["chat", "shop"], size), rng.choice(["Praha", "Brno"], size),
+                         np.clip(np.round(level + rng.normal(0, 0.8, size)), 1, 5),
+                         np.clip(np.round(2 * level + rng.normal(0, 2, size)), 0, 10),
+                         rng.choice([None, "late"], size))))
+    data["ts"] = pd.Timestamp(MON) + pd.to_timedelta(minutes, "min")
+    rules = [share_rule(window_weeks=2, min_n=3, threshold=0.3, segment="region"),
+             drop_rule(min_n=3, alpha=0.2), Rule("a", "A", "answer")]
+    since, until = MON, MON + dt.timedelta(days=weeks * 7 - 1)
+    cut = since + dt.timedelta(days=split)
+    whole = {a.key: a for a in evaluate(data, rules, since, until)}
+    stored = {a.key: a for a in evaluate(data, rules, since, cut)}
+    # The caller goes on from the last evaluated day (evaluating it again is harmless) or the day after it.
+    for new in evaluate(data, rules, cut if overlap else cut + dt.timedelta(days=1), until):
+        old = next((a for a in stored.values() if continues(a, new)), None)
+        stored[old.key if old else new.key] = merge(old, new) if old else new
+    assert stored == whole
+
+
+# ------------------------------------------------------------------ rules
+
+
+def test_validate_explains_what_is_wrong():
+    assert validate(Rule("ok", "Fine", "drop")) == []
+    assert validate(Rule("", " ", "alarm", "rating", values=("Praha",), window_weeks=0, min_n=0, alpha=1)) == [
+        "The rule needs a key.", "The rule needs a name.", "Unknown kind 'alarm'; use one of answer, share, drop.",
+        "Unknown metric 'rating'; use one of nps, csat, ces.",
+        "Segment values need the segment column they belong to.", "The window needs at least one week.",
+        "The minimum number of answers must be at least 1.", "The significance level must be between 0 and 1."]
+    assert validate(Rule("a|b", "X", "answer", "csat", threshold=5)) == [
+        "The rule's key cannot contain '|': alert keys use it as a separator.",
+        "A negative CSAT answer must be a score from 1 to 4."]
+    assert validate(Rule("s", "S", "share", threshold=1)) == [
+        "The share of negative answers must be between 0 and 1 (0.25 = 25 %)."]
+    assert validate(Rule("d", "D", "drop", threshold=0)) == ["The smallest drop must be above zero."]
+
+
+def test_evaluate_refuses_invalid_rules_and_missing_segments_but_skips_disabled_ones():
+    data = answers(*scores("csat", [1]))
+    with pytest.raises(ValueError, match="Unknown kind"):
+        evaluate(data, [Rule("x", "X", "alarm")], MON, sunday(0))
+    with pytest.raises(ValueError, match="no segment column 'branch'"):
+        evaluate(data, [share_rule(segment="branch")], MON, sunday(0))
+    with pytest.raises(ValueError, match="after it ends"):
+        evaluate(data, [], sunday(0), MON)
+    assert evaluate(data, [Rule("x", "X", "alarm", enabled=False)], MON, sunday(0)) == []
+
+
+def test_rules_and_alerts_survive_json():
+    rule = Rule("s", "Share", "share", "ces", ("chat",), "region", ("Brno",), 0.2, 3, 10, 0.05, False, False)
+    assert Rule.from_dict(json.loads(json.dumps(rule.to_dict()))) == rule
+    data = answers(*scores("csat", [5, 5, 4, 4], week=0), *scores("csat", [4, 3, 3, 2], week=1),
+                   {"nps": 2, "comment": "Slow"})
+    found = evaluate(data, [drop_rule(min_n=4), share_rule(min_n=1, threshold=0.1), Rule("a", "A", "answer")], MON,
+                     sunday(1))
+    assert {a.kind for a in found} == set(KINDS)
+    assert [Alert.from_dict(json.loads(json.dumps(a.to_dict()))) for a in found] == found
+
+
+def test_default_rules_are_valid_and_watch_the_journey():
+    rules = default_rules(["cart", "checkout"])
+    assert [r.kind for r in rules] == ["answer", "share", "drop"] and len({r.key for r in rules}) == 3
+    assert all(validate(r) == [] and r.touchpoints == ("cart", "checkout") for r in rules)
+    answer, share, drop = rules
+    assert (answer.metric, threshold_of(answer), answer.need_comment) == ("nps", 6, True)
+    assert (share.metric, share.segment, threshold_of(share), share.window_weeks) == ("csat", "region", 0.25, 4)
+    assert (drop.metric, drop.segment, threshold_of(drop), drop.alpha) == ("csat", "region", 0.3, 0.001)
+
+
+# ------------------------------------------------------------------ the demo data
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """Demo answers with the planted break, the truth behind them and the journey's touchpoint names."""
+    journey = load_template("ecommerce-delivery")
+    data = demodata.generate(journey)
+    return data.survey.to_pandas(), data.effects, {tp.key: tp.name for tp in journey.touchpoints}
+
+
+def test_the_planted_break_raises_a_drop_alert_within_four_weeks_and_few_others(demo):
+    survey, effects, names = demo
+    start, end = survey["ts"].min().date(), survey["ts"].max().date()
+    drop = default_rules(list(names))[2]
+    found = evaluate(survey, [drop], start, end, names)
+    at_break = [a for a in found if (a.touchpoint, a.value) == (effects.break_touchpoint, effects.break_region)
+                and effects.break_from <= a.first_seen <= effects.break_from + dt.timedelta(weeks=8)]
+    assert at_break and at_break[0].first_seen <= effects.break_from + dt.timedelta(weeks=4)
+    worst = min(at_break, key=lambda a: a.change)
+    assert worst.change <= -0.5 and worst.p < 1e-4 and effects.break_region in worst.message
+    # About 5 900 tests (touchpoint × region × week end with n ≥ 30 in both windows) at alpha 0.001 let noise fire
+    # about 6 times in two years, and the November–December dip at delivery touchpoints may add a few; measured: 6
+    # episodes (at alpha 0.01: 41).
+    others = [a for a in found if a not in at_break]
+    assert len(others) <= 10
+
+
+def test_the_break_raises_a_share_alert_in_the_latest_four_weeks(demo):
+    survey, effects, names = demo
+    end = survey["ts"].max().date()
+    since = end - dt.timedelta(weeks=4) + dt.timedelta(days=1)
+    # The break turns 5s into 4s and 3s: dissatisfied (1–2) answers rise from under 1 % to about 8 % at the
+    # courier, a level other touchpoints have anyway, so the starter 25 % rule stays silent and a share rule is
+    # set per touchpoint: 5 % at the courier is several times its usual level.
+    courier = share_rule(touchpoints=(effects.break_touchpoint,), segment="region", threshold=0.05)
+    found = evaluate(survey, [courier], since, end, names)
+    assert [a.value for a in found] == [effects.break_region]
+    assert found[0].last_seen == end - dt.timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday of the data
+    starter = default_rules(list(names))[1]
+    assert not [a for a in evaluate(survey, [starter], since, end) if a.touchpoint == effects.break_touchpoint]
+
+
+def test_the_starter_detractor_rule_lists_commented_detractors_of_the_last_fortnight(demo):
+    survey, _, names = demo
+    end = survey["ts"].max().date()
+    since = end - dt.timedelta(days=13)
+    found = evaluate(survey, default_rules(list(names))[:1], since, end, names)
+    assert found and all(a.score <= 6 and a.comment and since <= a.first_seen <= end for a in found)
+    assert all(a.touchpoint != "_overall" for a in found) and len({a.key for a in found}) == len(found)
