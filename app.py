@@ -24,7 +24,10 @@ VENDOR = {
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
 NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire"),
-       ("/leaderboards", _("Leaderboards"), "fa-ranking-star"), ("/actions", _("Actions"), "fa-list-check")]
+       ("/leaderboards", _("Leaderboards"), "fa-ranking-star"), ("/drivers", _("Drivers"), "fa-bullseye"),
+       ("/comments", _("Comments"), "fa-comments"), ("/alerts", _("Alerts"), "fa-bell"),
+       ("/actions", _("Actions"), "fa-list-check")]
+ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
 
 
 def vendor_folder(name: str) -> Path:
@@ -54,12 +57,15 @@ def create_app(workspace: Workspace) -> dash.Dash:
     app.layout = html.Div([
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand([html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"),
-            dbc.Nav([dbc.NavLink([html.I(className=f"fa-solid {icon} me-1"), label], href=path, active="exact")
+            dbc.Nav([dbc.NavLink([html.I(className=f"fa-solid {icon} me-1"), label,
+                                  *([dbc.Badge(id="nav-alerts-count", color="danger", pill=True, className="ms-1")]
+                                    if path == "/alerts" else [])], href=path, active="exact")
                      for path, label, icon in NAV]),
         ], fluid=True), color="dark", dark=True, className="mb-2 py-1"),
         dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
         dbc.Container(dash.page_container, fluid=True),
         dcc.Location(id="app-url"),
+        dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
     ])
     return app
 

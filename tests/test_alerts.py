@@ -314,9 +314,9 @@ def test_rules_and_alerts_survive_json():
 
 
 def test_default_rules_are_valid_and_watch_the_journey():
-    rules = default_rules(["cart", "checkout"])
+    rules = default_rules()
     assert [r.kind for r in rules] == ["answer", "share", "drop"] and len({r.key for r in rules}) == 3
-    assert all(validate(r) == [] and r.touchpoints == ("cart", "checkout") for r in rules)
+    assert all(validate(r) == [] and r.touchpoints == () for r in rules)
     answer, share, drop = rules
     assert (answer.metric, threshold_of(answer), answer.need_comment) == ("nps", 6, True)
     assert (share.metric, share.segment, threshold_of(share), share.window_weeks) == ("csat", "region", 0.25, 4)
@@ -337,7 +337,7 @@ def demo():
 def test_the_planted_break_raises_a_drop_alert_within_four_weeks_and_few_others(demo):
     survey, effects, names = demo
     start, end = survey["ts"].min().date(), survey["ts"].max().date()
-    drop = default_rules(list(names))[2]
+    drop = default_rules()[2]
     found = evaluate(survey, [drop], start, end, names)
     at_break = [a for a in found if (a.touchpoint, a.value) == (effects.break_touchpoint, effects.break_region)
                 and effects.break_from <= a.first_seen <= effects.break_from + dt.timedelta(weeks=8)]
@@ -362,7 +362,7 @@ def test_the_break_raises_a_share_alert_in_the_latest_four_weeks(demo):
     found = evaluate(survey, [courier], since, end, names)
     assert [a.value for a in found] == [effects.break_region]
     assert found[0].last_seen == end - dt.timedelta(days=(end.weekday() + 1) % 7)  # the last Sunday of the data
-    starter = default_rules(list(names))[1]
+    starter = default_rules()[1]
     assert not [a for a in evaluate(survey, [starter], since, end) if a.touchpoint == effects.break_touchpoint]
 
 
@@ -370,6 +370,6 @@ def test_the_starter_detractor_rule_lists_commented_detractors_of_the_last_fortn
     survey, _, names = demo
     end = survey["ts"].max().date()
     since = end - dt.timedelta(days=13)
-    found = evaluate(survey, default_rules(list(names))[:1], since, end, names)
+    found = evaluate(survey, default_rules()[:1], since, end, names)
     assert found and all(a.score <= 6 and a.comment and since <= a.first_seen <= end for a in found)
     assert all(a.touchpoint != "_overall" for a in found) and len({a.key for a in found}) == len(found)

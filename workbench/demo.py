@@ -14,6 +14,7 @@ DEMO_DATASETS = {"survey": "Survey answers", "kpi_period": "KPIs per branch and 
 def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
     """Create the demo project with the e-commerce journey and generated data (once); return its id."""
     from workbench import demodata
+    from workbench.text import default_codebook
 
     for project in workspace.projects():
         if project.name == DEMO_PROJECT:
@@ -26,6 +27,8 @@ def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
     workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
     workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
     _seed_actions(workspace, project_id, journey_id, data.effects)
+    workspace.verbatims.save_codebook(project_id, default_codebook(), "Demo", expected_version=0)
+    workspace.alerts.evaluate(journey_id, who="Demo")
     return project_id
 
 

@@ -877,6 +877,9 @@ def readable_format(date_format: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without diacritics, for matching names typed with or without accents."""
+    text = str(text)
+    if text.isascii():  # most comments and names: nothing to decompose
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 

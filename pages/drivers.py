@@ -1,0 +1,163 @@
+"""Drivers page: which touchpoints move overall loyalty most, and the importance × performance priorities."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from pages import _filters
+from pages._context import new_action_href, workspace
+from workbench import drivers, heatmap
+from workbench.actions import Draft
+from workbench.i18n import gettext as _
+
+dash.register_page(__name__, path="/drivers", name=_("Drivers"), title=_("Drivers · CX Journey Workbench"))
+
+OUTCOMES = {"nps": _("Overall likelihood to recommend (0–10)"), "promoter": _("Promoter or not (overall 9–10)")}
+METHODS = {"lmg": _("Shapley / LMG"), "johnson": _("Johnson's relative weights")}
+DRIVER_METRICS = ("csat", "nps", "ces")
+QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve later": "#fd7e14",
+                    "Maintain": "#6c757d"}
+
+
+def layout(**_query) -> html.Div:
+    """Filter bar, what to explain with which ratings, then the matrix, the importances and the priorities."""
+    def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
+        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
+                              style={"minWidth": width})
+
+    return html.Div([
+        _filters.filter_bar("dr", metric=False),
+        html.Div([
+            group(_("Explain"), dbc.Select(id="dr-outcome", value="nps",
+                                           options=[{"label": v, "value": k} for k, v in OUTCOMES.items()]), "22rem"),
+            group(_("by touchpoint"), dbc.Select(id="dr-metric", value="csat", options=[
+                {"label": heatmap.METRIC_NAMES[m], "value": m} for m in DRIVER_METRICS])),
+            group(_("Method"), dbc.Select(id="dr-method", value="lmg",
+                                          options=[{"label": v, "value": k} for k, v in METHODS.items()]), "16rem"),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dcc.Loading([
+            html.Div(id="dr-summary", className="small mb-2"),
+            dbc.Row([
+                dbc.Col(dcc.Graph(id="dr-matrix", config={"displaylogo": False}, style={"height": "460px"}), lg=7),
+                dbc.Col(dcc.Graph(id="dr-bars", config={"displaylogo": False}, style={"height": "460px"}), lg=5),
+            ]),
+            html.H5(_("Priorities"), className="mt-2"),
+            html.Div(id="dr-priorities"),
+        ], delay_show=300),
+    ])
+
+
+_filters.register("dr")
+
+
+@callback(Output("dr-summary", "children"), Output("dr-matrix", "figure"), Output("dr-bars", "figure"),
+          Output("dr-priorities", "children"),
+          Input("dr-selection", "data"), Input("dr-outcome", "value"), Input("dr-metric", "value"),
+          Input("dr-method", "value"))
+def analyse(selection, outcome, metric, method):
+    """Relative importance of the touchpoints for the overall score, with intervals and priorities."""
+    import plotly.graph_objects as go
+
+    chosen = _filters.resolve(selection)
+    if chosen is None:
+        return "", go.Figure(), go.Figure(), ""
+    try:
+        result = drivers.analyse_query(chosen.query(by=()), workspace().cache, outcome="nps", driver_metric=metric,
+                                       method=method, binary_threshold=9 if outcome == "promoter" else None)
+    except ValueError as error:
+        return dbc.Alert(str(error), color="warning"), go.Figure(), go.Figure(), ""
+    journey = chosen.journey
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.
+    ranked = drivers.priorities(result.table, None, names)
+    r2 = result.r2 or 1.0
+    ranked = ranked.assign(share_low=ranked["low"] / r2, share_high=ranked["high"] / r2)
+    return (_summary(result, chosen.filter_text()), _matrix(ranked, names, metric), _bars(ranked, names),
+            _table(ranked, names, journey, metric, selection["journey"]))
+
+
+def _summary(result: drivers.DriverResult, filters: str) -> html.Div:
+    r2 = _("R² = {r2:.2f} [{low:.2f}–{high:.2f}]").format(r2=result.r2, low=result.r2_low, high=result.r2_high)
+    model = _("respondent-level model") if result.model == "respondent" else _("segment-period model")
+    facts = _("{model} · {method} · {r2} · n = {n} ({filters})").format(
+        model=model, method=METHODS[result.method], r2=r2, n=f"{result.n:,}".replace(",", "\u202f"),
+        filters=filters)
+    excluded = [html.Li(f"{key}: {reason}") for key, reason in result.excluded.items()]
+    return html.Div([
+        html.Div(facts, id="dr-facts"),
+        dbc.Alert(result.note, color="info" if result.model == "respondent" else "warning", className="py-2 my-1",
+                  id="dr-note"),
+        html.Details([html.Summary(_("{n} touchpoints left out").format(n=len(excluded))), html.Ul(excluded)],
+                     className="text-muted") if excluded else "",
+    ])
+
+
+def _matrix(ranked, names: dict[str, str], metric: str):
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for quadrant, colour in QUADRANT_COLOURS.items():
+        part = ranked[ranked["quadrant"] == quadrant]
+        if part.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=part["performance"], y=part["share"] * 100, mode="markers+text", name=_(quadrant),
+            text=[names.get(k, k) for k in part["touchpoint"]], textposition="top center",
+            marker={"size": 13, "color": colour}, cliponaxis=False,
+            error_y={"type": "data", "symmetric": False, "array": (part["share_high"] - part["share"]) * 100,
+                     "arrayminus": (part["share"] - part["share_low"]) * 100, "color": colour, "thickness": 1},
+            hovertemplate="%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance") + " %{y:.1f} %"
+                          "<extra></extra>"))
+    figure.add_vline(x=ranked.attrs["performance_reference"], line_dash="dash", line_color="#adb5bd")
+    figure.add_hline(y=100 / max(len(ranked), 1), line_dash="dash", line_color="#adb5bd")
+    figure.update_layout(
+        margin={"l": 50, "r": 70, "t": 30, "b": 40}, plot_bgcolor="white", legend={"orientation": "h", "y": -0.15},
+        title={"text": _("Importance × performance"), "font": {"size": 14}},
+        xaxis={"title": _("Performance (mean {metric})").format(metric=heatmap.METRIC_NAMES[metric]),
+               "gridcolor": "#eee"},
+        yaxis={"title": _("Importance (% of explained variance)"), "gridcolor": "#eee", "rangemode": "tozero"})
+    return figure
+
+
+def _bars(ranked, names: dict[str, str]):
+    import plotly.graph_objects as go
+
+    shown = ranked.sort_values("importance")
+    figure = go.Figure(go.Bar(
+        x=shown["share"] * 100, y=[names.get(k, k) for k in shown["touchpoint"]], orientation="h",
+        marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
+        error_x={"type": "data", "symmetric": False, "array": (shown["share_high"] - shown["share"]) * 100,
+                 "arrayminus": (shown["share"] - shown["share_low"]) * 100, "color": "#495057"},
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, plot_bgcolor="white",
+                         title={"text": _("Share of explained variance, 95 % bootstrap interval"),
+                                "font": {"size": 14}},
+                         xaxis={"title": "%", "gridcolor": "#eee", "rangemode": "tozero"},
+                         yaxis={"automargin": True})
+    return figure
+
+
+def _table(ranked, names: dict[str, str], journey, metric: str, journey_id: int) -> dbc.Table:
+    owners = {tp.key: tp.owner for tp in journey.touchpoints}
+    rows = []
+    for record in ranked.sort_values("priority").itertuples():
+        name = names.get(record.touchpoint, record.touchpoint)
+        draft = Draft(title=_("Improve {touchpoint} (key driver)").format(touchpoint=name),
+                      description=record.reason, touchpoints=(record.touchpoint,), metric=metric,
+                      origin={"kind": "driver", "label": record.reason})
+        rows.append(html.Tr([
+            html.Td(str(record.priority)),
+            html.Td(name),
+            html.Td(dbc.Badge(_(record.quadrant), style={"backgroundColor": QUADRANT_COLOURS[record.quadrant]})),
+            html.Td(f"{record.share * 100:.1f} % [{record.share_low * 100:.1f}–{record.share_high * 100:.1f}]"),
+            html.Td(f"{heatmap.format_value(record.performance, metric)} (n = {record.answers:,})"
+                    .replace(",", "\u202f")),
+            html.Td(owners.get(record.touchpoint, "")),
+            html.Td(record.reason),
+            html.Td(dcc.Link(_("+ action"), href=new_action_href(draft, journey_id), className="small dr-action")),
+        ]))
+    header = html.Thead(html.Tr([html.Th(h) for h in (_("#"), _("Touchpoint"), _("Quadrant"), _("Importance"),
+                                                       _("Performance"), _("Owner"), _("Why"), "")]))
+    return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small", id="dr-table")
