@@ -13,6 +13,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import workspace
 from workbench import heatmap, text
+from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL
 from workbench.workspace import WorkspaceError
@@ -24,6 +25,7 @@ ANY = "__any__"
 NEW = "__new__"
 GROUP_NAMES = {"negative": _("unhappy"), "neutral": _("neutral"), "positive": _("happy")}
 GROUP_COLOURS = {"negative": "#dc3545", "neutral": "#adb5bd", "positive": "#198754"}
+GROUPS_SHOWN = 8  # columns of the theme share table: the groups with the most comments
 RULES_SHOWN = 6  # keywords listed per theme; the full list is in the tooltip and the form
 
 
@@ -60,6 +62,9 @@ def layout(**_query) -> html.Div:
             dbc.Col([
                 dcc.Loading(dcc.Graph(id="cm-by-score", config={"displaylogo": False}, style={"height": "380px"}),
                             delay_show=300),
+                dbc.InputGroup([dbc.InputGroupText(_("Compare by")),
+                                dbc.Select(id="cm-compare", value="touchpoint", options=[])],
+                               size="sm", className="w-auto mb-1"),
                 html.Div(id="cm-by-touchpoint"),
             ], lg=6),
         ]),
@@ -114,15 +119,16 @@ _filters.register("cm")
 
 
 @callback(Output("cm-themes", "children"), Output("cm-by-score", "figure"), Output("cm-by-touchpoint", "children"),
-          Output("cm-f-touchpoint", "options"), Output("cm-f-theme", "options"),
-          Input("cm-selection", "data"), Input("cm-metric", "value"), Input("cm-refresh", "data"))
-def show_counts(selection, metric, _refresh):
-    """Each theme's mentions and share of the comments, by score group and by touchpoint."""
+          Output("cm-f-touchpoint", "options"), Output("cm-f-theme", "options"), Output("cm-compare", "options"),
+          Input("cm-selection", "data"), Input("cm-metric", "value"), Input("cm-compare", "value"),
+          Input("cm-refresh", "data"))
+def show_counts(selection, metric, compare, _refresh):
+    """Each theme's mentions and share of the comments, by score group and by touchpoint or segment."""
     import plotly.graph_objects as go
 
     chosen = _filters.resolve(selection)
     if chosen is None:
-        return "", go.Figure(), "", [], []
+        return "", go.Figure(), "", [], [], []
     ws = workspace()
     codebook, _version = ws.verbatims.codebook(chosen.project_id)
     frame, tags = ws.verbatims.coded(chosen.project_id, chosen.query(by=()))
@@ -132,14 +138,19 @@ def show_counts(selection, metric, _refresh):
                                                                       key=lambda k: names.get(k, k))]
     theme_options = [{"label": _("any"), "value": ANY}] + [{"label": t.name, "value": t.key}
                                                            for t in codebook.themes]
+    segments = segment_columns(chosen.sources)
+    compare_options = [{"label": _("touchpoint"), "value": "touchpoint"}] + [{"label": c, "value": c}
+                                                                            for c in segments]
     if not codebook.themes:
         return (html.P(_("The codebook is empty: add a theme, or import a codebook (YAML or CSV)."),
-                       className="text-muted"), go.Figure(), "", touchpoint_options, theme_options)
+                       className="text-muted"), go.Figure(), "", touchpoint_options, theme_options, compare_options)
+    compare = compare if compare in segments else "touchpoint"
     totals = text.theme_counts(frame, tags, by=())
     by_score = text.theme_by_score(frame, tags, metric)
-    by_touchpoint = text.theme_counts(frame, tags, by=("touchpoint",))
+    by_group = text.theme_counts(frame, tags, by=(compare,))
     return (_theme_table(codebook, totals), _score_chart(codebook, by_score, metric),
-            _touchpoint_table(codebook, by_touchpoint, names), touchpoint_options, theme_options)
+            _group_table(codebook, by_group, compare, names if compare == "touchpoint" else {}),
+            touchpoint_options, theme_options, compare_options)
 
 
 def _names(journey) -> dict[str, str]:
@@ -195,12 +206,12 @@ def _score_chart(codebook: text.Codebook, by_score, metric: str):
     return figure
 
 
-def _touchpoint_table(codebook: text.Codebook, by_touchpoint, names: dict[str, str]) -> html.Div:
-    if by_touchpoint.empty:
+def _group_table(codebook: text.Codebook, by_group, column: str, names: dict[str, str]) -> html.Div:
+    if by_group.empty:
         return ""
-    wide = by_touchpoint.pivot_table(index="theme", columns="touchpoint", values="share", aggfunc="first")
-    comments = by_touchpoint.groupby("touchpoint")["comments"].max().sort_values(ascending=False)
-    columns = list(comments.index[:8])
+    wide = by_group.pivot_table(index="theme", columns=column, values="share", aggfunc="first")
+    comments = by_group.groupby(column)["comments"].max().sort_values(ascending=False)
+    columns = list(comments.index[:GROUPS_SHOWN])
     header = html.Thead(html.Tr([html.Th(_("Theme"))] + [
         html.Th([names.get(key, key), html.Div(f"n = {int(comments[key])}", className="hm-n")], className="text-end")
         for key in columns]))
@@ -215,8 +226,8 @@ def _touchpoint_table(codebook: text.Codebook, by_touchpoint, names: dict[str, s
             cells.append(html.Td("" if value != value else f"{value * 100:.0f} %", className="text-end",
                                  style={"backgroundColor": f"rgba(13, 110, 253, {shade * 0.45:.2f})"}))
         rows.append(html.Tr([html.Td(theme.name)] + cells))
-    return html.Div([html.Div(_("Share of each touchpoint's comments mentioning the theme (the 8 touchpoints with "
-                                "the most comments)"), className="small text-muted"),
+    return html.Div([html.Div(_("Share of each {column}'s comments mentioning the theme (the {n} with the most "
+                                "comments)").format(column=column, n=len(columns)), className="small text-muted"),
                      html.Div(dbc.Table([header, html.Tbody(rows)], size="sm", className="small hm-table"),
                               style={"overflowX": "auto"})])
 

@@ -611,6 +611,7 @@ class Verbatims:
         import json
 
         from workbench import query
+        from workbench.breaks import segment_columns
 
         codebook, _version = self.codebook(project_id)
         fingerprint = hashlib.sha256(json.dumps([_theme_document(t) for t in codebook.themes]).encode()).hexdigest()
@@ -618,7 +619,9 @@ class Verbatims:
         cache = self.workspace.cache
         found = cache.get(key)
         if found is None:
-            frame = query.answers(replace(source, by=()), ("response_id", "touchpoint"), with_comment=True)
+            frame = query.answers(replace(source, by=()), ("response_id", "touchpoint",
+                                                           *segment_columns(source.sources)),
+                                  with_comment=True)
             found = (frame, tag(frame["comment"], codebook))
             cache.set(key, found)
         frame, tags = found

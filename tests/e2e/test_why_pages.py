@@ -72,6 +72,10 @@ def test_a_codebook_rule_changes_the_counts_and_a_comment_is_coded_by_hand(demo_
     after = mentions(page, "Courier and staff attitude")
     assert after > before * 5  # "Kurýr", "kurier" and "courier" are in many comments
 
+    page.select_option("#cm-compare", "region")
+    expect(page.locator("#cm-by-touchpoint")).to_contain_text("Share of each region's comments", timeout=20_000)
+    expect(page.locator("#cm-by-touchpoint th", has_text="Jižní Morava")).to_be_visible()
+
     page.select_option("#cm-f-theme", "attitude")
     first = f"#cm-grid .ag-center-cols-container .ag-row{SHOWN}[row-index='0']"
     expect(page.locator(f"{first} [col-id='themes']")).to_contain_text("Courier and staff attitude", timeout=20_000)
