@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/heatmap.py
 	$(BIN)/python bench/heatmap_callbacks.py
 	$(BIN)/python bench/actions.py
+	$(BIN)/python bench/drivers.py
+	$(BIN)/python bench/why_callbacks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

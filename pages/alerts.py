@@ -27,7 +27,7 @@ KIND_NAMES = {"answer": _("Single unhappy answer"), "share": _("Negative share o
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 NEXT = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
 BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
-LIMIT = 200  # rows shown at once; the count says how many more there are
+LIMIT = 50  # rows shown at once (each row brings its own buttons); the count says how many more there are
 ANY = "__any__"
 
 
