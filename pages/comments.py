@@ -10,13 +10,18 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
+from typing import TYPE_CHECKING
+
 from pages import _filters
 from pages._context import workspace
-from workbench import heatmap, text
+from workbench import heatmap
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL
 from workbench.workspace import WorkspaceError
+
+if TYPE_CHECKING:
+    from workbench import text
 
 dash.register_page(__name__, path="/comments", name=_("Comments"), title=_("Comments · CX Journey Workbench"))
 
@@ -125,6 +130,8 @@ _filters.register("cm")
 def show_counts(selection, metric, compare, _refresh):
     """Each theme's mentions and share of the comments, by score group and by touchpoint or segment."""
     import plotly.graph_objects as go
+
+    from workbench import text  # pandas and pyarrow: loaded on first use, not at app start
 
     chosen = _filters.resolve(selection)
     if chosen is None:
@@ -237,6 +244,8 @@ def _group_table(codebook: text.Codebook, by_group, column: str, names: dict[str
           Input("cm-f-theme", "value"), Input("cm-f-score", "value"), Input("cm-refresh", "data"))
 def browse(selection, metric, touchpoint, theme, score, _refresh):
     """The newest comments matching the browser's filters."""
+    from workbench import text  # pandas and pyarrow: loaded on first use, not at app start
+
     chosen = _filters.resolve(selection)
     if chosen is None:
         return [], ""
@@ -318,6 +327,8 @@ def edit_theme(_new, clicked, _cancel, _refresh, selection):
           State("cm-user", "value"), State("cm-refresh", "data"), prevent_initial_call=True)
 def change_codebook(_save, _delete, contents, filename, key, name, keywords, patterns, selection, user, refresh):
     """Save or delete a theme, or replace the codebook with an imported file; comments are coded again at once."""
+    from workbench import text  # pandas and pyarrow: loaded on first use, not at app start
+
     chosen = _filters.resolve(selection)
     trigger = ctx.triggered_id
     if chosen is None or trigger is None:
@@ -350,6 +361,8 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
           State("cm-selection", "data"), prevent_initial_call=True)
 def export(_yaml, _csv, selection):
     """The codebook as a file to share or to edit elsewhere."""
+    from workbench import text  # pandas and pyarrow: loaded on first use, not at app start
+
     chosen = _filters.resolve(selection)
     if chosen is None:
         return no_update

@@ -6,11 +6,16 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from typing import TYPE_CHECKING
+
 from pages import _filters
 from pages._context import new_action_href, workspace
-from workbench import drivers, heatmap
+from workbench import heatmap
 from workbench.actions import Draft
 from workbench.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from workbench import drivers
 
 dash.register_page(__name__, path="/drivers", name=_("Drivers"), title=_("Drivers · CX Journey Workbench"))
 
@@ -59,6 +64,8 @@ _filters.register("dr")
 def analyse(selection, outcome, metric, method):
     """Relative importance of the touchpoints for the overall score, with intervals and priorities."""
     import plotly.graph_objects as go
+
+    from workbench import drivers  # pandas and numpy: loaded when the page first analyses, not at app start
 
     chosen = _filters.resolve(selection)
     if chosen is None:
