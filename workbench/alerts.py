@@ -197,13 +197,12 @@ def default_rules() -> list[Rule]:
     The drop rule tests every touchpoint × region every week (about 50 well-sampled series in a network of 8
     regions), so it tests at alpha 0.001, not 0.01 (on the demo data's two years: 6 false alarms instead of 41).
     """
-    touchpoints: tuple[str, ...] = ()
     return [
-        Rule("detractor-comment", _("Detractor with a comment"), "answer", "nps", touchpoints),
+        Rule("detractor-comment", _("Detractor with a comment"), "answer", "nps"),
         Rule("csat-negative-share", _("Negative CSAT share over 25 % in 4 weeks, per region"), "share", "csat",
-             touchpoints, "region", threshold=SHARE_LIMIT),
-        Rule("csat-drop", _("Significant CSAT drop vs previous 4 weeks, per region"), "drop", "csat", touchpoints,
-             "region", threshold=MIN_DROP["csat"], alpha=0.001),
+             segment="region", threshold=SHARE_LIMIT),
+        Rule("csat-drop", _("Significant CSAT drop vs previous 4 weeks, per region"), "drop", "csat",
+             segment="region", threshold=MIN_DROP["csat"], alpha=0.001),
     ]
 
 

@@ -55,18 +55,18 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Located:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-class _Dumper(_SafeDumper):
-    pass
+class YamlDumper(_SafeDumper):
+    """The YAML writer of journey files and codebooks: text with line separators comes back exactly."""
 
 
-def _represent_str(dumper: _Dumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: YamlDumper, value: str) -> yaml.ScalarNode:
     # YAML 1.1 readers fold NEL and the Unicode line/paragraph separators in plain and block
     # scalars; double quotes escape them, so such text comes back exactly as written.
     style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _represent_str)
+YamlDumper.add_representer(str, _represent_str)
 
 
 def loads(text: str) -> Journey:
@@ -148,7 +148,7 @@ def load(path: str | Path) -> Journey:
 
 def dumps(journey: Journey) -> str:
     """Write a journey as YAML text (defaults left out, order kept)."""
-    return yaml.dump(to_document(journey), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(to_document(journey), Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def to_document(journey: Journey) -> dict[str, Any]:

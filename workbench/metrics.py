@@ -153,7 +153,7 @@ def share(successes: int, n: int, confidence: float = DEFAULT_CONFIDENCE, min_n:
     """A proportion in percent with the binomial SE and a Wilson score interval."""
     if n == 0:
         return _empty()
-    value, se, low, high = _wilson_formula(successes, n, z_value(confidence))
+    value, se, low, high = wilson_formula(successes, n, z_value(confidence))
     return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
 
 
@@ -234,7 +234,7 @@ def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDEN
             se, low, high = (np.where(single, np.nan, x) for x in (se, low, high))
             add(metric, (value, se, low, high), (n < min_n) | single)
             if top is not None:
-                add(top, _wilson_formula(column(f"{metric}_top"), n, z))
+                add(top, wilson_formula(column(f"{metric}_top"), n, z))
                 parts.append((metric, value, se, n))
         weights = COMPOSITE_WEIGHTS if weights is None else weights
         index = _composite_formula([(m, weights.get(m, 0), v, se, n) for m, v, se, n in parts], z)
@@ -274,7 +274,7 @@ def _mean_formula(n, total, total_sq, confidence):
     return value, se, value - margin, value + margin
 
 
-def _wilson_formula(successes, n, z):
+def wilson_formula(successes, n, z):
     """Share in %, its binomial SE and the Wilson score interval, both in %."""
     import numpy as np
 

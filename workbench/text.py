@@ -39,7 +39,7 @@ from workbench import metrics
 from workbench.i18n import gettext as _
 from workbench.ingest import fold
 from workbench.journey import KEY_PATTERN, unique_key
-from workbench.journeyfile import _Dumper
+from workbench.journeyfile import YamlDumper
 from workbench.store import CodebookRow, CommentTagRow
 from workbench.workspace import ConflictError
 
@@ -284,7 +284,7 @@ def theme_counts(frame: pd.DataFrame, tags: pd.DataFrame, by: Sequence[str] = ("
     result["comments"] = np.repeat(comments.to_numpy(), themes)
     result["mentions"] = mentions.to_numpy().ravel()
     # The vectorised form of metrics.share(): same Wilson interval, one call for the whole table (in %, hence / 100).
-    share, _se, low, high = metrics._wilson_formula(result["mentions"].to_numpy(float),
+    share, _se, low, high = metrics.wilson_formula(result["mentions"].to_numpy(float),
                                                    result["comments"].to_numpy(float), metrics.z_value(confidence))
     return result.assign(share=share / 100, low=low / 100, high=high / 100, low_n=result["comments"] < min_n)
 
@@ -370,7 +370,7 @@ def dump_codebook(codebook: Codebook, format: str) -> str:
     if format == "yaml":
         doc = {"themes": [{field: value for field, value in _theme_document(theme).items()
                            if value or field in ("key", "name")} for theme in codebook.themes]}
-        return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+        return yaml.dump(doc, Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(THEME_FIELDS)
