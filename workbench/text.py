@@ -40,6 +40,7 @@ from workbench.i18n import gettext as _
 from workbench.ingest import fold
 from workbench.journey import KEY_PATTERN, unique_key
 from workbench.journeyfile import YamlDumper
+from workbench.safecells import neutralise, restore
 from workbench.store import CodebookRow, CommentTagRow
 from workbench.workspace import ConflictError
 
@@ -363,7 +364,8 @@ def load_codebook(text: str, format: str) -> Codebook:
 def dump_codebook(codebook: Codebook, format: str) -> str:
     """Write a codebook as YAML or CSV text that reads back the same.
 
-    CSV: ``;``-separated, one row per theme, list items split by ``|``; a ``|`` inside an item (a regex
+    CSV: ``;``-separated, one row per theme, list items split by ``|``, cells that a spreadsheet would run as a
+    formula quoted (:mod:`workbench.safecells`); a ``|`` inside an item (a regex
     alternation, say) is written ``\\|``, and a backslash before a ``|``, another backslash or the cell's end ``\\\\``.
     """
     _check_format(format)
@@ -375,7 +377,7 @@ def dump_codebook(codebook: Codebook, format: str) -> str:
     writer = csv.writer(out, delimiter=";")
     writer.writerow(THEME_FIELDS)
     for theme in codebook.themes:
-        writer.writerow([_join(value) if isinstance(value, list) else value
+        writer.writerow([neutralise(_join(value) if isinstance(value, list) else value)
                          for value in _theme_document(theme).values()])
     return out.getvalue()
 
@@ -486,7 +488,7 @@ def _load_csv(text: str) -> Codebook:
             continue
         if len(row) > len(header):
             raise CodebookError(f"row {number}: {len(row)} cells, but the header names {len(header)} columns.")
-        cells = dict(zip(header, row))
+        cells = {name: restore(cell) for name, cell in zip(header, row)}
         themes.append(Theme(key=cells["key"], name=cells["name"], sentiment=cells.get("sentiment", ""),
                             keywords=_split(cells.get("keywords", "")), patterns=_split(cells.get("patterns", ""))))
         numbers.append(number)
