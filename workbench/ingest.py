@@ -880,7 +880,7 @@ def fold(text: str) -> str:
     text = str(text)
     if text.isascii():  # most comments and names: nothing to decompose
         return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
+    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
 

@@ -124,7 +124,7 @@ def _problems(codebook: Codebook) -> list[tuple[int, str, str]]:
         problems += [(index, "patterns", message) for message in pattern_problems]
         if theme.patterns and not pattern_problems:
             try:
-                _pattern_regex(theme.patterns)
+                re.compile(_pattern_regex(theme.patterns))
             except re.error as exc:
                 problems.append((index, "patterns", f"the patterns cannot be combined into one: {exc.msg}."))
     return problems
@@ -145,6 +145,11 @@ def _pattern_problem(pattern: str) -> str | None:
         re.compile(pattern)
     except re.error as exc:
         return f"invalid regex '{pattern}': {exc.msg}."
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern)
+    except pa.ArrowInvalid:
+        return (f"the pattern '{pattern}' uses a backreference or a lookaround, which the linear-time regex "
+                "engine comments are matched with does not support.")
     # Patterns see folded comments, so a capital or a diacritic outside an escape or group name never matches.
     # (Matching case-insensitively instead would cost sre its fast literal scan, about 3x the time.)
     literal = _ESCAPES.sub("", pattern)
@@ -177,14 +182,15 @@ def _hits(folded: Sequence[str], themes: Sequence[Theme]) -> np.ndarray:
     by_code = np.argsort(codes)
     first = np.searchsorted(codes[by_code], np.arange(len(vocab) + 1))
     hits = np.zeros((len(folded), len(themes)), bool)
+    present = np.fromiter((bool(text) for text in folded), bool, len(folded))  # "x*" matches a blank too
     for column, theme in enumerate(themes):
         for keyword in theme.keywords:
             words = _keyword_words(keyword)
             ranges = [_word_range(vocab, word, whole=i < len(words) - 1) for i, word in enumerate(words)]
             hits[text_of[_keyword_starts(ranges, codes, text_of, by_code, first)], column] = True
         if theme.patterns:
-            search = _pattern_regex(theme.patterns).search
-            hits[:, column] |= np.array([bool(text) and search(text) is not None for text in folded], bool)
+            found = pc.match_substring_regex(pa.array(folded, pa.string()), _pattern_regex(theme.patterns))
+            hits[:, column] |= found.to_numpy(zero_copy_only=False).astype(bool) & present
     return hits
 
 
@@ -238,8 +244,9 @@ def _keyword_starts(ranges: Sequence[tuple[int, int, np.ndarray | None]], codes:
     return at
 
 
-def _pattern_regex(patterns: Sequence[str]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+def _pattern_regex(patterns: Sequence[str]) -> str:
+    """One RE2 expression for a theme's patterns: RE2 runs in linear time, so no pattern can hang the app."""
+    return "|".join(f"(?:{pattern})" for pattern in patterns)
 
 
 def apply_overrides(tags: pd.DataFrame, response_ids: pd.Series,
