@@ -122,7 +122,7 @@ def test_validate_names_the_theme_of_every_problem():
         ("Theme 'groups': the patterns cannot be combined into one: redefinition of group name 'w' as group 2; "
          "was group 1."),
     ]
-    # Capitals in escapes and group names are fine (RE2 has no \\N{…} or backreferences: see the RE2 test).
+    # Capitals in escapes and group names are fine (RE2 has no \N{…} or backreferences: see the RE2 test).
     valid = Theme("ok", "OK", ("late",), (r"\bx\W\w+(?P<Name>x)\d",))
     assert validate(Codebook((valid,))) == []
 

@@ -12,9 +12,10 @@ so "Zásilka přišla pozdě", "zasilka prisla pozde" and the keyword "pozdě" o
   keyword separates words too: ``e-mail`` is the phrase "e mail".
 - ``*`` in a keyword stands for any letters within one word: ``zpo*d`` matches "zpozdeni", and ``vyhodil* chyb``
   matches "vyhodilo chybu" (a word that is only ``*`` stands for any one word).
-- A **pattern** is a Python regular expression searched in the *folded* comment (lower case, no diacritics,
-  single spaces), so it is written that way: ``zpozd``, not ``Zpožd``. Keywords cost next to nothing; a pattern
-  is run on every distinct comment, fastest when it starts with literal letters.
+- A **pattern** is a regular expression searched in the *folded* comment (lower case, no diacritics, single
+  spaces), so it is written that way: ``zpozd``, not ``Zpožd``. Patterns run on RE2 (through pyarrow), whose time
+  is linear in the text, so no pattern can hang the app; RE2 has no backreferences or lookarounds. Keywords cost
+  next to nothing; a pattern is run on every distinct comment.
 """
 
 from __future__ import annotations
