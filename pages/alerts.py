@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import new_action_href, workspace
-from workbench import alerts, query
+from workbench import alerts, heatmap
 from workbench.actions import Draft
 from workbench.alerts import KINDS, STATUS_NAMES, Rule
 from workbench.breaks import segment_columns
@@ -24,7 +24,7 @@ SHOWN = {OPEN: _("Open"), "new": STATUS_NAMES["new"], "acknowledged": STATUS_NAM
 STATUS_COLOURS = {"new": "danger", "acknowledged": "warning", "action": "primary", "closed": "secondary"}
 KIND_NAMES = {"answer": _("Single unhappy answer"), "share": _("Negative share over a threshold"),
               "drop": _("Significant drop vs the previous window")}
-METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
+ALERT_METRICS = ("csat", "nps", "ces")
 NEXT = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
 BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
 LIMIT = 50  # rows shown at once (each row brings its own buttons); the count says how many more there are
@@ -82,7 +82,8 @@ def _rule_form() -> dbc.Card:
             field(_("Condition"), dbc.Select(id="al-rule-kind", value="share", size="sm",
                                              options=[{"label": KIND_NAMES[k], "value": k} for k in KINDS]), 3),
             field(_("Metric"), dbc.Select(id="al-rule-metric", value="csat", size="sm",
-                                          options=[{"label": n, "value": k} for k, n in METRIC_NAMES.items()])),
+                                          options=[{"label": heatmap.METRIC_NAMES[m], "value": m}
+                                                   for m in ALERT_METRICS])),
             field(_("Touchpoint"), dbc.Select(id="al-rule-touchpoint", value=ANY, size="sm", options=[]), 2),
             field(_("Per segment"), dbc.Select(id="al-rule-segment", value="", size="sm", options=[]), 2),
         ], className="g-2"),
@@ -120,9 +121,11 @@ def check(_clicks, journey_id, user, refresh):
     """Run the journey's rules on its latest survey now."""
     if not journey_id:
         return no_update, no_update, no_update
-    added = workspace().alerts.evaluate(int(journey_id), who=user or "")
-    return (refresh or 0) + 1, (_("Checked: {n} new alerts.").format(n=added) if added
-                                else _("Checked: nothing new.")), True
+    checked = workspace().alerts.evaluate(int(journey_id), who=user or "")
+    done = _("Checked: {n} new alerts.").format(n=checked.added) if checked.added else _("Checked: nothing new.")
+    skipped = " ".join(_("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why)
+                       for rule, why in checked.skipped.items())
+    return (refresh or 0) + 1, f"{done} {skipped}".strip(), True
 
 
 @callback(Output("al-inbox", "children"), Input("al-project", "value"), Input("al-journey", "value"),
@@ -158,10 +161,10 @@ def _inbox_row(item: alerts.Item, names: dict[str, str], journey_id: int) -> htm
                                                       "version": item.version},
                           size="sm", color="secondary", outline=True, className="py-0 me-1")
                for status in NEXT[item.status]]
-    if item.status in ("new", "acknowledged"):
+    if item.status in ("new", "acknowledged") or (item.status == "action" and item.action_id is None):
         draft = Draft(title=_("Act on: {what}").format(what=where), description=alert.message,
                       touchpoints=(alert.touchpoint,) if alert.touchpoint in names else (),
-                      metric=alert.metric if alert.metric in ("csat", "nps", "ces") else "csat",
+                      metric=alert.metric,
                       segment=alert.segment or None, treated=(alert.value,) if alert.value else (),
                       origin={"kind": "alert", "label": alert.message, "ref": item.id})
         buttons.append(dcc.Link(_("+ action"), href=new_action_href(draft, journey_id), className="small al-action"))

@@ -41,7 +41,7 @@ def layout(**_query) -> html.Div:
                               style={"minWidth": width})
 
     return html.Div([
-        dcc.Store(id="cm-refresh", data=0), dcc.Download(id="cm-download"),
+        dcc.Store(id="cm-refresh", data=0), dcc.Download(id="cm-download"), dcc.Store(id="cm-codebook-version"),
         _filters.filter_bar("cm", metric=False),
         html.Div([
             group(_("Score"), dbc.Select(id="cm-metric", value="nps", options=[
@@ -125,7 +125,8 @@ _filters.register("cm")
 
 @callback(Output("cm-themes", "children"), Output("cm-by-score", "figure"), Output("cm-by-touchpoint", "children"),
           Output("cm-f-touchpoint", "options"), Output("cm-f-theme", "options"), Output("cm-compare", "options"),
-          Input("cm-selection", "data"), Input("cm-metric", "value"), Input("cm-compare", "value"),
+          Output("cm-codebook-version", "data"), Input("cm-selection", "data"), Input("cm-metric", "value"),
+          Input("cm-compare", "value"),
           Input("cm-refresh", "data"))
 def show_counts(selection, metric, compare, _refresh):
     """Each theme's mentions and share of the comments, by score group and by touchpoint or segment."""
@@ -135,9 +136,9 @@ def show_counts(selection, metric, compare, _refresh):
 
     chosen = _filters.resolve(selection)
     if chosen is None:
-        return "", go.Figure(), "", [], [], []
+        return "", go.Figure(), "", [], [], [], None
     ws = workspace()
-    codebook, _version = ws.verbatims.codebook(chosen.project_id)
+    codebook, version = ws.verbatims.codebook(chosen.project_id)
     frame, tags = ws.verbatims.coded(chosen.project_id, chosen.query(by=()))
     names = _names(chosen.journey)
     touchpoint_options = [{"label": _("any"), "value": ANY}] + [
@@ -150,14 +151,15 @@ def show_counts(selection, metric, compare, _refresh):
                                                                             for c in segments]
     if not codebook.themes:
         return (html.P(_("The codebook is empty: add a theme, or import a codebook (YAML or CSV)."),
-                       className="text-muted"), go.Figure(), "", touchpoint_options, theme_options, compare_options)
+                       className="text-muted"), go.Figure(), "", touchpoint_options, theme_options, compare_options,
+                version)
     compare = compare if compare in segments else "touchpoint"
     totals = text.theme_counts(frame, tags, by=())
     by_score = text.theme_by_score(frame, tags, metric)
     by_group = text.theme_counts(frame, tags, by=(compare,))
     return (_theme_table(codebook, totals), _score_chart(codebook, by_score, metric),
             _group_table(codebook, by_group, compare, names if compare == "touchpoint" else {}),
-            touchpoint_options, theme_options, compare_options)
+            touchpoint_options, theme_options, compare_options, version)
 
 
 def _names(journey) -> dict[str, str]:
@@ -258,7 +260,7 @@ def browse(selection, metric, touchpoint, theme, score, _refresh):
     theme_names = {t.key: t.name for t in ws.verbatims.codebook(chosen.project_id)[0].themes}
     rows = [{"response_id": r.response_id, "date": f"{r.ts:%Y-%m-%d}", "touchpoint": names.get(r.touchpoint, r.touchpoint),
              "score": "" if r.score != r.score else f"{r.score:g}", "comment": r.comment,
-             "themes": ", ".join(theme_names.get(k, k) for k in r.themes.split(",") if k)}
+             "themes": ", ".join(theme_names.get(k, k) for k in r.themes.split(",") if k), "theme_keys": r.themes}
             for r in found.itertuples()]
     return rows, _("newest {shown} of the matching comments").format(shown=len(rows))
 
@@ -273,8 +275,7 @@ def choose_comment(selected, selection):
         return {"display": "none"}, "", [], [], None
     row = selected[0]
     codebook = workspace().verbatims.codebook(chosen.project_id)[0]
-    names = {t.name: t.key for t in codebook.themes}
-    current = [names[name] for name in row["themes"].split(", ") if name in names]
+    current = [key for key in row["theme_keys"].split(",") if key]
     return ({}, f"“{row['comment']}”", [{"label": t.name, "value": t.key} for t in codebook.themes], current,
             {"response_id": row["response_id"], "comment": row["comment"]})
 
@@ -324,8 +325,10 @@ def edit_theme(_new, clicked, _cancel, _refresh, selection):
           Input("cm-edit-save", "n_clicks"), Input("cm-edit-delete", "n_clicks"), Input("cm-import", "contents"),
           State("cm-import", "filename"), State("cm-edit-key", "data"), State("cm-edit-name", "value"),
           State("cm-edit-keywords", "value"), State("cm-edit-patterns", "value"), State("cm-selection", "data"),
-          State("cm-user", "value"), State("cm-refresh", "data"), prevent_initial_call=True)
-def change_codebook(_save, _delete, contents, filename, key, name, keywords, patterns, selection, user, refresh):
+          State("cm-user", "value"), State("cm-codebook-version", "data"), State("cm-refresh", "data"),
+          prevent_initial_call=True)
+def change_codebook(_save, _delete, contents, filename, key, name, keywords, patterns, selection, user, shown,
+                    refresh):
     """Save or delete a theme, or replace the codebook with an imported file; comments are coded again at once."""
     from workbench import text  # pandas and pyarrow: loaded on first use, not at app start
 
@@ -351,9 +354,11 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
                                          patterns or "")
             codebook = text.with_theme(codebook, theme)
             done = _("Theme “{name}” saved; the comments were coded again.").format(name=theme.name)
-        ws.verbatims.save_codebook(chosen.project_id, codebook, user or "", expected_version=version)
+        # Saved against the version this page showed, so a change made meanwhile in another window is not lost.
+        ws.verbatims.save_codebook(chosen.project_id, codebook, user or "",
+                                   expected_version=version if shown is None else shown)
     except (WorkspaceError, ValueError, UnicodeDecodeError) as error:
-        return no_update, str(error), True, "danger"
+        return (refresh or 0) + 1, str(error), True, "danger"  # the page reloads the codebook as it is now
     return (refresh or 0) + 1, done, True, "info"
 
 

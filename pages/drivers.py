@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pages import _filters
 from pages._context import new_action_href, workspace
-from workbench import heatmap
+from workbench import heatmap, metrics
 from workbench.actions import Draft
 from workbench.i18n import gettext as _
 
@@ -72,7 +72,7 @@ def analyse(selection, outcome, metric, method):
         return "", go.Figure(), go.Figure(), ""
     try:
         result = drivers.analyse_query(chosen.query(by=()), workspace().cache, outcome="nps", driver_metric=metric,
-                                       method=method, binary_threshold=9 if outcome == "promoter" else None)
+                                       method=method, binary_threshold=metrics.PROMOTER_AT if outcome == "promoter" else None)
     except ValueError as error:
         return dbc.Alert(str(error), color="warning"), go.Figure(), go.Figure(), ""
     journey = chosen.journey

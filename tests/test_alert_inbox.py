@@ -51,7 +51,7 @@ def test_the_planted_break_raises_a_drop_alert_when_the_demo_is_seeded(demo):
 def test_evaluating_again_adds_nothing_and_the_evaluated_week_is_kept(demo):
     workspace, project_id, journey_id, _effects = demo
     before = len(workspace.alerts.list(project_id, journey_id))
-    assert workspace.alerts.evaluate(journey_id) == 0
+    assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})
     assert len(workspace.alerts.list(project_id, journey_id)) == before
 
 
@@ -90,21 +90,53 @@ def test_rules_are_saved_with_a_version_and_bad_rules_are_refused(demo):
     assert "per region" in alerts.describe(rules[1])
 
 
+def import_answers(workspace, project_id, journey_id, path, rows) -> None:
+    """Import answer rows (id, date, touchpoint, csat, comment) as a new version of one survey."""
+    lines = ["id;when;where;csat;comment"] + [f"{i};{when:%d.%m.%Y};{where};{csat};{comment}"
+                                             for i, when, where, csat, comment in rows]
+    path.write_text("\n".join(lines), encoding="cp1250")
+    mapping = SurveyMapping(ts="when", touchpoint="where", csat="csat", response_id="id", comment="comment")
+    workspace.datasets.import_file(project_id, path, mapping, "Answers", journey_id=journey_id)
+
+
 def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journey):
     workspace = Workspace(tmp_path / "ws")
     project_id = workspace.create_project("Shop")
     journey_id = workspace.create_journey(project_id, small_journey)
     key = small_journey.touchpoints[0].key
     workspace.alerts.save_rules(journey_id, [Rule("angry", "Angry", "answer", "csat", (key,))], expected_version=0)
-    today = dt.date.today()
-    lines = ["id;when;where;csat;comment"] + [
-        f"r{i};{today - dt.timedelta(days=i):%d.%m.%Y};{key};{1 if i < 2 else 5};{'Awful' if i < 2 else ''}"
-        for i in range(6)]
-    path = tmp_path / "answers.csv"
-    path.write_text("\n".join(lines), encoding="cp1250")
-    mapping = SurveyMapping(ts="when", touchpoint="where", csat="csat", response_id="id", comment="comment")
-    workspace.datasets.import_file(project_id, path, mapping, "Answers", journey_id=journey_id)
+    sunday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday() + 1)  # the data ends on a Sunday
+    rows = [(f"r{i}", sunday - dt.timedelta(days=i), key, 1 if i < 2 else 5, "Awful" if i < 2 else "")
+            for i in range(6)]
+    import_answers(workspace, project_id, journey_id, tmp_path / "one.csv", rows)
     found = workspace.alerts.list(project_id, journey_id)
     assert sorted(item.alert.response_id for item in found) == ["r0", "r1"]
     assert all("Awful" in item.alert.message for item in found)
+    assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})  # again, from the day after that Sunday
+
+    # A late answer (dated before the last check) in the next export still raises its alert, once.
+    late = ("r9", sunday - dt.timedelta(days=3), key, 1, "Nobody came")
+    import_answers(workspace, project_id, journey_id, tmp_path / "two.csv", [*rows, late])
+    found = workspace.alerts.list(project_id, journey_id)
+    assert sorted(item.alert.response_id for item in found) == ["r0", "r1", "r9"]
+    workspace.close()
+
+
+def test_rules_left_empty_stay_empty_and_a_rule_that_cannot_run_is_named(tmp_path, small_journey):
+    workspace = Workspace(tmp_path / "ws")
+    project_id = workspace.create_project("Shop")
+    journey_id = workspace.create_journey(project_id, small_journey)
+    key = small_journey.touchpoints[0].key
+    today = dt.date.today()
+    import_answers(workspace, project_id, journey_id, tmp_path / "a.csv",
+                   [(f"r{i}", today - dt.timedelta(days=i), key, 1, "Bad") for i in range(3)])
+    rules, version = workspace.alerts.rules(journey_id)
+    assert [rule.key for rule in rules] == [rule.key for rule in alerts.default_rules()]  # stored at the import
+    by_region = Rule(alerts.new_key(rules), "Per region", "share", "csat", segment="region", threshold=0.2)
+    version = workspace.alerts.save_rules(journey_id, [by_region], expected_version=version)
+    assert workspace.alerts.evaluate(journey_id).skipped == {"Per region": "the data has no column “region”"}
+    workspace.alerts.save_rules(journey_id, [], expected_version=version)
+    assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})
+    assert workspace.alerts.rules(journey_id)[0] == []
+    assert len({alerts.new_key([]) for _ in range(50)}) == 50  # a deleted rule's key is not handed out again
     workspace.close()

@@ -338,3 +338,22 @@ def test_priorities_against_targets_rank_fix_first_by_importance_times_gap():
     assert ranked["gap"].to_numpy() == pytest.approx([0.5, 0.2, 0.3, -0.4])
     assert ranked["reason"][1] == ("delivery explains 40 % of the explained variance and scores 4.6 against a "
                                    "target of 4.8.")
+
+
+def test_a_survey_without_overall_answers_is_refused_with_the_reason():
+    answers = survey()
+    with pytest.raises(ValueError, match="no overall NPS"):
+        drivers.analyse(answers[answers["touchpoint"] != OVERALL], reps=10)
+
+
+def test_more_drivers_than_the_exact_limit_use_fewer_resamples_and_say_so():
+    rng = np.random.default_rng(3)
+    people = 300
+    ratings = rng.integers(1, 6, size=(people, drivers.EXACT_LIMIT + 2)).astype(float)
+    rows = [{"respondent_id": f"r{i}", "touchpoint": f"t{j:02d}", "nps": None, "csat": ratings[i, j]}
+            for i in range(people) for j in range(ratings.shape[1])]
+    rows += [{"respondent_id": f"r{i}", "touchpoint": OVERALL, "nps": float(min(10, round(ratings[i, :3].sum() / 1.5))),
+              "csat": None} for i in range(people)]
+    result = drivers.analyse(pd.DataFrame(rows), reps=200)
+    assert len(result.table) == drivers.EXACT_LIMIT + 2
+    assert f"intervals from {drivers.SAMPLED_REPS} resamples" in result.note

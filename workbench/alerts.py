@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from workbench.workspace import Workspace
 
 KINDS = ("answer", "share", "drop")
-NEGATIVE_AT = {"nps": 6, "csat": 2, "ces": 3}  # an answer at or below this score is negative
+NEGATIVE_AT = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}  # an answer at or below this score is negative
 MIN_DROP = {"nps": 10.0, "csat": 0.3, "ces": 0.3}  # default smallest drop worth an alert, in metric points
 SHARE_LIMIT = 0.25  # default share of negative answers above which a share rule fires
 _EPOCH = datetime.date(1970, 1, 1)  # day 0 of numpy's datetime64[D], a Thursday
@@ -253,8 +253,8 @@ def continues(existing: Alert, new: Alert) -> bool:
     """Whether ``new``, from a later evaluation, is the same answer or continues ``existing``'s episode."""
     if existing.kind == "answer" or new.kind == "answer":
         return existing.key == new.key
-    same = ((existing.rule_key, existing.touchpoint, existing.segment, existing.value)
-            == (new.rule_key, new.touchpoint, new.segment, new.value))
+    same = ((existing.rule_key, existing.kind, existing.touchpoint, existing.segment, existing.value)
+            == (new.rule_key, new.kind, new.touchpoint, new.segment, new.value))
     return same and existing.first_seen <= new.first_seen <= existing.last_seen + datetime.timedelta(weeks=1)
 
 
@@ -367,7 +367,8 @@ def _weekly(scores: np.ndarray, metric: str, week: np.ndarray, touchpoint_coding
     cell = group * weeks + week[keep] - first_week
     x = scores[keep]
     if metric == "nps":
-        parts = {"negatives": x <= NEGATIVE_AT[metric], "promoters": x >= 9, "detractors": x <= 6}
+        parts = {"negatives": x <= NEGATIVE_AT[metric], "promoters": x >= metrics.PROMOTER_AT,
+                 "detractors": x <= metrics.DETRACTOR_AT}
     else:
         parts = {"negatives": x <= NEGATIVE_AT[metric], "total": x, "total_sq": x * x}
     sums = {}
@@ -514,9 +515,13 @@ def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
 
 
 def new_key(rules: Sequence[Rule]) -> str:
-    """A rule key no rule in ``rules`` has yet."""
+    """A fresh rule key: never one a deleted rule had, so a new rule cannot continue an old rule's alerts."""
+    import uuid
+
     taken = {rule.key for rule in rules}
-    return next(f"rule-{number}" for number in range(1, len(taken) + 2) if f"rule-{number}" not in taken)
+    while (key := f"rule-{uuid.uuid4().hex[:8]}") in taken:
+        pass
+    return key
 
 
 # ------------------------------------------------------------------ the inbox (storage)
@@ -525,7 +530,16 @@ STATUSES = ("new", "acknowledged", "action", "closed")
 STATUS_NAMES = {"new": _("New"), "acknowledged": _("Acknowledged"), "action": _("Turned into an action"),
                 "closed": _("Closed")}
 FIRST_LOOKBACK_WEEKS = 52  # a journey's first evaluation looks back a year, not over its whole history
+RECHECK_WEEKS = 4  # later evaluations look at the weeks checked last time again: answers may arrive late
 ANSWER_LOOKBACK_DAYS = 14  # a single unhappy answer older than two weeks is no longer "hot"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one evaluation did: how many alerts it raised, and which rules it could not run (name → why)."""
+
+    added: int
+    skipped: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -551,12 +565,12 @@ class Inbox:
         self.sessions = workspace.sessions
 
     def rules(self, journey_id: int) -> tuple[list[Rule], int]:
-        """The journey's rules (the starter rules until someone saves their own) and their version."""
+        """The journey's rules (the starter rules until the journey's settings are first stored) and their version."""
         with self.sessions() as session:
             row = session.get(AlertSettingsRow, journey_id)
-            if row is not None and row.rules:
+            if row is not None:
                 return [Rule.from_dict(rule) for rule in row.rules], row.version
-        return default_rules(), row.version if row is not None else 0
+        return default_rules(), 0
 
     def save_rules(self, journey_id: int, rules: Sequence[Rule], *, expected_version: int) -> int:
         """Store the journey's rules unless someone saved others since ``expected_version``; the new version."""
@@ -575,11 +589,12 @@ class Inbox:
             row.version += 1
             return row.version
 
-    def evaluate(self, journey_id: int, until: datetime.date | None = None, who: str = "") -> int:
-        """Run the rules on the journey's latest survey from where the last run stopped; the number of new alerts.
+    def evaluate(self, journey_id: int, until: datetime.date | None = None, who: str = "") -> Checked:
+        """Run the rules on the journey's latest survey from where the last run stopped: new alerts, rules skipped.
 
-        Window rules look at every complete week since the last run (half a year back on the first run); single
-        answers are checked over the last two weeks at most. An episode that goes on extends its alert.
+        Window rules look at the complete weeks since the last run plus the ``RECHECK_WEEKS`` before it (late
+        answers), a year back on the first run; single answers are checked over the last two weeks. Alerts already
+        stored are not raised again, and an episode that goes on extends its alert.
         """
         from workbench import query
 
@@ -587,34 +602,40 @@ class Inbox:
         with self.sessions() as session:
             project_id = session.get(JourneyRow, journey_id).project_id
         survey = self.workspace.datasets.survey_for(project_id, journey_id)
-        if survey is None:
-            return 0
-        sources = (str(survey.path),)
-        bounds = query.date_bounds(sources)
+        bounds = query.date_bounds((str(survey.path),)) if survey is not None else None
         if bounds is None:
-            return 0
+            return Checked(0, {})
+        sources = (str(survey.path),)
         until = min(until or bounds[1], bounds[1])
         rules, _version = self.rules(journey_id)
         available = set(query.columns(sources))
-        rules = [rule for rule in rules if rule.enabled and (not rule.segment or rule.segment in available)]
+        skipped = {rule.name: _("the data has no column “{column}”").format(column=rule.segment)
+                   for rule in rules if rule.enabled and rule.segment and rule.segment not in available}
+        rules = [rule for rule in rules if rule.enabled and rule.name not in skipped]
         with self.sessions() as session:
             settings = session.get(AlertSettingsRow, journey_id)
             evaluated = settings.evaluated_until if settings is not None else None
-        first_window = evaluated + datetime.timedelta(days=1) if evaluated else max(
-            bounds[0], until - datetime.timedelta(weeks=FIRST_LOOKBACK_WEEKS))
-        first_answer = max(first_window, until - datetime.timedelta(days=ANSWER_LOOKBACK_DAYS))
+        if evaluated:
+            first_window = evaluated - datetime.timedelta(weeks=RECHECK_WEEKS) + datetime.timedelta(days=1)
+        else:
+            first_window = until - datetime.timedelta(weeks=FIRST_LOOKBACK_WEEKS)
+        first_window = max(bounds[0], first_window)
+        first_answer = max(bounds[0], until - datetime.timedelta(days=ANSWER_LOOKBACK_DAYS))
         segments = sorted({rule.segment for rule in rules if rule.segment})
         answers = query.answers(query.Query(sources, by=()), ("response_id", "touchpoint", "comment", *segments))
         names = {tp.key: tp.name for tp in journey_state.journey.touchpoints}
-        found = [*evaluate(answers, [r for r in rules if r.kind != "answer"], first_window, until, names=names),
-                 *evaluate(answers, [r for r in rules if r.kind == "answer"], first_answer, until, names=names)]
+        found = []
+        for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer)):
+            chosen = [rule for rule in rules if rule.kind in kinds]
+            if chosen and since <= until:
+                found += evaluate(answers, chosen, since, until, names=names)
         owners = {tp.key: tp.owner or "" for tp in journey_state.journey.touchpoints}
         last_week_end = until - datetime.timedelta(days=(until.weekday() + 1) % 7)
         with self.sessions.begin() as session:
             added = self._store(session, project_id, journey_id, found, owners, who)
             settings = self._settings(session, journey_id)
             settings.evaluated_until = max(last_week_end, evaluated) if evaluated else last_week_end
-        return added
+        return Checked(added, skipped)
 
     def list(self, project_id: int, journey_id: int | None = None,
              statuses: Sequence[str] | None = None) -> list[Item]:
@@ -666,7 +687,8 @@ class Inbox:
     def _settings(session, journey_id: int) -> AlertSettingsRow:
         row = session.get(AlertSettingsRow, journey_id)
         if row is None:
-            row = AlertSettingsRow(journey_id=journey_id, rules=[], version=0)
+            row = AlertSettingsRow(journey_id=journey_id, rules=[rule.to_dict() for rule in default_rules()],
+                                   version=0)
             session.add(row)
         return row
 

@@ -263,10 +263,7 @@ class Datasets:
         for journey in self.workspace.journeys(project_id):
             survey = self.survey_for(project_id, journey.id)
             if survey is not None and survey.id == dataset_id:
-                try:
-                    self.workspace.alerts.evaluate(journey.id)
-                except ValueError:
-                    pass  # the import stands; the Alerts page's "Check now" shows what is wrong with the rules
+                self.workspace.alerts.evaluate(journey.id)  # rules it cannot run are named on "Check now"
 
     def discard(self, staged: StagedImport | str) -> None:
         """Drop a staged import (the user cancelled after seeing the report)."""

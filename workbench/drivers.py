@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 METHODS = ("lmg", "johnson")
 EXACT_LIMIT = 15  # 2^15 subsets take tens of milliseconds; each further driver doubles the work
+SAMPLED_REPS = 40  # bootstrap resamples when LMG is sampled (more than EXACT_LIMIT drivers)
 PERMUTATIONS = 2000
 PERIODS = {"week": "W-SUN", "month": "M", "quarter": "Q"}  # pandas periods; W-SUN weeks start on Monday (ISO)
 TABLE_COLUMNS = ("touchpoint", "importance", "low", "high", "share", "performance", "answers", "rank")
@@ -190,6 +191,9 @@ def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "c
     if period not in PERIODS:
         raise ValueError(f"Unknown period '{period}'; use one of {', '.join(PERIODS)}.")
     _check_columns(answers, ["touchpoint", outcome, driver_metric])
+    if not (answers["touchpoint"].eq(outcome_touchpoint) & answers[outcome].notna()).any():
+        raise ValueError(f"The answers have no overall {outcome.upper()} (touchpoint '{outcome_touchpoint}') to "
+                         f"explain: map an overall score column when importing the survey.")
     coded = _encode(answers, outcome, driver_metric, outcome_touchpoint, binary_threshold)
     performance, counts = _performance(coded)
     candidates = list(touchpoints) if touchpoints is not None else [
@@ -219,6 +223,11 @@ def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "c
                              f"{len(kept)} touchpoints rated, and at least {len(kept) + 2} are needed.")
         model, weights = "segment-period", "weight"
         note = _cells_note(segment, period, complete, len(excluded))
+    if method == "lmg" and len(kept) > EXACT_LIMIT and reps > SAMPLED_REPS:
+        # Each resample of a sampled LMG costs ~0.1 s: fewer resamples keep the page responsive.
+        reps = SAMPLED_REPS
+        note += " " + _("With more than {limit} touchpoints, LMG is estimated from sampled orders and its "
+                        "intervals from {reps} resamples.").format(limit=EXACT_LIMIT, reps=reps)
     estimates = bootstrap(rows, "outcome", kept, method, reps, confidence, seed, weights)
     attrs = estimates.attrs
     table = estimates.rename(columns={"driver": "touchpoint"}).assign(

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MIN_N = 30
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+PROMOTER_AT = 9  # NPS 9–10 are promoters
+DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
 CSAT_TOP = 4  # top-2-box: 4 and 5 on the 1–5 scale
 CES_TOP = 6   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
@@ -97,9 +99,9 @@ def nps_counts(scores: Iterable[float]) -> NpsCounts:
     """Count promoters, passives and detractors of 0–10 answers (missing answers skipped)."""
     promoters = passives = detractors = 0
     for score in _answers(scores, "nps"):
-        if score >= 9:
+        if score >= PROMOTER_AT:
             promoters += 1
-        elif score >= 7:
+        elif score > DETRACTOR_AT:
             passives += 1
         else:
             detractors += 1

@@ -328,8 +328,9 @@ def _aggregations(rating: bool) -> list:
     import polars as pl
 
     nps = pl.col("nps")
-    aggregations = [pl.len().alias("answers"), nps.count().alias("nps_n"), (nps >= 9).sum().alias("promoters"),
-                    nps.is_between(7, 8).sum().alias("passives"), (nps <= 6).sum().alias("detractors")]
+    aggregations = [pl.len().alias("answers"), nps.count().alias("nps_n"), (nps >= metrics.PROMOTER_AT).sum().alias("promoters"),
+                    nps.is_between(metrics.DETRACTOR_AT + 1, metrics.PROMOTER_AT - 1).sum().alias("passives"),
+                    (nps <= metrics.DETRACTOR_AT).sum().alias("detractors")]
     for metric, top in (("csat", metrics.CSAT_TOP), ("ces", metrics.CES_TOP)):
         score = pl.col(metric).cast(pl.Int16)  # int8 squares would overflow beyond 11
         aggregations += [score.count().alias(f"{metric}_n"), score.sum().alias(f"{metric}_sum"),

@@ -55,7 +55,7 @@ SENTIMENTS = ("", "negative", "positive")
 THEME_FIELDS = ("key", "name", "sentiment", "keywords", "patterns")
 SCORE_GROUPS = ("negative", "neutral", "positive")
 # The highest negative and the highest neutral score of each metric (CES: 7 = very easy, so low is negative).
-SCORE_LIMITS = {"nps": (6, 8), "csat": (2, 3), "ces": (3, 5)}
+SCORE_LIMITS = {"nps": (metrics.DETRACTOR_AT, metrics.PROMOTER_AT - 1), "csat": (2, 3), "ces": (3, 5)}
 SCORE_GROUP_NAMES = {
     "nps": dict(zip(SCORE_GROUPS, (_("Detractors (0–6)"), _("Passives (7–8)"), _("Promoters (9–10)")))),
     "csat": dict(zip(SCORE_GROUPS, (_("Dissatisfied (1–2)"), _("Neutral (3)"), _("Satisfied (4–5)")))),
