@@ -13,7 +13,7 @@ from workbench import alerts, heatmap
 from workbench.actions import Draft
 from workbench.alerts import KINDS, STATUS_NAMES, Rule
 from workbench.breaks import segment_columns
-from workbench.i18n import gettext as _
+from workbench.i18n import gettext as _, ngettext
 from workbench.workspace import WorkspaceError
 
 dash.register_page(__name__, path="/alerts", name=_("Alerts"), title=_("Alerts · CX Journey Workbench"))
@@ -122,7 +122,8 @@ def check(_clicks, journey_id, user, refresh):
     if not journey_id:
         return no_update, no_update, no_update
     checked = workspace().alerts.evaluate(int(journey_id), who=user or "")
-    done = _("Checked: {n} new alerts.").format(n=checked.added) if checked.added else _("Checked: nothing new.")
+    done = ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(n=checked.added) \
+        if checked.added else _("Checked: nothing new.")
     skipped = " ".join(_("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why)
                        for rule, why in checked.skipped.items())
     return (refresh or 0) + 1, f"{done} {skipped}".strip(), True
