@@ -49,14 +49,17 @@ def describe(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
 
 
+def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
+    """A small control with its label in front, as every page's toolbar shows them."""
+    return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
+                          style={"minWidth": width})
+
+
 def filter_bar(prefix: str, metric: bool = True) -> html.Div:
     """The bar's layout: ids ``{prefix}-project``, ``-journey``, ``-dataset``, ``-metric``, ``-window``,
     ``-dates``, ``-segments`` and the ``-selection`` store."""
     projects = workspace().projects()
 
-    def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
-        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
-                              style={"minWidth": width})
 
     return html.Div([
         dcc.Store(id=f"{prefix}-selection"),

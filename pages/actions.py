@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import workspace
+from pages._filters import group
 from workbench import actions, heatmap, query
 from workbench.actions import STATUS_NAMES, STATUSES, Action, Draft
 from workbench.breaks import segment_columns
@@ -36,9 +37,6 @@ def layout(**params) -> html.Div:
     opening = {"id": None, "draft": Draft.from_params(params).to_params(), "journey": params.get("journey")} \
         if params.get("new") else ({"id": int(params["card"])} if str(params.get("card", "")).isdigit() else None)
 
-    def group(label: str, control, width: str = "11rem") -> dbc.InputGroup:
-        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
-                              style={"minWidth": width})
 
     return html.Div([
         dcc.Store(id="act-drop"), dcc.Store(id="act-refresh", data=0), dcc.Store(id="act-open", data=opening),
@@ -46,16 +44,16 @@ def layout(**params) -> html.Div:
         html.Div([
             group(_("Project"), dbc.Select(id="act-project", value=project, persistence=True,
                                            persistence_type="session",
-                                           options=[{"label": p.name, "value": p.id} for p in projects])),
-            group(_("Journey"), dbc.Select(id="act-journey", options=[], value=ANY)),
+                                           options=[{"label": p.name, "value": p.id} for p in projects]), "11rem"),
+            group(_("Journey"), dbc.Select(id="act-journey", options=[], value=ANY), "11rem"),
             group(_("You are"), dbc.Input(id="act-user", placeholder=_("your name (for the history)"),
                                           debounce=True, persistence=True, persistence_type="local"), "15rem"),
             dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("New action")], id="act-new", size="sm",
                        color="primary"),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
         html.Div([
-            group(_("Owner"), dbc.Select(id="act-owner", options=[], value=ANY)),
-            group(_("Stage"), dbc.Select(id="act-stage", options=[], value=ANY)),
+            group(_("Owner"), dbc.Select(id="act-owner", options=[], value=ANY), "11rem"),
+            group(_("Stage"), dbc.Select(id="act-stage", options=[], value=ANY), "11rem"),
             group(_("Touchpoint"), dbc.Select(id="act-touchpoint", options=[], value=ANY), "14rem"),
             dbc.Checklist(id="act-flags", inline=True, switch=True, value=[], className="small",
                           options=[{"label": _("My actions"), "value": "mine"},

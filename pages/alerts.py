@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import new_action_href, workspace
+from pages._filters import group
 from workbench import alerts, heatmap
 from workbench.actions import Draft
 from workbench.alerts import KINDS, STATUS_NAMES, Rule
@@ -35,9 +36,6 @@ def layout(**_params) -> html.Div:
     """Project and journey, the inbox with its status filter, and the rules."""
     projects = workspace().projects()
 
-    def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
-        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
-                              style={"minWidth": width})
 
     return html.Div([
         dcc.Store(id="al-refresh", data=0),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pages import _filters
 from pages._context import workspace
+from pages._filters import group
 from workbench import heatmap
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
@@ -36,9 +37,6 @@ RULES_SHOWN = 6  # keywords listed per theme; the full list is in the tooltip an
 
 def layout(**_query) -> html.Div:
     """Filter bar; codebook and counts side by side; themes by score; the comment browser."""
-    def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
-        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
-                              style={"minWidth": width})
 
     return html.Div([
         dcc.Store(id="cm-refresh", data=0), dcc.Download(id="cm-download"), dcc.Store(id="cm-codebook-version"),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pages import _filters
 from pages._context import new_action_href, workspace
+from pages._filters import group
 from workbench import heatmap, metrics
 from workbench.actions import Draft
 from workbench.i18n import gettext as _
@@ -28,9 +29,6 @@ QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve la
 
 def layout(**_query) -> html.Div:
     """Filter bar, what to explain with which ratings, then the matrix, the importances and the priorities."""
-    def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
-        return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
-                              style={"minWidth": width})
 
     return html.Div([
         _filters.filter_bar("dr", metric=False),

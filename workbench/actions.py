@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from workbench.i18n import gettext as _
 from workbench.metrics import DEFAULT_MIN_N
 from workbench.store import ActionEventRow, ActionRow, JourneyRow, Project
-from workbench.workspace import ConflictError, WorkspaceError
+from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
     from workbench.breaks import Break
@@ -38,7 +38,6 @@ FIELD_NAMES = {"title": _("title"), "description": _("description"), "touchpoint
                "expected_change": _("expected change"), "segment": _("segment"), "treated": _("segment values"),
                "origin": _("origin"), "status": _("column"), "position": _("order"), "done_on": _("done date"),
                "verification": _("verification")}
-ANONYMOUS = _("someone")
 
 
 class ActionError(WorkspaceError):
@@ -421,7 +420,7 @@ class Actions:
         now = datetime.datetime.now().replace(microsecond=0)
         row.version += 1
         row.updated_at = now
-        session.add(ActionEventRow(action_id=row.id, at=now, who=(" ".join(who.split()) or ANONYMOUS)[:200],
+        session.add(ActionEventRow(action_id=row.id, at=now, who=person(who),
                                    what=what[:300], changes=changes))
         session.flush()
 

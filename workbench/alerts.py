@@ -32,11 +32,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from workbench import breaks, heatmap, metrics
-from workbench.actions import ANONYMOUS
 from workbench.i18n import gettext as _, ngettext
 from workbench.ingest import OVERALL
 from workbench.store import AlertRow, AlertSettingsRow, JourneyRow
-from workbench.workspace import ConflictError, WorkspaceError
+from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
     import pandas
@@ -744,7 +743,7 @@ def _change(row: AlertRow, status: str, who: str) -> None:
 
 def _note(row: AlertRow, who: str, what: str) -> None:
     at = datetime.datetime.now().replace(microsecond=0).isoformat(sep=" ")
-    row.history = [*(row.history or []), {"at": at, "who": " ".join(who.split()) or ANONYMOUS, "what": what}]
+    row.history = [*(row.history or []), {"at": at, "who": person(who), "what": what}]
 
 
 def _item(row: AlertRow) -> Item:

@@ -43,7 +43,7 @@ from workbench.journey import KEY_PATTERN, unique_key
 from workbench.journeyfile import YamlDumper
 from workbench.safecells import neutralise, restore
 from workbench.store import CodebookRow, CommentTagRow
-from workbench.workspace import ConflictError
+from workbench.workspace import ConflictError, person
 
 if TYPE_CHECKING:
     from workbench.query import Query
@@ -586,7 +586,7 @@ class Verbatims:
                 session.add(row)
             row.themes = [_theme_document(theme) for theme in codebook.themes]
             row.version += 1
-            row.updated_by = " ".join(who.split())[:200]
+            row.updated_by = person(who)
             row.updated_at = datetime.datetime.now().replace(microsecond=0)
             return row.version
 
@@ -610,7 +610,7 @@ class Verbatims:
             for theme in codebook.themes:
                 if (theme.key in wanted) != bool(automatic[theme.key]):
                     session.add(CommentTagRow(project_id=project_id, response_id=response_id, theme=theme.key,
-                                              value=theme.key in wanted, who=" ".join(who.split())[:200], at=now))
+                                              value=theme.key in wanted, who=person(who), at=now))
 
     def coded(self, project_id: int, source: Query) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The answers with a comment that ``source`` selects, and their themes (rules, then people's choices).

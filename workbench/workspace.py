@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workbench import journeyfile
+from workbench.i18n import gettext as _
 from workbench.datasets import Datasets
 from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
 from workbench.store import (BenchmarkRow, EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
@@ -31,6 +32,14 @@ class WorkspaceError(ValueError):
 
 class ConflictError(WorkspaceError):
     """The journey changed since the caller last read it; the edit was not applied."""
+
+
+ANONYMOUS = _("someone")
+
+
+def person(who: str) -> str:
+    """The name a change is recorded under: spaces tidied, "someone" when empty, at most 200 characters."""
+    return (" ".join(who.split()) or ANONYMOUS)[:200]
 
 
 @dataclass(frozen=True)
