@@ -146,14 +146,12 @@ def distribution(query: Query, metric: str) -> pandas.DataFrame:
 
 def comments(query: Query, limit: int = 20) -> pandas.DataFrame:
     """The newest answers with a comment (newest first): time, group columns, scores and the comment."""
-    import polars as pl
 
     names = set(columns(query.sources))
     if "comment" not in names:
         return _empty_frame(["ts", *query.by, *METRICS, "comment"])
     data, measured = _scan(query, ("ts", "comment"))
-    frame = (data.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
-             .sort("ts", descending=True).head(limit).collect())
+    frame = _commented(data).sort("ts", descending=True).head(limit).collect()
     keep = ["ts", *[name for name in query.by if name != "period"], *measured, "comment"]
     return frame.select(keep).to_pandas()
 
@@ -164,11 +162,9 @@ def answers(query: Query, extra: Sequence[str] = (), *, with_comment: bool = Fal
     For analyses that need respondent- or answer-level rows (drivers, verbatims, alerts); columns a file lacks
     come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment.
     """
-    import polars as pl
-
     data, _ = _scan(query, list(dict.fromkeys(("ts", *extra, *(("comment",) if with_comment else ())))))
     if with_comment:
-        data = data.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
+        data = _commented(data)
     return data.sort("ts", maintain_order=True).collect().to_pandas()
 
 
@@ -265,6 +261,13 @@ def _file_values(path: str, size: int, mtime_ns: int, column: str) -> tuple[str,
         return ()
     return tuple(pl.scan_parquet(path).select(pl.col(column).drop_nulls().unique().cast(pl.String))
                  .collect().to_series().to_list())
+
+
+def _commented(data):
+    """The answers of a lazy frame whose comment is not blank."""
+    import polars as pl
+
+    return data.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
 
 
 def _scan(query: Query, extra: Sequence[str] = ()):
