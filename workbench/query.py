@@ -146,7 +146,6 @@ def distribution(query: Query, metric: str) -> pandas.DataFrame:
 
 def comments(query: Query, limit: int = 20) -> pandas.DataFrame:
     """The newest answers with a comment (newest first): time, group columns, scores and the comment."""
-
     names = set(columns(query.sources))
     if "comment" not in names:
         return _empty_frame(["ts", *query.by, *METRICS, "comment"])
