@@ -566,10 +566,7 @@ class Inbox:
     def rules(self, journey_id: int) -> tuple[list[Rule], int]:
         """The journey's rules (the starter rules until the journey's settings are first stored) and their version."""
         with self.sessions() as session:
-            row = session.get(AlertSettingsRow, journey_id)
-            if row is not None:
-                return [Rule.from_dict(rule) for rule in row.rules], row.version
-        return default_rules(), 0
+            return _stored_rules(session.get(AlertSettingsRow, journey_id))
 
     def save_rules(self, journey_id: int, rules: Sequence[Rule], *, expected_version: int) -> int:
         """Store the journey's rules unless someone saved others since ``expected_version``; the new version."""
@@ -600,20 +597,19 @@ class Inbox:
         journey_state = self.workspace.journey(journey_id)
         with self.sessions() as session:
             project_id = session.get(JourneyRow, journey_id).project_id
+            settings = session.get(AlertSettingsRow, journey_id)
+            rules, _version = _stored_rules(settings)
+            evaluated = settings.evaluated_until if settings is not None else None
         survey = self.workspace.datasets.survey_for(project_id, journey_id)
         bounds = query.date_bounds((str(survey.path),)) if survey is not None else None
         if bounds is None:
             return Checked(0, {})
         sources = (str(survey.path),)
         until = min(until or bounds[1], bounds[1])
-        rules, _version = self.rules(journey_id)
         available = set(query.columns(sources))
-        skipped = {rule.name: _("the data has no column “{column}”").format(column=rule.segment)
-                   for rule in rules if rule.enabled and rule.segment and rule.segment not in available}
-        rules = [rule for rule in rules if rule.enabled and rule.name not in skipped]
-        with self.sessions() as session:
-            settings = session.get(AlertSettingsRow, journey_id)
-            evaluated = settings.evaluated_until if settings is not None else None
+        cannot = [rule for rule in rules if rule.enabled and rule.segment and rule.segment not in available]
+        skipped = {rule.name: _("the data has no column “{column}”").format(column=rule.segment) for rule in cannot}
+        rules = [rule for rule in rules if rule.enabled and rule not in cannot]
         if evaluated:
             first_window = evaluated - datetime.timedelta(weeks=RECHECK_WEEKS) + datetime.timedelta(days=1)
         else:
@@ -724,6 +720,13 @@ class Inbox:
                 episodes.setdefault((alert.rule_key, alert.touchpoint, alert.value), []).append(row)
             added += 1
         return added
+
+
+def _stored_rules(row: AlertSettingsRow | None) -> tuple[list[Rule], int]:
+    """A journey's rules and their version from its settings row (the starter rules until it has one)."""
+    if row is None:
+        return default_rules(), 0
+    return [Rule.from_dict(rule) for rule in row.rules], row.version
 
 
 def link_action(session, project_id: int, alert_id: int, action_id: int, who: str) -> None:
