@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -280,31 +281,123 @@ def test_a_higher_cost_never_pays_back_sooner(gains, cost, extra):
     assert later is None or (sooner is not None and sooner <= later)
 
 
-# ------------------------------------------------------------------ Monte Carlo
+# ------------------------------------------------------------------ touchpoint ratings to the overall NPS
 
 
-def test_simulate_without_uncertainty_is_the_hand_computed_scenario():
-    link = roi.Link("revenue", "nps", 0.01, 0.0, 0.01, 0.01, 0.0, 100, 10, 0.5, True, 0, 0.95, True, "")
-    result = roi.simulate(link, score_change=5, base_value=100, customers=1000, margin=0.2, cost=1000, months=12,
-                          discount=0.1, draws=100)
-    gain = 1000 * 0.2 * 100 * math.expm1(0.05) * roi.npv(0.1, [1.0] * 12)
-    assert result.gain == pytest.approx((gain,) * 3)
-    assert result.npv == pytest.approx((gain - 1000,) * 3)
-    assert result.roi == pytest.approx((roi.roi_percent(gain, 1000),) * 3)
-    assert result.p_roi_positive == 1.0 and result.supported
+def survey_answers(seed: int = 3, people: int = 400) -> pd.DataFrame:
+    """Long answers: every respondent rates 'a' and 'b', half of them 'c', and answers the overall NPS."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for person in range(people):
+        a, b, c = rng.integers(1, 6, 3)
+        rated_c = person % 2 == 0
+        overall = int(np.clip(round(1.2 * a + 0.4 * b + (0.3 * c if rated_c else 0) + rng.normal(0, 1.5)), 0, 10))
+        rows += [(person, "a", a, None), (person, "b", b, None), (person, "_overall", None, overall)]
+        if rated_c:
+            rows.append((person, "c", c, None))
+    return pd.DataFrame(rows, columns=["respondent_id", "touchpoint", "csat", "nps"])
 
 
-def test_simulate_is_seeded_and_orders_its_percentiles():
+def test_score_model_is_ols_of_nps_points_with_hc1_errors():
+    answers = survey_answers()
+    model = roi.score_model(answers, ["a", "b"])
+    wide = answers.pivot_table(index="respondent_id", columns="touchpoint", values=["csat", "nps"])
+    overall = wide[("nps", "_overall")].to_numpy()
+    y = 100.0 * (overall >= 9) - 100.0 * (overall <= 6)
+    x = np.column_stack([np.ones(len(wide)), wide[("csat", "a")], wide[("csat", "b")]])
+    beta = np.linalg.solve(x.T @ x, x.T @ y)
+    u = y - x @ beta
+    bread = np.linalg.inv(x.T @ x)
+    covariance = len(y) / (len(y) - 3) * bread @ (x.T * u ** 2) @ x @ bread
+    assert model.slopes == pytest.approx(tuple(beta[1:]))
+    assert np.asarray(model.covariance) == pytest.approx(covariance[1:, 1:])
+    assert model.n == 400 and model.reach == (1.0, 1.0) and model.slope("a") > model.slope("b") > 0
+    assert model.interval("a")[0] < model.slope("a") < model.interval("a")[1] and model.p("a") < 0.001
+    assert roi.ScoreModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+def test_score_model_reach_is_the_share_of_overall_respondents_who_rated():
+    model = roi.score_model(survey_answers(), ["a", "c"])
+    assert model.reach == (1.0, 0.5) and model.n == 200
+    with pytest.raises(ValueError, match="not in the driver model"):
+        model.slope("b")
+    with pytest.raises(ValueError, match="No CSAT ratings of zzz"):
+        roi.score_model(survey_answers(), ["zzz"])
+
+
+# ------------------------------------------------------------------ scenario chain
+
+
+def certain_link(coefficient: float = 0.01, log_kpi: bool = True, lag: int = 0, supported: bool = True) -> roi.Link:
+    """A link without sampling uncertainty, for hand-computed scenarios."""
+    return roi.Link("revenue", "nps", coefficient, 0.0, coefficient, coefficient, 0.0, 100, 10, 0.5, log_kpi, lag,
+                    0.95, supported, "")
+
+
+def test_a_scenario_without_uncertainty_is_the_hand_computed_chain():
+    assumptions = roi.Assumptions(overall_change=5, base=100_000, value_per_unit=0.2, cost=1000, months=12,
+                                  discount=0.1)
+    result = roi.evaluate(assumptions, certain_link(), draws=100)
+    monthly = 100_000 * math.expm1(0.05) * 0.2
+    gain = monthly * roi.npv(0.1, [1.0] * 12)
+    assert result.kpi_change == pytest.approx(100_000 * math.expm1(0.05))
+    assert result.monthly_gain == pytest.approx(monthly) and result.gain == pytest.approx(gain)
+    assert result.npv == pytest.approx(gain - 1000) and result.roi == pytest.approx(roi.roi_percent(gain, 1000))
+    assert result.payback == roi.payback_months(1000, [monthly] * 12) == 1
+    assert result.npv_range == pytest.approx((gain - 1000,) * 3)
+    assert result.p_roi_positive == 1.0 and result.supported and result.contributions == (("overall", gain),)
+
+
+def test_a_linear_link_with_a_lag_pays_from_the_month_after_the_lag():
+    assumptions = roi.Assumptions(overall_change=2, base=50, value_per_unit=-300, cost=5_000, months=12,
+                                  discount=0.0)
+    result = roi.evaluate(assumptions, certain_link(-0.03, log_kpi=False, lag=2), draws=10)
+    monthly = 50 * -0.03 * 2 * -300  # 50 branches each lose 0.06 churn points, each point is worth 300
+    assert result.monthly_gain == pytest.approx(monthly)
+    assert result.gain == pytest.approx(monthly * 10)
+    assert result.payback == roi.payback_months(5_000, [0, 0] + [monthly] * 10) == 2 + math.ceil(5_000 / monthly)
+    late = roi.evaluate(dataclasses.replace(assumptions, cost=20_000), certain_link(-0.03, log_kpi=False, lag=2))
+    assert late.payback is None and late.payback_range == (math.inf,) * 3
+
+
+def test_touchpoint_changes_move_the_nps_by_slope_change_and_reach():
+    model = roi.score_model(survey_answers(), ["a", "b", "c"])
+    assumptions = roi.Assumptions(changes={"a": 0.3, "c": 0.5}, base=1e6, value_per_unit=0.25, cost=5e4)
+    result = roi.evaluate(assumptions, certain_link(), model, seed=1)
+    parts = {"a": model.slope("a") * 0.3 * 1.0, "c": model.slope("c") * 0.5 * 0.5}
+    assert result.nps_change == pytest.approx(sum(parts.values()))
+    assert dict(result.contributions) == pytest.approx({k: v / sum(parts.values()) * result.gain
+                                                        for k, v in parts.items()})
+    assert result.nps_range[0] < result.nps_change < result.nps_range[2]
+    with pytest.raises(ValueError, match="overall NPS change instead"):
+        roi.evaluate(assumptions, certain_link(), None)
+
+
+def test_a_scenario_on_an_unsupported_link_is_marked():
+    model = roi.score_model(survey_answers(), ["a", "b"])
+    weak = dataclasses.replace(model, covariance=((1e6, 0.0), (0.0, 1e6)))
+    result = roi.evaluate(roi.Assumptions(changes={"b": 1}, base=1e5, cost=10), certain_link(supported=False),
+                          weak, names={"b": "Bravo"})
+    assert not result.supported
+    assert result.doubts == ("The link of revenue to NPS is not significant.",
+                             "The effect of Bravo on the overall NPS is not significant.")
+
+
+def test_the_scenario_is_seeded_and_orders_its_percentiles():
     link = roi.panel_link(tiny_panel(segments=8, periods=6), "kpi")
-    first, again = (roi.simulate(link, 3, 0, 500, 0.3, 2200, 24, 0.08, seed=4) for _ in range(2))
+    assumptions = roi.Assumptions(overall_change=3, base=8, value_per_unit=500, cost=59_000, months=24)
+    first, again = (roi.evaluate(assumptions, link, seed=4) for _ in range(2))
     assert first == again
-    assert first.npv[0] < first.npv[1] < first.npv[2] and 0 < first.p_roi_positive < 1
+    assert first.npv_range[0] < first.npv_range[1] < first.npv_range[2] and 0 < first.p_roi_positive < 1
+    assert first.roi_range[0] < first.roi_range[2]
 
 
 def test_the_p10_p90_gain_covers_the_true_gain_about_80_percent_of_the_time():
     rng = np.random.default_rng(11)
     truth, segments, periods, runs = 0.2, 30, 12, 200
-    true_gain = 400 * 0.25 * truth * 2 * roi.npv(0.05, [1.0] * 6)
+    assumptions = roi.Assumptions(overall_change=2, base=segments, value_per_unit=400 * 0.25, cost=100, months=6,
+                                  discount=0.05)
+    true_npv = segments * truth * 2 * 400 * 0.25 * roi.npv(0.05, [1.0] * 6) - 100
     layout = pd.DataFrame([(s, p) for s in range(segments) for p in range(periods)], columns=["branch", "period"])
     covered = 0
     for run in range(runs):
@@ -312,6 +405,28 @@ def test_the_p10_p90_gain_covers_the_true_gain_about_80_percent_of_the_time():
         kpi = (rng.normal(0, 5, segments)[layout["branch"]] + rng.normal(0, 2, periods)[layout["period"]]
                + truth * score + rng.normal(0, 3, len(layout)))
         link = roi.panel_link(layout.assign(nps=score, kpi=kpi), "kpi")
-        result = roi.simulate(link, 2, 0, 400, 0.25, 100, 6, 0.05, draws=2000, seed=run)
-        covered += result.gain[0] <= true_gain <= result.gain[2]
+        result = roi.evaluate(assumptions, link, draws=2000, seed=run)
+        covered += result.npv_range[0] <= true_npv <= result.npv_range[2]
     assert 0.72 <= covered / runs <= 0.88, covered
+
+
+def test_tornado_moves_each_assumption_alone_and_puts_the_widest_first():
+    model = roi.score_model(survey_answers(), ["a", "b"])
+    link = dataclasses.replace(certain_link(), low=0.005, high=0.015)
+    assumptions = roi.Assumptions(changes={"a": 0.4}, base=2e6, value_per_unit=0.3, cost=40_000, months=12)
+    table = roi.tornado(assumptions, link, model, names={"a": "Alpha"})
+    assert list(table["swing"]) == sorted(table["swing"], reverse=True)
+    rows = table.set_index("assumption")
+    assert rows.loc["Cost", "swing"] == pytest.approx(0.4 * 40_000)  # the NPV falls one for one with the cost
+    base = roi.evaluate(assumptions, link, model, draws=1).npv
+    at_low_link = roi.evaluate(assumptions, dataclasses.replace(link, coefficient=0.005), model, draws=1).npv
+    assert rows.loc["NPS → revenue", "npv_low"] == pytest.approx(at_low_link)
+    assert rows.loc["Change at Alpha", "npv_low"] < base < rows.loc["Change at Alpha", "npv_high"]
+    assert rows.loc["Alpha → NPS (points per rating point)", "low"] == pytest.approx(model.interval("a")[0])
+    assert set(rows.index) >= {"KPI today", "Value per KPI unit", "Discount rate", "Horizon (months)"}
+
+
+def test_assumptions_survive_a_round_trip_through_json():
+    assumptions = roi.Assumptions(changes={"a": 0.3}, base=1.5, value_per_unit=-120.0, cost=9e4, months=18,
+                                  discount=0.07)
+    assert roi.Assumptions.from_dict(json.loads(json.dumps(assumptions.to_dict()))) == assumptions

@@ -175,19 +175,29 @@ def analyse_query(source: Query, cache: diskcache.Cache | None = None, **options
     return result
 
 
-def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "csat", method: str = "lmg",
-            touchpoints: Sequence[str] | None = None, min_coverage: float = 0.5, min_respondents: int = 100,
-            reps: int = 200, confidence: float = 0.95, seed: int = 0, segment: str = "branch",
-            period: str = "month", binary_threshold: float | None = None,
-            outcome_touchpoint: str = OVERALL) -> DriverResult:
-    """Which touchpoints' ratings explain the overall ``outcome`` score, from long survey answers.
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """The rows a driver model is fitted on: one per respondent (or segment-period cell), the kept touchpoints."""
 
-    A respondent-level model when at least ``min_respondents`` respondents with an outcome rated every touchpoint
-    that ``min_coverage`` of them rated; otherwise (transactional surveys, no respondent_id) a model across
-    ``segment`` × ``period`` cells of averages, each cell weighted by its number of outcome answers. Touchpoints
-    rated too rarely or always alike are left out, with the reason in ``excluded``.
+    rows: pd.DataFrame
+    kept: list[str]
+    excluded: dict[str, str]
+    model: str
+    weights: str | None
+    note: str
+    performance: pd.Series
+    counts: pd.Series
+
+
+def model_rows(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "csat",
+               touchpoints: Sequence[str] | None = None, min_coverage: float = 0.5, min_respondents: int = 100,
+               segment: str = "branch", period: str = "month", binary_threshold: float | None = None,
+               outcome_touchpoint: str = OVERALL) -> Rows:
+    """The respondent-level rows when at least ``min_respondents`` respondents rated every kept touchpoint, else
+    ``segment`` × ``period`` cells of averages; touchpoints rated too rarely or always alike are left out.
+
+    See :func:`analyse` for the parameters.
     """
-    _check_method(method)
     if period not in PERIODS:
         raise ValueError(f"Unknown period '{period}'; use one of {', '.join(PERIODS)}.")
     _check_columns(answers, ["touchpoint", outcome, driver_metric])
@@ -210,34 +220,52 @@ def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "c
     rows = rows[rows.reindex(columns=candidates).notna().sum(axis=1) >= 2]
     kept, excluded, complete = _select(rows, candidates, min_coverage, _("respondents"), driver_metric)
     if kept and complete >= max(min_respondents, len(kept) + 2):
-        model, weights = "respondent", None
-        note = _respondent_note(complete, len(rows), total, len(excluded))
-    else:
-        if segment not in answers.columns or "ts" not in answers.columns:
-            raise ValueError(f"Respondents rated too few touchpoints for a respondent-level model, and the answers "
-                             f"have no '{segment}' and 'ts' columns for a model across {segment}-{period} cells.")
-        rows = _cells(answers, coded, segment, period)
-        kept, excluded, complete = _select(rows, candidates, min_coverage, _("cells"), driver_metric)
-        if not kept or complete < len(kept) + 2:
-            raise ValueError(f"Too few {segment}-{period} cells for a driver analysis: {complete} cells have all "
-                             f"{len(kept)} touchpoints rated, and at least {len(kept) + 2} are needed.")
-        model, weights = "segment-period", "weight"
-        note = _cells_note(segment, period, complete, len(excluded))
+        return Rows(rows, kept, excluded, "respondent", None, _respondent_note(complete, len(rows), total,
+                                                                              len(excluded)), performance, counts)
+    if segment not in answers.columns or "ts" not in answers.columns:
+        raise ValueError(f"Respondents rated too few touchpoints for a respondent-level model, and the answers "
+                         f"have no '{segment}' and 'ts' columns for a model across {segment}-{period} cells.")
+    rows = _cells(answers, coded, segment, period)
+    kept, excluded, complete = _select(rows, candidates, min_coverage, _("cells"), driver_metric)
+    if not kept or complete < len(kept) + 2:
+        raise ValueError(f"Too few {segment}-{period} cells for a driver analysis: {complete} cells have all "
+                         f"{len(kept)} touchpoints rated, and at least {len(kept) + 2} are needed.")
+    return Rows(rows, kept, excluded, "segment-period", "weight", _cells_note(segment, period, complete, len(excluded)),
+                performance, counts)
+
+
+def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "csat", method: str = "lmg",
+            touchpoints: Sequence[str] | None = None, min_coverage: float = 0.5, min_respondents: int = 100,
+            reps: int = 200, confidence: float = 0.95, seed: int = 0, segment: str = "branch",
+            period: str = "month", binary_threshold: float | None = None,
+            outcome_touchpoint: str = OVERALL) -> DriverResult:
+    """Which touchpoints' ratings explain the overall ``outcome`` score, from long survey answers.
+
+    A respondent-level model when at least ``min_respondents`` respondents with an outcome rated every touchpoint
+    that ``min_coverage`` of them rated; otherwise (transactional surveys, no respondent_id) a model across
+    ``segment`` × ``period`` cells of averages, each cell weighted by its number of outcome answers. Touchpoints
+    rated too rarely or always alike are left out, with the reason in ``excluded``.
+    """
+    _check_method(method)
+    chosen = model_rows(answers, outcome, driver_metric, touchpoints, min_coverage, min_respondents, segment, period,
+                        binary_threshold, outcome_touchpoint)
+    kept, note = chosen.kept, chosen.note
     if method == "lmg" and len(kept) > EXACT_LIMIT and reps > SAMPLED_REPS:
         # Each resample of a sampled LMG costs ~0.1 s: fewer resamples keep the page responsive.
         reps = SAMPLED_REPS
         note += " " + _("With more than {limit} touchpoints, LMG is estimated from sampled orders and its "
                         "intervals from {reps} resamples.").format(limit=EXACT_LIMIT, reps=reps)
-    estimates = bootstrap(rows, "outcome", kept, method, reps, confidence, seed, weights)
+    estimates = bootstrap(chosen.rows, "outcome", kept, method, reps, confidence, seed, chosen.weights)
     attrs = estimates.attrs
     table = estimates.rename(columns={"driver": "touchpoint"}).assign(
-        performance=performance.reindex(kept).to_numpy(), answers=counts.reindex(kept, fill_value=0).to_numpy())
+        performance=chosen.performance.reindex(kept).to_numpy(),
+        answers=chosen.counts.reindex(kept, fill_value=0).to_numpy())
     table = table.sort_values("importance", ascending=False, ignore_index=True, kind="stable")
     table["rank"] = np.arange(1, len(table) + 1)
     table.attrs = {}  # the result's fields hold R² and n, so a result read back from a cache is the same
     return DriverResult(table=table, r2=attrs["r2"], r2_low=attrs["r2_low"], r2_high=attrs["r2_high"],
-                        n=attrs["n"], dropped=len(rows) - attrs["n"], excluded=excluded, model=model, method=method,
-                        outcome=outcome, driver_metric=driver_metric, note=note)
+                        n=attrs["n"], dropped=len(chosen.rows) - attrs["n"], excluded=chosen.excluded,
+                        model=chosen.model, method=method, outcome=outcome, driver_metric=driver_metric, note=note)
 
 
 def priorities(table: pd.DataFrame, targets: Mapping[str, float] | None = None,

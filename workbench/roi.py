@@ -5,14 +5,16 @@ effects (and period effects), so only the score's movement *within* a segment ov
 standard errors are cluster-robust by segment (CR1) with a t-distribution on G − 1 degrees of freedom.
 Customer link: a value (revenue, retention) per NPS group, and a logistic model of retention on the score.
 Money: the customer lifetime value, NPV of monthly flows, payback and ROI, and a Monte Carlo of a scenario's
-NPV and ROI over the sampling uncertainty of the link. The links are observational: evidence, not proof of cause.
+NPV and ROI over the sampling uncertainty of the link. A scenario chains them: touchpoint rating changes → the
+overall NPS (a respondent-level model of NPS points per rating point) → the KPI (the panel link) → money over a
+horizon. The links are observational: evidence, not proof of cause.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,17 +90,6 @@ class LogisticLink:
         from scipy.special import expit
 
         return expit(self.intercept + self.coefficient * score)
-
-
-@dataclass(frozen=True)
-class Simulation:
-    """Monte Carlo percentiles (P10, P50, P90) of a scenario's discounted gain, NPV and ROI %, and P(ROI > 0)."""
-
-    gain: tuple[float, float, float]
-    npv: tuple[float, float, float]
-    roi: tuple[float, float, float]
-    p_roi_positive: float
-    supported: bool
 
 
 # ------------------------------------------------------------------ panel link
@@ -412,35 +403,318 @@ def roi_percent(gain: float, cost: float) -> float:
     return 100 * (gain - cost) / cost
 
 
-def simulate(link: Link, score_change: float, base_value: float, customers: int, margin: float, cost: float,
-             months: int, discount: float, draws: int = 10_000, seed: int = 0) -> Simulation:
-    """P10/P50/P90 of a score lift's discounted gain, NPV and ROI, drawing the link from its sampling distribution.
+# ------------------------------------------------------------------ touchpoint ratings to the overall NPS
 
-    Parameters
-    ----------
-    link : a KPI-per-score-point link; the coefficient is drawn from N(coefficient, se²).
-    score_change : the expected change of the score (points).
-    base_value : the KPI per customer per month today, in money (e.g. revenue); a log link moves it by
-        base·(exp(b·Δ) − 1), a linear link by b·Δ.
-    customers, margin : customers affected and the share of the KPI change that is profit.
-    cost, months, discount : the investment today, the horizon of gains and the yearly discount rate (see
-        :func:`npv`).
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """Overall NPS points per rating point at each touchpoint (respondent-level OLS, HC1 covariance), and reach.
+
+    A respondent's overall answer counts +100 as a promoter, 0 as a passive and −100 as a detractor, so the mean
+    is the NPS and a slope is NPS points per rating point. ``reach`` is the share of respondents with an overall
+    answer who rated the touchpoint, among those who rated two or more: a touchpoint few customers meet moves the
+    overall NPS less.
+    """
+
+    driver_metric: str
+    touchpoints: tuple[str, ...]
+    slopes: tuple[float, ...]
+    covariance: tuple[tuple[float, ...], ...]
+    reach: tuple[float, ...]
+    n: int
+    r2: float
+    confidence: float = metrics.DEFAULT_CONFIDENCE
+
+    def index(self, touchpoint: str) -> int:
+        """The touchpoint's position in the model (a clear error if it is not in it)."""
+        if touchpoint not in self.touchpoints:
+            raise ValueError(f"'{touchpoint}' is not in the driver model (it has {', '.join(self.touchpoints)}).")
+        return self.touchpoints.index(touchpoint)
+
+    def slope(self, touchpoint: str) -> float:
+        """NPS points per rating point at the touchpoint."""
+        return self.slopes[self.index(touchpoint)]
+
+    def se(self, touchpoint: str) -> float:
+        """The slope's standard error."""
+        i = self.index(touchpoint)
+        return math.sqrt(self.covariance[i][i])
+
+    def interval(self, touchpoint: str) -> tuple[float, float]:
+        """The slope's normal confidence interval."""
+        margin = metrics.z_value(self.confidence) * self.se(touchpoint)
+        return self.slope(touchpoint) - margin, self.slope(touchpoint) + margin
+
+    def p(self, touchpoint: str) -> float:
+        """Two-sided p-value of the slope."""
+        se = self.se(touchpoint)
+        return float(metrics.two_sided_p(self.slope(touchpoint) / se)) if se > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ScoreModel:
+        """The model stored by :meth:`to_dict`."""
+        return cls(**{k: tuple(tuple(r) for r in v) if k == "covariance" else tuple(v) if isinstance(v, list) else v
+                      for k, v in data.items()})
+
+
+def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_metric: str = "csat",
+                outcome_touchpoint: str = "_overall",
+                confidence: float = metrics.DEFAULT_CONFIDENCE) -> ScoreModel:
+    """Regress each respondent's overall NPS contribution (+100/0/−100) on their touchpoint ratings.
+
+    ``touchpoints`` are the driver model's (see :func:`workbench.drivers.model_rows`); respondents who rated all
+    of them and answered the overall question are the rows.
     """
     import numpy as np
 
-    if draws < 1 or months < 1:
+    from workbench import drivers
+
+    missing = [c for c in ("respondent_id", "touchpoint", "nps", driver_metric) if c not in answers.columns]
+    if missing:
+        raise ValueError(f"The answers have no column {', '.join(repr(c) for c in missing)}.")
+    if not touchpoints:
+        raise ValueError("Name at least one touchpoint for the driver model.")
+    nps = answers["nps"].to_numpy(dtype=float, na_value=np.nan)
+    points = np.where(np.isnan(nps), np.nan, 100.0 * ((nps >= metrics.PROMOTER_AT).astype(float)
+                                                      - (nps <= metrics.DETRACTOR_AT).astype(float)))
+    table = drivers.respondent_table(answers.assign(_nps_points=points), "_nps_points", driver_metric,
+                                     outcome_touchpoint)
+    table = table[table["outcome"].notna()]
+    unrated = [t for t in touchpoints if t not in table.columns]
+    if unrated:
+        raise ValueError(f"No {driver_metric.upper()} ratings of {', '.join(unrated)} from respondents with an "
+                         "overall NPS.")
+    columns = list(touchpoints)
+    # Pulse respondents rate one touchpoint by the survey's design, not because it is the only one they met.
+    journey_raters = table[table.drop(columns="outcome").notna().sum(axis=1) >= 2]
+    reach = journey_raters[columns].notna().mean()
+    rows = table[["outcome", *columns]].dropna()
+    n, k = len(rows), len(columns) + 1
+    if n < k + 2:
+        raise ValueError(f"Only {n} respondents rated all {len(columns)} touchpoints; at least {k + 2} are needed.")
+    x = np.column_stack([np.ones(n), rows[columns].to_numpy(dtype=float)])
+    y = rows["outcome"].to_numpy(dtype=float)
+    beta, *_rest = np.linalg.lstsq(x, y, rcond=None)
+    residual = y - x @ beta
+    bread = np.linalg.pinv(x.T @ x)
+    meat = (x * residual[:, None] ** 2).T @ x
+    covariance = n / (n - k) * bread @ meat @ bread  # HC1: the ratings' noise is not the same for everyone
+    total = float(((y - y.mean()) ** 2).sum())
+    return ScoreModel(driver_metric=driver_metric, touchpoints=tuple(columns),
+                      slopes=tuple(float(b) for b in beta[1:]),
+                      covariance=tuple(tuple(float(v) for v in row[1:]) for row in covariance[1:]),
+                      reach=tuple(float(reach[t]) for t in columns), n=n,
+                      r2=1 - float(residual @ residual) / total if total > 0 else math.nan, confidence=confidence)
+
+
+# ------------------------------------------------------------------ scenario: the chain from a lift to money
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Every input of a scenario, all editable.
+
+    Parameters
+    ----------
+    changes : touchpoint → expected change of its rating (in the score model's metric, e.g. +0.3 CSAT).
+    overall_change : the overall NPS change itself, used when ``changes`` is empty.
+    base : with a log link, the KPI's total per month today (the change is base·(exp(b·ΔNPS) − 1)); with a
+        linear link, how many segment rows one month has (each moves by b·ΔNPS).
+    value_per_unit : profit per KPI unit: the margin share for revenue, or minus a customer's lifetime value × the
+        customers in a segment / 100 for a churn rate in % per segment.
+    cost : the investment, paid today.
+    months : the horizon of gains; gains start after the link's lag (in months).
+    discount : the yearly discount rate.
+    """
+
+    changes: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    overall_change: float = 0.0
+    base: float = 0.0
+    value_per_unit: float = 1.0
+    cost: float = 0.0
+    months: int = 12
+    discount: float = 0.08
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields."""
+        return {**dataclasses.asdict(self), "changes": dict(self.changes)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Assumptions:
+        """Assumptions stored by :meth:`to_dict` (unknown fields ignored)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A scenario's chain at the point estimates, its Monte Carlo percentiles (P10, P50, P90) and its evidence.
+
+    Money is discounted to today except ``monthly_gain``; ``payback`` counts months until undiscounted gains
+    reach the cost (None: not within the horizon; in the percentiles, infinity). ``contributions`` splits the
+    discounted gain by touchpoint in proportion to its share of the NPS change.
+    """
+
+    nps_change: float
+    kpi_change: float
+    monthly_gain: float
+    gain: float
+    npv: float
+    roi: float
+    payback: int | None
+    nps_range: tuple[float, float, float]
+    npv_range: tuple[float, float, float]
+    roi_range: tuple[float, float, float]
+    payback_range: tuple[float, float, float]
+    p_roi_positive: float
+    contributions: tuple[tuple[str, float], ...]
+    supported: bool
+    doubts: tuple[str, ...]
+
+
+def _kpi_change(link: Link, base: float, coefficient, nps_change):
+    """The KPI's change per month for an NPS change (arrays or numbers)."""
+    import numpy as np
+
+    return base * np.expm1(coefficient * nps_change) if link.log_kpi else base * coefficient * nps_change
+
+
+def _money(assumptions: Assumptions, lag: int, monthly_gain):
+    """(discounted gain, NPV, ROI %, payback months with inf for never) of a constant monthly gain after the lag."""
+    import numpy as np
+
+    months = assumptions.months
+    annuity = npv(assumptions.discount, [0.0] * min(lag, months) + [1.0] * max(months - lag, 0))
+    gain = monthly_gain * annuity
+    net = gain - assumptions.cost
+    roi = 100 * net / assumptions.cost if assumptions.cost > 0 else np.full_like(np.asarray(net, float), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        needed = np.where(np.asarray(monthly_gain) > 0,
+                          lag + np.ceil(assumptions.cost / np.asarray(monthly_gain, dtype=float)), np.inf)
+    payback = np.where(assumptions.cost <= 0, 0, np.where(needed <= months, needed, np.inf))
+    return gain, net, roi, payback
+
+
+def _nps_change(assumptions: Assumptions, model: ScoreModel | None, slopes=None) -> tuple:
+    """The overall NPS change and each touchpoint's part (slope × change × reach)."""
+    import numpy as np
+
+    if not assumptions.changes:
+        return assumptions.overall_change, ()
+    if model is None:
+        raise ValueError("Touchpoint changes need a respondent-level driver model; enter the overall NPS change "
+                         "instead.")
+    keys = list(assumptions.changes)
+    index = [model.index(key) for key in keys]
+    weights = np.array([assumptions.changes[k] * model.reach[i] for k, i in zip(keys, index)])
+    slopes = np.array([model.slopes[i] for i in index]) if slopes is None else slopes
+    parts = slopes * weights
+    return parts.sum(axis=-1), tuple(zip(keys, parts.T))
+
+
+def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = None, draws: int = 10_000,
+             seed: int = 0, alpha: float = 0.05, names: Mapping[str, str] | None = None) -> Outcome:
+    """The chain touchpoint ratings → overall NPS → KPI → money, with a seeded Monte Carlo of its uncertainty.
+
+    The Monte Carlo draws the touchpoint slopes from their joint normal distribution and the KPI link from
+    b + se·t(G − 1); the assumptions themselves stay fixed (see :func:`tornado` for them).
+    """
+    import numpy as np
+
+    if draws < 1 or assumptions.months < 1:
         raise ValueError("The simulation needs at least one draw and one month.")
+    if assumptions.cost < 0:
+        raise ValueError("The cost must not be negative.")
+    nps_change, parts = _nps_change(assumptions, model)
+    kpi_change = float(_kpi_change(link, assumptions.base, link.coefficient, nps_change))
+    monthly = assumptions.value_per_unit * kpi_change
+    gain, net, roi, payback = (float(v) for v in _money(assumptions, link.lag, monthly))
     rng = np.random.default_rng(seed)
-    coefficient = rng.normal(link.coefficient, link.se, draws)
-    change = base_value * np.expm1(coefficient * score_change) if link.log_kpi else coefficient * score_change
-    # Every month brings the same gain, so the NPV of the stream is the gain times a one-month annuity factor.
-    annuity = npv(discount, [1.0] * months)
-    gain = customers * margin * change * annuity
-    net = gain - cost
-    roi = 100 * net / cost if cost > 0 else np.full(draws, math.nan)
+    if parts:
+        index = [model.index(key) for key in assumptions.changes]
+        covariance = np.asarray(model.covariance)[np.ix_(index, index)]
+        slopes = rng.multivariate_normal(np.asarray(model.slopes)[index], covariance, draws, method="cholesky")
+        nps_draws, _parts = _nps_change(assumptions, model, slopes)
+    else:
+        nps_draws = np.full(draws, float(nps_change))
+    coefficient = link.coefficient + link.se * rng.standard_t(max(link.groups - 1, 1), draws)
+    monthly_draws = assumptions.value_per_unit * _kpi_change(link, assumptions.base, coefficient, nps_draws)
+    _gain, net_draws, roi_draws, payback_draws = _money(assumptions, link.lag, monthly_draws)
 
-    def percentiles(values: np.ndarray) -> tuple[float, float, float]:
-        return tuple(float(v) for v in np.percentile(values, (10, 50, 90)))  # type: ignore[return-value]
+    def percentiles(values, method: str = "linear") -> tuple[float, float, float]:
+        return tuple(float(v) for v in np.percentile(values, (10, 50, 90), method=method))  # type: ignore[return-value]
 
-    return Simulation(gain=percentiles(gain), npv=percentiles(net), roi=percentiles(roi),
-                      p_roi_positive=float(np.mean(net > 0)), supported=link.supported)
+    doubts = []
+    if not link.supported:
+        doubts.append(_("The link of {kpi} to NPS is not significant.").format(kpi=link.kpi.replace("_", " ")))
+    for key in assumptions.changes:
+        if model.p(key) >= alpha:
+            doubts.append(_("The effect of {touchpoint} on the overall NPS is not significant.").format(
+                touchpoint=(names or {}).get(key, key)))
+    share = gain / nps_change if nps_change else 0.0
+    return Outcome(
+        nps_change=float(nps_change), kpi_change=kpi_change, monthly_gain=monthly, gain=gain, npv=net, roi=roi,
+        payback=None if math.isinf(payback) else int(payback), nps_range=percentiles(nps_draws),
+        npv_range=percentiles(net_draws),
+        roi_range=percentiles(roi_draws) if assumptions.cost > 0 else (math.nan,) * 3,
+        payback_range=percentiles(payback_draws, "inverted_cdf"),  # whole months or inf: no interpolation
+        p_roi_positive=float(np.mean(net_draws > 0)),
+        contributions=tuple((key, float(part) * share) for key, part in parts) or (("overall", gain),),
+        supported=not doubts, doubts=tuple(doubts))
+
+
+def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = None,
+            names: Mapping[str, str] | None = None) -> pandas.DataFrame:
+    """How far the NPV swings when each assumption or estimate moves to a low and a high value, widest first.
+
+    Estimates move to their confidence bounds; a touchpoint change, the overall change and the horizon to half and
+    one and a half times; the KPI base, the value per unit and the cost by ±20 %; the discount rate by ±5 points.
+    Columns: assumption, low, high (the values tried), npv_low, npv_high, swing.
+    """
+    import pandas as pd
+
+    names = names or {}
+
+    def net(changed: Assumptions, chosen: Link = link, chosen_model: ScoreModel | None = model) -> float:
+        nps_change, _parts = _nps_change(changed, chosen_model)
+        monthly = changed.value_per_unit * _kpi_change(chosen, changed.base, chosen.coefficient, nps_change)
+        return float(_money(changed, chosen.lag, monthly)[1])
+
+    rows = []
+
+    def vary(label: str, low, high, build) -> None:
+        rows.append((label, low, high, build(low), build(high)))
+
+    for key in assumptions.changes:
+        name = names.get(key, key)
+        i = model.index(key)
+        low, high = model.interval(key)
+
+        def with_slope(value: float, i: int = i) -> float:
+            slopes = list(model.slopes)
+            slopes[i] = value
+            return net(assumptions, chosen_model=dataclasses.replace(model, slopes=tuple(slopes)))
+
+        vary(_("{touchpoint} → NPS (points per rating point)").format(touchpoint=name), low, high, with_slope)
+        change = assumptions.changes[key]
+        vary(_("Change at {touchpoint}").format(touchpoint=name), change / 2, change * 1.5,
+             lambda v, key=key: net(dataclasses.replace(assumptions, changes={**assumptions.changes, key: v})))
+    if not assumptions.changes:
+        vary(_("Overall NPS change"), assumptions.overall_change / 2, assumptions.overall_change * 1.5,
+             lambda v: net(dataclasses.replace(assumptions, overall_change=v)))
+    vary(_("NPS → {kpi}").format(kpi=link.kpi.replace("_", " ")), link.low, link.high,
+         lambda v: net(assumptions, chosen=dataclasses.replace(link, coefficient=v)))
+    for field, label in (("base", _("KPI today")), ("value_per_unit", _("Value per KPI unit")), ("cost", _("Cost"))):
+        value = getattr(assumptions, field)
+        vary(label, value * 0.8, value * 1.2, lambda v, field=field: net(dataclasses.replace(assumptions, **{field: v})))
+    vary(_("Discount rate"), max(assumptions.discount - 0.05, 0.0), assumptions.discount + 0.05,
+         lambda v: net(dataclasses.replace(assumptions, discount=v)))
+    vary(_("Horizon (months)"), max(1, round(assumptions.months / 2)), round(assumptions.months * 1.5),
+         lambda v: net(dataclasses.replace(assumptions, months=int(v))))
+    frame = pd.DataFrame(rows, columns=["assumption", "low", "high", "npv_low", "npv_high"])
+    frame["swing"] = (frame["npv_high"] - frame["npv_low"]).abs()
+    return frame.sort_values("swing", ascending=False, ignore_index=True, kind="stable")
