@@ -307,6 +307,9 @@ def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.D
                            size="sm", className="w-auto", style={} if done else {"display": "none"})],
                       className="d-flex align-items-center small mb-2" if action else "d-none"),
              _check_section(action, survey, done)]
+    if action is not None and action.touchpoints:
+        body.append(dcc.Link([html.I(className="fa-solid fa-coins me-1"), _("What is it worth? Estimate the ROI")],
+                             href=f"/roi?action={action.id}", className="small", id="act-roi"))
     if action is not None:
         body += [html.H6(_("History"), className="mt-3"),
                  html.Ul([html.Li([html.Span(f"{e.at:%Y-%m-%d %H:%M} · ", className="text-muted"), html.B(e.who),

@@ -430,3 +430,10 @@ def test_assumptions_survive_a_round_trip_through_json():
     assumptions = roi.Assumptions(changes={"a": 0.3}, base=1.5, value_per_unit=-120.0, cost=9e4, months=18,
                                   discount=0.07)
     assert roi.Assumptions.from_dict(json.loads(json.dumps(assumptions.to_dict()))) == assumptions
+
+
+@pytest.mark.parametrize("value, text", [(950, "950"), (45_612, "45.6 k"), (-1_234_567, "−1.23 M"),
+                                         (2.1e9, "2.10 bn"), (0, "0"), (0.5, "0.500"), (math.nan, "–"),
+                                         (999_999, "1.00 M"), (999.7, "1.00 k")])
+def test_money_is_shown_with_three_significant_digits(value, text):
+    assert roi.format_money(value) == text

@@ -27,6 +27,7 @@ def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
     workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
     workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
     _seed_actions(workspace, project_id, journey_id, data.effects)
+    _seed_scenarios(workspace, project_id, journey_id)
     workspace.verbatims.save_codebook(project_id, default_codebook(), "Demo", expected_version=0)
     workspace.alerts.evaluate(journey_id, who="Demo")
     return project_id
@@ -58,3 +59,24 @@ def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effect
         ("backlog", Draft(title="Refund within 3 days", touchpoints=("refund",), cost=25_000, expected_change=0.3)),
     ):
         workspace.actions.create(project_id, draft, "Demo", journey_id=journey_id, status=status)
+
+
+def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> None:
+    """Two what-ifs to compare: a lift of the two key drivers on revenue, and courier coaching on churn."""
+    from workbench.roi import Assumptions, clv
+    from workbench.scenarios import Scenario
+
+    kpis = DEMO_DATASETS["kpi_period"]
+    customers_per_branch = 20_000
+    churn_point = -clv(600, 0.8, 0.08) * customers_per_branch / 100  # one churn point in one branch, in CLV
+    for scenario in (
+        Scenario(name="Checkout and notifications +0.3 CSAT", journey_id=journey_id, kpi_dataset=kpis, kpi="revenue",
+                 assumptions=Assumptions(changes={"checkout": 0.3, "delivery-notification": 0.3}, value_per_unit=0.3,
+                                         cost=2_500_000, months=24, discount=0.08),
+                 note="Margin 30 % of revenue."),
+        Scenario(name="Courier coaching, churn", journey_id=journey_id, kpi_dataset=kpis, kpi="churn_rate",
+                 log_kpi=False, assumptions=Assumptions(changes={"own-courier": 0.2}, value_per_unit=round(churn_point),
+                                                        cost=4_000_000, months=24, discount=0.08),
+                 note=f"{customers_per_branch} customers per branch; CLV from 600 a year, 80 % retention."),
+    ):
+        workspace.scenarios.save(project_id, scenario, "Demo")

@@ -718,3 +718,20 @@ def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = Non
     frame = pd.DataFrame(rows, columns=["assumption", "low", "high", "npv_low", "npv_high"])
     frame["swing"] = (frame["npv_high"] - frame["npv_low"]).abs()
     return frame.sort_values("swing", ascending=False, ignore_index=True, kind="stable")
+
+
+def format_money(value: float | None) -> str:
+    """An amount as a slide shows it: 950, 45.6 k, −1.23 M, 2.1 bn (three significant digits); '–' for none."""
+    if value is None or math.isnan(value):
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    size = float(f"{abs(value):.3g}")  # 999 999 rounds to 1.00 M, not 1000 k
+    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if size >= limit:
+            scaled = math.copysign(size, value) / limit
+            break
+    else:
+        scaled, suffix = math.copysign(size, value), ""
+    digits = max(0, 2 - math.floor(math.log10(abs(scaled)))) if scaled else 0
+    return f"{scaled:.{digits}f}{suffix}".replace("-", "−")

@@ -286,6 +286,20 @@ class AlertRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class ScenarioRow(Base):
+    """A saved, named ROI scenario of a project (``scenarios.Scenario`` as JSON); ``version`` grows with each save."""
+
+    __tablename__ = "roi_scenarios"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
 def database_url(folder: str | Path) -> str:
     """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
     return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"

@@ -120,6 +120,13 @@ class Workspace:
 
         return Verbatims(self)
 
+    @functools.cached_property
+    def scenarios(self):
+        """The saved ROI scenarios of every project (``workbench.scenarios.Scenarios``)."""
+        from workbench.scenarios import Scenarios
+
+        return Scenarios(self)
+
     def close(self) -> None:
         """Release the database connections and the cache."""
         if "cache" in self.__dict__:

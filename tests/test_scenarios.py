@@ -1,0 +1,151 @@
+"""ROI scenarios on the demo workspace: evidence from import to link, the chain to money, saving, comparing, export."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+
+import pandas as pd
+import pytest
+
+from workbench import roi, scenarios
+from workbench.actions import Action
+from workbench.demo import DEMO_DATASETS, seed_demo
+from workbench.demodata import generate
+from workbench.templates import load_template
+from workbench.workspace import ConflictError, Workspace, WorkspaceError
+
+KPIS = DEMO_DATASETS["kpi_period"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    workspace = Workspace(tmp_path_factory.mktemp("roi"))
+    project_id = seed_demo(workspace)
+    journey_id = workspace.journeys(project_id)[0].id
+    effects = generate(load_template("ecommerce-delivery"), answers=2_000).effects  # the truth is seed-fixed
+    yield workspace, project_id, journey_id, effects
+    workspace.close()
+
+
+def revenue(journey_id: int, **changes) -> scenarios.Scenario:
+    """A revenue scenario on the demo KPIs, with ``changes`` to any field."""
+    return scenarios.Scenario(**{"name": "Revenue", "journey_id": journey_id, "kpi_dataset": KPIS, "kpi": "revenue",
+                                 **changes})
+
+
+def test_the_demo_kpi_dataset_offers_its_kpis_and_segments(demo):
+    workspace, project_id, _journey_id, _effects = demo
+    (choice,) = scenarios.kpi_choices(workspace, project_id)
+    assert choice.name == KPIS and {"revenue", "churn_rate", "resolution_hours"} <= set(choice.kpis)
+    assert "branch" in choice.segments
+
+
+def test_evidence_recovers_the_planted_revenue_link_and_the_key_drivers(demo):
+    workspace, project_id, journey_id, effects = demo
+    found = scenarios.evidence(workspace, project_id, revenue(journey_id))
+    assert found.link.low <= effects.revenue_semi_elasticity <= found.link.high and found.link.supported
+    assert (found.link.n, found.link.groups) == (1200, 50)
+    slopes = {key: found.model.slope(key) for key in found.model.touchpoints}
+    assert set(sorted(slopes, key=slopes.get)[-2:]) == set(effects.driver_touchpoints)
+    assert scenarios.evidence(workspace, project_id, revenue(journey_id)).to_dict() == found.to_dict()  # cached
+    table = pd.read_parquet(workspace.datasets.list(project_id, "kpi_period")[0].path)
+    monthly = table.groupby("period")["revenue"].sum().sort_index().tail(12)
+    assert found.kpi_per_month == pytest.approx(monthly.mean()) and found.rows_per_month == 50
+
+
+def test_a_scenario_on_the_zero_link_is_not_supported(demo):
+    workspace, project_id, journey_id, effects = demo
+    scenario = revenue(journey_id, kpi=effects.zero_link_kpi, log_kpi=False,
+                       assumptions=roi.Assumptions(changes={"checkout": 0.3}, value_per_unit=-50, cost=1000))
+    _scenario, found, outcome = scenarios.run(workspace, project_id, scenario)
+    assert not found.link.supported and not outcome.supported
+    assert outcome.doubts == ("The link of resolution hours to NPS is not significant.",)
+
+
+def test_run_takes_the_base_from_the_data_unless_it_was_typed(demo):
+    workspace, project_id, journey_id, _effects = demo
+    typed = roi.Assumptions(changes={"checkout": 0.3}, base=1e6, value_per_unit=0.3, cost=1e5)
+    from_data, found, outcome = scenarios.run(workspace, project_id, revenue(journey_id, assumptions=typed))
+    assert from_data.assumptions.base == found.kpi_per_month
+    kept, _found, kept_outcome = scenarios.run(workspace, project_id,
+                                               revenue(journey_id, assumptions=typed, base_from_data=False))
+    assert kept.assumptions.base == 1e6
+    assert kept_outcome.monthly_gain == pytest.approx(outcome.monthly_gain * 1e6 / found.kpi_per_month)
+
+
+def test_the_evidence_names_what_is_missing(demo):
+    workspace, project_id, journey_id, _effects = demo
+    with pytest.raises(WorkspaceError, match="no KPI-per-period dataset named “Nope”"):
+        scenarios.evidence(workspace, project_id, revenue(journey_id, kpi_dataset="Nope"))
+    with pytest.raises(ValueError, match="has no column 'profit'"):
+        scenarios.evidence(workspace, project_id, revenue(journey_id, kpi="profit"))
+    with pytest.raises(ValueError, match="survey has no column 'store'"):
+        scenarios.evidence(workspace, project_id, revenue(journey_id, segment="store"))
+
+
+def test_the_demo_ships_two_saved_scenarios_that_pay_back(demo):
+    workspace, project_id, journey_id, _effects = demo
+    saved = workspace.scenarios.list(project_id)
+    assert [s.scenario.name for s in saved] == ["Checkout and notifications +0.3 CSAT", "Courier coaching, churn"]
+    for item in saved:
+        _scenario, _found, outcome = scenarios.run(workspace, project_id, item.scenario)
+        assert outcome.supported and outcome.npv > 0 and outcome.payback is not None
+
+
+def test_saving_checks_names_and_versions(demo):
+    workspace, project_id, journey_id, _effects = demo
+    scenario = revenue(journey_id, name="  Price  promise ", assumptions=roi.Assumptions(changes={"checkout": 0.2}))
+    first = workspace.scenarios.save(project_id, scenario, "Eva")
+    assert first.scenario.name == "Price promise" and first.version == 1 and first.updated_by == "Eva"
+    assert workspace.scenarios.get(first.id).scenario == first.scenario
+    with pytest.raises(WorkspaceError, match="already exists"):
+        workspace.scenarios.save(project_id, dataclasses.replace(scenario, name="price PROMISE"))
+    second = workspace.scenarios.save(project_id, dataclasses.replace(first.scenario, lag=1), "Jan",
+                                      scenario_id=first.id, expected_version=1)
+    assert second.version == 2 and workspace.scenarios.get(first.id).scenario.lag == 1
+    with pytest.raises(ConflictError, match="saved in another window by Jan"):
+        workspace.scenarios.save(project_id, first.scenario, "Eva", scenario_id=first.id, expected_version=1)
+    with pytest.raises(WorkspaceError, match="needs a name"):
+        workspace.scenarios.save(project_id, dataclasses.replace(scenario, name="  "))
+    with pytest.raises(ConflictError):
+        workspace.scenarios.delete(first.id, expected_version=1)
+    workspace.scenarios.delete(first.id, expected_version=2)
+    assert first.id not in [s.id for s in workspace.scenarios.list(project_id)]
+
+
+def test_a_scenario_survives_a_round_trip_through_the_store_and_json():
+    scenario = scenarios.Scenario(name="x", journey_id=3, kpi_dataset="K", kpi="churn_rate", log_kpi=False, lag=2,
+                                  assumptions=roi.Assumptions(changes={"a": 0.5}, cost=10.0), base_from_data=False,
+                                  action_id=7, note="n")
+    assert scenarios.Scenario.from_dict(scenario.to_dict()) == scenario
+
+
+def test_an_action_card_gives_its_verified_change_else_its_expected_one():
+    card = Action(title="Coaching", touchpoints=("own-courier", "unboxing"), cost=95_000.0, expected_change=0.8,
+                  metric="csat", id=12)
+    base = roi.Assumptions(value_per_unit=0.3, months=18)
+    planned = scenarios.from_action(card, 1, KPIS, "revenue", base)
+    assert planned.assumptions.changes == {"own-courier": 0.8, "unboxing": 0.8}
+    assert (planned.assumptions.cost, planned.assumptions.months, planned.action_id) == (95_000.0, 18, 12)
+    verified = dataclasses.replace(card, verification={"effect": 0.35, "change": 0.5}, metric="index")
+    taken = scenarios.from_action(verified, 1, KPIS, "revenue", base)
+    assert taken.assumptions.changes == {"own-courier": 0.35, "unboxing": 0.35} and taken.driver_metric == "csat"
+
+
+def test_comparison_and_its_csv_keep_formulas_out(demo):
+    workspace, project_id, journey_id, _effects = demo
+    items = []
+    for name, cost in (("=HYPERLINK(\"http://x\")", 1e5), ("Cheap", 1e4)):
+        scenario = revenue(journey_id, name=name, assumptions=roi.Assumptions(changes={"checkout": 0.1},
+                                                                              value_per_unit=0.3, cost=cost))
+        items.append(scenarios.run(workspace, project_id, scenario)[::2])
+    table = scenarios.compare(items)
+    assert list(table.columns) == ["=HYPERLINK(\"http://x\")", "Cheap"]
+    assert table.loc["NPV", "Cheap"] - table.loc["NPV", "=HYPERLINK(\"http://x\")"] == pytest.approx(9e4)
+    rows = list(csv.reader(io.StringIO(scenarios.to_csv(table))))
+    assert rows[0] == ["", "'=HYPERLINK(\"http://x\")", "Cheap"]
+    by_label = {row[0]: row[1:] for row in rows[1:]}
+    assert by_label["Cost"] == ["100000", "10000"] and by_label["Supported by the data"] == ["yes", "yes"]
+    assert float(by_label["NPV"][1]) == pytest.approx(table.loc["NPV", "Cheap"], rel=1e-5)
