@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/actions.py
 	$(BIN)/python bench/drivers.py
 	$(BIN)/python bench/why_callbacks.py
+	$(BIN)/python bench/roi.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

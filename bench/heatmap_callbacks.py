@@ -8,19 +8,16 @@ Run: `.venv/bin/python bench/heatmap_callbacks.py [--runs K]`; the last line is 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from timing import demo_app, median_seconds, time_cases  # noqa: E402
+from timing import demo_app, median_seconds, parse_runs, time_cases  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    runs = parse_runs(__doc__.splitlines()[0])
 
     import duckdb
 
@@ -48,20 +45,20 @@ def main() -> None:
         ("leaderboard: employees at own courier",
          lambda: leaderboards.show_board(base, "employee", "own-courier", "score")),
     ]
-    print(f"demo: {dataset.rows:,} answers; runs per case: {args.runs}")
+    print(f"demo: {dataset.rows:,} answers; runs per case: {runs}")
     # The matrix callback asks what triggered it: call it as a change of the selection would.
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
 
     context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "hm-selection.data", "value": base}]))
     with app.server.app_context():
-        slowest = max(time_cases(cases, args.runs).values())  # repeats are served from the query cache
+        slowest = max(time_cases(cases, runs).values())  # repeats are served from the query cache
         path = str(dataset.path)
         connection = duckdb.connect()
         sql = (f"SELECT touchpoint, count(*), count(csat), sum(csat), sum(csat*csat) FROM read_parquet('{path}') "
                "WHERE ts >= '2026-08-01' AND ts < '2026-11-01' GROUP BY touchpoint")
-        reference = median_seconds(lambda: connection.execute(sql).fetchall(), args.runs)
-        ours = median_seconds(cases[0][1], args.runs)
+        reference = median_seconds(lambda: connection.execute(sql).fetchall(), runs)
+        ours = median_seconds(cases[0][1], runs)
         print(f"reference: DuckDB touchpoint aggregate {reference * 1000:.0f} ms; "
               f"cached map callback / DuckDB = {ours / reference:.2f}")
     workspace.close()

@@ -1,9 +1,17 @@
 """Helpers shared by the benchmarks: timing, and the app over a fresh demo workspace."""
 
+import argparse
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+
+def parse_runs(description: str, default: int = 7) -> int:
+    """The ``--runs K`` option every benchmark script takes (repeats per case)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=default)
+    return parser.parse_args().runs
 
 
 def median_seconds(action, runs: int = 15) -> float:

@@ -8,19 +8,16 @@ Run: `.venv/bin/python bench/why_callbacks.py [--runs K]`; the last line is `slo
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from timing import demo_app, median_seconds, time_cases  # noqa: E402
+from timing import demo_app, median_seconds, parse_runs, time_cases  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    runs = parse_runs(__doc__.splitlines()[0])
 
     import duckdb
 
@@ -41,14 +38,14 @@ def main() -> None:
         ("alerts: open inbox", lambda: alerts.show_inbox(project, str(journey), "open", "__any__", 0)),
         ("alerts: check now (nothing new)", lambda: workspace.alerts.evaluate(journey)),
     ]
-    print(f"demo: {dataset.rows:,} answers; runs per case: {args.runs}")
+    print(f"demo: {dataset.rows:,} answers; runs per case: {runs}")
     with app.server.app_context():
-        medians = time_cases(cases, args.runs)
+        medians = time_cases(cases, runs)
         path = str(dataset.path)
         connection = duckdb.connect()
         sql = (f"SELECT respondent_id, touchpoint, nps, csat FROM read_parquet('{path}') "
                "WHERE ts >= '2026-08-01' AND ts < '2026-11-01'")
-        reference = median_seconds(lambda: connection.execute(sql).fetchall(), args.runs)
+        reference = median_seconds(lambda: connection.execute(sql).fetchall(), runs)
         print(f"reference: DuckDB reading the 3 months' ratings {reference * 1000:.0f} ms; "
               f"repeated LMG callback / DuckDB = {medians[cases[0][0]] / reference:.2f}")
     workspace.close()

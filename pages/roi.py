@@ -467,7 +467,8 @@ def _tornado(spread, npv: float):
         figure.add_trace(go.Bar(
             y=shown["assumption"], x=shown[f"npv_{side}"] - npv, base=npv, orientation="h", marker_color=colour,
             name=_("low value") if side == "low" else _("high value"),
-            text=[_fmt_tried(v) for v in shown[side]], textposition="auto",
+            text=[f"{v * 100:g} %" if label == _("Discount rate") else _fmt_tried(v)
+                  for label, v in zip(shown["assumption"], shown[side])], textposition="auto",
             hovertemplate="%{y}: %{text} → NPV %{customdata}<extra></extra>",
             customdata=[roi.format_money(v) for v in shown[f"npv_{side}"]]))
     figure.add_vline(x=npv, line_color="#495057")

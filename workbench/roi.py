@@ -137,16 +137,14 @@ def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: s
         dummies.append(pd.get_dummies(data[period], drop_first=True).to_numpy(dtype=float))
     effects = np.hstack(dummies)
     n, groups = len(y), int(segments.max() + 1) if len(y) else 0
-    k = np.linalg.matrix_rank(effects) + 1 if n else 0
+    # Frisch–Waugh: partialling the dummies out of y and x gives the full dummy regression's slope and residuals;
+    # one least-squares solve for both also gives the dummies' rank.
+    fitted, _residuals, rank, _singular = np.linalg.lstsq(effects, np.column_stack([x, y]), rcond=None)
+    k = int(rank) + 1
     if groups < 2 or n <= k:
         raise ValueError(f"Too few rows to link {kpi} to {score}: {n} rows in {groups} segments for {k} "
                          "parameters (at least two segments and one more row than parameters).")
-
-    # Frisch–Waugh: partialling the dummies out of y and x gives the full dummy regression's slope and residuals.
-    def within(values: np.ndarray) -> np.ndarray:
-        return values - effects @ np.linalg.lstsq(effects, values, rcond=None)[0]
-
-    x_within, y_within = within(x), within(y)
+    x_within, y_within = (np.column_stack([x, y]) - effects @ fitted).T
     sxx = float(x_within @ x_within)
     if sxx <= 1e-12 * max(1.0, float(x @ x)):
         raise ValueError(f"{score} does not vary within segments over time, so its link cannot be estimated.")
