@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import workspace
 from pages._filters import group
-from workbench import heatmap
+from workbench import breaks, heatmap
 from workbench.i18n import gettext as _
 from workbench.workspace import WorkspaceError
 
@@ -238,7 +238,8 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
             action_id, trigger = opening["action"], "roi-action"
         if trigger == "roi-open" and saved_id:
             saved = ws.scenarios.get(int(saved_id))
-            return (*_form(saved.scenario), {"id": saved.id, "version": saved.version},
+            return (*_form(saved.scenario), {"id": saved.id, "version": saved.version, "project": saved.project_id,
+                                             "journey": saved.scenario.journey_id},
                     _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by))
         if trigger == "roi-action" and action_id:
             card = ws.actions.get(int(action_id))
@@ -246,10 +247,14 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
                                           months=int(months or DEFAULTS["months"]),
                                           discount=_float(discount, DEFAULTS["discount"]) / 100)
             scenario = scenarios.from_action(card, int(journey_id or 0), dataset or "", kpi or "", assumptions)
-            change = "realised" if card.realised_change is not None else "expected"
-            note = (_("Taken from the card “{title}”: its verified change.") if change == "realised" else
-                    _("Taken from the card “{title}”: its expected change (not verified yet).")).format(
-                title=card.title)
+            if not scenario.assumptions.changes and card.metric == "nps":
+                note = _("Taken from the card “{title}”: its change is in NPS points at the touchpoint, which have no "
+                         "exact rating equivalent; enter the change in 0–10 rating points.")
+            elif card.realised_change is not None:
+                note = _("Taken from the card “{title}”: its verified change.")
+            else:
+                note = _("Taken from the card “{title}”: its expected change (not verified yet).")
+            note = note.format(title=card.title)
             return (*_form(scenario, base_from_data=True), None, note)
     except WorkspaceError as error:
         return (*([no_update] * 15), dbc.Alert(str(error), color="warning", className="py-1"))
@@ -333,8 +338,7 @@ def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, st
         dbc.Alert(_("Not in the driver model (rated by too few respondents), so their change is not counted: "
                     "{names}.").format(names=", ".join(left_out)), color="warning", className="small py-1")
         if left_out else "",
-        html.Div(_("Driver model: {n} respondents, R² = {r2:.2f}.").format(n=f"{model.n:,}".replace(",", "\u202f"),
-                                                                         r2=model.r2),
+        html.Div(_("Driver model: {n} respondents, R² = {r2:.2f}.").format(n=breaks.format_count(model.n), r2=model.r2),
                  className="small text-muted mb-2"),
     ])
 
@@ -349,7 +353,7 @@ def _scenario(evidence, values, ids, overall, base, value, cost, months, discoun
 
     found = scenarios.Evidence.from_dict(evidence)
     changes = {i["tp"]: float(v) for i, v in zip(ids, values) if v not in (None, "") and float(v) != 0}
-    log_kpi = link != "linear"
+    log_kpi = found.link.log_kpi  # the link estimated, even while a new link type is still being estimated
     assumptions = roi.Assumptions(
         changes=changes, overall_change=_float(overall, 0.0),
         base=_float(base, found.base(log_kpi)), value_per_unit=_float(value, 0.0),
@@ -409,7 +413,7 @@ def _figures(outcome: roi.Outcome, assumptions: roi.Assumptions) -> list:
         return _("never") if math.isinf(value) else f"{value:.0f}"
 
     def percent(value: float) -> str:
-        return "–" if math.isnan(value) else f"{value:,.0f} %".replace(",", "\u202f").replace("-", "−")
+        return "–" if math.isnan(value) else _number(value, 0) + " %"
 
     p10, _p50, p90 = outcome.roi_range
     payback = _("not within {months} months").format(months=assumptions.months) if outcome.payback is None \
@@ -506,20 +510,24 @@ def save(_save, _new, _delete, evidence, values, overall, base, value, cost, mon
             if not loaded:
                 return no_update, no_update, dbc.Alert(_("Open a saved scenario to delete it."), color="info",
                                                        className="py-1")
-            ws.scenarios.delete(loaded["id"], expected_version=loaded["version"])
+            ws.scenarios.delete(int(project_id), loaded["id"], expected_version=loaded["version"])
             return None, (tick or 0) + 1, dbc.Alert(_("Deleted."), color="success", className="py-1")
         if not evidence:
             return no_update, no_update, dbc.Alert(_("Choose a KPI first."), color="warning", className="py-1")
         scenario, _found = _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name,
                                      journey_id, dataset, kpi, segment, link, lag, metric)
         scenario = replace(scenario, action_id=(pending or {}).get("action"))
-        as_new = ctx.triggered_id == "roi-save-new" or not loaded
+        # A scenario opened in another project or journey is not overwritten when the user has switched since.
+        same_place = bool(loaded) and (loaded.get("project"), loaded.get("journey")) == (int(project_id),
+                                                                                       int(journey_id))
+        as_new = ctx.triggered_id == "roi-save-new" or not same_place
         saved = ws.scenarios.save(int(project_id), scenario, user or "",
                                   scenario_id=None if as_new else loaded["id"],
                                   expected_version=None if as_new else loaded["version"])
     except WorkspaceError as error:
         return no_update, no_update, dbc.Alert(str(error), color="warning", className="py-1")
-    return ({"id": saved.id, "version": saved.version}, (tick or 0) + 1,
+    return ({"id": saved.id, "version": saved.version, "project": saved.project_id,
+             "journey": saved.scenario.journey_id}, (tick or 0) + 1,
             dbc.Alert(_("Saved “{name}”.").format(name=saved.scenario.name), color="success", className="py-1",
                       id="roi-saved"))
 
@@ -601,8 +609,13 @@ def _cell(label: str, value) -> str:
     if label == measures["discount"]:
         return f"{value * 100:g} %"
     if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", "\u202f").replace("-", "−")
+        return _number(value, 1)
     return str(value)
+
+
+def _number(value: float, digits: int) -> str:
+    """1234.5 as '1 234.5' and a real minus sign, spaced as breaks.format_count spaces counts."""
+    return f"{value:,.{digits}f}".replace(",", "\u00a0").replace("-", "−")
 
 
 def _float(value, default: float) -> float:

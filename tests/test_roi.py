@@ -97,6 +97,33 @@ def test_the_lag_follows_periods_not_rows():
     assert "per NPS point 1 period(s) earlier" in link.sentence
 
 
+def test_with_dates_the_lag_counts_calendar_months_even_when_a_month_is_missing_everywhere():
+    frame = tiny_panel(seed=6, periods=6)
+    frame["period"] = pd.to_datetime("2026-01-01") + pd.to_timedelta(frame["period"] * 31, unit="D")
+    frame["period"] = frame["period"].dt.to_period("M").dt.to_timestamp()
+    earlier = frame.assign(period=frame["period"] + pd.DateOffset(months=1))[["branch", "period", "nps"]]
+    frame = frame.merge(earlier.rename(columns={"nps": "prev"}), on=["branch", "period"], how="left")
+    frame["kpi"] = frame["branch"].str[1:].astype(int) + 0.3 * frame["prev"]
+    without_march = frame[frame["period"] != "2026-03-01"].drop(columns="prev")
+    link = roi.panel_link(without_march, "kpi", lag=1, period_effects=False)
+    assert link.coefficient == pytest.approx(0.3, rel=1e-8)
+    assert link.n == 4 * 3  # January has no earlier month, March is gone and April's earlier month with it
+
+
+def test_a_kpi_the_effects_explain_exactly_is_not_supported():
+    frame = tiny_panel(seed=2)
+    frame["kpi"] = frame["branch"].str[1:].astype(int) * 3.0 + frame["period"] * 0.5
+    assert not roi.panel_link(frame, "kpi").supported
+
+
+def test_a_zero_standard_error_is_no_evidence():
+    model = roi.score_model(survey_answers(), ["a", "b"])
+    exact = dataclasses.replace(model, covariance=((0.0, 0.0), (0.0, 0.0)))
+    assert math.isnan(exact.p("a"))
+    result = roi.evaluate(roi.Assumptions(changes={"a": 0.2}, base=1e5, cost=10), certain_link(), exact)
+    assert result.doubts == ("The effect of a on the overall NPS is not significant.",)
+
+
 def test_panel_link_refuses_bad_input():
     frame = tiny_panel()
     with pytest.raises(ValueError, match="no column 'churn'"):
@@ -383,6 +410,17 @@ def test_a_scenario_on_an_unsupported_link_is_marked():
                              "The effect of Bravo on the overall NPS is not significant.")
 
 
+def test_collinear_touchpoints_still_simulate_and_tornado_needs_a_model():
+    answers = survey_answers()
+    twin = answers[answers["touchpoint"] == "a"].assign(touchpoint="a2")  # rated exactly like 'a'
+    model = roi.score_model(pd.concat([answers, twin]), ["a", "a2", "b"])
+    result = roi.evaluate(roi.Assumptions(changes={"a": 0.2, "a2": 0.2}, base=1e5, value_per_unit=0.3, cost=10),
+                          certain_link(), model)
+    assert result.nps_range[0] <= result.nps_change <= result.nps_range[2]
+    with pytest.raises(ValueError, match="overall NPS change instead"):
+        roi.tornado(roi.Assumptions(changes={"a": 0.2}), certain_link(), None)
+
+
 def test_the_scenario_is_seeded_and_orders_its_percentiles():
     link = roi.panel_link(tiny_panel(segments=8, periods=6), "kpi")
     assumptions = roi.Assumptions(overall_change=3, base=8, value_per_unit=500, cost=59_000, months=24)
@@ -433,7 +471,7 @@ def test_assumptions_survive_a_round_trip_through_json():
 
 
 @pytest.mark.parametrize("value, text", [(950, "950"), (45_612, "45.6 k"), (-1_234_567, "−1.23 M"),
-                                         (2.1e9, "2.10 bn"), (0, "0"), (0.5, "0.500"), (math.nan, "–"),
+                                         (2.1e9, "2.10 bn"), (0, "0"), (-0.0, "0"), (0.5, "0.500"), (math.nan, "–"),
                                          (999_999, "1.00 M"), (999.7, "1.00 k")])
 def test_money_is_shown_with_three_significant_digits(value, text):
     assert roi.format_money(value) == text

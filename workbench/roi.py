@@ -103,7 +103,8 @@ def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: s
     Parameters
     ----------
     panel : one row per segment and period with the KPI and the score; rows missing either are dropped.
-    lag : the score of ``lag`` periods earlier (in the panel's sorted periods) explains the KPI.
+    lag : the score of ``lag`` periods earlier explains the KPI (calendar months when periods are dates, else
+        positions in the panel's sorted periods).
     log_kpi : regress log(KPI), so the coefficient is a semi-elasticity (KPI must be positive).
     period_effects : add a dummy per period (common shocks such as season); segment effects are always in.
     """
@@ -118,9 +119,14 @@ def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: s
         raise ValueError("The lag must be zero or more periods.")
     data = panel[[segment, period, kpi, score]].dropna(subset=[segment, period])
     if lag:
-        # Lag by period position, not by row, so a month missing for a segment never shifts its other months.
-        order = {p: i for i, p in enumerate(sorted(data[period].unique()))}
-        position = data[period].map(order)
+        # Lag by period position, not by row, so a month missing for a segment never shifts its other months;
+        # dates count calendar months, so a month missing from the whole panel is not skipped either.
+        if pd.api.types.is_datetime64_any_dtype(data[period]):
+            dates = data[period].dt
+            position = dates.year * 12 + dates.month
+        else:
+            order = {p: i for i, p in enumerate(sorted(data[period].unique()))}
+            position = data[period].map(order)
         earlier = pd.DataFrame({segment: data[segment], "_position": position + lag, "_lagged": data[score]})
         data = data.assign(_position=position).merge(earlier, on=[segment, "_position"], how="left")
         data = data.drop(columns=[score, "_position"]).rename(columns={"_lagged": score})
@@ -157,8 +163,8 @@ def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: s
     scores = np.bincount(segments, weights=x_within * residual, minlength=groups)
     correction = groups / (groups - 1) * (n - 1) / (n - k_counted)
     se = math.sqrt(correction * float(scores @ scores)) / sxx
-    t_stat = coefficient / se if se > 0 else math.copysign(math.inf, coefficient)
-    p = float(2 * stats.t.sf(abs(t_stat), groups - 1))
+    # A zero SE (the effects explain the KPI exactly) gives no evidence: p is undefined, the link unsupported.
+    p = float(2 * stats.t.sf(abs(coefficient / se), groups - 1)) if se > 0 else math.nan
     margin = float(stats.t.ppf(0.5 + confidence / 2, groups - 1)) * se
     segment_mean = pd.Series(y).groupby(segments).transform("mean").to_numpy()
     total_within = float(((y - segment_mean) ** 2).sum())
@@ -446,7 +452,7 @@ class ScoreModel:
     def p(self, touchpoint: str) -> float:
         """Two-sided p-value of the slope."""
         se = self.se(touchpoint)
-        return float(metrics.two_sided_p(self.slope(touchpoint) / se)) if se > 0 else 0.0
+        return float(metrics.two_sided_p(self.slope(touchpoint) / se)) if se > 0 else math.nan
 
     def to_dict(self) -> dict:
         """JSON-safe fields."""
@@ -635,7 +641,7 @@ def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = No
     if parts:
         index = [model.index(key) for key in assumptions.changes]
         covariance = np.asarray(model.covariance)[np.ix_(index, index)]
-        slopes = rng.multivariate_normal(np.asarray(model.slopes)[index], covariance, draws, method="cholesky")
+        slopes = rng.multivariate_normal(np.asarray(model.slopes)[index], covariance, draws, method="eigh")
         nps_draws, _parts = _nps_change(assumptions, model, slopes)
     else:
         nps_draws = np.full(draws, float(nps_change))
@@ -650,7 +656,7 @@ def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = No
     if not link.supported:
         doubts.append(_("The link of {kpi} to NPS is not significant.").format(kpi=link.kpi.replace("_", " ")))
     for key in assumptions.changes:
-        if model.p(key) >= alpha:
+        if not model.p(key) < alpha:  # an undefined p (zero SE) is no evidence either
             doubts.append(_("The effect of {touchpoint} on the overall NPS is not significant.").format(
                 touchpoint=(names or {}).get(key, key)))
     share = gain / nps_change if nps_change else 0.0
@@ -675,6 +681,7 @@ def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = Non
     """
     import pandas as pd
 
+    _nps_change(assumptions, model)  # the same clear error as evaluate() when changes have no model
     names = names or {}
 
     def net(changed: Assumptions, chosen: Link = link, chosen_model: ScoreModel | None = model) -> float:
@@ -722,6 +729,8 @@ def format_money(value: float | None) -> str:
     """An amount as a slide shows it: 950, 45.6 k, −1.23 M, 2.1 bn (three significant digits); '–' for none."""
     if value is None or math.isnan(value):
         return "–"
+    if value == 0:
+        return "0"  # not "−0" for a negative zero
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     size = float(f"{abs(value):.3g}")  # 999 999 rounds to 1.00 M, not 1000 k

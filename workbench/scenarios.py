@@ -13,12 +13,12 @@ import datetime
 import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from workbench import roi
+from workbench import metrics, roi
 from workbench.i18n import gettext as _
 from workbench.safecells import neutralise
 from workbench.store import ScenarioRow
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DRIVER_METRICS = ("csat", "nps", "ces")
 BASELINE_MONTHS = 12  # the KPI today: the mean month of the last year
+INDEX_POINTS_PER_CSAT_POINT = metrics.to_index("csat", 2.0) - metrics.to_index("csat", 1.0)  # 25: 1–5 → 0–100
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,10 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Scenario:
-        """The scenario stored by :meth:`to_dict`."""
-        return cls(**{**data, "assumptions": roi.Assumptions.from_dict(data.get("assumptions") or {})})
+        """The scenario stored by :meth:`to_dict` (fields a later version may add are ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{**{k: v for k, v in data.items() if k in known},
+                      "assumptions": roi.Assumptions.from_dict(data.get("assumptions") or {})})
 
 
 @dataclass(frozen=True)
@@ -207,17 +210,30 @@ def _kpi_dataset(workspace: Workspace, project_id: int, name: str) -> DatasetInf
     raise WorkspaceError(_("The project has no KPI-per-period dataset named “{name}”.").format(name=name))
 
 
-def from_action(action: Action, journey_id: int, kpi_dataset: str, kpi: str,
-                assumptions: roi.Assumptions) -> Scenario:
-    """A scenario for an action card: its touchpoints get the verified change if it has one, else the expected one.
+def rating_change(action: Action) -> tuple[str, float | None]:
+    """The card's change as (rating metric, change in rating points): the verified change if it has one, else the
+    expected one.
 
-    A card's change is in its metric; a composite-index card is read as CSAT. The cost is the card's.
+    CSAT and CES changes are rating points already; a composite-index change is read on the CSAT scale (25 index
+    points are one CSAT point). A touchpoint NPS change is in NPS points, which have no exact 0–10 rating
+    equivalent, so it gives None: the user enters the rating change.
     """
     change = action.realised_change if action.realised_change is not None else action.expected_change
-    changes = {key: float(change or 0.0) for key in action.touchpoints}
+    if action.metric == "index":
+        return "csat", None if change is None else change / INDEX_POINTS_PER_CSAT_POINT
+    if action.metric == "nps":
+        return "nps", None
+    return action.metric, change
+
+
+def from_action(action: Action, journey_id: int, kpi_dataset: str, kpi: str,
+                assumptions: roi.Assumptions) -> Scenario:
+    """A scenario for an action card: its touchpoints with the card's change (see :func:`rating_change`) and cost."""
+    metric, change = rating_change(action)
+    changes = {key: float(change) for key in action.touchpoints} if change is not None else {}
     return Scenario(name=action.title, journey_id=journey_id, kpi_dataset=kpi_dataset, kpi=kpi,
                     assumptions=replace(assumptions, changes=changes, cost=float(action.cost or 0.0)),
-                    driver_metric=action.metric if action.metric in DRIVER_METRICS else "csat", action_id=action.id)
+                    driver_metric=metric, action_id=action.id)
 
 
 # ------------------------------------------------------------------ comparing and exporting
@@ -261,8 +277,10 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, int | float):
-        return f"{value:.6g}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # every digit: a spreadsheet reads it exactly
     return neutralise(str(value))
 
 
@@ -303,7 +321,7 @@ class Scenarios:
                 row = ScenarioRow(project_id=project_id, version=1)
                 session.add(row)
             else:
-                row = self._row(session, scenario_id)
+                row = self._row(session, scenario_id, project_id)
                 if row.version != expected_version:
                     raise ConflictError(_("“{name}” was saved in another window by {who} at {when}; your change "
                                           "was not saved. Reopen it to see that version.").format(
@@ -313,19 +331,19 @@ class Scenarios:
             session.flush()
             return _saved(row)
 
-    def delete(self, scenario_id: int, *, expected_version: int) -> None:
-        """Remove a scenario still at ``expected_version``."""
+    def delete(self, project_id: int, scenario_id: int, *, expected_version: int) -> None:
+        """Remove a scenario of the project still at ``expected_version``."""
         with self.workspace.sessions.begin() as session:
-            row = self._row(session, scenario_id)
+            row = self._row(session, scenario_id, project_id)
             if row.version != expected_version:
                 raise ConflictError(_("“{name}” changed in another window; it was not deleted.").format(
                     name=row.name))
             session.delete(row)
 
     @staticmethod
-    def _row(session, scenario_id: int) -> ScenarioRow:
+    def _row(session, scenario_id: int, project_id: int | None = None) -> ScenarioRow:
         row = session.get(ScenarioRow, scenario_id)
-        if row is None:
+        if row is None or (project_id is not None and row.project_id != int(project_id)):
             raise WorkspaceError(_("No scenario with id {id}; it may have been deleted in another window.").format(
                 id=scenario_id))
         return row

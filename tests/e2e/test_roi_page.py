@@ -86,7 +86,7 @@ def test_build_a_scenario_change_its_cost_save_reopen_and_compare(demo_server, p
         page.click("#roi-compare-csv")
     rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
     assert rows[0][1:] == ["Faster checkout", "Courier coaching, churn"]
-    assert {row[0]: row[1] for row in rows}["Cost"] == "3.2e+06"
+    assert float({row[0]: row[1] for row in rows}["Cost"]) == 3_200_000
     assert not page.errors
 
 
