@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,12 +10,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import workspace
 from pages._filters import group
-from workbench import breaks, heatmap
+from workbench import breaks, heatmap, roi, scenarios
 from workbench.i18n import gettext as _
 from workbench.workspace import WorkspaceError
-
-if TYPE_CHECKING:
-    from workbench import roi, scenarios
 
 dash.register_page(__name__, path="/roi", name=_("ROI"), title=_("ROI · CX Journey Workbench"))
 
@@ -66,22 +62,22 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                   maxLength=200),
         group(_("From an action card"), dbc.Select(id="roi-action", options=[], value=None), "100%"),
         html.H6(_("Score change"), className="mt-3"),
-        group(_("Touchpoint ratings in"), dbc.Select(id="roi-metric", value="csat", options=[
+        group(_("Touchpoint ratings in"), dbc.Select(id="roi-metric", value=DEFAULTS["metric"], options=[
             {"label": heatmap.METRIC_NAMES[m], "value": m} for m in RATINGS]), "100%"),
         html.Div(id="roi-changes", className="mt-2"),
-        group(_("or overall NPS change"), number("roi-overall", 0, step=0.5), "100%"),
+        group(_("or overall NPS change"), number("roi-overall", DEFAULTS["overall"], step=0.5), "100%"),
         html.H6(_("KPI and its link to the NPS"), className="mt-3"),
         group(_("KPI data"), dbc.Select(id="roi-kpi-dataset", options=[]), "100%"),
         html.Div([group(_("KPI"), dbc.Select(id="roi-kpi", options=[]), "48%"),
                   group(_("per"), dbc.Select(id="roi-segment", options=[]), "48%")],
                  className="d-flex gap-1 mt-1"),
-        html.Div([dbc.RadioItems(id="roi-link", value="log", inline=True, className="small",
+        html.Div([dbc.RadioItems(id="roi-link", value=DEFAULTS["link"], inline=True, className="small",
                                  options=[{"label": v, "value": k} for k, v in LINKS.items()]),
-                  group(_("Lag (months)"), number("roi-lag", 0, min=0, max=12, step=1), "9rem")],
+                  group(_("Lag (months)"), number("roi-lag", DEFAULTS["lag"], min=0, max=12, step=1), "9rem")],
                  className="d-flex flex-wrap gap-2 align-items-center mt-1"),
         html.H6(_("Money"), className="mt-3"),
-        group(html.Span(_("KPI per month today"), id="roi-base-label"), number("roi-base", None), "100%"),
-        group(_("Value per KPI unit"), number("roi-value", 0.3, step="any"), "100%"),
+        group(html.Span(_("KPI per month today"), id="roi-base-label"), number("roi-base", DEFAULTS["base"]), "100%"),
+        group(_("Value per KPI unit"), number("roi-value", DEFAULTS["value"], step="any"), "100%"),
         html.Details([
             html.Summary(_("Value of a churn point from a customer's lifetime value"), className="small"),
             html.Div([
@@ -93,9 +89,9 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                 html.Div(id="roi-clv-text", className="small text-muted mt-1"),
             ], className="mt-1"),
         ], className="mt-1"),
-        html.Div([group(_("Cost"), number("roi-cost", 100_000, min=0, step="any"), "100%")], className="mt-1"),
-        html.Div([group(_("Horizon (months)"), number("roi-months", 24, min=1, max=120, step=1), "48%"),
-                  group(_("Discount % / year"), number("roi-discount", 8, min=0, max=100, step=0.5), "48%")],
+        html.Div([group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "100%")], className="mt-1"),
+        html.Div([group(_("Horizon (months)"), number("roi-months", DEFAULTS["months"], min=1, max=120, step=1), "48%"),
+                  group(_("Discount % / year"), number("roi-discount", DEFAULTS["discount"], min=0, max=100, step=0.5), "48%")],
                  className="d-flex gap-1 mt-1"),
         html.Div([
             dbc.Button([html.I(className="fa-solid fa-floppy-disk me-1"), _("Save")], id="roi-save", size="sm",
@@ -177,8 +173,6 @@ def choose_project(project_id, opening):
           State("roi-kpi-dataset", "value"))
 def choose_journey(journey_id, _tick, project_id, dataset):
     """Saved scenarios and action cards of the journey, and the project's KPI datasets."""
-    from workbench import scenarios
-
     if not (project_id and journey_id):
         return [], [], [], None, []
     ws = workspace()
@@ -198,8 +192,6 @@ def choose_journey(journey_id, _tick, project_id, dataset):
           State("roi-segment", "value"))
 def choose_kpi_dataset(name, project_id, kpi, segment):
     """The dataset's KPI and segment columns (the current choice kept when the dataset has it)."""
-    from workbench import scenarios
-
     found = [c for c in scenarios.kpi_choices(workspace(), int(project_id)) if c.name == name] if project_id else []
     if not found:
         return [], None, [], None
@@ -227,8 +219,6 @@ def choose_kpi_dataset(name, project_id, kpi, segment):
           State("roi-discount", "value"), prevent_initial_call="initial_duplicate")
 def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, value, months, discount):
     """Fill the form from a saved scenario, from an action card, or with a new scenario's defaults."""
-    from workbench import roi, scenarios
-
     ws = workspace()
     trigger = ctx.triggered_id or "roi-opening"  # None on the page's first call
     try:
@@ -286,8 +276,6 @@ def _form(scenario: scenarios.Scenario, base_from_data: bool | None = None) -> t
           State("roi-project", "value"), State(CHANGES, "value"), State(CHANGES, "id"))
 def gather(journey_id, dataset, kpi, segment, link, lag, metric, pending, project_id, values, ids):
     """Estimate the links for the chosen KPI and list the model's touchpoints with their change inputs."""
-    from workbench import scenarios
-
     label = _("KPI per month today") if link != "linear" else _("Segment rows per month")
     if not (project_id and journey_id and dataset and kpi and segment):
         return None, dbc.Alert(_("Choose a KPI dataset: import KPIs per period (branch × month) on the Data page."),
@@ -305,13 +293,9 @@ def gather(journey_id, dataset, kpi, segment, link, lag, metric, pending, projec
     current = {key: value for key, value in (current or {}).items() if value not in (None, "")}
     names = {tp.key: tp.name for tp in ws.journey(int(journey_id)).journey.touchpoints}
     return (found.to_dict(), _changes_table(found, current, names, metric),
-            label, _("from data: {value}").format(value=_money(found.base(scenario.log_kpi))))
+            label, _("from data: {value}").format(value=roi.format_money(found.base(scenario.log_kpi))))
 
 
-def _money(value: float) -> str:
-    from workbench import roi
-
-    return roi.format_money(value)
 
 
 def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, str], metric: str):
@@ -349,20 +333,18 @@ def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, st
 def _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name, journey_id, dataset, kpi,
               segment, link, lag, metric) -> tuple[scenarios.Scenario, scenarios.Evidence]:
     """The form as a scenario and its evidence (base from the data when the field is empty)."""
-    from workbench import roi, scenarios
-
     found = scenarios.Evidence.from_dict(evidence)
     changes = {i["tp"]: float(v) for i, v in zip(ids, values) if v not in (None, "") and float(v) != 0}
     log_kpi = found.link.log_kpi  # the link estimated, even while a new link type is still being estimated
     assumptions = roi.Assumptions(
         changes=changes, overall_change=_float(overall, 0.0),
-        base=_float(base, found.base(log_kpi)), value_per_unit=_float(value, 0.0),
+        base=_float(base, 0.0), value_per_unit=_float(value, 0.0),
         cost=max(_float(cost, 0.0), 0.0), months=max(1, int(_float(months, DEFAULTS["months"]))),
         discount=max(_float(discount, DEFAULTS["discount"]), 0.0) / 100)
     scenario = scenarios.Scenario(name=(name or "").strip(), journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi,
                                   assumptions=assumptions, log_kpi=log_kpi, lag=int(lag or 0), segment=segment,
                                   driver_metric=metric or "csat", base_from_data=base in (None, ""))
-    return scenario, found
+    return scenarios.with_base(scenario, found), found
 
 
 @callback(Output("roi-verdict", "children"), Output("roi-figures", "children"),
@@ -373,8 +355,6 @@ def show(evidence, values, overall, base, value, cost, months, discount, ids, na
          link, lag, metric):
     """Run the scenario: ROI, NPV and payback with P10–P90, the waterfall of the chain and the tornado."""
     import plotly.graph_objects as go
-
-    from workbench import roi
 
     if not evidence or not journey_id:
         return "", [], "", go.Figure(), go.Figure()
@@ -400,8 +380,6 @@ def _verdict(outcome: roi.Outcome):
 
 
 def _figures(outcome: roi.Outcome, assumptions: roi.Assumptions) -> list:
-    from workbench import roi
-
     def card(title: str, value: str, spread: str, id_: str):
         return dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(title, className="small text-muted"),
@@ -444,8 +422,6 @@ def _evidence_text(found: scenarios.Evidence):
 def _waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: dict[str, str]):
     import plotly.graph_objects as go
 
-    from workbench import roi
-
     labels = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
     values = [v for _k, v in outcome.contributions]
     figure = go.Figure(go.Waterfall(
@@ -462,8 +438,6 @@ def _waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: dict[s
 
 def _tornado(spread, npv: float):
     import plotly.graph_objects as go
-
-    from workbench import roi
 
     shown = spread.iloc[::-1]  # plotly draws the first bar at the bottom: the widest swing goes on top
     figure = go.Figure()
@@ -484,8 +458,6 @@ def _tornado(spread, npv: float):
 
 
 def _fmt_tried(value: float) -> str:
-    from workbench import roi
-
     return roi.format_money(value) if abs(value) >= 1000 else f"{value:.3g}"
 
 
@@ -537,8 +509,6 @@ def save(_save, _new, _delete, evidence, values, overall, base, value, cost, mon
           State("roi-clv-customers", "value"), State("roi-discount", "value"), prevent_initial_call=True)
 def use_clv(_clicks, margin, retention, customers, discount):
     """Value of one churn point per segment: −CLV × customers per segment / 100."""
-    from workbench import roi
-
     try:
         lifetime = roi.clv(_float(margin, 0.0), _float(retention, 0.0), _float(discount, 0.0) / 100)
     except ValueError as error:
@@ -568,8 +538,6 @@ def compare(chosen, _tick, project_id):
           State("roi-project", "value"), prevent_initial_call=True)
 def download(_clicks, chosen, project_id):
     """The comparison as CSV (formula-safe cells)."""
-    from workbench import scenarios
-
     table = _comparison(chosen, project_id)
     if isinstance(table, str):
         return no_update
@@ -578,8 +546,6 @@ def download(_clicks, chosen, project_id):
 
 def _comparison(chosen, project_id):
     """The comparison frame of the chosen scenario ids, or a message."""
-    from workbench import scenarios
-
     if not (chosen and project_id):
         return ""
     ws = workspace()
@@ -594,8 +560,6 @@ def _comparison(chosen, project_id):
 
 
 def _cell(label: str, value) -> str:
-    from workbench import roi, scenarios
-
     measures = scenarios.MEASURES
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

@@ -198,9 +198,15 @@ def run(workspace: Workspace, project_id: int, scenario: Scenario,
         names: Mapping[str, str] | None = None) -> tuple[Scenario, Evidence, roi.Outcome]:
     """The scenario on today's data: with its base from the data if so chosen, its evidence and its outcome."""
     found = evidence(workspace, project_id, scenario)
-    if scenario.base_from_data:
-        scenario = replace(scenario, assumptions=replace(scenario.assumptions, base=found.base(scenario.log_kpi)))
+    scenario = with_base(scenario, found)
     return scenario, found, roi.evaluate(scenario.assumptions, found.link, found.model, names=names)
+
+
+def with_base(scenario: Scenario, found: Evidence) -> Scenario:
+    """The scenario with its assumptions' base taken from the evidence when ``base_from_data`` says so."""
+    if not scenario.base_from_data:
+        return scenario
+    return replace(scenario, assumptions=replace(scenario.assumptions, base=found.base(scenario.log_kpi)))
 
 
 def _kpi_dataset(workspace: Workspace, project_id: int, name: str) -> DatasetInfo:
