@@ -48,3 +48,19 @@ def demo_survey(tmp_path_factory):
         project = workspace.create_project("Demo")
         info = workspace.datasets.add_table(project, data.survey, DEMO_DATASETS["survey"], "survey")
         yield journey, (str(info.path),), data.effects, workspace.cache
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(tmp_path_factory):
+    """A workspace seeded as the app seeds it (demo project, datasets, actions, codebook, alerts, scenarios), one
+    per test module: workspace, project id, journey id and the planted effects."""
+    from workbench.demo import seed_demo
+    from workbench.demodata import generate
+    from workbench.templates import load_template
+
+    workspace = Workspace(tmp_path_factory.mktemp("seeded"))
+    project_id = seed_demo(workspace)
+    journey_id = workspace.journeys(project_id)[0].id
+    effects = generate(load_template("ecommerce-delivery"), answers=2_000).effects  # the truth is seed-fixed
+    yield workspace, project_id, journey_id, effects
+    workspace.close()

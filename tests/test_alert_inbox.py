@@ -8,21 +8,8 @@ import pytest
 from workbench import alerts
 from workbench.actions import Draft
 from workbench.alerts import Rule
-from workbench.demo import seed_demo
-from workbench.demodata import generate
 from workbench.ingest import SurveyMapping
-from workbench.templates import load_template
 from workbench.workspace import ConflictError, Workspace, WorkspaceError
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = Workspace(tmp_path_factory.mktemp("alerts"))
-    project_id = seed_demo(workspace)
-    journey_id = workspace.journeys(project_id)[0].id
-    effects = generate(load_template("ecommerce-delivery"), answers=2_000).effects  # the truth is seed-fixed
-    yield workspace, project_id, journey_id, effects
-    workspace.close()
 
 
 def break_alerts(workspace, project_id, journey_id, effects):
@@ -31,8 +18,8 @@ def break_alerts(workspace, project_id, journey_id, effects):
             and item.alert.value == effects.break_region]
 
 
-def test_the_planted_break_raises_a_drop_alert_when_the_demo_is_seeded(demo):
-    workspace, project_id, journey_id, effects = demo
+def test_the_planted_break_raises_a_drop_alert_when_the_demo_is_seeded(seeded_demo):
+    workspace, project_id, journey_id, effects = seeded_demo
     found = break_alerts(workspace, project_id, journey_id, effects)
     assert found, "the planted break raised no alert"
     first = min(item.alert.first_seen for item in found)
@@ -48,15 +35,15 @@ def test_the_planted_break_raises_a_drop_alert_when_the_demo_is_seeded(demo):
     assert workspace.alerts.counts(project_id)["new"] == len(workspace.alerts.list(project_id, journey_id))
 
 
-def test_evaluating_again_adds_nothing_and_the_evaluated_week_is_kept(demo):
-    workspace, project_id, journey_id, _effects = demo
+def test_evaluating_again_adds_nothing_and_the_evaluated_week_is_kept(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
     before = len(workspace.alerts.list(project_id, journey_id))
     assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})
     assert len(workspace.alerts.list(project_id, journey_id)) == before
 
 
-def test_an_alert_is_acknowledged_turned_into_an_action_and_closed(demo):
-    workspace, project_id, journey_id, effects = demo
+def test_an_alert_is_acknowledged_turned_into_an_action_and_closed(seeded_demo):
+    workspace, project_id, journey_id, effects = seeded_demo
     item = break_alerts(workspace, project_id, journey_id, effects)[0]
     acknowledged = workspace.alerts.set_status(item.id, "acknowledged", "Eva", expected_version=item.version)
     assert acknowledged.status == "acknowledged" and acknowledged.history[-1]["who"] == "Eva"
@@ -76,8 +63,8 @@ def test_an_alert_is_acknowledged_turned_into_an_action_and_closed(demo):
         workspace.alerts.set_status(item.id, "gone", expected_version=closed.version)
 
 
-def test_rules_are_saved_with_a_version_and_bad_rules_are_refused(demo):
-    workspace, _project_id, journey_id, _effects = demo
+def test_rules_are_saved_with_a_version_and_bad_rules_are_refused(seeded_demo):
+    workspace, _project_id, journey_id, _effects = seeded_demo
     rules, version = workspace.alerts.rules(journey_id)
     assert [rule.kind for rule in rules] == ["answer", "share", "drop"]
     extra = Rule(alerts.new_key(rules), "Checkout effort", "share", "ces", ("checkout",), threshold=0.2)

@@ -11,22 +11,10 @@ import pytest
 
 from workbench import roi, scenarios
 from workbench.actions import Action
-from workbench.demo import DEMO_DATASETS, seed_demo
-from workbench.demodata import generate
-from workbench.templates import load_template
-from workbench.workspace import ConflictError, Workspace, WorkspaceError
+from workbench.demo import DEMO_DATASETS
+from workbench.workspace import ConflictError, WorkspaceError
 
 KPIS = DEMO_DATASETS["kpi_period"]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = Workspace(tmp_path_factory.mktemp("roi"))
-    project_id = seed_demo(workspace)
-    journey_id = workspace.journeys(project_id)[0].id
-    effects = generate(load_template("ecommerce-delivery"), answers=2_000).effects  # the truth is seed-fixed
-    yield workspace, project_id, journey_id, effects
-    workspace.close()
 
 
 def revenue(journey_id: int, **changes) -> scenarios.Scenario:
@@ -35,15 +23,15 @@ def revenue(journey_id: int, **changes) -> scenarios.Scenario:
                                  **changes})
 
 
-def test_the_demo_kpi_dataset_offers_its_kpis_and_segments(demo):
-    workspace, project_id, _journey_id, _effects = demo
+def test_the_demo_kpi_dataset_offers_its_kpis_and_segments(seeded_demo):
+    workspace, project_id, _journey_id, _effects = seeded_demo
     (choice,) = scenarios.kpi_choices(workspace, project_id)
     assert choice.name == KPIS and {"revenue", "churn_rate", "resolution_hours"} <= set(choice.kpis)
     assert "branch" in choice.segments
 
 
-def test_evidence_recovers_the_planted_revenue_link_and_the_key_drivers(demo):
-    workspace, project_id, journey_id, effects = demo
+def test_evidence_recovers_the_planted_revenue_link_and_the_key_drivers(seeded_demo):
+    workspace, project_id, journey_id, effects = seeded_demo
     found = scenarios.evidence(workspace, project_id, revenue(journey_id))
     assert found.link.low <= effects.revenue_semi_elasticity <= found.link.high and found.link.supported
     assert (found.link.n, found.link.groups) == (1200, 50)
@@ -55,8 +43,8 @@ def test_evidence_recovers_the_planted_revenue_link_and_the_key_drivers(demo):
     assert found.kpi_per_month == pytest.approx(monthly.mean()) and found.rows_per_month == 50
 
 
-def test_a_scenario_on_the_zero_link_is_not_supported(demo):
-    workspace, project_id, journey_id, effects = demo
+def test_a_scenario_on_the_zero_link_is_not_supported(seeded_demo):
+    workspace, project_id, journey_id, effects = seeded_demo
     scenario = revenue(journey_id, kpi=effects.zero_link_kpi, log_kpi=False,
                        assumptions=roi.Assumptions(changes={"checkout": 0.3}, value_per_unit=-50, cost=1000))
     _scenario, found, outcome = scenarios.run(workspace, project_id, scenario)
@@ -64,8 +52,8 @@ def test_a_scenario_on_the_zero_link_is_not_supported(demo):
     assert outcome.doubts == ("The link of resolution hours to NPS is not significant.",)
 
 
-def test_run_takes_the_base_from_the_data_unless_it_was_typed(demo):
-    workspace, project_id, journey_id, _effects = demo
+def test_run_takes_the_base_from_the_data_unless_it_was_typed(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
     typed = roi.Assumptions(changes={"checkout": 0.3}, base=1e6, value_per_unit=0.3, cost=1e5)
     from_data, found, outcome = scenarios.run(workspace, project_id, revenue(journey_id, assumptions=typed))
     assert from_data.assumptions.base == found.kpi_per_month
@@ -75,8 +63,8 @@ def test_run_takes_the_base_from_the_data_unless_it_was_typed(demo):
     assert kept_outcome.monthly_gain == pytest.approx(outcome.monthly_gain * 1e6 / found.kpi_per_month)
 
 
-def test_the_evidence_names_what_is_missing(demo):
-    workspace, project_id, journey_id, _effects = demo
+def test_the_evidence_names_what_is_missing(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
     with pytest.raises(WorkspaceError, match="no KPI-per-period dataset named “Nope”"):
         scenarios.evidence(workspace, project_id, revenue(journey_id, kpi_dataset="Nope"))
     with pytest.raises(ValueError, match="has no column 'profit'"):
@@ -85,8 +73,8 @@ def test_the_evidence_names_what_is_missing(demo):
         scenarios.evidence(workspace, project_id, revenue(journey_id, segment="store"))
 
 
-def test_the_demo_ships_two_saved_scenarios_that_pay_back(demo):
-    workspace, project_id, journey_id, _effects = demo
+def test_the_demo_ships_two_saved_scenarios_that_pay_back(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
     saved = workspace.scenarios.list(project_id)
     assert [s.scenario.name for s in saved] == ["Checkout and notifications +0.3 CSAT", "Courier coaching, churn"]
     for item in saved:
@@ -94,8 +82,8 @@ def test_the_demo_ships_two_saved_scenarios_that_pay_back(demo):
         assert outcome.supported and outcome.npv > 0 and outcome.payback is not None
 
 
-def test_saving_checks_names_and_versions(demo):
-    workspace, project_id, journey_id, _effects = demo
+def test_saving_checks_names_and_versions(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
     scenario = revenue(journey_id, name="  Price  promise ", assumptions=roi.Assumptions(changes={"checkout": 0.2}))
     first = workspace.scenarios.save(project_id, scenario, "Eva")
     assert first.scenario.name == "Price promise" and first.version == 1 and first.updated_by == "Eva"
@@ -146,8 +134,8 @@ def test_an_action_card_gives_its_verified_change_else_its_expected_one():
     assert nps.assumptions.changes == {} and nps.driver_metric == "nps"  # NPS points are no rating change
 
 
-def test_comparison_and_its_csv_keep_formulas_out(demo):
-    workspace, project_id, journey_id, _effects = demo
+def test_comparison_and_its_csv_keep_formulas_out(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
     items = []
     for name, cost in (("=HYPERLINK(\"http://x\")", 1e5), ("Cheap", 1e4)):
         scenario = revenue(journey_id, name=name, assumptions=roi.Assumptions(changes={"checkout": 0.1},
