@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from timing import demo_app, median_seconds, parse_runs, time_cases  # noqa: E402
+from timing import demo_app, demo_selection, median_seconds, parse_runs, time_cases  # noqa: E402
 
 
 def main() -> None:
@@ -24,10 +24,7 @@ def main() -> None:
     workspace, project, app = demo_app()
     from pages import heatmap, leaderboards
 
-    journey = workspace.journeys(project)[0].id
-    dataset = workspace.datasets.list(project, "survey")[0]
-    base = {"project": project, "journey": journey, "dataset": dataset.id, "metric": "csat",
-            "from": "2026-08-01", "to": "2026-10-31", "segments": []}
+    journey, dataset, base = demo_selection(workspace, project)
     region = {**base, "segments": ["region\u241fJižní Morava"]}
     nps = {**base, "metric": "nps"}
     drilled = [{"column": "region", "value": "Jižní Morava"}]

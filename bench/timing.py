@@ -45,3 +45,12 @@ def demo_app():
     workspace = Workspace(Path(tempfile.mkdtemp(prefix="cxwb-bench-")))
     project = seed_demo(workspace)
     return workspace, project, create_app(workspace)
+
+
+def demo_selection(workspace, project: int):
+    """The demo's first journey id, its survey dataset, and the filter bar's selection of the last 3 months (CSAT)."""
+    journey = workspace.journeys(project)[0].id
+    dataset = workspace.datasets.list(project, "survey")[0]
+    base = {"project": project, "journey": journey, "dataset": dataset.id, "metric": "csat",
+            "from": "2026-08-01", "to": "2026-10-31", "segments": []}
+    return journey, dataset, base
