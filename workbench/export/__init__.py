@@ -1,0 +1,1 @@
+"""What leaves the workbench: PowerPoint decks, images, CSV/XLSX tables and project backups."""
