@@ -41,12 +41,7 @@ class Selection:
 
     def filter_text(self) -> str:
         """The segment filters in words, or 'all customers'."""
-        return describe(self.filters) or _("all customers")
-
-
-def describe(filters: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    """Segment filters in words: 'region Praha, Mazowsze · channel web' ('' for none)."""
-    return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
+        return query.describe_filters(self.filters) or _("all customers")
 
 
 def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:

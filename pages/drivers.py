@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pages import _filters
 from pages._context import new_action_href, workspace
 from pages._filters import group
-from workbench import heatmap, metrics
+from workbench import figures, heatmap, metrics
 from workbench.actions import Draft
 from workbench.i18n import gettext as _
 
@@ -23,8 +23,6 @@ dash.register_page(__name__, path="/drivers", name=_("Drivers"), title=_("Driver
 OUTCOMES = {"nps": _("Overall likelihood to recommend (0–10)"), "promoter": _("Promoter or not (overall 9–10)")}
 METHODS = {"lmg": _("Shapley / LMG"), "johnson": _("Johnson's relative weights")}
 DRIVER_METRICS = ("csat", "nps", "ces")
-QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve later": "#fd7e14",
-                    "Maintain": "#6c757d"}
 
 
 def layout(**_query) -> html.Div:
@@ -76,10 +74,9 @@ def analyse(selection, outcome, metric, method):
     journey = chosen.journey
     names = {tp.key: tp.name for tp in journey.touchpoints}
     # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.
-    ranked = drivers.priorities(result.table, None, names)
-    r2 = result.r2 or 1.0
-    ranked = ranked.assign(share_low=ranked["low"] / r2, share_high=ranked["high"] / r2)
-    return (_summary(result, chosen.filter_text()), _matrix(ranked, names, metric), _bars(ranked, names),
+    ranked = drivers.ranked(result, names)
+    return (_summary(result, chosen.filter_text()), figures.priority_matrix(ranked, names, metric),
+            figures.importance_bars(ranked, names),
             _table(ranked, names, journey, metric, selection["journey"]))
 
 
@@ -99,51 +96,6 @@ def _summary(result: drivers.DriverResult, filters: str) -> html.Div:
     ])
 
 
-def _matrix(ranked, names: dict[str, str], metric: str):
-    import plotly.graph_objects as go
-
-    figure = go.Figure()
-    for quadrant, colour in QUADRANT_COLOURS.items():
-        part = ranked[ranked["quadrant"] == quadrant]
-        if part.empty:
-            continue
-        figure.add_trace(go.Scatter(
-            x=part["performance"], y=part["share"] * 100, mode="markers+text", name=_(quadrant),
-            text=[names.get(k, k) for k in part["touchpoint"]], textposition="top center",
-            marker={"size": 13, "color": colour}, cliponaxis=False,
-            error_y={"type": "data", "symmetric": False, "array": (part["share_high"] - part["share"]) * 100,
-                     "arrayminus": (part["share"] - part["share_low"]) * 100, "color": colour, "thickness": 1},
-            hovertemplate="%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance") + " %{y:.1f} %"
-                          "<extra></extra>"))
-    figure.add_vline(x=ranked.attrs["performance_reference"], line_dash="dash", line_color="#adb5bd")
-    figure.add_hline(y=100 / max(len(ranked), 1), line_dash="dash", line_color="#adb5bd")
-    figure.update_layout(
-        margin={"l": 50, "r": 70, "t": 30, "b": 40}, plot_bgcolor="white", legend={"orientation": "h", "y": -0.15},
-        title={"text": _("Importance × performance"), "font": {"size": 14}},
-        xaxis={"title": _("Performance (mean {metric})").format(metric=heatmap.METRIC_NAMES[metric]),
-               "gridcolor": "#eee"},
-        yaxis={"title": _("Importance (% of explained variance)"), "gridcolor": "#eee", "rangemode": "tozero"})
-    return figure
-
-
-def _bars(ranked, names: dict[str, str]):
-    import plotly.graph_objects as go
-
-    shown = ranked.sort_values("importance")
-    figure = go.Figure(go.Bar(
-        x=shown["share"] * 100, y=[names.get(k, k) for k in shown["touchpoint"]], orientation="h",
-        marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
-        error_x={"type": "data", "symmetric": False, "array": (shown["share_high"] - shown["share"]) * 100,
-                 "arrayminus": (shown["share"] - shown["share_low"]) * 100, "color": "#495057"},
-        hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, plot_bgcolor="white",
-                         title={"text": _("Share of explained variance, 95 % bootstrap interval"),
-                                "font": {"size": 14}},
-                         xaxis={"title": "%", "gridcolor": "#eee", "rangemode": "tozero"},
-                         yaxis={"automargin": True})
-    return figure
-
-
 def _table(ranked, names: dict[str, str], journey, metric: str, journey_id: int) -> dbc.Table:
     owners = {tp.key: tp.owner for tp in journey.touchpoints}
     rows = []
@@ -155,7 +107,7 @@ def _table(ranked, names: dict[str, str], journey, metric: str, journey_id: int)
         rows.append(html.Tr([
             html.Td(str(record.priority)),
             html.Td(name),
-            html.Td(dbc.Badge(_(record.quadrant), style={"backgroundColor": QUADRANT_COLOURS[record.quadrant]})),
+            html.Td(dbc.Badge(_(record.quadrant), style={"backgroundColor": figures.QUADRANT_COLOURS[record.quadrant]})),
             html.Td(f"{record.share * 100:.1f} % [{record.share_low * 100:.1f}–{record.share_high * 100:.1f}]"),
             html.Td(f"{heatmap.format_value(record.performance, metric)} (n = {record.answers:,})"
                     .replace(",", "\u202f")),

@@ -550,7 +550,7 @@ def draw_matrix(selection, column, sort, min_n, tab, _benchmarks, path):
         {"label": _("{value} (lowest first)").format(value=HEADERS.get(v, v)), "value": v} for v in columns]
     sources = chosen.sources
     drillable = column in set(query.parents(sources, breaks.segment_columns(sources)).values())
-    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, _filters.describe(filters),
+    table = _matrix_table(chosen, long, columns, sort or "journey", drillable, metric, query.describe_filters(filters),
                           external["source"].iloc[0] if len(external) else None)
     crumbs = [html.Span(_("Drill-down: "), className="text-muted")]
     crumbs.append(dbc.Button(_("whole network"), id={"type": "hm-drill-up", "level": 0}, color="link", size="sm",

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import workspace
 from pages._filters import group
-from workbench import breaks, heatmap, roi, scenarios
+from workbench import breaks, figures, heatmap, roi, scenarios
 from workbench.i18n import gettext as _
 from workbench.workspace import WorkspaceError
 
@@ -367,7 +367,7 @@ def show(evidence, values, overall, base, value, cost, months, discount, ids, na
     except ValueError as error:
         return dbc.Alert(str(error), color="warning"), [], "", go.Figure(), go.Figure()
     return (_verdict(outcome), _figures(outcome, scenario.assumptions), _evidence_text(found),
-            _waterfall(outcome, scenario.assumptions, names), _tornado(spread, outcome.npv))
+            figures.waterfall(outcome, scenario.assumptions, names), figures.tornado(spread, outcome.npv))
 
 
 def _verdict(outcome: roi.Outcome):
@@ -417,48 +417,6 @@ def _evidence_text(found: scenarios.Evidence):
         html.Div(_("From {survey} and {kpis}.").format(survey=found.survey, kpis=found.kpi_source),
                  className="text-muted"),
     ])
-
-
-def _waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: dict[str, str]):
-    import plotly.graph_objects as go
-
-    labels = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
-    values = [v for _k, v in outcome.contributions]
-    figure = go.Figure(go.Waterfall(
-        x=[*labels, _("Cost"), _("NPV")], y=[*values, -assumptions.cost, 0],
-        measure=[*(["relative"] * len(values)), "relative", "total"],
-        text=[roi.format_money(v) for v in [*values, -assumptions.cost, outcome.npv]], textposition="outside",
-        connector={"line": {"color": "#adb5bd"}}, increasing={"marker": {"color": "#198754"}},
-        decreasing={"marker": {"color": "#dc3545"}}, totals={"marker": {"color": "#0d6efd"}}, cliponaxis=False))
-    figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white", showlegend=False,
-                         title={"text": _("From the score change to NPV (discounted)"), "font": {"size": 14}},
-                         yaxis={"gridcolor": "#eee"})
-    return figure
-
-
-def _tornado(spread, npv: float):
-    import plotly.graph_objects as go
-
-    shown = spread.iloc[::-1]  # plotly draws the first bar at the bottom: the widest swing goes on top
-    figure = go.Figure()
-    for side, colour in (("low", "#fd7e14"), ("high", "#0d6efd")):
-        figure.add_trace(go.Bar(
-            y=shown["assumption"], x=shown[f"npv_{side}"] - npv, base=npv, orientation="h", marker_color=colour,
-            name=_("low value") if side == "low" else _("high value"),
-            text=[f"{v * 100:g} %" if label == _("Discount rate") else _fmt_tried(v)
-                  for label, v in zip(shown["assumption"], shown[side])], textposition="auto",
-            hovertemplate="%{y}: %{text} → NPV %{customdata}<extra></extra>",
-            customdata=[roi.format_money(v) for v in shown[f"npv_{side}"]]))
-    figure.add_vline(x=npv, line_color="#495057")
-    figure.update_layout(barmode="overlay", margin={"l": 10, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white",
-                         title={"text": _("What moves the NPV most"), "font": {"size": 14}},
-                         legend={"orientation": "h", "y": -0.15}, yaxis={"automargin": True},
-                         xaxis={"gridcolor": "#eee", "title": _("NPV")})
-    return figure
-
-
-def _fmt_tried(value: float) -> str:
-    return roi.format_money(value) if abs(value) >= 1000 else f"{value:.3g}"
 
 
 # ------------------------------------------------------------------ saving

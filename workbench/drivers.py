@@ -296,6 +296,13 @@ def priorities(table: pd.DataFrame, targets: Mapping[str, float] | None = None,
     return result
 
 
+def ranked(result: DriverResult, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`priorities` of a result (quadrants split at the mean performance), with each share's interval."""
+    r2 = result.r2 or 1.0
+    ranking = priorities(result.table, None, names)
+    return ranking.assign(share_low=ranking["low"] / r2, share_high=ranking["high"] / r2)
+
+
 def _standardise(moments: np.ndarray) -> np.ndarray:
     """Correlation matrices of a stack of covariance matrices; a constant variable's row and column are zero."""
     spread = np.sqrt(np.clip(np.diagonal(moments, axis1=-2, axis2=-1), 0, None))

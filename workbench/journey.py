@@ -331,7 +331,7 @@ def auto_layout(journey: Journey) -> Journey:
     """
     lanes = channel_lanes(journey)
     lane_of = {channel: i for i, channel in enumerate(lanes)}
-    flow = _flow_order(journey)
+    flow = flow_order(journey)
     cells: dict[tuple[str, int], list[Touchpoint]] = {}
     for tp in sorted(journey.touchpoints, key=lambda t: flow[t.key]):
         cells.setdefault((tp.stage, lane_of[tp.channel]), []).append(tp)
@@ -359,7 +359,7 @@ def compact_layout(journey: Journey, rows: int = 5) -> Journey:
 
     A wide journey then fits a screen or a slide at a readable size; the drawn layout stays the editor's.
     """
-    flow = _flow_order(journey)
+    flow = flow_order(journey)
     positions: dict[str, tuple[float, float]] = {}
     left = 0.0
     for stage in journey.stages:
@@ -409,7 +409,7 @@ def _free_spot(journey: Journey, stage: str, channel: str) -> tuple[float, float
     return x, y
 
 
-def _flow_order(journey: Journey) -> dict[str, int]:
+def flow_order(journey: Journey) -> dict[str, int]:
     """Rank touchpoints by breadth-first order from the entries, unreached ones last."""
     successors: dict[str, list[str]] = {tp.key: [] for tp in journey.touchpoints}
     for edge in journey.edges:

@@ -67,6 +67,11 @@ def aggregate(query: Query, cache: diskcache.Cache | None = None, *, min_n: int 
     return result
 
 
+def describe_filters(filters: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Segment filters in words: 'region Praha, Mazowsze · channel web' ('' for none)."""
+    return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
+
+
 def columns(sources: Sequence[str]) -> list[str]:
     """Column names over the files in first-seen order, from the Parquet schemas only."""
     names: dict[str, None] = {}

@@ -1,0 +1,670 @@
+"""The findings as an editable 16:9 PowerPoint deck: native shapes, tables and charts, provenance in the notes.
+
+Nothing is a picture except the client's logo: the journey map is rounded rectangles joined by connectors, the
+matrix a table with filled cells, the drivers native charts, so the client edits the deck like their own.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workbench import heatmap, roi
+from workbench.breaks import format_count
+from workbench.export import maplayout
+from workbench.export.findings import MATRIX_COLUMNS, Findings
+
+TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
+DARK_FILLS = {heatmap.PALETTE[0], heatmap.PALETTE[6]}  # white text reads better on the palette's two ends
+KIND_NAMES = {"segment": "Segment below the rest", "step": "Step drop", "target": "Below target",
+              "decline": "Decline"}
+STATUS_NAMES = {"backlog": "Backlog", "planned": "Planned", "in_progress": "In progress", "done": "Done",
+                "verified": "Verified"}
+TABLE_ROWS = {"matrix": 13, "breaks": 7, "actions": 12}  # rows per slide that keep 10-point text legible
+
+
+@dataclass(frozen=True)
+class Style:
+    """The client's look: a brand colour (hex) for titles and headers, and a logo image (PNG or JPEG bytes)."""
+
+    brand: str = "#0D6EFD"
+    logo: bytes | None = None
+
+    def __post_init__(self):
+        text = self.brand.lstrip("#")
+        if len(text) != 6 or any(c not in "0123456789abcdefABCDEF" for c in text):
+            raise ValueError(f"The brand colour '{self.brand}' is not a colour like #0D6EFD.")
+        if self.logo is not None:
+            _logo_size(self.logo)
+
+    @property
+    def hex(self) -> str:
+        return self.brand.lstrip("#").upper()
+
+
+def build(findings: Findings, style: Style = Style()) -> bytes:
+    """The deck as .pptx bytes, with the slides ``findings.request.slides`` names, in that order."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(maplayout.SLIDE_WIDTH), Inches(maplayout.SLIDE_HEIGHT)
+    deck.core_properties.title = f"{findings.provenance.project} · {findings.journey.name}"
+    deck.core_properties.author = "CX Journey Workbench"
+    makers = {"title": _title_slide, "map": _map_slides, "matrix": _matrix_slides, "breaks": _break_slides,
+              "drivers": _driver_slides, "roi": _roi_slides, "actions": _action_slides}
+    for name in findings.request.slides:
+        makers[name](deck, findings, style)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ building blocks
+
+
+def _inches(value: float):
+    from pptx.util import Inches
+
+    return Inches(value)
+
+
+def _rgb(hex_colour: str):
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def _slide(deck, findings: Findings, style: Style, title: str, notes: Sequence[str] = ()):
+    """A blank slide with its title, the logo in the corner, and speaker notes with the data's provenance."""
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    _text(slide, title, 0.4, 0.3, maplayout.SLIDE_WIDTH - 2.4, 0.6, size=24, bold=True, colour=style.hex)
+    subtitle = (f"{heatmap.METRIC_NAMES[findings.provenance.metric]} · {findings.provenance.period()} · "
+                f"{findings.provenance.filters}")
+    _text(slide, subtitle, 0.4, 0.88, maplayout.SLIDE_WIDTH - 2.4, 0.32, size=11, colour=MUTED)
+    if style.logo:
+        _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 1.75, 0.3, 1.35, 0.6)
+    slide.notes_slide.notes_text_frame.text = "\n".join([*notes, "", "Provenance", *findings.provenance.lines()])
+    return slide
+
+
+def _text(slide, text: str | Sequence[str], left: float, top: float, width: float, height: float, *,
+          size: float = 12, bold: bool = False, colour: str = TEXT, align=None, anchor=None):
+    """A text box; a sequence of strings becomes one paragraph each."""
+    from pptx.enum.text import MSO_AUTO_SIZE
+
+    box = slide.shapes.add_textbox(_inches(left), _inches(top), _inches(width), _inches(height))
+    frame = box.text_frame
+    frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
+    frame.margin_left = frame.margin_right = 0  # the box's width is the text's
+    if anchor is not None:
+        frame.vertical_anchor = anchor
+    for i, line in enumerate([text] if isinstance(text, str) else text):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        if align is not None:
+            paragraph.alignment = align
+        _run(paragraph, line, size, bold, colour)
+    return box
+
+
+def _run(paragraph, text: str, size: float, bold: bool = False, colour: str = TEXT):
+    """Add a run in the deck's font; written as XML because python-pptx's font setters cost a millisecond a run."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+
+    run = getattr(paragraph, "_p", paragraph).add_r()  # a python-pptx paragraph or its a:p element
+    run.t.text = text
+    properties = run.get_or_add_rPr()
+    properties.set("lang", "en-GB")
+    properties.set("sz", str(round(size * 100)))
+    properties.set("b", "1" if bold else "0")
+    etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set("val", colour)
+    etree.SubElement(properties, qn("a:latin")).set("typeface", maplayout.FONT)
+    return run
+
+
+def _logo_size(logo: bytes) -> tuple[int, int]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(logo)) as image:
+            if image.format not in ("PNG", "JPEG", "GIF"):
+                raise ValueError(f"The logo is a {image.format} image; use PNG or JPEG.")
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        raise ValueError("The logo is not an image; use PNG or JPEG.") from None
+
+
+def _logo(slide, logo: bytes, left: float, top: float, width: float, height: float) -> None:
+    """The logo scaled into the box, keeping its proportions, aligned right."""
+    pixels_wide, pixels_high = _logo_size(logo)
+    scale = min(width / pixels_wide, height / pixels_high)
+    shown_width, shown_height = pixels_wide * scale, pixels_high * scale
+    slide.shapes.add_picture(io.BytesIO(logo), _inches(left + width - shown_width), _inches(top),
+                             _inches(shown_width), _inches(shown_height))
+
+
+def _arrowhead(connector) -> None:
+    """An arrow at the connector's end (python-pptx has no API for line ends)."""
+    from pptx.oxml.ns import qn
+    from pptx.oxml.xmlchemy import OxmlElement
+
+    line = connector.line._get_or_add_ln()
+    tail = OxmlElement("a:tailEnd")
+    tail.set("type", "triangle")
+    tail.set("w", "med")
+    tail.set("len", "med")
+    for old in line.findall(qn("a:tailEnd")):
+        line.remove(old)
+    line.append(tail)
+
+
+def _table(slide, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], top: float,
+           style: Style, *, fills: Sequence[Sequence[str | None]] | None = None, size: float = 10,
+           row_height: float = 0.36, left: float = 0.4, small: Sequence[int] = ()):
+    """A native table: a brand-coloured header row, then ``rows``; ``fills`` colours cells (None: white).
+
+    A cell's first line is at ``size`` points and further lines 2 points smaller; columns in ``small`` are
+    smaller throughout.
+    """
+    shape = slide.shapes.add_table(len(rows) + 1, len(header), _inches(left), _inches(top),
+                                   _inches(sum(widths)), _inches(row_height * (len(rows) + 1)))
+    table = shape.table
+    for c, width in enumerate(widths):
+        table.columns[c].width = _inches(width)
+    for r in range(len(rows) + 1):
+        table.rows[r].height = _inches(row_height)
+    for c, text in enumerate(header):
+        _cell(table.cell(0, c), text, size, style.hex, "FFFFFF", bold=True)
+    for r, row in enumerate(rows, 1):
+        for c, text in enumerate(row):
+            fill = fills[r - 1][c] if fills else None
+            _cell(table.cell(r, c), text, size, fill or "FFFFFF",
+                  "FFFFFF" if fill and f"#{fill}".upper() in {f.upper() for f in DARK_FILLS} else TEXT,
+                  uniform=c in small)
+    return table
+
+
+def _cell(cell, text: str, size: float, fill: str, colour: str, bold: bool = False, uniform: bool = False) -> None:
+    """Fill a table cell, written as XML for speed (a deck has hundreds of cells)."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+    from pptx.util import Inches
+
+    tc = cell._tc
+    properties = tc.get_or_add_tcPr()
+    for side, margin in (("marL", 0.05), ("marR", 0.05), ("marT", 0.02), ("marB", 0.02)):
+        properties.set(side, str(Inches(margin)))
+    etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set("val", fill)
+    body = tc.get_or_add_txBody()
+    body.find(qn("a:bodyPr")).set("wrap", "square")
+    paragraph = body.find(qn("a:p"))
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            paragraph = body.add_p()
+        _run(paragraph, line, size - 2 if i or uniform else size, bold, colour)
+
+
+def _pages(items: Sequence, size: int) -> list[Sequence]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _numbered(title: str, page: int, pages: int) -> str:
+    return title if pages == 1 else f"{title} ({page}/{pages})"
+
+
+# ------------------------------------------------------------------ slides
+
+
+def _title_slide(deck, findings: Findings, style: Style) -> None:
+    from pptx.enum.shapes import MSO_SHAPE
+
+    facts = findings.provenance
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, _inches(0.35), _inches(maplayout.SLIDE_HEIGHT))
+    band.fill.solid()
+    band.fill.fore_color.rgb = _rgb(style.hex)
+    band.line.fill.background()
+    _text(slide, facts.project, 0.9, 2.0, 11.0, 0.9, size=36, bold=True, colour=style.hex)
+    _text(slide, facts.journey, 0.9, 2.9, 11.0, 0.7, size=24)
+    _text(slide, [f"{heatmap.METRIC_NAMES[facts.metric]} · data from {facts.period()}",
+                  f"Filters: {facts.filters}",
+                  f"{facts.dataset}, version {facts.dataset_version} · {format_count(facts.answers)} answers",
+                  f"Prepared {facts.created:%d %B %Y}"], 0.9, 3.8, 11.0, 1.6, size=14, colour=MUTED)
+    if style.logo:
+        _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 3.4, 0.5, 2.9, 1.2)
+    slide.notes_slide.notes_text_frame.text = "\n".join(["Provenance", *facts.lines()])
+
+
+def _map_slides(deck, findings: Findings, style: Style) -> None:
+    from pptx.enum.dml import MSO_LINE
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+
+    journey, metric = findings.journey, findings.provenance.metric
+    scored = {row.touchpoint: row for row in findings.scores.itertuples()}
+    broken = {b.touchpoint for b in findings.breaks}
+    drops = {(s.source, s.target): s for s in findings.steps.itertuples() if s.drop}
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    pages = maplayout.plan(journey)
+    for number, page in enumerate(pages, 1):
+        title = _numbered(f"Journey map: {heatmap.METRIC_NAMES[metric]} at every touchpoint", number, len(pages))
+        notes = [f"{names[key]}: {_score_text(scored[key], metric)}" for key in (b.key for b in page.boxes)]
+        slide = _slide(deck, findings, style, title, notes)
+        for band in page.stages:
+            rect = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(band.left), _inches(maplayout.MAP_TOP),
+                                          _inches(band.width), _inches(maplayout.MAP_BOTTOM - maplayout.MAP_TOP))
+            rect.fill.solid()
+            rect.fill.fore_color.rgb = _rgb("F4F6F8")
+            rect.line.fill.background()
+            rect.name = f"Stage {band.key}"
+            label = band.name + (" (continued)" if band.continued else "")
+            header = _text(slide, maplayout.shorten(label, band.width - 0.1, 11, bold=True), band.left,
+                           maplayout.MAP_TOP, band.width, maplayout.STAGE_HEADER, size=11, bold=True,
+                           colour=style.hex, align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)
+            header.name = f"Stage header {band.key}"
+        shapes = {}
+        for box in page.boxes:
+            row = scored[box.key]
+            shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, _inches(box.left), _inches(box.top),
+                                           _inches(box.width), _inches(box.height))
+            shape.name = f"Touchpoint {box.key}"
+            shape.adjustments[0] = 0.12
+            shape.fill.solid()
+            shape.fill.fore_color.rgb = _rgb(row.colour)
+            shape.line.color.rgb = _rgb("B02A37" if box.key in broken else "6C757D")
+            shape.line.width = _inches(0.035 if box.key in broken else 0.01)
+            if row.status == "low_n":
+                shape.line.dash_style = MSO_LINE.DASH
+            _box_text(shape, _box_lines(journey.touchpoint(box.key), row, metric, box.key in broken,
+                                        findings.open_actions.get(box.key, 0)), row.colour)
+            shapes[box.key] = shape
+        for source, target in page.edges:
+            _connect(slide, shapes, page, source, target, drops.get((source, target)))
+        footnote = [f"{names[s]} → {names[t]} (next slides)" for s, t in page.outgoing]
+        footnote += [f"{names[s]} (earlier slide) → {names[t]}" for s, t in page.incoming]
+        loops = [f"{names[s]} → {names[t]}" for s, t in page.loops]
+        lines = ([f"Continues: {'; '.join(footnote)}"] if footnote else []) + (
+            [f"Loops back: {'; '.join(loops)}"] if loops else [])
+        if lines:
+            _text(slide, [maplayout.shorten(line, 12.5, 9) for line in lines], 0.4, 6.58, 12.5, 0.36, size=8,
+                  colour=MUTED)
+        _legend(slide, metric, drops_shown=bool(drops))
+
+
+def _score_text(row, metric: str) -> str:
+    """'4.21 ± 0.04 (n 2 230)', or why there is no judged score."""
+    if row.status == "no_data":
+        return "no answers"
+    text = heatmap.format_value(row.value, metric)
+    if not math.isnan(row.margin):
+        text += " ± " + heatmap.format_value(row.margin, metric).lstrip("+")
+    text += f" (n {format_count(int(row.n))})"
+    return text + (" — low n, not judged" if row.status == "low_n" else "")
+
+
+def _box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayout.BoxText:
+    """The name, then score ± margin, n and owner, fitted to the box."""
+    if row.status == "no_data":
+        details = ["no answers"]
+    else:
+        score = heatmap.format_value(row.value, metric)
+        if not math.isnan(row.margin):
+            score += " ± " + heatmap.format_value(row.margin, metric).lstrip("+")
+        details = [score, f"n {format_count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
+    tail = " · ".join(x for x in (tp.owner or "", f"⚑ {open_actions}" if open_actions else "") if x)
+    if tail:
+        details.append(tail)
+    return maplayout.fit_box(("⚠ " if broken else "") + tp.name, details)
+
+
+def _box_text(shape, text: maplayout.BoxText, fill: str) -> None:
+    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+
+    frame = shape.text_frame
+    frame.word_wrap, frame.auto_size, frame.vertical_anchor = True, MSO_AUTO_SIZE.NONE, MSO_ANCHOR.MIDDLE
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = _inches(maplayout.INSET)
+    colour = "FFFFFF" if fill.upper() in {f.upper() for f in DARK_FILLS} else TEXT
+    lines = [(line, text.name_size, True) for line in text.name]
+    lines += [(line, maplayout.DETAIL_SIZE, False) for line in text.details]
+    for i, (line, size, bold) in enumerate(lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.alignment = PP_ALIGN.CENTER
+        paragraph.line_spacing = maplayout.LINE_SPACING * 0.833  # PowerPoint's single spacing is 1.2 × the size
+        _run(paragraph, line, size, bold, colour)
+
+
+def _connect(slide, shapes: dict, page: maplayout.MapPage, source: str, target: str, drop) -> None:
+    """A connector with an arrowhead from one box to the next: right to left side, or down a column."""
+    from pptx.enum.shapes import MSO_CONNECTOR
+
+    boxes = {box.key: box for box in page.boxes}
+    a, b = boxes[source], boxes[target]
+    if abs(a.left - b.left) < 1e-6:  # same column: bottom to top (or top to bottom going up)
+        begin, end = (2, 0) if b.top > a.top else (0, 2)
+    else:
+        begin, end = (3, 1) if b.left > a.left else (1, 3)
+    connector = slide.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, 0, 0, 0, 0)
+    connector.begin_connect(shapes[source], begin)
+    connector.end_connect(shapes[target], end)
+    connector.name = f"Edge {source} → {target}"
+    connector.line.color.rgb = _rgb("DC3545" if drop is not None else "6C757D")
+    connector.line.width = _inches(0.03 if drop is not None else 0.015)
+    _arrowhead(connector)
+
+
+def _legend(slide, metric: str, drops_shown: bool) -> None:
+    from pptx.enum.shapes import MSO_SHAPE
+
+    left, top = 0.4, 6.95
+    _text(slide, f"{heatmap.METRIC_NAMES[metric]} against target:", left, top - 0.05, 2.2, 0.3, size=9, bold=True)
+    left += 2.2
+    for colour, label in heatmap.legend(metric):
+        swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(left), _inches(top), _inches(0.18),
+                                        _inches(0.18))
+        swatch.fill.solid()
+        swatch.fill.fore_color.rgb = _rgb(colour)
+        swatch.line.color.rgb = _rgb("ADB5BD")
+        width = maplayout.text_width(label, 9) + 0.12
+        _text(slide, label, left + 0.2, top - 0.05, width + 0.1, 0.3, size=9)
+        left += 0.3 + width
+    marks = "⚠ break listed (red border) · dashed border: low n · red arrow: significant drop" if drops_shown \
+        else "⚠ break listed (red border) · dashed border: low n"
+    _text(slide, marks + " · score ± margin of error (95 %), n answers", 0.4, 7.18, 12.5, 0.28, size=9, colour=MUTED)
+
+
+def _matrix_slides(deck, findings: Findings, style: Style) -> None:
+    if findings.matrix is None:
+        return
+    metric, long, column = findings.provenance.metric, findings.matrix, findings.matrix_column
+    sizes = long[long["segment"] != "(network)"].groupby("segment")["n"].sum().sort_values(ascending=False)
+    shown = list(sizes.index[:MATRIX_COLUMNS])
+    left_out = len(sizes) - len(shown)
+    cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
+    rated = [tp for tp in findings.journey.touchpoints if cells.get((tp.key, "(network)")) is not None
+             and cells[(tp.key, "(network)")].n > 0]
+    pages = _pages(rated, TABLE_ROWS["matrix"])
+    name_width = 2.6
+    value_width = min(1.3, (12.5 - name_width) / (len(shown) + 1))
+    for number, page in enumerate(pages, 1):
+        title = _numbered(f"{heatmap.METRIC_NAMES[metric]} by {column}", number, len(pages))
+        notes = [f"Columns: the whole selection, then the {len(shown)} {column} values with the most answers"
+                 + (f"; {left_out} smaller ones are left out." if left_out else "."),
+                 "Cells are coloured against the touchpoint's score over the whole selection; grey cells have "
+                 "too few answers to judge."]
+        slide = _slide(deck, findings, style, title, notes)
+        rows, fills = [], []
+        for tp in page:
+            row, fill = [maplayout.shorten(tp.name, name_width - 0.12, 10)], [None]
+            for segment in ["(network)", *shown]:
+                cell = cells.get((tp.key, segment))
+                if cell is None or cell.n == 0:
+                    row.append("–")
+                    fill.append(None)
+                    continue
+                row.append(f"{heatmap.format_value(cell.value, metric)}\nn {format_count(int(cell.n))}")
+                fill.append(cell.colour.lstrip("#"))
+            rows.append(row)
+            fills.append(fill)
+        header = ["Touchpoint", "Total", *(maplayout.shorten(str(s), value_width - 0.12, 10, bold=True)
+                                           for s in shown)]
+        _table(slide, header, rows, [name_width] + [value_width] * (len(shown) + 1), 1.35, style, fills=fills,
+               row_height=0.4)
+        _text(slide, "Coloured against the touchpoint's total: red below, blue above; grey: low n, not judged.",
+              0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
+
+
+def _break_slides(deck, findings: Findings, style: Style) -> None:
+    metric = findings.provenance.metric
+    names = {tp.key: tp.name for tp in findings.journey.touchpoints}
+    if not findings.breaks:
+        slide = _slide(deck, findings, style, "Where it breaks")
+        _text(slide, "No break: nothing is significantly worse by at least the smallest difference that matters.",
+              0.4, 1.6, 12.5, 0.5, size=16)
+        return
+    pages = _pages(findings.breaks, TABLE_ROWS["breaks"])
+    widths = [0.4, 2.3, 1.6, 1.6, 1.7, 0.8, 4.1]
+    for number, page in enumerate(pages, 1):
+        start = (number - 1) * TABLE_ROWS["breaks"]
+        slide = _slide(deck, findings, style, _numbered("Where it breaks", number, len(pages)),
+                       [f"{start + i}. {b.sentence}" for i, b in enumerate(page, 1)]
+                       + ["Ranked by size in index points; q is the Benjamini–Hochberg adjusted p-value."])
+        rows = []
+        for i, b in enumerate(page, start + 1):
+            where = names.get(b.touchpoint, b.touchpoint) + (f"\n{b.column} {b.segment}" if b.column else "")
+            rows.append([str(i), where, KIND_NAMES[b.kind],
+                         f"{heatmap.format_value(b.value, metric)} vs {heatmap.format_value(b.reference, metric)}",
+                         f"{heatmap.format_value(b.delta, metric, signed=True)}\n"
+                         f"[{heatmap.format_value(b.low, metric, signed=True)}; "
+                         f"{heatmap.format_value(b.high, metric, signed=True)}]",
+                         format_count(b.n), _sentence(b.sentence, widths[-1])])
+        _table(slide, ["#", "Where", "What", "Score", "Difference [95 %]", "n", "In words"], rows, widths, 1.35,
+               style, size=10, row_height=0.72, small=(6,))
+
+
+def _sentence(text: str, width: float) -> str:
+    """A sentence wrapped to at most three lines of the cell, cut with '…' beyond."""
+    lines = maplayout.wrap(text, width - 0.12, 8)
+    if len(lines) > 3:
+        lines = lines[:2] + [maplayout.shorten(" ".join(lines[2:]), width - 0.12, 8)]
+    return "\n".join(lines)
+
+
+def _driver_slides(deck, findings: Findings, style: Style) -> None:
+    from pptx.chart.data import CategoryChartData, XyChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_MARKER_STYLE
+    from pptx.util import Pt
+
+    from workbench.figures import QUADRANT_COLOURS
+
+    if findings.drivers is None:
+        slide = _slide(deck, findings, style, "Key drivers")
+        _text(slide, findings.drivers_error or "No driver model for this selection.", 0.4, 1.6, 12.5, 0.8, size=16)
+        return
+    result, ranked = findings.drivers, findings.priorities
+    names = {tp.key: tp.name for tp in findings.journey.touchpoints}
+    metric = result.driver_metric
+    notes = [f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, {r.share * 100:.1f} % of "
+             f"explained variance [{r.share_low * 100:.1f}–{r.share_high * 100:.1f}], performance "
+             f"{heatmap.format_value(r.performance, metric)} (n {format_count(int(r.answers))}). {r.reason}"
+             for r in ranked.itertuples()]
+    notes.append(f"Model: {result.note} R² = {result.r2:.2f} [{result.r2_low:.2f}–{result.r2_high:.2f}], "
+                 f"n = {format_count(result.n)}.")
+    slide = _slide(deck, findings, style, "What drives the overall NPS", notes)
+    scatter = XyChartData()
+    series = scatter.add_series("Touchpoints")
+    for row in ranked.itertuples():
+        series.add_data_point(float(row.performance), float(row.share * 100))
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, _inches(0.4), _inches(1.35), _inches(6.6),
+                                   _inches(5.0), scatter)
+    chart = frame.chart
+    chart.has_legend = False
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "Priority matrix: importance × performance"
+    chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    plotted = chart.plots[0].series[0]
+    plotted.format.line.fill.background()
+    plotted.marker.style, plotted.marker.size = XL_MARKER_STYLE.CIRCLE, 10
+    for point, row in zip(plotted.points, ranked.itertuples()):
+        for fill in (point.marker.format.fill, point.format.fill):  # PowerPoint reads the first, LibreOffice the second
+            fill.solid()
+            fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[row.quadrant])
+        point.marker.format.line.fill.background()
+        label = point.data_label
+        label.has_text_frame = True
+        label.position = XL_LABEL_POSITION.ABOVE
+        label.text_frame.text = maplayout.shorten(names.get(row.touchpoint, row.touchpoint), 1.6, 8)
+        label.text_frame.paragraphs[0].runs[0].font.size = Pt(8)
+    key = slide.shapes.add_textbox(_inches(0.4), _inches(6.38), _inches(6.6), _inches(0.3)).text_frame
+    for quadrant, colour in QUADRANT_COLOURS.items():
+        _run(key.paragraphs[0], "● ", 11, colour=colour)
+        _run(key.paragraphs[0], f"{quadrant}   ", 10)
+    _axis_titles(chart, f"Performance (mean {heatmap.METRIC_NAMES[metric]})", "Importance (% of explained variance)")
+    bars = CategoryChartData()
+    ordered = ranked.sort_values("share")
+    bars.categories = [maplayout.shorten(names.get(k, k), 2.0, 9) for k in ordered["touchpoint"]]
+    bars.add_series("Share of explained variance (%)", [round(float(v) * 100, 1) for v in ordered["share"]])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, _inches(7.2), _inches(1.35), _inches(5.7),
+                                   _inches(5.3), bars)
+    chart = frame.chart
+    chart.has_legend = False
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "Importance (% of explained variance)"
+    chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    plot = chart.plots[0]
+    plot.has_data_labels = True
+    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = '0.0" %"', False
+    plot.data_labels.font.size = Pt(9)
+    chart.category_axis.tick_labels.font.size = Pt(9)
+    chart.value_axis.tick_labels.font.size = Pt(9)
+    for point, quadrant in zip(plot.series[0].points, ordered["quadrant"]):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[quadrant])
+    _text(slide, f"Relative importance (LMG) on the respondent level · R² = {result.r2:.2f} · "
+                 f"n = {format_count(result.n)} · fix first: important and below the average performance",
+          0.4, 6.8, 12.5, 0.3, size=9, colour=MUTED)
+
+
+def _axis_titles(chart, x_title: str, y_title: str) -> None:
+    from pptx.util import Pt
+
+    for axis, title in ((chart.category_axis, x_title), (chart.value_axis, y_title)):
+        axis.has_title = True
+        axis.axis_title.text_frame.text = title
+        axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(10)
+        axis.tick_labels.font.size = Pt(9)
+        axis.has_major_gridlines = axis is chart.value_axis
+
+
+def _roi_slides(deck, findings: Findings, style: Style) -> None:
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Pt
+
+    if not findings.scenarios:
+        slide = _slide(deck, findings, style, "What it is worth")
+        _text(slide, "No saved ROI scenario for this journey: build one on the ROI page.", 0.4, 1.6, 12.5, 0.5,
+              size=16)
+        return
+    names = {tp.key: tp.name for tp in findings.journey.touchpoints}
+    for item in findings.scenarios:
+        if item.outcome is None:
+            slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True))
+            _text(slide, f"This scenario cannot run on today's data: {item.error}", 0.4, 1.6, 12.5, 1.0, size=16)
+            continue
+        outcome, scenario, found = item.outcome, item.scenario, item.evidence
+        assumed = scenario.assumptions
+        notes = [f"Link: {found.link.sentence}", f"From {found.survey} and {found.kpi_source}.",
+                 "The links are observational: they show what went together in the data, not proof that the "
+                 "change causes the gain.", *outcome.doubts]
+        slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
+                       notes)
+        verdict = ("Supported by the data: every link in the chain is significant." if outcome.supported
+                   else "Not supported by the data. " + " ".join(outcome.doubts))
+        banner = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(0.4), _inches(1.35), _inches(12.5),
+                                        _inches(0.45))
+        banner.fill.solid()
+        banner.fill.fore_color.rgb = _rgb("D1E7DD" if outcome.supported else "F8D7DA")
+        banner.line.fill.background()
+        banner.name = "Verdict"
+        frame = banner.text_frame
+        frame.word_wrap = True
+        _run(frame.paragraphs[0], maplayout.shorten(verdict, 12.3, 12), 12, True,
+             "0F5132" if outcome.supported else "842029")
+        p10, _p50, p90 = outcome.roi_range
+        payback = "not within the horizon" if outcome.payback is None else f"{outcome.payback} months"
+        tiles = [("ROI", _percent(outcome.roi), f"P10–P90: {_percent(p10)} to {_percent(p90)}"),
+                 ("NPV", roi.format_money(outcome.npv), f"P10–P90: {roi.format_money(outcome.npv_range[0])} to "
+                                                        f"{roi.format_money(outcome.npv_range[2])}"),
+                 ("Payback", payback, f"P10–P90: {_months(outcome.payback_range[0])} to "
+                                      f"{_months(outcome.payback_range[2])} months"),
+                 ("Chance of ROI > 0", f"{outcome.p_roi_positive * 100:.0f} %",
+                  f"overall NPS {heatmap.format_value(outcome.nps_change, 'nps')} "
+                  f"[{heatmap.format_value(outcome.nps_range[0], 'nps')}; "
+                  f"{heatmap.format_value(outcome.nps_range[2], 'nps')}]")]
+        for i, (label, value, spread) in enumerate(tiles):
+            left = 0.4 + i * 3.16
+            tile = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, _inches(left), _inches(1.95),
+                                          _inches(3.0), _inches(1.15))
+            tile.fill.solid()
+            tile.fill.fore_color.rgb = _rgb("F8F9FA")
+            tile.line.color.rgb = _rgb(GRID)
+            tile.name = f"Figure {label}"
+            frame = tile.text_frame
+            frame.word_wrap = True
+            _run(frame.paragraphs[0], label, 10, colour=MUTED)
+            _run(frame.add_paragraph(), value, 20, True)
+            _run(frame.add_paragraph(), maplayout.shorten(spread, 2.85, 9), 9, colour=MUTED)
+        rows = [["KPI", f"{scenario.kpi} ({scenario.kpi_dataset}), {'% change' if scenario.log_kpi else 'linear'} "
+                        f"link, lag {scenario.lag} months"],
+                ["Cost", roi.format_money(assumed.cost)],
+                ["Value per KPI unit", f"{assumed.value_per_unit:g}"],
+                ["Horizon · discount", f"{assumed.months} months · {assumed.discount * 100:g} % a year"],
+                ["Score changes", maplayout.shorten(", ".join(
+                    f"{names.get(k, k)} {v:+g}" for k, v in assumed.changes.items())
+                    or f"overall NPS {assumed.overall_change:+g}", 4.3, 10)]]
+        _table(slide, ["Assumption", "Value"], rows, [1.9, 4.5], 3.35, style, row_height=0.34)
+        contributions = [(names.get(k, "Overall NPS change" if k == "overall" else k), v)
+                         for k, v in outcome.contributions]
+        data = CategoryChartData()
+        data.categories = [maplayout.shorten(label, 1.6, 9) for label, _v in contributions] + ["Cost", "NPV"]
+        data.add_series("Discounted value", [round(v, 2) for _l, v in contributions]
+                        + [-assumed.cost, round(outcome.npv, 2)])
+        chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, _inches(7.1), _inches(3.3), _inches(5.8),
+                                       _inches(3.6), data).chart
+        chart.has_legend = False
+        chart.has_title = True
+        chart.chart_title.text_frame.text = "From the score change to NPV (discounted)"
+        chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+        chart.category_axis.tick_labels.font.size = Pt(9)
+        chart.value_axis.tick_labels.font.size = Pt(9)
+        chart.value_axis.tick_labels.number_format = '#,##0'
+        chart.value_axis.tick_labels.number_format_is_linked = False
+        values = [v for _l, v in contributions] + [-assumed.cost, outcome.npv]
+        for i, (point, value) in enumerate(zip(chart.plots[0].series[0].points, values)):
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = _rgb("0D6EFD" if i == len(values) - 1
+                                                    else ("198754" if value >= 0 else "DC3545"))
+        _text(slide, "Observational links: what went together in the data, not proof of cause. Details in the "
+                     "speaker notes.", 0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
+
+
+def _percent(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:,.0f} %".replace(",", "\u00a0").replace("-", "−")
+
+
+def _months(value: float) -> str:
+    return "never" if math.isinf(value) else f"{value:.0f}"
+
+
+def _action_slides(deck, findings: Findings, style: Style) -> None:
+    from workbench.actions import STATUSES
+
+    names = {tp.key: tp.name for tp in findings.journey.touchpoints}
+    cards = sorted(findings.actions, key=lambda a: (STATUSES.index(a.status), a.position, a.id))
+    if not cards:
+        slide = _slide(deck, findings, style, "Action plan")
+        _text(slide, "No improvement actions yet for this journey.", 0.4, 1.6, 12.5, 0.5, size=16)
+        return
+    pages = _pages(cards, TABLE_ROWS["actions"])
+    widths = [3.6, 2.7, 1.7, 1.1, 1.2, 1.1, 1.1]
+    today = findings.provenance.created.date()
+    for number, page in enumerate(pages, 1):
+        notes = [f"{a.title}: {a.description}" for a in page if a.description]
+        slide = _slide(deck, findings, style, _numbered("Action plan", number, len(pages)), notes)
+        rows = []
+        for a in page:
+            effect = "" if a.expected_change is None else \
+                f"{heatmap.format_value(a.expected_change, a.metric, signed=True)} {heatmap.METRIC_NAMES[a.metric]}"
+            due = a.due.isoformat() if a.due else ""
+            rows.append([maplayout.shorten(a.title, widths[0] - 0.12, 10),
+                         maplayout.shorten(", ".join(names.get(k, k) for k in a.touchpoints), widths[1] - 0.12, 10),
+                         maplayout.shorten(a.owner, widths[2] - 0.12, 10),
+                         due + (" (late)" if a.overdue(today) else ""),
+                         "" if a.cost is None else roi.format_money(a.cost), effect, STATUS_NAMES[a.status]])
+        _table(slide, ["Action", "Touchpoints", "Owner", "Due", "Cost", "Expected", "Status"], rows, widths, 1.35,
+               style, row_height=0.4)
+
