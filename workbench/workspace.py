@@ -150,9 +150,9 @@ class Workspace:
 
     def create_project(self, name: str, description: str = "") -> int:
         """Create a project (one per client) and return its id."""
-        name = _clean(name, "project")
+        name = clean_name(name, "project")
         with self.sessions.begin() as session:
-            _require_free_name(session.scalars(select(Project)), name, None, f"A project named “{name}” already exists.")
+            require_free_name(session.scalars(select(Project)), name, None, f"A project named “{name}” already exists.")
             project = Project(name=name, description=description)
             session.add(project)
             session.flush()
@@ -160,10 +160,10 @@ class Workspace:
 
     def rename_project(self, project_id: int, name: str) -> None:
         """Give a project a new name."""
-        name = _clean(name, "project")
+        name = clean_name(name, "project")
         with self.sessions.begin() as session:
             project = self._get(session, Project, project_id)
-            _require_free_name(session.scalars(select(Project)), name, project_id,
+            require_free_name(session.scalars(select(Project)), name, project_id,
                                f"A project named “{name}” already exists.")
             project.name = name
 
@@ -371,11 +371,11 @@ class Workspace:
 
     @staticmethod
     def _require_unique_journey(session: Session, project_id: int, name: str, journey_id: int | None) -> None:
-        _require_free_name(session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id)), name,
+        require_free_name(session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id)), name,
                            journey_id, f"A journey named “{name}” already exists in this project.")
 
 
-def _require_free_name(rows, name: str, own_id: int | None, message: str) -> None:
+def require_free_name(rows, name: str, own_id: int | None, message: str) -> None:
     """Names are unique ignoring case: “Acme” and “acme” would be the same client in a list."""
     if any(row.name.casefold() == name.casefold() and row.id != own_id for row in rows):
         raise WorkspaceError(message)
@@ -383,10 +383,11 @@ def _require_free_name(rows, name: str, own_id: int | None, message: str) -> Non
 
 def rename_journey(journey: Journey, name: str) -> Journey:
     """The journey under a new name (saved like any other edit, so it can be undone)."""
-    return replace(journey, name=_clean(name, "journey"))
+    return replace(journey, name=clean_name(name, "journey"))
 
 
-def _clean(name: str, what: str) -> str:
+def clean_name(name: str, what: str) -> str:
+    """``name`` with its spaces collapsed; an empty name is refused (``what`` names the thing in the error)."""
     name = " ".join(str(name).split())
     if not name:
         raise WorkspaceError(f"The {what} needs a name.")
