@@ -26,7 +26,8 @@ STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/c
 NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire"),
        ("/leaderboards", _("Leaderboards"), "fa-ranking-star"), ("/drivers", _("Drivers"), "fa-bullseye"),
        ("/comments", _("Comments"), "fa-comments"), ("/alerts", _("Alerts"), "fa-bell"),
-       ("/actions", _("Actions"), "fa-list-check"), ("/roi", _("ROI"), "fa-coins")]
+       ("/actions", _("Actions"), "fa-list-check"), ("/roi", _("ROI"), "fa-coins"),
+       ("/export", _("Export"), "fa-file-export")]
 ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
 
 

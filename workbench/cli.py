@@ -1,4 +1,4 @@
-"""Command line: ``cxwb serve | demo | import | templates | journey import/export``."""
+"""Command line: ``cxwb serve | demo | import | export | backup | restore | templates | journey import/export``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from workbench.export.findings import SLIDES
 from workbench.ingest import ENCODINGS
 
 
@@ -37,6 +38,29 @@ def main(argv: list[str] | None = None) -> int:
                            help="CSV encoding (default: detected)")
     load_data.add_argument("--dry-run", action="store_true", help="check and report, keep nothing")
     commands.add_parser("templates", help="list the journey templates")
+
+    export = commands.add_parser("export", parents=[common], help="write a journey's findings as a PowerPoint deck, "
+                                 "images or tables")
+    export.add_argument("--project", required=True, help="project name")
+    export.add_argument("--journey", help="journey name (default: the only one)")
+    export.add_argument("-o", "--output", type=Path, required=True,
+                        help="file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)")
+    export.add_argument("--images", action="store_true", help="with a .zip output: PNG and SVG pictures")
+    export.add_argument("--metric", default="csat", choices=("csat", "nps", "ces", "index"))
+    export.add_argument("--from", dest="date_from", type=_date, help="first answer day (default: last 3 months)")
+    export.add_argument("--to", dest="date_to", type=_date, help="last answer day")
+    export.add_argument("--filter", action="append", default=[], metavar="COLUMN=VALUE[,VALUE]",
+                        help="segment filter, e.g. region=Praha (repeatable)")
+    export.add_argument("--slides", help="comma-separated slides (default: all): " + ", ".join(SLIDES))
+    export.add_argument("--brand", default="#0D6EFD", help="brand colour for titles and headers")
+    export.add_argument("--logo", type=Path, help="logo image (PNG or JPEG) for every slide")
+
+    backup = commands.add_parser("backup", parents=[common], help="write a whole project to one .cxwb.zip file")
+    backup.add_argument("--project", required=True, help="project name")
+    backup.add_argument("-o", "--output", type=Path, required=True)
+    restore = commands.add_parser("restore", parents=[common], help="add a project from a .cxwb.zip backup")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--name", help="project name to use (when the backup's is taken)")
 
     journey = commands.add_parser("journey", help="import or export journey YAML files")
     journey_commands = journey.add_subparsers(dest="journey_command", required=True)
@@ -76,6 +100,18 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Demo project id {demo.seed_demo(workspace)} in {workspace.folder}")
     elif args.command == "import":
         return _import(workspace, args)
+    elif args.command == "export":
+        return _export(workspace, args)
+    elif args.command == "backup":
+        from workbench.export import backup
+
+        summary = backup.write_backup(workspace, _project_id(workspace, args.project), args.output)
+        print(f"Wrote “{summary.project}” to {args.output} ({summary.bytes:,} bytes).")
+    elif args.command == "restore":
+        from workbench.export import backup
+
+        summary = backup.read_backup(workspace, args.file, name=args.name)
+        print(f"Restored “{summary.project}” as project {summary.project_id}.")
     elif args.journey_command == "import":
         journey = journeyfile.load(args.file)
         projects = {p.name: p.id for p in workspace.projects()}
@@ -92,6 +128,62 @@ def _run(args: argparse.Namespace) -> int:
             args.output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
+    return 0
+
+
+def _date(text: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _project_id(workspace, name: str) -> int:
+    project_id = {p.name: p.id for p in workspace.projects()}.get(name)
+    if project_id is None:
+        raise ValueError(f"No project “{name}”.")
+    return project_id
+
+
+def _export(workspace, args: argparse.Namespace) -> int:
+    from workbench.export import deck, findings, images, tables
+
+    project_id = _project_id(workspace, args.project)
+    journeys = {j.name: j.id for j in workspace.journeys(project_id)}
+    if args.journey and args.journey not in journeys:
+        raise ValueError(f"No journey “{args.journey}” in project “{args.project}”.")
+    if not args.journey and len(journeys) != 1:
+        raise ValueError(f"Project “{args.project}” has {len(journeys)} journeys: name one with --journey.")
+    filters = []
+    for item in args.filter:
+        column, sep, values = item.partition("=")
+        if not sep or not values:
+            raise ValueError(f"--filter {item}: write COLUMN=VALUE[,VALUE].")
+        filters.append((column.strip(), tuple(v.strip() for v in values.split(","))))
+    suffix = args.output.suffix.lower()
+    slides = tuple(s.strip() for s in args.slides.split(",")) if args.slides else findings.SLIDES
+    if suffix != ".pptx":  # tables and images need every analysis, whichever slides a deck would have
+        slides = findings.SLIDES
+    request = findings.Request(project_id=project_id, journey_id=journeys.get(args.journey) or next(
+        iter(journeys.values())), metric=args.metric, date_from=args.date_from, date_to=args.date_to,
+        filters=tuple(filters), slides=slides)
+    if suffix not in (".pptx", ".xlsx", ".zip"):
+        raise ValueError("The output must end in .pptx, .xlsx or .zip.")
+    style = deck.Style(brand=args.brand, logo=args.logo.read_bytes() if args.logo else None) \
+        if suffix == ".pptx" else None
+    found = findings.gather(workspace, request)
+    if suffix == ".pptx":
+        content = deck.build(found, style)
+    elif suffix == ".xlsx":
+        content = tables.to_xlsx(tables.frames(found))
+    else:
+        content = images.archive(found) if args.images else tables.csv_archive(tables.frames(found))
+    temporary = args.output.with_name(args.output.name + ".part")
+    temporary.write_bytes(content)
+    temporary.replace(args.output)
+    print(f"Wrote {args.output} ({len(content):,} bytes).")
     return 0
 
 

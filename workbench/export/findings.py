@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-import pandas
-
-from workbench import actions, breaks, heatmap, metrics, query
+from workbench import breaks, heatmap, metrics, query
 from workbench.journey import Journey
-from workbench.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pandas
+
+    from workbench.workspace import Workspace
 
 SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
 SLIDE_NAMES = {"title": "Title", "map": "Journey map", "matrix": "Segment matrix", "breaks": "Where it breaks",
@@ -115,6 +118,8 @@ class Findings:
 
 def gather(workspace: Workspace, request: Request, now: datetime.datetime | None = None) -> Findings:
     """Run the analyses ``request`` asks for on the workspace's data."""
+    from workbench import actions
+
     if request.metric not in heatmap.METRICS:
         raise ValueError(f"Unknown metric '{request.metric}'; use one of {', '.join(heatmap.METRICS)}.")
     unknown = [s for s in request.slides if s not in SLIDES]

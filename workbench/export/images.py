@@ -1,0 +1,147 @@
+"""PNG and SVG pictures of the journey map and of every chart, for reports and documents.
+
+The charts are the pages' own plotly figures (:mod:`workbench.figures`); the journey map is drawn as a figure
+from the deck's layout on one wide canvas. Kaleido renders them all in one headless Chromium session.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import tempfile
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+from workbench import figures, heatmap
+from workbench.breaks import format_count
+from workbench.export import maplayout
+from workbench.export.findings import Findings
+
+FORMATS = ("png", "svg")
+PIXELS_PER_INCH = 96
+_UNBOUNDED = 10_000.0  # inches: one canvas for the whole journey
+
+
+def charts(findings: Findings) -> dict[str, object]:
+    """Every picture of the findings as a plotly figure, by file name (without extension)."""
+    names = {tp.key: tp.name for tp in findings.journey.touchpoints}
+    shown: dict[str, object] = {"journey-map": journey_map(findings)}
+    if findings.priorities is not None:
+        metric = findings.drivers.driver_metric
+        shown["priority-matrix"] = figures.priority_matrix(findings.priorities, names, metric)
+        shown["driver-importance"] = figures.importance_bars(findings.priorities, names)
+    for item in findings.scenarios:
+        if item.outcome is None:
+            continue
+        from workbench import roi
+
+        slug = _slug(item.name)
+        shown[f"roi-{slug}-waterfall"] = figures.waterfall(item.outcome, item.scenario.assumptions, names)
+        spread = roi.tornado(item.scenario.assumptions, item.evidence.link, item.evidence.model, names)
+        shown[f"roi-{slug}-tornado"] = figures.tornado(spread, item.outcome.npv)
+    return shown
+
+
+def journey_map(findings: Findings):
+    """The journey map coloured by score, all stages side by side (the deck's layout on one canvas)."""
+    import plotly.graph_objects as go
+
+    metric = findings.provenance.metric
+    page = maplayout.plan(findings.journey, _UNBOUNDED)[0]
+    scored = {row.touchpoint: row for row in findings.scores.itertuples()}
+    broken = {b.touchpoint for b in findings.breaks}
+    drops = {(s.source, s.target) for s in findings.steps.itertuples() if s.drop}
+    shift = page.stages[0].left - maplayout.MARGIN  # the plan centres the stages on its (unbounded) width
+    page = replace(page, stages=tuple(replace(b, left=b.left - shift) for b in page.stages),
+                   boxes=tuple(replace(b, left=b.left - shift) for b in page.boxes))
+    width = max(b.left + b.width for b in page.stages) + maplayout.MARGIN
+    height = maplayout.MAP_BOTTOM + 0.2
+    shapes, notes = [], []
+    for band in page.stages:
+        shapes.append({"type": "rect", "x0": band.left, "x1": band.left + band.width, "y0": maplayout.MAP_TOP,
+                       "y1": maplayout.MAP_BOTTOM, "fillcolor": "#f4f6f8", "line": {"width": 0}, "layer": "below"})
+        notes.append({"x": band.left + band.width / 2, "y": maplayout.MAP_TOP + maplayout.STAGE_HEADER / 2,
+                      "text": f"<b>{_escape(band.name)}</b>", "showarrow": False, "font": {"size": 13}})
+    boxes = {box.key: box for box in page.boxes}
+    for source, target in page.edges:
+        a, b = boxes[source], boxes[target]
+        if abs(a.left - b.left) < 1e-6:  # down (or up) a column, as the deck's connectors run
+            down = b.top > a.top
+            start = (a.left + a.width / 2, a.top + a.height if down else a.top)
+            end = (b.left + b.width / 2, b.top if down else b.top + b.height)
+        else:
+            start, end = (a.left + a.width, a.top + a.height / 2), (b.left, b.top + b.height / 2)
+        notes.append({"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x", "yref": "y",
+                      "axref": "x", "ayref": "y", "text": "", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2,
+                      "arrowwidth": 2.5 if (source, target) in drops else 1.2,
+                      "arrowcolor": "#dc3545" if (source, target) in drops else "#6c757d"})
+    for box in page.boxes:
+        row = scored[box.key]
+        tp = findings.journey.touchpoint(box.key)
+        shapes.append({"type": "rect", "x0": box.left, "x1": box.left + box.width, "y0": box.top,
+                       "y1": box.top + box.height, "fillcolor": row.colour,
+                       "line": {"color": "#b02a37" if box.key in broken else "#6c757d",
+                                "width": 3 if box.key in broken else 1,
+                                "dash": "dash" if row.status == "low_n" else "solid"}})
+        name = ("⚠ " if box.key in broken else "") + tp.name
+        text = maplayout.fit_box(name, _details(row, metric, tp.owner or ""))
+        lines = [f"<b>{_escape(line)}</b>" for line in text.name] + [_escape(line) for line in text.details]
+        notes.append({"x": box.left + box.width / 2, "y": box.top + box.height / 2, "text": "<br>".join(lines),
+                      "showarrow": False, "font": {"size": 11,
+                                                   "color": "#ffffff" if row.colour in (heatmap.PALETTE[0],
+                                                                                        heatmap.PALETTE[6])
+                                                   else "#212529"}})
+    figure = go.Figure()
+    figure.update_layout(
+        shapes=shapes, annotations=notes, width=round(width * PIXELS_PER_INCH),
+        height=round((height - maplayout.MAP_TOP + 0.7) * PIXELS_PER_INCH), plot_bgcolor="white",
+        paper_bgcolor="white", margin={"l": 0, "r": 0, "t": 40, "b": 0}, showlegend=False,
+        title={"text": f"{_escape(findings.journey.name)}: {heatmap.METRIC_NAMES[metric]} · "
+                       f"{findings.provenance.period()} · {_escape(findings.provenance.filters)}",
+               "font": {"size": 14}, "x": 0.01},
+        xaxis={"range": [0, width], "visible": False, "fixedrange": True},
+        yaxis={"range": [height, maplayout.MAP_TOP - 0.1], "visible": False, "fixedrange": True})
+    return figure
+
+
+def _details(row, metric: str, owner: str) -> list[str]:
+    if row.status == "no_data":
+        return ["no answers", owner] if owner else ["no answers"]
+    score = heatmap.format_value(row.value, metric)
+    if not math.isnan(row.margin):
+        score += " ± " + heatmap.format_value(row.margin, metric).lstrip("+")
+    lines = [score, f"n {format_count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
+    return lines + [owner] if owner else lines
+
+
+def _escape(text: str) -> str:
+    """Plotly reads a subset of HTML in labels: user text is shown as text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "scenario"
+
+
+def render(shown: dict[str, object], formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+    """Each figure in each format, by file name ('journey-map.png'), rendered in one browser session."""
+    import kaleido
+
+    with tempfile.TemporaryDirectory(prefix="cxwb-images-") as folder:
+        jobs = [{"fig": figure, "path": str(Path(folder) / f"{name}.{fmt}"),
+                 "opts": {"format": fmt, "scale": 2 if fmt == "png" else 1,
+                          **({} if figure.layout.width else {"width": 1000, "height": 600})}}
+                for name, figure in shown.items() for fmt in formats]
+        kaleido.write_fig_from_object_sync(jobs)
+        return {Path(job["path"]).name: Path(job["path"]).read_bytes() for job in jobs}
+
+
+def archive(findings: Findings, formats: tuple[str, ...] = FORMATS) -> bytes:
+    """A ZIP of every picture in every format."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, content in render(charts(findings), formats).items():
+            bundle.writestr(name, content)
+    return buffer.getvalue()

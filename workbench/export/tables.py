@@ -1,0 +1,129 @@
+"""The findings' tables as CSV and XLSX, every text cell formula-safe (:func:`workbench.safecells.neutralise`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+
+import pandas
+
+from workbench import heatmap
+from workbench.export.findings import Findings
+from workbench.safecells import neutralise
+
+SHEET_NAME_LIMIT = 31  # Excel's limit
+
+
+def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
+    """Every table the deck and the pages show, by name: scores, steps, matrix, breaks, drivers, ROI, actions."""
+    names = {tp.key: tp.name for tp in findings.journey.touchpoints}
+    metric = findings.provenance.metric
+    scores = findings.scores[["touchpoint", "name", "stage", "owner", "value", "se", "low", "high", "n", "low_n",
+                              "target", "reference", "reference_kind", "p_value", "status"]]
+    shown = {"touchpoint-scores": scores.rename(columns={"value": metric}),
+             "steps": findings.steps.assign(source_name=findings.steps["source"].map(names),
+                                            target_name=findings.steps["target"].map(names))}
+    if findings.matrix is not None:
+        wide = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="value", sort=False)
+        counts = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="n", sort=False)
+        wide = wide.join(counts.add_prefix("n "), how="left").reset_index()
+        wide.insert(1, "name", wide["touchpoint"].map(names))
+        shown[f"matrix-by-{findings.matrix_column}"] = wide.rename(columns={"(network)": "total",
+                                                                           "n (network)": "n total"})
+    shown["breaks"] = pandas.DataFrame(
+        [{"rank": i, "kind": b.kind, "touchpoint": b.touchpoint, "name": names.get(b.touchpoint, b.touchpoint),
+          "column": b.column or "", "segment": b.segment or "", "since": b.since, "value": b.value,
+          "reference": b.reference, "delta": b.delta, "low": b.low, "high": b.high, "n": b.n, "p_value": b.p_value,
+          "q_value": b.q_value, "sentence": b.sentence} for i, b in enumerate(findings.breaks, 1)],
+        columns=["rank", "kind", "touchpoint", "name", "column", "segment", "since", "value", "reference", "delta",
+                 "low", "high", "n", "p_value", "q_value", "sentence"])
+    if findings.priorities is not None:
+        shown["drivers"] = findings.priorities.assign(name=findings.priorities["touchpoint"].map(names))
+    if findings.scenarios:
+        from workbench import scenarios
+
+        runs = [(item.scenario, item.outcome) for item in findings.scenarios if item.outcome]
+        shown["roi-scenarios"] = scenarios.compare(runs).rename_axis("measure").reset_index()
+    shown["actions"] = pandas.DataFrame(
+        [{"id": a.id, "title": a.title, "status": a.status, "touchpoints": ", ".join(names.get(k, k)
+                                                                                    for k in a.touchpoints),
+          "owner": a.owner, "due": a.due, "cost": a.cost, "metric": heatmap.METRIC_NAMES.get(a.metric, a.metric),
+          "expected_change": a.expected_change, "segment": a.segment or "", "description": a.description,
+          "done_on": a.done_on} for a in findings.actions],
+        columns=["id", "title", "status", "touchpoints", "owner", "due", "cost", "metric", "expected_change",
+                 "segment", "description", "done_on"])
+    return shown
+
+
+def _cell(value):
+    """A value as a spreadsheet cell: text neutralised, missing numbers empty, everything else as it is."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pandas.NaT:
+        return None
+    if isinstance(value, str):
+        return neutralise(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def to_csv(frame: pandas.DataFrame) -> bytes:
+    """The table as UTF-8 CSV with a byte-order mark (so Excel reads the accents), numbers with every digit."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if (cell := _cell(v)) is None else repr(cell) if isinstance(cell, float) else cell
+                         for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(tables: dict[str, pandas.DataFrame]) -> bytes:
+    """The tables as one workbook, a sheet each; text is written as text, never as a formula."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "nan_inf_to_errors": True})
+    bold = book.add_format({"bold": True})
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, frame in tables.items():
+        sheet = book.add_worksheet(_sheet_name(name, book))
+        for c, column in enumerate(frame.columns):
+            sheet.write_string(0, c, neutralise(str(column)), bold)
+        for r, row in enumerate(frame.itertuples(index=False), 1):
+            for c, value in enumerate(row):
+                cell = _cell(value)
+                if cell is None:
+                    continue
+                if isinstance(cell, str):
+                    sheet.write_string(r, c, cell)
+                elif hasattr(cell, "year"):
+                    sheet.write_datetime(r, c, pandas.Timestamp(cell).to_pydatetime(), dates)
+                elif isinstance(cell, bool):
+                    sheet.write_boolean(r, c, cell)
+                else:
+                    sheet.write_number(r, c, cell)
+        sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _sheet_name(name: str, book) -> str:
+    taken = {sheet.get_name() for sheet in book.worksheets()}
+    base = name[:SHEET_NAME_LIMIT]
+    candidate, i = base, 2
+    while candidate in taken:
+        candidate = f"{base[:SHEET_NAME_LIMIT - 3]}-{i}"
+        i += 1
+    return candidate
+
+
+def csv_archive(tables: dict[str, pandas.DataFrame]) -> bytes:
+    """A ZIP with one CSV per table."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, frame in tables.items():
+            bundle.writestr(f"{name}.csv", to_csv(frame))
+    return buffer.getvalue()
