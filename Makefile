@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/drivers.py
 	$(BIN)/python bench/why_callbacks.py
 	$(BIN)/python bench/roi.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -154,16 +154,25 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
     key = f"roi-evidence:{survey.id}:{kpis.id}:{json.dumps(options, sort_keys=True)}"
     if (hit := workspace.cache.get(key)) is not None:
         return Evidence.from_dict(hit)
-    found = estimate(survey, kpis, scenario)
+    # the score model depends on the survey alone: scenarios on other KPIs share it
+    model_key = f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric])}"
+    fitted = None
+    if (hit := workspace.cache.get(model_key)) is not None:
+        fitted = (roi.ScoreModel.from_dict(hit["model"]) if hit["model"] else None, hit["note"])
+    found = estimate(survey, kpis, scenario, fitted)
+    workspace.cache.set(model_key, {"model": found.model.to_dict() if found.model else None,
+                                    "note": found.model_note})
     workspace.cache.set(key, found.to_dict())
     return found
 
 
-def estimate(survey: DatasetInfo, kpis: DatasetInfo, scenario: Scenario) -> Evidence:
-    """:func:`evidence` without the cache: read the answers and the KPI table, fit the score model and the link."""
+def estimate(survey: DatasetInfo, kpis: DatasetInfo, scenario: Scenario,
+             fitted: tuple[roi.ScoreModel | None, str] | None = None) -> Evidence:
+    """:func:`evidence` without the cache: read the answers and the KPI table, fit the link and the score model
+    (unless ``fitted`` gives the model and its note already)."""
     import pandas as pd
 
-    from workbench import drivers, query
+    from workbench import query
 
     if scenario.driver_metric not in DRIVER_METRICS:
         raise ValueError(f"Unknown rating '{scenario.driver_metric}'; use one of {', '.join(DRIVER_METRICS)}.")
@@ -180,18 +189,28 @@ def estimate(survey: DatasetInfo, kpis: DatasetInfo, scenario: Scenario) -> Evid
     scores = roi.branch_month_scores(answers, "nps", segment=scenario.segment)
     panel = roi.join_panel(scores, table[[scenario.segment, "period", scenario.kpi]], scenario.segment)
     link = roi.panel_link(panel, scenario.kpi, "nps", scenario.segment, lag=scenario.lag, log_kpi=scenario.log_kpi)
+    if fitted is not None:
+        model, note = fitted
+    else:
+        model, note = _score_model(answers, scenario)
+    monthly = table.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
+    return Evidence(link=link, model=model, model_note=note, kpi_per_month=float(monthly["sum"].mean()),
+                    rows_per_month=float(monthly["count"].mean()), survey=f"{survey.name} · v{survey.version}",
+                    kpi_source=f"{kpis.name} · v{kpis.version}")
+
+
+def _score_model(answers, scenario: Scenario) -> tuple[roi.ScoreModel | None, str]:
+    """The touchpoints → overall NPS model on the rows the Drivers model keeps, or None and why not."""
+    from workbench import drivers
+
     try:
         rows = drivers.model_rows(answers, "nps", scenario.driver_metric, segment=scenario.segment)
         if rows.model != "respondent":
             raise ValueError(_("Respondents rated too few touchpoints each for a model of the overall NPS by "
                                "touchpoint; assume the overall NPS change instead."))
-        model, note = roi.score_model(answers, rows.kept, scenario.driver_metric), rows.note
+        return roi.score_model(answers, rows.kept, scenario.driver_metric), rows.note
     except ValueError as error:
-        model, note = None, str(error)
-    monthly = table.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
-    return Evidence(link=link, model=model, model_note=note, kpi_per_month=float(monthly["sum"].mean()),
-                    rows_per_month=float(monthly["count"].mean()), survey=f"{survey.name} · v{survey.version}",
-                    kpi_source=f"{kpis.name} · v{kpis.version}")
+        return None, str(error)
 
 
 def run(workspace: Workspace, project_id: int, scenario: Scenario,

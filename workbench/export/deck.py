@@ -120,7 +120,8 @@ def _run(paragraph, text: str, size: float, bold: bool = False, colour: str = TE
     properties.set("lang", "en-GB")
     properties.set("sz", str(round(size * 100)))
     properties.set("b", "1" if bold else "0")
-    etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set("val", colour)
+    etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set(
+        "val", colour.lstrip("#").upper())  # '#dc3545' would break the file: the schema wants 6 hex digits
     etree.SubElement(properties, qn("a:latin")).set("typeface", maplayout.FONT)
     return run
 
@@ -197,7 +198,8 @@ def _cell(cell, text: str, size: float, fill: str, colour: str, bold: bool = Fal
     properties = tc.get_or_add_tcPr()
     for side, margin in (("marL", 0.05), ("marR", 0.05), ("marT", 0.02), ("marB", 0.02)):
         properties.set(side, str(Inches(margin)))
-    etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set("val", fill)
+    etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set(
+        "val", fill.lstrip("#").upper())
     body = tc.get_or_add_txBody()
     body.find(qn("a:bodyPr")).set("wrap", "square")
     paragraph = body.find(qn("a:p"))
@@ -271,7 +273,7 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
             shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, _inches(box.left), _inches(box.top),
                                            _inches(box.width), _inches(box.height))
             shape.name = f"Touchpoint {box.key}"
-            shape.adjustments[0] = 0.12
+            shape.adjustments[0] = maplayout.CORNER
             shape.fill.solid()
             shape.fill.fore_color.rgb = _rgb(row.colour)
             shape.line.color.rgb = _rgb("B02A37" if box.key in broken else "6C757D")
@@ -281,8 +283,9 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
             _box_text(shape, _box_lines(journey.touchpoint(box.key), row, metric, box.key in broken,
                                         findings.open_actions.get(box.key, 0)), row.colour)
             shapes[box.key] = shape
-        for source, target in page.edges:
-            _connect(slide, shapes, page, source, target, drops.get((source, target)))
+        for source, target in page.edges:  # behind the boxes: a line passing a box never hides its text
+            connector = _connect(slide, shapes, page, source, target, drops.get((source, target)))
+            shapes[page.boxes[0].key]._element.addprevious(connector._element)
         footnote = [f"{names[s]} → {names[t]} (next slides)" for s, t in page.outgoing]
         footnote += [f"{names[s]} (earlier slide) → {names[t]}" for s, t in page.incoming]
         loops = [f"{names[s]} → {names[t]}" for s, t in page.loops]
@@ -336,7 +339,7 @@ def _box_text(shape, text: maplayout.BoxText, fill: str) -> None:
         _run(paragraph, line, size, bold, colour)
 
 
-def _connect(slide, shapes: dict, page: maplayout.MapPage, source: str, target: str, drop) -> None:
+def _connect(slide, shapes: dict, page: maplayout.MapPage, source: str, target: str, drop):
     """A connector with an arrowhead from one box to the next: right to left side, or down a column."""
     from pptx.enum.shapes import MSO_CONNECTOR
 
@@ -353,6 +356,7 @@ def _connect(slide, shapes: dict, page: maplayout.MapPage, source: str, target: 
     connector.line.color.rgb = _rgb("DC3545" if drop is not None else "6C757D")
     connector.line.width = _inches(0.03 if drop is not None else 0.015)
     _arrowhead(connector)
+    return connector
 
 
 def _legend(slide, metric: str, drops_shown: bool) -> None:

@@ -23,6 +23,8 @@ STAGE_HEADER = 0.4
 BOX_WIDTH, BOX_HEIGHT = 1.45, 0.92
 ROW_GAP, COLUMN_GAP, STAGE_GAP, STAGE_PAD = 0.2, 0.22, 0.12, 0.08
 INSET = 0.05  # text frame margin inside a box, each side
+CORNER = 0.12  # a box's corner radius as a share of its shorter side
+SLACK = 1 / 72  # inches left free on a box's line: LibreOffice sets a line up to ~1 % (under a point) wider
 LINE_SPACING = 1.2  # a line's height as a multiple of the font size
 NAME_SIZES = (10.0, 9.0, 8.0, 7.0)  # points; the first at which the name fits in NAME_LINES lines
 NAME_LINES = 2
@@ -33,6 +35,7 @@ _FONT_FILES = {  # metric-compatible with Arial first; DejaVu Sans is wider, so 
             "dejavu/DejaVuSans.ttf"),
     True: ("liberation/LiberationSans-Bold.ttf", "liberation2/LiberationSans-Bold.ttf", "dejavu/DejaVuSans-Bold.ttf"),
 }
+_FALLBACK_FILES = {False: ("dejavu/DejaVuSans.ttf",), True: ("dejavu/DejaVuSans-Bold.ttf",)}  # for ⚠, ⚑
 _FONT_FOLDERS = ("/usr/share/fonts/truetype", "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
 
 
@@ -181,20 +184,40 @@ def _place(page: list[tuple], width: float) -> tuple[list[StageBand], list[Box]]
 
 
 @functools.lru_cache(maxsize=64)
-def _font(size: float, bold: bool):
+def _font(size: float, bold: bool, fallback: bool = False):
     from PIL import ImageFont
 
     for folder in _FONT_FOLDERS:
-        for name in _FONT_FILES[bold]:
+        for name in (_FALLBACK_FILES if fallback else _FONT_FILES)[bold]:
             path = Path(folder) / name
             if path.exists():
                 return ImageFont.truetype(str(path), size=round(size * 10))  # tenths of a point: finer metrics
     return ImageFont.load_default(size=round(size * 11))  # no system font: Pillow's own, scaled 10 % wider
 
 
+@functools.lru_cache(maxsize=1024)
+def _lacks(char: str, bold: bool) -> bool:
+    """True if the deck's font has no glyph for ``char``: it draws the same box as for an unassigned code point."""
+    font = _font(10.0, bold)
+    drawn, missing = font.getmask(char), font.getmask("\U0010FFFD")
+    return drawn.size == missing.size and bytes(drawn) == bytes(missing)
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """The width of ``text`` in inches at ``size`` points."""
-    return _font(size, bold).getlength(text) / 10 / 72
+    """The width of ``text`` in inches at ``size`` points.
+
+    A character the font lacks (⚠, ⚑) is drawn by the renderer from a fallback font, so it is measured in DejaVu
+    Sans (LibreOffice's fallback, and wider than most) rather than as the narrow missing-glyph box.
+    """
+    lacking = [char for char in text if _lacks(char, bold)]
+    kept = "".join(char for char in text if char not in lacking) if lacking else text
+    return (_font(size, bold).getlength(kept) + sum(_font(size, bold, True).getlength(c) for c in lacking)) / 10 / 72
+
+
+def text_area(width: float = BOX_WIDTH, height: float = BOX_HEIGHT) -> tuple[float, float]:
+    """The width and height a box's text may fill: inside the rounded corners' text rectangle, less the inset."""
+    corner = min(width, height) * CORNER * 0.29289  # DrawingML roundRect: the text rectangle is inset by il
+    return width - 2 * (corner + INSET), height - 2 * (corner + INSET)
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
@@ -236,7 +259,8 @@ def fit_box(name: str, details: Sequence[str], width: float = BOX_WIDTH, height:
 
     At the smallest size a name still too long loses its end to '…'; detail lines are cut to the width.
     """
-    inner_width, inner_height = width - 2 * INSET, height - 2 * INSET
+    inner_width, inner_height = text_area(width, height)
+    inner_width -= SLACK
     shown = tuple(shorten(line, inner_width, DETAIL_SIZE) for line in details)
     for size in NAME_SIZES:
         lines = wrap(name, inner_width, size, bold=True)

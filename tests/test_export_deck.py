@@ -1,0 +1,580 @@
+"""PPTX deck: the demo's findings as native shapes, tables and charts with provenance in the notes, and a
+60-touchpoint map laid out without overlaps, its text measured to fit and checked in LibreOffice's rendering."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+import math
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from lxml import etree
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
+from pptx.util import Emu
+
+from workbench import heatmap
+from workbench.breaks import format_count
+from workbench.export import deck, maplayout
+from workbench.export.findings import Findings, Provenance, Request, gather
+from workbench.figures import QUADRANT_COLOURS
+from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
+
+SCREENSHOTS = Path(__file__).parent / "e2e" / "screenshots"
+NOW = datetime.datetime(2026, 11, 2, 9, 30)
+EPS = 1e-4  # inches: shapes are placed in whole EMUs
+
+
+def inches(value: int) -> float:
+    return Emu(value).inches
+
+
+def title(slide) -> str:
+    """A content slide's title: its first text box."""
+    return slide.shapes[0].text_frame.text
+
+
+def texts(slide) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def slides_titled(presentation, start: str) -> list:
+    return [s for s in list(presentation.slides)[1:] if title(s).startswith(start)]
+
+
+def runs(shape) -> list[tuple[str, float, bool]]:
+    """(text, size in points, bold) of each paragraph of a shape, from its first run."""
+    found = []
+    for paragraph in shape.text_frame.paragraphs:
+        run = paragraph.runs[0]._r
+        properties = run.find(qn("a:rPr"))
+        found.append((paragraph.text, int(properties.get("sz")) / 100, properties.get("b") == "1"))
+    return found
+
+
+def fill_of(shape) -> str:
+    return str(shape.fill.fore_color.rgb).upper()
+
+
+def touchpoint_shapes(slide) -> dict:
+    return {s.name.removeprefix("Touchpoint "): s for s in slide.shapes if s.name.startswith("Touchpoint ")}
+
+
+# ------------------------------------------------------------------ the demo's deck
+
+
+@pytest.fixture(scope="module")
+def demo_findings(seeded_demo) -> Findings:
+    workspace, project_id, journey_id, _effects = seeded_demo
+    return gather(workspace, Request(project_id, journey_id), now=NOW)
+
+
+@pytest.fixture(scope="module")
+def demo_deck(demo_findings):
+    return Presentation(io.BytesIO(deck.build(demo_findings)))
+
+
+def test_demo_deck_is_16_9_and_opens_with_the_selection(demo_deck, demo_findings):
+    assert inches(demo_deck.slide_width) == pytest.approx(13.333, abs=1e-3)
+    assert inches(demo_deck.slide_height) == pytest.approx(7.5, abs=1e-6)
+    facts = demo_findings.provenance
+    assert facts.project == "Demo: Parcel Express" and facts.filters == "all customers"
+    shown = "\n".join(texts(demo_deck.slides[0]))
+    for part in (facts.project, facts.journey, facts.period(), "all customers",
+                 f"{facts.dataset}, version {facts.dataset_version}", f"{format_count(facts.answers)} answers"):
+        assert part in shown, part
+    assert facts.period() == f"{facts.date_from} – {facts.date_to}"
+
+
+def test_demo_map_has_every_touchpoint_once_coloured_and_scored(demo_deck, demo_findings):
+    journey, metric = demo_findings.journey, demo_findings.provenance.metric
+    pages = maplayout.plan(journey)
+    map_slides = slides_titled(demo_deck, "Journey map")
+    assert len(map_slides) == len(pages) >= 2
+    scored = demo_findings.scores.set_index("touchpoint")
+    broken = {b.touchpoint for b in demo_findings.breaks}
+    seen = Counter()
+    for slide, page in zip(map_slides, pages):
+        shapes = touchpoint_shapes(slide)
+        assert set(shapes) == {box.key for box in page.boxes}
+        for box in page.boxes:
+            shape, row = shapes[box.key], scored.loc[box.key]
+            seen[box.key] += 1
+            assert shape.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE
+            assert shape.auto_shape_type == MSO_SHAPE.ROUNDED_RECTANGLE
+            assert (inches(shape.left), inches(shape.top)) == (pytest.approx(box.left, abs=1e-4),
+                                                               pytest.approx(box.top, abs=1e-4))
+            assert fill_of(shape) == row["colour"].lstrip("#").upper()
+            lines = runs(shape)
+            name = " ".join(text for text, _size, bold in lines if bold)
+            assert name == ("⚠ " if box.key in broken else "") + row["name"]
+            details = [text for text, _size, bold in lines if not bold]
+            if row["status"] == "no_data":
+                assert details[0] == "no answers"
+            else:
+                assert details[0] == (f"{heatmap.format_value(row['value'], metric)} ± "
+                                      f"{heatmap.format_value(row['margin'], metric)}")
+                assert details[1].startswith(f"n {format_count(int(row['n']))}")
+    assert seen == Counter({tp.key: 1 for tp in journey.touchpoints})
+    assert broken and any(n >= 1000 for n in scored["n"])  # the ⚠ and the no-break space were both shown
+
+
+def connections(slide) -> list[tuple[tuple[int, int], tuple[int, int], etree._Element]]:
+    """Each connector: the ids of the shapes its begin and end are glued to, and the connection sites used."""
+    found = []
+    for connector in slide.shapes._spTree.iter(qn("p:cxnSp")):
+        glue = connector.find(qn("p:nvCxnSpPr")).find(qn("p:cNvCxnSpPr"))
+        begin, end = glue.find(qn("a:stCxn")), glue.find(qn("a:endCxn"))
+        found.append(((int(begin.get("id")), int(end.get("id"))), (int(begin.get("idx")), int(end.get("idx"))),
+                      connector))
+    return found
+
+
+def test_demo_map_connectors_are_glued_to_their_boxes_with_arrowheads(demo_deck, demo_findings):
+    pages = maplayout.plan(demo_findings.journey)
+    names = {tp.key: tp.name for tp in demo_findings.journey.touchpoints}
+    edges = loops = 0
+    for slide, page in zip(slides_titled(demo_deck, "Journey map"), pages):
+        ids = {key: shape.shape_id for key, shape in touchpoint_shapes(slide).items()}
+        found = connections(slide)
+        glued = {pair: (sites, connector) for pair, sites, connector in found}
+        assert len(found) == len(glued) == len(page.edges)
+        order = {element: i for i, element in enumerate(slide.shapes._spTree)}
+        bands = [order[s._element] for s in slide.shapes if s.name.startswith("Stage ")]
+        boxes = [order[s._element] for s in touchpoint_shapes(slide).values()]
+        assert all(max(bands) < order[c] < min(boxes) for *_g, c in found)  # above the bands, behind the boxes
+        boxed = {box.key: box for box in page.boxes}
+        for source, target in page.edges:
+            sites, connector = glued[(ids[source], ids[target])]
+            a, b = boxed[source], boxed[target]  # right side to left side, or bottom to top down a column
+            assert sites == ((3, 1) if b.left > a.left + EPS else (2, 0) if b.top > a.top else (0, 2))
+            tail = connector.find(qn("p:spPr")).find(qn("a:ln")).find(qn("a:tailEnd"))
+            assert tail is not None and tail.get("type") == "triangle"
+            edges += 1
+        loop_text = [t for t in texts(slide) if "Loops back: " in t]
+        if page.loops:
+            assert len(loop_text) == 1
+            for source, target in page.loops:
+                assert f"{names[source]} → {names[target]}" in loop_text[0]
+            loops += len(page.loops)
+        else:
+            assert not loop_text
+        shown = texts(slide)
+        for _colour, label in heatmap.legend(demo_findings.provenance.metric):
+            assert label in shown
+    assert edges >= 20 and loops >= 2  # the demo's map has both
+
+
+def test_demo_matrix_cells_are_coloured_like_the_heatmap_matrix(demo_deck, demo_findings):
+    metric, column, long = demo_findings.provenance.metric, demo_findings.matrix_column, demo_findings.matrix
+    assert column == "region"
+    cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
+    keys = {tp.name: tp.key for tp in demo_findings.journey.touchpoints}
+    checked = Counter()
+    for slide in slides_titled(demo_deck, f"{heatmap.METRIC_NAMES[metric]} by {column}"):
+        table = next(s for s in slide.shapes if s.has_table).table
+        header = [cell.text for cell in table.rows[0].cells]
+        assert header[:2] == ["Touchpoint", "Total"]
+        values = set(long["segment"]) - {"(network)"}
+        segments = ["(network)"]  # a long segment name is shortened with '…' in the header
+        for shown in header[2:]:
+            (segment,) = [v for v in values if v == shown or shown.endswith("…") and v.startswith(shown[:-1])]
+            segments.append(segment)
+        for row in list(table.rows)[1:]:
+            key = keys[row.cells[0].text]
+            for cell, segment in zip(list(row.cells)[1:], segments):
+                expected = cells[(key, segment)]
+                fill = cell._tc.tcPr.find(qn("a:solidFill")).find(qn("a:srgbClr")).get("val")
+                assert fill.upper() == expected.colour.lstrip("#").upper()
+                assert cell.text.split("\n")[0] == heatmap.format_value(expected.value, metric)
+                checked[fill.upper()] += 1
+    assert sum(checked.values()) >= 50 and len(checked) >= 3  # many cells, not all of one colour
+
+
+def test_demo_drivers_are_native_scatter_and_bar_charts(demo_deck, demo_findings):
+    (slide,) = slides_titled(demo_deck, "What drives the overall NPS")
+    charts = {frame.chart.chart_type: frame.chart for frame in slide.shapes if frame.has_chart}
+    assert set(charts) == {XL_CHART_TYPE.XY_SCATTER, XL_CHART_TYPE.BAR_CLUSTERED}
+    ranked = demo_findings.priorities
+    assert len(ranked) >= 3
+    scatter = charts[XL_CHART_TYPE.XY_SCATTER].plots[0].series[0]
+    assert list(scatter.values) == pytest.approx([float(s * 100) for s in ranked["share"]])
+    key = next(s for s in slide.shapes if s.has_text_frame and "Fix first" in s.text_frame.text)
+    colours = [str(run.font.color.rgb) for run in key.text_frame.paragraphs[0].runs if run.text == "● "]
+    assert colours == [c.lstrip("#").upper() for c in QUADRANT_COLOURS.values()] and len(colours) == 4
+    bars = charts[XL_CHART_TYPE.BAR_CLUSTERED].plots[0].series[0]
+    assert len(list(bars.values)) == len(ranked)
+    assert list(bars.values) == pytest.approx(sorted(round(float(s) * 100, 1) for s in ranked["share"]))
+
+
+def test_demo_deck_writes_every_colour_as_six_hex_digits(demo_deck):
+    parts = [p for p in demo_deck.part.package.iter_parts() if "/slides/" in p.partname or "/charts/" in p.partname]
+    values = [c.get("val") for part in parts for c in part._element.iter(qn("a:srgbClr"))]
+    assert len(parts) >= 12 and len(values) >= 500
+    assert [v for v in values if not re.fullmatch("[0-9A-Fa-f]{6}", v)] == []  # '#dc3545' makes PowerPoint repair
+
+
+def test_demo_roi_slide_per_saved_scenario_with_its_verdict(demo_deck, demo_findings, seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
+    saved = [s for s in workspace.scenarios.list(project_id) if s.scenario.journey_id == journey_id]
+    roi_slides = slides_titled(demo_deck, "What it is worth: ")
+    assert len(roi_slides) == len(saved) == len(demo_findings.scenarios) >= 2
+    for slide, item in zip(roi_slides, demo_findings.scenarios):
+        assert item.outcome is not None, item.error
+        assert item.name[:20] in title(slide)
+        (verdict,) = [s for s in slide.shapes if s.name == "Verdict"]
+        assert verdict.text_frame.text.startswith("Supported by the data" if item.outcome.supported
+                                                  else "Not supported by the data")
+        assert {s.name for s in slide.shapes} >= {"Figure ROI", "Figure NPV", "Figure Payback"}
+
+
+def test_demo_action_plan_lists_the_journeys_actions(demo_deck, demo_findings, seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
+    cards = workspace.actions.list(project_id, journey_id)
+    tables = [next(s for s in slide.shapes if s.has_table).table for slide in slides_titled(demo_deck, "Action plan")]
+    rows = [row for table in tables for row in list(table.rows)[1:]]
+    assert len(rows) == len(cards) >= 3
+    assert sorted(row.cells[0].text for row in rows) == sorted(
+        maplayout.shorten(card.title, 3.6 - 0.12, 10) for card in cards)
+    assert {row.cells[6].text for row in rows} <= set(deck.STATUS_NAMES.values())
+
+
+def test_demo_every_slide_has_provenance_notes(demo_deck, demo_findings):
+    facts = demo_findings.provenance
+    assert len(demo_deck.slides) >= 10
+    for slide in demo_deck.slides:
+        assert slide.has_notes_slide
+        notes = slide.notes_slide.notes_text_frame.text
+        assert "Provenance" in notes and f"{facts.dataset}, version {facts.dataset_version}" in notes
+        assert f"period {facts.period()}" in notes
+
+
+# ------------------------------------------------------------------ style and slide choice
+
+
+def png(width: int = 240, height: int = 80) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), "#FFFFFF")
+    ImageDraw.Draw(image).rectangle((10, 10, width - 10, height - 10), fill="#8A2BE2")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_style_brand_colours_titles_and_logo_is_a_picture(demo_findings):
+    logo = png()
+    chosen = replace(demo_findings, request=replace(demo_findings.request, slides=("title", "matrix", "actions")))
+    presentation = Presentation(io.BytesIO(deck.build(chosen, deck.Style(brand="#8a2be2", logo=logo))))
+    assert len(presentation.slides) >= 3
+    for i, slide in enumerate(presentation.slides):
+        heading = slide.shapes[1 if i == 0 else 0]  # the title slide opens with its brand band
+        assert runs(heading)[0][0] == (demo_findings.provenance.project if i == 0 else title(slide))
+        assert heading.text_frame.paragraphs[0].runs[0].font.color.rgb == deck._rgb("8A2BE2")
+        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert len(pictures) == 1 and pictures[0].image.blob == logo
+        picture = pictures[0]
+        assert inches(picture.width) / inches(picture.height) == pytest.approx(3.0, rel=1e-3)
+        assert inches(picture.left + picture.width) <= 13.333 and inches(picture.top) >= 0
+    header = next(s for s in presentation.slides[1].shapes if s.has_table).table.cell(0, 0)
+    assert header._tc.tcPr.find(qn("a:solidFill")).find(qn("a:srgbClr")).get("val") == "8A2BE2"
+    band = presentation.slides[0].shapes[0]
+    assert fill_of(band) == "8A2BE2"
+
+
+@pytest.mark.parametrize("brand", ["blue", "#12345", "#12345G", "0D6EFD0"])
+def test_style_refuses_a_bad_colour(brand):
+    with pytest.raises(ValueError, match="not a colour"):
+        deck.Style(brand=brand)
+
+
+def test_style_refuses_a_logo_that_is_no_picture():
+    from PIL import Image
+
+    with pytest.raises(ValueError, match="not an image"):
+        deck.Style(logo=b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    bitmap = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(bitmap, "BMP")
+    with pytest.raises(ValueError, match="use PNG or JPEG"):
+        deck.Style(logo=bitmap.getvalue())
+    assert deck.Style(brand="0d6efd", logo=png()).hex == "0D6EFD"
+
+
+@pytest.mark.parametrize("slides", [("title", "actions"), ("actions", "title"), ("title",)])
+def test_only_the_slides_asked_for_in_their_order(seeded_demo, slides):
+    workspace, project_id, journey_id, _effects = seeded_demo
+    found = gather(workspace, Request(project_id, journey_id, slides=slides), now=NOW)
+    assert found.matrix is None and found.drivers is None and not found.scenarios and not found.breaks
+    presentation = Presentation(io.BytesIO(deck.build(found)))
+    assert len(presentation.slides) == len(slides)
+    for slide, name in zip(presentation.slides, slides):
+        if name == "title":
+            assert found.provenance.project in texts(slide) and not any(s.has_table for s in slide.shapes)
+        else:
+            assert title(slide) == "Action plan" and any(s.has_table for s in slide.shapes)
+
+
+# ------------------------------------------------------------------ a long journey: 60 touchpoints, 8 stages
+
+NAMES = {
+    "Discover": [["Search engine result for parcel delivery comparison", "Social media advert with spring offer"],
+                 ["Price comparison site listing", "Friend's recommendation in a group chat",
+                  "Influencer video review"],
+                 ["Landing page with delivery options explained"]],
+    "Explore": [["Product detail page with size guide"],
+                ["Customer reviews and questions section", "Live chat with a sales advisor",
+                 "Delivery cost calculator"],
+                ["Wish list", "Comparison of three similar products side by side"]],
+    "Order": [["Shopping cart"], ["Sign-in or guest checkout decision"],
+              ["Address entry with postcode lookup", "Delivery slot selection", "Gift wrapping and message"],
+              ["Voucher code", "Loyalty points redemption"], ["Order summary review"]],
+    "Pay": [["Payment method choice"],
+            ["Card payment with 3-D Secure verification", "Bank transfer", "Buy now, pay later instalments",
+             "Digital wallet", "Payment failed and retry page"],
+            ["Payment confirmation screen"]],
+    "Fulfil": [["Confirmation e-mail with delivery window and tracking link"], ["Warehouse picking", "Backorder notice"],
+               ["Quality check"], ["Packing with recyclable materials", "Split shipment notice"],
+               ["Customs declaration"], ["Handover to carrier"], ["Sorting hub scan"], ["Regional depot arrival"],
+               ["Tracking page with live map", "SMS dispatch notification"]],
+    "Deliver": [["Out-for-delivery notification", "Delivery reschedule request"],
+                ["Courier doorstep delivery", "Parcel locker pick-up", "Pick-up point collection",
+                 "Safe place delivery with photo proof"],
+                ["Failed delivery card through the letterbox", "Second delivery attempt"],
+                ["Delivery confirmation"]],
+    "Use": [["Unboxing and first impression"],
+            ["Setting up the product with the quick start guide", "Warranty registration"],
+            ["Satisfaction survey invitation", "Product review request"]],
+    "Support": [["Customer service hotline with queue callback", "E-mail complaint form"],
+                ["Return label self-service portal", "Refund status enquiry"],
+                ["Refund issued to the original payment method", "Exchange for another size",
+                 "Complaint escalation to a team leader"]],
+}
+OWNERS = ("Marketing", "E-commerce platform team", "Customer Operations & Logistics Partnerships",
+          "Payments", "Warehouse", "Last-mile delivery partners", "Customer care")
+
+
+def long_journey() -> Journey:
+    """8 stages of steps of parallel touchpoints: each step's first touchpoint branches to the whole next step,
+    the others run straight on; three loops back (two within a stage, one to a stage slides earlier)."""
+    stages, touchpoints, edges, previous = [], [], [], []
+    for s, (stage_name, steps) in enumerate(NAMES.items()):
+        stages.append(Stage(f"s{s}", stage_name))
+        for step in steps:
+            keys = [f"tp{len(touchpoints) + i:02d}" for i in range(len(step))]
+            for i, (key, name) in enumerate(zip(keys, step)):
+                touchpoints.append(Touchpoint(key, name, f"s{s}", "web", OWNERS[(s + i) % len(OWNERS)],
+                                              entry=not previous))
+            if previous:
+                edges += [Edge(previous[0], key) for key in keys]
+                edges += [Edge(source, keys[min(i, len(keys) - 1)]) for i, source in enumerate(previous) if i]
+            previous = keys
+    by_name = {tp.name: tp.key for tp in touchpoints}
+    for source, target in (("Payment failed and retry page", "Payment method choice"),
+                           ("Second delivery attempt", "Out-for-delivery notification"),
+                           ("Complaint escalation to a team leader", "Shopping cart")):
+        edges.append(Edge(by_name[source], by_name[target]))
+    return Journey("Order to delivery, end to end", stages=tuple(stages),
+                   owners=tuple(Owner(o) for o in OWNERS), touchpoints=tuple(touchpoints), edges=tuple(edges))
+
+
+def long_scores(journey: Journey) -> pd.DataFrame:
+    """A frame shaped like ``heatmap.scores``: every colour of the palette, low n, no data, five-digit n."""
+    rows = []
+    for i, tp in enumerate(journey.touchpoints):
+        value = 3.4 + (i * 7 % 13) * 0.1
+        n = (0 if i in (17, 44) else 12 if i % 11 == 5 else 18_000 + i * 1_234 if i % 4 == 0 else 200 + i * 37)
+        status = "no_data" if n == 0 else "low_n" if n < 30 else ("below", "on", "above")[i % 3]
+        colour = (heatmap.NO_DATA_COLOUR if status == "no_data" else heatmap.LOW_N_COLOUR if status == "low_n"
+                  else heatmap.PALETTE[i % 7])
+        margin = math.nan if n == 0 else 1.96 * 0.9 / math.sqrt(n)
+        rows.append({"touchpoint": tp.key, "name": tp.name, "stage": tp.stage, "owner": tp.owner or "",
+                     "value": math.nan if n == 0 else value, "se": margin / 1.96, "low": value - margin,
+                     "high": value + margin, "margin": margin, "n": n, "low_n": n < 30, "target": 4.2,
+                     "reference": 4.2, "reference_kind": "target", "gap": value - 4.2, "p_value": 0.01,
+                     "status": status, "colour": colour})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def long_findings() -> Findings:
+    journey = long_journey()
+    scored = long_scores(journey)
+    provenance = Provenance(project="Parcel Express", journey=journey.name, dataset="Survey answers",
+                            dataset_version=3, dataset_id=7, dataset_rows=250_000, metric="csat",
+                            date_from=datetime.date(2026, 8, 1), date_to=datetime.date(2026, 10, 31),
+                            filters="all customers", answers=int(scored["n"].sum()), created=NOW)
+    keys = [tp.key for tp in journey.touchpoints]
+    broken = [SimpleNamespace(touchpoint=key) for key in keys[::6]]  # the map reads only which touchpoint broke
+    return Findings(request=Request(1, 1, slides=("map",)), journey=journey, provenance=provenance, scores=scored,
+                    steps=heatmap.steps(journey, scored), open_actions={key: 1 + i % 3 for i, key in
+                                                                        enumerate(keys[::4])}, breaks=broken)
+
+
+@pytest.fixture(scope="module")
+def long_deck(long_findings) -> bytes:
+    return deck.build(long_findings)
+
+
+def test_long_journey_has_what_it_should():
+    journey = long_journey()
+    assert len(journey.touchpoints) == 60 and len(journey.stages) == 8
+    assert len({tp.key for tp in journey.touchpoints}) == 60
+    assert max(len(tp.name) for tp in journey.touchpoints) >= 55
+
+
+def test_long_map_boxes_never_overlap_and_stay_in_their_slide_and_stage(long_deck, long_findings):
+    pages = maplayout.plan(long_findings.journey)
+    presentation = Presentation(io.BytesIO(long_deck))
+    assert len(presentation.slides) == len(pages) >= 2
+    capacity = maplayout.rows_per_column() * maplayout._columns_that_fit(maplayout.SLIDE_WIDTH - 2 * maplayout.MARGIN)
+    stage_of = {tp.key: tp.stage for tp in long_findings.journey.touchpoints}
+    counted = Counter()
+    for slide in presentation.slides:
+        boxes = touchpoint_shapes(slide)
+        assert 0 < len(boxes) <= capacity
+        counted.update(boxes.keys())
+        bands = {s.name.removeprefix("Stage "): s for s in slide.shapes
+                 if s.name.startswith("Stage ") and not s.name.startswith("Stage header ")}
+        rectangles = {key: (inches(s.left), inches(s.top), inches(s.left + s.width), inches(s.top + s.height))
+                      for key, s in boxes.items()}
+        for key, (left, top, right, bottom) in rectangles.items():
+            assert 0 <= left and right <= maplayout.SLIDE_WIDTH and 0 <= top and bottom <= maplayout.SLIDE_HEIGHT
+            band = bands[stage_of[key]]  # below its header, inside its stage's band
+            assert inches(band.left) - EPS <= left and right <= inches(band.left + band.width) + EPS, key
+            assert maplayout.MAP_TOP + maplayout.STAGE_HEADER - EPS <= top, key
+            assert bottom <= inches(band.top + band.height) + EPS, key
+            assert inches(band.top + band.height) == pytest.approx(maplayout.MAP_BOTTOM, abs=EPS)
+        ordered = sorted(rectangles.items())
+        for i, (a, (al, at, ar, ab)) in enumerate(ordered):
+            for b, (bl, bt, br, bb) in ordered[i + 1:]:
+                assert ar <= bl + EPS or br <= al + EPS or ab <= bt + EPS or bb <= at + EPS, (a, b)
+        band_edges = sorted((inches(b.left), inches(b.left + b.width)) for b in bands.values())
+        assert all(right <= left + EPS for (_l, right), (left, _r) in itertools.pairwise(band_edges))
+        assert band_edges[0][0] >= maplayout.MARGIN - EPS
+        assert band_edges[-1][1] <= maplayout.SLIDE_WIDTH - maplayout.MARGIN + EPS
+    assert counted == Counter({tp.key: 1 for tp in long_findings.journey.touchpoints})
+    assert any(band.continued for page in pages for band in page.stages)  # a stage too wide for one slide split
+    assert sum(len(page.loops) for page in pages) == 3
+
+
+def test_long_map_text_fits_its_boxes_measured(long_deck, long_findings):
+    presentation = Presentation(io.BytesIO(long_deck))
+    names = {tp.key: tp.name for tp in long_findings.journey.touchpoints}
+    whole = 0
+    for slide in presentation.slides:
+        for key, shape in touchpoint_shapes(slide).items():
+            frame = shape.text_frame
+            margins = [inches(m) for m in (frame.margin_left, frame.margin_right, frame.margin_top,
+                                           frame.margin_bottom)]
+            assert margins == pytest.approx([maplayout.INSET] * 4)
+            width, height = inches(shape.width), inches(shape.height)
+            corner = min(width, height) * shape.adjustments[0] * 0.29289  # roundRect's text rectangle inset
+            assert corner > 0.02
+            inner_width = width - 2 * corner - margins[0] - margins[1]
+            inner_height = height - 2 * corner - margins[2] - margins[3]
+            lines = runs(shape)
+            for text, size, bold in lines:
+                assert maplayout.text_width(text, size, bold) <= inner_width + 1e-9, (key, text, size)
+            assert sum(maplayout.LINE_SPACING * size / 72 for _t, size, _b in lines) <= inner_height + 1e-9, key
+            name = " ".join(text for text, _size, bold in lines if bold).removeprefix("⚠ ")
+            whole += name == names[key]
+            assert name == names[key] or name.endswith("…"), (key, name)
+            assert all(size >= 7 for _t, size, _b in lines)
+    assert whole >= 50  # most names shown whole; only the longest lose their end
+
+
+# ------------------------------------------------------------------ the long map rendered by LibreOffice
+
+
+def render(pptx: bytes, folder: Path) -> Path:
+    """The deck as PDF through headless LibreOffice, with a private profile so parallel runs don't clash."""
+    source = folder / "deck.pptx"
+    source.write_bytes(pptx)
+    subprocess.run(["libreoffice", f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    return folder / "deck.pdf"
+
+
+def pdf_words(pdf: Path) -> list[list[tuple[str, float, float, float, float]]]:
+    """Per page, each word with its box (x0, y0, x1, y1) in points from the top left."""
+    html = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True,
+                          timeout=30).stdout
+    root = etree.fromstring(html, etree.XMLParser(recover=True))
+    pages = []
+    for page in root.iter("{*}page"):
+        assert (float(page.get("width")), float(page.get("height"))) == pytest.approx((960, 540), abs=0.5)
+        pages.append([(word.text or "", *(float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
+                      for word in page.iter("{*}word")])
+    return pages
+
+
+def compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def rendered_lines(words: list[tuple[str, float, float, float, float]]) -> dict[str, float]:
+    """A box's rendered words grouped into lines by their vertical centre: each line's text (without spaces) and
+    its width in points."""
+    lines: list[list[tuple]] = []
+    for word in sorted(words, key=lambda w: (w[2] + w[4]) / 2):
+        if lines and abs((word[2] + word[4]) / 2 - (lines[-1][0][2] + lines[-1][0][4]) / 2) < 3:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return {compact("".join(w[0] for w in sorted(line, key=lambda w: w[1]))):
+            max(w[3] for w in line) - min(w[1] for w in line) for line in lines}
+
+
+def test_long_map_rendered_by_libreoffice_keeps_every_word_in_its_box(long_deck, long_findings, tmp_path):
+    if shutil.which("libreoffice") is None or shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice and poppler-utils must be installed in CI to check the rendered deck.")
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    pdf = render(long_deck, tmp_path)
+    for old in SCREENSHOTS.glob("deck-map-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SCREENSHOTS / "deck-map")], check=True,
+                   timeout=60)
+    pages = maplayout.plan(long_findings.journey)
+    presentation = Presentation(io.BytesIO(long_deck))
+    words = pdf_words(pdf)
+    assert len(words) == len(pages) == len(list(SCREENSHOTS.glob("deck-map-*.png")))
+    map_top, map_bottom = (maplayout.MAP_TOP + maplayout.STAGE_HEADER) * 72, maplayout.MAP_BOTTOM * 72
+    for number, (slide, page_words) in enumerate(zip(presentation.slides, words), 1):
+        rectangles = {key: (inches(s.left) * 72, inches(s.top) * 72, inches(s.left + s.width) * 72,
+                            inches(s.top + s.height) * 72) for key, s in touchpoint_shapes(slide).items()}
+        inside: dict[str, list[tuple]] = {key: [] for key in rectangles}
+        for text, x0, y0, x1, y1 in page_words:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            owner = [k for k, (left, top, right, bottom) in rectangles.items()
+                     if left <= cx <= right and top <= cy <= bottom]
+            if not owner:  # nothing but boxes is written in the map's area: a word here spilled out of one
+                assert not (map_top <= cy <= map_bottom), (number, text, (x0, y0, x1, y1))
+                continue
+            left, top, right, bottom = rectangles[owner[0]]
+            assert left - 1 <= x0 and x1 <= right + 1 and top - 1 <= y0 and y1 <= bottom + 1, (
+                number, owner[0], text, (x0, y0, x1, y1), rectangles[owner[0]])
+            inside[owner[0]].append((text, x0, y0, x1, y1))
+        for key, shape in touchpoint_shapes(slide).items():
+            name = [word for text, _size, bold in runs(shape) if bold for word in text.split()]
+            assert not Counter(name) - Counter(w[0] for w in inside[key]), (number, key, name, inside[key])
+            rendered = rendered_lines(inside[key])
+            for text, size, bold in runs(shape):  # each paragraph is one rendered line, no wider than measured
+                width = rendered.pop(compact(text), None)
+                assert width is not None, (number, key, text, rendered)
+                measured = maplayout.text_width(text, size, bold) * 72  # ⚠ and ⚑ come from a fallback font
+                assert 0.95 * measured <= width <= measured + 1, (number, key, text, size, width, measured)
+            assert not rendered, (number, key, rendered)
