@@ -481,13 +481,8 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     series = scatter.add_series("Touchpoints")
     for row in ranked.itertuples():
         series.add_data_point(float(row.performance), float(row.share * 100))
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, _inches(0.4), _inches(1.35), _inches(6.6),
-                                   _inches(5.0), scatter)
-    chart = frame.chart
-    chart.has_legend = False
-    chart.has_title = True
-    chart.chart_title.text_frame.text = "Priority matrix: importance × performance"
-    chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    chart = _chart(slide, XL_CHART_TYPE.XY_SCATTER, (0.4, 1.35, 6.6, 5.0), scatter,
+                   "Priority matrix: importance × performance")
     plotted = chart.plots[0].series[0]
     plotted.format.line.fill.background()
     plotted.marker.style, plotted.marker.size = XL_MARKER_STYLE.CIRCLE, 10
@@ -510,13 +505,8 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     ordered = ranked.sort_values("share")
     bars.categories = [maplayout.shorten(names.get(k, k), 2.0, 9) for k in ordered["touchpoint"]]
     bars.add_series("Share of explained variance (%)", [round(float(v) * 100, 1) for v in ordered["share"]])
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, _inches(7.2), _inches(1.35), _inches(5.7),
-                                   _inches(5.3), bars)
-    chart = frame.chart
-    chart.has_legend = False
-    chart.has_title = True
-    chart.chart_title.text_frame.text = "Importance (% of explained variance)"
-    chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, (7.2, 1.35, 5.7, 5.3), bars,
+                   "Importance (% of explained variance)")
     plot = chart.plots[0]
     plot.has_data_labels = True
     plot.data_labels.number_format, plot.data_labels.number_format_is_linked = '0.0" %"', False
@@ -529,6 +519,19 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     _text(slide, f"Relative importance (LMG) on the respondent level · R² = {result.r2:.2f} · "
                  f"n = {format_count(result.n)} · fix first: important and below the average performance",
           0.4, 6.8, 12.5, 0.3, size=9, colour=MUTED)
+
+
+def _chart(slide, kind, box: tuple[float, float, float, float], data, title: str):
+    """A native chart without a legend, titled at 12 points."""
+    from pptx.util import Pt
+
+    left, top, width, height = box
+    chart = slide.shapes.add_chart(kind, _inches(left), _inches(top), _inches(width), _inches(height), data).chart
+    chart.has_legend = False
+    chart.has_title = True
+    chart.chart_title.text_frame.text = title
+    chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+    return chart
 
 
 def _axis_titles(chart, x_title: str, y_title: str) -> None:
@@ -617,12 +620,8 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         data.categories = [maplayout.shorten(label, 1.6, 9) for label, _v in contributions] + ["Cost", "NPV"]
         data.add_series("Discounted value", [round(v, 2) for _l, v in contributions]
                         + [-assumed.cost, round(outcome.npv, 2)])
-        chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, _inches(7.1), _inches(3.3), _inches(5.8),
-                                       _inches(3.6), data).chart
-        chart.has_legend = False
-        chart.has_title = True
-        chart.chart_title.text_frame.text = "From the score change to NPV (discounted)"
-        chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+        chart = _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, (7.1, 3.3, 5.8, 3.6), data,
+                       "From the score change to NPV (discounted)")
         chart.category_axis.tick_labels.font.size = Pt(9)
         chart.value_axis.tick_labels.font.size = Pt(9)
         chart.value_axis.tick_labels.number_format = '#,##0'
