@@ -213,10 +213,7 @@ def _baseline(chosen: _filters.Selection, mode: str, segment: str | None, min_n:
 
 def _score_line(value: float, margin: float, n: int, metric: str) -> str:
     """'4.21 ± 0.04 · n 2 230' (the margin is left out where it is undefined)."""
-    score = heatmap.format_value(value, metric)
-    if not math.isnan(margin):
-        score += " ± " + heatmap.format_value(margin, metric).lstrip("+")
-    return f"{score} · n {format_count(n)}"
+    return f"{heatmap.format_score(value, margin, metric)} · n {format_count(n)}"
 
 
 def _legend(metric: str, comparing: bool) -> list:

@@ -61,6 +61,14 @@ def format_value(value: float, metric: str, signed: bool = False) -> str:
     return text.replace("-", "−")
 
 
+def format_score(value: float, margin: float, metric: str) -> str:
+    """A score with its margin of error: '4.21 ± 0.04' (the margin left out where it is undefined)."""
+    score = format_value(value, metric)
+    if margin is None or math.isnan(margin):
+        return score
+    return score + " ± " + format_value(margin, metric).lstrip("+")
+
+
 def colour(value: float, reference: float | None, metric: str) -> str:
     """Fill for a reliable score: seven steps from far below the reference (red) to far above it (blue)."""
     if value is None or math.isnan(value):

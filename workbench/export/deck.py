@@ -280,7 +280,7 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
             shape.line.width = _inches(0.035 if box.key in broken else 0.01)
             if row.status == "low_n":
                 shape.line.dash_style = MSO_LINE.DASH
-            _box_text(shape, _box_lines(journey.touchpoint(box.key), row, metric, box.key in broken,
+            _box_text(shape, box_lines(journey.touchpoint(box.key), row, metric, box.key in broken,
                                         findings.open_actions.get(box.key, 0)), row.colour)
             shapes[box.key] = shape
         for source, target in page.edges:  # behind the boxes: a line passing a box never hides its text
@@ -301,22 +301,17 @@ def _score_text(row, metric: str) -> str:
     """'4.21 ± 0.04 (n 2 230)', or why there is no judged score."""
     if row.status == "no_data":
         return "no answers"
-    text = heatmap.format_value(row.value, metric)
-    if not math.isnan(row.margin):
-        text += " ± " + heatmap.format_value(row.margin, metric).lstrip("+")
-    text += f" (n {format_count(int(row.n))})"
+    text = f"{heatmap.format_score(row.value, row.margin, metric)} (n {format_count(int(row.n))})"
     return text + (" — low n, not judged" if row.status == "low_n" else "")
 
 
-def _box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayout.BoxText:
-    """The name, then score ± margin, n and owner, fitted to the box."""
+def box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayout.BoxText:
+    """A map box's text: the name, then score ± margin, n, owner and open actions, fitted to the box."""
     if row.status == "no_data":
         details = ["no answers"]
     else:
-        score = heatmap.format_value(row.value, metric)
-        if not math.isnan(row.margin):
-            score += " ± " + heatmap.format_value(row.margin, metric).lstrip("+")
-        details = [score, f"n {format_count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
+        details = [heatmap.format_score(row.value, row.margin, metric),
+                   f"n {format_count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
     tail = " · ".join(x for x in (tp.owner or "", f"⚑ {open_actions}" if open_actions else "") if x)
     if tail:
         details.append(tail)

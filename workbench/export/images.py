@@ -7,7 +7,6 @@ from the deck's layout on one wide canvas. Kaleido renders them all in one headl
 from __future__ import annotations
 
 import io
-import math
 import re
 import tempfile
 import zipfile
@@ -15,8 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from workbench import figures, heatmap
-from workbench.breaks import format_count
-from workbench.export import maplayout
+from workbench.export import deck, maplayout
 from workbench.export.findings import Findings
 
 FORMATS = ("png", "svg")
@@ -85,14 +83,11 @@ def journey_map(findings: Findings):
                        "line": {"color": "#b02a37" if box.key in broken else "#6c757d",
                                 "width": 3 if box.key in broken else 1,
                                 "dash": "dash" if row.status == "low_n" else "solid"}})
-        name = ("⚠ " if box.key in broken else "") + tp.name
-        text = maplayout.fit_box(name, _details(row, metric, tp.owner or ""))
+        text = deck.box_lines(tp, row, metric, box.key in broken, open_actions=0)
         lines = [f"<b>{_escape(line)}</b>" for line in text.name] + [_escape(line) for line in text.details]
         notes.append({"x": box.left + box.width / 2, "y": box.top + box.height / 2, "text": "<br>".join(lines),
-                      "showarrow": False, "font": {"size": 11,
-                                                   "color": "#ffffff" if row.colour in (heatmap.PALETTE[0],
-                                                                                        heatmap.PALETTE[6])
-                                                   else "#212529"}})
+                      "showarrow": False,
+                      "font": {"size": 11, "color": "#ffffff" if row.colour in deck.DARK_FILLS else "#212529"}})
     figure = go.Figure()
     figure.update_layout(
         shapes=shapes, annotations=notes, width=round(width * PIXELS_PER_INCH),
@@ -104,16 +99,6 @@ def journey_map(findings: Findings):
         xaxis={"range": [0, width], "visible": False, "fixedrange": True},
         yaxis={"range": [height, maplayout.MAP_TOP - 0.1], "visible": False, "fixedrange": True})
     return figure
-
-
-def _details(row, metric: str, owner: str) -> list[str]:
-    if row.status == "no_data":
-        return ["no answers", owner] if owner else ["no answers"]
-    score = heatmap.format_value(row.value, metric)
-    if not math.isnan(row.margin):
-        score += " ± " + heatmap.format_value(row.margin, metric).lstrip("+")
-    lines = [score, f"n {format_count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
-    return lines + [owner] if owner else lines
 
 
 def _escape(text: str) -> str:
