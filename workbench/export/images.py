@@ -30,11 +30,11 @@ def charts(findings: Findings) -> dict[str, object]:
         metric = findings.drivers.driver_metric
         shown["priority-matrix"] = figures.priority_matrix(findings.priorities, names, metric)
         shown["driver-importance"] = figures.importance_bars(findings.priorities, names)
+    from workbench import roi
+
     for item in findings.scenarios:
         if item.outcome is None:
             continue
-        from workbench import roi
-
         slug = _slug(item.name)
         shown[f"roi-{slug}-waterfall"] = figures.waterfall(item.outcome, item.scenario.assumptions, names)
         spread = roi.tornado(item.scenario.assumptions, item.evidence.link, item.evidence.model, names)
