@@ -544,6 +544,7 @@ def test_long_map_rendered_by_libreoffice_keeps_every_word_in_its_box(long_deck,
             pytest.fail("LibreOffice and poppler-utils must be installed in CI to check the rendered deck.")
         pytest.skip("LibreOffice or poppler-utils not installed")
     pdf = render(long_deck, tmp_path)
+    SCREENSHOTS.mkdir(exist_ok=True)  # ignored by git: a fresh checkout has none
     for old in SCREENSHOTS.glob("deck-map-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SCREENSHOTS / "deck-map")], check=True,

@@ -452,10 +452,10 @@ def _sentence(text: str, width: float) -> str:
 
 
 def _driver_slides(deck, findings: Findings, style: Style) -> None:
-    from pptx.chart.data import CategoryChartData, XyChartData
     from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_MARKER_STYLE
     from pptx.util import Pt
 
+    from workbench.export.chartdata import CategoryChartData, XyChartData
     from workbench.figures import QUADRANT_COLOURS
 
     if findings.drivers is None:
@@ -541,10 +541,11 @@ def _axis_titles(chart, x_title: str, y_title: str) -> None:
 
 
 def _roi_slides(deck, findings: Findings, style: Style) -> None:
-    from pptx.chart.data import CategoryChartData
     from pptx.enum.chart import XL_CHART_TYPE
     from pptx.enum.shapes import MSO_SHAPE
     from pptx.util import Pt
+
+    from workbench.export.chartdata import CategoryChartData
 
     if not findings.scenarios:
         slide = _slide(deck, findings, style, "What it is worth")
