@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pages import _filters
 from pages._context import workspace
 from pages._filters import group
-from workbench import heatmap
+from workbench import figures, heatmap
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL
@@ -201,7 +201,8 @@ def _score_chart(codebook: text.Codebook, by_score, metric: str):
 
     names = {t.key: t.name for t in codebook.themes}
     shown = by_score[by_score["mentions"] > 0].iloc[::-1]
-    figure = go.Figure([go.Bar(y=[names.get(k, k) for k in shown["theme"]], x=shown[f"{group}_share"] * 100,
+    figure = go.Figure([go.Bar(y=[figures.label(names.get(k, k)) for k in shown["theme"]],
+                               x=shown[f"{group}_share"] * 100,
                                orientation="h", name=GROUP_NAMES[group], marker_color=GROUP_COLOURS[group],
                                hovertemplate="%{y}: %{x:.0f} %<extra>" + GROUP_NAMES[group] + "</extra>")
                         for group in GROUP_NAMES])

@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import new_action_href, workspace
 from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench import actions, benchmarks, breaks, heatmap, metrics, query
+from workbench import actions, benchmarks, breaks, figures, heatmap, metrics, query
 from workbench.breaks import BreakSettings, format_count
 from workbench.i18n import gettext as _
 from workbench.i18n import ngettext
@@ -382,7 +382,8 @@ def show_breakdown(column, chosen_touchpoint, selection, min_n):
     colours = ["#adb5bd" if is_low else heatmap.colour(v, reference, metric)
                for v, is_low in zip(result[metric], low)]
     figure = go.Figure(go.Bar(
-        x=result[metric], y=result[column].astype(str), orientation="h", marker_color=colours,
+        x=result[metric], y=[figures.label(v) for v in result[column].astype(str)], orientation="h",
+        marker_color=colours,
         marker_line_color="#495057", marker_line_width=0.5,
         error_x={"type": "data", "symmetric": False, "array": result[f"{metric}_high"] - result[metric],
                  "arrayminus": result[metric] - result[f"{metric}_low"], "color": "#495057"},
@@ -416,7 +417,7 @@ def _trend_figure(chosen: _filters.Selection, key: str, min_n: int, column: str 
         totals = query.rollup(split, ["touchpoint", "period"], min_n=min_n)
         lines = [(_("everyone else"), "13,110,253", query.rest(inside, totals, ["touchpoint", "period"],
                                                                 min_n=min_n)),
-                 (f"{column} {segment}", "220,53,69", inside)]
+                 (figures.label(f"{column} {segment}"), "220,53,69", inside)]
     figure = go.Figure()
     for name, rgb, frame in lines:
         series = heatmap.trend(frame, metric).dropna(subset=["value"])

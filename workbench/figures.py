@@ -10,6 +10,16 @@ from workbench.i18n import gettext as _
 QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve later": "#fd7e14", "Maintain": "#6c757d"}
 
 
+def label(text: object) -> str:
+    """User text for any plotly label (tick, trace name, hover, annotation, title): shown as typed, never as markup.
+
+    Plotly renders a subset of HTML in labels (``<a href>``, ``<b>``, ``<br>``, ``<span style>``) and decodes
+    entities, so escaping ``&``, ``<`` and ``>`` shows a name like ``<b>x</b>`` literally. Escape the user's text
+    first, then add our own markup around it.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def priority_matrix(ranked, names: Mapping[str, str], metric: str):
     """Importance × performance: each touchpoint a dot coloured by quadrant, with its importance interval."""
     import plotly.graph_objects as go
@@ -21,7 +31,7 @@ def priority_matrix(ranked, names: Mapping[str, str], metric: str):
             continue
         figure.add_trace(go.Scatter(
             x=part["performance"], y=part["share"] * 100, mode="markers+text", name=_(quadrant),
-            text=[names.get(k, k) for k in part["touchpoint"]], textposition="top center",
+            text=[label(names.get(k, k)) for k in part["touchpoint"]], textposition="top center",
             marker={"size": 13, "color": colour}, cliponaxis=False,
             error_y={"type": "data", "symmetric": False, "array": (part["share_high"] - part["share"]) * 100,
                      "arrayminus": (part["share"] - part["share_low"]) * 100, "color": colour, "thickness": 1},
@@ -43,7 +53,7 @@ def importance_bars(ranked, names: Mapping[str, str]):
 
     shown = ranked.sort_values("importance")
     figure = go.Figure(go.Bar(
-        x=shown["share"] * 100, y=[names.get(k, k) for k in shown["touchpoint"]], orientation="h",
+        x=shown["share"] * 100, y=[label(names.get(k, k)) for k in shown["touchpoint"]], orientation="h",
         marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
         error_x={"type": "data", "symmetric": False, "array": (shown["share_high"] - shown["share"]) * 100,
                  "arrayminus": (shown["share"] - shown["share_low"]) * 100, "color": "#495057"},
@@ -59,7 +69,8 @@ def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping
     """From each touchpoint's contribution, less the cost, to the NPV."""
     import plotly.graph_objects as go
 
-    labels = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
+    labels = [label(names.get(k, _("Overall NPS change") if k == "overall" else k))
+              for k, _v in outcome.contributions]
     values = [v for _k, v in outcome.contributions]
     figure = go.Figure(go.Waterfall(
         x=[*labels, _("Cost"), _("NPV")], y=[*values, -assumptions.cost, 0],
@@ -80,10 +91,11 @@ def tornado(spread, npv: float):
     figure = go.Figure()
     for side, colour in (("low", "#fd7e14"), ("high", "#0d6efd")):
         figure.add_trace(go.Bar(
-            y=shown["assumption"], x=shown[f"npv_{side}"] - npv, base=npv, orientation="h", marker_color=colour,
+            y=[label(a) for a in shown["assumption"]], x=shown[f"npv_{side}"] - npv, base=npv, orientation="h",
+            marker_color=colour,
             name=_("low value") if side == "low" else _("high value"),
-            text=[f"{v * 100:g} %" if label == _("Discount rate") else _tried(v)
-                  for label, v in zip(shown["assumption"], shown[side])], textposition="auto",
+            text=[f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
+                  for name, v in zip(shown["assumption"], shown[side])], textposition="auto",
             hovertemplate="%{y}: %{text} → NPV %{customdata}<extra></extra>",
             customdata=[roi.format_money(v) for v in shown[f"npv_{side}"]]))
     figure.add_vline(x=npv, line_color="#495057")

@@ -61,7 +61,7 @@ def journey_map(findings: Findings):
         shapes.append({"type": "rect", "x0": band.left, "x1": band.left + band.width, "y0": maplayout.MAP_TOP,
                        "y1": maplayout.MAP_BOTTOM, "fillcolor": "#f4f6f8", "line": {"width": 0}, "layer": "below"})
         notes.append({"x": band.left + band.width / 2, "y": maplayout.MAP_TOP + maplayout.STAGE_HEADER / 2,
-                      "text": f"<b>{_escape(band.name)}</b>", "showarrow": False, "font": {"size": 13}})
+                      "text": f"<b>{figures.label(band.name)}</b>", "showarrow": False, "font": {"size": 13}})
     boxes = {box.key: box for box in page.boxes}
     for source, target in page.edges:
         a, b = boxes[source], boxes[target]
@@ -84,7 +84,7 @@ def journey_map(findings: Findings):
                                 "width": 3 if box.key in broken else 1,
                                 "dash": "dash" if row.status == "low_n" else "solid"}})
         text = deck.box_lines(tp, row, metric, box.key in broken, open_actions=0)
-        lines = [f"<b>{_escape(line)}</b>" for line in text.name] + [_escape(line) for line in text.details]
+        lines = [f"<b>{figures.label(line)}</b>" for line in text.name] + [figures.label(line) for line in text.details]
         notes.append({"x": box.left + box.width / 2, "y": box.top + box.height / 2, "text": "<br>".join(lines),
                       "showarrow": False,
                       "font": {"size": 11, "color": "#ffffff" if row.colour in deck.DARK_FILLS else "#212529"}})
@@ -93,17 +93,12 @@ def journey_map(findings: Findings):
         shapes=shapes, annotations=notes, width=round(width * PIXELS_PER_INCH),
         height=round((height - maplayout.MAP_TOP + 0.7) * PIXELS_PER_INCH), plot_bgcolor="white",
         paper_bgcolor="white", margin={"l": 0, "r": 0, "t": 40, "b": 0}, showlegend=False,
-        title={"text": f"{_escape(findings.journey.name)}: {heatmap.METRIC_NAMES[metric]} · "
-                       f"{findings.provenance.period()} · {_escape(findings.provenance.filters)}",
+        title={"text": f"{figures.label(findings.journey.name)}: {heatmap.METRIC_NAMES[metric]} · "
+                       f"{findings.provenance.period()} · {figures.label(findings.provenance.filters)}",
                "font": {"size": 14}, "x": 0.01},
         xaxis={"range": [0, width], "visible": False, "fixedrange": True},
         yaxis={"range": [height, maplayout.MAP_TOP - 0.1], "visible": False, "fixedrange": True})
     return figure
-
-
-def _escape(text: str) -> str:
-    """Plotly reads a subset of HTML in labels: user text is shown as text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _slug(name: str) -> str:
