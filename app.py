@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
+import os
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import dash
@@ -13,6 +15,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import abort, send_from_directory
 
+from workbench import folders, guard
+from workbench.datasets import SAMPLE_FOLDER
 from workbench.i18n import gettext as _
 from workbench.workspace import Workspace
 
@@ -28,6 +32,7 @@ NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/he
        ("/comments", _("Comments"), "fa-comments"), ("/alerts", _("Alerts"), "fa-bell"),
        ("/actions", _("Actions"), "fa-list-check"), ("/roi", _("ROI"), "fa-coins"),
        ("/export", _("Export"), "fa-file-export")]
+MAX_REQUEST_BYTES = 200 * 2**20  # an upload arrives base64-encoded inside one callback request
 ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
 
 
@@ -37,8 +42,9 @@ def vendor_folder(name: str) -> Path:
     return Path(importlib.metadata.distribution(distribution).locate_file(subfolder))
 
 
-def create_app(workspace: Workspace) -> dash.Dash:
-    """The Dash app with every page, bound to ``workspace``."""
+def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> dash.Dash:
+    """The Dash app with every page, bound to ``workspace``; typed paths are read only inside the workspace,
+    the samples and ``data_dirs``."""
     jobs = _job_manager(workspace)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
@@ -47,13 +53,15 @@ def create_app(workspace: Workspace) -> dash.Dash:
     )
     jobs.server = app.server
     app.server.extensions["cxwb_workspace"] = workspace
-    folders = {name: vendor_folder(name) for name in VENDOR}
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.server.extensions["cxwb_folders"] = folders.allowed_folders(workspace.folder, data_dirs, SAMPLE_FOLDER)
+    vendors = {name: vendor_folder(name) for name in VENDOR}
 
     @app.server.route("/vendor/<name>/<path:filename>")
     def vendor(name: str, filename: str):
-        if name not in folders:
+        if name not in vendors:
             abort(404)
-        return send_from_directory(folders[name], filename, max_age=86400)
+        return send_from_directory(vendors[name], filename, max_age=86400)
 
     app.layout = html.Div([
         dbc.Navbar(dbc.Container([
@@ -123,10 +131,40 @@ def _show_error(error: Exception) -> None:
                                  .format(error=first_line)})
 
 
-def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
-    """Serve the app (by default only to this machine)."""
-    print(f"CX Journey Workbench on http://{host}:{port}/  (workspace: {workspace.folder.resolve()})", flush=True)
-    create_app(workspace).run(host=host, port=port, debug=debug)
+def protect(app: dash.Dash, policy: guard.Policy) -> dash.Dash:
+    """Put the guard in front of every route: Host, Origin and token checks, security headers."""
+    # Hashed per response: Dash registers some inline scripts only while serving its first pages.
+    app.server.wsgi_app = guard.Guard(app.server.wsgi_app, policy,
+                                      lambda: guard.content_security_policy(app.csp_hashes()))
+    return app
+
+
+def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, *,
+          token: str | None = None, allow_hosts: Iterable[str] = (), data_dirs: Iterable[str | Path] = (),
+          open_browser: bool = False) -> None:
+    """Serve the app with waitress (by default only to this machine), behind the guard and its per-start token."""
+    token = token or os.environ.get("CXWB_TOKEN") or guard.new_token()
+    if not guard.is_loopback(host):
+        print(_("Warning: serving on {host}, reachable from other computers. Anyone with the address and its token "
+                "can read and change every project; the traffic is not encrypted.").format(host=host),
+              file=sys.stderr, flush=True)
+    app = protect(create_app(workspace, data_dirs), guard.policy_for(host, port, token, allow_hosts))
+    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "") else host)
+    url = f"http://{shown}:{port}/?{guard.TOKEN_PARAMETER}={token}"
+    print(_("CX Journey Workbench on {url}  (workspace: {folder})").format(url=url, folder=workspace.folder.resolve()),
+          flush=True)
+    if debug:  # hot reload needs Werkzeug's development server; the guard stays in front of it
+        app.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="",
+                                    max_request_body_size=MAX_REQUEST_BYTES)
+    if open_browser:
+        import webbrowser
+
+        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+    server.run()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """What every page needs from the running app: its workspace, and links between pages."""
 
+from pathlib import Path
+
 from flask import current_app
 
 from workbench.actions import Draft
@@ -10,6 +12,11 @@ from workbench.workspace import Workspace
 def workspace() -> Workspace:
     """The workspace the app was created with."""
     return current_app.extensions["cxwb_workspace"]
+
+
+def readable_folders() -> tuple[Path, ...]:
+    """The folders a typed path may point into (the workspace first)."""
+    return current_app.extensions["cxwb_folders"]
 
 
 

@@ -11,8 +11,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from pages._context import workspace
-from workbench import ingest
+from pages._context import readable_folders, workspace
+from workbench import folders, ingest
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
@@ -20,7 +20,7 @@ from workbench.workspace import WorkspaceError
 
 dash.register_page(__name__, path="/data", name=_("Data"), title=_("Data · CX Journey Workbench"))
 
-USER_ERRORS = (IngestError, WorkspaceError, ValueError)
+USER_ERRORS = (IngestError, WorkspaceError, folders.FolderError, ValueError)
 FILE_TYPES = {
     "survey": _("Survey answers — one row per answer (a touchpoint column)"),
     "wide": _("Survey — one row per respondent (a rating column per touchpoint)"),
@@ -90,7 +90,7 @@ def _select(id_: str, label: str, options=(), **kwargs) -> html.Div:
 
 
 def _import_card() -> dbc.Card:
-    samples = [{"label": p.name, "value": str(p)} for p in sample_files()]
+    samples = [{"label": p.name, "value": p.name} for p in sample_files()]
     return dbc.Card([
         dbc.CardHeader(html.B(_("Import a file"))),
         dbc.CardBody([
@@ -259,10 +259,15 @@ def choose_file(contents, _open, typed_path, filename, sample):
             path = workspace().datasets.receive(filename, content)
             name = filename
         else:
-            chosen = typed_path if ctx.triggered_id == "da-path" or not sample else sample
-            if not chosen:
-                return no_update, _("Type a path or choose a sample file."), True, "warning"
-            path = ingest.local_file(chosen)
+            if ctx.triggered_id == "da-path" or not sample:
+                if not typed_path:
+                    return no_update, _("Type a path or choose a sample file."), True, "warning"
+                path = folders.typed_file(typed_path, readable_folders())
+                ingest.file_kind(path)
+            else:
+                path = {p.name: p for p in sample_files()}.get(sample)
+                if path is None:
+                    return no_update, _("Choose one of the sample files."), True, "warning"
             name = path.name
     except USER_ERRORS as exc:
         return None, str(exc), True, "danger"
@@ -279,14 +284,19 @@ def detect_format(file):
         return None, None, None, [], None, hidden, hidden
     try:
         if file["kind"] == "csv":
-            dialect = ingest.sniff_file(file["path"])
+            dialect = ingest.sniff_file(_source(file))
             return dialect.encoding, dialect.delimiter, dialect.decimal, [], None, shown, hidden
         if file["kind"] == "xlsx":
-            sheets = ingest.sheet_names(file["path"])
+            sheets = ingest.sheet_names(_source(file))
             return None, None, None, [{"label": s, "value": s} for s in sheets], sheets[0] if sheets else None, hidden, shown
-    except IngestError:
+    except (IngestError, folders.FolderError):
         pass  # the preview says what is wrong
     return None, None, None, [], None, hidden, hidden
+
+
+def _source(file: dict) -> Path:
+    """The chosen file's path, checked again: the browser holds it between steps and could send back another."""
+    return folders.typed_file(file["path"], readable_folders())
 
 
 def _dialect(file, encoding, delimiter, decimal) -> CsvDialect | None:
@@ -304,7 +314,7 @@ def preview(encoding, delimiter, decimal, sheet, file):
     if not file:
         return [], [], "", None, {"display": "none"}
     try:
-        source = ingest.read_source(file["path"], _dialect(file, encoding, delimiter, decimal), sheet,
+        source = ingest.read_source(_source(file), _dialect(file, encoding, delimiter, decimal), sheet,
                                     rows=ingest.PREVIEW_ROWS)
     except USER_ERRORS as exc:
         return [], [], dbc.Alert(str(exc), color="danger", className="py-2 small mb-0"), None, {"display": "none"}
@@ -436,7 +446,7 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, she
     if kind != "survey" or column in (None, "", NONE) or not journey_id or not file:
         return None
     try:
-        labels = ingest.column_values(file["path"], column, _dialect(file, encoding, delimiter, decimal), sheet)
+        labels = ingest.column_values(_source(file), column, _dialect(file, encoding, delimiter, decimal), sheet)
     except USER_ERRORS as exc:
         return dbc.Alert(str(exc), color="danger", className="small")
     journey = workspace().journey(int(journey_id)).journey
@@ -546,7 +556,7 @@ def check(set_progress, _job, token, *values):
     try:
         mapping = _mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels)
         staged = workspace().datasets.stage(
-            int(project_id), file["path"], mapping, journey_id=int(journey_id) if journey_id else None,
+            int(project_id), _source(file), mapping, journey_id=int(journey_id) if journey_id else None,
             dialect=_dialect(file, encoding, delimiter, decimal), sheet=sheet, source=file["name"], token=token,
             progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
     except ingest.Cancelled as exc:

@@ -21,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
+    serve.add_argument("--data-dir", action="append", default=[], metavar="DIR",
+                       help="a folder whose files may be imported by typing their path (repeatable; the workspace "
+                            "and its imports/ folder always may)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="a host name the server answers to besides its address (repeatable; e.g. behind a "
+                            "reverse proxy)")
+    serve.add_argument("--no-browser", action="store_true", help="do not open the browser")
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo project in an empty workspace")
 
     commands.add_parser("demo", parents=[common], help="create the demo project with generated survey and KPI data")
@@ -95,7 +102,8 @@ def _run(args: argparse.Namespace) -> int:
 
         if not args.no_demo and not workspace.projects():
             demo.seed_demo(workspace)
-        app.serve(workspace, host=args.host, port=args.port, debug=args.debug)
+        app.serve(workspace, host=args.host, port=args.port, debug=args.debug, allow_hosts=args.allow_host,
+                  data_dirs=args.data_dir, open_browser=not args.no_browser)
     elif args.command == "demo":
         print(f"Demo project id {demo.seed_demo(workspace)} in {workspace.folder}")
     elif args.command == "import":

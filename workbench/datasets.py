@@ -335,9 +335,12 @@ class Datasets:
             row.mapping, row.updated_at = mapping, datetime.now()
 
 
+SAMPLE_FOLDER = Path(__file__).resolve().parents[1] / "datasets"
+
+
 def sample_files() -> list[Path]:
     """The sample files shipped with the workbench (``datasets/`` of the repository)."""
-    folder = Path(__file__).resolve().parents[1] / "datasets"
+    folder = SAMPLE_FOLDER
     return sorted(p for p in folder.glob("*") if p.suffix.lower() in ingest.FILE_KINDS) if folder.exists() else []
 
 

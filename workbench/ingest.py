@@ -450,15 +450,6 @@ def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, flo
     return found
 
 
-def local_file(text: str) -> Path:
-    """A file on this machine named by the user, checked to exist and to be of a supported kind."""
-    path = Path(text.strip()).expanduser()
-    file_kind(path)
-    if not path.is_file():
-        raise IngestError(f"No file at {path}.")
-    return path
-
-
 def numeric_columns(table: pa.Table, decimal: str = ".") -> list[str]:
     """Columns whose values present are all numbers (candidates for scores and KPIs)."""
     import pyarrow as pa

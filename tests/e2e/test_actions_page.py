@@ -45,14 +45,14 @@ def drag(page, source, target, offset: float = 10) -> None:
     page.mouse.up()
 
 
-def open_board(page, url: str) -> None:
-    page.goto(f"{url}/actions")
+def open_board(page, server) -> None:
+    page.goto(server.at("/actions"))
     expect(card(page, "done", "Pilot")).to_be_visible(timeout=30_000)
     page.wait_for_load_state("networkidle")
 
 
 def test_cards_are_dragged_across_and_within_columns_and_stay_there(demo_server, page, screenshot):
-    open_board(page, demo_server.url)
+    open_board(page, demo_server)
     assert_titles(page, "planned", ["Shorter checkout form"])
     expect(page.locator("#act-count-backlog")).to_have_text("2")
     expect(page.locator("#act-cost-backlog")).to_have_text("Σ 65\u202f000")
@@ -94,7 +94,7 @@ def test_cards_are_dragged_across_and_within_columns_and_stay_there(demo_server,
 
 def test_an_action_from_a_break_and_the_check_of_a_done_one(demo_server, page, screenshot):
     page.set_viewport_size({"width": 1600, "height": 1000})
-    open_heatmap(page, demo_server.url)
+    open_heatmap(page, demo_server)
     assert "⚑ 2 open actions" in page.evaluate(f"({NODE_LABEL})('own-courier')")
     first = page.locator("#hm-break-list .list-group-item").first
     first.locator("a.cx-new-action").click()
@@ -129,7 +129,7 @@ def test_an_action_from_a_break_and_the_check_of_a_done_one(demo_server, page, s
     page.keyboard.press("Escape")
     expect(card(page, "verified", "Pilot")).to_contain_text("improved (+0.")
 
-    open_heatmap(page, demo_server.url)
+    open_heatmap(page, demo_server)
     assert "⚑ 3 open actions" in page.evaluate(f"({NODE_LABEL})('own-courier')")
     assert not page.errors
 
@@ -137,7 +137,7 @@ def test_an_action_from_a_break_and_the_check_of_a_done_one(demo_server, page, s
 def test_two_windows_editing_one_card_get_a_conflict_not_a_silent_overwrite(demo_server, browser):
     first, second = (browser.new_context(viewport={"width": 1500, "height": 900}).new_page() for _ in range(2))
     for page, user in ((first, "Window one"), (second, "Window two")):
-        open_board(page, demo_server.url)
+        open_board(page, demo_server)
         page.fill("#act-user", user)
         page.keyboard.press("Enter")
         card(page, "planned", "Shorter checkout form").locator(".cx-card").click()

@@ -19,8 +19,8 @@ LABELS = {"Objednávka na webu": "product-page", "Pokladna": "checkout", "Platba
           "Zákaznická podpora": "support-contact", "Refundace": "refund"}
 
 
-def upload(page, url: str, path: Path) -> None:
-    page.goto(f"{url}/data")
+def upload(page, server, path: Path) -> None:
+    page.goto(server.at("/data"))
     expect(page.locator("#da-journey option:not(:empty)")).not_to_have_count(0)
     page.set_input_files("#da-upload input[type=file]", str(path))
     expect(page.locator("#da-file-info")).to_contain_text(path.name)
@@ -46,7 +46,7 @@ def dataset_rows(page):
 
 
 def test_a_czech_csv_is_mapped_checked_imported_and_its_mapping_reused(demo_server, page, screenshot):
-    upload(page, demo_server.url, CZECH_CSV)
+    upload(page, demo_server, CZECH_CSV)
     expect(page.locator("#da-encoding")).to_have_value("cp1250")
     expect(page.locator("#da-delimiter")).to_have_value(";")
     expect(page.locator("#da-preview")).to_contain_text("Kurýr")  # decoded as cp1250, not mojibake
@@ -81,7 +81,7 @@ def test_a_czech_csv_is_mapped_checked_imported_and_its_mapping_reused(demo_serv
     page.keyboard.press("Escape")
 
     # The next month's export has the same columns: the saved mapping is used as it is.
-    upload(page, demo_server.url, CZECH_CSV)
+    upload(page, demo_server, CZECH_CSV)
     expect(page.locator("#da-reused")).to_contain_text("Using the mapping saved")
     expect(page.locator("#da-ces")).to_have_value("Náročnost")
     expect(page.locator("#da-name")).to_have_value("Parcel survey")
@@ -102,7 +102,7 @@ def test_a_czech_csv_is_mapped_checked_imported_and_its_mapping_reused(demo_serv
 def test_a_checked_import_can_be_cancelled_and_nothing_is_kept(demo_server, page):
     with Workspace(demo_server.workspace) as workspace:
         before = [d.id for d in workspace.datasets.list(workspace.projects()[0].id)]
-    upload(page, demo_server.url, SAMPLES / "parcel-express-kpi-cp1250.csv")
+    upload(page, demo_server, SAMPLES / "parcel-express-kpi-cp1250.csv")
     page.get_by_label("KPIs per period (month or week × branch, region…)").check()
     expect(page.locator("#da-ts")).to_have_value("Měsíc")
     kpis = page.locator("#da-kpis")
@@ -119,7 +119,7 @@ def test_a_checked_import_can_be_cancelled_and_nothing_is_kept(demo_server, page
 
 
 def test_a_wide_xlsx_sheet_becomes_answers_per_touchpoint(demo_server, page, screenshot):
-    upload(page, demo_server.url, SAMPLES / "parcel-express-respondents.xlsx")
+    upload(page, demo_server, SAMPLES / "parcel-express-respondents.xlsx")
     expect(page.locator("#da-sheet")).to_have_value("Odpovědi")
     page.get_by_label("Survey — one row per respondent (a rating column per touchpoint)").check()
     expect(row_select(page, "#da-wide-box", "Celková spokojenost NPS")).to_have_value("_overall")

@@ -23,7 +23,7 @@ def download(page, button: str, timeout: float = 60_000):
 
 
 def test_deck_with_brand_logo_and_filter_then_tables(demo_server, page, screenshot, tmp_path):
-    page.goto(f"{demo_server.url}/export")
+    page.goto(demo_server.at("/export"))
     expect(page.locator("#ex-matrix-column")).to_have_value("region", timeout=30_000)
     page.click("#ex-segments")
     page.keyboard.type("Praha")
@@ -58,7 +58,7 @@ def test_deck_with_brand_logo_and_filter_then_tables(demo_server, page, screensh
 
 
 def test_pictures_of_the_map_and_charts(demo_server, page):
-    page.goto(f"{demo_server.url}/export")
+    page.goto(demo_server.at("/export"))
     expect(page.locator("#ex-matrix-column")).to_have_value("region", timeout=30_000)
     with zipfile.ZipFile(download(page, "#ex-images", timeout=120_000).path()) as bundle:
         names = set(bundle.namelist())
@@ -69,7 +69,7 @@ def test_pictures_of_the_map_and_charts(demo_server, page):
 
 
 def test_backup_and_restore_under_a_new_name(demo_server, page, tmp_path):
-    page.goto(f"{demo_server.url}/export")
+    page.goto(demo_server.at("/export"))
     expect(page.locator("#ex-matrix-column")).to_have_value("region", timeout=30_000)
     saved = tmp_path / "demo.cxwb.zip"
     download(page, "#ex-backup").save_as(saved)

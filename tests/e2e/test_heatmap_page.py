@@ -22,8 +22,8 @@ def demo(tmp_path_factory):
     server.stop()
 
 
-def open_heatmap(page, url: str) -> None:
-    page.goto(f"{url}/heatmap")
+def open_heatmap(page, server) -> None:
+    page.goto(server.at("/heatmap"))
     expect(page.locator("#hm-break-list .list-group-item").first).to_be_visible(timeout=30_000)
     page.wait_for_function(f"({NODE_LABEL})('own-courier').includes('±')")
     page.wait_for_load_state("networkidle")
@@ -50,7 +50,7 @@ def choose_segment(page, dropdown: str, option: str) -> None:
 
 def test_the_planted_break_is_on_top_and_leads_to_its_trend(demo, page, screenshot):
     page.set_viewport_size({"width": 1920, "height": 1080})
-    open_heatmap(page, demo.url)
+    open_heatmap(page, demo)
     first = page.locator("#hm-break-list .list-group-item").first
     expect(first).to_contain_text("Own courier delivery")
     expect(first).to_contain_text("region Jižní Morava")
@@ -75,7 +75,7 @@ def test_the_planted_break_is_on_top_and_leads_to_its_trend(demo, page, screensh
 
 
 def test_metric_filters_compare_and_a_tapped_touchpoint(demo, page, screenshot):
-    open_heatmap(page, demo.url)
+    open_heatmap(page, demo)
     answers = page.locator("#hm-summary").inner_text()
     page.click("label:text-is('NPS')")
     expect(page.locator("#hm-summary")).to_contain_text("NPS", timeout=30_000)  # a first, uncached query
@@ -102,7 +102,7 @@ def test_metric_filters_compare_and_a_tapped_touchpoint(demo, page, screenshot):
 
 
 def test_matrix_drills_from_region_to_branch_beside_benchmarks(demo, page, screenshot, tmp_path):
-    open_heatmap(page, demo.url)
+    open_heatmap(page, demo)
     page.click("a.nav-link:text-is('Matrix')")
     table = page.locator("#hm-matrix-table")
     expect(table.locator("th").filter(has_text="Jižní Morava")).to_be_visible()
@@ -149,7 +149,7 @@ def test_matrix_drills_from_region_to_branch_beside_benchmarks(demo, page, scree
 
 
 def test_breaks_tab_lists_evidence_and_thresholds_apply(demo, page):
-    open_heatmap(page, demo.url)
+    open_heatmap(page, demo)
     page.click("a.nav-link:text-is('Breaks')")
     rows = page.locator("#hm-break-rows tbody tr")
     expect(rows.first).to_contain_text("own-courier")
@@ -167,7 +167,7 @@ def test_breaks_tab_lists_evidence_and_thresholds_apply(demo, page):
 
 
 def test_courier_of_the_month_leaderboard(demo, page, screenshot):
-    page.goto(f"{demo.url}/leaderboards")
+    page.goto(demo.at("/leaderboards"))
     expect(page.locator("#lb-rows tbody tr").first).to_be_visible(timeout=30_000)
     page.select_option("#lb-window", "12")
     page.wait_for_load_state("networkidle")

@@ -17,9 +17,9 @@ def wait_for_touchpoints(page, count: int) -> None:
     page.wait_for_function(f"({TOUCHPOINT_COUNT})() === {count}")
 
 
-def open_editor(page, url: str) -> None:
+def open_editor(page, server) -> None:
     """Load the editor on the demo journey and wait until its callbacks have settled (map drawn and fitted)."""
-    page.goto(url)
+    page.goto(server.at())
     page.wait_for_function(f"({TOUCHPOINT_COUNT})() > 0")
     page.wait_for_load_state("networkidle")
 
@@ -69,7 +69,7 @@ def add_touchpoint(page, name: str, stage: str, channel: str, owner: str, expect
 
 
 def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, page, screenshot):
-    page.goto(empty_server.url)
+    page.goto(empty_server.at())
     page.wait_for_selector("#je-graph")
     expect(page.locator("#je-empty")).to_contain_text("create one")
 
@@ -175,7 +175,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
 
 
 def test_delete_key_asks_first_and_undo_brings_it_back(demo_server, page):
-    open_editor(page, demo_server.url)
+    open_editor(page, demo_server)
     count = page.evaluate(TOUCHPOINT_COUNT)
     key = page.evaluate("() => window.cy.nodes('[type = \"touchpoint\"]')[0].id()")
     name = page.evaluate(f"() => document.querySelector('#je-tp-name') && window.cy.getElementById({key!r}).data('label')")
@@ -199,7 +199,7 @@ def test_delete_key_asks_first_and_undo_brings_it_back(demo_server, page):
 
 @pytest.mark.parametrize("template", list_templates(), ids=lambda t: t.key)
 def test_new_journey_from_each_template(demo_server, page, template, screenshot):
-    open_editor(page, demo_server.url)
+    open_editor(page, demo_server)
     page.click("#je-journey-new")
     page.select_option("#je-new-template", template.key)
     page.fill("#je-new-journey-name", f"{template.name} (workshop)")
@@ -235,7 +235,7 @@ def test_bad_yaml_names_the_line_and_creates_nothing(demo_server, page, tmp_path
     bad = tmp_path / "broken.yaml"
     bad.write_text("format: 1\nname: Broken\nstages:\n  - {key: a, name: A}\ntouchpoints:\n"
                    "  - {key: x, name: X, stage: nowhere}\n", encoding="utf-8")
-    open_editor(page, demo_server.url)
+    open_editor(page, demo_server)
     journeys_before = page.locator("#je-journey option").count()
     page.click("#je-journey-new")
     choose_source(page, "From a YAML file")
@@ -252,7 +252,7 @@ def test_a_stale_tab_gets_a_clear_conflict_message(demo_server, browser):
     context = browser.new_context(viewport={"width": 1500, "height": 900})
     first, second = context.new_page(), context.new_page()
     for tab in (first, second):
-        open_editor(tab, demo_server.url)
+        open_editor(tab, demo_server)
     first.click("#je-autolayout")  # lays out again: a new version, even if nothing moves much
     first.wait_for_selector("#je-message", state="visible")
     open_tab(second, "Stages")
@@ -263,7 +263,7 @@ def test_a_stale_tab_gets_a_clear_conflict_message(demo_server, browser):
 
 
 def test_rename_and_delete_journeys_and_projects(demo_server, page):
-    open_editor(page, demo_server.url)
+    open_editor(page, demo_server)
     page.click("#je-journey-rename")
     page.fill("#je-name-input", "Parcel journey 2027")
     page.click("#je-name-ok")
@@ -305,7 +305,7 @@ def stored_journey(server):
 
 
 def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
-    open_editor(page, demo_server.url)
+    open_editor(page, demo_server)
     select_node(page, "product-page", "Product page")
     expect(page.locator("#je-tp-target-index")).to_have_value("75")
     page.fill("#je-tp-target-csat", "4,25")  # a Czech decimal comma
@@ -341,7 +341,7 @@ def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
 
 
 def test_name_errors_show_in_the_dialog(demo_server, page):
-    open_editor(page, demo_server.url)
+    open_editor(page, demo_server)
     page.click("#je-project-new")
     page.fill("#je-name-input", "   ")
     page.click("#je-name-ok")

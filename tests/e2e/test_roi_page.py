@@ -30,7 +30,7 @@ def change_input(page, touchpoint: str):
 
 
 def test_build_a_scenario_change_its_cost_save_reopen_and_compare(demo_server, page, screenshot):
-    page.goto(f"{demo_server.url}/roi")
+    page.goto(demo_server.at("/roi"))
     expect(page.locator("#roi-changes-table tbody tr")).to_have_count(7, timeout=30_000)
     expect(page.locator("#roi-link-sentence")).to_contain_text("Revenue rises 0.406 % per NPS point")
     page.fill("#roi-name", "Faster checkout")
@@ -91,7 +91,7 @@ def test_build_a_scenario_change_its_cost_save_reopen_and_compare(demo_server, p
 
 
 def test_a_scenario_from_an_action_card(demo_server, page):
-    page.goto(f"{demo_server.url}/actions")
+    page.goto(demo_server.at("/actions"))
     card(page, "planned", "Shorter checkout form").click()
     page.locator("#act-roi").click()
     expect(page).to_have_url(re.compile(r"/roi\?action=\d+"))

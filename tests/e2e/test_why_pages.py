@@ -20,7 +20,7 @@ def importance(page, touchpoint: str) -> float:
 
 def test_the_priority_matrix_ranks_the_planted_drivers_and_a_driver_becomes_an_action(demo_server, page,
                                                                                       screenshot):
-    page.goto(f"{demo_server.url}/drivers")
+    page.goto(demo_server.at("/drivers"))
     expect(page.locator("#dr-table tbody tr")).to_have_count(7, timeout=30_000)
     expect(page.locator("#dr-facts")).to_contain_text("respondent-level model")
     expect(page.locator("#dr-note")).to_contain_text("respondents who rated two or more touchpoints")
@@ -54,7 +54,7 @@ def mentions(page, theme: str) -> int:
 
 
 def test_a_codebook_rule_changes_the_counts_and_a_comment_is_coded_by_hand(demo_server, page, screenshot):
-    page.goto(f"{demo_server.url}/comments")
+    page.goto(demo_server.at("/comments"))
     expect(page.locator("#cm-theme-table tbody tr")).to_have_count(14, timeout=30_000)
     before = mentions(page, "Courier and staff attitude")
 
@@ -94,7 +94,7 @@ def test_a_codebook_rule_changes_the_counts_and_a_comment_is_coded_by_hand(demo_
 
 
 def test_an_alert_is_acknowledged_and_turned_into_an_action(demo_server, page, screenshot):
-    page.goto(f"{demo_server.url}/alerts")
+    page.goto(demo_server.at("/alerts"))
     badge = page.locator("#nav-alerts-count")
     expect(badge).to_have_text(re.compile(r"^\d+$"), timeout=30_000)
     new_before = int(badge.inner_text())
@@ -106,7 +106,7 @@ def test_an_alert_is_acknowledged_and_turned_into_an_action(demo_server, page, s
     acknowledged = page.locator("#al-table tbody tr", has_text="Acknowledged").filter(
         has_text="Own courier delivery in Jižní Morava")
     expect(acknowledged).to_have_count(1, timeout=20_000)
-    page.goto(f"{demo_server.url}/alerts")  # the navigation bar counts again on every page change
+    page.goto(demo_server.at("/alerts"))  # the navigation bar counts again on every page change
     expect(badge).to_have_text(str(new_before - 1), timeout=20_000)
     expect(page.locator("#al-table tbody tr").first).to_be_visible(timeout=20_000)
     page.wait_for_load_state("networkidle")
@@ -119,7 +119,7 @@ def test_an_alert_is_acknowledged_and_turned_into_an_action(demo_server, page, s
     expect(page.locator("#act-editor")).to_be_visible(timeout=20_000)
     page.click("#act-save")
     expect(card(page, "backlog", "Act on: Own courier delivery")).to_be_visible(timeout=20_000)
-    page.goto(f"{demo_server.url}/alerts")
+    page.goto(demo_server.at("/alerts"))
     page.locator("#al-status label", has_text="Turned into an action").click()
     expect(page.locator("#al-table tbody tr").first).to_contain_text("Own courier delivery in Jižní Morava",
                                                                    timeout=20_000)
