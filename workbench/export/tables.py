@@ -11,6 +11,7 @@ import pandas
 
 from workbench import heatmap
 from workbench.export.findings import Findings
+from workbench.journey import slugify
 from workbench.safecells import neutralise
 
 SHEET_NAME_LIMIT = 31  # Excel's limit
@@ -30,8 +31,9 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
         counts = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="n", sort=False)
         wide = wide.join(counts.add_prefix("n "), how="left").reset_index()
         wide.insert(1, "name", wide["touchpoint"].map(names))
-        shown[f"matrix-by-{findings.matrix_column}"] = wide.rename(columns={"(network)": "total",
-                                                                           "n (network)": "n total"})
+        # The column is named by the client's file: as a slug it is a valid sheet name and a plain file name.
+        shown[f"matrix-by-{slugify(findings.matrix_column)}"] = wide.rename(columns={"(network)": "total",
+                                                                                    "n (network)": "n total"})
     shown["breaks"] = pandas.DataFrame(
         [{"rank": i, "kind": b.kind, "touchpoint": b.touchpoint, "name": names.get(b.touchpoint, b.touchpoint),
           "column": b.column or "", "segment": b.segment or "", "since": b.since, "value": b.value,
