@@ -12,6 +12,7 @@ Run: `make bench` (or `.venv/bin/python bench/bench_journey.py`).
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import statistics
@@ -68,13 +69,16 @@ def app_start_seconds(folder: str) -> float:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--workspace", folder, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    token = "bench-token"
+    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--workspace", folder, "--port", str(port),
+                                "--no-browser"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "CXWB_TOKEN": token})
     try:
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=2).read()
+                for path in ("/", "/_dash-layout"):
+                    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={
+                        "Authorization": f"token {token}"}), timeout=2).read()
                 return time.perf_counter() - start
             except OSError:
                 time.sleep(0.05)
