@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 
 from workbench.i18n import gettext as _
 from workbench.metrics import DEFAULT_MIN_N
-from workbench.store import ActionEventRow, ActionRow, JourneyRow, Project
+from workbench.store import ActionEventRow, ActionRow, JourneyRow, Project, claim
 from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
@@ -405,8 +405,10 @@ class Actions:
         return row
 
     def _current(self, session, action_id: int, expected_version: int) -> ActionRow:
+        """The card, locked for this transaction at ``expected_version``."""
+        claimed = claim(session, ActionRow.id, action_id, expected_version)
         row = self._row(session, action_id)
-        if row.version != expected_version:
+        if not claimed:
             last = session.scalar(select(ActionEventRow).where(ActionEventRow.action_id == action_id)
                                   .order_by(ActionEventRow.id.desc()).limit(1))
             by = _(" ({who}, {when}: {what})").format(who=last.who, when=f"{last.at:%H:%M}", what=last.what) \

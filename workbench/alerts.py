@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from workbench import breaks, heatmap, metrics
 from workbench.i18n import gettext as _, ngettext
 from workbench.ingest import OVERALL
-from workbench.store import AlertRow, AlertSettingsRow, JourneyRow
+from workbench.store import AlertRow, AlertSettingsRow, JourneyRow, claim, write_lock
 from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
@@ -577,6 +577,7 @@ class Inbox:
         if problems:
             raise WorkspaceError(" ".join(problems))
         with self.sessions.begin() as session:
+            write_lock(session, _rules_lock(journey_id))
             row = self._settings(session, journey_id)
             if row.version != expected_version:
                 raise ConflictError(_("The rules were changed in another window; yours were not saved. "
@@ -627,6 +628,7 @@ class Inbox:
         owners = {tp.key: tp.owner or "" for tp in journey_state.journey.touchpoints}
         last_week_end = until - datetime.timedelta(days=(until.weekday() + 1) % 7)
         with self.sessions.begin() as session:
+            write_lock(session, _rules_lock(journey_id))  # two runs at once would both add the same new alerts
             added = self._store(session, project_id, journey_id, found, owners, who)
             settings = self._settings(session, journey_id)
             settings.evaluated_until = max(last_week_end, evaluated) if evaluated else last_week_end
@@ -666,10 +668,11 @@ class Inbox:
         if status not in STATUSES:
             raise WorkspaceError(_("Unknown alert status “{status}”.").format(status=status))
         with self.sessions.begin() as session:
+            claimed = claim(session, AlertRow.id, alert_id, expected_version)
             row = session.get(AlertRow, alert_id)
             if row is None:
                 raise WorkspaceError(_("No alert with id {id}.").format(id=alert_id))
-            if row.version != expected_version:
+            if not claimed:
                 last = (row.history or [{}])[-1]
                 raise ConflictError(_("This alert was changed in another window ({who}, {what}); your change was "
                                       "not applied.").format(who=last.get("who", ""), what=last.get("what", "")))
@@ -722,6 +725,11 @@ class Inbox:
         return added
 
 
+def _rules_lock(journey_id: int) -> str:
+    """The lock that saving a journey's rules and storing its evaluation take (its settings row may not exist yet)."""
+    return f"alert settings {journey_id}"
+
+
 def _stored_rules(row: AlertSettingsRow | None) -> tuple[list[Rule], int]:
     """A journey's rules and their version from its settings row (the starter rules until it has one)."""
     if row is None:
@@ -731,6 +739,7 @@ def _stored_rules(row: AlertSettingsRow | None) -> tuple[list[Rule], int]:
 
 def link_action(session, project_id: int, alert_id: int, action_id: int, who: str) -> None:
     """Mark an alert of the project as turned into the action (inside the session creating the action)."""
+    claim(session, AlertRow.id, alert_id, None)  # a status change in another window waits, then sees this one
     row = session.get(AlertRow, alert_id)
     if row is not None and row.project_id == project_id:
         row.action_id = action_id

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from workbench import metrics, roi
 from workbench.i18n import gettext as _
 from workbench.safecells import neutralise
-from workbench.store import ScenarioRow
+from workbench.store import ScenarioRow, claim, write_lock
 from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
@@ -337,6 +337,9 @@ class Scenarios:
             raise WorkspaceError(_("The scenario needs a name."))
         scenario = replace(scenario, name=name[:200])
         with self.workspace.sessions.begin() as session:
+            # Saves of a project take turns: names are unique ignoring case, which no constraint checks.
+            write_lock(session, f"scenarios {project_id}")
+            claimed = scenario_id is None or claim(session, ScenarioRow.id, scenario_id, expected_version)
             taken = session.scalars(select(ScenarioRow).where(ScenarioRow.project_id == project_id)).all()
             if any(row.name.casefold() == scenario.name.casefold() and row.id != scenario_id for row in taken):
                 raise WorkspaceError(_("A scenario named “{name}” already exists; choose another name or open "
@@ -347,7 +350,7 @@ class Scenarios:
                 session.add(row)
             else:
                 row = self._row(session, scenario_id, project_id)
-                if row.version != expected_version:
+                if not claimed:
                     raise ConflictError(_("“{name}” was saved in another window by {who} at {when}; your change "
                                           "was not saved. Reopen it to see that version.").format(
                         name=row.name, who=row.updated_by, when=f"{row.updated_at:%H:%M}"))
@@ -359,8 +362,9 @@ class Scenarios:
     def delete(self, project_id: int, scenario_id: int, *, expected_version: int) -> None:
         """Remove a scenario of the project still at ``expected_version``."""
         with self.workspace.sessions.begin() as session:
+            claimed = claim(session, ScenarioRow.id, scenario_id, expected_version)
             row = self._row(session, scenario_id, project_id)
-            if row.version != expected_version:
+            if not claimed:
                 raise ConflictError(_("“{name}” changed in another window; it was not deleted.").format(
                     name=row.name))
             session.delete(row)

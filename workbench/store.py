@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
-                        create_engine, event, func)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+                        create_engine, event, func, text, update)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, Session, mapped_column, relationship, \
+    sessionmaker
 
 DATABASE_FILE = "workbench.db"
+BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another's transaction before SQLite says "locked"
 
 
 class Base(DeclarativeBase):
@@ -314,6 +317,39 @@ def connect(url: str) -> Engine:
     return engine
 
 
+def claim(session: Session, column: InstrumentedAttribute, ident: int, expected_version: int | None) -> bool:
+    """Lock the row whose ``column`` is ``ident`` for this transaction if its version is still ``expected_version``.
+
+    Run it as the transaction's first statement, before reading the row: it is a write, so a concurrent writer of
+    the row waits here until this transaction ends and then finds the version changed (SQLite: the first write
+    takes the database's write lock; PostgreSQL: the row lock, the condition checked again after the wait).
+    ``None`` locks the row at any version. False if the row is missing or at another version.
+    """
+    model = column.class_
+    statement = update(model).where(column == ident).values(version=model.version)
+    if expected_version is not None:
+        statement = statement.where(model.version == expected_version)
+    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 1
+
+
+def write_lock(target: Session | Connection, name: str) -> None:
+    """Hold an exclusive lock named ``name`` until the transaction ends; the transaction's first statement.
+
+    For writes :func:`claim` cannot guard because the row may not exist yet (a first save, a new version number)
+    and for files that must change together with rows. SQLite has one write lock per database, taken at once by
+    ``BEGIN IMMEDIATE``; PostgreSQL takes a transaction-level advisory lock on a number derived from ``name``.
+    """
+    connection = target.connection() if isinstance(target, Session) else target
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        raise NotImplementedError(f"No write lock for {dialect} databases; use SQLite or PostgreSQL.")
+
+
 def session_factory(engine: Engine) -> sessionmaker:
     """A session maker bound to the engine."""
     return sessionmaker(engine, expire_on_commit=False)
@@ -335,4 +371,5 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()

@@ -17,7 +17,7 @@ from workbench.i18n import gettext as _
 from workbench.datasets import Datasets
 from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
 from workbench.store import (BenchmarkRow, EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
-                             connect, database_url, session_factory)
+                             claim, connect, database_url, session_factory)
 
 if TYPE_CHECKING:
     import pandas
@@ -277,8 +277,10 @@ class Workspace:
             return self._state(session, row)
 
     def _current(self, session: Session, journey_id: int, expected_version: int | None) -> JourneyRow:
+        """The journey, locked for this transaction at ``expected_version`` (a save, an undo or a redo)."""
+        claimed = claim(session, JourneyRow.id, journey_id, expected_version)
         row = self._journey_row(session, journey_id)
-        if expected_version is not None and row.version != expected_version:
+        if not claimed:
             raise ConflictError("This journey was changed in another window or tab; your edit was not applied. "
                                 "The map now shows the latest version.")
         return row

@@ -1,0 +1,246 @@
+"""Concurrent writers: two processes write one thing at the same instant, round after round; exactly one wins.
+
+Two worker processes (spawned, so no polars state is forked) open the workspace once and then loop: each takes its
+task, waits at a barrier and runs it the moment the other does. Every round both start from the same version, so
+exactly one must win and the other get a conflict; what is stored must then be the winner's edit exactly, with a
+history that matches it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from workbench import journeyfile
+from workbench.actions import Draft
+from workbench.alerts import STATUSES, Alert, Inbox
+from workbench.scenarios import Scenario
+from workbench.store import JourneyRevisionRow, JourneyRow
+from workbench.text import Codebook, Theme
+from workbench.workspace import ConflictError, Workspace, WorkspaceError
+
+JOURNEY_ROUNDS = 200
+ROUNDS = 40
+TIMEOUT = 60
+
+
+def _serve(folder: str, barrier, tasks, results, index: int) -> None:
+    """A worker: open the workspace once, then run each task as soon as both workers reach the barrier."""
+    workspace = Workspace(folder)
+    for operation, args in iter(tasks.get, None):
+        barrier.wait(timeout=TIMEOUT)
+        try:
+            results.put((index, "ok", operation(workspace, f"worker {index}", *args)))
+        except ConflictError as error:
+            results.put((index, "conflict", str(error)))
+        except WorkspaceError as error:
+            results.put((index, "refused", str(error)))
+        except Exception:  # noqa: BLE001 - the test reports any other failure with its traceback
+            results.put((index, "error", traceback.format_exc()))
+    workspace.close()
+
+
+@dataclasses.dataclass
+class Pair:
+    """Two workers on one workspace folder."""
+
+    folder: Path
+    tasks: list
+    results: object
+
+    def run(self, first: tuple[Callable, tuple], second: tuple[Callable, tuple]) -> list[tuple[str, object]]:
+        """Run ``first`` in worker 0 and ``second`` in worker 1 at the same instant: (status, value) of each."""
+        self.tasks[0].put(first)
+        self.tasks[1].put(second)
+        found = {index: (status, value) for index, status, value in
+                 (self.results.get(timeout=TIMEOUT) for _ in range(2))}
+        return [found[0], found[1]]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("concurrency") / "ws"
+    Workspace(folder).close()  # migrated once, before the workers open it
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    tasks = [context.Queue(), context.Queue()]
+    workers = [context.Process(target=_serve, args=(str(folder), barrier, tasks[i], results, i), daemon=True)
+               for i in range(2)]
+    for worker in workers:
+        worker.start()
+    yield Pair(folder, tasks, results)
+    for queue in tasks:
+        queue.put(None)
+    for worker in workers:
+        worker.join(timeout=TIMEOUT)
+
+
+def one_winner(outcome: list[tuple[str, object]]) -> int | None:
+    """The index of the only worker that succeeded while the other got a conflict (None otherwise)."""
+    statuses = [status for status, _value in outcome]
+    return statuses.index("ok") if sorted(statuses) == ["conflict", "ok"] else None
+
+
+def summary(round_: int, outcome: list[tuple[str, object]]) -> tuple:
+    """A failed round for the message: its number, each worker's status, and the last line of any error."""
+    return round_, [status if status != "error" else f"error: {value.strip().splitlines()[-1]}"
+                    for status, value in outcome]
+
+
+# ------------------------------------------------------------------ what the workers run
+
+
+def save_journey(workspace: Workspace, who: str, journey_id: int, journey, version: int) -> int:
+    return workspace.save_journey(journey_id, journey, who, version).version
+
+
+def undo(workspace: Workspace, _who: str, journey_id: int, version: int) -> int:
+    return workspace.undo(journey_id, version).version
+
+
+def update_action(workspace: Workspace, who: str, action_id: int, draft: Draft, version: int) -> int:
+    return workspace.actions.update(action_id, draft, who, expected_version=version).version
+
+
+def save_scenario(workspace: Workspace, who: str, project_id: int, scenario_id: int, scenario: Scenario,
+                  version: int) -> int:
+    return workspace.scenarios.save(project_id, scenario, who, scenario_id=scenario_id,
+                                    expected_version=version).version
+
+
+def save_codebook(workspace: Workspace, who: str, project_id: int, codebook: Codebook, version: int) -> int:
+    return workspace.verbatims.save_codebook(project_id, codebook, who, expected_version=version)
+
+
+def set_status(workspace: Workspace, who: str, alert_id: int, status: str, version: int) -> int:
+    return workspace.alerts.set_status(alert_id, status, who, expected_version=version).version
+
+
+
+# ------------------------------------------------------------------ the races
+
+
+def edited(journey, worker: int, round_: int):
+    """Worker ``worker``'s edit: a different touchpoint each, so a mix of both edits shows."""
+    touchpoints = list(journey.touchpoints)
+    touchpoints[worker] = dataclasses.replace(touchpoints[worker], notes=f"round {round_} by worker {worker}",
+                                              x=float(round_ * 10 + worker))
+    return dataclasses.replace(journey, touchpoints=tuple(touchpoints))
+
+
+def stored_history(workspace: Workspace, journey_id: int) -> tuple:
+    """The journey's snapshot at its place in the history, and the one before (what an undo restores)."""
+    with workspace.sessions() as session:
+        revision = session.get(JourneyRow, journey_id).revision
+        found = {row.seq: journeyfile.from_json(row.snapshot) for row in session.scalars(
+            select(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
+                                             JourneyRevisionRow.seq >= revision - 1))}
+        return found.get(revision), found.get(revision - 1)
+
+
+def test_two_saves_or_a_save_and_an_undo_of_one_journey_never_both_win(pair, small_journey):
+    with Workspace(pair.folder) as workspace:
+        journey_id = workspace.create_journey(workspace.create_project("Journeys"), small_journey)
+        failed = []
+        for round_ in range(JOURNEY_ROUNDS):
+            state = workspace.journey(journey_id)
+            _latest, before = stored_history(workspace, journey_id)
+            edits = [edited(state.journey, worker, round_) for worker in range(2)]
+            undoing = round_ % 4 == 3  # every fourth round worker 1 undoes while worker 0 saves
+            second = (undo, (journey_id, state.version)) if undoing else \
+                (save_journey, (journey_id, edits[1], state.version))
+            outcome = pair.run((save_journey, (journey_id, edits[0], state.version)), second)
+            winner = one_winner(outcome)
+            after = workspace.journey(journey_id)
+            latest, _before = stored_history(workspace, journey_id)
+            expected = before if undoing and winner == 1 else edits[winner or 0]
+            if winner is None or after.journey != expected or latest != after.journey \
+                    or outcome[winner][1] != after.version or after.version != state.version + 1:
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {JOURNEY_ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def test_two_edits_of_one_action_card_never_both_win(pair):
+    with Workspace(pair.folder) as workspace:
+        project_id = workspace.create_project("Actions")
+        card = workspace.actions.create(project_id, Draft("Shared card"), "setup")
+        failed = []
+        for round_ in range(ROUNDS):
+            card = workspace.actions.get(card.id)
+            drafts = [dataclasses.replace(card.draft, title=f"Round {round_} by worker {worker}",
+                                          cost=float(round_ * 10 + worker)) for worker in range(2)]
+            outcome = pair.run(*((update_action, (card.id, drafts[w], card.version)) for w in range(2)))
+            winner = one_winner(outcome)
+            after = workspace.actions.get(card.id)
+            last = workspace.actions.history(card.id)[0]
+            if winner is None or after.draft != drafts[winner] or after.version != card.version + 1 \
+                    or last.who != f"worker {winner}" or last.changes["title"][1] != after.title:
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def test_two_saves_of_one_scenario_never_both_win(pair):
+    with Workspace(pair.folder) as workspace:
+        project_id = workspace.create_project("Scenarios")
+        saved = workspace.scenarios.save(project_id, Scenario("Revenue", 1, "KPIs", "revenue"), "setup")
+        failed = []
+        for round_ in range(ROUNDS):
+            saved = workspace.scenarios.get(saved.id)
+            edits = [dataclasses.replace(saved.scenario, note=f"round {round_} by worker {worker}", lag=worker)
+                     for worker in range(2)]
+            outcome = pair.run(*((save_scenario, (project_id, saved.id, edits[w], saved.version)) for w in range(2)))
+            winner = one_winner(outcome)
+            after = workspace.scenarios.get(saved.id)
+            if winner is None or after.scenario != edits[winner] or after.version != saved.version + 1 \
+                    or after.updated_by != f"worker {winner}":
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def test_two_saves_of_one_codebook_never_both_win_the_first_save_included(pair):
+    with Workspace(pair.folder) as workspace:
+        failed = []
+        for round_ in range(ROUNDS):
+            if round_ % 5 == 0:  # a project without a codebook yet: both save the first one
+                project_id = workspace.create_project(f"Codebooks {round_}")
+            _codebook, version = workspace.verbatims.codebook(project_id)
+            edits = [Codebook((Theme("delay", f"Delay {round_}", ("late",)),
+                               Theme(f"w{worker}", f"Worker {worker}", (f"word{round_}",)))) for worker in range(2)]
+            outcome = pair.run(*((save_codebook, (project_id, edits[w], version)) for w in range(2)))
+            winner = one_winner(outcome)
+            after, new_version = workspace.verbatims.codebook(project_id)
+            if winner is None or after != edits[winner] or new_version != version + 1:
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def test_two_status_changes_of_one_alert_never_both_win(pair, small_journey):
+    import datetime as dt
+
+    with Workspace(pair.folder) as workspace:
+        project_id = workspace.create_project("Alerts")
+        journey_id = workspace.create_journey(project_id, small_journey)
+        day = dt.date(2025, 3, 2)
+        alert = Alert("answer:1", "low", "answer", "csat", "delivery", "", "", day, day, day, day, 1, 1.0, None, None,
+                      None, None, None, "1", "late", "A low score")
+        with workspace.sessions.begin() as session:
+            Inbox._store(session, project_id, journey_id, [alert], {}, "setup")
+        item = workspace.alerts.list(project_id, journey_id)[0]
+        failed = []
+        for round_ in range(ROUNDS):
+            item = workspace.alerts.get(item.id)
+            wanted = [status for status in STATUSES if status != item.status][round_ % 2:][:2]
+            outcome = pair.run(*((set_status, (item.id, wanted[w], item.version)) for w in range(2)))
+            winner = one_winner(outcome)
+            after = workspace.alerts.get(item.id)
+            if winner is None or after.status != wanted[winner] or after.version != item.version + 1 \
+                    or len(after.history) != len(item.history) + 1 or after.history[-1]["who"] != f"worker {winner}":
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
