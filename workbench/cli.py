@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -82,9 +83,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (ValueError, OSError) as exc:
-        print(f"cxwb: {exc}", file=sys.stderr)
+    except (ValueError, OSError) as exc:  # a refused input or a file that cannot be opened: its message says why
+        print(f"cxwb: {_message(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cxwb: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a fault no check foresaw: one line, the traceback only when asked for
+        if os.environ.get("CXWB_DEBUG"):
+            raise
+        print(f"cxwb: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+              "(set CXWB_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _message(exc: Exception) -> str:
+    """An error as the user reads it: an OS error names its file first."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc).strip()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -156,6 +173,7 @@ def _project_id(workspace, name: str) -> int:
 
 
 def _export(workspace, args: argparse.Namespace) -> int:
+    from workbench import limits
     from workbench.export import deck, findings, images, tables
 
     project_id = _project_id(workspace, args.project)
@@ -179,7 +197,7 @@ def _export(workspace, args: argparse.Namespace) -> int:
         filters=tuple(filters), slides=slides)
     if suffix not in (".pptx", ".xlsx", ".zip"):
         raise ValueError("The output must end in .pptx, .xlsx or .zip.")
-    style = deck.Style(brand=args.brand, logo=args.logo.read_bytes() if args.logo else None) \
+    style = deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None) \
         if suffix == ".pptx" else None
     found = findings.gather(workspace, request)
     if suffix == ".pptx":
@@ -199,7 +217,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from workbench import ingest
+    from workbench import ingest, limits
 
     project_id = {p.name: p.id for p in workspace.projects()}.get(args.project)
     if project_id is None:
@@ -210,7 +228,10 @@ def _import(workspace, args: argparse.Namespace) -> int:
         if args.encoding:
             dialect = dataclasses.replace(dialect, encoding=args.encoding)
     if args.mapping:
-        mapping = ingest.mapping_from_dict(json.loads(args.mapping.read_text(encoding="utf-8")))
+        try:
+            mapping = ingest.mapping_from_dict(limits.load_json(limits.read_file(args.mapping), args.mapping.name))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ingest.IngestError(f"{args.mapping.name} is not a JSON mapping: {exc}") from None
     else:
         columns = ingest.read_source(args.file, dialect, args.sheet, rows=1).table.column_names
         mapping = workspace.datasets.saved_mapping(project_id, columns)

@@ -1,0 +1,150 @@
+"""Limits on every input (files, uploads, backups, documents), the error that names the one exceeded, and the checks
+that several readers share: sizes, JSON and YAML nesting and alias expansion, CSV fields.
+
+Each limit is checked while the input is read (before the next step builds on it), so a hostile file costs at most
+the limit, and the message says which file broke which limit: ``survey.csv: the file has 100 000 columns; the limit
+is 5 000.``
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+MB = 1 << 20
+
+COLUMNS = 5_000  # columns of a data file (CSV, XLSX, Parquet)
+# Characters in one field: Python's csv module's own default limit, so every reader refuses the same fields.
+FIELD_CHARS = 131_072
+HEADER_BYTES = 1 * MB  # the header line of a CSV file
+XLSX_CELLS = 5_000_000  # rows × columns of the sheet read: the reader holds all of them (about 250 bytes each)
+XLSX_PART_BYTES = 512 * MB  # each part of an XLSX file (a zip member), unpacked
+PARQUET_ROWS = 20_000_000  # rows of a Parquet file, whose compression makes many rows cheap on disk
+UPLOAD_BYTES = 100 * MB  # a file uploaded in the browser; bigger files are opened by path
+# A request carrying an upload: base64 makes 4 bytes of 3, plus the callback's other inputs.
+REQUEST_BYTES = UPLOAD_BYTES * 4 // 3 + 1 * MB
+DOCUMENT_BYTES = 2 * MB  # a journey file, codebook, column mapping, benchmark file or logo
+BACKUP_TABLES_BYTES = 64 * MB  # the rows of a project in a backup (tables.json), unpacked
+# A backup's dataset file may unpack to this many times its packed size (Parquet packs about 2:1 in a zip;
+# a zip bomb of zeros, 1000:1); files unpacking to at most ZIP_SMALL_BYTES are always allowed.
+ZIP_RATIO = 100
+ZIP_SMALL_BYTES = 1 * MB
+NESTING = 64  # levels of lists and mappings in a JSON or YAML document (journey files use 4)
+YAML_VALUES = 100_000  # values of a YAML document counted with every alias expanded (a "billion laughs")
+PATTERN_CHARS = 500  # a codebook regex pattern (Python's parser recurses on nested groups)
+
+
+class LimitError(ValueError):
+    """An input over one of the limits; the message names the input (and row or column), what it has, the limit."""
+
+    def __init__(self, where: str, found: str, limit: str):
+        super().__init__(f"{where}: {found}; the limit is {limit}.")
+
+
+def count(number: int) -> str:
+    """A count with spaces between thousands: ``100 000``."""
+    return f"{number:,}".replace(",", " ")
+
+
+def size(number: int) -> str:
+    """Bytes in MB (whole when it is at least 10): ``64 MB``, ``1.5 MB``."""
+    megabytes = number / MB
+    return f"{megabytes:,.0f} MB".replace(",", " ") if megabytes >= 10 else f"{megabytes:.2g} MB"
+
+
+def check_size(found: int, limit: int, where: str, what: str = "the file") -> None:
+    """Refuse ``found`` bytes over ``limit``."""
+    if found > limit:
+        raise LimitError(where, f"{what} is {size(found)}", size(limit))
+
+
+def read_file(path: str | Path, limit: int = DOCUMENT_BYTES) -> bytes:
+    """A file's bytes, refused before reading when it is over ``limit``."""
+    path = Path(path)
+    check_size(path.stat().st_size, limit, path.name)
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)  # the file may have grown since
+    check_size(len(data), limit, path.name)
+    return data
+
+
+def check_text(text: str, where: str, limit: int = DOCUMENT_BYTES) -> None:
+    """Refuse a document over ``limit`` bytes as UTF-8."""
+    check_size(len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")), limit, where)
+
+
+def load_json(data: str | bytes, where: str, limit: int = DOCUMENT_BYTES) -> Any:
+    """Parse JSON of at most ``limit`` bytes nested at most ``NESTING`` levels; invalid JSON raises ValueError."""
+    import json
+
+    if isinstance(data, bytes):
+        check_size(len(data), limit, where)
+    else:
+        check_text(data, where, limit)
+    try:
+        value = json.loads(data)
+    except RecursionError:  # nested deeper than Python's stack allows, so far deeper than NESTING
+        raise _too_deep(where, "JSON") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > NESTING:
+            raise _too_deep(where, "JSON")
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return value
+
+
+def check_yaml(text: str, where: str, loader: type) -> None:
+    """Refuse a YAML document over ``DOCUMENT_BYTES``, nested deeper than ``NESTING`` or expanding to more than
+    ``YAML_VALUES`` values through its aliases; scanned as events, before anything is built from it.
+    Invalid YAML raises the parser's own error."""
+    import yaml
+
+    check_text(text, where)
+    expanded: dict[str, int] = {}  # anchor → values of its node, every alias in it expanded
+    open_nodes: list[list] = []  # [anchor, values so far] of each collection still open
+    total = 0
+    for event in yaml.parse(text, Loader=loader):
+        anchor, values = None, 0
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_nodes.append([event.anchor, 1])
+            total += 1
+            if len(open_nodes) > NESTING:
+                raise _too_deep(where, "YAML")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, values = open_nodes.pop()
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, values = event.anchor, 1
+            total += 1
+        elif isinstance(event, yaml.AliasEvent):
+            values = expanded.get(event.anchor, 1)  # an alias of a node still open is a cycle the loader refuses
+            total += values
+        if anchor:
+            expanded[anchor] = values
+        if values and open_nodes:
+            open_nodes[-1][1] += values
+        if total > YAML_VALUES:
+            raise LimitError(where, f"the YAML expands to more than {count(YAML_VALUES)} values through its aliases",
+                             count(YAML_VALUES))
+
+
+def csv_rows(reader: Iterator[list[str]], where: str) -> Iterator[list[str]]:
+    """The rows of a ``csv.reader``; a field over ``FIELD_CHARS`` raises :class:`LimitError` naming its line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" not in str(error):
+                raise
+            raise LimitError(f"{where}, line {reader.line_num}",  # type: ignore[attr-defined]
+                             f"a field has more than {count(FIELD_CHARS)} characters", count(FIELD_CHARS)) from None
+        yield row
+
+
+def _too_deep(where: str, kind: str) -> LimitError:
+    return LimitError(where, f"the {kind} is nested more than {NESTING} levels deep", f"{NESTING} levels")
