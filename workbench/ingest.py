@@ -16,11 +16,14 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench import limits, xlsxguard
+from workbench.limits import LimitError
 from workbench.metrics import SCALES
 
 if TYPE_CHECKING:
@@ -252,17 +255,27 @@ def sniff_file(path: str | Path) -> CsvDialect:
 
 def _header(path: Path, dialect: CsvDialect) -> list[str]:
     with path.open("rb") as handle:
-        line = handle.readline().decode(dialect.encoding, errors="replace")
-    names = next(csv.reader([line.strip("\r\n")], delimiter=dialect.delimiter), [])
+        line = handle.readline(limits.HEADER_BYTES + 1)  # a file without line breaks is not read whole
+    if len(line) > limits.HEADER_BYTES and not line.endswith(b"\n"):
+        raise LimitError(path.name, f"the header row is longer than {limits.size(limits.HEADER_BYTES)}",
+                         limits.size(limits.HEADER_BYTES))
+    text = line.decode(dialect.encoding, errors="replace").strip("\r\n")
+    names = next(limits.csv_rows(csv.reader([text], delimiter=dialect.delimiter), path.name), [])
     if not any(n.strip() for n in names):
         raise IngestError("The file has no header row.")
+    _check_width(len(names), path.name)
     _refuse_twice(names)
     return names
 
 
+def _check_width(columns: int, where: str) -> None:
+    if columns > limits.COLUMNS:
+        raise LimitError(where, f"the file has {limits.count(columns)} columns", limits.count(limits.COLUMNS))
+
+
 def _refuse_twice(names: Sequence[str]) -> None:
     """A column name given twice would make the mapping ambiguous."""
-    twice = sorted({n for n in names if names.count(n) > 1})
+    twice = sorted(name for name, times in Counter(names).items() if times > 1)
     if twice:
         raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
 
@@ -295,7 +308,28 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
         raise IngestError(f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}") from None
     except UnicodeDecodeError as exc:
         raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
+    _check_fields(table, path.name, first_row=2)
     return table, dialect
+
+
+def _check_fields(table: pa.Table, where: str, first_row: int) -> None:
+    """Refuse a text field over ``FIELD_CHARS`` characters, naming its row and column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in table.column_names:
+        column = table[name]
+        if not pa.types.is_string(column.type):
+            continue
+        # Bytes come from the offsets alone; characters are counted only where the bytes allow a field too long.
+        if (pc.max(pc.binary_length(column)).as_py() or 0) <= limits.FIELD_CHARS:
+            continue
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest > limits.FIELD_CHARS:
+            row = pc.index(lengths, longest).as_py() + first_row
+            raise LimitError(f"{where}, row {row}, column '{name}'",
+                             f"the field has {limits.count(longest)} characters", limits.count(limits.FIELD_CHARS))
 
 
 def _quoted(path: Path) -> bool:
@@ -307,7 +341,8 @@ def _quoted(path: Path) -> bool:
 def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | None:
     """Name the first line whose field count differs from the header's (Arrow does not say which)."""
     with path.open(encoding=dialect.encoding, errors="replace", newline="") as handle:
-        for line, row in enumerate(csv.reader(handle, delimiter=dialect.delimiter), start=1):
+        for line, row in enumerate(limits.csv_rows(csv.reader(handle, delimiter=dialect.delimiter), path.name),
+                                   start=1):
             if row and len(row) != expected:
                 return f"line {line} has {len(row)} fields, the header has {expected}."
     return None
@@ -316,9 +351,21 @@ def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | Non
 def _workbook(path: str | Path):
     from python_calamine import CalamineWorkbook
 
+    _check_workbook(Path(path))
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of broken file
+        raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
+
+
+def _check_workbook(path: Path, sheet: str | None = None) -> None:
+    """The parts of a workbook the reader unpacks when it opens it, or one sheet, within the limits."""
+    import zipfile
+    import zlib
+
+    try:
+        xlsxguard.check(path, sheet)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
 
 
@@ -336,6 +383,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
     if sheet is not None and sheet not in names:
         raise IngestError(f"No sheet “{sheet}” in the workbook; it has: {', '.join(names)}.")
     sheet = sheet or names[0]
+    _check_workbook(Path(path), sheet)
     data = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True, nrows=None if rows is None else rows + 1)
     data = [row for row in data if any(cell not in ("", None) for cell in row)]
     if not data:
@@ -344,7 +392,9 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
     if not any(header):
         raise IngestError("The sheet has no header row.")
     _refuse_twice([h for h in header if h])  # blank headers get numbered names instead
-    return _columns_table(header, data[1:]), sheet
+    table = _columns_table(header, data[1:])
+    _check_fields(table, Path(path).name, first_row=2)
+    return table, sheet
 
 
 def _columns_table(header: list[str], rows: list[list]) -> pa.Table:
@@ -379,15 +429,24 @@ def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    path = Path(path)
     try:
-        if rows is not None:
-            batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
-            table = pa.Table.from_batches([batch]) if batch is not None else pq.read_schema(path).empty_table()
-        else:
-            table = pq.read_table(path)
+        with pq.ParquetFile(path) as parquet:
+            # Compression makes rows cheap on disk (a few kB hold 100 M equal rows): the footer says how many.
+            _check_width(parquet.metadata.num_columns, path.name)
+            if parquet.metadata.num_rows > limits.PARQUET_ROWS:
+                raise LimitError(path.name, f"the file has {limits.count(parquet.metadata.num_rows)} rows",
+                                 limits.count(limits.PARQUET_ROWS))
+            if rows is not None:
+                batch = next(parquet.iter_batches(batch_size=rows), None)
+                table = pa.Table.from_batches([batch]) if batch is not None else parquet.schema_arrow.empty_table()
+            else:
+                table = parquet.read()
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestError(f"The file cannot be read as Parquet: {exc}") from None
-    return table.cast(pa.schema([f.with_type(_plain_type(f.type)) for f in table.schema]), safe=False)
+    table = table.cast(pa.schema([f.with_type(_plain_type(f.type)) for f in table.schema]), safe=False)
+    _check_fields(table, path.name, first_row=1)
+    return table
 
 
 def _plain_type(kind: pa.DataType) -> pa.DataType:
@@ -430,7 +489,7 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int) -> pa.Table:
     names = _header(path, dialect)
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES * 4).decode(dialect.encoding, errors="replace")
-    reader = csv.reader(io.StringIO(text), delimiter=dialect.delimiter)
+    reader = limits.csv_rows(csv.reader(io.StringIO(text), delimiter=dialect.delimiter), path.name)
     body = [row for row in itertools.islice(reader, 1, rows + 1) if row]
     columns = {name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)}
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
@@ -479,6 +538,7 @@ def column_values(path: str | Path, column: str, dialect: CsvDialect | None = No
         table = read_source(path, dialect, sheet).table
     if column not in table.column_names:
         raise IngestError(f"Column not in the file: {column}.")
+    _refuse_nested(table, [column])
     counts = pc.value_counts(_text(_array(table[column])).drop_null())
     pairs = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()), key=lambda p: -p[1])
     return [value for value, _ in pairs[:limit]]
@@ -643,6 +703,19 @@ def _check_columns(table: pa.Table, wanted: Sequence[str]) -> None:
     if missing:
         raise IngestError(f"Column(s) not in the file: {', '.join(missing)}. "
                           f"The file has: {', '.join(table.column_names)}.")
+    _refuse_nested(table, wanted)
+
+
+def _refuse_nested(table: pa.Table, columns: Sequence[str]) -> None:
+    """A column of lists or records (Parquet can hold them) is no score, date or text."""
+    import pyarrow as pa
+
+    for name in columns:
+        kind = table.schema.field(name).type
+        if pa.types.is_nested(kind):
+            what = "a list" if pa.types.is_list(kind) or pa.types.is_large_list(kind) or \
+                pa.types.is_fixed_size_list(kind) else f"of type {kind}"
+            raise IngestError(f"Column '{name}' is {what}, not a number, date or text.")
 
 
 def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Sequence[str], decimal: str = ".",

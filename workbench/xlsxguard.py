@@ -1,0 +1,139 @@
+"""XLSX files checked as zip streams before the reader opens them.
+
+calamine unpacks whole each part it reads (the shared strings when it opens a workbook, a sheet when it is asked
+for one) and holds a sheet's used range as a dense grid, so a file of a few kB can ask it for terabytes (one cell
+at XFD1048576) and abort the process. So each part is unpacked here first as a stream, its bytes counted rather
+than taken from the zip's directory, and a sheet's cell references are scanned for the range they span.
+A damaged zip raises ``zipfile.BadZipFile`` or ``zlib.error`` for the caller to word.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+import re
+import zipfile
+from pathlib import Path
+
+from workbench import limits
+from workbench.limits import LimitError
+
+CHUNK = 8 << 20
+_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
+# The start of a cell's tag up to its reference: a cell is found by splitting the sheet at "<c ", in Arrow.
+_REFERENCE = rb'^[^>]*?\br="(?P<column>[A-Z]{1,3})(?P<row>\d{1,20})"'
+_LONGEST_TAG = 64 << 10  # a tag cut by a chunk's end waits for the next chunk, up to this length
+
+
+def check(path: Path, sheet: str | None = None) -> None:
+    """Refuse a workbook whose parts read when it opens (or, given ``sheet``, that sheet) break a limit."""
+    stat = path.stat()
+    _check(path, stat.st_size, stat.st_mtime_ns, sheet)
+
+
+@functools.lru_cache(maxsize=32)  # the Data page reads a file up to three times: preview, labels, import
+def _check(path: Path, _size: int, _modified: int, sheet: str | None) -> None:
+    with zipfile.ZipFile(path) as archive:
+        sheets = _sheet_parts(archive)
+        if sheet is None:
+            for info in archive.infolist():
+                if info.filename not in sheets.values() and not info.is_dir():
+                    _scan(archive, info, f"{path.name}, part {info.filename}")
+            return
+        parts = [sheets[sheet]] if sheet in sheets else \
+            [name for name in archive.namelist() if name.startswith("xl/worksheets/")]  # the reader knows better
+        for part in parts:
+            _scan(archive, archive.getinfo(part), f"{path.name}, sheet '{sheet}'", extent=_Extent())
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part, from the workbook's sheet list and relationships (empty if they cannot be read)."""
+    try:
+        infos = [archive.getinfo(name) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")]
+    except KeyError:
+        return {}
+    if any(info.file_size > limits.DOCUMENT_BYTES for info in infos):  # lists of a few sheets: never this big
+        return {}
+    book, links = (archive.read(info) for info in infos)
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", links):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        target = html.unescape(attributes.get(b"Target", b"").decode("utf-8", "replace"))
+        targets[attributes.get(b"Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts = {}
+    for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        link = next((value for key, value in attributes.items() if key.endswith(b":id")), None)
+        if link in targets:
+            parts[html.unescape(attributes.get(b"name", b"").decode("utf-8", "replace"))] = targets[link]
+    return parts
+
+
+def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, extent: _Extent | None = None) -> None:
+    """Unpack one part as a stream, counting its bytes and (for a sheet) the range its cells span."""
+    limit = limits.XLSX_PART_BYTES
+    if info.file_size > limit:
+        raise LimitError(where, f"it unpacks to {limits.size(info.file_size)}", limits.size(limit))
+    probe = copy.copy(info)
+    probe.file_size = limit + 1  # zipfile stops at the size it is told, so it is told the limit, not the claim
+    unpacked, tail = 0, b""
+    with archive.open(probe) as stream:
+        while chunk := stream.read(CHUNK):
+            unpacked += len(chunk)
+            if unpacked > limit:
+                raise LimitError(where, f"it unpacks to more than {limits.size(limit)}", limits.size(limit))
+            if extent is not None:
+                text = tail + chunk
+                cut = text.rfind(b"<")
+                text, tail = (text[:cut], text[cut:]) if 0 <= cut and len(text) - cut <= _LONGEST_TAG else (text, b"")
+                extent.add(text, where)
+    if extent is not None:
+        extent.add(tail, where)
+    if unpacked > info.file_size:
+        raise zipfile.BadZipFile(f"{info.filename} is longer than the zip's directory says")
+
+
+class _Extent:
+    """The rows and columns a sheet's cells span so far, refused past ``COLUMNS`` or ``XLSX_CELLS``."""
+
+    def __init__(self):
+        self.prefix: bytes | None = None  # the sheet's XML namespace prefix, e.g. b"x:" (usually none)
+        self.last_row = self.last_column = self.row_tags = self.cells_unnumbered = 0
+
+    def add(self, text: bytes, where: str) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self.prefix is None:
+            root = _ROOT.search(text)
+            self.prefix = (root.group(1) or b"") if root else b""
+        cell, row = b"<" + self.prefix + b"c", b"<" + self.prefix + b"row"
+        # Arrow splits at each cell and reads its reference in C++ (RE2): five times faster than re.findall here.
+        pieces = pc.list_flatten(pc.split_pattern(pa.array([text], pa.binary()), cell + b" "))
+        found = pc.extract_regex(pieces.slice(1), _REFERENCE)
+        if len(found) > found.null_count:
+            column = pc.max(pc.utf8_lpad(pc.cast(found.field("column"), pa.string()), 3, "@")).as_py()  # "@" < "A"
+            self.last_column = max(self.last_column, _column_number(column.lstrip("@")))
+            self.last_row = max(self.last_row, int(pc.max(pc.utf8_lpad(pc.cast(found.field("row"), pa.string()),
+                                                                        20, "0")).as_py()))
+        # A cell without a reference follows the one before it (in its row, whose number may be implied too), so
+        # each one can only widen the range; real writers always give references.
+        self.cells_unnumbered += found.null_count + text.count(cell + b">")
+        self.row_tags += text.count(row + b" ") + text.count(row + b">")
+        rows = self.last_row + (self.row_tags if self.cells_unnumbered else 0)
+        width = self.last_column + self.cells_unnumbered
+        if width > limits.COLUMNS:
+            raise LimitError(where, f"the sheet has {limits.count(width)} columns", limits.count(limits.COLUMNS))
+        if rows * width > limits.XLSX_CELLS:
+            raise LimitError(where, f"the sheet spans {limits.count(rows)} rows × {limits.count(width)} columns or more",
+                             f"{limits.count(limits.XLSX_CELLS)} cells (save it as CSV to import more)")
+
+
+def _column_number(letters: str) -> int:
+    """``A`` → 1, ``XFD`` → 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
