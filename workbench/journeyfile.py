@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
+from workbench import limits
 from workbench.journey import Edge, Journey, JourneyError, Owner, Stage, Touchpoint, validate
+from workbench.limits import LimitError
 
 FORMAT_VERSION = 1
 _JOURNEY_KEYS = {"format", "name", "description", "stages", "owners", "touchpoints", "edges"}
@@ -69,10 +71,14 @@ def _represent_str(dumper: YamlDumper, value: str) -> yaml.ScalarNode:
 YamlDumper.add_representer(str, _represent_str)
 
 
-def loads(text: str) -> Journey:
-    """Parse a journey from YAML text; raise :class:`JourneyFileError` naming the line of any problem."""
+def loads(text: str, source: str = "The file") -> Journey:
+    """Parse a journey from YAML text; raise :class:`JourneyFileError` naming the line of any problem (or the
+    limit, for a document too big, too deep or expanding too far through aliases; ``source`` names it)."""
     try:
+        limits.check_yaml(text, source, _SafeLoader)
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except LimitError as exc:
+        raise JourneyFileError(str(exc)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -143,7 +149,13 @@ def _build(doc: Any) -> Journey:
 
 def load(path: str | Path) -> Journey:
     """Read a journey from a YAML file."""
-    return loads(Path(path).read_text(encoding="utf-8"))
+    path = Path(path)
+    try:
+        return loads(limits.read_file(path).decode("utf-8"), path.name)
+    except LimitError as exc:
+        raise JourneyFileError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise JourneyFileError(f"{path.name} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8.") from None
 
 
 def dumps(journey: Journey) -> str:

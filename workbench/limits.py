@@ -8,7 +8,9 @@ is 5 000.``
 
 from __future__ import annotations
 
+import copy
 import csv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,15 +51,17 @@ def count(number: int) -> str:
 
 
 def size(number: int) -> str:
-    """Bytes in MB (whole when it is at least 10): ``64 MB``, ``1.5 MB``."""
+    """Bytes for a message: ``64 MB``, ``1.5 MB``, ``19 kB``."""
+    if number < MB:
+        return f"{max(1, round(number / 1024))} kB"
     megabytes = number / MB
     return f"{megabytes:,.0f} MB".replace(",", " ") if megabytes >= 10 else f"{megabytes:.2g} MB"
 
 
-def check_size(found: int, limit: int, where: str, what: str = "the file") -> None:
+def check_size(found: int, limit: int, where: str, what: str = "the file is") -> None:
     """Refuse ``found`` bytes over ``limit``."""
     if found > limit:
-        raise LimitError(where, f"{what} is {size(found)}", size(limit))
+        raise LimitError(where, f"{what} {size(found)}", size(limit))
 
 
 def read_file(path: str | Path, limit: int = DOCUMENT_BYTES) -> bytes:
@@ -75,11 +79,11 @@ def check_text(text: str, where: str, limit: int = DOCUMENT_BYTES) -> None:
     check_size(len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")), limit, where)
 
 
-def load_json(data: str | bytes, where: str, limit: int = DOCUMENT_BYTES) -> Any:
+def load_json(data: str | bytes | bytearray, where: str, limit: int = DOCUMENT_BYTES) -> Any:
     """Parse JSON of at most ``limit`` bytes nested at most ``NESTING`` levels; invalid JSON raises ValueError."""
     import json
 
-    if isinstance(data, bytes):
+    if isinstance(data, (bytes, bytearray)):
         check_size(len(data), limit, where)
     else:
         check_text(data, where, limit)
@@ -129,6 +133,27 @@ def check_yaml(text: str, where: str, loader: type) -> None:
         if total > YAML_VALUES:
             raise LimitError(where, f"the YAML expands to more than {count(YAML_VALUES)} values through its aliases",
                              count(YAML_VALUES))
+
+
+def zip_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, where: str,
+               chunk: int = 1 * MB) -> Iterator[bytes]:
+    """A zip member unpacked as a stream, refused as soon as more than ``limit`` bytes come out.
+
+    The bytes are counted, not taken from the zip's directory; one that unpacks to another length than the
+    directory says raises ``zipfile.BadZipFile`` at its end.
+    """
+    check_size(info.file_size, limit, where, "it unpacks to")
+    probe = copy.copy(info)
+    probe.file_size = limit + 1  # zipfile stops at the length it is told, so it is told the limit, not the claim
+    unpacked = 0
+    with archive.open(probe) as stream:
+        while piece := stream.read(chunk):
+            unpacked += len(piece)
+            if unpacked > limit:
+                raise LimitError(where, f"it unpacks to more than {size(limit)}", size(limit))
+            yield piece
+    if unpacked != info.file_size:
+        raise zipfile.BadZipFile(f"{info.filename} unpacks to another length than the zip's directory says")
 
 
 def csv_rows(reader: Iterator[list[str]], where: str) -> Iterator[list[str]]:

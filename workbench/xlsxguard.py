@@ -9,7 +9,6 @@ A damaged zip raises ``zipfile.BadZipFile`` or ``zlib.error`` for the caller to 
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
 import re
@@ -73,26 +72,15 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, extent: _Extent | None = None) -> None:
     """Unpack one part as a stream, counting its bytes and (for a sheet) the range its cells span."""
-    limit = limits.XLSX_PART_BYTES
-    if info.file_size > limit:
-        raise LimitError(where, f"it unpacks to {limits.size(info.file_size)}", limits.size(limit))
-    probe = copy.copy(info)
-    probe.file_size = limit + 1  # zipfile stops at the size it is told, so it is told the limit, not the claim
-    unpacked, tail = 0, b""
-    with archive.open(probe) as stream:
-        while chunk := stream.read(CHUNK):
-            unpacked += len(chunk)
-            if unpacked > limit:
-                raise LimitError(where, f"it unpacks to more than {limits.size(limit)}", limits.size(limit))
-            if extent is not None:
-                text = tail + chunk
-                cut = text.rfind(b"<")
-                text, tail = (text[:cut], text[cut:]) if 0 <= cut and len(text) - cut <= _LONGEST_TAG else (text, b"")
-                extent.add(text, where)
+    tail = b""
+    for chunk in limits.zip_chunks(archive, info, limits.XLSX_PART_BYTES, where, CHUNK):
+        if extent is not None:
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            text, tail = (text[:cut], text[cut:]) if 0 <= cut and len(text) - cut <= _LONGEST_TAG else (text, b"")
+            extent.add(text, where)
     if extent is not None:
         extent.add(tail, where)
-    if unpacked > info.file_size:
-        raise zipfile.BadZipFile(f"{info.filename} is longer than the zip's directory says")
 
 
 class _Extent:
