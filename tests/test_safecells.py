@@ -6,8 +6,11 @@ import io
 from hypothesis import given, strategies as st
 
 from workbench import text
-from workbench.safecells import neutralise, restore
+from workbench.safecells import FORMULA_STARTS, neutralise, restore
 from workbench.text import Codebook, Theme
+
+# Whitespace a spreadsheet may trim before it reads a formula (LibreOffice's "trim spaces" import option).
+SPACES = (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1f", "\u00a0", "\u2003", "\u3000")
 
 
 def test_formula_starts_get_a_quote_and_plain_text_does_not():
@@ -15,17 +18,38 @@ def test_formula_starts_get_a_quote_and_plain_text_does_not():
         "'=1+1", "'+420 123", "'-5", "'@SUM(A1)", "'\tx", "''quoted", "late", ""]
 
 
-@given(st.text())
+def test_a_formula_after_leading_whitespace_is_quoted_too():
+    for value in (" =1+1", "  +1", "\n=1+1", "\r\n@SUM(1)", "\u00a0=1+1", "\u2003-2+3", " \t=cmd|' /C calc'!A0"):
+        assert neutralise(value) == "'" + value, repr(value)
+        assert restore(neutralise(value)) == value
+    for value in (" late", "\u00a0x", " 'quoted", "a =1"):  # spaces before plain text or a quote stay as they are
+        assert neutralise(value) == value and restore(value) == value
+
+
+def test_an_old_file_reads_back_as_before():
+    # Written before leading whitespace counted: those cells were not quoted, and read back unchanged.
+    assert [restore(v) for v in (" =1", "'=1", "''x", "'x", "' x")] == [" =1", "=1", "'x", "'x", "' x"]
+
+
+formula_like = st.builds(lambda spaces, start, rest: spaces + start + rest,
+                         st.text(st.sampled_from(SPACES), max_size=3), st.sampled_from(("=", "+", "-", "@", "'", "")),
+                         st.text(max_size=5))
+
+
+@given(st.one_of(st.text(), formula_like))
 def test_restore_undoes_neutralise(value):
-    assert restore(neutralise(value)) == value
-    assert not neutralise(value).startswith(("=", "+", "-", "@", "\t", "\r"))
+    written = neutralise(value)
+    assert restore(written) == value
+    assert not written.startswith(FORMULA_STARTS)
+    assert not written.lstrip().startswith(("=", "+", "-", "@"))  # trimmed, it is still no formula
 
 
 def test_an_exported_codebook_csv_carries_no_formula_and_reads_back_the_same():
     hostile = Codebook((Theme("calc", "=HYPERLINK(\"http://evil\",\"click\")", keywords=("=cmd|' /C calc'!A0",),
-                              patterns=("-?\\d+", "@x")),
-                        Theme("fine", "'quoted name", keywords=("+1", "late"))))
+                              patterns=(" =1+1", "-?\\d+", "@x")),
+                        Theme("fine", "'quoted name", keywords=("\u00a0@SUM(1)", "+1", "late"))))
     written = text.dump_codebook(hostile, "csv")
     cells = [cell for row in csv.reader(io.StringIO(written), delimiter=";") for cell in row]
-    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert all(not cell.lstrip().startswith(("=", "+", "-", "@")) for cell in cells)
     assert text.load_codebook(written, "csv") == hostile
+
