@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench import ingest
+from workbench import ingest, limits
 from workbench.ingest import IngestError
 from workbench.journey import Journey
 
@@ -24,6 +24,7 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
     """
     import pandas as pd
 
+    limits.check_size(Path(path).stat().st_size, limits.DOCUMENT_BYTES, Path(path).name)  # a few rows per touchpoint
     source = ingest.read_source(path)
     by_name = {ingest.fold(name): name for name in source.table.column_names}
     missing = [c for c in COLUMNS if c not in by_name]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from workbench import ingest
+from workbench import ingest, limits
 from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
 from workbench.store import DatasetRow, MappingRow, Project
 
@@ -205,6 +205,7 @@ class Datasets:
         """Keep an uploaded file in the workspace's temporary folder; return where it is."""
         name = Path(filename).name.strip() or "upload"
         ingest.file_kind(name)
+        limits.check_size(len(content), limits.UPLOAD_BYTES, name)
         folder = self.temp_folder / "uploads" / uuid.uuid4().hex
         folder.mkdir(parents=True)
         (folder / name).write_bytes(content)
