@@ -215,6 +215,11 @@ def _data_url_bytes(contents: str | None) -> bytes | None:
 
 
 def _slug(text: str) -> str:
+    """A download's file name from a journey or project name, keeping its case and letters ('Cesta-zákazníka').
+
+    Not :func:`workbench.journey.slugify`, on purpose: that one folds to lowercase ASCII for keys and for names
+    inside an archive (sheets, CSV files, pictures); the user sees this one in their downloads folder.
+    """
     return re.sub(r"[^\w-]+", "-", text, flags=re.UNICODE).strip("-")[:60] or "export"
 
 

@@ -1,5 +1,6 @@
 """PPTX deck: the demo's findings as native shapes, tables and charts with provenance in the notes, and a
-60-touchpoint map laid out without overlaps, its text measured to fit and checked in LibreOffice's rendering."""
+60-touchpoint map laid out without overlaps, its text measured to fit and checked in LibreOffice's rendering; a
+file name per scenario picture."""
 
 from __future__ import annotations
 
@@ -238,6 +239,19 @@ def test_demo_roi_slide_per_saved_scenario_with_its_verdict(demo_deck, demo_find
         assert verdict.text_frame.text.startswith("Supported by the data" if item.outcome.supported
                                                   else "Not supported by the data")
         assert {s.name for s in slide.shapes} >= {"Figure ROI", "Figure NPV", "Figure Payback"}
+
+
+
+def test_pictures_of_scenarios_whose_names_slug_alike_each_get_their_own_file(demo_findings):
+    from workbench.export import images
+
+    item = demo_findings.scenarios[0]
+    names = ("Faster checkout!", "faster  checkout", "Faster checkout 2", "Zrychlení", "结账", "", "x" * 100)
+    charts = images.charts(replace(demo_findings, scenarios=tuple(replace(item, name=n) for n in names)))
+    stems = [name.removesuffix("-waterfall") for name in charts if name.endswith("-waterfall")]
+    assert stems == ["roi-faster-checkout", "roi-faster-checkout-2", "roi-faster-checkout-2-2", "roi-zrychleni",
+                     "roi", "roi-2", "roi-" + "x" * 40]  # none dropped: one picture pair per scenario
+    assert [name for name in charts if name.endswith("-tornado")] == [f"{stem}-tornado" for stem in stems]
 
 
 def test_demo_action_plan_lists_the_journeys_actions(demo_deck, demo_findings, seeded_demo):

@@ -7,7 +7,6 @@ from the deck's layout on one wide canvas. Kaleido renders them all in one headl
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 import zipfile
 from dataclasses import replace
@@ -16,10 +15,12 @@ from pathlib import Path
 from workbench import figures, heatmap
 from workbench.export import deck, maplayout
 from workbench.export.findings import Findings
+from workbench.journey import slugify, unique_key
 
 FORMATS = ("png", "svg")
 PIXELS_PER_INCH = 96
 _UNBOUNDED = 10_000.0  # inches: one canvas for the whole journey
+STEM_LIMIT = 44  # characters of a scenario's file name before '-waterfall' ('roi-' and 40 of its name)
 
 
 def charts(findings: Findings) -> dict[str, object]:
@@ -32,13 +33,16 @@ def charts(findings: Findings) -> dict[str, object]:
         shown["driver-importance"] = figures.importance_bars(findings.priorities, names)
     from workbench import roi
 
+    stems: set[str] = set()
     for item in findings.scenarios:
         if item.outcome is None:
             continue
-        slug = _slug(item.name)
-        shown[f"roi-{slug}-waterfall"] = figures.waterfall(item.outcome, item.scenario.assumptions, names)
+        # Names that slug alike ('Faster checkout!', 'faster  checkout') get -2, -3: no picture overwrites another.
+        stem = unique_key(slugify(f"roi {item.name}")[:STEM_LIMIT], stems)
+        stems.add(stem)
+        shown[f"{stem}-waterfall"] = figures.waterfall(item.outcome, item.scenario.assumptions, names)
         spread = roi.tornado(item.scenario.assumptions, item.evidence.link, item.evidence.model, names)
-        shown[f"roi-{slug}-tornado"] = figures.tornado(spread, item.outcome.npv)
+        shown[f"{stem}-tornado"] = figures.tornado(spread, item.outcome.npv)
     return shown
 
 
@@ -99,10 +103,6 @@ def journey_map(findings: Findings):
         xaxis={"range": [0, width], "visible": False, "fixedrange": True},
         yaxis={"range": [height, maplayout.MAP_TOP - 0.1], "visible": False, "fixedrange": True})
     return figure
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "scenario"
 
 
 def render(shown: dict[str, object], formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
