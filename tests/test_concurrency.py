@@ -20,6 +20,7 @@ from sqlalchemy import select
 from workbench import journeyfile
 from workbench.actions import Draft
 from workbench.alerts import STATUSES, Alert, Inbox
+from workbench.ingest import KpiMapping
 from workbench.scenarios import Scenario
 from workbench.store import JourneyRevisionRow, JourneyRow
 from workbench.text import Codebook, Theme
@@ -27,6 +28,7 @@ from workbench.workspace import ConflictError, Workspace, WorkspaceError
 
 JOURNEY_ROUNDS = 200
 ROUNDS = 40
+DATASET_ROUNDS = 15
 TIMEOUT = 60
 
 
@@ -121,6 +123,9 @@ def save_codebook(workspace: Workspace, who: str, project_id: int, codebook: Cod
 def set_status(workspace: Workspace, who: str, alert_id: int, status: str, version: int) -> int:
     return workspace.alerts.set_status(alert_id, status, who, expected_version=version).version
 
+
+def commit(workspace: Workspace, _who: str, token: str, name: str) -> int:
+    return workspace.datasets.commit(token, name).version
 
 
 # ------------------------------------------------------------------ the races
@@ -244,3 +249,21 @@ def test_two_status_changes_of_one_alert_never_both_win(pair, small_journey):
                 failed.append(summary(round_, outcome))
         assert not failed, f"{len(failed)} of {ROUNDS} rounds went wrong, e.g. {failed[:3]}"
 
+
+def test_two_imports_under_one_name_at_the_same_instant_get_the_next_two_versions(pair, tmp_path):
+    kpis = tmp_path / "kpi.csv"
+    kpis.write_text("month;revenue\n2024-01-01;10\n2024-02-01;12\n", encoding="utf-8")
+    mapping = KpiMapping(period="month", kpis=("revenue",))
+    with Workspace(pair.folder) as workspace:
+        project_id = workspace.create_project("Datasets")
+        failed = []
+        for round_ in range(DATASET_ROUNDS):
+            staged = [workspace.datasets.stage(project_id, kpis, mapping) for _worker in range(2)]
+            outcome = pair.run(*((commit, (staged[w].token, "KPIs")) for w in range(2)))
+            listed = workspace.datasets.list(project_id)
+            files = {p.name for p in (pair.folder / "datasets").iterdir()}
+            if sorted(value for status, value in outcome if status == "ok") != [2 * round_ + 1, 2 * round_ + 2] \
+                    or [d.version for d in listed] != list(range(2 * round_ + 2, 0, -1)) \
+                    or {d.path.name for d in listed} != files:
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {DATASET_ROUNDS} rounds went wrong, e.g. {failed[:3]}"

@@ -3,31 +3,39 @@
 An import is staged first (read, validated and written to a temporary file in ``tmp/``), so the user sees the
 report before anything is kept; committing renames the file into ``datasets/`` and registers it in one step.
 A cancelled or failed import leaves the workspace exactly as it was.
+
+A file of ``datasets/`` and its row appear and disappear together, even when a process is killed half-way: every
+change of ``datasets/`` happens inside :meth:`Datasets.transaction`, which notes the files it moves in a journal in
+``tmp/`` first, and afterwards, or at the next opening if the process died, keeps each only if a row refers to it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from workbench import ingest, limits
+from workbench import ingest, limits, scratch
 from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
-from workbench.store import DatasetRow, MappingRow, Project
+from workbench.store import DatasetRow, MappingRow, Project, write_lock
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from workbench.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 DATASET_FOLDER = "datasets"
 TEMP_FOLDER = "tmp"
@@ -169,13 +177,14 @@ class Datasets:
         step(0.7, "Writing the valid rows")
         staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report,
                               ingest.mapping_to_dict(mapping), meta, ingest.shape(columns))
-        try:
-            ingest.write_parquet(table, staged.temp_file, self.temp_folder)
-            step(0.95, "Ready")
-            self._file(token, ".json").write_text(json.dumps(staged.to_dict()), encoding="utf-8")
-        except BaseException:
-            self.discard(staged)
-            raise
+        with scratch.hold(self.temp_folder, token):  # until the description is written, a kill leaves nothing
+            try:
+                ingest.write_parquet(table, staged.temp_file, self.temp_folder)
+                step(0.95, "Ready")
+                self._file(token, ".json").write_text(json.dumps(staged.to_dict()), encoding="utf-8")
+            except BaseException:
+                self.discard(staged)
+                raise
         return staged
 
     def new_token(self) -> str:
@@ -212,7 +221,10 @@ class Datasets:
         return folder / name
 
     def commit(self, staged: StagedImport | str, name: str) -> DatasetInfo:
-        """Keep a staged import as the next version of dataset ``name``; its mapping is saved for the same shape."""
+        """Keep a staged import as the next version of dataset ``name``; its mapping is saved for the same shape.
+
+        Two commits under one name at once get the next two versions: the version is chosen under the lock.
+        """
         from workbench.workspace import WorkspaceError
 
         staged = self.staged(staged) if isinstance(staged, str) else staged
@@ -220,41 +232,34 @@ class Datasets:
         name = " ".join(str(name).split())
         if not name:
             raise WorkspaceError("The dataset needs a name.")
-        if not staged.temp_file.exists():
-            raise WorkspaceError("This import is no longer waiting; start it again.")
         if not staged.report.rows_valid:
             raise WorkspaceError("No valid rows to import.")
-        self.folder.mkdir(parents=True, exist_ok=True)
         relative = f"{DATASET_FOLDER}/{uuid.uuid4().hex}.parquet"
-        final = self.workspace.folder / relative
-        staged.temp_file.replace(final)
-        try:
-            with self.workspace.sessions.begin() as session:
-                if session.get(Project, staged.project_id) is None:
-                    raise WorkspaceError(f"No project with id {staged.project_id}.")
-                existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
-                same = [row for row in existing if row.name.casefold() == name.casefold()]
-                if same and same[0].kind != staged.kind:
-                    raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
-                                         f"too. Choose another name.")
-                name = same[0].name if same else name
-                version = max((row.version for row in same), default=0) + 1
-                row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
-                                 version=version, kind=staged.kind, file=relative, source=staged.source,
-                                 rows=staged.report.answers or staged.report.rows_valid,
-                                 report=staged.report.to_dict(), mapping=staged.mapping,
-                                 meta=staged.meta | {"shape": staged.shape})
-                session.add(row)
-                self._remember(session, staged.project_id, staged.shape, staged.mapping)
-                session.flush()
-                dataset_id = row.id
-        except IntegrityError:
-            final.replace(staged.temp_file)
-            raise WorkspaceError("Another import of this dataset finished at the same moment; import again.") from None
-        except BaseException:
-            final.replace(staged.temp_file)
-            raise
-        self._file(staged.token, ".json").unlink(missing_ok=True)
+        with self.transaction(staged.token) as (session, note):
+            if not staged.temp_file.exists():
+                raise WorkspaceError("This import is no longer waiting; start it again.")
+            if session.get(Project, staged.project_id) is None:
+                raise WorkspaceError(f"No project with id {staged.project_id}.")
+            existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
+            same = [row for row in existing if row.name.casefold() == name.casefold()]
+            if same and same[0].kind != staged.kind:
+                raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
+                                     f"too. Choose another name.")
+            name = same[0].name if same else name
+            version = max((row.version for row in same), default=0) + 1
+            row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
+                             version=version, kind=staged.kind, file=relative, source=staged.source,
+                             rows=staged.report.answers or staged.report.rows_valid,
+                             report=staged.report.to_dict(), mapping=staged.mapping,
+                             meta=staged.meta | {"shape": staged.shape})
+            session.add(row)
+            self._remember(session, staged.project_id, staged.shape, staged.mapping)
+            session.flush()
+            dataset_id = row.id
+            note([relative])
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staged.temp_file.replace(self.workspace.folder / relative)  # last: the row commits right after
+            self._file(staged.token, ".json").unlink(missing_ok=True)
         if staged.kind == "survey":
             self._raise_alerts(staged.project_id, dataset_id)
         return self.get(dataset_id)
@@ -275,12 +280,9 @@ class Datasets:
     def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str,
                     **options) -> DatasetInfo:
         """Stage and commit in one go (the command line): the valid rows become a new dataset version."""
-        staged = self.stage(project_id, path, mapping, **options)
-        try:
-            return self.commit(staged, name)
-        except BaseException:
-            self.discard(staged)
-            raise
+        token = self.new_token()
+        with scratch.hold(self.temp_folder, token):  # nothing waits for a decision: a kill leaves nothing
+            return self._keep(self.stage(project_id, path, mapping, token=token, **options), name)
 
     def add_table(self, project_id: int, table: pa.Table, name: str, kind: str, *, journey_id: int | None = None,
                   source: str = "generated") -> DatasetInfo:
@@ -290,25 +292,98 @@ class Datasets:
         meta = survey_meta(table) if kind == "survey" else kpi_meta(table)
         staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report, {},
                               meta, ingest.shape(table.column_names))
-        ingest.write_parquet(table, staged.temp_file, self.temp_folder)
-        return self.commit(staged, name)
+        with scratch.hold(self.temp_folder, token):
+            ingest.write_parquet(table, staged.temp_file, self.temp_folder)
+            return self._keep(staged, name)
+
+    def _keep(self, staged: StagedImport, name: str) -> DatasetInfo:
+        """Commit a staged import nobody decides on, or drop it if that fails."""
+        try:
+            return self.commit(staged, name)
+        except BaseException:
+            self.discard(staged)
+            raise
 
     def delete(self, dataset_id: int) -> None:
         """Delete one dataset version and its file."""
-        info = self.get(dataset_id)
-        with self.workspace.sessions.begin() as session:
-            session.delete(session.get(DatasetRow, dataset_id))
-        info.path.unlink(missing_ok=True)
+        from workbench.workspace import WorkspaceError
 
-    def sweep(self) -> None:
-        """Remove temporary files of imports abandoned more than a day ago (a closed tab, a killed process)."""
+        with self.transaction() as (session, note):
+            row = session.get(DatasetRow, dataset_id)
+            if row is None:
+                raise WorkspaceError(f"No dataset with id {dataset_id}.")
+            note([row.file])
+            session.delete(row)
+
+    @contextmanager
+    def transaction(self, token: str | None = None) -> Iterator[tuple[Session, Callable[[Iterable[str]], None]]]:
+        """A transaction that adds files to ``datasets/`` or removes them, under the lock every such change takes.
+
+        Call ``note(files)`` (paths relative to the workspace) before moving a file in, and for each file whose row
+        the transaction deletes. When the transaction ends, each noted file stays only if a row refers to it, so a
+        file appears and disappears with its row. The note is a journal in ``tmp/``, held under ``token``: if the
+        process dies half-way, the next :meth:`sweep` settles it the same way.
+        """
+        token = token or self.new_token()
+        journal, noted = self._file(token, ".files"), []
+
+        def note(files: Iterable[str]) -> None:
+            noted.extend(files)
+            part = self._file(token, ".files.part")
+            part.write_text(json.dumps(noted), encoding="utf-8")
+            part.replace(journal)
+
+        with scratch.hold(self.temp_folder, token):
+            try:
+                with self.workspace.sessions.begin() as session:
+                    write_lock(session, DATASET_FOLDER)
+                    yield session, note
+            finally:
+                if noted:
+                    with self.workspace.sessions() as session:
+                        self._settle(session, noted)
+                    journal.unlink(missing_ok=True)
+
+    def _settle_journal(self, journal: Path) -> None:
+        """Settle the files noted by a process that died inside :meth:`transaction`."""
+        with self.workspace.sessions.begin() as session:
+            write_lock(session, DATASET_FOLDER)  # waits until the dead process's transaction has ended
+            self._settle(session, json.loads(journal.read_text(encoding="utf-8")))
+
+    def _settle(self, session: Session, files: Iterable[str]) -> None:
+        """Remove each file of ``datasets/`` in ``files`` that no row refers to."""
+        files = [f for f in files if PurePosixPath(f).parent == PurePosixPath(DATASET_FOLDER)]
+        kept = set(session.scalars(select(DatasetRow.file).where(DatasetRow.file.in_(files))))
+        for file in set(files) - kept:
+            (self.workspace.folder / file).unlink(missing_ok=True)
+
+    def sweep(self) -> list[Path]:
+        """Clean up after killed processes and abandoned imports; the dataset files that rows refer to but are missing.
+
+        A dead process's work files go at once, with the dataset files it was adding or removing settled by the
+        database (:meth:`transaction`); imports waiting for a decision (a closed tab) and uploads go after a day.
+        A row whose file is missing is kept and logged, not deleted: the file may be on a volume that is not
+        mounted, or be restored from a backup, and the row holds the mapping, the report and the version number.
+        """
+        for token in scratch.abandoned(self.temp_folder):
+            if (journal := self._file(token, ".files")).exists():
+                self._settle_journal(journal)
         if self.temp_folder.exists():
             for leftover in self.temp_folder.rglob("*"):
                 if leftover.is_file() and time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+                    if leftover.suffix == ".files":  # where no lock tells a dead writer (Windows), age does
+                        self._settle_journal(leftover)
                     leftover.unlink(missing_ok=True)
             for folder in sorted((f for f in self.temp_folder.rglob("*") if f.is_dir()), reverse=True):
                 if not any(folder.iterdir()):
                     folder.rmdir()
+        with self.workspace.sessions() as session:
+            files = session.scalars(select(DatasetRow.file)).all()
+        missing = [self.workspace.folder / file for file in files if not (self.workspace.folder / file).exists()]
+        if missing:
+            log.warning("Dataset files missing from the workspace (their datasets cannot be read): %s",
+                        ", ".join(str(path) for path in missing))
+        return missing
 
     # ------------------------------------------------------------ mappings
 

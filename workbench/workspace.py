@@ -16,7 +16,7 @@ from workbench import journeyfile
 from workbench.i18n import gettext as _
 from workbench.datasets import Datasets
 from workbench.journey import Journey, Owner, Stage, Touchpoint, Edge, auto_layout, validate
-from workbench.store import (BenchmarkRow, EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
+from workbench.store import (BenchmarkRow, DatasetRow, EdgeRow, JourneyRevisionRow, JourneyRow, OwnerRow, Project, StageRow, TouchpointRow,
                              claim, connect, database_url, session_factory)
 
 if TYPE_CHECKING:
@@ -169,11 +169,10 @@ class Workspace:
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project with everything in it, dataset files included."""
-        files = [d.path for d in self.datasets.list(project_id)]
-        with self.sessions.begin() as session:
-            session.delete(self._get(session, Project, project_id))
-        for path in files:
-            path.unlink(missing_ok=True)
+        with self.datasets.transaction() as (session, note):
+            project = self._get(session, Project, project_id)
+            note(session.scalars(select(DatasetRow.file).where(DatasetRow.project_id == project_id)))
+            session.delete(project)
 
     def owners(self, project_id: int) -> list[Owner]:
         """The project's owners, by name."""

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import JSON, Column, ColumnElement, Connection, ForeignKey, Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench import store
-from workbench.datasets import DATASET_FOLDER, TEMP_FOLDER
+from workbench import scratch, store
+from workbench.datasets import DATASET_FOLDER
 from workbench.workspace import WorkspaceError, clean_name, require_free_name
 
 if TYPE_CHECKING:
@@ -138,25 +138,38 @@ def _dumps(data: Any) -> bytes:
 
 
 def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: str | None = None) -> BackupSummary:
-    """Add the project of a backup to the workspace as a new project, under ``name`` if given."""
-    written: list[Path] = []
+    """Add the project of a backup to the workspace as a new project, under ``name`` if given.
+
+    The dataset files are unpacked into ``tmp/`` first and moved into ``datasets/`` inside the transaction that
+    inserts their rows (``Datasets.transaction``), so a failure or a kill leaves no file without its row.
+    """
+    datasets = workspace.datasets
+    token = datasets.new_token()
+    temps: dict[str, Path] = {}
     try:
-        with _open(source) as archive:
-            manifest, data = _manifest(archive), _load(archive, TABLES)
-            try:
-                rows = _rows(data)
-                if any(len(rows[table]) != count for table, count in manifest["counts"].items()):
-                    raise ValueError("the row counts differ from the manifest")
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                raise WorkspaceError(f"The backup's tables are damaged ({error}); nothing was imported.") from None
-            project = clean_name(name if name is not None else rows[ROOT][0]["name"], "project")
-            files = {row.get("file"): _unpack(workspace, archive, row.get("file"), manifest["files"], written)
-                     for row in rows["datasets"]}
-            size = Path(source).stat().st_size if isinstance(source, (str, Path)) else source.seek(0, io.SEEK_END)
-        with workspace.engine.begin() as connection:
-            project_id = _insert(connection, rows, files, project)
+        with scratch.hold(datasets.temp_folder, token):
+            with _open(source) as archive:
+                manifest, data = _manifest(archive), _load(archive, TABLES)
+                try:
+                    rows = _rows(data)
+                    if any(len(rows[table]) != count for table, count in manifest["counts"].items()):
+                        raise ValueError("the row counts differ from the manifest")
+                except (KeyError, TypeError, ValueError, AttributeError) as error:
+                    raise WorkspaceError(f"The backup's tables are damaged ({error}); nothing was imported.") from None
+                project = clean_name(name if name is not None else rows[ROOT][0]["name"], "project")
+                for entry in dict.fromkeys(row.get("file") for row in rows["datasets"]):
+                    temps[entry] = datasets.temp_folder / f"{token}.{len(temps)}.parquet"
+                    _unpack(archive, entry, manifest["files"], temps[entry])
+                size = Path(source).stat().st_size if isinstance(source, (str, Path)) else source.seek(0, io.SEEK_END)
+            files = {entry: f"{DATASET_FOLDER}/{uuid.uuid4().hex}.parquet" for entry in temps}
+            with datasets.transaction(token) as (session, note):
+                note(files.values())
+                datasets.folder.mkdir(parents=True, exist_ok=True)
+                for entry, temp in temps.items():
+                    temp.replace(workspace.folder / files[entry])
+                project_id = _insert(session.connection(), rows, files, project)
     except BaseException as error:
-        for path in written:
+        for path in temps.values():
             path.unlink(missing_ok=True)
         if isinstance(error, SQLAlchemyError):
             raise WorkspaceError(f"The backup could not be stored ({error.__class__.__name__}); "
@@ -234,17 +247,10 @@ def _parsed(column: Column, value: Any) -> Any:
     return value
 
 
-def _unpack(workspace: Workspace, archive: zipfile.ZipFile, entry: str | None, files: Mapping[str, Mapping],
-            written: list[Path]) -> str:
-    """Copy a dataset file of the backup into the workspace under a new name, checked; return that name."""
+def _unpack(archive: zipfile.ZipFile, entry: str | None, files: Mapping[str, Mapping], temp: Path) -> None:
+    """Copy a dataset file of the backup to ``temp``, checked against the manifest."""
     if not isinstance(files.get(entry), Mapping):
         raise WorkspaceError(f"The backup is damaged: the manifest does not list {entry}.")
-    token = uuid.uuid4().hex
-    relative = f"{DATASET_FOLDER}/{token}.parquet"
-    temp, final = workspace.folder / TEMP_FOLDER / f"{token}.parquet", workspace.folder / relative
-    temp.parent.mkdir(parents=True, exist_ok=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    written += [temp, final]
     digest = hashlib.sha256()
     try:
         with archive.open(entry) as source, temp.open("wb") as target:
@@ -257,8 +263,6 @@ def _unpack(workspace: Workspace, archive: zipfile.ZipFile, entry: str | None, f
         raise WorkspaceError(f"The backup is damaged: {entry} cannot be read ({error}).") from None
     if digest.hexdigest() != files[entry].get("sha256") or temp.stat().st_size != files[entry].get("bytes"):
         raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.")
-    temp.replace(final)  # a file only ever appears in datasets/ complete
-    return relative
 
 
 def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[str, str], name: str) -> int:
