@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import abort, send_from_directory
 
-from workbench import folders, guard
+from workbench import folders, guard, limits
 from workbench.datasets import SAMPLE_FOLDER
 from workbench.i18n import gettext as _
 from workbench.workspace import Workspace
@@ -32,7 +32,6 @@ NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/he
        ("/comments", _("Comments"), "fa-comments"), ("/alerts", _("Alerts"), "fa-bell"),
        ("/actions", _("Actions"), "fa-list-check"), ("/roi", _("ROI"), "fa-coins"),
        ("/export", _("Export"), "fa-file-export")]
-MAX_REQUEST_BYTES = 200 * 2**20  # an upload arrives base64-encoded inside one callback request
 ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
 
 
@@ -53,7 +52,7 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
     )
     jobs.server = app.server
     app.server.extensions["cxwb_workspace"] = workspace
-    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.server.config["MAX_CONTENT_LENGTH"] = limits.REQUEST_BYTES
     app.server.extensions["cxwb_folders"] = folders.allowed_folders(workspace.folder, data_dirs, SAMPLE_FOLDER)
     vendors = {name: vendor_folder(name) for name in VENDOR}
 
@@ -159,7 +158,7 @@ def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug
     import waitress
 
     server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="",
-                                    max_request_body_size=MAX_REQUEST_BYTES)
+                                    max_request_body_size=limits.REQUEST_BYTES)
     if open_browser:
         import webbrowser
 
