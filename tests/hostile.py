@@ -1,6 +1,7 @@
 """A workspace whose every name is a spreadsheet formula or an HTML tag, with data enough for every slide and chart.
 
-Shared by the inert-export tests and the browser test of the same workspace.
+Shared by the inert-export tests and the browser test of the same workspace. The same workspace with
+:data:`CONTROLS` as its names holds characters XML cannot (control characters, U+FFFE).
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ LINK = PAYLOADS[5]
 # A segment column whose name is hostile too; its '/' is not allowed in a sheet name.
 COLUMN = "=<b>area</b>/x"
 ANSWERS = 30_000
+# Characters XML 1.0 cannot hold, as a typed name, a pasted line break (PowerPoint's vertical tab) or a segment
+# value of a badly exported file would bring them; one of them before a formula.
+CONTROLS = ("Check\x01out", "line\x0bbreak", "\x0b=1+1", "unit\x1fsep", "nul\x00byte", "esc\x1b[31mred",
+            "form\x0cfeed", "not\ufffechar")
+CONTROL_COLUMN = "area\x01/x"
 
 
-def hostile(i: int) -> str:
+def hostile(i: int, payloads: tuple[str, ...] = PAYLOADS) -> str:
     """The i-th hostile name: the payloads in turn, numbered after the first round so that names stay unique."""
-    text = PAYLOADS[i % len(PAYLOADS)]
-    return text if i < len(PAYLOADS) else f"{text} {i // len(PAYLOADS) + 1}"
+    text = payloads[i % len(payloads)]
+    return text if i < len(payloads) else f"{text} {i // len(payloads) + 1}"
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,11 @@ class Hostile:
     dataset_id: int
 
 
-def build(folder: Path) -> Hostile:
+def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
+          segment_column: str = COLUMN) -> Hostile:
     """Fill a new workspace at ``folder``: journey, owners, segment values, comments, codebook themes, actions,
-    scenarios, project and dataset all named with :data:`PAYLOADS`; the survey is the demo generator's."""
+    scenarios, project and dataset all named with ``payloads``, and a segment column ``segment_column`` (a copy of the
+    region); the survey is the demo generator's."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -51,7 +59,7 @@ def build(folder: Path) -> Hostile:
     template = load_template(DEMO_TEMPLATE)
     data = demodata.generate(template, answers=ANSWERS)  # the data follow the keys: the names are free
     # The core touchpoints (the driver charts' and the scenarios') come first and get the tags and three formulas.
-    names = map(hostile, itertools.count(4))
+    names = (hostile(i, payloads) for i in itertools.count(4))
     core = sorted(template.touchpoints, key=lambda tp: tp.key not in data.effects.core_touchpoints)
     touchpoints = {tp.key: next(names) for tp in core}
     owners = {o.name: next(names) for o in template.owners}
@@ -62,7 +70,7 @@ def build(folder: Path) -> Hostile:
         touchpoints=tuple(replace(tp, name=touchpoints[tp.key], owner=owners.get(tp.owner))
                           for tp in template.touchpoints))
     journey = replace(journey, touchpoints=tuple(replace(tp, notes=next(names)) for tp in journey.touchpoints))
-    regions = dict(zip(sorted(set(data.kpi_period["region"].to_pylist())), PAYLOADS))
+    regions = dict(zip(sorted(set(data.kpi_period["region"].to_pylist())), payloads))
     branches = {b: next(names) for b in sorted(set(data.kpi_period["branch"].to_pylist()))}
 
     def renamed(table: pa.Table) -> pa.Table:
@@ -72,9 +80,10 @@ def build(folder: Path) -> Hostile:
         return table
 
     survey = renamed(data.survey)
-    comments = [c if c is None or i % 3 else hostile(i) for i, c in enumerate(survey["comment"].to_pylist())]
+    comments = [c if c is None or i % 3 else hostile(i, payloads)
+                for i, c in enumerate(survey["comment"].to_pylist())]
     survey = survey.set_column(survey.schema.get_field_index("comment"), "comment", pa.array(comments, pa.string()))
-    survey = survey.append_column(COLUMN, survey["region"])
+    survey = survey.append_column(segment_column, survey["region"])
     assert pc.count(survey["comment"]).as_py() > 0
 
     with Workspace(folder) as workspace:

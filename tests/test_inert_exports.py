@@ -1,6 +1,6 @@
 """Every text leaving the app is inert: in a workspace whose every name is a formula or an HTML tag, the deck's
 chart workbooks hold neutralised strings only, every chart shows the tags as text, and the tables are
-formula-safe."""
+formula-safe. In a workspace whose names hold control characters, every export is written, its text XML-safe."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import re
 import shutil
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 
 import openpyxl
+import pandas as pd
 import pytest
 from lxml import etree
 from pptx import Presentation
@@ -22,7 +24,7 @@ from workbench import figures
 from workbench.export import deck, images, tables
 from workbench.export.findings import Request, gather
 from workbench.journey import slugify
-from workbench.safecells import FORMULA_STARTS, restore
+from workbench.safecells import FORMULA_CHARACTERS, FORMULA_STARTS, restore, xml_safe
 from workbench.workspace import Workspace
 
 NOW = datetime.datetime(2026, 11, 2, 9, 30)
@@ -228,3 +230,95 @@ def test_rendered_pictures_show_tags_as_text(found):
         text = svg.decode("utf-8")
         assert re.search(r"(&lt;|&#60;)a href", text), name  # the name is drawn as text …
         assert not re.search(r"<a[\s>]|<[^<>]*href=\"https://evil", text), name  # … never as a link
+
+
+# ------------------------------------------------------------------ characters XML cannot hold
+
+
+@pytest.fixture(scope="module")
+def controlled(tmp_path_factory):
+    """The findings of the same workspace named with control characters (and U+FFFE) instead of formulas."""
+    folder = tmp_path_factory.mktemp("controls") / "ws"
+    ids = hostile.build(folder, hostile.CONTROLS, hostile.CONTROL_COLUMN)
+    with Workspace(folder) as workspace:
+        return gather(workspace, Request(ids.project_id, ids.journey_id, matrix_column=hostile.CONTROL_COLUMN),
+                      now=NOW)
+
+
+def xml_safe_everywhere(texts) -> list[str]:
+    """The texts that still hold a character XML cannot (or xlsxwriter's _xHHHH_ escape of one)."""
+    return [t for t in texts if xml_safe(t) != t or re.search("_x00[01][0-9A-F]_", t)]
+
+
+def test_control_characters_in_names_never_crash_the_deck(controlled):
+    assert controlled.breaks and controlled.matrix is not None and len(controlled.scenarios) == 2
+    assert any("\x01" in b.segment for b in controlled.breaks)  # a segment value reaches the slides as it was read
+    pptx = deck.build(controlled)
+    parts = package_parts(pptx)
+    for name, blob in parts.items():
+        if name.endswith((".xml", ".rels")):
+            etree.fromstring(blob)  # every part is well-formed XML
+    presentation = Presentation(io.BytesIO(pptx))
+    texts = [presentation.core_properties.title]
+    for slide in presentation.slides:
+        texts.append(slide.notes_slide.notes_text_frame.text)
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if shape.has_table:
+                texts += [cell.text for row in shape.table.rows for cell in row.cells]
+            if shape.has_chart:
+                texts += [v.text for v in shape.chart._chartSpace.xpath(".//c:v | .//a:t")]
+                book = workbook_parts(shape.chart.part.chart_workbook.xlsx_part.blob)
+                assert not xml_safe_everywhere(shared_strings(book))
+                assert not [t for t in shared_strings(book) if t.lstrip().startswith(FORMULA_CHARACTERS)]
+    assert not xml_safe_everywhere(texts)
+    everything = "\n".join(texts)
+    assert "Check\ufffdout" in everything and "line break" in everything and "not\ufffdchar" in everything
+    assert "unit sep" in everything and "esc\ufffd[31mred" in everything
+
+
+def test_control_characters_in_names_never_crash_the_tables(controlled):
+    frames = tables.frames(controlled)
+    book = openpyxl.load_workbook(io.BytesIO(tables.to_xlsx(frames)))
+    cells = [cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str)]
+    with zipfile.ZipFile(io.BytesIO(tables.csv_archive(frames))) as bundle:
+        cells_csv = [cell for name in bundle.namelist()
+                     for row in csv.reader(io.StringIO(bundle.read(name).decode("utf-8-sig"))) for cell in row]
+    for texts in (cells, cells_csv):  # the same text in both formats: XML-safe, formula-safe
+        assert not xml_safe_everywhere(texts)
+        assert "Check\ufffdout" in texts and "' =1+1" in texts  # a vertical tab before '=1+1' became a space
+        assert not [t for t in texts if t.lstrip().startswith(FORMULA_CHARACTERS) and not _is_number(t)]
+
+
+def test_control_characters_in_names_never_reach_a_picture(controlled):
+    charts = images.charts(controlled)
+    assert len([name for name in charts if name.startswith("roi-")]) == 2 * len(controlled.scenarios)
+    texts = [text for figure in charts.values() for text in strings(figure.to_plotly_json())]
+    assert not xml_safe_everywhere(texts)
+    assert any("Check\ufffdout" in text for text in texts)
+    if shutil.which("chromium") is not None:  # kaleido's SVG of a control character would not parse as XML
+        drawn = images.render({name: charts[name] for name in ("journey-map", "driver-importance")}, ("svg",))
+        for name, svg in drawn.items():
+            etree.fromstring(svg)
+
+
+def test_lone_surrogates_never_crash_an_export(found):
+    """A lone surrogate cannot be stored (SQLite and Arrow refuse it, so pandas' text columns too), but text in
+    memory can hold one: the deck, the pictures and the table writers replace it."""
+    half = "\ud83d"
+    provenance = replace(found.provenance, project=f"project {half}", filters=f"region {half}")
+    broken = replace(found, journey=replace(found.journey, name=f"journey {half}"), provenance=provenance,
+                     breaks=[replace(b, sentence=b.sentence + half) for b in found.breaks],
+                     scenarios=[replace(s, name=s.name + half) for s in found.scenarios],
+                     actions=[replace(a, title=a.title + half, description=half) for a in found.actions])
+    presentation = Presentation(io.BytesIO(deck.build(broken)))
+    notes = "\n".join(slide.notes_slide.notes_text_frame.text for slide in presentation.slides)
+    assert "project \ufffd" in notes and presentation.core_properties.title.endswith("journey \ufffd")
+    texts = [text for figure in images.charts(broken).values() for text in strings(figure.to_plotly_json())]
+    assert not xml_safe_everywhere(texts) and any(text.endswith("\ufffd") for text in texts)
+    frame = pd.DataFrame({"name": pd.Series([f"={half}1", f"x{half}"], dtype=object)})
+    sheet = openpyxl.load_workbook(io.BytesIO(tables.to_xlsx({"t": frame})))["t"]
+    assert [sheet["A2"].value, sheet["A3"].value] == ["'=\ufffd1", "x\ufffd"]
+    assert tables.to_csv(frame).decode("utf-8-sig").splitlines()[1:] == ["'=\ufffd1", "x\ufffd"]

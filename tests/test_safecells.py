@@ -1,12 +1,14 @@
-"""Unit: cells a spreadsheet would run as formulas are written quoted, and read back as they were."""
+"""Unit: cells a spreadsheet would run as formulas are written quoted, and read back as they were; text that XML
+cannot hold is made writable."""
 
 import csv
 import io
 
 from hypothesis import given, strategies as st
+from lxml import etree
 
 from workbench import text
-from workbench.safecells import FORMULA_STARTS, neutralise, restore
+from workbench.safecells import FORMULA_STARTS, neutralise, restore, text_cell, xml_safe
 from workbench.text import Codebook, Theme
 
 # Whitespace a spreadsheet may trim before it reads a formula (LibreOffice's "trim spaces" import option).
@@ -53,3 +55,31 @@ def test_an_exported_codebook_csv_carries_no_formula_and_reads_back_the_same():
     assert all(not cell.lstrip().startswith(("=", "+", "-", "@")) for cell in cells)
     assert text.load_codebook(written, "csv") == hostile
 
+
+# ------------------------------------------------------------------ text XML can hold
+
+
+def test_xml_safe_replaces_what_xml_cannot_hold():
+    assert xml_safe("Check\x01out") == "Check\ufffdout"
+    assert xml_safe("nul\x00 and \x1b[31m") == "nul\ufffd and \ufffd[31m"
+    assert xml_safe("line\x0bbreak\x0cpage\x1cfile\x1funit") == "line break page file unit"  # whitespace: a space
+    assert xml_safe("half \ud83d emoji \udfff") == "half \ufffd emoji \ufffd"
+    assert xml_safe("no\ufffech\uffffar") == "no\ufffdch\ufffdar"
+    kept = "tab\tnew\nline\rcr ž € 😀 \u007f\u0085 \ud7ff\ue000\ufffd"
+    assert xml_safe(kept) == kept
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=30))
+def test_every_text_made_xml_safe_goes_into_xml(value):
+    safe = xml_safe(value)
+    assert len(safe) == len(value)
+    element = etree.Element("t")
+    element.text = safe  # lxml refuses any character XML 1.0 cannot hold
+    assert etree.fromstring(etree.tostring(element, encoding="utf-8")).text in (safe, None)
+    assert xml_safe(safe) == safe
+
+
+def test_a_text_cell_is_xml_safe_then_neutralised():
+    assert text_cell("\x0b=1+1") == "' =1+1"  # the vertical tab becomes a space: still a formula, so quoted
+    assert text_cell("\x01=1+1") == "\ufffd=1+1"
+    assert restore(text_cell("=a\x02")) == "=a\ufffd"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from workbench import heatmap, roi
 from workbench.i18n import gettext as _
+from workbench.safecells import xml_safe
 
 QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve later": "#fd7e14", "Maintain": "#6c757d"}
 
@@ -15,9 +16,10 @@ def label(text: object) -> str:
 
     Plotly renders a subset of HTML in labels (``<a href>``, ``<b>``, ``<br>``, ``<span style>``) and decodes
     entities, so escaping ``&``, ``<`` and ``>`` shows a name like ``<b>x</b>`` literally. Escape the user's text
-    first, then add our own markup around it.
+    first, then add our own markup around it. Characters XML cannot hold are replaced (:func:`safecells.xml_safe`):
+    a control character would make the SVG picture unreadable, a lone surrogate stop the rendering.
     """
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml_safe(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def priority_matrix(ranked, names: Mapping[str, str], metric: str):

@@ -6,13 +6,23 @@ spaces" import option runs ``" =1+1"``), so a cell is quoted too when its first 
 (spaces, line breaks, no-break and other Unicode spaces) starts a formula. A comment or keyword a client typed thus
 never runs in the reader's spreadsheet. Every CSV/XLSX the app writes goes through :func:`neutralise`; files the app
 reads back use :func:`restore`.
+
+Every file the app writes as XML (the deck's runs, table cells, notes and chart data, XLSX cells, the pictures'
+SVG) takes its text through :func:`xml_safe` (:func:`text_cell` for a spreadsheet cell): a control character, a
+lone surrogate or U+FFFE in a name, a segment value or a comment would otherwise make the writer fail ("All strings
+must be XML compatible") or write a file that does not open.
 """
 
 from __future__ import annotations
 
+import re
+
 FORMULA_CHARACTERS = ("=", "+", "-", "@")
 FORMULA_STARTS = (*FORMULA_CHARACTERS, "\t", "\r")  # no neutralised cell starts with one of these
 QUOTE = "'"
+REPLACEMENT = "\ufffd"
+# What XML 1.0 cannot hold: C0 controls but tab, line feed and carriage return; lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _quoted(value: str) -> bool:
@@ -29,3 +39,18 @@ def neutralise(value: str) -> str:
 def restore(value: str) -> str:
     """The text :func:`neutralise` was given."""
     return value[1:] if value.startswith(QUOTE) and _quoted(value[1:]) else value
+
+
+def xml_safe(value: str) -> str:
+    """``value`` with every character XML cannot hold replaced, one for one: a whitespace control (vertical tab,
+    form feed, the separators U+001C–U+001F) by a space, any other by U+FFFD, the replacement character."""
+    return _NOT_XML.sub(_replacement, value) if _NOT_XML.search(value) else value
+
+
+def _replacement(match: re.Match) -> str:
+    return " " if match.group().isspace() else REPLACEMENT
+
+
+def text_cell(value: str) -> str:
+    """A spreadsheet cell's text: XML-safe (the same text in CSV and XLSX), then neutralised."""
+    return neutralise(xml_safe(value))

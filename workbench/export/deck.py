@@ -15,6 +15,7 @@ from workbench import heatmap, roi
 from workbench.breaks import format_count
 from workbench.export import maplayout
 from workbench.export.findings import MATRIX_COLUMNS, Findings
+from workbench.safecells import xml_safe
 
 TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
 DARK_FILLS = {heatmap.PALETTE[0], heatmap.PALETTE[6]}  # white text reads better on the palette's two ends
@@ -51,7 +52,7 @@ def build(findings: Findings, style: Style = Style()) -> bytes:
 
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(maplayout.SLIDE_WIDTH), Inches(maplayout.SLIDE_HEIGHT)
-    deck.core_properties.title = f"{findings.provenance.project} · {findings.journey.name}"
+    deck.core_properties.title = xml_safe(f"{findings.provenance.project} · {findings.journey.name}")
     deck.core_properties.author = "CX Journey Workbench"
     makers = {"title": _title_slide, "map": _map_slides, "matrix": _matrix_slides, "breaks": _break_slides,
               "drivers": _driver_slides, "roi": _roi_slides, "actions": _action_slides}
@@ -86,8 +87,13 @@ def _slide(deck, findings: Findings, style: Style, title: str, notes: Sequence[s
     _text(slide, subtitle, 0.4, 0.88, maplayout.SLIDE_WIDTH - 2.4, 0.32, size=11, colour=MUTED)
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 1.75, 0.3, 1.35, 0.6)
-    slide.notes_slide.notes_text_frame.text = "\n".join([*notes, "", "Provenance", *findings.provenance.lines()])
+    _notes(slide, [*notes, "", "Provenance", *findings.provenance.lines()])
     return slide
+
+
+def _notes(slide, lines: Sequence[str]) -> None:
+    """The slide's speaker notes, a paragraph a line."""
+    slide.notes_slide.notes_text_frame.text = xml_safe("\n".join(lines))
 
 
 def _text(slide, text: str | Sequence[str], left: float, top: float, width: float, height: float, *,
@@ -110,12 +116,15 @@ def _text(slide, text: str | Sequence[str], left: float, top: float, width: floa
 
 
 def _run(paragraph, text: str, size: float, bold: bool = False, colour: str = TEXT):
-    """Add a run in the deck's font; written as XML because python-pptx's font setters cost a millisecond a run."""
+    """Add a run in the deck's font; written as XML because python-pptx's font setters cost a millisecond a run.
+
+    Every text on a slide (boxes, table cells, tiles) is a run: characters XML cannot hold are replaced here.
+    """
     from lxml import etree
     from pptx.oxml.ns import qn
 
     run = getattr(paragraph, "_p", paragraph).add_r()  # a python-pptx paragraph or its a:p element
-    run.t.text = text
+    run.t.text = xml_safe(text)
     properties = run.get_or_add_rPr()
     properties.set("lang", "en-GB")
     properties.set("sz", str(round(size * 100)))
@@ -237,7 +246,7 @@ def _title_slide(deck, findings: Findings, style: Style) -> None:
                   f"Prepared {facts.created:%d %B %Y}"], 0.9, 3.8, 11.0, 1.6, size=14, colour=MUTED)
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 3.4, 0.5, 2.9, 1.2)
-    slide.notes_slide.notes_text_frame.text = "\n".join(["Provenance", *facts.lines()])
+    _notes(slide, ["Provenance", *facts.lines()])
 
 
 def _map_slides(deck, findings: Findings, style: Style) -> None:
@@ -489,7 +498,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
         label = point.data_label
         label.has_text_frame = True
         label.position = XL_LABEL_POSITION.ABOVE
-        label.text_frame.text = maplayout.shorten(names.get(row.touchpoint, row.touchpoint), 1.6, 8)
+        label.text_frame.text = xml_safe(maplayout.shorten(names.get(row.touchpoint, row.touchpoint), 1.6, 8))
         label.text_frame.paragraphs[0].runs[0].font.size = Pt(8)
     key = slide.shapes.add_textbox(_inches(0.4), _inches(6.38), _inches(6.6), _inches(0.3)).text_frame
     for quadrant, colour in QUADRANT_COLOURS.items():

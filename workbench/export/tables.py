@@ -1,4 +1,4 @@
-"""The findings' tables as CSV and XLSX, every text cell formula-safe (:func:`workbench.safecells.neutralise`)."""
+"""The findings' tables as CSV and XLSX, every text cell XML- and formula-safe (:func:`safecells.text_cell`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas
 from workbench import heatmap
 from workbench.export.findings import Findings
 from workbench.journey import slugify
-from workbench.safecells import neutralise
+from workbench.safecells import text_cell
 
 SHEET_NAME_LIMIT = 31  # Excel's limit
 
@@ -60,11 +60,11 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
 
 
 def _cell(value):
-    """A value as a spreadsheet cell: text neutralised, missing numbers empty, everything else as it is."""
+    """A value as a spreadsheet cell: text XML-safe and neutralised, missing numbers empty, the rest as it is."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pandas.NaT:
         return None
     if isinstance(value, str):
-        return neutralise(value)
+        return text_cell(value)
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
@@ -74,7 +74,7 @@ def to_csv(frame: pandas.DataFrame) -> bytes:
     """The table as UTF-8 CSV with a byte-order mark (so Excel reads the accents), numbers with every digit."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    writer.writerow([text_cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow(["" if (cell := _cell(v)) is None else repr(cell) if isinstance(cell, float) else cell
                          for v in row])
@@ -93,7 +93,7 @@ def to_xlsx(tables: dict[str, pandas.DataFrame]) -> bytes:
     for name, frame in tables.items():
         sheet = book.add_worksheet(_sheet_name(name, book))
         for c, column in enumerate(frame.columns):
-            sheet.write_string(0, c, neutralise(str(column)), bold)
+            sheet.write_string(0, c, text_cell(str(column)), bold)
         for r, row in enumerate(frame.itertuples(index=False), 1):
             for c, value in enumerate(row):
                 cell = _cell(value)
