@@ -60,8 +60,8 @@ def size(number: int) -> str:
 
 def check_size(found: int, limit: int, where: str, what: str = "the file is") -> None:
     """Refuse ``found`` bytes over ``limit``."""
-    if found > limit:
-        raise LimitError(where, f"{what} {size(found)}", size(limit))
+    if found > limit:  # "more than" where rounding would make both sizes read the same
+        raise LimitError(where, f"{what} {'more than ' * (size(found) == size(limit))}{size(found)}", size(limit))
 
 
 def read_file(path: str | Path, limit: int = DOCUMENT_BYTES) -> bytes:

@@ -115,8 +115,8 @@ class _Extent:
         if width > limits.COLUMNS:
             raise LimitError(where, f"the sheet has {limits.count(width)} columns", limits.count(limits.COLUMNS))
         if rows * width > limits.XLSX_CELLS:
-            raise LimitError(where, f"the sheet spans {limits.count(rows)} rows × {limits.count(width)} columns or more",
-                             f"{limits.count(limits.XLSX_CELLS)} cells (save it as CSV to import more)")
+            raise LimitError(where, f"the sheet spans {limits.count(rows)} rows × {limits.count(width)} columns "
+                             "or more", f"{limits.count(limits.XLSX_CELLS)} cells (save it as CSV to import more)")
 
 
 def _column_number(letters: str) -> int:

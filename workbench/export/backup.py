@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import JSON, Column, ColumnElement, Connection, ForeignKey, Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench import scratch, store
+from workbench import limits, scratch, store
 from workbench.datasets import DATASET_FOLDER
+from workbench.limits import LimitError
 from workbench.workspace import WorkspaceError, clean_name, require_free_name
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: st
     try:
         with scratch.hold(datasets.temp_folder, token):
             with _open(source) as archive:
-                manifest, data = _manifest(archive), _load(archive, TABLES)
+                manifest, data = _manifest(archive), _load(archive, TABLES, limits.BACKUP_TABLES_BYTES)
                 try:
                     rows = _rows(data)
                     if any(len(rows[table]) != count for table, count in manifest["counts"].items()):
@@ -186,17 +187,29 @@ def _open(source: str | Path | BinaryIO) -> zipfile.ZipFile:
         raise WorkspaceError("This is not a workbench backup (not a zip file).") from None
 
 
-def _load(archive: zipfile.ZipFile, entry: str) -> Any:
+def _load(archive: zipfile.ZipFile, entry: str, limit: int) -> Any:
+    """A JSON entry, unpacked as a stream up to ``limit`` bytes and nested at most ``limits.NESTING`` levels."""
+    where = _where(archive, entry)
     try:
-        return json.loads(archive.read(entry))
+        data = bytearray()
+        for chunk in limits.zip_chunks(archive, archive.getinfo(entry), limit, where):
+            data += chunk
+        return limits.load_json(data, where, limit)
     except KeyError:
         raise WorkspaceError(f"This is not a workbench backup (it has no {entry}).") from None
+    except LimitError:
+        raise
     except (zipfile.BadZipFile, zlib.error, ValueError) as error:
         raise WorkspaceError(f"The backup is damaged: {entry} cannot be read ({error}).") from None
 
 
+def _where(archive: zipfile.ZipFile, entry: str) -> str:
+    """An entry named for a message: with the backup's file name when it has one (an upload has none)."""
+    return f"{Path(archive.filename).name}, {entry}" if archive.filename else entry
+
+
 def _manifest(archive: zipfile.ZipFile) -> dict:
-    manifest = _load(archive, MANIFEST)
+    manifest = _load(archive, MANIFEST, limits.DOCUMENT_BYTES)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise WorkspaceError("This is not a workbench backup (its manifest names another format).")
     if manifest.get("version") != VERSION:
@@ -251,17 +264,27 @@ def _unpack(archive: zipfile.ZipFile, entry: str | None, files: Mapping[str, Map
     """Copy a dataset file of the backup to ``temp``, checked against the manifest."""
     if not isinstance(files.get(entry), Mapping):
         raise WorkspaceError(f"The backup is damaged: the manifest does not list {entry}.")
-    digest = hashlib.sha256()
+    expected = files[entry].get("bytes")
     try:
-        with archive.open(entry) as source, temp.open("wb") as target:
-            while chunk := source.read(_CHUNK):
-                digest.update(chunk)
-                target.write(chunk)
+        info = archive.getinfo(entry)
     except KeyError:
         raise WorkspaceError(f"The backup is damaged: {entry} is missing.") from None
+    if not isinstance(expected, int) or info.file_size != expected:
+        raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.")
+    # Parquet packs about 2:1 in a zip, zeros 1000:1: a bomb is refused before a byte of it is written.
+    allowed = max(limits.ZIP_RATIO * info.compress_size, limits.ZIP_SMALL_BYTES)
+    if expected > allowed:
+        raise LimitError(_where(archive, entry), f"it unpacks to {limits.size(expected)} from "
+                         f"{limits.size(info.compress_size)}", f"{limits.ZIP_RATIO} times its packed size")
+    digest = hashlib.sha256()
+    try:
+        with temp.open("wb") as target:
+            for chunk in limits.zip_chunks(archive, info, expected, _where(archive, entry), _CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
     except (zipfile.BadZipFile, zlib.error) as error:
         raise WorkspaceError(f"The backup is damaged: {entry} cannot be read ({error}).") from None
-    if digest.hexdigest() != files[entry].get("sha256") or temp.stat().st_size != files[entry].get("bytes"):
+    if digest.hexdigest() != files[entry].get("sha256"):
         raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.")
 
 

@@ -1,0 +1,324 @@
+"""Hostile input files (huge headers, zip bombs, dense spreadsheets, deep nesting) and a measured run of a command
+in a child process, shared by tests/test_limits.py, tests/test_cli_errors.py and bench/bombs.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHUNK = 1 << 20
+# A survey file's columns as the mapping below reads them; the bombs keep them so the import gets to the bomb.
+SURVEY_HEADER = ("Datum", "Kontaktní bod", "CSAT", "Komentář")
+SURVEY_MAPPING = {"kind": "survey", "ts": "Datum", "touchpoint": "Kontaktní bod", "csat": "CSAT",
+                  "comment": "Komentář"}
+TOUCHPOINT = "checkout"  # a touchpoint key of the e-commerce template
+PROJECT = "Bomb"
+
+
+# ------------------------------------------------------------------ measured runs
+
+
+@dataclass(frozen=True)
+class Run:
+    """How a child process ended: seconds, peak resident memory (MB), exit code (None: stopped at the timeout or
+    the memory cap), its output, and the most bytes seen at once in the watched folder."""
+
+    seconds: float
+    peak_mb: float
+    returncode: int | None
+    stdout: str
+    stderr: str
+    watched_peak_bytes: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if self.returncode is None:
+            return self.stderr
+        lines = [line for line in (self.stderr or self.stdout).splitlines() if line.strip()]
+        return lines[-1] if lines else f"exit {self.returncode}"
+
+
+def run(args: list[str | Path], *, timeout: float = 60, cap_mb: float | None = None, watch: Path | None = None,
+        cwd: Path | None = None) -> Run:
+    """Run ``python args…`` and measure it; stop it at ``timeout`` seconds or ``cap_mb`` of memory.
+
+    Peak memory is the child's own ``ru_maxrss`` from ``wait4``, also when it was stopped. Linux counts the peak of
+    the process that spawns a child in the child's, so a small launcher (``python -S`` of this file, about 10 MB)
+    starts it, not the caller. ``watch`` is a folder whose total file size is sampled (what an import put in ``tmp/``).
+    """
+    folder = Path(cwd or ROOT)
+    # Output goes to files, not pipes: a child writing much would block on a full pipe while it is polled.
+    stem = folder / f".run-{os.getpid()}-{time.monotonic_ns()}"
+    config = {"args": [sys.executable, *map(str, args)], "timeout": timeout, "cap_mb": cap_mb, "cwd": str(folder),
+              "watch": str(watch) if watch else None, "out": str(stem) + ".out", "err": str(stem) + ".err"}
+    launched = subprocess.run([sys.executable, "-S", __file__, json.dumps(config)], capture_output=True, text=True,
+                              check=True)
+    result = json.loads(launched.stdout)
+    texts = []
+    for name in ("out", "err"):
+        texts.append(Path(config[name]).read_text(encoding="utf-8", errors="replace"))
+        Path(config[name]).unlink()
+    return Run(result["seconds"], result["peak_mb"], None if result["stopped"] else result["returncode"], texts[0],
+               result["stopped"] or texts[1], result["watched"])
+
+
+def _launch(config: dict) -> dict:
+    """Run one child as ``config`` says and measure it (the launcher's side of :func:`run`)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    start = time.perf_counter()
+    with open(config["out"], "wb") as stdout, open(config["err"], "wb") as stderr:
+        child = subprocess.Popen(config["args"], stdout=stdout, stderr=stderr, cwd=config["cwd"], env=env)
+    stopped, watched = None, 0
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        if config["watch"]:
+            watched = max(watched, _folder_bytes(Path(config["watch"])))
+        if time.perf_counter() - start > config["timeout"]:
+            stopped = f"over {config['timeout']:g} s at the timeout"
+        elif config["cap_mb"] is not None and _rss_mb(child.pid) > config["cap_mb"]:
+            stopped = f"over {config['cap_mb']:g} MB at the memory cap"
+        if stopped:
+            os.kill(child.pid, signal.SIGKILL)
+            pid, status, usage = os.wait4(child.pid, 0)
+            break
+        time.sleep(0.02)
+    child.returncode = os.waitstatus_to_exitcode(status)  # already reaped: Popen must not wait for it again
+    return {"seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024, "stopped": stopped,
+            "returncode": child.returncode, "watched": watched}
+
+
+def cxwb(*argv: str | Path) -> list[str]:
+    """The arguments that run the ``cxwb`` command in a child Python."""
+    return ["-c", "import sys; from workbench.cli import main; sys.exit(main(sys.argv[1:]))", *map(str, argv)]
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0)
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.exists() else ():
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:  # removed while we looked
+            pass
+    return total
+
+
+# ------------------------------------------------------------------ files
+
+
+def seeded_workspace(folder: Path) -> tuple[Path, Path, Path]:
+    """A workspace with project "Bomb", the e-commerce journey and one small dataset; the JSON mapping of the survey
+    files below; a backup of the project. Returns the three paths."""
+    from workbench import ingest
+    from workbench.export.backup import write_backup
+    from workbench.templates import load_template
+    from workbench.workspace import Workspace
+
+    mapping = mapping_file(folder / "mapping.json")
+    with Workspace(folder / "ws") as workspace:
+        project = workspace.create_project(PROJECT)
+        journey = workspace.create_journey(project, load_template("ecommerce-delivery"))
+        workspace.datasets.import_file(project, csv_long_field(folder / "small.csv", characters=10),
+                                       ingest.mapping_from_dict(SURVEY_MAPPING), "Small", journey_id=journey)
+        write_backup(workspace, project, folder / "source.cxwb.zip")
+    return folder / "ws", mapping, folder / "source.cxwb.zip"
+
+
+def csv_columns(path: Path, columns: int) -> Path:
+    """A CSV whose header names ``columns`` columns (the survey's four first), with one row."""
+    names = [*SURVEY_HEADER, *(f"q{i:06d}" for i in range(columns - len(SURVEY_HEADER)))]
+    row = ["2026-01-15", TOUCHPOINT, "4", "ok", *(["1"] * (columns - len(SURVEY_HEADER)))]
+    path.write_text(";".join(names) + "\n" + ";".join(row) + "\n", encoding="utf-8")
+    return path
+
+
+def csv_long_field(path: Path, characters: int, rows: int = 30) -> Path:
+    """A survey CSV whose first row has a comment of ``characters`` letters."""
+    lines = [";".join(SURVEY_HEADER)]
+    lines += [f"2026-01-{1 + i % 28:02d};{TOUCHPOINT};4;{'x' * characters if i == 0 else 'ok'}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def mapping_file(path: Path) -> Path:
+    """The JSON mapping of the survey files above."""
+    path.write_text(json.dumps(SURVEY_MAPPING), encoding="utf-8")
+    return path
+
+
+def deep_json(path: Path, depth: int) -> Path:
+    """A JSON mapping nested ``depth`` lists deep."""
+    path.write_text('{"kind": "survey", "ts": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    return path
+
+
+def laughing_yaml(path: Path, levels: int = 9, width: int = 9) -> Path:
+    """A journey file with a "billion laughs": each list holds ``width`` aliases of the one before."""
+    lines = ["format: 1", "name: Laughs", "stages: [{key: a, name: A}]",
+             "touchpoints:", "  - key: tp", "    name: TP", "    stage: a", "    notes: x",
+             f"    position: {{x: 0, y: 0}}", "description: &l0 [" + ", ".join(["lol"] * width) + "]"]
+    path.write_text("\n".join(lines) + "\n" + "\n".join(
+        f"x{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * width) + "]" for n in range(1, levels)) + "\n", encoding="utf-8")
+    return path
+
+
+def deep_yaml(path: Path, depth: int) -> Path:
+    """A journey file whose name is nested ``depth`` lists deep."""
+    path.write_text("format: 1\nname: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    return path
+
+
+def wildcard_codebook(stars: int) -> tuple[str, str]:
+    """A codebook (YAML text) with a keyword of ``stars`` wildcards, and the 40-letter word it is matched on."""
+    keyword = "a" + "*a" * stars + "*b"
+    return f"themes:\n  - {{key: slow, name: Slow, keywords: ['{keyword}']}}\n", "a" * 40
+
+
+XLSX_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+    'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'spreadsheetml.worksheet+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
+    'org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+}
+_SHEET_START = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                'spreadsheetml/2006/main"><sheetData>')
+
+
+def xlsx_rows(path: Path, rows: int) -> Path:
+    """A workbook of the survey's columns with ``rows`` answers, written as a stream (small on disk)."""
+    def body():
+        yield f'<row r="1">{_header_cells()}</row>'
+        for n in range(2, rows + 2):
+            yield (f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>2026-01-15</t></is></c><c r="B{n}" t="inlineStr">'
+                   f'<is><t>{TOUCHPOINT}</t></is></c><c r="C{n}"><v>4</v></c></row>')
+    return _xlsx(path, body())
+
+
+def xlsx_far_cell(path: Path, cell: str = "XFD1048576") -> Path:
+    """A tiny workbook with a header in A1:D1 and one more cell far away (by default the sheet's last)."""
+    row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', f'<row r="{row}"><c r="{cell}"><v>1</v></c></row>']))
+
+
+def _header_cells() -> str:
+    return "".join(f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>' for col, name in zip("ABCD", SURVEY_HEADER))
+
+
+def xlsx_big_part(path: Path, unpacked: int) -> Path:
+    """A small workbook whose shared strings part unpacks to ``unpacked`` bytes (spaces)."""
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>']), shared_strings=unpacked)
+
+
+def _xlsx(path: Path, rows, shared_strings: int = 0) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        if shared_strings:
+            _stream(archive, "xl/sharedStrings.xml", b" ", shared_strings)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(_SHEET_START.encode())
+            buffer = []
+            for row in rows:
+                buffer.append(row)
+                if len(buffer) == 10_000:
+                    sheet.write("".join(buffer).encode())
+                    buffer = []
+            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+    return path
+
+
+def parquet_rows(path: Path, rows: int) -> Path:
+    """A Parquet survey file of ``rows`` identical answers: a few kB on disk, ``rows`` × 4 values in memory."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    group = min(rows, 1_000_000)
+    same = pa.array(np.zeros(group, np.int32))  # one dictionary word repeated: cheap to build and to store
+
+    def text(value: str) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(same, pa.array([value]))
+
+    batch = pa.table({"Datum": text("2026-01-15"), "Kontaktní bod": text(TOUCHPOINT),
+                      "CSAT": pa.array(np.full(group, 4, np.int8)), "Komentář": text("ok")})
+    with pq.ParquetWriter(path, batch.schema, compression="zstd") as writer:
+        for start in range(0, rows, group):
+            writer.write_table(batch.slice(0, min(group, rows - start)))
+    return path
+
+
+def parquet_list_score(path: Path) -> Path:
+    """A Parquet survey file whose CSAT column holds lists of numbers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"Datum": ["2026-01-15"] * 3, "Kontaktní bod": [TOUCHPOINT] * 3,
+                             "CSAT": pa.array([[4], [5, 3], []], pa.list_(pa.int64())), "Komentář": ["a", "b", "c"]}),
+                   path)
+    return path
+
+
+def backup_bomb(source: Path, target: Path, *, tables_bytes: int | None = None, tables: bytes | None = None,
+                dataset_bytes: int | None = None) -> Path:
+    """A copy of the backup ``source`` with ``tables.json`` replaced by a list of ``tables_bytes`` bytes or by
+    ``tables``, or its first dataset entry by ``dataset_bytes`` zero bytes that the manifest claims (with the
+    original hash, so only a complete write would notice)."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        manifest = json.loads(original.read("manifest.json"))
+        replaced = next(iter(manifest["files"])) if dataset_bytes else None
+        if replaced:
+            manifest["files"][replaced]["bytes"] = dataset_bytes
+        for entry in original.infolist():
+            if entry.filename == "tables.json" and tables_bytes:
+                _stream(archive, entry.filename, b"0,", (tables_bytes - 3) // 2, start=b"[", end=b"0]")
+            elif entry.filename == "tables.json" and tables:
+                archive.writestr(entry.filename, tables)
+            elif entry.filename == replaced:
+                _stream(archive, entry.filename, b"\0", dataset_bytes)
+            elif entry.filename == "manifest.json":
+                archive.writestr(entry.filename, json.dumps(manifest))
+            else:
+                archive.writestr(entry.filename, original.read(entry))
+    return target
+
+
+def _stream(archive: zipfile.ZipFile, name: str, unit: bytes, count: int, start: bytes = b"", end: bytes = b"") -> None:
+    """Write an entry of ``start``, ``unit`` repeated ``count`` times, ``end``; never all of it in memory."""
+    per_chunk = max(1, CHUNK // len(unit))
+    with archive.open(name, "w", force_zip64=True) as entry:
+        entry.write(start)
+        for done in range(0, count, per_chunk):
+            entry.write(unit * min(per_chunk, count - done))
+        entry.write(end)
+
+
+if __name__ == "__main__":
+    print(json.dumps(_launch(json.loads(sys.argv[1]))))

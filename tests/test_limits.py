@@ -1,0 +1,250 @@
+"""Every input limit of workbench/limits.py: a hostile file for each, built here, is refused in seconds and under
+500 MB (measured in a child process: its own peak resident memory from wait4), with a message that names the file
+and the limit, and the workspace keeps every row and file as it was (nothing in datasets/, nothing left in tmp/)."""
+
+import json
+import sqlite3
+import textwrap
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import bombs
+from workbench import limits
+from workbench.limits import count
+
+PEAK_MB = 500
+SECONDS = 20  # the refusals take 1–3 s, Python's start included; the margin is for a busy machine
+COLUMNS = f"the limit is {count(limits.COLUMNS)}."
+DOCUMENT = f"the limit is {limits.size(limits.DOCUMENT_BYTES)}."
+NESTING = f"nested more than {limits.NESTING} levels deep; the limit is {limits.NESTING} levels."
+ALIASES = f"the YAML expands to more than {count(limits.YAML_VALUES)} values through its aliases"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A folder with a workspace (project "Bomb", the e-commerce journey, one dataset), the survey mapping and a
+    backup of the project."""
+    folder = tmp_path_factory.mktemp("limits")
+    workspace, mapping, backup = bombs.seeded_workspace(folder)
+    return folder, workspace, mapping, backup
+
+
+def refused(seeded, args: list[str], *expected: str) -> str:
+    """Run ``args`` in a child, check it fails fast and small with every ``expected`` text in its one-line message,
+    and that the workspace is unchanged; return the message."""
+    folder, workspace = seeded[0], seeded[1]
+    before = _state(workspace)
+    run = bombs.run(args, timeout=60, cwd=folder)
+    assert run.returncode not in (0, None), run.outcome
+    assert run.seconds < SECONDS and run.peak_mb < PEAK_MB, (run.seconds, run.peak_mb, run.outcome)
+    message = run.stderr.strip()
+    print(f"{run.seconds:.1f} s, {run.peak_mb:.0f} MB: {message}")  # shown with -s, and when a test fails
+    assert "Traceback" not in message and len(message.splitlines()) == 1, message
+    for text in expected:
+        assert text in message
+    assert _state(workspace) == before
+    assert not [path for path in (workspace / "tmp").rglob("*") if path.is_file()]
+    return message
+
+
+def _state(workspace: Path) -> tuple:
+    """The workspace's files (but the database and the cache) and the row count of every table."""
+    with sqlite3.connect(workspace / "workbench.db") as connection:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        counts = {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
+    files = sorted(str(path.relative_to(workspace)) for path in workspace.rglob("*")
+                   if path.is_file() and not path.name.startswith("workbench.db") and "cache" not in path.parts)
+    return files, counts
+
+
+def cxwb_import(seeded, path: Path, *extra) -> list[str]:
+    return bombs.cxwb("import", path, "--project", bombs.PROJECT, "--name", "Bomb", *extra, "--workspace", seeded[1])
+
+
+def python(code: str, *argv) -> list[str]:
+    """A child running ``code``; a refusal (any ValueError) exits with its message as the one line on stderr."""
+    body = textwrap.indent(textwrap.dedent(code).strip(), "    ")
+    return ["-c", f"import sys\ntry:\n{body}\nexcept ValueError as error:\n    sys.exit(str(error))\n", *map(str, argv)]
+
+
+CODEBOOK = python("""
+    from pathlib import Path
+    from workbench import text
+    path = Path(sys.argv[1])
+    text.load_codebook(path.read_text(encoding="utf-8"), path.suffix.lstrip("."), path.name)
+""")
+
+
+# ------------------------------------------------------------------ data files
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_columns(seeded, kind):
+    folder = seeded[0]
+    if kind == "csv":  # 1.3 MB; the duplicate-name check was quadratic and took over a minute
+        path, expected = bombs.csv_columns(folder / "columns.csv", 100_000), "columns.csv: the file has 100 000 columns"
+    elif kind == "xlsx":  # 2 kB asking the reader for a 1 048 576 × 16 384 grid (it aborted the process)
+        path, expected = bombs.xlsx_far_cell(folder / "wide.xlsx"), "wide.xlsx, sheet 'Data': the sheet has 16 384"
+    else:
+        path = folder / "wide.parquet"
+        pq.write_table(pa.table({f"c{i}": [1] for i in range(limits.COLUMNS + 1)}), path)
+        expected = f"wide.parquet: the file has {count(limits.COLUMNS + 1)} columns"
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), expected, COLUMNS)
+
+
+@pytest.mark.parametrize("mapped", [True, False], ids=["import", "preview"])
+def test_field_length(seeded, mapped):
+    path = bombs.csv_long_field(seeded[0] / "field.csv", 200_000)
+    limit = f"the limit is {count(limits.FIELD_CHARS)}."
+    if mapped:  # read by Arrow: the row and column are known
+        refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+                "field.csv, row 2, column 'Komentář': the field has 200 000 characters", limit)
+    else:  # the first rows, read by Python's csv module (which raised its own error)
+        refused(seeded, cxwb_import(seeded, path), "field.csv, line 2: a field has more than 131 072 characters", limit)
+
+
+def test_header_size(seeded):
+    path = seeded[0] / "one-line.csv"
+    path.write_bytes(b"a;" * limits.HEADER_BYTES)  # 2 MB without a line break
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), "one-line.csv: the header row is longer than "
+            f"{limits.size(limits.HEADER_BYTES)}")
+
+
+def test_xlsx_cells(seeded):
+    path = bombs.xlsx_far_cell(seeded[0] / "far.xlsx", "D2000000")  # 2 M rows × 4 columns from two rows of cells
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            "far.xlsx, sheet 'Data': the sheet spans 2 000 000 rows × 4 columns or more",
+            f"the limit is {count(limits.XLSX_CELLS)} cells")
+
+
+def test_xlsx_part_size(seeded):
+    path = bombs.xlsx_big_part(seeded[0] / "strings.xlsx", limits.XLSX_PART_BYTES + 1)  # 0.5 MB on disk
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            "strings.xlsx, part xl/sharedStrings.xml: it unpacks to more than 512 MB; the limit is 512 MB.")
+
+
+def test_parquet_rows(seeded):
+    path = bombs.parquet_rows(seeded[0] / "rows.parquet", limits.PARQUET_ROWS + 1)  # 0.3 MB on disk
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            f"rows.parquet: the file has {count(limits.PARQUET_ROWS + 1)} rows; the limit is "
+            f"{count(limits.PARQUET_ROWS)}.")
+
+
+def test_upload_size(seeded):
+    code = python("""
+        from workbench import limits
+        from workbench.workspace import Workspace
+        with Workspace(sys.argv[1]) as workspace:
+            workspace.datasets.receive("big.csv", bytes(limits.UPLOAD_BYTES + 1))
+    """, seeded[1])
+    refused(seeded, code, "big.csv: the file is more than 100 MB; the limit is 100 MB.")
+
+
+# ------------------------------------------------------------------ documents
+
+
+@pytest.mark.parametrize("kind", ["mapping", "journey", "codebook", "benchmark", "logo"])
+def test_document_size(seeded, kind):
+    folder, workspace = seeded[0], seeded[1]
+    name = {"mapping": "big.json", "journey": "big.yaml", "codebook": "big.yaml", "benchmark": "big.csv",
+            "logo": "big.png"}[kind]
+    path = folder / name
+    path.write_bytes(b" " * (limits.DOCUMENT_BYTES + 1))
+    args = {
+        "mapping": lambda: cxwb_import(seeded, bombs.csv_long_field(folder / "plain.csv", 10), "--mapping", path),
+        "journey": lambda: bombs.cxwb("journey", "import", path, "--project", bombs.PROJECT, "--workspace", workspace),
+        "codebook": lambda: [*CODEBOOK, path],
+        "benchmark": lambda: python("""
+            from workbench import benchmarks
+            from workbench.templates import load_template
+            benchmarks.read(sys.argv[1], load_template("ecommerce-delivery"))
+        """, path),
+        "logo": lambda: bombs.cxwb("export", "--project", bombs.PROJECT, "-o", folder / "deck.pptx", "--logo", path,
+                                   "--workspace", workspace),
+    }[kind]()
+    refused(seeded, args, f"{name}: the file is more than 2 MB", DOCUMENT)
+    assert not (folder / "deck.pptx").exists()
+
+
+# ------------------------------------------------------------------ backups
+
+
+def test_backup_tables_size(seeded):
+    folder, workspace, _mapping, backup = seeded
+    bomb = bombs.backup_bomb(backup, folder / "tables.cxwb.zip", tables_bytes=limits.BACKUP_TABLES_BYTES + 1)
+    # 65 MB in 64 kB; it took 8.4 GB of memory when it was 2 GB in 2 MB
+    refused(seeded, bombs.cxwb("restore", bomb, "--name", "R", "--workspace", workspace),
+            "tables.cxwb.zip, tables.json: it unpacks to more than 64 MB; the limit is 64 MB.")
+
+
+def test_backup_dataset_ratio(seeded):
+    folder, workspace, _mapping, backup = seeded
+    bomb = bombs.backup_bomb(backup, folder / "entry.cxwb.zip", dataset_bytes=64 * limits.MB)
+    run_message = refused(seeded, bombs.cxwb("restore", bomb, "--name", "R", "--workspace", workspace),
+                          "entry.cxwb.zip, datasets/1.parquet: it unpacks to 64 MB from",
+                          f"the limit is {limits.ZIP_RATIO} times its packed size.")
+    assert "kB" in run_message  # 64 MB of zeros pack into about 64 kB
+
+
+# ------------------------------------------------------------------ nesting and aliases
+
+
+@pytest.mark.parametrize("kind", ["mapping", "backup", "journey", "codebook"])
+def test_nesting(seeded, kind):
+    folder, workspace, _mapping, backup = seeded
+    if kind == "mapping":  # Python's json raised RecursionError
+        args = cxwb_import(seeded, bombs.csv_long_field(folder / "plain.csv", 10), "--mapping",
+                           bombs.deep_json(folder / "deep.json", 100_000))
+        expected = "deep.json: the JSON is " + NESTING
+    elif kind == "backup":
+        deep = b'{"projects": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        bomb = bombs.backup_bomb(backup, folder / "deep.cxwb.zip", tables=deep)
+        args, expected = bombs.cxwb("restore", bomb, "--name", "R", "--workspace", workspace), \
+            "deep.cxwb.zip, tables.json: the JSON is " + NESTING
+    elif kind == "journey":
+        path = bombs.deep_yaml(folder / "deep.yaml", limits.NESTING + 1)
+        args = bombs.cxwb("journey", "import", path, "--project", bombs.PROJECT, "--workspace", workspace)
+        expected = "deep.yaml: the YAML is " + NESTING
+    else:
+        path = folder / "deep-codebook.yaml"
+        path.write_text("themes: " + "[" * 100 + "]" * 100 + "\n", encoding="utf-8")
+        args, expected = [*CODEBOOK, path], "deep-codebook.yaml: the YAML is " + NESTING
+    refused(seeded, args, expected)
+
+
+@pytest.mark.parametrize("kind", ["journey", "codebook"])
+def test_yaml_aliases(seeded, kind):
+    folder, workspace = seeded[0], seeded[1]
+    path = bombs.laughing_yaml(folder / f"laughs-{kind}.yaml")  # 9 levels of 9 aliases: 387 M values expanded
+    args = bombs.cxwb("journey", "import", path, "--project", bombs.PROJECT, "--workspace", workspace) \
+        if kind == "journey" else [*CODEBOOK, path]
+    refused(seeded, args, f"laughs-{kind}.yaml: {ALIASES}", f"the limit is {count(limits.YAML_VALUES)}.")
+
+
+# ------------------------------------------------------------------ codebooks
+
+
+def test_pattern_length():
+    from workbench import text
+
+    pattern = "(" * 300 + "a" + ")" * 300  # Python's regex parser recursed past its limit on 500 nested groups
+    codebook = f"themes:\n  - {{key: deep, name: Deep, patterns: ['{pattern}']}}\n"
+    with pytest.raises(text.CodebookError, match=f"has 601 characters; the limit is {limits.PATTERN_CHARS}"):
+        text.load_codebook(codebook, "yaml")
+
+
+def test_keyword_wildcards_run_in_linear_time(seeded):
+    book, word = bombs.wildcard_codebook(20)  # Python's re took 22 s with ten wildcards, minutes with twelve
+    code = python("""
+        import pandas as pd
+        from workbench import text
+        found = text.tag(pd.Series([sys.argv[2], sys.argv[2] + "b"]), text.load_codebook(sys.argv[1], "yaml"))
+        print(found["slow"].tolist())
+    """, book, word)
+    run = bombs.run(code, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().lower()) == [False, True]
+    assert run.seconds < SECONDS and run.peak_mb < PEAK_MB
