@@ -184,3 +184,13 @@ def test_where_no_lock_tells_a_dead_writer_a_day_old_journal_is_settled(folder):
         os.utime(journal, (time.time() - 2 * 24 * 3600,) * 2)
     Workspace(folder).close()
     assert not orphan.exists() and kept.exists() and not journal.exists()
+
+
+def test_a_row_whose_file_is_missing_is_kept_and_named_in_the_log(folder, caplog):
+    project_id, [dataset_id] = new_project(folder, datasets=1)
+    with Workspace(folder) as workspace:
+        path = workspace.datasets.get(dataset_id).path
+    path.unlink()
+    with Workspace(folder) as workspace:
+        assert [d.id for d in workspace.datasets.list(project_id)] == [dataset_id]
+    assert path.name in caplog.text and "missing" in caplog.text

@@ -357,8 +357,8 @@ class Datasets:
         for file in set(files) - kept:
             (self.workspace.folder / file).unlink(missing_ok=True)
 
-    def sweep(self) -> list[Path]:
-        """Clean up after killed processes and abandoned imports; the dataset files that rows refer to but are missing.
+    def sweep(self) -> None:
+        """Clean up after killed processes and abandoned imports; log the dataset files that rows miss.
 
         A dead process's work files go at once, with the dataset files it was adding or removing settled by the
         database (:meth:`transaction`); imports waiting for a decision (a closed tab) and uploads go after a day.
@@ -383,7 +383,6 @@ class Datasets:
         if missing:
             log.warning("Dataset files missing from the workspace (their datasets cannot be read): %s",
                         ", ".join(str(path) for path in missing))
-        return missing
 
     # ------------------------------------------------------------ mappings
 
