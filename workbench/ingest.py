@@ -277,7 +277,7 @@ def _refuse_twice(names: Sequence[str]) -> None:
     """A column name given twice would make the mapping ambiguous."""
     twice = sorted(name for name, times in Counter(names).items() if times > 1)
     if twice:
-        raise IngestError(f"Column name(s) used twice in the header: {', '.join(twice)}.")
+        raise IngestError(f"Column name(s) used twice in the header: {', '.join(name or '(blank)' for name in twice)}.")
 
 
 def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping[str, pa.DataType] | None = None,
@@ -489,7 +489,7 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int) -> pa.Table:
     names = _header(path, dialect)
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES * 4).decode(dialect.encoding, errors="replace")
-    reader = limits.csv_rows(csv.reader(io.StringIO(text), delimiter=dialect.delimiter), path.name)
+    reader = limits.csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), path.name)
     body = [row for row in itertools.islice(reader, 1, rows + 1) if row]
     columns = {name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)}
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
@@ -998,10 +998,15 @@ def mapping_to_dict(mapping: SurveyMapping | KpiMapping) -> dict:
 
 def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
     """The inverse of :func:`mapping_to_dict`."""
+    if not isinstance(data, Mapping):
+        raise IngestError("Not a column mapping: it must be an object like {\"kind\": \"survey\", \"ts\": …}.")
     try:
-        return _mapping_from_dict(dict(data))
-    except (KeyError, TypeError, AttributeError) as exc:
+        mapping = _mapping_from_dict(dict(data))
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise IngestError(f"Not a column mapping: {exc}.") from None
+    if not all(isinstance(column, str) for column in mapping.columns()):
+        raise IngestError("Not a column mapping: every column it names must be text.")
+    return mapping
 
 
 def _mapping_from_dict(data: dict) -> SurveyMapping | KpiMapping:

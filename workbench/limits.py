@@ -157,17 +157,19 @@ def zip_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, wher
 
 
 def csv_rows(reader: Iterator[list[str]], where: str) -> Iterator[list[str]]:
-    """The rows of a ``csv.reader``; a field over ``FIELD_CHARS`` raises :class:`LimitError` naming its line."""
+    """The rows of a ``csv.reader``; a field over ``FIELD_CHARS`` raises :class:`LimitError` naming its line, any
+    other error of the csv module a ValueError naming its line."""
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            if "field limit" not in str(error):
-                raise
-            raise LimitError(f"{where}, line {reader.line_num}",  # type: ignore[attr-defined]
-                             f"a field has more than {count(FIELD_CHARS)} characters", count(FIELD_CHARS)) from None
+            line = f"{where}, line {reader.line_num}"  # type: ignore[attr-defined]
+            if "field limit" in str(error):
+                raise LimitError(line, f"a field has more than {count(FIELD_CHARS)} characters",
+                                 count(FIELD_CHARS)) from None
+            raise ValueError(f"{line}: not readable as CSV ({error}).") from None
         yield row
 
 
