@@ -71,7 +71,7 @@ def _represent_str(dumper: YamlDumper, value: str) -> yaml.ScalarNode:
 YamlDumper.add_representer(str, _represent_str)
 
 
-def loads(text: str, source: str = "The file") -> Journey:
+def loads(text: str, source: str = "") -> Journey:
     """Parse a journey from YAML text; raise :class:`JourneyFileError` naming the line of any problem (or the
     limit, for a document too big, too deep or expanding too far through aliases; ``source`` names it)."""
     try:

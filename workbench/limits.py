@@ -39,10 +39,14 @@ PATTERN_CHARS = 500  # a codebook regex pattern (Python's parser recurses on nes
 
 
 class LimitError(ValueError):
-    """An input over one of the limits; the message names the input (and row or column), what it has, the limit."""
+    """An input over one of the limits; the message names the input (and row or column), what it has, the limit.
+
+    ``where`` may be empty for a text without a name (a form's upload): the message then starts with ``found``.
+    """
 
     def __init__(self, where: str, found: str, limit: str):
-        super().__init__(f"{where}: {found}; the limit is {limit}.")
+        said = f"{where}: {found}" if where else found[:1].upper() + found[1:]
+        super().__init__(f"{said}; the limit is {limit}.")
 
 
 def count(number: int) -> str:

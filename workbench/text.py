@@ -366,7 +366,7 @@ def _check_aligned(frame: pd.DataFrame, tags: pd.DataFrame) -> None:
 # ------------------------------------------------------------------ files
 
 
-def load_codebook(text: str, format: str, source: str = "The file") -> Codebook:
+def load_codebook(text: str, format: str, source: str = "") -> Codebook:
     """Read a codebook from YAML or CSV text; raise :class:`CodebookError` naming the line/row and field of problems,
     or :class:`workbench.limits.LimitError` naming the limit (``source`` names the file) of one too big or deep."""
     _check_format(format)
