@@ -313,11 +313,24 @@ def backup_bomb(source: Path, target: Path, *, tables_bytes: int | None = None, 
 def _stream(archive: zipfile.ZipFile, name: str, unit: bytes, count: int, start: bytes = b"", end: bytes = b"") -> None:
     """Write an entry of ``start``, ``unit`` repeated ``count`` times, ``end``; never all of it in memory."""
     per_chunk = max(1, CHUNK // len(unit))
-    with archive.open(name, "w", force_zip64=True) as entry:
+    with archive.open(name, "w", force_zip64=len(start) + len(unit) * count + len(end) >= 1 << 31) as entry:
         entry.write(start)
         for done in range(0, count, per_chunk):
             entry.write(unit * min(per_chunk, count - done))
         entry.write(end)
+
+
+def understate(path: Path, member: str, size: int) -> Path:
+    """Make the zip's central directory claim that ``member`` unpacks to ``size`` bytes (a lie; the data stay)."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = int.from_bytes(data[at + 28:at + 30], "little")
+        if data[at + 46:at + 46 + name_length] == member.encode():
+            data[at + 24:at + 28] = size.to_bytes(4, "little")  # a 32-bit size: not for ZIP64 members
+        at = data.find(b"PK\x01\x02", at + 46)
+    path.write_bytes(bytes(data))
+    return path
 
 
 if __name__ == "__main__":

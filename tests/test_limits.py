@@ -3,8 +3,10 @@
 and the limit, and the workspace keeps every row and file as it was (nothing in datasets/, nothing left in tmp/)."""
 
 import json
+import random
 import sqlite3
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -126,6 +128,13 @@ def test_xlsx_part_size(seeded):
             "strings.xlsx, part xl/sharedStrings.xml: it unpacks to more than 512 MB; the limit is 512 MB.")
 
 
+def test_xlsx_part_size_is_counted_not_taken_from_the_zip(seeded):
+    path = bombs.xlsx_big_part(seeded[0] / "liar.xlsx", limits.XLSX_PART_BYTES + 1)
+    bombs.understate(path, "xl/sharedStrings.xml", 1024)  # the directory claims 1 kB
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            "liar.xlsx, part xl/sharedStrings.xml: it unpacks to more than 512 MB; the limit is 512 MB.")
+
+
 def test_parquet_rows(seeded):
     path = bombs.parquet_rows(seeded[0] / "rows.parquet", limits.PARQUET_ROWS + 1)  # 0.3 MB on disk
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
@@ -187,6 +196,23 @@ def test_backup_dataset_ratio(seeded):
                           "entry.cxwb.zip, datasets/1.parquet: it unpacks to 64 MB from",
                           f"the limit is {limits.ZIP_RATIO} times its packed size.")
     assert "kB" in run_message  # 64 MB of zeros pack into about 64 kB
+
+
+def test_backup_dataset_longer_than_claimed_stops_at_the_claim(seeded):
+    """A dataset entry whose zip directory and manifest both understate it is cut off where they say it ends."""
+    folder, workspace, _mapping, backup = seeded
+    liar = folder / "liar.cxwb.zip"
+    with zipfile.ZipFile(backup) as original, zipfile.ZipFile(liar, "w", zipfile.ZIP_DEFLATED) as archive:
+        manifest = json.loads(original.read("manifest.json"))
+        entry = next(iter(manifest["files"]))
+        manifest["files"][entry]["bytes"] = limits.MB
+        for info in original.infolist():
+            content = {entry: random.Random(1).randbytes(4 * limits.MB),
+                       "manifest.json": json.dumps(manifest).encode()}.get(info.filename) or original.read(info)
+            archive.writestr(info.filename, content)
+    bombs.understate(liar, entry, limits.MB)
+    refused(seeded, bombs.cxwb("restore", liar, "--name", "R", "--workspace", workspace),
+            f"The backup is damaged: {entry} is not the file it was written with.")
 
 
 # ------------------------------------------------------------------ nesting and aliases

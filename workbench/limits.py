@@ -64,8 +64,11 @@ def size(number: int) -> str:
 
 def check_size(found: int, limit: int, where: str, what: str = "the file is") -> None:
     """Refuse ``found`` bytes over ``limit``."""
-    if found > limit:  # "more than" where rounding would make both sizes read the same
-        raise LimitError(where, f"{what} {'more than ' * (size(found) == size(limit))}{size(found)}", size(limit))
+    if found > limit:
+        shown = size(found)
+        if shown == size(limit):  # rounded alike: say which is more
+            shown = f"more than {shown}"
+        raise LimitError(where, f"{what} {shown}", size(limit))
 
 
 def read_file(path: str | Path, limit: int = DOCUMENT_BYTES) -> bytes:
@@ -148,7 +151,7 @@ def zip_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, wher
     """
     check_size(info.file_size, limit, where, "it unpacks to")
     probe = copy.copy(info)
-    probe.file_size = limit + 1  # zipfile stops at the length it is told, so it is told the limit, not the claim
+    probe.file_size = 1 << 62  # zipfile would stop at the claimed length (and fail its CRC check): we stop instead
     unpacked = 0
     with archive.open(probe) as stream:
         while piece := stream.read(chunk):

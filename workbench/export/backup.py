@@ -282,6 +282,8 @@ def _unpack(archive: zipfile.ZipFile, entry: str | None, files: Mapping[str, Map
             for chunk in limits.zip_chunks(archive, info, expected, _where(archive, entry), _CHUNK):
                 digest.update(chunk)
                 target.write(chunk)
+    except LimitError:  # longer than the zip's directory and the manifest say: stopped at their size
+        raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.") from None
     except (zipfile.BadZipFile, zlib.error) as error:
         raise WorkspaceError(f"The backup is damaged: {entry} cannot be read ({error}).") from None
     if digest.hexdigest() != files[entry].get("sha256"):
