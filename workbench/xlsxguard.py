@@ -34,6 +34,8 @@ def check(path: Path, sheet: str | None = None) -> None:
 
 @functools.lru_cache(maxsize=32)  # the Data page reads a file up to three times: preview, labels, import
 def _check(path: Path, _size: int, _modified: int, sheet: str | None) -> None:
+    import pyarrow as pa
+
     with zipfile.ZipFile(path) as archive:
         sheets = _sheet_parts(archive)
         if sheet is None:
@@ -45,6 +47,7 @@ def _check(path: Path, _size: int, _modified: int, sheet: str | None) -> None:
             [name for name in archive.namelist() if name.startswith("xl/worksheets/")]  # the reader knows better
         for part in parts:
             _scan(archive, archive.getinfo(part), f"{path.name}, sheet '{sheet}'", extent=_Extent())
+    pa.default_memory_pool().release_unused()  # Arrow keeps what the scan freed; the reader needs it next
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
