@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/why_callbacks.py
 	$(BIN)/python bench/roi.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/bombs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
