@@ -222,10 +222,13 @@ def xlsx_rows(path: Path, rows: int) -> Path:
     return _xlsx(path, body())
 
 
-def xlsx_far_cell(path: Path, cell: str = "XFD1048576") -> Path:
-    """A tiny workbook with a header in A1:D1 and one more cell far away (by default the sheet's last)."""
+def xlsx_far_cell(path: Path, cell: str = "XFD1048576", tag: str = '<c r="{}">') -> Path:
+    """A tiny workbook with a header in A1:D1 and one more cell far away (by default the sheet's last), its tag
+    written as ``tag`` (any spelling the reader accepts: other quotes, spaces, a namespace prefix)."""
     row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', f'<row r="{row}"><c r="{cell}"><v>1</v></c></row>']))
+    start = tag.format(cell)
+    end = "</x:c>" if start.startswith("<x:") else "</c>"
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', f'<row r="{row}">{start}<v>1</v>{end}</row>']))
 
 
 def _header_cells() -> str:

@@ -108,6 +108,13 @@ def test_field_length(seeded, mapped):
         refused(seeded, cxwb_import(seeded, path), "field.csv, line 2: a field has more than 131 072 characters", limit)
 
 
+@pytest.mark.parametrize("tag", ["<c r='{}'>", '<c\n  r = "{}">', '<x:c r="{}">'], ids=["quotes", "spaces", "prefix"])
+def test_xlsx_columns_however_the_cell_is_written(seeded, tag):
+    path = bombs.xlsx_far_cell(seeded[0] / "spelled.xlsx", tag=tag)
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), "spelled.xlsx, sheet 'Data': the sheet has "
+            "16 384 columns", COLUMNS)
+
+
 def test_header_size(seeded):
     path = seeded[0] / "one-line.csv"
     path.write_bytes(b"a;" * limits.HEADER_BYTES)  # 2 MB without a line break
