@@ -196,6 +196,18 @@ def test_backup_tables_size(seeded):
             "tables.cxwb.zip, tables.json: it unpacks to more than 64 MB; the limit is 64 MB.")
 
 
+def test_a_backup_that_could_not_be_restored_is_not_written(seeded, monkeypatch):
+    from workbench.export.backup import write_backup
+    from workbench.workspace import Workspace
+
+    monkeypatch.setattr(limits, "BACKUP_TABLES_BYTES", 1000)  # the seeded project's rows take about 30 kB
+    target = seeded[0] / "refused.cxwb.zip"
+    with Workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
+                                                                                  r"would be \d+ kB; the limit is 1 kB"):
+        write_backup(workspace, workspace.projects()[0].id, target)
+    assert not list(seeded[0].glob("refused.cxwb.zip*"))
+
+
 def test_backup_dataset_ratio(seeded):
     folder, workspace, _mapping, backup = seeded
     bomb = bombs.backup_bomb(backup, folder / "entry.cxwb.zip", dataset_bytes=64 * limits.MB)

@@ -95,8 +95,12 @@ def _write(stream: BinaryIO, rows: dict[str, list[dict]], sources: Mapping[str, 
            counts: Mapping[str, int]) -> int:
     start = stream.tell()
     files = {}
+    tables = _dumps(rows)
+    # Refused here rather than when it is restored: a backup the workbench cannot read back is no backup.
+    limits.check_size(len(tables), limits.BACKUP_TABLES_BYTES, f"Project “{rows[ROOT][0]['name']}”",
+                      f"{TABLES} would be")
     with zipfile.ZipFile(stream, "w") as archive:
-        archive.writestr(_entry(TABLES), _dumps(rows))
+        archive.writestr(_entry(TABLES), tables)
         for name, path in sources.items():
             entry = _entry(name)
             entry.file_size = path.stat().st_size  # lets zipfile choose ZIP64 for a file over 2 GiB
