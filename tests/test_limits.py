@@ -289,7 +289,7 @@ def test_keyword_wildcards_run_in_linear_time(seeded):
         found = text.tag(pd.Series([sys.argv[2], sys.argv[2] + "b"]), text.load_codebook(sys.argv[1], "yaml"))
         print(found["slow"].tolist())
     """, book, word)
-    run = bombs.run(code, timeout=60)
+    run = bombs.run(code, timeout=60, cwd=seeded[0])
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().lower()) == [False, True]
     assert run.seconds < SECONDS and run.peak_mb < PEAK_MB
