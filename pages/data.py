@@ -12,7 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import readable_folders, workspace
-from workbench import folders, ingest
+from workbench import folders, ingest, limits
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
@@ -97,7 +97,10 @@ def _import_card() -> dbc.Card:
             html.H6(_("1. The file"), className="text-muted"),
             dcc.Upload(id="da-upload", multiple=False, className="border border-dashed rounded p-3 text-center mb-2",
                        children=html.Div([html.I(className="fa-solid fa-file-arrow-up me-2"),
-                                          _("Drop a CSV, XLSX or Parquet file here, or click to choose one")])),
+                                          _("Drop a CSV, XLSX or Parquet file here, or click to choose one")
+                                          + " " + _("(up to {size}; type the path of a bigger one, e.g. in {folder})")
+                                          .format(size=limits.size(limits.UPLOAD_BYTES),
+                                                  folder=readable_folders()[0] / folders.IMPORTS_FOLDER)])),
             dbc.InputGroup([
                 dbc.Input(id="da-path", placeholder=_("…or the path of a file on this computer"), debounce=True),
                 dbc.Select(id="da-sample", options=samples, placeholder=_("…or a sample file"),
@@ -289,7 +292,7 @@ def detect_format(file):
         if file["kind"] == "xlsx":
             sheets = ingest.sheet_names(_source(file))
             return None, None, None, [{"label": s, "value": s} for s in sheets], sheets[0] if sheets else None, hidden, shown
-    except (IngestError, folders.FolderError):
+    except USER_ERRORS:
         pass  # the preview says what is wrong
     return None, None, None, [], None, hidden, hidden
 

@@ -293,3 +293,20 @@ def test_keyword_wildcards_run_in_linear_time(seeded):
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().lower()) == [False, True]
     assert run.seconds < SECONDS and run.peak_mb < PEAK_MB
+
+
+@pytest.mark.parametrize("side", [6_000, 40_000])
+def test_logo_pixels(side):
+    import struct
+    import zlib
+
+    from workbench.export import deck
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    # A 100-byte PNG whose header claims side × side pixels: decoding it would take side² × 4 bytes.
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b""))
+    with pytest.raises(limits.LimitError, match=f"The logo: has .* pixels; the limit is {count(limits.LOGO_PIXELS)}"):
+        deck.Style(logo=png)

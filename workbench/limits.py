@@ -35,6 +35,7 @@ ZIP_RATIO = 100
 ZIP_SMALL_BYTES = 1 * MB
 NESTING = 64  # levels of lists and mappings in a JSON or YAML document (journey files use 4)
 YAML_VALUES = 100_000  # values of a YAML document counted with every alias expanded (a "billion laughs")
+LOGO_PIXELS = 25_000_000  # a deck logo's width × height: decoding it takes 4 bytes a pixel
 PATTERN_CHARS = 500  # a codebook regex pattern (Python's parser recurses on nested groups)
 
 

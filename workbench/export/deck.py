@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workbench import heatmap, roi
+from workbench import heatmap, limits, roi
 from workbench.breaks import format_count
 from workbench.export import maplayout
 from workbench.export.findings import MATRIX_COLUMNS, Findings
@@ -142,9 +142,14 @@ def _logo_size(logo: bytes) -> tuple[int, int]:
         with Image.open(io.BytesIO(logo)) as image:
             if image.format not in ("PNG", "JPEG", "GIF"):
                 raise ValueError(f"The logo is a {image.format} image; use PNG or JPEG.")
-            return image.size
+            width, height = image.size
     except (UnidentifiedImageError, OSError):
         raise ValueError("The logo is not an image; use PNG or JPEG.") from None
+    except Image.DecompressionBombError:  # PIL refuses before we can read the size ourselves
+        width, height = limits.LOGO_PIXELS, 2
+    if width * height > limits.LOGO_PIXELS:
+        raise limits.LimitError("The logo", f"has {limits.count(width * height)} pixels", limits.count(limits.LOGO_PIXELS))
+    return width, height
 
 
 def _logo(slide, logo: bytes, left: float, top: float, width: float, height: float) -> None:
