@@ -32,9 +32,10 @@ var reported = {key: null, at: 0};
 function report(event, gridId, api) {
     var node = event.node || (event.nodes && event.nodes[0]);
     // A drop on another column fires both that grid's rowDragEnd and the drop zone's onDragStop at once: report
-    // it once. Only for a moment, so the same card can be dragged again after the server refused a move.
+    // it once. Only for a quarter second (both fire on the same mouse-up), so the same card can be dragged again
+    // at once after the server refused a move: a one-second window swallowed a quick second try.
     var key = node && node.data && node.data.id + ":" + node.data.version;
-    if (!key || (key === reported.key && Date.now() - reported.at < 1000)) {
+    if (!key || (key === reported.key && Date.now() - reported.at < 250)) {
         return;
     }
     reported = {key: key, at: Date.now()};

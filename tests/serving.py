@@ -58,3 +58,16 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=10)
         self.log.close()
+
+
+def wait_for(page, expression: str, timeout: float = 30_000) -> None:
+    """Wait up to ``timeout`` milliseconds until ``expression`` (a JavaScript function or expression) is truthy.
+
+    Playwright's own ``wait_for_function`` builds the predicate with ``eval`` inside the page, which the app's
+    Content-Security-Policy rightly forbids; ``page.evaluate`` runs through the debugging protocol instead.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(f"(() => {{ const v = ({expression}); return typeof v === 'function' ? v() : v; }})()"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true after {timeout} ms: {expression}")
+        time.sleep(0.1)

@@ -8,6 +8,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.serving import wait_for
+
 from tests.e2e.test_heatmap_page import NODE_LABEL, open_heatmap
 from workbench.workspace import Workspace
 
@@ -64,7 +66,7 @@ def test_cards_are_dragged_across_and_within_columns_and_stay_there(demo_server,
     expect(page.locator("#act-cost-planned")).to_have_text("Σ 85\u202f000")
 
     drag(page, card(page, "planned", "Refund within 3 days"), card(page, "planned", "Shorter checkout form"), 60)
-    page.wait_for_function("() => document.querySelector('#act-grid-planned .ag-row[row-index=\"0\"]')"
+    wait_for(page, "() => document.querySelector('#act-grid-planned .ag-row[row-index=\"0\"]')"
                            ".innerText.includes('Shorter')")
     page.reload()
     expect(card(page, "planned", "Refund within 3 days")).to_be_visible(timeout=30_000)

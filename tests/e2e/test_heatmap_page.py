@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Server
+from tests.serving import Server, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def demo(tmp_path_factory):
 def open_heatmap(page, server) -> None:
     page.goto(server.at("/heatmap"))
     expect(page.locator("#hm-break-list .list-group-item").first).to_be_visible(timeout=30_000)
-    page.wait_for_function(f"({NODE_LABEL})('own-courier').includes('±')")
+    wait_for(page, f"({NODE_LABEL})('own-courier').includes('±')")
     page.wait_for_load_state("networkidle")
 
 
@@ -80,7 +80,7 @@ def test_metric_filters_compare_and_a_tapped_touchpoint(demo, page, screenshot):
     page.click("label:text-is('NPS')")
     expect(page.locator("#hm-summary")).to_contain_text("NPS", timeout=30_000)  # a first, uncached query
     expect(page.locator("#hm-legend")).to_contain_text("NPS against target")
-    page.wait_for_function(f"({NODE_LABEL})('checkout').match(/[+−]\\d+ ± \\d+ · n/)")
+    wait_for(page, f"({NODE_LABEL})('checkout').match(/[+−]\\d+ ± \\d+ · n/)")
 
     choose_segment(page, "#hm-segments", "region: Jižní Morava")
     expect(page.locator("#hm-summary")).to_contain_text("region Jižní Morava", timeout=30_000)

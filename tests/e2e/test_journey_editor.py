@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.serving import wait_for
+
 from workbench.templates import list_templates
 from workbench.workspace import Workspace
 
@@ -14,13 +16,13 @@ TOUCHPOINT_COUNT = "() => window.cy ? window.cy.nodes('[type = \"touchpoint\"]')
 
 
 def wait_for_touchpoints(page, count: int) -> None:
-    page.wait_for_function(f"({TOUCHPOINT_COUNT})() === {count}")
+    wait_for(page, f"({TOUCHPOINT_COUNT})() === {count}")
 
 
 def open_editor(page, server) -> None:
     """Load the editor on the demo journey and wait until its callbacks have settled (map drawn and fitted)."""
     page.goto(server.at())
-    page.wait_for_function(f"({TOUCHPOINT_COUNT})() > 0")
+    wait_for(page, f"({TOUCHPOINT_COUNT})() > 0")
     page.wait_for_load_state("networkidle")
 
 
@@ -44,7 +46,7 @@ def model_position(page, key: str) -> tuple[float, float]:
 
 def select_node(page, key: str, name: str) -> None:
     page.mouse.click(*node_center(page, key))
-    page.wait_for_function(f"() => document.querySelector('#je-tp-name').value === {name!r}")
+    wait_for(page, f"() => document.querySelector('#je-tp-name').value === {name!r}")
 
 
 def open_tab(page, label: str) -> None:
@@ -77,19 +79,19 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     page.click("#je-project-new")
     page.fill("#je-name-input", "Client <b>Alpha</b> 🚚")
     page.click("#je-name-ok")
-    page.wait_for_function("() => document.querySelector('#je-project').selectedOptions[0]?.text === 'Client <b>Alpha</b> 🚚'")
+    wait_for(page, "() => document.querySelector('#je-project').selectedOptions[0]?.text === 'Client <b>Alpha</b> 🚚'")
     page.click("#je-journey-new")
     choose_source(page, "Empty")
     page.fill("#je-new-journey-name", "Onboarding")
     page.click("#je-new-ok")
-    page.wait_for_function("() => document.querySelector('#je-journey').selectedOptions[0]?.text.startsWith('Onboarding')")
+    wait_for(page, "() => document.querySelector('#je-journey').selectedOptions[0]?.text.startsWith('Onboarding')")
 
     # Two stages.
     open_tab(page, "Stages")
     for stage in ("Sign-up", "Use"):
         page.fill("#je-stage-name", stage)
         page.click("#je-stage-add")
-        page.wait_for_function(f"() => [...document.querySelectorAll('#je-stage-list input')].some(i => i.value === {stage!r})")
+        wait_for(page, f"() => [...document.querySelectorAll('#je-stage-list input')].some(i => i.value === {stage!r})")
 
     # A third stage: renamed, moved first, then deleted again (it is empty).
     page.fill("#je-stage-name", "Temp")
@@ -119,7 +121,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     page.select_option("#je-tp-kind", "outcome")
     page.fill("#je-tp-target-csat", "4.5")
     page.click("#je-tp-save")
-    page.wait_for_function("() => window.cy.getElementById('welcome-call').data('owner') === 'Jana Nováková'")
+    wait_for(page, "() => window.cy.getElementById('welcome-call').data('owner') === 'Jana Nováková'")
 
     # Connect: web form → app, call centre → app, app → welcome call.
     for source, name, target in (("web-form", "Web form", "script-alert-1-script"),
@@ -128,7 +130,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
         select_node(page, source, name)
         page.select_option("#je-connect-target", target)
         page.click("#je-connect")
-        page.wait_for_function(f"() => window.cy.getElementById('edge:{source}:{target}').length === 1")
+        wait_for(page, f"() => window.cy.getElementById('edge:{source}:{target}').length === 1")
     assert page.evaluate("() => window.cy.edges().length") == 3
 
     # Move a node by dragging it; undo puts it back, redo moves it again.
@@ -138,15 +140,15 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     page.mouse.down()
     page.mouse.move(x + 60, y + 90, steps=12)
     page.mouse.up()
-    page.wait_for_function("() => !document.querySelector('#je-undo').disabled && "
+    wait_for(page, "() => !document.querySelector('#je-undo').disabled && "
                            "document.querySelector('#je-undo').title.startsWith('Undo: Move')")
     moved = model_position(page, "call-centre")
     assert moved != before
     page.click("#je-undo")
-    page.wait_for_function(f"() => Math.abs(window.cy.getElementById('call-centre').position().y - {before[1]}) < 1")
+    wait_for(page, f"() => Math.abs(window.cy.getElementById('call-centre').position().y - {before[1]}) < 1")
     assert model_position(page, "call-centre") == before
     page.click("#je-redo")
-    page.wait_for_function(f"() => Math.abs(window.cy.getElementById('call-centre').position().y - {moved[1]}) < 1")
+    wait_for(page, f"() => Math.abs(window.cy.getElementById('call-centre').position().y - {moved[1]}) < 1")
     screenshot(page, "editor-built-from-scratch")
 
     # The <script> name and the HTML-looking project name are shown as text, nothing ran.
@@ -157,7 +159,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     # Reload: everything is still there, and the workspace on disk says the same.
     page.reload()
     wait_for_touchpoints(page, 4)
-    page.wait_for_function("() => window.cy.edges().length === 3")
+    wait_for(page, "() => window.cy.edges().length === 3")
     assert model_position(page, "call-centre") == moved
     workspace = Workspace(empty_server.workspace)
     project = workspace.projects()[0]
@@ -204,7 +206,7 @@ def test_new_journey_from_each_template(demo_server, page, template, screenshot)
     page.select_option("#je-new-template", template.key)
     page.fill("#je-new-journey-name", f"{template.name} (workshop)")
     page.click("#je-new-ok")
-    page.wait_for_function(f"() => document.querySelector('#je-journey').selectedOptions[0]?.text"
+    wait_for(page, f"() => document.querySelector('#je-journey').selectedOptions[0]?.text"
                            f".startsWith({template.name + ' (workshop)'!r})")
     wait_for_touchpoints(page, template.touchpoints)
     page.wait_for_timeout(300)
@@ -335,7 +337,7 @@ def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
     select_node(page, "product-page", "Product page")
     page.select_option("#je-tp-stage", label="Cart & checkout")
     page.click("#je-tp-save")
-    page.wait_for_function("() => Math.abs(window.cy.getElementById('product-page').position().x - "
+    wait_for(page, "() => Math.abs(window.cy.getElementById('product-page').position().x - "
                            "window.cy.getElementById('cart').position().x) < 200")
     assert stored_journey(demo_server).touchpoint("product-page").stage == "purchase"
 

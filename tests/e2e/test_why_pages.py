@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.serving import wait_for
+
 from tests.e2e.test_actions_page import card
 
 pytestmark = pytest.mark.e2e
@@ -64,7 +66,7 @@ def test_a_codebook_rule_changes_the_counts_and_a_comment_is_coded_by_hand(demo_
     page.fill("#cm-edit-keywords", keywords + ", kuryr, kurier, courier")  # typed without diacritics on purpose
     page.click("#cm-edit-save")
     expect(page.locator("#cm-message")).to_contain_text("saved")
-    page.wait_for_function(f"""() => {{
+    wait_for(page, f"""() => {{
         const row = [...document.querySelectorAll('#cm-theme-table tbody tr')]
             .find(r => r.innerText.includes('Courier and staff attitude'));
         return row && parseInt(row.querySelector('.cm-mentions').innerText.replace(/\\u202f/g, '')) > {before};
