@@ -142,28 +142,50 @@ def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug
           token: str | None = None, allow_hosts: Iterable[str] = (), data_dirs: Iterable[str | Path] = (),
           open_browser: bool = False) -> None:
     """Serve the app with waitress (by default only to this machine), behind the guard and its per-start token."""
+    if debug and not guard.is_loopback(host):
+        raise ValueError(_("--debug shows tracebacks and reloads code: it serves on this computer only."))
     token = token or os.environ.get("CXWB_TOKEN") or guard.new_token()
     if not guard.is_loopback(host):
         print(_("Warning: serving on {host}, reachable from other computers. Anyone with the address and its token "
                 "can read and change every project; the traffic is not encrypted.").format(host=host),
               file=sys.stderr, flush=True)
     app = protect(create_app(workspace, data_dirs), guard.policy_for(host, port, token, allow_hosts))
-    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "") else host)
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?{guard.TOKEN_PARAMETER}={token}"
     print(_("CX Journey Workbench on {url}  (workspace: {folder})").format(url=url, folder=workspace.folder.resolve()),
           flush=True)
     if debug:  # hot reload needs Werkzeug's development server; the guard stays in front of it
-        app.run(host=host, port=port, debug=True)
+        os.environ["CXWB_TOKEN"] = token  # the reloader's child process serves with the same token
+        app.run(host=host, port=port, debug=True, use_debugger=False)  # Werkzeug's debugger would sit outside the guard
         return
     import waitress
 
-    server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="",
+    # Few connections: one browser needs about six, and each may hold a request body of up to REQUEST_BYTES.
+    server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="", connection_limit=16,
                                     max_request_body_size=limits.REQUEST_BYTES)
     if open_browser:
-        import webbrowser
-
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+        threading.Timer(0.5, _open_browser, args=(url,)).start()
     server.run()
+
+
+def _open_browser(url: str) -> None:
+    """Open ``url`` through a file only this user can read: a browser's command line is visible to every user of
+    the computer, the token in it would not be (Jupyter does the same)."""
+    import atexit
+    import html
+    import tempfile
+    import webbrowser
+
+    handle, name = tempfile.mkstemp(prefix="cxwb-open-", suffix=".html")  # created readable by its owner only
+    target = html.escape(url, quote=True)
+    with os.fdopen(handle, "w", encoding="utf-8") as page:
+        page.write(f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
+                   f"<a href='{target}'>{html.escape(_('CX Journey Workbench'))}</a>")
+    atexit.register(Path(name).unlink, missing_ok=True)
+    webbrowser.open(Path(name).as_uri())
+    remove = threading.Timer(60, Path(name).unlink, kwargs={"missing_ok": True})  # also if the server is killed later
+    remove.daemon = True
+    remove.start()
 
 
 if __name__ == "__main__":

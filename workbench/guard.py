@@ -11,13 +11,13 @@ secret token printed when the server started (once in the address, then as a Sam
 from __future__ import annotations
 
 import hmac
+import html
 import ipaddress
 import secrets
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from workbench.i18n import gettext as _
 
@@ -147,13 +147,12 @@ def presented_tokens(environ: dict, policy: Policy) -> list[str]:
     scheme, _space, value = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "token" and value.strip():
         found.append(value.strip())
-    cookie = SimpleCookie()
-    try:
-        cookie.load(environ.get("HTTP_COOKIE", ""))
-    except Exception:  # a malformed Cookie header from some other app on localhost is no token, not an error
-        cookie = SimpleCookie()
-    if policy.cookie in cookie:
-        found.append(cookie[policy.cookie].value)
+    # Split by hand as browsers do: SimpleCookie stops at the first cookie it cannot parse, and other apps on
+    # localhost set such cookies (a JSON value, a space in a name) that would then hide ours.
+    for pair in environ.get("HTTP_COOKIE", "").split(";"):
+        name, _equals, value = pair.strip().partition("=")
+        if name == policy.cookie and value:
+            found.append(value.strip('"'))
     return found
 
 
@@ -218,13 +217,21 @@ class Guard:
         return self.app(environ, with_headers)
 
     def _remember(self, environ: dict, start_response: Callable, query: list[tuple[str, str]]):
-        """Keep the token in a cookie and drop it from the address, so it stays out of history and bookmarks."""
+        """Keep the token in a cookie and go on to the address without it (out of history and bookmarks).
+
+        A page that moves on by itself rather than a redirect: a SameSite=Strict cookie is not sent along a
+        redirect of a navigation that another site (or a local file, as the browser opened at start) began.
+        """
         rest = urlencode([(k, v) for k, v in query if k != TOKEN_PARAMETER])
-        location = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")) + (f"?{rest}" if rest else "")
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")
+        location = quote(path.encode("latin-1")) + (f"?{rest}" if rest else "")  # WSGI paths are latin-1 bytes
+        target = html.escape(location, quote=True)
+        body = (f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
+                f"</head><body><a href='{target}'>{html.escape(_('Continue'))}</a></body></html>").encode()
         cookie = f"{self.policy.cookie}={self.policy.token}; Path=/; HttpOnly; SameSite=Strict"
-        start_response("303 See Other", [("Location", location), ("Set-Cookie", cookie),
-                                         ("Cache-Control", "no-store"), ("Content-Length", "0")])
-        return [b""]
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Set-Cookie", cookie),
+                                  ("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
+        return [body]
 
 
 def _plain(start_response: Callable, status: str, message: str):
