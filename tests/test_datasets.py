@@ -226,6 +226,39 @@ def test_a_failed_import_leaves_the_workspace_unchanged(workspace, project, tmp_
     assert snapshot(workspace) == before
 
 
+def test_an_import_whose_commit_fails_still_waits_and_is_committed_on_the_next_try(workspace, project, tmp_path):
+    import sqlite3
+
+    from sqlalchemy import event
+
+    project_id, journey_id = project
+    path = tmp_path / "export.csv"
+    path.write_bytes(CZECH_LONG.encode("cp1250"))
+    staged = workspace.datasets.stage(project_id, path, LONG, journey_id=journey_id)
+    failures = []
+
+    def fail_once(_connection):  # the database refuses the COMMIT itself, after the file has been moved
+        if not failures:
+            failures.append("COMMIT")
+            raise sqlite3.OperationalError("database is locked")
+
+    event.listen(workspace.engine, "commit", fail_once)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            workspace.datasets.commit(staged.token, "Survey")
+    finally:
+        event.remove(workspace.engine, "commit", fail_once)
+    assert failures == ["COMMIT"]
+    assert list((workspace.folder / "datasets").glob("*")) == []
+    assert workspace.datasets.list(project_id) == []
+    assert workspace.datasets.staged(staged.token) == staged and staged.temp_file.exists()
+
+    info = workspace.datasets.commit(staged.token, "Survey")  # "Import" again: the import still waits
+    assert (info.name, info.version, info.rows) == ("Survey", 1, 3)
+    assert [p.name for p in (workspace.folder / "datasets").glob("*")] == [info.path.name]
+    assert [p.name for p in workspace.datasets.temp_folder.glob(f"{staged.token}*")] == []
+
+
 def test_deleting_a_project_removes_its_dataset_files(workspace, project, tmp_path):
     project_id, journey_id = project
     path = tmp_path / "export.csv"

@@ -30,8 +30,9 @@ CONTEXT.set_forkserver_preload(["workbench.workspace", "workbench.ingest", "sqla
                                 "pyarrow.csv", "pyarrow.parquet"])
 
 
-def _child(folder: str, action: str, target: int, kill_at: int | None, ready, steps) -> None:
-    """Run ``action`` ("import", "delete" or "delete project") on ``target``; SIGKILL this process at step ``kill_at``.
+def _child(folder: str, action: str, target: int | str, kill_at: int | None, ready, steps) -> None:
+    """Run ``action`` ("import", "commit" of a staged import, "delete" or "delete project") on ``target``; SIGKILL
+    this process at step ``kill_at``.
 
     ``ready`` is set when the action starts; ``steps`` receives the steps taken and the seconds the action took.
     """
@@ -67,6 +68,8 @@ def _child(folder: str, action: str, target: int, kill_at: int | None, ready, st
     start = time.perf_counter()
     if action == "import":
         workspace.datasets.import_file(target, Path(folder).parent / "kpi.csv", MAPPING, "KPIs")
+    elif action == "commit":
+        workspace.datasets.commit(target, "KPIs")
     elif action == "delete":
         workspace.datasets.delete(target)
     else:
@@ -82,7 +85,7 @@ def folder(tmp_path) -> Path:
     return tmp_path / "ws"
 
 
-def run(folder: Path, action: str, target: int, kill_at: int | None = None,
+def run(folder: Path, action: str, target: int | str, kill_at: int | None = None,
         kill_after: float | None = None) -> tuple[list[str], float] | None:
     """Run a child to the end, to its own kill at step ``kill_at``, or until killed ``kill_after`` s into the action."""
     ready, steps = CONTEXT.Event(), CONTEXT.Queue()
@@ -103,8 +106,12 @@ def run(folder: Path, action: str, target: int, kill_at: int | None = None,
     return None
 
 
-def check(folder: Path, project_id: int) -> None:
-    """Open the workspace as the next process would: files and rows match, no temporary file stays, imports work."""
+def check(folder: Path, project_id: int, waiting: str | None = None) -> None:
+    """Open the workspace as the next process would: files and rows match, no temporary file stays, imports work.
+
+    ``waiting`` is the token of a staged import the killed process was committing: it may still wait, whole, if the
+    process died before it began to work on it; then it must commit now.
+    """
     with Workspace(folder) as workspace:
         with workspace.sessions() as session:
             from sqlalchemy import select
@@ -115,7 +122,11 @@ def check(folder: Path, project_id: int) -> None:
         files = {path.name for path in (folder / "datasets").glob("*")} if (folder / "datasets").exists() else set()
         assert files - rows == set(), "dataset files without a row"
         assert rows - files == set(), "rows without their file"
-        assert [p for p in (folder / "tmp").rglob("*") if p.is_file()] == [], "temporary files stayed"
+        left = sorted(p.name for p in (folder / "tmp").rglob("*") if p.is_file())
+        if waiting and left == [f"{waiting}.json", f"{waiting}.parquet"]:
+            workspace.datasets.commit(waiting, "KPIs")
+        else:
+            assert left == [], "temporary files stayed"
         workspace.datasets.import_file(project_id, folder.parent / "kpi.csv", MAPPING, "KPIs")
 
 
@@ -133,6 +144,21 @@ def test_a_kill_at_every_step_of_an_import_leaves_a_clean_workspace(folder):
     for kill_at in range(1, len(steps) + 1):
         assert run(folder, "import", project_id, kill_at) is None, f"step {kill_at} was not reached"
         check(folder, project_id)
+
+
+def test_a_kill_at_every_step_of_committing_a_staged_import_leaves_a_clean_workspace(folder):
+    project_id, _ = new_project(folder)
+
+    def staged() -> str:
+        with Workspace(folder) as workspace:
+            return workspace.datasets.stage(project_id, folder.parent / "kpi.csv", MAPPING).token
+
+    steps, _seconds = run(folder, "commit", staged())
+    assert {"before replace", "before commit", "after commit", "before unlink"} <= set(steps)
+    for kill_at in range(1, len(steps) + 1):
+        token = staged()
+        assert run(folder, "commit", token, kill_at) is None, f"step {kill_at} was not reached"
+        check(folder, project_id, waiting=token)
 
 
 @pytest.mark.parametrize("action", ["delete", "delete project"])

@@ -235,31 +235,32 @@ class Datasets:
         if not staged.report.rows_valid:
             raise WorkspaceError("No valid rows to import.")
         relative = f"{DATASET_FOLDER}/{uuid.uuid4().hex}.parquet"
-        with self.transaction(staged.token) as (session, note):
-            if not staged.temp_file.exists():
-                raise WorkspaceError("This import is no longer waiting; start it again.")
-            if session.get(Project, staged.project_id) is None:
-                raise WorkspaceError(f"No project with id {staged.project_id}.")
-            existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
-            same = [row for row in existing if row.name.casefold() == name.casefold()]
-            if same and same[0].kind != staged.kind:
-                raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
-                                     f"too. Choose another name.")
-            name = same[0].name if same else name
-            version = max((row.version for row in same), default=0) + 1
-            row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
-                             version=version, kind=staged.kind, file=relative, source=staged.source,
-                             rows=staged.report.answers or staged.report.rows_valid,
-                             report=staged.report.to_dict(), mapping=staged.mapping,
-                             meta=staged.meta | {"shape": staged.shape})
-            session.add(row)
-            self._remember(session, staged.project_id, staged.shape, staged.mapping)
-            session.flush()
-            dataset_id = row.id
-            note([relative])
-            self.folder.mkdir(parents=True, exist_ok=True)
-            staged.temp_file.replace(self.workspace.folder / relative)  # last: the row commits right after
-            self._file(staged.token, ".json").unlink(missing_ok=True)
+        with scratch.hold(self.temp_folder, staged.token):  # the staging's files change only under its lock
+            with self.transaction(staged.token) as (session, note):
+                if not staged.temp_file.exists():
+                    raise WorkspaceError("This import is no longer waiting; start it again.")
+                if session.get(Project, staged.project_id) is None:
+                    raise WorkspaceError(f"No project with id {staged.project_id}.")
+                existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
+                same = [row for row in existing if row.name.casefold() == name.casefold()]
+                if same and same[0].kind != staged.kind:
+                    raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
+                                         f"too. Choose another name.")
+                name = same[0].name if same else name
+                version = max((row.version for row in same), default=0) + 1
+                row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
+                                 version=version, kind=staged.kind, file=relative, source=staged.source,
+                                 rows=staged.report.answers or staged.report.rows_valid,
+                                 report=staged.report.to_dict(), mapping=staged.mapping,
+                                 meta=staged.meta | {"shape": staged.shape})
+                session.add(row)
+                self._remember(session, staged.project_id, staged.shape, staged.mapping)
+                session.flush()
+                dataset_id = row.id
+                note([relative], staged.temp_file)  # if the row does not commit, the file goes back and still waits
+                self.folder.mkdir(parents=True, exist_ok=True)
+                staged.temp_file.replace(self.workspace.folder / relative)  # last: the row commits right after
+            self._file(staged.token, ".json").unlink(missing_ok=True)  # committed: no longer waiting
         if staged.kind == "survey":
             self._raise_alerts(staged.project_id, dataset_id)
         return self.get(dataset_id)
@@ -321,14 +322,17 @@ class Datasets:
 
         Call ``note(files)`` (paths relative to the workspace) before moving a file in, and for each file whose row
         the transaction deletes. When the transaction ends, each noted file stays only if a row refers to it, so a
-        file appears and disappears with its row. The note is a journal in ``tmp/``, held under ``token``: if the
-        process dies half-way, the next :meth:`sweep` settles it the same way.
+        file appears and disappears with its row. ``note(files, source)`` says that the file comes from ``source`` in
+        ``tmp/``: if no row refers to it, it goes back there instead (a staged import whose commit failed still
+        waits). The note is a journal in ``tmp/``, held under ``token``: if the process dies half-way, the next
+        :meth:`sweep` settles it the same way.
         """
         token = token or self.new_token()
         journal, noted = self._file(token, ".files"), []
 
-        def note(files: Iterable[str]) -> None:
-            noted.extend(files)
+        def note(files: Iterable[str], source: Path | None = None) -> None:
+            origin = source.relative_to(self.workspace.folder).as_posix() if source is not None else None
+            noted.extend([file, origin] if origin else file for file in files)
             part = self._file(token, ".files.part")
             part.write_text(json.dumps(noted), encoding="utf-8")
             part.replace(journal)
@@ -350,12 +354,24 @@ class Datasets:
             write_lock(session, DATASET_FOLDER)  # waits until the dead process's transaction has ended
             self._settle(session, json.loads(journal.read_text(encoding="utf-8")))
 
-    def _settle(self, session: Session, files: Iterable[str]) -> None:
-        """Remove each file of ``datasets/`` in ``files`` that no row refers to."""
-        files = [f for f in files if PurePosixPath(f).parent == PurePosixPath(DATASET_FOLDER)]
-        kept = set(session.scalars(select(DatasetRow.file).where(DatasetRow.file.in_(files))))
-        for file in set(files) - kept:
-            (self.workspace.folder / file).unlink(missing_ok=True)
+    def _settle(self, session: Session, entries: Iterable[str | list[str]]) -> None:
+        """Remove each file of ``datasets/`` in ``entries`` that no row refers to, or move it back where it came from.
+
+        An entry is a file's path, or ``[path, source]`` for a file moved in from ``source`` in ``tmp/``.
+        """
+        sources = {}
+        for entry in entries:
+            file, source = (entry, None) if isinstance(entry, str) else entry
+            if PurePosixPath(file).parent == PurePosixPath(DATASET_FOLDER):
+                inside = source is not None and PurePosixPath(source).parent == PurePosixPath(TEMP_FOLDER)
+                sources[file] = source if inside else sources.get(file)
+        kept = set(session.scalars(select(DatasetRow.file).where(DatasetRow.file.in_(list(sources)))))
+        for file in set(sources) - kept:
+            path = self.workspace.folder / file
+            if sources[file] is None:
+                path.unlink(missing_ok=True)
+            elif path.exists():
+                path.replace(self.workspace.folder / sources[file])
 
     def sweep(self) -> None:
         """Clean up after killed processes and abandoned imports; log the dataset files that rows miss.
