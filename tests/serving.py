@@ -66,8 +66,16 @@ def wait_for(page, expression: str, timeout: float = 30_000) -> None:
     Playwright's own ``wait_for_function`` builds the predicate with ``eval`` inside the page, which the app's
     Content-Security-Policy rightly forbids; ``page.evaluate`` runs through the debugging protocol instead.
     """
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(f"(() => {{ const v = ({expression}); return typeof v === 'function' ? v() : v; }})()"):
+    while True:
+        try:
+            if page.evaluate(f"(() => {{ const v = ({expression}); return typeof v === 'function' ? v() : v; }})()"):
+                return
+        except Error as error:  # the address with the token moves on to the page itself: wait for that one
+            if "context was destroyed" not in str(error):
+                raise
         if time.monotonic() > deadline:
             raise TimeoutError(f"not true after {timeout} ms: {expression}")
         time.sleep(0.1)
