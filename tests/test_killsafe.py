@@ -199,6 +199,30 @@ def test_a_running_import_and_one_waiting_for_a_decision_survive_the_next_openin
         assert workspace.datasets.commit(waiting.token, "KPIs").version == 1
 
 
+def test_a_sweep_between_a_holders_creating_and_locking_its_lock_file_leaves_its_files(folder, monkeypatch):
+    import fcntl
+
+    from workbench import scratch
+
+    project_id, _ = new_project(folder)
+    with Workspace(folder) as workspace:
+        waiting = workspace.datasets.stage(project_id, folder.parent / "kpi.csv", MAPPING)
+        flock, swept = fcntl.flock, []
+
+        def sweep_first(descriptor, operation):
+            if operation == fcntl.LOCK_EX and not swept:  # the holder has created its lock file, not yet locked it
+                swept.append(sorted(p.name for p in workspace.datasets.temp_folder.iterdir()))
+                Workspace(folder).close()  # another process opens the workspace: its sweep comes first
+            return flock(descriptor, operation)
+
+        monkeypatch.setattr(scratch.fcntl, "flock", sweep_first)
+        info = workspace.datasets.commit(waiting.token, "KPIs")  # holds the staged import's token
+        monkeypatch.undo()
+    assert swept == [sorted(f"{waiting.token}{suffix}" for suffix in (".json", ".lock", ".parquet"))]
+    assert info.version == 1 and info.path.exists()
+    assert list(workspace.datasets.temp_folder.iterdir()) == []
+
+
 def test_where_no_lock_tells_a_dead_writer_a_day_old_journal_is_settled(folder):
     project_id, [dataset_id] = new_project(folder, datasets=1)
     with Workspace(folder) as workspace:

@@ -4,6 +4,11 @@ A process that writes files named ``<token>.*`` or ``.<token>-*`` holds ``<token
 works on them; the kernel releases the lock when the process dies, however it dies. So the next sweep can tell a
 dead writer's leftovers (remove them) from a live writer's work or a file waiting for someone's decision (keep
 them). Where ``fcntl`` is missing (Windows) nothing is held and only age clears leftovers.
+
+Creating the lock file and locking it are two steps, so a holder writes its process id into the file once it holds
+it, before touching any file of the token. A sweep that finds an unlocked lock file still empty has come between a
+holder's two steps (or the holder died there, before it did anything): it removes the lock file only, never the
+token's files, and the holder, finding its file removed once it locks it, makes another.
 """
 
 from __future__ import annotations
@@ -48,11 +53,19 @@ def hold(folder: Path, token: str) -> Iterator[None]:
 
 
 def _acquire(path: Path) -> int:
-    """A descriptor of ``path`` holding its exclusive lock (waiting for another holder of the same token)."""
+    """A descriptor of ``path`` holding its exclusive lock (waiting for another holder of the same token), marked
+    with this process's id."""
     while True:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         if os.fstat(descriptor).st_nlink:
+            try:
+                os.ftruncate(descriptor, 0)  # a dead holder's id may be there
+                os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                os.close(descriptor)
+                raise
             return descriptor
         os.close(descriptor)  # a sweep or the previous holder removed the file while we waited: lock a new one
 
@@ -71,8 +84,12 @@ def abandoned(folder: Path) -> Iterator[str]:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue  # its holder is alive
-            if not os.fstat(descriptor).st_nlink:
+            found = os.fstat(descriptor)
+            if not found.st_nlink:
                 continue  # released normally between our open and our lock
+            if not found.st_size:  # its holder created it and has not locked it yet, or died before it did anything
+                path.unlink(missing_ok=True)  # a live holder finds it removed when it locks it, and makes another
+                continue
             yield path.stem
             for leftover in [*folder.glob(f"{path.stem}.*"), *folder.glob(f".{path.stem}-*")]:
                 if leftover != path:
