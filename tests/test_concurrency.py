@@ -28,6 +28,8 @@ from workbench.workspace import ConflictError, Workspace, WorkspaceError
 
 JOURNEY_ROUNDS = 200
 ROUNDS = 40
+NAME_ROUNDS = 60
+HAMMER_OPERATIONS = 200  # per worker, each a card and another write
 DATASET_ROUNDS = 15
 TIMEOUT = 60
 
@@ -126,6 +128,35 @@ def set_status(workspace: Workspace, who: str, alert_id: int, status: str, versi
 
 def commit(workspace: Workspace, _who: str, token: str, name: str) -> int:
     return workspace.datasets.commit(token, name).version
+
+
+def create_project(workspace: Workspace, _who: str, name: str) -> int:
+    return workspace.create_project(name)
+
+
+def rename_project(workspace: Workspace, _who: str, project_id: int, name: str) -> None:
+    workspace.rename_project(project_id, name)
+
+
+def create_journey(workspace: Workspace, _who: str, project_id: int, journey) -> int:
+    return workspace.create_journey(project_id, journey)
+
+
+def hammer(workspace: Workspace, who: str, project_id: int, journey_id: int, journey, operations: int) -> list[str]:
+    """Write paths that read before they write, as fast as they go: a card, then a journey save, benchmarks, a new
+    journey or a project rename in turn. The first line of each failure."""
+    failed = []
+    writes = [lambda i: workspace.save_journey(journey_id, dataclasses.replace(journey, description=f"{who} {i}"), who),
+              lambda i: workspace.replace_benchmarks(journey_id, [("web", "csat", float(i))], who),
+              lambda i: workspace.create_journey(project_id, dataclasses.replace(journey, name=f"{who} {i}")),
+              lambda i: workspace.rename_project(project_id, f"Hammered by {who}")]
+    for i in range(operations):
+        for write in (lambda i: workspace.actions.create(project_id, Draft(f"{who} card {i}"), who), writes[i % 4]):
+            try:
+                write(i)
+            except Exception as error:  # noqa: BLE001 - every failure is one too many
+                failed.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+    return failed
 
 
 # ------------------------------------------------------------------ the races
@@ -267,3 +298,46 @@ def test_two_imports_under_one_name_at_the_same_instant_get_the_next_two_version
                     or {d.path.name for d in listed} != files:
                 failed.append(summary(round_, outcome))
         assert not failed, f"{len(failed)} of {DATASET_ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def test_two_processes_writing_at_once_never_fail_and_lose_nothing(pair, small_journey):
+    """Every write reads first (a card's place at the bottom of its column, a free name, the journey it belongs to):
+    its reads and its write must be one turn, or two cards made at one instant share a place."""
+    with Workspace(pair.folder) as workspace:
+        project_id = workspace.create_project("Hammered")
+        journey_id = workspace.create_journey(project_id, small_journey)
+        version = workspace.journey(journey_id).version
+        outcome = pair.run(*((hammer, (project_id, journey_id, small_journey, HAMMER_OPERATIONS)) for _ in range(2)))
+        assert [status for status, _failed in outcome] == ["ok", "ok"], outcome
+        failed = outcome[0][1] + outcome[1][1]
+        assert not failed, f"{len(failed)} writes failed, e.g. {sorted(set(failed))[:3]}"
+        cards = workspace.actions.list(project_id)
+        assert sorted(card.title for card in cards) == sorted(f"worker {w} card {i}" for w in range(2)
+                                                              for i in range(HAMMER_OPERATIONS))
+        assert sorted(card.position for card in cards) == list(range(2 * HAMMER_OPERATIONS)), "places shared"
+        made = {j.name for j in workspace.journeys(project_id)} - {small_journey.name}
+        assert made == {f"worker {w} {i}" for w in range(2) for i in range(2, HAMMER_OPERATIONS, 4)}
+        assert len(workspace.benchmarks(journey_id)) == 1
+        assert workspace.journey(journey_id).version == version + HAMMER_OPERATIONS // 2
+
+
+def test_two_writers_taking_one_name_at_the_same_instant_never_both_get_it(pair, small_journey):
+    """Names are unique ignoring case, which no constraint checks: the check and the write must be one turn."""
+    with Workspace(pair.folder) as workspace:
+        home = workspace.create_project("Names")
+        failed = []
+        for round_ in range(NAME_ROUNDS):
+            names = [f"Taken {round_}", f"TAKEN {round_}"]
+            if round_ % 3 == 0:
+                tasks = [(create_project, (name,)) for name in names]
+            elif round_ % 3 == 1:
+                projects = [workspace.create_project(f"Renamed {round_} {w}") for w in range(2)]
+                tasks = [(rename_project, (projects[w], names[w])) for w in range(2)]
+            else:
+                tasks = [(create_journey, (home, dataclasses.replace(small_journey, name=name))) for name in names]
+            outcome = pair.run(*tasks)
+            taken = [p.name for p in workspace.projects()] + [j.name for j in workspace.journeys(home)]
+            if sorted(status for status, _value in outcome) != ["ok", "refused"] \
+                    or sum(name.casefold() == names[0].casefold() for name in taken) != 1:
+                failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {NAME_ROUNDS} rounds went wrong, e.g. {failed[:3]}"

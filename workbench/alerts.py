@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from workbench import breaks, heatmap, metrics
 from workbench.i18n import gettext as _, ngettext
 from workbench.ingest import OVERALL
-from workbench.store import AlertRow, AlertSettingsRow, JourneyRow, claim, write_lock
+from workbench.store import AlertRow, AlertSettingsRow, JourneyRow, claim
 from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
@@ -576,8 +576,7 @@ class Inbox:
             problems.append(_("Two rules share one key."))
         if problems:
             raise WorkspaceError(" ".join(problems))
-        with self.sessions.begin() as session:
-            write_lock(session, _rules_lock(journey_id))
+        with self.sessions.begin() as session:  # writers take turns: the first save finds no row to claim
             row = self._settings(session, journey_id)
             if row.version != expected_version:
                 raise ConflictError(_("The rules were changed in another window; yours were not saved. "
@@ -627,8 +626,7 @@ class Inbox:
                 found += evaluate(answers, chosen, since, until, names=names)
         owners = {tp.key: tp.owner or "" for tp in journey_state.journey.touchpoints}
         last_week_end = until - datetime.timedelta(days=(until.weekday() + 1) % 7)
-        with self.sessions.begin() as session:
-            write_lock(session, _rules_lock(journey_id))  # two runs at once would both add the same new alerts
+        with self.sessions.begin() as session:  # writers take turns: two runs at once would add the same alerts
             added = self._store(session, project_id, journey_id, found, owners, who)
             settings = self._settings(session, journey_id)
             settings.evaluated_until = max(last_week_end, evaluated) if evaluated else last_week_end
@@ -723,11 +721,6 @@ class Inbox:
                 episodes.setdefault((alert.rule_key, alert.touchpoint, alert.value), []).append(row)
             added += 1
         return added
-
-
-def _rules_lock(journey_id: int) -> str:
-    """The lock that saving a journey's rules and storing its evaluation take (its settings row may not exist yet)."""
-    return f"alert settings {journey_id}"
 
 
 def _stored_rules(row: AlertSettingsRow | None) -> tuple[list[Rule], int]:

