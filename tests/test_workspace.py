@@ -147,3 +147,39 @@ def test_database_url_from_environment(tmp_path, monkeypatch, small_journey):
     ws.create_project("Remote")
     ws.close()
     assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "folder" / "workbench.db").exists()
+
+
+def test_a_write_waits_for_the_one_before_and_reads_what_it_wrote(workspace):
+    """A write reads after taking the write lock: a card made while another write holds it goes below the card that
+    write adds, instead of failing or taking the same place."""
+    import threading
+
+    from workbench.actions import Draft
+    from workbench.store import ActionRow
+
+    project_id = workspace.create_project("Turns")
+    made = []
+    with workspace.sessions.begin() as session:  # another writer, in the middle of its transaction
+        session.add(ActionRow(project_id=project_id, title="First", position=0))
+        session.flush()
+        waiting = threading.Thread(target=lambda: made.append(workspace.actions.create(project_id, Draft("Second"))))
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and not made  # waits for the lock instead of failing
+    waiting.join(10)
+    assert [(card.title, card.position) for card in workspace.actions.list(project_id)] == [("First", 0),
+                                                                                           ("Second", 1)]
+
+
+def test_a_reading_session_refuses_to_write(workspace):
+    from sqlalchemy import update
+
+    from workbench.store import Project
+
+    project_id = workspace.create_project("Read only")
+    with workspace.sessions() as session, pytest.raises(RuntimeError, match="write transaction"):
+        session.get(Project, project_id).name = "Renamed"
+        session.flush()
+    with workspace.sessions() as session, pytest.raises(RuntimeError, match="write transaction"):
+        session.execute(update(Project).values(name="Renamed"))
+    assert [p.name for p in workspace.projects()] == ["Read only"]
