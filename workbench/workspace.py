@@ -88,7 +88,7 @@ class Workspace:
         self.folder = Path(folder) if folder is not None else default_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.engine = connect(url or database_url(self.folder))
-        self.sessions = session_factory(self.engine)
+        self.sessions = session_factory(self.engine)  # sessions() reads; sessions.begin() writes, one writer at a time
         self.datasets = Datasets(self)
         self.datasets.sweep()
 
