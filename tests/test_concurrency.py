@@ -341,3 +341,33 @@ def test_two_writers_taking_one_name_at_the_same_instant_never_both_get_it(pair,
                     or sum(name.casefold() == names[0].casefold() for name in taken) != 1:
                 failed.append(summary(round_, outcome))
         assert not failed, f"{len(failed)} of {NAME_ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def alternate(workspace: Workspace, who: str, journey_id: int, journeys: tuple, saves: int) -> int:
+    """Save the two journeys in turn, ``saves`` times."""
+    for i in range(saves):
+        workspace.save_journey(journey_id, journeys[i % 2], who)
+    return saves
+
+
+def read_back(workspace: Workspace, _who: str, journey_id: int, journeys: tuple, reads: int) -> list[str]:
+    """Read the journey ``reads`` times: each read must be one of the saved journeys whole, never a mix."""
+    mixed = []
+    for _ in range(reads):
+        read = workspace.journey(journey_id).journey
+        if read not in journeys:
+            mixed.append(", ".join(tp.name for tp in read.touchpoints))
+    return mixed
+
+
+def test_a_journey_read_while_another_process_saves_is_one_saved_state(pair, small_journey):
+    renamed = dataclasses.replace(small_journey, touchpoints=tuple(
+        dataclasses.replace(tp, name=f"{tp.name} (new)", x=float(i), y=1.0) for i, tp in enumerate(small_journey.touchpoints)),
+        edges=small_journey.edges[:2])
+    with Workspace(pair.folder) as workspace:
+        journey_id = workspace.create_journey(workspace.create_project("Reads"), small_journey)
+        first = workspace.journey(journey_id).journey
+        journeys = (first, workspace.save_journey(journey_id, renamed, "setup").journey)  # each as stored
+    outcome = pair.run((alternate, (journey_id, journeys, 150)), (read_back, (journey_id, journeys, 400)))
+    assert outcome[0] == ("ok", 150)
+    assert outcome[1] == ("ok", []), outcome[1][1][:3]  # each read took the rows of one save

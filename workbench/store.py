@@ -360,8 +360,8 @@ class Sessions(sessionmaker):
     A write transaction takes the write lock (:func:`write_lock`) before its first statement and holds it until it
     commits or rolls back, so everything it reads first (a free name, the last place in a column, the version of a
     row) still holds when it writes: writers take turns, each waiting for the one before (up to the busy timeout on
-    SQLite), and never fail because another committed meanwhile. Reading sessions take no lock and never wait; they
-    refuse to write, so no write goes around the lock.
+    SQLite), and never fail because another committed meanwhile. Reading sessions take no lock and never wait; each
+    reads one snapshot (:func:`read_snapshot`) and refuses to write, so no write goes around the lock.
     """
 
     @contextmanager
@@ -382,8 +382,26 @@ def session_factory(engine: Engine) -> Sessions:
 
 
 def _lock_writes(session: Session, transaction, connection: Connection) -> None:
-    if session.info.get(WRITER) and not transaction.nested:
+    if transaction.nested:
+        return
+    if session.info.get(WRITER):
         write_lock(connection)
+    else:
+        read_snapshot(connection)
+
+
+def read_snapshot(connection: Connection) -> None:
+    """Make every statement of a reading transaction see the database as of its first read.
+
+    A journey is read in several queries (stages, touchpoints, edges); without one snapshot a save committed
+    between two of them gives a journey nobody saved. SQLite: a deferred ``BEGIN`` (the driver would otherwise run
+    each SELECT in a transaction of its own); PostgreSQL: REPEATABLE READ. Neither makes a reader wait.
+    """
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+    elif dialect == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 def _refuse_flush_outside_writes(session: Session, _context, _instances) -> None:
