@@ -222,13 +222,59 @@ def xlsx_rows(path: Path, rows: int) -> Path:
     return _xlsx(path, body())
 
 
-def xlsx_far_cell(path: Path, cell: str = "XFD1048576", tag: str = '<c r="{}">') -> Path:
+def xlsx_far_cell(path: Path, cell: str = "XFD1048576", tag: str = '<c r="{}">', *, row: str = '<row r="{}">',
+                  layout: str = "plain") -> Path:
     """A tiny workbook with a header in A1:D1 and one more cell far away (by default the sheet's last), its tag
-    written as ``tag`` (any spelling the reader accepts: other quotes, spaces, a namespace prefix)."""
-    row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    written as ``tag`` (any spelling the reader accepts: other quotes, spaces, a namespace prefix) in a row
+    written as ``row``; the sheet stored as ``layout`` says (see :data:`XLSX_LAYOUTS`)."""
+    number = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     start = tag.format(cell)
     end = "</x:c>" if start.startswith("<x:") else "</c>"
-    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', f'<row r="{row}">{start}<v>1</v>{end}</row>']))
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', f'{row.format(number)}{start}<v>1</v>{end}</row>']),
+                 **XLSX_LAYOUTS[layout])
+
+
+def xlsx_rows_in_rows(path: Path, depth: int) -> Path:
+    """A header row, then ``depth`` rows numbered 1 each inside the one before, then one cell without a reference
+    after them: the reader counts a row for each end tag, so the cell lands on row ``depth`` + 1."""
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', '<row r="1">' * depth, "</row>" * depth,
+                             "<c><v>1</v></c>"]))
+
+
+def xlsx_unnumbered_cells(path: Path, cells: int, row: int = 2) -> Path:
+    """A header row and row ``row`` of ``cells`` cells written ``<c x:r="A2">``: the reader takes ``x:r`` for
+    another attribute than ``r``, so it places them one after the other."""
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>', f'<row r="{row}">',
+                             '<c x:r="A2"><v>1</v></c>' * cells, "</row>"]))
+
+
+def xlsx_shared_strings(path: Path, strings: int, unique_count: int | None = None) -> Path:
+    """A workbook whose shared strings part holds ``strings`` one-letter strings (17 bytes each), its ``sst`` tag
+    declaring ``unique_count`` of them when given (the reader reserves room for that many)."""
+    declared = "" if unique_count is None else f' uniqueCount="{unique_count}"'
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>']), parts={"xl/sharedStrings.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+        f'main"{declared}>', b"<si><t>a</t></si>", strings, "</sst>")})
+
+
+def xlsx_parts(path: Path, parts: dict[str, int]) -> Path:
+    """A small workbook with more parts, each of the given number of bytes (spaces)."""
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>']),
+                 parts={name: ("", b" ", size, "") for name, size in parts.items()})
+
+
+def xlsx_many_sheets(path: Path, sheets: int) -> Path:
+    """A workbook whose sheet list names ``sheets`` sheets, all of them the one part (the reader keeps each)."""
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>']), parts={"xl/workbook.xml": (
+        XLSX_PARTS["xl/workbook.xml"].split("<sheets>")[0] + "<sheets>", b'<sheet name="a" r:id="rId1"/>', sheets,
+        "</sheets></workbook>")})
+
+
+def xlsx_media(path: Path, parts: int, unpacked: int) -> Path:
+    """A small workbook with ``parts`` pictures (``xl/media/``) of ``unpacked`` bytes each: the reader never
+    opens them."""
+    return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>']),
+                 parts={f"xl/media/image{n}.png": ("", b"\0", unpacked, "") for n in range(1, parts + 1)})
 
 
 def _header_cells() -> str:
@@ -240,22 +286,54 @@ def xlsx_big_part(path: Path, unpacked: int) -> Path:
     return _xlsx(path, iter([f'<row r="1">{_header_cells()}</row>']), shared_strings=unpacked)
 
 
-def _xlsx(path: Path, rows, shared_strings: int = 0) -> Path:
+def _xlsx(path: Path, rows, shared_strings: int = 0, sheet: str = "xl/worksheets/sheet1.xml",
+          parts: dict | None = None) -> Path:
+    """Write a workbook: :data:`XLSX_PARTS` with ``parts`` over them (a text, None to leave one out, or
+    (start, unit, count, end) written as a stream), the sheet of ``rows`` at ``sheet``."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in XLSX_PARTS.items():
-            archive.writestr(name, text)
+        for name, text in {**XLSX_PARTS, **(parts or {})}.items():
+            if isinstance(text, tuple):
+                start, unit, count, end = text
+                _stream(archive, name, unit, count, start.encode(), end.encode())
+            elif text is not None:
+                archive.writestr(name, text)
         if shared_strings:
             _stream(archive, "xl/sharedStrings.xml", b" ", shared_strings)
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(_SHEET_START.encode())
+        with archive.open(sheet, "w", force_zip64=True) as part:
+            part.write(_SHEET_START.encode())
             buffer = []
             for row in rows:
                 buffer.append(row)
                 if len(buffer) == 10_000:
-                    sheet.write("".join(buffer).encode())
+                    part.write("".join(buffer).encode())
                     buffer = []
-            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+            part.write(("".join(buffer) + "</sheetData></worksheet>").encode())
     return path
+
+
+_SHEET_LINK = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+               'package/2006/relationships"><Relationship Id={q}rId1{q} Type="http://schemas.openxmlformats.org/'
+               'officeDocument/2006/relationships/worksheet" Target={q}{target}{q}/></Relationships>')
+# Where a workbook keeps its sheet, all read by calamine but "parent", which it looks up as "xl/../x.xml".
+XLSX_LAYOUTS = {
+    "plain": {},
+    # the sheet outside xl/worksheets/, its relationship written in single quotes
+    "quotes": {"sheet": "xl/sheets/s1.xml", "parts": {
+        "xl/_rels/workbook.xml.rels": _SHEET_LINK.format(q="'", target="sheets/s1.xml")}},
+    # the same, the sheet list padded past the 2 MB the check read before
+    "padded": {"sheet": "xl/sheets/s1.xml", "parts": {
+        "xl/_rels/workbook.xml.rels": _SHEET_LINK.format(q='"', target="sheets/s1.xml"),
+        "xl/workbook.xml": XLSX_PARTS["xl/workbook.xml"].replace("<sheets>", f"<!--{' ' * (3 << 20)}--><sheets>")}},
+    # a target out of xl/
+    "parent": {"sheet": "x.xml", "parts": {
+        "xl/_rels/workbook.xml.rels": _SHEET_LINK.format(q='"', target="../x.xml")}},
+    # the workbook in another folder than xl/, as the package's relationships say
+    "elsewhere": {"sheet": "y/worksheets/sheet1.xml", "parts": {
+        "_rels/.rels": XLSX_PARTS["_rels/.rels"].replace("xl/workbook.xml", "y/workbook.xml"),
+        "xl/workbook.xml": None, "xl/_rels/workbook.xml.rels": None,
+        "y/workbook.xml": XLSX_PARTS["xl/workbook.xml"],
+        "y/_rels/workbook.xml.rels": XLSX_PARTS["xl/_rels/workbook.xml.rels"]}},
+}
 
 
 def parquet_rows(path: Path, rows: int) -> Path:
@@ -278,6 +356,42 @@ def parquet_rows(path: Path, rows: int) -> Path:
     return path
 
 
+def parquet_wide(path: Path, rows: int, columns: int) -> Path:
+    """A Parquet file of ``rows`` × ``columns`` zeros (int8)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    zeros = pa.array(np.zeros(rows, np.int8))
+    pq.write_table(pa.table({f"c{n}": zeros for n in range(columns)}), path, compression="zstd")
+    return path
+
+
+def parquet_long_value(path: Path, rows: int, characters: int) -> Path:
+    """A Parquet survey file whose comment is one value of ``characters`` letters in every one of ``rows`` rows:
+    stored once in the column's dictionary, so the file stays under a kB; read, it is ``rows`` × ``characters``."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    same = pa.array(np.zeros(rows, np.int32))
+
+    def text(value: str) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(same, pa.array([value]))
+
+    pq.write_table(pa.table({"Datum": text("2026-01-15"), "Kontaktní bod": text(TOUCHPOINT),
+                             "CSAT": pa.array(np.full(rows, 4, np.int8)), "Komentář": text("x" * characters)}),
+                   path, compression="zstd", store_schema=False)  # no Arrow schema: read as plain text
+    return path
+
+
+def csv_quotes(path: Path, characters: int = 64 << 10, unit: str = ',"') -> Path:
+    """A CSV whose first line is ``unit`` repeated over ``characters`` characters (csv.Sniffer's regexes
+    backtrack on it)."""
+    path.write_text(unit * (characters // len(unit)) + "\n" + "1\n", encoding="utf-8")
+    return path
+
+
 def parquet_list_score(path: Path) -> Path:
     """A Parquet survey file whose CSAT column holds lists of numbers."""
     import pyarrow as pa
@@ -290,10 +404,10 @@ def parquet_list_score(path: Path) -> Path:
 
 
 def backup_bomb(source: Path, target: Path, *, tables_bytes: int | None = None, tables: bytes | None = None,
-                dataset_bytes: int | None = None) -> Path:
-    """A copy of the backup ``source`` with ``tables.json`` replaced by a list of ``tables_bytes`` bytes or by
-    ``tables``, or its first dataset entry by ``dataset_bytes`` zero bytes that the manifest claims (with the
-    original hash, so only a complete write would notice)."""
+                dataset_bytes: int | None = None, unit: bytes = b"0,") -> Path:
+    """A copy of the backup ``source`` with ``tables.json`` replaced by a list of ``tables_bytes`` bytes (``unit``
+    repeated: ``0,`` or ``{},``) or by ``tables``, or its first dataset entry by ``dataset_bytes`` zero bytes that
+    the manifest claims (with the original hash, so only a complete write would notice)."""
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         manifest = json.loads(original.read("manifest.json"))
         replaced = next(iter(manifest["files"])) if dataset_bytes else None
@@ -301,7 +415,9 @@ def backup_bomb(source: Path, target: Path, *, tables_bytes: int | None = None, 
             manifest["files"][replaced]["bytes"] = dataset_bytes
         for entry in original.infolist():
             if entry.filename == "tables.json" and tables_bytes:
-                _stream(archive, entry.filename, b"0,", (tables_bytes - 3) // 2, start=b"[", end=b"0]")
+                last = unit.rstrip(b",") + b"]"
+                _stream(archive, entry.filename, unit, (tables_bytes - 1 - len(last)) // len(unit), start=b"[",
+                        end=last)
             elif entry.filename == "tables.json" and tables:
                 archive.writestr(entry.filename, tables)
             elif entry.filename == replaced:
