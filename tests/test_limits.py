@@ -142,6 +142,71 @@ def test_xlsx_part_size_is_counted_not_taken_from_the_zip(seeded):
             "liar.xlsx, part xl/sharedStrings.xml: it unpacks to more than 512 MB; the limit is 512 MB.")
 
 
+@pytest.mark.parametrize("layout", ["quotes", "padded", "elsewhere", "parent"])
+def test_xlsx_sheet_wherever_the_workbook_keeps_it(seeded, layout):
+    # 1.5–4.6 kB. The check read only double quotes and sheet lists under 2 MB, looked for the sheet under
+    # xl/ and xl/worksheets/ alone (calamine aborted the process: "memory allocation of 549755813888 bytes failed"),
+    # and failed with a KeyError on "../x.xml" (which calamine looks up as "xl/../x.xml").
+    path = bombs.xlsx_far_cell(seeded[0] / f"{layout}.xlsx", layout=layout)
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            f"{layout}.xlsx, sheet 'Data': the sheet has 16 384 columns", COLUMNS)
+
+
+@pytest.mark.parametrize("kind", ["less-than", "x:r", "long tag", "rows in rows"])
+def test_xlsx_range_however_the_sheet_is_written(seeded, kind):
+    """calamine's XML reader takes what the scan did not: a "<" in a quoted value (the scan split the tag there),
+    "x:r" for no reference (the scan read it as "r"), a tag longer than the scan carried over between its chunks,
+    rows inside rows (calamine counts a row at each end tag). The first three aborted the process."""
+    folder = seeded[0]
+    path, expected = {
+        "less-than": lambda: (bombs.xlsx_far_cell(folder / "lt.xlsx", tag='<c a="<c" r="{}">', row="<row>"),
+                              "lt.xlsx, sheet 'Data': “<c a=\"” is not a plain XML tag"),
+        "x:r": lambda: (bombs.xlsx_unnumbered_cells(folder / "x-r.xlsx", limits.COLUMNS + 1),
+                        f"x-r.xlsx, sheet 'Data': the sheet has {count(limits.COLUMNS + 5)} columns"),
+        "long tag": lambda: (bombs.xlsx_far_cell(folder / "long.xlsx", tag=f'<c a="{"x" * (3 << 20)}" r="{{}}">',
+                                                 row=f'<row a="{"x" * (3 << 20)}" r="{{}}">'),
+                             "long.xlsx, sheet 'Data': it holds a tag, or a tag and a text, of more than 1 MB"),
+        "rows in rows": lambda: (bombs.xlsx_rows_in_rows(folder / "nested.xlsx", 10),
+                                 "nested.xlsx, sheet 'Data': the sheet has rows inside rows"),
+    }[kind]()
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), expected)
+
+
+def test_xlsx_sheet_list_size(seeded):
+    # 17 MB, 18 kB packed: calamine keeps each entry (4 M entries took it 1.5 GB)
+    path = bombs.xlsx_many_sheets(seeded[0] / "sheets.xlsx", 600_000)
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            "sheets.xlsx, part xl/workbook.xml: it unpacks to 17 MB; the limit is 16 MB.")
+
+
+@pytest.mark.parametrize("declared", [None, 10 ** 11], ids=["strings", "declared"])
+def test_xlsx_shared_strings(seeded, declared):
+    # 85 MB of <si> in 90 kB, read whole when the workbook opens (512 MB took 8 s and 1.76 GB for a preview); or
+    # one string and uniqueCount="100000000000", for which calamine reserved 2.4 TB and aborted the process.
+    strings = 1 if declared else limits.XLSX_CELLS + 1
+    path = bombs.xlsx_shared_strings(seeded[0] / "sst.xlsx", strings, declared)
+    found = f"declares {count(declared)}" if declared else f"holds more than {count(limits.XLSX_CELLS)}"
+    refused(seeded, cxwb_import(seeded, path), f"sst.xlsx, part xl/sharedStrings.xml: it {found} shared strings; "
+            f"the limit is {count(limits.XLSX_CELLS)}.")
+
+
+def test_xlsx_parts_read_together(seeded):
+    # three 400 MB parts of the names calamine reads when it opens a workbook (in any folder), 1.2 MB packed
+    path = bombs.xlsx_parts(seeded[0] / "parts.xlsx", {name: 400 * limits.MB for name in (
+        "xl/sharedStrings.xml", "xl/styles.xml", "other/styles.xml")})
+    refused(seeded, cxwb_import(seeded, path), "parts.xlsx: the parts read unpack to more than 1 024 MB together; "
+            "the limit is 1 024 MB.")
+
+
+def test_xlsx_pictures_are_never_unpacked(tmp_path):
+    """The reader never opens a workbook's pictures, so the check does not unpack them either (eight of 512 MB
+    took 2.7 s): a damaged one, which the check refused, leaves the file readable."""
+    from workbench import ingest
+
+    path = bombs.understate(bombs.xlsx_media(tmp_path / "pictures.xlsx", 2, limits.MB), "xl/media/image1.png", 10)
+    assert ingest.read_source(path, rows=20).table.column_names == list(bombs.SURVEY_HEADER)
+
+
 def test_parquet_rows(seeded):
     path = bombs.parquet_rows(seeded[0] / "rows.parquet", limits.PARQUET_ROWS + 1)  # 0.3 MB on disk
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),

@@ -365,7 +365,7 @@ def _check_workbook(path: Path, sheet: str | None = None) -> None:
 
     try:
         xlsxguard.check(path, sheet)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, xlsxguard.XlsxError) as exc:
         raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
 
 

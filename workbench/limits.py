@@ -23,6 +23,10 @@ FIELD_CHARS = 131_072
 HEADER_BYTES = 1 * MB  # the header line of a CSV file
 XLSX_CELLS = 5_000_000  # rows × columns of the sheet read: the reader holds all of them (about 250 bytes each)
 XLSX_PART_BYTES = 512 * MB  # each part of an XLSX file (a zip member), unpacked
+# The workbook's list of sheets and its relationships, unpacked: the reader keeps every entry (about 8 bytes for
+# each byte); a workbook of a thousand sheets needs 100 kB.
+XLSX_BOOK_BYTES = 16 * MB
+XLSX_BYTES = 1024 * MB  # the parts read to open an XLSX file, or to read one sheet, unpacked together
 PARQUET_ROWS = 20_000_000  # rows of a Parquet file, whose compression makes many rows cheap on disk
 UPLOAD_BYTES = 100 * MB  # a file uploaded in the browser; bigger files are opened by path
 # A request carrying an upload: base64 makes 4 bytes of 3, plus the callback's other inputs.
