@@ -261,6 +261,16 @@ def test_backup_tables_size(seeded):
             "tables.cxwb.zip, tables.json: it unpacks to more than 64 MB; the limit is 64 MB.")
 
 
+def test_backup_tables_values(seeded):
+    folder, workspace, _mapping, backup = seeded
+    bomb = bombs.backup_bomb(backup, folder / "dicts.cxwb.zip", tables_bytes=limits.BACKUP_TABLES_BYTES - 1024,
+                             unit=b"{},")
+    # 64 MB of {},{},… in 67 kB, under the size limit: parsed, it took 31 s and 3.2 GB before it was refused
+    refused(seeded, bombs.cxwb("restore", bomb, "--name", "R", "--workspace", workspace),
+            f"dicts.cxwb.zip, tables.json: the JSON has more than {count(limits.JSON_VALUES)} values; the limit is "
+            f"{count(limits.JSON_VALUES)}.")
+
+
 def test_a_backup_that_could_not_be_restored_is_not_written(seeded, monkeypatch):
     from workbench.export.backup import write_backup
     from workbench.workspace import Workspace
@@ -269,6 +279,18 @@ def test_a_backup_that_could_not_be_restored_is_not_written(seeded, monkeypatch)
     target = seeded[0] / "refused.cxwb.zip"
     with Workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
                                                                                   r"would be \d+ kB; the limit is 1 kB"):
+        write_backup(workspace, workspace.projects()[0].id, target)
+    assert not list(seeded[0].glob("refused.cxwb.zip*"))
+
+
+def test_a_backup_with_too_many_values_is_not_written(seeded, monkeypatch):
+    from workbench.export.backup import write_backup
+    from workbench.workspace import Workspace
+
+    monkeypatch.setattr(limits, "JSON_VALUES", 1000)  # the seeded project's rows hold about 1 500
+    target = seeded[0] / "refused.cxwb.zip"
+    with Workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
+                                                                                  r"would have more than 1 000 values"):
         write_backup(workspace, workspace.projects()[0].id, target)
     assert not list(seeded[0].glob("refused.cxwb.zip*"))
 

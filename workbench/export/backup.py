@@ -99,6 +99,7 @@ def _write(stream: BinaryIO, rows: dict[str, list[dict]], sources: Mapping[str, 
     # Refused here rather than when it is restored: a backup the workbench cannot read back is no backup.
     limits.check_size(len(tables), limits.BACKUP_TABLES_BYTES, f"Project “{rows[ROOT][0]['name']}”",
                       f"{TABLES} would be")
+    limits.check_json_values(limits.json_values(tables), f"Project “{rows[ROOT][0]['name']}”", f"{TABLES} would have")
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr(_entry(TABLES), tables)
         for name, path in sources.items():
@@ -192,11 +193,14 @@ def _open(source: str | Path | BinaryIO) -> zipfile.ZipFile:
 
 
 def _load(archive: zipfile.ZipFile, entry: str, limit: int) -> Any:
-    """A JSON entry, unpacked as a stream up to ``limit`` bytes and nested at most ``limits.NESTING`` levels."""
+    """A JSON entry, unpacked as a stream up to ``limit`` bytes and ``limits.JSON_VALUES`` values (counted as it
+    comes), nested at most ``limits.NESTING`` levels."""
     where = _where(archive, entry)
     try:
-        data = bytearray()
+        data, values = bytearray(), 0
         for chunk in limits.zip_chunks(archive, archive.getinfo(entry), limit, where):
+            values += limits.json_values(chunk)
+            limits.check_json_values(values, where)
             data += chunk
         return limits.load_json(data, where, limit)
     except KeyError:
