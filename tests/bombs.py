@@ -367,21 +367,26 @@ def parquet_wide(path: Path, rows: int, columns: int) -> Path:
     return path
 
 
-def parquet_long_value(path: Path, rows: int, characters: int) -> Path:
+def parquet_long_value(path: Path, rows: int, characters: int, dictionary: bool = True) -> Path:
     """A Parquet survey file whose comment is one value of ``characters`` letters in every one of ``rows`` rows:
-    stored once in the column's dictionary, so the file stays under a kB; read, it is ``rows`` × ``characters``."""
+    stored once in the column's dictionary, so the file stays under a kB; or, not ``dictionary``, in every row
+    (zstd packs it about 10 000 to one). Read, it is ``rows`` × ``characters``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    same = pa.array(np.zeros(rows, np.int32))
+    step = rows if dictionary else min(rows, max(1, (64 << 20) // characters))  # plain pages: 64 MB at a time
+    same = pa.array(np.zeros(step, np.int32))
 
     def text(value: str) -> pa.DictionaryArray:
         return pa.DictionaryArray.from_arrays(same, pa.array([value]))
 
-    pq.write_table(pa.table({"Datum": text("2026-01-15"), "Kontaktní bod": text(TOUCHPOINT),
-                             "CSAT": pa.array(np.full(rows, 4, np.int8)), "Komentář": text("x" * characters)}),
-                   path, compression="zstd", store_schema=False)  # no Arrow schema: read as plain text
+    batch = pa.table({"Datum": text("2026-01-15"), "Kontaktní bod": text(TOUCHPOINT),
+                      "CSAT": pa.array(np.full(step, 4, np.int8)), "Komentář": text("x" * characters)})
+    with pq.ParquetWriter(path, batch.schema, compression="zstd", use_dictionary=dictionary,
+                          store_schema=False) as writer:  # no Arrow schema: read as plain text
+        for start in range(0, rows, step):
+            writer.write_table(batch.slice(0, min(step, rows - start)))
     return path
 
 

@@ -208,10 +208,29 @@ def test_xlsx_pictures_are_never_unpacked(tmp_path):
 
 
 def test_parquet_rows(seeded):
-    path = bombs.parquet_rows(seeded[0] / "rows.parquet", limits.PARQUET_ROWS + 1)  # 0.3 MB on disk
+    path = bombs.parquet_rows(seeded[0] / "rows.parquet", limits.PARQUET_CELLS // 4 + 1)  # 0.3 MB on disk
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-            f"rows.parquet: the file has {count(limits.PARQUET_ROWS + 1)} rows; the limit is "
-            f"{count(limits.PARQUET_ROWS)}.")
+            f"rows.parquet: the file has {count(limits.PARQUET_CELLS // 4 + 1)} rows × 4 columns, "
+            f"{count(limits.PARQUET_CELLS + 4)} values; the limit is {count(limits.PARQUET_CELLS)} values.")
+
+
+def test_parquet_values(seeded):
+    # 4 001 rows × 5 000 columns passed both the row and the column limit (so did 20 M × 5 000)
+    path = bombs.parquet_wide(seeded[0] / "wide.parquet", 4_001, limits.COLUMNS)
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            f"wide.parquet: the file has 4 001 rows × 5 000 columns, 20 005 000 values; the limit is "
+            f"{count(limits.PARQUET_CELLS)} values.")
+
+
+@pytest.mark.parametrize("dictionary", [True, False], ids=["dictionary", "plain"])
+def test_parquet_decoded_size(seeded, dictionary):
+    # A 1 MB comment in each of 2 000 rows, stored once in a dictionary (1 kB: read, it took 6.2 s and 4.2 GB before
+    # the field limit refused it), or 600 rows of 1 MB stored plain (35 kB), its size in the footer.
+    rows = 2_000 if dictionary else 600
+    path = bombs.parquet_long_value(seeded[0] / "long.parquet", rows, limits.MB, dictionary)
+    refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
+            f"long.parquet: its values decode to {limits.size(rows * limits.MB)}" if dictionary else
+            "long.parquet: its values decode to 600 MB", f"the limit is {limits.size(limits.PARQUET_BYTES)}.")
 
 
 def test_upload_size(seeded):

@@ -425,18 +425,17 @@ def _cell_text(cell) -> str:
 
 
 def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
-    """Read a Parquet file (dictionary columns decoded)."""
+    """Read a Parquet file (dictionary columns decoded), refused first by what its footer says it holds, then by
+    what its text decodes to, measured before it is decoded."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
     try:
         with pq.ParquetFile(path) as parquet:
-            # Compression makes rows cheap on disk (a few kB hold 100 M equal rows): the footer says how many.
-            _check_width(parquet.metadata.num_columns, path.name)
-            if parquet.metadata.num_rows > limits.PARQUET_ROWS:
-                raise LimitError(path.name, f"the file has {limits.count(parquet.metadata.num_rows)} rows",
-                                 limits.count(limits.PARQUET_ROWS))
+            texts = _parquet_footer(parquet, path.name)
+        # Text is read as dictionaries, as stored: a value repeated in many rows is read once, measured below.
+        with pq.ParquetFile(path, read_dictionary=texts) as parquet:
             if rows is not None:
                 batch = next(parquet.iter_batches(batch_size=rows), None)
                 table = pa.Table.from_batches([batch]) if batch is not None else parquet.schema_arrow.empty_table()
@@ -444,13 +443,72 @@ def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
                 table = parquet.read()
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestError(f"The file cannot be read as Parquet: {exc}") from None
+    decoded = sum(_decoded_bytes(chunk) for column in table.columns for chunk in column.chunks)
+    if decoded > limits.PARQUET_BYTES:
+        raise LimitError(path.name, f"its values decode to {limits.size(decoded)}", limits.size(limits.PARQUET_BYTES))
     table = table.cast(pa.schema([f.with_type(_plain_type(f.type)) for f in table.schema]), safe=False)
     _check_fields(table, path.name, first_row=1)
     return table
 
 
+def _parquet_footer(parquet, where: str) -> list[str]:
+    """Refuse a Parquet file by what its footer says: columns, values, and their size decoded (fixed-width values
+    by their width, text by its size stored uncompressed, measured again after the read); return the paths of its
+    text columns. Compression makes values cheap on disk: a few kB hold 100 M equal rows."""
+    import pyarrow as pa
+
+    meta = parquet.metadata
+    _check_width(meta.num_columns, where)
+    widths = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12}
+    columns = [parquet.schema.column(i) for i in range(meta.num_columns)]
+    values = decoded = 0
+    for group in range(meta.num_row_groups):
+        for i, column in enumerate(columns):
+            chunk = meta.row_group(group).column(i)
+            values += chunk.num_values
+            if column.physical_type == "BYTE_ARRAY":
+                decoded += chunk.total_uncompressed_size
+            else:  # fixed width, fixed-length byte arrays by their length
+                decoded += chunk.num_values * (widths.get(column.physical_type) or column.length)
+    if values > limits.PARQUET_CELLS:
+        raise LimitError(where, f"the file has {limits.count(meta.num_rows)} rows × {limits.count(meta.num_columns)} "
+                         f"columns, {limits.count(values)} values", f"{limits.count(limits.PARQUET_CELLS)} values")
+    if decoded > limits.PARQUET_BYTES:
+        raise LimitError(where, f"its values decode to {limits.size(decoded)}", limits.size(limits.PARQUET_BYTES))
+    texts = [column.path for column in columns if column.physical_type == "BYTE_ARRAY" and
+             column.logical_type.type != "DECIMAL"]
+    for field in parquet.schema_arrow:
+        if _has_map(field.type) and any(text.split(".")[0] == field.name for text in texts):
+            raise IngestError(f"Column '{field.name}' is a map of text, which cannot be read here.")
+    return texts
+
+
+def _has_map(kind: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_map(kind):
+        return True
+    return any(_has_map(kind.field(i).type) for i in range(kind.num_fields)) if pa.types.is_nested(kind) else False
+
+
+def _decoded_bytes(array: pa.Array) -> int:
+    """The bytes ``array`` takes with its dictionaries decoded: each value of a dictionary taken at its length."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        return (pc.sum(pc.take(pc.binary_length(array.dictionary), array.indices)).as_py() or 0) + 4 * len(array)
+    if pa.types.is_struct(kind):
+        return sum(_decoded_bytes(field) for field in array.flatten())
+    if pa.types.is_nested(kind):  # lists: their values
+        return 8 * len(array) + _decoded_bytes(array.flatten())
+    return array.nbytes
+
+
 def _plain_type(kind: pa.DataType) -> pa.DataType:
-    """Dictionary and large text as plain text; timestamps in ms, time-zone-aware ones as their zone's clock."""
+    """Dictionary and large text as plain text; timestamps in ms, time-zone-aware ones as their zone's clock;
+    dictionaries inside lists and records as their values."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(kind):
@@ -459,6 +517,22 @@ def _plain_type(kind: pa.DataType) -> pa.DataType:
         return pa.string()
     if pa.types.is_timestamp(kind):
         return pa.timestamp("ms")
+    return _undictionary(kind)
+
+
+def _undictionary(kind: pa.DataType) -> pa.DataType:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return kind.value_type
+    if pa.types.is_struct(kind):
+        return pa.struct([field.with_type(_undictionary(field.type)) for field in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_undictionary(kind.value_type)))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_undictionary(kind.value_type)))
+    if pa.types.is_fixed_size_list(kind):
+        return pa.list_(kind.value_field.with_type(_undictionary(kind.value_type)), kind.list_size)
     return kind
 
 

@@ -27,7 +27,10 @@ XLSX_PART_BYTES = 512 * MB  # each part of an XLSX file (a zip member), unpacked
 # each byte); a workbook of a thousand sheets needs 100 kB.
 XLSX_BOOK_BYTES = 16 * MB
 XLSX_BYTES = 1024 * MB  # the parts read to open an XLSX file, or to read one sheet, unpacked together
-PARQUET_ROWS = 20_000_000  # rows of a Parquet file, whose compression makes many rows cheap on disk
+# Values of a Parquet file (rows × columns, each value in a list counted), whose compression makes many values
+# cheap on disk: an import holds about 40 bytes for each (4 M rows × 4 columns: 1.1 GB).
+PARQUET_CELLS = 20_000_000
+PARQUET_BYTES = 512 * MB  # a Parquet file's values decoded (text repeated from a dictionary: at its length each time)
 UPLOAD_BYTES = 100 * MB  # a file uploaded in the browser; bigger files are opened by path
 # A request carrying an upload: base64 makes 4 bytes of 3, plus the callback's other inputs.
 REQUEST_BYTES = UPLOAD_BYTES * 4 // 3 + 1 * MB
