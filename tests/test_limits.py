@@ -233,6 +233,23 @@ def test_parquet_decoded_size(seeded, dictionary):
             "long.parquet: its values decode to 600 MB", f"the limit is {limits.size(limits.PARQUET_BYTES)}.")
 
 
+@pytest.mark.parametrize("lines", [1, 8])
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_csv_dialect_guess_time(tmp_path, lines, quote):
+    """csv.Sniffer's regexes take time quadratic in a line's length: one 64 kB first line of ," or ,' took 19 s,
+    eight lines of 8 kB 15 s."""
+    import time
+
+    from workbench import ingest
+
+    path = tmp_path / "quotes.csv"
+    path.write_text(("," + quote) * (32_768 // lines) + "\n" * (lines > 1) + (("," + quote) * 4_096 + "\n") * (lines - 1)
+                    + "1\n", encoding="utf-8")
+    start = time.perf_counter()
+    dialect = ingest.sniff_file(path)
+    assert time.perf_counter() - start < 1 and dialect.delimiter == ","
+
+
 def test_upload_size(seeded):
     code = python("""
         from workbench import limits
