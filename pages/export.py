@@ -14,6 +14,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import workspace
 from pages._filters import group
+from workbench import limits
 from workbench.export.findings import SLIDE_NAMES, SLIDES
 from workbench.i18n import gettext as _
 from workbench.workspace import WorkspaceError
@@ -122,9 +123,14 @@ def matrix_columns(selection, current):
 @callback(Output("ex-logo", "data"), Output("ex-logo-name", "children"), Input("ex-logo-upload", "contents"),
           Input("ex-logo-remove", "n_clicks"), State("ex-logo-upload", "filename"), prevent_initial_call=True)
 def keep_logo(contents, _remove, filename):
-    """The logo waits in the browser until a deck is made."""
+    """The logo waits in the browser until a deck is made; one over the logo limit is refused here, as the CLI's
+    ``--logo`` refuses it."""
     if ctx.triggered_id == "ex-logo-remove" or not contents:
         return None, ""
+    try:
+        _logo_bytes(contents, filename)
+    except ValueError as error:
+        return None, str(error)
     return contents, filename
 
 
@@ -150,7 +156,7 @@ def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
         matrix_column=column, slides=tuple(s for s in SLIDES if s in slides) if what == "ex-deck" else SLIDES)
     stem = _file_stem(chosen.journey.name, chosen.metric)
     try:
-        style = deck.Style(brand=brand or DEFAULT_BRAND, logo=_data_url_bytes(logo)) if what == "ex-deck" else None
+        style = deck.Style(brand=brand or DEFAULT_BRAND, logo=_logo_bytes(logo)) if what == "ex-deck" else None
         found = findings.gather(workspace(), request)
         if what == "ex-deck":
             content, name = deck.build(found, style), f"{stem}.pptx"
@@ -164,7 +170,7 @@ def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
         return None, _("Nothing was exported: {error}").format(error=error), "danger", True, ""
     except (OSError, RuntimeError) as error:  # the picture renderer's browser failed to start or answer
         return None, _("The pictures could not be drawn: {error}").format(error=error), "danger", True, ""
-    message = _("{name} is downloading ({size} kB).").format(name=name, size=max(1, round(len(content) / 1024)))
+    message = _("{name} is downloading ({size}).").format(name=name, size=limits.size(len(content)))
     return dcc.send_bytes(content, name), message, "success", True, ""
 
 
@@ -189,7 +195,7 @@ def backup(_backup, contents, project_id, name, filename):
         summary = backups.write_backup(ws, int(project_id), buffer)
         file_name = f"{_slug(summary.project)}{backups.SUFFIX}"
         return (dcc.send_bytes(buffer.getvalue(), file_name),
-                _("{name} is downloading ({size} kB).").format(name=file_name, size=round(summary.bytes / 1024)),
+                _("{name} is downloading ({size}).").format(name=file_name, size=limits.size(summary.bytes)),
                 "success", True, no_update, no_update, no_update)
     if not contents:
         return no_update, no_update, no_update, no_update, no_update, no_update, no_update
@@ -212,6 +218,16 @@ def _data_url_bytes(contents: str | None) -> bytes | None:
         return base64.b64decode(contents.split(",", 1)[1], validate=False)
     except (IndexError, binascii.Error):
         raise ValueError(_("The uploaded file could not be read.")) from None
+
+
+def _logo_bytes(contents: str | None, filename: str | None = None) -> bytes | None:
+    """An uploaded logo's bytes, refused before they are decoded when they are over the logo limit (the store
+    holding it is the browser's, so it is checked again when the deck is made)."""
+    if not contents:
+        return None
+    encoded = contents.partition(",")[2]
+    limits.check_size(len(encoded) // 4 * 3 - encoded[-2:].count("="), limits.DOCUMENT_BYTES, filename or "The logo")
+    return _data_url_bytes(contents)
 
 
 def _slug(text: str) -> str:

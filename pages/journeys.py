@@ -16,7 +16,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pages._context import new_action_href, workspace
 from pages._graph import STYLESHEET, elements, positions
 from workbench import journey as jm
-from workbench import actions, journeyfile, templates
+from workbench import actions, journeyfile, limits, templates
 from workbench.i18n import gettext as _
 from workbench.i18n import ngettext
 from workbench.journey import Journey, JourneyError
@@ -833,10 +833,10 @@ def show_upload(filename):
     Output("je-new-error", "is_open", allow_duplicate=True),
     Output("je-journey", "options", allow_duplicate=True), Output("je-journey", "value", allow_duplicate=True),
     Input("je-new-ok", "n_clicks"), State("je-new-source", "value"), State("je-new-template", "value"),
-    State("je-new-upload", "contents"), State("je-new-journey-name", "value"), State("je-project", "value"),
-    prevent_initial_call=True,
+    State("je-new-upload", "contents"), State("je-new-upload", "filename"), State("je-new-journey-name", "value"),
+    State("je-project", "value"), prevent_initial_call=True,
 )
-def create_journey(_clicks, source, template_key, contents, name, project_id):
+def create_journey(_clicks, source, template_key, contents, filename, name, project_id):
     """Create the journey from the chosen source, or say why not (nothing is stored on error)."""
     if not project_id:
         return no_update, _("Create a project first."), True, no_update, no_update
@@ -844,7 +844,7 @@ def create_journey(_clicks, source, template_key, contents, name, project_id):
         if source == "template":
             journey = templates.load_template(template_key)
         elif source == "file":
-            journey = journeyfile.loads(_decode_upload(contents))
+            journey = journeyfile.loads(_decode_upload(contents, filename), filename or "")
         else:
             journey = Journey(name=name or "")
         if name and name.strip():
@@ -856,19 +856,18 @@ def create_journey(_clicks, source, template_key, contents, name, project_id):
     return False, "", False, _journey_options(project_id), new_id
 
 
-MAX_UPLOAD_MB = 5
-
-
-def _decode_upload(contents: str | None) -> str:
+def _decode_upload(contents: str | None, filename: str | None = None) -> str:
+    """An uploaded journey file's text, refused before it is decoded when it is over the journey file limit (as
+    ``cxwb journey import`` refuses it)."""
     if not contents:
         raise JourneyError(_("Choose a YAML file first."))
-    size_mb = len(contents) * 3 / 4 / 1e6
-    if size_mb > MAX_UPLOAD_MB:
-        raise JourneyError(_("The file has {size:.1f} MB; a journey file has at most {limit} MB.")
-                           .format(size=size_mb, limit=MAX_UPLOAD_MB))
+    encoded = contents.partition(",")[2]
     try:
-        return base64.b64decode(contents.split(",", 1)[1]).decode("utf-8")
-    except (IndexError, binascii.Error, UnicodeDecodeError):
+        limits.check_size(len(encoded) // 4 * 3 - encoded[-2:].count("="), limits.DOCUMENT_BYTES, filename or "")
+        return base64.b64decode(encoded).decode("utf-8")
+    except limits.LimitError as exc:
+        raise JourneyError(str(exc)) from None
+    except (binascii.Error, UnicodeDecodeError):
         raise JourneyError(_("The file is not UTF-8 text; save it as UTF-8 YAML.")) from None
 
 

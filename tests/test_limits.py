@@ -286,6 +286,38 @@ def test_document_size(seeded, kind):
     assert not (folder / "deck.pptx").exists()
 
 
+def test_uploaded_documents(tmp_path):
+    """The Journeys page had its own 5 MB limit and message (a 3 MB file passed it, then the YAML check refused it);
+    a logo uploaded on the Export page had none. Both are checked before they are decoded, as the CLI checks them."""
+    import base64
+
+    from app import create_app
+    from workbench.export import deck
+    from workbench.journey import JourneyError
+    from workbench.workspace import Workspace
+
+    def upload(size: int) -> str:
+        return "data:application/octet-stream;base64," + base64.b64encode(bytes(size)).decode()
+
+    big, over = upload(3 * limits.MB), f"the limit is {limits.size(limits.DOCUMENT_BYTES)}."
+    with Workspace(tmp_path / "ws") as workspace:
+        create_app(workspace)  # registers the pages
+        from pages import export, journeys
+
+        with pytest.raises(JourneyError, match=f"^big.yaml: the file is 3 MB; {over}$"):
+            journeys._decode_upload(big, "big.yaml")
+        for name, where in (("big.png", "big.png"), (None, "The logo")):
+            with pytest.raises(limits.LimitError, match=f"^{where}: the file is 3 MB; {over}$"):
+                export._logo_bytes(big, name)
+        with pytest.raises(limits.LimitError, match=f"^The logo: the file is more than 2 MB; {over}$"):
+            deck.Style(logo=bytes(limits.DOCUMENT_BYTES + 1))
+        assert len(journeys._decode_upload(upload(limits.DOCUMENT_BYTES))) == limits.DOCUMENT_BYTES
+        for size in (limits.DOCUMENT_BYTES - 1, limits.DOCUMENT_BYTES - 2):  # other paddings
+            assert len(export._logo_bytes(upload(size))) == size
+        with pytest.raises(JourneyError, match=f"^The file is more than 2 MB; {over}$"):
+            journeys._decode_upload(upload(limits.DOCUMENT_BYTES + 1))
+
+
 # ------------------------------------------------------------------ backups
 
 

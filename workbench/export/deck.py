@@ -38,6 +38,7 @@ class Style:
         if len(text) != 6 or any(c not in "0123456789abcdefABCDEF" for c in text):
             raise ValueError(f"The brand colour '{self.brand}' is not a colour like #0D6EFD.")
         if self.logo is not None:
+            limits.check_size(len(self.logo), limits.DOCUMENT_BYTES, "The logo")
             _logo_size(self.logo)
 
     @property
