@@ -243,8 +243,8 @@ def test_csv_dialect_guess_time(tmp_path, lines, quote):
     from workbench import ingest
 
     path = tmp_path / "quotes.csv"
-    path.write_text(("," + quote) * (32_768 // lines) + "\n" * (lines > 1) + (("," + quote) * 4_096 + "\n") * (lines - 1)
-                    + "1\n", encoding="utf-8")
+    first, other = ("," + quote) * (32_768 // lines), ("," + quote) * 4_096  # 64 kB, or 8 kB lines
+    path.write_text("\n".join([first] + [other] * (lines - 1) + ["1"]) + "\n", encoding="utf-8")
     start = time.perf_counter()
     dialect = ingest.sniff_file(path)
     assert time.perf_counter() - start < 1 and dialect.delimiter == ","

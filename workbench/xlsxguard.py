@@ -57,7 +57,8 @@ _PREFIXED_STRING = r"""<[^\s<>/:!?]*:si[\s/>]"""
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*\+?(\d+)""")
 # The tokens of a part listing sheets or links: comments, CDATA and processing instructions (skipped, as calamine
 # skips them), tags, text; anything else (a DOCTYPE, a "<" in a quoted value) is refused.
-_TOKEN = re.compile(rf"""<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)({_NAME})((?:{_ATTRIBUTE})*)\s*/?>|[^<]+""", re.S)
+_TOKEN = re.compile(rf"""<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)({_NAME})((?:{_ATTRIBUTE})*)\s*/?>|[^<]+""",
+                    re.S)
 
 
 class XlsxError(ValueError):

@@ -99,7 +99,8 @@ def _write(stream: BinaryIO, rows: dict[str, list[dict]], sources: Mapping[str, 
     # Refused here rather than when it is restored: a backup the workbench cannot read back is no backup.
     limits.check_size(len(tables), limits.BACKUP_TABLES_BYTES, f"Project “{rows[ROOT][0]['name']}”",
                       f"{TABLES} would be")
-    limits.check_json_values(limits.json_values(tables), f"Project “{rows[ROOT][0]['name']}”", f"{TABLES} would have")
+    limits.check_json_values(limits.json_values(tables), f"Project “{rows[ROOT][0]['name']}”",
+                             f"{TABLES} would have")
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr(_entry(TABLES), tables)
         for name, path in sources.items():
