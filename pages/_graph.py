@@ -104,11 +104,11 @@ def elements(journey: Journey, warnings: list[JourneyWarning] = (), owner: str |
     return result
 
 
-def positions(reported: list[dict]) -> dict[str, tuple[float, float]]:
-    """Touchpoint positions from the elements the browser reports after a drag."""
-    return {el["data"]["id"]: (el["position"]["x"], el["position"]["y"])
-            for el in reported or []
-            if el.get("data", {}).get("type") == "touchpoint" and el.get("position")}
+def positions(dragged: dict | None) -> dict[str, tuple[float, float]]:
+    """Touchpoint positions the browser reports when the user lets go of a drag (assets/journeymap.js)."""
+    found = (dragged or {}).get("positions") or {}
+    return {str(key): (float(xy[0]), float(xy[1])) for key, xy in found.items()
+            if isinstance(xy, list) and len(xy) == 2 and all(isinstance(v, (int, float)) for v in xy)}
 
 
 HEATMAP_STYLESHEET = [

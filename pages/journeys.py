@@ -106,6 +106,7 @@ def _toolbar(projects) -> html.Div:
                    title=_("Delete the selected touchpoints and connections (Delete key)"), className="border me-3",
                    size="sm", color="light"),
         dcc.Store(id="je-graph-resized"),
+        dcc.Store(id="je-dragged"),
     ], className="d-flex flex-wrap align-items-center gap-1 mb-2")
 
 
@@ -301,10 +302,9 @@ def _shown(value: float | None) -> str:
 
 # ------------------------------------------------------------------ rendering
 
-# Cytoscape caches where its canvas sits on the page; when the toolbar above it reflows after data
-# arrives, the first click would land on stale coordinates. Re-measuring after each draw avoids that.
+# After each draw: re-measure the canvas, and report drags when the user lets go (assets/journeymap.js).
 dash.clientside_callback(
-    "function(elements) { if (window.cy) { window.cy.resize(); } return null; }",
+    dash.ClientsideFunction("journeymap", "drawn"),
     Output("je-graph-resized", "data"), Input("je-graph", "elements"),
 )
 
@@ -473,12 +473,12 @@ def undo_redo(_undo, _redo, journey_id, version):
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input("je-graph", "elements"), State("je-journey", "value"), State("je-version", "data"),
+    Input("je-dragged", "data"), State("je-journey", "value"), State("je-version", "data"),
     prevent_initial_call=True,
 )
-def persist_positions(reported, journey_id, version):
+def persist_positions(dragged, journey_id, version):
     """Store node positions after the user drags nodes (one undoable step per drag)."""
-    moved = positions(reported)
+    moved = positions(dragged)
     if not journey_id or not moved or version is None:
         return no_update
     journey = workspace().journey(int(journey_id)).journey

@@ -138,9 +138,9 @@ def test_map_elements_carry_names_as_data_and_flag_problems(small_journey):
     assert [nodes[f"band:{s.key}"]["label"] for s in journey.stages] == ["Find", "Buy", "Get"]
     edges = {e["data"]["id"]: e["data"] for e in drawn if "source" in e["data"]}
     assert edges["edge:delivery:cart"]["backward"] and edges["edge:cart:abandon"]["label"] == "30%"
-    reported = [{"data": {"id": k, "type": "touchpoint"}, "position": {"x": 1.0, "y": 2.0}} for k in ("web", "cart")]
-    assert positions(reported + [{"data": {"id": "band:get", "type": "band"}, "position": {"x": 0, "y": 0}}]) == {
-        "web": (1.0, 2.0), "cart": (1.0, 2.0)}
+    dragged = {"positions": {"web": [1.0, 2.0], "cart": [1, 2], "odd": ["1", 2], "short": [1]}, "at": 1}
+    assert positions(dragged) == {"web": (1.0, 2.0), "cart": (1.0, 2.0)}  # what the browser sends is checked
+    assert positions(None) == positions({}) == {}
 
 
 def test_changing_stage_moves_the_node_into_that_column(small_journey):
