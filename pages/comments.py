@@ -3,7 +3,6 @@ and a comment browser where a person can correct the automatic coding."""
 
 from __future__ import annotations
 
-import base64
 
 import dash
 import dash_ag_grid as dag
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from pages import _filters
 from pages._context import workspace
 from pages._filters import group
-from workbench import figures, heatmap
+from workbench import figures, heatmap, limits
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL
@@ -341,7 +340,7 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
         if trigger == "cm-import":
             if not contents:
                 return no_update, no_update, no_update, no_update
-            data = base64.b64decode(contents.partition(",")[2])
+            data = limits.upload(contents, filename or "", limits.DOCUMENT_BYTES)
             kind = "csv" if (filename or "").lower().endswith(".csv") else "yaml"
             codebook = text.load_codebook(data.decode("utf-8-sig"), kind)
             done = _("Imported {n} themes from {file}.").format(n=len(codebook.themes), file=filename)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 from pathlib import Path
 
@@ -258,8 +257,7 @@ def choose_file(contents, _open, typed_path, filename, sample):
         if ctx.triggered_id == "da-upload":
             if not contents:
                 return no_update, no_update, False, no_update
-            content = base64.b64decode(contents.split(",", 1)[1])
-            path = workspace().datasets.receive(filename, content)
+            path = workspace().datasets.receive(filename, limits.upload(contents, filename))
             name = filename
         else:
             if ctx.triggered_id == "da-path" or not sample:

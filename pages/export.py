@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import re
 
@@ -200,7 +198,8 @@ def backup(_backup, contents, project_id, name, filename):
     if not contents:
         return no_update, no_update, no_update, no_update, no_update, no_update, no_update
     try:
-        summary = backups.read_backup(ws, io.BytesIO(_data_url_bytes(contents)), name=(name or "").strip() or None)
+        summary = backups.read_backup(ws, io.BytesIO(limits.upload(contents, filename or "")),
+                                      name=(name or "").strip() or None)
     except (WorkspaceError, ValueError) as error:
         return None, _("{file} was not restored: {error}").format(file=filename, error=error), "danger", True, \
             no_update, no_update, _restore_upload()
@@ -210,24 +209,10 @@ def backup(_backup, contents, project_id, name, filename):
         "success", True, options, summary.project_id, _restore_upload())
 
 
-def _data_url_bytes(contents: str | None) -> bytes | None:
-    """The bytes of an uploaded file (a data URL), or None."""
-    if not contents:
-        return None
-    try:
-        return base64.b64decode(contents.split(",", 1)[1], validate=False)
-    except (IndexError, binascii.Error):
-        raise ValueError(_("The uploaded file could not be read.")) from None
-
-
 def _logo_bytes(contents: str | None, filename: str | None = None) -> bytes | None:
     """An uploaded logo's bytes, refused before they are decoded when they are over the logo limit (the store
     holding it is the browser's, so it is checked again when the deck is made)."""
-    if not contents:
-        return None
-    encoded = contents.partition(",")[2]
-    limits.check_size(len(encoded) // 4 * 3 - encoded[-2:].count("="), limits.DOCUMENT_BYTES, filename or "The logo")
-    return _data_url_bytes(contents)
+    return limits.upload(contents, filename or "The logo", limits.DOCUMENT_BYTES) if contents else None
 
 
 def _slug(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 import shutil
 
@@ -14,7 +13,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import new_action_href, workspace
 from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench import actions, benchmarks, breaks, figures, heatmap, metrics, query
+from workbench import actions, benchmarks, breaks, figures, heatmap, limits, metrics, query
 from workbench.breaks import BreakSettings, format_count
 from workbench.i18n import gettext as _
 from workbench.i18n import ngettext
@@ -578,7 +577,7 @@ def import_benchmarks(contents, _remove, filename, selection, version):
         return no_update, no_update, no_update, no_update
     path = None
     try:
-        path = ws.datasets.receive(filename, base64.b64decode(contents.split(",", 1)[1]))
+        path = ws.datasets.receive(filename, limits.upload(contents, filename))
         values = benchmarks.read(path, ws.journey(selection["journey"]).journey)
     except (IngestError, ValueError) as error:
         return no_update, _("Nothing was imported: {error}").format(error=error), "danger", True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import time
 from collections.abc import Callable
@@ -861,13 +859,11 @@ def _decode_upload(contents: str | None, filename: str | None = None) -> str:
     ``cxwb journey import`` refuses it)."""
     if not contents:
         raise JourneyError(_("Choose a YAML file first."))
-    encoded = contents.partition(",")[2]
     try:
-        limits.check_size(len(encoded) // 4 * 3 - encoded[-2:].count("="), limits.DOCUMENT_BYTES, filename or "")
-        return base64.b64decode(encoded).decode("utf-8")
+        return limits.upload(contents, filename or "", limits.DOCUMENT_BYTES).decode("utf-8")
     except limits.LimitError as exc:
         raise JourneyError(str(exc)) from None
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):
         raise JourneyError(_("The file is not UTF-8 text; save it as UTF-8 YAML.")) from None
 
 
