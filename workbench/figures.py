@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 from workbench import heatmap, roi
@@ -19,7 +20,7 @@ def label(text: object) -> str:
     first, then add our own markup around it. Characters XML cannot hold are replaced (:func:`safecells.xml_safe`):
     a control character would make the SVG picture unreadable, a lone surrogate stop the rendering.
     """
-    return xml_safe(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(xml_safe(str(text)), quote=False)
 
 
 def priority_matrix(ranked, names: Mapping[str, str], metric: str):
