@@ -66,3 +66,48 @@ def test_import_uses_the_saved_mapping_or_a_mapping_file(tmp_path, capsys):
     # The next month's file of the same shape needs no mapping: the one used is saved for its shape.
     assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--workspace", workspace]) == 0
     assert "“KPIs” version 2" in capsys.readouterr().out
+
+
+def _two_survey_versions(folder) -> str:
+    """A workspace with the ecommerce journey and two versions of a small demo survey; its folder."""
+    from workbench import demodata
+    from workbench.workspace import Workspace
+
+    journey = load_template("ecommerce-delivery")
+    with Workspace(folder) as workspace:
+        project_id = workspace.create_project("Acme")
+        journey_id = workspace.create_journey(project_id, journey)
+        for seed in (1, 2):
+            data = demodata.generate(journey, seed=seed, answers=2_000)
+            workspace.datasets.add_table(project_id, data.survey, "Survey answers", "survey", journey_id=journey_id)
+    return str(folder)
+
+
+def test_export_uses_the_named_dataset_version_and_matrix_column_and_says_which(tmp_path, capsys):
+    import io
+
+    from pptx import Presentation
+
+    workspace = _two_survey_versions(tmp_path / "ws")
+    deck = tmp_path / "deck.pptx"
+    base = ["export", "--project", "Acme", "-o", str(deck), "--slides", "title,matrix", "--workspace", workspace]
+    assert main(base) == 0
+    assert "Used the survey “Survey answers” version 2." in capsys.readouterr().out  # the latest by default
+    assert main([*base, "--dataset", "Survey answers@1", "--matrix-column", "channel"]) == 0
+    assert "Used the survey “Survey answers” version 1." in capsys.readouterr().out
+    slides = list(Presentation(io.BytesIO(deck.read_bytes())).slides)
+    assert "Survey answers, version 1" in "\n".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    assert slides[1].shapes[0].text_frame.text.startswith("CSAT by channel")
+
+
+def test_export_refuses_an_unknown_dataset_or_version_listing_the_ones_there_are(tmp_path, capsys):
+    workspace = _two_survey_versions(tmp_path / "ws")
+    base = ["export", "--project", "Acme", "-o", str(tmp_path / "deck.pptx"), "--workspace", workspace]
+    assert main([*base, "--dataset", "Survey"]) == 2
+    err = capsys.readouterr().err
+    assert err == "cxwb: No survey dataset “Survey” in project “Acme”; it has: Survey answers (versions 2, 1).\n"
+    assert main([*base, "--dataset", "Survey answers@3"]) == 2
+    assert capsys.readouterr().err == "cxwb: The survey “Survey answers” has no version 3; it has versions 2, 1.\n"
+    assert main([*base, "--matrix-column", "planet"]) == 2
+    assert "no segment column 'planet'" in capsys.readouterr().err
+    assert not (tmp_path / "deck.pptx").exists()

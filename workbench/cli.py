@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
                                  "images or tables")
     export.add_argument("--project", required=True, help="project name")
     export.add_argument("--journey", help="journey name (default: the only one)")
+    export.add_argument("--dataset", metavar="NAME[@VERSION]",
+                        help="survey dataset, e.g. Survey or Survey@2 (default: the journey's latest survey)")
+    export.add_argument("--matrix-column", metavar="COLUMN",
+                        help="segment column spread across the matrix slide (default: region, else the first)")
     export.add_argument("-o", "--output", type=Path, required=True,
                         help="file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)")
     export.add_argument("--images", action="store_true", help="with a .zip output: PNG and SVG pictures")
@@ -193,8 +197,9 @@ def _export(workspace, args: argparse.Namespace) -> int:
     if suffix != ".pptx":  # tables and images need every analysis, whichever slides a deck would have
         slides = findings.SLIDES
     request = findings.Request(project_id=project_id, journey_id=journeys.get(args.journey) or next(
-        iter(journeys.values())), metric=args.metric, date_from=args.date_from, date_to=args.date_to,
-        filters=tuple(filters), slides=slides)
+        iter(journeys.values())), dataset_id=_survey_id(workspace, project_id, args.project, args.dataset),
+        metric=args.metric, date_from=args.date_from, date_to=args.date_to, filters=tuple(filters),
+        matrix_column=args.matrix_column, slides=slides)
     if suffix not in (".pptx", ".xlsx", ".zip"):
         raise ValueError("The output must end in .pptx, .xlsx or .zip.")
     style = deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None) \
@@ -209,8 +214,30 @@ def _export(workspace, args: argparse.Namespace) -> int:
     temporary = args.output.with_name(args.output.name + ".part")
     temporary.write_bytes(content)
     temporary.replace(args.output)
+    facts = found.provenance
+    print(f"Used the survey “{facts.dataset}” version {facts.dataset_version}.")
     print(f"Wrote {args.output} ({len(content):,} bytes).")
     return 0
+
+
+def _survey_id(workspace, project_id: int, project: str, spec: str | None) -> int | None:
+    """The survey dataset version ``NAME[@VERSION]`` names (its latest version without one); None: the default."""
+    if spec is None:
+        return None
+    surveys = workspace.datasets.list(project_id, "survey")  # newest version first within each name
+    name, at, version = spec.rpartition("@")
+    if not at or not version.isdigit() or any(d.name == spec for d in surveys):  # an "@" of the name itself
+        name, version = spec, ""
+    versions = {d.version: d.id for d in surveys if d.name == name}
+    if not versions:
+        names = dict.fromkeys(d.name for d in surveys)
+        available = "; ".join(f"{n} (versions {', '.join(str(d.version) for d in surveys if d.name == n)})"
+                              for n in names) or "none"
+        raise ValueError(f"No survey dataset “{name}” in project “{project}”; it has: {available}.")
+    if version and int(version) not in versions:
+        raise ValueError(f"The survey “{name}” has no version {version}; it has versions "
+                         f"{', '.join(str(v) for v in versions)}.")
+    return versions[int(version) if version else max(versions)]
 
 
 def _import(workspace, args: argparse.Namespace) -> int:
