@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import readable_folders, workspace
-from workbench import folders, ingest, limits
+from workbench import dates, folders, ingest, limits
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
@@ -620,7 +620,7 @@ def _report(report: ingest.ImportReport) -> html.Div:
     if report.answers is not None and report.answers != report.rows_valid:
         summary += " " + _("They hold {n} answers.").format(n=report.answers)
     if report.date_format:
-        summary += " " + _("Dates read as {format}.").format(format=ingest.readable_format(report.date_format))
+        summary += " " + _("Dates read as {format}.").format(format=dates.readable(report.date_format))
     if not report.issues:
         return html.Div([html.Div(summary, className="small mb-2"),
                          html.Div(_("No problems found."), className="small text-success")], id="da-report-body")

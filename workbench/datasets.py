@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workbench import ingest, limits, scratch
+from workbench import ingest, limits, outcome, scratch, waves
 from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
 from workbench.store import DatasetRow, MappingRow, Project
 
@@ -168,7 +168,7 @@ class Datasets:
             keys = [tp.key for tp in self.workspace.journey(journey_id).journey.touchpoints]
             table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, Path(source).stem,
                                                   data.first_row)
-            kind, meta = "survey", survey_meta(table, mapping.rating_scale)
+            kind, meta = "survey", survey_meta(table, mapping.rating_scale) | import_meta(mapping)
         else:
             table, report = ingest.prepare_kpi(data.table, mapping, data.decimal, data.first_row)
             kind, meta = mapping.kind, kpi_meta(table, ingest.kpi_names(mapping.kpis))
@@ -444,6 +444,25 @@ def survey_meta(table: pa.Table, rating_scale: tuple[float, float] | None = None
             "touchpoints": sorted(pc.unique(table["touchpoint"]).to_pylist()),
             "rating_scale": list(rating_scale) if rating_scale and "rating" in metrics else None,
             "respondents": pc.count_distinct(table["respondent_id"]).as_py() if "respondent_id" in table.column_names else None}
+
+
+def import_meta(mapping: SurveyMapping) -> dict:
+    """What a survey's mapping says about its data: the overall outcome, and its wave when answers have no date."""
+    found = mapping.outcome()
+    meta: dict = {"dated": bool(mapping.ts)}
+    if found is not None:
+        metric, scale = found
+        meta["outcome"] = outcome.describe(metric, mapping.outcome_label, scale, _positive(mapping)).to_dict()
+    if not mapping.ts and mapping.wave:
+        meta["waves"] = [waves.parse(mapping.wave).to_dict()]
+    return meta
+
+
+def _positive(mapping: SurveyMapping) -> str | None:
+    """The label counted as "yes" of a yes/no outcome given as words (the one mapped to 1)."""
+    overall = next((w.column for w in mapping.wide if w.touchpoint == ingest.OVERALL), None)
+    labels = mapping.value_labels.get(overall, {}) if overall else {}
+    return next((label for label, value in labels.items() if value == 1), None)
 
 
 def kpi_meta(table: pa.Table, names: dict[str, str] | None = None) -> dict:

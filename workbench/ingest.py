@@ -10,6 +10,7 @@ record is row 1.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import hashlib
 import os
@@ -22,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench import limits, xlsxguard
+from workbench import dates, limits, waves, xlsxguard
 from workbench.limits import LimitError
 from workbench.metrics import SCALES
 
@@ -38,8 +39,6 @@ ENCODINGS = ("utf-8", "utf-8-sig", "cp1250", "iso-8859-2")
 # Bytes for Š š Ť ť Ž ž Ś ś Ź ź: cp1250 puts them at 0x8A–0x9F, ISO-8859-2 at 0xA6–0xBF.
 _CP1250_ONLY = set(b"\x8a\x8c\x8d\x8e\x8f\x9a\x9c\x9d\x9e\x9f")
 _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m")
 FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
 FIRST_ROWS = 5
 PREVIEW_ROWS = 20
@@ -96,6 +95,7 @@ class WideColumn:
     column: str
     touchpoint: str
     metric: str = "csat"
+    scale: tuple[float, float] | None = None  # a "rating" column's own scale (else the mapping's rating_scale)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class SurveyMapping:
 
     Parameters
     ----------
-    ts : column with the answer date/time.
+    ts : column with the answer date/time; None for a survey without dates, imported as one ``wave``.
     touchpoint : long files (one row per answer): column with the touchpoint label or key.
     nps, csat, ces, rating : long files: columns with those scores (any may be None).
     wide : wide files (one row per respondent): rating columns, each with its touchpoint and metric;
@@ -114,9 +114,14 @@ class SurveyMapping:
     segments : columns kept as text segments (branch, region, channel…), under their own names.
     touchpoint_values : file label → journey touchpoint key; labels not listed must already be keys.
     na_codes : per metric, values meaning "not applicable" (stored as missing, not as errors).
+    wave : the fieldwork month, day or range (``2026-03``, ``2026-03-15``, ``2026-03-01..2026-03-20``) of a survey
+        without a date column (see :mod:`workbench.waves`); every answer is stored at its first day.
+    date_format : the strptime format of ``ts`` when the user chose it (else the single reading that fits all).
+    value_labels : per file column, text label → number (None: not applicable), for ratings given as words.
+    outcome_label : the name of the overall outcome as the client calls it (e.g. "Satisfied").
     """
 
-    ts: str
+    ts: str | None = None
     touchpoint: str | None = None
     nps: str | None = None
     csat: str | None = None
@@ -130,6 +135,10 @@ class SurveyMapping:
     segments: tuple[str, ...] = ()
     touchpoint_values: Mapping[str, str] = field(default_factory=dict)
     na_codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    wave: str | None = None
+    date_format: str | None = None
+    value_labels: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    outcome_label: str | None = None
 
     def columns(self) -> list[str]:
         """Every file column the mapping uses."""
@@ -146,6 +155,22 @@ class SurveyMapping:
         if self.wide:
             return {w.column: w.metric for w in self.wide}
         return {getattr(self, m): m for m in METRICS if getattr(self, m)}
+
+    def column_scale(self, column: str) -> tuple[float, float]:
+        """Lowest and highest valid value of one score column."""
+        metric = self.number_columns()[column]
+        own = next((w.scale for w in self.wide if w.column == column and w.scale), None)
+        return tuple(own) if metric == "rating" and own else self.scales()[metric]
+
+    def outcome(self) -> tuple[str, tuple[float, float]] | None:
+        """Metric and scale of the overall outcome (wide files: the column mapped to ``OVERALL``), if mapped."""
+        overall = next((w for w in self.wide if w.touchpoint == OVERALL), None)
+        if overall is not None:
+            return overall.metric, self.column_scale(overall.column)
+        if self.touchpoint and OVERALL in self.touchpoint_values.values():
+            metric = next((m for m in METRICS if getattr(self, m)), "nps")
+            return metric, self.scales()[metric]
+        return None
 
 
 @dataclass(frozen=True)
@@ -194,6 +219,8 @@ class ImportReport:
     issues: tuple[Issue, ...] = ()
     date_format: str | None = None
     answers: int | None = None
+    date_zone: str | None = None
+    wave: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -201,7 +228,8 @@ class ImportReport:
     @classmethod
     def from_dict(cls, data: Mapping) -> ImportReport:
         issues = tuple(Issue(**{**i, "rows": tuple(i["rows"])}) for i in data.get("issues", ()))
-        return cls(data["rows_read"], data["rows_valid"], issues, data.get("date_format"), data.get("answers"))
+        return cls(data["rows_read"], data["rows_valid"], issues, data.get("date_format"), data.get("answers"),
+                   data.get("date_zone"), data.get("wave"))
 
 
 # ------------------------------------------------------------------ reading
@@ -685,21 +713,31 @@ class _Checks:
             self.issues.append(Issue(code, column, count, rows, message))
             self.bad = pc.or_(self.bad, mask)
 
-    def timestamps(self, column: pa.ChunkedArray, name: str) -> tuple[pa.Array, str | None]:
-        """Dates/times of a column, typed or text; unreadable ones are flagged."""
+    def timestamps(self, column: pa.ChunkedArray, name: str, date_format: str | None = None) -> dates.Reading:
+        """Dates/times of a column, typed or text (see :mod:`workbench.dates`); unreadable ones are flagged."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         column = _array(column)
         if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-            values, date_format = pc.cast(column, pa.timestamp("ms")), None
-            self.flag(pc.is_null(values), "bad_date", name, "date/time missing")
-        else:
-            raw = _text(column)
-            date_format, values = _best_date_format(raw)
-            self.flag(pc.is_null(values), "bad_date", name,
-                      f"date/time missing or not readable{f' as {readable_format(date_format)}' if date_format else ''}")
-        return values, date_format
+            reading = dates.Reading(pc.cast(column, pa.timestamp("ms")), None)
+            self.flag(pc.is_null(reading.values), "bad_date", name, "date/time missing")
+            return reading
+        raw = _text(column)
+        try:
+            reading = dates.read(raw, name, date_format)
+        except dates.AmbiguousDates as exc:
+            raise IngestError(f"{exc} (Data page: Date format; command line: --date-format)") from None
+        present = pc.indices_nonzero(pc.invert(pc.is_null(raw)))
+        if reading.format is None and len(present):
+            first = present[0].as_py()
+            raise IngestError(
+                f"Column '{name}' holds no date in a format this importer reads (row {self.lines[first].as_py()}: "
+                f"“{raw[first].as_py()}”). Accepted: {', '.join(dates.readable(f) for f, _o in dates.FORMATS)}; "
+                f"or give the survey's wave instead of a date column.")
+        shown = f" as {dates.readable(reading.format)}" if reading.format else ""
+        self.flag(pc.is_null(reading.values), "bad_date", name, f"date/time missing or not readable{shown}")
+        return reading
 
     def numbers(self, column: pa.ChunkedArray, name: str, decimal: str, na_codes: Sequence[str] = (),
                 words: bool = False) -> pa.Array:
@@ -729,6 +767,23 @@ class _Checks:
             values = pc.if_else(pc.is_in(values, value_set=pa.array([float(c.replace(",", ".")) for c in na_codes])),
                                 pa.scalar(None, pa.float64()), values)
         return values
+
+    def labelled(self, column: pa.ChunkedArray, name: str, labels: Mapping[str, float | None]) -> pa.Array:
+        """Ratings given as words: each label (any case) as its number, "not applicable" labels as missing;
+        a label not in ``labels`` is flagged. Numbers already in the column stay."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        raw = _text(_array(column))
+        folded = {fold(label): value for label, value in labels.items()}
+        keys = pa.array(list(folded), pa.string())
+        numbers = pa.array([None if v is None else repr(float(v)) for v in folded.values()], pa.string())
+        position = pc.index_in(_fold_array(raw), value_set=keys)
+        known = pc.invert(pc.is_null(position))
+        numeric = pc.match_substring_regex(raw, r"^\s*[-+]?\d+([.,]\d+)?\s*$")
+        self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.and_(pc.invert(known), pc.invert(pc.fill_null(numeric, False)))),
+                  "unknown_label", name, "label not mapped to a number")
+        return pc.if_else(known, pc.take(numbers, position), pc.if_else(numeric, raw, pa.scalar(None, pa.string())))
 
     def score(self, column: pa.ChunkedArray, name: str, metric: str, scale: tuple[float, float],
               na_codes: Sequence[str], decimal: str) -> pa.Array:
@@ -825,10 +880,23 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         raise IngestError(f"Mapped to touchpoints not in the journey: {', '.join(unknown)}. Map them again.")
     _refuse_reserved(mapping.segments, SURVEY_COLUMNS)
     checks = _Checks(table.num_rows, first_row)
-    ts, date_format = checks.timestamps(table[mapping.ts], mapping.ts)
-    scales = mapping.scales()
-    scores = {column: checks.score(table[column], column, metric, scales[metric], mapping.na_codes.get(metric, ()),
-                                   decimal) for column, metric in mapping.number_columns().items()}
+    if mapping.ts:
+        reading = checks.timestamps(table[mapping.ts], mapping.ts, mapping.date_format)
+    elif mapping.wave:
+        wave = waves.parse(mapping.wave)
+        start = pa.scalar(dt.datetime.combine(wave.start, dt.time()), pa.timestamp("ms"))
+        reading = dates.Reading(pa.array([start.as_py()] * table.num_rows, pa.timestamp("ms")), None)
+    else:
+        raise IngestError("Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if "
+                          "the answers have no dates.")
+    ts = reading.values
+    scores = {}
+    for column, metric in mapping.number_columns().items():
+        values = table[column]
+        if column in mapping.value_labels:
+            values = checks.labelled(values, column, mapping.value_labels[column])
+        scores[column] = checks.score(values, column, metric, mapping.column_scale(column),
+                                      mapping.na_codes.get(metric, ()), decimal)
     no_score = functools.reduce(pc.and_, [pc.is_null(values) for values in scores.values()])
     columns: dict[str, pa.Array] = {"ts": ts}
     lines = pc.cast(checks.lines, pa.string())
@@ -865,7 +933,8 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no rating in the row")
         typed = _melt(columns, segments, scores, mapping, pc.invert(checks.bad))
     rows_valid = table.num_rows - (pc.sum(checks.bad).as_py() or 0)
-    report = ImportReport(table.num_rows, rows_valid, tuple(checks.issues), date_format, typed.num_rows)
+    report = ImportReport(table.num_rows, rows_valid, tuple(checks.issues), reading.format, typed.num_rows,
+                          reading.zone, mapping.wave if not mapping.ts else None)
     return typed, report
 
 
@@ -920,8 +989,9 @@ def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_
     columns: dict[str, pa.Array] = {}
     date_format = None
     if mapping.period:
-        period, date_format = checks.timestamps(table[mapping.period], mapping.period)
-        columns["period"] = pc.cast(period, pa.date32())
+        reading = checks.timestamps(table[mapping.period], mapping.period)
+        date_format = reading.format
+        columns["period"] = pc.cast(reading.values, pa.date32())
     else:
         columns["respondent_id"] = checks.ids(table[mapping.respondent_id], mapping.respondent_id)
     for segment in mapping.segments:
@@ -965,6 +1035,16 @@ def _text(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
+def _fold_array(column: pa.Array) -> pa.Array:
+    """:func:`fold` of each value, computed once per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(column)
+    folded = pa.array([None if v is None else fold(v) for v in distinct.to_pylist()], pa.string())
+    return pc.take(folded, pc.index_in(column, value_set=distinct))
+
+
 def _as_string(column: pa.Array) -> pa.Array:
     """Any column as text; whole floats (ids from spreadsheets) without ``.0`` or exponent."""
     import pyarrow as pa
@@ -980,30 +1060,6 @@ def _as_string(column: pa.Array) -> pa.Array:
     return pc.cast(column, pa.string())
 
 
-def _best_date_format(raw: pa.Array, sample: int = 2000) -> tuple[str | None, pa.Array]:
-    """Pick the format that reads the most of a sample of the values, then parse the whole column with it.
-
-    Parsed with polars, which refuses a day past the month's end (Arrow's strptime rolls 31.02. into March).
-    """
-    import polars as pl
-    import pyarrow as pa
-
-    values = pl.from_arrow(raw)
-    present = values.drop_nulls().head(sample)
-
-    def parse(series: pl.Series, date_format: str) -> pl.Series:
-        return series.str.strptime(pl.Datetime("ms"), date_format, strict=False)
-
-    best, best_count = None, 0
-    for date_format in DATE_FORMATS:
-        count = len(present) - parse(present, date_format).null_count()
-        if count > best_count:
-            best, best_count = date_format, count
-    if best is None:
-        return None, pa.nulls(len(raw), pa.timestamp("ms"))
-    return best, parse(values, best).to_arrow()
-
-
 # ------------------------------------------------------------------ mapping helpers
 
 _FIELD_WORDS = {
@@ -1016,13 +1072,6 @@ _FIELD_WORDS = {
     "response_id": ("response id", "response", "id", "odpoved", "odpowiedz"),
     "comment": ("comment", "komentar", "komentarz", "poznamka", "uwagi", "verbatim"),
 }
-
-
-def readable_format(date_format: str) -> str:
-    """A strptime format as people write it: ``%d.%m.%Y %H:%M`` → ``dd.mm.yyyy hh:mm``."""
-    for code, text in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
-        date_format = date_format.replace(code, text)
-    return date_format
 
 
 def fold(text: str) -> str:
@@ -1099,7 +1148,9 @@ def _mapping_from_dict(data: dict) -> SurveyMapping | KpiMapping:
     if data.pop("kind") == "kpi":
         return KpiMapping(kpis=tuple(data["kpis"]), period=data.get("period"), respondent_id=data.get("respondent_id"),
                           segments=tuple(data.get("segments", ())))
-    data["wide"] = tuple(WideColumn(**w) for w in data.get("wide", ()))
+    data["wide"] = tuple(WideColumn(**{**w, "scale": tuple(w["scale"]) if w.get("scale") else None})
+                         for w in data.get("wide", ()))
+    data["value_labels"] = {column: dict(labels) for column, labels in data.get("value_labels", {}).items()}
     data["segments"] = tuple(data.get("segments", ()))
     data["rating_scale"] = tuple(data.get("rating_scale", (1.0, 10.0)))
     data["na_codes"] = {metric: tuple(codes) for metric, codes in data.get("na_codes", {}).items()}
