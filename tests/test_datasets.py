@@ -51,7 +51,7 @@ def test_a_czech_csv_is_imported_with_a_report_kept_with_the_dataset(workspace, 
     assert stored["csat"].to_pylist() == [5, 2, None]
     assert stored["Pobočka"].to_pylist() == ["Brno", "Ostrava", "Brno"]
     assert stored["comment"].to_pylist()[1] == "Kurýr přišel pozdě, žádná omluva"
-    assert info.meta["dialect"] == {"encoding": "cp1250", "delimiter": ";", "decimal": "."}
+    assert info.meta["dialect"] == {"encoding": "cp1250", "delimiter": ";", "decimal": ".", "header_rows": 1}
     assert (info.meta["date_from"], info.meta["date_to"]) == ("2024-02-01T10:15:00", "2024-02-03T09:30:00")
     assert workspace.datasets.get(info.id).report == info.report
 

@@ -28,7 +28,7 @@ FORMATS: tuple[tuple[str, str], ...] = (
     ("%Y-%m-%dT%H:%M:%S%.f%#z", "ymd"), ("%Y-%m-%dT%H:%M:%S%.f", "ymd"), ("%Y-%m-%dT%H:%M", "ymd"),
     ("%Y-%m-%d %H:%M:%S%.f", "ymd"), ("%Y-%m-%d %H:%M", "ymd"), ("%Y-%m-%d", "ymd"),
     ("%Y/%m/%d %H:%M:%S", "ymd"), ("%Y/%m/%d %H:%M", "ymd"), ("%Y/%m/%d", "ymd"), ("%Y-%m", "ymd"),
-    ("%d.%m.%Y %H:%M:%S", "dmy"), ("%d.%m.%Y %H:%M", "dmy"), ("%d.%m.%Y", "dmy"), ("%d. %m. %Y", "dmy"),
+    ("%d.%m.%Y %H:%M:%S", "dmy"), ("%d.%m.%Y %H:%M", "dmy"), ("%d.%m.%Y", "dmy"),
     ("%d/%m/%Y %H:%M:%S", "dmy"), ("%d/%m/%Y %H:%M", "dmy"), ("%d/%m/%Y", "dmy"),
     ("%d-%m-%Y %H:%M:%S", "dmy"), ("%d-%m-%Y %H:%M", "dmy"), ("%d-%m-%Y", "dmy"),
     ("%d.%m.%y", "dmy"), ("%d/%m/%y %H:%M", "dmy"), ("%d/%m/%y", "dmy"),

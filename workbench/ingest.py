@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench import dates, limits, waves, xlsxguard
+from workbench import dates, layouts, limits, waves, xlsxguard
 from workbench.limits import LimitError
 from workbench.metrics import SCALES
 
@@ -35,11 +35,17 @@ SAMPLE_BYTES = 64 * 1024
 # the sample's first lines up to this many characters together (at worst 0.3 s); a longer first line is counted.
 SNIFF_CHARS = 8192
 DELIMITERS = ";,\t|"
-ENCODINGS = ("utf-8", "utf-8-sig", "cp1250", "iso-8859-2")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "cp1252", "latin-1", "utf-16")
 # Bytes for Š š Ť ť Ž ž Ś ś Ź ź: cp1250 puts them at 0x8A–0x9F, ISO-8859-2 at 0xA6–0xBF.
 _CP1250_ONLY = set(b"\x8a\x8c\x8d\x8e\x8f\x9a\x9c\x9d\x9e\x9f")
 _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
-FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet"}
+# Letters common in Czech/Polish/Slovak text as cp1250 decodes a byte, and in Western European text as cp1252 does;
+# each high byte of a sample votes for the encodings in which it is such a letter (é, á, ó… vote for both).
+_CENTRAL_LETTERS = set("áčďéěíňóřšťúůýžąćęłńśźżäôĺľŕÁČĎÉĚÍŇÓŘŠŤÚŮÝŽĄĆĘŁŃŚŹŻ")
+_WESTERN_LETTERS = set("àâäçèéêëîïôöùûüÿœæñáíóúãõßÀÂÄÇÈÉÊËÎÏÔÖÙÛÜŒÆÑÁÍÓÚ")
+FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
+              ".sav": "spss", ".zsav": "spss"}
+HEADER_SCAN = 30  # an XLSX sheet's header is looked for in its first rows (titles may sit above it)
 FIRST_ROWS = 5
 PREVIEW_ROWS = 20
 ROW_GROUP_SIZE = 256 * 1024
@@ -67,6 +73,7 @@ class CsvDialect:
     encoding: str = "utf-8"
     delimiter: str = ","
     decimal: str = "."
+    header_rows: int = 1
 
 
 @dataclass(frozen=True)
@@ -77,11 +84,23 @@ class Source:
     kind: str
     dialect: CsvDialect | None = None
     sheet: str | None = None
+    layout: layouts.Layout = field(default_factory=layouts.Layout)
+    header_row: int = 1
+    value_labels: Mapping[str, Mapping] = field(default_factory=dict)
 
     @property
     def first_row(self) -> int:
-        """Row number of the first record (after a header for CSV and XLSX)."""
-        return 1 if self.kind == "parquet" else 2
+        """Row number of the first record (after the header rows for CSV and XLSX)."""
+        if self.kind in ("parquet", "spss"):
+            return 1
+        if self.dialect is not None:
+            return self.dialect.header_rows + 1
+        return self.header_row + 1
+
+    @property
+    def descriptions(self) -> Mapping[str, str]:
+        """Question text per column, where the file gives it (Qualtrics' second row, SPSS variable labels)."""
+        return self.layout.descriptions
 
     @property
     def decimal(self) -> str:
@@ -119,6 +138,8 @@ class SurveyMapping:
     date_format : the strptime format of ``ts`` when the user chose it (else the single reading that fits all).
     value_labels : per file column, text label → number (None: not applicable), for ratings given as words.
     outcome_label : the name of the overall outcome as the client calls it (e.g. "Satisfied").
+    exclude : per file column, values whose rows are not answers (a survey tool's preview and test responses,
+        incomplete responses: ``""`` is a blank cell); excluded rows are counted in the report.
     """
 
     ts: str | None = None
@@ -139,11 +160,12 @@ class SurveyMapping:
     date_format: str | None = None
     value_labels: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
     outcome_label: str | None = None
+    exclude: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def columns(self) -> list[str]:
         """Every file column the mapping uses."""
         named = [self.touchpoint, self.ts, *(getattr(self, m) for m in METRICS), *(w.column for w in self.wide),
-                 self.respondent_id, self.response_id, self.comment, *self.segments]
+                 self.respondent_id, self.response_id, self.comment, *self.segments, *self.exclude]
         return list(dict.fromkeys(c for c in named if c))
 
     def scales(self) -> dict[str, tuple[float, float]]:
@@ -239,13 +261,14 @@ def file_kind(path: str | Path) -> str:
     """``csv``, ``xlsx`` or ``parquet`` from the file name."""
     kind = FILE_KINDS.get(Path(path).suffix.lower())
     if kind is None:
-        raise IngestError(f"“{Path(path).name}” is not a CSV, XLSX or Parquet file.")
+        raise IngestError(f"“{Path(path).name}” is not a CSV, XLSX, Parquet or SPSS (.sav) file.")
     return kind
 
 
 def sniff(sample: bytes) -> CsvDialect:
-    """Guess encoding, delimiter and decimal mark from the first bytes of a CSV file."""
-    if not sample.strip():
+    """Guess encoding, delimiter, decimal mark and header rows (a survey tool's layout) from a CSV file's first
+    bytes."""
+    if not sample.strip(b"\x00\xff\xfe\r\n\t "):
         raise IngestError("The file is empty.")
     encoding = _encoding(sample)
     text = sample.decode(encoding, errors="replace")
@@ -265,11 +288,28 @@ def sniff(sample: bytes) -> CsvDialect:
     except csv.Error:  # the delimiter most frequent in the first line, outside quotes
         unquoted = re.sub(r'"[^"]*"', "", lines[0])
         delimiter = max(DELIMITERS, key=unquoted.count)
-    decimal = "," if delimiter != "," and _has_decimal_commas(lines[1:], delimiter) else "."
-    return CsvDialect(encoding, delimiter, decimal)
+    rows = _parse_rows(text, delimiter, 5)
+    layout = layouts.detect(rows)
+    data = [delimiter.join(row) for row in rows[layout.header_rows:]]
+    decimal = "," if delimiter != "," and _has_decimal_commas(data or lines[1:], delimiter) else "."
+    return CsvDialect(encoding, delimiter, decimal, layout.header_rows)
+
+
+def _parse_rows(text: str, delimiter: str, count: int) -> list[list[str]]:
+    """The first ``count`` rows of CSV text (a row cut by the end of a sample is dropped)."""
+    import io
+    import itertools
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [row for row in itertools.islice(reader, count)]
+    except csv.Error:
+        return []
 
 
 def _encoding(sample: bytes) -> str:
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # Excel's "Unicode text"
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -279,7 +319,11 @@ def _encoding(sample: bytes) -> str:
         if exc.start > len(sample) - 4:  # only a character cut at the end of the sample
             return "utf-8"
     high = set(sample) - set(range(128))
-    return "iso-8859-2" if high & _ISO_8859_2_ONLY and not high & _CP1250_ONLY else "cp1250"
+    if high & _ISO_8859_2_ONLY and not high & _CP1250_ONLY:
+        return "iso-8859-2"
+    central = sum(bytes([b]).decode("cp1250", "replace") in _CENTRAL_LETTERS for b in sample if b > 127)
+    western = sum(bytes([b]).decode("cp1252", "replace") in _WESTERN_LETTERS for b in sample if b > 127)
+    return "cp1252" if western > central else "cp1250"
 
 
 def _has_decimal_commas(lines: Sequence[str], delimiter: str) -> bool:
@@ -294,18 +338,43 @@ def sniff_file(path: str | Path) -> CsvDialect:
 
 
 def _header(path: Path, dialect: CsvDialect) -> list[str]:
+    """The column names of a CSV file, its header rows combined as its layout says."""
+    return list(csv_layout(path, dialect)[0].names)
+
+
+def csv_layout(path: str | Path, dialect: CsvDialect) -> tuple[layouts.Layout, int]:
+    """The layout of a CSV file (names, question texts, rows to exclude) and how many lines its header rows take
+    (a quoted question text may hold line breaks)."""
+    import io
+    import itertools
+
+    path = Path(path)
+    size = limits.HEADER_BYTES * max(dialect.header_rows, 1) + SAMPLE_BYTES
     with path.open("rb") as handle:
-        line = handle.readline(limits.HEADER_BYTES + 1)  # a file without line breaks is not read whole
-    if len(line) > limits.HEADER_BYTES and not line.endswith(b"\n"):
+        head = handle.read(size + 1)
+    text = head[:size].decode(dialect.encoding, errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
+    rows = list(itertools.islice(limits.csv_rows(reader, path.name), dialect.header_rows))
+    lines = reader.line_num
+    rows += list(itertools.islice(_safe_rows(reader), max(0, 3 - len(rows))))
+    if len(head) > size and len(rows) < dialect.header_rows + 1 and "\n" not in text[-SAMPLE_BYTES:]:
         raise LimitError(path.name, f"the header row is longer than {limits.size(limits.HEADER_BYTES)}",
                          limits.size(limits.HEADER_BYTES))
-    text = line.decode(dialect.encoding, errors="replace").strip("\r\n")
-    names = next(limits.csv_rows(csv.reader([text], delimiter=dialect.delimiter), path.name), [])
-    if not any(n.strip() for n in names):
+    if not rows or not any(n.strip() for n in rows[0]):
         raise IngestError("The file has no header row.")
-    _check_width(len(names), path.name)
-    _refuse_twice(names)
-    return names
+    layout = layouts.detect(rows, dialect.header_rows)
+    _check_width(len(layout.names), path.name)
+    _refuse_twice([n for n in layout.names])
+    return layout, lines
+
+
+def _safe_rows(reader):
+    """Rows of a reader until one it cannot parse (the rows read to recognise a layout only; the preview and
+    the import read them again and say what is wrong)."""
+    try:
+        yield from reader
+    except csv.Error:
+        return
 
 
 def _check_width(columns: int, where: str) -> None:
@@ -328,7 +397,8 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
 
     path = Path(path)
     dialect = dialect or sniff_file(path)
-    names = _header(path, dialect)
+    layout, lines = csv_layout(path, dialect)
+    names = list(layout.names)
     missing = [c for c in columns or () if c not in names]
     if missing:
         raise IngestError(f"Column(s) not in the file: {', '.join(missing)}.")
@@ -336,7 +406,8 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20),
+            read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20, skip_rows=lines,
+                                           column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=_quoted(path)),
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types, strings_can_be_null=True, null_values=[""],
@@ -348,7 +419,7 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
         raise IngestError(f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}") from None
     except UnicodeDecodeError as exc:
         raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
-    _check_fields(table, path.name, first_row=2)
+    _check_fields(table, path.name, first_row=dialect.header_rows + 1)
     return table, dialect
 
 
@@ -414,8 +485,10 @@ def sheet_names(path: str | Path) -> list[str]:
     return list(_workbook(path).sheet_names)
 
 
-def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None) -> tuple[pa.Table, str]:
-    """Read one worksheet (the first by default), the first row being the header; return it and its name."""
+def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None,
+              header_row: int | None = None) -> tuple[pa.Table, str, int]:
+    """Read one worksheet (the first by default); return it, its name and its header row (``header_row``, 1 = the
+    first non-empty row, or the one detected below titles: see :func:`header_index`)."""
     workbook = _workbook(path)
     names = list(workbook.sheet_names)
     if not names:
@@ -424,17 +497,33 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
         raise IngestError(f"No sheet “{sheet}” in the workbook; it has: {', '.join(names)}.")
     sheet = sheet or names[0]
     _check_workbook(Path(path), sheet)
-    data = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True, nrows=None if rows is None else rows + 1)
+    wanted = None if rows is None else rows + (header_row or HEADER_SCAN) + 1
+    data = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True, nrows=wanted)
     data = [row for row in data if any(cell not in ("", None) for cell in row)]
     if not data:
         raise IngestError("The sheet is empty.")
-    header = [_cell_text(cell).strip() for cell in data[0]]
+    index = header_index(data) if header_row is None else header_row - 1
+    if not 0 <= index < len(data):
+        raise IngestError(f"The sheet has no row {header_row} to read the header from.")
+    header = [_cell_text(cell).strip() for cell in data[index]]
     if not any(header):
         raise IngestError("The sheet has no header row.")
     _refuse_twice([h for h in header if h])  # blank headers get numbered names instead
-    table = _columns_table(header, data[1:])
-    _check_fields(table, Path(path).name, first_row=2)
-    return table, sheet
+    body = data[index + 1:] if rows is None else data[index + 1:index + 1 + rows]
+    table = _columns_table(header, body)
+    _check_fields(table, Path(path).name, first_row=index + 2)
+    return table, sheet, index + 1
+
+
+def header_index(data: Sequence[Sequence]) -> int:
+    """The header row of a sheet's non-empty rows: the first of its first rows that is as wide as the table
+    below it and all text (titles above a table fill one cell, often merged across)."""
+    scan = [[cell for cell in row if cell not in ("", None)] for row in data[:HEADER_SCAN]]
+    widest = max(len(cells) for cells in scan)
+    for index, cells in enumerate(scan):
+        if len(cells) >= max(2, widest * 0.6) and all(isinstance(c, str) for c in cells):
+            return index
+    return 0
 
 
 def _columns_table(header: list[str], rows: list[list]) -> pa.Table:
@@ -577,34 +666,46 @@ def _undictionary(kind: pa.DataType) -> pa.DataType:
 
 
 def read_source(path: str | Path, dialect: CsvDialect | None = None, sheet: str | None = None,
-                rows: int | None = None) -> Source:
-    """Read any supported file; ``rows`` limits it to its first records (for a preview)."""
+                rows: int | None = None, header_row: int | None = None) -> Source:
+    """Read any supported file; ``rows`` limits it to its first records (for a preview); ``header_row`` is an
+    XLSX sheet's header row (1 = the first; default: detected)."""
     path = Path(path)
     kind = file_kind(path)
     if kind == "xlsx":
-        table, sheet = read_xlsx(path, sheet, rows)
-        return Source(table, kind, sheet=sheet)
+        table, sheet, header_row = read_xlsx(path, sheet, rows, header_row)
+        return Source(table, kind, sheet=sheet, layout=layouts.Layout(names=tuple(table.column_names)),
+                      header_row=header_row)
     if kind == "parquet":
-        return Source(read_parquet(path, rows), kind)
+        table = read_parquet(path, rows)
+        return Source(table, kind, layout=layouts.Layout(names=tuple(table.column_names)))
+    if kind == "spss":
+        from workbench import spss
+
+        found = spss.read_sav(path, rows)
+        layout = layouts.Layout("spss", 0, tuple(found.table.column_names), dict(found.descriptions))
+        return Source(found.table, kind, layout=layout, value_labels=found.value_labels)
     dialect = dialect or sniff_file(path)
+    layout, _lines = csv_layout(path, dialect)
     if rows is None:
         table, dialect = read_csv(path, dialect)
-        return Source(table, kind, dialect)
-    return Source(_csv_head(path, dialect, rows), kind, dialect)
+        return Source(table, kind, dialect, layout=layout)
+    return Source(_csv_head(path, dialect, rows, layout), kind, dialect, layout=layout)
 
 
-def _csv_head(path: Path, dialect: CsvDialect, rows: int) -> pa.Table:
+def _csv_head(path: Path, dialect: CsvDialect, rows: int, layout: layouts.Layout) -> pa.Table:
     """The header and first rows of a CSV file as text, read with the csv module (no full read)."""
     import io
     import itertools
 
     import pyarrow as pa
 
-    names = _header(path, dialect)
+    names = layout.names
     with path.open("rb") as handle:
-        text = handle.read(SAMPLE_BYTES * 4).decode(dialect.encoding, errors="replace")
+        text = handle.read(SAMPLE_BYTES * 4 + limits.HEADER_BYTES * dialect.header_rows).decode(
+            dialect.encoding, errors="replace")
     reader = limits.csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), path.name)
-    body = [row for row in itertools.islice(reader, 1, rows + 1) if row]
+    body = [row for row in itertools.islice(reader, dialect.header_rows, dialect.header_rows + rows)
+            if row]
     columns = {name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)}
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
@@ -659,14 +760,14 @@ def column_values(path: str | Path, column: str, dialect: CsvDialect | None = No
 
 
 def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDialect | None = None,
-         sheet: str | None = None) -> Source:
+         sheet: str | None = None, header_row: int | None = None) -> Source:
     """Read a file for import: a CSV with clean score and date columns is typed while it is read (fast);
     one with any unreadable value is read as text so validation can name the rows."""
     import pyarrow as pa
 
     path = Path(path)
     if file_kind(path) != "csv" or not isinstance(mapping, SurveyMapping):
-        return read_source(path, dialect, sheet)
+        return read_source(path, dialect, sheet, header_row=header_row)
     dialect = dialect or sniff_file(path)
     if all(_is_number(code) for codes in mapping.na_codes.values() for code in codes):
         if not set(mapping.columns()) - set(_header(path, dialect)):
@@ -674,11 +775,11 @@ def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDial
             types = {column: pa.float64() for column in mapping.number_columns()}
             try:
                 table, dialect = read_csv(path, dialect, types)
-                return Source(table, "csv", dialect)
+                return Source(table, "csv", dialect, layout=csv_layout(path, dialect)[0])
             except pa.ArrowInvalid:
                 pass
     table, dialect = read_csv(path, dialect)
-    return Source(table, "csv", dialect)
+    return Source(table, "csv", dialect, layout=csv_layout(path, dialect)[0])
 
 
 def _is_number(text: str) -> bool:
@@ -880,6 +981,12 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         raise IngestError(f"Mapped to touchpoints not in the journey: {', '.join(unknown)}. Map them again.")
     _refuse_reserved(mapping.segments, SURVEY_COLUMNS)
     checks = _Checks(table.num_rows, first_row)
+    if mapping.exclude:  # one flag for all the columns: a preview response is often marked in two of them
+        masks = [pc.is_in(pc.fill_null(_text(_array(table[column])), ""),
+                          value_set=pa.array([str(v).strip() for v in values], pa.string()))
+                 for column, values in mapping.exclude.items()]
+        checks.flag(functools.reduce(pc.or_, masks), "excluded", ", ".join(mapping.exclude),
+                    "excluded: a preview, test, spam or incomplete response")
     if mapping.ts:
         reading = checks.timestamps(table[mapping.ts], mapping.ts, mapping.date_format)
     elif mapping.wave:
@@ -1151,6 +1258,7 @@ def _mapping_from_dict(data: dict) -> SurveyMapping | KpiMapping:
     data["wide"] = tuple(WideColumn(**{**w, "scale": tuple(w["scale"]) if w.get("scale") else None})
                          for w in data.get("wide", ()))
     data["value_labels"] = {column: dict(labels) for column, labels in data.get("value_labels", {}).items()}
+    data["exclude"] = {column: tuple(values) for column, values in data.get("exclude", {}).items()}
     data["segments"] = tuple(data.get("segments", ()))
     data["rating_scale"] = tuple(data.get("rating_scale", (1.0, 10.0)))
     data["na_codes"] = {metric: tuple(codes) for metric, codes in data.get("na_codes", {}).items()}

@@ -1,0 +1,213 @@
+"""Real survey-tool exports and the file variants clients send: layout, encoding, header rows, dates."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from workbench import dates, ingest, layouts
+from workbench.ingest import IngestError, SurveyMapping, WideColumn
+
+DATA = Path(__file__).parent / "data"
+
+
+def source_rows(name: str, encoding: str = "utf-8") -> list[list[str]]:
+    """The file's rows read independently with the csv module (the truth the importer is checked against)."""
+    with (DATA / name).open(encoding=encoding, errors="replace", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.mark.parametrize("name, layout, header_rows, rows, columns", [
+    ("qualtRics_sample.csv", "qualtrics", 3, 1, 20),
+    ("qualtricstools_Better_Sample_Survey.csv", "qualtrics", 3, 10, 59),
+    ("qualtricstools_Single_Answer_Matrix_Questions__Insights_.csv", "qualtrics", 3, 5, 30),
+    ("qualtricstools_Test_Survey_for_Coded_Comments.csv", "qualtrics", 3, 10, 17),
+    ("fivethirtyeight_StarWars.csv", "surveymonkey", 2, 1186, 38),
+    ("googleforms_cs50_favorites.csv", "google-forms", 1, 490, 3),
+])
+def test_real_exports_are_recognised_and_read_whole(name, layout, header_rows, rows, columns):
+    source = ingest.read_source(DATA / name)
+    assert source.layout.name == layout
+    assert source.dialect.header_rows == header_rows
+    assert source.first_row == header_rows + 1
+    assert (source.table.num_rows, source.table.num_columns) == (rows, columns)
+    truth = source_rows(name, source.dialect.encoding)[header_rows:]
+    assert len(truth) == rows
+    # Spot values: the first and last record's first and last cells, as the csv module reads them.
+    for record, row in ((0, truth[0]), (rows - 1, truth[-1])):
+        for index in (0, len(row) - 1):
+            value = source.table.column(index)[record].as_py()
+            assert (value or "") == row[index].strip()
+    preview = ingest.read_source(DATA / name, rows=ingest.PREVIEW_ROWS)
+    assert preview.table.column_names == source.table.column_names
+    assert preview.table.num_rows == min(rows, ingest.PREVIEW_ROWS)
+
+
+def test_qualtrics_keeps_question_texts_and_drops_its_extra_header_rows():
+    source = ingest.read_source(DATA / "qualtRics_sample.csv")
+    assert source.descriptions["Q1"] == "This is a multiple choice question."
+    assert source.descriptions["StartDate"] == "Anfangsdatum"
+    assert source.table["ResponseId"].to_pylist() == ["R_2YPOQ602ER1jkf1"]
+    assert not any(str(v).startswith('{"ImportId"') for v in source.table.to_pylist()[0].values())
+    assert set(source.layout.exclude) == {"Status", "DistributionChannel"}
+
+
+def test_surveymonkey_two_header_rows_become_one_name_per_column():
+    names = ingest.read_source(DATA / "fivethirtyeight_StarWars.csv", rows=3).table.column_names
+    assert names[0] == "RespondentID"
+    assert names[3] == ("Which of the following Star Wars films have you seen? Please select all that apply. – "
+                        "Star Wars: Episode I The Phantom Menace")
+    assert names[9].endswith("– Star Wars: Episode I The Phantom Menace") and names[9].startswith("Please rank")
+    assert len(set(names)) == len(names)
+
+
+def qualtrics_wide(tmp_path: Path, statuses: list[str]) -> Path:
+    """A Qualtrics export with a rating and an overall score, statuses as given."""
+    lines = ["StartDate,Status,ResponseId,DistributionChannel,Q1,Q2",
+             "Start Date,Response Type,Response ID,Distribution Channel,How satisfied were you with the delivery?,"
+             "How likely are you to recommend us?",
+             ",".join(['"{""ImportId"":""%s""}"' % key for key in ("startDate", "status", "_recordId",
+                                                                     "distributionChannel", "QID1", "QID2")])]
+    for index, status in enumerate(statuses):
+        channel = "preview" if status == "Survey Preview" else "anonymous"
+        lines.append(f"2026-03-0{index % 9 + 1} 10:00:00,{status},R_{index:04d},{channel},{index % 5 + 1},{index % 11}")
+    path = tmp_path / "qualtrics.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_qualtrics_preview_and_test_responses_are_excluded_and_counted(tmp_path, workspace, small_journey):
+    project_id = workspace.create_project("Client")
+    journey_id = workspace.create_journey(project_id, small_journey)
+    keys = [tp.key for tp in small_journey.touchpoints]
+    path = qualtrics_wide(tmp_path, ["IP Address", "Survey Preview", "IP Address", "Survey Test", "IP Address"])
+    source = ingest.read_source(path)
+    mapping = SurveyMapping(ts="StartDate", respondent_id="ResponseId", exclude=source.layout.exclude,
+                            wide=(WideColumn("Q1", keys[0], "csat"), WideColumn("Q2", ingest.OVERALL, "nps")))
+    staged = workspace.datasets.stage(project_id, path, mapping, journey_id=journey_id)
+    report = staged.report
+    excluded = [i for i in report.issues if i.code == "excluded"]
+    assert len(excluded) == 1 and excluded[0].count == 2 and excluded[0].column == "Status, DistributionChannel"
+    assert excluded[0].rows[0] == 5  # row 5 of the file: header rows 1–3, first answer row 4
+    assert report.rows_valid == 3
+    workspace.datasets.discard(staged)
+
+
+def test_utf16_tab_text_from_excel(tmp_path):
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("Datum\tSpokojenost\tKomentář\n01.03.2026\t5\tVýborně, děkuji\n02.03.2026\t4\tŽádný\n"
+                     .encode("utf-16"))
+    source = ingest.read_source(path)
+    assert source.dialect.encoding == "utf-16" and source.dialect.delimiter == "\t"
+    assert source.table["Komentář"].to_pylist() == ["Výborně, děkuji", "Žádný"]
+    assert ingest.read_source(path, rows=5).table.column_names == ["Datum", "Spokojenost", "Komentář"]
+
+
+def test_western_european_text_is_read_as_cp1252(tmp_path):
+    path = tmp_path / "french.csv"
+    path.write_bytes("date;note;commentaire\n01/03/2026;5;très bien, à côté\n02/03/2026;4;déçu, façade\n"
+                     .encode("cp1252"))
+    source = ingest.read_source(path)
+    assert source.dialect.encoding == "cp1252"
+    assert source.table["commentaire"].to_pylist() == ["très bien, à côté", "déçu, façade"]
+
+
+def test_czech_text_stays_cp1250(tmp_path):
+    path = tmp_path / "czech.csv"
+    path.write_bytes("datum;pobočka;komentář\n01.03.2026;Říčany;Příliš žluťoučký kůň, čekání\n".encode("cp1250"))
+    assert ingest.read_source(path).table["komentář"].to_pylist() == ["Příliš žluťoučký kůň, čekání"]
+
+
+def dated(tmp_path: Path, values: list[str], **mapping) -> tuple:
+    path = tmp_path / "dates.csv"
+    path.write_text("when;csat\n" + "".join(f"{v};4\n" for v in values), encoding="utf-8")
+    table = ingest.read_source(path).table
+    return ingest.prepare_survey(table, SurveyMapping(ts="when", touchpoint=None, wide=(WideColumn("csat", "a"),),
+                                                      **mapping), ["a"])
+
+
+def test_iso_dates_with_offsets_are_converted_to_local_wall_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Prague")
+    table, report = dated(tmp_path, ["2026-03-01T10:00:00Z", "2026-03-01T10:00:00+02:00", "2026-07-01T10:00:00Z"])
+    assert report.rows_valid == 3 and report.date_zone == "Europe/Prague"
+    assert sorted(table["ts"].to_pylist()) == [dt.datetime(2026, 3, 1, 9), dt.datetime(2026, 3, 1, 11),
+                                               dt.datetime(2026, 7, 1, 12)]  # summer time in July
+
+
+def test_us_dates_are_read_month_first_when_a_value_decides(tmp_path):
+    table, report = dated(tmp_path, ["10/28/2019 15:03:45", "03/05/2019 09:00:00"])
+    assert report.date_format == "%m/%d/%Y %H:%M:%S"
+    assert dt.datetime(2019, 3, 5, 9) in table["ts"].to_pylist()
+
+
+def test_dates_no_value_decides_are_not_guessed(tmp_path):
+    with pytest.raises(IngestError, match="read both as dd/mm/yyyy and as mm/dd/yyyy.*--date-format"):
+        dated(tmp_path, ["03/05/2026", "04/05/2026"])
+    table, report = dated(tmp_path, ["03/05/2026", "04/05/2026"], date_format="%m/%d/%Y")
+    assert table["ts"].to_pylist()[0] == dt.datetime(2026, 3, 5)
+
+
+def test_a_column_mixing_day_and_month_first_is_refused(tmp_path):
+    with pytest.raises(IngestError, match="mixes both"):
+        dated(tmp_path, ["03/05/2026", "25/05/2026", "05/25/2026"])
+
+
+def test_unreadable_dates_name_the_row_and_the_formats_accepted(tmp_path):
+    with pytest.raises(IngestError, match=r"row 2: “March the first”\). Accepted: yyyy-mm-dd.*mm/dd/yyyy"):
+        dated(tmp_path, ["March the first"])
+
+
+def test_wave_instead_of_dates(tmp_path):
+    path = tmp_path / "wave.csv"
+    path.write_text("csat\n4\n5\n", encoding="utf-8")
+    table = ingest.read_source(path).table
+    typed, report = ingest.prepare_survey(table, SurveyMapping(wave="2026-03", wide=(WideColumn("csat", "a"),)), ["a"])
+    assert set(typed["ts"].to_pylist()) == {dt.datetime(2026, 3, 1)} and report.wave == "2026-03"
+    with pytest.raises(IngestError, match="fieldwork wave"):
+        ingest.prepare_survey(table, SurveyMapping(wide=(WideColumn("csat", "a"),)), ["a"])
+
+
+def test_xlsx_header_below_merged_titles(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "Customer survey 2026 — results"
+    sheet.merge_cells("A1:D1")
+    sheet["A2"] = "Fieldwork: March"
+    sheet.append(["Respondent", "Branch", "Satisfaction", "Comment"])
+    sheet.append(["r1", "Brno", 4, "ok"])
+    sheet.append(["r2", "Praha", 5, None])
+    book.save(tmp_path / "titled.xlsx")
+    source = ingest.read_source(tmp_path / "titled.xlsx")
+    assert source.table.column_names == ["Respondent", "Branch", "Satisfaction", "Comment"]
+    assert source.header_row == 3 and source.first_row == 4 and source.table.num_rows == 2
+    overridden = ingest.read_source(tmp_path / "titled.xlsx", header_row=1)
+    assert overridden.table.column_names[0] == "Customer survey 2026 — results"
+
+
+def test_spss_files_come_with_question_texts_and_value_labels():
+    source = ingest.read_source(DATA / "pyreadstat_sample.sav")
+    assert source.kind == "spss" and source.first_row == 1
+    assert source.descriptions["mychar"] == "character"
+    assert source.value_labels  # the sample labels its codes
+
+
+def test_limesurvey_incomplete_responses_are_proposed_for_exclusion():
+    rows = [["id", "submitdate", "lastpage", "startlanguage", "seed", "Q1"], ["1", "2026-03-01 10:00:00", "3", "cs",
+                                                                                "123", "5"]]
+    found = layouts.detect(rows)
+    assert found.name == "limesurvey" and found.exclude == {"submitdate": ("",)}
+
+
+def test_dates_module_reads_every_listed_format():
+    samples = {"%Y-%m-%d": "2026-03-25", "%d.%m.%Y": "25.03.2026", "%m/%d/%Y": "03/25/2026",
+               "%d/%m/%Y %H:%M": "25/03/2026 10:30", "%Y-%m": "2026-03"}
+    for date_format, text in samples.items():
+        reading = dates.read(pa.array([text]), "d")
+        assert reading.format == date_format, (text, reading.format)
+        assert reading.values[0].as_py().month == 3
+    assert dates.read(pa.array(["25. 03. 2026"]), "d").format == "%d.%m.%Y"  # Czech spacing
