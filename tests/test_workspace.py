@@ -119,7 +119,7 @@ def test_reopening_a_workspace_keeps_its_data(tmp_path, small_journey):
     again = Workspace(tmp_path / "ws")
     assert again.journey(journey_id).journey.name == "Shop"
     with sqlite3.connect(tmp_path / "ws" / "workbench.db") as db:
-        assert db.execute("select version_num from alembic_version").fetchone() == ("0006",)
+        assert db.execute("select version_num from alembic_version").fetchone() == ("0007",)
     again.close()
 
 

@@ -100,6 +100,13 @@ class Workspace:
         return diskcache.Cache(str(self.folder / "cache" / "queries"), size_limit=2**29)
 
     @functools.cached_property
+    def mappings(self):
+        """The saved column mappings of every project (``workbench.mappings.Mappings``)."""
+        from workbench.mappings import Mappings
+
+        return Mappings(self)
+
+    @functools.cached_property
     def actions(self):
         """The improvement actions (kanban cards) of every project (``workbench.actions.Actions``)."""
         from workbench.actions import Actions
