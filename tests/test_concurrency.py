@@ -14,13 +14,14 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
 from workbench import journeyfile
 from workbench.actions import Draft
 from workbench.alerts import STATUSES, Alert, Inbox
-from workbench.ingest import KpiMapping
+from workbench.ingest import KpiMapping, SurveyMapping
 from workbench.scenarios import Scenario
 from workbench.store import JourneyRevisionRow, JourneyRow
 from workbench.text import Codebook, Theme
@@ -297,6 +298,38 @@ def test_two_imports_under_one_name_at_the_same_instant_get_the_next_two_version
                     or [d.version for d in listed] != list(range(2 * round_ + 2, 0, -1)) \
                     or {d.path.name for d in listed} != files:
                 failed.append(summary(round_, outcome))
+        assert not failed, f"{len(failed)} of {DATASET_ROUNDS} rounds went wrong, e.g. {failed[:3]}"
+
+
+def test_two_appends_to_one_version_at_the_same_instant_never_both_win(pair, small_journey, tmp_path):
+    """An append holds the answers of the version it extends: the one that commits second would drop the first's
+    answers, so it must be refused, and the next version hold the winner's answers and everyone's before."""
+    mapping = SurveyMapping(ts="date", touchpoint="step", csat="csat", response_id="id")
+
+    def answers(name: str, ids: list[str]) -> Path:
+        path = tmp_path / f"{name}.csv"
+        path.write_text("id,date,step,csat\n" + "".join(f"{i},2026-03-02,web,4\n" for i in ids), encoding="utf-8")
+        return path
+
+    with Workspace(pair.folder) as workspace:
+        project_id = workspace.create_project("Appends")
+        journey_id = workspace.create_journey(project_id, small_journey)
+        latest = workspace.datasets.import_file(project_id, answers("base", ["base"]), mapping, "Waves",
+                                                journey_id=journey_id)
+        expected, failed = {"base"}, []
+        for round_ in range(DATASET_ROUNDS):
+            ids = [[f"{round_}-{worker}-{i}" for i in range(3)] for worker in range(2)]
+            staged = [workspace.datasets.stage(project_id, answers(f"{round_}-{worker}", ids[worker]), mapping,
+                                               append_to=latest.id) for worker in range(2)]
+            outcome = pair.run(*((commit, (staged[w].token, None)) for w in range(2)))
+            winner = one_winner(outcome)
+            latest = workspace.datasets.survey_for(project_id, journey_id)
+            stored = set(pq.read_table(latest.path)["response_id"].to_pylist())
+            expected |= set(ids[winner]) if winner is not None else set()
+            if winner is None or latest.version != round_ + 2 or stored != expected \
+                    or "changed meanwhile" not in outcome[1 - winner][1]:
+                failed.append(summary(round_, outcome))
+                break
         assert not failed, f"{len(failed)} of {DATASET_ROUNDS} rounds went wrong, e.g. {failed[:3]}"
 
 

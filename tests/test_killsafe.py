@@ -15,9 +15,10 @@ import signal
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from workbench.ingest import KpiMapping
+from workbench.ingest import KpiMapping, SurveyMapping
 from workbench.workspace import Workspace
 
 MAPPING = KpiMapping(period="month", kpis=("revenue",))
@@ -31,8 +32,8 @@ CONTEXT.set_forkserver_preload(["workbench.workspace", "workbench.ingest", "sqla
 
 
 def _child(folder: str, action: str, target: int | str, kill_at: int | None, ready, steps) -> None:
-    """Run ``action`` ("import", "commit" of a staged import, "delete" or "delete project") on ``target``; SIGKILL
-    this process at step ``kill_at``.
+    """Run ``action`` ("import", "commit" of a staged import, "append": the commit of a staged append, "delete" or
+    "delete project") on ``target``; SIGKILL this process at step ``kill_at``.
 
     ``ready`` is set when the action starts; ``steps`` receives the steps taken and the seconds the action took.
     """
@@ -70,6 +71,8 @@ def _child(folder: str, action: str, target: int | str, kill_at: int | None, rea
         workspace.datasets.import_file(target, Path(folder).parent / "kpi.csv", MAPPING, "KPIs")
     elif action == "commit":
         workspace.datasets.commit(target, "KPIs")
+    elif action == "append":
+        workspace.datasets.commit(target)
     elif action == "delete":
         workspace.datasets.delete(target)
     else:
@@ -106,11 +109,11 @@ def run(folder: Path, action: str, target: int | str, kill_at: int | None = None
     return None
 
 
-def check(folder: Path, project_id: int, waiting: str | None = None) -> None:
+def check(folder: Path, project_id: int, waiting: str | None = None, name: str | None = "KPIs") -> None:
     """Open the workspace as the next process would: files and rows match, no temporary file stays, imports work.
 
     ``waiting`` is the token of a staged import the killed process was committing: it may still wait, whole, if the
-    process died before it began to work on it; then it must commit now.
+    process died before it began to work on it; then it must commit now (as ``name``; None for an append).
     """
     with Workspace(folder) as workspace:
         with workspace.sessions() as session:
@@ -124,7 +127,7 @@ def check(folder: Path, project_id: int, waiting: str | None = None) -> None:
         assert rows - files == set(), "rows without their file"
         left = sorted(p.name for p in (folder / "tmp").rglob("*") if p.is_file())
         if waiting and left == [f"{waiting}.json", f"{waiting}.parquet"]:
-            workspace.datasets.commit(waiting, "KPIs")
+            workspace.datasets.commit(waiting, name)
         else:
             assert left == [], "temporary files stayed"
         workspace.datasets.import_file(project_id, folder.parent / "kpi.csv", MAPPING, "KPIs")
@@ -159,6 +162,38 @@ def test_a_kill_at_every_step_of_committing_a_staged_import_leaves_a_clean_works
         token = staged()
         assert run(folder, "commit", token, kill_at) is None, f"step {kill_at} was not reached"
         check(folder, project_id, waiting=token)
+
+
+def test_a_kill_at_every_step_of_committing_an_append_leaves_a_clean_workspace(folder, small_journey):
+    survey = SurveyMapping(ts="date", touchpoint="step", csat="csat", response_id="id")
+    files = iter(range(1000))
+
+    def answers() -> Path:
+        path = folder.parent / "answers.csv"
+        number = next(files)
+        path.write_text("id,date,step,csat\n" + "".join(f"{number}-{i},2026-03-02,web,4\n" for i in range(3)),
+                        encoding="utf-8")
+        return path
+
+    with Workspace(folder) as workspace:
+        project_id = workspace.create_project("Appended")
+        journey_id = workspace.create_journey(project_id, small_journey)
+        workspace.datasets.import_file(project_id, answers(), survey, "Waves", journey_id=journey_id)
+
+    def staged() -> str:
+        with Workspace(folder) as workspace:
+            latest = workspace.datasets.survey_for(project_id, journey_id)
+            return workspace.datasets.stage(project_id, answers(), survey, append_to=latest.id).token
+
+    steps, _seconds = run(folder, "append", staged())
+    assert {"before replace", "before commit", "after commit", "before unlink"} <= set(steps)
+    for kill_at in range(1, len(steps) + 1):
+        token = staged()
+        assert run(folder, "append", token, kill_at) is None, f"step {kill_at} was not reached"
+        check(folder, project_id, waiting=token, name=None)
+    with Workspace(folder) as workspace:
+        latest = workspace.datasets.survey_for(project_id, journey_id)
+        assert latest.rows == 3 * latest.version == len(set(pq.read_table(latest.path)["response_id"]))
 
 
 @pytest.mark.parametrize("action", ["delete", "delete project"])

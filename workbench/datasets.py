@@ -4,6 +4,10 @@ An import is staged first (read, validated and written to a temporary file in ``
 report before anything is kept; committing renames the file into ``datasets/`` and registers it in one step.
 A cancelled or failed import leaves the workspace exactly as it was.
 
+A file can also be appended to a survey (another wave, a month, the second half of a sample): it is staged with the
+dataset's latest version as one file, and committed as the next version of that dataset, provided no other version
+came meanwhile (:meth:`Datasets.stage`, ``append_to``).
+
 A file of ``datasets/`` and its row appear and disappear together, even when a process is killed half-way: every
 change of ``datasets/`` happens inside :meth:`Datasets.transaction`, which notes the files it moves in a journal in
 ``tmp/`` first, and afterwards, or at the next opening if the process died, keeps each only if a row refers to it.
@@ -11,14 +15,15 @@ change of ``datasets/`` happens inside :meth:`Datasets.transaction`, which notes
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -27,7 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbench import ingest, limits, outcome, scratch, waves
-from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, KpiMapping, SurveyMapping
+from workbench.i18n import gettext as _
+from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, Issue, KpiMapping, SurveyMapping
 from workbench.store import DatasetRow, MappingRow, Project
 
 if TYPE_CHECKING:
@@ -67,7 +73,11 @@ class DatasetInfo:
 
 @dataclass(frozen=True)
 class StagedImport:
-    """A validated import waiting for the user's decision: its report and the temporary file of valid rows."""
+    """A validated import waiting for the user's decision: its report and the temporary file of valid rows.
+
+    An appended file's import ``extends`` a dataset version (its id): the temporary file then holds that version's
+    ``rows`` answers and the file's valid ones, and the report is the file's.
+    """
 
     token: str
     project_id: int
@@ -79,6 +89,8 @@ class StagedImport:
     mapping: dict
     meta: dict
     shape: str
+    extends: int | None = None
+    rows: int | None = None
 
     def to_dict(self) -> dict:
         return {**asdict(self), "temp_file": str(self.temp_file), "report": self.report.to_dict()}
@@ -142,11 +154,17 @@ class Datasets:
     def stage(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, *,
               journey_id: int | None = None, dialect: CsvDialect | None = None, sheet: str | None = None,
               source: str | None = None, progress: Progress | None = None,
-              cancelled: Callable[[], bool] | None = None, token: str | None = None) -> StagedImport:
+              cancelled: Callable[[], bool] | None = None, token: str | None = None,
+              append_to: int | None = None) -> StagedImport:
         """Read, validate and write the valid rows to a temporary file; nothing is registered yet.
 
         ``progress(fraction, step)`` is called between steps; ``cancelled()`` (or :meth:`cancel` of ``token``)
         stops the import at the next step with :class:`Cancelled`, removing what it wrote.
+
+        ``append_to`` (the id of a survey's latest version) stages the file's answers together with that version's,
+        to be committed as the survey's next version. The journey is the survey's. An answer whose id the version
+        already holds is not kept (issue ``duplicate_across_files``); a file measuring another overall outcome, or
+        ratings on another scale, is refused with :class:`~workbench.ingest.IngestError`.
         """
         progress = progress or (lambda _fraction, _step: None)
         source = source or Path(path).name
@@ -158,17 +176,31 @@ class Datasets:
                 raise Cancelled("The import was cancelled; nothing was changed.")
             progress(fraction, text)
 
+        extended = self._appendable(project_id, append_to, mapping, journey_id) if append_to is not None else None
+        journey_id = extended.journey_id if extended is not None else journey_id
         step(0.05, "Reading the file")
         data = ingest.load(path, mapping, dialect, sheet)
         columns = data.table.column_names
         step(0.45, "Checking the rows")
+        rows = None
         if isinstance(mapping, SurveyMapping):
             if journey_id is None:
                 raise IngestError("Choose the journey whose touchpoints the answers are about.")
             keys = [tp.key for tp in self.workspace.journey(journey_id).journey.touchpoints]
-            table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, Path(source).stem,
-                                                  data.first_row)
+            previous = _read(extended.path) if extended is not None else None
+            prefix = Path(source).stem
+            if previous is not None:
+                prefix = generated_prefix(previous["response_id"], prefix, extended.version + 1)
+            table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, prefix, data.first_row)
             kind, meta = "survey", survey_meta(table, mapping.rating_scale) | import_meta(mapping)
+            if previous is not None:
+                step(0.6, "Adding the dataset's answers")
+                table, report = drop_known_ids(data.table, table, report, mapping, previous["response_id"],
+                                               data.first_row)
+                meta = merge_meta(extended.meta, meta)
+                rows, table = previous.num_rows + table.num_rows, merge_answers(previous, table)
+                meta |= survey_meta(table, _rating_scale(meta))
+                source = f"{extended.source} + {source}"
         else:
             table, report = ingest.prepare_kpi(data.table, mapping, data.decimal, data.first_row)
             kind, meta = mapping.kind, kpi_meta(table, ingest.kpi_names(mapping.kpis))
@@ -176,7 +208,7 @@ class Datasets:
         meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet}
         step(0.7, "Writing the valid rows")
         staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report,
-                              ingest.mapping_to_dict(mapping), meta, ingest.shape(columns))
+                              ingest.mapping_to_dict(mapping), meta, ingest.shape(columns), append_to, rows)
         with scratch.hold(self.temp_folder, token):  # until the description is written, a kill leaves nothing
             try:
                 ingest.write_parquet(table, staged.temp_file, self.temp_folder)
@@ -186,6 +218,27 @@ class Datasets:
                 self.discard(staged)
                 raise
         return staged
+
+    def _appendable(self, project_id: int, dataset_id: int, mapping: SurveyMapping | KpiMapping,
+                    journey_id: int | None) -> DatasetInfo:
+        """The survey version a file is appended to, if a file may be: the latest, of this project and journey."""
+        from workbench.workspace import WorkspaceError
+
+        try:
+            extended = self.get(dataset_id)
+        except WorkspaceError:
+            raise IngestError(_("The dataset to append to no longer exists; choose it again.")) from None
+        if extended.project_id != project_id:
+            raise IngestError(_("The dataset to append to belongs to another project."))
+        if extended.kind != "survey" or not isinstance(mapping, SurveyMapping):
+            raise IngestError(_("Only survey answers can be appended to a dataset; import KPIs as a new version."))
+        if not extended.latest:
+            raise IngestError(_("“{name}” version {version} is not its latest version: a file is appended to the "
+                                "latest.").format(name=extended.name, version=extended.version))
+        if journey_id is not None and extended.journey_id is not None and journey_id != extended.journey_id:
+            raise IngestError(_("“{name}” holds answers about another journey: appended answers are about the "
+                                "same journey.").format(name=extended.name))
+        return extended
 
     def new_token(self) -> str:
         """A fresh id for a staged import."""
@@ -220,17 +273,20 @@ class Datasets:
         (folder / name).write_bytes(content)
         return folder / name
 
-    def commit(self, staged: StagedImport | str, name: str) -> DatasetInfo:
+    def commit(self, staged: StagedImport | str, name: str | None = None) -> DatasetInfo:
         """Keep a staged import as the next version of dataset ``name``; its mapping is saved for the same shape.
 
-        Two commits under one name at once get the next two versions: the version is chosen under the lock.
+        Two commits under one name at once get the next two versions: the version is chosen under the lock. An
+        appended file becomes the next version of the survey it was staged with (``name`` may be left out); if
+        that version is no longer the latest (another file came meanwhile), it is refused with
+        :class:`~workbench.workspace.ConflictError` and the staged import dropped: it must be checked again.
         """
-        from workbench.workspace import WorkspaceError
+        from workbench.workspace import ConflictError, WorkspaceError
 
         staged = self.staged(staged) if isinstance(staged, str) else staged
 
-        name = " ".join(str(name).split())
-        if not name:
+        name = " ".join(str(name or "").split())
+        if not name and staged.extends is None:
             raise WorkspaceError("The dataset needs a name.")
         if not staged.report.rows_valid:
             raise WorkspaceError("No valid rows to import.")
@@ -241,6 +297,12 @@ class Datasets:
                     raise WorkspaceError("This import is no longer waiting; start it again.")
                 if session.get(Project, staged.project_id) is None:
                     raise WorkspaceError(f"No project with id {staged.project_id}.")
+                if staged.extends is not None:
+                    try:
+                        name = self._extended_name(session, staged.extends, name)
+                    except ConflictError:
+                        self.discard(staged)  # it holds a version that is no longer the latest: never to be kept
+                        raise
                 existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
                 same = [row for row in existing if row.name.casefold() == name.casefold()]
                 if same and same[0].kind != staged.kind:
@@ -250,7 +312,7 @@ class Datasets:
                 version = max((row.version for row in same), default=0) + 1
                 row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
                                  version=version, kind=staged.kind, file=relative, source=staged.source,
-                                 rows=staged.report.answers or staged.report.rows_valid,
+                                 rows=staged.rows or staged.report.answers or staged.report.rows_valid,
                                  report=staged.report.to_dict(), mapping=staged.mapping,
                                  meta=staged.meta | {"shape": staged.shape})
                 session.add(row)
@@ -265,6 +327,22 @@ class Datasets:
             self._raise_alerts(staged.project_id, dataset_id)
         return self.get(dataset_id)
 
+    @staticmethod
+    def _extended_name(session: Session, dataset_id: int, name: str) -> str:
+        """The name of the survey an appended file extends, checked under the write lock to be its latest version."""
+        from workbench.workspace import ConflictError, WorkspaceError
+
+        row = session.get(DatasetRow, dataset_id)
+        newest = row and session.scalar(select(func.max(DatasetRow.version)).where(
+            DatasetRow.project_id == row.project_id, DatasetRow.name == row.name))
+        if row is None or newest != row.version:
+            raise ConflictError(_("The dataset changed meanwhile (a version was added or deleted); check the file "
+                                  "again to append it to the latest version."))
+        if name and name.casefold() != row.name.casefold():
+            raise WorkspaceError(_("An appended file becomes the next version of “{name}”; it cannot be named "
+                                   "otherwise.").format(name=row.name))
+        return row.name
+
     def _raise_alerts(self, project_id: int, dataset_id: int) -> None:
         """Run the alert rules of every journey whose survey the new dataset version now is."""
         for journey in self.workspace.journeys(project_id):
@@ -278,9 +356,10 @@ class Datasets:
         for suffix in (".parquet", ".json", ".cancel"):
             self._file(token, suffix).unlink(missing_ok=True)
 
-    def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str,
+    def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str | None,
                     **options) -> DatasetInfo:
-        """Stage and commit in one go (the command line): the valid rows become a new dataset version."""
+        """Stage and commit in one go (the command line): the valid rows become a new dataset version (with
+        ``append_to``, the survey's next version, holding its answers too; ``name`` may then be None)."""
         token = self.new_token()
         with scratch.hold(self.temp_folder, token):  # nothing waits for a decision: a kill leaves nothing
             return self._keep(self.stage(project_id, path, mapping, token=token, **options), name)
@@ -463,6 +542,100 @@ def _positive(mapping: SurveyMapping) -> str | None:
     overall = next((w.column for w in mapping.wide if w.touchpoint == ingest.OVERALL), None)
     labels = mapping.value_labels.get(overall, {}) if overall else {}
     return next((label for label, value in labels.items() if value == 1), None)
+
+
+def generated_prefix(known: pa.ChunkedArray, stem: str, version: int) -> str:
+    """The prefix of an appended file's generated answer ids (``stem:line``, for a file without an id column):
+    the file's name, or with the new version's number when an earlier file of the same name took it."""
+    import pyarrow.compute as pc
+
+    taken = pc.any(pc.starts_with(known, f"{stem}:")).as_py()
+    return f"{stem}@{version}" if taken else stem
+
+
+def drop_known_ids(raw: pa.Table, table: pa.Table, report: ImportReport, mapping: SurveyMapping, known: pa.ChunkedArray,
+                   first_row: int = 2) -> tuple[pa.Table, ImportReport]:
+    """An appended file's answers without the file rows whose ids the dataset already holds, and its report saying so.
+
+    ``raw`` is the file as read, ``table`` its valid answers; an id is the file's response id column (or, in a
+    one-row-per-respondent file, its respondent id), stored per answer with its touchpoint in a wide file. Each such
+    row is left out whole and counted once, under issue ``duplicate_across_files``.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = mapping.response_id or (mapping.respondent_id if mapping.wide else None)
+    if column is None:  # generated ids (file name and line) are unique by construction
+        return table, report
+    ids = ingest._text(ingest._array(raw[column]))
+    stored = [pc.binary_join_element_wise(ids, w.touchpoint, ":") for w in mapping.wide] if mapping.wide else [ids]
+    kept, known = table["response_id"], known.combine_chunks()
+
+    def any_in(values: pa.Array) -> pa.Array:
+        return pc.fill_null(functools.reduce(pc.or_, [pc.is_in(s, value_set=values) for s in stored]), False)
+
+    twice = pc.and_(any_in(kept), any_in(known))  # a row already left out for another problem is not counted again
+    count = pc.sum(twice).as_py() or 0
+    if not count:
+        return table, report
+    lines = pa.array(np.arange(first_row, raw.num_rows + first_row, dtype=np.int64))
+    issue = Issue("duplicate_across_files", column, count, tuple(pc.filter(lines, twice).slice(0, ingest.FIRST_ROWS)
+                                                               .to_pylist()),
+                  "id already in the dataset (an earlier file): not kept")
+    dropped = pa.concat_arrays([pc.filter(s, twice) for s in stored])
+    table = table.filter(pc.invert(pc.is_in(table["response_id"], value_set=dropped)))
+    return table, replace(report, rows_valid=report.rows_valid - count, issues=(*report.issues, issue),
+                          answers=table.num_rows)
+
+
+def merge_answers(previous: pa.Table, table: pa.Table) -> pa.Table:
+    """Two survey tables as one: a column only one of them has is missing in the other's answers."""
+    import pyarrow as pa
+
+    combined = pa.concat_tables([previous, table], promote_options="permissive")
+    contract = [name for name in ingest.SURVEY_COLUMNS if name in combined.column_names]
+    return combined.select(contract + [name for name in combined.column_names if name not in contract])
+
+
+def merge_meta(previous: Mapping, meta: Mapping) -> dict:
+    """What a survey's meta says once a file is appended: waves of both, dated if either is, the one outcome.
+
+    Refused (:class:`~workbench.ingest.IngestError`) when the two name different overall outcomes or rate on
+    different scales: their answers would be averaged together.
+    """
+    earlier, later = previous.get("outcome"), meta.get("outcome")
+    first, second = outcome.from_meta(previous), outcome.from_meta(meta)
+    if earlier and later and (first.metric, first.scale, first.binary) != (second.metric, second.scale, second.binary):
+        raise IngestError(_("The file's overall outcome is {new} ({new_measure}), the dataset's {old} ({old_measure}): "
+                            "append only a file that measures the same outcome.").format(
+            new=second.label, new_measure=second.measure(), old=first.label, old_measure=first.measure()))
+    scales = [tuple(m["rating_scale"]) for m in (previous, meta) if m.get("rating_scale")]
+    if len(set(scales)) > 1:
+        raise IngestError(_("The file's ratings are on a {new[0]:g}–{new[1]:g} scale, the dataset's on "
+                            "{old[0]:g}–{old[1]:g}: append only a file rated on the same scale.").format(
+            new=scales[1], old=scales[0]))
+    listed = [*(previous.get("waves") or []), *(meta.get("waves") or [])]
+    merged = {**meta, "dated": bool(previous.get("dated", True) or meta.get("dated", True)),
+              "waves": [dict(w) for w in {json.dumps(w, sort_keys=True): w for w in listed}.values()],
+              "rating_scale": list(scales[0]) if scales else None}
+    if earlier or later:
+        merged["outcome"] = earlier or later  # named as the dataset first named it
+    if not merged["waves"]:
+        del merged["waves"]
+    return merged
+
+
+def _rating_scale(meta: Mapping) -> tuple[float, float] | None:
+    scale = meta.get("rating_scale")
+    return tuple(scale) if scale else None
+
+
+def _read(path: Path) -> pa.Table:
+    """A stored dataset version's answers (the workspace's own file: no upload limits)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
 
 
 def kpi_meta(table: pa.Table, names: dict[str, str] | None = None) -> dict:
