@@ -205,7 +205,8 @@ def test_demo_matrix_cells_are_coloured_like_the_heatmap_matrix(demo_deck, demo_
 
 
 def test_demo_drivers_are_native_scatter_and_bar_charts(demo_deck, demo_findings):
-    (slide,) = slides_titled(demo_deck, "What drives the overall NPS")
+    assert demo_findings.outcome.what_drives() == "What drives NPS"  # the demo's overall question is an NPS
+    (slide,) = slides_titled(demo_deck, "What drives NPS")
     charts = {frame.chart.chart_type: frame.chart for frame in slide.shapes if frame.has_chart}
     assert set(charts) == {XL_CHART_TYPE.XY_SCATTER, XL_CHART_TYPE.BAR_CLUSTERED}
     ranked = demo_findings.priorities
@@ -593,3 +594,210 @@ def test_long_map_rendered_by_libreoffice_keeps_every_word_in_its_box(long_deck,
                 measured = maplayout.text_width(text, size, bold) * 72  # ⚠ and ⚑ come from a fallback font
                 assert 0.95 * measured <= width <= measured + 1, (number, key, text, size, width, measured)
             assert not rendered, (number, key, rendered)
+
+
+# ------------------------------------------------------------------ data a slide does not fit, and widows
+
+
+@pytest.mark.parametrize("size", [7, 12, 13])
+def test_tables_are_shared_out_evenly_and_never_leave_one_row_alone(size):
+    for count in range(0, 5 * size):
+        items = list(range(count))
+        pages = deck._pages(items, size)
+        assert [i for page in pages for i in page] == items
+        assert len(pages) == max(1, math.ceil(count / size)) and all(len(page) <= size for page in pages)
+        if len(pages) > 1:
+            assert min(len(page) for page in pages) >= size // 2  # 14 rows of 13 a slide: 7 and 7, not 13 and 1
+
+
+@pytest.fixture(scope="module")
+def unfit(tmp_path_factory):
+    """A workspace whose projects' data does not fit every slide: "Bare" (no overall score, no comments, no
+    KPIs), "Satisfied" (its overall outcome is a 1–5 satisfaction) and "One branch" (KPIs of one branch only),
+    each with a saved ROI scenario."""
+    import pyarrow.compute as pc
+
+    from tests.test_empty_states import add_project, survey
+    from workbench import scenarios
+    from workbench.templates import load_template
+    from workbench.workspace import Workspace
+
+    journey = load_template("ecommerce-delivery")
+    workspace = Workspace(tmp_path_factory.mktemp("unfit"))
+    projects = {"Bare": add_project(workspace, "Bare", journey, overall=False, comments=False, kpis=False,
+                                    answers=4_000),
+                "Satisfied": add_project(workspace, "Satisfied", journey, satisfied=True),
+                "One branch": add_project(workspace, "One branch", journey, kpis=False, answers=4_000)}
+    kpis = survey(journey, answers=4_000)[1].kpi_period
+    workspace.datasets.add_table(projects["One branch"][0], kpis.filter(pc.equal(kpis["branch"], kpis["branch"][0])),
+                                 "KPIs", "kpi_period")
+    for project_id, journey_id in projects.values():
+        workspace.scenarios.save(project_id, scenarios.Scenario(
+            name="Faster checkout", journey_id=journey_id, kpi_dataset="KPIs", kpi="revenue", segment="branch",
+            assumptions=replace(scenarios.roi.Assumptions(), changes={"checkout": 0.2})), "tester")
+    yield workspace, projects
+    workspace.close()
+
+
+def slide_texts(presentation) -> list[str]:
+    """Every text of every slide (boxes, table cells, chart titles), one string per slide."""
+    found = []
+    for slide in presentation.slides:
+        parts = texts(slide)
+        for shape in slide.shapes:
+            if shape.has_table:
+                parts += [cell.text for row in shape.table.rows for cell in row.cells]
+            if shape.has_chart and shape.chart.has_title:
+                parts.append(shape.chart.chart_title.text_frame.text)
+        found.append("\n".join(parts))
+    return found
+
+
+def test_a_survey_without_an_overall_score_gets_plain_sentences_never_the_analysis_message(unfit):
+    workspace, projects = unfit
+    project_id, journey_id = projects["Bare"]
+    found = gather(workspace, Request(project_id, journey_id, slides=("title", "drivers", "roi")), now=NOW)
+    assert found.drivers is None and found.drivers_error.startswith("The survey has no overall score to explain")
+    presentation = Presentation(io.BytesIO(deck.build(found)))
+    shown = slide_texts(presentation)
+    assert len(shown) == 3
+    assert title(presentation.slides[1]) == "Key drivers" and found.drivers_error in shown[1]
+    assert "The ROI chain starts from an overall NPS question, and it has no overall question." in shown[2]
+    everything = "\n".join(shown + [s.notes_slide.notes_text_frame.text for s in presentation.slides])
+    for internal in ("_overall", "touchpoint '", "Traceback", "parameters"):
+        assert internal not in everything
+
+
+def test_the_key_driver_slide_names_the_outcome_as_mapped(unfit):
+    workspace, projects = unfit
+    project_id, journey_id = projects["Satisfied"]
+    found = gather(workspace, Request(project_id, journey_id, slides=("drivers", "roi")), now=NOW)
+    assert found.outcome.label == "Satisfied" and found.drivers is not None, found.drivers_detail
+    presentation = Presentation(io.BytesIO(deck.build(found)))
+    drivers_slide, roi_slide = presentation.slides
+    assert title(drivers_slide) == "What drives Satisfied"
+    assert "NPS" not in slide_texts(presentation)[0]
+    assert "NPS" not in drivers_slide.notes_slide.notes_text_frame.text
+    assert ("The ROI chain starts from an overall NPS question, and its overall outcome is Satisfied."
+            in slide_texts(presentation)[1])
+
+
+def test_a_scenario_the_data_cannot_carry_says_so_plainly_with_the_model_in_the_notes(unfit):
+    workspace, projects = unfit
+    project_id, journey_id = projects["One branch"]
+    found = gather(workspace, Request(project_id, journey_id, slides=("roi",)), now=NOW)
+    (item,) = found.scenarios
+    assert item.outcome is None and item.detail.startswith("Too few rows to link revenue")
+    presentation = Presentation(io.BytesIO(deck.build(found)))
+    (slide,) = presentation.slides
+    (shown,) = slide_texts(presentation)
+    assert "This scenario cannot run on today's data: too few branch-months link revenue to the NPS." in shown
+    assert "Too few rows to link revenue" not in shown
+    assert f"The model said: {item.detail}" in slide.notes_slide.notes_text_frame.text
+
+
+def test_the_matrix_slide_has_the_benchmark_columns_the_heatmap_page_shows(unfit):
+    workspace, projects = unfit
+    project_id, journey_id = projects["Satisfied"]
+    journey = workspace.journey(journey_id).journey
+    values = {tp.key: 3.5 + i * 0.1 for i, tp in enumerate(journey.touchpoints)}
+    workspace.replace_benchmarks(journey_id, [(k, "csat", v) for k, v in values.items()], "industry.csv")
+    try:
+        found = gather(workspace, Request(project_id, journey_id, filters=(("channel", ("web",)),),
+                                          slides=("matrix",)), now=NOW)
+    finally:
+        workspace.replace_benchmarks(journey_id, [], "")
+    slides = list(Presentation(io.BytesIO(deck.build(found))).slides)
+    names = {tp.name: tp.key for tp in journey.touchpoints}
+    network = gather(workspace, Request(project_id, journey_id, slides=()), now=NOW).scores.set_index("touchpoint")
+    rows = 0
+    for slide in slides:
+        table = next(s for s in slide.shapes if s.has_table).table
+        header = [cell.text for cell in table.rows[0].cells]
+        assert header[:4] == ["Touchpoint", "Total", "Whole network", "Benchmark"]
+        for row in list(table.rows)[1:]:
+            key = names[row.cells[0].text]
+            assert row.cells[3].text == heatmap.format_value(values[key], "csat")  # an imported value, no count
+            assert row.cells[2].text.split("\n")[0] == heatmap.format_value(network.loc[key, "value"], "csat")
+            rows += 1
+        notes = slide.notes_slide.notes_text_frame.text
+        assert "Benchmark: the values imported from industry.csv." in notes and "Whole network" in notes
+    assert rows == (network["n"] > 0).sum() >= 10
+
+
+# ------------------------------------------------------------------ a crowded priority matrix with long names
+
+
+@pytest.fixture(scope="module")
+def crowded_findings(demo_findings) -> Findings:
+    """The demo's findings with the long journey's names and 14 touchpoints bunched together in the matrix."""
+    from tests.test_empty_states import crowded
+
+    journey = long_journey()
+    ranked, _names = crowded(count=14, seed=1)
+    keys = [tp.key for tp in journey.touchpoints[::4]][:14]
+    ranked = ranked.assign(touchpoint=keys, answers=900, reason="Important and below the average.")
+    ranked.attrs = {"performance_reference": float(ranked["performance"].mean())}
+    result = SimpleNamespace(driver_metric="csat", note="Respondent-level model.", r2=0.4, r2_low=0.35, r2_high=0.45,
+                             n=2_400)
+    return replace(demo_findings, journey=journey, drivers=result, priorities=ranked,
+                   request=replace(demo_findings.request, slides=("drivers",)))
+
+
+def label_rectangles(slide) -> dict[str, tuple[float, float, float, float]]:
+    return {s.name.removeprefix("Label "): (inches(s.left), inches(s.top), inches(s.left + s.width),
+                                            inches(s.top + s.height))
+            for s in slide.shapes if s.name.startswith("Label ")}
+
+
+def test_crowded_long_names_on_the_priority_matrix_never_overlap_nor_cover_a_dot(crowded_findings):
+    (slide,) = Presentation(io.BytesIO(deck.build(crowded_findings))).slides
+    ranked = crowded_findings.priorities
+    boxes = label_rectangles(slide)
+    assert set(boxes) == set(ranked["touchpoint"])  # every dot labelled
+    for (a, one), (b, other) in itertools.combinations(boxes.items(), 2):
+        assert one[2] <= other[0] or other[2] <= one[0] or one[3] <= other[1] or other[3] <= one[1], (a, b)
+    chart = next(s for s in slide.shapes if s.has_chart and s.chart.chart_type == XL_CHART_TYPE.XY_SCATTER).chart
+    (x0, x1), (y0, y1) = ((a.minimum_scale, a.maximum_scale) for a in (chart.category_axis, chart.value_axis))
+    left, top = deck.SCATTER[0] + deck.PLOT[0], deck.SCATTER[1] + deck.PLOT[1]
+    radius = deck.DOT / 72 / 2
+    for row in ranked.itertuples():
+        x = left + deck.PLOT[2] * (row.performance - x0) / (x1 - x0)
+        y = top + deck.PLOT[3] * (1 - (row.share * 100 - y0) / (y1 - y0))
+        for key, (l, t, r, b) in boxes.items():
+            assert r <= x - radius or x + radius <= l or b <= y - radius or y + radius <= t, (row.touchpoint, key)
+    named = [s for s in slide.shapes if s.name.startswith("Label ") and not s.text_frame.text.isdigit()]
+    assert len(named) >= len(ranked) // 2
+    names = {tp.key: tp.name for tp in crowded_findings.journey.touchpoints}
+    for shape in named:  # a name's start, wrapped or cut, never another's
+        first = shape.text_frame.paragraphs[0].text.removesuffix("…")
+        assert names[shape.name.removeprefix("Label ")].startswith(first)
+
+
+def test_crowded_priority_matrix_rendered_by_libreoffice_puts_axes_and_labels_where_they_were_placed(
+        crowded_findings, tmp_path):
+    if shutil.which("libreoffice") is None or shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice and poppler-utils must be installed in CI to check the rendered deck.")
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    pptx = deck.build(crowded_findings)
+    pdf = render(pptx, tmp_path)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(pdf), str(SCREENSHOTS / "deck-drivers")],
+                   check=True, timeout=60)
+    (slide,) = Presentation(io.BytesIO(pptx)).slides
+    (words,) = pdf_words(pdf)
+    chart = next(s for s in slide.shapes if s.has_chart and s.chart.chart_type == XL_CHART_TYPE.XY_SCATTER).chart
+    x0, x1 = chart.category_axis.minimum_scale, chart.category_axis.maximum_scale
+    left, width = (deck.SCATTER[0] + deck.PLOT[0]) * 72, deck.PLOT[2] * 72
+    bottom = (deck.SCATTER[1] + deck.PLOT[1] + deck.PLOT[3]) * 72
+    ticks = [(float(text), (a + c) / 2) for text, a, b, c, _d in words  # the numbers under the scatter's plot
+             if re.fullmatch(r"\d\.\d+", text) and bottom < b < bottom + 20 and left - 20 < a < left + width]
+    assert len(ticks) >= 3
+    for value, centre in ticks:  # the plot area is where the labels were placed from
+        assert centre == pytest.approx(left + width * (value - x0) / (x1 - x0), abs=2.5), (value, centre)
+    for key, (l, t, r, b) in label_rectangles(slide).items():
+        lines = [p.text for p in next(s for s in slide.shapes if s.name == f"Label {key}").text_frame.paragraphs]
+        inside = [w for w in words if l * 72 - 1 <= w[1] and w[3] <= r * 72 + 1 and t * 72 - 1 <= w[2]
+                  and w[4] <= b * 72 + 1]
+        assert compact("".join(w[0] for w in inside)) == compact("".join(lines)), (key, lines, inside)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from workbench import heatmap, limits, roi
 from workbench.breaks import format_count
 from workbench.export import maplayout
-from workbench.export.findings import MATRIX_COLUMNS, Findings
+from workbench.export.findings import BENCHMARK_NAMES, MATRIX_COLUMNS, Findings
 from workbench.safecells import xml_safe
 
 TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
@@ -225,7 +225,11 @@ def _cell(cell, text: str, size: float, fill: str, colour: str, bold: bool = Fal
 
 
 def _pages(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    """``items`` on as few slides of at most ``size`` as they need, shared out evenly: a table never leaves one
+    row alone on its last slide (14 rows of 13 a slide are 7 and 7, not 13 and 1)."""
+    count = max(1, math.ceil(len(items) / size))
+    bounds = [round(i * len(items) / count) for i in range(count + 1)]
+    return [items[start:end] for start, end in zip(bounds, bounds[1:])]
 
 
 def _numbered(title: str, page: int, pages: int) -> str:
@@ -393,7 +397,9 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
     if findings.matrix is None:
         return
     metric, long, column = findings.provenance.metric, findings.matrix, findings.matrix_column
-    sizes = long[long["segment"] != "(network)"].groupby("segment")["n"].sum().sort_values(ascending=False)
+    marks = [label for label in BENCHMARK_NAMES if label in set(long["segment"])]
+    segments = long[~long["segment"].isin(["(network)", *marks])]
+    sizes = segments.groupby("segment")["n"].sum().sort_values(ascending=False)
     shown = list(sizes.index[:MATRIX_COLUMNS])
     left_out = len(sizes) - len(shown)
     cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
@@ -401,19 +407,28 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
              and cells[(tp.key, "(network)")].n > 0]
     pages = _pages(rated, TABLE_ROWS["matrix"])
     name_width = 2.6
-    value_width = min(1.3, (12.5 - name_width) / (len(shown) + 1))
+    mark_widths = [maplayout.text_width(BENCHMARK_NAMES[m], 10, bold=True) + 0.14 for m in marks]  # never cut
+    value_width = min(1.3, (12.5 - name_width - sum(mark_widths)) / (len(shown) + 1))
     for number, page in enumerate(pages, 1):
         title = _numbered(f"{heatmap.METRIC_NAMES[metric]} by {column}", number, len(pages))
         notes = [f"Columns: the whole selection, then the {len(shown)} {column} values with the most answers"
                  + (f"; {left_out} smaller ones are left out." if left_out else "."),
                  "Cells are coloured against the touchpoint's score over the whole selection; grey cells have "
                  "too few answers to judge."]
+        if "(benchmark)" in marks:
+            notes.append("Whole network: the touchpoint's score without the filters, for reference.")
+        if "(external)" in marks:
+            notes.append(f"Benchmark: the values imported from {findings.benchmark_source or 'a file'}.")
         slide = _slide(deck, findings, style, title, notes)
         rows, fills = [], []
         for tp in page:
             row, fill = [maplayout.shorten(tp.name, name_width - 0.12, 10)], [None]
-            for segment in ["(network)", *shown]:
+            for segment in ["(network)", *marks, *shown]:
                 cell = cells.get((tp.key, segment))
+                if cell is not None and segment == "(external)":  # an imported value has no count
+                    row.append(heatmap.format_value(cell.value, metric))
+                    fill.append(cell.colour.lstrip("#"))
+                    continue
                 if cell is None or cell.n == 0:
                     row.append("–")
                     fill.append(None)
@@ -422,10 +437,10 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
                 fill.append(cell.colour.lstrip("#"))
             rows.append(row)
             fills.append(fill)
-        header = ["Touchpoint", "Total", *(maplayout.shorten(str(s), value_width - 0.12, 10, bold=True)
-                                           for s in shown)]
-        _table(slide, header, rows, [name_width] + [value_width] * (len(shown) + 1), 1.35, style, fills=fills,
-               row_height=0.4)
+        header = ["Touchpoint", "Total", *(BENCHMARK_NAMES[m] for m in marks),
+                  *(maplayout.shorten(str(s), value_width - 0.12, 10, bold=True) for s in shown)]
+        _table(slide, header, rows, [name_width, value_width, *mark_widths] + [value_width] * len(shown), 1.35,
+               style, fills=fills, row_height=0.4)
         _text(slide, "Coloured against the touchpoint's total: red below, blue above; grey: low n, not judged.",
               0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
 
@@ -440,8 +455,8 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
         return
     pages = _pages(findings.breaks, TABLE_ROWS["breaks"])
     widths = [0.4, 2.3, 1.6, 1.6, 1.7, 0.8, 4.1]
+    start = 0
     for number, page in enumerate(pages, 1):
-        start = (number - 1) * TABLE_ROWS["breaks"]
         slide = _slide(deck, findings, style, _numbered("Where it breaks", number, len(pages)),
                        [f"{start + i}. {b.sentence}" for i, b in enumerate(page, 1)]
                        + ["Ranked by size in index points; q is the Benjamini–Hochberg adjusted p-value."])
@@ -456,6 +471,7 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
                          format_count(b.n), _sentence(b.sentence, widths[-1])])
         _table(slide, ["#", "Where", "What", "Score", "Difference [95 %]", "n", "In words"], rows, widths, 1.35,
                style, size=10, row_height=0.72, small=(6,))
+        start += len(page)
 
 
 def _sentence(text: str, width: float) -> str:
@@ -466,18 +482,25 @@ def _sentence(text: str, width: float) -> str:
     return "\n".join(lines)
 
 
+SCATTER = (0.4, 1.35, 6.6, 5.0)  # the priority matrix chart on its slide: left, top, width, height (inches)
+PLOT = (0.8, 0.5, 5.55, 3.7)  # its plot area inside the chart, fixed so that labels can be placed beside the dots
+DOT = 10  # points, a dot's size
+LABEL_POINTS = 8
+
+
 def _driver_slides(deck, findings: Findings, style: Style) -> None:
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_MARKER_STYLE
+    from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
     from pptx.util import Pt
 
     from workbench.export.chartdata import CategoryChartData, XyChartData
-    from workbench.figures import QUADRANT_COLOURS
+    from workbench.figures import QUADRANT_COLOURS, matrix_ranges
 
-    if findings.drivers is None:
-        slide = _slide(deck, findings, style, "Key drivers")
+    if findings.drivers is None:  # no outcome to name: the slide says why there is no model
+        slide = _slide(deck, findings, style, "Key drivers",
+                       [f"The model said: {findings.drivers_detail}"] if findings.drivers_detail else [])
         _text(slide, findings.drivers_error or "No driver model for this selection.", 0.4, 1.6, 12.5, 0.8, size=16)
         return
-    result, ranked = findings.drivers, findings.priorities
+    result, ranked = findings.drivers, findings.priorities.sort_values("priority")
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     metric = result.driver_metric
     notes = [f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, {r.share * 100:.1f} % of "
@@ -486,31 +509,31 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
              for r in ranked.itertuples()]
     notes.append(f"Model: {result.note} R² = {result.r2:.2f} [{result.r2_low:.2f}–{result.r2_high:.2f}], "
                  f"n = {format_count(result.n)}.")
-    slide = _slide(deck, findings, style, "What drives the overall NPS", notes)
+    slide = _slide(deck, findings, style, findings.outcome.what_drives(), notes)
     scatter = XyChartData()
     series = scatter.add_series("Touchpoints")
     for row in ranked.itertuples():
         series.add_data_point(float(row.performance), float(row.share * 100))
-    chart = _chart(slide, XL_CHART_TYPE.XY_SCATTER, (0.4, 1.35, 6.6, 5.0), scatter,
-                   "Priority matrix: importance × performance")
+    chart = _chart(slide, XL_CHART_TYPE.XY_SCATTER, SCATTER, scatter, "Priority matrix: importance × performance")
     plotted = chart.plots[0].series[0]
     plotted.format.line.fill.background()
-    plotted.marker.style, plotted.marker.size = XL_MARKER_STYLE.CIRCLE, 10
+    plotted.marker.style, plotted.marker.size = XL_MARKER_STYLE.CIRCLE, DOT
     for point, row in zip(plotted.points, ranked.itertuples()):
-        for fill in (point.marker.format.fill, point.format.fill):  # PowerPoint reads the first, LibreOffice the second
-            fill.solid()
-            fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[row.quadrant])
+        colour = QUADRANT_COLOURS[row.quadrant]
+        point.marker.format.fill.solid()
+        point.marker.format.fill.fore_color.rgb = _rgb(colour)
         point.marker.format.line.fill.background()
-        label = point.data_label
-        label.has_text_frame = True
-        label.position = XL_LABEL_POSITION.ABOVE
-        label.text_frame.text = xml_safe(maplayout.shorten(names.get(row.touchpoint, row.touchpoint), 1.6, 8))
-        label.text_frame.paragraphs[0].runs[0].font.size = Pt(8)
+        _invisible_line(point, colour)
     key = slide.shapes.add_textbox(_inches(0.4), _inches(6.38), _inches(6.6), _inches(0.3)).text_frame
     for quadrant, colour in QUADRANT_COLOURS.items():
         _run(key.paragraphs[0], "● ", 11, colour=colour)
         _run(key.paragraphs[0], f"{quadrant}   ", 10)
     _axis_titles(chart, f"Performance (mean {heatmap.METRIC_NAMES[metric]})", "Importance (% of explained variance)")
+    x_range, y_range = matrix_ranges(ranked)
+    for axis, (low, high) in ((chart.category_axis, x_range), (chart.value_axis, y_range)):
+        axis.minimum_scale, axis.maximum_scale = low, high
+    _plot_area(chart, PLOT, SCATTER)
+    _scatter_labels(slide, ranked, names, x_range, y_range)
     bars = CategoryChartData()
     ordered = ranked.sort_values("share")
     bars.categories = [maplayout.shorten(names.get(k, k), 2.0, 9) for k in ordered["touchpoint"]]
@@ -529,6 +552,82 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     _text(slide, f"Relative importance (LMG) on the respondent level · R² = {result.r2:.2f} · "
                  f"n = {format_count(result.n)} · fix first: important and below the average performance",
           0.4, 6.8, 12.5, 0.3, size=9, colour=MUTED)
+
+
+def _invisible_line(point, colour: str) -> None:
+    """A scatter point's line in its colour but fully transparent: LibreOffice colours a scatter point's marker
+    by its line (blue by default), PowerPoint by the marker's fill, and neither draws a transparent line."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+
+    line = point.format.line
+    line.fill.solid()
+    line.fill.fore_color.rgb = _rgb(colour)
+    shade = line._get_or_add_ln().find(qn("a:solidFill")).find(qn("a:srgbClr"))
+    etree.SubElement(shade, qn("a:alpha")).set("val", "0")
+
+
+def _plot_area(chart, plot: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> None:
+    """Fix the chart's plot area (inside the axes) at ``plot`` inches within the chart ``box``."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+
+    area = chart._chartSpace.chart.plotArea
+    for old in area.findall(qn("c:layout")):
+        area.remove(old)
+    layout = etree.Element(qn("c:layout"))
+    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    left, top, width, height = plot
+    for tag, value in (("layoutTarget", "inner"), ("xMode", "edge"), ("yMode", "edge"), ("x", left / box[2]),
+                       ("y", top / box[3]), ("w", width / box[2]), ("h", height / box[3])):
+        etree.SubElement(manual, qn(f"c:{tag}")).set("val", f"{value:.4f}" if isinstance(value, float) else value)
+    area.insert(0, layout)
+
+
+def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], y_range: list[float]) -> None:
+    """Each dot's name as a text box beside it where it overlaps no other name or dot, with a leader line when it
+    had to go farther; cut to one line, or its priority number, when even that finds no room (the notes list
+    every name)."""
+    from pptx.enum.shapes import MSO_CONNECTOR
+    from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
+
+    from workbench.figures import Label, label_lines, place_tiers
+
+    left, top = SCATTER[0] + PLOT[0], SCATTER[1] + PLOT[1]
+    width, height = PLOT[2], PLOT[3]
+    points = [(width * (x - x_range[0]) / (x_range[1] - x_range[0]),
+               height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
+              for x, y in zip(ranked["performance"], ranked["share"])]
+
+    def measured(text: str, width: float = 1.6, lines: int = 2) -> Label:  # label_lines measures in CSS pixels
+        found = label_lines(text, width * 96, LABEL_POINTS * 96 / 72, lines)
+        return Label(found.lines, found.width / 96, found.height / 96)
+
+    full = [names.get(k, k) for k in ranked["touchpoint"]]
+    tiers = [[measured(name) for name in full], [measured(name, 1.15, 1) for name in full],
+             [measured(str(number)) for number in ranked["priority"]]]
+    radius = DOT / 72 / 2
+    texts, places = place_tiers(points, tiers, (width, height), radius, gap=0.02, step=0.12,
+                                slack=(0.0, 0.0, SCATTER[2] - PLOT[0] - PLOT[2], 0.0))
+    for key, (x, y), text, place in zip(ranked["touchpoint"], points, texts, places):
+        if place is None:
+            continue
+        dx, dy, leader = place
+        box = _text(slide, list(text.lines), left + x + dx - text.width / 2, top + y + dy - text.height / 2,
+                    text.width, text.height, size=LABEL_POINTS, align=PP_ALIGN.CENTER)
+        frame = box.text_frame
+        frame.margin_top = frame.margin_bottom = 0
+        frame.word_wrap, frame.auto_size = False, MSO_AUTO_SIZE.NONE
+        box.name = f"Label {key}"
+        if leader:  # from the dot's edge to the label's edge
+            reach = math.hypot(dx, dy)
+            inner = min(text.width / 2 / abs(dx) if dx else math.inf, text.height / 2 / abs(dy) if dy else math.inf)
+            line = slide.shapes.add_connector(
+                MSO_CONNECTOR.STRAIGHT, _inches(left + x + dx * radius / reach), _inches(top + y + dy * radius / reach),
+                _inches(left + x + dx * (1 - inner)), _inches(top + y + dy * (1 - inner)))
+            line.line.color.rgb = _rgb(MUTED)
+            line.line.width = _inches(0.01)
+            line.name = f"Leader {key}"
 
 
 def _chart(slide, kind, box: tuple[float, float, float, float], data, title: str):
@@ -570,8 +669,9 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     for item in findings.scenarios:
         if item.outcome is None:
-            slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True))
-            _text(slide, f"This scenario cannot run on today's data: {item.error}", 0.4, 1.6, 12.5, 1.0, size=16)
+            slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
+                           [f"The model said: {item.detail}"] if item.detail else [])
+            _text(slide, item.error, 0.4, 1.6, 12.5, 1.0, size=16)
             continue
         outcome, scenario, found = item.outcome, item.scenario, item.evidence
         assumed = scenario.assumptions

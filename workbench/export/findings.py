@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from workbench import breaks, heatmap, metrics, query
+from workbench.ingest import OVERALL
 from workbench.journey import Journey
+from workbench.outcome import Outcome, from_meta
 
 if TYPE_CHECKING:
     import pandas
@@ -22,6 +24,7 @@ SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
 SLIDE_NAMES = {"title": "Title", "map": "Journey map", "matrix": "Segment matrix", "breaks": "Where it breaks",
                "drivers": "Key drivers", "roi": "ROI scenarios", "actions": "Action plan"}
 MATRIX_COLUMNS = 8  # segment values beside the total: more would shrink the numbers below legibility
+BENCHMARK_NAMES = {"(benchmark)": "Whole network", "(external)": "Benchmark"}  # the heatmap page's headers
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class ScenarioResult:
     evidence: object | None
     outcome: object | None
     error: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,11 @@ class Findings:
     drivers: object | None = None
     priorities: pandas.DataFrame | None = None
     drivers_error: str = ""
+    drivers_detail: str = ""
     scenarios: list[ScenarioResult] = field(default_factory=list)
     actions: list = field(default_factory=list)
+    outcome: Outcome = Outcome()
+    benchmark_source: str = ""
 
 
 def gather(workspace: Workspace, request: Request, now: datetime.datetime | None = None) -> Findings:
@@ -144,22 +151,25 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
                             filters=query.describe_filters(request.filters) or "all customers", answers=int(scored["n"].sum()),
                             created=now or datetime.datetime.now())
     cards = workspace.actions.list(request.project_id, request.journey_id)
-    parts: dict = {"actions": cards if "actions" in request.slides else []}
+    outcome = from_meta(survey.meta)
+    overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())
+    parts: dict = {"actions": cards if "actions" in request.slides else [], "outcome": outcome}
     if "matrix" in request.slides:
-        parts.update(_matrix(journey, sources, window, request, cache))
+        parts.update(_matrix(journey, sources, window, request, cache, workspace.benchmarks(request.journey_id)))
     if "breaks" in request.slides or "map" in request.slides:
         parts["breaks"] = breaks.find(journey, sources, metric, date_from=date_from, date_to=date_to,
                                       filters=request.filters, settings=breaks.BreakSettings(min_n=min_n),
                                       cache=cache)
     if "drivers" in request.slides:
-        parts.update(_drivers(journey, window, metric, cache))
+        parts.update(_drivers(journey, window, metric, cache, outcome, overall))
     if "roi" in request.slides:
-        parts["scenarios"] = _scenarios(workspace, request, journey)
+        parts["scenarios"] = _scenarios(workspace, request, journey, outcome, overall)
     return Findings(request=request, journey=journey, provenance=provenance, scores=scored,
                     steps=heatmap.steps(journey, scored), open_actions=actions.open_counts(cards), **parts)
 
 
-def _matrix(journey: Journey, sources: tuple[str, ...], window: query.Query, request: Request, cache) -> dict:
+def _matrix(journey: Journey, sources: tuple[str, ...], window: query.Query, request: Request, cache,
+            external: pandas.DataFrame) -> dict:
     columns = breaks.segment_columns(sources)
     column = request.matrix_column or ("region" if "region" in columns else (columns[0] if columns else None))
     if column is None:
@@ -168,34 +178,70 @@ def _matrix(journey: Journey, sources: tuple[str, ...], window: query.Query, req
         raise ValueError(f"The survey has no segment column '{column}'; it has {', '.join(columns)}.")
     cells = query.aggregate(replace(window, by=("touchpoint", column)), cache, min_n=request.min_n)
     totals = query.aggregate(window, cache, min_n=request.min_n)
-    return {"matrix": heatmap.matrix(journey, cells, totals, column, request.metric), "matrix_column": column}
+    marks = benchmarks(journey, window, request.metric, cache, request.min_n, external)
+    return {"matrix": heatmap.matrix(journey, cells, totals, column, request.metric, benchmarks=marks),
+            "matrix_column": column,
+            "benchmark_source": marks["(external)"]["source"].iloc[0] if "(external)" in marks else ""}
 
 
-def _drivers(journey: Journey, window: query.Query, metric: str, cache) -> dict:
+def benchmarks(journey: Journey, window: query.Query, metric: str, cache, min_n: int,
+               external: pandas.DataFrame) -> dict[str, pandas.DataFrame]:
+    """The matrix's reference columns, as the heatmap page shows them: the whole network beside a filtered
+    selection, and the journey's imported benchmark values of ``metric`` (``external``: workspace.benchmarks)."""
+    marks = {}
+    if window.filters:
+        network = heatmap.scores(journey, query.aggregate(replace(window, filters=()), cache, min_n=min_n), metric)
+        marks["(benchmark)"] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
+    external = external[external["metric"] == metric]
+    if len(external):
+        marks["(external)"] = external
+    return marks
+
+
+def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome: Outcome, overall: bool) -> dict:
     from workbench import drivers
 
-    driver_metric = metric if metric in ("csat", "ces") else "csat"  # the overall NPS is the outcome
+    if not overall:
+        return {"drivers_error": "The survey has no overall score to explain: import it again with its overall "
+                                 "question mapped (Data page)."}
+    driver_metric = metric if metric in ("csat", "ces") else "csat"  # the overall outcome is explained
     try:
-        result = drivers.analyse_query(replace(window, by=()), cache, outcome="nps", driver_metric=driver_metric,
-                                       method="lmg")
-    except ValueError as error:
-        return {"drivers_error": str(error)}
+        result = drivers.analyse_query(replace(window, by=()), cache, outcome=outcome.metric,
+                                       driver_metric=driver_metric, method="lmg")
+    except ValueError as error:  # the analysis's own words go to the notes; the slide says it plainly
+        return {"drivers_error": "Too few respondents in this period and selection rated the touchpoints and the "
+                                 f"overall {outcome.label} for a driver model: widen the period or remove a filter.",
+                "drivers_detail": str(error)}
     names = {tp.key: tp.name for tp in journey.touchpoints}
     return {"drivers": result, "priorities": drivers.ranked(result, names)}
 
 
-def _scenarios(workspace: Workspace, request: Request, journey: Journey) -> list[ScenarioResult]:
+def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome: Outcome,
+               overall: bool) -> list[ScenarioResult]:
     from workbench import scenarios
+    from workbench.workspace import WorkspaceError
 
     names = {tp.key: tp.name for tp in journey.touchpoints}
     found = []
     for saved in workspace.scenarios.list(request.project_id):
         if saved.scenario.journey_id != request.journey_id:
             continue
-        try:
-            scenario, evidence, outcome = scenarios.run(workspace, request.project_id, saved.scenario, names)
-        except ValueError as error:
-            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None, str(error)))
+        if not (overall and outcome.metric == "nps"):  # the chain runs from the overall NPS to the KPI
+            has = f"its overall outcome is {outcome.label}" if overall else "it has no overall question"
+            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
+                                        f"The ROI chain starts from an overall NPS question, and {has}."))
             continue
-        found.append(ScenarioResult(scenario.name, scenario, evidence, outcome))
+        try:
+            scenario, evidence, result = scenarios.run(workspace, request.project_id, saved.scenario, names)
+        except WorkspaceError as error:  # written for the user (a KPI dataset that is gone)
+            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
+                                        f"This scenario cannot run on today's data. {error}"))
+            continue
+        except ValueError as error:  # the model's own words go to the notes
+            kpi, segment = saved.scenario.kpi.replace("_", " "), saved.scenario.segment
+            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
+                                        f"This scenario cannot run on today's data: too few {segment}-months "
+                                        f"link {kpi} to the NPS.", str(error)))
+            continue
+        found.append(ScenarioResult(scenario.name, scenario, evidence, result))
     return found
