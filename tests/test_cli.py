@@ -1,5 +1,7 @@
 """The cxwb command: templates, demo, journey import and export."""
 
+import re
+
 from workbench import journeyfile
 from workbench.cli import main
 from workbench.templates import load_template
@@ -62,10 +64,14 @@ def test_import_uses_the_saved_mapping_or_a_mapping_file(tmp_path, capsys):
     assert "Dry run: nothing imported." in capsys.readouterr().out
     assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--mapping", str(mapping),
                  "--workspace", workspace]) == 0
-    assert "Imported 45 rows as “KPIs” version 1." in capsys.readouterr().out
-    # The next month's file of the same shape needs no mapping: the one used is saved for its shape.
+    out = capsys.readouterr().out
+    assert "Mapping: kpi-mapping.json." in out and "Dates read as dd.mm.yyyy." in out
+    assert "Imported 45 rows as “KPIs” version 1; mapping saved as “KPIs”." in out
+    # The next month's file of the same shape needs no mapping: the one used is saved for its shape, and said.
     assert main(["import", str(kpi), "--project", "Acme", "--name", "KPIs", "--workspace", workspace]) == 0
-    assert "“KPIs” version 2" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert re.search(r"Mapping: the saved mapping “KPIs” saved on \d{4}-\d\d-\d\d \d\d:\d\d\.", out), out
+    assert "“KPIs” version 2" in out
 
 
 def _two_survey_versions(folder) -> str:

@@ -156,11 +156,13 @@ def test_the_mapping_is_saved_and_found_for_a_file_of_the_same_shape(workspace, 
     path = tmp_path / "export.csv"
     path.write_bytes(CZECH_LONG.encode("cp1250"))
     columns = ["ID", "Datum", "Kontaktní bod", "NPS", "Spokojenost", "Komentář", "Pobočka"]
-    assert workspace.datasets.saved_mapping(project_id, columns) is None
+    assert workspace.mappings.best(project_id, columns) is None
     workspace.datasets.import_file(project_id, path, LONG, "Survey", journey_id=journey_id)
-    assert workspace.datasets.saved_mapping(project_id, list(reversed(columns))) == LONG
+    saved = workspace.mappings.best(project_id, list(reversed(columns)))
+    assert (saved.mapping, saved.name, saved.same_shape) == (LONG, "Survey", True)
     assert workspace.datasets.last_name_for(project_id, columns) == "Survey"
-    assert workspace.datasets.saved_mapping(project_id, columns[:-1]) is None
+    assert workspace.mappings.best(project_id, columns[:-1]) is None
+    assert workspace.mappings.fitting(project_id, [*columns, "Extra"])[0].same_shape is False
 
 
 def test_a_cancelled_import_leaves_the_workspace_unchanged(workspace, project, tmp_path):

@@ -1,4 +1,4 @@
-"""Command line: ``cxwb serve | demo | import | export | backup | restore | templates | journey import/export``."""
+"""Command line: ``cxwb serve | demo | import | inspect | export | backup | restore | templates | journey import/export``."""
 
 from __future__ import annotations
 
@@ -34,17 +34,45 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", parents=[common], help="create the demo project with generated survey and KPI data")
 
     load_data = commands.add_parser("import", parents=[common], help="import a survey or KPI file as a dataset version",
-                                    description="Uses the mapping saved for files with the same columns (set up once on "
-                                                "the Data page), or --mapping FILE with a mapping as JSON.")
+                                    description="Uses --mapping FILE (a mapping as JSON, e.g. from `cxwb inspect`), "
+                                                "--saved NAME, or the mapping saved for files with the same columns; "
+                                                "says which, and refuses one whose values look wrong for it "
+                                                "unless --force.")
     load_data.add_argument("file", type=Path)
     load_data.add_argument("--project", required=True, help="project name")
     load_data.add_argument("--name", required=True, help="dataset name; an existing name gets a new version")
     load_data.add_argument("--journey", help="journey whose touchpoints survey answers are about (default: the only one)")
-    load_data.add_argument("--mapping", type=Path, help="column mapping as JSON (default: the one saved for this shape)")
+    load_data.add_argument("--mapping", type=Path, help="column mapping as JSON (the form `cxwb inspect` prints)")
+    load_data.add_argument("--saved", metavar="NAME", help="a mapping saved in the project, by name")
     load_data.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    load_data.add_argument("--header-row", type=int, metavar="N", help="XLSX: the header's row (default: detected)")
+    load_data.add_argument("--header-rows", type=int, metavar="N",
+                           help="CSV: how many header rows (default: detected from the layout)")
     load_data.add_argument("--encoding", choices=ENCODINGS,
                            help="CSV encoding (default: detected)")
+    load_data.add_argument("--date-format", metavar="FORMAT",
+                           help="how dates are written, e.g. dd/mm/yyyy or %%m/%%d/%%Y (default: the one reading "
+                                "that fits the whole column)")
+    load_data.add_argument("--wave", metavar="PERIOD",
+                           help="a survey without dates: its fieldwork month, day or range (2026-03, 2026-03-15, "
+                                "2026-03-01..2026-03-20)")
+    load_data.add_argument("--append", action="store_true",
+                           help="append the file to the dataset --name (its latest version and this file become one "
+                                "new version)")
+    load_data.add_argument("--force", action="store_true",
+                           help="import although the check of the values against the mapping warns")
     load_data.add_argument("--dry-run", action="store_true", help="check and report, keep nothing")
+
+    inspect = commands.add_parser("inspect", parents=[common], help="print what a file is and a proposed mapping as "
+                                  "JSON", description="Prints the detected layout, encoding, delimiter, header rows, "
+                                  "date format and the proposed column mapping; its \"mapping\" is what "
+                                  "`cxwb import --mapping` takes.")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--project", help="project whose journey the touchpoints are matched to")
+    inspect.add_argument("--journey", help="journey name (default: the project's only one)")
+    inspect.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    inspect.add_argument("--header-row", type=int, metavar="N", help="XLSX: the header's row (default: detected)")
+    inspect.add_argument("--encoding", choices=ENCODINGS, help="CSV encoding (default: detected)")
     commands.add_parser("templates", help="list the journey templates")
 
     export = commands.add_parser("export", parents=[common], help="write a journey's findings as a PowerPoint deck, "
@@ -129,6 +157,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Demo project id {demo.seed_demo(workspace)} in {workspace.folder}")
     elif args.command == "import":
         return _import(workspace, args)
+    elif args.command == "inspect":
+        return _inspect(workspace, args)
     elif args.command == "export":
         return _export(workspace, args)
     elif args.command == "backup":
@@ -240,39 +270,134 @@ def _survey_id(workspace, project_id: int, project: str, spec: str | None) -> in
     return versions[int(version) if version else max(versions)]
 
 
-def _import(workspace, args: argparse.Namespace) -> int:
+def _read_options(args: argparse.Namespace):
+    """The CSV dialect (detected, then what the user gave) and the XLSX header row of ``args.file``."""
     import dataclasses
-    import json
 
-    from workbench import ingest, limits
+    from workbench import ingest
 
-    project_id = {p.name: p.id for p in workspace.projects()}.get(args.project)
-    if project_id is None:
-        raise ValueError(f"No project “{args.project}”.")
     dialect = None
     if ingest.file_kind(args.file) == "csv":
         dialect = ingest.sniff_file(args.file)
         if args.encoding:
             dialect = dataclasses.replace(dialect, encoding=args.encoding)
+        if getattr(args, "header_rows", None):
+            dialect = dataclasses.replace(dialect, header_rows=args.header_rows)
+    return dialect, args.header_row
+
+
+def _journey(workspace, project_id: int, project: str, name: str | None) -> int | None:
+    """The journey ``name`` of the project, or its only journey."""
+    journeys = {j.name: j.id for j in workspace.journeys(project_id)}
+    if name and name not in journeys:
+        raise ValueError(f"No journey “{name}” in project “{project}”.")
+    return journeys[name] if name else (next(iter(journeys.values())) if len(journeys) == 1 else None)
+
+
+def _describe_file(source, path: Path) -> str:
+    """A line saying what the file was read as."""
+    parts = [f"{path.name}: {source.layout.title}"]
+    if source.dialect is not None:
+        delimiter = {"\t": "tab"}.get(source.dialect.delimiter, source.dialect.delimiter)
+        parts.append(f"encoding {source.dialect.encoding}, delimiter {delimiter!r}, decimal {source.dialect.decimal!r}, "
+                     f"{source.dialect.header_rows} header row(s)")
+    if source.sheet:
+        parts.append(f"sheet “{source.sheet}”, header in row {source.header_row}")
+    return "; ".join(parts) + "."
+
+
+def _inspect(workspace, args: argparse.Namespace) -> int:
+    import json
+
+    from workbench import dates, guesses, ingest
+
+    dialect, header_row = _read_options(args)
+    source = ingest.read_source(args.file, dialect, args.sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
+    touchpoints: dict[str, str] = {}
+    if args.project:
+        project_id = _project_id(workspace, args.project)
+        journey_id = _journey(workspace, project_id, args.project, args.journey)
+        if journey_id is not None:
+            touchpoints = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints}
+    proposal = guesses.propose(source.table, touchpoints, source.descriptions, source.decimal)
+    mapping = guesses.as_mapping(proposal, exclude=source.layout.exclude)
+    found = {
+        "file": args.file.name,
+        "kind": source.kind,
+        "layout": source.layout.name,
+        "encoding": source.dialect.encoding if source.dialect else None,
+        "delimiter": source.dialect.delimiter if source.dialect else None,
+        "decimal": source.dialect.decimal if source.dialect else None,
+        "header_rows": source.dialect.header_rows if source.dialect else None,
+        "sheet": source.sheet,
+        "header_row": source.header_row if source.kind == "xlsx" else None,
+        "rows_read": source.table.num_rows,
+        "date_format": dates.readable(proposal.date.format) if proposal.date and proposal.date.format else None,
+        "columns": [{"name": name, **({"question": source.descriptions[name]} if name in source.descriptions else {})}
+                    for name in source.table.column_names],
+        "warnings": list(proposal.warnings) + guesses.check_mapping(source.table, mapping),
+        "reasons": guesses.reasons(proposal),
+        "mapping": ingest.mapping_to_dict(mapping),
+    }
+    print(json.dumps(found, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _import(workspace, args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from workbench import dates, guesses, ingest, limits
+
+    project_id = {p.name: p.id for p in workspace.projects()}.get(args.project)
+    if project_id is None:
+        raise ValueError(f"No project “{args.project}”.")
+    dialect, header_row = _read_options(args)
+    sample = ingest.read_source(args.file, dialect, args.sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
+    print(_describe_file(sample, args.file))
     if args.mapping:
         try:
-            mapping = ingest.mapping_from_dict(limits.load_json(limits.read_file(args.mapping), args.mapping.name))
+            data = limits.load_json(limits.read_file(args.mapping), args.mapping.name)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ingest.IngestError(f"{args.mapping.name} is not a JSON mapping: {exc}") from None
+        # `cxwb inspect` prints the file's facts around the mapping: its "mapping" is taken.
+        mapping = ingest.mapping_from_dict(data["mapping"] if isinstance(data, dict) and "mapping" in data else data)
+        print(f"Mapping: {args.mapping.name}.")
     else:
-        columns = ingest.read_source(args.file, dialect, args.sheet, rows=1).table.column_names
-        mapping = workspace.datasets.saved_mapping(project_id, columns)
-        if mapping is None:
-            raise ValueError("No mapping saved for a file with these columns: map one like it once on the Data page, "
-                             "or pass --mapping FILE.")
-    journeys = {j.name: j.id for j in workspace.journeys(project_id)}
-    journey_id = journeys.get(args.journey) if args.journey else (next(iter(journeys.values())) if len(journeys) == 1 else None)
-    if args.journey and journey_id is None:
-        raise ValueError(f"No journey “{args.journey}” in project “{args.project}”.")
+        columns = sample.table.column_names
+        saved = (workspace.mappings.named(project_id, args.saved, columns) if args.saved else
+                 workspace.mappings.best(project_id, columns))
+        if saved is None:
+            raise ValueError("No mapping saved for a file with these columns: run `cxwb inspect` for a proposed "
+                             "mapping and pass it with --mapping FILE, give --saved NAME, or map one like it on the "
+                             "Data page.")
+        mapping = saved.mapping
+        print(f"Mapping: the saved mapping {saved.describe()}.")
+    if isinstance(mapping, ingest.SurveyMapping):
+        changes = {}
+        if args.date_format:
+            changes["date_format"] = _date_format(args.date_format)
+        if args.wave:
+            changes |= {"wave": args.wave, "ts": None}
+        mapping = dataclasses.replace(mapping, **changes) if changes else mapping
+        warnings = guesses.check_mapping(sample.table, mapping)
+        for warning in warnings:
+            print(f"  warning: {warning}")
+        if warnings and not args.force:
+            print("Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or "
+                  "pass --force to import anyway.")
+            return 2
+    journey_id = _journey(workspace, project_id, args.project, args.journey)
+    target = workspace.datasets.append_target(project_id, args.name) if args.append else None
     staged = workspace.datasets.stage(project_id, args.file, mapping, journey_id=journey_id, dialect=dialect,
-                                      sheet=args.sheet)
+                                      sheet=args.sheet, header_row=header_row, append_to=target)
     report = staged.report
     print(f"{report.rows_read} rows read, {report.rows_valid} valid, {report.rows_read - report.rows_valid} skipped.")
+    if report.date_format:
+        zone = f", times with an offset converted to {report.date_zone} wall time" if report.date_zone else ""
+        print(f"Dates read as {dates.readable(report.date_format)}{zone}.")
+    elif report.wave:
+        print(f"No dates: every answer belongs to the wave {report.wave}.")
     for issue in report.issues:
         more = " …" if issue.count > len(issue.rows) else ""
         print(f"  {issue.message} [{issue.column}]: {issue.count} row(s), first {', '.join(map(str, issue.rows))}{more}")
@@ -285,8 +410,19 @@ def _import(workspace, args: argparse.Namespace) -> int:
     except BaseException:
         workspace.datasets.discard(staged)
         raise
-    print(f"Imported {info.rows} rows as “{info.name}” version {info.version}.")
+    verb = "Appended; now" if target is not None else "Imported"
+    print(f"{verb} {info.rows} rows as “{info.name}” version {info.version}; mapping saved as “{info.name}”.")
     return 0
+
+
+def _date_format(text: str) -> str:
+    """A date format given as ``dd/mm/yyyy`` or ``%d/%m/%Y``, as the importer's code."""
+    from workbench import dates
+
+    for code, readable in dates.choices():
+        if text in (code, readable):
+            return code
+    raise ValueError(f"Unknown date format “{text}”; use one of: {', '.join(r for _c, r in dates.choices())}.")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session
 from workbench import ingest, limits, outcome, scratch, waves
 from workbench.i18n import gettext as _
 from workbench.ingest import Cancelled, CsvDialect, ImportReport, IngestError, Issue, KpiMapping, SurveyMapping
-from workbench.store import DatasetRow, MappingRow, Project
+from workbench.mappings import Mappings
+from workbench.store import DatasetRow, Project
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -153,7 +154,7 @@ class Datasets:
 
     def stage(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, *,
               journey_id: int | None = None, dialect: CsvDialect | None = None, sheet: str | None = None,
-              source: str | None = None, progress: Progress | None = None,
+              header_row: int | None = None, source: str | None = None, progress: Progress | None = None,
               cancelled: Callable[[], bool] | None = None, token: str | None = None,
               append_to: int | None = None) -> StagedImport:
         """Read, validate and write the valid rows to a temporary file; nothing is registered yet.
@@ -179,7 +180,7 @@ class Datasets:
         extended = self._appendable(project_id, append_to, mapping, journey_id) if append_to is not None else None
         journey_id = extended.journey_id if extended is not None else journey_id
         step(0.05, "Reading the file")
-        data = ingest.load(path, mapping, dialect, sheet)
+        data = ingest.load(path, mapping, dialect, sheet, header_row)
         columns = data.table.column_names
         step(0.45, "Checking the rows")
         rows = None
@@ -205,7 +206,8 @@ class Datasets:
             table, report = ingest.prepare_kpi(data.table, mapping, data.decimal, data.first_row)
             kind, meta = mapping.kind, kpi_meta(table, ingest.kpi_names(mapping.kpis))
             journey_id = None
-        meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet}
+        meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet,
+                 "layout": data.layout.name, "header_row": data.header_row if data.kind == "xlsx" else None}
         step(0.7, "Writing the valid rows")
         staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report,
                               ingest.mapping_to_dict(mapping), meta, ingest.shape(columns), append_to, rows)
@@ -316,7 +318,7 @@ class Datasets:
                                  report=staged.report.to_dict(), mapping=staged.mapping,
                                  meta=staged.meta | {"shape": staged.shape})
                 session.add(row)
-                self._remember(session, staged.project_id, staged.shape, staged.mapping)
+                Mappings.remember(session, staged.project_id, staged.shape, staged.mapping, name)
                 session.flush()
                 dataset_id = row.id
                 note([relative], staged.temp_file)  # if the row does not commit, the file goes back and still waits
@@ -479,28 +481,22 @@ class Datasets:
 
     # ------------------------------------------------------------ mappings
 
-    def saved_mapping(self, project_id: int, columns: list[str]) -> SurveyMapping | KpiMapping | None:
-        """The mapping last used in this project for a file with these columns, if any."""
-        with self.workspace.sessions() as session:
-            row = session.scalar(select(MappingRow).where(MappingRow.project_id == project_id,
-                                                          MappingRow.shape == ingest.shape(columns)))
-            return ingest.mapping_from_dict(row.mapping) if row else None
+    def append_target(self, project_id: int, name: str) -> int:
+        """The id of the latest version of survey ``name``, which a file is appended to."""
+        from workbench.workspace import WorkspaceError
+
+        found = [d for d in self.list(project_id, "survey") if d.latest and d.name.casefold() == " ".join(
+            str(name).split()).casefold()]
+        if not found:
+            names = ", ".join(f"“{d.name}”" for d in self.list(project_id, "survey") if d.latest) or "none"
+            raise WorkspaceError(f"No survey dataset “{name}” to append to; the project's surveys: {names}.")
+        return found[0].id
 
     def last_name_for(self, project_id: int, columns: list[str]) -> str | None:
         """The dataset name last imported from a file of this shape (the monthly refresh goes to it)."""
         target = ingest.shape(columns)
         matching = [d for d in self.list(project_id) if d.meta.get("shape") == target]
         return max(matching, key=lambda d: d.id).name if matching else None
-
-    @staticmethod
-    def _remember(session, project_id: int, shape: str, mapping: dict) -> None:
-        if not mapping:
-            return
-        row = session.scalar(select(MappingRow).where(MappingRow.project_id == project_id, MappingRow.shape == shape))
-        if row is None:
-            session.add(MappingRow(project_id=project_id, shape=shape, mapping=mapping))
-        else:
-            row.mapping, row.updated_at = mapping, datetime.now()
 
 
 SAMPLE_FOLDER = Path(__file__).resolve().parents[1] / "datasets"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from workbench import dates, labels
 from workbench.i18n import gettext as _
-from workbench.ingest import MISSING_WORDS, OVERALL, fold
+from workbench.ingest import MISSING_WORDS, OVERALL, SurveyMapping, WideColumn, fold, na_codes_outside_scales
 from workbench.metrics import SCALES
 
 if TYPE_CHECKING:
@@ -1008,3 +1008,86 @@ def _long_scores(scores: Mapping[str, ScoreGuess], profiles: Mapping[str, _Colum
             continue
         kept[name] = replace(score, touchpoint=None, match=0.0, match_reason="")
     return kept
+
+
+# ------------------------------------------------------------------ from a proposal to a mapping
+
+
+def as_mapping(proposal: Proposal, exclude: Mapping[str, Sequence[str]] | None = None) -> SurveyMapping:
+    """The import mapping the proposal amounts to, for the user to confirm (the Data page's form, ``cxwb inspect``).
+
+    Parameters
+    ----------
+    proposal : what :func:`propose` guessed.
+    exclude : the layout's rows to leave out (column → values, see :mod:`workbench.layouts`).
+
+    A "not applicable" code is kept for a metric only where it is no valid answer of any column of that metric
+    (0 is "not applicable" on 1–5 ratings but an answer of a 0/1 outcome). Dates are left for the import to read
+    with the one format that fits; a yes/no outcome is named after its "yes" answer ("Satisfied").
+    """
+    scores = list(proposal.scores)
+    words = {s.column: dict(s.value_labels) for s in scores if s.value_labels}
+    ratings = [tuple(s.scale) for s in scores if s.metric == "rating"]
+    rating_scale = ratings[0] if ratings else (1.0, 10.0)
+    na_codes: dict[str, tuple[str, ...]] = {}
+    for metric in {s.metric for s in scores}:
+        codes = sorted({c for s in scores if s.metric == metric for c in s.na_codes})
+        kept = na_codes_outside_scales(codes, rating_scale, ratings).get(metric, ())
+        if kept:
+            na_codes[metric] = kept
+    outcome = proposal.score(proposal.outcome) if proposal.outcome else None
+    label = None
+    if outcome is not None:
+        label = outcome.positive.strip().capitalize() if outcome.binary and outcome.positive else outcome.column
+    common = dict(ts=proposal.date.column if proposal.date else None, comment=_column(proposal.comment),
+                  segments=tuple(g.column for g in proposal.segments), rating_scale=rating_scale,
+                  na_codes=na_codes, value_labels=words, outcome_label=label,
+                  exclude={c: tuple(v) for c, v in (exclude or {}).items()})
+    if proposal.shape.kind == "long" and proposal.touchpoint is not None:
+        by_metric: dict[str, str] = {}
+        for score in scores:
+            by_metric.setdefault(score.metric, score.column)
+        return SurveyMapping(touchpoint=proposal.touchpoint.column, response_id=_column(proposal.response_id),
+                             respondent_id=_column(proposal.respondent_id),
+                             touchpoint_values={k: v for k, v in proposal.touchpoint_values.items() if v},
+                             **by_metric, **common)
+    wide = tuple(WideColumn(s.column, s.touchpoint, s.metric, tuple(s.scale) if s.metric == "rating" else None)
+                 for s in scores if s.touchpoint)
+    return SurveyMapping(wide=wide, respondent_id=_column(proposal.respondent_id), **common)
+
+
+def _column(guess: Guess | None) -> str | None:
+    return guess.column if guess is not None else None
+
+
+def check_mapping(table: pa.Table, mapping: SurveyMapping) -> list[str]:
+    """The suspicious-distribution check of every score column a mapping reads, on a file's first rows: values
+    outside the scale are left to the import's report; two values on a longer scale, or all on one end, are said."""
+    found: list[str] = []
+    for column, metric in mapping.number_columns().items():
+        if column not in table.column_names:
+            continue
+        low, high = mapping.column_scale(column)
+        words = {fold(k): v for k, v in (mapping.value_labels.get(column) or {}).items()}
+        skip = {fold(c) for c in (*mapping.na_codes.get(metric, ()), *MISSING_WORDS)}
+        values = []
+        for value in table[column].to_pylist():
+            if value is None or fold(str(value)) in skip:
+                continue
+            number = words.get(fold(str(value)), value) if words else value
+            number = _as_number(number)
+            if number is not None and low <= number <= high:
+                values.append(number)
+        found += suspicious(values, metric, (low, high), column)
+    return found
+
+
+def reasons(proposal: Proposal) -> dict:
+    """Why each guess was made, JSON-ready: field → reason, score column → reason, column left out → why."""
+    fields = {name: getattr(proposal, name) for name in ("date", "respondent_id", "response_id", "comment",
+                                                          "touchpoint")}
+    return {"shape": proposal.shape.reason,
+            **{name: {"column": g.column, "why": g.reason} for name, g in fields.items() if g is not None},
+            "scores": {s.column: "; ".join(t for t in (s.reason, s.match_reason) if t) for s in proposal.scores},
+            "segments": {g.column: g.reason for g in proposal.segments},
+            "left_out": {g.column: g.reason for g in proposal.skipped}}

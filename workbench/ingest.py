@@ -710,15 +710,18 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int, layout: layouts.Layout
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
-def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, float]) -> dict[str, tuple[str, ...]]:
+def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, float],
+                            other_rating_scales: Sequence[tuple[float, float]] = ()) -> dict[str, tuple[str, ...]]:
     """Per metric, the given "not applicable" codes that cannot be a valid answer on its scale.
 
-    ``0`` then means "not applicable" for CSAT and CES (1–5, 1–7) but stays a detractor's answer for NPS.
+    ``0`` then means "not applicable" for CSAT and CES (1–5, 1–7) but stays a detractor's answer for NPS, and stays
+    an answer of "rating" when any rating column's own scale (``other_rating_scales``, e.g. a 0/1 outcome) holds it.
     """
-    scales = {**SCALES, "rating": rating_scale}
+    scales = {**{m: [s] for m, s in SCALES.items()}, "rating": [rating_scale, *other_rating_scales]}
     found = {}
-    for metric, (low, high) in scales.items():
-        kept = tuple(c for c in codes if not _is_number(c) or not low <= float(c.replace(",", ".")) <= high)
+    for metric, ranges in scales.items():
+        kept = tuple(c for c in codes if not _is_number(c) or
+                     not any(low <= float(c.replace(",", ".")) <= high for low, high in ranges))
         if kept:
             found[metric] = kept
     return found
@@ -742,7 +745,7 @@ def numeric_columns(table: pa.Table, decimal: str = ".") -> list[str]:
 
 
 def column_values(path: str | Path, column: str, dialect: CsvDialect | None = None, sheet: str | None = None,
-                  limit: int = 500) -> list[str]:
+                  limit: int = 500, header_row: int | None = None) -> list[str]:
     """The distinct values of one column of a whole file (e.g. its touchpoint labels), most frequent first."""
     import pyarrow.compute as pc
 
@@ -750,7 +753,7 @@ def column_values(path: str | Path, column: str, dialect: CsvDialect | None = No
     if file_kind(path) == "csv":
         table, _ = read_csv(path, dialect, columns=[column])
     else:
-        table = read_source(path, dialect, sheet).table
+        table = read_source(path, dialect, sheet, header_row=header_row).table
     if column not in table.column_names:
         raise IngestError(f"Column not in the file: {column}.")
     _refuse_nested(table, [column])
