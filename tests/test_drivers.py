@@ -243,8 +243,9 @@ def test_respondent_table_by_hand():
     assert promoters["outcome"].tolist()[:2] == [1.0, 0.0] and math.isnan(promoters["outcome"].iloc[2])
 
 
-def test_analyse_finds_the_planted_drivers_and_says_what_it_left_out():
-    result = drivers.analyse(survey(), reps=50)
+@pytest.mark.parametrize("missing", drivers.MISSING)
+def test_analyse_finds_the_planted_drivers_and_says_what_it_left_out(missing):
+    result = drivers.analyse(survey(), reps=50, missing=missing)
     table = result.table
     assert list(table.columns) == list(drivers.TABLE_COLUMNS)
     assert list(table["touchpoint"][:2]) == ["a", "b"] and list(table["rank"]) == [1, 2, 3, 4]
@@ -253,12 +254,22 @@ def test_analyse_finds_the_planted_drivers_and_says_what_it_left_out():
     assert result.excluded == {"rare": "rated by 9 % of respondents (< 50 %)",
                                "same": "every rating was 5, so it cannot explain differences"}
     assert (result.model, result.method, result.outcome, result.driver_metric) == ("respondent", "lmg", "nps", "csat")
-    assert (result.n, result.dropped) == (360, 40)  # every tenth respondent skipped d
-    assert "360 of the 400 respondents who rated two or more" in result.note and "2 touchpoints" in result.note
+    assert "2 touchpoints" in result.note and result.missing == missing
+    base = table.set_index("touchpoint")["base"].to_dict()
+    if missing == "listwise":
+        assert (result.n, result.dropped, result.effective_n) == (360, 40, 360)  # every tenth respondent skipped d
+        assert "360 of the 400 respondents who rated two or more" in result.note
+        assert base == dict.fromkeys("abcd", 360)
+    else:  # those who skipped d count for a, b and c
+        assert (result.n, result.dropped, result.effective_n) == (400, 0, 360)
+        assert "400 of the 400 respondents who rated two or more" in result.note and "at least 360" in result.note
+        assert base == {"a": 400, "b": 400, "c": 400, "d": 360}
     answers = survey()
     a = answers[answers["touchpoint"] == "a"]["csat"]
     row = table.set_index("touchpoint").loc["a"]
     assert (row["performance"], row["answers"]) == (pytest.approx(a.mean()), len(a))
+    assert result.outcome_answers == 400 and result.outcome_mean == pytest.approx(
+        answers.loc[answers["touchpoint"] == OVERALL, "nps"].mean())
     chosen = drivers.analyse(survey(), method="johnson", touchpoints=["b", "a", "nowhere"], reps=20)
     assert set(chosen.table["touchpoint"]) == {"a", "b"} and chosen.excluded == {"nowhere": "no CSAT ratings"}
 
@@ -342,8 +353,11 @@ def test_priorities_against_targets_rank_fix_first_by_importance_times_gap():
 
 def test_a_survey_without_overall_answers_is_refused_with_the_reason():
     answers = survey()
-    with pytest.raises(ValueError, match="no overall NPS"):
+    refusal = "This dataset has no overall outcome to explain: map a column as the overall outcome when importing"
+    with pytest.raises(ValueError, match=refusal):
         drivers.analyse(answers[answers["touchpoint"] != OVERALL], reps=10)
+    with pytest.raises(ValueError, match=refusal):  # a yes/no outcome that was never mapped: no "rating" column
+        drivers.analyse(answers, outcome="rating", reps=10)
 
 
 def test_more_drivers_than_the_exact_limit_use_fewer_resamples_and_say_so():
@@ -357,3 +371,4 @@ def test_more_drivers_than_the_exact_limit_use_fewer_resamples_and_say_so():
     result = drivers.analyse(pd.DataFrame(rows), reps=200)
     assert len(result.table) == drivers.EXACT_LIMIT + 2
     assert f"intervals from {drivers.SAMPLED_REPS} resamples" in result.note
+
