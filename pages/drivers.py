@@ -1,17 +1,18 @@
-"""Drivers page: which touchpoints move overall loyalty most, and the importance × performance priorities."""
+"""Drivers page: which touchpoints move the dataset's overall outcome most, and the importance × performance
+priorities."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
-
-from typing import TYPE_CHECKING
+from dash import Input, Output, State, callback, dcc, html
 
 from pages import _filters
 from pages._context import new_action_href, workspace
 from pages._filters import group
-from workbench import figures, heatmap, metrics
+from workbench import figures, heatmap, metrics, outcome
 from workbench.actions import Draft
 from workbench.i18n import gettext as _
 
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
 
 dash.register_page(__name__, path="/drivers", name=_("Drivers"), title=_("Drivers · CX Journey Workbench"))
 
-OUTCOMES = {"nps": _("Overall likelihood to recommend (0–10)"), "promoter": _("Promoter or not (overall 9–10)")}
+PROMOTER = "promoter"  # the "Explain" choice that turns an NPS outcome into promoter or not
 METHODS = {"lmg": _("Shapley / LMG"), "johnson": _("Johnson's relative weights")}
 DRIVER_METRICS = ("csat", "nps", "ces")
+MISSING = {"pairwise": _("pairwise (keep respondents who skipped)"),
+           "listwise": _("listwise (complete answers only)")}
 
 
 def layout(**_query) -> html.Div:
@@ -31,12 +34,14 @@ def layout(**_query) -> html.Div:
     return html.Div([
         _filters.filter_bar("dr", metric=False),
         html.Div([
-            group(_("Explain"), dbc.Select(id="dr-outcome", value="nps",
-                                           options=[{"label": v, "value": k} for k, v in OUTCOMES.items()]), "22rem"),
+            group(_("Explain"), dbc.Select(id="dr-outcome", options=[]), "22rem"),
             group(_("by touchpoint"), dbc.Select(id="dr-metric", value="csat", options=[
                 {"label": heatmap.METRIC_NAMES[m], "value": m} for m in DRIVER_METRICS])),
             group(_("Method"), dbc.Select(id="dr-method", value="lmg",
                                           options=[{"label": v, "value": k} for k, v in METHODS.items()]), "16rem"),
+            group(_("Missing answers"), dbc.Select(id="dr-missing", value="pairwise",
+                                                   options=[{"label": v, "value": k} for k, v in MISSING.items()]),
+                  "26rem"),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
         dcc.Loading([
             html.Div(id="dr-summary", className="small mb-2"),
@@ -53,12 +58,33 @@ def layout(**_query) -> html.Div:
 _filters.register("dr")
 
 
+@callback(Output("dr-outcome", "options"), Output("dr-outcome", "value"), Input("dr-dataset", "value"),
+          State("dr-outcome", "value"))
+def offer_outcomes(dataset_id, current):
+    """The dataset's overall outcome as mapped to explain, and for NPS also promoter or not."""
+    if not dataset_id:
+        return [], None
+    mapped = _outcome(dataset_id)
+    if mapped.binary:
+        label = _("{outcome} (yes or no)").format(outcome=mapped.label)
+    elif mapped.metric == "nps":
+        label = _("{outcome}: likelihood to recommend (0–10)").format(outcome=mapped.label)
+    else:
+        label = _("{outcome} ({low:g}–{high:g})").format(outcome=mapped.label, low=mapped.scale[0],
+                                                          high=mapped.scale[1])
+    options = [{"label": label, "value": mapped.metric}]
+    if mapped.metric == "nps":
+        options.append({"label": _("Promoter or not (overall 9–10)"), "value": PROMOTER})
+    values = [option["value"] for option in options]
+    return options, current if current in values else values[0]
+
+
 @callback(Output("dr-summary", "children"), Output("dr-matrix", "figure"), Output("dr-bars", "figure"),
           Output("dr-priorities", "children"),
           Input("dr-selection", "data"), Input("dr-outcome", "value"), Input("dr-metric", "value"),
-          Input("dr-method", "value"))
-def analyse(selection, outcome, metric, method):
-    """Relative importance of the touchpoints for the overall score, with intervals and priorities."""
+          Input("dr-method", "value"), Input("dr-missing", "value"))
+def analyse(selection, explain, metric, method, missing="pairwise"):
+    """Relative importance of the touchpoints for the dataset's overall outcome, with intervals and priorities."""
     import plotly.graph_objects as go
 
     from workbench import drivers  # pandas and numpy: loaded when the page first analyses, not at app start
@@ -66,37 +92,66 @@ def analyse(selection, outcome, metric, method):
     chosen = _filters.resolve(selection)
     if chosen is None:
         return "", go.Figure(), go.Figure(), ""
+    mapped = _outcome(selection["dataset"])
+    promoter = explain == PROMOTER and mapped.metric == "nps"
+    # Promoter or not is a yes/no outcome made from the NPS answers: named as such in titles and the summary.
+    shown = outcome.Outcome("nps", _("promoters"), (0.0, 1.0), True, _("promoters")) if promoter else mapped
     try:
-        result = drivers.analyse_query(chosen.query(by=()), workspace().cache, outcome="nps", driver_metric=metric,
-                                       method=method, binary_threshold=metrics.PROMOTER_AT if outcome == "promoter" else None)
+        result = drivers.analyse_query(chosen.query(by=()), workspace().cache, outcome=mapped.metric,
+                                       driver_metric=metric, method=method, missing=missing,
+                                       binary_threshold=metrics.PROMOTER_AT if promoter else None)
     except ValueError as error:
         return dbc.Alert(str(error), color="warning"), go.Figure(), go.Figure(), ""
     journey = chosen.journey
     names = {tp.key: tp.name for tp in journey.touchpoints}
     # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.
     ranked = drivers.ranked(result, names)
-    return (_summary(result, chosen.filter_text()), figures.priority_matrix(ranked, names, metric),
-            figures.importance_bars(ranked, names),
-            _table(ranked, names, journey, metric, selection["journey"]))
+    matrix = figures.priority_matrix(ranked, names, metric)
+    matrix.update_layout(title_text=_("{what}: importance × performance").format(what=shown.what_drives()))
+    bars = figures.importance_bars(ranked, names)
+    bars.update_layout(title_text=_("{what}: share of explained variance, 95 % interval").format(
+        what=shown.what_drives()))
+    return (_summary(result, shown, chosen.filter_text()), matrix, bars,
+            _table(ranked, names, journey, metric, selection["journey"], result.model))
 
 
-def _summary(result: drivers.DriverResult, filters: str) -> html.Div:
+def _outcome(dataset_id) -> outcome.Outcome:
+    """The overall outcome recorded with the dataset (NPS for datasets imported before outcomes were recorded)."""
+    return outcome.from_meta(workspace().datasets.get(int(dataset_id)).meta)
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def _summary(result: drivers.DriverResult, shown: outcome.Outcome, filters: str) -> html.Div:
     r2 = _("R² = {r2:.2f} [{low:.2f}–{high:.2f}]").format(r2=result.r2, low=result.r2_low, high=result.r2_high)
-    model = _("respondent-level model") if result.model == "respondent" else _("segment-period model")
-    facts = _("{model} · {method} · {r2} · n = {n} ({filters})").format(
-        model=model, method=METHODS[result.method], r2=r2, n=f"{result.n:,}".replace(",", "\u202f"),
+    respondent = result.model == "respondent"
+    model = _("respondent-level model") if respondent else _("segment-period model")
+    unit = _("respondents") if respondent else _("cells")
+    n = _("n = {n} {unit}").format(n=_count(result.n), unit=unit)
+    if result.effective_n < result.n:
+        n += " " + _("(each correlation on at least {least})").format(least=_count(result.effective_n))
+    facts = _("{what} · {model} · {method} · missing answers {missing} · {r2} · {n} ({filters})").format(
+        what=shown.what_drives(), model=model, method=METHODS[result.method], missing=result.missing, r2=r2, n=n,
         filters=filters)
+    share = ""
+    if shown.binary:
+        estimate = result.outcome_share()
+        share = html.Div(_("{measure} {value:.1f} % [{low:.1f}–{high:.1f}], n = {n} answers").format(
+            measure=shown.measure(), value=estimate.value, low=estimate.low, high=estimate.high,
+            n=_count(estimate.n)), id="dr-share")
     excluded = [html.Li(f"{key}: {reason}") for key, reason in result.excluded.items()]
     return html.Div([
         html.Div(facts, id="dr-facts"),
-        dbc.Alert(result.note, color="info" if result.model == "respondent" else "warning", className="py-2 my-1",
-                  id="dr-note"),
+        share,
+        dbc.Alert(result.note, color="info" if respondent else "warning", className="py-2 my-1", id="dr-note"),
         html.Details([html.Summary(_("{n} touchpoints left out").format(n=len(excluded))), html.Ul(excluded)],
                      className="text-muted") if excluded else "",
     ])
 
 
-def _table(ranked, names: dict[str, str], journey, metric: str, journey_id: int) -> dbc.Table:
+def _table(ranked, names: dict[str, str], journey, metric: str, journey_id: int, model: str) -> dbc.Table:
     owners = {tp.key: tp.owner for tp in journey.touchpoints}
     rows = []
     for record in ranked.sort_values("priority").itertuples():
@@ -109,12 +164,16 @@ def _table(ranked, names: dict[str, str], journey, metric: str, journey_id: int)
             html.Td(name),
             html.Td(dbc.Badge(_(record.quadrant), style={"backgroundColor": figures.QUADRANT_COLOURS[record.quadrant]})),
             html.Td(f"{record.share * 100:.1f} % [{record.share_low * 100:.1f}–{record.share_high * 100:.1f}]"),
-            html.Td(f"{heatmap.format_value(record.performance, metric)} (n = {record.answers:,})"
-                    .replace(",", "\u202f")),
+            html.Td(_count(record.base), className="dr-base"),
+            html.Td(f"{heatmap.format_value(record.performance, metric)} (n = {_count(record.answers)})"),
             html.Td(owners.get(record.touchpoint, "")),
             html.Td(record.reason),
             html.Td(dcc.Link(_("+ action"), href=new_action_href(draft, journey_id), className="small dr-action")),
         ]))
-    header = html.Thead(html.Tr([html.Th(h) for h in (_("#"), _("Touchpoint"), _("Quadrant"), _("Importance"),
-                                                       _("Performance"), _("Owner"), _("Why"), "")]))
+    # The importance of a touchpoint rests first on those who rated it: with pairwise answers, fewer than n.
+    based = (html.Th(_("Respondents"), title=_("Respondents who rated the touchpoint: its importance rests on them"))
+             if model == "respondent" else html.Th(_("Cells"), title=_("Cells with the touchpoint rated")))
+    header = html.Thead(html.Tr([html.Th(_("#")), html.Th(_("Touchpoint")), html.Th(_("Quadrant")),
+                                 html.Th(_("Importance")), based, html.Th(_("Performance")), html.Th(_("Owner")),
+                                 html.Th(_("Why")), html.Th("")]))
     return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small", id="dr-table")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import drivers
+from workbench import drivers, metrics
 from workbench.drivers import DriverResult
 from workbench.ingest import OVERALL
 
@@ -372,3 +372,44 @@ def test_more_drivers_than_the_exact_limit_use_fewer_resamples_and_say_so():
     assert len(result.table) == drivers.EXACT_LIMIT + 2
     assert f"intervals from {drivers.SAMPLED_REPS} resamples" in result.note
 
+
+# --- the page ---------------------------------------------------------------------------------------------------
+
+def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey, monkeypatch):
+    import pyarrow as pa
+
+    from app import create_app
+    from workbench import outcome
+
+    rng = np.random.default_rng(2)
+    people, keys = 600, ["web", "cart", "delivery"]
+    ratings = np.clip(np.round(3 + rng.normal(size=(people, 3)) + rng.normal(size=(people, 1))), 1, 5)
+    satisfied = (rng.random(people) < 1 / (1 + np.exp(-(ratings[:, 2] - 3.2) * 1.5))).astype(float)
+    rows = [{"respondent_id": f"r{i}", "touchpoint": OVERALL, "rating": satisfied[i], "csat": None}
+            for i in range(people)]
+    rows += [{"respondent_id": f"r{i}", "touchpoint": key, "rating": None, "csat": ratings[i, j]}
+             for i in range(people) for j, key in enumerate(keys) if (i + j) % 4]  # a quarter skip each
+    answers = pd.DataFrame(rows).assign(response_id=lambda frame: frame.index.astype(str),
+                                        ts=pd.Timestamp("2026-05-04"), branch="Brno")
+    project = workspace.create_project("Client")
+    journey_id = workspace.create_journey(project, small_journey)
+    info = workspace.datasets.add_table(project, pa.Table.from_pandas(answers, preserve_index=False), "Survey",
+                                        "survey", journey_id=journey_id)
+    app = create_app(workspace)
+    from pages import drivers as page  # registers itself with the app: imported once the app exists
+
+    # As the import records a yes/no outcome mapped to "Satisfied" (datasets.import_meta).
+    monkeypatch.setattr(page, "_outcome", lambda dataset_id: outcome.describe("rating", "Satisfied", (0, 1),
+                                                                             "Satisfied"))
+    selection = {"project": project, "journey": journey_id, "dataset": info.id, "metric": "csat",
+                 "from": "2026-05-01", "to": "2026-05-31", "segments": []}
+    with app.server.app_context():
+        options, explain = page.offer_outcomes(info.id, None)
+        assert (options, explain) == ([{"label": "Satisfied (yes or no)", "value": "rating"}], "rating")
+        summary, matrix, bars, table = page.analyse(selection, explain, "csat", "lmg", "pairwise")
+    shown = str(summary) + str(table) + matrix.layout.title.text + bars.layout.title.text
+    assert matrix.layout.title.text.startswith("What drives Satisfied") and "NPS" not in shown
+    share = metrics.share(int(satisfied.sum()), people)
+    assert f"share Satisfied {share.value:.1f} % [{share.low:.1f}–{share.high:.1f}], n = 600 answers" in shown
+    assert "missing answers pairwise" in shown and "each correlation on at least 300" in shown
+    assert bars.data[0].y[-1].lower() == "delivery"  # the planted driver on top (its key or its name)
