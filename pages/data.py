@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import readable_folders, workspace
-from workbench import dates, folders, ingest, limits
+from workbench import dates, folders, guesses, ingest, limits, waves
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
@@ -26,9 +26,13 @@ FILE_TYPES = {
     "kpi_period": _("KPIs per period (month or week × branch, region…)"),
     "kpi_customer": _("KPIs per customer (joined on the respondent id)"),
 }
-METRIC_LABELS = {"nps": "NPS 0–10", "csat": "CSAT 1–5", "ces": "CES 1–7", "rating": _("Other rating")}
-ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "Windows-1250 (cp1250)",
-                   "iso-8859-2": "ISO-8859-2 (Latin-2)"}
+METRIC_LABELS = {"nps": "NPS 0–10", "csat": "CSAT 1–5", "ces": "CES 1–7", "rating": _("Other scale (from – to)"),
+                 "yesno": _("Yes / no (0 / 1)")}
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "Windows-1250 (cp1250, Central Europe)",
+                   "iso-8859-2": "ISO-8859-2 (Latin-2)", "cp1252": "Windows-1252 (cp1252, Western Europe)",
+                   "latin-1": "ISO-8859-1 (Latin-1)", "utf-16": "UTF-16 (Excel “Unicode text”)"}
+AUTO = "__auto__"
+GUESS = "__guess__"
 DELIMITERS = [(";", _("semicolon ;")), (",", _("comma ,")), ("\t", _("tab")), ("|", _("pipe |"))]
 FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment")
 FIELD_LABELS = {"ts": _("Date / time"), "touchpoint": _("Touchpoint"), "respondent_id": _("Respondent (customer) id"),
@@ -96,7 +100,7 @@ def _import_card() -> dbc.Card:
             html.H6(_("1. The file"), className="text-muted"),
             dcc.Upload(id="da-upload", multiple=False, className="border border-dashed rounded p-3 text-center mb-2",
                        children=html.Div([html.I(className="fa-solid fa-file-arrow-up me-2"),
-                                          _("Drop a CSV, XLSX or Parquet file here, or click to choose one")
+                                          _("Drop a CSV, XLSX, SPSS (.sav) or Parquet file here, or click to choose one")
                                           + " " + _("(up to {size}; type the path of a bigger one, e.g. in {folder})")
                                           .format(size=limits.size(limits.UPLOAD_BYTES),
                                                   folder=readable_folders()[0] / folders.IMPORTS_FOLDER)])),
@@ -106,23 +110,38 @@ def _import_card() -> dbc.Card:
                            style={"maxWidth": "14rem"}),
                 dbc.Button(_("Open"), id="da-open", color="secondary"),
             ], size="sm", className="mb-2"),
-            html.Div(id="da-file-info", className="small mb-2"),
+            html.Div(id="da-file-info", className="small mb-1"),
+            html.Div(id="da-layout", className="small mb-2"),
             dbc.Row([
-                dbc.Col(_select("da-encoding", _("Encoding"), [{"label": ENCODING_LABELS[v], "value": v} for v in ingest.ENCODINGS])),
-                dbc.Col(_select("da-delimiter", _("Delimiter"), [{"label": l, "value": v} for v, l in DELIMITERS])),
+                dbc.Col(_select("da-encoding", _("Encoding"), [{"label": ENCODING_LABELS[v], "value": v}
+                                                               for v in ingest.ENCODINGS]), md=4),
+                dbc.Col(_select("da-delimiter", _("Delimiter"), [{"label": l, "value": v} for v, l in DELIMITERS]), md=3),
                 dbc.Col(_select("da-decimal", _("Decimal mark"), [{"label": _("comma ,"), "value": ","},
-                                                                  {"label": _("point ."), "value": "."}])),
+                                                                  {"label": _("point ."), "value": "."}]), md=2),
+                dbc.Col(html.Div([dbc.Label(_("Header rows"), html_for="da-header-rows", className="small mb-0"),
+                                  dbc.Input(id="da-header-rows", type="number", min=1, max=5, step=1, size="sm")],
+                                 className="mb-2"), md=3),
             ], id="da-csv-options", className="g-2", style={"display": "none"}),
-            html.Div(_select("da-sheet", _("Sheet")), id="da-sheet-box", style={"display": "none"}),
+            dbc.Row([
+                dbc.Col(_select("da-sheet", _("Sheet")), md=8),
+                dbc.Col(html.Div([dbc.Label(_("Header in row"), html_for="da-header-row", className="small mb-0"),
+                                  dbc.Input(id="da-header-row", type="number", min=1, step=1, size="sm",
+                                            placeholder=_("detected"))], className="mb-2"), md=4),
+            ], id="da-sheet-box", className="g-2", style={"display": "none"}),
             dag.AgGrid(id="da-preview", rowData=[], columnDefs=[], className="ag-theme-alpine mb-3",
                        style={"height": "230px"}, defaultColDef={"resizable": True, "minWidth": 90},
-                       dashGridOptions={"suppressFieldDotNotation": True}),
+                       dashGridOptions={"suppressFieldDotNotation": True, "tooltipShowDelay": 300}),
             html.Div([
                 html.H6(_("2. What the columns mean"), className="text-muted"),
+                dbc.InputGroup([
+                    dbc.InputGroupText(_("Start from")),
+                    dbc.Select(id="da-saved", options=[]),
+                ], size="sm", className="mb-1"),
                 dbc.Alert(id="da-reused", color="info", is_open=False, className="py-2 small"),
                 dbc.RadioItems(id="da-kind", value="survey", className="mb-2 small",
                                options=[{"label": label, "value": value} for value, label in FILE_TYPES.items()]),
                 _mapping_form(),
+                html.Div(id="da-warnings"),
                 html.H6(_("3. Check and import"), className="text-muted mt-3"),
                 dbc.InputGroup([
                     dbc.InputGroupText(_("Dataset")),
@@ -132,7 +151,10 @@ def _import_card() -> dbc.Card:
                     dbc.Button([html.I(className="fa-solid fa-list-check me-1"), _("Check file")], id="da-check",
                                color="primary"),
                     dbc.Button(_("Stop"), id="da-cancel", color="secondary", disabled=True),
-                ], size="sm", className="mb-2"),
+                ], size="sm", className="mb-1"),
+                dbc.Checklist(id="da-append", className="small mb-2", value=[], options=[
+                    {"label": _("Append to this dataset: its latest version and this file become one new version "
+                                "(another wave, month or part of the sample)"), "value": "append"}]),
                 dbc.Progress(id="da-progress", value=0, label="", className="mb-2", style={"height": "1.2rem"}),
                 html.Div(id="da-report"),
                 html.Div([
@@ -151,18 +173,39 @@ def _mapping_form() -> html.Div:
     return html.Div([
         dbc.Row([field(name) for name in FIELDS], className="g-2"),
         dbc.Row([
+            dbc.Col(_select("da-date-format", _("Date format"), [{"label": _("detect (only when one reading fits)"),
+                                                                  "value": AUTO}] +
+                            [{"label": text, "value": code} for code, text in dates.choices()], value=AUTO),
+                    md=4, id="da-date-format-box"),
+            dbc.Col(html.Div([dbc.Label(_("Fieldwork wave (the file has no date column)"), html_for="da-wave",
+                                        className="small mb-0"),
+                              dbc.Input(id="da-wave", size="sm", maxLength=40,
+                                        placeholder=_("2026-03, 2026-03-15 or 2026-03-01..2026-03-20"))],
+                             className="mb-2"), md=8, id="da-wave-box"),
+        ], className="g-2"),
+        dbc.Row([
             dbc.Col(html.Div([dbc.Label(_("Other rating: scale from – to"), className="small mb-0"), dbc.InputGroup([
                 dbc.Input(id="da-rating-min", type="number", value=1), dbc.Input(id="da-rating-max", type="number", value=10),
             ], size="sm")], className="mb-2"), md=4, id="da-scale-box"),
             dbc.Col(html.Div([dbc.Label(_("Values meaning “not applicable”"), html_for="da-na", className="small mb-0"),
                               dbc.Input(id="da-na", size="sm", placeholder=_("e.g. 0, 99 — only where it is no valid score"))],
                              className="mb-2"), md=4, id="da-na-box"),
+            dbc.Col(html.Div([dbc.Label(_("Overall outcome is called"), html_for="da-outcome-name",
+                                        className="small mb-0"),
+                              dbc.Input(id="da-outcome-name", size="sm", maxLength=80,
+                                        placeholder=_("e.g. Satisfied, Likely to recommend"))],
+                             className="mb-2"), md=4, id="da-outcome-box"),
         ], className="g-2"),
+        dbc.Checklist(id="da-exclude", className="small mb-2", value=[], options=[]),
         html.Div([dbc.Label(_("Segments (kept for filters and breakdowns)"), className="small mb-0"),
                   dbc.Checklist(id="da-segments", inline=True, className="small")], className="mb-2"),
         html.Div([dbc.Label(_("KPI columns"), className="small mb-0"),
                   dbc.Checklist(id="da-kpis", inline=True, className="small")], id="da-kpis-box", className="mb-2"),
         html.Div(id="da-wide-box", className="mb-2"),
+        html.Div([dbc.Alert(id="da-twice-text", color="danger", className="py-2 small mb-1"),
+                  dbc.Checklist(id="da-twice-ok", value=[], className="small", options=[
+                      {"label": _("Yes, import these columns into one touchpoint"), "value": "ok"}])],
+                 id="da-twice", style={"display": "none"}, className="mb-2"),
         html.Div(id="da-values-box", className="mb-2"),
     ])
 
@@ -276,23 +319,26 @@ def choose_file(contents, _open, typed_path, filename, sample):
 
 
 @callback(Output("da-encoding", "value"), Output("da-delimiter", "value"), Output("da-decimal", "value"),
-          Output("da-sheet", "options"), Output("da-sheet", "value"), Output("da-csv-options", "style"),
-          Output("da-sheet-box", "style"), Input("da-file", "data"))
+          Output("da-header-rows", "value"), Output("da-sheet", "options"), Output("da-sheet", "value"),
+          Output("da-header-row", "value"), Output("da-csv-options", "style"), Output("da-sheet-box", "style"),
+          Input("da-file", "data"))
 def detect_format(file):
     """What was detected about a new file; the user may override it."""
     hidden, shown = {"display": "none"}, {}
     if not file:
-        return None, None, None, [], None, hidden, hidden
+        return None, None, None, None, [], None, None, hidden, hidden
     try:
         if file["kind"] == "csv":
             dialect = ingest.sniff_file(_source(file))
-            return dialect.encoding, dialect.delimiter, dialect.decimal, [], None, shown, hidden
+            return (dialect.encoding, dialect.delimiter, dialect.decimal, dialect.header_rows, [], None, None, shown,
+                    hidden)
         if file["kind"] == "xlsx":
             sheets = ingest.sheet_names(_source(file))
-            return None, None, None, [{"label": s, "value": s} for s in sheets], sheets[0] if sheets else None, hidden, shown
+            return (None, None, None, None, [{"label": s, "value": s} for s in sheets], sheets[0] if sheets else None,
+                    None, hidden, shown)
     except USER_ERRORS:
         pass  # the preview says what is wrong
-    return None, None, None, [], None, hidden, hidden
+    return None, None, None, None, [], None, None, hidden, hidden
 
 
 def _source(file: dict) -> Path:
@@ -300,33 +346,77 @@ def _source(file: dict) -> Path:
     return folders.typed_file(file["path"], readable_folders())
 
 
-def _dialect(file, encoding, delimiter, decimal) -> CsvDialect | None:
+def _dialect(file, encoding, delimiter, decimal, header_rows) -> CsvDialect | None:
     if not file or file["kind"] != "csv" or not (encoding and delimiter and decimal):
         return None
-    return CsvDialect(encoding, delimiter, decimal)
+    return CsvDialect(encoding, delimiter, decimal, _whole(header_rows, 1))
+
+
+def _whole(value, default: int | None) -> int | None:
+    """A number typed in a field as a positive whole number, else ``default``."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number >= 1 else default
 
 
 @callback(Output("da-preview", "rowData"), Output("da-preview", "columnDefs"), Output("da-file-info", "children"),
-          Output("da-columns", "data"), Output("da-mapping", "style"),
+          Output("da-columns", "data"), Output("da-mapping", "style"), Output("da-layout", "children"),
           Input("da-encoding", "value"), Input("da-delimiter", "value"), Input("da-decimal", "value"),
-          Input("da-sheet", "value"), State("da-file", "data"))
-def preview(encoding, delimiter, decimal, sheet, file):
-    """The first rows as the file will be read, and its columns for the mapping."""
+          Input("da-header-rows", "value"), Input("da-sheet", "value"), Input("da-header-row", "value"),
+          Input("da-journey", "value"), State("da-file", "data"))
+def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journey_id, file):
+    """The first rows as the file will be read, its layout, and guesses of what its columns are."""
     if not file:
-        return [], [], "", None, {"display": "none"}
+        return [], [], "", None, {"display": "none"}, None
     try:
-        source = ingest.read_source(_source(file), _dialect(file, encoding, delimiter, decimal), sheet,
-                                    rows=ingest.PREVIEW_ROWS)
+        source = ingest.read_source(_source(file), _dialect(file, encoding, delimiter, decimal, header_rows), sheet,
+                                    rows=guesses.SAMPLE_ROWS, header_row=_whole(header_row, None))
     except USER_ERRORS as exc:
-        return [], [], dbc.Alert(str(exc), color="danger", className="py-2 small mb-0"), None, {"display": "none"}
+        return ([], [], dbc.Alert(str(exc), color="danger", className="py-2 small mb-0"), None, {"display": "none"},
+                None)
     table = source.table
     columns = table.column_names
-    rows = [{f"c{i}": _cell(v) for i, v in enumerate(row.values())} for row in table.to_pylist()]
-    defs = [{"headerName": name, "field": f"c{i}"} for i, name in enumerate(columns)]
+    shown = table.slice(0, ingest.PREVIEW_ROWS)
+    rows = [{f"c{i}": _cell(v) for i, v in enumerate(row.values())} for row in shown.to_pylist()]
+    descriptions = dict(source.descriptions)
+    defs = [{"headerName": name, "field": f"c{i}", **({"headerTooltip": descriptions[name]}
+                                                       if name in descriptions else {})}
+            for i, name in enumerate(columns)]
     info = html.Span([html.I(className="fa-solid fa-file-lines me-1"), html.B(file["name"]),
                       " · " + _("{n} columns; first {rows} rows below").format(n=len(columns), rows=len(rows))])
-    numeric = ingest.numeric_columns(table, source.decimal)
-    return rows, defs, info, {"columns": columns, "numeric": numeric}, {}
+    proposal = None
+    if journey_id:
+        journey = workspace().journey(int(journey_id)).journey
+        proposal = guesses.propose(table, {tp.key: tp.name for tp in journey.touchpoints}, descriptions,
+                                   source.decimal).to_dict()
+    excluded = _excluded_count(table, source.layout.exclude)
+    data = {"columns": columns, "numeric": ingest.numeric_columns(shown, source.decimal), "descriptions": descriptions,
+            "exclude": source.layout.exclude, "excluded": excluded, "proposal": proposal,
+            "layout": source.layout.name, "header_row": source.header_row if source.kind == "xlsx" else None}
+    return rows, defs, info, data, {}, _layout_note(source, excluded, len(table))
+
+
+def _excluded_count(table, exclude: dict) -> int:
+    """Rows of the sample a layout's exclusion rules would leave out."""
+    rows = table.to_pylist() if exclude else []
+    return sum(any(str(row.get(column) or "").strip() in values for column, values in exclude.items()) for row in rows)
+
+
+def _layout_note(source: ingest.Source, excluded: int, sampled: int) -> html.Div:
+    """What was recognised about the file, in a line."""
+    parts = [_("Recognised: {layout}.").format(layout=source.layout.title)]
+    if source.dialect is not None and source.dialect.header_rows > 1:
+        parts.append(_("{n} header rows read as one.").format(n=source.dialect.header_rows))
+    if source.kind == "xlsx" and source.header_row > 1:
+        parts.append(_("The header is row {row} (titles above it are skipped).").format(row=source.header_row))
+    if source.descriptions:
+        parts.append(_("Question texts show over the column names."))
+    if source.layout.exclude:
+        parts.append(_("{n} of the first {rows} rows are preview, test or incomplete responses.").format(
+            n=excluded, rows=sampled))
+    return html.Div(" ".join(parts), className="text-muted", id="da-layout-note")
 
 
 def _cell(value) -> str | float | None:
@@ -349,110 +439,230 @@ def column_options(columns):
     return [options] * len(FIELDS) + [[{"label": c, "value": c} for c in names]] * 2
 
 
+@callback(Output("da-saved", "options"), Output("da-saved", "value"), Input("da-columns", "data"),
+          State("da-project", "value"))
+def saved_choices(columns, project_id):
+    """The mappings saved in this project that fit the file, the one made for these columns first; or guesses."""
+    if not columns or not project_id:
+        return [], None
+    fitting = workspace().mappings.fitting(int(project_id), columns["columns"])
+    options = [{"label": _("guesses from the columns and their values"), "value": GUESS}] + [
+        {"label": _("mapping {saved}").format(saved=m.describe()), "value": m.name} for m in fitting]
+    return options, fitting[0].name if fitting and fitting[0].same_shape else GUESS
+
+
+def _start(columns: dict, saved: str | None, project_id) -> tuple[SurveyMapping | KpiMapping | None, str | None]:
+    """The mapping the form starts from (a saved one, or the guesses) and the line that says which."""
+    if saved and saved != GUESS and project_id:
+        found = workspace().mappings.named(int(project_id), saved, columns["columns"])
+        return found.mapping, _("Using the mapping {saved}.").format(saved=found.describe())
+    if columns.get("proposal"):
+        proposal = guesses.Proposal.from_dict(columns["proposal"])
+        return guesses.as_mapping(proposal), _("Guessed from the column names and the values of the first {n} rows: "
+                                               "check each field marked “guess”.").format(n=proposal.rows)
+    return None, None
+
+
 @callback([Output(f"da-{name}", "value") for name in FIELDS] +
+          [Output(f"da-{name}-label", "children") for name in FIELDS] +
           [Output("da-kind", "value"), Output("da-segments", "value"), Output("da-kpis", "value"),
            Output("da-na", "value"), Output("da-rating-min", "value"), Output("da-rating-max", "value"),
-           Output("da-name", "value"), Output("da-reused", "children"), Output("da-reused", "is_open")],
-          Input("da-columns", "data"), State("da-project", "value"), State("da-file", "data"))
-def fill_mapping(columns, project_id, file):
-    """The mapping saved for files of this shape, else a guess from the header words."""
-    if not columns or not project_id:
-        return [no_update] * (len(FIELDS) + 9)
+           Output("da-name", "value"), Output("da-reused", "children"), Output("da-reused", "is_open"),
+           Output("da-date-format", "value"), Output("da-wave", "value"), Output("da-outcome-name", "value"),
+           Output("da-exclude", "options"), Output("da-exclude", "value"), Output("da-warnings", "children")],
+          Input("da-saved", "value"), State("da-columns", "data"), State("da-project", "value"),
+          State("da-file", "data"))
+def fill_mapping(saved, columns, project_id, file):
+    """The form filled from a saved mapping, or from the guesses with each guessed field marked."""
+    if not columns or not project_id or saved is None:
+        return [no_update] * (2 * len(FIELDS) + 15)
+    try:
+        mapping, said = _start(columns, saved, project_id)
+    except USER_ERRORS as exc:
+        mapping, said = None, str(exc)
     names = columns["columns"]
-    datasets = workspace().datasets
-    saved = datasets.saved_mapping(int(project_id), names)
-    name = datasets.last_name_for(int(project_id), names) or Path(file["name"]).stem
-    if isinstance(saved, KpiMapping):
-        values = {"ts": saved.period or NONE, "respondent_id": saved.respondent_id or NONE}
-        return ([values.get(f, NONE) for f in FIELDS] + [saved.kind, list(saved.segments), list(saved.kpis), "", 1, 10,
-                name, _("Using the mapping saved for files with these columns."), True])
-    if isinstance(saved, SurveyMapping):
-        na = sorted({code for codes in saved.na_codes.values() for code in codes})
-        return ([getattr(saved, f) or NONE for f in FIELDS] +
-                ["wide" if saved.wide else "survey", list(saved.segments), [], ", ".join(na), saved.rating_scale[0],
-                 saved.rating_scale[1], name, _("Using the mapping saved for files with these columns."), True])
+    name = workspace().datasets.last_name_for(int(project_id), names) or Path(file["name"]).stem
+    proposal = guesses.Proposal.from_dict(columns["proposal"]) if columns.get("proposal") else None
+    labels = [_field_label(field, mapping, proposal if saved == GUESS else None) for field in FIELDS]
+    exclude_options = [{"label": _("Leave out preview, test, spam and incomplete responses ({rules})").format(
+        rules="; ".join(f"{c}: {', '.join(v or '(blank)' for v in values)}" for c, values in columns["exclude"].items())),
+        "value": "exclude"}] if columns["exclude"] else []
+    warnings = _warnings(proposal.warnings) if proposal and saved == GUESS else None
+    if isinstance(mapping, KpiMapping):
+        values = {"ts": mapping.period or NONE, "respondent_id": mapping.respondent_id or NONE}
+        return ([values.get(f, NONE) for f in FIELDS] + labels +
+                [mapping.kind, list(mapping.segments), list(mapping.kpis), "", 1, 10, name, said, True, AUTO, "", "",
+                 exclude_options, [], None])
+    if isinstance(mapping, SurveyMapping):
+        na = sorted({code for codes in mapping.na_codes.values() for code in codes})
+        kind = "wide" if mapping.wide else "survey"
+        numeric = set(columns["numeric"])
+        segments = list(mapping.segments)
+        kpis = [c for c in columns["numeric"] if c not in mapping.columns()]
+        exclude = ["exclude"] if exclude_options and (mapping.exclude or saved == GUESS) else []
+        return ([getattr(mapping, f) or NONE for f in FIELDS] + labels +
+                [kind, segments, kpis if not numeric.isdisjoint(kpis) else [], ", ".join(na), mapping.rating_scale[0],
+                 mapping.rating_scale[1], name, said, True, mapping.date_format or AUTO, mapping.wave or "",
+                 mapping.outcome_label or "", exclude_options, exclude, warnings])
     guess = ingest.guess_fields(names)
-    used = set(guess.values())
-    numeric = set(columns["numeric"])
-    segments = [c for c in names if c not in used and c not in numeric]
-    scores = {guess.get(f) for f in ("ts", "nps", "csat", "ces")}
-    kpis = [c for c in columns["numeric"] if c not in scores]
-    return ([guess.get(f, NONE) for f in FIELDS] + ["survey", segments, kpis, "", 1, 10, name, "", False])
+    return ([guess.get(f, NONE) for f in FIELDS] + labels +
+            ["survey", [], [], "", 1, 10, name, said or "", bool(said), AUTO, "", "", exclude_options, [], None])
+
+
+def _field_label(field: str, mapping, proposal: guesses.Proposal | None):
+    """A field's label, with a "guess" badge (its reason on hover) when the column in it was guessed."""
+    reasons = {}
+    if proposal is not None:
+        reasons = {"ts": proposal.date, "respondent_id": proposal.respondent_id, "comment": proposal.comment,
+                   "touchpoint": proposal.touchpoint}
+    found = reasons.get(field)
+    if found is None or getattr(mapping, field, None) != found.column:
+        return FIELD_LABELS[field]
+    return [FIELD_LABELS[field], " ", dbc.Badge(_("guess"), color="warning", text_color="dark", className="ms-1",
+                                                title=found.reason)]
+
+
+def _warnings(items) -> dbc.Alert | None:
+    """What to check before importing, as a list."""
+    if not items:
+        return None
+    return dbc.Alert([html.B(_("Check before importing:")), html.Ul([html.Li(text) for text in items],
+                                                                     className="mb-0")],
+                     color="warning", className="py-2 small", id="da-warnings-list")
 
 
 @callback([Output(f"da-{name}-box", "style") for name in FIELDS] +
           [Output("da-scale-box", "style"), Output("da-na-box", "style"), Output("da-kpis-box", "style"),
-           Output("da-ts-label", "children")],
-          Input("da-kind", "value"))
-def show_fields(kind):
-    """Only the fields the chosen kind of file has."""
+           Output("da-ts-label", "children", allow_duplicate=True), Output("da-date-format-box", "style"),
+           Output("da-wave-box", "style"), Output("da-outcome-box", "style")],
+          Input("da-kind", "value"), Input("da-ts", "value"), prevent_initial_call="initial_duplicate")
+def show_fields(kind, ts):
+    """Only the fields the chosen kind of file has; a wave when there is no date column."""
     shown = {
         "survey": {"ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment"},
         "wide": {"ts", "respondent_id", "response_id", "comment"},
         "kpi_period": {"ts"},
         "kpi_customer": {"respondent_id"},
     }[kind or "survey"]
-    styles = [{} if name in shown else {"display": "none"} for name in FIELDS]
+    hidden = {"display": "none"}
+    styles = [{} if name in shown else hidden for name in FIELDS]
     survey = kind in ("survey", "wide")
-    label = _("Period (month or week)") if kind == "kpi_period" else FIELD_LABELS["ts"]
-    return styles + [{} if survey else {"display": "none"}] * 2 + [{"display": "none"} if survey else {}, label]
+    label = _("Period (month or week)") if kind == "kpi_period" else no_update
+    undated = survey and ts in (None, "", NONE)
+    return styles + [{} if survey else hidden] * 2 + [hidden if survey else {}, label,
+                                                      {} if survey and not undated else hidden,
+                                                      {} if undated else hidden, {} if kind == "wide" else hidden]
 
 
 def _touchpoint_options(journey) -> list[dict]:
     """Not imported, overall, then the journey's touchpoints (decisions and outcomes last)."""
     ordered = sorted(journey.touchpoints, key=lambda tp: tp.kind != "touchpoint")
     return [{"label": _("— not imported —"), "value": NONE},
-            {"label": _("Overall (relationship) score"), "value": OVERALL}] + [
+            {"label": _("Overall outcome"), "value": OVERALL}] + [
         {"label": f"{tp.name} ({tp.key})", "value": tp.key} for tp in ordered]
 
 
-@callback(Output("da-wide-box", "children"), Input("da-kind", "value"), Input("da-columns", "data"),
-          Input("da-journey", "value"), State("da-project", "value"))
-def wide_form(kind, columns, journey_id, project_id):
-    """For a one-row-per-respondent file: each rating column's touchpoint and scale."""
+@callback(Output("da-wide-box", "children"), Input("da-kind", "value"), Input("da-saved", "value"),
+          State("da-columns", "data"), State("da-journey", "value"), State("da-project", "value"))
+def wide_form(kind, saved, columns, journey_id, project_id):
+    """For a one-row-per-respondent file: each score column's touchpoint and scale, guesses marked, words → numbers."""
     if kind != "wide" or not columns or not journey_id:
         return None
     journey = workspace().journey(int(journey_id)).journey
-    saved = workspace().datasets.saved_mapping(int(project_id), columns["columns"]) if project_id else None
-    known = {w.column: w for w in saved.wide} if isinstance(saved, SurveyMapping) else {}
-    names = {tp.key: tp.name for tp in journey.touchpoints}
-    matched = ingest.match_touchpoints(columns["numeric"], names)
+    try:
+        mapping, _said = _start(columns, saved, project_id)
+    except USER_ERRORS:
+        mapping = None
+    mapping = mapping if isinstance(mapping, SurveyMapping) else SurveyMapping()
+    chosen = {w.column: w for w in mapping.wide}
+    proposal = guesses.Proposal.from_dict(columns["proposal"]) if columns.get("proposal") else None
+    proposed = {s.column: s for s in proposal.scores} if proposal else {}
+    listed = [c for c in columns["columns"] if c in chosen or c in proposed or c in columns["numeric"]]
+    if not listed:
+        return dbc.Alert(_("No column of numbers or rating words in the first rows to map as scores."),
+                         color="warning", className="small")
     options = _touchpoint_options(journey)
     metric_options = [{"label": label, "value": value} for value, label in METRIC_LABELS.items()]
-    rows = []
-    for column in columns["numeric"]:
-        guess = known.get(column)
-        overall = any(word in ingest.fold(column) for word in ("overall", "celkov", "ogoln", "nps", "doporuc", "polec"))
-        touchpoint = guess.touchpoint if guess else (OVERALL if overall else matched.get(column) or NONE)
-        metric = guess.metric if guess else ("nps" if overall else "csat")
+    descriptions = columns.get("descriptions") or {}
+    rows, editors = [], []
+    for column in listed:
+        wide = chosen.get(column)
+        score = proposed.get(column)
+        touchpoint = wide.touchpoint if wide else NONE
+        metric = wide.metric if wide else (score.metric if score else "csat")
+        scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else mapping.rating_scale)
+        if metric == "rating" and tuple(scale) == (0.0, 1.0):
+            metric = "yesno"
+        note = ""
+        if saved == GUESS and score is not None:
+            note = "; ".join(t for t in (score.reason, score.match_reason) if t)
         rows.append(html.Tr([
-            html.Td(column, className="align-middle"),
-            html.Td(dbc.Select(id={"type": "da-wide-tp", "column": column}, options=options, value=touchpoint, size="sm")),
+            html.Td([column, html.Br(), html.Small(descriptions[column], className="text-muted")]
+                    if descriptions.get(column) else column, className="align-middle"),
+            html.Td(dbc.Select(id={"type": "da-wide-tp", "column": column}, options=options, value=touchpoint,
+                               size="sm")),
             html.Td(dbc.Select(id={"type": "da-wide-metric", "column": column}, options=metric_options, value=metric,
                                size="sm")),
+            html.Td(dbc.InputGroup([
+                dbc.Input(id={"type": "da-wide-low", "column": column}, type="number", value=scale[0]),
+                dbc.Input(id={"type": "da-wide-high", "column": column}, type="number", value=scale[1]),
+            ], size="sm", style={"width": "7rem"}), title=_("Used for “Other scale”")),
+            html.Td(dbc.Badge(_("guess"), color="warning", text_color="dark", title=note) if note else "",
+                    className="align-middle"),
         ]))
-    if not rows:
-        return dbc.Alert(_("No column of numbers in the preview to map as ratings."), color="warning", className="small")
-    return [dbc.Label(_("Rating columns → touchpoints"), className="small mb-0"),
-            dbc.Table([html.Thead(html.Tr([html.Th(_("Column")), html.Th(_("Touchpoint")), html.Th(_("Scale"))])),
-                       html.Tbody(rows)], size="sm", className="small mb-0")]
+        words = dict(mapping.value_labels.get(column) or (score.value_labels if score else {}) or {})
+        if words:
+            editors.append(_label_editor(column, words))
+    return [dbc.Label(_("Score columns → touchpoints (hover “guess” for why)"), className="small mb-0"),
+            html.Div(dbc.Table([html.Thead(html.Tr([html.Th(_("Column")), html.Th(_("Touchpoint")), html.Th(_("Scale")),
+                                                    html.Th(_("From – to")), html.Th("")])),
+                                html.Tbody(rows)], size="sm", className="small mb-0", id="da-wide-table"),
+                     className="table-responsive"),
+            *editors]
+
+
+def _label_editor(column: str, words: dict) -> html.Details:
+    """Answers written as words → numbers: one input per answer, blank for "not applicable"."""
+    rows = [html.Tr([html.Td(label, className="align-middle"),
+                     html.Td(dbc.Input(id={"type": "da-label-value", "column": column, "label": label}, type="number",
+                                       value=value, size="sm", style={"width": "6rem"},
+                                       placeholder=_("n/a")))])
+            for label, value in words.items()]
+    return html.Details([html.Summary(_("“{column}”: answers as words → numbers (blank = not applicable)").format(
+        column=column)), dbc.Table(html.Tbody(rows), size="sm", className="small mb-0")], open=True,
+        className="small mt-2 da-labels")
+
+
+@callback(Output("da-twice", "style"), Output("da-twice-text", "children"), Output("da-twice-ok", "value"),
+          Input({"type": "da-wide-tp", "column": ALL}, "value"), State({"type": "da-wide-tp", "column": ALL}, "id"))
+def twice(touchpoints, ids):
+    """Two columns on one touchpoint: said in red, and the import waits until the user confirms it."""
+    found = guesses.conflicts({i["column"]: tp for i, tp in zip(ids, touchpoints) if tp not in (None, "", NONE)})
+    if not found:
+        return {"display": "none"}, "", []
+    text = " ".join(_("{columns} are all mapped to “{touchpoint}”.").format(
+        columns=", ".join(f"“{c}”" for c in columns), touchpoint=key) for key, columns in found.items())
+    return {}, text + " " + _("Change one, or confirm that they rate the same touchpoint."), []
 
 
 @callback(Output("da-values-box", "children"), Input("da-kind", "value"), Input("da-touchpoint", "value"),
           Input("da-journey", "value"), State("da-file", "data"), State("da-encoding", "value"),
-          State("da-delimiter", "value"), State("da-decimal", "value"), State("da-sheet", "value"),
-          State("da-project", "value"), State("da-columns", "data"))
-def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, sheet, project_id, columns):
+          State("da-delimiter", "value"), State("da-decimal", "value"), State("da-header-rows", "value"),
+          State("da-sheet", "value"), State("da-header-row", "value"), State("da-project", "value"),
+          State("da-columns", "data"), State("da-saved", "value"))
+def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, header_rows, sheet, header_row,
+               project_id, columns, saved):
     """The file's touchpoint labels, each matched to a journey touchpoint (by name, or as saved)."""
     if kind != "survey" or column in (None, "", NONE) or not journey_id or not file:
         return None
     try:
-        labels = ingest.column_values(_source(file), column, _dialect(file, encoding, delimiter, decimal), sheet)
+        labels = ingest.column_values(_source(file), column, _dialect(file, encoding, delimiter, decimal, header_rows),
+                                      sheet, header_row=_whole(header_row, None))
+        mapping, _said = _start(columns, saved, project_id) if columns else (None, None)
     except USER_ERRORS as exc:
         return dbc.Alert(str(exc), color="danger", className="small")
     journey = workspace().journey(int(journey_id)).journey
-    saved = workspace().datasets.saved_mapping(int(project_id), columns["columns"]) if project_id and columns else None
-    known = dict(saved.touchpoint_values) if isinstance(saved, SurveyMapping) else {}
+    known = dict(mapping.touchpoint_values) if isinstance(mapping, SurveyMapping) and saved != GUESS else {}
     matched = ingest.match_touchpoints(labels, {tp.key: tp.name for tp in journey.touchpoints})
     options = _touchpoint_options(journey)
     keys = {tp.key for tp in journey.touchpoints} | {OVERALL}
@@ -488,33 +698,59 @@ def _unmatched_note(unmatched: int) -> tuple[str, str]:
               "skipped).").format(n=unmatched), "small text-danger")
 
 
-def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max, wide, labels):
-    """The form's values as a mapping of the file's columns."""
+def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max, wide, labels, words, extra):
+    """The form's values as a mapping of the file's columns (``extra``: date format, wave, outcome name,
+    exclusion rules, whether two columns on one touchpoint were confirmed)."""
     pick = {name: value if value and value != NONE else None for name, value in fields.items()}
     if kind in ("kpi_period", "kpi_customer"):
         return KpiMapping(kpis=tuple(kpis or ()), period=pick["ts"] if kind == "kpi_period" else None,
                           respondent_id=pick["respondent_id"] if kind == "kpi_customer" else None,
                           segments=tuple(segments or ()))
-    if not pick["ts"]:
-        raise IngestError(_("Choose the date / time column."))
+    wave = (extra["wave"] or "").strip() or None
+    if not pick["ts"] and not wave:
+        raise IngestError(_("Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if the "
+                            "answers have no dates."))
+    if wave:
+        waves.parse(wave)  # a wave that is no month, day or range is said here, before the file is read
     scale = (1.0 if rating_min in (None, "") else float(rating_min), 10.0 if rating_max in (None, "") else float(rating_max))
     if scale[0] >= scale[1]:
         raise IngestError(_("The other rating's scale must go from a lower to a higher value."))
     codes = tuple(code.strip() for code in (na_text or "").split(",") if code.strip())
     common = dict(ts=pick["ts"], respondent_id=pick["respondent_id"], response_id=pick["response_id"],
                   comment=pick["comment"], segments=tuple(s for s in segments or () if s not in pick.values()),
-                  rating_scale=scale, na_codes=ingest.na_codes_outside_scales(codes, scale))
+                  rating_scale=scale, wave=None if pick["ts"] else wave,
+                  date_format=extra["date_format"] if pick["ts"] and extra["date_format"] != AUTO else None,
+                  exclude=extra["exclude"], outcome_label=(extra["outcome"] or "").strip() or None)
     if kind == "wide":
-        columns = tuple(WideColumn(column, touchpoint, metric) for column, (touchpoint, metric) in wide.items()
-                        if touchpoint and touchpoint != NONE)
+        columns = []
+        for column, (touchpoint, metric, low, high) in wide.items():
+            if not touchpoint or touchpoint == NONE:
+                continue
+            own = None
+            if metric == "yesno":
+                metric, own = "rating", (0.0, 1.0)
+            elif metric == "rating":
+                own = (float(low), float(high)) if low not in (None, "") and high not in (None, "") else scale
+                if own[0] >= own[1]:
+                    raise IngestError(_("“{column}”: the scale must go from a lower to a higher value.").format(
+                        column=column))
+            columns.append(WideColumn(column, touchpoint, metric, own))
         if not columns:
             raise IngestError(_("Map at least one rating column to a touchpoint."))
-        return SurveyMapping(wide=columns, **common)
+        found = guesses.conflicts({w.column: w.touchpoint for w in columns})
+        if found and not extra["twice_ok"]:
+            raise IngestError(_("Two or more columns are mapped to one touchpoint ({touchpoints}): change one, or "
+                                "confirm it above.").format(touchpoints=", ".join(found)))
+        used = {w.column for w in columns}
+        value_labels = {column: labels_ for column, labels_ in words.items() if column in used}
+        others = [w.scale for w in columns if w.metric == "rating" and w.scale]
+        return SurveyMapping(wide=tuple(columns), value_labels=value_labels,
+                             na_codes=ingest.na_codes_outside_scales(codes, scale, others), **common)
     if not pick["touchpoint"]:
         raise IngestError(_("Choose the touchpoint column."))
     return SurveyMapping(touchpoint=pick["touchpoint"], nps=pick["nps"], csat=pick["csat"], ces=pick["ces"],
                          rating=pick["rating"], touchpoint_values={k: v for k, v in labels.items() if v and v != NONE},
-                         **common)
+                         na_codes=ingest.na_codes_outside_scales(codes, scale), **common)
 
 
 # ------------------------------------------------------------------ step 3: check, then import or cancel
@@ -537,35 +773,58 @@ def start_check(_click, waiting, job):
            State("da-rating-min", "value"), State("da-rating-max", "value"),
            State({"type": "da-wide-tp", "column": ALL}, "value"), State({"type": "da-wide-tp", "column": ALL}, "id"),
            State({"type": "da-wide-metric", "column": ALL}, "value"),
+           State({"type": "da-wide-low", "column": ALL}, "value"), State({"type": "da-wide-high", "column": ALL}, "value"),
            State({"type": "da-value", "label": ALL}, "value"), State({"type": "da-value", "label": ALL}, "id"),
+           State({"type": "da-label-value", "column": ALL, "label": ALL}, "value"),
+           State({"type": "da-label-value", "column": ALL, "label": ALL}, "id"),
+           State("da-date-format", "value"), State("da-wave", "value"), State("da-outcome-name", "value"),
+           State("da-exclude", "value"), State("da-twice-ok", "value"), State("da-append", "value"),
+           State("da-name", "value"), State("da-columns", "data"),
            State("da-file", "data"), State("da-encoding", "value"), State("da-delimiter", "value"),
-           State("da-decimal", "value"), State("da-sheet", "value"), State("da-project", "value"),
-           State("da-journey", "value")],
+           State("da-decimal", "value"), State("da-header-rows", "value"), State("da-sheet", "value"),
+           State("da-header-row", "value"), State("da-project", "value"), State("da-journey", "value")],
           background=True, prevent_initial_call=True,
           progress=[Output("da-progress", "value"), Output("da-progress", "label")],
           running=[(Output("da-check", "disabled"), True, False), (Output("da-cancel", "disabled"), False, True)])
 def check(set_progress, _job, token, *values):
     """Read and validate the whole file in the background; the valid rows wait for the user's decision."""
     fields = dict(zip(FIELDS, values[:len(FIELDS)]))
-    (kind, segments, kpis, na_text, rating_min, rating_max, wide_tps, wide_ids, wide_metrics, label_keys, label_ids,
-     file, encoding, delimiter, decimal, sheet, project_id, journey_id) = values[len(FIELDS):]
+    (kind, segments, kpis, na_text, rating_min, rating_max, wide_tps, wide_ids, wide_metrics, wide_lows, wide_highs,
+     label_keys, label_ids, word_values, word_ids, date_format, wave, outcome_name, exclude, twice_ok, append, name,
+     columns, file, encoding, delimiter, decimal, header_rows, sheet, header_row, project_id,
+     journey_id) = values[len(FIELDS):]
     hidden = {"display": "none"}
     if not token or not file or not project_id:
         return None, hidden, "", True
-    wide = {i["column"]: (tp, metric) for i, tp, metric in zip(wide_ids, wide_tps, wide_metrics)}
+    wide = {i["column"]: (tp, metric, low, high)
+            for i, tp, metric, low, high in zip(wide_ids, wide_tps, wide_metrics, wide_lows, wide_highs)}
     labels = {i["label"]: key for i, key in zip(label_ids, label_keys)}
+    words: dict[str, dict] = {}
+    for i, value in zip(word_ids, word_values):
+        words.setdefault(i["column"], {})[i["label"]] = None if value in (None, "") else float(value)
+    extra = {"date_format": date_format or AUTO, "wave": wave, "outcome": outcome_name, "twice_ok": bool(twice_ok),
+             "exclude": (columns or {}).get("exclude", {}) if exclude else {}}
+    warnings: list[str] = []
     try:
-        mapping = _mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels)
+        mapping = _mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels, words, extra)
+        dialect = _dialect(file, encoding, delimiter, decimal, header_rows)
+        target = None
+        if append:
+            target = workspace().datasets.append_target(int(project_id), name or "")
         staged = workspace().datasets.stage(
             int(project_id), _source(file), mapping, journey_id=int(journey_id) if journey_id else None,
-            dialect=_dialect(file, encoding, delimiter, decimal), sheet=sheet, source=file["name"], token=token,
-            progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
+            dialect=dialect, sheet=sheet, header_row=_whole(header_row, None), source=file["name"], token=token,
+            append_to=target, progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
+        if isinstance(mapping, SurveyMapping):
+            sample = ingest.read_source(_source(file), dialect, sheet, rows=guesses.SAMPLE_ROWS,
+                                        header_row=_whole(header_row, None))
+            warnings = guesses.check_mapping(sample.table, mapping)
     except ingest.Cancelled as exc:
         set_progress((0, ""))
         return dbc.Alert(_(str(exc)), color="secondary", className="py-2 small"), hidden, "", True
     except (*USER_ERRORS, OSError) as exc:
         set_progress((0, ""))
-        return dbc.Alert(str(exc), color="danger", className="py-2 small"), hidden, "", True
+        return dbc.Alert(str(exc), color="danger", className="py-2 small", id="da-error"), hidden, "", True
     except Exception as exc:  # a file this importer does not understand: say so in a line, keep the trace in the log
         logging.getLogger(__name__).exception("import check failed")
         set_progress((0, ""))
@@ -574,9 +833,11 @@ def check(set_progress, _job, token, *values):
     set_progress((100, _("Checked")))
     report = staged.report
     answers = report.answers if report.answers is not None else report.rows_valid
+    body = [_warnings(warnings), _report(report)]
     if not answers:
-        return _report(report), {}, _("No valid rows to import"), True
-    return _report(report), {}, _("Import {n} valid rows").format(n=f"{answers:,}".replace(",", " ")), False
+        return body, {}, _("No valid rows to import"), True
+    verb = _("Append {n} valid rows") if staged.extends is not None else _("Import {n} valid rows")
+    return body, {}, verb.format(n=limits.count(answers)), False
 
 
 @callback(Output("da-cancel", "n_clicks"), Input("da-cancel", "n_clicks"), State("da-token", "data"),
@@ -607,13 +868,15 @@ def decide(_commit, _discard, token, name, refresh):
         info = datasets.commit(token, name or "")
     except USER_ERRORS as exc:
         return no_update, dbc.Alert(str(exc), color="danger", className="py-2 small"), no_update, no_update, no_update, no_update
-    text = _("Imported {rows} rows as “{name}” version {version}.").format(
-        rows=f"{info.rows:,}".replace(",", " "), name=info.name, version=info.version)
-    return (refresh or 0) + 1, dbc.Alert(text, color="success", className="py-2 small", id="da-imported"), hidden, None, 0, ""
+    text = _("Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.").format(
+        rows=limits.count(info.rows), name=info.name, version=info.version, mapping=info.name)
+    links = html.Span([" ", dcc.Link(_("Open the heatmap"), href="/heatmap", className="alert-link")])
+    return ((refresh or 0) + 1, dbc.Alert([text, links], color="success", className="py-2 small", id="da-imported"),
+            hidden, None, 0, "")
 
 
 def _report(report: ingest.ImportReport) -> html.Div:
-    """The validation report: rows read and kept, and each kind of problem with its first rows."""
+    """The validation report: rows read and kept, how dates were read, and each kind of problem with its rows."""
     skipped = report.rows_read - report.rows_valid
     summary = _("{read} rows read, {valid} valid, {skipped} with problems (skipped).").format(
         read=report.rows_read, valid=report.rows_valid, skipped=skipped)
@@ -621,6 +884,10 @@ def _report(report: ingest.ImportReport) -> html.Div:
         summary += " " + _("They hold {n} answers.").format(n=report.answers)
     if report.date_format:
         summary += " " + _("Dates read as {format}.").format(format=dates.readable(report.date_format))
+    if report.date_zone:
+        summary += " " + _("Times with an offset were converted to {zone} wall time.").format(zone=report.date_zone)
+    if report.wave:
+        summary += " " + _("No dates: every answer belongs to the wave {wave}.").format(wave=report.wave)
     if not report.issues:
         return html.Div([html.Div(summary, className="small mb-2"),
                          html.Div(_("No problems found."), className="small text-success")], id="da-report-body")
@@ -629,7 +896,8 @@ def _report(report: ingest.ImportReport) -> html.Div:
             for issue in report.issues]
     return html.Div([
         html.Div(summary, className="small mb-2"),
-        dbc.Table([html.Thead(html.Tr([html.Th(_("Problem")), html.Th(_("Column")), html.Th(_("Rows"), className="text-end"),
-                                       html.Th(_("First rows"))])), html.Tbody(rows)],
-                  size="sm", className="small", bordered=True),
+        html.Div(dbc.Table([html.Thead(html.Tr([html.Th(_("Problem")), html.Th(_("Column")),
+                                                html.Th(_("Rows"), className="text-end"), html.Th(_("First rows"))])),
+                            html.Tbody(rows)], size="sm", className="small", bordered=True),
+                 className="table-responsive"),
     ], id="da-report-body")

@@ -43,6 +43,7 @@ DATE_SHARE = 0.9  # a date column: this share of its present values read as date
 ID_SHARE = 0.98  # a respondent id: this share of its values are distinct
 NA_ZERO_SHARE = 0.15  # on a 0–5 or 0–7 column, a 0 this rare is "not applicable", not a score
 MAX_SEGMENT_VALUES = 50
+STRAY_SHARE = 0.02  # answers off any scale this rare are typos the import reports, not a sign of no scale
 MIN_ROWS = 20  # fewer rows than this: distributions say little
 ID_ROWS = 100  # fewer rows than this: a column unique in them is an id only if its name says so
 DATE_SAMPLE = 500  # distinct values of a text column tried as dates
@@ -371,6 +372,12 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
     rest = {v: c for v, c in counts.items() if v not in _NA_NUMBERS}
     if len(rest) > 2 and 9.0 in rest and max(set(rest) - {9.0}) <= 7:  # 1–5 and 9: 9 is "don't know"
         codes, rest = [*codes, 9.0], {v: c for v, c in rest.items() if v != 9.0}
+    stray = {v: c for v, c in rest.items() if not 0 <= v <= 10}
+    if stray and sum(stray.values()) <= STRAY_SHARE * sum(rest.values()):
+        # A typo or two (an 11 among 0–10 answers) does not make a column no scale: the import reports those rows.
+        rest = {v: c for v, c in rest.items() if v not in stray}
+    else:
+        stray = {}
     if len(rest) < 2 or min(rest) < 0 or max(rest) > 10:
         return _("values {low:g}–{high:g}: not on a rating scale").format(low=min(counts), high=max(counts))
     low, high = min(rest), max(rest)
@@ -395,6 +402,9 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
                 high=top, share=_percent(zeros))
     if codes:
         said += _("; {codes} probably mean(s) “no answer”").format(codes=", ".join(f"{c:g}" for c in sorted(codes)))
+    if stray:
+        said += _("; {n} answer(s) outside it ({values}) will be reported").format(
+            n=sum(stray.values()), values=", ".join(f"{v:g}" for v in sorted(stray)))
     na = tuple(na)
     if top == 10 and _NPS_WORDS.search(column.text):
         return "nps", (0.0, 10.0), na, _("{values} and its name or question says “{word}”: NPS 0–10").format(
@@ -712,8 +722,9 @@ def _comment(columns: Sequence[_Column], taken: set[str]) -> Guess | None:
         return bool(_COMMENT_WORDS.search(column.text))
 
     found = [c for c in columns if c.name not in taken and c.kind == "text" and not c.labels and c.present and
-             (c.mean_words >= 3 and c.mean_length >= 15 and c.unique >= 0.5 or named(c) and c.mean_length >= 8 and
-              c.unique >= 0.5)]
+             (c.mean_words >= 3 and c.mean_length >= 15 and c.unique >= 0.5 or
+              # a column named as comments holds them even when many repeat ("Vše v pořádku, děkuji")
+              named(c) and c.mean_length >= 8 and (c.unique >= 0.5 or c.mean_words >= 2))]
     if not found:
         return None
     best = max(found, key=lambda c: (named(c), c.mean_length * min(c.present, 50)))

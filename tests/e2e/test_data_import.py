@@ -82,7 +82,8 @@ def test_a_czech_csv_is_mapped_checked_imported_and_its_mapping_reused(demo_serv
 
     # The next month's export has the same columns: the saved mapping is used as it is.
     upload(page, demo_server, CZECH_CSV)
-    expect(page.locator("#da-reused")).to_contain_text("Using the mapping saved")
+    expect(page.locator("#da-reused")).to_contain_text(re.compile(r"Using the mapping “Parcel survey” saved on \d{4}"))
+    expect(page.locator("#da-saved")).to_have_value("Parcel survey")
     expect(page.locator("#da-ces")).to_have_value("Náročnost")
     expect(page.locator("#da-name")).to_have_value("Parcel survey")
     expect(label_select(page, "Kurýr")).to_have_value("own-courier")
