@@ -236,6 +236,8 @@ def list_datasets(project_id, _refresh):
     for d in datasets:
         skipped = d.report.rows_read - d.report.rows_valid
         period = " – ".join(v[:10] for v in (d.meta.get("date_from"), d.meta.get("date_to")) if v)
+        if not d.meta.get("dated", True) and d.meta.get("waves"):  # answers without dates: their waves
+            period = _("wave {labels}").format(labels=", ".join(w["label"] for w in d.meta["waves"]))
         rows.append(html.Tr([
             html.Td([html.Div(d.name, className="fw-semibold"),
                      html.Div(f"v{d.version}" + ("" if d.latest else _(" (older)")), className="text-muted")]),
@@ -549,7 +551,8 @@ def show_fields(kind, ts):
     survey = kind in ("survey", "wide")
     label = _("Period (month or week)") if kind == "kpi_period" else no_update
     undated = survey and ts in (None, "", NONE)
-    return styles + [{} if survey else hidden] * 2 + [hidden if survey else {}, label,
+    # A wide file's score columns each have their own scale; the common one is for a long file's "other rating".
+    return styles + [{} if kind == "survey" else hidden, {} if survey else hidden] + [hidden if survey else {}, label,
                                                       {} if survey and not undated else hidden,
                                                       {} if undated else hidden, {} if kind == "wide" else hidden]
 
