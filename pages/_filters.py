@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from pages._context import workspace
-from workbench import heatmap, query
+from workbench import heatmap, query, waves
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
 from workbench.journey import Journey
@@ -19,6 +19,7 @@ from workbench.journey import Journey
 WINDOWS = {"1": _("Last month"), "3": _("Last 3 months"), "6": _("Last 6 months"), "12": _("Last 12 months"),
            "all": _("All data")}
 SEPARATOR = "\u241f"  # joins a segment column and value in one dropdown value; never typed in data
+PERIOD_SHOWN = "d-flex flex-wrap align-items-center gap-2"  # the window and dates (Bootstrap's d-none hides them)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Selection:
     date_from: datetime.date | None
     date_to: datetime.date | None
     filters: tuple[tuple[str, tuple[str, ...]], ...]
+    wave: waves.Wave | None = None  # the survey's one wave when its answers carry no dates: nothing over time
 
     def query(self, by: tuple[str, ...] = ("touchpoint",), **changes) -> query.Query:
         """A query over the chosen answers grouped ``by`` (dates or filters replaced by ``changes``)."""
@@ -71,11 +73,15 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
                            style={"display": "inline-flex" if metric else "none"}),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
         html.Div([
-            group(_("Period"), dbc.Select(id=f"{prefix}-window", value="3",
-                                          options=[{"label": label, "value": value}
-                                                   for value, label in WINDOWS.items()]), "13rem"),
-            dcc.DatePickerRange(id=f"{prefix}-dates", display_format="D MMM YYYY", first_day_of_week=1,
-                                minimum_nights=0, className="cx-dates"),
+            html.Div([
+                group(_("Period"), dbc.Select(id=f"{prefix}-window", value="3",
+                                              options=[{"label": label, "value": value}
+                                                       for value, label in WINDOWS.items()]), "13rem"),
+                dcc.DatePickerRange(id=f"{prefix}-dates", display_format="D MMM YYYY", first_day_of_week=1,
+                                    minimum_nights=0, className="cx-dates"),
+            ], id=f"{prefix}-period", className=PERIOD_SHOWN),
+            html.Div(group(_("Period"), html.Span(id=f"{prefix}-wave", className="input-group-text bg-white")),
+                     id=f"{prefix}-wave-box", className="d-none"),
             html.Div(dcc.Dropdown(id=f"{prefix}-segments", multi=True, options=[],
                                   placeholder=_("All customers — filter by region, branch, channel…")),
                      style={"minWidth": "22rem", "flex": "1"}),
@@ -107,18 +113,26 @@ def register(prefix: str) -> None:
 
     @callback(Output(f"{prefix}-dates", "start_date"), Output(f"{prefix}-dates", "end_date"),
               Output(f"{prefix}-dates", "min_date_allowed"), Output(f"{prefix}-dates", "max_date_allowed"),
-              Output(f"{prefix}-segments", "options"),
+              Output(f"{prefix}-segments", "options"), Output(f"{prefix}-period", "className"),
+              Output(f"{prefix}-wave-box", "className"), Output(f"{prefix}-wave", "children"),
+              Output(f"{prefix}-wave-box", "title"),
               Input(f"{prefix}-dataset", "value"), Input(f"{prefix}-window", "value"))
     def choose_dataset(dataset_id, window):
         if not dataset_id:
-            return None, None, None, None, []
-        sources = (str(workspace().datasets.get(int(dataset_id)).path),)
+            return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", ""
+        info = workspace().datasets.get(int(dataset_id))
+        sources, wave = (str(info.path),), waves.single_wave(info.meta)
         bounds = query.date_bounds(sources)
-        start, end = (bounds if window == "all" else heatmap.default_window(bounds, int(window))) if bounds \
+        # A one-wave survey's answers all carry the wave's first day: the window is that day, whatever was chosen.
+        start, end = (bounds if window == "all" or wave else heatmap.default_window(bounds, int(window))) if bounds \
             else (None, None)
         options = [{"label": f"{column}: {value}", "value": f"{column}{SEPARATOR}{value}"}
                    for column in segment_columns(sources) for value in query.segment_values(sources, column)]
-        return start, end, bounds and bounds[0], bounds and bounds[1], options
+        period = (PERIOD_SHOWN, "d-none", "", "")  # the window and dates; the wave instead of them when there is one
+        if wave is not None:
+            period = ("d-none", "", _("one survey wave: {label} ({start} – {end})").format(
+                label=wave.label, start=wave.start.isoformat(), end=wave.end.isoformat()), waves.no_trend_message(wave))
+        return start, end, bounds and bounds[0], bounds and bounds[1], options, *period
 
     @callback(Output(f"{prefix}-selection", "data"),
               Input(f"{prefix}-journey", "value"), Input(f"{prefix}-dataset", "value"),
@@ -141,11 +155,12 @@ def resolve(data: dict | None) -> Selection | None:
         column, _sep, value = item.partition(SEPARATOR)
         chosen.setdefault(column, []).append(value)
     ws = workspace()
+    info = ws.datasets.get(data["dataset"])
     return Selection(
         project_id=data["project"], journey=ws.journey(data["journey"]).journey,
-        sources=(str(ws.datasets.get(data["dataset"]).path),), metric=data.get("metric") or "csat",
+        sources=(str(info.path),), metric=data.get("metric") or "csat",
         date_from=_date(data.get("from")), date_to=_date(data.get("to")),
-        filters=tuple((column, tuple(values)) for column, values in chosen.items()))
+        filters=tuple((column, tuple(values)) for column, values in chosen.items()), wave=waves.single_wave(info.meta))
 
 
 def _date(text: str | None) -> datetime.date | None:

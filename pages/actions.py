@@ -13,7 +13,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import workspace
 from pages._filters import group
-from workbench import actions, heatmap, query
+from workbench import actions, heatmap, query, waves
 from workbench.actions import STATUS_NAMES, STATUSES, Action, Draft
 from workbench.breaks import segment_columns
 from workbench.i18n import gettext as _
@@ -332,6 +332,7 @@ def _check_section(action: Action | None, survey, done: bool) -> html.Div:
                                                                     value=value, style={"width": "5rem"})],
                               size="sm", className="w-auto")
 
+    wave = waves.single_wave(survey.meta) if survey is not None else None
     verdict = []
     if found:
         verdict = [dbc.Badge(VERDICT_NAMES.get(found.get("verdict"), found.get("verdict")),
@@ -352,11 +353,12 @@ def _check_section(action: Action | None, survey, done: bool) -> html.Div:
                   weeks("act-after-weeks", _("weeks after"), windows.get("after_weeks", 8)),
                   weeks("act-gap-weeks", _("skip weeks"), windows.get("gap_weeks", 0)),
                   dbc.Button(_("Check the effect"), id="act-check", size="sm", color="primary",
-                             disabled=survey is None)],
+                             disabled=survey is None or wave is not None)],
                  className="d-flex flex-wrap gap-2 align-items-center mb-2"),
         html.Div(verdict, className="small"),
-        html.P(_("No survey data in this project to check against.") if survey is None else "",
-               className="small text-muted mb-0"),
+        html.P(_("No survey data in this project to check against.") if survey is None else
+               waves.no_trend_message(wave) if wave is not None else "", className="small text-muted mb-0",
+               id="act-check-note"),
     ]), className="bg-light", style={} if done else {"display": "none"})])
 
 

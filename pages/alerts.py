@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import new_action_href, workspace
 from pages._filters import group
-from workbench import alerts, heatmap
+from workbench import alerts, heatmap, waves
 from workbench.actions import Draft
 from workbench.alerts import KINDS, STATUS_NAMES, Rule
 from workbench.breaks import segment_columns
@@ -59,6 +59,7 @@ def layout(**_params) -> html.Div:
                 {"label": _("single answers"), "value": "answer"}]), "16rem"),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
         dbc.Alert(id="al-message", is_open=False, dismissable=True, color="info", className="py-2 small"),
+        dbc.Alert(id="al-wave", is_open=False, color="secondary", className="py-2 small"),
         dcc.Loading(html.Div(id="al-inbox"), delay_show=300),
         html.H5(_("Rules"), className="mt-4"),
         html.P(_("Rules run after every survey import and when you press Check now. Weekly windows end on "
@@ -125,6 +126,17 @@ def check(_clicks, journey_id, user, refresh):
     skipped = " ".join(_("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why)
                        for rule, why in checked.skipped.items())
     return (refresh or 0) + 1, f"{done} {skipped}".strip(), True
+
+
+@callback(Output("al-wave", "children"), Output("al-wave", "is_open"), Input("al-journey", "value"),
+          Input("al-refresh", "data"), State("al-project", "value"))
+def show_wave(journey_id, _refresh, project_id):
+    """A survey that is one wave without dates has no trend to watch: said once, above the inbox."""
+    survey = workspace().datasets.survey_for(int(project_id), int(journey_id)) if project_id and journey_id else None
+    wave = waves.single_wave(survey.meta) if survey is not None else None
+    if wave is None:
+        return "", False
+    return f"{waves.no_trend_message(wave)} {_('Only the rules on single answers run on it.')}", True
 
 
 @callback(Output("al-inbox", "children"), Input("al-project", "value"), Input("al-journey", "value"),

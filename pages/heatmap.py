@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pages import _filters
 from pages._context import new_action_href, workspace
 from pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench import actions, benchmarks, breaks, figures, heatmap, limits, metrics, query
+from workbench import actions, benchmarks, breaks, figures, heatmap, limits, metrics, query, waves
 from workbench.breaks import BreakSettings, format_count
 from workbench.i18n import gettext as _
 from workbench.i18n import ngettext
@@ -125,6 +125,7 @@ def _breaks_tab() -> html.Div:
         html.P(_("A break is listed when its difference is statistically significant after the "
                  "Benjamini–Hochberg correction over all tests of the list, at least the smallest difference large, "
                  "and based on at least the minimum n on both sides."), className="small text-muted"),
+        html.P(id="hm-breaks-wave", className="small text-muted"),
         dcc.Loading(html.Div(id="hm-break-table"), delay_show=300),
     ])
 
@@ -193,6 +194,12 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
     summary = _("{metric} · {start} – {end} · {who} · {n} answers").format(
         metric=heatmap.METRIC_NAMES[metric], start=chosen.date_from or "…", end=chosen.date_to or "…",
         who=chosen.filter_text(), n=format_count(answered))
+    if chosen.wave is not None:  # the answers' one date is the wave's first day, not when they were given
+        summary = _("{metric} · wave {wave} · {who} · {n} answers").format(
+            metric=heatmap.METRIC_NAMES[metric], wave=chosen.wave.label, who=chosen.filter_text(),
+            n=format_count(answered))
+        if mode == "previous":
+            summary += " · " + waves.no_trend_message(chosen.wave)
     drawn = layout == "drawn"
     shown = chosen.journey if drawn else compact_layout(chosen.journey)
     return heatmap_elements(shown, nodes, edges, lanes=drawn), _legend(metric, baseline is not None), summary
@@ -201,7 +208,7 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
 def _baseline(chosen: _filters.Selection, mode: str, segment: str | None, min_n: int):
     """The aggregate to compare with: the period just before, or one segment (instead of the filters)."""
     cache = workspace().cache
-    if mode == "previous" and chosen.date_from and chosen.date_to:
+    if mode == "previous" and chosen.date_from and chosen.date_to and chosen.wave is None:
         start, end = breaks.previous_window(chosen.date_from, chosen.date_to)
         return query.aggregate(chosen.query(date_from=start, date_to=end), cache, min_n=min_n)
     if mode == "segment" and segment:
@@ -266,6 +273,15 @@ def list_breaks(selection, min_n, alpha, min_delta, kinds):
         className="small text-muted m-2")]
     count = _("{count} found").format(count=len(found))
     return items, [dbc.ListGroup(shown, flush=True), *more], count, _break_table(found, chosen.journey, journey_id)
+
+
+@callback(Output("hm-breaks-wave", "children"), Input("hm-selection", "data"))
+def explain_declines(selection):
+    """A survey that is one wave without dates has no period before, so no decline can be found in it."""
+    chosen = _filters.resolve(selection)
+    if chosen is None or chosen.wave is None:
+        return ""
+    return _("No decline can be found. {why}").format(why=waves.no_trend_message(chosen.wave))
 
 
 def _settings(metric: str, min_n, alpha, min_delta, kinds) -> BreakSettings:
@@ -342,10 +358,8 @@ def show_detail(chosen_touchpoint, selection, min_n):
                         _action_link(actions.for_touchpoint(chosen.journey, key), selection["journey"])]),
         dbc.CardBody(dbc.Row([
             dbc.Col([html.H6(_("Trend (all months up to the end of the period)"), className="small text-muted"),
-                     dcc.Graph(id="hm-trend", figure=_trend_figure(chosen, key, _min_n(min_n),
-                                                                   chosen_touchpoint.get("column"),
-                                                                   chosen_touchpoint.get("segment")),
-                               config={"displayModeBar": False}, style={"height": "260px"})], lg=6),
+                     _trend(chosen, key, _min_n(min_n), chosen_touchpoint.get("column"),
+                            chosen_touchpoint.get("segment"))], lg=6),
             dbc.Col([html.H6(_("Answers in the period"), className="small text-muted"),
                      dcc.Graph(id="hm-distribution", figure=_distribution_figure(chosen, key),
                                config={"displayModeBar": False}, style={"height": "260px"})], lg=6),
@@ -397,6 +411,14 @@ def show_breakdown(column, chosen_touchpoint, selection, min_n):
                          xaxis={"title": heatmap.METRIC_NAMES[metric], "range": [low_end - pad, high_end + pad]},
                          yaxis={"automargin": True})
     return figure
+
+
+def _trend(chosen: _filters.Selection, key: str, min_n: int, column: str | None, segment: str | None):
+    """The trend chart, or for a survey that is one wave without dates the sentence saying there is no trend."""
+    if chosen.wave is not None:  # one point on empty axes would look like a chart
+        return html.P(waves.no_trend_message(chosen.wave), id="hm-trend-note", className="small text-muted")
+    return dcc.Graph(id="hm-trend", figure=_trend_figure(chosen, key, min_n, column, segment),
+                     config={"displayModeBar": False}, style={"height": "260px"})
 
 
 def _trend_figure(chosen: _filters.Selection, key: str, min_n: int, column: str | None = None,

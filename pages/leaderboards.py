@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from pages import _filters
 from pages._context import workspace
-from workbench import breaks, heatmap, leaderboard, metrics, query
+from workbench import breaks, heatmap, leaderboard, metrics, query, waves
 from workbench.breaks import format_count
 from workbench.i18n import gettext as _
 
@@ -76,10 +76,13 @@ def show_board(selection, level, touchpoint, order):
 
     current = aggregate(chosen.date_from, chosen.date_to)
     previous = None
-    if chosen.date_from and chosen.date_to:
+    if chosen.date_from and chosen.date_to and chosen.wave is None:
         previous = aggregate(*breaks.previous_window(chosen.date_from, chosen.date_to))
     column = "owner" if level == OWNER else level
     board = leaderboard.rank(current, previous, column, metric)
+    if chosen.wave is not None:  # no period before: ranked by score, without the change columns
+        note = _("Ranked only with at least {n} answers.").format(n=metrics.DEFAULT_MIN_N)
+        return _table(board, metric, "score", trend=False), f"{note} {waves.no_trend_message(chosen.wave)}"
     if order == "trend":
         board = board.sort_values(["trend_rank", "name"], na_position="last", kind="stable")
     note = _("Ranked only with at least {n} answers; the change is against the period before, and ▲/▼ mark "
@@ -87,23 +90,25 @@ def show_board(selection, level, touchpoint, order):
     return _table(board, metric, order), note
 
 
-def _table(board, metric: str, order: str) -> dbc.Table:
+def _table(board, metric: str, order: str, trend: bool = True) -> dbc.Table:
+    """The ranked rows; ``trend`` adds the period before, the change and its arrow."""
     header = html.Thead(html.Tr([html.Th(t) for t in (
         _("Rank") if order == "score" else _("Trend rank"), _("Name"), heatmap.METRIC_NAMES[metric],
-        _("95 % interval"), "n", _("Period before"), _("Change"), "")]))
+        _("95 % interval"), "n", *((_("Period before"), _("Change"), "") if trend else ()))]))
     rows = []
     for row in board.itertuples():
         position = row.rank if order == "score" else row.trend_rank
         arrow = {"up": "▲", "down": "▼"}.get(row.trend, "")
+        change = [html.Td(heatmap.format_value(row.previous, metric)),
+                  html.Td(heatmap.format_value(row.change, metric, signed=True)),
+                  html.Td(arrow, className="text-primary" if row.trend == "up" else "text-danger")] if trend else []
         rows.append(html.Tr([
             html.Td("–" if math.isnan(position) else f"{position:.0f}"),
             html.Td(row.name),
             html.Td(heatmap.format_value(row.value, metric)),
             html.Td(f"{heatmap.format_value(row.low, metric)} … {heatmap.format_value(row.high, metric)}"),
             html.Td(format_count(int(row.n))),
-            html.Td(heatmap.format_value(row.previous, metric)),
-            html.Td(heatmap.format_value(row.change, metric, signed=True)),
-            html.Td(arrow, className="text-primary" if row.trend == "up" else "text-danger"),
+            *change,
         ], className="" if row.ranked else "text-muted", title=None if row.ranked else _("too few answers to rank")))
     return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, striped=True, className="small",
                      id="lb-rows")

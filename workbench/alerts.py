@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy import func, select
 
-from workbench import breaks, heatmap, metrics
+from workbench import breaks, heatmap, metrics, waves
 from workbench.i18n import gettext as _, ngettext
 from workbench.ingest import OVERALL
 from workbench.store import AlertRow, AlertSettingsRow, JourneyRow, claim
@@ -586,7 +586,8 @@ class Inbox:
             return row.version
 
     def evaluate(self, journey_id: int, until: datetime.date | None = None, who: str = "") -> Checked:
-        """Run the rules on the journey's latest survey from where the last run stopped: new alerts, rules skipped.
+        """Run the rules on the journey's latest survey from where the last run stopped: new alerts, rules skipped
+        (the share and drop rules of a survey that is one wave without dates: it has no weeks to compare).
 
         Window rules look at the complete weeks since the last run plus the ``RECHECK_WEEKS`` before it (late
         answers), a year back on the first run; single answers are checked over the last two weeks. Alerts already
@@ -609,6 +610,10 @@ class Inbox:
         available = set(query.columns(sources))
         cannot = [rule for rule in rules if rule.enabled and rule.segment and rule.segment not in available]
         skipped = {rule.name: _("the data has no column “{column}”").format(column=rule.segment) for rule in cannot}
+        if waves.single_wave(survey.meta) is not None:  # every answer carries the wave's day: no weeks to watch
+            timeless = [rule for rule in rules if rule.enabled and rule.kind != "answer" and rule not in cannot]
+            skipped |= {rule.name: _("the survey is one wave without dates, so it has no trend") for rule in timeless}
+            cannot += timeless
         rules = [rule for rule in rules if rule.enabled and rule not in cannot]
         if evaluated:
             first_window = evaluated - datetime.timedelta(weeks=RECHECK_WEEKS) + datetime.timedelta(days=1)

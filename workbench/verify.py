@@ -5,7 +5,8 @@ after it (optionally skipping a few weeks while the action beds in) by a two-sid
 errors. When the action reached only some values of a segment (a pilot in two regions), the other values are the
 control: the treated change minus the control's change (a difference-in-differences) removes season and any
 network-wide drift, and the verdict rests on that effect. Higher is better for every metric (CES 7 = very easy).
-The sentence names the touchpoints by ``names`` (key → name) when given, else by their keys.
+The sentence names the touchpoints by ``names`` (key → name) when given, else by their keys. A survey that is one
+wave without dates has no before and after: its verification says so (``wave``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench import breaks, heatmap, metrics, query
+from workbench import breaks, heatmap, metrics, query, waves
 from workbench.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -110,8 +111,12 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
            windows: Windows = Windows(), segment: str | None = None, treated: Sequence[str] = (),
            filters: tuple = (), alpha: float = 0.05, min_n: int = metrics.DEFAULT_MIN_N,
            confidence: float = metrics.DEFAULT_CONFIDENCE, cache: diskcache.Cache | None = None,
-           names: Mapping[str, str] | None = None) -> Verification:
-    """The effect of an action done on ``done`` at ``touchpoints``: before/after, and a DiD against untreated segments."""
+           names: Mapping[str, str] | None = None, wave: waves.Wave | None = None) -> Verification:
+    """The effect of an action done on ``done`` at ``touchpoints``: before/after, and a DiD against untreated segments.
+
+    ``wave`` is the survey's one wave when its answers carry no dates (:func:`workbench.waves.single_wave`): the
+    verdict is then "insufficient", with the sentence saying why.
+    """
     if metric not in heatmap.METRICS:
         raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(heatmap.METRICS)}.")
     if not touchpoints:
@@ -121,6 +126,13 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
     treated = tuple(treated)
     segment = segment if treated else None
     before_from, before_to, after_from, after_to = _windows(done, windows)
+    if wave is not None:  # every answer carries the wave's first day: "before" and "after" mean nothing
+        return Verification(
+            verdict="insufficient", metric=metric, touchpoints=tuple(touchpoints), done=done, before_from=before_from,
+            before_to=before_to, after_from=after_from, after_to=after_to, before=math.nan, after=math.nan, n_before=0,
+            n_after=0, change=math.nan, low=math.nan, high=math.nan, p_value=math.nan, method="before_after",
+            segment=segment, treated=treated, control_change=None, effect=None, effect_low=None, effect_high=None,
+            effect_p=None, sentence=waves.no_trend_message(wave))
     scope = (*filters, ("touchpoint", tuple(touchpoints)))
 
     def groups(start: datetime.date, end: datetime.date) -> tuple[metrics.Estimate, metrics.Estimate | None]:
@@ -201,7 +213,7 @@ def _sentence(item: Verification, names: Mapping[str, str], confidence: float, n
         return heatmap.format_value(x, metric, signed)
 
     size = value(abs(item.change)).lstrip("+")
-    # Judged on the shown digits, so a change that rounds to nothing never reads "rose by 0".
+    # Judged on the shown digits, so a change that rounds to math.nan never reads "rose by 0".
     moved = (_("hardly changed") if float(size) == 0 else _("rose by {size}") if item.change > 0
              else _("fell by {size}")).format(size=size)
     level = f"{confidence * 100:g}"
