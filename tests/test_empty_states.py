@@ -206,3 +206,28 @@ def test_matrix_axes_end_on_round_numbers_and_hold_every_interval():
     assert x0 < ranked["performance"].min() and x1 > ranked["performance"].max()
     assert y0 == 0 and y1 >= ranked["share_high"].max() * 100
     assert all(round(v * 100) == pytest.approx(v * 100) for v in (x0, x1, y1))
+
+
+def test_bar_charts_cut_long_names_keep_every_bar_and_hover_the_full_name():
+    from workbench.export import maplayout
+
+    ranked, _names = crowded(count=4)
+    ranked = ranked.assign(importance=ranked["share"])
+    names = {key: "Delivery notification by text message and e-mail, with a tracking link, " + key
+             for key in ranked["touchpoint"]}  # alike for their first 70 characters
+    figure = figures.importance_bars(ranked, names)
+    (bars,) = figure.data
+    assert len(set(bars.y)) == 4 and list(figure.layout.yaxis.tickvals) == list(bars.y)
+    for text in figure.layout.yaxis.ticktext:
+        assert text.endswith("…") and "<br>" not in text
+        assert maplayout.text_width(text, figures.TICK_SIZE * 0.75) * 96 <= figures.TICK_WIDTH
+    assert sorted(bars.customdata) == sorted(names.values())
+    assert figure.layout.yaxis.tickfont.family == figures.LABEL_FONT  # the font the labels are measured in
+
+
+def test_a_word_longer_than_a_line_is_broken_where_the_line_is_full_not_cut():
+    address = "https://track.example/CZ0123456789"
+    shown = figures.label_lines(f"Tracking page {address}")
+    assert "".join(shown.lines[1:]) and "…" not in "".join(shown.lines)
+    assert " ".join(shown.lines[:1]) + "".join(shown.lines[1:]) == f"Tracking page {address}"
+    assert figures.label_lines("Tracking page " + "x" * 200).lines[-1].endswith("…")  # beyond two lines: cut

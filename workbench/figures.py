@@ -47,6 +47,8 @@ LABEL_PAD = 3  # pixels around a label's text: plotly's border padding, and a li
 MARKER_SIZE = 13  # pixels, the priority matrix's dots
 PLOT_AREA = (480.0, 300.0)  # pixels: the smallest plot area the priority matrix is drawn in (the page at 1 200 px)
 PLOT_GROWTH = (2.2, 1.6)  # how much wider and taller the plot may be drawn (a wide screen, a picture)
+TICK_SIZE = 12  # pixels, plotly's tick labels
+TICK_WIDTH = 270  # pixels a bar's name takes beside it: a longer one is cut, the full name in the hover
 RING_STEP = 12  # pixels between rings of farther candidate positions
 RINGS = 10  # rings beyond the adjacent positions; a label farther out is drawn with a leader line
 
@@ -66,11 +68,39 @@ def label_lines(name: str, width: float = LABEL_WIDTH, size: float = LABEL_SIZE,
 
     points = size * 72 / 96  # plotly sizes text in CSS pixels; the measure takes points
     inches = (width - 2 * LABEL_PAD) / 96
-    wrapped = maplayout.wrap(name, inches, points)
+    wrapped = _wrap(name, inches, points)
     if len(wrapped) > lines:
         wrapped = wrapped[:lines - 1] + [maplayout.shorten(" ".join(wrapped[lines - 1:]), inches, points)]
     wide = max(maplayout.text_width(line, points) for line in wrapped) * 96
     return Label(tuple(wrapped), wide + 2 * LABEL_PAD, len(wrapped) * size * 1.3 + 2 * LABEL_PAD)
+
+
+def _wrap(text: str, inches: float, points: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``inches``; a word longer than a line (an address, a
+    code) is broken where the line is full rather than cut, so that two lines can still hold it whole."""
+    from workbench.export import maplayout
+
+    lines = [""]
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines[-1] else word
+        if maplayout.text_width(candidate, points) <= inches:
+            lines[-1] = candidate
+        elif maplayout.text_width(word, points) <= inches:
+            lines.append(word)
+        else:
+            while maplayout.text_width(candidate, points) > inches:
+                fits = next((n for n in range(len(candidate) - 1, 1, -1)
+                             if maplayout.text_width(candidate[:n], points) <= inches), 1)
+                lines[-1], candidate = candidate[:fits], candidate[fits:]
+                lines.append("")
+            lines[-1] = candidate
+    return lines
+
+
+def tick_labels(names: Sequence[str], width: float = TICK_WIDTH, lines: int = 1) -> list[str]:
+    """User names as axis labels (with ``tickfont`` :data:`LABEL_FONT`): at most ``lines`` lines of ``width``
+    pixels, cut with '…', shown as typed. Callers keep unique values on the axis, as two names may cut alike."""
+    return ["<br>".join(label(line) for line in label_lines(name, width, TICK_SIZE, lines).lines) for name in names]
 
 
 def _least(distance: float, offset: float, low: float, high: float) -> float:
@@ -291,58 +321,70 @@ def importance_bars(ranked, names: Mapping[str, str]):
     import plotly.graph_objects as go
 
     shown = ranked.sort_values("importance")
+    full = [names.get(k, k) for k in shown["touchpoint"]]
+    keys = [label(k) for k in shown["touchpoint"]]  # unique on the axis; the names are its tick labels
     figure = go.Figure(go.Bar(
-        x=shown["share"] * 100, y=[label(names.get(k, k)) for k in shown["touchpoint"]], orientation="h",
+        x=shown["share"] * 100, y=keys, orientation="h", customdata=[label(name) for name in full],
         marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
         error_x={"type": "data", "symmetric": False, "array": (shown["share_high"] - shown["share"]) * 100,
                  "arrayminus": (shown["share"] - shown["share_low"]) * 100, "color": "#495057"},
-        hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
+        hovertemplate="%{customdata}: %{x:.1f} %<extra></extra>"))
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, plot_bgcolor="white",
                          title={"text": _("Share of explained variance, 95 % bootstrap interval"),
                                 "font": {"size": 14}},
                          xaxis={"title": "%", "gridcolor": "#eee", "rangemode": "tozero"},
-                         yaxis={"automargin": True})
+                         yaxis={"automargin": True, "tickvals": keys, "ticktext": tick_labels(full),
+                                "tickfont": {"family": LABEL_FONT}})
     return figure
+
 
 def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping[str, str]):
     """From each touchpoint's contribution, less the cost, to the NPV."""
     import plotly.graph_objects as go
 
-    labels = [label(names.get(k, _("Overall NPS change") if k == "overall" else k))
-              for k, _v in outcome.contributions]
+    full = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
+    keys = [label(k) for k, _v in outcome.contributions] + ["(cost)", "(npv)"]  # unique, whatever the names
     values = [v for _k, v in outcome.contributions]
     figure = go.Figure(go.Waterfall(
-        x=[*labels, _("Cost"), _("NPV")], y=[*values, -assumptions.cost, 0],
+        x=keys, y=[*values, -assumptions.cost, 0], customdata=[label(name) for name in full] + [_("Cost"), _("NPV")],
         measure=[*(["relative"] * len(values)), "relative", "total"],
         text=[roi.format_money(v) for v in [*values, -assumptions.cost, outcome.npv]], textposition="outside",
+        hovertemplate="%{customdata}: %{text}<extra></extra>",
         connector={"line": {"color": "#adb5bd"}}, increasing={"marker": {"color": "#198754"}},
         decreasing={"marker": {"color": "#dc3545"}}, totals={"marker": {"color": "#0d6efd"}}, cliponaxis=False))
     figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white", showlegend=False,
                          title={"text": _("From the score change to NPV (discounted)"), "font": {"size": 14}},
+                         xaxis={"tickvals": keys, "ticktext": [*tick_labels(full, 110, 2), _("Cost"), _("NPV")],
+                                "tickfont": {"family": LABEL_FONT}, "automargin": True},
                          yaxis={"gridcolor": "#eee"})
     return figure
+
 
 def tornado(spread, npv: float):
     """The NPV as each assumption or estimate moves alone to its bounds, widest swing on top."""
     import plotly.graph_objects as go
 
     shown = spread.iloc[::-1]  # plotly draws the first bar at the bottom: the widest swing goes on top
+    names = [label(a) for a in shown["assumption"]]
     figure = go.Figure()
     for side, colour in (("low", "#fd7e14"), ("high", "#0d6efd")):
         figure.add_trace(go.Bar(
-            y=[label(a) for a in shown["assumption"]], x=shown[f"npv_{side}"] - npv, base=npv, orientation="h",
+            y=names, x=shown[f"npv_{side}"] - npv, base=npv, orientation="h",
             marker_color=colour,
             name=_("low value") if side == "low" else _("high value"),
             text=[f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
                   for name, v in zip(shown["assumption"], shown[side])], textposition="auto",
-            hovertemplate="%{y}: %{text} → NPV %{customdata}<extra></extra>",
-            customdata=[roi.format_money(v) for v in shown[f"npv_{side}"]]))
+            hovertemplate="%{customdata[0]}: %{text} → NPV %{customdata[1]}<extra></extra>",
+            customdata=[[name, roi.format_money(v)] for name, v in zip(names, shown[f"npv_{side}"])]))
     figure.add_vline(x=npv, line_color="#495057")
     figure.update_layout(barmode="overlay", margin={"l": 10, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white",
                          title={"text": _("What moves the NPV most"), "font": {"size": 14}},
-                         legend={"orientation": "h", "y": -0.15}, yaxis={"automargin": True},
+                         legend={"orientation": "h", "y": -0.15},
+                         yaxis={"automargin": True, "tickvals": names, "ticktext": tick_labels(shown["assumption"]),
+                                "tickfont": {"family": LABEL_FONT}},
                          xaxis={"gridcolor": "#eee", "title": _("NPV")})
     return figure
+
 
 def _tried(value: float) -> str:
     return roi.format_money(value) if abs(value) >= 1000 else f"{value:.3g}"
