@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from typing import TYPE_CHECKING
 
-from pages import _filters
+from pages import _empty, _filters
 from pages._context import workspace
 from pages._filters import group
 from workbench import figures, heatmap, limits
@@ -40,6 +40,7 @@ def layout(**_query) -> html.Div:
     return html.Div([
         dcc.Store(id="cm-refresh", data=0), dcc.Download(id="cm-download"), dcc.Store(id="cm-codebook-version"),
         _filters.filter_bar("cm", metric=False),
+        html.Div(id="cm-empty"),
         html.Div([
             group(_("Score"), dbc.Select(id="cm-metric", value="nps", options=[
                 {"label": heatmap.METRIC_NAMES[m], "value": m} for m in SCORE_METRICS])),
@@ -62,8 +63,8 @@ def layout(**_query) -> html.Div:
                 dcc.Loading(html.Div(id="cm-themes"), delay_show=300),
             ], lg=6),
             dbc.Col([
-                dcc.Loading(dcc.Graph(id="cm-by-score", config={"displaylogo": False}, style={"height": "380px"}),
-                            delay_show=300),
+                dcc.Loading(dcc.Graph(id="cm-by-score", config={"displaylogo": False}, style={"height": "380px"},
+                                      figure=figures.empty()), delay_show=300),
                 dbc.InputGroup([dbc.InputGroupText(_("Compare by")),
                                 dbc.Select(id="cm-compare", value="touchpoint", options=[])],
                                size="sm", className="w-auto mb-1"),
@@ -122,18 +123,16 @@ _filters.register("cm")
 
 @callback(Output("cm-themes", "children"), Output("cm-by-score", "figure"), Output("cm-by-touchpoint", "children"),
           Output("cm-f-touchpoint", "options"), Output("cm-f-theme", "options"), Output("cm-compare", "options"),
-          Output("cm-codebook-version", "data"), Input("cm-selection", "data"), Input("cm-metric", "value"),
-          Input("cm-compare", "value"),
-          Input("cm-refresh", "data"))
+          Output("cm-codebook-version", "data"), Output("cm-empty", "children"), Input("cm-selection", "data"),
+          Input("cm-metric", "value"), Input("cm-compare", "value"), Input("cm-refresh", "data"))
 def show_counts(selection, metric, compare, _refresh):
-    """Each theme's mentions and share of the comments, by score group and by touchpoint or segment."""
-    import plotly.graph_objects as go
-
+    """Each theme's mentions and share of the comments, by score group and by touchpoint or segment; a survey
+    without comments says what to import instead."""
     from workbench import text  # pandas and pyarrow: loaded on first use, not at app start
 
     chosen = _filters.resolve(selection)
     if chosen is None:
-        return "", go.Figure(), "", [], [], [], None
+        return "", figures.empty(), "", [], [], [], None, ""
     ws = workspace()
     codebook, version = ws.verbatims.codebook(chosen.project_id)
     frame, tags = ws.verbatims.coded(chosen.project_id, chosen.query(by=()))
@@ -146,17 +145,32 @@ def show_counts(selection, metric, compare, _refresh):
     segments = segment_columns(chosen.sources)
     compare_options = [{"label": _("touchpoint"), "value": "touchpoint"}] + [{"label": c, "value": c}
                                                                             for c in segments]
+    notice, chart = "", None  # a selection without comments draws no chart, and says why
+    if frame.empty:
+        missing = not _has_comments(chosen.sources)
+        notice = _empty.notice(_empty.NO_COMMENTS, "cm-no-comments") if missing else ""
+        chart = figures.empty(_("No comments in this survey") if missing
+                              else _("No comments in this period and selection"))
     if not codebook.themes:
         return (html.P(_("The codebook is empty: add a theme, or import a codebook (YAML or CSV)."),
-                       className="text-muted"), go.Figure(), "", touchpoint_options, theme_options, compare_options,
-                version)
+                       className="text-muted"), chart if chart is not None else figures.empty(_("No themes yet")),
+                "", touchpoint_options, theme_options, compare_options, version, notice)
     compare = compare if compare in segments else "touchpoint"
     totals = text.theme_counts(frame, tags, by=())
     by_score = text.theme_by_score(frame, tags, metric)
     by_group = text.theme_counts(frame, tags, by=(compare,))
-    return (_theme_table(codebook, totals), _score_chart(codebook, by_score, metric),
+    return (_theme_table(codebook, totals),
+            chart if chart is not None else _score_chart(codebook, by_score, metric),
             _group_table(codebook, by_group, compare, names if compare == "touchpoint" else {}),
-            touchpoint_options, theme_options, compare_options, version)
+            touchpoint_options, theme_options, compare_options, version, notice)
+
+
+def _has_comments(sources: tuple[str, ...]) -> bool:
+    """Whether the survey holds any comment at all, in any period or segment."""
+    from workbench import query
+
+    return "comment" in query.columns(sources) and not query.answers(
+        query.Query(sources, by=()), with_comment=True).empty
 
 
 def _names(journey) -> dict[str, str]:
@@ -200,16 +214,22 @@ def _score_chart(codebook: text.Codebook, by_score, metric: str):
 
     names = {t.key: t.name for t in codebook.themes}
     shown = by_score[by_score["mentions"] > 0].iloc[::-1]
-    figure = go.Figure([go.Bar(y=[figures.label(names.get(k, k)) for k in shown["theme"]],
-                               x=shown[f"{group}_share"] * 100,
+    if shown.empty:
+        return figures.empty(_("No theme is mentioned in the comments with a {metric} score").format(
+            metric=heatmap.METRIC_NAMES[metric]))
+    full = [names.get(k, k) for k in shown["theme"]]
+    keys = [figures.label(k) for k in shown["theme"]]  # unique on the axis; the names are its tick labels
+    figure = go.Figure([go.Bar(y=keys, x=shown[f"{group}_share"] * 100, customdata=[figures.label(n) for n in full],
                                orientation="h", name=GROUP_NAMES[group], marker_color=GROUP_COLOURS[group],
-                               hovertemplate="%{y}: %{x:.0f} %<extra>" + GROUP_NAMES[group] + "</extra>")
+                               hovertemplate="%{customdata}: %{x:.0f} %<extra>" + GROUP_NAMES[group] + "</extra>")
                         for group in GROUP_NAMES])
     figure.update_layout(barmode="stack", margin={"l": 10, "r": 10, "t": 30, "b": 30}, plot_bgcolor="white",
                          legend={"orientation": "h", "y": -0.1},
                          title={"text": _("Who mentions each theme ({metric} of the answer)").format(
                              metric=heatmap.METRIC_NAMES[metric]), "font": {"size": 14}},
-                         xaxis={"title": "%", "range": [0, 100]}, yaxis={"automargin": True})
+                         xaxis={"range": [0, 100], "ticksuffix": " %"},  # a title there would sit on the legend
+                         yaxis={"automargin": True, "tickvals": keys, "ticktext": figures.tick_labels(full),
+                                "tickfont": {"family": figures.LABEL_FONT}})
     return figure
 
 

@@ -8,10 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
+from pages import _empty
 from pages._context import workspace
 from pages._filters import group
 from workbench import breaks, figures, heatmap, roi, scenarios
 from workbench.i18n import gettext as _
+from workbench.ingest import OVERALL
+from workbench.outcome import from_meta
 from workbench.workspace import WorkspaceError
 
 dash.register_page(__name__, path="/roi", name=_("ROI"), title=_("ROI · CX Journey Workbench"))
@@ -102,18 +105,20 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
         html.Div(id="roi-message", className="small mt-2"),
     ]), className="mb-3")
 
-    result = html.Div([
+    result = html.Div([html.Div(id="roi-empty"), html.Div([
         html.Div(id="roi-verdict"),
         dbc.Row(id="roi-figures", className="g-2 mb-2"),
         html.Div(id="roi-evidence-text", className="small mb-2"),
         dbc.Row([
-            dbc.Col(dcc.Graph(id="roi-waterfall", config={"displaylogo": False}, style={"height": "340px"}), lg=6),
-            dbc.Col(dcc.Graph(id="roi-tornado", config={"displaylogo": False}, style={"height": "340px"}), lg=6),
+            dbc.Col(dcc.Graph(id="roi-waterfall", config={"displaylogo": False}, style={"height": "340px"},
+                              figure=figures.empty()), lg=6),
+            dbc.Col(dcc.Graph(id="roi-tornado", config={"displaylogo": False}, style={"height": "340px"},
+                              figure=figures.empty()), lg=6),
         ]),
         dbc.Alert(CAUSALITY, color="light", className="small border mt-2", id="roi-causality"),
         html.Details([html.Summary(_("How the numbers are computed")),
                       html.Ul([html.Li(text) for text in FORMULAS], className="small")], className="mb-3"),
-    ])
+    ], id="roi-result")])
 
     return html.Div([
         dcc.Store(id="roi-opening", data=opening), dcc.Store(id="roi-evidence"), dcc.Store(id="roi-pending"),
@@ -269,33 +274,52 @@ def _form(scenario: scenarios.Scenario, base_from_data: bool | None = None) -> t
 
 
 @callback(Output("roi-evidence", "data"), Output("roi-changes", "children"), Output("roi-base-label", "children"),
-          Output("roi-base", "placeholder"),
+          Output("roi-base", "placeholder"), Output("roi-empty", "children"), Output("roi-result", "style"),
           Input("roi-journey", "value"), Input("roi-kpi-dataset", "value"), Input("roi-kpi", "value"),
           Input("roi-segment", "value"), Input("roi-link", "value"), Input("roi-lag", "value"),
           Input("roi-metric", "value"), Input("roi-pending", "data"),
           State("roi-project", "value"), State(CHANGES, "value"), State(CHANGES, "id"))
 def gather(journey_id, dataset, kpi, segment, link, lag, metric, pending, project_id, values, ids):
-    """Estimate the links for the chosen KPI and list the model's touchpoints with their change inputs."""
+    """Estimate the links for the chosen KPI and list the model's touchpoints with their change inputs; data the
+    chain cannot run on hides the result and says what to import."""
     label = _("KPI per month today") if link != "linear" else _("Segment rows per month")
+    hidden = {"display": "none"}
+    missing = _missing(int(project_id), int(journey_id)) if project_id and journey_id else None
+    if missing is not None:
+        return None, "", label, "", missing, hidden
     if not (project_id and journey_id and dataset and kpi and segment):
-        return None, dbc.Alert(_("Choose a KPI dataset: import KPIs per period (branch × month) on the Data page."),
-                               color="info", className="small py-2"), label, ""
+        return None, dbc.Alert(_("Choose a KPI dataset, a KPI and the column that matches its rows to the survey."),
+                               color="info", className="small py-2"), label, "", "", hidden
     ws = workspace()
     scenario = scenarios.Scenario(name="", journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi, segment=segment,
                                   log_kpi=link != "linear", lag=int(lag or 0), driver_metric=metric or "csat")
     try:
         found = scenarios.evidence(ws, int(project_id), scenario)
     except ValueError as error:
-        return None, dbc.Alert(str(error), color="warning", className="small py-2"), label, ""
+        return None, dbc.Alert(str(error), color="warning", className="small py-2"), label, "", "", hidden
     # A scenario just opened brings its changes; otherwise the inputs on screen keep theirs.
     current = (pending or {}).get("changes") if "roi-pending.data" in ctx.triggered_prop_ids else {
         i["tp"]: v for i, v in zip(ids, values)}
     current = {key: value for key, value in (current or {}).items() if value not in (None, "")}
     names = {tp.key: tp.name for tp in ws.journey(int(journey_id)).journey.touchpoints}
     return (found.to_dict(), _changes_table(found, current, names, metric),
-            label, _("from data: {value}").format(value=roi.format_money(found.base(scenario.log_kpi))))
+            label, _("from data: {value}").format(value=roi.format_money(found.base(scenario.log_kpi))), "", {})
 
 
+def _missing(project_id: int, journey_id: int) -> dbc.Alert | None:
+    """What to import when the project's data cannot carry the chain: an overall NPS in the survey, KPIs."""
+    ws = workspace()
+    survey = ws.datasets.survey_for(project_id, journey_id)
+    if survey is None:
+        return _empty.notice(_empty.NO_SURVEY, "roi-no-survey")
+    outcome = from_meta(survey.meta)
+    if not (OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())):
+        return _empty.notice(_empty.NO_OVERALL, "roi-no-overall")
+    if outcome.metric != "nps":
+        return _empty.notice(_empty.NOT_NPS, "roi-not-nps", outcome=outcome.label)
+    if not scenarios.kpi_choices(ws, project_id):
+        return _empty.notice(_empty.NO_KPIS, "roi-no-kpis")
+    return None
 
 
 def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, str], metric: str):
@@ -354,10 +378,8 @@ def _scenario(evidence, values, ids, overall, base, value, cost, months, discoun
 def show(evidence, values, overall, base, value, cost, months, discount, ids, name, journey_id, dataset, kpi, segment,
          link, lag, metric):
     """Run the scenario: ROI, NPV and payback with P10–P90, the waterfall of the chain and the tornado."""
-    import plotly.graph_objects as go
-
     if not evidence or not journey_id:
-        return "", [], "", go.Figure(), go.Figure()
+        return "", [], "", figures.empty(), figures.empty()
     scenario, found = _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name,
                                 journey_id, dataset, kpi, segment, link, lag, metric)
     names = {tp.key: tp.name for tp in workspace().journey(int(journey_id)).journey.touchpoints}
@@ -365,7 +387,7 @@ def show(evidence, values, overall, base, value, cost, months, discount, ids, na
         outcome = roi.evaluate(scenario.assumptions, found.link, found.model, names=names)
         spread = roi.tornado(scenario.assumptions, found.link, found.model, names)
     except ValueError as error:
-        return dbc.Alert(str(error), color="warning"), [], "", go.Figure(), go.Figure()
+        return dbc.Alert(str(error), color="warning"), [], "", figures.empty(), figures.empty()
     return (_verdict(outcome), _figures(outcome, scenario.assumptions), _evidence_text(found),
             figures.waterfall(outcome, scenario.assumptions, names), figures.tornado(spread, outcome.npv))
 
