@@ -801,3 +801,21 @@ def test_crowded_priority_matrix_rendered_by_libreoffice_puts_axes_and_labels_wh
         inside = [w for w in words if l * 72 - 1 <= w[1] and w[3] <= r * 72 + 1 and t * 72 - 1 <= w[2]
                   and w[4] <= b * 72 + 1]
         assert compact("".join(w[0] for w in inside)) == compact("".join(lines)), (key, lines, inside)
+
+
+def test_the_matrix_table_export_names_the_reference_columns_as_the_page_does(unfit):
+    from workbench.export import tables
+
+    workspace, projects = unfit
+    project_id, journey_id = projects["Satisfied"]
+    journey = workspace.journey(journey_id).journey
+    workspace.replace_benchmarks(journey_id, [(tp.key, "csat", 4.0) for tp in journey.touchpoints], "industry.csv")
+    try:
+        found = gather(workspace, Request(project_id, journey_id, filters=(("channel", ("web",)),),
+                                          slides=("matrix",)), now=NOW)
+    finally:
+        workspace.replace_benchmarks(journey_id, [], "")
+    wide = tables.frames(found)["matrix-by-region"]
+    assert {"total", "n total", "whole network", "n whole network", "benchmark"} <= set(wide.columns)
+    assert not [c for c in wide.columns if "(" in str(c)]
+    assert (wide["benchmark"].dropna() == 4.0).all() and wide["benchmark"].notna().sum() >= 10

@@ -32,8 +32,11 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
         wide = wide.join(counts.add_prefix("n "), how="left").reset_index()
         wide.insert(1, "name", wide["touchpoint"].map(names))
         # The column is named by the client's file: as a slug it is a valid sheet name and a plain file name.
-        shown[f"matrix-by-{slugify(findings.matrix_column)}"] = wide.rename(columns={"(network)": "total",
-                                                                                    "n (network)": "n total"})
+        # The reference columns named as on the page; an imported benchmark value has no count.
+        wide = wide.drop(columns=["n (external)"], errors="ignore").rename(columns={
+            "(network)": "total", "n (network)": "n total", "(benchmark)": "whole network",
+            "n (benchmark)": "n whole network", "(external)": "benchmark"})
+        shown[f"matrix-by-{slugify(findings.matrix_column)}"] = wide
     shown["breaks"] = pandas.DataFrame(
         [{"rank": i, "kind": b.kind, "touchpoint": b.touchpoint, "name": names.get(b.touchpoint, b.touchpoint),
           "column": b.column or "", "segment": b.segment or "", "since": b.since, "value": b.value,
