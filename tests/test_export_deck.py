@@ -618,7 +618,7 @@ def unfit(tmp_path_factory):
     import pyarrow.compute as pc
 
     from tests.test_empty_states import add_project, survey
-    from workbench import scenarios
+    from workbench import roi, scenarios
     from workbench.templates import load_template
     from workbench.workspace import Workspace
 
@@ -634,7 +634,7 @@ def unfit(tmp_path_factory):
     for project_id, journey_id in projects.values():
         workspace.scenarios.save(project_id, scenarios.Scenario(
             name="Faster checkout", journey_id=journey_id, kpi_dataset="KPIs", kpi="revenue", segment="branch",
-            assumptions=replace(scenarios.roi.Assumptions(), changes={"checkout": 0.2})), "tester")
+            assumptions=roi.Assumptions(changes={"checkout": 0.2})), "tester")
     yield workspace, projects
     workspace.close()
 

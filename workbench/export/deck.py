@@ -599,8 +599,8 @@ def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], 
                height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
               for x, y in zip(ranked["performance"], ranked["share"])]
 
-    def measured(text: str, width: float = 1.6, lines: int = 2) -> Label:  # label_lines measures in CSS pixels
-        found = label_lines(text, width * 96, LABEL_POINTS * 96 / 72, lines)
+    def measured(text: str, inches: float = 1.6, lines: int = 2) -> Label:  # label_lines measures CSS pixels
+        found = label_lines(text, inches * 96, LABEL_POINTS * 96 / 72, lines)
         return Label(found.lines, found.width / 96, found.height / 96)
 
     full = [names.get(k, k) for k in ranked["touchpoint"]]
