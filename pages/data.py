@@ -388,11 +388,11 @@ def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journe
             for i, name in enumerate(columns)]
     info = html.Span([html.I(className="fa-solid fa-file-lines me-1"), html.B(file["name"]),
                       " · " + _("{n} columns; first {rows} rows below").format(n=len(columns), rows=len(rows))])
-    proposal = None
+    touchpoints = {}
     if journey_id:
-        journey = workspace().journey(int(journey_id)).journey
-        proposal = guesses.propose(table, {tp.key: tp.name for tp in journey.touchpoints}, descriptions,
-                                   source.decimal).to_dict()
+        touchpoints = {tp.key: tp.name for tp in workspace().journey(int(journey_id)).journey.touchpoints}
+    proposal = guesses.propose(table, touchpoints, descriptions, source.decimal, value_labels=source.value_labels)
+    proposal = proposal.to_dict()
     excluded = _excluded_count(table, source.layout.exclude)
     data = {"columns": columns, "numeric": ingest.numeric_columns(shown, source.decimal), "descriptions": descriptions,
             "exclude": source.layout.exclude, "excluded": excluded, "proposal": proposal,
@@ -506,9 +506,7 @@ def fill_mapping(saved, columns, project_id, file):
                 [kind, segments, kpis if not numeric.isdisjoint(kpis) else [], ", ".join(na), mapping.rating_scale[0],
                  mapping.rating_scale[1], name, said, True, mapping.date_format or AUTO, mapping.wave or "",
                  mapping.outcome_label or "", exclude_options, exclude, warnings])
-    guess = ingest.guess_fields(names)
-    return ([guess.get(f, NONE) for f in FIELDS] + labels +
-            ["survey", [], [], "", 1, 10, name, said or "", bool(said), AUTO, "", "", exclude_options, [], None])
+    return [no_update] * (2 * len(FIELDS) + 15)
 
 
 def _field_label(field: str, mapping, proposal: guesses.Proposal | None):
@@ -666,7 +664,7 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, hea
         return dbc.Alert(str(exc), color="danger", className="small")
     journey = workspace().journey(int(journey_id)).journey
     known = dict(mapping.touchpoint_values) if isinstance(mapping, SurveyMapping) and saved != GUESS else {}
-    matched = ingest.match_touchpoints(labels, {tp.key: tp.name for tp in journey.touchpoints})
+    matched = guesses.match_touchpoints(labels, {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
     options = _touchpoint_options(journey)
     keys = {tp.key for tp in journey.touchpoints} | {OVERALL}
     rows, unmatched = [], 0
@@ -868,11 +866,18 @@ def decide(_commit, _discard, token, name, refresh):
         return no_update, dbc.Alert(_("Import cancelled; nothing was changed."), color="secondary",
                                     className="py-2 small"), hidden, None, 0, ""
     try:
-        info = datasets.commit(token, name or "")
+        staged = datasets.staged(token)
+        info = datasets.commit(staged, name or "")
     except USER_ERRORS as exc:
         return no_update, dbc.Alert(str(exc), color="danger", className="py-2 small"), no_update, no_update, no_update, no_update
-    text = _("Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.").format(
-        rows=limits.count(info.rows), name=info.name, version=info.version, mapping=info.name)
+    if staged.extends is not None:
+        text = _("Appended {rows} answers: “{name}” version {version} holds {total} answers; the mapping is saved as "
+                 "“{mapping}”.").format(rows=limits.count(staged.report.answers or staged.report.rows_valid),
+                                        name=info.name, version=info.version, total=limits.count(info.rows),
+                                        mapping=info.name)
+    else:
+        text = _("Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.").format(
+            rows=limits.count(info.rows), name=info.name, version=info.version, mapping=info.name)
     links = html.Span([" ", dcc.Link(_("Open the heatmap"), href="/heatmap", className="alert-link")])
     return ((refresh or 0) + 1, dbc.Alert([text, links], color="success", className="py-2 small", id="da-imported"),
             hidden, None, 0, "")

@@ -9,12 +9,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from pages import _filters
+from pages import _empty, _filters
 from pages._context import new_action_href, workspace
 from pages._filters import group
 from workbench import figures, heatmap, metrics, outcome
 from workbench.actions import Draft
 from workbench.i18n import gettext as _
+from workbench.ingest import OVERALL
 
 if TYPE_CHECKING:
     from workbench import drivers
@@ -85,13 +86,16 @@ def offer_outcomes(dataset_id, current):
           Input("dr-method", "value"), Input("dr-missing", "value"))
 def analyse(selection, explain, metric, method, missing="pairwise"):
     """Relative importance of the touchpoints for the dataset's overall outcome, with intervals and priorities."""
-    import plotly.graph_objects as go
-
     from workbench import drivers  # pandas and numpy: loaded when the page first analyses, not at app start
 
     chosen = _filters.resolve(selection)
     if chosen is None:
-        return "", go.Figure(), go.Figure(), ""
+        return "", figures.empty(), figures.empty(), ""
+    info = workspace().datasets.get(int(selection["dataset"]))
+    if OVERALL not in (info.meta.get("touchpoints") or [OVERALL]):  # nothing to explain: say what to import
+        message = _("No overall outcome in this survey")
+        return (_empty.notice(_empty.NO_OVERALL, "dr-no-overall"), figures.empty(message), figures.empty(message),
+                "")
     mapped = _outcome(selection["dataset"])
     promoter = explain == PROMOTER and mapped.metric == "nps"
     # Promoter or not is a yes/no outcome made from the NPS answers: named as such in titles and the summary.
@@ -101,7 +105,7 @@ def analyse(selection, explain, metric, method, missing="pairwise"):
                                        driver_metric=metric, method=method, missing=missing,
                                        binary_threshold=metrics.PROMOTER_AT if promoter else None)
     except ValueError as error:
-        return dbc.Alert(str(error), color="warning"), go.Figure(), go.Figure(), ""
+        return dbc.Alert(str(error), color="warning"), figures.empty(), figures.empty(), ""
     journey = chosen.journey
     names = {tp.key: tp.name for tp in journey.touchpoints}
     # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.

@@ -1,5 +1,6 @@
 """The cxwb command: templates, demo, journey import and export."""
 
+import json
 import re
 
 from workbench import journeyfile
@@ -117,3 +118,33 @@ def test_export_refuses_an_unknown_dataset_or_version_listing_the_ones_there_are
     assert main([*base, "--matrix-column", "planet"]) == 2
     assert "no segment column 'planet'" in capsys.readouterr().err
     assert not (tmp_path / "deck.pptx").exists()
+
+
+def test_a_saved_mapping_whose_values_look_wrong_is_refused_unless_forced(tmp_path, capsys):
+    """The issue's case: a column saved as NPS 0–10 now holds 0/1; every respondent would become a detractor."""
+    from workbench import ingest
+    from workbench.ingest import OVERALL, SurveyMapping, WideColumn
+
+    workspace = str(tmp_path / "ws")
+    (tmp_path / "j.yaml").write_text(journeyfile.dumps(load_template("ecommerce-delivery")), encoding="utf-8")
+    assert main(["journey", "import", str(tmp_path / "j.yaml"), "--project", "Acme", "--workspace", workspace]) == 0
+    mapping = SurveyMapping(ts="date", respondent_id="id", wide=(WideColumn("overall", OVERALL, "nps"),
+                                                                 WideColumn("checkout", "checkout", "csat")))
+    (tmp_path / "m.json").write_text(json.dumps(ingest.mapping_to_dict(mapping)), encoding="utf-8")
+    march = tmp_path / "march.csv"
+    march.write_text("id,date,overall,checkout\n" + "".join(f"{i},2026-03-{1 + i % 28:02d},{i % 11},{1 + i % 5}\n"
+                                                            for i in range(60)), encoding="utf-8")
+    assert main(["import", str(march), "--project", "Acme", "--name", "Pulse", "--mapping", str(tmp_path / "m.json"),
+                 "--workspace", workspace]) == 0
+    capsys.readouterr()
+    april = tmp_path / "april.csv"  # the same columns: the saved mapping applies; the overall column is now 0/1
+    april.write_text("id,date,overall,checkout\n" + "".join(f"{i},2026-04-{1 + i % 28:02d},{i % 2},{1 + i % 5}\n"
+                                                            for i in range(60)), encoding="utf-8")
+    args = ["import", str(april), "--project", "Acme", "--name", "Pulse", "--workspace", workspace]
+    assert main(args) == 2
+    out = capsys.readouterr().out
+    assert re.search(r"Mapping: the saved mapping “Pulse” saved on \d{4}-\d\d-\d\d", out)
+    assert "“overall” holds only 0 and 1 but is mapped as NPS 0–10" in out and "Every 0 would count as a detractor" in out
+    assert "Nothing imported" in out and "--force" in out
+    assert main(args + ["--force"]) == 0
+    assert "“Pulse” version 2" in capsys.readouterr().out

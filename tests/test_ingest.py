@@ -4,7 +4,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from workbench import ingest
+from workbench import guesses, ingest
 from workbench.ingest import CsvDialect, IngestError, SurveyMapping
 
 KEYS = ["web", "courier", "support"]
@@ -138,21 +138,35 @@ def test_rating_on_another_scale_with_a_not_applicable_code(tmp_path):
     assert typed["rating"].to_pylist() == [7.5]
 
 
-def test_header_words_guess_the_fields_in_czech_polish_and_english():
-    assert ingest.guess_fields(["ID odpovědi", "Datum", "Kontaktní bod", "NPS", "Spokojenost", "Komentář",
-                                "Pobočka"]) == {"ts": "Datum", "touchpoint": "Kontaktní bod", "nps": "NPS",
-                                                "csat": "Spokojenost", "response_id": "ID odpovědi",
-                                                "comment": "Komentář"}
-    assert ingest.guess_fields(["Data", "Punkt styku", "Polecenie", "Klient", "Uwagi"]) == {
-        "ts": "Data", "touchpoint": "Punkt styku", "nps": "Polecenie", "respondent_id": "Klient", "comment": "Uwagi"}
+def test_header_words_and_values_guess_the_fields_in_czech_polish_and_english():
+    rows = 40
+    czech = pa.table({"ID odpovědi": [str(1000 + i) for i in range(rows)],
+                      "Datum": [f"{1 + i % 28:02d}.03.2026 10:00" for i in range(rows)],
+                      "Kontaktní bod": [("Kurýr", "Web", "Pokladna")[i % 3] for i in range(rows)],
+                      "NPS": [str(i % 11) for i in range(rows)], "Spokojenost": [str(1 + i % 5) for i in range(rows)],
+                      "Komentář": [("Vše v pořádku, děkuji", "Kurýr přišel pozdě", None)[i % 3] for i in range(rows)],
+                      "Pobočka": [("Brno", "Praha")[i % 2] for i in range(rows)]})
+    mapping = guesses.as_mapping(guesses.propose(czech, {"courier": "Kurýr", "web": "Web", "checkout": "Pokladna"}))
+    assert (mapping.ts, mapping.touchpoint, mapping.nps, mapping.csat, mapping.response_id, mapping.comment,
+            mapping.segments) == ("Datum", "Kontaktní bod", "NPS", "Spokojenost", "ID odpovědi", "Komentář",
+                                  ("Pobočka",))
+    assert dict(mapping.touchpoint_values) == {"Kurýr": "courier", "Web": "web", "Pokladna": "checkout"}
+    polish = pa.table({"Data": [f"2026-03-{1 + i % 28:02d}" for i in range(rows)],
+                       "Punkt styku": [("Kurier", "Strona")[i % 2] for i in range(rows)],
+                       "Polecenie": [str(i % 11) for i in range(rows)], "Klient": [f"K{i}" for i in range(rows)],
+                       "Uwagi": [("Wszystko w porządku, dziękuję", "Kurier spóźnił się", None)[i % 3]
+                                 for i in range(rows)]})
+    mapping = guesses.as_mapping(guesses.propose(polish, {"courier": "Kurier", "web": "Strona"}))
+    assert (mapping.ts, mapping.touchpoint, mapping.nps, mapping.response_id, mapping.comment) == (
+        "Data", "Punkt styku", "Polecenie", "Klient", "Uwagi")
 
 
 def test_touchpoint_labels_match_keys_and_names_without_accents():
     touchpoints = {"own-courier": "Own courier", "parcel-locker": "Parcel locker", "refund": "Refund"}
-    assert ingest.match_touchpoints(["OWN COURIER", "parcel-locker", "Parcel lockers", "Refund ", "Teleport"],
-                                    touchpoints) == {"OWN COURIER": "own-courier", "parcel-locker": "parcel-locker",
-                                                     "Parcel lockers": "parcel-locker", "Refund ": "refund",
-                                                     "Teleport": None}
+    assert guesses.match_touchpoints(["OWN COURIER", "parcel-locker", "Parcel lockers", "Refund ", "Teleport"],
+                                     touchpoints, one_to_one=False) == {
+        "OWN COURIER": "own-courier", "parcel-locker": "parcel-locker", "Parcel lockers": "parcel-locker",
+        "Refund ": "refund", "Teleport": None}
     assert ingest.fold("Łódź Kurýr") == "lodz kuryr"
 
 
@@ -175,7 +189,8 @@ def test_mappings_that_would_corrupt_the_contract_are_refused(tmp_path):
     with pytest.raises(IngestError, match="not in the journey: gone"):
         ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps",
                                                    touchpoint_values={"web": "gone"}), KEYS)
-    assert "response_id" not in ingest.guess_fields(["Branch ID", "Datum", "NPS"])
+    branches = pa.table({"Branch ID": [f"B{i % 5}" for i in range(40)], "NPS": [str(i % 11) for i in range(40)]})
+    assert guesses.propose(branches, {}).response_id is None  # an id column that repeats identifies no answer
 
 
 def test_quoted_comments_may_hold_line_breaks(tmp_path):

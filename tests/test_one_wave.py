@@ -106,6 +106,7 @@ def test_drivers_comments_and_the_deck_work_on_one_wave(workspace, small_journey
     found = findings.gather(workspace, findings.Request(project_id, journey_id, dataset_id=info.id))
     assert found.provenance.answers == info.rows - RESPONDENTS  # the overall answers sit outside the journey
     assert found.drivers is not None and found.breaks
+    assert found.provenance.period() == "wave 2026-03"  # the deck's notes name the wave, not a one-day period
     assert deck.build(found)[:2] == b"PK"
 
 

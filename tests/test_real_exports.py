@@ -36,9 +36,8 @@ def workspace_with(tmp_path: Path, names: tuple[str, ...]) -> str:
     return str(folder)
 
 
-def inspect(capsys, path: Path, folder: str | None = None) -> dict:
-    args = ["inspect", str(path), "--workspace", folder or "unused-ws"]
-    assert main(args + (["--project", "Client"] if folder else [])) == 0
+def inspect(capsys, path: Path, folder: str) -> dict:
+    assert main(["inspect", str(path), "--workspace", folder, "--project", "Client"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -155,7 +154,7 @@ def test_qualtrics_new_export_keeps_its_real_response_with_the_german_question_t
 @pytest.mark.parametrize("name", ["qualtricstools_Better_Sample_Survey.csv",
                                   "qualtricstools_Test_Survey_for_Coded_Comments.csv"])
 def test_older_qualtrics_exports_are_recognised_and_their_test_responses_counted(tmp_path, capsys, name):
-    found = inspect(capsys, DATA / name)
+    found = inspect(capsys, DATA / name, workspace_with(tmp_path, ("Fruit",)))
     truth = source_rows(name, 3)
     assert (found["layout"], found["header_rows"], found["rows_read"]) == ("qualtrics", 3, len(truth))
     assert found["mapping"]["ts"] == "EndDate" and found["mapping"]["respondent_id"] == "ResponseID"

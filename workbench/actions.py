@@ -366,7 +366,7 @@ class Actions:
     def check(self, action_id: int, windows: Windows | None = None, who: str = "", *, expected_version: int,
               min_n: int = DEFAULT_MIN_N, alpha: float = 0.05) -> Action:
         """Run the before/after check of a Done card on its journey's latest survey and keep the result on it."""
-        from workbench import verify
+        from workbench import verify, waves
 
         action = self.get(action_id)
         survey = self.workspace.datasets.survey_for(action.project_id, action.journey_id)
@@ -377,7 +377,8 @@ class Actions:
             tp.key: tp.name for tp in self.workspace.journey(action.journey_id).journey.touchpoints}
         found = verify.verify((str(survey.path),), action.touchpoints, action.done_on, metric=action.metric,
                               windows=windows, segment=action.segment, treated=action.treated, alpha=alpha,
-                              min_n=min_n, cache=self.workspace.cache, names=names)
+                              min_n=min_n, cache=self.workspace.cache, names=names,
+                              wave=waves.single_wave(survey.meta))
         return self.record(action_id, {**found.to_dict(), "windows": asdict(windows), "dataset": survey.id},
                            who, expected_version=expected_version)
 

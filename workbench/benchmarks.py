@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench import ingest, limits
+from workbench import guesses, ingest, limits
 from workbench.ingest import IngestError
 from workbench.journey import Journey
 
@@ -33,8 +33,8 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
                           f"missing: {', '.join(missing)}.")
     rows = {c: [None if v is None else str(v).strip() for v in source.table.column(by_name[c]).to_pylist()]
             for c in COLUMNS}
-    keys = ingest.match_touchpoints(sorted({v for v in rows["touchpoint"] if v}),
-                                    {tp.key: tp.name for tp in journey.touchpoints})
+    keys = guesses.match_touchpoints(sorted({v for v in rows["touchpoint"] if v}),
+                                     {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
     found, seen = [], {}
     for index, (label, metric, text) in enumerate(zip(*(rows[c] for c in COLUMNS))):
         row = index + 2  # the header is row 1

@@ -353,8 +353,11 @@ def _import(workspace, args: argparse.Namespace) -> int:
     if project_id is None:
         raise ValueError(f"No project “{args.project}”.")
     dialect, header_row = _read_options(args)
-    sample = ingest.read_source(args.file, dialect, args.sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
-    print(_describe_file(sample, args.file))
+
+    def first_rows():
+        return ingest.read_source(args.file, dialect, args.sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
+
+    sample = None
     if args.mapping:
         try:
             data = limits.load_json(limits.read_file(args.mapping), args.mapping.name)
@@ -362,8 +365,9 @@ def _import(workspace, args: argparse.Namespace) -> int:
             raise ingest.IngestError(f"{args.mapping.name} is not a JSON mapping: {exc}") from None
         # `cxwb inspect` prints the file's facts around the mapping: its "mapping" is taken.
         mapping = ingest.mapping_from_dict(data["mapping"] if isinstance(data, dict) and "mapping" in data else data)
-        print(f"Mapping: {args.mapping.name}.")
+        used = f"Mapping: {args.mapping.name}."
     else:
+        sample = first_rows()
         columns = sample.table.column_names
         saved = (workspace.mappings.named(project_id, args.saved, columns) if args.saved else
                  workspace.mappings.best(project_id, columns))
@@ -372,7 +376,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
                              "mapping and pass it with --mapping FILE, give --saved NAME, or map one like it on the "
                              "Data page.")
         mapping = saved.mapping
-        print(f"Mapping: the saved mapping {saved.describe()}.")
+        used = f"Mapping: the saved mapping {saved.describe()}."
     if isinstance(mapping, ingest.SurveyMapping):
         changes = {}
         if args.date_format:
@@ -380,17 +384,26 @@ def _import(workspace, args: argparse.Namespace) -> int:
         if args.wave:
             changes |= {"wave": args.wave, "ts": None}
         mapping = dataclasses.replace(mapping, **changes) if changes else mapping
-        warnings = guesses.check_mapping(sample.table, mapping)
-        for warning in warnings:
-            print(f"  warning: {warning}")
-        if warnings and not args.force:
-            print("Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or "
-                  "pass --force to import anyway.")
-            return 2
     journey_id = _journey(workspace, project_id, args.project, args.journey)
     target = workspace.datasets.append_target(project_id, args.name) if args.append else None
+    # The whole file is read first: its reader names the row and column of anything wrong in it.
     staged = workspace.datasets.stage(project_id, args.file, mapping, journey_id=journey_id, dialect=dialect,
                                       sheet=args.sheet, header_row=header_row, append_to=target)
+    try:
+        sample = sample or first_rows()
+        warnings = guesses.check_mapping(sample.table, mapping) if isinstance(mapping, ingest.SurveyMapping) else []
+    except BaseException:
+        workspace.datasets.discard(staged)
+        raise
+    print(_describe_file(sample, args.file))
+    print(used)
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    if warnings and not args.force:
+        workspace.datasets.discard(staged)
+        print("Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or pass "
+              "--force to import anyway.")
+        return 2
     report = staged.report
     print(f"{report.rows_read} rows read, {report.rows_valid} valid, {report.rows_read - report.rows_valid} skipped.")
     if report.date_format:

@@ -1,7 +1,7 @@
 """Survey and KPI files in: read CSV/XLSX/Parquet, map columns, validate, and write typed Parquet atomically.
 
 The steps are separate pure functions so the Data page can preview and map before anything is written:
-``read_source`` (with ``rows`` for a preview) → a mapping (``guess_mapping``, ``match_touchpoints``) → ``load`` (typed read)
+``read_source`` (with ``rows`` for a preview) → a mapping (proposed by :mod:`workbench.guesses`) → ``load`` (typed read)
 → ``prepare_survey`` / ``prepare_kpi`` (contract table + report) → ``write_parquet``.
 Row numbers in reports are the file's row numbers: for CSV and XLSX the header is row 1, for Parquet the first
 record is row 1.
@@ -1172,18 +1172,6 @@ def _as_string(column: pa.Array) -> pa.Array:
 
 # ------------------------------------------------------------------ mapping helpers
 
-_FIELD_WORDS = {
-    "ts": ("date", "datum", "data", "time", "cas", "czas", "timestamp", "created", "period", "mesic", "miesiac", "month"),
-    "touchpoint": ("touchpoint", "kontaktni bod", "punkt styku", "punkt kontaktu", "step", "krok", "interaction"),
-    "nps": ("nps", "recommend", "doporuc", "polec"),
-    "csat": ("csat", "satisfaction", "spokojenost", "zadowolenie"),
-    "ces": ("ces", "effort", "usili", "narocnost", "wysilek"),
-    "respondent_id": ("respondent", "customer", "zakaznik", "klient", "client"),
-    "response_id": ("response id", "response", "id", "odpoved", "odpowiedz"),
-    "comment": ("comment", "komentar", "komentarz", "poznamka", "uwagi", "verbatim"),
-}
-
-
 def fold(text: str) -> str:
     """Lower case without diacritics, for matching names typed with or without accents."""
     text = str(text)
@@ -1191,41 +1179,6 @@ def fold(text: str) -> str:
         return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
-
-
-def guess_fields(columns: Sequence[str]) -> dict[str, str]:
-    """A first guess of which column is which survey field, from header words in English, Czech and Polish."""
-    words_of = {column: re.findall(r"[a-z0-9]+", fold(column)) for column in columns}
-    guess: dict[str, str] = {}
-    for name, words in _FIELD_WORDS.items():
-        def score(column: str) -> int:
-            text, tokens = " ".join(words_of[column]), words_of[column]
-            if text in words:
-                return 3
-            if any((w in tokens if len(w) > 3 else tokens[:1] == [w]) or (len(w) > 3 and w in text) for w in words):
-                return 2 if any(w in tokens for w in words) else 1
-            return 0
-        ranked = sorted((c for c in columns if c not in guess.values()), key=score, reverse=True)
-        if ranked and score(ranked[0]):
-            guess[name] = ranked[0]
-    return guess
-
-
-def match_touchpoints(labels: Sequence[str], touchpoints: Mapping[str, str]) -> dict[str, str | None]:
-    """File label → journey touchpoint key, matched on key or name ignoring case and accents; None if no match."""
-    import difflib
-
-    by_name = {fold(name): key for key, name in touchpoints.items()} | {fold(k): k for k in touchpoints}
-    by_name |= {fold(k).replace("-", " "): k for k in touchpoints}
-    matched: dict[str, str | None] = {}
-    for label in labels:
-        folded = fold(label)
-        key = by_name.get(folded) or by_name.get(folded.replace("-", " "))
-        if key is None:
-            close = difflib.get_close_matches(folded, list(by_name), n=1, cutoff=0.85)
-            key = by_name[close[0]] if close else None
-        matched[label] = key
-    return matched
 
 
 def shape(columns: Sequence[str]) -> str:

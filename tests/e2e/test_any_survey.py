@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ TOUCHPOINTS = (("booking", "Online booking", "book"), ("schedule", "Departure an
 STRONG = {"Online boarding": 1.2, "Inflight wifi service": 0.9, "Inflight entertainment": 0.6, "Seat comfort": 0.4}
 
 
-def airline_file(path: Path, respondents: int = 1500, seed: int = 7) -> Path:
+def airline_file(path: Path, respondents: int = 1500, seed: int = 7, first_id: int = 70000) -> Path:
     """A wide one-wave survey: no date column, ratings 0–5 (0 = not applicable, about 3 %), ``satisfaction`` as
     text decided by a logistic model of four ratings (the drivers the analysis should find first)."""
     rng = random.Random(seed)
@@ -48,7 +49,7 @@ def airline_file(path: Path, respondents: int = 1500, seed: int = 7) -> Path:
             logit = -0.2 + sum(weight * (ratings[name] - 3) for name, weight in STRONG.items())
             satisfied = rng.random() < 1 / (1 + math.exp(-logit))
             shown = {name: 0 if rng.random() < 0.03 else value for name, value in ratings.items()}
-            writer.writerow([70000 + number, rng.choice(["Male", "Female"]),
+            writer.writerow([first_id + number, rng.choice(["Male", "Female"]),
                              rng.choice(["Loyal Customer", "disloyal Customer"]), rng.randint(18, 80),
                              rng.choice(["Business travel", "Personal Travel"]), rng.choice(["Eco", "Eco Plus", "Business"]),
                              rng.randint(100, 4000), *shown.values(), rng.randint(0, 60), rng.randint(0, 60),
@@ -142,3 +143,31 @@ def test_a_one_wave_survey_with_a_text_outcome_reaches_the_heatmap_and_drivers(a
     assert names[:2] == ["Boarding", "Wi-fi"], names
     assert not page.errors, page.errors
     screenshot(page, "any-survey-drivers")
+
+
+def test_a_second_wave_is_appended_and_the_waves_compared(airline_server, page, tmp_path):
+    for month, first_id, seed in (("2026-03", 70000, 7), ("2026-06", 71000, 8)):
+        path = airline_file(tmp_path / f"airline_{month}.csv", respondents=1200, seed=seed, first_id=first_id)
+        page.goto(airline_server.at("/data"))
+        expect(page.locator("#da-journey option:not(:empty)")).not_to_have_count(0)
+        page.set_input_files("#da-upload input[type=file]", str(path))
+        expect(page.locator("#da-outcome-name")).to_have_value("Satisfied")
+        page.fill("#da-wave", month)
+        page.fill("#da-name", "Passengers")
+        if month == "2026-06":
+            page.get_by_label(re.compile("Append to this dataset")).check()
+        page.click("#da-check")
+        expect(page.locator("#da-report-body")).to_be_visible(timeout=60_000)
+        page.click("#da-commit")
+    # 200 respondents of the June file (ids 71000–71199) were already in March's: left out and reported.
+    imported = page.locator("#da-imported")
+    expect(imported).to_contain_text("Appended 14")
+    expect(imported).to_contain_text("“Passengers” version 2 holds")
+    with Workspace(airline_server.workspace) as workspace:
+        info = next(d for d in workspace.datasets.list(workspace.projects()[0].id) if d.latest)
+        assert [w["label"] for w in info.meta["waves"]] == ["2026-03", "2026-06"]
+        assert info.report.issues[0].code == "duplicate_across_files" and info.report.issues[0].count == 200
+    page.goto(airline_server.at("/heatmap"))
+    expect(page.locator("#hm-summary")).to_contain_text("CSAT", timeout=30_000)
+    expect(page.get_by_text("one survey wave")).to_have_count(0)  # two waves: time can be compared
+    assert not page.errors, page.errors

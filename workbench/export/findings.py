@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from workbench import breaks, heatmap, metrics, query
+from workbench import breaks, heatmap, metrics, query, waves
 from workbench.ingest import OVERALL
 from workbench.journey import Journey
 from workbench.outcome import Outcome, from_meta
@@ -71,9 +71,12 @@ class Provenance:
     filters: str
     answers: int
     created: datetime.datetime
+    wave: str | None = None  # a survey without dates: its one fieldwork wave
 
     def period(self) -> str:
-        """'2026-06-01 – 2026-08-31' (or 'all data')."""
+        """'2026-06-01 – 2026-08-31' (or 'all data', or 'wave 2026-03' for a survey without dates)."""
+        if self.wave:
+            return f"wave {self.wave}"
         if self.date_from is None and self.date_to is None:
             return "all data"
         return f"{self.date_from or '…'} – {self.date_to or '…'}"
@@ -149,7 +152,8 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
                             dataset_version=survey.version, dataset_id=survey.id, dataset_rows=survey.rows,
                             metric=metric, date_from=date_from, date_to=date_to,
                             filters=query.describe_filters(request.filters) or "all customers", answers=int(scored["n"].sum()),
-                            created=now or datetime.datetime.now())
+                            created=now or datetime.datetime.now(),
+                            wave=(one := waves.single_wave(survey.meta)) and one.label)
     cards = workspace.actions.list(request.project_id, request.journey_id)
     outcome = from_meta(survey.meta)
     overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())

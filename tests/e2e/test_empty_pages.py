@@ -93,8 +93,6 @@ def test_roi_without_the_data_its_chain_needs_says_what_to_import(unfit, page, p
     assert not page.errors
 
 
-@pytest.mark.xfail(reason="pages/drivers.py is another engineer's: it shows the notice once it calls "
-                          "pages._empty.notice(_empty.NO_OVERALL) and figures.empty()", strict=False)
 def test_drivers_without_an_overall_score_say_what_to_import(unfit, page):
     page.goto(unfit.at("/drivers"))
     try:
