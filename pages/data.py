@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from pages._context import readable_folders, workspace
-from workbench import dates, folders, guesses, ingest, limits, waves
+from workbench import dates, folders, guesses, ingest, labels, limits, waves
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
@@ -92,6 +92,11 @@ def _select(id_: str, label: str, options=(), **kwargs) -> html.Div:
                      dbc.Select(id=id_, options=list(options), size="sm", **kwargs)], className="mb-2")
 
 
+def _input(id_: str, label: str, **kwargs) -> html.Div:
+    return html.Div([dbc.Label(label, html_for=id_, className="small mb-0"), dbc.Input(id=id_, size="sm", **kwargs)],
+                    className="mb-2")
+
+
 def _import_card() -> dbc.Card:
     samples = [{"label": p.name, "value": p.name} for p in sample_files()]
     return dbc.Card([
@@ -118,15 +123,12 @@ def _import_card() -> dbc.Card:
                 dbc.Col(_select("da-delimiter", _("Delimiter"), [{"label": l, "value": v} for v, l in DELIMITERS]), md=3),
                 dbc.Col(_select("da-decimal", _("Decimal mark"), [{"label": _("comma ,"), "value": ","},
                                                                   {"label": _("point ."), "value": "."}]), md=2),
-                dbc.Col(html.Div([dbc.Label(_("Header rows"), html_for="da-header-rows", className="small mb-0"),
-                                  dbc.Input(id="da-header-rows", type="number", min=1, max=5, step=1, size="sm")],
-                                 className="mb-2"), md=3),
+                dbc.Col(_input("da-header-rows", _("Header rows"), type="number", min=1, max=5, step=1), md=3),
             ], id="da-csv-options", className="g-2", style={"display": "none"}),
             dbc.Row([
                 dbc.Col(_select("da-sheet", _("Sheet")), md=8),
-                dbc.Col(html.Div([dbc.Label(_("Header in row"), html_for="da-header-row", className="small mb-0"),
-                                  dbc.Input(id="da-header-row", type="number", min=1, step=1, size="sm",
-                                            placeholder=_("detected"))], className="mb-2"), md=4),
+                dbc.Col(_input("da-header-row", _("Header in row"), type="number", min=1, step=1,
+                               placeholder=_("detected")), md=4),
             ], id="da-sheet-box", className="g-2", style={"display": "none"}),
             dag.AgGrid(id="da-preview", rowData=[], columnDefs=[], className="ag-theme-alpine mb-3",
                        style={"height": "230px"}, defaultColDef={"resizable": True, "minWidth": 90},
@@ -177,24 +179,17 @@ def _mapping_form() -> html.Div:
                                                                   "value": AUTO}] +
                             [{"label": text, "value": code} for code, text in dates.choices()], value=AUTO),
                     md=4, id="da-date-format-box"),
-            dbc.Col(html.Div([dbc.Label(_("Fieldwork wave (the file has no date column)"), html_for="da-wave",
-                                        className="small mb-0"),
-                              dbc.Input(id="da-wave", size="sm", maxLength=40,
-                                        placeholder=_("2026-03, 2026-03-15 or 2026-03-01..2026-03-20"))],
-                             className="mb-2"), md=8, id="da-wave-box"),
+            dbc.Col(_input("da-wave", _("Fieldwork wave (the file has no date column)"), maxLength=40,
+                           placeholder=_("2026-03, 2026-03-15 or 2026-03-01..2026-03-20")), md=8, id="da-wave-box"),
         ], className="g-2"),
         dbc.Row([
             dbc.Col(html.Div([dbc.Label(_("Other rating: scale from – to"), className="small mb-0"), dbc.InputGroup([
                 dbc.Input(id="da-rating-min", type="number", value=1), dbc.Input(id="da-rating-max", type="number", value=10),
             ], size="sm")], className="mb-2"), md=4, id="da-scale-box"),
-            dbc.Col(html.Div([dbc.Label(_("Values meaning “not applicable”"), html_for="da-na", className="small mb-0"),
-                              dbc.Input(id="da-na", size="sm", placeholder=_("e.g. 0, 99 — only where it is no valid score"))],
-                             className="mb-2"), md=4, id="da-na-box"),
-            dbc.Col(html.Div([dbc.Label(_("Overall outcome is called"), html_for="da-outcome-name",
-                                        className="small mb-0"),
-                              dbc.Input(id="da-outcome-name", size="sm", maxLength=80,
-                                        placeholder=_("e.g. Satisfied, Likely to recommend"))],
-                             className="mb-2"), md=4, id="da-outcome-box"),
+            dbc.Col(_input("da-na", _("Values meaning “not applicable”"),
+                           placeholder=_("e.g. 0, 99 — only where it is no valid score")), md=4, id="da-na-box"),
+            dbc.Col(_input("da-outcome-name", _("Overall outcome is called"), maxLength=80,
+                           placeholder=_("e.g. Satisfied, Likely to recommend")), md=4, id="da-outcome-box"),
         ], className="g-2"),
         dbc.Checklist(id="da-exclude", className="small mb-2", value=[], options=[]),
         html.Div([dbc.Label(_("Segments (kept for filters and breakdowns)"), className="small mb-0"),
@@ -394,10 +389,32 @@ def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journe
     proposal = guesses.propose(table, touchpoints, descriptions, source.decimal, value_labels=source.value_labels)
     proposal = proposal.to_dict()
     excluded = _excluded_count(table, source.layout.exclude)
+    scored = {score["column"] for score in proposal["scores"]}
     data = {"columns": columns, "numeric": ingest.numeric_columns(shown, source.decimal), "descriptions": descriptions,
-            "exclude": source.layout.exclude, "excluded": excluded, "proposal": proposal,
+            "labelled": _labelled(table, scored), "exclude": source.layout.exclude, "excluded": excluded,
+            "proposal": proposal,
             "layout": source.layout.name, "header_row": source.header_row if source.kind == "xlsx" else None}
     return rows, defs, info, data, {}, _layout_note(source, excluded, len(table))
+
+
+def _labelled(table, skip: set[str]) -> dict[str, dict]:
+    """Text columns (other than ``skip``) whose answers are a known label set: any of them can still be mapped as a
+    score or the outcome (a yes/no question rating no touchpoint is proposed as a segment)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = {}
+    for name in table.column_names:
+        column = table[name]
+        if name in skip or not pa.types.is_string(column.type):
+            continue
+        distinct = pc.unique(column.drop_null())
+        if len(distinct) > labels.MAX_VALUES:
+            continue
+        proposal = labels.propose_values(distinct.to_pylist())
+        if proposal is not None:
+            found[name] = {"values": dict(proposal.values), "scale": list(proposal.scale), "binary": proposal.binary}
+    return found
 
 
 def _excluded_count(table, exclude: dict) -> int:
@@ -578,7 +595,8 @@ def wide_form(kind, saved, columns, journey_id, project_id):
     chosen = {w.column: w for w in mapping.wide}
     proposal = guesses.Proposal.from_dict(columns["proposal"]) if columns.get("proposal") else None
     proposed = {s.column: s for s in proposal.scores} if proposal else {}
-    listed = [c for c in columns["columns"] if c in chosen or c in proposed or c in columns["numeric"]]
+    labelled = columns.get("labelled") or {}
+    listed = [c for c in columns["columns"] if c in chosen or c in proposed or c in columns["numeric"] or c in labelled]
     if not listed:
         return dbc.Alert(_("No column of numbers or rating words in the first rows to map as scores."),
                          color="warning", className="small")
@@ -589,9 +607,13 @@ def wide_form(kind, saved, columns, journey_id, project_id):
     for column in listed:
         wide = chosen.get(column)
         score = proposed.get(column)
+        words_seen = labelled.get(column)
         touchpoint = wide.touchpoint if wide else NONE
         metric = wide.metric if wide else (score.metric if score else "csat")
         scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else mapping.rating_scale)
+        if not wide and not score and words_seen:  # answers as words: the scale of their label set
+            scale = tuple(words_seen["scale"])
+            metric = "rating" if words_seen["binary"] or scale != (1.0, 5.0) else "csat"
         if metric == "rating" and tuple(scale) == (0.0, 1.0):
             metric = "yesno"
         note = ""
@@ -611,7 +633,8 @@ def wide_form(kind, saved, columns, journey_id, project_id):
             html.Td(dbc.Badge(_("guess"), color="warning", text_color="dark", title=note) if note else "",
                     className="align-middle"),
         ]))
-        words = dict(mapping.value_labels.get(column) or (score.value_labels if score else {}) or {})
+        words = dict(mapping.value_labels.get(column) or (score.value_labels if score else {}) or
+                     (words_seen or {}).get("values") or {})
         if words:
             editors.append(_label_editor(column, words))
     return [dbc.Label(_("Score columns → touchpoints (hover “guess” for why)"), className="small mb-0"),
