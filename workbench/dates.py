@@ -95,16 +95,21 @@ def read(raw: pa.Array, column: str, date_format: str | None = None, zone: str |
     import polars as pl
     import pyarrow as pa
 
-    values = pl.from_arrow(raw).str.strip_chars().str.replace(r"(?i)z$", "+00:00")
+    values = pl.from_arrow(raw)
+    sample = values.drop_nulls().head(SAMPLE)
+    if sample.str.contains(r"^\s|\s$").any():  # the import trims its text; other callers may not
+        values = values.str.strip_chars()
+        sample = values.drop_nulls().head(SAMPLE)
+    if sample.str.contains(r"(?i)\dz$").any():  # "Z" is UTC, which the offset format reads as +00:00
+        values = values.str.replace(r"(?i)z$", "+00:00")
+        sample = values.drop_nulls().head(SAMPLE)
     if date_format is not None:
         if date_format not in ORDER:
             raise ValueError(_("Unknown date format “{format}”; use one of: {choices}.").format(
                 format=date_format, choices=", ".join(readable(f) for f, _order in FORMATS)))
-        return _reading(values, date_format, zone)
-    present = values.drop_nulls()
-    if present.is_empty():
+        return _reading(_parse(values, date_format), date_format, zone)
+    if sample.is_empty():
         return Reading(pa.nulls(len(raw), pa.timestamp("ms")), None)
-    sample = present.head(SAMPLE)
     tried = [f for f, _order in FORMATS if _parse(sample, f).null_count() < len(sample)]
     if not tried:
         return Reading(pa.nulls(len(raw), pa.timestamp("ms")), None)
@@ -112,8 +117,8 @@ def read(raw: pa.Array, column: str, date_format: str | None = None, zone: str |
     orders = {ORDER[f] for f in tried}
     tried += [f for f, order in FORMATS if order in {"dmy", "mdy"} - orders and orders & {"dmy", "mdy"}
               and _same_shape(f, tried)]
-    readings = {f: _parse(present, f) for f in dict.fromkeys(tried)}
-    counts = {f: len(present) - parsed.null_count() for f, parsed in readings.items()}
+    readings = {f: _parse(values, f) for f in dict.fromkeys(tried)}
+    counts = {f: len(values) - parsed.null_count() for f, parsed in readings.items()}
     best = max(counts, key=lambda f: counts[f])
     if ORDER[best] in ("dmy", "mdy"):
         other = {"dmy": "mdy", "mdy": "dmy"}[ORDER[best]]
@@ -121,8 +126,8 @@ def read(raw: pa.Array, column: str, date_format: str | None = None, zone: str |
         read_best = readings[best].is_not_null()
         for rival in rivals:
             if counts[rival] == counts[best] or (readings[rival].is_not_null() & ~read_best).any():
-                raise AmbiguousDates(_ambiguous_message(column, present, best, rival, readings), (best, rival))
-    return _reading(values, best, zone)
+                raise AmbiguousDates(_ambiguous_message(column, values, best, rival, readings), (best, rival))
+    return _reading(readings[best], best, zone)
 
 
 def _same_shape(candidate: str, tried: Sequence[str]) -> bool:
@@ -131,10 +136,10 @@ def _same_shape(candidate: str, tried: Sequence[str]) -> bool:
     return any(f.replace("%d", "D").replace("%m", "D") == shape for f in tried)
 
 
-def _ambiguous_message(column: str, present, best: str, rival: str, readings: dict) -> str:
+def _ambiguous_message(column: str, values, best: str, rival: str, readings: dict) -> str:
     both = readings[best].is_not_null() & readings[rival].is_not_null()
-    example = present.filter(both).head(1).to_list() or present.head(1).to_list()
-    only_rival = present.filter(readings[rival].is_not_null() & readings[best].is_null()).head(1).to_list()
+    example = values.filter(both).head(1).to_list() or values.drop_nulls().head(1).to_list()
+    only_rival = values.filter(readings[rival].is_not_null() & readings[best].is_null()).head(1).to_list()
     text = _("Dates in column '{column}' read both as {a} and as {b} (e.g. “{example}”)").format(
         column=column, a=readable(best), b=readable(rival), example=example[0] if example else "")
     if only_rival:
@@ -152,8 +157,8 @@ def _parse(values, date_format: str):
     return parsed.set((year < YEARS[0]) | (year > YEARS[1]), None)
 
 
-def _reading(values, date_format: str, zone: str | None) -> Reading:
-    parsed = _parse(values, date_format)
+def _reading(parsed, date_format: str, zone: str | None) -> Reading:
+    """A parsed column as the importer keeps it: offsets converted to ``zone``'s wall time."""
     if date_format in OFFSET_FORMATS:
         zone = zone or local_zone()
         return Reading(parsed.dt.convert_time_zone(zone).dt.replace_time_zone(None).to_arrow(), date_format, zone)
