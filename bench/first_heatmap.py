@@ -43,8 +43,7 @@ class User:
     def upload(self, path: Path) -> None:
         self.actions += 1
         self.page.set_input_files("#da-upload input[type=file]", str(path))
-        self.page.locator("#da-saved").wait_for()
-        self.page.wait_for_timeout(1500)  # the form is filled by the callbacks that follow the preview
+        self.page.locator("#da-reused.show").wait_for()  # the form is filled: from the guesses or a saved mapping
 
     def fill(self, selector: str, text: str) -> None:
         self.actions += 1

@@ -200,9 +200,24 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
             n=format_count(answered))
         if mode == "previous":
             summary += " · " + waves.no_trend_message(chosen.wave)
+    if not answered:
+        summary += " · " + _no_answers(metric, workspace().datasets.get(int(selection["dataset"])).meta)
     drawn = layout == "drawn"
     shown = chosen.journey if drawn else compact_layout(chosen.journey)
     return heatmap_elements(shown, nodes, edges, lanes=drawn), _legend(metric, baseline is not None), summary
+
+
+def _no_answers(metric: str, meta: dict) -> str:
+    """Why the map is empty: the survey holds other metrics, or rates its touchpoints on a scale the map has no
+    colours for (the answers are kept and explained on the Drivers page as the outcome, when mapped so)."""
+    held = [m for m in meta.get("metrics") or [] if m in heatmap.METRIC_NAMES and m != metric]
+    if held:
+        return _("no {metric} answers here; this survey holds {held}.").format(
+            metric=heatmap.METRIC_NAMES[metric], held=", ".join(heatmap.METRIC_NAMES[m] for m in held))
+    if "rating" in (meta.get("metrics") or []):
+        return _("this survey rates its touchpoints on another scale, which the map cannot colour yet: import them "
+                 "as CSAT (1–5), CES (1–7) or NPS (0–10) if they are on one of those scales.")
+    return _("no answers in this selection.")
 
 
 def _baseline(chosen: _filters.Selection, mode: str, segment: str | None, min_n: int):
