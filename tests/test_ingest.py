@@ -210,7 +210,7 @@ def test_spreadsheet_and_parquet_types_are_normalised(tmp_path):
     book.active.append(["id", "date", "tp", "nps"])
     book.active.append([123456789012345, dt.datetime(2024, 1, 1), "web", 9])
     book.save(tmp_path / "ids.xlsx")
-    table, sheet, _header_row = ingest.read_xlsx(tmp_path / "ids.xlsx")
+    table, sheet, _header_row, _layout = ingest.read_xlsx(tmp_path / "ids.xlsx")
     assert sheet == "Sheet"
     typed, _ = ingest.prepare_survey(table, SurveyMapping(touchpoint="tp", ts="date", nps="nps", response_id="id"), KEYS)
     assert typed["response_id"].to_pylist() == ["123456789012345"]

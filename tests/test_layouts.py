@@ -211,3 +211,22 @@ def test_dates_module_reads_every_listed_format():
         assert reading.format == date_format, (text, reading.format)
         assert reading.values[0].as_py().month == 3
     assert dates.read(pa.array(["25. 03. 2026"]), "d").format == "%d.%m.%Y"  # Czech spacing
+
+
+def test_surveymonkey_xlsx_two_header_rows_under_merged_question_cells(tmp_path):
+    """The real Star Wars export saved as XLSX, as SurveyMonkey's Excel download lays it out: the question row has
+    blanks over its sub-answers (merged cells), the second row the sub-answers."""
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = source_rows("fivethirtyeight_StarWars.csv", ingest.sniff_file(DATA / "fivethirtyeight_StarWars.csv").encoding)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows[:40]:
+        sheet.append([int(cell) if cell.isdigit() else (cell or None) for cell in row])
+    sheet.merge_cells(start_row=1, start_column=4, end_row=1, end_column=9)  # "Which … seen?" over six films
+    book.save(tmp_path / "starwars.xlsx")
+    csv_names = ingest.read_source(DATA / "fivethirtyeight_StarWars.csv", rows=3).table.column_names
+    source = ingest.read_source(tmp_path / "starwars.xlsx")
+    assert source.layout.name == "surveymonkey" and source.header_row == 1 and source.first_row == 3
+    assert source.table.column_names == csv_names
+    assert source.table.num_rows == 38
+    assert source.table["RespondentID"].to_pylist()[0] == float(rows[2][0])

@@ -95,7 +95,7 @@ class Source:
             return 1
         if self.dialect is not None:
             return self.dialect.header_rows + 1
-        return self.header_row + 1
+        return self.header_row + self.layout.header_rows
 
     @property
     def descriptions(self) -> Mapping[str, str]:
@@ -486,9 +486,10 @@ def sheet_names(path: str | Path) -> list[str]:
 
 
 def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None,
-              header_row: int | None = None) -> tuple[pa.Table, str, int]:
-    """Read one worksheet (the first by default); return it, its name and its header row (``header_row``, 1 = the
-    first non-empty row, or the one detected below titles: see :func:`header_index`)."""
+              header_row: int | None = None) -> tuple[pa.Table, str, int, layouts.Layout]:
+    """Read one worksheet (the first by default); return it, its name, its header row (``header_row``, 1 = the
+    first non-empty row, or the one detected below titles: see :func:`header_index`) and its layout (a survey
+    tool's export may have two or three header rows: see :mod:`workbench.layouts`)."""
     workbook = _workbook(path)
     names = list(workbook.sheet_names)
     if not names:
@@ -497,22 +498,31 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
         raise IngestError(f"No sheet “{sheet}” in the workbook; it has: {', '.join(names)}.")
     sheet = sheet or names[0]
     _check_workbook(Path(path), sheet)
-    wanted = None if rows is None else rows + (header_row or HEADER_SCAN) + 1
+    wanted = None if rows is None else rows + (header_row or HEADER_SCAN) + 3
     data = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True, nrows=wanted)
     data = [row for row in data if any(cell not in ("", None) for cell in row)]
     if not data:
         raise IngestError("The sheet is empty.")
     index = header_index(data) if header_row is None else header_row - 1
     if not 0 <= index < len(data):
-        raise IngestError(f"The sheet has no row {header_row} to read the header from.")
-    header = [_cell_text(cell).strip() for cell in data[index]]
-    if not any(header):
+        raise IngestError(f"The sheet has no row {header_row} to read the header from (it has {len(data)} rows "
+                          "with values).")
+
+    def texts(first: int) -> list[list[str]]:
+        return [[_cell_text(c).strip() if c not in ("", None) else "" for c in row] for row in data[first:first + 4]]
+
+    # SurveyMonkey's question row has blanks over its sub-answers, so the widest row found is the one below it.
+    if header_row is None and index > 0 and layouts.detect(texts(index - 1)).name == "surveymonkey":
+        index -= 1
+    layout = layouts.detect(texts(index))
+    if not any(layout.names):
         raise IngestError("The sheet has no header row.")
-    _refuse_twice([h for h in header if h])  # blank headers get numbered names instead
-    body = data[index + 1:] if rows is None else data[index + 1:index + 1 + rows]
-    table = _columns_table(header, body)
-    _check_fields(table, Path(path).name, first_row=index + 2)
-    return table, sheet, index + 1
+    _refuse_twice(layout.names)
+    start = index + layout.header_rows
+    body = data[start:] if rows is None else data[start:start + rows]
+    table = _columns_table(list(layout.names), body)
+    _check_fields(table, Path(path).name, first_row=start + 1)
+    return table, sheet, index + 1, layout
 
 
 def header_index(data: Sequence[Sequence]) -> int:
@@ -672,9 +682,8 @@ def read_source(path: str | Path, dialect: CsvDialect | None = None, sheet: str 
     path = Path(path)
     kind = file_kind(path)
     if kind == "xlsx":
-        table, sheet, header_row = read_xlsx(path, sheet, rows, header_row)
-        return Source(table, kind, sheet=sheet, layout=layouts.Layout(names=tuple(table.column_names)),
-                      header_row=header_row)
+        table, sheet, header_row, layout = read_xlsx(path, sheet, rows, header_row)
+        return Source(table, kind, sheet=sheet, layout=layout, header_row=header_row)
     if kind == "parquet":
         table = read_parquet(path, rows)
         return Source(table, kind, layout=layouts.Layout(names=tuple(table.column_names)))

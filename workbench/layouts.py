@@ -140,7 +140,9 @@ def _unique(names: Sequence[str], suffix_twice: bool = False) -> tuple[str, ...]
     seen: Counter[str] = Counter()
     result = []
     for index, name in enumerate(names):
-        name = " ".join(str(name).split()) or f"column {index + 1}"
+        # A name stays as written (a saved mapping names it so); a combined one is built with single spaces.
+        name = (" ".join(str(name).split()) if suffix_twice else str(name)) if str(name).strip() else \
+            f"column {index + 1}"
         seen[name] += 1
         result.append(name if seen[name] == 1 or not suffix_twice else f"{name} ({seen[name]})")
     return tuple(result)
