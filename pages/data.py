@@ -346,7 +346,7 @@ def _source(file: dict) -> Path:
 def _dialect(file, encoding, delimiter, decimal, header_rows) -> CsvDialect | None:
     if not file or file["kind"] != "csv" or not (encoding and delimiter and decimal):
         return None
-    return CsvDialect(encoding, delimiter, decimal, _whole(header_rows, 1))
+    return CsvDialect(encoding, delimiter, decimal, min(_whole(header_rows, 1), ingest.MAX_HEADER_ROWS))
 
 
 def _whole(value, default: int | None) -> int | None:
@@ -767,9 +767,9 @@ def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max
                                 "confirm it above.").format(touchpoints=", ".join(found)))
         used = {w.column for w in columns}
         value_labels = {column: labels_ for column, labels_ in words.items() if column in used}
-        others = [w.scale for w in columns if w.metric == "rating" and w.scale]
-        return SurveyMapping(wide=tuple(columns), value_labels=value_labels,
-                             na_codes=ingest.na_codes_outside_scales(codes, scale, others), **common)
+        # Each rating column keeps the codes outside its own scale: 0 stays an answer of a 0/1 outcome.
+        na_codes = {**ingest.na_codes_outside_scales(codes, scale), **({"rating": codes} if codes else {})}
+        return SurveyMapping(wide=tuple(columns), value_labels=value_labels, na_codes=na_codes, **common)
     if not pick["touchpoint"]:
         raise IngestError(_("Choose the touchpoint column."))
     return SurveyMapping(touchpoint=pick["touchpoint"], nps=pick["nps"], csat=pick["csat"], ces=pick["ces"],

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from workbench import dates, ingest, layouts
-from workbench.ingest import IngestError, SurveyMapping, WideColumn
+from workbench.ingest import CsvDialect, IngestError, SurveyMapping, WideColumn
 
 DATA = Path(__file__).parent / "data"
 
@@ -230,3 +230,96 @@ def test_surveymonkey_xlsx_two_header_rows_under_merged_question_cells(tmp_path)
     assert source.table.column_names == csv_names
     assert source.table.num_rows == 38
     assert source.table["RespondentID"].to_pylist()[0] == float(rows[2][0])
+
+
+# Found in review: ordinary files that looked like a survey tool's, and readings that went wrong.
+
+def test_a_crm_export_with_a_response_id_and_a_status_is_no_qualtrics_export(tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_text("ResponseId,StartDate,Status,Satisfaction\n1,2026-03-01,2,4\n2,2026-03-02,1,5\n3,2026-03-03,8,3\n",
+                    encoding="utf-8")
+    source = ingest.read_source(path)
+    assert source.layout.name == "plain" and source.table.num_rows == 3 and not source.layout.exclude
+
+
+def test_a_blank_header_cell_and_a_record_saying_response_is_no_surveymonkey_export(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("id,,Status,Score\n1,x,Response,4\n2,y,Pending,5\n3,z,Response,3\n", encoding="utf-8")
+    source = ingest.read_source(path)
+    assert source.table.column_names == ["id", "column 2", "Status", "Score"] and source.table.num_rows == 3
+
+
+def test_header_names_stay_as_written(tmp_path):
+    path = tmp_path / "spaced.csv"
+    path.write_text(" id , Score \n1,4\n", encoding="utf-8")
+    assert ingest.read_source(path).table.column_names == [" id ", " Score "]
+
+
+def test_header_rows_beyond_the_limit_are_refused_and_a_header_only_file_says_so(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("id,Score", encoding="utf-8")  # no line break after the header
+    with pytest.raises(IngestError, match="header but no rows"):
+        ingest.read_source(path)
+    with pytest.raises(IngestError, match="1 to 5 header rows, not 1000"):
+        ingest.read_source(path, CsvDialect(header_rows=1000))
+
+
+def test_utf16_without_a_byte_order_mark(tmp_path):
+    path = tmp_path / "le.txt"
+    path.write_bytes("id\tSpokojenost\n1\t4\n2\t5\n".encode("utf-16-le"))
+    source = ingest.read_source(path)
+    assert source.dialect.encoding == "utf-16-le" and source.table.column_names == ["id", "Spokojenost"]
+
+
+@pytest.mark.parametrize("text, encoding, expected", [
+    ("fecha;comentario\n1;el niño, la señora\n", "cp1252", "cp1252"),
+    ("id;Comment\n2;naïve\n", "cp1252", "cp1252"),
+    ("data;uwagi\n1;Kurier spóźnił się, źle\n", "cp1250", "cp1250"),
+    ("x;y\n1;Čekání na kurýra\n", "cp1250", "cp1250"),
+])
+def test_central_and_western_european_encodings_told_apart(tmp_path, text, encoding, expected):
+    path = tmp_path / "text.csv"
+    path.write_bytes(text.encode(encoding))
+    assert ingest.sniff_file(path).encoding == expected
+
+
+def test_us_dates_with_dashes_are_not_read_day_first(tmp_path):
+    with pytest.raises(IngestError, match="dd-mm-yyyy and as mm-dd-yyyy"):
+        dated(tmp_path, ["03-05-2026", "04-06-2026"])
+    table, report = dated(tmp_path, ["03-15-2026", "04-06-2026"])
+    assert report.date_format == "%m-%d-%Y" and dt.datetime(2026, 4, 6) in table["ts"].to_pylist()
+
+
+def test_words_on_a_file_with_decimal_commas(tmp_path):
+    path = tmp_path / "words.csv"
+    path.write_text("id;Útrata;Check-in\n" + "".join(f"{i};{i},5;{w}\n" for i, w in enumerate(
+        ["Very satisfied", "Satisfied", "Very dissatisfied"] * 5)), encoding="utf-8")
+    source = ingest.read_source(path)
+    assert source.decimal == ","
+    mapping = SurveyMapping(wave="2026-03", respondent_id="id", wide=(WideColumn("Check-in", "a", "csat"),),
+                            value_labels={"Check-in": {"Very satisfied": 5, "Satisfied": 4, "Very dissatisfied": 1}})
+    typed, report = ingest.prepare_survey(source.table, mapping, ["a"], source.decimal)
+    assert report.rows_valid == 15 and sorted(set(typed["csat"].to_pylist())) == [1, 4, 5]
+
+
+def test_not_applicable_zero_on_ratings_beside_a_yes_no_outcome(tmp_path):
+    """0 means "not applicable" on the 1–7 ratings and "no" in the 0/1 outcome: each column keeps its own."""
+    path = tmp_path / "mixed.csv"
+    path.write_text("id,Q1,recommend\n" + "".join(f"{i},{i % 8},{i % 2}\n" for i in range(40)), encoding="utf-8")
+    table = ingest.read_source(path).table
+    mapping = SurveyMapping(wave="2026-03", respondent_id="id", na_codes={"rating": ("0",)},
+                            wide=(WideColumn("Q1", "a", "rating", (1.0, 7.0)),
+                                  WideColumn("recommend", ingest.OVERALL, "rating", (0.0, 1.0))))
+    typed, report = ingest.prepare_survey(table, mapping, ["a"])
+    assert report.rows_valid == 40
+    rows = typed.to_pylist()
+    assert sum(r["touchpoint"] == "a" for r in rows) == 35  # the five 0s are not applicable, not errors
+    assert sorted({r["rating"] for r in rows if r["touchpoint"] == ingest.OVERALL}) == [0.0, 1.0]
+
+
+def test_ids_past_two_to_the_53_do_not_stop_the_guesses():
+    from workbench import guesses
+
+    table = pa.table({"customer_id": pa.array([2**53 + 1 + 2 * i for i in range(30)], pa.int64()),
+                      "CSAT": [str(1 + i % 5) for i in range(30)]})
+    assert guesses.propose(table, {}).score("CSAT").metric == "csat"

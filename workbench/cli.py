@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     load_data.add_argument("--saved", metavar="NAME", help="a mapping saved in the project, by name")
     load_data.add_argument("--sheet", help="XLSX sheet (default: the first)")
     load_data.add_argument("--header-row", type=int, metavar="N", help="XLSX: the header's row (default: detected)")
-    load_data.add_argument("--header-rows", type=int, metavar="N",
-                           help="CSV: how many header rows (default: detected from the layout)")
+    load_data.add_argument("--header-rows", type=int, metavar="N", choices=range(1, 6),
+                           help="CSV: how many header rows, 1–5 (default: detected from the layout)")
     load_data.add_argument("--encoding", choices=ENCODINGS,
                            help="CSV encoding (default: detected)")
     load_data.add_argument("--date-format", metavar="FORMAT",
@@ -281,7 +281,7 @@ def _read_options(args: argparse.Namespace):
         dialect = ingest.sniff_file(args.file)
         if args.encoding:
             dialect = dataclasses.replace(dialect, encoding=args.encoding)
-        if getattr(args, "header_rows", None):
+        if getattr(args, "header_rows", None) is not None:
             dialect = dataclasses.replace(dialect, header_rows=args.header_rows)
     return dialect, args.header_row
 

@@ -33,6 +33,7 @@ FORMATS: tuple[tuple[str, str], ...] = (
     ("%d-%m-%Y %H:%M:%S", "dmy"), ("%d-%m-%Y %H:%M", "dmy"), ("%d-%m-%Y", "dmy"),
     ("%d.%m.%y", "dmy"), ("%d/%m/%y %H:%M", "dmy"), ("%d/%m/%y", "dmy"),
     ("%m/%d/%Y %H:%M:%S", "mdy"), ("%m/%d/%Y %H:%M", "mdy"), ("%m/%d/%Y", "mdy"),
+    ("%m-%d-%Y %H:%M:%S", "mdy"), ("%m-%d-%Y %H:%M", "mdy"), ("%m-%d-%Y", "mdy"),
     ("%m/%d/%y %H:%M", "mdy"), ("%m/%d/%y", "mdy"),
 )
 ORDER = dict(FORMATS)

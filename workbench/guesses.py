@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from workbench import dates, labels
 from workbench.i18n import gettext as _
-from workbench.ingest import MISSING_WORDS, OVERALL, SurveyMapping, WideColumn, fold, na_codes_outside_scales
+from workbench.ingest import MISSING_WORDS, OVERALL, SurveyMapping, WideColumn, fold
 from workbench.metrics import SCALES
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ def _profile(name: str, column, description: str, decimal: str, value_labels: Ma
     if pa.types.is_boolean(kind):
         column, kind = pc.cast(column, pa.int8()), pa.int8()
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        values = pc.cast(column, pa.float64()).drop_null()
+        values = pc.cast(column, pa.float64(), safe=False).drop_null()  # ids past 2**53 lose digits, not the read
         values = pc.filter(values, pc.invert(pc.is_nan(values)))
         counts = pc.value_counts(values)
         numbers = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
@@ -1032,20 +1032,17 @@ def as_mapping(proposal: Proposal, exclude: Mapping[str, Sequence[str]] | None =
     proposal : what :func:`propose` guessed.
     exclude : the layout's rows to leave out (column → values, see :mod:`workbench.layouts`).
 
-    A "not applicable" code is kept for a metric only where it is no valid answer of any column of that metric
-    (0 is "not applicable" on 1–5 ratings but an answer of a 0/1 outcome). Dates are left for the import to read
+    "Not applicable" codes are kept per metric; each column applies those that are no valid answer on its own scale
+    (0 is "not applicable" on 1–7 ratings but an answer of a 0/1 outcome). Dates are left for the import to read
     with the one format that fits; a yes/no outcome is named after its "yes" answer ("Satisfied").
     """
     scores = list(proposal.scores)
     words = {s.column: dict(s.value_labels) for s in scores if s.value_labels}
     ratings = [tuple(s.scale) for s in scores if s.metric == "rating"]
     rating_scale = ratings[0] if ratings else (1.0, 10.0)
-    na_codes: dict[str, tuple[str, ...]] = {}
-    for metric in {s.metric for s in scores}:
-        codes = sorted({c for s in scores if s.metric == metric for c in s.na_codes})
-        kept = na_codes_outside_scales(codes, rating_scale, ratings).get(metric, ())
-        if kept:
-            na_codes[metric] = kept
+    # Per metric, every column's codes: each column keeps those outside its own scale when it is read.
+    na_codes = {metric: codes for metric in sorted({s.metric for s in scores})
+                if (codes := tuple(sorted({c for s in scores if s.metric == metric for c in s.na_codes})))}
     outcome = proposal.score(proposal.outcome) if proposal.outcome else None
     label = None
     if outcome is not None:
@@ -1080,7 +1077,7 @@ def check_mapping(table: pa.Table, mapping: SurveyMapping) -> list[str]:
             continue
         low, high = mapping.column_scale(column)
         words = {fold(k): v for k, v in (mapping.value_labels.get(column) or {}).items()}
-        skip = {fold(c) for c in (*mapping.na_codes.get(metric, ()), *MISSING_WORDS)}
+        skip = {fold(c) for c in (*mapping.column_na_codes(column), *MISSING_WORDS)}
         values = []
         for value in table[column].to_pylist():
             if value is None or fold(str(value)) in skip:

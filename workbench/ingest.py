@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import functools
 import hashlib
+import math
 import os
 import re
 import tempfile
@@ -35,16 +36,24 @@ SAMPLE_BYTES = 64 * 1024
 # the sample's first lines up to this many characters together (at worst 0.3 s); a longer first line is counted.
 SNIFF_CHARS = 8192
 DELIMITERS = ";,\t|"
-ENCODINGS = ("utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "cp1252", "latin-1", "utf-16")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be")
 # Bytes for Š š Ť ť Ž ž Ś ś Ź ź: cp1250 puts them at 0x8A–0x9F, ISO-8859-2 at 0xA6–0xBF.
 _CP1250_ONLY = set(b"\x8a\x8c\x8d\x8e\x8f\x9a\x9c\x9d\x9e\x9f")
 _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
-# Letters common in Czech/Polish/Slovak text as cp1250 decodes a byte, and in Western European text as cp1252 does;
-# each high byte of a sample votes for the encodings in which it is such a letter (é, á, ó… vote for both).
-_CENTRAL_LETTERS = set("áčďéěíňóřšťúůýžąćęłńśźżäôĺľŕÁČĎÉĚÍŇÓŘŠŤÚŮÝŽĄĆĘŁŃŚŹŻ")
-_WESTERN_LETTERS = set("àâäçèéêëîïôöùûüÿœæñáíóúãõßÀÂÄÇÈÉÊËÎÏÔÖÙÛÜŒÆÑÁÍÓÚ")
+# How often a letter appears in Czech and Polish text (cp1250) and in French, Spanish, German and Portuguese text
+# (cp1252), per thousand letters, roughly: each high byte of a sample adds the logarithm of the letter it makes in
+# each encoding, so "à" (a Western 3, "ŕ" a Central 0.01) decides and "é" (the same byte in both) does not.
+_CENTRAL_FREQUENCY = {"á": 8, "č": 5, "ď": 0.2, "é": 6, "ě": 8, "í": 8, "ň": 0.4, "ó": 4, "ř": 6, "š": 4, "ť": 0.3,
+                      "ú": 1, "ů": 3, "ý": 5, "ž": 5, "ą": 5, "ć": 2, "ę": 5, "ł": 8, "ń": 1, "ś": 3, "ź": 0.5,
+                      "ż": 4, "ľ": 0.3, "ô": 0.1, "ä": 0.1}
+_CENTRAL_ONLY = set("ěřůčłąśżźćťň")
+_WESTERN_FREQUENCY = {"é": 10, "è": 3, "ê": 1, "à": 3, "â": 0.5, "ç": 1, "ô": 0.5, "î": 0.3, "ï": 0.1, "ë": 0.1,
+                      "û": 0.3, "ù": 0.2, "ñ": 2, "á": 2, "í": 2, "ó": 2, "ú": 1, "ü": 3, "ö": 2, "ä": 3, "ß": 1,
+                      "ã": 1, "õ": 0.5, "ø": 0.5, "å": 0.5, "æ": 0.2, "œ": 0.2, "ì": 0.1, "ò": 0.2, "š": 0.01,
+                      "ž": 0.01}
 FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
               ".sav": "spss", ".zsav": "spss"}
+MAX_HEADER_ROWS = 5  # survey tools write up to three (Qualtrics)
 HEADER_SCAN = 30  # an XLSX sheet's header is looked for in its first rows (titles may sit above it)
 FIRST_ROWS = 5
 PREVIEW_ROWS = 20
@@ -184,6 +193,13 @@ class SurveyMapping:
         own = next((w.scale for w in self.wide if w.column == column and w.scale), None)
         return tuple(own) if metric == "rating" and own else self.scales()[metric]
 
+    def column_na_codes(self, column: str) -> tuple[str, ...]:
+        """The "not applicable" codes of a score column's metric that are no valid answer on its own scale (0 is
+        not applicable on a 1–7 rating, but an answer of a 0/1 outcome of the same metric)."""
+        low, high = self.column_scale(column)
+        codes = self.na_codes.get(self.number_columns()[column], ())
+        return tuple(c for c in codes if not _is_number(c) or not low <= float(c.replace(",", ".")) <= high)
+
     def outcome(self) -> tuple[str, tuple[float, float]] | None:
         """Metric and scale of the overall outcome (wide files: the column mapped to ``OVERALL``), if mapped."""
         overall = next((w for w in self.wide if w.touchpoint == OVERALL), None)
@@ -310,6 +326,11 @@ def _parse_rows(text: str, delimiter: str, count: int) -> list[list[str]]:
 def _encoding(sample: bytes) -> str:
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"  # Excel's "Unicode text"
+    pairs = sample[: len(sample) // 2 * 2]
+    if pairs and pairs[1::2].count(0) > 0.3 * len(pairs) / 2:  # ASCII letters with a zero byte after each
+        return "utf-16-le"
+    if pairs and pairs[0::2].count(0) > 0.3 * len(pairs) / 2:
+        return "utf-16-be"
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -321,9 +342,16 @@ def _encoding(sample: bytes) -> str:
     high = set(sample) - set(range(128))
     if high & _ISO_8859_2_ONLY and not high & _CP1250_ONLY:
         return "iso-8859-2"
-    central = sum(bytes([b]).decode("cp1250", "replace") in _CENTRAL_LETTERS for b in sample if b > 127)
-    western = sum(bytes([b]).decode("cp1252", "replace") in _WESTERN_LETTERS for b in sample if b > 127)
-    return "cp1252" if western > central else "cp1250"
+    # Only bytes the two encodings read differently tell them apart (é, á, š are the same byte in both).
+    letters = [(bytes([b]).decode("cp1250", "replace").lower(), bytes([b]).decode("cp1252", "replace").lower(), n)
+               for b, n in Counter(b for b in sample if b > 127).items()]
+    letters = [(central, western, n) for central, western, n in letters if central != western]
+    if not any(central in _CENTRAL_ONLY for central, _western, _n in letters) and \
+            any(western in _WESTERN_FREQUENCY for _central, western, _n in letters):
+        return "cp1252"  # Czech or Polish text of any length has ě, ř, ů, č, ł, ą, ś or ż; this has none
+    central = sum(n * math.log(_CENTRAL_FREQUENCY.get(c, 0.005)) for c, _w, n in letters)
+    western = sum(n * math.log(_WESTERN_FREQUENCY.get(w, 0.005)) for _c, w, n in letters)
+    return "cp1252" if western > central else "cp1250"  # a tie is Central European: our clients' files
 
 
 def _has_decimal_commas(lines: Sequence[str], delimiter: str) -> bool:
@@ -349,7 +377,9 @@ def csv_layout(path: str | Path, dialect: CsvDialect) -> tuple[layouts.Layout, i
     import itertools
 
     path = Path(path)
-    size = limits.HEADER_BYTES * max(dialect.header_rows, 1) + SAMPLE_BYTES
+    if not 1 <= dialect.header_rows <= MAX_HEADER_ROWS:
+        raise IngestError(f"A file has 1 to {MAX_HEADER_ROWS} header rows, not {dialect.header_rows}.")
+    size = limits.HEADER_BYTES * dialect.header_rows + SAMPLE_BYTES
     with path.open("rb") as handle:
         head = handle.read(size + 1)
     text = head[:size].decode(dialect.encoding, errors="replace")
@@ -416,6 +446,8 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
     except pa.ArrowInvalid as exc:
         if types:
             raise
+        if "skip initial" in str(exc):  # Arrow's words for a file that ends within its header rows
+            raise IngestError("The file has a header but no rows.") from None
         raise IngestError(f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}") from None
     except UnicodeDecodeError as exc:
         raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
@@ -719,18 +751,16 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int, layout: layouts.Layout
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
-def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, float],
-                            other_rating_scales: Sequence[tuple[float, float]] = ()) -> dict[str, tuple[str, ...]]:
+def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, float]) -> dict[str, tuple[str, ...]]:
     """Per metric, the given "not applicable" codes that cannot be a valid answer on its scale.
 
-    ``0`` then means "not applicable" for CSAT and CES (1–5, 1–7) but stays a detractor's answer for NPS, and stays
-    an answer of "rating" when any rating column's own scale (``other_rating_scales``, e.g. a 0/1 outcome) holds it.
+    ``0`` then means "not applicable" for CSAT and CES (1–5, 1–7) but stays a detractor's answer for NPS; a rating
+    column with its own scale keeps, of these, those outside it (:meth:`SurveyMapping.column_na_codes`).
     """
-    scales = {**{m: [s] for m, s in SCALES.items()}, "rating": [rating_scale, *other_rating_scales]}
+    scales = {**SCALES, "rating": rating_scale}
     found = {}
-    for metric, ranges in scales.items():
-        kept = tuple(c for c in codes if not _is_number(c) or
-                     not any(low <= float(c.replace(",", ".")) <= high for low, high in ranges))
+    for metric, (low, high) in scales.items():
+        kept = tuple(c for c in codes if not _is_number(c) or not low <= float(c.replace(",", ".")) <= high)
         if kept:
             found[metric] = kept
     return found
@@ -881,16 +911,19 @@ class _Checks:
                                 pa.scalar(None, pa.float64()), values)
         return values
 
-    def labelled(self, column: pa.ChunkedArray, name: str, labels: Mapping[str, float | None]) -> pa.Array:
-        """Ratings given as words: each label (any case) as its number, "not applicable" labels as missing;
-        a label not in ``labels`` is flagged. Numbers already in the column stay."""
+    def labelled(self, column: pa.ChunkedArray, name: str, labels: Mapping[str, float | None],
+                 decimal: str = ".") -> pa.Array:
+        """Ratings given as words: each label (any case) as its number, written with the file's ``decimal`` mark
+        for :meth:`score` to read; "not applicable" labels as missing; a label not in ``labels`` is flagged.
+        Numbers already in the column stay."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         raw = _text(_array(column))
         folded = {fold(label): value for label, value in labels.items()}
         keys = pa.array(list(folded), pa.string())
-        numbers = pa.array([None if v is None else repr(float(v)) for v in folded.values()], pa.string())
+        numbers = pa.array([None if v is None else f"{float(v):g}".replace(".", decimal) for v in folded.values()],
+                           pa.string())
         position = pc.index_in(_fold_array(raw), value_set=keys)
         known = pc.invert(pc.is_null(position))
         numeric = pc.match_substring_regex(raw, r"^\s*[-+]?\d+([.,]\d+)?\s*$")
@@ -1013,9 +1046,9 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
     for column, metric in mapping.number_columns().items():
         values = table[column]
         if column in mapping.value_labels:
-            values = checks.labelled(values, column, mapping.value_labels[column])
+            values = checks.labelled(values, column, mapping.value_labels[column], decimal)
         scores[column] = checks.score(values, column, metric, mapping.column_scale(column),
-                                      mapping.na_codes.get(metric, ()), decimal)
+                                      mapping.column_na_codes(column), decimal)
     no_score = functools.reduce(pc.and_, [pc.is_null(values) for values in scores.values()])
     columns: dict[str, pa.Array] = {"ts": ts}
     lines = pc.cast(checks.lines, pa.string())

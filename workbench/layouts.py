@@ -59,7 +59,8 @@ def detect(rows: Sequence[Sequence[str]], header_rows: int | None = None) -> Lay
         return Layout()
     first = [cell.strip() for cell in rows[0]]
     folded = {cell.casefold() for cell in first}
-    if _is_qualtrics(folded):
+    # A CRM export may have a ResponseId and a Status too: Qualtrics only with its second or third header row.
+    if _is_qualtrics(folded) and (header_rows or _qualtrics_rows(rows)) > 1:
         count = header_rows or _qualtrics_rows(rows)
         descriptions = {}
         if count >= 2 and len(rows) > 1:
@@ -71,7 +72,7 @@ def detect(rows: Sequence[Sequence[str]], header_rows: int | None = None) -> Lay
         names = _combined(first, rows[1])
         return Layout("surveymonkey", 2, names, {}, {})
     count = header_rows or 1
-    names = _unique(first) if count == 1 else _combined(first, rows[1] if len(rows) > 1 else [])
+    names = _unique(rows[0]) if count == 1 else _combined(first, rows[1] if len(rows) > 1 else [])
     if {"lastpage", "startlanguage"} & folded or {"last page", "start language"} & folded:
         submitted = next((c for c in first if c.casefold() in ("submitdate", "date submitted")), None)
         return Layout("limesurvey", count, names, {}, {submitted: ("",)} if submitted else {})
@@ -107,16 +108,24 @@ def _qualtrics_rows(rows: list[list[str]]) -> int:
         return 3
     if len(rows) > 1:
         index = next((i for i, c in enumerate(rows[0]) if c.strip().casefold() == "responseid"), None)
-        if index is not None and index < len(rows[1]) and not re.match(r"^R_\w+$", rows[1][index].strip()):
+        cell = rows[1][index].strip() if index is not None and index < len(rows[1]) else ""
+        if cell and not re.match(r"^(R_\w+|\d+)$", cell) and _mostly_words(rows[1]):
             return 2
     return 1
 
 
+def _mostly_words(row: Sequence[str]) -> bool:
+    """A header row of question texts or labels, not a record: at most a quarter of its cells are numbers."""
+    cells = [cell.strip() for cell in row if cell.strip()]
+    numbers = sum(bool(re.match(r"^[-+]?\d+(?:[.,]\d+)?$", cell)) for cell in cells)
+    return bool(cells) and numbers <= len(cells) / 4
+
+
 def _is_surveymonkey(first: list[str], second: list[str]) -> bool:
     """Blanks in the first row after a question, and sub-answer labels or ``Response`` in the second."""
-    blanks = any(not cell for cell in first[1:])
+    blanks = any(not cell and first[index - 1] for index, cell in enumerate(first) if index)
     labels = [cell.strip().casefold() for cell in second]
-    return blanks and any(label in ("response", "open-ended response") for label in labels)
+    return blanks and _mostly_words(second) and any(label in ("response", "open-ended response") for label in labels)
 
 
 def _combined(first: list[str], second: Sequence[str]) -> tuple[str, ...]:
