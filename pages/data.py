@@ -39,6 +39,12 @@ FIELD_LABELS = {"ts": _("Date / time"), "touchpoint": _("Touchpoint"), "responde
                 "response_id": _("Answer id"), "nps": "NPS (0–10)", "csat": "CSAT (1–5)", "ces": "CES (1–7)",
                 "rating": _("Other rating"), "comment": _("Comment")}
 NONE = "__none__"
+KIND_FIELDS = {  # the fields each kind of file has; the others are hidden and never read
+    "survey": {"ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment"},
+    "wide": {"ts", "respondent_id", "response_id", "comment"},
+    "kpi_period": {"ts"},
+    "kpi_customer": {"respondent_id"},
+}
 
 
 # ------------------------------------------------------------------ layout
@@ -555,12 +561,7 @@ def _warnings(items) -> dbc.Alert | None:
           Input("da-kind", "value"), Input("da-ts", "value"), prevent_initial_call="initial_duplicate")
 def show_fields(kind, ts):
     """Only the fields the chosen kind of file has; a wave when there is no date column."""
-    shown = {
-        "survey": {"ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment"},
-        "wide": {"ts", "respondent_id", "response_id", "comment"},
-        "kpi_period": {"ts"},
-        "kpi_customer": {"respondent_id"},
-    }[kind or "survey"]
+    shown = KIND_FIELDS[kind or "survey"]
     hidden = {"display": "none"}
     styles = [{} if name in shown else hidden for name in FIELDS]
     survey = kind in ("survey", "wide")
@@ -725,7 +726,9 @@ def _unmatched_note(unmatched: int) -> tuple[str, str]:
 def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max, wide, labels, words, extra):
     """The form's values as a mapping of the file's columns (``extra``: date format, wave, outcome name,
     exclusion rules, whether two columns on one touchpoint were confirmed)."""
-    pick = {name: value if value and value != NONE else None for name, value in fields.items()}
+    # A hidden field of another kind of file may still hold a column: it must neither map nor take a segment.
+    pick = {name: value if value and value != NONE and name in KIND_FIELDS[kind or "survey"] else None
+            for name, value in fields.items()}
     if kind in ("kpi_period", "kpi_customer"):
         return KpiMapping(kpis=tuple(kpis or ()), period=pick["ts"] if kind == "kpi_period" else None,
                           respondent_id=pick["respondent_id"] if kind == "kpi_customer" else None,
