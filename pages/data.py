@@ -30,7 +30,8 @@ METRIC_LABELS = {"nps": "NPS 0–10", "csat": "CSAT 1–5", "ces": "CES 1–7", 
                  "yesno": _("Yes / no (0 / 1)")}
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "Windows-1250 (cp1250, Central Europe)",
                    "iso-8859-2": "ISO-8859-2 (Latin-2)", "cp1252": "Windows-1252 (cp1252, Western Europe)",
-                   "latin-1": "ISO-8859-1 (Latin-1)", "utf-16": "UTF-16 (Excel “Unicode text”)"}
+                   "latin-1": "ISO-8859-1 (Latin-1)", "utf-16": "UTF-16 (Excel “Unicode text”)",
+                   "utf-16-le": "UTF-16 LE, no byte order mark", "utf-16-be": "UTF-16 BE, no byte order mark"}
 AUTO = "__auto__"
 GUESS = "__guess__"
 DELIMITERS = [(";", _("semicolon ;")), (",", _("comma ,")), ("\t", _("tab")), ("|", _("pipe |"))]

@@ -12,10 +12,11 @@ FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ce
 
 @pytest.fixture
 def page(workspace):
-    create_app(workspace)
+    app = create_app(workspace)
     from pages import data  # registers itself with the app: imported once the app exists
 
-    return data
+    with app.server.app_context():
+        yield data
 
 
 def form(**chosen):
@@ -52,3 +53,11 @@ def test_no_date_and_no_wave_asks_for_either_and_a_wave_is_checked_before_the_fi
     with pytest.raises(ValueError, match="not a month"):
         page._mapping("wide", form(), [], [], "", 1, 10, {"Q1": ("web", "csat", 1, 5)}, {}, {},
                       {**EXTRA, "wave": "2026-13"})
+
+
+def test_the_page_lays_out_with_every_encoding_named(page, workspace):
+    from workbench import ingest
+
+    assert set(page.ENCODING_LABELS) == set(ingest.ENCODINGS)
+    workspace.create_project("Client")
+    assert page.layout() is not None
