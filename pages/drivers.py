@@ -111,10 +111,12 @@ def analyse(selection, explain, metric, method, missing="pairwise"):
     # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.
     ranked = drivers.ranked(result, names)
     matrix = figures.priority_matrix(ranked, names, metric)
-    matrix.update_layout(title_text=_("{what}: importance × performance").format(what=shown.what_drives()))
+    # The outcome's name is the user's text: escaped, as every plotly label is (plotly reads titles as HTML).
+    matrix.update_layout(title_text=figures.label(_("{what}: importance × performance").format(
+        what=shown.what_drives())))
     bars = figures.importance_bars(ranked, names)
-    bars.update_layout(title_text=_("{what}: share of explained variance, 95 % interval").format(
-        what=shown.what_drives()))
+    bars.update_layout(title_text=figures.label(_("{what}: share of explained variance, 95 % interval").format(
+        what=shown.what_drives())))
     return (_summary(result, shown, chosen.filter_text()), matrix, bars,
             _table(ranked, names, journey, metric, selection["journey"], result.model))
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import drivers, metrics
+from workbench import drivers, figures, metrics
 from workbench.drivers import DriverResult
 from workbench.ingest import OVERALL
 
@@ -375,7 +375,8 @@ def test_more_drivers_than_the_exact_limit_use_fewer_resamples_and_say_so():
 
 # --- the page ---------------------------------------------------------------------------------------------------
 
-def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey, monkeypatch):
+@pytest.mark.parametrize("name", ["Satisfied", "<b>Satisfied</b>"])
+def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey, monkeypatch, name):
     import pyarrow as pa
 
     from app import create_app
@@ -399,17 +400,19 @@ def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey
     from pages import drivers as page  # registers itself with the app: imported once the app exists
 
     # As the import records a yes/no outcome mapped to "Satisfied" (datasets.import_meta).
-    monkeypatch.setattr(page, "_outcome", lambda dataset_id: outcome.describe("rating", "Satisfied", (0, 1),
-                                                                             "Satisfied"))
+    monkeypatch.setattr(page, "_outcome", lambda dataset_id: outcome.describe("rating", name, (0, 1), name))
     selection = {"project": project, "journey": journey_id, "dataset": info.id, "metric": "csat",
                  "from": "2026-05-01", "to": "2026-05-31", "segments": []}
     with app.server.app_context():
         options, explain = page.offer_outcomes(info.id, None)
-        assert (options, explain) == ([{"label": "Satisfied (yes or no)", "value": "rating"}], "rating")
+        assert (options, explain) == ([{"label": f"{name} (yes or no)", "value": "rating"}], "rating")
         summary, matrix, bars, table = page.analyse(selection, explain, "csat", "lmg", "pairwise")
     shown = str(summary) + str(table) + matrix.layout.title.text + bars.layout.title.text
-    assert matrix.layout.title.text.startswith("What drives Satisfied") and "NPS" not in shown
+    # The name as typed, never as markup: plotly reads titles as HTML (the summary and table are Dash text).
+    titled = figures.label(name)
+    assert matrix.layout.title.text.startswith(f"What drives {titled}") and "NPS" not in shown
+    assert bars.layout.title.text.startswith(f"What drives {titled}") and "<b>" not in matrix.layout.title.text
     share = metrics.share(int(satisfied.sum()), people)
-    assert f"share Satisfied {share.value:.1f} % [{share.low:.1f}–{share.high:.1f}], n = 600 answers" in shown
+    assert f"share {name} {share.value:.1f} % [{share.low:.1f}–{share.high:.1f}], n = 600 answers" in shown
     assert "missing answers pairwise" in shown and "each correlation on at least 300" in shown
     assert bars.data[0].y[-1].lower() == "delivery"  # the planted driver on top (its key or its name)
