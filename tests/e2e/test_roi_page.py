@@ -26,15 +26,15 @@ def roi_range(page) -> tuple[float, float]:
     return number(low), number(high)
 
 
-def pick(page, dropdown: str, name: str, attempts: int = 3) -> None:
+def pick(page, dropdown: str, name: str, attempts: int = 4) -> None:
     """Choose ``name`` in a multi-value dropdown by typing, as a user does. The options of the compare list are
     redrawn when the page has stored or opened a scenario, which closes an open menu; a user opens it again, and
-    so does this (at most ``attempts`` times)."""
+    so does this (at most ``attempts`` times; on a loaded CI machine the page's first callbacks take seconds)."""
     for attempt in range(attempts):
         page.click(dropdown)
         page.keyboard.type(name.split()[0])
         try:
-            page.locator("[role=option]", has_text=name).click(timeout=5_000)
+            page.locator("[role=option]", has_text=name).click(timeout=10_000)
             break
         except PlaywrightTimeoutError:
             if attempt == attempts - 1:
