@@ -323,3 +323,15 @@ def test_ids_past_two_to_the_53_do_not_stop_the_guesses():
     table = pa.table({"customer_id": pa.array([2**53 + 1 + 2 * i for i in range(30)], pa.int64()),
                       "CSAT": [str(1 + i % 5) for i in range(30)]})
     assert guesses.propose(table, {}).score("CSAT").metric == "csat"
+
+
+def test_qualtrics_tsv_in_utf16_as_its_excel_download_writes_it(tmp_path):
+    """Qualtrics' "TSV" download is UTF-16 with a byte order mark and tabs: the real sample, written so."""
+    rows = source_rows("qualtRics_sample.csv")
+    path = tmp_path / "qualtrics.tsv"
+    path.write_bytes("".join("\t".join(cell.replace("\t", " ") for cell in row) + "\r\n" for row in rows)
+                     .encode("utf-16"))
+    source = ingest.read_source(path)
+    assert (source.dialect.encoding, source.dialect.delimiter, source.layout.name) == ("utf-16", "\t", "qualtrics")
+    assert source.table.num_rows == 1 and source.table["ResponseId"].to_pylist() == ["R_2YPOQ602ER1jkf1"]
+    assert source.descriptions["Q1"] == "This is a multiple choice question."
