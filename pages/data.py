@@ -15,6 +15,7 @@ from workbench import dates, folders, guesses, ingest, labels, limits, waves
 from workbench.datasets import KINDS, sample_files
 from workbench.i18n import gettext as _
 from workbench.ingest import OVERALL, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
+from workbench.metrics import SCALES
 from workbench.workspace import WorkspaceError
 
 dash.register_page(__name__, path="/data", name=_("Data"), title=_("Data · CX Journey Workbench"))
@@ -612,7 +613,8 @@ def wide_form(kind, saved, columns, journey_id, project_id):
         words_seen = labelled.get(column)
         touchpoint = wide.touchpoint if wide else NONE
         metric = wide.metric if wide else (score.metric if score else "csat")
-        scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else mapping.rating_scale)
+        scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else None) or \
+            SCALES.get(metric, mapping.rating_scale)
         if not wide and not score and words_seen:  # answers as words: the scale of their label set
             scale = tuple(words_seen["scale"])
             metric = "rating" if words_seen["binary"] or scale != (1.0, 5.0) else "csat"
