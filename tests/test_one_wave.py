@@ -129,3 +129,14 @@ def test_alerts_and_before_after_say_the_dataset_is_one_wave(workspace, small_jo
     stored = verify.Verification.from_dict(checked.to_dict())  # as a card keeps it
     assert (stored.verdict, stored.sentence, stored.n_before, stored.n_after) == ("insufficient", checked.sentence,
                                                                                   0, 0)
+
+
+def test_a_cards_check_through_the_api_says_the_dataset_is_one_wave(workspace, small_journey, one_wave):
+    from workbench.actions import Draft
+
+    project_id, journey_id, info = one_wave
+    card = workspace.actions.create(project_id, Draft("Faster delivery", touchpoints=("delivery",)),
+                                    journey_id=journey_id, status="done")
+    checked = workspace.actions.check(card.id, expected_version=card.version)
+    assert checked.verification["verdict"] == "insufficient"
+    assert checked.verification["sentence"] == waves.no_trend_message(waves.single_wave(info.meta))
