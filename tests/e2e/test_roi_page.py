@@ -31,6 +31,8 @@ def pick(page, dropdown: str, name: str, attempts: int = 4) -> None:
     redrawn when the page has stored or opened a scenario, which closes an open menu; a user opens it again, and
     so does this (at most ``attempts`` times; on a loaded CI machine the page's first callbacks take seconds)."""
     for attempt in range(attempts):
+        # The page's callbacks redraw the list while they run (seconds on a loaded machine): let them finish.
+        page.wait_for_load_state("networkidle")
         page.click(dropdown)
         page.keyboard.type(name.split()[0])
         try:
