@@ -28,11 +28,11 @@ def main() -> None:
 
     import duckdb
 
-    from workbench.actions import STATUSES, Draft
-    from workbench.verify import Windows
+    from workbench.analysis.verify import Windows
+    from workbench.repos.actions import STATUSES, Draft
 
     workspace, project, app = demo_app()
-    from pages import actions as page
+    from cxweb.pages import actions as page
 
     journey = workspace.journey(workspace.journeys(project)[0].id).journey
     journey_id = workspace.journeys(project)[0].id

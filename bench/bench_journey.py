@@ -29,13 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from timing import median_seconds  # noqa: E402
-from pages._graph import elements  # noqa: E402
-from workbench import journey as jm  # noqa: E402
-from workbench import journeyfile  # noqa: E402
-from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
-from workbench.workspace import Workspace  # noqa: E402
 
-
+from cxweb.pages._graph import elements  # noqa: E402
+from workbench.core import journey as jm  # noqa: E402
+from workbench.core import journeyfile  # noqa: E402
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
+from workbench.features.workspace import open_workspace
 
 
 def big_journey(n: int = 60) -> Journey:
@@ -90,7 +89,7 @@ def app_start_seconds(folder: str) -> float:
 def main() -> None:
     journey = big_journey()
     with tempfile.TemporaryDirectory() as folder:
-        workspace = Workspace(Path(folder) / "ws")
+        workspace = open_workspace(Path(folder) / "ws")
         journey_id = workspace.create_journey(workspace.create_project("Bench"), journey)
         moves = iter(range(10_000))
 

@@ -20,8 +20,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from timing import median_seconds, time_cases  # noqa: E402
-from workbench import drivers  # noqa: E402
-from workbench.ingest import OVERALL  # noqa: E402
+
+from workbench.analysis import drivers  # noqa: E402
+from workbench.core.contract import OVERALL  # noqa: E402
 
 DRIVERS = 15
 

@@ -24,18 +24,20 @@ def main() -> None:
     runs = parse_runs(__doc__.splitlines()[0], default=5)
     import pandas as pd
 
-    from workbench.demo import seed_demo
-    from workbench.export import backup, deck, findings, tables
-    from workbench.workspace import Workspace
+    from workbench.export import deck, tables
+    from workbench.features import export as findings
+    from workbench.features.demo import seed_demo
+    from workbench.features.workspace import open_workspace
+    from workbench.repos import backup
 
     folder = Path(tempfile.mkdtemp(prefix="cxwb-bench-"))
-    workspace = Workspace(folder)
+    workspace = open_workspace(folder)
     project = seed_demo(workspace)
     journey = workspace.journeys(project)[0].id
     request = findings.Request(project_id=project, journey_id=journey)
 
     def cold() -> bytes:
-        fresh = Workspace(folder)
+        fresh = open_workspace(folder)
         fresh.cache.clear()
         try:
             return deck.build(findings.gather(fresh, request))
@@ -75,7 +77,7 @@ def main() -> None:
     backup.write_backup(workspace, project, buffer)
 
     def restore() -> None:
-        with Workspace(Path(tempfile.mkdtemp(prefix="cxwb-bench-restore-"))) as target:
+        with open_workspace(Path(tempfile.mkdtemp(prefix="cxwb-bench-restore-"))) as target:
             backup.read_backup(target, io.BytesIO(buffer.getvalue()))
 
     read = median_seconds(restore, runs)

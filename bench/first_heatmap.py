@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.e2e.test_any_survey import airline_file  # noqa: E402
 from tests.serving import Server  # noqa: E402
-from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
-from workbench.workspace import Workspace  # noqa: E402
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
+from workbench.features.workspace import open_workspace
 
 DATA = ROOT / "tests" / "data"
 CHARACTERS = ("Han Solo", "Luke Skywalker", "Princess Leia Organa", "Anakin Skywalker", "Obi Wan Kenobi",
@@ -99,7 +99,7 @@ def run(browser, folder: Path, name: str | None, touchpoints: tuple[str, ...], f
     """One walk from upload to the heatmap: (actions, seconds, the heatmap's summary line)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    with Workspace(folder / "ws") as workspace:
+    with open_workspace(folder / "ws") as workspace:
         workspace.create_journey(workspace.create_project("Client"), journey(touchpoints))
     path = airline_file(folder / "airline.csv") if name is None else DATA / name
     server = Server(folder / "ws", demo=False)
@@ -130,7 +130,7 @@ def reference(browser, folder: Path) -> float:
     """Seconds to load the Data page and the heatmap page of an empty project (no import)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    with Workspace(folder / "ws") as workspace:
+    with open_workspace(folder / "ws") as workspace:
         workspace.create_journey(workspace.create_project("Client"), journey(("One", "Two")))
     server = Server(folder / "ws", demo=False)
     context = browser.new_context(viewport={"width": 1366, "height": 768})

@@ -1,6 +1,6 @@
 """Benchmark: the heatmap query (touchpoint × month, one region, all metrics with SE) vs the same query in DuckDB.
 
-Ours: workbench.query.aggregate (polars scan + metrics.estimate_frame), uncached, then the cached repeat.
+Ours: workbench.data.query.aggregate (polars scan + metrics.estimate_frame), uncached, then the cached repeat.
 Reference, in the same process: DuckDB computes the same sufficient statistics in SQL over read_parquet, and the
 same estimate_frame turns them into estimates; both results must agree or the benchmark aborts.
 Run: `.venv/bin/python bench/heatmap.py [--rows N] [--runs K]`; the last line is `ratio_vs_duckdb: X`.
@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from timing import median_seconds  # noqa: E402
-from workbench import metrics, query  # noqa: E402
+
+from workbench.core import metrics  # noqa: E402
+from workbench.data import query
 
 TOUCHPOINTS, MONTHS, REGIONS, BRANCHES, CHANNELS = 28, 24, 8, 50, 4
 REGION = "region-3"

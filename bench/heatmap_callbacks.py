@@ -22,7 +22,7 @@ def main() -> None:
     import duckdb
 
     workspace, project, app = demo_app()
-    from pages import heatmap, leaderboards
+    from cxweb.pages import heatmap, leaderboards
 
     journey, dataset, base = demo_selection(workspace, project)
     region = {**base, "segments": ["region\u241fJižní Morava"]}

@@ -23,9 +23,10 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from timing import median_seconds  # noqa: E402
-from workbench.ingest import SurveyMapping  # noqa: E402
-from workbench.journey import Journey, Stage, Touchpoint  # noqa: E402
-from workbench.workspace import Workspace  # noqa: E402
+
+from workbench.core.journey import Journey, Stage, Touchpoint  # noqa: E402
+from workbench.data.ingest import SurveyMapping  # noqa: E402
+from workbench.features.workspace import open_workspace
 
 LABELS = {"Web": "web", "Kurýr": "courier", "Pobočka": "branch", "Call centrum": "call-centre", "Aplikace": "app"}
 MAPPING = SurveyMapping(touchpoint="Kontaktní bod", ts="Datum", nps="NPS", csat="CSAT", response_id="ID",
@@ -61,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     ratios = {}
     with tempfile.TemporaryDirectory() as folder:
-        workspace = Workspace(Path(folder) / "ws")
+        workspace = open_workspace(Path(folder) / "ws")
         project = workspace.create_project("Bench")
         journey = workspace.create_journey(project, Journey("Bench", stages=(Stage("all", "All"),), touchpoints=tuple(
             Touchpoint(key, key, "all") for key in LABELS.values())))

@@ -42,10 +42,12 @@ def main() -> None:
 
     import pandas as pd
 
-    from workbench import drivers, query, roi, scenarios
+    from workbench.analysis import drivers, roi
+    from workbench.data import query
+    from workbench.repos import scenarios
 
     workspace, project, app = demo_app()
-    from pages import roi as page
+    from cxweb.pages import roi as page
 
     journey = workspace.journeys(project)[0].id
     survey = workspace.datasets.list(project, "survey")[0]

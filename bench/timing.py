@@ -38,11 +38,11 @@ def time_cases(cases, runs: int, width: int = 48) -> dict[str, float]:
 
 def demo_app():
     """A fresh demo workspace, its project id and the Dash app over it (pages imported, callbacks registered)."""
-    from app import create_app
-    from workbench.demo import seed_demo
-    from workbench.workspace import Workspace
+    from cxweb.app import create_app
+    from workbench.features.demo import seed_demo
+    from workbench.features.workspace import open_workspace
 
-    workspace = Workspace(Path(tempfile.mkdtemp(prefix="cxwb-bench-")))
+    workspace = open_workspace(Path(tempfile.mkdtemp(prefix="cxwb-bench-")))
     project = seed_demo(workspace)
     return workspace, project, create_app(workspace)
 

@@ -22,7 +22,7 @@ def main() -> None:
     import duckdb
 
     workspace, project, app = demo_app()
-    from pages import alerts, comments, drivers
+    from cxweb.pages import alerts, comments, drivers
 
     journey, dataset, base = demo_selection(workspace, project)
     everything = {**base, "from": None, "to": None}

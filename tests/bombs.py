@@ -126,13 +126,13 @@ def _folder_bytes(folder: Path) -> int:
 def seeded_workspace(folder: Path) -> tuple[Path, Path, Path]:
     """A workspace with project "Bomb", the e-commerce journey and one small dataset; the JSON mapping of the survey
     files below; a backup of the project. Returns the three paths."""
-    from workbench import ingest
-    from workbench.export.backup import write_backup
-    from workbench.templates import load_template
-    from workbench.workspace import Workspace
+    from workbench.data import ingest
+    from workbench.data.templates import load_template
+    from workbench.features.workspace import open_workspace
+    from workbench.repos.backup import write_backup
 
     mapping = mapping_file(folder / "mapping.json")
-    with Workspace(folder / "ws") as workspace:
+    with open_workspace(folder / "ws") as workspace:
         project = workspace.create_project(PROJECT)
         journey = workspace.create_journey(project, load_template("ecommerce-delivery"))
         workspace.datasets.import_file(project, csv_long_field(folder / "small.csv", characters=10),
@@ -173,7 +173,7 @@ def laughing_yaml(path: Path, levels: int = 9, width: int = 9) -> Path:
     """A journey file with a "billion laughs": each list holds ``width`` aliases of the one before."""
     lines = ["format: 1", "name: Laughs", "stages: [{key: a, name: A}]",
              "touchpoints:", "  - key: tp", "    name: TP", "    stage: a", "    notes: x",
-             f"    position: {{x: 0, y: 0}}", "description: &l0 [" + ", ".join(["lol"] * width) + "]"]
+             "    position: {x: 0, y: 0}", "description: &l0 [" + ", ".join(["lol"] * width) + "]"]
     path.write_text("\n".join(lines) + "\n" + "\n".join(
         f"x{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * width) + "]" for n in range(1, levels)) + "\n", encoding="utf-8")
     return path

@@ -1,8 +1,8 @@
 import pytest
 from hypothesis import settings
 
-from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
-from workbench.workspace import Workspace
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
+from workbench.features.workspace import open_workspace
 
 # Speed is measured in bench/, never in a test: a cold import inside an example must not fail it.
 settings.register_profile("cxwb", deadline=None)
@@ -29,7 +29,7 @@ def small_journey() -> Journey:
 
 @pytest.fixture
 def workspace(tmp_path):
-    ws = Workspace(tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
     yield ws
     ws.close()
 
@@ -38,13 +38,13 @@ def workspace(tmp_path):
 def demo_survey(tmp_path_factory):
     """The demo survey in a fresh workspace (the generator and seed the app uses): journey, sources, effects,
     cache. Read only: the integration tests of several modules share it."""
-    from workbench import demodata
-    from workbench.demo import DEMO_DATASETS, DEMO_TEMPLATE
-    from workbench.templates import load_template
+    from workbench.data import demodata
+    from workbench.data.templates import load_template
+    from workbench.features.demo import DEMO_DATASETS, DEMO_TEMPLATE
 
     journey = load_template(DEMO_TEMPLATE)
     data = demodata.generate(journey)
-    with Workspace(tmp_path_factory.mktemp("demo")) as workspace:
+    with open_workspace(tmp_path_factory.mktemp("demo")) as workspace:
         project = workspace.create_project("Demo")
         info = workspace.datasets.add_table(project, data.survey, DEMO_DATASETS["survey"], "survey")
         yield journey, (str(info.path),), data.effects, workspace.cache
@@ -54,11 +54,11 @@ def demo_survey(tmp_path_factory):
 def seeded_demo(tmp_path_factory):
     """A workspace seeded as the app seeds it (demo project, datasets, actions, codebook, alerts, scenarios), one
     per test module: workspace, project id, journey id and the planted effects."""
-    from workbench.demo import seed_demo
-    from workbench.demodata import generate
-    from workbench.templates import load_template
+    from workbench.data.demodata import generate
+    from workbench.data.templates import load_template
+    from workbench.features.demo import seed_demo
 
-    workspace = Workspace(tmp_path_factory.mktemp("seeded"))
+    workspace = open_workspace(tmp_path_factory.mktemp("seeded"))
     project_id = seed_demo(workspace)
     journey_id = workspace.journeys(project_id)[0].id
     effects = generate(load_template("ecommerce-delivery"), answers=2_000).effects  # the truth is seed-fixed

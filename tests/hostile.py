@@ -47,14 +47,14 @@ def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from workbench import demodata
-    from workbench.actions import Draft
-    from workbench.demo import DEMO_TEMPLATE
-    from workbench.roi import Assumptions
-    from workbench.scenarios import Scenario
-    from workbench.templates import load_template
-    from workbench.text import Codebook, default_codebook
-    from workbench.workspace import Workspace
+    from workbench.analysis.roi import Assumptions
+    from workbench.data import demodata
+    from workbench.data.templates import load_template
+    from workbench.features.demo import DEMO_TEMPLATE
+    from workbench.features.workspace import open_workspace
+    from workbench.repos.actions import Draft
+    from workbench.repos.scenarios import Scenario
+    from workbench.repos.text import Codebook, default_codebook
 
     template = load_template(DEMO_TEMPLATE)
     data = demodata.generate(template, answers=ANSWERS)  # the data follow the keys: the names are free
@@ -86,7 +86,7 @@ def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
     survey = survey.append_column(segment_column, survey["region"])
     assert pc.count(survey["comment"]).as_py() > 0
 
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         project_id = workspace.create_project(next(names), next(names))
         journey_id = workspace.create_journey(project_id, journey)
         dataset = workspace.datasets.add_table(project_id, survey, next(names), "survey", journey_id=journey_id)

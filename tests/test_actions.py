@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench import actions
-from workbench.actions import Action, ActionError, Draft
-from workbench.breaks import Break
-from workbench.workspace import ConflictError
+from workbench.analysis.breaks import Break
+from workbench.core.errors import ConflictError
+from workbench.repos import actions
+from workbench.repos.actions import Action, ActionError, Draft
 
 TODAY = datetime.date.today()
 

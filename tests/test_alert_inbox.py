@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 
-from workbench import alerts
-from workbench.actions import Draft
-from workbench.alerts import Rule
-from workbench.ingest import SurveyMapping
-from workbench.workspace import ConflictError, Workspace, WorkspaceError
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.data.ingest import SurveyMapping
+from workbench.features.workspace import open_workspace
+from workbench.repos import alerts
+from workbench.repos.actions import Draft
+from workbench.repos.alerts import Rule
 
 
 def break_alerts(workspace, project_id, journey_id, effects):
@@ -87,7 +88,7 @@ def import_answers(workspace, project_id, journey_id, path, rows) -> None:
 
 
 def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journey):
-    workspace = Workspace(tmp_path / "ws")
+    workspace = open_workspace(tmp_path / "ws")
     project_id = workspace.create_project("Shop")
     journey_id = workspace.create_journey(project_id, small_journey)
     key = small_journey.touchpoints[0].key
@@ -110,7 +111,7 @@ def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journe
 
 
 def test_rules_left_empty_stay_empty_and_a_rule_that_cannot_run_is_named(tmp_path, small_journey):
-    workspace = Workspace(tmp_path / "ws")
+    workspace = open_workspace(tmp_path / "ws")
     project_id = workspace.create_project("Shop")
     journey_id = workspace.create_journey(project_id, small_journey)
     key = small_journey.touchpoints[0].key

@@ -15,10 +15,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import t
 
-from workbench import demodata
-from workbench.alerts import (KINDS, NEGATIVE_AT, Alert, Rule, continues, default_rules, evaluate, merge,
-                              threshold_of, validate)
-from workbench.templates import load_template
+from workbench.data import demodata
+from workbench.data.templates import load_template
+from workbench.repos.alerts import (
+    KINDS,
+    NEGATIVE_AT,
+    Alert,
+    Rule,
+    continues,
+    default_rules,
+    evaluate,
+    merge,
+    threshold_of,
+    validate,
+)
 
 MON = dt.date(2024, 3, 4)  # a Monday: week 0 runs Mar 4–10, week 1 Mar 11–17, week 2 Mar 18–24 …
 Z95 = NormalDist().inv_cdf(0.975)

@@ -4,9 +4,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.test_datasets import CZECH_LONG, LONG, snapshot
-from workbench import waves
-from workbench.ingest import OVERALL, Cancelled, IngestError, KpiMapping, SurveyMapping, WideColumn
-from workbench.workspace import ConflictError, WorkspaceError
+from workbench.core.contract import OVERALL
+from workbench.core.errors import Cancelled, ConflictError, IngestError, WorkspaceError
+from workbench.data import waves
+from workbench.data.ingest import KpiMapping, SurveyMapping, WideColumn
 
 RATINGS = (WideColumn("Overall", OVERALL, "nps"), WideColumn("Web", "web", "csat"),
            WideColumn("Delivery", "delivery", "csat"))

@@ -13,14 +13,21 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import event, func, select
 
-from workbench import query
-from workbench.actions import Draft
-from workbench.demo import DEMO_DATASETS, DEMO_PROJECT, DEMO_TEMPLATE, seed_demo
-from workbench.export.backup import FORMAT, VERSION, read_backup, write_backup
-from workbench.scenarios import Scenario
-from workbench.store import Base, MappingRow
-from workbench.templates import load_template
-from workbench.workspace import Workspace, WorkspaceError
+from workbench.core.errors import WorkspaceError
+from workbench.data import query
+from workbench.data.store import Base, MappingRow
+from workbench.data.templates import load_template
+from workbench.features.demo import (
+    DEMO_DATASETS,
+    DEMO_PROJECT,
+    DEMO_TEMPLATE,
+    seed_demo,
+)
+from workbench.features.workspace import open_workspace
+from workbench.repos.actions import Draft
+from workbench.repos.backup import FORMAT, VERSION, read_backup, write_backup
+from workbench.repos.scenarios import Scenario
+from workbench.repos.workspace import Workspace
 
 PROJECT_TABLES = {"projects", "owners", "journeys", "stages", "touchpoints", "edges", "journey_revisions", "datasets",
                   "mappings", "benchmarks", "actions", "action_events", "codebooks", "comment_tags", "alert_settings",
@@ -32,7 +39,7 @@ def source(tmp_path_factory):
     """Workspace A: another project first (so the demo's ids do not start at 1), then the seeded demo with a bit of
     everything a backup must carry: undone journey edit, benchmarks, a saved mapping, a second dataset version,
     an action from an alert, an origin change, a checked card, a scenario from a card, a comment coded by hand."""
-    workspace = Workspace(tmp_path_factory.mktemp("source"))
+    workspace = open_workspace(tmp_path_factory.mktemp("source"))
     other = workspace.create_project("Other client")
     other_journey = workspace.create_journey(other, load_template("insurance-claim"))
     workspace.actions.create(other, Draft(title="Other card"), "Eva", journey_id=other_journey)
@@ -77,7 +84,7 @@ def backup(source) -> bytes:
 @pytest.fixture(scope="module")
 def restored(backup, tmp_path_factory):
     """Workspace B: empty, then the backup read into it."""
-    workspace = Workspace(tmp_path_factory.mktemp("restored"))
+    workspace = open_workspace(tmp_path_factory.mktemp("restored"))
     summary = read_backup(workspace, io.BytesIO(backup))
     yield workspace, summary.project_id
     workspace.close()
@@ -224,7 +231,7 @@ def test_analysis_gives_the_same_numbers_after_the_round_trip(source, restored):
 
 
 def test_import_next_to_other_projects_points_every_id_at_its_own_rows(source, backup, tmp_path):
-    with Workspace(tmp_path / "c") as workspace:
+    with open_workspace(tmp_path / "c") as workspace:
         other = workspace.create_project("Other client")
         other_journey = workspace.create_journey(other, load_template(DEMO_TEMPLATE))
         workspace.actions.create(other, Draft(title="Other card"), "Eva", journey_id=other_journey)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from workbench import benchmarks
-from workbench.ingest import IngestError
+from workbench.analysis import benchmarks
+from workbench.core.errors import IngestError
 
 
 def write(tmp_path, text: str, encoding: str = "cp1250"):

@@ -15,9 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from workbench import breaks, metrics
-from workbench.breaks import BreakSettings
-from workbench.journey import Edge, Journey, Stage, Touchpoint
+from workbench.analysis import breaks
+from workbench.analysis.breaks import BreakSettings
+from workbench.core import formatting, metrics
+from workbench.core.journey import Edge, Journey, Stage, Touchpoint
 
 BASE = (0.05, 0.05, 0.15, 0.35, 0.40)  # P(1) … P(5): mean 4.0
 LOW = (0.10, 0.20, 0.25, 0.30, 0.15)  # mean 3.2: 0.8 lower
@@ -127,16 +128,16 @@ def test_previous_window_has_the_same_length_and_ends_the_day_before():
 
 
 def test_format_p_count_and_month():
-    assert breaks.format_p(0.0004) == "q < 0.001"
-    assert breaks.format_p(0.001) == "q = 0.001"
-    assert breaks.format_p(0.0123) == "q = 0.012"
-    assert breaks.format_p(0.5) == "q = 0.500"
-    assert breaks.format_count(4210) == "4\u00a0210"
-    assert breaks.format_count(1234567) == "1\u00a0234\u00a0567"
-    assert breaks.format_count(999) == "999"
-    assert breaks.month_name(dt.date(2025, 3, 1)) == "March 2025"
-    assert breaks.month_name(dt.date(2026, 12, 31)) == "December 2026"
-    assert breaks.month_name(dt.date(2024, 1, 15)) == "January 2024"
+    assert formatting.p_value(0.0004) == "q < 0.001"
+    assert formatting.p_value(0.001) == "q = 0.001"
+    assert formatting.p_value(0.0123) == "q = 0.012"
+    assert formatting.p_value(0.5) == "q = 0.500"
+    assert formatting.count(4210) == "4\u00a0210"
+    assert formatting.count(1234567) == "1\u00a0234\u00a0567"
+    assert formatting.count(999) == "999"
+    assert formatting.month(dt.date(2025, 3, 1)) == "March 2025"
+    assert formatting.month(dt.date(2026, 12, 31)) == "December 2026"
+    assert formatting.month(dt.date(2024, 1, 15)) == "January 2024"
 
 
 def test_an_unknown_metric_is_refused(tmp_path):

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from workbench import breaks, heatmap, leaderboard, query
+from workbench.analysis import breaks, heatmap, leaderboard
+from workbench.data import query
 
 
 def default_window(sources):

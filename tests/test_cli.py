@@ -3,9 +3,9 @@
 import json
 import re
 
-from workbench import journeyfile
 from workbench.cli import main
-from workbench.templates import load_template
+from workbench.core import journeyfile
+from workbench.data.templates import load_template
 
 
 def test_import_then_export_gives_the_same_journey(tmp_path, capsys):
@@ -46,8 +46,8 @@ def test_import_uses_the_saved_mapping_or_a_mapping_file(tmp_path, capsys):
     import json
     from pathlib import Path
 
-    from workbench import ingest
-    from workbench.ingest import KpiMapping
+    from workbench.data import ingest
+    from workbench.data.ingest import KpiMapping
 
     samples = Path(__file__).resolve().parents[1] / "datasets"
     workspace = str(tmp_path / "ws")
@@ -77,11 +77,11 @@ def test_import_uses_the_saved_mapping_or_a_mapping_file(tmp_path, capsys):
 
 def _two_survey_versions(folder) -> str:
     """A workspace with the ecommerce journey and two versions of a small demo survey; its folder."""
-    from workbench import demodata
-    from workbench.workspace import Workspace
+    from workbench.data import demodata
+    from workbench.features.workspace import open_workspace
 
     journey = load_template("ecommerce-delivery")
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         project_id = workspace.create_project("Acme")
         journey_id = workspace.create_journey(project_id, journey)
         for seed in (1, 2):
@@ -122,8 +122,9 @@ def test_export_refuses_an_unknown_dataset_or_version_listing_the_ones_there_are
 
 def test_a_saved_mapping_whose_values_look_wrong_is_refused_unless_forced(tmp_path, capsys):
     """The issue's case: a column saved as NPS 0–10 now holds 0/1; every respondent would become a detractor."""
-    from workbench import ingest
-    from workbench.ingest import OVERALL, SurveyMapping, WideColumn
+    from workbench.core.contract import OVERALL
+    from workbench.data import ingest
+    from workbench.data.ingest import SurveyMapping, WideColumn
 
     workspace = str(tmp_path / "ws")
     (tmp_path / "j.yaml").write_text(journeyfile.dumps(load_template("ecommerce-delivery")), encoding="utf-8")

@@ -18,14 +18,16 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
-from workbench import journeyfile
-from workbench.actions import Draft
-from workbench.alerts import STATUSES, Alert, Inbox
-from workbench.ingest import KpiMapping, SurveyMapping
-from workbench.scenarios import Scenario
-from workbench.store import JourneyRevisionRow, JourneyRow
-from workbench.text import Codebook, Theme
-from workbench.workspace import ConflictError, Workspace, WorkspaceError
+from workbench.core import journeyfile
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.data.ingest import KpiMapping, SurveyMapping
+from workbench.data.store import JourneyRevisionRow, JourneyRow
+from workbench.features.workspace import open_workspace
+from workbench.repos.actions import Draft
+from workbench.repos.alerts import STATUSES, Alert, Inbox
+from workbench.repos.scenarios import Scenario
+from workbench.repos.text import Codebook, Theme
+from workbench.repos.workspace import Workspace
 
 JOURNEY_ROUNDS = 200
 ROUNDS = 40
@@ -37,7 +39,7 @@ TIMEOUT = 60
 
 def _serve(folder: str, barrier, tasks, results, index: int) -> None:
     """A worker: open the workspace once, then run each task as soon as both workers reach the barrier."""
-    workspace = Workspace(folder)
+    workspace = open_workspace(folder)
     for operation, args in iter(tasks.get, None):
         barrier.wait(timeout=TIMEOUT)
         try:
@@ -71,7 +73,7 @@ class Pair:
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     folder = tmp_path_factory.mktemp("concurrency") / "ws"
-    Workspace(folder).close()  # migrated once, before the workers open it
+    open_workspace(folder).close()  # migrated once, before the workers open it
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
     tasks = [context.Queue(), context.Queue()]
@@ -182,7 +184,7 @@ def stored_history(workspace: Workspace, journey_id: int) -> tuple:
 
 
 def test_two_saves_or_a_save_and_an_undo_of_one_journey_never_both_win(pair, small_journey):
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         journey_id = workspace.create_journey(workspace.create_project("Journeys"), small_journey)
         failed = []
         for round_ in range(JOURNEY_ROUNDS):
@@ -204,7 +206,7 @@ def test_two_saves_or_a_save_and_an_undo_of_one_journey_never_both_win(pair, sma
 
 
 def test_two_edits_of_one_action_card_never_both_win(pair):
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         project_id = workspace.create_project("Actions")
         card = workspace.actions.create(project_id, Draft("Shared card"), "setup")
         failed = []
@@ -223,7 +225,7 @@ def test_two_edits_of_one_action_card_never_both_win(pair):
 
 
 def test_two_saves_of_one_scenario_never_both_win(pair):
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         project_id = workspace.create_project("Scenarios")
         saved = workspace.scenarios.save(project_id, Scenario("Revenue", 1, "KPIs", "revenue"), "setup")
         failed = []
@@ -241,7 +243,7 @@ def test_two_saves_of_one_scenario_never_both_win(pair):
 
 
 def test_two_saves_of_one_codebook_never_both_win_the_first_save_included(pair):
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         failed = []
         for round_ in range(ROUNDS):
             if round_ % 5 == 0:  # a project without a codebook yet: both save the first one
@@ -260,7 +262,7 @@ def test_two_saves_of_one_codebook_never_both_win_the_first_save_included(pair):
 def test_two_status_changes_of_one_alert_never_both_win(pair, small_journey):
     import datetime as dt
 
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         project_id = workspace.create_project("Alerts")
         journey_id = workspace.create_journey(project_id, small_journey)
         day = dt.date(2025, 3, 2)
@@ -286,7 +288,7 @@ def test_two_imports_under_one_name_at_the_same_instant_get_the_next_two_version
     kpis = tmp_path / "kpi.csv"
     kpis.write_text("month;revenue\n2024-01-01;10\n2024-02-01;12\n", encoding="utf-8")
     mapping = KpiMapping(period="month", kpis=("revenue",))
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         project_id = workspace.create_project("Datasets")
         failed = []
         for round_ in range(DATASET_ROUNDS):
@@ -311,7 +313,7 @@ def test_two_appends_to_one_version_at_the_same_instant_never_both_win(pair, sma
         path.write_text("id,date,step,csat\n" + "".join(f"{i},2026-03-02,web,4\n" for i in ids), encoding="utf-8")
         return path
 
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         project_id = workspace.create_project("Appends")
         journey_id = workspace.create_journey(project_id, small_journey)
         latest = workspace.datasets.import_file(project_id, answers("base", ["base"]), mapping, "Waves",
@@ -336,7 +338,7 @@ def test_two_appends_to_one_version_at_the_same_instant_never_both_win(pair, sma
 def test_two_processes_writing_at_once_never_fail_and_lose_nothing(pair, small_journey):
     """Every write reads first (a card's place at the bottom of its column, a free name, the journey it belongs to):
     its reads and its write must be one turn, or two cards made at one instant share a place."""
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         project_id = workspace.create_project("Hammered")
         journey_id = workspace.create_journey(project_id, small_journey)
         version = workspace.journey(journey_id).version
@@ -356,7 +358,7 @@ def test_two_processes_writing_at_once_never_fail_and_lose_nothing(pair, small_j
 
 def test_two_writers_taking_one_name_at_the_same_instant_never_both_get_it(pair, small_journey):
     """Names are unique ignoring case, which no constraint checks: the check and the write must be one turn."""
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         home = workspace.create_project("Names")
         failed = []
         for round_ in range(NAME_ROUNDS):
@@ -397,7 +399,7 @@ def test_a_journey_read_while_another_process_saves_is_one_saved_state(pair, sma
     renamed = dataclasses.replace(small_journey, touchpoints=tuple(
         dataclasses.replace(tp, name=f"{tp.name} (new)", x=float(i), y=1.0) for i, tp in enumerate(small_journey.touchpoints)),
         edges=small_journey.edges[:2])
-    with Workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder) as workspace:
         journey_id = workspace.create_journey(workspace.create_project("Reads"), small_journey)
         first = workspace.journey(journey_id).journey
         journeys = (first, workspace.save_journey(journey_id, renamed, "setup").journey)  # each as stored

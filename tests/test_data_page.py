@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
-from workbench.ingest import IngestError, OVERALL
+from cxweb.app import create_app
+from workbench.core.contract import OVERALL
+from workbench.core.errors import IngestError
 
 FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment")
 
@@ -13,7 +14,9 @@ FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ce
 @pytest.fixture
 def page(workspace):
     app = create_app(workspace)
-    from pages import data  # registers itself with the app: imported once the app exists
+    from cxweb.pages import (
+        data,  # registers itself with the app: imported once the app exists
+    )
 
     with app.server.app_context():
         yield data
@@ -56,7 +59,7 @@ def test_no_date_and_no_wave_asks_for_either_and_a_wave_is_checked_before_the_fi
 
 
 def test_the_page_lays_out_with_every_encoding_named(page, workspace):
-    from workbench import ingest
+    from workbench.data import ingest
 
     assert set(page.ENCODING_LABELS) == set(ingest.ENCODINGS)
     workspace.create_project("Client")

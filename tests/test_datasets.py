@@ -9,7 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from workbench.ingest import OVERALL, Cancelled, CsvDialect, IngestError, KpiMapping, SurveyMapping, WideColumn
+from workbench.core.contract import OVERALL
+from workbench.core.errors import Cancelled, IngestError
+from workbench.data.ingest import CsvDialect, KpiMapping, SurveyMapping, WideColumn
 
 CZECH_LONG = ("ID;Datum;Kontaktní bod;NPS;Spokojenost;Komentář;Pobočka\n"
               "1;01.02.2024 10:15;Web;9;5;Vše v pořádku;Brno\n"
@@ -215,7 +217,7 @@ def test_a_failed_import_leaves_the_workspace_unchanged(workspace, project, tmp_
         workspace.datasets.import_file(project_id, empty, LONG, "Survey", journey_id=journey_id)
 
     staged = workspace.datasets.stage(project_id, path, LONG, journey_id=journey_id)
-    from workbench import store
+    from workbench.data import store
 
     def fail(*_args, **_kwargs):
         raise RuntimeError("database is locked")
@@ -271,8 +273,8 @@ def test_deleting_a_project_removes_its_dataset_files(workspace, project, tmp_pa
 
 
 def test_imported_answers_are_queried_by_touchpoint_and_segment(workspace, project, tmp_path):
-    from workbench import query
-    from workbench.query import Query
+    from workbench.data import query
+    from workbench.data.query import Query
 
     project_id, journey_id = project
     path = tmp_path / "export.csv"
@@ -285,7 +287,7 @@ def test_imported_answers_are_queried_by_touchpoint_and_segment(workspace, proje
 
 
 def test_a_new_version_must_hold_the_same_kind_of_data(workspace, project, tmp_path):
-    from workbench.workspace import WorkspaceError
+    from workbench.core.errors import WorkspaceError
 
     project_id, journey_id = project
     path = tmp_path / "export.csv"

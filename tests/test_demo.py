@@ -4,15 +4,16 @@ import datetime as dt
 
 import pytest
 
-from workbench import metrics, query
-from workbench.demo import DEMO_DATASETS, seed_demo
-from workbench.query import Query
-from workbench.workspace import Workspace
+from workbench.core import metrics
+from workbench.data import query
+from workbench.data.query import Query
+from workbench.features.demo import DEMO_DATASETS, seed_demo
+from workbench.features.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    workspace = Workspace(tmp_path_factory.mktemp("demo"))
+    workspace = open_workspace(tmp_path_factory.mktemp("demo"))
     project_id = seed_demo(workspace)
     yield workspace, project_id
     workspace.close()
@@ -36,8 +37,8 @@ def test_the_demo_journey_has_survey_and_kpi_data_attached(demo):
 
 
 def test_the_planted_break_is_found_through_the_query_engine(demo):
-    from workbench.demodata import generate
-    from workbench.templates import load_template
+    from workbench.data.demodata import generate
+    from workbench.data.templates import load_template
 
     workspace, project_id = demo
     truth = generate(load_template("ecommerce-delivery")).effects  # the same seed as the demo's
@@ -65,10 +66,10 @@ def test_the_planted_break_is_found_through_the_query_engine(demo):
 
 def test_the_demo_pilot_card_is_verified_as_improved_and_a_control_card_as_unchanged(demo):
     """Issue 7: an action on the planted improvement verifies as improved; one on the untouched touchpoint does not."""
-    from workbench.actions import Draft
-    from workbench.demodata import generate
-    from workbench.templates import load_template
-    from workbench.verify import Windows
+    from workbench.analysis.verify import Windows
+    from workbench.data.demodata import generate
+    from workbench.data.templates import load_template
+    from workbench.repos.actions import Draft
 
     workspace, project_id = demo
     journey_id = workspace.journeys(project_id)[0].id

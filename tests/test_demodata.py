@@ -8,9 +8,10 @@ import pyarrow as pa
 import pytest
 from scipy import stats
 
-from workbench import demodata, metrics
-from workbench.ingest import OVERALL
-from workbench.templates import list_templates, load_template
+from workbench.core import metrics
+from workbench.core.contract import OVERALL
+from workbench.data import demodata
+from workbench.data.templates import list_templates, load_template
 
 SURVEY_SCHEMA = pa.schema([
     ("response_id", pa.string()), ("respondent_id", pa.string()), ("ts", pa.timestamp("s")),

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import drivers, figures, metrics
-from workbench.drivers import DriverResult
-from workbench.ingest import OVERALL
+from workbench.analysis import drivers
+from workbench.analysis.drivers import DriverResult
+from workbench.core import metrics
+from workbench.core.contract import OVERALL
+from workbench.export import figures
 
 MTCARS = "/work/shared/data/mtcars.csv"
 
@@ -379,8 +381,8 @@ def test_more_drivers_than_the_exact_limit_use_fewer_resamples_and_say_so():
 def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey, monkeypatch, name):
     import pyarrow as pa
 
-    from app import create_app
-    from workbench import outcome
+    from cxweb.app import create_app
+    from workbench.data import outcome
 
     rng = np.random.default_rng(2)
     people, keys = 600, ["web", "cart", "delivery"]
@@ -397,7 +399,9 @@ def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey
     info = workspace.datasets.add_table(project, pa.Table.from_pandas(answers, preserve_index=False), "Survey",
                                         "survey", journey_id=journey_id)
     app = create_app(workspace)
-    from pages import drivers as page  # registers itself with the app: imported once the app exists
+    from cxweb.pages import (
+        drivers as page,  # registers itself with the app: imported once the app exists
+    )
 
     # As the import records a yes/no outcome mapped to "Satisfied" (datasets.import_meta).
     monkeypatch.setattr(page, "_outcome", lambda dataset_id: outcome.describe("rating", name, (0, 1), name))

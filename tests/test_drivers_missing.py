@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from workbench import drivers, metrics
-from workbench.ingest import OVERALL
+from workbench.analysis import drivers
+from workbench.core import metrics
+from workbench.core.contract import OVERALL
 
 LOADINGS = np.array([0.7, 0.6, 0.5, 0.6, 0.4])  # each driver's correlation with the common factor
 WEIGHTS = np.array([0.40, 0.25, 0.15, 0.10, 0.0])  # standardised effects; LMG credits t4 through its correlations

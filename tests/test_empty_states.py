@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import figures
-from workbench.templates import load_template
+from workbench.data.templates import load_template
+from workbench.export import figures
 
 OUTCOME = "Satisfied"
 
@@ -38,7 +38,7 @@ def survey(journey, *, overall: bool = True, comments: bool = True, satisfied: b
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from workbench import demodata
+    from workbench.data import demodata
 
     data = demodata.generate(journey, answers=answers)
     table = data.survey
@@ -59,8 +59,8 @@ def survey(journey, *, overall: bool = True, comments: bool = True, satisfied: b
 def add_project(workspace, name: str, journey, *, kpis: bool = True, satisfied: bool = False, **options) -> tuple:
     """A project with the journey, its survey (see :func:`survey`) and the KPIs per branch and month unless told
     not to; its id and the journey's."""
-    from workbench.outcome import describe
-    from workbench.store import DatasetRow
+    from workbench.data.outcome import describe
+    from workbench.data.store import DatasetRow
 
     project_id = workspace.create_project(name)
     journey_id = workspace.create_journey(project_id, journey)
@@ -78,10 +78,10 @@ def add_project(workspace, name: str, journey, *, kpis: bool = True, satisfied: 
 def bare_workspace(folder: Path) -> None:
     """Projects whose data does not fit an analysis: "Bare" (no overall score, no comments, no KPIs), "No KPIs"
     (a full survey, no KPIs), "Satisfied" (its overall outcome is not NPS) and "Long names"."""
-    from workbench.workspace import Workspace
+    from workbench.features.workspace import open_workspace
 
     journey = load_template("ecommerce-delivery")
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         add_project(workspace, "Bare", journey, overall=False, comments=False, kpis=False, answers=4_000)
         add_project(workspace, "No KPIs", journey, kpis=False, answers=4_000)
         add_project(workspace, "Satisfied", journey, satisfied=True)
@@ -105,7 +105,7 @@ def test_an_empty_figure_draws_no_axes_and_says_why():
 def test_a_notice_is_one_sentence_with_a_link_to_the_data_page():
     from dash import dcc
 
-    from pages import _empty
+    from cxweb.pages import _empty
 
     for sentence in (_empty.NO_OVERALL, _empty.NO_COMMENTS, _empty.NO_KPIS, _empty.NO_SURVEY):
         alert = _empty.notice(sentence, "x")

@@ -26,12 +26,12 @@ from pptx.enum.shapes import MSO_SHAPE, MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from workbench import heatmap
-from workbench.breaks import format_count
+from workbench.analysis import heatmap
+from workbench.core import formatting
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
 from workbench.export import deck, maplayout
-from workbench.export.findings import Findings, Provenance, Request, gather
-from workbench.figures import QUADRANT_COLOURS
-from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
+from workbench.export.figures import QUADRANT_COLOURS
+from workbench.features.export import Findings, Provenance, Request, gather
 
 SCREENSHOTS = Path(__file__).parent / "e2e" / "screenshots"
 NOW = datetime.datetime(2026, 11, 2, 9, 30)
@@ -94,7 +94,7 @@ def test_demo_deck_is_16_9_and_opens_with_the_selection(demo_deck, demo_findings
     assert facts.project == "Demo: Parcel Express" and facts.filters == "all customers"
     shown = "\n".join(texts(demo_deck.slides[0]))
     for part in (facts.project, facts.journey, facts.period(), "all customers",
-                 f"{facts.dataset}, version {facts.dataset_version}", f"{format_count(facts.answers)} answers"):
+                 f"{facts.dataset}, version {facts.dataset_version}", f"{formatting.count(facts.answers)} answers"):
         assert part in shown, part
     assert facts.period() == f"{facts.date_from} – {facts.date_to}"
 
@@ -125,9 +125,9 @@ def test_demo_map_has_every_touchpoint_once_coloured_and_scored(demo_deck, demo_
             if row["status"] == "no_data":
                 assert details[0] == "no answers"
             else:
-                assert details[0] == (f"{heatmap.format_value(row['value'], metric)} ± "
-                                      f"{heatmap.format_value(row['margin'], metric)}")
-                assert details[1].startswith(f"n {format_count(int(row['n']))}")
+                assert details[0] == (f"{formatting.value(row['value'], metric)} ± "
+                                      f"{formatting.value(row['margin'], metric)}")
+                assert details[1].startswith(f"n {formatting.count(int(row['n']))}")
     assert seen == Counter({tp.key: 1 for tp in journey.touchpoints})
     assert broken and any(n >= 1000 for n in scored["n"])  # the ⚠ and the no-break space were both shown
 
@@ -199,7 +199,7 @@ def test_demo_matrix_cells_are_coloured_like_the_heatmap_matrix(demo_deck, demo_
                 expected = cells[(key, segment)]
                 fill = cell._tc.tcPr.find(qn("a:solidFill")).find(qn("a:srgbClr")).get("val")
                 assert fill.upper() == expected.colour.lstrip("#").upper()
-                assert cell.text.split("\n")[0] == heatmap.format_value(expected.value, metric)
+                assert cell.text.split("\n")[0] == formatting.value(expected.value, metric)
                 checked[fill.upper()] += 1
     assert sum(checked.values()) >= 50 and len(checked) >= 3  # many cells, not all of one colour
 
@@ -618,12 +618,13 @@ def unfit(tmp_path_factory):
     import pyarrow.compute as pc
 
     from tests.test_empty_states import add_project, survey
-    from workbench import roi, scenarios
-    from workbench.templates import load_template
-    from workbench.workspace import Workspace
+    from workbench.analysis import roi
+    from workbench.data.templates import load_template
+    from workbench.features.workspace import open_workspace
+    from workbench.repos import scenarios
 
     journey = load_template("ecommerce-delivery")
-    workspace = Workspace(tmp_path_factory.mktemp("unfit"))
+    workspace = open_workspace(tmp_path_factory.mktemp("unfit"))
     projects = {"Bare": add_project(workspace, "Bare", journey, overall=False, comments=False, kpis=False,
                                     answers=4_000),
                 "Satisfied": add_project(workspace, "Satisfied", journey, satisfied=True),
@@ -717,8 +718,8 @@ def test_the_matrix_slide_has_the_benchmark_columns_the_heatmap_page_shows(unfit
         assert header[:4] == ["Touchpoint", "Total", "Whole network", "Benchmark"]
         for row in list(table.rows)[1:]:
             key = names[row.cells[0].text]
-            assert row.cells[3].text == heatmap.format_value(values[key], "csat")  # an imported value, no count
-            assert row.cells[2].text.split("\n")[0] == heatmap.format_value(network.loc[key, "value"], "csat")
+            assert row.cells[3].text == formatting.value(values[key], "csat")  # an imported value, no count
+            assert row.cells[2].text.split("\n")[0] == formatting.value(network.loc[key, "value"], "csat")
             rows += 1
         notes = slide.notes_slide.notes_text_frame.text
         assert "Benchmark: the values imported from industry.csv." in notes and "Whole network" in notes

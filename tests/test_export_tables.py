@@ -14,8 +14,9 @@ import pytest
 from pptx import Presentation
 
 from workbench import cli
-from workbench.export import findings, tables
-from workbench.safecells import restore
+from workbench.core.safecells import restore
+from workbench.export import tables
+from workbench.features import export as findings
 
 HOSTILE = ["=HYPERLINK(\"http://evil\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "'=quoted", "plain",
            "Brno-Líšeň"]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench import guesses
-from workbench.guesses import Proposal
-from workbench.ingest import OVERALL
+from workbench.analysis import guesses
+from workbench.analysis.guesses import Proposal
+from workbench.core.contract import OVERALL
 
 DATA = Path(__file__).parent / "data"
 RATINGS = ("Inflight wifi service", "Departure/Arrival time convenient", "Ease of Online booking", "Gate location",

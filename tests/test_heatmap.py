@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from tests.survey_files import write
-from workbench import heatmap, metrics, query
-from workbench.heatmap import LOW_N_COLOUR, NO_DATA_COLOUR, PALETTE
-from workbench.journey import Edge, Journey, Stage, Touchpoint
-
+from workbench.analysis import heatmap
+from workbench.analysis.heatmap import LOW_N_COLOUR, NO_DATA_COLOUR, PALETTE
+from workbench.core import formatting, metrics
+from workbench.core.journey import Edge, Journey, Stage, Touchpoint
+from workbench.data import query
 
 
 def p_two_sided(z: float) -> float:
@@ -55,18 +56,18 @@ def test_target_is_explicit_or_the_index_of_the_other_targets():
 
 def test_format_value_per_metric():
     minus = "\u2212"
-    assert heatmap.format_value(4.216, "csat") == "4.22"
-    assert heatmap.format_value(4.2, "csat") == "4.20"
-    assert heatmap.format_value(5.5, "ces") == "5.50"
-    assert heatmap.format_value(32.4, "nps") == "+32"
-    assert heatmap.format_value(-5.2, "nps") == f"{minus}5"
-    assert heatmap.format_value(78.4, "index") == "78"
-    assert heatmap.format_value(-0.25, "csat", signed=True) == f"{minus}0.25"
-    assert heatmap.format_value(0.25, "csat", signed=True) == "+0.25"
-    assert heatmap.format_value(-3.0, "index") == f"{minus}3"
-    assert "-" not in heatmap.format_value(-7.0, "nps")  # never the ASCII hyphen
-    assert heatmap.format_value(math.nan, "csat") == "\u2013"
-    assert heatmap.format_value(None, "nps") == "\u2013"
+    assert formatting.value(4.216, "csat") == "4.22"
+    assert formatting.value(4.2, "csat") == "4.20"
+    assert formatting.value(5.5, "ces") == "5.50"
+    assert formatting.value(32.4, "nps") == "+32"
+    assert formatting.value(-5.2, "nps") == f"{minus}5"
+    assert formatting.value(78.4, "index") == "78"
+    assert formatting.value(-0.25, "csat", signed=True) == f"{minus}0.25"
+    assert formatting.value(0.25, "csat", signed=True) == "+0.25"
+    assert formatting.value(-3.0, "index") == f"{minus}3"
+    assert "-" not in formatting.value(-7.0, "nps")  # never the ASCII hyphen
+    assert formatting.value(math.nan, "csat") == "\u2013"
+    assert formatting.value(None, "nps") == "\u2013"
 
 
 def test_colour_steps_from_red_below_to_blue_above():

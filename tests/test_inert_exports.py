@@ -20,12 +20,16 @@ from lxml import etree
 from pptx import Presentation
 
 from tests import hostile
-from workbench import figures
-from workbench.export import deck, images, tables
-from workbench.export.findings import Request, gather
-from workbench.journey import slugify
-from workbench.safecells import FORMULA_CHARACTERS, FORMULA_STARTS, restore, xml_safe
-from workbench.workspace import Workspace
+from workbench.core.journey import slugify
+from workbench.core.safecells import (
+    FORMULA_CHARACTERS,
+    FORMULA_STARTS,
+    restore,
+    xml_safe,
+)
+from workbench.export import deck, figures, images, tables
+from workbench.features.export import Request, gather
+from workbench.features.workspace import open_workspace
 
 NOW = datetime.datetime(2026, 11, 2, 9, 30)
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -36,7 +40,7 @@ HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile") / "ws"
     ids = hostile.build(folder)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         yield workspace, ids
 
 
@@ -197,11 +201,11 @@ def test_picture_figures_escape_every_name(found):
 def test_page_figures_escape_every_name(built):
     from dash import dcc
 
-    from app import create_app
+    from cxweb.app import create_app
 
     workspace, ids = built
     app = create_app(workspace)
-    from pages import comments, drivers, heatmap
+    from cxweb.pages import comments, drivers, heatmap
 
     selection = {"project": ids.project_id, "journey": ids.journey_id, "dataset": ids.dataset_id, "metric": "csat",
                  "from": "2026-08-01", "to": "2026-10-31", "segments": []}
@@ -240,7 +244,7 @@ def controlled(tmp_path_factory):
     """The findings of the same workspace named with control characters (and U+FFFE) instead of formulas."""
     folder = tmp_path_factory.mktemp("controls") / "ws"
     ids = hostile.build(folder, hostile.CONTROLS, hostile.CONTROL_COLUMN)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         return gather(workspace, Request(ids.project_id, ids.journey_id, matrix_column=hostile.CONTROL_COLUMN),
                       now=NOW)
 

@@ -4,8 +4,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from workbench import guesses, ingest
-from workbench.ingest import CsvDialect, IngestError, SurveyMapping
+from workbench.analysis import guesses
+from workbench.core.errors import IngestError
+from workbench.core.folding import fold
+from workbench.data import ingest
+from workbench.data.ingest import CsvDialect, SurveyMapping
 
 KEYS = ["web", "courier", "support"]
 CZECH = ("Datum;Kontaktní bod;NPS;CSAT;Komentář;Pobočka\n"
@@ -167,7 +170,7 @@ def test_touchpoint_labels_match_keys_and_names_without_accents():
                                      touchpoints, one_to_one=False) == {
         "OWN COURIER": "own-courier", "parcel-locker": "parcel-locker", "Parcel lockers": "parcel-locker",
         "Refund ": "refund", "Teleport": None}
-    assert ingest.fold("Łódź Kurýr") == "lodz kuryr"
+    assert fold("Łódź Kurýr") == "lodz kuryr"
 
 
 def test_shape_ignores_order_case_and_accents_and_mappings_round_trip():

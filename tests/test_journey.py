@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from workbench import journey as jm
-from workbench.journey import Edge, JourneyError, Touchpoint
+from workbench.core import journey as jm
+from workbench.core.journey import Edge, JourneyError, Touchpoint
 
 
 def codes(journey):
@@ -65,7 +65,7 @@ def test_auto_layout_puts_stages_in_columns_and_channels_in_lanes(small_journey)
 
 
 def test_auto_layout_never_overlaps_nodes_in_a_template():
-    from workbench.templates import list_templates, load_template
+    from workbench.data.templates import list_templates, load_template
 
     for template in list_templates():
         laid = jm.auto_layout(load_template(template.key))
@@ -126,7 +126,7 @@ def test_slugify_folds_diacritics(name, slug):
 
 
 def test_map_elements_carry_names_as_data_and_flag_problems(small_journey):
-    from pages._graph import elements, positions
+    from cxweb.pages._graph import elements, positions
 
     journey = jm.auto_layout(jm.update_touchpoint(small_journey, "web", name="<b>Web</b> 🚚"))
     journey, _ = jm.add_touchpoint(journey, "Island", "get", channel="app")

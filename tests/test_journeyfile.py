@@ -3,12 +3,23 @@
 import string
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from workbench import journeyfile
-from workbench.journey import KINDS, METRIC_RANGES, OWNER_KINDS, Edge, Journey, Owner, Stage, Touchpoint, validate
-from workbench.journeyfile import JourneyFileError
-from workbench.templates import list_templates, load_template
+from workbench.core import journeyfile
+from workbench.core.journey import (
+    KINDS,
+    METRIC_RANGES,
+    OWNER_KINDS,
+    Edge,
+    Journey,
+    Owner,
+    Stage,
+    Touchpoint,
+    validate,
+)
+from workbench.core.journeyfile import JourneyFileError
+from workbench.data.templates import list_templates, load_template
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(str.strip)
 keys = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=8)

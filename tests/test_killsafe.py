@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from workbench.ingest import KpiMapping, SurveyMapping
-from workbench.workspace import Workspace
+from workbench.data.ingest import KpiMapping, SurveyMapping
+from workbench.features.workspace import open_workspace
 
 MAPPING = KpiMapping(period="month", kpis=("revenue",))
 RANDOM_KILLS = 44
@@ -27,7 +27,7 @@ TIMEOUT = 60
 
 # Children fork from a server that has imported the workbench but not polars (whose threads do not survive a fork).
 CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["workbench.workspace", "workbench.ingest", "sqlalchemy.dialects.sqlite", "pandas",
+CONTEXT.set_forkserver_preload(["workbench.repos.workspace", "workbench.data.ingest", "sqlalchemy.dialects.sqlite", "pandas",
                                 "pyarrow.csv", "pyarrow.parquet"])
 
 
@@ -42,10 +42,10 @@ def _child(folder: str, action: str, target: int | str, kill_at: int | None, rea
     import polars  # noqa: F401 - imported before the action starts, so a random kill lands in the action
     from sqlalchemy import event
 
-    from workbench import store
+    from workbench.data import store
 
     store.migrate = lambda _engine: None  # the parent migrated the workspace; a child only writes to it
-    workspace = Workspace(folder)
+    workspace = open_workspace(folder)
     taken: list[str] = []
 
     def step(name: str) -> None:
@@ -84,7 +84,7 @@ def _child(folder: str, action: str, target: int | str, kill_at: int | None, rea
 def folder(tmp_path) -> Path:
     (tmp_path / "kpi.csv").write_text("month;revenue\n" + "".join(f"2024-{m:02}-01;{m * 10}\n" for m in range(1, 13)),
                                       encoding="utf-8")
-    Workspace(tmp_path / "ws").close()
+    open_workspace(tmp_path / "ws").close()
     return tmp_path / "ws"
 
 
@@ -115,11 +115,11 @@ def check(folder: Path, project_id: int, waiting: str | None = None, name: str |
     ``waiting`` is the token of a staged import the killed process was committing: it may still wait, whole, if the
     process died before it began to work on it; then it must commit now (as ``name``; None for an append).
     """
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         with workspace.sessions() as session:
             from sqlalchemy import select
 
-            from workbench.store import DatasetRow
+            from workbench.data.store import DatasetRow
 
             rows = {Path(file).name for file in session.scalars(select(DatasetRow.file))}
         files = {path.name for path in (folder / "datasets").glob("*")} if (folder / "datasets").exists() else set()
@@ -134,7 +134,7 @@ def check(folder: Path, project_id: int, waiting: str | None = None, name: str |
 
 
 def new_project(folder: Path, datasets: int = 0) -> tuple[int, list[int]]:
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         project_id = workspace.create_project(f"Client {time.perf_counter_ns()}")
         return project_id, [workspace.datasets.import_file(project_id, folder.parent / "kpi.csv", MAPPING, "KPIs").id
                             for _ in range(datasets)]
@@ -153,7 +153,7 @@ def test_a_kill_at_every_step_of_committing_a_staged_import_leaves_a_clean_works
     project_id, _ = new_project(folder)
 
     def staged() -> str:
-        with Workspace(folder) as workspace:
+        with open_workspace(folder) as workspace:
             return workspace.datasets.stage(project_id, folder.parent / "kpi.csv", MAPPING).token
 
     steps, _seconds = run(folder, "commit", staged())
@@ -175,13 +175,13 @@ def test_a_kill_at_every_step_of_committing_an_append_leaves_a_clean_workspace(f
                         encoding="utf-8")
         return path
 
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         project_id = workspace.create_project("Appended")
         journey_id = workspace.create_journey(project_id, small_journey)
         workspace.datasets.import_file(project_id, answers(), survey, "Waves", journey_id=journey_id)
 
     def staged() -> str:
-        with Workspace(folder) as workspace:
+        with open_workspace(folder) as workspace:
             latest = workspace.datasets.survey_for(project_id, journey_id)
             return workspace.datasets.stage(project_id, answers(), survey, append_to=latest.id).token
 
@@ -191,7 +191,7 @@ def test_a_kill_at_every_step_of_committing_an_append_leaves_a_clean_workspace(f
         token = staged()
         assert run(folder, "append", token, kill_at) is None, f"step {kill_at} was not reached"
         check(folder, project_id, waiting=token, name=None)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         latest = workspace.datasets.survey_for(project_id, journey_id)
         assert latest.rows == 3 * latest.version == len(set(pq.read_table(latest.path)["response_id"]))
 
@@ -218,18 +218,18 @@ def test_kills_at_random_moments_of_an_import_leave_a_clean_workspace(folder):
 
 
 def test_a_running_import_and_one_waiting_for_a_decision_survive_the_next_opening(folder):
-    from workbench import scratch
+    from workbench.data import scratch
 
     project_id, _ = new_project(folder)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         waiting = workspace.datasets.stage(project_id, folder.parent / "kpi.csv", MAPPING)
         running = workspace.datasets.new_token()
         with scratch.hold(workspace.datasets.temp_folder, running):
             partial = workspace.datasets.temp_folder / f".{running}-x.tmp"
             partial.write_bytes(b"PAR1")
-            Workspace(folder).close()  # another process opening the workspace meanwhile
+            open_workspace(folder).close()  # another process opening the workspace meanwhile
             assert partial.exists()
-        Workspace(folder).close()
+        open_workspace(folder).close()
         assert waiting.temp_file.exists()
         assert workspace.datasets.commit(waiting.token, "KPIs").version == 1
 
@@ -237,17 +237,17 @@ def test_a_running_import_and_one_waiting_for_a_decision_survive_the_next_openin
 def test_a_sweep_between_a_holders_creating_and_locking_its_lock_file_leaves_its_files(folder, monkeypatch):
     import fcntl
 
-    from workbench import scratch
+    from workbench.data import scratch
 
     project_id, _ = new_project(folder)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         waiting = workspace.datasets.stage(project_id, folder.parent / "kpi.csv", MAPPING)
         flock, swept = fcntl.flock, []
 
         def sweep_first(descriptor, operation):
             if operation == fcntl.LOCK_EX and not swept:  # the holder has created its lock file, not yet locked it
                 swept.append(sorted(p.name for p in workspace.datasets.temp_folder.iterdir()))
-                Workspace(folder).close()  # another process opens the workspace: its sweep comes first
+                open_workspace(folder).close()  # another process opens the workspace: its sweep comes first
             return flock(descriptor, operation)
 
         monkeypatch.setattr(scratch.fcntl, "flock", sweep_first)
@@ -260,22 +260,22 @@ def test_a_sweep_between_a_holders_creating_and_locking_its_lock_file_leaves_its
 
 def test_where_no_lock_tells_a_dead_writer_a_day_old_journal_is_settled(folder):
     project_id, [dataset_id] = new_project(folder, datasets=1)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         kept = workspace.datasets.get(dataset_id).path
         orphan = folder / "datasets" / "0123456789abcdef0123456789abcdef.parquet"
         orphan.write_bytes(b"PAR1")
         journal = workspace.datasets.temp_folder / f"{workspace.datasets.new_token()}.files"
         journal.write_text(f'["datasets/{orphan.name}", "datasets/{kept.name}"]', encoding="utf-8")
         os.utime(journal, (time.time() - 2 * 24 * 3600,) * 2)
-    Workspace(folder).close()
+    open_workspace(folder).close()
     assert not orphan.exists() and kept.exists() and not journal.exists()
 
 
 def test_a_row_whose_file_is_missing_is_kept_and_named_in_the_log(folder, caplog):
     project_id, [dataset_id] = new_project(folder, datasets=1)
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         path = workspace.datasets.get(dataset_id).path
     path.unlink()
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         assert [d.id for d in workspace.datasets.list(project_id)] == [dataset_id]
     assert path.name in caplog.text and "missing" in caplog.text

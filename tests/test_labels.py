@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench import labels
+from workbench.data import labels
 
 
 def numbers(values):

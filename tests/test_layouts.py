@@ -9,8 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from workbench import dates, ingest, layouts
-from workbench.ingest import CsvDialect, IngestError, SurveyMapping, WideColumn
+from workbench.core import contract
+from workbench.core.errors import IngestError
+from workbench.data import dates, ingest, layouts
+from workbench.data.ingest import CsvDialect, SurveyMapping, WideColumn
 
 DATA = Path(__file__).parent / "data"
 
@@ -87,7 +89,7 @@ def test_qualtrics_preview_and_test_responses_are_excluded_and_counted(tmp_path,
     path = qualtrics_wide(tmp_path, ["IP Address", "Survey Preview", "IP Address", "Survey Test", "IP Address"])
     source = ingest.read_source(path)
     mapping = SurveyMapping(ts="StartDate", respondent_id="ResponseId", exclude=source.layout.exclude,
-                            wide=(WideColumn("Q1", keys[0], "csat"), WideColumn("Q2", ingest.OVERALL, "nps")))
+                            wide=(WideColumn("Q1", keys[0], "csat"), WideColumn("Q2", contract.OVERALL, "nps")))
     staged = workspace.datasets.stage(project_id, path, mapping, journey_id=journey_id)
     report = staged.report
     excluded = [i for i in report.issues if i.code == "excluded"]
@@ -309,16 +311,16 @@ def test_not_applicable_zero_on_ratings_beside_a_yes_no_outcome(tmp_path):
     table = ingest.read_source(path).table
     mapping = SurveyMapping(wave="2026-03", respondent_id="id", na_codes={"rating": ("0",)},
                             wide=(WideColumn("Q1", "a", "rating", (1.0, 7.0)),
-                                  WideColumn("recommend", ingest.OVERALL, "rating", (0.0, 1.0))))
+                                  WideColumn("recommend", contract.OVERALL, "rating", (0.0, 1.0))))
     typed, report = ingest.prepare_survey(table, mapping, ["a"])
     assert report.rows_valid == 40
     rows = typed.to_pylist()
     assert sum(r["touchpoint"] == "a" for r in rows) == 35  # the five 0s are not applicable, not errors
-    assert sorted({r["rating"] for r in rows if r["touchpoint"] == ingest.OVERALL}) == [0.0, 1.0]
+    assert sorted({r["rating"] for r in rows if r["touchpoint"] == contract.OVERALL}) == [0.0, 1.0]
 
 
 def test_ids_past_two_to_the_53_do_not_stop_the_guesses():
-    from workbench import guesses
+    from workbench.analysis import guesses
 
     table = pa.table({"customer_id": pa.array([2**53 + 1 + 2 * i for i in range(30)], pa.int64()),
                       "CSAT": [str(1 + i % 5) for i in range(30)]})

@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.survey_files import JAN, write
-from workbench import leaderboard, metrics, query
-from workbench.ingest import OVERALL
-from workbench.query import Query
+from workbench.analysis import leaderboard
+from workbench.core import metrics
+from workbench.core.contract import OVERALL
+from workbench.data import query
+from workbench.data.query import Query
 
 FEB = dt.datetime(2024, 2, 15, 12)
 Z95 = 1.959963984540054

@@ -9,20 +9,20 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+import bombs
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import bombs
-from workbench import limits
-from workbench.limits import count
+from workbench.core import formatting, limits
+from workbench.features.workspace import open_workspace
 
 PEAK_MB = 500
 SECONDS = 20  # the refusals take 1–3 s, Python's start included; the margin is for a busy machine
-COLUMNS = f"the limit is {count(limits.COLUMNS)}."
-DOCUMENT = f"the limit is {limits.size(limits.DOCUMENT_BYTES)}."
+COLUMNS = f"the limit is {formatting.count(limits.COLUMNS)}."
+DOCUMENT = f"the limit is {formatting.size(limits.DOCUMENT_BYTES)}."
 NESTING = f"nested more than {limits.NESTING} levels deep; the limit is {limits.NESTING} levels."
-ALIASES = f"the YAML expands to more than {count(limits.YAML_VALUES)} values through its aliases"
+ALIASES = f"the YAML expands to more than {formatting.count(limits.YAML_VALUES)} values through its aliases"
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def python(code: str, *argv) -> list[str]:
 
 CODEBOOK = python("""
     from pathlib import Path
-    from workbench import text
+    from workbench.repos import text
     path = Path(sys.argv[1])
     text.load_codebook(path.read_text(encoding="utf-8"), path.suffix.lstrip("."), path.name)
 """)
@@ -87,46 +87,46 @@ CODEBOOK = python("""
 def test_columns(seeded, kind):
     folder = seeded[0]
     if kind == "csv":  # 1.3 MB; the duplicate-name check was quadratic and took over a minute
-        path, expected = bombs.csv_columns(folder / "columns.csv", 100_000), "columns.csv: the file has 100 000 columns"
+        path, expected = bombs.csv_columns(folder / "columns.csv", 100_000), "columns.csv: the file has 100\u00a0000 columns"
     elif kind == "xlsx":  # 2 kB asking the reader for a 1 048 576 × 16 384 grid (it aborted the process)
-        path, expected = bombs.xlsx_far_cell(folder / "wide.xlsx"), "wide.xlsx, sheet 'Data': the sheet has 16 384"
+        path, expected = bombs.xlsx_far_cell(folder / "wide.xlsx"), "wide.xlsx, sheet 'Data': the sheet has 16\u00a0384"
     else:
         path = folder / "wide.parquet"
         pq.write_table(pa.table({f"c{i}": [1] for i in range(limits.COLUMNS + 1)}), path)
-        expected = f"wide.parquet: the file has {count(limits.COLUMNS + 1)} columns"
+        expected = f"wide.parquet: the file has {formatting.count(limits.COLUMNS + 1)} columns"
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), expected, COLUMNS)
 
 
 @pytest.mark.parametrize("mapped", [True, False], ids=["import", "preview"])
 def test_field_length(seeded, mapped):
     path = bombs.csv_long_field(seeded[0] / "field.csv", 200_000)
-    limit = f"the limit is {count(limits.FIELD_CHARS)}."
+    limit = f"the limit is {formatting.count(limits.FIELD_CHARS)}."
     if mapped:  # read by Arrow: the row and column are known
         refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-                "field.csv, row 2, column 'Komentář': the field has 200 000 characters", limit)
+                "field.csv, row 2, column 'Komentář': the field has 200\u00a0000 characters", limit)
     else:  # the first rows, read by Python's csv module (which raised its own error)
-        refused(seeded, cxwb_import(seeded, path), "field.csv, line 2: a field has more than 131 072 characters", limit)
+        refused(seeded, cxwb_import(seeded, path), "field.csv, line 2: a field has more than 131\u00a0072 characters", limit)
 
 
 @pytest.mark.parametrize("tag", ["<c r='{}'>", '<c\n  r = "{}">', '<x:c r="{}">'], ids=["quotes", "spaces", "prefix"])
 def test_xlsx_columns_however_the_cell_is_written(seeded, tag):
     path = bombs.xlsx_far_cell(seeded[0] / "spelled.xlsx", tag=tag)
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), "spelled.xlsx, sheet 'Data': the sheet has "
-            "16 384 columns", COLUMNS)
+            "16\u00a0384 columns", COLUMNS)
 
 
 def test_header_size(seeded):
     path = seeded[0] / "one-line.csv"
     path.write_bytes(b"a;" * limits.HEADER_BYTES)  # 2 MB without a line break
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]), "one-line.csv: the header row is longer than "
-            f"{limits.size(limits.HEADER_BYTES)}")
+            f"{formatting.size(limits.HEADER_BYTES)}")
 
 
 def test_xlsx_cells(seeded):
     path = bombs.xlsx_far_cell(seeded[0] / "far.xlsx", "D2000000")  # 2 M rows × 4 columns from two rows of cells
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-            "far.xlsx, sheet 'Data': the sheet spans 2 000 000 rows × 4 columns or more",
-            f"the limit is {count(limits.XLSX_CELLS)} cells")
+            "far.xlsx, sheet 'Data': the sheet spans 2\u00a0000\u00a0000 rows × 4 columns or more",
+            f"the limit is {formatting.count(limits.XLSX_CELLS)} cells")
 
 
 def test_xlsx_part_size(seeded):
@@ -149,7 +149,7 @@ def test_xlsx_sheet_wherever_the_workbook_keeps_it(seeded, layout):
     # and failed with a KeyError on "../x.xml" (which calamine looks up as "xl/../x.xml").
     path = bombs.xlsx_far_cell(seeded[0] / f"{layout}.xlsx", layout=layout)
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-            f"{layout}.xlsx, sheet 'Data': the sheet has 16 384 columns", COLUMNS)
+            f"{layout}.xlsx, sheet 'Data': the sheet has 16\u00a0384 columns", COLUMNS)
 
 
 @pytest.mark.parametrize("kind", ["less-than", "x:r", "long tag", "rows in rows"])
@@ -162,7 +162,7 @@ def test_xlsx_range_however_the_sheet_is_written(seeded, kind):
         "less-than": lambda: (bombs.xlsx_far_cell(folder / "lt.xlsx", tag='<c a="<c" r="{}">', row="<row>"),
                               "lt.xlsx, sheet 'Data': “<c a=\"” is not a plain XML tag"),
         "x:r": lambda: (bombs.xlsx_unnumbered_cells(folder / "x-r.xlsx", limits.COLUMNS + 1),
-                        f"x-r.xlsx, sheet 'Data': the sheet has {count(limits.COLUMNS + 5)} columns"),
+                        f"x-r.xlsx, sheet 'Data': the sheet has {formatting.count(limits.COLUMNS + 5)} columns"),
         "long tag": lambda: (bombs.xlsx_far_cell(folder / "long.xlsx", tag=f'<c a="{"x" * (3 << 20)}" r="{{}}">',
                                                  row=f'<row a="{"x" * (3 << 20)}" r="{{}}">'),
                              "long.xlsx, sheet 'Data': it holds a tag, or a tag and a text, of more than 1 MB"),
@@ -185,23 +185,23 @@ def test_xlsx_shared_strings(seeded, declared):
     # one string and uniqueCount="100000000000", for which calamine reserved 2.4 TB and aborted the process.
     strings = 1 if declared else limits.XLSX_CELLS + 1
     path = bombs.xlsx_shared_strings(seeded[0] / "sst.xlsx", strings, declared)
-    found = f"declares {count(declared)}" if declared else f"holds more than {count(limits.XLSX_CELLS)}"
+    found = f"declares {formatting.count(declared)}" if declared else f"holds more than {formatting.count(limits.XLSX_CELLS)}"
     refused(seeded, cxwb_import(seeded, path), f"sst.xlsx, part xl/sharedStrings.xml: it {found} shared strings; "
-            f"the limit is {count(limits.XLSX_CELLS)}.")
+            f"the limit is {formatting.count(limits.XLSX_CELLS)}.")
 
 
 def test_xlsx_parts_read_together(seeded):
     # three 400 MB parts of the names calamine reads when it opens a workbook (in any folder), 1.2 MB packed
     path = bombs.xlsx_parts(seeded[0] / "parts.xlsx", {name: 400 * limits.MB for name in (
         "xl/sharedStrings.xml", "xl/styles.xml", "other/styles.xml")})
-    refused(seeded, cxwb_import(seeded, path), "parts.xlsx: the parts read unpack to more than 1 024 MB together; "
-            "the limit is 1 024 MB.")
+    refused(seeded, cxwb_import(seeded, path), "parts.xlsx: the parts read unpack to more than 1\u00a0024 MB together; "
+            "the limit is 1\u00a0024 MB.")
 
 
 def test_xlsx_pictures_are_never_unpacked(tmp_path):
     """The reader never opens a workbook's pictures, so the check does not unpack them either (eight of 512 MB
     took 2.7 s): a damaged one, which the check refused, leaves the file readable."""
-    from workbench import ingest
+    from workbench.data import ingest
 
     path = bombs.understate(bombs.xlsx_media(tmp_path / "pictures.xlsx", 2, limits.MB), "xl/media/image1.png", 10)
     assert ingest.read_source(path, rows=20).table.column_names == list(bombs.SURVEY_HEADER)
@@ -210,16 +210,16 @@ def test_xlsx_pictures_are_never_unpacked(tmp_path):
 def test_parquet_rows(seeded):
     path = bombs.parquet_rows(seeded[0] / "rows.parquet", limits.PARQUET_CELLS // 4 + 1)  # 0.3 MB on disk
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-            f"rows.parquet: the file has {count(limits.PARQUET_CELLS // 4 + 1)} rows × 4 columns, "
-            f"{count(limits.PARQUET_CELLS + 4)} values; the limit is {count(limits.PARQUET_CELLS)} values.")
+            f"rows.parquet: the file has {formatting.count(limits.PARQUET_CELLS // 4 + 1)} rows × 4 columns, "
+            f"{formatting.count(limits.PARQUET_CELLS + 4)} values; the limit is {formatting.count(limits.PARQUET_CELLS)} values.")
 
 
 def test_parquet_values(seeded):
     # 4 001 rows × 5 000 columns passed both the row and the column limit (so did 20 M × 5 000)
     path = bombs.parquet_wide(seeded[0] / "wide.parquet", 4_001, limits.COLUMNS)
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-            f"wide.parquet: the file has 4 001 rows × 5 000 columns, 20 005 000 values; the limit is "
-            f"{count(limits.PARQUET_CELLS)} values.")
+            f"wide.parquet: the file has 4\u00a0001 rows × 5\u00a0000 columns, 20\u00a0005\u00a0000 values; the limit is "
+            f"{formatting.count(limits.PARQUET_CELLS)} values.")
 
 
 @pytest.mark.parametrize("dictionary", [True, False], ids=["dictionary", "plain"])
@@ -229,8 +229,8 @@ def test_parquet_decoded_size(seeded, dictionary):
     rows = 2_000 if dictionary else 600
     path = bombs.parquet_long_value(seeded[0] / "long.parquet", rows, limits.MB, dictionary)
     refused(seeded, cxwb_import(seeded, path, "--mapping", seeded[2]),
-            f"long.parquet: its values decode to {limits.size(rows * limits.MB)}" if dictionary else
-            "long.parquet: its values decode to 600 MB", f"the limit is {limits.size(limits.PARQUET_BYTES)}.")
+            f"long.parquet: its values decode to {formatting.size(rows * limits.MB)}" if dictionary else
+            "long.parquet: its values decode to 600 MB", f"the limit is {formatting.size(limits.PARQUET_BYTES)}.")
 
 
 @pytest.mark.parametrize("lines", [1, 8])
@@ -240,7 +240,7 @@ def test_csv_dialect_guess_time(tmp_path, lines, quote):
     eight lines of 8 kB 15 s."""
     import time
 
-    from workbench import ingest
+    from workbench.data import ingest
 
     path = tmp_path / "quotes.csv"
     first, other = ("," + quote) * (32_768 // lines), ("," + quote) * 4_096  # 64 kB, or 8 kB lines
@@ -252,9 +252,9 @@ def test_csv_dialect_guess_time(tmp_path, lines, quote):
 
 def test_upload_size(seeded):
     code = python("""
-        from workbench import limits
-        from workbench.workspace import Workspace
-        with Workspace(sys.argv[1]) as workspace:
+        from workbench.core import limits
+        from workbench.features.workspace import open_workspace
+        with open_workspace(sys.argv[1]) as workspace:
             workspace.datasets.receive("big.csv", bytes(limits.UPLOAD_BYTES + 1))
     """, seeded[1])
     refused(seeded, code, "big.csv: the file is more than 100 MB; the limit is 100 MB.")
@@ -275,8 +275,8 @@ def test_document_size(seeded, kind):
         "journey": lambda: bombs.cxwb("journey", "import", path, "--project", bombs.PROJECT, "--workspace", workspace),
         "codebook": lambda: [*CODEBOOK, path],
         "benchmark": lambda: python("""
-            from workbench import benchmarks
-            from workbench.templates import load_template
+            from workbench.analysis import benchmarks
+            from workbench.data.templates import load_template
             benchmarks.read(sys.argv[1], load_template("ecommerce-delivery"))
         """, path),
         "logo": lambda: bombs.cxwb("export", "--project", bombs.PROJECT, "-o", folder / "deck.pptx", "--logo", path,
@@ -291,18 +291,17 @@ def test_uploaded_documents(tmp_path):
     a logo uploaded on the Export page had none. Both are checked before they are decoded, as the CLI checks them."""
     import base64
 
-    from app import create_app
+    from cxweb.app import create_app
+    from workbench.core.journey import JourneyError
     from workbench.export import deck
-    from workbench.journey import JourneyError
-    from workbench.workspace import Workspace
 
     def upload(size: int) -> str:
         return "data:application/octet-stream;base64," + base64.b64encode(bytes(size)).decode()
 
-    big, over = upload(3 * limits.MB), f"the limit is {limits.size(limits.DOCUMENT_BYTES)}."
-    with Workspace(tmp_path / "ws") as workspace:
+    big, over = upload(3 * limits.MB), f"the limit is {formatting.size(limits.DOCUMENT_BYTES)}."
+    with open_workspace(tmp_path / "ws") as workspace:
         create_app(workspace)  # registers the pages
-        from pages import export, journeys
+        from cxweb.pages import export, journeys
 
         with pytest.raises(JourneyError, match=f"^big.yaml: the file is 3 MB; {over}$"):
             journeys._decode_upload(big, "big.yaml")
@@ -335,30 +334,28 @@ def test_backup_tables_values(seeded):
                              unit=b"{},")
     # 64 MB of {},{},… in 67 kB, under the size limit: parsed, it took 31 s and 3.2 GB before it was refused
     refused(seeded, bombs.cxwb("restore", bomb, "--name", "R", "--workspace", workspace),
-            f"dicts.cxwb.zip, tables.json: the JSON has more than {count(limits.JSON_VALUES)} values; the limit is "
-            f"{count(limits.JSON_VALUES)}.")
+            f"dicts.cxwb.zip, tables.json: the JSON has more than {formatting.count(limits.JSON_VALUES)} values; the limit is "
+            f"{formatting.count(limits.JSON_VALUES)}.")
 
 
 def test_a_backup_that_could_not_be_restored_is_not_written(seeded, monkeypatch):
-    from workbench.export.backup import write_backup
-    from workbench.workspace import Workspace
+    from workbench.repos.backup import write_backup
 
     monkeypatch.setattr(limits, "BACKUP_TABLES_BYTES", 1000)  # the seeded project's rows take about 30 kB
     target = seeded[0] / "refused.cxwb.zip"
-    with Workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
+    with open_workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
                                                                                   r"would be \d+ kB; the limit is 1 kB"):
         write_backup(workspace, workspace.projects()[0].id, target)
     assert not list(seeded[0].glob("refused.cxwb.zip*"))
 
 
 def test_a_backup_with_too_many_values_is_not_written(seeded, monkeypatch):
-    from workbench.export.backup import write_backup
-    from workbench.workspace import Workspace
+    from workbench.repos.backup import write_backup
 
     monkeypatch.setattr(limits, "JSON_VALUES", 1000)  # the seeded project's rows hold about 1 500
     target = seeded[0] / "refused.cxwb.zip"
-    with Workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
-                                                                                  r"would have more than 1 000 values"):
+    with open_workspace(seeded[1]) as workspace, pytest.raises(limits.LimitError, match=r"^Project “Bomb”: tables.json "
+                                                                                  r"would have more than 1\u00a0000 values"):
         write_backup(workspace, workspace.projects()[0].id, target)
     assert not list(seeded[0].glob("refused.cxwb.zip*"))
 
@@ -421,14 +418,14 @@ def test_yaml_aliases(seeded, kind):
     path = bombs.laughing_yaml(folder / f"laughs-{kind}.yaml")  # 9 levels of 9 aliases: 387 M values expanded
     args = bombs.cxwb("journey", "import", path, "--project", bombs.PROJECT, "--workspace", workspace) \
         if kind == "journey" else [*CODEBOOK, path]
-    refused(seeded, args, f"laughs-{kind}.yaml: {ALIASES}", f"the limit is {count(limits.YAML_VALUES)}.")
+    refused(seeded, args, f"laughs-{kind}.yaml: {ALIASES}", f"the limit is {formatting.count(limits.YAML_VALUES)}.")
 
 
 # ------------------------------------------------------------------ codebooks
 
 
 def test_pattern_length():
-    from workbench import text
+    from workbench.repos import text
 
     pattern = "(" * 300 + "a" + ")" * 300  # Python's regex parser recursed past its limit on 500 nested groups
     codebook = f"themes:\n  - {{key: deep, name: Deep, patterns: ['{pattern}']}}\n"
@@ -440,7 +437,7 @@ def test_keyword_wildcards_run_in_linear_time(seeded):
     book, word = bombs.wildcard_codebook(20)  # Python's re took 22 s with ten wildcards, minutes with twelve
     code = python("""
         import pandas as pd
-        from workbench import text
+        from workbench.repos import text
         found = text.tag(pd.Series([sys.argv[2], sys.argv[2] + "b"]), text.load_codebook(sys.argv[1], "yaml"))
         print(found["slow"].tolist())
     """, book, word)
@@ -463,5 +460,5 @@ def test_logo_pixels(side):
     # A 100-byte PNG whose header claims side × side pixels: decoding it would take side² × 4 bytes.
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b""))
-    with pytest.raises(limits.LimitError, match=f"The logo: has .* pixels; the limit is {count(limits.LOGO_PIXELS)}"):
+    with pytest.raises(limits.LimitError, match=f"The logo: has .* pixels; the limit is {formatting.count(limits.LOGO_PIXELS)}"):
         deck.Style(logo=png)

@@ -3,10 +3,11 @@
 import math
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from workbench import metrics as m
-from workbench.metrics import NpsCounts, ScaleSums
+from workbench.core import metrics as m
+from workbench.core.metrics import NpsCounts, ScaleSums
 
 
 def test_nps_matches_the_published_case():

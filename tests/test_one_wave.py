@@ -12,9 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench import alerts, breaks, drivers, heatmap, leaderboard, query, text, verify, waves
-from workbench.export import deck, findings
-from workbench.ingest import OVERALL, SurveyMapping, WideColumn
+from workbench.analysis import breaks, drivers, heatmap, leaderboard, verify
+from workbench.core.contract import OVERALL
+from workbench.data import query, waves
+from workbench.data.ingest import SurveyMapping, WideColumn
+from workbench.export import deck
+from workbench.features import export as findings
+from workbench.repos import alerts, text
 
 RESPONDENTS = 400
 REGIONS = ("North", "South", "East", "West")
@@ -132,7 +136,7 @@ def test_alerts_and_before_after_say_the_dataset_is_one_wave(workspace, small_jo
 
 
 def test_a_cards_check_through_the_api_says_the_dataset_is_one_wave(workspace, small_journey, one_wave):
-    from workbench.actions import Draft
+    from workbench.repos.actions import Draft
 
     project_id, journey_id, info = one_wave
     card = workspace.actions.create(project_id, Draft("Faster delivery", touchpoints=("delivery",)),

@@ -8,13 +8,13 @@ from dataclasses import astuple
 import diskcache
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.survey_files import JAN, write
-from workbench import metrics as m
-from workbench import query
-from workbench.query import Query
-
+from workbench.core import metrics as m
+from workbench.data import query
+from workbench.data.query import Query
 
 
 def hand_file(path) -> str:

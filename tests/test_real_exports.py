@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from workbench.cli import main
-from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
-from workbench.workspace import Workspace
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
+from workbench.features.workspace import open_workspace
 
 DATA = Path(__file__).parent / "data"
 CHARACTERS = ("Han Solo", "Luke Skywalker", "Princess Leia Organa", "Anakin Skywalker", "Obi Wan Kenobi",
@@ -31,7 +31,7 @@ def workspace_with(tmp_path: Path, names: tuple[str, ...]) -> str:
                                         for i, (k, n) in enumerate(zip(keys, names))),
                       edges=tuple(Edge(a, b) for a, b in zip(keys, keys[1:])))
     folder = tmp_path / "ws"
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         workspace.create_journey(workspace.create_project("Client"), journey)
     return str(folder)
 
@@ -51,7 +51,7 @@ def run_import(capsys, tmp_path: Path, folder: str, path: Path, mapping: dict, *
 
 
 def stored(folder: str):
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         info = workspace.datasets.list(workspace.projects()[0].id)[0]
         return info, pq.read_table(info.path)
 
@@ -131,7 +131,7 @@ def test_google_forms_timestamps_are_read_month_first_and_a_file_without_scores_
     assert found["mapping"]["ts"] == "Timestamp"
     code, out = run_import(capsys, tmp_path, folder, DATA / name, found["mapping"])
     assert code == 2 and "rating columns to touchpoints" in out and "Traceback" not in out
-    with Workspace(folder) as workspace:
+    with open_workspace(folder) as workspace:
         assert workspace.datasets.list(workspace.projects()[0].id) == []
 
 

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from workbench import metrics, roi
+from workbench.analysis import roi
+from workbench.core import formatting, metrics
 
 
 def tiny_panel(seed: int = 1, segments: int = 4, periods: int = 5) -> pd.DataFrame:
@@ -225,8 +226,8 @@ def test_logistic_link_solves_the_score_equations_with_fisher_errors():
 @pytest.fixture(scope="module")
 def demo():
     """The demo data (generated once): the branch-month panel and the customers with their overall NPS."""
-    from workbench import demodata
-    from workbench.templates import load_template
+    from workbench.data import demodata
+    from workbench.data.templates import load_template
 
     data = demodata.generate(load_template("ecommerce-delivery"))
     answers = data.survey.to_pandas()
@@ -474,4 +475,4 @@ def test_assumptions_survive_a_round_trip_through_json():
                                          (2.1e9, "2.10 bn"), (0, "0"), (-0.0, "0"), (0.5, "0.500"), (math.nan, "–"),
                                          (999_999, "1.00 M"), (999.7, "1.00 k")])
 def test_money_is_shown_with_three_significant_digits(value, text):
-    assert roi.format_money(value) == text
+    assert formatting.money(value) == text

@@ -4,12 +4,19 @@ cannot hold is made writable."""
 import csv
 import io
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
-from workbench import text
-from workbench.safecells import FORMULA_STARTS, neutralise, restore, text_cell, xml_safe
-from workbench.text import Codebook, Theme
+from workbench.core.safecells import (
+    FORMULA_STARTS,
+    neutralise,
+    restore,
+    text_cell,
+    xml_safe,
+)
+from workbench.repos import text
+from workbench.repos.text import Codebook, Theme
 
 # Whitespace a spreadsheet may trim before it reads a formula (LibreOffice's "trim spaces" import option).
 SPACES = (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1f", "\u00a0", "\u2003", "\u3000")

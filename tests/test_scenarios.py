@@ -9,10 +9,11 @@ import io
 import pandas as pd
 import pytest
 
-from workbench import roi, scenarios
-from workbench.actions import Action
-from workbench.demo import DEMO_DATASETS
-from workbench.workspace import ConflictError, WorkspaceError
+from workbench.analysis import roi
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.features.demo import DEMO_DATASETS
+from workbench.repos import scenarios
+from workbench.repos.actions import Action
 
 KPIS = DEMO_DATASETS["kpi_period"]
 

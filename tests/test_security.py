@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import ROOT, Server, free_port
-from workbench import folders, guard
-
 # ------------------------------------------------------------------ the guard's rules
+from cxweb import guard
+from tests.serving import ROOT, Server, free_port
+from workbench.core import folders
 
 POLICY = guard.Policy(port=8050, token="s3cret-token")
 
@@ -267,7 +267,7 @@ def test_a_script_sends_the_token_in_a_header(server):
 def test_the_browser_is_opened_without_the_token_on_its_command_line(monkeypatch):
     import webbrowser
 
-    import app
+    from cxweb import app
 
     opened = []
     monkeypatch.setattr(webbrowser, "open", opened.append)

@@ -8,9 +8,10 @@ import pyarrow as pa
 import pyreadstat
 import pytest
 
-from workbench import limits, spss
-from workbench.ingest import IngestError
-from workbench.limits import LimitError
+from workbench.core import limits
+from workbench.core.errors import IngestError
+from workbench.core.limits import LimitError
+from workbench.data import spss
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "pyreadstat_sample.sav"

@@ -8,11 +8,27 @@ import string
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from workbench import demodata, metrics
-from workbench.text import (SENTIMENTS, Codebook, CodebookError, Theme, apply_overrides, browse, default_codebook,
-                            dump_codebook, load_codebook, score_group, tag, theme_by_score, theme_counts, validate)
+from workbench.core import metrics
+from workbench.data import demodata
+from workbench.repos.text import (
+    SENTIMENTS,
+    Codebook,
+    CodebookError,
+    Theme,
+    apply_overrides,
+    browse,
+    default_codebook,
+    dump_codebook,
+    load_codebook,
+    score_group,
+    tag,
+    theme_by_score,
+    theme_counts,
+    validate,
+)
 
 
 def matches(comments: list, *, keywords=(), patterns=()) -> list[bool]:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.survey_files import write
-from workbench.verify import VERDICTS, Verification, Windows, verify
+from workbench.analysis.verify import VERDICTS, Verification, Windows, verify
 
 DONE = dt.date(2024, 3, 4)
 BEFORE = dt.datetime(2024, 2, 12, 10)  # inside the 8-week window before DONE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.verify import Windows, verify
+from workbench.analysis.verify import Windows, verify
 
 EIGHT_WEEKS = Windows(before_weeks=8, after_weeks=8)
 

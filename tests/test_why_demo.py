@@ -3,10 +3,11 @@ verbatims are coded with a stored codebook that a rule change or a person's corr
 
 import pytest
 
-from workbench import drivers, text
-from workbench.query import Query
-from workbench.text import Codebook, CodebookError, Theme
-from workbench.workspace import ConflictError
+from workbench.analysis import drivers
+from workbench.core.errors import ConflictError
+from workbench.data.query import Query
+from workbench.repos import text
+from workbench.repos.text import Codebook, CodebookError, Theme
 
 
 @pytest.mark.parametrize("method", drivers.METHODS)
@@ -33,7 +34,7 @@ def test_the_planted_drivers_also_lead_the_promoter_model(demo_survey):
 
 def test_transactional_answers_alone_fall_back_to_branch_months_with_a_note(demo_survey):
     _journey, sources, effects, cache = demo_survey
-    from workbench import query
+    from workbench.data import query
 
     answers = query.answers(Query(sources), ("touchpoint", "branch"))  # no respondent ids: nothing links answers
     result = drivers.analyse(answers, reps=30)

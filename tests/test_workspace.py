@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from workbench import journey as jm
-from workbench.demo import DEMO_PROJECT, seed_demo
-from workbench.store import Base, migrate
-from workbench.workspace import ConflictError, Workspace, WorkspaceError
+from workbench.core import journey as jm
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.data.store import Base, migrate
+from workbench.features.demo import DEMO_PROJECT, seed_demo
+from workbench.features.workspace import open_workspace
 
 
 def test_projects_are_created_renamed_and_deleted(workspace):
@@ -113,10 +114,10 @@ def test_migrations_build_exactly_the_models(tmp_path):
 
 
 def test_reopening_a_workspace_keeps_its_data(tmp_path, small_journey):
-    first = Workspace(tmp_path / "ws")
+    first = open_workspace(tmp_path / "ws")
     journey_id = first.create_journey(first.create_project("Keep me"), small_journey)
     first.close()
-    again = Workspace(tmp_path / "ws")
+    again = open_workspace(tmp_path / "ws")
     assert again.journey(journey_id).journey.name == "Shop"
     with sqlite3.connect(tmp_path / "ws" / "workbench.db") as db:
         assert db.execute("select version_num from alembic_version").fetchone() == ("0007",)
@@ -135,7 +136,7 @@ def test_an_older_workspace_is_upgraded_without_losing_data(tmp_path, small_jour
         command.upgrade(config, "0001")
         connection.exec_driver_sql("insert into projects (name, description) values ('Before datasets', '')")
     engine.dispose()
-    upgraded = Workspace(tmp_path)
+    upgraded = open_workspace(tmp_path)
     assert [p.name for p in upgraded.projects()] == ["Before datasets"]
     assert upgraded.datasets.list(upgraded.projects()[0].id) == []
     upgraded.close()
@@ -143,7 +144,7 @@ def test_an_older_workspace_is_upgraded_without_losing_data(tmp_path, small_jour
 
 def test_database_url_from_environment(tmp_path, monkeypatch, small_journey):
     monkeypatch.setenv("CXWB_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
-    ws = Workspace(tmp_path / "folder")
+    ws = open_workspace(tmp_path / "folder")
     ws.create_project("Remote")
     ws.close()
     assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "folder" / "workbench.db").exists()
@@ -154,8 +155,8 @@ def test_a_write_waits_for_the_one_before_and_reads_what_it_wrote(workspace):
     write adds, instead of failing or taking the same place."""
     import threading
 
-    from workbench.actions import Draft
-    from workbench.store import ActionRow
+    from workbench.data.store import ActionRow
+    from workbench.repos.actions import Draft
 
     project_id = workspace.create_project("Turns")
     made = []
@@ -174,7 +175,7 @@ def test_a_write_waits_for_the_one_before_and_reads_what_it_wrote(workspace):
 def test_a_reading_session_refuses_to_write(workspace):
     from sqlalchemy import update
 
-    from workbench.store import Project
+    from workbench.data.store import Project
 
     project_id = workspace.create_project("Read only")
     with workspace.sessions() as session, pytest.raises(RuntimeError, match="write transaction"):

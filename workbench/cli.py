@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.export.findings import SLIDES
-from workbench.ingest import ENCODINGS
+from workbench.core.errors import IngestError
+from workbench.data.ingest import ENCODINGS
+from workbench.features.export import SLIDES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,17 +138,19 @@ def _message(exc: Exception) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from workbench import demo, journeyfile, templates
-    from workbench.journey import used_owners
-    from workbench.workspace import Workspace
+    from workbench.core import journeyfile
+    from workbench.core.journey import used_owners
+    from workbench.data import templates
+    from workbench.features import demo
+    from workbench.features.workspace import open_workspace
 
     if args.command == "templates":
         for template in templates.list_templates():
             print(f"{template.key:24} {template.name} ({template.touchpoints} touchpoints, {template.stages} stages)")
         return 0
-    workspace = Workspace(args.workspace)
+    workspace = open_workspace(args.workspace)
     if args.command == "serve":
-        import app
+        from cxweb import app
 
         if not args.no_demo and not workspace.projects():
             demo.seed_demo(workspace)
@@ -162,12 +165,12 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "export":
         return _export(workspace, args)
     elif args.command == "backup":
-        from workbench.export import backup
+        from workbench.repos import backup
 
         summary = backup.write_backup(workspace, _project_id(workspace, args.project), args.output)
         print(f"Wrote “{summary.project}” to {args.output} ({summary.bytes:,} bytes).")
     elif args.command == "restore":
-        from workbench.export import backup
+        from workbench.repos import backup
 
         summary = backup.read_backup(workspace, args.file, name=args.name)
         print(f"Restored “{summary.project}” as project {summary.project_id}.")
@@ -207,8 +210,9 @@ def _project_id(workspace, name: str) -> int:
 
 
 def _export(workspace, args: argparse.Namespace) -> int:
-    from workbench import limits
-    from workbench.export import deck, findings, images, tables
+    from workbench.core import limits
+    from workbench.export import deck, images, tables
+    from workbench.features import export as findings
 
     project_id = _project_id(workspace, args.project)
     journeys = {j.name: j.id for j in workspace.journeys(project_id)}
@@ -274,7 +278,7 @@ def _read_options(args: argparse.Namespace):
     """The CSV dialect (detected, then what the user gave) and the XLSX header row of ``args.file``."""
     import dataclasses
 
-    from workbench import ingest
+    from workbench.data import ingest
 
     dialect = None
     if ingest.file_kind(args.file) == "csv":
@@ -309,7 +313,8 @@ def _describe_file(source, path: Path) -> str:
 def _inspect(workspace, args: argparse.Namespace) -> int:
     import json
 
-    from workbench import dates, guesses, ingest
+    from workbench.analysis import guesses
+    from workbench.data import dates, ingest
 
     dialect, header_row = _read_options(args)
     source = ingest.read_source(args.file, dialect, args.sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
@@ -347,7 +352,9 @@ def _import(workspace, args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from workbench import dates, guesses, ingest, limits
+    from workbench.analysis import guesses
+    from workbench.core import limits
+    from workbench.data import dates, ingest
 
     project_id = {p.name: p.id for p in workspace.projects()}.get(args.project)
     if project_id is None:
@@ -362,7 +369,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
         try:
             data = limits.load_json(limits.read_file(args.mapping), args.mapping.name)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ingest.IngestError(f"{args.mapping.name} is not a JSON mapping: {exc}") from None
+            raise IngestError(f"{args.mapping.name} is not a JSON mapping: {exc}") from None
         # `cxwb inspect` prints the file's facts around the mapping: its "mapping" is taken.
         mapping = ingest.mapping_from_dict(data["mapping"] if isinstance(data, dict) and "mapping" in data else data)
         used = f"Mapping: {args.mapping.name}."
@@ -430,7 +437,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
 
 def _date_format(text: str) -> str:
     """A date format given as ``dd/mm/yyyy`` or ``%d/%m/%Y``, as the importer's code."""
-    from workbench import dates
+    from workbench.data import dates
 
     for code, readable in dates.choices():
         if text in (code, readable):

@@ -8,10 +8,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.serving import wait_for
-
 from tests.e2e.test_heatmap_page import NODE_LABEL, open_heatmap
-from workbench.workspace import Workspace
+from tests.serving import wait_for
+from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -157,7 +156,7 @@ def test_two_windows_editing_one_card_get_a_conflict_not_a_silent_overwrite(demo
     expect(message).to_contain_text("Not saved: title “Checkout in one step”")  # what the user typed is kept
     expect(second.locator("#act-f-cost")).to_have_value("75000")  # the editor now shows the latest version
 
-    with Workspace(demo_server.workspace) as workspace:
+    with open_workspace(demo_server.workspace) as workspace:
         [stored] = [a for a in workspace.actions.list(workspace.projects()[0].id) if a.status == "planned"]
         assert (stored.title, stored.cost) == ("Shorter checkout form", 75_000)
         assert workspace.actions.history(stored.id)[0].who == "Window one"

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.serving import Server
-from workbench.journey import Edge, Journey, Owner, Stage, Touchpoint
-from workbench.workspace import Workspace
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
+from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ def airline_file(path: Path, respondents: int = 1500, seed: int = 7, first_id: i
 
 @pytest.fixture
 def airline_server(tmp_path):
-    with Workspace(tmp_path / "ws") as workspace:
+    with open_workspace(tmp_path / "ws") as workspace:
         project_id = workspace.create_project("Airline")
         keys = [key for key, _name, _stage in TOUCHPOINTS]
         journey = Journey(
@@ -125,7 +125,7 @@ def test_a_one_wave_survey_with_a_text_outcome_reaches_the_heatmap_and_drivers(a
     page.click("#da-commit")
     expect(page.locator("#da-imported")).to_contain_text("as “Passengers 2026” version 1")
 
-    with Workspace(airline_server.workspace) as workspace:
+    with open_workspace(airline_server.workspace) as workspace:
         info = workspace.datasets.list(workspace.projects()[0].id)[0]
         assert info.meta["outcome"]["label"] == "Satisfied" and info.meta["outcome"]["binary"]
         assert info.meta["waves"][0]["label"] == "2026-03" and info.meta["dated"] is False
@@ -163,7 +163,7 @@ def test_a_second_wave_is_appended_and_the_waves_compared(airline_server, page, 
     imported = page.locator("#da-imported")
     expect(imported).to_contain_text("Appended 14")
     expect(imported).to_contain_text("“Passengers” version 2 holds")
-    with Workspace(airline_server.workspace) as workspace:
+    with open_workspace(airline_server.workspace) as workspace:
         info = next(d for d in workspace.datasets.list(workspace.projects()[0].id) if d.latest)
         assert [w["label"] for w in info.meta["waves"]] == ["2026-03", "2026-06"]
         assert info.report.issues[0].code == "duplicate_across_files" and info.report.issues[0].count == 200

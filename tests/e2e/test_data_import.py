@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from workbench.workspace import Workspace
+from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -94,14 +94,14 @@ def test_a_czech_csv_is_mapped_checked_imported_and_its_mapping_reused(demo_serv
     expect(dataset_rows(page).filter(has_text="Parcel survey")).to_have_count(2)
     assert not page.errors
 
-    with Workspace(demo_server.workspace) as workspace:
+    with open_workspace(demo_server.workspace) as workspace:
         project = workspace.projects()[0].id
         versions = [d for d in workspace.datasets.list(project) if d.name == "Parcel survey"]
         assert [(d.version, d.rows, d.latest) for d in versions] == [(2, 397, True), (1, 397, False)]
 
 
 def test_a_checked_import_can_be_cancelled_and_nothing_is_kept(demo_server, page):
-    with Workspace(demo_server.workspace) as workspace:
+    with open_workspace(demo_server.workspace) as workspace:
         before = [d.id for d in workspace.datasets.list(workspace.projects()[0].id)]
     upload(page, demo_server, SAMPLES / "parcel-express-kpi-cp1250.csv")
     page.get_by_label("KPIs per period (month or week × branch, region…)").check()
@@ -114,7 +114,7 @@ def test_a_checked_import_can_be_cancelled_and_nothing_is_kept(demo_server, page
     expect(page.locator("#da-report-body")).to_contain_text("45 rows read, 45 valid")
     page.click("#da-discard")
     expect(page.locator("#da-report")).to_contain_text("Import cancelled; nothing was changed.")
-    with Workspace(demo_server.workspace) as workspace:
+    with open_workspace(demo_server.workspace) as workspace:
         assert [d.id for d in workspace.datasets.list(workspace.projects()[0].id)] == before
         assert not list((demo_server.workspace / "tmp").glob("*.parquet"))
 
@@ -133,7 +133,7 @@ def test_a_wide_xlsx_sheet_becomes_answers_per_touchpoint(demo_server, page, scr
     screenshot(page, "data-wide")
     page.click("#da-commit")
     expect(page.locator("#da-imported")).to_contain_text("as “Respondents” version 1")
-    with Workspace(demo_server.workspace) as workspace:
+    with open_workspace(demo_server.workspace) as workspace:
         info = next(d for d in workspace.datasets.list(workspace.projects()[0].id) if d.name == "Respondents")
         assert set(info.meta["touchpoints"]) == {"_overall", "checkout", "own-courier", "parcel-locker", "refund"}
         assert info.meta["respondents"] == 150

@@ -6,9 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.serving import wait_for
-
-from workbench.templates import list_templates
-from workbench.workspace import Workspace
+from workbench.data.templates import list_templates
+from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -161,7 +160,7 @@ def test_build_a_journey_from_scratch_and_find_it_after_reload(empty_server, pag
     wait_for_touchpoints(page, 4)
     wait_for(page, "() => window.cy.edges().length === 3")
     assert model_position(page, "call-centre") == moved
-    workspace = Workspace(empty_server.workspace)
+    workspace = open_workspace(empty_server.workspace)
     project = workspace.projects()[0]
     state = workspace.journey(workspace.journeys(project.id)[0].id)
     workspace.close()
@@ -292,13 +291,13 @@ def test_rename_and_delete_journeys_and_projects(demo_server, page):
     expect(page.locator("#je-confirm-text")).to_contain_text("Parcel Express s.r.o.")
     page.click("#je-confirm-ok")
     expect(page.locator("#je-project option:not(:empty)")).to_have_count(0)
-    workspace = Workspace(demo_server.workspace)
+    workspace = open_workspace(demo_server.workspace)
     assert workspace.projects() == []
     workspace.close()
 
 
 def stored_journey(server):
-    workspace = Workspace(server.workspace)
+    workspace = open_workspace(server.workspace)
     try:
         project = workspace.projects()[0]
         return workspace.journey(workspace.journeys(project.id)[0].id).journey

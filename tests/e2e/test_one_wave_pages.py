@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.test_heatmap_page import NODE_LABEL, tap
 from tests.serving import Server, wait_for
 from tests.test_one_wave import write_wave
-from workbench.workspace import Workspace
+from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ SENTENCE = "This dataset is one survey wave (2026-03, 2026-03-01 – 2026-03-31)
 def server(tmp_path, small_journey):
     """A workspace whose one project holds the one-wave survey (imported through the workbench), served."""
     mapping = write_wave(tmp_path / "wave.csv")
-    with Workspace(tmp_path / "ws") as workspace:
+    with open_workspace(tmp_path / "ws") as workspace:
         project_id = workspace.create_project("One wave")
         journey_id = workspace.create_journey(project_id, small_journey)
         workspace.datasets.import_file(project_id, tmp_path / "wave.csv", mapping, "March wave", journey_id=journey_id)

@@ -8,9 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.serving import wait_for
-
 from tests.e2e.test_actions_page import card
+from tests.serving import wait_for
 
 pytestmark = pytest.mark.e2e
 

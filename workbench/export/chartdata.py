@@ -3,9 +3,9 @@
 PowerPoint's "Edit data" opens the workbook behind a chart in Excel. python-pptx writes it with xlsxwriter's
 ``write()``, which makes a category or series name starting with ``=`` a live formula and one starting with
 ``http://`` a hyperlink. Here every text cell is written as a string, formula-safe as in the exported tables
-(:func:`workbench.safecells.neutralise`). The labels drawn on the slide (the chart's cached values) keep the text
+(:func:`workbench.core.safecells.neutralise`). The labels drawn on the slide (the chart's cached values) keep the text
 as typed; after "Edit data" a label the quote protects shows that quote, as the same cell of a table does. Both
-take their text through :func:`workbench.safecells.xml_safe`: a control character in a name would make the chart's
+take their text through :func:`workbench.core.safecells.xml_safe`: a control character in a name would make the chart's
 XML unreadable (python-pptx fails on it).
 """
 
@@ -19,7 +19,7 @@ from pptx.util import lazyproperty
 from xlsxwriter import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from workbench.safecells import text_cell, xml_safe
+from workbench.core.safecells import text_cell, xml_safe
 
 # xlsxwriter's write() would otherwise turn text into formulas ('=…', '{=…}') and hyperlinks ('http://…').
 TEXT_ONLY = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}

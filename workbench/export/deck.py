@@ -11,11 +11,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workbench import heatmap, limits, roi
-from workbench.breaks import format_count
+from workbench.analysis import heatmap
+from workbench.core import formatting, limits
+from workbench.core.safecells import xml_safe
 from workbench.export import maplayout
-from workbench.export.findings import BENCHMARK_NAMES, MATRIX_COLUMNS, Findings
-from workbench.safecells import xml_safe
+from workbench.features.export import BENCHMARK_NAMES, MATRIX_COLUMNS, Findings
 
 TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
 DARK_FILLS = {heatmap.PALETTE[0], heatmap.PALETTE[6]}  # white text reads better on the palette's two ends
@@ -149,7 +149,7 @@ def _logo_size(logo: bytes) -> tuple[int, int]:
     except Image.DecompressionBombError:  # PIL refuses before we can read the size ourselves
         width, height = limits.LOGO_PIXELS, 2
     if width * height > limits.LOGO_PIXELS:
-        raise limits.LimitError("The logo", f"has {limits.count(width * height)} pixels", limits.count(limits.LOGO_PIXELS))
+        raise limits.LimitError("The logo", f"has {formatting.count(width * height)} pixels", formatting.count(limits.LOGO_PIXELS))
     return width, height
 
 
@@ -252,7 +252,7 @@ def _title_slide(deck, findings: Findings, style: Style) -> None:
     _text(slide, facts.journey, 0.9, 2.9, 11.0, 0.7, size=24)
     _text(slide, [f"{heatmap.METRIC_NAMES[facts.metric]} · data from {facts.period()}",
                   f"Filters: {facts.filters}",
-                  f"{facts.dataset}, version {facts.dataset_version} · {format_count(facts.answers)} answers",
+                  f"{facts.dataset}, version {facts.dataset_version} · {formatting.count(facts.answers)} answers",
                   f"Prepared {facts.created:%d %B %Y}"], 0.9, 3.8, 11.0, 1.6, size=14, colour=MUTED)
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 3.4, 0.5, 2.9, 1.2)
@@ -320,7 +320,7 @@ def _score_text(row, metric: str) -> str:
     """'4.21 ± 0.04 (n 2 230)', or why there is no judged score."""
     if row.status == "no_data":
         return "no answers"
-    text = f"{heatmap.format_score(row.value, row.margin, metric)} (n {format_count(int(row.n))})"
+    text = f"{formatting.score(row.value, row.margin, metric)} (n {formatting.count(int(row.n))})"
     return text + (" — low n, not judged" if row.status == "low_n" else "")
 
 
@@ -329,8 +329,8 @@ def box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayou
     if row.status == "no_data":
         details = ["no answers"]
     else:
-        details = [heatmap.format_score(row.value, row.margin, metric),
-                   f"n {format_count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
+        details = [formatting.score(row.value, row.margin, metric),
+                   f"n {formatting.count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
     tail = " · ".join(x for x in (tp.owner or "", f"⚑ {open_actions}" if open_actions else "") if x)
     if tail:
         details.append(tail)
@@ -426,14 +426,14 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
             for segment in ["(network)", *marks, *shown]:
                 cell = cells.get((tp.key, segment))
                 if cell is not None and segment == "(external)":  # an imported value has no count
-                    row.append(heatmap.format_value(cell.value, metric))
+                    row.append(formatting.value(cell.value, metric))
                     fill.append(cell.colour.lstrip("#"))
                     continue
                 if cell is None or cell.n == 0:
                     row.append("–")
                     fill.append(None)
                     continue
-                row.append(f"{heatmap.format_value(cell.value, metric)}\nn {format_count(int(cell.n))}")
+                row.append(f"{formatting.value(cell.value, metric)}\nn {formatting.count(int(cell.n))}")
                 fill.append(cell.colour.lstrip("#"))
             rows.append(row)
             fills.append(fill)
@@ -464,11 +464,11 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
         for i, b in enumerate(page, start + 1):
             where = names.get(b.touchpoint, b.touchpoint) + (f"\n{b.column} {b.segment}" if b.column else "")
             rows.append([str(i), where, KIND_NAMES[b.kind],
-                         f"{heatmap.format_value(b.value, metric)} vs {heatmap.format_value(b.reference, metric)}",
-                         f"{heatmap.format_value(b.delta, metric, signed=True)}\n"
-                         f"[{heatmap.format_value(b.low, metric, signed=True)}; "
-                         f"{heatmap.format_value(b.high, metric, signed=True)}]",
-                         format_count(b.n), _sentence(b.sentence, widths[-1])])
+                         f"{formatting.value(b.value, metric)} vs {formatting.value(b.reference, metric)}",
+                         f"{formatting.value(b.delta, metric, signed=True)}\n"
+                         f"[{formatting.value(b.low, metric, signed=True)}; "
+                         f"{formatting.value(b.high, metric, signed=True)}]",
+                         formatting.count(b.n), _sentence(b.sentence, widths[-1])])
         _table(slide, ["#", "Where", "What", "Score", "Difference [95 %]", "n", "In words"], rows, widths, 1.35,
                style, size=10, row_height=0.72, small=(6,))
         start += len(page)
@@ -493,7 +493,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     from pptx.util import Pt
 
     from workbench.export.chartdata import CategoryChartData, XyChartData
-    from workbench.figures import QUADRANT_COLOURS, matrix_ranges
+    from workbench.export.figures import QUADRANT_COLOURS, matrix_ranges
 
     if findings.drivers is None:  # no outcome to name: the slide says why there is no model
         slide = _slide(deck, findings, style, "Key drivers",
@@ -505,10 +505,10 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     metric = result.driver_metric
     notes = [f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, {r.share * 100:.1f} % of "
              f"explained variance [{r.share_low * 100:.1f}–{r.share_high * 100:.1f}], performance "
-             f"{heatmap.format_value(r.performance, metric)} (n {format_count(int(r.answers))}). {r.reason}"
+             f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}). {r.reason}"
              for r in ranked.itertuples()]
     notes.append(f"Model: {result.note} R² = {result.r2:.2f} [{result.r2_low:.2f}–{result.r2_high:.2f}], "
-                 f"n = {format_count(result.n)}.")
+                 f"n = {formatting.count(result.n)}.")
     slide = _slide(deck, findings, style, findings.outcome.what_drives(), notes)
     scatter = XyChartData()
     series = scatter.add_series("Touchpoints")
@@ -550,7 +550,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[quadrant])
     _text(slide, f"Relative importance (LMG) on the respondent level · R² = {result.r2:.2f} · "
-                 f"n = {format_count(result.n)} · fix first: important and below the average performance",
+                 f"n = {formatting.count(result.n)} · fix first: important and below the average performance",
           0.4, 6.8, 12.5, 0.3, size=9, colour=MUTED)
 
 
@@ -591,7 +591,7 @@ def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], 
     from pptx.enum.shapes import MSO_CONNECTOR
     from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 
-    from workbench.figures import Label, label_lines, place_tiers
+    from workbench.export.figures import Label, label_lines, place_tiers
 
     left, top = SCATTER[0] + PLOT[0], SCATTER[1] + PLOT[1]
     width, height = PLOT[2], PLOT[3]
@@ -695,14 +695,14 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         p10, _p50, p90 = outcome.roi_range
         payback = "not within the horizon" if outcome.payback is None else f"{outcome.payback} months"
         tiles = [("ROI", _percent(outcome.roi), f"P10–P90: {_percent(p10)} to {_percent(p90)}"),
-                 ("NPV", roi.format_money(outcome.npv), f"P10–P90: {roi.format_money(outcome.npv_range[0])} to "
-                                                        f"{roi.format_money(outcome.npv_range[2])}"),
+                 ("NPV", formatting.money(outcome.npv), f"P10–P90: {formatting.money(outcome.npv_range[0])} to "
+                                                        f"{formatting.money(outcome.npv_range[2])}"),
                  ("Payback", payback, f"P10–P90: {_months(outcome.payback_range[0])} to "
                                       f"{_months(outcome.payback_range[2])} months"),
                  ("Chance of ROI > 0", f"{outcome.p_roi_positive * 100:.0f} %",
-                  f"overall NPS {heatmap.format_value(outcome.nps_change, 'nps')} "
-                  f"[{heatmap.format_value(outcome.nps_range[0], 'nps')}; "
-                  f"{heatmap.format_value(outcome.nps_range[2], 'nps')}]")]
+                  f"overall NPS {formatting.value(outcome.nps_change, 'nps')} "
+                  f"[{formatting.value(outcome.nps_range[0], 'nps')}; "
+                  f"{formatting.value(outcome.nps_range[2], 'nps')}]")]
         for i, (label, value, spread) in enumerate(tiles):
             left = 0.4 + i * 3.16
             tile = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, _inches(left), _inches(1.95),
@@ -718,7 +718,7 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
             _run(frame.add_paragraph(), maplayout.shorten(spread, 2.85, 9), 9, colour=MUTED)
         rows = [["KPI", f"{scenario.kpi} ({scenario.kpi_dataset}), {'% change' if scenario.log_kpi else 'linear'} "
                         f"link, lag {scenario.lag} months"],
-                ["Cost", roi.format_money(assumed.cost)],
+                ["Cost", formatting.money(assumed.cost)],
                 ["Value per KPI unit", f"{assumed.value_per_unit:g}"],
                 ["Horizon · discount", f"{assumed.months} months · {assumed.discount * 100:g} % a year"],
                 ["Score changes", maplayout.shorten(", ".join(
@@ -755,7 +755,7 @@ def _months(value: float) -> str:
 
 
 def _action_slides(deck, findings: Findings, style: Style) -> None:
-    from workbench.actions import STATUSES
+    from workbench.repos.actions import STATUSES
 
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     cards = sorted(findings.actions, key=lambda a: (STATUSES.index(a.status), a.position, a.id))
@@ -772,13 +772,13 @@ def _action_slides(deck, findings: Findings, style: Style) -> None:
         rows = []
         for a in page:
             effect = "" if a.expected_change is None else \
-                f"{heatmap.format_value(a.expected_change, a.metric, signed=True)} {heatmap.METRIC_NAMES[a.metric]}"
+                f"{formatting.value(a.expected_change, a.metric, signed=True)} {heatmap.METRIC_NAMES[a.metric]}"
             due = a.due.isoformat() if a.due else ""
             rows.append([maplayout.shorten(a.title, widths[0] - 0.12, 10),
                          maplayout.shorten(", ".join(names.get(k, k) for k in a.touchpoints), widths[1] - 0.12, 10),
                          maplayout.shorten(a.owner, widths[2] - 0.12, 10),
                          due + (" (late)" if a.overdue(today) else ""),
-                         "" if a.cost is None else roi.format_money(a.cost), effect, STATUS_NAMES[a.status]])
+                         "" if a.cost is None else formatting.money(a.cost), effect, STATUS_NAMES[a.status]])
         _table(slide, ["Action", "Touchpoints", "Owner", "Due", "Cost", "Expected", "Status"], rows, widths, 1.35,
                style, row_height=0.4)
 

@@ -1,6 +1,6 @@
 """PNG and SVG pictures of the journey map and of every chart, for reports and documents.
 
-The charts are the pages' own plotly figures (:mod:`workbench.figures`); the journey map is drawn as a figure
+The charts are the pages' own plotly figures (:mod:`workbench.export.figures`); the journey map is drawn as a figure
 from the deck's layout on one wide canvas. Kaleido renders them all in one headless Chromium session.
 """
 
@@ -12,10 +12,10 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from workbench import figures, heatmap
-from workbench.export import deck, maplayout
-from workbench.export.findings import Findings
-from workbench.journey import slugify, unique_key
+from workbench.analysis import heatmap
+from workbench.core.journey import slugify, unique_key
+from workbench.export import deck, figures, maplayout
+from workbench.features.export import Findings
 
 FORMATS = ("png", "svg")
 PIXELS_PER_INCH = 96
@@ -31,7 +31,7 @@ def charts(findings: Findings) -> dict[str, object]:
         metric = findings.drivers.driver_metric
         shown["priority-matrix"] = figures.priority_matrix(findings.priorities, names, metric)
         shown["driver-importance"] = figures.importance_bars(findings.priorities, names)
-    from workbench import roi
+    from workbench.analysis import roi
 
     stems: set[str] = set()
     for item in findings.scenarios:

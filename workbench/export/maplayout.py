@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.journey import Journey, flow_order
+from workbench.core.journey import Journey, flow_order
 
 SLIDE_WIDTH, SLIDE_HEIGHT = 13.333, 7.5  # inches, 16:9
 MARGIN = 0.4

@@ -9,10 +9,10 @@ import zipfile
 
 import pandas
 
-from workbench import heatmap
-from workbench.export.findings import Findings
-from workbench.journey import slugify
-from workbench.safecells import text_cell
+from workbench.analysis import heatmap
+from workbench.core.journey import slugify
+from workbench.core.safecells import text_cell
+from workbench.features.export import Findings
 
 SHEET_NAME_LIMIT = 31  # Excel's limit
 
@@ -47,7 +47,7 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
     if findings.priorities is not None:
         shown["drivers"] = findings.priorities.assign(name=findings.priorities["touchpoint"].map(names))
     if findings.scenarios:
-        from workbench import scenarios
+        from workbench.repos import scenarios
 
         runs = [(item.scenario, item.outcome) for item in findings.scenarios if item.outcome]
         shown["roi-scenarios"] = scenarios.compare(runs).rename_axis("measure").reset_index()

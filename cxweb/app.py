@@ -1,0 +1,189 @@
+"""Builds the Dash app over a workspace and serves it: ``python app.py`` or ``cxwb serve``."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import itertools
+import os
+import sys
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask import abort, send_from_directory
+
+from cxweb import guard
+from workbench.core import folders, limits
+from workbench.core.i18n import gettext as _
+from workbench.repos.datasets import SAMPLE_FOLDER
+from workbench.repos.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent
+# Front-end assets come from Python packages and are served by the app itself: no CDN, works offline.
+VENDOR = {
+    "bootstrap": ("XStatic-Bootstrap", "xstatic/pkg/bootstrap/data"),
+    "fontawesome": ("XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data"),
+}
+STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
+NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire"),
+       ("/leaderboards", _("Leaderboards"), "fa-ranking-star"), ("/drivers", _("Drivers"), "fa-bullseye"),
+       ("/comments", _("Comments"), "fa-comments"), ("/alerts", _("Alerts"), "fa-bell"),
+       ("/actions", _("Actions"), "fa-list-check"), ("/roi", _("ROI"), "fa-coins"),
+       ("/export", _("Export"), "fa-file-export")]
+ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
+
+
+def vendor_folder(name: str) -> Path:
+    """Folder of an installed front-end package, found without importing it."""
+    distribution, subfolder = VENDOR[name]
+    return Path(importlib.metadata.distribution(distribution).locate_file(subfolder))
+
+
+def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> dash.Dash:
+    """The Dash app with every page, bound to ``workspace``; typed paths are read only inside the workspace,
+    the samples and ``data_dirs``."""
+    jobs = _job_manager(workspace)
+    app = dash.Dash(
+        "cxweb", use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
+        external_stylesheets=STYLESHEETS, suppress_callback_exceptions=True, title=_("CX Journey Workbench"),
+        update_title=None, on_error=_show_error, background_callback_manager=jobs,
+    )
+    jobs.server = app.server
+    app.server.extensions["cxwb_workspace"] = workspace
+    app.server.config["MAX_CONTENT_LENGTH"] = limits.REQUEST_BYTES
+    app.server.extensions["cxwb_folders"] = folders.allowed_folders(workspace.folder, data_dirs, SAMPLE_FOLDER)
+    vendors = {name: vendor_folder(name) for name in VENDOR}
+
+    @app.server.route("/vendor/<name>/<path:filename>")
+    def vendor(name: str, filename: str):
+        if name not in vendors:
+            abort(404)
+        return send_from_directory(vendors[name], filename, max_age=86400)
+
+    app.layout = html.Div([
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand([html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"),
+            dbc.Nav([dbc.NavLink([html.I(className=f"fa-solid {icon} me-1"), label,
+                                  *([dbc.Badge(id="nav-alerts-count", color="danger", pill=True, className="ms-1")]
+                                    if path == "/alerts" else [])], href=path, active="exact")
+                     for path, label, icon in NAV]),
+        ], fluid=True), color="dark", dark=True, className="mb-2 py-1"),
+        dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
+        dbc.Container(dash.page_container, fluid=True),
+        dcc.Location(id="app-url"),
+        dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
+    ])
+    return app
+
+
+class ThreadJobManager(dash.DiskcacheManager):
+    """Background callbacks in threads of the server instead of forked processes.
+
+    Polars' thread pool does not survive ``fork`` (a forked job would wait forever for its workers), and our
+    long jobs stop cooperatively (an import checks a cancel flag between steps), so no process needs killing.
+    Progress and results still go through diskcache as with Dash's own manager.
+    """
+
+    def __init__(self, cache):
+        super().__init__(cache)
+        self._threads: dict[int, threading.Thread] = {}
+        self._ids = itertools.count(1)
+        self.server = None  # the Flask app, set once it exists: jobs run in its context, so pages find the workspace
+
+    def call_job_fn(self, key, job_fn, args, context):
+        job = next(self._ids)
+
+        def run() -> None:
+            with self.server.app_context():
+                job_fn(key, self._make_progress_key(key), args, context)
+
+        thread = threading.Thread(target=run, name=f"cxwb-job-{job}", daemon=True)
+        self._threads[job] = thread
+        thread.start()
+        return job
+
+    def job_running(self, job) -> bool:
+        thread = self._threads.get(int(job))
+        return thread is not None and thread.is_alive()
+
+    def terminate_job(self, job) -> None:
+        if job is not None:
+            self._threads.pop(int(job), None)
+
+    def terminate_unhealthy_job(self, job) -> bool:
+        return False
+
+
+def _job_manager(workspace: Workspace) -> ThreadJobManager:
+    """Background callbacks (long imports) report progress and results through the workspace cache."""
+    import diskcache
+
+    return ThreadJobManager(diskcache.Cache(str(workspace.folder / "cache" / "jobs")))
+
+
+def _show_error(error: Exception) -> None:
+    """Any unexpected callback error becomes a short message, never a traceback."""
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]  # never the traceback
+    dash.set_props("app-error", {"is_open": True, "children": _("Something went wrong: {error}. Nothing was changed.")
+                                 .format(error=first_line)})
+
+
+def protect(app: dash.Dash, policy: guard.Policy) -> dash.Dash:
+    """Put the guard in front of every route: Host, Origin and token checks, security headers."""
+    # Hashed per response: Dash registers some inline scripts only while serving its first pages.
+    app.server.wsgi_app = guard.Guard(app.server.wsgi_app, policy,
+                                      lambda: guard.content_security_policy(app.csp_hashes()))
+    return app
+
+
+def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, *,
+          token: str | None = None, allow_hosts: Iterable[str] = (), data_dirs: Iterable[str | Path] = (),
+          open_browser: bool = False) -> None:
+    """Serve the app with waitress (by default only to this machine), behind the guard and its per-start token."""
+    if debug and not guard.is_loopback(host):
+        raise ValueError(_("--debug shows tracebacks and reloads code: it serves on this computer only."))
+    token = token or os.environ.get("CXWB_TOKEN") or guard.new_token()
+    if not guard.is_loopback(host):
+        print(_("Warning: serving on {host}, reachable from other computers. Anyone with the address and its token "
+                "can read and change every project; the traffic is not encrypted.").format(host=host),
+              file=sys.stderr, flush=True)
+    app = protect(create_app(workspace, data_dirs), guard.policy_for(host, port, token, allow_hosts))
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}/?{guard.TOKEN_PARAMETER}={token}"
+    print(_("CX Journey Workbench on {url}  (workspace: {folder})").format(url=url, folder=workspace.folder.resolve()),
+          flush=True)
+    if debug:  # hot reload needs Werkzeug's development server; the guard stays in front of it
+        os.environ["CXWB_TOKEN"] = token  # the reloader's child process serves with the same token
+        app.run(host=host, port=port, debug=True, use_debugger=False)  # Werkzeug's debugger would sit outside the guard
+        return
+    import waitress
+
+    # Few connections: one browser needs about six, and each may hold a request body of up to REQUEST_BYTES.
+    server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="", connection_limit=16,
+                                    max_request_body_size=limits.REQUEST_BYTES)
+    if open_browser:
+        threading.Timer(0.5, _open_browser, args=(url,)).start()
+    server.run()
+
+
+def _open_browser(url: str) -> None:
+    """Open ``url`` through a file only this user can read: a browser's command line is visible to every user of
+    the computer, the token in it would not be (Jupyter does the same)."""
+    import atexit
+    import html
+    import tempfile
+    import webbrowser
+
+    handle, name = tempfile.mkstemp(prefix="cxwb-open-", suffix=".html")  # created readable by its owner only
+    target = html.escape(url, quote=True)
+    with os.fdopen(handle, "w", encoding="utf-8") as page:
+        page.write(f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
+                   f"<a href='{target}'>{html.escape(_('CX Journey Workbench'))}</a>")
+    atexit.register(Path(name).unlink, missing_ok=True)
+    webbrowser.open(Path(name).as_uri())
+    remove = threading.Timer(60, Path(name).unlink, kwargs={"missing_ok": True})  # also if the server is killed later
+    remove.daemon = True
+    remove.start()

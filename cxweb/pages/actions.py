@@ -1,0 +1,471 @@
+"""Actions page: the kanban of improvement actions, a card editor with moves, the before/after check and history."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import fields
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+
+from cxweb.pages._context import workspace
+from cxweb.pages._filters import group
+from workbench.analysis import heatmap
+from workbench.analysis.breaks import segment_columns
+from workbench.core import formatting
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.core.i18n import gettext as _
+from workbench.data import query, waves
+from workbench.repos import actions
+from workbench.repos.actions import STATUS_NAMES, STATUSES, Action, Draft
+
+dash.register_page(__name__, path="/actions", name=_("Actions"), title=_("Actions · CX Journey Workbench"))
+
+ANY = "__all__"
+EDITOR_BUTTONS = ("act-left", "act-up", "act-down", "act-right", "act-delete", "act-save")  # off while one runs
+MOVES_SHOWN, MOVES_HIDDEN = "d-flex gap-1 me-auto", "d-none"
+GRIDS = [f"act-grid-{status}" for status in STATUSES]
+VERDICT_NAMES = {"improved": _("improved"), "no_change": _("no detectable change"), "worse": _("worse"),
+                 "insufficient": _("too few answers")}
+VERDICT_COLOURS = {"improved": "success", "no_change": "secondary", "worse": "danger", "insufficient": "warning"}
+
+
+def layout(**params) -> html.Div:
+    """Filters, the five columns, and the card editor (opened pre-filled when the URL carries a new card)."""
+    projects = workspace().projects()
+    project = projects[0].id if projects else None
+    opening = {"id": None, "draft": Draft.from_params(params).to_params(), "journey": params.get("journey")} \
+        if params.get("new") else ({"id": int(params["card"])} if str(params.get("card", "")).isdigit() else None)
+
+
+    return html.Div([
+        dcc.Store(id="act-drop"), dcc.Store(id="act-refresh", data=0), dcc.Store(id="act-open", data=opening),
+        dcc.Store(id="act-card"), dcc.Store(id="act-connected"),
+        html.Div([
+            group(_("Project"), dbc.Select(id="act-project", value=project, persistence=True,
+                                           persistence_type="session",
+                                           options=[{"label": p.name, "value": p.id} for p in projects]), "11rem"),
+            group(_("Journey"), dbc.Select(id="act-journey", options=[], value=ANY), "11rem"),
+            group(_("You are"), dbc.Input(id="act-user", placeholder=_("your name (for the history)"),
+                                          debounce=True, persistence=True, persistence_type="local"), "15rem"),
+            dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("New action")], id="act-new", size="sm",
+                       color="primary"),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        html.Div([
+            group(_("Owner"), dbc.Select(id="act-owner", options=[], value=ANY), "11rem"),
+            group(_("Stage"), dbc.Select(id="act-stage", options=[], value=ANY), "11rem"),
+            group(_("Touchpoint"), dbc.Select(id="act-touchpoint", options=[], value=ANY), "14rem"),
+            dbc.Checklist(id="act-flags", inline=True, switch=True, value=[], className="small",
+                          options=[{"label": _("My actions"), "value": "mine"},
+                                   {"label": _("Overdue only"), "value": "overdue"}]),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dbc.Alert(id="act-message", is_open=False, dismissable=True, color="warning", className="py-2 small"),
+        html.P(_("Drag a card within a column or into another one, or open it and use the move buttons. "
+                 "A card reaches Verified once its before/after check has a verdict."),
+               className="small text-muted mb-2"),
+        dbc.Row([dbc.Col(_column(status), className="cx-column") for status in STATUSES], className="g-2 flex-nowrap",
+                style={"overflowX": "auto"}),
+        _editor(),
+    ])
+
+
+def _column(status: str) -> html.Div:
+    return html.Div([
+        html.Div([html.B(STATUS_NAMES[status]), dbc.Badge("0", id=f"act-count-{status}", color="secondary",
+                                                          className="ms-2"),
+                  html.Span(id=f"act-cost-{status}", className="ms-auto small text-muted")],
+                 className="d-flex align-items-center px-2 py-1 bg-light border rounded-top"),
+        dag.AgGrid(id=f"act-grid-{status}", rowData=[], getRowId="params.data.id",
+                   columnDefs=[{"field": "shown", "cellRenderer": "KanbanCard", "rowDrag": True, "flex": 1,
+                                "cellClass": "cx-card-cell"}],
+                   dashGridOptions={"headerHeight": 0, "rowHeight": 96, "rowDragEntireRow": True,
+                                    "suppressCellFocus": False, "localeText": {"noRowsToShow": _("No cards")},
+                                    "suppressMoveWhenRowDragging": True},
+                   className="ag-theme-alpine cx-board", style={"height": "calc(100vh - 290px)", "minHeight": "320px"}),
+    ], id=f"act-column-{status}", **{"data-status": status})
+
+
+def _editor() -> dbc.Modal:
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(id="act-editor-title")),
+        dbc.ModalBody([
+            dbc.Alert(id="act-editor-message", is_open=False, color="danger", className="py-2 small"),
+            html.Div(id="act-editor-body"),
+        ]),
+        dbc.ModalFooter([
+            html.Div([
+                dbc.Button("◀", id="act-left", size="sm", color="secondary", outline=True, title=_("Move to the column before")),
+                dbc.Button("▲", id="act-up", size="sm", color="secondary", outline=True, title=_("Move up")),
+                dbc.Button("▼", id="act-down", size="sm", color="secondary", outline=True, title=_("Move down")),
+                dbc.Button("▶", id="act-right", size="sm", color="secondary", outline=True, title=_("Move to the next column")),
+            ], id="act-moves", className=MOVES_SHOWN),
+            dbc.Button(_("Delete"), id="act-delete", color="danger", outline=True, size="sm"),
+            dbc.Button(_("Save"), id="act-save", color="primary", size="sm"),
+        ]),
+    ], id="act-editor", size="xl", is_open=False, scrollable=True)
+
+
+dash.clientside_callback(
+    dash.ClientsideFunction("kanban", "connect"),
+    Output("act-connected", "data"), Input(GRIDS[0], "id"), State(GRIDS[1], "id"), State(GRIDS[2], "id"),
+    State(GRIDS[3], "id"), State(GRIDS[4], "id"),
+)
+
+
+@callback(Output("act-journey", "options"), Output("act-stage", "options"), Output("act-touchpoint", "options"),
+          Input("act-project", "value"), Input("act-journey", "value"))
+def choose_project(project_id, journey_id):
+    """Journeys of the project; stages and touchpoints of the chosen journey (or of all of them)."""
+    if not project_id:
+        return [], [], []
+    ws = workspace()
+    journeys = ws.journeys(int(project_id))
+    chosen = [j for j in journeys if journey_id in (ANY, None, str(j.id))]
+    stages, touchpoints = {}, {}
+    for info in chosen:
+        journey = ws.journey(info.id).journey
+        stages.update({s.key: s.name for s in journey.stages})
+        touchpoints.update({tp.key: tp.name for tp in journey.touchpoints})
+    everything = [{"label": _("all"), "value": ANY}]
+    return ([{"label": _("all journeys"), "value": ANY}] + [{"label": j.name, "value": str(j.id)}
+                                                                        for j in journeys],
+            everything + [{"label": name, "value": key} for key, name in stages.items()],
+            everything + [{"label": name, "value": key} for key, name in touchpoints.items()])
+
+
+@callback(*[Output(grid, "rowData") for grid in GRIDS],
+          *[Output(f"act-count-{s}", "children") for s in STATUSES],
+          *[Output(f"act-cost-{s}", "children") for s in STATUSES],
+          Output("act-owner", "options"),
+          Input("act-project", "value"), Input("act-journey", "value"), Input("act-owner", "value"),
+          Input("act-stage", "value"), Input("act-touchpoint", "value"), Input("act-flags", "value"),
+          Input("act-user", "value"), Input("act-refresh", "data"))
+def draw_board(project_id, journey_id, owner, stage, touchpoint, flags, user, _refresh):
+    """The filtered cards in their columns, each column's count and total cost."""
+    if not project_id:
+        return [[]] * 5 + ["0"] * 5 + [""] * 5 + [[]]
+    ws = workspace()
+    journey = None if journey_id in (None, ANY) else int(journey_id)
+    owner, stage, touchpoint = (None if value in (None, ANY) else value for value in (owner, stage, touchpoint))
+    journeys = {info.id: ws.journey(info.id).journey for info in ws.journeys(int(project_id))}
+    wanted = None
+    if stage:
+        wanted = {key for stored_id, shape in journeys.items() if journey in (None, stored_id)
+                  for key in actions.stage_touchpoints(shape, stage)}
+    if touchpoint:
+        wanted = {touchpoint} if wanted is None else wanted & {touchpoint}
+    today = datetime.date.today()
+    mine = (user or "").strip() if "mine" in (flags or []) else None
+    shown = actions.choose(ws.actions.list(int(project_id), journey), owner=mine or owner or None,
+                           touchpoints=wanted, overdue_on=today if "overdue" in (flags or []) else None)
+    names = {tp.key: tp.name for shape in journeys.values() for tp in shape.touchpoints}
+    columns = actions.board(shown)
+    owners = [{"label": _("all"), "value": ANY}] + [{"label": name, "value": name}
+                                                   for name in ws.actions.owners(int(project_id))]
+    return (*[[_row(card, names, today) for card in column.cards] for column in columns],
+            *[str(column.count) for column in columns],
+            *[_("Σ {cost}").format(cost=_money(column.cost)) if column.cost else "" for column in columns],
+            owners)
+
+
+def _row(card: Action, names: dict[str, str], today: datetime.date) -> dict:
+    """A card as a grid row: the fields the card renderer shows."""
+    row = {"id": str(card.id), "version": card.version, "title": card.title,
+            "where": ", ".join(names.get(key, key) for key in card.touchpoints)
+                     + (f" · {card.segment} {', '.join(card.treated)}" if card.treated else ""),
+            "owner": card.owner, "due": card.due.isoformat() if card.due else "", "overdue": card.overdue(today),
+            "cost_text": _money(card.cost) if card.cost else "", "overdue_text": _("overdue"), "verdict": card.verdict or "",
+            "verdict_text": _verdict_line(card)}
+    # The grid redraws a cell only when its field's value changes: this field changes with anything shown.
+    row["shown"] = json.dumps(row, sort_keys=True)
+    return row
+
+
+def _verdict_line(card: Action) -> str:
+    if not card.verdict:
+        return ""
+    change = card.realised_change
+    measured = "" if change is None else f" ({formatting.value(change, card.metric, signed=True)})"
+    return f"{VERDICT_NAMES.get(card.verdict, card.verdict)}{measured}"
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}".replace(",", "\u202f")
+
+
+# ------------------------------------------------------------------ moves
+
+
+@callback(Output("act-refresh", "data", allow_duplicate=True), Output("act-message", "children"),
+          Output("act-message", "is_open"), Input("act-drop", "data"), State("act-user", "value"),
+          State("act-refresh", "data"), prevent_initial_call=True)
+def drop(dropped, user, refresh):
+    """A card dragged to a column and place: store the move (the board redraws from what was stored)."""
+    if not dropped or not str(dropped.get("card", "")).isdigit():
+        return no_update, no_update, no_update
+    try:
+        workspace().actions.move(int(dropped["card"]), dropped["status"], int(dropped["index"]), user or "",
+                                 expected_version=int(dropped["version"]))
+    except WorkspaceError as error:
+        return (refresh or 0) + 1, str(error), True
+    return (refresh or 0) + 1, "", False
+
+
+# ------------------------------------------------------------------ the card editor
+
+
+@callback(Output("act-card", "data"), Output("act-editor", "is_open"),
+          Input("act-new", "n_clicks"), Input("act-open", "data"),
+          *[Input(grid, "cellClicked") for grid in GRIDS],
+          State("act-journey", "value"), State("act-project", "value"), prevent_initial_call=False)
+def open_card(_new, opening, *args):
+    """Open a clicked card, an empty one, or the pre-filled one a link asked for."""
+    *_clicks, journey_id, project_id = args
+    trigger = ctx.triggered_id
+    if trigger == "act-new":
+        journey = journey_id if journey_id not in (None, ANY) else _first_journey(project_id)
+        return {"id": None, "draft": {}, "journey": journey}, True
+    if trigger == "act-open" or trigger is None:
+        return (opening, True) if opening else (no_update, no_update)
+    clicked = ctx.triggered[0]["value"] or {}
+    card_id = str(clicked.get("rowId", ""))
+    return ({"id": int(card_id)}, True) if card_id.isdigit() else (no_update, no_update)
+
+
+def _first_journey(project_id) -> str | None:
+    journeys = workspace().journeys(int(project_id)) if project_id else []
+    return str(journeys[0].id) if journeys else None
+
+
+@callback(Output("act-editor-title", "children"), Output("act-editor-body", "children"),
+          Output("act-moves", "className"), Output("act-delete", "style"),
+          Input("act-card", "data"), State("act-project", "value"))
+def show_card(card, project_id):
+    """The editor's form for the card (or the draft), with its check and its history."""
+    if not card or not project_id:
+        return "", "", MOVES_HIDDEN, {"display": "none"}
+    ws = workspace()
+    if card.get("id") is None:
+        draft = Draft.from_params(card.get("draft") or {})
+        journey_id = card.get("journey")
+        return _("New action"), _form(draft, project_id, journey_id, None), MOVES_HIDDEN, {"display": "none"}
+    try:
+        action = ws.actions.get(int(card["id"]))
+    except WorkspaceError as error:
+        return _("Card not found"), dbc.Alert(str(error), color="warning"), MOVES_HIDDEN, {"display": "none"}
+    return action.title, _form(action.draft, project_id, action.journey_id, action), MOVES_SHOWN, {}
+
+
+def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.Div:
+    ws = workspace()
+    journey = ws.journey(int(journey_id)).journey if journey_id else None
+    touchpoints = [{"label": tp.name, "value": tp.key} for tp in (journey.touchpoints if journey else ())]
+    owners = ws.actions.owners(int(project_id))
+    survey = ws.datasets.survey_for(int(project_id), int(journey_id) if journey_id else None)
+    columns = segment_columns((str(survey.path),)) if survey else []
+
+    def field(label: str, control, width: int = 6) -> dbc.Col:
+        return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=width)
+
+    origin = draft.origin or {}
+    body = [
+        dcc.Store(id="act-form-version", data=action.version if action else None),
+        dcc.Store(id="act-form-journey", data=journey_id),
+        dbc.Row([
+            field(_("Title"), dbc.Input(id="act-f-title", value=draft.title, maxLength=300), 12),
+            field(_("Description"), dbc.Textarea(id="act-f-description", value=draft.description, rows=2), 12),
+            field(_("Touchpoints"), dcc.Dropdown(id="act-f-touchpoints", options=touchpoints, multi=True,
+                                                 value=list(draft.touchpoints))),
+            field(_("Owner (empty: the touchpoint's owner)"), dcc.Dropdown(
+                id="act-f-owner", options=[{"label": o, "value": o} for o in owners], value=draft.owner or None,
+                placeholder=_("the first touchpoint's owner"))),
+            field(_("Due date"), dbc.Input(id="act-f-due", type="date",
+                                           value=draft.due.isoformat() if draft.due else None), 3),
+            field(_("Cost"), dbc.Input(id="act-f-cost", type="number", min=0, value=draft.cost), 3),
+            field(_("Metric"), dbc.Select(id="act-f-metric", value=draft.metric,
+                                          options=[{"label": heatmap.METRIC_NAMES[m], "value": m}
+                                                   for m in actions.METRICS]), 3),
+            field(_("Expected change"), dbc.Input(id="act-f-change", type="number", step="any",
+                                                  value=draft.expected_change), 3),
+            field(_("Only in segment (for the check against the rest)"), dbc.Select(
+                id="act-f-segment", value=draft.segment or "",
+                options=[{"label": _("everyone"), "value": ""}] + [{"label": c, "value": c} for c in columns])),
+            field(_("Segment values that got the action"), dcc.Dropdown(
+                id="act-f-treated", multi=True, value=list(draft.treated),
+                options=[{"label": v, "value": v} for v in _values(survey, draft.segment)])),
+        ], className="g-2 mb-2"),
+        html.P([html.B(_("From: ")), actions.ORIGIN_KINDS.get(origin.get("kind"), ""), " — ", origin.get("label", "")],
+               className="small text-muted", id="act-f-origin") if origin.get("kind") else "",
+    ]
+    # Every field exists for a new card too (hidden), so the editor's callback always finds its inputs.
+    done = action is not None and action.status in ("done", "verified")
+    body += [html.Div([html.Span([_("Column: "), html.B(STATUS_NAMES[action.status] if action else "",
+                                                        id="act-f-status")], className="me-3"),
+                       dbc.InputGroup([dbc.InputGroupText(_("done on")), dbc.Input(
+                           id="act-f-done", type="date",
+                           value=action.done_on.isoformat() if action and action.done_on else None)],
+                           size="sm", className="w-auto", style={} if done else {"display": "none"})],
+                      className="d-flex align-items-center small mb-2" if action else "d-none"),
+             _check_section(action, survey, done)]
+    if action is not None and action.touchpoints:
+        body.append(dcc.Link([html.I(className="fa-solid fa-coins me-1"), _("What is it worth? Estimate the ROI")],
+                             href=f"/roi?action={action.id}", className="small", id="act-roi"))
+    if action is not None:
+        body += [html.H6(_("History"), className="mt-3"),
+                 html.Ul([html.Li([html.Span(f"{e.at:%Y-%m-%d %H:%M} · ", className="text-muted"), html.B(e.who),
+                                   " — ", e.what]) for e in ws.actions.history(action.id)],
+                         id="act-history", className="small")]
+    return html.Div(body)
+
+
+def _values(survey, column: str | None) -> list[str]:
+    return query.segment_values((str(survey.path),), column) if survey and column else []
+
+
+def _check_section(action: Action | None, survey, done: bool) -> html.Div:
+    """Before/after windows, the button, and the recorded verdict (hidden until the card is done)."""
+    found = (action.verification if action else None) or {}
+    windows = found.get("windows") or {}
+
+    def weeks(id_: str, label: str, value: int) -> dbc.InputGroup:
+        return dbc.InputGroup([dbc.InputGroupText(label), dbc.Input(id=id_, type="number", min=1, max=104,
+                                                                    value=value, style={"width": "5rem"})],
+                              size="sm", className="w-auto")
+
+    wave = waves.single_wave(survey.meta) if survey is not None else None
+    verdict = []
+    if found:
+        verdict = [dbc.Badge(VERDICT_NAMES.get(found.get("verdict"), found.get("verdict")),
+                             color=VERDICT_COLOURS.get(found.get("verdict"), "secondary"), id="act-verdict",
+                             className="me-2"),
+                   html.Span(found.get("sentence", ""), id="act-verdict-sentence")]
+        if action.expected_change is not None and action.realised_change is not None:
+            verdict.append(html.Div(_("Expected {expected}, measured {measured}: this is the change an ROI "
+                                      "scenario of the card should use.").format(
+                expected=formatting.value(action.expected_change, action.metric, signed=True),
+                measured=formatting.value(action.realised_change, action.metric, signed=True)),
+                className="mt-1 text-muted"))
+    return html.Div([html.P(_("Once the card is in Done, its effect on the touchpoint's score can be checked here."),
+                            className="small text-muted", style={"display": "none"} if done or not action else {}),
+                     dbc.Card(dbc.CardBody([
+        html.H6(_("Did it work? Before/after check"), className="mb-2"),
+        html.Div([weeks("act-before-weeks", _("weeks before"), windows.get("before_weeks", 8)),
+                  weeks("act-after-weeks", _("weeks after"), windows.get("after_weeks", 8)),
+                  weeks("act-gap-weeks", _("skip weeks"), windows.get("gap_weeks", 0)),
+                  dbc.Button(_("Check the effect"), id="act-check", size="sm", color="primary",
+                             disabled=survey is None or wave is not None)],
+                 className="d-flex flex-wrap gap-2 align-items-center mb-2"),
+        html.Div(verdict, className="small"),
+        html.P(_("No survey data in this project to check against.") if survey is None else
+               waves.no_trend_message(wave) if wave is not None else "", className="small text-muted mb-0",
+               id="act-check-note"),
+    ]), className="bg-light", style={} if done else {"display": "none"})])
+
+
+@callback(Output("act-f-treated", "options"), Input("act-f-segment", "value"), State("act-project", "value"),
+          State("act-form-journey", "data"), prevent_initial_call=True)
+def segment_values(column, project_id, journey_id):
+    """Values of the chosen segment column in the survey."""
+    survey = workspace().datasets.survey_for(int(project_id), int(journey_id) if journey_id else None)
+    return [{"label": v, "value": v} for v in _values(survey, column)]
+
+
+@callback(Output("act-card", "data", allow_duplicate=True), Output("act-editor", "is_open", allow_duplicate=True),
+          Output("act-refresh", "data", allow_duplicate=True), Output("act-editor-message", "children"),
+          Output("act-editor-message", "is_open"),
+          Input("act-save", "n_clicks"), Input("act-delete", "n_clicks"), Input("act-left", "n_clicks"),
+          Input("act-right", "n_clicks"), Input("act-up", "n_clicks"), Input("act-down", "n_clicks"),
+          Input("act-check", "n_clicks"),
+          State("act-card", "data"), State("act-form-version", "data"), State("act-form-journey", "data"),
+          State("act-f-title", "value"), State("act-f-description", "value"), State("act-f-touchpoints", "value"),
+          State("act-f-owner", "value"), State("act-f-due", "value"), State("act-f-cost", "value"),
+          State("act-f-metric", "value"), State("act-f-change", "value"), State("act-f-segment", "value"),
+          State("act-f-treated", "value"), State("act-before-weeks", "value"), State("act-after-weeks", "value"),
+          State("act-gap-weeks", "value"), State("act-f-done", "value"), State("act-project", "value"), State("act-user", "value"),
+          State("act-refresh", "data"), prevent_initial_call=True,
+          running=[(Output(button, "disabled"), True, False) for button in EDITOR_BUTTONS])
+def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version, journey_id, title, description,
+                touchpoints, owner, due, cost, metric, change, segment, treated, before, after, gap, done_on, project_id,
+                user, refresh):
+    """Save, delete, move or check the open card; a conflict or a refusal is shown in the editor, nothing is lost."""
+    if not card or not ctx.triggered[0]["value"]:
+        return no_update, no_update, no_update, no_update, no_update
+    ws, who, trigger = workspace(), user or "", ctx.triggered_id
+    refreshed = (refresh or 0) + 1
+    try:
+        current = None if card.get("id") is None else ws.actions.get(int(card["id"]))
+        draft = Draft(title=title or "", description=description or "", touchpoints=tuple(touchpoints or ()),
+                      owner=owner or "", due=_date(due), cost=_number(cost), metric=metric or "csat",
+                      expected_change=_number(change), segment=segment or None, treated=tuple(treated or ()),
+                      origin=current.origin if current else Draft.from_params(card.get("draft") or {}).origin)
+        if current is None:
+            created = ws.actions.create(int(project_id), draft, who,
+                                        journey_id=int(journey_id) if journey_id else None)
+            return {"id": created.id}, False, refreshed, "", False
+        if trigger == "act-save":
+            ws.actions.update(current.id, draft, who, expected_version=version, done_on=_date(done_on))
+            return no_update, False, refreshed, "", False
+        if trigger == "act-delete":
+            ws.actions.delete(current.id, expected_version=version)
+            return None, False, refreshed, "", False
+        if trigger == "act-check":
+            from workbench.analysis.verify import Windows
+
+            ws.actions.check(current.id, Windows(_weeks(before, 8), _weeks(after, 8), _weeks(gap, 0, 0)), who,
+                             expected_version=version)
+        else:
+            _move(ws, current, trigger, version, who)
+    except ConflictError as error:
+        return {"id": card["id"], "reload": refreshed}, True, refreshed, _conflict(error, card, draft, trigger), True
+    except WorkspaceError as error:
+        return no_update, True, no_update, str(error), True
+    return {"id": card["id"], "reload": refreshed}, True, refreshed, "", False
+
+
+def _conflict(error: ConflictError, card: dict, draft: Draft, trigger: str) -> str:
+    """The conflict message, with the values the user typed that were not saved (so they can be entered again)."""
+    if trigger != "act-save":
+        return str(error)
+    latest = workspace().actions.get(int(card["id"])).draft
+    lost = [f"{actions.FIELD_NAMES[f.name]} “{_plain(getattr(draft, f.name))}”" for f in fields(Draft)
+            if f.name != "origin" and getattr(draft, f.name) != getattr(latest, f.name)]
+    return f"{error} " + (_("Not saved: {values}.").format(values="; ".join(lost)) if lost else "")
+
+
+def _plain(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value).removesuffix(".0")
+
+
+def _move(ws, action: Action, trigger: str, version: int, who: str) -> None:
+    """The buttons' moves: a column left or right (to the bottom), or one place up or down."""
+    column = STATUSES.index(action.status)
+    if trigger in ("act-left", "act-right"):
+        target = column + (-1 if trigger == "act-left" else 1)
+        if 0 <= target < len(STATUSES):
+            ws.actions.move(action.id, STATUSES[target], None, who, expected_version=version)
+        return
+    ws.actions.move(action.id, action.status, max(0, action.position + (-1 if trigger == "act-up" else 1)), who,
+                    expected_version=version)
+
+
+def _weeks(value, default: int, smallest: int = 1) -> int:
+    try:
+        return min(104, max(smallest, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _date(text: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise WorkspaceError(_("“{text}” is not a date.").format(text=text)) from None
+
+
+def _number(value) -> float | None:
+    return None if value in (None, "") else float(value)

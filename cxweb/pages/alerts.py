@@ -1,0 +1,293 @@
+"""Alerts page: the inbox of red alerts (new → acknowledged → turned into an action → closed) and the rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from cxweb.pages._context import new_action_href, workspace
+from cxweb.pages._filters import group
+from workbench.analysis import heatmap
+from workbench.analysis.breaks import segment_columns
+from workbench.core.errors import WorkspaceError
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
+from workbench.data import waves
+from workbench.repos import alerts
+from workbench.repos.actions import Draft
+from workbench.repos.alerts import KINDS, STATUS_NAMES, Rule
+
+dash.register_page(__name__, path="/alerts", name=_("Alerts"), title=_("Alerts · CX Journey Workbench"))
+
+OPEN = "open"
+SHOWN = {OPEN: _("Open"), "new": STATUS_NAMES["new"], "acknowledged": STATUS_NAMES["acknowledged"],
+         "action": STATUS_NAMES["action"], "closed": STATUS_NAMES["closed"], "all": _("All")}
+STATUS_COLOURS = {"new": "danger", "acknowledged": "warning", "action": "primary", "closed": "secondary"}
+KIND_NAMES = {"answer": _("Single unhappy answer"), "share": _("Negative share over a threshold"),
+              "drop": _("Significant drop vs the previous window")}
+ALERT_METRICS = ("csat", "nps", "ces")
+NEXT = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
+BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
+LIMIT = 50  # rows shown at once (each row brings its own buttons); the count says how many more there are
+ANY = "__any__"
+
+
+def layout(**_params) -> html.Div:
+    """Project and journey, the inbox with its status filter, and the rules."""
+    projects = workspace().projects()
+
+
+    return html.Div([
+        dcc.Store(id="al-refresh", data=0),
+        html.Div([
+            group(_("Project"), dbc.Select(id="al-project", value=projects[0].id if projects else None,
+                                           options=[{"label": p.name, "value": p.id} for p in projects],
+                                           persistence=True, persistence_type="session")),
+            group(_("Journey"), dbc.Select(id="al-journey", options=[])),
+            group(_("You are"), dbc.Input(id="al-user", placeholder=_("your name (for the history)"),
+                                          debounce=True, persistence=True, persistence_type="local"), "15rem"),
+            dbc.Button([html.I(className="fa-solid fa-rotate me-1"), _("Check now")], id="al-check", size="sm",
+                       color="primary", outline=True),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        html.Div([
+            dbc.RadioItems(id="al-status", value=OPEN, inline=True, className="btn-group btn-group-sm cx-metric",
+                           inputClassName="btn-check", labelClassName="btn btn-outline-secondary",
+                           labelCheckedClassName="active",
+                           options=[{"label": label, "value": value} for value, label in SHOWN.items()]),
+            group(_("Kind"), dbc.Select(id="al-kind", value=ANY, options=[
+                {"label": _("all"), "value": ANY}, {"label": _("trends (drops and shares)"), "value": "trend"},
+                {"label": _("single answers"), "value": "answer"}]), "16rem"),
+        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
+        dbc.Alert(id="al-message", is_open=False, dismissable=True, color="info", className="py-2 small"),
+        dbc.Alert(id="al-wave", is_open=False, color="secondary", className="py-2 small"),
+        dcc.Loading(html.Div(id="al-inbox"), delay_show=300),
+        html.H5(_("Rules"), className="mt-4"),
+        html.P(_("Rules run after every survey import and when you press Check now. Weekly windows end on "
+                 "Sundays; an episode that goes on for several weeks stays one alert."),
+               className="small text-muted"),
+        html.Div(id="al-rules"),
+        _rule_form(),
+    ])
+
+
+def _rule_form() -> dbc.Card:
+    def field(label: str, control, width: int = 2) -> dbc.Col:
+        return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=width)
+
+    return dbc.Card(dbc.CardBody([
+        html.B(_("Add a rule"), className="small"),
+        dbc.Row([
+            field(_("Name"), dbc.Input(id="al-rule-name", size="sm"), 3),
+            field(_("Condition"), dbc.Select(id="al-rule-kind", value="share", size="sm",
+                                             options=[{"label": KIND_NAMES[k], "value": k} for k in KINDS]), 3),
+            field(_("Metric"), dbc.Select(id="al-rule-metric", value="csat", size="sm",
+                                          options=[{"label": heatmap.METRIC_NAMES[m], "value": m}
+                                                   for m in ALERT_METRICS])),
+            field(_("Touchpoint"), dbc.Select(id="al-rule-touchpoint", value=ANY, size="sm", options=[]), 2),
+            field(_("Per segment"), dbc.Select(id="al-rule-segment", value="", size="sm", options=[]), 2),
+        ], className="g-2"),
+        dbc.Row([
+            field(_("Threshold"), dbc.Input(id="al-rule-threshold", type="number", size="sm",
+                                            placeholder=_("default"))),
+            field(_("Window (weeks)"), dbc.Input(id="al-rule-weeks", type="number", min=1, value=4, size="sm")),
+            field(_("Minimum n"), dbc.Input(id="al-rule-min-n", type="number", min=1, value=30, size="sm")),
+            dbc.Col(dbc.Button(_("Add rule"), id="al-rule-add", size="sm", color="primary"), md=2,
+                    className="d-flex align-items-end"),
+        ], className="g-2 mt-1"),
+        html.Div(_("Threshold: for a single answer, the highest score that counts as unhappy (NPS 6, CSAT 2, "
+                   "CES 3 by default); for a share, the share of unhappy answers (0–1) above which it fires; for a "
+                   "drop, the smallest drop that matters (NPS 10 points, CSAT/CES 0.3)."),
+                 className="small text-muted mt-1"),
+    ]), className="mt-2")
+
+
+@callback(Output("al-journey", "options"), Output("al-journey", "value"), Input("al-project", "value"),
+          State("al-journey", "value"))
+def choose_project(project_id, current):
+    """The project's journeys (the first chosen unless one already is)."""
+    if not project_id:
+        return [], None
+    journeys = workspace().journeys(int(project_id))
+    ids = [str(j.id) for j in journeys]
+    return ([{"label": j.name, "value": str(j.id)} for j in journeys],
+            current if current in ids else (ids[0] if ids else None))
+
+
+@callback(Output("al-refresh", "data"), Output("al-message", "children"), Output("al-message", "is_open"),
+          Input("al-check", "n_clicks"), State("al-journey", "value"), State("al-user", "value"),
+          State("al-refresh", "data"), prevent_initial_call=True)
+def check(_clicks, journey_id, user, refresh):
+    """Run the journey's rules on its latest survey now."""
+    if not journey_id:
+        return no_update, no_update, no_update
+    checked = workspace().alerts.evaluate(int(journey_id), who=user or "")
+    done = ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(n=checked.added) \
+        if checked.added else _("Checked: nothing new.")
+    skipped = " ".join(_("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why)
+                       for rule, why in checked.skipped.items())
+    return (refresh or 0) + 1, f"{done} {skipped}".strip(), True
+
+
+@callback(Output("al-wave", "children"), Output("al-wave", "is_open"), Input("al-journey", "value"),
+          Input("al-refresh", "data"), State("al-project", "value"))
+def show_wave(journey_id, _refresh, project_id):
+    """A survey that is one wave without dates has no trend to watch: said once, above the inbox."""
+    survey = workspace().datasets.survey_for(int(project_id), int(journey_id)) if project_id and journey_id else None
+    wave = waves.single_wave(survey.meta) if survey is not None else None
+    if wave is None:
+        return "", False
+    return f"{waves.no_trend_message(wave)} {_('Only the rules on single answers run on it.')}", True
+
+
+@callback(Output("al-inbox", "children"), Input("al-project", "value"), Input("al-journey", "value"),
+          Input("al-status", "value"), Input("al-kind", "value"), Input("al-refresh", "data"))
+def show_inbox(project_id, journey_id, status, kind, _refresh):
+    """The alerts in the chosen status, newest first, each with what can be done next."""
+    if not (project_id and journey_id):
+        return html.P(_("Choose a journey."), className="text-muted")
+    ws = workspace()
+    statuses = {OPEN: ("new", "acknowledged"), "all": None}.get(status, (status,))
+    items = [item for item in ws.alerts.list(int(project_id), int(journey_id), statuses)
+             if kind in (None, ANY) or (item.alert.kind == "answer") == (kind == "answer")]
+    if not items:
+        return html.P(_("No alerts here."), className="text-muted")
+    journey = ws.journey(int(journey_id)).journey
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    header = html.Thead(html.Tr([html.Th(_(name)) for name in
+                                 ("Status", "When", "Touchpoint", "What happened", "Owner", "")]))
+    rows = [_inbox_row(item, names, int(journey_id)) for item in items[:LIMIT]]
+    more = html.P(_("Showing the newest {shown} of {total}.").format(shown=LIMIT, total=len(items)),
+                  className="small text-muted") if len(items) > LIMIT else ""
+    return html.Div([html.Div(dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small mb-1",
+                                        id="al-table"), className="hm-scroll"), more])
+
+
+def _inbox_row(item: alerts.Item, names: dict[str, str], journey_id: int) -> html.Tr:
+    alert = item.alert
+    where = names.get(alert.touchpoint, alert.touchpoint) + (f" · {alert.value}" if alert.value else "")
+    when = alert.window_end.isoformat() if alert.first_seen == alert.last_seen else \
+        f"{alert.first_seen.isoformat()} – {alert.last_seen.isoformat()}"
+    what = html.Div(alert.message, className="hm-comment")
+    buttons = [dbc.Button(BUTTON_NAMES[status], id={"type": "al-set", "alert": item.id, "status": status,
+                                                      "version": item.version},
+                          size="sm", color="secondary", outline=True, className="py-0 me-1")
+               for status in NEXT[item.status]]
+    if item.status in ("new", "acknowledged") or (item.status == "action" and item.action_id is None):
+        draft = Draft(title=_("Act on: {what}").format(what=where), description=alert.message,
+                      touchpoints=(alert.touchpoint,) if alert.touchpoint in names else (),
+                      metric=alert.metric,
+                      segment=alert.segment or None, treated=(alert.value,) if alert.value else (),
+                      origin={"kind": "alert", "label": alert.message, "ref": item.id})
+        buttons.append(dcc.Link(_("+ action"), href=new_action_href(draft, journey_id), className="small al-action"))
+    elif item.action_id:
+        buttons.append(dcc.Link(_("card #{id}").format(id=item.action_id), href=f"/actions?card={item.action_id}",
+                                className="small"))
+    return html.Tr([
+        html.Td(dbc.Badge(STATUS_NAMES[item.status], color=STATUS_COLOURS[item.status])),
+        html.Td(when, className="text-nowrap"),
+        html.Td(where),
+        html.Td(what),
+        html.Td(item.owner),
+        html.Td(buttons, className="text-nowrap"),
+    ], id={"type": "al-row", "alert": item.id})
+
+
+@callback(Output("al-refresh", "data", allow_duplicate=True), Output("al-message", "children", allow_duplicate=True),
+          Output("al-message", "is_open", allow_duplicate=True),
+          Input({"type": "al-set", "alert": ALL, "status": ALL, "version": ALL}, "n_clicks"),
+          State("al-user", "value"), State("al-refresh", "data"), prevent_initial_call=True)
+def set_status(clicks, user, refresh):
+    """Acknowledge, close or reopen the alert whose button was pressed."""
+    if not ctx.triggered_id or not any(clicks):
+        return no_update, no_update, no_update
+    pressed = ctx.triggered_id
+    try:
+        workspace().alerts.set_status(int(pressed["alert"]), pressed["status"], user or "",
+                                      expected_version=int(pressed["version"]))
+    except WorkspaceError as error:
+        return (refresh or 0) + 1, str(error), True
+    return (refresh or 0) + 1, "", False
+
+
+# ------------------------------------------------------------------ rules
+
+
+@callback(Output("al-rules", "children"), Output("al-rule-touchpoint", "options"),
+          Output("al-rule-segment", "options"), Input("al-journey", "value"), Input("al-refresh", "data"),
+          State("al-project", "value"))
+def show_rules(journey_id, _refresh, project_id):
+    """The journey's rules in words, each with a switch and a delete button."""
+    if not journey_id:
+        return "", [], []
+    ws = workspace()
+    rules, version = ws.alerts.rules(int(journey_id))
+    journey = ws.journey(int(journey_id)).journey
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    survey = ws.datasets.survey_for(int(project_id), int(journey_id)) if project_id else None
+    columns = segment_columns((str(survey.path),)) if survey else []
+    rows = [html.Tr([
+        html.Td(dbc.Switch(id={"type": "al-rule-on", "rule": rule.key, "version": version}, value=rule.enabled,
+                           className="mb-0")),
+        html.Td(html.B(rule.name)),
+        html.Td(alerts.describe(rule, names)),
+        html.Td(dbc.Button(_("Delete"), id={"type": "al-rule-delete", "rule": rule.key, "version": version},
+                           size="sm", color="danger", outline=True, className="py-0")),
+    ]) for rule in rules]
+    table = dbc.Table(html.Tbody(rows), size="sm", className="small", id="al-rule-table") if rows else \
+        html.P(_("No rules: nothing will raise an alert."), className="text-muted small")
+    return (table, [{"label": _("every touchpoint"), "value": ANY}]
+            + [{"label": name, "value": key} for key, name in names.items()],
+            [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in columns])
+
+
+@callback(Output("al-refresh", "data", allow_duplicate=True), Output("al-message", "children", allow_duplicate=True),
+          Output("al-message", "is_open", allow_duplicate=True), Output("al-message", "color"),
+          Input("al-rule-add", "n_clicks"),
+          Input({"type": "al-rule-on", "rule": ALL, "version": ALL}, "value"),
+          Input({"type": "al-rule-delete", "rule": ALL, "version": ALL}, "n_clicks"),
+          State("al-journey", "value"), State("al-rule-name", "value"), State("al-rule-kind", "value"),
+          State("al-rule-metric", "value"), State("al-rule-touchpoint", "value"), State("al-rule-segment", "value"),
+          State("al-rule-threshold", "value"), State("al-rule-weeks", "value"), State("al-rule-min-n", "value"),
+          State("al-refresh", "data"), prevent_initial_call=True)
+def change_rules(_add, switches, deletes, journey_id, name, kind, metric, touchpoint, segment, threshold, weeks,
+                 min_n, refresh):
+    """Add a rule, switch one on or off, or delete one; saved at once."""
+    trigger = ctx.triggered_id
+    if not journey_id or trigger is None or (trigger != "al-rule-add" and not ctx.triggered[0]["value"]
+                                             and trigger.get("type") == "al-rule-delete"):
+        return no_update, no_update, no_update, no_update
+    ws = workspace()
+    rules, version = ws.alerts.rules(int(journey_id))
+    if trigger == "al-rule-add":
+        rule = Rule(key=alerts.new_key(rules), name=(name or "").strip() or KIND_NAMES[kind], kind=kind,
+                    metric=metric, touchpoints=() if touchpoint in (None, ANY) else (touchpoint,),
+                    segment=segment or "", threshold=threshold, window_weeks=int(weeks or 4),
+                    min_n=int(min_n or 30))
+        rules = [*rules, rule]
+    else:
+        if trigger["version"] != version:
+            return (refresh or 0) + 1, _("The rules were changed in another window; here they are again."), True, \
+                "warning"
+        if trigger["type"] == "al-rule-delete":
+            rules = [r for r in rules if r.key != trigger["rule"]]
+        else:
+            wanted = ctx.triggered[0]["value"]
+            if all(r.enabled == wanted for r in rules if r.key == trigger["rule"]):
+                return no_update, no_update, no_update, no_update
+            rules = [replace(r, enabled=bool(wanted)) if r.key == trigger["rule"] else r for r in rules]
+    try:
+        ws.alerts.save_rules(int(journey_id), rules, expected_version=version)
+    except WorkspaceError as error:
+        return no_update, str(error), True, "danger"
+    return (refresh or 0) + 1, _("Rules saved; press Check now to run them."), True, "info"
+
+
+@callback(Output("nav-alerts-count", "children"), Input("app-url", "pathname"),
+          Input("nav-alerts-poll", "n_intervals"))
+def count_new(_path, _ticks):
+    """How many new alerts wait in the workspace, for the badge in the navigation bar."""
+    new = workspace().alerts.counts()["new"]
+    return str(new) if new else ""

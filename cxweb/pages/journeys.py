@@ -1,0 +1,882 @@
+"""Journey editor: projects and journeys, stages, touchpoints with owners, connections, undo/redo."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_cytoscape as cyto
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from cxweb.pages._context import new_action_href, workspace
+from cxweb.pages._graph import STYLESHEET, elements, positions
+from workbench.core import journey as jm
+from workbench.core import journeyfile, limits
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
+from workbench.core.journey import Journey, JourneyError
+from workbench.data import templates
+from workbench.repos import actions
+from workbench.repos.workspace import rename_journey
+
+dash.register_page(__name__, path="/", name=_("Journeys"), title=_("Journeys · CX Journey Workbench"))
+
+PRESET = {"name": "preset", "fit": True, "padding": 40, "animate": False}
+KIND_LABELS = {"touchpoint": _("Touchpoint"), "decision": _("Decision"), "outcome": _("Outcome")}
+TARGETS = (("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES"), ("index", _("Index")))
+USER_ERRORS = (JourneyError, WorkspaceError)
+
+
+# ------------------------------------------------------------------ layout
+
+
+def layout(**_query) -> html.Div:
+    """The editor: a toolbar, the journey map and a side panel."""
+    projects = workspace().projects()
+    return html.Div([
+        dcc.Store(id="je-version"),
+        dcc.Store(id="je-refresh", data=0),
+        dcc.Store(id="je-name-action"),
+        dcc.Store(id="je-confirm-action"),
+        dcc.Download(id="je-download"),
+        _toolbar(projects),
+        dbc.Row([
+            dbc.Col([html.Div([
+                cyto.Cytoscape(id="je-graph", elements=[], layout=PRESET, stylesheet=STYLESHEET,
+                               style={"width": "100%", "height": "calc(100vh - 175px)", "minHeight": "480px"},
+                               minZoom=0.15, maxZoom=1.6, boxSelectionEnabled=True, autoRefreshLayout=False),
+                html.Div(id="je-empty", className="je-empty text-muted"),
+            ], className="je-canvas border rounded bg-white position-relative"), _legend()], lg=9),
+            dbc.Col(_side_panel(), lg=3, className="je-panel"),
+        ], className="g-2"),
+        _name_modal(),
+        _confirm_modal(),
+        _new_journey_modal(),
+    ])
+
+
+def _legend() -> html.Div:
+    """What the shapes and colours of the map mean."""
+    def swatch(style: dict, text: str) -> html.Span:
+        return html.Span([html.Span(className="je-swatch", style=style), text], className="me-3")
+
+    return html.Div([
+        swatch({"border": "2px solid #0d6efd"}, _("touchpoint")),
+        swatch({"border": "2px solid #b98900", "background": "#fff3cd"}, _("decision")),
+        swatch({"border": "2px solid #198754", "background": "#d1e7dd", "borderRadius": "50%"}, _("outcome")),
+        html.Span(_("▶ entry"), className="me-3"),
+        swatch({"border": "2px dashed #dc3545"}, _("unreachable or dead end")),
+        swatch({"borderTop": "2px dashed #fd7e14", "height": 0}, _("loop back to an earlier stage")),
+        swatch({"border": "3px solid #d63384"}, _("highlighted owner")),
+    ], className="small text-muted mt-1")
+
+
+def _toolbar(projects) -> html.Div:
+    project_options = [{"label": p.name, "value": p.id} for p in projects]
+    button = dict(size="sm", color="light", className="border")
+    return html.Div([
+        dbc.InputGroup([
+            dbc.InputGroupText(_("Project")),
+            dbc.Select(id="je-project", options=project_options, value=projects[0].id if projects else None,
+                       persistence=True, persistence_type="local", style={"minWidth": "10rem", "maxWidth": "15rem"}),
+            dbc.Button(html.I(className="fa-solid fa-plus"), id="je-project-new", title=_("New project"), **button),
+            dbc.Button(html.I(className="fa-solid fa-pen"), id="je-project-rename", title=_("Rename project"), **button),
+            dbc.Button(html.I(className="fa-solid fa-trash"), id="je-project-delete", title=_("Delete project"), **button),
+        ], size="sm", className="w-auto me-3"),
+        dbc.InputGroup([
+            dbc.InputGroupText(_("Journey")),
+            dbc.Select(id="je-journey", options=[], persistence=True, persistence_type="local",
+                       style={"minWidth": "12rem", "maxWidth": "18rem"}),
+            dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("New")], id="je-journey-new",
+                       title=_("New journey: empty, from a template or from a YAML file"), **button),
+            dbc.Button(html.I(className="fa-solid fa-pen"), id="je-journey-rename", title=_("Rename journey"), **button),
+            dbc.Button(html.I(className="fa-solid fa-file-export"), id="je-journey-export", title=_("Export as YAML"), **button),
+            dbc.Button(html.I(className="fa-solid fa-trash"), id="je-journey-delete", title=_("Delete journey"), **button),
+        ], size="sm", className="w-auto me-3"),
+        dbc.ButtonGroup([
+            dbc.Button([html.I(className="fa-solid fa-rotate-left me-1"), _("Undo")], id="je-undo", disabled=True, **button),
+            dbc.Button([html.I(className="fa-solid fa-rotate-right me-1"), _("Redo")], id="je-redo", disabled=True, **button),
+        ], className="me-2"),
+        dbc.Button([html.I(className="fa-solid fa-table-columns me-1"), _("Auto-layout")], id="je-autolayout",
+                   title=_("Stages as columns, channels as lanes"), className="border me-2", size="sm", color="light"),
+        dbc.Button([html.I(className="fa-solid fa-trash-can me-1"), _("Delete")], id="je-delete",
+                   title=_("Delete the selected touchpoints and connections (Delete key)"), className="border me-3",
+                   size="sm", color="light"),
+        dcc.Store(id="je-graph-resized"),
+        dcc.Store(id="je-dragged"),
+    ], className="d-flex flex-wrap align-items-center gap-1 mb-2")
+
+
+def _side_panel() -> html.Div:
+    return html.Div([
+        dbc.Alert(id="je-message", is_open=False, dismissable=True, className="py-2 small"),
+        dcc.Dropdown(id="je-owner-filter", placeholder=_("Highlight an owner's touchpoints…"), clearable=True,
+                     className="mb-2"),
+        dbc.Tabs([
+            dbc.Tab(html.Div([_touchpoint_card(), _edge_card(), _add_touchpoint_card()], className="pt-2"),
+                    label=_("Touchpoint"), tab_id="tab-touchpoint"),
+            dbc.Tab(html.Div([
+                html.Div(id="je-stage-list"),
+                dbc.InputGroup([
+                    dbc.Input(id="je-stage-name", placeholder=_("New stage name"), maxLength=200),
+                    dbc.Button(_("Add stage"), id="je-stage-add", color="primary"),
+                ], size="sm", className="mt-2"),
+            ], className="pt-2"), label=_("Stages"), tab_id="tab-stages"),
+            dbc.Tab(html.Div(id="je-checks", className="pt-2"), label=_("Checks"), tab_id="tab-checks",
+                    id="je-checks-tab"),
+        ], id="je-tabs", active_tab="tab-touchpoint"),
+    ])
+
+
+def _field(label: str, component) -> html.Div:
+    return html.Div([dbc.Label(label, className="small mb-0"), component], className="mb-2")
+
+
+def _touchpoint_card() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6(id="je-tp-title", className="card-title"),
+        html.Div(id="je-tp-key", className="small text-muted mb-2"),
+        _field(_("Name"), dbc.Input(id="je-tp-name", size="sm", maxLength=200)),
+        _field(_("Stage"), dbc.Select(id="je-tp-stage", size="sm")),
+        _field(_("Channel"), dbc.Input(id="je-tp-channel", size="sm", list="je-channels", maxLength=100)),
+        _field(_("Owner"), dbc.Input(id="je-tp-owner", size="sm", list="je-owners", maxLength=200)),
+        _field(_("Kind"), dbc.Select(id="je-tp-kind", size="sm",
+                                     options=[{"label": v, "value": k} for k, v in KIND_LABELS.items()])),
+        dbc.Checkbox(id="je-tp-entry", label=_("Customers enter the journey here"), className="small mb-2"),
+        dbc.Label(_("Targets"), className="small mb-0"),
+        # Text, not type=number: a browser drops a number input's value it finds invalid (4.25 against a
+        # step, a comma decimal), and the server could not say what was wrong.
+        dbc.Row([dbc.Col(dbc.InputGroup([
+            dbc.InputGroupText(label, className="px-1"),
+            dbc.Input(id=f"je-tp-target-{key}", inputMode="decimal",
+                      placeholder="{:g}…{:g}".format(*jm.METRIC_RANGES[key])),
+        ], size="sm"), width=6) for key, label in TARGETS], className="g-1 mb-2"),
+        _field(_("Notes"), dbc.Textarea(id="je-tp-notes", size="sm", rows=2)),
+        html.Div([
+            dbc.Button(_("Save"), id="je-tp-save", color="primary", size="sm", className="me-2"),
+            dbc.Button(_("Delete"), id="je-tp-delete", color="outline-danger", size="sm", className="me-2"),
+            dcc.Link([html.I(className="fa-solid fa-plus me-1"), _("Improvement action")], id="je-tp-action",
+                     href="/actions", className="btn btn-sm btn-outline-secondary",
+                     title=_("Plan an improvement action for this touchpoint on the Actions page")),
+        ], className="mb-3"),
+        dbc.Label(_("Connect to"), className="small mb-0"),
+        dbc.InputGroup([
+            dbc.Select(id="je-connect-target"),
+            dbc.Button(_("Connect"), id="je-connect", color="secondary"),
+        ], size="sm", className="mb-2"),
+        html.Div(id="je-tp-edges", className="small"),
+        html.Datalist(id="je-owners"),
+        html.Datalist(id="je-channels"),
+    ]), id="je-tp-card", className="mb-2", style={"display": "none"})
+
+
+def _edge_card() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6(id="je-edge-title", className="card-title"),
+        dbc.Row([
+            dbc.Col(_field(_("Share of customers (%)"), dbc.Input(id="je-edge-share", inputMode="decimal", size="sm",
+                                                                  placeholder="0…100"))),
+            dbc.Col(_field(_("Volume"), dbc.Input(id="je-edge-volume", inputMode="decimal", size="sm"))),
+        ], className="g-1"),
+        dbc.Button(_("Save"), id="je-edge-save", color="primary", size="sm", className="me-2"),
+        dbc.Button(_("Delete"), id="je-edge-delete", color="outline-danger", size="sm"),
+    ]), id="je-edge-card", className="mb-2", style={"display": "none"})
+
+
+def _add_touchpoint_card() -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.H6(_("Add a touchpoint"), className="card-title"),
+        _field(_("Name"), dbc.Input(id="je-new-name", size="sm", maxLength=200)),
+        _field(_("Stage"), dbc.Select(id="je-new-stage", size="sm")),
+        _field(_("Channel"), dbc.Input(id="je-new-channel", size="sm", list="je-channels", maxLength=100)),
+        _field(_("Owner"), dbc.Input(id="je-new-owner", size="sm", list="je-owners", maxLength=200)),
+        dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("Add touchpoint")], id="je-new-add",
+                   color="primary", size="sm"),
+        html.Div(_("Tip: drag nodes to arrange them; shift-click or drag a box to select several; "
+                   "Delete removes the selection; Ctrl+Z / Ctrl+Y undo and redo."),
+                 className="small text-muted mt-2"),
+    ]), className="mb-2")
+
+
+def _dialog(name: str, title, body, ok_label: str, ok_color: str = "primary", size: str | None = None) -> dbc.Modal:
+    """A modal with ids je-{name}-modal / -cancel / -ok."""
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(title)),
+        dbc.ModalBody(body),
+        dbc.ModalFooter([dbc.Button(_("Cancel"), id=f"je-{name}-cancel", color="secondary"),
+                         dbc.Button(ok_label, id=f"je-{name}-ok", color=ok_color)]),
+    ], id=f"je-{name}-modal", is_open=False, size=size)
+
+
+def _name_modal() -> dbc.Modal:
+    return _dialog("name", html.Span(id="je-name-title"), [
+        dbc.Label(_("Name"), html_for="je-name-input"), dbc.Input(id="je-name-input", maxLength=200),
+        dbc.Alert(id="je-name-error", color="danger", is_open=False, className="small mt-2 mb-0"),
+    ], _("OK"))
+
+
+def _confirm_modal() -> dbc.Modal:
+    return _dialog("confirm", _("Please confirm"), html.Div(id="je-confirm-text"), _("Delete"), "danger")
+
+
+def _new_journey_modal() -> dbc.Modal:
+    return _dialog("new", _("New journey"), [
+        dbc.RadioItems(id="je-new-source", value="template", className="mb-2", options=[
+            {"label": _("From a template"), "value": "template"},
+            {"label": _("Empty"), "value": "empty"},
+            {"label": _("From a YAML file"), "value": "file"}]),
+        html.Div(dbc.Select(id="je-new-template"), id="je-new-template-box", className="mb-2"),
+        html.Div(dcc.Upload(id="je-new-upload", accept=".yaml,.yml", children=html.Div(
+            [html.I(className="fa-solid fa-upload me-2"), _("Drop a journey YAML file here or click to choose")],
+            className="border border-2 border-dashed rounded p-3 text-center text-muted")),
+            id="je-new-upload-box", className="mb-2", style={"display": "none"}),
+        html.Div(id="je-new-upload-name", className="small mb-2"),
+        _field(_("Name"), dbc.Input(id="je-new-journey-name", maxLength=200,
+                                    placeholder=_("Leave empty to use the template's or file's name"))),
+        dbc.Alert(id="je-new-error", color="danger", is_open=False, className="small mb-0",
+                  style={"whiteSpace": "pre-wrap"}),
+    ], _("Create"), size="lg")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _journey_options(project_id) -> list[dict]:
+    if not project_id:
+        return []
+    return [{"label": j.name, "value": j.id} for j in workspace().journeys(int(project_id))]
+
+
+def _project_options() -> list[dict]:
+    return [{"label": p.name, "value": p.id} for p in workspace().projects()]
+
+
+def _message(text: str, color: str = "success") -> dict:
+    return {"children": text, "color": color, "is_open": True}
+
+
+def _edit(journey_id, version, label: str, change: Callable[[Journey], Journey]) -> tuple[object, dict]:
+    """Apply one undoable edit; return (refresh token, message props)."""
+    if not journey_id:
+        return no_update, _message(_("Choose or create a journey first."), "warning")
+    try:
+        state = workspace().journey(int(journey_id))
+        workspace().save_journey(state.id, change(state.journey), label, version)
+    except ConflictError as exc:
+        return _token(), _message(str(exc), "warning")
+    except USER_ERRORS as exc:
+        return no_update, _message(str(exc), "danger")
+    return _token(), _message(_("Saved: {edit}").format(edit=label))
+
+
+def _token() -> str:
+    """A fresh value for je-refresh, naming what triggered it (render fits the view after auto-layout)."""
+    return f"{ctx.triggered_id}:{time.time_ns()}"
+
+
+def _show_message(props: dict) -> None:
+    dash.set_props("je-message", props)
+
+
+def _parse_number(text, what: str) -> float | None:
+    """A number typed by a user: blank is none, a decimal comma is fine, anything else is an error."""
+    text = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise JourneyError(_("{what}: “{text}” is not a number.").format(what=what, text=text)) from None
+    if not math.isfinite(value):
+        raise JourneyError(_("{what}: “{text}” is not a finite number.").format(what=what, text=text))
+    return value
+
+
+def _shown(value: float | None) -> str:
+    """A stored number as the side panel shows it (4.0 as 4)."""
+    return "" if value is None else f"{value:.12g}"
+
+
+# ------------------------------------------------------------------ rendering
+
+# After each draw: re-measure the canvas, and report drags when the user lets go (assets/journeymap.js).
+dash.clientside_callback(
+    dash.ClientsideFunction("journeymap", "drawn"),
+    Output("je-graph-resized", "data"), Input("je-graph", "elements"),
+)
+
+
+@callback(
+    Output("je-journey", "options"), Output("je-journey", "value"),
+    Input("je-project", "value"), State("je-journey", "value"),
+)
+def choose_project(project_id, current):
+    """List the project's journeys, keeping the current one if it belongs to it."""
+    options = _journey_options(project_id)
+    values = [o["value"] for o in options]
+    keep = current if current is not None and int(current) in values else None
+    return options, keep if keep is not None else (values[0] if values else None)
+
+
+@callback(
+    Output("je-graph", "elements"), Output("je-graph", "layout"), Output("je-version", "data"),
+    Output("je-undo", "disabled"), Output("je-undo", "title"), Output("je-redo", "disabled"), Output("je-redo", "title"),
+    Output("je-checks", "children"), Output("je-checks-tab", "label"), Output("je-stage-list", "children"),
+    Output("je-new-stage", "options"), Output("je-tp-stage", "options"), Output("je-owner-filter", "options"),
+    Output("je-owners", "children"), Output("je-channels", "children"), Output("je-empty", "children"),
+    Output("je-new-add", "disabled"),
+    Input("je-journey", "value"), Input("je-refresh", "data"), Input("je-owner-filter", "value"),
+)
+def render(journey_id, refresh, owner):
+    """Draw the journey and refresh every list that depends on it."""
+    refit = ctx.triggered_id in (None, "je-journey") or str(refresh).startswith(("je-autolayout", "je-new-"))
+    # A changed layout prop makes Cytoscape run the layout again (fit to view); the nonce makes it change.
+    fit = {**PRESET, "nonce": time.time_ns()} if refit else no_update
+    if not journey_id:
+        hint = _("No journey yet: create one with “New” above.")
+        return [], fit, None, True, "", True, "", [], _("Checks"), [], [], [], [], [], [], hint, True
+    state = workspace().journey(int(journey_id))
+    journey = state.journey
+    warnings = jm.check(journey)
+    stage_options = [{"label": s.name, "value": s.key} for s in journey.stages]
+    owners = sorted({o.name for o in journey.owners})
+    channels = sorted({tp.channel for tp in journey.touchpoints if tp.channel})
+    hint = ""
+    if not journey.stages:
+        hint = _("Start by adding a stage (Stages tab), then touchpoints into it.")
+    elif not journey.touchpoints:
+        hint = _("Add touchpoints with the form on the right.")
+    checks = [html.Div(_("No problems found."), className="text-success small")] if not warnings else [
+        dbc.ListGroup([dbc.ListGroupItem(w.message, className="small py-1", color=_WARNING_COLORS.get(w.code))
+                       for w in warnings], flush=True)]
+    return (
+        elements(journey, warnings, owner), fit, state.version,
+        state.undo_label is None, _("Undo: {label}").format(label=state.undo_label) if state.undo_label else "",
+        state.redo_label is None, _("Redo: {label}").format(label=state.redo_label) if state.redo_label else "",
+        checks, f"{_('Checks')} ({len(warnings)})" if warnings else _("Checks"),
+        _stage_rows(journey), stage_options, stage_options,
+        [{"label": o, "value": o} for o in owners],
+        [html.Option(value=o) for o in owners], [html.Option(value=c) for c in channels], hint, not journey.stages,
+    )
+
+
+_WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge": "warning",
+                   "shares_over_100": "warning", "duplicate_name": "warning", "no_owner": "secondary"}
+
+
+def _stage_rows(journey: Journey) -> list:
+    counts = {s.key: 0 for s in journey.stages}
+    for tp in journey.touchpoints:
+        counts[tp.stage] += 1
+    rows = []
+    for i, stage in enumerate(journey.stages):
+        key = stage.key
+        rows.append(dbc.InputGroup([
+            dbc.InputGroupText(str(i + 1)),
+            dbc.Input(id={"type": "je-stage-rename", "key": key}, value=stage.name, debounce=True, maxLength=200),
+            dbc.InputGroupText(str(counts[key])),
+            dbc.Button(html.I(className="fa-solid fa-arrow-up"), id={"type": "je-stage-up", "key": key},
+                       color="light", className="border", disabled=i == 0, title=_("Move earlier")),
+            dbc.Button(html.I(className="fa-solid fa-arrow-down"), id={"type": "je-stage-down", "key": key},
+                       color="light", className="border", disabled=i == len(journey.stages) - 1, title=_("Move later")),
+            dbc.Button(html.I(className="fa-solid fa-trash"), id={"type": "je-stage-delete", "key": key},
+                       color="light", className="border", title=_("Delete stage")),
+        ], size="sm", className="mb-1"))
+    return rows or [html.Div(_("No stages yet."), className="text-muted small")]
+
+
+@callback(
+    Output("je-tp-card", "style"), Output("je-edge-card", "style"),
+    Output("je-tp-title", "children"), Output("je-tp-key", "children"), Output("je-tp-name", "value"),
+    Output("je-tp-stage", "value"), Output("je-tp-channel", "value"), Output("je-tp-owner", "value"),
+    Output("je-tp-kind", "value"), Output("je-tp-entry", "value"), Output("je-tp-target-nps", "value"),
+    Output("je-tp-target-csat", "value"), Output("je-tp-target-ces", "value"), Output("je-tp-target-index", "value"),
+    Output("je-tp-notes", "value"),
+    Output("je-connect-target", "options"), Output("je-tp-edges", "children"),
+    Output("je-edge-title", "children"), Output("je-edge-share", "value"), Output("je-edge-volume", "value"),
+    Input("je-graph", "selectedNodeData"), Input("je-graph", "selectedEdgeData"), Input("je-refresh", "data"),
+    State("je-journey", "value"),
+)
+def fill_panel(nodes, edges, refresh, journey_id):
+    """Show the selected touchpoint's or connection's fields (again after undo, redo or a drop)."""
+    if ctx.triggered_id == "je-refresh" and str(refresh).startswith(("je-tp-save", "je-edge-save")):
+        return (no_update,) * 20  # the panel shows what was just saved; the user may already type on
+    hidden, shown = {"display": "none"}, {"display": "block"}
+    nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
+    edges = edges or []
+    blank = ("",) * 13 + ([], [])
+    if not journey_id or (len(nodes) != 1 and len(edges) != 1) or (nodes and edges):
+        return (hidden, hidden, *blank, "", None, None)
+    journey = workspace().journey(int(journey_id)).journey
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    if len(nodes) == 1 and nodes[0]["id"] in names:
+        tp = journey.touchpoint(nodes[0]["id"])
+        outgoing = [e for e in journey.edges if e.source == tp.key]
+        edge_rows = [html.Div([
+            html.Span(f"→ {names[e.target]}" + (f" ({e.share:.0%})" if e.share is not None else ""), className="me-2"),
+            dbc.Button("×", id={"type": "je-edge-remove", "target": e.target}, size="sm", color="link",
+                       className="p-0 text-danger", title=_("Remove this connection")),
+        ]) for e in outgoing]
+        linked = {e.target for e in outgoing}
+        options = [{"label": tp2.name, "value": tp2.key} for tp2 in journey.touchpoints
+                   if tp2.key not in linked and tp2.key != tp.key]
+        return (shown, hidden, tp.name, _("key: {key}").format(key=tp.key), tp.name, tp.stage, tp.channel,
+                tp.owner or "", tp.kind, tp.entry, *(_shown(tp.targets.get(key)) for key, _label in TARGETS),
+                tp.notes, options, edge_rows, "", None, None)
+    if len(edges) == 1 and edges[0]["source"] in names and edges[0]["target"] in names:
+        edge = next((e for e in journey.edges if (e.source, e.target) == (edges[0]["source"], edges[0]["target"])), None)
+        if edge is not None:
+            title = f"{names[edge.source]} → {names[edge.target]}"
+            share = None if edge.share is None else round(edge.share * 100, 4)
+            return (hidden, shown, *blank, title, _shown(share), _shown(edge.volume))
+    return (hidden, hidden, *blank, "", None, None)
+
+
+@callback(Output("je-tp-action", "href"), Input("je-graph", "selectedNodeData"), State("je-journey", "value"))
+def action_link(nodes, journey_id):
+    """The selected touchpoint's 'improvement action' link: a new card pre-filled with its name and owner."""
+    nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
+    if not journey_id or len(nodes) != 1:
+        return no_update
+    journey = workspace().journey(int(journey_id)).journey
+    if nodes[0]["id"] not in {tp.key for tp in journey.touchpoints}:
+        return no_update
+    return new_action_href(actions.for_touchpoint(journey, nodes[0]["id"]), int(journey_id))
+
+
+# ------------------------------------------------------------------ edits
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-undo", "n_clicks"), Input("je-redo", "n_clicks"),
+    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+)
+def undo_redo(_undo, _redo, journey_id, version):
+    """Step back or forward through the journey's edit history."""
+    if not journey_id:
+        return no_update
+    step = workspace().undo if ctx.triggered_id == "je-undo" else workspace().redo
+    try:
+        state = step(int(journey_id), version)
+    except USER_ERRORS as exc:
+        _show_message(_message(str(exc), "warning"))
+        return _token()
+    label = (state.redo_label if ctx.triggered_id == "je-undo" else state.undo_label) or ""
+    verb = _("Undone") if ctx.triggered_id == "je-undo" else _("Redone")
+    _show_message(_message(f"{verb}: {label}", "info"))
+    return _token()
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-dragged", "data"), State("je-journey", "value"), State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def persist_positions(dragged, journey_id, version):
+    """Store node positions after the user drags nodes (one undoable step per drag)."""
+    moved = positions(dragged)
+    if not journey_id or not moved or version is None:
+        return no_update
+    journey = workspace().journey(int(journey_id)).journey
+    stored = {tp.key: (tp.x, tp.y) for tp in journey.touchpoints}
+    changed = {k: xy for k, xy in moved.items()
+               if k in stored and (stored[k][0] is None or abs(stored[k][0] - xy[0]) > 0.5 or abs(stored[k][1] - xy[1]) > 0.5)}
+    if not changed:
+        return no_update
+    names = ", ".join(journey.touchpoint(k).name for k in list(changed)[:3])
+    dropped = jm.drop_touchpoints(journey, changed)
+    restaged = [tp for tp in dropped.touchpoints if tp.stage != journey.touchpoint(tp.key).stage]
+    stage_names = {s.key: s.name for s in journey.stages}
+    label = _("Move {names}").format(names=names) + "".join(
+        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged)
+    token, message = _edit(journey_id, version, label, lambda j: jm.drop_touchpoints(j, changed))
+    if message["color"] != "success" or restaged:
+        _show_message(message)
+    return token
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-autolayout", "n_clicks"), State("je-journey", "value"), State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def auto_layout(_clicks, journey_id, version):
+    """Lay the journey out: stages as columns, channels as lanes."""
+    token, message = _edit(journey_id, version, _("Auto-layout"), jm.auto_layout)
+    _show_message(message)
+    return token
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True), Output("je-stage-name", "value"),
+    Input("je-stage-add", "n_clicks"), Input("je-stage-name", "n_submit"),
+    State("je-stage-name", "value"), State("je-journey", "value"), State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def add_stage(_clicks, _submit, name, journey_id, version):
+    """Add a stage at the end of the journey."""
+    token, message = _edit(journey_id, version, _("Add stage “{name}”").format(name=(name or "").strip()),
+                           lambda j: jm.add_stage(j, name or "")[0])
+    _show_message(message)
+    return token, "" if message["color"] == "success" else no_update
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input({"type": "je-stage-rename", "key": ALL}, "value"),
+    Input({"type": "je-stage-up", "key": ALL}, "n_clicks"), Input({"type": "je-stage-down", "key": ALL}, "n_clicks"),
+    Input({"type": "je-stage-delete", "key": ALL}, "n_clicks"),
+    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+)
+def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
+    """Rename, reorder or delete the stage whose control was used."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not ctx.triggered:
+        return no_update
+    key, kind = trigger["key"], trigger["type"]
+    if kind != "je-stage-rename" and not ctx.triggered[0]["value"]:
+        return no_update
+    if kind == "je-stage-rename":
+        name = ctx.triggered[0]["value"] or ""
+        current = workspace().journey(int(journey_id)).journey
+        if any(s.key == key and s.name == " ".join(str(name).split()) for s in current.stages):
+            return no_update
+        label, change = _("Rename stage to “{name}”").format(name=name), lambda j: jm.rename_stage(j, key, name)
+    elif kind == "je-stage-delete":
+        label, change = _("Delete stage"), lambda j: jm.delete_stage(j, key)
+    else:
+        offset = -1 if kind == "je-stage-up" else 1
+        label, change = _("Move stage"), lambda j: jm.move_stage(j, key, offset)
+    token, message = _edit(journey_id, version, label, change)
+    _show_message(message)
+    return _token() if token is no_update else token  # a refused rename redraws the list with the stored name
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True), Output("je-new-name", "value"),
+    Input("je-new-add", "n_clicks"), Input("je-new-name", "n_submit"),
+    State("je-new-name", "value"), State("je-new-stage", "value"), State("je-new-channel", "value"),
+    State("je-new-owner", "value"), State("je-journey", "value"), State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, version):
+    """Add a touchpoint into the chosen stage."""
+    if not stage:
+        _show_message(_message(_("Choose a stage for the touchpoint (add one in the Stages tab)."), "warning"))
+        return no_update, no_update
+    owner = " ".join((owner or "").split()) or None
+    token, message = _edit(journey_id, version, _("Add touchpoint “{name}”").format(name=(name or "").strip()),
+                           lambda j: jm.add_touchpoint(j, name or "", stage, channel=(channel or "").strip(), owner=owner)[0])
+    _show_message(message)
+    return token, "" if message["color"] == "success" else no_update
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-tp-save", "n_clicks"),
+    State("je-graph", "selectedNodeData"), State("je-tp-name", "value"), State("je-tp-stage", "value"),
+    State("je-tp-channel", "value"), State("je-tp-owner", "value"), State("je-tp-kind", "value"),
+    State("je-tp-entry", "value"), State("je-tp-target-nps", "value"), State("je-tp-target-csat", "value"),
+    State("je-tp-target-ces", "value"), State("je-tp-target-index", "value"), State("je-tp-notes", "value"),
+    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+)
+def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, nps, csat, ces, index, notes,
+                    journey_id, version):
+    """Store the side panel's fields on the selected touchpoint."""
+    if not nodes or len(nodes) != 1:
+        return no_update
+    key = nodes[0]["id"]
+    try:
+        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, (nps, csat, ces, index), strict=True)}
+    except JourneyError as exc:
+        _show_message(_message(str(exc), "danger"))
+        return no_update
+    targets = {m: v for m, v in targets.items() if v is not None}
+    fields = dict(name=name or "", stage=stage, channel=(channel or "").strip(), kind=kind, entry=bool(entry),
+                  owner=" ".join((owner or "").split()) or None, targets=targets, notes=notes or "")
+    token, message = _edit(journey_id, version, _("Edit “{name}”").format(name=(name or "").strip()),
+                           lambda j: jm.update_touchpoint(j, key, **fields))
+    _show_message(message)
+    return token
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-connect", "n_clicks"), State("je-graph", "selectedNodeData"), State("je-connect-target", "value"),
+    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+)
+def connect(_clicks, nodes, target, journey_id, version):
+    """Connect the selected touchpoint to the chosen one."""
+    if not nodes or len(nodes) != 1 or not target:
+        _show_message(_message(_("Select one touchpoint and choose where customers go next."), "warning"))
+        return no_update
+    token, message = _edit(journey_id, version, _("Connect touchpoints"),
+                           lambda j: jm.add_edge(j, nodes[0]["id"], target))
+    _show_message(message)
+    return token
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input({"type": "je-edge-remove", "target": ALL}, "n_clicks"), State("je-graph", "selectedNodeData"),
+    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+)
+def remove_edge_from_panel(_clicks, nodes, journey_id, version):
+    """Remove one outgoing connection of the selected touchpoint."""
+    if not ctx.triggered or not ctx.triggered[0]["value"] or not nodes:
+        return no_update
+    pair = (nodes[0]["id"], ctx.triggered_id["target"])
+    token, message = _edit(journey_id, version, _("Remove connection"), lambda j: jm.delete_edges(j, [pair]))
+    _show_message(message)
+    return token
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-edge-save", "n_clicks"), State("je-graph", "selectedEdgeData"), State("je-edge-share", "value"),
+    State("je-edge-volume", "value"), State("je-journey", "value"), State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def save_edge(_clicks, edges, share, volume, journey_id, version):
+    """Store the share and volume of the selected connection."""
+    if not edges or len(edges) != 1:
+        return no_update
+    source, target = edges[0]["source"], edges[0]["target"]
+    try:
+        share, volume = _parse_number(share, _("Share")), _parse_number(volume, _("Volume"))
+    except JourneyError as exc:
+        _show_message(_message(str(exc), "danger"))
+        return no_update
+    token, message = _edit(journey_id, version, _("Edit connection"), lambda j: jm.update_edge(
+        j, source, target, None if share is None else share / 100, volume))
+    _show_message(message)
+    return token
+
+
+# ------------------------------------------------------------------ deleting (with confirmation)
+
+
+@callback(
+    Output("je-confirm-modal", "is_open"), Output("je-confirm-text", "children"), Output("je-confirm-action", "data"),
+    Input("je-delete", "n_clicks"), Input("je-tp-delete", "n_clicks"), Input("je-edge-delete", "n_clicks"),
+    Input("je-project-delete", "n_clicks"), Input("je-journey-delete", "n_clicks"), Input("je-confirm-cancel", "n_clicks"),
+    State("je-graph", "selectedNodeData"), State("je-graph", "selectedEdgeData"),
+    State("je-project", "value"), State("je-journey", "value"), prevent_initial_call=True,
+)
+def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, project_id, journey_id):
+    """Say exactly what would be deleted and wait for confirmation."""
+    trigger = ctx.triggered_id
+    if trigger == "je-confirm-cancel":
+        return False, no_update, None
+    if trigger == "je-project-delete" and project_id:
+        name = next((p.name for p in workspace().projects() if p.id == int(project_id)), "")
+        return True, _("Delete the project “{name}” with all its journeys? This cannot be undone.").format(name=name), \
+            {"kind": "project", "id": int(project_id)}
+    if trigger == "je-journey-delete" and journey_id:
+        name = workspace().journey(int(journey_id)).journey.name
+        return True, _("Delete the journey “{name}” with its history? This cannot be undone.").format(name=name), \
+            {"kind": "journey", "id": int(journey_id)}
+    if trigger in ("je-project-delete", "je-journey-delete"):
+        _show_message(_message(_("Choose a project and a journey first."), "warning"))
+        return no_update, no_update, no_update
+    keys = [n["id"] for n in nodes or [] if n.get("type") == "touchpoint"]
+    pairs = [(e["source"], e["target"]) for e in edges or []]
+    if trigger == "je-edge-delete":
+        keys = []
+    if not journey_id or not (keys or pairs):
+        _show_message(_message(_("Select touchpoints or connections to delete first."), "warning"))
+        return no_update, no_update, no_update
+    journey = workspace().journey(int(journey_id)).journey
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    parts = []
+    if keys:
+        parts.append(ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys))
+                     .format(n=len(keys), names=", ".join(names.get(k, k) for k in keys)))
+    if pairs:
+        parts.append(ngettext("{n} connection", "{n} connections", len(pairs)).format(n=len(pairs)))
+    text = _("Delete {what}?").format(what=_(" and ").join(parts)) + " " + (
+        _("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
+    return True, text, {"kind": "selection", "keys": keys, "pairs": pairs}
+
+
+@callback(
+    Output("je-confirm-modal", "is_open", allow_duplicate=True),
+    Output("je-refresh", "data", allow_duplicate=True),
+    Output("je-project", "options"), Output("je-project", "value", allow_duplicate=True),
+    Output("je-journey", "options", allow_duplicate=True), Output("je-journey", "value", allow_duplicate=True),
+    Input("je-confirm-ok", "n_clicks"), State("je-confirm-action", "data"), State("je-project", "value"),
+    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+)
+def delete_confirmed(_clicks, action, project_id, journey_id, version):
+    """Carry out the confirmed deletion."""
+    if not action:
+        return False, no_update, no_update, no_update, no_update, no_update
+    if action["kind"] == "project":
+        workspace().delete_project(action["id"])
+        options = _project_options()
+        first = options[0]["value"] if options else None
+        _show_message(_message(_("Project deleted.")))
+        return False, _token(), options, first, _journey_options(first), None
+    if action["kind"] == "journey":
+        workspace().delete_journey(action["id"])
+        options = _journey_options(project_id)
+        _show_message(_message(_("Journey deleted.")))
+        return False, _token(), no_update, no_update, options, options[0]["value"] if options else None
+    keys, pairs = action["keys"], [tuple(p) for p in action["pairs"]]
+
+    def change(journey: Journey) -> Journey:
+        remaining = [p for p in pairs if p[0] not in keys and p[1] not in keys]
+        return jm.delete_touchpoints(jm.delete_edges(journey, remaining), keys)
+
+    token, message = _edit(journey_id, version, _("Delete selection"), change)
+    _show_message(message)
+    return False, token, no_update, no_update, no_update, no_update
+
+
+# ------------------------------------------------------------------ naming projects and journeys
+
+
+@callback(
+    Output("je-name-modal", "is_open"), Output("je-name-title", "children"), Output("je-name-input", "value"),
+    Output("je-name-action", "data"), Output("je-name-error", "is_open"),
+    Input("je-project-new", "n_clicks"), Input("je-project-rename", "n_clicks"), Input("je-journey-rename", "n_clicks"),
+    Input("je-name-cancel", "n_clicks"), State("je-project", "value"), State("je-journey", "value"),
+    prevent_initial_call=True,
+)
+def ask_for_name(_new, _rename_project, _rename_journey, _cancel, project_id, journey_id):
+    """Open the name dialog for a new project or a rename."""
+    trigger = ctx.triggered_id
+    if trigger == "je-project-new":
+        return True, _("New project"), "", "new-project", False
+    if trigger == "je-project-rename" and project_id:
+        name = next((p.name for p in workspace().projects() if p.id == int(project_id)), "")
+        return True, _("Rename project"), name, "rename-project", False
+    if trigger == "je-journey-rename" and journey_id:
+        return True, _("Rename journey"), workspace().journey(int(journey_id)).journey.name, "rename-journey", False
+    if trigger != "je-name-cancel":
+        _show_message(_message(_("Choose a project and a journey first."), "warning"))
+    return False, no_update, no_update, None, False
+
+
+@callback(
+    Output("je-name-modal", "is_open", allow_duplicate=True), Output("je-refresh", "data", allow_duplicate=True),
+    Output("je-project", "options", allow_duplicate=True), Output("je-project", "value", allow_duplicate=True),
+    Output("je-journey", "options", allow_duplicate=True), Output("je-name-error", "children"),
+    Output("je-name-error", "is_open", allow_duplicate=True),
+    Input("je-name-ok", "n_clicks"), Input("je-name-input", "n_submit"), State("je-name-input", "value"),
+    State("je-name-action", "data"), State("je-project", "value"), State("je-journey", "value"),
+    State("je-version", "data"), prevent_initial_call=True,
+)
+def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
+    """Create or rename, or keep the dialog open with the reason it cannot."""
+    unchanged = (no_update,) * 5
+    try:
+        if action == "new-project":
+            new_id = workspace().create_project(name or "")
+            _show_message(_message(_("Project created. Add a journey with “New”.")))
+            return False, _token(), _project_options(), new_id, no_update, "", False
+        if action == "rename-project":
+            workspace().rename_project(int(project_id), name or "")
+            _show_message(_message(_("Project renamed.")))
+            return False, _token(), _project_options(), no_update, no_update, "", False
+        if action == "rename-journey":
+            token, message = _edit(journey_id, version, _("Rename journey"), lambda j: rename_journey(j, name or ""))
+            if message["color"] != "success":
+                return *unchanged, message["children"], True
+            _show_message(message)
+            return False, token, no_update, no_update, _journey_options(project_id), "", False
+    except USER_ERRORS as exc:
+        return *unchanged, str(exc), True
+    return *unchanged, no_update, no_update
+
+
+# ------------------------------------------------------------------ new journey, YAML export
+
+
+@callback(
+    Output("je-new-modal", "is_open"), Output("je-new-template", "options"), Output("je-new-template", "value"),
+    Output("je-new-error", "is_open"), Output("je-new-upload", "contents"), Output("je-new-upload", "filename"),
+    Output("je-new-journey-name", "value"),
+    Input("je-journey-new", "n_clicks"), Input("je-new-cancel", "n_clicks"), prevent_initial_call=True,
+)
+def open_new_journey(_new, _cancel):
+    """Open the new-journey dialog afresh (no file or name left from last time) with the templates."""
+    if ctx.triggered_id == "je-new-cancel":
+        return False, no_update, no_update, False, None, None, ""
+    found = templates.list_templates()
+    options = [{"label": f"{t.name} — {t.touchpoints} touchpoints, {t.stages} stages", "value": t.key} for t in found]
+    return True, options, found[0].key if found else None, False, None, None, ""
+
+
+@callback(
+    Output("je-new-template-box", "style"), Output("je-new-upload-box", "style"),
+    Input("je-new-source", "value"),
+)
+def choose_source(source):
+    """Show the template list or the file drop zone."""
+    return ({"display": "block" if source == "template" else "none"},
+            {"display": "block" if source == "file" else "none"})
+
+
+@callback(Output("je-new-upload-name", "children"), Input("je-new-upload", "filename"), prevent_initial_call=True)
+def show_upload(filename):
+    """Name the chosen file."""
+    return _("File: {name}").format(name=filename) if filename else ""
+
+
+@callback(
+    Output("je-new-modal", "is_open", allow_duplicate=True), Output("je-new-error", "children"),
+    Output("je-new-error", "is_open", allow_duplicate=True),
+    Output("je-journey", "options", allow_duplicate=True), Output("je-journey", "value", allow_duplicate=True),
+    Input("je-new-ok", "n_clicks"), State("je-new-source", "value"), State("je-new-template", "value"),
+    State("je-new-upload", "contents"), State("je-new-upload", "filename"), State("je-new-journey-name", "value"),
+    State("je-project", "value"), prevent_initial_call=True,
+)
+def create_journey(_clicks, source, template_key, contents, filename, name, project_id):
+    """Create the journey from the chosen source, or say why not (nothing is stored on error)."""
+    if not project_id:
+        return no_update, _("Create a project first."), True, no_update, no_update
+    try:
+        if source == "template":
+            journey = templates.load_template(template_key)
+        elif source == "file":
+            journey = journeyfile.loads(_decode_upload(contents, filename), filename or "")
+        else:
+            journey = Journey(name=name or "")
+        if name and name.strip():
+            journey = rename_journey(journey, name)
+        new_id = workspace().create_journey(int(project_id), journey)
+    except (*USER_ERRORS, FileNotFoundError) as exc:
+        return no_update, str(exc), True, no_update, no_update
+    _show_message(_message(_("Journey “{name}” created.").format(name=journey.name)))
+    return False, "", False, _journey_options(project_id), new_id
+
+
+def _decode_upload(contents: str | None, filename: str | None = None) -> str:
+    """An uploaded journey file's text, refused before it is decoded when it is over the journey file limit (as
+    ``cxwb journey import`` refuses it)."""
+    if not contents:
+        raise JourneyError(_("Choose a YAML file first."))
+    try:
+        return limits.upload(contents, filename or "", limits.DOCUMENT_BYTES).decode("utf-8")
+    except limits.LimitError as exc:
+        raise JourneyError(str(exc)) from None
+    except (ValueError, UnicodeDecodeError):
+        raise JourneyError(_("The file is not UTF-8 text; save it as UTF-8 YAML.")) from None
+
+
+@callback(
+    Output("je-download", "data"), Input("je-journey-export", "n_clicks"), State("je-journey", "value"),
+    prevent_initial_call=True,
+)
+def export_yaml(_clicks, journey_id):
+    """Download the journey as a YAML file."""
+    if not journey_id:
+        return no_update
+    journey = jm.used_owners(workspace().journey(int(journey_id)).journey)
+    return {"content": journeyfile.dumps(journey), "filename": f"{jm.slugify(journey.name)}.yaml"}

@@ -1,0 +1,64 @@
+"""External benchmark values per touchpoint (a sector study, another client's network): reading and checking a
+file of ``touchpoint; metric; value`` rows against a journey."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.analysis import guesses
+from workbench.core import limits
+from workbench.core.errors import IngestError
+from workbench.core.folding import fold
+from workbench.core.journey import Journey
+from workbench.data import ingest
+
+if TYPE_CHECKING:
+    import pandas
+
+SCALES = {"csat": (1.0, 5.0), "nps": (-100.0, 100.0), "ces": (1.0, 7.0), "index": (0.0, 100.0)}
+COLUMNS = ("touchpoint", "metric", "value")
+
+
+def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
+    """The file's benchmarks as (touchpoint key, metric, value); any bad cell raises naming its row and column.
+
+    Touchpoints are matched on key or name (case and accents ignored); values may use a decimal comma.
+    """
+    import pandas as pd
+
+    limits.check_size(Path(path).stat().st_size, limits.DOCUMENT_BYTES, Path(path).name)  # a few rows per touchpoint
+    source = ingest.read_source(path)
+    by_name = {fold(name): name for name in source.table.column_names}
+    missing = [c for c in COLUMNS if c not in by_name]
+    if missing:
+        raise IngestError(f"The benchmark file needs the columns touchpoint, metric and value; "
+                          f"missing: {', '.join(missing)}.")
+    rows = {c: [None if v is None else str(v).strip() for v in source.table.column(by_name[c]).to_pylist()]
+            for c in COLUMNS}
+    keys = guesses.match_touchpoints(sorted({v for v in rows["touchpoint"] if v}),
+                                     {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
+    found, seen = [], {}
+    for index, (label, metric, text) in enumerate(zip(*(rows[c] for c in COLUMNS))):
+        row = index + 2  # the header is row 1
+        key = keys.get(label) if label else None
+        if key is None:
+            raise IngestError(f"Row {row}, column touchpoint: '{label or ''}' is not a touchpoint of the journey.")
+        metric = (metric or "").lower()
+        if metric not in SCALES:
+            raise IngestError(f"Row {row}, column metric: '{metric}' is not one of {', '.join(SCALES)}.")
+        try:
+            value = float((text or "").replace("\u00a0", "").replace(" ", "").replace(",", "."))
+        except ValueError:
+            raise IngestError(f"Row {row}, column value: '{text or ''}' is not a number.") from None
+        low, high = SCALES[metric]
+        if not low <= value <= high:
+            raise IngestError(f"Row {row}, column value: {text} is outside the {metric.upper()} scale "
+                              f"{low:g}…{high:g}.")
+        if (key, metric) in seen:
+            raise IngestError(f"Row {row}: {metric.upper()} of '{label}' is given twice (also row {seen[key, metric]}).")
+        seen[key, metric] = row
+        found.append((key, metric, value))
+    if not found:
+        raise IngestError("The benchmark file has no rows.")
+    return pd.DataFrame(found, columns=list(COLUMNS))

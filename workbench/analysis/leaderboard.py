@@ -1,0 +1,114 @@
+"""Leaderboards: groups (branches, employees, owners) ranked by a metric, with the change from the window before.
+
+Every function takes aggregate results of :mod:`workbench.data.query` and returns a small DataFrame. Larger is better
+for every metric (CES is asked so that 7 means "very easy"). Only groups with n at or above the minimum are ranked;
+a change is judged up or down only when both windows have enough answers and the difference stays significant
+after a Benjamini–Hochberg correction over all groups judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from workbench.core import metrics
+from workbench.core.contract import OVERALL
+
+if TYPE_CHECKING:
+    import pandas
+
+    from workbench.core.journey import Journey
+
+METRICS = ("nps", "csat", "ces", "index")
+COLUMNS = ("name", "value", "se", "low", "high", "n", "rank", "previous", "change", "change_low", "change_high",
+           "change_p", "change_q", "trend", "trend_rank", "ranked")
+_DECIMALS = 9  # values equal to 9 decimals tie: NPS 100·(1/5 − 4/5) and 100·(0/5 − 3/5) differ in the last bit
+
+
+def rank(current: pandas.DataFrame, previous: pandas.DataFrame | None, by: str, metric: str, *,
+         min_n: int = metrics.DEFAULT_MIN_N, alpha: float = 0.05) -> pandas.DataFrame:
+    """One row per group of ``current`` (best first, unranked groups last by name) with rank, change and trend."""
+    import numpy as np
+    import pandas as pd
+
+    now = _scores(current, by, metric)
+    before = _scores(previous, by, metric) if previous is not None else {key: values[:0] for key, values in now.items()}
+    where = {name: i for i, name in enumerate(before["name"])}
+    found = np.array([where.get(name, -1) for name in now["name"]], dtype="int64")
+    known = found >= 0
+
+    def earlier(key: str, missing: float) -> np.ndarray:
+        values = np.full(len(found), missing, dtype=float)
+        values[known] = before[key][found[known]]
+        return values
+
+    previous_value, previous_se, previous_n = earlier("value", np.nan), earlier("se", np.nan), earlier("n", 0)
+    ranked = (now["n"] >= min_n) & ~np.isnan(now["value"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = now["value"] - previous_value
+        change_se = np.hypot(now["se"], previous_se)
+        margin = metrics.z_value(1 - alpha) * change_se
+        judged = ranked & (previous_n >= min_n) & ~np.isnan(change)
+        change_p = np.where(judged, metrics.two_sided_p(change / change_se), np.nan)
+    change_q = np.asarray(metrics.benjamini_hochberg(change_p), dtype=float)
+    significant = change_q < alpha
+    frame = pd.DataFrame({
+        "name": now["name"], "value": now["value"], "se": now["se"], "low": now["low"], "high": now["high"],
+        "n": now["n"], "rank": _min_rank(now["value"], ranked), "previous": previous_value, "change": change,
+        "change_low": change - margin, "change_high": change + margin, "change_p": change_p, "change_q": change_q,
+        "trend": np.where(significant & (change > 0), "up", np.where(significant & (change < 0), "down", "")),
+        "trend_rank": _min_rank(change, judged), "ranked": ranked}, columns=list(COLUMNS))
+    places = np.nan_to_num(frame["rank"].to_numpy(), nan=np.inf)
+    order = sorted(range(len(frame)), key=lambda i: (places[i], str(now["name"][i])))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def owner_results(result: pandas.DataFrame, journey: Journey, *, min_n: int = metrics.DEFAULT_MIN_N,
+                  confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
+                  ) -> pandas.DataFrame:
+    """A touchpoint aggregate summed to the touchpoints' owners (``owner`` replaces ``touchpoint``), re-estimated."""
+    from workbench.data import query
+
+    owners = {tp.key: tp.owner for tp in journey.touchpoints if tp.owner and tp.key != OVERALL}
+    groups = list(result.columns[:list(result.columns).index("answers")])
+    if "touchpoint" not in groups:
+        raise ValueError("owner_results needs an aggregate grouped by touchpoint.")
+    by = ["owner" if name == "touchpoint" else name for name in groups]
+    owned = result[result["touchpoint"].isin(list(owners))]
+    owned = owned.assign(owner=owned["touchpoint"].map(owners).astype(object)).drop(columns="touchpoint")
+    return query.rollup(owned, by, min_n=min_n, confidence=confidence, weights=weights)
+
+
+# ------------------------------------------------------------------ internals
+
+
+
+def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
+    """Name, value, SE, interval and n (numpy arrays) of each named group of an aggregate result."""
+    import numpy as np
+
+    if by not in result.columns:
+        raise ValueError(f"The result has no group column '{by}'.")
+    if metric not in result.columns:
+        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(METRICS)}.")
+    named = result[result[by].notna()]
+    if named[by].duplicated().any():
+        raise ValueError(f"The result has several rows per '{by}'; roll it up to '{by}' first.")
+
+    def number(name: str) -> np.ndarray:
+        return named[name].to_numpy(float) if name in named else np.full(len(named), np.nan)
+
+    return {"name": named[by].to_numpy(object), "value": number(metric), "se": number(f"{metric}_se"),
+            "low": number(f"{metric}_low"), "high": number(f"{metric}_high"),
+            "n": np.nan_to_num(number(metrics.n_column(metric))).astype("int64")}
+
+
+def _min_rank(values, eligible):
+    """Rank (1 = largest, ties share the smallest rank) of the eligible values; NaN elsewhere."""
+    import numpy as np
+
+    rounded = np.round(np.asarray(values, float), _DECIMALS)
+    eligible = np.asarray(eligible, bool)
+    pool = np.sort(rounded[eligible])
+    above = len(pool) - np.searchsorted(pool, rounded, side="right")  # how many eligible values are larger
+    return np.where(eligible, above + 1, np.nan)

@@ -1,0 +1,241 @@
+"""Did an action work? The touchpoint's score before and after the action's done date, with its evidence.
+
+The answers about the action's touchpoints in a window before the done date are compared with those in a window
+after it (optionally skipping a few weeks while the action beds in) by a two-sided z-test on the two standard
+errors. When the action reached only some values of a segment (a pilot in two regions), the other values are the
+control: the treated change minus the control's change (a difference-in-differences) removes season and any
+network-wide drift, and the verdict rests on that effect. Higher is better for every metric (CES 7 = very easy).
+The sentence names the touchpoints by ``names`` (key → name) when given, else by their keys. A survey that is one
+wave without dates has no before and after: its verification says so (``wave``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workbench.analysis import heatmap
+from workbench.core import formatting, metrics
+from workbench.core.i18n import gettext as _
+from workbench.data import query, waves
+
+if TYPE_CHECKING:
+    import diskcache
+    import pandas
+
+VERDICTS = ("improved", "no_change", "worse", "insufficient")
+VERDICT_NAMES = {"improved": "improved", "no_change": "no detectable change", "worse": "worse",
+                 "insufficient": "too few answers"}
+_DATES = ("done", "before_from", "before_to", "after_from", "after_to")
+_FLOATS = ("before", "after", "change", "low", "high", "p_value")  # NaN (no answers) is stored as None
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Weeks before and after the done date compared, and weeks skipped right after it while the action beds in."""
+
+    before_weeks: int = 8
+    after_weeks: int = 8
+    gap_weeks: int = 0
+
+    def __post_init__(self) -> None:
+        if self.before_weeks < 1 or self.after_weeks < 1 or self.gap_weeks < 0:
+            raise ValueError("The windows need at least one week before and after, and a gap of zero weeks or more.")
+
+
+@dataclass(frozen=True)
+class Verification:
+    """An action's verdict with its evidence: after − before of the treated answers and, with a control, the DiD."""
+
+    verdict: str
+    metric: str
+    touchpoints: tuple[str, ...]
+    done: datetime.date
+    before_from: datetime.date
+    before_to: datetime.date
+    after_from: datetime.date
+    after_to: datetime.date
+    before: float
+    after: float
+    n_before: int
+    n_after: int
+    change: float
+    low: float
+    high: float
+    p_value: float
+    method: str
+    segment: str | None
+    treated: tuple[str, ...]
+    control_change: float | None
+    effect: float | None
+    effect_low: float | None
+    effect_high: float | None
+    effect_p: float | None
+    sentence: str
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields: dates as ISO strings, tuples as lists, NaN as None."""
+        data = dataclasses.asdict(self)
+        for name, value in data.items():
+            if isinstance(value, datetime.date):
+                data[name] = value.isoformat()
+            elif isinstance(value, tuple):
+                data[name] = list(value)
+            elif isinstance(value, float) and math.isnan(value):
+                data[name] = None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verification:
+        """The verification stored by :meth:`to_dict`."""
+        data = dict(data)
+        for name in _DATES:
+            data[name] = datetime.date.fromisoformat(data[name])
+        for name in ("touchpoints", "treated"):
+            data[name] = tuple(data[name])
+        for name in _FLOATS:
+            data[name] = math.nan if data[name] is None else data[name]
+        return cls(**data)
+
+
+def _windows(done: datetime.date, windows: Windows) -> tuple[datetime.date, ...]:
+    """First and last day of the before window and of the after window around ``done``."""
+    day, week = datetime.timedelta(days=1), datetime.timedelta(weeks=1)
+    after_from = done + windows.gap_weeks * week
+    return done - windows.before_weeks * week, done - day, after_from, after_from + windows.after_weeks * week - day
+
+
+def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.date, *, metric: str = "csat",
+           windows: Windows = Windows(), segment: str | None = None, treated: Sequence[str] = (),
+           filters: tuple = (), alpha: float = 0.05, min_n: int = metrics.DEFAULT_MIN_N,
+           confidence: float = metrics.DEFAULT_CONFIDENCE, cache: diskcache.Cache | None = None,
+           names: Mapping[str, str] | None = None, wave: waves.Wave | None = None) -> Verification:
+    """The effect of an action done on ``done`` at ``touchpoints``: before/after, and a DiD against untreated segments.
+
+    ``wave`` is the survey's one wave when its answers carry no dates (:func:`workbench.data.waves.single_wave`): the
+    verdict is then "insufficient", with the sentence saying why.
+    """
+    if metric not in heatmap.METRICS:
+        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(heatmap.METRICS)}.")
+    if not touchpoints:
+        raise ValueError("An action needs at least one touchpoint to verify.")
+    if treated and segment is None:
+        raise ValueError("Treated values need the segment column they belong to.")
+    treated = tuple(treated)
+    segment = segment if treated else None
+    before_from, before_to, after_from, after_to = _windows(done, windows)
+    if wave is not None:  # every answer carries the wave's first day: "before" and "after" mean nothing
+        return Verification(
+            verdict="insufficient", metric=metric, touchpoints=tuple(touchpoints), done=done, before_from=before_from,
+            before_to=before_to, after_from=after_from, after_to=after_to, before=math.nan, after=math.nan, n_before=0,
+            n_after=0, change=math.nan, low=math.nan, high=math.nan, p_value=math.nan, method="before_after",
+            segment=segment, treated=treated, control_change=None, effect=None, effect_low=None, effect_high=None,
+            effect_p=None, sentence=waves.no_trend_message(wave))
+    scope = (*filters, ("touchpoint", tuple(touchpoints)))
+
+    def groups(start: datetime.date, end: datetime.date) -> tuple[metrics.Estimate, metrics.Estimate | None]:
+        """The treated answers' estimate in the window and, with a segment, the untreated values' estimate."""
+        result = query.aggregate(query.Query(tuple(sources), by=(segment,) if segment else (), date_from=start,
+                                             date_to=end, filters=scope), cache, min_n=min_n, confidence=confidence)
+        if segment is None:
+            return _estimate(result, metric), None
+        inside = result[segment].isin(list(treated))
+        # Answers without a segment value are neither: nobody knows whether the action reached them.
+        outside = ~inside & result[segment].notna()
+        return tuple(_estimate(query.rollup(result[rows], [], min_n=min_n, confidence=confidence), metric)
+                     for rows in (inside, outside))
+
+    (before, control_before), (after, control_after) = groups(before_from, before_to), groups(after_from, after_to)
+    needed = max(min_n, 2)  # a test needs a spread, and one answer has none
+    change = metrics.compare(after, before, confidence)
+    sufficient = min(before.n, after.n) >= needed
+    did = sufficient and control_before is not None and min(control_before.n, control_after.n) >= needed
+    control = metrics.compare(control_after, control_before, confidence) if did else None
+    effect = _difference(change, control, confidence) if did else None
+    tested = effect if did else change
+    verdict = _verdict(tested.difference, tested.p_value, alpha) if sufficient else "insufficient"
+    result = Verification(
+        verdict=verdict, metric=metric, touchpoints=tuple(touchpoints), done=done, before_from=before_from,
+        before_to=before_to, after_from=after_from, after_to=after_to, before=before.value, after=after.value,
+        n_before=before.n, n_after=after.n, change=float(change.difference), low=float(change.low),
+        high=float(change.high), p_value=float(change.p_value),
+        method="difference_in_differences" if did else "before_after", segment=segment, treated=treated,
+        control_change=float(control.difference) if did else None,
+        effect=float(effect.difference) if did else None, effect_low=float(effect.low) if did else None,
+        effect_high=float(effect.high) if did else None, effect_p=float(effect.p_value) if did else None,
+        sentence="")
+    control_n = (control_before.n, control_after.n) if segment else None
+    return dataclasses.replace(result, sentence=_sentence(result, names or {}, confidence, needed, control_n))
+
+
+def _estimate(result: pandas.DataFrame, metric: str) -> metrics.Estimate:
+    """The metric's estimate in the one row of an aggregate result (no row: no answers)."""
+    if not len(result):
+        return metrics.Estimate(math.nan, math.nan, math.nan, math.nan, 0, True)
+    row = result.iloc[0]
+    return metrics.Estimate(float(row[metric]), float(row[f"{metric}_se"]), float(row[f"{metric}_low"]),
+                            float(row[f"{metric}_high"]), int(row[metrics.n_column(metric)]),
+                            bool(row[f"{metric}_low_n"]))
+
+
+def _difference(treated: metrics.Comparison, control: metrics.Comparison, confidence: float) -> metrics.Comparison:
+    """Treated change − control change; the four windows are independent samples, so their variances add."""
+    difference = treated.difference - control.difference
+    se = math.hypot(treated.se, control.se)
+    z = difference / se if se > 0 else math.nan
+    p_value = float(metrics.two_sided_p(z)) if se > 0 else math.nan
+    margin = metrics.z_value(confidence) * se
+    return metrics.Comparison(difference, se, z, p_value, difference - margin, difference + margin)
+
+
+def _verdict(difference: float, p_value: float, alpha: float) -> str:
+    if p_value < alpha:
+        return "improved" if difference > 0 else "worse"
+    return "no_change"
+
+
+def _sentence(item: Verification, names: Mapping[str, str], confidence: float, needed: int,
+              control_n: tuple[int, int] | None) -> str:
+    """The verdict in plain words with the numbers behind it."""
+    metric = item.metric
+    subject = _("{metric} at {touchpoints}").format(metric=heatmap.METRIC_NAMES[metric],
+                                                     touchpoints=", ".join(names.get(k, k) for k in item.touchpoints))
+    where = _(" in {values}").format(values=", ".join(item.treated)) if item.treated else ""
+    if item.verdict == "insufficient":
+        return _("{subject}{where} cannot be verified: n = {before} before and n = {after} after the action; "
+                 "at least {needed} needed in each window.").format(
+            subject=subject, where=where, before=formatting.count(item.n_before),
+            after=formatting.count(item.n_after), needed=formatting.count(needed))
+
+    def value(x: float, signed: bool = False) -> str:
+        return formatting.value(x, metric, signed)
+
+    size = value(abs(item.change)).lstrip("+")
+    # Judged on the shown digits, so a change that rounds to math.nan never reads "rose by 0".
+    moved = (_("hardly changed") if float(size) == 0 else _("rose by {size}") if item.change > 0
+             else _("fell by {size}")).format(size=size)
+    level = f"{confidence * 100:g}"
+    counts = _("n = {before} before, {after} after").format(before=formatting.count(item.n_before),
+                                                             after=formatting.count(item.n_after))
+    verdict = _(VERDICT_NAMES[item.verdict])
+    if item.method == "difference_in_differences":
+        return _("{subject} {moved}{where} (from {before} to {after}) against {control} elsewhere: an effect of "
+                 "{effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}.").format(
+            subject=subject, moved=moved, where=where, before=value(item.before), after=value(item.after),
+            control=value(item.control_change, True), effect=value(item.effect, True), level=level,
+            low=value(item.effect_low), high=value(item.effect_high), p=formatting.p_value(item.effect_p, "p"), counts=counts,
+            verdict=verdict)
+    text = _("{subject}{where} {moved}, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): "
+             "{verdict}.").format(subject=subject, where=where, moved=moved, before=value(item.before),
+                                  after=value(item.after), level=level, low=value(item.low), high=value(item.high),
+                                  p=formatting.p_value(item.p_value, "p"), counts=counts, verdict=verdict)
+    if control_n is not None:
+        text += " " + _("Too few answers elsewhere to compare with the rest of {segment} (n = {before} before, "
+                        "{after} after; {needed} needed).").format(
+            segment=item.segment, before=formatting.count(control_n[0]), after=formatting.count(control_n[1]),
+            needed=formatting.count(needed))
+    return text

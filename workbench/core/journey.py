@@ -1,0 +1,599 @@
+"""The journey model: stages, touchpoints with owners, edges; graph checks, layout and edits.
+
+Everything here is pure: functions take a :class:`Journey` and return a new one (or plain data).
+Persistence lives in :mod:`workbench.repos.workspace`, files in :mod:`workbench.core.journeyfile`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+KINDS = ("touchpoint", "decision", "outcome")
+OWNER_KINDS = ("team", "person")
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    "nps": (-100.0, 100.0),
+    "csat": (1.0, 5.0),
+    "ces": (1.0, 7.0),
+    "index": (0.0, 100.0),
+}
+MAX_VOLUME = 1e12
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# Auto-layout geometry (model coordinates, pixels at zoom 1); nodes are drawn 150 x 62.
+NODE_SPACING_X = 180.0
+LANE_HEIGHT = 95.0
+STAGE_GAP = 60.0
+CELL_COLUMNS = 2
+
+
+class JourneyError(ValueError):
+    """An edit or a journey definition that breaks the model's rules."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One ordered phase of the journey (a column on the map)."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A team or person accountable for touchpoints."""
+
+    name: str
+    kind: str = "team"
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    """A node of the journey: a moment where the customer meets the company."""
+
+    key: str
+    name: str
+    stage: str
+    channel: str = ""
+    owner: str | None = None
+    kind: str = "touchpoint"
+    entry: bool = False
+    targets: Mapping[str, float] = field(default_factory=dict)
+    x: float | None = None
+    y: float | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A move of customers from one touchpoint to another, with optional share/volume."""
+
+    source: str
+    target: str
+    share: float | None = None
+    volume: float | None = None
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A whole journey: ordered stages, the owners it uses, touchpoints and edges."""
+
+    name: str
+    description: str = ""
+    stages: tuple[Stage, ...] = ()
+    owners: tuple[Owner, ...] = ()
+    touchpoints: tuple[Touchpoint, ...] = ()
+    edges: tuple[Edge, ...] = ()
+
+    def touchpoint(self, key: str) -> Touchpoint:
+        """Return the touchpoint with this key."""
+        for tp in self.touchpoints:
+            if tp.key == key:
+                return tp
+        raise JourneyError(f"No touchpoint with key '{key}'.")
+
+    def stage_index(self) -> dict[str, int]:
+        """Map stage key to its position in the stage order."""
+        return {stage.key: i for i, stage in enumerate(self.stages)}
+
+
+@dataclass(frozen=True)
+class JourneyWarning:
+    """A problem of the journey's shape shown to the user (the journey is still valid)."""
+
+    code: str
+    message: str
+    keys: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- keys
+
+
+def slugify(text: str) -> str:
+    """Turn a name into a lowercase ASCII key (diacritics folded, words joined by '-')."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug or "item"
+
+
+def unique_key(name: str, taken: Iterable[str]) -> str:
+    """Return a slug of ``name`` that is not in ``taken`` (suffixing -2, -3, … if needed)."""
+    taken = set(taken)
+    base = slugify(name)
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate(journey: Journey) -> None:
+    """Raise :class:`JourneyError` listing every rule the journey breaks."""
+    problems: list[str] = []
+    if not journey.name.strip():
+        problems.append("The journey needs a name.")
+    stage_keys = [s.key for s in journey.stages]
+    problems += _duplicates("stage key", stage_keys)
+    for stage in journey.stages:
+        if not KEY_PATTERN.match(stage.key):
+            problems.append(f"Stage key '{stage.key}' must be lowercase letters, digits and dashes.")
+        if not stage.name.strip():
+            problems.append(f"Stage '{stage.key}' needs a name.")
+    owner_names = [o.name for o in journey.owners]
+    problems += _duplicates("owner", owner_names)
+    for owner in journey.owners:
+        if owner.kind not in OWNER_KINDS:
+            problems.append(f"Owner '{owner.name}' has kind '{owner.kind}'; use one of {', '.join(OWNER_KINDS)}.")
+        if not owner.name.strip():
+            problems.append("An owner needs a name.")
+    tp_keys = [t.key for t in journey.touchpoints]
+    problems += _duplicates("touchpoint key", tp_keys)
+    for tp in journey.touchpoints:
+        problems += [f"Touchpoint '{tp.key}': {p}" for p in touchpoint_problems(tp, stage_keys, owner_names)]
+    known = set(tp_keys)
+    pairs = [(e.source, e.target) for e in journey.edges]
+    problems += _duplicates("edge", [f"{s} → {t}" for s, t in pairs])
+    for edge in journey.edges:
+        problems += [f"Edge {edge.source} → {edge.target}: {p}" for p in edge_problems(edge, known)]
+    if problems:
+        raise JourneyError("\n".join(problems))
+
+
+def touchpoint_problems(tp: Touchpoint, stage_keys: Iterable[str], owner_names: Iterable[str]) -> list[str]:
+    """Return what is wrong with one touchpoint's fields (empty list if nothing)."""
+    problems = []
+    if not KEY_PATTERN.match(tp.key):
+        problems.append("key must be lowercase letters, digits and dashes.")
+    if not tp.name.strip():
+        problems.append("needs a name.")
+    if tp.stage not in set(stage_keys):
+        problems.append(f"stage '{tp.stage}' is not one of the journey's stages.")
+    if tp.owner is not None and tp.owner not in set(owner_names):
+        problems.append(f"owner '{tp.owner}' is not one of the listed owners.")
+    if tp.kind not in KINDS:
+        problems.append(f"kind '{tp.kind}' is not one of {', '.join(KINDS)}.")
+    for metric, value in tp.targets.items():
+        if metric not in METRIC_RANGES:
+            problems.append(f"target metric '{metric}' is not one of {', '.join(METRIC_RANGES)}.")
+            continue
+        low, high = METRIC_RANGES[metric]
+        if not _is_number(value) or not low <= value <= high:
+            problems.append(f"target {metric} = {value!r} is outside {low:g}..{high:g}.")
+    for axis, value in (("x", tp.x), ("y", tp.y)):
+        if value is not None and not (_is_number(value) and math.isfinite(value)):
+            problems.append(f"position {axis} = {value!r} is not a finite number.")
+    return problems
+
+
+def edge_problems(edge: Edge, touchpoint_keys: set[str]) -> list[str]:
+    """Return what is wrong with one edge (empty list if nothing)."""
+    problems = []
+    for end in (edge.source, edge.target):
+        if end not in touchpoint_keys:
+            problems.append(f"touchpoint '{end}' does not exist.")
+    if edge.source == edge.target:
+        problems.append("a touchpoint cannot lead to itself; model a repeat through another touchpoint.")
+    if edge.share is not None and not (_is_number(edge.share) and 0.0 <= edge.share <= 1.0):
+        problems.append(f"share {edge.share!r} must be between 0 and 1.")
+    if edge.volume is not None and not (_is_number(edge.volume) and 0 <= edge.volume <= MAX_VOLUME):
+        problems.append(f"volume {edge.volume!r} must be a number from 0 to {MAX_VOLUME:,.0f}.")
+    return problems
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def _duplicates(what: str, values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated = []
+    for value in values:
+        if value in seen and value not in repeated:
+            repeated.append(value)
+        seen.add(value)
+    return [f"Duplicate {what} '{value}'." for value in repeated]
+
+
+# ---------------------------------------------------------------- graph and checks
+
+
+def to_graph(journey: Journey) -> nx.DiGraph:
+    """Return the journey as a ``networkx.DiGraph`` with touchpoint fields as node attributes."""
+    import networkx as nx
+
+    graph = nx.DiGraph(name=journey.name)
+    order = journey.stage_index()
+    for tp in journey.touchpoints:
+        graph.add_node(tp.key, name=tp.name, stage=tp.stage, stage_index=order.get(tp.stage, -1),
+                       channel=tp.channel, owner=tp.owner, kind=tp.kind, entry=tp.entry)
+    for edge in journey.edges:
+        graph.add_edge(edge.source, edge.target, share=edge.share, volume=edge.volume)
+    return graph
+
+
+def entries(journey: Journey) -> list[str]:
+    """Keys where customers enter: flagged entries, else sources of the earliest stage, else all sources."""
+    flagged = [tp.key for tp in journey.touchpoints if tp.entry]
+    if flagged:
+        return flagged
+    if not journey.touchpoints:
+        return []
+    has_incoming = {e.target for e in journey.edges if e.source != e.target}
+    order = journey.stage_index()
+    sources = [tp for tp in journey.touchpoints if tp.key not in has_incoming]
+    if sources:
+        first = min(order.get(tp.stage, 0) for tp in sources)
+        return [tp.key for tp in sources if order.get(tp.stage, 0) == first]
+    return [journey.touchpoints[0].key]
+
+
+def is_backward(journey: Journey, edge: Edge) -> bool:
+    """True if the edge leads to an earlier stage (a loop back across stages)."""
+    order = journey.stage_index()
+    stage_of = {tp.key: tp.stage for tp in journey.touchpoints}
+    return order[stage_of[edge.target]] < order[stage_of[edge.source]]
+
+
+def check(journey: Journey) -> list[JourneyWarning]:
+    """Return the shape warnings: unreachable, dead ends, backward edges, shares over 100 %, duplicate names, no owner."""
+    import networkx as nx
+
+    graph = to_graph(journey)
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    warnings: list[JourneyWarning] = []
+
+    starts = entries(journey)
+    reachable: set[str] = set(starts)
+    for start in starts:
+        reachable |= nx.descendants(graph, start)
+    for tp in journey.touchpoints:
+        if tp.key not in reachable:
+            warnings.append(JourneyWarning("unreachable", f"“{tp.name}” cannot be reached from the journey's entry.", (tp.key,)))
+    for tp in journey.touchpoints:
+        leaves = [t for t in graph.successors(tp.key) if t != tp.key]
+        if not leaves and tp.kind != "outcome":
+            warnings.append(JourneyWarning("dead_end", f"“{tp.name}” is a dead end but not marked as an outcome.", (tp.key,)))
+    for edge in journey.edges:
+        if is_backward(journey, edge):
+            warnings.append(JourneyWarning(
+                "backward_edge",
+                f"“{names[edge.source]}” → “{names[edge.target]}” goes back to an earlier stage (a loop).",
+                (edge.source, edge.target)))
+    shares: dict[str, float] = {}
+    for edge in journey.edges:
+        shares[edge.source] = shares.get(edge.source, 0.0) + (edge.share or 0.0)
+    for key, total in shares.items():
+        if total > 1.0 + 1e-9:
+            warnings.append(JourneyWarning(
+                "shares_over_100", f"The shares leaving “{names[key]}” add up to {total:.0%}, more than 100%.", (key,)))
+    by_name: dict[str, list[str]] = {}
+    for tp in journey.touchpoints:
+        by_name.setdefault(" ".join(tp.name.casefold().split()), []).append(tp.key)
+    for keys in by_name.values():
+        if len(keys) > 1:
+            warnings.append(JourneyWarning("duplicate_name", f"{len(keys)} touchpoints are named “{names[keys[0]]}”.", tuple(keys)))
+    for tp in journey.touchpoints:
+        if tp.owner is None and tp.kind != "outcome":
+            warnings.append(JourneyWarning("no_owner", f"“{tp.name}” has no owner.", (tp.key,)))
+    return warnings
+
+
+# ---------------------------------------------------------------- layout
+
+
+def channel_lanes(journey: Journey) -> list[str]:
+    """Channels in the order they first appear along the stages (one lane each; '' last)."""
+    order = journey.stage_index()
+    lanes: list[str] = []
+    for tp in sorted(journey.touchpoints, key=lambda t: order.get(t.stage, 0)):
+        if tp.channel not in lanes:
+            lanes.append(tp.channel)
+    if "" in lanes:
+        lanes.remove("")
+        lanes.append("")
+    return lanes
+
+
+def auto_layout(journey: Journey) -> Journey:
+    """Place touchpoints with stages as columns and channels as lanes, in flow order within a cell.
+
+    A cell (stage × channel) holds at most ``CELL_COLUMNS`` nodes side by side and wraps onto more
+    rows, so a long run of web steps does not stretch the map sideways.
+    """
+    lanes = channel_lanes(journey)
+    lane_of = {channel: i for i, channel in enumerate(lanes)}
+    flow = flow_order(journey)
+    cells: dict[tuple[str, int], list[Touchpoint]] = {}
+    for tp in sorted(journey.touchpoints, key=lambda t: flow[t.key]):
+        cells.setdefault((tp.stage, lane_of[tp.channel]), []).append(tp)
+    rows = [max((math.ceil(len(v) / CELL_COLUMNS) for (_, lane), v in cells.items() if lane == i), default=1)
+            for i in range(len(lanes))]
+    lane_top = [sum(rows[:i]) * LANE_HEIGHT for i in range(len(lanes))]
+    positions: dict[str, tuple[float, float]] = {}
+    left = 0.0
+    for stage in journey.stages:
+        width = min(CELL_COLUMNS, max((len(v) for (s, _), v in cells.items() if s == stage.key), default=1))
+        for (stage_key, lane), members in cells.items():
+            if stage_key != stage.key:
+                continue
+            for i, tp in enumerate(members):
+                row, column = divmod(i, CELL_COLUMNS)
+                in_row = min(CELL_COLUMNS, len(members) - row * CELL_COLUMNS)
+                x = left + (column + (width - in_row) / 2) * NODE_SPACING_X
+                positions[tp.key] = (x, lane_top[lane] + row * LANE_HEIGHT)
+        left += width * NODE_SPACING_X + STAGE_GAP
+    return move_touchpoints(journey, positions)
+
+
+def compact_layout(journey: Journey, rows: int = 5) -> Journey:
+    """Place touchpoints in stage columns only (no channel lanes), in flow order, wrapping after ``rows``.
+
+    A wide journey then fits a screen or a slide at a readable size; the drawn layout stays the editor's.
+    """
+    flow = flow_order(journey)
+    positions: dict[str, tuple[float, float]] = {}
+    left = 0.0
+    for stage in journey.stages:
+        members = sorted((tp for tp in journey.touchpoints if tp.stage == stage.key), key=lambda t: flow[t.key])
+        columns = max(1, math.ceil(len(members) / rows))
+        for i, tp in enumerate(members):
+            column, row = divmod(i, rows)
+            positions[tp.key] = (left + column * NODE_SPACING_X, row * LANE_HEIGHT)
+        left += columns * NODE_SPACING_X + STAGE_GAP
+    return move_touchpoints(journey, positions)
+
+
+def stage_at(journey: Journey, key: str, x: float) -> str | None:
+    """The stage whose column (the span of its other touchpoints) contains ``x``, if any."""
+    for stage in journey.stages:
+        xs = [t.x for t in journey.touchpoints if t.stage == stage.key and t.key != key and t.x is not None]
+        if xs and min(xs) - NODE_SPACING_X / 2 <= x <= max(xs) + NODE_SPACING_X / 2:
+            return stage.key
+    return None
+
+
+def stage_column_x(journey: Journey, stage_key: str) -> float:
+    """The x where a new touchpoint of this stage goes: its members' mean, else after the last stage."""
+    xs = [tp.x for tp in journey.touchpoints if tp.stage == stage_key and tp.x is not None]
+    if xs:
+        return sum(xs) / len(xs)
+    placed = [(journey.stage_index()[tp.stage], tp.x) for tp in journey.touchpoints if tp.x is not None]
+    index = journey.stage_index()[stage_key]
+    before = [x for i, x in placed if i < index]
+    after = [x for i, x in placed if i > index]
+    if before:
+        return max(before) + NODE_SPACING_X + STAGE_GAP
+    if after:
+        return min(after) - NODE_SPACING_X - STAGE_GAP
+    return index * (NODE_SPACING_X + STAGE_GAP)
+
+
+def _free_spot(journey: Journey, stage: str, channel: str) -> tuple[float, float]:
+    """Where a new touchpoint goes: its stage's column, its channel's lane (a new lane below all)."""
+    x = stage_column_x(journey, stage)
+    placed = [t for t in journey.touchpoints if t.y is not None]
+    lane = [t.y for t in placed if t.channel == channel]
+    y = min(lane) if lane else (max(t.y for t in placed) + LANE_HEIGHT if placed else 0.0)
+    taken = [(t.x, t.y) for t in placed if t.x is not None]
+    while any(abs(tx - x) < NODE_SPACING_X and abs(ty - y) < LANE_HEIGHT for tx, ty in taken):
+        y += LANE_HEIGHT
+    return x, y
+
+
+def flow_order(journey: Journey) -> dict[str, int]:
+    """Rank touchpoints by breadth-first order from the entries, unreached ones last."""
+    successors: dict[str, list[str]] = {tp.key: [] for tp in journey.touchpoints}
+    for edge in journey.edges:
+        successors[edge.source].append(edge.target)
+    rank: dict[str, int] = {}
+    queue = list(entries(journey))
+    while queue:
+        key = queue.pop(0)
+        if key in rank:
+            continue
+        rank[key] = len(rank)
+        queue += successors[key]
+    for tp in journey.touchpoints:
+        rank.setdefault(tp.key, len(rank))
+    return rank
+
+
+# ---------------------------------------------------------------- edits
+
+
+def add_stage(journey: Journey, name: str, after: str | None = None) -> tuple[Journey, str]:
+    """Add a stage (at the end, or after stage ``after``); return the journey and the new key."""
+    name = _clean_name(name, "stage")
+    _require_new_stage_name(journey, name, None)
+    key = unique_key(name, (s.key for s in journey.stages))
+    stages = list(journey.stages)
+    index = len(stages) if after is None else [s.key for s in stages].index(after) + 1
+    stages.insert(index, Stage(key, name))
+    return replace(journey, stages=tuple(stages)), key
+
+
+def rename_stage(journey: Journey, key: str, name: str) -> Journey:
+    """Give a stage a new display name (its key stays)."""
+    name = _clean_name(name, "stage")
+    _require_stage(journey, key)
+    _require_new_stage_name(journey, name, key)
+    return replace(journey, stages=tuple(Stage(s.key, name) if s.key == key else s for s in journey.stages))
+
+
+def move_stage(journey: Journey, key: str, offset: int) -> Journey:
+    """Move a stage ``offset`` places earlier (negative) or later (positive) in the order."""
+    _require_stage(journey, key)
+    stages = list(journey.stages)
+    index = [s.key for s in stages].index(key)
+    target = max(0, min(len(stages) - 1, index + offset))
+    stages.insert(target, stages.pop(index))
+    return replace(journey, stages=tuple(stages))
+
+
+def delete_stage(journey: Journey, key: str) -> Journey:
+    """Remove an empty stage; a stage that still holds touchpoints is refused."""
+    stage = _require_stage(journey, key)
+    held = [tp.name for tp in journey.touchpoints if tp.stage == key]
+    if held:
+        raise JourneyError(f"Stage “{stage.name}” still holds {len(held)} touchpoint(s); move or delete them first.")
+    return replace(journey, stages=tuple(s for s in journey.stages if s.key != key))
+
+
+def add_touchpoint(journey: Journey, name: str, stage: str, **fields: object) -> tuple[Journey, str]:
+    """Add a touchpoint to a stage (placed at the bottom of its column); return journey and key."""
+    name = _clean_name(name, "touchpoint")
+    _require_stage(journey, stage)
+    key = str(fields.pop("key", "") or unique_key(name, (t.key for t in journey.touchpoints)))
+    if any(t.key == key for t in journey.touchpoints):
+        raise JourneyError(f"A touchpoint with key '{key}' already exists.")
+    if "x" not in fields or fields["x"] is None:
+        fields["x"], fields["y"] = _free_spot(journey, stage, str(fields.get("channel", "")))
+    journey = _with_owner(journey, fields.get("owner"))  # type: ignore[arg-type]
+    tp = Touchpoint(key=key, name=name, stage=stage, **fields)  # type: ignore[arg-type]
+    _raise_problems(f"Touchpoint “{name}”", touchpoint_problems(tp, journey.stage_index(), (o.name for o in journey.owners)))
+    return replace(journey, touchpoints=journey.touchpoints + (tp,)), key
+
+
+def update_touchpoint(journey: Journey, key: str, **changes: object) -> Journey:
+    """Change fields of one touchpoint (a new owner name is added to the journey's owners)."""
+    current = journey.touchpoint(key)
+    if "name" in changes:
+        changes["name"] = _clean_name(str(changes["name"]), "touchpoint")
+    journey = _with_owner(journey, changes.get("owner", current.owner))  # type: ignore[arg-type]
+    if changes.get("stage", current.stage) != current.stage and "x" not in changes:
+        _require_stage(journey, str(changes["stage"]))
+        others = replace(journey, touchpoints=tuple(t for t in journey.touchpoints if t.key != key))
+        changes["x"], changes["y"] = _free_spot(others, str(changes["stage"]), str(changes.get("channel", current.channel)))
+    updated = replace(current, **changes)  # type: ignore[arg-type]
+    _raise_problems(f"Touchpoint “{updated.name}”",
+                    touchpoint_problems(updated, journey.stage_index(), (o.name for o in journey.owners)))
+    return replace(journey, touchpoints=tuple(updated if t.key == key else t for t in journey.touchpoints))
+
+
+def delete_touchpoints(journey: Journey, keys: Iterable[str]) -> Journey:
+    """Remove touchpoints and every edge that touches them."""
+    gone = set(keys)
+    missing = gone - {t.key for t in journey.touchpoints}
+    if missing:
+        raise JourneyError(f"No touchpoint with key {', '.join(sorted(missing))}.")
+    return replace(
+        journey,
+        touchpoints=tuple(t for t in journey.touchpoints if t.key not in gone),
+        edges=tuple(e for e in journey.edges if e.source not in gone and e.target not in gone),
+    )
+
+
+def add_edge(journey: Journey, source: str, target: str, share: float | None = None,
+             volume: float | None = None) -> Journey:
+    """Connect two touchpoints; a second edge between the same pair is refused."""
+    if any(e.source == source and e.target == target for e in journey.edges):
+        raise JourneyError(f"“{journey.touchpoint(source).name}” is already connected to “{journey.touchpoint(target).name}”.")
+    edge = Edge(source, target, share, volume)
+    _raise_problems("Edge", edge_problems(edge, {t.key for t in journey.touchpoints}))
+    return replace(journey, edges=journey.edges + (edge,))
+
+
+def update_edge(journey: Journey, source: str, target: str, share: float | None, volume: float | None) -> Journey:
+    """Set an edge's share and volume."""
+    _require_edge(journey, source, target)
+    edge = Edge(source, target, share, volume)
+    _raise_problems("Edge", edge_problems(edge, {t.key for t in journey.touchpoints}))
+    return replace(journey, edges=tuple(edge if (e.source, e.target) == (source, target) else e for e in journey.edges))
+
+
+def delete_edges(journey: Journey, pairs: Iterable[tuple[str, str]]) -> Journey:
+    """Remove the edges given as (source, target) pairs."""
+    gone = set(pairs)
+    for source, target in gone:
+        _require_edge(journey, source, target)
+    return replace(journey, edges=tuple(e for e in journey.edges if (e.source, e.target) not in gone))
+
+
+def move_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, float]]) -> Journey:
+    """Set canvas positions of the given touchpoints."""
+    return replace(journey, touchpoints=tuple(
+        replace(t, x=float(positions[t.key][0]), y=float(positions[t.key][1])) if t.key in positions else t
+        for t in journey.touchpoints))
+
+
+def drop_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, float]]) -> Journey:
+    """Move touchpoints as dragged; one dropped into another stage's column joins that stage."""
+    moved = move_touchpoints(journey, positions)
+    for key, (x, _y) in positions.items():
+        stage = stage_at(moved, key, x)
+        if stage is not None and stage != moved.touchpoint(key).stage:
+            moved = replace(moved, touchpoints=tuple(replace(t, stage=stage) if t.key == key else t
+                                                     for t in moved.touchpoints))
+    return moved
+
+
+def used_owners(journey: Journey) -> Journey:
+    """Keep only the owners some touchpoint refers to."""
+    used = {t.owner for t in journey.touchpoints}
+    return replace(journey, owners=tuple(o for o in journey.owners if o.name in used))
+
+
+def _with_owner(journey: Journey, owner: str | None) -> Journey:
+    if owner is None or any(o.name == owner for o in journey.owners):
+        return journey
+    if not str(owner).strip():
+        raise JourneyError("An owner needs a name.")
+    return replace(journey, owners=journey.owners + (Owner(str(owner)),))
+
+
+def _clean_name(name: str, what: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise JourneyError(f"The {what} needs a name.")
+    return name
+
+
+def _require_stage(journey: Journey, key: str) -> Stage:
+    for stage in journey.stages:
+        if stage.key == key:
+            return stage
+    raise JourneyError(f"No stage with key '{key}'.")
+
+
+def _require_new_stage_name(journey: Journey, name: str, key: str | None) -> None:
+    if any(s.name.casefold() == name.casefold() and s.key != key for s in journey.stages):
+        raise JourneyError(f"A stage named “{name}” already exists.")
+
+
+def _require_edge(journey: Journey, source: str, target: str) -> None:
+    if not any(e.source == source and e.target == target for e in journey.edges):
+        raise JourneyError(f"No edge {source} → {target}.")
+
+
+def _raise_problems(subject: str, problems: list[str]) -> None:
+    if problems:
+        raise JourneyError("\n".join(f"{subject}: {p}" for p in problems))

@@ -1,0 +1,272 @@
+"""Journey files: YAML in, YAML out, lossless; every error names its line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.core import limits
+from workbench.core.journey import (
+    Edge,
+    Journey,
+    JourneyError,
+    Owner,
+    Stage,
+    Touchpoint,
+    validate,
+)
+from workbench.core.limits import LimitError
+
+FORMAT_VERSION = 1
+_JOURNEY_KEYS = {"format", "name", "description", "stages", "owners", "touchpoints", "edges"}
+_STAGE_KEYS = {"key", "name"}
+_OWNER_KEYS = {"name", "kind"}
+_TOUCHPOINT_KEYS = {"key", "name", "stage", "channel", "owner", "kind", "entry", "targets", "position", "notes"}
+_EDGE_KEYS = {"from", "to", "share", "volume"}
+
+
+class JourneyFileError(JourneyError):
+    """A journey file that cannot be read; the message names the line."""
+
+
+class _Located(dict):
+    """A YAML mapping that remembers the line of itself and of each value."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+
+# libyaml's C parser when PyYAML was built with it (about 5x faster); same behaviour either way.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Located:
+    loader.flatten_mapping(node)
+    mapping = _Located()
+    mapping.line = node.start_mark.line + 1
+    mapping.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise JourneyFileError(f"line {key_node.start_mark.line + 1}: the key '{key}' appears twice.")
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = value_node.start_mark.line + 1
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class YamlDumper(_SafeDumper):
+    """The YAML writer of journey files and codebooks: text with line separators comes back exactly."""
+
+
+def _represent_str(dumper: YamlDumper, value: str) -> yaml.ScalarNode:
+    # YAML 1.1 readers fold NEL and the Unicode line/paragraph separators in plain and block
+    # scalars; double quotes escape them, so such text comes back exactly as written.
+    style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+YamlDumper.add_representer(str, _represent_str)
+
+
+def loads(text: str, source: str = "") -> Journey:
+    """Parse a journey from YAML text; raise :class:`JourneyFileError` naming the line of any problem (or the
+    limit, for a document too big, too deep or expanding too far through aliases; ``source`` names it)."""
+    try:
+        limits.check_yaml(text, source, _SafeLoader)
+        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except LimitError as exc:
+        raise JourneyFileError(str(exc)) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise JourneyFileError(f"{where}: invalid YAML, {exc.problem or exc.context}.") from None
+    except yaml.YAMLError as exc:
+        raise JourneyFileError(f"invalid YAML: {exc}") from None
+    if doc is None:
+        raise JourneyFileError("The file is empty.")
+    return _build(doc)
+
+
+def to_json(journey: Journey) -> str:
+    """The journey's document as compact JSON (for undo snapshots: much faster than YAML)."""
+    return json.dumps(to_document(journey), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(text: str) -> Journey:
+    """Read a journey written by :func:`to_json`, checked like a file."""
+    return _build(json.loads(text, object_pairs_hook=_located_pairs))
+
+
+def _located_pairs(pairs: list[tuple[str, Any]]) -> _Located:
+    mapping = _Located(pairs)
+    mapping.lines = {key: 0 for key, _ in pairs}
+    return mapping
+
+
+def _build(doc: Any) -> Journey:
+    _require(isinstance(doc, _Located), 1, "a journey file must be a mapping with name, stages, touchpoints…")
+    _only_keys(doc, _JOURNEY_KEYS, "journey")
+    if doc.get("format", FORMAT_VERSION) != FORMAT_VERSION:
+        raise JourneyFileError(f"line {doc.lines['format']}: format {doc['format']!r} is not supported (this version reads {FORMAT_VERSION}).")
+    _require("name" in doc, doc.line, "the journey needs a 'name'.")
+
+    stages = tuple(Stage(key=_text(item, "key"), name=_text(item, "name"))
+                   for item in _items(doc, "stages", _STAGE_KEYS, "stage"))
+    owners = tuple(Owner(name=_text(item, "name"), kind=_text(item, "kind", "team"))
+                   for item in _items(doc, "owners", _OWNER_KEYS, "owner"))
+    stage_keys = {s.key for s in stages}
+    owner_names = {o.name for o in owners}
+    touchpoints = []
+    seen_keys: set[str] = set()
+    for item in _items(doc, "touchpoints", _TOUCHPOINT_KEYS, "touchpoint"):
+        tp = _touchpoint(item)
+        _require(tp.key not in seen_keys, item.lines.get("key", item.line), f"duplicate touchpoint key '{tp.key}'.")
+        seen_keys.add(tp.key)
+        _require(tp.stage in stage_keys, item.lines.get("stage", item.line),
+                 f"touchpoint '{tp.key}' is in stage '{tp.stage}', which is not listed under stages.")
+        _require(tp.owner is None or tp.owner in owner_names, item.lines.get("owner", item.line),
+                 f"touchpoint '{tp.key}' has owner '{tp.owner}', which is not listed under owners.")
+        touchpoints.append(tp)
+    edges = []
+    for item in _items(doc, "edges", _EDGE_KEYS, "edge"):
+        edge = Edge(source=_text(item, "from"), target=_text(item, "to"),
+                    share=_number(item, "share"), volume=_number(item, "volume"))
+        for end in ("from", "to"):
+            _require(item[end] in seen_keys, item.lines[end], f"edge {end} '{item[end]}': no touchpoint has that key.")
+        edges.append(edge)
+
+    journey = Journey(name=_text(doc, "name"), description=_text(doc, "description", ""), stages=stages,
+                      owners=owners, touchpoints=tuple(touchpoints), edges=tuple(edges))
+    try:
+        validate(journey)
+    except JourneyError as exc:
+        raise JourneyFileError(str(exc)) from None
+    return journey
+
+
+def load(path: str | Path) -> Journey:
+    """Read a journey from a YAML file."""
+    path = Path(path)
+    try:
+        return loads(limits.read_file(path).decode("utf-8"), path.name)
+    except LimitError as exc:
+        raise JourneyFileError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise JourneyFileError(f"{path.name} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8.") from None
+
+
+def dumps(journey: Journey) -> str:
+    """Write a journey as YAML text (defaults left out, order kept)."""
+    return yaml.dump(to_document(journey), Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_document(journey: Journey) -> dict[str, Any]:
+    """The journey as the plain nested dict a journey file holds."""
+    doc: dict[str, Any] = {"format": FORMAT_VERSION, "name": journey.name}
+    if journey.description:
+        doc["description"] = journey.description
+    doc["stages"] = [{"key": s.key, "name": s.name} for s in journey.stages]
+    doc["owners"] = [{"name": o.name, "kind": o.kind} for o in journey.owners]
+    doc["touchpoints"] = [_touchpoint_doc(tp) for tp in journey.touchpoints]
+    doc["edges"] = [_edge_doc(e) for e in journey.edges]
+    return doc
+
+
+def _touchpoint_doc(tp: Touchpoint) -> dict[str, Any]:
+    item: dict[str, Any] = {"key": tp.key, "name": tp.name, "stage": tp.stage}
+    if tp.channel:
+        item["channel"] = tp.channel
+    if tp.owner is not None:
+        item["owner"] = tp.owner
+    item["kind"] = tp.kind
+    if tp.entry:
+        item["entry"] = True
+    if tp.targets:
+        item["targets"] = dict(tp.targets)
+    if tp.x is not None or tp.y is not None:
+        item["position"] = {"x": tp.x, "y": tp.y}
+    if tp.notes:
+        item["notes"] = tp.notes
+    return item
+
+
+def _edge_doc(edge: Edge) -> dict[str, Any]:
+    item: dict[str, Any] = {"from": edge.source, "to": edge.target}
+    if edge.share is not None:
+        item["share"] = edge.share
+    if edge.volume is not None:
+        item["volume"] = edge.volume
+    return item
+
+
+def _touchpoint(item: _Located) -> Touchpoint:
+    targets = item.get("targets") or {}
+    _require(isinstance(targets, dict), item.lines.get("targets", item.line), "targets must be a mapping like {csat: 4.2}.")
+    for metric, value in targets.items():
+        _require(isinstance(value, (int, float)) and not isinstance(value, bool), item.lines["targets"],
+                 f"target {metric} must be a number, not {value!r}.")
+    position = item.get("position") or {}
+    _require(isinstance(position, dict) and set(position) <= {"x", "y"}, item.lines.get("position", item.line),
+             "position must be a mapping with x and y.")
+    entry = item.get("entry", False)
+    _require(isinstance(entry, bool), item.lines.get("entry", item.line), "entry must be true or false.")
+    owner = item.get("owner")
+    return Touchpoint(
+        key=_text(item, "key"), name=_text(item, "name"), stage=_text(item, "stage"),
+        channel=_text(item, "channel", ""), owner=None if owner is None else _text(item, "owner"),
+        kind=_text(item, "kind", "touchpoint"), entry=entry,
+        targets={str(k): float(v) for k, v in targets.items()},
+        x=_number(position, "x", item.lines.get("position")) if position else None,
+        y=_number(position, "y", item.lines.get("position")) if position else None,
+        notes=_text(item, "notes", ""),
+    )
+
+
+def _items(doc: _Located, section: str, allowed: set[str], what: str) -> list[_Located]:
+    items = doc.get(section) or []
+    _require(isinstance(items, list), doc.lines.get(section, doc.line), f"'{section}' must be a list.")
+    for item in items:
+        _require(isinstance(item, _Located), doc.lines[section], f"each entry of '{section}' must be a mapping.")
+        _only_keys(item, allowed, what)
+    return items
+
+
+def _only_keys(item: _Located, allowed: set[str], what: str) -> None:
+    for key in item:
+        _require(key in allowed, item.lines[key],
+                 f"unknown {what} field '{key}' (expected one of: {', '.join(sorted(allowed))}).")
+
+
+def _text(item: _Located, key: str, default: str | None = None) -> str:
+    if key not in item or item[key] is None:
+        _require(default is not None, item.line, f"the field '{key}' is missing.")
+        return default  # type: ignore[return-value]
+    value = item[key]
+    _require(isinstance(value, (str, int, float)) and not isinstance(value, bool), item.lines[key],
+             f"'{key}' must be text, not {type(value).__name__}.")
+    return str(value)
+
+
+def _number(item: dict, key: str, line: int | None = None) -> float | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    at = getattr(item, "lines", {}).get(key, line or 0)
+    _require(isinstance(value, (int, float)) and not isinstance(value, bool), at, f"'{key}' must be a number, not {value!r}.")
+    return float(value)
+
+
+def _require(condition: bool, line: int, message: str) -> None:
+    if not condition:
+        raise JourneyFileError(f"line {line}: {message}")

@@ -1,0 +1,353 @@
+"""CX metrics with their uncertainty: NPS, CSAT, CES, the composite index, and comparisons.
+
+Every metric is computed from *sufficient statistics* (counts, sums, sums of squares), so a query engine can
+aggregate raw answers into these numbers per group and any split of a group adds up to the whole exactly.
+Every estimate carries its n, standard error and confidence interval, and says when n is below the minimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas
+
+DEFAULT_CONFIDENCE = 0.95
+DEFAULT_MIN_N = 30
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+PROMOTER_AT = 9  # NPS 9–10 are promoters
+DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
+CSAT_TOP = 4  # top-2-box: 4 and 5 on the 1–5 scale
+CES_TOP = 6   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
+DECIMALS = {"csat": 2, "nps": 0, "ces": 2, "index": 0}  # as a score is shown: CSAT 4.21, NPS +32, index 78
+COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A metric's value with standard error, confidence interval, sample size and a low-n flag."""
+
+    value: float
+    se: float
+    low: float
+    high: float
+    n: int
+    low_n: bool
+
+    @property
+    def margin(self) -> float:
+        """Half the width of the interval (the ± a consultant quotes)."""
+        return (self.high - self.low) / 2
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Difference a − b of two independent estimates, with its z-test."""
+
+    difference: float
+    se: float
+    z: float
+    p_value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class NpsCounts:
+    """Promoters (9–10), passives (7–8) and detractors (0–6) of a group."""
+
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    def __add__(self, other: NpsCounts) -> NpsCounts:
+        return NpsCounts(self.promoters + other.promoters, self.passives + other.passives,
+                         self.detractors + other.detractors)
+
+
+@dataclass(frozen=True)
+class ScaleSums:
+    """n, Σx, Σx² and the count at or above the top-box threshold, for a mean and a top-box share."""
+
+    n: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    top: int = 0
+
+    def __add__(self, other: ScaleSums) -> ScaleSums:
+        return ScaleSums(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq,
+                         self.top + other.top)
+
+
+def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
+    """Two-sided standard normal critical value (1.959964 for 95 %)."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+# ------------------------------------------------------------------ from raw answers
+
+
+def nps_counts(scores: Iterable[float]) -> NpsCounts:
+    """Count promoters, passives and detractors of 0–10 answers (missing answers skipped)."""
+    promoters = passives = detractors = 0
+    for score in _answers(scores, "nps"):
+        if score >= PROMOTER_AT:
+            promoters += 1
+        elif score > DETRACTOR_AT:
+            passives += 1
+        else:
+            detractors += 1
+    return NpsCounts(promoters, passives, detractors)
+
+
+def scale_sums(scores: Iterable[float], metric: str) -> ScaleSums:
+    """Sufficient statistics of CSAT (1–5) or CES (1–7) answers (missing answers skipped)."""
+    top_from = {"csat": CSAT_TOP, "ces": CES_TOP}[metric]
+    n, total, total_sq, top = 0, 0.0, 0.0, 0
+    for score in _answers(scores, metric):
+        n, total, total_sq, top = n + 1, total + score, total_sq + score * score, top + (score >= top_from)
+    return ScaleSums(n, total, total_sq, top)
+
+
+def _answers(scores: Iterable[float], metric: str) -> Iterable[float]:
+    """The answers present (None and NaN skipped), each checked against the metric's scale."""
+    low, high = SCALES[metric]
+    for score in scores:
+        if score is None or (isinstance(score, float) and math.isnan(score)):
+            continue
+        if not low <= score <= high:
+            raise ValueError(f"{metric.upper()} answer {score!r} is outside {low}–{high}.")
+        yield score
+
+
+# ------------------------------------------------------------------ estimates
+
+
+def nps(counts: NpsCounts, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
+    """NPS = 100·(p_P − p_D); SE = 100·√((p_P + p_D − (p_P − p_D)²)/n); interval clipped to ±100."""
+    n = counts.n
+    if n == 0:
+        return _empty()
+    value, se, low, high = _nps_formula(counts.promoters, counts.detractors, n, z_value(confidence))
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
+
+
+def mean(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
+    """Mean with the sample standard error s/√n and a Student-t interval."""
+    n = sums.n
+    if n == 0:
+        return _empty()
+    if n == 1:
+        return Estimate(sums.total / n, math.nan, math.nan, math.nan, 1, True)
+    value, se, low, high = _mean_formula(n, sums.total, sums.total_sq, confidence)
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
+
+
+def share(successes: int, n: int, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
+    """A proportion in percent with the binomial SE and a Wilson score interval."""
+    if n == 0:
+        return _empty()
+    value, se, low, high = wilson_formula(successes, n, z_value(confidence))
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
+
+
+def top_box(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
+    """Share (in %) of answers in the top box: CSAT 4–5, CES 6–7."""
+    return share(sums.top, sums.n, confidence, min_n)
+
+
+def _empty() -> Estimate:
+    return Estimate(math.nan, math.nan, math.nan, math.nan, 0, True)
+
+
+# ------------------------------------------------------------------ composite index
+
+
+def to_index(metric: str, value: float) -> float:
+    """A metric on the 0–100 index scale: NPS (x+100)/2, CSAT (x−1)/4·100, CES (x−1)/6·100."""
+    if metric == "nps":
+        return (value + 100) / 2
+    if metric == "csat":
+        return (value - 1) / 4 * 100
+    if metric == "ces":
+        return (value - 1) / 6 * 100
+    raise ValueError(f"No index scaling for '{metric}'.")
+
+
+def composite(estimates: Mapping[str, Estimate], weights: Mapping[str, float] | None = None,
+              confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
+    """Weighted mean of the available metrics on the 0–100 scale.
+
+    The SE treats the metrics as independent (each is rescaled linearly, so its SE scales with it); ``n`` is
+    the smallest n among the metrics used, so a thin metric cannot hide behind a well-sampled one.
+    """
+    weights = COMPOSITE_WEIGHTS if weights is None else weights
+    parts = [(m, weights.get(m, 0), e.value, e.se, e.n) for m, e in estimates.items()]
+    value, se, low, high, n = _composite_formula(parts, z_value(confidence))
+    if n == 0:
+        return _empty()
+    return Estimate(float(value), float(se), float(low), float(high), int(n), bool(n < min_n))
+
+
+# ------------------------------------------------------------------ many groups at once
+
+
+def n_column(metric: str) -> str:
+    """The column of ``estimate_frame``'s result that holds a metric's n (the index has its own)."""
+    return "index_n" if metric == "index" else f"{metric}_n"
+
+
+def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N,
+                   weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
+    """``stats`` (sufficient statistics per group, named as the query engine names them) with every estimate added."""
+    import numpy as np
+
+    z = z_value(confidence)
+    out: dict[str, object] = {}
+
+    def column(name: str):
+        return stats[name].to_numpy(dtype=float)
+
+    def add(prefix: str, formula: tuple, low_n=None) -> None:
+        out.update(zip((prefix, f"{prefix}_se", f"{prefix}_low", f"{prefix}_high"), formula))
+        if low_n is not None:
+            out[f"{prefix}_low_n"] = low_n
+
+    # Empty groups divide 0 by 0: NaN is the wanted answer there, as in _empty().
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = column("nps_n")
+        nps_parts = _nps_formula(column("promoters"), column("detractors"), n, z)
+        add("nps", nps_parts, (n < min_n) | (n == 0))
+        parts = [("nps", *nps_parts[:2], n)]
+        for metric, top in (("csat", "csat_top2"), ("ces", "ces_top2"), ("rating", None)):
+            if f"{metric}_n" not in stats:
+                continue
+            n = column(f"{metric}_n")
+            value, se, low, high = _mean_formula(n, column(f"{metric}_sum"), column(f"{metric}_sumsq"), confidence)
+            single = n < 2  # no spread from one answer: SE and interval undefined, as in mean()
+            se, low, high = (np.where(single, np.nan, x) for x in (se, low, high))
+            add(metric, (value, se, low, high), (n < min_n) | single)
+            if top is not None:
+                add(top, wilson_formula(column(f"{metric}_top"), n, z))
+                parts.append((metric, value, se, n))
+        weights = COMPOSITE_WEIGHTS if weights is None else weights
+        index = _composite_formula([(m, weights.get(m, 0), v, se, n) for m, v, se, n in parts], z)
+    add("index", index[:4])
+    out["index_n"] = index[4].astype("int64")
+    out["index_low_n"] = (index[4] < min_n) | (index[4] == 0)
+    import pandas as pd
+
+    # One concat instead of ~30 column inserts: inserting into a frame with Arrow-backed strings is slow.
+    estimates = pd.DataFrame({name: np.broadcast_to(values, len(stats)) for name, values in out.items()},
+                             index=stats.index)
+    return pd.concat([stats.drop(columns=[c for c in out if c in stats]), estimates], axis=1)
+
+
+# ------------------------------------------------------------------ formulas shared by the scalar and frame versions
+# Each takes Python numbers or numpy arrays, so one group and a whole result frame use the very same arithmetic.
+
+
+def _nps_formula(promoters, detractors, n, z):
+    """NPS, SE, and the normal interval clipped to ±100."""
+    import numpy as np
+
+    p_promoters, p_detractors = promoters / n, detractors / n
+    value = 100 * (p_promoters - p_detractors)
+    se = 100 * np.sqrt(np.maximum(0.0, p_promoters + p_detractors - (p_promoters - p_detractors) ** 2) / n)
+    return value, se, np.maximum(-100.0, value - z * se), np.minimum(100.0, value + z * se)
+
+
+def _mean_formula(n, total, total_sq, confidence):
+    """Mean, SE s/√n and the Student-t interval (n ≥ 2)."""
+    import numpy as np
+    from scipy.stats import t
+
+    value = total / n
+    se = np.sqrt(np.maximum(0.0, (total_sq - n * value * value) / (n - 1)) / n)
+    margin = t.ppf(0.5 + confidence / 2, n - 1) * se
+    return value, se, value - margin, value + margin
+
+
+def wilson_formula(successes, n, z):
+    """Share in %, its binomial SE and the Wilson score interval, both in %."""
+    import numpy as np
+
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # Clamp rounding noise: the Wilson bounds are exactly 0 at p = 0 and 1 at p = 1.
+    low, high = np.maximum(0.0, np.minimum(p, centre - half)), np.minimum(1.0, np.maximum(p, centre + half))
+    return 100 * p, 100 * np.sqrt(p * (1 - p) / n), 100 * low, 100 * high
+
+
+_INDEX_SLOPE = {"nps": 0.5, "csat": 25.0, "ces": 100 / 6}
+
+
+def _composite_formula(parts, z):
+    """Index value, SE, interval (clipped to 0–100) and n from (metric, weight, value, se, n); n = 0 if none used."""
+    import numpy as np
+
+    total_weight = weighted = variance = np.float64(0.0)
+    n_min = np.float64(np.inf)
+    for metric, weight, value, se, n in parts:
+        if not weight > 0:
+            continue
+        used = (n > 0) & ~np.isnan(value)
+        total_weight = total_weight + np.where(used, weight, 0.0)
+        weighted = weighted + np.where(used, weight * to_index(metric, value), 0.0)
+        variance = variance + np.where(used & ~np.isnan(se), (weight * _INDEX_SLOPE[metric] * se) ** 2, 0.0)
+        n_min = np.minimum(n_min, np.where(used, n, np.inf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value, se = weighted / total_weight, np.sqrt(variance) / total_weight
+    return (value, se, np.maximum(0.0, value - z * se), np.minimum(100.0, value + z * se),
+            np.where(np.isinf(n_min), 0, n_min))
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+def compare(a: Estimate, b: Estimate, confidence: float = DEFAULT_CONFIDENCE) -> Comparison:
+    """Difference of two independent estimates with a two-sided z-test on their SEs."""
+    from statistics import NormalDist
+
+    difference = a.value - b.value
+    se = math.sqrt(a.se ** 2 + b.se ** 2)
+    if se == 0 or math.isnan(se):
+        p_value = math.nan if math.isnan(se) or difference == 0 else 0.0
+        z = math.nan if math.isnan(se) or difference == 0 else math.copysign(math.inf, difference)
+    else:
+        z = difference / se
+        p_value = 2 * (1 - NormalDist().cdf(abs(z)))
+    margin = z_value(confidence) * se
+    return Comparison(difference, se, z, p_value, difference - margin, difference + margin)
+
+
+def benjamini_hochberg(p_values: Iterable[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (q-values), as R's ``p.adjust(p, "BH")``; NaN stays NaN."""
+    import numpy as np
+
+    p = np.asarray(list(p_values), dtype=float)
+    result = np.full(p.shape, np.nan)
+    present = np.flatnonzero(~np.isnan(p))
+    if present.size:
+        order = present[np.argsort(p[present], kind="stable")]
+        ranked = p[order] * present.size / np.arange(1, present.size + 1)
+        result[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return result.tolist()
+
+
+def two_sided_p(z):
+    """Two-sided p-value of a standard normal statistic (scalar or array)."""
+    import numpy as np
+    from scipy.special import ndtr
+
+    return 2 * ndtr(-np.abs(z))

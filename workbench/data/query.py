@@ -1,0 +1,349 @@
+"""Fast filtered aggregation of survey answers (Parquet dataset versions) into per-group statistics and estimates.
+
+polars scans the files lazily, so only the needed columns are read and the filters run inside the scan; the raw
+answers become sufficient statistics per group in one pass, and ``metrics.estimate_frame`` turns the small result
+into estimates. Results can be cached under a key that includes every file's size and mtime.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from workbench.core import metrics
+
+if TYPE_CHECKING:
+    import diskcache
+    import pandas
+
+PERIODS = {"week": "1w", "month": "1mo", "quarter": "1q"}  # polars truncation: weeks start on Monday (ISO)
+METRICS = ("nps", "csat", "ces", "rating")
+_NOT_GROUPS = {"ts", "response_id", "comment", *METRICS}  # columns that are never a group or a filter
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which answers to aggregate (files, date range, filters) and how to group them."""
+
+    sources: tuple[str, ...]
+    by: tuple[str, ...] = ("touchpoint",)
+    period: str = "month"
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise ValueError(f"Unknown period '{self.period}'; use one of {', '.join(PERIODS)}.")
+        if not self.sources:
+            raise ValueError("A query needs at least one dataset file.")
+
+    def key(self) -> str:
+        """Stable cache key; it includes each file's size and mtime so a replaced file is never served stale."""
+        spec = {"sources": [_signature(path) for path in self.sources], "by": list(self.by), "period": self.period,
+                "from": str(self.date_from), "to": str(self.date_to),
+                "filters": sorted([column, sorted(values)] for column, values in self.filters)}
+        return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
+
+
+def aggregate(query: Query, cache: diskcache.Cache | None = None, *, min_n: int = metrics.DEFAULT_MIN_N,
+              confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
+              ) -> pandas.DataFrame:
+    """One row per group (sorted): group columns, answers, sufficient statistics and every metric's estimate."""
+    if cache is not None:
+        key = f"aggregate:{query.key()}:{min_n}:{confidence!r}:{json.dumps(weights and sorted(weights.items()))}"
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    result = metrics.estimate_frame(_statistics(query), confidence, min_n, weights)
+    if cache is not None:
+        cache.set(key, result)
+    return result
+
+
+def describe_filters(filters: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """Segment filters in words: 'region Praha, Mazowsze · channel web' ('' for none)."""
+    return " · ".join(f"{column} {', '.join(values)}" for column, values in filters)
+
+
+def columns(sources: Sequence[str]) -> list[str]:
+    """Column names over the files in first-seen order, from the Parquet schemas only."""
+    names: dict[str, None] = {}
+    for path in sources:
+        names.update(dict.fromkeys(_schema(*_signature(path))))
+    return list(names)
+
+
+def date_bounds(sources: Sequence[str]) -> tuple[datetime.date, datetime.date] | None:
+    """First and last answer day over the files (Parquet statistics), or None when they hold no answers."""
+    bounds = [b for b in (_file_bounds(*_signature(path)) for path in sources) if b is not None]
+    if not bounds:
+        return None
+    return min(low for low, _ in bounds), max(high for _, high in bounds)
+
+
+def segment_values(sources: Sequence[str], column: str) -> list[str]:
+    """Sorted distinct non-null values of a segment (or touchpoint) column over the files."""
+    if column not in columns(sources):
+        raise ValueError(f"Unknown column '{column}'; the data has: {', '.join(columns(sources))}.")
+    values: set[str] = set()
+    for path in sources:
+        values.update(_file_values(*_signature(path), column))
+    return sorted(values)
+
+
+def statistic_columns(result: pandas.DataFrame) -> list[str]:
+    """The sufficient-statistic columns of an aggregate result (they add up over any split of a group)."""
+    return [name for name in result.columns if name in _ADDITIVE]
+
+
+def rollup(result: pandas.DataFrame, by: Sequence[str], *, min_n: int = metrics.DEFAULT_MIN_N,
+           confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
+           ) -> pandas.DataFrame:
+    """An aggregate result summed to coarser groups ``by`` (no group: one total row), with fresh estimates."""
+    keys = list(by) or ["_all"]
+    summed = (result.assign(_all=0).groupby(keys, sort=True, dropna=False)[statistic_columns(result)]
+              .sum().reset_index())
+    return metrics.estimate_frame(summed if by else summed.drop(columns="_all"), confidence, min_n, weights)
+
+
+def rest(result: pandas.DataFrame, totals: pandas.DataFrame, on: Sequence[str], *,
+         min_n: int = metrics.DEFAULT_MIN_N, confidence: float = metrics.DEFAULT_CONFIDENCE,
+         weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
+    """Everyone else than each group of ``result`` within its ``totals`` row (matched on ``on``), estimated.
+
+    ``result`` and ``totals`` are aggregate results (group columns first, then the statistics); the answer has
+    the group columns of ``result`` and the statistics of the total minus the group.
+    """
+    stats = statistic_columns(result)
+    groups = list(result.columns[:list(result.columns).index("answers")])
+    total = result[list(on)].merge(totals[[*on, *stats]], on=list(on), how="left")
+    import pandas as pd
+
+    differences = pd.DataFrame({name: total[name].to_numpy() - result[name].to_numpy() for name in stats},
+                               index=result.index)
+    return metrics.estimate_frame(pd.concat([result[groups], differences], axis=1), confidence, min_n, weights)
+
+
+def distribution(query: Query, metric: str) -> pandas.DataFrame:
+    """How many answers gave each score of ``metric``, per group of the query (period grouping allowed)."""
+    import polars as pl
+
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(METRICS)}.")
+    data, measured = _scan(query)
+    if metric not in measured:
+        return _empty_frame([*query.by, "score", "answers"])
+    keys = [*query.by, "score"]
+    frame = (data.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).alias("score"))
+             .group_by(keys).agg(pl.len().alias("answers")).sort(keys).collect())
+    result = frame.with_columns(pl.col("answers").cast(pl.Int64)).to_pandas()
+    if "period" in query.by:
+        result["period"] = result["period"].dt.date
+    return result
+
+
+def comments(query: Query, limit: int = 20) -> pandas.DataFrame:
+    """The newest answers with a comment (newest first): time, group columns, scores and the comment."""
+    names = set(columns(query.sources))
+    if "comment" not in names:
+        return _empty_frame(["ts", *query.by, *METRICS, "comment"])
+    data, measured = _scan(query, ("ts", "comment"))
+    frame = _commented(data).sort("ts", descending=True).head(limit).collect()
+    keep = ["ts", *[name for name in query.by if name != "period"], *measured, "comment"]
+    return frame.select(keep).to_pandas()
+
+
+def answers(query: Query, extra: Sequence[str] = (), *, with_comment: bool = False) -> pandas.DataFrame:
+    """The filtered raw answers, oldest first: the query's group columns, the metrics and the ``extra`` columns.
+
+    For analyses that need respondent- or answer-level rows (drivers, verbatims, alerts); columns a file lacks
+    come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment.
+    """
+    data, _ = _scan(query, list(dict.fromkeys(("ts", *extra, *(("comment",) if with_comment else ())))))
+    if with_comment:
+        data = _commented(data)
+    return data.sort("ts", maintain_order=True).collect().to_pandas()
+
+
+def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
+    """Segment nesting found in the data: each column that determines a coarser one (branch → region) and it.
+
+    A column *A* is the parent of *B* when every value of *B* occurs with exactly one value of *A* and *A* has
+    fewer values; of several such columns the one with the most values (the nearest level) is the parent.
+    """
+    import polars as pl
+
+    present = [name for name in names if name in set(columns(sources))]
+    if len(present) < 2:
+        return {}
+    frames = []
+    for path in sources:
+        schema = _schema(*_signature(path))
+        frames.append(pl.scan_parquet(path).select([pl.col(n).cast(pl.String) if n in schema
+                                                    else pl.lit(None, pl.String).alias(n) for n in present]))
+    pairs = pl.concat(frames).unique().collect()
+    distinct = {name: pairs[name].drop_nulls().n_unique() for name in present}
+    result = {}
+    for child in present:
+        candidates = []
+        for parent in present:
+            if parent == child or distinct[parent] >= distinct[child] or distinct[parent] < 2:
+                continue
+            known = pairs.filter(pl.col(child).is_not_null() & pl.col(parent).is_not_null())
+            if known.height and known.group_by(child).agg(pl.col(parent).n_unique().alias("k"))["k"].max() == 1:
+                candidates.append(parent)
+        if candidates:
+            result[child] = max(candidates, key=lambda name: distinct[name])
+    return result
+
+
+# ------------------------------------------------------------------ internals
+
+
+_ADDITIVE = {"answers", "nps_n", "promoters", "passives", "detractors",
+             *(f"{m}_{s}" for m in ("csat", "ces", "rating") for s in ("n", "sum", "sumsq", "top"))}
+
+
+def _empty_frame(names: Sequence[str]) -> pandas.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({name: [] for name in names})
+
+
+def _signature(path: str) -> tuple[str, int, int]:
+    """Absolute path, size and mtime: what identifies one version of a file."""
+    stat = os.stat(path)
+    return os.path.abspath(path), stat.st_size, stat.st_mtime_ns
+
+
+# The per-file helpers take the signature, so a replaced file misses the memo instead of serving stale answers.
+@lru_cache(maxsize=512)
+def _schema(path: str, size: int, mtime_ns: int) -> dict:
+    import polars as pl
+
+    return dict(pl.read_parquet_schema(path))
+
+
+@lru_cache(maxsize=512)
+def _file_bounds(path: str, size: int, mtime_ns: int) -> tuple[datetime.date, datetime.date] | None:
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_metadata(path)
+    index = metadata.schema.names.index("ts")
+    lows, highs = [], []
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        statistics = row_group.column(index).statistics
+        if row_group.num_rows == 0:
+            continue
+        if statistics is None or not statistics.has_min_max:
+            return _scanned_bounds(path)  # a writer left out statistics: read the column instead
+        lows.append(statistics.min)
+        highs.append(statistics.max)
+    return (min(lows).date(), max(highs).date()) if lows else None
+
+
+def _scanned_bounds(path: str) -> tuple[datetime.date, datetime.date] | None:
+    import polars as pl
+
+    low, high = pl.scan_parquet(path).select(pl.col("ts").min(), pl.col("ts").max()).collect().row(0)
+    return None if low is None else (low.date(), high.date())
+
+
+@lru_cache(maxsize=512)
+def _file_values(path: str, size: int, mtime_ns: int, column: str) -> tuple[str, ...]:
+    import polars as pl
+
+    if column not in _schema(path, size, mtime_ns):
+        return ()
+    return tuple(pl.scan_parquet(path).select(pl.col(column).drop_nulls().unique().cast(pl.String))
+                 .collect().to_series().to_list())
+
+
+def _commented(data):
+    """The answers of a lazy frame whose comment is not blank."""
+    import polars as pl
+
+    return data.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
+
+
+def _scan(query: Query, extra: Sequence[str] = ()):
+    """The filtered answers of all sources as one lazy frame: group keys, metrics and ``extra`` columns."""
+    import polars as pl
+
+    schemas = [_schema(*_signature(path)) for path in query.sources]
+    available = {name for schema in schemas for name in schema}
+    for role, names in (("group", query.by), ("filter", [column for column, _ in query.filters])):
+        for name in names:
+            if (name not in available or name in _NOT_GROUPS) and not (role == "group" and name == "period"):
+                raise ValueError(f"Unknown {role} column '{name}'; the data has: "
+                                 f"{', '.join(sorted(available - _NOT_GROUPS))}"
+                                 + (" and 'period'." if role == "group" else "."))
+    keys = [name for name in query.by if name != "period"]
+    measured = [m for m in METRICS if m != "rating" or "rating" in available]
+    extra = [name for name in extra if name not in keys and name not in measured]
+    frames = []
+    for path, schema in zip(query.sources, schemas):
+        if any(column not in schema for column, _ in query.filters):
+            continue  # a version without a filtered column has no answers that pass the filter
+        predicates = [pl.col(column).is_in(list(values)) for column, values in query.filters]
+        if query.date_from is not None:
+            predicates.append(pl.col("ts") >= datetime.datetime.combine(query.date_from, datetime.time()))
+        if query.date_to is not None:
+            end = datetime.datetime.combine(query.date_to + datetime.timedelta(days=1), datetime.time())
+            predicates.append(pl.col("ts") < end)
+        frame = pl.scan_parquet(path)
+        # Versions may lack a metric or segment column: typed nulls (as tall as the file) keep the union aligned.
+        missing = [pl.lit(None, pl.String).alias(name) for name in keys + extra if name not in schema]
+        missing += [pl.lit(None, pl.Float64 if m == "rating" else pl.Int8).alias(m)
+                    for m in measured if m not in schema]
+        selected = keys + measured + extra
+        if "period" in query.by:
+            selected.append(pl.col("ts").dt.truncate(PERIODS[query.period]).dt.date().alias("period"))
+        frame = frame.filter(*predicates) if predicates else frame
+        frames.append((frame.with_columns(missing) if missing else frame).select(selected))
+    return pl.concat(frames, how="vertical_relaxed"), measured  # never empty: every filter column is in some file
+
+
+def _statistics(query: Query) -> pandas.DataFrame:
+    """Sufficient statistics per group, computed by polars in one pass over the needed columns."""
+    import polars as pl
+
+    data, measured = _scan(query)
+    aggregations = _aggregations("rating" in measured)
+    if query.by:
+        result = data.group_by(list(query.by)).agg(aggregations).sort(list(query.by), nulls_last=True)
+    else:
+        result = data.select(aggregations)
+    frame = result.collect()
+    counts = [name for name, dtype in frame.schema.items() if dtype.is_integer()]
+    frame = frame.with_columns(pl.col(counts).cast(pl.Int64)).to_pandas()
+    if "period" in query.by:
+        frame["period"] = frame["period"].dt.date
+    return frame
+
+
+def _aggregations(rating: bool) -> list:
+    """Counts, sums and sums of squares per metric; comparisons of a null answer are null and so never counted."""
+    import polars as pl
+
+    nps = pl.col("nps")
+    aggregations = [pl.len().alias("answers"), nps.count().alias("nps_n"), (nps >= metrics.PROMOTER_AT).sum().alias("promoters"),
+                    nps.is_between(metrics.DETRACTOR_AT + 1, metrics.PROMOTER_AT - 1).sum().alias("passives"),
+                    (nps <= metrics.DETRACTOR_AT).sum().alias("detractors")]
+    for metric, top in (("csat", metrics.CSAT_TOP), ("ces", metrics.CES_TOP)):
+        score = pl.col(metric).cast(pl.Int16)  # int8 squares would overflow beyond 11
+        aggregations += [score.count().alias(f"{metric}_n"), score.sum().alias(f"{metric}_sum"),
+                         (score * score).sum().alias(f"{metric}_sumsq"), (score >= top).sum().alias(f"{metric}_top")]
+    if rating:
+        score = pl.col("rating")
+        aggregations += [score.count().alias("rating_n"), score.sum().alias("rating_sum"),
+                         (score * score).sum().alias("rating_sumsq")]
+    return aggregations

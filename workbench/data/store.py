@@ -1,0 +1,457 @@
+"""Workspace metadata schema (SQLAlchemy 2) and opening a database with migrations applied."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+
+DATABASE_FILE = "workbench.db"
+BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another's transaction before SQLite says "locked"
+WRITE_LOCK = "workbench writes"  # PostgreSQL's advisory lock that every write transaction takes first
+WRITER = "writer"  # Session.info key of a session made by Sessions.begin()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    """One client engagement: its owners, journeys (and later datasets and actions)."""
+
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    owners: Mapped[list[OwnerRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
+                                                  order_by="OwnerRow.name")
+    journeys: Mapped[list[JourneyRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
+                                                      order_by="JourneyRow.name")
+    datasets: Mapped[list[DatasetRow]] = relationship(cascade="all, delete-orphan", order_by="DatasetRow.id")
+    mappings: Mapped[list[MappingRow]] = relationship(cascade="all, delete-orphan")
+
+
+class OwnerRow(Base):
+    """A team or person in a project who owns touchpoints."""
+
+    __tablename__ = "owners"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="team")
+    project: Mapped[Project] = relationship(back_populates="owners")
+
+
+class JourneyRow(Base):
+    """A journey of a project.
+
+    ``revision`` is the position in its edit history (undo/redo move it); ``version`` grows with every
+    write, so an editor holding an older version knows someone else changed the journey.
+    """
+
+    __tablename__ = "journeys"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    project: Mapped[Project] = relationship(back_populates="journeys")
+    stages: Mapped[list[StageRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
+                                                  order_by="StageRow.position")
+    touchpoints: Mapped[list[TouchpointRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
+                                                            order_by="TouchpointRow.position")
+    edges: Mapped[list[EdgeRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
+                                                order_by="EdgeRow.position")
+
+
+class StageRow(Base):
+    __tablename__ = "stages"
+    __table_args__ = (UniqueConstraint("journey_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    journey: Mapped[JourneyRow] = relationship(back_populates="stages")
+
+
+class TouchpointRow(Base):
+    __tablename__ = "touchpoints"
+    __table_args__ = (UniqueConstraint("journey_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"), index=True)
+    channel: Mapped[str] = mapped_column(String(100), default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id", ondelete="SET NULL"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="touchpoint")
+    entry: Mapped[bool] = mapped_column(Boolean, default=False)
+    targets: Mapped[dict] = mapped_column(JSON, default=dict)
+    x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    journey: Mapped[JourneyRow] = relationship(back_populates="touchpoints")
+    stage: Mapped[StageRow] = relationship()
+    owner: Mapped[OwnerRow | None] = relationship()
+
+
+class EdgeRow(Base):
+    __tablename__ = "edges"
+    __table_args__ = (UniqueConstraint("journey_id", "source_id", "target_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"))
+    share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    volume: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    journey: Mapped[JourneyRow] = relationship(back_populates="edges")
+    source: Mapped[TouchpointRow] = relationship(foreign_keys=[source_id])
+    target: Mapped[TouchpointRow] = relationship(foreign_keys=[target_id])
+
+
+class JourneyRevisionRow(Base):
+    """A snapshot of a journey after one edit; undo/redo move between them."""
+
+    __tablename__ = "journey_revisions"
+    __table_args__ = (UniqueConstraint("journey_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))
+    snapshot: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class DatasetRow(Base):
+    """One immutable version of an imported dataset: a Parquet file in the workspace and what it holds.
+
+    Versions of a dataset share its ``name``; re-importing under the same name adds a version and keeps the old.
+    """
+
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("project_id", "name", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id", ondelete="SET NULL"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    file: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    rows: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class MappingRow(Base):
+    """A column mapping saved for files of one shape (the same columns), reused for the next such file."""
+
+    __tablename__ = "mappings"
+    __table_args__ = (UniqueConstraint("project_id", "shape"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    shape: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class BenchmarkRow(Base):
+    """An external (sector or client-supplied) benchmark value of one metric at one touchpoint of a journey."""
+
+    __tablename__ = "benchmarks"
+    __table_args__ = (UniqueConstraint("journey_id", "touchpoint", "metric"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    touchpoint: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(300))
+
+
+class ActionRow(Base):
+    """An improvement action: a card on the project's kanban.
+
+    ``position`` orders the cards within their status column; ``version`` grows with every write, so a window
+    holding an older version learns that someone else changed the card.
+    """
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id", ondelete="SET NULL"), nullable=True,
+                                                   index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    touchpoints: Mapped[list] = mapped_column(JSON, default=list)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metric: Mapped[str] = mapped_column(String(10), default="csat")
+    expected_change: Mapped[float | None] = mapped_column(Float, nullable=True)
+    segment: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    treated: Mapped[list] = mapped_column(JSON, default=list)
+    origin: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="backlog", index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    verification: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ActionEventRow(Base):
+    """One change of an action: who made it, when, and the fields' old and new values."""
+
+    __tablename__ = "action_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(200))
+    what: Mapped[str] = mapped_column(String(300))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CodebookRow(Base):
+    """A project's codebook: the themes verbatims are coded into (``text.Theme`` dictionaries, in order)."""
+
+    __tablename__ = "codebooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class CommentTagRow(Base):
+    """A person's correction of the automatic coding: this answer's comment does (not) mention this theme."""
+
+    __tablename__ = "comment_tags"
+    __table_args__ = (UniqueConstraint("project_id", "response_id", "theme"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(100))
+    value: Mapped[bool] = mapped_column(Boolean)
+    who: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertSettingsRow(Base):
+    """A journey's alert rules (``alerts.Rule`` dictionaries) and the last week end they were evaluated to."""
+
+    __tablename__ = "alert_settings"
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), primary_key=True)
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    evaluated_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AlertRow(Base):
+    """One alert in a journey's inbox: what fired (``alerts.Alert`` as a dictionary) and how it is being handled.
+
+    ``key`` identifies the episode, so evaluating again extends an alert instead of repeating it; ``history``
+    lists the status changes (who, when, from, to).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("journey_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(400))
+    rule_key: Mapped[str] = mapped_column(String(100))
+    touchpoint: Mapped[str] = mapped_column(String(100), default="")
+    last_seen: Mapped[date] = mapped_column(Date, index=True)
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"), nullable=True)
+    history: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ScenarioRow(Base):
+    """A saved, named ROI scenario of a project (``scenarios.Scenario`` as JSON); ``version`` grows with each save."""
+
+    __tablename__ = "roi_scenarios"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+def database_url(folder: str | Path) -> str:
+    """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
+    return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"
+
+
+def connect(url: str) -> Engine:
+    """Create an engine for ``url``, migrated to the newest schema."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    return engine
+
+
+def claim(session: Session, column: InstrumentedAttribute, ident: int, expected_version: int | None) -> bool:
+    """The version check of a write: lock the row whose ``column`` is ``ident`` if its version is ``expected_version``.
+
+    Run it in a write transaction (:meth:`Sessions.begin`) before reading the row. Writers take turns there already,
+    so the row is as the last writer left it; the conditional update also holds the row's lock (PostgreSQL) or the
+    database's (SQLite) until the transaction ends. ``None`` locks the row at any version. False if the row is
+    missing or at another version.
+    """
+    model = column.class_
+    statement = update(model).where(column == ident).values(version=model.version)
+    if expected_version is not None:
+        statement = statement.where(model.version == expected_version)
+    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 1
+
+
+def write_lock(connection: Connection) -> None:
+    """Take the workspace's write lock as the transaction's first statement; it is held until the transaction ends.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's one write lock at once (waiting up to the busy timeout), so the
+    transaction reads a state no other writer changes before it commits. A transaction that only began at its first
+    write would read without the lock, and another writer could commit between its reads and its write (two cards
+    got one place in a column). PostgreSQL: a transaction-level advisory lock, which all writers take.
+    """
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(WRITE_LOCK.encode(), digest_size=8).digest(), "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        raise NotImplementedError(f"No write lock for {dialect} databases; use SQLite or PostgreSQL.")
+
+
+class Sessions(sessionmaker):
+    """The sessions of a workspace: ``with sessions() as session`` reads, ``with sessions.begin() as session`` writes.
+
+    A write transaction takes the write lock (:func:`write_lock`) before its first statement and holds it until it
+    commits or rolls back, so everything it reads first (a free name, the last place in a column, the version of a
+    row) still holds when it writes: writers take turns, each waiting for the one before (up to the busy timeout on
+    SQLite), and never fail because another committed meanwhile. Reading sessions take no lock and never wait; each
+    reads one snapshot (:func:`read_snapshot`) and refuses to write, so no write goes around the lock.
+    """
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a write transaction, holding the write lock from the start; committed at the end."""
+        with self(info={WRITER: True}) as session, session.begin():
+            session.connection()  # the transaction begins, and takes the lock, before the block runs
+            yield session
+
+
+def session_factory(engine: Engine) -> Sessions:
+    """The session maker of a workspace's engine (:class:`Sessions`)."""
+    sessions = Sessions(engine, expire_on_commit=False)
+    event.listen(sessions, "after_begin", _lock_writes)
+    event.listen(sessions, "before_flush", _refuse_flush_outside_writes)
+    event.listen(sessions, "do_orm_execute", _refuse_writes_outside_writes)
+    return sessions
+
+
+def _lock_writes(session: Session, transaction, connection: Connection) -> None:
+    if transaction.nested:
+        return
+    if session.info.get(WRITER):
+        write_lock(connection)
+    else:
+        read_snapshot(connection)
+
+
+def read_snapshot(connection: Connection) -> None:
+    """Make every statement of a reading transaction see the database as of its first read.
+
+    A journey is read in several queries (stages, touchpoints, edges); without one snapshot a save committed
+    between two of them gives a journey nobody saved. SQLite: a deferred ``BEGIN`` (the driver would otherwise run
+    each SELECT in a transaction of its own); PostgreSQL: REPEATABLE READ. Neither makes a reader wait.
+    """
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+    elif dialect == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def _refuse_flush_outside_writes(session: Session, _context, _instances) -> None:
+    if not session.info.get(WRITER) and (session.new or session.deleted or session.dirty):
+        raise RuntimeError("Changes are written in a write transaction: use `with sessions.begin() as session`.")
+
+
+def _refuse_writes_outside_writes(state) -> None:
+    if not state.session.info.get(WRITER) and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError("Changes are written in a write transaction: use `with sessions.begin() as session`.")
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest Alembic revision (no-op if it is current)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()

@@ -1,0 +1,391 @@
+"""The charts the pages show and the exports draw, as plotly figures (plotly loads when a figure is built)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from workbench.analysis import heatmap, roi
+from workbench.core import formatting
+from workbench.core.i18n import gettext as _
+from workbench.core.safecells import xml_safe
+
+QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve later": "#fd7e14", "Maintain": "#6c757d"}
+
+
+def label(text: object) -> str:
+    """User text for any plotly label (tick, trace name, hover, annotation, title): shown as typed, never as markup.
+
+    Plotly renders a subset of HTML in labels (``<a href>``, ``<b>``, ``<br>``, ``<span style>``) and decodes
+    entities, so escaping ``&``, ``<`` and ``>`` shows a name like ``<b>x</b>`` literally. Escape the user's text
+    first, then add our own markup around it. Characters XML cannot hold are replaced (:func:`safecells.xml_safe`):
+    a control character would make the SVG picture unreadable, a lone surrogate stop the rendering.
+    """
+    return html.escape(xml_safe(str(text)), quote=False)
+
+
+def empty(message: str = ""):
+    """A figure with nothing to draw: no axes, no grid, ``message`` (if any) in the middle."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    figure.update_layout(
+        xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="white", paper_bgcolor="white",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        annotations=[{"text": label(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                      "showarrow": False, "font": {"size": 14, "color": "#6c757d"}}] if message else [])
+    return figure
+
+
+# ------------------------------------------------------------------ labels that do not collide
+
+LABEL_FONT = "Arial, 'Liberation Sans', sans-serif"  # the metrics the labels are measured with
+LABEL_SIZE = 11  # pixels
+LABEL_WIDTH = 150  # pixels a label's line may take before it wraps; two lines at most
+SHORT_WIDTH = 110  # pixels of a name cut to one line, where its two lines find no room
+LABEL_PAD = 3  # pixels around a label's text: plotly's border padding, and a little air
+MARKER_SIZE = 13  # pixels, the priority matrix's dots
+PLOT_AREA = (480.0, 300.0)  # pixels: the smallest plot area the priority matrix is drawn in (the page at 1 200 px)
+PLOT_GROWTH = (2.2, 1.6)  # how much wider and taller the plot may be drawn (a wide screen, a picture)
+TICK_SIZE = 12  # pixels, plotly's tick labels
+TICK_WIDTH = 270  # pixels a bar's name takes beside it: a longer one is cut, the full name in the hover
+RING_STEP = 12  # pixels between rings of farther candidate positions
+RINGS = 10  # rings beyond the adjacent positions; a label farther out is drawn with a leader line
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label to place by a point: its text lines and its size in pixels."""
+
+    lines: tuple[str, ...]
+    width: float
+    height: float
+
+
+def label_lines(name: str, width: float = LABEL_WIDTH, size: float = LABEL_SIZE, lines: int = 2) -> Label:
+    """A name wrapped into at most ``lines`` lines of ``width`` pixels (the rest cut with '…'), and its size."""
+    from workbench.export import maplayout
+
+    points = size * 72 / 96  # plotly sizes text in CSS pixels; the measure takes points
+    inches = (width - 2 * LABEL_PAD) / 96
+    wrapped = _wrap(name, inches, points)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines - 1] + [maplayout.shorten(" ".join(wrapped[lines - 1:]), inches, points)]
+    wide = max(maplayout.text_width(line, points) for line in wrapped) * 96
+    return Label(tuple(wrapped), wide + 2 * LABEL_PAD, len(wrapped) * size * 1.3 + 2 * LABEL_PAD)
+
+
+def _wrap(text: str, inches: float, points: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``inches``; a word longer than a line (an address, a
+    code) is broken where the line is full rather than cut, so that two lines can still hold it whole."""
+    from workbench.export import maplayout
+
+    lines = [""]
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines[-1] else word
+        if maplayout.text_width(candidate, points) <= inches:
+            lines[-1] = candidate
+        elif maplayout.text_width(word, points) <= inches:
+            lines.append(word)
+        else:
+            while maplayout.text_width(candidate, points) > inches:
+                fits = next((n for n in range(len(candidate) - 1, 1, -1)
+                             if maplayout.text_width(candidate[:n], points) <= inches), 1)
+                lines[-1], candidate = candidate[:fits], candidate[fits:]
+                lines.append("")
+            lines[-1] = candidate
+    return lines
+
+
+def tick_labels(names: Sequence[str], width: float = TICK_WIDTH, lines: int = 1) -> list[str]:
+    """User names as axis labels (with ``tickfont`` :data:`LABEL_FONT`): at most ``lines`` lines of ``width``
+    pixels, cut with '…', shown as typed. Callers keep unique values on the axis, as two names may cut alike."""
+    return ["<br>".join(label(line) for line in label_lines(name, width, TICK_SIZE, lines).lines) for name in names]
+
+
+def _least(distance: float, offset: float, low: float, high: float) -> float:
+    """The smallest |s·distance + offset| for a scale s between ``low`` and ``high``."""
+    start, end = low * distance + offset, high * distance + offset
+    return 0.0 if start * end <= 0 else min(abs(start), abs(end))
+
+
+def _clash(a: tuple, b: tuple, growth: tuple[float, float], gap: float) -> bool:
+    """Whether two boxes (point x, point y, offset x, offset y, width, height) overlap at some plot size.
+
+    A box sits at its point scaled with the plot plus its offset in pixels. Width and height scale apart, so the
+    boxes overlap at some size exactly when they overlap across for some width and down for some height.
+    """
+    across = _least(a[0] - b[0], a[2] - b[2], 1.0, growth[0]) < (a[4] + b[4]) / 2 + gap
+    return across and _least(a[1] - b[1], a[3] - b[3], 1.0, growth[1]) < (a[5] + b[5]) / 2 + gap
+
+
+def _inside(box: tuple, area: tuple[float, float], growth: tuple[float, float], slack: tuple) -> bool:
+    """Whether a box stays in the plot area (give or take ``slack``: left, top, right, bottom) at every size."""
+    x, y, dx, dy, width, height = box
+    left, top, right, bottom = slack
+    for sx in (1.0, growth[0]):
+        if sx * x + dx - width / 2 < -left or sx * x + dx + width / 2 > sx * area[0] + right:
+            return False
+    for sy in (1.0, growth[1]):
+        if sy * y + dy - height / 2 < -top or sy * y + dy + height / 2 > sy * area[1] + bottom:
+            return False
+    return True
+
+
+def _candidates(width: float, height: float, radius: float, gap: float,
+                step: float) -> list[tuple[float, float, bool]]:
+    """Offsets of a label's centre from its point, nearest first: beside the dot, then rings farther out (those
+    drawn with a leader line, the third value)."""
+    import math
+
+    near_x, near_y = radius + gap + width / 2, radius + gap + height / 2
+    corner = radius * 0.7 + gap
+    found = [(0.0, -near_y, False), (near_x, 0.0, False), (0.0, near_y, False), (-near_x, 0.0, False),
+             (corner + width / 2, -(corner + height / 2), False), (-(corner + width / 2), -(corner + height / 2), False),
+             (corner + width / 2, corner + height / 2, False), (-(corner + width / 2), corner + height / 2, False)]
+    for ring in range(1, RINGS + 1):
+        reach = radius + gap + ring * step
+        for step in range(16):
+            angle = math.pi / 2 - step * math.pi / 8  # from straight above, clockwise
+            found.append((math.cos(angle) * (reach + width / 2), -math.sin(angle) * (reach + height / 2), True))
+    return found
+
+
+def place_labels(points: Sequence[tuple[float, float]], labels: Sequence[Label], area: tuple[float, float],
+                 radius: float, growth: tuple[float, float] = (1.0, 1.0), gap: float = 2.0,
+                 slack: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+                 step: float = RING_STEP, loose: Sequence[bool] = ()) -> list[tuple | None]:
+    """Where each label goes: (offset x, offset y, leader line) from its point, or None.
+
+    Points, sizes and offsets are in one unit (pixels, or inches on a slide), y pointing down; ``step`` is the
+    distance between rings of farther positions.
+
+    Greedy, in the order given (the most important first): each label takes the nearest candidate position
+    whose box overlaps no label placed before, no dot and stays in ``area`` — at every plot size from ``area``
+    to ``area`` × ``growth``, because a page's chart is as wide as the window while the labels keep their size.
+    Leader lines cross no label either, except those of the labels ``loose`` marks. None: no position is free;
+    the caller shows a shorter label or leaves the name to the hover.
+    """
+    dots = [(x, y, 0.0, 0.0, 2 * radius, 2 * radius) for x, y in points]
+    placed: list[tuple] = []
+    leaders: list[tuple] = []
+    found: list[tuple | None] = []
+    for i, ((x, y), text) in enumerate(zip(points, labels)):
+        chosen, strict = None, not (i < len(loose) and loose[i])
+        for dx, dy, leader in _candidates(text.width, text.height, radius, gap, step):
+            box = (x, y, dx, dy, text.width, text.height)
+            if (_inside(box, area, growth, slack)
+                    and not any(_clash(box, other, growth, gap) for other in (*dots, *placed))
+                    and not (strict and any(_crossed(line, box, growth) for line in leaders))
+                    and not (strict and leader and any(_crossed(box, other, growth) for other in placed))):
+                chosen = (dx, dy, leader)
+                placed.append(box)
+                if leader:
+                    leaders.append(box)
+                break
+        found.append(chosen)
+    return found
+
+
+def place_tiers(points: Sequence[tuple[float, float]], tiers: Sequence[Sequence[Label]], area: tuple[float, float],
+                radius: float, **options) -> tuple[list[Label], list[tuple | None]]:
+    """:func:`place_labels` with shorter forms: ``tiers`` holds every point's label in each form, longest first;
+    a label with no free position is tried again in its next form, and in its last form its leader line may
+    cross other labels (a crossed label beats a dot without one). The labels shown and their places."""
+    level, loose = [0] * len(points), [False] * len(points)
+    while True:
+        texts = [tiers[form][i] for i, form in enumerate(level)]
+        places = place_labels(points, texts, area, radius, loose=loose, **options)
+        stuck = [i for i, place in enumerate(places) if place is None and not loose[i]]
+        if not stuck:
+            return texts, places
+        for i in stuck:
+            if level[i] + 1 < len(tiers):
+                level[i] += 1
+            else:
+                loose[i] = True
+
+
+def _crossed(line: tuple, box: tuple, growth: tuple[float, float]) -> bool:
+    """Whether the leader line of one label (from its point to its box's centre) crosses another label's box, at
+    the smallest and largest plot sizes (between them the line and the box move little against each other)."""
+    for sx, sy in ((1.0, 1.0), (growth[0], 1.0), (1.0, growth[1]), growth):
+        start = (sx * line[0], sy * line[1])
+        end = (start[0] + line[2], start[1] + line[3])
+        centre = (sx * box[0] + box[2], sy * box[1] + box[3])
+        if _segment_meets(start, end, centre, box[4] / 2, box[5] / 2):
+            return True
+    return False
+
+
+def _segment_meets(start: tuple[float, float], end: tuple[float, float], centre: tuple[float, float],
+                   half_width: float, half_height: float) -> bool:
+    """Whether the segment from ``start`` to ``end`` passes through the rectangle (Liang–Barsky clipping)."""
+    low, high = 0.0, 1.0
+    for origin, delta, middle, half in ((start[0], end[0] - start[0], centre[0], half_width),
+                                        (start[1], end[1] - start[1], centre[1], half_height)):
+        if abs(delta) < 1e-12:
+            if abs(origin - middle) >= half:
+                return False
+            continue
+        first, second = sorted(((middle - half - origin) / delta, (middle + half - origin) / delta))
+        low, high = max(low, first), min(high, second)
+        if low >= high:
+            return False
+    return True
+
+
+def priority_matrix(ranked, names: Mapping[str, str], metric: str):
+    """Importance × performance: each touchpoint a dot coloured by quadrant, with its importance interval, and
+    its name placed where it overlaps no other name or dot (the full name in the hover)."""
+    import plotly.graph_objects as go
+
+    shown = ranked.sort_values("priority") if "priority" in ranked else ranked
+    x_range, y_range = matrix_ranges(shown)
+    figure = go.Figure()
+    for quadrant, colour in QUADRANT_COLOURS.items():
+        part = shown[shown["quadrant"] == quadrant]
+        if part.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=part["performance"], y=part["share"] * 100, mode="markers", name=_(quadrant),
+            text=[label(names.get(k, k)) for k in part["touchpoint"]],
+            marker={"size": MARKER_SIZE, "color": colour}, cliponaxis=False,
+            error_y={"type": "data", "symmetric": False, "array": (part["share_high"] - part["share"]) * 100,
+                     "arrayminus": (part["share"] - part["share_low"]) * 100, "color": colour, "thickness": 1},
+            hovertemplate="%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance") + " %{y:.1f} %"
+                          "<extra></extra>"))
+    figure.add_vline(x=ranked.attrs["performance_reference"], line_dash="dash", line_color="#adb5bd")
+    figure.add_hline(y=100 / max(len(ranked), 1), line_dash="dash", line_color="#adb5bd")
+    figure.update_layout(
+        margin={"l": 60, "r": 70, "t": 30, "b": 40}, plot_bgcolor="white", legend={"orientation": "h", "y": -0.15},
+        title={"text": _("Importance × performance"), "font": {"size": 14}},
+        annotations=_matrix_labels(shown, names, x_range, y_range),
+        xaxis={"title": _("Performance (mean {metric})").format(metric=heatmap.METRIC_NAMES[metric]),
+               "gridcolor": "#eee", "range": x_range},
+        yaxis={"title": _("Importance (% of explained variance)"), "gridcolor": "#eee", "range": y_range})
+    return figure
+
+
+def matrix_ranges(ranked) -> tuple[list[float], list[float]]:
+    """The matrix's axes, fixed so that labels can be placed by pixels: every dot, interval and reference line,
+    ends rounded to a round step so the ticks fall on round numbers."""
+    import math
+
+    low, high = float(ranked["performance"].min()), float(ranked["performance"].max())
+    pad = (high - low) * 0.08 or 0.1
+    step = _round_step((high - low + 2 * pad) / 5)
+    top = max(float(ranked["share_high"].max()) * 100, 100 / max(len(ranked), 1)) * 1.05
+    rise = _round_step(top / 5)
+    return ([math.floor((low - pad) / step) * step, math.ceil((high + pad) / step) * step],
+            [0.0, math.ceil(top / rise) * rise])
+
+
+def _round_step(span: float) -> float:
+    """The smallest of 1, 2 or 5 times a power of ten at least ``span``."""
+    import math
+
+    power = 10 ** math.floor(math.log10(span))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= span * (1 - 1e-9))
+
+
+def _matrix_labels(ranked, names: Mapping[str, str], x_range: list[float], y_range: list[float]) -> list[dict]:
+    """Each dot's name as an annotation, wrapped, placed clear of the others, with a leader line when far."""
+    width, height = PLOT_AREA
+    points = [(width * (x - x_range[0]) / (x_range[1] - x_range[0]),
+               height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
+              for x, y in zip(ranked["performance"], ranked["share"])]
+    full = [names.get(k, k) for k in ranked["touchpoint"]]
+    tiers = [[label_lines(name) for name in full], [label_lines(name, SHORT_WIDTH, lines=1) for name in full]]
+    if "priority" in ranked:
+        tiers.append([label_lines(str(number)) for number in ranked["priority"]])
+    # Room into the right margin, never over the title above or the axis tick labels.
+    texts, places = place_tiers(points, tiers, PLOT_AREA, MARKER_SIZE / 2, growth=PLOT_GROWTH,
+                                slack=(0.0, 0.0, 60.0, 0.0))
+    notes = []
+    for (x, y), name, text, place in zip(zip(ranked["performance"], ranked["share"] * 100), full, texts, places):
+        if place is None:
+            continue
+        dx, dy, leader = place
+        notes.append({"x": x, "y": y, "ax": dx, "ay": dy, "axref": "pixel", "ayref": "pixel",
+                      "text": "<br>".join(label(line) for line in text.lines), "hovertext": label(name),
+                      "showarrow": True, "arrowhead": 0, "arrowwidth": 1,
+                      "arrowcolor": "#6c757d" if leader else "rgba(0,0,0,0)", "standoff": MARKER_SIZE / 2,
+                      "font": {"size": LABEL_SIZE, "family": LABEL_FONT, "color": "#212529"},
+                      "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 1, "align": "center"})
+    return notes
+
+
+def importance_bars(ranked, names: Mapping[str, str]):
+    """Each touchpoint's share of explained variance with its bootstrap interval, largest on top."""
+    import plotly.graph_objects as go
+
+    shown = ranked.sort_values("importance")
+    full = [names.get(k, k) for k in shown["touchpoint"]]
+    keys = [label(k) for k in shown["touchpoint"]]  # unique on the axis; the names are its tick labels
+    figure = go.Figure(go.Bar(
+        x=shown["share"] * 100, y=keys, orientation="h", customdata=[label(name) for name in full],
+        marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
+        error_x={"type": "data", "symmetric": False, "array": (shown["share_high"] - shown["share"]) * 100,
+                 "arrayminus": (shown["share"] - shown["share_low"]) * 100, "color": "#495057"},
+        hovertemplate="%{customdata}: %{x:.1f} %<extra></extra>"))
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, plot_bgcolor="white",
+                         title={"text": _("Share of explained variance, 95 % bootstrap interval"),
+                                "font": {"size": 14}},
+                         xaxis={"title": "%", "gridcolor": "#eee", "rangemode": "tozero"},
+                         yaxis={"automargin": True, "tickvals": keys, "ticktext": tick_labels(full),
+                                "tickfont": {"family": LABEL_FONT}})
+    return figure
+
+
+def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping[str, str]):
+    """From each touchpoint's contribution, less the cost, to the NPV."""
+    import plotly.graph_objects as go
+
+    full = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
+    keys = [label(k) for k, _v in outcome.contributions] + ["(cost)", "(npv)"]  # unique, whatever the names
+    values = [v for _k, v in outcome.contributions]
+    figure = go.Figure(go.Waterfall(
+        x=keys, y=[*values, -assumptions.cost, 0], customdata=[label(name) for name in full] + [_("Cost"), _("NPV")],
+        measure=[*(["relative"] * len(values)), "relative", "total"],
+        text=[formatting.money(v) for v in [*values, -assumptions.cost, outcome.npv]], textposition="outside",
+        hovertemplate="%{customdata}: %{text}<extra></extra>",
+        connector={"line": {"color": "#adb5bd"}}, increasing={"marker": {"color": "#198754"}},
+        decreasing={"marker": {"color": "#dc3545"}}, totals={"marker": {"color": "#0d6efd"}}, cliponaxis=False))
+    figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white", showlegend=False,
+                         title={"text": _("From the score change to NPV (discounted)"), "font": {"size": 14}},
+                         xaxis={"tickvals": keys, "ticktext": [*tick_labels(full, 110, 2), _("Cost"), _("NPV")],
+                                "tickfont": {"family": LABEL_FONT}, "automargin": True},
+                         yaxis={"gridcolor": "#eee"})
+    return figure
+
+
+def tornado(spread, npv: float):
+    """The NPV as each assumption or estimate moves alone to its bounds, widest swing on top."""
+    import plotly.graph_objects as go
+
+    shown = spread.iloc[::-1]  # plotly draws the first bar at the bottom: the widest swing goes on top
+    names = [label(a) for a in shown["assumption"]]
+    figure = go.Figure()
+    for side, colour in (("low", "#fd7e14"), ("high", "#0d6efd")):
+        figure.add_trace(go.Bar(
+            y=names, x=shown[f"npv_{side}"] - npv, base=npv, orientation="h",
+            marker_color=colour,
+            name=_("low value") if side == "low" else _("high value"),
+            text=[f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
+                  for name, v in zip(shown["assumption"], shown[side])], textposition="auto",
+            hovertemplate="%{customdata[0]}: %{text} → NPV %{customdata[1]}<extra></extra>",
+            customdata=[[name, formatting.money(v)] for name, v in zip(names, shown[f"npv_{side}"])]))
+    figure.add_vline(x=npv, line_color="#495057")
+    figure.update_layout(barmode="overlay", margin={"l": 10, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white",
+                         title={"text": _("What moves the NPV most"), "font": {"size": 14}},
+                         legend={"orientation": "h", "y": -0.15},
+                         yaxis={"automargin": True, "tickvals": names, "ticktext": tick_labels(shown["assumption"]),
+                                "tickfont": {"family": LABEL_FONT}},
+                         xaxis={"gridcolor": "#eee", "title": _("NPV")})
+    return figure
+
+
+def _tried(value: float) -> str:
+    return formatting.money(value) if abs(value) >= 1000 else f"{value:.3g}"

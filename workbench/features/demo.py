@@ -1,0 +1,82 @@
+"""Demo content so a new workspace shows something real at once: a journey with survey and KPI data."""
+
+from __future__ import annotations
+
+from workbench.data.templates import load_template
+from workbench.repos.workspace import Workspace
+
+DEMO_PROJECT = "Demo: Parcel Express"
+DEMO_TEMPLATE = "ecommerce-delivery"
+DEMO_DATASETS = {"survey": "Survey answers", "kpi_period": "KPIs per branch and month",
+                 "kpi_customer": "KPIs per customer"}
+
+
+def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
+    """Create the demo project with the e-commerce journey and generated data (once); return its id."""
+    from workbench.data import demodata
+    from workbench.repos.text import default_codebook
+
+    for project in workspace.projects():
+        if project.name == DEMO_PROJECT:
+            return project.id
+    project_id = workspace.create_project(DEMO_PROJECT, "An online retailer with own couriers and external carriers.")
+    journey = load_template(DEMO_TEMPLATE)
+    journey_id = workspace.create_journey(project_id, journey)
+    data = demodata.generate(journey, answers=answers)
+    workspace.datasets.add_table(project_id, data.survey, DEMO_DATASETS["survey"], "survey", journey_id=journey_id)
+    workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
+    workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
+    _seed_actions(workspace, project_id, journey_id, data.effects)
+    _seed_scenarios(workspace, project_id, journey_id)
+    workspace.verbatims.save_codebook(project_id, default_codebook(), "Demo", expected_version=0)
+    workspace.alerts.evaluate(journey_id, who="Demo")
+    return project_id
+
+
+def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effects) -> None:
+    """A few cards, among them the action behind the planted improvement, done and waiting for its check."""
+    import datetime
+
+    from workbench.repos.actions import Draft
+
+    journey = workspace.journey(journey_id).journey
+    name = {tp.key: tp.name for tp in journey.touchpoints}
+    pilot = Draft(title=f"Pilot: better {name[effects.improved_touchpoint]}", touchpoints=(effects.improved_touchpoint,),
+                  description="Rolled out in the pilot regions first; the others follow after the check.",
+                  cost=180_000, expected_change=0.4, segment="region", treated=tuple(effects.improved_regions))
+    card = workspace.actions.create(project_id, pilot, "Demo", journey_id=journey_id, status="done")
+    workspace.actions.update(card.id, card.draft, "Demo", expected_version=card.version, done_on=effects.improved_from)
+    today = datetime.date.today()
+    for status, draft in (
+        ("in_progress", Draft(title=f"Coaching for {name[effects.break_touchpoint]} in {effects.break_region}",
+                              touchpoints=(effects.break_touchpoint,), cost=95_000, expected_change=0.8,
+                              due=today - datetime.timedelta(days=10), segment="region",
+                              treated=(effects.break_region,))),
+        ("planned", Draft(title="Shorter checkout form", touchpoints=("checkout",), cost=60_000,
+                          expected_change=0.2, due=today + datetime.timedelta(days=45))),
+        ("backlog", Draft(title="Photos of the parcel at the door", touchpoints=("own-courier", "carrier-home"),
+                          cost=40_000)),
+        ("backlog", Draft(title="Refund within 3 days", touchpoints=("refund",), cost=25_000, expected_change=0.3)),
+    ):
+        workspace.actions.create(project_id, draft, "Demo", journey_id=journey_id, status=status)
+
+
+def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> None:
+    """Two what-ifs to compare: a lift of the two key drivers on revenue, and courier coaching on churn."""
+    from workbench.analysis.roi import Assumptions, clv
+    from workbench.repos.scenarios import Scenario
+
+    kpis = DEMO_DATASETS["kpi_period"]
+    customers_per_branch = 20_000
+    churn_point = -clv(600, 0.8, 0.08) * customers_per_branch / 100  # one churn point in one branch, in CLV
+    for scenario in (
+        Scenario(name="Checkout and notifications +0.3 CSAT", journey_id=journey_id, kpi_dataset=kpis, kpi="revenue",
+                 assumptions=Assumptions(changes={"checkout": 0.3, "delivery-notification": 0.3}, value_per_unit=0.3,
+                                         cost=2_500_000, months=24, discount=0.08),
+                 note="Margin 30 % of revenue."),
+        Scenario(name="Courier coaching, churn", journey_id=journey_id, kpi_dataset=kpis, kpi="churn_rate",
+                 log_kpi=False, assumptions=Assumptions(changes={"own-courier": 0.2}, value_per_unit=round(churn_point),
+                                                        cost=4_000_000, months=24, discount=0.08),
+                 note=f"{customers_per_branch} customers per branch; CLV from 600 a year, 80 % retention."),
+    ):
+        workspace.scenarios.save(project_id, scenario, "Demo")

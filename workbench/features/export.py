@@ -1,0 +1,253 @@
+"""What a deck, its images and its tables show: one journey's scores, matrix, breaks, drivers, ROI and actions.
+
+:func:`gather` runs the same analyses the pages run, for one choice of journey, survey, metric, window and
+filters, so a deck says what the screen says. Each part is None (or empty) when its slide was not asked for.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from workbench.analysis import breaks, heatmap
+from workbench.core import formatting, metrics
+from workbench.core.contract import OVERALL
+from workbench.core.journey import Journey
+from workbench.data import query, waves
+from workbench.data.outcome import Outcome, from_meta
+
+if TYPE_CHECKING:
+    import pandas
+
+    from workbench.repos.workspace import Workspace
+
+SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
+SLIDE_NAMES = {"title": "Title", "map": "Journey map", "matrix": "Segment matrix", "breaks": "Where it breaks",
+               "drivers": "Key drivers", "roi": "ROI scenarios", "actions": "Action plan"}
+MATRIX_COLUMNS = 8  # segment values beside the total: more would shrink the numbers below legibility
+BENCHMARK_NAMES = {"(benchmark)": "Whole network", "(external)": "Benchmark"}  # the heatmap page's headers
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to export.
+
+    Parameters
+    ----------
+    project_id, journey_id : the journey whose findings are shown.
+    dataset_id : the survey dataset version (default: the journey's latest survey).
+    metric : csat, nps, ces or index.
+    date_from, date_to : the answer window (default: the last 3 months of data).
+    filters : segment filters, ``((column, (value, ...)), ...)``.
+    matrix_column : the segment column spread across the matrix (default: region, else the first).
+    slides : which slides (of :data:`SLIDES`), in deck order.
+    min_n : scores from fewer answers are flagged and never judged.
+    """
+
+    project_id: int
+    journey_id: int
+    dataset_id: int | None = None
+    metric: str = "csat"
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    matrix_column: str | None = None
+    slides: tuple[str, ...] = SLIDES
+    min_n: int = metrics.DEFAULT_MIN_N
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the numbers come from: written into every slide's speaker notes."""
+
+    project: str
+    journey: str
+    dataset: str
+    dataset_version: int
+    dataset_id: int
+    dataset_rows: int
+    metric: str
+    date_from: datetime.date | None
+    date_to: datetime.date | None
+    filters: str
+    answers: int
+    created: datetime.datetime
+    wave: str | None = None  # a survey without dates: its one fieldwork wave
+
+    def period(self) -> str:
+        """'2026-06-01 – 2026-08-31' (or 'all data', or 'wave 2026-03' for a survey without dates)."""
+        if self.wave:
+            return f"wave {self.wave}"
+        if self.date_from is None and self.date_to is None:
+            return "all data"
+        return f"{self.date_from or '…'} – {self.date_to or '…'}"
+
+    def lines(self) -> list[str]:
+        """The provenance as lines of text."""
+        return [f"Project: {self.project} · journey: {self.journey}",
+                f"Data: {self.dataset}, version {self.dataset_version} (dataset id {self.dataset_id}, "
+                f"{formatting.count(self.dataset_rows)} rows)",
+                f"Metric: {heatmap.METRIC_NAMES[self.metric]} · period {self.period()} · {self.filters}",
+                f"Answers in the period: {formatting.count(self.answers)}",
+                f"Exported {self.created:%Y-%m-%d %H:%M} by CX Journey Workbench"]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """A saved ROI scenario run on today's data (``error`` set instead when it cannot run)."""
+
+    name: str
+    scenario: object
+    evidence: object | None
+    outcome: object | None
+    error: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything a deck shows, computed once."""
+
+    request: Request
+    journey: Journey
+    provenance: Provenance
+    scores: pandas.DataFrame
+    steps: pandas.DataFrame
+    open_actions: dict[str, int]
+    matrix: pandas.DataFrame | None = None
+    matrix_column: str | None = None
+    breaks: list = field(default_factory=list)
+    drivers: object | None = None
+    priorities: pandas.DataFrame | None = None
+    drivers_error: str = ""
+    drivers_detail: str = ""
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    actions: list = field(default_factory=list)
+    outcome: Outcome = Outcome()
+    benchmark_source: str = ""
+
+
+def gather(workspace: Workspace, request: Request, now: datetime.datetime | None = None) -> Findings:
+    """Run the analyses ``request`` asks for on the workspace's data."""
+    from workbench.repos import actions
+
+    if request.metric not in heatmap.METRICS:
+        raise ValueError(f"Unknown metric '{request.metric}'; use one of {', '.join(heatmap.METRICS)}.")
+    unknown = [s for s in request.slides if s not in SLIDES]
+    if unknown:
+        raise ValueError(f"Unknown slide '{unknown[0]}'; use any of {', '.join(SLIDES)}.")
+    journey = workspace.journey(request.journey_id).journey
+    survey = (workspace.datasets.get(request.dataset_id) if request.dataset_id is not None
+              else workspace.datasets.survey_for(request.project_id, request.journey_id))
+    if survey is None or survey.kind != "survey":
+        raise ValueError(f"The journey “{journey.name}” has no survey data to export.")
+    sources = (str(survey.path),)
+    date_from, date_to = request.date_from, request.date_to
+    if date_from is None and date_to is None:
+        date_from, date_to = heatmap.default_window(query.date_bounds(sources))
+    window = query.Query(sources, by=("touchpoint",), date_from=date_from, date_to=date_to, filters=request.filters)
+    cache, metric, min_n = workspace.cache, request.metric, request.min_n
+    scored = heatmap.scores(journey, query.aggregate(window, cache, min_n=min_n), metric)
+    project = next(p.name for p in workspace.projects() if p.id == request.project_id)
+    provenance = Provenance(project=project, journey=journey.name, dataset=survey.name,
+                            dataset_version=survey.version, dataset_id=survey.id, dataset_rows=survey.rows,
+                            metric=metric, date_from=date_from, date_to=date_to,
+                            filters=query.describe_filters(request.filters) or "all customers", answers=int(scored["n"].sum()),
+                            created=now or datetime.datetime.now(),
+                            wave=(one := waves.single_wave(survey.meta)) and one.label)
+    cards = workspace.actions.list(request.project_id, request.journey_id)
+    outcome = from_meta(survey.meta)
+    overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())
+    parts: dict = {"actions": cards if "actions" in request.slides else [], "outcome": outcome}
+    if "matrix" in request.slides:
+        parts.update(_matrix(journey, sources, window, request, cache, workspace.benchmarks(request.journey_id)))
+    if "breaks" in request.slides or "map" in request.slides:
+        parts["breaks"] = breaks.find(journey, sources, metric, date_from=date_from, date_to=date_to,
+                                      filters=request.filters, settings=breaks.BreakSettings(min_n=min_n),
+                                      cache=cache)
+    if "drivers" in request.slides:
+        parts.update(_drivers(journey, window, metric, cache, outcome, overall))
+    if "roi" in request.slides:
+        parts["scenarios"] = _scenarios(workspace, request, journey, outcome, overall)
+    return Findings(request=request, journey=journey, provenance=provenance, scores=scored,
+                    steps=heatmap.steps(journey, scored), open_actions=actions.open_counts(cards), **parts)
+
+
+def _matrix(journey: Journey, sources: tuple[str, ...], window: query.Query, request: Request, cache,
+            external: pandas.DataFrame) -> dict:
+    columns = breaks.segment_columns(sources)
+    column = request.matrix_column or ("region" if "region" in columns else (columns[0] if columns else None))
+    if column is None:
+        return {}
+    if column not in columns:
+        raise ValueError(f"The survey has no segment column '{column}'; it has {', '.join(columns)}.")
+    cells = query.aggregate(replace(window, by=("touchpoint", column)), cache, min_n=request.min_n)
+    totals = query.aggregate(window, cache, min_n=request.min_n)
+    marks = benchmarks(journey, window, request.metric, cache, request.min_n, external)
+    return {"matrix": heatmap.matrix(journey, cells, totals, column, request.metric, benchmarks=marks),
+            "matrix_column": column,
+            "benchmark_source": marks["(external)"]["source"].iloc[0] if "(external)" in marks else ""}
+
+
+def benchmarks(journey: Journey, window: query.Query, metric: str, cache, min_n: int,
+               external: pandas.DataFrame) -> dict[str, pandas.DataFrame]:
+    """The matrix's reference columns, as the heatmap page shows them: the whole network beside a filtered
+    selection, and the journey's imported benchmark values of ``metric`` (``external``: workspace.benchmarks)."""
+    marks = {}
+    if window.filters:
+        network = heatmap.scores(journey, query.aggregate(replace(window, filters=()), cache, min_n=min_n), metric)
+        marks["(benchmark)"] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
+    external = external[external["metric"] == metric]
+    if len(external):
+        marks["(external)"] = external
+    return marks
+
+
+def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome: Outcome, overall: bool) -> dict:
+    from workbench.analysis import drivers
+
+    if not overall:
+        return {"drivers_error": "The survey has no overall score to explain: import it again with its overall "
+                                 "question mapped (Data page)."}
+    driver_metric = metric if metric in ("csat", "ces") else "csat"  # the overall outcome is explained
+    try:
+        result = drivers.analyse_query(replace(window, by=()), cache, outcome=outcome.metric,
+                                       driver_metric=driver_metric, method="lmg")
+    except ValueError as error:  # the analysis's own words go to the notes; the slide says it plainly
+        return {"drivers_error": "Too few respondents in this period and selection rated the touchpoints and the "
+                                 f"overall {outcome.label} for a driver model: widen the period or remove a filter.",
+                "drivers_detail": str(error)}
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    return {"drivers": result, "priorities": drivers.ranked(result, names)}
+
+
+def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome: Outcome,
+               overall: bool) -> list[ScenarioResult]:
+    from workbench.core.errors import WorkspaceError
+    from workbench.repos import scenarios
+
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    found = []
+    for saved in workspace.scenarios.list(request.project_id):
+        if saved.scenario.journey_id != request.journey_id:
+            continue
+        if not (overall and outcome.metric == "nps"):  # the chain runs from the overall NPS to the KPI
+            has = f"its overall outcome is {outcome.label}" if overall else "it has no overall question"
+            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
+                                        f"The ROI chain starts from an overall NPS question, and {has}."))
+            continue
+        try:
+            scenario, evidence, result = scenarios.run(workspace, request.project_id, saved.scenario, names)
+        except WorkspaceError as error:  # written for the user (a KPI dataset that is gone)
+            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
+                                        f"This scenario cannot run on today's data. {error}"))
+            continue
+        except ValueError as error:  # the model's own words go to the notes
+            kpi, segment = saved.scenario.kpi.replace("_", " "), saved.scenario.segment
+            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
+                                        f"This scenario cannot run on today's data: too few {segment}-months "
+                                        f"link {kpi} to the NPS.", str(error)))
+            continue
+        found.append(ScenarioResult(scenario.name, scenario, evidence, result))
+    return found
