@@ -29,11 +29,11 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core import contract, limits
 from workbench.core.errors import Cancelled, IngestError
-from workbench.core.events import DatasetCommitted
+from workbench.core.events import DatasetCommitted, Events
 from workbench.core.i18n import gettext as _
 from workbench.data import ingest, outcome, scratch, waves
 from workbench.data.ingest import (
@@ -48,8 +48,6 @@ from workbench.repos.mappings import Mappings
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-    from workbench.repos.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +111,20 @@ class StagedImport:
 class Datasets:
     """Dataset versions and saved column mappings of a workspace."""
 
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
-        self.folder = workspace.folder / DATASET_FOLDER
-        self.temp_folder = workspace.folder / TEMP_FOLDER
+    def __init__(self, folder: Path, sessions: sessionmaker, events: Events,
+                 touchpoint_keys: Callable[[int], list[str]]):
+        self.root = folder
+        self.sessions = sessions  # sessions() reads; sessions.begin() writes
+        self.events = events
+        self.touchpoint_keys = touchpoint_keys  # a journey's touchpoint keys, which a survey's answers must name
+        self.folder = folder / DATASET_FOLDER
+        self.temp_folder = folder / TEMP_FOLDER
 
     # ------------------------------------------------------------ reading
 
     def list(self, project_id: int, kind: str | None = None) -> list[DatasetInfo]:
         """The project's dataset versions, newest first within each name."""
-        with self.workspace.sessions() as session:
+        with self.sessions() as session:
             query = select(DatasetRow).where(DatasetRow.project_id == project_id)
             if kind:
                 query = query.where(DatasetRow.kind == kind)
@@ -136,7 +138,7 @@ class Datasets:
         """One dataset version."""
         from workbench.core.errors import WorkspaceError
 
-        with self.workspace.sessions() as session:
+        with self.sessions() as session:
             row = session.get(DatasetRow, dataset_id)
             if row is None:
                 raise WorkspaceError(f"No dataset with id {dataset_id}.")
@@ -157,7 +159,7 @@ class Datasets:
     def _info(self, row: DatasetRow, latest: bool) -> DatasetInfo:
         return DatasetInfo(row.id, row.project_id, row.journey_id, row.name, row.version, row.kind, row.rows,
                            row.source, row.created_at, ImportReport.from_dict(row.report), dict(row.mapping),
-                           dict(row.meta), self.workspace.folder / row.file, latest)
+                           dict(row.meta), self.root / row.file, latest)
 
     # ------------------------------------------------------------ importing
 
@@ -196,7 +198,7 @@ class Datasets:
         if isinstance(mapping, SurveyMapping):
             if journey_id is None:
                 raise IngestError("Choose the journey whose touchpoints the answers are about.")
-            keys = [tp.key for tp in self.workspace.journey(journey_id).journey.touchpoints]
+            keys = self.touchpoint_keys(journey_id)
             previous = _read(extended.path) if extended is not None else None
             prefix = Path(source).stem
             if previous is not None:
@@ -332,9 +334,9 @@ class Datasets:
                 dataset_id = row.id
                 note([relative], staged.temp_file)  # if the row does not commit, the file goes back and still waits
                 self.folder.mkdir(parents=True, exist_ok=True)
-                staged.temp_file.replace(self.workspace.folder / relative)  # last: the row commits right after
+                staged.temp_file.replace(self.root / relative)  # last: the row commits right after
             self._file(staged.token, ".json").unlink(missing_ok=True)  # committed: no longer waiting
-        self.workspace.events.emit(DatasetCommitted(staged.project_id, dataset_id, staged.kind))
+        self.events.emit(DatasetCommitted(staged.project_id, dataset_id, staged.kind))
         return self.get(dataset_id)
 
     @staticmethod
@@ -413,7 +415,7 @@ class Datasets:
         journal, noted = self._file(token, ".files"), []
 
         def note(files: Iterable[str], source: Path | None = None) -> None:
-            origin = source.relative_to(self.workspace.folder).as_posix() if source is not None else None
+            origin = source.relative_to(self.root).as_posix() if source is not None else None
             noted.extend([file, origin] if origin else file for file in files)
             part = self._file(token, ".files.part")
             part.write_text(json.dumps(noted), encoding="utf-8")
@@ -421,17 +423,17 @@ class Datasets:
 
         with scratch.hold(self.temp_folder, token):
             try:
-                with self.workspace.sessions.begin() as session:  # holds the write lock, as every write does
+                with self.sessions.begin() as session:  # holds the write lock, as every write does
                     yield session, note
             finally:
                 if noted:
-                    with self.workspace.sessions() as session:
+                    with self.sessions() as session:
                         self._settle(session, noted)
                     journal.unlink(missing_ok=True)
 
     def _settle_journal(self, journal: Path) -> None:
         """Settle the files noted by a process that died inside :meth:`transaction`."""
-        with self.workspace.sessions.begin() as session:  # the write lock: the dead process's transaction has ended
+        with self.sessions.begin() as session:  # the write lock: the dead process's transaction has ended
             self._settle(session, json.loads(journal.read_text(encoding="utf-8")))
 
     def _settle(self, session: Session, entries: Iterable[str | list[str]]) -> None:
@@ -447,11 +449,11 @@ class Datasets:
                 sources[file] = source if inside else sources.get(file)
         kept = set(session.scalars(select(DatasetRow.file).where(DatasetRow.file.in_(list(sources)))))
         for file in set(sources) - kept:
-            path = self.workspace.folder / file
+            path = self.root / file
             if sources[file] is None:
                 path.unlink(missing_ok=True)
             elif path.exists():
-                path.replace(self.workspace.folder / sources[file])
+                path.replace(self.root / sources[file])
 
     def sweep(self) -> None:
         """Clean up after killed processes and abandoned imports; log the dataset files that rows miss.
@@ -473,9 +475,9 @@ class Datasets:
             for folder in sorted((f for f in self.temp_folder.rglob("*") if f.is_dir()), reverse=True):
                 if not any(folder.iterdir()):
                     folder.rmdir()
-        with self.workspace.sessions() as session:
+        with self.sessions() as session:
             files = session.scalars(select(DatasetRow.file)).all()
-        missing = [self.workspace.folder / file for file in files if not (self.workspace.folder / file).exists()]
+        missing = [self.root / file for file in files if not (self.root / file).exists()]
         if missing:
             log.warning("Dataset files missing from the workspace (their datasets cannot be read): %s",
                         ", ".join(str(path) for path in missing))

@@ -101,7 +101,8 @@ class Workspace:
         self.engine = connect(url or database_url(self.folder))
         self.sessions = session_factory(self.engine)  # sessions() reads; sessions.begin() writes, one writer at a time
         self.events = Events()  # what happened here (a dataset committed); the feature layer subscribes reactions
-        self.datasets = Datasets(self)
+        self.datasets = Datasets(self.folder, self.sessions, self.events,
+                                 lambda journey_id: [tp.key for tp in self.journey(journey_id).journey.touchpoints])
         self.datasets.sweep()
 
     @functools.cached_property
