@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import pandas
 
 METRICS = ("csat", "nps", "ces", "index")
-METRIC_NAMES = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "index": "CX index"}
+METRIC_NAMES = metrics.NAMES
 SCALE_NAMES = {"csat": "mean, 1–5", "nps": "−100…100", "ces": "mean, 7 = very easy", "index": "0–100"}
 # Distance from the reference at which a colour is fully saturated: about one "grade" of each scale.
 SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}

@@ -23,6 +23,7 @@ DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
 CSAT_TOP = 4  # top-2-box: 4 and 5 on the 1–5 scale
 CES_TOP = 6   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
 DECIMALS = {"csat": 2, "nps": 0, "ces": 2, "index": 0}  # as a score is shown: CSAT 4.21, NPS +32, index 78
+NAMES = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "index": "CX index"}  # as a metric is named on screen
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
 
 
