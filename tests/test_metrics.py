@@ -121,7 +121,7 @@ def test_estimate_frame_matches_the_scalar_functions_row_by_row(groups, weights,
                           for counts, csat, ces in sums])
     frame = m.estimate_frame(stats, 0.9, min_n, weights)
     assert list(frame.columns[:len(stats.columns)]) == list(stats.columns)
-    for (counts, csat, ces), (_, found) in zip(sums, frame.iterrows()):
+    for (counts, csat, ces), (_, found) in zip(sums, frame.iterrows(), strict=True):
         estimates = {"nps": m.nps(counts, 0.9, min_n), "csat": m.mean(csat, 0.9, min_n), "ces": m.mean(ces, 0.9, min_n)}
         expected = {**estimates, "csat_top2": m.top_box(csat, 0.9, min_n), "ces_top2": m.top_box(ces, 0.9, min_n),
                     "index": m.composite(estimates, weights, 0.9, min_n), "rating": estimates["csat"]}
@@ -145,11 +145,34 @@ def test_benjamini_hochberg_matches_r_p_adjust():
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=40))
 def test_benjamini_hochberg_never_lowers_a_p_value_and_keeps_the_order(p_values):
     q = m.benjamini_hochberg(p_values)
-    assert all(qi >= pi - 1e-12 and qi <= 1 for pi, qi in zip(p_values, q))
+    assert all(qi >= pi - 1e-12 and qi <= 1 for pi, qi in zip(p_values, q, strict=True))
     ranked = sorted(range(len(p_values)), key=lambda i: p_values[i])
-    assert all(q[a] <= q[b] + 1e-12 for a, b in zip(ranked, ranked[1:]))
+    assert all(q[a] <= q[b] + 1e-12 for a, b in zip(ranked, ranked[1:], strict=False))
 
 
 def test_two_sided_p_of_known_z_values():
     assert float(m.two_sided_p(1.959964)) == pytest.approx(0.05, abs=1e-6)
     assert float(m.two_sided_p(-2.575829)) == pytest.approx(0.01, abs=1e-6)
+
+
+def test_the_registry_names_scales_and_shows_every_metric():
+    assert m.METRICS == ("csat", "nps", "ces", "index") and m.RATINGS == ("csat", "nps", "ces")
+    assert {k: e.label for k, e in m.REGISTRY.items()} == {"csat": "CSAT", "nps": "NPS", "ces": "CES",
+                                                           "index": "CX index"}
+    assert m.SCALES == {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+    assert m.RANGES["nps"] == (-100.0, 100.0) and m.RANGES["index"] == (0.0, 100.0)
+    assert (m.CSAT_TOP, m.CES_TOP, m.PROMOTER_AT) == (4, 6, 9)
+    assert m.DECIMALS == {"csat": 2, "nps": 0, "ces": 2, "index": 0}
+    assert m.metric("ces").answer_label() == "CES 1–7" and m.metric("index").answer_label() == "CX index"
+    assert m.metric("csat").scale_name() == "mean, 1–5"
+    assert m.metric("nps").signed and not m.metric("csat").signed
+    with pytest.raises(ValueError, match="Unknown metric 'rating'"):
+        m.metric("rating")
+
+
+def test_index_slope_and_to_index_by_hand():
+    # One CSAT point is a quarter of the 0–100 index, one NPS point half an index point, one CES point a sixth.
+    assert [m.metric(k).index_slope for k in ("csat", "nps", "ces", "index")] == pytest.approx([25, 0.5, 100 / 6, 1])
+    assert m.to_index("csat", 4.0) == 75.0 and m.to_index("nps", 20.0) == 60.0 and m.to_index("ces", 4.0) == 50.0
+    with pytest.raises(ValueError, match="No index scaling for 'index'"):
+        m.to_index("index", 50.0)

@@ -12,19 +12,81 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.i18n import gettext
+
 if TYPE_CHECKING:
     import pandas
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MIN_N = 30
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-PROMOTER_AT = 9  # NPS 9–10 are promoters
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric as every screen, slide, rule and file names, scales and shows it.
+
+    Parameters
+    ----------
+    key : the metric's name in data, settings and URLs ('csat').
+    label : as it is named on screen ('CSAT').
+    answers : the scale of one answer (CSAT 1–5); None for the index, which nobody answers.
+    range : the scale of the score (a mean of answers, NPS −100…100, the index 0–100).
+    scale_text : the score's scale in words, English source text for gettext ('mean, 1–5').
+    top_box : the lowest answer in the top box (CSAT 4–5, CES 6–7, NPS promoters 9–10); None for the index.
+    decimals : digits a score is shown with (CSAT 4.21, NPS +32, index 78).
+    signed : a score always carries its sign (NPS +32).
+    """
+
+    key: str
+    label: str
+    answers: tuple[int, int] | None
+    range: tuple[float, float]
+    scale_text: str
+    top_box: int | None
+    decimals: int
+    signed: bool = False
+
+    @property
+    def index_slope(self) -> float:
+        """Points on the 0–100 index per point of this metric (CSAT 25, NPS 0.5, CES 100/6)."""
+        low, high = self.range
+        return 100 / (high - low)
+
+    def scale_name(self) -> str:
+        """The score's scale in the user's language ('mean, 1–5')."""
+        return gettext(self.scale_text)
+
+    def answer_label(self) -> str:
+        """The metric with its answers' scale, as a column is mapped to it: 'CSAT 1–5'."""
+        return self.label if self.answers is None else f"{self.label} {self.answers[0]}–{self.answers[1]}"
+
+
+# The one registry of metrics, in the order screens offer them.
+REGISTRY: dict[str, Metric] = {m.key: m for m in (
+    Metric("csat", "CSAT", (1, 5), (1.0, 5.0), "mean, 1–5", top_box=4, decimals=2),
+    Metric("nps", "NPS", (0, 10), (-100.0, 100.0), "−100…100", top_box=9, decimals=0, signed=True),
+    Metric("ces", "CES", (1, 7), (1.0, 7.0), "mean, 7 = very easy", top_box=6, decimals=2),
+    Metric("index", "CX index", None, (0.0, 100.0), "0–100", top_box=None, decimals=0),
+)}
+METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, index
+RATINGS = tuple(k for k, m in REGISTRY.items() if m.answers is not None)  # the ones a respondent answers
+SCALES = {k: REGISTRY[k].answers for k in RATINGS}  # one answer's scale: CSAT 1–5, NPS 0–10, CES 1–7
+RANGES = {k: m.range for k, m in REGISTRY.items()}  # a score's scale: CSAT 1–5, NPS −100…100, index 0–100
+PROMOTER_AT = REGISTRY["nps"].top_box  # NPS 9–10 are promoters
 DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
-CSAT_TOP = 4  # top-2-box: 4 and 5 on the 1–5 scale
-CES_TOP = 6   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
-DECIMALS = {"csat": 2, "nps": 0, "ces": 2, "index": 0}  # as a score is shown: CSAT 4.21, NPS +32, index 78
-NAMES = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "index": "CX index"}  # as a metric is named on screen
+CSAT_TOP = REGISTRY["csat"].top_box  # top-2-box: 4 and 5 on the 1–5 scale
+CES_TOP = REGISTRY["ces"].top_box   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
+DECIMALS = {k: m.decimals for k, m in REGISTRY.items()}  # as a score is shown: CSAT 4.21, NPS +32, index 78
+NAMES = {k: m.label for k, m in REGISTRY.items()}  # as a metric is named on screen
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
+
+
+def metric(key: str) -> Metric:
+    """The registry's entry for ``key``; ValueError naming the known metrics for any other."""
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise ValueError(f"Unknown metric '{key}' (known: {', '.join(METRICS)}).") from None
 
 
 @dataclass(frozen=True)
@@ -112,7 +174,7 @@ def nps_counts(scores: Iterable[float]) -> NpsCounts:
 
 def scale_sums(scores: Iterable[float], metric: str) -> ScaleSums:
     """Sufficient statistics of CSAT (1–5) or CES (1–7) answers (missing answers skipped)."""
-    top_from = {"csat": CSAT_TOP, "ces": CES_TOP}[metric]
+    top_from = {"csat": CSAT_TOP, "ces": CES_TOP}[metric]  # NPS has its own counts (nps_counts)
     n, total, total_sq, top = 0, 0.0, 0.0, 0
     for score in _answers(scores, metric):
         n, total, total_sq, top = n + 1, total + score, total_sq + score * score, top + (score >= top_from)
@@ -175,13 +237,10 @@ def _empty() -> Estimate:
 
 def to_index(metric: str, value: float) -> float:
     """A metric on the 0–100 index scale: NPS (x+100)/2, CSAT (x−1)/4·100, CES (x−1)/6·100."""
-    if metric == "nps":
-        return (value + 100) / 2
-    if metric == "csat":
-        return (value - 1) / 4 * 100
-    if metric == "ces":
-        return (value - 1) / 6 * 100
-    raise ValueError(f"No index scaling for '{metric}'.")
+    if metric not in RATINGS:
+        raise ValueError(f"No index scaling for '{metric}'.")
+    low, high = REGISTRY[metric].range
+    return (value - low) / (high - low) * 100
 
 
 def composite(estimates: Mapping[str, Estimate], weights: Mapping[str, float] | None = None,
@@ -219,7 +278,7 @@ def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDEN
         return stats[name].to_numpy(dtype=float)
 
     def add(prefix: str, formula: tuple, low_n=None) -> None:
-        out.update(zip((prefix, f"{prefix}_se", f"{prefix}_low", f"{prefix}_high"), formula))
+        out.update(zip((prefix, f"{prefix}_se", f"{prefix}_low", f"{prefix}_high"), formula, strict=True))
         if low_n is not None:
             out[f"{prefix}_low_n"] = low_n
 
@@ -290,9 +349,6 @@ def wilson_formula(successes, n, z):
     return 100 * p, 100 * np.sqrt(p * (1 - p) / n), 100 * low, 100 * high
 
 
-_INDEX_SLOPE = {"nps": 0.5, "csat": 25.0, "ces": 100 / 6}
-
-
 def _composite_formula(parts, z):
     """Index value, SE, interval (clipped to 0–100) and n from (metric, weight, value, se, n); n = 0 if none used."""
     import numpy as np
@@ -305,7 +361,7 @@ def _composite_formula(parts, z):
         used = (n > 0) & ~np.isnan(value)
         total_weight = total_weight + np.where(used, weight, 0.0)
         weighted = weighted + np.where(used, weight * to_index(metric, value), 0.0)
-        variance = variance + np.where(used & ~np.isnan(se), (weight * _INDEX_SLOPE[metric] * se) ** 2, 0.0)
+        variance = variance + np.where(used & ~np.isnan(se), (weight * REGISTRY[metric].index_slope * se) ** 2, 0.0)
         n_min = np.minimum(n_min, np.where(used, n, np.inf))
     with np.errstate(divide="ignore", invalid="ignore"):
         value, se = weighted / total_weight, np.sqrt(variance) / total_weight
