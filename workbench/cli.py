@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from workbench.core.errors import IngestError
 from workbench.data.ingest import ENCODINGS
@@ -181,8 +182,8 @@ def _run(args: argparse.Namespace) -> int:
         journey_id = workspace.create_journey(project_id, journey)
         print(f"Imported “{journey.name}” ({len(journey.touchpoints)} touchpoints) as journey {journey_id}.")
     else:
-        project_id = {p.name: p.id for p in workspace.projects()}.get(args.project)
-        journeys = {j.name: j.id for j in workspace.journeys(project_id)} if project_id else {}
+        found = {p.name: p.id for p in workspace.projects()}.get(args.project)
+        journeys = {j.name: j.id for j in workspace.journeys(found)} if found else {}
         if args.journey not in journeys:
             raise ValueError(f"No journey “{args.journey}” in project “{args.project}”.")
         text = journeyfile.dumps(used_owners(workspace.journey(journeys[args.journey]).journey))
@@ -236,11 +237,9 @@ def _export(workspace, args: argparse.Namespace) -> int:
         matrix_column=args.matrix_column, slides=slides)
     if suffix not in (".pptx", ".xlsx", ".zip"):
         raise ValueError("The output must end in .pptx, .xlsx or .zip.")
-    style = deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None) \
-        if suffix == ".pptx" else None
     found = findings.gather(workspace, request)
     if suffix == ".pptx":
-        content = deck.build(found, style)
+        content = deck.build(found, deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None))
     elif suffix == ".xlsx":
         content = tables.to_xlsx(tables.frames(found))
     else:
@@ -385,7 +384,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
         mapping = saved.mapping
         used = f"Mapping: the saved mapping {saved.describe()}."
     if isinstance(mapping, ingest.SurveyMapping):
-        changes = {}
+        changes: dict[str, Any] = {}
         if args.date_format:
             changes["date_format"] = _date_format(args.date_format)
         if args.wave:

@@ -374,10 +374,10 @@ def sentence(journey: Journey, item: Break) -> str:
             text += _("; lowest within it: {segments}{more}").format(segments=shown, more=more)
     elif item.kind == "step" and item.planned:
         text = _("{source} → {touchpoint}: {metric} falls {size} points more than the targets plan").format(
-            source=journey.touchpoint(item.source).name, touchpoint=name, metric=label, size=size)
+            source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size)
     elif item.kind == "step":
         text = _("{source} → {touchpoint}: {metric} falls {size} points").format(
-            source=journey.touchpoint(item.source).name, touchpoint=name, metric=label, size=size)
+            source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size)
     elif item.kind == "target":
         text = _("{touchpoint}: {metric} {value} is {size} points below its target {target}").format(
             touchpoint=name, metric=label, value=formatting.value(item.value, item.metric), size=size,

@@ -146,17 +146,22 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
         inside = result[segment].isin(list(treated))
         # Answers without a segment value are neither: nobody knows whether the action reached them.
         outside = ~inside & result[segment].notna()
-        return tuple(_estimate(query.rollup(result[rows], [], min_n=min_n, confidence=confidence), metric)
-                     for rows in (inside, outside))
+        treated_estimate, untreated_estimate = (
+            _estimate(query.rollup(result[rows], [], min_n=min_n, confidence=confidence), metric)
+            for rows in (inside, outside))
+        return treated_estimate, untreated_estimate
 
     (before, control_before), (after, control_after) = groups(before_from, before_to), groups(after_from, after_to)
     needed = max(min_n, 2)  # a test needs a spread, and one answer has none
     change = metrics.compare(after, before, confidence)
     sufficient = min(before.n, after.n) >= needed
-    did = sufficient and control_before is not None and min(control_before.n, control_after.n) >= needed
-    control = metrics.compare(control_after, control_before, confidence) if did else None
-    effect = _difference(change, control, confidence) if did else None
-    tested = effect if did else change
+    control = effect = None
+    if sufficient and control_before is not None and control_after is not None \
+            and min(control_before.n, control_after.n) >= needed:
+        control = metrics.compare(control_after, control_before, confidence)
+        effect = _difference(change, control, confidence)
+    did = effect is not None
+    tested = effect or change
     verdict = _verdict(tested.difference, tested.p_value, alpha) if sufficient else "insufficient"
     result = Verification(
         verdict=verdict, metric=metric, touchpoints=tuple(touchpoints), done=done, before_from=before_from,
@@ -164,11 +169,11 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
         n_before=before.n, n_after=after.n, change=float(change.difference), low=float(change.low),
         high=float(change.high), p_value=float(change.p_value),
         method="difference_in_differences" if did else "before_after", segment=segment, treated=treated,
-        control_change=float(control.difference) if did else None,
-        effect=float(effect.difference) if did else None, effect_low=float(effect.low) if did else None,
-        effect_high=float(effect.high) if did else None, effect_p=float(effect.p_value) if did else None,
+        control_change=float(control.difference) if control else None,
+        effect=float(effect.difference) if effect else None, effect_low=float(effect.low) if effect else None,
+        effect_high=float(effect.high) if effect else None, effect_p=float(effect.p_value) if effect else None,
         sentence="")
-    control_n = (control_before.n, control_after.n) if segment else None
+    control_n = (control_before.n, control_after.n) if control_before and control_after else None
     return dataclasses.replace(result, sentence=_sentence(result, names or {}, confidence, needed, control_n))
 
 
@@ -211,7 +216,7 @@ def _sentence(item: Verification, names: Mapping[str, str], confidence: float, n
             subject=subject, where=where, before=formatting.count(item.n_before),
             after=formatting.count(item.n_after), needed=formatting.count(needed))
 
-    def value(x: float, signed: bool = False) -> str:
+    def value(x: float | None, signed: bool = False) -> str:
         return formatting.value(x, metric, signed)
 
     size = value(abs(item.change)).lstrip("+")

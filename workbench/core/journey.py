@@ -188,9 +188,9 @@ def touchpoint_problems(tp: Touchpoint, stage_keys: Iterable[str], owner_names: 
         low, high = METRIC_RANGES[metric]
         if not _is_number(value) or not low <= value <= high:
             problems.append(f"target {metric} = {value!r} is outside {low:g}..{high:g}.")
-    for axis, value in (("x", tp.x), ("y", tp.y)):
-        if value is not None and not (_is_number(value) and math.isfinite(value)):
-            problems.append(f"position {axis} = {value!r} is not a finite number.")
+    for axis, coordinate in (("x", tp.x), ("y", tp.y)):
+        if coordinate is not None and not (_is_number(coordinate) and math.isfinite(coordinate)):
+            problems.append(f"position {axis} = {coordinate!r} is not a finite number.")
     return problems
 
 
@@ -400,10 +400,10 @@ def stage_column_x(journey: Journey, stage_key: str) -> float:
 def _free_spot(journey: Journey, stage: str, channel: str) -> tuple[float, float]:
     """Where a new touchpoint goes: its stage's column, its channel's lane (a new lane below all)."""
     x = stage_column_x(journey, stage)
-    placed = [t for t in journey.touchpoints if t.y is not None]
-    lane = [t.y for t in placed if t.channel == channel]
-    y = min(lane) if lane else (max(t.y for t in placed) + LANE_HEIGHT if placed else 0.0)
-    taken = [(t.x, t.y) for t in placed if t.x is not None]
+    placed = [(t.x, t.y, t.channel) for t in journey.touchpoints if t.y is not None]
+    lane = [ty for _, ty, tc in placed if tc == channel]
+    y = min(lane) if lane else (max(ty for _, ty, _ in placed) + LANE_HEIGHT if placed else 0.0)
+    taken = [(tx, ty) for tx, ty, _ in placed if tx is not None]
     while any(abs(tx - x) < NODE_SPACING_X and abs(ty - y) < LANE_HEIGHT for tx, ty in taken):
         y += LANE_HEIGHT
     return x, y

@@ -96,7 +96,7 @@ def read(raw: pa.Array, column: str, date_format: str | None = None, zone: str |
     import polars as pl
     import pyarrow as pa
 
-    values = pl.from_arrow(raw)
+    values = pl.Series(pl.from_arrow(raw))
     sample = values.drop_nulls().head(SAMPLE)
     if sample.str.contains(r"^\s|\s$").any():  # the import trims its text; other callers may not
         values = values.str.strip_chars()

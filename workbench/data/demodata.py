@@ -449,7 +449,7 @@ class PlantedEffects:
     break_from: date
     break_csat_drop: float
     break_nps_drop: float
-    driver_touchpoints: tuple[str, str]
+    driver_touchpoints: tuple[str, ...]
     driver_weights: Mapping[str, float]
     revenue_semi_elasticity: float
     churn_slope: float
@@ -497,7 +497,7 @@ class _Plan:
     core: tuple[str, ...]
     journey_extras: tuple[str, ...]  # what journey-survey respondents may rate besides the core
     break_tp: str
-    drivers: tuple[str, str]
+    drivers: tuple[str, ...]
     improved: str
     untouched: str
 
@@ -935,7 +935,7 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     effects = PlantedEffects(
         break_touchpoint=plan.break_tp, break_region=BREAK_REGION, break_from=month_dates[M * 2 // 3],
         break_csat_drop=csat_drop, break_nps_drop=nps_drop,
-        driver_touchpoints=plan.drivers,  # type: ignore[arg-type]
+        driver_touchpoints=plan.drivers,
         driver_weights=dict(zip(plan.keys, weights.tolist())),
         revenue_semi_elasticity=REVENUE_SEMI_ELASTICITY, churn_slope=CHURN_SLOPE, zero_link_kpi="resolution_hours",
         improved_touchpoint=plan.improved, improved_regions=IMPROVED_REGIONS, improved_from=month_dates[M * 7 // 12],
@@ -1040,7 +1040,7 @@ def _kpi_period(rng: np.random.Generator, month_dates: list[date], calendar_mont
     revenue = np.round(np.exp(log_revenue), 2)
     order_value = 1150 * np.exp(rng.normal(0, 0.08, B))
     orders = np.rint(revenue / order_value[:, None] * np.exp(rng.normal(0, 0.03, (B, M)))).astype(np.int64)
-    churn = 4.5 + rng.normal(0, 0.3, B)[:, None] + CHURN_SLOPE * observed_nps + rng.normal(0, 0.25, (B, M))
+    churn: np.ndarray = 4.5 + np.asarray(rng.normal(0, 0.3, B))[:, None] + CHURN_SLOPE * observed_nps + rng.normal(0, 0.25, (B, M))
     churn = np.round(np.maximum(churn, 0.05), 3)
     complaints = rng.poisson(orders * (0.002 + 0.03 * detractor_share)).astype(np.int64)
     resolution = np.maximum(rng.normal(20, 4, B), 6)[:, None] + rng.normal(0, 2.5, (B, M))

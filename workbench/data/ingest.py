@@ -174,7 +174,8 @@ class SurveyMapping:
 
     def scales(self) -> dict[str, tuple[float, float]]:
         """Lowest and highest valid value of each metric."""
-        return {**SCALES, "rating": tuple(self.rating_scale)}
+        low, high = self.rating_scale
+        return {**SCALES, "rating": (low, high)}
 
     def number_columns(self) -> dict[str, str]:
         """File column → metric of every score column."""
@@ -186,7 +187,7 @@ class SurveyMapping:
         """Lowest and highest valid value of one score column."""
         metric = self.number_columns()[column]
         own = next((w.scale for w in self.wide if w.column == column and w.scale), None)
-        return tuple(own) if metric == "rating" and own else self.scales()[metric]
+        return (own[0], own[1]) if metric == "rating" and own else self.scales()[metric]
 
     def column_na_codes(self, column: str) -> tuple[str, ...]:
         """The "not applicable" codes of a score column's metric that are no valid answer on its own scale (0 is
@@ -963,7 +964,7 @@ def _duplicated(values: pa.Array) -> pa.Array:
     import polars as pl
     import pyarrow as pa
 
-    series = pl.from_arrow(values)
+    series = pl.Series(pl.from_arrow(values))
     if series.n_unique() == len(series):  # the usual case, and a cheaper test than marking duplicates
         return pa.array(np.zeros(len(series), dtype=bool))
     return (series.is_duplicated() & series.is_not_null()).to_arrow()
@@ -1139,7 +1140,7 @@ def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_
         date_format = reading.format
         columns["period"] = pc.cast(reading.values, pa.date32())
     else:
-        columns["respondent_id"] = checks.ids(table[mapping.respondent_id], mapping.respondent_id)
+        columns["respondent_id"] = checks.ids(table[mapping.respondent_id], str(mapping.respondent_id))
     for segment in mapping.segments:
         columns[segment] = _text(_array(table[segment]))
     for column, name in kpi_names(mapping.kpis).items():
@@ -1259,7 +1260,7 @@ def write_parquet(table: pa.Table, path: str | Path, temp_folder: str | Path | N
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pl.from_arrow(table)
+    frame = pl.DataFrame(pl.from_arrow(table))
     if "ts" in frame.columns and not frame["ts"].is_sorted():
         frame = frame.sort("ts")
     folder = Path(temp_folder) if temp_folder else path.parent

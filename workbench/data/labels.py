@@ -271,8 +271,8 @@ def propose_values(values: Sequence[str]) -> LabelProposal | None:
     numbers = {value: numbers[value] for value in given if value in numbers}  # in the file's order
     unmatched = tuple(value for value in answers if value not in best_points)
     positive = next((value for value, point in best_points.items() if point == 1), None) if best.binary else None
-    low = min(best_points, key=best_points.get)
-    high = max(best_points, key=best_points.get)
+    low = min(best_points, key=best_points.__getitem__)
+    high = max(best_points, key=best_points.__getitem__)
     if best.binary:
         reason = _("answers read as {title}: “{yes}” = 1, “{no}” = 0").format(title=best.title, yes=high,
                                                                               no=low)

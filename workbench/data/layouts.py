@@ -102,7 +102,7 @@ def _is_import_id(cell: str) -> bool:
         return bool(re.match(r"^\{\s*'ImportId'\s*:", text))
 
 
-def _qualtrics_rows(rows: list[list[str]]) -> int:
+def _qualtrics_rows(rows: Sequence[Sequence[str]]) -> int:
     """3 when row 3 is the ImportId row; 2 when row 2 is question text (no ``R_`` response id in it); else 1."""
     if len(rows) > 2 and sum(_is_import_id(c) for c in rows[2]) >= max(1, len([c for c in rows[2] if c]) // 2):
         return 3
@@ -121,7 +121,7 @@ def _mostly_words(row: Sequence[str]) -> bool:
     return bool(cells) and numbers <= len(cells) / 4
 
 
-def _is_surveymonkey(first: list[str], second: list[str]) -> bool:
+def _is_surveymonkey(first: Sequence[str], second: Sequence[str]) -> bool:
     """Blanks in the first row after a question, and sub-answer labels or ``Response`` in the second."""
     blanks = any(not cell and first[index - 1] for index, cell in enumerate(first) if index)
     labels = [cell.strip().casefold() for cell in second]

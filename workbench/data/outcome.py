@@ -52,7 +52,8 @@ def describe(metric: str, label: str | None, scale: tuple[float, float], positiv
     scale = (float(scale[0]), float(scale[1]))
     binary = metric == "rating" and scale == (0.0, 1.0)
     default = {"nps": NPS_LABEL, "csat": "CSAT", "ces": "CES"}.get(metric, _("Overall rating"))
-    return Outcome(metric, (label or "").strip() or default, tuple(SCALES.get(metric, scale)), binary,
+    low, high = SCALES.get(metric, scale)
+    return Outcome(metric, (label or "").strip() or default, (low, high), binary,
                    positive if binary else None)
 
 

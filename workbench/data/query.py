@@ -172,6 +172,13 @@ def answers(query: Query, extra: Sequence[str] = (), *, with_comment: bool = Fal
     return data.sort("ts", maintain_order=True).collect().to_pandas()
 
 
+def table(path: str, names: Sequence[str]) -> pandas.DataFrame:
+    """The named columns of every row of one dataset file as stored (a KPI table, which has no answers to filter)."""
+    import polars as pl
+
+    return pl.scan_parquet(path).select(list(names)).collect().to_pandas()
+
+
 def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
     """Segment nesting found in the data: each column that determines a coarser one (branch → region) and it.
 
@@ -304,7 +311,7 @@ def _scan(query: Query, extra: Sequence[str] = ()):
         missing = [pl.lit(None, pl.String).alias(name) for name in keys + extra if name not in schema]
         missing += [pl.lit(None, pl.Float64 if m == "rating" else pl.Int8).alias(m)
                     for m in measured if m not in schema]
-        selected = keys + measured + extra
+        selected: list[str | pl.Expr] = [*keys, *measured, *extra]
         if "period" in query.by:
             selected.append(pl.col("ts").dt.truncate(PERIODS[query.period]).dt.date().alias("period"))
         frame = frame.filter(*predicates) if predicates else frame

@@ -22,7 +22,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 _held: dict[Path, list[int]] = {}  # lock file → [descriptor, depth]: a process holds each token once
 _guard = threading.Lock()

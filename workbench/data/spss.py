@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from workbench.core import formatting, limits
 from workbench.core.errors import IngestError
@@ -56,6 +56,7 @@ def read_sav(path: str | Path, rows: int | None = None) -> SpssFile:
     try:
         # user_missing=True only here: the dictionary then lists the missing codes, which the data read makes null.
         _, meta = pyreadstat.read_sav(path, metadataonly=True, user_missing=True)
+        meta = cast(Any, meta)  # its stubs type the missing ranges and value labels narrower than they are
         most = _check_dictionary(path, meta, rows)
         # pyreadstat reads every row for a row_limit of 0.
         wanted = most + 1 if rows is None else min(max(rows, 1), most + 1)
@@ -63,7 +64,7 @@ def read_sav(path: str | Path, rows: int | None = None) -> SpssFile:
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
         raise IngestError(f"The file cannot be read as SPSS: {exc}") from None
     if len(frame) > most:  # a file whose header does not say how many rows it has
-        raise _too_many_values(path.name, f"more than {formatting.count(most)}", meta.number_columns)
+        raise _too_many_values(path.name, f"more than {formatting.count(most)}", meta.number_columns or 0)
     return SpssFile(
         table=_table(frame, meta),
         descriptions={name: label for name, label in meta.column_names_to_labels.items() if label},
@@ -126,7 +127,7 @@ def _table(frame: Any, meta: Any) -> pa.Table:
 
 def _format_type(spss_format: str) -> str:
     """The type of an SPSS display format: ``EDATE`` of ``EDATE10``, ``F`` of ``F8.2``."""
-    return re.match(r"[A-Z]*", spss_format.upper()).group()
+    return re.sub(r"[^A-Z].*", "", spss_format.upper(), flags=re.S)
 
 
 def _missing_code(declared: dict) -> float | str | tuple[float, float]:

@@ -169,7 +169,8 @@ def _start_tags(text: str, where: str) -> list[tuple[str, str]]:
 
 def _attributes(raw: str) -> list[tuple[str, str]]:
     """(key, raw value) pairs as calamine's ``RawAttrIter`` reads them: a key is all up to "=", trimmed."""
-    found, at, end = [], 0, len(raw)
+    found: list[tuple[str, str]] = []
+    at, end = 0, len(raw)
     while True:
         while at < end and raw[at] in " \t\n\r\f":
             at += 1
@@ -266,11 +267,11 @@ class _Extent:
 
         if b"\0" in text:
             raise XlsxError(f"{where}: the sheet is not UTF-8 text.")
-        text = text.decode("utf-8", "replace")
-        if not self.started and "<" in text:
+        decoded = text.decode("utf-8", "replace")
+        if not self.started and "<" in decoded:
             self.started = True
-            text = re.sub(r"^\ufeff?\s*<\?xml\s[^<>]*\?>", "", text)  # the XML declaration
-        array = pa.array([text])
+            decoded = re.sub(r"^\ufeff?\s*<\?xml\s[^<>]*\?>", "", decoded)  # the XML declaration
+        array = pa.array([decoded])
         if not pc.match_substring_regex(array, _PLAIN)[0].as_py():
             tags = pc.list_flatten(pc.split_pattern(array, "<")).slice(1)
             bad = tags.filter(pc.invert(pc.match_substring_regex(tags, f"^{_TAG}")))[0].as_py()

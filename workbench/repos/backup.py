@@ -175,7 +175,7 @@ def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: st
                 except (KeyError, TypeError, ValueError, AttributeError) as error:
                     raise WorkspaceError(f"The backup's tables are damaged ({error}); nothing was imported.") from None
                 project = clean_name(name if name is not None else rows[ROOT][0]["name"], "project")
-                for entry in dict.fromkeys(row.get("file") for row in rows["datasets"]):
+                for entry in dict.fromkeys(str(row.get("file")) for row in rows["datasets"]):
                     temps[entry] = datasets.temp_folder / f"{token}.{len(temps)}.parquet"
                     _unpack(archive, entry, manifest["files"], temps[entry])
                 size = Path(source).stat().st_size if isinstance(source, (str, Path)) else source.seek(0, io.SEEK_END)
@@ -248,7 +248,8 @@ def _rows(data: Any) -> dict[str, list[dict]]:
     tables = _tables()
     if unknown := set(data) - set(tables):
         raise ValueError(f"unknown tables {sorted(unknown)}")
-    rows, known = {}, {}
+    rows: dict[str, list[dict]] = {}
+    known: dict[str, set] = {}
     for name, (table, _link) in tables.items():
         rows[name] = [{column: _parsed(table.c[column], value) for column, value in row.items()}
                       for row in data.get(name, [])]
@@ -280,7 +281,7 @@ def _parsed(column: Column, value: Any) -> Any:
     return value
 
 
-def _unpack(archive: zipfile.ZipFile, entry: str | None, files: Mapping[str, Mapping], temp: Path) -> None:
+def _unpack(archive: zipfile.ZipFile, entry: str, files: Mapping[str, Mapping], temp: Path) -> None:
     """Copy a dataset file of the backup to ``temp``, checked against the manifest."""
     if not isinstance(files.get(entry), Mapping):
         raise WorkspaceError(f"The backup is damaged: the manifest does not list {entry}.")
@@ -339,6 +340,8 @@ def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[
         for row in rows[table_name]:
             if changed := {c: v for c, v in _with_ids(table_name, row, lookup).items() if v != row.get(c)}:
                 key = _own_key(table)
+                if key is None:  # JSON links live only in tables with their own id (actions, alerts)
+                    raise ValueError(f"{table_name} holds links but no id of its own")
                 connection.execute(update(table).where(table.c[key] == ids[table_name][row[key]]).values(changed))
     return ids[ROOT][rows[ROOT][0]["id"]]
 

@@ -15,6 +15,7 @@ change of ``datasets/`` happens inside :meth:`Datasets.transaction`, which notes
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import logging
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -129,7 +130,7 @@ class Datasets:
             if kind:
                 query = query.where(DatasetRow.kind == kind)
             rows = session.scalars(query.order_by(DatasetRow.name, DatasetRow.version.desc())).all()
-            newest = {}
+            newest: dict[str, int] = {}
             for row in rows:
                 newest.setdefault(row.name, row.version)
             return [self._info(row, newest[row.name] == row.version) for row in rows]
@@ -150,9 +151,9 @@ class Datasets:
         """The latest survey linked to the journey, else the project's latest survey (None if there is none)."""
         latest = [d for d in self.list(project_id, "survey") if d.latest]
         linked = [d for d in latest if journey_id is not None and d.journey_id == int(journey_id)]
-        return (linked or latest or [None])[0]
+        return (linked or latest)[0] if linked or latest else None
 
-    def names(self, project_id: int) -> list[str]:
+    def names(self, project_id: int) -> builtins.list[str]:
         """Names of the project's datasets."""
         return sorted({d.name for d in self.list(project_id)}, key=str.casefold)
 
@@ -201,11 +202,11 @@ class Datasets:
             keys = self.touchpoint_keys(journey_id)
             previous = _read(extended.path) if extended is not None else None
             prefix = Path(source).stem
-            if previous is not None:
+            if extended is not None and previous is not None:
                 prefix = generated_prefix(previous["response_id"], prefix, extended.version + 1)
             table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, prefix, data.first_row)
             kind, meta = "survey", survey_meta(table, mapping.rating_scale) | import_meta(mapping)
-            if previous is not None:
+            if extended is not None and previous is not None:
                 step(0.6, "Adding the dataset's answers")
                 table, report = drop_known_ids(data.table, table, report, mapping, previous["response_id"],
                                                data.first_row)
@@ -381,7 +382,7 @@ class Datasets:
             ingest.write_parquet(table, staged.temp_file, self.temp_folder)
             return self._keep(staged, name)
 
-    def _keep(self, staged: StagedImport, name: str) -> DatasetInfo:
+    def _keep(self, staged: StagedImport, name: str | None) -> DatasetInfo:
         """Commit a staged import nobody decides on, or drop it if that fails."""
         try:
             return self.commit(staged, name)
@@ -401,7 +402,7 @@ class Datasets:
             session.delete(row)
 
     @contextmanager
-    def transaction(self, token: str | None = None) -> Iterator[tuple[Session, Callable[[Iterable[str]], None]]]:
+    def transaction(self, token: str | None = None) -> Iterator[tuple[Session, Callable[..., None]]]:
         """A transaction that adds files to ``datasets/`` or removes them, under the lock every such change takes.
 
         Call ``note(files)`` (paths relative to the workspace) before moving a file in, and for each file whose row
@@ -412,7 +413,8 @@ class Datasets:
         :meth:`sweep` settles it the same way.
         """
         token = token or self.new_token()
-        journal, noted = self._file(token, ".files"), []
+        journal = self._file(token, ".files")
+        noted: builtins.list[str | builtins.list[str]] = []
 
         def note(files: Iterable[str], source: Path | None = None) -> None:
             origin = source.relative_to(self.root).as_posix() if source is not None else None
@@ -436,12 +438,12 @@ class Datasets:
         with self.sessions.begin() as session:  # the write lock: the dead process's transaction has ended
             self._settle(session, json.loads(journal.read_text(encoding="utf-8")))
 
-    def _settle(self, session: Session, entries: Iterable[str | list[str]]) -> None:
+    def _settle(self, session: Session, entries: Iterable[str | builtins.list[str]]) -> None:
         """Remove each file of ``datasets/`` in ``entries`` that no row refers to, or move it back where it came from.
 
         An entry is a file's path, or ``[path, source]`` for a file moved in from ``source`` in ``tmp/``.
         """
-        sources = {}
+        sources: dict[str, str | None] = {}
         for entry in entries:
             file, source = (entry, None) if isinstance(entry, str) else entry
             if PurePosixPath(file).parent == PurePosixPath(DATASET_FOLDER):
@@ -450,10 +452,11 @@ class Datasets:
         kept = set(session.scalars(select(DatasetRow.file).where(DatasetRow.file.in_(list(sources)))))
         for file in set(sources) - kept:
             path = self.root / file
-            if sources[file] is None:
+            source = sources[file]
+            if source is None:
                 path.unlink(missing_ok=True)
             elif path.exists():
-                path.replace(self.root / sources[file])
+                path.replace(self.root / source)
 
     def sweep(self) -> None:
         """Clean up after killed processes and abandoned imports; log the dataset files that rows miss.
@@ -495,7 +498,7 @@ class Datasets:
             raise WorkspaceError(f"No survey dataset “{name}” to append to; the project's surveys: {names}.")
         return found[0].id
 
-    def last_name_for(self, project_id: int, columns: list[str]) -> str | None:
+    def last_name_for(self, project_id: int, columns: builtins.list[str]) -> str | None:
         """The dataset name last imported from a file of this shape (the monthly refresh goes to it)."""
         target = ingest.shape(columns)
         matching = [d for d in self.list(project_id) if d.meta.get("shape") == target]
@@ -645,7 +648,7 @@ def kpi_meta(table: pa.Table, names: dict[str, str] | None = None) -> dict:
     key = "period" if "period" in table.column_names else "respondent_id"
     numeric = [f.name for f in table.schema if f.name != key and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type)
                                                                     or pa.types.is_boolean(f.type))]
-    meta = {"kpis": names or {k: k for k in numeric},
+    meta: dict[str, Any] = {"kpis": names or {k: k for k in numeric},
             "segments": [c for c in table.column_names if c != key and c not in numeric]}
     if key == "period" and table.num_rows:
         bounds = pc.min_max(table["period"]).as_py()

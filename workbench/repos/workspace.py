@@ -30,6 +30,7 @@ from workbench.core.journey import (
     validate,
 )
 from workbench.data.store import (
+    Base,
     BenchmarkRow,
     DatasetRow,
     EdgeRow,
@@ -384,7 +385,7 @@ class Workspace:
             selectinload(JourneyRow.stages), selectinload(JourneyRow.touchpoints), selectinload(JourneyRow.edges)])
 
     @staticmethod
-    def _get(session: Session, model: type, ident: int, options: list | None = None):
+    def _get(session: Session, model: type[Base], ident: int, options: list | None = None):
         found = session.get(model, ident, options=options or [])
         if found is None:
             raise WorkspaceError(f"No {model.__tablename__[:-1]} with id {ident}.")
