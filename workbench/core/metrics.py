@@ -70,7 +70,8 @@ REGISTRY: dict[str, Metric] = {m.key: m for m in (
 )}
 METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, index
 RATINGS = tuple(k for k, m in REGISTRY.items() if m.answers is not None)  # the ones a respondent answers
-SCALES = {k: REGISTRY[k].answers for k in RATINGS}  # one answer's scale: CSAT 1–5, NPS 0–10, CES 1–7
+# One answer's scale: NPS 0–10, CSAT 1–5, CES 1–7, in the order of a dataset's columns (and of messages naming them).
+SCALES = {k: REGISTRY[k].answers for k in ("nps", "csat", "ces")}
 RANGES = {k: m.range for k, m in REGISTRY.items()}  # a score's scale: CSAT 1–5, NPS −100…100, index 0–100
 PROMOTER_AT = REGISTRY["nps"].top_box  # NPS 9–10 are promoters
 DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
