@@ -60,28 +60,25 @@ def score(estimate: float | None, margin: float | None, metric: str) -> str:
     return text + " ± " + value(margin, metric).lstrip("+")
 
 
-def p_value(p: float, symbol: str = "q") -> str:
+def p_value(p: float | None, symbol: str = "q") -> str:
     """'q < 0.001' or 'q = 0.012' (a BH-adjusted p-value by default; ``symbol="p"`` for a plain one)."""
-    if math.isnan(p):
+    if p is None or math.isnan(p):
         return _("{symbol} not defined").format(symbol=symbol)
     return f"{symbol} < 0.001" if p < 0.001 else f"{symbol} = {p:.3f}"
 
 
 def money(amount: float | None) -> str:
     """An amount as a slide shows it: 950, 45.6 k, −1.23 M, 2.1 bn (three significant digits); '–' for none."""
-    if _missing(amount):
+    if amount is None or math.isnan(amount):
         return NONE
     if amount == 0:
         return "0"  # not "−0" for a negative zero
     if math.isinf(amount):
         return "∞" if amount > 0 else "−∞"
     size_ = float(f"{abs(amount):.3g}")  # 999 999 rounds to 1.00 M, not 1000 k
-    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if size_ >= limit:
-            scaled = math.copysign(size_, amount) / limit
-            break
-    else:
-        scaled, suffix = math.copysign(size_, amount), ""
+    limit, suffix = next(((at, unit) for at, unit in ((1e9, " bn"), (1e6, " M"), (1e3, " k")) if size_ >= at),
+                         (1.0, ""))
+    scaled = math.copysign(size_, amount) / limit
     digits = max(0, 2 - math.floor(math.log10(abs(scaled)))) if scaled else 0
     return f"{scaled:.{digits}f}{suffix}".replace("-", MINUS)
 

@@ -643,9 +643,9 @@ def _parquet_footer(parquet, where: str) -> list[str]:
         raise LimitError(where, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES))
     texts = [column.path for column in columns if column.physical_type == "BYTE_ARRAY" and
              column.logical_type.type != "DECIMAL"]
-    for field in parquet.schema_arrow:
-        if _has_map(field.type) and any(text.split(".")[0] == field.name for text in texts):
-            raise IngestError(f"Column '{field.name}' is a map of text, which cannot be read here.")
+    for column in parquet.schema_arrow:
+        if _has_map(column.type) and any(text.split(".")[0] == column.name for text in texts):
+            raise IngestError(f"Column '{column.name}' is a map of text, which cannot be read here.")
     return texts
 
 

@@ -1,7 +1,7 @@
 """first schema: projects, owners, journeys, stages, touchpoints, edges, revisions
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 import sqlalchemy as sa
