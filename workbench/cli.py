@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.core import formatting, metrics
 from workbench.core.errors import IngestError
 from workbench.data.ingest import ENCODINGS
 from workbench.features.export import SLIDES
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("-o", "--output", type=Path, required=True,
                         help="file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)")
     export.add_argument("--images", action="store_true", help="with a .zip output: PNG and SVG pictures")
-    export.add_argument("--metric", default="csat", choices=("csat", "nps", "ces", "index"))
+    export.add_argument("--metric", default="csat", choices=metrics.METRICS)
     export.add_argument("--from", dest="date_from", type=_date, help="first answer day (default: last 3 months)")
     export.add_argument("--to", dest="date_to", type=_date, help="last answer day")
     export.add_argument("--filter", action="append", default=[], metavar="COLUMN=VALUE[,VALUE]",
@@ -169,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         from workbench.repos import backup
 
         summary = backup.write_backup(workspace, _project_id(workspace, args.project), args.output)
-        print(f"Wrote “{summary.project}” to {args.output} ({summary.bytes:,} bytes).")
+        print(f"Wrote “{summary.project}” to {args.output} ({formatting.count(summary.bytes)} bytes).")
     elif args.command == "restore":
         from workbench.repos import backup
 
@@ -249,7 +250,7 @@ def _export(workspace, args: argparse.Namespace) -> int:
     temporary.replace(args.output)
     facts = found.provenance
     print(f"Used the survey “{facts.dataset}” version {facts.dataset_version}.")
-    print(f"Wrote {args.output} ({len(content):,} bytes).")
+    print(f"Wrote {args.output} ({formatting.count(len(content))} bytes).")
     return 0
 
 

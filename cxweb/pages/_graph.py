@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from statistics import mean
 
+from workbench.core import formatting
 from workbench.core.journey import Journey, JourneyWarning, channel_lanes, is_backward
 
 NODE_WIDTH, NODE_HEIGHT = 150, 62
@@ -52,7 +53,7 @@ def compact_number(value: float) -> str:
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
         if abs(value) >= limit:
             return f"{value / limit:.3g}{suffix}"
-    return f"{value:,.0f}"
+    return formatting.number(value)
 
 
 def touchpoint_label(name: str, owner: str | None, entry: bool) -> str:

@@ -12,11 +12,10 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import readable_folders, workspace
 from workbench.analysis import guesses
-from workbench.core import folders, formatting, limits
+from workbench.core import folders, formatting, limits, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import Cancelled, IngestError, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.core.metrics import SCALES
 from workbench.data import dates, ingest, labels, waves
 from workbench.data.ingest import CsvDialect, KpiMapping, SurveyMapping, WideColumn
 from workbench.repos.datasets import KINDS, sample_files
@@ -30,8 +29,8 @@ FILE_TYPES = {
     "kpi_period": _("KPIs per period (month or week × branch, region…)"),
     "kpi_customer": _("KPIs per customer (joined on the respondent id)"),
 }
-METRIC_LABELS = {"nps": "NPS 0–10", "csat": "CSAT 1–5", "ces": "CES 1–7", "rating": _("Other scale (from – to)"),
-                 "yesno": _("Yes / no (0 / 1)")}
+METRIC_LABELS = {**{key: metrics.metric(key).answer_label() for key in metrics.RATINGS},
+                 "rating": _("Other scale (from – to)"), "yesno": _("Yes / no (0 / 1)")}
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "Windows-1250 (cp1250, Central Europe)",
                    "iso-8859-2": "ISO-8859-2 (Latin-2)", "cp1252": "Windows-1252 (cp1252, Western Europe)",
                    "latin-1": "ISO-8859-1 (Latin-1)", "utf-16": "UTF-16 (Excel “Unicode text”)",
@@ -39,13 +38,14 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "W
 AUTO = "__auto__"
 GUESS = "__guess__"
 DELIMITERS = [(";", _("semicolon ;")), (",", _("comma ,")), ("\t", _("tab")), ("|", _("pipe |"))]
-FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment")
+FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", *metrics.RATINGS, "rating", "comment")
 FIELD_LABELS = {"ts": _("Date / time"), "touchpoint": _("Touchpoint"), "respondent_id": _("Respondent (customer) id"),
-                "response_id": _("Answer id"), "nps": "NPS (0–10)", "csat": "CSAT (1–5)", "ces": "CES (1–7)",
-                "rating": _("Other rating"), "comment": _("Comment")}
+                "response_id": _("Answer id"), "rating": _("Other rating"), "comment": _("Comment"),
+                **{key: f"{metrics.NAMES[key]} ({low}–{high})"
+                   for key, (low, high) in metrics.SCALES.items()}}
 NONE = "__none__"
 KIND_FIELDS = {  # the fields each kind of file has; the others are hidden and never read
-    "survey": {"ts", "touchpoint", "respondent_id", "response_id", "nps", "csat", "ces", "rating", "comment"},
+    "survey": set(FIELDS),
     "wide": {"ts", "respondent_id", "response_id", "comment"},
     "kpi_period": {"ts"},
     "kpi_customer": {"respondent_id"},
@@ -248,7 +248,7 @@ def list_datasets(project_id, _refresh):
             html.Td([html.Div(d.name, className="fw-semibold"),
                      html.Div(f"v{d.version}" + ("" if d.latest else _(" (older)")), className="text-muted")]),
             html.Td(KINDS.get(d.kind, d.kind)),
-            html.Td(f"{d.rows:,}".replace(",", "\u00a0"), className="text-end text-nowrap"),
+            html.Td(formatting.count(d.rows), className="text-end text-nowrap"),
             html.Td(period),
             html.Td(dbc.Button(_("{n} skipped").format(n=skipped) if skipped else _("clean"), size="sm",
                                color="warning" if skipped else "light", className="border py-0",
@@ -617,7 +617,7 @@ def wide_form(kind, saved, columns, journey_id, project_id):
         touchpoint = wide.touchpoint if wide else NONE
         metric = wide.metric if wide else (score.metric if score else "csat")
         scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else None) or \
-            SCALES.get(metric, mapping.rating_scale)
+            metrics.SCALES.get(metric, mapping.rating_scale)
         if not wide and not score and words_seen:  # answers as words: the scale of their label set
             scale = tuple(words_seen["scale"])
             metric = "rating" if words_seen["binary"] or scale != (1.0, 5.0) else "csat"

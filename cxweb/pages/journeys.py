@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import STYLESHEET, elements, positions
 from workbench.core import journey as jm
-from workbench.core import journeyfile, limits
+from workbench.core import journeyfile, limits, metrics
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -27,7 +27,7 @@ dash.register_page(__name__, path="/", name=_("Journeys"), title=_("Journeys · 
 
 PRESET = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 KIND_LABELS = {"touchpoint": _("Touchpoint"), "decision": _("Decision"), "outcome": _("Outcome")}
-TARGETS = (("nps", "NPS"), ("csat", "CSAT"), ("ces", "CES"), ("index", _("Index")))
+TARGETS = tuple((key, metric.label) for key, metric in metrics.REGISTRY.items())  # a touchpoint's target per metric
 USER_ERRORS = (JourneyError, WorkspaceError)
 
 
@@ -393,8 +393,8 @@ def _stage_rows(journey: Journey) -> list:
     Output("je-tp-card", "style"), Output("je-edge-card", "style"),
     Output("je-tp-title", "children"), Output("je-tp-key", "children"), Output("je-tp-name", "value"),
     Output("je-tp-stage", "value"), Output("je-tp-channel", "value"), Output("je-tp-owner", "value"),
-    Output("je-tp-kind", "value"), Output("je-tp-entry", "value"), Output("je-tp-target-nps", "value"),
-    Output("je-tp-target-csat", "value"), Output("je-tp-target-ces", "value"), Output("je-tp-target-index", "value"),
+    Output("je-tp-kind", "value"), Output("je-tp-entry", "value"),
+    *(Output(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
     Output("je-tp-notes", "value"),
     Output("je-connect-target", "options"), Output("je-tp-edges", "children"),
     Output("je-edge-title", "children"), Output("je-edge-share", "value"), Output("je-edge-volume", "value"),
@@ -581,18 +581,17 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
     Input("je-tp-save", "n_clicks"),
     State("je-graph", "selectedNodeData"), State("je-tp-name", "value"), State("je-tp-stage", "value"),
     State("je-tp-channel", "value"), State("je-tp-owner", "value"), State("je-tp-kind", "value"),
-    State("je-tp-entry", "value"), State("je-tp-target-nps", "value"), State("je-tp-target-csat", "value"),
-    State("je-tp-target-ces", "value"), State("je-tp-target-index", "value"), State("je-tp-notes", "value"),
-    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+    State("je-tp-entry", "value"), State("je-tp-notes", "value"), State("je-journey", "value"),
+    State("je-version", "data"), *(State(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
+    prevent_initial_call=True,
 )
-def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, nps, csat, ces, index, notes,
-                    journey_id, version):
+def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, notes, journey_id, version, *typed):
     """Store the side panel's fields on the selected touchpoint."""
     if not nodes or len(nodes) != 1:
         return no_update
     key = nodes[0]["id"]
     try:
-        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, (nps, csat, ces, index), strict=True)}
+        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, typed, strict=True)}
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update

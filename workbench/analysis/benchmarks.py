@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.analysis import guesses
-from workbench.core import limits
+from workbench.core import limits, metrics
 from workbench.core.errors import IngestError
 from workbench.core.folding import fold
 from workbench.core.journey import Journey
@@ -16,7 +16,7 @@ from workbench.data import ingest
 if TYPE_CHECKING:
     import pandas
 
-SCALES = {"csat": (1.0, 5.0), "nps": (-100.0, 100.0), "ces": (1.0, 7.0), "index": (0.0, 100.0)}
+SCALES = metrics.RANGES  # a benchmark is a score: NPS −100…100, CSAT 1–5, index 0–100
 COLUMNS = ("touchpoint", "metric", "value")
 
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from workbench.core import metrics
 from workbench.core.contract import MISSING_WORDS, OVERALL
 from workbench.core.folding import fold
 from workbench.core.i18n import gettext as _
@@ -89,7 +90,6 @@ _STOP = frozenset(
     "jak jste byl byla byli bylo je jsou s se z ze na v ve do i o u od po pri k ke jsi vas vasi vase spokojenost "
     "w we przy oraz lub jest sa pan pani panstwo czy jestes zadowolenie ocena ocen hodnoceni".split())
 _ENDING = re.compile(r"[aeiouy]{0,2}(?:m|s|ch|mi|ow)?")  # an inflection: services/service, obsluga/obslugi
-_METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 
 
 @dataclass(frozen=True)
@@ -634,7 +634,7 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
     answers = sum(counts.values())
     if not answers:
         return []
-    named = _("{metric} {low:g}–{high:g}").format(metric=_METRIC_NAMES.get(metric, _("rating")), low=low, high=high)
+    named = _("{metric} {low:g}–{high:g}").format(metric=metrics.NAMES.get(metric, _("rating")), low=low, high=high)
     found = []
     outside = sorted(v for v in counts if not low <= v <= high)
     if outside:
@@ -1011,7 +1011,7 @@ def _long_scores(scores: Mapping[str, ScoreGuess], profiles: Mapping[str, _Colum
     for name, score in scores.items():
         if score.binary and profiles[name].kind == "text":
             continue
-        metric = _METRIC_NAMES.get(score.metric, _("rating"))
+        metric = metrics.NAMES.get(score.metric, _("rating"))
         rival = next((other for other in kept if kept[other].metric == score.metric), None)
         if rival is not None and score.metric in fold(name) and score.metric not in fold(rival):
             del kept[rival]

@@ -1,0 +1,74 @@
+"""The one formatter, against hand-written expectations: thousands, signs, missing values, scores, money, dates,
+and the one parser of numbers as users type them."""
+
+import datetime
+import math
+
+import pytest
+
+from workbench.core import formatting as f
+
+NB = "\u00a0"  # the no-break space between thousands
+
+
+def test_numbers_group_thousands_with_a_no_break_space_and_use_a_real_minus():
+    assert f.number(1542628.4) == f"1{NB}542{NB}628"
+    assert f.number(1542628.46, 1) == f"1{NB}542{NB}628.5"
+    assert f.number(-1234) == f"−1{NB}234"
+    assert f.number(999) == "999"
+    assert f.number(12.5, signed=True) == "+12" and f.number(-3.0, signed=True) == "−3"
+    assert f.number(None) == "–" and f.number(math.nan) == "–"
+    assert f.count(4210) == f"4{NB}210" and f.count(0) == "0"
+
+
+def test_percentages_keep_their_sign_away_from_the_number():
+    assert f.percent(42.0) == f"42{NB}%"
+    assert f.percent(4.25, 1) == f"4.2{NB}%"  # round half to even, as Python formats
+    assert f.percent(None) == "–"
+
+
+def test_a_score_is_shown_in_its_metrics_decimals_nps_signed():
+    assert f.value(4.214, "csat") == "4.21"
+    assert f.value(32.4, "nps") == "+32" and f.value(-8.95, "nps") == "−9"
+    assert f.value(5.5, "ces") == "5.50" and f.value(78.4, "index") == "78"
+    assert f.value(0.1, "csat", signed=True) == "+0.10"
+    assert f.value(math.nan, "csat") == "–"
+    assert f.score(4.214, 0.0449, "csat") == "4.21 ± 0.04"
+    assert f.score(-8.95, 4.39, "nps") == "−9 ± 4"
+    assert f.score(4.2, math.nan, "csat") == "4.20"
+
+
+def test_p_values_say_below_a_thousandth_and_undefined():
+    assert f.p_value(0.0004) == "q < 0.001" and f.p_value(0.0123) == "q = 0.012"
+    assert f.p_value(0.5, "p") == "p = 0.500"
+    assert f.p_value(math.nan) == "q not defined" and f.p_value(None, "p") == "p not defined"
+
+
+@pytest.mark.parametrize(("amount", "shown"), [
+    (950, "950"), (45_600, "45.6 k"), (-1_234_000, "−1.23 M"), (2_100_000_000, "2.10 bn"), (999_999, "1.00 M"),
+    (0.0, "0"), (-0.0, "0"), (12.345, "12.3"), (math.inf, "∞"), (-math.inf, "−∞"), (None, "–"), (math.nan, "–"),
+])
+def test_money_has_three_significant_digits_and_a_unit(amount, shown):
+    assert f.money(amount) == shown
+
+
+def test_sizes_and_months():
+    assert f.size(19 * 1024) == "19 kB" and f.size(10) == "1 kB"
+    assert f.size(int(1.5 * f.MB)) == "1.5 MB" and f.size(64 * f.MB) == "64 MB"
+    assert f.month(datetime.date(2026, 3, 15)) == "March 2026"
+
+
+@pytest.mark.parametrize(("typed", "number"), [
+    ("0.25", 0.25), ("0,25", 0.25), ("4,5", 4.5), ("−3", -3.0), ("-3", -3.0), (" 12 ", 12.0),
+    ("1 234,5", 1234.5), (f"1{NB}234,5", 1234.5), ("1\u202f234.5", 1234.5),  # grouped with spaces
+    ("1,234.5", 1234.5), ("1.234,5", 1234.5),  # both marks: the later one is the decimal mark
+    ("1e3", 1000.0), (7, 7.0), (2.5, 2.5),
+])
+def test_decimal_reads_a_number_as_users_type_it(typed, number):
+    assert f.decimal(typed) == number
+
+
+@pytest.mark.parametrize("typed", ["", "lots", "1,2,3", "4.5 kg"])
+def test_decimal_refuses_what_is_no_number(typed):
+    with pytest.raises(ValueError):
+        f.decimal(typed)
