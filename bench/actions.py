@@ -29,6 +29,7 @@ def main() -> None:
     import duckdb
 
     from workbench.analysis.verify import Windows
+    from workbench.features import actions as features
     from workbench.repos.actions import STATUSES, Draft
 
     workspace, project, app = demo_app()
@@ -59,7 +60,7 @@ def main() -> None:
     check_version = {"version": pilot.version}
 
     def check() -> None:
-        checked = workspace.actions.check(pilot.id, Windows(8, 8), "Bench", expected_version=check_version["version"])
+        checked = features.check(workspace, pilot.id, Windows(8, 8), "Bench", expected_version=check_version["version"])
         check_version["version"] = checked.version
 
     cases = [

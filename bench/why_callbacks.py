@@ -23,6 +23,7 @@ def main() -> None:
 
     workspace, project, app = demo_app()
     from cxweb.pages import alerts, comments, drivers
+    from workbench.features import alerts as alert_features
 
     journey, dataset, base = demo_selection(workspace, project)
     everything = {**base, "from": None, "to": None}
@@ -33,7 +34,7 @@ def main() -> None:
         ("comments: counts by region", lambda: comments.show_counts(base, "nps", "region", 0)),
         ("comments: browser, one theme", lambda: comments.browse(base, "nps", "__any__", "delay", "negative", 0)),
         ("alerts: open inbox", lambda: alerts.show_inbox(project, str(journey), "open", "__any__", 0)),
-        ("alerts: check now (nothing new)", lambda: workspace.alerts.evaluate(journey)),
+        ("alerts: check now (nothing new)", lambda: alert_features.check(workspace, journey)),
     ]
     print(f"demo: {dataset.rows:,} answers; runs per case: {runs}")
     with app.server.app_context():

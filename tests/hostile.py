@@ -50,6 +50,7 @@ def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
     from workbench.analysis.roi import Assumptions
     from workbench.data import demodata
     from workbench.data.templates import load_template
+    from workbench.features import alerts
     from workbench.features.demo import DEMO_TEMPLATE
     from workbench.features.workspace import open_workspace
     from workbench.repos.actions import Draft
@@ -106,5 +107,5 @@ def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
                                         discount=0.08), note=next(names)), who)
         themes = tuple(replace(t, name=next(names)) for t in default_codebook().themes)
         workspace.verbatims.save_codebook(project_id, Codebook(themes), who, expected_version=0)
-        workspace.alerts.evaluate(journey_id, who=who)
+        alerts.check(workspace, journey_id, who=who)
         return Hostile(project_id, journey_id, dataset.id)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from workbench.analysis.breaks import Break
 from workbench.core.errors import ConflictError
+from workbench.features.actions import for_break, for_touchpoint
 from workbench.repos import actions
 from workbench.repos.actions import Action, ActionError, Draft
 
@@ -162,25 +163,28 @@ def test_board_counts_costs_filters_and_open_counts(small_journey):
 
 def test_drafts_from_a_touchpoint_and_a_break(small_journey):
     tp = next(t for t in small_journey.touchpoints if t.owner)
-    draft = actions.for_touchpoint(small_journey, tp.key)
+    draft = for_touchpoint(small_journey, tp.key)
     assert (draft.touchpoints, draft.owner, draft.origin["kind"]) == ((tp.key,), tp.owner, "touchpoint")
     found = Break(kind="segment", metric="csat", touchpoint=tp.key, value=3.1, reference=3.9, delta=-0.8, low=-1.0,
                   high=-0.6, n=400, p_value=1e-9, q_value=1e-8, severity=20.0, sentence="CSAT is low in Praha.",
                   column="region", segment="Praha")
-    draft = actions.for_break(small_journey, found)
+    draft = for_break(small_journey, found)
     assert draft.title.endswith("(region Praha)") and draft.expected_change == 0.8
     assert (draft.segment, draft.treated, draft.metric) == ("region", ("Praha",), "csat")
     assert draft.origin == {"kind": "break", "label": "CSAT is low in Praha."}
 
 
-@given(st.builds(Draft, title=st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and "," not in s),
-                 touchpoints=st.lists(st.sampled_from(["a", "b", "c"]), unique=True).map(tuple),
-                 owner=st.text(max_size=20), due=st.one_of(st.none(), st.dates()),
+@given(st.builds(Draft, title=st.text(), description=st.text(),
+                 touchpoints=st.lists(st.text(), unique=True).map(tuple),
+                 owner=st.text(), due=st.one_of(st.none(), st.dates()),
                  cost=st.one_of(st.none(), st.floats(0, 1e7, allow_nan=False).map(lambda x: round(x, 2))),
                  metric=st.sampled_from(actions.METRICS),
                  expected_change=st.one_of(st.none(), st.floats(-100, 100).map(lambda x: round(x, 3))),
-                 segment=st.one_of(st.none(), st.sampled_from(["region", "branch"])),
-                 treated=st.just(()), origin=st.just({})))
+                 segment=st.one_of(st.none(), st.text(min_size=1)),
+                 treated=st.lists(st.text(), unique=True).map(tuple),
+                 origin=st.one_of(st.just({}), st.fixed_dictionaries(
+                     {"kind": st.sampled_from(sorted(actions.ORIGIN_KINDS)), "label": st.text()},
+                     optional={"ref": st.text(min_size=1)}))))
 def test_a_draft_survives_the_url_round_trip(draft):
     params = draft.to_params()
     back = Draft.from_params(params)

@@ -5,12 +5,13 @@ import datetime as dt
 
 import pytest
 
+from workbench.core import alerting as alerts
+from workbench.core.alerting import Rule
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.data.ingest import SurveyMapping
+from workbench.features.alerts import Checked, check
 from workbench.features.workspace import open_workspace
-from workbench.repos import alerts
 from workbench.repos.actions import Draft
-from workbench.repos.alerts import Rule
 
 
 def break_alerts(workspace, project_id, journey_id, effects):
@@ -39,7 +40,7 @@ def test_the_planted_break_raises_a_drop_alert_when_the_demo_is_seeded(seeded_de
 def test_evaluating_again_adds_nothing_and_the_evaluated_week_is_kept(seeded_demo):
     workspace, project_id, journey_id, _effects = seeded_demo
     before = len(workspace.alerts.list(project_id, journey_id))
-    assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})
+    assert check(workspace, journey_id) == Checked(0, {})
     assert len(workspace.alerts.list(project_id, journey_id)) == before
 
 
@@ -100,7 +101,7 @@ def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journe
     found = workspace.alerts.list(project_id, journey_id)
     assert sorted(item.alert.response_id for item in found) == ["r0", "r1"]
     assert all("Awful" in item.alert.message for item in found)
-    assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})  # again, from the day after that Sunday
+    assert check(workspace, journey_id) == Checked(0, {})  # again, from the day after that Sunday
 
     # A late answer (dated before the last check) in the next export still raises its alert, once.
     late = ("r9", sunday - dt.timedelta(days=3), key, 1, "Nobody came")
@@ -122,9 +123,9 @@ def test_rules_left_empty_stay_empty_and_a_rule_that_cannot_run_is_named(tmp_pat
     assert [rule.key for rule in rules] == [rule.key for rule in alerts.default_rules()]  # stored at the import
     by_region = Rule(alerts.new_key(rules), "Per region", "share", "csat", segment="region", threshold=0.2)
     version = workspace.alerts.save_rules(journey_id, [by_region], expected_version=version)
-    assert workspace.alerts.evaluate(journey_id).skipped == {"Per region": "the data has no column “region”"}
+    assert check(workspace, journey_id).skipped == {"Per region": "the data has no column “region”"}
     workspace.alerts.save_rules(journey_id, [], expected_version=version)
-    assert workspace.alerts.evaluate(journey_id) == alerts.Checked(0, {})
+    assert check(workspace, journey_id) == Checked(0, {})
     assert workspace.alerts.rules(journey_id)[0] == []
     assert len({alerts.new_key([]) for _ in range(50)}) == 50  # a deleted rule's key is not handed out again
     workspace.close()

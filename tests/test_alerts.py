@@ -15,20 +15,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import t
 
-from workbench.data import demodata
-from workbench.data.templates import load_template
-from workbench.repos.alerts import (
+from workbench.analysis.alertrules import evaluate
+from workbench.core.alerting import (
     KINDS,
     NEGATIVE_AT,
     Alert,
     Rule,
     continues,
     default_rules,
-    evaluate,
     merge,
     threshold_of,
     validate,
 )
+from workbench.data import demodata
+from workbench.data.templates import load_template
 
 MON = dt.date(2024, 3, 4)  # a Monday: week 0 runs Mar 4–10, week 1 Mar 11–17, week 2 Mar 18–24 …
 Z95 = NormalDist().inv_cdf(0.975)
@@ -268,7 +268,7 @@ def test_merging_two_evaluations_equals_one_evaluation_of_the_whole_range(seed, 
                          rng.choice(["chat", "shop"], size), rng.choice(["Praha", "Brno"], size),
                          np.clip(np.round(level + rng.normal(0, 0.8, size)), 1, 5),
                          np.clip(np.round(2 * level + rng.normal(0, 2, size)), 0, 10),
-                         rng.choice([None, "late"], size))))
+                         rng.choice([None, "late"], size), strict=True)))
     data["ts"] = pd.Timestamp(MON) + pd.to_timedelta(minutes, "min")
     rules = [share_rule(window_weeks=2, min_n=3, threshold=0.3, segment="region"),
              drop_rule(min_n=3, alpha=0.2), Rule("a", "A", "answer")]

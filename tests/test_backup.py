@@ -17,6 +17,7 @@ from workbench.core.errors import WorkspaceError
 from workbench.data import query
 from workbench.data.store import Base, MappingRow
 from workbench.data.templates import load_template
+from workbench.features.actions import check
 from workbench.features.demo import (
     DEMO_DATASETS,
     DEMO_PROJECT,
@@ -63,7 +64,7 @@ def source(tmp_path_factory):
                              "Jana", expected_version=card.version)
     workspace.alerts.set_status(alerts[2].id, "acknowledged", "Jana", expected_version=alerts[2].version)
     pilot = next(a for a in workspace.actions.list(project_id) if a.status == "done")
-    workspace.actions.check(pilot.id, who="Jana", expected_version=pilot.version)
+    check(workspace, pilot.id, who="Jana", expected_version=pilot.version)
     workspace.scenarios.save(project_id, Scenario(name="From the pilot", journey_id=journey_id,
                                                   kpi_dataset=DEMO_DATASETS["kpi_period"], kpi="revenue",
                                                   action_id=pilot.id), "Jana")

@@ -69,6 +69,7 @@ def test_the_demo_pilot_card_is_verified_as_improved_and_a_control_card_as_uncha
     from workbench.analysis.verify import Windows
     from workbench.data.demodata import generate
     from workbench.data.templates import load_template
+    from workbench.features.actions import check
     from workbench.repos.actions import Draft
 
     workspace, project_id = demo
@@ -76,7 +77,7 @@ def test_the_demo_pilot_card_is_verified_as_improved_and_a_control_card_as_uncha
     effects = generate(load_template("ecommerce-delivery")).effects  # the same seed and size seed_demo uses
     [pilot] = [a for a in workspace.actions.list(project_id) if a.status == "done"]
     assert pilot.touchpoints == (effects.improved_touchpoint,) and pilot.done_on == effects.improved_from
-    checked = workspace.actions.check(pilot.id, Windows(8, 8), "Test", expected_version=pilot.version)
+    checked = check(workspace, pilot.id, Windows(8, 8), "Test", expected_version=pilot.version)
     assert (checked.verdict, checked.verification["method"]) == ("improved", "difference_in_differences")
     assert checked.verification["effect_low"] <= effects.improvement_csat <= checked.verification["effect_high"]
     assert checked.realised_change == pytest.approx(checked.verification["effect"])
@@ -88,6 +89,6 @@ def test_the_demo_pilot_card_is_verified_as_improved_and_a_control_card_as_uncha
                                        journey_id=journey_id, status="done")
     control = workspace.actions.update(control.id, control.draft, expected_version=control.version,
                                        done_on=effects.improved_from)
-    found = workspace.actions.check(control.id, Windows(8, 8), expected_version=control.version)
+    found = check(workspace, control.id, Windows(8, 8), expected_version=control.version)
     assert found.verdict == "no_change", found.verification["sentence"]
     assert "no detectable change" in found.verification["sentence"]

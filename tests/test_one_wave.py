@@ -18,6 +18,8 @@ from workbench.data import query, waves
 from workbench.data.ingest import SurveyMapping, WideColumn
 from workbench.export import deck
 from workbench.features import export as findings
+from workbench.features.actions import check as check_card
+from workbench.features.alerts import check as check_alerts
 from workbench.repos import alerts, text
 
 RESPONDENTS = 400
@@ -122,7 +124,7 @@ def test_alerts_and_before_after_say_the_dataset_is_one_wave(workspace, small_jo
         alerts.Rule("share", "Unhappy share", "share", metric="csat", min_n=10),
         alerts.Rule("drop", "Falling CSAT", "drop", metric="csat", min_n=10)],
         expected_version=workspace.alerts.rules(journey_id)[1])
-    checked = workspace.alerts.evaluate(journey_id)
+    checked = check_alerts(workspace, journey_id)
     assert set(checked.skipped) == {"Unhappy share", "Falling CSAT"}
     assert all("one wave" in why for why in checked.skipped.values())
     raised = workspace.alerts.list(project_id, journey_id)
@@ -141,6 +143,6 @@ def test_a_cards_check_through_the_api_says_the_dataset_is_one_wave(workspace, s
     project_id, journey_id, info = one_wave
     card = workspace.actions.create(project_id, Draft("Faster delivery", touchpoints=("delivery",)),
                                     journey_id=journey_id, status="done")
-    checked = workspace.actions.check(card.id, expected_version=card.version)
+    checked = check_card(workspace, card.id, expected_version=card.version)
     assert checked.verification["verdict"] == "insufficient"
     assert checked.verification["sentence"] == waves.no_trend_message(waves.single_wave(info.meta))

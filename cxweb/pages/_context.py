@@ -1,11 +1,15 @@
 """What every page needs from the running app: its workspace, and links between pages."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from workbench.repos.actions import Draft
-from workbench.repos.workspace import Workspace
+if TYPE_CHECKING:
+    from workbench.features.actions import Draft
+    from workbench.repos.workspace import Workspace
 
 
 def workspace() -> Workspace:
@@ -16,7 +20,6 @@ def workspace() -> Workspace:
 def readable_folders() -> tuple[Path, ...]:
     """The folders a typed path may point into (the workspace first)."""
     return current_app.extensions["cxwb_folders"]
-
 
 
 def new_action_href(draft: Draft, journey_id: int) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import fields
 
 import dash
 import dash_ag_grid as dag
@@ -13,14 +12,12 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from workbench.analysis import heatmap
-from workbench.analysis.breaks import segment_columns
 from workbench.core import formatting
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.data import query, waves
-from workbench.repos import actions
-from workbench.repos.actions import STATUS_NAMES, STATUSES, Action, Draft
+from workbench.core.metrics import NAMES as METRIC_NAMES
+from workbench.features import actions
+from workbench.features.actions import STATUS_NAMES, STATUSES, Action, Draft
 
 dash.register_page(__name__, path="/actions", name=_("Actions"), title=_("Actions · CX Journey Workbench"))
 
@@ -28,6 +25,7 @@ ANY = "__all__"
 EDITOR_BUTTONS = ("act-left", "act-up", "act-down", "act-right", "act-delete", "act-save")  # off while one runs
 MOVES_SHOWN, MOVES_HIDDEN = "d-flex gap-1 me-auto", "d-none"
 GRIDS = [f"act-grid-{status}" for status in STATUSES]
+STEPS = {"act-left": "left", "act-right": "right", "act-up": "up", "act-down": "down"}  # move buttons
 VERDICT_NAMES = {"improved": _("improved"), "no_change": _("no detectable change"), "worse": _("worse"),
                  "insufficient": _("too few answers")}
 VERDICT_COLOURS = {"improved": "success", "no_change": "secondary", "worse": "danger", "insufficient": "warning"}
@@ -97,10 +95,12 @@ def _editor() -> dbc.Modal:
         ]),
         dbc.ModalFooter([
             html.Div([
-                dbc.Button("◀", id="act-left", size="sm", color="secondary", outline=True, title=_("Move to the column before")),
+                dbc.Button("◀", id="act-left", size="sm", color="secondary", outline=True,
+                           title=_("Move to the column before")),
                 dbc.Button("▲", id="act-up", size="sm", color="secondary", outline=True, title=_("Move up")),
                 dbc.Button("▼", id="act-down", size="sm", color="secondary", outline=True, title=_("Move down")),
-                dbc.Button("▶", id="act-right", size="sm", color="secondary", outline=True, title=_("Move to the next column")),
+                dbc.Button("▶", id="act-right", size="sm", color="secondary", outline=True,
+                           title=_("Move to the next column")),
             ], id="act-moves", className=MOVES_SHOWN),
             dbc.Button(_("Delete"), id="act-delete", color="danger", outline=True, size="sm"),
             dbc.Button(_("Save"), id="act-save", color="primary", size="sm"),
@@ -121,19 +121,12 @@ def choose_project(project_id, journey_id):
     """Journeys of the project; stages and touchpoints of the chosen journey (or of all of them)."""
     if not project_id:
         return [], [], []
-    ws = workspace()
-    journeys = ws.journeys(int(project_id))
-    chosen = [j for j in journeys if journey_id in (ANY, None, str(j.id))]
-    stages, touchpoints = {}, {}
-    for info in chosen:
-        journey = ws.journey(info.id).journey
-        stages.update({s.key: s.name for s in journey.stages})
-        touchpoints.update({tp.key: tp.name for tp in journey.touchpoints})
+    found = actions.choices(workspace(), int(project_id), None if journey_id in (ANY, None) else int(journey_id))
     everything = [{"label": _("all"), "value": ANY}]
-    return ([{"label": _("all journeys"), "value": ANY}] + [{"label": j.name, "value": str(j.id)}
-                                                                        for j in journeys],
-            everything + [{"label": name, "value": key} for key, name in stages.items()],
-            everything + [{"label": name, "value": key} for key, name in touchpoints.items()])
+    return ([{"label": _("all journeys"), "value": ANY}] + [{"label": name, "value": str(key)}
+                                                            for key, name in found.journeys.items()],
+            everything + [{"label": name, "value": key} for key, name in found.stages.items()],
+            everything + [{"label": name, "value": key} for key, name in found.touchpoints.items()])
 
 
 @callback(*[Output(grid, "rowData") for grid in GRIDS],
@@ -147,27 +140,17 @@ def draw_board(project_id, journey_id, owner, stage, touchpoint, flags, user, _r
     """The filtered cards in their columns, each column's count and total cost."""
     if not project_id:
         return [[]] * 5 + ["0"] * 5 + [""] * 5 + [[]]
-    ws = workspace()
-    journey = None if journey_id in (None, ANY) else int(journey_id)
     owner, stage, touchpoint = (None if value in (None, ANY) else value for value in (owner, stage, touchpoint))
-    journeys = {info.id: ws.journey(info.id).journey for info in ws.journeys(int(project_id))}
-    wanted = None
-    if stage:
-        wanted = {key for stored_id, shape in journeys.items() if journey in (None, stored_id)
-                  for key in actions.stage_touchpoints(shape, stage)}
-    if touchpoint:
-        wanted = {touchpoint} if wanted is None else wanted & {touchpoint}
-    today = datetime.date.today()
     mine = (user or "").strip() if "mine" in (flags or []) else None
-    shown = actions.choose(ws.actions.list(int(project_id), journey), owner=mine or owner or None,
-                           touchpoints=wanted, overdue_on=today if "overdue" in (flags or []) else None)
-    names = {tp.key: tp.name for shape in journeys.values() for tp in shape.touchpoints}
-    columns = actions.board(shown)
-    owners = [{"label": _("all"), "value": ANY}] + [{"label": name, "value": name}
-                                                   for name in ws.actions.owners(int(project_id))]
-    return (*[[_row(card, names, today) for card in column.cards] for column in columns],
-            *[str(column.count) for column in columns],
-            *[_("Σ {cost}").format(cost=_money(column.cost)) if column.cost else "" for column in columns],
+    today = datetime.date.today()
+    shown = actions.board_view(workspace(), int(project_id), None if journey_id in (None, ANY) else int(journey_id),
+                               owner=mine or owner, stage=stage, touchpoint=touchpoint,
+                               overdue_on=today if "overdue" in (flags or []) else None)
+    owners = [{"label": _("all"), "value": ANY}] + [{"label": name, "value": name} for name in shown.owners]
+    return (*[[_row(card, shown.names, today) for card in column.cards] for column in shown.columns],
+            *[str(column.count) for column in shown.columns],
+            *[_("Σ {cost}").format(cost=formatting.number(column.cost)) if column.cost else ""
+              for column in shown.columns],
             owners)
 
 
@@ -177,7 +160,8 @@ def _row(card: Action, names: dict[str, str], today: datetime.date) -> dict:
             "where": ", ".join(names.get(key, key) for key in card.touchpoints)
                      + (f" · {card.segment} {', '.join(card.treated)}" if card.treated else ""),
             "owner": card.owner, "due": card.due.isoformat() if card.due else "", "overdue": card.overdue(today),
-            "cost_text": _money(card.cost) if card.cost else "", "overdue_text": _("overdue"), "verdict": card.verdict or "",
+            "cost_text": formatting.number(card.cost) if card.cost else "", "overdue_text": _("overdue"),
+            "verdict": card.verdict or "",
             "verdict_text": _verdict_line(card)}
     # The grid redraws a cell only when its field's value changes: this field changes with anything shown.
     row["shown"] = json.dumps(row, sort_keys=True)
@@ -192,10 +176,6 @@ def _verdict_line(card: Action) -> str:
     return f"{VERDICT_NAMES.get(card.verdict, card.verdict)}{measured}"
 
 
-def _money(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}".replace(",", "\u202f")
-
-
 # ------------------------------------------------------------------ moves
 
 
@@ -207,8 +187,8 @@ def drop(dropped, user, refresh):
     if not dropped or not str(dropped.get("card", "")).isdigit():
         return no_update, no_update, no_update
     try:
-        workspace().actions.move(int(dropped["card"]), dropped["status"], int(dropped["index"]), user or "",
-                                 expected_version=int(dropped["version"]))
+        actions.move(workspace(), int(dropped["card"]), dropped["status"], int(dropped["index"]), user or "",
+                     expected_version=int(dropped["version"]))
     except WorkspaceError as error:
         return (refresh or 0) + 1, str(error), True
     return (refresh or 0) + 1, "", False
@@ -247,25 +227,22 @@ def show_card(card, project_id):
     """The editor's form for the card (or the draft), with its check and its history."""
     if not card or not project_id:
         return "", "", MOVES_HIDDEN, {"display": "none"}
-    ws = workspace()
-    if card.get("id") is None:
-        draft = Draft.from_params(card.get("draft") or {})
-        journey_id = card.get("journey")
-        return _("New action"), _form(draft, project_id, journey_id, None), MOVES_HIDDEN, {"display": "none"}
     try:
-        action = ws.actions.get(int(card["id"]))
+        if card.get("id") is None:
+            journey_id = card.get("journey")
+            form = actions.card_form(workspace(), int(project_id), int(journey_id) if journey_id else None,
+                                     draft=Draft.from_params(card.get("draft") or {}))
+        else:
+            form = actions.card_form(workspace(), int(project_id), None, int(card["id"]))
     except WorkspaceError as error:
         return _("Card not found"), dbc.Alert(str(error), color="warning"), MOVES_HIDDEN, {"display": "none"}
-    return action.title, _form(action.draft, project_id, action.journey_id, action), MOVES_SHOWN, {}
+    if form.action is None:
+        return _("New action"), _form(form), MOVES_HIDDEN, {"display": "none"}
+    return form.action.title, _form(form), MOVES_SHOWN, {}
 
 
-def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.Div:
-    ws = workspace()
-    journey = ws.journey(int(journey_id)).journey if journey_id else None
-    touchpoints = [{"label": tp.name, "value": tp.key} for tp in (journey.touchpoints if journey else ())]
-    owners = ws.actions.owners(int(project_id))
-    survey = ws.datasets.survey_for(int(project_id), int(journey_id) if journey_id else None)
-    columns = segment_columns((str(survey.path),)) if survey else []
+def _form(form: actions.CardForm) -> html.Div:
+    draft, action, journey_id = form.draft, form.action, form.journey_id
 
     def field(label: str, control, width: int = 6) -> dbc.Col:
         return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=width)
@@ -277,25 +254,26 @@ def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.D
         dbc.Row([
             field(_("Title"), dbc.Input(id="act-f-title", value=draft.title, maxLength=300), 12),
             field(_("Description"), dbc.Textarea(id="act-f-description", value=draft.description, rows=2), 12),
-            field(_("Touchpoints"), dcc.Dropdown(id="act-f-touchpoints", options=touchpoints, multi=True,
-                                                 value=list(draft.touchpoints))),
+            field(_("Touchpoints"), dcc.Dropdown(id="act-f-touchpoints", multi=True, value=list(draft.touchpoints),
+                                                 options=[{"label": name, "value": key}
+                                                          for key, name in form.touchpoints.items()])),
             field(_("Owner (empty: the touchpoint's owner)"), dcc.Dropdown(
-                id="act-f-owner", options=[{"label": o, "value": o} for o in owners], value=draft.owner or None,
+                id="act-f-owner", options=[{"label": o, "value": o} for o in form.owners], value=draft.owner or None,
                 placeholder=_("the first touchpoint's owner"))),
             field(_("Due date"), dbc.Input(id="act-f-due", type="date",
                                            value=draft.due.isoformat() if draft.due else None), 3),
             field(_("Cost"), dbc.Input(id="act-f-cost", type="number", min=0, value=draft.cost), 3),
             field(_("Metric"), dbc.Select(id="act-f-metric", value=draft.metric,
-                                          options=[{"label": heatmap.METRIC_NAMES[m], "value": m}
-                                                   for m in actions.METRICS]), 3),
+                                          options=[{"label": METRIC_NAMES[m], "value": m} for m in actions.METRICS]),
+                  3),
             field(_("Expected change"), dbc.Input(id="act-f-change", type="number", step="any",
                                                   value=draft.expected_change), 3),
             field(_("Only in segment (for the check against the rest)"), dbc.Select(
                 id="act-f-segment", value=draft.segment or "",
-                options=[{"label": _("everyone"), "value": ""}] + [{"label": c, "value": c} for c in columns])),
+                options=[{"label": _("everyone"), "value": ""}] + [{"label": c, "value": c} for c in form.segments])),
             field(_("Segment values that got the action"), dcc.Dropdown(
                 id="act-f-treated", multi=True, value=list(draft.treated),
-                options=[{"label": v, "value": v} for v in _values(survey, draft.segment)])),
+                options=[{"label": v, "value": v} for v in form.segment_values])),
         ], className="g-2 mb-2"),
         html.P([html.B(_("From: ")), actions.ORIGIN_KINDS.get(origin.get("kind"), ""), " — ", origin.get("label", "")],
                className="small text-muted", id="act-f-origin") if origin.get("kind") else "",
@@ -309,24 +287,21 @@ def _form(draft: Draft, project_id, journey_id, action: Action | None) -> html.D
                            value=action.done_on.isoformat() if action and action.done_on else None)],
                            size="sm", className="w-auto", style={} if done else {"display": "none"})],
                       className="d-flex align-items-center small mb-2" if action else "d-none"),
-             _check_section(action, survey, done)]
+             _check_section(form, done)]
     if action is not None and action.touchpoints:
         body.append(dcc.Link([html.I(className="fa-solid fa-coins me-1"), _("What is it worth? Estimate the ROI")],
                              href=f"/roi?action={action.id}", className="small", id="act-roi"))
     if action is not None:
         body += [html.H6(_("History"), className="mt-3"),
                  html.Ul([html.Li([html.Span(f"{e.at:%Y-%m-%d %H:%M} · ", className="text-muted"), html.B(e.who),
-                                   " — ", e.what]) for e in ws.actions.history(action.id)],
+                                   " — ", e.what]) for e in form.history],
                          id="act-history", className="small")]
     return html.Div(body)
 
 
-def _values(survey, column: str | None) -> list[str]:
-    return query.segment_values((str(survey.path),), column) if survey and column else []
-
-
-def _check_section(action: Action | None, survey, done: bool) -> html.Div:
+def _check_section(form: actions.CardForm, done: bool) -> html.Div:
     """Before/after windows, the button, and the recorded verdict (hidden until the card is done)."""
+    action = form.action
     found = (action.verification if action else None) or {}
     windows = found.get("windows") or {}
 
@@ -335,7 +310,6 @@ def _check_section(action: Action | None, survey, done: bool) -> html.Div:
                                                                     value=value, style={"width": "5rem"})],
                               size="sm", className="w-auto")
 
-    wave = waves.single_wave(survey.meta) if survey is not None else None
     verdict = []
     if found:
         verdict = [dbc.Badge(VERDICT_NAMES.get(found.get("verdict"), found.get("verdict")),
@@ -356,12 +330,11 @@ def _check_section(action: Action | None, survey, done: bool) -> html.Div:
                   weeks("act-after-weeks", _("weeks after"), windows.get("after_weeks", 8)),
                   weeks("act-gap-weeks", _("skip weeks"), windows.get("gap_weeks", 0)),
                   dbc.Button(_("Check the effect"), id="act-check", size="sm", color="primary",
-                             disabled=survey is None or wave is not None)],
+                             disabled=not form.has_survey or form.wave_note is not None)],
                  className="d-flex flex-wrap gap-2 align-items-center mb-2"),
         html.Div(verdict, className="small"),
-        html.P(_("No survey data in this project to check against.") if survey is None else
-               waves.no_trend_message(wave) if wave is not None else "", className="small text-muted mb-0",
-               id="act-check-note"),
+        html.P(_("No survey data in this project to check against.") if not form.has_survey else
+               form.wave_note or "", className="small text-muted mb-0", id="act-check-note"),
     ]), className="bg-light", style={} if done else {"display": "none"})])
 
 
@@ -369,8 +342,8 @@ def _check_section(action: Action | None, survey, done: bool) -> html.Div:
           State("act-form-journey", "data"), prevent_initial_call=True)
 def segment_values(column, project_id, journey_id):
     """Values of the chosen segment column in the survey."""
-    survey = workspace().datasets.survey_for(int(project_id), int(journey_id) if journey_id else None)
-    return [{"label": v, "value": v} for v in _values(survey, column)]
+    values = actions.segment_values(workspace(), int(project_id), int(journey_id) if journey_id else None, column)
+    return [{"label": v, "value": v} for v in values]
 
 
 @callback(Output("act-card", "data", allow_duplicate=True), Output("act-editor", "is_open", allow_duplicate=True),
@@ -384,12 +357,13 @@ def segment_values(column, project_id, journey_id):
           State("act-f-owner", "value"), State("act-f-due", "value"), State("act-f-cost", "value"),
           State("act-f-metric", "value"), State("act-f-change", "value"), State("act-f-segment", "value"),
           State("act-f-treated", "value"), State("act-before-weeks", "value"), State("act-after-weeks", "value"),
-          State("act-gap-weeks", "value"), State("act-f-done", "value"), State("act-project", "value"), State("act-user", "value"),
+          State("act-gap-weeks", "value"), State("act-f-done", "value"), State("act-project", "value"),
+          State("act-user", "value"),
           State("act-refresh", "data"), prevent_initial_call=True,
           running=[(Output(button, "disabled"), True, False) for button in EDITOR_BUTTONS])
 def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version, journey_id, title, description,
-                touchpoints, owner, due, cost, metric, change, segment, treated, before, after, gap, done_on, project_id,
-                user, refresh):
+                touchpoints, owner, due, cost, metric, change, segment, treated, before, after, gap, done_on,
+                project_id, user, refresh):
     """Save, delete, move or check the open card; a conflict or a refusal is shown in the editor, nothing is lost."""
     if not card or not ctx.triggered[0]["value"]:
         return no_update, no_update, no_update, no_update, no_update
@@ -402,62 +376,25 @@ def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version
                       expected_change=_number(change), segment=segment or None, treated=tuple(treated or ()),
                       origin=current.origin if current else Draft.from_params(card.get("draft") or {}).origin)
         if current is None:
-            created = ws.actions.create(int(project_id), draft, who,
-                                        journey_id=int(journey_id) if journey_id else None)
+            created = actions.create(ws, int(project_id), draft, who,
+                                     journey_id=int(journey_id) if journey_id else None)
             return {"id": created.id}, False, refreshed, "", False
         if trigger == "act-save":
-            ws.actions.update(current.id, draft, who, expected_version=version, done_on=_date(done_on))
+            actions.update(ws, current.id, draft, who, expected_version=version, done_on=_date(done_on))
             return no_update, False, refreshed, "", False
         if trigger == "act-delete":
-            ws.actions.delete(current.id, expected_version=version)
+            actions.delete(ws, current.id, expected_version=version)
             return None, False, refreshed, "", False
         if trigger == "act-check":
-            from workbench.analysis.verify import Windows
-
-            ws.actions.check(current.id, Windows(_weeks(before, 8), _weeks(after, 8), _weeks(gap, 0, 0)), who,
-                             expected_version=version)
+            actions.check(ws, current.id, actions.windows_from(before, after, gap), who, expected_version=version)
         else:
-            _move(ws, current, trigger, version, who)
+            actions.step_card(ws, current.id, STEPS[trigger], who, expected_version=version)
     except ConflictError as error:
-        return {"id": card["id"], "reload": refreshed}, True, refreshed, _conflict(error, card, draft, trigger), True
+        lost = actions.conflict_note(ws, int(card["id"]), draft) if trigger == "act-save" else ""
+        return {"id": card["id"], "reload": refreshed}, True, refreshed, f"{error} {lost}".strip(), True
     except WorkspaceError as error:
         return no_update, True, no_update, str(error), True
     return {"id": card["id"], "reload": refreshed}, True, refreshed, "", False
-
-
-def _conflict(error: ConflictError, card: dict, draft: Draft, trigger: str) -> str:
-    """The conflict message, with the values the user typed that were not saved (so they can be entered again)."""
-    if trigger != "act-save":
-        return str(error)
-    latest = workspace().actions.get(int(card["id"])).draft
-    lost = [f"{actions.FIELD_NAMES[f.name]} “{_plain(getattr(draft, f.name))}”" for f in fields(Draft)
-            if f.name != "origin" and getattr(draft, f.name) != getattr(latest, f.name)]
-    return f"{error} " + (_("Not saved: {values}.").format(values="; ".join(lost)) if lost else "")
-
-
-def _plain(value) -> str:
-    if isinstance(value, (tuple, list)):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value).removesuffix(".0")
-
-
-def _move(ws, action: Action, trigger: str, version: int, who: str) -> None:
-    """The buttons' moves: a column left or right (to the bottom), or one place up or down."""
-    column = STATUSES.index(action.status)
-    if trigger in ("act-left", "act-right"):
-        target = column + (-1 if trigger == "act-left" else 1)
-        if 0 <= target < len(STATUSES):
-            ws.actions.move(action.id, STATUSES[target], None, who, expected_version=version)
-        return
-    ws.actions.move(action.id, action.status, max(0, action.position + (-1 if trigger == "act-up" else 1)), who,
-                    expected_version=version)
-
-
-def _weeks(value, default: int, smallest: int = 1) -> int:
-    try:
-        return min(104, max(smallest, int(value)))
-    except (TypeError, ValueError):
-        return default
 
 
 def _date(text: str | None) -> datetime.date | None:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
-from workbench.analysis import heatmap
-from workbench.analysis.breaks import segment_columns
-from workbench.core.errors import WorkspaceError
+from workbench.core.alerting import KIND_NAMES, KINDS, STATUS_NAMES
+from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
-from workbench.data import waves
-from workbench.repos import alerts
-from workbench.repos.actions import Draft
-from workbench.repos.alerts import KINDS, STATUS_NAMES, Rule
+from workbench.core.metrics import NAMES as METRIC_NAMES
+from workbench.features import alerts
 
 dash.register_page(__name__, path="/alerts", name=_("Alerts"), title=_("Alerts · CX Journey Workbench"))
 
@@ -26,12 +21,8 @@ OPEN = "open"
 SHOWN = {OPEN: _("Open"), "new": STATUS_NAMES["new"], "acknowledged": STATUS_NAMES["acknowledged"],
          "action": STATUS_NAMES["action"], "closed": STATUS_NAMES["closed"], "all": _("All")}
 STATUS_COLOURS = {"new": "danger", "acknowledged": "warning", "action": "primary", "closed": "secondary"}
-KIND_NAMES = {"answer": _("Single unhappy answer"), "share": _("Negative share over a threshold"),
-              "drop": _("Significant drop vs the previous window")}
 ALERT_METRICS = ("csat", "nps", "ces")
-NEXT = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
 BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
-LIMIT = 50  # rows shown at once (each row brings its own buttons); the count says how many more there are
 ANY = "__any__"
 
 
@@ -84,7 +75,7 @@ def _rule_form() -> dbc.Card:
             field(_("Condition"), dbc.Select(id="al-rule-kind", value="share", size="sm",
                                              options=[{"label": KIND_NAMES[k], "value": k} for k in KINDS]), 3),
             field(_("Metric"), dbc.Select(id="al-rule-metric", value="csat", size="sm",
-                                          options=[{"label": heatmap.METRIC_NAMES[m], "value": m}
+                                          options=[{"label": METRIC_NAMES[m], "value": m}
                                                    for m in ALERT_METRICS])),
             field(_("Touchpoint"), dbc.Select(id="al-rule-touchpoint", value=ANY, size="sm", options=[]), 2),
             field(_("Per segment"), dbc.Select(id="al-rule-segment", value="", size="sm", options=[]), 2),
@@ -123,7 +114,7 @@ def check(_clicks, journey_id, user, refresh):
     """Run the journey's rules on its latest survey now."""
     if not journey_id:
         return no_update, no_update, no_update
-    checked = workspace().alerts.evaluate(int(journey_id), who=user or "")
+    checked = alerts.check(workspace(), int(journey_id), who=user or "")
     done = ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(n=checked.added) \
         if checked.added else _("Checked: nothing new.")
     skipped = " ".join(_("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why)
@@ -135,11 +126,8 @@ def check(_clicks, journey_id, user, refresh):
           Input("al-refresh", "data"), State("al-project", "value"))
 def show_wave(journey_id, _refresh, project_id):
     """A survey that is one wave without dates has no trend to watch: said once, above the inbox."""
-    survey = workspace().datasets.survey_for(int(project_id), int(journey_id)) if project_id and journey_id else None
-    wave = waves.single_wave(survey.meta) if survey is not None else None
-    if wave is None:
-        return "", False
-    return f"{waves.no_trend_message(wave)} {_('Only the rules on single answers run on it.')}", True
+    note = alerts.wave_note(workspace(), int(project_id), int(journey_id)) if project_id and journey_id else None
+    return (note, True) if note else ("", False)
 
 
 @callback(Output("al-inbox", "children"), Input("al-project", "value"), Input("al-journey", "value"),
@@ -148,48 +136,35 @@ def show_inbox(project_id, journey_id, status, kind, _refresh):
     """The alerts in the chosen status, newest first, each with what can be done next."""
     if not (project_id and journey_id):
         return html.P(_("Choose a journey."), className="text-muted")
-    ws = workspace()
-    statuses = {OPEN: ("new", "acknowledged"), "all": None}.get(status, (status,))
-    items = [item for item in ws.alerts.list(int(project_id), int(journey_id), statuses)
-             if kind in (None, ANY) or (item.alert.kind == "answer") == (kind == "answer")]
-    if not items:
+    shown = alerts.inbox(workspace(), int(project_id), int(journey_id), status, kind)
+    if not shown.rows:
         return html.P(_("No alerts here."), className="text-muted")
-    journey = ws.journey(int(journey_id)).journey
-    names = {tp.key: tp.name for tp in journey.touchpoints}
     header = html.Thead(html.Tr([html.Th(_(name)) for name in
                                  ("Status", "When", "Touchpoint", "What happened", "Owner", "")]))
-    rows = [_inbox_row(item, names, int(journey_id)) for item in items[:LIMIT]]
-    more = html.P(_("Showing the newest {shown} of {total}.").format(shown=LIMIT, total=len(items)),
-                  className="small text-muted") if len(items) > LIMIT else ""
+    rows = [_inbox_row(row, int(journey_id)) for row in shown.rows]
+    more = html.P(_("Showing the newest {shown} of {total}.").format(shown=len(shown.rows), total=shown.total),
+                  className="small text-muted") if shown.total > len(shown.rows) else ""
     return html.Div([html.Div(dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small mb-1",
                                         id="al-table"), className="hm-scroll"), more])
 
 
-def _inbox_row(item: alerts.Item, names: dict[str, str], journey_id: int) -> html.Tr:
-    alert = item.alert
-    where = names.get(alert.touchpoint, alert.touchpoint) + (f" · {alert.value}" if alert.value else "")
-    when = alert.window_end.isoformat() if alert.first_seen == alert.last_seen else \
-        f"{alert.first_seen.isoformat()} – {alert.last_seen.isoformat()}"
-    what = html.Div(alert.message, className="hm-comment")
+def _inbox_row(row: alerts.Row, journey_id: int) -> html.Tr:
+    item = row.item
     buttons = [dbc.Button(BUTTON_NAMES[status], id={"type": "al-set", "alert": item.id, "status": status,
                                                       "version": item.version},
                           size="sm", color="secondary", outline=True, className="py-0 me-1")
-               for status in NEXT[item.status]]
-    if item.status in ("new", "acknowledged") or (item.status == "action" and item.action_id is None):
-        draft = Draft(title=_("Act on: {what}").format(what=where), description=alert.message,
-                      touchpoints=(alert.touchpoint,) if alert.touchpoint in names else (),
-                      metric=alert.metric,
-                      segment=alert.segment or None, treated=(alert.value,) if alert.value else (),
-                      origin={"kind": "alert", "label": alert.message, "ref": item.id})
-        buttons.append(dcc.Link(_("+ action"), href=new_action_href(draft, journey_id), className="small al-action"))
+               for status in row.moves]
+    if row.draft is not None:
+        buttons.append(dcc.Link(_("+ action"), href=new_action_href(row.draft, journey_id),
+                                className="small al-action"))
     elif item.action_id:
         buttons.append(dcc.Link(_("card #{id}").format(id=item.action_id), href=f"/actions?card={item.action_id}",
                                 className="small"))
     return html.Tr([
         html.Td(dbc.Badge(STATUS_NAMES[item.status], color=STATUS_COLOURS[item.status])),
-        html.Td(when, className="text-nowrap"),
-        html.Td(where),
-        html.Td(what),
+        html.Td(row.when, className="text-nowrap"),
+        html.Td(row.where),
+        html.Td(html.Div(item.alert.message, className="hm-comment")),
         html.Td(item.owner),
         html.Td(buttons, className="text-nowrap"),
     ], id={"type": "al-row", "alert": item.id})
@@ -205,8 +180,8 @@ def set_status(clicks, user, refresh):
         return no_update, no_update, no_update
     pressed = ctx.triggered_id
     try:
-        workspace().alerts.set_status(int(pressed["alert"]), pressed["status"], user or "",
-                                      expected_version=int(pressed["version"]))
+        alerts.set_status(workspace(), int(pressed["alert"]), pressed["status"], user or "",
+                          expected_version=int(pressed["version"]))
     except WorkspaceError as error:
         return (refresh or 0) + 1, str(error), True
     return (refresh or 0) + 1, "", False
@@ -222,25 +197,20 @@ def show_rules(journey_id, _refresh, project_id):
     """The journey's rules in words, each with a switch and a delete button."""
     if not journey_id:
         return "", [], []
-    ws = workspace()
-    rules, version = ws.alerts.rules(int(journey_id))
-    journey = ws.journey(int(journey_id)).journey
-    names = {tp.key: tp.name for tp in journey.touchpoints}
-    survey = ws.datasets.survey_for(int(project_id), int(journey_id)) if project_id else None
-    columns = segment_columns((str(survey.path),)) if survey else []
+    shown = alerts.rules_view(workspace(), int(project_id) if project_id else None, int(journey_id))
     rows = [html.Tr([
-        html.Td(dbc.Switch(id={"type": "al-rule-on", "rule": rule.key, "version": version}, value=rule.enabled,
+        html.Td(dbc.Switch(id={"type": "al-rule-on", "rule": rule.key, "version": shown.version}, value=rule.enabled,
                            className="mb-0")),
         html.Td(html.B(rule.name)),
-        html.Td(alerts.describe(rule, names)),
-        html.Td(dbc.Button(_("Delete"), id={"type": "al-rule-delete", "rule": rule.key, "version": version},
+        html.Td(description),
+        html.Td(dbc.Button(_("Delete"), id={"type": "al-rule-delete", "rule": rule.key, "version": shown.version},
                            size="sm", color="danger", outline=True, className="py-0")),
-    ]) for rule in rules]
+    ]) for rule, description in shown.rules]
     table = dbc.Table(html.Tbody(rows), size="sm", className="small", id="al-rule-table") if rows else \
         html.P(_("No rules: nothing will raise an alert."), className="text-muted small")
     return (table, [{"label": _("every touchpoint"), "value": ANY}]
-            + [{"label": name, "value": key} for key, name in names.items()],
-            [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in columns])
+            + [{"label": name, "value": key} for key, name in shown.touchpoints.items()],
+            [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in shown.segments])
 
 
 @callback(Output("al-refresh", "data", allow_duplicate=True), Output("al-message", "children", allow_duplicate=True),
@@ -259,27 +229,19 @@ def change_rules(_add, switches, deletes, journey_id, name, kind, metric, touchp
     if not journey_id or trigger is None or (trigger != "al-rule-add" and not ctx.triggered[0]["value"]
                                              and trigger.get("type") == "al-rule-delete"):
         return no_update, no_update, no_update, no_update
-    ws = workspace()
-    rules, version = ws.alerts.rules(int(journey_id))
-    if trigger == "al-rule-add":
-        rule = Rule(key=alerts.new_key(rules), name=(name or "").strip() or KIND_NAMES[kind], kind=kind,
-                    metric=metric, touchpoints=() if touchpoint in (None, ANY) else (touchpoint,),
-                    segment=segment or "", threshold=threshold, window_weeks=int(weeks or 4),
-                    min_n=int(min_n or 30))
-        rules = [*rules, rule]
-    else:
-        if trigger["version"] != version:
-            return (refresh or 0) + 1, _("The rules were changed in another window; here they are again."), True, \
-                "warning"
-        if trigger["type"] == "al-rule-delete":
-            rules = [r for r in rules if r.key != trigger["rule"]]
-        else:
-            wanted = ctx.triggered[0]["value"]
-            if all(r.enabled == wanted for r in rules if r.key == trigger["rule"]):
-                return no_update, no_update, no_update, no_update
-            rules = [replace(r, enabled=bool(wanted)) if r.key == trigger["rule"] else r for r in rules]
+    ws, journey_id = workspace(), int(journey_id)
     try:
-        ws.alerts.save_rules(int(journey_id), rules, expected_version=version)
+        if trigger == "al-rule-add":
+            alerts.add_rule(ws, journey_id, kind=kind, metric=metric, name=name or "",
+                            touchpoint=None if touchpoint in (None, ANY) else touchpoint, segment=segment or "",
+                            threshold=threshold, window_weeks=weeks, min_n=min_n)
+        elif trigger["type"] == "al-rule-delete":
+            alerts.delete_rule(ws, journey_id, trigger["rule"], expected_version=trigger["version"])
+        elif alerts.switch_rule(ws, journey_id, trigger["rule"], bool(ctx.triggered[0]["value"]),
+                                expected_version=trigger["version"]) is None:
+            return no_update, no_update, no_update, no_update
+    except ConflictError as error:
+        return (refresh or 0) + 1, str(error), True, "warning"
     except WorkspaceError as error:
         return no_update, str(error), True, "danger"
     return (refresh or 0) + 1, _("Rules saved; press Check now to run them."), True, "info"
@@ -289,5 +251,5 @@ def change_rules(_add, switches, deletes, journey_id, name, kind, metric, touchp
           Input("nav-alerts-poll", "n_intervals"))
 def count_new(_path, _ticks):
     """How many new alerts wait in the workspace, for the badge in the navigation bar."""
-    new = workspace().alerts.counts()["new"]
+    new = alerts.new_count(workspace())
     return str(new) if new else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,16 @@ class DatasetCommitted:
     project_id: int
     dataset_id: int
     kind: str
+
+
+@dataclass(frozen=True)
+class ActionCreated:
+    """An improvement action (a kanban card) was created; ``origin`` says from what (an alert: its id as ``ref``)."""
+
+    project_id: int
+    action_id: int
+    origin: Mapping
+    who: str
 
 
 class Events:

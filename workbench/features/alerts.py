@@ -1,13 +1,136 @@
-"""The Alerts screen's features: what the inbox does when new answers arrive."""
+"""The Alerts screen's features: checking a journey's rules, the inbox of raised alerts, and editing the rules.
+
+A check evaluates the rules (:mod:`workbench.analysis.alertrules`) on the journey's latest survey and stores what
+it found in the inbox (:mod:`workbench.repos.alerts`); it runs on "Check now" and whenever a survey version is
+committed (:func:`raise_alerts`). A card created from an alert turns the alert into an action (:func:`link_card`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core.events import DatasetCommitted
+from workbench.analysis import alertrules
+from workbench.analysis.breaks import segment_columns
+from workbench.core.alerting import KIND_NAMES, MOVES, OPEN_STATUSES, Rule, describe, new_key
+from workbench.core.events import ActionCreated, DatasetCommitted
+from workbench.core.i18n import gettext as _
+from workbench.data import query, waves
+from workbench.features import actions
 
 if TYPE_CHECKING:
+    from workbench.repos.alerts import Item
     from workbench.repos.workspace import Workspace
+
+FIRST_LOOKBACK_WEEKS = 52  # a journey's first check looks back a year, not over its whole history
+RECHECK_WEEKS = 4  # later checks look at the weeks checked last time again: answers may arrive late
+ANSWER_LOOKBACK_DAYS = 14  # a single unhappy answer older than two weeks is no longer "hot"
+LIMIT = 50  # alerts listed at once (each row brings its own buttons); the count says how many more there are
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one check did: how many alerts it raised, and which rules it could not run (name → why)."""
+
+    added: int
+    skipped: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One alert of the inbox as listed: where, when, the status changes offered and the card it may become."""
+
+    item: Item
+    where: str
+    when: str
+    moves: tuple[str, ...]
+    draft: actions.Draft | None
+
+
+@dataclass(frozen=True)
+class InboxView:
+    """The newest alerts shown (at most ``LIMIT``) of ``total`` in the chosen statuses and kind."""
+
+    rows: list[Row]
+    total: int
+
+
+@dataclass(frozen=True)
+class RulesView:
+    """A journey's rules with their wording, their version, and the choices of a new rule's scope."""
+
+    rules: list[tuple[Rule, str]]
+    version: int
+    touchpoints: dict[str, str]
+    segments: list[str]
+
+
+# ------------------------------------------------------------------ checking
+
+
+def runnable(rules: Sequence[Rule], columns: Collection[str], one_wave: bool) -> tuple[list[Rule], dict[str, str]]:
+    """The enabled rules the survey can run, and the others by name with why not (a missing segment column; a
+    share or drop rule on a survey that is one wave without dates has no weeks to compare)."""
+    run, skipped = [], {}
+    for rule in (rule for rule in rules if rule.enabled):
+        if rule.segment and rule.segment not in columns:
+            skipped[rule.name] = _("the data has no column “{column}”").format(column=rule.segment)
+        elif one_wave and rule.kind != "answer":
+            skipped[rule.name] = _("the survey is one wave without dates, so it has no trend")
+        else:
+            run.append(rule)
+    return run, skipped
+
+
+def ranges(first: datetime.date, until: datetime.date,
+           checked_until: datetime.date | None) -> tuple[datetime.date, datetime.date]:
+    """The first day of the windows checked and of the single answers checked, in data from ``first`` to ``until``.
+
+    Window rules look at the complete weeks since the last check plus the ``RECHECK_WEEKS`` before it (late
+    answers), a year back on the first check; single answers are checked over the last two weeks.
+    """
+    if checked_until:
+        windows = checked_until - datetime.timedelta(weeks=RECHECK_WEEKS) + datetime.timedelta(days=1)
+    else:
+        windows = until - datetime.timedelta(weeks=FIRST_LOOKBACK_WEEKS)
+    return max(first, windows), max(first, until - datetime.timedelta(days=ANSWER_LOOKBACK_DAYS))
+
+
+def week_end(day: datetime.date) -> datetime.date:
+    """The last Sunday on or before ``day``: the last complete week a check reached."""
+    return day - datetime.timedelta(days=(day.weekday() + 1) % 7)
+
+
+def check(workspace: Workspace, journey_id: int, until: datetime.date | None = None, who: str = "") -> Checked:
+    """Run the journey's rules on its latest survey from where the last check stopped and keep the new alerts.
+
+    Alerts already stored are not raised again, and an episode that goes on extends its alert.
+    """
+    state = workspace.journey(journey_id)
+    survey = workspace.datasets.survey_for(state.project_id, journey_id)
+    sources = (str(survey.path),) if survey is not None else ()
+    bounds = query.date_bounds(sources) if survey is not None else None
+    if bounds is None:
+        return Checked(0, {})
+    until = min(until or bounds[1], bounds[1])
+    rules, skipped = runnable(workspace.alerts.rules(journey_id)[0], set(query.columns(sources)),
+                              waves.single_wave(survey.meta) is not None)
+    first_window, first_answer = ranges(bounds[0], until, workspace.alerts.checked_until(journey_id))
+    segments = sorted({rule.segment for rule in rules if rule.segment})
+    answers = query.answers(query.Query(sources, by=()), ("response_id", "touchpoint", "comment", *segments))
+    touchpoints = state.journey.touchpoints
+    names = {tp.key: tp.name for tp in touchpoints}
+    found = []
+    for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer)):
+        chosen = [rule for rule in rules if rule.kind in kinds]
+        if chosen and since <= until:
+            found += alertrules.evaluate(answers, chosen, since, until, names=names)
+    owners = {tp.key: tp.owner or "" for tp in touchpoints}
+    added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
+    return Checked(added, skipped)
 
 
 def raise_alerts(workspace: Workspace, event: DatasetCommitted) -> None:
@@ -17,4 +140,102 @@ def raise_alerts(workspace: Workspace, event: DatasetCommitted) -> None:
     for journey in workspace.journeys(event.project_id):
         survey = workspace.datasets.survey_for(event.project_id, journey.id)
         if survey is not None and survey.id == event.dataset_id:
-            workspace.alerts.evaluate(journey.id)  # rules it cannot run are named on "Check now"
+            check(workspace, journey.id)  # rules it cannot run are named on "Check now"
+
+
+def link_card(workspace: Workspace, event: ActionCreated) -> None:
+    """A card created from an alert turns that alert (of the card's project) into an action."""
+    ref = str(event.origin.get("ref", ""))
+    if event.origin.get("kind") == "alert" and ref.isdigit():
+        workspace.alerts.link_action(int(ref), event.project_id, event.action_id, event.who)
+
+
+def wave_note(workspace: Workspace, project_id: int, journey_id: int) -> str | None:
+    """What the inbox says when the journey's survey is one wave without dates (None when it has a trend)."""
+    survey = workspace.datasets.survey_for(project_id, journey_id)
+    wave = waves.single_wave(survey.meta) if survey is not None else None
+    if wave is None:
+        return None
+    return f"{waves.no_trend_message(wave)} {_('Only the rules on single answers run on it.')}"
+
+
+# ------------------------------------------------------------------ the inbox
+
+
+def statuses_shown(shown: str) -> tuple[str, ...] | None:
+    """The statuses behind the inbox's filter: "open" (new and acknowledged), "all" (None), or one status."""
+    return {"open": OPEN_STATUSES, "all": None}.get(shown, (shown,))
+
+
+def can_become_action(item: Item) -> bool:
+    """Whether the inbox offers to create a card from the alert: while it is open, or marked without a card."""
+    return item.status in OPEN_STATUSES or (item.status == "action" and item.action_id is None)
+
+
+def row(item: Item, names: dict[str, str]) -> Row:
+    """How the inbox lists an alert (``names``: touchpoint key → name)."""
+    alert = item.alert
+    where = names.get(alert.touchpoint, alert.touchpoint) + (f" · {alert.value}" if alert.value else "")
+    when = alert.window_end.isoformat() if alert.first_seen == alert.last_seen else \
+        f"{alert.first_seen.isoformat()} – {alert.last_seen.isoformat()}"
+    draft = actions.for_alert(item, where, names) if can_become_action(item) else None
+    return Row(item, where, when, MOVES[item.status], draft)
+
+
+def inbox(workspace: Workspace, project_id: int, journey_id: int, shown: str = "open",
+          kind: str | None = None) -> InboxView:
+    """The journey's alerts in the statuses ``shown``, newest first; ``kind`` "answer" or "trend" narrows them."""
+    items = [item for item in workspace.alerts.list(project_id, journey_id, statuses_shown(shown))
+             if kind not in ("answer", "trend") or (item.alert.kind == "answer") == (kind == "answer")]
+    names = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints} if items else {}
+    return InboxView([row(item, names) for item in items[:LIMIT]], len(items))
+
+
+def set_status(workspace: Workspace, alert_id: int, status: str, who: str = "", *, expected_version: int) -> Item:
+    """Acknowledge, close or reopen an alert (a move ``alerting.MOVES`` does not allow is refused)."""
+    return workspace.alerts.set_status(alert_id, status, who, expected_version=expected_version)
+
+
+def new_count(workspace: Workspace) -> int:
+    """How many new alerts wait in the whole workspace."""
+    return workspace.alerts.counts()["new"]
+
+
+# ------------------------------------------------------------------ rules
+
+
+def rules_view(workspace: Workspace, project_id: int | None, journey_id: int) -> RulesView:
+    """The journey's rules in words, with the touchpoints and segment columns a new rule may watch."""
+    rules, version = workspace.alerts.rules(journey_id)
+    names = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints}
+    survey = workspace.datasets.survey_for(project_id, journey_id) if project_id else None
+    columns = segment_columns((str(survey.path),)) if survey is not None else []
+    return RulesView([(rule, describe(rule, names)) for rule in rules], version, names, columns)
+
+
+def add_rule(workspace: Workspace, journey_id: int, *, kind: str, metric: str, name: str = "",
+             touchpoint: str | None = None, segment: str = "", threshold: float | None = None,
+             window_weeks: int | None = None, min_n: int | None = None) -> int:
+    """Add a rule to the journey's rules (named after its kind when unnamed); the rules' new version."""
+    rules, version = workspace.alerts.rules(journey_id)
+    rule = Rule(key=new_key(rules), name=name.strip() or KIND_NAMES.get(kind, kind), kind=kind, metric=metric,
+                touchpoints=(touchpoint,) if touchpoint else (), segment=segment or "", threshold=threshold,
+                window_weeks=int(window_weeks or 4), min_n=int(min_n or 30))
+    return workspace.alerts.save_rules(journey_id, [*rules, rule], expected_version=version)
+
+
+def switch_rule(workspace: Workspace, journey_id: int, key: str, enabled: bool, *,
+                expected_version: int) -> int | None:
+    """Switch a rule on or off; the rules' new version, or None when it already was."""
+    rules, _version = workspace.alerts.rules(journey_id)
+    if all(rule.enabled == enabled for rule in rules if rule.key == key):
+        return None
+    changed = [dataclasses.replace(rule, enabled=enabled) if rule.key == key else rule for rule in rules]
+    return workspace.alerts.save_rules(journey_id, changed, expected_version=expected_version)
+
+
+def delete_rule(workspace: Workspace, journey_id: int, key: str, *, expected_version: int) -> int:
+    """Delete a rule (its alerts stay in the inbox); the rules' new version."""
+    rules, _version = workspace.alerts.rules(journey_id)
+    return workspace.alerts.save_rules(journey_id, [rule for rule in rules if rule.key != key],
+                                       expected_version=expected_version)

@@ -29,7 +29,9 @@ def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
     _seed_actions(workspace, project_id, journey_id, data.effects)
     _seed_scenarios(workspace, project_id, journey_id)
     workspace.verbatims.save_codebook(project_id, default_codebook(), "Demo", expected_version=0)
-    workspace.alerts.evaluate(journey_id, who="Demo")
+    from workbench.features import alerts
+
+    alerts.check(workspace, journey_id, who="Demo")
     return project_id
 
 

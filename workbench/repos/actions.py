@@ -3,28 +3,27 @@
 A card moves Backlog → Planned → In progress → Done → Verified. Every write checks the version the caller last
 read, so two windows editing one card never silently overwrite each other, and every change is kept as an event
 (who, when, the fields' old and new values). A card reaches Verified only with a recorded before/after verdict
-(:mod:`workbench.analysis.verify`).
+(the check itself is :func:`workbench.features.actions.check`). Creating a card emits :class:`ActionCreated`, so the
+card's origin (an alert) can react without this module writing anyone else's tables.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
 from workbench.core.errors import ConflictError, WorkspaceError, person
+from workbench.core.events import ActionCreated, Events
 from workbench.core.i18n import gettext as _
-from workbench.core.metrics import DEFAULT_MIN_N
-from workbench.data.store import ActionEventRow, ActionRow, JourneyRow, Project, claim
+from workbench.data.store import ActionEventRow, ActionRow, JourneyRow, Project, Sessions, claim
 
 if TYPE_CHECKING:
-    from workbench.analysis.breaks import Break
-    from workbench.analysis.verify import Windows
     from workbench.core.journey import Journey
-    from workbench.repos.workspace import Workspace
 
 STATUSES = ("backlog", "planned", "in_progress", "done", "verified")
 STATUS_NAMES = {"backlog": _("Backlog"), "planned": _("Planned"), "in_progress": _("In progress"),
@@ -61,31 +60,31 @@ class Draft:
     origin: Mapping = field(default_factory=dict)
 
     def to_params(self) -> dict[str, str]:
-        """The draft as URL query parameters (empty fields left out), e.g. for a 'create action' link."""
+        """The draft as URL query parameters (empty fields left out), e.g. for a 'create action' link.
+
+        Lists are JSON arrays, so any value comes back from :meth:`from_params` as it was (commas included).
+        """
         params = {"new": "1", "title": self.title, "description": self.description,
-                  "touchpoints": ",".join(self.touchpoints), "owner": self.owner,
+                  "touchpoints": _list_text(self.touchpoints), "owner": self.owner,
                   "due": self.due.isoformat() if self.due else "", "cost": _number_text(self.cost),
                   "metric": self.metric, "change": _number_text(self.expected_change), "segment": self.segment or "",
-                  "treated": ",".join(self.treated), "origin": self.origin.get("kind", ""),
+                  "treated": _list_text(self.treated), "origin": self.origin.get("kind", ""),
                   "origin_label": self.origin.get("label", ""), "origin_ref": str(self.origin.get("ref", ""))}
         return {key: value for key, value in params.items() if value}
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> Draft:
         """A draft from URL query parameters; anything malformed is left empty rather than refused."""
-        def split(text: str | None) -> tuple[str, ...]:
-            return tuple(part for part in (text or "").split(",") if part)
-
         origin = {"kind": params["origin"], "label": params.get("origin_label", "")} \
             if params.get("origin") in ORIGIN_KINDS else {}
         if origin and params.get("origin_ref"):
             origin["ref"] = params["origin_ref"]
         return cls(title=params.get("title", ""), description=params.get("description", ""),
-                   touchpoints=split(params.get("touchpoints")), owner=params.get("owner", ""),
+                   touchpoints=_parse_list(params.get("touchpoints")), owner=params.get("owner", ""),
                    due=_parse_date(params.get("due")), cost=_parse_number(params.get("cost")),
                    metric=params.get("metric") if params.get("metric") in METRICS else "csat",
                    expected_change=_parse_number(params.get("change")), segment=params.get("segment") or None,
-                   treated=split(params.get("treated")), origin=origin)
+                   treated=_parse_list(params.get("treated")), origin=origin)
 
 
 @dataclass(frozen=True)
@@ -191,21 +190,21 @@ def open_counts(actions: Iterable[Action]) -> dict[str, int]:
     return counts
 
 
-def for_touchpoint(journey: Journey, key: str) -> Draft:
-    """A card pre-filled for one touchpoint: its name in the title, its owner."""
-    tp = journey.touchpoint(key)
-    return Draft(title=_("Improve {touchpoint}").format(touchpoint=tp.name), touchpoints=(key,),
-                 owner=tp.owner or "", origin={"kind": "touchpoint", "label": tp.name})
+def step(action: Action, direction: str) -> tuple[str, int | None] | None:
+    """Where a move button puts a card: "left"/"right" to the bottom of the column before or after, "up"/"down" one
+    place within its column (status, index; index None is the bottom); None past the first or last column."""
+    if direction in ("left", "right"):
+        target = STATUSES.index(action.status) + (-1 if direction == "left" else 1)
+        return (STATUSES[target], None) if 0 <= target < len(STATUSES) else None
+    if direction in ("up", "down"):
+        return action.status, max(0, action.position + (-1 if direction == "up" else 1))
+    raise ValueError(f"Unknown move {direction!r}.")
 
 
-def for_break(journey: Journey, found: Break) -> Draft:
-    """A card pre-filled from a break: its touchpoint, owner, segment, and the gap to close as the expected change."""
-    tp = journey.touchpoint(found.touchpoint)
-    where = f" ({found.column} {found.segment})" if found.column else ""
-    return Draft(title=_("Fix {touchpoint}").format(touchpoint=tp.name) + where, description=found.sentence,
-                 touchpoints=(found.touchpoint,), owner=tp.owner or "", metric=found.metric,
-                 expected_change=round(abs(found.delta), 2), segment=found.column,
-                 treated=(found.segment,) if found.segment else (), origin={"kind": "break", "label": found.sentence})
+def unsaved(draft: Draft, latest: Draft) -> list[tuple[str, object]]:
+    """The fields (name, value typed) where ``draft`` differs from the stored ``latest``: what a conflict lost."""
+    return [(f.name, getattr(draft, f.name)) for f in fields(Draft)
+            if f.name != "origin" and getattr(draft, f.name) != getattr(latest, f.name)]
 
 
 def validate(draft: Draft, journey: Journey | None = None) -> Draft:
@@ -238,9 +237,10 @@ def validate(draft: Draft, journey: Journey | None = None) -> Draft:
 class Actions:
     """The cards of a workspace's projects, stored with their history."""
 
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
-        self.sessions = workspace.sessions
+    def __init__(self, sessions: Sessions, events: Events, journey: Callable[[int], Journey]):
+        self.sessions = sessions
+        self.events = events  # told of every card created
+        self.journey = journey  # a journey's shape by id: cards are checked against its touchpoints
 
     def list(self, project_id: int, journey_id: int | None = None) -> list[Action]:
         """The project's cards (of one journey if given), by column and order."""
@@ -255,16 +255,10 @@ class Actions:
         with self.sessions() as session:
             return _action(self._row(session, action_id))
 
-    def owners(self, project_id: int) -> list[str]:
-        """Everyone who owns a touchpoint or a card in the project, by name."""
-        names = {owner.name for owner in self.workspace.owners(project_id)}
-        names |= {a.owner for a in self.list(project_id) if a.owner}
-        return sorted(names, key=str.casefold)
-
     def create(self, project_id: int, draft: Draft, who: str = "", *, journey_id: int | None = None,
                status: str = "backlog") -> Action:
         """Store a new card at the bottom of ``status``; the owner defaults to its first touchpoint's owner."""
-        journey = self.workspace.journey(journey_id).journey if journey_id is not None else None
+        journey = self.journey(journey_id) if journey_id is not None else None
         draft = validate(draft, journey)
         if not draft.owner and journey is not None:
             draft = replace(draft, owner=next((journey.touchpoint(k).owner for k in draft.touchpoints
@@ -287,18 +281,16 @@ class Actions:
             what = _("Created") if origin in (None, "manual") else \
                 _("Created from {origin}").format(origin=ORIGIN_KINDS[origin].lower())
             self._event(session, row, who, what, {})
-            if origin == "alert" and str(draft.origin.get("ref", "")).isdigit():
-                from workbench.repos.alerts import link_action
-
-                link_action(session, project_id, int(draft.origin["ref"]), row.id, who)
-            return _action(row)
+            created = _action(row)
+        self.events.emit(ActionCreated(project_id, created.id, dict(created.origin), who))
+        return created
 
     def update(self, action_id: int, draft: Draft, who: str = "", *, expected_version: int,
                done_on: datetime.date | None = None) -> Action:
         """Store edited fields (and a corrected done date) if nobody changed the card since ``expected_version``."""
         with self.sessions.begin() as session:
             row = self._current(session, action_id, expected_version)
-            journey = self.workspace.journey(row.journey_id).journey if row.journey_id is not None else None
+            journey = self.journey(row.journey_id) if row.journey_id is not None else None
             new = _columns(validate(draft, journey))
             if done_on is not None and row.status in ("done", "verified"):
                 new["done_on"] = done_on
@@ -310,7 +302,8 @@ class Actions:
 
     def move(self, action_id: int, status: str, index: int | None = None, who: str = "", *,
              expected_version: int) -> Action:
-        """Put the card at ``index`` (None: the bottom) of column ``status``, renumbering the columns it leaves and joins.
+        """Put the card at ``index`` (None: the bottom) of column ``status``, renumbering the columns it leaves and
+        joins.
 
         Moving to Done sets the done date to today (editable later); moving back to an open column clears the done
         date and the verification (the history keeps both); Verified needs a recorded verdict first.
@@ -362,26 +355,6 @@ class Actions:
             self._event(session, row, who, _("Checked the effect: {verdict}").format(
                 verdict=verification.get("verdict", "?")), changes)
             return _action(row)
-
-    def check(self, action_id: int, windows: Windows | None = None, who: str = "", *, expected_version: int,
-              min_n: int = DEFAULT_MIN_N, alpha: float = 0.05) -> Action:
-        """Run the before/after check of a Done card on its journey's latest survey and keep the result on it."""
-        from workbench.analysis import verify
-        from workbench.data import waves
-
-        action = self.get(action_id)
-        survey = self.workspace.datasets.survey_for(action.project_id, action.journey_id)
-        if survey is None or not action.touchpoints or action.done_on is None:
-            raise ActionError(_("The check needs survey data, at least one touchpoint and a done date."))
-        windows = windows or verify.Windows()
-        names = {} if action.journey_id is None else {
-            tp.key: tp.name for tp in self.workspace.journey(action.journey_id).journey.touchpoints}
-        found = verify.verify((str(survey.path),), action.touchpoints, action.done_on, metric=action.metric,
-                              windows=windows, segment=action.segment, treated=action.treated, alpha=alpha,
-                              min_n=min_n, cache=self.workspace.cache, names=names,
-                              wave=waves.single_wave(survey.meta))
-        return self.record(action_id, {**found.to_dict(), "windows": asdict(windows), "dataset": survey.id},
-                           who, expected_version=expected_version)
 
     def delete(self, action_id: int, *, expected_version: int) -> None:
         """Remove a card with its history, unless someone changed it since ``expected_version``."""
@@ -467,6 +440,18 @@ def _action(row: ActionRow) -> Action:
 def _require_status(status: str) -> None:
     if status not in STATUSES:
         raise ActionError(_("Unknown column “{status}”.").format(status=status))
+
+
+def _list_text(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values), ensure_ascii=False) if values else ""
+
+
+def _parse_list(text: str | None) -> tuple[str, ...]:
+    try:
+        values = json.loads(text) if isinstance(text, str) and text else []
+    except ValueError:
+        return ()
+    return tuple(str(value) for value in values) if isinstance(values, list) else ()
 
 
 def _number_text(value: float | None) -> str:

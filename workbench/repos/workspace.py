@@ -125,14 +125,14 @@ class Workspace:
         """The improvement actions (kanban cards) of every project (``workbench.repos.actions.Actions``)."""
         from workbench.repos.actions import Actions
 
-        return Actions(self)
+        return Actions(self.sessions, self.events, lambda journey_id: self.journey(journey_id).journey)
 
     @functools.cached_property
     def alerts(self):
         """The alert rules and inboxes of every journey (``workbench.repos.alerts.Inbox``)."""
         from workbench.repos.alerts import Inbox
 
-        return Inbox(self)
+        return Inbox(self.sessions)
 
     @functools.cached_property
     def verbatims(self):

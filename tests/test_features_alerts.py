@@ -1,0 +1,179 @@
+"""The alert status machine as a domain rule, and the Alerts screen's features without a browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workbench.core.alerting import MOVES, STATUSES, Alert, Rule, move_problem
+from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.features import alerts
+from workbench.features.actions import Draft
+
+DAY = dt.date(2025, 3, 2)
+
+
+def answer_alert(response: str, touchpoint: str = "delivery", value: str = "") -> Alert:
+    return Alert(f"low|{response}", "low", "answer", "csat", touchpoint, "region" if value else "", value, DAY, DAY,
+                 DAY, DAY, 1, 1.0, None, None, None, None, None, response, "late", f"A low score ({response})")
+
+
+@pytest.fixture
+def inbox(workspace, small_journey):
+    """A project whose journey's inbox holds three new alerts: workspace, project id, journey id, the items."""
+    project_id = workspace.create_project("Alerts")
+    journey_id = workspace.create_journey(project_id, small_journey)
+    found = [answer_alert("r1"), answer_alert("r2", value="Praha"), answer_alert("r3", touchpoint="gone")]
+    assert workspace.alerts.add(project_id, journey_id, found, {"delivery": "Couriers"}, DAY, "Setup") == 3
+    return workspace, project_id, journey_id, workspace.alerts.list(project_id, journey_id)
+
+
+# ------------------------------------------------------------------ the status machine
+
+
+def test_the_moves_by_hand_are_the_inbox_buttons_and_lead_to_known_statuses():
+    assert MOVES == {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",),
+                     "closed": ("new",)}
+    assert set(MOVES) == set(STATUSES) and all(set(moves) <= set(STATUSES) for moves in MOVES.values())
+
+
+@pytest.mark.parametrize("old, new", [("new", "acknowledged"), ("new", "closed"), ("acknowledged", "closed"),
+                                      ("action", "closed"), ("closed", "new"), ("new", "new")])
+def test_allowed_moves_have_no_problem(old, new):
+    assert move_problem(old, new) is None
+
+
+def test_a_refused_move_says_where_the_alert_can_go():
+    assert move_problem("closed", "acknowledged") == (
+        "An alert that is “Closed” cannot be moved to “Acknowledged”; it can go to: New.")
+    assert move_problem("acknowledged", "new") == (
+        "An alert that is “Acknowledged” cannot be moved to “New”; it can go to: Closed.")
+    assert "creating a card" in move_problem("new", "action")
+    assert move_problem("new", "gone") == "Unknown alert status “gone”."
+
+
+def test_set_status_enforces_the_machine_and_a_refusal_changes_nothing(inbox):
+    workspace, _project_id, _journey_id, items = inbox
+    closed = workspace.alerts.set_status(items[0].id, "closed", "Eva", expected_version=items[0].version)
+    with pytest.raises(WorkspaceError, match="cannot be moved to “Acknowledged”"):
+        workspace.alerts.set_status(closed.id, "acknowledged", "Eva", expected_version=closed.version)
+    with pytest.raises(WorkspaceError, match="creating a card"):
+        workspace.alerts.set_status(items[1].id, "action", "Eva", expected_version=items[1].version)
+    assert workspace.alerts.get(closed.id) == closed  # same status, version and history
+    reopened = alerts.set_status(workspace, closed.id, "new", "Jan", expected_version=closed.version)
+    assert (reopened.status, reopened.history[-1]["what"]) == ("new", "Closed → New")
+    with pytest.raises(ConflictError):  # the version is checked before the move
+        workspace.alerts.set_status(closed.id, "acknowledged", expected_version=closed.version)
+
+
+def test_a_card_from_an_alert_turns_it_into_an_action_even_when_closed(inbox):
+    workspace, project_id, journey_id, items = inbox
+    closed = workspace.alerts.set_status(items[0].id, "closed", expected_version=items[0].version)
+    card = workspace.actions.create(project_id, Draft("Call back", origin={"kind": "alert", "ref": str(closed.id)}),
+                                    "Eva", journey_id=journey_id)
+    linked = workspace.alerts.get(closed.id)
+    assert (linked.status, linked.action_id, linked.history[-1]["what"]) == (
+        "action", card.id, "Closed → Turned into an action")
+    other = workspace.create_project("Other")
+    workspace.actions.create(other, Draft("Not mine", origin={"kind": "alert", "ref": str(items[1].id)}))
+    assert workspace.alerts.get(items[1].id).action_id is None  # an alert of another project is left alone
+
+
+# ------------------------------------------------------------------ checking
+
+
+def test_runnable_names_the_rules_a_survey_cannot_run():
+    rules = [Rule("a", "Calls", "answer"), Rule("s", "Share", "share", segment="region"),
+             Rule("d", "Drop", "drop"), Rule("off", "Off", "drop", enabled=False)]
+    run, skipped = alerts.runnable(rules, {"touchpoint", "csat"}, one_wave=False)
+    assert [r.key for r in run] == ["a", "d"] and skipped == {"Share": "the data has no column “region”"}
+    run, skipped = alerts.runnable(rules, {"region"}, one_wave=True)
+    assert [r.key for r in run] == ["a"]
+    assert skipped == {"Share": "the survey is one wave without dates, so it has no trend",
+                       "Drop": "the survey is one wave without dates, so it has no trend"}
+
+
+def test_the_first_check_looks_back_a_year_and_later_ones_recheck_four_weeks():
+    first, until = dt.date(2023, 1, 1), dt.date(2025, 6, 30)
+    assert alerts.ranges(first, until, None) == (dt.date(2024, 7, 1), dt.date(2025, 6, 16))
+    assert alerts.ranges(first, until, dt.date(2025, 6, 29)) == (dt.date(2025, 6, 2), dt.date(2025, 6, 16))
+    assert alerts.ranges(dt.date(2025, 6, 20), until, None) == (dt.date(2025, 6, 20), dt.date(2025, 6, 20))
+    assert alerts.week_end(dt.date(2025, 6, 30)) == dt.date(2025, 6, 29)  # a Monday: the Sunday before
+    assert alerts.week_end(dt.date(2025, 6, 29)) == dt.date(2025, 6, 29)
+
+
+def test_a_journey_without_a_survey_checks_nothing(workspace, small_journey):
+    journey_id = workspace.create_journey(workspace.create_project("Empty"), small_journey)
+    assert alerts.check(workspace, journey_id) == alerts.Checked(0, {})
+
+
+def test_the_inbox_remembers_how_far_it_checked(inbox):
+    workspace, _project_id, journey_id, _items = inbox
+    assert workspace.alerts.checked_until(journey_id) == DAY
+    workspace.alerts.add(1, journey_id, [], {}, DAY - dt.timedelta(weeks=1))
+    assert workspace.alerts.checked_until(journey_id) == DAY  # an earlier week end never moves it back
+
+
+# ------------------------------------------------------------------ the inbox
+
+
+def test_the_inbox_lists_each_alert_with_its_moves_and_the_card_it_may_become(inbox):
+    workspace, project_id, journey_id, items = inbox
+    shown = alerts.inbox(workspace, project_id, journey_id)
+    assert shown.total == 3 and len(shown.rows) == 3
+    row = next(r for r in shown.rows if r.item.alert.response_id == "r2")
+    assert (row.where, row.when, row.moves) == ("Delivery · Praha", "2025-03-02", ("acknowledged", "closed"))
+    assert (row.draft.title, row.draft.touchpoints, row.draft.segment, row.draft.treated) == (
+        "Act on: Delivery · Praha", ("delivery",), "region", ("Praha",))
+    assert row.draft.origin == {"kind": "alert", "label": "A low score (r2)", "ref": row.item.id}
+    unknown = next(r for r in shown.rows if r.item.alert.response_id == "r3")
+    assert unknown.draft.touchpoints == ()  # a touchpoint the journey no longer has is not put on the card
+    closed = workspace.alerts.set_status(row.item.id, "closed", expected_version=row.item.version)
+    assert [r.item.id for r in alerts.inbox(workspace, project_id, journey_id, "closed").rows] == [closed.id]
+    assert alerts.row(closed, {}).draft is None and alerts.row(closed, {}).moves == ("new",)
+    assert alerts.inbox(workspace, project_id, journey_id).total == 2  # "open": new and acknowledged
+    assert alerts.inbox(workspace, project_id, journey_id, "all", "trend").total == 0
+    assert alerts.inbox(workspace, project_id, journey_id, "all", "answer").total == 3
+    assert alerts.new_count(workspace) == 2
+
+
+def test_statuses_shown_and_when_an_alert_can_become_a_card(inbox):
+    _workspace, _project_id, _journey_id, items = inbox
+    assert alerts.statuses_shown("open") == ("new", "acknowledged")
+    assert alerts.statuses_shown("all") is None and alerts.statuses_shown("closed") == ("closed",)
+    item = items[0]
+    assert alerts.can_become_action(item)
+    assert alerts.can_become_action(_with(item, status="action", action_id=None))
+    assert not alerts.can_become_action(_with(item, status="action", action_id=7))
+    assert not alerts.can_become_action(_with(item, status="closed"))
+
+
+def _with(item, **changes):
+    import dataclasses
+
+    return dataclasses.replace(item, **changes)
+
+
+# ------------------------------------------------------------------ rules
+
+
+def test_rules_are_added_switched_and_deleted_with_their_version(workspace, small_journey):
+    journey_id = workspace.create_journey(workspace.create_project("Rules"), small_journey)
+    version = alerts.add_rule(workspace, journey_id, kind="share", metric="ces", touchpoint="delivery",
+                              threshold=0.2, window_weeks=None, min_n=None)
+    view = alerts.rules_view(workspace, None, journey_id)
+    rule, description = view.rules[-1]
+    assert view.version == version and len(view.rules) == 4 and view.segments == []
+    assert (rule.name, rule.touchpoints, rule.window_weeks, rule.min_n) == (
+        "Negative share over a threshold", ("delivery",), 4, 30)
+    assert description.endswith("· Delivery") and view.touchpoints["delivery"] == "Delivery"
+    assert alerts.switch_rule(workspace, journey_id, rule.key, True, expected_version=version) is None
+    switched = alerts.switch_rule(workspace, journey_id, rule.key, False, expected_version=version)
+    assert switched == version + 1 and not workspace.alerts.rules(journey_id)[0][-1].enabled
+    with pytest.raises(ConflictError):
+        alerts.delete_rule(workspace, journey_id, rule.key, expected_version=version)
+    alerts.delete_rule(workspace, journey_id, rule.key, expected_version=switched)
+    assert rule.key not in [r.key for r in workspace.alerts.rules(journey_id)[0]]
+    with pytest.raises(WorkspaceError, match="smallest drop"):
+        alerts.add_rule(workspace, journey_id, kind="drop", metric="csat", threshold=-1)

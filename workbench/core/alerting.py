@@ -1,0 +1,272 @@
+"""Red alerts, the vocabulary: the rules that watch survey answers, the alerts they raise, and how an alert is handled.
+
+Three kinds of rule:
+
+- **answer** — one answer at or below a negative score (by default NPS 0–6, CSAT 1–2, CES 1–3; CES 7 = very
+  easy), optionally only when it carries a comment: someone to call back. One alert per answer.
+- **share** — the share of negative answers in a rolling window of weeks is above a limit, with n ≥ ``min_n``.
+- **drop** — the score in a rolling window (NPS, or the mean CSAT or CES) is lower than in the window of the same
+  length just before, by at least a minimum size, significant in a one-sided z-test at ``alpha`` and with
+  n ≥ ``min_n`` in both windows.
+
+Rules are evaluated by :mod:`workbench.analysis.alertrules`; alerts are kept in a journey's inbox
+(:mod:`workbench.repos.alerts`). An alert found by a later evaluation that :func:`continues` a stored one is folded
+into it with :func:`merge`, so a lasting problem stays one alert. A stored alert moves through ``STATUSES`` only
+along ``MOVES`` (by hand) or into "action" when a card is created from it (:func:`move_problem` says why not).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from workbench.core import metrics
+from workbench.core.i18n import gettext as _
+
+KINDS = ("answer", "share", "drop")
+NEGATIVE_AT = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}  # an answer at or below this score is negative
+MIN_DROP = {"nps": 10.0, "csat": 0.3, "ces": 0.3}  # default smallest drop worth an alert, in metric points
+SHARE_LIMIT = 0.25  # default share of negative answers above which a share rule fires
+_DATES = ("first_seen", "last_seen", "window_start", "window_end")
+
+STATUSES = ("new", "acknowledged", "action", "closed")
+STATUS_NAMES = {"new": _("New"), "acknowledged": _("Acknowledged"), "action": _("Turned into an action"),
+                "closed": _("Closed")}
+OPEN_STATUSES = ("new", "acknowledged")  # still waiting for someone to handle them
+KIND_NAMES = {"answer": _("Single unhappy answer"), "share": _("Negative share over a threshold"),
+              "drop": _("Significant drop vs the previous window")}
+# Where a person may move an alert from each status. "action" is missing on purpose: an alert is turned into an
+# action by creating a card from it (from any status), so it always points to the card that handles it.
+MOVES = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When to raise a red alert.
+
+    Parameters
+    ----------
+    key : stable id, used in the alerts' keys.
+    kind : one of ``KINDS``.
+    metric : "nps", "csat" or "ces".
+    touchpoints : the touchpoints watched; empty watches every touchpoint but the overall one.
+    segment : a segment column evaluated per value ("region"); empty takes all answers together.
+    values : the segment values watched; empty watches every value.
+    threshold : answer — the highest negative score (default ``NEGATIVE_AT``); share — the share of negative
+        answers (0–1) above which the rule fires (default ``SHARE_LIMIT``); drop — the smallest drop in metric
+        points (default ``MIN_DROP``).
+    window_weeks : length of the rolling window (share, drop).
+    min_n : fewest answers in a window (share) or in each of the two windows (drop).
+    alpha : significance level of the one-sided test of a drop.
+    need_comment : answer — only answers with a non-blank comment raise an alert.
+    enabled : a disabled rule is kept but not evaluated.
+    """
+
+    key: str
+    name: str
+    kind: str
+    metric: str = "nps"
+    touchpoints: tuple[str, ...] = ()
+    segment: str = ""
+    values: tuple[str, ...] = ()
+    threshold: float | None = None
+    window_weeks: int = 4
+    min_n: int = 30
+    alpha: float = 0.01
+    need_comment: bool = True
+    enabled: bool = True
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields: tuples as lists."""
+        return {**dataclasses.asdict(self), "touchpoints": list(self.touchpoints), "values": list(self.values)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Rule:
+        """The rule stored by :meth:`to_dict`."""
+        return cls(**{**data, "touchpoints": tuple(data.get("touchpoints", ())),
+                      "values": tuple(data.get("values", ()))})
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A raised alert: one answer, or one episode of a window rule firing on consecutive week ends.
+
+    ``first_seen`` and ``last_seen`` are the episode's first and last window ends (the answer's date for the
+    answer kind); the window, n, score, previous, change, p and the interval (low, high) are the worst window's.
+    A share is a fraction (0–1); ``previous`` and ``change`` are only a drop's, ``p`` is its one-sided p-value.
+    """
+
+    key: str
+    rule_key: str
+    kind: str
+    metric: str
+    touchpoint: str
+    segment: str
+    value: str
+    first_seen: datetime.date
+    last_seen: datetime.date
+    window_start: datetime.date
+    window_end: datetime.date
+    n: int
+    score: float
+    previous: float | None
+    change: float | None
+    p: float | None
+    low: float | None
+    high: float | None
+    response_id: str
+    comment: str
+    message: str
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields: dates as ISO strings."""
+        data = dataclasses.asdict(self)
+        return {**data, **{name: data[name].isoformat() for name in _DATES}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Alert:
+        """The alert stored by :meth:`to_dict`."""
+        return cls(**{**data, **{name: datetime.date.fromisoformat(data[name]) for name in _DATES}})
+
+
+def threshold_of(rule: Rule) -> float:
+    """The rule's threshold, or its kind's default for the metric when it has none."""
+    if rule.threshold is not None:
+        return rule.threshold
+    if rule.kind == "share":
+        return SHARE_LIMIT
+    return (NEGATIVE_AT if rule.kind == "answer" else MIN_DROP)[rule.metric]
+
+
+def validate(rule: Rule) -> list[str]:
+    """Plain-language problems that keep the rule from being evaluated (none: it is fine)."""
+    problems = []
+    if not rule.key.strip():
+        problems.append(_("The rule needs a key."))
+    elif "|" in rule.key:
+        problems.append(_("The rule's key cannot contain '|': alert keys use it as a separator."))
+    if not rule.name.strip():
+        problems.append(_("The rule needs a name."))
+    if rule.kind not in KINDS:
+        problems.append(_("Unknown kind '{kind}'; use one of {kinds}.").format(kind=rule.kind, kinds=", ".join(KINDS)))
+    if rule.metric not in NEGATIVE_AT:
+        problems.append(_("Unknown metric '{metric}'; use one of {metrics}.").format(
+            metric=rule.metric, metrics=", ".join(NEGATIVE_AT)))
+    elif rule.kind in KINDS and rule.threshold is not None:
+        problems.extend(_threshold_problems(rule))
+    if rule.values and not rule.segment:
+        problems.append(_("Segment values need the segment column they belong to."))
+    if rule.window_weeks < 1:
+        problems.append(_("The window needs at least one week."))
+    if rule.min_n < 1:
+        problems.append(_("The minimum number of answers must be at least 1."))
+    if not 0 < rule.alpha < 1:
+        problems.append(_("The significance level must be between 0 and 1."))
+    return problems
+
+
+def _threshold_problems(rule: Rule) -> list[str]:
+    low, high = metrics.SCALES[rule.metric]
+    threshold, metric = rule.threshold, metrics.NAMES[rule.metric]
+    if rule.kind == "answer" and not low <= threshold < high:
+        # The top of the scale would make every answer negative.
+        return [_("A negative {metric} answer must be a score from {low} to {top}.").format(
+            metric=metric, low=low, top=high - 1)]
+    if rule.kind == "share" and not 0 <= threshold < 1:
+        return [_("The share of negative answers must be between 0 and 1 (0.25 = 25 %).")]
+    if rule.kind == "drop" and not threshold > 0:
+        return [_("The smallest drop must be above zero.")]
+    return []
+
+
+def default_rules() -> list[Rule]:
+    """Starter rules over every touchpoint: a detractor's comment, a high negative CSAT share, a CSAT drop.
+
+    The drop rule tests every touchpoint × region every week (about 50 well-sampled series in a network of 8
+    regions), so it tests at alpha 0.001, not 0.01 (on the demo data's two years: 6 false alarms instead of 41).
+    """
+    return [
+        Rule("detractor-comment", _("Detractor with a comment"), "answer", "nps"),
+        Rule("csat-negative-share", _("Negative CSAT share over 25 % in 4 weeks, per region"), "share", "csat",
+             segment="region", threshold=SHARE_LIMIT),
+        Rule("csat-drop", _("Significant CSAT drop vs previous 4 weeks, per region"), "drop", "csat",
+             segment="region", threshold=MIN_DROP["csat"], alpha=0.001),
+    ]
+
+
+def continues(existing: Alert, new: Alert) -> bool:
+    """Whether ``new``, from a later evaluation, is the same answer or continues ``existing``'s episode."""
+    if existing.kind == "answer" or new.kind == "answer":
+        return existing.key == new.key
+    same = ((existing.rule_key, existing.kind, existing.touchpoint, existing.segment, existing.value)
+            == (new.rule_key, new.kind, new.touchpoint, new.segment, new.value))
+    return same and existing.first_seen <= new.first_seen <= existing.last_seen + datetime.timedelta(weeks=1)
+
+
+def merge(existing: Alert, new: Alert) -> Alert:
+    """``existing`` extended by ``new``, which continues it: the episode spans both; figures of the worse window."""
+    if not continues(existing, new):
+        raise ValueError(f"Alert {new.key} does not continue {existing.key}.")
+    worst = new if _severity(new) > _severity(existing) else existing  # a tie keeps the earlier window, as evaluate
+    return dataclasses.replace(worst, key=existing.key, first_seen=existing.first_seen,
+                               last_seen=max(existing.last_seen, new.last_seen))
+
+
+def _severity(alert: Alert) -> float:
+    """How bad an alert's window is: the larger, the worse."""
+    return -alert.change if alert.kind == "drop" else alert.score if alert.kind == "share" else 0.0
+
+
+def percent_text(share: float) -> str:
+    """0.2667 as '26.7 %', 0.25 as '25 %'."""
+    return f"{100 * share:.1f}".removesuffix(".0") + " %"
+
+
+def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
+    """The rule in words: 'CSAT drop of at least 0.3, p < 0.001, 4 vs the 4 weeks before, n ≥ 30 · per region'."""
+    names = names or {}
+    metric = metrics.NAMES[rule.metric]
+    limit = threshold_of(rule)
+    if rule.kind == "answer":
+        what = _("one answer with {metric} ≤ {limit:g}").format(metric=metric, limit=limit) + (
+            _(" and a comment") if rule.need_comment else "")
+    elif rule.kind == "share":
+        what = _("share of {metric} ≤ {negative} over {limit} in {weeks} weeks, n ≥ {n}").format(
+            metric=metric, negative=NEGATIVE_AT[rule.metric], limit=percent_text(limit), weeks=rule.window_weeks,
+            n=rule.min_n)
+    else:
+        what = _("{metric} drop of at least {limit:g}, p < {alpha:g}, {weeks} weeks vs the {weeks} before, "
+                 "n ≥ {n}").format(metric=metric, limit=limit, alpha=rule.alpha, weeks=rule.window_weeks,
+                                   n=rule.min_n)
+    where = ", ".join(names.get(key, key) for key in rule.touchpoints) if rule.touchpoints else \
+        _("every touchpoint")
+    scope = [where]
+    if rule.segment:
+        scope.append(_("per {segment}").format(segment=rule.segment)
+                     + (f" ({', '.join(rule.values)})" if rule.values else ""))
+    return f"{what} · {' · '.join(scope)}"
+
+
+def new_key(rules: Sequence[Rule]) -> str:
+    """A fresh rule key: never one a deleted rule had, so a new rule cannot continue an old rule's alerts."""
+    import uuid
+
+    taken = {rule.key for rule in rules}
+    while (key := f"rule-{uuid.uuid4().hex[:8]}") in taken:
+        pass
+    return key
+
+
+
+def move_problem(old: str, new: str) -> str | None:
+    """Why a person cannot move an alert from status ``old`` to ``new`` (None: the move is allowed)."""
+    if new not in STATUSES:
+        return _("Unknown alert status “{status}”.").format(status=new)
+    if new == old or new in MOVES[old]:
+        return None
+    if new == "action":
+        return _("An alert is turned into an action by creating a card from it (“+ action”).")
+    return _("An alert that is “{old}” cannot be moved to “{new}”; it can go to: {allowed}.").format(
+        old=STATUS_NAMES[old], new=STATUS_NAMES[new], allowed=", ".join(STATUS_NAMES[s] for s in MOVES[old]))
