@@ -44,7 +44,7 @@ def main() -> None:
 
     from workbench.analysis import drivers, roi
     from workbench.data import query
-    from workbench.repos import scenarios
+    from workbench.features import roi as scenarios
 
     workspace, project, app = demo_app()
     from cxweb.pages import roi as page

@@ -17,6 +17,7 @@ from workbench.core.errors import WorkspaceError
 from workbench.data import query
 from workbench.data.store import Base, MappingRow
 from workbench.data.templates import load_template
+from workbench.features import comments
 from workbench.features.actions import check
 from workbench.features.demo import (
     DEMO_DATASETS,
@@ -68,7 +69,7 @@ def source(tmp_path_factory):
     workspace.scenarios.save(project_id, Scenario(name="From the pilot", journey_id=journey_id,
                                                   kpi_dataset=DEMO_DATASETS["kpi_period"], kpi="revenue",
                                                   action_id=pilot.id), "Jana")
-    workspace.verbatims.retag(project_id, "r1", "the parcel came", {"damaged", "price"}, "Jana")
+    comments.retag(workspace, project_id, "r1", "the parcel came", {"damaged", "price"}, "Jana")
     assert from_alert.id in {a.action_id for a in workspace.alerts.list(project_id)}
     yield workspace, project_id
     workspace.close()

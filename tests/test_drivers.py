@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from workbench.core import metrics
 from workbench.core.contract import OVERALL
 from workbench.export import figures
 
-MTCARS = "/work/shared/data/mtcars.csv"
+MTCARS = Path(__file__).parent / "data" / "mtcars.csv"  # R's datasets::mtcars (tests/data/README.md)
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +171,7 @@ def test_bootstrap_replicates_are_weighted_covariances_of_the_drawn_counts():
     counts = [np.bincount(draws.integers(0, len(values), len(values)), minlength=len(values)) for _ in range(3)]
     for weights in (None, frequency):
         result = drivers._resampled_covariances(values, weights, 3, np.random.default_rng(9))
-        for covariance, drawn in zip(result, counts):
+        for covariance, drawn in zip(result, counts, strict=True):
             total = drawn if weights is None else drawn * weights
             assert covariance == pytest.approx(np.cov(values, rowvar=False, fweights=total, ddof=0), abs=1e-10)
 
@@ -291,7 +292,7 @@ def transactional(seed: int = 0) -> pd.DataFrame:
     for branch, month in itertools.product(range(20), range(1, 13)):
         quality = rng.normal(size=3)
         ts = pd.Timestamp(2024, month, 10)
-        for key, level in zip("abc", quality):
+        for key, level in zip("abc", quality, strict=True):
             rows += [{"touchpoint": key, "csat": float(np.clip(np.round(3.5 + level + rng.normal(0, .5)), 1, 5)),
                       "nps": np.nan, "branch": f"b{branch}", "ts": ts} for _ in range(6)]
         mean = 7 + 1.2 * quality[0] + 0.6 * quality[1]
@@ -402,9 +403,11 @@ def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey
     from cxweb.pages import (
         drivers as page,  # registers itself with the app: imported once the app exists
     )
+    from workbench.features import drivers as screen
 
     # As the import records a yes/no outcome mapped to "Satisfied" (datasets.import_meta).
-    monkeypatch.setattr(page, "_outcome", lambda dataset_id: outcome.describe("rating", name, (0, 1), name))
+    monkeypatch.setattr(screen, "outcome", lambda _workspace, dataset_id: outcome.describe("rating", name, (0, 1),
+                                                                                           name))
     selection = {"project": project, "journey": journey_id, "dataset": info.id, "metric": "csat",
                  "from": "2026-05-01", "to": "2026-05-31", "segments": []}
     with app.server.app_context():

@@ -55,7 +55,7 @@ def respondents(rng: np.random.Generator, n: int, branches: int = 0, branch_driv
     noise = np.sqrt(1 - WEIGHTS @ driver_correlation() @ WEIGHTS)
     y = x @ WEIGHTS + shared + rng.normal(size=n) * noise
     x[rng.random(x.shape) < skipped] = np.nan
-    return pd.DataFrame({"y": y, **dict(zip(NAMES, x.T)), "branch": branch})
+    return pd.DataFrame({"y": y, **dict(zip(NAMES, x.T, strict=True)), "branch": branch})
 
 
 def long_answers(frame: pd.DataFrame, outcome: str = "nps") -> pd.DataFrame:
@@ -253,7 +253,8 @@ def test_a_yes_no_outcome_ranks_the_drivers_by_their_effect_and_reports_its_shar
     satisfied = rng.random(n) < 1 / (1 + np.exp(-(latent @ np.array([1.5, 0.9, 0.5, 0.0, 0.0]) - 0.3)))
     ratings = np.clip(np.round(3 + latent), 1, 5)
     ratings[rng.random(ratings.shape) < SKIPPED] = np.nan
-    answers = long_answers(frame.assign(y=satisfied.astype(float), **dict(zip(NAMES, ratings.T))), "rating")
+    answers = long_answers(frame.assign(y=satisfied.astype(float), **dict(zip(NAMES, ratings.T, strict=True))),
+                           "rating")
     result = drivers.analyse(answers, outcome="rating", reps=50)
     assert list(result.table["touchpoint"][:3]) == ["t0", "t1", "t2"]
     assert result.outcome == "rating" and 0 < result.r2 < 1

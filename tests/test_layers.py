@@ -21,9 +21,6 @@ WEB_FRAMEWORKS = {"dash", "dash_bootstrap_components", "dash_cytoscape", "dash_a
 
 # Imports still to move behind the feature layer while issue 19 is under way: this set only shrinks, and is empty when it lands.
 STILL_TO_MOVE = {
-    "workbench.repos.scenarios -> workbench.analysis.drivers",
-    "workbench.repos.scenarios -> workbench.analysis.roi",
-    "workbench.repos.text -> workbench.analysis.breaks",
     "cxweb.app -> workbench.repos.datasets",
     "cxweb.app -> workbench.repos.workspace",
     "cxweb.pages._context -> workbench.repos.workspace",
@@ -31,22 +28,12 @@ STILL_TO_MOVE = {
     "cxweb.pages._filters -> workbench.analysis.heatmap",
     "cxweb.pages._filters -> workbench.data.query",
     "cxweb.pages._filters -> workbench.data.waves",
-    "cxweb.pages.comments -> workbench.analysis.breaks",
-    "cxweb.pages.comments -> workbench.analysis.heatmap",
-    "cxweb.pages.comments -> workbench.data.ingest",
-    "cxweb.pages.comments -> workbench.data.query",
-    "cxweb.pages.comments -> workbench.repos.text",
     "cxweb.pages.data -> workbench.analysis.guesses",
     "cxweb.pages.data -> workbench.data.dates",
     "cxweb.pages.data -> workbench.data.ingest",
     "cxweb.pages.data -> workbench.data.labels",
     "cxweb.pages.data -> workbench.data.waves",
     "cxweb.pages.data -> workbench.repos.datasets",
-    "cxweb.pages.drivers -> workbench.analysis.drivers",
-    "cxweb.pages.drivers -> workbench.analysis.heatmap",
-    "cxweb.pages.drivers -> workbench.data.ingest",
-    "cxweb.pages.drivers -> workbench.data.outcome",
-    "cxweb.pages.drivers -> workbench.repos.actions",
     "cxweb.pages.export -> workbench.analysis.breaks",
     "cxweb.pages.export -> workbench.repos.backup",
     "cxweb.pages.heatmap -> workbench.analysis.benchmarks",
@@ -64,12 +51,6 @@ STILL_TO_MOVE = {
     "cxweb.pages.leaderboards -> workbench.analysis.leaderboard",
     "cxweb.pages.leaderboards -> workbench.data.query",
     "cxweb.pages.leaderboards -> workbench.data.waves",
-    "cxweb.pages.roi -> workbench.analysis.breaks",
-    "cxweb.pages.roi -> workbench.analysis.heatmap",
-    "cxweb.pages.roi -> workbench.analysis.roi",
-    "cxweb.pages.roi -> workbench.data.ingest",
-    "cxweb.pages.roi -> workbench.data.outcome",
-    "cxweb.pages.roi -> workbench.repos.scenarios",
 }
 
 

@@ -437,8 +437,9 @@ def test_keyword_wildcards_run_in_linear_time(seeded):
     book, word = bombs.wildcard_codebook(20)  # Python's re took 22 s with ten wildcards, minutes with twelve
     code = python("""
         import pandas as pd
+        from workbench.analysis import coding
         from workbench.repos import text
-        found = text.tag(pd.Series([sys.argv[2], sys.argv[2] + "b"]), text.load_codebook(sys.argv[1], "yaml"))
+        found = coding.tag(pd.Series([sys.argv[2], sys.argv[2] + "b"]), text.load_codebook(sys.argv[1], "yaml"))
         print(found["slow"].tolist())
     """, book, word)
     run = bombs.run(code, timeout=60, cwd=seeded[0])

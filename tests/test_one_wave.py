@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.analysis import breaks, drivers, heatmap, leaderboard, verify
+from workbench.analysis import breaks, coding, drivers, heatmap, leaderboard, verify
 from workbench.core.contract import OVERALL
 from workbench.data import query, waves
 from workbench.data.ingest import SurveyMapping, WideColumn
 from workbench.export import deck
+from workbench.features import comments
 from workbench.features import export as findings
 from workbench.features.actions import check as check_card
 from workbench.features.alerts import check as check_alerts
@@ -103,11 +104,11 @@ def test_drivers_comments_and_the_deck_work_on_one_wave(workspace, small_journey
 
     workspace.verbatims.save_codebook(project_id, text.Codebook((text.Theme("late", "Late", ("late",)),)),
                                       expected_version=0)
-    frame, tags = workspace.verbatims.coded(project_id, chosen)
+    frame, tags = comments.coded(workspace, project_id, chosen)
     assert len(frame) == len(tags) > 0 and tags["late"].sum() == RESPONDENTS // 4
-    counts = text.theme_counts(frame, tags, by=("region",))
+    counts = coding.theme_counts(frame, tags, by=("region",))
     assert counts.loc[counts["mentions"] > 0, "region"].tolist() == ["South"]
-    assert len(text.theme_by_score(frame, tags, "nps")) == 1 and len(text.browse(frame, tags)) > 0
+    assert len(coding.theme_by_score(frame, tags, "nps")) == 1 and len(coding.browse(frame, tags)) > 0
 
     found = findings.gather(workspace, findings.Request(project_id, journey_id, dataset_id=info.id))
     assert found.provenance.answers == info.rows - RESPONDENTS  # the overall answers sit outside the journey

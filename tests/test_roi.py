@@ -1,4 +1,4 @@
-"""Score-to-money links: panel OLS with fixed effects and CR1 errors, customer groups, logistic link, money maths."""
+"""Score-to-money links: panel OLS with fixed effects and CR1 errors, customer groups, money maths."""
 
 from __future__ import annotations
 
@@ -202,24 +202,6 @@ def test_by_group_uses_wilson_for_a_rate_and_t_for_a_mean():
     assert empty.loc["detractor", "n"] == 0 and math.isnan(empty.loc["detractor", "mean"])
 
 
-def test_logistic_link_solves_the_score_equations_with_fisher_errors():
-    rng = np.random.default_rng(2)
-    x = rng.integers(0, 11, 500).astype(float)
-    y = rng.random(500) < 1 / (1 + np.exp(-(-1 + 0.3 * x)))
-    link = roi.logistic_link(pd.DataFrame({"retained": y, "nps": x}))
-    design = np.column_stack([np.ones_like(x), x])
-    p = link.probability(x)
-    assert design.T @ (y - p) == pytest.approx([0, 0], abs=1e-8)  # maximum likelihood: the score is zero
-    information = design.T @ (design * (p * (1 - p))[:, None])
-    assert link.se == pytest.approx(math.sqrt(np.linalg.inv(information)[1, 1]))
-    assert link.low < link.coefficient < link.high and link.n == 500
-    assert link.probability(10) == pytest.approx(1 / (1 + math.exp(-(link.intercept + 10 * link.coefficient))))
-    with pytest.raises(ValueError, match="0/1"):
-        roi.logistic_link(pd.DataFrame({"retained": x, "nps": x}))
-    with pytest.raises(ValueError, match="did not converge"):
-        roi.logistic_link(pd.DataFrame({"retained": x > 5, "nps": x}))
-
-
 # ------------------------------------------------------------------ demo data
 
 
@@ -259,14 +241,11 @@ def test_demo_zero_link_is_not_significant(demo):
     assert link.sentence.endswith("not supported by the data.")
 
 
-def test_demo_retention_by_group_and_its_logistic_link(demo):
+def test_demo_retention_by_group(demo):
     _, customers, effects = demo
     rates = roi.by_group(customers, "retained")
     for group, truth in effects.retention_by_group.items():
         assert rates.loc[group, "low"] <= truth <= rates.loc[group, "high"]
-    link = roi.logistic_link(customers)
-    assert link.coefficient > 0 and link.supported
-    assert link.probability(10) > link.probability(0)
 
 
 # ------------------------------------------------------------------ money by hand
@@ -283,30 +262,25 @@ def test_clv_by_hand():
         roi.clv(100, 1.0, 0.0)
 
 
-def test_npv_payback_and_roi_by_hand():
+def test_a_churn_point_is_worth_minus_the_clv_of_one_percent_of_the_customers():
+    lifetime, value = roi.churn_point_value(600, 0.8, 0.08, 20_000)
+    assert lifetime == pytest.approx(480 / 0.28)  # 600 × 0.8 / (1 + 0.08 − 0.8) = 1 714.29
+    assert value == pytest.approx(-480 / 0.28 * 200)  # one point of 20 000 customers is 200 of them: −342 857.14
+    assert roi.churn_point_value(100, 0.5, 0.0, 0) == (pytest.approx(100.0), 0.0)
+    with pytest.raises(ValueError):
+        roi.churn_point_value(600, 1.5, 0.08, 20_000)
+
+
+def test_npv_by_hand():
     assert roi.npv(0.0, [100, 200, 300]) == pytest.approx(600)
     assert roi.npv(0.1, [0] * 11 + [110]) == pytest.approx(100)  # twelve months discount exactly one year
     monthly = 1.21 ** (1 / 12)
     assert roi.npv(0.21, [50, 50]) == pytest.approx(50 / monthly + 50 / monthly ** 2)
-    assert roi.payback_months(300, [100] * 4) == 3
-    assert roi.payback_months(301, [100] * 4) == 4
-    assert roi.payback_months(500, [100] * 4) is None
-    assert roi.payback_months(0, []) == 0
-    assert roi.roi_percent(150, 100) == pytest.approx(50)
-    assert roi.roi_percent(50, 100) == pytest.approx(-50)
-    with pytest.raises(ValueError):
-        roi.roi_percent(1, 0)
 
 
 @given(st.lists(st.floats(0.01, 1e6), min_size=1, max_size=36), st.floats(0, 1), st.floats(0.001, 1))
 def test_npv_falls_as_the_discount_rate_rises(flows, rate, step):
     assert roi.npv(rate + step, flows) < roi.npv(rate, flows)
-
-
-@given(st.lists(st.floats(0, 1e4), max_size=36), st.floats(0, 1e5), st.floats(0, 1e5))
-def test_a_higher_cost_never_pays_back_sooner(gains, cost, extra):
-    sooner, later = roi.payback_months(cost, gains), roi.payback_months(cost + extra, gains)
-    assert later is None or (sooner is not None and sooner <= later)
 
 
 # ------------------------------------------------------------------ touchpoint ratings to the overall NPS
@@ -370,8 +344,8 @@ def test_a_scenario_without_uncertainty_is_the_hand_computed_chain():
     gain = monthly * roi.npv(0.1, [1.0] * 12)
     assert result.kpi_change == pytest.approx(100_000 * math.expm1(0.05))
     assert result.monthly_gain == pytest.approx(monthly) and result.gain == pytest.approx(gain)
-    assert result.npv == pytest.approx(gain - 1000) and result.roi == pytest.approx(roi.roi_percent(gain, 1000))
-    assert result.payback == roi.payback_months(1000, [monthly] * 12) == 1
+    assert result.npv == pytest.approx(gain - 1000) and result.roi == pytest.approx(100 * (gain - 1000) / 1000)
+    assert monthly > 1000 and result.payback == 1  # the first month's gain covers the cost
     assert result.npv_range == pytest.approx((gain - 1000,) * 3)
     assert result.p_roi_positive == 1.0 and result.supported and result.contributions == (("overall", gain),)
 
@@ -383,7 +357,7 @@ def test_a_linear_link_with_a_lag_pays_from_the_month_after_the_lag():
     monthly = 50 * -0.03 * 2 * -300  # 50 branches each lose 0.06 churn points, each point is worth 300
     assert result.monthly_gain == pytest.approx(monthly)
     assert result.gain == pytest.approx(monthly * 10)
-    assert result.payback == roi.payback_months(5_000, [0, 0] + [monthly] * 10) == 2 + math.ceil(5_000 / monthly)
+    assert result.payback == 2 + math.ceil(5_000 / monthly)  # two months of lag, then the monthly gains add up
     late = roi.evaluate(dataclasses.replace(assumptions, cost=20_000), certain_link(-0.03, log_kpi=False, lag=2))
     assert late.payback is None and late.payback_range == (math.inf,) * 3
 

@@ -11,24 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workbench.analysis.coding import apply_overrides, browse, score_group, tag, theme_by_score, theme_counts
 from workbench.core import metrics
+from workbench.core.codebook import SENTIMENTS, Codebook, CodebookError, Theme, validate
 from workbench.data import demodata
-from workbench.repos.text import (
-    SENTIMENTS,
-    Codebook,
-    CodebookError,
-    Theme,
-    apply_overrides,
-    browse,
-    default_codebook,
-    dump_codebook,
-    load_codebook,
-    score_group,
-    tag,
-    theme_by_score,
-    theme_counts,
-    validate,
-)
+from workbench.repos.text import default_codebook, dump_codebook, load_codebook
 
 
 def matches(comments: list, *, keywords=(), patterns=()) -> list[bool]:

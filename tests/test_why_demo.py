@@ -4,10 +4,11 @@ verbatims are coded with a stored codebook that a rule change or a person's corr
 import pytest
 
 from workbench.analysis import drivers
+from workbench.core.codebook import Codebook, CodebookError, Theme, theme_from_form, with_theme
 from workbench.core.errors import ConflictError
 from workbench.data.query import Query
+from workbench.features import comments
 from workbench.repos import text
-from workbench.repos.text import Codebook, CodebookError, Theme
 
 
 @pytest.mark.parametrize("method", drivers.METHODS)
@@ -48,34 +49,35 @@ def test_verbatims_are_coded_with_the_stored_codebook_and_a_rule_change_recodes_
     source = Query(sources)
     assert workspace.verbatims.codebook(project) == (Codebook(()), 0)
     version = workspace.verbatims.save_codebook(project, text.default_codebook(), "Eva", expected_version=0)
-    frame, tags = workspace.verbatims.coded(project, source)
+    frame, tags = comments.coded(workspace, project, source)
     assert len(frame) > 40_000 and frame["comment"].str.strip().ne("").all()
     attitude = int(tags["attitude"].sum())
     codebook, _ = workspace.verbatims.codebook(project)
-    wider = text.with_theme(codebook, text.theme_from_form(
+    wider = with_theme(codebook, theme_from_form(
         codebook, "attitude", "Courier and staff attitude", "rude, nepříjemn, kuryr, kurier, courier", ""))
     with pytest.raises(ConflictError, match="Eva"):
         workspace.verbatims.save_codebook(project, wider, "Jan", expected_version=0)
     workspace.verbatims.save_codebook(project, wider, "Jan", expected_version=version)
-    frame, tags = workspace.verbatims.coded(project, source)
+    frame, tags = comments.coded(workspace, project, source)
     assert int(tags["attitude"].sum()) > 5 * attitude
     with pytest.raises(CodebookError, match="regex|pattern"):
-        text.theme_from_form(wider, None, "Broken", "", "opozd(")
+        theme_from_form(wider, None, "Broken", "", "opozd(")
 
 
 def test_a_person_corrects_the_coding_of_one_comment(demo_survey, workspace):
     _journey, sources, _effects, _cache = demo_survey
     project = workspace.create_project("Client")
-    codebook = Codebook((Theme("late", "Late", ("late", "pozd", "opozd", "spozn")), Theme("price", "Price", ("price",))))
+    codebook = Codebook((Theme("late", "Late", ("late", "pozd", "opozd", "spozn")),
+                         Theme("price", "Price", ("price",))))
     workspace.verbatims.save_codebook(project, codebook, expected_version=0)
-    frame, tags = workspace.verbatims.coded(project, Query(sources))
+    frame, tags = comments.coded(workspace, project, Query(sources))
     row = frame.index[tags["late"]][0]
     response, comment = frame.at[row, "response_id"], frame.at[row, "comment"]
-    workspace.verbatims.retag(project, response, comment, {"price"}, "Eva")
+    comments.retag(workspace, project, response, comment, {"price"}, "Eva")
     assert workspace.verbatims.overrides(project) == {response: {"late": False, "price": True}}
-    _frame, corrected = workspace.verbatims.coded(project, Query(sources))
+    _frame, corrected = comments.coded(workspace, project, Query(sources))
     assert (corrected.at[row, "late"], corrected.at[row, "price"]) == (False, True)
     assert int(corrected["late"].sum()) == int(tags["late"].sum()) - 1
-    workspace.verbatims.retag(project, response, comment, {"late"}, "Eva")  # back to what the rules say
+    comments.retag(workspace, project, response, comment, {"late"}, "Eva")  # back to what the rules say
     assert workspace.verbatims.overrides(project) == {}
 

@@ -3,8 +3,6 @@ and a comment browser where a person can correct the automatic coding."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -13,18 +11,15 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _empty, _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from workbench.analysis import heatmap
-from workbench.analysis.breaks import segment_columns
-from workbench.core import limits
-from workbench.core.contract import OVERALL
+from workbench.core import formatting, metrics
+from workbench.core.codebook import Codebook, Theme
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
 from workbench.export import figures
+from workbench.features import comments
 
-if TYPE_CHECKING:
-    from workbench.repos import text
-
-dash.register_page(__name__, path="/comments", name=_("Comments"), title=_("Comments · CX Journey Workbench"))
+dash.register_page(__name__, path="/comments", name=_("Comments"),
+                   order=5, icon="fa-comments", title=_("Comments · CX Journey Workbench"))
 
 SCORE_METRICS = ("nps", "csat", "ces")
 ANY = "__any__"
@@ -44,7 +39,7 @@ def layout(**_query) -> html.Div:
         html.Div(id="cm-empty"),
         html.Div([
             group(_("Score"), dbc.Select(id="cm-metric", value="nps", options=[
-                {"label": heatmap.METRIC_NAMES[m], "value": m} for m in SCORE_METRICS])),
+                {"label": metrics.NAMES[m], "value": m} for m in SCORE_METRICS])),
             group(_("You are"), dbc.Input(id="cm-user", placeholder=_("your name (for the history)"), debounce=True,
                                           persistence=True, persistence_type="local"), "15rem"),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
@@ -129,97 +124,71 @@ _filters.register("cm")
 def show_counts(selection, metric, compare, _refresh):
     """Each theme's mentions and share of the comments, by score group and by touchpoint or segment; a survey
     without comments says what to import instead."""
-    from workbench.repos import (
-        text,  # pandas and pyarrow: loaded on first use, not at app start
-    )
-
     chosen = _filters.resolve(selection)
     if chosen is None:
         return "", figures.empty(), "", [], [], [], None, ""
-    ws = workspace()
-    codebook, version = ws.verbatims.codebook(chosen.project_id)
-    frame, tags = ws.verbatims.coded(chosen.project_id, chosen.query(by=()))
-    names = _names(chosen.journey)
+    found = comments.themes(workspace(), chosen, metric, compare)
+    codebook, names = found.codebook, found.names
     touchpoint_options = [{"label": _("any"), "value": ANY}] + [
-        {"label": names.get(key, key), "value": key} for key in sorted(set(frame["touchpoint"].dropna()),
-                                                                      key=lambda k: names.get(k, k))]
+        {"label": names.get(key, key), "value": key} for key in found.touchpoints]
     theme_options = [{"label": _("any"), "value": ANY}] + [{"label": t.name, "value": t.key}
                                                            for t in codebook.themes]
-    segments = segment_columns(chosen.sources)
     compare_options = [{"label": _("touchpoint"), "value": "touchpoint"}] + [{"label": c, "value": c}
-                                                                            for c in segments]
+                                                                            for c in found.segments]
     notice, chart = "", None  # a selection without comments draws no chart, and says why
-    if frame.empty:
-        missing = not _has_comments(chosen.sources)
-        notice = _empty.notice(_empty.NO_COMMENTS, "cm-no-comments") if missing else ""
-        chart = figures.empty(_("No comments in this survey") if missing
+    if found.empty:
+        notice = _empty.notice(_empty.NO_COMMENTS, "cm-no-comments") if found.empty == "survey" else ""
+        chart = figures.empty(_("No comments in this survey") if found.empty == "survey"
                               else _("No comments in this period and selection"))
     if not codebook.themes:
         return (html.P(_("The codebook is empty: add a theme, or import a codebook (YAML or CSV)."),
                        className="text-muted"), chart if chart is not None else figures.empty(_("No themes yet")),
-                "", touchpoint_options, theme_options, compare_options, version, notice)
-    compare = compare if compare in segments else "touchpoint"
-    totals = text.theme_counts(frame, tags, by=())
-    by_score = text.theme_by_score(frame, tags, metric)
-    by_group = text.theme_counts(frame, tags, by=(compare,))
-    return (_theme_table(codebook, totals),
-            chart if chart is not None else _score_chart(codebook, by_score, metric),
-            _group_table(codebook, by_group, compare, names if compare == "touchpoint" else {}),
-            touchpoint_options, theme_options, compare_options, version, notice)
+                "", touchpoint_options, theme_options, compare_options, found.version, notice)
+    return (_theme_table(codebook, found.totals),
+            chart if chart is not None else _score_chart(codebook, found.by_score, metric),
+            _group_table(codebook, found.by_group, found.compare, names if found.compare == "touchpoint" else {}),
+            touchpoint_options, theme_options, compare_options, found.version, notice)
 
 
-def _has_comments(sources: tuple[str, ...]) -> bool:
-    """Whether the survey holds any comment at all, in any period or segment."""
-    from workbench.data import query
-
-    return "comment" in query.columns(sources) and not query.answers(
-        query.Query(sources, by=()), with_comment=True).empty
-
-
-def _names(journey) -> dict[str, str]:
-    return {OVERALL: _("Overall"), **{tp.key: tp.name for tp in journey.touchpoints}}
-
-
-def _rules_text(theme: text.Theme) -> str:
+def _rules_text(theme: Theme) -> str:
     rules = [*theme.keywords, *theme.patterns]
     more = len(rules) - RULES_SHOWN
     return ", ".join(rules[:RULES_SHOWN]) + (_(" … +{n} more").format(n=more) if more > 0 else "")
 
 
-def _theme_table(codebook: text.Codebook, totals) -> html.Div:
+def _theme_table(codebook: Codebook, totals) -> html.Div:
     counts = totals.set_index("theme")
-    comments = int(totals["comments"].max()) if len(totals) else 0
+    total = int(totals["comments"].max()) if len(totals) else 0
     rows = []
     for theme in codebook.themes:
         found = counts.loc[theme.key] if theme.key in counts.index else None
         mentions = int(found["mentions"]) if found is not None else 0
-        share = f"{found['share'] * 100:.1f} % [{found['low'] * 100:.1f}–{found['high'] * 100:.1f}]" \
-            if found is not None and comments else "–"
+        share = _("{share} [{low}–{high}]").format(
+            share=formatting.percent(found["share"] * 100, 1), low=formatting.number(found["low"] * 100, 1),
+            high=formatting.number(found["high"] * 100, 1)) if found is not None and total else formatting.NONE
         rows.append(html.Tr([
             html.Td(html.A(theme.name, id={"type": "cm-theme", "key": theme.key}, href="#", className="cm-theme")),
             html.Td(_rules_text(theme), title=", ".join([*theme.keywords, *theme.patterns]), className="text-muted"),
-            html.Td(f"{mentions:,}".replace(",", "\u202f"), className="text-end cm-mentions",
-                    **{"data-theme": theme.key}),
+            html.Td(formatting.count(mentions), className="text-end cm-mentions", **{"data-theme": theme.key}),
             html.Td(share, className="text-end text-nowrap"),
         ]))
     header = html.Thead(html.Tr([html.Th(_("Theme")), html.Th(_("Rules")), html.Th(_("Mentions")),
                                  html.Th(_("Share of comments"))]))
     return html.Div([
-        html.Div(_("{n} comments in the selection").format(n=f"{comments:,}".replace(",", "\u202f")),
-                 className="small text-muted"),
+        html.Div(_("{n} comments in the selection").format(n=formatting.count(total)), className="small text-muted"),
         html.Div(dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small", id="cm-theme-table"),
                  style={"maxHeight": "520px", "overflowY": "auto"}),
     ])
 
 
-def _score_chart(codebook: text.Codebook, by_score, metric: str):
+def _score_chart(codebook: Codebook, by_score, metric: str):
     import plotly.graph_objects as go
 
     names = {t.key: t.name for t in codebook.themes}
     shown = by_score[by_score["mentions"] > 0].iloc[::-1]
     if shown.empty:
         return figures.empty(_("No theme is mentioned in the comments with a {metric} score").format(
-            metric=heatmap.METRIC_NAMES[metric]))
+            metric=metrics.NAMES[metric]))
     full = [names.get(k, k) for k in shown["theme"]]
     keys = [figures.label(k) for k in shown["theme"]]  # unique on the axis; the names are its tick labels
     figure = go.Figure([go.Bar(y=keys, x=shown[f"{group}_share"] * 100, customdata=[figures.label(n) for n in full],
@@ -229,21 +198,22 @@ def _score_chart(codebook: text.Codebook, by_score, metric: str):
     figure.update_layout(barmode="stack", margin={"l": 10, "r": 10, "t": 30, "b": 30}, plot_bgcolor="white",
                          legend={"orientation": "h", "y": -0.1},
                          title={"text": _("Who mentions each theme ({metric} of the answer)").format(
-                             metric=heatmap.METRIC_NAMES[metric]), "font": {"size": 14}},
+                             metric=metrics.NAMES[metric]), "font": {"size": 14}},
                          xaxis={"range": [0, 100], "ticksuffix": " %"},  # a title there would sit on the legend
                          yaxis={"automargin": True, "tickvals": keys, "ticktext": figures.tick_labels(full),
                                 "tickfont": {"family": figures.LABEL_FONT}})
     return figure
 
 
-def _group_table(codebook: text.Codebook, by_group, column: str, names: dict[str, str]) -> html.Div:
+def _group_table(codebook: Codebook, by_group, column: str, names: dict[str, str]) -> html.Div:
     if by_group.empty:
         return ""
     wide = by_group.pivot_table(index="theme", columns=column, values="share", aggfunc="first")
-    comments = by_group.groupby(column)["comments"].max().sort_values(ascending=False)
-    columns = list(comments.index[:GROUPS_SHOWN])
+    counts = by_group.groupby(column)["comments"].max().sort_values(ascending=False)
+    columns = list(counts.index[:GROUPS_SHOWN])
     header = html.Thead(html.Tr([html.Th(_("Theme"))] + [
-        html.Th([names.get(key, key), html.Div(f"n = {int(comments[key])}", className="hm-n")], className="text-end")
+        html.Th([names.get(key, key), html.Div(f"n = {formatting.count(int(counts[key]))}", className="hm-n")],
+                className="text-end")
         for key in columns]))
     rows = []
     for theme in codebook.themes:
@@ -253,7 +223,7 @@ def _group_table(codebook: text.Codebook, by_group, column: str, names: dict[str
         for key in columns:
             value = wide.at[theme.key, key] if key in wide.columns else float("nan")
             shade = 0 if value != value else min(value, 0.6) / 0.6
-            cells.append(html.Td("" if value != value else f"{value * 100:.0f} %", className="text-end",
+            cells.append(html.Td("" if value != value else formatting.percent(value * 100), className="text-end",
                                  style={"backgroundColor": f"rgba(13, 110, 253, {shade * 0.45:.2f})"}))
         rows.append(html.Tr([html.Td(theme.name)] + cells))
     return html.Div([html.Div(_("Share of each {column}'s comments mentioning the theme (the {n} with the most "
@@ -267,24 +237,15 @@ def _group_table(codebook: text.Codebook, by_group, column: str, names: dict[str
           Input("cm-f-theme", "value"), Input("cm-f-score", "value"), Input("cm-refresh", "data"))
 def browse(selection, metric, touchpoint, theme, score, _refresh):
     """The newest comments matching the browser's filters."""
-    from workbench.repos import (
-        text,  # pandas and pyarrow: loaded on first use, not at app start
-    )
-
     chosen = _filters.resolve(selection)
     if chosen is None:
         return [], ""
-    ws = workspace()
-    frame, tags = ws.verbatims.coded(chosen.project_id, chosen.query(by=()))
-    found = text.browse(frame, tags, touchpoints=None if touchpoint in (None, ANY) else [touchpoint],
-                        themes=None if theme in (None, ANY) else [theme],
-                        score_groups=None if score in (None, ANY) else [score], metric=metric, limit=300)
-    names = _names(chosen.journey)
-    theme_names = {t.key: t.name for t in ws.verbatims.codebook(chosen.project_id)[0].themes}
-    rows = [{"response_id": r.response_id, "date": f"{r.ts:%Y-%m-%d}", "touchpoint": names.get(r.touchpoint, r.touchpoint),
-             "score": "" if r.score != r.score else f"{r.score:g}", "comment": r.comment,
-             "themes": ", ".join(theme_names.get(k, k) for k in r.themes.split(",") if k), "theme_keys": r.themes}
-            for r in found.itertuples()]
+    found = comments.comments(workspace(), chosen, metric, touchpoint=None if touchpoint in (None, ANY) else touchpoint,
+                              theme=None if theme in (None, ANY) else theme,
+                              score_group=None if score in (None, ANY) else score)
+    rows = [{"response_id": r.response_id, "date": r.date, "touchpoint": r.touchpoint,
+             "score": "" if r.score is None else f"{r.score:g}", "comment": r.comment, "themes": r.themes,
+             "theme_keys": r.theme_keys} for r in found]
     return rows, _("newest {shown} of the matching comments").format(shown=len(rows))
 
 
@@ -297,7 +258,7 @@ def choose_comment(selected, selection):
     if not selected or chosen is None:
         return {"display": "none"}, "", [], [], None
     row = selected[0]
-    codebook = workspace().verbatims.codebook(chosen.project_id)[0]
+    codebook = comments.codebook(workspace(), chosen.project_id)[0]
     current = [key for key in row["theme_keys"].split(",") if key]
     return ({}, f"“{row['comment']}”", [{"label": t.name, "value": t.key} for t in codebook.themes], current,
             {"response_id": row["response_id"], "comment": row["comment"]})
@@ -313,8 +274,8 @@ def retag(_clicks, target, wanted, selection, user, refresh):
     chosen = _filters.resolve(selection)
     if not target or chosen is None:
         return no_update, no_update, no_update, no_update
-    workspace().verbatims.retag(chosen.project_id, target["response_id"], target["comment"], set(wanted or ()),
-                                user or "")
+    comments.retag(workspace(), chosen.project_id, target["response_id"], target["comment"], set(wanted or ()),
+                   user or "")
     return (refresh or 0) + 1, _("Coding saved for this comment."), True, "info"
 
 
@@ -333,8 +294,7 @@ def edit_theme(_new, clicked, _cancel, _refresh, selection):
     if trigger == "cm-new":
         return True, NEW, "", "", ""
     if isinstance(trigger, dict) and chosen is not None and any(clicked):
-        theme = next((t for t in workspace().verbatims.codebook(chosen.project_id)[0].themes
-                      if t.key == trigger["key"]), None)
+        theme = comments.theme(workspace(), chosen.project_id, trigger["key"])
         if theme is not None:
             return True, theme.key, theme.name, ", ".join(theme.keywords), "\n".join(theme.patterns)
         return no_update, no_update, no_update, no_update, no_update
@@ -353,35 +313,24 @@ def edit_theme(_new, clicked, _cancel, _refresh, selection):
 def change_codebook(_save, _delete, contents, filename, key, name, keywords, patterns, selection, user, shown,
                     refresh):
     """Save or delete a theme, or replace the codebook with an imported file; comments are coded again at once."""
-    from workbench.repos import (
-        text,  # pandas and pyarrow: loaded on first use, not at app start
-    )
-
     chosen = _filters.resolve(selection)
     trigger = ctx.triggered_id
     if chosen is None or trigger is None:
         return no_update, no_update, no_update, no_update
-    ws = workspace()
-    codebook, version = ws.verbatims.codebook(chosen.project_id)
+    ws, project_id = workspace(), chosen.project_id
     try:
         if trigger == "cm-import":
             if not contents:
                 return no_update, no_update, no_update, no_update
-            data = limits.upload(contents, filename or "", limits.DOCUMENT_BYTES)
-            kind = "csv" if (filename or "").lower().endswith(".csv") else "yaml"
-            codebook = text.load_codebook(data.decode("utf-8-sig"), kind)
+            codebook = comments.import_codebook(ws, project_id, contents, filename or "", user or "", shown)
             done = _("Imported {n} themes from {file}.").format(n=len(codebook.themes), file=filename)
         elif trigger == "cm-edit-delete":
-            codebook = text.without_theme(codebook, key)
+            comments.delete_theme(ws, project_id, key, user or "", shown)
             done = _("Theme deleted.")
         else:
-            theme = text.theme_from_form(codebook, None if key == NEW else key, name or "", keywords or "",
-                                         patterns or "")
-            codebook = text.with_theme(codebook, theme)
+            theme = comments.save_theme(ws, project_id, None if key == NEW else key, name or "", keywords or "",
+                                        patterns or "", user or "", shown)
             done = _("Theme “{name}” saved; the comments were coded again.").format(name=theme.name)
-        # Saved against the version this page showed, so a change made meanwhile in another window is not lost.
-        ws.verbatims.save_codebook(chosen.project_id, codebook, user or "",
-                                   expected_version=version if shown is None else shown)
     except (WorkspaceError, ValueError, UnicodeDecodeError) as error:
         return (refresh or 0) + 1, str(error), True, "danger"  # the page reloads the codebook as it is now
     return (refresh or 0) + 1, done, True, "info"
@@ -391,13 +340,9 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
           State("cm-selection", "data"), prevent_initial_call=True)
 def export(_yaml, _csv, selection):
     """The codebook as a file to share or to edit elsewhere."""
-    from workbench.repos import (
-        text,  # pandas and pyarrow: loaded on first use, not at app start
-    )
-
     chosen = _filters.resolve(selection)
     if chosen is None:
         return no_update
-    kind = "csv" if ctx.triggered_id == "cm-export-csv" else "yaml"
-    codebook = workspace().verbatims.codebook(chosen.project_id)[0]
-    return {"content": text.dump_codebook(codebook, kind), "filename": f"codebook.{kind}"}
+    content, filename = comments.export_codebook(workspace(), chosen.project_id,
+                                                 "csv" if ctx.triggered_id == "cm-export-csv" else "yaml")
+    return {"content": content, "filename": filename}

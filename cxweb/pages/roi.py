@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,25 +11,25 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _empty
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from workbench.analysis import heatmap, roi
-from workbench.core import formatting
-from workbench.core.contract import OVERALL
+from workbench.core import formatting, metrics
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.data.outcome import from_meta
+from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
 from workbench.export import figures
-from workbench.repos import scenarios
+from workbench.features import roi
 
-dash.register_page(__name__, path="/roi", name=_("ROI"), title=_("ROI · CX Journey Workbench"))
+dash.register_page(__name__, path="/roi", name=_("ROI"),
+                   order=8, icon="fa-coins", title=_("ROI · CX Journey Workbench"))
 
 DEFAULTS = {"name": "", "metric": "csat", "overall": 0, "link": "log", "lag": 0, "base": None, "value": 0.3,
             "cost": 100_000, "months": 24, "discount": 8}
+FORM_DEFAULTS = Assumptions(value_per_unit=DEFAULTS["value"], months=DEFAULTS["months"],
+                            discount=DEFAULTS["discount"] / 100)  # what a blank money field stands for
 CHANGES = {"type": "roi-change", "tp": ALL}
 ASSUMED = [("roi-overall", "value"), ("roi-base", "value"), ("roi-value", "value"), ("roi-cost", "value"),
            ("roi-months", "value"), ("roi-discount", "value")]
 CHOSEN = [("roi-name", "value"), ("roi-journey", "value"), ("roi-kpi-dataset", "value"), ("roi-kpi", "value"),
           ("roi-segment", "value"), ("roi-link", "value"), ("roi-lag", "value"), ("roi-metric", "value")]
-RATINGS = ("csat", "nps", "ces")
 LINKS = {"log": _("% change (log KPI)"), "linear": _("units (linear)")}
 CAUSALITY = _("These links are observational: segments and months with a higher NPS also bring more of the KPI, but "
               "part of that can have other causes (a better-run branch has happier customers and more sales). Read "
@@ -69,7 +69,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
         group(_("From an action card"), dbc.Select(id="roi-action", options=[], value=None), "100%"),
         html.H6(_("Score change"), className="mt-3"),
         group(_("Touchpoint ratings in"), dbc.Select(id="roi-metric", value=DEFAULTS["metric"], options=[
-            {"label": heatmap.METRIC_NAMES[m], "value": m} for m in RATINGS]), "100%"),
+            {"label": metrics.NAMES[m], "value": m} for m in DRIVER_METRICS]), "100%"),
         html.Div(id="roi-changes", className="mt-2"),
         group(_("or overall NPS change"), number("roi-overall", DEFAULTS["overall"], step=0.5), "100%"),
         html.H6(_("KPI and its link to the NPS"), className="mt-3"),
@@ -97,7 +97,8 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
         ], className="mt-1"),
         html.Div([group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "100%")], className="mt-1"),
         html.Div([group(_("Horizon (months)"), number("roi-months", DEFAULTS["months"], min=1, max=120, step=1), "48%"),
-                  group(_("Discount % / year"), number("roi-discount", DEFAULTS["discount"], min=0, max=100, step=0.5), "48%")],
+                  group(_("Discount % / year"), number("roi-discount", DEFAULTS["discount"], min=0, max=100,
+                                                       step=0.5), "48%")],
                  className="d-flex gap-1 mt-1"),
         html.Div([
             dbc.Button([html.I(className="fa-solid fa-floppy-disk me-1"), _("Save")], id="roi-save", size="sm",
@@ -160,19 +161,9 @@ def choose_project(project_id, opening):
     """The project's journeys; a scenario or card opened from a link chooses its own journey."""
     if not project_id:
         return [], None
-    ws = workspace()
-    journeys = ws.journeys(int(project_id))
-    wanted = None
-    try:
-        if opening and opening.get("scenario"):
-            wanted = ws.scenarios.get(opening["scenario"]).scenario.journey_id
-        elif opening and opening.get("action"):
-            wanted = ws.actions.get(opening["action"]).journey_id
-    except WorkspaceError:
-        wanted = None
-    ids = [j.id for j in journeys]
-    return ([{"label": j.name, "value": j.id} for j in journeys],
-            wanted if wanted in ids else (ids[0] if ids else None))
+    journeys, chosen = roi.opening_journey(workspace(), int(project_id), (opening or {}).get("scenario"),
+                                           (opening or {}).get("action"))
+    return [{"label": name, "value": id_} for name, id_ in journeys], chosen
 
 
 @callback(Output("roi-open", "options"), Output("roi-action", "options"), Output("roi-kpi-dataset", "options"),
@@ -183,13 +174,10 @@ def choose_journey(journey_id, _tick, project_id, dataset):
     """Saved scenarios and action cards of the journey, and the project's KPI datasets."""
     if not (project_id and journey_id):
         return [], [], [], None, []
-    ws = workspace()
-    saved = [s for s in ws.scenarios.list(int(project_id)) if s.scenario.journey_id == int(journey_id)]
-    cards = [a for a in ws.actions.list(int(project_id), int(journey_id)) if a.touchpoints]
-    choices = scenarios.kpi_choices(ws, int(project_id))
-    names = [c.name for c in choices]
-    scenario_options = [{"label": s.scenario.name, "value": s.id} for s in saved]
-    return (scenario_options, [{"label": a.title, "value": a.id} for a in cards],
+    found = roi.journey_choices(workspace(), int(project_id), int(journey_id))
+    names = found.kpi_datasets
+    scenario_options = [{"label": s.scenario.name, "value": s.id} for s in found.saved]
+    return (scenario_options, [{"label": a.title, "value": a.id} for a in found.cards],
             [{"label": n, "value": n} for n in names], dataset if dataset in names else (names[0] if names else None),
             scenario_options)
 
@@ -200,16 +188,11 @@ def choose_journey(journey_id, _tick, project_id, dataset):
           State("roi-segment", "value"))
 def choose_kpi_dataset(name, project_id, kpi, segment):
     """The dataset's KPI and segment columns (the current choice kept when the dataset has it)."""
-    found = [c for c in scenarios.kpi_choices(workspace(), int(project_id)) if c.name == name] if project_id else []
-    if not found:
+    if not project_id:
         return [], None, [], None
-    choice = found[0]
-    preferred = [k for k in choice.kpis if "revenue" in k] or list(choice.kpis)
-    segments = list(choice.segments)
-    return ([{"label": k.replace("_", " "), "value": k} for k in choice.kpis],
-            kpi if kpi in choice.kpis else (preferred[0] if preferred else None),
-            [{"label": s, "value": s} for s in segments],
-            segment if segment in segments else (segments[-1] if segments else None))
+    found = roi.kpi_columns(workspace(), int(project_id), name, kpi, segment)
+    return ([{"label": k.replace("_", " "), "value": k} for k in found.kpis], found.kpi,
+            [{"label": s, "value": s} for s in found.segments], found.segment)
 
 
 # ------------------------------------------------------------------ opening a scenario
@@ -240,20 +223,14 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
                                              "journey": saved.scenario.journey_id},
                     _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by))
         if trigger == "roi-action" and action_id:
-            card = ws.actions.get(int(action_id))
-            assumptions = roi.Assumptions(value_per_unit=_float(value, DEFAULTS["value"]),
-                                          months=int(months or DEFAULTS["months"]),
-                                          discount=_float(discount, DEFAULTS["discount"]) / 100)
-            scenario = scenarios.from_action(card, int(journey_id or 0), dataset or "", kpi or "", assumptions)
-            if not scenario.assumptions.changes and card.metric == "nps":
-                note = _("Taken from the card “{title}”: its change is in NPS points at the touchpoint, which have no "
-                         "exact rating equivalent; enter the change in 0–10 rating points.")
-            elif card.realised_change is not None:
-                note = _("Taken from the card “{title}”: its verified change.")
-            else:
-                note = _("Taken from the card “{title}”: its expected change (not verified yet).")
-            note = note.format(title=card.title)
-            return (*_form(scenario, base_from_data=True), None, note)
+            taken = roi.from_card(ws, int(action_id), int(journey_id or 0), dataset or "", kpi or "", value=value,
+                                  months=months, discount_percent=discount, defaults=FORM_DEFAULTS)
+            note = {"nps": _("Taken from the card “{title}”: its change is in NPS points at the touchpoint, which "
+                             "have no exact rating equivalent; enter the change in 0–10 rating points."),
+                    "verified": _("Taken from the card “{title}”: its verified change."),
+                    "expected": _("Taken from the card “{title}”: its expected change (not verified yet).")}
+            return (*_form(taken.scenario, base_from_data=True), None,
+                    note[taken.source].format(title=taken.title))
     except WorkspaceError as error:
         return (*([no_update] * 15), dbc.Alert(str(error), color="warning", className="py-1"))
     if trigger == "roi-opening":
@@ -263,7 +240,7 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
             DEFAULTS["months"], DEFAULTS["discount"], None, "")
 
 
-def _form(scenario: scenarios.Scenario, base_from_data: bool | None = None) -> tuple:
+def _form(scenario, base_from_data: bool | None = None) -> tuple:
     """The form's values for a scenario (the first 14 outputs of :func:`open_scenario`)."""
     a = scenario.assumptions
     from_data = scenario.base_from_data if base_from_data is None else base_from_data
@@ -287,45 +264,37 @@ def gather(journey_id, dataset, kpi, segment, link, lag, metric, pending, projec
     chain cannot run on hides the result and says what to import."""
     label = _("KPI per month today") if link != "linear" else _("Segment rows per month")
     hidden = {"display": "none"}
-    missing = _missing(int(project_id), int(journey_id)) if project_id and journey_id else None
+    ws = workspace()
+    missing = roi.blocker(ws, int(project_id), int(journey_id)) if project_id and journey_id else None
     if missing is not None:
-        return None, "", label, "", missing, hidden
+        return None, "", label, "", _notice(missing), hidden
     if not (project_id and journey_id and dataset and kpi and segment):
         return None, dbc.Alert(_("Choose a KPI dataset, a KPI and the column that matches its rows to the survey."),
                                color="info", className="small py-2"), label, "", "", hidden
-    ws = workspace()
-    scenario = scenarios.Scenario(name="", journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi, segment=segment,
-                                  log_kpi=link != "linear", lag=int(lag or 0), driver_metric=metric or "csat")
+    scenario = Scenario(name="", journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi, segment=segment,
+                        log_kpi=link != "linear", lag=int(lag or 0), driver_metric=metric or "csat")
     try:
-        found = scenarios.evidence(ws, int(project_id), scenario)
+        found = roi.gather(ws, int(project_id), scenario)
     except ValueError as error:
         return None, dbc.Alert(str(error), color="warning", className="small py-2"), label, "", "", hidden
     # A scenario just opened brings its changes; otherwise the inputs on screen keep theirs.
     current = (pending or {}).get("changes") if "roi-pending.data" in ctx.triggered_prop_ids else {
-        i["tp"]: v for i, v in zip(ids, values)}
+        i["tp"]: v for i, v in zip(ids, values, strict=True)}
     current = {key: value for key, value in (current or {}).items() if value not in (None, "")}
-    names = {tp.key: tp.name for tp in ws.journey(int(journey_id)).journey.touchpoints}
-    return (found.to_dict(), _changes_table(found, current, names, metric),
-            label, _("from data: {value}").format(value=formatting.money(found.base(scenario.log_kpi))), "", {})
+    return (found.evidence.to_dict(), _changes_table(found.evidence, current, found.names, metric),
+            label, _("from data: {value}").format(value=formatting.money(found.base)), "", {})
 
 
-def _missing(project_id: int, journey_id: int) -> dbc.Alert | None:
-    """What to import when the project's data cannot carry the chain: an overall NPS in the survey, KPIs."""
-    ws = workspace()
-    survey = ws.datasets.survey_for(project_id, journey_id)
-    if survey is None:
-        return _empty.notice(_empty.NO_SURVEY, "roi-no-survey")
-    outcome = from_meta(survey.meta)
-    if not (OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())):
-        return _empty.notice(_empty.NO_OVERALL, "roi-no-overall")
-    if outcome.metric != "nps":
-        return _empty.notice(_empty.NOT_NPS, "roi-not-nps", outcome=outcome.label)
-    if not scenarios.kpi_choices(ws, project_id):
-        return _empty.notice(_empty.NO_KPIS, "roi-no-kpis")
-    return None
+def _notice(missing: roi.Blocker) -> dbc.Alert:
+    """What to import when the project's data cannot carry the chain."""
+    sentence, id_ = {roi.NO_SURVEY: (_empty.NO_SURVEY, "roi-no-survey"),
+                     roi.NO_OVERALL: (_empty.NO_OVERALL, "roi-no-overall"),
+                     roi.NOT_NPS: (_empty.NOT_NPS, "roi-not-nps"),
+                     roi.NO_KPIS: (_empty.NO_KPIS, "roi-no-kpis")}[missing.kind]
+    return _empty.notice(sentence, id_, **({"outcome": missing.outcome} if missing.kind == roi.NOT_NPS else {}))
 
 
-def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, str], metric: str):
+def _changes_table(found, current: dict, names: dict[str, str], metric: str):
     """One row per touchpoint of the score model: its slope with interval, reach and the change input."""
     model = found.model
     if model is None:
@@ -335,21 +304,23 @@ def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, st
         low, high = model.interval(key)
         rows.append(html.Tr([
             html.Td(names.get(key, key)),
-            html.Td(f"{model.slope(key):+.1f} [{low:+.1f}; {high:+.1f}]".replace("-", "−")),
-            html.Td(f"{model.reach[model.index(key)] * 100:.0f} %"),
+            html.Td(f"{formatting.number(model.slope(key), 1, signed=True)} [{formatting.number(low, 1, signed=True)}; "
+                    f"{formatting.number(high, 1, signed=True)}]"),
+            html.Td(formatting.percent(model.reach[model.index(key)] * 100)),
             html.Td(dbc.Input(id={"type": "roi-change", "tp": key}, type="number", step=0.05, size="sm",
                               debounce=True, value=current.get(key), placeholder="0",
                               style={"width": "5.5rem"})),
         ]))
     left_out = [names.get(k, k) for k in current if k not in model.touchpoints]
     header = html.Thead(html.Tr([html.Th(_("Touchpoint")), html.Th(_("NPS pts per point")), html.Th(_("Reach")),
-                                 html.Th(_("Change ({metric})").format(metric=heatmap.METRIC_NAMES[metric]))]))
+                                 html.Th(_("Change ({metric})").format(metric=metrics.NAMES[metric]))]))
     return html.Div([
         dbc.Table([header, html.Tbody(rows)], size="sm", className="small mb-1", id="roi-changes-table"),
         dbc.Alert(_("Not in the driver model (rated by too few respondents), so their change is not counted: "
                     "{names}.").format(names=", ".join(left_out)), color="warning", className="small py-1")
         if left_out else "",
-        html.Div(_("Driver model: {n} respondents, R² = {r2:.2f}.").format(n=formatting.count(model.n), r2=model.r2),
+        html.Div(_("Driver model: {n} respondents, R² = {r2}.").format(n=formatting.count(model.n),
+                                                                       r2=formatting.number(model.r2, 2)),
                  className="small text-muted mb-2"),
     ])
 
@@ -358,20 +329,14 @@ def _changes_table(found: scenarios.Evidence, current: dict, names: dict[str, st
 
 
 def _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name, journey_id, dataset, kpi,
-              segment, link, lag, metric) -> tuple[scenarios.Scenario, scenarios.Evidence]:
+              segment, lag, metric):
     """The form as a scenario and its evidence (base from the data when the field is empty)."""
-    found = scenarios.Evidence.from_dict(evidence)
-    changes = {i["tp"]: float(v) for i, v in zip(ids, values) if v not in (None, "") and float(v) != 0}
-    log_kpi = found.link.log_kpi  # the link estimated, even while a new link type is still being estimated
-    assumptions = roi.Assumptions(
-        changes=changes, overall_change=_float(overall, 0.0),
-        base=_float(base, 0.0), value_per_unit=_float(value, 0.0),
-        cost=max(_float(cost, 0.0), 0.0), months=max(1, int(_float(months, DEFAULTS["months"]))),
-        discount=max(_float(discount, DEFAULTS["discount"]), 0.0) / 100)
-    scenario = scenarios.Scenario(name=(name or "").strip(), journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi,
-                                  assumptions=assumptions, log_kpi=log_kpi, lag=int(lag or 0), segment=segment,
-                                  driver_metric=metric or "csat", base_from_data=base in (None, ""))
-    return scenarios.with_base(scenario, found), found
+    found = roi.Evidence.from_dict(evidence)
+    scenario = roi.scenario_from_form(
+        found, name=name or "", journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi, segment=segment, lag=lag,
+        driver_metric=metric, changes={i["tp"]: v for i, v in zip(ids, values, strict=True)}, overall=overall,
+        base=base, value=value, cost=cost, months=months, discount_percent=discount, defaults=FORM_DEFAULTS)
+    return scenario, found
 
 
 @callback(Output("roi-verdict", "children"), Output("roi-figures", "children"),
@@ -379,23 +344,23 @@ def _scenario(evidence, values, ids, overall, base, value, cost, months, discoun
           Input("roi-evidence", "data"), Input(CHANGES, "value"), *(Input(*field) for field in ASSUMED),
           State(CHANGES, "id"), *(State(*field) for field in CHOSEN))
 def show(evidence, values, overall, base, value, cost, months, discount, ids, name, journey_id, dataset, kpi, segment,
-         link, lag, metric):
+         _link, lag, metric):
     """Run the scenario: ROI, NPV and payback with P10–P90, the waterfall of the chain and the tornado."""
     if not evidence or not journey_id:
         return "", [], "", figures.empty(), figures.empty()
     scenario, found = _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name,
-                                journey_id, dataset, kpi, segment, link, lag, metric)
-    names = {tp.key: tp.name for tp in workspace().journey(int(journey_id)).journey.touchpoints}
+                                journey_id, dataset, kpi, segment, lag, metric)
+    names = roi.touchpoint_names(workspace(), int(journey_id))
     try:
-        outcome = roi.evaluate(scenario.assumptions, found.link, found.model, names=names)
-        spread = roi.tornado(scenario.assumptions, found.link, found.model, names)
+        shown = roi.result(scenario, found, names)
     except ValueError as error:
         return dbc.Alert(str(error), color="warning"), [], "", figures.empty(), figures.empty()
-    return (_verdict(outcome), _figures(outcome, scenario.assumptions), _evidence_text(found),
-            figures.waterfall(outcome, scenario.assumptions, names), figures.tornado(spread, outcome.npv))
+    return (_verdict(shown.outcome), _figures(shown.outcome, scenario.assumptions), _evidence_text(found),
+            figures.waterfall(shown.outcome, scenario.assumptions, names),
+            figures.tornado(shown.spread, shown.outcome.npv))
 
 
-def _verdict(outcome: roi.Outcome):
+def _verdict(outcome):
     if outcome.supported:
         return dbc.Alert([html.I(className="fa-solid fa-circle-check me-2"),
                           _("Supported by the data: every link in the chain is significant.")],
@@ -404,7 +369,7 @@ def _verdict(outcome: roi.Outcome):
                      color="danger", className="py-2", id="roi-supported")
 
 
-def _figures(outcome: roi.Outcome, assumptions: roi.Assumptions) -> list:
+def _figures(outcome, assumptions: Assumptions) -> list:
     def card(title: str, value: str, spread: str, id_: str):
         return dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(title, className="small text-muted"),
@@ -413,22 +378,19 @@ def _figures(outcome: roi.Outcome, assumptions: roi.Assumptions) -> list:
         ], className="py-2")), md=3, sm=6)
 
     def months(value: float) -> str:
-        return _("never") if math.isinf(value) else f"{value:.0f}"
-
-    def percent(value: float) -> str:
-        return "–" if math.isnan(value) else _number(value, 0) + " %"
+        return _("never") if value == float("inf") else formatting.number(value)
 
     p10, _p50, p90 = outcome.roi_range
     payback = _("not within {months} months").format(months=assumptions.months) if outcome.payback is None \
         else _("{months} months").format(months=outcome.payback)
     return [
-        card(_("ROI"), percent(outcome.roi), _("P10–P90: {low} to {high}").format(low=percent(p10),
-                                                                                 high=percent(p90)), "roi-roi"),
+        card(_("ROI"), formatting.percent(outcome.roi), _("P10–P90: {low} to {high}").format(
+            low=formatting.percent(p10), high=formatting.percent(p90)), "roi-roi"),
         card(_("NPV"), formatting.money(outcome.npv), _("P10–P90: {low} to {high}").format(
             low=formatting.money(outcome.npv_range[0]), high=formatting.money(outcome.npv_range[2])), "roi-npv"),
         card(_("Payback"), payback, _("P10–P90: {low} to {high} months").format(
             low=months(outcome.payback_range[0]), high=months(outcome.payback_range[2])), "roi-payback"),
-        card(_("Chance of ROI > 0"), f"{outcome.p_roi_positive * 100:.0f} %",
+        card(_("Chance of ROI > 0"), formatting.percent(outcome.p_roi_positive * 100),
              _("overall NPS {change} [{low}; {high}]").format(
                  change=formatting.value(outcome.nps_change, "nps"),
                  low=formatting.value(outcome.nps_range[0], "nps"),
@@ -436,7 +398,7 @@ def _figures(outcome: roi.Outcome, assumptions: roi.Assumptions) -> list:
     ]
 
 
-def _evidence_text(found: scenarios.Evidence):
+def _evidence_text(found):
     return html.Div([
         html.Div([html.Strong(_("Link: ")), found.link.sentence], id="roi-link-sentence"),
         html.Div(_("From {survey} and {kpis}.").format(survey=found.survey, kpis=found.kpi_source),
@@ -455,10 +417,8 @@ def _evidence_text(found: scenarios.Evidence):
           State("roi-project", "value"), State("roi-loaded", "data"), State("roi-user", "value"),
           State("roi-tick", "data"), State("roi-pending", "data"), prevent_initial_call=True)
 def save(_save, _new, _delete, evidence, values, overall, base, value, cost, months, discount, ids, name,
-         journey_id, dataset, kpi, segment, link, lag, metric, project_id, loaded, user, tick, pending):
+         journey_id, dataset, kpi, segment, _link, lag, metric, project_id, loaded, user, tick, pending):
     """Save the form as the open scenario (checking its version), as a new one, or delete the open one."""
-    from dataclasses import replace
-
     ws = workspace()
     try:
         if ctx.triggered_id == "roi-delete":
@@ -470,15 +430,9 @@ def save(_save, _new, _delete, evidence, values, overall, base, value, cost, mon
         if not evidence:
             return no_update, no_update, dbc.Alert(_("Choose a KPI first."), color="warning", className="py-1")
         scenario, _found = _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name,
-                                     journey_id, dataset, kpi, segment, link, lag, metric)
-        scenario = replace(scenario, action_id=(pending or {}).get("action"))
-        # A scenario opened in another project or journey is not overwritten when the user has switched since.
-        same_place = bool(loaded) and (loaded.get("project"), loaded.get("journey")) == (int(project_id),
-                                                                                       int(journey_id))
-        as_new = ctx.triggered_id == "roi-save-new" or not same_place
-        saved = ws.scenarios.save(int(project_id), scenario, user or "",
-                                  scenario_id=None if as_new else loaded["id"],
-                                  expected_version=None if as_new else loaded["version"])
+                                     journey_id, dataset, kpi, segment, lag, metric)
+        saved = roi.save(ws, int(project_id), replace(scenario, action_id=(pending or {}).get("action")), user or "",
+                         loaded, as_new=ctx.triggered_id == "roi-save-new")
     except WorkspaceError as error:
         return no_update, no_update, dbc.Alert(str(error), color="warning", className="py-1")
     return ({"id": saved.id, "version": saved.version, "project": saved.project_id,
@@ -493,11 +447,10 @@ def save(_save, _new, _delete, evidence, values, overall, base, value, cost, mon
 def use_clv(_clicks, margin, retention, customers, discount):
     """Value of one churn point per segment: −CLV × customers per segment / 100."""
     try:
-        lifetime = roi.clv(_float(margin, 0.0), _float(retention, 0.0), _float(discount, 0.0) / 100)
+        lifetime, value = roi.churn_point(margin, retention, discount, customers)
     except ValueError as error:
         return no_update, str(error)
-    value = -lifetime * _float(customers, 0.0) / 100
-    return round(value, 2), _("CLV = {clv} per customer, so one churn point per segment is worth {value}.").format(
+    return value, _("CLV = {clv} per customer, so one churn point per segment is worth {value}.").format(
         clv=formatting.money(lifetime), value=formatting.money(value))
 
 
@@ -524,50 +477,31 @@ def download(_clicks, chosen, project_id):
     table = _comparison(chosen, project_id)
     if isinstance(table, str):
         return no_update
-    return {"content": scenarios.to_csv(table), "filename": "roi-scenarios.csv"}
+    return {"content": roi.to_csv(table), "filename": "roi-scenarios.csv"}
 
 
 def _comparison(chosen, project_id):
     """The comparison frame of the chosen scenario ids, or a message."""
     if not (chosen and project_id):
         return ""
-    ws = workspace()
-    items = []
-    for scenario_id in chosen:
-        try:
-            scenario, _found, outcome = scenarios.run(ws, int(project_id), ws.scenarios.get(int(scenario_id)).scenario)
-        except ValueError as error:
-            return str(error)
-        items.append((scenario, outcome))
-    return scenarios.compare(items)
+    try:
+        return roi.comparison(workspace(), int(project_id), [int(i) for i in chosen])
+    except ValueError as error:
+        return str(error)
 
 
 def _cell(label: str, value) -> str:
-    measures = scenarios.MEASURES
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+    measures = roi.MEASURES
+    if value is None or (isinstance(value, float) and value != value):
+        return formatting.NONE
     if isinstance(value, bool):
         return _("yes") if value else _("no — see the scenario")
-    if label in (measures["npv"], measures["npv_p10"], measures["npv_p90"], measures["monthly_gain"],
-                 measures["cost"]):
+    if label in (measures[key] for key in roi.MONEY_MEASURES):
         return formatting.money(value)
     if label == measures["p_roi_positive"]:
-        return f"{value * 100:.0f} %"
+        return formatting.percent(value * 100)
     if label == measures["discount"]:
-        return f"{value * 100:g} %"
+        return formatting.percent(value * 100, 1)
     if isinstance(value, float):
-        return _number(value, 1)
+        return formatting.number(value, 1)
     return str(value)
-
-
-def _number(value: float, digits: int) -> str:
-    """1234.5 as '1 234.5' and a real minus sign, spaced as formatting.count spaces counts."""
-    return f"{value:,.{digits}f}".replace(",", "\u00a0").replace("-", "−")
-
-
-def _float(value, default: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if math.isfinite(number) else default

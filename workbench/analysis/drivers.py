@@ -170,7 +170,8 @@ def bootstrap(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], method:
     table = pd.DataFrame({"driver": list(drivers), "importance": point, "low": low, "high": high,
                           "share": point / r2 if r2 > 0 else np.nan})
     table.attrs = {"r2": r2, "r2_low": float(r2_low), "r2_high": float(r2_high), "n": len(values), "reps": reps,
-                   "effective_n": int(together.min()), "base": dict(zip(drivers, together[0, 1:].astype(int).tolist())),
+                   "effective_n": int(together.min()),
+                   "base": dict(zip(drivers, together[0, 1:].astype(int).tolist(), strict=True)),
                    "repair": float(np.abs(correlation - observed).max()),
                    "clusters": None if groups is None else int(groups.max()) + 1}
     return table
@@ -291,8 +292,9 @@ def model_rows(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str =
     Enough means at least ``min_respondents``: listwise, respondents who rated every kept touchpoint; pairwise,
     respondents behind every correlation (each touchpoint, and each pair of touchpoints: of two touchpoints
     rarely rated together, as in a journey that branches, the less rated one is left out). Listwise is the
-    default here because these rows also feed regressions on complete answers (:func:`workbench.analysis.roi.score_model`);
-    :func:`analyse` defaults to pairwise. See :func:`analyse` for the other parameters.
+    default here because these rows also feed regressions on complete answers
+    (:func:`workbench.analysis.roi.score_model`); :func:`analyse` defaults to pairwise. See :func:`analyse` for the
+    other parameters.
     """
     if period not in PERIODS:
         raise ValueError(f"Unknown period '{period}'; use one of {', '.join(PERIODS)}.")
@@ -692,7 +694,7 @@ def _usable(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], weights: 
         if together[first, second] < len(drivers) + 2:
             raise ValueError(f"Only {together[first, second]:.0f} rows answer both '{names[first]}' and "
                              f"'{names[second]}'; with {len(drivers)} drivers at least {len(drivers) + 2} are needed.")
-    constant = [name for name, column in zip(names, values.T) if np.nanmin(column) == np.nanmax(column)]
+    constant = [name for name, column in zip(names, values.T, strict=True) if np.nanmin(column) == np.nanmax(column)]
     if constant:
         role = "outcome" if constant[0] == outcome else "driver"
         rows = "every complete row" if complete else "every row that answers it"

@@ -3,7 +3,7 @@
 Panel link: a KPI per segment-period (revenue, churn per branch-month) regressed on the score with segment fixed
 effects (and period effects), so only the score's movement *within* a segment over time identifies the link;
 standard errors are cluster-robust by segment (CR1) with a t-distribution on G − 1 degrees of freedom.
-Customer link: a value (revenue, retention) per NPS group, and a logistic model of retention on the score.
+Customer link: a value (revenue, retention) per NPS group.
 Money: the customer lifetime value, NPV of monthly flows, payback and ROI, and a Monte Carlo of a scenario's
 NPV and ROI over the sampling uncertainty of the link. A scenario chains them: touchpoint rating changes → the
 overall NPS (a respondent-level model of NPS points per rating point) → the KPI (the panel link) → money over a
@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 from workbench.analysis import heatmap
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
+from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
 
 if TYPE_CHECKING:
-    import numpy
     import pandas
 
 NPS_GROUPS = ("promoter", "passive", "detractor")
+BASELINE_MONTHS = 12  # the KPI today: the mean month of the last year
 _LINK_FLOATS = ("coefficient", "se", "low", "high", "p", "r2_within")  # NaN is stored as None
 
 
@@ -67,30 +68,6 @@ class Link:
         for name in _LINK_FLOATS:
             data[name] = math.nan if data[name] is None else data[name]
         return cls(**data)
-
-
-@dataclass(frozen=True)
-class LogisticLink:
-    """Log-odds of a 0/1 outcome per score point (logit P = intercept + coefficient·score), Wald interval and test."""
-
-    outcome: str
-    score: str
-    intercept: float
-    coefficient: float
-    se: float
-    low: float
-    high: float
-    p: float
-    n: int
-    confidence: float
-    supported: bool
-    sentence: str
-
-    def probability(self, score: float | numpy.ndarray) -> float | numpy.ndarray:
-        """Predicted probability of the outcome at ``score`` (a number or an array)."""
-        from scipy.special import expit
-
-        return expit(self.intercept + self.coefficient * score)
 
 
 # ------------------------------------------------------------------ panel link
@@ -298,64 +275,6 @@ def by_group(customers: pandas.DataFrame, value: str, score: str = "nps",
     return frame.astype({"n": np.int64})
 
 
-def logistic_link(customers: pandas.DataFrame, outcome: str = "retained", score: str = "nps",
-                  confidence: float = metrics.DEFAULT_CONFIDENCE, alpha: float = 0.05) -> LogisticLink:
-    """Logistic regression of a 0/1 outcome on the score (maximum likelihood), with a Wald interval and test."""
-    import numpy as np
-    from scipy.special import expit
-
-    missing = [c for c in (outcome, score) if c not in customers.columns]
-    if missing:
-        raise ValueError(f"The customers have no column {', '.join(repr(c) for c in missing)}.")
-    rows = customers[[outcome, score]].dropna()
-    y = rows[outcome].to_numpy(dtype=float)
-    x = rows[score].to_numpy(dtype=float)
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise ValueError(f"{outcome} must be 0/1 (or true/false) for a logistic link.")
-    if len(y) < 3 or y.min() == y.max() or x.min() == x.max():
-        raise ValueError(f"Too few rows or no variation to link {outcome} to {score}.")
-    design = np.column_stack([np.ones_like(x), x])
-    beta = np.zeros(2)
-    not_converged = ValueError(f"The logistic fit of {outcome} on {score} did not converge (the score may "
-                               "separate the outcomes perfectly).")
-    for _iteration in range(100):  # Newton–Raphson; the log-likelihood is concave, so it converges fast
-        p = expit(design @ beta)
-        information = design.T @ (design * (p * (1 - p))[:, None])
-        try:
-            step = np.linalg.solve(information, design.T @ (y - p))
-        except np.linalg.LinAlgError:
-            raise not_converged from None  # separation: the fitted probabilities reach 0 and 1
-        beta = beta + step
-        if np.abs(step).max() < 1e-10:
-            break
-    else:
-        raise not_converged
-    p = expit(design @ beta)
-    information = design.T @ (design * (p * (1 - p))[:, None])
-    se = float(math.sqrt(np.linalg.inv(information)[1, 1]))
-    coefficient = float(beta[1])
-    margin = metrics.z_value(confidence) * se
-    p_value = float(metrics.two_sided_p(coefficient / se))
-    link = LogisticLink(outcome=outcome, score=score, intercept=float(beta[0]), coefficient=coefficient, se=se,
-                        low=coefficient - margin, high=coefficient + margin, p=p_value, n=len(y),
-                        confidence=confidence, supported=p_value < alpha, sentence="")
-    return dataclasses.replace(link, sentence=_logistic_sentence(link))
-
-
-def _logistic_sentence(link: LogisticLink) -> str:
-    """'The odds of retained rise 14.2 % per NPS point (95 % CI 13.0 % to 15.4 %, p < 0.001; 40 000 customers).'"""
-    value, low, high = (100 * math.expm1(v) for v in (link.coefficient, link.low, link.high))
-    moves = _("rise") if value >= 0 else _("fall")
-    text = _("The odds of {outcome} {moves} {size} % per {score} point ({level} % CI {low} % to {high} %, {p}; "
-             "{n} customers)").format(
-        outcome=link.outcome.replace("_", " "), moves=moves, size=f"{abs(value):.1f}",
-        score=heatmap.METRIC_NAMES.get(link.score, link.score), level=f"{link.confidence * 100:g}",
-        low=f"{low:.1f}", high=f"{high:.1f}", p=formatting.p_value(link.p, "p"), n=formatting.count(link.n))
-    if link.supported:
-        return text + "."
-    return text + ": " + _("not significant, not supported by the data.")
-
-
 # ------------------------------------------------------------------ money
 
 
@@ -378,6 +297,14 @@ def clv(margin: float, retention: float, discount: float, years: int | None = No
     return margin * sum(ratio ** t for t in range(1, years + 1))
 
 
+def churn_point_value(margin: float, retention: float, discount: float, customers: float) -> tuple[float, float]:
+    """(CLV, value of one churn point per segment): a churn rate in % per segment loses, per point, 1 % of the
+    segment's ``customers``, each worth the lifetime value :func:`clv` (``discount`` per year), so −CLV × customers
+    / 100."""
+    lifetime = clv(margin, retention, discount)
+    return lifetime, -lifetime * customers / 100
+
+
 def npv(rate_per_year: float, flows_per_month: Sequence[float]) -> float:
     """Present value of monthly flows at the end of months 1, 2, …, discounted at the equivalent monthly rate.
 
@@ -387,25 +314,6 @@ def npv(rate_per_year: float, flows_per_month: Sequence[float]) -> float:
         raise ValueError("The discount rate must be above −1.")
     monthly = (1 + rate_per_year) ** (1 / 12)
     return float(sum(flow / monthly ** month for month, flow in enumerate(flows_per_month, start=1)))
-
-
-def payback_months(cost: float, monthly_gains: Sequence[float]) -> int | None:
-    """Months until the cumulative (undiscounted) gains first reach the cost; None if not within the horizon."""
-    if cost <= 0:
-        return 0
-    total = 0.0
-    for month, gain in enumerate(monthly_gains, start=1):
-        total += gain
-        if total >= cost:
-            return month
-    return None
-
-
-def roi_percent(gain: float, cost: float) -> float:
-    """Return on investment in %: 100·(gain − cost)/cost."""
-    if cost <= 0:
-        raise ValueError("ROI needs a positive cost.")
-    return 100 * (gain - cost) / cost
 
 
 # ------------------------------------------------------------------ touchpoint ratings to the overall NPS
@@ -471,8 +379,8 @@ def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_me
                 confidence: float = metrics.DEFAULT_CONFIDENCE) -> ScoreModel:
     """Regress each respondent's overall NPS contribution (+100/0/−100) on their touchpoint ratings.
 
-    ``touchpoints`` are the driver model's (see :func:`workbench.analysis.drivers.model_rows`); respondents who rated all
-    of them and answered the overall question are the rows.
+    ``touchpoints`` are the driver model's (see :func:`workbench.analysis.drivers.model_rows`); respondents who
+    rated all of them and answered the overall question are the rows.
     """
     import numpy as np
 
@@ -517,42 +425,6 @@ def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_me
 
 
 # ------------------------------------------------------------------ scenario: the chain from a lift to money
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """Every input of a scenario, all editable.
-
-    Parameters
-    ----------
-    changes : touchpoint → expected change of its rating (in the score model's metric, e.g. +0.3 CSAT).
-    overall_change : the overall NPS change itself, used when ``changes`` is empty.
-    base : with a log link, the KPI's total per month today (the change is base·(exp(b·ΔNPS) − 1)); with a
-        linear link, how many segment rows one month has (each moves by b·ΔNPS).
-    value_per_unit : profit per KPI unit: the margin share for revenue, or minus a customer's lifetime value × the
-        customers in a segment / 100 for a churn rate in % per segment.
-    cost : the investment, paid today.
-    months : the horizon of gains; gains start after the link's lag (in months).
-    discount : the yearly discount rate.
-    """
-
-    changes: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    overall_change: float = 0.0
-    base: float = 0.0
-    value_per_unit: float = 1.0
-    cost: float = 0.0
-    months: int = 12
-    discount: float = 0.08
-
-    def to_dict(self) -> dict:
-        """JSON-safe fields."""
-        return {**dataclasses.asdict(self), "changes": dict(self.changes)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Assumptions:
-        """Assumptions stored by :meth:`to_dict` (unknown fields ignored)."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -615,10 +487,10 @@ def _nps_change(assumptions: Assumptions, model: ScoreModel | None, slopes=None)
                          "instead.")
     keys = list(assumptions.changes)
     index = [model.index(key) for key in keys]
-    weights = np.array([assumptions.changes[k] * model.reach[i] for k, i in zip(keys, index)])
+    weights = np.array([assumptions.changes[k] * model.reach[i] for k, i in zip(keys, index, strict=True)])
     slopes = np.array([model.slopes[i] for i in index]) if slopes is None else slopes
     parts = slopes * weights
-    return parts.sum(axis=-1), tuple(zip(keys, parts.T))
+    return parts.sum(axis=-1), tuple(zip(keys, parts.T, strict=True))
 
 
 def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = None, draws: int = 10_000,
@@ -716,7 +588,8 @@ def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = Non
          lambda v: net(assumptions, chosen=dataclasses.replace(link, coefficient=v)))
     for field, label in (("base", _("KPI today")), ("value_per_unit", _("Value per KPI unit")), ("cost", _("Cost"))):
         value = getattr(assumptions, field)
-        vary(label, value * 0.8, value * 1.2, lambda v, field=field: net(dataclasses.replace(assumptions, **{field: v})))
+        vary(label, value * 0.8, value * 1.2,
+             lambda v, field=field: net(dataclasses.replace(assumptions, **{field: v})))
     vary(_("Discount rate"), max(assumptions.discount - 0.05, 0.0), assumptions.discount + 0.05,
          lambda v: net(dataclasses.replace(assumptions, discount=v)))
     vary(_("Horizon (months)"), max(1, round(assumptions.months / 2)), round(assumptions.months * 1.5),
@@ -724,3 +597,78 @@ def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = Non
     frame = pd.DataFrame(rows, columns=["assumption", "low", "high", "npv_low", "npv_high"])
     frame["swing"] = (frame["npv_high"] - frame["npv_low"]).abs()
     return frame.sort_values("swing", ascending=False, ignore_index=True, kind="stable")
+
+
+# ------------------------------------------------------------------ a scenario's evidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The estimated links a scenario rests on, and the KPI today.
+
+    ``model`` is None when the survey has no respondent-level driver model (``model_note`` says why); then only an
+    overall NPS change can be assumed. ``kpi_per_month`` is the KPI's mean monthly total over the last
+    :data:`BASELINE_MONTHS` months, ``rows_per_month`` the mean number of segment rows per month.
+    """
+
+    link: Link
+    model: ScoreModel | None
+    model_note: str
+    kpi_per_month: float
+    rows_per_month: float
+    survey: str
+    kpi_source: str
+
+    def base(self, log_kpi: bool) -> float:
+        """What the assumptions' ``base`` is for this link: the KPI per month, or the segment rows per month."""
+        return self.kpi_per_month if log_kpi else self.rows_per_month
+
+    def to_dict(self) -> dict:
+        """JSON-safe fields."""
+        return {"link": self.link.to_dict(), "model": self.model.to_dict() if self.model else None,
+                "model_note": self.model_note, "kpi_per_month": self.kpi_per_month,
+                "rows_per_month": self.rows_per_month, "survey": self.survey, "kpi_source": self.kpi_source}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Evidence:
+        """The evidence stored by :meth:`to_dict`."""
+        return cls(**{**data, "link": Link.from_dict(data["link"]),
+                      "model": ScoreModel.from_dict(data["model"]) if data["model"] else None})
+
+
+def evidence(answers: pandas.DataFrame, kpis: pandas.DataFrame, scenario: Scenario, survey: str, kpi_source: str,
+             fitted: tuple[ScoreModel | None, str] | None = None) -> Evidence:
+    """The scenario's links from the survey's answers and its KPI table (``survey`` and ``kpi_source`` name them):
+    the NPS → KPI panel link, the touchpoints → NPS model (unless ``fitted`` gives it and its note) and the KPI
+    today."""
+    if scenario.driver_metric not in DRIVER_METRICS:
+        raise ValueError(f"Unknown rating '{scenario.driver_metric}'; use one of {', '.join(DRIVER_METRICS)}.")
+    scores = branch_month_scores(answers, "nps", segment=scenario.segment)
+    panel = join_panel(scores, kpis[[scenario.segment, "period", scenario.kpi]], scenario.segment)
+    link = panel_link(panel, scenario.kpi, "nps", scenario.segment, lag=scenario.lag, log_kpi=scenario.log_kpi)
+    model, note = fitted if fitted is not None else fit_score_model(answers, scenario)
+    monthly = kpis.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
+    return Evidence(link=link, model=model, model_note=note, kpi_per_month=float(monthly["sum"].mean()),
+                    rows_per_month=float(monthly["count"].mean()), survey=survey, kpi_source=kpi_source)
+
+
+def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[ScoreModel | None, str]:
+    """The touchpoints → overall NPS model on the rows the Drivers model keeps, or None and why not."""
+    from workbench.analysis import drivers
+
+    try:
+        rows = drivers.model_rows(answers, "nps", scenario.driver_metric, segment=scenario.segment)
+        if rows.model != "respondent":
+            raise ValueError(_("Respondents rated too few touchpoints each for a model of the overall NPS by "
+                               "touchpoint; assume the overall NPS change instead."))
+        return score_model(answers, rows.kept, scenario.driver_metric), rows.note
+    except ValueError as error:
+        return None, str(error)
+
+
+def with_base(scenario: Scenario, found: Evidence) -> Scenario:
+    """The scenario with its assumptions' base taken from the evidence when ``base_from_data`` says so."""
+    if not scenario.base_from_data:
+        return scenario
+    return dataclasses.replace(scenario, assumptions=dataclasses.replace(scenario.assumptions,
+                                                                         base=found.base(scenario.log_kpi)))

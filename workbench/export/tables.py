@@ -47,10 +47,10 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
     if findings.priorities is not None:
         shown["drivers"] = findings.priorities.assign(name=findings.priorities["touchpoint"].map(names))
     if findings.scenarios:
-        from workbench.repos import scenarios
+        from workbench.features import roi
 
         runs = [(item.scenario, item.outcome) for item in findings.scenarios if item.outcome]
-        shown["roi-scenarios"] = scenarios.compare(runs).rename_axis("measure").reset_index()
+        shown["roi-scenarios"] = roi.compare(runs).rename_axis("measure").reset_index()
     shown["actions"] = pandas.DataFrame(
         [{"id": a.id, "title": a.title, "status": a.status, "touchpoints": ", ".join(names.get(k, k)
                                                                                     for k in a.touchpoints),

@@ -65,12 +65,12 @@ def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effect
 
 def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> None:
     """Two what-ifs to compare: a lift of the two key drivers on revenue, and courier coaching on churn."""
-    from workbench.analysis.roi import Assumptions, clv
-    from workbench.repos.scenarios import Scenario
+    from workbench.analysis.roi import churn_point_value
+    from workbench.core.scenario import Assumptions, Scenario
 
     kpis = DEMO_DATASETS["kpi_period"]
     customers_per_branch = 20_000
-    churn_point = -clv(600, 0.8, 0.08) * customers_per_branch / 100  # one churn point in one branch, in CLV
+    _clv, churn_point = churn_point_value(600, 0.8, 0.08, customers_per_branch)  # one churn point in one branch
     for scenario in (
         Scenario(name="Checkout and notifications +0.3 CSAT", journey_id=journey_id, kpi_dataset=kpis, kpi="revenue",
                  assumptions=Assumptions(changes={"checkout": 0.3, "delivery-notification": 0.3}, value_per_unit=0.3,

@@ -225,7 +225,7 @@ def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome:
 def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome: Outcome,
                overall: bool) -> list[ScenarioResult]:
     from workbench.core.errors import WorkspaceError
-    from workbench.repos import scenarios
+    from workbench.features import roi
 
     names = {tp.key: tp.name for tp in journey.touchpoints}
     found = []
@@ -238,7 +238,7 @@ def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome
                                         f"The ROI chain starts from an overall NPS question, and {has}."))
             continue
         try:
-            scenario, evidence, result = scenarios.run(workspace, request.project_id, saved.scenario, names)
+            scenario, evidence, result = roi.run(workspace, request.project_id, saved.scenario, names)
         except WorkspaceError as error:  # written for the user (a KPI dataset that is gone)
             found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
                                         f"This scenario cannot run on today's data. {error}"))

@@ -139,14 +139,14 @@ class Workspace:
         """The codebooks and manual comment coding of every project (``workbench.repos.text.Verbatims``)."""
         from workbench.repos.text import Verbatims
 
-        return Verbatims(self)
+        return Verbatims(self.sessions)
 
     @functools.cached_property
     def scenarios(self):
         """The saved ROI scenarios of every project (``workbench.repos.scenarios.Scenarios``)."""
         from workbench.repos.scenarios import Scenarios
 
-        return Scenarios(self)
+        return Scenarios(self.sessions)
 
     def close(self) -> None:
         """Release the database connections and the cache."""
