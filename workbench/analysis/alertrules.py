@@ -247,8 +247,8 @@ def _window_alert(rule: Rule, touchpoint: str, value: str, first: int, last: int
     n = int(window["n"])
     if rule.kind == "share":
         estimate = metrics.share(int(window["negatives"]), n)
-        figures = {"score": window["score"], "previous": None, "change": None, "p": None,
-                   "low": estimate.low / 100, "high": estimate.high / 100}
+        figures: dict[str, float | None] = {"score": window["score"], "previous": None, "change": None,
+                                            "p": None, "low": estimate.low / 100, "high": estimate.high / 100}
     else:
         if rule.metric == "nps":
             promoters, detractors = int(window["promoters"]), int(window["detractors"])
@@ -260,7 +260,8 @@ def _window_alert(rule: Rule, touchpoint: str, value: str, first: int, last: int
     alert = Alert(key=f"{rule.key}|{touchpoint}|{value}|{_sunday(first).isoformat()}", rule_key=rule.key,
                   kind=rule.kind, metric=rule.metric, touchpoint=touchpoint, segment=rule.segment, value=value,
                   first_seen=_sunday(first), last_seen=_sunday(last), window_start=start, window_end=end, n=n,
-                  response_id="", comment="", message="", **figures)
+                  score=window["score"], previous=figures["previous"], change=figures["change"], p=figures["p"],
+                  low=figures["low"], high=figures["high"], response_id="", comment="", message="")
     return dataclasses.replace(alert, message=_message(alert, rule, window, names))
 
 
@@ -277,7 +278,7 @@ def _message(alert: Alert, rule: Rule, window: dict[str, float], names: Mapping[
             low=percent_text(alert.low), high=percent_text(alert.high), n=formatting.count(alert.n),
             limit=percent_text(threshold_of(rule)), period=period)
 
-    def value(x: float, signed: bool = False) -> str:
+    def value(x: float | None, signed: bool = False) -> str:
         return formatting.value(x, alert.metric, signed)
 
     return _("{subject}: {metric} fell from {previous} to {score} ({change}, {p}; n = {before} before, {n} now) "

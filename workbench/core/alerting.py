@@ -22,7 +22,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 
 KINDS = ("answer", "share", "drop")
@@ -168,12 +168,12 @@ def validate(rule: Rule) -> list[str]:
 
 
 def _threshold_problems(rule: Rule) -> list[str]:
-    low, high = metrics.SCALES[rule.metric]
-    threshold, metric = rule.threshold, metrics.NAMES[rule.metric]
-    if rule.kind == "answer" and not low <= threshold < high:
+    scale = metrics.SCALES[rule.metric]  # every alert metric is answered on a scale
+    threshold, metric = threshold_of(rule), metrics.NAMES[rule.metric]
+    if rule.kind == "answer" and scale is not None and not scale[0] <= threshold < scale[1]:
         # The top of the scale would make every answer negative.
         return [_("A negative {metric} answer must be a score from {low} to {top}.").format(
-            metric=metric, low=low, top=high - 1)]
+            metric=metric, low=scale[0], top=scale[1] - 1)]
     if rule.kind == "share" and not 0 <= threshold < 1:
         return [_("The share of negative answers must be between 0 and 1 (0.25 = 25 %).")]
     if rule.kind == "drop" and not threshold > 0:
@@ -216,12 +216,14 @@ def merge(existing: Alert, new: Alert) -> Alert:
 
 def _severity(alert: Alert) -> float:
     """How bad an alert's window is: the larger, the worse."""
-    return -alert.change if alert.kind == "drop" else alert.score if alert.kind == "share" else 0.0
+    if alert.kind == "drop" and alert.change is not None:
+        return -alert.change
+    return alert.score if alert.kind == "share" else 0.0
 
 
-def percent_text(share: float) -> str:
+def percent_text(share: float | None) -> str:
     """0.2667 as '26.7 %', 0.25 as '25 %'."""
-    return f"{100 * share:.1f}".removesuffix(".0") + " %"
+    return formatting.NONE if share is None else f"{100 * share:.1f}".removesuffix(".0") + " %"
 
 
 def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:

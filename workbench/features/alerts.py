@@ -111,8 +111,10 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     """
     state = workspace.journey(journey_id)
     survey = workspace.datasets.survey_for(state.project_id, journey_id)
-    sources = (str(survey.path),) if survey is not None else ()
-    bounds = query.date_bounds(sources) if survey is not None else None
+    if survey is None:
+        return Checked(0, {})
+    sources = (str(survey.path),)
+    bounds = query.date_bounds(sources)
     if bounds is None:
         return Checked(0, {})
     until = min(until or bounds[1], bounds[1])

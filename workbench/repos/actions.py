@@ -9,6 +9,7 @@ card's origin (an alert) can react without this module writing anyone else's tab
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -82,7 +83,7 @@ class Draft:
         return cls(title=params.get("title", ""), description=params.get("description", ""),
                    touchpoints=_parse_list(params.get("touchpoints")), owner=params.get("owner", ""),
                    due=_parse_date(params.get("due")), cost=_parse_number(params.get("cost")),
-                   metric=params.get("metric") if params.get("metric") in METRICS else "csat",
+                   metric=str(params["metric"]) if params.get("metric") in METRICS else "csat",
                    expected_change=_parse_number(params.get("change")), segment=params.get("segment") or None,
                    treated=_parse_list(params.get("treated")), origin=origin)
 
@@ -261,8 +262,8 @@ class Actions:
         journey = self.journey(journey_id) if journey_id is not None else None
         draft = validate(draft, journey)
         if not draft.owner and journey is not None:
-            draft = replace(draft, owner=next((journey.touchpoint(k).owner for k in draft.touchpoints
-                                               if journey.touchpoint(k).owner), ""))
+            draft = replace(draft, owner=next((owner for k in draft.touchpoints
+                                               if (owner := journey.touchpoint(k).owner)), ""))
         _require_status(status)
         with self.sessions.begin() as session:
             if session.get(Project, project_id) is None:
@@ -320,7 +321,7 @@ class Actions:
                 ActionRow.project_id == row.project_id, ActionRow.status == status, ActionRow.id != row.id)
                 .order_by(ActionRow.position, ActionRow.id))]
             index = len(column) if index is None else max(0, min(int(index), len(column)))
-            new = {"status": status}
+            new: dict[str, object] = {"status": status}
             if status in ("done", "verified") and row.done_on is None:
                 new["done_on"] = datetime.date.today()
             if status in OPEN_STATUSES and old_status not in OPEN_STATUSES:
@@ -363,7 +364,7 @@ class Actions:
             session.execute(delete(ActionEventRow).where(ActionEventRow.action_id == action_id))
             session.delete(row)
 
-    def history(self, action_id: int) -> list[Event]:
+    def history(self, action_id: int) -> builtins.list[Event]:
         """Every change of the card, newest first."""
         with self.sessions() as session:
             rows = session.scalars(select(ActionEventRow).where(ActionEventRow.action_id == action_id)

@@ -169,7 +169,7 @@ class Inbox:
         rows = session.scalars(select(AlertRow).where(AlertRow.journey_id == journey_id,
                                                       AlertRow.last_seen >= since)).all()
         by_key = {row.key: row for row in rows}
-        episodes = {}
+        episodes: dict[tuple[str, str, str], list[AlertRow]] = {}
         for row in rows:
             if row.body.get("kind") != "answer":
                 episodes.setdefault((row.rule_key, row.touchpoint, row.body.get("value", "")), []).append(row)
