@@ -107,7 +107,7 @@ def test_a_notice_is_one_sentence_with_a_link_to_the_data_page():
 
     from cxweb.pages import _empty
 
-    for sentence in (_empty.NO_OVERALL, _empty.NO_COMMENTS, _empty.NO_KPIS, _empty.NO_SURVEY):
+    for sentence in (_empty.NO_OVERALL, _empty.NO_COMMENTS, _empty.NO_KPIS, _empty.NO_SURVEY, _empty.NO_SEGMENTS):
         alert = _empty.notice(sentence, "x")
         before, link, after = alert.children
         assert isinstance(link, dcc.Link) and link.href == "/data"

@@ -16,6 +16,8 @@ NO_COMMENTS = _("This survey has no comments: import one with its open-answer co
                 "{data_page}.")
 NO_KPIS = _("This project has no KPIs per period: import a KPI table, such as revenue per branch and month, on the "
             "{data_page} to put a value on a score change.")
+NO_SEGMENTS = _("This survey has no segment columns to spread across the matrix: import it again on the {data_page} "
+                "with its region, branch or channel columns kept as segments.")
 NOT_NPS = _("The ROI chain starts from an overall likelihood-to-recommend (NPS) question, and this survey's overall "
             "outcome is {outcome}: import a survey with an NPS question on the {data_page}.")
 

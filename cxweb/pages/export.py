@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import re
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
@@ -12,12 +9,15 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from workbench.core import formatting, limits
+from workbench.core import formatting, limits, uploads
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
+from workbench.features import export as findings
+from workbench.features import heatmap
 from workbench.features.export import SLIDE_NAMES, SLIDES
 
-dash.register_page(__name__, path="/export", name=_("Export"), title=_("Export · CX Journey Workbench"))
+dash.register_page(__name__, path="/export", name=_("Export"),
+                   order=9, icon="fa-file-export", title=_("Export · CX Journey Workbench"))
 
 DEFAULT_BRAND = "#0d6efd"
 
@@ -106,16 +106,10 @@ _filters.register("ex")
           State("ex-matrix-column", "value"))
 def matrix_columns(selection, current):
     """The segment columns the matrix slide can spread across (regions first when there are any)."""
-    from workbench.analysis.breaks import segment_columns
-
-    chosen = _filters.resolve(selection)
-    if chosen is None:
+    if not selection:
         return [], None
-    columns = segment_columns(chosen.sources)
-    if not columns:
-        return [], None
-    return [{"label": c, "value": c} for c in columns], current if current in columns else (
-        "region" if "region" in columns else columns[0])
+    columns, shown = heatmap.matrix_columns(workspace(), int(selection["dataset"]), current)
+    return [{"label": c, "value": c} for c in columns], shown
 
 
 @callback(Output("ex-logo", "data"), Output("ex-logo-name", "children"), Input("ex-logo-upload", "contents"),
@@ -141,7 +135,6 @@ def keep_logo(contents, _remove, filename):
 def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
     """Build the file the clicked button asks for, from the filter bar's choice."""
     from workbench.export import deck, images, tables
-    from workbench.features import export as findings
 
     if not selection:
         return None, _("Choose a project with a journey and survey data first."), "warning", True, ""
@@ -153,7 +146,7 @@ def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
         project_id=chosen.project_id, journey_id=int(selection["journey"]), dataset_id=int(selection["dataset"]),
         metric=chosen.metric, date_from=chosen.date_from, date_to=chosen.date_to, filters=chosen.filters,
         matrix_column=column, slides=tuple(s for s in SLIDES if s in slides) if what == "ex-deck" else SLIDES)
-    stem = _file_stem(chosen.journey.name, chosen.metric)
+    stem = findings.file_stem(chosen.journey.name, chosen.metric)
     try:
         style = deck.Style(brand=brand or DEFAULT_BRAND, logo=_logo_bytes(logo)) if what == "ex-deck" else None
         found = findings.gather(workspace(), request)
@@ -184,23 +177,19 @@ def backup(_backup, contents, project_id, name, filename):
     After a restore (or a refusal, such as a name clash) the upload control is replaced, so the same file can be
     chosen again with a new name.
     """
-    from workbench.repos import backup as backups
-
     ws = workspace()
     if ctx.triggered_id == "ex-backup":
         if not project_id:
             return None, _("Choose a project first."), "warning", True, no_update, no_update, no_update
-        buffer = io.BytesIO()
-        summary = backups.write_backup(ws, int(project_id), buffer)
-        file_name = f"{_slug(summary.project)}{backups.SUFFIX}"
-        return (dcc.send_bytes(buffer.getvalue(), file_name),
-                _("{name} is downloading ({size}).").format(name=file_name, size=formatting.size(summary.bytes)),
+        written = findings.back_up(ws, int(project_id))
+        return (dcc.send_bytes(written.content, written.name),
+                _("{name} is downloading ({size}).").format(name=written.name,
+                                                            size=formatting.size(written.summary.bytes)),
                 "success", True, no_update, no_update, no_update)
     if not contents:
         return no_update, no_update, no_update, no_update, no_update, no_update, no_update
     try:
-        summary = backups.read_backup(ws, io.BytesIO(limits.upload(contents, filename or "")),
-                                      name=(name or "").strip() or None)
+        summary = findings.restore(ws, uploads.decode(contents, filename), name)
     except (WorkspaceError, ValueError) as error:
         return None, _("{file} was not restored: {error}").format(file=filename, error=error), "danger", True, \
             no_update, no_update, _restore_upload()
@@ -213,18 +202,4 @@ def backup(_backup, contents, project_id, name, filename):
 def _logo_bytes(contents: str | None, filename: str | None = None) -> bytes | None:
     """An uploaded logo's bytes, refused before they are decoded when they are over the logo limit (the store
     holding it is the browser's, so it is checked again when the deck is made)."""
-    return limits.upload(contents, filename or "The logo", limits.DOCUMENT_BYTES) if contents else None
-
-
-def _slug(text: str) -> str:
-    """A download's file name from a journey or project name, keeping its case and letters ('Cesta-zákazníka').
-
-    Not :func:`workbench.core.journey.slugify`, on purpose: that one folds to lowercase ASCII for keys and for names
-    inside an archive (sheets, CSV files, pictures); the user sees this one in their downloads folder.
-    """
-    return re.sub(r"[^\w-]+", "-", text, flags=re.UNICODE).strip("-")[:60] or "export"
-
-
-def _file_stem(journey: str, metric: str) -> str:
-    return f"{_slug(journey)}-{metric}"
-
+    return uploads.decode(contents, filename or "The logo", limits.DOCUMENT_BYTES) if contents else None

@@ -142,7 +142,8 @@ def _candidates(width: float, height: float, radius: float, gap: float,
     near_x, near_y = radius + gap + width / 2, radius + gap + height / 2
     corner = radius * 0.7 + gap
     found = [(0.0, -near_y, False), (near_x, 0.0, False), (0.0, near_y, False), (-near_x, 0.0, False),
-             (corner + width / 2, -(corner + height / 2), False), (-(corner + width / 2), -(corner + height / 2), False),
+             (corner + width / 2, -(corner + height / 2), False),
+             (-(corner + width / 2), -(corner + height / 2), False),
              (corner + width / 2, corner + height / 2, False), (-(corner + width / 2), corner + height / 2, False)]
     for ring in range(1, RINGS + 1):
         reach = radius + gap + ring * step
@@ -171,7 +172,7 @@ def place_labels(points: Sequence[tuple[float, float]], labels: Sequence[Label],
     placed: list[tuple] = []
     leaders: list[tuple] = []
     found: list[tuple | None] = []
-    for i, ((x, y), text) in enumerate(zip(points, labels)):
+    for i, ((x, y), text) in enumerate(zip(points, labels, strict=False)):
         chosen, strict = None, not (i < len(loose) and loose[i])
         for dx, dy, leader in _candidates(text.width, text.height, radius, gap, step):
             box = (x, y, dx, dy, text.width, text.height)
@@ -295,7 +296,7 @@ def _matrix_labels(ranked, names: Mapping[str, str], x_range: list[float], y_ran
     width, height = PLOT_AREA
     points = [(width * (x - x_range[0]) / (x_range[1] - x_range[0]),
                height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
-              for x, y in zip(ranked["performance"], ranked["share"])]
+              for x, y in zip(ranked["performance"], ranked["share"], strict=True)]
     full = [names.get(k, k) for k in ranked["touchpoint"]]
     tiers = [[label_lines(name) for name in full], [label_lines(name, SHORT_WIDTH, lines=1) for name in full]]
     if "priority" in ranked:
@@ -304,7 +305,8 @@ def _matrix_labels(ranked, names: Mapping[str, str], x_range: list[float], y_ran
     texts, places = place_tiers(points, tiers, PLOT_AREA, MARKER_SIZE / 2, growth=PLOT_GROWTH,
                                 slack=(0.0, 0.0, 60.0, 0.0))
     notes = []
-    for (x, y), name, text, place in zip(zip(ranked["performance"], ranked["share"] * 100), full, texts, places):
+    spots = zip(ranked["performance"], ranked["share"] * 100, strict=True)
+    for (x, y), name, text, place in zip(spots, full, texts, places, strict=False):
         if place is None:
             continue
         dx, dy, leader = place
@@ -374,9 +376,9 @@ def tornado(spread, npv: float):
             marker_color=colour,
             name=_("low value") if side == "low" else _("high value"),
             text=[f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
-                  for name, v in zip(shown["assumption"], shown[side])], textposition="auto",
+                  for name, v in zip(shown["assumption"], shown[side], strict=True)], textposition="auto",
             hovertemplate="%{customdata[0]}: %{text} → NPV %{customdata[1]}<extra></extra>",
-            customdata=[[name, formatting.money(v)] for name, v in zip(names, shown[f"npv_{side}"])]))
+            customdata=[[name, formatting.money(v)] for name, v in zip(names, shown[f"npv_{side}"], strict=True)]))
     figure.add_vline(x=npv, line_color="#495057")
     figure.update_layout(barmode="overlay", margin={"l": 10, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white",
                          title={"text": _("What moves the NPV most"), "font": {"size": 14}},
@@ -389,3 +391,72 @@ def tornado(spread, npv: float):
 
 def _tried(value: float) -> str:
     return formatting.money(value) if abs(value) >= 1000 else f"{value:.3g}"
+
+
+# ------------------------------------------------------------------ a heatmap touchpoint's detail
+
+
+def trend(found) -> object:
+    """A touchpoint's monthly score with its interval band (:class:`workbench.features.heatmap.Trend`), the target
+    dashed and the chosen period shaded; low-n months hollow."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for line in found.lines:
+        series, rgb = line.series, line.rgb
+        reliable = series[~series["low_n"].astype(bool)]
+        figure.add_scatter(x=reliable["period"], y=reliable["high"], mode="lines", line={"width": 0},
+                           showlegend=False, hoverinfo="skip")
+        figure.add_scatter(x=reliable["period"], y=reliable["low"], mode="lines", line={"width": 0}, fill="tonexty",
+                           fillcolor=f"rgba({rgb},0.15)", showlegend=False, hoverinfo="skip")
+        figure.add_scatter(x=series["period"], y=series["value"], mode="lines+markers", name=label(line.name),
+                           line={"color": f"rgb({rgb})"}, customdata=series["n"],
+                           marker={"color": ["#ffffff" if low else f"rgb({rgb})" for low in series["low_n"]],
+                                   "line": {"color": f"rgb({rgb})", "width": 1.5}},
+                           hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>")
+    if found.target is not None:
+        figure.add_hline(y=found.target, line_dash="dash", line_color="#b02a37", annotation_text=_("target"))
+    start, end = found.window
+    if start:
+        figure.add_vrect(x0=start, x1=end, fillcolor="#ffc107", opacity=0.12, line_width=0)
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
+                         legend={"orientation": "h", "y": -0.2}, yaxis_title=heatmap.METRIC_NAMES[found.metric])
+    return figure
+
+
+def distribution(found) -> object:
+    """Answers per score of the scale (:class:`workbench.features.heatmap.Distribution`) as coloured bars."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Bar(x=found.scores, y=found.answers, marker_color=found.colours,
+                              hovertemplate="%{x}: %{y}<extra></extra>"))
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
+                         xaxis={"title": heatmap.METRIC_NAMES[found.metric], "dtick": 1}, yaxis_title=_("answers"))
+    return figure
+
+
+def breakdown(found) -> object:
+    """A touchpoint's score per segment value (:class:`workbench.features.heatmap.Breakdown`) as horizontal bars
+    with intervals, everyone's score dotted."""
+    import math
+
+    import plotly.graph_objects as go
+
+    values = found.values
+    figure = go.Figure(go.Bar(
+        x=values["value"], y=[label(v) for v in values["segment"]], orientation="h",
+        marker_color=list(values["colour"]),
+        marker_line_color="#495057", marker_line_width=0.5,
+        error_x={"type": "data", "symmetric": False, "array": values["high"] - values["value"],
+                 "arrayminus": values["value"] - values["low"], "color": "#495057"},
+        customdata=values["n"], hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>"))
+    if found.reference is not None and not math.isnan(found.reference):
+        figure.add_vline(x=found.reference, line_dash="dot", line_color="#495057",
+                         annotation_text=_("all"), annotation_position="top")
+    low_end = float(values["low"].min()) if len(values) else 0.0
+    high_end = float(values["high"].max()) if len(values) else 1.0
+    pad = 0.1 * (high_end - low_end) if high_end > low_end else 1.0
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
+                         xaxis={"title": heatmap.METRIC_NAMES[found.metric], "range": [low_end - pad, high_end + pad]},
+                         yaxis={"automargin": True})
+    return figure

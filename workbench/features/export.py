@@ -7,6 +7,8 @@ filters, so a deck says what the screen says. Each part is None (or empty) when 
 from __future__ import annotations
 
 import datetime
+import io
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,8 @@ from workbench.core.contract import OVERALL
 from workbench.core.journey import Journey
 from workbench.data import query, waves
 from workbench.data.outcome import Outcome, from_meta
+from workbench.features import heatmap as screen
+from workbench.features.selection import Selection
 
 if TYPE_CHECKING:
     import pandas
@@ -153,7 +157,8 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
     provenance = Provenance(project=project, journey=journey.name, dataset=survey.name,
                             dataset_version=survey.version, dataset_id=survey.id, dataset_rows=survey.rows,
                             metric=metric, date_from=date_from, date_to=date_to,
-                            filters=query.describe_filters(request.filters) or "all customers", answers=int(scored["n"].sum()),
+                            filters=query.describe_filters(request.filters) or "all customers",
+                            answers=int(scored["n"].sum()),
                             created=now or datetime.datetime.now(),
                             wave=(one := waves.single_wave(survey.meta)) and one.label)
     cards = workspace.actions.list(request.project_id, request.journey_id)
@@ -161,7 +166,10 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
     overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())
     parts: dict = {"actions": cards if "actions" in request.slides else [], "outcome": outcome}
     if "matrix" in request.slides:
-        parts.update(_matrix(journey, sources, window, request, cache, workspace.benchmarks(request.journey_id)))
+        chosen = Selection(project_id=request.project_id, journey=journey, sources=sources, metric=metric,
+                           date_from=date_from, date_to=date_to, filters=request.filters,
+                           wave=waves.single_wave(survey.meta), journey_id=request.journey_id, dataset_id=survey.id)
+        parts.update(_matrix(workspace, chosen, request))
     if "breaks" in request.slides or "map" in request.slides:
         parts["breaks"] = breaks.find(journey, sources, metric, date_from=date_from, date_to=date_to,
                                       filters=request.filters, settings=breaks.BreakSettings(min_n=min_n),
@@ -174,34 +182,17 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
                     steps=heatmap.steps(journey, scored), open_actions=actions.open_counts(cards), **parts)
 
 
-def _matrix(journey: Journey, sources: tuple[str, ...], window: query.Query, request: Request, cache,
-            external: pandas.DataFrame) -> dict:
-    columns = breaks.segment_columns(sources)
-    column = request.matrix_column or ("region" if "region" in columns else (columns[0] if columns else None))
+def _matrix(workspace: Workspace, chosen: Selection, request: Request) -> dict:
+    """The heatmap page's matrix (the same function draws it), with its reference columns."""
+    columns = chosen.segment_columns()
+    column = request.matrix_column or screen.default_column(columns)
     if column is None:
         return {}
     if column not in columns:
-        raise ValueError(f"The survey has no segment column '{column}'; it has {', '.join(columns)}.")
-    cells = query.aggregate(replace(window, by=("touchpoint", column)), cache, min_n=request.min_n)
-    totals = query.aggregate(window, cache, min_n=request.min_n)
-    marks = benchmarks(journey, window, request.metric, cache, request.min_n, external)
-    return {"matrix": heatmap.matrix(journey, cells, totals, column, request.metric, benchmarks=marks),
-            "matrix_column": column,
-            "benchmark_source": marks["(external)"]["source"].iloc[0] if "(external)" in marks else ""}
-
-
-def benchmarks(journey: Journey, window: query.Query, metric: str, cache, min_n: int,
-               external: pandas.DataFrame) -> dict[str, pandas.DataFrame]:
-    """The matrix's reference columns, as the heatmap page shows them: the whole network beside a filtered
-    selection, and the journey's imported benchmark values of ``metric`` (``external``: workspace.benchmarks)."""
-    marks = {}
-    if window.filters:
-        network = heatmap.scores(journey, query.aggregate(replace(window, filters=()), cache, min_n=min_n), metric)
-        marks["(benchmark)"] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
-    external = external[external["metric"] == metric]
-    if len(external):
-        marks["(external)"] = external
-    return marks
+        has = f"it has {', '.join(columns)}" if columns else "it has none"
+        raise ValueError(f"The survey has no segment column '{column}'; {has}.")
+    found = screen.segment_matrix(workspace, chosen, column, request.min_n)
+    return {"matrix": found.cells, "matrix_column": column, "benchmark_source": found.external_source}
 
 
 def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome: Outcome, overall: bool) -> dict:
@@ -251,3 +242,42 @@ def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome
             continue
         found.append(ScenarioResult(scenario.name, scenario, evidence, result))
     return found
+
+
+# ------------------------------------------------------------------ files and backups
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A project written as one file: its bytes, its file name, and what it held."""
+
+    content: bytes
+    name: str
+    summary: object
+
+
+def file_stem(name: str, metric: str = "") -> str:
+    """A download's file name from a journey or project name, keeping its case and letters ('Cesta-zákazníka-csat').
+
+    Not :func:`workbench.core.journey.slugify`, on purpose: that one folds to lowercase ASCII for keys and for names
+    inside an archive (sheets, CSV files, pictures); the user sees this one in their downloads folder.
+    """
+    stem = re.sub(r"[^\w-]+", "-", name, flags=re.UNICODE).strip("-")[:60] or "export"
+    return f"{stem}-{metric}" if metric else stem
+
+
+def back_up(workspace: Workspace, project_id: int) -> Backup:
+    """The whole project (journeys, mappings, datasets, actions, alerts, scenarios) as one file."""
+    from workbench.repos import backup
+
+    buffer = io.BytesIO()
+    summary = backup.write_backup(workspace, project_id, buffer)
+    return Backup(buffer.getvalue(), f"{file_stem(summary.project)}{backup.SUFFIX}", summary)
+
+
+def restore(workspace: Workspace, content: bytes, name: str | None = None):
+    """Add a backup's project as a new project (named ``name`` when given); its summary. Raises WorkspaceError or
+    ValueError, saying why, when the file is refused."""
+    from workbench.repos import backup
+
+    return backup.read_backup(workspace, io.BytesIO(content), name=(name or "").strip() or None)

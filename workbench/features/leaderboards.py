@@ -1,0 +1,82 @@
+"""The Leaderboards screen's features: branches, employees and touchpoint owners ranked by score and by trend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workbench.analysis import breaks, leaderboard
+from workbench.core import metrics
+from workbench.core.i18n import gettext as _
+from workbench.data import query, waves
+from workbench.features.selection import Choice, Selection
+
+if TYPE_CHECKING:
+    import pandas
+
+    from workbench.repos.workspace import Workspace
+
+OWNER = "__owner__"  # rank the touchpoints' owners (teams) rather than a segment column's values
+ALL_TOUCHPOINTS = "__all__"
+FIRST_LEVEL = "branch"  # what a board ranks first when the survey has it; else the owners
+
+
+@dataclass(frozen=True)
+class Levels:
+    """What can be ranked (the owners, then each segment column), the level shown, and where (all touchpoints or
+    one)."""
+
+    levels: list[Choice]
+    level: str
+    touchpoints: list[Choice]
+
+
+def levels(chosen: Selection, current: str | None = None) -> Levels:
+    """The levels of the selection's survey: ``current`` while it has it, else branch, else the owners."""
+    columns = chosen.segment_columns()
+    choices = [Choice(_("owners (teams)"), OWNER)] + [Choice(c, c) for c in columns]
+    level = current if current in (OWNER, *columns) else (FIRST_LEVEL if FIRST_LEVEL in columns else OWNER)
+    touchpoints = [Choice(_("all touchpoints"), ALL_TOUCHPOINTS)] + [Choice(tp.name, tp.key)
+                                                                      for tp in chosen.journey.touchpoints]
+    return Levels(choices, level, touchpoints)
+
+
+@dataclass(frozen=True)
+class Board:
+    """A ranked board: :func:`workbench.analysis.leaderboard.rank`'s rows in the order shown, the order (score or
+    trend), whether the change against the period before is shown, and the note under it."""
+
+    rows: pandas.DataFrame
+    metric: str
+    order: str
+    trend: bool
+    note: str
+
+
+def board(workspace: Workspace, chosen: Selection, level: str, touchpoint: str | None = None,
+          order: str = "score") -> Board:
+    """Rank ``level``'s groups (or the owners) at one touchpoint or all, with the change against the period before;
+    a survey that is one wave is ranked by score only."""
+    metric, cache = chosen.metric, workspace.cache
+    keys = tuple(tp.key for tp in chosen.journey.touchpoints)
+    place = (("touchpoint", (touchpoint,) if touchpoint and touchpoint != ALL_TOUCHPOINTS else keys),)
+    filters = chosen.filters + place
+    by = ("touchpoint",) if level == OWNER else (level,)
+
+    def aggregate(start, end):
+        result = query.aggregate(chosen.query(by=by, date_from=start, date_to=end, filters=filters), cache)
+        return leaderboard.owner_results(result, chosen.journey) if level == OWNER else result
+
+    current = aggregate(chosen.date_from, chosen.date_to)
+    previous = None
+    if chosen.date_from and chosen.date_to and chosen.wave is None:
+        previous = aggregate(*breaks.previous_window(chosen.date_from, chosen.date_to))
+    rows = leaderboard.rank(current, previous, "owner" if level == OWNER else level, metric)
+    if chosen.wave is not None:  # no period before: ranked by score, without the change columns
+        note = _("Ranked only with at least {n} answers.").format(n=metrics.DEFAULT_MIN_N)
+        return Board(rows, metric, "score", False, f"{note} {waves.no_trend_message(chosen.wave)}")
+    if order == "trend":
+        rows = rows.sort_values(["trend_rank", "name"], na_position="last", kind="stable")
+    note = _("Ranked only with at least {n} answers; the change is against the period before, and ▲/▼ mark "
+             "changes that stay significant after the Benjamini–Hochberg correction.").format(n=metrics.DEFAULT_MIN_N)
+    return Board(rows, metric, order, True, note)
