@@ -6,6 +6,7 @@ import re
 from workbench.cli import main
 from workbench.core import journeyfile
 from workbench.data.templates import load_template
+from workbench.repos.datasets import SAMPLE_FOLDER
 
 
 def test_import_then_export_gives_the_same_journey(tmp_path, capsys):
@@ -44,12 +45,11 @@ def test_templates_and_demo(tmp_path, capsys):
 
 def test_import_uses_the_saved_mapping_or_a_mapping_file(tmp_path, capsys):
     import json
-    from pathlib import Path
 
     from workbench.data import ingest
     from workbench.data.ingest import KpiMapping
 
-    samples = Path(__file__).resolve().parents[1] / "datasets"
+    samples = SAMPLE_FOLDER  # the sample files shipped in the package
     workspace = str(tmp_path / "ws")
     (tmp_path / "j.yaml").write_text(journeyfile.dumps(load_template("ecommerce-delivery")), encoding="utf-8")
     assert main(["journey", "import", str(tmp_path / "j.yaml"), "--project", "Acme", "--workspace", workspace]) == 0

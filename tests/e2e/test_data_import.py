@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from workbench.features.workspace import open_workspace
+from workbench.repos.datasets import SAMPLE_FOLDER
 
 pytestmark = pytest.mark.e2e
 
-SAMPLES = Path(__file__).resolve().parents[2] / "datasets"
+SAMPLES = SAMPLE_FOLDER  # the sample files shipped in the package
 CZECH_CSV = SAMPLES / "parcel-express-answers-cp1250.csv"
 LABELS = {"Objednávka na webu": "product-page", "Pokladna": "checkout", "Platba kartou": "payment",
           "Kurýr": "own-courier", "Výdejní box": "parcel-locker", "Vrácení zboží": "return-request",

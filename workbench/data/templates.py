@@ -1,4 +1,4 @@
-"""Journey templates: the YAML files shipped in ``journeys/``."""
+"""Journey templates: the YAML files shipped in ``workbench/resources/journeys/``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.core import journeyfile
+from workbench.core import journeyfile, resources
 from workbench.core.journey import Journey
 
 
@@ -20,8 +20,8 @@ class Template:
 
 
 def templates_folder() -> Path:
-    """Where templates live: ``CXWB_TEMPLATES`` if set, else the repository's ``journeys/``."""
-    return Path(os.environ.get("CXWB_TEMPLATES") or Path(__file__).resolve().parents[2] / "journeys")
+    """Where templates live: ``CXWB_TEMPLATES`` if set, else the package's ``resources/journeys/``."""
+    return Path(os.environ.get("CXWB_TEMPLATES") or resources.shipped("journeys"))
 
 
 def list_templates(folder: Path | None = None) -> list[Template]:
@@ -29,7 +29,8 @@ def list_templates(folder: Path | None = None) -> list[Template]:
     found = []
     for path in sorted((folder or templates_folder()).glob("*.yaml")):
         journey = journeyfile.load(path)
-        found.append(Template(path.stem, journey.name, journey.description, len(journey.touchpoints), len(journey.stages)))
+        found.append(Template(path.stem, journey.name, journey.description, len(journey.touchpoints),
+                              len(journey.stages)))
     return sorted(found, key=lambda t: t.name)
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.core import contract, limits
+from workbench.core import contract, limits, resources
 from workbench.core.errors import Cancelled, IngestError
 from workbench.core.events import DatasetCommitted, Events
 from workbench.core.i18n import gettext as _
@@ -505,7 +505,7 @@ class Datasets:
         return max(matching, key=lambda d: d.id).name if matching else None
 
 
-SAMPLE_FOLDER = Path(__file__).resolve().parents[2] / "datasets"
+SAMPLE_FOLDER = resources.shipped("datasets")
 
 
 def sample_files() -> list[Path]:

@@ -8,12 +8,11 @@ import datetime
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 import yaml
 from sqlalchemy import delete, select
 
-from workbench.core import limits
+from workbench.core import limits, resources
 from workbench.core.codebook import (
     THEME_FIELDS,
     Codebook,
@@ -30,7 +29,7 @@ from workbench.core.journeyfile import YamlDumper
 from workbench.core.safecells import neutralise, restore
 from workbench.data.store import CodebookRow, CommentTagRow, Sessions
 
-CODEBOOK_FILE = Path(__file__).resolve().parents[2] / "datasets" / "codebook.yaml"
+CODEBOOK_FILE = resources.shipped("datasets", "codebook.yaml")
 FORMATS = ("yaml", "csv")
 # A CSV list cell: items split by "|"; "\|" and "\\" stand for a literal bar and backslash.
 _LIST_TOKEN = re.compile(r"\\[\\|]|\||[^\\|]+|\\")
