@@ -24,7 +24,8 @@ def layout(**_query) -> html.Div:
         html.Div([
             dbc.InputGroup([dbc.InputGroupText(_("Rank")), dbc.Select(id="lb-level")], size="sm", className="w-auto"),
             dbc.InputGroup([dbc.InputGroupText(_("at")),
-                            dbc.Select(id="lb-touchpoint", value=features.ALL_TOUCHPOINTS)], size="sm", className="w-auto"),
+                            dbc.Select(id="lb-touchpoint", value=features.ALL_TOUCHPOINTS)],
+                           size="sm", className="w-auto"),
             dbc.RadioItems(id="lb-order", value="score", inline=True, className="small",
                            options=[{"label": _("by score"), "value": "score"},
                                     {"label": _("by trend"), "value": "trend"}]),

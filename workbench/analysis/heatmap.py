@@ -194,7 +194,7 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
     import pandas as pd
 
     network = scores(journey, totals, metric)
-    reference = dict(zip(network["touchpoint"], network["value"]))
+    reference = dict(zip(network["touchpoint"], network["value"], strict=True))
     order = {tp.key: i for i, tp in enumerate(journey.touchpoints)}
     cells = result[result["touchpoint"].isin(order)]
     frame = pd.DataFrame({
@@ -202,7 +202,7 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
         "value": cells[metric].astype(float), "se": cells[f"{metric}_se"].astype(float),
         "n": cells[metrics.n_column(metric)].astype(int), "low_n": cells[f"{metric}_low_n"].astype(bool)})
     frame["colour"] = [LOW_N_COLOUR if low else colour(v, reference[tp], metric)
-                       for tp, v, low in zip(frame["touchpoint"], frame["value"], frame["low_n"])]
+                       for tp, v, low in zip(frame["touchpoint"], frame["value"], frame["low_n"], strict=True)]
     whole = network[["touchpoint", "value", "se", "n", "low_n", "colour"]].assign(segment="(network)")
     parts = [whole, frame]
     for label, marks in (benchmarks or {}).items():

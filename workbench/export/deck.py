@@ -149,7 +149,8 @@ def _logo_size(logo: bytes) -> tuple[int, int]:
     except Image.DecompressionBombError:  # PIL refuses before we can read the size ourselves
         width, height = limits.LOGO_PIXELS, 2
     if width * height > limits.LOGO_PIXELS:
-        raise limits.LimitError("The logo", f"has {formatting.count(width * height)} pixels", formatting.count(limits.LOGO_PIXELS))
+        raise limits.LimitError("The logo", f"has {formatting.count(width * height)} pixels",
+                                formatting.count(limits.LOGO_PIXELS))
     return width, height
 
 
@@ -229,7 +230,7 @@ def _pages(items: Sequence, size: int) -> list[Sequence]:
     row alone on its last slide (14 rows of 13 a slide are 7 and 7, not 13 and 1)."""
     count = max(1, math.ceil(len(items) / size))
     bounds = [round(i * len(items) / count) for i in range(count + 1)]
-    return [items[start:end] for start, end in zip(bounds, bounds[1:])]
+    return [items[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 def _numbered(title: str, page: int, pages: int) -> str:
@@ -503,11 +504,13 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     result, ranked = findings.drivers, findings.priorities.sort_values("priority")
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     metric = result.driver_metric
-    notes = [f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, {r.share * 100:.1f} % of "
-             f"explained variance [{r.share_low * 100:.1f}–{r.share_high * 100:.1f}], performance "
+    notes = [f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, "
+             f"{formatting.percent(r.share * 100, 1)} of explained variance "
+             f"[{formatting.number(r.share_low * 100, 1)}–{formatting.number(r.share_high * 100, 1)}], performance "
              f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}). {r.reason}"
              for r in ranked.itertuples()]
-    notes.append(f"Model: {result.note} R² = {result.r2:.2f} [{result.r2_low:.2f}–{result.r2_high:.2f}], "
+    notes.append(f"Model: {result.note} R² = {formatting.number(result.r2, 2)} "
+                 f"[{formatting.number(result.r2_low, 2)}–{formatting.number(result.r2_high, 2)}], "
                  f"n = {formatting.count(result.n)}.")
     slide = _slide(deck, findings, style, findings.outcome.what_drives(), notes)
     scatter = XyChartData()
@@ -518,7 +521,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     plotted = chart.plots[0].series[0]
     plotted.format.line.fill.background()
     plotted.marker.style, plotted.marker.size = XL_MARKER_STYLE.CIRCLE, DOT
-    for point, row in zip(plotted.points, ranked.itertuples()):
+    for point, row in zip(plotted.points, ranked.itertuples(), strict=False):
         colour = QUADRANT_COLOURS[row.quadrant]
         point.marker.format.fill.solid()
         point.marker.format.fill.fore_color.rgb = _rgb(colour)
@@ -546,10 +549,10 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     plot.data_labels.font.size = Pt(9)
     chart.category_axis.tick_labels.font.size = Pt(9)
     chart.value_axis.tick_labels.font.size = Pt(9)
-    for point, quadrant in zip(plot.series[0].points, ordered["quadrant"]):
+    for point, quadrant in zip(plot.series[0].points, ordered["quadrant"], strict=False):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[quadrant])
-    _text(slide, f"Relative importance (LMG) on the respondent level · R² = {result.r2:.2f} · "
+    _text(slide, f"Relative importance (LMG) on the respondent level · R² = {formatting.number(result.r2, 2)} · "
                  f"n = {formatting.count(result.n)} · fix first: important and below the average performance",
           0.4, 6.8, 12.5, 0.3, size=9, colour=MUTED)
 
@@ -597,7 +600,7 @@ def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], 
     width, height = PLOT[2], PLOT[3]
     points = [(width * (x - x_range[0]) / (x_range[1] - x_range[0]),
                height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
-              for x, y in zip(ranked["performance"], ranked["share"])]
+              for x, y in zip(ranked["performance"], ranked["share"], strict=True)]
 
     def measured(text: str, inches: float = 1.6, lines: int = 2) -> Label:  # label_lines measures CSS pixels
         found = label_lines(text, inches * 96, LABEL_POINTS * 96 / 72, lines)
@@ -609,7 +612,7 @@ def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], 
     radius = DOT / 72 / 2
     texts, places = place_tiers(points, tiers, (width, height), radius, gap=0.02, step=0.12,
                                 slack=(0.0, 0.0, SCATTER[2] - PLOT[0] - PLOT[2], 0.0))
-    for key, (x, y), text, place in zip(ranked["touchpoint"], points, texts, places):
+    for key, (x, y), text, place in zip(ranked["touchpoint"], points, texts, places, strict=False):
         if place is None:
             continue
         dx, dy, leader = place
@@ -694,12 +697,13 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
              "0F5132" if outcome.supported else "842029")
         p10, _p50, p90 = outcome.roi_range
         payback = "not within the horizon" if outcome.payback is None else f"{outcome.payback} months"
-        tiles = [("ROI", _percent(outcome.roi), f"P10–P90: {_percent(p10)} to {_percent(p90)}"),
+        tiles = [("ROI", formatting.percent(outcome.roi),
+                  f"P10–P90: {formatting.percent(p10)} to {formatting.percent(p90)}"),
                  ("NPV", formatting.money(outcome.npv), f"P10–P90: {formatting.money(outcome.npv_range[0])} to "
                                                         f"{formatting.money(outcome.npv_range[2])}"),
                  ("Payback", payback, f"P10–P90: {_months(outcome.payback_range[0])} to "
                                       f"{_months(outcome.payback_range[2])} months"),
-                 ("Chance of ROI > 0", f"{outcome.p_roi_positive * 100:.0f} %",
+                 ("Chance of ROI > 0", formatting.percent(outcome.p_roi_positive * 100),
                   f"overall NPS {formatting.value(outcome.nps_change, 'nps')} "
                   f"[{formatting.value(outcome.nps_range[0], 'nps')}; "
                   f"{formatting.value(outcome.nps_range[2], 'nps')}]")]
@@ -738,7 +742,7 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         chart.value_axis.tick_labels.number_format = '#,##0'
         chart.value_axis.tick_labels.number_format_is_linked = False
         values = [v for _l, v in contributions] + [-assumed.cost, outcome.npv]
-        for i, (point, value) in enumerate(zip(chart.plots[0].series[0].points, values)):
+        for i, (point, value) in enumerate(zip(chart.plots[0].series[0].points, values, strict=False)):
             point.format.fill.solid()
             point.format.fill.fore_color.rgb = _rgb("0D6EFD" if i == len(values) - 1
                                                     else ("198754" if value >= 0 else "DC3545"))
@@ -746,12 +750,8 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
                      "speaker notes.", 0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
 
 
-def _percent(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:,.0f} %".replace(",", "\u00a0").replace("-", "−")
-
-
 def _months(value: float) -> str:
-    return "never" if math.isinf(value) else f"{value:.0f}"
+    return "never" if math.isinf(value) else formatting.number(value)
 
 
 def _action_slides(deck, findings: Findings, style: Style) -> None:

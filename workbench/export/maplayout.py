@@ -117,7 +117,7 @@ def plan(journey: Journey, width: float = SLIDE_WIDTH - 2 * MARGIN) -> list[MapP
             parts[source_page]["outgoing"].append(pair)
             parts[target_page]["incoming"].append(pair)
     return [MapPage(tuple(bands), tuple(boxes), **{name: tuple(pairs) for name, pairs in part.items()})
-            for (bands, boxes), part in zip(placed, parts)]
+            for (bands, boxes), part in zip(placed, parts, strict=False)]
 
 
 def _band_width(columns: int) -> float:
@@ -170,7 +170,7 @@ def _place(page: list[tuple], width: float) -> tuple[list[StageBand], list[Box]]
     total = sum(widths) + STAGE_GAP * (len(page) - 1)
     left = MARGIN + max(0.0, (width - total) / 2)
     bands, boxes = [], []
-    for (stage, columns, continued), band_width in zip(page, widths):
+    for (stage, columns, continued), band_width in zip(page, widths, strict=False):
         bands.append(StageBand(stage.key, stage.name, left, band_width, continued))
         for c, column in enumerate(columns):
             x = left + STAGE_PAD + c * (BOX_WIDTH + COLUMN_GAP)
