@@ -11,13 +11,14 @@ from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
 from workbench.data import outcome as outcomes
 from workbench.data.outcome import Outcome
-from workbench.repos.actions import Draft
+from workbench.features import actions
 
 if TYPE_CHECKING:
     import pandas
 
     from workbench.analysis.drivers import DriverResult
     from workbench.features.selection import Selection
+    from workbench.repos.actions import Draft
     from workbench.repos.workspace import Workspace
 
 PROMOTER = "promoter"  # the "Explain" choice that turns an NPS outcome into promoter or not
@@ -70,12 +71,6 @@ def outcome_choices(workspace: Workspace, dataset_id: int) -> list[tuple[str, st
     return choices
 
 
-def driver_draft(touchpoint: str, name: str, reason: str, metric: str) -> Draft:
-    """A new action card for a key driver: improve the touchpoint, with the priority's reason."""
-    return Draft(title=_("Improve {touchpoint} (key driver)").format(touchpoint=name), description=reason,
-                 touchpoints=(touchpoint,), metric=metric, origin={"kind": "driver", "label": reason})
-
-
 def analyse(workspace: Workspace, selection: Selection, dataset_id: int, explain: str | None, metric: str,
             method: str, missing: str = "pairwise") -> Drivers:
     """Relative importance of the touchpoints for the dataset's overall outcome (or promoter or not), with
@@ -101,7 +96,7 @@ def analyse(workspace: Workspace, selection: Selection, dataset_id: int, explain
     names = {tp.key: tp.name for tp in touchpoints}
     # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.
     ranked = drivers.ranked(result, names)
-    drafts = {record.touchpoint: driver_draft(record.touchpoint, names.get(record.touchpoint, record.touchpoint),
-                                              record.reason, metric) for record in ranked.itertuples()}
+    drafts = {record.touchpoint: actions.for_driver(record.touchpoint, names.get(record.touchpoint, record.touchpoint),
+                                                    record.reason, metric) for record in ranked.itertuples()}
     return Drivers(shown, result, ranked, names, {tp.key: tp.owner for tp in touchpoints}, drafts,
                    selection.filter_text())
