@@ -92,6 +92,8 @@ def test_the_browser_lists_the_newest_matching_comments_with_names(survey):
 def test_the_codebook_is_edited_against_the_version_shown(survey):
     workspace, chosen = survey
     project = chosen.project_id
+    with pytest.raises(ConflictError):  # a version shown that was never saved (the codebook is still empty)
+        comments.save_theme(workspace, project, None, "Late", "late", "", "Eva", 3)
     saved = comments.save_theme(workspace, project, None, " Delivery  time ", "late, slow", "", "Eva", None)
     assert saved.key and saved.name == "Delivery time" and saved.keywords == ("late", "slow")
     assert comments.theme(workspace, project, saved.key) == saved

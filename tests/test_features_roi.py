@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from workbench.analysis import roi as analysis
+from workbench.core.errors import ConflictError
 from workbench.core.scenario import Assumptions, Scenario
 from workbench.features import roi
 from workbench.features.demo import DEMO_DATASETS
@@ -138,6 +139,11 @@ def test_saving_overwrites_only_the_scenario_opened_in_the_same_journey(seeded_d
                                                          kpi="revenue"), "Eva", {**loaded, "journey": -1},
                          as_new=False)
     assert elsewhere.id != first.id and elsewhere.version == 1
+    assert roi.saved(workspace, first.id).version == 2
+    with pytest.raises(ConflictError):
+        roi.delete(workspace, project_id, loaded)  # opened at version 1, saved since
+    roi.delete(workspace, project_id, {**loaded, "version": 2})
+    assert first.id not in [s.id for s in workspace.scenarios.list(project_id)]
 
 
 def test_the_comparison_of_saved_scenarios_runs_each_on_today_s_data(seeded_demo):

@@ -218,7 +218,7 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
         elif trigger == "roi-opening" and opening and opening.get("action"):
             action_id, trigger = opening["action"], "roi-action"
         if trigger == "roi-open" and saved_id:
-            saved = ws.scenarios.get(int(saved_id))
+            saved = roi.saved(ws, int(saved_id))
             return (*_form(saved.scenario), {"id": saved.id, "version": saved.version, "project": saved.project_id,
                                              "journey": saved.scenario.journey_id},
                     _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by))
@@ -425,7 +425,7 @@ def save(_save, _new, _delete, evidence, values, overall, base, value, cost, mon
             if not loaded:
                 return no_update, no_update, dbc.Alert(_("Open a saved scenario to delete it."), color="info",
                                                        className="py-1")
-            ws.scenarios.delete(int(project_id), loaded["id"], expected_version=loaded["version"])
+            roi.delete(ws, int(project_id), loaded)
             return None, (tick or 0) + 1, dbc.Alert(_("Deleted."), color="success", className="py-1")
         if not evidence:
             return no_update, no_update, dbc.Alert(_("Choose a KPI first."), color="warning", className="py-1")

@@ -166,7 +166,7 @@ def _link_sentence(link: Link, unit: str) -> str:
     digits = max(0, 1 - math.floor(math.log10(width))) if width > 0 else 2
 
     def number(v: float) -> str:
-        return f"{v:.{digits}f}{suffix}"
+        return formatting.number(v, digits) + suffix
 
     kpi = link.kpi.replace("_", " ").capitalize()
     moves = _("rises") if value >= 0 else _("falls")
@@ -511,7 +511,7 @@ def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = No
     monthly = assumptions.value_per_unit * kpi_change
     gain, net, roi, payback = (float(v) for v in _money(assumptions, link.lag, monthly))
     rng = np.random.default_rng(seed)
-    if parts:
+    if parts and model is not None:  # touchpoint changes: _nps_change refused them without a model
         index = [model.index(key) for key in assumptions.changes]
         covariance = np.asarray(model.covariance)[np.ix_(index, index)]
         slopes = rng.multivariate_normal(np.asarray(model.slopes)[index], covariance, draws, method="eigh")
@@ -528,10 +528,10 @@ def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = No
     doubts = []
     if not link.supported:
         doubts.append(_("The link of {kpi} to NPS is not significant.").format(kpi=link.kpi.replace("_", " ")))
-    for key in assumptions.changes:
-        if not model.p(key) < alpha:  # an undefined p (zero SE) is no evidence either
-            doubts.append(_("The effect of {touchpoint} on the overall NPS is not significant.").format(
-                touchpoint=(names or {}).get(key, key)))
+    if model is not None:  # touchpoint changes: _nps_change refused them without a model
+        doubts += [_("The effect of {touchpoint} on the overall NPS is not significant.").format(
+            touchpoint=(names or {}).get(key, key)) for key in assumptions.changes
+            if not model.p(key) < alpha]  # an undefined p (zero SE) is no evidence either
     share = gain / nps_change if nps_change else 0.0
     return Outcome(
         nps_change=float(nps_change), kpi_change=kpi_change, monthly_gain=monthly, gain=gain, npv=net, roi=roi,
@@ -567,20 +567,21 @@ def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = Non
     def vary(label: str, low, high, build) -> None:
         rows.append((label, low, high, build(low), build(high)))
 
-    for key in assumptions.changes:
-        name = names.get(key, key)
-        i = model.index(key)
-        low, high = model.interval(key)
+    if model is not None:  # touchpoint changes: _nps_change refused them without a model
+        for key in assumptions.changes:
+            name = names.get(key, key)
+            i = model.index(key)
+            low, high = model.interval(key)
 
-        def with_slope(value: float, i: int = i) -> float:
-            slopes = list(model.slopes)
-            slopes[i] = value
-            return net(assumptions, chosen_model=dataclasses.replace(model, slopes=tuple(slopes)))
+            def with_slope(value: float, i: int = i, fitted: ScoreModel = model) -> float:
+                slopes = list(fitted.slopes)
+                slopes[i] = value
+                return net(assumptions, chosen_model=dataclasses.replace(fitted, slopes=tuple(slopes)))
 
-        vary(_("{touchpoint} → NPS (points per rating point)").format(touchpoint=name), low, high, with_slope)
-        change = assumptions.changes[key]
-        vary(_("Change at {touchpoint}").format(touchpoint=name), change / 2, change * 1.5,
-             lambda v, key=key: net(dataclasses.replace(assumptions, changes={**assumptions.changes, key: v})))
+            vary(_("{touchpoint} → NPS (points per rating point)").format(touchpoint=name), low, high, with_slope)
+            change = assumptions.changes[key]
+            vary(_("Change at {touchpoint}").format(touchpoint=name), change / 2, change * 1.5,
+                 lambda v, key=key: net(dataclasses.replace(assumptions, changes={**assumptions.changes, key: v})))
     if not assumptions.changes:
         vary(_("Overall NPS change"), assumptions.overall_change / 2, assumptions.overall_change * 1.5,
              lambda v: net(dataclasses.replace(assumptions, overall_change=v)))

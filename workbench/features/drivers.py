@@ -98,5 +98,5 @@ def analyse(workspace: Workspace, selection: Selection, dataset_id: int, explain
     ranked = drivers.ranked(result, names)
     drafts = {record.touchpoint: actions.for_driver(record.touchpoint, names.get(record.touchpoint, record.touchpoint),
                                                     record.reason, metric) for record in ranked.itertuples()}
-    return Drivers(shown, result, ranked, names, {tp.key: tp.owner for tp in touchpoints}, drafts,
+    return Drivers(shown, result, ranked, names, {tp.key: tp.owner or "" for tp in touchpoints}, drafts,
                    selection.filter_text())

@@ -340,15 +340,25 @@ def from_card(workspace: Workspace, action_id: int, journey_id: int, kpi_dataset
 # ------------------------------------------------------------------ saving, comparing and exporting
 
 
+def saved(workspace: Workspace, scenario_id: int) -> Saved:
+    """A saved scenario, to open it."""
+    return workspace.scenarios.get(scenario_id)
+
+
+def delete(workspace: Workspace, project_id: int, loaded: Mapping) -> None:
+    """Remove the scenario ``loaded`` (id, version) unless it changed since it was opened."""
+    workspace.scenarios.delete(project_id, loaded["id"], expected_version=loaded["version"])
+
+
 def save(workspace: Workspace, project_id: int, scenario: Scenario, who: str, loaded: Mapping | None,
          as_new: bool) -> Saved:
     """Save the scenario as the one ``loaded`` (id, version, project, journey) if asked to and it is still in the
     same project and journey, else as a new one."""
     # A scenario opened in another project or journey is not overwritten when the user has switched since.
-    same_place = bool(loaded) and (loaded.get("project"), loaded.get("journey")) == (project_id, scenario.journey_id)
-    new = as_new or not same_place
-    return workspace.scenarios.save(project_id, scenario, who, scenario_id=None if new else loaded["id"],
-                                    expected_version=None if new else loaded["version"])
+    if as_new or not loaded or (loaded.get("project"), loaded.get("journey")) != (project_id, scenario.journey_id):
+        return workspace.scenarios.save(project_id, scenario, who)
+    return workspace.scenarios.save(project_id, scenario, who, scenario_id=loaded["id"],
+                                    expected_version=loaded["version"])
 
 
 def compare(items: Sequence[tuple[Scenario, roi.Outcome]]) -> pandas.DataFrame:

@@ -227,7 +227,8 @@ class Verbatims:
             row = session.scalar(select(CodebookRow).where(CodebookRow.project_id == project_id))
             if (row.version if row is not None else 0) != expected_version:
                 raise ConflictError(_("The codebook was changed in another window ({who}); yours was not saved. "
-                                      "The page now shows the latest codebook.").format(who=row.updated_by))
+                                      "The page now shows the latest codebook.").format(
+                    who=row.updated_by if row is not None else ""))
             if row is None:
                 row = CodebookRow(project_id=project_id, version=0)
                 session.add(row)
