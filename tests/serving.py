@@ -1,18 +1,35 @@
 """A running app in a subprocess on a free port, with its access token known to the test (browser and security
-tests)."""
+tests); copies of a seeded workspace; where pictures for a person go."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """A copy of the closed workspace ``source`` at ``target`` (its query cache left behind: the cache is keyed on
+    each file's absolute path, so a copy would never hit it); returns ``target``."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("cache"))
+    return target
+
+
+def screenshots_folder() -> Path:
+    """Where tests save pictures for a person to look at (``CXWB_SCREENSHOTS``, which tests/conftest.py sets to a
+    folder of the run's temporary files unless it is set already)."""
+    folder = Path(os.environ.get("CXWB_SCREENSHOTS") or Path(tempfile.gettempdir()) / "cxwb-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def free_port() -> int:
@@ -23,7 +40,8 @@ def free_port() -> int:
 
 
 class Server:
-    """A running app on a fresh workspace, with its access token known to the test."""
+    """A running app on a workspace folder, with its access token known to the test. With ``demo`` the app seeds
+    its demo project into an empty workspace; a copy of a seeded one (``copy_workspace``) starts faster."""
 
     def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = ()):
         self.port = free_port()
@@ -32,7 +50,8 @@ class Server:
         self.token = secrets.token_urlsafe(16)
         args = [sys.executable, str(ROOT / "app.py"), "--workspace", str(workspace), "--port", str(self.port),
                 "--no-browser", *extra]
-        self.log = open(workspace.parent / f"server-{self.port}.log", "w")
+        log = workspace.parent / f"server-{self.port}.log"
+        self.log = open(log, "w")
         self.process = subprocess.Popen(args + ([] if demo else ["--no-demo"]), cwd=ROOT, stdout=self.log,
                                         stderr=subprocess.STDOUT, env={**os.environ, "CXWB_TOKEN": self.token})
         deadline = time.monotonic() + 60
@@ -42,7 +61,7 @@ class Server:
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"app did not start: {(workspace.parent / f'server-{self.port}.log').read_text()}") from None
+                    raise RuntimeError(f"app did not start: {log.read_text()}") from None
                 time.sleep(0.2)
 
     def at(self, path: str = "/") -> str:

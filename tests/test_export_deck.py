@@ -33,7 +33,6 @@ from workbench.export import deck, maplayout
 from workbench.export.figures import QUADRANT_COLOURS
 from workbench.features.export import Findings, Provenance, Request, gather
 
-SCREENSHOTS = Path(__file__).parent / "e2e" / "screenshots"
 NOW = datetime.datetime(2026, 11, 2, 9, 30)
 EPS = 1e-4  # inches: shapes are placed in whole EMUs
 
@@ -553,21 +552,21 @@ def rendered_lines(words: list[tuple[str, float, float, float, float]]) -> dict[
             max(w[3] for w in line) - min(w[1] for w in line) for line in lines}
 
 
-def test_long_map_rendered_by_libreoffice_keeps_every_word_in_its_box(long_deck, long_findings, tmp_path):
+def test_long_map_rendered_by_libreoffice_keeps_every_word_in_its_box(long_deck, long_findings, tmp_path,
+                                                                       screenshots):
     if shutil.which("libreoffice") is None or shutil.which("pdftotext") is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice and poppler-utils must be installed in CI to check the rendered deck.")
         pytest.skip("LibreOffice or poppler-utils not installed")
     pdf = render(long_deck, tmp_path)
-    SCREENSHOTS.mkdir(exist_ok=True)  # ignored by git: a fresh checkout has none
-    for old in SCREENSHOTS.glob("deck-map-*.png"):
+    for old in screenshots.glob("deck-map-*.png"):  # a folder set by CXWB_SCREENSHOTS may hold an earlier run's
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SCREENSHOTS / "deck-map")], check=True,
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(screenshots / "deck-map")], check=True,
                    timeout=60)
     pages = maplayout.plan(long_findings.journey)
     presentation = Presentation(io.BytesIO(long_deck))
     words = pdf_words(pdf)
-    assert len(words) == len(pages) == len(list(SCREENSHOTS.glob("deck-map-*.png")))
+    assert len(words) == len(pages) == len(list(screenshots.glob("deck-map-*.png")))
     map_top, map_bottom = (maplayout.MAP_TOP + maplayout.STAGE_HEADER) * 72, maplayout.MAP_BOTTOM * 72
     for number, (slide, page_words) in enumerate(zip(presentation.slides, words), 1):
         rectangles = {key: (inches(s.left) * 72, inches(s.top) * 72, inches(s.left + s.width) * 72,
@@ -776,15 +775,14 @@ def test_crowded_long_names_on_the_priority_matrix_never_overlap_nor_cover_a_dot
 
 
 def test_crowded_priority_matrix_rendered_by_libreoffice_puts_axes_and_labels_where_they_were_placed(
-        crowded_findings, tmp_path):
+        crowded_findings, tmp_path, screenshots):
     if shutil.which("libreoffice") is None or shutil.which("pdftotext") is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice and poppler-utils must be installed in CI to check the rendered deck.")
         pytest.skip("LibreOffice or poppler-utils not installed")
     pptx = deck.build(crowded_findings)
     pdf = render(pptx, tmp_path)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(pdf), str(SCREENSHOTS / "deck-drivers")],
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(pdf), str(screenshots / "deck-drivers")],
                    check=True, timeout=60)
     (slide,) = Presentation(io.BytesIO(pptx)).slides
     (words,) = pdf_words(pdf)

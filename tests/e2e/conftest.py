@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import Server
+from tests.serving import Server, copy_workspace, screenshots_folder
 
-SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM = os.environ.get("CXWB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
@@ -35,8 +34,9 @@ def empty_server(tmp_path):
 
 
 @pytest.fixture
-def demo_server(tmp_path):
-    server = Server(tmp_path / "ws", demo=True)
+def demo_server(tmp_path, demo_folder):
+    """The app on a copy of the session's seeded demo workspace (seeding takes longer than copying)."""
+    server = Server(copy_workspace(demo_folder, tmp_path / "ws"), demo=True)
     yield server
     server.stop()
 
@@ -58,11 +58,10 @@ def page(browser):
 
 @pytest.fixture
 def screenshot():
-    """Save a page's screenshot under tests/e2e/screenshots/ for a person to look at."""
+    """Save a page's screenshot for a person to look at (in ``tests.serving.screenshots_folder()``)."""
 
     def take(page, name: str) -> Path:
-        SCREENSHOTS.mkdir(exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        path = screenshots_folder() / f"{name}.png"
         page.screenshot(path=str(path), animations="disabled")
         return path
 

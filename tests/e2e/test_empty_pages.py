@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_roi_page import pick
-from tests.serving import Server, wait_for
+from tests.serving import Server, copy_workspace, screenshots_folder, wait_for
 from tests.test_empty_states import bare_workspace
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/cxwb-empty-states")
 AXES = ".xtick, .ytick, .xaxislayer-above path, .yaxislayer-above path"  # what plotly draws of an axis
 
 
@@ -32,17 +30,16 @@ def unfit(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("demo") / "ws", demo=True)
+def demo(tmp_path_factory, demo_folder):
+    server = Server(copy_workspace(demo_folder, tmp_path_factory.mktemp("demo") / "ws"), demo=True)
     yield server
     server.stop()
 
 
 def shoot(page, name: str) -> None:
-    """A screenshot under /tmp for a person to look at."""
-    SHOTS.mkdir(exist_ok=True)
+    """A screenshot for a person to look at."""
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
+    page.screenshot(path=str(screenshots_folder() / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def choose_project(page, select: str, name: str) -> None:

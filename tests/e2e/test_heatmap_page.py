@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.serving import Server, wait_for
+from tests.serving import Server, copy_workspace, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -15,9 +15,9 @@ NODE_LABEL = "(key) => window.cy && window.cy.getElementById(key).length ? windo
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_folder):
     """One demo workspace for the module: the heatmap only reads, so the tests can share it."""
-    server = Server(tmp_path_factory.mktemp("heatmap") / "ws", demo=True)
+    server = Server(copy_workspace(demo_folder, tmp_path_factory.mktemp("heatmap") / "ws"), demo=True)
     yield server
     server.stop()
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_heatmap_page import NODE_LABEL, tap
-from tests.serving import Server, wait_for
+from tests.serving import Server, screenshots_folder, wait_for
 from tests.test_one_wave import write_wave
 from workbench.features.workspace import open_workspace
 
@@ -46,13 +46,13 @@ def test_the_heatmap_of_one_wave_has_no_period_and_no_trend_but_its_scores(serve
     expect(page.locator("#hm-distribution .js-plotly-plot")).to_be_visible()
     expect(page.locator("#hm-breakdown .js-plotly-plot")).to_contain_text("South")
     page.locator("#hm-detail-card").scroll_into_view_if_needed()
-    page.screenshot(path="/tmp/one-wave-heatmap.png", full_page=True, animations="disabled")
+    page.screenshot(path=str(screenshots_folder() / "one-wave-heatmap.png"), full_page=True, animations="disabled")
 
     page.locator("#hm-compare").select_option("previous")
     expect(page.locator("#hm-summary")).to_contain_text(SENTENCE)
     page.click("a.nav-link:text-is('Breaks')")
     expect(page.locator("#hm-breaks-wave")).to_contain_text("No decline can be found. " + SENTENCE)
-    page.screenshot(path="/tmp/one-wave-breaks.png", full_page=True, animations="disabled")
+    page.screenshot(path=str(screenshots_folder() / "one-wave-breaks.png"), full_page=True, animations="disabled")
     assert not page.errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     text,
     update,
 )
@@ -38,6 +40,8 @@ from sqlalchemy.orm import (
 )
 
 DATABASE_FILE = "workbench.db"
+MIGRATIONS = Path(__file__).parent / "migrations"  # Alembic's scripts, shipped inside the package
+VERSION_TABLE = "alembic_version"  # where Alembic keeps the revision a database is at
 BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another's transaction before SQLite says "locked"
 WRITE_LOCK = "workbench writes"  # PostgreSQL's advisory lock that every write transaction takes first
 WRITER = "writer"  # Session.info key of a session made by Sessions.begin()
@@ -340,7 +344,8 @@ def connect(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
+    if schema_revision(engine) != head_revision():  # a current database is opened without starting Alembic
+        migrate(engine)
     return engine
 
 
@@ -443,10 +448,26 @@ def migrate(engine: Engine) -> None:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest revision of the migration scripts (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at; None for a database Alembic has not touched yet."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
