@@ -27,9 +27,9 @@ def cases(folder: Path, workspace: Path, mapping: Path, backup: Path):
     def imported(path: Path, *extra):
         return bombs.cxwb("import", path, *load, *extra, *ws)
 
-    wildcard_code = ("import pandas as pd; from workbench import text; book, word = __import__('bombs')."
-                     "wildcard_codebook(12); print(text.tag(pd.Series([word]), text.load_codebook(book, 'yaml'))"
-                     ".sum().to_dict())")
+    wildcard_code = ("import pandas as pd; from workbench.analysis import coding; from workbench.repos import text; "
+                     "book, word = __import__('bombs').wildcard_codebook(12); "
+                     "print(coding.tag(pd.Series([word]), text.load_codebook(book, 'yaml')).sum().to_dict())")
     return [
         ("CSV, 100 000 columns (1.3 MB)",
          lambda: imported(bombs.csv_columns(folder / "columns.csv", 100_000), "--mapping", mapping)),
