@@ -139,3 +139,11 @@ def test_the_check_needs_a_survey_a_touchpoint_and_a_done_date(board):
     card = actions.create(ws, project, Draft("Done", touchpoints=("web",)), journey_id=journey, status="done")
     with pytest.raises(ActionError, match="needs survey data"):
         actions.check(ws, card.id, expected_version=card.version)
+
+
+def test_saving_the_editor_keeps_the_cards_origin(board):
+    ws, project, journey = board
+    card = actions.create(ws, project, Draft("From a break", origin={"kind": "break", "label": "CSAT is low."}),
+                          journey_id=journey)
+    saved = actions.update(ws, card.id, Draft("Fix it", cost=500), "Eva", expected_version=card.version)
+    assert (saved.title, saved.cost, saved.origin) == ("Fix it", 500, {"kind": "break", "label": "CSAT is low."})

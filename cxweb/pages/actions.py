@@ -16,10 +16,11 @@ from workbench.core import formatting
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
 from workbench.core.metrics import NAMES as METRIC_NAMES
-from workbench.features import actions
+from workbench.features import actions, selection
 from workbench.features.actions import STATUS_NAMES, STATUSES, Action, Draft
 
-dash.register_page(__name__, path="/actions", name=_("Actions"), title=_("Actions · CX Journey Workbench"))
+dash.register_page(__name__, path="/actions", name=_("Actions"),
+                   order=7, icon="fa-list-check", title=_("Actions · CX Journey Workbench"))
 
 ANY = "__all__"
 EDITOR_BUTTONS = ("act-left", "act-up", "act-down", "act-right", "act-delete", "act-save")  # off while one runs
@@ -216,8 +217,8 @@ def open_card(_new, opening, *args):
 
 
 def _first_journey(project_id) -> str | None:
-    journeys = workspace().journeys(int(project_id)) if project_id else []
-    return str(journeys[0].id) if journeys else None
+    first = selection.journey_choices(workspace(), int(project_id))[1] if project_id else None
+    return str(first) if first is not None else None
 
 
 @callback(Output("act-editor-title", "children"), Output("act-editor-body", "children"),
@@ -369,26 +370,26 @@ def change_card(_save, _delete, _left, _right, _up, _down, _check, card, version
         return no_update, no_update, no_update, no_update, no_update
     ws, who, trigger = workspace(), user or "", ctx.triggered_id
     refreshed = (refresh or 0) + 1
+    card_id = None if card.get("id") is None else int(card["id"])
     try:
-        current = None if card.get("id") is None else ws.actions.get(int(card["id"]))
         draft = Draft(title=title or "", description=description or "", touchpoints=tuple(touchpoints or ()),
                       owner=owner or "", due=_date(due), cost=_number(cost), metric=metric or "csat",
                       expected_change=_number(change), segment=segment or None, treated=tuple(treated or ()),
-                      origin=current.origin if current else Draft.from_params(card.get("draft") or {}).origin)
-        if current is None:
+                      origin=Draft.from_params(card.get("draft") or {}).origin if card_id is None else {})
+        if card_id is None:
             created = actions.create(ws, int(project_id), draft, who,
                                      journey_id=int(journey_id) if journey_id else None)
             return {"id": created.id}, False, refreshed, "", False
         if trigger == "act-save":
-            actions.update(ws, current.id, draft, who, expected_version=version, done_on=_date(done_on))
+            actions.update(ws, card_id, draft, who, expected_version=version, done_on=_date(done_on))
             return no_update, False, refreshed, "", False
         if trigger == "act-delete":
-            actions.delete(ws, current.id, expected_version=version)
+            actions.delete(ws, card_id, expected_version=version)
             return None, False, refreshed, "", False
         if trigger == "act-check":
-            actions.check(ws, current.id, actions.windows_from(before, after, gap), who, expected_version=version)
+            actions.check(ws, card_id, actions.windows_from(before, after, gap), who, expected_version=version)
         else:
-            actions.step_card(ws, current.id, STEPS[trigger], who, expected_version=version)
+            actions.step_card(ws, card_id, STEPS[trigger], who, expected_version=version)
     except ConflictError as error:
         lost = actions.conflict_note(ws, int(card["id"]), draft) if trigger == "act-save" else ""
         return {"id": card["id"], "reload": refreshed}, True, refreshed, f"{error} {lost}".strip(), True

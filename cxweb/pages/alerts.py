@@ -13,9 +13,10 @@ from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
 from workbench.core.metrics import NAMES as METRIC_NAMES
-from workbench.features import alerts
+from workbench.features import alerts, selection
 
-dash.register_page(__name__, path="/alerts", name=_("Alerts"), title=_("Alerts · CX Journey Workbench"))
+dash.register_page(__name__, path="/alerts", name=_("Alerts"),
+                   order=6, icon="fa-bell", badge="nav-alerts-count", title=_("Alerts · CX Journey Workbench"))
 
 OPEN = "open"
 SHOWN = {OPEN: _("Open"), "new": STATUS_NAMES["new"], "acknowledged": STATUS_NAMES["acknowledged"],
@@ -101,10 +102,10 @@ def choose_project(project_id, current):
     """The project's journeys (the first chosen unless one already is)."""
     if not project_id:
         return [], None
-    journeys = workspace().journeys(int(project_id))
-    ids = [str(j.id) for j in journeys]
-    return ([{"label": j.name, "value": str(j.id)} for j in journeys],
-            current if current in ids else (ids[0] if ids else None))
+    journeys, first = selection.journey_choices(workspace(), int(project_id))
+    ids = [str(choice.value) for choice in journeys]
+    return ([{"label": choice.label, "value": str(choice.value)} for choice in journeys],
+            current if current in ids else (str(first) if first is not None else None))
 
 
 @callback(Output("al-refresh", "data"), Output("al-message", "children"), Output("al-message", "is_open"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from workbench.analysis import verify
@@ -197,7 +197,8 @@ def create(workspace: Workspace, project_id: int, draft: Draft, who: str = "", *
 
 def update(workspace: Workspace, action_id: int, draft: Draft, who: str = "", *, expected_version: int,
            done_on: datetime.date | None = None) -> Action:
-    """Store a card's edited fields (and a corrected done date)."""
+    """Store a card's edited fields (and a corrected done date); its origin stays, as the editor does not show it."""
+    draft = replace(draft, origin=workspace.actions.get(action_id).origin)
     return workspace.actions.update(action_id, draft, who, expected_version=expected_version, done_on=done_on)
 
 
