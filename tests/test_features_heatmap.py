@@ -55,6 +55,23 @@ def test_the_filter_bar_parses_segments_into_filters():
     assert selection.parse_segments(None) == ()
 
 
+def test_matrix_rows_are_the_answered_touchpoints_in_journey_order_or_lowest_first(small_journey):
+    cells = pd.DataFrame([
+        ("web", features.NETWORK, 4.0, 100, False), ("web", "North", 4.4, 60, False),
+        ("cart", features.NETWORK, 3.0, 80, False), ("cart", "North", 3.9, 10, True),
+        ("abandon", features.NETWORK, math.nan, 0, True),
+        ("delivery", features.NETWORK, 3.5, 90, False), ("delivery", "North", 3.1, 50, False),
+    ], columns=["touchpoint", "segment", "value", "n", "low_n"])
+
+    def rows(sort: str = features.JOURNEY_ORDER) -> list[str]:
+        return [tp.key for tp in features.matrix_rows(small_journey, cells, sort)]
+
+    assert rows() == ["web", "cart", "delivery"]
+    assert rows(features.NETWORK) == ["cart", "delivery", "web"]
+    assert rows("North") == ["delivery", "web", "cart"]  # low n last
+    assert rows("South") == ["web", "cart", "delivery"]
+
+
 # ------------------------------------------------------------------ on the demo
 
 

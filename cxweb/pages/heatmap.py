@@ -90,7 +90,8 @@ def _matrix_tab() -> html.Div:
         html.Div([
             dbc.InputGroup([dbc.InputGroupText(_("Columns")), dbc.Select(id="hm-matrix-column")],
                            size="sm", className="w-auto"),
-            dbc.InputGroup([dbc.InputGroupText(_("Sort rows by")), dbc.Select(id="hm-matrix-sort", value="journey")],
+            dbc.InputGroup([dbc.InputGroupText(_("Sort rows by")),
+                            dbc.Select(id="hm-matrix-sort", value=features.JOURNEY_ORDER)],
                            size="sm", className="w-auto"),
             html.Div(id="hm-drill-path", className="small"),
             dcc.Upload(dbc.Button([html.I(className="fa-solid fa-file-import me-1"), _("Import benchmark values")],
@@ -383,9 +384,9 @@ def draw_matrix(selection, column, sort, min_n, tab, _benchmarks, path):
     path = path or []
     found = features.segment_matrix(workspace(), chosen, column, features.min_n(min_n),
                                     tuple((step["column"], step["value"]) for step in path))
-    sort_options = [{"label": _("journey order"), "value": "journey"}] + [
+    sort_options = [{"label": _("journey order"), "value": features.JOURNEY_ORDER}] + [
         {"label": _("{value} (lowest first)").format(value=HEADERS.get(v, v)), "value": v} for v in found.columns]
-    table = _matrix_table(chosen.journey, found, sort or "journey")
+    table = _matrix_table(chosen.journey, found, sort or features.JOURNEY_ORDER)
     crumbs = [html.Span(_("Drill-down: "), className="text-muted")]
     crumbs.append(dbc.Button(_("whole network"), id={"type": "hm-drill-up", "level": 0}, color="link", size="sm",
                              className="p-0 me-1"))
@@ -425,11 +426,6 @@ def import_benchmarks(contents, _remove, filename, selection, version):
 def _matrix_table(journey, found: features.Matrix, sort: str) -> html.Div:
     cells = {(row.touchpoint, row.segment): row for row in found.cells.itertuples()}
     columns, metric = found.columns, found.metric
-    rated = [tp for tp in journey.touchpoints if (tp.key, features.NETWORK) in cells
-             and cells[(tp.key, features.NETWORK)].n > 0]
-    if sort in columns:
-        rated.sort(key=lambda tp: (cells[(tp.key, sort)].value if (tp.key, sort) in cells
-                                   and not cells[(tp.key, sort)].low_n else float("inf")))
     header = [html.Th(_("Touchpoint"), className="hm-sticky")]
     for position, value in enumerate(columns):
         if value in HEADERS:
@@ -444,8 +440,8 @@ def _matrix_table(journey, found: features.Matrix, sort: str) -> html.Div:
             header.append(html.Th(value, className="text-center"))
     body, stage_names = [], {s.key: s.name for s in journey.stages}
     last_stage = None
-    for tp in rated:
-        if sort == "journey" and tp.stage != last_stage:
+    for tp in features.matrix_rows(journey, found.cells, sort):
+        if sort == features.JOURNEY_ORDER and tp.stage != last_stage:
             body.append(html.Tr(html.Td(stage_names.get(tp.stage, tp.stage), colSpan=len(columns) + 1,
                                         className="hm-stage")))
             last_stage = tp.stage

@@ -16,6 +16,7 @@ from workbench.core import formatting, limits
 from workbench.core.safecells import xml_safe
 from workbench.export import maplayout
 from workbench.features.export import BENCHMARK_NAMES, MATRIX_COLUMNS, Findings
+from workbench.features.heatmap import matrix_rows
 
 TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
 DARK_FILLS = {heatmap.PALETTE[0], heatmap.PALETTE[6]}  # white text reads better on the palette's two ends
@@ -404,9 +405,7 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
     shown = list(sizes.index[:MATRIX_COLUMNS])
     left_out = len(sizes) - len(shown)
     cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
-    rated = [tp for tp in findings.journey.touchpoints if cells.get((tp.key, "(network)")) is not None
-             and cells[(tp.key, "(network)")].n > 0]
-    pages = _pages(rated, TABLE_ROWS["matrix"])
+    pages = _pages(matrix_rows(findings.journey, long), TABLE_ROWS["matrix"])  # the rows the page shows
     name_width = 2.6
     mark_widths = [maplayout.text_width(BENCHMARK_NAMES[m], 10, bold=True) + 0.14 for m in marks]  # never cut
     value_width = min(1.3, (12.5 - name_width - sum(mark_widths)) / (len(shown) + 1))

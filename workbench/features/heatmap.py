@@ -15,7 +15,7 @@ from workbench.analysis import breaks, heatmap
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
-from workbench.core.journey import Journey, compact_layout
+from workbench.core.journey import Journey, Touchpoint, compact_layout
 from workbench.data import query, waves
 from workbench.features import actions
 from workbench.features.selection import SEPARATOR, Selection
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 FIRST_COLUMN = "region"  # the segment column a matrix spreads first when the survey has one
 NETWORK, WHOLE_NETWORK, EXTERNAL = "(network)", "(benchmark)", "(external)"  # the matrix's reference columns
+JOURNEY_ORDER = "journey"  # a matrix's rows as the journey runs, under their stages
 LOW_N_COLOUR = heatmap.LOW_N_COLOUR
 BREAK_KINDS = breaks.KINDS
 MIN_DELTA = breaks.MIN_DELTA
@@ -357,6 +358,21 @@ class Matrix:
     drillable: bool = False
     scope: str = ""
     external_source: str = ""
+
+
+def matrix_rows(journey: Journey, cells: pandas.DataFrame, sort: str = JOURNEY_ORDER) -> list[Touchpoint]:
+    """The touchpoints a matrix shows, those answered over the whole selection: in journey order, or by the score in
+    column ``sort`` lowest first (low n and no answers last, in journey order)."""
+    found = {(row.touchpoint, row.segment): row for row in cells.itertuples()}
+    rated = [tp for tp in journey.touchpoints if (tp.key, NETWORK) in found and found[(tp.key, NETWORK)].n > 0]
+    if sort == JOURNEY_ORDER or sort not in set(cells["segment"]):
+        return rated
+
+    def score(tp: Touchpoint) -> float:
+        cell = found.get((tp.key, sort))
+        return float("inf") if cell is None or cell.low_n or math.isnan(cell.value) else cell.value
+
+    return sorted(rated, key=score)
 
 
 def matrix_columns(workspace: Workspace, dataset_id: int, current: str | None = None) -> tuple[list[str], str | None]:
