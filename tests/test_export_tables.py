@@ -69,6 +69,23 @@ def test_every_table_of_the_demo_in_both_formats(seeded_demo):
         assert len(rows) == len(found.breaks) + 1 and rows[1][-1] == found.breaks[0].sentence
 
 
+def test_one_dispatch_renders_each_kind_of_file(seeded_demo):
+    from workbench.export import files
+
+    workspace, project_id, journey_id, _effects = seeded_demo
+    found = findings.gather(workspace, findings.Request(project_id=project_id, journey_id=journey_id,
+                                                        slides=("title", "matrix")))
+    book = openpyxl.load_workbook(io.BytesIO(files.render(found, "xlsx")))
+    assert book.sheetnames == list(tables.frames(found)) and "matrix-by-region" in book.sheetnames
+    with zipfile.ZipFile(io.BytesIO(files.render(found, "csv"))) as bundle:
+        assert sorted(bundle.namelist()) == sorted(f"{name}.csv" for name in tables.frames(found))
+    assert files.render(found, "deck")[:2] == b"PK"  # a .pptx is a zip archive
+    assert [files.file_name("Shop-csat", kind) for kind in files.KINDS] == [
+        "Shop-csat.pptx", "Shop-csat-pictures.zip", "Shop-csat-tables.xlsx", "Shop-csat-tables.zip"]
+    with pytest.raises(ValueError, match="Unknown export 'pdf'"):
+        files.render(found, "pdf")
+
+
 def test_cli_exports_a_filtered_deck_and_a_workbook(seeded_demo, tmp_path, capsys):
     workspace, project_id, journey_id, _effects = seeded_demo
     project = next(p.name for p in workspace.projects() if p.id == project_id)

@@ -213,7 +213,7 @@ def _project_id(workspace, name: str) -> int:
 
 def _export(workspace, args: argparse.Namespace) -> int:
     from workbench.core import limits
-    from workbench.export import deck, images, tables
+    from workbench.export import deck, files
     from workbench.features import export as findings
 
     project_id = _project_id(workspace, args.project)
@@ -239,12 +239,10 @@ def _export(workspace, args: argparse.Namespace) -> int:
     if suffix not in (".pptx", ".xlsx", ".zip"):
         raise ValueError("The output must end in .pptx, .xlsx or .zip.")
     found = findings.gather(workspace, request)
-    if suffix == ".pptx":
-        content = deck.build(found, deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None))
-    elif suffix == ".xlsx":
-        content = tables.to_xlsx(tables.frames(found))
-    else:
-        content = images.archive(found) if args.images else tables.csv_archive(tables.frames(found))
+    kind = {".pptx": "deck", ".xlsx": "xlsx"}.get(suffix) or ("pictures" if args.images else "csv")
+    style = deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None) \
+        if kind == "deck" else None
+    content = files.render(found, kind, style)
     temporary = args.output.with_name(args.output.name + ".part")
     temporary.write_bytes(content)
     temporary.replace(args.output)

@@ -20,6 +20,7 @@ dash.register_page(__name__, path="/export", name=_("Export"),
                    order=9, icon="fa-file-export", title=_("Export · CX Journey Workbench"))
 
 DEFAULT_BRAND = "#0d6efd"
+BUTTONS = {"ex-deck": "deck", "ex-images": "pictures", "ex-xlsx": "xlsx", "ex-csv": "csv"}  # → export.files.KINDS
 
 
 def layout(**_query) -> html.Div:
@@ -134,30 +135,23 @@ def keep_logo(contents, _remove, filename):
           prevent_initial_call=True)
 def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
     """Build the file the clicked button asks for, from the filter bar's choice."""
-    from workbench.export import deck, images, tables
+    from workbench.export import deck, files
 
     if not selection:
         return None, _("Choose a project with a journey and survey data first."), "warning", True, ""
-    what = ctx.triggered_id
+    what = BUTTONS[ctx.triggered_id]
     chosen = _filters.resolve(selection)
-    if what == "ex-deck" and not slides:
+    if what == "deck" and not slides:
         return None, _("Choose at least one slide."), "warning", True, ""
     request = findings.Request(
         project_id=chosen.project_id, journey_id=int(selection["journey"]), dataset_id=int(selection["dataset"]),
         metric=chosen.metric, date_from=chosen.date_from, date_to=chosen.date_to, filters=chosen.filters,
-        matrix_column=column, slides=tuple(s for s in SLIDES if s in slides) if what == "ex-deck" else SLIDES)
+        matrix_column=column, slides=tuple(s for s in SLIDES if s in slides) if what == "deck" else SLIDES)
     stem = findings.file_stem(chosen.journey.name, chosen.metric)
     try:
-        style = deck.Style(brand=brand or DEFAULT_BRAND, logo=_logo_bytes(logo)) if what == "ex-deck" else None
-        found = findings.gather(workspace(), request)
-        if what == "ex-deck":
-            content, name = deck.build(found, style), f"{stem}.pptx"
-        elif what == "ex-images":
-            content, name = images.archive(found), f"{stem}-pictures.zip"
-        elif what == "ex-xlsx":
-            content, name = tables.to_xlsx(tables.frames(found)), f"{stem}-tables.xlsx"
-        else:
-            content, name = tables.csv_archive(tables.frames(found)), f"{stem}-tables.zip"
+        style = deck.Style(brand=brand or DEFAULT_BRAND, logo=_logo_bytes(logo)) if what == "deck" else None
+        content = files.render(findings.gather(workspace(), request), what, style)
+        name = files.file_name(stem, what)
     except ValueError as error:
         return None, _("Nothing was exported: {error}").format(error=error), "danger", True, ""
     except (OSError, RuntimeError) as error:  # the picture renderer's browser failed to start or answer
