@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dash
 import dash_bootstrap_components as dbc
@@ -18,8 +19,10 @@ from flask import abort, send_from_directory
 from cxweb import guard
 from workbench.core import folders, limits
 from workbench.core.i18n import gettext as _
-from workbench.repos.datasets import SAMPLE_FOLDER
-from workbench.repos.workspace import Workspace
+from workbench.features.data import SAMPLE_FOLDER
+
+if TYPE_CHECKING:
+    from workbench.repos.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent
 # Front-end assets come from Python packages and are served by the app itself: no CDN, works offline.
@@ -28,11 +31,6 @@ VENDOR = {
     "fontawesome": ("XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data"),
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
-NAV = [("/", _("Journeys"), "fa-route"), ("/data", _("Data"), "fa-table"), ("/heatmap", _("Heatmap"), "fa-fire"),
-       ("/leaderboards", _("Leaderboards"), "fa-ranking-star"), ("/drivers", _("Drivers"), "fa-bullseye"),
-       ("/comments", _("Comments"), "fa-comments"), ("/alerts", _("Alerts"), "fa-bell"),
-       ("/actions", _("Actions"), "fa-list-check"), ("/roi", _("ROI"), "fa-coins"),
-       ("/export", _("Export"), "fa-file-export")]
 ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
 
 
@@ -65,11 +63,9 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
 
     app.layout = html.Div([
         dbc.Navbar(dbc.Container([
-            dbc.NavbarBrand([html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"),
-            dbc.Nav([dbc.NavLink([html.I(className=f"fa-solid {icon} me-1"), label,
-                                  *([dbc.Badge(id="nav-alerts-count", color="danger", pill=True, className="ms-1")]
-                                    if path == "/alerts" else [])], href=path, active="exact")
-                     for path, label, icon in NAV]),
+            dbc.NavbarBrand([html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")],
+                            href="/"),
+            dbc.Nav(nav_links()),
         ], fluid=True), color="dark", dark=True, className="mb-2 py-1"),
         dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
         dbc.Container(dash.page_container, fluid=True),
@@ -77,6 +73,16 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
         dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
     ])
     return app
+
+
+def nav_links() -> list[dbc.NavLink]:
+    """A link to every registered page, in its registered order, with its icon and, where it asks for one, a badge
+    (the alerts' count): the pages say where they are and what they are called, the bar only lists them."""
+    pages = sorted(dash.page_registry.values(), key=lambda page: page["order"])
+    return [dbc.NavLink([html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"), page["name"],
+                         *([dbc.Badge(id=page["badge"], color="danger", pill=True, className="ms-1")]
+                           if page.get("badge") else [])], href=page["relative_path"], active="exact")
+            for page in pages]
 
 
 class ThreadJobManager(dash.DiskcacheManager):

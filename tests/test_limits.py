@@ -301,20 +301,21 @@ def test_uploaded_documents(tmp_path):
     big, over = upload(3 * limits.MB), f"the limit is {formatting.size(limits.DOCUMENT_BYTES)}."
     with open_workspace(tmp_path / "ws") as workspace:
         create_app(workspace)  # registers the pages
-        from cxweb.pages import export, journeys
+        from cxweb.pages import export
+        from workbench.features import journeys
 
         with pytest.raises(JourneyError, match=f"^big.yaml: the file is 3 MB; {over}$"):
-            journeys._decode_upload(big, "big.yaml")
+            journeys.read_upload(big, "big.yaml")
         for name, where in (("big.png", "big.png"), (None, "The logo")):
             with pytest.raises(limits.LimitError, match=f"^{where}: the file is 3 MB; {over}$"):
                 export._logo_bytes(big, name)
         with pytest.raises(limits.LimitError, match=f"^The logo: the file is more than 2 MB; {over}$"):
             deck.Style(logo=bytes(limits.DOCUMENT_BYTES + 1))
-        assert len(journeys._decode_upload(upload(limits.DOCUMENT_BYTES))) == limits.DOCUMENT_BYTES
+        assert len(journeys.read_upload(upload(limits.DOCUMENT_BYTES))) == limits.DOCUMENT_BYTES
         for size in (limits.DOCUMENT_BYTES - 1, limits.DOCUMENT_BYTES - 2):  # other paddings
             assert len(export._logo_bytes(upload(size))) == size
         with pytest.raises(JourneyError, match=f"^The file is more than 2 MB; {over}$"):
-            journeys._decode_upload(upload(limits.DOCUMENT_BYTES + 1))
+            journeys.read_upload(upload(limits.DOCUMENT_BYTES + 1))
 
 
 # ------------------------------------------------------------------ backups

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import dash
 import dash_ag_grid as dag
@@ -11,16 +10,16 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import readable_folders, workspace
-from workbench.analysis import guesses
+from cxweb.pages._pickers import project_picker
 from workbench.core import folders, formatting, limits, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import Cancelled, IngestError, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.data import dates, ingest, labels, waves
-from workbench.data.ingest import CsvDialect, KpiMapping, SurveyMapping, WideColumn
-from workbench.repos.datasets import KINDS, sample_files
+from workbench.features import data as feature
+from workbench.features.data import AUTO, FIELDS, GUESS, KIND_FIELDS, NONE
 
-dash.register_page(__name__, path="/data", name=_("Data"), title=_("Data · CX Journey Workbench"))
+dash.register_page(__name__, path="/data", name=_("Data"),
+                   order=1, icon="fa-table", title=_("Data · CX Journey Workbench"))
 
 USER_ERRORS = (IngestError, WorkspaceError, folders.FolderError, ValueError)
 FILE_TYPES = {
@@ -35,21 +34,11 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1250": "W
                    "iso-8859-2": "ISO-8859-2 (Latin-2)", "cp1252": "Windows-1252 (cp1252, Western Europe)",
                    "latin-1": "ISO-8859-1 (Latin-1)", "utf-16": "UTF-16 (Excel “Unicode text”)",
                    "utf-16-le": "UTF-16 LE, no byte order mark", "utf-16-be": "UTF-16 BE, no byte order mark"}
-AUTO = "__auto__"
-GUESS = "__guess__"
 DELIMITERS = [(";", _("semicolon ;")), (",", _("comma ,")), ("\t", _("tab")), ("|", _("pipe |"))]
-FIELDS = ("ts", "touchpoint", "respondent_id", "response_id", *metrics.RATINGS, "rating", "comment")
 FIELD_LABELS = {"ts": _("Date / time"), "touchpoint": _("Touchpoint"), "respondent_id": _("Respondent (customer) id"),
                 "response_id": _("Answer id"), "rating": _("Other rating"), "comment": _("Comment"),
                 **{key: f"{metrics.NAMES[key]} ({low}–{high})"
                    for key, (low, high) in metrics.SCALES.items()}}
-NONE = "__none__"
-KIND_FIELDS = {  # the fields each kind of file has; the others are hidden and never read
-    "survey": set(FIELDS),
-    "wide": {"ts", "respondent_id", "response_id", "comment"},
-    "kpi_period": {"ts"},
-    "kpi_customer": {"respondent_id"},
-}
 
 
 # ------------------------------------------------------------------ layout
@@ -57,7 +46,6 @@ KIND_FIELDS = {  # the fields each kind of file has; the others are hidden and n
 
 def layout(**_query) -> html.Div:
     """Datasets of the chosen project on the left, the import steps on the right."""
-    projects = workspace().projects()
     return html.Div([
         dcc.Store(id="da-file"),
         dcc.Store(id="da-columns"),
@@ -67,9 +55,7 @@ def layout(**_query) -> html.Div:
         html.Div([
             dbc.InputGroup([
                 dbc.InputGroupText(_("Project")),
-                dbc.Select(id="da-project", options=[{"label": p.name, "value": p.id} for p in projects],
-                           value=projects[0].id if projects else None, persistence=True, persistence_type="local",
-                           style={"minWidth": "12rem"}),
+                project_picker("da-project", persistence=True, persistence_type="local", style={"minWidth": "12rem"}),
             ], size="sm", className="w-auto me-3"),
             html.Div(dbc.InputGroup([
                 dbc.InputGroupText(_("Journey")),
@@ -109,17 +95,16 @@ def _input(id_: str, label: str, **kwargs) -> html.Div:
 
 
 def _import_card() -> dbc.Card:
-    samples = [{"label": p.name, "value": p.name} for p in sample_files()]
+    samples = [{"label": p.name, "value": p.name} for p in feature.sample_files()]
+    drop = _("Drop a CSV, XLSX, SPSS (.sav) or Parquet file here, or click to choose one") + " " + _(
+        "(up to {size}; type the path of a bigger one, e.g. in {folder})").format(
+        size=formatting.size(limits.UPLOAD_BYTES), folder=readable_folders()[0] / folders.IMPORTS_FOLDER)
     return dbc.Card([
         dbc.CardHeader(html.B(_("Import a file"))),
         dbc.CardBody([
             html.H6(_("1. The file"), className="text-muted"),
             dcc.Upload(id="da-upload", multiple=False, className="border border-dashed rounded p-3 text-center mb-2",
-                       children=html.Div([html.I(className="fa-solid fa-file-arrow-up me-2"),
-                                          _("Drop a CSV, XLSX, SPSS (.sav) or Parquet file here, or click to choose one")
-                                          + " " + _("(up to {size}; type the path of a bigger one, e.g. in {folder})")
-                                          .format(size=formatting.size(limits.UPLOAD_BYTES),
-                                                  folder=readable_folders()[0] / folders.IMPORTS_FOLDER)])),
+                       children=html.Div([html.I(className="fa-solid fa-file-arrow-up me-2"), drop])),
             dbc.InputGroup([
                 dbc.Input(id="da-path", placeholder=_("…or the path of a file on this computer"), debounce=True),
                 dbc.Select(id="da-sample", options=samples, placeholder=_("…or a sample file"),
@@ -130,8 +115,9 @@ def _import_card() -> dbc.Card:
             html.Div(id="da-layout", className="small mb-2"),
             dbc.Row([
                 dbc.Col(_select("da-encoding", _("Encoding"), [{"label": ENCODING_LABELS[v], "value": v}
-                                                               for v in ingest.ENCODINGS]), md=4),
-                dbc.Col(_select("da-delimiter", _("Delimiter"), [{"label": l, "value": v} for v, l in DELIMITERS]), md=3),
+                                                               for v in feature.ENCODINGS]), md=4),
+                dbc.Col(_select("da-delimiter", _("Delimiter"), [{"label": label, "value": v}
+                                                                 for v, label in DELIMITERS]), md=3),
                 dbc.Col(_select("da-decimal", _("Decimal mark"), [{"label": _("comma ,"), "value": ","},
                                                                   {"label": _("point ."), "value": "."}]), md=2),
                 dbc.Col(_input("da-header-rows", _("Header rows"), type="number", min=1, max=5, step=1), md=3),
@@ -188,14 +174,15 @@ def _mapping_form() -> html.Div:
         dbc.Row([
             dbc.Col(_select("da-date-format", _("Date format"), [{"label": _("detect (only when one reading fits)"),
                                                                   "value": AUTO}] +
-                            [{"label": text, "value": code} for code, text in dates.choices()], value=AUTO),
+                            [{"label": text, "value": code} for code, text in feature.date_choices()], value=AUTO),
                     md=4, id="da-date-format-box"),
             dbc.Col(_input("da-wave", _("Fieldwork wave (the file has no date column)"), maxLength=40,
                            placeholder=_("2026-03, 2026-03-15 or 2026-03-01..2026-03-20")), md=8, id="da-wave-box"),
         ], className="g-2"),
         dbc.Row([
             dbc.Col(html.Div([dbc.Label(_("Other rating: scale from – to"), className="small mb-0"), dbc.InputGroup([
-                dbc.Input(id="da-rating-min", type="number", value=1), dbc.Input(id="da-rating-max", type="number", value=10),
+                dbc.Input(id="da-rating-min", type="number", value=1),
+                dbc.Input(id="da-rating-max", type="number", value=10),
             ], size="sm")], className="mb-2"), md=4, id="da-scale-box"),
             dbc.Col(_input("da-na", _("Values meaning “not applicable”"),
                            placeholder=_("e.g. 0, 99 — only where it is no valid score")), md=4, id="da-na-box"),
@@ -235,28 +222,22 @@ def list_datasets(project_id, _refresh):
     """The project's dataset versions with rows, period and problems found on import."""
     if not project_id:
         return html.Div(_("Create a project on the Journeys page first."), className="text-muted small")
-    datasets = workspace().datasets.list(int(project_id))
+    datasets = feature.dataset_rows(workspace(), int(project_id))
     if not datasets:
         return html.Div(_("No data yet: import a survey or KPI export on the right."), className="text-muted small")
-    rows = []
-    for d in datasets:
-        skipped = d.report.rows_read - d.report.rows_valid
-        period = " – ".join(v[:10] for v in (d.meta.get("date_from"), d.meta.get("date_to")) if v)
-        if not d.meta.get("dated", True) and d.meta.get("waves"):  # answers without dates: their waves
-            period = _("wave {labels}").format(labels=", ".join(w["label"] for w in d.meta["waves"]))
-        rows.append(html.Tr([
-            html.Td([html.Div(d.name, className="fw-semibold"),
-                     html.Div(f"v{d.version}" + ("" if d.latest else _(" (older)")), className="text-muted")]),
-            html.Td(KINDS.get(d.kind, d.kind)),
-            html.Td(formatting.count(d.rows), className="text-end text-nowrap"),
-            html.Td(period),
-            html.Td(dbc.Button(_("{n} skipped").format(n=skipped) if skipped else _("clean"), size="sm",
-                               color="warning" if skipped else "light", className="border py-0",
-                               id={"type": "da-show-report", "id": d.id}, title=_("Show the import report"))),
-            html.Td(dbc.Button(html.I(className="fa-solid fa-trash"), size="sm", color="light",
-                               className="border py-0", id={"type": "da-delete", "id": d.id},
-                               title=_("Delete this version"))),
-        ], className="" if d.latest else "text-muted"))
+    rows = [html.Tr([
+        html.Td([html.Div(d.name, className="fw-semibold"),
+                 html.Div(f"v{d.version}" + ("" if d.latest else _(" (older)")), className="text-muted")]),
+        html.Td(d.kind),
+        html.Td(d.rows, className="text-end text-nowrap"),
+        html.Td(d.period),
+        html.Td(dbc.Button(_("{n} skipped").format(n=d.skipped) if d.skipped else _("clean"), size="sm",
+                           color="warning" if d.skipped else "light", className="border py-0",
+                           id={"type": "da-show-report", "id": d.id}, title=_("Show the import report"))),
+        html.Td(dbc.Button(html.I(className="fa-solid fa-trash"), size="sm", color="light",
+                           className="border py-0", id={"type": "da-delete", "id": d.id},
+                           title=_("Delete this version"))),
+    ], className="" if d.latest else "text-muted") for d in datasets]
     header = html.Thead(html.Tr([html.Th(_("Dataset")), html.Th(_("Kind")), html.Th(_("Rows"), className="text-end"),
                                  html.Th(_("Period")), html.Th(_("Import")), html.Th("")]))
     return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small mb-0", id="da-table")
@@ -268,7 +249,7 @@ def show_kept_report(clicks):
     """The validation report kept with a dataset version."""
     if not any(clicks):
         return no_update, no_update, no_update
-    info = workspace().datasets.get(ctx.triggered_id["id"])
+    info = feature.dataset(workspace(), ctx.triggered_id["id"])
     source = _("from “{source}”, imported {when:%Y-%m-%d %H:%M}").format(source=info.source, when=info.created_at)
     return True, f"{info.name} v{info.version}", [html.P(source, className="small text-muted"), _report(info.report)]
 
@@ -280,14 +261,14 @@ def ask_delete(clicks, _cancel):
     """Confirm before a dataset version is deleted."""
     if ctx.triggered_id == "da-delete-cancel" or not any(clicks or []):
         return False, no_update, None
-    info = workspace().datasets.get(ctx.triggered_id["id"])
+    info = feature.dataset(workspace(), ctx.triggered_id["id"])
     return True, _("“{name}” version {version} ({rows} rows) will be deleted with its file.").format(
         name=info.name, version=info.version, rows=info.rows), info.id
 
 
-@callback(Output("da-delete-modal", "is_open", allow_duplicate=True), Output("da-refresh", "data", allow_duplicate=True),
-          Input("da-delete-ok", "n_clicks"), State("da-delete-id", "data"), State("da-refresh", "data"),
-          prevent_initial_call=True)
+@callback(Output("da-delete-modal", "is_open", allow_duplicate=True),
+          Output("da-refresh", "data", allow_duplicate=True), Input("da-delete-ok", "n_clicks"),
+          State("da-delete-id", "data"), State("da-refresh", "data"), prevent_initial_call=True)
 def delete_dataset(_ok, dataset_id, refresh):
     """Delete the confirmed dataset version."""
     if dataset_id:
@@ -308,22 +289,18 @@ def choose_file(contents, _open, typed_path, filename, sample):
         if ctx.triggered_id == "da-upload":
             if not contents:
                 return no_update, no_update, False, no_update
-            path = workspace().datasets.receive(filename, limits.upload(contents, filename))
-            name = filename
+            file = feature.open_upload(workspace(), contents, filename)
+        elif ctx.triggered_id == "da-path" or not sample:
+            if not typed_path:
+                return no_update, _("Type a path or choose a sample file."), True, "warning"
+            file = feature.open_path(typed_path, readable_folders())
         else:
-            if ctx.triggered_id == "da-path" or not sample:
-                if not typed_path:
-                    return no_update, _("Type a path or choose a sample file."), True, "warning"
-                path = folders.typed_file(typed_path, readable_folders())
-                ingest.file_kind(path)
-            else:
-                path = {p.name: p for p in sample_files()}.get(sample)
-                if path is None:
-                    return no_update, _("Choose one of the sample files."), True, "warning"
-            name = path.name
+            file = feature.open_sample(sample)
+            if file is None:
+                return no_update, _("Choose one of the sample files."), True, "warning"
     except USER_ERRORS as exc:
         return None, str(exc), True, "danger"
-    return {"path": str(path), "name": name, "kind": ingest.file_kind(path)}, no_update, False, no_update
+    return file, no_update, False, no_update
 
 
 @callback(Output("da-encoding", "value"), Output("da-delimiter", "value"), Output("da-decimal", "value"),
@@ -333,40 +310,24 @@ def choose_file(contents, _open, typed_path, filename, sample):
 def detect_format(file):
     """What was detected about a new file; the user may override it."""
     hidden, shown = {"display": "none"}, {}
-    if not file:
-        return None, None, None, None, [], None, None, hidden, hidden
     try:
-        if file["kind"] == "csv":
-            dialect = ingest.sniff_file(_source(file))
-            return (dialect.encoding, dialect.delimiter, dialect.decimal, dialect.header_rows, [], None, None, shown,
-                    hidden)
-        if file["kind"] == "xlsx":
-            sheets = ingest.sheet_names(_source(file))
-            return (None, None, None, None, [{"label": s, "value": s} for s in sheets], sheets[0] if sheets else None,
-                    None, hidden, shown)
+        found = feature.detect(_source(file), file["kind"]) if file else None
     except USER_ERRORS:
-        pass  # the preview says what is wrong
-    return None, None, None, None, [], None, None, hidden, hidden
+        found = None  # the preview says what is wrong
+    if found is None:
+        return None, None, None, None, [], None, None, hidden, hidden
+    return (found.encoding, found.delimiter, found.decimal, found.header_rows,
+            [{"label": s, "value": s} for s in found.sheets], found.sheets[0] if found.sheets else None, None,
+            shown if file["kind"] == "csv" else hidden, shown if file["kind"] == "xlsx" else hidden)
 
 
-def _source(file: dict) -> Path:
-    """The chosen file's path, checked again: the browser holds it between steps and could send back another."""
-    return folders.typed_file(file["path"], readable_folders())
+def _source(file: dict):
+    """The chosen file's path, checked again against the folders a typed path may point into."""
+    return feature.source_path(file, readable_folders())
 
 
-def _dialect(file, encoding, delimiter, decimal, header_rows) -> CsvDialect | None:
-    if not file or file["kind"] != "csv" or not (encoding and delimiter and decimal):
-        return None
-    return CsvDialect(encoding, delimiter, decimal, min(_whole(header_rows, 1), ingest.MAX_HEADER_ROWS))
-
-
-def _whole(value, default: int | None) -> int | None:
-    """A number typed in a field as a positive whole number, else ``default``."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number >= 1 else default
+def _dialect(file, encoding, delimiter, decimal, header_rows):
+    return feature.dialect(file["kind"] if file else None, encoding, delimiter, decimal, header_rows)
 
 
 @callback(Output("da-preview", "rowData"), Output("da-preview", "columnDefs"), Output("da-file-info", "children"),
@@ -379,81 +340,20 @@ def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journe
     if not file:
         return [], [], "", None, {"display": "none"}, None
     try:
-        source = ingest.read_source(_source(file), _dialect(file, encoding, delimiter, decimal, header_rows), sheet,
-                                    rows=guesses.SAMPLE_ROWS, header_row=_whole(header_row, None))
+        found = feature.preview(_source(file), file["kind"], _dialect(file, encoding, delimiter, decimal, header_rows),
+                                sheet, feature.whole(header_row, None),
+                                feature.journey_touchpoints(workspace(), journey_id))
     except USER_ERRORS as exc:
         return ([], [], dbc.Alert(str(exc), color="danger", className="py-2 small mb-0"), None, {"display": "none"},
                 None)
-    table = source.table
-    columns = table.column_names
-    shown = table.slice(0, ingest.PREVIEW_ROWS)
-    rows = [{f"c{i}": _cell(v) for i, v in enumerate(row.values())} for row in shown.to_pylist()]
-    descriptions = dict(source.descriptions)
-    defs = [{"headerName": name, "field": f"c{i}", **({"headerTooltip": descriptions[name]}
-                                                       if name in descriptions else {})}
-            for i, name in enumerate(columns)]
+    rows = [{f"c{i}": value for i, value in enumerate(row)} for row in found.rows]
+    defs = [{"headerName": name, "field": f"c{i}", **({"headerTooltip": found.descriptions[name]}
+                                                       if name in found.descriptions else {})}
+            for i, name in enumerate(found.names)]
     info = html.Span([html.I(className="fa-solid fa-file-lines me-1"), html.B(file["name"]),
-                      " · " + _("{n} columns; first {rows} rows below").format(n=len(columns), rows=len(rows))])
-    touchpoints = {}
-    if journey_id:
-        touchpoints = {tp.key: tp.name for tp in workspace().journey(int(journey_id)).journey.touchpoints}
-    proposal = guesses.propose(table, touchpoints, descriptions, source.decimal, value_labels=source.value_labels)
-    proposal = proposal.to_dict()
-    excluded = _excluded_count(table, source.layout.exclude)
-    scored = {score["column"] for score in proposal["scores"]}
-    data = {"columns": columns, "numeric": ingest.numeric_columns(shown, source.decimal), "descriptions": descriptions,
-            "labelled": _labelled(table, scored), "exclude": source.layout.exclude, "excluded": excluded,
-            "proposal": proposal,
-            "layout": source.layout.name, "header_row": source.header_row if source.kind == "xlsx" else None}
-    return rows, defs, info, data, {}, _layout_note(source, excluded, len(table))
-
-
-def _labelled(table, skip: set[str]) -> dict[str, dict]:
-    """Text columns (other than ``skip``) whose answers are a known label set: any of them can still be mapped as a
-    score or the outcome (a yes/no question rating no touchpoint is proposed as a segment)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    found = {}
-    for name in table.column_names:
-        column = table[name]
-        if name in skip or not pa.types.is_string(column.type):
-            continue
-        distinct = pc.unique(column.drop_null())
-        if len(distinct) > labels.MAX_VALUES:
-            continue
-        proposal = labels.propose_values(distinct.to_pylist())
-        if proposal is not None:
-            found[name] = {"values": dict(proposal.values), "scale": list(proposal.scale), "binary": proposal.binary}
-    return found
-
-
-def _excluded_count(table, exclude: dict) -> int:
-    """Rows of the sample a layout's exclusion rules would leave out."""
-    rows = table.to_pylist() if exclude else []
-    return sum(any(str(row.get(column) or "").strip() in values for column, values in exclude.items()) for row in rows)
-
-
-def _layout_note(source: ingest.Source, excluded: int, sampled: int) -> html.Div:
-    """What was recognised about the file, in a line."""
-    parts = [_("Recognised: {layout}.").format(layout=source.layout.title)]
-    if source.dialect is not None and source.dialect.header_rows > 1:
-        parts.append(_("{n} header rows read as one.").format(n=source.dialect.header_rows))
-    if source.kind == "xlsx" and source.header_row > 1:
-        parts.append(_("The header is row {row} (titles above it are skipped).").format(row=source.header_row))
-    if source.descriptions:
-        parts.append(_("Question texts show over the column names."))
-    if source.layout.exclude:
-        parts.append(_("{n} of the first {rows} rows are preview, test or incomplete responses.").format(
-            n=excluded, rows=sampled))
-    return html.Div(" ".join(parts), className="text-muted", id="da-layout-note")
-
-
-def _cell(value) -> str | float | None:
-    """Preview cells as plain text or numbers (the grid never renders HTML)."""
-    if value is None or isinstance(value, (int, float)):
-        return value
-    return str(value)
+                      " · " + _("{n} columns; first {rows} rows below").format(n=len(found.names), rows=len(rows))])
+    return (rows, defs, info, found.columns, {},
+            html.Div(found.note, className="text-muted", id="da-layout-note"))
 
 
 # ------------------------------------------------------------------ step 2: the mapping
@@ -475,22 +375,8 @@ def saved_choices(columns, project_id):
     """The mappings saved in this project that fit the file, the one made for these columns first; or guesses."""
     if not columns or not project_id:
         return [], None
-    fitting = workspace().mappings.fitting(int(project_id), columns["columns"])
-    options = [{"label": _("guesses from the columns and their values"), "value": GUESS}] + [
-        {"label": _("mapping {saved}").format(saved=m.describe()), "value": m.name} for m in fitting]
-    return options, fitting[0].name if fitting and fitting[0].same_shape else GUESS
-
-
-def _start(columns: dict, saved: str | None, project_id) -> tuple[SurveyMapping | KpiMapping | None, str | None]:
-    """The mapping the form starts from (a saved one, or the guesses) and the line that says which."""
-    if saved and saved != GUESS and project_id:
-        found = workspace().mappings.named(int(project_id), saved, columns["columns"])
-        return found.mapping, _("Using the mapping {saved}.").format(saved=found.describe())
-    if columns.get("proposal"):
-        proposal = guesses.Proposal.from_dict(columns["proposal"])
-        return guesses.as_mapping(proposal), _("Guessed from the column names and the values of the first {n} rows: "
-                                               "check each field marked “guess”.").format(n=proposal.rows)
-    return None, None
+    options, chosen = feature.saved_choices(workspace(), int(project_id), columns["columns"])
+    return [{"label": label, "value": value} for label, value in options], chosen
 
 
 @callback([Output(f"da-{name}", "value") for name in FIELDS] +
@@ -507,47 +393,32 @@ def fill_mapping(saved, columns, project_id, file):
     if not columns or not project_id or saved is None:
         return [no_update] * (2 * len(FIELDS) + 15)
     try:
-        mapping, said = _start(columns, saved, project_id)
+        mapping, said = feature.start(workspace(), columns, saved, project_id)
     except USER_ERRORS as exc:
         mapping, said = None, str(exc)
-    names = columns["columns"]
-    name = workspace().datasets.last_name_for(int(project_id), names) or Path(file["name"]).stem
-    proposal = guesses.Proposal.from_dict(columns["proposal"]) if columns.get("proposal") else None
-    labels = [_field_label(field, mapping, proposal if saved == GUESS else None) for field in FIELDS]
+    guessed = saved == GUESS
+    proposal = feature.proposal(columns)
+    shown = feature.form(mapping, columns, guessed)
+    if shown is None:
+        return [no_update] * (2 * len(FIELDS) + 15)
+    reasons = feature.guessed_reasons(mapping, proposal if guessed else None)
+    labels = [_field_label(name, reasons.get(name)) for name in FIELDS]
     exclude_options = [{"label": _("Leave out preview, test, spam and incomplete responses ({rules})").format(
-        rules="; ".join(f"{c}: {', '.join(v or '(blank)' for v in values)}" for c, values in columns["exclude"].items())),
-        "value": "exclude"}] if columns["exclude"] else []
-    warnings = _warnings(proposal.warnings) if proposal and saved == GUESS else None
-    if isinstance(mapping, KpiMapping):
-        values = {"ts": mapping.period or NONE, "respondent_id": mapping.respondent_id or NONE}
-        return ([values.get(f, NONE) for f in FIELDS] + labels +
-                [mapping.kind, list(mapping.segments), list(mapping.kpis), "", 1, 10, name, said, True, AUTO, "", "",
-                 exclude_options, [], None])
-    if isinstance(mapping, SurveyMapping):
-        na = sorted({code for codes in mapping.na_codes.values() for code in codes})
-        kind = "wide" if mapping.wide else "survey"
-        numeric = set(columns["numeric"])
-        segments = list(mapping.segments)
-        kpis = [c for c in columns["numeric"] if c not in mapping.columns()]
-        exclude = ["exclude"] if exclude_options and (mapping.exclude or saved == GUESS) else []
-        return ([getattr(mapping, f) or NONE for f in FIELDS] + labels +
-                [kind, segments, kpis if not numeric.isdisjoint(kpis) else [], ", ".join(na), mapping.rating_scale[0],
-                 mapping.rating_scale[1], name, said, True, mapping.date_format or AUTO, mapping.wave or "",
-                 mapping.outcome_label or "", exclude_options, exclude, warnings])
-    return [no_update] * (2 * len(FIELDS) + 15)
+        rules=feature.exclusion_rules(columns["exclude"])), "value": "exclude"}] if columns["exclude"] else []
+    warnings = _warnings(proposal.warnings) if proposal and guessed else None
+    name = feature.dataset_name(workspace(), int(project_id), columns["columns"], file["name"])
+    return ([shown.fields[f] for f in FIELDS] + labels +
+            [shown.kind, shown.segments, shown.kpis, shown.na, shown.rating_scale[0], shown.rating_scale[1], name,
+             said, True, shown.date_format, shown.wave, shown.outcome, exclude_options,
+             ["exclude"] if shown.exclude else [], warnings])
 
 
-def _field_label(field: str, mapping, proposal: guesses.Proposal | None):
+def _field_label(field: str, reason: str | None):
     """A field's label, with a "guess" badge (its reason on hover) when the column in it was guessed."""
-    reasons = {}
-    if proposal is not None:
-        reasons = {"ts": proposal.date, "respondent_id": proposal.respondent_id, "comment": proposal.comment,
-                   "touchpoint": proposal.touchpoint}
-    found = reasons.get(field)
-    if found is None or getattr(mapping, field, None) != found.column:
+    if reason is None:
         return FIELD_LABELS[field]
     return [FIELD_LABELS[field], " ", dbc.Badge(_("guess"), color="warning", text_color="dark", className="ms-1",
-                                                title=found.reason)]
+                                                title=reason)]
 
 
 def _warnings(items) -> dbc.Alert | None:
@@ -592,58 +463,31 @@ def wide_form(kind, saved, columns, journey_id, project_id):
     """For a one-row-per-respondent file: each score column's touchpoint and scale, guesses marked, words → numbers."""
     if kind != "wide" or not columns or not journey_id:
         return None
-    journey = workspace().journey(int(journey_id)).journey
     try:
-        mapping, _said = _start(columns, saved, project_id)
+        mapping, _said = feature.start(workspace(), columns, saved, project_id)
     except USER_ERRORS:
         mapping = None
-    mapping = mapping if isinstance(mapping, SurveyMapping) else SurveyMapping()
-    chosen = {w.column: w for w in mapping.wide}
-    proposal = guesses.Proposal.from_dict(columns["proposal"]) if columns.get("proposal") else None
-    proposed = {s.column: s for s in proposal.scores} if proposal else {}
-    labelled = columns.get("labelled") or {}
-    listed = [c for c in columns["columns"] if c in chosen or c in proposed or c in columns["numeric"] or c in labelled]
+    listed = feature.wide_rows(columns, mapping, saved == GUESS)
     if not listed:
         return dbc.Alert(_("No column of numbers or rating words in the first rows to map as scores."),
                          color="warning", className="small")
-    options = _touchpoint_options(journey)
+    options = _touchpoint_options(feature.journey(workspace(), int(journey_id)))
     metric_options = [{"label": label, "value": value} for value, label in METRIC_LABELS.items()]
-    descriptions = columns.get("descriptions") or {}
-    rows, editors = [], []
-    for column in listed:
-        wide = chosen.get(column)
-        score = proposed.get(column)
-        words_seen = labelled.get(column)
-        touchpoint = wide.touchpoint if wide else NONE
-        metric = wide.metric if wide else (score.metric if score else "csat")
-        scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else None) or \
-            metrics.SCALES.get(metric, mapping.rating_scale)
-        if not wide and not score and words_seen:  # answers as words: the scale of their label set
-            scale = tuple(words_seen["scale"])
-            metric = "rating" if words_seen["binary"] or scale != (1.0, 5.0) else "csat"
-        if metric == "rating" and tuple(scale) == (0.0, 1.0):
-            metric = "yesno"
-        note = ""
-        if saved == GUESS and score is not None:
-            note = "; ".join(t for t in (score.reason, score.match_reason) if t)
-        rows.append(html.Tr([
-            html.Td([column, html.Br(), html.Small(descriptions[column], className="text-muted")]
-                    if descriptions.get(column) else column, className="align-middle"),
-            html.Td(dbc.Select(id={"type": "da-wide-tp", "column": column}, options=options, value=touchpoint,
-                               size="sm")),
-            html.Td(dbc.Select(id={"type": "da-wide-metric", "column": column}, options=metric_options, value=metric,
-                               size="sm")),
-            html.Td(dbc.InputGroup([
-                dbc.Input(id={"type": "da-wide-low", "column": column}, type="number", value=scale[0]),
-                dbc.Input(id={"type": "da-wide-high", "column": column}, type="number", value=scale[1]),
-            ], size="sm", style={"width": "7rem"}), title=_("Used for “Other scale”")),
-            html.Td(dbc.Badge(_("guess"), color="warning", text_color="dark", title=note) if note else "",
-                    className="align-middle"),
-        ]))
-        words = dict(mapping.value_labels.get(column) or (score.value_labels if score else {}) or
-                     (words_seen or {}).get("values") or {})
-        if words:
-            editors.append(_label_editor(column, words))
+    rows = [html.Tr([
+        html.Td([row.column, html.Br(), html.Small(row.description, className="text-muted")]
+                if row.description else row.column, className="align-middle"),
+        html.Td(dbc.Select(id={"type": "da-wide-tp", "column": row.column}, options=options, value=row.touchpoint,
+                           size="sm")),
+        html.Td(dbc.Select(id={"type": "da-wide-metric", "column": row.column}, options=metric_options,
+                           value=row.metric, size="sm")),
+        html.Td(dbc.InputGroup([
+            dbc.Input(id={"type": "da-wide-low", "column": row.column}, type="number", value=row.scale[0]),
+            dbc.Input(id={"type": "da-wide-high", "column": row.column}, type="number", value=row.scale[1]),
+        ], size="sm", style={"width": "7rem"}), title=_("Used for “Other scale”")),
+        html.Td(dbc.Badge(_("guess"), color="warning", text_color="dark", title=row.note) if row.note else "",
+                className="align-middle"),
+    ]) for row in listed]
+    editors = [_label_editor(row.column, row.words) for row in listed if row.words]
     return [dbc.Label(_("Score columns → touchpoints (hover “guess” for why)"), className="small mb-0"),
             html.Div(dbc.Table([html.Thead(html.Tr([html.Th(_("Column")), html.Th(_("Touchpoint")), html.Th(_("Scale")),
                                                     html.Th(_("From – to")), html.Th("")])),
@@ -668,12 +512,8 @@ def _label_editor(column: str, words: dict) -> html.Details:
           Input({"type": "da-wide-tp", "column": ALL}, "value"), State({"type": "da-wide-tp", "column": ALL}, "id"))
 def twice(touchpoints, ids):
     """Two columns on one touchpoint: said in red, and the import waits until the user confirms it."""
-    found = guesses.conflicts({i["column"]: tp for i, tp in zip(ids, touchpoints) if tp not in (None, "", NONE)})
-    if not found:
-        return {"display": "none"}, "", []
-    text = " ".join(_("{columns} are all mapped to “{touchpoint}”.").format(
-        columns=", ".join(f"“{c}”" for c in columns), touchpoint=key) for key, columns in found.items())
-    return {}, text + " " + _("Change one, or confirm that they rate the same touchpoint."), []
+    text = feature.twice({i["column"]: tp for i, tp in zip(ids, touchpoints, strict=True)})
+    return ({}, text, []) if text else ({"display": "none"}, "", [])
 
 
 @callback(Output("da-values-box", "children"), Input("da-kind", "value"), Input("da-touchpoint", "value"),
@@ -686,27 +526,21 @@ def value_form(kind, column, journey_id, file, encoding, delimiter, decimal, hea
     """The file's touchpoint labels, each matched to a journey touchpoint (by name, or as saved)."""
     if kind != "survey" or column in (None, "", NONE) or not journey_id or not file:
         return None
+    journey = feature.journey(workspace(), int(journey_id))
     try:
-        labels = ingest.column_values(_source(file), column, _dialect(file, encoding, delimiter, decimal, header_rows),
-                                      sheet, header_row=_whole(header_row, None))
-        mapping, _said = _start(columns, saved, project_id) if columns else (None, None)
+        mapping, _said = feature.start(workspace(), columns, saved, project_id) if columns else (None, None)
+        matched = feature.touchpoint_labels(_source(file), column,
+                                            _dialect(file, encoding, delimiter, decimal, header_rows), sheet,
+                                            feature.whole(header_row, None), journey, mapping, saved != GUESS)
     except USER_ERRORS as exc:
         return dbc.Alert(str(exc), color="danger", className="small")
-    journey = workspace().journey(int(journey_id)).journey
-    known = dict(mapping.touchpoint_values) if isinstance(mapping, SurveyMapping) and saved != GUESS else {}
-    matched = guesses.match_touchpoints(labels, {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
     options = _touchpoint_options(journey)
-    keys = {tp.key for tp in journey.touchpoints} | {OVERALL}
-    rows, unmatched = [], 0
-    for label in labels:
-        value = known.get(label) if known.get(label) in keys else (matched[label] or NONE)
-        unmatched += value == NONE
-        rows.append(html.Tr([
-            html.Td(label, className="align-middle"),
-            html.Td(dbc.Select(id={"type": "da-value", "label": label}, options=options, value=value, size="sm",
-                               invalid=value == NONE)),
-        ]))
-    note, style = _unmatched_note(unmatched)
+    rows = [html.Tr([
+        html.Td(label, className="align-middle"),
+        html.Td(dbc.Select(id={"type": "da-value", "label": label}, options=options, value=key, size="sm",
+                           invalid=key == NONE)),
+    ]) for label, key in matched]
+    note, style = _unmatched_note(sum(key == NONE for _label, key in matched))
     return [dbc.Label(_("Touchpoint labels in the file → journey touchpoints"), className="small mb-0"),
             html.Div(note, className=style, id="da-unmatched"),
             html.Div(dbc.Table(html.Tbody(rows), size="sm", className="small mb-0"),
@@ -723,67 +557,8 @@ def count_unmatched(keys):
 
 def _unmatched_note(unmatched: int) -> tuple[str, str]:
     """What to say about labels without a touchpoint, and its text style."""
-    if not unmatched:
-        return _("Every label matched a touchpoint."), "small text-success"
-    return (_("{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
-              "skipped).").format(n=unmatched), "small text-danger")
-
-
-def _mapping(kind, fields: dict, segments, kpis, na_text, rating_min, rating_max, wide, labels, words, extra):
-    """The form's values as a mapping of the file's columns (``extra``: date format, wave, outcome name,
-    exclusion rules, whether two columns on one touchpoint were confirmed)."""
-    # A hidden field of another kind of file may still hold a column: it must neither map nor take a segment.
-    pick = {name: value if value and value != NONE and name in KIND_FIELDS[kind or "survey"] else None
-            for name, value in fields.items()}
-    if kind in ("kpi_period", "kpi_customer"):
-        return KpiMapping(kpis=tuple(kpis or ()), period=pick["ts"] if kind == "kpi_period" else None,
-                          respondent_id=pick["respondent_id"] if kind == "kpi_customer" else None,
-                          segments=tuple(segments or ()))
-    wave = (extra["wave"] or "").strip() or None
-    if not pick["ts"] and not wave:
-        raise IngestError(_("Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if the "
-                            "answers have no dates."))
-    if wave:
-        waves.parse(wave)  # a wave that is no month, day or range is said here, before the file is read
-    scale = (1.0 if rating_min in (None, "") else float(rating_min), 10.0 if rating_max in (None, "") else float(rating_max))
-    if scale[0] >= scale[1]:
-        raise IngestError(_("The other rating's scale must go from a lower to a higher value."))
-    codes = tuple(code.strip() for code in (na_text or "").split(",") if code.strip())
-    common = dict(ts=pick["ts"], respondent_id=pick["respondent_id"], response_id=pick["response_id"],
-                  comment=pick["comment"], segments=tuple(s for s in segments or () if s not in pick.values()),
-                  rating_scale=scale, wave=None if pick["ts"] else wave,
-                  date_format=extra["date_format"] if pick["ts"] and extra["date_format"] != AUTO else None,
-                  exclude=extra["exclude"], outcome_label=(extra["outcome"] or "").strip() or None)
-    if kind == "wide":
-        columns = []
-        for column, (touchpoint, metric, low, high) in wide.items():
-            if not touchpoint or touchpoint == NONE:
-                continue
-            own = None
-            if metric == "yesno":
-                metric, own = "rating", (0.0, 1.0)
-            elif metric == "rating":
-                own = (float(low), float(high)) if low not in (None, "") and high not in (None, "") else scale
-                if own[0] >= own[1]:
-                    raise IngestError(_("“{column}”: the scale must go from a lower to a higher value.").format(
-                        column=column))
-            columns.append(WideColumn(column, touchpoint, metric, own))
-        if not columns:
-            raise IngestError(_("Map at least one rating column to a touchpoint."))
-        found = guesses.conflicts({w.column: w.touchpoint for w in columns})
-        if found and not extra["twice_ok"]:
-            raise IngestError(_("Two or more columns are mapped to one touchpoint ({touchpoints}): change one, or "
-                                "confirm it above.").format(touchpoints=", ".join(found)))
-        used = {w.column for w in columns}
-        value_labels = {column: labels_ for column, labels_ in words.items() if column in used}
-        # Each rating column keeps the codes outside its own scale: 0 stays an answer of a 0/1 outcome.
-        na_codes = {**ingest.na_codes_outside_scales(codes, scale), **({"rating": codes} if codes else {})}
-        return SurveyMapping(wide=tuple(columns), value_labels=value_labels, na_codes=na_codes, **common)
-    if not pick["touchpoint"]:
-        raise IngestError(_("Choose the touchpoint column."))
-    return SurveyMapping(touchpoint=pick["touchpoint"], nps=pick["nps"], csat=pick["csat"], ces=pick["ces"],
-                         rating=pick["rating"], touchpoint_values={k: v for k, v in labels.items() if v and v != NONE},
-                         na_codes=ingest.na_codes_outside_scales(codes, scale), **common)
+    note, matched = feature.unmatched_note(unmatched)
+    return note, "small text-success" if matched else "small text-danger"
 
 
 # ------------------------------------------------------------------ step 3: check, then import or cancel
@@ -806,7 +581,8 @@ def start_check(_click, waiting, job):
            State("da-rating-min", "value"), State("da-rating-max", "value"),
            State({"type": "da-wide-tp", "column": ALL}, "value"), State({"type": "da-wide-tp", "column": ALL}, "id"),
            State({"type": "da-wide-metric", "column": ALL}, "value"),
-           State({"type": "da-wide-low", "column": ALL}, "value"), State({"type": "da-wide-high", "column": ALL}, "value"),
+           State({"type": "da-wide-low", "column": ALL}, "value"),
+           State({"type": "da-wide-high", "column": ALL}, "value"),
            State({"type": "da-value", "label": ALL}, "value"), State({"type": "da-value", "label": ALL}, "id"),
            State({"type": "da-label-value", "column": ALL, "label": ALL}, "value"),
            State({"type": "da-label-value", "column": ALL, "label": ALL}, "id"),
@@ -821,7 +597,7 @@ def start_check(_click, waiting, job):
           running=[(Output("da-check", "disabled"), True, False), (Output("da-cancel", "disabled"), False, True)])
 def check(set_progress, _job, token, *values):
     """Read and validate the whole file in the background; the valid rows wait for the user's decision."""
-    fields = dict(zip(FIELDS, values[:len(FIELDS)]))
+    fields = dict(zip(FIELDS, values[:len(FIELDS)], strict=True))
     (kind, segments, kpis, na_text, rating_min, rating_max, wide_tps, wide_ids, wide_metrics, wide_lows, wide_highs,
      label_keys, label_ids, word_values, word_ids, date_format, wave, outcome_name, exclude, twice_ok, append, name,
      columns, file, encoding, delimiter, decimal, header_rows, sheet, header_row, project_id,
@@ -830,28 +606,21 @@ def check(set_progress, _job, token, *values):
     if not token or not file or not project_id:
         return None, hidden, "", True
     wide = {i["column"]: (tp, metric, low, high)
-            for i, tp, metric, low, high in zip(wide_ids, wide_tps, wide_metrics, wide_lows, wide_highs)}
-    labels = {i["label"]: key for i, key in zip(label_ids, label_keys)}
+            for i, tp, metric, low, high in zip(wide_ids, wide_tps, wide_metrics, wide_lows, wide_highs, strict=True)}
+    labels = {i["label"]: key for i, key in zip(label_ids, label_keys, strict=True)}
     words: dict[str, dict] = {}
-    for i, value in zip(word_ids, word_values):
+    for i, value in zip(word_ids, word_values, strict=True):
         words.setdefault(i["column"], {})[i["label"]] = None if value in (None, "") else float(value)
     extra = {"date_format": date_format or AUTO, "wave": wave, "outcome": outcome_name, "twice_ok": bool(twice_ok),
              "exclude": (columns or {}).get("exclude", {}) if exclude else {}}
-    warnings: list[str] = []
     try:
-        mapping = _mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels, words, extra)
-        dialect = _dialect(file, encoding, delimiter, decimal, header_rows)
-        target = None
-        if append:
-            target = workspace().datasets.append_target(int(project_id), name or "")
-        staged = workspace().datasets.stage(
-            int(project_id), _source(file), mapping, journey_id=int(journey_id) if journey_id else None,
-            dialect=dialect, sheet=sheet, header_row=_whole(header_row, None), source=file["name"], token=token,
-            append_to=target, progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
-        if isinstance(mapping, SurveyMapping):
-            sample = ingest.read_source(_source(file), dialect, sheet, rows=guesses.SAMPLE_ROWS,
-                                        header_row=_whole(header_row, None))
-            warnings = guesses.check_mapping(sample.table, mapping)
+        mapping = feature.form_mapping(kind, fields, segments, kpis, na_text, rating_min, rating_max, wide, labels,
+                                       words, extra)
+        checked = feature.check(
+            workspace(), int(project_id), _source(file), mapping, journey_id=journey_id,
+            chosen=_dialect(file, encoding, delimiter, decimal, header_rows), sheet=sheet,
+            header_row=feature.whole(header_row, None), source=file["name"], token=token, append=bool(append),
+            name=name or "", progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))))
     except Cancelled as exc:
         set_progress((0, ""))
         return dbc.Alert(_(str(exc)), color="secondary", className="py-2 small"), hidden, "", True
@@ -864,13 +633,11 @@ def check(set_progress, _job, token, *values):
         return dbc.Alert(_("This file could not be read with this mapping ({error}); nothing was changed.").format(
             error=type(exc).__name__), color="danger", className="py-2 small"), hidden, "", True
     set_progress((100, _("Checked")))
-    report = staged.report
-    answers = report.answers if report.answers is not None else report.rows_valid
-    body = [_warnings(warnings), _report(report)]
-    if not answers:
+    body = [_warnings(checked.warnings), _report(checked.staged.report)]
+    if not checked.answers:
         return body, {}, _("No valid rows to import"), True
-    verb = _("Append {n} valid rows") if staged.extends is not None else _("Import {n} valid rows")
-    return body, {}, verb.format(n=formatting.count(answers)), False
+    verb = _("Append {n} valid rows") if checked.staged.extends is not None else _("Import {n} valid rows")
+    return body, {}, verb.format(n=formatting.count(checked.answers)), False
 
 
 @callback(Output("da-cancel", "n_clicks"), Input("da-cancel", "n_clicks"), State("da-token", "data"),
@@ -892,42 +659,23 @@ def decide(_commit, _discard, token, name, refresh):
     hidden = {"display": "none"}
     if not token:
         return no_update, no_update, hidden, None, 0, ""
-    datasets = workspace().datasets
     if ctx.triggered_id == "da-discard":
-        datasets.discard(token)
+        workspace().datasets.discard(token)
         return no_update, dbc.Alert(_("Import cancelled; nothing was changed."), color="secondary",
                                     className="py-2 small"), hidden, None, 0, ""
     try:
-        staged = datasets.staged(token)
-        info = datasets.commit(staged, name or "")
+        text = feature.commit(workspace(), token, name or "")
     except USER_ERRORS as exc:
-        return no_update, dbc.Alert(str(exc), color="danger", className="py-2 small"), no_update, no_update, no_update, no_update
-    if staged.extends is not None:
-        text = _("Appended {rows} answers: “{name}” version {version} holds {total} answers; the mapping is saved as "
-                 "“{mapping}”.").format(rows=formatting.count(staged.report.answers or staged.report.rows_valid),
-                                        name=info.name, version=info.version, total=formatting.count(info.rows),
-                                        mapping=info.name)
-    else:
-        text = _("Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.").format(
-            rows=formatting.count(info.rows), name=info.name, version=info.version, mapping=info.name)
+        return (no_update, dbc.Alert(str(exc), color="danger", className="py-2 small"), no_update, no_update,
+                no_update, no_update)
     links = html.Span([" ", dcc.Link(_("Open the heatmap"), href="/heatmap", className="alert-link")])
     return ((refresh or 0) + 1, dbc.Alert([text, links], color="success", className="py-2 small", id="da-imported"),
             hidden, None, 0, "")
 
 
-def _report(report: ingest.ImportReport) -> html.Div:
+def _report(report) -> html.Div:
     """The validation report: rows read and kept, how dates were read, and each kind of problem with its rows."""
-    skipped = report.rows_read - report.rows_valid
-    summary = _("{read} rows read, {valid} valid, {skipped} with problems (skipped).").format(
-        read=report.rows_read, valid=report.rows_valid, skipped=skipped)
-    if report.answers is not None and report.answers != report.rows_valid:
-        summary += " " + _("They hold {n} answers.").format(n=report.answers)
-    if report.date_format:
-        summary += " " + _("Dates read as {format}.").format(format=dates.readable(report.date_format))
-    if report.date_zone:
-        summary += " " + _("Times with an offset were converted to {zone} wall time.").format(zone=report.date_zone)
-    if report.wave:
-        summary += " " + _("No dates: every answer belongs to the wave {wave}.").format(wave=report.wave)
+    summary = feature.report_summary(report)
     if not report.issues:
         return html.Div([html.Div(summary, className="small mb-2"),
                          html.Div(_("No problems found."), className="small text-success")], id="da-report-body")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
@@ -13,21 +12,21 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import STYLESHEET, elements, positions
+from cxweb.pages._pickers import project_options, project_picker
 from workbench.core import journey as jm
-from workbench.core import journeyfile, limits, metrics
+from workbench.core import metrics
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.core.i18n import ngettext
 from workbench.core.journey import Journey, JourneyError
-from workbench.data import templates
-from workbench.repos import actions
-from workbench.repos.workspace import rename_journey
+from workbench.features import actions
+from workbench.features import journeys as feature
 
-dash.register_page(__name__, path="/", name=_("Journeys"), title=_("Journeys · CX Journey Workbench"))
+dash.register_page(__name__, path="/", name=_("Journeys"),
+                   order=0, icon="fa-route", title=_("Journeys · CX Journey Workbench"))
 
 PRESET = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 KIND_LABELS = {"touchpoint": _("Touchpoint"), "decision": _("Decision"), "outcome": _("Outcome")}
-TARGETS = tuple((key, metric.label) for key, metric in metrics.REGISTRY.items())  # a touchpoint's target per metric
+TARGETS = tuple((key, metrics.NAMES[key]) for key in feature.TARGETS)
 USER_ERRORS = (JourneyError, WorkspaceError)
 
 
@@ -36,14 +35,13 @@ USER_ERRORS = (JourneyError, WorkspaceError)
 
 def layout(**_query) -> html.Div:
     """The editor: a toolbar, the journey map and a side panel."""
-    projects = workspace().projects()
     return html.Div([
         dcc.Store(id="je-version"),
         dcc.Store(id="je-refresh", data=0),
         dcc.Store(id="je-name-action"),
         dcc.Store(id="je-confirm-action"),
         dcc.Download(id="je-download"),
-        _toolbar(projects),
+        _toolbar(),
         dbc.Row([
             dbc.Col([html.Div([
                 cyto.Cytoscape(id="je-graph", elements=[], layout=PRESET, stylesheet=STYLESHEET,
@@ -75,31 +73,35 @@ def _legend() -> html.Div:
     ], className="small text-muted mt-1")
 
 
-def _toolbar(projects) -> html.Div:
-    project_options = [{"label": p.name, "value": p.id} for p in projects]
-    button = dict(size="sm", color="light", className="border")
+def _button(icon: str, id_: str, title: str = "", text: str = "", **kwargs) -> dbc.Button:
+    """A small toolbar button: an icon, maybe a word, its purpose on hover."""
+    body = [html.I(className=f"fa-solid {icon} me-1"), text] if text else html.I(className=f"fa-solid {icon}")
+    return dbc.Button(body, id=id_, title=title, size="sm", color="light", className="border", **kwargs)
+
+
+def _toolbar() -> html.Div:
     return html.Div([
         dbc.InputGroup([
             dbc.InputGroupText(_("Project")),
-            dbc.Select(id="je-project", options=project_options, value=projects[0].id if projects else None,
-                       persistence=True, persistence_type="local", style={"minWidth": "10rem", "maxWidth": "15rem"}),
-            dbc.Button(html.I(className="fa-solid fa-plus"), id="je-project-new", title=_("New project"), **button),
-            dbc.Button(html.I(className="fa-solid fa-pen"), id="je-project-rename", title=_("Rename project"), **button),
-            dbc.Button(html.I(className="fa-solid fa-trash"), id="je-project-delete", title=_("Delete project"), **button),
+            project_picker("je-project", persistence=True, persistence_type="local",
+                           style={"minWidth": "10rem", "maxWidth": "15rem"}),
+            _button("fa-plus", "je-project-new", _("New project")),
+            _button("fa-pen", "je-project-rename", _("Rename project")),
+            _button("fa-trash", "je-project-delete", _("Delete project")),
         ], size="sm", className="w-auto me-3"),
         dbc.InputGroup([
             dbc.InputGroupText(_("Journey")),
             dbc.Select(id="je-journey", options=[], persistence=True, persistence_type="local",
                        style={"minWidth": "12rem", "maxWidth": "18rem"}),
-            dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("New")], id="je-journey-new",
-                       title=_("New journey: empty, from a template or from a YAML file"), **button),
-            dbc.Button(html.I(className="fa-solid fa-pen"), id="je-journey-rename", title=_("Rename journey"), **button),
-            dbc.Button(html.I(className="fa-solid fa-file-export"), id="je-journey-export", title=_("Export as YAML"), **button),
-            dbc.Button(html.I(className="fa-solid fa-trash"), id="je-journey-delete", title=_("Delete journey"), **button),
+            _button("fa-plus", "je-journey-new", _("New journey: empty, from a template or from a YAML file"),
+                    _("New")),
+            _button("fa-pen", "je-journey-rename", _("Rename journey")),
+            _button("fa-file-export", "je-journey-export", _("Export as YAML")),
+            _button("fa-trash", "je-journey-delete", _("Delete journey")),
         ], size="sm", className="w-auto me-3"),
         dbc.ButtonGroup([
-            dbc.Button([html.I(className="fa-solid fa-rotate-left me-1"), _("Undo")], id="je-undo", disabled=True, **button),
-            dbc.Button([html.I(className="fa-solid fa-rotate-right me-1"), _("Redo")], id="je-redo", disabled=True, **button),
+            _button("fa-rotate-left", "je-undo", text=_("Undo"), disabled=True),
+            _button("fa-rotate-right", "je-redo", text=_("Redo"), disabled=True),
         ], className="me-2"),
         dbc.Button([html.I(className="fa-solid fa-table-columns me-1"), _("Auto-layout")], id="je-autolayout",
                    title=_("Stages as columns, channels as lanes"), className="border me-2", size="sm", color="light"),
@@ -246,13 +248,7 @@ def _new_journey_modal() -> dbc.Modal:
 
 
 def _journey_options(project_id) -> list[dict]:
-    if not project_id:
-        return []
-    return [{"label": j.name, "value": j.id} for j in workspace().journeys(int(project_id))]
-
-
-def _project_options() -> list[dict]:
-    return [{"label": p.name, "value": p.id} for p in workspace().projects()]
+    return [{"label": name, "value": id_} for name, id_ in feature.journey_choices(workspace(), project_id)]
 
 
 def _message(text: str, color: str = "success") -> dict:
@@ -264,8 +260,7 @@ def _edit(journey_id, version, label: str, change: Callable[[Journey], Journey])
     if not journey_id:
         return no_update, _message(_("Choose or create a journey first."), "warning")
     try:
-        state = workspace().journey(int(journey_id))
-        workspace().save_journey(state.id, change(state.journey), label, version)
+        feature.save(workspace(), int(journey_id), version, label, change)
     except ConflictError as exc:
         return _token(), _message(str(exc), "warning")
     except USER_ERRORS as exc:
@@ -280,25 +275,6 @@ def _token() -> str:
 
 def _show_message(props: dict) -> None:
     dash.set_props("je-message", props)
-
-
-def _parse_number(text, what: str) -> float | None:
-    """A number typed by a user: blank is none, a decimal comma is fine, anything else is an error."""
-    text = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        raise JourneyError(_("{what}: “{text}” is not a number.").format(what=what, text=text)) from None
-    if not math.isfinite(value):
-        raise JourneyError(_("{what}: “{text}” is not a finite number.").format(what=what, text=text))
-    return value
-
-
-def _shown(value: float | None) -> str:
-    """A stored number as the side panel shows it (4.0 as 4)."""
-    return "" if value is None else f"{value:.12g}"
 
 
 # ------------------------------------------------------------------ rendering
@@ -324,7 +300,8 @@ def choose_project(project_id, current):
 
 @callback(
     Output("je-graph", "elements"), Output("je-graph", "layout"), Output("je-version", "data"),
-    Output("je-undo", "disabled"), Output("je-undo", "title"), Output("je-redo", "disabled"), Output("je-redo", "title"),
+    Output("je-undo", "disabled"), Output("je-undo", "title"), Output("je-redo", "disabled"),
+    Output("je-redo", "title"),
     Output("je-checks", "children"), Output("je-checks-tab", "label"), Output("je-stage-list", "children"),
     Output("je-new-stage", "options"), Output("je-tp-stage", "options"), Output("je-owner-filter", "options"),
     Output("je-owners", "children"), Output("je-channels", "children"), Output("je-empty", "children"),
@@ -339,28 +316,21 @@ def render(journey_id, refresh, owner):
     if not journey_id:
         hint = _("No journey yet: create one with “New” above.")
         return [], fit, None, True, "", True, "", [], _("Checks"), [], [], [], [], [], [], hint, True
-    state = workspace().journey(int(journey_id))
-    journey = state.journey
-    warnings = jm.check(journey)
+    shown = feature.view(workspace(), int(journey_id))
+    journey, warnings, owners = shown.journey, shown.warnings, shown.owners
     stage_options = [{"label": s.name, "value": s.key} for s in journey.stages]
-    owners = sorted({o.name for o in journey.owners})
-    channels = sorted({tp.channel for tp in journey.touchpoints if tp.channel})
-    hint = ""
-    if not journey.stages:
-        hint = _("Start by adding a stage (Stages tab), then touchpoints into it.")
-    elif not journey.touchpoints:
-        hint = _("Add touchpoints with the form on the right.")
     checks = [html.Div(_("No problems found."), className="text-success small")] if not warnings else [
         dbc.ListGroup([dbc.ListGroupItem(w.message, className="small py-1", color=_WARNING_COLORS.get(w.code))
                        for w in warnings], flush=True)]
     return (
-        elements(journey, warnings, owner), fit, state.version,
-        state.undo_label is None, _("Undo: {label}").format(label=state.undo_label) if state.undo_label else "",
-        state.redo_label is None, _("Redo: {label}").format(label=state.redo_label) if state.redo_label else "",
+        elements(journey, warnings, owner), fit, shown.version,
+        shown.undo_label is None, _("Undo: {label}").format(label=shown.undo_label) if shown.undo_label else "",
+        shown.redo_label is None, _("Redo: {label}").format(label=shown.redo_label) if shown.redo_label else "",
         checks, f"{_('Checks')} ({len(warnings)})" if warnings else _("Checks"),
-        _stage_rows(journey), stage_options, stage_options,
+        _stage_rows(journey, shown.stage_counts), stage_options, stage_options,
         [{"label": o, "value": o} for o in owners],
-        [html.Option(value=o) for o in owners], [html.Option(value=c) for c in channels], hint, not journey.stages,
+        [html.Option(value=o) for o in owners], [html.Option(value=c) for c in shown.channels], shown.hint,
+        not journey.stages,
     )
 
 
@@ -368,10 +338,7 @@ _WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge
                    "shares_over_100": "warning", "duplicate_name": "warning", "no_owner": "secondary"}
 
 
-def _stage_rows(journey: Journey) -> list:
-    counts = {s.key: 0 for s in journey.stages}
-    for tp in journey.touchpoints:
-        counts[tp.stage] += 1
+def _stage_rows(journey: Journey, counts: dict[str, int]) -> list:
     rows = []
     for i, stage in enumerate(journey.stages):
         key = stage.key
@@ -425,14 +392,15 @@ def fill_panel(nodes, edges, refresh, journey_id):
         options = [{"label": tp2.name, "value": tp2.key} for tp2 in journey.touchpoints
                    if tp2.key not in linked and tp2.key != tp.key]
         return (shown, hidden, tp.name, _("key: {key}").format(key=tp.key), tp.name, tp.stage, tp.channel,
-                tp.owner or "", tp.kind, tp.entry, *(_shown(tp.targets.get(key)) for key, _label in TARGETS),
+                tp.owner or "", tp.kind, tp.entry, *(feature.shown(tp.targets.get(key)) for key, _label in TARGETS),
                 tp.notes, options, edge_rows, "", None, None)
     if len(edges) == 1 and edges[0]["source"] in names and edges[0]["target"] in names:
-        edge = next((e for e in journey.edges if (e.source, e.target) == (edges[0]["source"], edges[0]["target"])), None)
+        chosen = (edges[0]["source"], edges[0]["target"])
+        edge = next((e for e in journey.edges if (e.source, e.target) == chosen), None)
         if edge is not None:
             title = f"{names[edge.source]} → {names[edge.target]}"
             share = None if edge.share is None else round(edge.share * 100, 4)
-            return (hidden, shown, *blank, title, _shown(share), _shown(edge.volume))
+            return (hidden, shown, *blank, title, feature.shown(share), feature.shown(edge.volume))
     return (hidden, hidden, *blank, "", None, None)
 
 
@@ -482,18 +450,10 @@ def persist_positions(dragged, journey_id, version):
     moved = positions(dragged)
     if not journey_id or not moved or version is None:
         return no_update
-    journey = workspace().journey(int(journey_id)).journey
-    stored = {tp.key: (tp.x, tp.y) for tp in journey.touchpoints}
-    changed = {k: xy for k, xy in moved.items()
-               if k in stored and (stored[k][0] is None or abs(stored[k][0] - xy[0]) > 0.5 or abs(stored[k][1] - xy[1]) > 0.5)}
-    if not changed:
+    found = feature.moves(workspace().journey(int(journey_id)).journey, moved)
+    if found is None:
         return no_update
-    names = ", ".join(journey.touchpoint(k).name for k in list(changed)[:3])
-    dropped = jm.drop_touchpoints(journey, changed)
-    restaged = [tp for tp in dropped.touchpoints if tp.stage != journey.touchpoint(tp.key).stage]
-    stage_names = {s.key: s.name for s in journey.stages}
-    label = _("Move {names}").format(names=names) + "".join(
-        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged)
+    changed, label, restaged = found
     token, message = _edit(journey_id, version, label, lambda j: jm.drop_touchpoints(j, changed))
     if message["color"] != "success" or restaged:
         _show_message(message)
@@ -571,7 +531,8 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
         return no_update, no_update
     owner = " ".join((owner or "").split()) or None
     token, message = _edit(journey_id, version, _("Add touchpoint “{name}”").format(name=(name or "").strip()),
-                           lambda j: jm.add_touchpoint(j, name or "", stage, channel=(channel or "").strip(), owner=owner)[0])
+                           lambda j: jm.add_touchpoint(j, name or "", stage, channel=(channel or "").strip(),
+                                                       owner=owner)[0])
     _show_message(message)
     return token, "" if message["color"] == "success" else no_update
 
@@ -591,11 +552,10 @@ def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, no
         return no_update
     key = nodes[0]["id"]
     try:
-        targets = {m: _parse_number(v, label) for (m, label), v in zip(TARGETS, typed, strict=True)}
+        targets = feature.parse_targets(dict(zip(feature.TARGETS, typed, strict=True)))
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update
-    targets = {m: v for m, v in targets.items() if v is not None}
     fields = dict(name=name or "", stage=stage, channel=(channel or "").strip(), kind=kind, entry=bool(entry),
                   owner=" ".join((owner or "").split()) or None, targets=targets, notes=notes or "")
     token, message = _edit(journey_id, version, _("Edit “{name}”").format(name=(name or "").strip()),
@@ -647,7 +607,7 @@ def save_edge(_clicks, edges, share, volume, journey_id, version):
         return no_update
     source, target = edges[0]["source"], edges[0]["target"]
     try:
-        share, volume = _parse_number(share, _("Share")), _parse_number(volume, _("Volume"))
+        share, volume = feature.parse_number(share, _("Share")), feature.parse_number(volume, _("Volume"))
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update
@@ -663,7 +623,8 @@ def save_edge(_clicks, edges, share, volume, journey_id, version):
 @callback(
     Output("je-confirm-modal", "is_open"), Output("je-confirm-text", "children"), Output("je-confirm-action", "data"),
     Input("je-delete", "n_clicks"), Input("je-tp-delete", "n_clicks"), Input("je-edge-delete", "n_clicks"),
-    Input("je-project-delete", "n_clicks"), Input("je-journey-delete", "n_clicks"), Input("je-confirm-cancel", "n_clicks"),
+    Input("je-project-delete", "n_clicks"), Input("je-journey-delete", "n_clicks"),
+    Input("je-confirm-cancel", "n_clicks"),
     State("je-graph", "selectedNodeData"), State("je-graph", "selectedEdgeData"),
     State("je-project", "value"), State("je-journey", "value"), prevent_initial_call=True,
 )
@@ -673,7 +634,7 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
     if trigger == "je-confirm-cancel":
         return False, no_update, None
     if trigger == "je-project-delete" and project_id:
-        name = next((p.name for p in workspace().projects() if p.id == int(project_id)), "")
+        name = feature.project_name(workspace(), int(project_id))
         return True, _("Delete the project “{name}” with all its journeys? This cannot be undone.").format(name=name), \
             {"kind": "project", "id": int(project_id)}
     if trigger == "je-journey-delete" and journey_id:
@@ -690,16 +651,7 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
     if not journey_id or not (keys or pairs):
         _show_message(_message(_("Select touchpoints or connections to delete first."), "warning"))
         return no_update, no_update, no_update
-    journey = workspace().journey(int(journey_id)).journey
-    names = {tp.key: tp.name for tp in journey.touchpoints}
-    parts = []
-    if keys:
-        parts.append(ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys))
-                     .format(n=len(keys), names=", ".join(names.get(k, k) for k in keys)))
-    if pairs:
-        parts.append(ngettext("{n} connection", "{n} connections", len(pairs)).format(n=len(pairs)))
-    text = _("Delete {what}?").format(what=_(" and ").join(parts)) + " " + (
-        _("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
+    text = feature.deletion_text(workspace().journey(int(journey_id)).journey, keys, pairs)
     return True, text, {"kind": "selection", "keys": keys, "pairs": pairs}
 
 
@@ -717,7 +669,7 @@ def delete_confirmed(_clicks, action, project_id, journey_id, version):
         return False, no_update, no_update, no_update, no_update, no_update
     if action["kind"] == "project":
         workspace().delete_project(action["id"])
-        options = _project_options()
+        options = project_options()
         first = options[0]["value"] if options else None
         _show_message(_message(_("Project deleted.")))
         return False, _token(), options, first, _journey_options(first), None
@@ -726,13 +678,8 @@ def delete_confirmed(_clicks, action, project_id, journey_id, version):
         options = _journey_options(project_id)
         _show_message(_message(_("Journey deleted.")))
         return False, _token(), no_update, no_update, options, options[0]["value"] if options else None
-    keys, pairs = action["keys"], [tuple(p) for p in action["pairs"]]
-
-    def change(journey: Journey) -> Journey:
-        remaining = [p for p in pairs if p[0] not in keys and p[1] not in keys]
-        return jm.delete_touchpoints(jm.delete_edges(journey, remaining), keys)
-
-    token, message = _edit(journey_id, version, _("Delete selection"), change)
+    token, message = _edit(journey_id, version, _("Delete selection"),
+                           feature.delete_selection(action["keys"], action["pairs"]))
     _show_message(message)
     return False, token, no_update, no_update, no_update, no_update
 
@@ -753,8 +700,7 @@ def ask_for_name(_new, _rename_project, _rename_journey, _cancel, project_id, jo
     if trigger == "je-project-new":
         return True, _("New project"), "", "new-project", False
     if trigger == "je-project-rename" and project_id:
-        name = next((p.name for p in workspace().projects() if p.id == int(project_id)), "")
-        return True, _("Rename project"), name, "rename-project", False
+        return True, _("Rename project"), feature.project_name(workspace(), int(project_id)), "rename-project", False
     if trigger == "je-journey-rename" and journey_id:
         return True, _("Rename journey"), workspace().journey(int(journey_id)).journey.name, "rename-journey", False
     if trigger != "je-name-cancel":
@@ -778,13 +724,13 @@ def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
         if action == "new-project":
             new_id = workspace().create_project(name or "")
             _show_message(_message(_("Project created. Add a journey with “New”.")))
-            return False, _token(), _project_options(), new_id, no_update, "", False
+            return False, _token(), project_options(), new_id, no_update, "", False
         if action == "rename-project":
             workspace().rename_project(int(project_id), name or "")
             _show_message(_message(_("Project renamed.")))
-            return False, _token(), _project_options(), no_update, no_update, "", False
+            return False, _token(), project_options(), no_update, no_update, "", False
         if action == "rename-journey":
-            token, message = _edit(journey_id, version, _("Rename journey"), lambda j: rename_journey(j, name or ""))
+            token, message = _edit(journey_id, version, _("Rename journey"), feature.renamed(name or ""))
             if message["color"] != "success":
                 return *unchanged, message["children"], True
             _show_message(message)
@@ -807,9 +753,8 @@ def open_new_journey(_new, _cancel):
     """Open the new-journey dialog afresh (no file or name left from last time) with the templates."""
     if ctx.triggered_id == "je-new-cancel":
         return False, no_update, no_update, False, None, None, ""
-    found = templates.list_templates()
-    options = [{"label": f"{t.name} — {t.touchpoints} touchpoints, {t.stages} stages", "value": t.key} for t in found]
-    return True, options, found[0].key if found else None, False, None, None, ""
+    options = [{"label": label, "value": key} for label, key in feature.template_choices()]
+    return True, options, options[0]["value"] if options else None, False, None, None, ""
 
 
 @callback(
@@ -841,32 +786,12 @@ def create_journey(_clicks, source, template_key, contents, filename, name, proj
     if not project_id:
         return no_update, _("Create a project first."), True, no_update, no_update
     try:
-        if source == "template":
-            journey = templates.load_template(template_key)
-        elif source == "file":
-            journey = journeyfile.loads(_decode_upload(contents, filename), filename or "")
-        else:
-            journey = Journey(name=name or "")
-        if name and name.strip():
-            journey = rename_journey(journey, name)
+        journey = feature.new_journey(source, name, template_key, contents, filename)
         new_id = workspace().create_journey(int(project_id), journey)
     except (*USER_ERRORS, FileNotFoundError) as exc:
         return no_update, str(exc), True, no_update, no_update
     _show_message(_message(_("Journey “{name}” created.").format(name=journey.name)))
     return False, "", False, _journey_options(project_id), new_id
-
-
-def _decode_upload(contents: str | None, filename: str | None = None) -> str:
-    """An uploaded journey file's text, refused before it is decoded when it is over the journey file limit (as
-    ``cxwb journey import`` refuses it)."""
-    if not contents:
-        raise JourneyError(_("Choose a YAML file first."))
-    try:
-        return limits.upload(contents, filename or "", limits.DOCUMENT_BYTES).decode("utf-8")
-    except limits.LimitError as exc:
-        raise JourneyError(str(exc)) from None
-    except (ValueError, UnicodeDecodeError):
-        raise JourneyError(_("The file is not UTF-8 text; save it as UTF-8 YAML.")) from None
 
 
 @callback(
@@ -877,5 +802,5 @@ def export_yaml(_clicks, journey_id):
     """Download the journey as a YAML file."""
     if not journey_id:
         return no_update
-    journey = jm.used_owners(workspace().journey(int(journey_id)).journey)
-    return {"content": journeyfile.dumps(journey), "filename": f"{jm.slugify(journey.name)}.yaml"}
+    content, filename = feature.yaml_file(workspace(), int(journey_id))
+    return {"content": content, "filename": filename}

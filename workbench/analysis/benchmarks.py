@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.analysis import guesses
-from workbench.core import limits, metrics
+from workbench.core import formatting, limits, metrics
 from workbench.core.errors import IngestError
 from workbench.core.folding import fold
 from workbench.core.journey import Journey
@@ -48,7 +48,7 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
         if metric not in SCALES:
             raise IngestError(f"Row {row}, column metric: '{metric}' is not one of {', '.join(SCALES)}.")
         try:
-            value = float((text or "").replace("\u00a0", "").replace(" ", "").replace(",", "."))
+            value = formatting.decimal(text or "")
         except ValueError:
             raise IngestError(f"Row {row}, column value: '{text or ''}' is not a number.") from None
         low, high = SCALES[metric]

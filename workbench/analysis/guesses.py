@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 from workbench.core.contract import MISSING_WORDS, OVERALL
 from workbench.core.folding import fold
 from workbench.core.i18n import gettext as _
@@ -331,7 +331,7 @@ def _numbers(distinct: pa.Array, frequency: pa.Array, decimal: str
                                            frequency.to_pylist()):
         found = _CODED.search(value)
         if number:
-            numbers[float(plain.replace(",", "."))] += count
+            numbers[formatting.decimal(plain)] += count
         elif found:
             coded[value] = float(found.group(1) or found.group(2))
             numbers[coded[value]] += count
@@ -622,8 +622,8 @@ def suspicious(values: Iterable[float | int | str | None], metric: str, scale: t
 def _as_number(value) -> float | None:
     """A value as a finite number (text with a decimal comma too), or None."""
     try:
-        number = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
-    except (TypeError, ValueError):
+        number = formatting.decimal(value)
+    except ValueError:
         return None
     return number if math.isfinite(number) else None
 

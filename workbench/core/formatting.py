@@ -96,7 +96,7 @@ def month(day: datetime.date) -> str:
     return f"{_(_MONTHS[day.month - 1])} {day.year}"
 
 
-def decimal(text: str) -> float:
+def decimal(text: str | float) -> float:
     """A number typed the way the user writes it: '1 234,5', '1,234.5', '−3' or '0.25'; ValueError if it is none."""
     cleaned = "".join(str(text).split()).replace("\u00a0", "").replace("\u202f", "").replace(MINUS, "-")
     if "," in cleaned and "." in cleaned:  # the later mark is the decimal one

@@ -13,17 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from workbench.core import metrics
+
 if TYPE_CHECKING:
     import networkx as nx
 
 KINDS = ("touchpoint", "decision", "outcome")
 OWNER_KINDS = ("team", "person")
-METRIC_RANGES: dict[str, tuple[float, float]] = {
-    "nps": (-100.0, 100.0),
-    "csat": (1.0, 5.0),
-    "ces": (1.0, 7.0),
-    "index": (0.0, 100.0),
-}
+METRIC_RANGES: dict[str, tuple[float, float]] = metrics.RANGES  # a target is a score on its metric's scale
 MAX_VOLUME = 1e12
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -1,0 +1,18 @@
+"""The project picker every screen starts from: the workspace's projects by name, the first one chosen."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+
+from cxweb.pages._context import workspace
+
+
+def project_options() -> list[dict]:
+    """The workspace's projects as a select's options."""
+    return [{"label": p.name, "value": p.id} for p in workspace().projects()]
+
+
+def project_picker(id_: str, **kwargs) -> dbc.Select:
+    """A select of the projects with the first chosen (``kwargs``: persistence, style… as dbc.Select takes them)."""
+    options = project_options()
+    return dbc.Select(id=id_, options=options, value=options[0]["value"] if options else None, **kwargs)

@@ -1,0 +1,174 @@
+"""The Journeys screen: a project's journeys, one journey with its checks and lists, undoable edits in the user's
+words, a new journey from a template, a file or nothing, and its YAML download."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workbench.core import formatting, journeyfile, limits, metrics, uploads
+from workbench.core import journey as jm
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
+from workbench.core.journey import Journey, JourneyError, JourneyWarning
+from workbench.data import templates
+from workbench.repos.workspace import rename_journey
+
+if TYPE_CHECKING:
+    from workbench.repos.workspace import Workspace
+
+TARGETS = metrics.METRICS  # a touchpoint has a target per metric, in the registry's order
+MOVED = 0.5  # a drop this far (in canvas pixels) from the stored position is a move, not a click
+
+
+@dataclass(frozen=True)
+class JourneyView:
+    """What the editor shows of one journey: the journey, its checks, undo/redo and the lists built from it."""
+
+    journey: Journey
+    version: int
+    warnings: list[JourneyWarning]
+    undo_label: str | None
+    redo_label: str | None
+    owners: list[str]
+    channels: list[str]
+    stage_counts: dict[str, int]
+    hint: str
+
+
+def journey_choices(workspace: Workspace, project_id: int | None) -> list[tuple[str, int]]:
+    """The project's journeys as (name, id), by name; none without a project."""
+    return [(j.name, j.id) for j in workspace.journeys(int(project_id))] if project_id else []
+
+
+def project_name(workspace: Workspace, project_id: int) -> str:
+    """The project's name ('' when it is gone)."""
+    return next((p.name for p in workspace.projects() if p.id == int(project_id)), "")
+
+
+def view(workspace: Workspace, journey_id: int) -> JourneyView:
+    """The stored journey with its checks, undo/redo labels, owners, channels, stage sizes and the next step's hint."""
+    state = workspace.journey(int(journey_id))
+    journey = state.journey
+    counts = {s.key: 0 for s in journey.stages}
+    for tp in journey.touchpoints:
+        counts[tp.stage] += 1
+    hint = ""
+    if not journey.stages:
+        hint = _("Start by adding a stage (Stages tab), then touchpoints into it.")
+    elif not journey.touchpoints:
+        hint = _("Add touchpoints with the form on the right.")
+    return JourneyView(journey, state.version, jm.check(journey), state.undo_label, state.redo_label,
+                       sorted({o.name for o in journey.owners}),
+                       sorted({tp.channel for tp in journey.touchpoints if tp.channel}), counts, hint)
+
+
+def save(workspace: Workspace, journey_id: int, version: int | None, label: str,
+         change: Callable[[Journey], Journey]) -> None:
+    """One undoable edit of the stored journey (ConflictError when someone saved it since ``version``)."""
+    state = workspace.journey(int(journey_id))
+    workspace.save_journey(state.id, change(state.journey), label, version)
+
+
+def parse_number(text: object, what: str) -> float | None:
+    """A number typed by a user: blank is none, a decimal comma is fine, anything else is a JourneyError."""
+    typed = str(text if text is not None else "").strip()
+    if not typed:
+        return None
+    try:
+        value = formatting.decimal(typed)
+    except ValueError:
+        raise JourneyError(_("{what}: “{text}” is not a number.").format(what=what, text=typed)) from None
+    if not math.isfinite(value):
+        raise JourneyError(_("{what}: “{text}” is not a finite number.").format(what=what, text=typed))
+    return value
+
+
+def parse_targets(typed: Mapping[str, object]) -> dict[str, float]:
+    """A touchpoint's targets as typed per metric, blanks left out; a JourneyError names the metric of a bad one."""
+    found = {key: parse_number(typed.get(key), metrics.NAMES[key]) for key in TARGETS}
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def shown(value: float | None) -> str:
+    """A stored number as the side panel shows it (4.0 as 4)."""
+    return "" if value is None else f"{value:.12g}"
+
+
+def moves(journey: Journey, dropped: Mapping[str, tuple[float, float]]) -> tuple[dict, str, bool] | None:
+    """Touchpoints dropped away from where they are stored, the edit's label, and whether any changed stage;
+    None when nothing moved."""
+    stored = {tp.key: (tp.x, tp.y) for tp in journey.touchpoints}
+    changed = {key: xy for key, xy in dropped.items() if key in stored and (
+        stored[key][0] is None or abs(stored[key][0] - xy[0]) > MOVED or abs(stored[key][1] - xy[1]) > MOVED)}
+    if not changed:
+        return None
+    names = ", ".join(journey.touchpoint(k).name for k in list(changed)[:3])
+    after = jm.drop_touchpoints(journey, changed)
+    restaged = [tp for tp in after.touchpoints if tp.stage != journey.touchpoint(tp.key).stage]
+    stage_names = {s.key: s.name for s in journey.stages}
+    label = _("Move {names}").format(names=names) + "".join(
+        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged)
+    return changed, label, bool(restaged)
+
+
+def deletion_text(journey: Journey, keys: list[str], pairs: list[tuple[str, str]]) -> str:
+    """What deleting these touchpoints and connections would delete, in a sentence that asks."""
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    parts = []
+    if keys:
+        parts.append(ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys))
+                     .format(n=len(keys), names=", ".join(names.get(k, k) for k in keys)))
+    if pairs:
+        parts.append(ngettext("{n} connection", "{n} connections", len(pairs)).format(n=len(pairs)))
+    return _("Delete {what}?").format(what=_(" and ").join(parts)) + " " + (
+        _("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
+
+
+def delete_selection(keys: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Callable[[Journey], Journey]:
+    """The edit deleting touchpoints (with their connections) and connections."""
+    keys = list(keys)
+    remaining = [tuple(p) for p in pairs if p[0] not in keys and p[1] not in keys]
+    return lambda journey: jm.delete_touchpoints(jm.delete_edges(journey, remaining), keys)
+
+
+def renamed(name: str) -> Callable[[Journey], Journey]:
+    """The edit giving the journey a new name."""
+    return lambda journey: rename_journey(journey, name or "")
+
+
+def template_choices() -> list[tuple[str, str]]:
+    """The journey templates as (what the list shows, key), by name."""
+    return [(_("{name} — {touchpoints} touchpoints, {stages} stages").format(
+        name=t.name, touchpoints=t.touchpoints, stages=t.stages), t.key) for t in templates.list_templates()]
+
+
+def read_upload(contents: str | None, filename: str | None = None) -> str:
+    """An uploaded journey file's text, refused before it is decoded when it is over the journey file limit (as
+    ``cxwb journey import`` refuses it); a JourneyError says what is wrong."""
+    if not contents:
+        raise JourneyError(_("Choose a YAML file first."))
+    try:
+        return uploads.text(contents, filename or "", limits.DOCUMENT_BYTES)
+    except ValueError as exc:  # over the limit, unreadable, or not UTF-8: said by the one decoder
+        raise JourneyError(str(exc)) from None
+
+
+def new_journey(source: str, name: str | None, template_key: str | None = None, contents: str | None = None,
+                filename: str | None = None) -> Journey:
+    """A journey from a template, an uploaded YAML file or nothing, under ``name`` when one is given."""
+    if source == "template":
+        journey = templates.load_template(template_key or "")
+    elif source == "file":
+        journey = journeyfile.loads(read_upload(contents, filename), filename or "")
+    else:
+        journey = Journey(name=name or "")
+    return rename_journey(journey, name) if name and name.strip() else journey
+
+
+def yaml_file(workspace: Workspace, journey_id: int) -> tuple[str, str]:
+    """The journey as a YAML document (only owners it uses) and its file name."""
+    journey = jm.used_owners(workspace.journey(int(journey_id)).journey)
+    return journeyfile.dumps(journey), f"{jm.slugify(journey.name)}.yaml"
