@@ -39,7 +39,7 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
     keys = guesses.match_touchpoints(sorted({v for v in rows["touchpoint"] if v}),
                                      {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
     found, seen = [], {}
-    for index, (label, metric, text) in enumerate(zip(*(rows[c] for c in COLUMNS))):
+    for index, (label, metric, text) in enumerate(zip(*(rows[c] for c in COLUMNS), strict=True)):
         row = index + 2  # the header is row 1
         key = keys.get(label) if label else None
         if key is None:
@@ -56,7 +56,8 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
             raise IngestError(f"Row {row}, column value: {text} is outside the {metric.upper()} scale "
                               f"{low:g}…{high:g}.")
         if (key, metric) in seen:
-            raise IngestError(f"Row {row}: {metric.upper()} of '{label}' is given twice (also row {seen[key, metric]}).")
+            raise IngestError(f"Row {row}: {metric.upper()} of '{label}' is given twice "
+                              f"(also row {seen[key, metric]}).")
         seen[key, metric] = row
         found.append((key, metric, value))
     if not found:
