@@ -194,7 +194,7 @@ class SurveyMapping:
         not applicable on a 1–7 rating, but an answer of a 0/1 outcome of the same metric)."""
         low, high = self.column_scale(column)
         codes = self.na_codes.get(self.number_columns()[column], ())
-        return tuple(c for c in codes if not _is_number(c) or not low <= float(c.replace(",", ".")) <= high)
+        return tuple(c for c in codes if not _is_number(c) or not low <= formatting.decimal(c) <= high)
 
     def outcome(self) -> tuple[str, tuple[float, float]] | None:
         """Metric and scale of the overall outcome (wide files: the column mapped to ``OVERALL``), if mapped."""
@@ -755,7 +755,7 @@ def na_codes_outside_scales(codes: Sequence[str], rating_scale: tuple[float, flo
     scales = {**SCALES, "rating": rating_scale}
     found = {}
     for metric, (low, high) in scales.items():
-        kept = tuple(c for c in codes if not _is_number(c) or not low <= float(c.replace(",", ".")) <= high)
+        kept = tuple(c for c in codes if not _is_number(c) or not low <= formatting.decimal(c) <= high)
         if kept:
             found[metric] = kept
     return found
@@ -820,8 +820,9 @@ def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDial
 
 
 def _is_number(text: str) -> bool:
+    """A code is a number as a user writes one (a decimal comma too)."""
     try:
-        float(text.replace(",", "."))
+        formatting.decimal(text)
         return True
     except ValueError:
         return False
@@ -902,7 +903,7 @@ class _Checks:
             return pc.cast(pc.replace_substring(text, ",", ".") if decimal == "," else text, pa.float64())
         values = pc.cast(column, pa.float64())
         if na_codes:
-            values = pc.if_else(pc.is_in(values, value_set=pa.array([float(c.replace(",", ".")) for c in na_codes])),
+            values = pc.if_else(pc.is_in(values, value_set=pa.array([formatting.decimal(c) for c in na_codes])),
                                 pa.scalar(None, pa.float64()), values)
         return values
 

@@ -47,11 +47,11 @@ class Outcome:
 
 def describe(metric: str, label: str | None, scale: tuple[float, float], positive: str | None = None) -> Outcome:
     """The outcome of an import: a 0–1 ``rating`` is a yes/no outcome; the label defaults to the metric's name."""
-    from workbench.core.metrics import SCALES
+    from workbench.core.metrics import NAMES, SCALES
 
     scale = (float(scale[0]), float(scale[1]))
     binary = metric == "rating" and scale == (0.0, 1.0)
-    default = {"nps": NPS_LABEL, "csat": "CSAT", "ces": "CES"}.get(metric, _("Overall rating"))
+    default = NAMES[metric] if metric in SCALES else _("Overall rating")
     low, high = SCALES.get(metric, scale)
     return Outcome(metric, (label or "").strip() or default, (low, high), binary,
                    positive if binary else None)
