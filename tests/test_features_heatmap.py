@@ -236,6 +236,21 @@ def test_the_deck_matrix_is_the_page_matrix_cell_by_cell_benchmarks_included(dem
     assert checked >= 3 * 5
 
 
+def test_the_deck_map_and_breaks_are_the_pages(demo):
+    workspace, data, _effects = demo
+    segments = [f"channel{selection.SEPARATOR}app"]
+    picked = chosen(workspace, data, segments=segments)
+    found = gather(workspace, Request(project_id=data["project"], journey_id=data["journey"],
+                                      dataset_id=data["dataset"], metric="csat", date_from=picked.date_from,
+                                      date_to=picked.date_to, filters=picked.filters, slides=("map", "breaks")))
+    pd.testing.assert_frame_equal(found.scores, features.scores(workspace, picked, 30))
+    drawn = features.journey_map(workspace, picked)
+    assert found.provenance.answers == drawn.answers > 0
+    page = features.find_breaks(workspace, picked, features.break_settings("csat", 30, None, None,
+                                                                            features.BREAK_KINDS))
+    assert [b.sentence for b in found.breaks] == [f.item.sentence for f in page] and page
+
+
 # ------------------------------------------------------------------ a survey without segment columns
 
 

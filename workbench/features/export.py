@@ -150,9 +150,13 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
     date_from, date_to = request.date_from, request.date_to
     if date_from is None and date_to is None:
         date_from, date_to = heatmap.default_window(query.date_bounds(sources))
-    window = query.Query(sources, by=("touchpoint",), date_from=date_from, date_to=date_to, filters=request.filters)
     cache, metric, min_n = workspace.cache, request.metric, request.min_n
-    scored = heatmap.scores(journey, query.aggregate(window, cache, min_n=min_n), metric)
+    # The selection as the heatmap page resolves it: the deck's map, matrix and breaks are the page's functions.
+    chosen = Selection(project_id=request.project_id, journey=journey, sources=sources, metric=metric,
+                       date_from=date_from, date_to=date_to, filters=request.filters,
+                       wave=waves.single_wave(survey.meta), journey_id=request.journey_id, dataset_id=survey.id)
+    window = chosen.query()
+    scored = screen.scores(workspace, chosen, min_n)
     project = next(p.name for p in workspace.projects() if p.id == request.project_id)
     provenance = Provenance(project=project, journey=journey.name, dataset=survey.name,
                             dataset_version=survey.version, dataset_id=survey.id, dataset_rows=survey.rows,
@@ -160,20 +164,16 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
                             filters=query.describe_filters(request.filters) or "all customers",
                             answers=int(scored["n"].sum()),
                             created=now or datetime.datetime.now(),
-                            wave=(one := waves.single_wave(survey.meta)) and one.label)
+                            wave=chosen.wave and chosen.wave.label)
     cards = workspace.actions.list(request.project_id, request.journey_id)
     outcome = from_meta(survey.meta)
     overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())
     parts: dict = {"actions": cards if "actions" in request.slides else [], "outcome": outcome}
     if "matrix" in request.slides:
-        chosen = Selection(project_id=request.project_id, journey=journey, sources=sources, metric=metric,
-                           date_from=date_from, date_to=date_to, filters=request.filters,
-                           wave=waves.single_wave(survey.meta), journey_id=request.journey_id, dataset_id=survey.id)
         parts.update(_matrix(workspace, chosen, request))
     if "breaks" in request.slides or "map" in request.slides:
-        parts["breaks"] = breaks.find(journey, sources, metric, date_from=date_from, date_to=date_to,
-                                      filters=request.filters, settings=breaks.BreakSettings(min_n=min_n),
-                                      cache=cache)
+        found = screen.find_breaks(workspace, chosen, breaks.BreakSettings(min_n=min_n))
+        parts["breaks"] = [item.item for item in found]
     if "drivers" in request.slides:
         parts.update(_drivers(journey, window, metric, cache, outcome, overall))
     if "roi" in request.slides:

@@ -89,8 +89,8 @@ def journey_map(workspace: Workspace, chosen: Selection, *, compare: str = "none
                 drawn: bool = False) -> JourneyMap:
     """Every touchpoint coloured by its score against its target, steps that drop or rise, the change against the
     period before or a segment (``compare``), breaks and open actions marked."""
-    metric, cache = chosen.metric, workspace.cache
-    current = heatmap.scores(chosen.journey, query.aggregate(chosen.query(), cache, min_n=minimum), metric)
+    metric = chosen.metric
+    current = scores(workspace, chosen, minimum)
     baseline = _baseline(workspace, chosen, compare, compare_segment, minimum)
     changes = {}
     if baseline is not None:
@@ -122,6 +122,12 @@ def journey_map(workspace: Workspace, chosen: Selection, *, compare: str = "none
     return JourneyMap(journey=chosen.journey if drawn else compact_layout(chosen.journey), nodes=nodes, edges=edges,
                       summary=_summary(workspace, chosen, compare, answered), legend=heatmap.legend(metric),
                       comparing=baseline is not None, answers=answered, lanes=drawn)
+
+
+def scores(workspace: Workspace, chosen: Selection, minimum: int = metrics.DEFAULT_MIN_N) -> pandas.DataFrame:
+    """Every touchpoint's score, margin, n and colour against its target in the selection (what the map shows)."""
+    result = query.aggregate(chosen.query(), workspace.cache, min_n=minimum)
+    return heatmap.scores(chosen.journey, result, chosen.metric)
 
 
 def score_line(value: float, margin: float, n: int, metric: str) -> str:
@@ -182,10 +188,12 @@ class FoundBreak:
     draft: actions.Draft
 
 
-def find_breaks(workspace: Workspace, chosen: Selection, settings: breaks.BreakSettings) -> list[FoundBreak]:
+def find_breaks(workspace: Workspace, chosen: Selection, settings: breaks.BreakSettings | None = None
+                ) -> list[FoundBreak]:
     """The ranked breaks of the selection, each with the draft of an action against it."""
     found = breaks.find(chosen.journey, chosen.sources, chosen.metric, date_from=chosen.date_from,
-                        date_to=chosen.date_to, filters=chosen.filters, settings=settings, cache=workspace.cache)
+                        date_to=chosen.date_to, filters=chosen.filters, settings=settings or breaks.BreakSettings(),
+                        cache=workspace.cache)
     return [FoundBreak(b, actions.for_break(chosen.journey, b)) for b in found]
 
 
