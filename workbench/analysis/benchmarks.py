@@ -38,7 +38,8 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
             for c in COLUMNS}
     keys = guesses.match_touchpoints(sorted({v for v in rows["touchpoint"] if v}),
                                      {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
-    found, seen = [], {}
+    found: list[tuple[str, str, float]] = []
+    seen: dict[tuple[str, str], int] = {}
     for index, (label, metric, text) in enumerate(zip(*(rows[c] for c in COLUMNS), strict=True)):
         row = index + 2  # the header is row 1
         key = keys.get(label) if label else None

@@ -495,7 +495,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     from workbench.export.chartdata import CategoryChartData, XyChartData
     from workbench.export.figures import QUADRANT_COLOURS, matrix_ranges
 
-    if findings.drivers is None:  # no outcome to name: the slide says why there is no model
+    if findings.drivers is None or findings.priorities is None:  # no outcome to name: the slide says why
         slide = _slide(deck, findings, style, "Key drivers",
                        [f"The model said: {findings.drivers_detail}"] if findings.drivers_detail else [])
         _text(slide, findings.drivers_error or "No driver model for this selection.", 0.4, 1.6, 12.5, 0.8, size=16)
@@ -670,7 +670,7 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         return
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     for item in findings.scenarios:
-        if item.outcome is None:
+        if item.outcome is None or item.evidence is None:
             slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
                            [f"The model said: {item.detail}"] if item.detail else [])
             _text(slide, item.error, 0.4, 1.6, 12.5, 1.0, size=16)
@@ -741,10 +741,10 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         chart.value_axis.tick_labels.number_format = '#,##0'
         chart.value_axis.tick_labels.number_format_is_linked = False
         values = [v for _l, v in contributions] + [-assumed.cost, outcome.npv]
-        for i, (point, value) in enumerate(zip(chart.plots[0].series[0].points, values, strict=False)):
+        for i, (point, amount) in enumerate(zip(chart.plots[0].series[0].points, values, strict=False)):
             point.format.fill.solid()
             point.format.fill.fore_color.rgb = _rgb("0D6EFD" if i == len(values) - 1
-                                                    else ("198754" if value >= 0 else "DC3545"))
+                                                    else ("198754" if amount >= 0 else "DC3545"))
         _text(slide, "Observational links: what went together in the data, not proof of cause. Details in the "
                      "speaker notes.", 0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
 

@@ -11,6 +11,7 @@ import tempfile
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from workbench.analysis import heatmap
 from workbench.core.journey import slugify, unique_key
@@ -23,11 +24,11 @@ _UNBOUNDED = 10_000.0  # inches: one canvas for the whole journey
 STEM_LIMIT = 44  # characters of a scenario's file name before '-waterfall' ('roi-' and 40 of its name)
 
 
-def charts(findings: Findings) -> dict[str, object]:
+def charts(findings: Findings) -> dict[str, Any]:
     """Every picture of the findings as a plotly figure, by file name (without extension)."""
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
-    shown: dict[str, object] = {"journey-map": journey_map(findings)}
-    if findings.priorities is not None:
+    shown: dict[str, Any] = {"journey-map": journey_map(findings)}
+    if findings.priorities is not None and findings.drivers is not None:
         metric = findings.drivers.driver_metric
         shown["priority-matrix"] = figures.priority_matrix(findings.priorities, names, metric)
         shown["driver-importance"] = figures.importance_bars(findings.priorities, names)
@@ -35,7 +36,7 @@ def charts(findings: Findings) -> dict[str, object]:
 
     stems: set[str] = set()
     for item in findings.scenarios:
-        if item.outcome is None:
+        if item.outcome is None or item.evidence is None:
             continue
         # Names that slug alike ('Faster checkout!', 'faster  checkout') get -2, -3: no picture overwrites another.
         stem = unique_key(slugify(f"roi {item.name}")[:STEM_LIMIT], stems)
@@ -105,7 +106,7 @@ def journey_map(findings: Findings):
     return figure
 
 
-def render(shown: dict[str, object], formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+def render(shown: dict[str, Any], formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
     """Each figure in each format, by file name ('journey-map.png'), rendered in one browser session."""
     import kaleido
 

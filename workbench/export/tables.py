@@ -26,7 +26,7 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
     shown = {"touchpoint-scores": scores.rename(columns={"value": metric}),
              "steps": findings.steps.assign(source_name=findings.steps["source"].map(names),
                                             target_name=findings.steps["target"].map(names))}
-    if findings.matrix is not None:
+    if findings.matrix is not None and findings.matrix_column is not None:
         wide = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="value", sort=False)
         counts = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="n", sort=False)
         wide = wide.join(counts.add_prefix("n "), how="left").reset_index()

@@ -24,6 +24,9 @@ from workbench.features.selection import Selection
 if TYPE_CHECKING:
     import pandas
 
+    from workbench.analysis import roi
+    from workbench.analysis.drivers import DriverResult
+    from workbench.core.scenario import Scenario
     from workbench.repos.workspace import Workspace
 
 SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
@@ -102,9 +105,9 @@ class ScenarioResult:
     """A saved ROI scenario run on today's data (``error`` set instead when it cannot run)."""
 
     name: str
-    scenario: object
-    evidence: object | None
-    outcome: object | None
+    scenario: Scenario
+    evidence: roi.Evidence | None
+    outcome: roi.Outcome | None
     error: str = ""
     detail: str = ""
 
@@ -122,7 +125,7 @@ class Findings:
     matrix: pandas.DataFrame | None = None
     matrix_column: str | None = None
     breaks: list = field(default_factory=list)
-    drivers: object | None = None
+    drivers: DriverResult | None = None
     priorities: pandas.DataFrame | None = None
     drivers_error: str = ""
     drivers_detail: str = ""
@@ -164,7 +167,7 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
                             filters=query.describe_filters(request.filters) or "all customers",
                             answers=int(scored["n"].sum()),
                             created=now or datetime.datetime.now(),
-                            wave=chosen.wave and chosen.wave.label)
+                            wave=chosen.wave.label if chosen.wave else None)
     cards = workspace.actions.list(request.project_id, request.journey_id)
     outcome = from_meta(survey.meta)
     overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())

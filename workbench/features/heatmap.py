@@ -147,7 +147,8 @@ def _summary(workspace: Workspace, chosen: Selection, compare: str, answered: in
         if compare == "previous":
             summary += " · " + waves.no_trend_message(chosen.wave)
     if not answered:
-        summary += " · " + no_answers(metric, workspace.datasets.get(chosen.dataset_id).meta)
+        meta = workspace.datasets.get(chosen.dataset_id).meta if chosen.dataset_id is not None else {}
+        summary += " · " + no_answers(metric, meta)
     return summary
 
 
@@ -287,11 +288,12 @@ def distribution(chosen: Selection, key: str) -> Distribution:
     """The answers per score of touchpoint ``key`` in the period (the index shows its NPS answers)."""
     metric = "nps" if chosen.metric == "index" else chosen.metric
     counts = query.distribution(chosen.query(filters=chosen.filters + (("touchpoint", (key,)),)), metric)
-    low, high = metrics.SCALES[metric]
+    low, high = metrics.SCALES[metric] or (0, 0)  # every metric but the index has answers
     by_score = dict(zip(counts["score"].astype(int), counts["answers"], strict=False))
     scores = list(range(low, high + 1))
     # NPS: detractors, passives, promoters; CSAT and CES: the low boxes, the middle, the top-2 box.
-    bad, good = {"nps": (6, 9), "csat": (2, metrics.CSAT_TOP), "ces": (3, metrics.CES_TOP)}[metric]
+    bad = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}[metric]
+    good = metrics.REGISTRY[metric].top_box or high
     colours = ["#d73027" if s <= bad else "#4575b4" if s >= good else "#fdae61" for s in scores]
     return Distribution(metric, scores, [int(by_score.get(s, 0)) for s in scores], colours)
 
@@ -397,10 +399,11 @@ def references(workspace: Workspace, chosen: Selection, filters, minimum: int) -
         network = heatmap.scores(chosen.journey, query.aggregate(chosen.query(filters=()), workspace.cache,
                                                                  min_n=minimum), chosen.metric)
         marks[WHOLE_NETWORK] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
-    external = workspace.benchmarks(chosen.journey_id)
-    external = external[external["metric"] == chosen.metric]
-    if len(external):
-        marks[EXTERNAL] = external
+    if chosen.journey_id is not None:
+        external = workspace.benchmarks(chosen.journey_id)
+        external = external[external["metric"] == chosen.metric]
+        if len(external):
+            marks[EXTERNAL] = external
     return marks
 
 
