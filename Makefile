@@ -17,8 +17,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q --no-build-isolation -e ".[test]"
 	touch $(STAMP)
 
+# make run ARGS="--port 8060 --workspace DIR": any option of `cxwb serve`.
 run: $(STAMP)
-	$(BIN)/python app.py
+	$(BIN)/python app.py $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
