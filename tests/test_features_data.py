@@ -126,6 +126,7 @@ def test_a_checked_file_is_imported_and_listed(workspace, small_journey, long_fi
     [row] = feature.dataset_rows(workspace, project)
     assert (row.name, row.version, row.latest, row.rows, row.skipped) == ("March", 1, True, "18", 9)
     assert row.period == "2026-03-01 – 2026-03-27" and row.kind == "Survey answers"
+    assert feature.project_choices(workspace, project) == ([("Shop", journey_id)], ["March"])
     options, chosen = feature.saved_choices(workspace, project, ["date", "channel", "CSAT", "note"])
     assert chosen == "March" and options[0][1] == feature.GUESS and len(options) == 2
     assert feature.dataset_name(workspace, project, ["date", "channel", "CSAT", "note"], "other.csv") == "March"

@@ -92,3 +92,26 @@ def test_the_yaml_download_reads_back_as_the_journey(workspace, stored):
     _project, journey_id = stored
     content, filename = feature.yaml_file(workspace, journey_id)
     assert filename == "shop.yaml" and journeyfile.loads(content, filename).name == "Shop"
+
+
+def test_touchpoint_edits_clean_what_was_typed(small_journey):
+    added = feature.add_touchpoint("Call centre", "get", "  phone ", "  Care   team ")(small_journey)
+    new = added.touchpoints[-1]
+    assert (new.name, new.stage, new.channel, new.owner) == ("Call centre", "get", "phone", "Care team")
+    change = feature.update_touchpoint("web", name="Website", stage="find", channel=" web ", owner=" ",
+                                       kind="touchpoint", entry=1, typed_targets={"csat": "4,2", "nps": ""}, notes=None)
+    web = change(small_journey).touchpoint("web")
+    assert (web.name, web.channel, web.owner, web.entry, web.targets, web.notes) == \
+        ("Website", "web", None, True, {"csat": 4.2}, "")
+    with pytest.raises(JourneyError, match="^CES: “x” is not a number.$"):
+        feature.update_touchpoint("web", name="Web", stage="find", channel="", owner="", kind="touchpoint",
+                                  entry=False, typed_targets={"ces": "x"}, notes="")
+    assert feature.same_stage_name(small_journey, "find", "  Find ") and not feature.same_stage_name(
+        small_journey, "find", "Search")
+
+
+def test_a_touchpoints_connections_and_where_it_can_go_next(small_journey):
+    found = feature.connections(small_journey, "cart")
+    assert found.outgoing == [("abandon", "→ Abandoned (30%)"), ("delivery", "→ Delivery (70%)")]
+    assert found.choices == [("Web", "web")]
+    assert feature.connections(small_journey, "web").outgoing == [("cart", "→ Cart")]

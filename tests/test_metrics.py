@@ -157,6 +157,7 @@ def test_two_sided_p_of_known_z_values():
 
 def test_the_registry_names_scales_and_shows_every_metric():
     assert m.METRICS == ("csat", "nps", "ces", "index") and m.RATINGS == ("csat", "nps", "ces")
+    assert m.MEANS == ("csat", "ces")
     assert {k: e.label for k, e in m.REGISTRY.items()} == {"csat": "CSAT", "nps": "NPS", "ces": "CES",
                                                            "index": "CX index"}
     assert m.SCALES == {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}

@@ -212,9 +212,9 @@ def fill_project(project_id, _refresh):
     """Journeys and dataset names of the chosen project."""
     if not project_id:
         return [], None, []
-    journeys = workspace().journeys(int(project_id))
-    names = [html.Option(value=name) for name in workspace().datasets.names(int(project_id))]
-    return ([{"label": j.name, "value": j.id} for j in journeys], journeys[0].id if journeys else None, names)
+    journeys, names = feature.project_choices(workspace(), int(project_id))
+    return ([{"label": name, "value": id_} for name, id_ in journeys], journeys[0][1] if journeys else None,
+            [html.Option(value=name) for name in names])
 
 
 @callback(Output("da-datasets", "children"), Input("da-project", "value"), Input("da-refresh", "data"))

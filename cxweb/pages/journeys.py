@@ -382,15 +382,13 @@ def fill_panel(nodes, edges, refresh, journey_id):
     names = {tp.key: tp.name for tp in journey.touchpoints}
     if len(nodes) == 1 and nodes[0]["id"] in names:
         tp = journey.touchpoint(nodes[0]["id"])
-        outgoing = [e for e in journey.edges if e.source == tp.key]
+        found = feature.connections(journey, tp.key)
         edge_rows = [html.Div([
-            html.Span(f"→ {names[e.target]}" + (f" ({e.share:.0%})" if e.share is not None else ""), className="me-2"),
-            dbc.Button("×", id={"type": "je-edge-remove", "target": e.target}, size="sm", color="link",
+            html.Span(text, className="me-2"),
+            dbc.Button("×", id={"type": "je-edge-remove", "target": target}, size="sm", color="link",
                        className="p-0 text-danger", title=_("Remove this connection")),
-        ]) for e in outgoing]
-        linked = {e.target for e in outgoing}
-        options = [{"label": tp2.name, "value": tp2.key} for tp2 in journey.touchpoints
-                   if tp2.key not in linked and tp2.key != tp.key]
+        ]) for target, text in found.outgoing]
+        options = [{"label": name, "value": key} for name, key in found.choices]
         return (shown, hidden, tp.name, _("key: {key}").format(key=tp.key), tp.name, tp.stage, tp.channel,
                 tp.owner or "", tp.kind, tp.entry, *(feature.shown(tp.targets.get(key)) for key, _label in TARGETS),
                 tp.notes, options, edge_rows, "", None, None)
@@ -503,8 +501,7 @@ def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
         return no_update
     if kind == "je-stage-rename":
         name = ctx.triggered[0]["value"] or ""
-        current = workspace().journey(int(journey_id)).journey
-        if any(s.key == key and s.name == " ".join(str(name).split()) for s in current.stages):
+        if feature.same_stage_name(workspace().journey(int(journey_id)).journey, key, name):
             return no_update
         label, change = _("Rename stage to “{name}”").format(name=name), lambda j: jm.rename_stage(j, key, name)
     elif kind == "je-stage-delete":
@@ -529,10 +526,8 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
     if not stage:
         _show_message(_message(_("Choose a stage for the touchpoint (add one in the Stages tab)."), "warning"))
         return no_update, no_update
-    owner = " ".join((owner or "").split()) or None
     token, message = _edit(journey_id, version, _("Add touchpoint “{name}”").format(name=(name or "").strip()),
-                           lambda j: jm.add_touchpoint(j, name or "", stage, channel=(channel or "").strip(),
-                                                       owner=owner)[0])
+                           feature.add_touchpoint(name, stage, channel, owner))
     _show_message(message)
     return token, "" if message["color"] == "success" else no_update
 
@@ -552,14 +547,13 @@ def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, no
         return no_update
     key = nodes[0]["id"]
     try:
-        targets = feature.parse_targets(dict(zip(feature.TARGETS, typed, strict=True)))
+        change = feature.update_touchpoint(key, name=name, stage=stage, channel=channel, owner=owner, kind=kind,
+                                           entry=entry, typed_targets=dict(zip(feature.TARGETS, typed, strict=True)),
+                                           notes=notes)
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update
-    fields = dict(name=name or "", stage=stage, channel=(channel or "").strip(), kind=kind, entry=bool(entry),
-                  owner=" ".join((owner or "").split()) or None, targets=targets, notes=notes or "")
-    token, message = _edit(journey_id, version, _("Edit “{name}”").format(name=(name or "").strip()),
-                           lambda j: jm.update_touchpoint(j, key, **fields))
+    token, message = _edit(journey_id, version, _("Edit “{name}”").format(name=(name or "").strip()), change)
     _show_message(message)
     return token
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.i18n import gettext
 
@@ -71,12 +71,14 @@ REGISTRY: dict[str, Metric] = {m.key: m for m in (
 METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, index
 RATINGS = tuple(k for k, m in REGISTRY.items() if m.answers is not None)  # the ones a respondent answers
 # One answer's scale: NPS 0–10, CSAT 1–5, CES 1–7, in the order of a dataset's columns (and of messages naming them).
-SCALES = {k: REGISTRY[k].answers for k in ("nps", "csat", "ces")}
+SCALES: dict[str, tuple[int, int]] = {k: answers for k in ("nps", "csat", "ces") if (answers := REGISTRY[k].answers)}
+MEANS = tuple(k for k in RATINGS if k != "nps")  # scored as the mean of answers (NPS is a net share of answers)
 RANGES = {k: m.range for k, m in REGISTRY.items()}  # a score's scale: CSAT 1–5, NPS −100…100, index 0–100
-PROMOTER_AT = REGISTRY["nps"].top_box  # NPS 9–10 are promoters
+TOP_BOX: dict[str, int] = {k: top for k in RATINGS if (top := REGISTRY[k].top_box) is not None}
+PROMOTER_AT = TOP_BOX["nps"]  # NPS 9–10 are promoters
 DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
-CSAT_TOP = REGISTRY["csat"].top_box  # top-2-box: 4 and 5 on the 1–5 scale
-CES_TOP = REGISTRY["ces"].top_box   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
+CSAT_TOP = TOP_BOX["csat"]  # top-2-box: 4 and 5 on the 1–5 scale
+CES_TOP = TOP_BOX["ces"]   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
 DECIMALS = {k: m.decimals for k, m in REGISTRY.items()}  # as a score is shown: CSAT 4.21, NPS +32, index 78
 NAMES = {k: m.label for k, m in REGISTRY.items()}  # as a metric is named on screen
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
@@ -273,7 +275,7 @@ def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDEN
     import numpy as np
 
     z = z_value(confidence)
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
 
     def column(name: str):
         return stats[name].to_numpy(dtype=float)

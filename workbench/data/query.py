@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pandas
 
 PERIODS = {"week": "1w", "month": "1mo", "quarter": "1q"}  # polars truncation: weeks start on Monday (ISO)
-METRICS = ("nps", "csat", "ces", "rating")
+METRICS = (*metrics.SCALES, "rating")  # the answer table's scores: NPS, CSAT, CES and a rating on another scale
 _NOT_GROUPS = {"ts", "response_id", "comment", *METRICS}  # columns that are never a group or a filter
 
 
@@ -215,7 +215,7 @@ def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
 
 
 _ADDITIVE = {"answers", "nps_n", "promoters", "passives", "detractors",
-             *(f"{m}_{s}" for m in ("csat", "ces", "rating") for s in ("n", "sum", "sumsq", "top"))}
+             *(f"{m}_{s}" for m in (*metrics.MEANS, "rating") for s in ("n", "sum", "sumsq", "top"))}
 
 
 def _empty_frame(names: Sequence[str]) -> pandas.DataFrame:
@@ -345,7 +345,7 @@ def _aggregations(rating: bool) -> list:
     aggregations = [pl.len().alias("answers"), nps.count().alias("nps_n"), (nps >= metrics.PROMOTER_AT).sum().alias("promoters"),
                     nps.is_between(metrics.DETRACTOR_AT + 1, metrics.PROMOTER_AT - 1).sum().alias("passives"),
                     (nps <= metrics.DETRACTOR_AT).sum().alias("detractors")]
-    for metric, top in (("csat", metrics.CSAT_TOP), ("ces", metrics.CES_TOP)):
+    for metric, top in ((m, metrics.TOP_BOX[m]) for m in metrics.MEANS):
         score = pl.col(metric).cast(pl.Int16)  # int8 squares would overflow beyond 11
         aggregations += [score.count().alias(f"{metric}_n"), score.sum().alias(f"{metric}_sum"),
                          (score * score).sum().alias(f"{metric}_sumsq"), (score >= top).sum().alias(f"{metric}_top")]

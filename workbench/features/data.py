@@ -75,6 +75,12 @@ def dataset_rows(workspace: Workspace, project_id: int) -> list[DatasetRow]:
     return found
 
 
+def project_choices(workspace: Workspace, project_id: int) -> tuple[list[tuple[str, int]], list[str]]:
+    """The project's journeys as (name, id) — answers are mapped to one of them — and its dataset names."""
+    return ([(j.name, j.id) for j in workspace.journeys(int(project_id))],
+            workspace.datasets.names(int(project_id)))
+
+
 def dataset(workspace: Workspace, dataset_id: int) -> DatasetInfo:
     """One dataset version with its import report."""
     return workspace.datasets.get(int(dataset_id))
@@ -347,10 +353,14 @@ def wide_rows(columns: Mapping, mapping: AnyMapping | None, guessed: bool) -> li
             continue
         wide, score, words_seen = chosen.get(column), proposed.get(column), labelled.get(column)
         metric = wide.metric if wide else (score.metric if score else "csat")
-        scale = (wide.scale if wide and wide.scale else None) or (tuple(score.scale) if score else None) or \
-            metrics.SCALES.get(metric, mapping.rating_scale)
+        if wide is not None and wide.scale:
+            scale = _pair(wide.scale)
+        elif score is not None and score.scale:
+            scale = _pair(score.scale)
+        else:
+            scale = _pair(metrics.SCALES.get(metric, mapping.rating_scale))
         if not wide and not score and words_seen:  # answers as words: the scale of their label set
-            scale = tuple(words_seen["scale"])
+            scale = _pair(words_seen["scale"])
             metric = "rating" if words_seen["binary"] or scale != (1.0, 5.0) else "csat"
         if metric == "rating" and tuple(scale) == (0.0, 1.0):
             metric = "yesno"
@@ -358,8 +368,14 @@ def wide_rows(columns: Mapping, mapping: AnyMapping | None, guessed: bool) -> li
         words = dict(mapping.value_labels.get(column) or (score.value_labels if score else {}) or
                      (words_seen or {}).get("values") or {})
         rows.append(WideRow(column, descriptions.get(column) or "", wide.touchpoint if wide else NONE, metric,
-                            tuple(scale), note, words))
+                            scale, note, words))
     return rows
+
+
+def _pair(scale: Sequence[float]) -> tuple[float, float]:
+    """A scale's two ends."""
+    low, high = scale
+    return float(low), float(high)
 
 
 def twice(assignment: Mapping[str, str | None]) -> str:

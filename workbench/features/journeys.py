@@ -92,6 +92,50 @@ def parse_targets(typed: Mapping[str, object]) -> dict[str, float]:
     return {key: value for key, value in found.items() if value is not None}
 
 
+def owner_name(typed: str | None) -> str | None:
+    """An owner as typed, blanks collapsed; None for none."""
+    return " ".join((typed or "").split()) or None
+
+
+def add_touchpoint(name: str | None, stage: str, channel: str | None, owner: str | None
+                   ) -> Callable[[Journey], Journey]:
+    """The edit adding a touchpoint into ``stage``."""
+    return lambda journey: jm.add_touchpoint(journey, name or "", stage, channel=(channel or "").strip(),
+                                             owner=owner_name(owner))[0]
+
+
+def update_touchpoint(key: str, *, name: str | None, stage: str, channel: str | None, owner: str | None,
+                      kind: str, entry: bool, typed_targets: Mapping[str, object], notes: str | None
+                      ) -> Callable[[Journey], Journey]:
+    """The edit storing the side panel's fields on a touchpoint (a JourneyError names a target that is no number)."""
+    fields = dict(name=name or "", stage=stage, channel=(channel or "").strip(), kind=kind, entry=bool(entry),
+                  owner=owner_name(owner), targets=parse_targets(typed_targets), notes=notes or "")
+    return lambda journey: jm.update_touchpoint(journey, key, **fields)
+
+
+def same_stage_name(journey: Journey, key: str, name: str | None) -> bool:
+    """The stage already has this name (blanks collapsed): a rename that changes nothing."""
+    return any(s.key == key and s.name == " ".join(str(name or "").split()) for s in journey.stages)
+
+
+@dataclass(frozen=True)
+class Connections:
+    """A touchpoint's connections as its panel lists them, and where it can be connected next."""
+
+    outgoing: list[tuple[str, str]]  # (target key, "→ Delivery (70%)")
+    choices: list[tuple[str, str]]  # (name, key) of touchpoints not yet connected from it
+
+
+def connections(journey: Journey, key: str) -> Connections:
+    """The touchpoint's outgoing connections with their shares, and the touchpoints it could connect to."""
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    outgoing = [e for e in journey.edges if e.source == key]
+    linked = {e.target for e in outgoing}
+    return Connections([(e.target, f"→ {names[e.target]}" + (f" ({e.share:.0%})" if e.share is not None else ""))
+                        for e in outgoing],
+                       [(tp.name, tp.key) for tp in journey.touchpoints if tp.key not in linked and tp.key != key])
+
+
 def shown(value: float | None) -> str:
     """A stored number as the side panel shows it (4.0 as 4)."""
     return "" if value is None else f"{value:.12g}"
@@ -102,7 +146,7 @@ def moves(journey: Journey, dropped: Mapping[str, tuple[float, float]]) -> tuple
     None when nothing moved."""
     stored = {tp.key: (tp.x, tp.y) for tp in journey.touchpoints}
     changed = {key: xy for key, xy in dropped.items() if key in stored and (
-        stored[key][0] is None or abs(stored[key][0] - xy[0]) > MOVED or abs(stored[key][1] - xy[1]) > MOVED)}
+        _away(stored[key], xy))}
     if not changed:
         return None
     names = ", ".join(journey.touchpoint(k).name for k in list(changed)[:3])
@@ -112,6 +156,12 @@ def moves(journey: Journey, dropped: Mapping[str, tuple[float, float]]) -> tuple
     label = _("Move {names}").format(names=names) + "".join(
         _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged)
     return changed, label, bool(restaged)
+
+
+def _away(stored: tuple[float | None, float | None], dropped: tuple[float, float]) -> bool:
+    """A drop away from the stored position (a touchpoint never placed is always moved)."""
+    x, y = stored
+    return x is None or y is None or abs(x - dropped[0]) > MOVED or abs(y - dropped[1]) > MOVED
 
 
 def deletion_text(journey: Journey, keys: list[str], pairs: list[tuple[str, str]]) -> str:
@@ -130,7 +180,7 @@ def deletion_text(journey: Journey, keys: list[str], pairs: list[tuple[str, str]
 def delete_selection(keys: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Callable[[Journey], Journey]:
     """The edit deleting touchpoints (with their connections) and connections."""
     keys = list(keys)
-    remaining = [tuple(p) for p in pairs if p[0] not in keys and p[1] not in keys]
+    remaining = [(p[0], p[1]) for p in pairs if p[0] not in keys and p[1] not in keys]
     return lambda journey: jm.delete_touchpoints(jm.delete_edges(journey, remaining), keys)
 
 
