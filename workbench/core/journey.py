@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -202,7 +202,7 @@ def edge_problems(edge: Edge, touchpoint_keys: set[str]) -> list[str]:
     if edge.share is not None and not (_is_number(edge.share) and 0.0 <= edge.share <= 1.0):
         problems.append(f"share {edge.share!r} must be between 0 and 1.")
     if edge.volume is not None and not (_is_number(edge.volume) and 0 <= edge.volume <= MAX_VOLUME):
-        problems.append(f"volume {edge.volume!r} must be a number from 0 to {MAX_VOLUME:,.0f}.")
+        problems.append(f"volume {edge.volume!r} must be a number from 0 to {formatting.number(MAX_VOLUME)}.")
     return problems
 
 
