@@ -144,3 +144,25 @@ def test_the_report_in_a_line():
 def test_exclusion_rules_in_a_line():
     assert feature.exclusion_rules({"Status": ["Survey Preview", ""], "Finished": ["0"]}) == \
         "Status: Survey Preview, (blank); Finished: 0"
+
+
+def test_text_columns_of_known_answer_words_can_still_be_scores():
+    import pyarrow as pa
+
+    table = pa.table({"Happy": ["yes", "no", None, "yes"], "Branch": ["Brno", "Praha", "Ostrava", "Brno"],
+                      "Q1": ["Very satisfied", "Dissatisfied", "Neutral", "Satisfied"],
+                      "Scored": ["yes", "no", "no", "no"]})
+    found = feature.labelled_columns(table, skip={"Scored"})
+    assert set(found) == {"Happy", "Q1"}  # place names are no answer words; a column already a score is skipped
+    assert found["Happy"]["binary"] and found["Happy"]["scale"] == [0.0, 1.0]
+    assert found["Q1"]["values"]["Very satisfied"] > found["Q1"]["values"]["Dissatisfied"]
+
+
+def test_rows_a_layouts_rules_leave_out_are_counted():
+    import pyarrow as pa
+
+    table = pa.table({"Status": ["IP Address", "Survey Preview", " Survey Preview ", None],
+                      "Finished": ["1", "1", "0", "1"]})
+    assert feature.excluded_count(table, {"Status": ["Survey Preview"], "Finished": ["0"]}) == 2
+    assert feature.excluded_count(table, {"Status": [""]}) == 1  # a blank status
+    assert feature.excluded_count(table, {}) == 0
