@@ -99,7 +99,8 @@ def elements(journey: Journey, warnings: list[JourneyWarning] = (), owner: str |
         label = f"{edge.share:.0%}" if edge.share is not None else ""
         if edge.volume is not None:
             label = f"{label} · {compact_number(edge.volume)}".strip(" ·")
-        dim = owner is not None and owner not in (journey.touchpoint(edge.source).owner, journey.touchpoint(edge.target).owner)
+        ends = (journey.touchpoint(edge.source).owner, journey.touchpoint(edge.target).owner)
+        dim = owner is not None and owner not in ends
         result.append({"data": {"id": f"edge:{edge.source}:{edge.target}", "source": edge.source, "target": edge.target,
                                 "label": label, "backward": is_backward(journey, edge), "dim": dim}})
     return result

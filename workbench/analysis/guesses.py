@@ -274,7 +274,7 @@ def _profile(name: str, column, description: str, decimal: str, value_labels: Ma
         values = pc.cast(column, pa.float64(), safe=False).drop_null()  # ids past 2**53 lose digits, not the read
         values = pc.filter(values, pc.invert(pc.is_nan(values)))
         counts = pc.value_counts(values)
-        numbers = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+        numbers = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
         codes = {_as_number(c): str(label) for c, label in (value_labels or {}).items() if _as_number(c) is not None}
         return _Column(name, text, len(values), "number" if numbers else "empty", counts=numbers,
                        distinct=len(numbers), spss=codes)
@@ -321,14 +321,14 @@ def _numbers(distinct: pa.Array, frequency: pa.Array, decimal: str
     is_number = pc.match_substring_regex(bare, _NUMBER[decimal])
     if pc.all(is_number).as_py():
         text = pc.replace_substring(bare, ",", ".") if decimal == "," else bare
-        return dict(zip(pc.cast(text, "float64").to_pylist(), frequency.to_pylist())), {}, ()
+        return dict(zip(pc.cast(text, "float64").to_pylist(), frequency.to_pylist(), strict=True)), {}, ()
     if len(distinct) > labels.MAX_VALUES or not pc.any(is_number).as_py() and \
             not pc.any(pc.match_substring_regex(distinct, _CODED.pattern)).as_py():
         return None
     numbers: Counter = Counter()
     coded, na_words = {}, []
     for value, plain, number, count in zip(distinct.to_pylist(), bare.to_pylist(), is_number.to_pylist(),
-                                           frequency.to_pylist()):
+                                           frequency.to_pylist(), strict=True):
         found = _CODED.search(value)
         if number:
             numbers[formatting.decimal(plain)] += count
@@ -346,7 +346,7 @@ def _date_format(values: pa.Array, counts: Sequence[int], name: str) -> tuple[st
     """The format :mod:`workbench.data.dates` reads these distinct values with, the share of answers it reads (weighted
     by ``counts``), and the question to ask when day and month cannot be told apart (format None then)."""
     total = sum(counts)
-    like = sum(c for v, c in zip(values.to_pylist(), counts) if _DATE_LIKE.match(v))
+    like = sum(c for v, c in zip(values.to_pylist(), counts, strict=True) if _DATE_LIKE.match(v))
     if not total or like < DATE_SHARE * total:
         return None, 0.0, ""
     try:
@@ -354,7 +354,7 @@ def _date_format(values: pa.Array, counts: Sequence[int], name: str) -> tuple[st
     except dates.AmbiguousDates as exc:
         return None, like / total, str(exc)
     read = reading.values.is_valid().to_numpy(zero_copy_only=False)
-    share = sum(c for ok, c in zip(read, counts) if ok) / total
+    share = sum(c for ok, c in zip(read, counts, strict=True) if ok) / total
     return reading.format, share, ""
 
 
@@ -563,7 +563,7 @@ def _assign(fits: Sequence[Sequence[float]]) -> dict[int, int]:
     if not matrix.size or not matrix.any():
         return {}
     rows, cols = linear_sum_assignment(matrix, maximize=True)
-    return {int(r): int(c) for r, c in zip(rows, cols) if matrix[r, c] > 0}
+    return {int(r): int(c) for r, c in zip(rows, cols, strict=True) if matrix[r, c] > 0}
 
 
 def match_touchpoints(names: Sequence[str], touchpoints: Mapping[str, str],
@@ -802,7 +802,7 @@ def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mappi
     fixed = dict(fixed or {})
     table = table.slice(0, SAMPLE_ROWS)
     profiles: dict[str, _Column] = {}
-    for name, column in zip(table.column_names, table.columns):
+    for name, column in zip(table.column_names, table.columns, strict=True):
         if name not in profiles:  # a name given twice: the import refuses the file, the first is profiled
             profiles[name] = _profile(name, column.combine_chunks(), descriptions.get(name) or "", decimal,
                                       value_labels.get(name))
@@ -885,7 +885,7 @@ def _wide(candidates: Mapping[str, ScoreGuess], profiles: Mapping[str, _Column],
           ) -> tuple[dict[str, ScoreGuess], ScoreGuess | None]:
     """The score columns with their touchpoints: fixed ones as chosen, the outcome, then the rest one to one."""
     names = [c for c in candidates if c not in fixed]
-    fits = dict(zip(names, _fits(names, touchpoints, descriptions)))
+    fits = dict(zip(names, _fits(names, touchpoints, descriptions), strict=True))
     outcome = None
     if OVERALL not in fixed.values():
         outcome = _outcome([candidates[n] for n in names], profiles, {n: max(f, default=0.0) for n, f in fits.items()})
