@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.core import formatting, metrics
 from workbench.core.contract import MISSING_WORDS, OVERALL
@@ -275,7 +275,8 @@ def _profile(name: str, column, description: str, decimal: str, value_labels: Ma
         values = pc.filter(values, pc.invert(pc.is_nan(values)))
         counts = pc.value_counts(values)
         numbers = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
-        codes = {_as_number(c): str(label) for c, label in (value_labels or {}).items() if _as_number(c) is not None}
+        codes = {number: str(label) for c, label in (value_labels or {}).items()
+                 if (number := _as_number(c)) is not None}
         return _Column(name, text, len(values), "number" if numbers else "empty", counts=numbers,
                        distinct=len(numbers), spss=codes)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
@@ -407,15 +408,15 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
     if stray:
         said += _("; {n} answer(s) outside it ({values}) will be reported").format(
             n=sum(stray.values()), values=", ".join(f"{v:g}" for v in sorted(stray)))
-    na = tuple(na)
-    if top == 10 and _NPS_WORDS.search(column.text):
-        return "nps", (0.0, 10.0), na, _("{values} and its name or question says “{word}”: NPS 0–10").format(
-            values=said, word=_NPS_WORDS.search(column.text).group(0))
+    codes_na = tuple(na)
+    if top == 10 and (word := _NPS_WORDS.search(column.text)):
+        return "nps", (0.0, 10.0), codes_na, _("{values} and its name or question says “{word}”: NPS 0–10").format(
+            values=said, word=word.group(0))
     if scale == (1.0, 5.0):
-        return "csat", scale, na, _("{values}: CSAT 1–5").format(values=said)
+        return "csat", scale, codes_na, _("{values}: CSAT 1–5").format(values=said)
     if scale == (1.0, 7.0) and _EFFORT_WORDS.search(column.text):
-        return "ces", scale, na, _("{values} and the question says effort: CES 1–7").format(values=said)
-    return "rating", scale, na, _("{values}: a rating {low:g}–{high:g}").format(values=said, low=scale[0],
+        return "ces", scale, codes_na, _("{values} and the question says effort: CES 1–7").format(values=said)
+    return "rating", scale, codes_na, _("{values}: a rating {low:g}–{high:g}").format(values=said, low=scale[0],
                                                                                 high=scale[1])
 
 
@@ -481,12 +482,13 @@ def _name(text: str) -> _Name:
         if merged[-1] in _STOP:
             position.append(None)
             continue
-        position.append(len(words))
+        at = len(words)
+        position.append(at)
         words.append(merged[-1])
         for form in {merged[-1], *pieces} - _STOP:
-            forms.setdefault(form, set()).add(position[-1])
+            forms.setdefault(form, set()).add(at)
     for a in range(len(raw) - 1):  # "Leg room" is "Legroom", "Check in" is "Check-in"
-        covered = {position[a], position[a + 1]} - {None}
+        covered = {p for p in (position[a], position[a + 1]) if p is not None}
         if covered:
             forms.setdefault(merged[a] + merged[a + 1], set()).update(covered)
     return _Name(tuple(words), {form: frozenset(at) for form, at in forms.items()}, "".join(merged))
@@ -753,7 +755,10 @@ def _outcome(scores: Sequence[ScoreGuess], columns: Mapping[str, _Column], fits:
     if not found:
         return None
     best = max(found, key=rank)
-    reason = _("its name or question says “{word}”").format(word=says(best).group(0))
+    word = says(best)
+    if word is None:  # found holds only columns whose words say it
+        return None
+    reason = _("its name or question says “{word}”").format(word=word.group(0))
     if best.positive:
         reason += "; " + _("“{positive}” counts as the outcome").format(positive=best.positive)
     return replace(best, touchpoint=OVERALL, match=1.0, match_reason=reason)
@@ -822,13 +827,14 @@ def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mappi
 
     rated = sum(s.touchpoint not in (None, OVERALL) for s in scores.values())
     labelled = _touchpoint_column(columns, taken | set(fixed), touchpoints)
-    touchpoint, touchpoint_values = None, {}
+    named_in: Guess | None = None  # the column naming each answer's touchpoint, in a long file
+    touchpoint_values: dict[str, str | None] = {}
     # Long when a column's labels name more touchpoints than the columns' names do.
     if labelled and (labelled[2] > rated or labelled[3] and not rated):
         column, touchpoint_values, hits, named = labelled
         reason = _("{hits} of its {n} values are touchpoints of the journey").format(hits=hits,
                                                                                       n=len(touchpoint_values))
-        touchpoint = Guess(column.name, _("its name says touchpoint; ") + reason if named else reason)
+        named_in = Guess(column.name, _("its name says touchpoint; ") + reason if named else reason)
         taken.add(column.name)
         shape = Shape("long", _("“{column}” names the touchpoint of each answer").format(column=column.name))
         scores, outcome = _long_scores(scores, profiles, skipped), None
@@ -842,11 +848,11 @@ def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mappi
 
     segments = _segments(columns, taken | set(scores), comment, skipped)
     found_conflicts = conflicts({s.column: s.touchpoint for s in scores.values()})
-    used = set(touchpoint_values.values()) if touchpoint else {s.touchpoint for s in scores.values()}
+    used = set(touchpoint_values.values()) if named_in else {s.touchpoint for s in scores.values()}
     order = list(profiles)
     return Proposal(
         shape=shape, date=date, respondent_id=None if shape.kind == "long" else respondent,
-        response_id=respondent if shape.kind == "long" else None, comment=comment, touchpoint=touchpoint,
+        response_id=respondent if shape.kind == "long" else None, comment=comment, touchpoint=named_in,
         touchpoint_values=touchpoint_values, scores=tuple(sorted(scores.values(), key=lambda s: order.index(s.column))),
         outcome=outcome.column if outcome else None, segments=tuple(segments),
         skipped=tuple(Guess(name, skipped[name]) for name in order if name in skipped),
@@ -1049,7 +1055,7 @@ def as_mapping(proposal: Proposal, exclude: Mapping[str, Sequence[str]] | None =
     label = None
     if outcome is not None:
         label = outcome.positive.strip().capitalize() if outcome.binary and outcome.positive else outcome.column
-    common = dict(ts=proposal.date.column if proposal.date else None, comment=_column(proposal.comment),
+    common: dict[str, Any] = dict(ts=proposal.date.column if proposal.date else None, comment=_column(proposal.comment),
                   segments=tuple(g.column for g in proposal.segments), rating_scale=rating_scale,
                   na_codes=na_codes, value_labels=words, outcome_label=label,
                   exclude={c: tuple(v) for c, v in (exclude or {}).items()})
@@ -1060,8 +1066,10 @@ def as_mapping(proposal: Proposal, exclude: Mapping[str, Sequence[str]] | None =
         return SurveyMapping(touchpoint=proposal.touchpoint.column, response_id=_column(proposal.response_id),
                              respondent_id=_column(proposal.respondent_id),
                              touchpoint_values={k: v for k, v in proposal.touchpoint_values.items() if v},
-                             **by_metric, **common)
-    wide = tuple(WideColumn(s.column, s.touchpoint, s.metric, tuple(s.scale) if s.metric == "rating" else None)
+                             nps=by_metric.get("nps"), csat=by_metric.get("csat"), ces=by_metric.get("ces"),
+                             rating=by_metric.get("rating"), **common)
+    wide = tuple(WideColumn(s.column, s.touchpoint, s.metric,
+                            (s.scale[0], s.scale[1]) if s.metric == "rating" else None)
                  for s in scores if s.touchpoint)
     return SurveyMapping(wide=wide, respondent_id=_column(proposal.respondent_id), **common)
 
