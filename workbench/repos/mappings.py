@@ -21,7 +21,7 @@ from workbench.data.store import MappingRow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from workbench.repos.workspace import Workspace
+    from workbench.data.store import Sessions
 
 
 class MappingError(ValueError):
@@ -43,16 +43,16 @@ class SavedMapping:
 
 
 class Mappings:
-    """The saved mappings of a workspace's projects."""
+    """The saved mappings of a workspace's projects, read through its session factory (all they need)."""
 
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
+    def __init__(self, sessions: Sessions):
+        self.sessions = sessions
 
     def fitting(self, project_id: int, columns: list[str]) -> list[SavedMapping]:
         """Saved mappings every column of which the file has: the one made for these columns first, then newest."""
         shape, present = ingest.shape(columns), set(columns)
         found = []
-        with self.workspace.sessions() as session:
+        with self.sessions() as session:
             for row in session.scalars(select(MappingRow).where(MappingRow.project_id == project_id)):
                 try:
                     mapping = ingest.mapping_from_dict(row.mapping)

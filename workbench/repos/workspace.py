@@ -118,7 +118,7 @@ class Workspace:
         """The saved column mappings of every project (``workbench.repos.mappings.Mappings``)."""
         from workbench.repos.mappings import Mappings
 
-        return Mappings(self)
+        return Mappings(self.sessions)
 
     @functools.cached_property
     def actions(self):
