@@ -115,7 +115,8 @@ def test_the_leaderboard_ranks_the_owners(server, page):
 
 def test_the_export_makes_a_deck_without_a_matrix(server, page):
     page.goto(server.at("/export"))
-    expect(page.locator("#ex-dataset option")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#ex-dataset option:not([value=''])")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#ex-dataset")).not_to_have_value("", timeout=30_000)
     page.wait_for_load_state("networkidle")
     expect(page.locator("#ex-matrix-column option:not([value=''])")).to_have_count(0)
     with page.expect_download(timeout=120_000) as download:

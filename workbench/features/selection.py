@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import heatmap
 from workbench.analysis.breaks import segment_columns
+from workbench.core import metrics
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey
 from workbench.data import query, waves
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 SEPARATOR = "\u241f"  # joins a segment column and value in one choice; never typed in data
 DEFAULT_METRIC = "csat"
-METRICS = heatmap.METRICS  # the metrics the bar offers, in its order
+METRICS = metrics.METRICS  # the metrics the bar offers, in the registry's order
 
 
 @dataclass(frozen=True)
