@@ -17,6 +17,8 @@ __all__ = ["SEPARATOR", "Selection", "filter_bar", "group", "register", "resolve
 
 WINDOWS = {"1": _("Last month"), "3": _("Last 3 months"), "6": _("Last 6 months"), "12": _("Last 12 months"),
            "all": _("All data")}
+SEGMENTS_PLACEHOLDER = _("All customers — filter by region, branch, channel…")
+NO_SEGMENTS = _("All customers (this survey has no segment columns)")
 PERIOD_SHOWN = "d-flex flex-wrap align-items-center gap-2"  # the window and dates (Bootstrap's d-none hides them)
 
 
@@ -58,7 +60,7 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
             html.Div(group(_("Period"), html.Span(id=f"{prefix}-wave", className="input-group-text bg-white")),
                      id=f"{prefix}-wave-box", className="d-none"),
             html.Div(dcc.Dropdown(id=f"{prefix}-segments", multi=True, options=[],
-                                  placeholder=_("All customers — filter by region, branch, channel…")),
+                                  placeholder=SEGMENTS_PLACEHOLDER),
                      style={"minWidth": "22rem", "flex": "1"}),
         ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
     ])
@@ -88,17 +90,20 @@ def register(prefix: str) -> None:
               Output(f"{prefix}-dates", "min_date_allowed"), Output(f"{prefix}-dates", "max_date_allowed"),
               Output(f"{prefix}-segments", "options"), Output(f"{prefix}-period", "className"),
               Output(f"{prefix}-wave-box", "className"), Output(f"{prefix}-wave", "children"),
-              Output(f"{prefix}-wave-box", "title"),
+              Output(f"{prefix}-wave-box", "title"), Output(f"{prefix}-segments", "placeholder"),
+              Output(f"{prefix}-segments", "disabled"),
               Input(f"{prefix}-dataset", "value"), Input(f"{prefix}-window", "value"))
     def choose_dataset(dataset_id, window):
         if not dataset_id:
-            return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", ""
+            return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", "", SEGMENTS_PLACEHOLDER, False
         found = selections.dataset_choices(workspace(), int(dataset_id), window or "3")
         bounds = found.bounds
         period = (PERIOD_SHOWN, "d-none", "", "")  # the window and dates; the wave instead of them when there is one
         if found.wave is not None:
             period = ("d-none", "", found.wave_text, found.wave_note)
-        return found.start, found.end, bounds and bounds[0], bounds and bounds[1], _options(found.segments), *period
+        segments = (SEGMENTS_PLACEHOLDER, False) if found.segments else (NO_SEGMENTS, True)
+        return (found.start, found.end, bounds and bounds[0], bounds and bounds[1], _options(found.segments), *period,
+                *segments)
 
     @callback(Output(f"{prefix}-selection", "data"),
               Input(f"{prefix}-journey", "value"), Input(f"{prefix}-dataset", "value"),

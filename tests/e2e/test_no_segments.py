@@ -83,6 +83,7 @@ def test_the_heatmap_without_segments(server, page):
     page.goto(server.at("/heatmap"))
     wait_for(page, f"({NODE_LABEL})('checkout').includes('±')")
     expect(page.locator("#hm-summary")).to_contain_text("answers")
+    expect(page.locator("#hm-segments")).to_contain_text("this survey has no segment columns")
     no_error(page, server, "heatmap")
 
     tap(page, "checkout")
