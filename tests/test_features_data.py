@@ -7,6 +7,7 @@ import pytest
 
 from workbench.core import uploads
 from workbench.core.contract import OVERALL
+from workbench.core.errors import WorkspaceError
 from workbench.data.ingest import CsvDialect, ImportReport, KpiMapping, SurveyMapping, WideColumn
 from workbench.features import data as feature
 
@@ -121,6 +122,7 @@ def test_a_checked_file_is_imported_and_listed(workspace, small_journey, long_fi
                             header_row=None, source="long.csv", token=workspace.datasets.new_token(), append=False,
                             name="March", progress=lambda fraction, step: steps.append(fraction))
     assert checked.answers == 18 and checked.staged.report.rows_read == 27 and steps
+    assert feature.new_check(workspace, None) != checked.staged.token
     said = feature.commit(workspace, checked.staged.token, "March")
     assert said == "Imported 18 rows as “March” version 1; the mapping is saved as “March”."
     [row] = feature.dataset_rows(workspace, project)
@@ -131,6 +133,14 @@ def test_a_checked_file_is_imported_and_listed(workspace, small_journey, long_fi
     assert chosen == "March" and options[0][1] == feature.GUESS and len(options) == 2
     assert feature.dataset_name(workspace, project, ["date", "channel", "CSAT", "note"], "other.csv") == "March"
     assert feature.dataset_name(workspace, project, ["x"], "other.csv") == "other"
+    again = feature.check(workspace, project, long_file, mapping, journey_id=journey_id, chosen=None, sheet=None,
+                          header_row=None, source="long.csv", token=workspace.datasets.new_token(), append=True,
+                          name="March", progress=lambda fraction, step: None)
+    feature.discard(workspace, again.staged.token)
+    with pytest.raises(WorkspaceError, match="no longer waiting"):
+        feature.commit(workspace, again.staged.token, "March")
+    feature.delete_dataset(workspace, row.id)
+    assert feature.dataset_rows(workspace, project) == []
 
 
 def test_the_report_in_a_line():

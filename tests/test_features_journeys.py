@@ -115,3 +115,27 @@ def test_a_touchpoints_connections_and_where_it_can_go_next(small_journey):
     assert found.outgoing == [("abandon", "→ Abandoned (30%)"), ("delivery", "→ Delivery (70%)")]
     assert found.choices == [("Web", "web")]
     assert feature.connections(small_journey, "web").outgoing == [("cart", "→ Cart")]
+
+
+def test_undo_and_redo_name_the_edit_stepped_over(workspace, stored):
+    _project, journey_id = stored
+    version = feature.view(workspace, journey_id).version
+    feature.save(workspace, journey_id, version, "Rename journey", feature.renamed("Eshop"))
+    version = feature.view(workspace, journey_id).version
+    assert feature.undo_redo(workspace, journey_id, version, undo=True) == "Rename journey"
+    assert feature.stored(workspace, journey_id).name == "Shop"
+    version = feature.view(workspace, journey_id).version
+    assert feature.undo_redo(workspace, journey_id, version, undo=False) == "Rename journey"
+    assert feature.stored(workspace, journey_id).name == "Eshop"
+
+
+def test_projects_and_journeys_are_created_renamed_and_deleted(workspace, small_journey):
+    project = feature.create_project(workspace, "  Client ")
+    feature.rename_project(workspace, project, "Client B")
+    assert feature.project_name(workspace, project) == "Client B"
+    journey_id = feature.create_journey(workspace, project, small_journey)
+    assert feature.journey_choices(workspace, project) == [("Shop", journey_id)]
+    feature.delete_journey(workspace, journey_id)
+    assert feature.journey_choices(workspace, project) == []
+    feature.delete_project(workspace, project)
+    assert feature.project_name(workspace, project) == ""

@@ -272,7 +272,7 @@ def ask_delete(clicks, _cancel):
 def delete_dataset(_ok, dataset_id, refresh):
     """Delete the confirmed dataset version."""
     if dataset_id:
-        workspace().datasets.delete(int(dataset_id))
+        feature.delete_dataset(workspace(), int(dataset_id))
     return False, (refresh or 0) + 1
 
 
@@ -569,9 +569,7 @@ def _unmatched_note(unmatched: int) -> tuple[str, str]:
           Input("da-check", "n_clicks"), State("da-token", "data"), State("da-job", "data"), prevent_initial_call=True)
 def start_check(_click, waiting, job):
     """A new import token, then the background check (an import still waiting is dropped)."""
-    if waiting:
-        workspace().datasets.discard(waiting)
-    return workspace().datasets.new_token(), (job or 0) + 1, None, {"display": "none"}
+    return feature.new_check(workspace(), waiting), (job or 0) + 1, None, {"display": "none"}
 
 
 @callback(Output("da-report", "children"), Output("da-decision", "style"), Output("da-commit", "children"),
@@ -645,7 +643,7 @@ def check(set_progress, _job, token, *values):
 def stop_check(clicks, token):
     """Ask the running check to stop; it removes what it wrote."""
     if token:
-        workspace().datasets.cancel(token)
+        feature.stop_check(workspace(), token)
     return clicks
 
 
@@ -660,7 +658,7 @@ def decide(_commit, _discard, token, name, refresh):
     if not token:
         return no_update, no_update, hidden, None, 0, ""
     if ctx.triggered_id == "da-discard":
-        workspace().datasets.discard(token)
+        feature.discard(workspace(), token)
         return no_update, dbc.Alert(_("Import cancelled; nothing was changed."), color="secondary",
                                     className="py-2 small"), hidden, None, 0, ""
     try:

@@ -378,7 +378,7 @@ def fill_panel(nodes, edges, refresh, journey_id):
     blank = ("",) * 13 + ([], [])
     if not journey_id or (len(nodes) != 1 and len(edges) != 1) or (nodes and edges):
         return (hidden, hidden, *blank, "", None, None)
-    journey = workspace().journey(int(journey_id)).journey
+    journey = feature.stored(workspace(), int(journey_id))
     names = {tp.key: tp.name for tp in journey.touchpoints}
     if len(nodes) == 1 and nodes[0]["id"] in names:
         tp = journey.touchpoint(nodes[0]["id"])
@@ -408,7 +408,7 @@ def action_link(nodes, journey_id):
     nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
     if not journey_id or len(nodes) != 1:
         return no_update
-    journey = workspace().journey(int(journey_id)).journey
+    journey = feature.stored(workspace(), int(journey_id))
     if nodes[0]["id"] not in {tp.key for tp in journey.touchpoints}:
         return no_update
     return new_action_href(actions.for_touchpoint(journey, nodes[0]["id"]), int(journey_id))
@@ -426,13 +426,11 @@ def undo_redo(_undo, _redo, journey_id, version):
     """Step back or forward through the journey's edit history."""
     if not journey_id:
         return no_update
-    step = workspace().undo if ctx.triggered_id == "je-undo" else workspace().redo
     try:
-        state = step(int(journey_id), version)
+        label = feature.undo_redo(workspace(), int(journey_id), version, undo=ctx.triggered_id == "je-undo")
     except USER_ERRORS as exc:
         _show_message(_message(str(exc), "warning"))
         return _token()
-    label = (state.redo_label if ctx.triggered_id == "je-undo" else state.undo_label) or ""
     verb = _("Undone") if ctx.triggered_id == "je-undo" else _("Redone")
     _show_message(_message(f"{verb}: {label}", "info"))
     return _token()
@@ -448,7 +446,7 @@ def persist_positions(dragged, journey_id, version):
     moved = positions(dragged)
     if not journey_id or not moved or version is None:
         return no_update
-    found = feature.moves(workspace().journey(int(journey_id)).journey, moved)
+    found = feature.moves(feature.stored(workspace(), int(journey_id)), moved)
     if found is None:
         return no_update
     changed, label, restaged = found
@@ -501,7 +499,7 @@ def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
         return no_update
     if kind == "je-stage-rename":
         name = ctx.triggered[0]["value"] or ""
-        if feature.same_stage_name(workspace().journey(int(journey_id)).journey, key, name):
+        if feature.same_stage_name(feature.stored(workspace(), int(journey_id)), key, name):
             return no_update
         label, change = _("Rename stage to “{name}”").format(name=name), lambda j: jm.rename_stage(j, key, name)
     elif kind == "je-stage-delete":
@@ -632,7 +630,7 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
         return True, _("Delete the project “{name}” with all its journeys? This cannot be undone.").format(name=name), \
             {"kind": "project", "id": int(project_id)}
     if trigger == "je-journey-delete" and journey_id:
-        name = workspace().journey(int(journey_id)).journey.name
+        name = feature.stored(workspace(), int(journey_id)).name
         return True, _("Delete the journey “{name}” with its history? This cannot be undone.").format(name=name), \
             {"kind": "journey", "id": int(journey_id)}
     if trigger in ("je-project-delete", "je-journey-delete"):
@@ -645,7 +643,7 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
     if not journey_id or not (keys or pairs):
         _show_message(_message(_("Select touchpoints or connections to delete first."), "warning"))
         return no_update, no_update, no_update
-    text = feature.deletion_text(workspace().journey(int(journey_id)).journey, keys, pairs)
+    text = feature.deletion_text(feature.stored(workspace(), int(journey_id)), keys, pairs)
     return True, text, {"kind": "selection", "keys": keys, "pairs": pairs}
 
 
@@ -662,13 +660,13 @@ def delete_confirmed(_clicks, action, project_id, journey_id, version):
     if not action:
         return False, no_update, no_update, no_update, no_update, no_update
     if action["kind"] == "project":
-        workspace().delete_project(action["id"])
+        feature.delete_project(workspace(), action["id"])
         options = project_options()
         first = options[0]["value"] if options else None
         _show_message(_message(_("Project deleted.")))
         return False, _token(), options, first, _journey_options(first), None
     if action["kind"] == "journey":
-        workspace().delete_journey(action["id"])
+        feature.delete_journey(workspace(), action["id"])
         options = _journey_options(project_id)
         _show_message(_message(_("Journey deleted.")))
         return False, _token(), no_update, no_update, options, options[0]["value"] if options else None
@@ -696,7 +694,7 @@ def ask_for_name(_new, _rename_project, _rename_journey, _cancel, project_id, jo
     if trigger == "je-project-rename" and project_id:
         return True, _("Rename project"), feature.project_name(workspace(), int(project_id)), "rename-project", False
     if trigger == "je-journey-rename" and journey_id:
-        return True, _("Rename journey"), workspace().journey(int(journey_id)).journey.name, "rename-journey", False
+        return True, _("Rename journey"), feature.stored(workspace(), int(journey_id)).name, "rename-journey", False
     if trigger != "je-name-cancel":
         _show_message(_message(_("Choose a project and a journey first."), "warning"))
     return False, no_update, no_update, None, False
@@ -716,11 +714,11 @@ def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
     unchanged = (no_update,) * 5
     try:
         if action == "new-project":
-            new_id = workspace().create_project(name or "")
+            new_id = feature.create_project(workspace(), name)
             _show_message(_message(_("Project created. Add a journey with “New”.")))
             return False, _token(), project_options(), new_id, no_update, "", False
         if action == "rename-project":
-            workspace().rename_project(int(project_id), name or "")
+            feature.rename_project(workspace(), int(project_id), name)
             _show_message(_message(_("Project renamed.")))
             return False, _token(), project_options(), no_update, no_update, "", False
         if action == "rename-journey":
@@ -781,7 +779,7 @@ def create_journey(_clicks, source, template_key, contents, filename, name, proj
         return no_update, _("Create a project first."), True, no_update, no_update
     try:
         journey = feature.new_journey(source, name, template_key, contents, filename)
-        new_id = workspace().create_journey(int(project_id), journey)
+        new_id = feature.create_journey(workspace(), int(project_id), journey)
     except (*USER_ERRORS, FileNotFoundError) as exc:
         return no_update, str(exc), True, no_update, no_update
     _show_message(_message(_("Journey “{name}” created.").format(name=journey.name)))

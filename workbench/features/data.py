@@ -81,6 +81,11 @@ def project_choices(workspace: Workspace, project_id: int) -> tuple[list[tuple[s
             workspace.datasets.names(int(project_id)))
 
 
+def delete_dataset(workspace: Workspace, dataset_id: int) -> None:
+    """Delete one dataset version with its file."""
+    workspace.datasets.delete(int(dataset_id))
+
+
 def dataset(workspace: Workspace, dataset_id: int) -> DatasetInfo:
     """One dataset version with its import report."""
     return workspace.datasets.get(int(dataset_id))
@@ -505,6 +510,23 @@ def check(workspace: Workspace, project_id: int, path: Path, mapping: AnyMapping
         sample = ingest.read_source(path, chosen, sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
         warnings = guesses.check_mapping(sample.table, mapping)
     return Checked(staged, warnings)
+
+
+def new_check(workspace: Workspace, waiting: str | None) -> str:
+    """A token for a new check of the file; an import still waiting for the user's word is dropped."""
+    if waiting:
+        workspace.datasets.discard(waiting)
+    return workspace.datasets.new_token()
+
+
+def stop_check(workspace: Workspace, token: str) -> None:
+    """Ask a running check to stop (it removes what it wrote)."""
+    workspace.datasets.cancel(token)
+
+
+def discard(workspace: Workspace, token: str) -> None:
+    """Drop the checked rows: nothing is imported."""
+    workspace.datasets.discard(token)
 
 
 def commit(workspace: Workspace, token: str, name: str) -> str:

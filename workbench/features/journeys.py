@@ -48,6 +48,11 @@ def project_name(workspace: Workspace, project_id: int) -> str:
     return next((p.name for p in workspace.projects() if p.id == int(project_id)), "")
 
 
+def stored(workspace: Workspace, journey_id: int) -> Journey:
+    """The journey as stored now."""
+    return workspace.journey(int(journey_id)).journey
+
+
 def view(workspace: Workspace, journey_id: int) -> JourneyView:
     """The stored journey with its checks, undo/redo labels, owners, channels, stage sizes and the next step's hint."""
     state = workspace.journey(int(journey_id))
@@ -70,6 +75,37 @@ def save(workspace: Workspace, journey_id: int, version: int | None, label: str,
     """One undoable edit of the stored journey (ConflictError when someone saved it since ``version``)."""
     state = workspace.journey(int(journey_id))
     workspace.save_journey(state.id, change(state.journey), label, version)
+
+
+def undo_redo(workspace: Workspace, journey_id: int, version: int | None, undo: bool) -> str:
+    """Step back (``undo``) or forward through the journey's edits; the label of the edit stepped over."""
+    state = (workspace.undo if undo else workspace.redo)(int(journey_id), version)
+    return (state.redo_label if undo else state.undo_label) or ""
+
+
+def create_project(workspace: Workspace, name: str | None) -> int:
+    """A new project (its name checked); its id."""
+    return workspace.create_project(name or "")
+
+
+def rename_project(workspace: Workspace, project_id: int, name: str | None) -> None:
+    """Rename a project."""
+    workspace.rename_project(int(project_id), name or "")
+
+
+def delete_project(workspace: Workspace, project_id: int) -> None:
+    """Delete a project with all its journeys."""
+    workspace.delete_project(int(project_id))
+
+
+def delete_journey(workspace: Workspace, journey_id: int) -> None:
+    """Delete a journey with its history."""
+    workspace.delete_journey(int(journey_id))
+
+
+def create_journey(workspace: Workspace, project_id: int, journey: Journey) -> int:
+    """Store a new journey in the project; its id."""
+    return workspace.create_journey(int(project_id), journey)
 
 
 def parse_number(text: object, what: str) -> float | None:
@@ -220,5 +256,5 @@ def new_journey(source: str, name: str | None, template_key: str | None = None, 
 
 def yaml_file(workspace: Workspace, journey_id: int) -> tuple[str, str]:
     """The journey as a YAML document (only owners it uses) and its file name."""
-    journey = jm.used_owners(workspace.journey(int(journey_id)).journey)
+    journey = jm.used_owners(stored(workspace, journey_id))
     return journeyfile.dumps(journey), f"{jm.slugify(journey.name)}.yaml"
