@@ -577,7 +577,7 @@ def _resampled_pairwise(values: np.ndarray, frequency: np.ndarray | None, reps: 
     segments = ([(j, j, width) for j in range(width)] + [(width + j, 0, width) for j in range(width)]
                 + [(2 * width + j, 0, width) for j in range(width)]
                 + [(width + j, width + j, 2 * width) for j in range(width)])
-    totals = _products(rows, segments, _draws(len(values), reps, rng, groups) if reps else None, frequency)
+    totals = _products(rows, segments, _draws(len(values), reps, rng, groups) if reps and rng is not None else None, frequency)
     stack, first, second = len(totals), *np.triu_indices(width)
     pairs, square = len(first), width * width
     count, cross = np.empty((2, stack, width, width))

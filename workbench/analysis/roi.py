@@ -16,7 +16,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.analysis import heatmap
 from workbench.core import formatting, metrics
@@ -239,7 +239,7 @@ def nps_group(scores: pandas.Series) -> pandas.Series:
     values = scores.to_numpy(dtype=float)
     group = np.where(values >= metrics.PROMOTER_AT, "promoter",
                      np.where(values > metrics.DETRACTOR_AT, "passive", "detractor"))
-    return pd.Series(np.where(np.isnan(values), None, group), index=scores.index, dtype=object)
+    return pd.Series(np.where(np.isnan(values), np.array(None, dtype=object), group), index=scores.index, dtype=object)
 
 
 def by_group(customers: pandas.DataFrame, value: str, score: str = "nps",
@@ -370,8 +370,9 @@ class ScoreModel:
     @classmethod
     def from_dict(cls, data: dict) -> ScoreModel:
         """The model stored by :meth:`to_dict`."""
-        return cls(**{k: tuple(tuple(r) for r in v) if k == "covariance" else tuple(v) if isinstance(v, list) else v
-                      for k, v in data.items()})
+        fields: dict[str, Any] = {k: tuple(tuple(r) for r in v) if k == "covariance" else tuple(v)
+                                  if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**fields)
 
 
 def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_metric: str = "csat",
@@ -522,8 +523,9 @@ def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = No
     monthly_draws = assumptions.value_per_unit * _kpi_change(link, assumptions.base, coefficient, nps_draws)
     _gain, net_draws, roi_draws, payback_draws = _money(assumptions, link.lag, monthly_draws)
 
-    def percentiles(values, method: str = "linear") -> tuple[float, float, float]:
-        return tuple(float(v) for v in np.percentile(values, (10, 50, 90), method=method))  # type: ignore[return-value]
+    def percentiles(values, method: Any = "linear") -> tuple[float, float, float]:
+        low, middle, high = (float(v) for v in np.percentile(values, (10, 50, 90), method=method))
+        return low, middle, high
 
     doubts = []
     if not link.supported:
