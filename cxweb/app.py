@@ -37,7 +37,7 @@ ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes thi
 def vendor_folder(name: str) -> Path:
     """Folder of an installed front-end package, found without importing it."""
     distribution, subfolder = VENDOR[name]
-    return Path(importlib.metadata.distribution(distribution).locate_file(subfolder))
+    return Path(str(importlib.metadata.distribution(distribution).locate_file(subfolder)))
 
 
 def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> dash.Dash:
@@ -47,7 +47,8 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
     app = dash.Dash(
         "cxweb", use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
         external_stylesheets=STYLESHEETS, suppress_callback_exceptions=True, title=_("CX Journey Workbench"),
-        update_title=None, on_error=_show_error, background_callback_manager=jobs,
+        update_title=None,  # type: ignore[arg-type]  # None keeps the tab title while callbacks run (Dash documents it)
+        on_error=_show_error, background_callback_manager=jobs,
     )
     jobs.server = app.server
     app.server.extensions["cxwb_workspace"] = workspace
