@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from sqlalchemy import inspect
 
 from tests.serving import copy_workspace
 from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
@@ -35,7 +36,7 @@ def migrated_once(tmp_path_factory):
 
     def migrate(engine) -> None:
         with engine.connect() as connection:
-            new = engine.dialect.name == "sqlite" and not store.inspect(connection).get_table_names()
+            new = engine.dialect.name == "sqlite" and not inspect(connection).get_table_names()
             if new:
                 with sqlite3.connect(template) as source:
                     source.backup(connection.connection.driver_connection)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.serving import copy_workspace
 from workbench.core import metrics
 from workbench.data import query
 from workbench.data.query import Query
@@ -12,9 +13,10 @@ from workbench.features.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = open_workspace(tmp_path_factory.mktemp("demo"))
-    project_id = seed_demo(workspace)
+def demo(demo_folder, tmp_path_factory):
+    """A copy of the workspace the session seeded with ``seed_demo`` (tests/conftest.py): the demo and its id."""
+    workspace = open_workspace(copy_workspace(demo_folder, tmp_path_factory.mktemp("demo") / "ws"))
+    [project_id] = [project.id for project in workspace.projects()]
     yield workspace, project_id
     workspace.close()
 

@@ -27,8 +27,9 @@ TIMEOUT = 60
 
 # Children fork from a server that has imported the workbench but not polars (whose threads do not survive a fork).
 CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload(["workbench.repos.workspace", "workbench.data.ingest", "sqlalchemy.dialects.sqlite", "pandas",
-                                "pyarrow.csv", "pyarrow.parquet"])
+CONTEXT.set_forkserver_preload(["workbench.features.workspace", "workbench.data.ingest", "sqlalchemy.dialects.sqlite",
+                                "pandas", "pyarrow.csv", "pyarrow.parquet",
+                                "alembic.script"])  # opening a workspace compares its schema with the scripts' head
 
 
 def _child(folder: str, action: str, target: int | str, kill_at: int | None, ready, steps) -> None:

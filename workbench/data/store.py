@@ -24,11 +24,11 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
     InstrumentedAttribute,
@@ -465,9 +465,10 @@ def head_revision() -> str:
 def schema_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at; None for a database Alembic has not touched yet."""
     with engine.connect() as connection:
-        if not inspect(connection).has_table(VERSION_TABLE):
+        try:
+            return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+        except DBAPIError:  # no such table (a failed read is no harm: migrating a current database changes nothing)
             return None
-        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
