@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,19 +14,25 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q --upgrade "pip>=23" "setuptools>=64,<81" wheel
 	$(BIN)/pip install -q --no-build-isolation "xstatic-bootstrap>=5.3,<6" "xstatic-font-awesome>=6.2,<7"
-	$(BIN)/pip install -q --no-build-isolation -e ".[test]"
+	$(BIN)/pip install -q --no-build-isolation -e ".[test,lint]"
 	touch $(STAMP)
 
 # make run ARGS="--port 8060 --workspace DIR": any option of `cxwb serve`.
 run: $(STAMP)
 	$(BIN)/python app.py $(ARGS)
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
+
+# The package's code: ruff's lint and format check, mypy's type check (the test suite holds the import-layer test).
+lint: $(STAMP)
+	$(BIN)/ruff check workbench cxweb app.py
+	$(BIN)/ruff format --check workbench cxweb app.py
+	$(BIN)/mypy workbench
 
 # DuckDB is the heatmap benchmark's reference engine only, so it is installed here and not for run/test.
 bench: $(STAMP)
-	$(BIN)/pip install -q --no-build-isolation -e ".[test,bench]"
+	$(BIN)/pip install -q --no-build-isolation -e ".[test,lint,bench]"
 	$(BIN)/python bench/bench_journey.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/heatmap.py
