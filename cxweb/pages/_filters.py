@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from cxweb.pages._context import workspace
+from cxweb.pages._pickers import project_picker
 from workbench.core import metrics
 from workbench.core.i18n import gettext as _
 from workbench.features import selection as selections
@@ -31,15 +32,12 @@ def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
 def filter_bar(prefix: str, metric: bool = True) -> html.Div:
     """The bar's layout: ids ``{prefix}-project``, ``-journey``, ``-dataset``, ``-metric``, ``-window``,
     ``-dates``, ``-segments`` and the ``-selection`` store."""
-    projects = workspace().projects()
 
 
     return html.Div([
         dcc.Store(id=f"{prefix}-selection"),
         html.Div([
-            group(_("Project"), dbc.Select(
-                id=f"{prefix}-project", options=[{"label": p.name, "value": p.id} for p in projects],
-                value=projects[0].id if projects else None, persistence=True, persistence_type="session")),
+            group(_("Project"), project_picker(f"{prefix}-project", persistence=True, persistence_type="session")),
             group(_("Journey"), dbc.Select(id=f"{prefix}-journey", options=[])),
             group(_("Dataset"), dbc.Select(id=f"{prefix}-dataset", options=[]), "14rem"),
             dbc.RadioItems(id=f"{prefix}-metric", value=selections.DEFAULT_METRIC, inline=True,

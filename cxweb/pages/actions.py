@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
+from cxweb.pages._pickers import project_picker
 from workbench.core import formatting
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -34,8 +35,6 @@ VERDICT_COLOURS = {"improved": "success", "no_change": "secondary", "worse": "da
 
 def layout(**params) -> html.Div:
     """Filters, the five columns, and the card editor (opened pre-filled when the URL carries a new card)."""
-    projects = workspace().projects()
-    project = projects[0].id if projects else None
     opening = {"id": None, "draft": Draft.from_params(params).to_params(), "journey": params.get("journey")} \
         if params.get("new") else ({"id": int(params["card"])} if str(params.get("card", "")).isdigit() else None)
 
@@ -44,9 +43,7 @@ def layout(**params) -> html.Div:
         dcc.Store(id="act-drop"), dcc.Store(id="act-refresh", data=0), dcc.Store(id="act-open", data=opening),
         dcc.Store(id="act-card"), dcc.Store(id="act-connected"),
         html.Div([
-            group(_("Project"), dbc.Select(id="act-project", value=project, persistence=True,
-                                           persistence_type="session",
-                                           options=[{"label": p.name, "value": p.id} for p in projects]), "11rem"),
+            group(_("Project"), project_picker("act-project", persistence=True, persistence_type="session"), "11rem"),
             group(_("Journey"), dbc.Select(id="act-journey", options=[], value=ANY), "11rem"),
             group(_("You are"), dbc.Input(id="act-user", placeholder=_("your name (for the history)"),
                                           debounce=True, persistence=True, persistence_type="local"), "15rem"),

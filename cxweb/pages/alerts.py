@@ -8,6 +8,8 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
+from cxweb.pages._pickers import project_picker
+from workbench.core import metrics
 from workbench.core.alerting import KIND_NAMES, KINDS, STATUS_NAMES
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -22,22 +24,19 @@ OPEN = "open"
 SHOWN = {OPEN: _("Open"), "new": STATUS_NAMES["new"], "acknowledged": STATUS_NAMES["acknowledged"],
          "action": STATUS_NAMES["action"], "closed": STATUS_NAMES["closed"], "all": _("All")}
 STATUS_COLOURS = {"new": "danger", "acknowledged": "warning", "action": "primary", "closed": "secondary"}
-ALERT_METRICS = ("csat", "nps", "ces")
+ALERT_METRICS = metrics.RATINGS
 BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
 ANY = "__any__"
 
 
 def layout(**_params) -> html.Div:
     """Project and journey, the inbox with its status filter, and the rules."""
-    projects = workspace().projects()
 
 
     return html.Div([
         dcc.Store(id="al-refresh", data=0),
         html.Div([
-            group(_("Project"), dbc.Select(id="al-project", value=projects[0].id if projects else None,
-                                           options=[{"label": p.name, "value": p.id} for p in projects],
-                                           persistence=True, persistence_type="session")),
+            group(_("Project"), project_picker("al-project", persistence=True, persistence_type="session")),
             group(_("Journey"), dbc.Select(id="al-journey", options=[])),
             group(_("You are"), dbc.Input(id="al-user", placeholder=_("your name (for the history)"),
                                           debounce=True, persistence=True, persistence_type="local"), "15rem"),

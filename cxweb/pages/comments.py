@@ -21,7 +21,7 @@ from workbench.features import comments
 dash.register_page(__name__, path="/comments", name=_("Comments"),
                    order=5, icon="fa-comments", title=_("Comments · CX Journey Workbench"))
 
-SCORE_METRICS = ("nps", "csat", "ces")
+SCORE_METRICS = tuple(metrics.SCALES)  # NPS, CSAT, CES
 ANY = "__any__"
 NEW = "__new__"
 GROUP_NAMES = {"negative": _("unhappy"), "neutral": _("neutral"), "positive": _("happy")}

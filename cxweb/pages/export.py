@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
+from cxweb.pages._pickers import project_options
 from workbench.core import formatting, limits, uploads
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -187,7 +188,7 @@ def backup(_backup, contents, project_id, name, filename):
     except (WorkspaceError, ValueError) as error:
         return None, _("{file} was not restored: {error}").format(file=filename, error=error), "danger", True, \
             no_update, no_update, _restore_upload()
-    options = [{"label": p.name, "value": p.id} for p in ws.projects()]
+    options = project_options()
     return (None, _("Restored “{name}” as a new project ({journeys} journeys, {datasets} dataset versions).").format(
         name=summary.project, journeys=summary.counts.get("journeys", 0), datasets=summary.counts.get("datasets", 0)),
         "success", True, options, summary.project_id, _restore_upload())

@@ -11,6 +11,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _empty
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
+from cxweb.pages._pickers import project_picker
 from workbench.core import formatting, metrics
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -55,7 +56,6 @@ FORMULAS = [
 
 def layout(scenario: str | None = None, action: str | None = None, **_query) -> html.Div:
     """Scenario picker, the assumptions form, the result with its charts, and the comparison of saved scenarios."""
-    projects = workspace().projects()
     opening = {"scenario": int(scenario) if str(scenario or "").isdigit() else None,
                "action": int(action) if str(action or "").isdigit() else None}
 
@@ -128,10 +128,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
         dcc.Store(id="roi-opening", data=opening), dcc.Store(id="roi-evidence"), dcc.Store(id="roi-pending"),
         dcc.Store(id="roi-loaded"), dcc.Store(id="roi-tick", data=0), dcc.Download(id="roi-download"),
         html.Div([
-            group(_("Project"), dbc.Select(id="roi-project", options=[{"label": p.name, "value": p.id}
-                                                                      for p in projects],
-                                           value=projects[0].id if projects else None, persistence=True,
-                                           persistence_type="session"), "14rem"),
+            group(_("Project"), project_picker("roi-project", persistence=True, persistence_type="session"), "14rem"),
             group(_("Journey"), dbc.Select(id="roi-journey", options=[]), "14rem"),
             group(_("Open"), dbc.Select(id="roi-open", options=[], placeholder=_("a saved scenario…")), "18rem"),
             dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("New scenario")], id="roi-new", size="sm",

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 KINDS = ("segment", "step", "target", "decline")
 MIN_DELTA = {"csat": 0.25, "nps": 10.0, "ces": 0.35, "index": 6.0}  # about 6 points on the 0–100 index
-_INDEX_POINTS = {"csat": 25.0, "nps": 0.5, "ces": 100 / 6, "index": 1.0}  # one metric point on the 0–100 index
+_INDEX_POINTS = {key: metric.index_slope for key, metric in metrics.REGISTRY.items()}  # one point on the 0–100 index
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from workbench.core.journey import Journey, Touchpoint, is_backward
 if TYPE_CHECKING:
     import pandas
 
-METRICS = ("csat", "nps", "ces", "index")
+METRICS = metrics.METRICS
 METRIC_NAMES = metrics.NAMES
-SCALE_NAMES = {"csat": "mean, 1–5", "nps": "−100…100", "ces": "mean, 7 = very easy", "index": "0–100"}
+SCALE_NAMES = {key: metric.scale_text for key, metric in metrics.REGISTRY.items()}
 # Distance from the reference at which a colour is fully saturated: about one "grade" of each scale.
 SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}
 # Diverging red–yellow–blue (ColorBrewer RdYlBu, colour-blind safe): far below … on target … far above.

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from workbench.core.journey import Journey
 
-METRICS = ("nps", "csat", "ces", "index")
+METRICS = (*metrics.SCALES, "index")  # NPS, CSAT, CES, then the index
 COLUMNS = ("name", "value", "se", "low", "high", "n", "rank", "previous", "change", "change_low", "change_high",
            "change_p", "change_q", "trend", "trend_rank", "ranked")
 _DECIMALS = 9  # values equal to 9 decimals tie: NPS 100·(1/5 − 4/5) and 100·(0/5 − 3/5) differ in the last bit

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
-DRIVER_METRICS = ("csat", "nps", "ces")  # the touchpoint ratings a scenario's changes can be in
+from workbench.core import metrics
+
+DRIVER_METRICS = metrics.RATINGS  # the touchpoint ratings a scenario's changes can be in
 
 
 @dataclass(frozen=True)

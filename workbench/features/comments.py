@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import coding
 from workbench.analysis.breaks import segment_columns
-from workbench.core import limits
+from workbench.core import limits, uploads
 from workbench.core.codebook import Codebook, Theme, theme_document, theme_from_form, with_theme, without_theme
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
@@ -166,7 +166,7 @@ def delete_theme(workspace: Workspace, project_id: int, key: str, who: str, expe
 def import_codebook(workspace: Workspace, project_id: int, contents: str, filename: str, who: str,
                     expected_version: int | None) -> Codebook:
     """Replace the codebook with an uploaded file (a data URL; CSV by its name, else YAML)."""
-    data = limits.upload(contents, filename, limits.DOCUMENT_BYTES)
+    data = uploads.decode(contents, filename, limits.DOCUMENT_BYTES)
     kind = "csv" if filename.lower().endswith(".csv") else "yaml"
     loaded = text.load_codebook(data.decode("utf-8-sig"), kind)
     _current, version = workspace.verbatims.codebook(project_id)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 PROMOTER = "promoter"  # the "Explain" choice that turns an NPS outcome into promoter or not
 METHODS = {"lmg": _("Shapley / LMG"), "johnson": _("Johnson's relative weights")}
-DRIVER_METRICS = ("csat", "nps", "ces")
+DRIVER_METRICS = metrics.RATINGS
 MISSING = {"pairwise": _("pairwise (keep respondents who skipped)"),
            "listwise": _("listwise (complete answers only)")}
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
+from workbench.core import formatting, metrics
 from workbench.core.errors import ConflictError, WorkspaceError, person
 from workbench.core.events import ActionCreated, Events
 from workbench.core.i18n import gettext as _
@@ -30,7 +31,7 @@ STATUSES = ("backlog", "planned", "in_progress", "done", "verified")
 STATUS_NAMES = {"backlog": _("Backlog"), "planned": _("Planned"), "in_progress": _("In progress"),
                 "done": _("Done"), "verified": _("Verified")}
 OPEN_STATUSES = ("backlog", "planned", "in_progress")
-METRICS = ("csat", "nps", "ces", "index")
+METRICS = metrics.METRICS
 ORIGIN_KINDS = {"manual": _("Added by hand"), "break": _("Break"), "alert": _("Alert"), "driver": _("Driver"),
                 "touchpoint": _("Touchpoint")}
 FIELD_NAMES = {"title": _("title"), "description": _("description"), "touchpoints": _("touchpoints"),
@@ -461,7 +462,7 @@ def _number_text(value: float | None) -> str:
 
 def _parse_number(text: str | None) -> float | None:
     try:
-        return float(str(text).replace(",", ".")) if text not in (None, "") else None
+        return formatting.decimal(text) if text not in (None, "") else None
     except ValueError:
         return None
 
