@@ -71,19 +71,6 @@ def check_size(found: int, limit: int, where: str, what: str = "the file is") ->
         raise LimitError(where, f"{what} {shown}", formatting.size(limit))
 
 
-def upload(contents: str, where: str, limit: int = UPLOAD_BYTES) -> bytes:
-    """The bytes of a file uploaded in the browser (a base64 data URL), refused over ``limit`` before decoding."""
-    import base64
-    import binascii
-
-    encoded = contents.partition(",")[2]
-    check_size(len(encoded) // 4 * 3 - encoded[-2:].count("="), limit, where)
-    try:
-        return base64.b64decode(encoded)
-    except binascii.Error:
-        raise ValueError(f"{where}: the upload could not be read; choose the file again.") from None
-
-
 def read_file(path: str | Path, limit: int = DOCUMENT_BYTES) -> bytes:
     """A file's bytes, refused before reading when it is over ``limit``."""
     path = Path(path)
