@@ -43,26 +43,31 @@ class Server:
     """A running app on a workspace folder, with its access token known to the test. With ``demo`` the app seeds
     its demo project into an empty workspace; a copy of a seeded one (``copy_workspace``) starts faster."""
 
-    def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = ()):
+    def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = (), wait: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workspace = workspace
         self.token = secrets.token_urlsafe(16)
         args = [sys.executable, str(ROOT / "app.py"), "--workspace", str(workspace), "--port", str(self.port),
                 "--no-browser", *extra]
-        log = workspace.parent / f"server-{self.port}.log"
-        self.log = open(log, "w")
+        self.log_file = workspace.parent / f"server-{self.port}.log"
+        self.log = open(self.log_file, "w")
         self.process = subprocess.Popen(args + ([] if demo else ["--no-demo"]), cwd=ROOT, stdout=self.log,
                                         stderr=subprocess.STDOUT, env={**os.environ, "CXWB_TOKEN": self.token})
+        if wait:
+            self.ready()
+
+    def ready(self) -> Server:
+        """Wait until the app answers (up to 60 s), and return it."""
         deadline = time.monotonic() + 60
         while True:
             try:
                 self.get("/_dash-layout")
-                break
+                return self
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"app did not start: {log.read_text()}") from None
-                time.sleep(0.2)
+                    raise RuntimeError(f"app did not start: {self.log_file.read_text()}") from None
+                time.sleep(0.05)
 
     def at(self, path: str = "/") -> str:
         """The address of ``path`` with the token, as the link the server prints (the cookie is set from it)."""
