@@ -43,7 +43,7 @@ class Server:
     """A running app on a workspace folder, with its access token known to the test. With ``demo`` the app seeds
     its demo project into an empty workspace; a copy of a seeded one (``copy_workspace``) starts faster."""
 
-    def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = (), wait: bool = True):
+    def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workspace = workspace
@@ -54,8 +54,7 @@ class Server:
         self.log = open(self.log_file, "w")
         self.process = subprocess.Popen(args + ([] if demo else ["--no-demo"]), cwd=ROOT, stdout=self.log,
                                         stderr=subprocess.STDOUT, env={**os.environ, "CXWB_TOKEN": self.token})
-        if wait:
-            self.ready()
+        self.ready()
 
     def ready(self) -> Server:
         """Wait until the app answers (up to 60 s), and return it."""
