@@ -1,8 +1,9 @@
 """Benchmark: the actions kanban on a busy project and the before/after check on the demo data.
 
-The page callbacks are called as the server calls them (inside the app's context). References run in the same
-process: a bare sqlite3 read of the same cards and a bare UPDATE for a move, and DuckDB computing the check's
-four window aggregates (treated/rest × before/after) from the same Parquet file.
+The page callbacks are called as the server calls them (inside the app's context); a move calls the actions
+repository and the check the feature function (features.actions.check) the page's callbacks call. References run
+in the same process: a bare sqlite3 read of the same cards and a bare UPDATE for a move, and DuckDB computing the
+check's four window aggregates (treated/rest × before/after) from the same Parquet file.
 Run: `.venv/bin/python bench/actions.py [--cards N] [--runs K]`; the last line is `slowest_ms: X`.
 """
 

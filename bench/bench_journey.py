@@ -34,7 +34,7 @@ from cxweb.pages._graph import elements  # noqa: E402
 from workbench.core import journey as jm  # noqa: E402
 from workbench.core import journeyfile  # noqa: E402
 from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
-from workbench.features.workspace import open_workspace
+from workbench.features.workspace import open_workspace  # noqa: E402
 
 
 def big_journey(n: int = 60) -> Journey:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.test_any_survey import airline_file  # noqa: E402
 from tests.serving import Server  # noqa: E402
 from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
-from workbench.features.workspace import open_workspace
+from workbench.features.workspace import open_workspace  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CHARACTERS = ("Han Solo", "Luke Skywalker", "Princess Leia Organa", "Anakin Skywalker", "Obi Wan Kenobi",

@@ -1,8 +1,9 @@
 """Benchmark: the Drivers, Comments and Alerts callbacks on the demo data, first (cold) call and repeats.
 
 The page callbacks are called as the server calls them (inside the app's context, over a demo workspace with its
-cache). The reference, run in the same process, is DuckDB reading the same answers the analyses start from (the
-last 3 months' respondent ratings, or the comments) out of the same Parquet file.
+cache); "check now" calls the feature function the Alerts page's button calls (features.alerts.check). The
+reference, run in the same process, is DuckDB reading the same answers the analyses start from (the last 3 months'
+respondent ratings, or the comments) out of the same Parquet file.
 Run: `.venv/bin/python bench/why_callbacks.py [--runs K]`; the last line is `slowest_repeated_ms: X`.
 """
 
