@@ -139,3 +139,21 @@ def test_projects_and_journeys_are_created_renamed_and_deleted(workspace, small_
     assert feature.journey_choices(workspace, project) == []
     feature.delete_project(workspace, project)
     assert feature.project_name(workspace, project) == ""
+
+
+def test_the_journey_shown_after_a_project_change():
+    choices = [("Onboarding", 3), ("Shop", 7)]
+    assert feature.chosen_journey(choices, 7) == 7 and feature.chosen_journey(choices, "7") == 7
+    assert feature.chosen_journey(choices, 9) == 3 and feature.chosen_journey(choices, None) == 3
+    assert feature.chosen_journey([], 7) is None
+
+
+def test_a_connections_share_is_typed_in_percent(small_journey):
+    edge = next(e for e in feature.update_edge("cart", "delivery", "65,5", "1 200")(small_journey).edges
+                if (e.source, e.target) == ("cart", "delivery"))
+    assert (edge.share, edge.volume) == (pytest.approx(0.655), 1200.0)
+    edge = next(e for e in feature.update_edge("cart", "delivery", "", "")(small_journey).edges
+                if (e.source, e.target) == ("cart", "delivery"))
+    assert (edge.share, edge.volume) == (None, None)
+    with pytest.raises(JourneyError, match="^Share: “lots” is not a number.$"):
+        feature.update_edge("cart", "delivery", "lots", "")

@@ -292,10 +292,8 @@ dash.clientside_callback(
 )
 def choose_project(project_id, current):
     """List the project's journeys, keeping the current one if it belongs to it."""
-    options = _journey_options(project_id)
-    values = [o["value"] for o in options]
-    keep = current if current is not None and int(current) in values else None
-    return options, keep if keep is not None else (values[0] if values else None)
+    choices = feature.journey_choices(workspace(), project_id)
+    return [{"label": name, "value": id_} for name, id_ in choices], feature.chosen_journey(choices, current)
 
 
 @callback(
@@ -597,14 +595,12 @@ def save_edge(_clicks, edges, share, volume, journey_id, version):
     """Store the share and volume of the selected connection."""
     if not edges or len(edges) != 1:
         return no_update
-    source, target = edges[0]["source"], edges[0]["target"]
     try:
-        share, volume = feature.parse_number(share, _("Share")), feature.parse_number(volume, _("Volume"))
+        change = feature.update_edge(edges[0]["source"], edges[0]["target"], share, volume)
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update
-    token, message = _edit(journey_id, version, _("Edit connection"), lambda j: jm.update_edge(
-        j, source, target, None if share is None else share / 100, volume))
+    token, message = _edit(journey_id, version, _("Edit connection"), change)
     _show_message(message)
     return token
 

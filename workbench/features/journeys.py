@@ -43,6 +43,14 @@ def journey_choices(workspace: Workspace, project_id: int | None) -> list[tuple[
     return [(j.name, j.id) for j in workspace.journeys(int(project_id))] if project_id else []
 
 
+def chosen_journey(choices: list[tuple[str, int]], current: object) -> int | None:
+    """The journey shown after the project changed: the current one if the project has it, else its first."""
+    ids = [id_ for _name, id_ in choices]
+    if current is not None and str(current).isdigit() and int(str(current)) in ids:
+        return int(str(current))
+    return ids[0] if ids else None
+
+
 def project_name(workspace: Workspace, project_id: int) -> str:
     """The project's name ('' when it is gone)."""
     return next((p.name for p in workspace.projects() if p.id == int(project_id)), "")
@@ -126,6 +134,12 @@ def parse_targets(typed: Mapping[str, object]) -> dict[str, float]:
     """A touchpoint's targets as typed per metric, blanks left out; a JourneyError names the metric of a bad one."""
     found = {key: parse_number(typed.get(key), metrics.NAMES[key]) for key in TARGETS}
     return {key: value for key, value in found.items() if value is not None}
+
+
+def update_edge(source: str, target: str, share: object, volume: object) -> Callable[[Journey], Journey]:
+    """The edit storing a connection's share (typed in percent) and volume (a JourneyError names a bad number)."""
+    percent, count = parse_number(share, _("Share")), parse_number(volume, _("Volume"))
+    return lambda journey: jm.update_edge(journey, source, target, None if percent is None else percent / 100, count)
 
 
 def owner_name(typed: str | None) -> str | None:
