@@ -45,10 +45,16 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
     the samples and ``data_dirs``."""
     jobs = _job_manager(workspace)
     app = dash.Dash(
-        "cxweb", use_pages=True, pages_folder=str(ROOT / "pages"), assets_folder=str(ROOT / "assets"),
-        external_stylesheets=STYLESHEETS, suppress_callback_exceptions=True, title=_("CX Journey Workbench"),
+        "cxweb",
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        external_stylesheets=STYLESHEETS,
+        suppress_callback_exceptions=True,
+        title=_("CX Journey Workbench"),
         update_title=None,  # type: ignore[arg-type]  # None keeps the tab title while callbacks run (Dash documents it)
-        on_error=_show_error, background_callback_manager=jobs,
+        on_error=_show_error,
+        background_callback_manager=jobs,
     )
     jobs.server = app.server
     app.server.extensions["cxwb_workspace"] = workspace
@@ -62,17 +68,28 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
             abort(404)
         return send_from_directory(vendors[name], filename, max_age=86400)
 
-    app.layout = html.Div([
-        dbc.Navbar(dbc.Container([
-            dbc.NavbarBrand([html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")],
-                            href="/"),
-            dbc.Nav(nav_links()),
-        ], fluid=True), color="dark", dark=True, className="mb-2 py-1"),
-        dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
-        dbc.Container(dash.page_container, fluid=True),
-        dcc.Location(id="app-url"),
-        dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
-    ])
+    app.layout = html.Div(
+        [
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand(
+                            [html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"
+                        ),
+                        dbc.Nav(nav_links()),
+                    ],
+                    fluid=True,
+                ),
+                color="dark",
+                dark=True,
+                className="mb-2 py-1",
+            ),
+            dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
+            dbc.Container(dash.page_container, fluid=True),
+            dcc.Location(id="app-url"),
+            dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
+        ]
+    )
     return app
 
 
@@ -80,10 +97,22 @@ def nav_links() -> list[dbc.NavLink]:
     """A link to every registered page, in its registered order, with its icon and, where it asks for one, a badge
     (the alerts' count): the pages say where they are and what they are called, the bar only lists them."""
     pages = sorted(dash.page_registry.values(), key=lambda page: page["order"])
-    return [dbc.NavLink([html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"), page["name"],
-                         *([dbc.Badge(id=page["badge"], color="danger", pill=True, className="ms-1")]
-                           if page.get("badge") else [])], href=page["relative_path"], active="exact")
-            for page in pages]
+    return [
+        dbc.NavLink(
+            [
+                html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"),
+                page["name"],
+                *(
+                    [dbc.Badge(id=page["badge"], color="danger", pill=True, className="ms-1")]
+                    if page.get("badge")
+                    else []
+                ),
+            ],
+            href=page["relative_path"],
+            active="exact",
+        )
+        for page in pages
+    ]
 
 
 class ThreadJobManager(dash.DiskcacheManager):
@@ -134,34 +163,55 @@ def _job_manager(workspace: Workspace) -> ThreadJobManager:
 def _show_error(error: Exception) -> None:
     """Any unexpected callback error becomes a short message, never a traceback."""
     first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]  # never the traceback
-    dash.set_props("app-error", {"is_open": True, "children": _("Something went wrong: {error}. Nothing was changed.")
-                                 .format(error=first_line)})
+    dash.set_props(
+        "app-error",
+        {
+            "is_open": True,
+            "children": _("Something went wrong: {error}. Nothing was changed.").format(error=first_line),
+        },
+    )
 
 
 def protect(app: dash.Dash, policy: guard.Policy) -> dash.Dash:
     """Put the guard in front of every route: Host, Origin and token checks, security headers."""
     # Hashed per response: Dash registers some inline scripts only while serving its first pages.
-    app.server.wsgi_app = guard.Guard(app.server.wsgi_app, policy,
-                                      lambda: guard.content_security_policy(app.csp_hashes()))
+    app.server.wsgi_app = guard.Guard(
+        app.server.wsgi_app, policy, lambda: guard.content_security_policy(app.csp_hashes())
+    )
     return app
 
 
-def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, *,
-          token: str | None = None, allow_hosts: Iterable[str] = (), data_dirs: Iterable[str | Path] = (),
-          open_browser: bool = False) -> None:
+def serve(
+    workspace: Workspace,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    debug: bool = False,
+    *,
+    token: str | None = None,
+    allow_hosts: Iterable[str] = (),
+    data_dirs: Iterable[str | Path] = (),
+    open_browser: bool = False,
+) -> None:
     """Serve the app with waitress (by default only to this machine), behind the guard and its per-start token."""
     if debug and not guard.is_loopback(host):
         raise ValueError(_("--debug shows tracebacks and reloads code: it serves on this computer only."))
     token = token or os.environ.get("CXWB_TOKEN") or guard.new_token()
     if not guard.is_loopback(host):
-        print(_("Warning: serving on {host}, reachable from other computers. Anyone with the address and its token "
-                "can read and change every project; the traffic is not encrypted.").format(host=host),
-              file=sys.stderr, flush=True)
+        print(
+            _(
+                "Warning: serving on {host}, reachable from other computers. Anyone with the address and its token "
+                "can read and change every project; the traffic is not encrypted."
+            ).format(host=host),
+            file=sys.stderr,
+            flush=True,
+        )
     app = protect(create_app(workspace, data_dirs), guard.policy_for(host, port, token, allow_hosts))
     shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?{guard.TOKEN_PARAMETER}={token}"
-    print(_("CX Journey Workbench on {url}  (workspace: {folder})").format(url=url, folder=workspace.folder.resolve()),
-          flush=True)
+    print(
+        _("CX Journey Workbench on {url}  (workspace: {folder})").format(url=url, folder=workspace.folder.resolve()),
+        flush=True,
+    )
     if debug:  # hot reload needs Werkzeug's development server; the guard stays in front of it
         os.environ["CXWB_TOKEN"] = token  # the reloader's child process serves with the same token
         app.run(host=host, port=port, debug=True, use_debugger=False)  # Werkzeug's debugger would sit outside the guard
@@ -169,8 +219,15 @@ def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 8050, debug
     import waitress
 
     # Few connections: one browser needs about six, and each may hold a request body of up to REQUEST_BYTES.
-    server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="", connection_limit=16,
-                                    max_request_body_size=limits.REQUEST_BYTES)
+    server = waitress.create_server(
+        app.server,
+        host=host,
+        port=port,
+        threads=8,
+        ident="",
+        connection_limit=16,
+        max_request_body_size=limits.REQUEST_BYTES,
+    )
     if open_browser:
         threading.Timer(0.5, _open_browser, args=(url,)).start()
     server.run()
@@ -187,8 +244,10 @@ def _open_browser(url: str) -> None:
     handle, name = tempfile.mkstemp(prefix="cxwb-open-", suffix=".html")  # created readable by its owner only
     target = html.escape(url, quote=True)
     with os.fdopen(handle, "w", encoding="utf-8") as page:
-        page.write(f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
-                   f"<a href='{target}'>{html.escape(_('CX Journey Workbench'))}</a>")
+        page.write(
+            f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
+            f"<a href='{target}'>{html.escape(_('CX Journey Workbench'))}</a>"
+        )
     atexit.register(Path(name).unlink, missing_ok=True)
     webbrowser.open(Path(name).as_uri())
     remove = threading.Timer(60, Path(name).unlink, kwargs={"missing_ok": True})  # also if the server is killed later

@@ -164,20 +164,22 @@ def token_valid(tokens: Iterable[str], policy: Policy) -> bool:
 def content_security_policy(script_hashes: Iterable[str]) -> str:
     """The CSP for Dash: scripts only from the app and its hashed inline bootstrap, no framing, no plugins."""
     scripts = " ".join(["'self'", *dict.fromkeys(script_hashes)])
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {scripts}",
-        # React sets style attributes and plotly adds <style> elements: styles must allow inline, scripts never.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            # React sets style attributes and plotly adds <style> elements: styles must allow inline, scripts never.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class Guard:
@@ -198,8 +200,7 @@ class Guard:
     def __call__(self, environ: dict, start_response: Callable):
         def with_headers(status: str, headers: list, exc_info=None):
             headers = [(k, v) for k, v in headers if k.lower() != "server"]
-            return start_response(status, headers + list(HEADERS) + [("Content-Security-Policy", self.csp())],
-                                  exc_info)
+            return start_response(status, headers + list(HEADERS) + [("Content-Security-Policy", self.csp())], exc_info)
 
         if not host_allowed(environ.get("HTTP_HOST", ""), self.policy):
             return _plain(with_headers, "400 Bad Request", _("This server answers only requests addressed to it."))
@@ -226,28 +227,53 @@ class Guard:
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")
         location = quote(path.encode("latin-1")) + (f"?{rest}" if rest else "")  # WSGI paths are latin-1 bytes
         target = html.escape(location, quote=True)
-        body = (f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
-                f"</head><body><a href='{target}'>{html.escape(_('Continue'))}</a></body></html>").encode()
+        body = (
+            f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
+            f"</head><body><a href='{target}'>{html.escape(_('Continue'))}</a></body></html>"
+        ).encode()
         cookie = f"{self.policy.cookie}={self.policy.token}; Path=/; HttpOnly; SameSite=Strict"
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Set-Cookie", cookie),
-                                  ("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Set-Cookie", cookie),
+                ("Cache-Control", "no-store"),
+                ("Content-Length", str(len(body))),
+            ],
+        )
         return [body]
 
 
 def _plain(start_response: Callable, status: str, message: str):
     body = (message + "\n").encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
-                            ("Cache-Control", "no-store")])
+    start_response(
+        status,
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+        ],
+    )
     return [body]
 
 
 def _login_page(start_response: Callable):
     """A page without scripts telling the user where the address with the token is."""
     title = _("CX Journey Workbench")
-    text = _("Open the workbench with the address printed where it was started (it ends in ?token=…). "
-             "The token keeps other web pages and other users of this computer out.")
-    body = (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body style='font-family:sans-serif;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>").encode()
-    start_response("403 Forbidden", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-                                     ("Cache-Control", "no-store")])
+    text = _(
+        "Open the workbench with the address printed where it was started (it ends in ?token=…). "
+        "The token keeps other web pages and other users of this computer out."
+    )
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body style='font-family:sans-serif;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>"
+    ).encode()
+    start_response(
+        "403 Forbidden",
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+        ],
+    )
     return [body]

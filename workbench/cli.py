@@ -21,55 +21,88 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cxwb", description="CX journey workbench")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", parents=[common], help="run the web app (seeds the demo project in a new workspace)")
+    serve = commands.add_parser(
+        "serve", parents=[common], help="run the web app (seeds the demo project in a new workspace)"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
-    serve.add_argument("--data-dir", action="append", default=[], metavar="DIR",
-                       help="a folder whose files may be imported by typing their path (repeatable; the workspace "
-                            "and its imports/ folder always may)")
-    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                       help="a host name the server answers to besides its address (repeatable; e.g. behind a "
-                            "reverse proxy)")
+    serve.add_argument(
+        "--data-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder whose files may be imported by typing their path (repeatable; the workspace "
+        "and its imports/ folder always may)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the server answers to besides its address (repeatable; e.g. behind a reverse proxy)",
+    )
     serve.add_argument("--no-browser", action="store_true", help="do not open the browser")
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo project in an empty workspace")
 
     commands.add_parser("demo", parents=[common], help="create the demo project with generated survey and KPI data")
 
-    load_data = commands.add_parser("import", parents=[common], help="import a survey or KPI file as a dataset version",
-                                    description="Uses --mapping FILE (a mapping as JSON, e.g. from `cxwb inspect`), "
-                                                "--saved NAME, or the mapping saved for files with the same columns; "
-                                                "says which, and refuses one whose values look wrong for it "
-                                                "unless --force.")
+    load_data = commands.add_parser(
+        "import",
+        parents=[common],
+        help="import a survey or KPI file as a dataset version",
+        description="Uses --mapping FILE (a mapping as JSON, e.g. from `cxwb inspect`), "
+        "--saved NAME, or the mapping saved for files with the same columns; "
+        "says which, and refuses one whose values look wrong for it "
+        "unless --force.",
+    )
     load_data.add_argument("file", type=Path)
     load_data.add_argument("--project", required=True, help="project name")
     load_data.add_argument("--name", required=True, help="dataset name; an existing name gets a new version")
-    load_data.add_argument("--journey", help="journey whose touchpoints survey answers are about (default: the only one)")
+    load_data.add_argument(
+        "--journey", help="journey whose touchpoints survey answers are about (default: the only one)"
+    )
     load_data.add_argument("--mapping", type=Path, help="column mapping as JSON (the form `cxwb inspect` prints)")
     load_data.add_argument("--saved", metavar="NAME", help="a mapping saved in the project, by name")
     load_data.add_argument("--sheet", help="XLSX sheet (default: the first)")
     load_data.add_argument("--header-row", type=int, metavar="N", help="XLSX: the header's row (default: detected)")
-    load_data.add_argument("--header-rows", type=int, metavar="N", choices=range(1, 6),
-                           help="CSV: how many header rows, 1–5 (default: detected from the layout)")
-    load_data.add_argument("--encoding", choices=ENCODINGS,
-                           help="CSV encoding (default: detected)")
-    load_data.add_argument("--date-format", metavar="FORMAT",
-                           help="how dates are written, e.g. dd/mm/yyyy or %%m/%%d/%%Y (default: the one reading "
-                                "that fits the whole column)")
-    load_data.add_argument("--wave", metavar="PERIOD",
-                           help="a survey without dates: its fieldwork month, day or range (2026-03, 2026-03-15, "
-                                "2026-03-01..2026-03-20)")
-    load_data.add_argument("--append", action="store_true",
-                           help="append the file to the dataset --name (its latest version and this file become one "
-                                "new version)")
-    load_data.add_argument("--force", action="store_true",
-                           help="import although the check of the values against the mapping warns")
+    load_data.add_argument(
+        "--header-rows",
+        type=int,
+        metavar="N",
+        choices=range(1, 6),
+        help="CSV: how many header rows, 1–5 (default: detected from the layout)",
+    )
+    load_data.add_argument("--encoding", choices=ENCODINGS, help="CSV encoding (default: detected)")
+    load_data.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how dates are written, e.g. dd/mm/yyyy or %%m/%%d/%%Y (default: the one reading "
+        "that fits the whole column)",
+    )
+    load_data.add_argument(
+        "--wave",
+        metavar="PERIOD",
+        help="a survey without dates: its fieldwork month, day or range (2026-03, 2026-03-15, 2026-03-01..2026-03-20)",
+    )
+    load_data.add_argument(
+        "--append",
+        action="store_true",
+        help="append the file to the dataset --name (its latest version and this file become one new version)",
+    )
+    load_data.add_argument(
+        "--force", action="store_true", help="import although the check of the values against the mapping warns"
+    )
     load_data.add_argument("--dry-run", action="store_true", help="check and report, keep nothing")
 
-    inspect = commands.add_parser("inspect", parents=[common], help="print what a file is and a proposed mapping as "
-                                  "JSON", description="Prints the detected layout, encoding, delimiter, header rows, "
-                                  "date format and the proposed column mapping; its \"mapping\" is what "
-                                  "`cxwb import --mapping` takes.")
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common],
+        help="print what a file is and a proposed mapping as JSON",
+        description="Prints the detected layout, encoding, delimiter, header rows, "
+        'date format and the proposed column mapping; its "mapping" is what '
+        "`cxwb import --mapping` takes.",
+    )
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--project", help="project whose journey the touchpoints are matched to")
     inspect.add_argument("--journey", help="journey name (default: the project's only one)")
@@ -78,22 +111,39 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("--encoding", choices=ENCODINGS, help="CSV encoding (default: detected)")
     commands.add_parser("templates", help="list the journey templates")
 
-    export = commands.add_parser("export", parents=[common], help="write a journey's findings as a PowerPoint deck, "
-                                 "images or tables")
+    export = commands.add_parser(
+        "export", parents=[common], help="write a journey's findings as a PowerPoint deck, images or tables"
+    )
     export.add_argument("--project", required=True, help="project name")
     export.add_argument("--journey", help="journey name (default: the only one)")
-    export.add_argument("--dataset", metavar="NAME[@VERSION]",
-                        help="survey dataset, e.g. Survey or Survey@2 (default: the journey's latest survey)")
-    export.add_argument("--matrix-column", metavar="COLUMN",
-                        help="segment column spread across the matrix slide (default: region, else the first)")
-    export.add_argument("-o", "--output", type=Path, required=True,
-                        help="file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)")
+    export.add_argument(
+        "--dataset",
+        metavar="NAME[@VERSION]",
+        help="survey dataset, e.g. Survey or Survey@2 (default: the journey's latest survey)",
+    )
+    export.add_argument(
+        "--matrix-column",
+        metavar="COLUMN",
+        help="segment column spread across the matrix slide (default: region, else the first)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)",
+    )
     export.add_argument("--images", action="store_true", help="with a .zip output: PNG and SVG pictures")
     export.add_argument("--metric", default="csat", choices=metrics.METRICS)
     export.add_argument("--from", dest="date_from", type=_date, help="first answer day (default: last 3 months)")
     export.add_argument("--to", dest="date_to", type=_date, help="last answer day")
-    export.add_argument("--filter", action="append", default=[], metavar="COLUMN=VALUE[,VALUE]",
-                        help="segment filter, e.g. region=Praha (repeatable)")
+    export.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE[,VALUE]",
+        help="segment filter, e.g. region=Praha (repeatable)",
+    )
     export.add_argument("--slides", help="comma-separated slides (default: all): " + ", ".join(SLIDES))
     export.add_argument("--brand", default="#0D6EFD", help="brand colour for titles and headers")
     export.add_argument("--logo", type=Path, help="logo image (PNG or JPEG) for every slide")
@@ -127,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a fault no check foresaw: one line, the traceback only when asked for
         if os.environ.get("CXWB_DEBUG"):
             raise
-        print(f"cxwb: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-              "(set CXWB_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"cxwb: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            "(set CXWB_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -156,8 +209,15 @@ def _run(args: argparse.Namespace) -> int:
 
         if not args.no_demo and not workspace.projects():
             demo.seed_demo(workspace)
-        app.serve(workspace, host=args.host, port=args.port, debug=args.debug, allow_hosts=args.allow_host,
-                  data_dirs=args.data_dir, open_browser=not args.no_browser)
+        app.serve(
+            workspace,
+            host=args.host,
+            port=args.port,
+            debug=args.debug,
+            allow_hosts=args.allow_host,
+            data_dirs=args.data_dir,
+            open_browser=not args.no_browser,
+        )
     elif args.command == "demo":
         print(f"Demo project id {demo.seed_demo(workspace)} in {workspace.folder}")
     elif args.command == "import":
@@ -232,16 +292,26 @@ def _export(workspace, args: argparse.Namespace) -> int:
     slides = tuple(s.strip() for s in args.slides.split(",")) if args.slides else findings.SLIDES
     if suffix != ".pptx":  # tables and images need every analysis, whichever slides a deck would have
         slides = findings.SLIDES
-    request = findings.Request(project_id=project_id, journey_id=journeys.get(args.journey) or next(
-        iter(journeys.values())), dataset_id=_survey_id(workspace, project_id, args.project, args.dataset),
-        metric=args.metric, date_from=args.date_from, date_to=args.date_to, filters=tuple(filters),
-        matrix_column=args.matrix_column, slides=slides)
+    request = findings.Request(
+        project_id=project_id,
+        journey_id=journeys.get(args.journey) or next(iter(journeys.values())),
+        dataset_id=_survey_id(workspace, project_id, args.project, args.dataset),
+        metric=args.metric,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        filters=tuple(filters),
+        matrix_column=args.matrix_column,
+        slides=slides,
+    )
     if suffix not in (".pptx", ".xlsx", ".zip"):
         raise ValueError("The output must end in .pptx, .xlsx or .zip.")
     found = findings.gather(workspace, request)
     kind = {".pptx": "deck", ".xlsx": "xlsx"}.get(suffix) or ("pictures" if args.images else "csv")
-    style = deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None) \
-        if kind == "deck" else None
+    style = (
+        deck.Style(brand=args.brand, logo=limits.read_file(args.logo) if args.logo else None)
+        if kind == "deck"
+        else None
+    )
     content = files.render(found, kind, style)
     temporary = args.output.with_name(args.output.name + ".part")
     temporary.write_bytes(content)
@@ -263,12 +333,15 @@ def _survey_id(workspace, project_id: int, project: str, spec: str | None) -> in
     versions = {d.version: d.id for d in surveys if d.name == name}
     if not versions:
         names = dict.fromkeys(d.name for d in surveys)
-        available = "; ".join(f"{n} (versions {', '.join(str(d.version) for d in surveys if d.name == n)})"
-                              for n in names) or "none"
+        available = (
+            "; ".join(f"{n} (versions {', '.join(str(d.version) for d in surveys if d.name == n)})" for n in names)
+            or "none"
+        )
         raise ValueError(f"No survey dataset “{name}” in project “{project}”; it has: {available}.")
     if version and int(version) not in versions:
-        raise ValueError(f"The survey “{name}” has no version {version}; it has versions "
-                         f"{', '.join(str(v) for v in versions)}.")
+        raise ValueError(
+            f"The survey “{name}” has no version {version}; it has versions {', '.join(str(v) for v in versions)}."
+        )
     return versions[int(version) if version else max(versions)]
 
 
@@ -301,8 +374,10 @@ def _describe_file(source, path: Path) -> str:
     parts = [f"{path.name}: {source.layout.title}"]
     if source.dialect is not None:
         delimiter = {"\t": "tab"}.get(source.dialect.delimiter, source.dialect.delimiter)
-        parts.append(f"encoding {source.dialect.encoding}, delimiter {delimiter!r}, decimal {source.dialect.decimal!r}, "
-                     f"{source.dialect.header_rows} header row(s)")
+        parts.append(
+            f"encoding {source.dialect.encoding}, delimiter {delimiter!r}, decimal {source.dialect.decimal!r}, "
+            f"{source.dialect.header_rows} header row(s)"
+        )
     if source.sheet:
         parts.append(f"sheet “{source.sheet}”, header in row {source.header_row}")
     return "; ".join(parts) + "."
@@ -336,8 +411,10 @@ def _inspect(workspace, args: argparse.Namespace) -> int:
         "header_row": source.header_row if source.kind == "xlsx" else None,
         "rows_read": source.table.num_rows,
         "date_format": dates.readable(proposal.date.format) if proposal.date and proposal.date.format else None,
-        "columns": [{"name": name, **({"question": source.descriptions[name]} if name in source.descriptions else {})}
-                    for name in source.table.column_names],
+        "columns": [
+            {"name": name, **({"question": source.descriptions[name]} if name in source.descriptions else {})}
+            for name in source.table.column_names
+        ],
         "warnings": list(proposal.warnings) + guesses.check_mapping(source.table, mapping),
         "reasons": guesses.reasons(proposal),
         "mapping": ingest.mapping_to_dict(mapping),
@@ -374,12 +451,17 @@ def _import(workspace, args: argparse.Namespace) -> int:
     else:
         sample = first_rows()
         columns = sample.table.column_names
-        saved = (workspace.mappings.named(project_id, args.saved, columns) if args.saved else
-                 workspace.mappings.best(project_id, columns))
+        saved = (
+            workspace.mappings.named(project_id, args.saved, columns)
+            if args.saved
+            else workspace.mappings.best(project_id, columns)
+        )
         if saved is None:
-            raise ValueError("No mapping saved for a file with these columns: run `cxwb inspect` for a proposed "
-                             "mapping and pass it with --mapping FILE, give --saved NAME, or map one like it on the "
-                             "Data page.")
+            raise ValueError(
+                "No mapping saved for a file with these columns: run `cxwb inspect` for a proposed "
+                "mapping and pass it with --mapping FILE, give --saved NAME, or map one like it on the "
+                "Data page."
+            )
         mapping = saved.mapping
         used = f"Mapping: the saved mapping {saved.describe()}."
     if isinstance(mapping, ingest.SurveyMapping):
@@ -392,8 +474,16 @@ def _import(workspace, args: argparse.Namespace) -> int:
     journey_id = _journey(workspace, project_id, args.project, args.journey)
     target = workspace.datasets.append_target(project_id, args.name) if args.append else None
     # The whole file is read first: its reader names the row and column of anything wrong in it.
-    staged = workspace.datasets.stage(project_id, args.file, mapping, journey_id=journey_id, dialect=dialect,
-                                      sheet=args.sheet, header_row=header_row, append_to=target)
+    staged = workspace.datasets.stage(
+        project_id,
+        args.file,
+        mapping,
+        journey_id=journey_id,
+        dialect=dialect,
+        sheet=args.sheet,
+        header_row=header_row,
+        append_to=target,
+    )
     try:
         sample = sample or first_rows()
         warnings = guesses.check_mapping(sample.table, mapping) if isinstance(mapping, ingest.SurveyMapping) else []
@@ -406,8 +496,10 @@ def _import(workspace, args: argparse.Namespace) -> int:
         print(f"  warning: {warning}")
     if warnings and not args.force:
         workspace.datasets.discard(staged)
-        print("Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or pass "
-              "--force to import anyway.")
+        print(
+            "Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or pass "
+            "--force to import anyway."
+        )
         return 2
     report = staged.report
     print(f"{report.rows_read} rows read, {report.rows_valid} valid, {report.rows_read - report.rows_valid} skipped.")
@@ -418,7 +510,9 @@ def _import(workspace, args: argparse.Namespace) -> int:
         print(f"No dates: every answer belongs to the wave {report.wave}.")
     for issue in report.issues:
         more = " …" if issue.count > len(issue.rows) else ""
-        print(f"  {issue.message} [{issue.column}]: {issue.count} row(s), first {', '.join(map(str, issue.rows))}{more}")
+        print(
+            f"  {issue.message} [{issue.column}]: {issue.count} row(s), first {', '.join(map(str, issue.rows))}{more}"
+        )
     if args.dry_run or not report.rows_valid:
         workspace.datasets.discard(staged)
         print("Nothing imported." if not report.rows_valid else "Dry run: nothing imported.")

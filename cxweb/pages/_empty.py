@@ -10,22 +10,38 @@ from workbench.core.i18n import gettext as _
 
 DATA_PAGE = "{data_page}"  # where a sentence's link to the Data page goes
 NO_SURVEY = _("This project has no survey answers: import a survey on the {data_page}.")
-NO_OVERALL = _("This survey has no overall score to explain: import it again on the {data_page} with its overall "
-               "question (likelihood to recommend, satisfaction or a yes/no outcome) mapped.")
-NO_COMMENTS = _("This survey has no comments: import one with its open-answer column mapped as the comment on the "
-                "{data_page}.")
-NO_KPIS = _("This project has no KPIs per period: import a KPI table, such as revenue per branch and month, on the "
-            "{data_page} to put a value on a score change.")
-NO_SEGMENTS = _("This survey has no segment columns to spread across the matrix: import it again on the {data_page} "
-                "with its region, branch or channel columns kept as segments.")
-NOT_NPS = _("The ROI chain starts from an overall likelihood-to-recommend (NPS) question, and this survey's overall "
-            "outcome is {outcome}: import a survey with an NPS question on the {data_page}.")
+NO_OVERALL = _(
+    "This survey has no overall score to explain: import it again on the {data_page} with its overall "
+    "question (likelihood to recommend, satisfaction or a yes/no outcome) mapped."
+)
+NO_COMMENTS = _(
+    "This survey has no comments: import one with its open-answer column mapped as the comment on the {data_page}."
+)
+NO_KPIS = _(
+    "This project has no KPIs per period: import a KPI table, such as revenue per branch and month, on the "
+    "{data_page} to put a value on a score change."
+)
+NO_SEGMENTS = _(
+    "This survey has no segment columns to spread across the matrix: import it again on the {data_page} "
+    "with its region, branch or channel columns kept as segments."
+)
+NOT_NPS = _(
+    "The ROI chain starts from an overall likelihood-to-recommend (NPS) question, and this survey's overall "
+    "outcome is {outcome}: import a survey with an NPS question on the {data_page}."
+)
 
 
 def notice(sentence: str, id_: str | None = None, **values: str) -> dbc.Alert:
     """``sentence`` (one of this module's, or any with ``{data_page}`` in it) as an info box whose
     ``{data_page}`` is a link to the Data page; ``values`` fill its other fields (user text stays text)."""
     before, _sep, after = sentence.partition(DATA_PAGE)
-    return dbc.Alert([before.format(**values), dcc.Link(_("Data page"), href="/data", className="alert-link"),
-                      after.format(**values)], color="info", className="py-2 cx-empty",
-                     **({"id": id_} if id_ else {}))
+    return dbc.Alert(
+        [
+            before.format(**values),
+            dcc.Link(_("Data page"), href="/data", className="alert-link"),
+            after.format(**values),
+        ],
+        color="info",
+        className="py-2 cx-empty",
+        **({"id": id_} if id_ else {}),
+    )

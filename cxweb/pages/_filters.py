@@ -16,8 +16,13 @@ from workbench.features.selection import SEPARATOR, Selection
 
 __all__ = ["SEPARATOR", "Selection", "filter_bar", "group", "register", "resolve"]
 
-WINDOWS = {"1": _("Last month"), "3": _("Last 3 months"), "6": _("Last 6 months"), "12": _("Last 12 months"),
-           "all": _("All data")}
+WINDOWS = {
+    "1": _("Last month"),
+    "3": _("Last 3 months"),
+    "6": _("Last 6 months"),
+    "12": _("Last 12 months"),
+    "all": _("All data"),
+}
 SEGMENTS_PLACEHOLDER = _("All customers — filter by region, branch, channel…")
 NO_SEGMENTS = _("All customers (this survey has no segment columns)")
 PERIOD_SHOWN = "d-flex flex-wrap align-items-center gap-2"  # the window and dates (Bootstrap's d-none hides them)
@@ -25,58 +30,99 @@ PERIOD_SHOWN = "d-flex flex-wrap align-items-center gap-2"  # the window and dat
 
 def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
     """A small control with its label in front, as every page's toolbar shows them."""
-    return dbc.InputGroup([dbc.InputGroupText(label), control], size="sm", className="w-auto",
-                          style={"minWidth": width})
+    return dbc.InputGroup(
+        [dbc.InputGroupText(label), control], size="sm", className="w-auto", style={"minWidth": width}
+    )
 
 
 def filter_bar(prefix: str, metric: bool = True) -> html.Div:
     """The bar's layout: ids ``{prefix}-project``, ``-journey``, ``-dataset``, ``-metric``, ``-window``,
     ``-dates``, ``-segments`` and the ``-selection`` store."""
 
-
-    return html.Div([
-        dcc.Store(id=f"{prefix}-selection"),
-        html.Div([
-            group(_("Project"), project_picker(f"{prefix}-project", persistence=True, persistence_type="session")),
-            group(_("Journey"), dbc.Select(id=f"{prefix}-journey", options=[])),
-            group(_("Dataset"), dbc.Select(id=f"{prefix}-dataset", options=[]), "14rem"),
-            dbc.RadioItems(id=f"{prefix}-metric", value=selections.DEFAULT_METRIC, inline=True,
-                           className="btn-group btn-group-sm cx-metric",
-                           inputClassName="btn-check", labelClassName="btn btn-outline-primary",
-                           labelCheckedClassName="active",
-                           options=[{"label": metrics.NAMES[m], "value": m} for m in selections.METRICS],
-                           style={"display": "inline-flex" if metric else "none"}),
-        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-        html.Div([
-            html.Div([
-                group(_("Period"), dbc.Select(id=f"{prefix}-window", value="3",
-                                              options=[{"label": label, "value": value}
-                                                       for value, label in WINDOWS.items()]), "13rem"),
-                dcc.DatePickerRange(id=f"{prefix}-dates", display_format="D MMM YYYY", first_day_of_week=1,
-                                    minimum_nights=0, className="cx-dates"),
-            ], id=f"{prefix}-period", className=PERIOD_SHOWN),
-            html.Div(group(_("Period"), html.Span(id=f"{prefix}-wave", className="input-group-text bg-white")),
-                     id=f"{prefix}-wave-box", className="d-none"),
-            html.Div(dcc.Dropdown(id=f"{prefix}-segments", multi=True, options=[],
-                                  placeholder=SEGMENTS_PLACEHOLDER),
-                     style={"minWidth": "22rem", "flex": "1"}),
-        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id=f"{prefix}-selection"),
+            html.Div(
+                [
+                    group(
+                        _("Project"), project_picker(f"{prefix}-project", persistence=True, persistence_type="session")
+                    ),
+                    group(_("Journey"), dbc.Select(id=f"{prefix}-journey", options=[])),
+                    group(_("Dataset"), dbc.Select(id=f"{prefix}-dataset", options=[]), "14rem"),
+                    dbc.RadioItems(
+                        id=f"{prefix}-metric",
+                        value=selections.DEFAULT_METRIC,
+                        inline=True,
+                        className="btn-group btn-group-sm cx-metric",
+                        inputClassName="btn-check",
+                        labelClassName="btn btn-outline-primary",
+                        labelCheckedClassName="active",
+                        options=[{"label": metrics.NAMES[m], "value": m} for m in selections.METRICS],
+                        style={"display": "inline-flex" if metric else "none"},
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            group(
+                                _("Period"),
+                                dbc.Select(
+                                    id=f"{prefix}-window",
+                                    value="3",
+                                    options=[{"label": label, "value": value} for value, label in WINDOWS.items()],
+                                ),
+                                "13rem",
+                            ),
+                            dcc.DatePickerRange(
+                                id=f"{prefix}-dates",
+                                display_format="D MMM YYYY",
+                                first_day_of_week=1,
+                                minimum_nights=0,
+                                className="cx-dates",
+                            ),
+                        ],
+                        id=f"{prefix}-period",
+                        className=PERIOD_SHOWN,
+                    ),
+                    html.Div(
+                        group(_("Period"), html.Span(id=f"{prefix}-wave", className="input-group-text bg-white")),
+                        id=f"{prefix}-wave-box",
+                        className="d-none",
+                    ),
+                    html.Div(
+                        dcc.Dropdown(id=f"{prefix}-segments", multi=True, options=[], placeholder=SEGMENTS_PLACEHOLDER),
+                        style={"minWidth": "22rem", "flex": "1"},
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
+            ),
+        ]
+    )
 
 
 def register(prefix: str) -> None:
     """The bar's callbacks for one prefix: choices cascade project → journey → dataset → dates and segments."""
 
-    @callback(Output(f"{prefix}-journey", "options"), Output(f"{prefix}-journey", "value"),
-              Input(f"{prefix}-project", "value"))
+    @callback(
+        Output(f"{prefix}-journey", "options"),
+        Output(f"{prefix}-journey", "value"),
+        Input(f"{prefix}-project", "value"),
+    )
     def choose_project(project_id):
         if not project_id:
             return [], None
         options, chosen = selections.journey_choices(workspace(), int(project_id))
         return _options(options), chosen
 
-    @callback(Output(f"{prefix}-dataset", "options"), Output(f"{prefix}-dataset", "value"),
-              Input(f"{prefix}-journey", "value"), State(f"{prefix}-project", "value"))
+    @callback(
+        Output(f"{prefix}-dataset", "options"),
+        Output(f"{prefix}-dataset", "value"),
+        Input(f"{prefix}-journey", "value"),
+        State(f"{prefix}-project", "value"),
+    )
     def choose_journey(journey_id, project_id):
         if not project_id:
             return [], None
@@ -84,13 +130,21 @@ def register(prefix: str) -> None:
         options, chosen = selections.survey_choices(workspace(), int(project_id), journey)
         return _options(options), chosen
 
-    @callback(Output(f"{prefix}-dates", "start_date"), Output(f"{prefix}-dates", "end_date"),
-              Output(f"{prefix}-dates", "min_date_allowed"), Output(f"{prefix}-dates", "max_date_allowed"),
-              Output(f"{prefix}-segments", "options"), Output(f"{prefix}-period", "className"),
-              Output(f"{prefix}-wave-box", "className"), Output(f"{prefix}-wave", "children"),
-              Output(f"{prefix}-wave-box", "title"), Output(f"{prefix}-segments", "placeholder"),
-              Output(f"{prefix}-segments", "disabled"),
-              Input(f"{prefix}-dataset", "value"), Input(f"{prefix}-window", "value"))
+    @callback(
+        Output(f"{prefix}-dates", "start_date"),
+        Output(f"{prefix}-dates", "end_date"),
+        Output(f"{prefix}-dates", "min_date_allowed"),
+        Output(f"{prefix}-dates", "max_date_allowed"),
+        Output(f"{prefix}-segments", "options"),
+        Output(f"{prefix}-period", "className"),
+        Output(f"{prefix}-wave-box", "className"),
+        Output(f"{prefix}-wave", "children"),
+        Output(f"{prefix}-wave-box", "title"),
+        Output(f"{prefix}-segments", "placeholder"),
+        Output(f"{prefix}-segments", "disabled"),
+        Input(f"{prefix}-dataset", "value"),
+        Input(f"{prefix}-window", "value"),
+    )
     def choose_dataset(dataset_id, window):
         if not dataset_id:
             return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", "", SEGMENTS_PLACEHOLDER, False
@@ -100,19 +154,38 @@ def register(prefix: str) -> None:
         if found.wave is not None:
             period = ("d-none", "", found.wave_text, found.wave_note)
         segments = (SEGMENTS_PLACEHOLDER, False) if found.segments else (NO_SEGMENTS, True)
-        return (found.start, found.end, bounds and bounds[0], bounds and bounds[1], _options(found.segments), *period,
-                *segments)
+        return (
+            found.start,
+            found.end,
+            bounds and bounds[0],
+            bounds and bounds[1],
+            _options(found.segments),
+            *period,
+            *segments,
+        )
 
-    @callback(Output(f"{prefix}-selection", "data"),
-              Input(f"{prefix}-journey", "value"), Input(f"{prefix}-dataset", "value"),
-              Input(f"{prefix}-metric", "value"), Input(f"{prefix}-dates", "start_date"),
-              Input(f"{prefix}-dates", "end_date"), Input(f"{prefix}-segments", "value"),
-              State(f"{prefix}-project", "value"))
+    @callback(
+        Output(f"{prefix}-selection", "data"),
+        Input(f"{prefix}-journey", "value"),
+        Input(f"{prefix}-dataset", "value"),
+        Input(f"{prefix}-metric", "value"),
+        Input(f"{prefix}-dates", "start_date"),
+        Input(f"{prefix}-dates", "end_date"),
+        Input(f"{prefix}-segments", "value"),
+        State(f"{prefix}-project", "value"),
+    )
     def select(journey_id, dataset_id, metric, start, end, segments, project_id):
         if not (journey_id and dataset_id and project_id):
             return None
-        return {"project": int(project_id), "journey": int(journey_id), "dataset": int(dataset_id),
-                "metric": metric, "from": start, "to": end, "segments": segments or []}
+        return {
+            "project": int(project_id),
+            "journey": int(journey_id),
+            "dataset": int(dataset_id),
+            "metric": metric,
+            "from": start,
+            "to": end,
+            "segments": segments or [],
+        }
 
 
 def resolve(data: dict | None) -> Selection | None:

@@ -17,12 +17,25 @@ from workbench.core.i18n import ngettext
 from workbench.core.metrics import NAMES as METRIC_NAMES
 from workbench.features import alerts, selection
 
-dash.register_page(__name__, path="/alerts", name=_("Alerts"),
-                   order=6, icon="fa-bell", badge="nav-alerts-count", title=_("Alerts · CX Journey Workbench"))
+dash.register_page(
+    __name__,
+    path="/alerts",
+    name=_("Alerts"),
+    order=6,
+    icon="fa-bell",
+    badge="nav-alerts-count",
+    title=_("Alerts · CX Journey Workbench"),
+)
 
 OPEN = "open"
-SHOWN = {OPEN: _("Open"), "new": STATUS_NAMES["new"], "acknowledged": STATUS_NAMES["acknowledged"],
-         "action": STATUS_NAMES["action"], "closed": STATUS_NAMES["closed"], "all": _("All")}
+SHOWN = {
+    OPEN: _("Open"),
+    "new": STATUS_NAMES["new"],
+    "acknowledged": STATUS_NAMES["acknowledged"],
+    "action": STATUS_NAMES["action"],
+    "closed": STATUS_NAMES["closed"],
+    "all": _("All"),
+}
 STATUS_COLOURS = {"new": "danger", "acknowledged": "warning", "action": "primary", "closed": "secondary"}
 ALERT_METRICS = metrics.RATINGS
 BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
@@ -32,106 +45,213 @@ ANY = "__any__"
 def layout(**_params) -> html.Div:
     """Project and journey, the inbox with its status filter, and the rules."""
 
-
-    return html.Div([
-        dcc.Store(id="al-refresh", data=0),
-        html.Div([
-            group(_("Project"), project_picker("al-project", persistence=True, persistence_type="session")),
-            group(_("Journey"), dbc.Select(id="al-journey", options=[])),
-            group(_("You are"), dbc.Input(id="al-user", placeholder=_("your name (for the history)"),
-                                          debounce=True, persistence=True, persistence_type="local"), "15rem"),
-            dbc.Button([html.I(className="fa-solid fa-rotate me-1"), _("Check now")], id="al-check", size="sm",
-                       color="primary", outline=True),
-        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-        html.Div([
-            dbc.RadioItems(id="al-status", value=OPEN, inline=True, className="btn-group btn-group-sm cx-metric",
-                           inputClassName="btn-check", labelClassName="btn btn-outline-secondary",
-                           labelCheckedClassName="active",
-                           options=[{"label": label, "value": value} for value, label in SHOWN.items()]),
-            group(_("Kind"), dbc.Select(id="al-kind", value=ANY, options=[
-                {"label": _("all"), "value": ANY}, {"label": _("trends (drops and shares)"), "value": "trend"},
-                {"label": _("single answers"), "value": "answer"}]), "16rem"),
-        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-        dbc.Alert(id="al-message", is_open=False, dismissable=True, color="info", className="py-2 small"),
-        dbc.Alert(id="al-wave", is_open=False, color="secondary", className="py-2 small"),
-        dcc.Loading(html.Div(id="al-inbox"), delay_show=300),
-        html.H5(_("Rules"), className="mt-4"),
-        html.P(_("Rules run after every survey import and when you press Check now. Weekly windows end on "
-                 "Sundays; an episode that goes on for several weeks stays one alert."),
-               className="small text-muted"),
-        html.Div(id="al-rules"),
-        _rule_form(),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id="al-refresh", data=0),
+            html.Div(
+                [
+                    group(_("Project"), project_picker("al-project", persistence=True, persistence_type="session")),
+                    group(_("Journey"), dbc.Select(id="al-journey", options=[])),
+                    group(
+                        _("You are"),
+                        dbc.Input(
+                            id="al-user",
+                            placeholder=_("your name (for the history)"),
+                            debounce=True,
+                            persistence=True,
+                            persistence_type="local",
+                        ),
+                        "15rem",
+                    ),
+                    dbc.Button(
+                        [html.I(className="fa-solid fa-rotate me-1"), _("Check now")],
+                        id="al-check",
+                        size="sm",
+                        color="primary",
+                        outline=True,
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
+            ),
+            html.Div(
+                [
+                    dbc.RadioItems(
+                        id="al-status",
+                        value=OPEN,
+                        inline=True,
+                        className="btn-group btn-group-sm cx-metric",
+                        inputClassName="btn-check",
+                        labelClassName="btn btn-outline-secondary",
+                        labelCheckedClassName="active",
+                        options=[{"label": label, "value": value} for value, label in SHOWN.items()],
+                    ),
+                    group(
+                        _("Kind"),
+                        dbc.Select(
+                            id="al-kind",
+                            value=ANY,
+                            options=[
+                                {"label": _("all"), "value": ANY},
+                                {"label": _("trends (drops and shares)"), "value": "trend"},
+                                {"label": _("single answers"), "value": "answer"},
+                            ],
+                        ),
+                        "16rem",
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
+            ),
+            dbc.Alert(id="al-message", is_open=False, dismissable=True, color="info", className="py-2 small"),
+            dbc.Alert(id="al-wave", is_open=False, color="secondary", className="py-2 small"),
+            dcc.Loading(html.Div(id="al-inbox"), delay_show=300),
+            html.H5(_("Rules"), className="mt-4"),
+            html.P(
+                _(
+                    "Rules run after every survey import and when you press Check now. Weekly windows end on "
+                    "Sundays; an episode that goes on for several weeks stays one alert."
+                ),
+                className="small text-muted",
+            ),
+            html.Div(id="al-rules"),
+            _rule_form(),
+        ]
+    )
 
 
 def _rule_form() -> dbc.Card:
     def field(label: str, control, width: int = 2) -> dbc.Col:
         return dbc.Col([dbc.Label(label, className="small mb-0"), control], md=width)
 
-    return dbc.Card(dbc.CardBody([
-        html.B(_("Add a rule"), className="small"),
-        dbc.Row([
-            field(_("Name"), dbc.Input(id="al-rule-name", size="sm"), 3),
-            field(_("Condition"), dbc.Select(id="al-rule-kind", value="share", size="sm",
-                                             options=[{"label": KIND_NAMES[k], "value": k} for k in KINDS]), 3),
-            field(_("Metric"), dbc.Select(id="al-rule-metric", value="csat", size="sm",
-                                          options=[{"label": METRIC_NAMES[m], "value": m}
-                                                   for m in ALERT_METRICS])),
-            field(_("Touchpoint"), dbc.Select(id="al-rule-touchpoint", value=ANY, size="sm", options=[]), 2),
-            field(_("Per segment"), dbc.Select(id="al-rule-segment", value="", size="sm", options=[]), 2),
-        ], className="g-2"),
-        dbc.Row([
-            field(_("Threshold"), dbc.Input(id="al-rule-threshold", type="number", size="sm",
-                                            placeholder=_("default"))),
-            field(_("Window (weeks)"), dbc.Input(id="al-rule-weeks", type="number", min=1, value=4, size="sm")),
-            field(_("Minimum n"), dbc.Input(id="al-rule-min-n", type="number", min=1, value=30, size="sm")),
-            dbc.Col(dbc.Button(_("Add rule"), id="al-rule-add", size="sm", color="primary"), md=2,
-                    className="d-flex align-items-end"),
-        ], className="g-2 mt-1"),
-        html.Div(_("Threshold: for a single answer, the highest score that counts as unhappy (NPS 6, CSAT 2, "
-                   "CES 3 by default); for a share, the share of unhappy answers (0–1) above which it fires; for a "
-                   "drop, the smallest drop that matters (NPS 10 points, CSAT/CES 0.3)."),
-                 className="small text-muted mt-1"),
-    ]), className="mt-2")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.B(_("Add a rule"), className="small"),
+                dbc.Row(
+                    [
+                        field(_("Name"), dbc.Input(id="al-rule-name", size="sm"), 3),
+                        field(
+                            _("Condition"),
+                            dbc.Select(
+                                id="al-rule-kind",
+                                value="share",
+                                size="sm",
+                                options=[{"label": KIND_NAMES[k], "value": k} for k in KINDS],
+                            ),
+                            3,
+                        ),
+                        field(
+                            _("Metric"),
+                            dbc.Select(
+                                id="al-rule-metric",
+                                value="csat",
+                                size="sm",
+                                options=[{"label": METRIC_NAMES[m], "value": m} for m in ALERT_METRICS],
+                            ),
+                        ),
+                        field(
+                            _("Touchpoint"), dbc.Select(id="al-rule-touchpoint", value=ANY, size="sm", options=[]), 2
+                        ),
+                        field(_("Per segment"), dbc.Select(id="al-rule-segment", value="", size="sm", options=[]), 2),
+                    ],
+                    className="g-2",
+                ),
+                dbc.Row(
+                    [
+                        field(
+                            _("Threshold"),
+                            dbc.Input(id="al-rule-threshold", type="number", size="sm", placeholder=_("default")),
+                        ),
+                        field(
+                            _("Window (weeks)"), dbc.Input(id="al-rule-weeks", type="number", min=1, value=4, size="sm")
+                        ),
+                        field(_("Minimum n"), dbc.Input(id="al-rule-min-n", type="number", min=1, value=30, size="sm")),
+                        dbc.Col(
+                            dbc.Button(_("Add rule"), id="al-rule-add", size="sm", color="primary"),
+                            md=2,
+                            className="d-flex align-items-end",
+                        ),
+                    ],
+                    className="g-2 mt-1",
+                ),
+                html.Div(
+                    _(
+                        "Threshold: for a single answer, the highest score that counts as unhappy (NPS 6, CSAT 2, "
+                        "CES 3 by default); for a share, the share of unhappy answers (0–1) above which it fires; for a "
+                        "drop, the smallest drop that matters (NPS 10 points, CSAT/CES 0.3)."
+                    ),
+                    className="small text-muted mt-1",
+                ),
+            ]
+        ),
+        className="mt-2",
+    )
 
 
-@callback(Output("al-journey", "options"), Output("al-journey", "value"), Input("al-project", "value"),
-          State("al-journey", "value"))
+@callback(
+    Output("al-journey", "options"),
+    Output("al-journey", "value"),
+    Input("al-project", "value"),
+    State("al-journey", "value"),
+)
 def choose_project(project_id, current):
     """The project's journeys (the first chosen unless one already is)."""
     if not project_id:
         return [], None
     journeys, first = selection.journey_choices(workspace(), int(project_id))
     ids = [str(choice.value) for choice in journeys]
-    return ([{"label": choice.label, "value": str(choice.value)} for choice in journeys],
-            current if current in ids else (str(first) if first is not None else None))
+    return (
+        [{"label": choice.label, "value": str(choice.value)} for choice in journeys],
+        current if current in ids else (str(first) if first is not None else None),
+    )
 
 
-@callback(Output("al-refresh", "data"), Output("al-message", "children"), Output("al-message", "is_open"),
-          Input("al-check", "n_clicks"), State("al-journey", "value"), State("al-user", "value"),
-          State("al-refresh", "data"), prevent_initial_call=True)
+@callback(
+    Output("al-refresh", "data"),
+    Output("al-message", "children"),
+    Output("al-message", "is_open"),
+    Input("al-check", "n_clicks"),
+    State("al-journey", "value"),
+    State("al-user", "value"),
+    State("al-refresh", "data"),
+    prevent_initial_call=True,
+)
 def check(_clicks, journey_id, user, refresh):
     """Run the journey's rules on its latest survey now."""
     if not journey_id:
         return no_update, no_update, no_update
     checked = alerts.check(workspace(), int(journey_id), who=user or "")
-    done = ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(n=checked.added) \
-        if checked.added else _("Checked: nothing new.")
-    skipped = " ".join(_("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why)
-                       for rule, why in checked.skipped.items())
+    done = (
+        ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(n=checked.added)
+        if checked.added
+        else _("Checked: nothing new.")
+    )
+    skipped = " ".join(
+        _("Rule “{rule}” did not run: {why}.").format(rule=rule, why=why) for rule, why in checked.skipped.items()
+    )
     return (refresh or 0) + 1, f"{done} {skipped}".strip(), True
 
 
-@callback(Output("al-wave", "children"), Output("al-wave", "is_open"), Input("al-journey", "value"),
-          Input("al-refresh", "data"), State("al-project", "value"))
+@callback(
+    Output("al-wave", "children"),
+    Output("al-wave", "is_open"),
+    Input("al-journey", "value"),
+    Input("al-refresh", "data"),
+    State("al-project", "value"),
+)
 def show_wave(journey_id, _refresh, project_id):
     """A survey that is one wave without dates has no trend to watch: said once, above the inbox."""
     note = alerts.wave_note(workspace(), int(project_id), int(journey_id)) if project_id and journey_id else None
     return (note, True) if note else ("", False)
 
 
-@callback(Output("al-inbox", "children"), Input("al-project", "value"), Input("al-journey", "value"),
-          Input("al-status", "value"), Input("al-kind", "value"), Input("al-refresh", "data"))
+@callback(
+    Output("al-inbox", "children"),
+    Input("al-project", "value"),
+    Input("al-journey", "value"),
+    Input("al-status", "value"),
+    Input("al-kind", "value"),
+    Input("al-refresh", "data"),
+)
 def show_inbox(project_id, journey_id, status, kind, _refresh):
     """The alerts in the chosen status, newest first, each with what can be done next."""
     if not (project_id and journey_id):
@@ -139,49 +259,83 @@ def show_inbox(project_id, journey_id, status, kind, _refresh):
     shown = alerts.inbox(workspace(), int(project_id), int(journey_id), status, kind)
     if not shown.rows:
         return html.P(_("No alerts here."), className="text-muted")
-    header = html.Thead(html.Tr([html.Th(_(name)) for name in
-                                 ("Status", "When", "Touchpoint", "What happened", "Owner", "")]))
+    header = html.Thead(
+        html.Tr([html.Th(_(name)) for name in ("Status", "When", "Touchpoint", "What happened", "Owner", "")])
+    )
     rows = [_inbox_row(row, int(journey_id)) for row in shown.rows]
-    more = html.P(_("Showing the newest {shown} of {total}.").format(shown=len(shown.rows), total=shown.total),
-                  className="small text-muted") if shown.total > len(shown.rows) else ""
-    return html.Div([html.Div(dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small mb-1",
-                                        id="al-table"), className="hm-scroll"), more])
+    more = (
+        html.P(
+            _("Showing the newest {shown} of {total}.").format(shown=len(shown.rows), total=shown.total),
+            className="small text-muted",
+        )
+        if shown.total > len(shown.rows)
+        else ""
+    )
+    return html.Div(
+        [
+            html.Div(
+                dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small mb-1", id="al-table"),
+                className="hm-scroll",
+            ),
+            more,
+        ]
+    )
 
 
 def _inbox_row(row: alerts.Row, journey_id: int) -> html.Tr:
     item = row.item
-    buttons = [dbc.Button(BUTTON_NAMES[status], id={"type": "al-set", "alert": item.id, "status": status,
-                                                      "version": item.version},
-                          size="sm", color="secondary", outline=True, className="py-0 me-1")
-               for status in row.moves]
+    buttons = [
+        dbc.Button(
+            BUTTON_NAMES[status],
+            id={"type": "al-set", "alert": item.id, "status": status, "version": item.version},
+            size="sm",
+            color="secondary",
+            outline=True,
+            className="py-0 me-1",
+        )
+        for status in row.moves
+    ]
     if row.draft is not None:
-        buttons.append(dcc.Link(_("+ action"), href=new_action_href(row.draft, journey_id),
-                                className="small al-action"))
+        buttons.append(
+            dcc.Link(_("+ action"), href=new_action_href(row.draft, journey_id), className="small al-action")
+        )
     elif item.action_id:
-        buttons.append(dcc.Link(_("card #{id}").format(id=item.action_id), href=f"/actions?card={item.action_id}",
-                                className="small"))
-    return html.Tr([
-        html.Td(dbc.Badge(STATUS_NAMES[item.status], color=STATUS_COLOURS[item.status])),
-        html.Td(row.when, className="text-nowrap"),
-        html.Td(row.where),
-        html.Td(html.Div(item.alert.message, className="hm-comment")),
-        html.Td(item.owner),
-        html.Td(buttons, className="text-nowrap"),
-    ], id={"type": "al-row", "alert": item.id})
+        buttons.append(
+            dcc.Link(
+                _("card #{id}").format(id=item.action_id), href=f"/actions?card={item.action_id}", className="small"
+            )
+        )
+    return html.Tr(
+        [
+            html.Td(dbc.Badge(STATUS_NAMES[item.status], color=STATUS_COLOURS[item.status])),
+            html.Td(row.when, className="text-nowrap"),
+            html.Td(row.where),
+            html.Td(html.Div(item.alert.message, className="hm-comment")),
+            html.Td(item.owner),
+            html.Td(buttons, className="text-nowrap"),
+        ],
+        id={"type": "al-row", "alert": item.id},
+    )
 
 
-@callback(Output("al-refresh", "data", allow_duplicate=True), Output("al-message", "children", allow_duplicate=True),
-          Output("al-message", "is_open", allow_duplicate=True),
-          Input({"type": "al-set", "alert": ALL, "status": ALL, "version": ALL}, "n_clicks"),
-          State("al-user", "value"), State("al-refresh", "data"), prevent_initial_call=True)
+@callback(
+    Output("al-refresh", "data", allow_duplicate=True),
+    Output("al-message", "children", allow_duplicate=True),
+    Output("al-message", "is_open", allow_duplicate=True),
+    Input({"type": "al-set", "alert": ALL, "status": ALL, "version": ALL}, "n_clicks"),
+    State("al-user", "value"),
+    State("al-refresh", "data"),
+    prevent_initial_call=True,
+)
 def set_status(clicks, user, refresh):
     """Acknowledge, close or reopen the alert whose button was pressed."""
     if not ctx.triggered_id or not any(clicks):
         return no_update, no_update, no_update
     pressed = ctx.triggered_id
     try:
-        alerts.set_status(workspace(), int(pressed["alert"]), pressed["status"], user or "",
-                          expected_version=int(pressed["version"]))
+        alerts.set_status(
+            workspace(), int(pressed["alert"]), pressed["status"], user or "", expected_version=int(pressed["version"])
+        )
     except WorkspaceError as error:
         return (refresh or 0) + 1, str(error), True
     return (refresh or 0) + 1, "", False
@@ -190,55 +344,112 @@ def set_status(clicks, user, refresh):
 # ------------------------------------------------------------------ rules
 
 
-@callback(Output("al-rules", "children"), Output("al-rule-touchpoint", "options"),
-          Output("al-rule-segment", "options"), Input("al-journey", "value"), Input("al-refresh", "data"),
-          State("al-project", "value"))
+@callback(
+    Output("al-rules", "children"),
+    Output("al-rule-touchpoint", "options"),
+    Output("al-rule-segment", "options"),
+    Input("al-journey", "value"),
+    Input("al-refresh", "data"),
+    State("al-project", "value"),
+)
 def show_rules(journey_id, _refresh, project_id):
     """The journey's rules in words, each with a switch and a delete button."""
     if not journey_id:
         return "", [], []
     shown = alerts.rules_view(workspace(), int(project_id) if project_id else None, int(journey_id))
-    rows = [html.Tr([
-        html.Td(dbc.Switch(id={"type": "al-rule-on", "rule": rule.key, "version": shown.version}, value=rule.enabled,
-                           className="mb-0")),
-        html.Td(html.B(rule.name)),
-        html.Td(description),
-        html.Td(dbc.Button(_("Delete"), id={"type": "al-rule-delete", "rule": rule.key, "version": shown.version},
-                           size="sm", color="danger", outline=True, className="py-0")),
-    ]) for rule, description in shown.rules]
-    table = dbc.Table(html.Tbody(rows), size="sm", className="small", id="al-rule-table") if rows else \
-        html.P(_("No rules: nothing will raise an alert."), className="text-muted small")
-    return (table, [{"label": _("every touchpoint"), "value": ANY}]
-            + [{"label": name, "value": key} for key, name in shown.touchpoints.items()],
-            [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in shown.segments])
+    rows = [
+        html.Tr(
+            [
+                html.Td(
+                    dbc.Switch(
+                        id={"type": "al-rule-on", "rule": rule.key, "version": shown.version},
+                        value=rule.enabled,
+                        className="mb-0",
+                    )
+                ),
+                html.Td(html.B(rule.name)),
+                html.Td(description),
+                html.Td(
+                    dbc.Button(
+                        _("Delete"),
+                        id={"type": "al-rule-delete", "rule": rule.key, "version": shown.version},
+                        size="sm",
+                        color="danger",
+                        outline=True,
+                        className="py-0",
+                    )
+                ),
+            ]
+        )
+        for rule, description in shown.rules
+    ]
+    table = (
+        dbc.Table(html.Tbody(rows), size="sm", className="small", id="al-rule-table")
+        if rows
+        else html.P(_("No rules: nothing will raise an alert."), className="text-muted small")
+    )
+    return (
+        table,
+        [{"label": _("every touchpoint"), "value": ANY}]
+        + [{"label": name, "value": key} for key, name in shown.touchpoints.items()],
+        [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in shown.segments],
+    )
 
 
-@callback(Output("al-refresh", "data", allow_duplicate=True), Output("al-message", "children", allow_duplicate=True),
-          Output("al-message", "is_open", allow_duplicate=True), Output("al-message", "color"),
-          Input("al-rule-add", "n_clicks"),
-          Input({"type": "al-rule-on", "rule": ALL, "version": ALL}, "value"),
-          Input({"type": "al-rule-delete", "rule": ALL, "version": ALL}, "n_clicks"),
-          State("al-journey", "value"), State("al-rule-name", "value"), State("al-rule-kind", "value"),
-          State("al-rule-metric", "value"), State("al-rule-touchpoint", "value"), State("al-rule-segment", "value"),
-          State("al-rule-threshold", "value"), State("al-rule-weeks", "value"), State("al-rule-min-n", "value"),
-          State("al-refresh", "data"), prevent_initial_call=True)
-def change_rules(_add, switches, deletes, journey_id, name, kind, metric, touchpoint, segment, threshold, weeks,
-                 min_n, refresh):
+@callback(
+    Output("al-refresh", "data", allow_duplicate=True),
+    Output("al-message", "children", allow_duplicate=True),
+    Output("al-message", "is_open", allow_duplicate=True),
+    Output("al-message", "color"),
+    Input("al-rule-add", "n_clicks"),
+    Input({"type": "al-rule-on", "rule": ALL, "version": ALL}, "value"),
+    Input({"type": "al-rule-delete", "rule": ALL, "version": ALL}, "n_clicks"),
+    State("al-journey", "value"),
+    State("al-rule-name", "value"),
+    State("al-rule-kind", "value"),
+    State("al-rule-metric", "value"),
+    State("al-rule-touchpoint", "value"),
+    State("al-rule-segment", "value"),
+    State("al-rule-threshold", "value"),
+    State("al-rule-weeks", "value"),
+    State("al-rule-min-n", "value"),
+    State("al-refresh", "data"),
+    prevent_initial_call=True,
+)
+def change_rules(
+    _add, switches, deletes, journey_id, name, kind, metric, touchpoint, segment, threshold, weeks, min_n, refresh
+):
     """Add a rule, switch one on or off, or delete one; saved at once."""
     trigger = ctx.triggered_id
-    if not journey_id or trigger is None or (trigger != "al-rule-add" and not ctx.triggered[0]["value"]
-                                             and trigger.get("type") == "al-rule-delete"):
+    if (
+        not journey_id
+        or trigger is None
+        or (trigger != "al-rule-add" and not ctx.triggered[0]["value"] and trigger.get("type") == "al-rule-delete")
+    ):
         return no_update, no_update, no_update, no_update
     ws, journey_id = workspace(), int(journey_id)
     try:
         if trigger == "al-rule-add":
-            alerts.add_rule(ws, journey_id, kind=kind, metric=metric, name=name or "",
-                            touchpoint=None if touchpoint in (None, ANY) else touchpoint, segment=segment or "",
-                            threshold=threshold, window_weeks=weeks, min_n=min_n)
+            alerts.add_rule(
+                ws,
+                journey_id,
+                kind=kind,
+                metric=metric,
+                name=name or "",
+                touchpoint=None if touchpoint in (None, ANY) else touchpoint,
+                segment=segment or "",
+                threshold=threshold,
+                window_weeks=weeks,
+                min_n=min_n,
+            )
         elif trigger["type"] == "al-rule-delete":
             alerts.delete_rule(ws, journey_id, trigger["rule"], expected_version=trigger["version"])
-        elif alerts.switch_rule(ws, journey_id, trigger["rule"], bool(ctx.triggered[0]["value"]),
-                                expected_version=trigger["version"]) is None:
+        elif (
+            alerts.switch_rule(
+                ws, journey_id, trigger["rule"], bool(ctx.triggered[0]["value"]), expected_version=trigger["version"]
+            )
+            is None
+        ):
             return no_update, no_update, no_update, no_update
     except ConflictError as error:
         return (refresh or 0) + 1, str(error), True, "warning"
@@ -247,8 +458,7 @@ def change_rules(_add, switches, deletes, journey_id, name, kind, metric, touchp
     return (refresh or 0) + 1, _("Rules saved; press Check now to run them."), True, "info"
 
 
-@callback(Output("nav-alerts-count", "children"), Input("app-url", "pathname"),
-          Input("nav-alerts-poll", "n_intervals"))
+@callback(Output("nav-alerts-count", "children"), Input("app-url", "pathname"), Input("nav-alerts-poll", "n_intervals"))
 def count_new(_path, _ticks):
     """How many new alerts wait in the workspace, for the badge in the navigation bar."""
     new = alerts.new_count(workspace())

@@ -21,8 +21,9 @@ from workbench.core.journey import Journey, JourneyError
 from workbench.features import actions
 from workbench.features import journeys as feature
 
-dash.register_page(__name__, path="/", name=_("Journeys"),
-                   order=0, icon="fa-route", title=_("Journeys · CX Journey Workbench"))
+dash.register_page(
+    __name__, path="/", name=_("Journeys"), order=0, icon="fa-route", title=_("Journeys · CX Journey Workbench")
+)
 
 PRESET = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 KIND_LABELS = {"touchpoint": _("Touchpoint"), "decision": _("Decision"), "outcome": _("Outcome")}
@@ -35,42 +36,68 @@ USER_ERRORS = (JourneyError, WorkspaceError)
 
 def layout(**_query) -> html.Div:
     """The editor: a toolbar, the journey map and a side panel."""
-    return html.Div([
-        dcc.Store(id="je-version"),
-        dcc.Store(id="je-refresh", data=0),
-        dcc.Store(id="je-name-action"),
-        dcc.Store(id="je-confirm-action"),
-        dcc.Download(id="je-download"),
-        _toolbar(),
-        dbc.Row([
-            dbc.Col([html.Div([
-                cyto.Cytoscape(id="je-graph", elements=[], layout=PRESET, stylesheet=STYLESHEET,
-                               style={"width": "100%", "height": "calc(100vh - 175px)", "minHeight": "480px"},
-                               minZoom=0.15, maxZoom=1.6, boxSelectionEnabled=True, autoRefreshLayout=False),
-                html.Div(id="je-empty", className="je-empty text-muted"),
-            ], className="je-canvas border rounded bg-white position-relative"), _legend()], lg=9),
-            dbc.Col(_side_panel(), lg=3, className="je-panel"),
-        ], className="g-2"),
-        _name_modal(),
-        _confirm_modal(),
-        _new_journey_modal(),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id="je-version"),
+            dcc.Store(id="je-refresh", data=0),
+            dcc.Store(id="je-name-action"),
+            dcc.Store(id="je-confirm-action"),
+            dcc.Download(id="je-download"),
+            _toolbar(),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Div(
+                                [
+                                    cyto.Cytoscape(
+                                        id="je-graph",
+                                        elements=[],
+                                        layout=PRESET,
+                                        stylesheet=STYLESHEET,
+                                        style={"width": "100%", "height": "calc(100vh - 175px)", "minHeight": "480px"},
+                                        minZoom=0.15,
+                                        maxZoom=1.6,
+                                        boxSelectionEnabled=True,
+                                        autoRefreshLayout=False,
+                                    ),
+                                    html.Div(id="je-empty", className="je-empty text-muted"),
+                                ],
+                                className="je-canvas border rounded bg-white position-relative",
+                            ),
+                            _legend(),
+                        ],
+                        lg=9,
+                    ),
+                    dbc.Col(_side_panel(), lg=3, className="je-panel"),
+                ],
+                className="g-2",
+            ),
+            _name_modal(),
+            _confirm_modal(),
+            _new_journey_modal(),
+        ]
+    )
 
 
 def _legend() -> html.Div:
     """What the shapes and colours of the map mean."""
+
     def swatch(style: dict, text: str) -> html.Span:
         return html.Span([html.Span(className="je-swatch", style=style), text], className="me-3")
 
-    return html.Div([
-        swatch({"border": "2px solid #0d6efd"}, _("touchpoint")),
-        swatch({"border": "2px solid #b98900", "background": "#fff3cd"}, _("decision")),
-        swatch({"border": "2px solid #198754", "background": "#d1e7dd", "borderRadius": "50%"}, _("outcome")),
-        html.Span(_("▶ entry"), className="me-3"),
-        swatch({"border": "2px dashed #dc3545"}, _("unreachable or dead end")),
-        swatch({"borderTop": "2px dashed #fd7e14", "height": 0}, _("loop back to an earlier stage")),
-        swatch({"border": "3px solid #d63384"}, _("highlighted owner")),
-    ], className="small text-muted mt-1")
+    return html.Div(
+        [
+            swatch({"border": "2px solid #0d6efd"}, _("touchpoint")),
+            swatch({"border": "2px solid #b98900", "background": "#fff3cd"}, _("decision")),
+            swatch({"border": "2px solid #198754", "background": "#d1e7dd", "borderRadius": "50%"}, _("outcome")),
+            html.Span(_("▶ entry"), className="me-3"),
+            swatch({"border": "2px dashed #dc3545"}, _("unreachable or dead end")),
+            swatch({"borderTop": "2px dashed #fd7e14", "height": 0}, _("loop back to an earlier stage")),
+            swatch({"border": "3px solid #d63384"}, _("highlighted owner")),
+        ],
+        className="small text-muted mt-1",
+    )
 
 
 def _button(icon: str, id_: str, title: str = "", text: str = "", **kwargs) -> dbc.Button:
@@ -80,58 +107,124 @@ def _button(icon: str, id_: str, title: str = "", text: str = "", **kwargs) -> d
 
 
 def _toolbar() -> html.Div:
-    return html.Div([
-        dbc.InputGroup([
-            dbc.InputGroupText(_("Project")),
-            project_picker("je-project", persistence=True, persistence_type="local",
-                           style={"minWidth": "10rem", "maxWidth": "15rem"}),
-            _button("fa-plus", "je-project-new", _("New project")),
-            _button("fa-pen", "je-project-rename", _("Rename project")),
-            _button("fa-trash", "je-project-delete", _("Delete project")),
-        ], size="sm", className="w-auto me-3"),
-        dbc.InputGroup([
-            dbc.InputGroupText(_("Journey")),
-            dbc.Select(id="je-journey", options=[], persistence=True, persistence_type="local",
-                       style={"minWidth": "12rem", "maxWidth": "18rem"}),
-            _button("fa-plus", "je-journey-new", _("New journey: empty, from a template or from a YAML file"),
-                    _("New")),
-            _button("fa-pen", "je-journey-rename", _("Rename journey")),
-            _button("fa-file-export", "je-journey-export", _("Export as YAML")),
-            _button("fa-trash", "je-journey-delete", _("Delete journey")),
-        ], size="sm", className="w-auto me-3"),
-        dbc.ButtonGroup([
-            _button("fa-rotate-left", "je-undo", text=_("Undo"), disabled=True),
-            _button("fa-rotate-right", "je-redo", text=_("Redo"), disabled=True),
-        ], className="me-2"),
-        dbc.Button([html.I(className="fa-solid fa-table-columns me-1"), _("Auto-layout")], id="je-autolayout",
-                   title=_("Stages as columns, channels as lanes"), className="border me-2", size="sm", color="light"),
-        dbc.Button([html.I(className="fa-solid fa-trash-can me-1"), _("Delete")], id="je-delete",
-                   title=_("Delete the selected touchpoints and connections (Delete key)"), className="border me-3",
-                   size="sm", color="light"),
-        dcc.Store(id="je-graph-resized"),
-        dcc.Store(id="je-dragged"),
-    ], className="d-flex flex-wrap align-items-center gap-1 mb-2")
+    return html.Div(
+        [
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText(_("Project")),
+                    project_picker(
+                        "je-project",
+                        persistence=True,
+                        persistence_type="local",
+                        style={"minWidth": "10rem", "maxWidth": "15rem"},
+                    ),
+                    _button("fa-plus", "je-project-new", _("New project")),
+                    _button("fa-pen", "je-project-rename", _("Rename project")),
+                    _button("fa-trash", "je-project-delete", _("Delete project")),
+                ],
+                size="sm",
+                className="w-auto me-3",
+            ),
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText(_("Journey")),
+                    dbc.Select(
+                        id="je-journey",
+                        options=[],
+                        persistence=True,
+                        persistence_type="local",
+                        style={"minWidth": "12rem", "maxWidth": "18rem"},
+                    ),
+                    _button(
+                        "fa-plus",
+                        "je-journey-new",
+                        _("New journey: empty, from a template or from a YAML file"),
+                        _("New"),
+                    ),
+                    _button("fa-pen", "je-journey-rename", _("Rename journey")),
+                    _button("fa-file-export", "je-journey-export", _("Export as YAML")),
+                    _button("fa-trash", "je-journey-delete", _("Delete journey")),
+                ],
+                size="sm",
+                className="w-auto me-3",
+            ),
+            dbc.ButtonGroup(
+                [
+                    _button("fa-rotate-left", "je-undo", text=_("Undo"), disabled=True),
+                    _button("fa-rotate-right", "je-redo", text=_("Redo"), disabled=True),
+                ],
+                className="me-2",
+            ),
+            dbc.Button(
+                [html.I(className="fa-solid fa-table-columns me-1"), _("Auto-layout")],
+                id="je-autolayout",
+                title=_("Stages as columns, channels as lanes"),
+                className="border me-2",
+                size="sm",
+                color="light",
+            ),
+            dbc.Button(
+                [html.I(className="fa-solid fa-trash-can me-1"), _("Delete")],
+                id="je-delete",
+                title=_("Delete the selected touchpoints and connections (Delete key)"),
+                className="border me-3",
+                size="sm",
+                color="light",
+            ),
+            dcc.Store(id="je-graph-resized"),
+            dcc.Store(id="je-dragged"),
+        ],
+        className="d-flex flex-wrap align-items-center gap-1 mb-2",
+    )
 
 
 def _side_panel() -> html.Div:
-    return html.Div([
-        dbc.Alert(id="je-message", is_open=False, dismissable=True, className="py-2 small"),
-        dcc.Dropdown(id="je-owner-filter", placeholder=_("Highlight an owner's touchpoints…"), clearable=True,
-                     className="mb-2"),
-        dbc.Tabs([
-            dbc.Tab(html.Div([_touchpoint_card(), _edge_card(), _add_touchpoint_card()], className="pt-2"),
-                    label=_("Touchpoint"), tab_id="tab-touchpoint"),
-            dbc.Tab(html.Div([
-                html.Div(id="je-stage-list"),
-                dbc.InputGroup([
-                    dbc.Input(id="je-stage-name", placeholder=_("New stage name"), maxLength=200),
-                    dbc.Button(_("Add stage"), id="je-stage-add", color="primary"),
-                ], size="sm", className="mt-2"),
-            ], className="pt-2"), label=_("Stages"), tab_id="tab-stages"),
-            dbc.Tab(html.Div(id="je-checks", className="pt-2"), label=_("Checks"), tab_id="tab-checks",
-                    id="je-checks-tab"),
-        ], id="je-tabs", active_tab="tab-touchpoint"),
-    ])
+    return html.Div(
+        [
+            dbc.Alert(id="je-message", is_open=False, dismissable=True, className="py-2 small"),
+            dcc.Dropdown(
+                id="je-owner-filter",
+                placeholder=_("Highlight an owner's touchpoints…"),
+                clearable=True,
+                className="mb-2",
+            ),
+            dbc.Tabs(
+                [
+                    dbc.Tab(
+                        html.Div([_touchpoint_card(), _edge_card(), _add_touchpoint_card()], className="pt-2"),
+                        label=_("Touchpoint"),
+                        tab_id="tab-touchpoint",
+                    ),
+                    dbc.Tab(
+                        html.Div(
+                            [
+                                html.Div(id="je-stage-list"),
+                                dbc.InputGroup(
+                                    [
+                                        dbc.Input(id="je-stage-name", placeholder=_("New stage name"), maxLength=200),
+                                        dbc.Button(_("Add stage"), id="je-stage-add", color="primary"),
+                                    ],
+                                    size="sm",
+                                    className="mt-2",
+                                ),
+                            ],
+                            className="pt-2",
+                        ),
+                        label=_("Stages"),
+                        tab_id="tab-stages",
+                    ),
+                    dbc.Tab(
+                        html.Div(id="je-checks", className="pt-2"),
+                        label=_("Checks"),
+                        tab_id="tab-checks",
+                        id="je-checks-tab",
+                    ),
+                ],
+                id="je-tabs",
+                active_tab="tab-touchpoint",
+            ),
+        ]
+    )
 
 
 def _field(label: str, component) -> html.Div:
@@ -139,86 +232,165 @@ def _field(label: str, component) -> html.Div:
 
 
 def _touchpoint_card() -> dbc.Card:
-    return dbc.Card(dbc.CardBody([
-        html.H6(id="je-tp-title", className="card-title"),
-        html.Div(id="je-tp-key", className="small text-muted mb-2"),
-        _field(_("Name"), dbc.Input(id="je-tp-name", size="sm", maxLength=200)),
-        _field(_("Stage"), dbc.Select(id="je-tp-stage", size="sm")),
-        _field(_("Channel"), dbc.Input(id="je-tp-channel", size="sm", list="je-channels", maxLength=100)),
-        _field(_("Owner"), dbc.Input(id="je-tp-owner", size="sm", list="je-owners", maxLength=200)),
-        _field(_("Kind"), dbc.Select(id="je-tp-kind", size="sm",
-                                     options=[{"label": v, "value": k} for k, v in KIND_LABELS.items()])),
-        dbc.Checkbox(id="je-tp-entry", label=_("Customers enter the journey here"), className="small mb-2"),
-        dbc.Label(_("Targets"), className="small mb-0"),
-        # Text, not type=number: a browser drops a number input's value it finds invalid (4.25 against a
-        # step, a comma decimal), and the server could not say what was wrong.
-        dbc.Row([dbc.Col(dbc.InputGroup([
-            dbc.InputGroupText(label, className="px-1"),
-            dbc.Input(id=f"je-tp-target-{key}", inputMode="decimal",
-                      placeholder="{:g}…{:g}".format(*jm.METRIC_RANGES[key])),
-        ], size="sm"), width=6) for key, label in TARGETS], className="g-1 mb-2"),
-        _field(_("Notes"), dbc.Textarea(id="je-tp-notes", size="sm", rows=2)),
-        html.Div([
-            dbc.Button(_("Save"), id="je-tp-save", color="primary", size="sm", className="me-2"),
-            dbc.Button(_("Delete"), id="je-tp-delete", color="outline-danger", size="sm", className="me-2"),
-            dcc.Link([html.I(className="fa-solid fa-plus me-1"), _("Improvement action")], id="je-tp-action",
-                     href="/actions", className="btn btn-sm btn-outline-secondary",
-                     title=_("Plan an improvement action for this touchpoint on the Actions page")),
-        ], className="mb-3"),
-        dbc.Label(_("Connect to"), className="small mb-0"),
-        dbc.InputGroup([
-            dbc.Select(id="je-connect-target"),
-            dbc.Button(_("Connect"), id="je-connect", color="secondary"),
-        ], size="sm", className="mb-2"),
-        html.Div(id="je-tp-edges", className="small"),
-        html.Datalist(id="je-owners"),
-        html.Datalist(id="je-channels"),
-    ]), id="je-tp-card", className="mb-2", style={"display": "none"})
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H6(id="je-tp-title", className="card-title"),
+                html.Div(id="je-tp-key", className="small text-muted mb-2"),
+                _field(_("Name"), dbc.Input(id="je-tp-name", size="sm", maxLength=200)),
+                _field(_("Stage"), dbc.Select(id="je-tp-stage", size="sm")),
+                _field(_("Channel"), dbc.Input(id="je-tp-channel", size="sm", list="je-channels", maxLength=100)),
+                _field(_("Owner"), dbc.Input(id="je-tp-owner", size="sm", list="je-owners", maxLength=200)),
+                _field(
+                    _("Kind"),
+                    dbc.Select(
+                        id="je-tp-kind", size="sm", options=[{"label": v, "value": k} for k, v in KIND_LABELS.items()]
+                    ),
+                ),
+                dbc.Checkbox(id="je-tp-entry", label=_("Customers enter the journey here"), className="small mb-2"),
+                dbc.Label(_("Targets"), className="small mb-0"),
+                # Text, not type=number: a browser drops a number input's value it finds invalid (4.25 against a
+                # step, a comma decimal), and the server could not say what was wrong.
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            dbc.InputGroup(
+                                [
+                                    dbc.InputGroupText(label, className="px-1"),
+                                    dbc.Input(
+                                        id=f"je-tp-target-{key}",
+                                        inputMode="decimal",
+                                        placeholder="{:g}…{:g}".format(*jm.METRIC_RANGES[key]),
+                                    ),
+                                ],
+                                size="sm",
+                            ),
+                            width=6,
+                        )
+                        for key, label in TARGETS
+                    ],
+                    className="g-1 mb-2",
+                ),
+                _field(_("Notes"), dbc.Textarea(id="je-tp-notes", size="sm", rows=2)),
+                html.Div(
+                    [
+                        dbc.Button(_("Save"), id="je-tp-save", color="primary", size="sm", className="me-2"),
+                        dbc.Button(_("Delete"), id="je-tp-delete", color="outline-danger", size="sm", className="me-2"),
+                        dcc.Link(
+                            [html.I(className="fa-solid fa-plus me-1"), _("Improvement action")],
+                            id="je-tp-action",
+                            href="/actions",
+                            className="btn btn-sm btn-outline-secondary",
+                            title=_("Plan an improvement action for this touchpoint on the Actions page"),
+                        ),
+                    ],
+                    className="mb-3",
+                ),
+                dbc.Label(_("Connect to"), className="small mb-0"),
+                dbc.InputGroup(
+                    [
+                        dbc.Select(id="je-connect-target"),
+                        dbc.Button(_("Connect"), id="je-connect", color="secondary"),
+                    ],
+                    size="sm",
+                    className="mb-2",
+                ),
+                html.Div(id="je-tp-edges", className="small"),
+                html.Datalist(id="je-owners"),
+                html.Datalist(id="je-channels"),
+            ]
+        ),
+        id="je-tp-card",
+        className="mb-2",
+        style={"display": "none"},
+    )
 
 
 def _edge_card() -> dbc.Card:
-    return dbc.Card(dbc.CardBody([
-        html.H6(id="je-edge-title", className="card-title"),
-        dbc.Row([
-            dbc.Col(_field(_("Share of customers (%)"), dbc.Input(id="je-edge-share", inputMode="decimal", size="sm",
-                                                                  placeholder="0…100"))),
-            dbc.Col(_field(_("Volume"), dbc.Input(id="je-edge-volume", inputMode="decimal", size="sm"))),
-        ], className="g-1"),
-        dbc.Button(_("Save"), id="je-edge-save", color="primary", size="sm", className="me-2"),
-        dbc.Button(_("Delete"), id="je-edge-delete", color="outline-danger", size="sm"),
-    ]), id="je-edge-card", className="mb-2", style={"display": "none"})
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H6(id="je-edge-title", className="card-title"),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            _field(
+                                _("Share of customers (%)"),
+                                dbc.Input(id="je-edge-share", inputMode="decimal", size="sm", placeholder="0…100"),
+                            )
+                        ),
+                        dbc.Col(_field(_("Volume"), dbc.Input(id="je-edge-volume", inputMode="decimal", size="sm"))),
+                    ],
+                    className="g-1",
+                ),
+                dbc.Button(_("Save"), id="je-edge-save", color="primary", size="sm", className="me-2"),
+                dbc.Button(_("Delete"), id="je-edge-delete", color="outline-danger", size="sm"),
+            ]
+        ),
+        id="je-edge-card",
+        className="mb-2",
+        style={"display": "none"},
+    )
 
 
 def _add_touchpoint_card() -> dbc.Card:
-    return dbc.Card(dbc.CardBody([
-        html.H6(_("Add a touchpoint"), className="card-title"),
-        _field(_("Name"), dbc.Input(id="je-new-name", size="sm", maxLength=200)),
-        _field(_("Stage"), dbc.Select(id="je-new-stage", size="sm")),
-        _field(_("Channel"), dbc.Input(id="je-new-channel", size="sm", list="je-channels", maxLength=100)),
-        _field(_("Owner"), dbc.Input(id="je-new-owner", size="sm", list="je-owners", maxLength=200)),
-        dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("Add touchpoint")], id="je-new-add",
-                   color="primary", size="sm"),
-        html.Div(_("Tip: drag nodes to arrange them; shift-click or drag a box to select several; "
-                   "Delete removes the selection; Ctrl+Z / Ctrl+Y undo and redo."),
-                 className="small text-muted mt-2"),
-    ]), className="mb-2")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H6(_("Add a touchpoint"), className="card-title"),
+                _field(_("Name"), dbc.Input(id="je-new-name", size="sm", maxLength=200)),
+                _field(_("Stage"), dbc.Select(id="je-new-stage", size="sm")),
+                _field(_("Channel"), dbc.Input(id="je-new-channel", size="sm", list="je-channels", maxLength=100)),
+                _field(_("Owner"), dbc.Input(id="je-new-owner", size="sm", list="je-owners", maxLength=200)),
+                dbc.Button(
+                    [html.I(className="fa-solid fa-plus me-1"), _("Add touchpoint")],
+                    id="je-new-add",
+                    color="primary",
+                    size="sm",
+                ),
+                html.Div(
+                    _(
+                        "Tip: drag nodes to arrange them; shift-click or drag a box to select several; "
+                        "Delete removes the selection; Ctrl+Z / Ctrl+Y undo and redo."
+                    ),
+                    className="small text-muted mt-2",
+                ),
+            ]
+        ),
+        className="mb-2",
+    )
 
 
 def _dialog(name: str, title, body, ok_label: str, ok_color: str = "primary", size: str | None = None) -> dbc.Modal:
     """A modal with ids je-{name}-modal / -cancel / -ok."""
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(title)),
-        dbc.ModalBody(body),
-        dbc.ModalFooter([dbc.Button(_("Cancel"), id=f"je-{name}-cancel", color="secondary"),
-                         dbc.Button(ok_label, id=f"je-{name}-ok", color=ok_color)]),
-    ], id=f"je-{name}-modal", is_open=False, size=size)
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(title)),
+            dbc.ModalBody(body),
+            dbc.ModalFooter(
+                [
+                    dbc.Button(_("Cancel"), id=f"je-{name}-cancel", color="secondary"),
+                    dbc.Button(ok_label, id=f"je-{name}-ok", color=ok_color),
+                ]
+            ),
+        ],
+        id=f"je-{name}-modal",
+        is_open=False,
+        size=size,
+    )
 
 
 def _name_modal() -> dbc.Modal:
-    return _dialog("name", html.Span(id="je-name-title"), [
-        dbc.Label(_("Name"), html_for="je-name-input"), dbc.Input(id="je-name-input", maxLength=200),
-        dbc.Alert(id="je-name-error", color="danger", is_open=False, className="small mt-2 mb-0"),
-    ], _("OK"))
+    return _dialog(
+        "name",
+        html.Span(id="je-name-title"),
+        [
+            dbc.Label(_("Name"), html_for="je-name-input"),
+            dbc.Input(id="je-name-input", maxLength=200),
+            dbc.Alert(id="je-name-error", color="danger", is_open=False, className="small mt-2 mb-0"),
+        ],
+        _("OK"),
+    )
 
 
 def _confirm_modal() -> dbc.Modal:
@@ -226,22 +398,57 @@ def _confirm_modal() -> dbc.Modal:
 
 
 def _new_journey_modal() -> dbc.Modal:
-    return _dialog("new", _("New journey"), [
-        dbc.RadioItems(id="je-new-source", value="template", className="mb-2", options=[
-            {"label": _("From a template"), "value": "template"},
-            {"label": _("Empty"), "value": "empty"},
-            {"label": _("From a YAML file"), "value": "file"}]),
-        html.Div(dbc.Select(id="je-new-template"), id="je-new-template-box", className="mb-2"),
-        html.Div(dcc.Upload(id="je-new-upload", accept=".yaml,.yml", children=html.Div(
-            [html.I(className="fa-solid fa-upload me-2"), _("Drop a journey YAML file here or click to choose")],
-            className="border border-2 border-dashed rounded p-3 text-center text-muted")),
-            id="je-new-upload-box", className="mb-2", style={"display": "none"}),
-        html.Div(id="je-new-upload-name", className="small mb-2"),
-        _field(_("Name"), dbc.Input(id="je-new-journey-name", maxLength=200,
-                                    placeholder=_("Leave empty to use the template's or file's name"))),
-        dbc.Alert(id="je-new-error", color="danger", is_open=False, className="small mb-0",
-                  style={"whiteSpace": "pre-wrap"}),
-    ], _("Create"), size="lg")
+    return _dialog(
+        "new",
+        _("New journey"),
+        [
+            dbc.RadioItems(
+                id="je-new-source",
+                value="template",
+                className="mb-2",
+                options=[
+                    {"label": _("From a template"), "value": "template"},
+                    {"label": _("Empty"), "value": "empty"},
+                    {"label": _("From a YAML file"), "value": "file"},
+                ],
+            ),
+            html.Div(dbc.Select(id="je-new-template"), id="je-new-template-box", className="mb-2"),
+            html.Div(
+                dcc.Upload(
+                    id="je-new-upload",
+                    accept=".yaml,.yml",
+                    children=html.Div(
+                        [
+                            html.I(className="fa-solid fa-upload me-2"),
+                            _("Drop a journey YAML file here or click to choose"),
+                        ],
+                        className="border border-2 border-dashed rounded p-3 text-center text-muted",
+                    ),
+                ),
+                id="je-new-upload-box",
+                className="mb-2",
+                style={"display": "none"},
+            ),
+            html.Div(id="je-new-upload-name", className="small mb-2"),
+            _field(
+                _("Name"),
+                dbc.Input(
+                    id="je-new-journey-name",
+                    maxLength=200,
+                    placeholder=_("Leave empty to use the template's or file's name"),
+                ),
+            ),
+            dbc.Alert(
+                id="je-new-error",
+                color="danger",
+                is_open=False,
+                className="small mb-0",
+                style={"whiteSpace": "pre-wrap"},
+            ),
+        ],
+        _("Create"),
+        size="lg",
+    )
 
 
 # ------------------------------------------------------------------ helpers
@@ -282,13 +489,16 @@ def _show_message(props: dict) -> None:
 # After each draw: re-measure the canvas, and report drags when the user lets go (assets/journeymap.js).
 dash.clientside_callback(
     dash.ClientsideFunction("journeymap", "drawn"),
-    Output("je-graph-resized", "data"), Input("je-graph", "elements"),
+    Output("je-graph-resized", "data"),
+    Input("je-graph", "elements"),
 )
 
 
 @callback(
-    Output("je-journey", "options"), Output("je-journey", "value"),
-    Input("je-project", "value"), State("je-journey", "value"),
+    Output("je-journey", "options"),
+    Output("je-journey", "value"),
+    Input("je-project", "value"),
+    State("je-journey", "value"),
 )
 def choose_project(project_id, current):
     """List the project's journeys, keeping the current one if it belongs to it."""
@@ -297,14 +507,26 @@ def choose_project(project_id, current):
 
 
 @callback(
-    Output("je-graph", "elements"), Output("je-graph", "layout"), Output("je-version", "data"),
-    Output("je-undo", "disabled"), Output("je-undo", "title"), Output("je-redo", "disabled"),
+    Output("je-graph", "elements"),
+    Output("je-graph", "layout"),
+    Output("je-version", "data"),
+    Output("je-undo", "disabled"),
+    Output("je-undo", "title"),
+    Output("je-redo", "disabled"),
     Output("je-redo", "title"),
-    Output("je-checks", "children"), Output("je-checks-tab", "label"), Output("je-stage-list", "children"),
-    Output("je-new-stage", "options"), Output("je-tp-stage", "options"), Output("je-owner-filter", "options"),
-    Output("je-owners", "children"), Output("je-channels", "children"), Output("je-empty", "children"),
+    Output("je-checks", "children"),
+    Output("je-checks-tab", "label"),
+    Output("je-stage-list", "children"),
+    Output("je-new-stage", "options"),
+    Output("je-tp-stage", "options"),
+    Output("je-owner-filter", "options"),
+    Output("je-owners", "children"),
+    Output("je-channels", "children"),
+    Output("je-empty", "children"),
     Output("je-new-add", "disabled"),
-    Input("je-journey", "value"), Input("je-refresh", "data"), Input("je-owner-filter", "value"),
+    Input("je-journey", "value"),
+    Input("je-refresh", "data"),
+    Input("je-owner-filter", "value"),
 )
 def render(journey_id, refresh, owner):
     """Draw the journey and refresh every list that depends on it."""
@@ -317,53 +539,114 @@ def render(journey_id, refresh, owner):
     shown = feature.view(workspace(), int(journey_id))
     journey, warnings, owners = shown.journey, shown.warnings, shown.owners
     stage_options = [{"label": s.name, "value": s.key} for s in journey.stages]
-    checks = [html.Div(_("No problems found."), className="text-success small")] if not warnings else [
-        dbc.ListGroup([dbc.ListGroupItem(w.message, className="small py-1", color=_WARNING_COLORS.get(w.code))
-                       for w in warnings], flush=True)]
+    checks = (
+        [html.Div(_("No problems found."), className="text-success small")]
+        if not warnings
+        else [
+            dbc.ListGroup(
+                [
+                    dbc.ListGroupItem(w.message, className="small py-1", color=_WARNING_COLORS.get(w.code))
+                    for w in warnings
+                ],
+                flush=True,
+            )
+        ]
+    )
     return (
-        elements(journey, warnings, owner), fit, shown.version,
-        shown.undo_label is None, _("Undo: {label}").format(label=shown.undo_label) if shown.undo_label else "",
-        shown.redo_label is None, _("Redo: {label}").format(label=shown.redo_label) if shown.redo_label else "",
-        checks, f"{_('Checks')} ({len(warnings)})" if warnings else _("Checks"),
-        _stage_rows(journey, shown.stage_counts), stage_options, stage_options,
+        elements(journey, warnings, owner),
+        fit,
+        shown.version,
+        shown.undo_label is None,
+        _("Undo: {label}").format(label=shown.undo_label) if shown.undo_label else "",
+        shown.redo_label is None,
+        _("Redo: {label}").format(label=shown.redo_label) if shown.redo_label else "",
+        checks,
+        f"{_('Checks')} ({len(warnings)})" if warnings else _("Checks"),
+        _stage_rows(journey, shown.stage_counts),
+        stage_options,
+        stage_options,
         [{"label": o, "value": o} for o in owners],
-        [html.Option(value=o) for o in owners], [html.Option(value=c) for c in shown.channels], shown.hint,
+        [html.Option(value=o) for o in owners],
+        [html.Option(value=c) for c in shown.channels],
+        shown.hint,
         not journey.stages,
     )
 
 
-_WARNING_COLORS = {"unreachable": "danger", "dead_end": "danger", "backward_edge": "warning",
-                   "shares_over_100": "warning", "duplicate_name": "warning", "no_owner": "secondary"}
+_WARNING_COLORS = {
+    "unreachable": "danger",
+    "dead_end": "danger",
+    "backward_edge": "warning",
+    "shares_over_100": "warning",
+    "duplicate_name": "warning",
+    "no_owner": "secondary",
+}
 
 
 def _stage_rows(journey: Journey, counts: dict[str, int]) -> list:
     rows = []
     for i, stage in enumerate(journey.stages):
         key = stage.key
-        rows.append(dbc.InputGroup([
-            dbc.InputGroupText(str(i + 1)),
-            dbc.Input(id={"type": "je-stage-rename", "key": key}, value=stage.name, debounce=True, maxLength=200),
-            dbc.InputGroupText(str(counts[key])),
-            dbc.Button(html.I(className="fa-solid fa-arrow-up"), id={"type": "je-stage-up", "key": key},
-                       color="light", className="border", disabled=i == 0, title=_("Move earlier")),
-            dbc.Button(html.I(className="fa-solid fa-arrow-down"), id={"type": "je-stage-down", "key": key},
-                       color="light", className="border", disabled=i == len(journey.stages) - 1, title=_("Move later")),
-            dbc.Button(html.I(className="fa-solid fa-trash"), id={"type": "je-stage-delete", "key": key},
-                       color="light", className="border", title=_("Delete stage")),
-        ], size="sm", className="mb-1"))
+        rows.append(
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText(str(i + 1)),
+                    dbc.Input(
+                        id={"type": "je-stage-rename", "key": key}, value=stage.name, debounce=True, maxLength=200
+                    ),
+                    dbc.InputGroupText(str(counts[key])),
+                    dbc.Button(
+                        html.I(className="fa-solid fa-arrow-up"),
+                        id={"type": "je-stage-up", "key": key},
+                        color="light",
+                        className="border",
+                        disabled=i == 0,
+                        title=_("Move earlier"),
+                    ),
+                    dbc.Button(
+                        html.I(className="fa-solid fa-arrow-down"),
+                        id={"type": "je-stage-down", "key": key},
+                        color="light",
+                        className="border",
+                        disabled=i == len(journey.stages) - 1,
+                        title=_("Move later"),
+                    ),
+                    dbc.Button(
+                        html.I(className="fa-solid fa-trash"),
+                        id={"type": "je-stage-delete", "key": key},
+                        color="light",
+                        className="border",
+                        title=_("Delete stage"),
+                    ),
+                ],
+                size="sm",
+                className="mb-1",
+            )
+        )
     return rows or [html.Div(_("No stages yet."), className="text-muted small")]
 
 
 @callback(
-    Output("je-tp-card", "style"), Output("je-edge-card", "style"),
-    Output("je-tp-title", "children"), Output("je-tp-key", "children"), Output("je-tp-name", "value"),
-    Output("je-tp-stage", "value"), Output("je-tp-channel", "value"), Output("je-tp-owner", "value"),
-    Output("je-tp-kind", "value"), Output("je-tp-entry", "value"),
+    Output("je-tp-card", "style"),
+    Output("je-edge-card", "style"),
+    Output("je-tp-title", "children"),
+    Output("je-tp-key", "children"),
+    Output("je-tp-name", "value"),
+    Output("je-tp-stage", "value"),
+    Output("je-tp-channel", "value"),
+    Output("je-tp-owner", "value"),
+    Output("je-tp-kind", "value"),
+    Output("je-tp-entry", "value"),
     *(Output(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
     Output("je-tp-notes", "value"),
-    Output("je-connect-target", "options"), Output("je-tp-edges", "children"),
-    Output("je-edge-title", "children"), Output("je-edge-share", "value"), Output("je-edge-volume", "value"),
-    Input("je-graph", "selectedNodeData"), Input("je-graph", "selectedEdgeData"), Input("je-refresh", "data"),
+    Output("je-connect-target", "options"),
+    Output("je-tp-edges", "children"),
+    Output("je-edge-title", "children"),
+    Output("je-edge-share", "value"),
+    Output("je-edge-volume", "value"),
+    Input("je-graph", "selectedNodeData"),
+    Input("je-graph", "selectedEdgeData"),
+    Input("je-refresh", "data"),
     State("je-journey", "value"),
 )
 def fill_panel(nodes, edges, refresh, journey_id):
@@ -381,15 +664,42 @@ def fill_panel(nodes, edges, refresh, journey_id):
     if len(nodes) == 1 and nodes[0]["id"] in names:
         tp = journey.touchpoint(nodes[0]["id"])
         found = feature.connections(journey, tp.key)
-        edge_rows = [html.Div([
-            html.Span(text, className="me-2"),
-            dbc.Button("×", id={"type": "je-edge-remove", "target": target}, size="sm", color="link",
-                       className="p-0 text-danger", title=_("Remove this connection")),
-        ]) for target, text in found.outgoing]
+        edge_rows = [
+            html.Div(
+                [
+                    html.Span(text, className="me-2"),
+                    dbc.Button(
+                        "×",
+                        id={"type": "je-edge-remove", "target": target},
+                        size="sm",
+                        color="link",
+                        className="p-0 text-danger",
+                        title=_("Remove this connection"),
+                    ),
+                ]
+            )
+            for target, text in found.outgoing
+        ]
         options = [{"label": name, "value": key} for name, key in found.choices]
-        return (shown, hidden, tp.name, _("key: {key}").format(key=tp.key), tp.name, tp.stage, tp.channel,
-                tp.owner or "", tp.kind, tp.entry, *(feature.shown(tp.targets.get(key)) for key, _label in TARGETS),
-                tp.notes, options, edge_rows, "", None, None)
+        return (
+            shown,
+            hidden,
+            tp.name,
+            _("key: {key}").format(key=tp.key),
+            tp.name,
+            tp.stage,
+            tp.channel,
+            tp.owner or "",
+            tp.kind,
+            tp.entry,
+            *(feature.shown(tp.targets.get(key)) for key, _label in TARGETS),
+            tp.notes,
+            options,
+            edge_rows,
+            "",
+            None,
+            None,
+        )
     if len(edges) == 1 and edges[0]["source"] in names and edges[0]["target"] in names:
         chosen = (edges[0]["source"], edges[0]["target"])
         edge = next((e for e in journey.edges if (e.source, e.target) == chosen), None)
@@ -417,8 +727,11 @@ def action_link(nodes, journey_id):
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input("je-undo", "n_clicks"), Input("je-redo", "n_clicks"),
-    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+    Input("je-undo", "n_clicks"),
+    Input("je-redo", "n_clicks"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
 )
 def undo_redo(_undo, _redo, journey_id, version):
     """Step back or forward through the journey's edit history."""
@@ -436,7 +749,9 @@ def undo_redo(_undo, _redo, journey_id, version):
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input("je-dragged", "data"), State("je-journey", "value"), State("je-version", "data"),
+    Input("je-dragged", "data"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
     prevent_initial_call=True,
 )
 def persist_positions(dragged, journey_id, version):
@@ -456,7 +771,9 @@ def persist_positions(dragged, journey_id, version):
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input("je-autolayout", "n_clicks"), State("je-journey", "value"), State("je-version", "data"),
+    Input("je-autolayout", "n_clicks"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
     prevent_initial_call=True,
 )
 def auto_layout(_clicks, journey_id, version):
@@ -467,15 +784,23 @@ def auto_layout(_clicks, journey_id, version):
 
 
 @callback(
-    Output("je-refresh", "data", allow_duplicate=True), Output("je-stage-name", "value"),
-    Input("je-stage-add", "n_clicks"), Input("je-stage-name", "n_submit"),
-    State("je-stage-name", "value"), State("je-journey", "value"), State("je-version", "data"),
+    Output("je-refresh", "data", allow_duplicate=True),
+    Output("je-stage-name", "value"),
+    Input("je-stage-add", "n_clicks"),
+    Input("je-stage-name", "n_submit"),
+    State("je-stage-name", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
     prevent_initial_call=True,
 )
 def add_stage(_clicks, _submit, name, journey_id, version):
     """Add a stage at the end of the journey."""
-    token, message = _edit(journey_id, version, _("Add stage “{name}”").format(name=(name or "").strip()),
-                           lambda j: jm.add_stage(j, name or "")[0])
+    token, message = _edit(
+        journey_id,
+        version,
+        _("Add stage “{name}”").format(name=(name or "").strip()),
+        lambda j: jm.add_stage(j, name or "")[0],
+    )
     _show_message(message)
     return token, "" if message["color"] == "success" else no_update
 
@@ -483,9 +808,12 @@ def add_stage(_clicks, _submit, name, journey_id, version):
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
     Input({"type": "je-stage-rename", "key": ALL}, "value"),
-    Input({"type": "je-stage-up", "key": ALL}, "n_clicks"), Input({"type": "je-stage-down", "key": ALL}, "n_clicks"),
+    Input({"type": "je-stage-up", "key": ALL}, "n_clicks"),
+    Input({"type": "je-stage-down", "key": ALL}, "n_clicks"),
     Input({"type": "je-stage-delete", "key": ALL}, "n_clicks"),
-    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
 )
 def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
     """Rename, reorder or delete the stage whose control was used."""
@@ -511,10 +839,16 @@ def edit_stage(_names, _ups, _downs, _deletes, journey_id, version):
 
 
 @callback(
-    Output("je-refresh", "data", allow_duplicate=True), Output("je-new-name", "value"),
-    Input("je-new-add", "n_clicks"), Input("je-new-name", "n_submit"),
-    State("je-new-name", "value"), State("je-new-stage", "value"), State("je-new-channel", "value"),
-    State("je-new-owner", "value"), State("je-journey", "value"), State("je-version", "data"),
+    Output("je-refresh", "data", allow_duplicate=True),
+    Output("je-new-name", "value"),
+    Input("je-new-add", "n_clicks"),
+    Input("je-new-name", "n_submit"),
+    State("je-new-name", "value"),
+    State("je-new-stage", "value"),
+    State("je-new-channel", "value"),
+    State("je-new-owner", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
     prevent_initial_call=True,
 )
 def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, version):
@@ -522,8 +856,12 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
     if not stage:
         _show_message(_message(_("Choose a stage for the touchpoint (add one in the Stages tab)."), "warning"))
         return no_update, no_update
-    token, message = _edit(journey_id, version, _("Add touchpoint “{name}”").format(name=(name or "").strip()),
-                           feature.add_touchpoint(name, stage, channel, owner))
+    token, message = _edit(
+        journey_id,
+        version,
+        _("Add touchpoint “{name}”").format(name=(name or "").strip()),
+        feature.add_touchpoint(name, stage, channel, owner),
+    )
     _show_message(message)
     return token, "" if message["color"] == "success" else no_update
 
@@ -531,10 +869,17 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
     Input("je-tp-save", "n_clicks"),
-    State("je-graph", "selectedNodeData"), State("je-tp-name", "value"), State("je-tp-stage", "value"),
-    State("je-tp-channel", "value"), State("je-tp-owner", "value"), State("je-tp-kind", "value"),
-    State("je-tp-entry", "value"), State("je-tp-notes", "value"), State("je-journey", "value"),
-    State("je-version", "data"), *(State(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
+    State("je-graph", "selectedNodeData"),
+    State("je-tp-name", "value"),
+    State("je-tp-stage", "value"),
+    State("je-tp-channel", "value"),
+    State("je-tp-owner", "value"),
+    State("je-tp-kind", "value"),
+    State("je-tp-entry", "value"),
+    State("je-tp-notes", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    *(State(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
     prevent_initial_call=True,
 )
 def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, notes, journey_id, version, *typed):
@@ -543,9 +888,17 @@ def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, no
         return no_update
     key = nodes[0]["id"]
     try:
-        change = feature.update_touchpoint(key, name=name, stage=stage, channel=channel, owner=owner, kind=kind,
-                                           entry=entry, typed_targets=dict(zip(feature.TARGETS, typed, strict=True)),
-                                           notes=notes)
+        change = feature.update_touchpoint(
+            key,
+            name=name,
+            stage=stage,
+            channel=channel,
+            owner=owner,
+            kind=kind,
+            entry=entry,
+            typed_targets=dict(zip(feature.TARGETS, typed, strict=True)),
+            notes=notes,
+        )
     except JourneyError as exc:
         _show_message(_message(str(exc), "danger"))
         return no_update
@@ -556,24 +909,32 @@ def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, no
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input("je-connect", "n_clicks"), State("je-graph", "selectedNodeData"), State("je-connect-target", "value"),
-    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+    Input("je-connect", "n_clicks"),
+    State("je-graph", "selectedNodeData"),
+    State("je-connect-target", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
 )
 def connect(_clicks, nodes, target, journey_id, version):
     """Connect the selected touchpoint to the chosen one."""
     if not nodes or len(nodes) != 1 or not target:
         _show_message(_message(_("Select one touchpoint and choose where customers go next."), "warning"))
         return no_update
-    token, message = _edit(journey_id, version, _("Connect touchpoints"),
-                           lambda j: jm.add_edge(j, nodes[0]["id"], target))
+    token, message = _edit(
+        journey_id, version, _("Connect touchpoints"), lambda j: jm.add_edge(j, nodes[0]["id"], target)
+    )
     _show_message(message)
     return token
 
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input({"type": "je-edge-remove", "target": ALL}, "n_clicks"), State("je-graph", "selectedNodeData"),
-    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+    Input({"type": "je-edge-remove", "target": ALL}, "n_clicks"),
+    State("je-graph", "selectedNodeData"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
 )
 def remove_edge_from_panel(_clicks, nodes, journey_id, version):
     """Remove one outgoing connection of the selected touchpoint."""
@@ -587,8 +948,12 @@ def remove_edge_from_panel(_clicks, nodes, journey_id, version):
 
 @callback(
     Output("je-refresh", "data", allow_duplicate=True),
-    Input("je-edge-save", "n_clicks"), State("je-graph", "selectedEdgeData"), State("je-edge-share", "value"),
-    State("je-edge-volume", "value"), State("je-journey", "value"), State("je-version", "data"),
+    Input("je-edge-save", "n_clicks"),
+    State("je-graph", "selectedEdgeData"),
+    State("je-edge-share", "value"),
+    State("je-edge-volume", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
     prevent_initial_call=True,
 )
 def save_edge(_clicks, edges, share, volume, journey_id, version):
@@ -609,12 +974,20 @@ def save_edge(_clicks, edges, share, volume, journey_id, version):
 
 
 @callback(
-    Output("je-confirm-modal", "is_open"), Output("je-confirm-text", "children"), Output("je-confirm-action", "data"),
-    Input("je-delete", "n_clicks"), Input("je-tp-delete", "n_clicks"), Input("je-edge-delete", "n_clicks"),
-    Input("je-project-delete", "n_clicks"), Input("je-journey-delete", "n_clicks"),
+    Output("je-confirm-modal", "is_open"),
+    Output("je-confirm-text", "children"),
+    Output("je-confirm-action", "data"),
+    Input("je-delete", "n_clicks"),
+    Input("je-tp-delete", "n_clicks"),
+    Input("je-edge-delete", "n_clicks"),
+    Input("je-project-delete", "n_clicks"),
+    Input("je-journey-delete", "n_clicks"),
     Input("je-confirm-cancel", "n_clicks"),
-    State("je-graph", "selectedNodeData"), State("je-graph", "selectedEdgeData"),
-    State("je-project", "value"), State("je-journey", "value"), prevent_initial_call=True,
+    State("je-graph", "selectedNodeData"),
+    State("je-graph", "selectedEdgeData"),
+    State("je-project", "value"),
+    State("je-journey", "value"),
+    prevent_initial_call=True,
 )
 def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, project_id, journey_id):
     """Say exactly what would be deleted and wait for confirmation."""
@@ -623,12 +996,18 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
         return False, no_update, None
     if trigger == "je-project-delete" and project_id:
         name = feature.project_name(workspace(), int(project_id))
-        return True, _("Delete the project “{name}” with all its journeys? This cannot be undone.").format(name=name), \
-            {"kind": "project", "id": int(project_id)}
+        return (
+            True,
+            _("Delete the project “{name}” with all its journeys? This cannot be undone.").format(name=name),
+            {"kind": "project", "id": int(project_id)},
+        )
     if trigger == "je-journey-delete" and journey_id:
         name = feature.stored(workspace(), int(journey_id)).name
-        return True, _("Delete the journey “{name}” with its history? This cannot be undone.").format(name=name), \
-            {"kind": "journey", "id": int(journey_id)}
+        return (
+            True,
+            _("Delete the journey “{name}” with its history? This cannot be undone.").format(name=name),
+            {"kind": "journey", "id": int(journey_id)},
+        )
     if trigger in ("je-project-delete", "je-journey-delete"):
         _show_message(_message(_("Choose a project and a journey first."), "warning"))
         return no_update, no_update, no_update
@@ -646,10 +1025,16 @@ def ask_to_delete(_d, _tp, _edge, _project, _journey, _cancel, nodes, edges, pro
 @callback(
     Output("je-confirm-modal", "is_open", allow_duplicate=True),
     Output("je-refresh", "data", allow_duplicate=True),
-    Output("je-project", "options"), Output("je-project", "value", allow_duplicate=True),
-    Output("je-journey", "options", allow_duplicate=True), Output("je-journey", "value", allow_duplicate=True),
-    Input("je-confirm-ok", "n_clicks"), State("je-confirm-action", "data"), State("je-project", "value"),
-    State("je-journey", "value"), State("je-version", "data"), prevent_initial_call=True,
+    Output("je-project", "options"),
+    Output("je-project", "value", allow_duplicate=True),
+    Output("je-journey", "options", allow_duplicate=True),
+    Output("je-journey", "value", allow_duplicate=True),
+    Input("je-confirm-ok", "n_clicks"),
+    State("je-confirm-action", "data"),
+    State("je-project", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
 )
 def delete_confirmed(_clicks, action, project_id, journey_id, version):
     """Carry out the confirmed deletion."""
@@ -666,8 +1051,9 @@ def delete_confirmed(_clicks, action, project_id, journey_id, version):
         options = _journey_options(project_id)
         _show_message(_message(_("Journey deleted.")))
         return False, _token(), no_update, no_update, options, options[0]["value"] if options else None
-    token, message = _edit(journey_id, version, _("Delete selection"),
-                           feature.delete_selection(action["keys"], action["pairs"]))
+    token, message = _edit(
+        journey_id, version, _("Delete selection"), feature.delete_selection(action["keys"], action["pairs"])
+    )
     _show_message(message)
     return False, token, no_update, no_update, no_update, no_update
 
@@ -676,10 +1062,17 @@ def delete_confirmed(_clicks, action, project_id, journey_id, version):
 
 
 @callback(
-    Output("je-name-modal", "is_open"), Output("je-name-title", "children"), Output("je-name-input", "value"),
-    Output("je-name-action", "data"), Output("je-name-error", "is_open"),
-    Input("je-project-new", "n_clicks"), Input("je-project-rename", "n_clicks"), Input("je-journey-rename", "n_clicks"),
-    Input("je-name-cancel", "n_clicks"), State("je-project", "value"), State("je-journey", "value"),
+    Output("je-name-modal", "is_open"),
+    Output("je-name-title", "children"),
+    Output("je-name-input", "value"),
+    Output("je-name-action", "data"),
+    Output("je-name-error", "is_open"),
+    Input("je-project-new", "n_clicks"),
+    Input("je-project-rename", "n_clicks"),
+    Input("je-journey-rename", "n_clicks"),
+    Input("je-name-cancel", "n_clicks"),
+    State("je-project", "value"),
+    State("je-journey", "value"),
     prevent_initial_call=True,
 )
 def ask_for_name(_new, _rename_project, _rename_journey, _cancel, project_id, journey_id):
@@ -697,13 +1090,21 @@ def ask_for_name(_new, _rename_project, _rename_journey, _cancel, project_id, jo
 
 
 @callback(
-    Output("je-name-modal", "is_open", allow_duplicate=True), Output("je-refresh", "data", allow_duplicate=True),
-    Output("je-project", "options", allow_duplicate=True), Output("je-project", "value", allow_duplicate=True),
-    Output("je-journey", "options", allow_duplicate=True), Output("je-name-error", "children"),
+    Output("je-name-modal", "is_open", allow_duplicate=True),
+    Output("je-refresh", "data", allow_duplicate=True),
+    Output("je-project", "options", allow_duplicate=True),
+    Output("je-project", "value", allow_duplicate=True),
+    Output("je-journey", "options", allow_duplicate=True),
+    Output("je-name-error", "children"),
     Output("je-name-error", "is_open", allow_duplicate=True),
-    Input("je-name-ok", "n_clicks"), Input("je-name-input", "n_submit"), State("je-name-input", "value"),
-    State("je-name-action", "data"), State("je-project", "value"), State("je-journey", "value"),
-    State("je-version", "data"), prevent_initial_call=True,
+    Input("je-name-ok", "n_clicks"),
+    Input("je-name-input", "n_submit"),
+    State("je-name-input", "value"),
+    State("je-name-action", "data"),
+    State("je-project", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
 )
 def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
     """Create or rename, or keep the dialog open with the reason it cannot."""
@@ -732,10 +1133,16 @@ def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
 
 
 @callback(
-    Output("je-new-modal", "is_open"), Output("je-new-template", "options"), Output("je-new-template", "value"),
-    Output("je-new-error", "is_open"), Output("je-new-upload", "contents"), Output("je-new-upload", "filename"),
+    Output("je-new-modal", "is_open"),
+    Output("je-new-template", "options"),
+    Output("je-new-template", "value"),
+    Output("je-new-error", "is_open"),
+    Output("je-new-upload", "contents"),
+    Output("je-new-upload", "filename"),
     Output("je-new-journey-name", "value"),
-    Input("je-journey-new", "n_clicks"), Input("je-new-cancel", "n_clicks"), prevent_initial_call=True,
+    Input("je-journey-new", "n_clicks"),
+    Input("je-new-cancel", "n_clicks"),
+    prevent_initial_call=True,
 )
 def open_new_journey(_new, _cancel):
     """Open the new-journey dialog afresh (no file or name left from last time) with the templates."""
@@ -746,13 +1153,16 @@ def open_new_journey(_new, _cancel):
 
 
 @callback(
-    Output("je-new-template-box", "style"), Output("je-new-upload-box", "style"),
+    Output("je-new-template-box", "style"),
+    Output("je-new-upload-box", "style"),
     Input("je-new-source", "value"),
 )
 def choose_source(source):
     """Show the template list or the file drop zone."""
-    return ({"display": "block" if source == "template" else "none"},
-            {"display": "block" if source == "file" else "none"})
+    return (
+        {"display": "block" if source == "template" else "none"},
+        {"display": "block" if source == "file" else "none"},
+    )
 
 
 @callback(Output("je-new-upload-name", "children"), Input("je-new-upload", "filename"), prevent_initial_call=True)
@@ -762,12 +1172,19 @@ def show_upload(filename):
 
 
 @callback(
-    Output("je-new-modal", "is_open", allow_duplicate=True), Output("je-new-error", "children"),
+    Output("je-new-modal", "is_open", allow_duplicate=True),
+    Output("je-new-error", "children"),
     Output("je-new-error", "is_open", allow_duplicate=True),
-    Output("je-journey", "options", allow_duplicate=True), Output("je-journey", "value", allow_duplicate=True),
-    Input("je-new-ok", "n_clicks"), State("je-new-source", "value"), State("je-new-template", "value"),
-    State("je-new-upload", "contents"), State("je-new-upload", "filename"), State("je-new-journey-name", "value"),
-    State("je-project", "value"), prevent_initial_call=True,
+    Output("je-journey", "options", allow_duplicate=True),
+    Output("je-journey", "value", allow_duplicate=True),
+    Input("je-new-ok", "n_clicks"),
+    State("je-new-source", "value"),
+    State("je-new-template", "value"),
+    State("je-new-upload", "contents"),
+    State("je-new-upload", "filename"),
+    State("je-new-journey-name", "value"),
+    State("je-project", "value"),
+    prevent_initial_call=True,
 )
 def create_journey(_clicks, source, template_key, contents, filename, name, project_id):
     """Create the journey from the chosen source, or say why not (nothing is stored on error)."""
@@ -783,7 +1200,9 @@ def create_journey(_clicks, source, template_key, contents, filename, name, proj
 
 
 @callback(
-    Output("je-download", "data"), Input("je-journey-export", "n_clicks"), State("je-journey", "value"),
+    Output("je-download", "data"),
+    Input("je-journey-export", "n_clicks"),
+    State("je-journey", "value"),
     prevent_initial_call=True,
 )
 def export_yaml(_clicks, journey_id):

@@ -12,34 +12,60 @@ from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.features import leaderboards as features
 
-dash.register_page(__name__, path="/leaderboards", name=_("Leaderboards"), order=3, icon="fa-ranking-star",
-                   title=_("Leaderboards · CX Journey Workbench"))
-
+dash.register_page(
+    __name__,
+    path="/leaderboards",
+    name=_("Leaderboards"),
+    order=3,
+    icon="fa-ranking-star",
+    title=_("Leaderboards · CX Journey Workbench"),
+)
 
 
 def layout(**_query) -> html.Div:
     """Filter bar, what to rank and where, then the ranked table."""
-    return html.Div([
-        _filters.filter_bar("lb"),
-        html.Div([
-            dbc.InputGroup([dbc.InputGroupText(_("Rank")), dbc.Select(id="lb-level")], size="sm", className="w-auto"),
-            dbc.InputGroup([dbc.InputGroupText(_("at")),
-                            dbc.Select(id="lb-touchpoint", value=features.ALL_TOUCHPOINTS)],
-                           size="sm", className="w-auto"),
-            dbc.RadioItems(id="lb-order", value="score", inline=True, className="small",
-                           options=[{"label": _("by score"), "value": "score"},
-                                    {"label": _("by trend"), "value": "trend"}]),
-        ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-        html.P(id="lb-note", className="small text-muted"),
-        dcc.Loading(html.Div(id="lb-table"), delay_show=300),
-    ])
+    return html.Div(
+        [
+            _filters.filter_bar("lb"),
+            html.Div(
+                [
+                    dbc.InputGroup(
+                        [dbc.InputGroupText(_("Rank")), dbc.Select(id="lb-level")], size="sm", className="w-auto"
+                    ),
+                    dbc.InputGroup(
+                        [dbc.InputGroupText(_("at")), dbc.Select(id="lb-touchpoint", value=features.ALL_TOUCHPOINTS)],
+                        size="sm",
+                        className="w-auto",
+                    ),
+                    dbc.RadioItems(
+                        id="lb-order",
+                        value="score",
+                        inline=True,
+                        className="small",
+                        options=[
+                            {"label": _("by score"), "value": "score"},
+                            {"label": _("by trend"), "value": "trend"},
+                        ],
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
+            ),
+            html.P(id="lb-note", className="small text-muted"),
+            dcc.Loading(html.Div(id="lb-table"), delay_show=300),
+        ]
+    )
 
 
 _filters.register("lb")
 
 
-@callback(Output("lb-level", "options"), Output("lb-level", "value"), Output("lb-touchpoint", "options"),
-          Input("lb-selection", "data"), State("lb-level", "value"))
+@callback(
+    Output("lb-level", "options"),
+    Output("lb-level", "value"),
+    Output("lb-touchpoint", "options"),
+    Input("lb-selection", "data"),
+    State("lb-level", "value"),
+)
 def choose_levels(selection, current):
     """Segment columns and the touchpoint owners can be ranked; at all touchpoints or one."""
     chosen = _filters.resolve(selection)
@@ -49,8 +75,14 @@ def choose_levels(selection, current):
     return _options(found.levels), found.level, _options(found.touchpoints)
 
 
-@callback(Output("lb-table", "children"), Output("lb-note", "children"), Input("lb-selection", "data"),
-          Input("lb-level", "value"), Input("lb-touchpoint", "value"), Input("lb-order", "value"))
+@callback(
+    Output("lb-table", "children"),
+    Output("lb-note", "children"),
+    Input("lb-selection", "data"),
+    Input("lb-level", "value"),
+    Input("lb-touchpoint", "value"),
+    Input("lb-order", "value"),
+)
 def show_board(selection, level, touchpoint, order):
     """Rank the groups in the period, with the change against the period before."""
     chosen = _filters.resolve(selection)
@@ -66,23 +98,46 @@ def _options(choices) -> list[dict]:
 
 def _table(board, metric: str, order: str, trend: bool = True) -> dbc.Table:
     """The ranked rows; ``trend`` adds the period before, the change and its arrow."""
-    header = html.Thead(html.Tr([html.Th(t) for t in (
-        _("Rank") if order == "score" else _("Trend rank"), _("Name"), metrics.NAMES[metric],
-        _("95 % interval"), "n", *((_("Period before"), _("Change"), "") if trend else ()))]))
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(t)
+                for t in (
+                    _("Rank") if order == "score" else _("Trend rank"),
+                    _("Name"),
+                    metrics.NAMES[metric],
+                    _("95 % interval"),
+                    "n",
+                    *((_("Period before"), _("Change"), "") if trend else ()),
+                )
+            ]
+        )
+    )
     rows = []
     for row in board.itertuples():
         position = row.rank if order == "score" else row.trend_rank
         arrow = {"up": "▲", "down": "▼"}.get(row.trend, "")
-        change = [html.Td(formatting.value(row.previous, metric)),
-                  html.Td(formatting.value(row.change, metric, signed=True)),
-                  html.Td(arrow, className="text-primary" if row.trend == "up" else "text-danger")] if trend else []
-        rows.append(html.Tr([
-            html.Td(formatting.number(position)),
-            html.Td(row.name),
-            html.Td(formatting.value(row.value, metric)),
-            html.Td(f"{formatting.value(row.low, metric)} … {formatting.value(row.high, metric)}"),
-            html.Td(formatting.count(int(row.n))),
-            *change,
-        ], className="" if row.ranked else "text-muted", title=None if row.ranked else _("too few answers to rank")))
-    return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, striped=True, className="small",
-                     id="lb-rows")
+        change = (
+            [
+                html.Td(formatting.value(row.previous, metric)),
+                html.Td(formatting.value(row.change, metric, signed=True)),
+                html.Td(arrow, className="text-primary" if row.trend == "up" else "text-danger"),
+            ]
+            if trend
+            else []
+        )
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(formatting.number(position)),
+                    html.Td(row.name),
+                    html.Td(formatting.value(row.value, metric)),
+                    html.Td(f"{formatting.value(row.low, metric)} … {formatting.value(row.high, metric)}"),
+                    html.Td(formatting.count(int(row.n))),
+                    *change,
+                ],
+                className="" if row.ranked else "text-muted",
+                title=None if row.ranked else _("too few answers to rank"),
+            )
+        )
+    return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, striped=True, className="small", id="lb-rows")

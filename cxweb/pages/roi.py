@@ -19,154 +19,354 @@ from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
 from workbench.export import figures
 from workbench.features import roi
 
-dash.register_page(__name__, path="/roi", name=_("ROI"),
-                   order=8, icon="fa-coins", title=_("ROI · CX Journey Workbench"))
+dash.register_page(
+    __name__, path="/roi", name=_("ROI"), order=8, icon="fa-coins", title=_("ROI · CX Journey Workbench")
+)
 
-DEFAULTS = {"name": "", "metric": "csat", "overall": 0, "link": "log", "lag": 0, "base": None, "value": 0.3,
-            "cost": 100_000, "months": 24, "discount": 8}
-FORM_DEFAULTS = Assumptions(value_per_unit=DEFAULTS["value"], months=DEFAULTS["months"],
-                            discount=DEFAULTS["discount"] / 100)  # what a blank money field stands for
+DEFAULTS = {
+    "name": "",
+    "metric": "csat",
+    "overall": 0,
+    "link": "log",
+    "lag": 0,
+    "base": None,
+    "value": 0.3,
+    "cost": 100_000,
+    "months": 24,
+    "discount": 8,
+}
+FORM_DEFAULTS = Assumptions(
+    value_per_unit=DEFAULTS["value"], months=DEFAULTS["months"], discount=DEFAULTS["discount"] / 100
+)  # what a blank money field stands for
 CHANGES = {"type": "roi-change", "tp": ALL}
-ASSUMED = [("roi-overall", "value"), ("roi-base", "value"), ("roi-value", "value"), ("roi-cost", "value"),
-           ("roi-months", "value"), ("roi-discount", "value")]
-CHOSEN = [("roi-name", "value"), ("roi-journey", "value"), ("roi-kpi-dataset", "value"), ("roi-kpi", "value"),
-          ("roi-segment", "value"), ("roi-link", "value"), ("roi-lag", "value"), ("roi-metric", "value")]
+ASSUMED = [
+    ("roi-overall", "value"),
+    ("roi-base", "value"),
+    ("roi-value", "value"),
+    ("roi-cost", "value"),
+    ("roi-months", "value"),
+    ("roi-discount", "value"),
+]
+CHOSEN = [
+    ("roi-name", "value"),
+    ("roi-journey", "value"),
+    ("roi-kpi-dataset", "value"),
+    ("roi-kpi", "value"),
+    ("roi-segment", "value"),
+    ("roi-link", "value"),
+    ("roi-lag", "value"),
+    ("roi-metric", "value"),
+]
 LINKS = {"log": _("% change (log KPI)"), "linear": _("units (linear)")}
-CAUSALITY = _("These links are observational: segments and months with a higher NPS also bring more of the KPI, but "
-              "part of that can have other causes (a better-run branch has happier customers and more sales). Read "
-              "the result as an estimate to test: run the action in some segments first and check it with the "
-              "before/after verification on the Actions page; a verified change can then replace the assumed one.")
+CAUSALITY = _(
+    "These links are observational: segments and months with a higher NPS also bring more of the KPI, but "
+    "part of that can have other causes (a better-run branch has happier customers and more sales). Read "
+    "the result as an estimate to test: run the action in some segments first and check it with the "
+    "before/after verification on the Actions page; a verified change can then replace the assumed one."
+)
 FORMULAS = [
-    _("Overall NPS change: ΔNPS = Σ slope × change × reach, where a slope is the overall NPS points one more rating "
-      "point at a touchpoint brings (respondents' promoter +100 / passive 0 / detractor −100 regressed on their "
-      "touchpoint ratings) and reach is the share of journey respondents who rated the touchpoint."),
-    _("KPI change per month: with a log link, KPI today × (exp(b × ΔNPS) − 1); with a linear link, segments × b × "
-      "ΔNPS, where b is the KPI's change per NPS point within segments over time (segment and month fixed "
-      "effects, errors clustered by segment)."),
+    _(
+        "Overall NPS change: ΔNPS = Σ slope × change × reach, where a slope is the overall NPS points one more rating "
+        "point at a touchpoint brings (respondents' promoter +100 / passive 0 / detractor −100 regressed on their "
+        "touchpoint ratings) and reach is the share of journey respondents who rated the touchpoint."
+    ),
+    _(
+        "KPI change per month: with a log link, KPI today × (exp(b × ΔNPS) − 1); with a linear link, segments × b × "
+        "ΔNPS, where b is the KPI's change per NPS point within segments over time (segment and month fixed "
+        "effects, errors clustered by segment)."
+    ),
     _("Profit per month = KPI change × value per KPI unit; gains start after the lag."),
-    _("NPV = Σ profit per month / (1 + r)^(m/12) over the horizon − cost; ROI = NPV / cost; payback = months "
-      "until undiscounted profit reaches the cost."),
-    _("Uncertainty: 10 000 draws of the slopes (joint normal) and of b (t with segments − 1 degrees of freedom) "
-      "give P10, P50 and P90 and the share of draws with ROI > 0. The assumptions are not drawn: the tornado "
-      "chart shows how much each one moves the NPV."),
-    _("A customer's lifetime value (for churn): margin × r / (1 + d − r) with retention r and discount d per "
-      "year; a churn point per segment is worth −CLV × customers per segment / 100."),
+    _(
+        "NPV = Σ profit per month / (1 + r)^(m/12) over the horizon − cost; ROI = NPV / cost; payback = months "
+        "until undiscounted profit reaches the cost."
+    ),
+    _(
+        "Uncertainty: 10 000 draws of the slopes (joint normal) and of b (t with segments − 1 degrees of freedom) "
+        "give P10, P50 and P90 and the share of draws with ROI > 0. The assumptions are not drawn: the tornado "
+        "chart shows how much each one moves the NPV."
+    ),
+    _(
+        "A customer's lifetime value (for churn): margin × r / (1 + d − r) with retention r and discount d per "
+        "year; a churn point per segment is worth −CLV × customers per segment / 100."
+    ),
 ]
 
 
 def layout(scenario: str | None = None, action: str | None = None, **_query) -> html.Div:
     """Scenario picker, the assumptions form, the result with its charts, and the comparison of saved scenarios."""
-    opening = {"scenario": int(scenario) if str(scenario or "").isdigit() else None,
-               "action": int(action) if str(action or "").isdigit() else None}
+    opening = {
+        "scenario": int(scenario) if str(scenario or "").isdigit() else None,
+        "action": int(action) if str(action or "").isdigit() else None,
+    }
 
     def number(id_: str, value, **extra) -> dbc.Input:
         return dbc.Input(id=id_, type="number", value=value, debounce=True, size="sm", **extra)
 
-    form = dbc.Card(dbc.CardBody([
-        html.H6(_("Scenario")),
-        dbc.Input(id="roi-name", placeholder=_("Name, e.g. “Courier coaching”"), size="sm", className="mb-2",
-                  maxLength=200),
-        group(_("From an action card"), dbc.Select(id="roi-action", options=[], value=None), "100%"),
-        html.H6(_("Score change"), className="mt-3"),
-        group(_("Touchpoint ratings in"), dbc.Select(id="roi-metric", value=DEFAULTS["metric"], options=[
-            {"label": metrics.NAMES[m], "value": m} for m in DRIVER_METRICS]), "100%"),
-        html.Div(id="roi-changes", className="mt-2"),
-        group(_("or overall NPS change"), number("roi-overall", DEFAULTS["overall"], step=0.5), "100%"),
-        html.H6(_("KPI and its link to the NPS"), className="mt-3"),
-        group(_("KPI data"), dbc.Select(id="roi-kpi-dataset", options=[]), "100%"),
-        html.Div([group(_("KPI"), dbc.Select(id="roi-kpi", options=[]), "48%"),
-                  group(_("per"), dbc.Select(id="roi-segment", options=[]), "48%")],
-                 className="d-flex gap-1 mt-1"),
-        html.Div([dbc.RadioItems(id="roi-link", value=DEFAULTS["link"], inline=True, className="small",
-                                 options=[{"label": v, "value": k} for k, v in LINKS.items()]),
-                  group(_("Lag (months)"), number("roi-lag", DEFAULTS["lag"], min=0, max=12, step=1), "9rem")],
-                 className="d-flex flex-wrap gap-2 align-items-center mt-1"),
-        html.H6(_("Money"), className="mt-3"),
-        group(html.Span(_("KPI per month today"), id="roi-base-label"), number("roi-base", DEFAULTS["base"]), "100%"),
-        group(_("Value per KPI unit"), number("roi-value", DEFAULTS["value"], step="any"), "100%"),
-        html.Details([
-            html.Summary(_("Value of a churn point from a customer's lifetime value"), className="small"),
-            html.Div([
-                group(_("Margin per customer and year"), number("roi-clv-margin", 600, step="any"), "100%"),
-                group(_("Retention per year"), number("roi-clv-retention", 0.8, min=0, max=1, step=0.01), "100%"),
-                group(_("Customers per segment"), number("roi-clv-customers", 20_000, min=0, step=1), "100%"),
-                dbc.Button(_("Use as value per KPI unit"), id="roi-clv-use", size="sm", color="secondary",
-                           className="mt-1"),
-                html.Div(id="roi-clv-text", className="small text-muted mt-1"),
-            ], className="mt-1"),
-        ], className="mt-1"),
-        html.Div([group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "100%")], className="mt-1"),
-        html.Div([group(_("Horizon (months)"), number("roi-months", DEFAULTS["months"], min=1, max=120, step=1), "48%"),
-                  group(_("Discount % / year"), number("roi-discount", DEFAULTS["discount"], min=0, max=100,
-                                                       step=0.5), "48%")],
-                 className="d-flex gap-1 mt-1"),
-        html.Div([
-            dbc.Button([html.I(className="fa-solid fa-floppy-disk me-1"), _("Save")], id="roi-save", size="sm",
-                       color="primary"),
-            dbc.Button(_("Save as new"), id="roi-save-new", size="sm", color="secondary", outline=True),
-            dbc.Button(_("Delete"), id="roi-delete", size="sm", color="danger", outline=True),
-        ], className="d-flex gap-2 mt-3"),
-        html.Div(id="roi-message", className="small mt-2"),
-    ]), className="mb-3")
+    form = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H6(_("Scenario")),
+                dbc.Input(
+                    id="roi-name",
+                    placeholder=_("Name, e.g. “Courier coaching”"),
+                    size="sm",
+                    className="mb-2",
+                    maxLength=200,
+                ),
+                group(_("From an action card"), dbc.Select(id="roi-action", options=[], value=None), "100%"),
+                html.H6(_("Score change"), className="mt-3"),
+                group(
+                    _("Touchpoint ratings in"),
+                    dbc.Select(
+                        id="roi-metric",
+                        value=DEFAULTS["metric"],
+                        options=[{"label": metrics.NAMES[m], "value": m} for m in DRIVER_METRICS],
+                    ),
+                    "100%",
+                ),
+                html.Div(id="roi-changes", className="mt-2"),
+                group(_("or overall NPS change"), number("roi-overall", DEFAULTS["overall"], step=0.5), "100%"),
+                html.H6(_("KPI and its link to the NPS"), className="mt-3"),
+                group(_("KPI data"), dbc.Select(id="roi-kpi-dataset", options=[]), "100%"),
+                html.Div(
+                    [
+                        group(_("KPI"), dbc.Select(id="roi-kpi", options=[]), "48%"),
+                        group(_("per"), dbc.Select(id="roi-segment", options=[]), "48%"),
+                    ],
+                    className="d-flex gap-1 mt-1",
+                ),
+                html.Div(
+                    [
+                        dbc.RadioItems(
+                            id="roi-link",
+                            value=DEFAULTS["link"],
+                            inline=True,
+                            className="small",
+                            options=[{"label": v, "value": k} for k, v in LINKS.items()],
+                        ),
+                        group(_("Lag (months)"), number("roi-lag", DEFAULTS["lag"], min=0, max=12, step=1), "9rem"),
+                    ],
+                    className="d-flex flex-wrap gap-2 align-items-center mt-1",
+                ),
+                html.H6(_("Money"), className="mt-3"),
+                group(
+                    html.Span(_("KPI per month today"), id="roi-base-label"),
+                    number("roi-base", DEFAULTS["base"]),
+                    "100%",
+                ),
+                group(_("Value per KPI unit"), number("roi-value", DEFAULTS["value"], step="any"), "100%"),
+                html.Details(
+                    [
+                        html.Summary(_("Value of a churn point from a customer's lifetime value"), className="small"),
+                        html.Div(
+                            [
+                                group(
+                                    _("Margin per customer and year"), number("roi-clv-margin", 600, step="any"), "100%"
+                                ),
+                                group(
+                                    _("Retention per year"),
+                                    number("roi-clv-retention", 0.8, min=0, max=1, step=0.01),
+                                    "100%",
+                                ),
+                                group(
+                                    _("Customers per segment"),
+                                    number("roi-clv-customers", 20_000, min=0, step=1),
+                                    "100%",
+                                ),
+                                dbc.Button(
+                                    _("Use as value per KPI unit"),
+                                    id="roi-clv-use",
+                                    size="sm",
+                                    color="secondary",
+                                    className="mt-1",
+                                ),
+                                html.Div(id="roi-clv-text", className="small text-muted mt-1"),
+                            ],
+                            className="mt-1",
+                        ),
+                    ],
+                    className="mt-1",
+                ),
+                html.Div(
+                    [group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "100%")],
+                    className="mt-1",
+                ),
+                html.Div(
+                    [
+                        group(
+                            _("Horizon (months)"),
+                            number("roi-months", DEFAULTS["months"], min=1, max=120, step=1),
+                            "48%",
+                        ),
+                        group(
+                            _("Discount % / year"),
+                            number("roi-discount", DEFAULTS["discount"], min=0, max=100, step=0.5),
+                            "48%",
+                        ),
+                    ],
+                    className="d-flex gap-1 mt-1",
+                ),
+                html.Div(
+                    [
+                        dbc.Button(
+                            [html.I(className="fa-solid fa-floppy-disk me-1"), _("Save")],
+                            id="roi-save",
+                            size="sm",
+                            color="primary",
+                        ),
+                        dbc.Button(_("Save as new"), id="roi-save-new", size="sm", color="secondary", outline=True),
+                        dbc.Button(_("Delete"), id="roi-delete", size="sm", color="danger", outline=True),
+                    ],
+                    className="d-flex gap-2 mt-3",
+                ),
+                html.Div(id="roi-message", className="small mt-2"),
+            ]
+        ),
+        className="mb-3",
+    )
 
-    result = html.Div([html.Div(id="roi-empty"), html.Div([
-        html.Div(id="roi-verdict"),
-        dbc.Row(id="roi-figures", className="g-2 mb-2"),
-        html.Div(id="roi-evidence-text", className="small mb-2"),
-        dbc.Row([
-            dbc.Col(dcc.Graph(id="roi-waterfall", config={"displaylogo": False}, style={"height": "340px"},
-                              figure=figures.empty()), lg=6),
-            dbc.Col(dcc.Graph(id="roi-tornado", config={"displaylogo": False}, style={"height": "340px"},
-                              figure=figures.empty()), lg=6),
-        ]),
-        dbc.Alert(CAUSALITY, color="light", className="small border mt-2", id="roi-causality"),
-        html.Details([html.Summary(_("How the numbers are computed")),
-                      html.Ul([html.Li(text) for text in FORMULAS], className="small")], className="mb-3"),
-    ], id="roi-result")])
+    result = html.Div(
+        [
+            html.Div(id="roi-empty"),
+            html.Div(
+                [
+                    html.Div(id="roi-verdict"),
+                    dbc.Row(id="roi-figures", className="g-2 mb-2"),
+                    html.Div(id="roi-evidence-text", className="small mb-2"),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dcc.Graph(
+                                    id="roi-waterfall",
+                                    config={"displaylogo": False},
+                                    style={"height": "340px"},
+                                    figure=figures.empty(),
+                                ),
+                                lg=6,
+                            ),
+                            dbc.Col(
+                                dcc.Graph(
+                                    id="roi-tornado",
+                                    config={"displaylogo": False},
+                                    style={"height": "340px"},
+                                    figure=figures.empty(),
+                                ),
+                                lg=6,
+                            ),
+                        ]
+                    ),
+                    dbc.Alert(CAUSALITY, color="light", className="small border mt-2", id="roi-causality"),
+                    html.Details(
+                        [
+                            html.Summary(_("How the numbers are computed")),
+                            html.Ul([html.Li(text) for text in FORMULAS], className="small"),
+                        ],
+                        className="mb-3",
+                    ),
+                ],
+                id="roi-result",
+            ),
+        ]
+    )
 
-    return html.Div([
-        dcc.Store(id="roi-opening", data=opening), dcc.Store(id="roi-evidence"), dcc.Store(id="roi-pending"),
-        dcc.Store(id="roi-loaded"), dcc.Store(id="roi-tick", data=0), dcc.Download(id="roi-download"),
-        html.Div([
-            group(_("Project"), project_picker("roi-project", persistence=True, persistence_type="session"), "14rem"),
-            group(_("Journey"), dbc.Select(id="roi-journey", options=[]), "14rem"),
-            group(_("Open"), dbc.Select(id="roi-open", options=[], placeholder=_("a saved scenario…")), "18rem"),
-            dbc.Button([html.I(className="fa-solid fa-plus me-1"), _("New scenario")], id="roi-new", size="sm",
-                       color="secondary", outline=True),
-            group(_("You are"), dbc.Input(id="roi-user", placeholder=_("your name (for the history)"),
-                                          debounce=True, persistence=True, persistence_type="local"), "15rem"),
-        ], className="d-flex flex-wrap align-items-center gap-2 mb-3"),
-        dbc.Row([dbc.Col(form, lg=4), dbc.Col(dcc.Loading(result, delay_show=400), lg=8)]),
-        html.H5(_("Compare saved scenarios")),
-        html.Div([
-            html.Div(dcc.Dropdown(id="roi-compare-pick", multi=True, options=[],
-                                  placeholder=_("Choose saved scenarios to compare…")),
-                     style={"minWidth": "28rem", "flex": "1"}),
-            dbc.Button([html.I(className="fa-solid fa-file-csv me-1"), _("Download CSV")], id="roi-compare-csv",
-                       size="sm", color="secondary", outline=True),
-        ], className="d-flex gap-2 align-items-center mb-2"),
-        html.Div(id="roi-compare"),
-    ])
+    return html.Div(
+        [
+            dcc.Store(id="roi-opening", data=opening),
+            dcc.Store(id="roi-evidence"),
+            dcc.Store(id="roi-pending"),
+            dcc.Store(id="roi-loaded"),
+            dcc.Store(id="roi-tick", data=0),
+            dcc.Download(id="roi-download"),
+            html.Div(
+                [
+                    group(
+                        _("Project"),
+                        project_picker("roi-project", persistence=True, persistence_type="session"),
+                        "14rem",
+                    ),
+                    group(_("Journey"), dbc.Select(id="roi-journey", options=[]), "14rem"),
+                    group(
+                        _("Open"), dbc.Select(id="roi-open", options=[], placeholder=_("a saved scenario…")), "18rem"
+                    ),
+                    dbc.Button(
+                        [html.I(className="fa-solid fa-plus me-1"), _("New scenario")],
+                        id="roi-new",
+                        size="sm",
+                        color="secondary",
+                        outline=True,
+                    ),
+                    group(
+                        _("You are"),
+                        dbc.Input(
+                            id="roi-user",
+                            placeholder=_("your name (for the history)"),
+                            debounce=True,
+                            persistence=True,
+                            persistence_type="local",
+                        ),
+                        "15rem",
+                    ),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-3",
+            ),
+            dbc.Row([dbc.Col(form, lg=4), dbc.Col(dcc.Loading(result, delay_show=400), lg=8)]),
+            html.H5(_("Compare saved scenarios")),
+            html.Div(
+                [
+                    html.Div(
+                        dcc.Dropdown(
+                            id="roi-compare-pick",
+                            multi=True,
+                            options=[],
+                            placeholder=_("Choose saved scenarios to compare…"),
+                        ),
+                        style={"minWidth": "28rem", "flex": "1"},
+                    ),
+                    dbc.Button(
+                        [html.I(className="fa-solid fa-file-csv me-1"), _("Download CSV")],
+                        id="roi-compare-csv",
+                        size="sm",
+                        color="secondary",
+                        outline=True,
+                    ),
+                ],
+                className="d-flex gap-2 align-items-center mb-2",
+            ),
+            html.Div(id="roi-compare"),
+        ]
+    )
 
 
 # ------------------------------------------------------------------ choices
 
 
-@callback(Output("roi-journey", "options"), Output("roi-journey", "value"),
-          Input("roi-project", "value"), State("roi-opening", "data"))
+@callback(
+    Output("roi-journey", "options"),
+    Output("roi-journey", "value"),
+    Input("roi-project", "value"),
+    State("roi-opening", "data"),
+)
 def choose_project(project_id, opening):
     """The project's journeys; a scenario or card opened from a link chooses its own journey."""
     if not project_id:
         return [], None
-    journeys, chosen = roi.opening_journey(workspace(), int(project_id), (opening or {}).get("scenario"),
-                                           (opening or {}).get("action"))
+    journeys, chosen = roi.opening_journey(
+        workspace(), int(project_id), (opening or {}).get("scenario"), (opening or {}).get("action")
+    )
     return [{"label": name, "value": id_} for name, id_ in journeys], chosen
 
 
-@callback(Output("roi-open", "options"), Output("roi-action", "options"), Output("roi-kpi-dataset", "options"),
-          Output("roi-kpi-dataset", "value"), Output("roi-compare-pick", "options"),
-          Input("roi-journey", "value"), Input("roi-tick", "data"), State("roi-project", "value"),
-          State("roi-kpi-dataset", "value"))
+@callback(
+    Output("roi-open", "options"),
+    Output("roi-action", "options"),
+    Output("roi-kpi-dataset", "options"),
+    Output("roi-kpi-dataset", "value"),
+    Output("roi-compare-pick", "options"),
+    Input("roi-journey", "value"),
+    Input("roi-tick", "data"),
+    State("roi-project", "value"),
+    State("roi-kpi-dataset", "value"),
+)
 def choose_journey(journey_id, _tick, project_id, dataset):
     """Saved scenarios and action cards of the journey, and the project's KPI datasets."""
     if not (project_id and journey_id):
@@ -174,37 +374,70 @@ def choose_journey(journey_id, _tick, project_id, dataset):
     found = roi.journey_choices(workspace(), int(project_id), int(journey_id))
     names = found.kpi_datasets
     scenario_options = [{"label": s.scenario.name, "value": s.id} for s in found.saved]
-    return (scenario_options, [{"label": a.title, "value": a.id} for a in found.cards],
-            [{"label": n, "value": n} for n in names], dataset if dataset in names else (names[0] if names else None),
-            scenario_options)
+    return (
+        scenario_options,
+        [{"label": a.title, "value": a.id} for a in found.cards],
+        [{"label": n, "value": n} for n in names],
+        dataset if dataset in names else (names[0] if names else None),
+        scenario_options,
+    )
 
 
-@callback(Output("roi-kpi", "options"), Output("roi-kpi", "value"), Output("roi-segment", "options"),
-          Output("roi-segment", "value"),
-          Input("roi-kpi-dataset", "value"), State("roi-project", "value"), State("roi-kpi", "value"),
-          State("roi-segment", "value"))
+@callback(
+    Output("roi-kpi", "options"),
+    Output("roi-kpi", "value"),
+    Output("roi-segment", "options"),
+    Output("roi-segment", "value"),
+    Input("roi-kpi-dataset", "value"),
+    State("roi-project", "value"),
+    State("roi-kpi", "value"),
+    State("roi-segment", "value"),
+)
 def choose_kpi_dataset(name, project_id, kpi, segment):
     """The dataset's KPI and segment columns (the current choice kept when the dataset has it)."""
     if not project_id:
         return [], None, [], None
     found = roi.kpi_columns(workspace(), int(project_id), name, kpi, segment)
-    return ([{"label": k.replace("_", " "), "value": k} for k in found.kpis], found.kpi,
-            [{"label": s, "value": s} for s in found.segments], found.segment)
+    return (
+        [{"label": k.replace("_", " "), "value": k} for k in found.kpis],
+        found.kpi,
+        [{"label": s, "value": s} for s in found.segments],
+        found.segment,
+    )
 
 
 # ------------------------------------------------------------------ opening a scenario
 
 
-@callback(Output("roi-name", "value"), Output("roi-metric", "value"), Output("roi-pending", "data"),
-          Output("roi-overall", "value"), Output("roi-kpi-dataset", "value", allow_duplicate=True),
-          Output("roi-kpi", "value", allow_duplicate=True), Output("roi-segment", "value", allow_duplicate=True),
-          Output("roi-link", "value"), Output("roi-lag", "value"), Output("roi-base", "value"),
-          Output("roi-value", "value"), Output("roi-cost", "value"), Output("roi-months", "value"),
-          Output("roi-discount", "value"), Output("roi-loaded", "data"), Output("roi-message", "children"),
-          Input("roi-open", "value"), Input("roi-new", "n_clicks"), Input("roi-action", "value"),
-          Input("roi-opening", "data"), State("roi-journey", "value"), State("roi-kpi-dataset", "value"),
-          State("roi-kpi", "value"), State("roi-value", "value"), State("roi-months", "value"),
-          State("roi-discount", "value"), prevent_initial_call="initial_duplicate")
+@callback(
+    Output("roi-name", "value"),
+    Output("roi-metric", "value"),
+    Output("roi-pending", "data"),
+    Output("roi-overall", "value"),
+    Output("roi-kpi-dataset", "value", allow_duplicate=True),
+    Output("roi-kpi", "value", allow_duplicate=True),
+    Output("roi-segment", "value", allow_duplicate=True),
+    Output("roi-link", "value"),
+    Output("roi-lag", "value"),
+    Output("roi-base", "value"),
+    Output("roi-value", "value"),
+    Output("roi-cost", "value"),
+    Output("roi-months", "value"),
+    Output("roi-discount", "value"),
+    Output("roi-loaded", "data"),
+    Output("roi-message", "children"),
+    Input("roi-open", "value"),
+    Input("roi-new", "n_clicks"),
+    Input("roi-action", "value"),
+    Input("roi-opening", "data"),
+    State("roi-journey", "value"),
+    State("roi-kpi-dataset", "value"),
+    State("roi-kpi", "value"),
+    State("roi-value", "value"),
+    State("roi-months", "value"),
+    State("roi-discount", "value"),
+    prevent_initial_call="initial_duplicate",
+)
 def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, value, months, discount):
     """Fill the form from a saved scenario, from an action card, or with a new scenario's defaults."""
     ws = workspace()
@@ -216,25 +449,59 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
             action_id, trigger = opening["action"], "roi-action"
         if trigger == "roi-open" and saved_id:
             saved = roi.saved(ws, int(saved_id))
-            return (*_form(saved.scenario), {"id": saved.id, "version": saved.version, "project": saved.project_id,
-                                             "journey": saved.scenario.journey_id},
-                    _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by))
+            return (
+                *_form(saved.scenario),
+                {
+                    "id": saved.id,
+                    "version": saved.version,
+                    "project": saved.project_id,
+                    "journey": saved.scenario.journey_id,
+                },
+                _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by),
+            )
         if trigger == "roi-action" and action_id:
-            taken = roi.from_card(ws, int(action_id), int(journey_id or 0), dataset or "", kpi or "", value=value,
-                                  months=months, discount_percent=discount, defaults=FORM_DEFAULTS)
-            note = {"nps": _("Taken from the card “{title}”: its change is in NPS points at the touchpoint, which "
-                             "have no exact rating equivalent; enter the change in 0–10 rating points."),
-                    "verified": _("Taken from the card “{title}”: its verified change."),
-                    "expected": _("Taken from the card “{title}”: its expected change (not verified yet).")}
-            return (*_form(taken.scenario, base_from_data=True), None,
-                    note[taken.source].format(title=taken.title))
+            taken = roi.from_card(
+                ws,
+                int(action_id),
+                int(journey_id or 0),
+                dataset or "",
+                kpi or "",
+                value=value,
+                months=months,
+                discount_percent=discount,
+                defaults=FORM_DEFAULTS,
+            )
+            note = {
+                "nps": _(
+                    "Taken from the card “{title}”: its change is in NPS points at the touchpoint, which "
+                    "have no exact rating equivalent; enter the change in 0–10 rating points."
+                ),
+                "verified": _("Taken from the card “{title}”: its verified change."),
+                "expected": _("Taken from the card “{title}”: its expected change (not verified yet)."),
+            }
+            return (*_form(taken.scenario, base_from_data=True), None, note[taken.source].format(title=taken.title))
     except WorkspaceError as error:
         return (*([no_update] * 15), dbc.Alert(str(error), color="warning", className="py-1"))
     if trigger == "roi-opening":
         return (*([no_update] * 14), None, "")
-    return (DEFAULTS["name"], DEFAULTS["metric"], {"changes": {}}, DEFAULTS["overall"], no_update, no_update, no_update,
-            DEFAULTS["link"], DEFAULTS["lag"], DEFAULTS["base"], DEFAULTS["value"], DEFAULTS["cost"],
-            DEFAULTS["months"], DEFAULTS["discount"], None, "")
+    return (
+        DEFAULTS["name"],
+        DEFAULTS["metric"],
+        {"changes": {}},
+        DEFAULTS["overall"],
+        no_update,
+        no_update,
+        no_update,
+        DEFAULTS["link"],
+        DEFAULTS["lag"],
+        DEFAULTS["base"],
+        DEFAULTS["value"],
+        DEFAULTS["cost"],
+        DEFAULTS["months"],
+        DEFAULTS["discount"],
+        None,
+        "",
+    )
 
 
 def _form(scenario, base_from_data: bool | None = None) -> tuple:
@@ -242,20 +509,46 @@ def _form(scenario, base_from_data: bool | None = None) -> tuple:
     a = scenario.assumptions
     from_data = scenario.base_from_data if base_from_data is None else base_from_data
     pending = {"changes": dict(a.changes), "action": scenario.action_id}
-    return (scenario.name, scenario.driver_metric, pending, a.overall_change, scenario.kpi_dataset or no_update,
-            scenario.kpi or no_update, scenario.segment, "log" if scenario.log_kpi else "linear", scenario.lag,
-            None if from_data else a.base, a.value_per_unit, a.cost, a.months, round(a.discount * 100, 6))
+    return (
+        scenario.name,
+        scenario.driver_metric,
+        pending,
+        a.overall_change,
+        scenario.kpi_dataset or no_update,
+        scenario.kpi or no_update,
+        scenario.segment,
+        "log" if scenario.log_kpi else "linear",
+        scenario.lag,
+        None if from_data else a.base,
+        a.value_per_unit,
+        a.cost,
+        a.months,
+        round(a.discount * 100, 6),
+    )
 
 
 # ------------------------------------------------------------------ evidence and the changes table
 
 
-@callback(Output("roi-evidence", "data"), Output("roi-changes", "children"), Output("roi-base-label", "children"),
-          Output("roi-base", "placeholder"), Output("roi-empty", "children"), Output("roi-result", "style"),
-          Input("roi-journey", "value"), Input("roi-kpi-dataset", "value"), Input("roi-kpi", "value"),
-          Input("roi-segment", "value"), Input("roi-link", "value"), Input("roi-lag", "value"),
-          Input("roi-metric", "value"), Input("roi-pending", "data"),
-          State("roi-project", "value"), State(CHANGES, "value"), State(CHANGES, "id"))
+@callback(
+    Output("roi-evidence", "data"),
+    Output("roi-changes", "children"),
+    Output("roi-base-label", "children"),
+    Output("roi-base", "placeholder"),
+    Output("roi-empty", "children"),
+    Output("roi-result", "style"),
+    Input("roi-journey", "value"),
+    Input("roi-kpi-dataset", "value"),
+    Input("roi-kpi", "value"),
+    Input("roi-segment", "value"),
+    Input("roi-link", "value"),
+    Input("roi-lag", "value"),
+    Input("roi-metric", "value"),
+    Input("roi-pending", "data"),
+    State("roi-project", "value"),
+    State(CHANGES, "value"),
+    State(CHANGES, "id"),
+)
 def gather(journey_id, dataset, kpi, segment, link, lag, metric, pending, project_id, values, ids):
     """Estimate the links for the chosen KPI and list the model's touchpoints with their change inputs; data the
     chain cannot run on hides the result and says what to import."""
@@ -266,28 +559,57 @@ def gather(journey_id, dataset, kpi, segment, link, lag, metric, pending, projec
     if missing is not None:
         return None, "", label, "", _notice(missing), hidden
     if not (project_id and journey_id and dataset and kpi and segment):
-        return None, dbc.Alert(_("Choose a KPI dataset, a KPI and the column that matches its rows to the survey."),
-                               color="info", className="small py-2"), label, "", "", hidden
-    scenario = Scenario(name="", journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi, segment=segment,
-                        log_kpi=link != "linear", lag=int(lag or 0), driver_metric=metric or "csat")
+        return (
+            None,
+            dbc.Alert(
+                _("Choose a KPI dataset, a KPI and the column that matches its rows to the survey."),
+                color="info",
+                className="small py-2",
+            ),
+            label,
+            "",
+            "",
+            hidden,
+        )
+    scenario = Scenario(
+        name="",
+        journey_id=int(journey_id),
+        kpi_dataset=dataset,
+        kpi=kpi,
+        segment=segment,
+        log_kpi=link != "linear",
+        lag=int(lag or 0),
+        driver_metric=metric or "csat",
+    )
     try:
         found = roi.gather(ws, int(project_id), scenario)
     except ValueError as error:
         return None, dbc.Alert(str(error), color="warning", className="small py-2"), label, "", "", hidden
     # A scenario just opened brings its changes; otherwise the inputs on screen keep theirs.
-    current = (pending or {}).get("changes") if "roi-pending.data" in ctx.triggered_prop_ids else {
-        i["tp"]: v for i, v in zip(ids, values, strict=True)}
+    current = (
+        (pending or {}).get("changes")
+        if "roi-pending.data" in ctx.triggered_prop_ids
+        else {i["tp"]: v for i, v in zip(ids, values, strict=True)}
+    )
     current = {key: value for key, value in (current or {}).items() if value not in (None, "")}
-    return (found.evidence.to_dict(), _changes_table(found.evidence, current, found.names, metric),
-            label, _("from data: {value}").format(value=formatting.money(found.base)), "", {})
+    return (
+        found.evidence.to_dict(),
+        _changes_table(found.evidence, current, found.names, metric),
+        label,
+        _("from data: {value}").format(value=formatting.money(found.base)),
+        "",
+        {},
+    )
 
 
 def _notice(missing: roi.Blocker) -> dbc.Alert:
     """What to import when the project's data cannot carry the chain."""
-    sentence, id_ = {roi.NO_SURVEY: (_empty.NO_SURVEY, "roi-no-survey"),
-                     roi.NO_OVERALL: (_empty.NO_OVERALL, "roi-no-overall"),
-                     roi.NOT_NPS: (_empty.NOT_NPS, "roi-not-nps"),
-                     roi.NO_KPIS: (_empty.NO_KPIS, "roi-no-kpis")}[missing.kind]
+    sentence, id_ = {
+        roi.NO_SURVEY: (_empty.NO_SURVEY, "roi-no-survey"),
+        roi.NO_OVERALL: (_empty.NO_OVERALL, "roi-no-overall"),
+        roi.NOT_NPS: (_empty.NOT_NPS, "roi-not-nps"),
+        roi.NO_KPIS: (_empty.NO_KPIS, "roi-no-kpis"),
+    }[missing.kind]
     return _empty.notice(sentence, id_, **({"outcome": missing.outcome} if missing.kind == roi.NOT_NPS else {}))
 
 
@@ -299,148 +621,376 @@ def _changes_table(found, current: dict, names: dict[str, str], metric: str):
     rows = []
     for key in sorted(model.touchpoints, key=lambda k: -model.slope(k)):
         low, high = model.interval(key)
-        rows.append(html.Tr([
-            html.Td(names.get(key, key)),
-            html.Td(f"{formatting.number(model.slope(key), 1, signed=True)} [{formatting.number(low, 1, signed=True)}; "
-                    f"{formatting.number(high, 1, signed=True)}]"),
-            html.Td(formatting.percent(model.reach[model.index(key)] * 100)),
-            html.Td(dbc.Input(id={"type": "roi-change", "tp": key}, type="number", step=0.05, size="sm",
-                              debounce=True, value=current.get(key), placeholder="0",
-                              style={"width": "5.5rem"})),
-        ]))
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(names.get(key, key)),
+                    html.Td(
+                        f"{formatting.number(model.slope(key), 1, signed=True)} [{formatting.number(low, 1, signed=True)}; "
+                        f"{formatting.number(high, 1, signed=True)}]"
+                    ),
+                    html.Td(formatting.percent(model.reach[model.index(key)] * 100)),
+                    html.Td(
+                        dbc.Input(
+                            id={"type": "roi-change", "tp": key},
+                            type="number",
+                            step=0.05,
+                            size="sm",
+                            debounce=True,
+                            value=current.get(key),
+                            placeholder="0",
+                            style={"width": "5.5rem"},
+                        )
+                    ),
+                ]
+            )
+        )
     left_out = [names.get(k, k) for k in current if k not in model.touchpoints]
-    header = html.Thead(html.Tr([html.Th(_("Touchpoint")), html.Th(_("NPS pts per point")), html.Th(_("Reach")),
-                                 html.Th(_("Change ({metric})").format(metric=metrics.NAMES[metric]))]))
-    return html.Div([
-        dbc.Table([header, html.Tbody(rows)], size="sm", className="small mb-1", id="roi-changes-table"),
-        dbc.Alert(_("Not in the driver model (rated by too few respondents), so their change is not counted: "
-                    "{names}.").format(names=", ".join(left_out)), color="warning", className="small py-1")
-        if left_out else "",
-        html.Div(_("Driver model: {n} respondents, R² = {r2}.").format(n=formatting.count(model.n),
-                                                                       r2=formatting.number(model.r2, 2)),
-                 className="small text-muted mb-2"),
-    ])
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(_("Touchpoint")),
+                html.Th(_("NPS pts per point")),
+                html.Th(_("Reach")),
+                html.Th(_("Change ({metric})").format(metric=metrics.NAMES[metric])),
+            ]
+        )
+    )
+    return html.Div(
+        [
+            dbc.Table([header, html.Tbody(rows)], size="sm", className="small mb-1", id="roi-changes-table"),
+            dbc.Alert(
+                _(
+                    "Not in the driver model (rated by too few respondents), so their change is not counted: {names}."
+                ).format(names=", ".join(left_out)),
+                color="warning",
+                className="small py-1",
+            )
+            if left_out
+            else "",
+            html.Div(
+                _("Driver model: {n} respondents, R² = {r2}.").format(
+                    n=formatting.count(model.n), r2=formatting.number(model.r2, 2)
+                ),
+                className="small text-muted mb-2",
+            ),
+        ]
+    )
 
 
 # ------------------------------------------------------------------ the result
 
 
-def _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name, journey_id, dataset, kpi,
-              segment, lag, metric):
+def _scenario(
+    evidence,
+    values,
+    ids,
+    overall,
+    base,
+    value,
+    cost,
+    months,
+    discount,
+    name,
+    journey_id,
+    dataset,
+    kpi,
+    segment,
+    lag,
+    metric,
+):
     """The form as a scenario and its evidence (base from the data when the field is empty)."""
     found = roi.Evidence.from_dict(evidence)
     scenario = roi.scenario_from_form(
-        found, name=name or "", journey_id=int(journey_id), kpi_dataset=dataset, kpi=kpi, segment=segment, lag=lag,
-        driver_metric=metric, changes={i["tp"]: v for i, v in zip(ids, values, strict=True)}, overall=overall,
-        base=base, value=value, cost=cost, months=months, discount_percent=discount, defaults=FORM_DEFAULTS)
+        found,
+        name=name or "",
+        journey_id=int(journey_id),
+        kpi_dataset=dataset,
+        kpi=kpi,
+        segment=segment,
+        lag=lag,
+        driver_metric=metric,
+        changes={i["tp"]: v for i, v in zip(ids, values, strict=True)},
+        overall=overall,
+        base=base,
+        value=value,
+        cost=cost,
+        months=months,
+        discount_percent=discount,
+        defaults=FORM_DEFAULTS,
+    )
     return scenario, found
 
 
-@callback(Output("roi-verdict", "children"), Output("roi-figures", "children"),
-          Output("roi-evidence-text", "children"), Output("roi-waterfall", "figure"), Output("roi-tornado", "figure"),
-          Input("roi-evidence", "data"), Input(CHANGES, "value"), *(Input(*field) for field in ASSUMED),
-          State(CHANGES, "id"), *(State(*field) for field in CHOSEN))
-def show(evidence, values, overall, base, value, cost, months, discount, ids, name, journey_id, dataset, kpi, segment,
-         _link, lag, metric):
+@callback(
+    Output("roi-verdict", "children"),
+    Output("roi-figures", "children"),
+    Output("roi-evidence-text", "children"),
+    Output("roi-waterfall", "figure"),
+    Output("roi-tornado", "figure"),
+    Input("roi-evidence", "data"),
+    Input(CHANGES, "value"),
+    *(Input(*field) for field in ASSUMED),
+    State(CHANGES, "id"),
+    *(State(*field) for field in CHOSEN),
+)
+def show(
+    evidence,
+    values,
+    overall,
+    base,
+    value,
+    cost,
+    months,
+    discount,
+    ids,
+    name,
+    journey_id,
+    dataset,
+    kpi,
+    segment,
+    _link,
+    lag,
+    metric,
+):
     """Run the scenario: ROI, NPV and payback with P10–P90, the waterfall of the chain and the tornado."""
     if not evidence or not journey_id:
         return "", [], "", figures.empty(), figures.empty()
-    scenario, found = _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name,
-                                journey_id, dataset, kpi, segment, lag, metric)
+    scenario, found = _scenario(
+        evidence,
+        values,
+        ids,
+        overall,
+        base,
+        value,
+        cost,
+        months,
+        discount,
+        name,
+        journey_id,
+        dataset,
+        kpi,
+        segment,
+        lag,
+        metric,
+    )
     names = roi.touchpoint_names(workspace(), int(journey_id))
     try:
         shown = roi.result(scenario, found, names)
     except ValueError as error:
         return dbc.Alert(str(error), color="warning"), [], "", figures.empty(), figures.empty()
-    return (_verdict(shown.outcome), _figures(shown.outcome, scenario.assumptions), _evidence_text(found),
-            figures.waterfall(shown.outcome, scenario.assumptions, names),
-            figures.tornado(shown.spread, shown.outcome.npv))
+    return (
+        _verdict(shown.outcome),
+        _figures(shown.outcome, scenario.assumptions),
+        _evidence_text(found),
+        figures.waterfall(shown.outcome, scenario.assumptions, names),
+        figures.tornado(shown.spread, shown.outcome.npv),
+    )
 
 
 def _verdict(outcome):
     if outcome.supported:
-        return dbc.Alert([html.I(className="fa-solid fa-circle-check me-2"),
-                          _("Supported by the data: every link in the chain is significant.")],
-                         color="success", className="py-2", id="roi-supported")
-    return dbc.Alert([html.Strong(_("Not supported by the data. ")), " ".join(outcome.doubts)],
-                     color="danger", className="py-2", id="roi-supported")
+        return dbc.Alert(
+            [
+                html.I(className="fa-solid fa-circle-check me-2"),
+                _("Supported by the data: every link in the chain is significant."),
+            ],
+            color="success",
+            className="py-2",
+            id="roi-supported",
+        )
+    return dbc.Alert(
+        [html.Strong(_("Not supported by the data. ")), " ".join(outcome.doubts)],
+        color="danger",
+        className="py-2",
+        id="roi-supported",
+    )
 
 
 def _figures(outcome, assumptions: Assumptions) -> list:
     def card(title: str, value: str, spread: str, id_: str):
-        return dbc.Col(dbc.Card(dbc.CardBody([
-            html.Div(title, className="small text-muted"),
-            html.Div(value, className="fs-4 fw-semibold", id=id_),
-            html.Div(spread, className="small text-muted", id=f"{id_}-range"),
-        ], className="py-2")), md=3, sm=6)
+        return dbc.Col(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.Div(title, className="small text-muted"),
+                        html.Div(value, className="fs-4 fw-semibold", id=id_),
+                        html.Div(spread, className="small text-muted", id=f"{id_}-range"),
+                    ],
+                    className="py-2",
+                )
+            ),
+            md=3,
+            sm=6,
+        )
 
     def months(value: float) -> str:
         return _("never") if value == float("inf") else formatting.number(value)
 
     p10, _p50, p90 = outcome.roi_range
-    payback = _("not within {months} months").format(months=assumptions.months) if outcome.payback is None \
+    payback = (
+        _("not within {months} months").format(months=assumptions.months)
+        if outcome.payback is None
         else _("{months} months").format(months=outcome.payback)
+    )
     return [
-        card(_("ROI"), formatting.percent(outcome.roi), _("P10–P90: {low} to {high}").format(
-            low=formatting.percent(p10), high=formatting.percent(p90)), "roi-roi"),
-        card(_("NPV"), formatting.money(outcome.npv), _("P10–P90: {low} to {high}").format(
-            low=formatting.money(outcome.npv_range[0]), high=formatting.money(outcome.npv_range[2])), "roi-npv"),
-        card(_("Payback"), payback, _("P10–P90: {low} to {high} months").format(
-            low=months(outcome.payback_range[0]), high=months(outcome.payback_range[2])), "roi-payback"),
-        card(_("Chance of ROI > 0"), formatting.percent(outcome.p_roi_positive * 100),
-             _("overall NPS {change} [{low}; {high}]").format(
-                 change=formatting.value(outcome.nps_change, "nps"),
-                 low=formatting.value(outcome.nps_range[0], "nps"),
-                 high=formatting.value(outcome.nps_range[2], "nps")), "roi-chance"),
+        card(
+            _("ROI"),
+            formatting.percent(outcome.roi),
+            _("P10–P90: {low} to {high}").format(low=formatting.percent(p10), high=formatting.percent(p90)),
+            "roi-roi",
+        ),
+        card(
+            _("NPV"),
+            formatting.money(outcome.npv),
+            _("P10–P90: {low} to {high}").format(
+                low=formatting.money(outcome.npv_range[0]), high=formatting.money(outcome.npv_range[2])
+            ),
+            "roi-npv",
+        ),
+        card(
+            _("Payback"),
+            payback,
+            _("P10–P90: {low} to {high} months").format(
+                low=months(outcome.payback_range[0]), high=months(outcome.payback_range[2])
+            ),
+            "roi-payback",
+        ),
+        card(
+            _("Chance of ROI > 0"),
+            formatting.percent(outcome.p_roi_positive * 100),
+            _("overall NPS {change} [{low}; {high}]").format(
+                change=formatting.value(outcome.nps_change, "nps"),
+                low=formatting.value(outcome.nps_range[0], "nps"),
+                high=formatting.value(outcome.nps_range[2], "nps"),
+            ),
+            "roi-chance",
+        ),
     ]
 
 
 def _evidence_text(found):
-    return html.Div([
-        html.Div([html.Strong(_("Link: ")), found.link.sentence], id="roi-link-sentence"),
-        html.Div(_("From {survey} and {kpis}.").format(survey=found.survey, kpis=found.kpi_source),
-                 className="text-muted"),
-    ])
+    return html.Div(
+        [
+            html.Div([html.Strong(_("Link: ")), found.link.sentence], id="roi-link-sentence"),
+            html.Div(
+                _("From {survey} and {kpis}.").format(survey=found.survey, kpis=found.kpi_source),
+                className="text-muted",
+            ),
+        ]
+    )
 
 
 # ------------------------------------------------------------------ saving
 
 
-@callback(Output("roi-loaded", "data", allow_duplicate=True), Output("roi-tick", "data"),
-          Output("roi-message", "children", allow_duplicate=True),
-          Input("roi-save", "n_clicks"), Input("roi-save-new", "n_clicks"), Input("roi-delete", "n_clicks"),
-          State("roi-evidence", "data"), State(CHANGES, "value"), *(State(*field) for field in ASSUMED),
-          State(CHANGES, "id"), *(State(*field) for field in CHOSEN),
-          State("roi-project", "value"), State("roi-loaded", "data"), State("roi-user", "value"),
-          State("roi-tick", "data"), State("roi-pending", "data"), prevent_initial_call=True)
-def save(_save, _new, _delete, evidence, values, overall, base, value, cost, months, discount, ids, name,
-         journey_id, dataset, kpi, segment, _link, lag, metric, project_id, loaded, user, tick, pending):
+@callback(
+    Output("roi-loaded", "data", allow_duplicate=True),
+    Output("roi-tick", "data"),
+    Output("roi-message", "children", allow_duplicate=True),
+    Input("roi-save", "n_clicks"),
+    Input("roi-save-new", "n_clicks"),
+    Input("roi-delete", "n_clicks"),
+    State("roi-evidence", "data"),
+    State(CHANGES, "value"),
+    *(State(*field) for field in ASSUMED),
+    State(CHANGES, "id"),
+    *(State(*field) for field in CHOSEN),
+    State("roi-project", "value"),
+    State("roi-loaded", "data"),
+    State("roi-user", "value"),
+    State("roi-tick", "data"),
+    State("roi-pending", "data"),
+    prevent_initial_call=True,
+)
+def save(
+    _save,
+    _new,
+    _delete,
+    evidence,
+    values,
+    overall,
+    base,
+    value,
+    cost,
+    months,
+    discount,
+    ids,
+    name,
+    journey_id,
+    dataset,
+    kpi,
+    segment,
+    _link,
+    lag,
+    metric,
+    project_id,
+    loaded,
+    user,
+    tick,
+    pending,
+):
     """Save the form as the open scenario (checking its version), as a new one, or delete the open one."""
     ws = workspace()
     try:
         if ctx.triggered_id == "roi-delete":
             if not loaded:
-                return no_update, no_update, dbc.Alert(_("Open a saved scenario to delete it."), color="info",
-                                                       className="py-1")
+                return (
+                    no_update,
+                    no_update,
+                    dbc.Alert(_("Open a saved scenario to delete it."), color="info", className="py-1"),
+                )
             roi.delete(ws, int(project_id), loaded)
             return None, (tick or 0) + 1, dbc.Alert(_("Deleted."), color="success", className="py-1")
         if not evidence:
             return no_update, no_update, dbc.Alert(_("Choose a KPI first."), color="warning", className="py-1")
-        scenario, _found = _scenario(evidence, values, ids, overall, base, value, cost, months, discount, name,
-                                     journey_id, dataset, kpi, segment, lag, metric)
-        saved = roi.save(ws, int(project_id), replace(scenario, action_id=(pending or {}).get("action")), user or "",
-                         loaded, as_new=ctx.triggered_id == "roi-save-new")
+        scenario, _found = _scenario(
+            evidence,
+            values,
+            ids,
+            overall,
+            base,
+            value,
+            cost,
+            months,
+            discount,
+            name,
+            journey_id,
+            dataset,
+            kpi,
+            segment,
+            lag,
+            metric,
+        )
+        saved = roi.save(
+            ws,
+            int(project_id),
+            replace(scenario, action_id=(pending or {}).get("action")),
+            user or "",
+            loaded,
+            as_new=ctx.triggered_id == "roi-save-new",
+        )
     except WorkspaceError as error:
         return no_update, no_update, dbc.Alert(str(error), color="warning", className="py-1")
-    return ({"id": saved.id, "version": saved.version, "project": saved.project_id,
-             "journey": saved.scenario.journey_id}, (tick or 0) + 1,
-            dbc.Alert(_("Saved “{name}”.").format(name=saved.scenario.name), color="success", className="py-1",
-                      id="roi-saved"))
+    return (
+        {"id": saved.id, "version": saved.version, "project": saved.project_id, "journey": saved.scenario.journey_id},
+        (tick or 0) + 1,
+        dbc.Alert(
+            _("Saved “{name}”.").format(name=saved.scenario.name), color="success", className="py-1", id="roi-saved"
+        ),
+    )
 
 
-@callback(Output("roi-value", "value", allow_duplicate=True), Output("roi-clv-text", "children"),
-          Input("roi-clv-use", "n_clicks"), State("roi-clv-margin", "value"), State("roi-clv-retention", "value"),
-          State("roi-clv-customers", "value"), State("roi-discount", "value"), prevent_initial_call=True)
+@callback(
+    Output("roi-value", "value", allow_duplicate=True),
+    Output("roi-clv-text", "children"),
+    Input("roi-clv-use", "n_clicks"),
+    State("roi-clv-margin", "value"),
+    State("roi-clv-retention", "value"),
+    State("roi-clv-customers", "value"),
+    State("roi-discount", "value"),
+    prevent_initial_call=True,
+)
 def use_clv(_clicks, margin, retention, customers, discount):
     """Value of one churn point per segment: −CLV × customers per segment / 100."""
     try:
@@ -448,27 +998,41 @@ def use_clv(_clicks, margin, retention, customers, discount):
     except ValueError as error:
         return no_update, str(error)
     return value, _("CLV = {clv} per customer, so one churn point per segment is worth {value}.").format(
-        clv=formatting.money(lifetime), value=formatting.money(value))
+        clv=formatting.money(lifetime), value=formatting.money(value)
+    )
 
 
 # ------------------------------------------------------------------ comparing
 
 
-@callback(Output("roi-compare", "children"), Input("roi-compare-pick", "value"), Input("roi-tick", "data"),
-          State("roi-project", "value"))
+@callback(
+    Output("roi-compare", "children"),
+    Input("roi-compare-pick", "value"),
+    Input("roi-tick", "data"),
+    State("roi-project", "value"),
+)
 def compare(chosen, _tick, project_id):
     """The chosen saved scenarios side by side, each recomputed on today's data."""
     table = _comparison(chosen, project_id)
     if isinstance(table, str):
         return dbc.Alert(table, color="warning", className="small py-1") if table else ""
     header = html.Thead(html.Tr([html.Th("")] + [html.Th(c) for c in table.columns]))
-    body = html.Tbody([html.Tr([html.Th(label, className="fw-normal")] + [html.Td(_cell(label, v)) for v in row])
-                       for label, row in table.iterrows()])
+    body = html.Tbody(
+        [
+            html.Tr([html.Th(label, className="fw-normal")] + [html.Td(_cell(label, v)) for v in row])
+            for label, row in table.iterrows()
+        ]
+    )
     return dbc.Table([header, body], size="sm", bordered=True, className="small", id="roi-compare-table")
 
 
-@callback(Output("roi-download", "data"), Input("roi-compare-csv", "n_clicks"), State("roi-compare-pick", "value"),
-          State("roi-project", "value"), prevent_initial_call=True)
+@callback(
+    Output("roi-download", "data"),
+    Input("roi-compare-csv", "n_clicks"),
+    State("roi-compare-pick", "value"),
+    State("roi-project", "value"),
+    prevent_initial_call=True,
+)
 def download(_clicks, chosen, project_id):
     """The comparison as CSV (formula-safe cells)."""
     table = _comparison(chosen, project_id)

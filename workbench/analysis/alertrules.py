@@ -34,8 +34,13 @@ _EPOCH = datetime.date(1970, 1, 1)  # day 0 of numpy's datetime64[D], a Thursday
 _TOLERANCE = 1e-9  # a drop of exactly the minimum size counts despite float rounding
 
 
-def evaluate(answers: pandas.DataFrame, rules: Sequence[Rule], since: datetime.date, until: datetime.date,
-             names: Mapping[str, str] | None = None) -> list[Alert]:
+def evaluate(
+    answers: pandas.DataFrame,
+    rules: Sequence[Rule],
+    since: datetime.date,
+    until: datetime.date,
+    names: Mapping[str, str] | None = None,
+) -> list[Alert]:
     """The alerts the enabled rules raise from ``since`` to ``until`` (both inclusive), rule by rule, by date.
 
     Answer rules check the answers dated in the range; window rules check the windows ending at each Sunday in
@@ -68,11 +73,11 @@ def evaluate(answers: pandas.DataFrame, rules: Sequence[Rule], since: datetime.d
         elif first_end <= last_end:
             if (rule.metric, rule.segment) not in weekly:
                 scores = answers[rule.metric].to_numpy(dtype=float, na_value=np.nan)
-                weekly[rule.metric, rule.segment] = _weekly(scores, rule.metric, week, codes["touchpoint"],
-                                                            codes[rule.segment], first_week, last_end)
+                weekly[rule.metric, rule.segment] = _weekly(
+                    scores, rule.metric, week, codes["touchpoint"], codes[rule.segment], first_week, last_end
+                )
             alerts += _window_alerts(weekly[rule.metric, rule.segment], rule, first_end, last_end, names)
     return alerts
-
 
 
 def _day(day: datetime.date) -> int:
@@ -93,12 +98,17 @@ def _subject(touchpoint: str, value: str, names: Mapping[str, str]) -> str:
     return _("{touchpoint} in {value}").format(touchpoint=name, value=value) if value else name
 
 
-def _answer_alerts(answers: pandas.DataFrame, day: np.ndarray, rule: Rule, since: int, until: int,
-                   names: Mapping[str, str]) -> list[Alert]:
+def _answer_alerts(
+    answers: pandas.DataFrame, day: np.ndarray, rule: Rule, since: int, until: int, names: Mapping[str, str]
+) -> list[Alert]:
     """One alert per negative answer in the rule's scope dated from ``since`` to ``until`` (day numbers)."""
     scores = answers[rule.metric].to_numpy(dtype=float, na_value=np.nan)
-    keep = ((scores <= threshold_of(rule)) & (day >= since) & (day <= until)
-            & _in_scope(answers["touchpoint"], answers[rule.segment] if rule.segment else None, rule).to_numpy())
+    keep = (
+        (scores <= threshold_of(rule))
+        & (day >= since)
+        & (day <= until)
+        & _in_scope(answers["touchpoint"], answers[rule.segment] if rule.segment else None, rule).to_numpy()
+    )
     if rule.need_comment:
         keep &= (answers["comment"].fillna("").str.strip() != "").to_numpy()
     columns = ["response_id", "touchpoint", rule.metric, "comment", *([rule.segment] if rule.segment else [])]
@@ -111,18 +121,44 @@ def _answer_alerts(answers: pandas.DataFrame, day: np.ndarray, rule: Rule, since
     line, quoted = _("{subject}: {metric} {score:g} on {date}, response {response}"), _("{text}: “{comment}”")
     alerts = []
     for response, touchpoint, value, score, comment, number in zip(
-            found["response_id"].astype(str).tolist(), touchpoints, values, found[rule.metric].tolist(),
-            found["comment"].tolist(), found["_day"].tolist(), strict=True):
+        found["response_id"].astype(str).tolist(),
+        touchpoints,
+        values,
+        found[rule.metric].tolist(),
+        found["comment"].tolist(),
+        found["_day"].tolist(),
+        strict=True,
+    ):
         date = _EPOCH + datetime.timedelta(days=number)
         comment = comment.strip() if isinstance(comment, str) else ""
-        text = line.format(subject=subjects[touchpoint, value], metric=metric, score=score, date=date.isoformat(),
-                           response=response)
-        alerts.append(Alert(
-            key=f"{rule.key}|{response}", rule_key=rule.key, kind=rule.kind, metric=rule.metric,
-            touchpoint=touchpoint, segment=rule.segment, value=value, first_seen=date, last_seen=date,
-            window_start=date, window_end=date, n=1, score=float(score), previous=None, change=None, p=None,
-            low=None, high=None, response_id=response, comment=comment,
-            message=quoted.format(text=text, comment=comment) if comment else text + "."))
+        text = line.format(
+            subject=subjects[touchpoint, value], metric=metric, score=score, date=date.isoformat(), response=response
+        )
+        alerts.append(
+            Alert(
+                key=f"{rule.key}|{response}",
+                rule_key=rule.key,
+                kind=rule.kind,
+                metric=rule.metric,
+                touchpoint=touchpoint,
+                segment=rule.segment,
+                value=value,
+                first_seen=date,
+                last_seen=date,
+                window_start=date,
+                window_end=date,
+                n=1,
+                score=float(score),
+                previous=None,
+                change=None,
+                p=None,
+                low=None,
+                high=None,
+                response_id=response,
+                comment=comment,
+                message=quoted.format(text=text, comment=comment) if comment else text + ".",
+            )
+        )
     return alerts
 
 
@@ -157,21 +193,30 @@ def _codes(answers: pandas.DataFrame, column: str) -> tuple[np.ndarray, np.ndarr
     return codes, np.asarray(values, dtype=object)
 
 
-def _weekly(scores: np.ndarray, metric: str, week: np.ndarray, touchpoint_coding: tuple[np.ndarray, np.ndarray],
-            value_coding: tuple[np.ndarray, np.ndarray], first_week: int, last_week: int) -> _Weekly:
+def _weekly(
+    scores: np.ndarray,
+    metric: str,
+    week: np.ndarray,
+    touchpoint_coding: tuple[np.ndarray, np.ndarray],
+    value_coding: tuple[np.ndarray, np.ndarray],
+    first_week: int,
+    last_week: int,
+) -> _Weekly:
     """The metric's weekly sufficient statistics per touchpoint and segment value (both coded by ``_codes``)."""
     import pandas as pd
 
     (touchpoint_codes, touchpoints), (value_codes, values) = touchpoint_coding, value_coding
-    keep = (~np.isnan(scores) & (week >= first_week) & (week <= last_week) & (touchpoint_codes >= 0)
-            & (value_codes >= 0))
+    keep = ~np.isnan(scores) & (week >= first_week) & (week <= last_week) & (touchpoint_codes >= 0) & (value_codes >= 0)
     pairs, group = np.unique(touchpoint_codes[keep] * len(values) + value_codes[keep], return_inverse=True)
     weeks = last_week - first_week + 1
     cell = group * weeks + week[keep] - first_week
     x = scores[keep]
     if metric == "nps":
-        parts = {"negatives": x <= NEGATIVE_AT[metric], "promoters": x >= metrics.PROMOTER_AT,
-                 "detractors": x <= metrics.DETRACTOR_AT}
+        parts = {
+            "negatives": x <= NEGATIVE_AT[metric],
+            "promoters": x >= metrics.PROMOTER_AT,
+            "detractors": x <= metrics.DETRACTOR_AT,
+        }
     else:
         parts = {"negatives": x <= NEGATIVE_AT[metric], "total": x, "total_sq": x * x}
     sums = {}
@@ -182,11 +227,9 @@ def _weekly(scores: np.ndarray, metric: str, week: np.ndarray, touchpoint_coding
     return _Weekly(groups, first_week, sums)
 
 
-def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int,
-                   names: Mapping[str, str]) -> list[Alert]:
+def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int, names: Mapping[str, str]) -> list[Alert]:
     """One alert per episode of the share or drop rule firing on consecutive week ends of a scope group."""
-    scope = _in_scope(weekly.groups["touchpoint"], weekly.groups["value"] if rule.segment else None,
-                      rule).to_numpy()
+    scope = _in_scope(weekly.groups["touchpoint"], weekly.groups["value"] if rule.segment else None, rule).to_numpy()
     touchpoints, values = (weekly.groups[column].to_numpy()[scope] for column in ("touchpoint", "value"))
     sums = {name: cumulative[scope] for name, cumulative in weekly.sums.items()}
     weeks = rule.window_weeks
@@ -199,16 +242,26 @@ def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int,
             fires = (now["n"] >= rule.min_n) & (figures["score"] > limit)
             severity = figures["score"]
         else:
-            before = {name: cumulative[:, ends - weeks] - cumulative[:, ends - 2 * weeks]
-                      for name, cumulative in sums.items()}
+            before = {
+                name: cumulative[:, ends - weeks] - cumulative[:, ends - 2 * weeks] for name, cumulative in sums.items()
+            }
             (score, se), (previous, previous_se) = _value_se(now, rule.metric), _value_se(before, rule.metric)
             change = score - previous
             z = change / np.hypot(se, previous_se)
-            figures = {"score": score, "previous": previous, "change": change, "p": _lower_p(z),
-                       "n_before": before["n"]}
+            figures = {
+                "score": score,
+                "previous": previous,
+                "change": change,
+                "p": _lower_p(z),
+                "n_before": before["n"],
+            }
             needed = max(rule.min_n, 2)  # a standard error needs two answers
-            fires = ((now["n"] >= needed) & (before["n"] >= needed) & (change <= -limit + _TOLERANCE)
-                     & (figures["p"] < rule.alpha))
+            fires = (
+                (now["n"] >= needed)
+                & (before["n"] >= needed)
+                & (change <= -limit + _TOLERANCE)
+                & (figures["p"] < rule.alpha)
+            )
             severity = -change
     edges = np.diff(np.pad(fires, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     alerts = []
@@ -216,8 +269,18 @@ def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int,
     for group, start, stop in zip(*np.nonzero(edges == 1), np.nonzero(edges == -1)[1], strict=True):
         worst = start + int(np.argmax(severity[group, start:stop]))  # the first of equally bad windows
         window = {name: float(array[group, worst]) for name, array in (now | figures).items()}
-        alerts.append(_window_alert(rule, touchpoints[group], values[group],
-                                    first_end + start, first_end + stop - 1, first_end + worst, window, names))
+        alerts.append(
+            _window_alert(
+                rule,
+                touchpoints[group],
+                values[group],
+                first_end + start,
+                first_end + stop - 1,
+                first_end + worst,
+                window,
+                names,
+            )
+        )
     return alerts
 
 
@@ -227,7 +290,8 @@ def _value_se(window: dict[str, np.ndarray], metric: str) -> tuple[np.ndarray, n
     if metric == "nps":
         promoters, detractors = window["promoters"] / n, window["detractors"] / n
         return 100 * (promoters - detractors), 100 * np.sqrt(
-            np.maximum(0.0, promoters + detractors - (promoters - detractors) ** 2) / n)
+            np.maximum(0.0, promoters + detractors - (promoters - detractors) ** 2) / n
+        )
     mean = window["total"] / n
     return mean, np.sqrt(np.maximum(0.0, (window["total_sq"] - n * mean * mean) / (n - 1)) / n)
 
@@ -239,16 +303,30 @@ def _lower_p(z: np.ndarray) -> np.ndarray:
     return ndtr(z)
 
 
-def _window_alert(rule: Rule, touchpoint: str, value: str, first: int, last: int, worst: int,
-                  window: dict[str, float], names: Mapping[str, str]) -> Alert:
+def _window_alert(
+    rule: Rule,
+    touchpoint: str,
+    value: str,
+    first: int,
+    last: int,
+    worst: int,
+    window: dict[str, float],
+    names: Mapping[str, str],
+) -> Alert:
     """The alert of one episode (first, last and worst window end as week numbers) with its worst window."""
     end = _sunday(worst)
     start = end - datetime.timedelta(days=7 * rule.window_weeks - 1)
     n = int(window["n"])
     if rule.kind == "share":
         estimate = metrics.share(int(window["negatives"]), n)
-        figures: dict[str, float | None] = {"score": window["score"], "previous": None, "change": None,
-                                            "p": None, "low": estimate.low / 100, "high": estimate.high / 100}
+        figures: dict[str, float | None] = {
+            "score": window["score"],
+            "previous": None,
+            "change": None,
+            "p": None,
+            "low": estimate.low / 100,
+            "high": estimate.high / 100,
+        }
     else:
         if rule.metric == "nps":
             promoters, detractors = int(window["promoters"]), int(window["detractors"])
@@ -257,11 +335,29 @@ def _window_alert(rule: Rule, touchpoint: str, value: str, first: int, last: int
             estimate = metrics.mean(metrics.ScaleSums(n, window["total"], window["total_sq"]))
         figures = {name: window[name] for name in ("score", "previous", "change", "p")}
         figures |= {"low": estimate.low, "high": estimate.high}
-    alert = Alert(key=f"{rule.key}|{touchpoint}|{value}|{_sunday(first).isoformat()}", rule_key=rule.key,
-                  kind=rule.kind, metric=rule.metric, touchpoint=touchpoint, segment=rule.segment, value=value,
-                  first_seen=_sunday(first), last_seen=_sunday(last), window_start=start, window_end=end, n=n,
-                  score=window["score"], previous=figures["previous"], change=figures["change"], p=figures["p"],
-                  low=figures["low"], high=figures["high"], response_id="", comment="", message="")
+    alert = Alert(
+        key=f"{rule.key}|{touchpoint}|{value}|{_sunday(first).isoformat()}",
+        rule_key=rule.key,
+        kind=rule.kind,
+        metric=rule.metric,
+        touchpoint=touchpoint,
+        segment=rule.segment,
+        value=value,
+        first_seen=_sunday(first),
+        last_seen=_sunday(last),
+        window_start=start,
+        window_end=end,
+        n=n,
+        score=window["score"],
+        previous=figures["previous"],
+        change=figures["change"],
+        p=figures["p"],
+        low=figures["low"],
+        high=figures["high"],
+        response_id="",
+        comment="",
+        message="",
+    )
     return dataclasses.replace(alert, message=_message(alert, rule, window, names))
 
 
@@ -270,21 +366,37 @@ def _message(alert: Alert, rule: Rule, window: dict[str, float], names: Mapping[
     metric = metrics.NAMES[alert.metric]
     subject = _subject(alert.touchpoint, alert.value, names)
     period = ngettext("in the week to {end}", "in the {weeks} weeks to {end}", rule.window_weeks).format(
-        weeks=rule.window_weeks, end=alert.window_end.isoformat())
+        weeks=rule.window_weeks, end=alert.window_end.isoformat()
+    )
     if alert.kind == "share":
-        return _("{subject}: {share} of {metric} answers were {cut} or lower (95 % CI {low} to {high}, n = {n}), "
-                 "above the {limit} limit, {period}.").format(
-            subject=subject, share=percent_text(alert.score), metric=metric, cut=NEGATIVE_AT[alert.metric],
-            low=percent_text(alert.low), high=percent_text(alert.high), n=formatting.count(alert.n),
-            limit=percent_text(threshold_of(rule)), period=period)
+        return _(
+            "{subject}: {share} of {metric} answers were {cut} or lower (95 % CI {low} to {high}, n = {n}), "
+            "above the {limit} limit, {period}."
+        ).format(
+            subject=subject,
+            share=percent_text(alert.score),
+            metric=metric,
+            cut=NEGATIVE_AT[alert.metric],
+            low=percent_text(alert.low),
+            high=percent_text(alert.high),
+            n=formatting.count(alert.n),
+            limit=percent_text(threshold_of(rule)),
+            period=period,
+        )
 
     def value(x: float | None, signed: bool = False) -> str:
         return formatting.value(x, alert.metric, signed)
 
-    return _("{subject}: {metric} fell from {previous} to {score} ({change}, {p}; n = {before} before, {n} now) "
-             "{period}.").format(
-        subject=subject, metric=metric, previous=value(alert.previous), score=value(alert.score),
-        change=value(alert.change, True), p=formatting.p_value(alert.p, "p"),
-        before=formatting.count(int(window["n_before"])), n=formatting.count(alert.n), period=period)
-
-
+    return _(
+        "{subject}: {metric} fell from {previous} to {score} ({change}, {p}; n = {before} before, {n} now) {period}."
+    ).format(
+        subject=subject,
+        metric=metric,
+        previous=value(alert.previous),
+        score=value(alert.score),
+        change=value(alert.change, True),
+        p=formatting.p_value(alert.p, "p"),
+        before=formatting.count(int(window["n_before"])),
+        n=formatting.count(alert.n),
+        period=period,
+    )

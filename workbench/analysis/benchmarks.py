@@ -32,12 +32,15 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
     by_name = {fold(name): name for name in source.table.column_names}
     missing = [c for c in COLUMNS if c not in by_name]
     if missing:
-        raise IngestError(f"The benchmark file needs the columns touchpoint, metric and value; "
-                          f"missing: {', '.join(missing)}.")
-    rows = {c: [None if v is None else str(v).strip() for v in source.table.column(by_name[c]).to_pylist()]
-            for c in COLUMNS}
-    keys = guesses.match_touchpoints(sorted({v for v in rows["touchpoint"] if v}),
-                                     {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False)
+        raise IngestError(
+            f"The benchmark file needs the columns touchpoint, metric and value; missing: {', '.join(missing)}."
+        )
+    rows = {
+        c: [None if v is None else str(v).strip() for v in source.table.column(by_name[c]).to_pylist()] for c in COLUMNS
+    }
+    keys = guesses.match_touchpoints(
+        sorted({v for v in rows["touchpoint"] if v}), {tp.key: tp.name for tp in journey.touchpoints}, one_to_one=False
+    )
     found: list[tuple[str, str, float]] = []
     seen: dict[tuple[str, str], int] = {}
     for index, (label, metric, text) in enumerate(zip(*(rows[c] for c in COLUMNS), strict=True)):
@@ -54,11 +57,13 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
             raise IngestError(f"Row {row}, column value: '{text or ''}' is not a number.") from None
         low, high = SCALES[metric]
         if not low <= value <= high:
-            raise IngestError(f"Row {row}, column value: {text} is outside the {metric.upper()} scale "
-                              f"{low:g}…{high:g}.")
+            raise IngestError(
+                f"Row {row}, column value: {text} is outside the {metric.upper()} scale {low:g}…{high:g}."
+            )
         if (key, metric) in seen:
-            raise IngestError(f"Row {row}: {metric.upper()} of '{label}' is given twice "
-                              f"(also row {seen[key, metric]}).")
+            raise IngestError(
+                f"Row {row}: {metric.upper()} of '{label}' is given twice (also row {seen[key, metric]})."
+            )
         seen[key, metric] = row
         found.append((key, metric, value))
     if not found:

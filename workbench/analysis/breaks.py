@@ -105,9 +105,17 @@ def previous_window(date_from: datetime.date, date_to: datetime.date) -> tuple[d
     return date_from - datetime.timedelta(days=days), date_from - datetime.timedelta(days=1)
 
 
-def find(journey: Journey, sources: Sequence[str], metric: str, *, date_from: datetime.date | None = None,
-         date_to: datetime.date | None = None, filters: tuple = (), settings: BreakSettings | None = None,
-         cache: diskcache.Cache | None = None) -> list[Break]:
+def find(
+    journey: Journey,
+    sources: Sequence[str],
+    metric: str,
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    filters: tuple = (),
+    settings: BreakSettings | None = None,
+    cache: diskcache.Cache | None = None,
+) -> list[Break]:
     """The breaks of ``metric`` in the window, ranked by severity (largest first)."""
     settings = settings or BreakSettings()
     if metric not in heatmap.METRICS:
@@ -123,15 +131,25 @@ def find(journey: Journey, sources: Sequence[str], metric: str, *, date_from: da
     return _find(journey, sources, metric, date_from, date_to, tuple(filters), settings, None)
 
 
-def _find(journey: Journey, sources: Sequence[str], metric: str, date_from: datetime.date | None,
-          date_to: datetime.date | None, filters: tuple, settings: BreakSettings,
-          cache: diskcache.Cache | None) -> list[Break]:
+def _find(
+    journey: Journey,
+    sources: Sequence[str],
+    metric: str,
+    date_from: datetime.date | None,
+    date_to: datetime.date | None,
+    filters: tuple,
+    settings: BreakSettings,
+    cache: diskcache.Cache | None,
+) -> list[Break]:
     """The uncached search behind :func:`find`."""
 
     @functools.cache  # the change points of one column share its monthly query
     def aggregate(by: tuple[str, ...], start=date_from, end=date_to):
-        return query.aggregate(query.Query(tuple(sources), by=by, date_from=start, date_to=end,
-                                           filters=tuple(filters)), cache, min_n=settings.min_n)
+        return query.aggregate(
+            query.Query(tuple(sources), by=by, date_from=start, date_to=end, filters=tuple(filters)),
+            cache,
+            min_n=settings.min_n,
+        )
 
     totals = aggregate(("touchpoint",))
     scored = heatmap.scores(journey, totals, metric, alpha=settings.alpha)
@@ -146,17 +164,24 @@ def _find(journey: Journey, sources: Sequence[str], metric: str, date_from: date
     nesting: dict[str, str] = {}
     if "segment" in settings.kinds:
         present, filtered = segment_columns(sources), dict(filters)
-        columns = [c for c in (settings.segments if settings.segments is not None else present)
-                   if c in present and c not in filtered]
+        columns = [
+            c
+            for c in (settings.segments if settings.segments is not None else present)
+            if c in present and c not in filtered
+        ]
         nesting = query.parents(sources, columns)
         for column in columns:
             chain = _ancestors(column, nesting)
-            candidates += _segment_tests(aggregate(("touchpoint", column, *chain)), totals, column, metric,
-                                         settings.min_n, chain)
+            candidates += _segment_tests(
+                aggregate(("touchpoint", column, *chain)), totals, column, metric, settings.min_n, chain
+            )
     for test, q_value in zip(candidates, metrics.benjamini_hochberg([c["p_value"] for c in candidates])):
         test["q_value"] = q_value
-    flagged = [c for c in candidates if c["q_value"] < settings.alpha and c["delta"] < 0
-               and abs(c["delta"]) >= settings.min_delta.get(metric, 0)]
+    flagged = [
+        c
+        for c in candidates
+        if c["q_value"] < settings.alpha and c["delta"] < 0 and abs(c["delta"]) >= settings.min_delta.get(metric, 0)
+    ]
     flagged = _fold_nested(flagged)
 
     @functools.cache
@@ -174,14 +199,24 @@ def _find(journey: Journey, sources: Sequence[str], metric: str, date_from: date
 # ------------------------------------------------------------------ the four kinds of test
 
 
-def _test(kind: str, touchpoint: str, value: float, se: float, reference: float, reference_se: float,
-          n: int, **extra) -> dict:
+def _test(
+    kind: str, touchpoint: str, value: float, se: float, reference: float, reference_se: float, n: int, **extra
+) -> dict:
     """A two-sided z-test of value − reference (reference_se 0 for a fixed target)."""
     delta = value - reference
     se_delta = math.hypot(se, reference_se)
     p_value = float(metrics.two_sided_p(delta / se_delta)) if se_delta > 0 else math.nan
-    return {"kind": kind, "touchpoint": touchpoint, "value": value, "reference": reference, "delta": delta,
-            "se": se_delta, "n": int(n), "p_value": p_value, **extra}
+    return {
+        "kind": kind,
+        "touchpoint": touchpoint,
+        "value": value,
+        "reference": reference,
+        "delta": delta,
+        "se": se_delta,
+        "n": int(n),
+        "p_value": p_value,
+        **extra,
+    }
 
 
 def _reliable(row) -> bool:
@@ -189,8 +224,11 @@ def _reliable(row) -> bool:
 
 
 def _target_tests(scored: pandas.DataFrame) -> list[dict]:
-    return [_test("target", row["touchpoint"], row["value"], row["se"], row["target"], 0.0, row["n"])
-            for row in scored.to_dict("records") if row["reference_kind"] == "target" and _reliable(row)]
+    return [
+        _test("target", row["touchpoint"], row["value"], row["se"], row["target"], 0.0, row["n"])
+        for row in scored.to_dict("records")
+        if row["reference_kind"] == "target" and _reliable(row)
+    ]
 
 
 def _step_tests(journey: Journey, scored: pandas.DataFrame) -> list[dict]:
@@ -203,8 +241,19 @@ def _step_tests(journey: Journey, scored: pandas.DataFrame) -> list[dict]:
             # Targets may plan a step down (a failed delivery is rated lower than the delivery): only the part
             # of the fall beyond the planned step counts.
             planned = heatmap.planned_step(a["target"], b["target"])
-            tests.append(_test("step", target, b["value"], b["se"], a["value"] + planned, a["se"],
-                               min(a["n"], b["n"]), source=source, planned=planned))
+            tests.append(
+                _test(
+                    "step",
+                    target,
+                    b["value"],
+                    b["se"],
+                    a["value"] + planned,
+                    a["se"],
+                    min(a["n"], b["n"]),
+                    source=source,
+                    planned=planned,
+                )
+            )
     return tests
 
 
@@ -214,8 +263,9 @@ def _decline_tests(scored: pandas.DataFrame, before: pandas.DataFrame) -> list[d
     for row in scored.to_dict("records"):
         past = earlier.loc[row["touchpoint"]]
         if _reliable(row) and _reliable(past):
-            tests.append(_test("decline", row["touchpoint"], row["value"], row["se"], past["value"], past["se"],
-                               row["n"]))
+            tests.append(
+                _test("decline", row["touchpoint"], row["value"], row["se"], past["value"], past["se"], row["n"])
+            )
     return tests
 
 
@@ -228,8 +278,9 @@ def _ancestors(column: str, nesting: Mapping[str, str]) -> list[str]:
     return chain
 
 
-def _segment_tests(cells: pandas.DataFrame, totals: pandas.DataFrame, column: str, metric: str, min_n: int,
-                   chain: Sequence[str]) -> list[dict]:
+def _segment_tests(
+    cells: pandas.DataFrame, totals: pandas.DataFrame, column: str, metric: str, min_n: int, chain: Sequence[str]
+) -> list[dict]:
     import numpy as np
 
     cells = cells[(cells["touchpoint"] != OVERALL) & cells[column].notna()].reset_index(drop=True)
@@ -237,7 +288,8 @@ def _segment_tests(cells: pandas.DataFrame, totals: pandas.DataFrame, column: st
         return []
     others = query.rest(cells, totals, ["touchpoint"], min_n=min_n)
     usable = ~(cells[f"{metric}_low_n"].to_numpy(bool) | others[f"{metric}_low_n"].to_numpy(bool)) & (
-        cells[f"{metric}_se"].to_numpy(float) > 0)
+        cells[f"{metric}_se"].to_numpy(float) > 0
+    )
     value, se = cells[metric].to_numpy(float), cells[f"{metric}_se"].to_numpy(float)
     rest_value, rest_se = others[metric].to_numpy(float), others[f"{metric}_se"].to_numpy(float)
     delta, se_delta = value - rest_value, np.hypot(se, rest_se)
@@ -245,10 +297,22 @@ def _segment_tests(cells: pandas.DataFrame, totals: pandas.DataFrame, column: st
     n = cells[metrics.n_column(metric)].to_numpy()
     touchpoints, segments = cells["touchpoint"].to_numpy(), cells[column].astype(str).to_numpy()
     levels = {name: cells[name].astype(str).to_numpy() for name in chain}
-    return [{"kind": "segment", "touchpoint": touchpoints[i], "value": value[i], "reference": rest_value[i],
-             "delta": delta[i], "se": se_delta[i], "n": int(n[i]), "p_value": float(p_values[i]),
-             "column": column, "segment": segments[i], "ancestors": [(name, levels[name][i]) for name in chain]}
-            for i in np.flatnonzero(usable)]
+    return [
+        {
+            "kind": "segment",
+            "touchpoint": touchpoints[i],
+            "value": value[i],
+            "reference": rest_value[i],
+            "delta": delta[i],
+            "se": se_delta[i],
+            "n": int(n[i]),
+            "p_value": float(p_values[i]),
+            "column": column,
+            "segment": segments[i],
+            "ancestors": [(name, levels[name][i]) for name in chain],
+        }
+        for i in np.flatnonzero(usable)
+    ]
 
 
 def _pooled_variance(monthly: pandas.DataFrame, metric: str, min_n: int):
@@ -259,7 +323,6 @@ def _pooled_variance(monthly: pandas.DataFrame, metric: str, min_n: int):
     n = monthly[metrics.n_column(metric)].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n > 0, total[f"{metric}_se"] ** 2 * total[metrics.n_column(metric)] / n, np.nan)
-
 
 
 def rated_steps(journey: Journey, rated: set[str]) -> list[tuple[str, str]]:
@@ -292,8 +355,9 @@ def _fold_nested(flagged: list[dict]) -> list[dict]:
     index = {(t["touchpoint"], t["column"], t["segment"]): t for t in flagged if t["kind"] == "segment"}
     kept = []
     for test in sorted(flagged, key=lambda t: t["delta"]):
-        holders = [index[key] for key in ((test["touchpoint"], *level) for level in test.get("ancestors", ()))
-                   if key in index]
+        holders = [
+            index[key] for key in ((test["touchpoint"], *level) for level in test.get("ancestors", ())) if key in index
+        ]
         if holders:
             holders[-1].setdefault("within", []).append(f"{test['column']} {test['segment']}")
         else:
@@ -309,13 +373,27 @@ def _dated(journey: Journey, test: dict, metric: str, settings: BreakSettings, m
         if measured is not None:
             test = {**test, **measured}
     z = metrics.z_value(1 - settings.alpha)
-    result = Break(kind=test["kind"], metric=metric, touchpoint=test["touchpoint"], value=float(test["value"]),
-                   reference=float(test["reference"]), delta=float(test["delta"]),
-                   low=float(test["delta"] - z * test["se"]), high=float(test["delta"] + z * test["se"]),
-                   n=int(test["n"]), p_value=float(test["p_value"]), q_value=float(test["q_value"]),
-                   severity=float(abs(test["delta"]) * _INDEX_POINTS[metric]), sentence="", source=test.get("source"),
-                   column=test.get("column"), segment=test.get("segment"), since=since,
-                   within=tuple(test.get("within", [])), planned=float(test.get("planned", 0.0)))
+    result = Break(
+        kind=test["kind"],
+        metric=metric,
+        touchpoint=test["touchpoint"],
+        value=float(test["value"]),
+        reference=float(test["reference"]),
+        delta=float(test["delta"]),
+        low=float(test["delta"] - z * test["se"]),
+        high=float(test["delta"] + z * test["se"]),
+        n=int(test["n"]),
+        p_value=float(test["p_value"]),
+        q_value=float(test["q_value"]),
+        severity=float(abs(test["delta"]) * _INDEX_POINTS[metric]),
+        sentence="",
+        source=test.get("source"),
+        column=test.get("column"),
+        segment=test.get("segment"),
+        since=since,
+        within=tuple(test.get("within", [])),
+        planned=float(test.get("planned", 0.0)),
+    )
     return replace(result, sentence=sentence(journey, result))
 
 
@@ -353,8 +431,15 @@ def _change_point(test: dict, metric: str, settings: BreakSettings, monthly):
     other = query.rollup(others[recent], [], min_n=settings.min_n).iloc[0]
     if cell[f"{metric}_low_n"] or not cell[f"{metric}_se"] > 0:
         return since, None
-    measured = _test("segment", touchpoint, cell[metric], cell[f"{metric}_se"], other[metric], other[f"{metric}_se"],
-                     cell[metrics.n_column(metric)])
+    measured = _test(
+        "segment",
+        touchpoint,
+        cell[metric],
+        cell[f"{metric}_se"],
+        other[metric],
+        other[f"{metric}_se"],
+        cell[metrics.n_column(metric)],
+    )
     return since, {key: measured[key] for key in ("value", "reference", "delta", "se", "n", "p_value")}
 
 
@@ -367,23 +452,36 @@ def sentence(journey: Journey, item: Break) -> str:
     if item.kind == "segment":
         since = _(" since {month}").format(month=formatting.month(item.since)) if item.since else ""
         text = _("{touchpoint}: {metric} is {size} points lower in {column} {segment} than in the rest{since}").format(
-            touchpoint=name, metric=label, size=size, column=item.column, segment=item.segment, since=since)
+            touchpoint=name, metric=label, size=size, column=item.column, segment=item.segment, since=since
+        )
         if item.within:
             shown = ", ".join(item.within[:3])
             more = _(" and {count} more").format(count=len(item.within) - 3) if len(item.within) > 3 else ""
             text += _("; lowest within it: {segments}{more}").format(segments=shown, more=more)
     elif item.kind == "step" and item.planned:
         text = _("{source} → {touchpoint}: {metric} falls {size} points more than the targets plan").format(
-            source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size)
+            source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size
+        )
     elif item.kind == "step":
         text = _("{source} → {touchpoint}: {metric} falls {size} points").format(
-            source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size)
+            source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size
+        )
     elif item.kind == "target":
         text = _("{touchpoint}: {metric} {value} is {size} points below its target {target}").format(
-            touchpoint=name, metric=label, value=formatting.value(item.value, item.metric), size=size,
-            target=formatting.value(item.reference, item.metric))
+            touchpoint=name,
+            metric=label,
+            value=formatting.value(item.value, item.metric),
+            size=size,
+            target=formatting.value(item.reference, item.metric),
+        )
     else:
-        text = _("{touchpoint}: {metric} fell {size} points, from {before} to {value}, against the period before").format(
-            touchpoint=name, metric=label, size=size, before=formatting.value(item.reference, item.metric),
-            value=formatting.value(item.value, item.metric))
+        text = _(
+            "{touchpoint}: {metric} fell {size} points, from {before} to {value}, against the period before"
+        ).format(
+            touchpoint=name,
+            metric=label,
+            size=size,
+            before=formatting.value(item.reference, item.metric),
+            value=formatting.value(item.value, item.metric),
+        )
     return f"{text} {evidence}."

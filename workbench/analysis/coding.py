@@ -108,11 +108,16 @@ def _word_range(vocab: np.ndarray, word: str, whole: bool) -> tuple[int, int, np
     return start, stop, found.to_numpy(zero_copy_only=False).astype(bool)
 
 
-def _keyword_starts(ranges: Sequence[tuple[int, int, np.ndarray | None]], codes: np.ndarray, text_of: np.ndarray,
-                    by_code: np.ndarray, first: np.ndarray) -> np.ndarray:
+def _keyword_starts(
+    ranges: Sequence[tuple[int, int, np.ndarray | None]],
+    codes: np.ndarray,
+    text_of: np.ndarray,
+    by_code: np.ndarray,
+    first: np.ndarray,
+) -> np.ndarray:
     """Positions in the word list where consecutive words of one text match the ranges in order."""
     start, stop, mask = ranges[0]
-    at = by_code[first[start]:first[stop]]
+    at = by_code[first[start] : first[stop]]
     if mask is not None:
         at = at[mask[codes[at] - start]]
     for offset, (start, stop, mask) in enumerate(ranges[1:], start=1):
@@ -125,8 +130,9 @@ def _keyword_starts(ranges: Sequence[tuple[int, int, np.ndarray | None]], codes:
     return at
 
 
-def apply_overrides(tags: pd.DataFrame, response_ids: pd.Series,
-                    overrides: Mapping[str, Mapping[str, bool]]) -> pd.DataFrame:
+def apply_overrides(
+    tags: pd.DataFrame, response_ids: pd.Series, overrides: Mapping[str, Mapping[str, bool]]
+) -> pd.DataFrame:
     """The tags with manual choices (response_id → {theme key: mentioned?}) applied; unknown themes ignored."""
     result = tags.copy()
     columns = {key: position for position, key in enumerate(tags.columns)}
@@ -141,8 +147,11 @@ def corrections(codebook: Codebook, comment: str, wanted: Collection[str]) -> di
     """A person's coding of one comment as what differs from the rules: theme key → mentioned or not, for the
     themes whose choice in ``wanted`` is not what :func:`tag` finds (empty when the rules agree)."""
     automatic = tag(pd.Series([comment]), codebook).iloc[0]
-    return {theme.key: theme.key in wanted for theme in codebook.themes
-            if (theme.key in wanted) != bool(automatic[theme.key])}
+    return {
+        theme.key: theme.key in wanted
+        for theme in codebook.themes
+        if (theme.key in wanted) != bool(automatic[theme.key])
+    }
 
 
 # ------------------------------------------------------------------ counting
@@ -161,8 +170,14 @@ def _group_codes(scores: pd.Series, metric: str) -> np.ndarray:
     return np.where(np.isnan(values), -1, (values > negative).astype(int) + (values > neutral))
 
 
-def theme_counts(frame: pd.DataFrame, tags: pd.DataFrame, by: Sequence[str] = ("touchpoint",), *,
-                 confidence: float = metrics.DEFAULT_CONFIDENCE, min_n: int = metrics.DEFAULT_MIN_N) -> pd.DataFrame:
+def theme_counts(
+    frame: pd.DataFrame,
+    tags: pd.DataFrame,
+    by: Sequence[str] = ("touchpoint",),
+    *,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    min_n: int = metrics.DEFAULT_MIN_N,
+) -> pd.DataFrame:
     """Per group and theme: answers with a comment, how many mention the theme, and that share (0–1) with interval."""
     _check_aligned(frame, tags)
     commented = _commented(frame)
@@ -176,8 +191,9 @@ def theme_counts(frame: pd.DataFrame, tags: pd.DataFrame, by: Sequence[str] = ("
     result["comments"] = np.repeat(comments.to_numpy(), themes)
     result["mentions"] = mentions.to_numpy().ravel()
     # The vectorised form of metrics.share(): same Wilson interval, one call for the whole table (in %, hence / 100).
-    share, _se, low, high = metrics.wilson_formula(result["mentions"].to_numpy(float),
-                                                   result["comments"].to_numpy(float), metrics.z_value(confidence))
+    share, _se, low, high = metrics.wilson_formula(
+        result["mentions"].to_numpy(float), result["comments"].to_numpy(float), metrics.z_value(confidence)
+    )
     return result.assign(share=share / 100, low=low / 100, high=high / 100, low_n=result["comments"] < min_n)
 
 
@@ -196,18 +212,29 @@ def theme_by_score(frame: pd.DataFrame, tags: pd.DataFrame, metric: str = "nps")
     mentions = mentioned.sum(axis=0)
     counts = {group: mentioned[groups == code].sum(axis=0) for code, group in enumerate(SCORE_GROUPS)}
     with np.errstate(invalid="ignore", divide="ignore"):  # a theme never (or always) mentioned: NaN
-        result = pd.DataFrame({
-            "theme": tags.columns, "mentions": mentions,
-            "mean_mentioning": scores @ mentioned / mentions,
-            "mean_other": scores @ ~mentioned / (~mentioned).sum(axis=0),
-            **counts, **{f"{group}_share": count / mentions for group, count in counts.items()},
-        })
+        result = pd.DataFrame(
+            {
+                "theme": tags.columns,
+                "mentions": mentions,
+                "mean_mentioning": scores @ mentioned / mentions,
+                "mean_other": scores @ ~mentioned / (~mentioned).sum(axis=0),
+                **counts,
+                **{f"{group}_share": count / mentions for group, count in counts.items()},
+            }
+        )
     return result.sort_values(["negative", "negative_share"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def browse(frame: pd.DataFrame, tags: pd.DataFrame, touchpoints: Sequence[str] | None = None,
-           themes: Sequence[str] | None = None, score_groups: Sequence[str] | None = None, metric: str = "nps",
-           filters: Mapping[str, Sequence[str]] | None = None, limit: int = 200) -> pd.DataFrame:
+def browse(
+    frame: pd.DataFrame,
+    tags: pd.DataFrame,
+    touchpoints: Sequence[str] | None = None,
+    themes: Sequence[str] | None = None,
+    score_groups: Sequence[str] | None = None,
+    metric: str = "nps",
+    filters: Mapping[str, Sequence[str]] | None = None,
+    limit: int = 200,
+) -> pd.DataFrame:
     """Answers with a comment, newest first, with the themes found in each; None means no filter, [] lets none pass.
 
     Columns: response_id, ts, touchpoint, score (the ``metric``'s), comment and themes (keys joined by ","). ``themes``
@@ -239,4 +266,3 @@ def _commented(frame: pd.DataFrame) -> np.ndarray:
 def _check_aligned(frame: pd.DataFrame, tags: pd.DataFrame) -> None:
     if not tags.index.equals(frame.index):
         raise ValueError("The tags do not belong to these answers: tag frame['comment'] to get them.")
-

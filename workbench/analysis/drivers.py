@@ -64,8 +64,9 @@ _REPAIR_ITERATIONS = 200  # Higham's projections converge linearly; sampling-noi
 MIN_CLUSTERS = 20  # fewer clusters than this and a cluster bootstrap's intervals are themselves too narrow
 
 
-def lmg(correlation: np.ndarray, exact_limit: int = EXACT_LIMIT, permutations: int = PERMUTATIONS,
-        seed: int = 0) -> np.ndarray:
+def lmg(
+    correlation: np.ndarray, exact_limit: int = EXACT_LIMIT, permutations: int = PERMUTATIONS, seed: int = 0
+) -> np.ndarray:
     """LMG (Shapley) shares of R² per driver from a correlation or covariance matrix, outcome first.
 
     Up to ``exact_limit`` drivers the shares are exact: R² of every subset of drivers comes from one pass of
@@ -87,8 +88,9 @@ def johnson(correlation: np.ndarray) -> np.ndarray:
     return _johnson(_standardise(np.asarray(correlation, dtype=float))[None])[0]
 
 
-def nearest_correlation(matrix: np.ndarray, tolerance: float = 1e-9,
-                        iterations: int = _REPAIR_ITERATIONS) -> np.ndarray:
+def nearest_correlation(
+    matrix: np.ndarray, tolerance: float = 1e-9, iterations: int = _REPAIR_ITERATIONS
+) -> np.ndarray:
     """The nearest correlation matrix (positive semidefinite, unit diagonal) to each symmetric matrix of a stack.
 
     Higham's (2002) alternating projections with Dykstra's correction: onto the positive-semidefinite matrices
@@ -108,8 +110,14 @@ def nearest_correlation(matrix: np.ndarray, tolerance: float = 1e-9,
     return stack.reshape(given.shape)
 
 
-def relative_importance(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], method: str = "lmg",
-                        weights: str | None = None, missing: str = "pairwise") -> pd.Series:
+def relative_importance(
+    frame: pd.DataFrame,
+    outcome: str,
+    drivers: Sequence[str],
+    method: str = "lmg",
+    weights: str | None = None,
+    missing: str = "pairwise",
+) -> pd.Series:
     """Each driver's share of the outcome's R², named "importance"; missing values handled as ``missing`` says.
 
     ``weights`` names a column of frequency weights (a row with weight 3 counts as three rows). A 0/1 outcome
@@ -124,9 +132,18 @@ def relative_importance(frame: pd.DataFrame, outcome: str, drivers: Sequence[str
     return series
 
 
-def bootstrap(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], method: str = "lmg", reps: int = 200,
-              confidence: float = 0.95, seed: int = 0, weights: str | None = None, missing: str = "pairwise",
-              clusters: str | Sequence | None = None) -> pd.DataFrame:
+def bootstrap(
+    frame: pd.DataFrame,
+    outcome: str,
+    drivers: Sequence[str],
+    method: str = "lmg",
+    reps: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+    weights: str | None = None,
+    missing: str = "pairwise",
+    clusters: str | Sequence | None = None,
+) -> pd.DataFrame:
     """Importance per driver with percentile bootstrap intervals: driver, importance, low, high, share (of R²).
 
     Rows are resampled with multinomial counts (with ``weights``, a row is a cluster of that many answers and is
@@ -158,8 +175,11 @@ def bootstrap(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], method:
     correlation = nearest_correlation(observed)
     point = _importance(correlation[None], method)[0]
     rng = np.random.default_rng(seed)
-    resampled = (nearest_correlation(_resampled_pairwise(values, frequency, reps, rng, groups))
-                 if np.isnan(values).any() else _resampled_covariances(values, frequency, reps, rng, groups))
+    resampled = (
+        nearest_correlation(_resampled_pairwise(values, frequency, reps, rng, groups))
+        if np.isnan(values).any()
+        else _resampled_covariances(values, frequency, reps, rng, groups)
+    )
     replicates = _importance(resampled, method)
     tail = (1 - confidence) / 2
     low, high = np.quantile(replicates, [tail, 1 - tail], axis=0)
@@ -167,18 +187,36 @@ def bootstrap(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], method:
     r2 = float(point.sum())
     answered = ~np.isnan(values)
     together = answered.T.astype(float) @ answered
-    table = pd.DataFrame({"driver": list(drivers), "importance": point, "low": low, "high": high,
-                          "share": point / r2 if r2 > 0 else np.nan})
-    table.attrs = {"r2": r2, "r2_low": float(r2_low), "r2_high": float(r2_high), "n": len(values), "reps": reps,
-                   "effective_n": int(together.min()),
-                   "base": dict(zip(drivers, together[0, 1:].astype(int).tolist(), strict=True)),
-                   "repair": float(np.abs(correlation - observed).max()),
-                   "clusters": None if groups is None else int(groups.max()) + 1}
+    table = pd.DataFrame(
+        {
+            "driver": list(drivers),
+            "importance": point,
+            "low": low,
+            "high": high,
+            "share": point / r2 if r2 > 0 else np.nan,
+        }
+    )
+    table.attrs = {
+        "r2": r2,
+        "r2_low": float(r2_low),
+        "r2_high": float(r2_high),
+        "n": len(values),
+        "reps": reps,
+        "effective_n": int(together.min()),
+        "base": dict(zip(drivers, together[0, 1:].astype(int).tolist(), strict=True)),
+        "repair": float(np.abs(correlation - observed).max()),
+        "clusters": None if groups is None else int(groups.max()) + 1,
+    }
     return table
 
 
-def respondent_table(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "csat",
-                     outcome_touchpoint: str = OVERALL, binary_threshold: float | None = None) -> pd.DataFrame:
+def respondent_table(
+    answers: pd.DataFrame,
+    outcome: str = "nps",
+    driver_metric: str = "csat",
+    outcome_touchpoint: str = OVERALL,
+    binary_threshold: float | None = None,
+) -> pd.DataFrame:
     """One row per respondent_id: "outcome" and one column per touchpoint with their mean ``driver_metric`` score.
 
     The outcome is the respondent's ``outcome`` score at ``outcome_touchpoint`` (their mean if they answered more
@@ -221,8 +259,7 @@ class DriverResult:
     def to_dict(self) -> dict:
         """JSON-safe fields: the table as a list of records, NaN as None."""
         data = {field.name: getattr(self, field.name) for field in fields(self)}
-        data["table"] = [{name: _plain(value) for name, value in row.items()}
-                         for row in self.table.to_dict("records")]
+        data["table"] = [{name: _plain(value) for name, value in row.items()} for row in self.table.to_dict("records")]
         return {name: _plain(value) for name, value in data.items()}
 
     @classmethod
@@ -282,10 +319,19 @@ class Rows:
     clusters: pd.Series | None
 
 
-def model_rows(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "csat",
-               touchpoints: Sequence[str] | None = None, min_coverage: float = 0.5, min_respondents: int = 100,
-               segment: str = "branch", period: str = "month", binary_threshold: float | None = None,
-               outcome_touchpoint: str = OVERALL, missing: str = "listwise") -> Rows:
+def model_rows(
+    answers: pd.DataFrame,
+    outcome: str = "nps",
+    driver_metric: str = "csat",
+    touchpoints: Sequence[str] | None = None,
+    min_coverage: float = 0.5,
+    min_respondents: int = 100,
+    segment: str = "branch",
+    period: str = "month",
+    binary_threshold: float | None = None,
+    outcome_touchpoint: str = OVERALL,
+    missing: str = "listwise",
+) -> Rows:
     """The respondent-level rows when enough respondents support the kept touchpoints, else ``segment`` ×
     ``period`` cells of averages; touchpoints rated too rarely or always alike are left out.
 
@@ -299,17 +345,23 @@ def model_rows(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str =
     if period not in PERIODS:
         raise ValueError(f"Unknown period '{period}'; use one of {', '.join(PERIODS)}.")
     _check_missing(missing)
-    if outcome not in answers.columns or "touchpoint" not in answers.columns or not (
-            answers["touchpoint"].eq(outcome_touchpoint) & answers[outcome].notna()).any():
-        raise ValueError(_("This dataset has no overall outcome to explain: map a column as the overall outcome "
-                           "when importing the survey."))
+    if (
+        outcome not in answers.columns
+        or "touchpoint" not in answers.columns
+        or not (answers["touchpoint"].eq(outcome_touchpoint) & answers[outcome].notna()).any()
+    ):
+        raise ValueError(
+            _(
+                "This dataset has no overall outcome to explain: map a column as the overall outcome "
+                "when importing the survey."
+            )
+        )
     _check_columns(answers, [driver_metric])
     coded = _encode(answers, outcome, driver_metric, outcome_touchpoint, binary_threshold)
     performance, counts = _performance(coded)
     given = coded.scores[~np.isnan(coded.scores)]
     outcome_answers, outcome_mean = len(given), float(given.mean())
-    candidates = list(touchpoints) if touchpoints is not None else [
-        key for key in performance.index if key != OVERALL]
+    candidates = list(touchpoints) if touchpoints is not None else [key for key in performance.index if key != OVERALL]
     clusters = None
     if "respondent_id" in answers.columns:
         people, ids = pd.factorize(answers["respondent_id"])
@@ -325,34 +377,78 @@ def model_rows(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str =
     # several touchpoints matters, so coverage is judged among those who rated two or more.
     total = len(rows)
     rows = rows[rows.reindex(columns=candidates).notna().sum(axis=1) >= 2]
-    kept, excluded, support = _select(rows, candidates, min_coverage, _("respondents"), driver_metric, missing,
-                                      min_respondents)
+    kept, excluded, support = _select(
+        rows, candidates, min_coverage, _("respondents"), driver_metric, missing, min_respondents
+    )
     if kept and support >= max(min_respondents, len(kept) + 2):
-        note = (_respondent_note(support, len(rows), total, len(excluded)) if missing == "listwise" else
-                _pairwise_note(int(rows[kept].notna().any(axis=1).sum()), support, len(rows), total,
-                               len(excluded)))
-        return Rows(rows, kept, excluded, "respondent", None, note, performance, counts, outcome_answers,
-                    outcome_mean, None if clusters is None else clusters.reindex(rows.index))
+        note = (
+            _respondent_note(support, len(rows), total, len(excluded))
+            if missing == "listwise"
+            else _pairwise_note(int(rows[kept].notna().any(axis=1).sum()), support, len(rows), total, len(excluded))
+        )
+        return Rows(
+            rows,
+            kept,
+            excluded,
+            "respondent",
+            None,
+            note,
+            performance,
+            counts,
+            outcome_answers,
+            outcome_mean,
+            None if clusters is None else clusters.reindex(rows.index),
+        )
     if segment not in answers.columns or "ts" not in answers.columns:
-        raise ValueError(f"Respondents rated too few touchpoints for a respondent-level model, and the answers "
-                         f"have no '{segment}' and 'ts' columns for a model across {segment}-{period} cells.")
+        raise ValueError(
+            f"Respondents rated too few touchpoints for a respondent-level model, and the answers "
+            f"have no '{segment}' and 'ts' columns for a model across {segment}-{period} cells."
+        )
     rows = _cells(answers, coded, segment, period)
     kept, excluded, support = _select(rows, candidates, min_coverage, _("cells"), driver_metric, missing, 0)
     if not kept or support < len(kept) + 2:
-        backing = (_("have all {kept} touchpoints rated") if missing == "listwise" else
-                   _("back the least-rated pair of the {kept} touchpoints")).format(kept=len(kept))
-        raise ValueError(f"Too few {segment}-{period} cells for a driver analysis: {support} cells {backing}, and "
-                         f"at least {len(kept) + 2} are needed.")
-    return Rows(rows, kept, excluded, "segment-period", "weight",
-                _cells_note(segment, period, support, len(excluded), missing), performance, counts,
-                outcome_answers, outcome_mean, None)
+        backing = (
+            _("have all {kept} touchpoints rated")
+            if missing == "listwise"
+            else _("back the least-rated pair of the {kept} touchpoints")
+        ).format(kept=len(kept))
+        raise ValueError(
+            f"Too few {segment}-{period} cells for a driver analysis: {support} cells {backing}, and "
+            f"at least {len(kept) + 2} are needed."
+        )
+    return Rows(
+        rows,
+        kept,
+        excluded,
+        "segment-period",
+        "weight",
+        _cells_note(segment, period, support, len(excluded), missing),
+        performance,
+        counts,
+        outcome_answers,
+        outcome_mean,
+        None,
+    )
 
 
-def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "csat", method: str = "lmg",
-            touchpoints: Sequence[str] | None = None, min_coverage: float = 0.5, min_respondents: int = 100,
-            reps: int = 200, confidence: float = 0.95, seed: int = 0, segment: str = "branch",
-            period: str = "month", binary_threshold: float | None = None,
-            outcome_touchpoint: str = OVERALL, missing: str = "pairwise", clustered: bool = True) -> DriverResult:
+def analyse(
+    answers: pd.DataFrame,
+    outcome: str = "nps",
+    driver_metric: str = "csat",
+    method: str = "lmg",
+    touchpoints: Sequence[str] | None = None,
+    min_coverage: float = 0.5,
+    min_respondents: int = 100,
+    reps: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+    segment: str = "branch",
+    period: str = "month",
+    binary_threshold: float | None = None,
+    outcome_touchpoint: str = OVERALL,
+    missing: str = "pairwise",
+    clustered: bool = True,
+) -> DriverResult:
     """Which touchpoints' ratings explain the overall ``outcome`` (a metric column: nps, csat, ces or rating, a
     0/1 rating being a yes/no outcome), from long survey answers.
 
@@ -366,43 +462,76 @@ def analyse(answers: pd.DataFrame, outcome: str = "nps", driver_metric: str = "c
     there are at least ``MIN_CLUSTERS`` such values the bootstrap resamples them whole (see :func:`bootstrap`).
     """
     _check_method(method)
-    chosen = model_rows(answers, outcome, driver_metric, touchpoints, min_coverage, min_respondents, segment, period,
-                        binary_threshold, outcome_touchpoint, missing)
+    chosen = model_rows(
+        answers,
+        outcome,
+        driver_metric,
+        touchpoints,
+        min_coverage,
+        min_respondents,
+        segment,
+        period,
+        binary_threshold,
+        outcome_touchpoint,
+        missing,
+    )
     kept, note = chosen.kept, chosen.note
     if method == "lmg" and len(kept) > EXACT_LIMIT and reps > SAMPLED_REPS:
         # Each resample of a sampled LMG costs ~0.1 s: fewer resamples keep the page responsive.
         reps = SAMPLED_REPS
-        note += " " + _("With more than {limit} touchpoints, LMG is estimated from sampled orders and its "
-                        "intervals from {reps} resamples.").format(limit=EXACT_LIMIT, reps=reps)
+        note += " " + _(
+            "With more than {limit} touchpoints, LMG is estimated from sampled orders and its "
+            "intervals from {reps} resamples."
+        ).format(limit=EXACT_LIMIT, reps=reps)
     clusters = chosen.clusters
     if not clustered or clusters is None or clusters.nunique() < MIN_CLUSTERS:
         clusters = None
-    estimates = bootstrap(chosen.rows, "outcome", kept, method, reps, confidence, seed, chosen.weights, missing,
-                          clusters)
+    estimates = bootstrap(
+        chosen.rows, "outcome", kept, method, reps, confidence, seed, chosen.weights, missing, clusters
+    )
     attrs = estimates.attrs
     if clusters is not None:
-        note += " " + _("The intervals resample respondents a whole {segment} at a time ({count} of them): "
-                        "respondents of one {segment} share its conditions, so they are not independent "
-                        "draws.").format(segment=segment, count=attrs["clusters"])
+        note += " " + _(
+            "The intervals resample respondents a whole {segment} at a time ({count} of them): "
+            "respondents of one {segment} share its conditions, so they are not independent "
+            "draws."
+        ).format(segment=segment, count=attrs["clusters"])
     if attrs["repair"] > 0.005:  # below that, the repair is far inside the intervals and not worth a sentence
-        note += " " + _("The pairwise correlations did not quite fit together; the nearest consistent set moved "
-                        "them by at most {change:.2f}.").format(change=attrs["repair"])
+        note += " " + _(
+            "The pairwise correlations did not quite fit together; the nearest consistent set moved "
+            "them by at most {change:.2f}."
+        ).format(change=attrs["repair"])
     table = estimates.rename(columns={"driver": "touchpoint"}).assign(
         performance=chosen.performance.reindex(kept).to_numpy(),
         answers=chosen.counts.reindex(kept, fill_value=0).to_numpy(),
-        base=[attrs["base"][key] for key in kept])
+        base=[attrs["base"][key] for key in kept],
+    )
     table = table.sort_values("importance", ascending=False, ignore_index=True, kind="stable")
     table["rank"] = np.arange(1, len(table) + 1)
     table.attrs = {}  # the result's fields hold R² and n, so a result read back from a cache is the same
-    return DriverResult(table=table, r2=attrs["r2"], r2_low=attrs["r2_low"], r2_high=attrs["r2_high"],
-                        n=attrs["n"], dropped=len(chosen.rows) - attrs["n"], excluded=chosen.excluded,
-                        model=chosen.model, method=method, outcome=outcome, driver_metric=driver_metric, note=note,
-                        missing=missing, effective_n=attrs["effective_n"], outcome_answers=chosen.outcome_answers,
-                        outcome_mean=chosen.outcome_mean)
+    return DriverResult(
+        table=table,
+        r2=attrs["r2"],
+        r2_low=attrs["r2_low"],
+        r2_high=attrs["r2_high"],
+        n=attrs["n"],
+        dropped=len(chosen.rows) - attrs["n"],
+        excluded=chosen.excluded,
+        model=chosen.model,
+        method=method,
+        outcome=outcome,
+        driver_metric=driver_metric,
+        note=note,
+        missing=missing,
+        effective_n=attrs["effective_n"],
+        outcome_answers=chosen.outcome_answers,
+        outcome_mean=chosen.outcome_mean,
+    )
 
 
-def priorities(table: pd.DataFrame, targets: Mapping[str, float] | None = None,
-               names: Mapping[str, str] | None = None) -> pd.DataFrame:
+def priorities(
+    table: pd.DataFrame, targets: Mapping[str, float] | None = None, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """The touchpoints in the order to work on them, by importance × performance quadrant, each with a reason.
 
     Importance is high when a touchpoint's share of R² is above the average share (1/k of k touchpoints);
@@ -423,8 +552,10 @@ def priorities(table: pd.DataFrame, targets: Mapping[str, float] | None = None,
     order = np.lexsort((-urgency, result["quadrant"].map(QUADRANTS.index).to_numpy()))
     result = result.iloc[order].reset_index(drop=True)
     result["priority"] = np.arange(1, len(result) + 1)
-    result["reason"] = [_reason(row, names.get(row.touchpoint, row.touchpoint), row.touchpoint in targets)
-                        for row in result.itertuples()]
+    result["reason"] = [
+        _reason(row, names.get(row.touchpoint, row.touchpoint), row.touchpoint in targets)
+        for row in result.itertuples()
+    ]
     result.attrs = {"performance_reference": average}
     return result
 
@@ -457,8 +588,12 @@ def _importance(moments: np.ndarray, method: str) -> np.ndarray:
 def _exact_lmg(correlations: np.ndarray) -> np.ndarray:
     """Exact LMG shares for a stack of outcome-first correlation matrices."""
     weights = _shapley_weights(correlations.shape[-1] - 1)
-    return np.concatenate([_subset_r2(correlations[start:start + _CHUNK_REPS]) @ weights
-                           for start in range(0, len(correlations), _CHUNK_REPS)])
+    return np.concatenate(
+        [
+            _subset_r2(correlations[start : start + _CHUNK_REPS]) @ weights
+            for start in range(0, len(correlations), _CHUNK_REPS)
+        ]
+    )
 
 
 def _subset_r2(correlations: np.ndarray) -> np.ndarray:
@@ -488,7 +623,7 @@ def _subset_r2(correlations: np.ndarray) -> np.ndarray:
 
 def _shapley_weights(p: int) -> np.ndarray:
     """Matrix (2^p, p) turning subset R² into Shapley values: +w(|S| − 1) where j ∈ S, −w(|S|) where j ∉ S."""
-    members = (np.arange(2 ** p)[:, None] >> np.arange(p)) & 1
+    members = (np.arange(2**p)[:, None] >> np.arange(p)) & 1
     size = members.sum(axis=1)
     weight = np.array([1 / (p * math.comb(p - 1, s)) for s in range(p)])  # s! (p − s − 1)! / p!
     entering, absent = np.r_[0, weight][size], np.r_[weight, 0][size]
@@ -521,7 +656,7 @@ def _johnson(correlations: np.ndarray) -> np.ndarray:
     transposed = vectors.swapaxes(-1, -2)
     half = (vectors * root[:, None, :]) @ transposed
     beta = ((vectors * inverse[:, None, :]) @ transposed @ correlations[:, 1:, :1])[..., 0]
-    return (half ** 2 @ (beta ** 2)[..., None])[..., 0]
+    return (half**2 @ (beta**2)[..., None])[..., 0]
 
 
 def _covariance(values: np.ndarray, frequency: np.ndarray | None) -> np.ndarray:
@@ -538,8 +673,13 @@ def _observed(values: np.ndarray, frequency: np.ndarray | None) -> np.ndarray:
     return _standardise(_covariance(values, frequency))
 
 
-def _resampled_covariances(values: np.ndarray, frequency: np.ndarray | None, reps: int,
-                           rng: np.random.Generator, groups: np.ndarray | None = None) -> np.ndarray:
+def _resampled_covariances(
+    values: np.ndarray,
+    frequency: np.ndarray | None,
+    reps: int,
+    rng: np.random.Generator,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
     """Covariance matrices of ``reps`` bootstrap resamples of the rows (or of the clusters ``groups`` codes them
     into), shape (reps, columns, columns).
 
@@ -557,8 +697,13 @@ def _resampled_covariances(values: np.ndarray, frequency: np.ndarray | None, rep
     return moments[:, 1:, 1:] / moments[:, :1, :1] - mean[:, :, None] * mean[:, None, :]
 
 
-def _resampled_pairwise(values: np.ndarray, frequency: np.ndarray | None, reps: int,
-                        rng: np.random.Generator | None, groups: np.ndarray | None = None) -> np.ndarray:
+def _resampled_pairwise(
+    values: np.ndarray,
+    frequency: np.ndarray | None,
+    reps: int,
+    rng: np.random.Generator | None,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
     """Pairwise correlation matrices of ``reps`` bootstrap resamples of the rows with their gaps (NaN) (or of the
     clusters ``groups`` codes them into), shape (reps, columns, columns); ``reps`` 0 gives the rows' own matrix.
 
@@ -573,21 +718,26 @@ def _resampled_pairwise(values: np.ndarray, frequency: np.ndarray | None, reps: 
     # Standardised over the answers given, so the sums stay small and a spread is compared with 1.
     spread = np.nanstd(values, axis=0)
     scaled = np.where(answered, (values - np.nanmean(values, axis=0)) / np.where(spread > 0, spread, 1), 0.0)
-    rows = np.vstack([answered.T.astype(float), scaled.T, scaled.T ** 2])
-    segments = ([(j, j, width) for j in range(width)] + [(width + j, 0, width) for j in range(width)]
-                + [(2 * width + j, 0, width) for j in range(width)]
-                + [(width + j, width + j, 2 * width) for j in range(width)])
-    totals = _products(rows, segments, _draws(len(values), reps, rng, groups) if reps and rng is not None else None, frequency)
+    rows = np.vstack([answered.T.astype(float), scaled.T, scaled.T**2])
+    segments = (
+        [(j, j, width) for j in range(width)]
+        + [(width + j, 0, width) for j in range(width)]
+        + [(2 * width + j, 0, width) for j in range(width)]
+        + [(width + j, width + j, 2 * width) for j in range(width)]
+    )
+    totals = _products(
+        rows, segments, _draws(len(values), reps, rng, groups) if reps and rng is not None else None, frequency
+    )
     stack, first, second = len(totals), *np.triu_indices(width)
     pairs, square = len(first), width * width
     count, cross = np.empty((2, stack, width, width))
     count[:, first, second] = count[:, second, first] = totals[:, :pairs]
-    cross[:, first, second] = cross[:, second, first] = totals[:, pairs + 2 * square:]
-    sums = totals[:, pairs:pairs + square].reshape(stack, width, width)  # [j, k]: Σ value_j over the pair's rows
-    squares = totals[:, pairs + square:pairs + 2 * square].reshape(stack, width, width)
+    cross[:, first, second] = cross[:, second, first] = totals[:, pairs + 2 * square :]
+    sums = totals[:, pairs : pairs + square].reshape(stack, width, width)  # [j, k]: Σ value_j over the pair's rows
+    squares = totals[:, pairs + square : pairs + 2 * square].reshape(stack, width, width)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = sums / count
-        variance = squares / count - mean ** 2
+        variance = squares / count - mean**2
         other = variance.swapaxes(-1, -2)
         correlation = (cross / count - mean * mean.swapaxes(-1, -2)) / np.sqrt(variance * other)
     defined = (count > 1) & (variance > _REDUNDANT) & (other > _REDUNDANT)
@@ -608,8 +758,9 @@ def _draws(n: int, reps: int, rng: np.random.Generator, groups: np.ndarray | Non
     return counts
 
 
-def _products(rows: np.ndarray, segments: Sequence[tuple[int, int, int]], counts: np.ndarray | None,
-              frequency: np.ndarray | None) -> np.ndarray:
+def _products(
+    rows: np.ndarray, segments: Sequence[tuple[int, int, int]], counts: np.ndarray | None, frequency: np.ndarray | None
+) -> np.ndarray:
     """Per replicate, the sums over the data's rows (the columns of ``rows``) of the products rows[left] ×
     rows[start:stop] of each (left, start, stop) segment, each data row counted as often as the replicate drew it
     (``counts``, shape (reps, n); None: one replicate drawing each row once) times its ``frequency``.
@@ -622,14 +773,14 @@ def _products(rows: np.ndarray, segments: Sequence[tuple[int, int, int]], counts
     totals = np.zeros((width, 1 if counts is None else len(counts)))
     products = np.empty((width, min(n, _BLOCK_ROWS)))
     for begin in range(0, n, _BLOCK_ROWS):
-        block = rows[:, begin:begin + _BLOCK_ROWS]
+        block = rows[:, begin : begin + _BLOCK_ROWS]
         size, offset = block.shape[1], 0
         for left, start, stop in segments:
-            np.multiply(block[start:stop], block[left], out=products[offset:offset + stop - start, :size])
+            np.multiply(block[start:stop], block[left], out=products[offset : offset + stop - start, :size])
             offset += stop - start
-        drawn = np.ones((size, 1)) if counts is None else counts[:, begin:begin + _BLOCK_ROWS].T.astype(float)
+        drawn = np.ones((size, 1)) if counts is None else counts[:, begin : begin + _BLOCK_ROWS].T.astype(float)
         if frequency is not None:
-            drawn *= frequency[begin:begin + _BLOCK_ROWS, None]
+            drawn *= frequency[begin : begin + _BLOCK_ROWS, None]
         totals += products[:, :size] @ drawn
     return totals.T
 
@@ -659,8 +810,9 @@ def _clipped(stack: np.ndarray) -> np.ndarray:
     return (vectors * np.clip(values, 0, None)[:, None, :]) @ vectors.swapaxes(-1, -2)
 
 
-def _usable(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], weights: str | None,
-            missing: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def _usable(
+    frame: pd.DataFrame, outcome: str, drivers: Sequence[str], weights: str | None, missing: str
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """The rows a model uses as a float matrix, outcome first, their weights, and which of the frame's rows they
     are: listwise the rows with every value, pairwise the rows with two or more (NaN where missing); a row needs a
     positive weight."""
@@ -685,21 +837,25 @@ def _usable(frame: pd.DataFrame, outcome: str, drivers: Sequence[str], weights: 
     keep &= answered.all(axis=1) if complete else answered.sum(axis=1) >= 2
     values, frequency = values[keep], None if frequency is None else frequency[keep]
     if complete and len(values) < len(drivers) + 2:
-        raise ValueError(f"Only {len(values)} complete rows for {len(drivers)} drivers; at least "
-                         f"{len(drivers) + 2} are needed.")
+        raise ValueError(
+            f"Only {len(values)} complete rows for {len(drivers)} drivers; at least {len(drivers) + 2} are needed."
+        )
     if not complete:
         together = answered[keep].T.astype(float) @ answered[keep]
         np.fill_diagonal(together, np.inf)
         first, second = np.unravel_index(np.argmin(together), together.shape)
         if together[first, second] < len(drivers) + 2:
-            raise ValueError(f"Only {together[first, second]:.0f} rows answer both '{names[first]}' and "
-                             f"'{names[second]}'; with {len(drivers)} drivers at least {len(drivers) + 2} are needed.")
+            raise ValueError(
+                f"Only {together[first, second]:.0f} rows answer both '{names[first]}' and "
+                f"'{names[second]}'; with {len(drivers)} drivers at least {len(drivers) + 2} are needed."
+            )
     constant = [name for name, column in zip(names, values.T, strict=True) if np.nanmin(column) == np.nanmax(column)]
     if constant:
         role = "outcome" if constant[0] == outcome else "driver"
         rows = "every complete row" if complete else "every row that answers it"
-        raise ValueError(f"The {role} '{constant[0]}' has the same value in {rows}, so it cannot explain or be "
-                         "explained.")
+        raise ValueError(
+            f"The {role} '{constant[0]}' has the same value in {rows}, so it cannot explain or be explained."
+        )
     return values, frequency, keep
 
 
@@ -730,8 +886,9 @@ class _Coded:
     ratings: np.ndarray
 
 
-def _encode(answers: pd.DataFrame, outcome: str, driver_metric: str, outcome_touchpoint: str,
-            binary_threshold: float | None) -> _Coded:
+def _encode(
+    answers: pd.DataFrame, outcome: str, driver_metric: str, outcome_touchpoint: str, binary_threshold: float | None
+) -> _Coded:
     """The answers' touchpoints as codes, their outcome scores (1/0 with a threshold) and driver ratings."""
     spots, keys = pd.factorize(answers["touchpoint"], sort=True)
     # −2 matches no row when nobody answered at the outcome touchpoint (−1 is a missing touchpoint).
@@ -748,12 +905,12 @@ def _table(coded: _Coded, groups: np.ndarray, index: pd.Index) -> pd.DataFrame:
     outcome = _means(groups, np.zeros(len(groups), dtype=np.intp), coded.scores, len(index), 1)
     means = _means(groups, coded.spots, coded.ratings, len(index), len(coded.keys))
     rated = ~np.isnan(means).all(axis=0)
-    return pd.DataFrame(np.column_stack([outcome, means[:, rated]]), columns=["outcome", *coded.keys[rated]],
-                        index=index)
+    return pd.DataFrame(
+        np.column_stack([outcome, means[:, rated]]), columns=["outcome", *coded.keys[rated]], index=index
+    )
 
 
-def _means(groups: np.ndarray, columns: np.ndarray, values: np.ndarray, n_groups: int,
-           n_columns: int) -> np.ndarray:
+def _means(groups: np.ndarray, columns: np.ndarray, values: np.ndarray, n_groups: int, n_columns: int) -> np.ndarray:
     """Mean of ``values`` per (group, column) over the rows with a group and a value; NaN where none."""
     use = (groups >= 0) & (columns >= 0) & ~np.isnan(values)
     cell = groups[use].astype(np.int64) * n_columns + columns[use]
@@ -782,16 +939,25 @@ def _cells(answers: pd.DataFrame, coded: _Coded, segment: str, period: str) -> p
     pair = np.where((segments >= 0) & (periods >= 0), segments * float(len(period_values)) + periods, np.nan)
     cells, labels = pd.factorize(pair, sort=True)
     labels = labels.astype(np.int64)
-    index = pd.MultiIndex.from_arrays([segment_values[labels // len(period_values)],
-                                       period_values[labels % len(period_values)]], names=[segment, "period"])
+    index = pd.MultiIndex.from_arrays(
+        [segment_values[labels // len(period_values)], period_values[labels % len(period_values)]],
+        names=[segment, "period"],
+    )
     table = _table(coded, cells, index)
     answered = (cells >= 0) & ~np.isnan(coded.scores)
     table["weight"] = np.bincount(cells[answered], minlength=len(index)).astype(float)
     return table[table["outcome"].notna()]
 
 
-def _select(rows: pd.DataFrame, candidates: Sequence[str], min_coverage: float, unit: str, driver_metric: str,
-            missing: str, floor: int) -> tuple[list[str], dict[str, str], int]:
+def _select(
+    rows: pd.DataFrame,
+    candidates: Sequence[str],
+    min_coverage: float,
+    unit: str,
+    driver_metric: str,
+    missing: str,
+    floor: int,
+) -> tuple[list[str], dict[str, str], int]:
     """The candidates rated by at least ``min_coverage`` of the rows and not all alike (pairwise, also rated
     together with each other kept one by enough rows: see :func:`_rated_together`); the others with a reason; and
     how many rows support the model: listwise those that rated every kept one, pairwise the fewest behind any
@@ -803,7 +969,8 @@ def _select(rows: pd.DataFrame, candidates: Sequence[str], min_coverage: float, 
             excluded[key] = _("no {metric} ratings").format(metric=driver_metric.upper())
         elif coverage < min_coverage:
             excluded[key] = _("rated by {share:.0f} % of {unit} (< {limit:.0f} %)").format(
-                share=coverage * 100, unit=unit, limit=min_coverage * 100)
+                share=coverage * 100, unit=unit, limit=min_coverage * 100
+            )
         else:
             covered.append(key)
     # Listwise, a touchpoint must vary among the rows that are used: those that rated every one.
@@ -812,8 +979,7 @@ def _select(rows: pd.DataFrame, candidates: Sequence[str], min_coverage: float, 
     for key in covered:
         values = rows.loc[used, key].dropna()
         if len(values) and values.min() == values.max():
-            excluded[key] = _("every rating was {value:g}, so it cannot explain differences").format(
-                value=values.min())
+            excluded[key] = _("every rating was {value:g}, so it cannot explain differences").format(value=values.min())
         else:
             kept.append(key)
     if not kept:
@@ -825,8 +991,9 @@ def _select(rows: pd.DataFrame, candidates: Sequence[str], min_coverage: float, 
     return kept, excluded, int((answered.T @ answered).min())
 
 
-def _rated_together(rows: pd.DataFrame, kept: Sequence[str], excluded: dict[str, str], unit: str,
-                    floor: int) -> list[str]:
+def _rated_together(
+    rows: pd.DataFrame, kept: Sequence[str], excluded: dict[str, str], unit: str, floor: int
+) -> list[str]:
     """The touchpoints left when, of each pair rated together by fewer than max(``floor``, k + 2) rows, the less
     rated one is left out (its reason added to ``excluded``): in a journey that branches (pick up in store or have
     it delivered) two touchpoints can each be rated often but hardly ever by the same respondent. Stops when a
@@ -842,48 +1009,68 @@ def _rated_together(rows: pd.DataFrame, kept: Sequence[str], excluded: dict[str,
             break
         drop, other = (first, second) if rated[first] < rated[second] else (second, first)
         excluded[kept[drop]] = _("rated together with {other} by only {count:.0f} {unit} (fewer than {needed})").format(
-            other=kept[other], count=together[first, second], unit=unit, needed=needed)
+            other=kept[other], count=together[first, second], unit=unit, needed=needed
+        )
         del kept[drop]
     return kept
 
 
 def _respondent_note(complete: int, several: int, total: int, left_out: int) -> str:
-    return _("{complete} of the {several} respondents who rated two or more touchpoints (of {total} with an "
-             "outcome score) answered every kept touchpoint; the others (a touchpoint skipped or not applicable to "
-             "them) are left out rather than guessed, and so are those who rated a single touchpoint.").format(
-        complete=complete, several=several, total=total) + _left_out(left_out)
+    return _(
+        "{complete} of the {several} respondents who rated two or more touchpoints (of {total} with an "
+        "outcome score) answered every kept touchpoint; the others (a touchpoint skipped or not applicable to "
+        "them) are left out rather than guessed, and so are those who rated a single touchpoint."
+    ).format(complete=complete, several=several, total=total) + _left_out(left_out)
 
 
 def _pairwise_note(used: int, least: int, several: int, total: int, left_out: int) -> str:
-    return _("{used} of the {several} respondents who rated two or more touchpoints (of {total} with an outcome "
-             "score) count, each for the touchpoints they rated: a touchpoint someone skipped is left out of their "
-             "answers rather than guessed, and each correlation rests on the respondents who answered both (at "
-             "least {least}). Respondents who rated a single touchpoint are left out.").format(
-        used=used, several=several, total=total, least=least) + _left_out(left_out)
+    return _(
+        "{used} of the {several} respondents who rated two or more touchpoints (of {total} with an outcome "
+        "score) count, each for the touchpoints they rated: a touchpoint someone skipped is left out of their "
+        "answers rather than guessed, and each correlation rests on the respondents who answered both (at "
+        "least {least}). Respondents who rated a single touchpoint are left out."
+    ).format(used=used, several=several, total=total, least=least) + _left_out(left_out)
 
 
 def _cells_note(segment: str, period: str, cells: int, left_out: int, missing: str) -> str:
-    support = (_("{cells} cells with every kept touchpoint rated") if missing == "listwise" else
-               _("each correlation over the cells with both averages, at least {cells}")).format(cells=cells)
-    return _("Too few respondents rated every touchpoint (or the answers carry no respondent ids) for a "
-             "respondent-level model, so each row is a {segment}-{period} cell ({support}, each weighted by its "
-             "number of outcome answers): the importance says which touchpoints' averages move with the outcome's "
-             "average across cells — an association between groups, coarser than a respondent-level model.").format(
-        segment=segment, period=period, support=support) + _left_out(left_out)
+    support = (
+        _("{cells} cells with every kept touchpoint rated")
+        if missing == "listwise"
+        else _("each correlation over the cells with both averages, at least {cells}")
+    ).format(cells=cells)
+    return _(
+        "Too few respondents rated every touchpoint (or the answers carry no respondent ids) for a "
+        "respondent-level model, so each row is a {segment}-{period} cell ({support}, each weighted by its "
+        "number of outcome answers): the importance says which touchpoints' averages move with the outcome's "
+        "average across cells — an association between groups, coarser than a respondent-level model."
+    ).format(segment=segment, period=period, support=support) + _left_out(left_out)
 
 
 def _left_out(count: int) -> str:
-    return " " + ngettext("{count} touchpoint was left out: rated too rarely or always alike.",
-                          "{count} touchpoints were left out: rated too rarely or always alike.",
-                          count).format(count=count) if count else ""
+    return (
+        " "
+        + ngettext(
+            "{count} touchpoint was left out: rated too rarely or always alike.",
+            "{count} touchpoints were left out: rated too rarely or always alike.",
+            count,
+        ).format(count=count)
+        if count
+        else ""
+    )
 
 
 def _reason(row, name: str, has_target: bool) -> str:
     """'Checkout explains 31 % of the explained variance and scores 3.6 against a target of 4.0.'"""
     against = _("a target of {value:.1f}") if has_target else _("an average of {value:.1f}")
-    return _("{touchpoint} explains {share:.0f} % of the explained variance and scores {performance:.1f} against "
-             "{reference}.").format(touchpoint=name, share=row.share * 100, performance=row.performance,
-                                    reference=against.format(value=row.reference))
+    return _(
+        "{touchpoint} explains {share:.0f} % of the explained variance and scores {performance:.1f} against "
+        "{reference}."
+    ).format(
+        touchpoint=name,
+        share=row.share * 100,
+        performance=row.performance,
+        reference=against.format(value=row.reference),
+    )
 
 
 def _plain(value):

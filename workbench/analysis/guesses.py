@@ -57,38 +57,108 @@ _CODED = re.compile(r"^([-+]?\d+)\s*(?:[-–—=:.)]\s*|\s+)[^\d\s]|\(\s*([-+]?\
 # Codes that stand for "no answer" when the other values sit on a scale well below (or above) them.
 _NA_NUMBERS = (-99.0, -9.0, -1.0, 98.0, 99.0, 999.0)
 
-_DATE_WORDS = {"recorded": 4, "submitted": 4, "timestamp": 4, "completed": 4, "end": 3, "date": 2, "datum": 2,
-               "data": 2, "time": 2, "cas": 2, "czas": 2, "created": 2, "period": 2, "month": 2, "mesic": 2,
-               "miesiac": 2, "start": 1}
-_ID_WORDS = ("id", "respondent", "responseid", "respondentid", "uuid", "guid", "customer", "zakaznik", "client",
-             "klient", "record", "caseid", "ident")
-_COMMENT_WORDS = re.compile(r"\b(?:comment|komentar|poznamk|uwag|verbatim|feedback|why\b|proc\b|dlaczego|remark|"
-                            r"suggest|free text|open.?ended|otevren|otwart)")
-_TOUCHPOINT_WORDS = re.compile(r"\b(?:touch ?points?|kontaktni bod|punkt (?:styku|kontaktu)|steps?|krok|interactions?|"
-                               r"interakce|interakcja|stages?|etap)\b")
+_DATE_WORDS = {
+    "recorded": 4,
+    "submitted": 4,
+    "timestamp": 4,
+    "completed": 4,
+    "end": 3,
+    "date": 2,
+    "datum": 2,
+    "data": 2,
+    "time": 2,
+    "cas": 2,
+    "czas": 2,
+    "created": 2,
+    "period": 2,
+    "month": 2,
+    "mesic": 2,
+    "miesiac": 2,
+    "start": 1,
+}
+_ID_WORDS = (
+    "id",
+    "respondent",
+    "responseid",
+    "respondentid",
+    "uuid",
+    "guid",
+    "customer",
+    "zakaznik",
+    "client",
+    "klient",
+    "record",
+    "caseid",
+    "ident",
+)
+_COMMENT_WORDS = re.compile(
+    r"\b(?:comment|komentar|poznamk|uwag|verbatim|feedback|why\b|proc\b|dlaczego|remark|"
+    r"suggest|free text|open.?ended|otevren|otwart)"
+)
+_TOUCHPOINT_WORDS = re.compile(
+    r"\b(?:touch ?points?|kontaktni bod|punkt (?:styku|kontaktu)|steps?|krok|interactions?|"
+    r"interakce|interakcja|stages?|etap)\b"
+)
 _NPS_WORDS = re.compile(r"\b(?:nps|recommend|doporuc|polec|rekomend)[a-z]*")
 _EFFORT_WORDS = re.compile(r"\b(?:ces|effort|usili|namah|narocn|wysil)")
 # A question that asks to pick or order: its numbers are choices, not points of a scale.
-_CHOICE_WORDS = re.compile(r"\b(?:rank|select|choose|which|pick|specify|order of preference|vyber|zvol|ktery|"
-                           r"ktera|ktere|seradte|poradi|wybierz|wybrac|ktory|ktora|ktore|uszereguj|kolejnosc)")
-_RATING_WORDS = re.compile(r"\b(?:rate|rating|scale|satisf|agree|likely|hodnot|ohodnot|skal|spokojen|souhlas|ocen|"
-                           r"zadowol|zgadza)")
+_CHOICE_WORDS = re.compile(
+    r"\b(?:rank|select|choose|which|pick|specify|order of preference|vyber|zvol|ktery|"
+    r"ktera|ktere|seradte|poradi|wybierz|wybrac|ktory|ktora|ktore|uszereguj|kolejnosc)"
+)
+_RATING_WORDS = re.compile(
+    r"\b(?:rate|rating|scale|satisf|agree|likely|hodnot|ohodnot|skal|spokojen|souhlas|ocen|"
+    r"zadowol|zgadza)"
+)
 _OVERALL_WORDS = re.compile(r"\b(?:overall|celkov|ogoln)[a-z]*")
-_OUTCOME_WORDS = re.compile(r"\b(?:overall|celkov|ogoln|nps|recommend|doporuc|polec|rekomend|satisf|spokojen|"
-                            r"zadowol)[a-z]*")
+_OUTCOME_WORDS = re.compile(
+    r"\b(?:overall|celkov|ogoln|nps|recommend|doporuc|polec|rekomend|satisf|spokojen|"
+    r"zadowol)[a-z]*"
+)
 # Survey tools' own columns (Qualtrics, SurveyMonkey, Google Forms), never a score or a segment.
-_METADATA = frozenset({
-    "startdate", "enddate", "status", "ipaddress", "progress", "durationinseconds", "finished", "recordeddate",
-    "responseid", "responseset", "recipientlastname", "recipientfirstname", "recipientemail", "externalreference",
-    "externaldatareference", "locationlatitude", "locationlongitude", "locationaccuracy", "distributionchannel",
-    "userlanguage", "collectorid", "respondentid", "emailaddress", "firstname", "lastname", "customdata1",
-    "timestamp", "useragent", "browser", "version", "operatingsystem", "resolution"})
+_METADATA = frozenset(
+    {
+        "startdate",
+        "enddate",
+        "status",
+        "ipaddress",
+        "progress",
+        "durationinseconds",
+        "finished",
+        "recordeddate",
+        "responseid",
+        "responseset",
+        "recipientlastname",
+        "recipientfirstname",
+        "recipientemail",
+        "externalreference",
+        "externaldatareference",
+        "locationlatitude",
+        "locationlongitude",
+        "locationaccuracy",
+        "distributionchannel",
+        "userlanguage",
+        "collectorid",
+        "respondentid",
+        "emailaddress",
+        "firstname",
+        "lastname",
+        "customdata1",
+        "timestamp",
+        "useragent",
+        "browser",
+        "version",
+        "operatingsystem",
+        "resolution",
+    }
+)
 # Words that say nothing about which touchpoint a column rates.
 _STOP = frozenset(
     "a an the and or of to for with in on at by from your our my how what was were is are be you did do does please "
     "rate rating score satisfied satisfaction q "
     "jak jste byl byla byli bylo je jsou s se z ze na v ve do i o u od po pri k ke jsi vas vasi vase spokojenost "
-    "w we przy oraz lub jest sa pan pani panstwo czy jestes zadowolenie ocena ocen hodnoceni".split())
+    "w we przy oraz lub jest sa pan pani panstwo czy jestes zadowolenie ocena ocen hodnoceni".split()
+)
 _ENDING = re.compile(r"[aeiouy]{0,2}(?:m|s|ch|mi|ow)?")  # an inflection: services/service, obsluga/obslugi
 
 
@@ -209,17 +279,31 @@ class Proposal:
     @classmethod
     def from_dict(cls, data: Mapping) -> Proposal:
         """The inverse of :meth:`to_dict`."""
+
         def guess(item):
             return None if item is None else Guess(**item)
 
-        scores = tuple(ScoreGuess(**{**s, "scale": tuple(s["scale"]), "na_codes": tuple(s["na_codes"])})
-                       for s in data["scores"])
-        return cls(Shape(**data["shape"]), guess(data["date"]), guess(data["respondent_id"]),
-                   guess(data["response_id"]), guess(data["comment"]),
-                   guess(data["touchpoint"]), dict(data["touchpoint_values"]), scores, data["outcome"],
-                   tuple(Guess(**g) for g in data["segments"]), tuple(Guess(**g) for g in data["skipped"]),
-                   {k: tuple(v) for k, v in data["conflicts"].items()}, tuple(data["missing_touchpoints"]),
-                   tuple(data["warnings"]), data["rows"], data.get("guess", True))
+        scores = tuple(
+            ScoreGuess(**{**s, "scale": tuple(s["scale"]), "na_codes": tuple(s["na_codes"])}) for s in data["scores"]
+        )
+        return cls(
+            Shape(**data["shape"]),
+            guess(data["date"]),
+            guess(data["respondent_id"]),
+            guess(data["response_id"]),
+            guess(data["comment"]),
+            guess(data["touchpoint"]),
+            dict(data["touchpoint_values"]),
+            scores,
+            data["outcome"],
+            tuple(Guess(**g) for g in data["segments"]),
+            tuple(Guess(**g) for g in data["skipped"]),
+            {k: tuple(v) for k, v in data["conflicts"].items()},
+            tuple(data["missing_touchpoints"]),
+            tuple(data["warnings"]),
+            data["rows"],
+            data.get("guess", True),
+        )
 
 
 # ------------------------------------------------------------------ columns profiled
@@ -275,18 +359,21 @@ def _profile(name: str, column, description: str, decimal: str, value_labels: Ma
         values = pc.filter(values, pc.invert(pc.is_nan(values)))
         counts = pc.value_counts(values)
         numbers = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
-        codes = {number: str(label) for c, label in (value_labels or {}).items()
-                 if (number := _as_number(c)) is not None}
-        return _Column(name, text, len(values), "number" if numbers else "empty", counts=numbers,
-                       distinct=len(numbers), spss=codes)
+        codes = {
+            number: str(label) for c, label in (value_labels or {}).items() if (number := _as_number(c)) is not None
+        }
+        return _Column(
+            name, text, len(values), "number" if numbers else "empty", counts=numbers, distinct=len(numbers), spss=codes
+        )
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return _Column(name, text, len(column) - column.null_count, "other")
     # Distinct values first: a rating column of 2 000 rows has a handful, and each is looked at once.
     found = pc.value_counts(column)
     trimmed = pc.utf8_trim_whitespace(found.field("values"))
     missing = pc.or_(pc.is_null(trimmed), pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(["", *MISSING_WORDS])))
-    kept = pa.table({"value": pc.filter(trimmed, pc.invert(missing)),
-                     "count": pc.filter(found.field("counts"), pc.invert(missing))})
+    kept = pa.table(
+        {"value": pc.filter(trimmed, pc.invert(missing)), "count": pc.filter(found.field("counts"), pc.invert(missing))}
+    )
     if not kept.num_rows:
         return _Column(name, text, 0, "empty")
     if len(pc.unique(kept["value"])) < kept.num_rows:  # " 5" and "5" are one value
@@ -297,14 +384,16 @@ def _profile(name: str, column, description: str, decimal: str, value_labels: Ma
     mean_length = pc.sum(pc.multiply(pc.utf8_length(distinct), frequency)).as_py() / present
     spaces = pc.count_substring_regex(distinct, r"\s+")
     mean_words = pc.sum(pc.multiply(spaces, frequency)).as_py() / present + 1
-    common = dict(name=name, text=text, present=present, distinct=len(distinct), mean_length=mean_length,
-                  mean_words=mean_words)
+    common = dict(
+        name=name, text=text, present=present, distinct=len(distinct), mean_length=mean_length, mean_words=mean_words
+    )
     numeric = _numbers(distinct, frequency, decimal)
     if numeric is not None:
         numbers, coded, na_words = numeric
         return _Column(kind="number", counts=numbers, coded=coded, na_words=na_words, **common)
-    date_format, share, note = _date_format(distinct.slice(0, DATE_SAMPLE), frequency.slice(0, DATE_SAMPLE).to_pylist(),
-                                            name)
+    date_format, share, note = _date_format(
+        distinct.slice(0, DATE_SAMPLE), frequency.slice(0, DATE_SAMPLE).to_pylist(), name
+    )
     if share >= DATE_SHARE:
         return _Column(kind="date", date_format=date_format, date_note=note, **common)
     values = tuple(distinct.to_pylist())
@@ -312,8 +401,9 @@ def _profile(name: str, column, description: str, decimal: str, value_labels: Ma
     return _Column(kind="text", values=values, labels=proposal, **common)
 
 
-def _numbers(distinct: pa.Array, frequency: pa.Array, decimal: str
-             ) -> tuple[dict[float, int], dict[str, float], tuple[str, ...]] | None:
+def _numbers(
+    distinct: pa.Array, frequency: pa.Array, decimal: str
+) -> tuple[dict[float, int], dict[str, float], tuple[str, ...]] | None:
     """A text column's answers as numbers (codes written with labels too), if every answer is one or means
     "not applicable"; None otherwise."""
     import pyarrow.compute as pc
@@ -323,13 +413,17 @@ def _numbers(distinct: pa.Array, frequency: pa.Array, decimal: str
     if pc.all(is_number).as_py():
         text = pc.replace_substring(bare, ",", ".") if decimal == "," else bare
         return dict(zip(pc.cast(text, "float64").to_pylist(), frequency.to_pylist(), strict=True)), {}, ()
-    if len(distinct) > labels.MAX_VALUES or not pc.any(is_number).as_py() and \
-            not pc.any(pc.match_substring_regex(distinct, _CODED.pattern)).as_py():
+    if (
+        len(distinct) > labels.MAX_VALUES
+        or not pc.any(is_number).as_py()
+        and not pc.any(pc.match_substring_regex(distinct, _CODED.pattern)).as_py()
+    ):
         return None
     numbers: Counter = Counter()
     coded, na_words = {}, []
-    for value, plain, number, count in zip(distinct.to_pylist(), bare.to_pylist(), is_number.to_pylist(),
-                                           frequency.to_pylist(), strict=True):
+    for value, plain, number, count in zip(
+        distinct.to_pylist(), bare.to_pylist(), is_number.to_pylist(), frequency.to_pylist(), strict=True
+    ):
         found = _CODED.search(value)
         if number:
             numbers[formatting.decimal(plain)] += count
@@ -399,25 +493,36 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
         if zeros <= NA_ZERO_SHARE:
             scale, na = (1.0, top), ["0", *na]
             said = _("values 0–{high:g}; 0 appears in {share} of answers — probably “not applicable”").format(
-                high=top, share=_percent(zeros))
+                high=top, share=_percent(zeros)
+            )
         else:
             said = _("values 0–{high:g}; 0 appears in {share} of answers, so it stays a score").format(
-                high=top, share=_percent(zeros))
+                high=top, share=_percent(zeros)
+            )
     if codes:
         said += _("; {codes} probably mean(s) “no answer”").format(codes=", ".join(f"{c:g}" for c in sorted(codes)))
     if stray:
         said += _("; {n} answer(s) outside it ({values}) will be reported").format(
-            n=sum(stray.values()), values=", ".join(f"{v:g}" for v in sorted(stray)))
+            n=sum(stray.values()), values=", ".join(f"{v:g}" for v in sorted(stray))
+        )
     codes_na = tuple(na)
     if top == 10 and (word := _NPS_WORDS.search(column.text)):
-        return "nps", (0.0, 10.0), codes_na, _("{values} and its name or question says “{word}”: NPS 0–10").format(
-            values=said, word=word.group(0))
+        return (
+            "nps",
+            (0.0, 10.0),
+            codes_na,
+            _("{values} and its name or question says “{word}”: NPS 0–10").format(values=said, word=word.group(0)),
+        )
     if scale == (1.0, 5.0):
         return "csat", scale, codes_na, _("{values}: CSAT 1–5").format(values=said)
     if scale == (1.0, 7.0) and _EFFORT_WORDS.search(column.text):
         return "ces", scale, codes_na, _("{values} and the question says effort: CES 1–7").format(values=said)
-    return "rating", scale, codes_na, _("{values}: a rating {low:g}–{high:g}").format(values=said, low=scale[0],
-                                                                                high=scale[1])
+    return (
+        "rating",
+        scale,
+        codes_na,
+        _("{values}: a rating {low:g}–{high:g}").format(values=said, low=scale[0], high=scale[1]),
+    )
 
 
 def _percent(share: float) -> str:
@@ -452,8 +557,16 @@ def _score(column: _Column) -> ScoreGuess | str:
         metric = "ces"
     else:
         metric = "rating"
-    return ScoreGuess(column.name, metric, proposal.scale, proposal.reason, (), dict(proposal.values), proposal.name,
-                      proposal.positive)
+    return ScoreGuess(
+        column.name,
+        metric,
+        proposal.scale,
+        proposal.reason,
+        (),
+        dict(proposal.values),
+        proposal.name,
+        proposal.positive,
+    )
 
 
 # ------------------------------------------------------------------ touchpoint names
@@ -499,8 +612,13 @@ def _similar(a: str, b: str) -> bool:
     if a[:4] != b[:4]:
         return False
     common = len(os.path.commonprefix([a, b]))
-    return (common >= 4 and len(a) - common <= 3 and len(b) - common <= 3 and
-            bool(_ENDING.fullmatch(a[common:])) and bool(_ENDING.fullmatch(b[common:])))
+    return (
+        common >= 4
+        and len(a) - common <= 3
+        and len(b) - common <= 3
+        and bool(_ENDING.fullmatch(a[common:]))
+        and bool(_ENDING.fullmatch(b[common:]))
+    )
 
 
 def _fit(column: _Name, touchpoint: _Name) -> float:
@@ -549,8 +667,7 @@ def _texts(column: str, description: str | None) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def _fits(columns: Sequence[str], touchpoints: Mapping[str, str], descriptions: Mapping[str, str]
-          ) -> list[list[float]]:
+def _fits(columns: Sequence[str], touchpoints: Mapping[str, str], descriptions: Mapping[str, str]) -> list[list[float]]:
     """Per column, per touchpoint: how well its name fits."""
     names = [(_name(name), _name(key.replace("_", " "))) for key, name in touchpoints.items()]
     return [[_fit_any(_texts(column, descriptions.get(column)), pair) for pair in names] for column in columns]
@@ -568,9 +685,12 @@ def _assign(fits: Sequence[Sequence[float]]) -> dict[int, int]:
     return {int(r): int(c) for r, c in zip(rows, cols, strict=True) if matrix[r, c] > 0}
 
 
-def match_touchpoints(names: Sequence[str], touchpoints: Mapping[str, str],
-                      descriptions: Mapping[str, str] | None = None, one_to_one: bool = True
-                      ) -> dict[str, str | None]:
+def match_touchpoints(
+    names: Sequence[str],
+    touchpoints: Mapping[str, str],
+    descriptions: Mapping[str, str] | None = None,
+    one_to_one: bool = True,
+) -> dict[str, str | None]:
     """Name → journey touchpoint key whose every word is in the name (or its question); None if none is.
 
     Parameters
@@ -602,8 +722,9 @@ def conflicts(assignment: Mapping[str, str | None]) -> dict[str, tuple[str, ...]
 # ------------------------------------------------------------------ suspicious values
 
 
-def suspicious(values: Iterable[float | int | str | None], metric: str, scale: tuple[float, float] | None,
-               column: str) -> list[str]:
+def suspicious(
+    values: Iterable[float | int | str | None], metric: str, scale: tuple[float, float] | None, column: str
+) -> list[str]:
     """What looks wrong with a column's values mapped as ``metric`` on ``scale``, each message naming the column.
 
     Parameters
@@ -630,8 +751,7 @@ def _as_number(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, float] | None,
-                column: str) -> list[str]:
+def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, float] | None, column: str) -> list[str]:
     low, high = (float(v) for v in SCALES.get(metric, scale or (1.0, 10.0)))
     answers = sum(counts.values())
     if not answers:
@@ -640,9 +760,14 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
     found = []
     outside = sorted(v for v in counts if not low <= v <= high)
     if outside:
-        found.append(_("“{column}”: {n} answer(s) outside {scale} (e.g. {values}).").format(
-            column=column, n=sum(counts[v] for v in outside), scale=named,
-            values=", ".join(f"{v:g}" for v in outside[:3])))
+        found.append(
+            _("“{column}”: {n} answer(s) outside {scale} (e.g. {values}).").format(
+                column=column,
+                n=sum(counts[v] for v in outside),
+                scale=named,
+                values=", ".join(f"{v:g}" for v in outside[:3]),
+            )
+        )
     inside = sorted(v for v in counts if low <= v <= high)
     if not inside or high - low <= 1 or answers < MIN_ROWS:
         return found
@@ -650,16 +775,23 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
     if len(inside) <= 2:
         shown = _(" and ").join(f"{v:g}" for v in inside)
         message = _("“{column}” holds only {values} but is mapped as {scale}: a yes/no column?").format(
-            column=column, values=shown, scale=named)
+            column=column, values=shown, scale=named
+        )
         if metric == "nps" and inside[0] <= 6:
             message += " " + _("Every {value:g} would count as a detractor.").format(value=inside[0])
         found.append(message)
     elif inside[-1] <= low + span / 2:
-        found.append(_("“{column}”: every answer is between {a:g} and {b:g}, the lower half of {scale}: "
-                       "a smaller scale?").format(column=column, a=inside[0], b=inside[-1], scale=named))
+        found.append(
+            _(
+                "“{column}”: every answer is between {a:g} and {b:g}, the lower half of {scale}: a smaller scale?"
+            ).format(column=column, a=inside[0], b=inside[-1], scale=named)
+        )
     elif inside[0] >= high - span / 4:
-        found.append(_("“{column}”: every answer is between {a:g} and {b:g}, at the top of {scale}: "
-                       "check the scale.").format(column=column, a=inside[0], b=inside[-1], scale=named))
+        found.append(
+            _("“{column}”: every answer is between {a:g} and {b:g}, at the top of {scale}: check the scale.").format(
+                column=column, a=inside[0], b=inside[-1], scale=named
+            )
+        )
     return found
 
 
@@ -668,6 +800,7 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
 
 def _date(columns: Sequence[_Column], taken: set[str]) -> Guess | None:
     """The date column: values read as dates, the name ranking equals (recorded before end before start)."""
+
     def rank(column: _Column) -> tuple:
         name = re.sub(r"[^a-z]", "", fold(column.name))
         weight = 1 if "start" in name else max((w for word, w in _DATE_WORDS.items() if word in name), default=0)
@@ -685,19 +818,25 @@ def _date(columns: Sequence[_Column], taken: set[str]) -> Guess | None:
         reason = _("a date column of the file")
     if len(dated) > 1:
         reason += "; " + _("other date columns: {others}").format(
-            others=", ".join(f"“{c.name}”" for c in dated if c is not best))
+            others=", ".join(f"“{c.name}”" for c in dated if c is not best)
+        )
     return Guess(best.name, reason, best.date_format)
 
 
 def _id_named(column: _Column) -> bool:
     tokens = re.findall(r"[a-z0-9]+", fold(column.name))
     joined = "".join(tokens)
-    return any(t in _ID_WORDS for t in tokens) or joined.endswith("id") and len(joined) <= 14 or \
-        any(w in joined for w in ("respondent", "responseid", "uuid"))
+    return (
+        any(t in _ID_WORDS for t in tokens)
+        or joined.endswith("id")
+        and len(joined) <= 14
+        or any(w in joined for w in ("respondent", "responseid", "uuid"))
+    )
 
 
 def _respondent_id(columns: Sequence[_Column], rows: int, taken: set[str]) -> Guess | None:
     """A column unique per row (or nearly) that is neither a score, a date nor free text; its name ranks equals."""
+
     def candidate(column: _Column) -> bool:
         if column.name in taken or column.kind not in ("number", "text") or column.present < 0.9 * rows:
             return False
@@ -716,31 +855,56 @@ def _respondent_id(columns: Sequence[_Column], rows: int, taken: set[str]) -> Gu
         return None
     best = max(found, key=lambda c: (_id_named(c), c.kind == "text", -columns.index(c)))
     share = _percent(best.unique)
-    return Guess(best.name, _("{share} of its {n} values are distinct{named}").format(
-        share=share, n=best.present, named=_(" and its name says id") if _id_named(best) else ""))
+    return Guess(
+        best.name,
+        _("{share} of its {n} values are distinct{named}").format(
+            share=share, n=best.present, named=_(" and its name says id") if _id_named(best) else ""
+        ),
+    )
 
 
 def _comment(columns: Sequence[_Column], taken: set[str]) -> Guess | None:
     """The free-text column with long, varied answers (its name ranks equals)."""
+
     def named(column: _Column) -> bool:
         return bool(_COMMENT_WORDS.search(column.text))
 
-    found = [c for c in columns if c.name not in taken and c.kind == "text" and not c.labels and c.present and
-             (c.mean_words >= 3 and c.mean_length >= 15 and c.unique >= 0.5 or
-              # a column named as comments holds them even when many repeat ("Vše v pořádku, děkuji")
-              named(c) and c.mean_length >= 8 and (c.unique >= 0.5 or c.mean_words >= 2))]
+    found = [
+        c
+        for c in columns
+        if c.name not in taken
+        and c.kind == "text"
+        and not c.labels
+        and c.present
+        and (
+            c.mean_words >= 3
+            and c.mean_length >= 15
+            and c.unique >= 0.5
+            or
+            # a column named as comments holds them even when many repeat ("Vše v pořádku, děkuji")
+            named(c)
+            and c.mean_length >= 8
+            and (c.unique >= 0.5 or c.mean_words >= 2)
+        )
+    ]
     if not found:
         return None
     best = max(found, key=lambda c: (named(c), c.mean_length * min(c.present, 50)))
-    return Guess(best.name, _("free text: {words:.0f} words on average, {share} of answers distinct").format(
-        words=best.mean_words, share=_percent(best.unique)))
+    return Guess(
+        best.name,
+        _("free text: {words:.0f} words on average, {share} of answers distinct").format(
+            words=best.mean_words, share=_percent(best.unique)
+        ),
+    )
 
 
-def _outcome(scores: Sequence[ScoreGuess], columns: Mapping[str, _Column], fits: Mapping[str, float]
-             ) -> ScoreGuess | None:
+def _outcome(
+    scores: Sequence[ScoreGuess], columns: Mapping[str, _Column], fits: Mapping[str, float]
+) -> ScoreGuess | None:
     """The overall outcome: a score that rates no touchpoint (or says overall) whose name or question says overall
     or recommend, or whose short name says satisfaction ("satisfaction", "Spokojenost celkem"; every question of a
     survey may ask how satisfied). Explicit "overall" first, then recommendation, then satisfaction."""
+
     def says(score: ScoreGuess) -> re.Match | None:
         strong = _OVERALL_WORDS.search(columns[score.column].text) or _NPS_WORDS.search(columns[score.column].text)
         name = fold(score.column)
@@ -748,8 +912,12 @@ def _outcome(scores: Sequence[ScoreGuess], columns: Mapping[str, _Column], fits:
 
     def rank(score: ScoreGuess) -> tuple:
         text = columns[score.column].text
-        return (bool(_OVERALL_WORDS.search(text)), bool(_NPS_WORDS.search(text)), score.metric == "nps",
-                -list(columns).index(score.column))
+        return (
+            bool(_OVERALL_WORDS.search(text)),
+            bool(_NPS_WORDS.search(text)),
+            score.metric == "nps",
+            -list(columns).index(score.column),
+        )
 
     found = [s for s in scores if says(s) and (_OVERALL_WORDS.search(columns[s.column].text) or not fits.get(s.column))]
     if not found:
@@ -764,12 +932,14 @@ def _outcome(scores: Sequence[ScoreGuess], columns: Mapping[str, _Column], fits:
     return replace(best, touchpoint=OVERALL, match=1.0, match_reason=reason)
 
 
-def _touchpoint_column(columns: Sequence[_Column], taken: set[str], touchpoints: Mapping[str, str]
-                       ) -> tuple[_Column, dict[str, str | None], int, bool] | None:
+def _touchpoint_column(
+    columns: Sequence[_Column], taken: set[str], touchpoints: Mapping[str, str]
+) -> tuple[_Column, dict[str, str | None], int, bool] | None:
     """A text column whose values are the journey's touchpoints (or whose name says so): the column, its labels
     matched (labels saying overall → ``OVERALL``), how many matched, and whether its name says touchpoint."""
-    vocabulary = {w for name in touchpoints.values() for w in _name(name).forms} | \
-        {w for key in touchpoints for w in _name(key.replace("_", " ")).forms}
+    vocabulary = {w for name in touchpoints.values() for w in _name(name).forms} | {
+        w for key in touchpoints for w in _name(key.replace("_", " ")).forms
+    }
     best = None
     for column in columns:
         if column.name in taken or column.kind != "text" or column.labels or not 1 <= column.distinct <= 200:
@@ -786,9 +956,14 @@ def _touchpoint_column(columns: Sequence[_Column], taken: set[str], touchpoints:
     return best
 
 
-def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mapping[str, str] | None = None,
-            decimal: str = ".", fixed: Mapping[str, str | None] | None = None,
-            value_labels: Mapping[str, Mapping[float | str, str]] | None = None) -> Proposal:
+def propose(
+    table: pa.Table,
+    touchpoints: Mapping[str, str],
+    descriptions: Mapping[str, str] | None = None,
+    decimal: str = ".",
+    fixed: Mapping[str, str | None] | None = None,
+    value_labels: Mapping[str, Mapping[float | str, str]] | None = None,
+) -> Proposal:
     """Guess what each column of a survey file's first rows is, saying why, for the user to confirm.
 
     Parameters
@@ -809,8 +984,9 @@ def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mappi
     profiles: dict[str, _Column] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         if name not in profiles:  # a name given twice: the import refuses the file, the first is profiled
-            profiles[name] = _profile(name, column.combine_chunks(), descriptions.get(name) or "", decimal,
-                                      value_labels.get(name))
+            profiles[name] = _profile(
+                name, column.combine_chunks(), descriptions.get(name) or "", decimal, value_labels.get(name)
+            )
     columns = list(profiles.values())
     skipped: dict[str, str] = {}
 
@@ -832,15 +1008,20 @@ def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mappi
     # Long when a column's labels name more touchpoints than the columns' names do.
     if labelled and (labelled[2] > rated or labelled[3] and not rated):
         column, touchpoint_values, hits, named = labelled
-        reason = _("{hits} of its {n} values are touchpoints of the journey").format(hits=hits,
-                                                                                      n=len(touchpoint_values))
+        reason = _("{hits} of its {n} values are touchpoints of the journey").format(
+            hits=hits, n=len(touchpoint_values)
+        )
         named_in = Guess(column.name, _("its name says touchpoint; ") + reason if named else reason)
         taken.add(column.name)
         shape = Shape("long", _("“{column}” names the touchpoint of each answer").format(column=column.name))
         scores, outcome = _long_scores(scores, profiles, skipped), None
     elif scores:
-        shape = Shape("wide", _("{n} rating column(s), {rated} named after touchpoints of the journey").format(
-            n=len(scores), rated=rated))
+        shape = Shape(
+            "wide",
+            _("{n} rating column(s), {rated} named after touchpoints of the journey").format(
+                n=len(scores), rated=rated
+            ),
+        )
     else:
         shape = Shape("wide", _("no touchpoint column and no rating columns found: choose the columns by hand"))
     if shape.kind == "wide":  # a yes/no or labelled text column rating no touchpoint is a segment
@@ -851,18 +1032,31 @@ def propose(table: pa.Table, touchpoints: Mapping[str, str], descriptions: Mappi
     used = set(touchpoint_values.values()) if named_in else {s.touchpoint for s in scores.values()}
     order = list(profiles)
     return Proposal(
-        shape=shape, date=date, respondent_id=None if shape.kind == "long" else respondent,
-        response_id=respondent if shape.kind == "long" else None, comment=comment, touchpoint=named_in,
-        touchpoint_values=touchpoint_values, scores=tuple(sorted(scores.values(), key=lambda s: order.index(s.column))),
-        outcome=outcome.column if outcome else None, segments=tuple(segments),
+        shape=shape,
+        date=date,
+        respondent_id=None if shape.kind == "long" else respondent,
+        response_id=respondent if shape.kind == "long" else None,
+        comment=comment,
+        touchpoint=named_in,
+        touchpoint_values=touchpoint_values,
+        scores=tuple(sorted(scores.values(), key=lambda s: order.index(s.column))),
+        outcome=outcome.column if outcome else None,
+        segments=tuple(segments),
         skipped=tuple(Guess(name, skipped[name]) for name in order if name in skipped),
-        conflicts=found_conflicts, missing_touchpoints=tuple(k for k in touchpoints if k not in used),
+        conflicts=found_conflicts,
+        missing_touchpoints=tuple(k for k in touchpoints if k not in used),
         warnings=tuple(_warnings(profiles, scores, found_conflicts, touchpoints, date, table.num_rows)),
-        rows=table.num_rows)
+        rows=table.num_rows,
+    )
 
 
-def _candidates(columns: Sequence[_Column], taken: set[str], fixed: Mapping[str, str | None], date: Guess | None,
-                skipped: dict[str, str]) -> dict[str, ScoreGuess]:
+def _candidates(
+    columns: Sequence[_Column],
+    taken: set[str],
+    fixed: Mapping[str, str | None],
+    date: Guess | None,
+    skipped: dict[str, str],
+) -> dict[str, ScoreGuess]:
     """Every column whose values make a score (and every column the user chose as one); why the others do not go
     into ``skipped`` (text columns may still be segments)."""
     candidates: dict[str, ScoreGuess] = {}
@@ -886,9 +1080,13 @@ def _candidates(columns: Sequence[_Column], taken: set[str], fixed: Mapping[str,
     return candidates
 
 
-def _wide(candidates: Mapping[str, ScoreGuess], profiles: Mapping[str, _Column], touchpoints: Mapping[str, str],
-          descriptions: Mapping[str, str], fixed: Mapping[str, str | None]
-          ) -> tuple[dict[str, ScoreGuess], ScoreGuess | None]:
+def _wide(
+    candidates: Mapping[str, ScoreGuess],
+    profiles: Mapping[str, _Column],
+    touchpoints: Mapping[str, str],
+    descriptions: Mapping[str, str],
+    fixed: Mapping[str, str | None],
+) -> tuple[dict[str, ScoreGuess], ScoreGuess | None]:
     """The score columns with their touchpoints: fixed ones as chosen, the outcome, then the rest one to one."""
     names = [c for c in candidates if c not in fixed]
     fits = dict(zip(names, _fits(names, touchpoints, descriptions), strict=True))
@@ -898,8 +1096,9 @@ def _wide(candidates: Mapping[str, ScoreGuess], profiles: Mapping[str, _Column],
     scores = {outcome.column: outcome} if outcome else {}
     for name, touchpoint in fixed.items():
         if name in candidates:
-            scores[name] = replace(candidates[name], touchpoint=touchpoint, match=1.0, guess=False,
-                                   match_reason=_("as chosen"))
+            scores[name] = replace(
+                candidates[name], touchpoint=touchpoint, match=1.0, guess=False, match_reason=_("as chosen")
+            )
     outcome = outcome or next((s for s in scores.values() if s.touchpoint == OVERALL), None)
     keys = list(touchpoints)
     free = [k for k in keys if k not in fixed.values()]
@@ -911,15 +1110,21 @@ def _wide(candidates: Mapping[str, ScoreGuess], profiles: Mapping[str, _Column],
     return scores, outcome
 
 
-def _segments(columns: Sequence[_Column], used: set[str], comment: Guess | None, skipped: dict[str, str]
-              ) -> list[Guess]:
+def _segments(
+    columns: Sequence[_Column], used: set[str], comment: Guess | None, skipped: dict[str, str]
+) -> list[Guess]:
     """Short text columns with 2–50 repeated values not used otherwise; why the others are not, into ``skipped``."""
     segments = []
     for column in columns:
         if column.name in used or column.name in skipped:
             continue
-        if column.kind == "text" and not column.metadata and 2 <= column.distinct <= MAX_SEGMENT_VALUES and \
-                column.distinct <= max(2, column.present // 2) and column.mean_length <= 80:
+        if (
+            column.kind == "text"
+            and not column.metadata
+            and 2 <= column.distinct <= MAX_SEGMENT_VALUES
+            and column.distinct <= max(2, column.present // 2)
+            and column.mean_length <= 80
+        ):
             segments.append(Guess(column.name, _("{n} different values").format(n=column.distinct)))
         elif column.kind != "text":
             skipped[column.name] = _("not a score, date or text")
@@ -928,34 +1133,49 @@ def _segments(columns: Sequence[_Column], used: set[str], comment: Guess | None,
         elif column.distinct < 2:
             skipped[column.name] = _("one value only (“{value}”)").format(value=column.values[0])
         elif comment and column.mean_words >= 3:
-            skipped[column.name] = _("free text; “{comment}” is proposed as the comment").format(
-                comment=comment.column)
+            skipped[column.name] = _("free text; “{comment}” is proposed as the comment").format(comment=comment.column)
         else:
             skipped[column.name] = _("{n} different values in {rows} rows: too many for a segment").format(
-                n=column.distinct, rows=column.present)
+                n=column.distinct, rows=column.present
+            )
     return segments
 
 
-def _warnings(profiles: Mapping[str, _Column], scores: Mapping[str, ScoreGuess],
-              found_conflicts: Mapping[str, tuple[str, ...]], touchpoints: Mapping[str, str], date: Guess | None,
-              rows: int) -> list[str]:
+def _warnings(
+    profiles: Mapping[str, _Column],
+    scores: Mapping[str, ScoreGuess],
+    found_conflicts: Mapping[str, tuple[str, ...]],
+    touchpoints: Mapping[str, str],
+    date: Guess | None,
+    rows: int,
+) -> list[str]:
     """What to check before importing: conflicts, suspicious values, answers no label matched, dates, few rows."""
     warnings = [profiles[date.column].date_note] if date and profiles[date.column].date_note else []
     for key, both in found_conflicts.items():
-        warnings.append(_("{columns} are all mapped to “{touchpoint}”: keep one.").format(
-            columns=", ".join(f"“{c}”" for c in both), touchpoint=touchpoints.get(key, key)))
+        warnings.append(
+            _("{columns} are all mapped to “{touchpoint}”: keep one.").format(
+                columns=", ".join(f"“{c}”" for c in both), touchpoint=touchpoints.get(key, key)
+            )
+        )
     for score in scores.values():
-        warnings.extend(_suspicious(_with_codes(profiles[score.column], score), score.metric, score.scale,
-                                    score.column))
+        warnings.extend(
+            _suspicious(_with_codes(profiles[score.column], score), score.metric, score.scale, score.column)
+        )
         warnings.extend(_reversed(profiles[score.column]))
         proposal = profiles[score.column].labels
         if proposal and proposal.unmatched:
-            warnings.append(_("“{column}”: {n} answer(s) are no label of {title}: {values}").format(
-                column=score.column, n=len(proposal.unmatched), title=proposal.title,
-                values=", ".join(f"“{v}”" for v in proposal.unmatched[:3])))
+            warnings.append(
+                _("“{column}”: {n} answer(s) are no label of {title}: {values}").format(
+                    column=score.column,
+                    n=len(proposal.unmatched),
+                    title=proposal.title,
+                    values=", ".join(f"“{v}”" for v in proposal.unmatched[:3]),
+                )
+            )
     if date is None:
-        warnings.append(_("No column reads as dates: the import will ask for the survey's wave (its fieldwork "
-                          "month or days)."))
+        warnings.append(
+            _("No column reads as dates: the import will ask for the survey's wave (its fieldwork month or days).")
+        )
     if rows < MIN_ROWS:
         warnings.append(_("Only {n} row(s) read: these guesses rest on little data.").format(n=rows))
     return warnings
@@ -970,17 +1190,24 @@ def _reversed(column: _Column) -> list[str]:
     low, high = min(answers), max(answers)
     if (proposal.values.get(answers[low]) or 0) <= (proposal.values.get(answers[high]) or 0):
         return []
-    return [_("“{column}”: its codes run from best to worst ({low:g} = “{low_label}”, {high:g} = "
-              "“{high_label}”): reverse them before the import, or scores read backwards.").format(
-        column=column.name, low=low, low_label=answers[low], high=high, high_label=answers[high])]
+    return [
+        _(
+            "“{column}”: its codes run from best to worst ({low:g} = “{low_label}”, {high:g} = "
+            "“{high_label}”): reverse them before the import, or scores read backwards."
+        ).format(column=column.name, low=low, low_label=answers[low], high=high, high_label=answers[high])
+    ]
 
 
 def _forced(column: _Column) -> ScoreGuess:
     """A score for a column the user mapped although its values make none: its values' range as a rating."""
     values = list(column.counts) or [1.0, 10.0]
     low, high = min(values), max(values)
-    return ScoreGuess(column.name, "rating", (low, high if high > low else low + 1),
-                      _("chosen by hand; its values are no rating scale"))
+    return ScoreGuess(
+        column.name,
+        "rating",
+        (low, high if high > low else low + 1),
+        _("chosen by hand; its values are no rating scale"),
+    )
 
 
 def _with_codes(column: _Column, score: ScoreGuess) -> Mapping[float, int]:
@@ -991,26 +1218,39 @@ def _with_codes(column: _Column, score: ScoreGuess) -> Mapping[float, int]:
     return {v: c for v, c in column.counts.items() if v not in codes}
 
 
-def _matched(score: ScoreGuess, i: int, chosen: Mapping[int, int], pool: Sequence[str],
-             fits: Sequence[Sequence[float]], keys: Sequence[str], touchpoints: Mapping[str, str]) -> ScoreGuess:
+def _matched(
+    score: ScoreGuess,
+    i: int,
+    chosen: Mapping[int, int],
+    pool: Sequence[str],
+    fits: Sequence[Sequence[float]],
+    keys: Sequence[str],
+    touchpoints: Mapping[str, str],
+) -> ScoreGuess:
     """A score with the touchpoint assigned to it and why (or why none: no name fits, or a closer column won)."""
     row = fits[i]
     if i in chosen:
         key = keys[chosen[i]]
         reason = _("every word of “{touchpoint}” is in its name or question (fit {fit:.2f})").format(
-            touchpoint=touchpoints[key], fit=row[chosen[i]])
+            touchpoint=touchpoints[key], fit=row[chosen[i]]
+        )
         return replace(score, touchpoint=key, match=round(row[chosen[i]], 3), match_reason=reason)
     fitting = [k for k, fit in enumerate(row) if fit > 0]
     if not fitting:
         return replace(score, match_reason=_("no touchpoint of the journey has all its words in its name"))
     best = max(fitting, key=lambda k: row[k])
     winner = next((pool[c] for c, k in chosen.items() if k == best), None)
-    return replace(score, match_reason=_("fits “{touchpoint}” too, but “{winner}” fits it more closely").format(
-        touchpoint=touchpoints[keys[best]], winner=winner))
+    return replace(
+        score,
+        match_reason=_("fits “{touchpoint}” too, but “{winner}” fits it more closely").format(
+            touchpoint=touchpoints[keys[best]], winner=winner
+        ),
+    )
 
 
-def _long_scores(scores: Mapping[str, ScoreGuess], profiles: Mapping[str, _Column], skipped: dict[str, str]
-                 ) -> dict[str, ScoreGuess]:
+def _long_scores(
+    scores: Mapping[str, ScoreGuess], profiles: Mapping[str, _Column], skipped: dict[str, str]
+) -> dict[str, ScoreGuess]:
     """Long files: a score column per metric, no touchpoints. Of two columns read as one metric, the one named after
     it (a column "NPS") is kept, else the first; yes/no text columns are segments."""
     kept: dict[str, ScoreGuess] = {}
@@ -1049,28 +1289,45 @@ def as_mapping(proposal: Proposal, exclude: Mapping[str, Sequence[str]] | None =
     ratings = [tuple(s.scale) for s in scores if s.metric == "rating"]
     rating_scale = ratings[0] if ratings else (1.0, 10.0)
     # Per metric, every column's codes: each column keeps those outside its own scale when it is read.
-    na_codes = {metric: codes for metric in sorted({s.metric for s in scores})
-                if (codes := tuple(sorted({c for s in scores if s.metric == metric for c in s.na_codes})))}
+    na_codes = {
+        metric: codes
+        for metric in sorted({s.metric for s in scores})
+        if (codes := tuple(sorted({c for s in scores if s.metric == metric for c in s.na_codes})))
+    }
     outcome = proposal.score(proposal.outcome) if proposal.outcome else None
     label = None
     if outcome is not None:
         label = outcome.positive.strip().capitalize() if outcome.binary and outcome.positive else outcome.column
-    common: dict[str, Any] = dict(ts=proposal.date.column if proposal.date else None, comment=_column(proposal.comment),
-                  segments=tuple(g.column for g in proposal.segments), rating_scale=rating_scale,
-                  na_codes=na_codes, value_labels=words, outcome_label=label,
-                  exclude={c: tuple(v) for c, v in (exclude or {}).items()})
+    common: dict[str, Any] = dict(
+        ts=proposal.date.column if proposal.date else None,
+        comment=_column(proposal.comment),
+        segments=tuple(g.column for g in proposal.segments),
+        rating_scale=rating_scale,
+        na_codes=na_codes,
+        value_labels=words,
+        outcome_label=label,
+        exclude={c: tuple(v) for c, v in (exclude or {}).items()},
+    )
     if proposal.shape.kind == "long" and proposal.touchpoint is not None:
         by_metric: dict[str, str] = {}
         for score in scores:
             by_metric.setdefault(score.metric, score.column)
-        return SurveyMapping(touchpoint=proposal.touchpoint.column, response_id=_column(proposal.response_id),
-                             respondent_id=_column(proposal.respondent_id),
-                             touchpoint_values={k: v for k, v in proposal.touchpoint_values.items() if v},
-                             nps=by_metric.get("nps"), csat=by_metric.get("csat"), ces=by_metric.get("ces"),
-                             rating=by_metric.get("rating"), **common)
-    wide = tuple(WideColumn(s.column, s.touchpoint, s.metric,
-                            (s.scale[0], s.scale[1]) if s.metric == "rating" else None)
-                 for s in scores if s.touchpoint)
+        return SurveyMapping(
+            touchpoint=proposal.touchpoint.column,
+            response_id=_column(proposal.response_id),
+            respondent_id=_column(proposal.respondent_id),
+            touchpoint_values={k: v for k, v in proposal.touchpoint_values.items() if v},
+            nps=by_metric.get("nps"),
+            csat=by_metric.get("csat"),
+            ces=by_metric.get("ces"),
+            rating=by_metric.get("rating"),
+            **common,
+        )
+    wide = tuple(
+        WideColumn(s.column, s.touchpoint, s.metric, (s.scale[0], s.scale[1]) if s.metric == "rating" else None)
+        for s in scores
+        if s.touchpoint
+    )
     return SurveyMapping(wide=wide, respondent_id=_column(proposal.respondent_id), **common)
 
 
@@ -1102,10 +1359,13 @@ def check_mapping(table: pa.Table, mapping: SurveyMapping) -> list[str]:
 
 def reasons(proposal: Proposal) -> dict:
     """Why each guess was made, JSON-ready: field → reason, score column → reason, column left out → why."""
-    fields = {name: getattr(proposal, name) for name in ("date", "respondent_id", "response_id", "comment",
-                                                          "touchpoint")}
-    return {"shape": proposal.shape.reason,
-            **{name: {"column": g.column, "why": g.reason} for name, g in fields.items() if g is not None},
-            "scores": {s.column: "; ".join(t for t in (s.reason, s.match_reason) if t) for s in proposal.scores},
-            "segments": {g.column: g.reason for g in proposal.segments},
-            "left_out": {g.column: g.reason for g in proposal.skipped}}
+    fields = {
+        name: getattr(proposal, name) for name in ("date", "respondent_id", "response_id", "comment", "touchpoint")
+    }
+    return {
+        "shape": proposal.shape.reason,
+        **{name: {"column": g.column, "why": g.reason} for name, g in fields.items() if g is not None},
+        "scores": {s.column: "; ".join(t for t in (s.reason, s.match_reason) if t) for s in proposal.scores},
+        "segments": {g.column: g.reason for g in proposal.segments},
+        "left_out": {g.column: g.reason for g in proposal.skipped},
+    }

@@ -30,8 +30,9 @@ LOW_N_COLOUR, NO_DATA_COLOUR, BENCHMARK_COLOUR = "#dee2e6", "#ffffff", "#f8f9fa"
 STATUSES = ("below", "on", "above", "low_n", "no_data")
 
 
-def default_window(bounds: tuple[datetime.date, datetime.date] | None, months: int = 3
-                   ) -> tuple[datetime.date | None, datetime.date | None]:
+def default_window(
+    bounds: tuple[datetime.date, datetime.date] | None, months: int = 3
+) -> tuple[datetime.date | None, datetime.date | None]:
     """The last ``months`` whole calendar months of the data (the data's last day closes the window)."""
     if bounds is None:
         return None, None
@@ -67,13 +68,27 @@ def legend(metric: str) -> list[tuple[str, str]]:
     """(colour, text) pairs explaining the palette in the metric's units, plus low n and no data."""
     span = SPAN[metric]
     unit = formatting.value(span, metric, signed=False).lstrip("+")
-    return [(PALETTE[0], f"≥ {unit} below"), (PALETTE[1], "below"), (PALETTE[2], "slightly below"),
-            (PALETTE[3], "on target"), (PALETTE[4], "slightly above"), (PALETTE[5], "above"),
-            (PALETTE[6], f"≥ {unit} above"), (LOW_N_COLOUR, "low n (not judged)"), (NO_DATA_COLOUR, "no answers")]
+    return [
+        (PALETTE[0], f"≥ {unit} below"),
+        (PALETTE[1], "below"),
+        (PALETTE[2], "slightly below"),
+        (PALETTE[3], "on target"),
+        (PALETTE[4], "slightly above"),
+        (PALETTE[5], "above"),
+        (PALETTE[6], f"≥ {unit} above"),
+        (LOW_N_COLOUR, "low n (not judged)"),
+        (NO_DATA_COLOUR, "no answers"),
+    ]
 
 
-def scores(journey: Journey, result: pandas.DataFrame, metric: str, *, alpha: float = 0.05,
-           reference: Sequence[float] | None = None) -> pandas.DataFrame:
+def scores(
+    journey: Journey,
+    result: pandas.DataFrame,
+    metric: str,
+    *,
+    alpha: float = 0.05,
+    reference: Sequence[float] | None = None,
+) -> pandas.DataFrame:
     """One row per touchpoint (journey order): score, SE, interval, n, low-n, target, reference, status, colour.
 
     ``result`` is an aggregate grouped by touchpoint (other rows, such as the overall answer, are ignored).
@@ -112,12 +127,30 @@ def scores(journey: Journey, result: pandas.DataFrame, metric: str, *, alpha: fl
             status = "below" if gap < 0 else "above"
         else:
             status = "on"
-        rows.append({"touchpoint": tp.key, "name": tp.name, "stage": tp.stage, "owner": tp.owner or "",
-                     "value": value, "se": se, "low": low, "high": high, "margin": (high - low) / 2, "n": n,
-                     "low_n": low_n, "target": goal, "reference": ref, "reference_kind": kind, "gap": gap,
-                     "p_value": p_value, "status": status,
-                     "colour": colour(value, ref, metric) if status not in ("low_n", "no_data")
-                     else (LOW_N_COLOUR if status == "low_n" else NO_DATA_COLOUR)})
+        rows.append(
+            {
+                "touchpoint": tp.key,
+                "name": tp.name,
+                "stage": tp.stage,
+                "owner": tp.owner or "",
+                "value": value,
+                "se": se,
+                "low": low,
+                "high": high,
+                "margin": (high - low) / 2,
+                "n": n,
+                "low_n": low_n,
+                "target": goal,
+                "reference": ref,
+                "reference_kind": kind,
+                "gap": gap,
+                "p_value": p_value,
+                "status": status,
+                "colour": colour(value, ref, metric)
+                if status not in ("low_n", "no_data")
+                else (LOW_N_COLOUR if status == "low_n" else NO_DATA_COLOUR),
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["target"] = frame["target"].astype(float) if len(frame) else frame["target"]
     return frame.replace({np.inf: np.nan})
@@ -152,9 +185,19 @@ def steps(journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05) ->
         se = math.hypot(a["se"], b["se"])
         p_value = float(metrics.two_sided_p((delta - planned) / se)) if judged and se > 0 else math.nan
         margin = metrics.z_value(1 - alpha) * se
-        rows.append({"source": edge.source, "target": edge.target, "delta": delta, "planned": planned, "se": se,
-                     "low": delta - margin, "high": delta + margin, "n": int(min(a["n"], b["n"])),
-                     "p_value": p_value})
+        rows.append(
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "delta": delta,
+                "planned": planned,
+                "se": se,
+                "low": delta - margin,
+                "high": delta + margin,
+                "n": int(min(a["n"], b["n"])),
+                "p_value": p_value,
+            }
+        )
     frame = pd.DataFrame(rows, columns=["source", "target", "delta", "planned", "se", "low", "high", "n", "p_value"])
     frame["q_value"] = metrics.benjamini_hochberg(frame["p_value"])
     significant = frame["q_value"].to_numpy(dtype=float) < alpha
@@ -169,7 +212,8 @@ def compare(current: pandas.DataFrame, baseline: pandas.DataFrame, *, alpha: flo
     import numpy as np
 
     merged = current[["touchpoint", "value", "se", "n", "low_n"]].merge(
-        baseline[["touchpoint", "value", "se", "n", "low_n"]], on="touchpoint", suffixes=("", "_baseline"))
+        baseline[["touchpoint", "value", "se", "n", "low_n"]], on="touchpoint", suffixes=("", "_baseline")
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         merged["delta"] = merged["value"] - merged["value_baseline"]
         merged["delta_se"] = np.hypot(merged["se"], merged["se_baseline"])
@@ -177,13 +221,21 @@ def compare(current: pandas.DataFrame, baseline: pandas.DataFrame, *, alpha: flo
         merged["p_value"] = np.where(judged, metrics.two_sided_p(merged["delta"] / merged["delta_se"]), np.nan)
     merged["q_value"] = metrics.benjamini_hochberg(merged["p_value"])
     significant = merged["q_value"].to_numpy(dtype=float) < alpha
-    merged["direction"] = np.where(significant & (merged["delta"] > 0), "up",
-                                   np.where(significant & (merged["delta"] < 0), "down", ""))
+    merged["direction"] = np.where(
+        significant & (merged["delta"] > 0), "up", np.where(significant & (merged["delta"] < 0), "down", "")
+    )
     return merged
 
 
-def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame, column: str, metric: str,
-           *, benchmarks: Mapping[str, pandas.DataFrame] | None = None) -> pandas.DataFrame:
+def matrix(
+    journey: Journey,
+    result: pandas.DataFrame,
+    totals: pandas.DataFrame,
+    column: str,
+    metric: str,
+    *,
+    benchmarks: Mapping[str, pandas.DataFrame] | None = None,
+) -> pandas.DataFrame:
     """Touchpoints (journey order) × values of ``column``: long frame of score, n, low-n and colour per cell.
 
     ``result`` is aggregated by (touchpoint, column), ``totals`` by touchpoint; each cell is coloured against
@@ -197,20 +249,37 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
     reference = dict(zip(network["touchpoint"], network["value"], strict=True))
     order = {tp.key: i for i, tp in enumerate(journey.touchpoints)}
     cells = result[result["touchpoint"].isin(order)]
-    frame = pd.DataFrame({
-        "touchpoint": cells["touchpoint"], "segment": cells[column].astype(object).where(cells[column].notna(), "–"),
-        "value": cells[metric].astype(float), "se": cells[f"{metric}_se"].astype(float),
-        "n": cells[metrics.n_column(metric)].astype(int), "low_n": cells[f"{metric}_low_n"].astype(bool)})
-    frame["colour"] = [LOW_N_COLOUR if low else colour(v, reference[tp], metric)
-                       for tp, v, low in zip(frame["touchpoint"], frame["value"], frame["low_n"], strict=True)]
+    frame = pd.DataFrame(
+        {
+            "touchpoint": cells["touchpoint"],
+            "segment": cells[column].astype(object).where(cells[column].notna(), "–"),
+            "value": cells[metric].astype(float),
+            "se": cells[f"{metric}_se"].astype(float),
+            "n": cells[metrics.n_column(metric)].astype(int),
+            "low_n": cells[f"{metric}_low_n"].astype(bool),
+        }
+    )
+    frame["colour"] = [
+        LOW_N_COLOUR if low else colour(v, reference[tp], metric)
+        for tp, v, low in zip(frame["touchpoint"], frame["value"], frame["low_n"], strict=True)
+    ]
     whole = network[["touchpoint", "value", "se", "n", "low_n", "colour"]].assign(segment="(network)")
     parts = [whole, frame]
     for label, marks in (benchmarks or {}).items():
         marks = marks[marks["touchpoint"].isin(order)]
-        parts.append(pd.DataFrame({"touchpoint": marks["touchpoint"], "segment": label,
-                                   "value": marks["value"].astype(float), "se": math.nan,
-                                   "n": marks["n"].astype(int) if "n" in marks else 0, "low_n": False,
-                                   "colour": BENCHMARK_COLOUR}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "touchpoint": marks["touchpoint"],
+                    "segment": label,
+                    "value": marks["value"].astype(float),
+                    "se": math.nan,
+                    "n": marks["n"].astype(int) if "n" in marks else 0,
+                    "low_n": False,
+                    "colour": BENCHMARK_COLOUR,
+                }
+            )
+        )
     long = pd.concat(parts, ignore_index=True)
     long["order"] = long["touchpoint"].map(order)
     return long.sort_values(["order", "segment"], kind="stable").drop(columns="order").reset_index(drop=True)
@@ -218,10 +287,13 @@ def matrix(journey: Journey, result: pandas.DataFrame, totals: pandas.DataFrame,
 
 def trend(result: pandas.DataFrame, metric: str) -> pandas.DataFrame:
     """A per-period aggregate reduced to period, score, interval, n and low-n, for a trend line with its band."""
-    return result.assign(value=result[metric], low=result[f"{metric}_low"], high=result[f"{metric}_high"],
-                         n=result[metrics.n_column(metric)], low_n=result[f"{metric}_low_n"])[
-        ["period", "value", "low", "high", "n", "low_n"]]
-
+    return result.assign(
+        value=result[metric],
+        low=result[f"{metric}_low"],
+        high=result[f"{metric}_high"],
+        n=result[metrics.n_column(metric)],
+        low_n=result[f"{metric}_low_n"],
+    )[["period", "value", "low", "high", "n", "low_n"]]
 
 
 def _journey_average(journey: Journey, result: pandas.DataFrame, metric: str) -> float:

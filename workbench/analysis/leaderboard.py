@@ -20,13 +20,36 @@ if TYPE_CHECKING:
     from workbench.core.journey import Journey
 
 METRICS = (*metrics.SCALES, "index")  # NPS, CSAT, CES, then the index
-COLUMNS = ("name", "value", "se", "low", "high", "n", "rank", "previous", "change", "change_low", "change_high",
-           "change_p", "change_q", "trend", "trend_rank", "ranked")
+COLUMNS = (
+    "name",
+    "value",
+    "se",
+    "low",
+    "high",
+    "n",
+    "rank",
+    "previous",
+    "change",
+    "change_low",
+    "change_high",
+    "change_p",
+    "change_q",
+    "trend",
+    "trend_rank",
+    "ranked",
+)
 _DECIMALS = 9  # values equal to 9 decimals tie: NPS 100·(1/5 − 4/5) and 100·(0/5 − 3/5) differ in the last bit
 
 
-def rank(current: pandas.DataFrame, previous: pandas.DataFrame | None, by: str, metric: str, *,
-         min_n: int = metrics.DEFAULT_MIN_N, alpha: float = 0.05) -> pandas.DataFrame:
+def rank(
+    current: pandas.DataFrame,
+    previous: pandas.DataFrame | None,
+    by: str,
+    metric: str,
+    *,
+    min_n: int = metrics.DEFAULT_MIN_N,
+    alpha: float = 0.05,
+) -> pandas.DataFrame:
     """One row per group of ``current`` (best first, unranked groups last by name) with rank, change and trend."""
     import numpy as np
     import pandas as pd
@@ -52,25 +75,45 @@ def rank(current: pandas.DataFrame, previous: pandas.DataFrame | None, by: str, 
         change_p = np.where(judged, metrics.two_sided_p(change / change_se), np.nan)
     change_q = np.asarray(metrics.benjamini_hochberg(change_p), dtype=float)
     significant = change_q < alpha
-    frame = pd.DataFrame({
-        "name": now["name"], "value": now["value"], "se": now["se"], "low": now["low"], "high": now["high"],
-        "n": now["n"], "rank": _min_rank(now["value"], ranked), "previous": previous_value, "change": change,
-        "change_low": change - margin, "change_high": change + margin, "change_p": change_p, "change_q": change_q,
-        "trend": np.where(significant & (change > 0), "up", np.where(significant & (change < 0), "down", "")),
-        "trend_rank": _min_rank(change, judged), "ranked": ranked}, columns=list(COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "name": now["name"],
+            "value": now["value"],
+            "se": now["se"],
+            "low": now["low"],
+            "high": now["high"],
+            "n": now["n"],
+            "rank": _min_rank(now["value"], ranked),
+            "previous": previous_value,
+            "change": change,
+            "change_low": change - margin,
+            "change_high": change + margin,
+            "change_p": change_p,
+            "change_q": change_q,
+            "trend": np.where(significant & (change > 0), "up", np.where(significant & (change < 0), "down", "")),
+            "trend_rank": _min_rank(change, judged),
+            "ranked": ranked,
+        },
+        columns=list(COLUMNS),
+    )
     places = np.nan_to_num(frame["rank"].to_numpy(), nan=np.inf)
     order = sorted(range(len(frame)), key=lambda i: (places[i], str(now["name"][i])))
     return frame.iloc[order].reset_index(drop=True)
 
 
-def owner_results(result: pandas.DataFrame, journey: Journey, *, min_n: int = metrics.DEFAULT_MIN_N,
-                  confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
-                  ) -> pandas.DataFrame:
+def owner_results(
+    result: pandas.DataFrame,
+    journey: Journey,
+    *,
+    min_n: int = metrics.DEFAULT_MIN_N,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    weights: Mapping[str, float] | None = None,
+) -> pandas.DataFrame:
     """A touchpoint aggregate summed to the touchpoints' owners (``owner`` replaces ``touchpoint``), re-estimated."""
     from workbench.data import query
 
     owners = {tp.key: tp.owner for tp in journey.touchpoints if tp.owner and tp.key != OVERALL}
-    groups = list(result.columns[:list(result.columns).index("answers")])
+    groups = list(result.columns[: list(result.columns).index("answers")])
     if "touchpoint" not in groups:
         raise ValueError("owner_results needs an aggregate grouped by touchpoint.")
     by = ["owner" if name == "touchpoint" else name for name in groups]
@@ -80,7 +123,6 @@ def owner_results(result: pandas.DataFrame, journey: Journey, *, min_n: int = me
 
 
 # ------------------------------------------------------------------ internals
-
 
 
 def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
@@ -98,9 +140,14 @@ def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
     def number(name: str) -> np.ndarray:
         return named[name].to_numpy(float) if name in named else np.full(len(named), np.nan)
 
-    return {"name": named[by].to_numpy(object), "value": number(metric), "se": number(f"{metric}_se"),
-            "low": number(f"{metric}_low"), "high": number(f"{metric}_high"),
-            "n": np.nan_to_num(number(metrics.n_column(metric))).astype("int64")}
+    return {
+        "name": named[by].to_numpy(object),
+        "value": number(metric),
+        "se": number(f"{metric}_se"),
+        "low": number(f"{metric}_low"),
+        "high": number(f"{metric}_high"),
+        "n": np.nan_to_num(number(metrics.n_column(metric))).astype("int64"),
+    }
 
 
 def _min_rank(values, eligible):

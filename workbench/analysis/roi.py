@@ -73,9 +73,19 @@ class Link:
 # ------------------------------------------------------------------ panel link
 
 
-def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: str = "branch",
-               period: str = "period", *, lag: int = 0, log_kpi: bool = False, period_effects: bool = True,
-               confidence: float = metrics.DEFAULT_CONFIDENCE, alpha: float = 0.05) -> Link:
+def panel_link(
+    panel: pandas.DataFrame,
+    kpi: str,
+    score: str = "nps",
+    segment: str = "branch",
+    period: str = "period",
+    *,
+    lag: int = 0,
+    log_kpi: bool = False,
+    period_effects: bool = True,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    alpha: float = 0.05,
+) -> Link:
     """The KPI's change per score point within segments over time, with a segment-clustered interval.
 
     Parameters
@@ -126,8 +136,10 @@ def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: s
     fitted, _residuals, rank, _singular = np.linalg.lstsq(effects, np.column_stack([x, y]), rcond=None)
     k = int(rank) + 1
     if groups < 2 or n <= k:
-        raise ValueError(f"Too few rows to link {kpi} to {score}: {n} rows in {groups} segments for {k} "
-                         "parameters (at least two segments and one more row than parameters).")
+        raise ValueError(
+            f"Too few rows to link {kpi} to {score}: {n} rows in {groups} segments for {k} "
+            "parameters (at least two segments and one more row than parameters)."
+        )
     x_within, y_within = (np.column_stack([x, y]) - effects @ fitted).T
     sxx = float(x_within @ x_within)
     if sxx <= 1e-12 * max(1.0, float(x @ x)):
@@ -147,9 +159,23 @@ def panel_link(panel: pandas.DataFrame, kpi: str, score: str = "nps", segment: s
     segment_mean = pd.Series(y).groupby(segments).transform("mean").to_numpy()
     total_within = float(((y - segment_mean) ** 2).sum())
     r2_within = 1 - float(residual @ residual) / total_within if total_within > 0 else math.nan
-    link = Link(kpi=kpi, score=score, coefficient=coefficient, se=se, low=coefficient - margin,
-                high=coefficient + margin, p=p, n=n, groups=groups, r2_within=r2_within, log_kpi=log_kpi, lag=lag,
-                confidence=confidence, supported=p < alpha, sentence="")
+    link = Link(
+        kpi=kpi,
+        score=score,
+        coefficient=coefficient,
+        se=se,
+        low=coefficient - margin,
+        high=coefficient + margin,
+        p=p,
+        n=n,
+        groups=groups,
+        r2_within=r2_within,
+        log_kpi=log_kpi,
+        lag=lag,
+        confidence=confidence,
+        supported=p < alpha,
+        sentence="",
+    )
     return dataclasses.replace(link, sentence=_link_sentence(link, f"{segment}-{period}"))
 
 
@@ -174,8 +200,13 @@ def _link_sentence(link: Link, unit: str) -> str:
     if link.lag:
         point += " " + _("{lag} period(s) earlier").format(lag=link.lag)
     evidence = _("{level} % CI {low} to {high}, {p}; {n} {unit} rows").format(
-        level=f"{link.confidence * 100:g}", low=number(low), high=number(high), p=formatting.p_value(link.p, "p"),
-        n=formatting.count(link.n), unit=unit)
+        level=f"{link.confidence * 100:g}",
+        low=number(low),
+        high=number(high),
+        p=formatting.p_value(link.p, "p"),
+        n=formatting.count(link.n),
+        unit=unit,
+    )
     text = f"{kpi} {moves} {number(abs(value))} {point} ({evidence})"
     if link.supported:
         return text + "."
@@ -185,8 +216,9 @@ def _link_sentence(link: Link, unit: str) -> str:
 # ------------------------------------------------------------------ panel from survey answers
 
 
-def branch_month_scores(answers: pandas.DataFrame, score: str = "nps", touchpoint: str = "_overall",
-                        segment: str = "branch") -> pandas.DataFrame:
+def branch_month_scores(
+    answers: pandas.DataFrame, score: str = "nps", touchpoint: str = "_overall", segment: str = "branch"
+) -> pandas.DataFrame:
     """NPS (or the mean CSAT/CES) and n per segment and month from long survey answers.
 
     Returns columns ``segment``, ``period`` (the month start, as a timestamp), ``score`` and ``n``; answers
@@ -201,16 +233,20 @@ def branch_month_scores(answers: pandas.DataFrame, score: str = "nps", touchpoin
     rows = rows.assign(period=pd.to_datetime(rows["ts"]).dt.to_period("M").dt.to_timestamp())
     grouped = rows.groupby([segment, "period"])[score]
     if score == "nps":
-        values = grouped.agg(n="size", _promoters=lambda s: (s >= metrics.PROMOTER_AT).sum(),
-                             _detractors=lambda s: (s <= metrics.DETRACTOR_AT).sum())
+        values = grouped.agg(
+            n="size",
+            _promoters=lambda s: (s >= metrics.PROMOTER_AT).sum(),
+            _detractors=lambda s: (s <= metrics.DETRACTOR_AT).sum(),
+        )
         values[score] = 100 * (values["_promoters"] - values["_detractors"]) / values["n"]
     else:
         values = grouped.agg(n="size", **{score: "mean"})
     return values.reset_index()[[segment, "period", score, "n"]]
 
 
-def join_panel(scores: pandas.DataFrame, kpis: pandas.DataFrame, segment: str = "branch",
-               period: str = "period") -> pandas.DataFrame:
+def join_panel(
+    scores: pandas.DataFrame, kpis: pandas.DataFrame, segment: str = "branch", period: str = "period"
+) -> pandas.DataFrame:
     """The KPI rows with the score of their segment and month (both periods taken to their month start).
 
     ``scores`` is :func:`branch_month_scores`' result; KPI rows without a score are dropped; the result keeps
@@ -237,13 +273,15 @@ def nps_group(scores: pandas.Series) -> pandas.Series:
     import pandas as pd
 
     values = scores.to_numpy(dtype=float)
-    group = np.where(values >= metrics.PROMOTER_AT, "promoter",
-                     np.where(values > metrics.DETRACTOR_AT, "passive", "detractor"))
+    group = np.where(
+        values >= metrics.PROMOTER_AT, "promoter", np.where(values > metrics.DETRACTOR_AT, "passive", "detractor")
+    )
     return pd.Series(np.where(np.isnan(values), np.array(None, dtype=object), group), index=scores.index, dtype=object)
 
 
-def by_group(customers: pandas.DataFrame, value: str, score: str = "nps",
-             confidence: float = metrics.DEFAULT_CONFIDENCE) -> pandas.DataFrame:
+def by_group(
+    customers: pandas.DataFrame, value: str, score: str = "nps", confidence: float = metrics.DEFAULT_CONFIDENCE
+) -> pandas.DataFrame:
     """Per NPS group: n, the mean of ``value`` with its SE and interval (a 0/1 value: the rate, Wilson interval).
 
     One row per group in the order promoter, passive, detractor (index ``group``); a group without customers
@@ -294,7 +332,7 @@ def clv(margin: float, retention: float, discount: float, years: int | None = No
     if years < 0:
         raise ValueError("The horizon must be zero or more years.")
     ratio = retention / (1 + discount)
-    return margin * sum(ratio ** t for t in range(1, years + 1))
+    return margin * sum(ratio**t for t in range(1, years + 1))
 
 
 def churn_point_value(margin: float, retention: float, discount: float, customers: float) -> tuple[float, float]:
@@ -313,7 +351,7 @@ def npv(rate_per_year: float, flows_per_month: Sequence[float]) -> float:
     if rate_per_year <= -1:
         raise ValueError("The discount rate must be above −1.")
     monthly = (1 + rate_per_year) ** (1 / 12)
-    return float(sum(flow / monthly ** month for month, flow in enumerate(flows_per_month, start=1)))
+    return float(sum(flow / monthly**month for month, flow in enumerate(flows_per_month, start=1)))
 
 
 # ------------------------------------------------------------------ touchpoint ratings to the overall NPS
@@ -370,14 +408,20 @@ class ScoreModel:
     @classmethod
     def from_dict(cls, data: dict) -> ScoreModel:
         """The model stored by :meth:`to_dict`."""
-        fields: dict[str, Any] = {k: tuple(tuple(r) for r in v) if k == "covariance" else tuple(v)
-                                  if isinstance(v, list) else v for k, v in data.items()}
+        fields: dict[str, Any] = {
+            k: tuple(tuple(r) for r in v) if k == "covariance" else tuple(v) if isinstance(v, list) else v
+            for k, v in data.items()
+        }
         return cls(**fields)
 
 
-def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_metric: str = "csat",
-                outcome_touchpoint: str = "_overall",
-                confidence: float = metrics.DEFAULT_CONFIDENCE) -> ScoreModel:
+def score_model(
+    answers: pandas.DataFrame,
+    touchpoints: Sequence[str],
+    driver_metric: str = "csat",
+    outcome_touchpoint: str = "_overall",
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+) -> ScoreModel:
     """Regress each respondent's overall NPS contribution (+100/0/−100) on their touchpoint ratings.
 
     ``touchpoints`` are the driver model's (see :func:`workbench.analysis.drivers.model_rows`); respondents who
@@ -393,15 +437,20 @@ def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_me
     if not touchpoints:
         raise ValueError("Name at least one touchpoint for the driver model.")
     nps = answers["nps"].to_numpy(dtype=float, na_value=np.nan)
-    points = np.where(np.isnan(nps), np.nan, 100.0 * ((nps >= metrics.PROMOTER_AT).astype(float)
-                                                      - (nps <= metrics.DETRACTOR_AT).astype(float)))
-    table = drivers.respondent_table(answers.assign(_nps_points=points), "_nps_points", driver_metric,
-                                     outcome_touchpoint)
+    points = np.where(
+        np.isnan(nps),
+        np.nan,
+        100.0 * ((nps >= metrics.PROMOTER_AT).astype(float) - (nps <= metrics.DETRACTOR_AT).astype(float)),
+    )
+    table = drivers.respondent_table(
+        answers.assign(_nps_points=points), "_nps_points", driver_metric, outcome_touchpoint
+    )
     table = table[table["outcome"].notna()]
     unrated = [t for t in touchpoints if t not in table.columns]
     if unrated:
-        raise ValueError(f"No {driver_metric.upper()} ratings of {', '.join(unrated)} from respondents with an "
-                         "overall NPS.")
+        raise ValueError(
+            f"No {driver_metric.upper()} ratings of {', '.join(unrated)} from respondents with an overall NPS."
+        )
     columns = list(touchpoints)
     # Pulse respondents rate one touchpoint by the survey's design, not because it is the only one they met.
     journey_raters = table[table.drop(columns="outcome").notna().sum(axis=1) >= 2]
@@ -418,11 +467,16 @@ def score_model(answers: pandas.DataFrame, touchpoints: Sequence[str], driver_me
     meat = (x * residual[:, None] ** 2).T @ x
     covariance = n / (n - k) * bread @ meat @ bread  # HC1: the ratings' noise is not the same for everyone
     total = float(((y - y.mean()) ** 2).sum())
-    return ScoreModel(driver_metric=driver_metric, touchpoints=tuple(columns),
-                      slopes=tuple(float(b) for b in beta[1:]),
-                      covariance=tuple(tuple(float(v) for v in row[1:]) for row in covariance[1:]),
-                      reach=tuple(float(reach[t]) for t in columns), n=n,
-                      r2=1 - float(residual @ residual) / total if total > 0 else math.nan, confidence=confidence)
+    return ScoreModel(
+        driver_metric=driver_metric,
+        touchpoints=tuple(columns),
+        slopes=tuple(float(b) for b in beta[1:]),
+        covariance=tuple(tuple(float(v) for v in row[1:]) for row in covariance[1:]),
+        reach=tuple(float(reach[t]) for t in columns),
+        n=n,
+        r2=1 - float(residual @ residual) / total if total > 0 else math.nan,
+        confidence=confidence,
+    )
 
 
 # ------------------------------------------------------------------ scenario: the chain from a lift to money
@@ -471,8 +525,11 @@ def _money(assumptions: Assumptions, lag: int, monthly_gain):
     net = gain - assumptions.cost
     roi = 100 * net / assumptions.cost if assumptions.cost > 0 else np.full_like(np.asarray(net, float), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        needed = np.where(np.asarray(monthly_gain) > 0,
-                          lag + np.ceil(assumptions.cost / np.asarray(monthly_gain, dtype=float)), np.inf)
+        needed = np.where(
+            np.asarray(monthly_gain) > 0,
+            lag + np.ceil(assumptions.cost / np.asarray(monthly_gain, dtype=float)),
+            np.inf,
+        )
     payback = np.where(assumptions.cost <= 0, 0, np.where(needed <= months, needed, np.inf))
     return gain, net, roi, payback
 
@@ -484,8 +541,9 @@ def _nps_change(assumptions: Assumptions, model: ScoreModel | None, slopes=None)
     if not assumptions.changes:
         return assumptions.overall_change, ()
     if model is None:
-        raise ValueError("Touchpoint changes need a respondent-level driver model; enter the overall NPS change "
-                         "instead.")
+        raise ValueError(
+            "Touchpoint changes need a respondent-level driver model; enter the overall NPS change instead."
+        )
     keys = list(assumptions.changes)
     index = [model.index(key) for key in keys]
     weights = np.array([assumptions.changes[k] * model.reach[i] for k, i in zip(keys, index, strict=True)])
@@ -494,8 +552,15 @@ def _nps_change(assumptions: Assumptions, model: ScoreModel | None, slopes=None)
     return parts.sum(axis=-1), tuple(zip(keys, parts.T, strict=True))
 
 
-def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = None, draws: int = 10_000,
-             seed: int = 0, alpha: float = 0.05, names: Mapping[str, str] | None = None) -> Outcome:
+def evaluate(
+    assumptions: Assumptions,
+    link: Link,
+    model: ScoreModel | None = None,
+    draws: int = 10_000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    names: Mapping[str, str] | None = None,
+) -> Outcome:
     """The chain touchpoint ratings → overall NPS → KPI → money, with a seeded Monte Carlo of its uncertainty.
 
     The Monte Carlo draws the touchpoint slopes from their joint normal distribution and the KPI link from
@@ -531,23 +596,36 @@ def evaluate(assumptions: Assumptions, link: Link, model: ScoreModel | None = No
     if not link.supported:
         doubts.append(_("The link of {kpi} to NPS is not significant.").format(kpi=link.kpi.replace("_", " ")))
     if model is not None:  # touchpoint changes: _nps_change refused them without a model
-        doubts += [_("The effect of {touchpoint} on the overall NPS is not significant.").format(
-            touchpoint=(names or {}).get(key, key)) for key in assumptions.changes
-            if not model.p(key) < alpha]  # an undefined p (zero SE) is no evidence either
+        doubts += [
+            _("The effect of {touchpoint} on the overall NPS is not significant.").format(
+                touchpoint=(names or {}).get(key, key)
+            )
+            for key in assumptions.changes
+            if not model.p(key) < alpha
+        ]  # an undefined p (zero SE) is no evidence either
     share = gain / nps_change if nps_change else 0.0
     return Outcome(
-        nps_change=float(nps_change), kpi_change=kpi_change, monthly_gain=monthly, gain=gain, npv=net, roi=roi,
-        payback=None if math.isinf(payback) else int(payback), nps_range=percentiles(nps_draws),
+        nps_change=float(nps_change),
+        kpi_change=kpi_change,
+        monthly_gain=monthly,
+        gain=gain,
+        npv=net,
+        roi=roi,
+        payback=None if math.isinf(payback) else int(payback),
+        nps_range=percentiles(nps_draws),
         npv_range=percentiles(net_draws),
         roi_range=percentiles(roi_draws) if assumptions.cost > 0 else (math.nan,) * 3,
         payback_range=percentiles(payback_draws, "inverted_cdf"),  # whole months or inf: no interpolation
         p_roi_positive=float(np.mean(net_draws > 0)),
         contributions=tuple((key, float(part) * share) for key, part in parts) or (("overall", gain),),
-        supported=not doubts, doubts=tuple(doubts))
+        supported=not doubts,
+        doubts=tuple(doubts),
+    )
 
 
-def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = None,
-            names: Mapping[str, str] | None = None) -> pandas.DataFrame:
+def tornado(
+    assumptions: Assumptions, link: Link, model: ScoreModel | None = None, names: Mapping[str, str] | None = None
+) -> pandas.DataFrame:
     """How far the NPV swings when each assumption or estimate moves to a low and a high value, widest first.
 
     Estimates move to their confidence bounds; a touchpoint change, the overall change and the horizon to half and
@@ -582,21 +660,42 @@ def tornado(assumptions: Assumptions, link: Link, model: ScoreModel | None = Non
 
             vary(_("{touchpoint} → NPS (points per rating point)").format(touchpoint=name), low, high, with_slope)
             change = assumptions.changes[key]
-            vary(_("Change at {touchpoint}").format(touchpoint=name), change / 2, change * 1.5,
-                 lambda v, key=key: net(dataclasses.replace(assumptions, changes={**assumptions.changes, key: v})))
+            vary(
+                _("Change at {touchpoint}").format(touchpoint=name),
+                change / 2,
+                change * 1.5,
+                lambda v, key=key: net(dataclasses.replace(assumptions, changes={**assumptions.changes, key: v})),
+            )
     if not assumptions.changes:
-        vary(_("Overall NPS change"), assumptions.overall_change / 2, assumptions.overall_change * 1.5,
-             lambda v: net(dataclasses.replace(assumptions, overall_change=v)))
-    vary(_("NPS → {kpi}").format(kpi=link.kpi.replace("_", " ")), link.low, link.high,
-         lambda v: net(assumptions, chosen=dataclasses.replace(link, coefficient=v)))
+        vary(
+            _("Overall NPS change"),
+            assumptions.overall_change / 2,
+            assumptions.overall_change * 1.5,
+            lambda v: net(dataclasses.replace(assumptions, overall_change=v)),
+        )
+    vary(
+        _("NPS → {kpi}").format(kpi=link.kpi.replace("_", " ")),
+        link.low,
+        link.high,
+        lambda v: net(assumptions, chosen=dataclasses.replace(link, coefficient=v)),
+    )
     for field, label in (("base", _("KPI today")), ("value_per_unit", _("Value per KPI unit")), ("cost", _("Cost"))):
         value = getattr(assumptions, field)
-        vary(label, value * 0.8, value * 1.2,
-             lambda v, field=field: net(dataclasses.replace(assumptions, **{field: v})))
-    vary(_("Discount rate"), max(assumptions.discount - 0.05, 0.0), assumptions.discount + 0.05,
-         lambda v: net(dataclasses.replace(assumptions, discount=v)))
-    vary(_("Horizon (months)"), max(1, round(assumptions.months / 2)), round(assumptions.months * 1.5),
-         lambda v: net(dataclasses.replace(assumptions, months=int(v))))
+        vary(
+            label, value * 0.8, value * 1.2, lambda v, field=field: net(dataclasses.replace(assumptions, **{field: v}))
+        )
+    vary(
+        _("Discount rate"),
+        max(assumptions.discount - 0.05, 0.0),
+        assumptions.discount + 0.05,
+        lambda v: net(dataclasses.replace(assumptions, discount=v)),
+    )
+    vary(
+        _("Horizon (months)"),
+        max(1, round(assumptions.months / 2)),
+        round(assumptions.months * 1.5),
+        lambda v: net(dataclasses.replace(assumptions, months=int(v))),
+    )
     frame = pd.DataFrame(rows, columns=["assumption", "low", "high", "npv_low", "npv_high"])
     frame["swing"] = (frame["npv_high"] - frame["npv_low"]).abs()
     return frame.sort_values("swing", ascending=False, ignore_index=True, kind="stable")
@@ -628,19 +727,36 @@ class Evidence:
 
     def to_dict(self) -> dict:
         """JSON-safe fields."""
-        return {"link": self.link.to_dict(), "model": self.model.to_dict() if self.model else None,
-                "model_note": self.model_note, "kpi_per_month": self.kpi_per_month,
-                "rows_per_month": self.rows_per_month, "survey": self.survey, "kpi_source": self.kpi_source}
+        return {
+            "link": self.link.to_dict(),
+            "model": self.model.to_dict() if self.model else None,
+            "model_note": self.model_note,
+            "kpi_per_month": self.kpi_per_month,
+            "rows_per_month": self.rows_per_month,
+            "survey": self.survey,
+            "kpi_source": self.kpi_source,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Evidence:
         """The evidence stored by :meth:`to_dict`."""
-        return cls(**{**data, "link": Link.from_dict(data["link"]),
-                      "model": ScoreModel.from_dict(data["model"]) if data["model"] else None})
+        return cls(
+            **{
+                **data,
+                "link": Link.from_dict(data["link"]),
+                "model": ScoreModel.from_dict(data["model"]) if data["model"] else None,
+            }
+        )
 
 
-def evidence(answers: pandas.DataFrame, kpis: pandas.DataFrame, scenario: Scenario, survey: str, kpi_source: str,
-             fitted: tuple[ScoreModel | None, str] | None = None) -> Evidence:
+def evidence(
+    answers: pandas.DataFrame,
+    kpis: pandas.DataFrame,
+    scenario: Scenario,
+    survey: str,
+    kpi_source: str,
+    fitted: tuple[ScoreModel | None, str] | None = None,
+) -> Evidence:
     """The scenario's links from the survey's answers and its KPI table (``survey`` and ``kpi_source`` name them):
     the NPS → KPI panel link, the touchpoints → NPS model (unless ``fitted`` gives it and its note) and the KPI
     today."""
@@ -651,8 +767,15 @@ def evidence(answers: pandas.DataFrame, kpis: pandas.DataFrame, scenario: Scenar
     link = panel_link(panel, scenario.kpi, "nps", scenario.segment, lag=scenario.lag, log_kpi=scenario.log_kpi)
     model, note = fitted if fitted is not None else fit_score_model(answers, scenario)
     monthly = kpis.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
-    return Evidence(link=link, model=model, model_note=note, kpi_per_month=float(monthly["sum"].mean()),
-                    rows_per_month=float(monthly["count"].mean()), survey=survey, kpi_source=kpi_source)
+    return Evidence(
+        link=link,
+        model=model,
+        model_note=note,
+        kpi_per_month=float(monthly["sum"].mean()),
+        rows_per_month=float(monthly["count"].mean()),
+        survey=survey,
+        kpi_source=kpi_source,
+    )
 
 
 def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[ScoreModel | None, str]:
@@ -662,8 +785,12 @@ def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[Scor
     try:
         rows = drivers.model_rows(answers, "nps", scenario.driver_metric, segment=scenario.segment)
         if rows.model != "respondent":
-            raise ValueError(_("Respondents rated too few touchpoints each for a model of the overall NPS by "
-                               "touchpoint; assume the overall NPS change instead."))
+            raise ValueError(
+                _(
+                    "Respondents rated too few touchpoints each for a model of the overall NPS by "
+                    "touchpoint; assume the overall NPS change instead."
+                )
+            )
         return score_model(answers, rows.kept, scenario.driver_metric), rows.note
     except ValueError as error:
         return None, str(error)
@@ -673,5 +800,6 @@ def with_base(scenario: Scenario, found: Evidence) -> Scenario:
     """The scenario with its assumptions' base taken from the evidence when ``base_from_data`` says so."""
     if not scenario.base_from_data:
         return scenario
-    return dataclasses.replace(scenario, assumptions=dataclasses.replace(scenario.assumptions,
-                                                                         base=found.base(scenario.log_kpi)))
+    return dataclasses.replace(
+        scenario, assumptions=dataclasses.replace(scenario.assumptions, base=found.base(scenario.log_kpi))
+    )

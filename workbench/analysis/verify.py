@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     import pandas
 
 VERDICTS = ("improved", "no_change", "worse", "insufficient")
-VERDICT_NAMES = {"improved": "improved", "no_change": "no detectable change", "worse": "worse",
-                 "insufficient": "too few answers"}
+VERDICT_NAMES = {
+    "improved": "improved",
+    "no_change": "no detectable change",
+    "worse": "worse",
+    "insufficient": "too few answers",
+}
 _DATES = ("done", "before_from", "before_to", "after_from", "after_to")
 _FLOATS = ("before", "after", "change", "low", "high", "p_value")  # NaN (no answers) is stored as None
 
@@ -109,11 +113,23 @@ def _windows(done: datetime.date, windows: Windows) -> tuple[datetime.date, ...]
     return done - windows.before_weeks * week, done - day, after_from, after_from + windows.after_weeks * week - day
 
 
-def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.date, *, metric: str = "csat",
-           windows: Windows = Windows(), segment: str | None = None, treated: Sequence[str] = (),
-           filters: tuple = (), alpha: float = 0.05, min_n: int = metrics.DEFAULT_MIN_N,
-           confidence: float = metrics.DEFAULT_CONFIDENCE, cache: diskcache.Cache | None = None,
-           names: Mapping[str, str] | None = None, wave: waves.Wave | None = None) -> Verification:
+def verify(
+    sources: Sequence[str],
+    touchpoints: Sequence[str],
+    done: datetime.date,
+    *,
+    metric: str = "csat",
+    windows: Windows = Windows(),
+    segment: str | None = None,
+    treated: Sequence[str] = (),
+    filters: tuple = (),
+    alpha: float = 0.05,
+    min_n: int = metrics.DEFAULT_MIN_N,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    cache: diskcache.Cache | None = None,
+    names: Mapping[str, str] | None = None,
+    wave: waves.Wave | None = None,
+) -> Verification:
     """The effect of an action done on ``done`` at ``touchpoints``: before/after, and a DiD against untreated segments.
 
     ``wave`` is the survey's one wave when its answers carry no dates (:func:`workbench.data.waves.single_wave`): the
@@ -130,17 +146,42 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
     before_from, before_to, after_from, after_to = _windows(done, windows)
     if wave is not None:  # every answer carries the wave's first day: "before" and "after" mean nothing
         return Verification(
-            verdict="insufficient", metric=metric, touchpoints=tuple(touchpoints), done=done, before_from=before_from,
-            before_to=before_to, after_from=after_from, after_to=after_to, before=math.nan, after=math.nan, n_before=0,
-            n_after=0, change=math.nan, low=math.nan, high=math.nan, p_value=math.nan, method="before_after",
-            segment=segment, treated=treated, control_change=None, effect=None, effect_low=None, effect_high=None,
-            effect_p=None, sentence=waves.no_trend_message(wave))
+            verdict="insufficient",
+            metric=metric,
+            touchpoints=tuple(touchpoints),
+            done=done,
+            before_from=before_from,
+            before_to=before_to,
+            after_from=after_from,
+            after_to=after_to,
+            before=math.nan,
+            after=math.nan,
+            n_before=0,
+            n_after=0,
+            change=math.nan,
+            low=math.nan,
+            high=math.nan,
+            p_value=math.nan,
+            method="before_after",
+            segment=segment,
+            treated=treated,
+            control_change=None,
+            effect=None,
+            effect_low=None,
+            effect_high=None,
+            effect_p=None,
+            sentence=waves.no_trend_message(wave),
+        )
     scope = (*filters, ("touchpoint", tuple(touchpoints)))
 
     def groups(start: datetime.date, end: datetime.date) -> tuple[metrics.Estimate, metrics.Estimate | None]:
         """The treated answers' estimate in the window and, with a segment, the untreated values' estimate."""
-        result = query.aggregate(query.Query(tuple(sources), by=(segment,) if segment else (), date_from=start,
-                                             date_to=end, filters=scope), cache, min_n=min_n, confidence=confidence)
+        result = query.aggregate(
+            query.Query(tuple(sources), by=(segment,) if segment else (), date_from=start, date_to=end, filters=scope),
+            cache,
+            min_n=min_n,
+            confidence=confidence,
+        )
         if segment is None:
             return _estimate(result, metric), None
         inside = result[segment].isin(list(treated))
@@ -148,7 +189,8 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
         outside = ~inside & result[segment].notna()
         treated_estimate, untreated_estimate = (
             _estimate(query.rollup(result[rows], [], min_n=min_n, confidence=confidence), metric)
-            for rows in (inside, outside))
+            for rows in (inside, outside)
+        )
         return treated_estimate, untreated_estimate
 
     (before, control_before), (after, control_after) = groups(before_from, before_to), groups(after_from, after_to)
@@ -156,23 +198,44 @@ def verify(sources: Sequence[str], touchpoints: Sequence[str], done: datetime.da
     change = metrics.compare(after, before, confidence)
     sufficient = min(before.n, after.n) >= needed
     control = effect = None
-    if sufficient and control_before is not None and control_after is not None \
-            and min(control_before.n, control_after.n) >= needed:
+    if (
+        sufficient
+        and control_before is not None
+        and control_after is not None
+        and min(control_before.n, control_after.n) >= needed
+    ):
         control = metrics.compare(control_after, control_before, confidence)
         effect = _difference(change, control, confidence)
     did = effect is not None
     tested = effect or change
     verdict = _verdict(tested.difference, tested.p_value, alpha) if sufficient else "insufficient"
     result = Verification(
-        verdict=verdict, metric=metric, touchpoints=tuple(touchpoints), done=done, before_from=before_from,
-        before_to=before_to, after_from=after_from, after_to=after_to, before=before.value, after=after.value,
-        n_before=before.n, n_after=after.n, change=float(change.difference), low=float(change.low),
-        high=float(change.high), p_value=float(change.p_value),
-        method="difference_in_differences" if did else "before_after", segment=segment, treated=treated,
+        verdict=verdict,
+        metric=metric,
+        touchpoints=tuple(touchpoints),
+        done=done,
+        before_from=before_from,
+        before_to=before_to,
+        after_from=after_from,
+        after_to=after_to,
+        before=before.value,
+        after=after.value,
+        n_before=before.n,
+        n_after=after.n,
+        change=float(change.difference),
+        low=float(change.low),
+        high=float(change.high),
+        p_value=float(change.p_value),
+        method="difference_in_differences" if did else "before_after",
+        segment=segment,
+        treated=treated,
         control_change=float(control.difference) if control else None,
-        effect=float(effect.difference) if effect else None, effect_low=float(effect.low) if effect else None,
-        effect_high=float(effect.high) if effect else None, effect_p=float(effect.p_value) if effect else None,
-        sentence="")
+        effect=float(effect.difference) if effect else None,
+        effect_low=float(effect.low) if effect else None,
+        effect_high=float(effect.high) if effect else None,
+        effect_p=float(effect.p_value) if effect else None,
+        sentence="",
+    )
     control_n = (control_before.n, control_after.n) if control_before and control_after else None
     return dataclasses.replace(result, sentence=_sentence(result, names or {}, confidence, needed, control_n))
 
@@ -182,9 +245,14 @@ def _estimate(result: pandas.DataFrame, metric: str) -> metrics.Estimate:
     if not len(result):
         return metrics.Estimate(math.nan, math.nan, math.nan, math.nan, 0, True)
     row = result.iloc[0]
-    return metrics.Estimate(float(row[metric]), float(row[f"{metric}_se"]), float(row[f"{metric}_low"]),
-                            float(row[f"{metric}_high"]), int(row[metrics.n_column(metric)]),
-                            bool(row[f"{metric}_low_n"]))
+    return metrics.Estimate(
+        float(row[metric]),
+        float(row[f"{metric}_se"]),
+        float(row[f"{metric}_low"]),
+        float(row[f"{metric}_high"]),
+        int(row[metrics.n_column(metric)]),
+        bool(row[f"{metric}_low_n"]),
+    )
 
 
 def _difference(treated: metrics.Comparison, control: metrics.Comparison, confidence: float) -> metrics.Comparison:
@@ -203,44 +271,82 @@ def _verdict(difference: float, p_value: float, alpha: float) -> str:
     return "no_change"
 
 
-def _sentence(item: Verification, names: Mapping[str, str], confidence: float, needed: int,
-              control_n: tuple[int, int] | None) -> str:
+def _sentence(
+    item: Verification, names: Mapping[str, str], confidence: float, needed: int, control_n: tuple[int, int] | None
+) -> str:
     """The verdict in plain words with the numbers behind it."""
     metric = item.metric
-    subject = _("{metric} at {touchpoints}").format(metric=heatmap.METRIC_NAMES[metric],
-                                                     touchpoints=", ".join(names.get(k, k) for k in item.touchpoints))
+    subject = _("{metric} at {touchpoints}").format(
+        metric=heatmap.METRIC_NAMES[metric], touchpoints=", ".join(names.get(k, k) for k in item.touchpoints)
+    )
     where = _(" in {values}").format(values=", ".join(item.treated)) if item.treated else ""
     if item.verdict == "insufficient":
-        return _("{subject}{where} cannot be verified: n = {before} before and n = {after} after the action; "
-                 "at least {needed} needed in each window.").format(
-            subject=subject, where=where, before=formatting.count(item.n_before),
-            after=formatting.count(item.n_after), needed=formatting.count(needed))
+        return _(
+            "{subject}{where} cannot be verified: n = {before} before and n = {after} after the action; "
+            "at least {needed} needed in each window."
+        ).format(
+            subject=subject,
+            where=where,
+            before=formatting.count(item.n_before),
+            after=formatting.count(item.n_after),
+            needed=formatting.count(needed),
+        )
 
     def value(x: float | None, signed: bool = False) -> str:
         return formatting.value(x, metric, signed)
 
     size = value(abs(item.change)).lstrip("+")
     # Judged on the shown digits, so a change that rounds to math.nan never reads "rose by 0".
-    moved = (_("hardly changed") if float(size) == 0 else _("rose by {size}") if item.change > 0
-             else _("fell by {size}")).format(size=size)
+    moved = (
+        _("hardly changed") if float(size) == 0 else _("rose by {size}") if item.change > 0 else _("fell by {size}")
+    ).format(size=size)
     level = f"{confidence * 100:g}"
-    counts = _("n = {before} before, {after} after").format(before=formatting.count(item.n_before),
-                                                             after=formatting.count(item.n_after))
+    counts = _("n = {before} before, {after} after").format(
+        before=formatting.count(item.n_before), after=formatting.count(item.n_after)
+    )
     verdict = _(VERDICT_NAMES[item.verdict])
     if item.method == "difference_in_differences":
-        return _("{subject} {moved}{where} (from {before} to {after}) against {control} elsewhere: an effect of "
-                 "{effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}.").format(
-            subject=subject, moved=moved, where=where, before=value(item.before), after=value(item.after),
-            control=value(item.control_change, True), effect=value(item.effect, True), level=level,
-            low=value(item.effect_low), high=value(item.effect_high), p=formatting.p_value(item.effect_p, "p"), counts=counts,
-            verdict=verdict)
-    text = _("{subject}{where} {moved}, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): "
-             "{verdict}.").format(subject=subject, where=where, moved=moved, before=value(item.before),
-                                  after=value(item.after), level=level, low=value(item.low), high=value(item.high),
-                                  p=formatting.p_value(item.p_value, "p"), counts=counts, verdict=verdict)
+        return _(
+            "{subject} {moved}{where} (from {before} to {after}) against {control} elsewhere: an effect of "
+            "{effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
+        ).format(
+            subject=subject,
+            moved=moved,
+            where=where,
+            before=value(item.before),
+            after=value(item.after),
+            control=value(item.control_change, True),
+            effect=value(item.effect, True),
+            level=level,
+            low=value(item.effect_low),
+            high=value(item.effect_high),
+            p=formatting.p_value(item.effect_p, "p"),
+            counts=counts,
+            verdict=verdict,
+        )
+    text = _(
+        "{subject}{where} {moved}, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
+    ).format(
+        subject=subject,
+        where=where,
+        moved=moved,
+        before=value(item.before),
+        after=value(item.after),
+        level=level,
+        low=value(item.low),
+        high=value(item.high),
+        p=formatting.p_value(item.p_value, "p"),
+        counts=counts,
+        verdict=verdict,
+    )
     if control_n is not None:
-        text += " " + _("Too few answers elsewhere to compare with the rest of {segment} (n = {before} before, "
-                        "{after} after; {needed} needed).").format(
-            segment=item.segment, before=formatting.count(control_n[0]), after=formatting.count(control_n[1]),
-            needed=formatting.count(needed))
+        text += " " + _(
+            "Too few answers elsewhere to compare with the rest of {segment} (n = {before} before, "
+            "{after} after; {needed} needed)."
+        ).format(
+            segment=item.segment,
+            before=formatting.count(control_n[0]),
+            after=formatting.count(control_n[1]),
+            needed=formatting.count(needed),
+        )
     return text

@@ -32,11 +32,18 @@ SHARE_LIMIT = 0.25  # default share of negative answers above which a share rule
 _DATES = ("first_seen", "last_seen", "window_start", "window_end")
 
 STATUSES = ("new", "acknowledged", "action", "closed")
-STATUS_NAMES = {"new": _("New"), "acknowledged": _("Acknowledged"), "action": _("Turned into an action"),
-                "closed": _("Closed")}
+STATUS_NAMES = {
+    "new": _("New"),
+    "acknowledged": _("Acknowledged"),
+    "action": _("Turned into an action"),
+    "closed": _("Closed"),
+}
 OPEN_STATUSES = ("new", "acknowledged")  # still waiting for someone to handle them
-KIND_NAMES = {"answer": _("Single unhappy answer"), "share": _("Negative share over a threshold"),
-              "drop": _("Significant drop vs the previous window")}
+KIND_NAMES = {
+    "answer": _("Single unhappy answer"),
+    "share": _("Negative share over a threshold"),
+    "drop": _("Significant drop vs the previous window"),
+}
 # Where a person may move an alert from each status. "action" is missing on purpose: an alert is turned into an
 # action by creating a card from it (from any status), so it always points to the card that handles it.
 MOVES = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
@@ -85,8 +92,9 @@ class Rule:
     @classmethod
     def from_dict(cls, data: Mapping) -> Rule:
         """The rule stored by :meth:`to_dict`."""
-        return cls(**{**data, "touchpoints": tuple(data.get("touchpoints", ())),
-                      "values": tuple(data.get("values", ()))})
+        return cls(
+            **{**data, "touchpoints": tuple(data.get("touchpoints", ())), "values": tuple(data.get("values", ()))}
+        )
 
 
 @dataclass(frozen=True)
@@ -152,8 +160,11 @@ def validate(rule: Rule) -> list[str]:
     if rule.kind not in KINDS:
         problems.append(_("Unknown kind '{kind}'; use one of {kinds}.").format(kind=rule.kind, kinds=", ".join(KINDS)))
     if rule.metric not in NEGATIVE_AT:
-        problems.append(_("Unknown metric '{metric}'; use one of {metrics}.").format(
-            metric=rule.metric, metrics=", ".join(NEGATIVE_AT)))
+        problems.append(
+            _("Unknown metric '{metric}'; use one of {metrics}.").format(
+                metric=rule.metric, metrics=", ".join(NEGATIVE_AT)
+            )
+        )
     elif rule.kind in KINDS and rule.threshold is not None:
         problems.extend(_threshold_problems(rule))
     if rule.values and not rule.segment:
@@ -172,8 +183,11 @@ def _threshold_problems(rule: Rule) -> list[str]:
     threshold, metric = threshold_of(rule), metrics.NAMES[rule.metric]
     if rule.kind == "answer" and scale is not None and not scale[0] <= threshold < scale[1]:
         # The top of the scale would make every answer negative.
-        return [_("A negative {metric} answer must be a score from {low} to {top}.").format(
-            metric=metric, low=scale[0], top=scale[1] - 1)]
+        return [
+            _("A negative {metric} answer must be a score from {low} to {top}.").format(
+                metric=metric, low=scale[0], top=scale[1] - 1
+            )
+        ]
     if rule.kind == "share" and not 0 <= threshold < 1:
         return [_("The share of negative answers must be between 0 and 1 (0.25 = 25 %).")]
     if rule.kind == "drop" and not threshold > 0:
@@ -189,10 +203,23 @@ def default_rules() -> list[Rule]:
     """
     return [
         Rule("detractor-comment", _("Detractor with a comment"), "answer", "nps"),
-        Rule("csat-negative-share", _("Negative CSAT share over 25 % in 4 weeks, per region"), "share", "csat",
-             segment="region", threshold=SHARE_LIMIT),
-        Rule("csat-drop", _("Significant CSAT drop vs previous 4 weeks, per region"), "drop", "csat",
-             segment="region", threshold=MIN_DROP["csat"], alpha=0.001),
+        Rule(
+            "csat-negative-share",
+            _("Negative CSAT share over 25 % in 4 weeks, per region"),
+            "share",
+            "csat",
+            segment="region",
+            threshold=SHARE_LIMIT,
+        ),
+        Rule(
+            "csat-drop",
+            _("Significant CSAT drop vs previous 4 weeks, per region"),
+            "drop",
+            "csat",
+            segment="region",
+            threshold=MIN_DROP["csat"],
+            alpha=0.001,
+        ),
     ]
 
 
@@ -200,8 +227,13 @@ def continues(existing: Alert, new: Alert) -> bool:
     """Whether ``new``, from a later evaluation, is the same answer or continues ``existing``'s episode."""
     if existing.kind == "answer" or new.kind == "answer":
         return existing.key == new.key
-    same = ((existing.rule_key, existing.kind, existing.touchpoint, existing.segment, existing.value)
-            == (new.rule_key, new.kind, new.touchpoint, new.segment, new.value))
+    same = (existing.rule_key, existing.kind, existing.touchpoint, existing.segment, existing.value) == (
+        new.rule_key,
+        new.kind,
+        new.touchpoint,
+        new.segment,
+        new.value,
+    )
     return same and existing.first_seen <= new.first_seen <= existing.last_seen + datetime.timedelta(weeks=1)
 
 
@@ -210,8 +242,9 @@ def merge(existing: Alert, new: Alert) -> Alert:
     if not continues(existing, new):
         raise ValueError(f"Alert {new.key} does not continue {existing.key}.")
     worst = new if _severity(new) > _severity(existing) else existing  # a tie keeps the earlier window, as evaluate
-    return dataclasses.replace(worst, key=existing.key, first_seen=existing.first_seen,
-                               last_seen=max(existing.last_seen, new.last_seen))
+    return dataclasses.replace(
+        worst, key=existing.key, first_seen=existing.first_seen, last_seen=max(existing.last_seen, new.last_seen)
+    )
 
 
 def _severity(alert: Alert) -> float:
@@ -233,21 +266,26 @@ def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
     limit = threshold_of(rule)
     if rule.kind == "answer":
         what = _("one answer with {metric} ≤ {limit:g}").format(metric=metric, limit=limit) + (
-            _(" and a comment") if rule.need_comment else "")
+            _(" and a comment") if rule.need_comment else ""
+        )
     elif rule.kind == "share":
         what = _("share of {metric} ≤ {negative} over {limit} in {weeks} weeks, n ≥ {n}").format(
-            metric=metric, negative=NEGATIVE_AT[rule.metric], limit=percent_text(limit), weeks=rule.window_weeks,
-            n=rule.min_n)
+            metric=metric,
+            negative=NEGATIVE_AT[rule.metric],
+            limit=percent_text(limit),
+            weeks=rule.window_weeks,
+            n=rule.min_n,
+        )
     else:
-        what = _("{metric} drop of at least {limit:g}, p < {alpha:g}, {weeks} weeks vs the {weeks} before, "
-                 "n ≥ {n}").format(metric=metric, limit=limit, alpha=rule.alpha, weeks=rule.window_weeks,
-                                   n=rule.min_n)
-    where = ", ".join(names.get(key, key) for key in rule.touchpoints) if rule.touchpoints else \
-        _("every touchpoint")
+        what = _(
+            "{metric} drop of at least {limit:g}, p < {alpha:g}, {weeks} weeks vs the {weeks} before, n ≥ {n}"
+        ).format(metric=metric, limit=limit, alpha=rule.alpha, weeks=rule.window_weeks, n=rule.min_n)
+    where = ", ".join(names.get(key, key) for key in rule.touchpoints) if rule.touchpoints else _("every touchpoint")
     scope = [where]
     if rule.segment:
-        scope.append(_("per {segment}").format(segment=rule.segment)
-                     + (f" ({', '.join(rule.values)})" if rule.values else ""))
+        scope.append(
+            _("per {segment}").format(segment=rule.segment) + (f" ({', '.join(rule.values)})" if rule.values else "")
+        )
     return f"{what} · {' · '.join(scope)}"
 
 
@@ -261,7 +299,6 @@ def new_key(rules: Sequence[Rule]) -> str:
     return key
 
 
-
 def move_problem(old: str, new: str) -> str | None:
     """Why a person cannot move an alert from status ``old`` to ``new`` (None: the move is allowed)."""
     if new not in STATUSES:
@@ -271,4 +308,5 @@ def move_problem(old: str, new: str) -> str | None:
     if new == "action":
         return _("An alert is turned into an action by creating a card from it (“+ action”).")
     return _("An alert that is “{old}” cannot be moved to “{new}”; it can go to: {allowed}.").format(
-        old=STATUS_NAMES[old], new=STATUS_NAMES[new], allowed=", ".join(STATUS_NAMES[s] for s in MOVES[old]))
+        old=STATUS_NAMES[old], new=STATUS_NAMES[new], allowed=", ".join(STATUS_NAMES[s] for s in MOVES[old])
+    )

@@ -45,8 +45,12 @@ class Codebook:
 
 def validate(codebook: Codebook) -> list[str]:
     """Every problem of the codebook, each naming its theme (empty when the codebook can be used)."""
-    return [f"Theme '{codebook.themes[index].key}': {message}" if codebook.themes[index].key
-            else f"Theme {index + 1}: {message}" for index, _field, message in problems_by_field(codebook)]
+    return [
+        f"Theme '{codebook.themes[index].key}': {message}"
+        if codebook.themes[index].key
+        else f"Theme {index + 1}: {message}"
+        for index, _field, message in problems_by_field(codebook)
+    ]
 
 
 def problems_by_field(codebook: Codebook) -> list[tuple[int, str, str]]:
@@ -64,8 +68,9 @@ def problems_by_field(codebook: Codebook) -> list[tuple[int, str, str]]:
         if not theme.name.strip():
             problems.append((index, "name", "the name is empty."))
         if theme.sentiment not in SENTIMENTS:
-            problems.append((index, "sentiment",
-                             f"the sentiment '{theme.sentiment}' must be negative, positive or empty."))
+            problems.append(
+                (index, "sentiment", f"the sentiment '{theme.sentiment}' must be negative, positive or empty.")
+            )
         if not theme.keywords and not theme.patterns:
             problems.append((index, "keywords", "the theme has no keywords and no patterns."))
         problems += [(index, "keywords", message) for message in map(_keyword_problem, theme.keywords) if message]
@@ -91,8 +96,10 @@ def _pattern_problem(pattern: str) -> str | None:
     if not pattern.strip():
         return "a pattern is empty (it would match every comment)."
     if len(pattern) > limits.PATTERN_CHARS:
-        return (f"the pattern '{pattern[:30]}…' has {formatting.count(len(pattern))} characters; the limit is "
-                f"{limits.PATTERN_CHARS}.")
+        return (
+            f"the pattern '{pattern[:30]}…' has {formatting.count(len(pattern))} characters; the limit is "
+            f"{limits.PATTERN_CHARS}."
+        )
     try:
         re.compile(pattern)
     except re.error as exc:
@@ -103,16 +110,18 @@ def _pattern_problem(pattern: str) -> str | None:
     try:
         pc.match_substring_regex(pa.array([""]), pattern)
     except pa.ArrowInvalid:
-        return (f"the pattern '{pattern}' uses a backreference or a lookaround, which the linear-time regex "
-                "engine comments are matched with does not support.")
+        return (
+            f"the pattern '{pattern}' uses a backreference or a lookaround, which the linear-time regex "
+            "engine comments are matched with does not support."
+        )
     # Patterns see folded comments, so a capital or a diacritic outside an escape or group name never matches.
     # (Matching case-insensitively instead would cost sre its fast literal scan, about 3x the time.)
     literal = _ESCAPES.sub("", pattern)
     if fold(literal) != " ".join(literal.split()):
-        return (f"the pattern '{pattern}' has capitals or diacritics, "
-                "but patterns see comments in lower case without them.")
+        return (
+            f"the pattern '{pattern}' has capitals or diacritics, but patterns see comments in lower case without them."
+        )
     return None
-
 
 
 def keyword_words(keyword: str) -> list[str]:
@@ -127,8 +136,13 @@ def pattern_regex(patterns: Sequence[str]) -> str:
 
 def theme_document(theme: Theme) -> dict:
     """A theme as plain fields (stored, written to files)."""
-    return {"key": theme.key, "name": theme.name, "sentiment": theme.sentiment, "keywords": list(theme.keywords),
-            "patterns": list(theme.patterns)}
+    return {
+        "key": theme.key,
+        "name": theme.name,
+        "sentiment": theme.sentiment,
+        "keywords": list(theme.keywords),
+        "patterns": list(theme.patterns),
+    }
 
 
 # ------------------------------------------------------------------ editing
@@ -140,9 +154,13 @@ def theme_from_form(codebook: Codebook, key: str | None, name: str, keywords: st
     current = next((theme for theme in codebook.themes if theme.key == key), None)
     if key is None or current is None:
         key = unique_key(name or "theme", [theme.key for theme in codebook.themes])
-    theme = Theme(key=key, name=name, sentiment=current.sentiment if current else "",
-                  keywords=tuple(word.strip() for word in keywords.split(",") if word.strip()),
-                  patterns=tuple(line.strip() for line in patterns.splitlines() if line.strip()))
+    theme = Theme(
+        key=key,
+        name=name,
+        sentiment=current.sentiment if current else "",
+        keywords=tuple(word.strip() for word in keywords.split(",") if word.strip()),
+        patterns=tuple(line.strip() for line in patterns.splitlines() if line.strip()),
+    )
     problems = validate(Codebook((theme,)))
     if problems:
         raise CodebookError(" ".join(problems))
@@ -160,4 +178,3 @@ def with_theme(codebook: Codebook, theme: Theme) -> Codebook:
 def without_theme(codebook: Codebook, key: str) -> Codebook:
     """The codebook without the theme ``key``."""
     return Codebook(tuple(theme for theme in codebook.themes if theme.key != key))
-

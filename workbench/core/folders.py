@@ -21,8 +21,9 @@ class FolderError(ValueError):
     """A typed path outside the allowed folders, or no such file inside them."""
 
 
-def allowed_folders(workspace_folder: str | Path, extra: Iterable[str | Path] = (),
-                    samples: str | Path | None = None) -> tuple[Path, ...]:
+def allowed_folders(
+    workspace_folder: str | Path, extra: Iterable[str | Path] = (), samples: str | Path | None = None
+) -> tuple[Path, ...]:
     """The workspace folder (with ``imports/``, created here), each ``--data-dir`` and the samples' folder,
     resolved; the workspace comes first."""
     workspace_folder = Path(workspace_folder)
@@ -41,9 +42,12 @@ def typed_file(text: str, folders: Sequence[Path]) -> Path:
     """The file a user typed, refused alike whether or not it exists when it is outside ``folders``."""
     resolved = inside(text, folders) if text and text.strip() else None
     if resolved is None:
-        raise FolderError(_("The workbench reads typed paths only inside {folders}. Copy the file into {imports}, "
-                            "or start the workbench with --data-dir FOLDER.")
-                          .format(folders=", ".join(map(str, folders)), imports=folders[0] / IMPORTS_FOLDER))
+        raise FolderError(
+            _(
+                "The workbench reads typed paths only inside {folders}. Copy the file into {imports}, "
+                "or start the workbench with --data-dir FOLDER."
+            ).format(folders=", ".join(map(str, folders)), imports=folders[0] / IMPORTS_FOLDER)
+        )
     if not resolved.is_file():
         raise FolderError(_("No file at {path}.").format(path=resolved))
     return resolved

@@ -17,8 +17,20 @@ THOUSANDS = "\u00a0"  # no-break space
 MINUS = "−"
 NONE = "–"
 MB = 1024 * 1024
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _missing(value) -> bool:
@@ -76,8 +88,9 @@ def money(amount: float | None) -> str:
     if math.isinf(amount):
         return "∞" if amount > 0 else "−∞"
     size_ = float(f"{abs(amount):.3g}")  # 999 999 rounds to 1.00 M, not 1000 k
-    limit, suffix = next(((at, unit) for at, unit in ((1e9, " bn"), (1e6, " M"), (1e3, " k")) if size_ >= at),
-                         (1.0, ""))
+    limit, suffix = next(
+        ((at, unit) for at, unit in ((1e9, " bn"), (1e6, " M"), (1e3, " k")) if size_ >= at), (1.0, "")
+    )
     scaled = math.copysign(size_, amount) / limit
     digits = max(0, 2 - math.floor(math.log10(abs(scaled)))) if scaled else 0
     return f"{scaled:.{digits}f}{suffix}".replace("-", MINUS)
@@ -100,8 +113,11 @@ def decimal(text: str | float) -> float:
     """A number typed the way the user writes it: '1 234,5', '1,234.5', '−3' or '0.25'; ValueError if it is none."""
     cleaned = "".join(str(text).split()).replace("\u00a0", "").replace("\u202f", "").replace(MINUS, "-")
     if "," in cleaned and "." in cleaned:  # the later mark is the decimal one
-        cleaned = cleaned.replace(",", "") if cleaned.rfind(".") > cleaned.rfind(",") else \
-            cleaned.replace(".", "").replace(",", ".")
+        cleaned = (
+            cleaned.replace(",", "")
+            if cleaned.rfind(".") > cleaned.rfind(",")
+            else cleaned.replace(".", "").replace(",", ".")
+        )
     else:
         cleaned = cleaned.replace(",", ".")
     return float(cleaned)

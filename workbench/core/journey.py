@@ -230,8 +230,16 @@ def to_graph(journey: Journey) -> nx.DiGraph:
     graph = nx.DiGraph(name=journey.name)
     order = journey.stage_index()
     for tp in journey.touchpoints:
-        graph.add_node(tp.key, name=tp.name, stage=tp.stage, stage_index=order.get(tp.stage, -1),
-                       channel=tp.channel, owner=tp.owner, kind=tp.kind, entry=tp.entry)
+        graph.add_node(
+            tp.key,
+            name=tp.name,
+            stage=tp.stage,
+            stage_index=order.get(tp.stage, -1),
+            channel=tp.channel,
+            owner=tp.owner,
+            kind=tp.kind,
+            entry=tp.entry,
+        )
     for edge in journey.edges:
         graph.add_edge(edge.source, edge.target, share=edge.share, volume=edge.volume)
     return graph
@@ -274,30 +282,44 @@ def check(journey: Journey) -> list[JourneyWarning]:
         reachable |= nx.descendants(graph, start)
     for tp in journey.touchpoints:
         if tp.key not in reachable:
-            warnings.append(JourneyWarning("unreachable", f"“{tp.name}” cannot be reached from the journey's entry.", (tp.key,)))
+            warnings.append(
+                JourneyWarning("unreachable", f"“{tp.name}” cannot be reached from the journey's entry.", (tp.key,))
+            )
     for tp in journey.touchpoints:
         leaves = [t for t in graph.successors(tp.key) if t != tp.key]
         if not leaves and tp.kind != "outcome":
-            warnings.append(JourneyWarning("dead_end", f"“{tp.name}” is a dead end but not marked as an outcome.", (tp.key,)))
+            warnings.append(
+                JourneyWarning("dead_end", f"“{tp.name}” is a dead end but not marked as an outcome.", (tp.key,))
+            )
     for edge in journey.edges:
         if is_backward(journey, edge):
-            warnings.append(JourneyWarning(
-                "backward_edge",
-                f"“{names[edge.source]}” → “{names[edge.target]}” goes back to an earlier stage (a loop).",
-                (edge.source, edge.target)))
+            warnings.append(
+                JourneyWarning(
+                    "backward_edge",
+                    f"“{names[edge.source]}” → “{names[edge.target]}” goes back to an earlier stage (a loop).",
+                    (edge.source, edge.target),
+                )
+            )
     shares: dict[str, float] = {}
     for edge in journey.edges:
         shares[edge.source] = shares.get(edge.source, 0.0) + (edge.share or 0.0)
     for key, total in shares.items():
         if total > 1.0 + 1e-9:
-            warnings.append(JourneyWarning(
-                "shares_over_100", f"The shares leaving “{names[key]}” add up to {total:.0%}, more than 100%.", (key,)))
+            warnings.append(
+                JourneyWarning(
+                    "shares_over_100",
+                    f"The shares leaving “{names[key]}” add up to {total:.0%}, more than 100%.",
+                    (key,),
+                )
+            )
     by_name: dict[str, list[str]] = {}
     for tp in journey.touchpoints:
         by_name.setdefault(" ".join(tp.name.casefold().split()), []).append(tp.key)
     for keys in by_name.values():
         if len(keys) > 1:
-            warnings.append(JourneyWarning("duplicate_name", f"{len(keys)} touchpoints are named “{names[keys[0]]}”.", tuple(keys)))
+            warnings.append(
+                JourneyWarning("duplicate_name", f"{len(keys)} touchpoints are named “{names[keys[0]]}”.", tuple(keys))
+            )
     for tp in journey.touchpoints:
         if tp.owner is None and tp.kind != "outcome":
             warnings.append(JourneyWarning("no_owner", f"“{tp.name}” has no owner.", (tp.key,)))
@@ -332,8 +354,10 @@ def auto_layout(journey: Journey) -> Journey:
     cells: dict[tuple[str, int], list[Touchpoint]] = {}
     for tp in sorted(journey.touchpoints, key=lambda t: flow[t.key]):
         cells.setdefault((tp.stage, lane_of[tp.channel]), []).append(tp)
-    rows = [max((math.ceil(len(v) / CELL_COLUMNS) for (_, lane), v in cells.items() if lane == i), default=1)
-            for i in range(len(lanes))]
+    rows = [
+        max((math.ceil(len(v) / CELL_COLUMNS) for (_, lane), v in cells.items() if lane == i), default=1)
+        for i in range(len(lanes))
+    ]
     lane_top = [sum(rows[:i]) * LANE_HEIGHT for i in range(len(lanes))]
     positions: dict[str, tuple[float, float]] = {}
     left = 0.0
@@ -476,7 +500,9 @@ def add_touchpoint(journey: Journey, name: str, stage: str, **fields: object) ->
         fields["x"], fields["y"] = _free_spot(journey, stage, str(fields.get("channel", "")))
     journey = _with_owner(journey, fields.get("owner"))  # type: ignore[arg-type]
     tp = Touchpoint(key=key, name=name, stage=stage, **fields)  # type: ignore[arg-type]
-    _raise_problems(f"Touchpoint “{name}”", touchpoint_problems(tp, journey.stage_index(), (o.name for o in journey.owners)))
+    _raise_problems(
+        f"Touchpoint “{name}”", touchpoint_problems(tp, journey.stage_index(), (o.name for o in journey.owners))
+    )
     return replace(journey, touchpoints=journey.touchpoints + (tp,)), key
 
 
@@ -489,10 +515,14 @@ def update_touchpoint(journey: Journey, key: str, **changes: object) -> Journey:
     if changes.get("stage", current.stage) != current.stage and "x" not in changes:
         _require_stage(journey, str(changes["stage"]))
         others = replace(journey, touchpoints=tuple(t for t in journey.touchpoints if t.key != key))
-        changes["x"], changes["y"] = _free_spot(others, str(changes["stage"]), str(changes.get("channel", current.channel)))
+        changes["x"], changes["y"] = _free_spot(
+            others, str(changes["stage"]), str(changes.get("channel", current.channel))
+        )
     updated = replace(current, **changes)  # type: ignore[arg-type]
-    _raise_problems(f"Touchpoint “{updated.name}”",
-                    touchpoint_problems(updated, journey.stage_index(), (o.name for o in journey.owners)))
+    _raise_problems(
+        f"Touchpoint “{updated.name}”",
+        touchpoint_problems(updated, journey.stage_index(), (o.name for o in journey.owners)),
+    )
     return replace(journey, touchpoints=tuple(updated if t.key == key else t for t in journey.touchpoints))
 
 
@@ -509,11 +539,14 @@ def delete_touchpoints(journey: Journey, keys: Iterable[str]) -> Journey:
     )
 
 
-def add_edge(journey: Journey, source: str, target: str, share: float | None = None,
-             volume: float | None = None) -> Journey:
+def add_edge(
+    journey: Journey, source: str, target: str, share: float | None = None, volume: float | None = None
+) -> Journey:
     """Connect two touchpoints; a second edge between the same pair is refused."""
     if any(e.source == source and e.target == target for e in journey.edges):
-        raise JourneyError(f"“{journey.touchpoint(source).name}” is already connected to “{journey.touchpoint(target).name}”.")
+        raise JourneyError(
+            f"“{journey.touchpoint(source).name}” is already connected to “{journey.touchpoint(target).name}”."
+        )
     edge = Edge(source, target, share, volume)
     _raise_problems("Edge", edge_problems(edge, {t.key for t in journey.touchpoints}))
     return replace(journey, edges=journey.edges + (edge,))
@@ -537,9 +570,13 @@ def delete_edges(journey: Journey, pairs: Iterable[tuple[str, str]]) -> Journey:
 
 def move_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, float]]) -> Journey:
     """Set canvas positions of the given touchpoints."""
-    return replace(journey, touchpoints=tuple(
-        replace(t, x=float(positions[t.key][0]), y=float(positions[t.key][1])) if t.key in positions else t
-        for t in journey.touchpoints))
+    return replace(
+        journey,
+        touchpoints=tuple(
+            replace(t, x=float(positions[t.key][0]), y=float(positions[t.key][1])) if t.key in positions else t
+            for t in journey.touchpoints
+        ),
+    )
 
 
 def drop_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, float]]) -> Journey:
@@ -548,8 +585,9 @@ def drop_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, floa
     for key, (x, _y) in positions.items():
         stage = stage_at(moved, key, x)
         if stage is not None and stage != moved.touchpoint(key).stage:
-            moved = replace(moved, touchpoints=tuple(replace(t, stage=stage) if t.key == key else t
-                                                     for t in moved.touchpoints))
+            moved = replace(
+                moved, touchpoints=tuple(replace(t, stage=stage) if t.key == key else t for t in moved.touchpoints)
+            )
     return moved
 
 

@@ -118,13 +118,18 @@ def _build(doc: Any) -> Journey:
     _require(isinstance(doc, _Located), 1, "a journey file must be a mapping with name, stages, touchpoints…")
     _only_keys(doc, _JOURNEY_KEYS, "journey")
     if doc.get("format", FORMAT_VERSION) != FORMAT_VERSION:
-        raise JourneyFileError(f"line {doc.lines['format']}: format {doc['format']!r} is not supported (this version reads {FORMAT_VERSION}).")
+        raise JourneyFileError(
+            f"line {doc.lines['format']}: format {doc['format']!r} is not supported (this version reads {FORMAT_VERSION})."
+        )
     _require("name" in doc, doc.line, "the journey needs a 'name'.")
 
-    stages = tuple(Stage(key=_text(item, "key"), name=_text(item, "name"))
-                   for item in _items(doc, "stages", _STAGE_KEYS, "stage"))
-    owners = tuple(Owner(name=_text(item, "name"), kind=_text(item, "kind", "team"))
-                   for item in _items(doc, "owners", _OWNER_KEYS, "owner"))
+    stages = tuple(
+        Stage(key=_text(item, "key"), name=_text(item, "name")) for item in _items(doc, "stages", _STAGE_KEYS, "stage")
+    )
+    owners = tuple(
+        Owner(name=_text(item, "name"), kind=_text(item, "kind", "team"))
+        for item in _items(doc, "owners", _OWNER_KEYS, "owner")
+    )
     stage_keys = {s.key for s in stages}
     owner_names = {o.name for o in owners}
     touchpoints = []
@@ -133,21 +138,37 @@ def _build(doc: Any) -> Journey:
         tp = _touchpoint(item)
         _require(tp.key not in seen_keys, item.lines.get("key", item.line), f"duplicate touchpoint key '{tp.key}'.")
         seen_keys.add(tp.key)
-        _require(tp.stage in stage_keys, item.lines.get("stage", item.line),
-                 f"touchpoint '{tp.key}' is in stage '{tp.stage}', which is not listed under stages.")
-        _require(tp.owner is None or tp.owner in owner_names, item.lines.get("owner", item.line),
-                 f"touchpoint '{tp.key}' has owner '{tp.owner}', which is not listed under owners.")
+        _require(
+            tp.stage in stage_keys,
+            item.lines.get("stage", item.line),
+            f"touchpoint '{tp.key}' is in stage '{tp.stage}', which is not listed under stages.",
+        )
+        _require(
+            tp.owner is None or tp.owner in owner_names,
+            item.lines.get("owner", item.line),
+            f"touchpoint '{tp.key}' has owner '{tp.owner}', which is not listed under owners.",
+        )
         touchpoints.append(tp)
     edges = []
     for item in _items(doc, "edges", _EDGE_KEYS, "edge"):
-        edge = Edge(source=_text(item, "from"), target=_text(item, "to"),
-                    share=_number(item, "share"), volume=_number(item, "volume"))
+        edge = Edge(
+            source=_text(item, "from"),
+            target=_text(item, "to"),
+            share=_number(item, "share"),
+            volume=_number(item, "volume"),
+        )
         for end in ("from", "to"):
             _require(item[end] in seen_keys, item.lines[end], f"edge {end} '{item[end]}': no touchpoint has that key.")
         edges.append(edge)
 
-    journey = Journey(name=_text(doc, "name"), description=_text(doc, "description", ""), stages=stages,
-                      owners=owners, touchpoints=tuple(touchpoints), edges=tuple(edges))
+    journey = Journey(
+        name=_text(doc, "name"),
+        description=_text(doc, "description", ""),
+        stages=stages,
+        owners=owners,
+        touchpoints=tuple(touchpoints),
+        edges=tuple(edges),
+    )
     try:
         validate(journey)
     except JourneyError as exc:
@@ -212,20 +233,32 @@ def _edge_doc(edge: Edge) -> dict[str, Any]:
 
 def _touchpoint(item: _Located) -> Touchpoint:
     targets = item.get("targets") or {}
-    _require(isinstance(targets, dict), item.lines.get("targets", item.line), "targets must be a mapping like {csat: 4.2}.")
+    _require(
+        isinstance(targets, dict), item.lines.get("targets", item.line), "targets must be a mapping like {csat: 4.2}."
+    )
     for metric, value in targets.items():
-        _require(isinstance(value, (int, float)) and not isinstance(value, bool), item.lines["targets"],
-                 f"target {metric} must be a number, not {value!r}.")
+        _require(
+            isinstance(value, (int, float)) and not isinstance(value, bool),
+            item.lines["targets"],
+            f"target {metric} must be a number, not {value!r}.",
+        )
     position = item.get("position") or {}
-    _require(isinstance(position, dict) and set(position) <= {"x", "y"}, item.lines.get("position", item.line),
-             "position must be a mapping with x and y.")
+    _require(
+        isinstance(position, dict) and set(position) <= {"x", "y"},
+        item.lines.get("position", item.line),
+        "position must be a mapping with x and y.",
+    )
     entry = item.get("entry", False)
     _require(isinstance(entry, bool), item.lines.get("entry", item.line), "entry must be true or false.")
     owner = item.get("owner")
     return Touchpoint(
-        key=_text(item, "key"), name=_text(item, "name"), stage=_text(item, "stage"),
-        channel=_text(item, "channel", ""), owner=None if owner is None else _text(item, "owner"),
-        kind=_text(item, "kind", "touchpoint"), entry=entry,
+        key=_text(item, "key"),
+        name=_text(item, "name"),
+        stage=_text(item, "stage"),
+        channel=_text(item, "channel", ""),
+        owner=None if owner is None else _text(item, "owner"),
+        kind=_text(item, "kind", "touchpoint"),
+        entry=entry,
         targets={str(k): float(v) for k, v in targets.items()},
         x=_number(position, "x", item.lines.get("position")) if position else None,
         y=_number(position, "y", item.lines.get("position")) if position else None,
@@ -244,8 +277,11 @@ def _items(doc: _Located, section: str, allowed: set[str], what: str) -> list[_L
 
 def _only_keys(item: _Located, allowed: set[str], what: str) -> None:
     for key in item:
-        _require(key in allowed, item.lines[key],
-                 f"unknown {what} field '{key}' (expected one of: {', '.join(sorted(allowed))}).")
+        _require(
+            key in allowed,
+            item.lines[key],
+            f"unknown {what} field '{key}' (expected one of: {', '.join(sorted(allowed))}).",
+        )
 
 
 def _text(item: _Located, key: str, default: str | None = None) -> str:
@@ -253,8 +289,11 @@ def _text(item: _Located, key: str, default: str | None = None) -> str:
         _require(default is not None, item.line, f"the field '{key}' is missing.")
         return default  # type: ignore[return-value]
     value = item[key]
-    _require(isinstance(value, (str, int, float)) and not isinstance(value, bool), item.lines[key],
-             f"'{key}' must be text, not {type(value).__name__}.")
+    _require(
+        isinstance(value, (str, int, float)) and not isinstance(value, bool),
+        item.lines[key],
+        f"'{key}' must be text, not {type(value).__name__}.",
+    )
     return str(value)
 
 
@@ -263,7 +302,9 @@ def _number(item: dict, key: str, line: int | None = None) -> float | None:
     if value is None:
         return None
     at = getattr(item, "lines", {}).get(key, line or 0)
-    _require(isinstance(value, (int, float)) and not isinstance(value, bool), at, f"'{key}' must be a number, not {value!r}.")
+    _require(
+        isinstance(value, (int, float)) and not isinstance(value, bool), at, f"'{key}' must be a number, not {value!r}."
+    )
     return float(value)
 
 

@@ -122,7 +122,9 @@ def check_json_values(found: int, where: str, what: str = "the JSON has") -> Non
     """Refuse JSON of more than ``JSON_VALUES`` values, ``found`` counted by :func:`json_values` (streamed text can
     be counted chunk by chunk and refused before it is all read)."""
     if found > JSON_VALUES:
-        raise LimitError(where, f"{what} more than {formatting.count(JSON_VALUES)} values", formatting.count(JSON_VALUES))
+        raise LimitError(
+            where, f"{what} more than {formatting.count(JSON_VALUES)} values", formatting.count(JSON_VALUES)
+        )
 
 
 def check_yaml(text: str, where: str, loader: type) -> None:
@@ -155,12 +157,16 @@ def check_yaml(text: str, where: str, loader: type) -> None:
         if values and open_nodes:
             open_nodes[-1][1] += values
         if total > YAML_VALUES:
-            raise LimitError(where, f"the YAML expands to more than {formatting.count(YAML_VALUES)} values through its aliases",
-                             formatting.count(YAML_VALUES))
+            raise LimitError(
+                where,
+                f"the YAML expands to more than {formatting.count(YAML_VALUES)} values through its aliases",
+                formatting.count(YAML_VALUES),
+            )
 
 
-def zip_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, where: str,
-               chunk: int = 1 * MB) -> Iterator[bytes]:
+def zip_chunks(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, where: str, chunk: int = 1 * MB
+) -> Iterator[bytes]:
     """A zip member unpacked as a stream, refused as soon as more than ``limit`` bytes come out.
 
     The bytes are counted, not taken from the zip's directory; one that unpacks to another length than the
@@ -191,8 +197,11 @@ def csv_rows(reader: Iterator[list[str]], where: str) -> Iterator[list[str]]:
         except csv.Error as error:
             line = f"{where}, line {reader.line_num}"  # type: ignore[attr-defined]
             if "field limit" in str(error):
-                raise LimitError(line, f"a field has more than {formatting.count(FIELD_CHARS)} characters",
-                                 formatting.count(FIELD_CHARS)) from None
+                raise LimitError(
+                    line,
+                    f"a field has more than {formatting.count(FIELD_CHARS)} characters",
+                    formatting.count(FIELD_CHARS),
+                ) from None
             raise ValueError(f"{line}: not readable as CSV ({error}).") from None
         yield row
 

@@ -62,12 +62,15 @@ class Metric:
 
 
 # The one registry of metrics, in the order screens offer them.
-REGISTRY: dict[str, Metric] = {m.key: m for m in (
-    Metric("csat", "CSAT", (1, 5), (1.0, 5.0), "mean, 1–5", top_box=4, decimals=2),
-    Metric("nps", "NPS", (0, 10), (-100.0, 100.0), "−100…100", top_box=9, decimals=0, signed=True),
-    Metric("ces", "CES", (1, 7), (1.0, 7.0), "mean, 7 = very easy", top_box=6, decimals=2),
-    Metric("index", "CX index", None, (0.0, 100.0), "0–100", top_box=None, decimals=0),
-)}
+REGISTRY: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("csat", "CSAT", (1, 5), (1.0, 5.0), "mean, 1–5", top_box=4, decimals=2),
+        Metric("nps", "NPS", (0, 10), (-100.0, 100.0), "−100…100", top_box=9, decimals=0, signed=True),
+        Metric("ces", "CES", (1, 7), (1.0, 7.0), "mean, 7 = very easy", top_box=6, decimals=2),
+        Metric("index", "CX index", None, (0.0, 100.0), "0–100", top_box=None, decimals=0),
+    )
+}
 METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, index
 RATINGS = tuple(k for k, m in REGISTRY.items() if m.answers is not None)  # the ones a respondent answers
 # One answer's scale: NPS 0–10, CSAT 1–5, CES 1–7, in the order of a dataset's columns (and of messages naming them).
@@ -78,7 +81,7 @@ TOP_BOX: dict[str, int] = {k: top for k in RATINGS if (top := REGISTRY[k].top_bo
 PROMOTER_AT = TOP_BOX["nps"]  # NPS 9–10 are promoters
 DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
 CSAT_TOP = TOP_BOX["csat"]  # top-2-box: 4 and 5 on the 1–5 scale
-CES_TOP = TOP_BOX["ces"]   # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
+CES_TOP = TOP_BOX["ces"]  # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
 DECIMALS = {k: m.decimals for k, m in REGISTRY.items()}  # as a score is shown: CSAT 4.21, NPS +32, index 78
 NAMES = {k: m.label for k, m in REGISTRY.items()}  # as a metric is named on screen
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
@@ -134,8 +137,9 @@ class NpsCounts:
         return self.promoters + self.passives + self.detractors
 
     def __add__(self, other: NpsCounts) -> NpsCounts:
-        return NpsCounts(self.promoters + other.promoters, self.passives + other.passives,
-                         self.detractors + other.detractors)
+        return NpsCounts(
+            self.promoters + other.promoters, self.passives + other.passives, self.detractors + other.detractors
+        )
 
 
 @dataclass(frozen=True)
@@ -148,8 +152,9 @@ class ScaleSums:
     top: int = 0
 
     def __add__(self, other: ScaleSums) -> ScaleSums:
-        return ScaleSums(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq,
-                         self.top + other.top)
+        return ScaleSums(
+            self.n + other.n, self.total + other.total, self.total_sq + other.total_sq, self.top + other.top
+        )
 
 
 def z_value(confidence: float = DEFAULT_CONFIDENCE) -> float:
@@ -246,8 +251,12 @@ def to_index(metric: str, value: float) -> float:
     return (value - low) / (high - low) * 100
 
 
-def composite(estimates: Mapping[str, Estimate], weights: Mapping[str, float] | None = None,
-              confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
+def composite(
+    estimates: Mapping[str, Estimate],
+    weights: Mapping[str, float] | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_n: int = DEFAULT_MIN_N,
+) -> Estimate:
     """Weighted mean of the available metrics on the 0–100 scale.
 
     The SE treats the metrics as independent (each is rescaled linearly, so its SE scales with it); ``n`` is
@@ -269,8 +278,12 @@ def n_column(metric: str) -> str:
     return "index_n" if metric == "index" else f"{metric}_n"
 
 
-def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N,
-                   weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
+def estimate_frame(
+    stats: pandas.DataFrame,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_n: int = DEFAULT_MIN_N,
+    weights: Mapping[str, float] | None = None,
+) -> pandas.DataFrame:
     """``stats`` (sufficient statistics per group, named as the query engine names them) with every estimate added."""
     import numpy as np
 
@@ -310,8 +323,9 @@ def estimate_frame(stats: pandas.DataFrame, confidence: float = DEFAULT_CONFIDEN
     import pandas as pd
 
     # One concat instead of ~30 column inserts: inserting into a frame with Arrow-backed strings is slow.
-    estimates = pd.DataFrame({name: np.broadcast_to(values, len(stats)) for name, values in out.items()},
-                             index=stats.index)
+    estimates = pd.DataFrame(
+        {name: np.broadcast_to(values, len(stats)) for name, values in out.items()}, index=stats.index
+    )
     return pd.concat([stats.drop(columns=[c for c in out if c in stats]), estimates], axis=1)
 
 
@@ -368,8 +382,13 @@ def _composite_formula(parts, z):
         n_min = np.minimum(n_min, np.where(used, n, np.inf))
     with np.errstate(divide="ignore", invalid="ignore"):
         value, se = weighted / total_weight, np.sqrt(variance) / total_weight
-    return (value, se, np.maximum(0.0, value - z * se), np.minimum(100.0, value + z * se),
-            np.where(np.isinf(n_min), 0, n_min))
+    return (
+        value,
+        se,
+        np.maximum(0.0, value - z * se),
+        np.minimum(100.0, value + z * se),
+        np.where(np.isinf(n_min), 0, n_min),
+    )
 
 
 # ------------------------------------------------------------------ comparisons
@@ -380,7 +399,7 @@ def compare(a: Estimate, b: Estimate, confidence: float = DEFAULT_CONFIDENCE) ->
     from statistics import NormalDist
 
     difference = a.value - b.value
-    se = math.sqrt(a.se ** 2 + b.se ** 2)
+    se = math.sqrt(a.se**2 + b.se**2)
     if se == 0 or math.isnan(se):
         p_value = math.nan if math.isnan(se) or difference == 0 else 0.0
         z = math.nan if math.isnan(se) or difference == 0 else math.copysign(math.inf, difference)

@@ -85,5 +85,9 @@ class Scenario:
     def from_dict(cls, data: Mapping) -> Scenario:
         """The scenario stored by :meth:`to_dict` (fields a later version may add are ignored)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{**{k: v for k, v in data.items() if k in known},
-                      "assumptions": Assumptions.from_dict(data.get("assumptions") or {})})
+        return cls(
+            **{
+                **{k: v for k, v in data.items() if k in known},
+                "assumptions": Assumptions.from_dict(data.get("assumptions") or {}),
+            }
+        )

@@ -24,8 +24,9 @@ def decode(contents: str | None, filename: str | None, limit: int = limits.UPLOA
     try:
         return base64.b64decode(encoded)
     except binascii.Error:
-        raise UploadError(_("{name}: the upload could not be read; choose the file again.").format(
-            name=_named(filename))) from None
+        raise UploadError(
+            _("{name}: the upload could not be read; choose the file again.").format(name=_named(filename))
+        ) from None
 
 
 def text(contents: str | None, filename: str | None, limit: int = limits.DOCUMENT_BYTES) -> str:
@@ -33,8 +34,7 @@ def text(contents: str | None, filename: str | None, limit: int = limits.DOCUMEN
     try:
         return decode(contents, filename, limit).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UploadError(_("{name} is not UTF-8 text; save it as UTF-8.").format(
-            name=_named(filename))) from None
+        raise UploadError(_("{name} is not UTF-8 text; save it as UTF-8.").format(name=_named(filename))) from None
 
 
 def _named(filename: str | None) -> str:

@@ -25,16 +25,36 @@ if TYPE_CHECKING:
 
 # (strptime format as polars reads it, order of day and month: "ymd", "dmy" or "mdy")
 FORMATS: tuple[tuple[str, str], ...] = (
-    ("%Y-%m-%dT%H:%M:%S%.f%#z", "ymd"), ("%Y-%m-%dT%H:%M:%S%.f", "ymd"), ("%Y-%m-%dT%H:%M", "ymd"),
-    ("%Y-%m-%d %H:%M:%S%.f", "ymd"), ("%Y-%m-%d %H:%M", "ymd"), ("%Y-%m-%d", "ymd"),
-    ("%Y/%m/%d %H:%M:%S", "ymd"), ("%Y/%m/%d %H:%M", "ymd"), ("%Y/%m/%d", "ymd"), ("%Y-%m", "ymd"),
-    ("%d.%m.%Y %H:%M:%S", "dmy"), ("%d.%m.%Y %H:%M", "dmy"), ("%d.%m.%Y", "dmy"),
-    ("%d/%m/%Y %H:%M:%S", "dmy"), ("%d/%m/%Y %H:%M", "dmy"), ("%d/%m/%Y", "dmy"),
-    ("%d-%m-%Y %H:%M:%S", "dmy"), ("%d-%m-%Y %H:%M", "dmy"), ("%d-%m-%Y", "dmy"),
-    ("%d.%m.%y", "dmy"), ("%d/%m/%y %H:%M", "dmy"), ("%d/%m/%y", "dmy"),
-    ("%m/%d/%Y %H:%M:%S", "mdy"), ("%m/%d/%Y %H:%M", "mdy"), ("%m/%d/%Y", "mdy"),
-    ("%m-%d-%Y %H:%M:%S", "mdy"), ("%m-%d-%Y %H:%M", "mdy"), ("%m-%d-%Y", "mdy"),
-    ("%m/%d/%y %H:%M", "mdy"), ("%m/%d/%y", "mdy"),
+    ("%Y-%m-%dT%H:%M:%S%.f%#z", "ymd"),
+    ("%Y-%m-%dT%H:%M:%S%.f", "ymd"),
+    ("%Y-%m-%dT%H:%M", "ymd"),
+    ("%Y-%m-%d %H:%M:%S%.f", "ymd"),
+    ("%Y-%m-%d %H:%M", "ymd"),
+    ("%Y-%m-%d", "ymd"),
+    ("%Y/%m/%d %H:%M:%S", "ymd"),
+    ("%Y/%m/%d %H:%M", "ymd"),
+    ("%Y/%m/%d", "ymd"),
+    ("%Y-%m", "ymd"),
+    ("%d.%m.%Y %H:%M:%S", "dmy"),
+    ("%d.%m.%Y %H:%M", "dmy"),
+    ("%d.%m.%Y", "dmy"),
+    ("%d/%m/%Y %H:%M:%S", "dmy"),
+    ("%d/%m/%Y %H:%M", "dmy"),
+    ("%d/%m/%Y", "dmy"),
+    ("%d-%m-%Y %H:%M:%S", "dmy"),
+    ("%d-%m-%Y %H:%M", "dmy"),
+    ("%d-%m-%Y", "dmy"),
+    ("%d.%m.%y", "dmy"),
+    ("%d/%m/%y %H:%M", "dmy"),
+    ("%d/%m/%y", "dmy"),
+    ("%m/%d/%Y %H:%M:%S", "mdy"),
+    ("%m/%d/%Y %H:%M", "mdy"),
+    ("%m/%d/%Y", "mdy"),
+    ("%m-%d-%Y %H:%M:%S", "mdy"),
+    ("%m-%d-%Y %H:%M", "mdy"),
+    ("%m-%d-%Y", "mdy"),
+    ("%m/%d/%y %H:%M", "mdy"),
+    ("%m/%d/%y", "mdy"),
 )
 ORDER = dict(FORMATS)
 OFFSET_FORMATS = {f for f, _order in FORMATS if f.endswith("%#z")}
@@ -62,8 +82,17 @@ class Reading:
 
 def readable(date_format: str) -> str:
     """A format as people write it: ``%d.%m.%Y %H:%M`` → ``dd.mm.yyyy hh:mm``; offsets as ``±hh:mm``."""
-    for code, text in (("%.f", "[.fff]"), ("%#z", "±hh:mm"), ("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"),
-                       ("%y", "yy"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+    for code, text in (
+        ("%.f", "[.fff]"),
+        ("%#z", "±hh:mm"),
+        ("%d", "dd"),
+        ("%m", "mm"),
+        ("%Y", "yyyy"),
+        ("%y", "yy"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+    ):
         date_format = date_format.replace(code, text)
     return date_format
 
@@ -106,8 +135,11 @@ def read(raw: pa.Array, column: str, date_format: str | None = None, zone: str |
         sample = values.drop_nulls().head(SAMPLE)
     if date_format is not None:
         if date_format not in ORDER:
-            raise ValueError(_("Unknown date format “{format}”; use one of: {choices}.").format(
-                format=date_format, choices=", ".join(readable(f) for f, _order in FORMATS)))
+            raise ValueError(
+                _("Unknown date format “{format}”; use one of: {choices}.").format(
+                    format=date_format, choices=", ".join(readable(f) for f, _order in FORMATS)
+                )
+            )
         return _reading(_parse(values, date_format), date_format, zone)
     if sample.is_empty():
         return Reading(pa.nulls(len(raw), pa.timestamp("ms")), None)
@@ -116,8 +148,11 @@ def read(raw: pa.Array, column: str, date_format: str | None = None, zone: str |
         return Reading(pa.nulls(len(raw), pa.timestamp("ms")), None)
     # The whole column decides: a day above 12 may first appear in its last row.
     orders = {ORDER[f] for f in tried}
-    tried += [f for f, order in FORMATS if order in {"dmy", "mdy"} - orders and orders & {"dmy", "mdy"}
-              and _same_shape(f, tried)]
+    tried += [
+        f
+        for f, order in FORMATS
+        if order in {"dmy", "mdy"} - orders and orders & {"dmy", "mdy"} and _same_shape(f, tried)
+    ]
     readings = {f: _parse(values, f) for f in dict.fromkeys(tried)}
     counts = {f: len(values) - parsed.null_count() for f, parsed in readings.items()}
     best = max(counts, key=lambda f: counts[f])
@@ -142,10 +177,12 @@ def _ambiguous_message(column: str, values, best: str, rival: str, readings: dic
     example = values.filter(both).head(1).to_list() or values.drop_nulls().head(1).to_list()
     only_rival = values.filter(readings[rival].is_not_null() & readings[best].is_null()).head(1).to_list()
     text = _("Dates in column '{column}' read both as {a} and as {b} (e.g. “{example}”)").format(
-        column=column, a=readable(best), b=readable(rival), example=example[0] if example else "")
+        column=column, a=readable(best), b=readable(rival), example=example[0] if example else ""
+    )
     if only_rival:
         text += _("; some only as {b} (e.g. “{value}”), so the column mixes both").format(
-            b=readable(rival), value=only_rival[0])
+            b=readable(rival), value=only_rival[0]
+        )
     return text + _(". Choose the date format.")
 
 

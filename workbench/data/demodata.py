@@ -50,15 +50,42 @@ if TYPE_CHECKING:
 
 # (region, country, branches); Czech regions first, then Polish ones. 50 branches in 8 regions.
 REGIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Praha", "cz", ("Praha-Smíchov", "Praha-Karlín", "Praha-Chodov", "Praha-Letňany", "Praha-Zličín",
-                     "Praha-Černý Most", "Praha-Vinohrady", "Praha-Holešovice", "Praha-Modřany")),
+    (
+        "Praha",
+        "cz",
+        (
+            "Praha-Smíchov",
+            "Praha-Karlín",
+            "Praha-Chodov",
+            "Praha-Letňany",
+            "Praha-Zličín",
+            "Praha-Černý Most",
+            "Praha-Vinohrady",
+            "Praha-Holešovice",
+            "Praha-Modřany",
+        ),
+    ),
     ("Střední Čechy", "cz", ("Kladno", "Mladá Boleslav", "Kolín", "Beroun", "Příbram", "Benešov")),
-    ("Jižní Morava", "cz", ("Brno-Líšeň", "Brno-Královo Pole", "Brno-Bystrc", "Brno-Židenice", "Znojmo",
-                            "Břeclav", "Hodonín")),
+    (
+        "Jižní Morava",
+        "cz",
+        ("Brno-Líšeň", "Brno-Královo Pole", "Brno-Bystrc", "Brno-Židenice", "Znojmo", "Břeclav", "Hodonín"),
+    ),
     ("Severní Morava", "cz", ("Ostrava-Poruba", "Ostrava-Zábřeh", "Olomouc", "Opava", "Frýdek-Místek")),
     ("Śląsk", "pl", ("Katowice-Ligota", "Katowice-Brynów", "Gliwice", "Sosnowiec", "Bielsko-Biała", "Rybnik")),
-    ("Mazowsze", "pl", ("Warszawa-Mokotów", "Warszawa-Wola", "Warszawa-Praga", "Warszawa-Ursynów",
-                        "Warszawa-Bemowo", "Radom", "Płock")),
+    (
+        "Mazowsze",
+        "pl",
+        (
+            "Warszawa-Mokotów",
+            "Warszawa-Wola",
+            "Warszawa-Praga",
+            "Warszawa-Ursynów",
+            "Warszawa-Bemowo",
+            "Radom",
+            "Płock",
+        ),
+    ),
     ("Małopolska", "pl", ("Kraków-Nowa Huta", "Kraków-Podgórze", "Kraków-Krowodrza", "Tarnów", "Nowy Sącz")),
     ("Wielkopolska", "pl", ("Poznań-Jeżyce", "Poznań-Wilda", "Poznań-Rataje", "Kalisz", "Konin")),
 )
@@ -71,28 +98,76 @@ CUSTOMER_TYPE_SHARES = (0.30, 0.55, 0.15)
 NPS_GROUPS = ("promoter", "passive", "detractor")
 
 _FIRST_NAMES = {
-    "cz": (("Jan", "Petr", "Tomáš", "Martin", "Jakub", "Lukáš", "Pavel", "Ondřej", "Jiří", "Michal", "David",
-            "Filip"),
-           ("Jana", "Petra", "Lucie", "Kateřina", "Eva", "Tereza", "Martina", "Veronika", "Hana", "Lenka", "Markéta",
-            "Zuzana")),
-    "pl": (("Piotr", "Krzysztof", "Tomasz", "Paweł", "Michał", "Marcin", "Jakub", "Łukasz", "Adam", "Grzegorz"),
-           ("Anna", "Katarzyna", "Magdalena", "Agnieszka", "Joanna", "Monika", "Aleksandra", "Ewa", "Karolina",
-            "Marta")),
+    "cz": (
+        ("Jan", "Petr", "Tomáš", "Martin", "Jakub", "Lukáš", "Pavel", "Ondřej", "Jiří", "Michal", "David", "Filip"),
+        (
+            "Jana",
+            "Petra",
+            "Lucie",
+            "Kateřina",
+            "Eva",
+            "Tereza",
+            "Martina",
+            "Veronika",
+            "Hana",
+            "Lenka",
+            "Markéta",
+            "Zuzana",
+        ),
+    ),
+    "pl": (
+        ("Piotr", "Krzysztof", "Tomasz", "Paweł", "Michał", "Marcin", "Jakub", "Łukasz", "Adam", "Grzegorz"),
+        ("Anna", "Katarzyna", "Magdalena", "Agnieszka", "Joanna", "Monika", "Aleksandra", "Ewa", "Karolina", "Marta"),
+    ),
 }
 _SURNAMES = {  # (male, female)
-    "cz": (("Novák", "Nováková"), ("Svoboda", "Svobodová"), ("Novotný", "Novotná"), ("Dvořák", "Dvořáková"),
-           ("Černý", "Černá"), ("Procházka", "Procházková"), ("Kučera", "Kučerová"), ("Veselý", "Veselá"),
-           ("Horák", "Horáková"), ("Němec", "Němcová"), ("Marek", "Marková"), ("Pokorný", "Pokorná"),
-           ("Král", "Králová"), ("Růžička", "Růžičková")),
-    "pl": (("Kowalski", "Kowalska"), ("Nowak", "Nowak"), ("Wiśniewski", "Wiśniewska"), ("Wójcik", "Wójcik"),
-           ("Kowalczyk", "Kowalczyk"), ("Kamiński", "Kamińska"), ("Lewandowski", "Lewandowska"),
-           ("Zieliński", "Zielińska"), ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"),
-           ("Dąbrowski", "Dąbrowska"), ("Mazur", "Mazur")),
+    "cz": (
+        ("Novák", "Nováková"),
+        ("Svoboda", "Svobodová"),
+        ("Novotný", "Novotná"),
+        ("Dvořák", "Dvořáková"),
+        ("Černý", "Černá"),
+        ("Procházka", "Procházková"),
+        ("Kučera", "Kučerová"),
+        ("Veselý", "Veselá"),
+        ("Horák", "Horáková"),
+        ("Němec", "Němcová"),
+        ("Marek", "Marková"),
+        ("Pokorný", "Pokorná"),
+        ("Král", "Králová"),
+        ("Růžička", "Růžičková"),
+    ),
+    "pl": (
+        ("Kowalski", "Kowalska"),
+        ("Nowak", "Nowak"),
+        ("Wiśniewski", "Wiśniewska"),
+        ("Wójcik", "Wójcik"),
+        ("Kowalczyk", "Kowalczyk"),
+        ("Kamiński", "Kamińska"),
+        ("Lewandowski", "Lewandowska"),
+        ("Zieliński", "Zielińska"),
+        ("Szymański", "Szymańska"),
+        ("Woźniak", "Woźniak"),
+        ("Dąbrowski", "Dąbrowska"),
+        ("Mazur", "Mazur"),
+    ),
 }
 
 # Survey volume and sales by calendar month (Black Friday in November, the December peak).
-_MONTH_VOLUME = {1: 0.85, 2: 0.85, 3: 0.95, 4: 0.95, 5: 1.0, 6: 0.95, 7: 0.9, 8: 0.9, 9: 1.0, 10: 1.05, 11: 1.15,
-                 12: 1.4}
+_MONTH_VOLUME = {
+    1: 0.85,
+    2: 0.85,
+    3: 0.95,
+    4: 0.95,
+    5: 1.0,
+    6: 0.95,
+    7: 0.9,
+    8: 0.9,
+    9: 1.0,
+    10: 1.05,
+    11: 1.15,
+    12: 1.4,
+}
 # Latent shift of delivery/field touchpoints by calendar month (the peak strains couriers and technicians).
 _MONTH_STRAIN = {11: -0.05, 12: -0.15}
 
@@ -118,26 +193,63 @@ _THEME_WORDS = (
     ("support", r"support|contact|chat|call\b|callback|complaint|helpdesk|hotline"),
     ("notify", r"notification|confirmation|reminder|status|update|registered"),
     ("delivery", r"deliver|courier|carrier|parcel|locker|pick-?up|shipment|dispatch|picking"),
-    ("field", (r"install|visit|technician|repair|commissioning|adjuster|handover|test-drive|connection|garage|"
-               r"site-survey|service")),
-    ("checkout", (r"checkout|cart|payment|order|contract|financ|quote|offer|booking|invoice|credit|trade-in|"
-                  r"valuation|signed")),
+    (
+        "field",
+        (
+            r"install|visit|technician|repair|commissioning|adjuster|handover|test-drive|connection|garage|"
+            r"site-survey|service"
+        ),
+    ),
+    (
+        "checkout",
+        (
+            r"checkout|cart|payment|order|contract|financ|quote|offer|booking|invoice|credit|trade-in|"
+            r"valuation|signed"
+        ),
+    ),
     ("product", r"product|unboxing|quality|review"),
     ("digital", r"page|search|web|app\b|site|online|ads?\b|listing|calculator|upload|portal"),
 )
-_CHANNEL_THEMES = {"web": "digital", "app": "digital", "ads": "digital", "email": "notify", "sms": "notify",
-                   "letter": "notify", "phone": "support", "chat": "support", "call centre": "support",
-                   "courier": "delivery", "carrier": "delivery", "parcel locker": "delivery", "in person": "field",
-                   "partner": "field", "branch": "field", "showroom": "field"}
-_EFFORT_WORDS = (r"checkout|cart|payment|return|support|contact|claim|complaint|booking|registration|upload|"
-                 r"fnol|application|financ|trade-in|subsidy|failed")
+_CHANNEL_THEMES = {
+    "web": "digital",
+    "app": "digital",
+    "ads": "digital",
+    "email": "notify",
+    "sms": "notify",
+    "letter": "notify",
+    "phone": "support",
+    "chat": "support",
+    "call centre": "support",
+    "courier": "delivery",
+    "carrier": "delivery",
+    "parcel locker": "delivery",
+    "in person": "field",
+    "partner": "field",
+    "branch": "field",
+    "showroom": "field",
+}
+_EFFORT_WORDS = (
+    r"checkout|cart|payment|return|support|contact|claim|complaint|booking|registration|upload|"
+    r"fnol|application|financ|trade-in|subsidy|failed"
+)
 _NO_EFFORT_THEMES = {"notify", "product"}  # reminders, confirmations and reviews ask no effort question
 _HUMAN_CHANNELS = {"courier", "phone", "chat", "call centre", "branch", "showroom", "in person", "store"}
-_EXCEPTION_WORDS = (r"fail|abandon|reject|complaint|second|detractor|warranty|nurture|partial|return|refund|"
-                    r"reminder|callback")
+_EXCEPTION_WORDS = (
+    r"fail|abandon|reject|complaint|second|detractor|warranty|nurture|partial|return|refund|"
+    r"reminder|callback"
+)
 _SEASONAL_THEMES = {"delivery", "field"}
-_THEME_CSAT = {"delivery": 4.1, "field": 4.2, "checkout": 4.1, "notify": 4.3, "support": 3.8, "refund": 3.9,
-               "product": 4.3, "digital": 4.2, "generic": 4.0}
+_THEME_CSAT = {
+    "delivery": 4.1,
+    "field": 4.2,
+    "checkout": 4.1,
+    "notify": 4.3,
+    "support": 3.8,
+    "refund": 3.9,
+    "product": 4.3,
+    "digital": 4.2,
+    "generic": 4.0,
+}
 
 # ------------------------------------------------------------------ comments
 
@@ -145,15 +257,27 @@ _THEME_CSAT = {"delivery": 4.1, "field": 4.2, "checkout": 4.1, "notify": 4.3, "s
 PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "delivery": {
         "neg": {
-            "cs": ("Zásilka přišla o tři dny později, než bylo slíbeno.",
-                   "Kurýr byl nepříjemný a balík hodil přes plot.", "Kurýr nezavolal a nechal jen lístek.",
-                   "Doručení se opozdilo, nikdo nedal vědět.", "Balík dorazil poškozený."),
-            "pl": ("Paczka przyszła z trzydniowym opóźnieniem.", "Kurier był niemiły i rzucił paczkę pod drzwi.",
-                   "Kurier nie zadzwonił, zostawił tylko awizo.", "Dostawa się spóźniła i nikt nie dał znać.",
-                   "Paczka dotarła uszkodzona."),
-            "en": ("Delivery was three days late.", "The courier was rude and left the parcel outside.",
-                   "Courier never called, just left a note.", "Late delivery and no update at all.",
-                   "Parcel arrived damaged."),
+            "cs": (
+                "Zásilka přišla o tři dny později, než bylo slíbeno.",
+                "Kurýr byl nepříjemný a balík hodil přes plot.",
+                "Kurýr nezavolal a nechal jen lístek.",
+                "Doručení se opozdilo, nikdo nedal vědět.",
+                "Balík dorazil poškozený.",
+            ),
+            "pl": (
+                "Paczka przyszła z trzydniowym opóźnieniem.",
+                "Kurier był niemiły i rzucił paczkę pod drzwi.",
+                "Kurier nie zadzwonił, zostawił tylko awizo.",
+                "Dostawa się spóźniła i nikt nie dał znać.",
+                "Paczka dotarła uszkodzona.",
+            ),
+            "en": (
+                "Delivery was three days late.",
+                "The courier was rude and left the parcel outside.",
+                "Courier never called, just left a note.",
+                "Late delivery and no update at all.",
+                "Parcel arrived damaged.",
+            ),
         },
         "neu": {
             "cs": ("Doručení v pořádku, jen trochu později.", "Kurýr přijel mimo ohlášené okno."),
@@ -161,22 +285,43 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Delivery ok, a bit later than expected.", "Courier came outside the time window."),
         },
         "pos": {
-            "cs": ("Rychlé doručení, kurýr byl moc ochotný.", "Balík přišel druhý den, skvělé.",
-                   "Milý kurýr, vše proběhlo hladce."),
-            "pl": ("Szybka dostawa, kurier bardzo pomocny.", "Paczka przyszła następnego dnia, super.",
-                   "Miły kurier, wszystko sprawnie."),
-            "en": ("Fast delivery, very helpful courier.", "Parcel arrived next day, great.",
-                   "Friendly courier, all smooth."),
+            "cs": (
+                "Rychlé doručení, kurýr byl moc ochotný.",
+                "Balík přišel druhý den, skvělé.",
+                "Milý kurýr, vše proběhlo hladce.",
+            ),
+            "pl": (
+                "Szybka dostawa, kurier bardzo pomocny.",
+                "Paczka przyszła następnego dnia, super.",
+                "Miły kurier, wszystko sprawnie.",
+            ),
+            "en": (
+                "Fast delivery, very helpful courier.",
+                "Parcel arrived next day, great.",
+                "Friendly courier, all smooth.",
+            ),
         },
     },
     "field": {
         "neg": {
-            "cs": ("Technik přišel pozdě a nic nevysvětlil.", "Montáž se musela opakovat.",
-                   "Po návštěvě zůstal nepořádek.", "Termín návštěvy byl dvakrát zrušen."),
-            "pl": ("Technik spóźnił się i nic nie wyjaśnił.", "Montaż trzeba było powtarzać.",
-                   "Po wizycie został bałagan.", "Termin wizyty odwołano dwa razy."),
-            "en": ("Technician was late and explained nothing.", "Installation had to be redone.",
-                   "They left a mess after the visit.", "Appointment was cancelled twice."),
+            "cs": (
+                "Technik přišel pozdě a nic nevysvětlil.",
+                "Montáž se musela opakovat.",
+                "Po návštěvě zůstal nepořádek.",
+                "Termín návštěvy byl dvakrát zrušen.",
+            ),
+            "pl": (
+                "Technik spóźnił się i nic nie wyjaśnił.",
+                "Montaż trzeba było powtarzać.",
+                "Po wizycie został bałagan.",
+                "Termin wizyty odwołano dwa razy.",
+            ),
+            "en": (
+                "Technician was late and explained nothing.",
+                "Installation had to be redone.",
+                "They left a mess after the visit.",
+                "Appointment was cancelled twice.",
+            ),
         },
         "neu": {
             "cs": ("Návštěva proběhla, ale trvala déle.", "Technik v pořádku, čekání dlouhé."),
@@ -184,23 +329,43 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Visit done, but took longer than planned.", "Technician fine, long wait."),
         },
         "pos": {
-            "cs": ("Technik byl profesionál, vše vysvětlil.", "Přišli přesně na čas, čistá práce.",
-                   "Ochotný a šikovný technik."),
-            "pl": ("Technik to profesjonalista, wszystko wyjaśnił.", "Przyjechali punktualnie, czysta robota.",
-                   "Pomocny i sprawny technik."),
-            "en": ("Professional technician, explained everything.", "On time and tidy work.",
-                   "Helpful, skilled technician."),
+            "cs": (
+                "Technik byl profesionál, vše vysvětlil.",
+                "Přišli přesně na čas, čistá práce.",
+                "Ochotný a šikovný technik.",
+            ),
+            "pl": (
+                "Technik to profesjonalista, wszystko wyjaśnił.",
+                "Przyjechali punktualnie, czysta robota.",
+                "Pomocny i sprawny technik.",
+            ),
+            "en": (
+                "Professional technician, explained everything.",
+                "On time and tidy work.",
+                "Helpful, skilled technician.",
+            ),
         },
     },
     "checkout": {
         "neg": {
-            "cs": ("Platba kartou neprošla napoprvé.", "Objednávka je zbytečně složitá, moc kroků.",
-                   "Při placení mi to vyhodilo chybu.", "Nešlo změnit doručovací adresu."),
-            "pl": ("Płatność kartą nie przeszła za pierwszym razem.",
-                   "Zamówienie jest zbyt skomplikowane, za dużo kroków.", "Przy płatności wyskoczył błąd.",
-                   "Nie dało się zmienić adresu dostawy."),
-            "en": ("Card payment failed the first time.", "Checkout has too many steps.", "Got an error when paying.",
-                   "Could not change the delivery address."),
+            "cs": (
+                "Platba kartou neprošla napoprvé.",
+                "Objednávka je zbytečně složitá, moc kroků.",
+                "Při placení mi to vyhodilo chybu.",
+                "Nešlo změnit doručovací adresu.",
+            ),
+            "pl": (
+                "Płatność kartą nie przeszła za pierwszym razem.",
+                "Zamówienie jest zbyt skomplikowane, za dużo kroków.",
+                "Przy płatności wyskoczył błąd.",
+                "Nie dało się zmienić adresu dostawy.",
+            ),
+            "en": (
+                "Card payment failed the first time.",
+                "Checkout has too many steps.",
+                "Got an error when paying.",
+                "Could not change the delivery address.",
+            ),
         },
         "neu": {
             "cs": ("Objednávka prošla, ale registrace je otravná.", "Docela v pohodě, jen pomalé načítání."),
@@ -208,21 +373,31 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Order went through, but registration is annoying.", "Fine overall, slow loading though."),
         },
         "pos": {
-            "cs": ("Jednoduchá a rychlá objednávka.", "Zaplaceno během minuty, super.",
-                   "Přehledný košík i platba."),
-            "pl": ("Proste i szybkie zamówienie.", "Zapłacone w minutę, super.",
-                   "Przejrzysty koszyk i płatność."),
+            "cs": ("Jednoduchá a rychlá objednávka.", "Zaplaceno během minuty, super.", "Přehledný košík i platba."),
+            "pl": ("Proste i szybkie zamówienie.", "Zapłacone w minutę, super.", "Przejrzysty koszyk i płatność."),
             "en": ("Easy and quick checkout.", "Paid within a minute, great.", "Clear cart and payment."),
         },
     },
     "notify": {
         "neg": {
-            "cs": ("SMS s časem doručení vůbec nepřišla.", "Sledování zásilky neukazovalo nic.",
-                   "Přišly mi tři stejné e-maily.", "Odhadovaný čas doručení nesedí."),
-            "pl": ("SMS z godziną dostawy w ogóle nie przyszedł.", "Śledzenie przesyłki nic nie pokazywało.",
-                   "Dostałem trzy takie same maile.", "Szacowany czas dostawy się nie zgadza."),
-            "en": ("The SMS with the delivery time never came.", "Tracking showed nothing.",
-                   "Got the same email three times.", "Estimated delivery time was wrong."),
+            "cs": (
+                "SMS s časem doručení vůbec nepřišla.",
+                "Sledování zásilky neukazovalo nic.",
+                "Přišly mi tři stejné e-maily.",
+                "Odhadovaný čas doručení nesedí.",
+            ),
+            "pl": (
+                "SMS z godziną dostawy w ogóle nie przyszedł.",
+                "Śledzenie przesyłki nic nie pokazywało.",
+                "Dostałem trzy takie same maile.",
+                "Szacowany czas dostawy się nie zgadza.",
+            ),
+            "en": (
+                "The SMS with the delivery time never came.",
+                "Tracking showed nothing.",
+                "Got the same email three times.",
+                "Estimated delivery time was wrong.",
+            ),
         },
         "neu": {
             "cs": ("Informace přišly, ale pozdě.", "E-mail v pořádku, trochu dlouhý."),
@@ -230,22 +405,39 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Info arrived, but late.", "Email fine, a bit long."),
         },
         "pos": {
-            "cs": ("Skvělé sledování zásilky v reálném čase.", "Přesné info o čase doručení.",
-                   "Potvrzení přišlo hned."),
-            "pl": ("Świetne śledzenie przesyłki na żywo.", "Dokładna informacja o godzinie dostawy.",
-                   "Potwierdzenie przyszło od razu."),
+            "cs": (
+                "Skvělé sledování zásilky v reálném čase.",
+                "Přesné info o čase doručení.",
+                "Potvrzení přišlo hned.",
+            ),
+            "pl": (
+                "Świetne śledzenie przesyłki na żywo.",
+                "Dokładna informacja o godzinie dostawy.",
+                "Potwierdzenie przyszło od razu.",
+            ),
             "en": ("Great real-time tracking.", "Accurate delivery time info.", "Confirmation arrived instantly."),
         },
     },
     "support": {
         "neg": {
-            "cs": ("Na lince jsem čekal přes půl hodiny.", "Operátorka byla nepříjemná a nepomohla.",
-                   "Chatbot nerozumí a člověka jsem nesehnal.", "Slíbili zavolat zpět a nezavolali."),
-            "pl": ("Na infolinii czekałem ponad pół godziny.", "Konsultantka była niemiła i nie pomogła.",
-                   "Chatbot nic nie rozumie, nie da się dodzwonić do człowieka.",
-                   "Obiecali oddzwonić i nie oddzwonili."),
-            "en": ("Waited over half an hour on the line.", "The agent was rude and unhelpful.",
-                   "Chatbot is useless, could not reach a human.", "They promised a call back that never came."),
+            "cs": (
+                "Na lince jsem čekal přes půl hodiny.",
+                "Operátorka byla nepříjemná a nepomohla.",
+                "Chatbot nerozumí a člověka jsem nesehnal.",
+                "Slíbili zavolat zpět a nezavolali.",
+            ),
+            "pl": (
+                "Na infolinii czekałem ponad pół godziny.",
+                "Konsultantka była niemiła i nie pomogła.",
+                "Chatbot nic nie rozumie, nie da się dodzwonić do człowieka.",
+                "Obiecali oddzwonić i nie oddzwonili.",
+            ),
+            "en": (
+                "Waited over half an hour on the line.",
+                "The agent was rude and unhelpful.",
+                "Chatbot is useless, could not reach a human.",
+                "They promised a call back that never came.",
+            ),
         },
         "neu": {
             "cs": ("Pomohli, ale až napodruhé.", "Dlouhé čekání, pak už to šlo."),
@@ -253,21 +445,39 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Helped, but only on the second try.", "Long wait, then it was fine."),
         },
         "pos": {
-            "cs": ("Paní na podpoře byla moc ochotná.", "Problém vyřešen během pár minut.",
-                   "Rychlá a vstřícná podpora."),
-            "pl": ("Pani z obsługi była bardzo pomocna.", "Problem rozwiązany w kilka minut.",
-                   "Szybka i życzliwa obsługa."),
+            "cs": (
+                "Paní na podpoře byla moc ochotná.",
+                "Problém vyřešen během pár minut.",
+                "Rychlá a vstřícná podpora.",
+            ),
+            "pl": (
+                "Pani z obsługi była bardzo pomocna.",
+                "Problem rozwiązany w kilka minut.",
+                "Szybka i życzliwa obsługa.",
+            ),
             "en": ("Support agent was really helpful.", "Problem solved in minutes.", "Quick and friendly support."),
         },
     },
     "refund": {
         "neg": {
-            "cs": ("Na vrácení peněz čekám už tři týdny.", "Vrácení zboží je komplikované.",
-                   "Peníze se vrátily jen částečně.", "Nikdo mi nepotvrdil přijetí vratky."),
-            "pl": ("Na zwrot pieniędzy czekam już trzy tygodnie.", "Zwrot towaru jest skomplikowany.",
-                   "Pieniądze wróciły tylko częściowo.", "Nikt nie potwierdził przyjęcia zwrotu."),
-            "en": ("Still waiting three weeks for my refund.", "Returning the item is complicated.",
-                   "Only part of the refund arrived.", "Nobody confirmed they received my return."),
+            "cs": (
+                "Na vrácení peněz čekám už tři týdny.",
+                "Vrácení zboží je komplikované.",
+                "Peníze se vrátily jen částečně.",
+                "Nikdo mi nepotvrdil přijetí vratky.",
+            ),
+            "pl": (
+                "Na zwrot pieniędzy czekam już trzy tygodnie.",
+                "Zwrot towaru jest skomplikowany.",
+                "Pieniądze wróciły tylko częściowo.",
+                "Nikt nie potwierdził przyjęcia zwrotu.",
+            ),
+            "en": (
+                "Still waiting three weeks for my refund.",
+                "Returning the item is complicated.",
+                "Only part of the refund arrived.",
+                "Nobody confirmed they received my return.",
+            ),
         },
         "neu": {
             "cs": ("Peníze přišly, ale trvalo to.", "Vratka ok, štítek se špatně tiskl."),
@@ -275,23 +485,43 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Money came back, but slowly.", "Return ok, label was hard to print."),
         },
         "pos": {
-            "cs": ("Peníze zpět do dvou dnů, paráda.", "Vrácení přes box bez tisku štítku, super.",
-                   "Bezproblémová vratka."),
-            "pl": ("Pieniądze wróciły w dwa dni, super.", "Zwrot przez paczkomat bez drukowania etykiety.",
-                   "Bezproblemowy zwrot."),
-            "en": ("Refund within two days, great.", "Return via locker without printing a label.",
-                   "Hassle-free return."),
+            "cs": (
+                "Peníze zpět do dvou dnů, paráda.",
+                "Vrácení přes box bez tisku štítku, super.",
+                "Bezproblémová vratka.",
+            ),
+            "pl": (
+                "Pieniądze wróciły w dwa dni, super.",
+                "Zwrot przez paczkomat bez drukowania etykiety.",
+                "Bezproblemowy zwrot.",
+            ),
+            "en": (
+                "Refund within two days, great.",
+                "Return via locker without printing a label.",
+                "Hassle-free return.",
+            ),
         },
     },
     "product": {
         "neg": {
-            "cs": ("Produkt neodpovídá fotkám.", "Chyběl návod a jedna součástka.",
-                   "Zboží bylo špatně zabalené.",
-                   "Kvalita horší, než jsem čekal."),
-            "pl": ("Produkt nie zgadza się ze zdjęciami.", "Brakowało instrukcji i jednej części.",
-                   "Towar był źle zapakowany.", "Jakość gorsza, niż się spodziewałem."),
-            "en": ("Product does not match the photos.", "Manual and one part were missing.",
-                   "Item was badly packed.", "Quality worse than expected."),
+            "cs": (
+                "Produkt neodpovídá fotkám.",
+                "Chyběl návod a jedna součástka.",
+                "Zboží bylo špatně zabalené.",
+                "Kvalita horší, než jsem čekal.",
+            ),
+            "pl": (
+                "Produkt nie zgadza się ze zdjęciami.",
+                "Brakowało instrukcji i jednej części.",
+                "Towar był źle zapakowany.",
+                "Jakość gorsza, niż się spodziewałem.",
+            ),
+            "en": (
+                "Product does not match the photos.",
+                "Manual and one part were missing.",
+                "Item was badly packed.",
+                "Quality worse than expected.",
+            ),
         },
         "neu": {
             "cs": ("Produkt ok, balení zbytečně velké.", "Odpovídá popisu, nic extra."),
@@ -299,23 +529,43 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Product ok, packaging far too big.", "As described, nothing special."),
         },
         "pos": {
-            "cs": ("Přesně podle popisu, kvalitní zboží.", "Dobře zabalené, vše sedí.",
-                   "Skvělé fotky i recenze na stránce."),
-            "pl": ("Dokładnie jak w opisie, dobra jakość.", "Dobrze zapakowane, wszystko się zgadza.",
-                   "Świetne zdjęcia i opinie na stronie."),
-            "en": ("Exactly as described, good quality.", "Well packed, all correct.",
-                   "Great photos and reviews on the page."),
+            "cs": (
+                "Přesně podle popisu, kvalitní zboží.",
+                "Dobře zabalené, vše sedí.",
+                "Skvělé fotky i recenze na stránce.",
+            ),
+            "pl": (
+                "Dokładnie jak w opisie, dobra jakość.",
+                "Dobrze zapakowane, wszystko się zgadza.",
+                "Świetne zdjęcia i opinie na stronie.",
+            ),
+            "en": (
+                "Exactly as described, good quality.",
+                "Well packed, all correct.",
+                "Great photos and reviews on the page.",
+            ),
         },
     },
     "digital": {
         "neg": {
-            "cs": ("Aplikace pořád padá.", "Stránka se načítá strašně pomalu.",
-                   "Vyhledávání nenajde, co hledám.",
-                   "Reklama slibovala jinou cenu."),
-            "pl": ("Aplikacja ciągle się zawiesza.", "Strona ładuje się strasznie wolno.",
-                   "Wyszukiwarka nie znajduje tego, czego szukam.", "Reklama obiecywała inną cenę."),
-            "en": ("The app keeps crashing.", "The site loads really slowly.", "Search does not find what I need.",
-                   "The ad promised a different price."),
+            "cs": (
+                "Aplikace pořád padá.",
+                "Stránka se načítá strašně pomalu.",
+                "Vyhledávání nenajde, co hledám.",
+                "Reklama slibovala jinou cenu.",
+            ),
+            "pl": (
+                "Aplikacja ciągle się zawiesza.",
+                "Strona ładuje się strasznie wolno.",
+                "Wyszukiwarka nie znajduje tego, czego szukam.",
+                "Reklama obiecywała inną cenę.",
+            ),
+            "en": (
+                "The app keeps crashing.",
+                "The site loads really slowly.",
+                "Search does not find what I need.",
+                "The ad promised a different price.",
+            ),
         },
         "neu": {
             "cs": ("Web je ok, ale nepřehledný.", "Funguje to, jen mobilní verze je horší."),
@@ -323,10 +573,16 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Site ok but cluttered.", "Works, mobile version is worse."),
         },
         "pos": {
-            "cs": ("Přehledný web, rychle jsem našel, co chci.", "Aplikace funguje skvěle.",
-                   "Snadné porovnání produktů."),
-            "pl": ("Przejrzysta strona, szybko znalazłem, co chciałem.", "Aplikacja działa świetnie.",
-                   "Łatwe porównanie produktów."),
+            "cs": (
+                "Přehledný web, rychle jsem našel, co chci.",
+                "Aplikace funguje skvěle.",
+                "Snadné porovnání produktů.",
+            ),
+            "pl": (
+                "Przejrzysta strona, szybko znalazłem, co chciałem.",
+                "Aplikacja działa świetnie.",
+                "Łatwe porównanie produktów.",
+            ),
             "en": ("Clear site, found what I wanted fast.", "The app works great.", "Easy to compare products."),
         },
     },
@@ -349,12 +605,24 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "overall": {
         "neg": {
-            "cs": ("Už u vás nenakoupím.", "Sliby se nedodržují, zklamání.", "Drahé a pomalé.",
-                   "Konkurence je spolehlivější."),
-            "pl": ("Więcej u was nie kupię.", "Obietnice nie są dotrzymywane, rozczarowanie.", "Drogo i wolno.",
-                   "Konkurencja jest bardziej niezawodna."),
-            "en": ("Won't shop here again.", "Promises not kept, disappointed.", "Expensive and slow.",
-                   "Competitors are more reliable."),
+            "cs": (
+                "Už u vás nenakoupím.",
+                "Sliby se nedodržují, zklamání.",
+                "Drahé a pomalé.",
+                "Konkurence je spolehlivější.",
+            ),
+            "pl": (
+                "Więcej u was nie kupię.",
+                "Obietnice nie są dotrzymywane, rozczarowanie.",
+                "Drogo i wolno.",
+                "Konkurencja jest bardziej niezawodna.",
+            ),
+            "en": (
+                "Won't shop here again.",
+                "Promises not kept, disappointed.",
+                "Expensive and slow.",
+                "Competitors are more reliable.",
+            ),
         },
         "neu": {
             "cs": ("Celkově průměr, nic extra.", "Ceny ok, servis by mohl být lepší."),
@@ -362,12 +630,21 @@ PHRASES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "en": ("Average overall, nothing special.", "Prices fine, service could be better."),
         },
         "pos": {
-            "cs": ("Spokojenost, doporučuji známým.", "Nakupuji pravidelně, vše funguje.",
-                   "Skvělé ceny a rychlé doručení."),
-            "pl": ("Jestem zadowolony, polecam znajomym.", "Kupuję regularnie, wszystko działa.",
-                   "Świetne ceny i szybka dostawa."),
-            "en": ("Very happy, recommending to friends.", "I shop here regularly, everything works.",
-                   "Great prices and fast delivery."),
+            "cs": (
+                "Spokojenost, doporučuji známým.",
+                "Nakupuji pravidelně, vše funguje.",
+                "Skvělé ceny a rychlé doručení.",
+            ),
+            "pl": (
+                "Jestem zadowolony, polecam znajomym.",
+                "Kupuję regularnie, wszystko działa.",
+                "Świetne ceny i szybka dostawa.",
+            ),
+            "en": (
+                "Very happy, recommending to friends.",
+                "I shop here regularly, everything works.",
+                "Great prices and fast delivery.",
+            ),
         },
     },
 }
@@ -487,10 +764,10 @@ class DemoData:
 
 @dataclass(frozen=True)
 class _Plan:
-    keys: tuple[str, ...]            # rated touchpoints in journey order
+    keys: tuple[str, ...]  # rated touchpoints in journey order
     themes: tuple[str, ...]
-    effort: np.ndarray               # asks CES
-    human: np.ndarray                # an employee of the branch serves it
+    effort: np.ndarray  # asks CES
+    human: np.ndarray  # an employee of the branch serves it
     seasonal: np.ndarray
     entry: np.ndarray
     csat_goal: tuple[float | None, ...]
@@ -515,23 +792,38 @@ def _plan(journey: Journey) -> _Plan:
     rated = [tp for tp in journey.touchpoints if tp.kind == "touchpoint"]
     rated.sort(key=lambda tp: order.get(tp.stage, len(order)))  # stable: keeps file order within a stage
     if len(rated) < 5:
-        raise ValueError(f"The journey '{journey.name}' has {len(rated)} rated touchpoints (kind 'touchpoint'); "
-                         "demo data needs at least 5.")
+        raise ValueError(
+            f"The journey '{journey.name}' has {len(rated)} rated touchpoints (kind 'touchpoint'); "
+            "demo data needs at least 5."
+        )
     keys = tuple(tp.key for tp in rated)
     themes = tuple(_theme(tp.key, tp.name, tp.channel) for tp in rated)
     theme_of = dict(zip(keys, themes))
-    effort = np.array([("ces" in tp.targets) or (theme not in _NO_EFFORT_THEMES
-                                                  and bool(re.search(_EFFORT_WORDS, f"{tp.key} {tp.name}".lower())))
-                       for tp, theme in zip(rated, themes)])
+    effort = np.array(
+        [
+            ("ces" in tp.targets)
+            or (theme not in _NO_EFFORT_THEMES and bool(re.search(_EFFORT_WORDS, f"{tp.key} {tp.name}".lower())))
+            for tp, theme in zip(rated, themes)
+        ]
+    )
     owner_kind = {o.name: o.kind for o in journey.owners}
-    human = np.array([tp.channel.lower().strip() in _HUMAN_CHANNELS and tp.owner is not None
-                      and owner_kind.get(tp.owner) == "team" for tp in rated])
+    human = np.array(
+        [
+            tp.channel.lower().strip() in _HUMAN_CHANNELS
+            and tp.owner is not None
+            and owner_kind.get(tp.owner) == "team"
+            for tp in rated
+        ]
+    )
     seasonal = np.array([t in _SEASONAL_THEMES for t in themes])
     entry = np.array([tp.entry for tp in rated])
     by_key = {tp.key: tp for tp in rated}
     exceptional = {tp.key for tp in rated if re.search(_EXCEPTION_WORDS, f"{tp.key} {tp.name}".lower())}
-    plain = ([k for k in keys if not by_key[k].entry and k not in exceptional]
-             or [k for k in keys if not by_key[k].entry] or list(keys))
+    plain = (
+        [k for k in keys if not by_key[k].entry and k not in exceptional]
+        or [k for k in keys if not by_key[k].entry]
+        or list(keys)
+    )
 
     def first(candidates, *exclude):
         for key in candidates:
@@ -541,22 +833,35 @@ def _plan(journey: Journey) -> _Plan:
 
     # The break: a delivery or field moment with an NPS target, else any such moment, else the middle one.
     field_moments = [k for k in plain if theme_of[k] in _SEASONAL_THEMES]
-    break_tp = (first([k for k in field_moments if "nps" in by_key[k].targets]) or first(field_moments)
-                or first([k for k in plain if "nps" in by_key[k].targets]) or plain[len(plain) // 2])
+    break_tp = (
+        first([k for k in field_moments if "nps" in by_key[k].targets])
+        or first(field_moments)
+        or first([k for k in plain if "nps" in by_key[k].targets])
+        or plain[len(plain) // 2]
+    )
     # The effort driver: a checkout-like touchpoint (with a CSAT target if possible), else any effort one.
     effort_keys = [k for k, e in zip(keys, effort) if e]
     checkout_like = [k for k in plain if theme_of[k] == "checkout" and k in effort_keys]
-    driver_b = (first([k for k in checkout_like if "csat" in by_key[k].targets], break_tp)
-                or first(checkout_like, break_tp)
-                or first([k for k in plain if k in effort_keys], break_tp) or first(plain, break_tp)
-                or first(keys, break_tp))
+    driver_b = (
+        first([k for k in checkout_like if "csat" in by_key[k].targets], break_tp)
+        or first(checkout_like, break_tp)
+        or first([k for k in plain if k in effort_keys], break_tp)
+        or first(plain, break_tp)
+        or first(keys, break_tp)
+    )
     # The control: the earliest plain touchpoint without seasonal strain.
-    untouched = (first([k for k in plain if theme_of[k] not in _SEASONAL_THEMES], break_tp, driver_b)
-                 or first(plain, break_tp, driver_b) or first(keys, break_tp, driver_b))
+    untouched = (
+        first([k for k in plain if theme_of[k] not in _SEASONAL_THEMES], break_tp, driver_b)
+        or first(plain, break_tp, driver_b)
+        or first(keys, break_tp, driver_b)
+    )
     # The improved one: a support moment, else an effort one, else the last one left.
     used = (break_tp, driver_b, untouched)
-    improved = (first([k for k in keys if theme_of[k] == "support"], *used) or first(effort_keys, *used)
-                or first(reversed(keys), *used))
+    improved = (
+        first([k for k in keys if theme_of[k] == "support"], *used)
+        or first(effort_keys, *used)
+        or first(reversed(keys), *used)
+    )
 
     # Core: the roles first, then touchpoints with CSAT/NPS targets in journey order, skipping alternatives of a
     # core touchpoint (siblings after the same decision, e.g. other delivery options).
@@ -594,11 +899,23 @@ def _plan(journey: Journey) -> _Plan:
     before = [k for k in others if core_ordered.index(k) < position]
     driver_a = before[-1] if before else others[0]
     drivers = tuple(k for k in keys if k in (driver_a, driver_b))
-    journey_extras = tuple(k for k in keys if k not in core_set
-                           and not any(k in siblings(c) for c in core_ordered))
+    journey_extras = tuple(k for k in keys if k not in core_set and not any(k in siblings(c) for c in core_ordered))
     csat_goal = tuple(by_key[k].targets.get("csat") for k in keys)
-    return _Plan(keys, themes, effort, human, seasonal, entry, csat_goal, core_ordered,
-                 journey_extras or tuple(k for k in keys if k not in core_set), break_tp, drivers, improved, untouched)
+    return _Plan(
+        keys,
+        themes,
+        effort,
+        human,
+        seasonal,
+        entry,
+        csat_goal,
+        core_ordered,
+        journey_extras or tuple(k for k in keys if k not in core_set),
+        break_tp,
+        drivers,
+        improved,
+        untouched,
+    )
 
 
 def _loop_edges(journey: Journey) -> set[tuple[str, str]]:
@@ -682,8 +999,9 @@ def _month_start(start: date, offset: int) -> date:
 # ------------------------------------------------------------------ the generator
 
 
-def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, months: int = 24,
-             start: date = date(2024, 11, 1)) -> DemoData:
+def generate(
+    journey: Journey, *, seed: int = 2024, answers: int = 200_000, months: int = 24, start: date = date(2024, 11, 1)
+) -> DemoData:
     """Generate the demo survey, KPI tables and planted truth for ``journey`` (deterministic for a seed).
 
     ``answers`` is the expected number of survey rows (overall answers included; the realised count is within
@@ -709,8 +1027,9 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     branch_names = [b for r in REGIONS for b in r[2]]
     branch_region = np.array([g for g, r in enumerate(REGIONS) for _ in r[2]])
     B, G = len(branch_names), len(REGIONS)
-    big_city = np.array([bool(re.match(r"(Praha|Warszawa|Kraków|Brno|Poznań|Katowice|Ostrava)-", b))
-                         for b in branch_names])
+    big_city = np.array(
+        [bool(re.match(r"(Praha|Warszawa|Kraków|Brno|Poznań|Katowice|Ostrava)-", b)) for b in branch_names]
+    )
     branch_weight = np.exp(rng.normal(0, 0.3, B)) * np.where(big_city, 1.3, 1.0)
     branch_weight /= branch_weight.sum()
     region_effect = rng.normal(0, 0.06, G)
@@ -722,8 +1041,13 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
 
     # ---- touchpoint baselines: observed CSAT near the target (some miss it), else a theme default
     goal = np.array([(g if g is not None else _THEME_CSAT[t]) for g, t in zip(plan.csat_goal, plan.themes)])
-    goal = np.clip(goal - rng.uniform(-0.15, 0.3, T) * np.array([g is not None for g in plan.csat_goal])
-                   + rng.uniform(-0.15, 0.15, T) * np.array([g is None for g in plan.csat_goal]), 1.6, 4.7)
+    goal = np.clip(
+        goal
+        - rng.uniform(-0.15, 0.3, T) * np.array([g is not None for g in plan.csat_goal])
+        + rng.uniform(-0.15, 0.15, T) * np.array([g is None for g in plan.csat_goal]),
+        1.6,
+        4.7,
+    )
     total_csat_sd = float(np.hypot(EXPERIENCE_SD, CSAT_NOISE))
     base = _solve(lambda m: _expected_scale(m, total_csat_sd, 1, 5), goal, -2.0, 8.0)
     theme_arr = np.array(plan.themes)
@@ -788,30 +1112,40 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     # ---- latent experience X (respondent × touchpoint)
     human_cells = np.broadcast_to(plan.human, (R, T))
     employee = staff_start[branch][:, None] + (rng.random((R, T)) * staff[branch][:, None]).astype(np.int64)
-    break_mask_cell = ((np.arange(T) == tp_index[plan.break_tp])[None, :]
-                       & (region == region_names.index(BREAK_REGION))[:, None]
-                       & (month >= M * 2 // 3)[:, None])
+    break_mask_cell = (
+        (np.arange(T) == tp_index[plan.break_tp])[None, :]
+        & (region == region_names.index(BREAK_REGION))[:, None]
+        & (month >= M * 2 // 3)[:, None]
+    )
     improved_regions = np.isin(region, [region_names.index(r) for r in IMPROVED_REGIONS])
-    improve_mask_cell = ((np.arange(T) == tp_index[plan.improved])[None, :]
-                         & (improved_regions & (month >= M * 7 // 12))[:, None])
+    improve_mask_cell = (np.arange(T) == tp_index[plan.improved])[None, :] & (
+        improved_regions & (month >= M * 7 // 12)
+    )[:, None]
     flat = np.arange(T) == tp_index[plan.untouched]
-    X = (base[None, :] + branch_effect[branch][:, None] + region_effect[region][:, None]
-         + channel_effect[channel] + type_effect[ctype][:, None]
-         + np.where(human_cells, employee_effect[employee], 0.0)
-         + np.outer(strain[month], plan.seasonal & ~flat)
-         + dynamics[branch, month][:, None] * ~flat[None, :]
-         + EXPERIENCE_SD * (HALO * halo[:, None] + np.sqrt(1 - HALO ** 2) * rng.normal(0, 1, (R, T))))
+    X = (
+        base[None, :]
+        + branch_effect[branch][:, None]
+        + region_effect[region][:, None]
+        + channel_effect[channel]
+        + type_effect[ctype][:, None]
+        + np.where(human_cells, employee_effect[employee], 0.0)
+        + np.outer(strain[month], plan.seasonal & ~flat)
+        + dynamics[branch, month][:, None] * ~flat[None, :]
+        + EXPERIENCE_SD * (HALO * halo[:, None] + np.sqrt(1 - HALO**2) * rng.normal(0, 1, (R, T)))
+    )
 
     # Planted shifts, sized on the touchpoint's baseline so the observed effects have the designed size.
     total_nps_sd = float(np.hypot(NPS_SLOPE * EXPERIENCE_SD, NPS_NOISE))
     b = base[tp_index[plan.break_tp]]
     break_shift = float(_solve(lambda d: _csat(b, total_csat_sd) - _csat(b - d, total_csat_sd), BREAK_CSAT, 0.0, 4.0))
     # Extra drop of the likelihood to recommend beyond CSAT, so the NPS drop has its designed size too.
-    break_nps_extra = float(_solve(lambda e: _nps(b, total_nps_sd) - _nps(b - break_shift, total_nps_sd, e),
-                                   BREAK_NPS, -3.0, 6.0))
+    break_nps_extra = float(
+        _solve(lambda e: _nps(b, total_nps_sd) - _nps(b - break_shift, total_nps_sd, e), BREAK_NPS, -3.0, 6.0)
+    )
     i_base = base[tp_index[plan.improved]]
-    improve_shift = float(_solve(lambda d: _csat(i_base + d, total_csat_sd) - _csat(i_base, total_csat_sd),
-                                 IMPROVE_CSAT, 0.0, 4.0))
+    improve_shift = float(
+        _solve(lambda d: _csat(i_base + d, total_csat_sd) - _csat(i_base, total_csat_sd), IMPROVE_CSAT, 0.0, 4.0)
+    )
     X -= break_shift * break_mask_cell
     X += improve_shift * improve_mask_cell
 
@@ -819,8 +1153,9 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     weights = np.full(T, OTHER_WEIGHT)
     weights[[tp_index[k] for k in plan.drivers]] = DRIVER_WEIGHT
     experienced = rated | core_mask[None, :]
-    overall_latent = (OVERALL_CENTRE + OVERALL_SCALE * ((X - base[None, :]) * experienced) @ weights
-                      + rng.normal(0, OVERALL_NOISE, R))
+    overall_latent = (
+        OVERALL_CENTRE + OVERALL_SCALE * ((X - base[None, :]) * experienced) @ weights + rng.normal(0, OVERALL_NOISE, R)
+    )
     overall_nps = _scale(overall_latent, 0, 10)
 
     # ---- answer rows: rated cells in journey order, then the overall answer
@@ -828,8 +1163,12 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     x = X[resp, tp]
     n_tp = len(resp)
     csat = _scale(x + rng.normal(0, CSAT_NOISE, n_tp), 1, 5)
-    nps_latent = (NPS_CENTRE + NPS_SLOPE * (x - 4.0) + rng.normal(0, NPS_NOISE, n_tp)
-                  - break_nps_extra * break_mask_cell[resp, tp])
+    nps_latent = (
+        NPS_CENTRE
+        + NPS_SLOPE * (x - 4.0)
+        + rng.normal(0, NPS_NOISE, n_tp)
+        - break_nps_extra * break_mask_cell[resp, tp]
+    )
     nps = _scale(nps_latent, 0, 10)
     nps_missing = rng.random(n_tp) >= NPS_ASKED
     ces = _scale(CES_CENTRE + CES_SLOPE * (x - 4.0) + rng.normal(0, CES_NOISE, n_tp), 1, 7)
@@ -859,8 +1198,9 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     p_comment = np.array([0.42, 0.24, 0.20])[sentiment_all]
     p_comment *= COMMENT_SHARE / p_comment.mean()
     has_comment = rng.random(len(all_resp)) < p_comment
-    theme_all = np.concatenate([np.array([THEMES.index(t) for t in plan.themes])[tp],
-                                np.full(R, THEMES.index("overall"))])
+    theme_all = np.concatenate(
+        [np.array([THEMES.index(t) for t in plan.themes])[tp], np.full(R, THEMES.index("overall"))]
+    )
     country_pl = np.array([REGIONS[g][1] == "pl" for g in range(G)])[region[all_resp]]
     language = np.where(rng.random(len(all_resp)) < 0.12, 2, np.where(country_pl, 1, 0))
     comment_index = _comment_indices(rng, theme_all, sentiment_all, language)
@@ -874,21 +1214,25 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     phrase_table = _phrase_table()
     employee_sorted = employee_all[order]
     comment_sorted = np.where(has_comment, comment_index, -1)[order]
-    survey = pa.table({
-        "response_id": _ids("A", np.arange(len(order)), 7),
-        "respondent_id": pc.take(respondent_ids, pa.array(all_resp[order])),
-        "ts": pa.array(seconds[order], pa.timestamp("s")),
-        "touchpoint": pc.take(tp_names, pa.array(all_tp[order])),
-        "nps": pa.array(nps_all[order], pa.int8(), mask=nps_null[order]),
-        "csat": pa.array(csat_all[order], pa.int8(), mask=csat_null[order]),
-        "ces": pa.array(ces_all[order], pa.int8(), mask=ces_null[order]),
-        "comment": pc.take(phrase_table, pa.array(comment_sorted, mask=comment_sorted < 0)),
-        "region": pc.take(pa.array(region_names, pa.string()), pa.array(region[all_resp][order])),
-        "branch": pc.take(pa.array(branch_names, pa.string()), pa.array(branch[all_resp][order])),
-        "channel": pc.take(pa.array(CHANNELS, pa.string()), pa.array(channel[all_resp][order])),
-        "employee": pc.take(pa.array(employee_names, pa.string()), pa.array(employee_sorted, mask=employee_sorted < 0)),
-        "customer_type": pc.take(pa.array(CUSTOMER_TYPES, pa.string()), pa.array(ctype[all_resp][order])),
-    })
+    survey = pa.table(
+        {
+            "response_id": _ids("A", np.arange(len(order)), 7),
+            "respondent_id": pc.take(respondent_ids, pa.array(all_resp[order])),
+            "ts": pa.array(seconds[order], pa.timestamp("s")),
+            "touchpoint": pc.take(tp_names, pa.array(all_tp[order])),
+            "nps": pa.array(nps_all[order], pa.int8(), mask=nps_null[order]),
+            "csat": pa.array(csat_all[order], pa.int8(), mask=csat_null[order]),
+            "ces": pa.array(ces_all[order], pa.int8(), mask=ces_null[order]),
+            "comment": pc.take(phrase_table, pa.array(comment_sorted, mask=comment_sorted < 0)),
+            "region": pc.take(pa.array(region_names, pa.string()), pa.array(region[all_resp][order])),
+            "branch": pc.take(pa.array(branch_names, pa.string()), pa.array(branch[all_resp][order])),
+            "channel": pc.take(pa.array(CHANNELS, pa.string()), pa.array(channel[all_resp][order])),
+            "employee": pc.take(
+                pa.array(employee_names, pa.string()), pa.array(employee_sorted, mask=employee_sorted < 0)
+            ),
+            "customer_type": pc.take(pa.array(CUSTOMER_TYPES, pa.string()), pa.array(ctype[all_resp][order])),
+        }
+    )
 
     # ---- KPIs per branch-month from the observed overall NPS
     promoters, detractors, n_bm = (np.zeros((B, M)) for _ in range(3))
@@ -901,46 +1245,76 @@ def generate(journey: Journey, *, seed: int = 2024, answers: int = 200_000, mont
     branch_mean = np.nanmean(observed_nps, axis=1, keepdims=True)
     observed_nps = np.where(n_bm > 0, observed_nps, branch_mean)  # no answers: the branch's mean (never seen at 200 k)
     detractor_share = np.where(n_bm > 0, detractor_share, np.nanmean(detractor_share, axis=1, keepdims=True))
-    kpi_period = _kpi_period(rng, month_dates, calendar_month, region_names, branch_names, branch_region, branch_weight,
-                             observed_nps, detractor_share)
+    kpi_period = _kpi_period(
+        rng,
+        month_dates,
+        calendar_month,
+        region_names,
+        branch_names,
+        branch_region,
+        branch_weight,
+        observed_nps,
+        detractor_share,
+    )
 
     # ---- customer KPIs
     group = np.where(overall_nps >= 9, 0, np.where(overall_nps >= 7, 1, 2))
     retention = np.array([RETENTION[g] for g in NPS_GROUPS])
     retained = rng.random(R) < retention[group]
-    log_revenue = (np.log(2400) + np.array([0.25, 0.10, 0.0])[group] + np.where(ctype == 2, 1.2, 0.0)
-                   + rng.normal(0, 0.8, R))
+    log_revenue = (
+        np.log(2400) + np.array([0.25, 0.10, 0.0])[group] + np.where(ctype == 2, 1.2, 0.0) + rng.normal(0, 0.8, R)
+    )
     repeat_rate = np.array([2.4, 1.6, 0.9])[group] * np.where(ctype == 2, 2.0, 1.0) * np.where(retained, 1.0, 0.3)
     by_id = np.argsort(respondent_rank)
-    kpi_customer = pa.table({
-        "respondent_id": pc.take(respondent_ids, pa.array(by_id)),
-        "region": pc.take(pa.array(region_names, pa.string()), pa.array(region[by_id])),
-        "branch": pc.take(pa.array(branch_names, pa.string()), pa.array(branch[by_id])),
-        "revenue": pa.array(np.round(np.exp(log_revenue), 2)[by_id]),
-        "retained": pa.array(retained[by_id]),
-        "repeat_purchases": pa.array(rng.poisson(repeat_rate)[by_id].astype(np.int64)),
-    })
+    kpi_customer = pa.table(
+        {
+            "respondent_id": pc.take(respondent_ids, pa.array(by_id)),
+            "region": pc.take(pa.array(region_names, pa.string()), pa.array(region[by_id])),
+            "branch": pc.take(pa.array(branch_names, pa.string()), pa.array(branch[by_id])),
+            "revenue": pa.array(np.round(np.exp(log_revenue), 2)[by_id]),
+            "retained": pa.array(retained[by_id]),
+            "repeat_purchases": pa.array(rng.poisson(repeat_rate)[by_id].astype(np.int64)),
+        }
+    )
 
     # ---- the realised truth: expected score differences over the affected answers
     # Given the respondent's experience x, only the answer noise is left: average the expected score difference.
     hit = break_mask_cell[resp, tp]
     nps_hit = hit & ~nps_missing
-    csat_drop = (float(np.mean(_csat(x[hit] + break_shift, CSAT_NOISE) - _csat(x[hit], CSAT_NOISE)))
-                 if hit.any() else BREAK_CSAT)
-    nps_drop = (float(np.mean(_nps(x[nps_hit] + break_shift, NPS_NOISE) - _nps(x[nps_hit], NPS_NOISE, break_nps_extra)))
-                if nps_hit.any() else BREAK_NPS)
+    csat_drop = (
+        float(np.mean(_csat(x[hit] + break_shift, CSAT_NOISE) - _csat(x[hit], CSAT_NOISE))) if hit.any() else BREAK_CSAT
+    )
+    nps_drop = (
+        float(np.mean(_nps(x[nps_hit] + break_shift, NPS_NOISE) - _nps(x[nps_hit], NPS_NOISE, break_nps_extra)))
+        if nps_hit.any()
+        else BREAK_NPS
+    )
     lift = improve_mask_cell[resp, tp]
-    improvement = (float(np.mean(_csat(x[lift], CSAT_NOISE) - _csat(x[lift] - improve_shift, CSAT_NOISE))) if lift.any()
-                   else IMPROVE_CSAT)
+    improvement = (
+        float(np.mean(_csat(x[lift], CSAT_NOISE) - _csat(x[lift] - improve_shift, CSAT_NOISE)))
+        if lift.any()
+        else IMPROVE_CSAT
+    )
     effects = PlantedEffects(
-        break_touchpoint=plan.break_tp, break_region=BREAK_REGION, break_from=month_dates[M * 2 // 3],
-        break_csat_drop=csat_drop, break_nps_drop=nps_drop,
+        break_touchpoint=plan.break_tp,
+        break_region=BREAK_REGION,
+        break_from=month_dates[M * 2 // 3],
+        break_csat_drop=csat_drop,
+        break_nps_drop=nps_drop,
         driver_touchpoints=plan.drivers,
         driver_weights=dict(zip(plan.keys, weights.tolist())),
-        revenue_semi_elasticity=REVENUE_SEMI_ELASTICITY, churn_slope=CHURN_SLOPE, zero_link_kpi="resolution_hours",
-        improved_touchpoint=plan.improved, improved_regions=IMPROVED_REGIONS, improved_from=month_dates[M * 7 // 12],
-        improvement_csat=improvement, untouched_touchpoint=plan.untouched,
-        retention_by_group=dict(RETENTION), core_touchpoints=plan.core, kpi_nps_touchpoint=OVERALL)
+        revenue_semi_elasticity=REVENUE_SEMI_ELASTICITY,
+        churn_slope=CHURN_SLOPE,
+        zero_link_kpi="resolution_hours",
+        improved_touchpoint=plan.improved,
+        improved_regions=IMPROVED_REGIONS,
+        improved_from=month_dates[M * 7 // 12],
+        improvement_csat=improvement,
+        untouched_touchpoint=plan.untouched,
+        retention_by_group=dict(RETENTION),
+        core_touchpoints=plan.core,
+        kpi_nps_touchpoint=OVERALL,
+    )
     return DemoData(survey, kpi_period, kpi_customer, effects)
 
 
@@ -1006,8 +1380,9 @@ def _phrase_table() -> pa.Array:
     return pa.array(_phrase_cells()[0], pa.string())
 
 
-def _comment_indices(rng: np.random.Generator, theme: np.ndarray, sentiment: np.ndarray,
-                     language: np.ndarray) -> np.ndarray:
+def _comment_indices(
+    rng: np.random.Generator, theme: np.ndarray, sentiment: np.ndarray, language: np.ndarray
+) -> np.ndarray:
     """Index into :func:`_phrase_table` per row: a random phrase of the row's cell, folded for some cs/pl rows."""
     phrases, offsets, sizes = _phrase_cells()
     cell = (theme * len(SENTIMENTS) + sentiment) * len(LANGUAGES) + language
@@ -1025,22 +1400,35 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
 
 
-def _kpi_period(rng: np.random.Generator, month_dates: list[date], calendar_month: np.ndarray,
-                region_names: list[str], branch_names: list[str], branch_region: np.ndarray,
-                branch_weight: np.ndarray, observed_nps: np.ndarray, detractor_share: np.ndarray) -> pa.Table:
+def _kpi_period(
+    rng: np.random.Generator,
+    month_dates: list[date],
+    calendar_month: np.ndarray,
+    region_names: list[str],
+    branch_names: list[str],
+    branch_region: np.ndarray,
+    branch_weight: np.ndarray,
+    observed_nps: np.ndarray,
+    detractor_share: np.ndarray,
+) -> pa.Table:
     """One row per month and branch; revenue and churn follow the observed branch-month NPS, resolution time not."""
     import pyarrow as pa
 
     B, M = observed_nps.shape
     branch_level = np.log(120e6 * branch_weight) + rng.normal(0, 0.1, B)
-    month_level = (np.log([_MONTH_VOLUME[c] for c in calendar_month]) + 0.008 * np.arange(M)
-                   + rng.normal(0, 0.02, M))
-    log_revenue = (branch_level[:, None] + month_level[None, :] + REVENUE_SEMI_ELASTICITY * observed_nps
-                   + rng.normal(0, 0.04, (B, M)))
+    month_level = np.log([_MONTH_VOLUME[c] for c in calendar_month]) + 0.008 * np.arange(M) + rng.normal(0, 0.02, M)
+    log_revenue = (
+        branch_level[:, None]
+        + month_level[None, :]
+        + REVENUE_SEMI_ELASTICITY * observed_nps
+        + rng.normal(0, 0.04, (B, M))
+    )
     revenue = np.round(np.exp(log_revenue), 2)
     order_value = 1150 * np.exp(rng.normal(0, 0.08, B))
     orders = np.rint(revenue / order_value[:, None] * np.exp(rng.normal(0, 0.03, (B, M)))).astype(np.int64)
-    churn: np.ndarray = 4.5 + np.asarray(rng.normal(0, 0.3, B))[:, None] + CHURN_SLOPE * observed_nps + rng.normal(0, 0.25, (B, M))
+    churn: np.ndarray = (
+        4.5 + np.asarray(rng.normal(0, 0.3, B))[:, None] + CHURN_SLOPE * observed_nps + rng.normal(0, 0.25, (B, M))
+    )
     churn = np.round(np.maximum(churn, 0.05), 3)
     complaints = rng.poisson(orders * (0.002 + 0.03 * detractor_share)).astype(np.int64)
     resolution = np.maximum(rng.normal(20, 4, B), 6)[:, None] + rng.normal(0, 2.5, (B, M))
@@ -1050,13 +1438,15 @@ def _kpi_period(rng: np.random.Generator, month_dates: list[date], calendar_mont
     def flat(values: np.ndarray) -> np.ndarray:
         return values.T.reshape(-1)
 
-    return pa.table({
-        "period": pa.array([d for d in month_dates for _ in range(B)], pa.date32()),
-        "region": pa.array([region_names[branch_region[b]] for _ in range(M) for b in range(B)], pa.string()),
-        "branch": pa.array([branch_names[b] for _ in range(M) for b in range(B)], pa.string()),
-        "revenue": pa.array(flat(revenue)),
-        "orders": pa.array(flat(orders)),
-        "churn_rate": pa.array(flat(churn)),
-        "complaints": pa.array(flat(complaints)),
-        "resolution_hours": pa.array(flat(resolution)),
-    })
+    return pa.table(
+        {
+            "period": pa.array([d for d in month_dates for _ in range(B)], pa.date32()),
+            "region": pa.array([region_names[branch_region[b]] for _ in range(M) for b in range(B)], pa.string()),
+            "branch": pa.array([branch_names[b] for _ in range(M) for b in range(B)], pa.string()),
+            "revenue": pa.array(flat(revenue)),
+            "orders": pa.array(flat(orders)),
+            "churn_rate": pa.array(flat(churn)),
+            "complaints": pa.array(flat(complaints)),
+            "resolution_hours": pa.array(flat(resolution)),
+        }
+    )

@@ -53,16 +53,78 @@ _ISO_8859_2_ONLY = set(b"\xa6\xa9\xab\xac\xae\xb6\xb9\xbb\xbc\xbe")
 # How often a letter appears in Czech and Polish text (cp1250) and in French, Spanish, German and Portuguese text
 # (cp1252), per thousand letters, roughly: each high byte of a sample adds the logarithm of the letter it makes in
 # each encoding, so "à" (a Western 3, "ŕ" a Central 0.01) decides and "é" (the same byte in both) does not.
-_CENTRAL_FREQUENCY = {"á": 8, "č": 5, "ď": 0.2, "é": 6, "ě": 8, "í": 8, "ň": 0.4, "ó": 4, "ř": 6, "š": 4, "ť": 0.3,
-                      "ú": 1, "ů": 3, "ý": 5, "ž": 5, "ą": 5, "ć": 2, "ę": 5, "ł": 8, "ń": 1, "ś": 3, "ź": 0.5,
-                      "ż": 4, "ľ": 0.3, "ô": 0.1, "ä": 0.1}
+_CENTRAL_FREQUENCY = {
+    "á": 8,
+    "č": 5,
+    "ď": 0.2,
+    "é": 6,
+    "ě": 8,
+    "í": 8,
+    "ň": 0.4,
+    "ó": 4,
+    "ř": 6,
+    "š": 4,
+    "ť": 0.3,
+    "ú": 1,
+    "ů": 3,
+    "ý": 5,
+    "ž": 5,
+    "ą": 5,
+    "ć": 2,
+    "ę": 5,
+    "ł": 8,
+    "ń": 1,
+    "ś": 3,
+    "ź": 0.5,
+    "ż": 4,
+    "ľ": 0.3,
+    "ô": 0.1,
+    "ä": 0.1,
+}
 _CENTRAL_ONLY = set("ěřůčłąśżźćťň")
-_WESTERN_FREQUENCY = {"é": 10, "è": 3, "ê": 1, "à": 3, "â": 0.5, "ç": 1, "ô": 0.5, "î": 0.3, "ï": 0.1, "ë": 0.1,
-                      "û": 0.3, "ù": 0.2, "ñ": 2, "á": 2, "í": 2, "ó": 2, "ú": 1, "ü": 3, "ö": 2, "ä": 3, "ß": 1,
-                      "ã": 1, "õ": 0.5, "ø": 0.5, "å": 0.5, "æ": 0.2, "œ": 0.2, "ì": 0.1, "ò": 0.2, "š": 0.01,
-                      "ž": 0.01}
-FILE_KINDS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
-              ".sav": "spss", ".zsav": "spss"}
+_WESTERN_FREQUENCY = {
+    "é": 10,
+    "è": 3,
+    "ê": 1,
+    "à": 3,
+    "â": 0.5,
+    "ç": 1,
+    "ô": 0.5,
+    "î": 0.3,
+    "ï": 0.1,
+    "ë": 0.1,
+    "û": 0.3,
+    "ù": 0.2,
+    "ñ": 2,
+    "á": 2,
+    "í": 2,
+    "ó": 2,
+    "ú": 1,
+    "ü": 3,
+    "ö": 2,
+    "ä": 3,
+    "ß": 1,
+    "ã": 1,
+    "õ": 0.5,
+    "ø": 0.5,
+    "å": 0.5,
+    "æ": 0.2,
+    "œ": 0.2,
+    "ì": 0.1,
+    "ò": 0.2,
+    "š": 0.01,
+    "ž": 0.01,
+}
+FILE_KINDS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".sav": "spss",
+    ".zsav": "spss",
+}
 MAX_HEADER_ROWS = 5  # survey tools write up to three (Qualtrics)
 HEADER_SCAN = 30  # an XLSX sheet's header is looked for in its first rows (titles may sit above it)
 FIRST_ROWS = 5
@@ -168,8 +230,17 @@ class SurveyMapping:
 
     def columns(self) -> list[str]:
         """Every file column the mapping uses."""
-        named = [self.touchpoint, self.ts, *(getattr(self, m) for m in METRICS), *(w.column for w in self.wide),
-                 self.respondent_id, self.response_id, self.comment, *self.segments, *self.exclude]
+        named = [
+            self.touchpoint,
+            self.ts,
+            *(getattr(self, m) for m in METRICS),
+            *(w.column for w in self.wide),
+            self.respondent_id,
+            self.response_id,
+            self.comment,
+            *self.segments,
+            *self.exclude,
+        ]
         return list(dict.fromkeys(c for c in named if c))
 
     def scales(self) -> dict[str, tuple[float, float]]:
@@ -262,8 +333,15 @@ class ImportReport:
     @classmethod
     def from_dict(cls, data: Mapping) -> ImportReport:
         issues = tuple(Issue(**{**i, "rows": tuple(i["rows"])}) for i in data.get("issues", ()))
-        return cls(data["rows_read"], data["rows_valid"], issues, data.get("date_format"), data.get("answers"),
-                   data.get("date_zone"), data.get("wave"))
+        return cls(
+            data["rows_read"],
+            data["rows_valid"],
+            issues,
+            data.get("date_format"),
+            data.get("answers"),
+            data.get("date_zone"),
+            data.get("wave"),
+        )
 
 
 # ------------------------------------------------------------------ reading
@@ -302,7 +380,7 @@ def sniff(sample: bytes) -> CsvDialect:
         delimiter = max(DELIMITERS, key=unquoted.count)
     rows = _parse_rows(text, delimiter, 5)
     layout = layouts.detect(rows)
-    data = [delimiter.join(row) for row in rows[layout.header_rows:]]
+    data = [delimiter.join(row) for row in rows[layout.header_rows :]]
     decimal = "," if delimiter != "," and _has_decimal_commas(data or lines[1:], delimiter) else "."
     return CsvDialect(encoding, delimiter, decimal, layout.header_rows)
 
@@ -339,11 +417,14 @@ def _encoding(sample: bytes) -> str:
     if high & _ISO_8859_2_ONLY and not high & _CP1250_ONLY:
         return "iso-8859-2"
     # Only bytes the two encodings read differently tell them apart (é, á, š are the same byte in both).
-    letters = [(bytes([b]).decode("cp1250", "replace").lower(), bytes([b]).decode("cp1252", "replace").lower(), n)
-               for b, n in Counter(b for b in sample if b > 127).items()]
+    letters = [
+        (bytes([b]).decode("cp1250", "replace").lower(), bytes([b]).decode("cp1252", "replace").lower(), n)
+        for b, n in Counter(b for b in sample if b > 127).items()
+    ]
     letters = [(central, western, n) for central, western, n in letters if central != western]
-    if not any(central in _CENTRAL_ONLY for central, _western, _n in letters) and \
-            any(western in _WESTERN_FREQUENCY for _central, western, _n in letters):
+    if not any(central in _CENTRAL_ONLY for central, _western, _n in letters) and any(
+        western in _WESTERN_FREQUENCY for _central, western, _n in letters
+    ):
         return "cp1252"  # Czech or Polish text of any length has ě, ř, ů, č, ł, ą, ś or ż; this has none
     central = sum(n * math.log(_CENTRAL_FREQUENCY.get(c, 0.005)) for c, _w, n in letters)
     western = sum(n * math.log(_WESTERN_FREQUENCY.get(w, 0.005)) for _c, w, n in letters)
@@ -384,8 +465,11 @@ def csv_layout(path: str | Path, dialect: CsvDialect) -> tuple[layouts.Layout, i
     lines = reader.line_num
     rows += list(itertools.islice(_safe_rows(reader), max(0, 3 - len(rows))))
     if len(head) > size and len(rows) < dialect.header_rows + 1 and "\n" not in text[-SAMPLE_BYTES:]:
-        raise LimitError(path.name, f"the header row is longer than {formatting.size(limits.HEADER_BYTES)}",
-                         formatting.size(limits.HEADER_BYTES))
+        raise LimitError(
+            path.name,
+            f"the header row is longer than {formatting.size(limits.HEADER_BYTES)}",
+            formatting.size(limits.HEADER_BYTES),
+        )
     if not rows or not any(n.strip() for n in rows[0]):
         raise IngestError("The file has no header row.")
     layout = layouts.detect(rows, dialect.header_rows)
@@ -415,8 +499,12 @@ def _refuse_twice(names: Sequence[str]) -> None:
         raise IngestError(f"Column name(s) used twice in the header: {', '.join(name or '(blank)' for name in twice)}.")
 
 
-def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping[str, pa.DataType] | None = None,
-             columns: Sequence[str] | None = None) -> tuple[pa.Table, CsvDialect]:
+def read_csv(
+    path: str | Path,
+    dialect: CsvDialect | None = None,
+    types: Mapping[str, pa.DataType] | None = None,
+    columns: Sequence[str] | None = None,
+) -> tuple[pa.Table, CsvDialect]:
     """Read a CSV file (or only ``columns`` of it); columns not in ``types`` are text (typed in ``prepare_*``)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -432,19 +520,26 @@ def read_csv(path: str | Path, dialect: CsvDialect | None = None, types: Mapping
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=dialect.encoding, block_size=8 << 20, skip_rows=lines,
-                                           column_names=names),
+            read_options=pacsv.ReadOptions(
+                encoding=dialect.encoding, block_size=8 << 20, skip_rows=lines, column_names=names
+            ),
             parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=_quoted(path)),
             convert_options=pacsv.ConvertOptions(
-                column_types=column_types, strings_can_be_null=True, null_values=[""],
-                decimal_point=dialect.decimal, include_columns=list(columns or ())),
+                column_types=column_types,
+                strings_can_be_null=True,
+                null_values=[""],
+                decimal_point=dialect.decimal,
+                include_columns=list(columns or ()),
+            ),
         )
     except pa.ArrowInvalid as exc:
         if types:
             raise
         if "skip initial" in str(exc):  # Arrow's words for a file that ends within its header rows
             raise IngestError("The file has a header but no rows.") from None
-        raise IngestError(f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}") from None
+        raise IngestError(
+            f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}"
+        ) from None
     except UnicodeDecodeError as exc:
         raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
     _check_fields(table, path.name, first_row=dialect.header_rows + 1)
@@ -467,8 +562,11 @@ def _check_fields(table: pa.Table, where: str, first_row: int) -> None:
         longest = pc.max(lengths).as_py()
         if longest > limits.FIELD_CHARS:
             row = pc.index(lengths, longest).as_py() + first_row
-            raise LimitError(f"{where}, row {row}, column '{name}'",
-                             f"the field has {formatting.count(longest)} characters", formatting.count(limits.FIELD_CHARS))
+            raise LimitError(
+                f"{where}, row {row}, column '{name}'",
+                f"the field has {formatting.count(longest)} characters",
+                formatting.count(limits.FIELD_CHARS),
+            )
 
 
 def _quoted(path: Path) -> bool:
@@ -480,8 +578,9 @@ def _quoted(path: Path) -> bool:
 def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | None:
     """Name the first line whose field count differs from the header's (Arrow does not say which)."""
     with path.open(encoding=dialect.encoding, errors="replace", newline="") as handle:
-        for line, row in enumerate(limits.csv_rows(csv.reader(handle, delimiter=dialect.delimiter), path.name),
-                                   start=1):
+        for line, row in enumerate(
+            limits.csv_rows(csv.reader(handle, delimiter=dialect.delimiter), path.name), start=1
+        ):
             if row and len(row) != expected:
                 return f"line {line} has {len(row)} fields, the header has {expected}."
     return None
@@ -513,8 +612,9 @@ def sheet_names(path: str | Path) -> list[str]:
     return list(_workbook(path).sheet_names)
 
 
-def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = None,
-              header_row: int | None = None) -> tuple[pa.Table, str, int, layouts.Layout]:
+def read_xlsx(
+    path: str | Path, sheet: str | None = None, rows: int | None = None, header_row: int | None = None
+) -> tuple[pa.Table, str, int, layouts.Layout]:
     """Read one worksheet (the first by default); return it, its name, its header row (``header_row``, 1 = the
     first non-empty row, or the one detected below titles: see :func:`header_index`) and its layout (a survey
     tool's export may have two or three header rows: see :mod:`workbench.data.layouts`)."""
@@ -533,11 +633,12 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
         raise IngestError("The sheet is empty.")
     index = header_index(data) if header_row is None else header_row - 1
     if not 0 <= index < len(data):
-        raise IngestError(f"The sheet has no row {header_row} to read the header from (it has {len(data)} rows "
-                          "with values).")
+        raise IngestError(
+            f"The sheet has no row {header_row} to read the header from (it has {len(data)} rows with values)."
+        )
 
     def texts(first: int) -> list[list[str]]:
-        return [[_cell_text(c).strip() if c not in ("", None) else "" for c in row] for row in data[first:first + 4]]
+        return [[_cell_text(c).strip() if c not in ("", None) else "" for c in row] for row in data[first : first + 4]]
 
     # SurveyMonkey's question row has blanks over its sub-answers, so the widest row found is the one below it.
     if header_row is None and index > 0 and layouts.detect(texts(index - 1)).name == "surveymonkey":
@@ -547,7 +648,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, rows: int | None = Non
         raise IngestError("The sheet has no header row.")
     _refuse_twice(layout.names)
     start = index + layout.header_rows
-    body = data[start:] if rows is None else data[start:start + rows]
+    body = data[start:] if rows is None else data[start : start + rows]
     table = _columns_table(list(layout.names), body)
     _check_fields(table, Path(path).name, first_row=start + 1)
     return table, sheet, index + 1, layout
@@ -578,8 +679,10 @@ def _columns_table(header: list[str], rows: list[list]) -> pa.Table:
         if present and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in present):
             columns[name] = pa.array(cells, pa.float64())
         elif present and all(isinstance(c, (dt.date, dt.datetime)) for c in present):
-            columns[name] = pa.array([c if c is None or isinstance(c, dt.datetime) else
-                                      dt.datetime(c.year, c.month, c.day) for c in cells], pa.timestamp("s"))
+            columns[name] = pa.array(
+                [c if c is None or isinstance(c, dt.datetime) else dt.datetime(c.year, c.month, c.day) for c in cells],
+                pa.timestamp("s"),
+            )
         else:
             columns[name] = pa.array([None if c is None else _cell_text(c) for c in cells], pa.string())
     return pa.table(columns)
@@ -612,7 +715,9 @@ def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
         raise IngestError(f"The file cannot be read as Parquet: {exc}") from None
     decoded = sum(_decoded_bytes(chunk) for column in table.columns for chunk in column.chunks)
     if decoded > limits.PARQUET_BYTES:
-        raise LimitError(path.name, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES))
+        raise LimitError(
+            path.name, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES)
+        )
     table = table.cast(pa.schema([f.with_type(_plain_type(f.type)) for f in table.schema]), safe=False)
     _check_fields(table, path.name, first_row=1)
     return table
@@ -637,12 +742,21 @@ def _parquet_footer(parquet, where: str) -> list[str]:
             else:  # fixed width, fixed-length byte arrays by their length
                 decoded += chunk.num_values * (widths.get(column.physical_type) or column.length)
     if values > limits.PARQUET_CELLS:
-        raise LimitError(where, f"the file has {formatting.count(meta.num_rows)} rows × {formatting.count(meta.num_columns)} "
-                         f"columns, {formatting.count(values)} values", f"{formatting.count(limits.PARQUET_CELLS)} values")
+        raise LimitError(
+            where,
+            f"the file has {formatting.count(meta.num_rows)} rows × {formatting.count(meta.num_columns)} "
+            f"columns, {formatting.count(values)} values",
+            f"{formatting.count(limits.PARQUET_CELLS)} values",
+        )
     if decoded > limits.PARQUET_BYTES:
-        raise LimitError(where, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES))
-    texts = [column.path for column in columns if column.physical_type == "BYTE_ARRAY" and
-             column.logical_type.type != "DECIMAL"]
+        raise LimitError(
+            where, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES)
+        )
+    texts = [
+        column.path
+        for column in columns
+        if column.physical_type == "BYTE_ARRAY" and column.logical_type.type != "DECIMAL"
+    ]
     for column in parquet.schema_arrow:
         if _has_map(column.type) and any(text.split(".")[0] == column.name for text in texts):
             raise IngestError(f"Column '{column.name}' is a map of text, which cannot be read here.")
@@ -702,8 +816,13 @@ def _undictionary(kind: pa.DataType) -> pa.DataType:
     return kind
 
 
-def read_source(path: str | Path, dialect: CsvDialect | None = None, sheet: str | None = None,
-                rows: int | None = None, header_row: int | None = None) -> Source:
+def read_source(
+    path: str | Path,
+    dialect: CsvDialect | None = None,
+    sheet: str | None = None,
+    rows: int | None = None,
+    header_row: int | None = None,
+) -> Source:
     """Read any supported file; ``rows`` limits it to its first records (for a preview); ``header_row`` is an
     XLSX sheet's header row (1 = the first; default: detected)."""
     path = Path(path)
@@ -738,11 +857,13 @@ def _csv_head(path: Path, dialect: CsvDialect, rows: int, layout: layouts.Layout
     names = layout.names
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES * 4 + limits.HEADER_BYTES * dialect.header_rows).decode(
-            dialect.encoding, errors="replace")
+            dialect.encoding, errors="replace"
+        )
     reader = limits.csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), path.name)
-    body = [row for row in itertools.islice(reader, dialect.header_rows, dialect.header_rows + rows)
-            if row]
-    columns = {name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)}
+    body = [row for row in itertools.islice(reader, dialect.header_rows, dialect.header_rows + rows) if row]
+    columns = {
+        name: [(row[i].strip() or None) if i < len(row) else None for row in body] for i, name in enumerate(names)
+    }
     return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
@@ -778,8 +899,14 @@ def numeric_columns(table: pa.Table, decimal: str = ".") -> list[str]:
     return found
 
 
-def column_values(path: str | Path, column: str, dialect: CsvDialect | None = None, sheet: str | None = None,
-                  limit: int = 500, header_row: int | None = None) -> list[str]:
+def column_values(
+    path: str | Path,
+    column: str,
+    dialect: CsvDialect | None = None,
+    sheet: str | None = None,
+    limit: int = 500,
+    header_row: int | None = None,
+) -> list[str]:
     """The distinct values of one column of a whole file (e.g. its touchpoint labels), most frequent first."""
     import pyarrow.compute as pc
 
@@ -796,8 +923,13 @@ def column_values(path: str | Path, column: str, dialect: CsvDialect | None = No
     return [value for value, _ in pairs[:limit]]
 
 
-def load(path: str | Path, mapping: SurveyMapping | KpiMapping, dialect: CsvDialect | None = None,
-         sheet: str | None = None, header_row: int | None = None) -> Source:
+def load(
+    path: str | Path,
+    mapping: SurveyMapping | KpiMapping,
+    dialect: CsvDialect | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+) -> Source:
     """Read a file for import: a CSV with clean score and date columns is typed while it is read (fast);
     one with any unreadable value is read as text so validation can name the rows."""
     import pyarrow as pa
@@ -873,13 +1005,15 @@ class _Checks:
             raise IngestError(
                 f"Column '{name}' holds no date in a format this importer reads (row {self.lines[first].as_py()}: "
                 f"“{raw[first].as_py()}”). Accepted: {', '.join(dates.readable(f) for f, _o in dates.FORMATS)}; "
-                f"or give the survey's wave instead of a date column.")
+                f"or give the survey's wave instead of a date column."
+            )
         shown = f" as {dates.readable(reading.format)}" if reading.format else ""
         self.flag(pc.is_null(reading.values), "bad_date", name, f"date/time missing or not readable{shown}")
         return reading
 
-    def numbers(self, column: pa.ChunkedArray, name: str, decimal: str, na_codes: Sequence[str] = (),
-                words: bool = False) -> pa.Array:
+    def numbers(
+        self, column: pa.ChunkedArray, name: str, decimal: str, na_codes: Sequence[str] = (), words: bool = False
+    ) -> pa.Array:
         """Numbers of a column, typed or text (decimal comma, spaces in thousands, yes/no words if asked)."""
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -888,27 +1022,36 @@ class _Checks:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             raw = _text(column)
             missing = [*na_codes, *MISSING_WORDS]
-            raw = pc.if_else(pc.is_in(pc.utf8_lower(raw), value_set=pa.array([m.lower() for m in missing])),
-                             pa.scalar(None, pa.string()), raw)
+            raw = pc.if_else(
+                pc.is_in(pc.utf8_lower(raw), value_set=pa.array([m.lower() for m in missing])),
+                pa.scalar(None, pa.string()),
+                raw,
+            )
             raw = pc.replace_substring_regex(raw, "[\\s\u00a0\u202f]", "")
             if words:
                 lowered = pc.utf8_lower(raw)
-                raw = pc.if_else(pc.is_in(lowered, value_set=pa.array(sorted(TRUE_WORDS))), "1",
-                                 pc.if_else(pc.is_in(lowered, value_set=pa.array(sorted(FALSE_WORDS))), "0", raw))
+                raw = pc.if_else(
+                    pc.is_in(lowered, value_set=pa.array(sorted(TRUE_WORDS))),
+                    "1",
+                    pc.if_else(pc.is_in(lowered, value_set=pa.array(sorted(FALSE_WORDS))), "0", raw),
+                )
             pattern = r"^[-+]?\d+(?:,\d+)?$" if decimal == "," else r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
             numeric = pc.match_substring_regex(raw, pattern)
-            self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.invert(numeric)), "bad_number", name,
-                      "not a number")
+            self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.invert(numeric)), "bad_number", name, "not a number")
             text = pc.if_else(numeric, raw, pa.scalar(None, pa.string()))
             return pc.cast(pc.replace_substring(text, ",", ".") if decimal == "," else text, pa.float64())
         values = pc.cast(column, pa.float64())
         if na_codes:
-            values = pc.if_else(pc.is_in(values, value_set=pa.array([formatting.decimal(c) for c in na_codes])),
-                                pa.scalar(None, pa.float64()), values)
+            values = pc.if_else(
+                pc.is_in(values, value_set=pa.array([formatting.decimal(c) for c in na_codes])),
+                pa.scalar(None, pa.float64()),
+                values,
+            )
         return values
 
-    def labelled(self, column: pa.ChunkedArray, name: str, labels: Mapping[str, float | None],
-                 decimal: str = ".") -> pa.Array:
+    def labelled(
+        self, column: pa.ChunkedArray, name: str, labels: Mapping[str, float | None], decimal: str = "."
+    ) -> pa.Array:
         """Ratings given as words: each label (any case) as its number, written with the file's ``decimal`` mark
         for :meth:`score` to read; "not applicable" labels as missing; a label not in ``labels`` is flagged.
         Numbers already in the column stay."""
@@ -918,17 +1061,29 @@ class _Checks:
         raw = _text(_array(column))
         folded = {fold(label): value for label, value in labels.items()}
         keys = pa.array(list(folded), pa.string())
-        numbers = pa.array([None if v is None else f"{float(v):g}".replace(".", decimal) for v in folded.values()],
-                           pa.string())
+        numbers = pa.array(
+            [None if v is None else f"{float(v):g}".replace(".", decimal) for v in folded.values()], pa.string()
+        )
         position = pc.index_in(_fold_array(raw), value_set=keys)
         known = pc.invert(pc.is_null(position))
         numeric = pc.match_substring_regex(raw, r"^\s*[-+]?\d+([.,]\d+)?\s*$")
-        self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.and_(pc.invert(known), pc.invert(pc.fill_null(numeric, False)))),
-                  "unknown_label", name, "label not mapped to a number")
+        self.flag(
+            pc.and_(pc.invert(pc.is_null(raw)), pc.and_(pc.invert(known), pc.invert(pc.fill_null(numeric, False)))),
+            "unknown_label",
+            name,
+            "label not mapped to a number",
+        )
         return pc.if_else(known, pc.take(numbers, position), pc.if_else(numeric, raw, pa.scalar(None, pa.string())))
 
-    def score(self, column: pa.ChunkedArray, name: str, metric: str, scale: tuple[float, float],
-              na_codes: Sequence[str], decimal: str) -> pa.Array:
+    def score(
+        self,
+        column: pa.ChunkedArray,
+        name: str,
+        metric: str,
+        scale: tuple[float, float],
+        na_codes: Sequence[str],
+        decimal: str,
+    ) -> pa.Array:
         """A metric's answers: numbers on its scale, whole numbers for NPS/CSAT/CES."""
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -940,8 +1095,12 @@ class _Checks:
             issue = self.issues[-1]
             self.issues[-1] = Issue(f"bad_{metric}", name, issue.count, issue.rows, f"{label} is not a number")
         low, high = scale
-        self.flag(pc.or_(pc.less(values, low), pc.greater(values, high)), f"range_{metric}", name,
-                  f"{label} outside {low:g}–{high:g}")
+        self.flag(
+            pc.or_(pc.less(values, low), pc.greater(values, high)),
+            f"range_{metric}",
+            name,
+            f"{label} outside {low:g}–{high:g}",
+        )
         values = pc.if_else(pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high)), values, None)
         if metric == "rating":
             return values
@@ -975,8 +1134,10 @@ def _refuse_reserved(segments: Sequence[str], reserved: Sequence[str]) -> None:
     """A segment may not take the name of a stored column (``ts``, ``comment``…): it would replace it."""
     taken = sorted(s for s in segments if s.casefold() in {r.casefold() for r in reserved})
     if taken:
-        raise IngestError(f"A segment cannot be called {', '.join(taken)}: the name is taken by the data itself. "
-                          "Rename the column in the file.")
+        raise IngestError(
+            f"A segment cannot be called {', '.join(taken)}: the name is taken by the data itself. "
+            "Rename the column in the file."
+        )
 
 
 def _check_columns(table: pa.Table, wanted: Sequence[str]) -> None:
@@ -984,8 +1145,9 @@ def _check_columns(table: pa.Table, wanted: Sequence[str]) -> None:
         raise IngestError("The file has a header but no rows.")
     missing = [c for c in wanted if c not in table.column_names]
     if missing:
-        raise IngestError(f"Column(s) not in the file: {', '.join(missing)}. "
-                          f"The file has: {', '.join(table.column_names)}.")
+        raise IngestError(
+            f"Column(s) not in the file: {', '.join(missing)}. The file has: {', '.join(table.column_names)}."
+        )
     _refuse_nested(table, wanted)
 
 
@@ -996,13 +1158,22 @@ def _refuse_nested(table: pa.Table, columns: Sequence[str]) -> None:
     for name in columns:
         kind = table.schema.field(name).type
         if pa.types.is_nested(kind):
-            what = "a list" if pa.types.is_list(kind) or pa.types.is_large_list(kind) or \
-                pa.types.is_fixed_size_list(kind) else f"of type {kind}"
+            what = (
+                "a list"
+                if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+                else f"of type {kind}"
+            )
             raise IngestError(f"Column '{name}' is {what}, not a number, date or text.")
 
 
-def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Sequence[str], decimal: str = ".",
-                   source: str = "file", first_row: int = 2) -> tuple[pa.Table, ImportReport]:
+def prepare_survey(
+    table: pa.Table,
+    mapping: SurveyMapping,
+    touchpoint_keys: Sequence[str],
+    decimal: str = ".",
+    source: str = "file",
+    first_row: int = 2,
+) -> tuple[pa.Table, ImportReport]:
     """Type and check survey rows; return the valid answers in the survey contract and the report.
 
     A wide file (``mapping.wide``) becomes one answer per rating given, with the respondent's id kept.
@@ -1012,22 +1183,35 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
 
     _check_columns(table, mapping.columns())
     if bool(mapping.touchpoint) == bool(mapping.wide):
-        raise IngestError("Map either a touchpoint column (one row per answer) or rating columns to touchpoints "
-                          "(one row per respondent).")
+        raise IngestError(
+            "Map either a touchpoint column (one row per answer) or rating columns to touchpoints "
+            "(one row per respondent)."
+        )
     if not mapping.number_columns():
         raise IngestError("Map at least one score column (NPS, CSAT, CES or another rating).")
-    unknown = sorted(({w.touchpoint for w in mapping.wide} | set(mapping.touchpoint_values.values()))
-                     - set(touchpoint_keys) - {OVERALL})
+    unknown = sorted(
+        ({w.touchpoint for w in mapping.wide} | set(mapping.touchpoint_values.values()))
+        - set(touchpoint_keys)
+        - {OVERALL}
+    )
     if unknown:
         raise IngestError(f"Mapped to touchpoints not in the journey: {', '.join(unknown)}. Map them again.")
     _refuse_reserved(mapping.segments, SURVEY_COLUMNS)
     checks = _Checks(table.num_rows, first_row)
     if mapping.exclude:  # one flag for all the columns: a preview response is often marked in two of them
-        masks = [pc.is_in(pc.fill_null(_text(_array(table[column])), ""),
-                          value_set=pa.array([str(v).strip() for v in values], pa.string()))
-                 for column, values in mapping.exclude.items()]
-        checks.flag(functools.reduce(pc.or_, masks), "excluded", ", ".join(mapping.exclude),
-                    "excluded: a preview, test, spam or incomplete response")
+        masks = [
+            pc.is_in(
+                pc.fill_null(_text(_array(table[column])), ""),
+                value_set=pa.array([str(v).strip() for v in values], pa.string()),
+            )
+            for column, values in mapping.exclude.items()
+        ]
+        checks.flag(
+            functools.reduce(pc.or_, masks),
+            "excluded",
+            ", ".join(mapping.exclude),
+            "excluded: a preview, test, spam or incomplete response",
+        )
     if mapping.ts:
         reading = checks.timestamps(table[mapping.ts], mapping.ts, mapping.date_format)
     elif mapping.wave:
@@ -1035,16 +1219,19 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         start = pa.scalar(dt.datetime.combine(wave.start, dt.time()), pa.timestamp("ms"))
         reading = dates.Reading(pa.array([start.as_py()] * table.num_rows, pa.timestamp("ms")), None)
     else:
-        raise IngestError("Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if "
-                          "the answers have no dates.")
+        raise IngestError(
+            "Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if "
+            "the answers have no dates."
+        )
     ts = reading.values
     scores = {}
     for column, metric in mapping.number_columns().items():
         values = table[column]
         if column in mapping.value_labels:
             values = checks.labelled(values, column, mapping.value_labels[column], decimal)
-        scores[column] = checks.score(values, column, metric, mapping.column_scale(column),
-                                      mapping.column_na_codes(column), decimal)
+        scores[column] = checks.score(
+            values, column, metric, mapping.column_scale(column), mapping.column_na_codes(column), decimal
+        )
     no_score = functools.reduce(pc.and_, [pc.is_null(values) for values in scores.values()])
     columns: dict[str, pa.Array] = {"ts": ts}
     lines = pc.cast(checks.lines, pa.string())
@@ -1068,21 +1255,34 @@ def prepare_survey(table: pa.Table, mapping: SurveyMapping, touchpoint_keys: Seq
         positions = pc.index_in(raw_tp, value_set=pa.array(list(labels), pa.string()))
         keys = pc.take(pa.array(list(labels.values()), pa.string()), positions)
         checks.flag(pc.is_null(raw_tp), "missing_touchpoint", mapping.touchpoint, "touchpoint missing")
-        checks.flag(pc.and_(pc.invert(pc.is_null(raw_tp)), pc.is_null(keys)), "unknown_touchpoint",
-                    mapping.touchpoint, "touchpoint not in the journey (map it to one)")
+        checks.flag(
+            pc.and_(pc.invert(pc.is_null(raw_tp)), pc.is_null(keys)),
+            "unknown_touchpoint",
+            mapping.touchpoint,
+            "touchpoint not in the journey (map it to one)",
+        )
         checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no score in the row")
         columns["touchpoint"] = keys
         for column, metric in mapping.number_columns().items():
             columns[metric] = scores[column]
         keep = pc.invert(checks.bad)
-        typed = _contract({name: pc.filter(values, keep) for name, values in columns.items()},
-                          {s: pc.filter(v, keep) for s, v in segments.items()})
+        typed = _contract(
+            {name: pc.filter(values, keep) for name, values in columns.items()},
+            {s: pc.filter(v, keep) for s, v in segments.items()},
+        )
     else:
         checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no rating in the row")
         typed = _melt(columns, segments, scores, mapping, pc.invert(checks.bad))
     rows_valid = table.num_rows - (pc.sum(checks.bad).as_py() or 0)
-    report = ImportReport(table.num_rows, rows_valid, tuple(checks.issues), reading.format, typed.num_rows,
-                          reading.zone, mapping.wave if not mapping.ts else None)
+    report = ImportReport(
+        table.num_rows,
+        rows_valid,
+        tuple(checks.issues),
+        reading.format,
+        typed.num_rows,
+        reading.zone,
+        mapping.wave if not mapping.ts else None,
+    )
     return typed, report
 
 
@@ -1120,16 +1320,18 @@ def _contract(columns: dict, segments: dict) -> pa.Table:
     return pa.table({**{name: columns[name] for name in SURVEY_COLUMNS if name in columns}, **segments})
 
 
-def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_row: int = 2
-                ) -> tuple[pa.Table, ImportReport]:
+def prepare_kpi(
+    table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_row: int = 2
+) -> tuple[pa.Table, ImportReport]:
     """Type and check KPI rows (per period × segments, or per customer); KPI columns get snake_case names."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     _check_columns(table, mapping.columns())
     if bool(mapping.period) == bool(mapping.respondent_id):
-        raise IngestError("Map either a period column (KPIs per month or week) or a customer id column "
-                          "(KPIs per customer).")
+        raise IngestError(
+            "Map either a period column (KPIs per month or week) or a customer id column (KPIs per customer)."
+        )
     if not mapping.kpis:
         raise IngestError("Map at least one KPI column.")
     _refuse_reserved(mapping.segments, ("period", "respondent_id", *kpi_names(mapping.kpis).values()))
@@ -1149,8 +1351,12 @@ def prepare_kpi(table: pa.Table, mapping: KpiMapping, decimal: str = ".", first_
     if mapping.period:
         keys = [pc.cast(columns["period"], pa.string()), *(pc.fill_null(columns[s], "") for s in mapping.segments)]
         joined = pc.binary_join_element_wise(*keys, "\x1f")
-        checks.flag(_duplicated(joined), "duplicate_key", ", ".join([mapping.period, *mapping.segments]),
-                    "the same period and segments appear more than once")
+        checks.flag(
+            _duplicated(joined),
+            "duplicate_key",
+            ", ".join([mapping.period, *mapping.segments]),
+            "the same period and segments appear more than once",
+        )
     keep = pc.invert(checks.bad)
     typed = pa.table({name: pc.filter(values, keep) for name, values in columns.items()})
     return typed, ImportReport(table.num_rows, typed.num_rows, tuple(checks.issues), date_format, typed.num_rows)
@@ -1202,14 +1408,16 @@ def _as_string(column: pa.Array) -> pa.Array:
         return column
     if pa.types.is_floating(column.type):
         present = column.drop_null()
-        if len(present) and pc.all(pc.equal(present, pc.floor(present))).as_py() and \
-                pc.max(pc.abs(present)).as_py() < 2 ** 53:
+        if (
+            len(present)
+            and pc.all(pc.equal(present, pc.floor(present))).as_py()
+            and pc.max(pc.abs(present)).as_py() < 2**53
+        ):
             column = pc.cast(column, pa.int64())
     return pc.cast(column, pa.string())
 
 
 # ------------------------------------------------------------------ mapping helpers
-
 
 
 def shape(columns: Sequence[str]) -> str:
@@ -1228,7 +1436,7 @@ def mapping_to_dict(mapping: SurveyMapping | KpiMapping) -> dict:
 def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
     """The inverse of :func:`mapping_to_dict`."""
     if not isinstance(data, Mapping):
-        raise IngestError("Not a column mapping: it must be an object like {\"kind\": \"survey\", \"ts\": …}.")
+        raise IngestError('Not a column mapping: it must be an object like {"kind": "survey", "ts": …}.')
     try:
         mapping = _mapping_from_dict(dict(data))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -1240,10 +1448,15 @@ def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
 
 def _mapping_from_dict(data: dict) -> SurveyMapping | KpiMapping:
     if data.pop("kind") == "kpi":
-        return KpiMapping(kpis=tuple(data["kpis"]), period=data.get("period"), respondent_id=data.get("respondent_id"),
-                          segments=tuple(data.get("segments", ())))
-    data["wide"] = tuple(WideColumn(**{**w, "scale": tuple(w["scale"]) if w.get("scale") else None})
-                         for w in data.get("wide", ()))
+        return KpiMapping(
+            kpis=tuple(data["kpis"]),
+            period=data.get("period"),
+            respondent_id=data.get("respondent_id"),
+            segments=tuple(data.get("segments", ())),
+        )
+    data["wide"] = tuple(
+        WideColumn(**{**w, "scale": tuple(w["scale"]) if w.get("scale") else None}) for w in data.get("wide", ())
+    )
     data["value_labels"] = {column: dict(labels) for column, labels in data.get("value_labels", {}).items()}
     data["exclude"] = {column: tuple(values) for column, values in data.get("exclude", {}).items()}
     data["segments"] = tuple(data.get("segments", ()))

@@ -76,8 +76,12 @@ class LabelProposal:
 
     def to_dict(self) -> dict:
         """JSON-ready."""
-        return {**asdict(self), "values": dict(self.values), "unmatched": list(self.unmatched),
-                "scale": list(self.scale)}
+        return {
+            **asdict(self),
+            "values": dict(self.values),
+            "unmatched": list(self.unmatched),
+            "scale": list(self.scale),
+        }
 
 
 def _set(name: str, title: str, *points: str, binary: bool = False) -> LabelSet:
@@ -88,121 +92,201 @@ def _set(name: str, title: str, *points: str, binary: bool = False) -> LabelSet:
 # Points low → high. Wordings are English, Czech, Polish; gender forms (spokojen/spokojený/spokojená/spokojen(a),
 # zadowolony/zadowolona) and word order ("nie zgadzam się" / "się nie zgadzam") need not be listed: see _words.
 SETS: tuple[LabelSet, ...] = (
-    _set("agreement-5", _("agreement (5 points)"),
-         "strongly disagree|completely disagree|totally disagree|rozhodně nesouhlasím|zcela nesouhlasím|"
-         "naprosto nesouhlasím|úplně nesouhlasím|zdecydowanie się nie zgadzam|całkowicie się nie zgadzam",
-         "disagree|somewhat disagree|tend to disagree|mostly disagree|spíše nesouhlasím|nesouhlasím|"
-         "raczej się nie zgadzam|nie zgadzam się",
-         "neither agree nor disagree|neither agree or disagree|neutral|neither|ani souhlasím, ani nesouhlasím|"
-         "ani souhlas, ani nesouhlas|neutrální|ani się zgadzam, ani się nie zgadzam|ani się zgadzam, ani nie",
-         "agree|somewhat agree|tend to agree|mostly agree|spíše souhlasím|souhlasím|raczej się zgadzam|"
-         "zgadzam się",
-         "strongly agree|completely agree|totally agree|rozhodně souhlasím|zcela souhlasím|naprosto souhlasím|"
-         "úplně souhlasím|zdecydowanie się zgadzam|całkowicie się zgadzam"),
-    _set("agreement-7", _("agreement (7 points)"),
-         "strongly disagree|completely disagree|rozhodně nesouhlasím|zdecydowanie się nie zgadzam",
-         "disagree|nesouhlasím|nie zgadzam się",
-         "somewhat disagree|spíše nesouhlasím|raczej się nie zgadzam",
-         "neither agree nor disagree|neither agree or disagree|neutral|ani souhlasím, ani nesouhlasím|"
-         "ani się zgadzam, ani się nie zgadzam",
-         "somewhat agree|spíše souhlasím|raczej się zgadzam",
-         "agree|souhlasím|zgadzam się",
-         "strongly agree|completely agree|rozhodně souhlasím|zdecydowanie się zgadzam"),
-    _set("satisfaction-5", _("satisfaction (5 points)"),
-         "very dissatisfied|extremely dissatisfied|very unsatisfied|completely dissatisfied|highly dissatisfied|"
-         "velmi nespokojen|zcela nespokojen|naprosto nespokojen|úplně nespokojen|rozhodně nespokojen|"
-         "bardzo niezadowolony|zdecydowanie niezadowolony|całkowicie niezadowolony",
-         "dissatisfied|somewhat dissatisfied|unsatisfied|fairly dissatisfied|nespokojen|spíše nespokojen|"
-         "niezadowolony|raczej niezadowolony",
-         "neither satisfied nor dissatisfied|neither satisfied or dissatisfied|neutral|"
-         "ani spokojen, ani nespokojen|neutrální|ani zadowolony, ani niezadowolony",
-         "satisfied|somewhat satisfied|fairly satisfied|spokojen|spíše spokojen|zadowolony|raczej zadowolony",
-         "very satisfied|extremely satisfied|completely satisfied|highly satisfied|velmi spokojen|zcela spokojen|"
-         "naprosto spokojen|úplně spokojen|rozhodně spokojen|bardzo zadowolony|zdecydowanie zadowolony|"
-         "całkowicie zadowolony"),
-    _set("likelihood-5", _("likelihood (5 points)"),
-         "very unlikely|extremely unlikely|not at all likely|highly unlikely|velmi nepravděpodobné|"
-         "zcela nepravděpodobné|bardzo mało prawdopodobne|bardzo nieprawdopodobne|zdecydowanie nieprawdopodobne",
-         "unlikely|somewhat unlikely|not very likely|fairly unlikely|nepravděpodobné|spíše nepravděpodobné|"
-         "málo pravděpodobné|mało prawdopodobne|raczej mało prawdopodobne|nieprawdopodobne|"
-         "raczej nieprawdopodobne",
-         "neither likely nor unlikely|neither likely or unlikely|neutral|ani pravděpodobné, ani nepravděpodobné|"
-         "ani prawdopodobne, ani nieprawdopodobne|ani prawdopodobne, ani mało prawdopodobne",
-         "likely|somewhat likely|fairly likely|pravděpodobné|spíše pravděpodobné|prawdopodobne|"
-         "raczej prawdopodobne",
-         "very likely|extremely likely|highly likely|velmi pravděpodobné|bardzo prawdopodobne|"
-         "zdecydowanie prawdopodobne"),
-    _set("quality-5", _("quality (5 points)"),
-         "very poor|very bad|terrible|awful|velmi špatné|hrozné|bardzo źle|bardzo zły|bardzo słabo|bardzo słaby|"
-         "fatalnie|fatalny",
-         "poor|bad|špatné|spíše špatné|źle|zły|słabo|słaby|raczej źle",
-         "fair|average|ok|okay|acceptable|neutral|průměrné|ucházející|přijatelné|ani dobré, ani špatné|"
-         "przeciętnie|przeciętny|średnio|ani dobrze, ani źle|ani dobry, ani zły",
-         "good|dobré|spíše dobré|dobrze|dobry|raczej dobrze",
-         "excellent|very good|outstanding|výborné|vynikající|velmi dobré|bardzo dobrze|bardzo dobry|doskonale|"
-         "doskonały|znakomicie|świetnie"),
-    _set("quality-5b", _("quality (poor … excellent)"),
-         "poor|nedostatečné|nedostatečně",
-         "fair|dostatečné|dostatečně",
-         "good|dobré|dobře",
-         "very good|velmi dobré|chvalitebně|chvalitebné",
-         "excellent|výborné|výborně"),
-    _set("ease-5", _("ease (5 points)"),
-         "very difficult|extremely difficult|very hard|velmi obtížné|velmi složité|velmi náročné|bardzo trudno|"
-         "bardzo trudne",
-         "difficult|somewhat difficult|hard|obtížné|spíše obtížné|složité|náročné|trudno|trudne|"
-         "raczej trudno",
-         "neither easy nor difficult|neither easy or difficult|neutral|ani snadné, ani obtížné|"
-         "ani łatwo, ani trudno|ani łatwe, ani trudne",
-         "easy|somewhat easy|snadné|spíše snadné|jednoduché|łatwo|łatwe|raczej łatwo",
-         "very easy|extremely easy|velmi snadné|velmi jednoduché|bardzo łatwo|bardzo łatwe"),
-    _set("importance-5", _("importance (5 points)"),
-         "not at all important|not important at all|zcela nedůležité|vůbec nedůležité|zupełnie nieważne|"
-         "całkowicie nieistotne",
-         "slightly important|not very important|spíše nedůležité|nedůležité|mało ważne|raczej nieważne",
-         "moderately important|somewhat important|ani důležité, ani nedůležité|středně důležité|"
-         "ani ważne, ani nieważne|średnio ważne",
-         "very important|important|důležité|spíše důležité|ważne|raczej ważne",
-         "extremely important|velmi důležité|nesmírně důležité|bardzo ważne|niezwykle ważne"),
-    _set("favourability-5", _("favourability (5 points)"),
-         "very unfavorably|very unfavourably|very unfavorable|very unfavourable",
-         "somewhat unfavorably|somewhat unfavourably|unfavorable|unfavourable|unfavorably",
-         "neither favorably nor unfavorably|neither favorably nor unfavorably (neutral)|"
-         "neither favourably nor unfavourably|neutral",
-         "somewhat favorably|somewhat favourably|favorable|favourable|favorably",
-         "very favorably|very favourably|very favorable|very favourable"),
-    _set("certainty-4", _("definitely not … definitely yes (4 points)"),
-         "definitely not|definitely no|certainly not|rozhodně ne|určitě ne|zdecydowanie nie|na pewno nie",
-         "probably not|rather not|spíše ne|asi ne|raczej nie",
-         "probably yes|probably|rather yes|spíše ano|asi ano|raczej tak",
-         "definitely yes|definitely|certainly|rozhodně ano|určitě ano|zdecydowanie tak|na pewno tak"),
-    _set("certainty-5", _("definitely not … definitely yes (5 points)"),
-         "definitely not|definitely no|certainly not|rozhodně ne|určitě ne|zdecydowanie nie|na pewno nie",
-         "probably not|rather not|spíše ne|asi ne|raczej nie",
-         "might or might not|maybe|ani ano, ani ne|možná|ani tak, ani nie|może",
-         "probably yes|probably|rather yes|spíše ano|asi ano|raczej tak",
-         "definitely yes|definitely|certainly|rozhodně ano|určitě ano|zdecydowanie tak|na pewno tak"),
+    _set(
+        "agreement-5",
+        _("agreement (5 points)"),
+        "strongly disagree|completely disagree|totally disagree|rozhodně nesouhlasím|zcela nesouhlasím|"
+        "naprosto nesouhlasím|úplně nesouhlasím|zdecydowanie się nie zgadzam|całkowicie się nie zgadzam",
+        "disagree|somewhat disagree|tend to disagree|mostly disagree|spíše nesouhlasím|nesouhlasím|"
+        "raczej się nie zgadzam|nie zgadzam się",
+        "neither agree nor disagree|neither agree or disagree|neutral|neither|ani souhlasím, ani nesouhlasím|"
+        "ani souhlas, ani nesouhlas|neutrální|ani się zgadzam, ani się nie zgadzam|ani się zgadzam, ani nie",
+        "agree|somewhat agree|tend to agree|mostly agree|spíše souhlasím|souhlasím|raczej się zgadzam|zgadzam się",
+        "strongly agree|completely agree|totally agree|rozhodně souhlasím|zcela souhlasím|naprosto souhlasím|"
+        "úplně souhlasím|zdecydowanie się zgadzam|całkowicie się zgadzam",
+    ),
+    _set(
+        "agreement-7",
+        _("agreement (7 points)"),
+        "strongly disagree|completely disagree|rozhodně nesouhlasím|zdecydowanie się nie zgadzam",
+        "disagree|nesouhlasím|nie zgadzam się",
+        "somewhat disagree|spíše nesouhlasím|raczej się nie zgadzam",
+        "neither agree nor disagree|neither agree or disagree|neutral|ani souhlasím, ani nesouhlasím|"
+        "ani się zgadzam, ani się nie zgadzam",
+        "somewhat agree|spíše souhlasím|raczej się zgadzam",
+        "agree|souhlasím|zgadzam się",
+        "strongly agree|completely agree|rozhodně souhlasím|zdecydowanie się zgadzam",
+    ),
+    _set(
+        "satisfaction-5",
+        _("satisfaction (5 points)"),
+        "very dissatisfied|extremely dissatisfied|very unsatisfied|completely dissatisfied|highly dissatisfied|"
+        "velmi nespokojen|zcela nespokojen|naprosto nespokojen|úplně nespokojen|rozhodně nespokojen|"
+        "bardzo niezadowolony|zdecydowanie niezadowolony|całkowicie niezadowolony",
+        "dissatisfied|somewhat dissatisfied|unsatisfied|fairly dissatisfied|nespokojen|spíše nespokojen|"
+        "niezadowolony|raczej niezadowolony",
+        "neither satisfied nor dissatisfied|neither satisfied or dissatisfied|neutral|"
+        "ani spokojen, ani nespokojen|neutrální|ani zadowolony, ani niezadowolony",
+        "satisfied|somewhat satisfied|fairly satisfied|spokojen|spíše spokojen|zadowolony|raczej zadowolony",
+        "very satisfied|extremely satisfied|completely satisfied|highly satisfied|velmi spokojen|zcela spokojen|"
+        "naprosto spokojen|úplně spokojen|rozhodně spokojen|bardzo zadowolony|zdecydowanie zadowolony|"
+        "całkowicie zadowolony",
+    ),
+    _set(
+        "likelihood-5",
+        _("likelihood (5 points)"),
+        "very unlikely|extremely unlikely|not at all likely|highly unlikely|velmi nepravděpodobné|"
+        "zcela nepravděpodobné|bardzo mało prawdopodobne|bardzo nieprawdopodobne|zdecydowanie nieprawdopodobne",
+        "unlikely|somewhat unlikely|not very likely|fairly unlikely|nepravděpodobné|spíše nepravděpodobné|"
+        "málo pravděpodobné|mało prawdopodobne|raczej mało prawdopodobne|nieprawdopodobne|"
+        "raczej nieprawdopodobne",
+        "neither likely nor unlikely|neither likely or unlikely|neutral|ani pravděpodobné, ani nepravděpodobné|"
+        "ani prawdopodobne, ani nieprawdopodobne|ani prawdopodobne, ani mało prawdopodobne",
+        "likely|somewhat likely|fairly likely|pravděpodobné|spíše pravděpodobné|prawdopodobne|raczej prawdopodobne",
+        "very likely|extremely likely|highly likely|velmi pravděpodobné|bardzo prawdopodobne|"
+        "zdecydowanie prawdopodobne",
+    ),
+    _set(
+        "quality-5",
+        _("quality (5 points)"),
+        "very poor|very bad|terrible|awful|velmi špatné|hrozné|bardzo źle|bardzo zły|bardzo słabo|bardzo słaby|"
+        "fatalnie|fatalny",
+        "poor|bad|špatné|spíše špatné|źle|zły|słabo|słaby|raczej źle",
+        "fair|average|ok|okay|acceptable|neutral|průměrné|ucházející|přijatelné|ani dobré, ani špatné|"
+        "przeciętnie|przeciętny|średnio|ani dobrze, ani źle|ani dobry, ani zły",
+        "good|dobré|spíše dobré|dobrze|dobry|raczej dobrze",
+        "excellent|very good|outstanding|výborné|vynikající|velmi dobré|bardzo dobrze|bardzo dobry|doskonale|"
+        "doskonały|znakomicie|świetnie",
+    ),
+    _set(
+        "quality-5b",
+        _("quality (poor … excellent)"),
+        "poor|nedostatečné|nedostatečně",
+        "fair|dostatečné|dostatečně",
+        "good|dobré|dobře",
+        "very good|velmi dobré|chvalitebně|chvalitebné",
+        "excellent|výborné|výborně",
+    ),
+    _set(
+        "ease-5",
+        _("ease (5 points)"),
+        "very difficult|extremely difficult|very hard|velmi obtížné|velmi složité|velmi náročné|bardzo trudno|"
+        "bardzo trudne",
+        "difficult|somewhat difficult|hard|obtížné|spíše obtížné|složité|náročné|trudno|trudne|raczej trudno",
+        "neither easy nor difficult|neither easy or difficult|neutral|ani snadné, ani obtížné|"
+        "ani łatwo, ani trudno|ani łatwe, ani trudne",
+        "easy|somewhat easy|snadné|spíše snadné|jednoduché|łatwo|łatwe|raczej łatwo",
+        "very easy|extremely easy|velmi snadné|velmi jednoduché|bardzo łatwo|bardzo łatwe",
+    ),
+    _set(
+        "importance-5",
+        _("importance (5 points)"),
+        "not at all important|not important at all|zcela nedůležité|vůbec nedůležité|zupełnie nieważne|"
+        "całkowicie nieistotne",
+        "slightly important|not very important|spíše nedůležité|nedůležité|mało ważne|raczej nieważne",
+        "moderately important|somewhat important|ani důležité, ani nedůležité|středně důležité|"
+        "ani ważne, ani nieważne|średnio ważne",
+        "very important|important|důležité|spíše důležité|ważne|raczej ważne",
+        "extremely important|velmi důležité|nesmírně důležité|bardzo ważne|niezwykle ważne",
+    ),
+    _set(
+        "favourability-5",
+        _("favourability (5 points)"),
+        "very unfavorably|very unfavourably|very unfavorable|very unfavourable",
+        "somewhat unfavorably|somewhat unfavourably|unfavorable|unfavourable|unfavorably",
+        "neither favorably nor unfavorably|neither favorably nor unfavorably (neutral)|"
+        "neither favourably nor unfavourably|neutral",
+        "somewhat favorably|somewhat favourably|favorable|favourable|favorably",
+        "very favorably|very favourably|very favorable|very favourable",
+    ),
+    _set(
+        "certainty-4",
+        _("definitely not … definitely yes (4 points)"),
+        "definitely not|definitely no|certainly not|rozhodně ne|určitě ne|zdecydowanie nie|na pewno nie",
+        "probably not|rather not|spíše ne|asi ne|raczej nie",
+        "probably yes|probably|rather yes|spíše ano|asi ano|raczej tak",
+        "definitely yes|definitely|certainly|rozhodně ano|určitě ano|zdecydowanie tak|na pewno tak",
+    ),
+    _set(
+        "certainty-5",
+        _("definitely not … definitely yes (5 points)"),
+        "definitely not|definitely no|certainly not|rozhodně ne|určitě ne|zdecydowanie nie|na pewno nie",
+        "probably not|rather not|spíše ne|asi ne|raczej nie",
+        "might or might not|maybe|ani ano, ani ne|možná|ani tak, ani nie|może",
+        "probably yes|probably|rather yes|spíše ano|asi ano|raczej tak",
+        "definitely yes|definitely|certainly|rozhodně ano|určitě ano|zdecydowanie tak|na pewno tak",
+    ),
     _set("yes-no", _("yes / no"), "no|ne|nie|n", "yes|ano|tak|y", binary=True),
     _set("true-false", _("true / false"), "false|nepravda|fałsz", "true|pravda|prawda", binary=True),
-    _set("satisfied", _("satisfied / not satisfied"),
-         "dissatisfied|neutral or dissatisfied|neutral/dissatisfied|not satisfied|unsatisfied|nespokojen|"
-         "nejsem spokojen|niezadowolony|nie jestem zadowolony",
-         "satisfied|spokojen|jsem spokojen|zadowolony|jestem zadowolony", binary=True),
-    _set("recommend", _("would recommend / would not"),
-         "would not recommend|not recommend|nedoporučil bych|nedoporučím|nie poleciłbym|nie polecę",
-         "would recommend|recommend|doporučil bych|doporučím|poleciłbym|polecę", binary=True),
+    _set(
+        "satisfied",
+        _("satisfied / not satisfied"),
+        "dissatisfied|neutral or dissatisfied|neutral/dissatisfied|not satisfied|unsatisfied|nespokojen|"
+        "nejsem spokojen|niezadowolony|nie jestem zadowolony",
+        "satisfied|spokojen|jsem spokojen|zadowolony|jestem zadowolony",
+        binary=True,
+    ),
+    _set(
+        "recommend",
+        _("would recommend / would not"),
+        "would not recommend|not recommend|nedoporučil bych|nedoporučím|nie poleciłbym|nie polecę",
+        "would recommend|recommend|doporučil bych|doporučím|poleciłbym|polecę",
+        binary=True,
+    ),
 )
 
 # Answers that mean "no answer on the scale": stored as missing, never as a low score.
 NOT_APPLICABLE = (
-    "n/a", "na", "n.a.", "not applicable", "does not apply", "doesn't apply", "don't know", "do not know",
-    "dont know", "dk", "not sure", "unsure", "can't say", "cannot say", "can't tell", "prefer not to say",
-    "prefer not to answer", "rather not say", "no answer", "no opinion", "did not use", "didn't use", "not used",
-    "unfamiliar", "unfamiliar (n/a)", "nevím", "nevím, nedokážu posoudit", "nedokážu posoudit",
-    "nelze posoudit", "nemohu posoudit", "neumím posoudit", "netýká se", "netýká se mě", "neaplikovatelné",
-    "nerelevantní", "bez odpovědi", "nechci odpovídat", "nechci uvést", "nevyužil jsem", "nepoužil jsem",
-    "nie wiem", "nie dotyczy", "trudno powiedzieć", "nie mam zdania", "wolę nie odpowiadać", "odmowa",
-    "brak odpowiedzi", "nie korzystałem", "nie korzystałam", "nie umiem powiedzieć",
+    "n/a",
+    "na",
+    "n.a.",
+    "not applicable",
+    "does not apply",
+    "doesn't apply",
+    "don't know",
+    "do not know",
+    "dont know",
+    "dk",
+    "not sure",
+    "unsure",
+    "can't say",
+    "cannot say",
+    "can't tell",
+    "prefer not to say",
+    "prefer not to answer",
+    "rather not say",
+    "no answer",
+    "no opinion",
+    "did not use",
+    "didn't use",
+    "not used",
+    "unfamiliar",
+    "unfamiliar (n/a)",
+    "nevím",
+    "nevím, nedokážu posoudit",
+    "nedokážu posoudit",
+    "nelze posoudit",
+    "nemohu posoudit",
+    "neumím posoudit",
+    "netýká se",
+    "netýká se mě",
+    "neaplikovatelné",
+    "nerelevantní",
+    "bez odpovědi",
+    "nechci odpovídat",
+    "nechci uvést",
+    "nevyužil jsem",
+    "nepoužil jsem",
+    "nie wiem",
+    "nie dotyczy",
+    "trudno powiedzieć",
+    "nie mam zdania",
+    "wolę nie odpowiadać",
+    "odmowa",
+    "brak odpowiedzi",
+    "nie korzystałem",
+    "nie korzystałam",
+    "nie umiem powiedzieć",
 )
 
 _LEADING_CODE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s*(?:[-–—=:.)]\s*|\s+)(?=[^\d\s])")
@@ -225,8 +309,9 @@ def _words(text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _index() -> tuple[dict[frozenset[str], int], ...]:
     """Per label set: each wording's words → its point."""
-    return tuple({_words(wording): point for point, wordings in enumerate(s.points) for wording in wordings}
-                 for s in SETS)
+    return tuple(
+        {_words(wording): point for point, wordings in enumerate(s.points) for wording in wordings} for s in SETS
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -274,11 +359,11 @@ def propose_values(values: Sequence[str]) -> LabelProposal | None:
     low = min(best_points, key=best_points.__getitem__)
     high = max(best_points, key=best_points.__getitem__)
     if best.binary:
-        reason = _("answers read as {title}: “{yes}” = 1, “{no}” = 0").format(title=best.title, yes=high,
-                                                                              no=low)
+        reason = _("answers read as {title}: “{yes}” = 1, “{no}” = 0").format(title=best.title, yes=high, no=low)
     else:
         reason = _("answers read as {title}: “{low}” = {low_n:g} … “{high}” = {high_n:g}").format(
-            title=best.title, low=low, low_n=numbers[low], high=high, high_n=numbers[high])
+            title=best.title, low=low, low_n=numbers[low], high=high, high_n=numbers[high]
+        )
     return LabelProposal(best.name, best.title, numbers, unmatched, best.scale, best.binary, positive, reason)
 
 

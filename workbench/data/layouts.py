@@ -25,14 +25,28 @@ from dataclasses import dataclass, field
 
 from workbench.core.folding import fold
 
-LAYOUT_NAMES = {"qualtrics": "Qualtrics", "surveymonkey": "SurveyMonkey", "limesurvey": "LimeSurvey",
-                "google-forms": "Google Forms", "plain": "plain table", "spss": "SPSS"}
+LAYOUT_NAMES = {
+    "qualtrics": "Qualtrics",
+    "surveymonkey": "SurveyMonkey",
+    "limesurvey": "LimeSurvey",
+    "google-forms": "Google Forms",
+    "plain": "plain table",
+    "spss": "SPSS",
+}
 # Qualtrics' Status codes (numeric exports) and labels (text exports) of responses that are not real answers.
-QUALTRICS_EXCLUDE = {"Status": ("Survey Preview", "Survey Test", "Spam", "Preview Spam", "Offline Preview",
-                                "1", "2", "8", "9", "17"),
-                     "DistributionChannel": ("preview", "test")}
-GOOGLE_TIMESTAMPS = {"timestamp", "casova znacka", "sygnatura czasowa", "zeitstempel", "horodateur",
-                     "marca temporal", "horodatage"}
+QUALTRICS_EXCLUDE = {
+    "Status": ("Survey Preview", "Survey Test", "Spam", "Preview Spam", "Offline Preview", "1", "2", "8", "9", "17"),
+    "DistributionChannel": ("preview", "test"),
+}
+GOOGLE_TIMESTAMPS = {
+    "timestamp",
+    "casova znacka",
+    "sygnatura czasowa",
+    "zeitstempel",
+    "horodateur",
+    "marca temporal",
+    "horodatage",
+}
 SUB_ANSWER_BLANKS = {"", "response", "open-ended response"}
 DASH = " – "
 
@@ -66,8 +80,11 @@ def detect(rows: Sequence[Sequence[str]], header_rows: int | None = None) -> Lay
         count = header_rows or _qualtrics_rows(rows)
         descriptions = {}
         if count >= 2 and len(rows) > 1:
-            descriptions = {name: text.strip() for name, text in zip(first, rows[1])
-                            if text.strip() and text.strip() != name and not _is_import_id(text)}
+            descriptions = {
+                name: text.strip()
+                for name, text in zip(first, rows[1])
+                if text.strip() and text.strip() != name and not _is_import_id(text)
+            }
         exclude = {column: values for column, values in QUALTRICS_EXCLUDE.items() if column in first}
         return Layout("qualtrics", count, _unique(first, suffix_twice=True), descriptions, exclude)
     if header_rows in (None, 2) and len(rows) > 1 and _is_surveymonkey(first, rows[1]):
@@ -150,8 +167,9 @@ def _unique(names: Sequence[str], suffix_twice: bool = False) -> tuple[str, ...]
     result = []
     for index, name in enumerate(names):
         # A name stays as written (a saved mapping names it so); a combined one is built with single spaces.
-        name = (" ".join(str(name).split()) if suffix_twice else str(name)) if str(name).strip() else \
-            f"column {index + 1}"
+        name = (
+            (" ".join(str(name).split()) if suffix_twice else str(name)) if str(name).strip() else f"column {index + 1}"
+        )
         seen[name] += 1
         result.append(name if seen[name] == 1 or not suffix_twice else f"{name} ({seen[name]})")
     return tuple(result)

@@ -41,8 +41,7 @@ class Outcome:
             return _("share {positive}").format(positive=self.positive or self.label)
         if self.metric == "nps":
             return self.label
-        return _("mean {outcome} ({low:g}–{high:g})").format(outcome=self.label, low=self.scale[0],
-                                                              high=self.scale[1])
+        return _("mean {outcome} ({low:g}–{high:g})").format(outcome=self.label, low=self.scale[0], high=self.scale[1])
 
 
 def describe(metric: str, label: str | None, scale: tuple[float, float], positive: str | None = None) -> Outcome:
@@ -53,8 +52,7 @@ def describe(metric: str, label: str | None, scale: tuple[float, float], positiv
     binary = metric == "rating" and scale == (0.0, 1.0)
     default = NAMES[metric] if metric in SCALES else _("Overall rating")
     low, high = SCALES.get(metric, scale)
-    return Outcome(metric, (label or "").strip() or default, (low, high), binary,
-                   positive if binary else None)
+    return Outcome(metric, (label or "").strip() or default, (low, high), binary, positive if binary else None)
 
 
 def from_meta(meta: Mapping | None) -> Outcome:
@@ -62,5 +60,4 @@ def from_meta(meta: Mapping | None) -> Outcome:
     data = (meta or {}).get("outcome")
     if not data:
         return Outcome()
-    return Outcome(data["metric"], data["label"], tuple(data["scale"]), bool(data.get("binary")),
-                   data.get("positive"))
+    return Outcome(data["metric"], data["label"], tuple(data["scale"]), bool(data.get("binary")), data.get("positive"))

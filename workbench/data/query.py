@@ -46,15 +46,25 @@ class Query:
 
     def key(self) -> str:
         """Stable cache key; it includes each file's size and mtime so a replaced file is never served stale."""
-        spec = {"sources": [_signature(path) for path in self.sources], "by": list(self.by), "period": self.period,
-                "from": str(self.date_from), "to": str(self.date_to),
-                "filters": sorted([column, sorted(values)] for column, values in self.filters)}
+        spec = {
+            "sources": [_signature(path) for path in self.sources],
+            "by": list(self.by),
+            "period": self.period,
+            "from": str(self.date_from),
+            "to": str(self.date_to),
+            "filters": sorted([column, sorted(values)] for column, values in self.filters),
+        }
         return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
 
 
-def aggregate(query: Query, cache: diskcache.Cache | None = None, *, min_n: int = metrics.DEFAULT_MIN_N,
-              confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
-              ) -> pandas.DataFrame:
+def aggregate(
+    query: Query,
+    cache: diskcache.Cache | None = None,
+    *,
+    min_n: int = metrics.DEFAULT_MIN_N,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    weights: Mapping[str, float] | None = None,
+) -> pandas.DataFrame:
     """One row per group (sorted): group columns, answers, sufficient statistics and every metric's estimate."""
     if cache is not None:
         key = f"aggregate:{query.key()}:{min_n}:{confidence!r}:{json.dumps(weights and sorted(weights.items()))}"
@@ -103,31 +113,42 @@ def statistic_columns(result: pandas.DataFrame) -> list[str]:
     return [name for name in result.columns if name in _ADDITIVE]
 
 
-def rollup(result: pandas.DataFrame, by: Sequence[str], *, min_n: int = metrics.DEFAULT_MIN_N,
-           confidence: float = metrics.DEFAULT_CONFIDENCE, weights: Mapping[str, float] | None = None
-           ) -> pandas.DataFrame:
+def rollup(
+    result: pandas.DataFrame,
+    by: Sequence[str],
+    *,
+    min_n: int = metrics.DEFAULT_MIN_N,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    weights: Mapping[str, float] | None = None,
+) -> pandas.DataFrame:
     """An aggregate result summed to coarser groups ``by`` (no group: one total row), with fresh estimates."""
     keys = list(by) or ["_all"]
-    summed = (result.assign(_all=0).groupby(keys, sort=True, dropna=False)[statistic_columns(result)]
-              .sum().reset_index())
+    summed = result.assign(_all=0).groupby(keys, sort=True, dropna=False)[statistic_columns(result)].sum().reset_index()
     return metrics.estimate_frame(summed if by else summed.drop(columns="_all"), confidence, min_n, weights)
 
 
-def rest(result: pandas.DataFrame, totals: pandas.DataFrame, on: Sequence[str], *,
-         min_n: int = metrics.DEFAULT_MIN_N, confidence: float = metrics.DEFAULT_CONFIDENCE,
-         weights: Mapping[str, float] | None = None) -> pandas.DataFrame:
+def rest(
+    result: pandas.DataFrame,
+    totals: pandas.DataFrame,
+    on: Sequence[str],
+    *,
+    min_n: int = metrics.DEFAULT_MIN_N,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    weights: Mapping[str, float] | None = None,
+) -> pandas.DataFrame:
     """Everyone else than each group of ``result`` within its ``totals`` row (matched on ``on``), estimated.
 
     ``result`` and ``totals`` are aggregate results (group columns first, then the statistics); the answer has
     the group columns of ``result`` and the statistics of the total minus the group.
     """
     stats = statistic_columns(result)
-    groups = list(result.columns[:list(result.columns).index("answers")])
+    groups = list(result.columns[: list(result.columns).index("answers")])
     total = result[list(on)].merge(totals[[*on, *stats]], on=list(on), how="left")
     import pandas as pd
 
-    differences = pd.DataFrame({name: total[name].to_numpy() - result[name].to_numpy() for name in stats},
-                               index=result.index)
+    differences = pd.DataFrame(
+        {name: total[name].to_numpy() - result[name].to_numpy() for name in stats}, index=result.index
+    )
     return metrics.estimate_frame(pd.concat([result[groups], differences], axis=1), confidence, min_n, weights)
 
 
@@ -141,8 +162,14 @@ def distribution(query: Query, metric: str) -> pandas.DataFrame:
     if metric not in measured:
         return _empty_frame([*query.by, "score", "answers"])
     keys = [*query.by, "score"]
-    frame = (data.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).alias("score"))
-             .group_by(keys).agg(pl.len().alias("answers")).sort(keys).collect())
+    frame = (
+        data.filter(pl.col(metric).is_not_null())
+        .with_columns(pl.col(metric).alias("score"))
+        .group_by(keys)
+        .agg(pl.len().alias("answers"))
+        .sort(keys)
+        .collect()
+    )
     result = frame.with_columns(pl.col("answers").cast(pl.Int64)).to_pandas()
     if "period" in query.by:
         result["period"] = result["period"].dt.date
@@ -193,8 +220,11 @@ def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
     frames = []
     for path in sources:
         schema = _schema(*_signature(path))
-        frames.append(pl.scan_parquet(path).select([pl.col(n).cast(pl.String) if n in schema
-                                                    else pl.lit(None, pl.String).alias(n) for n in present]))
+        frames.append(
+            pl.scan_parquet(path).select(
+                [pl.col(n).cast(pl.String) if n in schema else pl.lit(None, pl.String).alias(n) for n in present]
+            )
+        )
     pairs = pl.concat(frames).unique().collect()
     distinct = {name: pairs[name].drop_nulls().n_unique() for name in present}
     result = {}
@@ -214,8 +244,14 @@ def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
 # ------------------------------------------------------------------ internals
 
 
-_ADDITIVE = {"answers", "nps_n", "promoters", "passives", "detractors",
-             *(f"{m}_{s}" for m in (*metrics.MEANS, "rating") for s in ("n", "sum", "sumsq", "top"))}
+_ADDITIVE = {
+    "answers",
+    "nps_n",
+    "promoters",
+    "passives",
+    "detractors",
+    *(f"{m}_{s}" for m in (*metrics.MEANS, "rating") for s in ("n", "sum", "sumsq", "top")),
+}
 
 
 def _empty_frame(names: Sequence[str]) -> pandas.DataFrame:
@@ -270,8 +306,13 @@ def _file_values(path: str, size: int, mtime_ns: int, column: str) -> tuple[str,
 
     if column not in _schema(path, size, mtime_ns):
         return ()
-    return tuple(pl.scan_parquet(path).select(pl.col(column).drop_nulls().unique().cast(pl.String))
-                 .collect().to_series().to_list())
+    return tuple(
+        pl.scan_parquet(path)
+        .select(pl.col(column).drop_nulls().unique().cast(pl.String))
+        .collect()
+        .to_series()
+        .to_list()
+    )
 
 
 def _commented(data):
@@ -290,9 +331,10 @@ def _scan(query: Query, extra: Sequence[str] = ()):
     for role, names in (("group", query.by), ("filter", [column for column, _ in query.filters])):
         for name in names:
             if (name not in available or name in _NOT_GROUPS) and not (role == "group" and name == "period"):
-                raise ValueError(f"Unknown {role} column '{name}'; the data has: "
-                                 f"{', '.join(sorted(available - _NOT_GROUPS))}"
-                                 + (" and 'period'." if role == "group" else "."))
+                raise ValueError(
+                    f"Unknown {role} column '{name}'; the data has: "
+                    f"{', '.join(sorted(available - _NOT_GROUPS))}" + (" and 'period'." if role == "group" else ".")
+                )
     keys = [name for name in query.by if name != "period"]
     measured = [m for m in METRICS if m != "rating" or "rating" in available]
     extra = [name for name in extra if name not in keys and name not in measured]
@@ -309,8 +351,9 @@ def _scan(query: Query, extra: Sequence[str] = ()):
         frame = pl.scan_parquet(path)
         # Versions may lack a metric or segment column: typed nulls (as tall as the file) keep the union aligned.
         missing = [pl.lit(None, pl.String).alias(name) for name in keys + extra if name not in schema]
-        missing += [pl.lit(None, pl.Float64 if m == "rating" else pl.Int8).alias(m)
-                    for m in measured if m not in schema]
+        missing += [
+            pl.lit(None, pl.Float64 if m == "rating" else pl.Int8).alias(m) for m in measured if m not in schema
+        ]
         selected: list[str | pl.Expr] = [*keys, *measured, *extra]
         if "period" in query.by:
             selected.append(pl.col("ts").dt.truncate(PERIODS[query.period]).dt.date().alias("period"))
@@ -342,15 +385,26 @@ def _aggregations(rating: bool) -> list:
     import polars as pl
 
     nps = pl.col("nps")
-    aggregations = [pl.len().alias("answers"), nps.count().alias("nps_n"), (nps >= metrics.PROMOTER_AT).sum().alias("promoters"),
-                    nps.is_between(metrics.DETRACTOR_AT + 1, metrics.PROMOTER_AT - 1).sum().alias("passives"),
-                    (nps <= metrics.DETRACTOR_AT).sum().alias("detractors")]
+    aggregations = [
+        pl.len().alias("answers"),
+        nps.count().alias("nps_n"),
+        (nps >= metrics.PROMOTER_AT).sum().alias("promoters"),
+        nps.is_between(metrics.DETRACTOR_AT + 1, metrics.PROMOTER_AT - 1).sum().alias("passives"),
+        (nps <= metrics.DETRACTOR_AT).sum().alias("detractors"),
+    ]
     for metric, top in ((m, metrics.TOP_BOX[m]) for m in metrics.MEANS):
         score = pl.col(metric).cast(pl.Int16)  # int8 squares would overflow beyond 11
-        aggregations += [score.count().alias(f"{metric}_n"), score.sum().alias(f"{metric}_sum"),
-                         (score * score).sum().alias(f"{metric}_sumsq"), (score >= top).sum().alias(f"{metric}_top")]
+        aggregations += [
+            score.count().alias(f"{metric}_n"),
+            score.sum().alias(f"{metric}_sum"),
+            (score * score).sum().alias(f"{metric}_sumsq"),
+            (score >= top).sum().alias(f"{metric}_top"),
+        ]
     if rating:
         score = pl.col("rating")
-        aggregations += [score.count().alias("rating_n"), score.sum().alias("rating_sum"),
-                         (score * score).sum().alias("rating_sumsq")]
+        aggregations += [
+            score.count().alias("rating_n"),
+            score.sum().alias("rating_sum"),
+            (score * score).sum().alias("rating_sumsq"),
+        ]
     return aggregations

@@ -69,8 +69,9 @@ def read_sav(path: str | Path, rows: int | None = None) -> SpssFile:
         table=_table(frame, meta),
         descriptions={name: label for name, label in meta.column_names_to_labels.items() if label},
         value_labels={name: dict(labels) for name, labels in meta.variable_value_labels.items()},
-        missing={name: tuple(_missing_code(declared) for declared in ranges)
-                 for name, ranges in meta.missing_ranges.items()},
+        missing={
+            name: tuple(_missing_code(declared) for declared in ranges) for name, ranges in meta.missing_ranges.items()
+        },
     )
 
 
@@ -78,25 +79,35 @@ def _check_dictionary(path: Path, meta: Any, rows: int | None) -> int:
     """Refuse a file by what its dictionary declares; return how many rows may be read."""
     columns = meta.number_columns
     if columns > limits.COLUMNS:
-        raise LimitError(path.name, f"the file has {formatting.count(columns)} columns", formatting.count(limits.COLUMNS))
+        raise LimitError(
+            path.name, f"the file has {formatting.count(columns)} columns", formatting.count(limits.COLUMNS)
+        )
     most = SAV_CELLS // max(columns, 1)
     found = meta.number_rows  # None when the header does not say
     if found is not None and found > most:
         raise _too_many_values(path.name, formatting.count(found), columns)
     read = min(x for x in (found, rows, most) if x is not None)
-    width = sum(meta.variable_storage_width[name] for name, kind in meta.readstat_variable_types.items()
-                if kind == "string")
+    width = sum(
+        meta.variable_storage_width[name] for name, kind in meta.readstat_variable_types.items() if kind == "string"
+    )
     with path.open("rb") as handle:
         zsav = handle.read(len(ZSAV_MAGIC)) == ZSAV_MAGIC
     if zsav and read * width > ZSAV_TEXT_BYTES:
-        raise LimitError(path.name, f"its text variables are declared to hold up to {formatting.size(read * width)} "
-                         "(rows × widths; saved as .sav it can be read)", formatting.size(ZSAV_TEXT_BYTES))
+        raise LimitError(
+            path.name,
+            f"its text variables are declared to hold up to {formatting.size(read * width)} "
+            "(rows × widths; saved as .sav it can be read)",
+            formatting.size(ZSAV_TEXT_BYTES),
+        )
     return most
 
 
 def _too_many_values(where: str, rows: str, columns: int) -> LimitError:
-    return LimitError(where, f"the file has {rows} rows × {formatting.count(columns)} columns",
-                      f"{formatting.count(SAV_CELLS)} values")
+    return LimitError(
+        where,
+        f"the file has {rows} rows × {formatting.count(columns)} columns",
+        f"{formatting.count(SAV_CELLS)} values",
+    )
 
 
 def _table(frame: Any, meta: Any) -> pa.Table:

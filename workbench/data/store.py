@@ -59,10 +59,12 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
-    owners: Mapped[list[OwnerRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
-                                                  order_by="OwnerRow.name")
-    journeys: Mapped[list[JourneyRow]] = relationship(back_populates="project", cascade="all, delete-orphan",
-                                                      order_by="JourneyRow.name")
+    owners: Mapped[list[OwnerRow]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="OwnerRow.name"
+    )
+    journeys: Mapped[list[JourneyRow]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="JourneyRow.name"
+    )
     datasets: Mapped[list[DatasetRow]] = relationship(cascade="all, delete-orphan", order_by="DatasetRow.id")
     mappings: Mapped[list[MappingRow]] = relationship(cascade="all, delete-orphan")
 
@@ -97,12 +99,15 @@ class JourneyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     project: Mapped[Project] = relationship(back_populates="journeys")
-    stages: Mapped[list[StageRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
-                                                  order_by="StageRow.position")
-    touchpoints: Mapped[list[TouchpointRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
-                                                            order_by="TouchpointRow.position")
-    edges: Mapped[list[EdgeRow]] = relationship(back_populates="journey", cascade="all, delete-orphan",
-                                                order_by="EdgeRow.position")
+    stages: Mapped[list[StageRow]] = relationship(
+        back_populates="journey", cascade="all, delete-orphan", order_by="StageRow.position"
+    )
+    touchpoints: Mapped[list[TouchpointRow]] = relationship(
+        back_populates="journey", cascade="all, delete-orphan", order_by="TouchpointRow.position"
+    )
+    edges: Mapped[list[EdgeRow]] = relationship(
+        back_populates="journey", cascade="all, delete-orphan", order_by="EdgeRow.position"
+    )
 
 
 class StageRow(Base):
@@ -225,8 +230,9 @@ class ActionRow(Base):
     __tablename__ = "actions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id", ondelete="SET NULL"), nullable=True,
-                                                   index=True)
+    journey_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journeys.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     touchpoints: Mapped[list] = mapped_column(JSON, default=list)

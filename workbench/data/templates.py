@@ -29,8 +29,9 @@ def list_templates(folder: Path | None = None) -> list[Template]:
     found = []
     for path in sorted((folder or templates_folder()).glob("*.yaml")):
         journey = journeyfile.load(path)
-        found.append(Template(path.stem, journey.name, journey.description, len(journey.touchpoints),
-                              len(journey.stages)))
+        found.append(
+            Template(path.stem, journey.name, journey.description, len(journey.touchpoints), len(journey.stages))
+        )
     return sorted(found, key=lambda t: t.name)
 
 

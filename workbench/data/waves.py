@@ -68,8 +68,12 @@ def _day(text: str, whole: str) -> dt.date:
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         pass
-    raise WaveError(_("“{text}” is not a wave: give a month (2026-03), a day (2026-03-15) or a range of days "
-                      "(2026-03-01..2026-03-20).").format(text=whole))
+    raise WaveError(
+        _(
+            "“{text}” is not a wave: give a month (2026-03), a day (2026-03-15) or a range of days "
+            "(2026-03-01..2026-03-20)."
+        ).format(text=whole)
+    )
 
 
 def single_wave(meta: Mapping | None) -> Wave | None:
@@ -83,6 +87,7 @@ def single_wave(meta: Mapping | None) -> Wave | None:
 
 def no_trend_message(wave: Wave) -> str:
     """What a page that needs time says about a one-wave dataset."""
-    return _("This dataset is one survey wave ({label}, {start} – {end}) without dates per answer: there is no "
-             "trend or before/after to show. Append another wave on the Data page to compare waves."
-             ).format(label=wave.label, start=wave.start.isoformat(), end=wave.end.isoformat())
+    return _(
+        "This dataset is one survey wave ({label}, {start} – {end}) without dates per answer: there is no "
+        "trend or before/after to show. Append another wave on the Data page to compare waves."
+    ).format(label=wave.label, start=wave.start.isoformat(), end=wave.end.isoformat())

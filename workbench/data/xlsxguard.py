@@ -50,15 +50,18 @@ _PLAIN = rf"""^[^<]*(?:<{_TAG}[^<]*)*$"""  # a text whose every "<" opens one: R
 # What follows "<c" or "<row" in a cell's or row's tag: its reference ("" for none, or one calamine cannot read),
 # for a row "/" if the tag is empty; null when the name goes on ("<col", "<rowBreaks").
 _CELL_REFERENCE = rf"""^(?:(?:{_OTHER})*\s+r\s*=\s*["'](?P<column>[A-Za-z]{{1,3}})(?P<row>\d{{1,20}})["']|[\s/>])"""
-_ROW_REFERENCE = (rf"""^(?:(?:{_OTHER})*\s+r\s*=\s*["'](?P<row>\d{{1,20}})["'])?"""
-                  rf"""(?:{_ATTRIBUTE})*\s*(?P<empty>/?)>""")
+_ROW_REFERENCE = (
+    rf"""^(?:(?:{_OTHER})*\s+r\s*=\s*["'](?P<row>\d{{1,20}})["'])?"""
+    rf"""(?:{_ATTRIBUTE})*\s*(?P<empty>/?)>"""
+)
 _PREFIXED = r"""</?[^\s<>/:!?]*:(?:c|row)[\s/>]"""
 _PREFIXED_STRING = r"""<[^\s<>/:!?]*:si[\s/>]"""
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*\+?(\d+)""")
 # The tokens of a part listing sheets or links: comments, CDATA and processing instructions (skipped, as calamine
 # skips them), tags, text; anything else (a DOCTYPE, a "<" in a quoted value) is refused.
-_TOKEN = re.compile(rf"""<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)({_NAME})((?:{_ATTRIBUTE})*)\s*/?>|[^<]+""",
-                    re.S)
+_TOKEN = re.compile(
+    rf"""<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)({_NAME})((?:{_ATTRIBUTE})*)\s*/?>|[^<]+""", re.S
+)
 
 
 class XlsxError(ValueError):
@@ -87,8 +90,15 @@ def _check(path: Path, _size: int, _modified: int, sheet: str | None) -> None:
                 if _in_folder(name, ("sharedstrings.xml",)):
                     _scan(archive, info, where, budget, _Strings())
                 else:
-                    _scan(archive, info, where, budget, limit=limits.XLSX_BOOK_BYTES
-                          if name == "_rels/.rels" or _in_folder(name, _BOOK) else limits.XLSX_PART_BYTES)
+                    _scan(
+                        archive,
+                        info,
+                        where,
+                        budget,
+                        limit=limits.XLSX_BOOK_BYTES
+                        if name == "_rels/.rels" or _in_folder(name, _BOOK)
+                        else limits.XLSX_PART_BYTES,
+                    )
             return
         for info in _sheet_parts(archive, sheet, path.name, budget):
             _scan(archive, info, f"{path.name}, sheet '{sheet}'", budget, _Extent())
@@ -113,14 +123,19 @@ def _sheet_parts(archive: zipfile.ZipFile, sheet: str, file: str, budget: _Budge
         parts.setdefault(_normal(info.filename), []).append(info)  # a name twice: both
 
     def tags(part: str, name: str) -> list[list[tuple[str, str]]]:
-        return [_attributes(raw) for info in parts.get(_normal(part), [])
-                for local, raw in _start_tags(_read_book(archive, info, f"{file}, part {info.filename}", budget),
-                                              f"{file}, part {info.filename}") if local == name]
+        return [
+            _attributes(raw)
+            for info in parts.get(_normal(part), [])
+            for local, raw in _start_tags(
+                _read_book(archive, info, f"{file}, part {info.filename}", budget), f"{file}, part {info.filename}"
+            )
+            if local == name
+        ]
 
     folders = set()  # where the workbook is: the folder of the package's "officeDocument" link (of any link, here)
     for attributes in tags("_rels/.rels", "Relationship"):
         for target in _values(attributes, "Target"):
-            folder = target[:target.rfind("/") + 1]
+            folder = target[: target.rfind("/") + 1]
             folders.add(folder[1:] if folder.startswith("/") else folder)
     found: dict[int, zipfile.ZipInfo] = {}
     for folder in folders:
@@ -137,8 +152,10 @@ def _sheet_parts(archive: zipfile.ZipFile, sheet: str, file: str, budget: _Budge
                     for candidate in (name, posixpath.normpath(name)):
                         found.update((id(info), info) for info in parts.get(_normal(candidate), []))
     if not found:
-        raise XlsxError(f"{file}, sheet '{sheet}': no relationship of the workbook leads to a part of the file "
-                        "holding the sheet, so its size cannot be checked.")
+        raise XlsxError(
+            f"{file}, sheet '{sheet}': no relationship of the workbook leads to a part of the file "
+            "holding the sheet, so its size cannot be checked."
+        )
     return list(found.values())
 
 
@@ -163,7 +180,7 @@ def _start_tags(text: str, where: str) -> list[tuple[str, str]]:
             name = token.group(2)
             tags.append((name.split(":", 1)[1] if ":" in name else name, token.group(3)))
     if at != len(text):
-        raise XlsxError(f"{where}: not plain XML at “{text[at:at + 40]}”.")
+        raise XlsxError(f"{where}: not plain XML at “{text[at : at + 40]}”.")
     return tags
 
 
@@ -184,7 +201,7 @@ def _attributes(raw: str) -> list[tuple[str, str]]:
             return found
         close = raw.find(raw[at], at + 1)
         close = end if close < 0 else close
-        found.append((key, raw[at + 1:close]))
+        found.append((key, raw[at + 1 : close]))
         at = close + 1
 
 
@@ -195,8 +212,15 @@ def _values(attributes: list[tuple[str, str]], key: str, local: bool = False) ->
     return values | {html.unescape(value) for value in values}
 
 
-def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, budget: _Budget, reader=None, *,
-          limit: int = limits.XLSX_PART_BYTES) -> None:
+def _scan(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    where: str,
+    budget: _Budget,
+    reader=None,
+    *,
+    limit: int = limits.XLSX_PART_BYTES,
+) -> None:
     """Unpack one part as a stream, counting its bytes; given a ``reader`` (a sheet's extent, the shared strings),
     hand it the text cut before a "<", so that it sees whole tags."""
     tail = b""
@@ -207,8 +231,11 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, budget: _
             cut = text.rfind(b"<")
             text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
             if len(tail) > LONGEST_RUN:  # calamine reads such a tag whole: not to be measured in pieces
-                raise LimitError(where, f"it holds a tag, or a tag and a text, of more than {formatting.size(LONGEST_RUN)}",
-                                 formatting.size(LONGEST_RUN))
+                raise LimitError(
+                    where,
+                    f"it holds a tag, or a tag and a text, of more than {formatting.size(LONGEST_RUN)}",
+                    formatting.size(LONGEST_RUN),
+                )
             reader.add(text, where)
     if reader is not None:
         reader.add(tail, where)
@@ -223,8 +250,11 @@ class _Budget:
     def add(self, unpacked: int) -> None:
         self.unpacked += unpacked
         if self.unpacked > limits.XLSX_BYTES:
-            raise LimitError(self.where, f"the parts read unpack to more than {formatting.size(limits.XLSX_BYTES)} "
-                             "together", formatting.size(limits.XLSX_BYTES))
+            raise LimitError(
+                self.where,
+                f"the parts read unpack to more than {formatting.size(limits.XLSX_BYTES)} together",
+                formatting.size(limits.XLSX_BYTES),
+            )
 
 
 class _Strings:
@@ -242,12 +272,18 @@ class _Strings:
         if b":si" in text:
             self.strings += pc.count_substring_regex(pa.array([text]), _PREFIXED_STRING)[0].as_py()
         if self.strings > limits.XLSX_CELLS:
-            raise LimitError(where, f"it holds more than {formatting.count(limits.XLSX_CELLS)} shared strings",
-                             formatting.count(limits.XLSX_CELLS))
+            raise LimitError(
+                where,
+                f"it holds more than {formatting.count(limits.XLSX_CELLS)} shared strings",
+                formatting.count(limits.XLSX_CELLS),
+            )
         for declared in _UNIQUE_COUNT.findall(text):
             if int(declared) > limits.XLSX_CELLS:
-                raise LimitError(where, f"it declares {formatting.count(int(declared))} shared strings",
-                                 formatting.count(limits.XLSX_CELLS))
+                raise LimitError(
+                    where,
+                    f"it declares {formatting.count(int(declared))} shared strings",
+                    formatting.count(limits.XLSX_CELLS),
+                )
 
 
 class _Extent:
@@ -275,8 +311,10 @@ class _Extent:
         if not pc.match_substring_regex(array, _PLAIN)[0].as_py():
             tags = pc.list_flatten(pc.split_pattern(array, "<")).slice(1)
             bad = tags.filter(pc.invert(pc.match_substring_regex(tags, f"^{_TAG}")))[0].as_py()
-            raise XlsxError(f"{where}: “<{bad[:40]}” is not a plain XML tag (spreadsheet programs write no "
-                            "comment, CDATA, DOCTYPE, “<” in a quoted value, or second “r”).")
+            raise XlsxError(
+                f"{where}: “<{bad[:40]}” is not a plain XML tag (spreadsheet programs write no "
+                "comment, CDATA, DOCTYPE, “<” in a quoted value, or second “r”)."
+            )
         prefixed = pc.match_substring_regex(array, _PREFIXED)[0].as_py()
         cells = _references(_pieces(array, "c", prefixed), _CELL_REFERENCE).drop_null()
         pieces = _pieces(array, "row", prefixed)  # the first: what comes before the first row's tag
@@ -297,10 +335,15 @@ class _Extent:
         self.open_rows = int(depth[-1])
         height, width = self.last_row + self.rows_unnumbered, self.last_column + self.cells_unnumbered
         if width > limits.COLUMNS:
-            raise LimitError(where, f"the sheet has {formatting.count(width)} columns", formatting.count(limits.COLUMNS))
+            raise LimitError(
+                where, f"the sheet has {formatting.count(width)} columns", formatting.count(limits.COLUMNS)
+            )
         if height * width > limits.XLSX_CELLS:
-            raise LimitError(where, f"the sheet spans {formatting.count(height)} rows × {formatting.count(width)} columns "
-                             "or more", f"{formatting.count(limits.XLSX_CELLS)} cells (save it as CSV to import more)")
+            raise LimitError(
+                where,
+                f"the sheet spans {formatting.count(height)} rows × {formatting.count(width)} columns or more",
+                f"{formatting.count(limits.XLSX_CELLS)} cells (save it as CSV to import more)",
+            )
 
 
 def _pieces(array, name: str, prefixed: bool):

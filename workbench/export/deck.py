@@ -20,10 +20,14 @@ from workbench.features.heatmap import matrix_rows
 
 TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
 DARK_FILLS = {heatmap.PALETTE[0], heatmap.PALETTE[6]}  # white text reads better on the palette's two ends
-KIND_NAMES = {"segment": "Segment below the rest", "step": "Step drop", "target": "Below target",
-              "decline": "Decline"}
-STATUS_NAMES = {"backlog": "Backlog", "planned": "Planned", "in_progress": "In progress", "done": "Done",
-                "verified": "Verified"}
+KIND_NAMES = {"segment": "Segment below the rest", "step": "Step drop", "target": "Below target", "decline": "Decline"}
+STATUS_NAMES = {
+    "backlog": "Backlog",
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "done": "Done",
+    "verified": "Verified",
+}
 TABLE_ROWS = {"matrix": 13, "breaks": 7, "actions": 12}  # rows per slide that keep 10-point text legible
 
 
@@ -56,8 +60,15 @@ def build(findings: Findings, style: Style = Style()) -> bytes:
     deck.slide_width, deck.slide_height = Inches(maplayout.SLIDE_WIDTH), Inches(maplayout.SLIDE_HEIGHT)
     deck.core_properties.title = xml_safe(f"{findings.provenance.project} · {findings.journey.name}")
     deck.core_properties.author = "CX Journey Workbench"
-    makers = {"title": _title_slide, "map": _map_slides, "matrix": _matrix_slides, "breaks": _break_slides,
-              "drivers": _driver_slides, "roi": _roi_slides, "actions": _action_slides}
+    makers = {
+        "title": _title_slide,
+        "map": _map_slides,
+        "matrix": _matrix_slides,
+        "breaks": _break_slides,
+        "drivers": _driver_slides,
+        "roi": _roi_slides,
+        "actions": _action_slides,
+    }
     for name in findings.request.slides:
         makers[name](deck, findings, style)
     buffer = io.BytesIO()
@@ -84,8 +95,10 @@ def _slide(deck, findings: Findings, style: Style, title: str, notes: Sequence[s
     """A blank slide with its title, the logo in the corner, and speaker notes with the data's provenance."""
     slide = deck.slides.add_slide(deck.slide_layouts[6])
     _text(slide, title, 0.4, 0.3, maplayout.SLIDE_WIDTH - 2.4, 0.6, size=24, bold=True, colour=style.hex)
-    subtitle = (f"{heatmap.METRIC_NAMES[findings.provenance.metric]} · {findings.provenance.period()} · "
-                f"{findings.provenance.filters}")
+    subtitle = (
+        f"{heatmap.METRIC_NAMES[findings.provenance.metric]} · {findings.provenance.period()} · "
+        f"{findings.provenance.filters}"
+    )
     _text(slide, subtitle, 0.4, 0.88, maplayout.SLIDE_WIDTH - 2.4, 0.32, size=11, colour=MUTED)
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 1.75, 0.3, 1.35, 0.6)
@@ -98,8 +111,20 @@ def _notes(slide, lines: Sequence[str]) -> None:
     slide.notes_slide.notes_text_frame.text = xml_safe("\n".join(lines))
 
 
-def _text(slide, text: str | Sequence[str], left: float, top: float, width: float, height: float, *,
-          size: float = 12, bold: bool = False, colour: str = TEXT, align=None, anchor=None):
+def _text(
+    slide,
+    text: str | Sequence[str],
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+    *,
+    size: float = 12,
+    bold: bool = False,
+    colour: str = TEXT,
+    align=None,
+    anchor=None,
+):
     """A text box; a sequence of strings becomes one paragraph each."""
     from pptx.enum.text import MSO_AUTO_SIZE
 
@@ -132,7 +157,8 @@ def _run(paragraph, text: str, size: float, bold: bool = False, colour: str = TE
     properties.set("sz", str(round(size * 100)))
     properties.set("b", "1" if bold else "0")
     etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set(
-        "val", colour.lstrip("#").upper())  # '#dc3545' would break the file: the schema wants 6 hex digits
+        "val", colour.lstrip("#").upper()
+    )  # '#dc3545' would break the file: the schema wants 6 hex digits
     etree.SubElement(properties, qn("a:latin")).set("typeface", maplayout.FONT)
     return run
 
@@ -150,8 +176,9 @@ def _logo_size(logo: bytes) -> tuple[int, int]:
     except Image.DecompressionBombError:  # PIL refuses before we can read the size ourselves
         width, height = limits.LOGO_PIXELS, 2
     if width * height > limits.LOGO_PIXELS:
-        raise limits.LimitError("The logo", f"has {formatting.count(width * height)} pixels",
-                                formatting.count(limits.LOGO_PIXELS))
+        raise limits.LimitError(
+            "The logo", f"has {formatting.count(width * height)} pixels", formatting.count(limits.LOGO_PIXELS)
+        )
     return width, height
 
 
@@ -160,8 +187,9 @@ def _logo(slide, logo: bytes, left: float, top: float, width: float, height: flo
     pixels_wide, pixels_high = _logo_size(logo)
     scale = min(width / pixels_wide, height / pixels_high)
     shown_width, shown_height = pixels_wide * scale, pixels_high * scale
-    slide.shapes.add_picture(io.BytesIO(logo), _inches(left + width - shown_width), _inches(top),
-                             _inches(shown_width), _inches(shown_height))
+    slide.shapes.add_picture(
+        io.BytesIO(logo), _inches(left + width - shown_width), _inches(top), _inches(shown_width), _inches(shown_height)
+    )
 
 
 def _arrowhead(connector) -> None:
@@ -179,16 +207,33 @@ def _arrowhead(connector) -> None:
     line.append(tail)
 
 
-def _table(slide, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], top: float,
-           style: Style, *, fills: Sequence[Sequence[str | None]] | None = None, size: float = 10,
-           row_height: float = 0.36, left: float = 0.4, small: Sequence[int] = ()):
+def _table(
+    slide,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    top: float,
+    style: Style,
+    *,
+    fills: Sequence[Sequence[str | None]] | None = None,
+    size: float = 10,
+    row_height: float = 0.36,
+    left: float = 0.4,
+    small: Sequence[int] = (),
+):
     """A native table: a brand-coloured header row, then ``rows``; ``fills`` colours cells (None: white).
 
     A cell's first line is at ``size`` points and further lines 2 points smaller; columns in ``small`` are
     smaller throughout.
     """
-    shape = slide.shapes.add_table(len(rows) + 1, len(header), _inches(left), _inches(top),
-                                   _inches(sum(widths)), _inches(row_height * (len(rows) + 1)))
+    shape = slide.shapes.add_table(
+        len(rows) + 1,
+        len(header),
+        _inches(left),
+        _inches(top),
+        _inches(sum(widths)),
+        _inches(row_height * (len(rows) + 1)),
+    )
     table = shape.table
     for c, width in enumerate(widths):
         table.columns[c].width = _inches(width)
@@ -199,9 +244,14 @@ def _table(slide, header: Sequence[str], rows: Sequence[Sequence[str]], widths: 
     for r, row in enumerate(rows, 1):
         for c, text in enumerate(row):
             fill = fills[r - 1][c] if fills else None
-            _cell(table.cell(r, c), text, size, fill or "FFFFFF",
-                  "FFFFFF" if fill and f"#{fill}".upper() in {f.upper() for f in DARK_FILLS} else TEXT,
-                  uniform=c in small)
+            _cell(
+                table.cell(r, c),
+                text,
+                size,
+                fill or "FFFFFF",
+                "FFFFFF" if fill and f"#{fill}".upper() in {f.upper() for f in DARK_FILLS} else TEXT,
+                uniform=c in small,
+            )
     return table
 
 
@@ -216,7 +266,8 @@ def _cell(cell, text: str, size: float, fill: str, colour: str, bold: bool = Fal
     for side, margin in (("marL", 0.05), ("marR", 0.05), ("marT", 0.02), ("marB", 0.02)):
         properties.set(side, str(Inches(margin)))
     etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set(
-        "val", fill.lstrip("#").upper())
+        "val", fill.lstrip("#").upper()
+    )
     body = tc.get_or_add_txBody()
     body.find(qn("a:bodyPr")).set("wrap", "square")
     paragraph = body.find(qn("a:p"))
@@ -252,10 +303,21 @@ def _title_slide(deck, findings: Findings, style: Style) -> None:
     band.line.fill.background()
     _text(slide, facts.project, 0.9, 2.0, 11.0, 0.9, size=36, bold=True, colour=style.hex)
     _text(slide, facts.journey, 0.9, 2.9, 11.0, 0.7, size=24)
-    _text(slide, [f"{heatmap.METRIC_NAMES[facts.metric]} · data from {facts.period()}",
-                  f"Filters: {facts.filters}",
-                  f"{facts.dataset}, version {facts.dataset_version} · {formatting.count(facts.answers)} answers",
-                  f"Prepared {facts.created:%d %B %Y}"], 0.9, 3.8, 11.0, 1.6, size=14, colour=MUTED)
+    _text(
+        slide,
+        [
+            f"{heatmap.METRIC_NAMES[facts.metric]} · data from {facts.period()}",
+            f"Filters: {facts.filters}",
+            f"{facts.dataset}, version {facts.dataset_version} · {formatting.count(facts.answers)} answers",
+            f"Prepared {facts.created:%d %B %Y}",
+        ],
+        0.9,
+        3.8,
+        11.0,
+        1.6,
+        size=14,
+        colour=MUTED,
+    )
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 3.4, 0.5, 2.9, 1.2)
     _notes(slide, ["Provenance", *facts.lines()])
@@ -277,22 +339,42 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
         notes = [f"{names[key]}: {_score_text(scored[key], metric)}" for key in (b.key for b in page.boxes)]
         slide = _slide(deck, findings, style, title, notes)
         for band in page.stages:
-            rect = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(band.left), _inches(maplayout.MAP_TOP),
-                                          _inches(band.width), _inches(maplayout.MAP_BOTTOM - maplayout.MAP_TOP))
+            rect = slide.shapes.add_shape(
+                MSO_SHAPE.RECTANGLE,
+                _inches(band.left),
+                _inches(maplayout.MAP_TOP),
+                _inches(band.width),
+                _inches(maplayout.MAP_BOTTOM - maplayout.MAP_TOP),
+            )
             rect.fill.solid()
             rect.fill.fore_color.rgb = _rgb("F4F6F8")
             rect.line.fill.background()
             rect.name = f"Stage {band.key}"
             label = band.name + (" (continued)" if band.continued else "")
-            header = _text(slide, maplayout.shorten(label, band.width - 0.1, 11, bold=True), band.left,
-                           maplayout.MAP_TOP, band.width, maplayout.STAGE_HEADER, size=11, bold=True,
-                           colour=style.hex, align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)
+            header = _text(
+                slide,
+                maplayout.shorten(label, band.width - 0.1, 11, bold=True),
+                band.left,
+                maplayout.MAP_TOP,
+                band.width,
+                maplayout.STAGE_HEADER,
+                size=11,
+                bold=True,
+                colour=style.hex,
+                align=PP_ALIGN.CENTER,
+                anchor=MSO_ANCHOR.MIDDLE,
+            )
             header.name = f"Stage header {band.key}"
         shapes = {}
         for box in page.boxes:
             row = scored[box.key]
-            shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, _inches(box.left), _inches(box.top),
-                                           _inches(box.width), _inches(box.height))
+            shape = slide.shapes.add_shape(
+                MSO_SHAPE.ROUNDED_RECTANGLE,
+                _inches(box.left),
+                _inches(box.top),
+                _inches(box.width),
+                _inches(box.height),
+            )
             shape.name = f"Touchpoint {box.key}"
             shape.adjustments[0] = maplayout.CORNER
             shape.fill.solid()
@@ -301,8 +383,13 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
             shape.line.width = _inches(0.035 if box.key in broken else 0.01)
             if row.status == "low_n":
                 shape.line.dash_style = MSO_LINE.DASH
-            _box_text(shape, box_lines(journey.touchpoint(box.key), row, metric, box.key in broken,
-                                        findings.open_actions.get(box.key, 0)), row.colour)
+            _box_text(
+                shape,
+                box_lines(
+                    journey.touchpoint(box.key), row, metric, box.key in broken, findings.open_actions.get(box.key, 0)
+                ),
+                row.colour,
+            )
             shapes[box.key] = shape
         for source, target in page.edges:  # behind the boxes: a line passing a box never hides its text
             connector = _connect(slide, shapes, page, source, target, drops.get((source, target)))
@@ -311,10 +398,12 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
         footnote += [f"{names[s]} (earlier slide) → {names[t]}" for s, t in page.incoming]
         loops = [f"{names[s]} → {names[t]}" for s, t in page.loops]
         lines = ([f"Continues: {'; '.join(footnote)}"] if footnote else []) + (
-            [f"Loops back: {'; '.join(loops)}"] if loops else [])
+            [f"Loops back: {'; '.join(loops)}"] if loops else []
+        )
         if lines:
-            _text(slide, [maplayout.shorten(line, 12.5, 9) for line in lines], 0.4, 6.58, 12.5, 0.36, size=8,
-                  colour=MUTED)
+            _text(
+                slide, [maplayout.shorten(line, 12.5, 9) for line in lines], 0.4, 6.58, 12.5, 0.36, size=8, colour=MUTED
+            )
         _legend(slide, metric, drops_shown=bool(drops))
 
 
@@ -331,8 +420,10 @@ def box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayou
     if row.status == "no_data":
         details = ["no answers"]
     else:
-        details = [formatting.score(row.value, row.margin, metric),
-                   f"n {formatting.count(int(row.n))}" + (" · low n" if row.status == "low_n" else "")]
+        details = [
+            formatting.score(row.value, row.margin, metric),
+            f"n {formatting.count(int(row.n))}" + (" · low n" if row.status == "low_n" else ""),
+        ]
     tail = " · ".join(x for x in (tp.owner or "", f"⚑ {open_actions}" if open_actions else "") if x)
     if tail:
         details.append(tail)
@@ -382,16 +473,18 @@ def _legend(slide, metric: str, drops_shown: bool) -> None:
     _text(slide, f"{heatmap.METRIC_NAMES[metric]} against target:", left, top - 0.05, 2.2, 0.3, size=9, bold=True)
     left += 2.2
     for colour, label in heatmap.legend(metric):
-        swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(left), _inches(top), _inches(0.18),
-                                        _inches(0.18))
+        swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(left), _inches(top), _inches(0.18), _inches(0.18))
         swatch.fill.solid()
         swatch.fill.fore_color.rgb = _rgb(colour)
         swatch.line.color.rgb = _rgb("ADB5BD")
         width = maplayout.text_width(label, 9) + 0.12
         _text(slide, label, left + 0.2, top - 0.05, width + 0.1, 0.3, size=9)
         left += 0.3 + width
-    marks = "⚠ break listed (red border) · dashed border: low n · red arrow: significant drop" if drops_shown \
+    marks = (
+        "⚠ break listed (red border) · dashed border: low n · red arrow: significant drop"
+        if drops_shown
         else "⚠ break listed (red border) · dashed border: low n"
+    )
     _text(slide, marks + " · score ± margin of error (95 %), n answers", 0.4, 7.18, 12.5, 0.28, size=9, colour=MUTED)
 
 
@@ -411,10 +504,12 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
     value_width = min(1.3, (12.5 - name_width - sum(mark_widths)) / (len(shown) + 1))
     for number, page in enumerate(pages, 1):
         title = _numbered(f"{heatmap.METRIC_NAMES[metric]} by {column}", number, len(pages))
-        notes = [f"Columns: the whole selection, then the {len(shown)} {column} values with the most answers"
-                 + (f"; {left_out} smaller ones are left out." if left_out else "."),
-                 "Cells are coloured against the touchpoint's score over the whole selection; grey cells have "
-                 "too few answers to judge."]
+        notes = [
+            f"Columns: the whole selection, then the {len(shown)} {column} values with the most answers"
+            + (f"; {left_out} smaller ones are left out." if left_out else "."),
+            "Cells are coloured against the touchpoint's score over the whole selection; grey cells have "
+            "too few answers to judge.",
+        ]
         if "(benchmark)" in marks:
             notes.append("Whole network: the touchpoint's score without the filters, for reference.")
         if "(external)" in marks:
@@ -437,12 +532,32 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
                 fill.append(cell.colour.lstrip("#"))
             rows.append(row)
             fills.append(fill)
-        header = ["Touchpoint", "Total", *(BENCHMARK_NAMES[m] for m in marks),
-                  *(maplayout.shorten(str(s), value_width - 0.12, 10, bold=True) for s in shown)]
-        _table(slide, header, rows, [name_width, value_width, *mark_widths] + [value_width] * len(shown), 1.35,
-               style, fills=fills, row_height=0.4)
-        _text(slide, "Coloured against the touchpoint's total: red below, blue above; grey: low n, not judged.",
-              0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
+        header = [
+            "Touchpoint",
+            "Total",
+            *(BENCHMARK_NAMES[m] for m in marks),
+            *(maplayout.shorten(str(s), value_width - 0.12, 10, bold=True) for s in shown),
+        ]
+        _table(
+            slide,
+            header,
+            rows,
+            [name_width, value_width, *mark_widths] + [value_width] * len(shown),
+            1.35,
+            style,
+            fills=fills,
+            row_height=0.4,
+        )
+        _text(
+            slide,
+            "Coloured against the touchpoint's total: red below, blue above; grey: low n, not judged.",
+            0.4,
+            7.05,
+            12.5,
+            0.3,
+            size=9,
+            colour=MUTED,
+        )
 
 
 def _break_slides(deck, findings: Findings, style: Style) -> None:
@@ -450,27 +565,55 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     if not findings.breaks:
         slide = _slide(deck, findings, style, "Where it breaks")
-        _text(slide, "No break: nothing is significantly worse by at least the smallest difference that matters.",
-              0.4, 1.6, 12.5, 0.5, size=16)
+        _text(
+            slide,
+            "No break: nothing is significantly worse by at least the smallest difference that matters.",
+            0.4,
+            1.6,
+            12.5,
+            0.5,
+            size=16,
+        )
         return
     pages = _pages(findings.breaks, TABLE_ROWS["breaks"])
     widths = [0.4, 2.3, 1.6, 1.6, 1.7, 0.8, 4.1]
     start = 0
     for number, page in enumerate(pages, 1):
-        slide = _slide(deck, findings, style, _numbered("Where it breaks", number, len(pages)),
-                       [f"{start + i}. {b.sentence}" for i, b in enumerate(page, 1)]
-                       + ["Ranked by size in index points; q is the Benjamini–Hochberg adjusted p-value."])
+        slide = _slide(
+            deck,
+            findings,
+            style,
+            _numbered("Where it breaks", number, len(pages)),
+            [f"{start + i}. {b.sentence}" for i, b in enumerate(page, 1)]
+            + ["Ranked by size in index points; q is the Benjamini–Hochberg adjusted p-value."],
+        )
         rows = []
         for i, b in enumerate(page, start + 1):
             where = names.get(b.touchpoint, b.touchpoint) + (f"\n{b.column} {b.segment}" if b.column else "")
-            rows.append([str(i), where, KIND_NAMES[b.kind],
-                         f"{formatting.value(b.value, metric)} vs {formatting.value(b.reference, metric)}",
-                         f"{formatting.value(b.delta, metric, signed=True)}\n"
-                         f"[{formatting.value(b.low, metric, signed=True)}; "
-                         f"{formatting.value(b.high, metric, signed=True)}]",
-                         formatting.count(b.n), _sentence(b.sentence, widths[-1])])
-        _table(slide, ["#", "Where", "What", "Score", "Difference [95 %]", "n", "In words"], rows, widths, 1.35,
-               style, size=10, row_height=0.72, small=(6,))
+            rows.append(
+                [
+                    str(i),
+                    where,
+                    KIND_NAMES[b.kind],
+                    f"{formatting.value(b.value, metric)} vs {formatting.value(b.reference, metric)}",
+                    f"{formatting.value(b.delta, metric, signed=True)}\n"
+                    f"[{formatting.value(b.low, metric, signed=True)}; "
+                    f"{formatting.value(b.high, metric, signed=True)}]",
+                    formatting.count(b.n),
+                    _sentence(b.sentence, widths[-1]),
+                ]
+            )
+        _table(
+            slide,
+            ["#", "Where", "What", "Score", "Difference [95 %]", "n", "In words"],
+            rows,
+            widths,
+            1.35,
+            style,
+            size=10,
+            row_height=0.72,
+            small=(6,),
+        )
         start += len(page)
 
 
@@ -496,21 +639,30 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     from workbench.export.figures import QUADRANT_COLOURS, matrix_ranges
 
     if findings.drivers is None or findings.priorities is None:  # no outcome to name: the slide says why
-        slide = _slide(deck, findings, style, "Key drivers",
-                       [f"The model said: {findings.drivers_detail}"] if findings.drivers_detail else [])
+        slide = _slide(
+            deck,
+            findings,
+            style,
+            "Key drivers",
+            [f"The model said: {findings.drivers_detail}"] if findings.drivers_detail else [],
+        )
         _text(slide, findings.drivers_error or "No driver model for this selection.", 0.4, 1.6, 12.5, 0.8, size=16)
         return
     result, ranked = findings.drivers, findings.priorities.sort_values("priority")
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     metric = result.driver_metric
-    notes = [f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, "
-             f"{formatting.percent(r.share * 100, 1)} of explained variance "
-             f"[{formatting.number(r.share_low * 100, 1)}–{formatting.number(r.share_high * 100, 1)}], performance "
-             f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}). {r.reason}"
-             for r in ranked.itertuples()]
-    notes.append(f"Model: {result.note} R² = {formatting.number(result.r2, 2)} "
-                 f"[{formatting.number(result.r2_low, 2)}–{formatting.number(result.r2_high, 2)}], "
-                 f"n = {formatting.count(result.n)}.")
+    notes = [
+        f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, "
+        f"{formatting.percent(r.share * 100, 1)} of explained variance "
+        f"[{formatting.number(r.share_low * 100, 1)}–{formatting.number(r.share_high * 100, 1)}], performance "
+        f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}). {r.reason}"
+        for r in ranked.itertuples()
+    ]
+    notes.append(
+        f"Model: {result.note} R² = {formatting.number(result.r2, 2)} "
+        f"[{formatting.number(result.r2_low, 2)}–{formatting.number(result.r2_high, 2)}], "
+        f"n = {formatting.count(result.n)}."
+    )
     slide = _slide(deck, findings, style, findings.outcome.what_drives(), notes)
     scatter = XyChartData()
     series = scatter.add_series("Touchpoints")
@@ -540,8 +692,9 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     ordered = ranked.sort_values("share")
     bars.categories = [maplayout.shorten(names.get(k, k), 2.0, 9) for k in ordered["touchpoint"]]
     bars.add_series("Share of explained variance (%)", [round(float(v) * 100, 1) for v in ordered["share"]])
-    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, (7.2, 1.35, 5.7, 5.3), bars,
-                   "Importance (% of explained variance)")
+    chart = _chart(
+        slide, XL_CHART_TYPE.BAR_CLUSTERED, (7.2, 1.35, 5.7, 5.3), bars, "Importance (% of explained variance)"
+    )
     plot = chart.plots[0]
     plot.has_data_labels = True
     plot.data_labels.number_format, plot.data_labels.number_format_is_linked = '0.0" %"', False
@@ -551,9 +704,17 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     for point, quadrant in zip(plot.series[0].points, ordered["quadrant"], strict=False):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[quadrant])
-    _text(slide, f"Relative importance (LMG) on the respondent level · R² = {formatting.number(result.r2, 2)} · "
-                 f"n = {formatting.count(result.n)} · fix first: important and below the average performance",
-          0.4, 6.8, 12.5, 0.3, size=9, colour=MUTED)
+    _text(
+        slide,
+        f"Relative importance (LMG) on the respondent level · R² = {formatting.number(result.r2, 2)} · "
+        f"n = {formatting.count(result.n)} · fix first: important and below the average performance",
+        0.4,
+        6.8,
+        12.5,
+        0.3,
+        size=9,
+        colour=MUTED,
+    )
 
 
 def _invisible_line(point, colour: str) -> None:
@@ -580,8 +741,15 @@ def _plot_area(chart, plot: tuple[float, float, float, float], box: tuple[float,
     layout = etree.Element(qn("c:layout"))
     manual = etree.SubElement(layout, qn("c:manualLayout"))
     left, top, width, height = plot
-    for tag, value in (("layoutTarget", "inner"), ("xMode", "edge"), ("yMode", "edge"), ("x", left / box[2]),
-                       ("y", top / box[3]), ("w", width / box[2]), ("h", height / box[3])):
+    for tag, value in (
+        ("layoutTarget", "inner"),
+        ("xMode", "edge"),
+        ("yMode", "edge"),
+        ("x", left / box[2]),
+        ("y", top / box[3]),
+        ("w", width / box[2]),
+        ("h", height / box[3]),
+    ):
         etree.SubElement(manual, qn(f"c:{tag}")).set("val", f"{value:.4f}" if isinstance(value, float) else value)
     area.insert(0, layout)
 
@@ -597,26 +765,48 @@ def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], 
 
     left, top = SCATTER[0] + PLOT[0], SCATTER[1] + PLOT[1]
     width, height = PLOT[2], PLOT[3]
-    points = [(width * (x - x_range[0]) / (x_range[1] - x_range[0]),
-               height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
-              for x, y in zip(ranked["performance"], ranked["share"], strict=True)]
+    points = [
+        (
+            width * (x - x_range[0]) / (x_range[1] - x_range[0]),
+            height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])),
+        )
+        for x, y in zip(ranked["performance"], ranked["share"], strict=True)
+    ]
 
     def measured(text: str, inches: float = 1.6, lines: int = 2) -> Label:  # label_lines measures CSS pixels
         found = label_lines(text, inches * 96, LABEL_POINTS * 96 / 72, lines)
         return Label(found.lines, found.width / 96, found.height / 96)
 
     full = [names.get(k, k) for k in ranked["touchpoint"]]
-    tiers = [[measured(name) for name in full], [measured(name, 1.15, 1) for name in full],
-             [measured(str(number)) for number in ranked["priority"]]]
+    tiers = [
+        [measured(name) for name in full],
+        [measured(name, 1.15, 1) for name in full],
+        [measured(str(number)) for number in ranked["priority"]],
+    ]
     radius = DOT / 72 / 2
-    texts, places = place_tiers(points, tiers, (width, height), radius, gap=0.02, step=0.12,
-                                slack=(0.0, 0.0, SCATTER[2] - PLOT[0] - PLOT[2], 0.0))
+    texts, places = place_tiers(
+        points,
+        tiers,
+        (width, height),
+        radius,
+        gap=0.02,
+        step=0.12,
+        slack=(0.0, 0.0, SCATTER[2] - PLOT[0] - PLOT[2], 0.0),
+    )
     for key, (x, y), text, place in zip(ranked["touchpoint"], points, texts, places, strict=False):
         if place is None:
             continue
         dx, dy, leader = place
-        box = _text(slide, list(text.lines), left + x + dx - text.width / 2, top + y + dy - text.height / 2,
-                    text.width, text.height, size=LABEL_POINTS, align=PP_ALIGN.CENTER)
+        box = _text(
+            slide,
+            list(text.lines),
+            left + x + dx - text.width / 2,
+            top + y + dy - text.height / 2,
+            text.width,
+            text.height,
+            size=LABEL_POINTS,
+            align=PP_ALIGN.CENTER,
+        )
         frame = box.text_frame
         frame.margin_top = frame.margin_bottom = 0
         frame.word_wrap, frame.auto_size = False, MSO_AUTO_SIZE.NONE
@@ -625,8 +815,12 @@ def _scatter_labels(slide, ranked, names: dict[str, str], x_range: list[float], 
             reach = math.hypot(dx, dy)
             inner = min(text.width / 2 / abs(dx) if dx else math.inf, text.height / 2 / abs(dy) if dy else math.inf)
             line = slide.shapes.add_connector(
-                MSO_CONNECTOR.STRAIGHT, _inches(left + x + dx * radius / reach), _inches(top + y + dy * radius / reach),
-                _inches(left + x + dx * (1 - inner)), _inches(top + y + dy * (1 - inner)))
+                MSO_CONNECTOR.STRAIGHT,
+                _inches(left + x + dx * radius / reach),
+                _inches(top + y + dy * radius / reach),
+                _inches(left + x + dx * (1 - inner)),
+                _inches(top + y + dy * (1 - inner)),
+            )
             line.line.color.rgb = _rgb(MUTED)
             line.line.width = _inches(0.01)
             line.name = f"Leader {key}"
@@ -665,51 +859,82 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
 
     if not findings.scenarios:
         slide = _slide(deck, findings, style, "What it is worth")
-        _text(slide, "No saved ROI scenario for this journey: build one on the ROI page.", 0.4, 1.6, 12.5, 0.5,
-              size=16)
+        _text(slide, "No saved ROI scenario for this journey: build one on the ROI page.", 0.4, 1.6, 12.5, 0.5, size=16)
         return
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     for item in findings.scenarios:
         if item.outcome is None or item.evidence is None:
-            slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
-                           [f"The model said: {item.detail}"] if item.detail else [])
+            slide = _slide(
+                deck,
+                findings,
+                style,
+                maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
+                [f"The model said: {item.detail}"] if item.detail else [],
+            )
             _text(slide, item.error, 0.4, 1.6, 12.5, 1.0, size=16)
             continue
         outcome, scenario, found = item.outcome, item.scenario, item.evidence
         assumed = scenario.assumptions
-        notes = [f"Link: {found.link.sentence}", f"From {found.survey} and {found.kpi_source}.",
-                 "The links are observational: they show what went together in the data, not proof that the "
-                 "change causes the gain.", *outcome.doubts]
-        slide = _slide(deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
-                       notes)
-        verdict = ("Supported by the data: every link in the chain is significant." if outcome.supported
-                   else "Not supported by the data. " + " ".join(outcome.doubts))
-        banner = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(0.4), _inches(1.35), _inches(12.5),
-                                        _inches(0.45))
+        notes = [
+            f"Link: {found.link.sentence}",
+            f"From {found.survey} and {found.kpi_source}.",
+            "The links are observational: they show what went together in the data, not proof that the "
+            "change causes the gain.",
+            *outcome.doubts,
+        ]
+        slide = _slide(
+            deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True), notes
+        )
+        verdict = (
+            "Supported by the data: every link in the chain is significant."
+            if outcome.supported
+            else "Not supported by the data. " + " ".join(outcome.doubts)
+        )
+        banner = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(0.4), _inches(1.35), _inches(12.5), _inches(0.45))
         banner.fill.solid()
         banner.fill.fore_color.rgb = _rgb("D1E7DD" if outcome.supported else "F8D7DA")
         banner.line.fill.background()
         banner.name = "Verdict"
         frame = banner.text_frame
         frame.word_wrap = True
-        _run(frame.paragraphs[0], maplayout.shorten(verdict, 12.3, 12), 12, True,
-             "0F5132" if outcome.supported else "842029")
+        _run(
+            frame.paragraphs[0],
+            maplayout.shorten(verdict, 12.3, 12),
+            12,
+            True,
+            "0F5132" if outcome.supported else "842029",
+        )
         p10, _p50, p90 = outcome.roi_range
         payback = "not within the horizon" if outcome.payback is None else f"{outcome.payback} months"
-        tiles = [("ROI", formatting.percent(outcome.roi),
-                  f"P10–P90: {formatting.percent(p10)} to {formatting.percent(p90)}"),
-                 ("NPV", formatting.money(outcome.npv), f"P10–P90: {formatting.money(outcome.npv_range[0])} to "
-                                                        f"{formatting.money(outcome.npv_range[2])}"),
-                 ("Payback", payback, f"P10–P90: {_months(outcome.payback_range[0])} to "
-                                      f"{_months(outcome.payback_range[2])} months"),
-                 ("Chance of ROI > 0", formatting.percent(outcome.p_roi_positive * 100),
-                  f"overall NPS {formatting.value(outcome.nps_change, 'nps')} "
-                  f"[{formatting.value(outcome.nps_range[0], 'nps')}; "
-                  f"{formatting.value(outcome.nps_range[2], 'nps')}]")]
+        tiles = [
+            (
+                "ROI",
+                formatting.percent(outcome.roi),
+                f"P10–P90: {formatting.percent(p10)} to {formatting.percent(p90)}",
+            ),
+            (
+                "NPV",
+                formatting.money(outcome.npv),
+                f"P10–P90: {formatting.money(outcome.npv_range[0])} to {formatting.money(outcome.npv_range[2])}",
+            ),
+            (
+                "Payback",
+                payback,
+                f"P10–P90: {_months(outcome.payback_range[0])} to {_months(outcome.payback_range[2])} months",
+            ),
+            (
+                "Chance of ROI > 0",
+                formatting.percent(outcome.p_roi_positive * 100),
+                f"overall NPS {formatting.value(outcome.nps_change, 'nps')} "
+                f"[{formatting.value(outcome.nps_range[0], 'nps')}; "
+                f"{formatting.value(outcome.nps_range[2], 'nps')}]",
+            ),
+        ]
         for i, (label, value, spread) in enumerate(tiles):
             left = 0.4 + i * 3.16
-            tile = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, _inches(left), _inches(1.95),
-                                          _inches(3.0), _inches(1.15))
+            tile = slide.shapes.add_shape(
+                MSO_SHAPE.ROUNDED_RECTANGLE, _inches(left), _inches(1.95), _inches(3.0), _inches(1.15)
+            )
             tile.fill.solid()
             tile.fill.fore_color.rgb = _rgb("F8F9FA")
             tile.line.color.rgb = _rgb(GRID)
@@ -719,34 +944,61 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
             _run(frame.paragraphs[0], label, 10, colour=MUTED)
             _run(frame.add_paragraph(), value, 20, True)
             _run(frame.add_paragraph(), maplayout.shorten(spread, 2.85, 9), 9, colour=MUTED)
-        rows = [["KPI", f"{scenario.kpi} ({scenario.kpi_dataset}), {'% change' if scenario.log_kpi else 'linear'} "
-                        f"link, lag {scenario.lag} months"],
-                ["Cost", formatting.money(assumed.cost)],
-                ["Value per KPI unit", f"{assumed.value_per_unit:g}"],
-                ["Horizon · discount", f"{assumed.months} months · {assumed.discount * 100:g} % a year"],
-                ["Score changes", maplayout.shorten(", ".join(
-                    f"{names.get(k, k)} {v:+g}" for k, v in assumed.changes.items())
-                    or f"overall NPS {assumed.overall_change:+g}", 4.3, 10)]]
+        rows = [
+            [
+                "KPI",
+                f"{scenario.kpi} ({scenario.kpi_dataset}), {'% change' if scenario.log_kpi else 'linear'} "
+                f"link, lag {scenario.lag} months",
+            ],
+            ["Cost", formatting.money(assumed.cost)],
+            ["Value per KPI unit", f"{assumed.value_per_unit:g}"],
+            ["Horizon · discount", f"{assumed.months} months · {assumed.discount * 100:g} % a year"],
+            [
+                "Score changes",
+                maplayout.shorten(
+                    ", ".join(f"{names.get(k, k)} {v:+g}" for k, v in assumed.changes.items())
+                    or f"overall NPS {assumed.overall_change:+g}",
+                    4.3,
+                    10,
+                ),
+            ],
+        ]
         _table(slide, ["Assumption", "Value"], rows, [1.9, 4.5], 3.35, style, row_height=0.34)
-        contributions = [(names.get(k, "Overall NPS change" if k == "overall" else k), v)
-                         for k, v in outcome.contributions]
+        contributions = [
+            (names.get(k, "Overall NPS change" if k == "overall" else k), v) for k, v in outcome.contributions
+        ]
         data = CategoryChartData()
         data.categories = [maplayout.shorten(label, 1.6, 9) for label, _v in contributions] + ["Cost", "NPV"]
-        data.add_series("Discounted value", [round(v, 2) for _l, v in contributions]
-                        + [-assumed.cost, round(outcome.npv, 2)])
-        chart = _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, (7.1, 3.3, 5.8, 3.6), data,
-                       "From the score change to NPV (discounted)")
+        data.add_series(
+            "Discounted value", [round(v, 2) for _l, v in contributions] + [-assumed.cost, round(outcome.npv, 2)]
+        )
+        chart = _chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            (7.1, 3.3, 5.8, 3.6),
+            data,
+            "From the score change to NPV (discounted)",
+        )
         chart.category_axis.tick_labels.font.size = Pt(9)
         chart.value_axis.tick_labels.font.size = Pt(9)
-        chart.value_axis.tick_labels.number_format = '#,##0'
+        chart.value_axis.tick_labels.number_format = "#,##0"
         chart.value_axis.tick_labels.number_format_is_linked = False
         values = [v for _l, v in contributions] + [-assumed.cost, outcome.npv]
         for i, (point, amount) in enumerate(zip(chart.plots[0].series[0].points, values, strict=False)):
             point.format.fill.solid()
-            point.format.fill.fore_color.rgb = _rgb("0D6EFD" if i == len(values) - 1
-                                                    else ("198754" if amount >= 0 else "DC3545"))
-        _text(slide, "Observational links: what went together in the data, not proof of cause. Details in the "
-                     "speaker notes.", 0.4, 7.05, 12.5, 0.3, size=9, colour=MUTED)
+            point.format.fill.fore_color.rgb = _rgb(
+                "0D6EFD" if i == len(values) - 1 else ("198754" if amount >= 0 else "DC3545")
+            )
+        _text(
+            slide,
+            "Observational links: what went together in the data, not proof of cause. Details in the speaker notes.",
+            0.4,
+            7.05,
+            12.5,
+            0.3,
+            size=9,
+            colour=MUTED,
+        )
 
 
 def _months(value: float) -> str:
@@ -770,14 +1022,29 @@ def _action_slides(deck, findings: Findings, style: Style) -> None:
         slide = _slide(deck, findings, style, _numbered("Action plan", number, len(pages)), notes)
         rows = []
         for a in page:
-            effect = "" if a.expected_change is None else \
-                f"{formatting.value(a.expected_change, a.metric, signed=True)} {heatmap.METRIC_NAMES[a.metric]}"
+            effect = (
+                ""
+                if a.expected_change is None
+                else f"{formatting.value(a.expected_change, a.metric, signed=True)} {heatmap.METRIC_NAMES[a.metric]}"
+            )
             due = a.due.isoformat() if a.due else ""
-            rows.append([maplayout.shorten(a.title, widths[0] - 0.12, 10),
-                         maplayout.shorten(", ".join(names.get(k, k) for k in a.touchpoints), widths[1] - 0.12, 10),
-                         maplayout.shorten(a.owner, widths[2] - 0.12, 10),
-                         due + (" (late)" if a.overdue(today) else ""),
-                         "" if a.cost is None else formatting.money(a.cost), effect, STATUS_NAMES[a.status]])
-        _table(slide, ["Action", "Touchpoints", "Owner", "Due", "Cost", "Expected", "Status"], rows, widths, 1.35,
-               style, row_height=0.4)
-
+            rows.append(
+                [
+                    maplayout.shorten(a.title, widths[0] - 0.12, 10),
+                    maplayout.shorten(", ".join(names.get(k, k) for k in a.touchpoints), widths[1] - 0.12, 10),
+                    maplayout.shorten(a.owner, widths[2] - 0.12, 10),
+                    due + (" (late)" if a.overdue(today) else ""),
+                    "" if a.cost is None else formatting.money(a.cost),
+                    effect,
+                    STATUS_NAMES[a.status],
+                ]
+            )
+        _table(
+            slide,
+            ["Action", "Touchpoints", "Owner", "Due", "Cost", "Expected", "Status"],
+            rows,
+            widths,
+            1.35,
+            style,
+            row_height=0.4,
+        )

@@ -31,10 +31,25 @@ def empty(message: str = ""):
 
     figure = go.Figure()
     figure.update_layout(
-        xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="white", paper_bgcolor="white",
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        annotations=[{"text": label(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
-                      "showarrow": False, "font": {"size": 14, "color": "#6c757d"}}] if message else [])
+        annotations=[
+            {
+                "text": label(message),
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 14, "color": "#6c757d"},
+            }
+        ]
+        if message
+        else [],
+    )
     return figure
 
 
@@ -71,7 +86,7 @@ def label_lines(name: str, width: float = LABEL_WIDTH, size: float = LABEL_SIZE,
     inches = (width - 2 * LABEL_PAD) / 96
     wrapped = _wrap(name, inches, points)
     if len(wrapped) > lines:
-        wrapped = wrapped[:lines - 1] + [maplayout.shorten(" ".join(wrapped[lines - 1:]), inches, points)]
+        wrapped = wrapped[: lines - 1] + [maplayout.shorten(" ".join(wrapped[lines - 1 :]), inches, points)]
     wide = max(maplayout.text_width(line, points) for line in wrapped) * 96
     return Label(tuple(wrapped), wide + 2 * LABEL_PAD, len(wrapped) * size * 1.3 + 2 * LABEL_PAD)
 
@@ -90,8 +105,14 @@ def _wrap(text: str, inches: float, points: float) -> list[str]:
             lines.append(word)
         else:
             while maplayout.text_width(candidate, points) > inches:
-                fits = next((n for n in range(len(candidate) - 1, 1, -1)
-                             if maplayout.text_width(candidate[:n], points) <= inches), 1)
+                fits = next(
+                    (
+                        n
+                        for n in range(len(candidate) - 1, 1, -1)
+                        if maplayout.text_width(candidate[:n], points) <= inches
+                    ),
+                    1,
+                )
                 lines[-1], candidate = candidate[:fits], candidate[fits:]
                 lines.append("")
             lines[-1] = candidate
@@ -133,18 +154,23 @@ def _inside(box: tuple, area: tuple[float, float], growth: tuple[float, float], 
     return True
 
 
-def _candidates(width: float, height: float, radius: float, gap: float,
-                step: float) -> list[tuple[float, float, bool]]:
+def _candidates(width: float, height: float, radius: float, gap: float, step: float) -> list[tuple[float, float, bool]]:
     """Offsets of a label's centre from its point, nearest first: beside the dot, then rings farther out (those
     drawn with a leader line, the third value)."""
     import math
 
     near_x, near_y = radius + gap + width / 2, radius + gap + height / 2
     corner = radius * 0.7 + gap
-    found = [(0.0, -near_y, False), (near_x, 0.0, False), (0.0, near_y, False), (-near_x, 0.0, False),
-             (corner + width / 2, -(corner + height / 2), False),
-             (-(corner + width / 2), -(corner + height / 2), False),
-             (corner + width / 2, corner + height / 2, False), (-(corner + width / 2), corner + height / 2, False)]
+    found = [
+        (0.0, -near_y, False),
+        (near_x, 0.0, False),
+        (0.0, near_y, False),
+        (-near_x, 0.0, False),
+        (corner + width / 2, -(corner + height / 2), False),
+        (-(corner + width / 2), -(corner + height / 2), False),
+        (corner + width / 2, corner + height / 2, False),
+        (-(corner + width / 2), corner + height / 2, False),
+    ]
     for ring in range(1, RINGS + 1):
         reach = radius + gap + ring * step
         for step in range(16):
@@ -153,10 +179,17 @@ def _candidates(width: float, height: float, radius: float, gap: float,
     return found
 
 
-def place_labels(points: Sequence[tuple[float, float]], labels: Sequence[Label], area: tuple[float, float],
-                 radius: float, growth: tuple[float, float] = (1.0, 1.0), gap: float = 2.0,
-                 slack: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
-                 step: float = RING_STEP, loose: Sequence[bool] = ()) -> list[tuple | None]:
+def place_labels(
+    points: Sequence[tuple[float, float]],
+    labels: Sequence[Label],
+    area: tuple[float, float],
+    radius: float,
+    growth: tuple[float, float] = (1.0, 1.0),
+    gap: float = 2.0,
+    slack: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+    step: float = RING_STEP,
+    loose: Sequence[bool] = (),
+) -> list[tuple | None]:
     """Where each label goes: (offset x, offset y, leader line) from its point, or None.
 
     Points, sizes and offsets are in one unit (pixels, or inches on a slide), y pointing down; ``step`` is the
@@ -176,10 +209,12 @@ def place_labels(points: Sequence[tuple[float, float]], labels: Sequence[Label],
         chosen, strict = None, not (i < len(loose) and loose[i])
         for dx, dy, leader in _candidates(text.width, text.height, radius, gap, step):
             box = (x, y, dx, dy, text.width, text.height)
-            if (_inside(box, area, growth, slack)
-                    and not any(_clash(box, other, growth, gap) for other in (*dots, *placed))
-                    and not (strict and any(_crossed(line, box, growth) for line in leaders))
-                    and not (strict and leader and any(_crossed(box, other, growth) for other in placed))):
+            if (
+                _inside(box, area, growth, slack)
+                and not any(_clash(box, other, growth, gap) for other in (*dots, *placed))
+                and not (strict and any(_crossed(line, box, growth) for line in leaders))
+                and not (strict and leader and any(_crossed(box, other, growth) for other in placed))
+            ):
                 chosen = (dx, dy, leader)
                 placed.append(box)
                 if leader:
@@ -189,8 +224,13 @@ def place_labels(points: Sequence[tuple[float, float]], labels: Sequence[Label],
     return found
 
 
-def place_tiers(points: Sequence[tuple[float, float]], tiers: Sequence[Sequence[Label]], area: tuple[float, float],
-                radius: float, **options) -> tuple[list[Label], list[tuple | None]]:
+def place_tiers(
+    points: Sequence[tuple[float, float]],
+    tiers: Sequence[Sequence[Label]],
+    area: tuple[float, float],
+    radius: float,
+    **options,
+) -> tuple[list[Label], list[tuple | None]]:
     """:func:`place_labels` with shorter forms: ``tiers`` holds every point's label in each form, longest first;
     a label with no free position is tried again in its next form, and in its last form its leader line may
     cross other labels (a crossed label beats a dot without one). The labels shown and their places."""
@@ -220,12 +260,19 @@ def _crossed(line: tuple, box: tuple, growth: tuple[float, float]) -> bool:
     return False
 
 
-def _segment_meets(start: tuple[float, float], end: tuple[float, float], centre: tuple[float, float],
-                   half_width: float, half_height: float) -> bool:
+def _segment_meets(
+    start: tuple[float, float],
+    end: tuple[float, float],
+    centre: tuple[float, float],
+    half_width: float,
+    half_height: float,
+) -> bool:
     """Whether the segment from ``start`` to ``end`` passes through the rectangle (Liang–Barsky clipping)."""
     low, high = 0.0, 1.0
-    for origin, delta, middle, half in ((start[0], end[0] - start[0], centre[0], half_width),
-                                        (start[1], end[1] - start[1], centre[1], half_height)):
+    for origin, delta, middle, half in (
+        (start[0], end[0] - start[0], centre[0], half_width),
+        (start[1], end[1] - start[1], centre[1], half_height),
+    ):
         if abs(delta) < 1e-12:
             if abs(origin - middle) >= half:
                 return False
@@ -249,23 +296,42 @@ def priority_matrix(ranked, names: Mapping[str, str], metric: str):
         part = shown[shown["quadrant"] == quadrant]
         if part.empty:
             continue
-        figure.add_trace(go.Scatter(
-            x=part["performance"], y=part["share"] * 100, mode="markers", name=_(quadrant),
-            text=[label(names.get(k, k)) for k in part["touchpoint"]],
-            marker={"size": MARKER_SIZE, "color": colour}, cliponaxis=False,
-            error_y={"type": "data", "symmetric": False, "array": (part["share_high"] - part["share"]) * 100,
-                     "arrayminus": (part["share"] - part["share_low"]) * 100, "color": colour, "thickness": 1},
-            hovertemplate="%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance") + " %{y:.1f} %"
-                          "<extra></extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=part["performance"],
+                y=part["share"] * 100,
+                mode="markers",
+                name=_(quadrant),
+                text=[label(names.get(k, k)) for k in part["touchpoint"]],
+                marker={"size": MARKER_SIZE, "color": colour},
+                cliponaxis=False,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (part["share_high"] - part["share"]) * 100,
+                    "arrayminus": (part["share"] - part["share_low"]) * 100,
+                    "color": colour,
+                    "thickness": 1,
+                },
+                hovertemplate="%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance") + " %{y:.1f} %"
+                "<extra></extra>",
+            )
+        )
     figure.add_vline(x=ranked.attrs["performance_reference"], line_dash="dash", line_color="#adb5bd")
     figure.add_hline(y=100 / max(len(ranked), 1), line_dash="dash", line_color="#adb5bd")
     figure.update_layout(
-        margin={"l": 60, "r": 70, "t": 30, "b": 40}, plot_bgcolor="white", legend={"orientation": "h", "y": -0.15},
+        margin={"l": 60, "r": 70, "t": 30, "b": 40},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.15},
         title={"text": _("Importance × performance"), "font": {"size": 14}},
         annotations=_matrix_labels(shown, names, x_range, y_range),
-        xaxis={"title": _("Performance (mean {metric})").format(metric=heatmap.METRIC_NAMES[metric]),
-               "gridcolor": "#eee", "range": x_range},
-        yaxis={"title": _("Importance (% of explained variance)"), "gridcolor": "#eee", "range": y_range})
+        xaxis={
+            "title": _("Performance (mean {metric})").format(metric=heatmap.METRIC_NAMES[metric]),
+            "gridcolor": "#eee",
+            "range": x_range,
+        },
+        yaxis={"title": _("Importance (% of explained variance)"), "gridcolor": "#eee", "range": y_range},
+    )
     return figure
 
 
@@ -279,8 +345,10 @@ def matrix_ranges(ranked) -> tuple[list[float], list[float]]:
     step = _round_step((high - low + 2 * pad) / 5)
     top = max(float(ranked["share_high"].max()) * 100, 100 / max(len(ranked), 1)) * 1.05
     rise = _round_step(top / 5)
-    return ([math.floor((low - pad) / step) * step, math.ceil((high + pad) / step) * step],
-            [0.0, math.ceil(top / rise) * rise])
+    return (
+        [math.floor((low - pad) / step) * step, math.ceil((high + pad) / step) * step],
+        [0.0, math.ceil(top / rise) * rise],
+    )
 
 
 def _round_step(span: float) -> float:
@@ -294,28 +362,48 @@ def _round_step(span: float) -> float:
 def _matrix_labels(ranked, names: Mapping[str, str], x_range: list[float], y_range: list[float]) -> list[dict]:
     """Each dot's name as an annotation, wrapped, placed clear of the others, with a leader line when far."""
     width, height = PLOT_AREA
-    points = [(width * (x - x_range[0]) / (x_range[1] - x_range[0]),
-               height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])))
-              for x, y in zip(ranked["performance"], ranked["share"], strict=True)]
+    points = [
+        (
+            width * (x - x_range[0]) / (x_range[1] - x_range[0]),
+            height * (1 - (y * 100 - y_range[0]) / (y_range[1] - y_range[0])),
+        )
+        for x, y in zip(ranked["performance"], ranked["share"], strict=True)
+    ]
     full = [names.get(k, k) for k in ranked["touchpoint"]]
     tiers = [[label_lines(name) for name in full], [label_lines(name, SHORT_WIDTH, lines=1) for name in full]]
     if "priority" in ranked:
         tiers.append([label_lines(str(number)) for number in ranked["priority"]])
     # Room into the right margin, never over the title above or the axis tick labels.
-    texts, places = place_tiers(points, tiers, PLOT_AREA, MARKER_SIZE / 2, growth=PLOT_GROWTH,
-                                slack=(0.0, 0.0, 60.0, 0.0))
+    texts, places = place_tiers(
+        points, tiers, PLOT_AREA, MARKER_SIZE / 2, growth=PLOT_GROWTH, slack=(0.0, 0.0, 60.0, 0.0)
+    )
     notes = []
     spots = zip(ranked["performance"], ranked["share"] * 100, strict=True)
     for (x, y), name, text, place in zip(spots, full, texts, places, strict=False):
         if place is None:
             continue
         dx, dy, leader = place
-        notes.append({"x": x, "y": y, "ax": dx, "ay": dy, "axref": "pixel", "ayref": "pixel",
-                      "text": "<br>".join(label(line) for line in text.lines), "hovertext": label(name),
-                      "showarrow": True, "arrowhead": 0, "arrowwidth": 1,
-                      "arrowcolor": "#6c757d" if leader else "rgba(0,0,0,0)", "standoff": MARKER_SIZE / 2,
-                      "font": {"size": LABEL_SIZE, "family": LABEL_FONT, "color": "#212529"},
-                      "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 1, "align": "center"})
+        notes.append(
+            {
+                "x": x,
+                "y": y,
+                "ax": dx,
+                "ay": dy,
+                "axref": "pixel",
+                "ayref": "pixel",
+                "text": "<br>".join(label(line) for line in text.lines),
+                "hovertext": label(name),
+                "showarrow": True,
+                "arrowhead": 0,
+                "arrowwidth": 1,
+                "arrowcolor": "#6c757d" if leader else "rgba(0,0,0,0)",
+                "standoff": MARKER_SIZE / 2,
+                "font": {"size": LABEL_SIZE, "family": LABEL_FONT, "color": "#212529"},
+                "bgcolor": "rgba(255,255,255,0.8)",
+                "borderpad": 1,
+                "align": "center",
+            }
+        )
     return notes
 
 
@@ -326,18 +414,30 @@ def importance_bars(ranked, names: Mapping[str, str]):
     shown = ranked.sort_values("importance")
     full = [names.get(k, k) for k in shown["touchpoint"]]
     keys = [label(k) for k in shown["touchpoint"]]  # unique on the axis; the names are its tick labels
-    figure = go.Figure(go.Bar(
-        x=shown["share"] * 100, y=keys, orientation="h", customdata=[label(name) for name in full],
-        marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
-        error_x={"type": "data", "symmetric": False, "array": (shown["share_high"] - shown["share"]) * 100,
-                 "arrayminus": (shown["share"] - shown["share_low"]) * 100, "color": "#495057"},
-        hovertemplate="%{customdata}: %{x:.1f} %<extra></extra>"))
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, plot_bgcolor="white",
-                         title={"text": _("Share of explained variance, 95 % bootstrap interval"),
-                                "font": {"size": 14}},
-                         xaxis={"title": "%", "gridcolor": "#eee", "rangemode": "tozero"},
-                         yaxis={"automargin": True, "tickvals": keys, "ticktext": tick_labels(full),
-                                "tickfont": {"family": LABEL_FONT}})
+    figure = go.Figure(
+        go.Bar(
+            x=shown["share"] * 100,
+            y=keys,
+            orientation="h",
+            customdata=[label(name) for name in full],
+            marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (shown["share_high"] - shown["share"]) * 100,
+                "arrayminus": (shown["share"] - shown["share_low"]) * 100,
+                "color": "#495057",
+            },
+            hovertemplate="%{customdata}: %{x:.1f} %<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        plot_bgcolor="white",
+        title={"text": _("Share of explained variance, 95 % bootstrap interval"), "font": {"size": 14}},
+        xaxis={"title": "%", "gridcolor": "#eee", "rangemode": "tozero"},
+        yaxis={"automargin": True, "tickvals": keys, "ticktext": tick_labels(full), "tickfont": {"family": LABEL_FONT}},
+    )
     return figure
 
 
@@ -348,18 +448,35 @@ def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping
     full = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
     keys = [label(k) for k, _v in outcome.contributions] + ["(cost)", "(npv)"]  # unique, whatever the names
     values = [v for _k, v in outcome.contributions]
-    figure = go.Figure(go.Waterfall(
-        x=keys, y=[*values, -assumptions.cost, 0], customdata=[label(name) for name in full] + [_("Cost"), _("NPV")],
-        measure=[*(["relative"] * len(values)), "relative", "total"],
-        text=[formatting.money(v) for v in [*values, -assumptions.cost, outcome.npv]], textposition="outside",
-        hovertemplate="%{customdata}: %{text}<extra></extra>",
-        connector={"line": {"color": "#adb5bd"}}, increasing={"marker": {"color": "#198754"}},
-        decreasing={"marker": {"color": "#dc3545"}}, totals={"marker": {"color": "#0d6efd"}}, cliponaxis=False))
-    figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white", showlegend=False,
-                         title={"text": _("From the score change to NPV (discounted)"), "font": {"size": 14}},
-                         xaxis={"tickvals": keys, "ticktext": [*tick_labels(full, 110, 2), _("Cost"), _("NPV")],
-                                "tickfont": {"family": LABEL_FONT}, "automargin": True},
-                         yaxis={"gridcolor": "#eee"})
+    figure = go.Figure(
+        go.Waterfall(
+            x=keys,
+            y=[*values, -assumptions.cost, 0],
+            customdata=[label(name) for name in full] + [_("Cost"), _("NPV")],
+            measure=[*(["relative"] * len(values)), "relative", "total"],
+            text=[formatting.money(v) for v in [*values, -assumptions.cost, outcome.npv]],
+            textposition="outside",
+            hovertemplate="%{customdata}: %{text}<extra></extra>",
+            connector={"line": {"color": "#adb5bd"}},
+            increasing={"marker": {"color": "#198754"}},
+            decreasing={"marker": {"color": "#dc3545"}},
+            totals={"marker": {"color": "#0d6efd"}},
+            cliponaxis=False,
+        )
+    )
+    figure.update_layout(
+        margin={"l": 50, "r": 20, "t": 40, "b": 40},
+        plot_bgcolor="white",
+        showlegend=False,
+        title={"text": _("From the score change to NPV (discounted)"), "font": {"size": 14}},
+        xaxis={
+            "tickvals": keys,
+            "ticktext": [*tick_labels(full, 110, 2), _("Cost"), _("NPV")],
+            "tickfont": {"family": LABEL_FONT},
+            "automargin": True,
+        },
+        yaxis={"gridcolor": "#eee"},
+    )
     return figure
 
 
@@ -371,21 +488,38 @@ def tornado(spread, npv: float):
     names = [label(a) for a in shown["assumption"]]
     figure = go.Figure()
     for side, colour in (("low", "#fd7e14"), ("high", "#0d6efd")):
-        figure.add_trace(go.Bar(
-            y=names, x=shown[f"npv_{side}"] - npv, base=npv, orientation="h",
-            marker_color=colour,
-            name=_("low value") if side == "low" else _("high value"),
-            text=[f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
-                  for name, v in zip(shown["assumption"], shown[side], strict=True)], textposition="auto",
-            hovertemplate="%{customdata[0]}: %{text} → NPV %{customdata[1]}<extra></extra>",
-            customdata=[[name, formatting.money(v)] for name, v in zip(names, shown[f"npv_{side}"], strict=True)]))
+        figure.add_trace(
+            go.Bar(
+                y=names,
+                x=shown[f"npv_{side}"] - npv,
+                base=npv,
+                orientation="h",
+                marker_color=colour,
+                name=_("low value") if side == "low" else _("high value"),
+                text=[
+                    f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
+                    for name, v in zip(shown["assumption"], shown[side], strict=True)
+                ],
+                textposition="auto",
+                hovertemplate="%{customdata[0]}: %{text} → NPV %{customdata[1]}<extra></extra>",
+                customdata=[[name, formatting.money(v)] for name, v in zip(names, shown[f"npv_{side}"], strict=True)],
+            )
+        )
     figure.add_vline(x=npv, line_color="#495057")
-    figure.update_layout(barmode="overlay", margin={"l": 10, "r": 20, "t": 40, "b": 40}, plot_bgcolor="white",
-                         title={"text": _("What moves the NPV most"), "font": {"size": 14}},
-                         legend={"orientation": "h", "y": -0.15},
-                         yaxis={"automargin": True, "tickvals": names, "ticktext": tick_labels(shown["assumption"]),
-                                "tickfont": {"family": LABEL_FONT}},
-                         xaxis={"gridcolor": "#eee", "title": _("NPV")})
+    figure.update_layout(
+        barmode="overlay",
+        margin={"l": 10, "r": 20, "t": 40, "b": 40},
+        plot_bgcolor="white",
+        title={"text": _("What moves the NPV most"), "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.15},
+        yaxis={
+            "automargin": True,
+            "tickvals": names,
+            "ticktext": tick_labels(shown["assumption"]),
+            "tickfont": {"family": LABEL_FONT},
+        },
+        xaxis={"gridcolor": "#eee", "title": _("NPV")},
+    )
     return figure
 
 
@@ -405,22 +539,48 @@ def trend(found) -> object:
     for line in found.lines:
         series, rgb = line.series, line.rgb
         reliable = series[~series["low_n"].astype(bool)]
-        figure.add_scatter(x=reliable["period"], y=reliable["high"], mode="lines", line={"width": 0},
-                           showlegend=False, hoverinfo="skip")
-        figure.add_scatter(x=reliable["period"], y=reliable["low"], mode="lines", line={"width": 0}, fill="tonexty",
-                           fillcolor=f"rgba({rgb},0.15)", showlegend=False, hoverinfo="skip")
-        figure.add_scatter(x=series["period"], y=series["value"], mode="lines+markers", name=label(line.name),
-                           line={"color": f"rgb({rgb})"}, customdata=series["n"],
-                           marker={"color": ["#ffffff" if low else f"rgb({rgb})" for low in series["low_n"]],
-                                   "line": {"color": f"rgb({rgb})", "width": 1.5}},
-                           hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>")
+        figure.add_scatter(
+            x=reliable["period"],
+            y=reliable["high"],
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        figure.add_scatter(
+            x=reliable["period"],
+            y=reliable["low"],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=f"rgba({rgb},0.15)",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        figure.add_scatter(
+            x=series["period"],
+            y=series["value"],
+            mode="lines+markers",
+            name=label(line.name),
+            line={"color": f"rgb({rgb})"},
+            customdata=series["n"],
+            marker={
+                "color": ["#ffffff" if low else f"rgb({rgb})" for low in series["low_n"]],
+                "line": {"color": f"rgb({rgb})", "width": 1.5},
+            },
+            hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>",
+        )
     if found.target is not None:
         figure.add_hline(y=found.target, line_dash="dash", line_color="#b02a37", annotation_text=_("target"))
     start, end = found.window
     if start:
         figure.add_vrect(x0=start, x1=end, fillcolor="#ffc107", opacity=0.12, line_width=0)
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
-                         legend={"orientation": "h", "y": -0.2}, yaxis_title=heatmap.METRIC_NAMES[found.metric])
+    figure.update_layout(
+        margin={"l": 10, "r": 10, "t": 20, "b": 30},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.2},
+        yaxis_title=heatmap.METRIC_NAMES[found.metric],
+    )
     return figure
 
 
@@ -428,10 +588,15 @@ def distribution(found) -> object:
     """Answers per score of the scale (:class:`workbench.features.heatmap.Distribution`) as coloured bars."""
     import plotly.graph_objects as go
 
-    figure = go.Figure(go.Bar(x=found.scores, y=found.answers, marker_color=found.colours,
-                              hovertemplate="%{x}: %{y}<extra></extra>"))
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
-                         xaxis={"title": heatmap.METRIC_NAMES[found.metric], "dtick": 1}, yaxis_title=_("answers"))
+    figure = go.Figure(
+        go.Bar(x=found.scores, y=found.answers, marker_color=found.colours, hovertemplate="%{x}: %{y}<extra></extra>")
+    )
+    figure.update_layout(
+        margin={"l": 10, "r": 10, "t": 20, "b": 30},
+        plot_bgcolor="white",
+        xaxis={"title": heatmap.METRIC_NAMES[found.metric], "dtick": 1},
+        yaxis_title=_("answers"),
+    )
     return figure
 
 
@@ -443,20 +608,40 @@ def breakdown(found) -> object:
     import plotly.graph_objects as go
 
     values = found.values
-    figure = go.Figure(go.Bar(
-        x=values["value"], y=[label(v) for v in values["segment"]], orientation="h",
-        marker_color=list(values["colour"]),
-        marker_line_color="#495057", marker_line_width=0.5,
-        error_x={"type": "data", "symmetric": False, "array": values["high"] - values["value"],
-                 "arrayminus": values["value"] - values["low"], "color": "#495057"},
-        customdata=values["n"], hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>"))
+    figure = go.Figure(
+        go.Bar(
+            x=values["value"],
+            y=[label(v) for v in values["segment"]],
+            orientation="h",
+            marker_color=list(values["colour"]),
+            marker_line_color="#495057",
+            marker_line_width=0.5,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": values["high"] - values["value"],
+                "arrayminus": values["value"] - values["low"],
+                "color": "#495057",
+            },
+            customdata=values["n"],
+            hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>",
+        )
+    )
     if found.reference is not None and not math.isnan(found.reference):
-        figure.add_vline(x=found.reference, line_dash="dot", line_color="#495057",
-                         annotation_text=_("all"), annotation_position="top")
+        figure.add_vline(
+            x=found.reference,
+            line_dash="dot",
+            line_color="#495057",
+            annotation_text=_("all"),
+            annotation_position="top",
+        )
     low_end = float(values["low"].min()) if len(values) else 0.0
     high_end = float(values["high"].max()) if len(values) else 1.0
     pad = 0.1 * (high_end - low_end) if high_end > low_end else 1.0
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 20, "b": 30}, plot_bgcolor="white",
-                         xaxis={"title": heatmap.METRIC_NAMES[found.metric], "range": [low_end - pad, high_end + pad]},
-                         yaxis={"automargin": True})
+    figure.update_layout(
+        margin={"l": 10, "r": 10, "t": 20, "b": 30},
+        plot_bgcolor="white",
+        xaxis={"title": heatmap.METRIC_NAMES[found.metric], "range": [low_end - pad, high_end + pad]},
+        yaxis={"automargin": True},
+    )
     return figure

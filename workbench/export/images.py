@@ -57,16 +57,36 @@ def journey_map(findings: Findings):
     broken = {b.touchpoint for b in findings.breaks}
     drops = {(s.source, s.target) for s in findings.steps.itertuples() if s.drop}
     shift = page.stages[0].left - maplayout.MARGIN  # the plan centres the stages on its (unbounded) width
-    page = replace(page, stages=tuple(replace(b, left=b.left - shift) for b in page.stages),
-                   boxes=tuple(replace(b, left=b.left - shift) for b in page.boxes))
+    page = replace(
+        page,
+        stages=tuple(replace(b, left=b.left - shift) for b in page.stages),
+        boxes=tuple(replace(b, left=b.left - shift) for b in page.boxes),
+    )
     width = max(b.left + b.width for b in page.stages) + maplayout.MARGIN
     height = maplayout.MAP_BOTTOM + 0.2
     shapes, notes = [], []
     for band in page.stages:
-        shapes.append({"type": "rect", "x0": band.left, "x1": band.left + band.width, "y0": maplayout.MAP_TOP,
-                       "y1": maplayout.MAP_BOTTOM, "fillcolor": "#f4f6f8", "line": {"width": 0}, "layer": "below"})
-        notes.append({"x": band.left + band.width / 2, "y": maplayout.MAP_TOP + maplayout.STAGE_HEADER / 2,
-                      "text": f"<b>{figures.label(band.name)}</b>", "showarrow": False, "font": {"size": 13}})
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": band.left,
+                "x1": band.left + band.width,
+                "y0": maplayout.MAP_TOP,
+                "y1": maplayout.MAP_BOTTOM,
+                "fillcolor": "#f4f6f8",
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "x": band.left + band.width / 2,
+                "y": maplayout.MAP_TOP + maplayout.STAGE_HEADER / 2,
+                "text": f"<b>{figures.label(band.name)}</b>",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
     boxes = {box.key: box for box in page.boxes}
     for source, target in page.edges:
         a, b = boxes[source], boxes[target]
@@ -76,33 +96,72 @@ def journey_map(findings: Findings):
             end = (b.left + b.width / 2, b.top if down else b.top + b.height)
         else:
             start, end = (a.left + a.width, a.top + a.height / 2), (b.left, b.top + b.height / 2)
-        notes.append({"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x", "yref": "y",
-                      "axref": "x", "ayref": "y", "text": "", "showarrow": True, "arrowhead": 2, "arrowsize": 1.2,
-                      "arrowwidth": 2.5 if (source, target) in drops else 1.2,
-                      "arrowcolor": "#dc3545" if (source, target) in drops else "#6c757d"})
+        notes.append(
+            {
+                "x": end[0],
+                "y": end[1],
+                "ax": start[0],
+                "ay": start[1],
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "text": "",
+                "showarrow": True,
+                "arrowhead": 2,
+                "arrowsize": 1.2,
+                "arrowwidth": 2.5 if (source, target) in drops else 1.2,
+                "arrowcolor": "#dc3545" if (source, target) in drops else "#6c757d",
+            }
+        )
     for box in page.boxes:
         row = scored[box.key]
         tp = findings.journey.touchpoint(box.key)
-        shapes.append({"type": "rect", "x0": box.left, "x1": box.left + box.width, "y0": box.top,
-                       "y1": box.top + box.height, "fillcolor": row.colour,
-                       "line": {"color": "#b02a37" if box.key in broken else "#6c757d",
-                                "width": 3 if box.key in broken else 1,
-                                "dash": "dash" if row.status == "low_n" else "solid"}})
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": box.left,
+                "x1": box.left + box.width,
+                "y0": box.top,
+                "y1": box.top + box.height,
+                "fillcolor": row.colour,
+                "line": {
+                    "color": "#b02a37" if box.key in broken else "#6c757d",
+                    "width": 3 if box.key in broken else 1,
+                    "dash": "dash" if row.status == "low_n" else "solid",
+                },
+            }
+        )
         text = deck.box_lines(tp, row, metric, box.key in broken, open_actions=0)
         lines = [f"<b>{figures.label(line)}</b>" for line in text.name] + [figures.label(line) for line in text.details]
-        notes.append({"x": box.left + box.width / 2, "y": box.top + box.height / 2, "text": "<br>".join(lines),
-                      "showarrow": False,
-                      "font": {"size": 11, "color": "#ffffff" if row.colour in deck.DARK_FILLS else "#212529"}})
+        notes.append(
+            {
+                "x": box.left + box.width / 2,
+                "y": box.top + box.height / 2,
+                "text": "<br>".join(lines),
+                "showarrow": False,
+                "font": {"size": 11, "color": "#ffffff" if row.colour in deck.DARK_FILLS else "#212529"},
+            }
+        )
     figure = go.Figure()
     figure.update_layout(
-        shapes=shapes, annotations=notes, width=round(width * PIXELS_PER_INCH),
-        height=round((height - maplayout.MAP_TOP + 0.7) * PIXELS_PER_INCH), plot_bgcolor="white",
-        paper_bgcolor="white", margin={"l": 0, "r": 0, "t": 40, "b": 0}, showlegend=False,
-        title={"text": f"{figures.label(findings.journey.name)}: {heatmap.METRIC_NAMES[metric]} · "
-                       f"{findings.provenance.period()} · {figures.label(findings.provenance.filters)}",
-               "font": {"size": 14}, "x": 0.01},
+        shapes=shapes,
+        annotations=notes,
+        width=round(width * PIXELS_PER_INCH),
+        height=round((height - maplayout.MAP_TOP + 0.7) * PIXELS_PER_INCH),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        showlegend=False,
+        title={
+            "text": f"{figures.label(findings.journey.name)}: {heatmap.METRIC_NAMES[metric]} · "
+            f"{findings.provenance.period()} · {figures.label(findings.provenance.filters)}",
+            "font": {"size": 14},
+            "x": 0.01,
+        },
         xaxis={"range": [0, width], "visible": False, "fixedrange": True},
-        yaxis={"range": [height, maplayout.MAP_TOP - 0.1], "visible": False, "fixedrange": True})
+        yaxis={"range": [height, maplayout.MAP_TOP - 0.1], "visible": False, "fixedrange": True},
+    )
     return figure
 
 
@@ -111,10 +170,19 @@ def render(shown: dict[str, Any], formats: tuple[str, ...] = FORMATS) -> dict[st
     import kaleido
 
     with tempfile.TemporaryDirectory(prefix="cxwb-images-") as folder:
-        jobs = [{"fig": figure, "path": str(Path(folder) / f"{name}.{fmt}"),
-                 "opts": {"format": fmt, "scale": 2 if fmt == "png" else 1,
-                          **({} if figure.layout.width else {"width": 1000, "height": 600})}}
-                for name, figure in shown.items() for fmt in formats]
+        jobs = [
+            {
+                "fig": figure,
+                "path": str(Path(folder) / f"{name}.{fmt}"),
+                "opts": {
+                    "format": fmt,
+                    "scale": 2 if fmt == "png" else 1,
+                    **({} if figure.layout.width else {"width": 1000, "height": 600}),
+                },
+            }
+            for name, figure in shown.items()
+            for fmt in formats
+        ]
         kaleido.write_fig_from_object_sync(jobs)
         return {Path(job["path"]).name: Path(job["path"]).read_bytes() for job in jobs}
 

@@ -31,8 +31,7 @@ NAME_LINES = 2
 DETAIL_SIZE = 8.0
 FONT = "Arial"
 _FONT_FILES = {  # metric-compatible with Arial first; DejaVu Sans is wider, so text that fits it fits Arial
-    False: ("liberation/LiberationSans-Regular.ttf", "liberation2/LiberationSans-Regular.ttf",
-            "dejavu/DejaVuSans.ttf"),
+    False: ("liberation/LiberationSans-Regular.ttf", "liberation2/LiberationSans-Regular.ttf", "dejavu/DejaVuSans.ttf"),
     True: ("liberation/LiberationSans-Bold.ttf", "liberation2/LiberationSans-Bold.ttf", "dejavu/DejaVuSans-Bold.ttf"),
 }
 _FALLBACK_FILES = {False: ("dejavu/DejaVuSans.ttf",), True: ("dejavu/DejaVuSans-Bold.ttf",)}  # for ⚠, ⚑
@@ -116,8 +115,10 @@ def plan(journey: Journey, width: float = SLIDE_WIDTH - 2 * MARGIN) -> list[MapP
         else:
             parts[source_page]["outgoing"].append(pair)
             parts[target_page]["incoming"].append(pair)
-    return [MapPage(tuple(bands), tuple(boxes), **{name: tuple(pairs) for name, pairs in part.items()})
-            for (bands, boxes), part in zip(placed, parts, strict=False)]
+    return [
+        MapPage(tuple(bands), tuple(boxes), **{name: tuple(pairs) for name, pairs in part.items()})
+        for (bands, boxes), part in zip(placed, parts, strict=False)
+    ]
 
 
 def _band_width(columns: int) -> float:
@@ -144,8 +145,11 @@ def _stage_columns(journey: Journey, stage: str, rows: int) -> list[list[str]]:
     flow = flow_order(journey)
     members = sorted((tp.key for tp in journey.touchpoints if tp.stage == stage), key=flow.__getitem__)
     inside = set(members)
-    forward = [(e.source, e.target) for e in journey.edges
-               if e.source in inside and e.target in inside and flow[e.source] < flow[e.target]]
+    forward = [
+        (e.source, e.target)
+        for e in journey.edges
+        if e.source in inside and e.target in inside and flow[e.source] < flow[e.target]
+    ]
     step = dict.fromkeys(members, 0)
     for key in members:
         for source, target in forward:
@@ -158,7 +162,7 @@ def _stage_columns(journey: Journey, stage: str, rows: int) -> list[list[str]]:
         before = {k: [row_of[s] for s, t in forward if t == k and s in row_of] for k in keys}
         keys.sort(key=lambda k: (sum(before[k]) / len(before[k]) if before[k] else flow[k], flow[k]))
         for start in range(0, len(keys), rows):
-            column = keys[start:start + rows]
+            column = keys[start : start + rows]
             row_of.update({k: float(r) for r, k in enumerate(column)})
             columns.append(column)
     return columns or [[]]
@@ -199,7 +203,7 @@ def _font(size: float, bold: bool, fallback: bool = False):
 def _lacks(char: str, bold: bool) -> bool:
     """True if the deck's font has no glyph for ``char``: it draws the same box as for an unassigned code point."""
     font = _font(10.0, bold)
-    drawn, missing = font.getmask(char), font.getmask("\U0010FFFD")
+    drawn, missing = font.getmask(char), font.getmask("\U0010fffd")
     return drawn.size == missing.size and bytes(drawn) == bytes(missing)
 
 
@@ -271,5 +275,5 @@ def fit_box(name: str, details: Sequence[str], width: float = BOX_WIDTH, height:
     room = max(1, math.floor((inner_height * 72 / LINE_SPACING - len(shown) * DETAIL_SIZE) / size))
     lines = wrap(name, inner_width, size, bold=True)
     if len(lines) > room:
-        lines = lines[:room - 1] + [shorten(" ".join(lines[room - 1:]), inner_width, size, bold=True)]
+        lines = lines[: room - 1] + [shorten(" ".join(lines[room - 1 :]), inner_width, size, bold=True)]
     return BoxText(tuple(lines), size, shown)

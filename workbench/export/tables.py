@@ -21,11 +21,31 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
     """Every table the deck and the pages show, by name: scores, steps, matrix, breaks, drivers, ROI, actions."""
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     metric = findings.provenance.metric
-    scores = findings.scores[["touchpoint", "name", "stage", "owner", "value", "se", "low", "high", "n", "low_n",
-                              "target", "reference", "reference_kind", "p_value", "status"]]
-    shown = {"touchpoint-scores": scores.rename(columns={"value": metric}),
-             "steps": findings.steps.assign(source_name=findings.steps["source"].map(names),
-                                            target_name=findings.steps["target"].map(names))}
+    scores = findings.scores[
+        [
+            "touchpoint",
+            "name",
+            "stage",
+            "owner",
+            "value",
+            "se",
+            "low",
+            "high",
+            "n",
+            "low_n",
+            "target",
+            "reference",
+            "reference_kind",
+            "p_value",
+            "status",
+        ]
+    ]
+    shown = {
+        "touchpoint-scores": scores.rename(columns={"value": metric}),
+        "steps": findings.steps.assign(
+            source_name=findings.steps["source"].map(names), target_name=findings.steps["target"].map(names)
+        ),
+    }
     if findings.matrix is not None and findings.matrix_column is not None:
         wide = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="value", sort=False)
         counts = findings.matrix.pivot_table(index="touchpoint", columns="segment", values="n", sort=False)
@@ -33,17 +53,57 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
         wide.insert(1, "name", wide["touchpoint"].map(names))
         # The column is named by the client's file: as a slug it is a valid sheet name and a plain file name.
         # The reference columns named as on the page; an imported benchmark value has no count.
-        wide = wide.drop(columns=["n (external)"], errors="ignore").rename(columns={
-            "(network)": "total", "n (network)": "n total", "(benchmark)": "whole network",
-            "n (benchmark)": "n whole network", "(external)": "benchmark"})
+        wide = wide.drop(columns=["n (external)"], errors="ignore").rename(
+            columns={
+                "(network)": "total",
+                "n (network)": "n total",
+                "(benchmark)": "whole network",
+                "n (benchmark)": "n whole network",
+                "(external)": "benchmark",
+            }
+        )
         shown[f"matrix-by-{slugify(findings.matrix_column)}"] = wide
     shown["breaks"] = pandas.DataFrame(
-        [{"rank": i, "kind": b.kind, "touchpoint": b.touchpoint, "name": names.get(b.touchpoint, b.touchpoint),
-          "column": b.column or "", "segment": b.segment or "", "since": b.since, "value": b.value,
-          "reference": b.reference, "delta": b.delta, "low": b.low, "high": b.high, "n": b.n, "p_value": b.p_value,
-          "q_value": b.q_value, "sentence": b.sentence} for i, b in enumerate(findings.breaks, 1)],
-        columns=["rank", "kind", "touchpoint", "name", "column", "segment", "since", "value", "reference", "delta",
-                 "low", "high", "n", "p_value", "q_value", "sentence"])
+        [
+            {
+                "rank": i,
+                "kind": b.kind,
+                "touchpoint": b.touchpoint,
+                "name": names.get(b.touchpoint, b.touchpoint),
+                "column": b.column or "",
+                "segment": b.segment or "",
+                "since": b.since,
+                "value": b.value,
+                "reference": b.reference,
+                "delta": b.delta,
+                "low": b.low,
+                "high": b.high,
+                "n": b.n,
+                "p_value": b.p_value,
+                "q_value": b.q_value,
+                "sentence": b.sentence,
+            }
+            for i, b in enumerate(findings.breaks, 1)
+        ],
+        columns=[
+            "rank",
+            "kind",
+            "touchpoint",
+            "name",
+            "column",
+            "segment",
+            "since",
+            "value",
+            "reference",
+            "delta",
+            "low",
+            "high",
+            "n",
+            "p_value",
+            "q_value",
+            "sentence",
+        ],
+    )
     if findings.priorities is not None:
         shown["drivers"] = findings.priorities.assign(name=findings.priorities["touchpoint"].map(names))
     if findings.scenarios:
@@ -52,13 +112,38 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
         runs = [(item.scenario, item.outcome) for item in findings.scenarios if item.outcome]
         shown["roi-scenarios"] = roi.compare(runs).rename_axis("measure").reset_index()
     shown["actions"] = pandas.DataFrame(
-        [{"id": a.id, "title": a.title, "status": a.status, "touchpoints": ", ".join(names.get(k, k)
-                                                                                    for k in a.touchpoints),
-          "owner": a.owner, "due": a.due, "cost": a.cost, "metric": heatmap.METRIC_NAMES.get(a.metric, a.metric),
-          "expected_change": a.expected_change, "segment": a.segment or "", "description": a.description,
-          "done_on": a.done_on} for a in findings.actions],
-        columns=["id", "title", "status", "touchpoints", "owner", "due", "cost", "metric", "expected_change",
-                 "segment", "description", "done_on"])
+        [
+            {
+                "id": a.id,
+                "title": a.title,
+                "status": a.status,
+                "touchpoints": ", ".join(names.get(k, k) for k in a.touchpoints),
+                "owner": a.owner,
+                "due": a.due,
+                "cost": a.cost,
+                "metric": heatmap.METRIC_NAMES.get(a.metric, a.metric),
+                "expected_change": a.expected_change,
+                "segment": a.segment or "",
+                "description": a.description,
+                "done_on": a.done_on,
+            }
+            for a in findings.actions
+        ],
+        columns=[
+            "id",
+            "title",
+            "status",
+            "touchpoints",
+            "owner",
+            "due",
+            "cost",
+            "metric",
+            "expected_change",
+            "segment",
+            "description",
+            "done_on",
+        ],
+    )
     return shown
 
 
@@ -79,8 +164,9 @@ def to_csv(frame: pandas.DataFrame) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([text_cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        writer.writerow(["" if (cell := _cell(v)) is None else repr(cell) if isinstance(cell, float) else cell
-                         for v in row])
+        writer.writerow(
+            ["" if (cell := _cell(v)) is None else repr(cell) if isinstance(cell, float) else cell for v in row]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -89,8 +175,9 @@ def to_xlsx(tables: dict[str, pandas.DataFrame]) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "nan_inf_to_errors": True})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    )
     bold = book.add_format({"bold": True})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     for name, frame in tables.items():
@@ -120,7 +207,7 @@ def _sheet_name(name: str, book) -> str:
     base = name[:SHEET_NAME_LIMIT]
     candidate, i = base, 2
     while candidate in taken:
-        candidate = f"{base[:SHEET_NAME_LIMIT - 3]}-{i}"
+        candidate = f"{base[: SHEET_NAME_LIMIT - 3]}-{i}"
         i += 1
     return candidate
 

@@ -42,10 +42,37 @@ if TYPE_CHECKING:
     from workbench.repos.alerts import Item
     from workbench.repos.workspace import Workspace
 
-__all__ = ["FIELD_NAMES", "METRICS", "ORIGIN_KINDS", "STATUSES", "STATUS_NAMES", "Action", "ActionError", "Draft",
-           "BoardView", "CardForm", "Choices", "board_view", "card_form", "check", "choices", "conflict_note",
-           "create", "delete", "for_alert", "for_break", "for_driver", "for_touchpoint", "move", "open_counts",
-           "owners", "segment_values", "step_card", "update", "windows_from"]
+__all__ = [
+    "FIELD_NAMES",
+    "METRICS",
+    "ORIGIN_KINDS",
+    "STATUSES",
+    "STATUS_NAMES",
+    "Action",
+    "ActionError",
+    "Draft",
+    "BoardView",
+    "CardForm",
+    "Choices",
+    "board_view",
+    "card_form",
+    "check",
+    "choices",
+    "conflict_note",
+    "create",
+    "delete",
+    "for_alert",
+    "for_break",
+    "for_driver",
+    "for_touchpoint",
+    "move",
+    "open_counts",
+    "owners",
+    "segment_values",
+    "step_card",
+    "update",
+    "windows_from",
+]
 
 MAX_WEEKS = 104  # the longest before/after window the check offers: two years
 
@@ -56,34 +83,55 @@ MAX_WEEKS = 104  # the longest before/after window the check offers: two years
 def for_touchpoint(journey: Journey, key: str) -> Draft:
     """A card pre-filled for one touchpoint: its name in the title, its owner."""
     tp = journey.touchpoint(key)
-    return Draft(title=_("Improve {touchpoint}").format(touchpoint=tp.name), touchpoints=(key,),
-                 owner=tp.owner or "", origin={"kind": "touchpoint", "label": tp.name})
+    return Draft(
+        title=_("Improve {touchpoint}").format(touchpoint=tp.name),
+        touchpoints=(key,),
+        owner=tp.owner or "",
+        origin={"kind": "touchpoint", "label": tp.name},
+    )
 
 
 def for_break(journey: Journey, found: Break) -> Draft:
     """A card pre-filled from a break: its touchpoint, owner, segment, and the gap to close as the expected change."""
     tp = journey.touchpoint(found.touchpoint)
     where = f" ({found.column} {found.segment})" if found.column else ""
-    return Draft(title=_("Fix {touchpoint}").format(touchpoint=tp.name) + where, description=found.sentence,
-                 touchpoints=(found.touchpoint,), owner=tp.owner or "", metric=found.metric,
-                 expected_change=round(abs(found.delta), 2), segment=found.column,
-                 treated=(found.segment,) if found.segment else (), origin={"kind": "break", "label": found.sentence})
+    return Draft(
+        title=_("Fix {touchpoint}").format(touchpoint=tp.name) + where,
+        description=found.sentence,
+        touchpoints=(found.touchpoint,),
+        owner=tp.owner or "",
+        metric=found.metric,
+        expected_change=round(abs(found.delta), 2),
+        segment=found.column,
+        treated=(found.segment,) if found.segment else (),
+        origin={"kind": "break", "label": found.sentence},
+    )
 
 
 def for_driver(touchpoint: str, name: str, reason: str, metric: str) -> Draft:
     """A card pre-filled from a key driver: the touchpoint (``name`` on screen), why it matters, the outcome metric."""
-    return Draft(title=_("Improve {touchpoint} (key driver)").format(touchpoint=name), description=reason,
-                 touchpoints=(touchpoint,), metric=metric, origin={"kind": "driver", "label": reason})
+    return Draft(
+        title=_("Improve {touchpoint} (key driver)").format(touchpoint=name),
+        description=reason,
+        touchpoints=(touchpoint,),
+        metric=metric,
+        origin={"kind": "driver", "label": reason},
+    )
 
 
 def for_alert(item: Item, where: str, names: Mapping[str, str]) -> Draft:
     """A card pre-filled from an alert of the inbox (``where`` it fired, ``names`` of the journey's touchpoints);
     creating it turns the alert into an action."""
     alert = item.alert
-    return Draft(title=_("Act on: {what}").format(what=where), description=alert.message,
-                 touchpoints=(alert.touchpoint,) if alert.touchpoint in names else (), metric=alert.metric,
-                 segment=alert.segment or None, treated=(alert.value,) if alert.value else (),
-                 origin={"kind": "alert", "label": alert.message, "ref": item.id})
+    return Draft(
+        title=_("Act on: {what}").format(what=where),
+        description=alert.message,
+        touchpoints=(alert.touchpoint,) if alert.touchpoint in names else (),
+        metric=alert.metric,
+        segment=alert.segment or None,
+        treated=(alert.value,) if alert.value else (),
+        origin={"kind": "alert", "label": alert.message, "ref": item.id},
+    )
 
 
 # ------------------------------------------------------------------ the board
@@ -126,20 +174,32 @@ def owners(workspace: Workspace, project_id: int) -> list[str]:
     return sorted(names, key=str.casefold)
 
 
-def board_view(workspace: Workspace, project_id: int, journey_id: int | None = None, *, owner: str | None = None,
-               stage: str | None = None, touchpoint: str | None = None, overdue_on: datetime.date | None = None
-               ) -> BoardView:
+def board_view(
+    workspace: Workspace,
+    project_id: int,
+    journey_id: int | None = None,
+    *,
+    owner: str | None = None,
+    stage: str | None = None,
+    touchpoint: str | None = None,
+    overdue_on: datetime.date | None = None,
+) -> BoardView:
     """The project's cards (of one journey if given) of ``owner``, at a touchpoint of ``stage`` or at
     ``touchpoint``, overdue on ``overdue_on``, in their columns."""
     shapes = {info.id: workspace.journey(info.id).journey for info in workspace.journeys(project_id)}
     wanted = None
     if stage:
-        wanted = {key for stored_id, shape in shapes.items() if journey_id in (None, stored_id)
-                  for key in stage_touchpoints(shape, stage)}
+        wanted = {
+            key
+            for stored_id, shape in shapes.items()
+            if journey_id in (None, stored_id)
+            for key in stage_touchpoints(shape, stage)
+        }
     if touchpoint:
         wanted = {touchpoint} if wanted is None else wanted & {touchpoint}
-    shown = choose(workspace.actions.list(project_id, journey_id), owner=owner or None, touchpoints=wanted,
-                   overdue_on=overdue_on)
+    shown = choose(
+        workspace.actions.list(project_id, journey_id), owner=owner or None, touchpoints=wanted, overdue_on=overdue_on
+    )
     names = {tp.key: tp.name for shape in shapes.values() for tp in shape.touchpoints}
     return BoardView(board(shown), names, owners(workspace, project_id))
 
@@ -163,8 +223,13 @@ class CardForm:
     history: list[Event]
 
 
-def card_form(workspace: Workspace, project_id: int, journey_id: int | None, action_id: int | None = None,
-              draft: Draft | None = None) -> CardForm:
+def card_form(
+    workspace: Workspace,
+    project_id: int,
+    journey_id: int | None,
+    action_id: int | None = None,
+    draft: Draft | None = None,
+) -> CardForm:
     """The editor of a stored card (``action_id``) or of a new one pre-filled with ``draft``, in the journey."""
     action = workspace.actions.get(action_id) if action_id is not None else None
     if action is not None:
@@ -175,12 +240,17 @@ def card_form(workspace: Workspace, project_id: int, journey_id: int | None, act
     sources = (str(survey.path),) if survey is not None else ()
     wave = waves.single_wave(survey.meta) if survey is not None else None
     return CardForm(
-        draft=draft, action=action, journey_id=journey_id,
+        draft=draft,
+        action=action,
+        journey_id=journey_id,
         touchpoints={tp.key: tp.name for tp in journey.touchpoints} if journey else {},
-        owners=owners(workspace, project_id), segments=segment_columns(sources) if sources else [],
+        owners=owners(workspace, project_id),
+        segments=segment_columns(sources) if sources else [],
         segment_values=query.segment_values(sources, draft.segment) if sources and draft.segment else [],
-        has_survey=survey is not None, wave_note=waves.no_trend_message(wave) if wave is not None else None,
-        history=workspace.actions.history(action.id) if action is not None else [])
+        has_survey=survey is not None,
+        wave_note=waves.no_trend_message(wave) if wave is not None else None,
+        history=workspace.actions.history(action.id) if action is not None else [],
+    )
 
 
 def segment_values(workspace: Workspace, project_id: int, journey_id: int | None, column: str | None) -> list[str]:
@@ -189,14 +259,28 @@ def segment_values(workspace: Workspace, project_id: int, journey_id: int | None
     return query.segment_values((str(survey.path),), column) if survey is not None and column else []
 
 
-def create(workspace: Workspace, project_id: int, draft: Draft, who: str = "", *, journey_id: int | None = None,
-           status: str = "backlog") -> Action:
+def create(
+    workspace: Workspace,
+    project_id: int,
+    draft: Draft,
+    who: str = "",
+    *,
+    journey_id: int | None = None,
+    status: str = "backlog",
+) -> Action:
     """Store a new card at the bottom of ``status`` (a card from an alert turns the alert into an action)."""
     return workspace.actions.create(project_id, draft, who, journey_id=journey_id, status=status)
 
 
-def update(workspace: Workspace, action_id: int, draft: Draft, who: str = "", *, expected_version: int,
-           done_on: datetime.date | None = None) -> Action:
+def update(
+    workspace: Workspace,
+    action_id: int,
+    draft: Draft,
+    who: str = "",
+    *,
+    expected_version: int,
+    done_on: datetime.date | None = None,
+) -> Action:
     """Store a card's edited fields (and a corrected done date); its origin stays, as the editor does not show it."""
     draft = replace(draft, origin=workspace.actions.get(action_id).origin)
     return workspace.actions.update(action_id, draft, who, expected_version=expected_version, done_on=done_on)
@@ -207,14 +291,14 @@ def delete(workspace: Workspace, action_id: int, *, expected_version: int) -> No
     workspace.actions.delete(action_id, expected_version=expected_version)
 
 
-def move(workspace: Workspace, action_id: int, status: str, index: int | None = None, who: str = "", *,
-         expected_version: int) -> Action:
+def move(
+    workspace: Workspace, action_id: int, status: str, index: int | None = None, who: str = "", *, expected_version: int
+) -> Action:
     """Put a card at ``index`` (None: the bottom) of column ``status``, as a drag and drop does."""
     return workspace.actions.move(action_id, status, index, who, expected_version=expected_version)
 
 
-def step_card(workspace: Workspace, action_id: int, direction: str, who: str = "", *,
-              expected_version: int) -> Action:
+def step_card(workspace: Workspace, action_id: int, direction: str, who: str = "", *, expected_version: int) -> Action:
     """Move a card one column "left" or "right" (to its bottom) or one place "up" or "down"; past the first or the
     last column it stays."""
     action = workspace.actions.get(action_id)
@@ -229,8 +313,9 @@ def conflict_note(workspace: Workspace, action_id: int, draft: Draft) -> str:
     lost = unsaved(draft, workspace.actions.get(action_id).draft)
     if not lost:
         return ""
-    return _("Not saved: {values}.").format(values="; ".join(f"{FIELD_NAMES[name]} “{_plain(value)}”"
-                                                              for name, value in lost))
+    return _("Not saved: {values}.").format(
+        values="; ".join(f"{FIELD_NAMES[name]} “{_plain(value)}”" for name, value in lost)
+    )
 
 
 def _plain(value) -> str:
@@ -245,6 +330,7 @@ def _plain(value) -> str:
 def windows_from(before: int | None, after: int | None, gap: int | None) -> verify.Windows:
     """The check's windows from the weeks typed: 1 to ``MAX_WEEKS`` before and after (8 if empty), a gap of 0 to
     ``MAX_WEEKS`` (0 if empty)."""
+
     def weeks(value, default: int, smallest: int) -> int:
         try:
             return min(MAX_WEEKS, max(smallest, int(value)))
@@ -254,18 +340,44 @@ def windows_from(before: int | None, after: int | None, gap: int | None) -> veri
     return verify.Windows(weeks(before, 8, 1), weeks(after, 8, 1), weeks(gap, 0, 0))
 
 
-def check(workspace: Workspace, action_id: int, windows: verify.Windows | None = None, who: str = "", *,
-          expected_version: int, min_n: int = DEFAULT_MIN_N, alpha: float = 0.05) -> Action:
+def check(
+    workspace: Workspace,
+    action_id: int,
+    windows: verify.Windows | None = None,
+    who: str = "",
+    *,
+    expected_version: int,
+    min_n: int = DEFAULT_MIN_N,
+    alpha: float = 0.05,
+) -> Action:
     """Run the before/after check of a Done card on its journey's latest survey and keep the result on it."""
     action = workspace.actions.get(action_id)
     survey = workspace.datasets.survey_for(action.project_id, action.journey_id)
     if survey is None or not action.touchpoints or action.done_on is None:
         raise ActionError(_("The check needs survey data, at least one touchpoint and a done date."))
     windows = windows or verify.Windows()
-    names = {} if action.journey_id is None else {
-        tp.key: tp.name for tp in workspace.journey(action.journey_id).journey.touchpoints}
-    found = verify.verify((str(survey.path),), action.touchpoints, action.done_on, metric=action.metric,
-                          windows=windows, segment=action.segment, treated=action.treated, alpha=alpha,
-                          min_n=min_n, cache=workspace.cache, names=names, wave=waves.single_wave(survey.meta))
-    return workspace.actions.record(action_id, {**found.to_dict(), "windows": asdict(windows), "dataset": survey.id},
-                                    who, expected_version=expected_version)
+    names = (
+        {}
+        if action.journey_id is None
+        else {tp.key: tp.name for tp in workspace.journey(action.journey_id).journey.touchpoints}
+    )
+    found = verify.verify(
+        (str(survey.path),),
+        action.touchpoints,
+        action.done_on,
+        metric=action.metric,
+        windows=windows,
+        segment=action.segment,
+        treated=action.treated,
+        alpha=alpha,
+        min_n=min_n,
+        cache=workspace.cache,
+        names=names,
+        wave=waves.single_wave(survey.meta),
+    )
+    return workspace.actions.record(
+        action_id,
+        {**found.to_dict(), "windows": asdict(windows), "dataset": survey.id},
+        who,
+        expected_version=expected_version,
+    )

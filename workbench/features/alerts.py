@@ -85,8 +85,9 @@ def runnable(rules: Sequence[Rule], columns: Collection[str], one_wave: bool) ->
     return run, skipped
 
 
-def ranges(first: datetime.date, until: datetime.date,
-           checked_until: datetime.date | None) -> tuple[datetime.date, datetime.date]:
+def ranges(
+    first: datetime.date, until: datetime.date, checked_until: datetime.date | None
+) -> tuple[datetime.date, datetime.date]:
     """The first day of the windows checked and of the single answers checked, in data from ``first`` to ``until``.
 
     Window rules look at the complete weeks since the last check plus the ``RECHECK_WEEKS`` before it (late
@@ -118,8 +119,9 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     if bounds is None:
         return Checked(0, {})
     until = min(until or bounds[1], bounds[1])
-    rules, skipped = runnable(workspace.alerts.rules(journey_id)[0], set(query.columns(sources)),
-                              waves.single_wave(survey.meta) is not None)
+    rules, skipped = runnable(
+        workspace.alerts.rules(journey_id)[0], set(query.columns(sources)), waves.single_wave(survey.meta) is not None
+    )
     first_window, first_answer = ranges(bounds[0], until, workspace.alerts.checked_until(journey_id))
     segments = sorted({rule.segment for rule in rules if rule.segment})
     answers = query.answers(query.Query(sources, by=()), ("response_id", "touchpoint", "comment", *segments))
@@ -178,17 +180,24 @@ def row(item: Item, names: dict[str, str]) -> Row:
     """How the inbox lists an alert (``names``: touchpoint key → name)."""
     alert = item.alert
     where = names.get(alert.touchpoint, alert.touchpoint) + (f" · {alert.value}" if alert.value else "")
-    when = alert.window_end.isoformat() if alert.first_seen == alert.last_seen else \
-        f"{alert.first_seen.isoformat()} – {alert.last_seen.isoformat()}"
+    when = (
+        alert.window_end.isoformat()
+        if alert.first_seen == alert.last_seen
+        else f"{alert.first_seen.isoformat()} – {alert.last_seen.isoformat()}"
+    )
     draft = actions.for_alert(item, where, names) if can_become_action(item) else None
     return Row(item, where, when, MOVES[item.status], draft)
 
 
-def inbox(workspace: Workspace, project_id: int, journey_id: int, shown: str = "open",
-          kind: str | None = None) -> InboxView:
+def inbox(
+    workspace: Workspace, project_id: int, journey_id: int, shown: str = "open", kind: str | None = None
+) -> InboxView:
     """The journey's alerts in the statuses ``shown``, newest first; ``kind`` "answer" or "trend" narrows them."""
-    items = [item for item in workspace.alerts.list(project_id, journey_id, statuses_shown(shown))
-             if kind not in ("answer", "trend") or (item.alert.kind == "answer") == (kind == "answer")]
+    items = [
+        item
+        for item in workspace.alerts.list(project_id, journey_id, statuses_shown(shown))
+        if kind not in ("answer", "trend") or (item.alert.kind == "answer") == (kind == "answer")
+    ]
     names = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints} if items else {}
     return InboxView([row(item, names) for item in items[:LIMIT]], len(items))
 
@@ -215,19 +224,36 @@ def rules_view(workspace: Workspace, project_id: int | None, journey_id: int) ->
     return RulesView([(rule, describe(rule, names)) for rule in rules], version, names, columns)
 
 
-def add_rule(workspace: Workspace, journey_id: int, *, kind: str, metric: str, name: str = "",
-             touchpoint: str | None = None, segment: str = "", threshold: float | None = None,
-             window_weeks: int | None = None, min_n: int | None = None) -> int:
+def add_rule(
+    workspace: Workspace,
+    journey_id: int,
+    *,
+    kind: str,
+    metric: str,
+    name: str = "",
+    touchpoint: str | None = None,
+    segment: str = "",
+    threshold: float | None = None,
+    window_weeks: int | None = None,
+    min_n: int | None = None,
+) -> int:
     """Add a rule to the journey's rules (named after its kind when unnamed); the rules' new version."""
     rules, version = workspace.alerts.rules(journey_id)
-    rule = Rule(key=new_key(rules), name=name.strip() or KIND_NAMES.get(kind, kind), kind=kind, metric=metric,
-                touchpoints=(touchpoint,) if touchpoint else (), segment=segment or "", threshold=threshold,
-                window_weeks=int(window_weeks or 4), min_n=int(min_n or 30))
+    rule = Rule(
+        key=new_key(rules),
+        name=name.strip() or KIND_NAMES.get(kind, kind),
+        kind=kind,
+        metric=metric,
+        touchpoints=(touchpoint,) if touchpoint else (),
+        segment=segment or "",
+        threshold=threshold,
+        window_weeks=int(window_weeks or 4),
+        min_n=int(min_n or 30),
+    )
     return workspace.alerts.save_rules(journey_id, [*rules, rule], expected_version=version)
 
 
-def switch_rule(workspace: Workspace, journey_id: int, key: str, enabled: bool, *,
-                expected_version: int) -> int | None:
+def switch_rule(workspace: Workspace, journey_id: int, key: str, enabled: bool, *, expected_version: int) -> int | None:
     """Switch a rule on or off; the rules' new version, or None when it already was."""
     rules, _version = workspace.alerts.rules(journey_id)
     if all(rule.enabled == enabled for rule in rules if rule.key == key):
@@ -239,5 +265,6 @@ def switch_rule(workspace: Workspace, journey_id: int, key: str, enabled: bool, 
 def delete_rule(workspace: Workspace, journey_id: int, key: str, *, expected_version: int) -> int:
     """Delete a rule (its alerts stay in the inbox); the rules' new version."""
     rules, _version = workspace.alerts.rules(journey_id)
-    return workspace.alerts.save_rules(journey_id, [rule for rule in rules if rule.key != key],
-                                       expected_version=expected_version)
+    return workspace.alerts.save_rules(
+        journey_id, [rule for rule in rules if rule.key != key], expected_version=expected_version
+    )

@@ -74,8 +74,9 @@ def coded(workspace: Workspace, project_id: int, source: Query) -> tuple[pandas.
     key = f"coded:{everyone.key()}:{fingerprint}"
     found = workspace.cache.get(key)
     if found is None:
-        frame = query.answers(everyone, ("response_id", "touchpoint", *segment_columns(source.sources)),
-                              with_comment=True)
+        frame = query.answers(
+            everyone, ("response_id", "touchpoint", *segment_columns(source.sources)), with_comment=True
+        )
         found = (frame, coding.tag(frame["comment"], codebook))
         workspace.cache.set(key, found)
     frame, tags = found
@@ -100,36 +101,60 @@ def themes(workspace: Workspace, selection: Selection, metric: str, compare: str
     shown = Themes(codebook, version, names, touchpoints, segments, compare, empty)
     if not codebook.themes:
         return shown
-    return replace(shown, totals=coding.theme_counts(frame, tags, by=()),
-                   by_score=coding.theme_by_score(frame, tags, metric),
-                   by_group=coding.theme_counts(frame, tags, by=(compare,)))
+    return replace(
+        shown,
+        totals=coding.theme_counts(frame, tags, by=()),
+        by_score=coding.theme_by_score(frame, tags, metric),
+        by_group=coding.theme_counts(frame, tags, by=(compare,)),
+    )
 
 
 def has_comments(sources: tuple[str, ...]) -> bool:
     """Whether the survey holds any comment at all, in any period or segment."""
-    return "comment" in query.columns(sources) and not query.answers(
-        query.Query(sources, by=()), with_comment=True).empty
+    return (
+        "comment" in query.columns(sources) and not query.answers(query.Query(sources, by=()), with_comment=True).empty
+    )
 
 
-def comments(workspace: Workspace, selection: Selection, metric: str, touchpoint: str | None = None,
-             theme: str | None = None, score_group: str | None = None) -> list[CommentRow]:
+def comments(
+    workspace: Workspace,
+    selection: Selection,
+    metric: str,
+    touchpoint: str | None = None,
+    theme: str | None = None,
+    score_group: str | None = None,
+) -> list[CommentRow]:
     """The newest comments (:data:`COMMENT_ROWS`) of the selection at the touchpoint, mentioning the theme, with a
     score in the group (None: any), with the names of their touchpoints and themes."""
     frame, tags = coded(workspace, selection.project_id, selection.query(by=()))
-    found = coding.browse(frame, tags, touchpoints=None if touchpoint is None else [touchpoint],
-                          themes=None if theme is None else [theme],
-                          score_groups=None if score_group is None else [score_group], metric=metric,
-                          limit=COMMENT_ROWS)
+    found = coding.browse(
+        frame,
+        tags,
+        touchpoints=None if touchpoint is None else [touchpoint],
+        themes=None if theme is None else [theme],
+        score_groups=None if score_group is None else [score_group],
+        metric=metric,
+        limit=COMMENT_ROWS,
+    )
     names = touchpoint_names(selection)
     theme_names = {t.key: t.name for t in workspace.verbatims.codebook(selection.project_id)[0].themes}
-    return [CommentRow(r.response_id, f"{r.ts:%Y-%m-%d}", names.get(r.touchpoint, r.touchpoint),
-                       None if r.score != r.score else float(r.score), r.comment,
-                       ", ".join(theme_names.get(k, k) for k in r.themes.split(",") if k), r.themes)
-            for r in found.itertuples()]
+    return [
+        CommentRow(
+            r.response_id,
+            f"{r.ts:%Y-%m-%d}",
+            names.get(r.touchpoint, r.touchpoint),
+            None if r.score != r.score else float(r.score),
+            r.comment,
+            ", ".join(theme_names.get(k, k) for k in r.themes.split(",") if k),
+            r.themes,
+        )
+        for r in found.itertuples()
+    ]
 
 
-def retag(workspace: Workspace, project_id: int, response_id: str, comment: str, wanted: Collection[str],
-          who: str = "") -> None:
+def retag(
+    workspace: Workspace, project_id: int, response_id: str, comment: str, wanted: Collection[str], who: str = ""
+) -> None:
     """Code one comment by hand: ``wanted`` are its themes; only choices that differ from the rules are kept."""
     codebook, _version = workspace.verbatims.codebook(project_id)
     workspace.verbatims.keep_choices(project_id, response_id, coding.corrections(codebook, comment, wanted), who)
@@ -148,8 +173,16 @@ def theme(workspace: Workspace, project_id: int, key: str) -> Theme | None:
     return next((t for t in workspace.verbatims.codebook(project_id)[0].themes if t.key == key), None)
 
 
-def save_theme(workspace: Workspace, project_id: int, key: str | None, name: str, keywords: str, patterns: str,
-               who: str, expected_version: int | None) -> Theme:
+def save_theme(
+    workspace: Workspace,
+    project_id: int,
+    key: str | None,
+    name: str,
+    keywords: str,
+    patterns: str,
+    who: str,
+    expected_version: int | None,
+) -> Theme:
     """Save a theme as typed in the form (``key`` None: a new one) against the codebook version the screen showed."""
     current, version = workspace.verbatims.codebook(project_id)
     saved = theme_from_form(current, key, name, keywords, patterns)
@@ -163,8 +196,9 @@ def delete_theme(workspace: Workspace, project_id: int, key: str, who: str, expe
     _save(workspace, project_id, without_theme(current, key), who, expected_version, version)
 
 
-def import_codebook(workspace: Workspace, project_id: int, contents: str, filename: str, who: str,
-                    expected_version: int | None) -> Codebook:
+def import_codebook(
+    workspace: Workspace, project_id: int, contents: str, filename: str, who: str, expected_version: int | None
+) -> Codebook:
     """Replace the codebook with an uploaded file (a data URL; CSV by its name, else YAML)."""
     data = uploads.decode(contents, filename, limits.DOCUMENT_BYTES)
     kind = "csv" if filename.lower().endswith(".csv") else "yaml"
@@ -179,7 +213,6 @@ def export_codebook(workspace: Workspace, project_id: int, kind: str) -> tuple[s
     return text.dump_codebook(workspace.verbatims.codebook(project_id)[0], kind), f"codebook.{kind}"
 
 
-def _save(workspace: Workspace, project_id: int, changed: Codebook, who: str, shown: int | None,
-          version: int) -> None:
+def _save(workspace: Workspace, project_id: int, changed: Codebook, who: str, shown: int | None, version: int) -> None:
     # Saved against the version the screen showed, so a change made meanwhile in another window is not lost.
     workspace.verbatims.save_codebook(project_id, changed, who, expected_version=version if shown is None else shown)

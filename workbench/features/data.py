@@ -70,15 +70,24 @@ def dataset_rows(workspace: Workspace, project_id: int) -> list[DatasetRow]:
         period = " – ".join(v[:10] for v in (d.meta.get("date_from"), d.meta.get("date_to")) if v)
         if not d.meta.get("dated", True) and d.meta.get("waves"):  # answers without dates: their waves
             period = _("wave {labels}").format(labels=", ".join(w["label"] for w in d.meta["waves"]))
-        found.append(DatasetRow(d.id, d.name, d.version, d.latest, KINDS.get(d.kind, d.kind),
-                                formatting.count(d.rows), period, d.report.rows_read - d.report.rows_valid))
+        found.append(
+            DatasetRow(
+                d.id,
+                d.name,
+                d.version,
+                d.latest,
+                KINDS.get(d.kind, d.kind),
+                formatting.count(d.rows),
+                period,
+                d.report.rows_read - d.report.rows_valid,
+            )
+        )
     return found
 
 
 def project_choices(workspace: Workspace, project_id: int) -> tuple[list[tuple[str, int]], list[str]]:
     """The project's journeys as (name, id) — answers are mapped to one of them — and its dataset names."""
-    return ([(j.name, j.id) for j in workspace.journeys(int(project_id))],
-            workspace.datasets.names(int(project_id)))
+    return ([(j.name, j.id) for j in workspace.journeys(int(project_id))], workspace.datasets.names(int(project_id)))
 
 
 def delete_dataset(workspace: Workspace, dataset_id: int) -> None:
@@ -147,8 +156,9 @@ def whole(value: object, default: int | None) -> int | None:
     return number if number >= 1 else default
 
 
-def dialect(kind: str | None, encoding: str | None, delimiter: str | None, decimal: str | None,
-            header_rows: object) -> CsvDialect | None:
+def dialect(
+    kind: str | None, encoding: str | None, delimiter: str | None, decimal: str | None, header_rows: object
+) -> CsvDialect | None:
     """A CSV's reading as chosen in the form (None for other files, or before every choice is made)."""
     if kind != "csv" or not (encoding and delimiter and decimal):
         return None
@@ -170,21 +180,35 @@ class Preview:
     note: str
 
 
-def preview(path: Path, file_kind: str, chosen: CsvDialect | None, sheet: str | None, header_row: int | None,
-            touchpoints: Mapping[str, str]) -> Preview:
+def preview(
+    path: Path,
+    file_kind: str,
+    chosen: CsvDialect | None,
+    sheet: str | None,
+    header_row: int | None,
+    touchpoints: Mapping[str, str],
+) -> Preview:
     """The first rows of the file, its layout, and guesses of its columns against the journey's ``touchpoints``."""
     source = ingest.read_source(path, chosen, sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
     table = source.table
     shown = table.slice(0, PREVIEW_ROWS)
     descriptions = dict(source.descriptions)
-    proposal = guesses.propose(table, touchpoints, descriptions, source.decimal,
-                               value_labels=source.value_labels).to_dict()
+    proposal = guesses.propose(
+        table, touchpoints, descriptions, source.decimal, value_labels=source.value_labels
+    ).to_dict()
     excluded = excluded_count(table, source.layout.exclude)
     scored = {score["column"] for score in proposal["scores"]}
-    columns = {"columns": table.column_names, "numeric": ingest.numeric_columns(shown, source.decimal),
-               "descriptions": descriptions, "labelled": labelled_columns(table, scored),
-               "exclude": source.layout.exclude, "excluded": excluded, "proposal": proposal,
-               "layout": source.layout.name, "header_row": source.header_row if file_kind == "xlsx" else None}
+    columns = {
+        "columns": table.column_names,
+        "numeric": ingest.numeric_columns(shown, source.decimal),
+        "descriptions": descriptions,
+        "labelled": labelled_columns(table, scored),
+        "exclude": source.layout.exclude,
+        "excluded": excluded,
+        "proposal": proposal,
+        "layout": source.layout.name,
+        "header_row": source.header_row if file_kind == "xlsx" else None,
+    }
     rows = [[_cell(v) for v in row.values()] for row in shown.to_pylist()]
     return Preview(table.column_names, rows, descriptions, columns, layout_note(source, excluded, len(table)))
 
@@ -232,8 +256,11 @@ def layout_note(source: ingest.Source, excluded: int, sampled: int) -> str:
     if source.descriptions:
         parts.append(_("Question texts show over the column names."))
     if source.layout.exclude:
-        parts.append(_("{n} of the first {rows} rows are preview, test or incomplete responses.").format(
-            n=excluded, rows=sampled))
+        parts.append(
+            _("{n} of the first {rows} rows are preview, test or incomplete responses.").format(
+                n=excluded, rows=sampled
+            )
+        )
     return " ".join(parts)
 
 
@@ -257,7 +284,8 @@ def saved_choices(workspace: Workspace, project_id: int, columns: Sequence[str])
     the one chosen first: the mapping made for these very columns, else the guesses."""
     fitting = workspace.mappings.fitting(int(project_id), list(columns))
     options = [(_("guesses from the columns and their values"), GUESS)] + [
-        (_("mapping {saved}").format(saved=m.describe()), m.name) for m in fitting]
+        (_("mapping {saved}").format(saved=m.describe()), m.name) for m in fitting
+    ]
     return options, fitting[0].name if fitting and fitting[0].same_shape else GUESS
 
 
@@ -266,16 +294,18 @@ def proposal(columns: Mapping) -> guesses.Proposal | None:
     return guesses.Proposal.from_dict(columns["proposal"]) if columns.get("proposal") else None
 
 
-def start(workspace: Workspace, columns: Mapping, saved: str | None, project_id: int | None
-          ) -> tuple[AnyMapping | None, str | None]:
+def start(
+    workspace: Workspace, columns: Mapping, saved: str | None, project_id: int | None
+) -> tuple[AnyMapping | None, str | None]:
     """The mapping the form starts from (a saved one, or the guesses) and the line that says which."""
     if saved and saved != GUESS and project_id:
         found = workspace.mappings.named(int(project_id), saved, columns["columns"])
         return found.mapping, _("Using the mapping {saved}.").format(saved=found.describe())
     guessed = proposal(columns)
     if guessed is not None:
-        return guesses.as_mapping(guessed), _("Guessed from the column names and the values of the first {n} rows: "
-                                              "check each field marked “guess”.").format(n=guessed.rows)
+        return guesses.as_mapping(guessed), _(
+            "Guessed from the column names and the values of the first {n} rows: check each field marked “guess”."
+        ).format(n=guessed.rows)
     return None, None
 
 
@@ -288,10 +318,17 @@ def guessed_reasons(mapping: AnyMapping | None, guessed: guesses.Proposal | None
     """Fields whose column is the guessed one, with why it was guessed (the form marks them "guess")."""
     if guessed is None:
         return {}
-    found = {"ts": guessed.date, "respondent_id": guessed.respondent_id, "comment": guessed.comment,
-             "touchpoint": guessed.touchpoint}
-    return {name: guess.reason for name, guess in found.items()
-            if guess is not None and getattr(mapping, name, None) == guess.column}
+    found = {
+        "ts": guessed.date,
+        "respondent_id": guessed.respondent_id,
+        "comment": guessed.comment,
+        "touchpoint": guessed.touchpoint,
+    }
+    return {
+        name: guess.reason
+        for name, guess in found.items()
+        if guess is not None and getattr(mapping, name, None) == guess.column
+    }
 
 
 @dataclass(frozen=True)
@@ -314,15 +351,22 @@ def form(mapping: AnyMapping | None, columns: Mapping, guessed: bool) -> Form | 
     """The form's values for a mapping (``guessed``: it came from the guesses, so a layout's exclusions are on)."""
     if isinstance(mapping, KpiMapping):
         values = {"ts": mapping.period or NONE, "respondent_id": mapping.respondent_id or NONE}
-        return Form({f: values.get(f, NONE) for f in FIELDS}, mapping.kind, list(mapping.segments),
-                    list(mapping.kpis))
+        return Form({f: values.get(f, NONE) for f in FIELDS}, mapping.kind, list(mapping.segments), list(mapping.kpis))
     if isinstance(mapping, SurveyMapping):
         na = sorted({code for codes in mapping.na_codes.values() for code in codes})
         kpis = [c for c in columns["numeric"] if c not in mapping.columns()]
-        return Form({f: getattr(mapping, f) or NONE for f in FIELDS}, "wide" if mapping.wide else "survey",
-                    list(mapping.segments), kpis if not set(columns["numeric"]).isdisjoint(kpis) else [],
-                    ", ".join(na), mapping.rating_scale, mapping.date_format or AUTO, mapping.wave or "",
-                    mapping.outcome_label or "", bool(columns["exclude"]) and (bool(mapping.exclude) or guessed))
+        return Form(
+            {f: getattr(mapping, f) or NONE for f in FIELDS},
+            "wide" if mapping.wide else "survey",
+            list(mapping.segments),
+            kpis if not set(columns["numeric"]).isdisjoint(kpis) else [],
+            ", ".join(na),
+            mapping.rating_scale,
+            mapping.date_format or AUTO,
+            mapping.wave or "",
+            mapping.outcome_label or "",
+            bool(columns["exclude"]) and (bool(mapping.exclude) or guessed),
+        )
     return None
 
 
@@ -370,10 +414,17 @@ def wide_rows(columns: Mapping, mapping: AnyMapping | None, guessed: bool) -> li
         if metric == "rating" and tuple(scale) == (0.0, 1.0):
             metric = "yesno"
         note = "; ".join(t for t in (score.reason, score.match_reason) if t) if guessed and score is not None else ""
-        words = dict(mapping.value_labels.get(column) or (score.value_labels if score else {}) or
-                     (words_seen or {}).get("values") or {})
-        rows.append(WideRow(column, descriptions.get(column) or "", wide.touchpoint if wide else NONE, metric,
-                            scale, note, words))
+        words = dict(
+            mapping.value_labels.get(column)
+            or (score.value_labels if score else {})
+            or (words_seen or {}).get("values")
+            or {}
+        )
+        rows.append(
+            WideRow(
+                column, descriptions.get(column) or "", wide.touchpoint if wide else NONE, metric, scale, note, words
+            )
+        )
     return rows
 
 
@@ -388,13 +439,25 @@ def twice(assignment: Mapping[str, str | None]) -> str:
     found = guesses.conflicts({column: tp for column, tp in assignment.items() if tp not in (None, "", NONE)})
     if not found:
         return ""
-    text = " ".join(_("{columns} are all mapped to “{touchpoint}”.").format(
-        columns=", ".join(f"“{c}”" for c in columns), touchpoint=key) for key, columns in found.items())
+    text = " ".join(
+        _("{columns} are all mapped to “{touchpoint}”.").format(
+            columns=", ".join(f"“{c}”" for c in columns), touchpoint=key
+        )
+        for key, columns in found.items()
+    )
     return text + " " + _("Change one, or confirm that they rate the same touchpoint.")
 
 
-def touchpoint_labels(path: Path, column: str, chosen: CsvDialect | None, sheet: str | None, header_row: int | None,
-                      journey_: Journey, mapping: AnyMapping | None, use_saved: bool) -> list[tuple[str, str]]:
+def touchpoint_labels(
+    path: Path,
+    column: str,
+    chosen: CsvDialect | None,
+    sheet: str | None,
+    header_row: int | None,
+    journey_: Journey,
+    mapping: AnyMapping | None,
+    use_saved: bool,
+) -> list[tuple[str, str]]:
     """Each touchpoint label in the file's ``column`` with the journey touchpoint it is matched to (as saved, else
     by name; ``NONE`` when none fits)."""
     found = ingest.column_values(path, column, chosen, sheet, header_row=header_row)
@@ -408,50 +471,95 @@ def unmatched_note(unmatched: int) -> tuple[str, bool]:
     """What to say about labels without a touchpoint, and whether all are matched."""
     if not unmatched:
         return _("Every label matched a touchpoint."), True
-    return (_("{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
-              "skipped).").format(n=unmatched), False)
+    return (
+        _(
+            "{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
+            "skipped)."
+        ).format(n=unmatched),
+        False,
+    )
 
 
-def form_mapping(kind: str | None, fields: Mapping[str, str | None], segments: Sequence[str] | None,
-                 kpis: Sequence[str] | None, na_text: str | None, rating_min, rating_max,
-                 wide: Mapping[str, tuple], labels_: Mapping[str, str | None], words: Mapping[str, dict],
-                 extra: Mapping) -> AnyMapping:
+def form_mapping(
+    kind: str | None,
+    fields: Mapping[str, str | None],
+    segments: Sequence[str] | None,
+    kpis: Sequence[str] | None,
+    na_text: str | None,
+    rating_min,
+    rating_max,
+    wide: Mapping[str, tuple],
+    labels_: Mapping[str, str | None],
+    words: Mapping[str, dict],
+    extra: Mapping,
+) -> AnyMapping:
     """The form's values as a mapping of the file's columns (``extra``: date format, wave, outcome name,
     exclusion rules, whether two columns on one touchpoint were confirmed)."""
     # A hidden field of another kind of file may still hold a column: it must neither map nor take a segment.
-    pick = {name: value if value and value != NONE and name in KIND_FIELDS[kind or "survey"] else None
-            for name, value in fields.items()}
+    pick = {
+        name: value if value and value != NONE and name in KIND_FIELDS[kind or "survey"] else None
+        for name, value in fields.items()
+    }
     if kind in ("kpi_period", "kpi_customer"):
-        return KpiMapping(kpis=tuple(kpis or ()), period=pick["ts"] if kind == "kpi_period" else None,
-                          respondent_id=pick["respondent_id"] if kind == "kpi_customer" else None,
-                          segments=tuple(segments or ()))
+        return KpiMapping(
+            kpis=tuple(kpis or ()),
+            period=pick["ts"] if kind == "kpi_period" else None,
+            respondent_id=pick["respondent_id"] if kind == "kpi_customer" else None,
+            segments=tuple(segments or ()),
+        )
     wave = (extra["wave"] or "").strip() or None
     if not pick["ts"] and not wave:
-        raise IngestError(_("Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if the "
-                            "answers have no dates."))
+        raise IngestError(
+            _(
+                "Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if the "
+                "answers have no dates."
+            )
+        )
     if wave:
         waves.parse(wave)  # a wave that is no month, day or range is said here, before the file is read
-    scale = (1.0 if rating_min in (None, "") else float(rating_min),
-             10.0 if rating_max in (None, "") else float(rating_max))
+    scale = (
+        1.0 if rating_min in (None, "") else float(rating_min),
+        10.0 if rating_max in (None, "") else float(rating_max),
+    )
     if scale[0] >= scale[1]:
         raise IngestError(_("The other rating's scale must go from a lower to a higher value."))
     codes = tuple(code.strip() for code in (na_text or "").split(",") if code.strip())
-    common = dict(ts=pick["ts"], respondent_id=pick["respondent_id"], response_id=pick["response_id"],
-                  comment=pick["comment"], segments=tuple(s for s in segments or () if s not in pick.values()),
-                  rating_scale=scale, wave=None if pick["ts"] else wave,
-                  date_format=extra["date_format"] if pick["ts"] and extra["date_format"] != AUTO else None,
-                  exclude=extra["exclude"], outcome_label=(extra["outcome"] or "").strip() or None)
+    common = dict(
+        ts=pick["ts"],
+        respondent_id=pick["respondent_id"],
+        response_id=pick["response_id"],
+        comment=pick["comment"],
+        segments=tuple(s for s in segments or () if s not in pick.values()),
+        rating_scale=scale,
+        wave=None if pick["ts"] else wave,
+        date_format=extra["date_format"] if pick["ts"] and extra["date_format"] != AUTO else None,
+        exclude=extra["exclude"],
+        outcome_label=(extra["outcome"] or "").strip() or None,
+    )
     if kind == "wide":
         return _wide_mapping(wide, scale, codes, words, extra, common)
     if not pick["touchpoint"]:
         raise IngestError(_("Choose the touchpoint column."))
-    return SurveyMapping(touchpoint=pick["touchpoint"], nps=pick["nps"], csat=pick["csat"], ces=pick["ces"],
-                         rating=pick["rating"], touchpoint_values={k: v for k, v in labels_.items() if v and v != NONE},
-                         na_codes=ingest.na_codes_outside_scales(codes, scale), **common)
+    return SurveyMapping(
+        touchpoint=pick["touchpoint"],
+        nps=pick["nps"],
+        csat=pick["csat"],
+        ces=pick["ces"],
+        rating=pick["rating"],
+        touchpoint_values={k: v for k, v in labels_.items() if v and v != NONE},
+        na_codes=ingest.na_codes_outside_scales(codes, scale),
+        **common,
+    )
 
 
-def _wide_mapping(wide: Mapping[str, tuple], scale: tuple[float, float], codes: tuple[str, ...],
-                  words: Mapping[str, dict], extra: Mapping, common: dict) -> SurveyMapping:
+def _wide_mapping(
+    wide: Mapping[str, tuple],
+    scale: tuple[float, float],
+    codes: tuple[str, ...],
+    words: Mapping[str, dict],
+    extra: Mapping,
+    common: dict,
+) -> SurveyMapping:
     """A one-row-per-respondent file's mapping: each rating column on its touchpoint and scale."""
     columns = []
     for column, (touchpoint, metric, low, high) in wide.items():
@@ -463,15 +571,19 @@ def _wide_mapping(wide: Mapping[str, tuple], scale: tuple[float, float], codes: 
         elif metric == "rating":
             own = (float(low), float(high)) if low not in (None, "") and high not in (None, "") else scale
             if own[0] >= own[1]:
-                raise IngestError(_("“{column}”: the scale must go from a lower to a higher value.").format(
-                    column=column))
+                raise IngestError(
+                    _("“{column}”: the scale must go from a lower to a higher value.").format(column=column)
+                )
         columns.append(WideColumn(column, touchpoint, metric, own))
     if not columns:
         raise IngestError(_("Map at least one rating column to a touchpoint."))
     found = guesses.conflicts({w.column: w.touchpoint for w in columns})
     if found and not extra["twice_ok"]:
-        raise IngestError(_("Two or more columns are mapped to one touchpoint ({touchpoints}): change one, or "
-                            "confirm it above.").format(touchpoints=", ".join(found)))
+        raise IngestError(
+            _(
+                "Two or more columns are mapped to one touchpoint ({touchpoints}): change one, or confirm it above."
+            ).format(touchpoints=", ".join(found))
+        )
     used = {w.column for w in columns}
     value_labels = {column: labelled for column, labelled in words.items() if column in used}
     # Each rating column keeps the codes outside its own scale: 0 stays an answer of a 0/1 outcome.
@@ -496,15 +608,38 @@ class Checked:
         return report.answers if report.answers is not None else report.rows_valid
 
 
-def check(workspace: Workspace, project_id: int, path: Path, mapping: AnyMapping, *, journey_id: int | None,
-          chosen: CsvDialect | None, sheet: str | None, header_row: int | None, source: str, token: str,
-          append: bool, name: str, progress: Callable[[float, str], None]) -> Checked:
+def check(
+    workspace: Workspace,
+    project_id: int,
+    path: Path,
+    mapping: AnyMapping,
+    *,
+    journey_id: int | None,
+    chosen: CsvDialect | None,
+    sheet: str | None,
+    header_row: int | None,
+    source: str,
+    token: str,
+    append: bool,
+    name: str,
+    progress: Callable[[float, str], None],
+) -> Checked:
     """Read and validate the whole file into a staging area; what to check about the mapping, from its sample."""
     datasets = workspace.datasets
     target = datasets.append_target(int(project_id), name or "") if append else None
-    staged = datasets.stage(int(project_id), path, mapping, journey_id=int(journey_id) if journey_id else None,
-                            dialect=chosen, sheet=sheet, header_row=header_row, source=source, token=token,
-                            append_to=target, progress=progress)
+    staged = datasets.stage(
+        int(project_id),
+        path,
+        mapping,
+        journey_id=int(journey_id) if journey_id else None,
+        dialect=chosen,
+        sheet=sheet,
+        header_row=header_row,
+        source=source,
+        token=token,
+        append_to=target,
+        progress=progress,
+    )
     warnings: list[str] = []
     if isinstance(mapping, SurveyMapping):
         sample = ingest.read_source(path, chosen, sheet, rows=guesses.SAMPLE_ROWS, header_row=header_row)
@@ -535,19 +670,27 @@ def commit(workspace: Workspace, token: str, name: str) -> str:
     staged = datasets.staged(token)
     info = datasets.commit(staged, name or "")
     if staged.extends is not None:
-        return _("Appended {rows} answers: “{name}” version {version} holds {total} answers; the mapping is saved as "
-                 "“{mapping}”.").format(rows=formatting.count(staged.report.answers or staged.report.rows_valid),
-                                        name=info.name, version=info.version, total=formatting.count(info.rows),
-                                        mapping=info.name)
+        return _(
+            "Appended {rows} answers: “{name}” version {version} holds {total} answers; the mapping is saved as "
+            "“{mapping}”."
+        ).format(
+            rows=formatting.count(staged.report.answers or staged.report.rows_valid),
+            name=info.name,
+            version=info.version,
+            total=formatting.count(info.rows),
+            mapping=info.name,
+        )
     return _("Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.").format(
-        rows=formatting.count(info.rows), name=info.name, version=info.version, mapping=info.name)
+        rows=formatting.count(info.rows), name=info.name, version=info.version, mapping=info.name
+    )
 
 
 def report_summary(report: ImportReport) -> str:
     """The validation report in a line: rows read and kept, answers, how dates were read, the wave."""
     skipped = report.rows_read - report.rows_valid
     summary = _("{read} rows read, {valid} valid, {skipped} with problems (skipped).").format(
-        read=report.rows_read, valid=report.rows_valid, skipped=skipped)
+        read=report.rows_read, valid=report.rows_valid, skipped=skipped
+    )
     if report.answers is not None and report.answers != report.rows_valid:
         summary += " " + _("They hold {n} answers.").format(n=report.answers)
     if report.date_format:

@@ -7,8 +7,11 @@ from workbench.repos.workspace import Workspace
 
 DEMO_PROJECT = "Demo: Parcel Express"
 DEMO_TEMPLATE = "ecommerce-delivery"
-DEMO_DATASETS = {"survey": "Survey answers", "kpi_period": "KPIs per branch and month",
-                 "kpi_customer": "KPIs per customer"}
+DEMO_DATASETS = {
+    "survey": "Survey answers",
+    "kpi_period": "KPIs per branch and month",
+    "kpi_customer": "KPIs per customer",
+}
 
 
 def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
@@ -43,21 +46,45 @@ def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effect
 
     journey = workspace.journey(journey_id).journey
     name = {tp.key: tp.name for tp in journey.touchpoints}
-    pilot = Draft(title=f"Pilot: better {name[effects.improved_touchpoint]}", touchpoints=(effects.improved_touchpoint,),
-                  description="Rolled out in the pilot regions first; the others follow after the check.",
-                  cost=180_000, expected_change=0.4, segment="region", treated=tuple(effects.improved_regions))
+    pilot = Draft(
+        title=f"Pilot: better {name[effects.improved_touchpoint]}",
+        touchpoints=(effects.improved_touchpoint,),
+        description="Rolled out in the pilot regions first; the others follow after the check.",
+        cost=180_000,
+        expected_change=0.4,
+        segment="region",
+        treated=tuple(effects.improved_regions),
+    )
     card = workspace.actions.create(project_id, pilot, "Demo", journey_id=journey_id, status="done")
     workspace.actions.update(card.id, card.draft, "Demo", expected_version=card.version, done_on=effects.improved_from)
     today = datetime.date.today()
     for status, draft in (
-        ("in_progress", Draft(title=f"Coaching for {name[effects.break_touchpoint]} in {effects.break_region}",
-                              touchpoints=(effects.break_touchpoint,), cost=95_000, expected_change=0.8,
-                              due=today - datetime.timedelta(days=10), segment="region",
-                              treated=(effects.break_region,))),
-        ("planned", Draft(title="Shorter checkout form", touchpoints=("checkout",), cost=60_000,
-                          expected_change=0.2, due=today + datetime.timedelta(days=45))),
-        ("backlog", Draft(title="Photos of the parcel at the door", touchpoints=("own-courier", "carrier-home"),
-                          cost=40_000)),
+        (
+            "in_progress",
+            Draft(
+                title=f"Coaching for {name[effects.break_touchpoint]} in {effects.break_region}",
+                touchpoints=(effects.break_touchpoint,),
+                cost=95_000,
+                expected_change=0.8,
+                due=today - datetime.timedelta(days=10),
+                segment="region",
+                treated=(effects.break_region,),
+            ),
+        ),
+        (
+            "planned",
+            Draft(
+                title="Shorter checkout form",
+                touchpoints=("checkout",),
+                cost=60_000,
+                expected_change=0.2,
+                due=today + datetime.timedelta(days=45),
+            ),
+        ),
+        (
+            "backlog",
+            Draft(title="Photos of the parcel at the door", touchpoints=("own-courier", "carrier-home"), cost=40_000),
+        ),
         ("backlog", Draft(title="Refund within 3 days", touchpoints=("refund",), cost=25_000, expected_change=0.3)),
     ):
         workspace.actions.create(project_id, draft, "Demo", journey_id=journey_id, status=status)
@@ -72,13 +99,34 @@ def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> N
     customers_per_branch = 20_000
     _clv, churn_point = churn_point_value(600, 0.8, 0.08, customers_per_branch)  # one churn point in one branch
     for scenario in (
-        Scenario(name="Checkout and notifications +0.3 CSAT", journey_id=journey_id, kpi_dataset=kpis, kpi="revenue",
-                 assumptions=Assumptions(changes={"checkout": 0.3, "delivery-notification": 0.3}, value_per_unit=0.3,
-                                         cost=2_500_000, months=24, discount=0.08),
-                 note="Margin 30 % of revenue."),
-        Scenario(name="Courier coaching, churn", journey_id=journey_id, kpi_dataset=kpis, kpi="churn_rate",
-                 log_kpi=False, assumptions=Assumptions(changes={"own-courier": 0.2}, value_per_unit=round(churn_point),
-                                                        cost=4_000_000, months=24, discount=0.08),
-                 note=f"{customers_per_branch} customers per branch; CLV from 600 a year, 80 % retention."),
+        Scenario(
+            name="Checkout and notifications +0.3 CSAT",
+            journey_id=journey_id,
+            kpi_dataset=kpis,
+            kpi="revenue",
+            assumptions=Assumptions(
+                changes={"checkout": 0.3, "delivery-notification": 0.3},
+                value_per_unit=0.3,
+                cost=2_500_000,
+                months=24,
+                discount=0.08,
+            ),
+            note="Margin 30 % of revenue.",
+        ),
+        Scenario(
+            name="Courier coaching, churn",
+            journey_id=journey_id,
+            kpi_dataset=kpis,
+            kpi="churn_rate",
+            log_kpi=False,
+            assumptions=Assumptions(
+                changes={"own-courier": 0.2},
+                value_per_unit=round(churn_point),
+                cost=4_000_000,
+                months=24,
+                discount=0.08,
+            ),
+            note=f"{customers_per_branch} customers per branch; CLV from 600 a year, 80 % retention.",
+        ),
     ):
         workspace.scenarios.save(project_id, scenario, "Demo")

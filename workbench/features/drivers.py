@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 PROMOTER = "promoter"  # the "Explain" choice that turns an NPS outcome into promoter or not
 METHODS = {"lmg": _("Shapley / LMG"), "johnson": _("Johnson's relative weights")}
 DRIVER_METRICS = metrics.RATINGS
-MISSING = {"pairwise": _("pairwise (keep respondents who skipped)"),
-           "listwise": _("listwise (complete answers only)")}
+MISSING = {"pairwise": _("pairwise (keep respondents who skipped)"), "listwise": _("listwise (complete answers only)")}
 
 
 @dataclass(frozen=True)
@@ -63,16 +62,24 @@ def outcome_choices(workspace: Workspace, dataset_id: int) -> list[tuple[str, st
     elif mapped.metric == "nps":
         label = _("{outcome}: likelihood to recommend (0–10)").format(outcome=mapped.label)
     else:
-        label = _("{outcome} ({low:g}–{high:g})").format(outcome=mapped.label, low=mapped.scale[0],
-                                                          high=mapped.scale[1])
+        label = _("{outcome} ({low:g}–{high:g})").format(
+            outcome=mapped.label, low=mapped.scale[0], high=mapped.scale[1]
+        )
     choices = [(label, mapped.metric)]
     if mapped.metric == "nps":
         choices.append((_("Promoter or not (overall 9–10)"), PROMOTER))
     return choices
 
 
-def analyse(workspace: Workspace, selection: Selection, dataset_id: int, explain: str | None, metric: str,
-            method: str, missing: str = "pairwise") -> Drivers:
+def analyse(
+    workspace: Workspace,
+    selection: Selection,
+    dataset_id: int,
+    explain: str | None,
+    metric: str,
+    method: str,
+    missing: str = "pairwise",
+) -> Drivers:
     """Relative importance of the touchpoints for the dataset's overall outcome (or promoter or not), with
     intervals, priorities and a draft card per touchpoint."""
     from workbench.analysis import (
@@ -87,16 +94,27 @@ def analyse(workspace: Workspace, selection: Selection, dataset_id: int, explain
     # Promoter or not is a yes/no outcome made from the NPS answers: named as such in titles and the summary.
     shown = Outcome("nps", _("promoters"), (0.0, 1.0), True, _("promoters")) if promoter else mapped
     try:
-        result = drivers.analyse_query(selection.query(by=()), workspace.cache, outcome=mapped.metric,
-                                       driver_metric=metric, method=method, missing=missing,
-                                       binary_threshold=metrics.PROMOTER_AT if promoter else None)
+        result = drivers.analyse_query(
+            selection.query(by=()),
+            workspace.cache,
+            outcome=mapped.metric,
+            driver_metric=metric,
+            method=method,
+            missing=missing,
+            binary_threshold=metrics.PROMOTER_AT if promoter else None,
+        )
     except ValueError as error:
         return Drivers(shown, error=str(error))
     touchpoints = selection.journey.touchpoints
     names = {tp.key: tp.name for tp in touchpoints}
     # Quadrants split at the mean performance (the chart's dashed line), as importance-performance analysis does.
     ranked = drivers.ranked(result, names)
-    drafts = {record.touchpoint: actions.for_driver(record.touchpoint, names.get(record.touchpoint, record.touchpoint),
-                                                    record.reason, metric) for record in ranked.itertuples()}
-    return Drivers(shown, result, ranked, names, {tp.key: tp.owner or "" for tp in touchpoints}, drafts,
-                   selection.filter_text())
+    drafts = {
+        record.touchpoint: actions.for_driver(
+            record.touchpoint, names.get(record.touchpoint, record.touchpoint), record.reason, metric
+        )
+        for record in ranked.itertuples()
+    }
+    return Drivers(
+        shown, result, ranked, names, {tp.key: tp.owner or "" for tp in touchpoints}, drafts, selection.filter_text()
+    )

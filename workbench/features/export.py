@@ -30,8 +30,15 @@ if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
-SLIDE_NAMES = {"title": "Title", "map": "Journey map", "matrix": "Segment matrix", "breaks": "Where it breaks",
-               "drivers": "Key drivers", "roi": "ROI scenarios", "actions": "Action plan"}
+SLIDE_NAMES = {
+    "title": "Title",
+    "map": "Journey map",
+    "matrix": "Segment matrix",
+    "breaks": "Where it breaks",
+    "drivers": "Key drivers",
+    "roi": "ROI scenarios",
+    "actions": "Action plan",
+}
 MATRIX_COLUMNS = 8  # segment values beside the total: more would shrink the numbers below legibility
 BENCHMARK_NAMES = {"(benchmark)": "Whole network", "(external)": "Benchmark"}  # the heatmap page's headers
 
@@ -92,12 +99,14 @@ class Provenance:
 
     def lines(self) -> list[str]:
         """The provenance as lines of text."""
-        return [f"Project: {self.project} · journey: {self.journey}",
-                f"Data: {self.dataset}, version {self.dataset_version} (dataset id {self.dataset_id}, "
-                f"{formatting.count(self.dataset_rows)} rows)",
-                f"Metric: {heatmap.METRIC_NAMES[self.metric]} · period {self.period()} · {self.filters}",
-                f"Answers in the period: {formatting.count(self.answers)}",
-                f"Exported {self.created:%Y-%m-%d %H:%M} by CX Journey Workbench"]
+        return [
+            f"Project: {self.project} · journey: {self.journey}",
+            f"Data: {self.dataset}, version {self.dataset_version} (dataset id {self.dataset_id}, "
+            f"{formatting.count(self.dataset_rows)} rows)",
+            f"Metric: {heatmap.METRIC_NAMES[self.metric]} · period {self.period()} · {self.filters}",
+            f"Answers in the period: {formatting.count(self.answers)}",
+            f"Exported {self.created:%Y-%m-%d %H:%M} by CX Journey Workbench",
+        ]
 
 
 @dataclass(frozen=True)
@@ -145,8 +154,11 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
     if unknown:
         raise ValueError(f"Unknown slide '{unknown[0]}'; use any of {', '.join(SLIDES)}.")
     journey = workspace.journey(request.journey_id).journey
-    survey = (workspace.datasets.get(request.dataset_id) if request.dataset_id is not None
-              else workspace.datasets.survey_for(request.project_id, request.journey_id))
+    survey = (
+        workspace.datasets.get(request.dataset_id)
+        if request.dataset_id is not None
+        else workspace.datasets.survey_for(request.project_id, request.journey_id)
+    )
     if survey is None or survey.kind != "survey":
         raise ValueError(f"The journey “{journey.name}” has no survey data to export.")
     sources = (str(survey.path),)
@@ -155,19 +167,36 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
         date_from, date_to = heatmap.default_window(query.date_bounds(sources))
     cache, metric, min_n = workspace.cache, request.metric, request.min_n
     # The selection as the heatmap page resolves it: the deck's map, matrix and breaks are the page's functions.
-    chosen = Selection(project_id=request.project_id, journey=journey, sources=sources, metric=metric,
-                       date_from=date_from, date_to=date_to, filters=request.filters,
-                       wave=waves.single_wave(survey.meta), journey_id=request.journey_id, dataset_id=survey.id)
+    chosen = Selection(
+        project_id=request.project_id,
+        journey=journey,
+        sources=sources,
+        metric=metric,
+        date_from=date_from,
+        date_to=date_to,
+        filters=request.filters,
+        wave=waves.single_wave(survey.meta),
+        journey_id=request.journey_id,
+        dataset_id=survey.id,
+    )
     window = chosen.query()
     scored = screen.scores(workspace, chosen, min_n)
     project = next(p.name for p in workspace.projects() if p.id == request.project_id)
-    provenance = Provenance(project=project, journey=journey.name, dataset=survey.name,
-                            dataset_version=survey.version, dataset_id=survey.id, dataset_rows=survey.rows,
-                            metric=metric, date_from=date_from, date_to=date_to,
-                            filters=query.describe_filters(request.filters) or "all customers",
-                            answers=int(scored["n"].sum()),
-                            created=now or datetime.datetime.now(),
-                            wave=chosen.wave.label if chosen.wave else None)
+    provenance = Provenance(
+        project=project,
+        journey=journey.name,
+        dataset=survey.name,
+        dataset_version=survey.version,
+        dataset_id=survey.id,
+        dataset_rows=survey.rows,
+        metric=metric,
+        date_from=date_from,
+        date_to=date_to,
+        filters=query.describe_filters(request.filters) or "all customers",
+        answers=int(scored["n"].sum()),
+        created=now or datetime.datetime.now(),
+        wave=chosen.wave.label if chosen.wave else None,
+    )
     cards = workspace.actions.list(request.project_id, request.journey_id)
     outcome = from_meta(survey.meta)
     overall = OVERALL in survey.meta.get("touchpoints", ()) and outcome.metric in survey.meta.get("metrics", ())
@@ -181,8 +210,15 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
         parts.update(_drivers(journey, window, metric, cache, outcome, overall))
     if "roi" in request.slides:
         parts["scenarios"] = _scenarios(workspace, request, journey, outcome, overall)
-    return Findings(request=request, journey=journey, provenance=provenance, scores=scored,
-                    steps=heatmap.steps(journey, scored), open_actions=actions.open_counts(cards), **parts)
+    return Findings(
+        request=request,
+        journey=journey,
+        provenance=provenance,
+        scores=scored,
+        steps=heatmap.steps(journey, scored),
+        open_actions=actions.open_counts(cards),
+        **parts,
+    )
 
 
 def _matrix(workspace: Workspace, chosen: Selection, request: Request) -> dict:
@@ -202,22 +238,28 @@ def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome:
     from workbench.analysis import drivers
 
     if not overall:
-        return {"drivers_error": "The survey has no overall score to explain: import it again with its overall "
-                                 "question mapped (Data page)."}
+        return {
+            "drivers_error": "The survey has no overall score to explain: import it again with its overall "
+            "question mapped (Data page)."
+        }
     driver_metric = metric if metric in ("csat", "ces") else "csat"  # the overall outcome is explained
     try:
-        result = drivers.analyse_query(replace(window, by=()), cache, outcome=outcome.metric,
-                                       driver_metric=driver_metric, method="lmg")
+        result = drivers.analyse_query(
+            replace(window, by=()), cache, outcome=outcome.metric, driver_metric=driver_metric, method="lmg"
+        )
     except ValueError as error:  # the analysis's own words go to the notes; the slide says it plainly
-        return {"drivers_error": "Too few respondents in this period and selection rated the touchpoints and the "
-                                 f"overall {outcome.label} for a driver model: widen the period or remove a filter.",
-                "drivers_detail": str(error)}
+        return {
+            "drivers_error": "Too few respondents in this period and selection rated the touchpoints and the "
+            f"overall {outcome.label} for a driver model: widen the period or remove a filter.",
+            "drivers_detail": str(error),
+        }
     names = {tp.key: tp.name for tp in journey.touchpoints}
     return {"drivers": result, "priorities": drivers.ranked(result, names)}
 
 
-def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome: Outcome,
-               overall: bool) -> list[ScenarioResult]:
+def _scenarios(
+    workspace: Workspace, request: Request, journey: Journey, outcome: Outcome, overall: bool
+) -> list[ScenarioResult]:
     from workbench.core.errors import WorkspaceError
     from workbench.features import roi
 
@@ -228,20 +270,41 @@ def _scenarios(workspace: Workspace, request: Request, journey: Journey, outcome
             continue
         if not (overall and outcome.metric == "nps"):  # the chain runs from the overall NPS to the KPI
             has = f"its overall outcome is {outcome.label}" if overall else "it has no overall question"
-            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
-                                        f"The ROI chain starts from an overall NPS question, and {has}."))
+            found.append(
+                ScenarioResult(
+                    saved.scenario.name,
+                    saved.scenario,
+                    None,
+                    None,
+                    f"The ROI chain starts from an overall NPS question, and {has}.",
+                )
+            )
             continue
         try:
             scenario, evidence, result = roi.run(workspace, request.project_id, saved.scenario, names)
         except WorkspaceError as error:  # written for the user (a KPI dataset that is gone)
-            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
-                                        f"This scenario cannot run on today's data. {error}"))
+            found.append(
+                ScenarioResult(
+                    saved.scenario.name,
+                    saved.scenario,
+                    None,
+                    None,
+                    f"This scenario cannot run on today's data. {error}",
+                )
+            )
             continue
         except ValueError as error:  # the model's own words go to the notes
             kpi, segment = saved.scenario.kpi.replace("_", " "), saved.scenario.segment
-            found.append(ScenarioResult(saved.scenario.name, saved.scenario, None, None,
-                                        f"This scenario cannot run on today's data: too few {segment}-months "
-                                        f"link {kpi} to the NPS.", str(error)))
+            found.append(
+                ScenarioResult(
+                    saved.scenario.name,
+                    saved.scenario,
+                    None,
+                    None,
+                    f"This scenario cannot run on today's data: too few {segment}-months link {kpi} to the NPS.",
+                    str(error),
+                )
+            )
             continue
         found.append(ScenarioResult(scenario.name, scenario, evidence, result))
     return found

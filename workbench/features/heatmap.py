@@ -84,9 +84,16 @@ class JourneyMap:
     lanes: bool = False
 
 
-def journey_map(workspace: Workspace, chosen: Selection, *, compare: str = "none", compare_segment: str | None = None,
-                minimum: int = metrics.DEFAULT_MIN_N, broken: set[str] | frozenset[str] = frozenset(),
-                drawn: bool = False) -> JourneyMap:
+def journey_map(
+    workspace: Workspace,
+    chosen: Selection,
+    *,
+    compare: str = "none",
+    compare_segment: str | None = None,
+    minimum: int = metrics.DEFAULT_MIN_N,
+    broken: set[str] | frozenset[str] = frozenset(),
+    drawn: bool = False,
+) -> JourneyMap:
     """Every touchpoint coloured by its score against its target, steps that drop or rise, the change against the
     period before or a segment (``compare``), breaks and open actions marked."""
     metric = chosen.metric
@@ -104,24 +111,41 @@ def journey_map(workspace: Workspace, chosen: Selection, *, compare: str = "none
             label += "\n" + score_line(row.value, row.margin, row.n, metric)
         change = changes.get(row.touchpoint)
         if change is not None and change.direction:
-            label += "\n" + ("▲ " if change.direction == "up" else "▼ ") + formatting.value(
-                change.delta, metric, signed=True)
+            label += (
+                "\n"
+                + ("▲ " if change.direction == "up" else "▼ ")
+                + formatting.value(change.delta, metric, signed=True)
+            )
         if open_actions.get(row.touchpoint):
             count = open_actions[row.touchpoint]
             label += "\n⚑ " + ngettext("{count} open action", "{count} open actions", count).format(count=count)
-        nodes[row.touchpoint] = {"label": ("⚠ " if row.touchpoint in broken else "") + label,
-                                 "fill": row.colour, "lown": row.status == "low_n",
-                                 "nodata": row.status == "no_data", "broken": row.touchpoint in broken,
-                                 "change": change.direction if change is not None else ""}
+        nodes[row.touchpoint] = {
+            "label": ("⚠ " if row.touchpoint in broken else "") + label,
+            "fill": row.colour,
+            "lown": row.status == "low_n",
+            "nodata": row.status == "no_data",
+            "broken": row.touchpoint in broken,
+            "change": change.direction if change is not None else "",
+        }
     edges = {}
     for step in heatmap.steps(chosen.journey, current).itertuples():
         if step.drop or step.rise:
-            edges[(step.source, step.target)] = {"label": formatting.value(step.delta, metric, signed=True),
-                                                 "drop": bool(step.drop), "rise": bool(step.rise)}
+            edges[(step.source, step.target)] = {
+                "label": formatting.value(step.delta, metric, signed=True),
+                "drop": bool(step.drop),
+                "rise": bool(step.rise),
+            }
     answered = int(current["n"].sum())
-    return JourneyMap(journey=chosen.journey if drawn else compact_layout(chosen.journey), nodes=nodes, edges=edges,
-                      summary=_summary(workspace, chosen, compare, answered), legend=heatmap.legend(metric),
-                      comparing=baseline is not None, answers=answered, lanes=drawn)
+    return JourneyMap(
+        journey=chosen.journey if drawn else compact_layout(chosen.journey),
+        nodes=nodes,
+        edges=edges,
+        summary=_summary(workspace, chosen, compare, answered),
+        legend=heatmap.legend(metric),
+        comparing=baseline is not None,
+        answers=answered,
+        lanes=drawn,
+    )
 
 
 def scores(workspace: Workspace, chosen: Selection, minimum: int = metrics.DEFAULT_MIN_N) -> pandas.DataFrame:
@@ -138,12 +162,16 @@ def score_line(value: float, margin: float, n: int, metric: str) -> str:
 def _summary(workspace: Workspace, chosen: Selection, compare: str, answered: int) -> str:
     metric = chosen.metric
     summary = _("{metric} · {start} – {end} · {who} · {n} answers").format(
-        metric=metrics.NAMES[metric], start=chosen.date_from or "…", end=chosen.date_to or "…",
-        who=chosen.filter_text(), n=formatting.count(answered))
+        metric=metrics.NAMES[metric],
+        start=chosen.date_from or "…",
+        end=chosen.date_to or "…",
+        who=chosen.filter_text(),
+        n=formatting.count(answered),
+    )
     if chosen.wave is not None:  # the answers' one date is the wave's first day, not when they were given
         summary = _("{metric} · wave {wave} · {who} · {n} answers").format(
-            metric=metrics.NAMES[metric], wave=chosen.wave.label, who=chosen.filter_text(),
-            n=formatting.count(answered))
+            metric=metrics.NAMES[metric], wave=chosen.wave.label, who=chosen.filter_text(), n=formatting.count(answered)
+        )
         if compare == "previous":
             summary += " · " + waves.no_trend_message(chosen.wave)
     if not answered:
@@ -159,10 +187,13 @@ def no_answers(metric: str, meta: dict) -> str:
     held = [m for m in meta.get("metrics") or [] if m in metrics.NAMES and m != metric]
     if held and metric not in (meta.get("metrics") or []):
         return _("no {metric} answers here; this survey holds {held}.").format(
-            metric=metrics.NAMES[metric], held=", ".join(metrics.NAMES[m] for m in held))
+            metric=metrics.NAMES[metric], held=", ".join(metrics.NAMES[m] for m in held)
+        )
     if "rating" in (meta.get("metrics") or []):
-        return _("this survey rates its touchpoints on another scale, which the map cannot colour yet: import them "
-                 "as CSAT (1–5), CES (1–7) or NPS (0–10) if they are on one of those scales.")
+        return _(
+            "this survey rates its touchpoints on another scale, which the map cannot colour yet: import them "
+            "as CSAT (1–5), CES (1–7) or NPS (0–10) if they are on one of those scales."
+        )
     return _("no answers in this selection.")
 
 
@@ -189,12 +220,20 @@ class FoundBreak:
     draft: actions.Draft
 
 
-def find_breaks(workspace: Workspace, chosen: Selection, settings: breaks.BreakSettings | None = None
-                ) -> list[FoundBreak]:
+def find_breaks(
+    workspace: Workspace, chosen: Selection, settings: breaks.BreakSettings | None = None
+) -> list[FoundBreak]:
     """The ranked breaks of the selection, each with the draft of an action against it."""
-    found = breaks.find(chosen.journey, chosen.sources, chosen.metric, date_from=chosen.date_from,
-                        date_to=chosen.date_to, filters=chosen.filters, settings=settings or breaks.BreakSettings(),
-                        cache=workspace.cache)
+    found = breaks.find(
+        chosen.journey,
+        chosen.sources,
+        chosen.metric,
+        date_from=chosen.date_from,
+        date_to=chosen.date_to,
+        filters=chosen.filters,
+        settings=settings or breaks.BreakSettings(),
+        cache=workspace.cache,
+    )
     return [FoundBreak(b, actions.for_break(chosen.journey, b)) for b in found]
 
 
@@ -228,9 +267,15 @@ def touchpoint_card(chosen: Selection, key: str, column: str | None = None) -> T
     tp = chosen.journey.touchpoint(key)
     columns = chosen.segment_columns()
     draft = actions.for_touchpoint(chosen.journey, key)
-    return TouchpointCard(key=key, name=tp.name, owner=tp.owner or "", draft=draft,
-                          columns=columns, column=column or (columns[0] if columns else None),
-                          no_trend=waves.no_trend_message(chosen.wave) if chosen.wave is not None else "")
+    return TouchpointCard(
+        key=key,
+        name=tp.name,
+        owner=tp.owner or "",
+        draft=draft,
+        columns=columns,
+        column=column or (columns[0] if columns else None),
+        no_trend=waves.no_trend_message(chosen.wave) if chosen.wave is not None else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -252,26 +297,39 @@ class Trend:
     window: tuple[datetime.date | None, datetime.date | None]
 
 
-def trend(workspace: Workspace, chosen: Selection, key: str, minimum: int, column: str | None = None,
-          segment: str | None = None) -> Trend:
+def trend(
+    workspace: Workspace,
+    chosen: Selection,
+    key: str,
+    minimum: int,
+    column: str | None = None,
+    segment: str | None = None,
+) -> Trend:
     """Monthly scores up to the period's end; for a segment break, the segment's line against everyone else's."""
     metric, cache = chosen.metric, workspace.cache
     base = chosen.filters + (("touchpoint", (key,)),)
-    result = query.aggregate(chosen.query(by=("touchpoint", "period"), date_from=None, filters=base), cache,
-                             min_n=minimum)
+    result = query.aggregate(
+        chosen.query(by=("touchpoint", "period"), date_from=None, filters=base), cache, min_n=minimum
+    )
     lines = [(metrics.NAMES[metric] if not segment else _("everyone else"), "13,110,253", result)]
     if column and segment:
-        split = query.aggregate(chosen.query(by=("touchpoint", "period", column), date_from=None, filters=base),
-                                cache, min_n=minimum)
+        split = query.aggregate(
+            chosen.query(by=("touchpoint", "period", column), date_from=None, filters=base), cache, min_n=minimum
+        )
         inside = split[split[column].astype(str) == segment].reset_index(drop=True)
         totals = query.rollup(split, ["touchpoint", "period"], min_n=minimum)
-        lines = [(_("everyone else"), "13,110,253", query.rest(inside, totals, ["touchpoint", "period"],
-                                                                min_n=minimum)),
-                 (f"{column} {segment}", "220,53,69", inside)]
-    return Trend(metric=metric, lines=[TrendLine(name, rgb, heatmap.trend(frame, metric).dropna(subset=["value"]))
-                                       for name, rgb, frame in lines],
-                 target=heatmap.target(chosen.journey.touchpoint(key), metric),
-                 window=(chosen.date_from, chosen.date_to))
+        lines = [
+            (_("everyone else"), "13,110,253", query.rest(inside, totals, ["touchpoint", "period"], min_n=minimum)),
+            (f"{column} {segment}", "220,53,69", inside),
+        ]
+    return Trend(
+        metric=metric,
+        lines=[
+            TrendLine(name, rgb, heatmap.trend(frame, metric).dropna(subset=["value"])) for name, rgb, frame in lines
+        ],
+        target=heatmap.target(chosen.journey.touchpoint(key), metric),
+        window=(chosen.date_from, chosen.date_to),
+    )
 
 
 @dataclass(frozen=True)
@@ -317,12 +375,21 @@ def breakdown(workspace: Workspace, chosen: Selection, key: str, column: str, mi
     reference = float(query.rollup(result, [], min_n=minimum)[metric].iloc[0]) if len(result) else None
     result = result.sort_values(metric, na_position="first").tail(40)
     low = result[f"{metric}_low_n"].astype(bool)
-    colours = [heatmap.LOW_N_COLOUR if is_low else heatmap.colour(v, reference, metric)
-               for v, is_low in zip(result[metric], low, strict=False)]
-    values = result.assign(segment=result[column].astype(str), value=result[metric], low=result[f"{metric}_low"],
-                           high=result[f"{metric}_high"], n=result[metrics.n_column(metric)], colour=colours)
-    return Breakdown(metric, column, values[["segment", "value", "low", "high", "n", "colour"]].reset_index(drop=True),
-                     reference)
+    colours = [
+        heatmap.LOW_N_COLOUR if is_low else heatmap.colour(v, reference, metric)
+        for v, is_low in zip(result[metric], low, strict=False)
+    ]
+    values = result.assign(
+        segment=result[column].astype(str),
+        value=result[metric],
+        low=result[f"{metric}_low"],
+        high=result[f"{metric}_high"],
+        n=result[metrics.n_column(metric)],
+        colour=colours,
+    )
+    return Breakdown(
+        metric, column, values[["segment", "value", "low", "high", "n", "colour"]].reset_index(drop=True), reference
+    )
 
 
 @dataclass(frozen=True)
@@ -338,12 +405,16 @@ class Comment:
 def comments(chosen: Selection, key: str, limit: int = 15) -> list[Comment]:
     """The newest comments about touchpoint ``key`` in the selection."""
     columns = chosen.segment_columns()
-    found = query.comments(chosen.query(by=("touchpoint", *columns),
-                                        filters=chosen.filters + (("touchpoint", (key,)),)), limit=limit)
+    found = query.comments(
+        chosen.query(by=("touchpoint", *columns), filters=chosen.filters + (("touchpoint", (key,)),)), limit=limit
+    )
     shown = []
     for row in found.to_dict("records"):
-        scores = " · ".join(f"{metrics.NAMES.get(m, m)} {int(row[m])}" for m in ("nps", "csat", "ces")
-                            if row.get(m) is not None and not math.isnan(row[m]))
+        scores = " · ".join(
+            f"{metrics.NAMES.get(m, m)} {int(row[m])}"
+            for m in ("nps", "csat", "ces")
+            if row.get(m) is not None and not math.isnan(row[m])
+        )
         where = " · ".join(str(row[c]) for c in columns if row.get(c))
         shown.append(Comment(row["ts"], scores, where, row["comment"]))
     return shown
@@ -396,8 +467,9 @@ def references(workspace: Workspace, chosen: Selection, filters, minimum: int) -
     benchmark values of the selection's metric."""
     marks = {}
     if filters:  # a filtered or drilled matrix keeps the whole network beside it as the benchmark
-        network = heatmap.scores(chosen.journey, query.aggregate(chosen.query(filters=()), workspace.cache,
-                                                                 min_n=minimum), chosen.metric)
+        network = heatmap.scores(
+            chosen.journey, query.aggregate(chosen.query(filters=()), workspace.cache, min_n=minimum), chosen.metric
+        )
         marks[WHOLE_NETWORK] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
     if chosen.journey_id is not None:
         external = workspace.benchmarks(chosen.journey_id)
@@ -407,8 +479,13 @@ def references(workspace: Workspace, chosen: Selection, filters, minimum: int) -
     return marks
 
 
-def segment_matrix(workspace: Workspace, chosen: Selection, column: str, minimum: int = metrics.DEFAULT_MIN_N,
-                   path: tuple[tuple[str, str], ...] = ()) -> Matrix:
+def segment_matrix(
+    workspace: Workspace,
+    chosen: Selection,
+    column: str,
+    minimum: int = metrics.DEFAULT_MIN_N,
+    path: tuple[tuple[str, str], ...] = (),
+) -> Matrix:
     """The matrix of ``column`` for the selection, drilled down along ``path`` ((column, value) steps), with the
     whole network and the imported benchmark beside it."""
     filters = chosen.filters + tuple((step_column, (value,)) for step_column, value in path)
@@ -418,10 +495,16 @@ def segment_matrix(workspace: Workspace, chosen: Selection, column: str, minimum
     marks = references(workspace, chosen, filters, minimum)
     long = heatmap.matrix(chosen.journey, cells, totals, column, metric, benchmarks=marks)
     values = [v for v in dict.fromkeys(long["segment"]) if v not in (NETWORK, WHOLE_NETWORK, EXTERNAL)]
-    return Matrix(column=column, metric=metric, cells=long, columns=[NETWORK, *marks, *values],
-                  references=list(marks), drillable=column in set(_nesting(chosen).values()),
-                  scope=query.describe_filters(filters),
-                  external_source=str(marks[EXTERNAL]["source"].iloc[0]) if EXTERNAL in marks else "")
+    return Matrix(
+        column=column,
+        metric=metric,
+        cells=long,
+        columns=[NETWORK, *marks, *values],
+        references=list(marks),
+        drillable=column in set(_nesting(chosen).values()),
+        scope=query.describe_filters(filters),
+        external_source=str(marks[EXTERNAL]["source"].iloc[0]) if EXTERNAL in marks else "",
+    )
 
 
 def drill_down(chosen: Selection, column: str) -> str | None:

@@ -73,13 +73,22 @@ def view(workspace: Workspace, journey_id: int) -> JourneyView:
         hint = _("Start by adding a stage (Stages tab), then touchpoints into it.")
     elif not journey.touchpoints:
         hint = _("Add touchpoints with the form on the right.")
-    return JourneyView(journey, state.version, jm.check(journey), state.undo_label, state.redo_label,
-                       sorted({o.name for o in journey.owners}),
-                       sorted({tp.channel for tp in journey.touchpoints if tp.channel}), counts, hint)
+    return JourneyView(
+        journey,
+        state.version,
+        jm.check(journey),
+        state.undo_label,
+        state.redo_label,
+        sorted({o.name for o in journey.owners}),
+        sorted({tp.channel for tp in journey.touchpoints if tp.channel}),
+        counts,
+        hint,
+    )
 
 
-def save(workspace: Workspace, journey_id: int, version: int | None, label: str,
-         change: Callable[[Journey], Journey]) -> None:
+def save(
+    workspace: Workspace, journey_id: int, version: int | None, label: str, change: Callable[[Journey], Journey]
+) -> None:
     """One undoable edit of the stored journey (ConflictError when someone saved it since ``version``)."""
     state = workspace.journey(int(journey_id))
     workspace.save_journey(state.id, change(state.journey), label, version)
@@ -147,19 +156,38 @@ def owner_name(typed: str | None) -> str | None:
     return " ".join((typed or "").split()) or None
 
 
-def add_touchpoint(name: str | None, stage: str, channel: str | None, owner: str | None
-                   ) -> Callable[[Journey], Journey]:
+def add_touchpoint(
+    name: str | None, stage: str, channel: str | None, owner: str | None
+) -> Callable[[Journey], Journey]:
     """The edit adding a touchpoint into ``stage``."""
-    return lambda journey: jm.add_touchpoint(journey, name or "", stage, channel=(channel or "").strip(),
-                                             owner=owner_name(owner))[0]
+    return lambda journey: jm.add_touchpoint(
+        journey, name or "", stage, channel=(channel or "").strip(), owner=owner_name(owner)
+    )[0]
 
 
-def update_touchpoint(key: str, *, name: str | None, stage: str, channel: str | None, owner: str | None,
-                      kind: str, entry: bool, typed_targets: Mapping[str, object], notes: str | None
-                      ) -> Callable[[Journey], Journey]:
+def update_touchpoint(
+    key: str,
+    *,
+    name: str | None,
+    stage: str,
+    channel: str | None,
+    owner: str | None,
+    kind: str,
+    entry: bool,
+    typed_targets: Mapping[str, object],
+    notes: str | None,
+) -> Callable[[Journey], Journey]:
     """The edit storing the side panel's fields on a touchpoint (a JourneyError names a target that is no number)."""
-    fields = dict(name=name or "", stage=stage, channel=(channel or "").strip(), kind=kind, entry=bool(entry),
-                  owner=owner_name(owner), targets=parse_targets(typed_targets), notes=notes or "")
+    fields = dict(
+        name=name or "",
+        stage=stage,
+        channel=(channel or "").strip(),
+        kind=kind,
+        entry=bool(entry),
+        owner=owner_name(owner),
+        targets=parse_targets(typed_targets),
+        notes=notes or "",
+    )
     return lambda journey: jm.update_touchpoint(journey, key, **fields)
 
 
@@ -181,9 +209,10 @@ def connections(journey: Journey, key: str) -> Connections:
     names = {tp.key: tp.name for tp in journey.touchpoints}
     outgoing = [e for e in journey.edges if e.source == key]
     linked = {e.target for e in outgoing}
-    return Connections([(e.target, f"→ {names[e.target]}" + (f" ({e.share:.0%})" if e.share is not None else ""))
-                        for e in outgoing],
-                       [(tp.name, tp.key) for tp in journey.touchpoints if tp.key not in linked and tp.key != key])
+    return Connections(
+        [(e.target, f"→ {names[e.target]}" + (f" ({e.share:.0%})" if e.share is not None else "")) for e in outgoing],
+        [(tp.name, tp.key) for tp in journey.touchpoints if tp.key not in linked and tp.key != key],
+    )
 
 
 def shown(value: float | None) -> str:
@@ -195,8 +224,7 @@ def moves(journey: Journey, dropped: Mapping[str, tuple[float, float]]) -> tuple
     """Touchpoints dropped away from where they are stored, the edit's label, and whether any changed stage;
     None when nothing moved."""
     stored = {tp.key: (tp.x, tp.y) for tp in journey.touchpoints}
-    changed = {key: xy for key, xy in dropped.items() if key in stored and (
-        _away(stored[key], xy))}
+    changed = {key: xy for key, xy in dropped.items() if key in stored and (_away(stored[key], xy))}
     if not changed:
         return None
     names = ", ".join(journey.touchpoint(k).name for k in list(changed)[:3])
@@ -204,7 +232,8 @@ def moves(journey: Journey, dropped: Mapping[str, tuple[float, float]]) -> tuple
     restaged = [tp for tp in after.touchpoints if tp.stage != journey.touchpoint(tp.key).stage]
     stage_names = {s.key: s.name for s in journey.stages}
     label = _("Move {names}").format(names=names) + "".join(
-        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged)
+        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged
+    )
     return changed, label, bool(restaged)
 
 
@@ -219,12 +248,18 @@ def deletion_text(journey: Journey, keys: list[str], pairs: list[tuple[str, str]
     names = {tp.key: tp.name for tp in journey.touchpoints}
     parts = []
     if keys:
-        parts.append(ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys))
-                     .format(n=len(keys), names=", ".join(names.get(k, k) for k in keys)))
+        parts.append(
+            ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys)).format(
+                n=len(keys), names=", ".join(names.get(k, k) for k in keys)
+            )
+        )
     if pairs:
         parts.append(ngettext("{n} connection", "{n} connections", len(pairs)).format(n=len(pairs)))
-    return _("Delete {what}?").format(what=_(" and ").join(parts)) + " " + (
-        _("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
+    return (
+        _("Delete {what}?").format(what=_(" and ").join(parts))
+        + " "
+        + (_("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
+    )
 
 
 def delete_selection(keys: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Callable[[Journey], Journey]:
@@ -241,8 +276,15 @@ def renamed(name: str) -> Callable[[Journey], Journey]:
 
 def template_choices() -> list[tuple[str, str]]:
     """The journey templates as (what the list shows, key), by name."""
-    return [(_("{name} — {touchpoints} touchpoints, {stages} stages").format(
-        name=t.name, touchpoints=t.touchpoints, stages=t.stages), t.key) for t in templates.list_templates()]
+    return [
+        (
+            _("{name} — {touchpoints} touchpoints, {stages} stages").format(
+                name=t.name, touchpoints=t.touchpoints, stages=t.stages
+            ),
+            t.key,
+        )
+        for t in templates.list_templates()
+    ]
 
 
 def read_upload(contents: str | None, filename: str | None = None) -> str:
@@ -256,8 +298,13 @@ def read_upload(contents: str | None, filename: str | None = None) -> str:
         raise JourneyError(str(exc)) from None
 
 
-def new_journey(source: str, name: str | None, template_key: str | None = None, contents: str | None = None,
-                filename: str | None = None) -> Journey:
+def new_journey(
+    source: str,
+    name: str | None,
+    template_key: str | None = None,
+    contents: str | None = None,
+    filename: str | None = None,
+) -> Journey:
     """A journey from a template, an uploaded YAML file or nothing, under ``name`` when one is given."""
     if source == "template":
         journey = templates.load_template(template_key or "")

@@ -36,8 +36,9 @@ def levels(chosen: Selection, current: str | None = None) -> Levels:
     columns = chosen.segment_columns()
     choices = [Choice(_("owners (teams)"), OWNER)] + [Choice(c, c) for c in columns]
     level = current if current in (OWNER, *columns) else (FIRST_LEVEL if FIRST_LEVEL in columns else OWNER)
-    touchpoints = [Choice(_("all touchpoints"), ALL_TOUCHPOINTS)] + [Choice(tp.name, tp.key)
-                                                                      for tp in chosen.journey.touchpoints]
+    touchpoints = [Choice(_("all touchpoints"), ALL_TOUCHPOINTS)] + [
+        Choice(tp.name, tp.key) for tp in chosen.journey.touchpoints
+    ]
     return Levels(choices, level, touchpoints)
 
 
@@ -53,8 +54,9 @@ class Board:
     note: str
 
 
-def board(workspace: Workspace, chosen: Selection, level: str, touchpoint: str | None = None,
-          order: str = "score") -> Board:
+def board(
+    workspace: Workspace, chosen: Selection, level: str, touchpoint: str | None = None, order: str = "score"
+) -> Board:
     """Rank ``level``'s groups (or the owners) at one touchpoint or all, with the change against the period before;
     a survey that is one wave is ranked by score only."""
     metric, cache = chosen.metric, workspace.cache
@@ -77,6 +79,8 @@ def board(workspace: Workspace, chosen: Selection, level: str, touchpoint: str |
         return Board(rows, metric, "score", False, f"{note} {waves.no_trend_message(chosen.wave)}")
     if order == "trend":
         rows = rows.sort_values(["trend_rank", "name"], na_position="last", kind="stable")
-    note = _("Ranked only with at least {n} answers; the change is against the period before, and ▲/▼ mark "
-             "changes that stay significant after the Benjamini–Hochberg correction.").format(n=metrics.DEFAULT_MIN_N)
+    note = _(
+        "Ranked only with at least {n} answers; the change is against the period before, and ▲/▼ mark "
+        "changes that stay significant after the Benjamini–Hochberg correction."
+    ).format(n=metrics.DEFAULT_MIN_N)
     return Board(rows, metric, order, True, note)

@@ -36,11 +36,23 @@ if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 INDEX_POINTS_PER_CSAT_POINT = metrics.to_index("csat", 2.0) - metrics.to_index("csat", 1.0)  # 25: 1–5 → 0–100
-MEASURES = {"nps_change": _("Overall NPS change (points)"), "monthly_gain": _("Profit per month"),
-            "npv": _("NPV"), "npv_p10": _("NPV P10"), "npv_p90": _("NPV P90"), "roi": _("ROI %"),
-            "roi_p10": _("ROI % P10"), "roi_p90": _("ROI % P90"), "p_roi_positive": _("P(ROI > 0)"),
-            "payback": _("Payback (months)"), "cost": _("Cost"), "months": _("Horizon (months)"),
-            "discount": _("Discount rate"), "kpi": _("KPI"), "supported": _("Supported by the data")}
+MEASURES = {
+    "nps_change": _("Overall NPS change (points)"),
+    "monthly_gain": _("Profit per month"),
+    "npv": _("NPV"),
+    "npv_p10": _("NPV P10"),
+    "npv_p90": _("NPV P90"),
+    "roi": _("ROI %"),
+    "roi_p10": _("ROI % P10"),
+    "roi_p90": _("ROI % P90"),
+    "p_roi_positive": _("P(ROI > 0)"),
+    "payback": _("Payback (months)"),
+    "cost": _("Cost"),
+    "months": _("Horizon (months)"),
+    "discount": _("Discount rate"),
+    "kpi": _("KPI"),
+    "supported": _("Supported by the data"),
+}
 MONEY_MEASURES = ("npv", "npv_p10", "npv_p90", "monthly_gain", "cost")  # amounts, shown as money
 # What stops the chain on a project's data, in the order it is checked.
 NO_SURVEY, NO_OVERALL, NOT_NPS, NO_KPIS = "no-survey", "no-overall", "not-nps", "no-kpis"
@@ -114,12 +126,16 @@ class FromCard:
 
 def kpi_choices(workspace: Workspace, project_id: int) -> list[KpiChoice]:
     """The project's KPI-per-period datasets (latest versions) with their KPI and segment columns."""
-    return [KpiChoice(d.name, tuple((d.meta.get("kpis") or {}).values()), tuple(d.meta.get("segments") or ()))
-            for d in workspace.datasets.list(project_id, "kpi_period") if d.latest]
+    return [
+        KpiChoice(d.name, tuple((d.meta.get("kpis") or {}).values()), tuple(d.meta.get("segments") or ()))
+        for d in workspace.datasets.list(project_id, "kpi_period")
+        if d.latest
+    ]
 
 
-def opening_journey(workspace: Workspace, project_id: int, scenario_id: int | None = None,
-                    action_id: int | None = None) -> tuple[list[tuple[str, int]], int | None]:
+def opening_journey(
+    workspace: Workspace, project_id: int, scenario_id: int | None = None, action_id: int | None = None
+) -> tuple[list[tuple[str, int]], int | None]:
     """The project's journeys as (name, id), and the one to show: a scenario's or a card's opened from a link,
     else the first."""
     journeys = workspace.journeys(project_id)
@@ -142,8 +158,9 @@ def journey_choices(workspace: Workspace, project_id: int, journey_id: int) -> J
     return JourneyChoices(saved, cards, [c.name for c in kpi_choices(workspace, project_id)])
 
 
-def kpi_columns(workspace: Workspace, project_id: int, name: str | None, kpi: str | None = None,
-                segment: str | None = None) -> KpiColumns:
+def kpi_columns(
+    workspace: Workspace, project_id: int, name: str | None, kpi: str | None = None, segment: str | None = None
+) -> KpiColumns:
     """The dataset's KPI and segment columns; the current choice kept when the dataset has it, else a revenue
     KPI first and the finest (last) segment."""
     found = [c for c in kpi_choices(workspace, project_id) if c.name == name]
@@ -151,9 +168,12 @@ def kpi_columns(workspace: Workspace, project_id: int, name: str | None, kpi: st
         return KpiColumns((), None, (), None)
     choice = found[0]
     preferred = [k for k in choice.kpis if "revenue" in k] or list(choice.kpis)
-    return KpiColumns(choice.kpis, kpi if kpi in choice.kpis else (preferred[0] if preferred else None),
-                      choice.segments,
-                      segment if segment in choice.segments else (choice.segments[-1] if choice.segments else None))
+    return KpiColumns(
+        choice.kpis,
+        kpi if kpi in choice.kpis else (preferred[0] if preferred else None),
+        choice.segments,
+        segment if segment in choice.segments else (choice.segments[-1] if choice.segments else None),
+    )
 
 
 def blocker(workspace: Workspace, project_id: int, journey_id: int) -> Blocker | None:
@@ -185,8 +205,13 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
     if survey is None:
         raise WorkspaceError(_("The project has no survey answers to link to a KPI; import a survey first."))
     kpis = _kpi_dataset(workspace, project_id, scenario.kpi_dataset)
-    options = {"kpi": scenario.kpi, "segment": scenario.segment, "log": scenario.log_kpi, "lag": scenario.lag,
-               "metric": scenario.driver_metric}
+    options = {
+        "kpi": scenario.kpi,
+        "segment": scenario.segment,
+        "log": scenario.log_kpi,
+        "lag": scenario.lag,
+        "metric": scenario.driver_metric,
+    }
     key = f"roi-evidence:{survey.id}:{kpis.id}:{json.dumps(options, sort_keys=True)}"
     cache = workspace.cache
     if (hit := cache.get(key)) is not None:
@@ -202,23 +227,27 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
     return found
 
 
-def estimate(survey: DatasetInfo, kpis: DatasetInfo, scenario: Scenario,
-             fitted: tuple[roi.ScoreModel | None, str] | None = None) -> Evidence:
+def estimate(
+    survey: DatasetInfo, kpis: DatasetInfo, scenario: Scenario, fitted: tuple[roi.ScoreModel | None, str] | None = None
+) -> Evidence:
     """:func:`evidence` without the cache: read the answers and the KPI table, fit the link and the score model
     (unless ``fitted`` gives the model and its note already)."""
     sources = (str(survey.path),)
     if scenario.segment not in query.columns(sources):
-        raise ValueError(_("The survey has no column '{segment}' to match the KPI rows with.").format(
-            segment=scenario.segment))
+        raise ValueError(
+            _("The survey has no column '{segment}' to match the KPI rows with.").format(segment=scenario.segment)
+        )
     present = query.columns((str(kpis.path),))
     for column in (scenario.segment, scenario.kpi):
         if column not in present:
-            raise ValueError(_("The KPI dataset “{name}” has no column '{column}'.").format(name=kpis.name,
-                                                                                         column=column))
+            raise ValueError(
+                _("The KPI dataset “{name}” has no column '{column}'.").format(name=kpis.name, column=column)
+            )
     table = query.table(str(kpis.path), list(dict.fromkeys((scenario.segment, "period", scenario.kpi))))
     answers = query.answers(query.Query(sources=sources, by=()), ["respondent_id", "touchpoint", scenario.segment])
-    return roi.evidence(answers, table, scenario, f"{survey.name} · v{survey.version}",
-                        f"{kpis.name} · v{kpis.version}", fitted)
+    return roi.evidence(
+        answers, table, scenario, f"{survey.name} · v{survey.version}", f"{kpis.name} · v{kpis.version}", fitted
+    )
 
 
 def _kpi_dataset(workspace: Workspace, project_id: int, name: str) -> DatasetInfo:
@@ -237,8 +266,9 @@ def gather(workspace: Workspace, project_id: int, scenario: Scenario) -> Gathere
 # ------------------------------------------------------------------ the result
 
 
-def run(workspace: Workspace, project_id: int, scenario: Scenario,
-        names: Mapping[str, str] | None = None) -> tuple[Scenario, Evidence, roi.Outcome]:
+def run(
+    workspace: Workspace, project_id: int, scenario: Scenario, names: Mapping[str, str] | None = None
+) -> tuple[Scenario, Evidence, roi.Outcome]:
     """The scenario on today's data: with its base from the data if so chosen, its evidence and its outcome."""
     found = evidence(workspace, project_id, scenario)
     scenario = roi.with_base(scenario, found)
@@ -247,34 +277,66 @@ def run(workspace: Workspace, project_id: int, scenario: Scenario,
 
 def result(scenario: Scenario, found: Evidence, names: Mapping[str, str]) -> Result:
     """The scenario's outcome on its evidence, and the tornado of its assumptions."""
-    return Result(roi.evaluate(scenario.assumptions, found.link, found.model, names=names),
-                  roi.tornado(scenario.assumptions, found.link, found.model, names))
+    return Result(
+        roi.evaluate(scenario.assumptions, found.link, found.model, names=names),
+        roi.tornado(scenario.assumptions, found.link, found.model, names),
+    )
 
 
-def scenario_from_form(found: Evidence, *, name: str, journey_id: int, kpi_dataset: str, kpi: str, segment: str,
-                       lag: int, driver_metric: str, changes: Mapping[str, Any], overall: float | None,
-                       base: float | None, value: float | None, cost: float | None, months: float | None,
-                       discount_percent: float | None, defaults: Assumptions) -> Scenario:
+def scenario_from_form(
+    found: Evidence,
+    *,
+    name: str,
+    journey_id: int,
+    kpi_dataset: str,
+    kpi: str,
+    segment: str,
+    lag: int,
+    driver_metric: str,
+    changes: Mapping[str, Any],
+    overall: float | None,
+    base: float | None,
+    value: float | None,
+    cost: float | None,
+    months: float | None,
+    discount_percent: float | None,
+    defaults: Assumptions,
+) -> Scenario:
     """The scenario a form describes, on its evidence: blank or zero changes left out, a negative cost or
     discount taken as zero, at least one month, the discount in % a year; the base from data when left blank."""
     kept = {key: float(v) for key, v in changes.items() if _given(v) and float(v) != 0}
     assumptions = Assumptions(
-        changes=kept, overall_change=_number(overall, 0.0), base=_number(base, 0.0),
-        value_per_unit=_number(value, 0.0), cost=max(_number(cost, 0.0), 0.0),
+        changes=kept,
+        overall_change=_number(overall, 0.0),
+        base=_number(base, 0.0),
+        value_per_unit=_number(value, 0.0),
+        cost=max(_number(cost, 0.0), 0.0),
         months=max(1, int(_number(months, defaults.months))),
-        discount=max(_number(discount_percent, defaults.discount * 100), 0.0) / 100)
+        discount=max(_number(discount_percent, defaults.discount * 100), 0.0) / 100,
+    )
     # The link estimated, even while a new link type is still being estimated.
-    scenario = Scenario(name=(name or "").strip(), journey_id=journey_id, kpi_dataset=kpi_dataset, kpi=kpi,
-                        assumptions=assumptions, log_kpi=found.link.log_kpi, lag=int(lag or 0), segment=segment,
-                        driver_metric=driver_metric or "csat", base_from_data=not _given(base))
+    scenario = Scenario(
+        name=(name or "").strip(),
+        journey_id=journey_id,
+        kpi_dataset=kpi_dataset,
+        kpi=kpi,
+        assumptions=assumptions,
+        log_kpi=found.link.log_kpi,
+        lag=int(lag or 0),
+        segment=segment,
+        driver_metric=driver_metric or "csat",
+        base_from_data=not _given(base),
+    )
     return roi.with_base(scenario, found)
 
 
-def churn_point(margin: float | None, retention: float | None, discount_percent: float | None,
-                customers: float | None) -> tuple[float, float]:
+def churn_point(
+    margin: float | None, retention: float | None, discount_percent: float | None, customers: float | None
+) -> tuple[float, float]:
     """(CLV, value of one churn point per segment, to the cent) from the form's figures (blank counts as zero)."""
-    lifetime, value = roi.churn_point_value(_number(margin, 0.0), _number(retention, 0.0),
-                                            _number(discount_percent, 0.0) / 100, _number(customers, 0.0))
+    lifetime, value = roi.churn_point_value(
+        _number(margin, 0.0), _number(retention, 0.0), _number(discount_percent, 0.0) / 100, _number(customers, 0.0)
+    )
     return lifetime, round(value, 2)
 
 
@@ -310,25 +372,41 @@ def rating_change(action: Action) -> tuple[str, float | None]:
     return action.metric, change
 
 
-def from_action(action: Action, journey_id: int, kpi_dataset: str, kpi: str,
-                assumptions: Assumptions) -> Scenario:
+def from_action(action: Action, journey_id: int, kpi_dataset: str, kpi: str, assumptions: Assumptions) -> Scenario:
     """A scenario for an action card: its touchpoints with the card's change (see :func:`rating_change`) and cost."""
     metric, change = rating_change(action)
     changes = {key: float(change) for key in action.touchpoints} if change is not None else {}
-    return Scenario(name=action.title, journey_id=journey_id, kpi_dataset=kpi_dataset, kpi=kpi,
-                    assumptions=replace(assumptions, changes=changes, cost=float(action.cost or 0.0)),
-                    driver_metric=metric, action_id=action.id)
+    return Scenario(
+        name=action.title,
+        journey_id=journey_id,
+        kpi_dataset=kpi_dataset,
+        kpi=kpi,
+        assumptions=replace(assumptions, changes=changes, cost=float(action.cost or 0.0)),
+        driver_metric=metric,
+        action_id=action.id,
+    )
 
 
-def from_card(workspace: Workspace, action_id: int, journey_id: int, kpi_dataset: str, kpi: str, *,
-              value: float | None, months: float | None, discount_percent: float | None,
-              defaults: Assumptions) -> FromCard:
+def from_card(
+    workspace: Workspace,
+    action_id: int,
+    journey_id: int,
+    kpi_dataset: str,
+    kpi: str,
+    *,
+    value: float | None,
+    months: float | None,
+    discount_percent: float | None,
+    defaults: Assumptions,
+) -> FromCard:
     """The scenario of a stored card (see :func:`from_action`) with the form's money assumptions (``defaults``
     where blank), and where its change came from."""
     card = workspace.actions.get(action_id)
-    assumptions = Assumptions(value_per_unit=_number(value, defaults.value_per_unit),
-                              months=int(months or defaults.months),
-                              discount=_number(discount_percent, defaults.discount * 100) / 100)
+    assumptions = Assumptions(
+        value_per_unit=_number(value, defaults.value_per_unit),
+        months=int(months or defaults.months),
+        discount=_number(discount_percent, defaults.discount * 100) / 100,
+    )
     scenario = from_action(card, journey_id, kpi_dataset, kpi, assumptions)
     if not scenario.assumptions.changes and card.metric == "nps":
         source = "nps"
@@ -350,15 +428,17 @@ def delete(workspace: Workspace, project_id: int, loaded: Mapping) -> None:
     workspace.scenarios.delete(project_id, loaded["id"], expected_version=loaded["version"])
 
 
-def save(workspace: Workspace, project_id: int, scenario: Scenario, who: str, loaded: Mapping | None,
-         as_new: bool) -> Saved:
+def save(
+    workspace: Workspace, project_id: int, scenario: Scenario, who: str, loaded: Mapping | None, as_new: bool
+) -> Saved:
     """Save the scenario as the one ``loaded`` (id, version, project, journey) if asked to and it is still in the
     same project and journey, else as a new one."""
     # A scenario opened in another project or journey is not overwritten when the user has switched since.
     if as_new or not loaded or (loaded.get("project"), loaded.get("journey")) != (project_id, scenario.journey_id):
         return workspace.scenarios.save(project_id, scenario, who)
-    return workspace.scenarios.save(project_id, scenario, who, scenario_id=loaded["id"],
-                                    expected_version=loaded["version"])
+    return workspace.scenarios.save(
+        project_id, scenario, who, scenario_id=loaded["id"], expected_version=loaded["version"]
+    )
 
 
 def compare(items: Sequence[tuple[Scenario, roi.Outcome]]) -> pandas.DataFrame:
@@ -369,11 +449,22 @@ def compare(items: Sequence[tuple[Scenario, roi.Outcome]]) -> pandas.DataFrame:
     for scenario, outcome in items:
         a = scenario.assumptions
         columns[scenario.name] = {
-            "nps_change": outcome.nps_change, "monthly_gain": outcome.monthly_gain, "npv": outcome.npv,
-            "npv_p10": outcome.npv_range[0], "npv_p90": outcome.npv_range[2], "roi": outcome.roi,
-            "roi_p10": outcome.roi_range[0], "roi_p90": outcome.roi_range[2],
-            "p_roi_positive": outcome.p_roi_positive, "payback": outcome.payback, "cost": a.cost,
-            "months": a.months, "discount": a.discount, "kpi": scenario.kpi, "supported": outcome.supported}
+            "nps_change": outcome.nps_change,
+            "monthly_gain": outcome.monthly_gain,
+            "npv": outcome.npv,
+            "npv_p10": outcome.npv_range[0],
+            "npv_p90": outcome.npv_range[2],
+            "roi": outcome.roi,
+            "roi_p10": outcome.roi_range[0],
+            "roi_p90": outcome.roi_range[2],
+            "p_roi_positive": outcome.p_roi_positive,
+            "payback": outcome.payback,
+            "cost": a.cost,
+            "months": a.months,
+            "discount": a.discount,
+            "kpi": scenario.kpi,
+            "supported": outcome.supported,
+        }
     return pd.DataFrame(columns, index=list(MEASURES)).rename(index=MEASURES)
 
 

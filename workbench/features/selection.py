@@ -39,8 +39,14 @@ class Selection:
 
     def query(self, by: tuple[str, ...] = ("touchpoint",), **changes) -> query.Query:
         """A query over the chosen answers grouped ``by`` (dates or filters replaced by ``changes``)."""
-        spec = {"sources": self.sources, "by": by, "date_from": self.date_from, "date_to": self.date_to,
-                "filters": self.filters, **changes}
+        spec = {
+            "sources": self.sources,
+            "by": by,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "filters": self.filters,
+            **changes,
+        }
         return query.Query(**spec)
 
     def filter_text(self) -> str:
@@ -96,12 +102,16 @@ def dataset_choices(workspace: Workspace, dataset_id: int, window: str) -> Datas
     if bounds:
         # A one-wave survey's answers all carry the wave's first day: the window is that day, whatever was chosen.
         start, end = bounds if window == "all" or wave else heatmap.default_window(bounds, int(window))
-    segments = tuple(Choice(f"{column}: {value}", f"{column}{SEPARATOR}{value}")
-                     for column in segment_columns(sources) for value in query.segment_values(sources, column))
+    segments = tuple(
+        Choice(f"{column}: {value}", f"{column}{SEPARATOR}{value}")
+        for column in segment_columns(sources)
+        for value in query.segment_values(sources, column)
+    )
     if wave is None:
         return DatasetChoices(bounds, start, end, segments)
-    text = _("one survey wave: {label} ({start} – {end})").format(label=wave.label, start=wave.start.isoformat(),
-                                                                  end=wave.end.isoformat())
+    text = _("one survey wave: {label} ({start} – {end})").format(
+        label=wave.label, start=wave.start.isoformat(), end=wave.end.isoformat()
+    )
     return DatasetChoices(bounds, start, end, segments, wave, text, waves.no_trend_message(wave))
 
 
@@ -120,11 +130,17 @@ def resolve(workspace: Workspace, data: dict | None) -> Selection | None:
         return None
     info = workspace.datasets.get(data["dataset"])
     return Selection(
-        project_id=data["project"], journey=workspace.journey(data["journey"]).journey,
-        sources=(str(info.path),), metric=data.get("metric") or DEFAULT_METRIC,
-        date_from=_date(data.get("from")), date_to=_date(data.get("to")),
-        filters=parse_segments(data.get("segments")), wave=waves.single_wave(info.meta),
-        journey_id=data["journey"], dataset_id=data["dataset"])
+        project_id=data["project"],
+        journey=workspace.journey(data["journey"]).journey,
+        sources=(str(info.path),),
+        metric=data.get("metric") or DEFAULT_METRIC,
+        date_from=_date(data.get("from")),
+        date_to=_date(data.get("to")),
+        filters=parse_segments(data.get("segments")),
+        wave=waves.single_wave(info.meta),
+        journey_id=data["journey"],
+        dataset_id=data["dataset"],
+    )
 
 
 def _date(text: str | None) -> datetime.date | None:

@@ -28,17 +28,39 @@ if TYPE_CHECKING:
     from workbench.core.journey import Journey
 
 STATUSES = ("backlog", "planned", "in_progress", "done", "verified")
-STATUS_NAMES = {"backlog": _("Backlog"), "planned": _("Planned"), "in_progress": _("In progress"),
-                "done": _("Done"), "verified": _("Verified")}
+STATUS_NAMES = {
+    "backlog": _("Backlog"),
+    "planned": _("Planned"),
+    "in_progress": _("In progress"),
+    "done": _("Done"),
+    "verified": _("Verified"),
+}
 OPEN_STATUSES = ("backlog", "planned", "in_progress")
 METRICS = metrics.METRICS
-ORIGIN_KINDS = {"manual": _("Added by hand"), "break": _("Break"), "alert": _("Alert"), "driver": _("Driver"),
-                "touchpoint": _("Touchpoint")}
-FIELD_NAMES = {"title": _("title"), "description": _("description"), "touchpoints": _("touchpoints"),
-               "owner": _("owner"), "due": _("due date"), "cost": _("cost"), "metric": _("metric"),
-               "expected_change": _("expected change"), "segment": _("segment"), "treated": _("segment values"),
-               "origin": _("origin"), "status": _("column"), "position": _("order"), "done_on": _("done date"),
-               "verification": _("verification")}
+ORIGIN_KINDS = {
+    "manual": _("Added by hand"),
+    "break": _("Break"),
+    "alert": _("Alert"),
+    "driver": _("Driver"),
+    "touchpoint": _("Touchpoint"),
+}
+FIELD_NAMES = {
+    "title": _("title"),
+    "description": _("description"),
+    "touchpoints": _("touchpoints"),
+    "owner": _("owner"),
+    "due": _("due date"),
+    "cost": _("cost"),
+    "metric": _("metric"),
+    "expected_change": _("expected change"),
+    "segment": _("segment"),
+    "treated": _("segment values"),
+    "origin": _("origin"),
+    "status": _("column"),
+    "position": _("order"),
+    "done_on": _("done date"),
+    "verification": _("verification"),
+}
 
 
 class ActionError(WorkspaceError):
@@ -66,27 +88,47 @@ class Draft:
 
         Lists are JSON arrays, so any value comes back from :meth:`from_params` as it was (commas included).
         """
-        params = {"new": "1", "title": self.title, "description": self.description,
-                  "touchpoints": _list_text(self.touchpoints), "owner": self.owner,
-                  "due": self.due.isoformat() if self.due else "", "cost": _number_text(self.cost),
-                  "metric": self.metric, "change": _number_text(self.expected_change), "segment": self.segment or "",
-                  "treated": _list_text(self.treated), "origin": self.origin.get("kind", ""),
-                  "origin_label": self.origin.get("label", ""), "origin_ref": str(self.origin.get("ref", ""))}
+        params = {
+            "new": "1",
+            "title": self.title,
+            "description": self.description,
+            "touchpoints": _list_text(self.touchpoints),
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else "",
+            "cost": _number_text(self.cost),
+            "metric": self.metric,
+            "change": _number_text(self.expected_change),
+            "segment": self.segment or "",
+            "treated": _list_text(self.treated),
+            "origin": self.origin.get("kind", ""),
+            "origin_label": self.origin.get("label", ""),
+            "origin_ref": str(self.origin.get("ref", "")),
+        }
         return {key: value for key, value in params.items() if value}
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> Draft:
         """A draft from URL query parameters; anything malformed is left empty rather than refused."""
-        origin = {"kind": params["origin"], "label": params.get("origin_label", "")} \
-            if params.get("origin") in ORIGIN_KINDS else {}
+        origin = (
+            {"kind": params["origin"], "label": params.get("origin_label", "")}
+            if params.get("origin") in ORIGIN_KINDS
+            else {}
+        )
         if origin and params.get("origin_ref"):
             origin["ref"] = params["origin_ref"]
-        return cls(title=params.get("title", ""), description=params.get("description", ""),
-                   touchpoints=_parse_list(params.get("touchpoints")), owner=params.get("owner", ""),
-                   due=_parse_date(params.get("due")), cost=_parse_number(params.get("cost")),
-                   metric=str(params["metric"]) if params.get("metric") in METRICS else "csat",
-                   expected_change=_parse_number(params.get("change")), segment=params.get("segment") or None,
-                   treated=_parse_list(params.get("treated")), origin=origin)
+        return cls(
+            title=params.get("title", ""),
+            description=params.get("description", ""),
+            touchpoints=_parse_list(params.get("touchpoints")),
+            owner=params.get("owner", ""),
+            due=_parse_date(params.get("due")),
+            cost=_parse_number(params.get("cost")),
+            metric=str(params["metric"]) if params.get("metric") in METRICS else "csat",
+            expected_change=_parse_number(params.get("change")),
+            segment=params.get("segment") or None,
+            treated=_parse_list(params.get("treated")),
+            origin=origin,
+        )
 
 
 @dataclass(frozen=True)
@@ -163,18 +205,25 @@ class Column:
 def board(actions: Iterable[Action]) -> list[Column]:
     """The cards grouped into the five columns, each in its stored order."""
     cards = sorted(actions, key=lambda a: (a.position, a.id))
-    return [Column(status, STATUS_NAMES[status], tuple(a for a in cards if a.status == status))
-            for status in STATUSES]
+    return [Column(status, STATUS_NAMES[status], tuple(a for a in cards if a.status == status)) for status in STATUSES]
 
 
-def choose(actions: Iterable[Action], *, owner: str | None = None, touchpoints: Collection[str] | None = None,
-           overdue_on: datetime.date | None = None) -> list[Action]:
+def choose(
+    actions: Iterable[Action],
+    *,
+    owner: str | None = None,
+    touchpoints: Collection[str] | None = None,
+    overdue_on: datetime.date | None = None,
+) -> list[Action]:
     """The cards of ``owner``, touching any of ``touchpoints`` (None: any; empty: none), overdue on ``overdue_on``."""
     wanted = None if touchpoints is None else set(touchpoints)
-    return [a for a in actions
-            if (not owner or a.owner == owner)
-            and (wanted is None or wanted & set(a.touchpoints))
-            and (overdue_on is None or a.overdue(overdue_on))]
+    return [
+        a
+        for a in actions
+        if (not owner or a.owner == owner)
+        and (wanted is None or wanted & set(a.touchpoints))
+        and (overdue_on is None or a.overdue(overdue_on))
+    ]
 
 
 def stage_touchpoints(journey: Journey, stage: str) -> list[str]:
@@ -205,8 +254,11 @@ def step(action: Action, direction: str) -> tuple[str, int | None] | None:
 
 def unsaved(draft: Draft, latest: Draft) -> list[tuple[str, object]]:
     """The fields (name, value typed) where ``draft`` differs from the stored ``latest``: what a conflict lost."""
-    return [(f.name, getattr(draft, f.name)) for f in fields(Draft)
-            if f.name != "origin" and getattr(draft, f.name) != getattr(latest, f.name)]
+    return [
+        (f.name, getattr(draft, f.name))
+        for f in fields(Draft)
+        if f.name != "origin" and getattr(draft, f.name) != getattr(latest, f.name)
+    ]
 
 
 def validate(draft: Draft, journey: Journey | None = None) -> Draft:
@@ -226,11 +278,18 @@ def validate(draft: Draft, journey: Journey | None = None) -> Draft:
         if unknown:
             raise ActionError(_("The journey has no touchpoint “{key}”.").format(key=unknown[0]))
     if draft.treated and not draft.segment:
-        raise ActionError(_("Say which segment column the values {values} belong to.")
-                          .format(values=", ".join(draft.treated)))
-    return replace(draft, title=title, owner=" ".join(str(draft.owner).split()),
-                   touchpoints=tuple(dict.fromkeys(draft.touchpoints)), treated=tuple(dict.fromkeys(draft.treated)),
-                   segment=draft.segment or None, origin=dict(draft.origin))
+        raise ActionError(
+            _("Say which segment column the values {values} belong to.").format(values=", ".join(draft.treated))
+        )
+    return replace(
+        draft,
+        title=title,
+        owner=" ".join(str(draft.owner).split()),
+        touchpoints=tuple(dict.fromkeys(draft.touchpoints)),
+        treated=tuple(dict.fromkeys(draft.treated)),
+        segment=draft.segment or None,
+        origin=dict(draft.origin),
+    )
 
 
 # ------------------------------------------------------------------ storage
@@ -257,38 +316,58 @@ class Actions:
         with self.sessions() as session:
             return _action(self._row(session, action_id))
 
-    def create(self, project_id: int, draft: Draft, who: str = "", *, journey_id: int | None = None,
-               status: str = "backlog") -> Action:
+    def create(
+        self, project_id: int, draft: Draft, who: str = "", *, journey_id: int | None = None, status: str = "backlog"
+    ) -> Action:
         """Store a new card at the bottom of ``status``; the owner defaults to its first touchpoint's owner."""
         journey = self.journey(journey_id) if journey_id is not None else None
         draft = validate(draft, journey)
         if not draft.owner and journey is not None:
-            draft = replace(draft, owner=next((owner for k in draft.touchpoints
-                                               if (owner := journey.touchpoint(k).owner)), ""))
+            draft = replace(
+                draft, owner=next((owner for k in draft.touchpoints if (owner := journey.touchpoint(k).owner)), "")
+            )
         _require_status(status)
         with self.sessions.begin() as session:
             if session.get(Project, project_id) is None:
                 raise ActionError(_("No project with id {id}.").format(id=project_id))
             if journey_id is not None and session.get(JourneyRow, journey_id) is None:
                 raise ActionError(_("No journey with id {id}.").format(id=journey_id))
-            last = session.scalar(select(func.max(ActionRow.position)).where(ActionRow.project_id == project_id,
-                                                                             ActionRow.status == status))
-            row = ActionRow(project_id=project_id, journey_id=journey_id, status=status,
-                            position=(last if last is not None else -1) + 1, version=1,
-                            done_on=datetime.date.today() if status in ("done", "verified") else None,
-                            **_columns(draft))
+            last = session.scalar(
+                select(func.max(ActionRow.position)).where(
+                    ActionRow.project_id == project_id, ActionRow.status == status
+                )
+            )
+            row = ActionRow(
+                project_id=project_id,
+                journey_id=journey_id,
+                status=status,
+                position=(last if last is not None else -1) + 1,
+                version=1,
+                done_on=datetime.date.today() if status in ("done", "verified") else None,
+                **_columns(draft),
+            )
             session.add(row)
             session.flush()
             origin = draft.origin.get("kind")
-            what = _("Created") if origin in (None, "manual") else \
-                _("Created from {origin}").format(origin=ORIGIN_KINDS[origin].lower())
+            what = (
+                _("Created")
+                if origin in (None, "manual")
+                else _("Created from {origin}").format(origin=ORIGIN_KINDS[origin].lower())
+            )
             self._event(session, row, who, what, {})
             created = _action(row)
         self.events.emit(ActionCreated(project_id, created.id, dict(created.origin), who))
         return created
 
-    def update(self, action_id: int, draft: Draft, who: str = "", *, expected_version: int,
-               done_on: datetime.date | None = None) -> Action:
+    def update(
+        self,
+        action_id: int,
+        draft: Draft,
+        who: str = "",
+        *,
+        expected_version: int,
+        done_on: datetime.date | None = None,
+    ) -> Action:
         """Store edited fields (and a corrected done date) if nobody changed the card since ``expected_version``."""
         with self.sessions.begin() as session:
             row = self._current(session, action_id, expected_version)
@@ -298,12 +377,18 @@ class Actions:
                 new["done_on"] = done_on
             changes = _apply(row, new)
             if changes:
-                self._event(session, row, who, _("Edited {fields}").format(
-                    fields=", ".join(FIELD_NAMES[name] for name in changes)), changes)
+                self._event(
+                    session,
+                    row,
+                    who,
+                    _("Edited {fields}").format(fields=", ".join(FIELD_NAMES[name] for name in changes)),
+                    changes,
+                )
             return _action(row)
 
-    def move(self, action_id: int, status: str, index: int | None = None, who: str = "", *,
-             expected_version: int) -> Action:
+    def move(
+        self, action_id: int, status: str, index: int | None = None, who: str = "", *, expected_version: int
+    ) -> Action:
         """Put the card at ``index`` (None: the bottom) of column ``status``, renumbering the columns it leaves and
         joins.
 
@@ -313,14 +398,26 @@ class Actions:
         _require_status(status)
         with self.sessions.begin() as session:
             row = self._current(session, action_id, expected_version)
-            if status == "verified" and row.status != "verified" and \
-                    (row.verification or {}).get("verdict") in (None, "insufficient"):
-                raise ActionError(_("Check the effect first: a card moves to Verified only with a before/after "
-                                    "verdict (open the card and run the check)."))
+            if (
+                status == "verified"
+                and row.status != "verified"
+                and (row.verification or {}).get("verdict") in (None, "insufficient")
+            ):
+                raise ActionError(
+                    _(
+                        "Check the effect first: a card moves to Verified only with a before/after "
+                        "verdict (open the card and run the check)."
+                    )
+                )
             old_status = row.status
-            column = [r for r in session.scalars(select(ActionRow).where(
-                ActionRow.project_id == row.project_id, ActionRow.status == status, ActionRow.id != row.id)
-                .order_by(ActionRow.position, ActionRow.id))]
+            column = [
+                r
+                for r in session.scalars(
+                    select(ActionRow)
+                    .where(ActionRow.project_id == row.project_id, ActionRow.status == status, ActionRow.id != row.id)
+                    .order_by(ActionRow.position, ActionRow.id)
+                )
+            ]
             index = len(column) if index is None else max(0, min(int(index), len(column)))
             new: dict[str, object] = {"status": status}
             if status in ("done", "verified") and row.done_on is None:
@@ -333,9 +430,13 @@ class Actions:
             for position, card in enumerate(column):
                 card.position = position
             if old_status != status:
-                left = session.scalars(select(ActionRow).where(
-                    ActionRow.project_id == row.project_id, ActionRow.status == old_status, ActionRow.id != row.id)
-                    .order_by(ActionRow.position, ActionRow.id))
+                left = session.scalars(
+                    select(ActionRow)
+                    .where(
+                        ActionRow.project_id == row.project_id, ActionRow.status == old_status, ActionRow.id != row.id
+                    )
+                    .order_by(ActionRow.position, ActionRow.id)
+                )
                 for position, card in enumerate(left):
                     card.position = position
                 what = _("Moved from {old} to {new}").format(old=STATUS_NAMES[old_status], new=STATUS_NAMES[status])
@@ -354,8 +455,13 @@ class Actions:
             if row.status not in ("done", "verified"):
                 raise ActionError(_("Only a card in Done can be checked: move it there once the action is done."))
             changes = _apply(row, {"verification": dict(verification)})
-            self._event(session, row, who, _("Checked the effect: {verdict}").format(
-                verdict=verification.get("verdict", "?")), changes)
+            self._event(
+                session,
+                row,
+                who,
+                _("Checked the effect: {verdict}").format(verdict=verification.get("verdict", "?")),
+                changes,
+            )
             return _action(row)
 
     def delete(self, action_id: int, *, expected_version: int) -> None:
@@ -368,8 +474,9 @@ class Actions:
     def history(self, action_id: int) -> builtins.list[Event]:
         """Every change of the card, newest first."""
         with self.sessions() as session:
-            rows = session.scalars(select(ActionEventRow).where(ActionEventRow.action_id == action_id)
-                                   .order_by(ActionEventRow.id.desc()))
+            rows = session.scalars(
+                select(ActionEventRow).where(ActionEventRow.action_id == action_id).order_by(ActionEventRow.id.desc())
+            )
             return [Event(r.at, r.who, r.what, dict(r.changes or {})) for r in rows]
 
     # ------------------------------------------------------------ internals
@@ -377,8 +484,9 @@ class Actions:
     def _row(self, session, action_id: int) -> ActionRow:
         row = session.get(ActionRow, action_id)
         if row is None:
-            raise ActionError(_("No card with id {id}; it may have been deleted in another window.").format(
-                id=action_id))
+            raise ActionError(
+                _("No card with id {id}; it may have been deleted in another window.").format(id=action_id)
+            )
         return row
 
     def _current(self, session, action_id: int, expected_version: int) -> ActionRow:
@@ -386,12 +494,23 @@ class Actions:
         claimed = claim(session, ActionRow.id, action_id, expected_version)
         row = self._row(session, action_id)
         if not claimed:
-            last = session.scalar(select(ActionEventRow).where(ActionEventRow.action_id == action_id)
-                                  .order_by(ActionEventRow.id.desc()).limit(1))
-            by = _(" ({who}, {when}: {what})").format(who=last.who, when=f"{last.at:%H:%M}", what=last.what) \
-                if last is not None else ""
-            raise ConflictError(_("This card was changed in another window or tab{by}; your change was not "
-                                  "applied. The card now shows the latest version.").format(by=by))
+            last = session.scalar(
+                select(ActionEventRow)
+                .where(ActionEventRow.action_id == action_id)
+                .order_by(ActionEventRow.id.desc())
+                .limit(1)
+            )
+            by = (
+                _(" ({who}, {when}: {what})").format(who=last.who, when=f"{last.at:%H:%M}", what=last.what)
+                if last is not None
+                else ""
+            )
+            raise ConflictError(
+                _(
+                    "This card was changed in another window or tab{by}; your change was not "
+                    "applied. The card now shows the latest version."
+                ).format(by=by)
+            )
         return row
 
     @staticmethod
@@ -399,8 +518,7 @@ class Actions:
         now = datetime.datetime.now().replace(microsecond=0)
         row.version += 1
         row.updated_at = now
-        session.add(ActionEventRow(action_id=row.id, at=now, who=person(who),
-                                   what=what[:300], changes=changes))
+        session.add(ActionEventRow(action_id=row.id, at=now, who=person(who), what=what[:300], changes=changes))
         session.flush()
 
 
@@ -430,13 +548,29 @@ def _plain(value):
 
 
 def _action(row: ActionRow) -> Action:
-    return Action(title=row.title, description=row.description, touchpoints=tuple(row.touchpoints or ()),
-                  owner=row.owner, due=row.due, cost=row.cost, metric=row.metric,
-                  expected_change=row.expected_change, segment=row.segment, treated=tuple(row.treated or ()),
-                  origin=dict(row.origin or {}), id=row.id, project_id=row.project_id, journey_id=row.journey_id,
-                  status=row.status, position=row.position, done_on=row.done_on,
-                  verification=dict(row.verification) if row.verification else None, version=row.version,
-                  created_at=row.created_at, updated_at=row.updated_at)
+    return Action(
+        title=row.title,
+        description=row.description,
+        touchpoints=tuple(row.touchpoints or ()),
+        owner=row.owner,
+        due=row.due,
+        cost=row.cost,
+        metric=row.metric,
+        expected_change=row.expected_change,
+        segment=row.segment,
+        treated=tuple(row.treated or ()),
+        origin=dict(row.origin or {}),
+        id=row.id,
+        project_id=row.project_id,
+        journey_id=row.journey_id,
+        status=row.status,
+        position=row.position,
+        done_on=row.done_on,
+        verification=dict(row.verification) if row.verification else None,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _require_status(status: str) -> None:

@@ -66,8 +66,12 @@ class Inbox:
         with self.sessions.begin() as session:  # writers take turns: the first save finds no row to claim
             row = self._settings(session, journey_id)
             if row.version != expected_version:
-                raise ConflictError(_("The rules were changed in another window; yours were not saved. "
-                                      "The page now shows the latest rules."))
+                raise ConflictError(
+                    _(
+                        "The rules were changed in another window; yours were not saved. "
+                        "The page now shows the latest rules."
+                    )
+                )
             row.rules = [rule.to_dict() for rule in rules]
             row.version += 1
             return row.version
@@ -78,8 +82,15 @@ class Inbox:
             settings = session.get(AlertSettingsRow, journey_id)
             return settings.evaluated_until if settings is not None else None
 
-    def add(self, project_id: int, journey_id: int, found: Sequence[Alert], owners: Mapping[str, str],
-            checked_until: datetime.date, who: str = "") -> int:
+    def add(
+        self,
+        project_id: int,
+        journey_id: int,
+        found: Sequence[Alert],
+        owners: Mapping[str, str],
+        checked_until: datetime.date,
+        who: str = "",
+    ) -> int:
         """Store the alerts a check found (each owned by its touchpoint's owner) and the week end it reached.
 
         Alerts already stored are not added again, and an alert that continues a stored episode extends it; the
@@ -91,8 +102,7 @@ class Inbox:
             settings.evaluated_until = max(checked_until, settings.evaluated_until or checked_until)
         return added
 
-    def list(self, project_id: int, journey_id: int | None = None,
-             statuses: Sequence[str] | None = None) -> list[Item]:
+    def list(self, project_id: int, journey_id: int | None = None, statuses: Sequence[str] | None = None) -> list[Item]:
         """The project's alerts (of one journey, in some statuses if given), newest first."""
         with self.sessions() as session:
             statement = select(AlertRow).where(AlertRow.project_id == project_id)
@@ -132,8 +142,11 @@ class Inbox:
                 raise WorkspaceError(_("No alert with id {id}.").format(id=alert_id))
             if not claimed:
                 last = (row.history or [{}])[-1]
-                raise ConflictError(_("This alert was changed in another window ({who}, {what}); your change was "
-                                      "not applied.").format(who=last.get("who", ""), what=last.get("what", "")))
+                raise ConflictError(
+                    _("This alert was changed in another window ({who}, {what}); your change was not applied.").format(
+                        who=last.get("who", ""), what=last.get("what", "")
+                    )
+                )
             problem = move_problem(row.status, status)
             if problem:
                 raise WorkspaceError(problem)
@@ -155,19 +168,20 @@ class Inbox:
     def _settings(session, journey_id: int) -> AlertSettingsRow:
         row = session.get(AlertSettingsRow, journey_id)
         if row is None:
-            row = AlertSettingsRow(journey_id=journey_id, rules=[rule.to_dict() for rule in default_rules()],
-                                   version=0)
+            row = AlertSettingsRow(journey_id=journey_id, rules=[rule.to_dict() for rule in default_rules()], version=0)
             session.add(row)
         return row
 
     @staticmethod
-    def _store(session, project_id: int, journey_id: int, found: Sequence[Alert], owners: Mapping[str, str],
-               who: str) -> int:
+    def _store(
+        session, project_id: int, journey_id: int, found: Sequence[Alert], owners: Mapping[str, str], who: str
+    ) -> int:
         if not found:
             return 0
         since = min(alert.first_seen for alert in found) - datetime.timedelta(days=7)
-        rows = session.scalars(select(AlertRow).where(AlertRow.journey_id == journey_id,
-                                                      AlertRow.last_seen >= since)).all()
+        rows = session.scalars(
+            select(AlertRow).where(AlertRow.journey_id == journey_id, AlertRow.last_seen >= since)
+        ).all()
         by_key = {row.key: row for row in rows}
         episodes: dict[tuple[str, str, str], list[AlertRow]] = {}
         for row in rows:
@@ -177,15 +191,31 @@ class Inbox:
         for alert in found:
             if alert.key in by_key:
                 continue
-            ongoing = next((row for row in episodes.get((alert.rule_key, alert.touchpoint, alert.value), ())
-                            if continues(Alert.from_dict(row.body), alert)), None)
+            ongoing = next(
+                (
+                    row
+                    for row in episodes.get((alert.rule_key, alert.touchpoint, alert.value), ())
+                    if continues(Alert.from_dict(row.body), alert)
+                ),
+                None,
+            )
             if ongoing is not None:
                 merged = merge(Alert.from_dict(ongoing.body), alert)
                 ongoing.body, ongoing.last_seen = merged.to_dict(), merged.last_seen
                 continue
-            row = AlertRow(project_id=project_id, journey_id=journey_id, key=alert.key, rule_key=alert.rule_key,
-                           touchpoint=alert.touchpoint, last_seen=alert.last_seen, body=alert.to_dict(),
-                           status="new", owner=owners.get(alert.touchpoint, ""), history=[], version=1)
+            row = AlertRow(
+                project_id=project_id,
+                journey_id=journey_id,
+                key=alert.key,
+                rule_key=alert.rule_key,
+                touchpoint=alert.touchpoint,
+                last_seen=alert.last_seen,
+                body=alert.to_dict(),
+                status="new",
+                owner=owners.get(alert.touchpoint, ""),
+                history=[],
+                version=1,
+            )
             _note(row, who, _("Raised"))
             session.add(row)
             by_key[alert.key] = row
@@ -195,15 +225,11 @@ class Inbox:
         return added
 
 
-
-
 def _stored_rules(row: AlertSettingsRow | None) -> tuple[list[Rule], int]:
     """A journey's rules and their version from its settings row (the starter rules until it has one)."""
     if row is None:
         return default_rules(), 0
     return [Rule.from_dict(rule) for rule in row.rules], row.version
-
-
 
 
 def _change(row: AlertRow, status: str, who: str) -> None:
@@ -219,7 +245,14 @@ def _note(row: AlertRow, who: str, what: str) -> None:
 
 
 def _item(row: AlertRow) -> Item:
-    return Item(id=row.id, project_id=row.project_id, journey_id=row.journey_id, alert=Alert.from_dict(row.body),
-                status=row.status, owner=row.owner, action_id=row.action_id, history=tuple(row.history or ()),
-                version=row.version)
-
+    return Item(
+        id=row.id,
+        project_id=row.project_id,
+        journey_id=row.journey_id,
+        alert=Alert.from_dict(row.body),
+        status=row.status,
+        owner=row.owner,
+        action_id=row.action_id,
+        history=tuple(row.history or ()),
+        version=row.version,
+    )

@@ -75,16 +75,24 @@ def write_backup(workspace: Workspace, project_id: int, target: str | Path | Bin
     tables = _tables()
     where = _selection(tables, project_id)
     with workspace.engine.connect() as connection:
-        found = {name: connection.execute(select(table).where(where[name])
-                                          .order_by(*table.primary_key.columns)).mappings().all()
-                 for name, (table, _link) in tables.items()}
+        found = {
+            name: connection.execute(select(table).where(where[name]).order_by(*table.primary_key.columns))
+            .mappings()
+            .all()
+            for name, (table, _link) in tables.items()
+        }
     if not found[ROOT]:
         raise WorkspaceError(f"No project with id {project_id}.")
-    ids = {name: {row[key]: n for n, row in enumerate(found[name], 1)}
-           for name, (table, _link) in tables.items() if (key := _own_key(table))}
+    ids = {
+        name: {row[key]: n for n, row in enumerate(found[name], 1)}
+        for name, (table, _link) in tables.items()
+        if (key := _own_key(table))
+    }
     rows = {name: [_exported(table, row, ids) for row in found[name]] for name, (table, _link) in tables.items()}
-    sources = {row["file"]: workspace.folder / old["file"]
-               for row, old in zip(rows["datasets"], found["datasets"], strict=True)}
+    sources = {
+        row["file"]: workspace.folder / old["file"]
+        for row, old in zip(rows["datasets"], found["datasets"], strict=True)
+    }
     if missing := [str(path) for path in sources.values() if not path.exists()]:
         raise WorkspaceError(f"Dataset files are missing from the workspace: {', '.join(missing)}.")
     counts = {name: len(found[name]) for name in tables}
@@ -102,16 +110,17 @@ def write_backup(workspace: Workspace, project_id: int, target: str | Path | Bin
     return BackupSummary(project, project_id, counts, tuple(sources), size)
 
 
-def _write(stream: BinaryIO, rows: dict[str, list[dict]], sources: Mapping[str, Path],
-           counts: Mapping[str, int]) -> int:
+def _write(
+    stream: BinaryIO, rows: dict[str, list[dict]], sources: Mapping[str, Path], counts: Mapping[str, int]
+) -> int:
     start = stream.tell()
     files = {}
     tables = _dumps(rows)
     # Refused here rather than when it is restored: a backup the workbench cannot read back is no backup.
-    limits.check_size(len(tables), limits.BACKUP_TABLES_BYTES, f"Project “{rows[ROOT][0]['name']}”",
-                      f"{TABLES} would be")
-    limits.check_json_values(limits.json_values(tables), f"Project “{rows[ROOT][0]['name']}”",
-                             f"{TABLES} would have")
+    limits.check_size(
+        len(tables), limits.BACKUP_TABLES_BYTES, f"Project “{rows[ROOT][0]['name']}”", f"{TABLES} would be"
+    )
+    limits.check_json_values(limits.json_values(tables), f"Project “{rows[ROOT][0]['name']}”", f"{TABLES} would have")
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr(_entry(TABLES), tables)
         for name, path in sources.items():
@@ -123,8 +132,15 @@ def _write(stream: BinaryIO, rows: dict[str, list[dict]], sources: Mapping[str, 
                     digest.update(chunk)
                     target.write(chunk)
             files[name] = {"bytes": entry.file_size, "sha256": digest.hexdigest()}
-        manifest = {"format": FORMAT, "version": VERSION, "app": "CX Journey Workbench", "schema": _revisions()[0],
-                    "project": rows[ROOT][0]["name"], "counts": counts, "files": files}
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "app": "CX Journey Workbench",
+            "schema": _revisions()[0],
+            "project": rows[ROOT][0]["name"],
+            "counts": counts,
+            "files": files,
+        }
         archive.writestr(_entry(MANIFEST), _dumps(manifest))
     return stream.tell() - start
 
@@ -137,8 +153,10 @@ def _exported(table: Table, row: Mapping, ids: Ids) -> dict:
     data |= _with_ids(table.name, data, _lookup(ids))
     if table.name == "datasets":
         data["file"] = f"{DATASET_FOLDER}/{data['id']}.parquet"
-    return {name: value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
-            for name, value in data.items()}
+    return {
+        name: value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
+        for name, value in data.items()
+    }
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -190,11 +208,13 @@ def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: st
         for path in temps.values():
             path.unlink(missing_ok=True)
         if isinstance(error, SQLAlchemyError):
-            raise WorkspaceError(f"The backup could not be stored ({error.__class__.__name__}); "
-                                 "nothing was imported.") from error
+            raise WorkspaceError(
+                f"The backup could not be stored ({error.__class__.__name__}); nothing was imported."
+            ) from error
         raise
-    return BackupSummary(project, project_id, {table: len(found) for table, found in rows.items()},
-                         tuple(files.values()), size)
+    return BackupSummary(
+        project, project_id, {table: len(found) for table, found in rows.items()}, tuple(files.values()), size
+    )
 
 
 def _open(source: str | Path | BinaryIO) -> zipfile.ZipFile:
@@ -233,11 +253,15 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise WorkspaceError("This is not a workbench backup (its manifest names another format).")
     if manifest.get("version") != VERSION:
-        raise WorkspaceError(f"The backup has format version {manifest.get('version')!r}; this workbench reads "
-                             f"version {VERSION}. Update the workbench to open it.")
+        raise WorkspaceError(
+            f"The backup has format version {manifest.get('version')!r}; this workbench reads "
+            f"version {VERSION}. Update the workbench to open it."
+        )
     if manifest.get("schema") not in _revisions():
-        raise WorkspaceError(f"The backup comes from a newer workbench (schema {manifest.get('schema')!r}); "
-                             "update the workbench to open it.")
+        raise WorkspaceError(
+            f"The backup comes from a newer workbench (schema {manifest.get('schema')!r}); "
+            "update the workbench to open it."
+        )
     if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("counts"), dict):
         raise WorkspaceError("The backup is damaged: its manifest lists no files or row counts.")
     return manifest
@@ -251,8 +275,9 @@ def _rows(data: Any) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {}
     known: dict[str, set] = {}
     for name, (table, _link) in tables.items():
-        rows[name] = [{column: _parsed(table.c[column], value) for column, value in row.items()}
-                      for row in data.get(name, [])]
+        rows[name] = [
+            {column: _parsed(table.c[column], value) for column, value in row.items()} for row in data.get(name, [])
+        ]
         for row in rows[name]:
             for column in table.columns:
                 for fk in column.foreign_keys:
@@ -295,8 +320,11 @@ def _unpack(archive: zipfile.ZipFile, entry: str, files: Mapping[str, Mapping], 
     # Parquet packs about 2:1 in a zip, zeros 1000:1: a bomb is refused before a byte of it is written.
     allowed = max(limits.ZIP_RATIO * info.compress_size, limits.ZIP_SMALL_BYTES)
     if expected > allowed:
-        raise LimitError(_where(archive, entry), f"it unpacks to {formatting.size(expected)} from "
-                         f"{formatting.size(info.compress_size)}", f"{limits.ZIP_RATIO} times its packed size")
+        raise LimitError(
+            _where(archive, entry),
+            f"it unpacks to {formatting.size(expected)} from {formatting.size(info.compress_size)}",
+            f"{limits.ZIP_RATIO} times its packed size",
+        )
     digest = hashlib.sha256()
     try:
         with temp.open("wb") as target:
@@ -315,13 +343,19 @@ def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[
     """Insert the rows as project ``name`` with fresh ids, every reference translated; return the project's id."""
     tables = _tables()
     projects = tables[ROOT][0]
-    require_free_name(connection.execute(select(projects.c.id, projects.c.name)), name, None,
-                       f"A project named “{name}” already exists; import the backup under another name.")
+    require_free_name(
+        connection.execute(select(projects.c.id, projects.c.name)),
+        name,
+        None,
+        f"A project named “{name}” already exists; import the backup under another name.",
+    )
     ids: dict[str, dict[int, int]] = {}
     for table_name, (table, _link) in tables.items():
         key = _own_key(table)
-        values = [{column: value for column, value in _linked(table, row, ids).items() if column != key}
-                  for row in rows[table_name]]
+        values = [
+            {column: value for column, value in _linked(table, row, ids).items() if column != key}
+            for row in rows[table_name]
+        ]
         for value in values:
             if table_name == ROOT:
                 value["name"] = name
@@ -368,8 +402,11 @@ def _selection(tables: Mapping[str, tuple[Table, ForeignKey | None]], project_id
     """Per table, the condition selecting the project's rows (following the tying keys up to the project)."""
     where: dict[str, ColumnElement] = {}
     for name, (table, link) in tables.items():
-        where[name] = table.c.id == project_id if link is None else \
-            link.parent.in_(select(link.column).where(where[link.column.table.name]))
+        where[name] = (
+            table.c.id == project_id
+            if link is None
+            else link.parent.in_(select(link.column).where(where[link.column.table.name]))
+        )
     return where
 
 
@@ -387,14 +424,16 @@ def _linked(table: Table, row: Mapping, ids: Ids) -> dict:
             if data.get(column.name) is not None:
                 found = ids[fk.column.table.name].get(data[column.name])
                 if found is None and not column.nullable:
-                    raise WorkspaceError(f"{table.name}.{column.name} = {data[column.name]} points outside "
-                                         "the project.")
+                    raise WorkspaceError(
+                        f"{table.name}.{column.name} = {data[column.name]} points outside the project."
+                    )
                 data[column.name] = found
     return data
 
 
 def _lookup(ids: Ids) -> Callable[[str, Any], int | None]:
     """Translate an id kept in JSON (a number or its digits) by ``ids``; None if it is not the project's."""
+
     def new(table: str, value: Any) -> int | None:
         try:
             return ids[table].get(int(value))
@@ -409,8 +448,10 @@ def _with_ids(table: str, row: Mapping, new: Callable[[str, Any], int | None]) -
     if table == "roi_scenarios":
         return {"body": _swap(_swap(row.get("body"), "journey_id", "journeys", new), "action_id", "actions", new)}
     if table == "actions":
-        return {"origin": _origin(row.get("origin"), new),
-                "verification": _swap(row.get("verification"), "dataset", "datasets", new)}
+        return {
+            "origin": _origin(row.get("origin"), new),
+            "verification": _swap(row.get("verification"), "dataset", "datasets", new),
+        }
     if table == "action_events" and isinstance(row.get("changes"), dict) and "origin" in row["changes"]:
         return {"changes": {**row["changes"], "origin": [_origin(o, new) for o in row["changes"]["origin"]]}}
     return {}
@@ -418,8 +459,7 @@ def _with_ids(table: str, row: Mapping, new: Callable[[str, Any], int | None]) -
 
 def _origin(origin: Any, new: Callable[[str, Any], int | None]) -> Any:
     """An action's origin; one from an alert keeps the alert's id as ``ref``."""
-    return _swap(origin, "ref", "alerts", new) if isinstance(origin, dict) and origin.get("kind") == "alert" \
-        else origin
+    return _swap(origin, "ref", "alerts", new) if isinstance(origin, dict) and origin.get("kind") == "alert" else origin
 
 
 def _swap(data: Any, field: str, table: str, new: Callable[[str, Any], int | None]) -> Any:
@@ -434,5 +474,6 @@ def _revisions() -> list[str]:
     """The schema revisions this workbench knows, newest first."""
     from alembic.script import ScriptDirectory
 
-    return [script.revision for script in
-            ScriptDirectory(str(Path(store.__file__).parent / "migrations")).walk_revisions()]
+    return [
+        script.revision for script in ScriptDirectory(str(Path(store.__file__).parent / "migrations")).walk_revisions()
+    ]

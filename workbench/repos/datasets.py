@@ -112,8 +112,9 @@ class StagedImport:
 class Datasets:
     """Dataset versions and saved column mappings of a workspace."""
 
-    def __init__(self, folder: Path, sessions: sessionmaker, events: Events,
-                 touchpoint_keys: Callable[[int], list[str]]):
+    def __init__(
+        self, folder: Path, sessions: sessionmaker, events: Events, touchpoint_keys: Callable[[int], list[str]]
+    ):
         self.root = folder
         self.sessions = sessions  # sessions() reads; sessions.begin() writes
         self.events = events
@@ -143,8 +144,11 @@ class Datasets:
             row = session.get(DatasetRow, dataset_id)
             if row is None:
                 raise WorkspaceError(f"No dataset with id {dataset_id}.")
-            newest = session.scalar(select(func.max(DatasetRow.version)).where(
-                DatasetRow.project_id == row.project_id, DatasetRow.name == row.name))
+            newest = session.scalar(
+                select(func.max(DatasetRow.version)).where(
+                    DatasetRow.project_id == row.project_id, DatasetRow.name == row.name
+                )
+            )
             return self._info(row, newest == row.version)
 
     def survey_for(self, project_id: int, journey_id: int | None) -> DatasetInfo | None:
@@ -158,17 +162,41 @@ class Datasets:
         return sorted({d.name for d in self.list(project_id)}, key=str.casefold)
 
     def _info(self, row: DatasetRow, latest: bool) -> DatasetInfo:
-        return DatasetInfo(row.id, row.project_id, row.journey_id, row.name, row.version, row.kind, row.rows,
-                           row.source, row.created_at, ImportReport.from_dict(row.report), dict(row.mapping),
-                           dict(row.meta), self.root / row.file, latest)
+        return DatasetInfo(
+            row.id,
+            row.project_id,
+            row.journey_id,
+            row.name,
+            row.version,
+            row.kind,
+            row.rows,
+            row.source,
+            row.created_at,
+            ImportReport.from_dict(row.report),
+            dict(row.mapping),
+            dict(row.meta),
+            self.root / row.file,
+            latest,
+        )
 
     # ------------------------------------------------------------ importing
 
-    def stage(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, *,
-              journey_id: int | None = None, dialect: CsvDialect | None = None, sheet: str | None = None,
-              header_row: int | None = None, source: str | None = None, progress: Progress | None = None,
-              cancelled: Callable[[], bool] | None = None, token: str | None = None,
-              append_to: int | None = None) -> StagedImport:
+    def stage(
+        self,
+        project_id: int,
+        path: str | Path,
+        mapping: SurveyMapping | KpiMapping,
+        *,
+        journey_id: int | None = None,
+        dialect: CsvDialect | None = None,
+        sheet: str | None = None,
+        header_row: int | None = None,
+        source: str | None = None,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        token: str | None = None,
+        append_to: int | None = None,
+    ) -> StagedImport:
         """Read, validate and write the valid rows to a temporary file; nothing is registered yet.
 
         ``progress(fraction, step)`` is called between steps; ``cancelled()`` (or :meth:`cancel` of ``token``)
@@ -208,8 +236,9 @@ class Datasets:
             kind, meta = "survey", survey_meta(table, mapping.rating_scale) | import_meta(mapping)
             if extended is not None and previous is not None:
                 step(0.6, "Adding the dataset's answers")
-                table, report = drop_known_ids(data.table, table, report, mapping, previous["response_id"],
-                                               data.first_row)
+                table, report = drop_known_ids(
+                    data.table, table, report, mapping, previous["response_id"], data.first_row
+                )
                 meta = merge_meta(extended.meta, meta)
                 rows, table = previous.num_rows + table.num_rows, merge_answers(previous, table)
                 meta |= survey_meta(table, _rating_scale(meta))
@@ -218,11 +247,27 @@ class Datasets:
             table, report = ingest.prepare_kpi(data.table, mapping, data.decimal, data.first_row)
             kind, meta = mapping.kind, kpi_meta(table, ingest.kpi_names(mapping.kpis))
             journey_id = None
-        meta |= {"dialect": data.dialect.__dict__ if data.dialect else None, "sheet": data.sheet,
-                 "layout": data.layout.name, "header_row": data.header_row if data.kind == "xlsx" else None}
+        meta |= {
+            "dialect": data.dialect.__dict__ if data.dialect else None,
+            "sheet": data.sheet,
+            "layout": data.layout.name,
+            "header_row": data.header_row if data.kind == "xlsx" else None,
+        }
         step(0.7, "Writing the valid rows")
-        staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report,
-                              ingest.mapping_to_dict(mapping), meta, ingest.shape(columns), append_to, rows)
+        staged = StagedImport(
+            token,
+            project_id,
+            journey_id,
+            kind,
+            source,
+            self._file(token, ".parquet"),
+            report,
+            ingest.mapping_to_dict(mapping),
+            meta,
+            ingest.shape(columns),
+            append_to,
+            rows,
+        )
         with scratch.hold(self.temp_folder, token):  # until the description is written, a kill leaves nothing
             try:
                 ingest.write_parquet(table, staged.temp_file, self.temp_folder)
@@ -233,8 +278,9 @@ class Datasets:
                 raise
         return staged
 
-    def _appendable(self, project_id: int, dataset_id: int, mapping: SurveyMapping | KpiMapping,
-                    journey_id: int | None) -> DatasetInfo:
+    def _appendable(
+        self, project_id: int, dataset_id: int, mapping: SurveyMapping | KpiMapping, journey_id: int | None
+    ) -> DatasetInfo:
         """The survey version a file is appended to, if a file may be: the latest, of this project and journey."""
         from workbench.core.errors import WorkspaceError
 
@@ -247,11 +293,17 @@ class Datasets:
         if extended.kind != "survey" or not isinstance(mapping, SurveyMapping):
             raise IngestError(_("Only survey answers can be appended to a dataset; import KPIs as a new version."))
         if not extended.latest:
-            raise IngestError(_("“{name}” version {version} is not its latest version: a file is appended to the "
-                                "latest.").format(name=extended.name, version=extended.version))
+            raise IngestError(
+                _("“{name}” version {version} is not its latest version: a file is appended to the latest.").format(
+                    name=extended.name, version=extended.version
+                )
+            )
         if journey_id is not None and extended.journey_id is not None and journey_id != extended.journey_id:
-            raise IngestError(_("“{name}” holds answers about another journey: appended answers are about the "
-                                "same journey.").format(name=extended.name))
+            raise IngestError(
+                _("“{name}” holds answers about another journey: appended answers are about the same journey.").format(
+                    name=extended.name
+                )
+            )
         return extended
 
     def new_token(self) -> str:
@@ -320,15 +372,25 @@ class Datasets:
                 existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
                 same = [row for row in existing if row.name.casefold() == name.casefold()]
                 if same and same[0].kind != staged.kind:
-                    raise WorkspaceError(f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
-                                         f"too. Choose another name.")
+                    raise WorkspaceError(
+                        f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
+                        f"too. Choose another name."
+                    )
                 name = same[0].name if same else name
                 version = max((row.version for row in same), default=0) + 1
-                row = DatasetRow(project_id=staged.project_id, journey_id=staged.journey_id, name=name,
-                                 version=version, kind=staged.kind, file=relative, source=staged.source,
-                                 rows=staged.rows or staged.report.answers or staged.report.rows_valid,
-                                 report=staged.report.to_dict(), mapping=staged.mapping,
-                                 meta=staged.meta | {"shape": staged.shape})
+                row = DatasetRow(
+                    project_id=staged.project_id,
+                    journey_id=staged.journey_id,
+                    name=name,
+                    version=version,
+                    kind=staged.kind,
+                    file=relative,
+                    source=staged.source,
+                    rows=staged.rows or staged.report.answers or staged.report.rows_valid,
+                    report=staged.report.to_dict(),
+                    mapping=staged.mapping,
+                    meta=staged.meta | {"shape": staged.shape},
+                )
                 session.add(row)
                 Mappings.remember(session, staged.project_id, staged.shape, staged.mapping, name)
                 session.flush()
@@ -346,14 +408,24 @@ class Datasets:
         from workbench.core.errors import ConflictError, WorkspaceError
 
         row = session.get(DatasetRow, dataset_id)
-        newest = row and session.scalar(select(func.max(DatasetRow.version)).where(
-            DatasetRow.project_id == row.project_id, DatasetRow.name == row.name))
+        newest = row and session.scalar(
+            select(func.max(DatasetRow.version)).where(
+                DatasetRow.project_id == row.project_id, DatasetRow.name == row.name
+            )
+        )
         if row is None or newest != row.version:
-            raise ConflictError(_("The dataset changed meanwhile (a version was added or deleted); check the file "
-                                  "again to append it to the latest version."))
+            raise ConflictError(
+                _(
+                    "The dataset changed meanwhile (a version was added or deleted); check the file "
+                    "again to append it to the latest version."
+                )
+            )
         if name and name.casefold() != row.name.casefold():
-            raise WorkspaceError(_("An appended file becomes the next version of “{name}”; it cannot be named "
-                                   "otherwise.").format(name=row.name))
+            raise WorkspaceError(
+                _("An appended file becomes the next version of “{name}”; it cannot be named otherwise.").format(
+                    name=row.name
+                )
+            )
         return row.name
 
     def discard(self, staged: StagedImport | str) -> None:
@@ -362,22 +434,41 @@ class Datasets:
         for suffix in (".parquet", ".json", ".cancel"):
             self._file(token, suffix).unlink(missing_ok=True)
 
-    def import_file(self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str | None,
-                    **options) -> DatasetInfo:
+    def import_file(
+        self, project_id: int, path: str | Path, mapping: SurveyMapping | KpiMapping, name: str | None, **options
+    ) -> DatasetInfo:
         """Stage and commit in one go (the command line): the valid rows become a new dataset version (with
         ``append_to``, the survey's next version, holding its answers too; ``name`` may then be None)."""
         token = self.new_token()
         with scratch.hold(self.temp_folder, token):  # nothing waits for a decision: a kill leaves nothing
             return self._keep(self.stage(project_id, path, mapping, token=token, **options), name)
 
-    def add_table(self, project_id: int, table: pa.Table, name: str, kind: str, *, journey_id: int | None = None,
-                  source: str = "generated") -> DatasetInfo:
+    def add_table(
+        self,
+        project_id: int,
+        table: pa.Table,
+        name: str,
+        kind: str,
+        *,
+        journey_id: int | None = None,
+        source: str = "generated",
+    ) -> DatasetInfo:
         """Register a table already in a contract (generated demo data) as a dataset version."""
         token = self.new_token()
         report = ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
         meta = survey_meta(table) if kind == "survey" else kpi_meta(table)
-        staged = StagedImport(token, project_id, journey_id, kind, source, self._file(token, ".parquet"), report, {},
-                              meta, ingest.shape(table.column_names))
+        staged = StagedImport(
+            token,
+            project_id,
+            journey_id,
+            kind,
+            source,
+            self._file(token, ".parquet"),
+            report,
+            {},
+            meta,
+            ingest.shape(table.column_names),
+        )
         with scratch.hold(self.temp_folder, token):
             ingest.write_parquet(table, staged.temp_file, self.temp_folder)
             return self._keep(staged, name)
@@ -482,8 +573,10 @@ class Datasets:
             files = session.scalars(select(DatasetRow.file)).all()
         missing = [self.root / file for file in files if not (self.root / file).exists()]
         if missing:
-            log.warning("Dataset files missing from the workspace (their datasets cannot be read): %s",
-                        ", ".join(str(path) for path in missing))
+            log.warning(
+                "Dataset files missing from the workspace (their datasets cannot be read): %s",
+                ", ".join(str(path) for path in missing),
+            )
 
     # ------------------------------------------------------------ mappings
 
@@ -491,8 +584,11 @@ class Datasets:
         """The id of the latest version of survey ``name``, which a file is appended to."""
         from workbench.core.errors import WorkspaceError
 
-        found = [d for d in self.list(project_id, "survey") if d.latest and d.name.casefold() == " ".join(
-            str(name).split()).casefold()]
+        found = [
+            d
+            for d in self.list(project_id, "survey")
+            if d.latest and d.name.casefold() == " ".join(str(name).split()).casefold()
+        ]
         if not found:
             names = ", ".join(f"“{d.name}”" for d in self.list(project_id, "survey") if d.latest) or "none"
             raise WorkspaceError(f"No survey dataset “{name}” to append to; the project's surveys: {names}.")
@@ -520,11 +616,17 @@ def survey_meta(table: pa.Table, rating_scale: tuple[float, float] | None = None
 
     bounds = pc.min_max(table["ts"]).as_py() if table.num_rows else {"min": None, "max": None}
     metrics = [m for m in contract.METRICS if m in table.column_names]
-    return {"date_from": _iso(bounds["min"]), "date_to": _iso(bounds["max"]), "metrics": metrics,
-            "segments": [c for c in table.column_names if c not in contract.SURVEY_COLUMNS],
-            "touchpoints": sorted(pc.unique(table["touchpoint"]).to_pylist()),
-            "rating_scale": list(rating_scale) if rating_scale and "rating" in metrics else None,
-            "respondents": pc.count_distinct(table["respondent_id"]).as_py() if "respondent_id" in table.column_names else None}
+    return {
+        "date_from": _iso(bounds["min"]),
+        "date_to": _iso(bounds["max"]),
+        "metrics": metrics,
+        "segments": [c for c in table.column_names if c not in contract.SURVEY_COLUMNS],
+        "touchpoints": sorted(pc.unique(table["touchpoint"]).to_pylist()),
+        "rating_scale": list(rating_scale) if rating_scale and "rating" in metrics else None,
+        "respondents": pc.count_distinct(table["respondent_id"]).as_py()
+        if "respondent_id" in table.column_names
+        else None,
+    }
 
 
 def import_meta(mapping: SurveyMapping) -> dict:
@@ -555,8 +657,14 @@ def generated_prefix(known: pa.ChunkedArray, stem: str, version: int) -> str:
     return f"{stem}@{version}" if taken else stem
 
 
-def drop_known_ids(raw: pa.Table, table: pa.Table, report: ImportReport, mapping: SurveyMapping, known: pa.ChunkedArray,
-                   first_row: int = 2) -> tuple[pa.Table, ImportReport]:
+def drop_known_ids(
+    raw: pa.Table,
+    table: pa.Table,
+    report: ImportReport,
+    mapping: SurveyMapping,
+    known: pa.ChunkedArray,
+    first_row: int = 2,
+) -> tuple[pa.Table, ImportReport]:
     """An appended file's answers without the file rows whose ids the dataset already holds, and its report saying so.
 
     ``raw`` is the file as read, ``table`` its valid answers; an id is the file's response id column (or, in a
@@ -582,13 +690,18 @@ def drop_known_ids(raw: pa.Table, table: pa.Table, report: ImportReport, mapping
     if not count:
         return table, report
     lines = pa.array(np.arange(first_row, raw.num_rows + first_row, dtype=np.int64))
-    issue = Issue("duplicate_across_files", column, count, tuple(pc.filter(lines, twice).slice(0, ingest.FIRST_ROWS)
-                                                               .to_pylist()),
-                  "id already in the dataset (an earlier file): not kept")
+    issue = Issue(
+        "duplicate_across_files",
+        column,
+        count,
+        tuple(pc.filter(lines, twice).slice(0, ingest.FIRST_ROWS).to_pylist()),
+        "id already in the dataset (an earlier file): not kept",
+    )
     dropped = pa.concat_arrays([pc.filter(s, twice) for s in stored])
     table = table.filter(pc.invert(pc.is_in(table["response_id"], value_set=dropped)))
-    return table, replace(report, rows_valid=report.rows_valid - count, issues=(*report.issues, issue),
-                          answers=table.num_rows)
+    return table, replace(
+        report, rows_valid=report.rows_valid - count, issues=(*report.issues, issue), answers=table.num_rows
+    )
 
 
 def merge_answers(previous: pa.Table, table: pa.Table) -> pa.Table:
@@ -609,18 +722,27 @@ def merge_meta(previous: Mapping, meta: Mapping) -> dict:
     earlier, later = previous.get("outcome"), meta.get("outcome")
     first, second = outcome.from_meta(previous), outcome.from_meta(meta)
     if earlier and later and (first.metric, first.scale, first.binary) != (second.metric, second.scale, second.binary):
-        raise IngestError(_("The file's overall outcome is {new} ({new_measure}), the dataset's {old} ({old_measure}): "
-                            "append only a file that measures the same outcome.").format(
-            new=second.label, new_measure=second.measure(), old=first.label, old_measure=first.measure()))
+        raise IngestError(
+            _(
+                "The file's overall outcome is {new} ({new_measure}), the dataset's {old} ({old_measure}): "
+                "append only a file that measures the same outcome."
+            ).format(new=second.label, new_measure=second.measure(), old=first.label, old_measure=first.measure())
+        )
     scales = [tuple(m["rating_scale"]) for m in (previous, meta) if m.get("rating_scale")]
     if len(set(scales)) > 1:
-        raise IngestError(_("The file's ratings are on a {new[0]:g}–{new[1]:g} scale, the dataset's on "
-                            "{old[0]:g}–{old[1]:g}: append only a file rated on the same scale.").format(
-            new=scales[1], old=scales[0]))
+        raise IngestError(
+            _(
+                "The file's ratings are on a {new[0]:g}–{new[1]:g} scale, the dataset's on "
+                "{old[0]:g}–{old[1]:g}: append only a file rated on the same scale."
+            ).format(new=scales[1], old=scales[0])
+        )
     listed = [*(previous.get("waves") or []), *(meta.get("waves") or [])]
-    merged = {**meta, "dated": bool(previous.get("dated", True) or meta.get("dated", True)),
-              "waves": [dict(w) for w in {json.dumps(w, sort_keys=True): w for w in listed}.values()],
-              "rating_scale": list(scales[0]) if scales else None}
+    merged = {
+        **meta,
+        "dated": bool(previous.get("dated", True) or meta.get("dated", True)),
+        "waves": [dict(w) for w in {json.dumps(w, sort_keys=True): w for w in listed}.values()],
+        "rating_scale": list(scales[0]) if scales else None,
+    }
     if earlier or later:
         merged["outcome"] = earlier or later  # named as the dataset first named it
     if not merged["waves"]:
@@ -646,10 +768,16 @@ def kpi_meta(table: pa.Table, names: dict[str, str] | None = None) -> dict:
     import pyarrow.compute as pc
 
     key = "period" if "period" in table.column_names else "respondent_id"
-    numeric = [f.name for f in table.schema if f.name != key and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type)
-                                                                    or pa.types.is_boolean(f.type))]
-    meta: dict[str, Any] = {"kpis": names or {k: k for k in numeric},
-            "segments": [c for c in table.column_names if c != key and c not in numeric]}
+    numeric = [
+        f.name
+        for f in table.schema
+        if f.name != key
+        and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type) or pa.types.is_boolean(f.type))
+    ]
+    meta: dict[str, Any] = {
+        "kpis": names or {k: k for k in numeric},
+        "segments": [c for c in table.column_names if c != key and c not in numeric],
+    }
     if key == "period" and table.num_rows:
         bounds = pc.min_max(table["period"]).as_py()
         meta |= {"date_from": _iso(bounds["min"]), "date_to": _iso(bounds["max"])}

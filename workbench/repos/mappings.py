@@ -38,7 +38,7 @@ class SavedMapping:
     same_shape: bool
 
     def describe(self) -> str:
-        """"“Monthly NPS” saved on 2026-03-01 14:05"."""
+        """ "“Monthly NPS” saved on 2026-03-01 14:05"."""
         return f"“{self.name}” saved on {self.updated_at:%Y-%m-%d %H:%M}"
 
 
@@ -59,8 +59,9 @@ class Mappings:
                 except IngestError:
                     continue  # a mapping of an older form that no longer reads is not offered
                 if set(mapping.columns()) <= present:
-                    found.append(SavedMapping(row.name or f"Mapping {row.id}", row.updated_at, mapping,
-                                              row.shape == shape))
+                    found.append(
+                        SavedMapping(row.name or f"Mapping {row.id}", row.updated_at, mapping, row.shape == shape)
+                    )
         return sorted(found, key=lambda m: (not m.same_shape, -m.updated_at.timestamp()))
 
     def best(self, project_id: int, columns: list[str]) -> SavedMapping | None:

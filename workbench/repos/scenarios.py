@@ -46,8 +46,15 @@ class Scenarios:
         with self.sessions() as session:
             return _saved(self._row(session, scenario_id))
 
-    def save(self, project_id: int, scenario: Scenario, who: str = "", *, scenario_id: int | None = None,
-             expected_version: int | None = None) -> Saved:
+    def save(
+        self,
+        project_id: int,
+        scenario: Scenario,
+        who: str = "",
+        *,
+        scenario_id: int | None = None,
+        expected_version: int | None = None,
+    ) -> Saved:
         """Store a new scenario, or overwrite ``scenario_id`` if it is still at ``expected_version``."""
         name = " ".join(scenario.name.split())
         if not name:
@@ -57,8 +64,11 @@ class Scenarios:
             claimed = scenario_id is None or claim(session, ScenarioRow.id, scenario_id, expected_version)
             taken = session.scalars(select(ScenarioRow).where(ScenarioRow.project_id == project_id)).all()
             if any(row.name.casefold() == scenario.name.casefold() and row.id != scenario_id for row in taken):
-                raise WorkspaceError(_("A scenario named “{name}” already exists; choose another name or open "
-                                       "it.").format(name=scenario.name))
+                raise WorkspaceError(
+                    _("A scenario named “{name}” already exists; choose another name or open it.").format(
+                        name=scenario.name
+                    )
+                )
             now = datetime.datetime.now().replace(microsecond=0)
             if scenario_id is None:
                 row = ScenarioRow(project_id=project_id, version=1)
@@ -66,9 +76,12 @@ class Scenarios:
             else:
                 row = self._row(session, scenario_id, project_id)
                 if not claimed:
-                    raise ConflictError(_("“{name}” was saved in another window by {who} at {when}; your change "
-                                          "was not saved. Reopen it to see that version.").format(
-                        name=row.name, who=row.updated_by, when=f"{row.updated_at:%H:%M}"))
+                    raise ConflictError(
+                        _(
+                            "“{name}” was saved in another window by {who} at {when}; your change "
+                            "was not saved. Reopen it to see that version."
+                        ).format(name=row.name, who=row.updated_by, when=f"{row.updated_at:%H:%M}")
+                    )
                 row.version += 1
             row.name, row.body, row.updated_by, row.updated_at = scenario.name, scenario.to_dict(), person(who), now
             session.flush()
@@ -80,16 +93,16 @@ class Scenarios:
             claimed = claim(session, ScenarioRow.id, scenario_id, expected_version)
             row = self._row(session, scenario_id, project_id)
             if not claimed:
-                raise ConflictError(_("“{name}” changed in another window; it was not deleted.").format(
-                    name=row.name))
+                raise ConflictError(_("“{name}” changed in another window; it was not deleted.").format(name=row.name))
             session.delete(row)
 
     @staticmethod
     def _row(session, scenario_id: int, project_id: int | None = None) -> ScenarioRow:
         row = session.get(ScenarioRow, scenario_id)
         if row is None or (project_id is not None and row.project_id != int(project_id)):
-            raise WorkspaceError(_("No scenario with id {id}; it may have been deleted in another window.").format(
-                id=scenario_id))
+            raise WorkspaceError(
+                _("No scenario with id {id}; it may have been deleted in another window.").format(id=scenario_id)
+            )
         return row
 
 

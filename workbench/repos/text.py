@@ -60,16 +60,22 @@ def dump_codebook(codebook: Codebook, format: str) -> str:
     """
     _check_format(format)
     if format == "yaml":
-        doc = {"themes": [{field: value for field, value in theme_document(theme).items()
-                           if value or field in ("key", "name")} for theme in codebook.themes]}
-        return yaml.dump(doc, Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=100,
-                         default_flow_style=None)
+        doc = {
+            "themes": [
+                {field: value for field, value in theme_document(theme).items() if value or field in ("key", "name")}
+                for theme in codebook.themes
+            ]
+        }
+        return yaml.dump(
+            doc, Dumper=YamlDumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
+        )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(THEME_FIELDS)
     for theme in codebook.themes:
-        writer.writerow([neutralise(_join(value) if isinstance(value, list) else value)
-                         for value in theme_document(theme).values()])
+        writer.writerow(
+            [neutralise(_join(value) if isinstance(value, list) else value) for value in theme_document(theme).values()]
+        )
     return out.getvalue()
 
 
@@ -108,23 +114,31 @@ def _load_yaml(text: str, source: str) -> Codebook:
     themes, lines = [], []
     for item in items.value:
         fields = _yaml_fields(item, THEME_FIELDS, "theme")
-        themes.append(Theme(key=_yaml_text(fields, "key", item), name=_yaml_text(fields, "name", item),
-                            sentiment=_yaml_text(fields, "sentiment", item),
-                            keywords=_yaml_texts(fields, "keywords"), patterns=_yaml_texts(fields, "patterns")))
+        themes.append(
+            Theme(
+                key=_yaml_text(fields, "key", item),
+                name=_yaml_text(fields, "name", item),
+                sentiment=_yaml_text(fields, "sentiment", item),
+                keywords=_yaml_texts(fields, "keywords"),
+                patterns=_yaml_texts(fields, "patterns"),
+            )
+        )
         lines.append((item.start_mark.line + 1, {field: node.start_mark.line + 1 for field, node in fields.items()}))
-    return _checked(Codebook(tuple(themes)),
-                    lambda index, field: f"line {lines[index][1].get(field, lines[index][0])}, field '{field}'")
+    return _checked(
+        Codebook(tuple(themes)),
+        lambda index, field: f"line {lines[index][1].get(field, lines[index][0])}, field '{field}'",
+    )
 
 
 def _yaml_fields(node: yaml.Node, allowed: Sequence[str], what: str) -> dict[str, yaml.Node]:
     """A mapping node's values by key, refusing unknown and repeated keys."""
-    _yaml_require(isinstance(node, yaml.MappingNode), node,
-                  f"a {what} must be a mapping of {', '.join(allowed)}.")
+    _yaml_require(isinstance(node, yaml.MappingNode), node, f"a {what} must be a mapping of {', '.join(allowed)}.")
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = key_node.value
-        _yaml_require(key in allowed, key_node,
-                      f"unknown {what} field '{key}' (expected one of: {', '.join(allowed)}).")
+        _yaml_require(
+            key in allowed, key_node, f"unknown {what} field '{key}' (expected one of: {', '.join(allowed)})."
+        )
         _yaml_require(key not in fields, key_node, f"the key '{key}' appears twice.")
         fields[key] = value_node
     return fields
@@ -164,8 +178,9 @@ def _load_csv(text: str, source: str) -> Codebook:
     header = [fold(cell) for cell in next(rows)]
     for name in header:
         if name not in THEME_FIELDS or header.count(name) > 1:
-            raise CodebookError(f"row 1: the column '{name}' is unknown or repeated "
-                                f"(expected {delimiter.join(THEME_FIELDS)}).")
+            raise CodebookError(
+                f"row 1: the column '{name}' is unknown or repeated (expected {delimiter.join(THEME_FIELDS)})."
+            )
     for name in ("key", "name"):
         if name not in header:
             raise CodebookError(f"row 1: the column '{name}' is missing (expected {delimiter.join(THEME_FIELDS)}).")
@@ -176,8 +191,15 @@ def _load_csv(text: str, source: str) -> Codebook:
         if len(row) > len(header):
             raise CodebookError(f"row {number}: {len(row)} cells, but the header names {len(header)} columns.")
         cells = {name: restore(cell) for name, cell in zip(header, row, strict=False)}  # short rows: blanks
-        themes.append(Theme(key=cells["key"], name=cells["name"], sentiment=cells.get("sentiment", ""),
-                            keywords=_split(cells.get("keywords", "")), patterns=_split(cells.get("patterns", ""))))
+        themes.append(
+            Theme(
+                key=cells["key"],
+                name=cells["name"],
+                sentiment=cells.get("sentiment", ""),
+                keywords=_split(cells.get("keywords", "")),
+                patterns=_split(cells.get("patterns", "")),
+            )
+        )
         numbers.append(number)
     return _checked(Codebook(tuple(themes)), lambda index, field: f"row {numbers[index]}, column '{field}'")
 
@@ -215,8 +237,12 @@ class Verbatims:
             row = session.scalar(select(CodebookRow).where(CodebookRow.project_id == project_id))
             if row is None:
                 return Codebook(()), 0
-            return Codebook(tuple(Theme(**{**data, "keywords": tuple(data["keywords"]),
-                                           "patterns": tuple(data["patterns"])}) for data in row.themes)), row.version
+            return Codebook(
+                tuple(
+                    Theme(**{**data, "keywords": tuple(data["keywords"]), "patterns": tuple(data["patterns"])})
+                    for data in row.themes
+                )
+            ), row.version
 
     def save_codebook(self, project_id: int, codebook: Codebook, who: str = "", *, expected_version: int) -> int:
         """Store the codebook unless someone saved another since ``expected_version``; the new version."""
@@ -226,9 +252,12 @@ class Verbatims:
         with self.sessions.begin() as session:  # writers take turns: the first codebook has no row to claim
             row = session.scalar(select(CodebookRow).where(CodebookRow.project_id == project_id))
             if (row.version if row is not None else 0) != expected_version:
-                raise ConflictError(_("The codebook was changed in another window ({who}); yours was not saved. "
-                                      "The page now shows the latest codebook.").format(
-                    who=row.updated_by if row is not None else ""))
+                raise ConflictError(
+                    _(
+                        "The codebook was changed in another window ({who}); yours was not saved. "
+                        "The page now shows the latest codebook."
+                    ).format(who=row.updated_by if row is not None else "")
+                )
             if row is None:
                 row = CodebookRow(project_id=project_id, version=0)
                 session.add(row)
@@ -251,8 +280,19 @@ class Verbatims:
         """Store a person's coding of one comment (theme key → mentioned or not) in place of the one stored."""
         now = datetime.datetime.now().replace(microsecond=0)
         with self.sessions.begin() as session:
-            session.execute(delete(CommentTagRow).where(CommentTagRow.project_id == project_id,
-                                                        CommentTagRow.response_id == response_id))
+            session.execute(
+                delete(CommentTagRow).where(
+                    CommentTagRow.project_id == project_id, CommentTagRow.response_id == response_id
+                )
+            )
             for key, mentioned in choices.items():
-                session.add(CommentTagRow(project_id=project_id, response_id=response_id, theme=key,
-                                          value=bool(mentioned), who=person(who), at=now))
+                session.add(
+                    CommentTagRow(
+                        project_id=project_id,
+                        response_id=response_id,
+                        theme=key,
+                        value=bool(mentioned),
+                        who=person(who),
+                        at=now,
+                    )
+                )

@@ -102,8 +102,12 @@ class Workspace:
         self.engine = connect(url or database_url(self.folder))
         self.sessions = session_factory(self.engine)  # sessions() reads; sessions.begin() writes, one writer at a time
         self.events = Events()  # what happened here (a dataset committed); the feature layer subscribes reactions
-        self.datasets = Datasets(self.folder, self.sessions, self.events,
-                                 lambda journey_id: [tp.key for tp in self.journey(journey_id).journey.touchpoints])
+        self.datasets = Datasets(
+            self.folder,
+            self.sessions,
+            self.events,
+            lambda journey_id: [tp.key for tp in self.journey(journey_id).journey.touchpoints],
+        )
         self.datasets.sweep()
 
     @functools.cached_property
@@ -165,7 +169,9 @@ class Workspace:
     def projects(self) -> list[ProjectInfo]:
         """All projects, by name, with their journey counts."""
         with self.sessions() as session:
-            counts = dict(session.execute(select(JourneyRow.project_id, func.count()).group_by(JourneyRow.project_id)).all())
+            counts = dict(
+                session.execute(select(JourneyRow.project_id, func.count()).group_by(JourneyRow.project_id)).all()
+            )
             rows = session.scalars(select(Project).order_by(Project.name)).all()
             return [ProjectInfo(p.id, p.name, p.description, counts.get(p.id, 0)) for p in rows]
 
@@ -184,8 +190,9 @@ class Workspace:
         name = clean_name(name, "project")
         with self.sessions.begin() as session:
             project = self._get(session, Project, project_id)
-            require_free_name(session.scalars(select(Project)), name, project_id,
-                               f"A project named “{name}” already exists.")
+            require_free_name(
+                session.scalars(select(Project)), name, project_id, f"A project named “{name}” already exists."
+            )
             project.name = name
 
     def delete_project(self, project_id: int) -> None:
@@ -206,8 +213,12 @@ class Workspace:
     def journeys(self, project_id: int) -> list[JourneyInfo]:
         """The project's journeys, by name, with their touchpoint counts."""
         with self.sessions() as session:
-            counts = dict(session.execute(select(TouchpointRow.journey_id, func.count()).group_by(TouchpointRow.journey_id)).all())
-            rows = session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id).order_by(JourneyRow.name))
+            counts = dict(
+                session.execute(select(TouchpointRow.journey_id, func.count()).group_by(TouchpointRow.journey_id)).all()
+            )
+            rows = session.scalars(
+                select(JourneyRow).where(JourneyRow.project_id == project_id).order_by(JourneyRow.name)
+            )
             return [JourneyInfo(j.id, j.project_id, j.name, counts.get(j.id, 0)) for j in rows]
 
     def create_journey(self, project_id: int, journey: Journey) -> int:
@@ -218,12 +229,16 @@ class Workspace:
         with self.sessions.begin() as session:
             self._get(session, Project, project_id)
             self._require_unique_journey(session, project_id, journey.name, None)
-            row = JourneyRow(project_id=project_id, name=journey.name, description=journey.description,
-                             revision=0, version=1)
+            row = JourneyRow(
+                project_id=project_id, name=journey.name, description=journey.description, revision=0, version=1
+            )
             session.add(row)
             self._write(session, row, journey)
-            session.add(JourneyRevisionRow(journey_id=row.id, seq=0, label="Create journey",
-                                           snapshot=journeyfile.to_json(journey)))
+            session.add(
+                JourneyRevisionRow(
+                    journey_id=row.id, seq=0, label="Create journey", snapshot=journeyfile.to_json(journey)
+                )
+            )
             return row.id
 
     def delete_journey(self, journey_id: int) -> None:
@@ -236,21 +251,31 @@ class Workspace:
         with self.sessions() as session:
             return self._state(session, self._journey_row(session, journey_id))
 
-    def save_journey(self, journey_id: int, journey: Journey, label: str,
-                     expected_version: int | None = None) -> JourneyState:
+    def save_journey(
+        self, journey_id: int, journey: Journey, label: str, expected_version: int | None = None
+    ) -> JourneyState:
         """Store an edited journey as one undoable step; refuse if ``expected_version`` is stale."""
         validate(journey)
         with self.sessions.begin() as session:
             row = self._current(session, journey_id, expected_version)
             self._require_unique_journey(session, row.project_id, journey.name, journey_id)
             self._write(session, row, journey)
-            session.execute(delete(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
-                                                             JourneyRevisionRow.seq > row.revision))
+            session.execute(
+                delete(JourneyRevisionRow).where(
+                    JourneyRevisionRow.journey_id == journey_id, JourneyRevisionRow.seq > row.revision
+                )
+            )
             row.revision += 1
-            session.add(JourneyRevisionRow(journey_id=journey_id, seq=row.revision, label=label,
-                                           snapshot=journeyfile.to_json(journey)))
-            session.execute(delete(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
-                                                             JourneyRevisionRow.seq <= row.revision - HISTORY_LIMIT))
+            session.add(
+                JourneyRevisionRow(
+                    journey_id=journey_id, seq=row.revision, label=label, snapshot=journeyfile.to_json(journey)
+                )
+            )
+            session.execute(
+                delete(JourneyRevisionRow).where(
+                    JourneyRevisionRow.journey_id == journey_id, JourneyRevisionRow.seq <= row.revision - HISTORY_LIMIT
+                )
+            )
             session.flush()
             return self._state(session, row)
 
@@ -269,19 +294,23 @@ class Workspace:
         import pandas as pd
 
         with self.sessions() as session:
-            rows = session.scalars(select(BenchmarkRow).where(BenchmarkRow.journey_id == journey_id)
-                                   .order_by(BenchmarkRow.id)).all()
-            return pd.DataFrame([(r.touchpoint, r.metric, r.value, r.source) for r in rows],
-                                columns=["touchpoint", "metric", "value", "source"])
+            rows = session.scalars(
+                select(BenchmarkRow).where(BenchmarkRow.journey_id == journey_id).order_by(BenchmarkRow.id)
+            ).all()
+            return pd.DataFrame(
+                [(r.touchpoint, r.metric, r.value, r.source) for r in rows],
+                columns=["touchpoint", "metric", "value", "source"],
+            )
 
     def replace_benchmarks(self, journey_id: int, values: Iterable[tuple[str, str, float]], source: str) -> None:
         """Put ``values`` (touchpoint, metric, value) in place of the journey's benchmarks, all or nothing."""
         with self.sessions.begin() as session:
             self._get(session, JourneyRow, journey_id)
             session.execute(delete(BenchmarkRow).where(BenchmarkRow.journey_id == journey_id))
-            session.add_all(BenchmarkRow(journey_id=journey_id, touchpoint=t, metric=m, value=float(v),
-                                         source=source[:300])
-                            for t, m, v in values)
+            session.add_all(
+                BenchmarkRow(journey_id=journey_id, touchpoint=t, metric=m, value=float(v), source=source[:300])
+                for t, m, v in values
+            )
 
     # ------------------------------------------------------------ internals
 
@@ -301,33 +330,53 @@ class Workspace:
         claimed = claim(session, JourneyRow.id, journey_id, expected_version)
         row = self._journey_row(session, journey_id)
         if not claimed:
-            raise ConflictError("This journey was changed in another window or tab; your edit was not applied. "
-                                "The map now shows the latest version.")
+            raise ConflictError(
+                "This journey was changed in another window or tab; your edit was not applied. "
+                "The map now shows the latest version."
+            )
         return row
 
     @staticmethod
     def _revision(session: Session, journey_id: int, seq: int) -> JourneyRevisionRow | None:
-        return session.scalar(select(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id,
-                                                               JourneyRevisionRow.seq == seq))
+        return session.scalar(
+            select(JourneyRevisionRow).where(JourneyRevisionRow.journey_id == journey_id, JourneyRevisionRow.seq == seq)
+        )
 
     def _state(self, session: Session, row: JourneyRow) -> JourneyState:
         owners = session.scalars(select(OwnerRow).where(OwnerRow.project_id == row.project_id).order_by(OwnerRow.name))
         journey = Journey(
-            name=row.name, description=row.description,
+            name=row.name,
+            description=row.description,
             stages=tuple(Stage(s.key, s.name) for s in row.stages),
             owners=tuple(Owner(o.name, o.kind) for o in owners),
             touchpoints=tuple(
-                Touchpoint(key=t.key, name=t.name, stage=t.stage.key, channel=t.channel,
-                           owner=t.owner.name if t.owner else None, kind=t.kind, entry=t.entry,
-                           targets=dict(t.targets or {}), x=t.x, y=t.y, notes=t.notes)
-                for t in row.touchpoints),
+                Touchpoint(
+                    key=t.key,
+                    name=t.name,
+                    stage=t.stage.key,
+                    channel=t.channel,
+                    owner=t.owner.name if t.owner else None,
+                    kind=t.kind,
+                    entry=t.entry,
+                    targets=dict(t.targets or {}),
+                    x=t.x,
+                    y=t.y,
+                    notes=t.notes,
+                )
+                for t in row.touchpoints
+            ),
             edges=tuple(Edge(e.source.key, e.target.key, e.share, e.volume) for e in row.edges),
         )
         undo = self._revision(session, row.id, row.revision)
         redo = self._revision(session, row.id, row.revision + 1)
-        return JourneyState(row.id, row.project_id, row.version, journey,
-                            undo.label if undo is not None and row.revision > 0 else None,
-                            redo.label if redo is not None else None)
+        return JourneyState(
+            row.id,
+            row.project_id,
+            row.version,
+            journey,
+            undo.label if undo is not None and row.revision > 0 else None,
+            redo.label if redo is not None else None,
+        )
 
     def _write(self, session: Session, row: JourneyRow, journey: Journey) -> None:
         """Make the journey's rows equal to ``journey``, keeping row ids of unchanged keys."""
@@ -365,7 +414,8 @@ class Workspace:
         edges = []
         for position, edge in enumerate(journey.edges):
             edge_row = old_edges.get((edge.source, edge.target)) or EdgeRow(
-                journey_id=row.id, source=by_key[edge.source], target=by_key[edge.target])
+                journey_id=row.id, source=by_key[edge.source], target=by_key[edge.target]
+            )
             edge_row.share, edge_row.volume, edge_row.position = edge.share, edge.volume, position
             edges.append(edge_row)
 
@@ -379,10 +429,21 @@ class Workspace:
 
     def _journey_row(self, session: Session, journey_id: int) -> JourneyRow:
         """The journey row with its stages, touchpoints, owners and edges loaded in four queries."""
-        session.scalars(select(OwnerRow).join(JourneyRow, JourneyRow.project_id == OwnerRow.project_id)
-                        .where(JourneyRow.id == journey_id)).all()
-        return self._get(session, JourneyRow, journey_id, options=[
-            selectinload(JourneyRow.stages), selectinload(JourneyRow.touchpoints), selectinload(JourneyRow.edges)])
+        session.scalars(
+            select(OwnerRow)
+            .join(JourneyRow, JourneyRow.project_id == OwnerRow.project_id)
+            .where(JourneyRow.id == journey_id)
+        ).all()
+        return self._get(
+            session,
+            JourneyRow,
+            journey_id,
+            options=[
+                selectinload(JourneyRow.stages),
+                selectinload(JourneyRow.touchpoints),
+                selectinload(JourneyRow.edges),
+            ],
+        )
 
     @staticmethod
     def _get(session: Session, model: type[Base], ident: int, options: list | None = None):
@@ -393,8 +454,12 @@ class Workspace:
 
     @staticmethod
     def _require_unique_journey(session: Session, project_id: int, name: str, journey_id: int | None) -> None:
-        require_free_name(session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id)), name,
-                           journey_id, f"A journey named “{name}” already exists in this project.")
+        require_free_name(
+            session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id)),
+            name,
+            journey_id,
+            f"A journey named “{name}” already exists in this project.",
+        )
 
 
 def rename_journey(journey: Journey, name: str) -> Journey:
