@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -27,7 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -367,7 +368,8 @@ def claim(session: Session, column: InstrumentedAttribute, ident: int, expected_
     statement = update(model).where(column == ident).values(version=model.version)
     if expected_version is not None:
         statement = statement.where(model.version == expected_version)
-    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 1
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return cast(CursorResult, result).rowcount == 1  # an UPDATE's result is a cursor result, which counts rows
 
 
 def write_lock(connection: Connection) -> None:
@@ -465,7 +467,10 @@ def head_revision() -> str:
     """The newest revision of the migration scripts (read once per process)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    if head is None:  # the package always ships its migrations
+        raise RuntimeError(f"no migration scripts in {MIGRATIONS}")
+    return head
 
 
 def schema_revision(engine: Engine) -> str | None:
