@@ -21,8 +21,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	$(BIN)/python app.py $(ARGS)
 
+# Two workers, a test file each (its module's app server is started once): the suite mostly waits on browsers
+# and child processes, so two workers on two cores take 0.6 of the time of one.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The package's code: ruff's lint and format check, mypy's type check (the test suite holds the import-layer test).
 lint: $(STAMP)
