@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workbench.analysis.breaks import Break
+from workbench.core import metrics
 from workbench.core.errors import ConflictError
 from workbench.features.actions import for_break, for_touchpoint
 from workbench.repos import actions
@@ -178,7 +179,7 @@ def test_drafts_from_a_touchpoint_and_a_break(small_journey):
                  touchpoints=st.lists(st.text(), unique=True).map(tuple),
                  owner=st.text(), due=st.one_of(st.none(), st.dates()),
                  cost=st.one_of(st.none(), st.floats(0, 1e7, allow_nan=False).map(lambda x: round(x, 2))),
-                 metric=st.sampled_from(actions.METRICS),
+                 metric=st.sampled_from(metrics.METRICS),
                  expected_change=st.one_of(st.none(), st.floats(-100, 100).map(lambda x: round(x, 3))),
                  segment=st.one_of(st.none(), st.text(min_size=1)),
                  treated=st.lists(st.text(), unique=True).map(tuple),

@@ -27,7 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu
 
 from workbench.analysis import heatmap
-from workbench.core import formatting
+from workbench.core import formatting, metrics
 from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
 from workbench.export import deck, maplayout
 from workbench.export.figures import QUADRANT_COLOURS
@@ -183,7 +183,7 @@ def test_demo_matrix_cells_are_coloured_like_the_heatmap_matrix(demo_deck, demo_
     cells = {(row.touchpoint, row.segment): row for row in long.itertuples()}
     keys = {tp.name: tp.key for tp in demo_findings.journey.touchpoints}
     checked = Counter()
-    for slide in slides_titled(demo_deck, f"{heatmap.METRIC_NAMES[metric]} by {column}"):
+    for slide in slides_titled(demo_deck, f"{metrics.NAMES[metric]} by {column}"):
         table = next(s for s in slide.shapes if s.has_table).table
         header = [cell.text for cell in table.rows[0].cells]
         assert header[:2] == ["Touchpoint", "Total"]

@@ -13,10 +13,9 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker
-from workbench.core import formatting
+from workbench.core import formatting, metrics
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.core.metrics import NAMES as METRIC_NAMES
 from workbench.features import actions, selection
 from workbench.features.actions import STATUS_NAMES, STATUSES, Action, Draft
 
@@ -451,7 +450,7 @@ def _form(form: actions.CardForm) -> html.Div:
                     dbc.Select(
                         id="act-f-metric",
                         value=draft.metric,
-                        options=[{"label": METRIC_NAMES[m], "value": m} for m in actions.METRICS],
+                        options=[{"label": metrics.NAMES[m], "value": m} for m in metrics.METRICS],
                     ),
                     3,
                 ),

@@ -118,8 +118,8 @@ def find(
 ) -> list[Break]:
     """The breaks of ``metric`` in the window, ranked by severity (largest first)."""
     settings = settings or BreakSettings()
-    if metric not in heatmap.METRICS:
-        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(heatmap.METRICS)}.")
+    if metric not in metrics.METRICS:
+        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(metrics.METRICS)}.")
     if cache is not None:
         window = query.Query(tuple(sources), date_from=date_from, date_to=date_to, filters=tuple(filters))
         key = "breaks:" + hashlib.sha256(repr((window.key(), journey, metric, settings)).encode()).hexdigest()
@@ -446,7 +446,7 @@ def _change_point(test: dict, metric: str, settings: BreakSettings, monthly):
 def sentence(journey: Journey, item: Break) -> str:
     """The break in one plain sentence with its evidence."""
     name = journey.touchpoint(item.touchpoint).name
-    label = heatmap.METRIC_NAMES[item.metric]
+    label = metrics.NAMES[item.metric]
     size = formatting.value(abs(item.delta), item.metric).lstrip("+")
     evidence = _("({p}, n = {n})").format(p=formatting.p_value(item.q_value), n=formatting.count(item.n))
     if item.kind == "segment":

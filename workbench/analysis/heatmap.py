@@ -19,8 +19,6 @@ from workbench.core.journey import Journey, Touchpoint, is_backward
 if TYPE_CHECKING:
     import pandas
 
-METRICS = metrics.METRICS
-METRIC_NAMES = metrics.NAMES
 SCALE_NAMES = {key: metric.scale_text for key, metric in metrics.REGISTRY.items()}
 # Distance from the reference at which a colour is fully saturated: about one "grade" of each scale.
 SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}

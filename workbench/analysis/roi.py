@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.analysis import heatmap
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
@@ -196,7 +195,7 @@ def _link_sentence(link: Link, unit: str) -> str:
 
     kpi = link.kpi.replace("_", " ").capitalize()
     moves = _("rises") if value >= 0 else _("falls")
-    point = _("per {score} point").format(score=heatmap.METRIC_NAMES.get(link.score, link.score))
+    point = _("per {score} point").format(score=metrics.NAMES.get(link.score, link.score))
     if link.lag:
         point += " " + _("{lag} period(s) earlier").format(lag=link.lag)
     evidence = _("{level} % CI {low} to {high}, {p}; {n} {unit} rows").format(

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.analysis import heatmap
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.data import query, waves
@@ -135,8 +134,8 @@ def verify(
     ``wave`` is the survey's one wave when its answers carry no dates (:func:`workbench.data.waves.single_wave`): the
     verdict is then "insufficient", with the sentence saying why.
     """
-    if metric not in heatmap.METRICS:
-        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(heatmap.METRICS)}.")
+    if metric not in metrics.METRICS:
+        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(metrics.METRICS)}.")
     if not touchpoints:
         raise ValueError("An action needs at least one touchpoint to verify.")
     if treated and segment is None:
@@ -277,7 +276,7 @@ def _sentence(
     """The verdict in plain words with the numbers behind it."""
     metric = item.metric
     subject = _("{metric} at {touchpoints}").format(
-        metric=heatmap.METRIC_NAMES[metric], touchpoints=", ".join(names.get(k, k) for k in item.touchpoints)
+        metric=metrics.NAMES[metric], touchpoints=", ".join(names.get(k, k) for k in item.touchpoints)
     )
     where = _(" in {values}").format(values=", ".join(item.treated)) if item.treated else ""
     if item.verdict == "insufficient":

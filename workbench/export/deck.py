@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workbench.analysis import heatmap
-from workbench.core import formatting, limits
+from workbench.core import formatting, limits, metrics
 from workbench.core.safecells import xml_safe
 from workbench.export import maplayout
 from workbench.features.export import BENCHMARK_NAMES, MATRIX_COLUMNS, Findings
@@ -96,8 +96,7 @@ def _slide(deck, findings: Findings, style: Style, title: str, notes: Sequence[s
     slide = deck.slides.add_slide(deck.slide_layouts[6])
     _text(slide, title, 0.4, 0.3, maplayout.SLIDE_WIDTH - 2.4, 0.6, size=24, bold=True, colour=style.hex)
     subtitle = (
-        f"{heatmap.METRIC_NAMES[findings.provenance.metric]} · {findings.provenance.period()} · "
-        f"{findings.provenance.filters}"
+        f"{metrics.NAMES[findings.provenance.metric]} · {findings.provenance.period()} · {findings.provenance.filters}"
     )
     _text(slide, subtitle, 0.4, 0.88, maplayout.SLIDE_WIDTH - 2.4, 0.32, size=11, colour=MUTED)
     if style.logo:
@@ -306,7 +305,7 @@ def _title_slide(deck, findings: Findings, style: Style) -> None:
     _text(
         slide,
         [
-            f"{heatmap.METRIC_NAMES[facts.metric]} · data from {facts.period()}",
+            f"{metrics.NAMES[facts.metric]} · data from {facts.period()}",
             f"Filters: {facts.filters}",
             f"{facts.dataset}, version {facts.dataset_version} · {formatting.count(facts.answers)} answers",
             f"Prepared {facts.created:%d %B %Y}",
@@ -335,7 +334,7 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
     names = {tp.key: tp.name for tp in journey.touchpoints}
     pages = maplayout.plan(journey)
     for number, page in enumerate(pages, 1):
-        title = _numbered(f"Journey map: {heatmap.METRIC_NAMES[metric]} at every touchpoint", number, len(pages))
+        title = _numbered(f"Journey map: {metrics.NAMES[metric]} at every touchpoint", number, len(pages))
         notes = [f"{names[key]}: {_score_text(scored[key], metric)}" for key in (b.key for b in page.boxes)]
         slide = _slide(deck, findings, style, title, notes)
         for band in page.stages:
@@ -470,7 +469,7 @@ def _legend(slide, metric: str, drops_shown: bool) -> None:
     from pptx.enum.shapes import MSO_SHAPE
 
     left, top = 0.4, 6.95
-    _text(slide, f"{heatmap.METRIC_NAMES[metric]} against target:", left, top - 0.05, 2.2, 0.3, size=9, bold=True)
+    _text(slide, f"{metrics.NAMES[metric]} against target:", left, top - 0.05, 2.2, 0.3, size=9, bold=True)
     left += 2.2
     for colour, label in heatmap.legend(metric):
         swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(left), _inches(top), _inches(0.18), _inches(0.18))
@@ -503,7 +502,7 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
     mark_widths = [maplayout.text_width(BENCHMARK_NAMES[m], 10, bold=True) + 0.14 for m in marks]  # never cut
     value_width = min(1.3, (12.5 - name_width - sum(mark_widths)) / (len(shown) + 1))
     for number, page in enumerate(pages, 1):
-        title = _numbered(f"{heatmap.METRIC_NAMES[metric]} by {column}", number, len(pages))
+        title = _numbered(f"{metrics.NAMES[metric]} by {column}", number, len(pages))
         notes = [
             f"Columns: the whole selection, then the {len(shown)} {column} values with the most answers"
             + (f"; {left_out} smaller ones are left out." if left_out else "."),
@@ -682,7 +681,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     for quadrant, colour in QUADRANT_COLOURS.items():
         _run(key.paragraphs[0], "● ", 11, colour=colour)
         _run(key.paragraphs[0], f"{quadrant}   ", 10)
-    _axis_titles(chart, f"Performance (mean {heatmap.METRIC_NAMES[metric]})", "Importance (% of explained variance)")
+    _axis_titles(chart, f"Performance (mean {metrics.NAMES[metric]})", "Importance (% of explained variance)")
     x_range, y_range = matrix_ranges(ranked)
     for axis, (low, high) in ((chart.category_axis, x_range), (chart.value_axis, y_range)):
         axis.minimum_scale, axis.maximum_scale = low, high
@@ -1025,7 +1024,7 @@ def _action_slides(deck, findings: Findings, style: Style) -> None:
             effect = (
                 ""
                 if a.expected_change is None
-                else f"{formatting.value(a.expected_change, a.metric, signed=True)} {heatmap.METRIC_NAMES[a.metric]}"
+                else f"{formatting.value(a.expected_change, a.metric, signed=True)} {metrics.NAMES[a.metric]}"
             )
             due = a.due.isoformat() if a.due else ""
             rows.append(

@@ -6,8 +6,8 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from workbench.analysis import heatmap, roi
-from workbench.core import formatting
+from workbench.analysis import roi
+from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import xml_safe
 
@@ -326,7 +326,7 @@ def priority_matrix(ranked, names: Mapping[str, str], metric: str):
         title={"text": _("Importance × performance"), "font": {"size": 14}},
         annotations=_matrix_labels(shown, names, x_range, y_range),
         xaxis={
-            "title": _("Performance (mean {metric})").format(metric=heatmap.METRIC_NAMES[metric]),
+            "title": _("Performance (mean {metric})").format(metric=metrics.NAMES[metric]),
             "gridcolor": "#eee",
             "range": x_range,
         },
@@ -579,7 +579,7 @@ def trend(found) -> object:
         margin={"l": 10, "r": 10, "t": 20, "b": 30},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.2},
-        yaxis_title=heatmap.METRIC_NAMES[found.metric],
+        yaxis_title=metrics.NAMES[found.metric],
     )
     return figure
 
@@ -594,7 +594,7 @@ def distribution(found) -> object:
     figure.update_layout(
         margin={"l": 10, "r": 10, "t": 20, "b": 30},
         plot_bgcolor="white",
-        xaxis={"title": heatmap.METRIC_NAMES[found.metric], "dtick": 1},
+        xaxis={"title": metrics.NAMES[found.metric], "dtick": 1},
         yaxis_title=_("answers"),
     )
     return figure
@@ -641,7 +641,7 @@ def breakdown(found) -> object:
     figure.update_layout(
         margin={"l": 10, "r": 10, "t": 20, "b": 30},
         plot_bgcolor="white",
-        xaxis={"title": heatmap.METRIC_NAMES[found.metric], "range": [low_end - pad, high_end + pad]},
+        xaxis={"title": metrics.NAMES[found.metric], "range": [low_end - pad, high_end + pad]},
         yaxis={"automargin": True},
     )
     return figure

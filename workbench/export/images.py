@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from workbench.analysis import heatmap
+from workbench.core import metrics
 from workbench.core.journey import slugify, unique_key
 from workbench.export import deck, figures, maplayout
 from workbench.features.export import Findings
@@ -154,7 +154,7 @@ def journey_map(findings: Findings):
         margin={"l": 0, "r": 0, "t": 40, "b": 0},
         showlegend=False,
         title={
-            "text": f"{figures.label(findings.journey.name)}: {heatmap.METRIC_NAMES[metric]} · "
+            "text": f"{figures.label(findings.journey.name)}: {metrics.NAMES[metric]} · "
             f"{findings.provenance.period()} · {figures.label(findings.provenance.filters)}",
             "font": {"size": 14},
             "x": 0.01,

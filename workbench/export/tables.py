@@ -9,7 +9,7 @@ import zipfile
 
 import pandas
 
-from workbench.analysis import heatmap
+from workbench.core import metrics
 from workbench.core.journey import slugify
 from workbench.core.safecells import text_cell
 from workbench.features.export import Findings
@@ -121,7 +121,7 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
                 "owner": a.owner,
                 "due": a.due,
                 "cost": a.cost,
-                "metric": heatmap.METRIC_NAMES.get(a.metric, a.metric),
+                "metric": metrics.NAMES.get(a.metric, a.metric),
                 "expected_change": a.expected_change,
                 "segment": a.segment or "",
                 "description": a.description,

@@ -19,7 +19,6 @@ from workbench.core.metrics import DEFAULT_MIN_N
 from workbench.data import query, waves
 from workbench.repos.actions import (
     FIELD_NAMES,
-    METRICS,
     ORIGIN_KINDS,
     STATUS_NAMES,
     STATUSES,
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIELD_NAMES",
-    "METRICS",
     "ORIGIN_KINDS",
     "STATUSES",
     "STATUS_NAMES",

@@ -103,7 +103,7 @@ class Provenance:
             f"Project: {self.project} · journey: {self.journey}",
             f"Data: {self.dataset}, version {self.dataset_version} (dataset id {self.dataset_id}, "
             f"{formatting.count(self.dataset_rows)} rows)",
-            f"Metric: {heatmap.METRIC_NAMES[self.metric]} · period {self.period()} · {self.filters}",
+            f"Metric: {metrics.NAMES[self.metric]} · period {self.period()} · {self.filters}",
             f"Answers in the period: {formatting.count(self.answers)}",
             f"Exported {self.created:%Y-%m-%d %H:%M} by CX Journey Workbench",
         ]
@@ -148,8 +148,8 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
     """Run the analyses ``request`` asks for on the workspace's data."""
     from workbench.repos import actions
 
-    if request.metric not in heatmap.METRICS:
-        raise ValueError(f"Unknown metric '{request.metric}'; use one of {', '.join(heatmap.METRICS)}.")
+    if request.metric not in metrics.METRICS:
+        raise ValueError(f"Unknown metric '{request.metric}'; use one of {', '.join(metrics.METRICS)}.")
     unknown = [s for s in request.slides if s not in SLIDES]
     if unknown:
         raise ValueError(f"Unknown slide '{unknown[0]}'; use any of {', '.join(SLIDES)}.")

@@ -36,7 +36,6 @@ STATUS_NAMES = {
     "verified": _("Verified"),
 }
 OPEN_STATUSES = ("backlog", "planned", "in_progress")
-METRICS = metrics.METRICS
 ORIGIN_KINDS = {
     "manual": _("Added by hand"),
     "break": _("Break"),
@@ -123,7 +122,7 @@ class Draft:
             owner=params.get("owner", ""),
             due=_parse_date(params.get("due")),
             cost=_parse_number(params.get("cost")),
-            metric=str(params["metric"]) if params.get("metric") in METRICS else "csat",
+            metric=str(params["metric"]) if params.get("metric") in metrics.METRICS else "csat",
             expected_change=_parse_number(params.get("change")),
             segment=params.get("segment") or None,
             treated=_parse_list(params.get("treated")),
@@ -270,7 +269,7 @@ def validate(draft: Draft, journey: Journey | None = None) -> Draft:
         raise ActionError(_("The title is longer than 300 characters."))
     if draft.cost is not None and not draft.cost >= 0:
         raise ActionError(_("The cost cannot be negative."))
-    if draft.metric not in METRICS:
+    if draft.metric not in metrics.METRICS:
         raise ActionError(_("Unknown metric “{metric}”.").format(metric=draft.metric))
     if journey is not None:
         known = {tp.key for tp in journey.touchpoints}
