@@ -17,13 +17,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from workbench.core import metrics
+from workbench.core.contract import METRICS  # the answer table's scores: NPS, CSAT, CES, rating
 
 if TYPE_CHECKING:
     import diskcache
     import pandas
 
 PERIODS = {"week": "1w", "month": "1mo", "quarter": "1q"}  # polars truncation: weeks start on Monday (ISO)
-METRICS = (*metrics.SCALES, "rating")  # the answer table's scores: NPS, CSAT, CES and a rating on another scale
 _NOT_GROUPS = {"ts", "response_id", "comment", *METRICS}  # columns that are never a group or a filter
 
 
