@@ -1,10 +1,11 @@
-"""The project picker every screen starts from: the workspace's projects by name, the first one chosen."""
+"""The pickers every screen starts from: the workspace's projects by name (the first one chosen), and who you are."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 
 from cxweb.pages._context import workspace
+from workbench.core.i18n import gettext as _
 
 
 def project_options() -> list[dict]:
@@ -16,3 +17,10 @@ def project_picker(id_: str, **kwargs) -> dbc.Select:
     """A select of the projects with the first chosen (``kwargs``: persistence, style… as dbc.Select takes them)."""
     options = project_options()
     return dbc.Select(id=id_, options=options, value=options[0]["value"] if options else None, **kwargs)
+
+
+def user_box(id_: str) -> dbc.Input:
+    """The name a screen's changes are recorded under, remembered in this browser across pages and visits."""
+    return dbc.Input(
+        id=id_, placeholder=_("your name (for the history)"), debounce=True, persistence=True, persistence_type="local"
+    )

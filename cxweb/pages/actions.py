@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from cxweb.pages._pickers import project_picker
+from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import formatting, metrics
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -67,13 +67,7 @@ def layout(**params) -> html.Div:
                     group(_("Journey"), dbc.Select(id="act-journey", options=[], value=ANY), "11rem"),
                     group(
                         _("You are"),
-                        dbc.Input(
-                            id="act-user",
-                            placeholder=_("your name (for the history)"),
-                            debounce=True,
-                            persistence=True,
-                            persistence_type="local",
-                        ),
+                        user_box("act-user"),
                         "15rem",
                     ),
                     dbc.Button(

@@ -8,7 +8,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
-from cxweb.pages._pickers import project_picker
+from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import metrics
 from workbench.core.alerting import KIND_NAMES, KINDS, STATUS_NAMES
 from workbench.core.errors import ConflictError, WorkspaceError
@@ -54,13 +54,7 @@ def layout(**_params) -> html.Div:
                     group(_("Journey"), dbc.Select(id="al-journey", options=[])),
                     group(
                         _("You are"),
-                        dbc.Input(
-                            id="al-user",
-                            placeholder=_("your name (for the history)"),
-                            debounce=True,
-                            persistence=True,
-                            persistence_type="local",
-                        ),
+                        user_box("al-user"),
                         "15rem",
                     ),
                     dbc.Button(

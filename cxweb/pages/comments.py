@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _empty, _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
+from cxweb.pages._pickers import user_box
 from workbench.core import formatting, metrics
 from workbench.core.codebook import Codebook, Theme
 from workbench.core.errors import WorkspaceError
@@ -58,13 +59,7 @@ def layout(**_query) -> html.Div:
                     ),
                     group(
                         _("You are"),
-                        dbc.Input(
-                            id="cm-user",
-                            placeholder=_("your name (for the history)"),
-                            debounce=True,
-                            persistence=True,
-                            persistence_type="local",
-                        ),
+                        user_box("cm-user"),
                         "15rem",
                     ),
                 ],

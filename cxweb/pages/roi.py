@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _empty
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from cxweb.pages._pickers import project_picker
+from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import formatting, metrics
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -297,13 +297,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                     ),
                     group(
                         _("You are"),
-                        dbc.Input(
-                            id="roi-user",
-                            placeholder=_("your name (for the history)"),
-                            debounce=True,
-                            persistence=True,
-                            persistence_type="local",
-                        ),
+                        user_box("roi-user"),
                         "15rem",
                     ),
                 ],
