@@ -58,7 +58,8 @@ def moments(stats: pandas.DataFrame, metric: str) -> tuple[numpy.ndarray, numpy.
         n = stats["nps_n"].to_numpy(dtype=float)
         promoters, detractors = stats["promoters"].to_numpy(dtype=float), stats["detractors"].to_numpy(dtype=float)
         return n, 100.0 * (promoters - detractors), 10_000.0 * (promoters + detractors)
-    return tuple(stats[f"{metric}_{part}"].to_numpy(dtype=float) for part in ("n", "sum", "sumsq"))  # type: ignore[return-value]
+    n, total, total_sq = (stats[f"{metric}_{part}"].to_numpy(dtype=float) for part in ("n", "sum", "sumsq"))
+    return n, total, total_sq
 
 
 def contrast(
