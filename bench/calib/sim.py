@@ -56,6 +56,7 @@ class Network:
     touchpoints, regions, branches, months : its size; branches are nested in regions (about equal numbers).
     respondents_per_month : respondents a month; each rates 1–6 touchpoints (3.5 on average), so the default
         2 300 gives about 8 000 answers a month.
+    rated : the fewest and most touchpoints a respondent rates (uniform; at most ``touchpoints``).
     icc : share of an answer's latent variance that is its branch's (0 = answers independent across branches).
     wobble : branch effects re-drawn every month (a branch's good and bad months) rather than fixed for the year.
     halo : share of latent variance that is the respondent's mood, common to all touchpoints they rate.
@@ -74,6 +75,7 @@ class Network:
     halo: float = 0.4
     touchpoint_spread: float = 0.3
     effects: Sequence[Effect] = field(default_factory=tuple)
+    rated: tuple[int, int] = (1, 6)
     start: datetime.date = datetime.date(2026, 1, 1)
 
 
@@ -98,7 +100,7 @@ def simulate(network: Network, seed: int) -> pd.DataFrame:
     respondents = per_month * network.months
     month = np.repeat(np.arange(network.months), per_month)
     branch = rng.choice(network.branches, respondents, p=size / size.sum())
-    rated = rng.integers(1, 7, respondents)
+    rated = rng.integers(network.rated[0], network.rated[1] + 1, respondents)
     row_of = np.repeat(np.arange(respondents), rated)
     # Each respondent's touchpoints are distinct: the first ``rated`` of a random order.
     order = np.argsort(rng.random((respondents, network.touchpoints)), axis=1)
