@@ -92,3 +92,73 @@ def test_nps_moments_count_promoters_as_plus_100_and_detractors_as_minus_100():
 def test_an_empty_side_is_undefined_rather_than_zero():
     found = clustered.contrast([0], ["a"], [5], [20], [90], weights=[1, -1])
     assert math.isnan(found.difference) and math.isnan(found.p_value)
+
+
+def bell_mccaffrey(x, y, groups, contrast):
+    """CR2 variance of contrast'β and its Bell–McCaffrey df by matrices: (I − H_gg)^−½ per cluster, eigenvalues."""
+    bread = np.linalg.inv(x.T @ x)
+    beta = bread @ x.T @ y
+    e = y - x @ beta
+    hat = x @ bread @ x.T
+    residual_maker = np.eye(len(y)) - hat
+    columns, variance = [], 0.0
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        values, vectors = np.linalg.eigh(np.eye(len(rows)) - hat[np.ix_(rows, rows)])
+        adjust = vectors @ np.diag(values**-0.5) @ vectors.T
+        a = adjust @ x[rows] @ bread @ contrast
+        variance += float(a @ e[rows]) ** 2
+        column = np.zeros(len(y))
+        column[rows] = a
+        columns.append(residual_maker @ column)
+    lam = np.linalg.eigvalsh(np.column_stack(columns).T @ np.column_stack(columns))
+    return float(contrast @ beta), variance, lam.sum() ** 2 / (lam**2).sum()
+
+
+def test_cr2_matches_the_bias_reduced_sandwich_and_bell_mccaffrey_df_computed_with_matrices():
+    rng = np.random.default_rng(11)
+    cell = rng.integers(0, 4, 160)
+    branch = rng.integers(0, 9, 160)  # branches span cells, as in a difference in differences
+    y = rng.normal(0, 1, 9)[branch] + 0.3 * cell + rng.normal(0, 1, 160)
+    weights = np.array([1.0, -1.0, -1.0, 1.0])
+    point, variance, df = bell_mccaffrey(np.eye(4)[cell], y, branch, weights)
+    found = clustered.contrast(cell, branch, np.ones(160), y, y * y, weights=weights, method="CR2")
+    assert found.difference == pytest.approx(point)
+    assert found.se == pytest.approx(math.sqrt(variance), rel=1e-9)
+    assert found.df == pytest.approx(df, rel=1e-9)
+    assert found.clusters == 9 and found.df < 8  # fewer than G − 1 when clusters differ in size and make-up
+    half = student.ppf(0.975, found.df) * found.se
+    assert (found.low, found.high) == pytest.approx((point - half, point + half))
+    # Summed per (cell, branch), as the query gives them: the same answer.
+    frame = pd.DataFrame({"cell": cell, "branch": branch, "y": y, "y2": y * y, "one": 1.0})
+    sums = frame.groupby(["cell", "branch"], as_index=False)[["one", "y", "y2"]].sum()
+    grouped = clustered.contrast(sums.cell, sums.branch, sums.one, sums.y, sums.y2, weights=weights, method="CR2")
+    assert (grouped.se, grouped.df) == (pytest.approx(found.se), pytest.approx(found.df))
+
+
+def test_cr2_with_answers_alone_matches_one_cluster_per_answer_and_the_welch_variance():
+    rng = np.random.default_rng(2)
+    cell = np.repeat([0, 1], [7, 12])
+    y = rng.integers(1, 6, 19).astype(float)
+    labels = np.array([f"r{i}" for i in range(17)] + [None, None], dtype=object)  # two answers without a respondent
+    x = np.eye(2)[cell]
+    point, variance, df = bell_mccaffrey(x, y, np.arange(19), np.array([1.0, -1.0]))
+    found = clustered.contrast(cell, labels, np.ones(19), y, y * y, weights=[1, -1], method="CR2")
+    assert found.se == pytest.approx(math.sqrt(variance)) and found.df == pytest.approx(df)
+    # HC2 of a difference of two means is Welch's s₁²/n₁ + s₂²/n₂.
+    welch = y[cell == 0].var(ddof=1) / 7 + y[cell == 1].var(ddof=1) / 12
+    assert found.se == pytest.approx(math.sqrt(welch)) and found.design_effect == pytest.approx(1)
+    summed = clustered.contrast([0, 1], [None, None], [7, 12], [y[:7].sum(), y[7:].sum()],
+                                [(y[:7] ** 2).sum(), (y[7:] ** 2).sum()], weights=[1, -1], method="CR2")
+    assert (summed.se, summed.df, summed.clusters) == (pytest.approx(found.se), pytest.approx(df), 19)
+
+
+def test_cr2_leaves_a_cell_held_by_one_cluster_without_an_error_rather_than_too_sure():
+    # The treated side is one branch in both windows: its residual sums are zero, its variance unmeasured.
+    cell = [0, 1, 2, 2, 3, 3]
+    branch = ["a", "a", "b", "c", "b", "c"]
+    found = clustered.contrast(cell, branch, [5] * 6, [20, 15, 18, 17, 16, 19], [90, 50, 70, 65, 60, 80],
+                               weights=[1, -1, -1, 1], method="CR2")
+    assert found.difference == pytest.approx((4 - 3) - (3.5 - 3.5)) and math.isnan(found.se) and math.isnan(found.p_value)
+    with pytest.raises(ValueError, match="method"):
+        clustered.contrast([0, 1], ["a", "b"], [2, 2], [3, 4], [5, 9], weights=[1, -1], method="CR3")

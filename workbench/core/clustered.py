@@ -13,6 +13,17 @@ with a few dozen clusters. A cluster may span cells (a respondent who rated both
 where the covariance between the cells comes from. The design effect ``V / V_iid`` says how much the clustering
 widens the interval against treating every answer as independent.
 
+With few clusters, or a contrast that rests on a few of them (an action piloted in three branches), CR1 is too
+small; ``method="CR2"`` uses the bias-reduced linearisation of Bell & McCaffrey (2002, "Bias reduction in standard
+errors for linear regression with multi-stage samples", Survey Methodology 28(2)) — each cluster's residuals scaled
+by ``(I − H_gg)^−½`` — with their degrees of freedom ``(Σλ)² / Σλ²`` (λ the eigenvalues of ``G'G``), the
+combination Imbens & Kolesár (2016, "Robust standard errors in small samples: some practical advice", REStat 98(4))
+and Pustejovsky & Tipton (2018, JBES 36(4)) show keeps the size near its level down to a handful of clusters. For
+cell means the hat matrix is ``1/N_k`` within a cell, so both come in closed form from the same statistics: a
+cluster's residual sum in cell k is scaled by ``(1 − N_gk/N_k)^−½``, and the degrees of freedom need only traces of
+a G × G matrix that is diagonal minus rank K. A weighted cell whose answers all come from one cluster leaves that
+cell's variance unmeasured: the CR2 comparison is then undefined rather than too sure.
+
 Everything is computed from per (cell, cluster) sufficient statistics — n, Σx, Σx² of a per-answer score — that
 the query engine produces and that add up, so no answers are re-read. ``moments`` turns the engine's columns into
 that score: NPS counts as 100 · (promoter − detractor) per answer, CSAT and CES as the answer itself.
@@ -70,8 +81,9 @@ def contrast(
     total_sq: Sequence[float] | numpy.ndarray,
     weights: Sequence[float],
     confidence: float = 0.95,
+    method: str = "CR1",
 ) -> ClusteredComparison:
-    """The contrast ``Σ_k weights[k] · mean_k`` of cells 0…K−1 with a cluster-robust (CR1) t-test.
+    """The contrast ``Σ_k weights[k] · mean_k`` of cells 0…K−1 with a cluster-robust (CR1 or CR2) t-test.
 
     Parameters
     ----------
@@ -81,6 +93,7 @@ def contrast(
     n, total, total_sq : the row's number of answers, Σx and Σx² of the per-answer score.
     weights : the contrast's weight per cell.
     confidence : the interval's level.
+    method : "CR1" (t on G − 1 df) or "CR2" (Bell–McCaffrey variance and degrees of freedom).
     """
     import numpy as np
     import pandas as pd
@@ -115,11 +128,56 @@ def contrast(
         total_sq[alone] - 2 * means[cell[alone]] * total[alone] + n[alone] * means[cell[alone]] ** 2
     )
     clusters = len(involved) + int(n[alone & used[cell]].sum())
+    if method == "CR2":
+        variance, df = _bell_mccaffrey(
+            cell, codes, alone, n, residual, total_sq - 2 * means[cell] * total + n * means[cell] ** 2, c, cell_n
+        )
+        if math.isnan(variance):  # a weighted cell from one cluster: the point estimate stands, its error is unknown
+            return _finish(difference, math.nan, se_iid, math.nan, clusters, math.nan, confidence)
+        design_effect = variance / variance_iid if variance_iid > 0 else math.nan
+        return _finish(difference, math.sqrt(variance), se_iid, design_effect, clusters, df, confidence)
+    if method != "CR1":
+        raise ValueError(f"Unknown method '{method}'; use CR1 or CR2.")
     if clusters < 2:
         return _finish(difference, se_iid, se_iid, math.nan, clusters, math.inf, confidence)
     variance = clusters / (clusters - 1) * (float(np.sum(sums[involved] ** 2)) + float(np.sum(single)))
     design_effect = variance / variance_iid if variance_iid > 0 else math.nan
     return _finish(difference, math.sqrt(variance), se_iid, design_effect, clusters, clusters - 1, confidence)
+
+
+def _bell_mccaffrey(cell, codes, alone, n, residual, squares, c, cell_n) -> tuple[float, float]:
+    """CR2 variance of the contrast and its Bell–McCaffrey degrees of freedom (NaN when a weighted cell has fewer
+    than two clusters); ``squares`` is each row's Σ(x − m)², used for answers without a cluster."""
+    import numpy as np
+
+    k, used = len(c), c != 0
+    keep = used[cell] & (n > 0)
+    grouped, lone = keep & ~alone & (codes >= 0), keep & alone
+    ids, index = np.unique(codes[grouped], return_inverse=True)
+    counts, sums = np.zeros((len(ids), k)), np.zeros((len(ids), k))
+    np.add.at(counts, (index, cell[grouped]), n[grouped])
+    np.add.at(sums, (index, cell[grouped]), residual[grouped])
+    per_cell = (counts > 0).sum(axis=0) + np.bincount(cell[lone], weights=n[lone], minlength=k)
+    if np.any(per_cell[used] < 2):
+        return math.nan, math.nan
+    size = np.where(used, cell_n, 1.0)
+    # a_g: the contrast's weight on an answer of cell k in cluster g after the CR2 adjustment (I − H_gg)^−½.
+    weight = np.where(used, c / size, 0.0) / np.sqrt(1.0 - counts / size)
+    lone_weight = (c / size / np.sqrt(1.0 - 1.0 / size))[cell[lone]]
+    variance = float(np.sum(np.sum(weight * sums, axis=1) ** 2)) + float(np.sum(lone_weight**2 * squares[lone]))
+    # Degrees of freedom from M = G'G = D − V·diag(1/N)·V' (one row per cluster; a lone answer is a cluster of one,
+    # its row repeated n times), by traces so that thousands of respondents never make a dense G × G matrix.
+    lone_v = np.zeros((int(lone.sum()), k))
+    lone_v[np.arange(len(lone_v)), cell[lone]] = lone_weight
+    v = np.vstack([counts * weight, lone_v])
+    repeat = np.concatenate([np.ones(len(ids)), n[lone]])
+    diagonal = np.concatenate([np.sum(counts * weight**2, axis=1), lone_weight**2])
+    cross = (v * repeat[:, None]).T @ v
+    trace = repeat @ diagonal - np.sum(np.diag(cross) / size)
+    trace_sq = (
+        repeat @ diagonal**2 - 2 * np.sum(((repeat * diagonal) @ v**2) / size) + np.sum(cross**2 / np.outer(size, size))
+    )
+    return variance, float(trace**2 / trace_sq) if trace_sq > 0 else math.nan
 
 
 def _finish(difference, se, se_iid, design_effect, clusters, df, confidence) -> ClusteredComparison:
