@@ -73,6 +73,26 @@ def answers_file(folder, answers) -> str:
                  rating=rating)
 
 
+def per_answer(answer, metric):
+    """A row's score of a metric as the index's covariances count it (NPS: 100 · (promoter − detractor)); None if
+    unanswered."""
+    score = answer[{"nps": 2, "csat": 3, "ces": 4}[metric]]
+    if score is None or metric != "nps":
+        return score
+    return 100 * ((score >= 9) - (score <= 6))
+
+
+def covariances(group, estimates):
+    """Cov(mean_a, mean_b) of each pair of metrics, from the group's raw rows."""
+    found = {}
+    for a, b in m.CROSS_PAIRS:
+        both = [(per_answer(row, a), per_answer(row, b)) for row in group]
+        both = [(x, y) for x, y in both if x is not None and y is not None]
+        found[a, b] = float(m.mean_covariance(estimates[a].n, estimates[b].n, len(both), sum(x for x, _ in both),
+                                              sum(y for _, y in both), sum(x * y for x, y in both)))
+    return found
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(answer, min_size=1, max_size=40), st.sampled_from([None, {"nps": 2.0, "csat": 1.0, "ces": 0.0}]))
 def test_every_group_agrees_with_the_scalar_metrics(tmp_path_factory, answers, weights):
@@ -94,7 +114,7 @@ def test_every_group_agrees_with_the_scalar_metrics(tmp_path_factory, answers, w
             assert_estimate(found, name, estimate)
         assert_estimate(found, "csat_top2", m.top_box(csat, min_n=3), low_n=False)
         assert_estimate(found, "ces_top2", m.top_box(ces, min_n=3), low_n=False)
-        index = m.composite(estimates, weights, min_n=3)
+        index = m.composite(estimates, weights, min_n=3, covariances=covariances(group, estimates))
         assert_estimate(found, "index", index)
         assert found["index_n"] == index.n
         rating = m.mean(m.ScaleSums(len(ratings), sum(ratings), sum(r * r for r in ratings)), min_n=3)

@@ -251,6 +251,7 @@ _ADDITIVE = {
     "passives",
     "detractors",
     *(f"{m}_{s}" for m in (*metrics.MEANS, "rating") for s in ("n", "sum", "sumsq", "top")),
+    *(name for pair in metrics.CROSS_PAIRS for name in metrics.cross_columns(*pair)),  # the index's covariances
 }
 
 
@@ -381,7 +382,8 @@ def _statistics(query: Query) -> pandas.DataFrame:
 
 
 def _aggregations(rating: bool) -> list:
-    """Counts, sums and sums of squares per metric; comparisons of a null answer are null and so never counted."""
+    """Counts, sums and sums of squares per metric and cross-products per pair of metrics; comparisons of a null
+    answer are null and so never counted."""
     import polars as pl
 
     nps = pl.col("nps")
@@ -399,6 +401,18 @@ def _aggregations(rating: bool) -> list:
             score.sum().alias(f"{metric}_sum"),
             (score * score).sum().alias(f"{metric}_sumsq"),
             (score >= top).sum().alias(f"{metric}_top"),
+        ]
+    # Cross-products of each pair of metrics over the rows that answered both: the index's covariances.
+    scores = {m: pl.col(m).cast(pl.Int64) for m in metrics.MEANS}
+    scores["nps"] = 100 * ((nps >= metrics.PROMOTER_AT).cast(pl.Int64) - (nps <= metrics.DETRACTOR_AT).cast(pl.Int64))
+    for a, b in metrics.CROSS_PAIRS:
+        both = scores[a].is_not_null() & scores[b].is_not_null()
+        n, total_a, total_b, product = metrics.cross_columns(a, b)
+        aggregations += [
+            both.sum().alias(n),
+            scores[a].filter(both).sum().alias(total_a),
+            scores[b].filter(both).sum().alias(total_b),
+            (scores[a] * scores[b]).sum().alias(product),  # null unless both answered
         ]
     if rating:
         score = pl.col("rating")
