@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from statistics import NormalDist
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -212,3 +213,91 @@ def test_swapping_before_and_after_negates_the_change_and_keeps_p(first, second)
     assert backward.p_value == pytest.approx(forward.p_value, nan_ok=True)
     flipped = {"improved": "worse", "worse": "improved", "no_change": "no_change"}
     assert backward.verdict == flipped[forward.verdict]
+
+
+def clustered_rows(spec: list[tuple[dt.datetime, str, str, int]]) -> dict[str, list]:
+    """Columns ts, touchpoint, branch, respondent_id, csat from (ts, branch, respondent, csat) tuples at "chat"."""
+    ts, branch, respondent, csat = map(list, zip(*spec))
+    return {"ts": ts, "touchpoint": ["chat"] * len(ts), "branch": branch, "respondent_id": respondent, "csat": csat}
+
+
+def test_a_branch_column_clusters_the_did_by_branch_and_a_branchs_bad_month_is_no_effect(tmp_path):
+    from workbench.core import clustered
+
+    rng = np.random.default_rng(4)
+    spec, cells, labels, scores = [], [], [], []
+    shock = {"A1": 1, "A2": 0, "A3": 0, "B1": 0, "B2": 0, "B3": 0, "B4": 0}  # A1 has a good month after the done date
+    for branch, lift in shock.items():
+        for when, cell_after in ((BEFORE, 0), (AFTER, 1)):
+            for i in range(12):
+                x = int(np.clip(3 + rng.integers(-1, 2) + (lift if cell_after else 0), 1, 5))
+                spec.append((when, branch, f"{branch}-{when:%m}-{i}", x))
+                cells.append((0 if branch < "B" else 2) + (0 if cell_after else 1))
+                labels.append(branch)
+                scores.append(x)
+    path = write(tmp_path / "s.parquet", **clustered_rows(spec))
+    result = verify([path], ["chat"], DONE, segment="branch", treated=["A1", "A2", "A3"], min_n=10)
+    x = np.array(scores, float)
+    expected = clustered.contrast(cells, labels, np.ones(len(x)), x, x * x, weights=[1, -1, -1, 1], method="CR2")
+    assert (result.cluster, result.clusters, result.method) == ("branch", 7, "difference_in_differences")
+    assert result.effect == pytest.approx(expected.difference) and result.effect_p == pytest.approx(expected.p_value)
+    assert (result.effect_low, result.effect_high) == (pytest.approx(expected.low), pytest.approx(expected.high))
+    assert result.df == pytest.approx(expected.df) and result.design_effect == pytest.approx(expected.design_effect)
+    assert result.verdict == ("improved" if expected.p_value < 0.05 else "no_change")
+    assert result.detail.startswith("Answers clustered by branch (7 clusters), as answers from the same branch move "
+                                    "together: design effect ")
+    assert "Student's t on " in result.detail and "(CR2, Bell & McCaffrey)." in result.detail
+    # The same answers counted as independent: one branch's good month is an "effect".
+    unclustered = write(tmp_path / "u.parquet", **{k: v for k, v in clustered_rows(spec).items()
+                                                  if k not in ("branch", "respondent_id")},
+                        region=[b for _, b, _, _ in spec])
+    naive = verify([unclustered], ["chat"], DONE, segment="region", treated=["A1", "A2", "A3"], min_n=10)
+    assert naive.effect == pytest.approx(result.effect) and naive.effect_p < result.effect_p
+    assert naive.cluster is None and naive.detail.startswith("Answers counted as independent")
+
+
+def test_without_a_branch_the_answers_of_one_respondent_are_one_cluster(tmp_path):
+    from workbench.core import clustered
+
+    # Each respondent rates chat and call in the same visit: their two answers share the mood.
+    spec, cells, labels, scores = [], [], [], []
+    moods = [1, 1, 0, -1, 0, 1, -1, 0, 0, 1, -1, -1]
+    for when, cell, lift in ((BEFORE, 1, 0), (AFTER, 0, 1)):
+        for i, mood in enumerate(moods):
+            for touchpoint, own in (("chat", 0), ("call", i % 2)):
+                x = 3 + mood + own * (1 - 2 * (i % 3 == 0)) + lift * (i % 2)
+                spec.append((when, touchpoint, f"{when:%m}-{i}", x))
+                cells.append(cell)
+                labels.append(f"{when:%m}-{i}")
+                scores.append(x)
+    ts, touchpoint, respondent, csat = map(list, zip(*spec))
+    path = write(tmp_path / "s.parquet", ts=ts, touchpoint=touchpoint, respondent_id=respondent, csat=csat)
+    result = verify([path], ["chat", "call"], DONE, min_n=10)
+    x = np.array(scores, float)
+    expected = clustered.contrast(cells, labels, np.ones(len(x)), x, x * x, weights=[1, -1], method="CR2")
+    assert (result.cluster, result.clusters, result.method) == ("respondent_id", 24, "before_after")
+    assert result.change == pytest.approx(expected.difference) and result.p_value == pytest.approx(expected.p_value)
+    assert (result.low, result.high) == (pytest.approx(expected.low), pytest.approx(expected.high))
+    assert result.design_effect > 1.2  # two answers with one mood: the sample is smaller than 48 independent ones
+    assert "clustered by respondent (24 clusters)" in result.detail
+
+
+def test_an_action_in_one_branch_is_clustered_by_respondent_and_says_why(tmp_path):
+    spec = ([(BEFORE, b, f"{b}{i}", x) for b in ("A", "B", "C") for i, x in enumerate([3, 3, 4] * 4)]
+            + [(AFTER, b, f"{b}{i}'", x) for b in ("A", "B", "C") for i, x in enumerate([3, 4, 4] * 4)])
+    path = write(tmp_path / "s.parquet", **clustered_rows(spec))
+    result = verify([path], ["chat"], DONE, segment="branch", treated=["A"], min_n=10)
+    assert result.method == "difference_in_differences" and result.cluster == "respondent_id"
+    assert result.clusters == 72 and result.verdict in ("no_change", "improved")
+    assert result.detail.endswith("The action's answers come from a single branch, so its own ups and downs cannot "
+                                  "be told apart from the action's effect; the test only counts the sampling of "
+                                  "answers.")
+
+
+def test_a_record_stored_before_clustering_still_loads(tmp_path):
+    path = survey(tmp_path / "s.parquet", [3, 3, 4], [4, 5, 5])
+    stored = verify([path], ["chat"], DONE, min_n=1).to_dict()
+    for name in ("cluster", "clusters", "design_effect", "df", "detail"):
+        stored.pop(name)
+    loaded = Verification.from_dict(stored)
+    assert loaded.cluster is None and loaded.detail == "" and loaded.verdict == "improved"

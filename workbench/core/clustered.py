@@ -163,7 +163,9 @@ def _bell_mccaffrey(cell, codes, alone, n, residual, squares, c, cell_n) -> tupl
     size = np.where(used, cell_n, 1.0)
     # a_g: the contrast's weight on an answer of cell k in cluster g after the CR2 adjustment (I − H_gg)^−½.
     weight = np.where(used, c / size, 0.0) / np.sqrt(1.0 - counts / size)
-    lone_weight = (c / size / np.sqrt(1.0 - 1.0 / size))[cell[lone]]
+    lone_factor = np.zeros(k)  # cells with weight hold two answers or more (two clusters), so 1 − 1/N_k > 0
+    lone_factor[used] = c[used] / size[used] / np.sqrt(1.0 - 1.0 / size[used])
+    lone_weight = lone_factor[cell[lone]]
     variance = float(np.sum(np.sum(weight * sums, axis=1) ** 2)) + float(np.sum(lone_weight**2 * squares[lone]))
     # Degrees of freedom from M = G'G = D − V·diag(1/N)·V' (one row per cluster; a lone answer is a cluster of one,
     # its row repeated n times), by traces so that thousands of respondents never make a dense G × G matrix.
@@ -199,3 +201,134 @@ def _finish(difference, se, se_iid, design_effect, clusters, df, confidence) -> 
 def _undefined(confidence: float) -> ClusteredComparison:
     nan = math.nan
     return ClusteredComparison(nan, nan, nan, nan, 0, nan, nan, nan, nan, nan, confidence)
+
+
+def against_rest(
+    family: Sequence | numpy.ndarray,
+    member: Sequence | numpy.ndarray,
+    cluster: Sequence | numpy.ndarray,
+    n: Sequence[float] | numpy.ndarray,
+    total: Sequence[float] | numpy.ndarray,
+    total_sq: Sequence[float] | numpy.ndarray,
+    confidence: float = 0.95,
+) -> pandas.DataFrame:
+    """Every member's mean minus the rest of its family's, each with the CR2 t-test of ``contrast(method="CR2")``.
+
+    The same comparison as calling :func:`contrast` with weights (1, −1) once per member (a region against the
+    rest of the network at one touchpoint), for all members at once, when the clusters are nested in the members
+    (a branch-month belongs to one region): each side's variance is then a sum over its own clusters, so a
+    member's side comes from its rows and the rest's from the family's clusters outside it. Rows whose member is
+    None or NaN belong to the rest only; rows whose cluster is None or NaN are answers independent of each other.
+    Raises ValueError when a cluster spans two members of a family (use :func:`contrast` there).
+
+    Returns one row per (family, member): the member's and the rest's mean and answers (``mean``, ``rest_mean``,
+    ``n``, ``rest_n``) and the fields of :class:`ClusteredComparison`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        {
+            "family": np.asarray(family, dtype=object),
+            "member": np.asarray(member, dtype=object),
+            "cluster": np.asarray(cluster, dtype=object),
+            "n": np.asarray(n, dtype=float),
+            "total": np.asarray(total, dtype=float),
+            "sq": np.asarray(total_sq, dtype=float),
+        }
+    )
+    rows = rows[rows["n"] > 0]
+    lone = rows["cluster"].isna()
+    grouped = rows[~lone].groupby(["family", "cluster"], sort=False, dropna=False)
+    if len(rows[~lone]) and (grouped["member"].nunique(dropna=False) > 1).any():
+        raise ValueError("A cluster spans two members of a family; compare them one by one with contrast().")
+    results = []
+    for key, part in rows.groupby("family", sort=True):
+        results.append(_family_against_rest(key, part, confidence))
+    columns = ["family", "member", "mean", "rest_mean", "n", "rest_n", *ClusteredComparison.__dataclass_fields__]
+    return pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=columns)
+
+
+def _family_against_rest(key, rows: pandas.DataFrame, confidence: float) -> pandas.DataFrame:
+    """:func:`against_rest` within one family: the members' side per member, the rest side on a members × clusters
+    grid (a cluster's CR2 scaling depends on the size of the side it is in)."""
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import t as student
+
+    lone = rows["cluster"].isna().to_numpy()
+    members = pd.unique(rows.loc[rows["member"].notna(), "member"])
+    member_code = pd.Categorical(rows["member"], categories=members).codes  # −1: the rest only
+    clusters = (
+        rows[~lone]
+        .groupby("cluster", sort=False, dropna=False)
+        .agg(n=("n", "sum"), total=("total", "sum"), sq=("sq", "sum"), member=("member", "first"))
+    )
+    g_n, g_t = clusters["n"].to_numpy(), clusters["total"].to_numpy()
+    g_member = pd.Categorical(clusters["member"], categories=members).codes
+    size = len(members)
+    # Per member: answers, sums, squares; lone answers' count and sums separately.
+    n_all, t_all, q_all = (rows[c].to_numpy() for c in ("n", "total", "sq"))
+    inside = member_code >= 0
+
+    def by_member(values, mask):
+        return np.bincount(member_code[mask & inside], weights=values[mask & inside], minlength=size)
+
+    n_s, t_s, q_s = (by_member(x, np.ones(len(rows), bool)) for x in (n_all, t_all, q_all))
+    l_s, lt_s, lq_s = (by_member(x, lone) for x in (n_all, t_all, q_all))
+    n_r, t_r, q_r = n_all.sum() - n_s, t_all.sum() - t_s, q_all.sum() - q_s
+    l_r = n_all[lone].sum() - l_s
+    lt_r, lq_r = t_all[lone].sum() - lt_s, q_all[lone].sum() - lq_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_s, m_r = t_s / n_s, t_r / n_r
+        var_s = (q_s - n_s * m_s**2) / (n_s - 1)
+        var_r = (q_r - n_r * m_r**2) / (n_r - 1)
+        variance_iid = np.maximum(var_s, 0) / n_s + np.maximum(var_r, 0) / n_r
+
+        def side(cells_n, cells_t, own, big_n, mean, lone_n, lone_t, lone_q):
+            """One side's CR2 variance and the traces of its Bell–McCaffrey degrees of freedom (members × clusters
+            grid ``own`` says which clusters are on the side)."""
+            w2 = np.where(own, 1.0 / (big_n[:, None] ** 2 * (1.0 - cells_n[None, :] / big_n[:, None])), 0.0)
+            w2 = np.nan_to_num(w2, nan=0.0, posinf=0.0)
+            residual = cells_t[None, :] - cells_n[None, :] * mean[:, None]
+            lam2 = 1.0 / (big_n**2 * (1.0 - 1.0 / big_n))  # a lone answer: a cluster of one
+            lone_squares = lone_q - 2 * mean * lone_t + lone_n * mean**2
+            variance = np.sum(w2 * residual**2, axis=1) + lam2 * lone_squares
+            trace = np.sum(cells_n * w2, axis=1) + lone_n * lam2
+            cross = np.sum(cells_n**2 * w2, axis=1) + lone_n * lam2
+            square = np.sum(cells_n**2 * w2**2, axis=1) + lone_n * lam2**2
+            cube = np.sum(cells_n**3 * w2**2, axis=1) + lone_n * lam2**2
+            count = np.sum(own, axis=1) + lone_n
+            return variance, trace - cross / big_n, square - 2 * cube / big_n + cross**2 / big_n**2, count
+
+        own = g_member[None, :] == np.arange(size)[:, None]
+        v_s, tr_s, sq_s, count_s = side(g_n, g_t, own, n_s, m_s, l_s, lt_s, lq_s)
+        v_r, tr_r, sq_r, count_r = side(g_n, g_t, ~own, n_r, m_r, l_r, lt_r, lq_r)
+        variance = v_s + v_r
+        df = (tr_s + tr_r) ** 2 / (sq_s + sq_r)
+        undefined = (count_s < 2) | (count_r < 2)
+        se = np.where(undefined, np.nan, np.sqrt(variance))
+        difference = m_s - m_r
+        statistic = difference / se
+        critical = student.ppf(0.5 + confidence / 2, df)
+        return pd.DataFrame(
+            {
+                "family": key,
+                "member": members,
+                "mean": m_s,
+                "rest_mean": m_r,
+                "n": n_s,
+                "rest_n": n_r,
+                "difference": difference,
+                "se": se,
+                "se_iid": np.sqrt(variance_iid),
+                "design_effect": np.where(variance_iid > 0, se**2 / variance_iid, np.nan),
+                "clusters": (count_s + count_r).astype(int),
+                "df": np.where(undefined, np.nan, df),
+                "t": statistic,
+                "p_value": 2 * student.sf(np.abs(statistic), df),
+                "low": difference - critical * se,
+                "high": difference + critical * se,
+                "confidence": confidence,
+            }
+        )
