@@ -234,3 +234,43 @@ def test_ranks_depend_only_on_values(current, previous, seed):
     trend = board.dropna(subset=["trend_rank"])
     assert dict(zip(trend["name"], trend["trend_rank"])) == trend_expected
     assert np.isnan(board.loc[~board["name"].isin(judged), "change_p"]).all()
+
+
+def test_a_respondents_answers_are_one_cluster_in_the_change_test(tmp_path):
+    from workbench.core import clustered
+
+    rng = np.random.default_rng(9)
+    rows = {"branch": [], "ts": [], "respondent_id": [], "csat": []}
+    cells, labels = [], []
+    for cell, when in ((1, JAN), (0, FEB)):
+        for branch, lift in (("A", 0.4 * cell), ("B", 0.0)):
+            for i in range(15):
+                mood = rng.integers(-1, 2)  # one mood in all three of a respondent's answers
+                for _ in range(3):
+                    rows["branch"].append(branch)
+                    rows["ts"].append(when)
+                    rows["respondent_id"].append(f"{branch}{when:%m}{i}")
+                    rows["csat"].append(int(np.clip(round(3 + mood + lift + rng.normal(0, 0.6)), 1, 5)))
+                    cells.append(cell if branch == "A" else cell + 2)
+                    labels.append(f"{branch}{when:%m}{i}")
+    path = write(tmp_path / "s.parquet", **rows)
+
+    def month(start, end, by):
+        return query.aggregate(Query((path,), by=by, date_from=start, date_to=end))
+
+    now, before = (month(dt.date(2024, m, 1), dt.date(2024, m, 28), ("branch", "respondent_id")) for m in (2, 1))
+    board = by_name(leaderboard.rank(now, before, "branch", "csat", cluster="respondent_id"))
+    plain = by_name(leaderboard.rank(*windows(path), "branch", "csat"))
+    x = np.array(rows["csat"], float)
+    expected = clustered.contrast(cells, labels, np.ones(len(x)), x, x * x, weights=[1, -1, 0, 0], method="CR2")
+    a = board.loc["A"]
+    assert a["change"] == pytest.approx(expected.difference) and a["change_p"] == pytest.approx(expected.p_value)
+    assert (a["change_low"], a["change_high"]) == (pytest.approx(expected.low), pytest.approx(expected.high))
+    # The scores and ranks are those of the plain board; only the change's test knows the respondents.
+    for column in ("value", "n", "rank", "previous", "change"):
+        assert board[column].tolist() == pytest.approx(plain.loc[board.index, column].tolist())
+    assert plain.loc["A", "change_p"] < a["change_p"]  # 90 answers from 30 respondents are not 90 opinions
+    # The index is a blend of scales without a per-answer score: its change keeps the independent test.
+    index = by_name(leaderboard.rank(now, before, "branch", "index", cluster="respondent_id"))
+    plain_index = by_name(leaderboard.rank(*windows(path), "branch", "index"))
+    assert index.loc["A", "change_p"] == pytest.approx(plain_index.loc["A", "change_p"])

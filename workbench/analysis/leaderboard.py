@@ -4,6 +4,14 @@ Every function takes aggregate results of :mod:`workbench.data.query` and return
 for every metric (CES is asked so that 7 means "very easy"). Only groups with n at or above the minimum are ranked;
 a change is judged up or down only when both windows have enough answers and the difference stays significant
 after a Benjamini–Hochberg correction over all groups judged.
+
+A group's change is tested on its own answers in the two windows. Given ``cluster`` (the respondent), the answers
+one respondent gave are one cluster: a respondent who rated five of a branch's touchpoints carries one mood into
+five answers, which a test of independent answers counts five times. The test is then cluster-robust, CR2 with
+Bell–McCaffrey degrees of freedom (:mod:`workbench.core.clustered`; Imbens & Kolesár 2016); the index, a blend of
+scales, keeps the test of independent answers. The branch is not a
+cluster here: the board shows every branch of the network, none sampled, so a branch's good or bad month is its real
+change — what a trend should show — while the respondents are the sample whose chance the test must allow for.
 """
 
 from __future__ import annotations
@@ -49,11 +57,22 @@ def rank(
     *,
     min_n: int = metrics.DEFAULT_MIN_N,
     alpha: float = 0.05,
+    cluster: str | None = None,
 ) -> pandas.DataFrame:
-    """One row per group of ``current`` (best first, unranked groups last by name) with rank, change and trend."""
+    """One row per group of ``current`` (best first, unranked groups last by name) with rank, change and trend.
+
+    With ``cluster``, ``current`` and ``previous`` hold one row per group and cluster (aggregated by both) and the
+    change is tested cluster-robustly; without it, one row per group and the two windows' SEs.
+    """
     import numpy as np
     import pandas as pd
 
+    detailed = (current, previous)
+    if cluster is not None:
+        from workbench.data import query
+
+        current = query.rollup(current, [by], min_n=min_n)
+        previous = None if previous is None else query.rollup(previous, [by], min_n=min_n)
     now = _scores(current, by, metric)
     before = _scores(previous, by, metric) if previous is not None else {key: values[:0] for key, values in now.items()}
     where = {name: i for i, name in enumerate(before["name"])}
@@ -73,6 +92,11 @@ def rank(
         margin = metrics.z_value(1 - alpha) * change_se
         judged = ranked & (previous_n >= min_n) & ~np.isnan(change)
         change_p = np.where(judged, metrics.two_sided_p(change / change_se), np.nan)
+    # The index is a blend of scales without a per-answer score: its change keeps the independent test.
+    if cluster is not None and detailed[1] is not None and metric in metrics.SCALES:
+        tested = _clustered_changes(*detailed, now["name"], judged, by, metric, cluster, 1 - alpha)
+        change_p = np.where(judged, tested[:, 0], np.nan)
+        margin = np.where(np.isnan(tested[:, 1]), margin, tested[:, 1])
     change_q = np.asarray(metrics.benjamini_hochberg(change_p), dtype=float)
     significant = change_q < alpha
     frame = pd.DataFrame(
@@ -148,6 +172,31 @@ def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
         "high": number(f"{metric}_high"),
         "n": np.nan_to_num(number(metrics.n_column(metric))).astype("int64"),
     }
+
+
+def _clustered_changes(current, previous, names, judged, by: str, metric: str, cluster: str, confidence: float):
+    """Each judged group's p-value and interval half-width of now − before, clustered by ``cluster`` (CR2): an array
+    (groups × 2) in the order of ``names``, NaN for the groups not judged."""
+    import numpy as np
+    import pandas as pd
+
+    from workbench.core import clustered
+
+    windows = pd.concat([current.assign(_cell=0), previous.assign(_cell=1)], ignore_index=True)
+    windows = windows[windows[by].notna()]
+    n, total, total_sq = clustered.moments(windows, metric)
+    frame = pd.DataFrame({"name": windows[by].to_numpy(object), "cell": windows["_cell"].to_numpy()})
+    frame = frame.assign(n=n, total=total, total_sq=total_sq, cluster=windows[cluster].to_numpy(object))
+    found = np.full((len(names), 2), np.nan)
+    where = {name: i for i, name in enumerate(names) if judged[i]}
+    for name, rows in frame.groupby("name", sort=False):
+        if name not in where:
+            continue
+        test = clustered.contrast(
+            rows["cell"], rows["cluster"], rows["n"], rows["total"], rows["total_sq"], (1, -1), confidence, "CR2"
+        )
+        found[where[name]] = test.p_value, (test.high - test.low) / 2
+    return found
 
 
 def _min_rank(values, eligible):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 OWNER = "__owner__"  # rank the touchpoints' owners (teams) rather than a segment column's values
 ALL_TOUCHPOINTS = "__all__"
 FIRST_LEVEL = "branch"  # what a board ranks first when the survey has it; else the owners
+RESPONDENT = "respondent_id"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,10 @@ def board(
     keys = tuple(tp.key for tp in chosen.journey.touchpoints)
     place = (("touchpoint", (touchpoint,) if touchpoint and touchpoint != ALL_TOUCHPOINTS else keys),)
     filters = chosen.filters + place
-    by = ("touchpoint",) if level == OWNER else (level,)
+    trend = bool(chosen.date_from and chosen.date_to and chosen.wave is None)
+    # A respondent's answers are one cluster in the change's test (see workbench.analysis.leaderboard).
+    cluster = RESPONDENT if trend and RESPONDENT in query.columns(chosen.sources) else None
+    by = (("touchpoint",) if level == OWNER else (level,)) + ((cluster,) if cluster else ())
 
     def aggregate(start, end):
         result = query.aggregate(chosen.query(by=by, date_from=start, date_to=end, filters=filters), cache)
@@ -71,9 +75,9 @@ def board(
 
     current = aggregate(chosen.date_from, chosen.date_to)
     previous = None
-    if chosen.date_from and chosen.date_to and chosen.wave is None:
+    if trend and chosen.date_from and chosen.date_to:
         previous = aggregate(*breaks.previous_window(chosen.date_from, chosen.date_to))
-    rows = leaderboard.rank(current, previous, "owner" if level == OWNER else level, metric)
+    rows = leaderboard.rank(current, previous, "owner" if level == OWNER else level, metric, cluster=cluster)
     if chosen.wave is not None:  # no period before: ranked by score, without the change columns
         note = _("Ranked only with at least {n} answers.").format(n=metrics.DEFAULT_MIN_N)
         return Board(rows, metric, "score", False, f"{note} {waves.no_trend_message(chosen.wave)}")
@@ -83,4 +87,9 @@ def board(
         "Ranked only with at least {n} answers; the change is against the period before, and ▲/▼ mark "
         "changes that stay significant after the Benjamini–Hochberg correction."
     ).format(n=metrics.DEFAULT_MIN_N)
+    if cluster and metric in metrics.SCALES:
+        note += " " + _(
+            "The test counts the answers one respondent gave as one (cluster-robust, CR2): a respondent who rated "
+            "several touchpoints is not several independent opinions."
+        )
     return Board(rows, metric, order, True, note)
