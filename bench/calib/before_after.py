@@ -4,8 +4,10 @@ An action is done on 2026-03-01 at three touchpoints in some branches; the check
 8 weeks after, treated branches against the others, through the workbench's own ``verify.verify`` on a Parquet
 file of simulated answers (bench/calib/sim.py). With no planted effect every "improved" or "worse" is false and the
 interval should cover 0; with a planted effect it should cover the effect's population value. About 400 answers a
-week about the action's touchpoints, network-wide. Branch effects are re-drawn monthly (``wobble``), so a branch's
-good and bad months are noise the DiD must not mistake for the action.
+week about the action's touchpoints, network-wide; the action reached 15 of 50 branches (segment ``branch``), or 3 of
+8 in the few-clusters row. Branch effects are re-drawn monthly (``wobble``), so a branch's good and bad months are
+noise the DiD must not mistake for the action. In the respondents' row every respondent rates all three of the
+action's touchpoints, the file has no branch column and the pilot is half the regions: the clusters are respondents.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from workbench.analysis import verify
 AREA = "before/after"
 DONE = datetime.date(2026, 3, 1)  # the simulation starts on 1 January: two months before, two after
 ACTION = (0, 1, 2)  # the action's touchpoints
-METRIC = "csat"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Case:
     network: sim.Network
     treated_branches: tuple[int, ...] | None = None
     shift: float = 0.0  # planted latent shift at the action's touchpoints in the treated units, from DONE
+    metric: str = "csat"
 
 
 def _network(**changes) -> sim.Network:
@@ -45,17 +47,18 @@ def _network(**changes) -> sim.Network:
     return replace(base, **changes)
 
 
+TREATED = tuple(range(15))  # 15 of the 50 branches
 CASES = {
-    "icc05": Case("ICC 0.05 re-drawn monthly, 50 branches", _network(), tuple(range(15))),
-    "icc02": Case("ICC 0.02 re-drawn monthly, 50 branches", _network(icc=0.02), tuple(range(15))),
-    "icc0": Case("ICC 0 (independent branches), 50 branches", _network(icc=0.0), tuple(range(15))),
+    "icc05": Case("CSAT, ICC 0.05 monthly", _network(), TREATED),
+    "icc05nps": Case("NPS, ICC 0.05 monthly", _network(), TREATED, metric="nps"),
+    "icc02": Case("CSAT, ICC 0.02 monthly", _network(icc=0.02), TREATED),
+    "icc0": Case("CSAT, ICC 0", _network(icc=0.0), TREATED),
     # Every respondent rates the action's three touchpoints; no branch column, so clusters are respondents.
     "respondent": Case(
-        "a respondent rates all 3 of its touchpoints (no branch column)",
-        _network(touchpoints=3, rated=(3, 3), icc=0.0, respondents_per_month=580),
+        "respondents rate its 3 touchpoints", _network(touchpoints=3, rated=(3, 3), icc=0.0, respondents_per_month=580)
     ),
     "few": Case("8 branches (3 treated), ICC 0.05", _network(branches=8, regions=2), (0, 1, 2)),
-    "power": Case("planted +0.15 SD, ICC 0.05, 50 branches", _network(), tuple(range(15)), shift=0.15),
+    "power": Case("CSAT +0.15 SD planted, ICC 0.05", _network(), TREATED, shift=0.15),
 }
 
 
@@ -79,7 +82,7 @@ def run(case: Case, seed: int, folder: Path) -> tuple[verify.Verification, float
             "touchpoint": answers["touchpoint"],
             "region": answers["region"],
             **({"branch": answers["branch"]} if case.treated_branches is not None else {}),
-            METRIC: answers[METRIC],
+            case.metric: answers[case.metric],
         }
     )
     path = folder / f"s{seed}.parquet"
@@ -89,20 +92,21 @@ def run(case: Case, seed: int, folder: Path) -> tuple[verify.Verification, float
     else:
         segment, treated = "branch", tuple(f"b{b:02d}" for b in case.treated_branches)
     found = verify.verify(
-        [str(path)], [f"t{t:02d}" for t in ACTION], DONE, metric=METRIC, segment=segment, treated=treated
+        [str(path)], [f"t{t:02d}" for t in ACTION], DONE, metric=case.metric, segment=segment, treated=treated
     )
     path.unlink()
-    return found, _truth(answers, case.shift, segment, treated)
+    return found, _truth(answers, case, segment, treated)
 
 
-def _truth(answers: pd.DataFrame, shift: float, segment: str, treated: tuple[str, ...]) -> float:
+def _truth(answers: pd.DataFrame, case: Case, segment: str, treated: tuple[str, ...]) -> float:
     """The planted effect's population value: the metric's expected change over the treated answers after DONE."""
+    shift = case.shift
     if not shift:
         return 0.0
     after = answers[(answers["ts"] >= pd.Timestamp(DONE)) & answers[segment].isin(treated)]
     after = after[after["touchpoint"].isin([f"t{t:02d}" for t in ACTION])]
     means = after["truth_mean"].round(9).value_counts()
-    gain = [sim.expected(METRIC, m) - sim.expected(METRIC, m - shift) for m in means.index]
+    gain = [sim.expected(case.metric, m) - sim.expected(case.metric, m - shift) for m in means.index]
     return float(np.average(gain, weights=means.to_numpy()))
 
 
@@ -123,10 +127,10 @@ def measure(case: Case, runs: int, seed: int) -> tuple[int, int, int, int]:
 def rows(quick: bool, seed: int) -> list[Row]:
     """False verdicts and coverage at ICC 0.05, 0.02 and 0, with respondents' repeated answers, with few clusters,
     and the power to find a planted effect."""
-    full = {"icc05": 500, "icc02": 300, "icc0": 300, "respondent": 300, "few": 400, "power": 300}
+    full = {"icc05": 500, "icc05nps": 300, "icc02": 300, "icc0": 300, "respondent": 300, "few": 400, "power": 300}
     found = []
     for offset, (key, case) in enumerate(CASES.items()):
-        runs = 6 if quick else full[key]
+        runs = 5 if quick else full[key]
         verdicts, hits, decided, _ = measure(case, runs, seed + 1000 * offset)
         if case.shift:
             found.append(share_row(AREA, f"DiD power ('improved'), {case.claim}", verdicts, decided, 0, 100))

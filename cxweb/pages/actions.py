@@ -561,6 +561,8 @@ def _check_section(form: actions.CardForm, done: bool) -> html.Div:
                 className="me-2",
             ),
             html.Span(found.get("sentence", ""), id="act-verdict-sentence"),
+            # How the answers were counted (clusters, design effect, test): older records have no detail.
+            html.Div(found.get("detail") or "", className="mt-1 text-muted", id="act-verdict-detail"),
         ]
         if action.expected_change is not None and action.realised_change is not None:
             verdict.append(

@@ -123,6 +123,8 @@ def test_an_action_from_a_break_and_the_check_of_a_done_one(demo_server, page, s
     page.click("#act-check")
     expect(page.locator("#act-verdict")).to_have_text("improved", timeout=30_000)
     expect(page.locator("#act-verdict-sentence")).to_contain_text("elsewhere: an effect of +0.")
+    expect(page.locator("#act-verdict-detail")).to_contain_text("Answers clustered by branch (")
+    expect(page.locator("#act-verdict-detail")).to_contain_text("design effect")
     screenshot(page, "actions-check")
     page.click("#act-right")
     expect(page.locator("#act-f-status")).to_have_text("Verified")
