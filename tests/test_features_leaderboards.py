@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from workbench.features import leaderboards as features
@@ -82,3 +83,26 @@ def test_a_one_wave_survey_is_ranked_by_score_without_the_change(demo):
     found = features.board(workspace, one, "region", order="trend")
     assert not found.trend and found.order == "score"
     assert waves.no_trend_message(one.wave) in found.note
+
+
+def test_the_change_counts_a_respondents_answers_as_one(demo):
+    from workbench.analysis import breaks, leaderboard
+    from workbench.data import query
+
+    workspace, data = demo
+    chosen = selection.resolve(workspace, data)
+    found = features.board(workspace, chosen, "region")
+    assert "a respondent who rated several touchpoints is not several independent opinions" in found.note
+    # The same board with every answer counted as independent: same scores and changes, other p-values.
+    filters = chosen.filters + (("touchpoint", tuple(tp.key for tp in chosen.journey.touchpoints)),)
+
+    def plain(start, end):
+        return query.aggregate(chosen.query(by=("region",), date_from=start, date_to=end, filters=filters))
+
+    independent = leaderboard.rank(plain(chosen.date_from, chosen.date_to),
+                                   plain(*breaks.previous_window(chosen.date_from, chosen.date_to)), "region", "nps")
+    clustered, naive = found.rows.set_index("name"), independent.set_index("name")
+    assert clustered["change"].to_dict() == pytest.approx(naive.loc[clustered.index, "change"].to_dict())
+    judged = clustered["change_p"].notna()
+    assert judged.sum() >= 3
+    assert not np.allclose(clustered.loc[judged, "change_p"], naive.loc[clustered.index[judged], "change_p"])
