@@ -289,9 +289,9 @@ def test_an_action_in_one_branch_is_clustered_by_respondent_and_says_why(tmp_pat
     result = verify([path], ["chat"], DONE, segment="branch", treated=["A"], min_n=10)
     assert result.method == "difference_in_differences" and result.cluster == "respondent_id"
     assert result.clusters == 72 and result.verdict in ("no_change", "improved")
-    assert result.detail.endswith("The action's answers come from a single branch, so its own ups and downs cannot "
-                                  "be told apart from the action's effect; the test only counts the sampling of "
-                                  "answers.")
+    assert result.detail.endswith("One side of the comparison (the action's answers or the others') comes from a "
+                                  "single branch, so that branch's own ups and downs cannot be told apart from the "
+                                  "action's effect; the test only counts the sampling of answers.")
 
 
 def test_a_record_stored_before_clustering_still_loads(tmp_path):

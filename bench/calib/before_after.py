@@ -126,7 +126,7 @@ def measure(case: Case, runs: int, seed: int) -> tuple[int, int, int, int]:
 
 def rows(quick: bool, seed: int) -> list[Row]:
     """False verdicts and coverage at ICC 0.05, 0.02 and 0, with respondents' repeated answers, with few clusters,
-    and the power to find a planted effect."""
+    the power to find a planted effect, and the leaderboard's false trends."""
     full = {"icc05": 500, "icc05nps": 300, "icc02": 300, "icc0": 300, "respondent": 300, "few": 400, "power": 300}
     found = []
     for offset, (key, case) in enumerate(CASES.items()):
@@ -140,4 +140,36 @@ def rows(quick: bool, seed: int) -> list[Row]:
         else:
             found.append(share_row(AREA, f"DiD false verdicts, {case.claim}", verdicts, decided, -np.inf, 6))
             found.append(share_row(AREA, f"DiD interval covers 0, {case.claim}", hits, decided, 93, 100))
+    flagged, runs = board_runs(3 if quick else 200, seed + 99_000)
+    found.append(share_row(AREA, "leaderboard: boards with a false ▲/▼, NPS, 50 branches", flagged, runs, -np.inf, 5))
     return found
+
+
+def board_runs(runs: int, seed: int, metric: str = "nps") -> tuple[int, int]:
+    """Leaderboards of the 50 branches over all touchpoints, this month against the last, nothing changed (branch
+    effects fixed): boards showing any ▲/▼ (all false), through ``leaderboard.rank`` as the Leaderboards screen
+    calls it (aggregated by branch and respondent)."""
+    from workbench.analysis import leaderboard
+    from workbench.data import query
+
+    network = sim.Network(months=2, icc=0.05, wobble=False)
+    flagged = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(runs):
+            answers = sim.simulate(network, seed + i)
+            path = Path(folder) / f"b{seed + i}.parquet"
+            frame = answers[["touchpoint", "branch", metric]].assign(
+                ts=answers["ts"].astype("datetime64[s]"), respondent_id=answers["respondent_id"].astype(str)
+            )
+            frame.to_parquet(path, index=False)
+            windows = [
+                query.aggregate(
+                    query.Query((str(path),), by=("branch", "respondent_id"), date_from=start, date_to=end)
+                )
+                for start, end in ((datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)),
+                                   (datetime.date(2026, 1, 1), datetime.date(2026, 1, 31)))
+            ]  # fmt: skip
+            board = leaderboard.rank(*windows, "branch", metric, cluster="respondent_id")
+            flagged += bool((board["trend"] != "").any())
+            path.unlink()
+    return flagged, runs

@@ -344,8 +344,9 @@ def _detail(item: Verification, fallback: str | None) -> str:
         )
     if fallback is not None:
         text += " " + _(
-            "The action's answers come from a single {level}, so its own ups and downs cannot be told apart from "
-            "the action's effect; the test only counts the sampling of answers."
+            "One side of the comparison (the action's answers or the others') comes from a single {level}, so "
+            "that {level}'s own ups and downs cannot be told apart from the action's effect; the test only counts "
+            "the sampling of answers."
         ).format(level=_(CLUSTER_NAMES[fallback]))
     return text
 
