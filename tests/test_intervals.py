@@ -81,6 +81,15 @@ def test_a_wider_level_gives_a_wider_interval(counts, confidence):
     assert wide.low <= narrow.low + 1e-9 and wide.high >= narrow.high - 1e-9
 
 
+def test_every_estimate_and_comparison_says_its_level():
+    counts, sums = NpsCounts(20, 5, 5), m.ScaleSums(3, 12.0, 50.0, 2)
+    for found in (m.nps(counts, 0.9), m.mean(sums, 0.9), m.top_box(sums, 0.9), m.nps(NpsCounts(), 0.9),
+                  m.composite({"nps": m.nps(counts, 0.9)}, confidence=0.9), m.compare_nps(counts, counts, 0.9),
+                  m.compare(m.nps(counts), m.nps(counts), 0.9)):
+        assert found.confidence == 0.9
+    assert m.nps(counts).confidence == m.compare_nps(counts, counts).confidence == 0.95
+
+
 def test_nps_difference_by_hand():
     a, b = NpsCounts(500, 300, 200), NpsCounts(400, 300, 300)
     found = m.compare_nps(a, b)
@@ -102,7 +111,8 @@ def test_nps_difference_at_the_edges_and_when_empty():
     cell, rest = NpsCounts(30, 0, 0), NpsCounts(1500, 300, 200)
     assert m.compare(m.nps(cell), m.nps(rest)).p_value < 1e-7
     assert 1e-4 < m.compare_nps(cell, rest).p_value < 0.05
-    assert all(math.isnan(x) for x in vars(m.compare_nps(NpsCounts(), cell)).values())
+    empty = m.compare_nps(NpsCounts(), cell)
+    assert all(math.isnan(x) for x in (empty.difference, empty.se, empty.z, empty.p_value, empty.low, empty.high))
 
 
 @given(nps_counts, nps_counts)

@@ -118,7 +118,7 @@ def metric(key: str) -> Metric:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A metric's value with standard error, confidence interval, sample size and a low-n flag."""
+    """A metric's value with standard error, confidence interval (at level ``confidence``), n and a low-n flag."""
 
     value: float
     se: float
@@ -126,6 +126,7 @@ class Estimate:
     high: float
     n: int
     low_n: bool
+    confidence: float = DEFAULT_CONFIDENCE  # the interval's level, which is what a label must say
 
     @property
     def margin(self) -> float:
@@ -135,7 +136,7 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Difference a − b of two independent estimates, with its z-test."""
+    """Difference a − b of two independent estimates, with its z-test and interval (at level ``confidence``)."""
 
     difference: float
     se: float
@@ -143,6 +144,7 @@ class Comparison:
     p_value: float
     low: float
     high: float
+    confidence: float = DEFAULT_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -236,28 +238,28 @@ def nps(counts: NpsCounts, confidence: float = DEFAULT_CONFIDENCE, min_n: int = 
     """NPS = 100·(p_P − p_D); SE = 100·√((p_P + p_D − (p_P − p_D)²)/n); Tango's score interval (within ±100)."""
     n = counts.n
     if n == 0:
-        return _empty()
+        return _empty(confidence)
     value, se, low, high = _nps_formula(counts.promoters, counts.detractors, n, z_value(confidence))
-    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n, confidence)
 
 
 def mean(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
     """Mean with the sample standard error s/√n and a Student-t interval."""
     n = sums.n
     if n == 0:
-        return _empty()
+        return _empty(confidence)
     if n == 1:
-        return Estimate(sums.total / n, math.nan, math.nan, math.nan, 1, True)
+        return Estimate(sums.total / n, math.nan, math.nan, math.nan, 1, True, confidence)
     value, se, low, high = _mean_formula(n, sums.total, sums.total_sq, confidence)
-    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n, confidence)
 
 
 def share(successes: int, n: int, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
     """A proportion in percent with the binomial SE and a Wilson score interval."""
     if n == 0:
-        return _empty()
+        return _empty(confidence)
     value, se, low, high = wilson_formula(successes, n, z_value(confidence))
-    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n)
+    return Estimate(float(value), float(se), float(low), float(high), n, n < min_n, confidence)
 
 
 def top_box(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
@@ -265,8 +267,8 @@ def top_box(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int 
     return share(sums.top, sums.n, confidence, min_n)
 
 
-def _empty() -> Estimate:
-    return Estimate(math.nan, math.nan, math.nan, math.nan, 0, True)
+def _empty(confidence: float = DEFAULT_CONFIDENCE) -> Estimate:
+    return Estimate(math.nan, math.nan, math.nan, math.nan, 0, True, confidence)
 
 
 # ------------------------------------------------------------------ composite index
@@ -287,7 +289,7 @@ def composite(
     min_n: int = DEFAULT_MIN_N,
     covariances: Mapping[tuple[str, str], float] | None = None,
 ) -> Estimate:
-    """Weighted mean of the available metrics on the 0–100 scale.
+    """Weighted mean of the available metrics on the 0–100 scale, with a normal interval at ``confidence``.
 
     Each metric is rescaled linearly, so its SE scales with it; ``covariances`` holds Cov(mean_a, mean_b) of pairs of
     metrics in their own units (``mean_covariance``), and a pair left out counts as uncorrelated: without them the SE
@@ -298,8 +300,8 @@ def composite(
     parts = [(m, weights.get(m, 0), e.value, e.se, e.n) for m, e in estimates.items()]
     value, se, low, high, n = _composite_formula(parts, z_value(confidence), covariances)
     if n == 0:
-        return _empty()
-    return Estimate(float(value), float(se), float(low), float(high), int(n), bool(n < min_n))
+        return _empty(confidence)
+    return Estimate(float(value), float(se), float(low), float(high), int(n), bool(n < min_n), confidence)
 
 
 def mean_covariance(n_a, n_b, both, total_a, total_b, total_ab):
@@ -535,7 +537,7 @@ def compare(a: Estimate, b: Estimate, confidence: float = DEFAULT_CONFIDENCE) ->
         z = difference / se
         p_value = 2 * (1 - NormalDist().cdf(abs(z)))
     margin = z_value(confidence) * se
-    return Comparison(difference, se, z, p_value, difference - margin, difference + margin)
+    return Comparison(difference, se, z, p_value, difference - margin, difference + margin, confidence)
 
 
 def compare_nps(a: NpsCounts, b: NpsCounts, confidence: float = DEFAULT_CONFIDENCE) -> Comparison:
@@ -545,10 +547,10 @@ def compare_nps(a: NpsCounts, b: NpsCounts, confidence: float = DEFAULT_CONFIDEN
     ``se`` is the plain SE of the difference, ``z`` the difference over its SE under the null. Empty groups: NaN.
     """
     if a.n == 0 or b.n == 0:
-        return Comparison(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
+        return Comparison(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, confidence)
     parts = nps_difference_formula(a.promoters, a.detractors, a.n, b.promoters, b.detractors, b.n, z_value(confidence))
     difference, se, z, p_value, low, high = (float(x) for x in parts)
-    return Comparison(difference, se, z, p_value, low, high)
+    return Comparison(difference, se, z, p_value, low, high, confidence)
 
 
 def benjamini_hochberg(p_values: Iterable[float]) -> list[float]:
