@@ -241,6 +241,49 @@ def test_kpis_follow_the_observed_branch_month_nps(demo, survey):
     assert stats.spearmanr(kpi["complaints"] / kpi["orders"], kpi["detractors"]).statistic > 0.5
 
 
+def branch_month_wobble(data: demodata.DemoData) -> float:
+    """The variance of the branch-month mean CSAT within branches beyond its sampling variance (an ANOVA estimate)."""
+    answers = data.survey.to_pandas()
+    answers = answers[answers["touchpoint"] != data.effects.untouched_touchpoint].dropna(subset=["csat"])
+    cells = answers.assign(month=answers["ts"].dt.to_period("M")).groupby(["branch", "month"])["csat"].agg(
+        ["mean", "var", "size"])
+    within = cells["mean"] - cells.groupby(level="branch")["mean"].transform("mean")
+    months = cells.groupby(level="branch")["mean"].transform("size")
+    return float((within**2 * months / (months - 1)).mean() - (cells["var"] / cells["size"]).mean())
+
+
+def test_the_options_leave_every_other_draw_as_it_was(journey):
+    size = {"seed": 5, "answers": 20_000, "months": 12}
+    plain = demodata.generate(journey, branch_icc=0.0, kpis_from_latent=False, **size)
+    latent = demodata.generate(journey, branch_icc=0.0, kpis_from_latent=True, **size)
+    assert latent.survey.equals(plain.survey)  # the same answers: only the KPIs follow another NPS
+    assert not latent.kpi_period.equals(plain.kpi_period)
+    assert (latent.effects.kpis_from_latent, plain.effects.kpis_from_latent) == (True, False)
+    with pytest.raises(ValueError, match="branch ICC"):
+        demodata.generate(journey, branch_icc=1.0, **size)
+
+
+def test_branch_effects_add_their_share_of_variance_to_the_branch_months(journey):
+    size = {"answers": 100_000, "months": 12}
+    without = branch_month_wobble(demodata.generate(journey, branch_icc=0.0, **size))
+    with_effects = demodata.generate(journey, branch_icc=0.05, **size)
+    assert with_effects.effects.branch_icc == 0.05
+    # 5 % of the experience's variance (0.75²) is 0.028 on the CSAT scale; the rounding to 1–5 keeps most of it.
+    assert 0.015 < branch_month_wobble(with_effects) - without < 0.035
+
+
+def test_kpis_from_the_latent_nps_are_attenuated_on_the_observed_one(journey):
+    data = demodata.generate(journey, kpis_from_latent=True)
+    overall = data.survey.to_pandas()
+    overall = overall[overall["touchpoint"] == data.effects.kpi_nps_touchpoint]
+    nps = overall.groupby(["branch", overall["ts"].dt.to_period("M").dt.to_timestamp().dt.date])["nps"].apply(
+        lambda s: 100 * ((s >= 9).mean() - (s <= 6).mean())).rename("nps").rename_axis(["branch", "period"])
+    kpi = data.kpi_period.to_pandas().merge(nps.reset_index(), on=["branch", "period"], validate="one_to_one")
+    slope, se, _ = fixed_effects_slope(kpi, np.log(kpi["revenue"].to_numpy()), "nps")
+    # The NPS of ~33 answers a cell measures the true one with noise: the plain slope is well below the planted one.
+    assert slope + 1.96 * se < 0.7 * data.effects.revenue_semi_elasticity and slope > 0
+
+
 def test_customer_kpis_follow_the_overall_nps_group(demo, survey):
     overall = survey[survey["touchpoint"] == OVERALL][["respondent_id", "nps"]]
     customers = demo.kpi_customer.to_pandas().merge(overall, on="respondent_id", validate="one_to_one")

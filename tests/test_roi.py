@@ -1,4 +1,5 @@
-"""Score-to-money links: panel OLS with fixed effects and CR1 errors, customer groups, money maths."""
+"""Score-to-money links: panel OLS with fixed effects, corrected for the score's sampling noise, with CR2 errors;
+customer groups, money maths."""
 
 from __future__ import annotations
 
@@ -28,42 +29,102 @@ def tiny_panel(seed: int = 1, segments: int = 4, periods: int = 5) -> pd.DataFra
     return frame
 
 
-def dummy_ols(frame: pd.DataFrame, period_effects: bool) -> tuple[float, float, int, int]:
-    """Slope on nps and its CR1 SE from the explicit dummy regression and the explicit sandwich."""
-    columns = [frame["nps"].to_numpy(), *pd.get_dummies(frame["branch"]).to_numpy(dtype=float).T]
+def dummies(frame: pd.DataFrame, period_effects: bool) -> np.ndarray:
+    """The segment dummies and, if asked, the period dummies but the first."""
+    columns = [*pd.get_dummies(frame["branch"]).to_numpy(dtype=float).T]
     if period_effects:
         columns += list(pd.get_dummies(frame["period"], drop_first=True).to_numpy(dtype=float).T)
-    x = np.column_stack(columns)
+    return np.column_stack(columns)
+
+
+def dummy_ols(frame: pd.DataFrame, period_effects: bool) -> tuple[float, float, int, int]:
+    """Slope on nps from the explicit dummy regression and its CR2 SE from the explicit Bell–McCaffrey matrices."""
+    effects = dummies(frame, period_effects)
+    x = np.column_stack([frame["nps"].to_numpy(), effects])
     y = frame["kpi"].to_numpy()
     beta = np.linalg.lstsq(x, y, rcond=None)[0]
     u = y - x @ beta
-    bread = np.linalg.inv(x.T @ x)
-    meat = np.zeros((x.shape[1],) * 2)
+    # The within regressor (nps with the dummies partialled out); its hat matrix within a cluster is H_gg.
+    within = x[:, 0] - effects @ np.linalg.lstsq(effects, x[:, 0], rcond=None)[0]
+    sxx = within @ within
+    meat = 0.0
     for branch in frame["branch"].unique():
         rows = (frame["branch"] == branch).to_numpy()
-        score = x[rows].T @ u[rows]
-        meat += np.outer(score, score)
-    n, g = len(y), frame["branch"].nunique()
-    k = x.shape[1] - g  # the branch dummies are nested in the branch clusters: not counted (xtreg fe, reghdfe)
-    covariance = g / (g - 1) * (n - 1) / (n - k) * bread @ meat @ bread
-    return float(beta[0]), float(math.sqrt(covariance[0, 0])), n, g
+        values, vectors = np.linalg.eigh(np.eye(rows.sum()) - np.outer(within[rows], within[rows]) / sxx)
+        adjust = vectors @ np.diag(values ** -0.5) @ vectors.T  # (I − H_gg)^(−1/2)
+        meat += (within[rows] @ adjust @ u[rows]) ** 2
+    return float(beta[0]), float(math.sqrt(meat) / sxx), len(y), frame["branch"].nunique()
 
 
 # ------------------------------------------------------------------ panel link by hand
 
 
 @pytest.mark.parametrize("period_effects", [True, False])
-def test_panel_link_matches_the_dummy_regression_and_its_cr1_sandwich(period_effects):
+def test_panel_link_matches_the_dummy_regression_and_its_cr2_sandwich(period_effects):
     frame = tiny_panel()
     coefficient, se, n, g = dummy_ols(frame, period_effects)
     link = roi.panel_link(frame, "kpi", period_effects=period_effects)
     assert link.coefficient == pytest.approx(coefficient, rel=1e-10)
     assert link.se == pytest.approx(se, rel=1e-10)
-    assert (link.n, link.groups, link.lag, link.log_kpi) == (n, g, 0, False)
+    assert (link.n, link.groups, link.lag, link.log_kpi, link.reliability) == (n, g, 0, False, 1.0)
     critical = stats.t.ppf(0.975, g - 1)
     assert (link.low, link.high) == pytest.approx((coefficient - critical * se, coefficient + critical * se))
     assert link.p == pytest.approx(2 * stats.t.sf(abs(coefficient / se), g - 1))
     assert link.supported == (link.p < 0.05)
+
+
+@pytest.mark.parametrize("period_effects", [True, False])
+def test_the_sampling_noise_is_taken_out_of_the_within_sum_of_squares(period_effects):
+    frame = tiny_panel(seed=4, segments=6, periods=7).iloc[:-2]  # unbalanced: the last segment misses two periods
+    frame = frame.assign(noise=np.linspace(5.0, 40.0, len(frame)))
+    effects = dummies(frame, period_effects)
+    hat = effects @ np.linalg.pinv(effects)
+    if not period_effects:  # the within transform keeps 1 − 1/T_i of a cell's noise
+        assert np.diag(hat) == pytest.approx(1 / frame.groupby("branch")["nps"].transform("size").to_numpy())
+    within = (np.eye(len(frame)) - hat) @ frame[["nps", "kpi"]].to_numpy()
+    noise = float(frame["noise"] @ (1 - np.diag(hat)))
+    signal = within[:, 0] @ within[:, 0] - noise
+    link = roi.panel_link(frame, "kpi", noise="noise", period_effects=period_effects)
+    assert link.coefficient == pytest.approx(within[:, 0] @ within[:, 1] / signal, rel=1e-9)
+    assert link.reliability == pytest.approx(signal / (within[:, 0] @ within[:, 0]), rel=1e-9)
+    assert "corrected for the sampling noise of the NPS per branch-period, reliability 0." in link.sentence
+    exact = roi.panel_link(frame, "kpi", period_effects=period_effects)
+    assert abs(exact.coefficient) < abs(link.coefficient)  # the noise attenuated the uncorrected slope
+
+
+def test_the_corrected_link_recovers_a_slope_the_noise_attenuates_and_covers_it():
+    rng = np.random.default_rng(20)
+    truth, segments, periods, runs = 0.2, 30, 12, 60
+    layout = pd.DataFrame([(s, p) for s in range(segments) for p in range(periods)], columns=["branch", "period"])
+    naive, corrected, covered = [], [], 0
+    for _run in range(runs):
+        true_nps = rng.normal(30, 12, segments)[layout["branch"]] + rng.normal(0, 12, len(layout))
+        variance = 10_000 * 0.6 / rng.integers(20, 50, len(layout))  # ~33 answers a cell: SE² about 200
+        kpi = (rng.normal(0, 5, segments)[layout["branch"]] + rng.normal(0, 2, periods)[layout["period"]]
+               + truth * true_nps + rng.normal(0, 2, len(layout)))
+        panel = layout.assign(nps=true_nps + rng.normal(0, np.sqrt(variance)), kpi=kpi, noise=variance)
+        naive.append(roi.panel_link(panel, "kpi").coefficient)
+        link = roi.panel_link(panel, "kpi", noise="noise")
+        corrected.append(link.coefficient)
+        covered += link.low <= truth <= link.high
+    assert np.mean(naive) < 0.5 * truth  # reliability about 144/(144 + 200): the plain slope is under half the truth
+    assert np.mean(corrected) == pytest.approx(truth, rel=0.1)
+    assert covered >= 0.85 * runs
+
+
+def test_a_score_that_is_mostly_noise_gives_no_link():
+    frame = tiny_panel(seed=8, segments=10, periods=6).assign(noise=15.0**2)  # the score's spread is its noise
+    with pytest.raises(ValueError, match="cannot be separated from the sampling noise of the NPS per branch-period"):
+        roi.panel_link(frame, "kpi", noise="noise")
+
+
+def test_the_noise_column_moves_with_the_lagged_score():
+    frame = tiny_panel(seed=9, segments=6, periods=8).assign(noise=lambda f: 10.0 + f["period"])
+    earlier = frame.assign(period=frame["period"] + 1)[["branch", "period", "nps", "noise"]]
+    shifted = frame.drop(columns=["nps", "noise"]).merge(earlier, on=["branch", "period"])
+    lagged = roi.panel_link(frame, "kpi", noise="noise", lag=1)
+    assert lagged.coefficient == pytest.approx(roi.panel_link(shifted, "kpi", noise="noise").coefficient, rel=1e-12)
+    assert lagged.n == 6 * 7
 
 
 def test_without_period_effects_the_slope_is_the_within_estimator():
@@ -143,6 +204,8 @@ def test_a_link_survives_a_round_trip_through_json():
     link = roi.panel_link(tiny_panel(), "kpi")
     stored = json.loads(json.dumps(link.to_dict()))
     assert roi.Link.from_dict(stored) == link
+    older = {k: v for k, v in stored.items() if k != "reliability"}  # stored before the noise correction
+    assert roi.Link.from_dict(older).reliability == 1.0
     flat = roi.panel_link(tiny_panel().assign(kpi=lambda f: f["branch"].str[1:].astype(float)), "kpi")
     assert math.isnan(flat.r2_within)  # no variation within segments left to explain
     assert math.isnan(roi.Link.from_dict(json.loads(json.dumps(flat.to_dict()))).r2_within)
@@ -169,15 +232,21 @@ def test_branch_month_scores_and_the_join_by_hand():
         "csat": [5, 3, 4, 4, 2, 1],
     })
     scores = roi.branch_month_scores(answers)
+    # January's answers count +100, −100 and 0: variance 10 000 (n − 1 = 2), so SE² = 10 000/3; February's one
+    # answer takes the pooled variance of the cells, 10 000.
     assert scores.to_dict("records") == [
-        {"branch": "A", "period": pd.Timestamp("2025-01-01"), "nps": pytest.approx(0.0), "n": 3},
-        {"branch": "A", "period": pd.Timestamp("2025-02-01"), "nps": pytest.approx(100.0), "n": 1}]
+        {"branch": "A", "period": pd.Timestamp("2025-01-01"), "nps": pytest.approx(0.0), "n": 3,
+         roi.NOISE: pytest.approx(10_000 / 3)},
+        {"branch": "A", "period": pd.Timestamp("2025-02-01"), "nps": pytest.approx(100.0), "n": 1,
+         roi.NOISE: pytest.approx(10_000)}]
     csat = roi.branch_month_scores(answers, "csat")
     assert csat.set_index("branch")["csat"].tolist() == pytest.approx([4.0, 4.0, 2.0])
+    assert csat[roi.NOISE].tolist() == pytest.approx([1 / 3, 1.0, 1.0])  # CSAT 5, 3, 4: variance 1
     kpis = pd.DataFrame({"period": [pd.Timestamp("2025-01-01").date(), pd.Timestamp("2025-02-01").date(),
                                     pd.Timestamp("2025-03-01").date()], "branch": "A", "revenue": [1.0, 2.0, 3.0]})
     panel = roi.join_panel(scores, kpis)
-    assert panel[["revenue", "nps", "n"]].to_numpy().tolist() == [[1.0, 0.0, 3], [2.0, 100.0, 1]]
+    assert panel[["revenue", "nps", "n", roi.NOISE]].to_numpy() == pytest.approx(
+        np.array([[1.0, 0.0, 3, 10_000 / 3], [2.0, 100.0, 1, 10_000]]))
     with pytest.raises(ValueError, match="already has column nps"):
         roi.join_panel(scores, kpis.assign(nps=1.0))
 
@@ -211,7 +280,7 @@ def demo():
     from workbench.data import demodata
     from workbench.data.templates import load_template
 
-    data = demodata.generate(load_template("ecommerce-delivery"))
+    data = demodata.generate(load_template("ecommerce-delivery"), branch_icc=0.02, kpis_from_latent=True)
     answers = data.survey.to_pandas()
     scores = roi.branch_month_scores(answers, "nps", touchpoint=data.effects.kpi_nps_touchpoint)
     panel = roi.join_panel(scores, data.kpi_period.to_pandas())
@@ -222,21 +291,24 @@ def demo():
 
 def test_demo_revenue_link_recovers_the_planted_semi_elasticity(demo):
     panel, _, effects = demo
-    link = roi.panel_link(panel, "revenue", log_kpi=True)
+    link = roi.panel_link(panel, "revenue", log_kpi=True, noise=roi.NOISE)
     assert link.low <= effects.revenue_semi_elasticity <= link.high
     assert link.supported and (link.n, link.groups) == (1200, 50)
+    # The KPIs follow the true NPS: the one measured from ~33 answers a cell attenuates the uncorrected slope.
+    assert 0.3 < link.reliability < 0.8
+    assert roi.panel_link(panel, "revenue", log_kpi=True).high < effects.revenue_semi_elasticity
 
 
 def test_demo_churn_link_recovers_the_planted_slope(demo):
     panel, _, effects = demo
-    link = roi.panel_link(panel, "churn_rate", period_effects=False)
+    link = roi.panel_link(panel, "churn_rate", period_effects=False, noise=roi.NOISE)
     assert link.low <= effects.churn_slope <= link.high and link.supported
     assert link.sentence.startswith("Churn rate falls ")
 
 
 def test_demo_zero_link_is_not_significant(demo):
     panel, _, effects = demo
-    link = roi.panel_link(panel, effects.zero_link_kpi)
+    link = roi.panel_link(panel, effects.zero_link_kpi, noise=roi.NOISE)
     assert not link.supported
     assert link.sentence.endswith("not supported by the data.")
 

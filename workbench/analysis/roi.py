@@ -1,8 +1,11 @@
 """From score to money: how a KPI moves with NPS or CSAT, what a retained customer is worth, and what a lift pays.
 
 Panel link: a KPI per segment-period (revenue, churn per branch-month) regressed on the score with segment fixed
-effects (and period effects), so only the score's movement *within* a segment over time identifies the link;
-standard errors are cluster-robust by segment (CR1) with a t-distribution on G − 1 degrees of freedom.
+effects (and period effects), so only the score's movement *within* a segment over time identifies the link. A
+score measured from a few dozen answers a cell carries sampling noise that attenuates the slope; the link divides it
+out with the known SE² of each cell (Fuller's errors-in-variables moment estimator) and takes its standard error from
+the delete-one-segment jackknife (CV3) with a t on G − 1 degrees of freedom, which holds at few segments (see
+:mod:`workbench.analysis.panelfit`).
 Customer link: a value (revenue, retention) per NPS group.
 Money: the customer lifetime value, NPV of monthly flows, payback and ROI, and a Monte Carlo of a scenario's
 NPV and ROI over the sampling uncertainty of the link. A scenario chains them: touchpoint rating changes → the
@@ -27,7 +30,11 @@ if TYPE_CHECKING:
 
 NPS_GROUPS = ("promoter", "passive", "detractor")
 BASELINE_MONTHS = 12  # the KPI today: the mean month of the last year
-_LINK_FLOATS = ("coefficient", "se", "low", "high", "p", "r2_within")  # NaN is stored as None
+_LINK_FLOATS = ("coefficient", "se", "low", "high", "p", "r2_within", "reliability")  # NaN is stored as None
+NOISE = "sampling_variance"  # branch_month_scores' column: each score's SE², the noise panel_link corrects for
+# A corrected link needs the score's true movement within segments to stand out from its sampling noise: its
+# estimated sum of squares must be this many standard deviations of a pure-noise sum of squares above zero.
+SEPARABLE = 2.0
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,8 @@ class Link:
 
     ``coefficient`` is the KPI change per score point, or with ``log_kpi`` the change of log(KPI) (a
     semi-elasticity: ×100 ≈ % per point); ``n`` counts rows, ``groups`` segments (the clusters); ``lag`` is how
-    many periods the score leads the KPI.
+    many periods the score leads the KPI; ``reliability`` is the share of the score's movement within segments that
+    is not sampling noise (1: a score taken as exact), the attenuation the coefficient is corrected for.
     """
 
     kpi: str
@@ -54,6 +62,7 @@ class Link:
     confidence: float
     supported: bool
     sentence: str
+    reliability: float = 1.0
 
     def to_dict(self) -> dict:
         """JSON-safe fields, NaN as None."""
@@ -65,7 +74,8 @@ class Link:
         """The link stored by :meth:`to_dict`."""
         data = dict(data)
         for name in _LINK_FLOATS:
-            data[name] = math.nan if data[name] is None else data[name]
+            if name in data:  # a link stored before a field was added takes its default
+                data[name] = math.nan if data[name] is None else data[name]
         return cls(**data)
 
 
@@ -79,6 +89,7 @@ def panel_link(
     segment: str = "branch",
     period: str = "period",
     *,
+    noise: str | None = None,
     lag: int = 0,
     log_kpi: bool = False,
     period_effects: bool = True,
@@ -90,6 +101,9 @@ def panel_link(
     Parameters
     ----------
     panel : one row per segment and period with the KPI and the score; rows missing either are dropped.
+    noise : the column with each row's sampling variance of the score (its SE², e.g. :data:`NOISE` from
+        :func:`branch_month_scores`): the slope is corrected for the attenuation that noise causes (see
+        :mod:`workbench.analysis.panelfit`). None: the score is taken as measured without error.
     lag : the score of ``lag`` periods earlier explains the KPI (calendar months when periods are dates, else
         positions in the panel's sorted periods).
     log_kpi : regress log(KPI), so the coefficient is a semi-elasticity (KPI must be positive).
@@ -99,12 +113,16 @@ def panel_link(
     import pandas as pd
     from scipy import stats
 
-    missing = [c for c in (kpi, score, segment, period) if c not in panel.columns]
+    from workbench.analysis import panelfit
+
+    columns = [segment, period, kpi, score] + ([noise] if noise else [])
+    missing = [c for c in columns if c not in panel.columns]
     if missing:
         raise ValueError(f"The panel has no column {', '.join(repr(c) for c in missing)}.")
     if lag < 0:
         raise ValueError("The lag must be zero or more periods.")
-    data = panel[[segment, period, kpi, score]].dropna(subset=[segment, period])
+    data = panel[columns].dropna(subset=[segment, period])
+    lagged = [score] + ([noise] if noise else [])
     if lag:
         # Lag by period position, not by row, so a month missing for a segment never shifts its other months;
         # dates count calendar months, so a month missing from the whole panel is not skipped either.
@@ -114,50 +132,49 @@ def panel_link(
         else:
             order = {p: i for i, p in enumerate(sorted(data[period].unique()))}
             position = data[period].map(order)
-        earlier = pd.DataFrame({segment: data[segment], "_position": position + lag, "_lagged": data[score]})
-        data = data.assign(_position=position).merge(earlier, on=[segment, "_position"], how="left")
-        data = data.drop(columns=[score, "_position"]).rename(columns={"_lagged": score})
-    data = data.dropna(subset=[kpi, score])
+        earlier = data[[segment, *lagged]].assign(_position=position + lag)
+        data = data.drop(columns=lagged).assign(_position=position).merge(earlier, on=[segment, "_position"])
+        data = data.drop(columns="_position")
+    data = data.dropna(subset=[kpi, *lagged])
     y = data[kpi].to_numpy(dtype=float)
     if log_kpi:
         if (y <= 0).any():
             raise ValueError(f"log({kpi}) needs a positive {kpi} in every row.")
         y = np.log(y)
     x = data[score].to_numpy(dtype=float)
+    variance = data[noise].to_numpy(dtype=float) if noise else np.zeros(len(x))
     segments = pd.factorize(data[segment])[0]
-    dummies = [pd.get_dummies(data[segment]).to_numpy(dtype=float)]
-    if period_effects:
-        dummies.append(pd.get_dummies(data[period], drop_first=True).to_numpy(dtype=float))
-    effects = np.hstack(dummies)
-    n, groups = len(y), int(segments.max() + 1) if len(y) else 0
-    # Frisch–Waugh: partialling the dummies out of y and x gives the full dummy regression's slope and residuals;
-    # one least-squares solve for both also gives the dummies' rank.
-    fitted, _residuals, rank, _singular = np.linalg.lstsq(effects, np.column_stack([x, y]), rcond=None)
-    k = int(rank) + 1
-    if groups < 2 or n <= k:
+    periods = pd.factorize(data[period])[0] if period_effects else None
+    n = len(y)
+    within = panelfit.fit(segments, periods, x, y, variance) if n else None
+    groups, k = (within.groups, within.rank + 1) if within else (0, 1)
+    if within is None or groups < 2 or n <= k:
         raise ValueError(
             f"Too few rows to link {kpi} to {score}: {n} rows in {groups} segments for {k} "
             "parameters (at least two segments and one more row than parameters)."
         )
-    x_within, y_within = (np.column_stack([x, y]) - effects @ fitted).T
-    sxx = float(x_within @ x_within)
-    if sxx <= 1e-12 * max(1.0, float(x @ x)):
+    if within.sxx <= 1e-12 * max(1.0, float(x @ x)):
         raise ValueError(f"{score} does not vary within segments over time, so its link cannot be estimated.")
-    coefficient = float(x_within @ y_within) / sxx
-    residual = y_within - coefficient * x_within
-    # CR1 sandwich for the slope: Σ_g (Σ_{i∈g} x̃_i u_i)² / (x̃'x̃)², times G/(G−1)·(n−1)/(n−k). The segment
-    # dummies are nested in the clusters, so they do not count in k (as in Stata's xtreg fe and reghdfe);
-    # counting them makes the interval too wide (85 % instead of 80 % coverage of a P10–P90 in simulation).
-    k_counted = 1 + (k - 1 - groups if period_effects else 0)
-    scores = np.bincount(segments, weights=x_within * residual, minlength=groups)
-    correction = groups / (groups - 1) * (n - 1) / (n - k_counted)
-    se = math.sqrt(correction * float(scores @ scores)) / sxx
+    if noise and within.signal < SEPARABLE * within.noise_sd:
+        # The score's movement within segments is mostly its sampling noise: a corrected slope would divide by
+        # almost nothing, so no number is better than a huge one.
+        name = metrics.NAMES.get(score, score)
+        raise ValueError(
+            _(
+                "The link of {kpi} to {score} cannot be separated from the sampling noise of the {score} per "
+                "{unit}: only {share} of its movement within segments is more than noise. More answers per "
+                "{unit} or more periods are needed."
+            ).format(
+                kpi=kpi.replace("_", " "),
+                score=name,
+                unit=f"{segment}-{period}",
+                share=formatting.percent(100 * max(within.reliability, 0.0)),
+            )
+        )
+    coefficient, se = within.slope, within.se
     # A zero SE (the effects explain the KPI exactly) gives no evidence: p is undefined, the link unsupported.
     p = float(2 * stats.t.sf(abs(coefficient / se), groups - 1)) if se > 0 else math.nan
     margin = float(stats.t.ppf(0.5 + confidence / 2, groups - 1)) * se
-    segment_mean = pd.Series(y).groupby(segments).transform("mean").to_numpy()
-    total_within = float(((y - segment_mean) ** 2).sum())
-    r2_within = 1 - float(residual @ residual) / total_within if total_within > 0 else math.nan
     link = Link(
         kpi=kpi,
         score=score,
@@ -168,12 +185,13 @@ def panel_link(
         p=p,
         n=n,
         groups=groups,
-        r2_within=r2_within,
+        r2_within=within.r2_within,
         log_kpi=log_kpi,
         lag=lag,
         confidence=confidence,
         supported=p < alpha,
         sentence="",
+        reliability=within.reliability,
     )
     return dataclasses.replace(link, sentence=_link_sentence(link, f"{segment}-{period}"))
 
@@ -206,6 +224,10 @@ def _link_sentence(link: Link, unit: str) -> str:
         n=formatting.count(link.n),
         unit=unit,
     )
+    if link.reliability < 1:
+        evidence += "; " + _("corrected for the sampling noise of the {score} per {unit}, reliability {value}").format(
+            score=metrics.NAMES.get(link.score, link.score), unit=unit, value=formatting.number(link.reliability, 2)
+        )
     text = f"{kpi} {moves} {number(abs(value))} {point} ({evidence})"
     if link.supported:
         return text + "."
@@ -218,11 +240,14 @@ def _link_sentence(link: Link, unit: str) -> str:
 def branch_month_scores(
     answers: pandas.DataFrame, score: str = "nps", touchpoint: str = "_overall", segment: str = "branch"
 ) -> pandas.DataFrame:
-    """NPS (or the mean CSAT/CES) and n per segment and month from long survey answers.
+    """NPS (or the mean CSAT/CES), n and the score's sampling variance per segment and month from long answers.
 
-    Returns columns ``segment``, ``period`` (the month start, as a timestamp), ``score`` and ``n``; answers
-    without a score or a segment are left out, and months are those of ``ts``.
+    Returns columns ``segment``, ``period`` (the month start, as a timestamp), ``score``, ``n`` and :data:`NOISE`
+    (the score's SE²: the answers' variance with n − 1 in the denominator over n, so it is unbiased; the NPS counts
+    an answer as +100, 0 or −100; a cell of one answer takes the cells' pooled variance); answers without a score or
+    a segment are left out, and months are those of ``ts``.
     """
+    import numpy as np
     import pandas as pd
 
     missing = [c for c in ("ts", "touchpoint", score, segment) if c not in answers.columns]
@@ -230,17 +255,17 @@ def branch_month_scores(
         raise ValueError(f"The answers have no column {', '.join(repr(c) for c in missing)}.")
     rows = answers.loc[answers["touchpoint"] == touchpoint, [segment, "ts", score]].dropna()
     rows = rows.assign(period=pd.to_datetime(rows["ts"]).dt.to_period("M").dt.to_timestamp())
-    grouped = rows.groupby([segment, "period"])[score]
     if score == "nps":
-        values = grouped.agg(
-            n="size",
-            _promoters=lambda s: (s >= metrics.PROMOTER_AT).sum(),
-            _detractors=lambda s: (s <= metrics.DETRACTOR_AT).sum(),
+        values = rows[score].astype(float)
+        points = 100.0 * (
+            (values >= metrics.PROMOTER_AT).astype(float) - (values <= metrics.DETRACTOR_AT).astype(float)
         )
-        values[score] = 100 * (values["_promoters"] - values["_detractors"]) / values["n"]
-    else:
-        values = grouped.agg(n="size", **{score: "mean"})
-    return values.reset_index()[[segment, "period", score, "n"]]
+        rows = rows.assign(**{score: points})
+    grouped = rows.groupby([segment, "period"])[score]
+    values = grouped.agg(n="size", **{score: "mean"}, _spread="var")
+    pooled = float((values["_spread"] * (values["n"] - 1)).sum() / max(int((values["n"] - 1).sum()), 1))
+    values[NOISE] = np.where(values["n"] > 1, values["_spread"], pooled) / values["n"]
+    return values.reset_index()[[segment, "period", score, "n", NOISE]]
 
 
 def join_panel(
@@ -249,7 +274,8 @@ def join_panel(
     """The KPI rows with the score of their segment and month (both periods taken to their month start).
 
     ``scores`` is :func:`branch_month_scores`' result; KPI rows without a score are dropped; the result keeps
-    ``kpis``' columns, its ``period`` as a month-start timestamp, and adds the score and its ``n``.
+    ``kpis``' columns, its ``period`` as a month-start timestamp, and adds the score, its ``n`` and its sampling
+    variance :data:`NOISE`.
     """
     import pandas as pd
 
@@ -763,7 +789,9 @@ def evidence(
         raise ValueError(f"Unknown rating '{scenario.driver_metric}'; use one of {', '.join(DRIVER_METRICS)}.")
     scores = branch_month_scores(answers, "nps", segment=scenario.segment)
     panel = join_panel(scores, kpis[[scenario.segment, "period", scenario.kpi]], scenario.segment)
-    link = panel_link(panel, scenario.kpi, "nps", scenario.segment, lag=scenario.lag, log_kpi=scenario.log_kpi)
+    link = panel_link(
+        panel, scenario.kpi, "nps", scenario.segment, noise=NOISE, lag=scenario.lag, log_kpi=scenario.log_kpi
+    )
     model, note = fitted if fitted is not None else fit_score_model(answers, scenario)
     monthly = kpis.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
     return Evidence(

@@ -23,9 +23,13 @@ The generative model, in short (all of it vectorised with numpy; one seeded gene
 - **Branch dynamics.** Each branch drifts and wobbles over the months (trend + AR(1) shocks), demeaned within
   its region month by month, so region-level series stay flat while branches vary; not applied to the
   untouched touchpoint.
-- **KPIs** per branch-month are generated from the branch-month NPS *observed* in the generated overall answers
-  (see :attr:`PlantedEffects.kpi_nps_touchpoint`), so a regression on the observed NPS recovers the planted
-  coefficients without attenuation.
+- **Branch-month effects** (option ``branch_icc``): a random effect per branch and month on the latent experience,
+  re-drawn every month, its variance a share (an ICC) of the experience's variance.
+- **KPIs** per branch-month are generated from the branch-month NPS (see
+  :attr:`PlantedEffects.kpi_nps_touchpoint`): the NPS *observed* in the generated overall answers, so a regression
+  on it recovers the planted coefficients without attenuation, or (option ``kpis_from_latent``) the *true* NPS of
+  the cell's respondents, which the observed NPS measures with the sampling noise of a few dozen answers, as on
+  real data.
 """
 
 from __future__ import annotations
@@ -705,8 +709,12 @@ class PlantedEffects:
         d churn_rate (percentage points) per 1 NPS point, per branch-month: churn_rate = 4.5 + branch effect +
         slope · NPS + N(0, 0.25²) (no month effect).
     kpi_nps_touchpoint :
-        Which NPS the KPIs depend on: the branch-month NPS observed in the survey's answers with this touchpoint
-        key (``_overall``, the relationship NPS), counting answers by the month of their ``ts``.
+        Which NPS the KPIs depend on: the branch-month NPS of the survey's answers with this touchpoint key
+        (``_overall``, the relationship NPS), counting answers by the month of their ``ts``; the NPS observed, or
+        with ``kpis_from_latent`` the true one (the expected NPS of the cell's respondents given their latent
+        experience), which the observed NPS measures with sampling noise.
+    kpis_from_latent, branch_icc :
+        The generator's options (see :func:`generate`).
     zero_link_kpi :
         A KPI column generated independent of NPS (branch level plus noise only).
     improved_touchpoint, improved_regions, improved_from, improvement_csat :
@@ -739,6 +747,8 @@ class PlantedEffects:
     retention_by_group: Mapping[str, float]
     core_touchpoints: tuple[str, ...] = ()
     kpi_nps_touchpoint: str = OVERALL
+    kpis_from_latent: bool = False
+    branch_icc: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -1000,13 +1010,24 @@ def _month_start(start: date, offset: int) -> date:
 
 
 def generate(
-    journey: Journey, *, seed: int = 2024, answers: int = 200_000, months: int = 24, start: date = date(2024, 11, 1)
+    journey: Journey,
+    *,
+    seed: int = 2024,
+    answers: int = 200_000,
+    months: int = 24,
+    start: date = date(2024, 11, 1),
+    branch_icc: float = 0.0,
+    kpis_from_latent: bool = False,
 ) -> DemoData:
     """Generate the demo survey, KPI tables and planted truth for ``journey`` (deterministic for a seed).
 
     ``answers`` is the expected number of survey rows (overall answers included; the realised count is within
     about 1 %); ``months`` consecutive months from the month of ``start``. The break starts at month
-    ``months·2//3`` (0-based), the improvement at month ``months·7//12``.
+    ``months·2//3`` (0-based), the improvement at month ``months·7//12``. ``branch_icc`` adds a branch-month random
+    effect to the latent experience, re-drawn every month, whose variance is that share of the experience's
+    variance (an ICC; every touchpoint but the untouched one). ``kpis_from_latent`` drives the KPIs by the *true*
+    branch-month NPS (the expected overall NPS of the cell's respondents given their latent experience) instead of
+    the NPS observed in the answers, so a link fitted on the observed NPS meets its sampling noise as on real data.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1015,6 +1036,8 @@ def generate(
         raise ValueError("Demo data needs at least 6 months.")
     if answers < 2_000:
         raise ValueError("Demo data needs at least 2,000 answers.")
+    if not 0 <= branch_icc < 1:
+        raise ValueError("The branch ICC is a share of variance: at least 0 and below 1.")
     start = start.replace(day=1)
     plan = _plan(journey)
     rng = np.random.default_rng(seed)
@@ -1122,6 +1145,10 @@ def generate(
         improved_regions & (month >= M * 7 // 12)
     )[:, None]
     flat = np.arange(T) == tp_index[plan.untouched]
+    # A generator of its own, so the options leave every other draw (and the default data) as they were.
+    wobble = np.random.default_rng([seed, 1]).normal(0, EXPERIENCE_SD * np.sqrt(branch_icc), (B, M))
+    own = rng.normal(0, 1, (R, T))  # the answer's own part of the experience
+    noise = EXPERIENCE_SD * (HALO * halo[:, None] + np.sqrt(1 - HALO**2) * own)
     X = (
         base[None, :]
         + branch_effect[branch][:, None]
@@ -1130,8 +1157,8 @@ def generate(
         + type_effect[ctype][:, None]
         + np.where(human_cells, employee_effect[employee], 0.0)
         + np.outer(strain[month], plan.seasonal & ~flat)
-        + dynamics[branch, month][:, None] * ~flat[None, :]
-        + EXPERIENCE_SD * (HALO * halo[:, None] + np.sqrt(1 - HALO**2) * rng.normal(0, 1, (R, T)))
+        + (dynamics + wobble)[branch, month][:, None] * ~flat[None, :]
+        + noise
     )
 
     # Planted shifts, sized on the touchpoint's baseline so the observed effects have the designed size.
@@ -1234,16 +1261,21 @@ def generate(
         }
     )
 
-    # ---- KPIs per branch-month from the observed overall NPS
+    # ---- KPIs per branch-month from the observed (or the true) overall NPS
     promoters, detractors, n_bm = (np.zeros((B, M)) for _ in range(3))
     np.add.at(n_bm, (branch, month), 1)
-    np.add.at(promoters, (branch, month), overall_nps >= 9)
-    np.add.at(detractors, (branch, month), overall_nps <= 6)
+    if kpis_from_latent:
+        promoter_chance, detractor_chance = _overall_chances(X - noise - base[None, :], experienced, weights)
+        np.add.at(promoters, (branch, month), promoter_chance)
+        np.add.at(detractors, (branch, month), detractor_chance)
+    else:
+        np.add.at(promoters, (branch, month), overall_nps >= 9)
+        np.add.at(detractors, (branch, month), overall_nps <= 6)
     with np.errstate(invalid="ignore", divide="ignore"):
-        observed_nps = 100 * (promoters - detractors) / n_bm
+        cell_nps = 100 * (promoters - detractors) / n_bm
         detractor_share = detractors / n_bm
-    branch_mean = np.nanmean(observed_nps, axis=1, keepdims=True)
-    observed_nps = np.where(n_bm > 0, observed_nps, branch_mean)  # no answers: the branch's mean (never seen at 200 k)
+    branch_mean = np.nanmean(cell_nps, axis=1, keepdims=True)
+    cell_nps = np.where(n_bm > 0, cell_nps, branch_mean)  # no answers: the branch's mean (never seen at 200 k)
     detractor_share = np.where(n_bm > 0, detractor_share, np.nanmean(detractor_share, axis=1, keepdims=True))
     kpi_period = _kpi_period(
         rng,
@@ -1253,7 +1285,7 @@ def generate(
         branch_names,
         branch_region,
         branch_weight,
-        observed_nps,
+        cell_nps,
         detractor_share,
     )
 
@@ -1314,11 +1346,31 @@ def generate(
         retention_by_group=dict(RETENTION),
         core_touchpoints=plan.core,
         kpi_nps_touchpoint=OVERALL,
+        kpis_from_latent=kpis_from_latent,
+        branch_icc=branch_icc,
     )
     return DemoData(survey, kpi_period, kpi_customer, effects)
 
 
 # ------------------------------------------------------------------ helpers of the generator
+
+
+def _overall_chances(structural: np.ndarray, experienced: np.ndarray, weights: np.ndarray) -> tuple:
+    """Each respondent's chance of an overall answer of 9–10 and of 0–6 given their experience without its noise.
+
+    The overall latent is centre + scale·Σ_t w_t·(structural_t + noise_t) + N(0, OVERALL_NOISE²) over the
+    experienced touchpoints, with noise_t = EXPERIENCE_SD·(HALO·halo + √(1 − HALO²)·u_t): normal with mean
+    centre + scale·Σ w·structural and variance (scale·EXPERIENCE_SD)²·(HALO²·(Σ w)² + (1 − HALO²)·Σ w²) +
+    OVERALL_NOISE², read through the rounding to 0–10 like :func:`_expected_nps`.
+    """
+    from scipy.special import ndtr
+
+    mean = OVERALL_CENTRE + OVERALL_SCALE * (structural * experienced) @ weights
+    summed, squared = experienced @ weights, experienced @ weights**2
+    sd = np.sqrt(
+        (OVERALL_SCALE * EXPERIENCE_SD) ** 2 * (HALO**2 * summed**2 + (1 - HALO**2) * squared) + OVERALL_NOISE**2
+    )
+    return ndtr((mean - 8.5) / sd), ndtr((6.5 - mean) / sd)
 
 
 def _employee_names(rng: np.random.Generator, countries: list[str], staff: np.ndarray) -> list[str]:
@@ -1408,26 +1460,23 @@ def _kpi_period(
     branch_names: list[str],
     branch_region: np.ndarray,
     branch_weight: np.ndarray,
-    observed_nps: np.ndarray,
+    cell_nps: np.ndarray,
     detractor_share: np.ndarray,
 ) -> pa.Table:
-    """One row per month and branch; revenue and churn follow the observed branch-month NPS, resolution time not."""
+    """One row per month and branch; revenue and churn follow the branch-month NPS, resolution time not."""
     import pyarrow as pa
 
-    B, M = observed_nps.shape
+    B, M = cell_nps.shape
     branch_level = np.log(120e6 * branch_weight) + rng.normal(0, 0.1, B)
     month_level = np.log([_MONTH_VOLUME[c] for c in calendar_month]) + 0.008 * np.arange(M) + rng.normal(0, 0.02, M)
     log_revenue = (
-        branch_level[:, None]
-        + month_level[None, :]
-        + REVENUE_SEMI_ELASTICITY * observed_nps
-        + rng.normal(0, 0.04, (B, M))
+        branch_level[:, None] + month_level[None, :] + REVENUE_SEMI_ELASTICITY * cell_nps + rng.normal(0, 0.04, (B, M))
     )
     revenue = np.round(np.exp(log_revenue), 2)
     order_value = 1150 * np.exp(rng.normal(0, 0.08, B))
     orders = np.rint(revenue / order_value[:, None] * np.exp(rng.normal(0, 0.03, (B, M)))).astype(np.int64)
     churn: np.ndarray = (
-        4.5 + np.asarray(rng.normal(0, 0.3, B))[:, None] + CHURN_SLOPE * observed_nps + rng.normal(0, 0.25, (B, M))
+        4.5 + np.asarray(rng.normal(0, 0.3, B))[:, None] + CHURN_SLOPE * cell_nps + rng.normal(0, 0.25, (B, M))
     )
     churn = np.round(np.maximum(churn, 0.05), 3)
     complaints = rng.poisson(orders * (0.002 + 0.03 * detractor_share)).astype(np.int64)
