@@ -15,14 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import t
 
-from workbench.analysis.alertrules import evaluate
+from workbench.analysis.alertrules import allocations, evaluate
 from workbench.core.alerting import (
     KINDS,
     NEGATIVE_AT,
     Alert,
     Rule,
+    alpha_for,
     continues,
     default_rules,
+    describe,
+    false_alarms,
     merge,
     threshold_of,
     validate,
@@ -164,21 +167,23 @@ def test_consecutive_week_ends_are_one_episode_and_a_gap_splits_them():
 # ------------------------------------------------------------------ drop kind
 
 
-def test_a_csat_drop_matches_the_hand_computed_one_sided_z_test():
+def test_a_csat_drop_matches_the_hand_computed_one_sided_welch_test():
     data = answers(*scores("csat", [5, 5, 4, 4], week=0), *scores("csat", [4, 3, 3, 2], week=1))
     found = evaluate(data, [drop_rule(min_n=4)], MON, sunday(1))
-    # Means 4.5 and 3; variances 1/3 and 2/3, so SE = √(1/12 + 2/12) = 0.5 and z = −1.5/0.5 = −3.
+    # Means 4.5 and 3; variances 1/3 and 2/3, so SE = √(1/12 + 2/12) = 0.5 and t = −1.5/0.5 = −3, on Welch's
+    # (1/4)² / ((1/12)²/3 + (1/6)²/3) = 5.4 degrees of freedom (issue 20: the normal tail, 0.00135, made a
+    # studentised change of a few answers ten times too significant).
     assert len(found) == 1
     alert = found[0]
     assert (alert.key, alert.first_seen, alert.last_seen) == ("drop|chat||2024-03-17", sunday(1), sunday(1))
     assert (alert.window_start, alert.window_end, alert.n) == (day(1, 0), sunday(1), 4)
     assert (alert.score, alert.previous, alert.change) == (3.0, 4.5, -1.5)
-    assert alert.p == pytest.approx(NormalDist().cdf(-3))  # 0.00135
+    assert alert.p == pytest.approx(t.cdf(-3, 5.4))  # 0.0137
     margin = t.ppf(0.975, 3) * math.sqrt((2 / 3) / 4)  # the current window's Student-t interval
     assert alert.low == pytest.approx(3 - margin) and alert.high == pytest.approx(3 + margin)
-    assert alert.message == ("chat: CSAT fell from 4.50 to 3.00 (−1.50, p = 0.001; n = 4 before, 4 now) in the week "
+    assert alert.message == ("chat: CSAT fell from 4.50 to 3.00 (−1.50, p = 0.014; n = 4 before, 4 now) in the week "
                              "to 2024-03-17.")
-    assert evaluate(data, [drop_rule(min_n=4, alpha=0.001)], MON, sunday(1)) == []  # not significant enough
+    assert evaluate(data, [drop_rule(min_n=4, alpha=0.01)], MON, sunday(1)) == []  # not significant enough
     assert evaluate(data, [drop_rule(min_n=5)], MON, sunday(1)) == []               # too few answers
     assert evaluate(data, [drop_rule(min_n=4, threshold=1.6)], MON, sunday(1)) == []  # too small
     assert len(evaluate(data, [drop_rule(min_n=4, threshold=1.5)], MON, sunday(1))) == 1  # exactly the minimum
@@ -189,13 +194,14 @@ def test_an_nps_drop_uses_the_nps_standard_error():
     data = answers(*scores("nps", before, week=0), *scores("nps", after, week=1))
     rule = drop_rule(metric="nps", min_n=10, alpha=0.05)
     [alert] = evaluate(data, [rule], MON, sunday(1), names={"chat": "Support chat"})
-    # NPS +40 and −40; each SE = 100·√((0.6 + 0.2 − 0.4²)/10) = 25.3, so z = −80/35.8 = −2.24.
+    # NPS +40 and −40; each SE = 100·√((0.6 + 0.2 − 0.4²)/10) = 25.3, so t = −80/35.8 = −2.24 on Welch's
+    # (2·se²)² / (2·se⁴/9) = 18 degrees of freedom.
     se = 100 * math.sqrt((0.6 + 0.2 - 0.4 ** 2) / 10)
     assert (alert.previous, alert.score) == (pytest.approx(40), pytest.approx(-40))
     assert alert.change == pytest.approx(-80)
-    assert alert.p == pytest.approx(NormalDist().cdf(-80 / math.hypot(se, se)))  # 0.0127
+    assert alert.p == pytest.approx(t.cdf(-80 / math.hypot(se, se), 18))  # 0.0191
     assert alert.low == pytest.approx(-40 - Z95 * se) and alert.high == pytest.approx(-40 + Z95 * se)
-    assert alert.message == ("Support chat: NPS fell from +40 to −40 (−80, p = 0.013; n = 10 before, 10 now) in the "
+    assert alert.message == ("Support chat: NPS fell from +40 to −40 (−80, p = 0.019; n = 10 before, 10 now) in the "
                              "week to 2024-03-17.")
     assert evaluate(data, [dataclasses.replace(rule, alpha=0.01)], MON, sunday(1)) == []
     # A rise never fires, and NPS's own minimum drop is 10 points.
@@ -213,6 +219,74 @@ def test_a_drop_needs_enough_answers_in_the_previous_window_too():
     data = answers(*scores("csat", [5, 5, 5], week=0), *scores("csat", [2, 1, 2, 1, 2], week=1))
     assert evaluate(data, [drop_rule(min_n=4)], MON, sunday(1)) == []
     assert len(evaluate(data, [drop_rule(min_n=3)], MON, sunday(1))) == 1
+
+
+# ------------------------------------------------------------------ the false-alarm budget
+
+
+def test_each_test_gets_the_budget_divided_by_the_tests_a_year():
+    # The starter rule on 20 touchpoints × 8 regions checked every week: 8 320 tests a year share one false alarm.
+    assert alpha_for(1, 20 * 8 * 52) == pytest.approx(1 / 8320)  # 0.000120
+    assert alpha_for(2, 20 * 8 * 52) == pytest.approx(2 / 8320)
+    assert alpha_for(1, 10) == 0.05  # never looser than 5 %
+    assert math.isnan(alpha_for(1, 0))  # nothing to test
+
+
+def test_a_rule_counts_its_tests_with_enough_answers_and_scales_them_to_a_year():
+    # Ten weeks of chat and shop with 4 answers a week, and a kiosk with 3: week ends 1–9 each compare two full
+    # one-week windows, so chat and shop give 2 × 9 tests in 9 weeks, 104 a year; the kiosk never has n ≥ 4.
+    rows = [row for week in range(10) for tp, values in (("chat", [5, 4, 4, 3]), ("shop", [5, 5, 4, 2]),
+                                                          ("kiosk", [3, 3, 3]))
+            for row in scores("csat", values, week, touchpoint=tp)]
+    data = answers(*rows)
+    [allocation] = allocations(data, [drop_rule(min_n=4)], sunday(9))
+    assert (allocation.series, allocation.tests, allocation.weeks) == (2, 104, 9)
+    assert allocation.alpha == pytest.approx(1 / 104) and allocation.expected == pytest.approx(1)
+    assert allocation.wobble == {}  # fewer than 26 week ends: no wobble estimated
+    [twice] = allocations(data, [drop_rule(min_n=4, budget=2.5)], sunday(9))
+    assert twice.alpha == pytest.approx(2.5 / 104)
+    # A fixed α spends α × tests.
+    [fixed] = allocations(data, [drop_rule(min_n=4, alpha=0.001)], sunday(9))
+    assert (fixed.alpha, fixed.expected) == (0.001, pytest.approx(0.104))
+    assert allocations(data, [drop_rule(min_n=4, enabled=False), share_rule()], sunday(9)) == []
+
+
+def test_the_wobble_between_windows_is_estimated_from_the_other_series_of_the_year():
+    # CSAT alternates between weeks of 5, 5, 3, 3 (mean 4) and 4, 4, 2, 2 (mean 3), each with variance 4/3: every
+    # change is ±1 while sampling alone explains a variance of 2 · (4/3)/4 = 2/3, so the wobble is 1 − 2/3 = 1/3.
+    # In Brno the swing is 5, 5, 3, 3 against 3, 3, 1, 1: changes of ±2, so 4 − 2/3 = 10/3.
+    def alternating(week: int, low: list[int], **fields) -> list[dict]:
+        return scores("csat", [5, 5, 3, 3] if week % 2 == 0 else low, week, **fields)
+
+    rows = [row for week in range(30) for row in [
+        *alternating(week, [4, 4, 2, 2], region="Praha"), *alternating(week, [4, 4, 2, 2], region="Praha",
+                                                                       touchpoint="shop"),
+        *alternating(week, [3, 3, 1, 1], region="Brno")]]
+    data = answers(*rows)
+    rule = drop_rule(min_n=4, alpha=0.5, threshold=0.5, segment="region")
+    [allocation] = allocations(data, [rule], sunday(29))
+    assert allocation.weeks == 29
+    assert allocation.wobble == {"Praha": pytest.approx(1 / 3), "Brno": pytest.approx(10 / 3)}
+    # Each series is tested with the others' wobble: chat in Praha with shop's, chat in Brno, alone in its
+    # region, with Praha's — never with its own, which a lasting real drop would inflate.
+    assert allocation.series_wobble == {("chat", "Praha"): pytest.approx(1 / 3), ("shop", "Praha"): pytest.approx(1 / 3),
+                                        ("chat", "Brno"): pytest.approx(1 / 3)}
+    found = evaluate(data, [rule], sunday(29), sunday(29))
+    # The last week's falls (of 1 in Praha) are tested against √(2/3 + 1/3) = 1 on 1² / (2 · (1/3)²/3) = 13.5 df.
+    praha = [(a.touchpoint, a.change, a.p) for a in found if a.value == "Praha"]
+    assert praha == [("chat", -1.0, pytest.approx(t.cdf(-1, 13.5))), ("shop", -1.0, pytest.approx(t.cdf(-1, 13.5)))]
+    [alone] = allocations(data, [dataclasses.replace(rule, segment="", touchpoints=("shop",))], sunday(29))
+    assert (alone.wobble, alone.series_wobble) == ({"": pytest.approx(1 / 3)}, {("shop", ""): 0.0})
+
+
+def test_a_rule_says_its_budget_in_words():
+    rule = default_rules()[2]
+    assert describe(rule) == ("CSAT drop of at least 0.3, at most 1 false alarm a year by chance, 4 weeks vs the 4 "
+                              "before, n ≥ 30 · every touchpoint · per region")
+    assert describe(dataclasses.replace(rule, alpha=0.001)).startswith("CSAT drop of at least 0.3, p < 0.001,")
+    assert (false_alarms(2), false_alarms(0.5), false_alarms(0.04)) == (
+        "2 false alarms", "0.5 false alarms", "0.04 false alarms")
+    assert validate(dataclasses.replace(rule, budget=0)) == ["The false alarms a year must be above zero."]
 
 
 # ------------------------------------------------------------------ scope
@@ -330,7 +404,9 @@ def test_default_rules_are_valid_and_watch_the_journey():
     answer, share, drop = rules
     assert (answer.metric, threshold_of(answer), answer.need_comment) == ("nps", 6, True)
     assert (share.metric, share.segment, threshold_of(share), share.window_weeks) == ("csat", "region", 0.25, 4)
-    assert (drop.metric, drop.segment, threshold_of(drop), drop.alpha) == ("csat", "region", 0.3, 0.001)
+    # Issue 20: a fixed α = 0.001 gave 7.5 false alarms a year on 20 touchpoints × 8 regions; the level now comes
+    # from one false alarm a year spread over the rule's tests.
+    assert (drop.metric, drop.segment, threshold_of(drop), drop.alpha, drop.budget) == ("csat", "region", 0.3, None, 1)
 
 
 # ------------------------------------------------------------------ the demo data

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
-from workbench.core.alerting import MOVES, STATUSES, Alert, Rule, move_problem
+from workbench.analysis.alertrules import Allocation
+from workbench.core.alerting import MOVES, STATUSES, Alert, Rule, default_rules, move_problem
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.features import alerts
 from workbench.features.actions import Draft
@@ -177,3 +180,51 @@ def test_rules_are_added_switched_and_deleted_with_their_version(workspace, smal
     assert rule.key not in [r.key for r in workspace.alerts.rules(journey_id)[0]]
     with pytest.raises(WorkspaceError, match="smallest drop"):
         alerts.add_rule(workspace, journey_id, kind="drop", metric="csat", threshold=-1)
+
+
+# ------------------------------------------------------------------ the false-alarm budget
+
+
+def test_the_budget_note_says_the_false_alarms_the_series_and_the_level():
+    drop = default_rules()[2]
+    network = Allocation("csat-drop", 160, 8320.0, 1 / 8320, 1.0, {}, {}, 52)
+    assert alerts.budget_note([network], [drop]) == (
+        "By chance alone the drop rules raise at most about 1 false alarm a year for these 160 series checked "
+        "weekly (8\u00a0320 tests a year, each at p < 0.00012).")
+    wobbly = dataclasses.replace(network, wobble={"r1": 0.004, "r2": 0.0})
+    assert alerts.budget_note([wobbly], [drop]).endswith(
+        "A series' usual movement from one window to the next (a branch's good and bad months) is measured over the "
+        "past year and not taken for a drop.")
+    # Two rules: one on its budget of 1, one at a fixed α of 0.001 over 1 500 tests (1.5 expected).
+    fixed = Allocation("nps-drop", 30, 1500.0, 0.001, 1.5, {}, {}, 52)
+    assert alerts.budget_note([network, fixed], [drop, dataclasses.replace(drop, key="nps-drop", alpha=0.001)]) == (
+        "By chance alone the drop rules raise at most about 2.5 false alarms a year for these 190 series checked "
+        "weekly (9\u00a0820 tests a year, each at p < 0.00012 to 0.001).")
+    assert alerts.budget_note([], [drop]).startswith(
+        "By chance alone the drop rules raise at most about 1 false alarm a year: each test's level is that budget")
+
+
+def test_the_budget_is_spread_over_the_drop_rules(workspace, small_journey):
+    journey_id = workspace.create_journey(workspace.create_project("Budget"), small_journey)
+    rules, version = workspace.alerts.rules(journey_id)
+    extra = Rule("nps-drop", "NPS drop", "drop", "nps", alpha=0.001)
+    version = workspace.alerts.save_rules(journey_id, [*rules, extra], expected_version=version)
+    view = alerts.rules_view(workspace, None, journey_id)
+    assert view.budget == 2 and view.budget_note is not None  # the starter's 1 and the new rule's default 1
+    version = alerts.set_budget(workspace, journey_id, 3, expected_version=version)
+    drops = [rule for rule in workspace.alerts.rules(journey_id)[0] if rule.kind == "drop"]
+    assert [(rule.budget, rule.alpha) for rule in drops] == [(1.5, None), (1.5, None)]
+    assert alerts.rules_view(workspace, None, journey_id).budget == 3
+    with pytest.raises(WorkspaceError, match="above zero"):
+        alerts.set_budget(workspace, journey_id, 0, expected_version=version)
+    with pytest.raises(ConflictError):
+        alerts.set_budget(workspace, journey_id, 2, expected_version=version - 1)
+
+
+def test_the_demo_journey_shows_its_budget_on_its_survey(seeded_demo):
+    workspace, project_id, journey_id, _effects = seeded_demo
+    view = alerts.rules_view(workspace, project_id, journey_id)
+    assert view.budget == 1
+    assert re.fullmatch(
+        r"By chance alone the drop rules raise at most about 1 false alarm a year for these \d+ series checked weekly "
+        r"\([\d\u00a0]+ tests a year, each at p < 0\.000\d+\)\. A series' usual movement .*", view.budget_note)

@@ -48,6 +48,7 @@ def layout(**_params) -> html.Div:
     return html.Div(
         [
             dcc.Store(id="al-refresh", data=0),
+            dcc.Store(id="al-rules-version"),
             html.Div(
                 [
                     group(_("Project"), project_picker("al-project", persistence=True, persistence_type="session")),
@@ -107,8 +108,31 @@ def layout(**_params) -> html.Div:
                 className="small text-muted",
             ),
             html.Div(id="al-rules"),
+            _budget_form(),
             _rule_form(),
         ]
+    )
+
+
+def _budget_form() -> html.Div:
+    """What the drop rules may cost in false alarms a year, and the box that sets it for all of them."""
+    return html.Div(
+        [
+            html.P(id="al-budget", className="small mb-1"),
+            html.Div(
+                [
+                    group(
+                        _("False alarms a year, all drop rules"),
+                        dbc.Input(id="al-budget-total", type="number", min=0, step=0.5, size="sm"),
+                        "20rem",
+                    ),
+                    dbc.Button(_("Set"), id="al-budget-set", size="sm", color="secondary", outline=True),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2",
+            ),
+        ],
+        id="al-budget-box",
+        className="mb-2",
     )
 
 
@@ -342,14 +366,19 @@ def set_status(clicks, user, refresh):
     Output("al-rules", "children"),
     Output("al-rule-touchpoint", "options"),
     Output("al-rule-segment", "options"),
+    Output("al-budget", "children"),
+    Output("al-budget-total", "value"),
+    Output("al-budget-box", "style"),
+    Output("al-rules-version", "data"),
     Input("al-journey", "value"),
     Input("al-refresh", "data"),
     State("al-project", "value"),
 )
 def show_rules(journey_id, _refresh, project_id):
-    """The journey's rules in words, each with a switch and a delete button."""
+    """The journey's rules in words, each with a switch and a delete button, and the drop rules' false-alarm
+    budget."""
     if not journey_id:
-        return "", [], []
+        return "", [], [], "", None, {"display": "none"}, None
     shown = alerts.rules_view(workspace(), int(project_id) if project_id else None, int(journey_id))
     rows = [
         html.Tr(
@@ -387,7 +416,36 @@ def show_rules(journey_id, _refresh, project_id):
         [{"label": _("every touchpoint"), "value": ANY}]
         + [{"label": name, "value": key} for key, name in shown.touchpoints.items()],
         [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in shown.segments],
+        shown.budget_note or "",
+        shown.budget or None,
+        {} if shown.budget_note else {"display": "none"},
+        shown.version,
     )
+
+
+@callback(
+    Output("al-refresh", "data", allow_duplicate=True),
+    Output("al-message", "children", allow_duplicate=True),
+    Output("al-message", "is_open", allow_duplicate=True),
+    Output("al-message", "color", allow_duplicate=True),
+    Input("al-budget-set", "n_clicks"),
+    State("al-journey", "value"),
+    State("al-budget-total", "value"),
+    State("al-rules-version", "data"),
+    State("al-refresh", "data"),
+    prevent_initial_call=True,
+)
+def set_budget(_clicks, journey_id, total, version, refresh):
+    """Spread the false alarms a year typed over the journey's drop rules."""
+    if not journey_id or version is None:
+        return no_update, no_update, no_update, no_update
+    try:
+        alerts.set_budget(workspace(), int(journey_id), total, expected_version=int(version))
+    except ConflictError as error:
+        return (refresh or 0) + 1, str(error), True, "warning"
+    except WorkspaceError as error:
+        return no_update, str(error), True, "danger"
+    return (refresh or 0) + 1, _("Budget saved; press Check now to run the rules with it."), True, "info"
 
 
 @callback(

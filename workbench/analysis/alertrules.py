@@ -6,6 +6,22 @@ fires for one group form one *episode*, raised as one alert with the worst windo
 problem is one alert, not one a week. The answers are aggregated once to sufficient statistics per group and
 ISO week, and every window is a difference of cumulative sums, so a whole history is evaluated at once.
 
+A drop rule's level is its share of the **false-alarm budget** (``alerting.alpha_for``): its budget of false
+alarms a year divided by its tests a year, the (series, week end) pairs with enough answers in both windows over
+the year up to the last evaluated week end (scaled to 52 weeks when the data are younger). A Bonferroni
+allocation bounds the expected number of weeks a rule fires by chance, and so its false alarms (consecutive weeks
+are one alert), by the budget whatever the correlation between the tests (Hochberg & Tamhane 1987, §1.2).
+
+The variance of a drop has a second part besides sampling: real but meaningless movement of a series between
+windows (a branch's good and bad months move its region's scores, the *wobble*). It is estimated from the rule's
+own year of comparisons by the method of moments — the mean of (change² − sampling variance) over every tested
+pair of a segment value, pooled over its touchpoints (a branch's month moves all of them) but leaving out the
+series tested (so a lasting real drop does not hide itself), floored at 0 (the between-study variance estimator
+of DerSimonian & Laird 1986, *Controlled Clinical Trials* 7, 177–188; in process control, Laney 2002, *Quality
+Engineering* 14(4), 531–537, widens limits by the between-subgroup variation the same way) — and added to the
+change's variance. It needs half a year of comparisons; with less, the changes are tested on their sampling
+variance alone. A change is then tested with Welch's t (see ``_lower_p``).
+
 Evaluation is pure and the caller stores alerts by key. To keep an episode that spans two evaluations (two
 imports) as one alert, evaluate from the last evaluated week end on and fold each new alert into the stored
 alert it continues (``alerting.continues`` and ``alerting.merge``).
@@ -22,7 +38,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from workbench.core import formatting, metrics
-from workbench.core.alerting import NEGATIVE_AT, Alert, Rule, percent_text, threshold_of, validate
+from workbench.core.alerting import (
+    NEGATIVE_AT,
+    WEEKS_A_YEAR,
+    Alert,
+    Rule,
+    alpha_for,
+    percent_text,
+    threshold_of,
+    validate,
+)
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -32,6 +57,28 @@ if TYPE_CHECKING:
 
 _EPOCH = datetime.date(1970, 1, 1)  # day 0 of numpy's datetime64[D], a Thursday
 _TOLERANCE = 1e-9  # a drop of exactly the minimum size counts despite float rounding
+_WOBBLE_WEEKS = 26  # week ends of comparisons needed before the between-window wobble is estimated
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How a drop rule tests: its series, its tests a year, the level of each test and the wobble allowed for.
+
+    ``expected`` is the false alarms a year the rule may raise by chance: its budget, or α × tests with a fixed
+    α (or the budget's cap). ``wobble`` is the between-window variance of a change beyond sampling per segment
+    value ("" without a segment), in squared metric points (empty when not estimated); ``series_wobble`` the one
+    each (touchpoint, value) series is tested with, from the other series; ``weeks`` the week ends of the year
+    the figures come from.
+    """
+
+    rule_key: str
+    series: int
+    tests: float
+    alpha: float
+    expected: float
+    wobble: dict[str, float]
+    series_wobble: dict[tuple[str, str], float]
+    weeks: int
 
 
 def evaluate(
@@ -58,26 +105,61 @@ def evaluate(
         raise ValueError(" ".join(problems))
     names = names or {}
     day = answers["ts"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    week = _week(day)
     first_end, last_end = _week(_day(since)), _week(_day(until) - 6)  # the first and the last Sunday in range
     windowed = [rule for rule in active if rule.kind != "answer"]
-    # The axis of weeks reaches back far enough for the longest drop's previous window.
-    first_week = first_end - 2 * max((rule.window_weeks for rule in windowed), default=0) + 1
-    # Each column is coded once and each metric × segment aggregated once, however many rules use them.
-    codes = {column: _codes(answers, column) for column in {"touchpoint", *(rule.segment for rule in windowed)}}
-    weekly: dict[tuple[str, str], _Weekly] = {}
+    aggregates = _Aggregates(answers, day, windowed, first_end, last_end) if windowed else None
     alerts: list[Alert] = []
     for rule in active:
         if rule.kind == "answer":
             alerts += _answer_alerts(answers, day, rule, _day(since), _day(until), names)
-        elif first_end <= last_end:
-            if (rule.metric, rule.segment) not in weekly:
-                scores = answers[rule.metric].to_numpy(dtype=float, na_value=np.nan)
-                weekly[rule.metric, rule.segment] = _weekly(
-                    scores, rule.metric, week, codes["touchpoint"], codes[rule.segment], first_week, last_end
-                )
-            alerts += _window_alerts(weekly[rule.metric, rule.segment], rule, first_end, last_end, names)
+        elif aggregates is not None and first_end <= last_end:
+            weekly = aggregates.of(rule)
+            allocation = _allocation(weekly, rule, last_end, aggregates.data_start) if rule.kind == "drop" else None
+            alerts += _window_alerts(weekly, rule, first_end, last_end, names, allocation)
     return alerts
+
+
+def allocations(answers: pandas.DataFrame, rules: Sequence[Rule], until: datetime.date) -> list[Allocation]:
+    """How each enabled drop rule tests on the answers up to ``until``: its series, tests a year, level, wobble."""
+    drops = [rule for rule in rules if rule.enabled and rule.kind == "drop" and not validate(rule)]
+    drops = [rule for rule in drops if not rule.segment or rule.segment in answers]
+    last_end = _week(_day(until) - 6)
+    if not drops or answers.empty:
+        return []
+    day = answers["ts"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    aggregates = _Aggregates(answers, day, drops, last_end, last_end)
+    return [_allocation(aggregates.of(rule), rule, last_end, aggregates.data_start) for rule in drops]
+
+
+class _Aggregates:
+    """The window rules' weekly sufficient statistics, each metric × segment aggregated once however many rules
+    use it, on an axis of weeks reaching back far enough for the longest drop's previous window of the first
+    evaluated week end and of the year of comparisons before the last."""
+
+    def __init__(
+        self, answers: pandas.DataFrame, day: np.ndarray, rules: Sequence[Rule], first_end: int, last_end: int
+    ):
+        self.answers, self.week, self.last_end = answers, _week(day), last_end
+        longest = max(rule.window_weeks for rule in rules)
+        self.first_week = min(first_end, last_end - WEEKS_A_YEAR + 1) - 2 * longest + 1
+        self.codes = {column: _codes(answers, column) for column in {"touchpoint", *(rule.segment for rule in rules)}}
+        self.data_start = int(self.week.min()) if len(self.week) else last_end
+        self.weekly: dict[tuple[str, str], _Weekly] = {}
+
+    def of(self, rule: Rule) -> _Weekly:
+        """The rule's metric per touchpoint × segment value and week."""
+        if (rule.metric, rule.segment) not in self.weekly:
+            scores = self.answers[rule.metric].to_numpy(dtype=float, na_value=np.nan)
+            self.weekly[rule.metric, rule.segment] = _weekly(
+                scores,
+                rule.metric,
+                self.week,
+                self.codes["touchpoint"],
+                self.codes[rule.segment],
+                self.first_week,
+                self.last_end,
+            )
+        return self.weekly[rule.metric, rule.segment]
 
 
 def _day(day: datetime.date) -> int:
@@ -227,14 +309,19 @@ def _weekly(
     return _Weekly(groups, first_week, sums)
 
 
-def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int, names: Mapping[str, str]) -> list[Alert]:
-    """One alert per episode of the share or drop rule firing on consecutive week ends of a scope group."""
+def _window_alerts(
+    weekly: _Weekly,
+    rule: Rule,
+    first_end: int,
+    last_end: int,
+    names: Mapping[str, str],
+    allocation: Allocation | None,
+) -> list[Alert]:
+    """One alert per episode of the share or drop rule firing on consecutive week ends of a scope group (a drop
+    tested as its ``allocation`` says)."""
     scope = _in_scope(weekly.groups["touchpoint"], weekly.groups["value"] if rule.segment else None, rule).to_numpy()
     touchpoints, values = (weekly.groups[column].to_numpy()[scope] for column in ("touchpoint", "value"))
-    sums = {name: cumulative[scope] for name, cumulative in weekly.sums.items()}
-    weeks = rule.window_weeks
-    ends = np.arange(first_end, last_end + 1) - weekly.first_week + 1  # cumulative-sum columns of the week ends
-    now = {name: cumulative[:, ends] - cumulative[:, ends - weeks] for name, cumulative in sums.items()}
+    now, before = _windows(weekly, scope, rule.window_weeks, np.arange(first_end, last_end + 1))
     limit = threshold_of(rule)
     with np.errstate(divide="ignore", invalid="ignore"):  # empty windows give NaN, which never fires
         if rule.kind == "share":
@@ -242,26 +329,16 @@ def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int, n
             fires = (now["n"] >= rule.min_n) & (figures["score"] > limit)
             severity = figures["score"]
         else:
-            before = {
-                name: cumulative[:, ends - weeks] - cumulative[:, ends - 2 * weeks] for name, cumulative in sums.items()
-            }
-            (score, se), (previous, previous_se) = _value_se(now, rule.metric), _value_se(before, rule.metric)
-            change = score - previous
-            z = change / np.hypot(se, previous_se)
+            assert allocation is not None  # every drop is evaluated with its allocation
+            score, previous, change, variances = _change(now, before, rule.metric)
             figures = {
                 "score": score,
                 "previous": previous,
                 "change": change,
-                "p": _lower_p(z),
+                "p": _lower_p(change, variances, (now["n"], before["n"]), _wobbles(allocation, touchpoints, values)),
                 "n_before": before["n"],
             }
-            needed = max(rule.min_n, 2)  # a standard error needs two answers
-            fires = (
-                (now["n"] >= needed)
-                & (before["n"] >= needed)
-                & (change <= -limit + _TOLERANCE)
-                & (figures["p"] < rule.alpha)
-            )
+            fires = _testable(now, before, rule) & (change <= -limit + _TOLERANCE) & (figures["p"] < allocation.alpha)
             severity = -change
     edges = np.diff(np.pad(fires, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     alerts = []
@@ -284,6 +361,67 @@ def _window_alerts(weekly: _Weekly, rule: Rule, first_end: int, last_end: int, n
     return alerts
 
 
+def _windows(
+    weekly: _Weekly, scope: np.ndarray, weeks: int, ends: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The sums of the groups in scope (rows) in the window of ``weeks`` ending at each week end (columns), and in
+    the window of the same length just before."""
+    columns = ends - weekly.first_week + 1  # cumulative-sum columns of the week ends
+    sums = {name: cumulative[scope] for name, cumulative in weekly.sums.items()}
+    now = {name: cumulative[:, columns] - cumulative[:, columns - weeks] for name, cumulative in sums.items()}
+    before = {
+        name: cumulative[:, columns - weeks] - cumulative[:, columns - 2 * weeks] for name, cumulative in sums.items()
+    }
+    return now, before
+
+
+def _testable(now: dict[str, np.ndarray], before: dict[str, np.ndarray], rule: Rule) -> np.ndarray:
+    """Where both windows have the rule's fewest answers (and two, which a standard error needs)."""
+    needed = max(rule.min_n, 2)
+    return (now["n"] >= needed) & (before["n"] >= needed)
+
+
+def _change(
+    now: dict[str, np.ndarray], before: dict[str, np.ndarray], metric: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The score now and before, the change, and the sampling variances of the score now and before."""
+    (score, se), (previous, previous_se) = _value_se(now, metric), _value_se(before, metric)
+    return score, previous, score - previous, (se * se, previous_se * previous_se)
+
+
+def _allocation(weekly: _Weekly, rule: Rule, last_end: int, data_start: int) -> Allocation:
+    """How the drop rule tests, from its year of comparisons up to ``last_end`` (week numbers; ``data_start`` is
+    the first week with answers): its tests a year, their level from its budget, and the wobble."""
+    weeks = rule.window_weeks
+    ends = np.arange(max(last_end - WEEKS_A_YEAR + 1, data_start + 2 * weeks - 1), last_end + 1)
+    scope = _in_scope(weekly.groups["touchpoint"], weekly.groups["value"] if rule.segment else None, rule).to_numpy()
+    now, before = _windows(weekly, scope, weeks, ends)
+    testable = _testable(now, before, rule)
+    tests = float(testable.sum()) * WEEKS_A_YEAR / len(ends) if len(ends) else 0.0
+    alpha = rule.alpha if rule.alpha is not None else alpha_for(rule.budget, tests)
+    wobble: dict[str, float] = {}
+    series_wobble: dict[tuple[str, str], float] = {}
+    if len(ends) >= _WOBBLE_WEEKS and testable.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            _score, _previous, change, (now_variance, before_variance) = _change(now, before, rule.metric)
+        excess = np.where(testable, change * change - now_variance - before_variance, 0.0).sum(axis=1)
+        pairs = testable.sum(axis=1)
+        touchpoints, values = (weekly.groups[column].to_numpy()[scope] for column in ("touchpoint", "value"))
+        # Per segment value, pooled over its touchpoints: a branch's good or bad month moves all of them.
+        total = {value: (excess[values == value].sum(), pairs[values == value].sum()) for value in set(values)}
+        wobble = {str(value): max(0.0, float(e / p)) for value, (e, p) in total.items() if p}
+        # A series is tested against the wobble of the other touchpoints of its value (of the other values when
+        # it is alone there), so a lasting real drop does not widen its own test.
+        for touchpoint, value, own, own_pairs in zip(touchpoints, values, excess, pairs, strict=True):
+            others, other_pairs = total[value][0] - own, total[value][1] - own_pairs
+            if not other_pairs:
+                others, other_pairs = excess.sum() - own, pairs.sum() - own_pairs
+            series_wobble[str(touchpoint), str(value)] = max(0.0, float(others / other_pairs)) if other_pairs else 0.0
+    expected = alpha * tests if tests else 0.0
+    series = int(testable.any(axis=1).sum())
+    return Allocation(rule.key, series, tests, alpha, expected, wobble, series_wobble, len(ends))
+
+
 def _value_se(window: dict[str, np.ndarray], metric: str) -> tuple[np.ndarray, np.ndarray]:
     """The metric (NPS, or the mean) and its standard error in every window, as metrics.nps and metrics.mean."""
     n = window["n"]
@@ -296,11 +434,34 @@ def _value_se(window: dict[str, np.ndarray], metric: str) -> tuple[np.ndarray, n
     return mean, np.sqrt(np.maximum(0.0, (window["total_sq"] - n * mean * mean) / (n - 1)) / n)
 
 
-def _lower_p(z: np.ndarray) -> np.ndarray:
-    """One-sided p-value of a fall: the chance of a z this low or lower when nothing changed."""
-    from scipy.special import ndtr
+def _wobbles(allocation: Allocation, touchpoints: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The wobble each group is tested with, as a column to add to its changes' variances."""
+    return np.array(
+        [
+            allocation.series_wobble.get((str(tp), str(value)), 0.0)
+            for tp, value in zip(touchpoints, values, strict=True)
+        ]
+    ).reshape(-1, 1)
 
-    return ndtr(z)
+
+def _lower_p(
+    change: np.ndarray,
+    variances: tuple[np.ndarray, np.ndarray],
+    counts: tuple[np.ndarray, np.ndarray],
+    wobble: np.ndarray,
+) -> np.ndarray:
+    """One-sided p-value of a fall: the chance of a change this low or lower when nothing changed.
+
+    Welch's t with Satterthwaite's degrees of freedom (Welch 1947, *Biometrika* 34, 28–35), the wobble taken as
+    known: at the small levels a budget gives (0.0001), the normal tail would understate the chance of a
+    studentised change by half with 50 answers a window.
+    """
+    from scipy.special import stdtr
+
+    variance = variances[0] + variances[1] + wobble
+    spread = variances[0] ** 2 / (counts[0] - 1) + variances[1] ** 2 / (counts[1] - 1)
+    df = np.where(spread > 0, variance * variance / np.where(spread > 0, spread, 1.0), np.inf)
+    return stdtr(df, change / np.sqrt(variance))
 
 
 def _window_alert(

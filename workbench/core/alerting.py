@@ -6,8 +6,12 @@ Three kinds of rule:
   easy), optionally only when it carries a comment: someone to call back. One alert per answer.
 - **share** — the share of negative answers in a rolling window of weeks is above a limit, with n ≥ ``min_n``.
 - **drop** — the score in a rolling window (NPS, or the mean CSAT or CES) is lower than in the window of the same
-  length just before, by at least a minimum size, significant in a one-sided z-test at ``alpha`` and with
-  n ≥ ``min_n`` in both windows.
+  length just before, by at least a minimum size, significant in a one-sided z-test and with n ≥ ``min_n`` in both
+  windows. The test's level comes from the rule's **false-alarm budget**: ``budget`` false alarms a year when
+  nothing changes, spread evenly over the rule's tests a year (series × weekly checks), so each test runs at
+  ``alpha_for(budget, tests)`` — a Bonferroni allocation of a per-family error rate (Tukey 1953; Hochberg & Tamhane
+  1987, *Multiple Comparison Procedures*, §1.2): the expected number of false alarms of a rule set is the sum of
+  its rules' budgets. A rule may instead fix its ``alpha``.
 
 Rules are evaluated by :mod:`workbench.analysis.alertrules`; alerts are kept in a journey's inbox
 (:mod:`workbench.repos.alerts`). An alert found by a later evaluation that :func:`continues` a stored one is folded
@@ -19,16 +23,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 
 KINDS = ("answer", "share", "drop")
 NEGATIVE_AT = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}  # an answer at or below this score is negative
 MIN_DROP = {"nps": 10.0, "csat": 0.3, "ces": 0.3}  # default smallest drop worth an alert, in metric points
 SHARE_LIMIT = 0.25  # default share of negative answers above which a share rule fires
+BUDGET = 1.0  # default false alarms a year a drop rule may raise when nothing changes
+WEEKS_A_YEAR = 52  # a window rule checks each series at every week end
+LOOSEST_ALPHA = 0.05  # a rule with few tests a year never tests looser than the usual 5 % level
 _DATES = ("first_seen", "last_seen", "window_start", "window_end")
 
 STATUSES = ("new", "acknowledged", "action", "closed")
@@ -66,9 +75,10 @@ class Rule:
         points (default ``MIN_DROP``).
     window_weeks : length of the rolling window (share, drop).
     min_n : fewest answers in a window (share) or in each of the two windows (drop).
-    alpha : significance level of the one-sided test of a drop.
+    alpha : a fixed significance level of each one-sided test of a drop; None takes it from ``budget``.
     need_comment : answer — only answers with a non-blank comment raise an alert.
     enabled : a disabled rule is kept but not evaluated.
+    budget : drop — false alarms a year the rule may raise when nothing changes (used when ``alpha`` is None).
     """
 
     key: str
@@ -81,9 +91,10 @@ class Rule:
     threshold: float | None = None
     window_weeks: int = 4
     min_n: int = 30
-    alpha: float = 0.01
+    alpha: float | None = None
     need_comment: bool = True
     enabled: bool = True
+    budget: float = BUDGET
 
     def to_dict(self) -> dict:
         """JSON-safe fields: tuples as lists."""
@@ -173,9 +184,21 @@ def validate(rule: Rule) -> list[str]:
         problems.append(_("The window needs at least one week."))
     if rule.min_n < 1:
         problems.append(_("The minimum number of answers must be at least 1."))
-    if not 0 < rule.alpha < 1:
+    if rule.alpha is not None and not 0 < rule.alpha < 1:
         problems.append(_("The significance level must be between 0 and 1."))
+    if not rule.budget > 0:
+        problems.append(_("The false alarms a year must be above zero."))
     return problems
+
+
+def alpha_for(budget: float, tests: float) -> float:
+    """Each test's level when ``budget`` false alarms a year are spread over ``tests`` tests a year (Bonferroni).
+
+    A rule with few tests a year is capped at ``LOOSEST_ALPHA``; with none, nothing is tested (NaN).
+    """
+    if tests <= 0:
+        return math.nan
+    return min(LOOSEST_ALPHA, budget / tests)
 
 
 def _threshold_problems(rule: Rule) -> list[str]:
@@ -198,8 +221,8 @@ def _threshold_problems(rule: Rule) -> list[str]:
 def default_rules() -> list[Rule]:
     """Starter rules over every touchpoint: a detractor's comment, a high negative CSAT share, a CSAT drop.
 
-    The drop rule tests every touchpoint × region every week (about 50 well-sampled series in a network of 8
-    regions), so it tests at alpha 0.001, not 0.01 (on the demo data's two years: 6 false alarms instead of 41).
+    The drop rule tests every touchpoint × region every week, so its level is its budget of one false alarm a year
+    spread over all those tests (160 series of a 20-touchpoint × 8-region network: 8 320 tests a year at 0.00012).
     """
     return [
         Rule("detractor-comment", _("Detractor with a comment"), "answer", "nps"),
@@ -218,7 +241,6 @@ def default_rules() -> list[Rule]:
             "csat",
             segment="region",
             threshold=MIN_DROP["csat"],
-            alpha=0.001,
         ),
     ]
 
@@ -259,6 +281,21 @@ def percent_text(share: float | None) -> str:
     return formatting.NONE if share is None else f"{100 * share:.1f}".removesuffix(".0") + " %"
 
 
+def false_alarms(expected: float) -> str:
+    """1 as '1 false alarm', 2.5 as '2.5 false alarms', 0.043 as '0.043 false alarms' (two significant digits)."""
+    text = significant(expected)
+    return ngettext("{n} false alarm", "{n} false alarms", 1 if text == "1" else 2).format(n=text)
+
+
+def significant(x: float) -> str:
+    """A small figure with two significant digits and no trailing zeros: 0.00012, 0.5, 2.5, 8 320."""
+    if x == round(x) or not math.isfinite(x):
+        return formatting.number(x)
+    digits = max(0, 1 - math.floor(math.log10(abs(x))))
+    text = formatting.number(x, digits)
+    return text.rstrip("0").rstrip(".") if digits else text  # 0.50 reads as 0.5
+
+
 def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
     """The rule in words: 'CSAT drop of at least 0.3, p < 0.001, 4 vs the 4 weeks before, n ≥ 30 · per region'."""
     names = names or {}
@@ -276,10 +313,15 @@ def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
             weeks=rule.window_weeks,
             n=rule.min_n,
         )
-    else:
+    elif rule.alpha is not None:
         what = _(
             "{metric} drop of at least {limit:g}, p < {alpha:g}, {weeks} weeks vs the {weeks} before, n ≥ {n}"
         ).format(metric=metric, limit=limit, alpha=rule.alpha, weeks=rule.window_weeks, n=rule.min_n)
+    else:
+        what = _(
+            "{metric} drop of at least {limit:g}, at most {budget} a year by chance, {weeks} weeks vs the {weeks} "
+            "before, n ≥ {n}"
+        ).format(metric=metric, limit=limit, budget=false_alarms(rule.budget), weeks=rule.window_weeks, n=rule.min_n)
     where = ", ".join(names.get(key, key) for key in rule.touchpoints) if rule.touchpoints else _("every touchpoint")
     scope = [where]
     if rule.segment:

@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import alertrules
 from workbench.analysis.breaks import segment_columns
-from workbench.core.alerting import KIND_NAMES, MOVES, OPEN_STATUSES, Rule, describe, new_key
+from workbench.core import formatting
+from workbench.core.alerting import (
+    KIND_NAMES,
+    MOVES,
+    OPEN_STATUSES,
+    Rule,
+    describe,
+    false_alarms,
+    new_key,
+    significant,
+)
+from workbench.core.errors import WorkspaceError
 from workbench.core.events import ActionCreated, DatasetCommitted
 from workbench.core.i18n import gettext as _
 from workbench.data import query, waves
@@ -60,12 +71,16 @@ class InboxView:
 
 @dataclass(frozen=True)
 class RulesView:
-    """A journey's rules with their wording, their version, and the choices of a new rule's scope."""
+    """A journey's rules with their wording, their version, the choices of a new rule's scope, and what the drop
+    rules may cost in false alarms (``budget``: their yearly budgets added up; ``budget_note``: in words, on the
+    journey's survey, or None without drop rules)."""
 
     rules: list[tuple[Rule, str]]
     version: int
     touchpoints: dict[str, str]
     segments: list[str]
+    budget: float = 0.0
+    budget_note: str | None = None
 
 
 # ------------------------------------------------------------------ checking
@@ -216,12 +231,87 @@ def new_count(workspace: Workspace) -> int:
 
 
 def rules_view(workspace: Workspace, project_id: int | None, journey_id: int) -> RulesView:
-    """The journey's rules in words, with the touchpoints and segment columns a new rule may watch."""
+    """The journey's rules in words, with the touchpoints and segment columns a new rule may watch, and what the
+    drop rules may cost in false alarms a year on the journey's survey."""
     rules, version = workspace.alerts.rules(journey_id)
     names = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints}
     survey = workspace.datasets.survey_for(project_id, journey_id) if project_id else None
     columns = segment_columns((str(survey.path),)) if survey is not None else []
-    return RulesView([(rule, describe(rule, names)) for rule in rules], version, names, columns)
+    drops = [rule for rule in rules if rule.enabled and rule.kind == "drop"]
+    note = None
+    if drops:
+        note = budget_note(_allocations(survey, drops) if survey is not None else [], drops)
+    return RulesView(
+        [(rule, describe(rule, names)) for rule in rules],
+        version,
+        names,
+        columns,
+        sum(rule.budget for rule in drops),
+        note,
+    )
+
+
+def _allocations(survey, rules: Sequence[Rule]) -> list[alertrules.Allocation]:
+    """How the drop rules test on the survey's answers up to its last day (none on a survey without weeks)."""
+    sources = (str(survey.path),)
+    bounds = query.date_bounds(sources)
+    if bounds is None:
+        return []
+    run, _skipped = runnable(rules, set(query.columns(sources)), waves.single_wave(survey.meta) is not None)
+    if not run:
+        return []
+    segments = sorted({rule.segment for rule in run if rule.segment})
+    answers = query.answers(query.Query(sources, by=()), ("response_id", "touchpoint", "comment", *segments))
+    return alertrules.allocations(answers, run, bounds[1])
+
+
+def budget_note(found: Sequence[alertrules.Allocation], drops: Sequence[Rule]) -> str:
+    """The drop rules' false-alarm budget in words: how many false alarms a year chance alone may raise, over how
+    many series and tests, at which level (``found``: their allocations on the survey; none before data)."""
+    budgeted = sum(rule.budget for rule in drops if rule.alpha is None)
+    if not found:
+        return _(
+            "By chance alone the drop rules raise at most about {alarms} a year: each test's level is that budget "
+            "divided by the tests a year, once there are answers."
+        ).format(alarms=false_alarms(budgeted))
+    expected = sum(allocation.expected for allocation in found)
+    levels = sorted({allocation.alpha for allocation in found if allocation.tests})
+    level = (
+        significant(levels[0])
+        if len(levels) == 1
+        else _("{low} to {high}").format(low=significant(levels[0]), high=significant(levels[-1]))
+    )
+    text = _(
+        "By chance alone the drop rules raise at most about {alarms} a year for these {series} series checked "
+        "weekly ({tests} tests a year, each at p < {level})."
+    ).format(
+        alarms=false_alarms(expected),
+        series=formatting.count(sum(allocation.series for allocation in found)),
+        tests=formatting.count(round(sum(allocation.tests for allocation in found))),
+        level=level if levels else formatting.NONE,
+    )
+    if any(allocation.wobble for allocation in found):
+        text += " " + _(
+            "A series' usual movement from one window to the next (a branch's good and bad months) is measured "
+            "over the past year and not taken for a drop."
+        )
+    return text
+
+
+def set_budget(workspace: Workspace, journey_id: int, total: float | None, *, expected_version: int) -> int:
+    """Spread ``total`` false alarms a year evenly over the journey's enabled drop rules (a fixed level gives way
+    to the budget); the rules' new version."""
+    if total is None or not total > 0:
+        raise WorkspaceError(_("The false alarms a year must be above zero."))
+    rules, _version = workspace.alerts.rules(journey_id)
+    drops = [rule.key for rule in rules if rule.enabled and rule.kind == "drop"]
+    if not drops:
+        raise WorkspaceError(_("There is no drop rule to give the budget to."))
+    changed = [
+        dataclasses.replace(rule, budget=total / len(drops), alpha=None) if rule.key in drops else rule
+        for rule in rules
+    ]
+    return workspace.alerts.save_rules(journey_id, changed, expected_version=expected_version)
 
 
 def add_rule(
