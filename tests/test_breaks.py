@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from scipy.stats import t as student
 
 from workbench.analysis import breaks
 from workbench.analysis.breaks import BreakSettings
@@ -80,6 +81,13 @@ class Survey:
 
 def se_of(answers) -> float:
     return float(np.std(answers, ddof=1) / math.sqrt(len(answers)))
+
+
+def bell_mccaffrey_df(a, b) -> float:
+    """Bell–McCaffrey degrees of freedom of mean(a) − mean(b) for independent answers: Welch–Satterthwaite's formula
+    under the working model of one variance for both (so it depends on the sizes only)."""
+    na, nb = len(a), len(b)
+    return (1 / na + 1 / nb) ** 2 / (1 / (na**2 * (na - 1)) + 1 / (nb**2 * (nb - 1)))
 
 
 def line(*keys: str, targets=None) -> Journey:
@@ -181,10 +189,12 @@ def test_a_planted_segment_break_is_found_dated_and_worded(planted):
     assert top.n == len(since) == 240
     assert top.value == pytest.approx(since.mean()) and top.reference == pytest.approx(rest.mean())
     assert top.delta == pytest.approx(since.mean() - rest.mean())
-    se = math.hypot(se_of(since), se_of(rest))
-    assert (top.high - top.low) / 2 == pytest.approx(Z95 * se)
+    # Welch's t-test (independent answers: no branch column), its 95 % interval whatever the FDR
+    se, df = math.hypot(se_of(since), se_of(rest)), bell_mccaffrey_df(since, rest)
+    assert (top.high - top.low) / 2 == pytest.approx(student.ppf(0.975, df) * se)
+    assert top.confidence == 0.95 and top.clustering == "" and top.design_effect is None
     assert abs(top.delta + 0.8) < 3 * se
-    assert top.p_value == pytest.approx(2 * NormalDist().cdf(-abs(top.delta) / se), rel=1e-6)
+    assert top.p_value == pytest.approx(2 * student.sf(abs(top.delta) / se, df), rel=1e-6)
     assert top.q_value < 0.05
     assert top.severity == pytest.approx(abs(top.delta) * 25)  # CSAT points → index points
     assert top.within == () and top.source is None and top.planned == 0.0
@@ -246,12 +256,14 @@ def test_a_significant_difference_below_min_delta_is_not_reported(tmp_path):
 
 def test_branches_of_a_bad_region_are_folded_into_its_break(tmp_path):
     survey = Survey(5)
-    for m in range(4):
+    # Six months of 20 answers a branch and touchpoint: a branch's side of its test is clustered by month (its
+    # good and bad months are the noise its level is judged against), so it needs months of evidence.
+    for m in range(6):
         for touchpoint in "abc":
             for region in "NSEW":
                 for branch in range(3):
                     bad = touchpoint == "b" and region == "S"
-                    survey.add(touchpoint, m, 30, LOW if bad else BASE, region=region, branch=f"{region}{branch}")
+                    survey.add(touchpoint, m, 20, LOW if bad else BASE, region=region, branch=f"{region}{branch}")
     path = survey.write(tmp_path / "nested.parquet")
     found = breaks.find(line("a", "b", "c"), [path], "csat")
     at_b = [b for b in only(found, "segment") if b.touchpoint == "b"]
@@ -312,8 +324,9 @@ def test_a_touchpoint_below_its_target_by_more_than_min_delta(tmp_path):
     far, answers = found[0], survey.answers("far")
     assert far.value == pytest.approx(answers.mean()) and far.reference == 4.0
     assert far.delta == pytest.approx(answers.mean() - 4.0) and far.n == 1500
-    assert (far.high - far.low) / 2 == pytest.approx(Z95 * se_of(answers))
-    assert far.p_value == pytest.approx(2 * NormalDist().cdf(-abs(far.delta) / se_of(answers)), rel=1e-6)
+    df = len(answers) - 1  # one-sample t-test against the target
+    assert (far.high - far.low) / 2 == pytest.approx(student.ppf(0.975, df) * se_of(answers))
+    assert far.p_value == pytest.approx(2 * student.sf(abs(far.delta) / se_of(answers), df), rel=1e-6)
     assert far.sentence == (f"Far: CSAT {answers.mean():.2f} is {abs(far.delta):.2f} points below its target 4.00 "
                             "(q < 0.001, n = 1\u00a0500).")
     # "near" is significantly under its target: only min_delta keeps it out

@@ -162,3 +162,53 @@ def test_cr2_leaves_a_cell_held_by_one_cluster_without_an_error_rather_than_too_
     assert found.difference == pytest.approx((4 - 3) - (3.5 - 3.5)) and math.isnan(found.se) and math.isnan(found.p_value)
     with pytest.raises(ValueError, match="method"):
         clustered.contrast([0, 1], ["a", "b"], [2, 2], [3, 4], [5, 9], weights=[1, -1], method="CR3")
+
+
+def nested_rows(seed: int) -> pd.DataFrame:
+    """Two touchpoints × 12 branches × 3 months of a few answers; branches 0–10 in four regions, branch 11 without a
+    region (the rest only), branch 5 without a cluster label (independent answers)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for family in "ab":
+        for branch in range(12):
+            region = f"r{branch % 4}" if branch < 11 else None
+            for month in range(3):
+                x = rng.integers(0, 11, rng.integers(1, 9)).astype(float)
+                label = f"{branch}-{month}" if branch != 5 else None
+                rows.append((family, region, label, len(x), x.sum(), (x * x).sum()))
+    return pd.DataFrame(rows, columns=["family", "member", "cluster", "n", "total", "sq"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_member_against_the_rest_at_once_is_contrast_cr2_member_by_member(seed):
+    rows = nested_rows(seed)
+    found = clustered.against_rest(rows.family, rows.member, rows.cluster, rows.n, rows.total, rows.sq)
+    assert len(found) == 8 and set(found.member) == {"r0", "r1", "r2", "r3"}
+    for item in found.itertuples():
+        part = rows[rows.family == item.family]
+        side = np.where(part.member == item.member, 0, 1)
+        one = clustered.contrast(side, part.cluster, part.n, part.total, part.sq, [1, -1], method="CR2")
+        assert item.difference == pytest.approx(one.difference)
+        assert item.se == pytest.approx(one.se) and item.se_iid == pytest.approx(one.se_iid)
+        assert item.df == pytest.approx(one.df) and item.p_value == pytest.approx(one.p_value)
+        assert (item.low, item.high) == pytest.approx((one.low, one.high))
+        assert item.clusters == one.clusters and item.design_effect == pytest.approx(one.design_effect)
+        inside = part[part.member == item.member]
+        assert item.n == inside.n.sum() and item.mean == pytest.approx(inside.total.sum() / inside.n.sum())
+        assert item.rest_n == part.n.sum() - inside.n.sum()
+
+
+def test_independent_answers_against_the_rest_are_welch_with_the_working_model_degrees_of_freedom():
+    a, b = np.array([3.0, 4, 5, 5, 2, 4]), np.array([4.0, 5, 5, 4, 3, 5, 5, 4, 5])
+    found = clustered.against_rest(["t", "t"], ["x", None], [None, None], [6, 9], [a.sum(), b.sum()],
+                                   [(a * a).sum(), (b * b).sum()]).iloc[0]  # fmt: skip
+    se = math.sqrt(a.var(ddof=1) / 6 + b.var(ddof=1) / 9)
+    df = (1 / 6 + 1 / 9) ** 2 / (1 / (36 * 5) + 1 / (81 * 8))  # Bell–McCaffrey: Welch's formula, one variance
+    assert found.se == pytest.approx(se) and found.df == pytest.approx(df)
+    assert found.p_value == pytest.approx(2 * student.sf(abs(a.mean() - b.mean()) / se, df))
+    assert found.clusters == 15
+
+
+def test_a_cluster_spanning_two_members_is_refused():
+    with pytest.raises(ValueError, match="spans two members"):
+        clustered.against_rest(["t", "t"], ["x", "y"], ["b1", "b1"], [5, 5], [20, 20], [90, 90])

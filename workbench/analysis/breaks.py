@@ -10,12 +10,25 @@ Four kinds of break are looked for in one window of answers (the filters and dat
 - **target** — a touchpoint scores below its target;
 - **decline** — a touchpoint scores below its score in the window of the same length just before.
 
-Every test is a two-sided z-test on the two standard errors; all tests of one list form one family whose
-p-values are adjusted with Benjamini–Hochberg, so a network of 50 branches does not drown in false alarms. A
-break is reported when its q-value is below ``alpha``, it points the wrong way, it is at least ``min_delta``
-large (smaller differences are real but not worth a workshop's time) and both sides have n ≥ ``min_n``. A
-segment nested in a flagged one at the same touchpoint (a branch of a flagged region) is folded into it.
-Breaks are ranked by size on the 0–100 index scale, so CSAT, NPS and CES breaks compare.
+Every test is a t-test of a difference of means of a per-answer score (NPS: +100 a promoter, −100 a detractor)
+with a **cluster-robust** standard error where the data say which answers are not independent: answers of one
+branch share its staff and its good and bad months, and one respondent's answers share their mood. Steps, targets
+and declines are clustered by branch (or, without a branch column, by respondent: a step compares two touchpoints
+rated by the same people); a segment against the rest is clustered by segment × branch × month — a branch
+compared with the rest is one branch, so its own level is what is tested, while its month-to-month wobble and its
+answers are the noise. The variance is the bias-reduced CR2 with Bell–McCaffrey degrees of freedom (Bell &
+McCaffrey 2002; Imbens & Kolesár 2016, see :mod:`workbench.core.clustered`), which for independent answers is
+Welch's t-test and keeps small cells (an NPS of 30 answers against the network) at their level; the design
+effect says how much the clustering widened the interval. Without a cluster column the answers count as
+independent (design effect 1). The CX index, which no single answer carries, keeps the z-test on its estimate's SE.
+
+All tests of one list form one family whose p-values are adjusted with Benjamini–Hochberg, so a network of 50
+branches does not drown in false alarms. A break is reported when its q-value is below ``alpha``, it points the
+wrong way, it is at least ``min_delta`` large (smaller differences are real but not worth a workshop's time) and
+both sides have n ≥ ``min_n``. A segment nested in a flagged one at the same touchpoint (a branch of a flagged
+region) is folded into it. Breaks are ranked by size on the 0–100 index scale, so CSAT, NPS and CES breaks compare.
+
+Every interval is a 95 % interval (``Break.confidence``), whatever false-discovery rate is set.
 """
 
 from __future__ import annotations
@@ -29,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from workbench.analysis import heatmap
-from workbench.core import formatting, metrics
+from workbench.core import clustered, formatting, metrics
 from workbench.core.contract import OVERALL, SURVEY_COLUMNS
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, is_backward
@@ -40,6 +53,8 @@ if TYPE_CHECKING:
     import pandas
 
 KINDS = ("segment", "step", "target", "decline")
+CONFIDENCE = 0.95  # every break's interval, whatever the false-discovery rate
+CLUSTER_COLUMN, RESPONDENT_COLUMN = "branch", "respondent_id"  # what makes answers share a shock
 MIN_DELTA = {"csat": 0.25, "nps": 10.0, "ces": 0.35, "index": 6.0}  # about 6 points on the 0–100 index
 _INDEX_POINTS = {key: metric.index_slope for key, metric in metrics.REGISTRY.items()}  # one point on the 0–100 index
 
@@ -55,6 +70,8 @@ class BreakSettings:
     min_delta : smallest difference worth reporting, per metric, in the metric's points.
     segments : segment columns to scan; None scans every segment column of the data.
     kinds : which kinds of break to look for.
+    clustered : cluster-robust tests where the data have a branch or respondent column (else every answer counts
+        as independent).
     """
 
     alpha: float = 0.05
@@ -62,6 +79,7 @@ class BreakSettings:
     min_delta: Mapping[str, float] = field(default_factory=lambda: dict(MIN_DELTA))
     segments: tuple[str, ...] | None = None
     kinds: tuple[str, ...] = KINDS
+    clustered: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,10 @@ class Break:
     ``reference`` is what the score is compared with: the rest of the network (segment), the step's source
     plus the planned step (step), the target (target) or the period before (decline). ``planned`` is the
     step down the targets plan; ``within`` lists flagged segments nested in this one, worst first.
+    ``low``/``high`` bound the ``confidence`` interval of ``delta``; ``clustering`` says which answers were taken
+    to share a shock ("branch", "segment × branch × month", "respondent"; "" when every answer counts as
+    independent), ``clusters`` how many such groups there were and ``design_effect`` how much wider that made the
+    variance than independent answers would (None when not clustered).
     """
 
     kind: str
@@ -92,6 +114,10 @@ class Break:
     since: datetime.date | None = None
     within: tuple[str, ...] = ()
     planned: float = 0.0
+    confidence: float = CONFIDENCE
+    clustering: str = ""
+    clusters: int = 0
+    design_effect: float | None = None
 
 
 def segment_columns(sources: Sequence[str]) -> list[str]:
@@ -151,19 +177,24 @@ def _find(
             min_n=settings.min_n,
         )
 
+    present, filtered = segment_columns(sources), dict(filters)
+    cluster = cluster_column(query.columns(sources)) if settings.clustered and metric != "index" else None
     totals = aggregate(("touchpoint",))
     scored = heatmap.scores(journey, totals, metric, alpha=settings.alpha)
+    by_cluster = _by_touchpoint(aggregate(("touchpoint", cluster)) if cluster else totals, metric)
     candidates: list[dict] = []
     if "target" in settings.kinds:
-        candidates += _target_tests(scored)
+        candidates += _target_tests(scored, metric, by_cluster, cluster)
     if "step" in settings.kinds:
-        candidates += _step_tests(journey, scored)
+        candidates += _step_tests(journey, scored, metric, by_cluster, cluster)
     if "decline" in settings.kinds and date_from is not None and date_to is not None:
-        before = heatmap.scores(journey, aggregate(("touchpoint",), *previous_window(date_from, date_to)), metric)
-        candidates += _decline_tests(scored, before)
+        window = previous_window(date_from, date_to)
+        before = heatmap.scores(journey, aggregate(("touchpoint",), *window), metric)
+        earlier = _by_touchpoint(aggregate(("touchpoint", cluster) if cluster else ("touchpoint",), *window), metric)
+        candidates += _decline_tests(scored, before, metric, (by_cluster, earlier), cluster)
     nesting: dict[str, str] = {}
+    branch = CLUSTER_COLUMN if cluster == CLUSTER_COLUMN else None
     if "segment" in settings.kinds:
-        present, filtered = segment_columns(sources), dict(filters)
         columns = [
             c
             for c in (settings.segments if settings.segments is not None else present)
@@ -172,9 +203,8 @@ def _find(
         nesting = query.parents(sources, columns)
         for column in columns:
             chain = _ancestors(column, nesting)
-            candidates += _segment_tests(
-                aggregate(("touchpoint", column, *chain)), totals, column, metric, settings.min_n, chain
-            )
+            by = tuple(dict.fromkeys(("touchpoint", column, *chain, *((branch, "period") if branch else ()))))
+            candidates += _segment_tests(aggregate(by), totals, column, metric, settings.min_n, chain, branch)
     for test, q_value in zip(candidates, metrics.benjamini_hochberg([c["p_value"] for c in candidates])):
         test["q_value"] = q_value
     flagged = [
@@ -183,17 +213,32 @@ def _find(
         if c["q_value"] < settings.alpha and c["delta"] < 0 and abs(c["delta"]) >= settings.min_delta.get(metric, 0)
     ]
     flagged = _fold_nested(flagged)
+    # What it took to be listed, for dating without reusing the evidence that listed the break: BH rejects the
+    # p-values up to alpha · R / m (R rejected of m tests).
+    tested = sum(not math.isnan(c["p_value"]) for c in candidates)
+    rejected = sum(c["q_value"] < settings.alpha for c in candidates)
+    cutoff = settings.alpha * max(rejected, 1) / max(tested, 1)
 
     @functools.cache
     def monthly(column: str):
-        """Each segment's and everyone else's statistics per touchpoint and month, up to the window's end."""
-        cells = aggregate(("touchpoint", "period", column), None)
-        cells = cells[cells[column].notna()].reset_index(drop=True)
-        totals = query.rollup(cells, ["touchpoint", "period"], min_n=settings.min_n)
-        return cells, query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n)
+        """Each segment's statistics per touchpoint and month up to the window's end (per branch too when
+        clustered), the segment-level cells, everyone else's, and the column's month-to-month spread of gaps."""
+        by = tuple(dict.fromkeys(("touchpoint", "period", column, *((branch,) if branch else ()))))
+        rows = aggregate(by, None)
+        cells = query.rollup(rows[rows[column].notna()], ["touchpoint", "period", column], min_n=settings.min_n)
+        totals = query.rollup(rows, ["touchpoint", "period"], min_n=settings.min_n)
+        others = query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n)
+        return rows, cells, others, _month_spread(cells, others, column, metric)
 
-    breaks = [_dated(journey, test, metric, settings, monthly) for test in flagged]
+    breaks = [
+        _dated(journey, test, metric, settings, monthly, date_from, cutoff, branch is not None) for test in flagged
+    ]
     return sorted(breaks, key=lambda b: (-b.severity, b.q_value, b.touchpoint, b.segment or ""))
+
+
+def cluster_column(names: Sequence[str]) -> str | None:
+    """The column that groups answers sharing a shock: the branch, else the respondent, else none."""
+    return next((name for name in (CLUSTER_COLUMN, RESPONDENT_COLUMN) if name in names), None)
 
 
 # ------------------------------------------------------------------ the four kinds of test
@@ -202,10 +247,11 @@ def _find(
 def _test(
     kind: str, touchpoint: str, value: float, se: float, reference: float, reference_se: float, n: int, **extra
 ) -> dict:
-    """A two-sided z-test of value − reference (reference_se 0 for a fixed target)."""
+    """A two-sided z-test of value − reference on the estimates' SEs (the index; reference_se 0 for a target)."""
     delta = value - reference
     se_delta = math.hypot(se, reference_se)
     p_value = float(metrics.two_sided_p(delta / se_delta)) if se_delta > 0 else math.nan
+    half = metrics.z_value(CONFIDENCE) * se_delta
     return {
         "kind": kind,
         "touchpoint": touchpoint,
@@ -213,106 +259,248 @@ def _test(
         "reference": reference,
         "delta": delta,
         "se": se_delta,
+        "df": math.inf,
+        "low": delta - half,
+        "high": delta + half,
         "n": int(n),
         "p_value": p_value,
         **extra,
     }
 
 
+def _clustered_test(
+    kind: str,
+    touchpoint: str,
+    rows: pandas.DataFrame,
+    cells,
+    weights: Sequence[float],
+    shift: float,
+    metric: str,
+    cluster: str | None,
+    value: float,
+    reference: float,
+    n: int,
+    **extra,
+) -> dict:
+    """A t-test of Σ weights · cell means − shift from per (cell, cluster) statistics (CR2, Bell–McCaffrey df)."""
+    from scipy.stats import t as student
+
+    count, total, squares = clustered.moments(rows, metric)
+    labels = rows[cluster].to_numpy(dtype=object) if cluster else [None] * len(rows)
+    found = clustered.contrast(cells, labels, count, total, squares, weights, CONFIDENCE, method="CR2")
+    delta = found.difference - shift
+    statistic = delta / found.se if found.se > 0 else math.nan
+    p_value = float(2 * student.sf(abs(statistic), found.df)) if not math.isnan(statistic) else math.nan
+    half = found.high - found.difference
+    return {
+        "kind": kind,
+        "touchpoint": touchpoint,
+        "value": value,
+        "reference": reference,
+        "delta": delta,
+        "se": found.se,
+        "df": found.df,
+        "low": delta - half,
+        "high": delta + half,
+        "n": int(n),
+        "p_value": p_value,
+        "clustering": _CLUSTERING.get(cluster or "", ""),
+        "clusters": found.clusters if cluster else 0,
+        "design_effect": found.design_effect if cluster else math.nan,
+        **extra,
+    }
+
+
+_CLUSTERING = {CLUSTER_COLUMN: "branch", RESPONDENT_COLUMN: "respondent"}
+
+
 def _reliable(row) -> bool:
     return not row["low_n"] and row["n"] > 0 and not math.isnan(row["value"]) and row["se"] > 0
 
 
-def _target_tests(scored: pandas.DataFrame) -> list[dict]:
-    return [
-        _test("target", row["touchpoint"], row["value"], row["se"], row["target"], 0.0, row["n"])
-        for row in scored.to_dict("records")
-        if row["reference_kind"] == "target" and _reliable(row)
-    ]
+def _target_tests(scored: pandas.DataFrame, metric: str, by_cluster, cluster: str | None) -> list[dict]:
+    tests = []
+    for row in scored.to_dict("records"):
+        if row["reference_kind"] != "target" or not _reliable(row):
+            continue
+        if metric == "index":
+            tests.append(_test("target", row["touchpoint"], row["value"], row["se"], row["target"], 0.0, row["n"]))
+            continue
+        rows = by_cluster[row["touchpoint"]]
+        tests.append(
+            _clustered_test(
+                "target", row["touchpoint"], rows, [0] * len(rows), [1.0], row["target"], metric, cluster,
+                row["value"], row["target"], row["n"],
+            )
+        )  # fmt: skip
+    return tests
 
 
-def _step_tests(journey: Journey, scored: pandas.DataFrame) -> list[dict]:
+def _step_tests(journey: Journey, scored: pandas.DataFrame, metric: str, by_cluster, cluster: str | None) -> list[dict]:
+    import pandas as pd
+
     by_key = scored.set_index("touchpoint")
     rated = set(scored.loc[scored["n"] > 0, "touchpoint"])
     tests = []
     for source, target in rated_steps(journey, rated):
         a, b = by_key.loc[source], by_key.loc[target]
-        if _reliable(a) and _reliable(b):
-            # Targets may plan a step down (a failed delivery is rated lower than the delivery): only the part
-            # of the fall beyond the planned step counts.
-            planned = heatmap.planned_step(a["target"], b["target"])
+        if not (_reliable(a) and _reliable(b)):
+            continue
+        # Targets may plan a step down (a failed delivery is rated lower than the delivery): only the part
+        # of the fall beyond the planned step counts.
+        planned = heatmap.planned_step(a["target"], b["target"])
+        n = min(a["n"], b["n"])
+        if metric == "index":
             tests.append(
-                _test(
-                    "step",
-                    target,
-                    b["value"],
-                    b["se"],
-                    a["value"] + planned,
-                    a["se"],
-                    min(a["n"], b["n"]),
-                    source=source,
-                    planned=planned,
-                )
+                _test("step", target, b["value"], b["se"], a["value"] + planned, a["se"], n, source=source,
+                      planned=planned)
+            )  # fmt: skip
+            continue
+        parts = [by_cluster[key] for key in (target, source)]
+        rows = pd.concat(parts, ignore_index=True)
+        cells = [0] * len(parts[0]) + [1] * len(parts[1])
+        tests.append(
+            _clustered_test(
+                "step", target, rows, cells, [1.0, -1.0], planned, metric, cluster, b["value"],
+                a["value"] + planned, n, source=source, planned=planned,
             )
+        )  # fmt: skip
     return tests
 
 
-def _decline_tests(scored: pandas.DataFrame, before: pandas.DataFrame) -> list[dict]:
+def _decline_tests(
+    scored: pandas.DataFrame, before: pandas.DataFrame, metric: str, by_cluster, cluster: str | None
+) -> list[dict]:
+    import pandas as pd
+
     earlier = before.set_index("touchpoint")
     tests = []
     for row in scored.to_dict("records"):
         past = earlier.loc[row["touchpoint"]]
-        if _reliable(row) and _reliable(past):
+        if not (_reliable(row) and _reliable(past)):
+            continue
+        if metric == "index":
             tests.append(
                 _test("decline", row["touchpoint"], row["value"], row["se"], past["value"], past["se"], row["n"])
             )
+            continue
+        now_rows, then_rows = (frame[row["touchpoint"]] for frame in by_cluster)
+        rows = pd.concat([now_rows, then_rows], ignore_index=True)
+        cells = [0] * len(now_rows) + [1] * len(then_rows)
+        tests.append(
+            _clustered_test(
+                "decline", row["touchpoint"], rows, cells, [1.0, -1.0], 0.0, metric, cluster, row["value"],
+                past["value"], row["n"],
+            )
+        )  # fmt: skip
     return tests
 
 
-def _ancestors(column: str, nesting: Mapping[str, str]) -> list[str]:
-    """The coarser levels above a segment column, nearest first (employee → branch, region)."""
-    chain = []
-    while column in nesting and nesting[column] not in chain:
-        column = nesting[column]
-        chain.append(column)
-    return chain
+def _by_touchpoint(stats: pandas.DataFrame, metric: str) -> dict[str, pandas.DataFrame]:
+    """Each touchpoint's statistics per cluster (or, unclustered, its one row of independent answers)."""
+    answered = stats[stats[metrics.n_column(metric)] > 0] if metric != "index" else stats
+    return {key: part for key, part in answered.groupby("touchpoint", sort=False)}
 
 
 def _segment_tests(
-    cells: pandas.DataFrame, totals: pandas.DataFrame, column: str, metric: str, min_n: int, chain: Sequence[str]
+    rows: pandas.DataFrame,
+    totals: pandas.DataFrame,
+    column: str,
+    metric: str,
+    min_n: int,
+    chain: Sequence[str],
+    branch: str | None,
 ) -> list[dict]:
-    import numpy as np
-
-    cells = cells[(cells["touchpoint"] != OVERALL) & cells[column].notna()].reset_index(drop=True)
-    if not len(cells):
+    """Each value of ``column`` against everyone else at each touchpoint: CR2, clustered by segment × branch ×
+    month when the data have branches (the index: z-tests on its estimates)."""
+    rows = rows[rows["touchpoint"] != OVERALL].reset_index(drop=True)
+    if metric == "index":
+        return _index_segment_tests(rows, totals, column, min_n, chain)
+    found = _against_rest(rows, column, metric, branch)
+    if not len(found):
         return []
-    others = query.rest(cells, totals, ["touchpoint"], min_n=min_n)
-    usable = ~(cells[f"{metric}_low_n"].to_numpy(bool) | others[f"{metric}_low_n"].to_numpy(bool)) & (
-        cells[f"{metric}_se"].to_numpy(float) > 0
-    )
-    value, se = cells[metric].to_numpy(float), cells[f"{metric}_se"].to_numpy(float)
-    rest_value, rest_se = others[metric].to_numpy(float), others[f"{metric}_se"].to_numpy(float)
-    delta, se_delta = value - rest_value, np.hypot(se, rest_se)
-    p_values = metrics.two_sided_p(np.where(usable, delta / np.where(se_delta > 0, se_delta, 1), 0))
-    n = cells[metrics.n_column(metric)].to_numpy()
-    touchpoints, segments = cells["touchpoint"].to_numpy(), cells[column].astype(str).to_numpy()
-    levels = {name: cells[name].astype(str).to_numpy() for name in chain}
+    members = rows.assign(_member=_members(rows, column)).dropna(subset=["_member"])
+    levels = members.groupby(["touchpoint", "_member"])[list(chain)].first() if chain else None
+    usable = (found["n"] >= min_n) & (found["rest_n"] >= min_n) & (found["se"] > 0)
     return [
         {
             "kind": "segment",
-            "touchpoint": touchpoints[i],
-            "value": value[i],
-            "reference": rest_value[i],
-            "delta": delta[i],
-            "se": se_delta[i],
-            "n": int(n[i]),
-            "p_value": float(p_values[i]),
+            "touchpoint": item.family,
+            "value": float(item.mean),
+            "reference": float(item.rest_mean),
+            "delta": float(item.difference),
+            "se": float(item.se),
+            "df": float(item.df),
+            "low": float(item.low),
+            "high": float(item.high),
+            "n": int(item.n),
+            "p_value": float(item.p_value),
             "column": column,
-            "segment": segments[i],
-            "ancestors": [(name, levels[name][i]) for name in chain],
+            "segment": item.member,
+            "ancestors": [(name, str(levels.at[(item.family, item.member), name])) for name in chain]
+            if levels is not None
+            else [],
+            **_clustering(item, branch),
         }
-        for i in np.flatnonzero(usable)
+        for item in found[usable].itertuples(index=False)
     ]
+
+
+def _members(rows: pandas.DataFrame, column: str):
+    """The segment value of each row as text (None where the answer has none)."""
+    return rows[column].map(lambda value: None if value is None or value != value else str(value))
+
+
+def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str | None) -> pandas.DataFrame:
+    """Every segment value against the rest of its touchpoint (clustered by segment × branch × month with branches).
+
+    The cluster is cut by the segment too, so that it never spans both sides: a branch-month of a channel or an
+    employee's colleagues share a shock with the segment, which left out (positively correlated sides) only widens
+    the interval.
+    """
+    count, total, squares = clustered.moments(rows, metric)
+    member = _members(rows, column)
+    cluster = (
+        (member.astype(str) + "|" + rows[branch].astype(str) + "|" + rows["period"].astype(str)).where(
+            rows[branch].notna(), None
+        )
+        if branch
+        else [None] * len(rows)
+    )
+    return clustered.against_rest(rows["touchpoint"], member, cluster, count, total, squares, CONFIDENCE)
+
+
+def _clustering(item, branch: str | None) -> dict:
+    """The clustering fields of a segment test."""
+    if not branch:
+        return {"clustering": "", "clusters": 0, "design_effect": math.nan}
+    return {
+        "clustering": "segment × branch × month",
+        "clusters": int(item.clusters),
+        "design_effect": float(item.design_effect),
+    }
+
+
+def _index_segment_tests(
+    rows: pandas.DataFrame, totals: pandas.DataFrame, column: str, min_n: int, chain: Sequence[str]
+) -> list[dict]:
+    """The CX index of each segment value against the rest: z-tests on the estimates' SEs."""
+    cells = query.rollup(rows[rows[column].notna()], ["touchpoint", column, *chain], min_n=min_n)
+    if not len(cells):
+        return []
+    others = query.rest(cells, totals, ["touchpoint"], min_n=min_n)
+    tests = []
+    for cell, other in zip(cells.to_dict("records"), others.to_dict("records"), strict=True):
+        if cell["index_low_n"] or other["index_low_n"] or not cell["index_se"] > 0:
+            continue
+        tests.append(
+            _test(
+                "segment", cell["touchpoint"], cell["index"], cell["index_se"], other["index"], other["index_se"],
+                cell["index_n"], column=column, segment=str(cell[column]),
+                ancestors=[(name, str(cell[name])) for name in chain],
+            )
+        )  # fmt: skip
+    return tests
 
 
 def _pooled_variance(monthly: pandas.DataFrame, metric: str, min_n: int):
@@ -323,6 +511,52 @@ def _pooled_variance(monthly: pandas.DataFrame, metric: str, min_n: int):
     n = monthly[metrics.n_column(metric)].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n > 0, total[f"{metric}_se"] ** 2 * total[metrics.n_column(metric)] / n, np.nan)
+
+
+def _month_spread(cells: pandas.DataFrame, others: pandas.DataFrame, column: str, metric: str) -> float:
+    """How much a segment's monthly gap to the rest wobbles beyond its answers' noise (a branch's good and bad
+    months): the DerSimonian–Laird between-month variance pooled over every segment and touchpoint of the column
+    (DerSimonian & Laird 1986), so that one segment's real shift hardly moves it. 0 for the index."""
+    import numpy as np
+    import pandas as pd
+
+    if metric == "index" or not len(cells):
+        return 0.0
+    frame = pd.DataFrame({"series": cells["touchpoint"].astype(str) + "|" + cells[column].astype(str)})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for side, stats in (("s", cells), ("r", others)):
+            n, total, squares = clustered.moments(stats, metric)
+            frame[f"n{side}"], frame[f"t{side}"], frame[f"q{side}"] = n, total, squares
+            frame[f"m{side}"] = total / n
+        sums = frame.groupby("series")[["ns", "ts", "qs", "nr", "tr", "qr"]].transform("sum")
+        spread = {
+            side: (sums[f"q{side}"] - sums[f"t{side}"] ** 2 / sums[f"n{side}"]) / (sums[f"n{side}"] - 1)
+            for side in "sr"
+        }
+        frame["v"] = spread["s"] / frame["ns"] + spread["r"] / frame["nr"]
+        frame["g"] = frame["ms"] - frame["mr"]
+    frame = frame[np.isfinite(frame["g"]) & np.isfinite(frame["v"]) & (frame["v"] > 0)]
+    frame = frame.assign(w=1 / frame["v"], wg=frame["g"] / frame["v"], w2=1 / frame["v"] ** 2, k=1)
+    series = frame.groupby("series")[["w", "wg", "w2", "k"]].transform("sum")
+    frame = frame[series["k"] >= 3]
+    series = series[series["k"] >= 3]
+    if not len(frame):
+        return 0.0
+    q = float((frame["w"] * (frame["g"] - series["wg"] / series["w"]) ** 2).sum())
+    per_series = (
+        frame.assign(c=series["w"] - series["w2"] / series["w"]).groupby("series").agg(k=("k", "sum"), c=("c", "first"))
+    )
+    excess, weight = q - float((per_series["k"] - 1).sum()), float(per_series["c"].sum())
+    return max(0.0, excess / weight) if weight > 0 else 0.0
+
+
+def _ancestors(column: str, nesting: Mapping[str, str]) -> list[str]:
+    """The coarser levels above a segment column, nearest first (employee → branch, region)."""
+    chain = []
+    while column in nesting and nesting[column] not in chain:
+        column = nesting[column]
+        chain.append(column)
+    return chain
 
 
 def rated_steps(journey: Journey, rated: set[str]) -> list[tuple[str, str]]:
@@ -365,14 +599,22 @@ def _fold_nested(flagged: list[dict]) -> list[dict]:
     return kept
 
 
-def _dated(journey: Journey, test: dict, metric: str, settings: BreakSettings, monthly) -> Break:
+def _dated(
+    journey: Journey,
+    test: dict,
+    metric: str,
+    settings: BreakSettings,
+    monthly,
+    date_from: datetime.date | None,
+    cutoff: float,
+    branched: bool,
+) -> Break:
     """The break, dated and re-measured since its change point when its monthly gap shifted."""
     since = None
     if test["kind"] == "segment":
-        since, measured = _change_point(test, metric, settings, monthly)
+        since, measured = _change_point(test, metric, settings, monthly, date_from, cutoff, branched)
         if measured is not None:
             test = {**test, **measured}
-    z = metrics.z_value(1 - settings.alpha)
     result = Break(
         kind=test["kind"],
         metric=metric,
@@ -380,8 +622,8 @@ def _dated(journey: Journey, test: dict, metric: str, settings: BreakSettings, m
         value=float(test["value"]),
         reference=float(test["reference"]),
         delta=float(test["delta"]),
-        low=float(test["delta"] - z * test["se"]),
-        high=float(test["delta"] + z * test["se"]),
+        low=float(test["low"]),
+        high=float(test["high"]),
         n=int(test["n"]),
         p_value=float(test["p_value"]),
         q_value=float(test["q_value"]),
@@ -393,54 +635,124 @@ def _dated(journey: Journey, test: dict, metric: str, settings: BreakSettings, m
         since=since,
         within=tuple(test.get("within", [])),
         planned=float(test.get("planned", 0.0)),
+        confidence=CONFIDENCE,
+        clustering=test.get("clustering", ""),
+        clusters=int(test.get("clusters", 0)),
+        design_effect=_known(test.get("design_effect")),
     )
     return replace(result, sentence=sentence(journey, result))
 
 
-def _change_point(test: dict, metric: str, settings: BreakSettings, monthly):
+def _change_point(
+    test: dict,
+    metric: str,
+    settings: BreakSettings,
+    monthly,
+    date_from: datetime.date | None,
+    cutoff: float,
+    branched: bool,
+):
     """Month from which the segment's gap to the rest shifted down, and the test measured since then.
 
     The monthly gaps (segment − rest, all months up to the window's end) are split at every month leaving two
-    months on each side (a month's variance comes from the whole series' spread and that month's n, since a
-    handful of answers in a month gives no usable spread of its own); the split with the largest downward shift of the inverse-variance weighted mean gap is
-    kept when that shift is significant at ``alpha`` after a Bonferroni correction for the splits tried.
+    months on each side; a month's variance is its answers' (from the spread of all the segment's months, since a
+    handful of answers in a month gives no usable spread of its own) plus the column's month-to-month wobble
+    (:func:`_month_spread`). The break was listed *because* its gap in the window was low, and the window's months
+    are in the comparison, so the shift is tested conditionally on that selection: given everything in the gaps
+    but the shift, the selection bounds the shift, and its p-value is that of a Gaussian truncated there (the
+    polyhedral lemma of Lee, Sun, Sun & Taylor 2016, "Exact post-selection inference", Ann. Statist. 44(3); the
+    nuisance level of the gap is conditioned away, Fithian, Sun & Taylor 2014). The split with the smallest
+    one-sided p is kept when it is below ``alpha`` after a Bonferroni correction for the splits tried.
     """
     import numpy as np
+    from scipy.special import ndtr
+    from scipy.stats import t as student
 
     column, segment, touchpoint = test["column"], test["segment"], test["touchpoint"]
-    cells, others = monthly(column)
+    rows, cells, others, spread = monthly(column)
     chosen = ((cells["touchpoint"] == touchpoint) & (cells[column].astype(str) == segment)).to_numpy()
     cells, others = cells[chosen], others[chosen]
     gap = cells[metric].to_numpy(float) - others[metric].to_numpy(float)
     variance = _pooled_variance(cells, metric, settings.min_n) + _pooled_variance(others, metric, settings.min_n)
+    variance = variance + spread
     usable = np.isfinite(gap) & np.isfinite(variance) & (variance > 0)
-    gap, weight, periods = gap[usable], 1 / variance[usable], list(cells["period"][usable])
-    best, best_z = None, 0.0
+    periods = list(cells["period"][usable])
+    gap, variance = gap[usable], variance[usable]
+    answers = cells[metrics.n_column(metric)].to_numpy(float)[usable]
+    # The window's gap that listed the break, as a weighted sum of the monthly gaps, and how far below the bar it was.
+    window = np.array([date_from is None or period >= date_from for period in periods])
+    omega = np.where(window, answers, 0.0)
+    omega = omega / omega.sum() if omega.sum() > 0 else omega
+    critical = float(student.isf(cutoff / 2, test["df"])) if test["df"] > 0 else math.inf
+    bar = min(-settings.min_delta.get(metric, 0.0), -critical * test["se"])
+    slack = max(0.0, bar - test["delta"])
+    weight = 1 / variance
+    best, best_p = None, 1.0
     for k in range(2, len(gap) - 1):
-        w_before, w_after = weight[:k].sum(), weight[k:].sum()
-        before, after = (gap[:k] * weight[:k]).sum() / w_before, (gap[k:] * weight[k:]).sum() / w_after
-        z = (after - before) / math.sqrt(1 / w_before + 1 / w_after)
-        if z < best_z:
-            best, best_z = k, z
+        eta = np.concatenate([-weight[:k] / weight[:k].sum(), weight[k:] / weight[k:].sum()])
+        sigma = math.sqrt(float(eta**2 @ variance))
+        shift = float(eta @ gap)
+        along = float(omega @ (variance * eta)) / sigma**2  # how the window's gap moves with the shift
+        z = shift / sigma
+        if along > 1e-12:  # listed means the shift is at most this large
+            p = float(np.exp(_log_ndtr(z) - _log_ndtr(z + slack / along / sigma)))
+        elif along < -1e-12:  # … or at least this large
+            low = z + slack / along / sigma
+            p = float((ndtr(z) - ndtr(low)) / ndtr(-low)) if ndtr(-low) > 0 else 1.0
+        else:
+            p = float(ndtr(z))
+        if p < best_p:
+            best, best_p = k, p
     candidates = max(1, len(gap) - 3)
-    if best is None or float(metrics.two_sided_p(best_z)) * candidates >= settings.alpha:
+    if best is None or best_p * candidates >= settings.alpha:
         return None, None
     since = periods[best]
+    if metric == "index":
+        return since, _index_since(cells, others, since, metric, settings)
+    recent = rows[(rows["touchpoint"] == touchpoint) & (rows["period"] >= since)].reset_index(drop=True)
+    found = _against_rest(recent, column, metric, CLUSTER_COLUMN if branched else None)
+    found = found[found["member"] == segment]
+    if not len(found) or not found["se"].iloc[0] > 0 or found["n"].iloc[0] < settings.min_n:
+        return since, None
+    item = next(found.itertuples(index=False))
+    measured = {
+        "value": float(item.mean),
+        "reference": float(item.rest_mean),
+        "delta": float(item.difference),
+        "se": float(item.se),
+        "df": float(item.df),
+        "low": float(item.low),
+        "high": float(item.high),
+        "n": int(item.n),
+        "p_value": float(item.p_value),
+        **_clustering(item, CLUSTER_COLUMN if branched else None),
+    }
+    return since, measured
+
+
+def _known(value) -> float | None:
+    """A number, or None for a missing or undefined one (NaN would make two equal breaks unequal)."""
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _log_ndtr(z: float) -> float:
+    from scipy.special import log_ndtr
+
+    return float(log_ndtr(z))
+
+
+def _index_since(cells, others, since, metric: str, settings: BreakSettings) -> dict | None:
+    """The index's segment test since its change point (z-test on the estimates)."""
     recent = (cells["period"] >= since).to_numpy()
     cell = query.rollup(cells[recent], [], min_n=settings.min_n).iloc[0]
     other = query.rollup(others[recent], [], min_n=settings.min_n).iloc[0]
     if cell[f"{metric}_low_n"] or not cell[f"{metric}_se"] > 0:
-        return since, None
+        return None
     measured = _test(
-        "segment",
-        touchpoint,
-        cell[metric],
-        cell[f"{metric}_se"],
-        other[metric],
-        other[f"{metric}_se"],
+        "segment", "", cell[metric], cell[f"{metric}_se"], other[metric], other[f"{metric}_se"],
         cell[metrics.n_column(metric)],
-    )
-    return since, {key: measured[key] for key in ("value", "reference", "delta", "se", "n", "p_value")}
+    )  # fmt: skip
+    return {key: measured[key] for key in ("value", "reference", "delta", "se", "df", "low", "high", "n", "p_value")}
 
 
 def sentence(journey: Journey, item: Break) -> str:

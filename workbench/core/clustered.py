@@ -227,54 +227,67 @@ def against_rest(
     import numpy as np
     import pandas as pd
 
-    rows = pd.DataFrame(
-        {
-            "family": np.asarray(family, dtype=object),
-            "member": np.asarray(member, dtype=object),
-            "cluster": np.asarray(cluster, dtype=object),
-            "n": np.asarray(n, dtype=float),
-            "total": np.asarray(total, dtype=float),
-            "sq": np.asarray(total_sq, dtype=float),
-        }
-    )
-    rows = rows[rows["n"] > 0]
-    lone = rows["cluster"].isna()
-    grouped = rows[~lone].groupby(["family", "cluster"], sort=False, dropna=False)
-    if len(rows[~lone]) and (grouped["member"].nunique(dropna=False) > 1).any():
+    n, total, total_sq = (np.asarray(x, dtype=float) for x in (n, total, total_sq))
+    keep = n > 0
+    families, family_code = _codes(np.asarray(family, dtype=object)[keep])
+    members = np.asarray(member, dtype=object)[keep]
+    labels = pd.Series(np.asarray(cluster, dtype=object)[keep])
+    lone = labels.isna().to_numpy()
+    # One code per (family, cluster): a cluster is counted within its family.
+    cluster_code = pd.factorize(pd.Series(family_code).astype(str) + "\x1f" + labels.astype(str))[0]
+    cluster_code[lone] = -1
+    member_text = np.array([None if value is None or value != value else value for value in members], dtype=object)
+    pairs = pd.DataFrame({"c": cluster_code[~lone], "m": member_text[~lone].astype(str)}).drop_duplicates()
+    if pairs["c"].duplicated().any():
         raise ValueError("A cluster spans two members of a family; compare them one by one with contrast().")
-    results = []
-    for key, part in rows.groupby("family", sort=True):
-        results.append(_family_against_rest(key, part, confidence))
     columns = ["family", "member", "mean", "rest_mean", "n", "rest_n", *ClusteredComparison.__dataclass_fields__]
+    order = np.argsort(family_code, kind="stable")
+    bounds = np.searchsorted(family_code[order], np.arange(len(families) + 1))
+    results = []
+    for index, key in enumerate(families):
+        at = order[bounds[index] : bounds[index + 1]]
+        results.append(
+            _family_against_rest(
+                key, member_text[at], cluster_code[at], n[keep][at], total[keep][at], total_sq[keep][at],
+                confidence,
+            )
+        )  # fmt: skip
     return pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=columns)
 
 
-def _family_against_rest(key, rows: pandas.DataFrame, confidence: float) -> pandas.DataFrame:
+def _codes(values) -> tuple[list, numpy.ndarray]:
+    """The distinct values (sorted) and each value's index among them."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    return list(uniques), codes
+
+
+def _family_against_rest(key, member, cluster, n_all, t_all, q_all, confidence: float) -> pandas.DataFrame:
     """:func:`against_rest` within one family: the members' side per member, the rest side on a members × clusters
-    grid (a cluster's CR2 scaling depends on the size of the side it is in)."""
+    grid (a cluster's CR2 scaling depends on the size of the side it is in); ``cluster`` −1 marks a lone row."""
     import numpy as np
     import pandas as pd
     from scipy.stats import t as student
 
-    lone = rows["cluster"].isna().to_numpy()
-    members = pd.unique(rows.loc[rows["member"].notna(), "member"])
-    member_code = pd.Categorical(rows["member"], categories=members).codes  # −1: the rest only
-    clusters = (
-        rows[~lone]
-        .groupby("cluster", sort=False, dropna=False)
-        .agg(n=("n", "sum"), total=("total", "sum"), sq=("sq", "sum"), member=("member", "first"))
-    )
-    g_n, g_t = clusters["n"].to_numpy(), clusters["total"].to_numpy()
-    g_member = pd.Categorical(clusters["member"], categories=members).codes
+    lone = cluster < 0
+    inside = np.array([value is not None for value in member])
+    members = list(dict.fromkeys(member[inside]))
+    lookup = {value: code for code, value in enumerate(members)}
+    member_code = np.array([lookup.get(value, -1) if value is not None else -1 for value in member])
+    ids, index = np.unique(cluster[~lone], return_inverse=True)
+    g_n = np.bincount(index, weights=n_all[~lone], minlength=len(ids))
+    g_t = np.bincount(index, weights=t_all[~lone], minlength=len(ids))
+    g_member = np.full(len(ids), -1)
+    g_member[index] = member_code[~lone]
     size = len(members)
-    # Per member: answers, sums, squares; lone answers' count and sums separately.
-    n_all, t_all, q_all = (rows[c].to_numpy() for c in ("n", "total", "sq"))
-    inside = member_code >= 0
 
     def by_member(values, mask):
-        return np.bincount(member_code[mask & inside], weights=values[mask & inside], minlength=size)
+        chosen = mask & inside
+        return np.bincount(member_code[chosen], weights=values[chosen], minlength=size)
 
-    n_s, t_s, q_s = (by_member(x, np.ones(len(rows), bool)) for x in (n_all, t_all, q_all))
+    every = np.ones(len(n_all), bool)
+    n_s, t_s, q_s = (by_member(x, every) for x in (n_all, t_all, q_all))
     l_s, lt_s, lq_s = (by_member(x, lone) for x in (n_all, t_all, q_all))
     n_r, t_r, q_r = n_all.sum() - n_s, t_all.sum() - t_s, q_all.sum() - q_s
     l_r = n_all[lone].sum() - l_s
