@@ -65,10 +65,20 @@ def duckdb_heatmap(connection: duckdb.DuckDBPyConnection, path: Path) -> pd.Data
         return (f"count({name}) AS {name}_n, coalesce(sum({name}), 0) AS {name}_sum, "
                 f"coalesce(sum({name}::INTEGER * {name}), 0) AS {name}_sumsq, count_if({name} >= {top}) AS {name}_top")
 
+    def cross(a: str, b: str) -> str:  # the index's cross-products over the rows that answered both
+        score = {"nps": "100 * ((nps >= 9)::INTEGER - (nps <= 6)::INTEGER)", "csat": "csat::INTEGER",
+                 "ces": "ces::INTEGER"}
+        n, total_a, total_b, product = metrics.cross_columns(a, b)
+        return (f"count_if({a} IS NOT NULL AND {b} IS NOT NULL) AS {n}, "
+                f"coalesce(sum(CASE WHEN {b} IS NOT NULL THEN {score[a]} END), 0) AS {total_a}, "
+                f"coalesce(sum(CASE WHEN {a} IS NOT NULL THEN {score[b]} END), 0) AS {total_b}, "
+                f"coalesce(sum(({score[a]}) * ({score[b]})), 0) AS {product}")
+
     stats = connection.execute(f"""
         SELECT touchpoint, date_trunc('month', ts)::DATE AS period, count(*) AS answers, count(nps) AS nps_n,
                count_if(nps >= 9) AS promoters, count_if(nps BETWEEN 7 AND 8) AS passives,
-               count_if(nps <= 6) AS detractors, {scale("csat", metrics.CSAT_TOP)}, {scale("ces", metrics.CES_TOP)}
+               count_if(nps <= 6) AS detractors, {scale("csat", metrics.CSAT_TOP)}, {scale("ces", metrics.CES_TOP)},
+               {", ".join(cross(a, b) for a, b in metrics.CROSS_PAIRS)}
         FROM read_parquet(?) WHERE region IN (?) GROUP BY ALL ORDER BY touchpoint, period
     """, [str(path), REGION]).df()
     stats["period"] = stats["period"].dt.date

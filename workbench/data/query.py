@@ -405,14 +405,15 @@ def _aggregations(rating: bool) -> list:
     # Cross-products of each pair of metrics over the rows that answered both: the index's covariances.
     scores = {m: pl.col(m).cast(pl.Int64) for m in metrics.MEANS}
     scores["nps"] = 100 * ((nps >= metrics.PROMOTER_AT).cast(pl.Int64) - (nps <= metrics.DETRACTOR_AT).cast(pl.Int64))
+    answered = {m: score.is_not_null().cast(pl.Int64) for m, score in scores.items()}
     for a, b in metrics.CROSS_PAIRS:
-        both = scores[a].is_not_null() & scores[b].is_not_null()
         n, total_a, total_b, product = metrics.cross_columns(a, b)
+        # A product with a null answer is null, which sum() skips: so each sum runs over the rows answering both.
         aggregations += [
-            both.sum().alias(n),
-            scores[a].filter(both).sum().alias(total_a),
-            scores[b].filter(both).sum().alias(total_b),
-            (scores[a] * scores[b]).sum().alias(product),  # null unless both answered
+            (answered[a] * answered[b]).sum().alias(n),
+            (scores[a] * answered[b]).sum().alias(total_a),
+            (scores[b] * answered[a]).sum().alias(total_b),
+            (scores[a] * scores[b]).sum().alias(product),
         ]
     if rating:
         score = pl.col("rating")
