@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -285,3 +286,18 @@ def test_a_survey_without_segment_columns_has_a_map_and_no_matrix(bare):
     with pytest.raises(ValueError, match="no segment column 'region'"):
         gather(workspace, Request(project_id=data["project"], journey_id=data["journey"],
                                   dataset_id=data["dataset"], matrix_column="region", slides=("matrix",)))
+
+
+def test_the_map_marks_drops_by_the_lists_smallest_difference_and_says_how_a_break_was_clustered():
+    from workbench.analysis import breaks
+
+    assert features.smallest_difference("nps") == breaks.MIN_DELTA["nps"] == 10.0
+    assert features.smallest_difference("csat", 0.1) == 0.1 and features.smallest_difference("csat", -1) == 0.25
+    item = breaks.Break("segment", "nps", "t", -5.0, 10.0, -15.0, -25.0, -5.0, 80, 0.001, 0.01, 7.5, "",
+                        clustering="segment × branch × month", clusters=147, design_effect=1.4213)
+    assert features.clustering_note(item) == "×1.42 · 147 clusters (segment × branch × month)"
+    assert features.clustering_note(replace(item, clustering="", clusters=0, design_effect=None)) == (
+        "independent answers")
+    found = [features.FoundBreak(item, None)]
+    assert features.interval_label(found) == "95\u00a0% interval"
+    assert features.interval_label([features.FoundBreak(replace(item, confidence=0.9), None)]) == "90\u00a0% interval"

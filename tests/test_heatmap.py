@@ -319,3 +319,23 @@ def test_matrix_cells_network_and_benchmark_columns(tmp_path):
     plain = heatmap.matrix(journey, cells, totals, "region", "csat")
     assert "(benchmark)" not in set(plain["segment"]) and len(plain) == 7
     assert list(plain["segment"][:4]) == ["(network)", "N", "S", "\u2013"]
+
+
+def test_a_significant_step_or_change_smaller_than_the_smallest_difference_is_not_marked():
+    # 25 000 answers a touchpoint: a fall of 0.02 is significant (z ≈ −3.5) yet no one's business
+    journey = Journey(name="Big", stages=(Stage("s", "S"),),
+                      touchpoints=(Touchpoint("a", "A", "s"), Touchpoint("b", "B", "s"), Touchpoint("c", "C", "s")),
+                      edges=(Edge("a", "b"), Edge("b", "c")))
+    scored = scored_frame([("a", 4.02, 0.004, 25_000, False), ("b", 4.0, 0.004, 25_000, False),
+                           ("c", 3.6, 0.004, 25_000, False)])
+    everything = heatmap.steps(journey, scored)
+    assert list(everything["drop"]) == [True, True] and everything["q_value"].max() < 0.001
+    marked = heatmap.steps(journey, scored, min_delta=0.25)
+    assert list(marked["drop"]) == [False, True] and not marked["rise"].any()
+    # the interval is a 95 % one whatever the false-discovery rate
+    loose = heatmap.steps(journey, scored, alpha=0.2)
+    assert loose["high"].iloc[0] - loose["delta"].iloc[0] == pytest.approx(metrics.z_value(0.95) * math.hypot(0.004, 0.004))
+    baseline = scored_frame([("a", 4.0, 0.004, 25_000, False), ("b", 4.0, 0.004, 25_000, False),
+                             ("c", 4.0, 0.004, 25_000, False)])
+    assert heatmap.compare(scored, baseline)["direction"].tolist() == ["up", "", "down"]
+    assert heatmap.compare(scored, baseline, min_delta=0.25)["direction"].tolist() == ["", "", "down"]

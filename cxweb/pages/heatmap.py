@@ -250,7 +250,10 @@ def _breaks_tab() -> html.Div:
                 _(
                     "A break is listed when its difference is statistically significant after the "
                     "Benjamini–Hochberg correction over all tests of the list, at least the smallest difference large, "
-                    "and based on at least the minimum n on both sides."
+                    "and based on at least the minimum n on both sides. Where the survey has branches, answers of "
+                    "one branch and month count as one cluster (a respondent's answers, without branches), so a "
+                    "branch's good or bad month is not mistaken for a break; the design effect says how much wider "
+                    "that made the interval."
                 ),
                 className="small text-muted",
             ),
@@ -294,8 +297,9 @@ def show_compare_segment(mode, options):
     Input("hm-min-n", "value"),
     Input("hm-break-items", "data"),
     Input("hm-layout", "value"),
+    Input("hm-min-delta", "value"),
 )
-def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
+def draw_map(selection, mode, compare_segment, min_n, break_items, layout, min_delta=None):
     """Colour every touchpoint by its score against its target, mark steps that drop and breaks."""
     chosen = _filters.resolve(selection)
     if chosen is None:
@@ -308,6 +312,7 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout):
         minimum=features.min_n(min_n),
         broken={item["touchpoint"] for item in break_items or []},
         drawn=layout == "drawn",
+        min_delta=min_delta,
     )
     return (
         heatmap_elements(drawn.journey, drawn.nodes, drawn.edges, lanes=drawn.lanes),
@@ -329,7 +334,10 @@ def _legend(metric: str, colours: list[tuple[str, str]], comparing: bool) -> lis
     items += [
         swatch({"border": "3px solid #b02a37"}, _("⚠ break listed")),
         html.Span(_("⚑ open improvement actions"), className="me-3 text-nowrap"),
-        swatch({"borderTop": "3px solid #dc3545", "height": 0}, _("significant drop along the journey")),
+        swatch(
+            {"borderTop": "3px solid #dc3545", "height": 0},
+            _("significant drop along the journey, at least the smallest difference"),
+        ),
     ]
     if comparing:
         items += [
@@ -435,7 +443,14 @@ def _break_table(found: list[features.FoundBreak], journey_id: int) -> dbc.Table
                     _("Score"),
                     _("Compared with"),
                     _("Difference"),
-                    _("95 % interval"),
+                    features.interval_label(found),
+                    html.Span(
+                        _("Design effect"),
+                        title=_(
+                            "How much wider the interval is because answers of one branch (and month) or one "
+                            "respondent are not independent, and how many such clusters the test had"
+                        ),
+                    ),
                     "n",
                     "p",
                     "q",
@@ -462,6 +477,7 @@ def _break_table(found: list[features.FoundBreak], journey_id: int) -> dbc.Table
                         f"{formatting.value(b.low, metric, signed=True)} … "
                         f"{formatting.value(b.high, metric, signed=True)}"
                     ),
+                    html.Td(features.clustering_note(b), className="text-nowrap"),
                     html.Td(formatting.count(b.n)),
                     html.Td(f"{b.p_value:.2g}"),
                     html.Td(f"{b.q_value:.2g}"),

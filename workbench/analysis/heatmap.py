@@ -3,7 +3,10 @@
 Every function takes aggregate results of :mod:`workbench.data.query` (one row per group with estimates) and returns
 small DataFrames in journey order. A score is judged against the touchpoint's target for the metric; without a
 target, against the journey average. "Below" and "drop" always mean statistically so (z-tests on the SEs); a
-group with n under the minimum is never judged or coloured as if it were reliable.
+group with n under the minimum is never judged or coloured as if it were reliable. A step's drop or rise and a
+change against a baseline are marked only when they are also at least ``min_delta`` large (the break list's
+smallest difference), so that at tens of thousands of answers a significant 0.02 does not paint the map red.
+Intervals are 95 % intervals, whatever false-discovery rate ``alpha`` is set.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}
 PALETTE = ("#d73027", "#f46d43", "#fdae61", "#ffffbf", "#abd9e9", "#74add1", "#4575b4")
 LOW_N_COLOUR, NO_DATA_COLOUR, BENCHMARK_COLOUR = "#dee2e6", "#ffffff", "#f8f9fa"
 STATUSES = ("below", "on", "above", "low_n", "no_data")
+CONFIDENCE = 0.95  # every interval drawn, whatever the false-discovery rate
 
 
 def default_window(
@@ -159,14 +163,18 @@ def planned_step(source_target: float, target_target: float) -> float:
     return 0.0 if math.isnan(source_target) or math.isnan(target_target) else target_target - source_target
 
 
-def steps(journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05) -> pandas.DataFrame:
-    """One row per forward edge: the change from its source's score to its target's, its z-test and BH q-value.
+def steps(
+    journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05, min_delta: float = 0.0
+) -> pandas.DataFrame:
+    """One row per forward edge: the change from its source's score to its target's, its z-test, 95 % interval and
+    BH q-value.
 
     Where both ends have targets, the test is on the change beyond the step the targets plan (``planned``):
     a failed delivery is meant to score below the delivery. The two scores are treated as independent samples;
     where the same respondents rate both touchpoints their answers correlate positively, which makes the test
-    conservative (it can miss a drop, not invent one). ``drop``/``rise`` are set when q < ``alpha`` and neither
-    end has low n. Loops back to an earlier stage are not steps and are left out.
+    conservative (it can miss a drop, not invent one). ``drop``/``rise`` are set when q < ``alpha``, the change
+    beyond the plan is at least ``min_delta`` and neither end has low n. Loops back to an earlier stage are not
+    steps and are left out.
     """
     import numpy as np
     import pandas as pd
@@ -182,7 +190,7 @@ def steps(journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05) ->
         delta = b["value"] - a["value"]
         se = math.hypot(a["se"], b["se"])
         p_value = float(metrics.two_sided_p((delta - planned) / se)) if judged and se > 0 else math.nan
-        margin = metrics.z_value(1 - alpha) * se
+        margin = metrics.z_value(CONFIDENCE) * se
         rows.append(
             {
                 "source": edge.source,
@@ -198,15 +206,19 @@ def steps(journey: Journey, scored: pandas.DataFrame, *, alpha: float = 0.05) ->
         )
     frame = pd.DataFrame(rows, columns=["source", "target", "delta", "planned", "se", "low", "high", "n", "p_value"])
     frame["q_value"] = metrics.benjamini_hochberg(frame["p_value"])
-    significant = frame["q_value"].to_numpy(dtype=float) < alpha
     excess = (frame["delta"] - frame["planned"]).to_numpy(dtype=float)
-    frame["drop"] = significant & (excess < 0)
-    frame["rise"] = significant & (excess > 0)
+    with np.errstate(invalid="ignore"):
+        marked = (frame["q_value"].to_numpy(dtype=float) < alpha) & (np.abs(excess) >= min_delta)
+    frame["drop"] = marked & (excess < 0)
+    frame["rise"] = marked & (excess > 0)
     return frame.replace({np.inf: np.nan})
 
 
-def compare(current: pandas.DataFrame, baseline: pandas.DataFrame, *, alpha: float = 0.05) -> pandas.DataFrame:
-    """Per touchpoint, current − baseline score (two ``scores`` frames) with z-test, BH q-value and direction."""
+def compare(
+    current: pandas.DataFrame, baseline: pandas.DataFrame, *, alpha: float = 0.05, min_delta: float = 0.0
+) -> pandas.DataFrame:
+    """Per touchpoint, current − baseline score (two ``scores`` frames) with z-test, BH q-value and direction (a
+    change significant at ``alpha`` after BH and at least ``min_delta`` large)."""
     import numpy as np
 
     merged = current[["touchpoint", "value", "se", "n", "low_n"]].merge(
@@ -218,7 +230,10 @@ def compare(current: pandas.DataFrame, baseline: pandas.DataFrame, *, alpha: flo
         judged = ~(merged["low_n"] | merged["low_n_baseline"]) & (merged["delta_se"] > 0)
         merged["p_value"] = np.where(judged, metrics.two_sided_p(merged["delta"] / merged["delta_se"]), np.nan)
     merged["q_value"] = metrics.benjamini_hochberg(merged["p_value"])
-    significant = merged["q_value"].to_numpy(dtype=float) < alpha
+    with np.errstate(invalid="ignore"):
+        significant = (merged["q_value"].to_numpy(dtype=float) < alpha) & (
+            np.abs(merged["delta"].to_numpy(dtype=float)) >= min_delta
+        )
     merged["direction"] = np.where(
         significant & (merged["delta"] > 0), "up", np.where(significant & (merged["delta"] < 0), "down", "")
     )

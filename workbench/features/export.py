@@ -215,7 +215,7 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
         journey=journey,
         provenance=provenance,
         scores=scored,
-        steps=heatmap.steps(journey, scored),
+        steps=heatmap.steps(journey, scored, min_delta=screen.smallest_difference(metric)),  # as the page's map
         open_actions=actions.open_counts(cards),
         **parts,
     )

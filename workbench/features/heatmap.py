@@ -56,12 +56,19 @@ def min_n(value) -> int:
         return metrics.DEFAULT_MIN_N
 
 
+def smallest_difference(metric: str, typed=None) -> float:
+    """The smallest difference worth marking, in ``metric``'s points: the one typed when it is at least 0, else the
+    break list's default (the map's drops and changes follow the same rule as the list)."""
+    if typed is not None and typed >= 0:
+        return float(typed)
+    return float(breaks.MIN_DELTA.get(metric, 0.0))
+
+
 def break_settings(metric: str, minimum, alpha, min_delta, kinds) -> breaks.BreakSettings:
     """The Breaks tab's inputs as settings: a false discovery rate strictly between 0 and 1 (else 5 %), the smallest
     difference of ``metric`` when one of at least 0 is typed, the kinds ticked."""
     deltas = dict(breaks.MIN_DELTA)
-    if min_delta is not None and min_delta >= 0:
-        deltas[metric] = float(min_delta)
+    deltas[metric] = smallest_difference(metric, min_delta)
     alpha = float(alpha) if alpha is not None and 0 < alpha < 1 else DEFAULT_ALPHA
     return breaks.BreakSettings(alpha=alpha, min_n=min_n(minimum), min_delta=deltas, kinds=tuple(kinds or ()))
 
@@ -93,15 +100,18 @@ def journey_map(
     minimum: int = metrics.DEFAULT_MIN_N,
     broken: set[str] | frozenset[str] = frozenset(),
     drawn: bool = False,
+    min_delta: float | None = None,
 ) -> JourneyMap:
     """Every touchpoint coloured by its score against its target, steps that drop or rise, the change against the
-    period before or a segment (``compare``), breaks and open actions marked."""
+    period before or a segment (``compare``), breaks and open actions marked. A drop, rise or change is marked when
+    it is significant and at least ``min_delta`` large (default: the break list's smallest difference)."""
     metric = chosen.metric
+    smallest = smallest_difference(metric, min_delta)
     current = scores(workspace, chosen, minimum)
     baseline = _baseline(workspace, chosen, compare, compare_segment, minimum)
     changes = {}
     if baseline is not None:
-        compared = heatmap.compare(current, heatmap.scores(chosen.journey, baseline, metric))
+        compared = heatmap.compare(current, heatmap.scores(chosen.journey, baseline, metric), min_delta=smallest)
         changes = {row.touchpoint: row for row in compared.itertuples()}
     open_actions = actions.open_counts(workspace.actions.list(chosen.project_id, chosen.journey_id))
     nodes = {}
@@ -128,7 +138,7 @@ def journey_map(
             "change": change.direction if change is not None else "",
         }
     edges = {}
-    for step in heatmap.steps(chosen.journey, current).itertuples():
+    for step in heatmap.steps(chosen.journey, current, min_delta=smallest).itertuples():
         if step.drop or step.rise:
             edges[(step.source, step.target)] = {
                 "label": formatting.value(step.delta, metric, signed=True),
@@ -235,6 +245,27 @@ def find_breaks(
         cache=workspace.cache,
     )
     return [FoundBreak(b, actions.for_break(chosen.journey, b)) for b in found]
+
+
+def interval_label(found: list[FoundBreak]) -> str:
+    """The heading of the breaks' interval column, with the level the intervals really have ('95 % interval')."""
+    level = found[0].item.confidence if found else breaks.CONFIDENCE
+    return _("{level} interval").format(level=formatting.percent(100 * level))
+
+
+def clustering_note(item: breaks.Break) -> str:
+    """How the break's answers were grouped: '×1.42 · 147 clusters (branch)'; 'independent answers' unclustered."""
+    if not item.clustering:
+        return _("independent answers")
+    effect = formatting.number(item.design_effect, 2) if item.design_effect is not None else "–"
+    names = {
+        "branch": _("branch"),
+        "respondent": _("respondent"),
+        "segment × branch × month": _("segment × branch × month"),
+    }
+    return _("×{effect} · {count} clusters ({by})").format(
+        effect=effect, count=formatting.count(item.clusters), by=names.get(item.clustering, item.clustering)
+    )
 
 
 def decline_note(chosen: Selection) -> str:
