@@ -159,3 +159,29 @@ def test_the_comparison_of_saved_scenarios_runs_each_on_today_s_data(seeded_demo
     assert set(result.spread.columns) >= {"assumption", "swing"} and not math.isnan(result.outcome.npv)
     rows = list(csv.reader(io.StringIO(roi.to_csv(table))))
     assert rows[0][1:] == [s.scenario.name for s in saved]
+
+
+def verdict_of(overall: float, cost: float, se: float = 0.0) -> roi.Verdict:
+    """The verdict of a revenue scenario of ``overall`` NPS points on a 0.004 link (SE ``se``) with 1 M a month."""
+    link = analysis.Link("revenue", "nps", 0.004, se, 0.002, 0.006, 0.001, 1200, 50, 0.4, True, 0, 0.95, True, "")
+    assumptions = Assumptions(overall_change=overall, base=1_000_000, value_per_unit=0.25, cost=cost, months=12,
+                              discount=0.0)
+    return roi.verdict(analysis.evaluate(assumptions, link, draws=2_000))
+
+
+def test_a_scenario_with_no_change_and_only_a_cost_is_not_supported_whatever_its_links():
+    found = verdict_of(overall=0, cost=50_000)
+    assert found.kind == "unsupported"
+    assert found.text == ("Not supported by the data. The scenario assumes no change of the NPS: it has a cost and "
+                          "no gain.")
+
+
+def test_the_verdict_speaks_of_the_scenario_s_money_on_significant_links():
+    # 2 NPS points are 0.8 % of 1 M a month: 8 000 a month, 96 000 a year at a quarter's margin is 24 000.
+    assert verdict_of(overall=2, cost=10_000).kind == "pays"
+    assert verdict_of(overall=2, cost=10_000).text.startswith("Supported by the data: every link in the chain is "
+                                                              "significant, and the scenario pays in 100\u00a0% of")
+    loses = verdict_of(overall=2, cost=50_000)
+    assert loses.kind == "loses" and "does not pay: its NPV is below zero in 100\u00a0% of the simulations" in loses.text
+    uncertain = verdict_of(overall=2, cost=24_000, se=0.002)  # the NPV's P10–P90 straddles zero
+    assert uncertain.kind == "uncertain" and "whether the scenario pays is uncertain" in uncertain.text

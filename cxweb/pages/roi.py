@@ -783,22 +783,14 @@ def show(
 
 
 def _verdict(outcome):
-    if outcome.supported:
-        return dbc.Alert(
-            [
-                html.I(className="fa-solid fa-circle-check me-2"),
-                _("Supported by the data: every link in the chain is significant."),
-            ],
-            color="success",
-            className="py-2",
-            id="roi-supported",
-        )
-    return dbc.Alert(
-        [html.Strong(_("Not supported by the data. ")), " ".join(outcome.doubts)],
-        color="danger",
-        className="py-2",
-        id="roi-supported",
-    )
+    """The scenario's verdict, coloured by what it says: green only when the data support a scenario that pays."""
+    found = roi.verdict(outcome)
+    if found.kind == "pays":
+        content = [html.I(className="fa-solid fa-circle-check me-2"), found.text]
+    else:
+        content = [html.I(className="fa-solid fa-triangle-exclamation me-2"), found.text]
+    color = {"pays": "success", "uncertain": "warning"}.get(found.kind, "danger")
+    return dbc.Alert(content, color=color, className="py-2", id="roi-supported")
 
 
 def _figures(outcome, assumptions: Assumptions) -> list:

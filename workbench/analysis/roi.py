@@ -513,7 +513,8 @@ class Outcome:
 
     Money is discounted to today except ``monthly_gain``; ``payback`` counts months until undiscounted gains
     reach the cost (None: not within the horizon; in the percentiles, infinity). ``contributions`` splits the
-    discounted gain by touchpoint in proportion to its share of the NPS change.
+    discounted gain by touchpoint in proportion to its share of the NPS change. ``supported``: the scenario assumes
+    a change of the NPS and every link of its chain is significant; ``doubts`` say what is missing otherwise.
     """
 
     nps_change: float
@@ -618,6 +619,9 @@ def evaluate(
         return low, middle, high
 
     doubts = []
+    if nps_change == 0:
+        # Nothing to support: without a change of the NPS the chain has no gain, whatever its links say.
+        doubts.append(_("The scenario assumes no change of the NPS: it has a cost and no gain."))
     if not link.supported:
         doubts.append(_("The link of {kpi} to NPS is not significant.").format(kpi=link.kpi.replace("_", " ")))
     if model is not None:  # touchpoint changes: _nps_change refused them without a model
@@ -789,9 +793,7 @@ def evidence(
         raise ValueError(f"Unknown rating '{scenario.driver_metric}'; use one of {', '.join(DRIVER_METRICS)}.")
     scores = branch_month_scores(answers, "nps", segment=scenario.segment)
     panel = join_panel(scores, kpis[[scenario.segment, "period", scenario.kpi]], scenario.segment)
-    link = panel_link(
-        panel, scenario.kpi, "nps", scenario.segment, noise=NOISE, lag=scenario.lag, log_kpi=scenario.log_kpi
-    )
+    link = panel_link(panel, scenario.kpi, "nps", scenario.segment, lag=scenario.lag, log_kpi=scenario.log_kpi)
     model, note = fitted if fitted is not None else fit_score_model(answers, scenario)
     monthly = kpis.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
     return Evidence(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.analysis import roi
 from workbench.analysis.roi import Evidence
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
@@ -109,6 +109,15 @@ class Result:
 
     outcome: roi.Outcome
     spread: pandas.DataFrame
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the data say of a scenario, in one sentence: ``kind`` is 'pays', 'uncertain', 'loses' (its links are
+    significant; the NPV's P10 above zero, the P10–P90 across zero, its P90 below zero) or 'unsupported'."""
+
+    kind: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -280,6 +289,38 @@ def result(scenario: Scenario, found: Evidence, names: Mapping[str, str]) -> Res
     return Result(
         roi.evaluate(scenario.assumptions, found.link, found.model, names=names),
         roi.tornado(scenario.assumptions, found.link, found.model, names),
+    )
+
+
+def verdict(outcome: roi.Outcome) -> Verdict:
+    """The scenario's verdict: its evidence first (a change of the NPS and significant links), then its money, read
+    on the same P10–P90 of the NPV the screen shows."""
+    if not outcome.supported:
+        return Verdict("unsupported", _("Not supported by the data.") + " " + " ".join(outcome.doubts))
+    low, _middle, high = outcome.npv_range
+    chance = formatting.percent(outcome.p_roi_positive * 100)
+    if low > 0:
+        return Verdict(
+            "pays",
+            _(
+                "Supported by the data: every link in the chain is significant, and the scenario pays in {chance} "
+                "of the simulations (NPV P10 above zero)."
+            ).format(chance=chance),
+        )
+    if high < 0:
+        return Verdict(
+            "loses",
+            _(
+                "The links are significant, but the scenario does not pay: its NPV is below zero in {chance} of the "
+                "simulations (NPV P90 below zero)."
+            ).format(chance=formatting.percent((1 - outcome.p_roi_positive) * 100)),
+        )
+    return Verdict(
+        "uncertain",
+        _(
+            "The links are significant, but whether the scenario pays is uncertain: its NPV is above zero in "
+            "{chance} of the simulations."
+        ).format(chance=chance),
     )
 
 
