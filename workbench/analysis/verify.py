@@ -339,7 +339,7 @@ def _detail(item: Verification, fallback: str | None) -> str:
             cluster=_(CLUSTER_NAMES[item.cluster]),
             clusters=formatting.count(item.clusters or 0),
             effect=formatting.number(item.design_effect, 2),
-            wider=formatting.number(math.sqrt(item.design_effect) if item.design_effect else None, 1),
+            wider=formatting.number(math.sqrt(item.design_effect) if item.design_effect else None, 2),
             df=formatting.number(item.df, 1),
         )
     if fallback is not None:
