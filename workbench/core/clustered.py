@@ -16,13 +16,14 @@ widens the interval against treating every answer as independent.
 With few clusters, or a contrast that rests on a few of them (an action piloted in three branches), CR1 is too
 small; ``method="CR2"`` uses the bias-reduced linearisation of Bell & McCaffrey (2002, "Bias reduction in standard
 errors for linear regression with multi-stage samples", Survey Methodology 28(2)) — each cluster's residuals scaled
-by ``(I − H_gg)^−½`` — with their degrees of freedom ``(Σλ)² / Σλ²`` (λ the eigenvalues of ``G'G``), the
+by ``(I − H_gg)^−½`` — with their degrees of freedom ``(Σλ)² / Σλ²`` (λ the eigenvalues of ``M = [a_g' (I − H)_gh a_h]``), the
 combination Imbens & Kolesár (2016, "Robust standard errors in small samples: some practical advice", REStat 98(4))
 and Pustejovsky & Tipton (2018, JBES 36(4)) show keeps the size near its level down to a handful of clusters. For
 cell means the hat matrix is ``1/N_k`` within a cell, so both come in closed form from the same statistics: a
 cluster's residual sum in cell k is scaled by ``(1 − N_gk/N_k)^−½``, and the degrees of freedom need only traces of
 a G × G matrix that is diagonal minus rank K. A weighted cell whose answers all come from one cluster leaves that
-cell's variance unmeasured: the CR2 comparison is then undefined rather than too sure.
+cell's variance unmeasured: the CR2 comparison then keeps its difference but has no standard error (NaN) rather
+than one that is too small.
 
 Everything is computed from per (cell, cluster) sufficient statistics — n, Σx, Σx² of a per-answer score — that
 the query engine produces and that add up, so no answers are re-read. ``moments`` turns the engine's columns into
