@@ -379,3 +379,84 @@ def test_a_cached_search_is_served_without_searching_again(planted, tmp_path, mo
         assert len(calls) == 2  # other settings: another search
         assert breaks.find(journey, [path], "index", cache=cache)[0].touchpoint == "b"
         assert len(calls) == 3
+
+
+def test_a_small_nps_cell_is_tested_by_the_pooled_score_test_with_its_mover_interval(tmp_path):
+    # 40 answers in region S (NPS −10) against 480 elsewhere (NPS +35), no branch column: independent answers
+    rng = np.random.default_rng(11)
+    s = np.repeat([10, 8, 3], [10, 16, 14])  # 10 promoters, 16 passives, 14 detractors
+    rest = np.repeat([9, 7, 5], [220, 208, 52])  # 220 promoters, 208 passives, 52 detractors
+    scores = np.concatenate([s, rest])
+    regions = ["S"] * len(s) + [rng.choice(["N", "E", "W"]) for _ in rest]
+    ts = [dt.datetime(2025, 1, 1 + i % 28, 9) for i in range(len(scores))]
+    table = pa.table({"ts": pa.array(ts, pa.timestamp("s")), "response_id": [f"r{i}" for i in range(len(scores))],
+                      "touchpoint": ["a"] * len(scores), "region": regions, "nps": pa.array(scores, pa.int8())})
+    pq.write_table(table, tmp_path / "nps.parquet")
+    found = breaks.find(line("a"), [str(tmp_path / "nps.parquet")], "nps")
+    [item] = [b for b in found if b.segment == "S"]
+    expected = metrics.compare_nps(metrics.NpsCounts(10, 16, 14), metrics.NpsCounts(220, 208, 52))
+    assert item.delta == pytest.approx(-10 - 35) == pytest.approx(expected.difference)
+    assert item.p_value == pytest.approx(expected.p_value, rel=1e-9)
+    assert (item.low, item.high) == (pytest.approx(expected.low), pytest.approx(expected.high))
+    assert item.confidence == 0.95 and item.clustering == ""
+
+
+def test_one_branchs_bad_month_is_no_break_when_answers_are_clustered_by_branch_and_month(tmp_path):
+    terrible = (0.40, 0.40, 0.10, 0.05, 0.05)  # mean 1.95
+    survey = Survey(21)
+    for m in range(6):  # January–June 2025; the window is April–June
+        for touchpoint in "abc":
+            for region in "NSEW":
+                for branch in range(3):
+                    bad_month = touchpoint == "b" and region == "S" and branch == 0 and m == 5
+                    bad_region = touchpoint == "c" and region == "W"
+                    cell = terrible if bad_month else LOW if bad_region else BASE
+                    survey.add(touchpoint, m, 60, cell, region=region, branch=f"{region}{branch}")
+    path = survey.write(tmp_path / "wobble.parquet")
+    window = {"date_from": dt.date(2025, 4, 1), "date_to": dt.date(2025, 6, 30)}
+
+    def search(clustered: bool):
+        settings = BreakSettings(min_delta={"csat": 0.1}, clustered=clustered)
+        return only(breaks.find(line("a", "b", "c"), [path], "csat", settings=settings, **window), "segment")
+
+    clustered = search(True)
+    # Region W at c is worse in every branch and month: a break, with the clustering it was judged under.
+    assert [(b.touchpoint, b.column, b.segment) for b in clustered] == [("c", "region", "W")]
+    region = clustered[0]
+    assert region.clustering == "segment × branch × month" and region.clusters == 12 * 3
+    assert region.design_effect is not None and 0.5 < region.design_effect < 2.5
+    # As if every answer were independent, S0's one terrible month makes region S a break at b.
+    independent = {(b.touchpoint, b.segment): b for b in search(False)}
+    assert ("b", "S") in independent and independent[("b", "S")].within == ("branch S0",)
+    assert independent[("b", "S")].clustering == "" and independent[("b", "S")].design_effect is None
+
+
+def test_dating_accounts_for_the_window_that_listed_the_break():
+    # Twelve months of null gaps (no shift ever); a "break" is listed when the last three months' mean is low by
+    # chance. Dated on the same months without the selection, most such breaks would get a date (the window's low
+    # months against the earlier ones); conditional on it, about alpha of them may.
+    rng = np.random.default_rng(20)
+    variance, omega = np.ones(12), np.r_[np.zeros(9), np.ones(3) / 3]
+    bar = -1.64 / math.sqrt(3)  # the window's mean 1.64 SE below 0
+    naive = adjusted = listed = 0
+    for gap in rng.normal(0.0, 1.0, (12_000, 12)):
+        window = float(omega @ gap)
+        if window > bar:
+            continue
+        listed += 1
+        naive += breaks._selected_shift(gap, variance, np.zeros(12), 0.0)[1] < 0.05
+        adjusted += breaks._selected_shift(gap, variance, omega, bar - window)[1] < 0.05
+    assert listed > 400
+    assert naive / listed > 0.15  # the issue's finding: false breaks dated (20 % here, 43 of 54 in the issue)
+    assert adjusted / listed < 0.05 + 2 * math.sqrt(0.05 * 0.95 / listed)
+
+
+def test_a_real_shift_is_dated_at_its_month_despite_the_selection():
+    gap = np.r_[np.zeros(6), np.full(6, -4.0)]  # the gap fell by 4 SE in month 7 and stayed there
+    omega = np.r_[np.zeros(9), np.ones(3) / 3]
+    bar = -3 / math.sqrt(3)  # listed: the window's mean at least 3 SE below 0 (it is 4 / (1/√3) ≈ 6.9 SE below)
+    best, p = breaks._selected_shift(gap, np.ones(12), omega, bar - float(omega @ gap))
+    assert best == 6 and p < 1e-6
+    # just at the bar, the window's low months are all that was seen: no evidence left to date it with
+    assert breaks._selected_shift(gap, np.ones(12), omega, 0.0)[1] == pytest.approx(1.0)
+    assert breaks._selected_shift(np.zeros(12), np.ones(12), omega, 0.0)[1] == 1.0  # no shift: nothing to date

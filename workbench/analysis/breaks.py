@@ -203,7 +203,9 @@ def _find(
         nesting = query.parents(sources, columns)
         for column in columns:
             chain = _ancestors(column, nesting)
-            by = tuple(dict.fromkeys(("touchpoint", column, *chain, *((branch, "period") if branch else ()))))
+            # One query serves every column of a hierarchy when clustered (region and branch: the same groups).
+            levels = tuple(sorted({column, *chain, branch})) if branch else (column, *chain)
+            by = ("touchpoint", *levels, *(("period",) if branch else ()))
             candidates += _segment_tests(aggregate(by), totals, column, metric, settings.min_n, chain, branch)
     for test, q_value in zip(candidates, metrics.benjamini_hochberg([c["p_value"] for c in candidates])):
         test["q_value"] = q_value
@@ -292,7 +294,7 @@ def _clustered_test(
     statistic = delta / found.se if found.se > 0 else math.nan
     p_value = float(2 * student.sf(abs(statistic), found.df)) if not math.isnan(statistic) else math.nan
     half = found.high - found.difference
-    return {
+    test = {
         "kind": kind,
         "touchpoint": touchpoint,
         "value": value,
@@ -308,6 +310,38 @@ def _clustered_test(
         "clusters": found.clusters if cluster else 0,
         "design_effect": found.design_effect if cluster else math.nan,
         **extra,
+    }
+    if metric == "nps" and len(weights) == 2 and shift == 0:
+        cells = list(cells)
+        sides = [rows[[c == side for c in cells]][["promoters", "detractors", "nps_n"]].sum() for side in (0, 1)]
+        test.update(_nps_score(*sides, found.design_effect if cluster else 1.0, found.df if cluster else math.inf))
+    return test
+
+
+def _nps_score(a, b, design_effect: float, df: float) -> dict:
+    """An NPS difference a − b tested by the pooled score test and bounded by the MOVER interval of Tango intervals
+    (:func:`workbench.core.metrics.nps_difference_formula`, valid for small cells and near ±100, where a t-test
+    on 30 answers is not), with the variance scaled by the cluster-robust design effect (Kish's effective sample
+    size) and Student's t on the Bell–McCaffrey degrees of freedom when clustered. ``a``/``b`` hold promoters,
+    detractors and nps_n (scalars or arrays)."""
+    import numpy as np
+    from scipy.stats import t as student
+
+    z95 = metrics.z_value(CONFIDENCE)
+    difference, _se, score, _p, low, high = metrics.nps_difference_formula(
+        a["promoters"], a["detractors"], a["nps_n"], b["promoters"], b["detractors"], b["nps_n"], z95
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.sqrt(np.where(np.isfinite(design_effect) & (design_effect > 0), design_effect, 1.0))
+        statistic = score / scale
+        p_value = 2 * student.sf(np.abs(statistic), df)
+        widen = scale * student.ppf(0.5 + CONFIDENCE / 2, df) / z95
+        se = np.where(statistic != 0, np.abs(difference / statistic), np.nan)
+    return {
+        "p_value": p_value,
+        "low": difference - (difference - low) * widen,
+        "high": difference + (high - difference) * widen,
+        "se": se,
     }
 
 
@@ -446,13 +480,29 @@ def _segment_tests(
     ]
 
 
+def _nps_against_rest(
+    found: pandas.DataFrame, members: pandas.DataFrame, rows: pandas.DataFrame, branch
+) -> pandas.DataFrame:
+    """Segment NPS tests by the pooled score test (see :func:`_nps_score`), design effect and df from the CR2 test."""
+    counts = ["promoters", "detractors", "nps_n"]
+    mine = members.groupby(["touchpoint", "_member"])[counts].sum()
+    everyone = rows.groupby("touchpoint")[counts].sum()
+    keys = list(zip(found["family"], found["member"], strict=True))
+    a = mine.reindex(keys).reset_index(drop=True)
+    b = everyone.reindex(found["family"]).reset_index(drop=True) - a
+    effect = found["design_effect"].to_numpy(float) if branch else 1.0
+    df = found["df"].to_numpy(float) if branch else math.inf
+    return found.assign(**_nps_score(a, b, effect, df))
+
+
 def _members(rows: pandas.DataFrame, column: str):
     """The segment value of each row as text (None where the answer has none)."""
     return rows[column].map(lambda value: None if value is None or value != value else str(value))
 
 
 def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str | None) -> pandas.DataFrame:
-    """Every segment value against the rest of its touchpoint (clustered by segment × branch × month with branches).
+    """Every segment value against the rest of its touchpoint (clustered by segment × branch × month with branches;
+    NPS by the score test of :func:`_nps_score`).
 
     The cluster is cut by the segment too, so that it never spans both sides: a branch-month of a channel or an
     employee's colleagues share a shock with the segment, which left out (positively correlated sides) only widens
@@ -467,7 +517,10 @@ def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str 
         if branch
         else [None] * len(rows)
     )
-    return clustered.against_rest(rows["touchpoint"], member, cluster, count, total, squares, CONFIDENCE)
+    found = clustered.against_rest(rows["touchpoint"], member, cluster, count, total, squares, CONFIDENCE)
+    if metric == "nps" and len(found):
+        found = _nps_against_rest(found, rows.assign(_member=member).dropna(subset=["_member"]), rows, branch)
+    return found
 
 
 def _clustering(item, branch: str | None) -> dict:
@@ -665,7 +718,6 @@ def _change_point(
     one-sided p is kept when it is below ``alpha`` after a Bonferroni correction for the splits tried.
     """
     import numpy as np
-    from scipy.special import ndtr
     from scipy.stats import t as student
 
     column, segment, touchpoint = test["column"], test["segment"], test["touchpoint"]
@@ -686,25 +738,8 @@ def _change_point(
     critical = float(student.isf(cutoff / 2, test["df"])) if test["df"] > 0 else math.inf
     bar = min(-settings.min_delta.get(metric, 0.0), -critical * test["se"])
     slack = max(0.0, bar - test["delta"])
-    weight = 1 / variance
-    best, best_p = None, 1.0
-    for k in range(2, len(gap) - 1):
-        eta = np.concatenate([-weight[:k] / weight[:k].sum(), weight[k:] / weight[k:].sum()])
-        sigma = math.sqrt(float(eta**2 @ variance))
-        shift = float(eta @ gap)
-        along = float(omega @ (variance * eta)) / sigma**2  # how the window's gap moves with the shift
-        z = shift / sigma
-        if along > 1e-12:  # listed means the shift is at most this large
-            p = float(np.exp(_log_ndtr(z) - _log_ndtr(z + slack / along / sigma)))
-        elif along < -1e-12:  # … or at least this large
-            low = z + slack / along / sigma
-            p = float((ndtr(z) - ndtr(low)) / ndtr(-low)) if ndtr(-low) > 0 else 1.0
-        else:
-            p = float(ndtr(z))
-        if p < best_p:
-            best, best_p = k, p
-    candidates = max(1, len(gap) - 3)
-    if best is None or best_p * candidates >= settings.alpha:
+    best, adjusted = _selected_shift(gap, variance, omega, slack)
+    if best is None or adjusted >= settings.alpha:
         return None, None
     since = periods[best]
     if metric == "index":
@@ -728,6 +763,33 @@ def _change_point(
         **_clustering(item, CLUSTER_COLUMN if branched else None),
     }
     return since, measured
+
+
+def _selected_shift(gap, variance, omega, slack: float) -> tuple[int | None, float]:
+    """The split of a series of independent gaps (with their variances) with the most significant downward shift
+    of the later months' mean against the earlier ones' (inverse-variance weighted, two months each side at least),
+    and its one-sided p-value conditional on the selection ``omega · gap ≤ omega · gap_observed + slack`` (what
+    listed the break; ``omega`` 0 for none), Bonferroni-adjusted for the splits tried."""
+    import numpy as np
+    from scipy.special import ndtr
+
+    weight = 1 / variance
+    best, best_p = None, 1.0
+    for k in range(2, len(gap) - 1):
+        eta = np.concatenate([-weight[:k] / weight[:k].sum(), weight[k:] / weight[k:].sum()])
+        sigma = math.sqrt(float(eta**2 @ variance))
+        z = float(eta @ gap) / sigma
+        along = float(omega @ (variance * eta)) / sigma**2  # how the window's gap moves with the shift
+        if along > 1e-12:  # listed means the shift is at most this large
+            p = float(np.exp(_log_ndtr(z) - _log_ndtr(z + slack / along / sigma)))
+        elif along < -1e-12:  # … or at least this large
+            low = z + slack / along / sigma
+            p = float((ndtr(z) - ndtr(low)) / ndtr(-low)) if ndtr(-low) > 0 else 1.0
+        else:
+            p = float(ndtr(z))
+        if p < best_p:
+            best, best_p = k, p
+    return best, min(1.0, best_p * max(1, len(gap) - 3))
 
 
 def _known(value) -> float | None:
