@@ -30,6 +30,7 @@ from workbench.core.alerting import (
     threshold_of,
     validate,
 )
+from workbench.core import metrics
 from workbench.data import demodata
 from workbench.data.templates import load_template
 
@@ -200,7 +201,11 @@ def test_an_nps_drop_uses_the_nps_standard_error():
     assert (alert.previous, alert.score) == (pytest.approx(40), pytest.approx(-40))
     assert alert.change == pytest.approx(-80)
     assert alert.p == pytest.approx(t.cdf(-80 / math.hypot(se, se), 18))  # 0.0191
-    assert alert.low == pytest.approx(-40 - Z95 * se) and alert.high == pytest.approx(-40 + Z95 * se)
+    # The current window's interval is the NPS interval of metrics.nps (Tango's score interval since issue 20
+    # item 2: the Wald interval −40 ± 1.96 · 25.3 did not cover at small n).
+    interval = metrics.nps(metrics.NpsCounts(2, 2, 6))
+    assert (alert.low, alert.high) == (pytest.approx(interval.low), pytest.approx(interval.high))
+    assert alert.low < -40 < alert.high
     assert alert.message == ("Support chat: NPS fell from +40 to −40 (−80, p = 0.019; n = 10 before, 10 now) in the "
                              "week to 2024-03-17.")
     assert evaluate(data, [dataclasses.replace(rule, alpha=0.01)], MON, sunday(1)) == []
@@ -267,14 +272,17 @@ def test_the_wobble_between_windows_is_estimated_from_the_other_series_of_the_ye
     [allocation] = allocations(data, [rule], sunday(29))
     assert allocation.weeks == 29
     assert allocation.wobble == {"Praha": pytest.approx(1 / 3), "Brno": pytest.approx(10 / 3)}
-    # Each series is tested with the others' wobble: chat in Praha with shop's, chat in Brno, alone in its
-    # region, with Praha's — never with its own, which a lasting real drop would inflate.
-    assert allocation.series_wobble == {("chat", "Praha"): pytest.approx(1 / 3), ("shop", "Praha"): pytest.approx(1 / 3),
-                                        ("chat", "Brno"): pytest.approx(1 / 3)}
+    # Each series is tested with the others' wobble, never its own (a lasting real drop would inflate it): that of
+    # the other touchpoints of its region, or of all the rule's other series when larger. Chat in Praha: shop's
+    # 1/3 or, with Brno's chat, (29 · 1/3 + 29 · 10/3) / 58 = 11/6. Chat in Brno, alone there: Praha's 1/3.
+    assert allocation.series_wobble == {("chat", "Praha"): pytest.approx(11 / 6),
+                                        ("shop", "Praha"): pytest.approx(11 / 6), ("chat", "Brno"): pytest.approx(1 / 3)}
     found = evaluate(data, [rule], sunday(29), sunday(29))
-    # The last week's falls (of 1 in Praha) are tested against √(2/3 + 1/3) = 1 on 1² / (2 · (1/3)²/3) = 13.5 df.
+    # The last week's falls of 1 in Praha are tested against √(2/3 + 11/6) = √2.5 on 2.5² / (2 · (1/3)²/3) =
+    # 84.375 degrees of freedom.
     praha = [(a.touchpoint, a.change, a.p) for a in found if a.value == "Praha"]
-    assert praha == [("chat", -1.0, pytest.approx(t.cdf(-1, 13.5))), ("shop", -1.0, pytest.approx(t.cdf(-1, 13.5)))]
+    p = t.cdf(-1 / math.sqrt(2.5), 84.375)
+    assert praha == [("chat", -1.0, pytest.approx(p)), ("shop", -1.0, pytest.approx(p))]
     [alone] = allocations(data, [dataclasses.replace(rule, segment="", touchpoints=("shop",))], sunday(29))
     assert (alone.wobble, alone.series_wobble) == ({"": pytest.approx(1 / 3)}, {("shop", ""): 0.0})
 

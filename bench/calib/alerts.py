@@ -49,7 +49,7 @@ def _false_alarms(icc: float, runs: int, seed: int) -> Row:
     budget = next(rule.budget for rule in default_rules() if rule.kind == "drop")
     network = sim.Network(months=MONTHS, icc=icc, wobble=True)
     counts = np.array([len(_check(network, seed + run)[0]) for run in range(runs)], dtype=float)
-    label = "no branch effects" if icc == 0 else f"branch wobble, ICC {icc:g}"
+    label = "no branch effect" if icc == 0 else f"wobble ICC {icc:g}"
     return Row(
         AREA,
         f"false drop alerts a year, 20 tp × 8 regions, {label}",
@@ -77,7 +77,7 @@ def _power(icc: float, runs: int, seed: int) -> Row:
             for alert in found
         )
     change = sim.expected("csat") - sim.expected("csat", DROP)
-    claim = f"CSAT drop of {change:.2f} at 1 tp × region alerted in 8 weeks, ICC {icc:g}"
+    claim = f"CSAT drop of {change:.2f} (1 tp × region) alerted in 8 weeks, ICC {icc:g}"
     return share_row(AREA, claim, hits, runs, 60, 100)
 
 

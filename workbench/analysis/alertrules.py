@@ -16,10 +16,10 @@ The variance of a drop has a second part besides sampling: real but meaningless 
 windows (a branch's good and bad months move its region's scores, the *wobble*). It is estimated from the rule's
 own year of comparisons by the method of moments — the mean of (change² − sampling variance) over every tested
 pair of a segment value, pooled over its touchpoints (a branch's month moves all of them) but leaving out the
-series tested (so a lasting real drop does not hide itself), floored at 0 (the between-study variance estimator
-of DerSimonian & Laird 1986, *Controlled Clinical Trials* 7, 177–188; in process control, Laney 2002, *Quality
-Engineering* 14(4), 531–537, widens limits by the between-subgroup variation the same way) — and added to the
-change's variance. It needs half a year of comparisons; with less, the changes are tested on their sampling
+series tested (so a lasting real drop does not hide itself), at least the rule's pooled one, floored at 0 (the
+between-study variance estimator of DerSimonian & Laird 1986, *Controlled Clinical Trials* 7, 177–188; in
+process control, Laney 2002, *Quality Engineering* 14(4), 531–537, widens limits by the between-subgroup
+variation the same way) — and added to the change's variance. It needs half a year of comparisons; with less, the changes are tested on their sampling
 variance alone. A change is then tested with Welch's t (see ``_lower_p``).
 
 Evaluation is pure and the caller stores alerts by key. To keep an episode that spans two evaluations (two
@@ -410,13 +410,15 @@ def _allocation(weekly: _Weekly, rule: Rule, last_end: int, data_start: int) -> 
         # Per segment value, pooled over its touchpoints: a branch's good or bad month moves all of them.
         total = {value: (excess[values == value].sum(), pairs[values == value].sum()) for value in set(values)}
         wobble = {str(value): max(0.0, float(e / p)) for value, (e, p) in total.items() if p}
-        # A series is tested against the wobble of the other touchpoints of its value (of the other values when
-        # it is alone there), so a lasting real drop does not widen its own test.
+        # A series is tested against the wobble of the other touchpoints of its value, so a lasting real drop does
+        # not widen its own test, or of all the rule's other series when that is larger: a value's estimate rests
+        # on few months of its branches, and one too low lets them raise false alarms.
         for touchpoint, value, own, own_pairs in zip(touchpoints, values, excess, pairs, strict=True):
-            others, other_pairs = total[value][0] - own, total[value][1] - own_pairs
-            if not other_pairs:
-                others, other_pairs = excess.sum() - own, pairs.sum() - own_pairs
-            series_wobble[str(touchpoint), str(value)] = max(0.0, float(others / other_pairs)) if other_pairs else 0.0
+            others = (
+                (total[value][0] - own, total[value][1] - own_pairs),
+                (excess.sum() - own, pairs.sum() - own_pairs),
+            )
+            series_wobble[str(touchpoint), str(value)] = max([0.0, *(float(e / p) for e, p in others if p)])
     expected = alpha * tests if tests else 0.0
     series = int(testable.any(axis=1).sum())
     return Allocation(rule.key, series, tests, alpha, expected, wobble, series_wobble, len(ends))
