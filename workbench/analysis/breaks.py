@@ -313,8 +313,8 @@ def _clustered_test(
     }
     if metric == "nps" and len(weights) == 2 and shift == 0:
         cells = list(cells)
-        sides = [rows[[c == side for c in cells]][["promoters", "detractors", "nps_n"]].sum() for side in (0, 1)]
-        test.update(_nps_score(*sides, found.design_effect if cluster else 1.0, found.df if cluster else math.inf))
+        a, b = (rows[[c == side for c in cells]][["promoters", "detractors", "nps_n"]].sum() for side in (0, 1))
+        test.update(_nps_score(a, b, found.design_effect if cluster else 1.0, found.df if cluster else math.inf))
     return test
 
 
