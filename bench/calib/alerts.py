@@ -78,7 +78,7 @@ def _power(icc: float, runs: int, seed: int) -> Row:
         )
     change = sim.expected("csat") - sim.expected("csat", DROP)
     claim = f"CSAT drop of {change:.2f} (1 tp × region) alerted in 8 weeks, ICC {icc:g}"
-    return share_row(AREA, claim, hits, runs, 60, 100)
+    return share_row(AREA, claim, hits, runs, 50, 100)
 
 
 def rows(quick: bool, seed: int) -> list[Row]:

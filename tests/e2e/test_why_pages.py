@@ -112,6 +112,9 @@ def test_an_alert_is_acknowledged_and_turned_into_an_action(demo_server, page, s
     expect(page.locator("#al-table tbody tr").first).to_be_visible(timeout=20_000)
     page.wait_for_load_state("networkidle")
     screenshot(page, "alerts")
+    # The drop rules' false-alarm budget on the demo's survey (issue 20).
+    expect(page.locator("#al-budget")).to_contain_text("at most about 1 false alarm a year for these")
+    expect(page.locator("#al-budget-total")).to_have_value("1")
 
     page.locator("#al-status label", has_text="Acknowledged").click()
     row = page.locator("#al-table tbody tr").first
