@@ -202,6 +202,8 @@ def test_the_budget_note_says_the_false_alarms_the_series_and_the_level():
         "weekly (9\u00a0820 tests a year, each at p < 0.00012 to 0.001).")
     assert alerts.budget_note([], [drop]).startswith(
         "By chance alone the drop rules raise at most about 1 false alarm a year: each test's level is that budget")
+    assert alerts.budget_note([], [dataclasses.replace(drop, alpha=0.001)]) == (
+        "The drop rules test at fixed levels: their false alarms a year show once there are answers.")
 
 
 def test_the_budget_is_spread_over_the_drop_rules(workspace, small_journey):

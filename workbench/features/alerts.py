@@ -269,6 +269,8 @@ def budget_note(found: Sequence[alertrules.Allocation], drops: Sequence[Rule]) -
     """The drop rules' false-alarm budget in words: how many false alarms a year chance alone may raise, over how
     many series and tests, at which level (``found``: their allocations on the survey; none before data)."""
     budgeted = sum(rule.budget for rule in drops if rule.alpha is None)
+    if not found and not budgeted:
+        return _("The drop rules test at fixed levels: their false alarms a year show once there are answers.")
     if not found:
         return _(
             "By chance alone the drop rules raise at most about {alarms} a year: each test's level is that budget "
