@@ -316,7 +316,9 @@ def _clustered(
 
 
 def _comparison(found: clustered.ClusteredComparison) -> metrics.Comparison:
-    return metrics.Comparison(found.difference, found.se, found.t, found.p_value, found.low, found.high)
+    return metrics.Comparison(
+        found.difference, found.se, found.t, found.p_value, found.low, found.high, found.confidence
+    )
 
 
 def _number(value: float) -> float | None:
@@ -373,7 +375,7 @@ def _difference(treated: metrics.Comparison, control: metrics.Comparison, confid
     z = difference / se if se > 0 else math.nan
     p_value = float(metrics.two_sided_p(z)) if se > 0 else math.nan
     margin = metrics.z_value(confidence) * se
-    return metrics.Comparison(difference, se, z, p_value, difference - margin, difference + margin)
+    return metrics.Comparison(difference, se, z, p_value, difference - margin, difference + margin, confidence)
 
 
 def _verdict(difference: float, p_value: float, alpha: float) -> str:
