@@ -198,7 +198,8 @@ def test_bootstrap_intervals_contain_the_estimate_and_narrow_with_more_rows():
     for n in (300, 3000):
         frame = correlated(4, n, 3, 1.0)
         table = drivers.bootstrap(frame, "y", ["x0", "x1", "x2"], reps=100, seed=1)
-        assert list(table.columns) == ["driver", "importance", "low", "high", "share"]
+        assert list(table.columns) == ["driver", "importance", "low", "high", "share", "share_low", "share_high",
+                                       "unique", "p_value", "p_adjusted", "matters"]
         assert ((table["low"] <= table["importance"]) & (table["importance"] <= table["high"])).all()
         assert table["share"].sum() == pytest.approx(1)
         attrs = table.attrs
@@ -423,3 +424,8 @@ def test_the_page_explains_a_yes_no_outcome_by_its_name(workspace, small_journey
     assert f"share {name} {share.value:.1f} % [{share.low:.1f}–{share.high:.1f}], n = 600 answers" in shown
     assert "missing answers pairwise" in shown and "each correlation on at least 300" in shown
     assert bars.data[0].y[-1].lower() == "delivery"  # the planted driver on top (its key or its name)
+    # Every interval with its level and method; each touchpoint with its verdict.
+    assert "share of explained variance, 95\u00a0% percentile bootstrap interval" in bars.layout.title.text
+    assert "Importance [95" in shown and "Matters?" in shown and "Holm-adjusted" in shown  # Dash's repr escapes the
+    assert "percentile bootstrap over 200 resamples" in shown  # no-break space of "95 %"
+    assert "matters (p < 0.001)" in str(table)

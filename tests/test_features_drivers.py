@@ -77,3 +77,24 @@ def test_too_few_answers_give_the_analysis_s_reason(workspace, small_journey):
                        date_from=None, date_to=None, filters=())
     found = drivers.analyse(workspace, chosen, info.id, "nps", "csat", "lmg")
     assert found.result is None and found.error and not found.no_overall
+
+
+def test_a_touchpoint_s_verdict_in_words_with_its_adjusted_p_value():
+    assert drivers.verdict(True, 0.0004) == "matters (p < 0.001)"
+    assert drivers.verdict(False, 0.41234) == "no evidence it matters (p = 0.412)"
+    assert drivers.verdict(False, float("nan")) == "no evidence it matters (p not defined)"
+
+
+def test_the_method_note_names_the_interval_s_level_and_the_test(seeded_demo):
+    workspace, project_id, journey_id, effects = seeded_demo
+    chosen, dataset_id = demo_selection(workspace, project_id, journey_id)
+    found = drivers.analyse(workspace, chosen, dataset_id, "nps", "csat", "johnson")
+    note = drivers.method_note(found.result)
+    touchpoints = len(found.result.table)
+    assert "Intervals: 95\u00a0% percentile bootstrap over 200 resamples" in note
+    assert f"Holm-adjusted across the {touchpoints} touchpoints at 5\u00a0%" in note
+    assert "Johnson's relative weights credits it" in note
+    # The planted drivers matter; every verdict is the Holm-adjusted p-value against 5 %.
+    table = found.ranked.set_index("touchpoint")
+    assert table.loc[list(effects.driver_touchpoints), "matters"].all()
+    assert (table["matters"] == (table["p_adjusted"] < 0.05)).all()

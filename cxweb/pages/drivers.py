@@ -131,7 +131,9 @@ def analyse(selection, explain, metric, method, missing="pairwise"):
     bars = figures.importance_bars(found.ranked, found.names)
     bars.update_layout(
         title_text=figures.label(
-            _("{what}: share of explained variance, 95 % interval").format(what=found.shown.what_drives())
+            _("{what}: share of explained variance, {level} percentile bootstrap interval").format(
+                what=found.shown.what_drives(), level=formatting.percent(found.result.confidence * 100)
+            )
         )
     )
     return _summary(found), matrix, bars, _table(found, metric, selection["journey"])
@@ -178,6 +180,7 @@ def _summary(found: drivers.Drivers) -> html.Div:
             html.Div(facts, id="dr-facts"),
             share,
             dbc.Alert(result.note, color="info" if respondent else "warning", className="py-2 my-1", id="dr-note"),
+            html.Div(drivers.method_note(result), className="text-muted", id="dr-method"),
             html.Details(
                 [html.Summary(_("{n} touchpoints left out").format(n=len(excluded))), html.Ul(excluded)],
                 className="text-muted",
@@ -207,6 +210,10 @@ def _table(found: drivers.Drivers, metric: str, journey_id: int) -> dbc.Table:
                         )
                     ),
                     html.Td(share),
+                    html.Td(
+                        drivers.verdict(record.matters, record.p_adjusted),
+                        className="dr-matters" if record.matters else "dr-matters text-muted",
+                    ),
                     html.Td(formatting.count(record.base), className="dr-base"),
                     html.Td(f"{formatting.value(record.performance, metric)} (n = {formatting.count(record.answers)})"),
                     html.Td(found.owners.get(record.touchpoint, "")),
@@ -233,7 +240,17 @@ def _table(found: drivers.Drivers, metric: str, journey_id: int) -> dbc.Table:
                 html.Th(_("#")),
                 html.Th(_("Touchpoint")),
                 html.Th(_("Quadrant")),
-                html.Th(_("Importance")),
+                html.Th(
+                    _("Importance [{level} interval]").format(level=formatting.percent(found.result.confidence * 100)),
+                    title=_("Share of the explained variance, with its percentile bootstrap interval"),
+                ),
+                html.Th(
+                    _("Matters?"),
+                    title=_(
+                        "Does the touchpoint add to the explained variance once every other touchpoint is in? "
+                        "Holm-adjusted p-value of its coefficient (see the method note above)."
+                    ),
+                ),
                 based,
                 html.Th(_("Performance")),
                 html.Th(_("Owner")),

@@ -9,9 +9,32 @@ The importance of a driver is its share of the outcome's R² in a linear regress
   the outcome is regressed on those, and each counterpart's share is handed back to the drivers it is made of.
 
 Both split R² exactly and agree closely in practice; neither is a causal effect. Intervals are percentile
-bootstrap intervals. From long survey answers, :func:`analyse` builds one row per respondent (their overall score
-and their rating of each touchpoint) when respondents rated enough touchpoints, and otherwise one row per
-segment × period cell of averages.
+bootstrap intervals (Efron & Tibshirani 1993, ch. 13): of a share, the percentiles of the replicates' own shares
+(importance over the replicate's R²), so that the interval is the share's; when whole branches are resampled,
+widened for their number (see :func:`bootstrap`). From long survey answers,
+:func:`analyse` builds one row per respondent (their overall score and their rating of each touchpoint) when
+respondents rated enough touchpoints, and otherwise one row per segment × period cell of averages.
+
+**Does a touchpoint matter at all?** A share cannot say: LMG and Johnson's weights are never negative, and a
+touchpoint that adds nothing still gets a positive share when it correlates with touchpoints that matter (the halo
+of a respondent's ratings) — Grömping (2007, "Estimators of relative importance in linear regression based on
+variance decomposition", The American Statistician 61, 139–147) names the property they lack *exclusion*. So their
+intervals never reach 0. The question is asked of the touchpoint's *unique contribution* instead: the increase in
+R² when it enters the model last (its squared semipartial correlation), which is 0 exactly when its coefficient in
+the regression on all touchpoints is 0; the F-test of that increase is the square of the coefficient's t-test
+(Cohen, Cohen, West & Aiken 2003, §5.5). Here the coefficient's standard error is the bootstrap's — the spread of
+the standardised coefficient over the same replicates as the intervals (Efron & Tibshirani 1993, ch. 6) — and
+z = β / SE is read against the normal: the replicates carry the pairwise gaps, the correlation repair, the
+whole-branch resampling and a yes/no outcome's unequal variances, which the textbook t-test ignores. The p-values
+are Holm-adjusted across the model's touchpoints (Holm 1979, Scandinavian Journal of Statistics 6, 65–70): the page
+makes one claim per touchpoint and the priorities act on every one, so the chance that any touchpoint that adds
+nothing is shown as mattering stays within 1 − confidence; Holm rather than Bonferroni, being uniformly more
+powerful and valid, like it, under any dependence between the tests (the halo correlates them). A touchpoint whose
+adjusted p-value is not below 1 − confidence is flagged "no evidence it matters" (``matters`` False). Tonidandel,
+LeBreton & Johnson (2009, Psychological Methods 14, 387–399) test a relative weight against an added random
+variable's instead; a touchpoint correlated with the drivers beats a random variable even when it adds nothing, so
+that test answers another question. Calibration (``bench/calib/drivers.py``): on simulated surveys of 2 000
+respondents with a halo, see the README's table.
 
 **Missing answers.** Journey respondents skip touchpoints that did not apply to them. Both methods need only the
 correlation matrix, so by default (``missing="pairwise"``) each correlation is taken over the rows that answered
@@ -31,13 +54,14 @@ here read as "share of the explained variance of the yes/no answer".
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from workbench.core import formatting
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -54,7 +78,24 @@ EXACT_LIMIT = 15  # 2^15 subsets take tens of milliseconds; each further driver 
 SAMPLED_REPS = 40  # bootstrap resamples when LMG is sampled (more than EXACT_LIMIT drivers)
 PERMUTATIONS = 2000
 PERIODS = {"week": "W-SUN", "month": "M", "quarter": "Q"}  # pandas periods; W-SUN weeks start on Monday (ISO)
-TABLE_COLUMNS = ("touchpoint", "importance", "low", "high", "share", "performance", "answers", "base", "rank")
+TABLE_COLUMNS = (
+    "touchpoint",
+    "importance",
+    "low",
+    "high",
+    "share",
+    "share_low",
+    "share_high",
+    "unique",
+    "p_value",
+    "p_adjusted",
+    "matters",
+    "performance",
+    "answers",
+    "base",
+    "rank",
+)
+_FLOATS = ("importance", "low", "high", "share", "share_low", "share_high", "unique", "p_value", "p_adjusted")
 QUADRANTS = ("Fix first", "Improve later", "Keep it up", "Maintain")  # in the order they are worked on
 _REDUNDANT = 1e-10  # a driver with less of its variance left unexplained by the ones before it adds nothing
 _BLOCK_ROWS = 4096  # rows per cross-product block in the bootstrap: the block's products stay in cache
@@ -144,7 +185,13 @@ def bootstrap(
     missing: str = "pairwise",
     clusters: str | Sequence | None = None,
 ) -> pd.DataFrame:
-    """Importance per driver with percentile bootstrap intervals: driver, importance, low, high, share (of R²).
+    """Importance per driver with percentile bootstrap intervals, and whether it adds anything beyond the others.
+
+    Columns: driver, importance with its interval (low, high), share (of R²) with its interval (share_low,
+    share_high: percentiles of each replicate's importance over its own R²), unique (the R² the driver adds when
+    it enters last), p_value (its standardised coefficient's two-sided z-test on the replicates' standard error),
+    p_adjusted (Holm's, across the drivers) and matters (p_adjusted below 1 − ``confidence``); see the module's
+    docstring for the test and its references.
 
     Rows are resampled with multinomial counts (with ``weights``, a row is a cluster of that many answers and is
     drawn whole; pairwise, a row is drawn with its gaps and each replicate's correlations are taken pairwise and
@@ -152,7 +199,12 @@ def bootstrap(
     cluster) resamples whole clusters with their rows instead: respondents of one branch share its conditions,
     so they are not independent draws, and resampling them one by one gives too narrow intervals (in simulations
     with a branch effect, 95 % intervals covered the truth 74–91 % of the time that way, 92–94 % with whole
-    branches: ``tests/test_drivers_missing.py``); it needs about ``MIN_CLUSTERS`` clusters or more.
+    branches: ``tests/test_drivers_missing.py``); it needs about ``MIN_CLUSTERS`` clusters or more. With G clusters
+    the intervals' half-widths are widened by √(G/(G − 1)) · t(G − 1)/z and the test reads t on G − 1 degrees of
+    freedom, the small-sample correction of cluster-robust inference (Cameron & Miller 2015, "A practitioner's
+    guide to cluster-robust inference", Journal of Human Resources 50, 317–372, §VI): a bootstrap over 50
+    branches is otherwise as narrow as a z-interval on an estimated variance (``bench/calib/drivers.py``: 92.5 %
+    of 95 % share intervals covered the truth without it).
 
     ``attrs`` holds r2 with its interval (r2_low, r2_high), n (rows used), reps, effective_n (the fewest rows any
     correlation rests on: n when listwise), base (per driver, the rows that rated it and have the outcome),
@@ -182,24 +234,40 @@ def bootstrap(
     )
     replicates = _importance(resampled, method)
     tail = (1 - confidence) / 2
-    low, high = np.quantile(replicates, [tail, 1 - tail], axis=0)
-    r2_low, r2_high = np.quantile(replicates.sum(axis=1), [tail, 1 - tail])
+    drawn = None if groups is None else int(groups.max()) + 1
+    widen = _few_clusters(drawn, confidence)
     r2 = float(point.sum())
+    low, high = widen(point, *np.quantile(replicates, [tail, 1 - tail], axis=0))
+    totals = replicates.sum(axis=1)
+    r2_low, r2_high = widen(r2, *np.quantile(totals, [tail, 1 - tail]))
+    # Each replicate's shares of its own R²: the interval of the share, not the importance's over the point R².
+    shares = np.divide(replicates, totals[:, None], out=np.full_like(replicates, np.nan), where=totals[:, None] > 0)
+    share = point / r2 if r2 > 0 else np.full_like(point, np.nan)
+    share_low, share_high = widen(share, *np.nanquantile(shares, [tail, 1 - tail], axis=0))
+    beta, unique = _coefficients(correlation[None])
+    p_value = _wald(beta[0], _coefficients(_standardise(resampled))[0], drawn)
+    p_adjusted = holm(p_value)
     answered = ~np.isnan(values)
     together = answered.T.astype(float) @ answered
     table = pd.DataFrame(
         {
             "driver": list(drivers),
             "importance": point,
-            "low": low,
+            "low": np.clip(low, 0, None),
             "high": high,
-            "share": point / r2 if r2 > 0 else np.nan,
+            "share": share,
+            "share_low": np.clip(share_low, 0, 1),
+            "share_high": np.clip(share_high, 0, 1),
+            "unique": unique[0],
+            "p_value": p_value,
+            "p_adjusted": p_adjusted,
+            "matters": p_adjusted < 1 - confidence,
         }
     )
     table.attrs = {
         "r2": r2,
-        "r2_low": float(r2_low),
-        "r2_high": float(r2_high),
+        "r2_low": float(np.clip(r2_low, 0, 1)),
+        "r2_high": float(np.clip(r2_high, 0, 1)),
         "n": len(values),
         "reps": reps,
         "effective_n": int(together.min()),
@@ -208,6 +276,17 @@ def bootstrap(
         "clusters": None if groups is None else int(groups.max()) + 1,
     }
     return table
+
+
+def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values, as R's ``p.adjust(p, "holm")``; NaN stays NaN and is not counted."""
+    p = np.asarray(p_values, dtype=float)
+    result = np.full(p.shape, np.nan)
+    present = np.flatnonzero(~np.isnan(p))
+    order = present[np.argsort(p[present], kind="stable")]
+    stepped = p[order] * (present.size - np.arange(present.size))
+    result[order] = np.minimum(1.0, np.maximum.accumulate(stepped)) if present.size else stepped
+    return result
 
 
 def respondent_table(
@@ -255,6 +334,8 @@ class DriverResult:
     effective_n: int
     outcome_answers: int
     outcome_mean: float
+    confidence: float
+    reps: int
 
     def to_dict(self) -> dict:
         """JSON-safe fields: the table as a list of records, NaN as None."""
@@ -267,7 +348,7 @@ class DriverResult:
         """The result stored by :meth:`to_dict`."""
         data = dict(data)
         table = pd.DataFrame.from_records(data["table"], columns=list(TABLE_COLUMNS))
-        data["table"] = table.astype({name: float for name in ("importance", "low", "high", "share", "performance")})
+        data["table"] = table.astype({**{name: float for name in (*_FLOATS, "performance")}, "matters": bool})
         for name in ("r2", "r2_low", "r2_high", "outcome_mean"):
             data[name] = math.nan if data[name] is None else data[name]
         return cls(**data)
@@ -289,7 +370,8 @@ def analyse_query(source: Query, cache: diskcache.Cache | None = None, **options
     # The key names the missing-answer method even when it is the default, so no listwise result stored before
     # the choice existed is read back as a pairwise one.
     options = {"missing": "pairwise", **options}
-    key = f"drivers:{source.key()}:{json.dumps(options, sort_keys=True, default=str)}"
+    # "drivers2": results stored before the share intervals and the unique-contribution test had neither.
+    key = f"drivers2:{source.key()}:{json.dumps(options, sort_keys=True, default=str)}"
     if cache is not None and (hit := cache.get(key)) is not None:
         return DriverResult.from_dict(hit)
     segment = options.get("segment", "branch")
@@ -494,7 +576,7 @@ def analyse(
         note += " " + _(
             "The intervals resample respondents a whole {segment} at a time ({count} of them): "
             "respondents of one {segment} share its conditions, so they are not independent "
-            "draws."
+            "draws; the intervals are widened for their number, as cluster-robust inference does with few clusters."
         ).format(segment=segment, count=attrs["clusters"])
     if attrs["repair"] > 0.005:  # below that, the repair is far inside the intervals and not worth a sentence
         note += " " + _(
@@ -526,6 +608,8 @@ def analyse(
         effective_n=attrs["effective_n"],
         outcome_answers=chosen.outcome_answers,
         outcome_mean=chosen.outcome_mean,
+        confidence=confidence,
+        reps=reps,
     )
 
 
@@ -538,7 +622,8 @@ def priorities(
     performance is low when below the touchpoint's target, or below the mean performance of the table's
     touchpoints when it has none. Adds reference, gap (reference − performance), quadrant, priority (1 = first)
     and reason; "Fix first" is ordered by importance × gap, the other quadrants by importance. ``attrs`` holds
-    performance_reference, the mean performance. ``names`` (touchpoint key → name) words the reasons.
+    performance_reference, the mean performance. ``names`` (touchpoint key → name) words the reasons; with a
+    ``matters`` column (:func:`bootstrap`), the reason of a touchpoint without evidence that it matters says so.
     """
     targets, names = targets or {}, names or {}
     result = table.copy()
@@ -561,10 +646,8 @@ def priorities(
 
 
 def ranked(result: DriverResult, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """:func:`priorities` of a result (quadrants split at the mean performance), with each share's interval."""
-    r2 = result.r2 or 1.0
-    ranking = priorities(result.table, None, names)
-    return ranking.assign(share_low=ranking["low"] / r2, share_high=ranking["high"] / r2)
+    """:func:`priorities` of a result (quadrants split at the mean performance), each share with its interval."""
+    return priorities(result.table, None, names)
 
 
 def _standardise(moments: np.ndarray) -> np.ndarray:
@@ -657,6 +740,43 @@ def _johnson(correlations: np.ndarray) -> np.ndarray:
     half = (vectors * root[:, None, :]) @ transposed
     beta = ((vectors * inverse[:, None, :]) @ transposed @ correlations[:, 1:, :1])[..., 0]
     return (half**2 @ (beta**2)[..., None])[..., 0]
+
+
+def _coefficients(correlations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For a stack of outcome-first correlation matrices: the standardised coefficients of the outcome's regression
+    on all drivers, and each driver's unique contribution (the R² it adds entering last: β_j² / (R⁻¹)_jj)."""
+    # The pseudo-inverse gives a driver that is a linear combination of the others no weight, as least squares does.
+    inverse = np.linalg.pinv(correlations[:, 1:, 1:], hermitian=True)
+    beta = (inverse @ correlations[:, 1:, :1])[..., 0]
+    diagonal = np.diagonal(inverse, axis1=-2, axis2=-1)
+    return beta, np.divide(beta**2, diagonal, out=np.zeros_like(beta), where=diagonal > _REDUNDANT)
+
+
+def _wald(beta: np.ndarray, replicates: np.ndarray, clusters: int | None = None) -> np.ndarray:
+    """Two-sided p-values of z = β / SE, SE the replicates' standard deviation (a zero SE: 0 unless β is 0); with
+    ``clusters`` resampled, SE × √(G/(G − 1)) and z read on t with G − 1 degrees of freedom."""
+    from scipy.stats import t
+
+    se = replicates.std(axis=0, ddof=1) * (1.0 if clusters is None else math.sqrt(clusters / (clusters - 1)))
+    z = np.divide(np.abs(beta), se, out=np.where(beta == 0, 0.0, np.inf), where=se > 0)
+    return 2 * (t.sf(z, clusters - 1) if clusters is not None else t.sf(z, np.inf))
+
+
+def _few_clusters(clusters: int | None, confidence: float) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """A function widening a percentile interval's two half-widths around its point estimate for ``clusters``
+    resampled whole: by √(G/(G − 1)) · t(G − 1)/z, the small-sample correction of cluster-robust inference
+    (Cameron & Miller 2015, §VI); unchanged without clusters."""
+    from scipy.stats import norm, t
+
+    factor = 1.0
+    if clusters is not None and clusters > 1:
+        quantile = 0.5 + confidence / 2
+        factor = math.sqrt(clusters / (clusters - 1)) * t.ppf(quantile, clusters - 1) / norm.ppf(quantile)
+
+    def widen(point: np.ndarray | float, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return point - factor * (point - low), point + factor * (high - point)
+
+    return widen
 
 
 def _covariance(values: np.ndarray, frequency: np.ndarray | None) -> np.ndarray:
@@ -1060,9 +1180,10 @@ def _left_out(count: int) -> str:
 
 
 def _reason(row, name: str, has_target: bool) -> str:
-    """'Checkout explains 31 % of the explained variance and scores 3.6 against a target of 4.0.'"""
+    """'Checkout explains 31 % of the explained variance and scores 3.6 against a target of 4.0.', and for a
+    touchpoint without evidence that it matters, a sentence saying so."""
     against = _("a target of {value:.1f}") if has_target else _("an average of {value:.1f}")
-    return _(
+    reason = _(
         "{touchpoint} explains {share:.0f} % of the explained variance and scores {performance:.1f} against "
         "{reference}."
     ).format(
@@ -1070,6 +1191,16 @@ def _reason(row, name: str, has_target: bool) -> str:
         share=row.share * 100,
         performance=row.performance,
         reference=against.format(value=row.reference),
+    )
+    if getattr(row, "matters", True):
+        return reason
+    # Its share is credit borrowed from the touchpoints it correlates with: say so where the card will quote it.
+    return (
+        reason
+        + " "
+        + _("But there is no evidence it matters once the other touchpoints are known ({p}).").format(
+            p=formatting.p_value(row.p_adjusted, "p")
+        )
     )
 
 

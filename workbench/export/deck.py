@@ -636,6 +636,7 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
 
     from workbench.export.chartdata import CategoryChartData, XyChartData
     from workbench.export.figures import QUADRANT_COLOURS, matrix_ranges
+    from workbench.features import drivers
 
     if findings.drivers is None or findings.priorities is None:  # no outcome to name: the slide says why
         slide = _slide(
@@ -654,13 +655,14 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
         f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, "
         f"{formatting.percent(r.share * 100, 1)} of explained variance "
         f"[{formatting.number(r.share_low * 100, 1)}–{formatting.number(r.share_high * 100, 1)}], performance "
-        f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}). {r.reason}"
+        f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}); "
+        f"{drivers.verdict(r.matters, r.p_adjusted)}. {r.reason}"
         for r in ranked.itertuples()
     ]
     notes.append(
         f"Model: {result.note} R² = {formatting.number(result.r2, 2)} "
         f"[{formatting.number(result.r2_low, 2)}–{formatting.number(result.r2_high, 2)}], "
-        f"n = {formatting.count(result.n)}."
+        f"n = {formatting.count(result.n)}. {drivers.method_note(result)}"
     )
     slide = _slide(deck, findings, style, findings.outcome.what_drives(), notes)
     scatter = XyChartData()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
 from workbench.data import outcome as outcomes
@@ -46,6 +46,32 @@ class Drivers:
     filters: str = ""
     error: str = ""
     no_overall: bool = False
+
+
+def verdict(matters: bool, p_adjusted: float) -> str:
+    """Whether a touchpoint matters, in words with its Holm-adjusted p-value: 'matters (p < 0.001)' or 'no evidence
+    it matters (p = 0.412)'."""
+    words = _("matters") if matters else _("no evidence it matters")
+    return _("{verdict} ({p})").format(verdict=words, p=formatting.p_value(p_adjusted, "p"))
+
+
+def method_note(result: DriverResult) -> str:
+    """The intervals' level and method and the test behind "matters", in one paragraph for the page and the deck."""
+    level = formatting.percent(result.confidence * 100)
+    return _(
+        "Intervals: {level} percentile bootstrap over {reps} resamples; a share's interval is taken from each "
+        "resample's own shares. “Matters”: the touchpoint adds to the explained variance once every other "
+        "touchpoint is in (its unique contribution) — a z-test of its coefficient in the regression on all "
+        "touchpoints with the bootstrap standard error, Holm-adjusted across the {k} touchpoints at {alpha}. "
+        "“No evidence it matters” does not prove it does not; and a touchpoint can show a share without mattering: "
+        "{method} credits it with what it shares with the touchpoints it correlates with."
+    ).format(
+        level=level,
+        reps=formatting.count(result.reps),
+        k=formatting.count(len(result.table)),
+        alpha=formatting.percent((1 - result.confidence) * 100),
+        method=METHODS[result.method],
+    )
 
 
 def outcome(workspace: Workspace, dataset_id: int) -> Outcome:
