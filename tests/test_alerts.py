@@ -438,9 +438,9 @@ def test_the_planted_break_raises_a_drop_alert_within_four_weeks_and_few_others(
     assert at_break and at_break[0].first_seen <= effects.break_from + dt.timedelta(weeks=4)
     worst = min(at_break, key=lambda a: a.change)
     assert worst.change <= -0.5 and worst.p < 1e-4 and effects.break_region in worst.message
-    # About 5 900 tests (touchpoint × region × week end with n ≥ 30 in both windows) at alpha 0.001 let noise fire
-    # about 6 times in two years, and the November–December dip at delivery touchpoints may add a few; measured: 6
-    # episodes (at alpha 0.01: 41).
+    # About 3 200 tests a year (touchpoint × region × week end with n ≥ 30 in both windows) share a budget of one
+    # false alarm a year, and the November–December dip at delivery touchpoints may add a few; measured: none
+    # besides the break (at a fixed alpha of 0.001 with the normal tail: 6 episodes in two years; at 0.01: 41).
     others = [a for a in found if a not in at_break]
     assert len(others) <= 10
 
