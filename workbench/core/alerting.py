@@ -297,7 +297,8 @@ def significant(x: float) -> str:
 
 
 def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
-    """The rule in words: 'CSAT drop of at least 0.3, p < 0.001, 4 vs the 4 weeks before, n ≥ 30 · per region'."""
+    """The rule in words: 'CSAT drop of at least 0.3, at most 1 false alarm a year by chance, 4 weeks vs the 4
+    before, n ≥ 30 · every touchpoint · per region' (a fixed level reads 'p < 0.001')."""
     names = names or {}
     metric = metrics.NAMES[rule.metric]
     limit = threshold_of(rule)
