@@ -275,8 +275,8 @@ def test_the_wobble_between_windows_is_estimated_from_the_other_series_of_the_ye
     # Each series is tested with the others' wobble, never its own (a lasting real drop would inflate it): that of
     # the other touchpoints of its region, or of all the rule's other series when larger. Chat in Praha: shop's
     # 1/3 or, with Brno's chat, (29 · 1/3 + 29 · 10/3) / 58 = 11/6. Chat in Brno, alone there: Praha's 1/3.
-    assert allocation.series_wobble == {("chat", "Praha"): pytest.approx(11 / 6),
-                                        ("shop", "Praha"): pytest.approx(11 / 6), ("chat", "Brno"): pytest.approx(1 / 3)}
+    assert allocation.series_wobble == pytest.approx({("chat", "Praha"): 11 / 6, ("shop", "Praha"): 11 / 6,
+                                                      ("chat", "Brno"): 1 / 3})
     found = evaluate(data, [rule], sunday(29), sunday(29))
     # The last week's falls of 1 in Praha are tested against √(2/3 + 11/6) = √2.5 on 2.5² / (2 · (1/3)²/3) =
     # 84.375 degrees of freedom.

@@ -26,8 +26,8 @@ AREA = "alerts"
 MONTHS = 14  # two months before the year checked fill its first windows
 # A drop of 1.25 latent SDs (CSAT −1.24, NPS −72) at one touchpoint in one region: with ~45 answers per
 # touchpoint × region in 4 weeks and one false alarm a year, smaller drops are caught less often than not
-# (measured, 100 runs at ICC 0.02: CSAT −0.72 in 16 %, −0.98 in 43 %; the old fixed α = 0.001, with its 9–15 false
-# alarms a year, in 42 % and 64 %, and −1.24 in 87 %).
+# (measured, 100 runs at ICC 0.02: CSAT −0.72 in 16 %, −0.98 in 43 %; the old fixed α = 0.001, with its 9–15
+# false alarms a year, in 42 % and 64 %, and −1.24 in 87 %).
 DROP = -1.25
 DROP_TOUCHPOINT, DROP_REGION, DROP_MONTH = 3, 5, 10
 WITHIN = datetime.timedelta(weeks=8)

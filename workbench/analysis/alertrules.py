@@ -19,8 +19,8 @@ pair of a segment value, pooled over its touchpoints (a branch's month moves all
 series tested (so a lasting real drop does not hide itself), at least the rule's pooled one, floored at 0 (the
 between-study variance estimator of DerSimonian & Laird 1986, *Controlled Clinical Trials* 7, 177–188; in
 process control, Laney 2002, *Quality Engineering* 14(4), 531–537, widens limits by the between-subgroup
-variation the same way) — and added to the change's variance. It needs half a year of comparisons; with less, the changes are tested on their sampling
-variance alone. A change is then tested with Welch's t (see ``_lower_p``).
+variation the same way) — and added to the change's variance. It needs half a year of comparisons; with less,
+the changes are tested on their sampling variance alone. A change is then tested with Welch's t (``_lower_p``).
 
 Evaluation is pure and the caller stores alerts by key. To keep an episode that spans two evaluations (two
 imports) as one alert, evaluate from the last evaluated week end on and fold each new alert into the stored
@@ -455,8 +455,8 @@ def _lower_p(
     """One-sided p-value of a fall: the chance of a change this low or lower when nothing changed.
 
     Welch's t with Satterthwaite's degrees of freedom (Welch 1947, *Biometrika* 34, 28–35), the wobble taken as
-    known: at the small levels a budget gives (0.0001), the normal tail would understate the chance of a
-    studentised change by half with 50 answers a window.
+    known: at the small levels a budget gives (0.0001), the normal tail makes a studentised change of two windows
+    of 50 answers look 1.7 times rarer than it is.
     """
     from scipy.special import stdtr
 
