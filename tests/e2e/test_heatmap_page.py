@@ -155,6 +155,10 @@ def test_breaks_tab_lists_evidence_and_thresholds_apply(demo, page):
     expect(rows.first).to_contain_text("own-courier")
     expect(rows.first).to_contain_text("region Jižní Morava")
     expect(rows.first).to_contain_text("2026-03-01")
+    # the demo has branches: the break's answers were clustered, and the table says how and how much it cost
+    expect(page.locator("#hm-break-rows thead")).to_contain_text("Design effect")
+    expect(page.locator("#hm-break-rows thead")).to_contain_text("% interval")
+    expect(rows.first).to_contain_text("clusters (segment × branch × month)")
     total = rows.count()
     page.fill("#hm-min-delta", "0.6")
     page.press("#hm-min-delta", "Enter")
