@@ -5,7 +5,7 @@ Errors in variables: a branch-month NPS measured from a few dozen answers is the
 known variance σ²_c (the cell's SE²). The noise inflates the regressor's within sum of squares, so the least-squares
 slope is attenuated by the reliability ratio λ = (x̃'x̃ − E[ũ'ũ]) / x̃'x̃ (about 0.4 with 33 answers a cell). The
 method-of-moments estimator with known, unequal error variances (Fuller 1987, *Measurement Error Models*, Wiley,
-ch. 1 and 3.1) divides the within covariance by the noise-free part of the within sum of squares:
+§1.2 "Measurement variance known" and §3.1 on unequal error variances) divides the within covariance by the noise-free part of the within sum of squares:
 
     β = x̃'ỹ / (x̃'x̃ − Σ_c σ²_c m_cc),
 
