@@ -180,7 +180,7 @@ def _summary(found: drivers.Drivers) -> html.Div:
             html.Div(facts, id="dr-facts"),
             share,
             dbc.Alert(result.note, color="info" if respondent else "warning", className="py-2 my-1", id="dr-note"),
-            html.Div(drivers.method_note(result), className="text-muted", id="dr-method"),
+            html.Div(drivers.method_note(result), className="text-muted", id="dr-method-note"),
             html.Details(
                 [html.Summary(_("{n} touchpoints left out").format(n=len(excluded))), html.Ul(excluded)],
                 className="text-muted",

@@ -25,6 +25,12 @@ def test_the_priority_matrix_ranks_the_planted_drivers_and_a_driver_becomes_an_a
     expect(page.locator("#dr-table tbody tr")).to_have_count(7, timeout=30_000)
     expect(page.locator("#dr-facts")).to_contain_text("respondent-level model")
     expect(page.locator("#dr-note")).to_contain_text("respondents who rated two or more touchpoints")
+    # The interval's level and method, and the test behind each touchpoint's verdict, are named on the page.
+    expect(page.locator("#dr-method-note")).to_contain_text("percentile bootstrap over 200 resamples")
+    expect(page.locator("#dr-method-note")).to_contain_text("Holm-adjusted")
+    expect(page.locator("#dr-table thead")).to_contain_text("Matters?")
+    checkout = page.locator("#dr-table tbody tr", has_text="Checkout").locator(".dr-matters")
+    expect(checkout).to_have_text(re.compile(r"^matters \(p [<=] "))  # a planted driver
     shares = {name: importance(page, name) for name in
               page.locator("#dr-table tbody tr td:nth-child(2)").all_inner_texts()}
     top_two = sorted(shares, key=shares.get, reverse=True)[:2]
