@@ -425,6 +425,9 @@ def test_one_branchs_bad_month_is_no_break_when_answers_are_clustered_by_branch_
     region = clustered[0]
     assert region.clustering == "segment × branch × month" and region.clusters == 12 * 3
     assert region.design_effect is not None and 0.5 < region.design_effect < 2.5
+    # Within one branch its shocks are everyone's: steps are then tested on independent answers (no respondents)
+    alone = breaks.find(line("a", "b", "c"), [path], "csat", filters=(("branch", ("W1",)),), **window)
+    assert [(b.kind, b.source, b.touchpoint, b.clustering) for b in alone] == [("step", "b", "c", "")]
     # As if every answer were independent, S0's one terrible month makes region S a break at b.
     independent = {(b.touchpoint, b.segment): b for b in search(False)}
     assert ("b", "S") in independent and independent[("b", "S")].within == ("branch S0",)

@@ -178,7 +178,10 @@ def _find(
         )
 
     present, filtered = segment_columns(sources), dict(filters)
-    cluster = cluster_column(query.columns(sources)) if settings.clustered and metric != "index" else None
+    names = query.columns(sources)
+    if len(filtered.get(CLUSTER_COLUMN, ())) == 1:  # one branch: a shock of it is shared by every answer compared
+        names = [name for name in names if name != CLUSTER_COLUMN]
+    cluster = cluster_column(names) if settings.clustered and metric != "index" else None
     totals = aggregate(("touchpoint",))
     scored = heatmap.scores(journey, totals, metric, alpha=settings.alpha)
     by_cluster = _by_touchpoint(aggregate(("touchpoint", cluster)) if cluster else totals, metric)
@@ -239,7 +242,7 @@ def _find(
 
 
 def cluster_column(names: Sequence[str]) -> str | None:
-    """The column that groups answers sharing a shock: the branch, else the respondent, else none."""
+    """The column of ``names`` that groups answers sharing a shock: the branch, else the respondent, else none."""
     return next((name for name in (CLUSTER_COLUMN, RESPONDENT_COLUMN) if name in names), None)
 
 
