@@ -113,7 +113,7 @@ def test_respondents_nested_in_branches_need_whole_branches_resampled():
     """Branches share conditions: a branch effect on the drivers (variance 0.3 × theirs) and on the outcome (0.3),
     20 branches of 40 respondents. Resampling respondents one by one, 0.705 of the 200 intervals cover the truth
     (0.744 of 5 000 over 1 000 samples); resampling whole branches, 0.89 (0.921 of 5 000: a cluster bootstrap of
-    20 clusters is a little narrow). With a milder effect (0.15 and 0.1, 40 branches of 20), over 300 samples:
+    20 clusters is a little narrow), 0.91 since the intervals are widened by √(G/(G − 1)) · t(G − 1)/z. With a milder effect (0.15 and 0.1, 40 branches of 20), over 300 samples:
     respondents 0.909, branches 0.938. The point estimates are unbiased either way."""
     branching = {"branches": 20, "branch_drivers": 0.3, "branch_outcome": 0.3}
     respondents_covered, _ = coverage(40, 800, 100, clustered=False, seed=11, **branching)

@@ -33,8 +33,11 @@ powerful and valid, like it, under any dependence between the tests (the halo co
 adjusted p-value is not below 1 − confidence is flagged "no evidence it matters" (``matters`` False). Tonidandel,
 LeBreton & Johnson (2009, Psychological Methods 14, 387–399) test a relative weight against an added random
 variable's instead; a touchpoint correlated with the drivers beats a random variable even when it adds nothing, so
-that test answers another question. Calibration (``bench/calib/drivers.py``): on simulated surveys of 2 000
-respondents with a halo, see the README's table.
+that test answers another question. Calibration (``bench/calib/drivers.py``, 2 000 simulated surveys of 2 000
+respondents in 50 branches, ratings correlated by a halo, 30 % of touchpoints skipped): a touchpoint that adds
+nothing was flagged "matters" in 1.7 % of cases (either of two such in 3.5 % of surveys), a moderate driver
+(standardised β = 0.20) in 100 %, a small one (β = 0.10) in 69 %; the 95 % share intervals covered the true LMG
+and Johnson shares in 93.2 % and 93.3 % of cases.
 
 **Missing answers.** Journey respondents skip touchpoints that did not apply to them. Both methods need only the
 correlation matrix, so by default (``missing="pairwise"``) each correlation is taken over the rows that answered
