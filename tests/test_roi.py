@@ -112,6 +112,20 @@ def test_the_corrected_link_recovers_a_slope_the_noise_attenuates_and_covers_it(
     assert covered >= 0.85 * runs
 
 
+@given(st.lists(st.floats(-50, 50), min_size=5, max_size=5), st.lists(st.floats(-50, 50), min_size=6, max_size=6),
+       st.floats(0.5, 20))
+def test_segment_and_period_levels_and_the_kpi_s_scale_leave_the_link_s_t_as_it_was(segment_levels, period_levels,
+                                                                                     scale):
+    frame = tiny_panel(seed=12, segments=5, periods=6).assign(noise=20.0)
+    link = roi.panel_link(frame, "kpi", noise="noise")
+    moved = frame.assign(kpi=scale * frame["kpi"] + np.take(segment_levels, frame["branch"].str[1:].astype(int))
+                         + np.take(period_levels, frame["period"]))
+    again = roi.panel_link(moved, "kpi", noise="noise")
+    assert again.coefficient == pytest.approx(scale * link.coefficient, rel=1e-6, abs=1e-9)
+    assert again.se == pytest.approx(scale * link.se, rel=1e-6, abs=1e-9)
+    assert again.reliability == pytest.approx(link.reliability, rel=1e-9)
+
+
 def test_a_score_that_is_mostly_noise_gives_no_link():
     frame = tiny_panel(seed=8, segments=10, periods=6).assign(noise=15.0**2)  # the score's spread is its noise
     with pytest.raises(ValueError, match="cannot be separated from the sampling noise of the NPS per branch-period"):
