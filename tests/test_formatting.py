@@ -38,6 +38,16 @@ def test_a_score_is_shown_in_its_metrics_decimals_nps_signed():
     assert f.score(4.2, math.nan, "csat") == "4.20"
 
 
+def test_a_lopsided_interval_is_shown_as_its_bounds_and_a_symmetric_one_as_a_margin():
+    # All 30 answers promoters: Tango's interval is +77.3 to +100 (tests/test_intervals.py), not "+100 ± 11".
+    assert f.score(100.0, 11.35, "nps", 77.297, 100.0) == "+100 (+77…+100)"
+    assert f.score(90.0, 9.0, "nps", 78.2, 96.1) == "+90 (+78…+96)"
+    # The published n = 1162 case: −13.32 to −4.55 rounds to 4 either side, so it stays a margin.
+    assert f.score(-8.95, 4.385, "nps", -13.32, -4.55) == "−9 ± 4"
+    assert f.score(4.214, 0.0449, "csat", 4.1691, 4.2589) == "4.21 ± 0.04"
+    assert f.score(math.nan, math.nan, "nps", math.nan, math.nan) == "–"
+
+
 def test_p_values_say_below_a_thousandth_and_undefined():
     assert f.p_value(0.0004) == "q < 0.001" and f.p_value(0.0123) == "q = 0.012"
     assert f.p_value(0.5, "p") == "p = 0.500"

@@ -64,9 +64,16 @@ def value(score: float | None, metric: str, signed: bool = False) -> str:
     return text.replace("-", MINUS)
 
 
-def score(estimate: float | None, margin: float | None, metric: str) -> str:
-    """A score with its margin of error: '4.21 ± 0.04' (the margin left out where it is undefined)."""
+def score(
+    estimate: float | None, margin: float | None, metric: str, low: float | None = None, high: float | None = None
+) -> str:
+    """A score with its margin of error, '4.21 ± 0.04', or with its interval, '+90 (+77…+100)', where the interval
+    (``low``, ``high``) is lopsided at the shown precision (an NPS near ±100); the margin left out where undefined."""
     text = value(estimate, metric)
+    if not (_missing(low) or _missing(high) or _missing(estimate)):
+        below, above = (round(x, DECIMALS[metric]) for x in (estimate - low, high - estimate))  # type: ignore[operator]
+        if below != above:
+            return f"{text} ({value(low, metric)}…{value(high, metric)})"
     if _missing(margin):
         return text
     return text + " ± " + value(margin, metric).lstrip("+")
