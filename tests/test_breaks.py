@@ -11,6 +11,7 @@ from statistics import NormalDist
 
 import diskcache
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -423,8 +424,9 @@ def test_one_branchs_bad_month_is_no_break_when_answers_are_clustered_by_branch_
     # Region W at c is worse in every branch and month: a break, with the clustering it was judged under.
     assert [(b.touchpoint, b.column, b.segment) for b in clustered] == [("c", "region", "W")]
     region = clustered[0]
-    assert region.clustering == "segment × branch × month" and region.clusters == 12 * 3
-    assert region.design_effect is not None and 0.5 < region.design_effect < 2.5
+    assert region.clustering == "branch × month" and region.clusters == 12 * 3
+    # its design effect is the network's branch-month wobble (here all of it S0's June) or its own, the larger
+    assert region.design_effect is not None and region.design_effect > 1
     # Within one branch its shocks are everyone's: steps are then tested on independent answers (no respondents)
     alone = breaks.find(line("a", "b", "c"), [path], "csat", filters=(("branch", ("W1",)),), **window)
     assert [(b.kind, b.source, b.touchpoint, b.clustering) for b in alone] == [("step", "b", "c", "")]
@@ -463,3 +465,24 @@ def test_a_real_shift_is_dated_at_its_month_despite_the_selection():
     # just at the bar, the window's low months are all that was seen: no evidence left to date it with
     assert breaks._selected_shift(gap, np.ones(12), omega, 0.0)[1] == pytest.approx(1.0)
     assert breaks._selected_shift(np.zeros(12), np.ones(12), omega, 0.0)[1] == 1.0  # no shift: nothing to date
+
+
+def test_the_network_design_effect_is_kish_with_the_pooled_branch_month_correlation():
+    # 40 branches × 3 months × 2 touchpoints, 50 answers a cell; each branch-month shifted by N(0, 0.3²), answers
+    # N(0, 1) around it: ρ = 0.09 / 1.09, so a side made of whole cells of 50 has design effect 1 + 49ρ ≈ 5.0.
+    rng = np.random.default_rng(4)
+    rows, n = [], 50
+    for touchpoint in "ab":
+        for branch in range(40):
+            level = rng.normal(0, 0.5)  # a branch's persistent level: not noise, so not in ρ
+            for month in range(3):
+                x = level + rng.normal(0, 0.3) + rng.normal(0, 1, n)
+                rows.append((touchpoint, f"b{branch}", dt.date(2025, month + 1, 1), n, x.sum(), (x * x).sum()))
+    frame = pd.DataFrame(rows, columns=["touchpoint", "branch", "period", "n", "total", "squares"])
+    member = frame["branch"].where(frame["branch"] == "b0", None)
+    effect, clusters = breaks._network_design(frame, member, "branch", frame["n"].to_numpy(float),
+                                              frame["total"].to_numpy(float), frame["squares"].to_numpy(float))
+    rho = 0.09 / 1.09
+    side = 1 + (n - 1) * rho  # both sides are whole branch-months of 50
+    assert effect.loc[("a", "b0")] == pytest.approx(side, rel=0.3)
+    assert clusters.loc[("a", "b0")] == 3 + 39 * 3

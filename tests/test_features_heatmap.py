@@ -294,8 +294,8 @@ def test_the_map_marks_drops_by_the_lists_smallest_difference_and_says_how_a_bre
     assert features.smallest_difference("nps") == breaks.MIN_DELTA["nps"] == 10.0
     assert features.smallest_difference("csat", 0.1) == 0.1 and features.smallest_difference("csat", -1) == 0.25
     item = breaks.Break("segment", "nps", "t", -5.0, 10.0, -15.0, -25.0, -5.0, 80, 0.001, 0.01, 7.5, "",
-                        clustering="segment × branch × month", clusters=147, design_effect=1.4213)
-    assert features.clustering_note(item) == "×1.42 · 147 clusters (segment × branch × month)"
+                        clustering="branch × month", clusters=147, design_effect=1.4213)
+    assert features.clustering_note(item) == "×1.42 · 147 clusters (branch × month)"
     assert features.clustering_note(replace(item, clustering="", clusters=0, design_effect=None)) == (
         "independent answers")
     found = [features.FoundBreak(item, None)]

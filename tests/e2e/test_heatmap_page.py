@@ -158,7 +158,7 @@ def test_breaks_tab_lists_evidence_and_thresholds_apply(demo, page):
     # the demo has branches: the break's answers were clustered, and the table says how and how much it cost
     expect(page.locator("#hm-break-rows thead")).to_contain_text("Design effect")
     expect(page.locator("#hm-break-rows thead")).to_contain_text("% interval")
-    expect(rows.first).to_contain_text("clusters (segment × branch × month)")
+    expect(rows.first).to_contain_text("clusters (branch × month)")
     total = rows.count()
     page.fill("#hm-min-delta", "0.6")
     page.press("#hm-min-delta", "Enter")

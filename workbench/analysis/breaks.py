@@ -11,16 +11,27 @@ Four kinds of break are looked for in one window of answers (the filters and dat
 - **decline** — a touchpoint scores below its score in the window of the same length just before.
 
 Every test is a t-test of a difference of means of a per-answer score (NPS: +100 a promoter, −100 a detractor)
-with a **cluster-robust** standard error where the data say which answers are not independent: answers of one
-branch share its staff and its good and bad months, and one respondent's answers share their mood. Steps, targets
-and declines are clustered by branch (or, without a branch column, by respondent: a step compares two touchpoints
-rated by the same people); a segment against the rest is clustered by segment × branch × month — a branch
-compared with the rest is one branch, so its own level is what is tested, while its month-to-month wobble and its
-answers are the noise. The variance is the bias-reduced CR2 with Bell–McCaffrey degrees of freedom (Bell &
-McCaffrey 2002; Imbens & Kolesár 2016, see :mod:`workbench.core.clustered`), which for independent answers is
-Welch's t-test and keeps small cells (an NPS of 30 answers against the network) at their level; the design
-effect says how much the clustering widened the interval. Without a cluster column the answers count as
-independent (design effect 1). The CX index, which no single answer carries, keeps the z-test on its estimate's SE.
+that counts answers as clustered where the data say which are not independent: answers of one branch share its
+staff and its good and bad months, and one respondent's answers share their mood.
+
+- Steps, targets and declines compare network-wide scores: **cluster-robust** CR2 variance with Bell–McCaffrey
+  degrees of freedom (Bell & McCaffrey 2002; Imbens & Kolesár 2016; :mod:`workbench.core.clustered`), clustered
+  by branch (about 50 clusters), or, without a branch column, by respondent (a step compares two touchpoints rated
+  by the same people). Within one branch chosen by a filter, by respondent.
+- A segment against the rest: the cluster is the **branch-month** — a branch compared with the rest is one
+  branch, so its persistent level is what is tested, while its month-to-month wobble and its answers are the
+  noise. A branch in a three-month view is three such clusters, too few to estimate its own side's variance
+  robustly (a CR2 test would be valid but could never list a branch), so the variance is Welch's scaled by a
+  design effect: Kish's ``1 + (Σn_c²/N − 1)·ρ`` with the branch-month intracluster correlation ρ pooled over the
+  whole network (Kish 1965; Donner & Klar 2000), or the comparison's own CR2 design effect when that is larger (one
+  branch's one terrible month is its own shock, which the network's average wobble would not cover).
+- NPS differences of two groups use the pooled score test and MOVER interval of
+  :func:`workbench.core.metrics.nps_difference_formula` (valid for 30 answers and near ±100, where a t-test on
+  the answers' spread is anti-conservative), their variance scaled by the same design effect.
+
+The design effect (how much wider the clustering made the variance than independent answers would) and the number
+of clusters are kept with each break. Without a cluster column the answers count as independent. The CX index,
+which no single answer carries, keeps the z-test on its estimate's SE.
 
 All tests of one list form one family whose p-values are adjusted with Benjamini–Hochberg, so a network of 50
 branches does not drown in false alarms. A break is reported when its q-value is below ``alpha``, it points the
@@ -90,7 +101,7 @@ class Break:
     plus the planned step (step), the target (target) or the period before (decline). ``planned`` is the
     step down the targets plan; ``within`` lists flagged segments nested in this one, worst first.
     ``low``/``high`` bound the ``confidence`` interval of ``delta``; ``clustering`` says which answers were taken
-    to share a shock ("branch", "segment × branch × month", "respondent"; "" when every answer counts as
+    to share a shock ("branch", "branch × month", "respondent"; "" when every answer counts as
     independent), ``clusters`` how many such groups there were and ``design_effect`` how much wider that made the
     variance than independent answers would (None when not clustered).
     """
@@ -448,8 +459,8 @@ def _segment_tests(
     chain: Sequence[str],
     branch: str | None,
 ) -> list[dict]:
-    """Each value of ``column`` against everyone else at each touchpoint: CR2, clustered by segment × branch ×
-    month when the data have branches (the index: z-tests on its estimates)."""
+    """Each value of ``column`` against everyone else at each touchpoint (:func:`_against_rest`; the index: z-tests
+    on its estimates)."""
     rows = rows[rows["touchpoint"] != OVERALL].reset_index(drop=True)
     if metric == "index":
         return _index_segment_tests(rows, totals, column, min_n, chain)
@@ -504,26 +515,135 @@ def _members(rows: pandas.DataFrame, column: str):
 
 
 def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str | None) -> pandas.DataFrame:
-    """Every segment value against the rest of its touchpoint (clustered by segment × branch × month with branches;
-    NPS by the score test of :func:`_nps_score`).
+    """Every segment value against the rest of its touchpoint: Welch's t on the answers (Bell–McCaffrey df; NPS by
+    the score test of :func:`_nps_score`), its variance scaled, when the data have branches, by the larger of the
+    network's design effect (:func:`_network_design`) and the comparison's own CR2 one (clusters: the segment's
+    part of a branch-month)."""
+    import numpy as np
+    from scipy.stats import t as student
 
-    The cluster is cut by the segment too, so that it never spans both sides: a branch-month of a channel or an
-    employee's colleagues share a shock with the segment, which left out (positively correlated sides) only widens
-    the interval.
-    """
     count, total, squares = clustered.moments(rows, metric)
     member = _members(rows, column)
-    cluster = (
-        (member.astype(str) + "|" + rows[branch].astype(str) + "|" + rows["period"].astype(str)).where(
+    found = clustered.against_rest(rows["touchpoint"], member, [None] * len(rows), count, total, squares, CONFIDENCE)
+    if branch and len(found):
+        effect, clusters = _network_design(rows, member, branch, count, total, squares)
+        keys = _keys(found)
+        effect, clusters = effect.reindex(keys).to_numpy(float), clusters.reindex(keys).to_numpy(float)
+        # … or the segment's own cluster-robust one when larger: one branch's one terrible month is its own shock,
+        # which the network's average wobble would not cover.
+        own = (member.astype(str) + "|" + rows[branch].astype(str) + "|" + rows["period"].astype(str)).where(
             rows[branch].notna(), None
         )
-        if branch
-        else [None] * len(rows)
-    )
-    found = clustered.against_rest(rows["touchpoint"], member, cluster, count, total, squares, CONFIDENCE)
+        robust = clustered.against_rest(rows["touchpoint"], member, own, count, total, squares, CONFIDENCE)
+        robust = robust.set_index(["family", "member"])["design_effect"].reindex(keys).to_numpy(float)
+        effect = np.fmax(effect, robust)
+        se = found["se"].to_numpy(float) * np.sqrt(effect)
+        df = found["df"].to_numpy(float)
+        difference = found["difference"].to_numpy(float)
+        half = student.ppf(0.5 + CONFIDENCE / 2, df) * se
+        found = found.assign(
+            se=se,
+            design_effect=effect,
+            clusters=clusters.astype(int),
+            t=difference / se,
+            p_value=2 * student.sf(np.abs(difference / se), df),
+            low=difference - half,
+            high=difference + half,
+        )
     if metric == "nps" and len(found):
         found = _nps_against_rest(found, rows.assign(_member=member).dropna(subset=["_member"]), rows, branch)
     return found
+
+
+def _keys(found: pandas.DataFrame):
+    """The (touchpoint, segment) keys of a comparison frame."""
+    import pandas as pd
+
+    return pd.MultiIndex.from_arrays([found["family"], found["member"]])
+
+
+def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, squares):
+    """Each segment comparison's design effect and clusters, from the branch-months of the whole network.
+
+    Answers of one branch and month share a shock (its staff that month), so a side's mean has the variance
+    ``(σ²_b · Σ n_c² + σ²_w · N) / N²`` over its clusters c (a segment's part of a branch-month) — Kish's design
+    effect ``1 + (Σ n_c² / N − 1) · ρ`` (Kish 1965, *Survey Sampling*). The between-branch-month variance σ²_b (of
+    a branch's months around its own level) and the within σ²_w are ANOVA moment estimates pooled over every
+    branch and touchpoint (Donner & Klar 2000, *Design and Analysis of Cluster Randomization Trials*, ch. 5: tests
+    adjusted by a pooled intracluster correlation): a branch in a three-month view is three clusters, too few to
+    estimate its own side's variance
+    (a cluster-robust variance would be valid but could never find a branch break), while the network's few
+    thousand branch-months estimate the shared one well. A branch's persistent level is what its test is about,
+    so the cluster is the branch-month, not the branch. A branch-month shared by the segment and the rest (a
+    channel) is a cluster on each side; the positive covariance left out only widens the interval.
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "tp": rows["touchpoint"].to_numpy(),
+            "m": np.asarray(member, dtype=object),
+            "b": rows[branch].astype(object).to_numpy(),
+            "p": rows["period"].to_numpy(),
+            "n": count,
+            "t": total,
+            "q": squares,
+        }
+    )
+    frame = frame[frame["n"] > 0]
+    lone = frame["b"].isna()
+    months = frame[~lone].groupby(["tp", "b", "p"], sort=False)[["n", "t", "q"]].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # One-way ANOVA of the branch-months around their own branch's mean at the touchpoint: the month-to-month
+        # wobble, which a branch's persistent level (what a break is) does not inflate.
+        parts = months.assign(w=months["q"] - months["t"] ** 2 / months["n"], dw=months["n"] - 1,
+                              sb=months["t"] ** 2 / months["n"], n2=months["n"] ** 2, g=1)  # fmt: skip
+        branches = parts.groupby(level=["tp", "b"])[["n", "t", "w", "dw", "sb", "n2", "g"]].sum()
+        branches = branches[branches["g"] > 1]
+        within = float(branches["w"].sum() / branches["dw"].sum()) if branches["dw"].sum() > 0 else 0.0
+        between_ss = float((branches["sb"] - branches["t"] ** 2 / branches["n"]).sum())
+        df_between = float((branches["g"] - 1).sum())
+        weight = float((branches["n"] - branches["n2"] / branches["n"]).sum())
+        between = max(0.0, (between_ss - df_between * within) / weight) if weight > 0 else 0.0
+    rho = between / (between + within) if between + within > 0 else 0.0
+    # Each side's Σ n_c² over its clusters: the segment's parts of branch-months; the rest's parts of them.
+    inside = frame[frame["m"].notna()]
+    cells = inside[~inside["b"].isna()].groupby(["tp", "m", "b", "p"], sort=False)["n"].sum().rename("ns").reset_index()
+    cells = cells.join(months["n"].rename("ng"), on=["tp", "b", "p"])
+    cells = cells.assign(own=cells["ns"] ** 2, change=cells["ng"] ** 2 - (cells["ng"] - cells["ns"]) ** 2,
+                         whole=(cells["ng"] == cells["ns"]).astype(int), k=1)  # fmt: skip
+    side = cells.groupby(["tp", "m"])[["own", "change", "whole", "k"]].sum()
+    singles = frame[lone].groupby("tp")["n"].sum()  # answers without a branch: clusters of one
+    side_singles = inside[inside["b"].isna()].groupby(["tp", "m"])["n"].sum()
+    sizes = inside.groupby(["tp", "m"])["n"].sum()
+    totals = frame.groupby("tp")["n"].sum()
+    family = months.assign(n2=months["n"] ** 2, g=1).groupby(level="tp")[["n2", "g"]].sum()
+    side = side.reindex(sizes.index, fill_value=0)
+    tp = sizes.index.get_level_values(0)
+    own_singles = side_singles.reindex(sizes.index, fill_value=0).to_numpy(float)
+    n_s = sizes.to_numpy(float)
+    n_r = totals.reindex(tp).to_numpy(float) - n_s
+    square_s = side["own"].to_numpy(float) + own_singles
+    square_r = (
+        family["n2"].reindex(tp, fill_value=0).to_numpy(float)
+        - side["change"].to_numpy(float)
+        + singles.reindex(tp, fill_value=0).to_numpy(float)
+        - own_singles
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effect_s = 1 + (square_s / n_s - 1) * rho
+        effect_r = 1 + (square_r / n_r - 1) * rho
+        effect = (effect_s / n_s + effect_r / n_r) / (1 / n_s + 1 / n_r)
+    clusters = (
+        side["k"].to_numpy(float)
+        + own_singles
+        + family["g"].reindex(tp, fill_value=0).to_numpy(float)
+        - side["whole"].to_numpy(float)
+        + singles.reindex(tp, fill_value=0).to_numpy(float)
+        - own_singles
+    )
+    return pd.Series(effect, index=sizes.index), pd.Series(clusters, index=sizes.index)
 
 
 def _clustering(item, branch: str | None) -> dict:
@@ -531,7 +651,7 @@ def _clustering(item, branch: str | None) -> dict:
     if not branch:
         return {"clustering": "", "clusters": 0, "design_effect": math.nan}
     return {
-        "clustering": "segment × branch × month",
+        "clustering": "branch × month",
         "clusters": int(item.clusters),
         "design_effect": float(item.design_effect),
     }

@@ -261,7 +261,7 @@ def clustering_note(item: breaks.Break) -> str:
     names = {
         "branch": _("branch"),
         "respondent": _("respondent"),
-        "segment × branch × month": _("segment × branch × month"),
+        "branch × month": _("branch × month"),
     }
     return _("×{effect} · {count} clusters ({by})").format(
         effect=effect, count=formatting.count(item.clusters), by=names.get(item.clustering, item.clustering)
