@@ -257,14 +257,15 @@ def clustering_note(item: breaks.Break) -> str:
     """How the break's answers were grouped: '×1.42 · 147 clusters (branch)'; 'independent answers' unclustered."""
     if not item.clustering:
         return _("independent answers")
-    effect = formatting.number(item.design_effect, 2) if item.design_effect is not None else "–"
     names = {
         "branch": _("branch"),
         "respondent": _("respondent"),
         "branch × month": _("branch × month"),
     }
     return _("×{effect} · {count} clusters ({by})").format(
-        effect=effect, count=formatting.count(item.clusters), by=names.get(item.clustering, item.clustering)
+        effect=formatting.number(item.design_effect, 2),
+        count=formatting.count(item.clusters),
+        by=names.get(item.clustering, item.clustering),
     )
 
 
