@@ -130,7 +130,7 @@ def rows(quick: bool, seed: int) -> list[Row]:
     full = {"icc05": 500, "icc05nps": 300, "icc02": 300, "icc0": 300, "respondent": 300, "few": 400, "power": 300}
     found = []
     for offset, (key, case) in enumerate(CASES.items()):
-        runs = 5 if quick else full[key]
+        runs = 16 if quick else full[key]
         verdicts, hits, decided, _ = measure(case, runs, seed + 1000 * offset)
         if case.shift:
             found.append(share_row(AREA, f"DiD power ('improved'), {case.claim}", verdicts, decided, 0, 100))

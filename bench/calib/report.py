@@ -29,13 +29,19 @@ class Row:
     high: float
     unit: str = "%"
     runs: int = 0
+    hits: int | None = None
 
     @property
     def holds(self) -> bool:
-        """The target is met within two Monte Carlo errors (a quick run's few replicates are not held to more)."""
+        """The target range meets the figure's range of ±2 Monte Carlo errors; for a share of runs, its Wilson
+        interval at z = 2 (which stays honest at 0 or all of a quick run's few replicates, where ±2 SE is zero)."""
         if math.isnan(self.value):
             return False
-        return self.value + 2 * self.mc_error >= self.low and self.value - 2 * self.mc_error <= self.high
+        if self.hits is not None and self.runs:
+            low, high = _wilson(self.hits, self.runs)
+        else:
+            low, high = self.value - 2 * self.mc_error, self.value + 2 * self.mc_error
+        return high >= self.low and low <= self.high
 
     def line(self) -> str:
         """The row as the printout shows it."""
@@ -55,7 +61,16 @@ def _target(low: float, high: float, unit: str) -> str:
 def share_row(area: str, claim: str, hits: int, runs: int, low: float, high: float) -> Row:
     """A row for a share of runs (coverage, false-verdict rate…), in %, with its binomial Monte Carlo error."""
     p = hits / runs if runs else math.nan
-    return Row(area, claim, 100 * p, 100 * math.sqrt(p * (1 - p) / runs) if runs else math.nan, low, high, "%", runs)
+    error = 100 * math.sqrt(p * (1 - p) / runs) if runs else math.nan
+    return Row(area, claim, 100 * p, error, low, high, "%", runs, hits)
+
+
+def _wilson(hits: int, runs: int, z: float = 2.0) -> tuple[float, float]:
+    """Wilson's score interval of a share of runs, in %."""
+    p = hits / runs
+    centre = (p + z * z / (2 * runs)) / (1 + z * z / runs)
+    half = z / (1 + z * z / runs) * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs))
+    return 100 * (centre - half), 100 * (centre + half)
 
 
 HEADER = f"{'area':14s} {'claim':62s} {'measured ± MC error':>16s}  {'target':>14s}  {'runs':>6s}  holds"
