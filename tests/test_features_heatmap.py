@@ -301,3 +301,14 @@ def test_the_map_marks_drops_by_the_lists_smallest_difference_and_says_how_a_bre
     found = [features.FoundBreak(item, None)]
     assert features.interval_label(found) == "95\u00a0% interval"
     assert features.interval_label([features.FoundBreak(replace(item, confidence=0.9), None)]) == "90\u00a0% interval"
+
+
+def test_a_node_shows_a_lopsided_nps_interval_as_its_bounds_not_a_margin():
+    from workbench.core import metrics
+    from workbench.features.heatmap import score_line
+
+    every_one_a_promoter = metrics.nps(metrics.NpsCounts(promoters=30))
+    line = score_line(every_one_a_promoter.value, every_one_a_promoter.margin, 30, "nps",
+                      every_one_a_promoter.low, every_one_a_promoter.high)  # fmt: skip
+    assert line == "+100 (+77…+100) · n 30"
+    assert score_line(4.214, 0.0449, 2230, "csat", 4.1691, 4.2589) == "4.21 ± 0.04 · n 2\u00a0230"

@@ -410,7 +410,7 @@ def _score_text(row, metric: str) -> str:
     """'4.21 ± 0.04 (n 2 230)', or why there is no judged score."""
     if row.status == "no_data":
         return "no answers"
-    text = f"{formatting.score(row.value, row.margin, metric)} (n {formatting.count(int(row.n))})"
+    text = f"{formatting.score(row.value, row.margin, metric, row.low, row.high)} (n {formatting.count(int(row.n))})"
     return text + (" — low n, not judged" if row.status == "low_n" else "")
 
 
@@ -420,7 +420,7 @@ def box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayou
         details = ["no answers"]
     else:
         details = [
-            formatting.score(row.value, row.margin, metric),
+            formatting.score(row.value, row.margin, metric, row.low, row.high),
             f"n {formatting.count(int(row.n))}" + (" · low n" if row.status == "low_n" else ""),
         ]
     tail = " · ".join(x for x in (tp.owner or "", f"⚑ {open_actions}" if open_actions else "") if x)

@@ -118,7 +118,7 @@ def journey_map(
     for row in current.itertuples():
         label = chosen.journey.touchpoint(row.touchpoint).name
         if row.status != "no_data":
-            label += "\n" + score_line(row.value, row.margin, row.n, metric)
+            label += "\n" + score_line(row.value, row.margin, row.n, metric, row.low, row.high)
         change = changes.get(row.touchpoint)
         if change is not None and change.direction:
             label += (
@@ -164,9 +164,11 @@ def scores(workspace: Workspace, chosen: Selection, minimum: int = metrics.DEFAU
     return heatmap.scores(chosen.journey, result, chosen.metric)
 
 
-def score_line(value: float, margin: float, n: int, metric: str) -> str:
-    """'4.21 ± 0.04 · n 2 230' (the margin is left out where it is undefined)."""
-    return f"{formatting.score(value, margin, metric)} · n {formatting.count(n)}"
+def score_line(
+    value: float, margin: float, n: int, metric: str, low: float | None = None, high: float | None = None
+) -> str:
+    """'4.21 ± 0.04 · n 2 230', or '+90 (+78…+96) · n 30' for a lopsided interval (margin left out if undefined)."""
+    return f"{formatting.score(value, margin, metric, low, high)} · n {formatting.count(n)}"
 
 
 def _summary(workspace: Workspace, chosen: Selection, compare: str, answered: int) -> str:
