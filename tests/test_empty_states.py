@@ -132,6 +132,8 @@ def crowded(count: int = 14, seed: int = 3, spread: float = 0.12) -> tuple[pd.Da
     frame["quadrant"] = np.where(performance < reference, np.where(important, "Fix first", "Improve later"),
                                  np.where(important, "Keep it up", "Maintain"))
     frame["priority"] = frame["share"].rank(ascending=False, method="first").astype(int)
+    frame["p_adjusted"] = np.where(important, 0.0005, 0.4)  # the unique-contribution test drivers.ranked carries
+    frame["matters"] = important
     frame.attrs["performance_reference"] = reference
     names = {f"tp{i}": f"Step {i}: delivery notification by text message and e-mail, with tracking link"
              for i in range(count)}

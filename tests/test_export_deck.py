@@ -739,7 +739,7 @@ def crowded_findings(demo_findings) -> Findings:
     ranked = ranked.assign(touchpoint=keys, answers=900, reason="Important and below the average.")
     ranked.attrs = {"performance_reference": float(ranked["performance"].mean())}
     result = SimpleNamespace(driver_metric="csat", note="Respondent-level model.", r2=0.4, r2_low=0.35, r2_high=0.45,
-                             n=2_400)
+                             n=2_400, confidence=0.95, reps=200, table=ranked, method="lmg")
     return replace(demo_findings, journey=journey, drivers=result, priorities=ranked,
                    request=replace(demo_findings.request, slides=("drivers",)))
 
