@@ -294,7 +294,7 @@ def demo():
     from workbench.data import demodata
     from workbench.data.templates import load_template
 
-    data = demodata.generate(load_template("ecommerce-delivery"), branch_icc=0.02, kpis_from_latent=True)
+    data = demodata.generate(load_template("ecommerce-delivery"))  # branch-month effects, KPIs from the true NPS
     answers = data.survey.to_pandas()
     scores = roi.branch_month_scores(answers, "nps", touchpoint=data.effects.kpi_nps_touchpoint)
     panel = roi.join_panel(scores, data.kpi_period.to_pandas())

@@ -53,7 +53,7 @@ def change_input(page, touchpoint: str):
 def test_build_a_scenario_change_its_cost_save_reopen_and_compare(demo_server, page, screenshot):
     page.goto(demo_server.at("/roi"))
     expect(page.locator("#roi-changes-table tbody tr")).to_have_count(7, timeout=30_000)
-    expect(page.locator("#roi-link-sentence")).to_contain_text("Revenue rises 0.406 % per NPS point")
+    expect(page.locator("#roi-link-sentence")).to_contain_text("Revenue rises 0.407 % per NPS point")
     page.fill("#roi-name", "Faster checkout")
     change_input(page, "Checkout").fill("0.2")
     change_input(page, "Checkout").press("Enter")
@@ -118,4 +118,18 @@ def test_a_scenario_from_an_action_card(demo_server, page):
     expect(change_input(page, "Checkout")).to_have_value("0.2", timeout=20_000)
     expect(page.locator("#roi-cost")).to_have_value("60000")
     expect(page.locator("#roi-chance")).to_have_text(re.compile(r"\d+\s%"), timeout=20_000)
+    assert not page.errors
+
+
+def test_a_scenario_with_only_a_cost_is_not_shown_as_supported(demo_server, page):
+    page.goto(demo_server.at("/roi"))
+    expect(page.locator("#roi-changes-table tbody tr")).to_have_count(7, timeout=30_000)
+    page.fill("#roi-name", "Only a cost")
+    page.fill("#roi-cost", "50000")
+    page.press("#roi-cost", "Enter")
+    expect(page.locator("#roi-waterfall")).to_contain_text("−50.0 k", timeout=20_000)
+    verdict = page.locator("#roi-supported")
+    expect(verdict).to_have_text(re.compile(r"^Not supported by the data\. The scenario assumes no change of the NPS"))
+    expect(verdict).to_have_class(re.compile(r"alert-danger"))
+    expect(page.locator("#roi-roi")).to_have_text(re.compile(r"^−100\s%$"))
     assert not page.errors

@@ -793,7 +793,9 @@ def evidence(
         raise ValueError(f"Unknown rating '{scenario.driver_metric}'; use one of {', '.join(DRIVER_METRICS)}.")
     scores = branch_month_scores(answers, "nps", segment=scenario.segment)
     panel = join_panel(scores, kpis[[scenario.segment, "period", scenario.kpi]], scenario.segment)
-    link = panel_link(panel, scenario.kpi, "nps", scenario.segment, lag=scenario.lag, log_kpi=scenario.log_kpi)
+    link = panel_link(
+        panel, scenario.kpi, "nps", scenario.segment, noise=NOISE, lag=scenario.lag, log_kpi=scenario.log_kpi
+    )
     model, note = fitted if fitted is not None else fit_score_model(answers, scenario)
     monthly = kpis.groupby("period")[scenario.kpi].agg(["sum", "count"]).sort_index().tail(BASELINE_MONTHS)
     return Evidence(

@@ -23,13 +23,13 @@ The generative model, in short (all of it vectorised with numpy; one seeded gene
 - **Branch dynamics.** Each branch drifts and wobbles over the months (trend + AR(1) shocks), demeaned within
   its region month by month, so region-level series stay flat while branches vary; not applied to the
   untouched touchpoint.
-- **Branch-month effects** (option ``branch_icc``): a random effect per branch and month on the latent experience,
-  re-drawn every month, its variance a share (an ICC) of the experience's variance.
+- **Branch-month effects** (option ``branch_icc``, 0.02 by default): a random effect per branch and month on the
+  latent experience, re-drawn every month, its variance a share (an ICC) of the experience's variance.
 - **KPIs** per branch-month are generated from the branch-month NPS (see
-  :attr:`PlantedEffects.kpi_nps_touchpoint`): the NPS *observed* in the generated overall answers, so a regression
-  on it recovers the planted coefficients without attenuation, or (option ``kpis_from_latent``) the *true* NPS of
-  the cell's respondents, which the observed NPS measures with the sampling noise of a few dozen answers, as on
-  real data.
+  :attr:`PlantedEffects.kpi_nps_touchpoint`): by default (option ``kpis_from_latent``) the *true* NPS of the cell's
+  respondents, which the observed NPS measures with the sampling noise of a few dozen answers, as on real data (a
+  plain regression on the observed NPS is attenuated; :func:`workbench.analysis.roi.panel_link` corrects it), or
+  the NPS *observed* in the generated overall answers, which a plain regression recovers without attenuation.
 """
 
 from __future__ import annotations
@@ -183,7 +183,11 @@ EXPERIENCE_SD, HALO, CSAT_NOISE = 0.75, 0.4, 0.55
 NPS_CENTRE, NPS_SLOPE, NPS_NOISE, NPS_ASKED = 7.6, 1.25, 2.4, 0.85
 CES_CENTRE, CES_SLOPE, CES_NOISE = 5.4, 1.3, 0.9
 OVERALL_CENTRE, OVERALL_SCALE, OVERALL_NOISE = 8.5, 0.3, 1.6
-BREAK_CSAT, IMPROVE_CSAT, BREAK_NPS = 0.9, 0.5, 25.0  # design sizes; the realised truth is in PlantedEffects
+# Design sizes; the realised truth is in PlantedEffects. The break is 1.1 CSAT points (0.9 before branch-month
+# effects): with them, a small branch of a region outside the pilot reads ~0.95 below the rest at the improved
+# touchpoint, and the planted break must stay the largest on the list.
+BREAK_CSAT, IMPROVE_CSAT, BREAK_NPS = 1.1, 0.5, 25.0
+BRANCH_ICC = 0.02  # branch-month random effects: 2 % of the experience's variance, re-drawn every month
 REVENUE_SEMI_ELASTICITY, CHURN_SLOPE = 0.004, -0.03
 RETENTION = {"promoter": 0.9, "passive": 0.8, "detractor": 0.6}
 COMMENT_SHARE = 0.25
@@ -1016,8 +1020,8 @@ def generate(
     answers: int = 200_000,
     months: int = 24,
     start: date = date(2024, 11, 1),
-    branch_icc: float = 0.0,
-    kpis_from_latent: bool = False,
+    branch_icc: float = BRANCH_ICC,
+    kpis_from_latent: bool = True,
 ) -> DemoData:
     """Generate the demo survey, KPI tables and planted truth for ``journey`` (deterministic for a seed).
 
@@ -1025,9 +1029,10 @@ def generate(
     about 1 %); ``months`` consecutive months from the month of ``start``. The break starts at month
     ``months·2//3`` (0-based), the improvement at month ``months·7//12``. ``branch_icc`` adds a branch-month random
     effect to the latent experience, re-drawn every month, whose variance is that share of the experience's
-    variance (an ICC; every touchpoint but the untouched one). ``kpis_from_latent`` drives the KPIs by the *true*
-    branch-month NPS (the expected overall NPS of the cell's respondents given their latent experience) instead of
-    the NPS observed in the answers, so a link fitted on the observed NPS meets its sampling noise as on real data.
+    variance (an ICC; every touchpoint but the untouched one; 0 turns it off). ``kpis_from_latent`` drives the KPIs
+    by the *true* branch-month NPS (the expected overall NPS of the cell's respondents given their latent
+    experience), so a link fitted on the observed NPS meets its sampling noise as on real data; False drives them by
+    the NPS observed in the answers (no attenuation to correct).
     """
     import pyarrow as pa
     import pyarrow.compute as pc

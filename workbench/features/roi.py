@@ -220,6 +220,7 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
         "log": scenario.log_kpi,
         "lag": scenario.lag,
         "metric": scenario.driver_metric,
+        "link": "noise-corrected",  # links cached before the correction are not reused
     }
     key = f"roi-evidence:{survey.id}:{kpis.id}:{json.dumps(options, sort_keys=True)}"
     cache = workspace.cache
