@@ -474,24 +474,31 @@ def _segment_tests(
         {
             "kind": "segment",
             "touchpoint": item.family,
-            "value": float(item.mean),
-            "reference": float(item.rest_mean),
-            "delta": float(item.difference),
-            "se": float(item.se),
-            "df": float(item.df),
-            "low": float(item.low),
-            "high": float(item.high),
-            "n": int(item.n),
-            "p_value": float(item.p_value),
+            **_segment_measures(item, branch),
             "column": column,
             "segment": item.member,
             "ancestors": [(name, str(levels.at[(item.family, item.member), name])) for name in chain]
             if levels is not None
             else [],
-            **_clustering(item, branch),
         }
         for item in found[usable].itertuples(index=False)
     ]
+
+
+def _segment_measures(item, branch: str | None) -> dict:
+    """A segment-against-the-rest test's numbers as a break carries them (one row of ``_against_rest``)."""
+    return {
+        "value": float(item.mean),
+        "reference": float(item.rest_mean),
+        "delta": float(item.difference),
+        "se": float(item.se),
+        "df": float(item.df),
+        "low": float(item.low),
+        "high": float(item.high),
+        "n": int(item.n),
+        "p_value": float(item.p_value),
+        **_clustering(item, branch),
+    }
 
 
 def _nps_against_rest(
@@ -872,20 +879,7 @@ def _change_point(
     found = found[found["member"] == segment]
     if not len(found) or not found["se"].iloc[0] > 0 or found["n"].iloc[0] < settings.min_n:
         return since, None
-    item = next(found.itertuples(index=False))
-    measured = {
-        "value": float(item.mean),
-        "reference": float(item.rest_mean),
-        "delta": float(item.difference),
-        "se": float(item.se),
-        "df": float(item.df),
-        "low": float(item.low),
-        "high": float(item.high),
-        "n": int(item.n),
-        "p_value": float(item.p_value),
-        **_clustering(item, CLUSTER_COLUMN if branched else None),
-    }
-    return since, measured
+    return since, _segment_measures(next(found.itertuples(index=False)), CLUSTER_COLUMN if branched else None)
 
 
 def _selected_shift(gap, variance, omega, slack: float) -> tuple[int | None, float]:
