@@ -241,6 +241,26 @@ def test_demo_roi_slide_per_saved_scenario_with_its_verdict(demo_deck, demo_find
         assert {s.name for s in slide.shapes} >= {"Figure ROI", "Figure NPV", "Figure Payback"}
 
 
+@pytest.mark.parametrize(("npv_range", "p_positive", "starts", "fill"), [
+    ((-9e5, -5e5, -1e5), 0.0, "The links are significant, but the scenario does not pay", "F8D7DA"),
+    ((-1e5, 2e5, 5e5), 0.7, "The links are significant, but whether the scenario pays is uncertain", "FFF3CD"),
+    ((1e5, 2e5, 5e5), 1.0, "Supported by the data", "D1E7DD"),
+])
+def test_a_roi_slides_banner_is_the_pages_verdict_green_only_when_the_scenario_pays(
+        demo_findings, npv_range, p_positive, starts, fill):
+    from workbench.features import roi as roi_feature
+
+    item = next(i for i in demo_findings.scenarios if i.outcome is not None and i.outcome.supported)
+    outcome = replace(item.outcome, npv_range=npv_range, p_roi_positive=p_positive)
+    findings = replace(demo_findings, scenarios=[replace(item, outcome=outcome)],
+                       request=replace(demo_findings.request, slides=("roi",)))
+    slides = Presentation(io.BytesIO(deck.build(findings))).slides
+    (banner,) = [s for slide in slides for s in slide.shapes if s.name == "Verdict"]
+    assert banner.text_frame.text.startswith(starts)
+    assert roi_feature.verdict(outcome).text.startswith(banner.text_frame.text.removesuffix("…"))
+    assert str(banner.fill.fore_color.rgb) == fill
+
+
 
 def test_pictures_of_scenarios_whose_names_slug_alike_each_get_their_own_file(demo_findings):
     from workbench.export import images

@@ -851,12 +851,21 @@ def _axis_titles(chart, x_title: str, y_title: str) -> None:
         axis.has_major_gridlines = axis is chart.value_axis
 
 
+# A scenario verdict's banner (fill, text) as the ROI page colours it: green pays, amber uncertain, red otherwise.
+_VERDICT_COLOURS = {
+    "pays": ("D1E7DD", "0F5132"),
+    "uncertain": ("FFF3CD", "664D03"),
+    "unsupported": ("F8D7DA", "842029"),
+}
+
+
 def _roi_slides(deck, findings: Findings, style: Style) -> None:
     from pptx.enum.chart import XL_CHART_TYPE
     from pptx.enum.shapes import MSO_SHAPE
     from pptx.util import Pt
 
     from workbench.export.chartdata import CategoryChartData
+    from workbench.features import roi as roi_feature
 
     if not findings.scenarios:
         slide = _slide(deck, findings, style, "What it is worth")
@@ -886,25 +895,16 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         slide = _slide(
             deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True), notes
         )
-        verdict = (
-            "Supported by the data: every link in the chain is significant."
-            if outcome.supported
-            else "Not supported by the data. " + " ".join(outcome.doubts)
-        )
+        verdict = roi_feature.verdict(outcome)  # the page's verdict: green only for a supported scenario that pays
+        fill, ink = _VERDICT_COLOURS.get(verdict.kind, _VERDICT_COLOURS["unsupported"])
         banner = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(0.4), _inches(1.35), _inches(12.5), _inches(0.45))
         banner.fill.solid()
-        banner.fill.fore_color.rgb = _rgb("D1E7DD" if outcome.supported else "F8D7DA")
+        banner.fill.fore_color.rgb = _rgb(fill)
         banner.line.fill.background()
         banner.name = "Verdict"
         frame = banner.text_frame
         frame.word_wrap = True
-        _run(
-            frame.paragraphs[0],
-            maplayout.shorten(verdict, 12.3, 12),
-            12,
-            True,
-            "0F5132" if outcome.supported else "842029",
-        )
+        _run(frame.paragraphs[0], maplayout.shorten(verdict.text, 12.3, 12), 12, True, ink)
         p10, _p50, p90 = outcome.roi_range
         payback = "not within the horizon" if outcome.payback is None else f"{outcome.payback} months"
         tiles = [
