@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from workbench.analysis import drivers
-from workbench.core import formatting
+from workbench.core import formatting, metrics
 
 NAMES = ["x0", "x1", "x2", "x3"]
 
@@ -38,17 +38,17 @@ def ols(frame: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, np.ndarray, 
 
 def test_holm_as_r_p_adjust():
     # p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm") → 0.05 0.08 0.09 0.09 0.09
-    assert drivers.holm([0.03, 0.01, 0.05, 0.02, 0.04]) == pytest.approx([0.09, 0.05, 0.09, 0.08, 0.09])
+    assert metrics.holm([0.03, 0.01, 0.05, 0.02, 0.04]) == pytest.approx([0.09, 0.05, 0.09, 0.08, 0.09])
     # p.adjust(c(0.2, NA, 0.001, 0.6), "holm") → 0.4 NA 0.003 0.6
-    adjusted = drivers.holm([0.2, np.nan, 0.001, 0.6])
+    adjusted = metrics.holm([0.2, np.nan, 0.001, 0.6])
     assert adjusted[[0, 2, 3]] == pytest.approx([0.4, 0.003, 0.6]) and np.isnan(adjusted[1])
-    assert drivers.holm([]).size == 0
+    assert metrics.holm([]).size == 0
 
 
 @settings(max_examples=30)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=12))
 def test_holm_never_lowers_a_p_value_and_keeps_their_order(p):
-    adjusted = drivers.holm(p)
+    adjusted = metrics.holm(p)
     assert (adjusted >= np.array(p) - 1e-15).all() and (adjusted <= 1).all()
     order = np.argsort(p, kind="stable")
     assert (np.diff(adjusted[order]) >= -1e-15).all()
@@ -72,7 +72,7 @@ def test_the_z_test_on_the_bootstrap_standard_error_agrees_with_the_classical_t_
     _coef, t, _r2 = ols(frame, NAMES)
     z = stats.norm.isf(table["p_value"].to_numpy() / 2)
     assert (np.abs(z - np.abs(t)) < 0.1 + 0.05 * np.abs(t)).all()
-    assert table["p_adjusted"].to_numpy() == pytest.approx(drivers.holm(table["p_value"]))
+    assert table["p_adjusted"].to_numpy() == pytest.approx(metrics.holm(table["p_value"]))
     assert list(table["matters"]) == list(table["p_adjusted"] < 0.05)
 
 

@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from workbench.core import formatting
+from workbench.core import formatting, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -249,7 +249,7 @@ def bootstrap(
     share_low, share_high = widen(share, *np.nanquantile(shares, [tail, 1 - tail], axis=0))
     beta, unique = _coefficients(correlation[None])
     p_value = _wald(beta[0], _coefficients(_standardise(resampled))[0], drawn)
-    p_adjusted = holm(p_value)
+    p_adjusted = metrics.holm(p_value)
     answered = ~np.isnan(values)
     together = answered.T.astype(float) @ answered
     table = pd.DataFrame(
@@ -279,17 +279,6 @@ def bootstrap(
         "clusters": None if groups is None else int(groups.max()) + 1,
     }
     return table
-
-
-def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values, as R's ``p.adjust(p, "holm")``; NaN stays NaN and is not counted."""
-    p = np.asarray(p_values, dtype=float)
-    result = np.full(p.shape, np.nan)
-    present = np.flatnonzero(~np.isnan(p))
-    order = present[np.argsort(p[present], kind="stable")]
-    stepped = p[order] * (present.size - np.arange(present.size))
-    result[order] = np.minimum(1.0, np.maximum.accumulate(stepped)) if present.size else stepped
-    return result
 
 
 def respondent_table(

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core.i18n import gettext
 
 if TYPE_CHECKING:
+    import numpy
     import pandas
 
 DEFAULT_CONFIDENCE = 0.95
@@ -565,6 +566,19 @@ def benjamini_hochberg(p_values: Iterable[float]) -> list[float]:
         ranked = p[order] * present.size / np.arange(1, present.size + 1)
         result[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
     return result.tolist()
+
+
+def holm(p_values: Iterable[float] | numpy.ndarray) -> numpy.ndarray:
+    """Holm's step-down adjusted p-values, as R's ``p.adjust(p, "holm")``; NaN stays NaN and is not counted."""
+    import numpy as np
+
+    p = np.asarray(list(p_values), dtype=float)
+    result = np.full(p.shape, np.nan)
+    present = np.flatnonzero(~np.isnan(p))
+    order = present[np.argsort(p[present], kind="stable")]
+    stepped = p[order] * (present.size - np.arange(present.size))
+    result[order] = np.minimum(1.0, np.maximum.accumulate(stepped)) if present.size else stepped
+    return result
 
 
 def two_sided_p(z):
