@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib.metadata
 import itertools
 import os
@@ -14,10 +15,10 @@ from typing import TYPE_CHECKING
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
-from flask import abort, send_from_directory
+from flask import abort, redirect, request, send_from_directory
 
 from cxweb import guard
-from workbench.core import folders, limits
+from workbench.core import folders, i18n, limits
 from workbench.core.i18n import gettext as _
 from workbench.features.data import SAMPLE_FOLDER
 
@@ -32,6 +33,7 @@ VENDOR = {
 }
 STYLESHEETS = ["/vendor/bootstrap/css/bootstrap.min.css", "/vendor/fontawesome/css/all.min.css"]
 ALERT_POLL_MS = 15_000  # the navigation bar's count of new alerts refreshes this often (and on every page change)
+LANGUAGE_COOKIE_DAYS = 365
 
 
 def vendor_folder(name: str) -> Path:
@@ -68,7 +70,38 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
             abort(404)
         return send_from_directory(vendors[name], filename, max_age=86400)
 
-    app.layout = html.Div(
+    @app.server.route("/language/<code>")
+    def choose_language(code: str):
+        # The browser remembers its reader's language; the page they were on opens again in it.
+        target = request.args.get("next", "/")
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = "/"  # only a page of this app: never a redirect to another site
+        response = redirect(target, code=303)
+        chosen = i18n.supported(code)
+        if chosen:
+            response.set_cookie(
+                i18n.COOKIE, chosen, max_age=LANGUAGE_COOKIE_DAYS * 86400, path="/", samesite="Strict", httponly=True
+            )
+        return response
+
+    @app.server.before_request
+    def reader_language() -> None:
+        # Every request (a page, a callback) answers in its browser's language, else the server's default.
+        request.environ["cxwb.language"] = i18n.activate(request.cookies.get(i18n.COOKIE))
+
+    @app.server.teardown_request
+    def forget_language(_error: BaseException | None = None) -> None:
+        token = request.environ.pop("cxwb.language", None)
+        if token is not None:
+            i18n.deactivate(token)
+
+    app.layout = layout
+    return app
+
+
+def layout() -> html.Div:
+    """The frame around every page, made per page load so it is in the reader's language."""
+    return html.Div(
         [
             dbc.Navbar(
                 dbc.Container(
@@ -77,6 +110,7 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
                             [html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"
                         ),
                         dbc.Nav(nav_links()),
+                        language_menu(),
                     ],
                     fluid=True,
                 ),
@@ -90,7 +124,45 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
             dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
         ]
     )
-    return app
+
+
+def language_menu() -> dbc.DropdownMenu:
+    """The reader's language: each choice reloads the page they are on in it (``language_links`` keeps the way)."""
+    current = i18n.current()
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(
+                name,
+                id={"type": "nav-language", "code": code},
+                href=f"/language/{code}",
+                external_link=True,
+                active=code == current,
+            )
+            for code, name in i18n.LANGUAGES.items()
+        ],
+        label=[html.I(className="fa-solid fa-language me-1"), i18n.LANGUAGES[current]],
+        id="nav-language-menu",
+        nav=False,
+        in_navbar=True,
+        align_end=True,
+        color="dark",
+        size="sm",
+        className="ms-auto",
+    )
+
+
+@dash.callback(
+    dash.Output({"type": "nav-language", "code": dash.ALL}, "href"),
+    dash.Input("app-url", "pathname"),
+    dash.State("app-url", "search"),
+    dash.State({"type": "nav-language", "code": dash.ALL}, "id"),
+)
+def language_links(pathname: str | None, search: str | None, ids: list[dict]) -> list[str]:
+    """Each language's link comes back to the page (and filters in its address) the reader is on."""
+    from urllib.parse import quote
+
+    here = quote((pathname or "/") + (search or ""), safe="/?=&")
+    return [f"/language/{item['code']}?next={here}" for item in ids]
 
 
 def nav_links() -> list[dbc.NavLink]:
@@ -101,7 +173,7 @@ def nav_links() -> list[dbc.NavLink]:
         dbc.NavLink(
             [
                 html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"),
-                page["name"],
+                _(page["name"]),
                 *(
                     [dbc.Badge(id=page["badge"], color="danger", pill=True, className="ms-1")]
                     if page.get("badge")
@@ -131,12 +203,13 @@ class ThreadJobManager(dash.DiskcacheManager):
 
     def call_job_fn(self, key, job_fn, args, context):
         job = next(self._ids)
+        started_in = contextvars.copy_context()  # the request's language goes with its job
 
         def run() -> None:
             with self.server.app_context():
                 job_fn(key, self._make_progress_key(key), args, context)
 
-        thread = threading.Thread(target=run, name=f"cxwb-job-{job}", daemon=True)
+        thread = threading.Thread(target=started_in.run, args=(run,), name=f"cxwb-job-{job}", daemon=True)
         self._threads[job] = thread
         thread.start()
         return job
