@@ -5,8 +5,11 @@ import datetime
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workbench.core import formatting as f
+from workbench.core import i18n
 
 NB = "\u00a0"  # the no-break space between thousands
 
@@ -82,3 +85,64 @@ def test_decimal_reads_a_number_as_users_type_it(typed, number):
 def test_decimal_refuses_what_is_no_number(typed):
     with pytest.raises(ValueError):
         f.decimal(typed)
+
+
+# ------------------------------------------------------------------ per language (Babel's locale data)
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", ["1 542 628", "−3.46", "42.5 %", "4.21", "+32", "45.6 k", "2026-08-01", "March 2026", "q = 0.012"]),
+        ("cs", ["1 542 628", "−3,46", "42,5 %", "4,21", "+32", "45,6 tis.", "1. 8. 2026", "březen 2026", "q = 0,012"]),
+        ("pl", ["1 542 628", "−3,46", "42,5%", "4,21", "+32", "45,6 tys.", "1.08.2026", "marzec 2026", "q = 0,012"]),
+    ],
+)
+def test_numbers_dates_and_months_in_each_language(code, expected):
+    with i18n.language(code):
+        shown = [
+            f.number(1542628.4), f.number(-3.456, 2), f.percent(42.5, 1), f.value(4.213, "csat"), f.value(32, "nps"),
+            f.money(45_600), f.date(datetime.date(2026, 8, 1)), f.month(datetime.date(2026, 3, 15)), f.p_value(0.0123),
+        ]
+    assert [text.replace(NBSP, " ") for text in shown] == expected
+
+
+def test_thousands_are_no_break_spaces_and_the_locale_argument_wins():
+    with i18n.language("cs"):
+        assert f.number(4210) == f"4{NBSP}210" and f.number(4210.5, 1, locale="en") == f"4{NBSP}210.5"
+    assert f.number(4210.5, 1, locale="pl") == f"4{NBSP}210,5"
+    assert f.score(4.213, 0.041, "csat", 4.17, 4.25) == "4.21 ± 0.04"
+    with i18n.language("pl"):
+        assert f.score(4.213, 0.041, "csat", 4.17, 4.25) == "4,21 ± 0,04"
+        assert f.score(90, 12, "nps", 77, 100) == "+90 (+77…+100)"
+
+
+@pytest.mark.parametrize(
+    ("code", "amounts"),
+    [
+        ("en", {"EUR": "EUR 45.6 k", "CZK": "CZK −1.23 M", "PLN": "PLN 950"}),
+        ("cs", {"EUR": "45,6 tis. €", "CZK": "−1,23 mil. Kč", "PLN": "950 PLN"}),
+        ("pl", {"EUR": "45,6 tys. €", "CZK": "−1,23 mln CZK", "PLN": "950 zł"}),
+    ],
+)
+def test_amounts_carry_their_currency_where_the_language_writes_it(code, amounts):
+    values = {"EUR": 45_600, "CZK": -1_234_000, "PLN": 950}
+    with i18n.language(code):
+        shown = {currency: f.money(values[currency], currency).replace(NBSP, " ") for currency in amounts}
+        assert shown == amounts
+        assert f.default_currency() == {"en": "EUR", "cs": "CZK", "pl": "PLN"}[code]
+
+
+def test_month_names_on_chart_axes_and_plotly_separators():
+    day = datetime.date(2026, 3, 1)
+    assert [f.month_short(day, code) for code in ("en", "cs", "pl")] == ["Mar 2026", "bře 2026", "mar 2026"]
+    assert [f.plotly_separators(code) for code in ("en", "cs", "pl")] == [f".{NBSP}", f",{NBSP}", f",{NBSP}"]
+    assert f.month(datetime.date(2026, 8, 1), "pl") == "sierpień 2026" and f.month(day, "cs") == "březen 2026"
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.sampled_from(["en", "cs", "pl"]))
+def test_a_number_shown_in_any_language_reads_back(value, code):
+    shown = f.number(value, 2, locale=code)
+    assert f.decimal(shown) == pytest.approx(round(value, 2), abs=0.006)

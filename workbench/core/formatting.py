@@ -143,9 +143,9 @@ def default_currency(locale: str | None = None) -> str:
 def size(n_bytes: int) -> str:
     """Bytes for a message: ``64 MB``, ``1.5 MB`` (Czech ``1,5 MB``), ``19 kB``."""
     if n_bytes < MB:
-        return f"{count(max(1, round(n_bytes / 1024)))}{THOUSANDS}kB"
+        return f"{count(max(1, round(n_bytes / 1024)))} kB"
     megabytes = n_bytes / MB
-    return f"{number(megabytes) if megabytes >= 10 else _local(f'{megabytes:.2g}', None)}{THOUSANDS}MB"
+    return f"{number(megabytes) if megabytes >= 10 else _local(f'{megabytes:.2g}', None)} MB"
 
 
 def date(day: datetime.date | None, locale: str | None = None) -> str:
