@@ -42,11 +42,18 @@ def vendor_folder(name: str) -> Path:
     return Path(str(importlib.metadata.distribution(distribution).locate_file(subfolder)))
 
 
+class Workbench(dash.Dash):
+    """Dash with the page's language on its ``<html>`` element (screen readers, hyphenation, the browser's spelling)."""
+
+    def interpolate_index(self, **kwargs) -> str:
+        return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{i18n.current()}">', 1)
+
+
 def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> dash.Dash:
     """The Dash app with every page, bound to ``workspace``; typed paths are read only inside the workspace,
     the samples and ``data_dirs``."""
     jobs = _job_manager(workspace)
-    app = dash.Dash(
+    app = Workbench(
         "cxweb",
         use_pages=True,
         pages_folder=str(ROOT / "pages"),
