@@ -11,50 +11,63 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import readable_folders, workspace
 from cxweb.pages._pickers import project_picker
-from workbench.core import folders, formatting, limits, metrics
+from workbench.core import folders, formatting, i18n, limits, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import Cancelled, IngestError, WorkspaceError
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.features import data as feature
 from workbench.features.data import AUTO, FIELDS, GUESS, KIND_FIELDS, NONE
 
 dash.register_page(
-    __name__, path="/data", name=_("Data"), order=1, icon="fa-table", title=_("Data · CX Journey Workbench")
+    __name__,
+    path="/data",
+    name=N_("Data"),
+    order=1,
+    icon="fa-table",
+    title=lambda **_path: _("Data · CX Journey Workbench"),
 )
 
 USER_ERRORS = (IngestError, WorkspaceError, folders.FolderError, ValueError)
-FILE_TYPES = {
-    "survey": _("Survey answers — one row per answer (a touchpoint column)"),
-    "wide": _("Survey — one row per respondent (a rating column per touchpoint)"),
-    "kpi_period": _("KPIs per period (month or week × branch, region…)"),
-    "kpi_customer": _("KPIs per customer (joined on the respondent id)"),
-}
-METRIC_LABELS = {
-    **{key: metrics.metric(key).answer_label() for key in metrics.RATINGS},
-    "rating": _("Other scale (from – to)"),
-    "yesno": _("Yes / no (0 / 1)"),
-}
-ENCODING_LABELS = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 with BOM",
-    "cp1250": "Windows-1250 (cp1250, Central Europe)",
-    "iso-8859-2": "ISO-8859-2 (Latin-2)",
-    "cp1252": "Windows-1252 (cp1252, Western Europe)",
-    "latin-1": "ISO-8859-1 (Latin-1)",
-    "utf-16": "UTF-16 (Excel “Unicode text”)",
-    "utf-16-le": "UTF-16 LE, no byte order mark",
-    "utf-16-be": "UTF-16 BE, no byte order mark",
-}
-DELIMITERS = [(";", _("semicolon ;")), (",", _("comma ,")), ("\t", _("tab")), ("|", _("pipe |"))]
-FIELD_LABELS = {
-    "ts": _("Date / time"),
-    "touchpoint": _("Touchpoint"),
-    "respondent_id": _("Respondent (customer) id"),
-    "response_id": _("Answer id"),
-    "rating": _("Other rating"),
-    "comment": _("Comment"),
-    **{key: f"{metrics.NAMES[key]} ({low}–{high})" for key, (low, high) in metrics.SCALES.items()},
-}
+FILE_TYPES = i18n.Labels(
+    {
+        "survey": N_("Survey answers — one row per answer (a touchpoint column)"),
+        "wide": N_("Survey — one row per respondent (a rating column per touchpoint)"),
+        "kpi_period": N_("KPIs per period (month or week × branch, region…)"),
+        "kpi_customer": N_("KPIs per customer (joined on the respondent id)"),
+    }
+)
+OTHER_METRICS = i18n.Labels({"rating": N_("Other scale (from – to)"), "yesno": N_("Yes / no (0 / 1)")})
+ENCODING_LABELS = i18n.Labels(
+    {
+        "utf-8": "UTF-8",
+        "utf-8-sig": N_("UTF-8 with BOM"),
+        "cp1250": N_("Windows-1250 (cp1250, Central Europe)"),
+        "iso-8859-2": "ISO-8859-2 (Latin-2)",
+        "cp1252": N_("Windows-1252 (cp1252, Western Europe)"),
+        "latin-1": "ISO-8859-1 (Latin-1)",
+        "utf-16": N_("UTF-16 (Excel “Unicode text”)"),
+        "utf-16-le": N_("UTF-16 LE, no byte order mark"),
+        "utf-16-be": N_("UTF-16 BE, no byte order mark"),
+    }
+)
+DELIMITERS = i18n.Labels({";": N_("semicolon ;"), ",": N_("comma ,"), "\t": N_("tab"), "|": N_("pipe |")})
+FIELD_LABELS = i18n.Labels(
+    {
+        "ts": N_("Date / time"),
+        "touchpoint": N_("Touchpoint"),
+        "respondent_id": N_("Respondent (customer) id"),
+        "response_id": N_("Answer id"),
+        "rating": N_("Other rating"),
+        "comment": N_("Comment"),
+        **{key: f"{metrics.NAMES[key]} ({low}–{high})" for key, (low, high) in metrics.SCALES.items()},
+    }
+)
+
+
+def metric_labels() -> dict[str, str]:
+    """The scales a wide file's score column can be read on, in the reader's language."""
+    return {**{key: metrics.metric(key).answer_label() for key in metrics.RATINGS}, **OTHER_METRICS}
 
 
 # ------------------------------------------------------------------ layout
@@ -69,6 +82,7 @@ def layout(**_query) -> html.Div:
             dcc.Store(id="da-token"),
             dcc.Store(id="da-job", data=0),
             dcc.Store(id="da-refresh", data=0),
+            dcc.Store(id="da-lang", data=i18n.current()),  # the background check writes in the reader's language
             html.Div(
                 [
                     dbc.InputGroup(
@@ -157,14 +171,14 @@ def _input(id_: str, label: str, **kwargs) -> html.Div:
 
 
 def _import_card() -> dbc.Card:
-    samples = [{"label": p.name, "value": p.name} for p in feature.sample_files()]
-    drop = (
-        _("Drop a CSV, XLSX, SPSS (.sav) or Parquet file here, or click to choose one")
-        + " "
-        + _("(up to {size}; type the path of a bigger one, e.g. in {folder})").format(
-            size=formatting.size(limits.UPLOAD_BYTES), folder=readable_folders()[0] / folders.IMPORTS_FOLDER
-        )
-    )
+    samples = [
+        {"label": f"{name} — {description}" if description else name, "value": name}
+        for name, description in feature.sample_choices()
+    ]
+    drop = _(
+        "Drop a CSV, XLSX, SPSS (.sav) or Parquet file here, or click to choose one "
+        "(up to {size}; type the path of a bigger one, e.g. in {folder})"
+    ).format(size=formatting.size(limits.UPLOAD_BYTES), folder=readable_folders()[0] / folders.IMPORTS_FOLDER)
     return dbc.Card(
         [
             dbc.CardHeader(html.B(_("Import a file"))),
@@ -186,7 +200,7 @@ def _import_card() -> dbc.Card:
                                 id="da-sample",
                                 options=samples,
                                 placeholder=_("…or a sample file"),
-                                style={"maxWidth": "14rem"},
+                                style={"maxWidth": "18rem"},
                             ),
                             dbc.Button(_("Open"), id="da-open", color="secondary"),
                         ],
@@ -209,7 +223,7 @@ def _import_card() -> dbc.Card:
                                 _select(
                                     "da-delimiter",
                                     _("Delimiter"),
-                                    [{"label": label, "value": v} for v, label in DELIMITERS],
+                                    [{"label": label, "value": v} for v, label in DELIMITERS.items()],
                                 ),
                                 md=3,
                             ),
@@ -480,7 +494,12 @@ def list_datasets(project_id, _refresh):
                 html.Td(
                     [
                         html.Div(d.name, className="fw-semibold"),
-                        html.Div(f"v{d.version}" + ("" if d.latest else _(" (older)")), className="text-muted"),
+                        html.Div(
+                            _("v{version}").format(version=d.version)
+                            if d.latest
+                            else _("v{version} (older)").format(version=d.version),
+                            className="text-muted",
+                        ),
                     ]
                 ),
                 html.Td(d.kind),
@@ -488,7 +507,9 @@ def list_datasets(project_id, _refresh):
                 html.Td(d.period),
                 html.Td(
                     dbc.Button(
-                        _("{n} skipped").format(n=d.skipped) if d.skipped else _("clean"),
+                        ngettext("{n} skipped", "{n} skipped", d.skipped).format(n=formatting.count(d.skipped))
+                        if d.skipped
+                        else _("clean"),
                         size="sm",
                         color="warning" if d.skipped else "light",
                         className="border py-0",
@@ -538,8 +559,9 @@ def show_kept_report(clicks):
     if not any(clicks):
         return no_update, no_update, no_update
     info = feature.dataset(workspace(), ctx.triggered_id["id"])
-    source = _("from “{source}”, imported {when:%Y-%m-%d %H:%M}").format(source=info.source, when=info.created_at)
-    return True, f"{info.name} v{info.version}", [html.P(source, className="small text-muted"), _report(info.report)]
+    source = _("from “{source}”, imported {when}").format(source=info.source, when=formatting.moment(info.created_at))
+    title = _("{name} v{version}").format(name=info.name, version=info.version)
+    return True, title, [html.P(source, className="small text-muted"), _report(info.report)]
 
 
 @callback(
@@ -557,9 +579,11 @@ def ask_delete(clicks, _cancel):
     info = feature.dataset(workspace(), ctx.triggered_id["id"])
     return (
         True,
-        _("“{name}” version {version} ({rows} rows) will be deleted with its file.").format(
-            name=info.name, version=info.version, rows=info.rows
-        ),
+        ngettext(
+            "“{name}” version {version} ({rows} row) will be deleted with its file.",
+            "“{name}” version {version} ({rows} rows) will be deleted with its file.",
+            info.rows,
+        ).format(name=info.name, version=info.version, rows=formatting.count(info.rows)),
         info.id,
     )
 
@@ -708,7 +732,13 @@ def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journe
         [
             html.I(className="fa-solid fa-file-lines me-1"),
             html.B(file["name"]),
-            " · " + _("{n} columns; first {rows} rows below").format(n=len(found.names), rows=len(rows)),
+            " · "
+            + _("{columns}; first {rows} below").format(
+                columns=ngettext("{n} column", "{n} columns", len(found.names)).format(
+                    n=formatting.count(len(found.names))
+                ),
+                rows=ngettext("{n} row", "{n} rows", len(rows)).format(n=formatting.count(len(rows))),
+            ),
         ]
     )
     return (rows, defs, info, found.columns, {}, html.Div(found.note, className="text-muted", id="da-layout-note"))
@@ -912,7 +942,7 @@ def wide_form(kind, saved, columns, journey_id, project_id):
             className="small",
         )
     options = _touchpoint_options(feature.journey(workspace(), int(journey_id)))
-    metric_options = [{"label": label, "value": value} for value, label in METRIC_LABELS.items()]
+    metric_options = [{"label": label, "value": value} for value, label in metric_labels().items()]
     rows = [
         html.Tr(
             [
@@ -1188,6 +1218,7 @@ def start_check(_click, waiting, job):
         State("da-header-row", "value"),
         State("da-project", "value"),
         State("da-journey", "value"),
+        State("da-lang", "data"),
     ],
     background=True,
     prevent_initial_call=True,
@@ -1195,7 +1226,16 @@ def start_check(_click, waiting, job):
     running=[(Output("da-check", "disabled"), True, False), (Output("da-cancel", "disabled"), False, True)],
 )
 def check(set_progress, _job, token, *values):
-    """Read and validate the whole file in the background; the valid rows wait for the user's decision."""
+    """Read and validate the whole file in the background; the valid rows wait for the user's decision.
+
+    The check runs in another process: it writes in the language of the page that started it."""
+    *values, lang = values
+    with i18n.language(lang):
+        return _check(set_progress, token, *values)
+
+
+def _check(set_progress, token, *values):
+    """The check itself, in the reader's language."""
     fields = dict(zip(FIELDS, values[: len(FIELDS)], strict=True))
     (
         kind,
@@ -1266,11 +1306,11 @@ def check(set_progress, _job, token, *values):
             token=token,
             append=bool(append),
             name=name or "",
-            progress=lambda fraction, step: set_progress((round(100 * fraction), _(step))),
+            progress=lambda fraction, step: set_progress((round(100 * fraction), step)),
         )
     except Cancelled as exc:
         set_progress((0, ""))
-        return dbc.Alert(_(str(exc)), color="secondary", className="py-2 small"), hidden, "", True
+        return dbc.Alert(str(exc), color="secondary", className="py-2 small"), hidden, "", True
     except (*USER_ERRORS, OSError) as exc:
         set_progress((0, ""))
         return dbc.Alert(str(exc), color="danger", className="py-2 small", id="da-error"), hidden, "", True
@@ -1293,8 +1333,12 @@ def check(set_progress, _job, token, *values):
     body = [_warnings(checked.warnings), _report(checked.staged.report)]
     if not checked.answers:
         return body, {}, _("No valid rows to import"), True
-    verb = _("Append {n} valid rows") if checked.staged.extends is not None else _("Import {n} valid rows")
-    return body, {}, verb.format(n=formatting.count(checked.answers)), False
+    n = checked.answers
+    if checked.staged.extends is not None:
+        verb = ngettext("Append {n} valid row", "Append {n} valid rows", n)
+    else:
+        verb = ngettext("Import {n} valid row", "Import {n} valid rows", n)
+    return body, {}, verb.format(n=formatting.count(n)), False
 
 
 @callback(
@@ -1377,8 +1421,8 @@ def _report(report) -> html.Div:
             [
                 html.Td(_(issue.message)),
                 html.Td(issue.column),
-                html.Td(issue.count, className="text-end"),
-                html.Td(", ".join(map(str, issue.rows)) + (" …" if issue.count > len(issue.rows) else "")),
+                html.Td(formatting.count(issue.count), className="text-end"),
+                html.Td(", ".join(map(formatting.count, issue.rows)) + (" …" if issue.count > len(issue.rows) else "")),
             ]
         )
         for issue in report.issues

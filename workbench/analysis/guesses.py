@@ -34,6 +34,7 @@ from workbench.core import formatting, metrics
 from workbench.core.contract import MISSING_WORDS, OVERALL
 from workbench.core.folding import fold
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.metrics import SCALES
 from workbench.data import dates, labels
 from workbench.data.ingest import SurveyMapping, WideColumn
@@ -460,9 +461,9 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
     """Metric, scale, not-applicable codes and why, from a number column's values; or why it is no score."""
     counts = column.counts
     if len(counts) == 1:
-        return _("one value only ({value:g})").format(value=next(iter(counts)))
+        return _("one value only ({value})").format(value=_g(next(iter(counts))))
     if any(not float(v).is_integer() for v in counts):
-        return _("decimal values ({low:g}–{high:g}): not a rating scale").format(low=min(counts), high=max(counts))
+        return _("decimal values ({low}–{high}): not a rating scale").format(low=_g(min(counts)), high=_g(max(counts)))
     if _CHOICE_WORDS.search(column.text):
         return _("the question asks to choose or rank: its numbers are codes, not a scale")
     codes = [v for v in counts if v in _NA_NUMBERS]
@@ -476,35 +477,40 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
     else:
         stray = {}
     if len(rest) < 2 or min(rest) < 0 or max(rest) > 10:
-        return _("values {low:g}–{high:g}: not on a rating scale").format(low=min(counts), high=max(counts))
+        return _("values {low}–{high}: not on a rating scale").format(low=_g(min(counts)), high=_g(max(counts)))
     low, high = min(rest), max(rest)
     if set(rest) == {0.0, 1.0}:
         return "rating", (0.0, 1.0), tuple(f"{c:g}" for c in sorted(codes)), _("values 0 and 1: a yes/no")
     if len(rest) == 2:
-        return _("two values only ({a:g}, {b:g}): codes, not a scale").format(a=low, b=high)
+        return _("two values only ({a}, {b}): codes, not a scale").format(a=_g(low), b=_g(high))
     if high <= 3 and not _RATING_WORDS.search(column.text):
-        return _("values {low:g}–{high:g}: codes or a 3-point scale; choose by hand").format(low=low, high=high)
+        return _("values {low}–{high}: codes or a 3-point scale; choose by hand").format(low=_g(low), high=_g(high))
     top = 10.0 if high in (8.0, 9.0) else high  # a 0–10 or 1–10 scale whose top answers are not in the sample
     na = [f"{c:g}" for c in sorted(codes)]
-    said = _("values {low:g}–{high:g}").format(low=low, high=high)
+    said = _("values {low}–{high}").format(low=_g(low), high=_g(high))
     zeros = rest.get(0.0, 0) / sum(rest.values())
     scale = (0.0 if low == 0 else 1.0, top)
     if low == 0 and top <= 7:
         if zeros <= NA_ZERO_SHARE:
             scale, na = (1.0, top), ["0", *na]
-            said = _("values 0–{high:g}; 0 appears in {share} of answers — probably “not applicable”").format(
-                high=top, share=_percent(zeros)
+            said = _("values 0–{high}; 0 appears in {share} of answers — probably “not applicable”").format(
+                high=_g(top), share=_percent(zeros)
             )
         else:
-            said = _("values 0–{high:g}; 0 appears in {share} of answers, so it stays a score").format(
-                high=top, share=_percent(zeros)
+            said = _("values 0–{high}; 0 appears in {share} of answers, so it stays a score").format(
+                high=_g(top), share=_percent(zeros)
             )
     if codes:
-        said += _("; {codes} probably mean(s) “no answer”").format(codes=", ".join(f"{c:g}" for c in sorted(codes)))
+        said = ngettext(
+            "{values}; {codes} probably means “no answer”", "{values}; {codes} probably mean “no answer”", len(codes)
+        ).format(values=said, codes=", ".join(_g(c) for c in sorted(codes)))
     if stray:
-        said += _("; {n} answer(s) outside it ({values}) will be reported").format(
-            n=sum(stray.values()), values=", ".join(f"{v:g}" for v in sorted(stray))
-        )
+        n = sum(stray.values())
+        said = ngettext(
+            "{said}; {n} answer outside it ({values}) will be reported",
+            "{said}; {n} answers outside it ({values}) will be reported",
+            n,
+        ).format(said=said, n=formatting.count(n), values=", ".join(_g(v) for v in sorted(stray)))
     codes_na = tuple(na)
     if top == 10 and (word := _NPS_WORDS.search(column.text)):
         return (
@@ -521,12 +527,20 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
         "rating",
         scale,
         codes_na,
-        _("{values}: a rating {low:g}–{high:g}").format(values=said, low=scale[0], high=scale[1]),
+        _("{values}: a rating {low}–{high}").format(values=said, low=_g(scale[0]), high=_g(scale[1])),
     )
 
 
 def _percent(share: float) -> str:
-    return "<1 %" if 0 < share < 0.005 else f"{round(share * 100)} %"
+    """A share of answers as the reader writes percents ('<1 %' when some but under half a percent); an ordinary
+    space before '%' where the language has one, as the reasons are sentences that may wrap."""
+    text = "<" + formatting.percent(1) if 0 < share < 0.005 else formatting.percent(round(share * 100))
+    return text.replace("\u00a0", " ")
+
+
+def _g(value: float) -> str:
+    """A value of a file as short as it reads ('5', '4.5'), with the reader's decimal mark."""
+    return formatting.number(value, len(f"{float(value):g}".partition(".")[2]))
 
 
 def _score(column: _Column) -> ScoreGuess | str:
@@ -542,7 +556,7 @@ def _score(column: _Column) -> ScoreGuess | str:
         na = (*na, *(f"{c:g}" for c in sorted(missing) if c in column.counts))
         proposal = labels.propose_values([label for c, label in column.spss.items() if float(c) not in missing])
         if proposal:
-            reason += "; " + _("its SPSS labels read as {title}").format(title=proposal.title)
+            reason += "; " + _("its SPSS labels read as {title}").format(title=_(proposal.title))
         value_labels = {**dict(column.coded), **{w: None for w in column.na_words}}
         return ScoreGuess(column.name, metric, scale, reason, na, value_labels, proposal.name if proposal else None)
     proposal = column.labels
@@ -756,40 +770,40 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
     answers = sum(counts.values())
     if not answers:
         return []
-    named = _("{metric} {low:g}–{high:g}").format(metric=metrics.NAMES.get(metric, _("rating")), low=low, high=high)
+    named = _("{metric} {low}–{high}").format(metric=metrics.NAMES.get(metric, _("rating")), low=_g(low), high=_g(high))
     found = []
     outside = sorted(v for v in counts if not low <= v <= high)
     if outside:
+        n = sum(counts[v] for v in outside)
         found.append(
-            _("“{column}”: {n} answer(s) outside {scale} (e.g. {values}).").format(
-                column=column,
-                n=sum(counts[v] for v in outside),
-                scale=named,
-                values=", ".join(f"{v:g}" for v in outside[:3]),
-            )
+            ngettext(
+                "“{column}”: {n} answer(s) outside {scale} (e.g. {values}).",
+                "“{column}”: {n} answer(s) outside {scale} (e.g. {values}).",
+                n,
+            ).format(column=column, n=formatting.count(n), scale=named, values=", ".join(_g(v) for v in outside[:3]))
         )
     inside = sorted(v for v in counts if low <= v <= high)
     if not inside or high - low <= 1 or answers < MIN_ROWS:
         return found
     span = high - low
     if len(inside) <= 2:
-        shown = _(" and ").join(f"{v:g}" for v in inside)
+        shown = _("{a} and {b}").format(a=_g(inside[0]), b=_g(inside[1])) if len(inside) == 2 else _g(inside[0])
         message = _("“{column}” holds only {values} but is mapped as {scale}: a yes/no column?").format(
             column=column, values=shown, scale=named
         )
         if metric == "nps" and inside[0] <= 6:
-            message += " " + _("Every {value:g} would count as a detractor.").format(value=inside[0])
+            message += " " + _("Every {value} would count as a detractor.").format(value=_g(inside[0]))
         found.append(message)
     elif inside[-1] <= low + span / 2:
         found.append(
-            _(
-                "“{column}”: every answer is between {a:g} and {b:g}, the lower half of {scale}: a smaller scale?"
-            ).format(column=column, a=inside[0], b=inside[-1], scale=named)
+            _("“{column}”: every answer is between {a} and {b}, the lower half of {scale}: a smaller scale?").format(
+                column=column, a=_g(inside[0]), b=_g(inside[-1]), scale=named
+            )
         )
     elif inside[0] >= high - span / 4:
         found.append(
-            _("“{column}”: every answer is between {a:g} and {b:g}, at the top of {scale}: check the scale.").format(
-                column=column, a=inside[0], b=inside[-1], scale=named
+            _("“{column}”: every answer is between {a} and {b}, at the top of {scale}: check the scale.").format(
+                column=column, a=_g(inside[0]), b=_g(inside[-1]), scale=named
             )
         )
     return found
@@ -854,13 +868,16 @@ def _respondent_id(columns: Sequence[_Column], rows: int, taken: set[str]) -> Gu
     if not found:
         return None
     best = max(found, key=lambda c: (_id_named(c), c.kind == "text", -columns.index(c)))
-    share = _percent(best.unique)
-    return Guess(
-        best.name,
-        _("{share} of its {n} values are distinct{named}").format(
-            share=share, n=best.present, named=_(" and its name says id") if _id_named(best) else ""
-        ),
-    )
+    share, n = _percent(best.unique), best.present
+    if _id_named(best):
+        said = ngettext(
+            "{share} of its {n} value is distinct and its name says id",
+            "{share} of its {n} values are distinct and its name says id",
+            n,
+        )
+    else:
+        said = ngettext("{share} of its {n} value is distinct", "{share} of its {n} values are distinct", n)
+    return Guess(best.name, said.format(share=share, n=formatting.count(n)))
 
 
 def _comment(columns: Sequence[_Column], taken: set[str]) -> Guess | None:
@@ -892,9 +909,11 @@ def _comment(columns: Sequence[_Column], taken: set[str]) -> Guess | None:
     best = max(found, key=lambda c: (named(c), c.mean_length * min(c.present, 50)))
     return Guess(
         best.name,
-        _("free text: {words:.0f} words on average, {share} of answers distinct").format(
-            words=best.mean_words, share=_percent(best.unique)
-        ),
+        ngettext(
+            "free text: {words} word on average, {share} of answers distinct",
+            "free text: {words} words on average, {share} of answers distinct",
+            round(best.mean_words),
+        ).format(words=formatting.number(best.mean_words), share=_percent(best.unique)),
     )
 
 
@@ -1008,19 +1027,25 @@ def propose(
     # Long when a column's labels name more touchpoints than the columns' names do.
     if labelled and (labelled[2] > rated or labelled[3] and not rated):
         column, touchpoint_values, hits, named = labelled
-        reason = _("{hits} of its {n} values are touchpoints of the journey").format(
-            hits=hits, n=len(touchpoint_values)
+        reason = ngettext(
+            "{hits} of its {n} value is a touchpoint of the journey",
+            "{hits} of its {n} values are touchpoints of the journey",
+            len(touchpoint_values),
+        ).format(hits=formatting.count(hits), n=formatting.count(len(touchpoint_values)))
+        named_in = Guess(
+            column.name, _("its name says touchpoint; {reason}").format(reason=reason) if named else reason
         )
-        named_in = Guess(column.name, _("its name says touchpoint; ") + reason if named else reason)
         taken.add(column.name)
         shape = Shape("long", _("“{column}” names the touchpoint of each answer").format(column=column.name))
         scores, outcome = _long_scores(scores, profiles, skipped), None
     elif scores:
         shape = Shape(
             "wide",
-            _("{n} rating column(s), {rated} named after touchpoints of the journey").format(
-                n=len(scores), rated=rated
-            ),
+            ngettext(
+                "{n} rating column, {rated} named after touchpoints of the journey",
+                "{n} rating columns, {rated} named after touchpoints of the journey",
+                len(scores),
+            ).format(n=formatting.count(len(scores)), rated=formatting.count(rated)),
         )
     else:
         shape = Shape("wide", _("no touchpoint column and no rating columns found: choose the columns by hand"))
@@ -1125,7 +1150,14 @@ def _segments(
             and column.distinct <= max(2, column.present // 2)
             and column.mean_length <= 80
         ):
-            segments.append(Guess(column.name, _("{n} different values").format(n=column.distinct)))
+            segments.append(
+                Guess(
+                    column.name,
+                    ngettext("{n} different value", "{n} different values", column.distinct).format(
+                        n=formatting.count(column.distinct)
+                    ),
+                )
+            )
         elif column.kind != "text":
             skipped[column.name] = _("not a score, date or text")
         elif column.metadata:
@@ -1135,9 +1167,11 @@ def _segments(
         elif comment and column.mean_words >= 3:
             skipped[column.name] = _("free text; “{comment}” is proposed as the comment").format(comment=comment.column)
         else:
-            skipped[column.name] = _("{n} different values in {rows} rows: too many for a segment").format(
-                n=column.distinct, rows=column.present
-            )
+            skipped[column.name] = ngettext(
+                "{n} different value in {rows} rows: too many for a segment",
+                "{n} different values in {rows} rows: too many for a segment",
+                column.distinct,
+            ).format(n=formatting.count(column.distinct), rows=formatting.count(column.present))
     return segments
 
 
@@ -1165,10 +1199,14 @@ def _warnings(
         proposal = profiles[score.column].labels
         if proposal and proposal.unmatched:
             warnings.append(
-                _("“{column}”: {n} answer(s) are no label of {title}: {values}").format(
+                ngettext(
+                    "“{column}”: {n} answer is no label of {title}: {values}",
+                    "“{column}”: {n} answers are no label of {title}: {values}",
+                    len(proposal.unmatched),
+                ).format(
                     column=score.column,
-                    n=len(proposal.unmatched),
-                    title=proposal.title,
+                    n=formatting.count(len(proposal.unmatched)),
+                    title=_(proposal.title),
                     values=", ".join(f"“{v}”" for v in proposal.unmatched[:3]),
                 )
             )
@@ -1177,7 +1215,13 @@ def _warnings(
             _("No column reads as dates: the import will ask for the survey's wave (its fieldwork month or days).")
         )
     if rows < MIN_ROWS:
-        warnings.append(_("Only {n} row(s) read: these guesses rest on little data.").format(n=rows))
+        warnings.append(
+            ngettext(
+                "Only {n} row read: these guesses rest on little data.",
+                "Only {n} rows read: these guesses rest on little data.",
+                rows,
+            ).format(n=formatting.count(rows))
+        )
     return warnings
 
 
@@ -1192,9 +1236,9 @@ def _reversed(column: _Column) -> list[str]:
         return []
     return [
         _(
-            "“{column}”: its codes run from best to worst ({low:g} = “{low_label}”, {high:g} = "
+            "“{column}”: its codes run from best to worst ({low} = “{low_label}”, {high} = "
             "“{high_label}”): reverse them before the import, or scores read backwards."
-        ).format(column=column.name, low=low, low_label=answers[low], high=high, high_label=answers[high])
+        ).format(column=column.name, low=_g(low), low_label=answers[low], high=_g(high), high_label=answers[high])
     ]
 
 
@@ -1231,8 +1275,8 @@ def _matched(
     row = fits[i]
     if i in chosen:
         key = keys[chosen[i]]
-        reason = _("every word of “{touchpoint}” is in its name or question (fit {fit:.2f})").format(
-            touchpoint=touchpoints[key], fit=row[chosen[i]]
+        reason = _("every word of “{touchpoint}” is in its name or question (fit {fit})").format(
+            touchpoint=touchpoints[key], fit=formatting.number(row[chosen[i]], 2)
         )
         return replace(score, touchpoint=key, match=round(row[chosen[i]], 3), match_reason=reason)
     fitting = [k for k, fit in enumerate(row) if fit > 0]

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from workbench.core.folding import fold
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 
 # A set is proposed only when more than this share of the column's distinct answers (not-applicable ones aside)
@@ -30,7 +31,7 @@ class LabelSet:
     Parameters
     ----------
     name : stable identifier (``satisfaction-5``), kept with a mapping.
-    title : what the set is called to the user.
+    title : what the set is called to the user, in English (marked with ``N_``: translate it where it is shown).
     points : per point, low to high, its wordings; gender and case forms are matched without listing them.
     binary : a yes/no set: its points are 0 and 1 (the second is the "yes"), else 1…k.
     """
@@ -94,7 +95,7 @@ def _set(name: str, title: str, *points: str, binary: bool = False) -> LabelSet:
 SETS: tuple[LabelSet, ...] = (
     _set(
         "agreement-5",
-        _("agreement (5 points)"),
+        N_("agreement (5 points)"),
         "strongly disagree|completely disagree|totally disagree|rozhodně nesouhlasím|zcela nesouhlasím|"
         "naprosto nesouhlasím|úplně nesouhlasím|zdecydowanie się nie zgadzam|całkowicie się nie zgadzam",
         "disagree|somewhat disagree|tend to disagree|mostly disagree|spíše nesouhlasím|nesouhlasím|"
@@ -107,7 +108,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "agreement-7",
-        _("agreement (7 points)"),
+        N_("agreement (7 points)"),
         "strongly disagree|completely disagree|rozhodně nesouhlasím|zdecydowanie się nie zgadzam",
         "disagree|nesouhlasím|nie zgadzam się",
         "somewhat disagree|spíše nesouhlasím|raczej się nie zgadzam",
@@ -119,7 +120,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "satisfaction-5",
-        _("satisfaction (5 points)"),
+        N_("satisfaction (5 points)"),
         "very dissatisfied|extremely dissatisfied|very unsatisfied|completely dissatisfied|highly dissatisfied|"
         "velmi nespokojen|zcela nespokojen|naprosto nespokojen|úplně nespokojen|rozhodně nespokojen|"
         "bardzo niezadowolony|zdecydowanie niezadowolony|całkowicie niezadowolony",
@@ -134,7 +135,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "likelihood-5",
-        _("likelihood (5 points)"),
+        N_("likelihood (5 points)"),
         "very unlikely|extremely unlikely|not at all likely|highly unlikely|velmi nepravděpodobné|"
         "zcela nepravděpodobné|bardzo mało prawdopodobne|bardzo nieprawdopodobne|zdecydowanie nieprawdopodobne",
         "unlikely|somewhat unlikely|not very likely|fairly unlikely|nepravděpodobné|spíše nepravděpodobné|"
@@ -148,7 +149,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "quality-5",
-        _("quality (5 points)"),
+        N_("quality (5 points)"),
         "very poor|very bad|terrible|awful|velmi špatné|hrozné|bardzo źle|bardzo zły|bardzo słabo|bardzo słaby|"
         "fatalnie|fatalny",
         "poor|bad|špatné|spíše špatné|źle|zły|słabo|słaby|raczej źle",
@@ -160,7 +161,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "quality-5b",
-        _("quality (poor … excellent)"),
+        N_("quality (poor … excellent)"),
         "poor|nedostatečné|nedostatečně",
         "fair|dostatečné|dostatečně",
         "good|dobré|dobře",
@@ -169,7 +170,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "ease-5",
-        _("ease (5 points)"),
+        N_("ease (5 points)"),
         "very difficult|extremely difficult|very hard|velmi obtížné|velmi složité|velmi náročné|bardzo trudno|"
         "bardzo trudne",
         "difficult|somewhat difficult|hard|obtížné|spíše obtížné|složité|náročné|trudno|trudne|raczej trudno",
@@ -180,7 +181,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "importance-5",
-        _("importance (5 points)"),
+        N_("importance (5 points)"),
         "not at all important|not important at all|zcela nedůležité|vůbec nedůležité|zupełnie nieważne|"
         "całkowicie nieistotne",
         "slightly important|not very important|spíše nedůležité|nedůležité|mało ważne|raczej nieważne",
@@ -191,7 +192,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "favourability-5",
-        _("favourability (5 points)"),
+        N_("favourability (5 points)"),
         "very unfavorably|very unfavourably|very unfavorable|very unfavourable",
         "somewhat unfavorably|somewhat unfavourably|unfavorable|unfavourable|unfavorably",
         "neither favorably nor unfavorably|neither favorably nor unfavorably (neutral)|"
@@ -201,7 +202,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "certainty-4",
-        _("definitely not … definitely yes (4 points)"),
+        N_("definitely not … definitely yes (4 points)"),
         "definitely not|definitely no|certainly not|rozhodně ne|určitě ne|zdecydowanie nie|na pewno nie",
         "probably not|rather not|spíše ne|asi ne|raczej nie",
         "probably yes|probably|rather yes|spíše ano|asi ano|raczej tak",
@@ -209,18 +210,18 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "certainty-5",
-        _("definitely not … definitely yes (5 points)"),
+        N_("definitely not … definitely yes (5 points)"),
         "definitely not|definitely no|certainly not|rozhodně ne|určitě ne|zdecydowanie nie|na pewno nie",
         "probably not|rather not|spíše ne|asi ne|raczej nie",
         "might or might not|maybe|ani ano, ani ne|možná|ani tak, ani nie|może",
         "probably yes|probably|rather yes|spíše ano|asi ano|raczej tak",
         "definitely yes|definitely|certainly|rozhodně ano|určitě ano|zdecydowanie tak|na pewno tak",
     ),
-    _set("yes-no", _("yes / no"), "no|ne|nie|n", "yes|ano|tak|y", binary=True),
-    _set("true-false", _("true / false"), "false|nepravda|fałsz", "true|pravda|prawda", binary=True),
+    _set("yes-no", N_("yes / no"), "no|ne|nie|n", "yes|ano|tak|y", binary=True),
+    _set("true-false", N_("true / false"), "false|nepravda|fałsz", "true|pravda|prawda", binary=True),
     _set(
         "satisfied",
-        _("satisfied / not satisfied"),
+        N_("satisfied / not satisfied"),
         "dissatisfied|neutral or dissatisfied|neutral/dissatisfied|not satisfied|unsatisfied|nespokojen|"
         "nejsem spokojen|niezadowolony|nie jestem zadowolony",
         "satisfied|spokojen|jsem spokojen|zadowolony|jestem zadowolony",
@@ -228,7 +229,7 @@ SETS: tuple[LabelSet, ...] = (
     ),
     _set(
         "recommend",
-        _("would recommend / would not"),
+        N_("would recommend / would not"),
         "would not recommend|not recommend|nedoporučil bych|nedoporučím|nie poleciłbym|nie polecę",
         "would recommend|recommend|doporučil bych|doporučím|poleciłbym|polecę",
         binary=True,
@@ -359,10 +360,10 @@ def propose_values(values: Sequence[str]) -> LabelProposal | None:
     low = min(best_points, key=best_points.__getitem__)
     high = max(best_points, key=best_points.__getitem__)
     if best.binary:
-        reason = _("answers read as {title}: “{yes}” = 1, “{no}” = 0").format(title=best.title, yes=high, no=low)
+        reason = _("answers read as {title}: “{yes}” = 1, “{no}” = 0").format(title=_(best.title), yes=high, no=low)
     else:
         reason = _("answers read as {title}: “{low}” = {low_n:g} … “{high}” = {high_n:g}").format(
-            title=best.title, low=low, low_n=numbers[low], high=high, high_n=numbers[high]
+            title=_(best.title), low=low, low_n=numbers[low], high=high, high_n=numbers[high]
         )
     return LabelProposal(best.name, best.title, numbers, unmatched, best.scale, best.binary, positive, reason)
 

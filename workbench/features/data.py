@@ -7,6 +7,7 @@ everything that decides what a column means or what is imported is here, so it i
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,10 @@ from workbench.core import folders, formatting, metrics, uploads
 from workbench.core.contract import OVERALL
 from workbench.core.errors import IngestError
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.data import dates, ingest, labels, waves
 from workbench.data.ingest import CsvDialect, ImportReport, KpiMapping, SurveyMapping, WideColumn
-from workbench.repos.datasets import KINDS, SAMPLE_FOLDER, sample_files
+from workbench.repos.datasets import KINDS, SAMPLE_DESCRIPTIONS, SAMPLE_FOLDER, sample_files
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -67,7 +69,7 @@ def dataset_rows(workspace: Workspace, project_id: int) -> list[DatasetRow]:
     """The project's dataset versions: rows, kind, the period (or waves of undated answers), rows skipped."""
     found = []
     for d in workspace.datasets.list(int(project_id)):
-        period = " – ".join(v[:10] for v in (d.meta.get("date_from"), d.meta.get("date_to")) if v)
+        period = " – ".join(_day(v) for v in (d.meta.get("date_from"), d.meta.get("date_to")) if v)
         if not d.meta.get("dated", True) and d.meta.get("waves"):  # answers without dates: their waves
             period = _("wave {labels}").format(labels=", ".join(w["label"] for w in d.meta["waves"]))
         found.append(
@@ -83,6 +85,14 @@ def dataset_rows(workspace: Workspace, project_id: int) -> list[DatasetRow]:
             )
         )
     return found
+
+
+def _day(stamp: str) -> str:
+    """A dataset's first or last date (kept as ISO text) as the reader writes dates."""
+    try:
+        return formatting.date(datetime.date.fromisoformat(stamp[:10]))
+    except ValueError:
+        return stamp[:10]
 
 
 def project_choices(workspace: Workspace, project_id: int) -> tuple[list[tuple[str, int]], list[str]]:
@@ -119,6 +129,11 @@ def open_sample(name: str) -> dict | None:
     """One of the sample files by name, or None."""
     path = {p.name: p for p in sample_files()}.get(name)
     return None if path is None else {"path": str(path), "name": path.name, "kind": ingest.file_kind(path)}
+
+
+def sample_choices() -> list[tuple[str, str]]:
+    """The sample files as (name, what it holds in the reader's language; '' when nothing is said of it)."""
+    return [(p.name, SAMPLE_DESCRIPTIONS.get(p.name, "")) for p in sample_files()]
 
 
 def source_path(file: Mapping, readable: Sequence[Path]) -> Path:
@@ -250,16 +265,19 @@ def layout_note(source: ingest.Source, excluded: int, sampled: int) -> str:
     """What was recognised about the file, in a line."""
     parts = [_("Recognised: {layout}.").format(layout=source.layout.title)]
     if source.dialect is not None and source.dialect.header_rows > 1:
-        parts.append(_("{n} header rows read as one.").format(n=source.dialect.header_rows))
+        n = source.dialect.header_rows
+        parts.append(ngettext("{n} header row read as one.", "{n} header rows read as one.", n).format(n=n))
     if source.kind == "xlsx" and source.header_row > 1:
         parts.append(_("The header is row {row} (titles above it are skipped).").format(row=source.header_row))
     if source.descriptions:
         parts.append(_("Question texts show over the column names."))
     if source.layout.exclude:
         parts.append(
-            _("{n} of the first {rows} rows are preview, test or incomplete responses.").format(
-                n=excluded, rows=sampled
-            )
+            ngettext(
+                "{n} of the first {rows} rows is a preview, test or incomplete response.",
+                "{n} of the first {rows} rows are preview, test or incomplete responses.",
+                excluded,
+            ).format(n=formatting.count(excluded), rows=formatting.count(sampled))
         )
     return " ".join(parts)
 
@@ -303,9 +321,11 @@ def start(
         return found.mapping, _("Using the mapping {saved}.").format(saved=found.describe())
     guessed = proposal(columns)
     if guessed is not None:
-        return guesses.as_mapping(guessed), _(
-            "Guessed from the column names and the values of the first {n} rows: check each field marked “guess”."
-        ).format(n=guessed.rows)
+        return guesses.as_mapping(guessed), ngettext(
+            "Guessed from the column names and the values of the first {n} row: check each field marked “guess”.",
+            "Guessed from the column names and the values of the first {n} rows: check each field marked “guess”.",
+            guessed.rows,
+        ).format(n=formatting.count(guessed.rows))
     return None, None
 
 
@@ -372,7 +392,8 @@ def form(mapping: AnyMapping | None, columns: Mapping, guessed: bool) -> Form | 
 
 def exclusion_rules(exclude: Mapping[str, Sequence[str]]) -> str:
     """A layout's exclusion rules in a line: 'Status: Survey Preview; Finished: 0'."""
-    return "; ".join(f"{c}: {', '.join(v or '(blank)' for v in values)}" for c, values in exclude.items())
+    blank = _("(blank)")
+    return "; ".join(f"{c}: {', '.join(v or blank for v in values)}" for c, values in exclude.items())
 
 
 @dataclass(frozen=True)
@@ -472,10 +493,13 @@ def unmatched_note(unmatched: int) -> tuple[str, bool]:
     if not unmatched:
         return _("Every label matched a touchpoint."), True
     return (
-        _(
+        ngettext(
             "{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
-            "skipped)."
-        ).format(n=unmatched),
+            "skipped).",
+            "{n} label(s) not matched: choose their touchpoint, or leave them out (their rows are reported and "
+            "skipped).",
+            unmatched,
+        ).format(n=formatting.count(unmatched)),
         False,
     )
 
@@ -670,29 +694,41 @@ def commit(workspace: Workspace, token: str, name: str) -> str:
     staged = datasets.staged(token)
     info = datasets.commit(staged, name or "")
     if staged.extends is not None:
-        return _(
-            "Appended {rows} answers: “{name}” version {version} holds {total} answers; the mapping is saved as "
-            "“{mapping}”."
+        appended = staged.report.answers or staged.report.rows_valid
+        return ngettext(
+            "Appended {rows} answer: “{name}” version {version} holds {total}; the mapping is saved as “{mapping}”.",
+            "Appended {rows} answers: “{name}” version {version} holds {total}; the mapping is saved as “{mapping}”.",
+            appended,
         ).format(
-            rows=formatting.count(staged.report.answers or staged.report.rows_valid),
+            rows=formatting.count(appended),
             name=info.name,
             version=info.version,
-            total=formatting.count(info.rows),
+            total=ngettext("{n} answer", "{n} answers", info.rows).format(n=formatting.count(info.rows)),
             mapping=info.name,
         )
-    return _("Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.").format(
-        rows=formatting.count(info.rows), name=info.name, version=info.version, mapping=info.name
-    )
+    return ngettext(
+        "Imported {rows} row as “{name}” version {version}; the mapping is saved as “{mapping}”.",
+        "Imported {rows} rows as “{name}” version {version}; the mapping is saved as “{mapping}”.",
+        info.rows,
+    ).format(rows=formatting.count(info.rows), name=info.name, version=info.version, mapping=info.name)
 
 
 def report_summary(report: ImportReport) -> str:
     """The validation report in a line: rows read and kept, answers, how dates were read, the wave."""
     skipped = report.rows_read - report.rows_valid
-    summary = _("{read} rows read, {valid} valid, {skipped} with problems (skipped).").format(
-        read=report.rows_read, valid=report.rows_valid, skipped=skipped
+    summary = ngettext(
+        "{read} row read, {valid} valid, {skipped} with problems (skipped).",
+        "{read} rows read, {valid} valid, {skipped} with problems (skipped).",
+        report.rows_read,
+    ).format(
+        read=formatting.count(report.rows_read),
+        valid=formatting.count(report.rows_valid),
+        skipped=formatting.count(skipped),
     )
     if report.answers is not None and report.answers != report.rows_valid:
-        summary += " " + _("They hold {n} answers.").format(n=report.answers)
+        summary += " " + ngettext("They hold {n} answer.", "They hold {n} answers.", report.answers).format(
+            n=formatting.count(report.answers)
+        )
     if report.date_format:
         summary += " " + _("Dates read as {format}.").format(format=dates.readable(report.date_format))
     if report.date_zone:

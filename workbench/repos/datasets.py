@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.core import contract, limits, resources
+from workbench.core import contract, formatting, i18n, limits, resources
 from workbench.core.errors import Cancelled, IngestError
 from workbench.core.events import DatasetCommitted, Events
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.data import ingest, outcome, scratch, waves
 from workbench.data.ingest import (
@@ -55,7 +56,17 @@ log = logging.getLogger(__name__)
 DATASET_FOLDER = "datasets"
 TEMP_FOLDER = "tmp"
 STALE_SECONDS = 24 * 3600
-KINDS = {"survey": "Survey answers", "kpi_period": "KPIs per period", "kpi_customer": "KPIs per customer"}
+KINDS = i18n.Labels(
+    {"survey": N_("Survey answers"), "kpi_period": N_("KPIs per period"), "kpi_customer": N_("KPIs per customer")}
+)
+# A new version must hold what the dataset's versions hold: said per kind, a whole sentence each.
+_OTHER_KIND = i18n.Labels(
+    {
+        "survey": N_("“{name}” holds survey answers; a new version must too. Choose another name."),
+        "kpi_period": N_("“{name}” holds KPIs per period; a new version must too. Choose another name."),
+        "kpi_customer": N_("“{name}” holds KPIs per customer; a new version must too. Choose another name."),
+    }
+)
 
 Progress = Callable[[float, str], None]
 
@@ -143,7 +154,7 @@ class Datasets:
         with self.sessions() as session:
             row = session.get(DatasetRow, dataset_id)
             if row is None:
-                raise WorkspaceError(f"No dataset with id {dataset_id}.")
+                raise WorkspaceError(_("No dataset with id {id}.").format(id=dataset_id))
             newest = session.scalar(
                 select(func.max(DatasetRow.version)).where(
                     DatasetRow.project_id == row.project_id, DatasetRow.name == row.name
@@ -214,19 +225,19 @@ class Datasets:
         def step(fraction: float, text: str) -> None:
             if (cancelled and cancelled()) or self._file(token, ".cancel").exists():
                 self._file(token, ".cancel").unlink(missing_ok=True)
-                raise Cancelled("The import was cancelled; nothing was changed.")
+                raise Cancelled(_("The import was cancelled; nothing was changed."))
             progress(fraction, text)
 
         extended = self._appendable(project_id, append_to, mapping, journey_id) if append_to is not None else None
         journey_id = extended.journey_id if extended is not None else journey_id
-        step(0.05, "Reading the file")
+        step(0.05, _("Reading the file"))
         data = ingest.load(path, mapping, dialect, sheet, header_row)
         columns = data.table.column_names
-        step(0.45, "Checking the rows")
+        step(0.45, _("Checking the rows"))
         rows = None
         if isinstance(mapping, SurveyMapping):
             if journey_id is None:
-                raise IngestError("Choose the journey whose touchpoints the answers are about.")
+                raise IngestError(_("Choose the journey whose touchpoints the answers are about."))
             keys = self.touchpoint_keys(journey_id)
             previous = _read(extended.path) if extended is not None else None
             prefix = Path(source).stem
@@ -235,7 +246,7 @@ class Datasets:
             table, report = ingest.prepare_survey(data.table, mapping, keys, data.decimal, prefix, data.first_row)
             kind, meta = "survey", survey_meta(table, mapping.rating_scale) | import_meta(mapping)
             if extended is not None and previous is not None:
-                step(0.6, "Adding the dataset's answers")
+                step(0.6, _("Adding the dataset's answers"))
                 table, report = drop_known_ids(
                     data.table, table, report, mapping, previous["response_id"], data.first_row
                 )
@@ -253,7 +264,7 @@ class Datasets:
             "layout": data.layout.name,
             "header_row": data.header_row if data.kind == "xlsx" else None,
         }
-        step(0.7, "Writing the valid rows")
+        step(0.7, _("Writing the valid rows"))
         staged = StagedImport(
             token,
             project_id,
@@ -322,11 +333,11 @@ class Datasets:
         try:
             return StagedImport.from_dict(json.loads(self._file(token, ".json").read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise WorkspaceError("This import is no longer waiting; start it again.") from None
+            raise WorkspaceError(_("This import is no longer waiting; start it again.")) from None
 
     def _file(self, token: str, suffix: str) -> Path:
         if not re.fullmatch(r"[0-9a-f]{32}", token):
-            raise ValueError("Not an import token.")
+            raise ValueError(_("Not an import token."))
         return self.temp_folder / f"{token}{suffix}"
 
     def receive(self, filename: str, content: bytes) -> Path:
@@ -353,16 +364,16 @@ class Datasets:
 
         name = " ".join(str(name or "").split())
         if not name and staged.extends is None:
-            raise WorkspaceError("The dataset needs a name.")
+            raise WorkspaceError(_("The dataset needs a name."))
         if not staged.report.rows_valid:
-            raise WorkspaceError("No valid rows to import.")
+            raise WorkspaceError(_("No valid rows to import."))
         relative = f"{DATASET_FOLDER}/{uuid.uuid4().hex}.parquet"
         with scratch.hold(self.temp_folder, staged.token):  # the staging's files change only under its lock
             with self.transaction(staged.token) as (session, note):
                 if not staged.temp_file.exists():
-                    raise WorkspaceError("This import is no longer waiting; start it again.")
+                    raise WorkspaceError(_("This import is no longer waiting; start it again."))
                 if session.get(Project, staged.project_id) is None:
-                    raise WorkspaceError(f"No project with id {staged.project_id}.")
+                    raise WorkspaceError(_("No project with id {id}.").format(id=staged.project_id))
                 if staged.extends is not None:
                     try:
                         name = self._extended_name(session, staged.extends, name)
@@ -372,10 +383,7 @@ class Datasets:
                 existing = session.scalars(select(DatasetRow).where(DatasetRow.project_id == staged.project_id)).all()
                 same = [row for row in existing if row.name.casefold() == name.casefold()]
                 if same and same[0].kind != staged.kind:
-                    raise WorkspaceError(
-                        f"“{same[0].name}” holds {KINDS[same[0].kind].lower()}; a new version must "
-                        f"too. Choose another name."
-                    )
+                    raise WorkspaceError(_OTHER_KIND[same[0].kind].format(name=same[0].name))
                 name = same[0].name if same else name
                 version = max((row.version for row in same), default=0) + 1
                 row = DatasetRow(
@@ -488,7 +496,7 @@ class Datasets:
         with self.transaction() as (session, note):
             row = session.get(DatasetRow, dataset_id)
             if row is None:
-                raise WorkspaceError(f"No dataset with id {dataset_id}.")
+                raise WorkspaceError(_("No dataset with id {id}.").format(id=dataset_id))
             note([row.file])
             session.delete(row)
 
@@ -590,8 +598,16 @@ class Datasets:
             if d.latest and d.name.casefold() == " ".join(str(name).split()).casefold()
         ]
         if not found:
-            names = ", ".join(f"“{d.name}”" for d in self.list(project_id, "survey") if d.latest) or "none"
-            raise WorkspaceError(f"No survey dataset “{name}” to append to; the project's surveys: {names}.")
+            names = ", ".join(f"“{d.name}”" for d in self.list(project_id, "survey") if d.latest)
+            if not names:
+                raise WorkspaceError(
+                    _("No survey dataset “{name}” to append to; the project has no surveys.").format(name=name)
+                )
+            raise WorkspaceError(
+                _("No survey dataset “{name}” to append to; the project's surveys: {names}.").format(
+                    name=name, names=names
+                )
+            )
         return found[0].id
 
     def last_name_for(self, project_id: int, columns: builtins.list[str]) -> str | None:
@@ -602,6 +618,20 @@ class Datasets:
 
 
 SAMPLE_FOLDER = resources.shipped("datasets")
+# What each sample file holds, as the Data page lists it (in the reader's language).
+SAMPLE_DESCRIPTIONS = i18n.Labels(
+    {
+        "parcel-express-answers-cp1250.csv": N_(
+            "Parcel delivery survey, one row per answer: touchpoint, NPS, CSAT, CES, comment (Czech CSV, Windows-1250)"
+        ),
+        "parcel-express-kpi-cp1250.csv": N_(
+            "Monthly KPIs per branch: revenue, orders, churn, complaints (Czech CSV, Windows-1250)"
+        ),
+        "parcel-express-respondents.xlsx": N_(
+            "Parcel delivery survey, one row per respondent: a rating column per touchpoint (Excel)"
+        ),
+    }
+)
 
 
 def sample_files() -> list[Path]:
@@ -713,6 +743,11 @@ def merge_answers(previous: pa.Table, table: pa.Table) -> pa.Table:
     return combined.select(columns + [name for name in combined.column_names if name not in columns])
 
 
+def _scale(ends) -> str:
+    """A rating scale's two ends as the reader writes numbers: '1–5', '0–1,5'."""
+    return "–".join(formatting.number(end, len(f"{float(end):g}".partition(".")[2])) for end in ends)
+
+
 def merge_meta(previous: Mapping, meta: Mapping) -> dict:
     """What a survey's meta says once a file is appended: waves of both, dated if either is, the one outcome.
 
@@ -732,9 +767,9 @@ def merge_meta(previous: Mapping, meta: Mapping) -> dict:
     if len(set(scales)) > 1:
         raise IngestError(
             _(
-                "The file's ratings are on a {new[0]:g}–{new[1]:g} scale, the dataset's on "
-                "{old[0]:g}–{old[1]:g}: append only a file rated on the same scale."
-            ).format(new=scales[1], old=scales[0])
+                "The file's ratings are on a {new} scale, the dataset's on {old}: append only a file rated on "
+                "the same scale."
+            ).format(new=_scale(scales[1]), old=_scale(scales[0]))
         )
     listed = [*(previous.get("waves") or []), *(meta.get("waves") or [])]
     merged = {
