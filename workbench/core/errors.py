@@ -6,9 +6,19 @@ importing the workspace.
 
 from __future__ import annotations
 
+from workbench.core.i18n import N_, Labels
 from workbench.core.i18n import gettext as _
 
-ANONYMOUS = _("someone")
+ANONYMOUS = N_("someone")  # translated when a change is recorded without a name
+# What ``clean_name`` says when a thing has no name, by the thing (``what``).
+NAME_NEEDED = Labels(
+    {
+        "project": N_("The project needs a name."),
+        "journey": N_("The journey needs a name."),
+        "stage": N_("The stage needs a name."),
+        "touchpoint": N_("The touchpoint needs a name."),
+    }
+)
 
 
 class IngestError(ValueError):
@@ -29,14 +39,15 @@ class ConflictError(WorkspaceError):
 
 def person(who: str) -> str:
     """The name a change is recorded under: spaces tidied, "someone" when empty, at most 200 characters."""
-    return (" ".join(who.split()) or ANONYMOUS)[:200]
+    return (" ".join(who.split()) or _(ANONYMOUS))[:200]
 
 
 def clean_name(name: str, what: str) -> str:
-    """``name`` with its spaces collapsed; an empty name is refused (``what`` names the thing in the error)."""
+    """``name`` with its spaces collapsed; an empty name is refused (``what``, a key of ``NAME_NEEDED``, says
+    which thing in the error)."""
     name = " ".join(str(name).split())
     if not name:
-        raise WorkspaceError(f"The {what} needs a name.")
+        raise WorkspaceError(NAME_NEEDED[what] if what in NAME_NEEDED else _("A name is needed."))
     return name
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core import formatting
+from workbench.core.i18n import N_, ngettext
+from workbench.core.i18n import gettext as _
 
 MB = 1 << 20
 
@@ -51,24 +53,61 @@ LOGO_PIXELS = 25_000_000  # a deck logo's width × height: decoding it takes 4 b
 PATTERN_CHARS = 500  # a codebook regex pattern (Python's parser recurses on nested groups)
 
 
+# The sentences of a size over its limit (as found, and when it rounds to the limit: "more than"), by what is measured.
+SIZE_MESSAGES = {
+    "file": (
+        N_("the file is {size}; the limit is {limit}."),
+        N_("the file is more than {size}; the limit is {limit}."),
+    ),
+    "unpacked": (
+        N_("it unpacks to {size}; the limit is {limit}."),
+        N_("it unpacks to more than {size}; the limit is {limit}."),
+    ),
+    "written": (
+        N_("{file} would be {size}; the limit is {limit}."),
+        N_("{file} would be more than {size}; the limit is {limit}."),
+    ),
+}
+
+
 class LimitError(ValueError):
     """An input over one of the limits; the message names the input (and row or column), what it has, the limit.
 
-    ``where`` may be empty for a text without a name (a form's upload): the message then starts with ``found``.
+    ``message`` is one translated sentence saying what was found and the limit (``"the file has 6 000 columns; the
+    limit is 5 000."``); ``where`` names the input before it, or is empty for a text without a name (a form's
+    upload): the message then starts with the sentence, capitalised. The older form ``(where, found, limit)`` (what
+    was found and the limit apart, joined by a sentence of their own) still reads.
     """
 
-    def __init__(self, where: str, found: str, limit: str):
-        said = f"{where}: {found}" if where else found[:1].upper() + found[1:]
-        super().__init__(f"{said}; the limit is {limit}.")
+    def __init__(self, where: str, message: str, limit: str | None = None):
+        if limit is not None:
+            message = _("{found}; the limit is {limit}.").format(found=message, limit=limit)
+        super().__init__(f"{where}: {message}" if where else message[:1].upper() + message[1:])
 
 
-def check_size(found: int, limit: int, where: str, what: str = "the file is") -> None:
-    """Refuse ``found`` bytes over ``limit``."""
+def counted(what: str, n: int) -> str:
+    """``n`` things as a message counts them, in the reader's language ("4 001 rows"): ``what`` is ``rows``,
+    ``columns``, ``values`` or ``cells``."""
+    shown = formatting.count(n)
+    if what == "rows":
+        return ngettext("{n} row", "{n} rows", n).format(n=shown)
+    if what == "columns":
+        return ngettext("{n} column", "{n} columns", n).format(n=shown)
+    if what == "values":
+        return ngettext("{n} value", "{n} values", n).format(n=shown)
+    if what == "cells":
+        return ngettext("{n} cell", "{n} cells", n).format(n=shown)
+    raise KeyError(what)
+
+
+def check_size(found: int, limit: int, where: str, what: str = "file", **names: str) -> None:
+    """Refuse ``found`` bytes over ``limit``; ``what`` is measured (a key of ``SIZE_MESSAGES``: the file, what it
+    unpacks to, what would be written as ``names["file"]``)."""
     if found > limit:
-        shown = formatting.size(found)
-        if shown == formatting.size(limit):  # rounded alike: say which is more
-            shown = f"more than {shown}"
-        raise LimitError(where, f"{what} {shown}", formatting.size(limit))
+        shown, most = formatting.size(found), formatting.size(limit)
+        exact, more = SIZE_MESSAGES[what]
+        message = more if shown == most else exact  # rounded alike: say which is more
+        raise LimitError(where, _(message).format(size=shown, limit=most, **names))
 
 
 def read_file(path: str | Path, limit: int = DOCUMENT_BYTES) -> bytes:
@@ -118,13 +157,24 @@ def json_values(data: str | bytes | bytearray) -> int:
     return data.count(b",") + data.count(b"[") + data.count(b"{")
 
 
-def check_json_values(found: int, where: str, what: str = "the JSON has") -> None:
+def check_json_values(found: int, where: str, written: str | None = None) -> None:
     """Refuse JSON of more than ``JSON_VALUES`` values, ``found`` counted by :func:`json_values` (streamed text can
-    be counted chunk by chunk and refused before it is all read)."""
+    be counted chunk by chunk and refused before it is all read); ``written`` names a file about to be written."""
     if found > JSON_VALUES:
-        raise LimitError(
-            where, f"{what} more than {formatting.count(JSON_VALUES)} values", formatting.count(JSON_VALUES)
-        )
+        values, limit = formatting.count(JSON_VALUES), formatting.count(JSON_VALUES)
+        if written is None:
+            message = ngettext(
+                "the JSON has more than {values} value; the limit is {limit}.",
+                "the JSON has more than {values} values; the limit is {limit}.",
+                JSON_VALUES,
+            ).format(values=values, limit=limit)
+        else:
+            message = ngettext(
+                "{file} would have more than {values} value; the limit is {limit}.",
+                "{file} would have more than {values} values; the limit is {limit}.",
+                JSON_VALUES,
+            ).format(file=written, values=values, limit=limit)
+        raise LimitError(where, message)
 
 
 def check_yaml(text: str, where: str, loader: type) -> None:
@@ -159,8 +209,11 @@ def check_yaml(text: str, where: str, loader: type) -> None:
         if total > YAML_VALUES:
             raise LimitError(
                 where,
-                f"the YAML expands to more than {formatting.count(YAML_VALUES)} values through its aliases",
-                formatting.count(YAML_VALUES),
+                ngettext(
+                    "the YAML expands to more than {values} value through its aliases; the limit is {limit}.",
+                    "the YAML expands to more than {values} values through its aliases; the limit is {limit}.",
+                    YAML_VALUES,
+                ).format(values=formatting.count(YAML_VALUES), limit=formatting.count(YAML_VALUES)),
             )
 
 
@@ -172,7 +225,7 @@ def zip_chunks(
     The bytes are counted, not taken from the zip's directory; one that unpacks to another length than the
     directory says raises ``zipfile.BadZipFile`` at its end.
     """
-    check_size(info.file_size, limit, where, "it unpacks to")
+    check_size(info.file_size, limit, where, "unpacked")
     probe = copy.copy(info)
     probe.file_size = 1 << 62  # zipfile would stop at the claimed length (and fail its CRC check): we stop instead
     unpacked = 0
@@ -180,10 +233,15 @@ def zip_chunks(
         while piece := stream.read(chunk):
             unpacked += len(piece)
             if unpacked > limit:
-                raise LimitError(where, f"it unpacks to more than {formatting.size(limit)}", formatting.size(limit))
+                most = formatting.size(limit)
+                raise LimitError(
+                    where, _("it unpacks to more than {size}; the limit is {limit}.").format(size=most, limit=most)
+                )
             yield piece
     if unpacked != info.file_size:
-        raise zipfile.BadZipFile(f"{info.filename} unpacks to another length than the zip's directory says")
+        raise zipfile.BadZipFile(
+            _("{entry} unpacks to another length than the zip's directory says").format(entry=info.filename)
+        )
 
 
 def csv_rows(reader: Iterator[list[str]], where: str) -> Iterator[list[str]]:
@@ -195,16 +253,28 @@ def csv_rows(reader: Iterator[list[str]], where: str) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as error:
-            line = f"{where}, line {reader.line_num}"  # type: ignore[attr-defined]
+            # A line number is where the file is, as an editor shows it: no thousands separator.
+            line = _("{file}, line {line}").format(file=where, line=reader.line_num)  # type: ignore[attr-defined]
             if "field limit" in str(error):
                 raise LimitError(
                     line,
-                    f"a field has more than {formatting.count(FIELD_CHARS)} characters",
-                    formatting.count(FIELD_CHARS),
+                    ngettext(
+                        "a field has more than {characters} character; the limit is {limit}.",
+                        "a field has more than {characters} characters; the limit is {limit}.",
+                        FIELD_CHARS,
+                    ).format(characters=formatting.count(FIELD_CHARS), limit=formatting.count(FIELD_CHARS)),
                 ) from None
-            raise ValueError(f"{line}: not readable as CSV ({error}).") from None
+            raise ValueError(_("{line}: not readable as CSV ({error}).").format(line=line, error=error)) from None
         yield row
 
 
 def _too_deep(where: str, kind: str) -> LimitError:
-    return LimitError(where, f"the {kind} is nested more than {NESTING} levels deep", f"{NESTING} levels")
+    """``kind`` is the format's name (JSON, YAML)."""
+    return LimitError(
+        where,
+        ngettext(
+            "the {kind} is nested more than {levels} level deep; the limit is {levels} level.",
+            "the {kind} is nested more than {levels} levels deep; the limit is {levels} levels.",
+            NESTING,
+        ).format(kind=kind, levels=formatting.count(NESTING)),
+    )

@@ -176,14 +176,15 @@ def _ambiguous_message(column: str, values, best: str, rival: str, readings: dic
     both = readings[best].is_not_null() & readings[rival].is_not_null()
     example = values.filter(both).head(1).to_list() or values.drop_nulls().head(1).to_list()
     only_rival = values.filter(readings[rival].is_not_null() & readings[best].is_null()).head(1).to_list()
-    text = _("Dates in column '{column}' read both as {a} and as {b} (e.g. “{example}”)").format(
-        column=column, a=readable(best), b=readable(rival), example=example[0] if example else ""
-    )
+    found = {"column": column, "a": readable(best), "b": readable(rival), "example": example[0] if example else ""}
     if only_rival:
-        text += _("; some only as {b} (e.g. “{value}”), so the column mixes both").format(
-            b=readable(rival), value=only_rival[0]
-        )
-    return text + _(". Choose the date format.")
+        return _(
+            "Dates in column '{column}' read both as {a} and as {b} (e.g. “{example}”); some only as {b} "
+            "(e.g. “{value}”), so the column mixes both. Choose the date format."
+        ).format(value=only_rival[0], **found)
+    return _(
+        "Dates in column '{column}' read both as {a} and as {b} (e.g. “{example}”). Choose the date format."
+    ).format(**found)
 
 
 def _parse(values, date_format: str):

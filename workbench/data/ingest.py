@@ -34,6 +34,8 @@ from workbench.core.contract import (
 )
 from workbench.core.errors import IngestError
 from workbench.core.folding import fold
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.limits import LimitError
 from workbench.core.metrics import SCALES
 from workbench.data import dates, layouts, waves, xlsxguard
@@ -351,7 +353,7 @@ def file_kind(path: str | Path) -> str:
     """``csv``, ``xlsx`` or ``parquet`` from the file name."""
     kind = FILE_KINDS.get(Path(path).suffix.lower())
     if kind is None:
-        raise IngestError(f"“{Path(path).name}” is not a CSV, XLSX, Parquet or SPSS (.sav) file.")
+        raise IngestError(_("“{file}” is not a CSV, XLSX, Parquet or SPSS (.sav) file.").format(file=Path(path).name))
     return kind
 
 
@@ -359,7 +361,7 @@ def sniff(sample: bytes) -> CsvDialect:
     """Guess encoding, delimiter, decimal mark and header rows (a survey tool's layout) from a CSV file's first
     bytes."""
     if not sample.strip(b"\x00\xff\xfe\r\n\t "):
-        raise IngestError("The file is empty.")
+        raise IngestError(_("The file is empty."))
     encoding = _encoding(sample)
     text = sample.decode(encoding, errors="replace")
     lines = [line for line in text.splitlines() if line.strip()][:50]
@@ -373,7 +375,7 @@ def sniff(sample: bytes) -> CsvDialect:
         sniffed.append(line)
     try:
         if not sniffed:
-            raise csv.Error("the first line is long")
+            raise csv.Error  # the first line is long: caught below
         delimiter = csv.Sniffer().sniff("\n".join(sniffed), delimiters=DELIMITERS).delimiter
     except csv.Error:  # the delimiter most frequent in the first line, outside quotes
         unquoted = re.sub(r'"[^"]*"', "", lines[0])
@@ -455,7 +457,9 @@ def csv_layout(path: str | Path, dialect: CsvDialect) -> tuple[layouts.Layout, i
 
     path = Path(path)
     if not 1 <= dialect.header_rows <= MAX_HEADER_ROWS:
-        raise IngestError(f"A file has 1 to {MAX_HEADER_ROWS} header rows, not {dialect.header_rows}.")
+        raise IngestError(
+            _("A file has 1 to {most} header rows, not {rows}.").format(most=MAX_HEADER_ROWS, rows=dialect.header_rows)
+        )
     size = limits.HEADER_BYTES * dialect.header_rows + SAMPLE_BYTES
     with path.open("rb") as handle:
         head = handle.read(size + 1)
@@ -465,13 +469,12 @@ def csv_layout(path: str | Path, dialect: CsvDialect) -> tuple[layouts.Layout, i
     lines = reader.line_num
     rows += list(itertools.islice(_safe_rows(reader), max(0, 3 - len(rows))))
     if len(head) > size and len(rows) < dialect.header_rows + 1 and "\n" not in text[-SAMPLE_BYTES:]:
+        most = formatting.size(limits.HEADER_BYTES)
         raise LimitError(
-            path.name,
-            f"the header row is longer than {formatting.size(limits.HEADER_BYTES)}",
-            formatting.size(limits.HEADER_BYTES),
+            path.name, _("the header row is longer than {size}; the limit is {limit}.").format(size=most, limit=most)
         )
     if not rows or not any(n.strip() for n in rows[0]):
-        raise IngestError("The file has no header row.")
+        raise IngestError(_("The file has no header row."))
     layout = layouts.detect(rows, dialect.header_rows)
     _check_width(len(layout.names), path.name)
     _refuse_twice([n for n in layout.names])
@@ -489,14 +492,26 @@ def _safe_rows(reader):
 
 def _check_width(columns: int, where: str) -> None:
     if columns > limits.COLUMNS:
-        raise LimitError(where, f"the file has {formatting.count(columns)} columns", formatting.count(limits.COLUMNS))
+        raise LimitError(
+            where,
+            ngettext(
+                "the file has {columns} column; the limit is {limit}.",
+                "the file has {columns} columns; the limit is {limit}.",
+                columns,
+            ).format(columns=formatting.count(columns), limit=formatting.count(limits.COLUMNS)),
+        )
 
 
 def _refuse_twice(names: Sequence[str]) -> None:
     """A column name given twice would make the mapping ambiguous."""
     twice = sorted(name for name, times in Counter(names).items() if times > 1)
     if twice:
-        raise IngestError(f"Column name(s) used twice in the header: {', '.join(name or '(blank)' for name in twice)}.")
+        blank = _("(blank)")
+        raise IngestError(
+            _("Column name(s) used twice in the header: {names}.").format(
+                names=", ".join(name or blank for name in twice)
+            )
+        )
 
 
 def read_csv(
@@ -515,7 +530,7 @@ def read_csv(
     names = list(layout.names)
     missing = [c for c in columns or () if c not in names]
     if missing:
-        raise IngestError(f"Column(s) not in the file: {', '.join(missing)}.")
+        raise IngestError(_("Column(s) not in the file: {columns}.").format(columns=", ".join(missing)))
     column_types = {n: pa.string() for n in names} | dict(types or {})
     try:
         table = pacsv.read_csv(
@@ -536,12 +551,18 @@ def read_csv(
         if types:
             raise
         if "skip initial" in str(exc):  # Arrow's words for a file that ends within its header rows
-            raise IngestError("The file has a header but no rows.") from None
+            raise IngestError(_("The file has a header but no rows.")) from None
         raise IngestError(
-            f"The file cannot be read as CSV: {_first_bad_line(path, dialect, len(names)) or exc}"
+            _("The file cannot be read as CSV: {problem}").format(
+                problem=_first_bad_line(path, dialect, len(names)) or exc
+            )
         ) from None
     except UnicodeDecodeError as exc:
-        raise IngestError(f"The file is not {dialect.encoding} text ({exc.reason}); choose its encoding.") from None
+        raise IngestError(
+            _("The file is not {encoding} text ({reason}); choose its encoding.").format(
+                encoding=dialect.encoding, reason=exc.reason
+            )
+        ) from None
     _check_fields(table, path.name, first_row=dialect.header_rows + 1)
     return table, dialect
 
@@ -563,9 +584,12 @@ def _check_fields(table: pa.Table, where: str, first_row: int) -> None:
         if longest > limits.FIELD_CHARS:
             row = pc.index(lengths, longest).as_py() + first_row
             raise LimitError(
-                f"{where}, row {row}, column '{name}'",
-                f"the field has {formatting.count(longest)} characters",
-                formatting.count(limits.FIELD_CHARS),
+                _("{file}, row {row}, column '{column}'").format(file=where, row=row, column=name),
+                ngettext(
+                    "the field has {characters} character; the limit is {limit}.",
+                    "the field has {characters} characters; the limit is {limit}.",
+                    longest,
+                ).format(characters=formatting.count(longest), limit=formatting.count(limits.FIELD_CHARS)),
             )
 
 
@@ -582,7 +606,11 @@ def _first_bad_line(path: Path, dialect: CsvDialect, expected: int) -> str | Non
             limits.csv_rows(csv.reader(handle, delimiter=dialect.delimiter), path.name), start=1
         ):
             if row and len(row) != expected:
-                return f"line {line} has {len(row)} fields, the header has {expected}."
+                return ngettext(
+                    "line {line} has {fields} field, the header has {expected}.",
+                    "line {line} has {fields} fields, the header has {expected}.",
+                    len(row),
+                ).format(line=line, fields=formatting.count(len(row)), expected=formatting.count(expected))
     return None
 
 
@@ -593,7 +621,7 @@ def _workbook(path: str | Path):
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of broken file
-        raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
+        raise IngestError(_("The file cannot be read as XLSX: {problem}").format(problem=exc)) from None
 
 
 def _check_workbook(path: Path, sheet: str | None = None) -> None:
@@ -604,7 +632,7 @@ def _check_workbook(path: Path, sheet: str | None = None) -> None:
     try:
         xlsxguard.check(path, sheet)
     except (zipfile.BadZipFile, zlib.error, EOFError, xlsxguard.XlsxError) as exc:
-        raise IngestError(f"The file cannot be read as XLSX: {exc}") from None
+        raise IngestError(_("The file cannot be read as XLSX: {problem}").format(problem=exc)) from None
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -621,20 +649,26 @@ def read_xlsx(
     workbook = _workbook(path)
     names = list(workbook.sheet_names)
     if not names:
-        raise IngestError("The workbook has no sheets.")
+        raise IngestError(_("The workbook has no sheets."))
     if sheet is not None and sheet not in names:
-        raise IngestError(f"No sheet “{sheet}” in the workbook; it has: {', '.join(names)}.")
+        raise IngestError(
+            _("No sheet “{sheet}” in the workbook; it has: {sheets}.").format(sheet=sheet, sheets=", ".join(names))
+        )
     sheet = sheet or names[0]
     _check_workbook(Path(path), sheet)
     wanted = None if rows is None else rows + (header_row or HEADER_SCAN) + 3
     data = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True, nrows=wanted)
     data = [row for row in data if any(cell not in ("", None) for cell in row)]
     if not data:
-        raise IngestError("The sheet is empty.")
+        raise IngestError(_("The sheet is empty."))
     index = header_index(data) if header_row is None else header_row - 1
     if not 0 <= index < len(data):
         raise IngestError(
-            f"The sheet has no row {header_row} to read the header from (it has {len(data)} rows with values)."
+            ngettext(
+                "The sheet has no row {row} to read the header from (it has {rows} row with values).",
+                "The sheet has no row {row} to read the header from (it has {rows} rows with values).",
+                len(data),
+            ).format(row=header_row, rows=formatting.count(len(data)))
         )
 
     def texts(first: int) -> list[list[str]]:
@@ -645,7 +679,7 @@ def read_xlsx(
         index -= 1
     layout = layouts.detect(texts(index))
     if not any(layout.names):
-        raise IngestError("The sheet has no header row.")
+        raise IngestError(_("The sheet has no header row."))
     _refuse_twice(layout.names)
     start = index + layout.header_rows
     body = data[start:] if rows is None else data[start : start + rows]
@@ -712,12 +746,10 @@ def read_parquet(path: str | Path, rows: int | None = None) -> pa.Table:
             else:
                 table = parquet.read()
     except (pa.ArrowInvalid, OSError) as exc:
-        raise IngestError(f"The file cannot be read as Parquet: {exc}") from None
+        raise IngestError(_("The file cannot be read as Parquet: {problem}").format(problem=exc)) from None
     decoded = sum(_decoded_bytes(chunk) for column in table.columns for chunk in column.chunks)
     if decoded > limits.PARQUET_BYTES:
-        raise LimitError(
-            path.name, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES)
-        )
+        raise _decoded_too_big(path.name, decoded)
     table = table.cast(pa.schema([f.with_type(_plain_type(f.type)) for f in table.schema]), safe=False)
     _check_fields(table, path.name, first_row=1)
     return table
@@ -744,14 +776,15 @@ def _parquet_footer(parquet, where: str) -> list[str]:
     if values > limits.PARQUET_CELLS:
         raise LimitError(
             where,
-            f"the file has {formatting.count(meta.num_rows)} rows × {formatting.count(meta.num_columns)} "
-            f"columns, {formatting.count(values)} values",
-            f"{formatting.count(limits.PARQUET_CELLS)} values",
+            _("the file has {rows} × {columns}, {values}; the limit is {limit}.").format(
+                rows=limits.counted("rows", meta.num_rows),
+                columns=limits.counted("columns", meta.num_columns),
+                values=limits.counted("values", values),
+                limit=limits.counted("values", limits.PARQUET_CELLS),
+            ),
         )
     if decoded > limits.PARQUET_BYTES:
-        raise LimitError(
-            where, f"its values decode to {formatting.size(decoded)}", formatting.size(limits.PARQUET_BYTES)
-        )
+        raise _decoded_too_big(where, decoded)
     texts = [
         column.path
         for column in columns
@@ -759,8 +792,19 @@ def _parquet_footer(parquet, where: str) -> list[str]:
     ]
     for column in parquet.schema_arrow:
         if _has_map(column.type) and any(text.split(".")[0] == column.name for text in texts):
-            raise IngestError(f"Column '{column.name}' is a map of text, which cannot be read here.")
+            raise IngestError(
+                _("Column '{column}' is a map of text, which cannot be read here.").format(column=column.name)
+            )
     return texts
+
+
+def _decoded_too_big(where: str, decoded: int) -> LimitError:
+    return LimitError(
+        where,
+        _("its values decode to {size}; the limit is {limit}.").format(
+            size=formatting.size(decoded), limit=formatting.size(limits.PARQUET_BYTES)
+        ),
+    )
 
 
 def _has_map(kind: pa.DataType) -> bool:
@@ -912,15 +956,15 @@ def column_values(
 
     path = Path(path)
     if file_kind(path) == "csv":
-        table, _ = read_csv(path, dialect, columns=[column])
+        table, _dialect = read_csv(path, dialect, columns=[column])
     else:
         table = read_source(path, dialect, sheet, header_row=header_row).table
     if column not in table.column_names:
-        raise IngestError(f"Column not in the file: {column}.")
+        raise IngestError(_("Column not in the file: {column}.").format(column=column))
     _refuse_nested(table, [column])
     counts = pc.value_counts(_text(_array(table[column])).drop_null())
     pairs = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()), key=lambda p: -p[1])
-    return [value for value, _ in pairs[:limit]]
+    return [value for value, _count in pairs[:limit]]
 
 
 def load(
@@ -992,23 +1036,35 @@ class _Checks:
         column = _array(column)
         if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
             reading = dates.Reading(pc.cast(column, pa.timestamp("ms")), None)
-            self.flag(pc.is_null(reading.values), "bad_date", name, "date/time missing")
+            self.flag(pc.is_null(reading.values), "bad_date", name, _("date/time missing"))
             return reading
         raw = _text(column)
         try:
             reading = dates.read(raw, name, date_format)
         except dates.AmbiguousDates as exc:
-            raise IngestError(f"{exc} (Data page: Date format; command line: --date-format)") from None
+            raise IngestError(
+                _("{problem} (Data page: Date format; command line: --date-format)").format(problem=exc)
+            ) from None
         present = pc.indices_nonzero(pc.invert(pc.is_null(raw)))
         if reading.format is None and len(present):
             first = present[0].as_py()
             raise IngestError(
-                f"Column '{name}' holds no date in a format this importer reads (row {self.lines[first].as_py()}: "
-                f"“{raw[first].as_py()}”). Accepted: {', '.join(dates.readable(f) for f, _o in dates.FORMATS)}; "
-                f"or give the survey's wave instead of a date column."
+                _(
+                    "Column '{column}' holds no date in a format this importer reads (row {row}: “{value}”). "
+                    "Accepted: {formats}; or give the survey's wave instead of a date column."
+                ).format(
+                    column=name,
+                    row=self.lines[first].as_py(),
+                    value=raw[first].as_py(),
+                    formats=", ".join(dates.readable(f) for f, _o in dates.FORMATS),
+                )
             )
-        shown = f" as {dates.readable(reading.format)}" if reading.format else ""
-        self.flag(pc.is_null(reading.values), "bad_date", name, f"date/time missing or not readable{shown}")
+        message = (
+            _("date/time missing or not readable as {format}").format(format=dates.readable(reading.format))
+            if reading.format
+            else _("date/time missing or not readable")
+        )
+        self.flag(pc.is_null(reading.values), "bad_date", name, message)
         return reading
 
     def numbers(
@@ -1037,7 +1093,7 @@ class _Checks:
                 )
             pattern = r"^[-+]?\d+(?:,\d+)?$" if decimal == "," else r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
             numeric = pc.match_substring_regex(raw, pattern)
-            self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.invert(numeric)), "bad_number", name, "not a number")
+            self.flag(pc.and_(pc.invert(pc.is_null(raw)), pc.invert(numeric)), "bad_number", name, _("not a number"))
             text = pc.if_else(numeric, raw, pa.scalar(None, pa.string()))
             return pc.cast(pc.replace_substring(text, ",", ".") if decimal == "," else text, pa.float64())
         values = pc.cast(column, pa.float64())
@@ -1071,7 +1127,7 @@ class _Checks:
             pc.and_(pc.invert(pc.is_null(raw)), pc.and_(pc.invert(known), pc.invert(pc.fill_null(numeric, False)))),
             "unknown_label",
             name,
-            "label not mapped to a number",
+            _("label not mapped to a number"),
         )
         return pc.if_else(known, pc.take(numbers, position), pc.if_else(numeric, raw, pa.scalar(None, pa.string())))
 
@@ -1088,23 +1144,34 @@ class _Checks:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        label = metric.upper() if metric in SCALES else "rating"
+        label = metric.upper()
         before = len(self.issues)
         values = self.numbers(column, name, decimal, na_codes)
         if len(self.issues) > before:  # say which metric was not a number
             issue = self.issues[-1]
-            self.issues[-1] = Issue(f"bad_{metric}", name, issue.count, issue.rows, f"{label} is not a number")
+            message = (
+                _("{metric} is not a number").format(metric=label) if metric in SCALES else _("rating is not a number")
+            )
+            self.issues[-1] = Issue(f"bad_{metric}", name, issue.count, issue.rows, message)
         low, high = scale
+        shown = {"low": _scale_end(low), "high": _scale_end(high)}
         self.flag(
             pc.or_(pc.less(values, low), pc.greater(values, high)),
             f"range_{metric}",
             name,
-            f"{label} outside {low:g}–{high:g}",
+            _("{metric} outside {low}–{high}").format(metric=label, **shown)
+            if metric in SCALES
+            else _("rating outside {low}–{high}").format(**shown),
         )
         values = pc.if_else(pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high)), values, None)
         if metric == "rating":
             return values
-        self.flag(pc.not_equal(values, pc.floor(values)), f"bad_{metric}", name, f"{label} is not a whole number")
+        self.flag(
+            pc.not_equal(values, pc.floor(values)),
+            f"bad_{metric}",
+            name,
+            _("{metric} is not a whole number").format(metric=label),
+        )
         whole = pc.if_else(pc.equal(values, pc.floor(values)), values, None)
         return pc.cast(whole, pa.int8())
 
@@ -1113,9 +1180,15 @@ class _Checks:
         import pyarrow.compute as pc
 
         ids = _text(_array(column))
-        self.flag(pc.is_null(ids), "missing_id", name, "id missing")
-        self.flag(_duplicated(ids), "duplicate_id", name, "id appears more than once")
+        self.flag(pc.is_null(ids), "missing_id", name, _("id missing"))
+        self.flag(_duplicated(ids), "duplicate_id", name, _("id appears more than once"))
         return ids
+
+
+def _scale_end(value: float) -> str:
+    """An end of a scale as few digits as it has (1, 10, 0.5), in the reader's number format."""
+    text = f"{value:g}"
+    return text if "e" in text else formatting.number(value, len(text.partition(".")[2]))
 
 
 def _duplicated(values: pa.Array) -> pa.Array:
@@ -1135,18 +1208,22 @@ def _refuse_reserved(segments: Sequence[str], reserved: Sequence[str]) -> None:
     taken = sorted(s for s in segments if s.casefold() in {r.casefold() for r in reserved})
     if taken:
         raise IngestError(
-            f"A segment cannot be called {', '.join(taken)}: the name is taken by the data itself. "
-            "Rename the column in the file."
+            _(
+                "A segment cannot be called {names}: the name is taken by the data itself. Rename the column in "
+                "the file."
+            ).format(names=", ".join(taken))
         )
 
 
 def _check_columns(table: pa.Table, wanted: Sequence[str]) -> None:
     if table.num_rows == 0:
-        raise IngestError("The file has a header but no rows.")
+        raise IngestError(_("The file has a header but no rows."))
     missing = [c for c in wanted if c not in table.column_names]
     if missing:
         raise IngestError(
-            f"Column(s) not in the file: {', '.join(missing)}. The file has: {', '.join(table.column_names)}."
+            _("Column(s) not in the file: {columns}. The file has: {names}.").format(
+                columns=", ".join(missing), names=", ".join(table.column_names)
+            )
         )
     _refuse_nested(table, wanted)
 
@@ -1158,12 +1235,11 @@ def _refuse_nested(table: pa.Table, columns: Sequence[str]) -> None:
     for name in columns:
         kind = table.schema.field(name).type
         if pa.types.is_nested(kind):
-            what = (
-                "a list"
-                if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
-                else f"of type {kind}"
+            if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+                raise IngestError(_("Column '{column}' is a list, not a number, date or text.").format(column=name))
+            raise IngestError(
+                _("Column '{column}' is of type {type}, not a number, date or text.").format(column=name, type=kind)
             )
-            raise IngestError(f"Column '{name}' is {what}, not a number, date or text.")
 
 
 def prepare_survey(
@@ -1184,18 +1260,24 @@ def prepare_survey(
     _check_columns(table, mapping.columns())
     if bool(mapping.touchpoint) == bool(mapping.wide):
         raise IngestError(
-            "Map either a touchpoint column (one row per answer) or rating columns to touchpoints "
-            "(one row per respondent)."
+            _(
+                "Map either a touchpoint column (one row per answer) or rating columns to touchpoints "
+                "(one row per respondent)."
+            )
         )
     if not mapping.number_columns():
-        raise IngestError("Map at least one score column (NPS, CSAT, CES or another rating).")
+        raise IngestError(_("Map at least one score column (NPS, CSAT, CES or another rating)."))
     unknown = sorted(
         ({w.touchpoint for w in mapping.wide} | set(mapping.touchpoint_values.values()))
         - set(touchpoint_keys)
         - {OVERALL}
     )
     if unknown:
-        raise IngestError(f"Mapped to touchpoints not in the journey: {', '.join(unknown)}. Map them again.")
+        raise IngestError(
+            _("Mapped to touchpoints not in the journey: {touchpoints}. Map them again.").format(
+                touchpoints=", ".join(unknown)
+            )
+        )
     _refuse_reserved(mapping.segments, SURVEY_COLUMNS)
     checks = _Checks(table.num_rows, first_row)
     if mapping.exclude:  # one flag for all the columns: a preview response is often marked in two of them
@@ -1210,7 +1292,7 @@ def prepare_survey(
             functools.reduce(pc.or_, masks),
             "excluded",
             ", ".join(mapping.exclude),
-            "excluded: a preview, test, spam or incomplete response",
+            _("excluded: a preview, test, spam or incomplete response"),
         )
     if mapping.ts:
         reading = checks.timestamps(table[mapping.ts], mapping.ts, mapping.date_format)
@@ -1220,8 +1302,10 @@ def prepare_survey(
         reading = dates.Reading(pa.array([start.as_py()] * table.num_rows, pa.timestamp("ms")), None)
     else:
         raise IngestError(
-            "Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if "
-            "the answers have no dates."
+            _(
+                "Choose the date / time column, or give the survey's fieldwork wave (e.g. 2026-03) if "
+                "the answers have no dates."
+            )
         )
     ts = reading.values
     scores = {}
@@ -1254,14 +1338,14 @@ def prepare_survey(
         labels = {**{k: k for k in touchpoint_keys}, **dict(mapping.touchpoint_values)}
         positions = pc.index_in(raw_tp, value_set=pa.array(list(labels), pa.string()))
         keys = pc.take(pa.array(list(labels.values()), pa.string()), positions)
-        checks.flag(pc.is_null(raw_tp), "missing_touchpoint", mapping.touchpoint, "touchpoint missing")
+        checks.flag(pc.is_null(raw_tp), "missing_touchpoint", mapping.touchpoint, _("touchpoint missing"))
         checks.flag(
             pc.and_(pc.invert(pc.is_null(raw_tp)), pc.is_null(keys)),
             "unknown_touchpoint",
             mapping.touchpoint,
-            "touchpoint not in the journey (map it to one)",
+            _("touchpoint not in the journey (map it to one)"),
         )
-        checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no score in the row")
+        checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), _("no score in the row"))
         columns["touchpoint"] = keys
         for column, metric in mapping.number_columns().items():
             columns[metric] = scores[column]
@@ -1271,7 +1355,7 @@ def prepare_survey(
             {s: pc.filter(v, keep) for s, v in segments.items()},
         )
     else:
-        checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), "no rating in the row")
+        checks.flag(pc.and_(no_score, pc.invert(checks.bad)), "no_score", ", ".join(scores), _("no rating in the row"))
         typed = _melt(columns, segments, scores, mapping, pc.invert(checks.bad))
     rows_valid = table.num_rows - (pc.sum(checks.bad).as_py() or 0)
     report = ImportReport(
@@ -1330,10 +1414,10 @@ def prepare_kpi(
     _check_columns(table, mapping.columns())
     if bool(mapping.period) == bool(mapping.respondent_id):
         raise IngestError(
-            "Map either a period column (KPIs per month or week) or a customer id column (KPIs per customer)."
+            _("Map either a period column (KPIs per month or week) or a customer id column (KPIs per customer).")
         )
     if not mapping.kpis:
-        raise IngestError("Map at least one KPI column.")
+        raise IngestError(_("Map at least one KPI column."))
     _refuse_reserved(mapping.segments, ("period", "respondent_id", *kpi_names(mapping.kpis).values()))
     checks = _Checks(table.num_rows, first_row)
     columns: dict[str, pa.Array] = {}
@@ -1355,7 +1439,7 @@ def prepare_kpi(
             _duplicated(joined),
             "duplicate_key",
             ", ".join([mapping.period, *mapping.segments]),
-            "the same period and segments appear more than once",
+            _("the same period and segments appear more than once"),
         )
     keep = pc.invert(checks.bad)
     typed = pa.table({name: pc.filter(values, keep) for name, values in columns.items()})
@@ -1436,13 +1520,17 @@ def mapping_to_dict(mapping: SurveyMapping | KpiMapping) -> dict:
 def mapping_from_dict(data: Mapping) -> SurveyMapping | KpiMapping:
     """The inverse of :func:`mapping_to_dict`."""
     if not isinstance(data, Mapping):
-        raise IngestError('Not a column mapping: it must be an object like {"kind": "survey", "ts": …}.')
+        raise IngestError(
+            _("Not a column mapping: it must be an object like {example}.").format(
+                example='{"kind": "survey", "ts": …}'
+            )
+        )
     try:
         mapping = _mapping_from_dict(dict(data))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise IngestError(f"Not a column mapping: {exc}.") from None
+        raise IngestError(_("Not a column mapping: {problem}.").format(problem=exc)) from None
     if not all(isinstance(column, str) for column in mapping.columns()):
-        raise IngestError("Not a column mapping: every column it names must be text.")
+        raise IngestError(_("Not a column mapping: every column it names must be text."))
     return mapping
 
 

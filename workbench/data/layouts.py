@@ -24,15 +24,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from workbench.core.folding import fold
+from workbench.core.i18n import N_, Labels
 
-LAYOUT_NAMES = {
-    "qualtrics": "Qualtrics",
-    "surveymonkey": "SurveyMonkey",
-    "limesurvey": "LimeSurvey",
-    "google-forms": "Google Forms",
-    "plain": "plain table",
-    "spss": "SPSS",
-}
+# The tools' own names stay as they are; a plain table is named in the reader's language.
+LAYOUT_NAMES = Labels(
+    {
+        "qualtrics": "Qualtrics",
+        "surveymonkey": "SurveyMonkey",
+        "limesurvey": "LimeSurvey",
+        "google-forms": "Google Forms",
+        "plain": N_("plain table"),
+        "spss": "SPSS",
+    }
+)
 # Qualtrics' Status codes (numeric exports) and labels (text exports) of responses that are not real answers.
 QUALTRICS_EXCLUDE = {
     "Status": ("Survey Preview", "Survey Test", "Spam", "Preview Spam", "Offline Preview", "1", "2", "8", "9", "17"),

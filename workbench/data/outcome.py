@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+from workbench.core import formatting
 from workbench.core.i18n import gettext as _
 
 NPS_LABEL = "NPS"
@@ -41,7 +42,15 @@ class Outcome:
             return _("share {positive}").format(positive=self.positive or self.label)
         if self.metric == "nps":
             return self.label
-        return _("mean {outcome} ({low:g}–{high:g})").format(outcome=self.label, low=self.scale[0], high=self.scale[1])
+        return _("mean {outcome} ({low}–{high})").format(
+            outcome=self.label, low=_scale_end(self.scale[0]), high=_scale_end(self.scale[1])
+        )
+
+
+def _scale_end(value: float) -> str:
+    """An end of a scale with as few digits as it has (1, 10, 0.5), in the reader's number format."""
+    text = f"{value:g}"
+    return text if "e" in text else formatting.number(value, len(text.partition(".")[2]))
 
 
 def describe(metric: str, label: str | None, scale: tuple[float, float], positive: str | None = None) -> Outcome:

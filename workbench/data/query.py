@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core import metrics
 from workbench.core.contract import METRICS  # the answer table's scores: NPS, CSAT, CES, rating
+from workbench.core.i18n import gettext as _
 
 if TYPE_CHECKING:
     import diskcache
@@ -40,9 +41,13 @@ class Query:
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
-            raise ValueError(f"Unknown period '{self.period}'; use one of {', '.join(PERIODS)}.")
+            raise ValueError(
+                _("Unknown period '{period}'; use one of {periods}.").format(
+                    period=self.period, periods=", ".join(PERIODS)
+                )
+            )
         if not self.sources:
-            raise ValueError("A query needs at least one dataset file.")
+            raise ValueError(_("A query needs at least one dataset file."))
 
     def key(self) -> str:
         """Stable cache key; it includes each file's size and mtime so a replaced file is never served stale."""
@@ -95,13 +100,17 @@ def date_bounds(sources: Sequence[str]) -> tuple[datetime.date, datetime.date] |
     bounds = [b for b in (_file_bounds(*_signature(path)) for path in sources) if b is not None]
     if not bounds:
         return None
-    return min(low for low, _ in bounds), max(high for _, high in bounds)
+    return min(low for low, _high in bounds), max(high for _low, high in bounds)
 
 
 def segment_values(sources: Sequence[str], column: str) -> list[str]:
     """Sorted distinct non-null values of a segment (or touchpoint) column over the files."""
     if column not in columns(sources):
-        raise ValueError(f"Unknown column '{column}'; the data has: {', '.join(columns(sources))}.")
+        raise ValueError(
+            _("Unknown column '{column}'; the data has: {columns}.").format(
+                column=column, columns=", ".join(columns(sources))
+            )
+        )
     values: set[str] = set()
     for path in sources:
         values.update(_file_values(*_signature(path), column))
@@ -157,7 +166,9 @@ def distribution(query: Query, metric: str) -> pandas.DataFrame:
     import polars as pl
 
     if metric not in METRICS:
-        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(METRICS)}.")
+        raise ValueError(
+            _("Unknown metric '{metric}'; use one of {metrics}.").format(metric=metric, metrics=", ".join(METRICS))
+        )
     data, measured = _scan(query)
     if metric not in measured:
         return _empty_frame([*query.by, "score", "answers"])
@@ -193,7 +204,7 @@ def answers(query: Query, extra: Sequence[str] = (), *, with_comment: bool = Fal
     For analyses that need respondent- or answer-level rows (drivers, verbatims, alerts); columns a file lacks
     come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment.
     """
-    data, _ = _scan(query, list(dict.fromkeys(("ts", *extra, *(("comment",) if with_comment else ())))))
+    data, _measured = _scan(query, list(dict.fromkeys(("ts", *extra, *(("comment",) if with_comment else ())))))
     if with_comment:
         data = _commented(data)
     return data.sort("ts", maintain_order=True).collect().to_pandas()
@@ -329,19 +340,25 @@ def _scan(query: Query, extra: Sequence[str] = ()):
 
     schemas = [_schema(*_signature(path)) for path in query.sources]
     available = {name for schema in schemas for name in schema}
-    for role, names in (("group", query.by), ("filter", [column for column, _ in query.filters])):
+    for role, names in (("group", query.by), ("filter", [column for column, _values in query.filters])):
         for name in names:
             if (name not in available or name in _NOT_GROUPS) and not (role == "group" and name == "period"):
+                known = ", ".join(sorted(available - _NOT_GROUPS))
                 raise ValueError(
-                    f"Unknown {role} column '{name}'; the data has: "
-                    f"{', '.join(sorted(available - _NOT_GROUPS))}" + (" and 'period'." if role == "group" else ".")
+                    _("Unknown group column '{column}'; the data has: {columns} and 'period'.").format(
+                        column=name, columns=known
+                    )
+                    if role == "group"
+                    else _("Unknown filter column '{column}'; the data has: {columns}.").format(
+                        column=name, columns=known
+                    )
                 )
     keys = [name for name in query.by if name != "period"]
     measured = [m for m in METRICS if m != "rating" or "rating" in available]
     extra = [name for name in extra if name not in keys and name not in measured]
     frames = []
     for path, schema in zip(query.sources, schemas):
-        if any(column not in schema for column, _ in query.filters):
+        if any(column not in schema for column, _values in query.filters):
             continue  # a version without a filtered column has no answers that pass the filter
         predicates = [pl.col(column).is_in(list(values)) for column, values in query.filters]
         if query.date_from is not None:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from workbench.core import formatting, limits
 from workbench.core.errors import IngestError
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.limits import LimitError
 
 if TYPE_CHECKING:
@@ -55,16 +57,16 @@ def read_sav(path: str | Path, rows: int | None = None) -> SpssFile:
     path = Path(path)
     try:
         # user_missing=True only here: the dictionary then lists the missing codes, which the data read makes null.
-        _, meta = pyreadstat.read_sav(path, metadataonly=True, user_missing=True)
+        _frame, meta = pyreadstat.read_sav(path, metadataonly=True, user_missing=True)
         meta = cast(Any, meta)  # its stubs type the missing ranges and value labels narrower than they are
         most = _check_dictionary(path, meta, rows)
         # pyreadstat reads every row for a row_limit of 0.
         wanted = most + 1 if rows is None else min(max(rows, 1), most + 1)
-        frame, _ = pyreadstat.read_sav(path, row_limit=wanted, disable_datetime_conversion=True)
+        frame, _meta = pyreadstat.read_sav(path, row_limit=wanted, disable_datetime_conversion=True)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
-        raise IngestError(f"The file cannot be read as SPSS: {exc}") from None
+        raise IngestError(_("The file cannot be read as SPSS: {problem}").format(problem=exc)) from None
     if len(frame) > most:  # a file whose header does not say how many rows it has
-        raise _too_many_values(path.name, f"more than {formatting.count(most)}", meta.number_columns or 0)
+        raise _too_many_values(path.name, most, meta.number_columns or 0, more=True)
     return SpssFile(
         table=_table(frame, meta),
         descriptions={name: label for name, label in meta.column_names_to_labels.items() if label},
@@ -80,12 +82,17 @@ def _check_dictionary(path: Path, meta: Any, rows: int | None) -> int:
     columns = meta.number_columns
     if columns > limits.COLUMNS:
         raise LimitError(
-            path.name, f"the file has {formatting.count(columns)} columns", formatting.count(limits.COLUMNS)
+            path.name,
+            ngettext(
+                "the file has {columns} column; the limit is {limit}.",
+                "the file has {columns} columns; the limit is {limit}.",
+                columns,
+            ).format(columns=formatting.count(columns), limit=formatting.count(limits.COLUMNS)),
         )
     most = SAV_CELLS // max(columns, 1)
     found = meta.number_rows  # None when the header does not say
     if found is not None and found > most:
-        raise _too_many_values(path.name, formatting.count(found), columns)
+        raise _too_many_values(path.name, found, columns)
     read = min(x for x in (found, rows, most) if x is not None)
     width = sum(
         meta.variable_storage_width[name] for name, kind in meta.readstat_variable_types.items() if kind == "string"
@@ -95,19 +102,24 @@ def _check_dictionary(path: Path, meta: Any, rows: int | None) -> int:
     if zsav and read * width > ZSAV_TEXT_BYTES:
         raise LimitError(
             path.name,
-            f"its text variables are declared to hold up to {formatting.size(read * width)} "
-            "(rows × widths; saved as .sav it can be read)",
-            formatting.size(ZSAV_TEXT_BYTES),
+            _(
+                "its text variables are declared to hold up to {size} (rows × widths; saved as .sav it can be "
+                "read); the limit is {limit}."
+            ).format(size=formatting.size(read * width), limit=formatting.size(ZSAV_TEXT_BYTES)),
         )
     return most
 
 
-def _too_many_values(where: str, rows: str, columns: int) -> LimitError:
-    return LimitError(
-        where,
-        f"the file has {rows} rows × {formatting.count(columns)} columns",
-        f"{formatting.count(SAV_CELLS)} values",
-    )
+def _too_many_values(where: str, rows: int, columns: int, more: bool = False) -> LimitError:
+    """The file has ``rows`` rows (``more`` than that, when its header does not say) of ``columns`` columns."""
+    counts = {
+        "rows": limits.counted("rows", rows),
+        "columns": limits.counted("columns", columns),
+        "limit": limits.counted("values", SAV_CELLS),
+    }
+    if more:
+        return LimitError(where, _("the file has more than {rows} × {columns}; the limit is {limit}.").format(**counts))
+    return LimitError(where, _("the file has {rows} × {columns}; the limit is {limit}.").format(**counts))
 
 
 def _table(frame: Any, meta: Any) -> pa.Table:
@@ -130,8 +142,8 @@ def _table(frame: Any, meta: Any) -> pa.Table:
             try:
                 number = milliseconds.cast(pa.int64()).cast(pa.timestamp("ms"))
             except pa.ArrowInvalid:
-                message = f"The file cannot be read as SPSS: variable '{name}' has a date out of range."
-                raise IngestError(message) from None
+                message = _("The file cannot be read as SPSS: variable '{variable}' has a date out of range.")
+                raise IngestError(message.format(variable=name)) from None
         columns[name] = number
     return pa.table(columns)
 

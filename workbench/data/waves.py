@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from workbench.core import formatting
 from workbench.core.i18n import gettext as _
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -90,4 +91,4 @@ def no_trend_message(wave: Wave) -> str:
     return _(
         "This dataset is one survey wave ({label}, {start} – {end}) without dates per answer: there is no "
         "trend or before/after to show. Append another wave on the Data page to compare waves."
-    ).format(label=wave.label, start=wave.start.isoformat(), end=wave.end.isoformat())
+    ).format(label=wave.label, start=formatting.date(wave.start), end=formatting.date(wave.end))

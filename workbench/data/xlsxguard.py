@@ -29,6 +29,8 @@ import zipfile
 from pathlib import Path
 
 from workbench.core import formatting, limits
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.limits import LimitError
 
 CHUNK = 2 << 20  # larger chunks scan no faster and hold more memory (8 MB: +70 MB at the peak)
@@ -86,7 +88,7 @@ def _check(path: Path, _size: int, _modified: int, sheet: str | None) -> None:
                 name = _normal(info.filename)
                 if info.is_dir() or not (name == "_rels/.rels" or _in_folder(name, _OPENED)):
                     continue  # never opened by the reader, so never unpacked here (pictures, other parts)
-                where = f"{path.name}, part {info.filename}"
+                where = _part(path.name, info.filename)
                 if _in_folder(name, ("sharedstrings.xml",)):
                     _scan(archive, info, where, budget, _Strings())
                 else:
@@ -101,8 +103,13 @@ def _check(path: Path, _size: int, _modified: int, sheet: str | None) -> None:
                     )
             return
         for info in _sheet_parts(archive, sheet, path.name, budget):
-            _scan(archive, info, f"{path.name}, sheet '{sheet}'", budget, _Extent())
+            _scan(archive, info, _("{file}, sheet '{sheet}'").format(file=path.name, sheet=sheet), budget, _Extent())
     pa.default_memory_pool().release_unused()  # Arrow keeps what the scan freed; the reader needs it next
+
+
+def _part(file: str, part: str) -> str:
+    """A part of the workbook named for a message."""
+    return _("{file}, part {part}").format(file=file, part=part)
 
 
 def _normal(name: str) -> str:
@@ -127,7 +134,7 @@ def _sheet_parts(archive: zipfile.ZipFile, sheet: str, file: str, budget: _Budge
             _attributes(raw)
             for info in parts.get(_normal(part), [])
             for local, raw in _start_tags(
-                _read_book(archive, info, f"{file}, part {info.filename}", budget), f"{file}, part {info.filename}"
+                _read_book(archive, info, _part(file, info.filename), budget), _part(file, info.filename)
             )
             if local == name
         ]
@@ -153,8 +160,10 @@ def _sheet_parts(archive: zipfile.ZipFile, sheet: str, file: str, budget: _Budge
                         found.update((id(info), info) for info in parts.get(_normal(candidate), []))
     if not found:
         raise XlsxError(
-            f"{file}, sheet '{sheet}': no relationship of the workbook leads to a part of the file "
-            "holding the sheet, so its size cannot be checked."
+            _(
+                "{file}, sheet '{sheet}': no relationship of the workbook leads to a part of the file holding the "
+                "sheet, so its size cannot be checked."
+            ).format(file=file, sheet=sheet)
         )
     return list(found.values())
 
@@ -180,7 +189,7 @@ def _start_tags(text: str, where: str) -> list[tuple[str, str]]:
             name = token.group(2)
             tags.append((name.split(":", 1)[1] if ":" in name else name, token.group(3)))
     if at != len(text):
-        raise XlsxError(f"{where}: not plain XML at “{text[at : at + 40]}”.")
+        raise XlsxError(_("{where}: not plain XML at “{text}”.").format(where=where, text=text[at : at + 40]))
     return tags
 
 
@@ -231,10 +240,12 @@ def _scan(
             cut = text.rfind(b"<")
             text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
             if len(tail) > LONGEST_RUN:  # calamine reads such a tag whole: not to be measured in pieces
+                most = formatting.size(LONGEST_RUN)
                 raise LimitError(
                     where,
-                    f"it holds a tag, or a tag and a text, of more than {formatting.size(LONGEST_RUN)}",
-                    formatting.size(LONGEST_RUN),
+                    _("it holds a tag, or a tag and a text, of more than {size}; the limit is {limit}.").format(
+                        size=most, limit=most
+                    ),
                 )
             reader.add(text, where)
     if reader is not None:
@@ -250,10 +261,12 @@ class _Budget:
     def add(self, unpacked: int) -> None:
         self.unpacked += unpacked
         if self.unpacked > limits.XLSX_BYTES:
+            most = formatting.size(limits.XLSX_BYTES)
             raise LimitError(
                 self.where,
-                f"the parts read unpack to more than {formatting.size(limits.XLSX_BYTES)} together",
-                formatting.size(limits.XLSX_BYTES),
+                _("the parts read unpack to more than {size} together; the limit is {limit}.").format(
+                    size=most, limit=most
+                ),
             )
 
 
@@ -274,15 +287,21 @@ class _Strings:
         if self.strings > limits.XLSX_CELLS:
             raise LimitError(
                 where,
-                f"it holds more than {formatting.count(limits.XLSX_CELLS)} shared strings",
-                formatting.count(limits.XLSX_CELLS),
+                ngettext(
+                    "it holds more than {strings} shared string; the limit is {limit}.",
+                    "it holds more than {strings} shared strings; the limit is {limit}.",
+                    limits.XLSX_CELLS,
+                ).format(strings=formatting.count(limits.XLSX_CELLS), limit=formatting.count(limits.XLSX_CELLS)),
             )
         for declared in _UNIQUE_COUNT.findall(text):
             if int(declared) > limits.XLSX_CELLS:
                 raise LimitError(
                     where,
-                    f"it declares {formatting.count(int(declared))} shared strings",
-                    formatting.count(limits.XLSX_CELLS),
+                    ngettext(
+                        "it declares {strings} shared string; the limit is {limit}.",
+                        "it declares {strings} shared strings; the limit is {limit}.",
+                        int(declared),
+                    ).format(strings=formatting.count(int(declared)), limit=formatting.count(limits.XLSX_CELLS)),
                 )
 
 
@@ -302,7 +321,7 @@ class _Extent:
         import pyarrow.compute as pc
 
         if b"\0" in text:
-            raise XlsxError(f"{where}: the sheet is not UTF-8 text.")
+            raise XlsxError(_("{where}: the sheet is not UTF-8 text.").format(where=where))
         decoded = text.decode("utf-8", "replace")
         if not self.started and "<" in decoded:
             self.started = True
@@ -312,8 +331,10 @@ class _Extent:
             tags = pc.list_flatten(pc.split_pattern(array, "<")).slice(1)
             bad = tags.filter(pc.invert(pc.match_substring_regex(tags, f"^{_TAG}")))[0].as_py()
             raise XlsxError(
-                f"{where}: “<{bad[:40]}” is not a plain XML tag (spreadsheet programs write no "
-                "comment, CDATA, DOCTYPE, “<” in a quoted value, or second “r”)."
+                _(
+                    "{where}: “<{tag}” is not a plain XML tag (spreadsheet programs write no comment, CDATA, "
+                    "DOCTYPE, “<” in a quoted value, or second “r”)."
+                ).format(where=where, tag=bad[:40])
             )
         prefixed = pc.match_substring_regex(array, _PREFIXED)[0].as_py()
         cells = _references(_pieces(array, "c", prefixed), _CELL_REFERENCE).drop_null()
@@ -331,18 +352,30 @@ class _Extent:
         ends = pc.count_substring_regex(pieces, rf"</{_PREFIX}row\s*>").to_numpy(zero_copy_only=False)
         depth = self.open_rows + np.cumsum(opened.astype(np.int64) - ends)  # after each piece
         if depth.min() < 0 or (depth + ends).max() > 1:
-            raise XlsxError(f"{where}: the sheet has rows inside rows, or a row's end without its row.")
+            raise XlsxError(
+                _("{where}: the sheet has rows inside rows, or a row's end without its row.").format(where=where)
+            )
         self.open_rows = int(depth[-1])
         height, width = self.last_row + self.rows_unnumbered, self.last_column + self.cells_unnumbered
         if width > limits.COLUMNS:
             raise LimitError(
-                where, f"the sheet has {formatting.count(width)} columns", formatting.count(limits.COLUMNS)
+                where,
+                ngettext(
+                    "the sheet has {columns} column; the limit is {limit}.",
+                    "the sheet has {columns} columns; the limit is {limit}.",
+                    width,
+                ).format(columns=formatting.count(width), limit=formatting.count(limits.COLUMNS)),
             )
         if height * width > limits.XLSX_CELLS:
             raise LimitError(
                 where,
-                f"the sheet spans {formatting.count(height)} rows × {formatting.count(width)} columns or more",
-                f"{formatting.count(limits.XLSX_CELLS)} cells (save it as CSV to import more)",
+                _(
+                    "the sheet spans {rows} × {columns} or more; the limit is {limit} (save it as CSV to import more)."
+                ).format(
+                    rows=limits.counted("rows", height),
+                    columns=limits.counted("columns", width),
+                    limit=limits.counted("cells", limits.XLSX_CELLS),
+                ),
             )
 
 

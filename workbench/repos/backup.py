@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.core import formatting, limits
 from workbench.core.errors import WorkspaceError, clean_name, require_free_name
+from workbench.core.i18n import gettext as _
 from workbench.core.limits import LimitError
 from workbench.data import scratch, store
 from workbench.repos.datasets import DATASET_FOLDER
@@ -82,7 +83,7 @@ def write_backup(workspace: Workspace, project_id: int, target: str | Path | Bin
             for name, (table, _link) in tables.items()
         }
     if not found[ROOT]:
-        raise WorkspaceError(f"No project with id {project_id}.")
+        raise WorkspaceError(_("No project with id {id}.").format(id=project_id))
     ids = {
         name: {row[key]: n for n, row in enumerate(found[name], 1)}
         for name, (table, _link) in tables.items()
@@ -94,7 +95,9 @@ def write_backup(workspace: Workspace, project_id: int, target: str | Path | Bin
         for row, old in zip(rows["datasets"], found["datasets"], strict=True)
     }
     if missing := [str(path) for path in sources.values() if not path.exists()]:
-        raise WorkspaceError(f"Dataset files are missing from the workspace: {', '.join(missing)}.")
+        raise WorkspaceError(
+            _("Dataset files are missing from the workspace: {files}.").format(files=", ".join(missing))
+        )
     counts = {name: len(found[name]) for name in tables}
     project = rows[ROOT][0]["name"]
     if not isinstance(target, (str, Path)):
@@ -117,10 +120,9 @@ def _write(
     files = {}
     tables = _dumps(rows)
     # Refused here rather than when it is restored: a backup the workbench cannot read back is no backup.
-    limits.check_size(
-        len(tables), limits.BACKUP_TABLES_BYTES, f"Project “{rows[ROOT][0]['name']}”", f"{TABLES} would be"
-    )
-    limits.check_json_values(limits.json_values(tables), f"Project “{rows[ROOT][0]['name']}”", f"{TABLES} would have")
+    project = _("Project “{name}”").format(name=rows[ROOT][0]["name"])
+    limits.check_size(len(tables), limits.BACKUP_TABLES_BYTES, project, "written", file=TABLES)
+    limits.check_json_values(limits.json_values(tables), project, written=TABLES)
     with zipfile.ZipFile(stream, "w") as archive:
         archive.writestr(_entry(TABLES), tables)
         for name, path in sources.items():
@@ -189,9 +191,11 @@ def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: st
                 try:
                     rows = _rows(data)
                     if any(len(rows[table]) != count for table, count in manifest["counts"].items()):
-                        raise ValueError("the row counts differ from the manifest")
+                        raise ValueError(_("the row counts differ from the manifest"))
                 except (KeyError, TypeError, ValueError, AttributeError) as error:
-                    raise WorkspaceError(f"The backup's tables are damaged ({error}); nothing was imported.") from None
+                    raise WorkspaceError(
+                        _("The backup's tables are damaged ({problem}); nothing was imported.").format(problem=error)
+                    ) from None
                 project = clean_name(name if name is not None else rows[ROOT][0]["name"], "project")
                 for entry in dict.fromkeys(str(row.get("file")) for row in rows["datasets"]):
                     temps[entry] = datasets.temp_folder / f"{token}.{len(temps)}.parquet"
@@ -209,7 +213,9 @@ def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: st
             path.unlink(missing_ok=True)
         if isinstance(error, SQLAlchemyError):
             raise WorkspaceError(
-                f"The backup could not be stored ({error.__class__.__name__}); nothing was imported."
+                _("The backup could not be stored ({error}); nothing was imported.").format(
+                    error=error.__class__.__name__
+                )
             ) from error
         raise
     return BackupSummary(
@@ -221,7 +227,7 @@ def _open(source: str | Path | BinaryIO) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
     except zipfile.BadZipFile:
-        raise WorkspaceError("This is not a workbench backup (not a zip file).") from None
+        raise WorkspaceError(_("This is not a workbench backup (not a zip file).")) from None
 
 
 def _load(archive: zipfile.ZipFile, entry: str, limit: int) -> Any:
@@ -236,11 +242,11 @@ def _load(archive: zipfile.ZipFile, entry: str, limit: int) -> Any:
             data += chunk
         return limits.load_json(data, where, limit)
     except KeyError:
-        raise WorkspaceError(f"This is not a workbench backup (it has no {entry}).") from None
+        raise WorkspaceError(_("This is not a workbench backup (it has no {entry}).").format(entry=entry)) from None
     except LimitError:
         raise
     except (zipfile.BadZipFile, zlib.error, ValueError) as error:
-        raise WorkspaceError(f"The backup is damaged: {entry} cannot be read ({error}).") from None
+        raise _unreadable(entry, error) from None
 
 
 def _where(archive: zipfile.ZipFile, entry: str) -> str:
@@ -248,22 +254,35 @@ def _where(archive: zipfile.ZipFile, entry: str) -> str:
     return f"{Path(archive.filename).name}, {entry}" if archive.filename else entry
 
 
+def _unreadable(entry: str, error: Exception) -> WorkspaceError:
+    return WorkspaceError(
+        _("The backup is damaged: {entry} cannot be read ({problem}).").format(entry=entry, problem=error)
+    )
+
+
+def _changed(entry: str) -> WorkspaceError:
+    return WorkspaceError(_("The backup is damaged: {entry} is not the file it was written with.").format(entry=entry))
+
+
 def _manifest(archive: zipfile.ZipFile) -> dict:
     manifest = _load(archive, MANIFEST, limits.DOCUMENT_BYTES)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise WorkspaceError("This is not a workbench backup (its manifest names another format).")
+        raise WorkspaceError(_("This is not a workbench backup (its manifest names another format)."))
     if manifest.get("version") != VERSION:
         raise WorkspaceError(
-            f"The backup has format version {manifest.get('version')!r}; this workbench reads "
-            f"version {VERSION}. Update the workbench to open it."
+            _(
+                "The backup has format version {version}; this workbench reads version {ours}. Update the "
+                "workbench to open it."
+            ).format(version=repr(manifest.get("version")), ours=VERSION)
         )
     if manifest.get("schema") not in _revisions():
         raise WorkspaceError(
-            f"The backup comes from a newer workbench (schema {manifest.get('schema')!r}); "
-            "update the workbench to open it."
+            _("The backup comes from a newer workbench (schema {schema}); update the workbench to open it.").format(
+                schema=repr(manifest.get("schema"))
+            )
         )
     if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("counts"), dict):
-        raise WorkspaceError("The backup is damaged: its manifest lists no files or row counts.")
+        raise WorkspaceError(_("The backup is damaged: its manifest lists no files or row counts."))
     return manifest
 
 
@@ -271,7 +290,7 @@ def _rows(data: Any) -> dict[str, list[dict]]:
     """The backup's rows by table, parents first, checked against the schema and each other; dates parsed."""
     tables = _tables()
     if unknown := set(data) - set(tables):
-        raise ValueError(f"unknown tables {sorted(unknown)}")
+        raise ValueError(_("unknown tables {tables}").format(tables=sorted(unknown)))
     rows: dict[str, list[dict]] = {}
     known: dict[str, set] = {}
     for name, (table, _link) in tables.items():
@@ -282,13 +301,17 @@ def _rows(data: Any) -> dict[str, list[dict]]:
             for column in table.columns:
                 for fk in column.foreign_keys:
                     if row.get(column.name) is not None and row[column.name] not in known[fk.column.table.name]:
-                        raise ValueError(f"{name}.{column.name} = {row[column.name]} refers to no row")
+                        raise ValueError(
+                            _("{column} = {value} refers to no row").format(
+                                column=f"{name}.{column.name}", value=row[column.name]
+                            )
+                        )
         if key := _own_key(table):
             known[name] = {row[key] for row in rows[name]}
             if len(known[name]) != len(rows[name]) or not all(isinstance(i, int) for i in known[name]):
-                raise ValueError(f"the ids of {name} are not distinct numbers")
+                raise ValueError(_("the ids of {table} are not distinct numbers").format(table=name))
     if len(rows[ROOT]) != 1:
-        raise ValueError("a backup holds exactly one project")
+        raise ValueError(_("a backup holds exactly one project"))
     return rows
 
 
@@ -302,28 +325,33 @@ def _parsed(column: Column, value: Any) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind):
-        raise TypeError(f"{column.table.name}.{column.name} holds {value!r}")
+        raise TypeError(
+            _("{column} holds {value}").format(column=f"{column.table.name}.{column.name}", value=repr(value))
+        )
     return value
 
 
 def _unpack(archive: zipfile.ZipFile, entry: str, files: Mapping[str, Mapping], temp: Path) -> None:
     """Copy a dataset file of the backup to ``temp``, checked against the manifest."""
     if not isinstance(files.get(entry), Mapping):
-        raise WorkspaceError(f"The backup is damaged: the manifest does not list {entry}.")
+        raise WorkspaceError(_("The backup is damaged: the manifest does not list {entry}.").format(entry=entry))
     expected = files[entry].get("bytes")
     try:
         info = archive.getinfo(entry)
     except KeyError:
-        raise WorkspaceError(f"The backup is damaged: {entry} is missing.") from None
+        raise WorkspaceError(_("The backup is damaged: {entry} is missing.").format(entry=entry)) from None
     if not isinstance(expected, int) or info.file_size != expected:
-        raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.")
+        raise _changed(entry)
     # Parquet packs about 2:1 in a zip, zeros 1000:1: a bomb is refused before a byte of it is written.
     allowed = max(limits.ZIP_RATIO * info.compress_size, limits.ZIP_SMALL_BYTES)
     if expected > allowed:
         raise LimitError(
             _where(archive, entry),
-            f"it unpacks to {formatting.size(expected)} from {formatting.size(info.compress_size)}",
-            f"{limits.ZIP_RATIO} times its packed size",
+            _("it unpacks to {size} from {packed}; the limit is {ratio} times its packed size.").format(
+                size=formatting.size(expected),
+                packed=formatting.size(info.compress_size),
+                ratio=formatting.count(limits.ZIP_RATIO),
+            ),
         )
     digest = hashlib.sha256()
     try:
@@ -332,11 +360,11 @@ def _unpack(archive: zipfile.ZipFile, entry: str, files: Mapping[str, Mapping], 
                 digest.update(chunk)
                 target.write(chunk)
     except LimitError:  # longer than the zip's directory and the manifest say: stopped at their size
-        raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.") from None
+        raise _changed(entry) from None
     except (zipfile.BadZipFile, zlib.error) as error:
-        raise WorkspaceError(f"The backup is damaged: {entry} cannot be read ({error}).") from None
+        raise _unreadable(entry, error) from None
     if digest.hexdigest() != files[entry].get("sha256"):
-        raise WorkspaceError(f"The backup is damaged: {entry} is not the file it was written with.")
+        raise _changed(entry)
 
 
 def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[str, str], name: str) -> int:
@@ -347,7 +375,7 @@ def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[
         connection.execute(select(projects.c.id, projects.c.name)),
         name,
         None,
-        f"A project named “{name}” already exists; import the backup under another name.",
+        _("A project named “{name}” already exists; import the backup under another name.").format(name=name),
     )
     ids: dict[str, dict[int, int]] = {}
     for table_name, (table, _link) in tables.items():
@@ -375,7 +403,7 @@ def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[
             if changed := {c: v for c, v in _with_ids(table_name, row, lookup).items() if v != row.get(c)}:
                 key = _own_key(table)
                 if key is None:  # JSON links live only in tables with their own id (actions, alerts)
-                    raise ValueError(f"{table_name} holds links but no id of its own")
+                    raise RuntimeError(f"{table_name} holds links but no id of its own")
                 connection.execute(update(table).where(table.c[key] == ids[table_name][row[key]]).values(changed))
     return ids[ROOT][rows[ROOT][0]["id"]]
 
@@ -425,7 +453,9 @@ def _linked(table: Table, row: Mapping, ids: Ids) -> dict:
                 found = ids[fk.column.table.name].get(data[column.name])
                 if found is None and not column.nullable:
                     raise WorkspaceError(
-                        f"{table.name}.{column.name} = {data[column.name]} points outside the project."
+                        _("{column} = {value} points outside the project.").format(
+                            column=f"{table.name}.{column.name}", value=data[column.name]
+                        )
                     )
                 data[column.name] = found
     return data

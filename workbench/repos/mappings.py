@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from workbench.core import formatting
 from workbench.core.errors import IngestError
+from workbench.core.i18n import gettext as _
 from workbench.data import ingest
 from workbench.data.ingest import KpiMapping, SurveyMapping
 from workbench.data.store import MappingRow
@@ -39,7 +41,7 @@ class SavedMapping:
 
     def describe(self) -> str:
         """ "“Monthly NPS” saved on 2026-03-01 14:05"."""
-        return f"“{self.name}” saved on {self.updated_at:%Y-%m-%d %H:%M}"
+        return _("“{name}” saved on {moment}").format(name=self.name, moment=formatting.moment(self.updated_at))
 
 
 class Mappings:
@@ -60,7 +62,9 @@ class Mappings:
                     continue  # a mapping of an older form that no longer reads is not offered
                 if set(mapping.columns()) <= present:
                     found.append(
-                        SavedMapping(row.name or f"Mapping {row.id}", row.updated_at, mapping, row.shape == shape)
+                        SavedMapping(
+                            row.name or _("Mapping {id}").format(id=row.id), row.updated_at, mapping, row.shape == shape
+                        )
                     )
         return sorted(found, key=lambda m: (not m.same_shape, -m.updated_at.timestamp()))
 
@@ -75,8 +79,13 @@ class Mappings:
         for saved in fitting:
             if saved.name.casefold() == name.casefold():
                 return saved
-        names = ", ".join(f"“{m.name}”" for m in fitting) or "none"
-        raise MappingError(f"No saved mapping “{name}” fits this file; those that fit: {names}.")
+        if not fitting:
+            raise MappingError(_("No saved mapping “{name}” fits this file; those that fit: none.").format(name=name))
+        raise MappingError(
+            _("No saved mapping “{name}” fits this file; those that fit: {names}.").format(
+                name=name, names=", ".join(f"“{m.name}”" for m in fitting)
+            )
+        )
 
     @staticmethod
     def remember(session: Session, project_id: int, shape: str, mapping: dict, name: str) -> None:

@@ -20,6 +20,7 @@ from workbench.core.errors import (
     require_free_name,
 )
 from workbench.core.events import Events
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import (
     Edge,
     Journey,
@@ -179,7 +180,12 @@ class Workspace:
         """Create a project (one per client) and return its id."""
         name = clean_name(name, "project")
         with self.sessions.begin() as session:
-            require_free_name(session.scalars(select(Project)), name, None, f"A project named “{name}” already exists.")
+            require_free_name(
+                session.scalars(select(Project)),
+                name,
+                None,
+                _("A project named “{name}” already exists.").format(name=name),
+            )
             project = Project(name=name, description=description)
             session.add(project)
             session.flush()
@@ -191,7 +197,10 @@ class Workspace:
         with self.sessions.begin() as session:
             project = self._get(session, Project, project_id)
             require_free_name(
-                session.scalars(select(Project)), name, project_id, f"A project named “{name}” already exists."
+                session.scalars(select(Project)),
+                name,
+                project_id,
+                _("A project named “{name}” already exists.").format(name=name),
             )
             project.name = name
 
@@ -236,7 +245,7 @@ class Workspace:
             self._write(session, row, journey)
             session.add(
                 JourneyRevisionRow(
-                    journey_id=row.id, seq=0, label="Create journey", snapshot=journeyfile.to_json(journey)
+                    journey_id=row.id, seq=0, label=_("Create journey"), snapshot=journeyfile.to_json(journey)
                 )
             )
             return row.id
@@ -319,7 +328,7 @@ class Workspace:
             row = self._current(session, journey_id, expected_version)
             snapshot = self._revision(session, journey_id, row.revision + offset)
             if snapshot is None:
-                raise WorkspaceError("Nothing to undo." if offset < 0 else "Nothing to redo.")
+                raise WorkspaceError(_("Nothing to undo.") if offset < 0 else _("Nothing to redo."))
             self._write(session, row, journeyfile.from_json(snapshot.snapshot))
             row.revision += offset
             session.flush()
@@ -331,8 +340,10 @@ class Workspace:
         row = self._journey_row(session, journey_id)
         if not claimed:
             raise ConflictError(
-                "This journey was changed in another window or tab; your edit was not applied. "
-                "The map now shows the latest version."
+                _(
+                    "This journey was changed in another window or tab; your edit was not applied. "
+                    "The map now shows the latest version."
+                )
             )
         return row
 
@@ -449,7 +460,11 @@ class Workspace:
     def _get(session: Session, model: type[Base], ident: int, options: list | None = None):
         found = session.get(model, ident, options=options or [])
         if found is None:
-            raise WorkspaceError(f"No {model.__tablename__[:-1]} with id {ident}.")
+            if model is Project:
+                raise WorkspaceError(_("No project with id {id}.").format(id=ident))
+            if model is JourneyRow:
+                raise WorkspaceError(_("No journey with id {id}.").format(id=ident))
+            raise WorkspaceError(_("Nothing with id {id}.").format(id=ident))
         return found
 
     @staticmethod
@@ -458,7 +473,7 @@ class Workspace:
             session.scalars(select(JourneyRow).where(JourneyRow.project_id == project_id)),
             name,
             journey_id,
-            f"A journey named “{name}” already exists in this project.",
+            _("A journey named “{name}” already exists in this project.").format(name=name),
         )
 
 
