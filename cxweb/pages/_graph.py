@@ -5,11 +5,16 @@ from __future__ import annotations
 from statistics import mean
 
 from workbench.core import formatting
+from workbench.core.i18n import N_
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, JourneyWarning, channel_lanes, is_backward
 
 NODE_WIDTH, NODE_HEIGHT = 150, 62
 BAND_PAD_X, BAND_PAD_TOP, BAND_PAD_BOTTOM = 24, 56, 30
 LANE_LABEL_OFFSET = 100
+# An edge label's short scales (Czech '12,3 tis.', Polish '12,3 tys.'), translated where a label is drawn.
+# (from, unit, label): 12 300 is 12.3k; below 10 000 the number is written out.
+COMPACT = ((1e9, 1e9, N_("{number}G")), (1e6, 1e6, N_("{number}M")), (1e4, 1e3, N_("{number}k")))
 
 STYLESHEET = [
     {
@@ -111,10 +116,12 @@ STYLESHEET = [
 
 
 def compact_number(value: float) -> str:
-    """12 300 as 12.3k, 4 500 000 as 4.5M: short enough for an edge label."""
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+    """12 300 as 12.3k, 4 500 000 as 4.5M: short enough for an edge label (three digits, the reader's marks)."""
+    for limit, unit, scaled in COMPACT:
         if abs(value) >= limit:
-            return f"{value / limit:.3g}{suffix}"
+            shown = f"{value / unit:.3g}"
+            digits = len(shown.split(".")[1]) if "." in shown and "e" not in shown else 0
+            return _(scaled).format(number=formatting.number(float(shown), digits))
     return formatting.number(value)
 
 
@@ -182,7 +189,7 @@ def elements(journey: Journey, warnings: list[JourneyWarning] = (), owner: str |
             node["position"] = {"x": tp.x, "y": tp.y}
         result.append(node)
     for edge in journey.edges:
-        label = f"{edge.share:.0%}" if edge.share is not None else ""
+        label = f"{formatting.number(edge.share * 100)}%" if edge.share is not None else ""
         if edge.volume is not None:
             label = f"{label} · {compact_number(edge.volume)}".strip(" ·")
         ends = (journey.touchpoint(edge.source).owner, journey.touchpoint(edge.target).owner)

@@ -13,21 +13,27 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import STYLESHEET, elements, positions
 from cxweb.pages._pickers import project_options, project_picker
+from workbench.core import formatting, metrics
 from workbench.core import journey as jm
-from workbench.core import metrics
 from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.core.i18n import N_, Labels
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, JourneyError
 from workbench.features import actions
 from workbench.features import journeys as feature
 
 dash.register_page(
-    __name__, path="/", name=_("Journeys"), order=0, icon="fa-route", title=_("Journeys · CX Journey Workbench")
+    __name__,
+    path="/",
+    name=N_("Journeys"),
+    order=0,
+    icon="fa-route",
+    title=lambda **_path: _("Journeys · CX Journey Workbench"),
 )
 
 PRESET = {"name": "preset", "fit": True, "padding": 40, "animate": False}
-KIND_LABELS = {"touchpoint": _("Touchpoint"), "decision": _("Decision"), "outcome": _("Outcome")}
-TARGETS = tuple((key, metrics.NAMES[key]) for key in feature.TARGETS)
+KIND_LABELS = Labels({"touchpoint": N_("Touchpoint"), "decision": N_("Decision"), "outcome": N_("Outcome")})
+TARGETS = feature.TARGETS  # one target field per metric, named in the reader's language when drawn
 USER_ERRORS = (JourneyError, WorkspaceError)
 
 
@@ -256,18 +262,18 @@ def _touchpoint_card() -> dbc.Card:
                         dbc.Col(
                             dbc.InputGroup(
                                 [
-                                    dbc.InputGroupText(label, className="px-1"),
+                                    dbc.InputGroupText(metrics.NAMES[key], className="px-1"),
                                     dbc.Input(
                                         id=f"je-tp-target-{key}",
                                         inputMode="decimal",
-                                        placeholder="{:g}…{:g}".format(*jm.METRIC_RANGES[key]),
+                                        placeholder=_range(*jm.METRIC_RANGES[key]),
                                     ),
                                 ],
                                 size="sm",
                             ),
                             width=6,
                         )
-                        for key, label in TARGETS
+                        for key in TARGETS
                     ],
                     className="g-1 mb-2",
                 ),
@@ -306,6 +312,11 @@ def _touchpoint_card() -> dbc.Card:
     )
 
 
+def _range(low: float, high: float) -> str:
+    """A scale as a hint in an empty field: '1…5', '−100…100'."""
+    return f"{formatting.number(low)}…{formatting.number(high)}"
+
+
 def _edge_card() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
@@ -316,7 +327,9 @@ def _edge_card() -> dbc.Card:
                         dbc.Col(
                             _field(
                                 _("Share of customers (%)"),
-                                dbc.Input(id="je-edge-share", inputMode="decimal", size="sm", placeholder="0…100"),
+                                dbc.Input(
+                                    id="je-edge-share", inputMode="decimal", size="sm", placeholder=_range(0, 100)
+                                ),
                             )
                         ),
                         dbc.Col(_field(_("Volume"), dbc.Input(id="je-edge-volume", inputMode="decimal", size="sm"))),
@@ -561,7 +574,7 @@ def render(journey_id, refresh, owner):
         shown.redo_label is None,
         _("Redo: {label}").format(label=shown.redo_label) if shown.redo_label else "",
         checks,
-        f"{_('Checks')} ({len(warnings)})" if warnings else _("Checks"),
+        _("Checks ({n})").format(n=formatting.count(len(warnings))) if warnings else _("Checks"),
         _stage_rows(journey, shown.stage_counts),
         stage_options,
         stage_options,
@@ -590,11 +603,11 @@ def _stage_rows(journey: Journey, counts: dict[str, int]) -> list:
         rows.append(
             dbc.InputGroup(
                 [
-                    dbc.InputGroupText(str(i + 1)),
+                    dbc.InputGroupText(formatting.count(i + 1)),
                     dbc.Input(
                         id={"type": "je-stage-rename", "key": key}, value=stage.name, debounce=True, maxLength=200
                     ),
-                    dbc.InputGroupText(str(counts[key])),
+                    dbc.InputGroupText(formatting.count(counts[key])),
                     dbc.Button(
                         html.I(className="fa-solid fa-arrow-up"),
                         id={"type": "je-stage-up", "key": key},
@@ -637,7 +650,7 @@ def _stage_rows(journey: Journey, counts: dict[str, int]) -> list:
     Output("je-tp-owner", "value"),
     Output("je-tp-kind", "value"),
     Output("je-tp-entry", "value"),
-    *(Output(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
+    *(Output(f"je-tp-target-{key}", "value") for key in TARGETS),
     Output("je-tp-notes", "value"),
     Output("je-connect-target", "options"),
     Output("je-tp-edges", "children"),
@@ -692,7 +705,7 @@ def fill_panel(nodes, edges, refresh, journey_id):
             tp.owner or "",
             tp.kind,
             tp.entry,
-            *(feature.shown(tp.targets.get(key)) for key, _label in TARGETS),
+            *(feature.shown(tp.targets.get(key)) for key in TARGETS),
             tp.notes,
             options,
             edge_rows,
@@ -742,8 +755,8 @@ def undo_redo(_undo, _redo, journey_id, version):
     except USER_ERRORS as exc:
         _show_message(_message(str(exc), "warning"))
         return _token()
-    verb = _("Undone") if ctx.triggered_id == "je-undo" else _("Redone")
-    _show_message(_message(f"{verb}: {label}", "info"))
+    done = _("Undone: {edit}") if ctx.triggered_id == "je-undo" else _("Redone: {edit}")
+    _show_message(_message(done.format(edit=label), "info"))
     return _token()
 
 
@@ -879,7 +892,7 @@ def add_touchpoint(_clicks, _submit, name, stage, channel, owner, journey_id, ve
     State("je-tp-notes", "value"),
     State("je-journey", "value"),
     State("je-version", "data"),
-    *(State(f"je-tp-target-{key}", "value") for key, _label in TARGETS),
+    *(State(f"je-tp-target-{key}", "value") for key in TARGETS),
     prevent_initial_call=True,
 )
 def save_touchpoint(_clicks, nodes, name, stage, channel, owner, kind, entry, notes, journey_id, version, *typed):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from workbench.core import formatting, metrics
+from workbench.core.i18n import N_, Labels, ngettext
+from workbench.core.i18n import gettext as _
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -94,7 +96,7 @@ class Journey:
         for tp in self.touchpoints:
             if tp.key == key:
                 return tp
-        raise JourneyError(f"No touchpoint with key '{key}'.")
+        raise JourneyError(_("No touchpoint with key '{key}'.").format(key=key))
 
     def stage_index(self) -> dict[str, int]:
         """Map stage key to its position in the stage order."""
@@ -137,30 +139,40 @@ def validate(journey: Journey) -> None:
     """Raise :class:`JourneyError` listing every rule the journey breaks."""
     problems: list[str] = []
     if not journey.name.strip():
-        problems.append("The journey needs a name.")
+        problems.append(_("The journey needs a name."))
     stage_keys = [s.key for s in journey.stages]
-    problems += _duplicates("stage key", stage_keys)
+    problems += [_("Duplicate stage key '{value}'.").format(value=v) for v in _duplicates(stage_keys)]
     for stage in journey.stages:
         if not KEY_PATTERN.match(stage.key):
-            problems.append(f"Stage key '{stage.key}' must be lowercase letters, digits and dashes.")
+            problems.append(_("Stage key '{key}' must be lowercase letters, digits and dashes.").format(key=stage.key))
         if not stage.name.strip():
-            problems.append(f"Stage '{stage.key}' needs a name.")
+            problems.append(_("Stage '{key}' needs a name.").format(key=stage.key))
     owner_names = [o.name for o in journey.owners]
-    problems += _duplicates("owner", owner_names)
+    problems += [_("Duplicate owner '{value}'.").format(value=v) for v in _duplicates(owner_names)]
     for owner in journey.owners:
         if owner.kind not in OWNER_KINDS:
-            problems.append(f"Owner '{owner.name}' has kind '{owner.kind}'; use one of {', '.join(OWNER_KINDS)}.")
+            problems.append(
+                _("Owner '{name}' has kind '{kind}'; use one of {kinds}.").format(
+                    name=owner.name, kind=owner.kind, kinds=", ".join(OWNER_KINDS)
+                )
+            )
         if not owner.name.strip():
-            problems.append("An owner needs a name.")
+            problems.append(_("An owner needs a name."))
     tp_keys = [t.key for t in journey.touchpoints]
-    problems += _duplicates("touchpoint key", tp_keys)
+    problems += [_("Duplicate touchpoint key '{value}'.").format(value=v) for v in _duplicates(tp_keys)]
     for tp in journey.touchpoints:
-        problems += [f"Touchpoint '{tp.key}': {p}" for p in touchpoint_problems(tp, stage_keys, owner_names)]
+        problems += [
+            _("Touchpoint '{key}': {problem}").format(key=tp.key, problem=p)
+            for p in touchpoint_problems(tp, stage_keys, owner_names)
+        ]
     known = set(tp_keys)
     pairs = [(e.source, e.target) for e in journey.edges]
-    problems += _duplicates("edge", [f"{s} → {t}" for s, t in pairs])
+    problems += [_("Duplicate edge '{value}'.").format(value=v) for v in _duplicates([f"{s} → {t}" for s, t in pairs])]
     for edge in journey.edges:
-        problems += [f"Edge {edge.source} → {edge.target}: {p}" for p in edge_problems(edge, known)]
+        problems += [
+            _("Edge {source} → {target}: {problem}").format(source=edge.source, target=edge.target, problem=p)
+            for p in edge_problems(edge, known)
+        ]
     if problems:
         raise JourneyError("\n".join(problems))
 
@@ -169,25 +181,35 @@ def touchpoint_problems(tp: Touchpoint, stage_keys: Iterable[str], owner_names: 
     """Return what is wrong with one touchpoint's fields (empty list if nothing)."""
     problems = []
     if not KEY_PATTERN.match(tp.key):
-        problems.append("key must be lowercase letters, digits and dashes.")
+        problems.append(_("key must be lowercase letters, digits and dashes."))
     if not tp.name.strip():
-        problems.append("needs a name.")
+        problems.append(_("needs a name."))
     if tp.stage not in set(stage_keys):
-        problems.append(f"stage '{tp.stage}' is not one of the journey's stages.")
+        problems.append(_("stage '{stage}' is not one of the journey's stages.").format(stage=tp.stage))
     if tp.owner is not None and tp.owner not in set(owner_names):
-        problems.append(f"owner '{tp.owner}' is not one of the listed owners.")
+        problems.append(_("owner '{owner}' is not one of the listed owners.").format(owner=tp.owner))
     if tp.kind not in KINDS:
-        problems.append(f"kind '{tp.kind}' is not one of {', '.join(KINDS)}.")
+        problems.append(_("kind '{kind}' is not one of {kinds}.").format(kind=tp.kind, kinds=", ".join(KINDS)))
     for metric, value in tp.targets.items():
         if metric not in METRIC_RANGES:
-            problems.append(f"target metric '{metric}' is not one of {', '.join(METRIC_RANGES)}.")
+            problems.append(
+                _("target metric '{metric}' is not one of {metrics}.").format(
+                    metric=metric, metrics=", ".join(METRIC_RANGES)
+                )
+            )
             continue
         low, high = METRIC_RANGES[metric]
         if not _is_number(value) or not low <= value <= high:
-            problems.append(f"target {metric} = {value!r} is outside {low:g}..{high:g}.")
+            problems.append(
+                _("target {metric} = {value} is outside {low}..{high}.").format(
+                    metric=metric, value=_figure(value), low=_figure(low), high=_figure(high)
+                )
+            )
     for axis, coordinate in (("x", tp.x), ("y", tp.y)):
         if coordinate is not None and not (_is_number(coordinate) and math.isfinite(coordinate)):
-            problems.append(f"position {axis} = {coordinate!r} is not a finite number.")
+            problems.append(
+                _("position {axis} = {value} is not a finite number.").format(axis=axis, value=_figure(coordinate))
+            )
     return problems
 
 
@@ -196,13 +218,17 @@ def edge_problems(edge: Edge, touchpoint_keys: set[str]) -> list[str]:
     problems = []
     for end in (edge.source, edge.target):
         if end not in touchpoint_keys:
-            problems.append(f"touchpoint '{end}' does not exist.")
+            problems.append(_("touchpoint '{key}' does not exist.").format(key=end))
     if edge.source == edge.target:
-        problems.append("a touchpoint cannot lead to itself; model a repeat through another touchpoint.")
+        problems.append(_("a touchpoint cannot lead to itself; model a repeat through another touchpoint."))
     if edge.share is not None and not (_is_number(edge.share) and 0.0 <= edge.share <= 1.0):
-        problems.append(f"share {edge.share!r} must be between 0 and 1.")
+        problems.append(_("share {share} must be between 0 and 1.").format(share=_figure(edge.share)))
     if edge.volume is not None and not (_is_number(edge.volume) and 0 <= edge.volume <= MAX_VOLUME):
-        problems.append(f"volume {edge.volume!r} must be a number from 0 to {formatting.number(MAX_VOLUME)}.")
+        problems.append(
+            _("volume {volume} must be a number from 0 to {most}.").format(
+                volume=_figure(edge.volume), most=formatting.number(MAX_VOLUME)
+            )
+        )
     return problems
 
 
@@ -210,14 +236,23 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
-def _duplicates(what: str, values: list[str]) -> list[str]:
+def _figure(value: object) -> str:
+    """A number as given, every digit kept, in the reader's marks (4.25 is '4,25' in Czech); else its repr."""
+    if not _is_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
+        return repr(value)
+    text = f"{value:.12g}"
+    digits = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return formatting.number(value, digits)  # type: ignore[arg-type]
+
+
+def _duplicates(values: list[str]) -> list[str]:
     seen: set[str] = set()
     repeated = []
     for value in values:
         if value in seen and value not in repeated:
             repeated.append(value)
         seen.add(value)
-    return [f"Duplicate {what} '{value}'." for value in repeated]
+    return repeated
 
 
 # ---------------------------------------------------------------- graph and checks
@@ -283,20 +318,30 @@ def check(journey: Journey) -> list[JourneyWarning]:
     for tp in journey.touchpoints:
         if tp.key not in reachable:
             warnings.append(
-                JourneyWarning("unreachable", f"“{tp.name}” cannot be reached from the journey's entry.", (tp.key,))
+                JourneyWarning(
+                    "unreachable",
+                    _("“{name}” cannot be reached from the journey's entry.").format(name=tp.name),
+                    (tp.key,),
+                )
             )
     for tp in journey.touchpoints:
         leaves = [t for t in graph.successors(tp.key) if t != tp.key]
         if not leaves and tp.kind != "outcome":
             warnings.append(
-                JourneyWarning("dead_end", f"“{tp.name}” is a dead end but not marked as an outcome.", (tp.key,))
+                JourneyWarning(
+                    "dead_end",
+                    _("“{name}” is a dead end but not marked as an outcome.").format(name=tp.name),
+                    (tp.key,),
+                )
             )
     for edge in journey.edges:
         if is_backward(journey, edge):
             warnings.append(
                 JourneyWarning(
                     "backward_edge",
-                    f"“{names[edge.source]}” → “{names[edge.target]}” goes back to an earlier stage (a loop).",
+                    _("“{source}” → “{target}” goes back to an earlier stage (a loop).").format(
+                        source=names[edge.source], target=names[edge.target]
+                    ),
                     (edge.source, edge.target),
                 )
             )
@@ -308,7 +353,9 @@ def check(journey: Journey) -> list[JourneyWarning]:
             warnings.append(
                 JourneyWarning(
                     "shares_over_100",
-                    f"The shares leaving “{names[key]}” add up to {total:.0%}, more than 100%.",
+                    _("The shares leaving “{name}” add up to {total}, more than {limit}.").format(
+                        name=names[key], total=formatting.percent(total * 100), limit=formatting.percent(100)
+                    ),
                     (key,),
                 )
             )
@@ -318,11 +365,17 @@ def check(journey: Journey) -> list[JourneyWarning]:
     for keys in by_name.values():
         if len(keys) > 1:
             warnings.append(
-                JourneyWarning("duplicate_name", f"{len(keys)} touchpoints are named “{names[keys[0]]}”.", tuple(keys))
+                JourneyWarning(
+                    "duplicate_name",
+                    ngettext(
+                        "{n} touchpoint is named “{name}”.", "{n} touchpoints are named “{name}”.", len(keys)
+                    ).format(n=formatting.count(len(keys)), name=names[keys[0]]),
+                    tuple(keys),
+                )
             )
     for tp in journey.touchpoints:
         if tp.owner is None and tp.kind != "outcome":
-            warnings.append(JourneyWarning("no_owner", f"“{tp.name}” has no owner.", (tp.key,)))
+            warnings.append(JourneyWarning("no_owner", _("“{name}” has no owner.").format(name=tp.name), (tp.key,)))
     return warnings
 
 
@@ -485,7 +538,13 @@ def delete_stage(journey: Journey, key: str) -> Journey:
     stage = _require_stage(journey, key)
     held = [tp.name for tp in journey.touchpoints if tp.stage == key]
     if held:
-        raise JourneyError(f"Stage “{stage.name}” still holds {len(held)} touchpoint(s); move or delete them first.")
+        raise JourneyError(
+            ngettext(
+                "Stage “{name}” still holds {n} touchpoint; move or delete it first.",
+                "Stage “{name}” still holds {n} touchpoints; move or delete them first.",
+                len(held),
+            ).format(name=stage.name, n=formatting.count(len(held)))
+        )
     return replace(journey, stages=tuple(s for s in journey.stages if s.key != key))
 
 
@@ -495,14 +554,12 @@ def add_touchpoint(journey: Journey, name: str, stage: str, **fields: object) ->
     _require_stage(journey, stage)
     key = str(fields.pop("key", "") or unique_key(name, (t.key for t in journey.touchpoints)))
     if any(t.key == key for t in journey.touchpoints):
-        raise JourneyError(f"A touchpoint with key '{key}' already exists.")
+        raise JourneyError(_("A touchpoint with key '{key}' already exists.").format(key=key))
     if "x" not in fields or fields["x"] is None:
         fields["x"], fields["y"] = _free_spot(journey, stage, str(fields.get("channel", "")))
     journey = _with_owner(journey, fields.get("owner"))  # type: ignore[arg-type]
     tp = Touchpoint(key=key, name=name, stage=stage, **fields)  # type: ignore[arg-type]
-    _raise_problems(
-        f"Touchpoint “{name}”", touchpoint_problems(tp, journey.stage_index(), (o.name for o in journey.owners))
-    )
+    _raise_touchpoint_problems(name, touchpoint_problems(tp, journey.stage_index(), (o.name for o in journey.owners)))
     return replace(journey, touchpoints=journey.touchpoints + (tp,)), key
 
 
@@ -519,9 +576,8 @@ def update_touchpoint(journey: Journey, key: str, **changes: object) -> Journey:
             others, str(changes["stage"]), str(changes.get("channel", current.channel))
         )
     updated = replace(current, **changes)  # type: ignore[arg-type]
-    _raise_problems(
-        f"Touchpoint “{updated.name}”",
-        touchpoint_problems(updated, journey.stage_index(), (o.name for o in journey.owners)),
+    _raise_touchpoint_problems(
+        updated.name, touchpoint_problems(updated, journey.stage_index(), (o.name for o in journey.owners))
     )
     return replace(journey, touchpoints=tuple(updated if t.key == key else t for t in journey.touchpoints))
 
@@ -531,7 +587,7 @@ def delete_touchpoints(journey: Journey, keys: Iterable[str]) -> Journey:
     gone = set(keys)
     missing = gone - {t.key for t in journey.touchpoints}
     if missing:
-        raise JourneyError(f"No touchpoint with key {', '.join(sorted(missing))}.")
+        raise JourneyError(_("No touchpoint with key {keys}.").format(keys=", ".join(sorted(missing))))
     return replace(
         journey,
         touchpoints=tuple(t for t in journey.touchpoints if t.key not in gone),
@@ -545,10 +601,12 @@ def add_edge(
     """Connect two touchpoints; a second edge between the same pair is refused."""
     if any(e.source == source and e.target == target for e in journey.edges):
         raise JourneyError(
-            f"“{journey.touchpoint(source).name}” is already connected to “{journey.touchpoint(target).name}”."
+            _("“{source}” is already connected to “{target}”.").format(
+                source=journey.touchpoint(source).name, target=journey.touchpoint(target).name
+            )
         )
     edge = Edge(source, target, share, volume)
-    _raise_problems("Edge", edge_problems(edge, {t.key for t in journey.touchpoints}))
+    _raise_edge_problems(edge_problems(edge, {t.key for t in journey.touchpoints}))
     return replace(journey, edges=journey.edges + (edge,))
 
 
@@ -556,7 +614,7 @@ def update_edge(journey: Journey, source: str, target: str, share: float | None,
     """Set an edge's share and volume."""
     _require_edge(journey, source, target)
     edge = Edge(source, target, share, volume)
-    _raise_problems("Edge", edge_problems(edge, {t.key for t in journey.touchpoints}))
+    _raise_edge_problems(edge_problems(edge, {t.key for t in journey.touchpoints}))
     return replace(journey, edges=tuple(edge if (e.source, e.target) == (source, target) else e for e in journey.edges))
 
 
@@ -601,14 +659,17 @@ def _with_owner(journey: Journey, owner: str | None) -> Journey:
     if owner is None or any(o.name == owner for o in journey.owners):
         return journey
     if not str(owner).strip():
-        raise JourneyError("An owner needs a name.")
+        raise JourneyError(_("An owner needs a name."))
     return replace(journey, owners=journey.owners + (Owner(str(owner)),))
+
+
+_NAMELESS = Labels({"stage": N_("The stage needs a name."), "touchpoint": N_("The touchpoint needs a name.")})
 
 
 def _clean_name(name: str, what: str) -> str:
     name = " ".join(str(name).split())
     if not name:
-        raise JourneyError(f"The {what} needs a name.")
+        raise JourneyError(_NAMELESS[what])
     return name
 
 
@@ -616,19 +677,26 @@ def _require_stage(journey: Journey, key: str) -> Stage:
     for stage in journey.stages:
         if stage.key == key:
             return stage
-    raise JourneyError(f"No stage with key '{key}'.")
+    raise JourneyError(_("No stage with key '{key}'.").format(key=key))
 
 
 def _require_new_stage_name(journey: Journey, name: str, key: str | None) -> None:
     if any(s.name.casefold() == name.casefold() and s.key != key for s in journey.stages):
-        raise JourneyError(f"A stage named “{name}” already exists.")
+        raise JourneyError(_("A stage named “{name}” already exists.").format(name=name))
 
 
 def _require_edge(journey: Journey, source: str, target: str) -> None:
     if not any(e.source == source and e.target == target for e in journey.edges):
-        raise JourneyError(f"No edge {source} → {target}.")
+        raise JourneyError(_("No edge {source} → {target}.").format(source=source, target=target))
 
 
-def _raise_problems(subject: str, problems: list[str]) -> None:
+def _raise_touchpoint_problems(name: str, problems: list[str]) -> None:
     if problems:
-        raise JourneyError("\n".join(f"{subject}: {p}" for p in problems))
+        raise JourneyError(
+            "\n".join(_("Touchpoint “{name}”: {problem}").format(name=name, problem=p) for p in problems)
+        )
+
+
+def _raise_edge_problems(problems: list[str]) -> None:
+    if problems:
+        raise JourneyError("\n".join(_("Edge: {problem}").format(problem=p) for p in problems))

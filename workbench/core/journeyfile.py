@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 
 from workbench.core import limits
+from workbench.core.i18n import N_, Labels
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import (
     Edge,
     Journey,
@@ -26,6 +28,15 @@ _STAGE_KEYS = {"key", "name"}
 _OWNER_KEYS = {"name", "kind"}
 _TOUCHPOINT_KEYS = {"key", "name", "stage", "channel", "owner", "kind", "entry", "targets", "position", "notes"}
 _EDGE_KEYS = {"from", "to", "share", "volume"}
+_UNKNOWN_FIELD = Labels(
+    {
+        "journey": N_("unknown journey field '{key}' (expected one of: {fields})."),
+        "stage": N_("unknown stage field '{key}' (expected one of: {fields})."),
+        "owner": N_("unknown owner field '{key}' (expected one of: {fields})."),
+        "touchpoint": N_("unknown touchpoint field '{key}' (expected one of: {fields})."),
+        "edge": N_("unknown edge field '{key}' (expected one of: {fields})."),
+    }
+)
 
 
 class JourneyFileError(JourneyError):
@@ -56,7 +67,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Located:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
-            raise JourneyFileError(f"line {key_node.start_mark.line + 1}: the key '{key}' appears twice.")
+            raise JourneyFileError(
+                _("line {line}: {problem}").format(
+                    line=key_node.start_mark.line + 1, problem=_("the key '{key}' appears twice.").format(key=key)
+                )
+            )
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = value_node.start_mark.line + 1
     return mapping
@@ -89,12 +104,18 @@ def loads(text: str, source: str = "") -> Journey:
         raise JourneyFileError(str(exc)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        raise JourneyFileError(f"{where}: invalid YAML, {exc.problem or exc.context}.") from None
+        problem = exc.problem or exc.context  # PyYAML's own words
+        if mark:
+            raise JourneyFileError(
+                _("line {line}, column {column}: invalid YAML, {problem}.").format(
+                    line=mark.line + 1, column=mark.column + 1, problem=problem
+                )
+            ) from None
+        raise JourneyFileError(_("Invalid YAML, {problem}.").format(problem=problem)) from None
     except yaml.YAMLError as exc:
-        raise JourneyFileError(f"invalid YAML: {exc}") from None
+        raise JourneyFileError(_("invalid YAML: {problem}").format(problem=exc)) from None
     if doc is None:
-        raise JourneyFileError("The file is empty.")
+        raise JourneyFileError(_("The file is empty."))
     return _build(doc)
 
 
@@ -115,13 +136,17 @@ def _located_pairs(pairs: list[tuple[str, Any]]) -> _Located:
 
 
 def _build(doc: Any) -> Journey:
-    _require(isinstance(doc, _Located), 1, "a journey file must be a mapping with name, stages, touchpoints…")
+    _require(isinstance(doc, _Located), 1, _("a journey file must be a mapping with name, stages, touchpoints…"))
     _only_keys(doc, _JOURNEY_KEYS, "journey")
     if doc.get("format", FORMAT_VERSION) != FORMAT_VERSION:
-        raise JourneyFileError(
-            f"line {doc.lines['format']}: format {doc['format']!r} is not supported (this version reads {FORMAT_VERSION})."
+        _require(
+            False,
+            doc.lines["format"],
+            _("format {format} is not supported (this version reads {version}).").format(
+                format=repr(doc["format"]), version=FORMAT_VERSION
+            ),
         )
-    _require("name" in doc, doc.line, "the journey needs a 'name'.")
+    _require("name" in doc, doc.line, _("the journey needs a 'name'."))
 
     stages = tuple(
         Stage(key=_text(item, "key"), name=_text(item, "name")) for item in _items(doc, "stages", _STAGE_KEYS, "stage")
@@ -136,17 +161,25 @@ def _build(doc: Any) -> Journey:
     seen_keys: set[str] = set()
     for item in _items(doc, "touchpoints", _TOUCHPOINT_KEYS, "touchpoint"):
         tp = _touchpoint(item)
-        _require(tp.key not in seen_keys, item.lines.get("key", item.line), f"duplicate touchpoint key '{tp.key}'.")
+        _require(
+            tp.key not in seen_keys,
+            item.lines.get("key", item.line),
+            _("duplicate touchpoint key '{key}'.").format(key=tp.key),
+        )
         seen_keys.add(tp.key)
         _require(
             tp.stage in stage_keys,
             item.lines.get("stage", item.line),
-            f"touchpoint '{tp.key}' is in stage '{tp.stage}', which is not listed under stages.",
+            _("touchpoint '{key}' is in stage '{stage}', which is not listed under stages.").format(
+                key=tp.key, stage=tp.stage
+            ),
         )
         _require(
             tp.owner is None or tp.owner in owner_names,
             item.lines.get("owner", item.line),
-            f"touchpoint '{tp.key}' has owner '{tp.owner}', which is not listed under owners.",
+            _("touchpoint '{key}' has owner '{owner}', which is not listed under owners.").format(
+                key=tp.key, owner=tp.owner
+            ),
         )
         touchpoints.append(tp)
     edges = []
@@ -158,7 +191,11 @@ def _build(doc: Any) -> Journey:
             volume=_number(item, "volume"),
         )
         for end in ("from", "to"):
-            _require(item[end] in seen_keys, item.lines[end], f"edge {end} '{item[end]}': no touchpoint has that key.")
+            _require(
+                item[end] in seen_keys,
+                item.lines[end],
+                _("edge {end} '{key}': no touchpoint has that key.").format(end=end, key=item[end]),
+            )
         edges.append(edge)
 
     journey = Journey(
@@ -184,7 +221,9 @@ def load(path: str | Path) -> Journey:
     except LimitError as exc:
         raise JourneyFileError(str(exc)) from None
     except UnicodeDecodeError as exc:
-        raise JourneyFileError(f"{path.name} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8.") from None
+        raise JourneyFileError(
+            _("{name} is not UTF-8 text (byte {byte}); save it as UTF-8.").format(name=path.name, byte=exc.start + 1)
+        ) from None
 
 
 def dumps(journey: Journey) -> str:
@@ -234,22 +273,24 @@ def _edge_doc(edge: Edge) -> dict[str, Any]:
 def _touchpoint(item: _Located) -> Touchpoint:
     targets = item.get("targets") or {}
     _require(
-        isinstance(targets, dict), item.lines.get("targets", item.line), "targets must be a mapping like {csat: 4.2}."
+        isinstance(targets, dict),
+        item.lines.get("targets", item.line),
+        _("targets must be a mapping like {example}.").format(example="{csat: 4.2}"),
     )
     for metric, value in targets.items():
         _require(
             isinstance(value, (int, float)) and not isinstance(value, bool),
             item.lines["targets"],
-            f"target {metric} must be a number, not {value!r}.",
+            _("target {metric} must be a number, not {value}.").format(metric=metric, value=repr(value)),
         )
     position = item.get("position") or {}
     _require(
         isinstance(position, dict) and set(position) <= {"x", "y"},
         item.lines.get("position", item.line),
-        "position must be a mapping with x and y.",
+        _("position must be a mapping with x and y."),
     )
     entry = item.get("entry", False)
-    _require(isinstance(entry, bool), item.lines.get("entry", item.line), "entry must be true or false.")
+    _require(isinstance(entry, bool), item.lines.get("entry", item.line), _("entry must be true or false."))
     owner = item.get("owner")
     return Touchpoint(
         key=_text(item, "key"),
@@ -268,9 +309,17 @@ def _touchpoint(item: _Located) -> Touchpoint:
 
 def _items(doc: _Located, section: str, allowed: set[str], what: str) -> list[_Located]:
     items = doc.get(section) or []
-    _require(isinstance(items, list), doc.lines.get(section, doc.line), f"'{section}' must be a list.")
+    _require(
+        isinstance(items, list),
+        doc.lines.get(section, doc.line),
+        _("'{section}' must be a list.").format(section=section),
+    )
     for item in items:
-        _require(isinstance(item, _Located), doc.lines[section], f"each entry of '{section}' must be a mapping.")
+        _require(
+            isinstance(item, _Located),
+            doc.lines[section],
+            _("each entry of '{section}' must be a mapping.").format(section=section),
+        )
         _only_keys(item, allowed, what)
     return items
 
@@ -280,19 +329,19 @@ def _only_keys(item: _Located, allowed: set[str], what: str) -> None:
         _require(
             key in allowed,
             item.lines[key],
-            f"unknown {what} field '{key}' (expected one of: {', '.join(sorted(allowed))}).",
+            _UNKNOWN_FIELD[what].format(key=key, fields=", ".join(sorted(allowed))),
         )
 
 
 def _text(item: _Located, key: str, default: str | None = None) -> str:
     if key not in item or item[key] is None:
-        _require(default is not None, item.line, f"the field '{key}' is missing.")
+        _require(default is not None, item.line, _("the field '{key}' is missing.").format(key=key))
         return default  # type: ignore[return-value]
     value = item[key]
     _require(
         isinstance(value, (str, int, float)) and not isinstance(value, bool),
         item.lines[key],
-        f"'{key}' must be text, not {type(value).__name__}.",
+        _("'{key}' must be text, not {type}.").format(key=key, type=type(value).__name__),
     )
     return str(value)
 
@@ -303,11 +352,13 @@ def _number(item: dict, key: str, line: int | None = None) -> float | None:
         return None
     at = getattr(item, "lines", {}).get(key, line or 0)
     _require(
-        isinstance(value, (int, float)) and not isinstance(value, bool), at, f"'{key}' must be a number, not {value!r}."
+        isinstance(value, (int, float)) and not isinstance(value, bool),
+        at,
+        _("'{key}' must be a number, not {value}.").format(key=key, value=repr(value)),
     )
     return float(value)
 
 
 def _require(condition: bool, line: int, message: str) -> None:
     if not condition:
-        raise JourneyFileError(f"line {line}: {message}")
+        raise JourneyFileError(_("line {line}: {problem}").format(line=line, problem=message))

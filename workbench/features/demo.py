@@ -1,40 +1,64 @@
-"""Demo content so a new workspace shows something real at once: a journey with survey and KPI data."""
+"""Demo content so a new workspace shows something real at once: a journey with survey and KPI data.
+
+The demo is created in the current language (``CXWB_LANG=cs`` gives a Czech project, journey, datasets, cards and
+scenarios); its generated data is the same in every language: it is made from the template as written.
+"""
 
 from __future__ import annotations
 
+from workbench.core import formatting, i18n
+from workbench.core.i18n import N_, Labels, ngettext
+from workbench.core.i18n import gettext as _
 from workbench.data.templates import load_template
 from workbench.repos.workspace import Workspace
 
-DEMO_PROJECT = "Demo: Parcel Express"
+DEMO_PROJECT = N_("Demo: Parcel Express")  # the English name; the project is named in the language it is made in
 DEMO_TEMPLATE = "ecommerce-delivery"
-DEMO_DATASETS = {
-    "survey": "Survey answers",
-    "kpi_period": "KPIs per branch and month",
-    "kpi_customer": "KPIs per customer",
-}
+DEMO_DATASETS = Labels(
+    {
+        "survey": N_("Survey answers"),
+        "kpi_period": N_("KPIs per branch and month"),
+        "kpi_customer": N_("KPIs per customer"),
+    }
+)
+
+
+def demo_project_names() -> set[str]:
+    """The demo project's name in every language: a workspace seeded in Czech still has its demo in English."""
+    names = set()
+    for code in i18n.LANGUAGES:
+        with i18n.language(code):
+            names.add(_(DEMO_PROJECT))
+    return names
 
 
 def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
-    """Create the demo project with the e-commerce journey and generated data (once); return its id."""
+    """Create the demo project with the e-commerce journey and generated data (once, in the current language);
+    return its id."""
     from workbench.data import demodata
     from workbench.repos.text import default_codebook
 
+    names = demo_project_names()
     for project in workspace.projects():
-        if project.name == DEMO_PROJECT:
+        if project.name in names:
             return project.id
-    project_id = workspace.create_project(DEMO_PROJECT, "An online retailer with own couriers and external carriers.")
+    project_id = workspace.create_project(
+        _(DEMO_PROJECT), _("An online retailer with own couriers and external carriers.")
+    )
     journey = load_template(DEMO_TEMPLATE)
     journey_id = workspace.create_journey(project_id, journey)
-    data = demodata.generate(journey, answers=answers)
+    # The data comes from the template as written, so every language's demo has the same answers and effects
+    # (the generator reads touchpoint names and channels); the keys are the same in the translated journey.
+    data = demodata.generate(load_template(DEMO_TEMPLATE, translated=False), answers=answers)
     workspace.datasets.add_table(project_id, data.survey, DEMO_DATASETS["survey"], "survey", journey_id=journey_id)
     workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
     workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
     _seed_actions(workspace, project_id, journey_id, data.effects)
     _seed_scenarios(workspace, project_id, journey_id)
-    workspace.verbatims.save_codebook(project_id, default_codebook(), "Demo", expected_version=0)
+    workspace.verbatims.save_codebook(project_id, default_codebook(), _("Demo"), expected_version=0)
     from workbench.features import alerts
 
-    alerts.check(workspace, journey_id, who="Demo")
+    alerts.check(workspace, journey_id, who=_("Demo"))
     return project_id
 
 
@@ -47,22 +71,25 @@ def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effect
     journey = workspace.journey(journey_id).journey
     name = {tp.key: tp.name for tp in journey.touchpoints}
     pilot = Draft(
-        title=f"Pilot: better {name[effects.improved_touchpoint]}",
+        title=_("Pilot: better {touchpoint}").format(touchpoint=name[effects.improved_touchpoint]),
         touchpoints=(effects.improved_touchpoint,),
-        description="Rolled out in the pilot regions first; the others follow after the check.",
+        description=_("Rolled out in the pilot regions first; the others follow after the check."),
         cost=180_000,
         expected_change=0.4,
         segment="region",
         treated=tuple(effects.improved_regions),
     )
-    card = workspace.actions.create(project_id, pilot, "Demo", journey_id=journey_id, status="done")
-    workspace.actions.update(card.id, card.draft, "Demo", expected_version=card.version, done_on=effects.improved_from)
+    who = _("Demo")
+    card = workspace.actions.create(project_id, pilot, who, journey_id=journey_id, status="done")
+    workspace.actions.update(card.id, card.draft, who, expected_version=card.version, done_on=effects.improved_from)
     today = datetime.date.today()
     for status, draft in (
         (
             "in_progress",
             Draft(
-                title=f"Coaching for {name[effects.break_touchpoint]} in {effects.break_region}",
+                title=_("Coaching for {touchpoint} in {region}").format(
+                    touchpoint=name[effects.break_touchpoint], region=effects.break_region
+                ),
                 touchpoints=(effects.break_touchpoint,),
                 cost=95_000,
                 expected_change=0.8,
@@ -74,7 +101,7 @@ def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effect
         (
             "planned",
             Draft(
-                title="Shorter checkout form",
+                title=_("Shorter checkout form"),
                 touchpoints=("checkout",),
                 cost=60_000,
                 expected_change=0.2,
@@ -83,11 +110,21 @@ def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effect
         ),
         (
             "backlog",
-            Draft(title="Photos of the parcel at the door", touchpoints=("own-courier", "carrier-home"), cost=40_000),
+            Draft(
+                title=_("Photos of the parcel at the door"), touchpoints=("own-courier", "carrier-home"), cost=40_000
+            ),
         ),
-        ("backlog", Draft(title="Refund within 3 days", touchpoints=("refund",), cost=25_000, expected_change=0.3)),
+        (
+            "backlog",
+            Draft(
+                title=ngettext("Refund within {n} day", "Refund within {n} days", 3).format(n=formatting.count(3)),
+                touchpoints=("refund",),
+                cost=25_000,
+                expected_change=0.3,
+            ),
+        ),
     ):
-        workspace.actions.create(project_id, draft, "Demo", journey_id=journey_id, status=status)
+        workspace.actions.create(project_id, draft, who, journey_id=journey_id, status=status)
 
 
 def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> None:
@@ -100,7 +137,7 @@ def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> N
     _clv, churn_point = churn_point_value(600, 0.8, 0.08, customers_per_branch)  # one churn point in one branch
     for scenario in (
         Scenario(
-            name="Checkout and notifications +0.3 CSAT",
+            name=_("Checkout and notifications {change} CSAT").format(change=formatting.number(0.3, 1, signed=True)),
             journey_id=journey_id,
             kpi_dataset=kpis,
             kpi="revenue",
@@ -111,10 +148,10 @@ def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> N
                 months=24,
                 discount=0.08,
             ),
-            note="Margin 30 % of revenue.",
+            note=_("Margin {margin} of revenue.").format(margin=formatting.percent(30)),
         ),
         Scenario(
-            name="Courier coaching, churn",
+            name=_("Courier coaching, churn"),
             journey_id=journey_id,
             kpi_dataset=kpis,
             kpi="churn_rate",
@@ -126,7 +163,11 @@ def _seed_scenarios(workspace: Workspace, project_id: int, journey_id: int) -> N
                 months=24,
                 discount=0.08,
             ),
-            note=f"{customers_per_branch} customers per branch; CLV from 600 a year, 80 % retention.",
+            note=_("{customers} customers per branch; CLV from {value} a year, {retention} retention.").format(
+                customers=formatting.count(customers_per_branch),
+                value=formatting.number(600),
+                retention=formatting.percent(80),
+            ),
         ),
     ):
-        workspace.scenarios.save(project_id, scenario, "Demo")
+        workspace.scenarios.save(project_id, scenario, _("Demo"))

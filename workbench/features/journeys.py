@@ -210,9 +210,22 @@ def connections(journey: Journey, key: str) -> Connections:
     outgoing = [e for e in journey.edges if e.source == key]
     linked = {e.target for e in outgoing}
     return Connections(
-        [(e.target, f"→ {names[e.target]}" + (f" ({e.share:.0%})" if e.share is not None else "")) for e in outgoing],
+        [
+            (
+                e.target,
+                f"→ {names[e.target]}"
+                if e.share is None
+                else _("→ {name} ({share})").format(name=names[e.target], share=share_text(e.share)),
+            )
+            for e in outgoing
+        ],
         [(tp.name, tp.key) for tp in journey.touchpoints if tp.key not in linked and tp.key != key],
     )
+
+
+def share_text(share: float) -> str:
+    """A connection's share, short for a map or a list: 0.3 as '30%' (the reader's digits, the sign kept close)."""
+    return f"{formatting.number(share * 100)}%"
 
 
 def shown(value: float | None) -> str:
@@ -231,10 +244,12 @@ def moves(journey: Journey, dropped: Mapping[str, tuple[float, float]]) -> tuple
     after = jm.drop_touchpoints(journey, changed)
     restaged = [tp for tp in after.touchpoints if tp.stage != journey.touchpoint(tp.key).stage]
     stage_names = {s.key: s.name for s in journey.stages}
-    label = _("Move {names}").format(names=names) + "".join(
-        _("; “{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged
+    if not restaged:
+        return changed, _("Move {names}").format(names=names), False
+    joined = "; ".join(
+        _("“{name}” now in stage “{stage}”").format(name=tp.name, stage=stage_names[tp.stage]) for tp in restaged
     )
-    return changed, label, bool(restaged)
+    return changed, _("Move {names}; {restaged}").format(names=names, restaged=joined), True
 
 
 def _away(stored: tuple[float | None, float | None], dropped: tuple[float, float]) -> bool:
@@ -246,20 +261,19 @@ def _away(stored: tuple[float | None, float | None], dropped: tuple[float, float
 def deletion_text(journey: Journey, keys: list[str], pairs: list[tuple[str, str]]) -> str:
     """What deleting these touchpoints and connections would delete, in a sentence that asks."""
     names = {tp.key: tp.name for tp in journey.touchpoints}
-    parts = []
-    if keys:
-        parts.append(
-            ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys)).format(
-                n=len(keys), names=", ".join(names.get(k, k) for k in keys)
-            )
-        )
-    if pairs:
-        parts.append(ngettext("{n} connection", "{n} connections", len(pairs)).format(n=len(pairs)))
-    return (
-        _("Delete {what}?").format(what=_(" and ").join(parts))
-        + " "
-        + (_("Their connections go too. Undo brings everything back.") if keys else _("Undo brings it back."))
+    touchpoints = ngettext("{n} touchpoint: {names}", "{n} touchpoints: {names}", len(keys)).format(
+        n=formatting.count(len(keys)), names=", ".join(names.get(k, k) for k in keys)
     )
+    connections = ngettext("{n} connection", "{n} connections", len(pairs)).format(n=formatting.count(len(pairs)))
+    if keys and pairs:
+        return _(
+            "Delete {touchpoints} and {connections}? Their connections go too. Undo brings everything back."
+        ).format(touchpoints=touchpoints, connections=connections)
+    if keys:
+        return _("Delete {touchpoints}? Their connections go too. Undo brings everything back.").format(
+            touchpoints=touchpoints
+        )
+    return _("Delete {connections}? Undo brings it back.").format(connections=connections)
 
 
 def delete_selection(keys: Iterable[str], pairs: Iterable[tuple[str, str]]) -> Callable[[Journey], Journey]:
@@ -278,8 +292,12 @@ def template_choices() -> list[tuple[str, str]]:
     """The journey templates as (what the list shows, key), by name."""
     return [
         (
-            _("{name} — {touchpoints} touchpoints, {stages} stages").format(
-                name=t.name, touchpoints=t.touchpoints, stages=t.stages
+            _("{name} — {touchpoints}, {stages}").format(
+                name=t.name,
+                touchpoints=ngettext("{n} touchpoint", "{n} touchpoints", t.touchpoints).format(
+                    n=formatting.count(t.touchpoints)
+                ),
+                stages=ngettext("{n} stage", "{n} stages", t.stages).format(n=formatting.count(t.stages)),
             ),
             t.key,
         )
