@@ -15,17 +15,18 @@ from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import formatting, metrics
 from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.features import actions, selection
-from workbench.features.actions import STATUS_NAMES, STATUSES, Action, Draft
+from workbench.features.actions import STATUS_NAMES, STATUSES, VERDICT_NAMES, Action, Draft
 
 dash.register_page(
     __name__,
     path="/actions",
-    name=_("Actions"),
+    name=N_("Actions"),
     order=7,
     icon="fa-list-check",
-    title=_("Actions · CX Journey Workbench"),
+    title=lambda **_path: _("Actions · CX Journey Workbench"),
 )
 
 ANY = "__all__"
@@ -33,12 +34,6 @@ EDITOR_BUTTONS = ("act-left", "act-up", "act-down", "act-right", "act-delete", "
 MOVES_SHOWN, MOVES_HIDDEN = "d-flex gap-1 me-auto", "d-none"
 GRIDS = [f"act-grid-{status}" for status in STATUSES]
 STEPS = {"act-left": "left", "act-right": "right", "act-up": "up", "act-down": "down"}  # move buttons
-VERDICT_NAMES = {
-    "improved": _("improved"),
-    "no_change": _("no detectable change"),
-    "worse": _("worse"),
-    "insufficient": _("too few answers"),
-}
 VERDICT_COLOURS = {"improved": "success", "no_change": "secondary", "worse": "danger", "insufficient": "warning"}
 
 
@@ -289,7 +284,7 @@ def _row(card: Action, names: dict[str, str], today: datetime.date) -> dict:
         "where": ", ".join(names.get(key, key) for key in card.touchpoints)
         + (f" · {card.segment} {', '.join(card.treated)}" if card.treated else ""),
         "owner": card.owner,
-        "due": card.due.isoformat() if card.due else "",
+        "due": formatting.date(card.due) if card.due else "",
         "overdue": card.overdue(today),
         "cost_text": formatting.number(card.cost) if card.cost else "",
         "overdue_text": _("overdue"),
@@ -304,9 +299,10 @@ def _row(card: Action, names: dict[str, str], today: datetime.date) -> dict:
 def _verdict_line(card: Action) -> str:
     if not card.verdict:
         return ""
-    change = card.realised_change
-    measured = "" if change is None else f" ({formatting.value(change, card.metric, signed=True)})"
-    return f"{VERDICT_NAMES.get(card.verdict, card.verdict)}{measured}"
+    verdict, change = VERDICT_NAMES.get(card.verdict, card.verdict), card.realised_change
+    if change is None:
+        return verdict
+    return _("{verdict} ({change})").format(verdict=verdict, change=formatting.value(change, card.metric, signed=True))
 
 
 # ------------------------------------------------------------------ moves
@@ -475,7 +471,7 @@ def _form(form: actions.CardForm) -> html.Div:
             className="g-2 mb-2",
         ),
         html.P(
-            [html.B(_("From: ")), actions.ORIGIN_KINDS.get(origin.get("kind"), ""), " — ", origin.get("label", "")],
+            [html.B(_("From:")), " ", actions.ORIGIN_KINDS.get(origin.get("kind"), ""), " — ", origin.get("label", "")],
             className="small text-muted",
             id="act-f-origin",
         )
@@ -488,7 +484,7 @@ def _form(form: actions.CardForm) -> html.Div:
         html.Div(
             [
                 html.Span(
-                    [_("Column: "), html.B(STATUS_NAMES[action.status] if action else "", id="act-f-status")],
+                    [_("Column:"), " ", html.B(STATUS_NAMES[action.status] if action else "", id="act-f-status")],
                     className="me-3",
                 ),
                 dbc.InputGroup(
@@ -524,7 +520,12 @@ def _form(form: actions.CardForm) -> html.Div:
             html.Ul(
                 [
                     html.Li(
-                        [html.Span(f"{e.at:%Y-%m-%d %H:%M} · ", className="text-muted"), html.B(e.who), " — ", e.what]
+                        [
+                            html.Span(f"{formatting.moment(e.at)} · ", className="text-muted"),
+                            html.B(e.who),
+                            " — ",
+                            e.what,
+                        ]
                     )
                     for e in form.history
                 ],

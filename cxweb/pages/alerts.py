@@ -9,36 +9,38 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
-from workbench.core import metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.alerting import KIND_NAMES, KINDS, STATUS_NAMES
 from workbench.core.errors import ConflictError, WorkspaceError
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
-from workbench.core.i18n import ngettext
 from workbench.core.metrics import NAMES as METRIC_NAMES
 from workbench.features import alerts, selection
 
 dash.register_page(
     __name__,
     path="/alerts",
-    name=_("Alerts"),
+    name=N_("Alerts"),
     order=6,
     icon="fa-bell",
     badge="nav-alerts-count",
-    title=_("Alerts · CX Journey Workbench"),
+    title=lambda **_path: _("Alerts · CX Journey Workbench"),
 )
 
 OPEN = "open"
-SHOWN = {
-    OPEN: _("Open"),
-    "new": STATUS_NAMES["new"],
-    "acknowledged": STATUS_NAMES["acknowledged"],
-    "action": STATUS_NAMES["action"],
-    "closed": STATUS_NAMES["closed"],
-    "all": _("All"),
-}
+SHOWN = i18n.Labels(
+    {
+        OPEN: N_("Open"),
+        "new": N_("New"),
+        "acknowledged": N_("Acknowledged"),
+        "action": N_("Turned into an action"),
+        "closed": N_("Closed"),
+        "all": N_("All"),
+    }
+)
 STATUS_COLOURS = {"new": "danger", "acknowledged": "warning", "action": "primary", "closed": "secondary"}
 ALERT_METRICS = metrics.RATINGS
-BUTTON_NAMES = {"acknowledged": _("Acknowledge"), "closed": _("Close"), "new": _("Reopen")}
+BUTTON_NAMES = i18n.Labels({"acknowledged": N_("Acknowledge"), "closed": N_("Close"), "new": N_("Reopen")})
 ANY = "__any__"
 
 
@@ -239,7 +241,9 @@ def check(_clicks, journey_id, user, refresh):
         return no_update, no_update, no_update
     checked = alerts.check(workspace(), int(journey_id), who=user or "")
     done = (
-        ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(n=checked.added)
+        ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(
+            n=formatting.count(checked.added)
+        )
         if checked.added
         else _("Checked: nothing new.")
     )
@@ -278,12 +282,23 @@ def show_inbox(project_id, journey_id, status, kind, _refresh):
     if not shown.rows:
         return html.P(_("No alerts here."), className="text-muted")
     header = html.Thead(
-        html.Tr([html.Th(_(name)) for name in ("Status", "When", "Touchpoint", "What happened", "Owner", "")])
+        html.Tr(
+            [
+                html.Th(_("Status")),
+                html.Th(_("When")),
+                html.Th(_("Touchpoint")),
+                html.Th(_("What happened")),
+                html.Th(_("Owner")),
+                html.Th(""),
+            ]
+        )
     )
     rows = [_inbox_row(row, int(journey_id)) for row in shown.rows]
     more = (
         html.P(
-            _("Showing the newest {shown} of {total}.").format(shown=len(shown.rows), total=shown.total),
+            _("Showing the newest {shown} of {total}.").format(
+                shown=formatting.count(len(shown.rows)), total=formatting.count(shown.total)
+            ),
             className="small text-muted",
         )
         if shown.total > len(shown.rows)

@@ -12,9 +12,10 @@ from cxweb.pages import _empty, _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import user_box
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.codebook import Codebook, Theme
 from workbench.core.errors import WorkspaceError
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.export import figures
 from workbench.features import comments
@@ -22,16 +23,16 @@ from workbench.features import comments
 dash.register_page(
     __name__,
     path="/comments",
-    name=_("Comments"),
+    name=N_("Comments"),
     order=5,
     icon="fa-comments",
-    title=_("Comments · CX Journey Workbench"),
+    title=lambda **_path: _("Comments · CX Journey Workbench"),
 )
 
 SCORE_METRICS = tuple(metrics.SCALES)  # NPS, CSAT, CES
 ANY = "__any__"
 NEW = "__new__"
-GROUP_NAMES = {"negative": _("unhappy"), "neutral": _("neutral"), "positive": _("happy")}
+GROUP_NAMES = i18n.Labels({"negative": N_("unhappy"), "neutral": N_("neutral"), "positive": N_("happy")})
 GROUP_COLOURS = {"negative": "#dc3545", "neutral": "#adb5bd", "positive": "#198754"}
 GROUPS_SHOWN = 8  # columns of the theme share table: the groups with the most comments
 RULES_SHOWN = 6  # keywords listed per theme; the full list is in the tooltip and the form
@@ -301,7 +302,10 @@ def show_counts(selection, metric, compare, _refresh):
 def _rules_text(theme: Theme) -> str:
     rules = [*theme.keywords, *theme.patterns]
     more = len(rules) - RULES_SHOWN
-    return ", ".join(rules[:RULES_SHOWN]) + (_(" … +{n} more").format(n=more) if more > 0 else "")
+    shown = ", ".join(rules[:RULES_SHOWN])
+    if more <= 0:
+        return shown
+    return ngettext("{rules} … +{n} more", "{rules} … +{n} more", more).format(rules=shown, n=formatting.count(more))
 
 
 def _theme_table(codebook: Codebook, totals) -> html.Div:
@@ -340,7 +344,10 @@ def _theme_table(codebook: Codebook, totals) -> html.Div:
     return html.Div(
         [
             html.Div(
-                _("{n} comments in the selection").format(n=formatting.count(total)), className="small text-muted"
+                ngettext("{n} comment in the selection", "{n} comments in the selection", total).format(
+                    n=formatting.count(total)
+                ),
+                className="small text-muted",
             ),
             html.Div(
                 dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="small", id="cm-theme-table"),
@@ -379,6 +386,7 @@ def _score_chart(codebook: Codebook, by_score, metric: str):
         barmode="stack",
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         plot_bgcolor="white",
+        separators=formatting.plotly_separators(),
         legend={"orientation": "h", "y": -0.1},
         title={
             "text": _("Who mentions each theme ({metric} of the answer)").format(metric=metrics.NAMES[metric]),
@@ -432,9 +440,11 @@ def _group_table(codebook: Codebook, by_group, column: str, names: dict[str, str
     return html.Div(
         [
             html.Div(
-                _("Share of each {column}'s comments mentioning the theme (the {n} with the most comments)").format(
-                    column=column, n=len(columns)
-                ),
+                (
+                    _("Share of each touchpoint's comments mentioning the theme (the {n} with the most comments)")
+                    if column == "touchpoint"
+                    else _("Share of each {column}'s comments mentioning the theme (the {n} with the most comments)")
+                ).format(column=column, n=formatting.count(len(columns))),
                 className="small text-muted",
             ),
             html.Div(
@@ -473,14 +483,14 @@ def browse(selection, metric, touchpoint, theme, score, _refresh):
             "response_id": r.response_id,
             "date": r.date,
             "touchpoint": r.touchpoint,
-            "score": "" if r.score is None else f"{r.score:g}",
+            "score": "" if r.score is None else formatting.number(r.score, 0 if r.score == int(r.score) else 1),
             "comment": r.comment,
             "themes": r.themes,
             "theme_keys": r.theme_keys,
         }
         for r in found
     ]
-    return rows, _("newest {shown} of the matching comments").format(shown=len(rows))
+    return rows, _("newest {shown} of the matching comments").format(shown=formatting.count(len(rows)))
 
 
 @callback(
@@ -503,7 +513,7 @@ def choose_comment(selected, selection):
     current = [key for key in row["theme_keys"].split(",") if key]
     return (
         {},
-        f"“{row['comment']}”",
+        _("“{comment}”").format(comment=row["comment"]),
         [{"label": t.name, "value": t.key} for t in codebook.themes],
         current,
         {"response_id": row["response_id"], "comment": row["comment"]},
@@ -597,7 +607,9 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
             if not contents:
                 return no_update, no_update, no_update, no_update
             codebook = comments.import_codebook(ws, project_id, contents, filename or "", user or "", shown)
-            done = _("Imported {n} themes from {file}.").format(n=len(codebook.themes), file=filename)
+            done = ngettext(
+                "Imported {n} theme from {file}.", "Imported {n} themes from {file}.", len(codebook.themes)
+            ).format(n=formatting.count(len(codebook.themes)), file=filename)
         elif trigger == "cm-edit-delete":
             comments.delete_theme(ws, project_id, key, user or "", shown)
             done = _("Theme deleted.")

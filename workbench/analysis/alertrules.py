@@ -45,6 +45,7 @@ from workbench.core.alerting import (
     Rule,
     alpha_for,
     percent_text,
+    plain,
     threshold_of,
     validate,
 )
@@ -96,7 +97,11 @@ def evaluate(
     into the stored one it ``alerting.continues`` with ``alerting.merge``: an episode spanning both stays one alert.
     """
     if since > until:
-        raise ValueError(f"The evaluated range starts ({since}) after it ends ({until}).")
+        raise ValueError(
+            _("The evaluated range starts ({since}) after it ends ({until}).").format(
+                since=formatting.date(since), until=formatting.date(until)
+            )
+        )
     active = [rule for rule in rules if rule.enabled]
     problems = [f"{rule.name or rule.key}: {problem}" for rule in active for problem in validate(rule)]
     missing = sorted({rule.segment for rule in active if rule.segment and rule.segment not in answers})
@@ -200,7 +205,8 @@ def _answer_alerts(
     subjects = {pair: _subject(*pair, names) for pair in set(zip(touchpoints, values, strict=True))}
     metric = metrics.NAMES[rule.metric]
     # Translated once: thousands of answers may match over a long range.
-    line, quoted = _("{subject}: {metric} {score:g} on {date}, response {response}"), _("{text}: “{comment}”")
+    line = _("{subject}: {metric} {score} on {date}, response {response}.")
+    quoted = _("{subject}: {metric} {score} on {date}, response {response}: “{comment}”")
     alerts = []
     for response, touchpoint, value, score, comment, number in zip(
         found["response_id"].astype(str).tolist(),
@@ -213,8 +219,13 @@ def _answer_alerts(
     ):
         date = _EPOCH + datetime.timedelta(days=number)
         comment = comment.strip() if isinstance(comment, str) else ""
-        text = line.format(
-            subject=subjects[touchpoint, value], metric=metric, score=score, date=date.isoformat(), response=response
+        text = (quoted if comment else line).format(
+            subject=subjects[touchpoint, value],
+            metric=metric,
+            score=plain(score),
+            date=formatting.date(date),
+            response=response,
+            comment=comment,
         )
         alerts.append(
             Alert(
@@ -238,7 +249,7 @@ def _answer_alerts(
                 high=None,
                 response_id=response,
                 comment=comment,
-                message=quoted.format(text=text, comment=comment) if comment else text + ".",
+                message=text,
             )
         )
     return alerts
@@ -529,7 +540,7 @@ def _message(alert: Alert, rule: Rule, window: dict[str, float], names: Mapping[
     metric = metrics.NAMES[alert.metric]
     subject = _subject(alert.touchpoint, alert.value, names)
     period = ngettext("in the week to {end}", "in the {weeks} weeks to {end}", rule.window_weeks).format(
-        weeks=rule.window_weeks, end=alert.window_end.isoformat()
+        weeks=rule.window_weeks, end=formatting.date(alert.window_end)
     )
     if alert.kind == "share":
         return _(

@@ -27,18 +27,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.core import metrics
+from workbench.core import i18n, metrics
 from workbench.core.codebook import Codebook, CodebookError, Theme, keyword_words, pattern_regex, validate
 from workbench.core.folding import fold
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 
 SCORE_GROUPS = ("negative", "neutral", "positive")
 # The highest negative and the highest neutral score of each metric (CES: 7 = very easy, so low is negative).
 SCORE_LIMITS = {"nps": (metrics.DETRACTOR_AT, metrics.PROMOTER_AT - 1), "csat": (2, 3), "ces": (3, 5)}
 SCORE_GROUP_NAMES = {
-    "nps": dict(zip(SCORE_GROUPS, (_("Detractors (0–6)"), _("Passives (7–8)"), _("Promoters (9–10)")), strict=True)),
-    "csat": dict(zip(SCORE_GROUPS, (_("Dissatisfied (1–2)"), _("Neutral (3)"), _("Satisfied (4–5)")), strict=True)),
-    "ces": dict(zip(SCORE_GROUPS, (_("Difficult (1–3)"), _("Neutral (4–5)"), _("Easy (6–7)")), strict=True)),
+    "nps": i18n.Labels(
+        dict(zip(SCORE_GROUPS, (N_("Detractors (0–6)"), N_("Passives (7–8)"), N_("Promoters (9–10)")), strict=True))
+    ),
+    "csat": i18n.Labels(
+        dict(zip(SCORE_GROUPS, (N_("Dissatisfied (1–2)"), N_("Neutral (3)"), N_("Satisfied (4–5)")), strict=True))
+    ),
+    "ces": i18n.Labels(
+        dict(zip(SCORE_GROUPS, (N_("Difficult (1–3)"), N_("Neutral (4–5)"), N_("Easy (6–7)")), strict=True))
+    ),
 }
 
 
@@ -265,4 +272,4 @@ def _commented(frame: pd.DataFrame) -> np.ndarray:
 
 def _check_aligned(frame: pd.DataFrame, tags: pd.DataFrame) -> None:
     if not tags.index.equals(frame.index):
-        raise ValueError("The tags do not belong to these answers: tag frame['comment'] to get them.")
+        raise ValueError(_("The tags do not belong to these answers: tag frame['comment'] to get them."))

@@ -27,9 +27,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
-from workbench.core.i18n import ngettext
 
 KINDS = ("answer", "share", "drop")
 NEGATIVE_AT = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}  # an answer at or below this score is negative
@@ -41,18 +41,31 @@ LOOSEST_ALPHA = 0.05  # a rule with few tests a year never tests looser than the
 _DATES = ("first_seen", "last_seen", "window_start", "window_end")
 
 STATUSES = ("new", "acknowledged", "action", "closed")
-STATUS_NAMES = {
-    "new": _("New"),
-    "acknowledged": _("Acknowledged"),
-    "action": _("Turned into an action"),
-    "closed": _("Closed"),
-}
+STATUS_NAMES = i18n.Labels(
+    {
+        "new": N_("New"),
+        "acknowledged": N_("Acknowledged"),
+        "action": N_("Turned into an action"),
+        "closed": N_("Closed"),
+    }
+)
 OPEN_STATUSES = ("new", "acknowledged")  # still waiting for someone to handle them
-KIND_NAMES = {
-    "answer": _("Single unhappy answer"),
-    "share": _("Negative share over a threshold"),
-    "drop": _("Significant drop vs the previous window"),
+_KIND_NAMES = {
+    "answer": N_("Single unhappy answer"),
+    "share": N_("Negative share over a threshold"),
+    "drop": N_("Significant drop vs the previous window"),
 }
+KIND_NAMES = i18n.Labels(_KIND_NAMES)
+# The starter rules' names, by key. A rule named with one of these or with a kind's name (an unnamed new rule) is
+# stored in English and read in the reader's language; a name a person typed is kept as typed.
+STARTER_NAMES = {
+    "detractor-comment": N_("Detractor with a comment"),
+    # "(" after '%': "% i" would read as a printf conversion to the catalogue tools.
+    "csat-negative-share": N_("Negative CSAT share over 25 % (4 weeks, per region)"),
+    "csat-drop": N_("Significant CSAT drop vs previous 4 weeks, per region"),
+}
+_RENAMED = {"Negative CSAT share over 25 % in 4 weeks, per region": STARTER_NAMES["csat-negative-share"]}
+_MARKED_NAMES = (*STARTER_NAMES.values(), *_KIND_NAMES.values())
 # Where a person may move an alert from each status. "action" is missing on purpose: an alert is turned into an
 # action by creating a card from it (from any status), so it always points to the card that handles it.
 MOVES = {"new": ("acknowledged", "closed"), "acknowledged": ("closed",), "action": ("closed",), "closed": ("new",)}
@@ -225,10 +238,10 @@ def default_rules() -> list[Rule]:
     spread over all those tests (160 series of a 20-touchpoint × 8-region network: 8 320 tests a year at 0.00012).
     """
     return [
-        Rule("detractor-comment", _("Detractor with a comment"), "answer", "nps"),
+        Rule("detractor-comment", _(STARTER_NAMES["detractor-comment"]), "answer", "nps"),
         Rule(
             "csat-negative-share",
-            _("Negative CSAT share over 25 % in 4 weeks, per region"),
+            _(STARTER_NAMES["csat-negative-share"]),
             "share",
             "csat",
             segment="region",
@@ -236,13 +249,30 @@ def default_rules() -> list[Rule]:
         ),
         Rule(
             "csat-drop",
-            _("Significant CSAT drop vs previous 4 weeks, per region"),
+            _(STARTER_NAMES["csat-drop"]),
             "drop",
             "csat",
             segment="region",
             threshold=MIN_DROP["csat"],
         ),
     ]
+
+
+def stored_name(rule: Rule) -> Rule:
+    """The rule as stored: a starter rule's or a kind's name in English (the source), whichever language it reads in."""
+    english = next((name for name in _MARKED_NAMES if _canonical(rule.name) in (name, _(name))), None)
+    return rule if english is None or english == rule.name else dataclasses.replace(rule, name=english)
+
+
+def shown_name(rule: Rule) -> Rule:
+    """The stored rule as read: a starter rule's or a kind's name in the current language."""
+    name = _canonical(rule.name)
+    return dataclasses.replace(rule, name=_(name)) if name in _MARKED_NAMES else rule
+
+
+def _canonical(name: str) -> str:
+    """A stored rule name, with a starter name stored before the names were translated in today's words."""
+    return _RENAMED.get(name, name)
 
 
 def continues(existing: Alert, new: Alert) -> bool:
@@ -262,7 +292,7 @@ def continues(existing: Alert, new: Alert) -> bool:
 def merge(existing: Alert, new: Alert) -> Alert:
     """``existing`` extended by ``new``, which continues it: the episode spans both; figures of the worse window."""
     if not continues(existing, new):
-        raise ValueError(f"Alert {new.key} does not continue {existing.key}.")
+        raise ValueError(_("Alert {new} does not continue {old}.").format(new=new.key, old=existing.key))
     worst = new if _severity(new) > _severity(existing) else existing  # a tie keeps the earlier window, as evaluate
     return dataclasses.replace(
         worst, key=existing.key, first_seen=existing.first_seen, last_seen=max(existing.last_seen, new.last_seen)
@@ -277,14 +307,28 @@ def _severity(alert: Alert) -> float:
 
 
 def percent_text(share: float | None) -> str:
-    """0.2667 as '26.7 %', 0.25 as '25 %'."""
-    return formatting.NONE if share is None else f"{100 * share:.1f}".removesuffix(".0") + " %"
+    """0.2667 as '26.7 %', 0.25 as '25 %' (Czech '26,7 %', Polish '26,7%')."""
+    if share is None:
+        return formatting.NONE
+    tenths = round(1000 * share)
+    # A plain space before '%' as the messages have always had (none in Polish).
+    return formatting.percent(tenths / 10, 0 if tenths % 10 == 0 else 1).replace("\u00a0%", " %")
+
+
+def plain(x: float) -> str:
+    """A rule's figure as typed, in the reader's format: 6, 0.3, 0.001 (Czech 0,3)."""
+    text = f"{x:g}"
+    if "e" in text or not math.isfinite(x):
+        return text
+    return formatting.number(x, len(text.partition(".")[2]))
 
 
 def false_alarms(expected: float) -> str:
     """1 as '1 false alarm', 2.5 as '2.5 false alarms', 0.043 as '0.043 false alarms' (two significant digits)."""
     text = significant(expected)
-    return ngettext("{n} false alarm", "{n} false alarms", 1 if text == "1" else 2).format(n=text)
+    # A fraction takes the form of many ("2,5 planých poplachů", "0,5 fałszywych alarmów").
+    whole = expected == round(expected) and math.isfinite(expected)
+    return ngettext("{n} false alarm", "{n} false alarms", int(expected) if whole else 5).format(n=text)
 
 
 def significant(x: float) -> str:
@@ -302,34 +346,42 @@ def describe(rule: Rule, names: Mapping[str, str] | None = None) -> str:
     names = names or {}
     metric = metrics.NAMES[rule.metric]
     limit = threshold_of(rule)
+    weeks, n = rule.window_weeks, formatting.count(rule.min_n)
     if rule.kind == "answer":
-        what = _("one answer with {metric} ≤ {limit:g}").format(metric=metric, limit=limit) + (
-            _(" and a comment") if rule.need_comment else ""
-        )
+        what = (
+            _("one answer with {metric} ≤ {limit} and a comment")
+            if rule.need_comment
+            else _("one answer with {metric} ≤ {limit}")
+        ).format(metric=metric, limit=plain(limit))
     elif rule.kind == "share":
-        what = _("share of {metric} ≤ {negative} over {limit} in {weeks} weeks, n ≥ {n}").format(
-            metric=metric,
-            negative=NEGATIVE_AT[rule.metric],
-            limit=percent_text(limit),
-            weeks=rule.window_weeks,
-            n=rule.min_n,
-        )
+        what = ngettext(
+            "share of {metric} ≤ {negative} over {limit} in {weeks} week, n ≥ {n}",
+            "share of {metric} ≤ {negative} over {limit} in {weeks} weeks, n ≥ {n}",
+            weeks,
+        ).format(metric=metric, negative=NEGATIVE_AT[rule.metric], limit=percent_text(limit), weeks=weeks, n=n)
     elif rule.alpha is not None:
-        what = _(
-            "{metric} drop of at least {limit:g}, p < {alpha:g}, {weeks} weeks vs the {weeks} before, n ≥ {n}"
-        ).format(metric=metric, limit=limit, alpha=rule.alpha, weeks=rule.window_weeks, n=rule.min_n)
+        what = ngettext(
+            "{metric} drop of at least {limit}, p < {alpha}, {weeks} week vs the week before, n ≥ {n}",
+            "{metric} drop of at least {limit}, p < {alpha}, {weeks} weeks vs the {weeks} before, n ≥ {n}",
+            weeks,
+        ).format(metric=metric, limit=plain(limit), alpha=plain(rule.alpha), weeks=weeks, n=n)
     else:
-        what = _(
-            "{metric} drop of at least {limit:g}, at most {budget} a year by chance, {weeks} weeks vs the {weeks} "
-            "before, n ≥ {n}"
-        ).format(metric=metric, limit=limit, budget=false_alarms(rule.budget), weeks=rule.window_weeks, n=rule.min_n)
+        what = ngettext(
+            "{metric} drop of at least {limit}, at most {budget} a year by chance, {weeks} week vs the week before, "
+            "n ≥ {n}",
+            "{metric} drop of at least {limit}, at most {budget} a year by chance, {weeks} weeks vs the {weeks} "
+            "before, n ≥ {n}",
+            weeks,
+        ).format(metric=metric, limit=plain(limit), budget=false_alarms(rule.budget), weeks=weeks, n=n)
     where = ", ".join(names.get(key, key) for key in rule.touchpoints) if rule.touchpoints else _("every touchpoint")
     scope = [where]
     if rule.segment:
         scope.append(
-            _("per {segment}").format(segment=rule.segment) + (f" ({', '.join(rule.values)})" if rule.values else "")
+            _("per {segment} ({values})").format(segment=rule.segment, values=", ".join(rule.values))
+            if rule.values
+            else _("per {segment}").format(segment=rule.segment)
         )
-    return f"{what} · {' · '.join(scope)}"
+    return " · ".join([what, *scope])
 
 
 def new_key(rules: Sequence[Rule]) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from workbench.core import formatting, limits
 from workbench.core.folding import fold
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import KEY_PATTERN, unique_key
 
 SENTIMENTS = ("", "negative", "positive")
@@ -46,9 +47,9 @@ class Codebook:
 def validate(codebook: Codebook) -> list[str]:
     """Every problem of the codebook, each naming its theme (empty when the codebook can be used)."""
     return [
-        f"Theme '{codebook.themes[index].key}': {message}"
+        _("Theme '{key}': {problem}").format(key=codebook.themes[index].key, problem=message)
         if codebook.themes[index].key
-        else f"Theme {index + 1}: {message}"
+        else _("Theme {number}: {problem}").format(number=index + 1, problem=message)
         for index, _field, message in problems_by_field(codebook)
     ]
 
@@ -59,20 +60,28 @@ def problems_by_field(codebook: Codebook) -> list[tuple[int, str, str]]:
     seen: set[str] = set()
     for index, theme in enumerate(codebook.themes):
         if not theme.key.strip():
-            problems.append((index, "key", "the key is empty."))
+            problems.append((index, "key", _("the key is empty.")))
         elif not KEY_PATTERN.match(theme.key):
-            problems.append((index, "key", f"the key '{theme.key}' must be lowercase letters, digits and dashes."))
+            problems.append(
+                (index, "key", _("the key '{key}' must be lowercase letters, digits and dashes.").format(key=theme.key))
+            )
         elif theme.key in seen:
-            problems.append((index, "key", f"the key '{theme.key}' is used by another theme."))
+            problems.append((index, "key", _("the key '{key}' is used by another theme.").format(key=theme.key)))
         seen.add(theme.key)
         if not theme.name.strip():
-            problems.append((index, "name", "the name is empty."))
+            problems.append((index, "name", _("the name is empty.")))
         if theme.sentiment not in SENTIMENTS:
             problems.append(
-                (index, "sentiment", f"the sentiment '{theme.sentiment}' must be negative, positive or empty.")
+                (
+                    index,
+                    "sentiment",
+                    _("the sentiment '{sentiment}' must be negative, positive or empty.").format(
+                        sentiment=theme.sentiment
+                    ),
+                )
             )
         if not theme.keywords and not theme.patterns:
-            problems.append((index, "keywords", "the theme has no keywords and no patterns."))
+            problems.append((index, "keywords", _("the theme has no keywords and no patterns.")))
         problems += [(index, "keywords", message) for message in map(_keyword_problem, theme.keywords) if message]
         pattern_problems = [message for message in map(_pattern_problem, theme.patterns) if message]
         problems += [(index, "patterns", message) for message in pattern_problems]
@@ -80,47 +89,48 @@ def problems_by_field(codebook: Codebook) -> list[tuple[int, str, str]]:
             try:
                 re.compile(pattern_regex(theme.patterns))
             except re.error as exc:
-                problems.append((index, "patterns", f"the patterns cannot be combined into one: {exc.msg}."))
+                problems.append(
+                    (index, "patterns", _("the patterns cannot be combined into one: {error}.").format(error=exc.msg))
+                )
     return problems
 
 
 def _keyword_problem(keyword: str) -> str | None:
     if not keyword.strip():
-        return "a keyword is empty."
+        return _("a keyword is empty.")
     if not any(word.strip("*") for word in keyword_words(keyword)):
-        return f"the keyword '{keyword}' has no letters or digits."
+        return _("the keyword '{keyword}' has no letters or digits.").format(keyword=keyword)
     return None
 
 
 def _pattern_problem(pattern: str) -> str | None:
     if not pattern.strip():
-        return "a pattern is empty (it would match every comment)."
+        return _("a pattern is empty (it would match every comment).")
     if len(pattern) > limits.PATTERN_CHARS:
-        return (
-            f"the pattern '{pattern[:30]}…' has {formatting.count(len(pattern))} characters; the limit is "
-            f"{limits.PATTERN_CHARS}."
+        return _("the pattern '{pattern}…' has {n} characters; the limit is {limit}.").format(
+            pattern=pattern[:30], n=formatting.count(len(pattern)), limit=formatting.count(limits.PATTERN_CHARS)
         )
     try:
         re.compile(pattern)
     except re.error as exc:
-        return f"invalid regex '{pattern}': {exc.msg}."
+        return _("invalid regex '{pattern}': {error}.").format(pattern=pattern, error=exc.msg)
     import pyarrow as pa  # loaded when a pattern is checked, not when the vocabulary is imported
     import pyarrow.compute as pc
 
     try:
         pc.match_substring_regex(pa.array([""]), pattern)
     except pa.ArrowInvalid:
-        return (
-            f"the pattern '{pattern}' uses a backreference or a lookaround, which the linear-time regex "
+        return _(
+            "the pattern '{pattern}' uses a backreference or a lookaround, which the linear-time regex "
             "engine comments are matched with does not support."
-        )
+        ).format(pattern=pattern)
     # Patterns see folded comments, so a capital or a diacritic outside an escape or group name never matches.
     # (Matching case-insensitively instead would cost sre its fast literal scan, about 3x the time.)
     literal = _ESCAPES.sub("", pattern)
     if fold(literal) != " ".join(literal.split()):
-        return (
-            f"the pattern '{pattern}' has capitals or diacritics, but patterns see comments in lower case without them."
-        )
+        return _(
+            "the pattern '{pattern}' has capitals or diacritics, but patterns see comments in lower case without them."
+        ).format(pattern=pattern)
     return None
 
 

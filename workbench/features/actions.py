@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import verify
 from workbench.analysis.breaks import segment_columns
+from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.core.metrics import DEFAULT_MIN_N
 from workbench.data import query, waves
@@ -22,6 +23,7 @@ from workbench.repos.actions import (
     ORIGIN_KINDS,
     STATUS_NAMES,
     STATUSES,
+    VERDICT_NAMES,
     Action,
     ActionError,
     Column,
@@ -46,6 +48,7 @@ __all__ = [
     "ORIGIN_KINDS",
     "STATUSES",
     "STATUS_NAMES",
+    "VERDICT_NAMES",
     "Action",
     "ActionError",
     "Draft",
@@ -92,9 +95,15 @@ def for_touchpoint(journey: Journey, key: str) -> Draft:
 def for_break(journey: Journey, found: Break) -> Draft:
     """A card pre-filled from a break: its touchpoint, owner, segment, and the gap to close as the expected change."""
     tp = journey.touchpoint(found.touchpoint)
-    where = f" ({found.column} {found.segment})" if found.column else ""
+    title = (
+        _("Fix {touchpoint} ({column} {segment})").format(
+            touchpoint=tp.name, column=found.column, segment=found.segment
+        )
+        if found.column
+        else _("Fix {touchpoint}").format(touchpoint=tp.name)
+    )
     return Draft(
-        title=_("Fix {touchpoint}").format(touchpoint=tp.name) + where,
+        title=title,
         description=found.sentence,
         touchpoints=(found.touchpoint,),
         owner=tp.owner or "",
@@ -312,14 +321,25 @@ def conflict_note(workspace: Workspace, action_id: int, draft: Draft) -> str:
     if not lost:
         return ""
     return _("Not saved: {values}.").format(
-        values="; ".join(f"{FIELD_NAMES[name]} “{_plain(value)}”" for name, value in lost)
+        values="; ".join(
+            _("{field} “{value}”").format(
+                field=FIELD_NAMES[name],
+                value=metrics.NAMES.get(str(value), str(value)) if name == "metric" else _plain(value),
+            )
+            for name, value in lost
+        )
     )
 
 
 def _plain(value) -> str:
+    """A typed value as the reader wrote it: lists joined, dates and numbers in the reader's format."""
     if isinstance(value, (tuple, list)):
         return ", ".join(map(str, value))
-    return "" if value is None else str(value).removesuffix(".0")
+    if isinstance(value, datetime.date):
+        return formatting.date(value)
+    if isinstance(value, float) and "e" not in repr(value):
+        return formatting.number(value, len(repr(value).partition(".")[2].rstrip("0")))
+    return "" if value is None else str(value)
 
 
 # ------------------------------------------------------------------ the before/after check

@@ -196,9 +196,9 @@ def row(item: Item, names: dict[str, str]) -> Row:
     alert = item.alert
     where = names.get(alert.touchpoint, alert.touchpoint) + (f" · {alert.value}" if alert.value else "")
     when = (
-        alert.window_end.isoformat()
+        formatting.date(alert.window_end)
         if alert.first_seen == alert.last_seen
-        else f"{alert.first_seen.isoformat()} – {alert.last_seen.isoformat()}"
+        else f"{formatting.date(alert.first_seen)} – {formatting.date(alert.last_seen)}"
     )
     draft = actions.for_alert(item, where, names) if can_become_action(item) else None
     return Row(item, where, when, MOVES[item.status], draft)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import coding
 from workbench.analysis.breaks import segment_columns
-from workbench.core import limits, uploads
+from workbench.core import formatting, limits, uploads
 from workbench.core.codebook import Codebook, Theme, theme_document, theme_from_form, with_theme, without_theme
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import gettext as _
@@ -141,7 +141,7 @@ def comments(
     return [
         CommentRow(
             r.response_id,
-            f"{r.ts:%Y-%m-%d}",
+            formatting.date(r.ts.date()),
             names.get(r.touchpoint, r.touchpoint),
             None if r.score != r.score else float(r.score),
             r.comment,

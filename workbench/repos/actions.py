@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.errors import ConflictError, WorkspaceError, person
 from workbench.core.events import ActionCreated, Events
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.data.store import ActionEventRow, ActionRow, JourneyRow, Project, Sessions, claim
 
@@ -28,38 +29,62 @@ if TYPE_CHECKING:
     from workbench.core.journey import Journey
 
 STATUSES = ("backlog", "planned", "in_progress", "done", "verified")
-STATUS_NAMES = {
-    "backlog": _("Backlog"),
-    "planned": _("Planned"),
-    "in_progress": _("In progress"),
-    "done": _("Done"),
-    "verified": _("Verified"),
-}
+STATUS_NAMES = i18n.Labels(
+    {
+        "backlog": N_("Backlog"),
+        "planned": N_("Planned"),
+        "in_progress": N_("In progress"),
+        "done": N_("Done"),
+        "verified": N_("Verified"),
+    }
+)
 OPEN_STATUSES = ("backlog", "planned", "in_progress")
-ORIGIN_KINDS = {
-    "manual": _("Added by hand"),
-    "break": _("Break"),
-    "alert": _("Alert"),
-    "driver": _("Driver"),
-    "touchpoint": _("Touchpoint"),
-}
-FIELD_NAMES = {
-    "title": _("title"),
-    "description": _("description"),
-    "touchpoints": _("touchpoints"),
-    "owner": _("owner"),
-    "due": _("due date"),
-    "cost": _("cost"),
-    "metric": _("metric"),
-    "expected_change": _("expected change"),
-    "segment": _("segment"),
-    "treated": _("segment values"),
-    "origin": _("origin"),
-    "status": _("column"),
-    "position": _("order"),
-    "done_on": _("done date"),
-    "verification": _("verification"),
-}
+ORIGIN_KINDS = i18n.Labels(
+    {
+        "manual": N_("Added by hand"),
+        "break": N_("Break"),
+        "alert": N_("Alert"),
+        "driver": N_("Driver"),
+        "touchpoint": N_("Touchpoint"),
+    }
+)
+# The history's first line of a card made from something a user found: a whole sentence per origin.
+CREATED_FROM = i18n.Labels(
+    {
+        "break": N_("Created from a break"),
+        "alert": N_("Created from an alert"),
+        "driver": N_("Created from a key driver"),
+        "touchpoint": N_("Created from a touchpoint"),
+    }
+)
+FIELD_NAMES = i18n.Labels(
+    {
+        "title": N_("title"),
+        "description": N_("description"),
+        "touchpoints": N_("touchpoints"),
+        "owner": N_("owner"),
+        "due": N_("due date"),
+        "cost": N_("cost"),
+        "metric": N_("metric"),
+        "expected_change": N_("expected change"),
+        "segment": N_("segment"),
+        "treated": N_("segment values"),
+        "origin": N_("origin"),
+        "status": N_("column"),
+        "position": N_("order"),
+        "done_on": N_("done date"),
+        "verification": N_("verification"),
+    }
+)
+# A before/after verdict in words (the words of :data:`workbench.analysis.verify.VERDICT_NAMES`).
+VERDICT_NAMES = i18n.Labels(
+    {
+        "improved": N_("improved"),
+        "no_change": N_("no detectable change"),
+        "worse": N_("worse"),
+        "insufficient": N_("too few answers"),
+    }
+)
 
 
 class ActionError(WorkspaceError):
@@ -248,7 +273,7 @@ def step(action: Action, direction: str) -> tuple[str, int | None] | None:
         return (STATUSES[target], None) if 0 <= target < len(STATUSES) else None
     if direction in ("up", "down"):
         return action.status, max(0, action.position + (-1 if direction == "up" else 1))
-    raise ValueError(f"Unknown move {direction!r}.")
+    raise ValueError(_("Unknown move “{direction}”.").format(direction=direction))
 
 
 def unsaved(draft: Draft, latest: Draft) -> list[tuple[str, object]]:
@@ -347,12 +372,8 @@ class Actions:
             )
             session.add(row)
             session.flush()
-            origin = draft.origin.get("kind")
-            what = (
-                _("Created")
-                if origin in (None, "manual")
-                else _("Created from {origin}").format(origin=ORIGIN_KINDS[origin].lower())
-            )
+            origin = str(draft.origin.get("kind", ""))
+            what = CREATED_FROM[origin] if origin in CREATED_FROM else _("Created")
             self._event(session, row, who, what, {})
             created = _action(row)
         self.events.emit(ActionCreated(project_id, created.id, dict(created.origin), who))
@@ -458,7 +479,9 @@ class Actions:
                 session,
                 row,
                 who,
-                _("Checked the effect: {verdict}").format(verdict=verification.get("verdict", "?")),
+                _("Checked the effect: {verdict}").format(
+                    verdict=VERDICT_NAMES.get(verification.get("verdict", ""), verification.get("verdict", "?"))
+                ),
                 changes,
             )
             return _action(row)
@@ -499,16 +522,18 @@ class Actions:
                 .order_by(ActionEventRow.id.desc())
                 .limit(1)
             )
-            by = (
-                _(" ({who}, {when}: {what})").format(who=last.who, when=f"{last.at:%H:%M}", what=last.what)
-                if last is not None
-                else ""
-            )
+            if last is None:
+                raise ConflictError(
+                    _(
+                        "This card was changed in another window or tab; your change was not applied. The card now "
+                        "shows the latest version."
+                    )
+                )
             raise ConflictError(
                 _(
-                    "This card was changed in another window or tab{by}; your change was not "
+                    "This card was changed in another window or tab ({who}, {when}: {what}); your change was not "
                     "applied. The card now shows the latest version."
-                ).format(by=by)
+                ).format(who=last.who, when=f"{last.at:%H:%M}", what=last.what)
             )
         return row
 

@@ -22,6 +22,8 @@ from workbench.core.alerting import (
     default_rules,
     merge,
     move_problem,
+    shown_name,
+    stored_name,
     validate,
 )
 from workbench.core.errors import ConflictError, WorkspaceError, person
@@ -72,7 +74,7 @@ class Inbox:
                         "The page now shows the latest rules."
                     )
                 )
-            row.rules = [rule.to_dict() for rule in rules]
+            row.rules = [stored_name(rule).to_dict() for rule in rules]
             row.version += 1
             return row.version
 
@@ -168,7 +170,9 @@ class Inbox:
     def _settings(session, journey_id: int) -> AlertSettingsRow:
         row = session.get(AlertSettingsRow, journey_id)
         if row is None:
-            row = AlertSettingsRow(journey_id=journey_id, rules=[rule.to_dict() for rule in default_rules()], version=0)
+            row = AlertSettingsRow(
+                journey_id=journey_id, rules=[stored_name(rule).to_dict() for rule in default_rules()], version=0
+            )
             session.add(row)
         return row
 
@@ -229,7 +233,7 @@ def _stored_rules(row: AlertSettingsRow | None) -> tuple[list[Rule], int]:
     """A journey's rules and their version from its settings row (the starter rules until it has one)."""
     if row is None:
         return default_rules(), 0
-    return [Rule.from_dict(rule) for rule in row.rules], row.version
+    return [shown_name(Rule.from_dict(rule)) for rule in row.rules], row.version
 
 
 def _change(row: AlertRow, status: str, who: str) -> None:

@@ -8,6 +8,7 @@ import datetime
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import yaml
 from sqlalchemy import delete, select
@@ -24,6 +25,7 @@ from workbench.core.codebook import (
 )
 from workbench.core.errors import ConflictError, person
 from workbench.core.folding import fold
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.core.journeyfile import YamlDumper
 from workbench.core.safecells import neutralise, restore
@@ -36,6 +38,26 @@ _LIST_TOKEN = re.compile(r"\\[\\|]|\||[^\\|]+|\\")
 _YAML_NULL = "tag:yaml.org,2002:null"
 # libyaml's C parser when PyYAML was built with it; same behaviour either way.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The theme names of the bundled codebook (``datasets/codebook.yaml``), marked for the catalogues: a new project's
+# default codebook names its themes in the current language. Keys and keywords are the same in every language.
+DEFAULT_THEME_NAMES = frozenset(
+    {
+        N_("Late or cancelled"),
+        N_("Courier and staff attitude"),
+        N_("Nobody let me know"),
+        N_("Waiting time and reachability"),
+        N_("Damaged goods or poor packaging"),
+        N_("Payment and checkout problems"),
+        N_("App and website problems"),
+        N_("Quality or not as described"),
+        N_("Tracking and notifications"),
+        N_("Refunds and returns"),
+        N_("Price"),
+        N_("Disappointment and churn risk"),
+        N_("Praise for speed"),
+        N_("Praise for helpful staff"),
+    }
+)
 
 
 # ------------------------------------------------------------------ files
@@ -47,7 +69,7 @@ def load_codebook(text: str, format: str, source: str = "") -> Codebook:
     _check_format(format)
     limits.check_text(text, source)
     if not text.lstrip("\ufeff").strip():
-        raise CodebookError("The file is empty.")
+        raise CodebookError(_("The file is empty."))
     return _load_yaml(text, source) if format == "yaml" else _load_csv(text, source)
 
 
@@ -80,18 +102,25 @@ def dump_codebook(codebook: Codebook, format: str) -> str:
 
 
 def default_codebook() -> Codebook:
-    """The sample codebook for the demo data (``datasets/codebook.yaml``)."""
-    return load_codebook(CODEBOOK_FILE.read_text(encoding="utf-8"), "yaml")
+    """The sample codebook for the demo data (``datasets/codebook.yaml``), its theme names in the current language.
+
+    The keywords stay as they are: they match Czech, Polish and English comments whatever the reader's language.
+    """
+    codebook = load_codebook(CODEBOOK_FILE.read_text(encoding="utf-8"), "yaml")
+    return Codebook(tuple(replace(t, name=_(t.name)) if t.name in DEFAULT_THEME_NAMES else t for t in codebook.themes))
 
 
 def _check_format(format: str) -> None:
     if format not in FORMATS:
-        raise CodebookError(f"Unknown codebook format '{format}' (use {' or '.join(FORMATS)}).")
+        raise CodebookError(_("Unknown codebook format '{format}' (use yaml or csv).").format(format=format))
 
 
 def _checked(codebook: Codebook, where: Callable[[int, str], str]) -> Codebook:
     """The codebook, or a :class:`CodebookError` listing its problems, each located by ``where(theme, field)``."""
-    problems = [f"{where(index, field)}: {message}" for index, field, message in problems_by_field(codebook)]
+    problems = [
+        _("{where}: {problem}").format(where=where(index, field), problem=message)
+        for index, field, message in problems_by_field(codebook)
+    ]
     if problems:
         raise CodebookError("\n".join(problems))
     return codebook
@@ -103,14 +132,20 @@ def _load_yaml(text: str, source: str) -> Codebook:
         root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        raise CodebookError(f"{where}: invalid YAML, {exc.problem or exc.context}.") from None
+        problem = exc.problem or exc.context
+        raise CodebookError(
+            _("line {line}, column {column}: invalid YAML, {problem}.").format(
+                line=mark.line + 1, column=mark.column + 1, problem=problem
+            )
+            if mark
+            else _("invalid YAML, {problem}.").format(problem=problem)
+        ) from None
     if root is None:
-        raise CodebookError("The file is empty.")
+        raise CodebookError(_("The file is empty."))
     top = _yaml_fields(root, ("themes",), "codebook")
-    _yaml_require("themes" in top, root, "the codebook needs a list of 'themes'.")
+    _yaml_require("themes" in top, root, _("the codebook needs a list of 'themes'."))
     items = top["themes"]
-    _yaml_require(isinstance(items, yaml.SequenceNode), items, "'themes' must be a list of themes.")
+    _yaml_require(isinstance(items, yaml.SequenceNode), items, _("'themes' must be a list of themes."))
     themes, lines = [], []
     for item in items.value:
         fields = _yaml_fields(item, THEME_FIELDS, "theme")
@@ -126,20 +161,36 @@ def _load_yaml(text: str, source: str) -> Codebook:
         lines.append((item.start_mark.line + 1, {field: node.start_mark.line + 1 for field, node in fields.items()}))
     return _checked(
         Codebook(tuple(themes)),
-        lambda index, field: f"line {lines[index][1].get(field, lines[index][0])}, field '{field}'",
+        lambda index, field: _("line {line}, field '{field}'").format(
+            line=lines[index][1].get(field, lines[index][0]), field=field
+        ),
     )
 
 
 def _yaml_fields(node: yaml.Node, allowed: Sequence[str], what: str) -> dict[str, yaml.Node]:
     """A mapping node's values by key, refusing unknown and repeated keys."""
-    _yaml_require(isinstance(node, yaml.MappingNode), node, f"a {what} must be a mapping of {', '.join(allowed)}.")
+    _yaml_require(
+        isinstance(node, yaml.MappingNode),
+        node,
+        (
+            _("a codebook must be a mapping of {fields}.")
+            if what == "codebook"
+            else _("a theme must be a mapping of {fields}.")
+        ).format(fields=", ".join(allowed)),
+    )
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = key_node.value
         _yaml_require(
-            key in allowed, key_node, f"unknown {what} field '{key}' (expected one of: {', '.join(allowed)})."
+            key in allowed,
+            key_node,
+            (
+                _("unknown codebook field '{key}' (expected one of: {fields}).")
+                if what == "codebook"
+                else _("unknown theme field '{key}' (expected one of: {fields}).")
+            ).format(key=key, fields=", ".join(allowed)),
         )
-        _yaml_require(key not in fields, key_node, f"the key '{key}' appears twice.")
+        _yaml_require(key not in fields, key_node, _("the key '{key}' appears twice.").format(key=key))
         fields[key] = value_node
     return fields
 
@@ -148,9 +199,9 @@ def _yaml_text(fields: dict[str, yaml.Node], key: str, item: yaml.Node) -> str:
     # Every field is text: take scalars as written, so keys like 2024 or keywords like "no" stay text.
     node = fields.get(key)
     if node is None:
-        _yaml_require(key == "sentiment", item, f"the field '{key}' is missing.")
+        _yaml_require(key == "sentiment", item, _("the field '{key}' is missing.").format(key=key))
         return ""
-    _yaml_require(isinstance(node, yaml.ScalarNode), node, f"'{key}' must be text.")
+    _yaml_require(isinstance(node, yaml.ScalarNode), node, _("'{key}' must be text.").format(key=key))
     return "" if node.tag == _YAML_NULL else node.value
 
 
@@ -158,15 +209,19 @@ def _yaml_texts(fields: dict[str, yaml.Node], key: str) -> tuple[str, ...]:
     node = fields.get(key)
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _YAML_NULL):
         return ()
-    _yaml_require(isinstance(node, yaml.SequenceNode), node, f"'{key}' must be a list like [late, delay].")
+    _yaml_require(
+        isinstance(node, yaml.SequenceNode), node, _("'{key}' must be a list like [late, delay].").format(key=key)
+    )
     for value in node.value:
-        _yaml_require(isinstance(value, yaml.ScalarNode), value, f"each entry of '{key}' must be text.")
+        _yaml_require(
+            isinstance(value, yaml.ScalarNode), value, _("each entry of '{key}' must be text.").format(key=key)
+        )
     return tuple("" if value.tag == _YAML_NULL else value.value for value in node.value)
 
 
 def _yaml_require(condition: bool, node: yaml.Node, message: str) -> None:
     if not condition:
-        raise CodebookError(f"line {node.start_mark.line + 1}: {message}")
+        raise CodebookError(_("line {line}: {problem}").format(line=node.start_mark.line + 1, problem=message))
 
 
 def _load_csv(text: str, source: str) -> Codebook:
@@ -179,17 +234,27 @@ def _load_csv(text: str, source: str) -> Codebook:
     for name in header:
         if name not in THEME_FIELDS or header.count(name) > 1:
             raise CodebookError(
-                f"row 1: the column '{name}' is unknown or repeated (expected {delimiter.join(THEME_FIELDS)})."
+                _("row 1: the column '{name}' is unknown or repeated (expected {fields}).").format(
+                    name=name, fields=delimiter.join(THEME_FIELDS)
+                )
             )
     for name in ("key", "name"):
         if name not in header:
-            raise CodebookError(f"row 1: the column '{name}' is missing (expected {delimiter.join(THEME_FIELDS)}).")
+            raise CodebookError(
+                _("row 1: the column '{name}' is missing (expected {fields}).").format(
+                    name=name, fields=delimiter.join(THEME_FIELDS)
+                )
+            )
     themes, numbers = [], []
     for number, row in enumerate(rows, start=2):
         if not "".join(row).strip():
             continue
         if len(row) > len(header):
-            raise CodebookError(f"row {number}: {len(row)} cells, but the header names {len(header)} columns.")
+            raise CodebookError(
+                _("row {row}: {cells} cells, but the header names {columns} columns.").format(
+                    row=number, cells=len(row), columns=len(header)
+                )
+            )
         cells = {name: restore(cell) for name, cell in zip(header, row, strict=False)}  # short rows: blanks
         themes.append(
             Theme(
@@ -201,7 +266,10 @@ def _load_csv(text: str, source: str) -> Codebook:
             )
         )
         numbers.append(number)
-    return _checked(Codebook(tuple(themes)), lambda index, field: f"row {numbers[index]}, column '{field}'")
+    return _checked(
+        Codebook(tuple(themes)),
+        lambda index, field: _("row {row}, column '{field}'").format(row=numbers[index], field=field),
+    )
 
 
 def _join(items: Sequence[str]) -> str:
