@@ -45,21 +45,22 @@ def test_static_no_reader_text_bypasses_gettext(path):
     assert not found, "reader-facing text outside gettext:\n" + "\n".join(found)
 
 
-def _code_messages() -> dict[str, object]:
-    """Every message the code and the bundled content hold, as `make i18n` extracts them (babel.cfg)."""
+def _code_messages() -> dict[tuple[str | None, str], object]:
+    """Every message the code and the bundled content hold, as `make i18n` extracts them (babel.cfg), by
+    (context, source text): a template's word has the context "journey template"."""
     method_map, options_map = extract.parse_mapping_cfg(
         io.StringIO((i18n_source.ROOT / "babel.cfg").read_text(encoding="utf-8"))
     )
-    found: dict[str, object] = {}
-    for _file, _line, message, _comments, _context in extract.extract_from_dir(
+    found: dict[tuple[str | None, str], object] = {}
+    for _file, _line, message, _comments, context in extract.extract_from_dir(
         str(i18n_source.ROOT), method_map, options_map, keywords=extract.DEFAULT_KEYWORDS
     ):
-        found[message if isinstance(message, str) else message[0]] = message
+        found[(context, message if isinstance(message, str) else message[0])] = message
     return found
 
 
 @pytest.fixture(scope="module")
-def code_messages() -> dict[str, object]:
+def code_messages() -> dict[tuple[str | None, str], object]:
     return _code_messages()
 
 
@@ -72,10 +73,8 @@ def _catalogue(code: str):
 def test_catalogue_holds_every_message_translated(code, code_messages):
     catalogue = _catalogue(code)
     assert not catalogue.fuzzy, f"{code}: the catalogue's header is marked fuzzy (pybabel compile would skip it)"
-    missing = sorted(
-        set(code_messages)
-        - {message.id if isinstance(message.id, str) else message.id[0] for message in catalogue if message.id}
-    )
+    held = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue if m.id}
+    missing = sorted(set(code_messages) - held, key=str)
     assert not missing, f"{code}: {len(missing)} messages not in the catalogue (run `make i18n`): {missing[:10]}"
     untranslated = [
         m.id for m in catalogue if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
@@ -83,7 +82,7 @@ def test_catalogue_holds_every_message_translated(code, code_messages):
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert not untranslated, f"{code}: {len(untranslated)} untranslated: {untranslated[:10]}"
     assert not fuzzy, f"{code}: {len(fuzzy)} fuzzy: {fuzzy[:10]}"
-    obsolete = sorted({m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id} - set(code_messages))
+    obsolete = sorted(held - set(code_messages), key=str)
     assert not obsolete, f"{code}: {len(obsolete)} entries no code uses (run `make i18n`): {obsolete[:10]}"
 
 
@@ -116,8 +115,8 @@ def test_translations_keep_every_placeholder(code):
 def test_compiled_catalogue_is_the_po(code):
     """The .mo the app reads says what the .po says (`make i18n` compiles it)."""
     with open(i18n.LOCALE_DIR / code / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo", "rb") as file:
-        compiled = {m.id: m.string for m in read_mo(file) if m.id}
-    written = {m.id: m.string for m in _catalogue(code) if m.id and not m.fuzzy}
+        compiled = {(m.context, m.id): m.string for m in read_mo(file) if m.id}
+    written = {(m.context, m.id): m.string for m in _catalogue(code) if m.id and not m.fuzzy}
     assert compiled == written
 
 
@@ -138,5 +137,5 @@ def test_plural_rule_of_the_catalogue(code):
 
 def test_source_messages_are_whole_sentences(code_messages):
     """A message is never a fragment glued to another ('No ' + _('answers')): its word order is the language's."""
-    fragments = [m for m in code_messages if re.match(r"^\s|.*\s$", m) and not m.strip().endswith(":")]
+    fragments = [m for _c, m in code_messages if re.match(r"^\s|.*\s$", m) and not m.strip().endswith(":")]
     assert not fragments, fragments[:10]

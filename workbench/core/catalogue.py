@@ -38,8 +38,7 @@ def template_text(text: str) -> str:
     """One word or sentence of a template in the current language (itself when the catalogue lacks it)."""
     if not text:
         return text
-    # The context-aware lookup of the catalogue i18n reads (pgettext: the standard library's, Python 3.8+).
-    return i18n._translation(i18n.current()).pgettext(TEMPLATE_CONTEXT, text)
+    return i18n.pgettext(TEMPLATE_CONTEXT, text)
 
 
 def translate_journey(journey: Journey) -> Journey:

@@ -81,6 +81,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation(current()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language as meant in ``context`` (a journey template's word vs the same UI word)."""
+    return _translation(current()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogues without translating it (a label defined at import, translated on use)."""
     return message
