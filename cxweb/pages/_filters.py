@@ -9,22 +9,27 @@ from dash import Input, Output, State, callback, dcc, html
 
 from cxweb.pages._context import workspace
 from cxweb.pages._pickers import project_picker
-from workbench.core import metrics
+from workbench.core import i18n, metrics
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.features import selection as selections
 from workbench.features.selection import SEPARATOR, Selection
 
 __all__ = ["SEPARATOR", "Selection", "filter_bar", "group", "register", "resolve"]
 
-WINDOWS = {
-    "1": _("Last month"),
-    "3": _("Last 3 months"),
-    "6": _("Last 6 months"),
-    "12": _("Last 12 months"),
-    "all": _("All data"),
-}
-SEGMENTS_PLACEHOLDER = _("All customers — filter by region, branch, channel…")
-NO_SEGMENTS = _("All customers (this survey has no segment columns)")
+WINDOWS = i18n.Labels(
+    {
+        "1": N_("Last month"),
+        "3": N_("Last 3 months"),
+        "6": N_("Last 6 months"),
+        "12": N_("Last 12 months"),
+        "all": N_("All data"),
+    }
+)
+SEGMENTS_PLACEHOLDER = N_("All customers — filter by region, branch, channel…")
+NO_SEGMENTS = N_("All customers (this survey has no segment columns)")
+# How the date pickers write a day, in the reader's language (moment.js tokens; English keeps its month names).
+DATE_FORMATS = {"en": "D MMM YYYY", "cs": "D. M. YYYY", "pl": "D.MM.YYYY"}
 PERIOD_SHOWN = "d-flex flex-wrap align-items-center gap-2"  # the window and dates (Bootstrap's d-none hides them)
 
 
@@ -78,7 +83,7 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
                             ),
                             dcc.DatePickerRange(
                                 id=f"{prefix}-dates",
-                                display_format="D MMM YYYY",
+                                display_format=DATE_FORMATS.get(i18n.current(), DATE_FORMATS["en"]),
                                 first_day_of_week=1,
                                 minimum_nights=0,
                                 className="cx-dates",
@@ -93,7 +98,9 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
                         className="d-none",
                     ),
                     html.Div(
-                        dcc.Dropdown(id=f"{prefix}-segments", multi=True, options=[], placeholder=SEGMENTS_PLACEHOLDER),
+                        dcc.Dropdown(
+                            id=f"{prefix}-segments", multi=True, options=[], placeholder=_(SEGMENTS_PLACEHOLDER)
+                        ),
                         style={"minWidth": "22rem", "flex": "1"},
                     ),
                 ],
@@ -147,13 +154,13 @@ def register(prefix: str) -> None:
     )
     def choose_dataset(dataset_id, window):
         if not dataset_id:
-            return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", "", SEGMENTS_PLACEHOLDER, False
+            return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", "", _(SEGMENTS_PLACEHOLDER), False
         found = selections.dataset_choices(workspace(), int(dataset_id), window or "3")
         bounds = found.bounds
         period = (PERIOD_SHOWN, "d-none", "", "")  # the window and dates; the wave instead of them when there is one
         if found.wave is not None:
             period = ("d-none", "", found.wave_text, found.wave_note)
-        segments = (SEGMENTS_PLACEHOLDER, False) if found.segments else (NO_SEGMENTS, True)
+        segments = (_(SEGMENTS_PLACEHOLDER), False) if found.segments else (_(NO_SEGMENTS), True)
         return (
             found.start,
             found.end,

@@ -10,25 +10,35 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _empty, _filters
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import HEATMAP_STYLESHEET, heatmap_elements
-from workbench.core import formatting, metrics, uploads
+from workbench.core import formatting, i18n, metrics, uploads
 from workbench.core.errors import IngestError
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.export import figures
 from workbench.features import heatmap as features
 
 dash.register_page(
-    __name__, path="/heatmap", name=_("Heatmap"), order=2, icon="fa-fire", title=_("Heatmap · CX Journey Workbench")
+    __name__,
+    path="/heatmap",
+    name=N_("Heatmap"),
+    order=2,
+    icon="fa-fire",
+    title=lambda **_path: _("Heatmap · CX Journey Workbench"),
 )
 
 PRESET = {"name": "preset", "fit": True, "padding": 30, "animate": False}
-KIND_NAMES = {
-    "segment": _("segment below the rest"),
-    "step": _("step drop"),
-    "target": _("below target"),
-    "decline": _("decline"),
-}
+KIND_NAMES = i18n.Labels(
+    {
+        "segment": N_("segment below the rest"),
+        "step": N_("step drop"),
+        "target": N_("below target"),
+        "decline": N_("decline"),
+    }
+)
 SHOWN_BREAKS = 8
-HEADERS = {features.NETWORK: _("Total"), features.WHOLE_NETWORK: _("Whole network"), features.EXTERNAL: _("Benchmark")}
+HEADERS = i18n.Labels(
+    {features.NETWORK: N_("Total"), features.WHOLE_NETWORK: N_("Whole network"), features.EXTERNAL: N_("Benchmark")}
+)
 
 
 # ------------------------------------------------------------------ layout
@@ -327,7 +337,7 @@ def _legend(metric: str, colours: list[tuple[str, str]], comparing: bool) -> lis
     def swatch(style: dict, text: str) -> html.Span:
         return html.Span([html.Span(className="je-swatch", style=style), text], className="me-3 text-nowrap")
 
-    items = [html.B(_("{metric} against target").format(metric=metrics.NAMES[metric]) + ": ", className="me-2")]
+    items = [html.B(_("{metric} against target:").format(metric=metrics.NAMES[metric]) + " ", className="me-2")]
     for colour, text in colours:
         border = "1px dashed #6c757d" if colour == features.LOW_N_COLOUR else "1px solid #adb5bd"
         items.append(swatch({"background": colour, "border": border}, text))
@@ -402,12 +412,16 @@ def list_breaks(selection, min_n, alpha, min_delta, kinds):
         if len(found) <= SHOWN_BREAKS
         else [
             html.P(
-                _("…and {count} more on the Breaks tab.").format(count=len(found) - SHOWN_BREAKS),
+                ngettext(
+                    "…and {count} more on the Breaks tab.",
+                    "…and {count} more on the Breaks tab.",
+                    len(found) - SHOWN_BREAKS,
+                ).format(count=formatting.count(len(found) - SHOWN_BREAKS)),
                 className="small text-muted m-2",
             )
         ]
     )
-    count = _("{count} found").format(count=len(found))
+    count = ngettext("{count} found", "{count} found", len(found)).format(count=formatting.count(len(found)))
     return items, [dbc.ListGroup(shown, flush=True), *more], count, _break_table(found, journey_id)
 
 
@@ -469,7 +483,7 @@ def _break_table(found: list[features.FoundBreak], journey_id: int) -> dbc.Table
                     html.Td(KIND_NAMES[b.kind]),
                     html.Td(b.touchpoint),
                     html.Td(f"{b.column} {b.segment}" if b.column else ""),
-                    html.Td(b.since.isoformat() if b.since else ""),
+                    html.Td(formatting.date(b.since) if b.since else ""),
                     html.Td(formatting.value(b.value, metric)),
                     html.Td(formatting.value(b.reference, metric)),
                     html.Td(formatting.value(b.delta, metric, signed=True)),
@@ -479,8 +493,8 @@ def _break_table(found: list[features.FoundBreak], journey_id: int) -> dbc.Table
                     ),
                     html.Td(features.clustering_note(b), className="text-nowrap"),
                     html.Td(formatting.count(b.n)),
-                    html.Td(f"{b.p_value:.2g}"),
-                    html.Td(f"{b.q_value:.2g}"),
+                    html.Td(figures.significant(b.p_value, 2)),
+                    html.Td(figures.significant(b.q_value, 2)),
                     html.Td(b.sentence, className="small"),
                     html.Td(_action_link(f.draft, journey_id)),
                 ]
@@ -644,7 +658,7 @@ def _comments(found: list[features.Comment]) -> list:
             [
                 html.Div(
                     [
-                        html.Span(item.when.strftime("%d %b %Y"), className="me-2"),
+                        html.Span(formatting.date(item.when), className="me-2"),
                         html.B(item.scores, className="me-2"),
                         html.Span(item.where, className="text-muted"),
                     ],
@@ -784,9 +798,11 @@ def import_benchmarks(contents, _remove, filename, selection, version):
     metrics_found = ", ".join(sorted(set(values["metric"])))
     return (
         version + 1,
-        _("{count} benchmark values ({metrics}) from {file}.").format(
-            count=len(values), metrics=metrics_found, file=filename
-        ),
+        ngettext(
+            "{count} benchmark value ({metrics}) from {file}.",
+            "{count} benchmark values ({metrics}) from {file}.",
+            len(values),
+        ).format(count=formatting.count(len(values)), metrics=metrics_found, file=filename),
         "success",
         True,
     )

@@ -9,16 +9,17 @@ from dash import Input, Output, State, callback, dcc, html
 from cxweb.pages import _filters
 from cxweb.pages._context import workspace
 from workbench.core import formatting, metrics
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.features import leaderboards as features
 
 dash.register_page(
     __name__,
     path="/leaderboards",
-    name=_("Leaderboards"),
+    name=N_("Leaderboards"),
     order=3,
     icon="fa-ranking-star",
-    title=_("Leaderboards · CX Journey Workbench"),
+    title=lambda **_path: _("Leaderboards · CX Journey Workbench"),
 )
 
 
@@ -106,7 +107,7 @@ def _table(board, metric: str, order: str, trend: bool = True) -> dbc.Table:
                     _("Rank") if order == "score" else _("Trend rank"),
                     _("Name"),
                     metrics.NAMES[metric],
-                    _("95 % interval"),
+                    _("{level} interval").format(level=formatting.percent(95)),
                     "n",
                     *((_("Period before"), _("Change"), "") if trend else ()),
                 )

@@ -10,6 +10,7 @@ from workbench.analysis import guesses
 from workbench.core import formatting, limits, metrics
 from workbench.core.errors import IngestError
 from workbench.core.folding import fold
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey
 from workbench.data import ingest
 
@@ -33,7 +34,9 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
     missing = [c for c in COLUMNS if c not in by_name]
     if missing:
         raise IngestError(
-            f"The benchmark file needs the columns touchpoint, metric and value; missing: {', '.join(missing)}."
+            _("The benchmark file needs the columns {columns}; missing: {missing}.").format(
+                columns=", ".join(COLUMNS), missing=", ".join(missing)
+            )
         )
     rows = {
         c: [None if v is None else str(v).strip() for v in source.table.column(by_name[c]).to_pylist()] for c in COLUMNS
@@ -47,25 +50,46 @@ def read(path: str | Path, journey: Journey) -> pandas.DataFrame:
         row = index + 2  # the header is row 1
         key = keys.get(label) if label else None
         if key is None:
-            raise IngestError(f"Row {row}, column touchpoint: '{label or ''}' is not a touchpoint of the journey.")
+            raise IngestError(
+                _("Row {row}, column {column}: '{text}' is not a touchpoint of the journey.").format(
+                    row=row, column="touchpoint", text=label or ""
+                )
+            )
         metric = (metric or "").lower()
         if metric not in SCALES:
-            raise IngestError(f"Row {row}, column metric: '{metric}' is not one of {', '.join(SCALES)}.")
+            raise IngestError(
+                _("Row {row}, column {column}: '{text}' is not one of {known}.").format(
+                    row=row, column="metric", text=metric, known=", ".join(SCALES)
+                )
+            )
         try:
             value = formatting.decimal(text or "")
         except ValueError:
-            raise IngestError(f"Row {row}, column value: '{text or ''}' is not a number.") from None
+            raise IngestError(
+                _("Row {row}, column {column}: '{text}' is not a number.").format(
+                    row=row, column="value", text=text or ""
+                )
+            ) from None
         low, high = SCALES[metric]
         if not low <= value <= high:
             raise IngestError(
-                f"Row {row}, column value: {text} is outside the {metric.upper()} scale {low:g}…{high:g}."
+                _("Row {row}, column {column}: {text} is outside the {metric} scale {low}…{high}.").format(
+                    row=row,
+                    column="value",
+                    text=text,
+                    metric=metric.upper(),
+                    low=formatting.number(low, 0 if low == int(low) else 2),
+                    high=formatting.number(high, 0 if high == int(high) else 2),
+                )
             )
         if (key, metric) in seen:
             raise IngestError(
-                f"Row {row}: {metric.upper()} of '{label}' is given twice (also row {seen[key, metric]})."
+                _("Row {row}: {metric} of '{name}' is given twice (also row {other}).").format(
+                    row=row, metric=metric.upper(), name=label, other=seen[key, metric]
+                )
             )
         seen[key, metric] = row
         found.append((key, metric, value))
     if not found:
-        raise IngestError("The benchmark file has no rows.")
+        raise IngestError(_("The benchmark file has no rows."))
     return pd.DataFrame(found, columns=list(COLUMNS))

@@ -56,6 +56,7 @@ from workbench.analysis import heatmap
 from workbench.core import clustered, formatting, metrics
 from workbench.core.contract import OVERALL, SURVEY_COLUMNS
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.journey import Journey, is_backward
 from workbench.data import query
 
@@ -156,7 +157,9 @@ def find(
     """The breaks of ``metric`` in the window, ranked by severity (largest first)."""
     settings = settings or BreakSettings()
     if metric not in metrics.METRICS:
-        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(metrics.METRICS)}.")
+        raise ValueError(
+            _("Unknown metric '{metric}'; use one of {known}.").format(metric=metric, known=", ".join(metrics.METRICS))
+        )
     if cache is not None:
         window = query.Query(tuple(sources), date_from=date_from, date_to=date_to, filters=tuple(filters))
         key = "breaks:" + hashlib.sha256(repr((window.key(), journey, metric, settings)).encode()).hexdigest()
@@ -164,7 +167,8 @@ def find(
         if found is None:
             found = _find(journey, sources, metric, date_from, date_to, tuple(filters), settings, cache)
             cache.set(key, found)
-        return found
+        # The cache is shared by readers of every language: each break is put in words in the current one.
+        return [replace(item, sentence=sentence(journey, item)) for item in found]
     return _find(journey, sources, metric, date_from, date_to, tuple(filters), settings, None)
 
 
@@ -935,20 +939,28 @@ def _index_since(cells, others, since, metric: str, settings: BreakSettings) -> 
 
 
 def sentence(journey: Journey, item: Break) -> str:
-    """The break in one plain sentence with its evidence."""
+    """The break in one plain sentence with its evidence, in the current language."""
     name = journey.touchpoint(item.touchpoint).name
     label = metrics.NAMES[item.metric]
     size = formatting.value(abs(item.delta), item.metric).lstrip("+")
-    evidence = _("({p}, n = {n})").format(p=formatting.p_value(item.q_value), n=formatting.count(item.n))
     if item.kind == "segment":
-        since = _(" since {month}").format(month=formatting.month(item.since)) if item.since else ""
-        text = _("{touchpoint}: {metric} is {size} points lower in {column} {segment} than in the rest{since}").format(
-            touchpoint=name, metric=label, size=size, column=item.column, segment=item.segment, since=since
-        )
+        where = {"touchpoint": name, "metric": label, "size": size, "column": item.column, "segment": item.segment}
+        if item.since:
+            text = _(
+                "{touchpoint}: {metric} is {size} points lower in {column} {segment} than in the rest since {month}"
+            ).format(month=formatting.month(item.since), **where)
+        else:
+            text = _("{touchpoint}: {metric} is {size} points lower in {column} {segment} than in the rest").format(
+                **where
+            )
         if item.within:
             shown = ", ".join(item.within[:3])
-            more = _(" and {count} more").format(count=len(item.within) - 3) if len(item.within) > 3 else ""
-            text += _("; lowest within it: {segments}{more}").format(segments=shown, more=more)
+            if len(item.within) > 3:
+                more = len(item.within) - 3
+                shown = ngettext("{segments} and {count} more", "{segments} and {count} more", more).format(
+                    segments=shown, count=formatting.count(more)
+                )
+            text = _("{sentence}; lowest within it: {segments}").format(sentence=text, segments=shown)
     elif item.kind == "step" and item.planned:
         text = _("{source} → {touchpoint}: {metric} falls {size} points more than the targets plan").format(
             source=journey.touchpoint(item.source).name if item.source else "", touchpoint=name, metric=label, size=size
@@ -975,4 +987,6 @@ def sentence(journey: Journey, item: Break) -> str:
             before=formatting.value(item.reference, item.metric),
             value=formatting.value(item.value, item.metric),
         )
-    return f"{text} {evidence}."
+    return _("{sentence} ({p}, n = {n}).").format(
+        sentence=text, p=formatting.p_value(item.q_value), n=formatting.count(item.n)
+    )

@@ -16,13 +16,14 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, Touchpoint, is_backward
 
 if TYPE_CHECKING:
     import pandas
 
-SCALE_NAMES = {key: metric.scale_text for key, metric in metrics.REGISTRY.items()}
+SCALE_NAMES = i18n.Labels({key: metric.scale_text for key, metric in metrics.REGISTRY.items()})  # read translated
 # Distance from the reference at which a colour is fully saturated: about one "grade" of each scale.
 SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}
 # Diverging red–yellow–blue (ColorBrewer RdYlBu, colour-blind safe): far below … on target … far above.
@@ -71,15 +72,15 @@ def legend(metric: str) -> list[tuple[str, str]]:
     span = SPAN[metric]
     unit = formatting.value(span, metric, signed=False).lstrip("+")
     return [
-        (PALETTE[0], f"≥ {unit} below"),
-        (PALETTE[1], "below"),
-        (PALETTE[2], "slightly below"),
-        (PALETTE[3], "on target"),
-        (PALETTE[4], "slightly above"),
-        (PALETTE[5], "above"),
-        (PALETTE[6], f"≥ {unit} above"),
-        (LOW_N_COLOUR, "low n (not judged)"),
-        (NO_DATA_COLOUR, "no answers"),
+        (PALETTE[0], _("≥ {unit} below").format(unit=unit)),
+        (PALETTE[1], _("below")),
+        (PALETTE[2], _("slightly below")),
+        (PALETTE[3], _("on target")),
+        (PALETTE[4], _("slightly above")),
+        (PALETTE[5], _("above")),
+        (PALETTE[6], _("≥ {unit} above").format(unit=unit)),
+        (LOW_N_COLOUR, _("low n (not judged)")),
+        (NO_DATA_COLOUR, _("no answers")),
     ]
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core import metrics
 from workbench.core.contract import OVERALL
+from workbench.core.i18n import gettext as _
 
 if TYPE_CHECKING:
     import pandas
@@ -139,7 +140,7 @@ def owner_results(
     owners = {tp.key: tp.owner for tp in journey.touchpoints if tp.owner and tp.key != OVERALL}
     groups = list(result.columns[: list(result.columns).index("answers")])
     if "touchpoint" not in groups:
-        raise ValueError("owner_results needs an aggregate grouped by touchpoint.")
+        raise ValueError(_("owner_results needs an aggregate grouped by touchpoint."))
     by = ["owner" if name == "touchpoint" else name for name in groups]
     owned = result[result["touchpoint"].isin(list(owners))]
     owned = owned.assign(owner=owned["touchpoint"].map(owners).astype(object)).drop(columns="touchpoint")
@@ -154,12 +155,16 @@ def _scores(result: pandas.DataFrame, by: str, metric: str) -> dict:
     import numpy as np
 
     if by not in result.columns:
-        raise ValueError(f"The result has no group column '{by}'.")
+        raise ValueError(_("The result has no group column '{column}'.").format(column=by))
     if metric not in result.columns:
-        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(METRICS)}.")
+        raise ValueError(
+            _("Unknown metric '{metric}'; use one of {known}.").format(metric=metric, known=", ".join(METRICS))
+        )
     named = result[result[by].notna()]
     if named[by].duplicated().any():
-        raise ValueError(f"The result has several rows per '{by}'; roll it up to '{by}' first.")
+        raise ValueError(
+            _("The result has several rows per '{column}'; roll it up to '{column}' first.").format(column=by)
+        )
 
     def number(name: str) -> np.ndarray:
         return named[name].to_numpy(float) if name in named else np.full(len(named), np.nan)

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.i18n import gettext as _
+
 if TYPE_CHECKING:
     import numpy
     import pandas
@@ -138,7 +140,7 @@ def contrast(
         design_effect = variance / variance_iid if variance_iid > 0 else math.nan
         return _finish(difference, math.sqrt(variance), se_iid, design_effect, clusters, df, confidence)
     if method != "CR1":
-        raise ValueError(f"Unknown method '{method}'; use CR1 or CR2.")
+        raise ValueError(_("Unknown method '{method}'; use CR1 or CR2.").format(method=method))
     if clusters < 2:
         return _finish(difference, se_iid, se_iid, math.nan, clusters, math.inf, confidence)
     variance = clusters / (clusters - 1) * (float(np.sum(sums[involved] ** 2)) + float(np.sum(single)))
@@ -240,7 +242,7 @@ def against_rest(
     member_text = np.array([None if value is None or value != value else value for value in members], dtype=object)
     pairs = pd.DataFrame({"c": cluster_code[~lone], "m": member_text[~lone].astype(str)}).drop_duplicates()
     if pairs["c"].duplicated().any():
-        raise ValueError("A cluster spans two members of a family; compare them one by one with contrast().")
+        raise ValueError(_("A cluster spans two members of a family; compare them one by one with contrast()."))
     columns = ["family", "member", "mean", "rest_mean", "n", "rest_n", *ClusteredComparison.__dataclass_fields__]
     order = np.argsort(family_code, kind="stable")
     bounds = np.searchsorted(family_code[order], np.arange(len(families) + 1))

@@ -31,7 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.i18n import gettext
+from workbench.core.i18n import N_, Labels, gettext
+from workbench.core.i18n import gettext as _
 
 if TYPE_CHECKING:
     import numpy
@@ -48,7 +49,7 @@ class Metric:
     Parameters
     ----------
     key : the metric's name in data, settings and URLs ('csat').
-    label : as it is named on screen ('CSAT').
+    label : as it is named on screen, English source text for gettext ('CSAT', 'CX index'; :meth:`name`).
     answers : the scale of one answer (CSAT 1–5); None for the index, which nobody answers.
     range : the scale of the score (a mean of answers, NPS −100…100, the index 0–100).
     scale_text : the score's scale in words, English source text for gettext ('mean, 1–5').
@@ -72,23 +73,27 @@ class Metric:
         low, high = self.range
         return 100 / (high - low)
 
+    def name(self) -> str:
+        """The metric's name in the user's language ('CX index', 'CX index' in Czech too, 'indeks CX')."""
+        return gettext(self.label)
+
     def scale_name(self) -> str:
         """The score's scale in the user's language ('mean, 1–5')."""
         return gettext(self.scale_text)
 
     def answer_label(self) -> str:
         """The metric with its answers' scale, as a column is mapped to it: 'CSAT 1–5'."""
-        return self.label if self.answers is None else f"{self.label} {self.answers[0]}–{self.answers[1]}"
+        return self.name() if self.answers is None else f"{self.name()} {self.answers[0]}–{self.answers[1]}"
 
 
 # The one registry of metrics, in the order screens offer them.
 REGISTRY: dict[str, Metric] = {
     m.key: m
     for m in (
-        Metric("csat", "CSAT", (1, 5), (1.0, 5.0), "mean, 1–5", top_box=4, decimals=2),
+        Metric("csat", "CSAT", (1, 5), (1.0, 5.0), N_("mean, 1–5"), top_box=4, decimals=2),
         Metric("nps", "NPS", (0, 10), (-100.0, 100.0), "−100…100", top_box=9, decimals=0, signed=True),
-        Metric("ces", "CES", (1, 7), (1.0, 7.0), "mean, 7 = very easy", top_box=6, decimals=2),
-        Metric("index", "CX index", None, (0.0, 100.0), "0–100", top_box=None, decimals=0),
+        Metric("ces", "CES", (1, 7), (1.0, 7.0), N_("mean, 7 = very easy"), top_box=6, decimals=2),
+        Metric("index", N_("CX index"), None, (0.0, 100.0), "0–100", top_box=None, decimals=0),
     )
 }
 METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, index
@@ -103,7 +108,7 @@ DETRACTOR_AT = 6  # NPS 0–6 are detractors (7–8 passives)
 CSAT_TOP = TOP_BOX["csat"]  # top-2-box: 4 and 5 on the 1–5 scale
 CES_TOP = TOP_BOX["ces"]  # top-2-box: 6 and 7 ("easy", "very easy") on the 1–7 scale
 DECIMALS = {k: m.decimals for k, m in REGISTRY.items()}  # as a score is shown: CSAT 4.21, NPS +32, index 78
-NAMES = {k: m.label for k, m in REGISTRY.items()}  # as a metric is named on screen
+NAMES = Labels({k: m.label for k, m in REGISTRY.items()})  # as a metric is named on screen, in the user's language
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
 # Pairs of rated metrics whose cross-products the query keeps, for the index's covariances: (csat, nps), …
 CROSS_PAIRS = tuple((a, b) for i, a in enumerate(RATINGS) for b in RATINGS[i + 1 :])
@@ -114,7 +119,9 @@ def metric(key: str) -> Metric:
     try:
         return REGISTRY[key]
     except KeyError:
-        raise ValueError(f"Unknown metric '{key}' (known: {', '.join(METRICS)}).") from None
+        raise ValueError(
+            _("Unknown metric '{key}' (known: {known}).").format(key=key, known=", ".join(METRICS))
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -228,7 +235,11 @@ def _answers(scores: Iterable[float], metric: str) -> Iterable[float]:
         if score is None or (isinstance(score, float) and math.isnan(score)):
             continue
         if not low <= score <= high:
-            raise ValueError(f"{metric.upper()} answer {score!r} is outside {low}–{high}.")
+            raise ValueError(
+                _("{metric} answer {score} is outside {low}–{high}.").format(
+                    metric=metric.upper(), score=repr(score), low=low, high=high
+                )
+            )
         yield score
 
 
@@ -278,7 +289,7 @@ def _empty(confidence: float = DEFAULT_CONFIDENCE) -> Estimate:
 def to_index(metric: str, value: float) -> float:
     """A metric on the 0–100 index scale: NPS (x+100)/2, CSAT (x−1)/4·100, CES (x−1)/6·100."""
     if metric not in RATINGS:
-        raise ValueError(f"No index scaling for '{metric}'.")
+        raise ValueError(_("No index scaling for '{metric}'.").format(metric=metric))
     low, high = REGISTRY[metric].range
     return (value - low) / (high - low) * 100
 

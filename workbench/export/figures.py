@@ -7,11 +7,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from workbench.analysis import roi
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import xml_safe
 
 QUADRANT_COLOURS = {"Fix first": "#dc3545", "Keep it up": "#198754", "Improve later": "#fd7e14", "Maintain": "#6c757d"}
+# A quadrant's name in the reader's language (the keys stay English: they are the analysis's codes).
+QUADRANT_NAMES = i18n.Labels(
+    {
+        "Fix first": N_("Fix first"),
+        "Keep it up": N_("Keep it up"),
+        "Improve later": N_("Improve later"),
+        "Maintain": N_("Maintain"),
+    }
+)
+MONTH_TICKS = 8  # at most this many months named on a time axis
 
 
 def label(text: object) -> str:
@@ -31,6 +42,7 @@ def empty(message: str = ""):
 
     figure = go.Figure()
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         xaxis={"visible": False},
         yaxis={"visible": False},
         plot_bgcolor="white",
@@ -301,8 +313,15 @@ def priority_matrix(ranked, names: Mapping[str, str], metric: str):
                 x=part["performance"],
                 y=part["share"] * 100,
                 mode="markers",
-                name=_(quadrant),
+                name=QUADRANT_NAMES[quadrant],
                 text=[label(names.get(k, k)) for k in part["touchpoint"]],
+                customdata=[
+                    [
+                        _("performance {value}").format(value=formatting.number(x, 2)),
+                        _("importance {value}").format(value=formatting.percent(y * 100, 1)),
+                    ]
+                    for x, y in zip(part["performance"], part["share"], strict=True)
+                ],
                 marker={"size": MARKER_SIZE, "color": colour},
                 cliponaxis=False,
                 error_y={
@@ -313,13 +332,13 @@ def priority_matrix(ranked, names: Mapping[str, str], metric: str):
                     "color": colour,
                     "thickness": 1,
                 },
-                hovertemplate="%{text}<br>" + _("performance") + " %{x:.2f}<br>" + _("importance") + " %{y:.1f} %"
-                "<extra></extra>",
+                hovertemplate="%{text}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             )
         )
     figure.add_vline(x=ranked.attrs["performance_reference"], line_dash="dash", line_color="#adb5bd")
     figure.add_hline(y=100 / max(len(ranked), 1), line_dash="dash", line_color="#adb5bd")
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         margin={"l": 60, "r": 70, "t": 30, "b": 40},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.15},
@@ -330,7 +349,11 @@ def priority_matrix(ranked, names: Mapping[str, str], metric: str):
             "gridcolor": "#eee",
             "range": x_range,
         },
-        yaxis={"title": _("Importance (% of explained variance)"), "gridcolor": "#eee", "range": y_range},
+        yaxis={
+            "title": _("Importance ({percent} of explained variance)").format(percent="%"),
+            "gridcolor": "#eee",
+            "range": y_range,
+        },
     )
     return figure
 
@@ -420,6 +443,7 @@ def importance_bars(ranked, names: Mapping[str, str]):
             y=keys,
             orientation="h",
             customdata=[label(name) for name in full],
+            hovertext=[formatting.percent(share * 100, 1) for share in shown["share"]],
             marker_color=[QUADRANT_COLOURS[q] for q in shown["quadrant"]],
             error_x={
                 "type": "data",
@@ -428,10 +452,11 @@ def importance_bars(ranked, names: Mapping[str, str]):
                 "arrayminus": (shown["share"] - shown["share_low"]) * 100,
                 "color": "#495057",
             },
-            hovertemplate="%{customdata}: %{x:.1f} %<extra></extra>",
+            hovertemplate="%{customdata}: %{hovertext}<extra></extra>",
         )
     )
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         plot_bgcolor="white",
         title={"text": _("Share of explained variance, 95 % bootstrap interval"), "font": {"size": 14}},
@@ -465,6 +490,7 @@ def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping
         )
     )
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         margin={"l": 50, "r": 20, "t": 40, "b": 40},
         plot_bgcolor="white",
         showlegend=False,
@@ -497,7 +523,7 @@ def tornado(spread, npv: float):
                 marker_color=colour,
                 name=_("low value") if side == "low" else _("high value"),
                 text=[
-                    f"{v * 100:g} %" if name == _("Discount rate") else _tried(v)
+                    _percent(v * 100) if name == _("Discount rate") else _tried(v)
                     for name, v in zip(shown["assumption"], shown[side], strict=True)
                 ],
                 textposition="auto",
@@ -507,6 +533,7 @@ def tornado(spread, npv: float):
         )
     figure.add_vline(x=npv, line_color="#495057")
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         barmode="overlay",
         margin={"l": 10, "r": 20, "t": 40, "b": 40},
         plot_bgcolor="white",
@@ -524,7 +551,48 @@ def tornado(spread, npv: float):
 
 
 def _tried(value: float) -> str:
-    return formatting.money(value) if abs(value) >= 1000 else f"{value:.3g}"
+    return formatting.money(value) if abs(value) >= 1000 else significant(value, 3)
+
+
+def significant(value: float | None, digits: int) -> str:
+    """``value`` to ``digits`` significant digits (no trailing zeros) in the language's marks: '0.05' ('0,05'),
+    '1.2e-05' ('1,2e−05'); '–' for none."""
+    import math
+
+    if value is None or math.isnan(value) or math.isinf(value):
+        return formatting.NONE if value is None or math.isnan(value) else formatting.number(value)
+    text = f"{value:.{digits}g}"
+    mantissa, _e, exponent = text.partition("e")
+    shown = formatting.number(float(mantissa), len(mantissa.split(".")[1]) if "." in mantissa else 0)
+    return f"{shown}e{exponent.replace('-', formatting.MINUS)}" if exponent else shown
+
+
+def _percent(value: float) -> str:
+    """A percent as few digits as it needs: '8 %', '7.5 %' ('7,5 %' in Czech)."""
+    text = f"{value:g}"
+    if "e" in text or "n" in text:
+        return f"{text} %"
+    return formatting.percent(float(text), len(text.split(".")[1]) if "." in text else 0)
+
+
+def month_axis(periods) -> dict:
+    """A time axis whose ticks name months in the reader's language ('bře 2026'; plotly's own date ticks are always
+    English): at most :data:`MONTH_TICKS` of the ``periods`` (month starts), evenly spaced."""
+    import datetime
+    import math
+
+    import pandas as pd
+
+    days = sorted({pd.Timestamp(p).date() for p in periods if not pd.isna(p)})
+    if not days:
+        return {}
+    step = max(1, math.ceil(len(days) / MONTH_TICKS))
+    shown = days[::step]
+    return {
+        "tickmode": "array",
+        "tickvals": [datetime.datetime.combine(day, datetime.time()) for day in shown],
+        "ticktext": [formatting.month_short(day) for day in shown],
+    }
 
 
 # ------------------------------------------------------------------ a heatmap touchpoint's detail
@@ -533,6 +601,7 @@ def _tried(value: float) -> str:
 def trend(found) -> object:
     """A touchpoint's monthly score with its interval band (:class:`workbench.features.heatmap.Trend`), the target
     dashed and the chosen period shaded; low-n months hollow."""
+    import pandas as pd
     import plotly.graph_objects as go
 
     figure = go.Figure()
@@ -563,12 +632,15 @@ def trend(found) -> object:
             mode="lines+markers",
             name=label(line.name),
             line={"color": f"rgb({rgb})"},
-            customdata=series["n"],
+            customdata=[
+                [formatting.month_short(pd.Timestamp(period).date()), formatting.value(value, found.metric), _n(n)]
+                for period, value, n in zip(series["period"], series["value"], series["n"], strict=True)
+            ],
             marker={
                 "color": ["#ffffff" if low else f"rgb({rgb})" for low in series["low_n"]],
                 "line": {"color": f"rgb({rgb})", "width": 1.5},
             },
-            hovertemplate="%{x|%b %Y}: %{y:.2f} · n %{customdata}<extra></extra>",
+            hovertemplate="%{customdata[0]}: %{customdata[1]} · n %{customdata[2]}<extra></extra>",
         )
     if found.target is not None:
         figure.add_hline(y=found.target, line_dash="dash", line_color="#b02a37", annotation_text=_("target"))
@@ -576,9 +648,11 @@ def trend(found) -> object:
     if start:
         figure.add_vrect(x0=start, x1=end, fillcolor="#ffc107", opacity=0.12, line_width=0)
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         margin={"l": 10, "r": 10, "t": 20, "b": 30},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.2},
+        xaxis=month_axis(period for line in found.lines for period in line.series["period"]),
         yaxis_title=metrics.NAMES[found.metric],
     )
     return figure
@@ -589,9 +663,16 @@ def distribution(found) -> object:
     import plotly.graph_objects as go
 
     figure = go.Figure(
-        go.Bar(x=found.scores, y=found.answers, marker_color=found.colours, hovertemplate="%{x}: %{y}<extra></extra>")
+        go.Bar(
+            x=found.scores,
+            y=found.answers,
+            marker_color=found.colours,
+            customdata=[formatting.count(n) for n in found.answers],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
     )
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         margin={"l": 10, "r": 10, "t": 20, "b": 30},
         plot_bgcolor="white",
         xaxis={"title": metrics.NAMES[found.metric], "dtick": 1},
@@ -623,8 +704,10 @@ def breakdown(found) -> object:
                 "arrayminus": values["value"] - values["low"],
                 "color": "#495057",
             },
-            customdata=values["n"],
-            hovertemplate="%{y}: %{x:.2f} · n %{customdata}<extra></extra>",
+            customdata=[
+                [formatting.value(v, found.metric), _n(n)] for v, n in zip(values["value"], values["n"], strict=True)
+            ],
+            hovertemplate="%{y}: %{customdata[0]} · n %{customdata[1]}<extra></extra>",
         )
     )
     if found.reference is not None and not math.isnan(found.reference):
@@ -639,9 +722,15 @@ def breakdown(found) -> object:
     high_end = float(values["high"].max()) if len(values) else 1.0
     pad = 0.1 * (high_end - low_end) if high_end > low_end else 1.0
     figure.update_layout(
+        separators=formatting.plotly_separators(),
         margin={"l": 10, "r": 10, "t": 20, "b": 30},
         plot_bgcolor="white",
         xaxis={"title": metrics.NAMES[found.metric], "range": [low_end - pad, high_end + pad]},
         yaxis={"automargin": True},
     )
     return figure
+
+
+def _n(n) -> str:
+    """An n in a hover ('2 230'), '–' where there is none."""
+    return formatting.NONE if n is None or n != n else formatting.count(int(n))

@@ -128,7 +128,9 @@ def journey_map(
             )
         if open_actions.get(row.touchpoint):
             count = open_actions[row.touchpoint]
-            label += "\n⚑ " + ngettext("{count} open action", "{count} open actions", count).format(count=count)
+            label += "\n⚑ " + ngettext("{count} open action", "{count} open actions", count).format(
+                count=formatting.count(count)
+            )
         nodes[row.touchpoint] = {
             "label": ("⚠ " if row.touchpoint in broken else "") + label,
             "fill": row.colour,
@@ -173,15 +175,19 @@ def score_line(
 
 def _summary(workspace: Workspace, chosen: Selection, compare: str, answered: int) -> str:
     metric = chosen.metric
-    summary = _("{metric} · {start} – {end} · {who} · {n} answers").format(
+    summary = ngettext(
+        "{metric} · {start} – {end} · {who} · {n} answer", "{metric} · {start} – {end} · {who} · {n} answers", answered
+    ).format(
         metric=metrics.NAMES[metric],
-        start=chosen.date_from or "…",
-        end=chosen.date_to or "…",
+        start=formatting.date(chosen.date_from) if chosen.date_from else "…",
+        end=formatting.date(chosen.date_to) if chosen.date_to else "…",
         who=chosen.filter_text(),
         n=formatting.count(answered),
     )
     if chosen.wave is not None:  # the answers' one date is the wave's first day, not when they were given
-        summary = _("{metric} · wave {wave} · {who} · {n} answers").format(
+        summary = ngettext(
+            "{metric} · wave {wave} · {who} · {n} answer", "{metric} · wave {wave} · {who} · {n} answers", answered
+        ).format(
             metric=metrics.NAMES[metric], wave=chosen.wave.label, who=chosen.filter_text(), n=formatting.count(answered)
         )
         if compare == "previous":
@@ -264,7 +270,7 @@ def clustering_note(item: breaks.Break) -> str:
         "respondent": _("respondent"),
         "branch × month": _("branch × month"),
     }
-    return _("×{effect} · {count} clusters ({by})").format(
+    return ngettext("×{effect} · {count} cluster ({by})", "×{effect} · {count} clusters ({by})", item.clusters).format(
         effect=formatting.number(item.design_effect, 2),
         count=formatting.count(item.clusters),
         by=names.get(item.clustering, item.clustering),

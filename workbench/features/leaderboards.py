@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workbench.analysis import breaks, leaderboard
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.data import query, waves
 from workbench.features.selection import Choice, Selection
 
@@ -79,14 +80,19 @@ def board(
         previous = aggregate(*breaks.previous_window(chosen.date_from, chosen.date_to))
     rows = leaderboard.rank(current, previous, "owner" if level == OWNER else level, metric, cluster=cluster)
     if chosen.wave is not None:  # no period before: ranked by score, without the change columns
-        note = _("Ranked only with at least {n} answers.").format(n=metrics.DEFAULT_MIN_N)
+        note = ngettext(
+            "Ranked only with at least {n} answer.", "Ranked only with at least {n} answers.", metrics.DEFAULT_MIN_N
+        ).format(n=formatting.count(metrics.DEFAULT_MIN_N))
         return Board(rows, metric, "score", False, f"{note} {waves.no_trend_message(chosen.wave)}")
     if order == "trend":
         rows = rows.sort_values(["trend_rank", "name"], na_position="last", kind="stable")
-    note = _(
+    note = ngettext(
+        "Ranked only with at least {n} answer; the change is against the period before, and ▲/▼ mark "
+        "changes that stay significant after the Benjamini–Hochberg correction.",
         "Ranked only with at least {n} answers; the change is against the period before, and ▲/▼ mark "
-        "changes that stay significant after the Benjamini–Hochberg correction."
-    ).format(n=metrics.DEFAULT_MIN_N)
+        "changes that stay significant after the Benjamini–Hochberg correction.",
+        metrics.DEFAULT_MIN_N,
+    ).format(n=formatting.count(metrics.DEFAULT_MIN_N))
     if cluster and metric in metrics.SCALES:
         note += " " + _(
             "The test counts the answers one respondent gave as one (cluster-robust, CR2): a respondent who rated "

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import heatmap
 from workbench.analysis.breaks import segment_columns
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey
 from workbench.data import query, waves
@@ -88,7 +88,15 @@ def journey_choices(workspace: Workspace, project_id: int) -> tuple[list[Choice]
 def survey_choices(workspace: Workspace, project_id: int, journey_id: int | None) -> tuple[list[Choice], int | None]:
     """The project's survey versions, and the journey's survey chosen first."""
     surveys = workspace.datasets.list(project_id, "survey")
-    options = [Choice(f"{d.name} · v{d.version}" + (_(" (latest)") if d.latest else ""), d.id) for d in surveys]
+    options = [
+        Choice(
+            _("{name} · v{version} (latest)").format(name=d.name, version=d.version)
+            if d.latest
+            else f"{d.name} · v{d.version}",
+            d.id,
+        )
+        for d in surveys
+    ]
     chosen = workspace.datasets.survey_for(project_id, journey_id)
     return options, chosen.id if chosen else None
 
@@ -110,7 +118,7 @@ def dataset_choices(workspace: Workspace, dataset_id: int, window: str) -> Datas
     if wave is None:
         return DatasetChoices(bounds, start, end, segments)
     text = _("one survey wave: {label} ({start} – {end})").format(
-        label=wave.label, start=wave.start.isoformat(), end=wave.end.isoformat()
+        label=wave.label, start=formatting.date(wave.start), end=formatting.date(wave.end)
     )
     return DatasetChoices(bounds, start, end, segments, wave, text, waves.no_trend_message(wave))
 
