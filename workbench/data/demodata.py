@@ -43,8 +43,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from workbench.core import formatting
 from workbench.core.contract import OVERALL
 from workbench.core.folding import fold
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.journey import Journey
 
 if TYPE_CHECKING:
@@ -807,8 +810,11 @@ def _plan(journey: Journey) -> _Plan:
     rated.sort(key=lambda tp: order.get(tp.stage, len(order)))  # stable: keeps file order within a stage
     if len(rated) < 5:
         raise ValueError(
-            f"The journey '{journey.name}' has {len(rated)} rated touchpoints (kind 'touchpoint'); "
-            "demo data needs at least 5."
+            ngettext(
+                "The journey '{name}' has {n} rated touchpoint (kind 'touchpoint'); demo data needs at least 5.",
+                "The journey '{name}' has {n} rated touchpoints (kind 'touchpoint'); demo data needs at least 5.",
+                len(rated),
+            ).format(name=journey.name, n=len(rated))
         )
     keys = tuple(tp.key for tp in rated)
     themes = tuple(_theme(tp.key, tp.name, tp.channel) for tp in rated)
@@ -1038,11 +1044,11 @@ def generate(
     import pyarrow.compute as pc
 
     if months < 6:
-        raise ValueError("Demo data needs at least 6 months.")
+        raise ValueError(_("Demo data needs at least 6 months."))
     if answers < 2_000:
-        raise ValueError("Demo data needs at least 2,000 answers.")
+        raise ValueError(_("Demo data needs at least {n} answers.").format(n=formatting.count(2_000)))
     if not 0 <= branch_icc < 1:
-        raise ValueError("The branch ICC is a share of variance: at least 0 and below 1.")
+        raise ValueError(_("The branch ICC is a share of variance: at least 0 and below 1."))
     start = start.replace(day=1)
     plan = _plan(journey)
     rng = np.random.default_rng(seed)
