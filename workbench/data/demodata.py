@@ -46,8 +46,7 @@ import numpy as np
 from workbench.core import formatting
 from workbench.core.contract import OVERALL
 from workbench.core.folding import fold
-from workbench.core.i18n import gettext as _
-from workbench.core.i18n import ngettext
+from workbench.core.i18n import gettext, ngettext
 from workbench.core.journey import Journey
 
 if TYPE_CHECKING:
@@ -1044,11 +1043,11 @@ def generate(
     import pyarrow.compute as pc
 
     if months < 6:
-        raise ValueError(_("Demo data needs at least 6 months."))
+        raise ValueError(gettext("Demo data needs at least 6 months."))
     if answers < 2_000:
-        raise ValueError(_("Demo data needs at least {n} answers.").format(n=formatting.count(2_000)))
+        raise ValueError(gettext("Demo data needs at least {n} answers.").format(n=formatting.count(2_000)))
     if not 0 <= branch_icc < 1:
-        raise ValueError(_("The branch ICC is a share of variance: at least 0 and below 1."))
+        raise ValueError(gettext("The branch ICC is a share of variance: at least 0 and below 1."))
     start = start.replace(day=1)
     plan = _plan(journey)
     rng = np.random.default_rng(seed)
