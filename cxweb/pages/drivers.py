@@ -11,12 +11,18 @@ from cxweb.pages import _empty, _filters
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
 from workbench.core import formatting, metrics
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.export import figures
 from workbench.features import drivers
 
 dash.register_page(
-    __name__, path="/drivers", name=_("Drivers"), order=4, icon="fa-bullseye", title=_("Drivers · CX Journey Workbench")
+    __name__,
+    path="/drivers",
+    name=N_("Drivers"),
+    order=4,
+    icon="fa-bullseye",
+    title=lambda **_path: _("Drivers · CX Journey Workbench"),
 )
 
 
@@ -148,15 +154,33 @@ def _summary(found: drivers.Drivers) -> html.Div:
     )
     respondent = result.model == "respondent"
     model = _("respondent-level model") if respondent else _("segment-period model")
-    unit = _("respondents") if respondent else _("cells")
-    n = _("n = {n} {unit}").format(n=formatting.count(result.n), unit=unit)
+    count = formatting.count(result.n)
     if result.effective_n < result.n:
-        n += " " + _("(each correlation on at least {least})").format(least=formatting.count(result.effective_n))
+        least = formatting.count(result.effective_n)
+        n = (
+            ngettext(
+                "n = {n} respondent (each correlation on at least {least})",
+                "n = {n} respondents (each correlation on at least {least})",
+                result.n,
+            )
+            if respondent
+            else ngettext(
+                "n = {n} cell (each correlation on at least {least})",
+                "n = {n} cells (each correlation on at least {least})",
+                result.n,
+            )
+        ).format(n=count, least=least)
+    else:
+        n = (
+            ngettext("n = {n} respondent", "n = {n} respondents", result.n)
+            if respondent
+            else ngettext("n = {n} cell", "n = {n} cells", result.n)
+        ).format(n=count)
     facts = _("{what} · {model} · {method} · missing answers {missing} · {r2} · {n} ({filters})").format(
         what=shown.what_drives(),
         model=model,
         method=drivers.METHODS[result.method],
-        missing=result.missing,
+        missing=drivers.MISSING_SHORT[result.missing] if result.missing in drivers.MISSING_SHORT else result.missing,
         r2=r2,
         n=n,
         filters=found.filters,
@@ -165,7 +189,11 @@ def _summary(found: drivers.Drivers) -> html.Div:
     if shown.binary:
         estimate = result.outcome_share()
         share = html.Div(
-            _("{measure} {value} % [{low}–{high}], n = {n} answers").format(
+            ngettext(
+                "{measure} {value} % [{low}–{high}], n = {n} answer",
+                "{measure} {value} % [{low}–{high}], n = {n} answers",
+                estimate.n,
+            ).format(
                 measure=shown.measure(),
                 value=formatting.number(estimate.value, 1),
                 low=formatting.number(estimate.low, 1),
@@ -174,7 +202,8 @@ def _summary(found: drivers.Drivers) -> html.Div:
             ),
             id="dr-share",
         )
-    excluded = [html.Li(f"{key}: {reason}") for key, reason in result.excluded.items()]
+    names = found.names or {}
+    excluded = [html.Li(f"{names.get(key, key)}: {reason}") for key, reason in result.excluded.items()]
     return html.Div(
         [
             html.Div(facts, id="dr-facts"),
@@ -182,7 +211,14 @@ def _summary(found: drivers.Drivers) -> html.Div:
             dbc.Alert(result.note, color="info" if respondent else "warning", className="py-2 my-1", id="dr-note"),
             html.Div(drivers.method_note(result), className="text-muted", id="dr-method-note"),
             html.Details(
-                [html.Summary(_("{n} touchpoints left out").format(n=len(excluded))), html.Ul(excluded)],
+                [
+                    html.Summary(
+                        ngettext("{n} touchpoint left out", "{n} touchpoints left out", len(excluded)).format(
+                            n=formatting.count(len(excluded))
+                        )
+                    ),
+                    html.Ul(excluded),
+                ],
                 className="text-muted",
             )
             if excluded
@@ -215,7 +251,11 @@ def _table(found: drivers.Drivers, metric: str, journey_id: int) -> dbc.Table:
                         className="dr-matters" if record.matters else "dr-matters text-muted",
                     ),
                     html.Td(formatting.count(record.base), className="dr-base"),
-                    html.Td(f"{formatting.value(record.performance, metric)} (n = {formatting.count(record.answers)})"),
+                    html.Td(
+                        _("{value} (n = {n})").format(
+                            value=formatting.value(record.performance, metric), n=formatting.count(record.answers)
+                        )
+                    ),
                     html.Td(found.owners.get(record.touchpoint, "")),
                     html.Td(record.reason),
                     html.Td(

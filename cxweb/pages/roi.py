@@ -12,15 +12,21 @@ from cxweb.pages import _empty
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.errors import WorkspaceError
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
 from workbench.export import figures
 from workbench.features import roi
 
 dash.register_page(
-    __name__, path="/roi", name=_("ROI"), order=8, icon="fa-coins", title=_("ROI · CX Journey Workbench")
+    __name__,
+    path="/roi",
+    name=N_("ROI"),
+    order=8,
+    icon="fa-coins",
+    title=lambda **_path: _("ROI · CX Journey Workbench"),
 )
 
 DEFAULTS = {
@@ -46,6 +52,7 @@ ASSUMED = [
     ("roi-cost", "value"),
     ("roi-months", "value"),
     ("roi-discount", "value"),
+    ("roi-currency", "value"),
 ]
 CHOSEN = [
     ("roi-name", "value"),
@@ -57,35 +64,37 @@ CHOSEN = [
     ("roi-lag", "value"),
     ("roi-metric", "value"),
 ]
-LINKS = {"log": _("% change (log KPI)"), "linear": _("units (linear)")}
-CAUSALITY = _(
+CURRENCIES = ("CZK", "PLN", "EUR")  # offered first; any other ISO code can be typed
+# "change in %", not "% change": babel would take "% c" for a printf placeholder the translations lack.
+LINKS = i18n.Labels({"log": N_("change in % (log KPI)"), "linear": N_("units (linear)")})
+CAUSALITY = N_(
     "These links are observational: segments and months with a higher NPS also bring more of the KPI, but "
     "part of that can have other causes (a better-run branch has happier customers and more sales). Read "
     "the result as an estimate to test: run the action in some segments first and check it with the "
     "before/after verification on the Actions page; a verified change can then replace the assumed one."
 )
 FORMULAS = [
-    _(
+    N_(
         "Overall NPS change: ΔNPS = Σ slope × change × reach, where a slope is the overall NPS points one more rating "
         "point at a touchpoint brings (respondents' promoter +100 / passive 0 / detractor −100 regressed on their "
         "touchpoint ratings) and reach is the share of journey respondents who rated the touchpoint."
     ),
-    _(
+    N_(
         "KPI change per month: with a log link, KPI today × (exp(b × ΔNPS) − 1); with a linear link, segments × b × "
         "ΔNPS, where b is the KPI's change per NPS point within segments over time (segment and month fixed "
         "effects, errors clustered by segment)."
     ),
-    _("Profit per month = KPI change × value per KPI unit; gains start after the lag."),
-    _(
+    N_("Profit per month = KPI change × value per KPI unit; gains start after the lag."),
+    N_(
         "NPV = Σ profit per month / (1 + r)^(m/12) over the horizon − cost; ROI = NPV / cost; payback = months "
         "until undiscounted profit reaches the cost."
     ),
-    _(
+    N_(
         "Uncertainty: 10 000 draws of the slopes (joint normal) and of b (t with segments − 1 degrees of freedom) "
         "give P10, P50 and P90 and the share of draws with ROI > 0. The assumptions are not drawn: the tornado "
         "chart shows how much each one moves the NPV."
     ),
-    _(
+    N_(
         "A customer's lifetime value (for churn): margin × r / (1 + d − r) with retention r and discount d per "
         "year; a churn point per segment is worth −CLV × customers per segment / 100."
     ),
@@ -188,8 +197,30 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                     className="mt-1",
                 ),
                 html.Div(
-                    [group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "100%")],
-                    className="mt-1",
+                    [
+                        group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "64%"),
+                        group(
+                            html.Span(_("Currency"), title=_("The currency of the value per unit and the cost")),
+                            html.Div(
+                                [
+                                    dbc.Input(
+                                        id="roi-currency",
+                                        value=formatting.default_currency(),
+                                        list="roi-currencies",
+                                        maxLength=3,
+                                        debounce=True,
+                                        size="sm",
+                                        placeholder=formatting.default_currency(),
+                                    ),
+                                    html.Datalist(
+                                        [html.Option(value=code) for code in CURRENCIES], id="roi-currencies"
+                                    ),
+                                ]
+                            ),
+                            "32%",
+                        ),
+                    ],
+                    className="d-flex gap-1 mt-1",
                 ),
                 html.Div(
                     [
@@ -255,11 +286,11 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                             ),
                         ]
                     ),
-                    dbc.Alert(CAUSALITY, color="light", className="small border mt-2", id="roi-causality"),
+                    dbc.Alert(_(CAUSALITY), color="light", className="small border mt-2", id="roi-causality"),
                     html.Details(
                         [
                             html.Summary(_("How the numbers are computed")),
-                            html.Ul([html.Li(text) for text in FORMULAS], className="small"),
+                            html.Ul([html.Li(_(text)) for text in FORMULAS], className="small"),
                         ],
                         className="mb-3",
                     ),
@@ -418,6 +449,7 @@ def choose_kpi_dataset(name, project_id, kpi, segment):
     Output("roi-cost", "value"),
     Output("roi-months", "value"),
     Output("roi-discount", "value"),
+    Output("roi-currency", "value"),
     Output("roi-loaded", "data"),
     Output("roi-message", "children"),
     Input("roi-open", "value"),
@@ -430,9 +462,10 @@ def choose_kpi_dataset(name, project_id, kpi, segment):
     State("roi-value", "value"),
     State("roi-months", "value"),
     State("roi-discount", "value"),
+    State("roi-currency", "value"),
     prevent_initial_call="initial_duplicate",
 )
-def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, value, months, discount):
+def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, value, months, discount, currency):
     """Fill the form from a saved scenario, from an action card, or with a new scenario's defaults."""
     ws = workspace()
     trigger = ctx.triggered_id or "roi-opening"  # None on the page's first call
@@ -464,6 +497,7 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
                 months=months,
                 discount_percent=discount,
                 defaults=FORM_DEFAULTS,
+                currency=currency,
             )
             note = {
                 "nps": _(
@@ -475,9 +509,9 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
             }
             return (*_form(taken.scenario, base_from_data=True), None, note[taken.source].format(title=taken.title))
     except WorkspaceError as error:
-        return (*([no_update] * 15), dbc.Alert(str(error), color="warning", className="py-1"))
+        return (*([no_update] * 16), dbc.Alert(str(error), color="warning", className="py-1"))
     if trigger == "roi-opening":
-        return (*([no_update] * 14), None, "")
+        return (*([no_update] * 15), None, "")
     return (
         DEFAULTS["name"],
         DEFAULTS["metric"],
@@ -493,13 +527,14 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
         DEFAULTS["cost"],
         DEFAULTS["months"],
         DEFAULTS["discount"],
+        no_update,  # a new scenario keeps the currency on screen
         None,
         "",
     )
 
 
 def _form(scenario, base_from_data: bool | None = None) -> tuple:
-    """The form's values for a scenario (the first 14 outputs of :func:`open_scenario`)."""
+    """The form's values for a scenario (the first 15 outputs of :func:`open_scenario`)."""
     a = scenario.assumptions
     from_data = scenario.base_from_data if base_from_data is None else base_from_data
     pending = {"changes": dict(a.changes), "action": scenario.action_id}
@@ -518,6 +553,7 @@ def _form(scenario, base_from_data: bool | None = None) -> tuple:
         a.cost,
         a.months,
         round(a.discount * 100, 6),
+        scenario.currency,
     )
 
 
@@ -663,9 +699,9 @@ def _changes_table(found, current: dict, names: dict[str, str], metric: str):
             if left_out
             else "",
             html.Div(
-                _("Driver model: {n} respondents, R² = {r2}.").format(
-                    n=formatting.count(model.n), r2=formatting.number(model.r2, 2)
-                ),
+                ngettext(
+                    "Driver model: {n} respondent, R² = {r2}.", "Driver model: {n} respondents, R² = {r2}.", model.n
+                ).format(n=formatting.count(model.n), r2=formatting.number(model.r2, 2)),
                 className="small text-muted mb-2",
             ),
         ]
@@ -685,6 +721,7 @@ def _scenario(
     cost,
     months,
     discount,
+    currency,
     name,
     journey_id,
     dataset,
@@ -712,6 +749,7 @@ def _scenario(
         months=months,
         discount_percent=discount,
         defaults=FORM_DEFAULTS,
+        currency=currency,
     )
     return scenario, found
 
@@ -737,6 +775,7 @@ def show(
     cost,
     months,
     discount,
+    currency,
     ids,
     name,
     journey_id,
@@ -760,6 +799,7 @@ def show(
         cost,
         months,
         discount,
+        currency,
         name,
         journey_id,
         dataset,
@@ -775,7 +815,7 @@ def show(
         return dbc.Alert(str(error), color="warning"), [], "", figures.empty(), figures.empty()
     return (
         _verdict(shown.outcome),
-        _figures(shown.outcome, scenario.assumptions),
+        _figures(shown.outcome, scenario),
         _evidence_text(found),
         figures.waterfall(shown.outcome, scenario.assumptions, names),
         figures.tornado(shown.spread, shown.outcome.npv),
@@ -793,7 +833,10 @@ def _verdict(outcome):
     return dbc.Alert(content, color=color, className="py-2", id="roi-supported")
 
 
-def _figures(outcome, assumptions: Assumptions) -> list:
+def _figures(outcome, scenario: Scenario) -> list:
+    """The four figure cards: ROI, NPV (in the scenario's currency), payback and the chance of ROI > 0."""
+    assumptions = scenario.assumptions
+
     def card(title: str, value: str, spread: str, id_: str):
         return dbc.Col(
             dbc.Card(
@@ -815,9 +858,13 @@ def _figures(outcome, assumptions: Assumptions) -> list:
 
     p10, _p50, p90 = outcome.roi_range
     payback = (
-        _("not within {months} months").format(months=assumptions.months)
+        ngettext("not within {months} month", "not within {months} months", assumptions.months).format(
+            months=formatting.count(assumptions.months)
+        )
         if outcome.payback is None
-        else _("{months} months").format(months=outcome.payback)
+        else ngettext("{months} month", "{months} months", outcome.payback).format(
+            months=formatting.count(outcome.payback)
+        )
     )
     return [
         card(
@@ -828,9 +875,9 @@ def _figures(outcome, assumptions: Assumptions) -> list:
         ),
         card(
             _("NPV"),
-            formatting.money(outcome.npv),
+            roi.money(outcome.npv, scenario),
             _("P10–P90: {low} to {high}").format(
-                low=formatting.money(outcome.npv_range[0]), high=formatting.money(outcome.npv_range[2])
+                low=roi.money(outcome.npv_range[0], scenario), high=roi.money(outcome.npv_range[2], scenario)
             ),
             "roi-npv",
         ),
@@ -901,6 +948,7 @@ def save(
     cost,
     months,
     discount,
+    currency,
     ids,
     name,
     journey_id,
@@ -940,6 +988,7 @@ def save(
             cost,
             months,
             discount,
+            currency,
             name,
             journey_id,
             dataset,
@@ -975,16 +1024,18 @@ def save(
     State("roi-clv-retention", "value"),
     State("roi-clv-customers", "value"),
     State("roi-discount", "value"),
+    State("roi-currency", "value"),
     prevent_initial_call=True,
 )
-def use_clv(_clicks, margin, retention, customers, discount):
+def use_clv(_clicks, margin, retention, customers, discount, currency):
     """Value of one churn point per segment: −CLV × customers per segment / 100."""
     try:
         lifetime, value = roi.churn_point(margin, retention, discount, customers)
     except ValueError as error:
         return no_update, str(error)
     return value, _("CLV = {clv} per customer, so one churn point per segment is worth {value}.").format(
-        clv=formatting.money(lifetime), value=formatting.money(value)
+        clv=roi.money(lifetime, currency=roi.currency_code(currency)),
+        value=roi.money(value, currency=roi.currency_code(currency)),
     )
 
 
@@ -1003,9 +1054,14 @@ def compare(chosen, _tick, project_id):
     if isinstance(table, str):
         return dbc.Alert(table, color="warning", className="small py-1") if table else ""
     header = html.Thead(html.Tr([html.Th("")] + [html.Th(c) for c in table.columns]))
+    # Each scenario's amounts in its own currency (the comparison's currency row).
+    currencies = list(table.loc[roi.MEASURES["currency"]])
     body = html.Tbody(
         [
-            html.Tr([html.Th(label, className="fw-normal")] + [html.Td(_cell(label, v)) for v in row])
+            html.Tr(
+                [html.Th(label, className="fw-normal")]
+                + [html.Td(_cell(label, v, currency)) for v, currency in zip(row, currencies, strict=True)]
+            )
             for label, row in table.iterrows()
         ]
     )
@@ -1037,14 +1093,14 @@ def _comparison(chosen, project_id):
         return str(error)
 
 
-def _cell(label: str, value) -> str:
+def _cell(label: str, value, currency: str) -> str:
     measures = roi.MEASURES
     if value is None or (isinstance(value, float) and value != value):
         return formatting.NONE
     if isinstance(value, bool):
         return _("yes") if value else _("no — see the scenario")
     if label in (measures[key] for key in roi.MONEY_MEASURES):
-        return formatting.money(value)
+        return roi.money(value, currency=currency)
     if label == measures["p_roi_positive"]:
         return formatting.percent(value * 100)
     if label == measures["discount"]:

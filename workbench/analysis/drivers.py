@@ -64,10 +64,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.contract import OVERALL
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
-from workbench.core.i18n import ngettext
 
 if TYPE_CHECKING:
     import diskcache
@@ -99,7 +99,9 @@ TABLE_COLUMNS = (
     "rank",
 )
 _FLOATS = ("importance", "low", "high", "share", "share_low", "share_high", "unique", "p_value", "p_adjusted")
-QUADRANTS = ("Fix first", "Improve later", "Keep it up", "Maintain")  # in the order they are worked on
+# In the order they are worked on. The values are keys (the table's column, the chart's colours) and English labels:
+# marked for the catalogues, shown as _(quadrant).
+QUADRANTS = (N_("Fix first"), N_("Improve later"), N_("Keep it up"), N_("Maintain"))
 _REDUNDANT = 1e-10  # a driver with less of its variance left unexplained by the ones before it adds nothing
 _BLOCK_ROWS = 4096  # rows per cross-product block in the bootstrap: the block's products stay in cache
 _CHUNK_REPS = 8  # bootstrap replicates per exact-LMG batch: keeps its subset arrays near 5 MB for 15 drivers
@@ -218,7 +220,7 @@ def bootstrap(
     """
     _check_method(method)
     if reps < 2:
-        raise ValueError("A bootstrap needs at least two replicates.")
+        raise ValueError(_("A bootstrap needs at least two replicates."))
     values, frequency, kept = _usable(frame, outcome, drivers, weights, missing)
     groups = None
     if clusters is not None:
@@ -363,7 +365,8 @@ def analyse_query(source: Query, cache: diskcache.Cache | None = None, **options
     # the choice existed is read back as a pairwise one.
     options = {"missing": "pairwise", **options}
     # "drivers2": results stored before the share intervals and the unique-contribution test had neither.
-    key = f"drivers2:{source.key()}:{json.dumps(options, sort_keys=True, default=str)}"
+    # The language too: the result's notes and reasons are words in it.
+    key = f"drivers2:{i18n.current()}:{source.key()}:{json.dumps(options, sort_keys=True, default=str)}"
     if cache is not None and (hit := cache.get(key)) is not None:
         return DriverResult.from_dict(hit)
     segment = options.get("segment", "branch")
@@ -417,7 +420,9 @@ def model_rows(
     other parameters.
     """
     if period not in PERIODS:
-        raise ValueError(f"Unknown period '{period}'; use one of {', '.join(PERIODS)}.")
+        raise ValueError(
+            _("Unknown period '{period}'; use one of {periods}.").format(period=period, periods=", ".join(PERIODS))
+        )
     _check_missing(missing)
     if (
         outcome not in answers.columns
@@ -475,20 +480,31 @@ def model_rows(
         )
     if segment not in answers.columns or "ts" not in answers.columns:
         raise ValueError(
-            f"Respondents rated too few touchpoints for a respondent-level model, and the answers "
-            f"have no '{segment}' and 'ts' columns for a model across {segment}-{period} cells."
+            _(
+                "Respondents rated too few touchpoints for a respondent-level model, and the answers "
+                "have no '{segment}' and 'ts' columns for a model across {segment}-{period} cells."
+            ).format(segment=segment, period=period)
         )
     rows = _cells(answers, coded, segment, period)
     kept, excluded, support = _select(rows, candidates, min_coverage, _("cells"), driver_metric, missing, 0)
     if not kept or support < len(kept) + 2:
-        backing = (
-            _("have all {kept} touchpoints rated")
-            if missing == "listwise"
-            else _("back the least-rated pair of the {kept} touchpoints")
-        ).format(kept=len(kept))
+        words = {
+            "segment": segment,
+            "period": period,
+            "support": formatting.count(support),
+            "kept": formatting.count(len(kept)),
+            "needed": formatting.count(len(kept) + 2),
+        }
         raise ValueError(
-            f"Too few {segment}-{period} cells for a driver analysis: {support} cells {backing}, and "
-            f"at least {len(kept) + 2} are needed."
+            _(
+                "Too few {segment}-{period} cells for a driver analysis: {support} cells have all {kept} "
+                "touchpoints rated, and at least {needed} are needed."
+            ).format(**words)
+            if missing == "listwise"
+            else _(
+                "Too few {segment}-{period} cells for a driver analysis: {support} cells back the least-rated "
+                "pair of the {kept} touchpoints, and at least {needed} are needed."
+            ).format(**words)
         )
     return Rows(
         rows,
@@ -556,7 +572,7 @@ def analyse(
         note += " " + _(
             "With more than {limit} touchpoints, LMG is estimated from sampled orders and its "
             "intervals from {reps} resamples."
-        ).format(limit=EXACT_LIMIT, reps=reps)
+        ).format(limit=formatting.count(EXACT_LIMIT), reps=formatting.count(reps))
     clusters = chosen.clusters
     if not clustered or clusters is None or clusters.nunique() < MIN_CLUSTERS:
         clusters = None
@@ -569,12 +585,12 @@ def analyse(
             "The intervals resample respondents a whole {segment} at a time ({count} of them): "
             "respondents of one {segment} share its conditions, so they are not independent "
             "draws; the intervals are widened for their number, as cluster-robust inference does with few clusters."
-        ).format(segment=segment, count=attrs["clusters"])
+        ).format(segment=segment, count=formatting.count(attrs["clusters"]))
     if attrs["repair"] > 0.005:  # below that, the repair is far inside the intervals and not worth a sentence
         note += " " + _(
             "The pairwise correlations did not quite fit together; the nearest consistent set moved "
-            "them by at most {change:.2f}."
-        ).format(change=attrs["repair"])
+            "them by at most {change}."
+        ).format(change=formatting.number(attrs["repair"], 2))
     table = estimates.rename(columns={"driver": "touchpoint"}).assign(
         performance=chosen.performance.reindex(kept).to_numpy(),
         answers=chosen.counts.reindex(kept, fill_value=0).to_numpy(),
@@ -930,9 +946,9 @@ def _usable(
     positive weight."""
     _check_missing(missing)
     if not drivers:
-        raise ValueError("Name at least one driver.")
+        raise ValueError(_("Name at least one driver."))
     if len(set(drivers)) < len(drivers) or outcome in drivers:
-        raise ValueError("Each driver must be named once and must not be the outcome.")
+        raise ValueError(_("Each driver must be named once and must not be the outcome."))
     _check_columns(frame, [outcome, *drivers, *([weights] if weights else [])])
     names = [outcome, *drivers]
     values = frame[names].to_numpy(dtype=float, na_value=np.nan)
@@ -941,7 +957,7 @@ def _usable(
     if weights:
         frequency = frame[weights].to_numpy(dtype=float, na_value=np.nan)
         if (frequency < 0).any():
-            raise ValueError(f"The weights in '{weights}' must not be negative.")
+            raise ValueError(_("The weights in '{weights}' must not be negative.").format(weights=weights))
         keep = frequency > 0
     answered = ~np.isnan(values)
     # Without gaps pairwise is listwise, and the listwise words ("complete rows") are the exact ones.
@@ -950,7 +966,11 @@ def _usable(
     values, frequency = values[keep], None if frequency is None else frequency[keep]
     if complete and len(values) < len(drivers) + 2:
         raise ValueError(
-            f"Only {len(values)} complete rows for {len(drivers)} drivers; at least {len(drivers) + 2} are needed."
+            _("Only {rows} complete rows for {drivers} drivers; at least {needed} are needed.").format(
+                rows=formatting.count(len(values)),
+                drivers=formatting.count(len(drivers)),
+                needed=formatting.count(len(drivers) + 2),
+            )
         )
     if not complete:
         together = answered[keep].T.astype(float) @ answered[keep]
@@ -958,33 +978,59 @@ def _usable(
         first, second = np.unravel_index(np.argmin(together), together.shape)
         if together[first, second] < len(drivers) + 2:
             raise ValueError(
-                f"Only {together[first, second]:.0f} rows answer both '{names[first]}' and "
-                f"'{names[second]}'; with {len(drivers)} drivers at least {len(drivers) + 2} are needed."
+                _(
+                    "Only {rows} rows answer both '{first}' and '{second}'; with {drivers} drivers at least "
+                    "{needed} are needed."
+                ).format(
+                    rows=formatting.count(round(together[first, second])),
+                    first=names[first],
+                    second=names[second],
+                    drivers=formatting.count(len(drivers)),
+                    needed=formatting.count(len(drivers) + 2),
+                )
             )
     constant = [name for name, column in zip(names, values.T, strict=True) if np.nanmin(column) == np.nanmax(column)]
     if constant:
-        role = "outcome" if constant[0] == outcome else "driver"
-        rows = "every complete row" if complete else "every row that answers it"
-        raise ValueError(
-            f"The {role} '{constant[0]}' has the same value in {rows}, so it cannot explain or be explained."
-        )
+        sentences = {
+            (True, True): _(
+                "The outcome '{name}' has the same value in every complete row, so it cannot explain or be explained."
+            ),
+            (True, False): _(
+                "The outcome '{name}' has the same value in every row that answers it, so it cannot explain or be "
+                "explained."
+            ),
+            (False, True): _(
+                "The driver '{name}' has the same value in every complete row, so it cannot explain or be explained."
+            ),
+            (False, False): _(
+                "The driver '{name}' has the same value in every row that answers it, so it cannot explain or be "
+                "explained."
+            ),
+        }
+        raise ValueError(sentences[constant[0] == outcome, bool(complete)].format(name=constant[0]))
     return values, frequency, keep
 
 
 def _check_method(method: str) -> None:
     if method not in METHODS:
-        raise ValueError(f"Unknown method '{method}'; use one of {', '.join(METHODS)}.")
+        raise ValueError(
+            _("Unknown method '{method}'; use one of {methods}.").format(method=method, methods=", ".join(METHODS))
+        )
 
 
 def _check_missing(missing: str) -> None:
     if missing not in MISSING:
-        raise ValueError(f"Unknown way to treat missing answers '{missing}'; use one of {', '.join(MISSING)}.")
+        raise ValueError(
+            _("Unknown way to treat missing answers '{missing}'; use one of {ways}.").format(
+                missing=missing, ways=", ".join(MISSING)
+            )
+        )
 
 
 def _check_columns(frame: pd.DataFrame, names: Sequence[str]) -> None:
     missing = [name for name in names if name not in frame.columns]
     if missing:
-        raise ValueError(f"Column '{missing[0]}' is not in the data.")
+        raise ValueError(_("Column '{column}' is not in the data.").format(column=missing[0]))
 
 
 @dataclass(frozen=True)
@@ -1080,8 +1126,8 @@ def _select(
         if key not in rows.columns or coverage == 0:
             excluded[key] = _("no {metric} ratings").format(metric=driver_metric.upper())
         elif coverage < min_coverage:
-            excluded[key] = _("rated by {share:.0f} % of {unit} (< {limit:.0f} %)").format(
-                share=coverage * 100, unit=unit, limit=min_coverage * 100
+            excluded[key] = _("rated by {share} of {unit} (< {limit})").format(
+                share=_percent(coverage * 100), unit=unit, limit=_percent(min_coverage * 100)
             )
         else:
             covered.append(key)
@@ -1091,7 +1137,9 @@ def _select(
     for key in covered:
         values = rows.loc[used, key].dropna()
         if len(values) and values.min() == values.max():
-            excluded[key] = _("every rating was {value:g}, so it cannot explain differences").format(value=values.min())
+            excluded[key] = _("every rating was {value}, so it cannot explain differences").format(
+                value=_figure(values.min())
+            )
         else:
             kept.append(key)
     if not kept:
@@ -1120,8 +1168,11 @@ def _rated_together(
         if rated.min() < needed or together[first, second] >= needed:
             break
         drop, other = (first, second) if rated[first] < rated[second] else (second, first)
-        excluded[kept[drop]] = _("rated together with {other} by only {count:.0f} {unit} (fewer than {needed})").format(
-            other=kept[other], count=together[first, second], unit=unit, needed=needed
+        excluded[kept[drop]] = _("rated together with {other} by only {count} {unit} (fewer than {needed})").format(
+            other=kept[other],
+            count=formatting.count(round(together[first, second])),
+            unit=unit,
+            needed=formatting.count(needed),
         )
         del kept[drop]
     return kept
@@ -1132,7 +1183,9 @@ def _respondent_note(complete: int, several: int, total: int, left_out: int) -> 
         "{complete} of the {several} respondents who rated two or more touchpoints (of {total} with an "
         "outcome score) answered every kept touchpoint; the others (a touchpoint skipped or not applicable to "
         "them) are left out rather than guessed, and so are those who rated a single touchpoint."
-    ).format(complete=complete, several=several, total=total) + _left_out(left_out)
+    ).format(
+        complete=formatting.count(complete), several=formatting.count(several), total=formatting.count(total)
+    ) + _left_out(left_out)
 
 
 def _pairwise_note(used: int, least: int, several: int, total: int, left_out: int) -> str:
@@ -1141,7 +1194,12 @@ def _pairwise_note(used: int, least: int, several: int, total: int, left_out: in
         "score) count, each for the touchpoints they rated: a touchpoint someone skipped is left out of their "
         "answers rather than guessed, and each correlation rests on the respondents who answered both (at "
         "least {least}). Respondents who rated a single touchpoint are left out."
-    ).format(used=used, several=several, total=total, least=least) + _left_out(left_out)
+    ).format(
+        used=formatting.count(used),
+        several=formatting.count(several),
+        total=formatting.count(total),
+        least=formatting.count(least),
+    ) + _left_out(left_out)
 
 
 def _cells_note(segment: str, period: str, cells: int, left_out: int, missing: str) -> str:
@@ -1149,7 +1207,7 @@ def _cells_note(segment: str, period: str, cells: int, left_out: int, missing: s
         _("{cells} cells with every kept touchpoint rated")
         if missing == "listwise"
         else _("each correlation over the cells with both averages, at least {cells}")
-    ).format(cells=cells)
+    ).format(cells=formatting.count(cells))
     return _(
         "Too few respondents rated every touchpoint (or the answers carry no respondent ids) for a "
         "respondent-level model, so each row is a {segment}-{period} cell ({support}, each weighted by its "
@@ -1165,7 +1223,7 @@ def _left_out(count: int) -> str:
             "{count} touchpoint was left out: rated too rarely or always alike.",
             "{count} touchpoints were left out: rated too rarely or always alike.",
             count,
-        ).format(count=count)
+        ).format(count=formatting.count(count))
         if count
         else ""
     )
@@ -1174,15 +1232,22 @@ def _left_out(count: int) -> str:
 def _reason(row, name: str, has_target: bool) -> str:
     """'Checkout explains 31 % of the explained variance and scores 3.6 against a target of 4.0.', and for a
     touchpoint without evidence that it matters, a sentence saying so."""
-    against = _("a target of {value:.1f}") if has_target else _("an average of {value:.1f}")
-    reason = _(
-        "{touchpoint} explains {share:.0f} % of the explained variance and scores {performance:.1f} against "
-        "{reference}."
-    ).format(
-        touchpoint=name,
-        share=row.share * 100,
-        performance=row.performance,
-        reference=against.format(value=row.reference),
+    words = {
+        "touchpoint": name,
+        "share": _percent(row.share * 100),
+        "performance": formatting.number(row.performance, 1),
+        "reference": formatting.number(row.reference, 1),
+    }
+    reason = (
+        _(
+            "{touchpoint} explains {share} of the explained variance and scores {performance} against a target "
+            "of {reference}."
+        ).format(**words)
+        if has_target
+        else _(
+            "{touchpoint} explains {share} of the explained variance and scores {performance} against an "
+            "average of {reference}."
+        ).format(**words)
     )
     if getattr(row, "matters", True):
         return reason
@@ -1194,6 +1259,19 @@ def _reason(row, name: str, has_target: bool) -> str:
             p=formatting.p_value(row.p_adjusted, "p")
         )
     )
+
+
+def _percent(value: float) -> str:
+    """A whole percent in a sentence: '31 %' (Polish '31%'), with a plain space where the language has one, so the
+    sentence may wrap there (and "% of" stays out of the message, where babel would read it as a printf format)."""
+    return formatting.percent(value).replace(formatting.THOUSANDS + "%", " %")
+
+
+def _figure(value: float) -> str:
+    """A rating as typed: 5, 4.5 (Czech 4,5)."""
+    if float(value).is_integer():
+        return formatting.number(value)
+    return formatting.number(value, 2).rstrip("0").rstrip(",.")
 
 
 def _plain(value):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
 
 if TYPE_CHECKING:
@@ -118,9 +119,9 @@ def panel_link(
     columns = [segment, period, kpi, score] + ([noise] if noise else [])
     missing = [c for c in columns if c not in panel.columns]
     if missing:
-        raise ValueError(f"The panel has no column {', '.join(repr(c) for c in missing)}.")
+        raise ValueError(_("The panel has no column {columns}.").format(columns=_quoted(missing)))
     if lag < 0:
-        raise ValueError("The lag must be zero or more periods.")
+        raise ValueError(_("The lag must be zero or more periods."))
     data = panel[columns].dropna(subset=[segment, period])
     lagged = [score] + ([noise] if noise else [])
     if lag:
@@ -139,7 +140,7 @@ def panel_link(
     y = data[kpi].to_numpy(dtype=float)
     if log_kpi:
         if (y <= 0).any():
-            raise ValueError(f"log({kpi}) needs a positive {kpi} in every row.")
+            raise ValueError(_("log({kpi}) needs a positive {kpi} in every row.").format(kpi=kpi))
         y = np.log(y)
     x = data[score].to_numpy(dtype=float)
     variance = data[noise].to_numpy(dtype=float) if noise else np.zeros(len(x))
@@ -150,11 +151,17 @@ def panel_link(
     groups, k = (within.groups, within.rank + 1) if within else (0, 1)
     if within is None or groups < 2 or n <= k:
         raise ValueError(
-            f"Too few rows to link {kpi} to {score}: {n} rows in {groups} segments for {k} "
-            "parameters (at least two segments and one more row than parameters)."
+            _(
+                "Too few rows to link {kpi} to {score}: {n} rows in {groups} segments for {k} "
+                "parameters (at least two segments and one more row than parameters)."
+            ).format(
+                kpi=kpi, score=score, n=formatting.count(n), groups=formatting.count(groups), k=formatting.count(k)
+            )
         )
     if within.sxx <= 1e-12 * max(1.0, float(x @ x)):
-        raise ValueError(f"{score} does not vary within segments over time, so its link cannot be estimated.")
+        raise ValueError(
+            _("{score} does not vary within segments over time, so its link cannot be estimated.").format(score=score)
+        )
     if noise and within.signal < SEPARABLE * within.noise_sd:
         # The score's movement within segments is mostly its sampling noise: a corrected slope would divide by
         # almost nothing, so no number is better than a huge one.
@@ -201,37 +208,64 @@ def _link_sentence(link: Link, unit: str) -> str:
     if link.log_kpi:
         # A semi-elasticity reads as the exact % change per point.
         value, low, high = (100 * math.expm1(v) for v in (link.coefficient, link.low, link.high))
-        suffix = " %"
     else:
-        value, low, high, suffix = link.coefficient, link.low, link.high, ""
+        value, low, high = link.coefficient, link.low, link.high
     # Two significant digits of the interval's width: enough to read it, no false precision.
     width = high - low
     digits = max(0, 1 - math.floor(math.log10(width))) if width > 0 else 2
 
     def number(v: float) -> str:
-        return formatting.number(v, digits) + suffix
+        if not link.log_kpi:
+            return formatting.number(v, digits)
+        # The language's percent ('0.40 %', Polish '0,40%'), with a plain space where it has one: the sentence wraps.
+        return formatting.percent(v, digits).replace(formatting.THOUSANDS + "%", " %")
 
     kpi = link.kpi.replace("_", " ").capitalize()
-    moves = _("rises") if value >= 0 else _("falls")
-    point = _("per {score} point").format(score=metrics.NAMES.get(link.score, link.score))
-    if link.lag:
-        point += " " + _("{lag} period(s) earlier").format(lag=link.lag)
-    evidence = _("{level} % CI {low} to {high}, {p}; {n} {unit} rows").format(
-        level=f"{link.confidence * 100:g}",
-        low=number(low),
-        high=number(high),
-        p=formatting.p_value(link.p, "p"),
-        n=formatting.count(link.n),
-        unit=unit,
-    )
+    score = metrics.NAMES.get(link.score, link.score)
+    level = formatting.number(link.confidence * 100, 0 if (link.confidence * 100).is_integer() else 1)
+    rows = formatting.count(link.n)
+    low_text, high_text, p = number(low), number(high), formatting.p_value(link.p, "p")
     if link.reliability < 1:
-        evidence += "; " + _("corrected for the sampling noise of the {score} per {unit}, reliability {value}").format(
-            score=metrics.NAMES.get(link.score, link.score), unit=unit, value=formatting.number(link.reliability, 2)
+        evidence = ngettext(
+            "{level} % CI {low} to {high}, {p}; {n} {unit} row; corrected for the sampling noise of the {score} per "
+            "{unit}, reliability {value}",
+            "{level} % CI {low} to {high}, {p}; {n} {unit} rows; corrected for the sampling noise of the {score} per "
+            "{unit}, reliability {value}",
+            link.n,
+        ).format(
+            level=level,
+            low=low_text,
+            high=high_text,
+            p=p,
+            n=rows,
+            unit=unit,
+            score=score,
+            value=formatting.number(link.reliability, 2),
         )
-    text = f"{kpi} {moves} {number(abs(value))} {point} ({evidence})"
+    else:
+        evidence = ngettext(
+            "{level} % CI {low} to {high}, {p}; {n} {unit} row",
+            "{level} % CI {low} to {high}, {p}; {n} {unit} rows",
+            link.n,
+        ).format(level=level, low=low_text, high=high_text, p=p, n=rows, unit=unit)
+    per = (
+        _("per {score} point {lag} period(s) earlier").format(score=score, lag=formatting.count(link.lag))
+        if link.lag
+        else _("per {score} point").format(score=score)
+    )
+    words = {"kpi": kpi, "value": number(abs(value)), "per": per, "evidence": evidence}
+    if value >= 0:
+        if link.supported:
+            return _("{kpi} rises {value} {per} ({evidence}).").format(**words)
+        return _("{kpi} rises {value} {per} ({evidence}): not significant, not supported by the data.").format(**words)
     if link.supported:
-        return text + "."
-    return text + ": " + _("not significant, not supported by the data.")
+        return _("{kpi} falls {value} {per} ({evidence}).").format(**words)
+    return _("{kpi} falls {value} {per} ({evidence}): not significant, not supported by the data.").format(**words)
+
+
+def _quoted(names) -> str:
+    """Column names for a message: 'revenue', 'branch'."""
+    return ", ".join(repr(name) for name in names)
 
 
 # ------------------------------------------------------------------ panel from survey answers
@@ -252,7 +286,7 @@ def branch_month_scores(
 
     missing = [c for c in ("ts", "touchpoint", score, segment) if c not in answers.columns]
     if missing:
-        raise ValueError(f"The answers have no column {', '.join(repr(c) for c in missing)}.")
+        raise ValueError(_("The answers have no column {columns}.").format(columns=_quoted(missing)))
     rows = answers.loc[answers["touchpoint"] == touchpoint, [segment, "ts", score]].dropna()
     rows = rows.assign(period=pd.to_datetime(rows["ts"]).dt.to_period("M").dt.to_timestamp())
     if score == "nps":
@@ -285,7 +319,7 @@ def join_panel(
     scores = scores.rename(columns={"period": period}).assign(**{period: lambda f: month(f[period])})
     clash = (set(scores.columns) & set(kpis.columns)) - {segment, period}
     if clash:
-        raise ValueError(f"The KPI table already has column {', '.join(sorted(clash))}.")
+        raise ValueError(_("The KPI table already has column {columns}.").format(columns=", ".join(sorted(clash))))
     return kpis.assign(**{period: month(kpis[period])}).merge(scores, on=[segment, period], how="inner")
 
 
@@ -349,13 +383,13 @@ def clv(margin: float, retention: float, discount: float, years: int | None = No
     m·r/(1 + d − r); finite: Σ_{t=1..years} m·r^t/(1+d)^t.
     """
     if not 0 <= retention <= 1:
-        raise ValueError("Retention is a probability between 0 and 1.")
+        raise ValueError(_("Retention is a probability between 0 and 1."))
     if discount <= -1 or (years is None and retention >= 1 + discount):
-        raise ValueError("The discount rate must be above −1, and above retention − 1 for an infinite horizon.")
+        raise ValueError(_("The discount rate must be above −1, and above retention − 1 for an infinite horizon."))
     if years is None:
         return margin * retention / (1 + discount - retention)
     if years < 0:
-        raise ValueError("The horizon must be zero or more years.")
+        raise ValueError(_("The horizon must be zero or more years."))
     ratio = retention / (1 + discount)
     return margin * sum(ratio**t for t in range(1, years + 1))
 
@@ -374,7 +408,7 @@ def npv(rate_per_year: float, flows_per_month: Sequence[float]) -> float:
     The monthly rate is (1 + rate_per_year)^(1/12) − 1, so twelve months discount exactly one year.
     """
     if rate_per_year <= -1:
-        raise ValueError("The discount rate must be above −1.")
+        raise ValueError(_("The discount rate must be above −1."))
     monthly = (1 + rate_per_year) ** (1 / 12)
     return float(sum(flow / monthly**month for month, flow in enumerate(flows_per_month, start=1)))
 
@@ -404,7 +438,11 @@ class ScoreModel:
     def index(self, touchpoint: str) -> int:
         """The touchpoint's position in the model (a clear error if it is not in it)."""
         if touchpoint not in self.touchpoints:
-            raise ValueError(f"'{touchpoint}' is not in the driver model (it has {', '.join(self.touchpoints)}).")
+            raise ValueError(
+                _("'{touchpoint}' is not in the driver model (it has {touchpoints}).").format(
+                    touchpoint=touchpoint, touchpoints=", ".join(self.touchpoints)
+                )
+            )
         return self.touchpoints.index(touchpoint)
 
     def slope(self, touchpoint: str) -> float:
@@ -458,9 +496,9 @@ def score_model(
 
     missing = [c for c in ("respondent_id", "touchpoint", "nps", driver_metric) if c not in answers.columns]
     if missing:
-        raise ValueError(f"The answers have no column {', '.join(repr(c) for c in missing)}.")
+        raise ValueError(_("The answers have no column {columns}.").format(columns=_quoted(missing)))
     if not touchpoints:
-        raise ValueError("Name at least one touchpoint for the driver model.")
+        raise ValueError(_("Name at least one touchpoint for the driver model."))
     nps = answers["nps"].to_numpy(dtype=float, na_value=np.nan)
     points = np.where(
         np.isnan(nps),
@@ -474,7 +512,9 @@ def score_model(
     unrated = [t for t in touchpoints if t not in table.columns]
     if unrated:
         raise ValueError(
-            f"No {driver_metric.upper()} ratings of {', '.join(unrated)} from respondents with an overall NPS."
+            _("No {metric} ratings of {touchpoints} from respondents with an overall NPS.").format(
+                metric=driver_metric.upper(), touchpoints=", ".join(unrated)
+            )
         )
     columns = list(touchpoints)
     # Pulse respondents rate one touchpoint by the survey's design, not because it is the only one they met.
@@ -483,7 +523,11 @@ def score_model(
     rows = table[["outcome", *columns]].dropna()
     n, k = len(rows), len(columns) + 1
     if n < k + 2:
-        raise ValueError(f"Only {n} respondents rated all {len(columns)} touchpoints; at least {k + 2} are needed.")
+        raise ValueError(
+            _("Only {n} respondents rated all {count} touchpoints; at least {needed} are needed.").format(
+                n=formatting.count(n), count=formatting.count(len(columns)), needed=formatting.count(k + 2)
+            )
+        )
     x = np.column_stack([np.ones(n), rows[columns].to_numpy(dtype=float)])
     y = rows["outcome"].to_numpy(dtype=float)
     beta, *_rest = np.linalg.lstsq(x, y, rcond=None)
@@ -568,7 +612,7 @@ def _nps_change(assumptions: Assumptions, model: ScoreModel | None, slopes=None)
         return assumptions.overall_change, ()
     if model is None:
         raise ValueError(
-            "Touchpoint changes need a respondent-level driver model; enter the overall NPS change instead."
+            _("Touchpoint changes need a respondent-level driver model; enter the overall NPS change instead.")
         )
     keys = list(assumptions.changes)
     index = [model.index(key) for key in keys]
@@ -595,9 +639,9 @@ def evaluate(
     import numpy as np
 
     if draws < 1 or assumptions.months < 1:
-        raise ValueError("The simulation needs at least one draw and one month.")
+        raise ValueError(_("The simulation needs at least one draw and one month."))
     if assumptions.cost < 0:
-        raise ValueError("The cost must not be negative.")
+        raise ValueError(_("The cost must not be negative."))
     nps_change, parts = _nps_change(assumptions, model)
     kpi_change = float(_kpi_change(link, assumptions.base, link.coefficient, nps_change))
     monthly = assumptions.value_per_unit * kpi_change
@@ -790,7 +834,11 @@ def evidence(
     the NPS → KPI panel link, the touchpoints → NPS model (unless ``fitted`` gives it and its note) and the KPI
     today."""
     if scenario.driver_metric not in DRIVER_METRICS:
-        raise ValueError(f"Unknown rating '{scenario.driver_metric}'; use one of {', '.join(DRIVER_METRICS)}.")
+        raise ValueError(
+            _("Unknown rating '{metric}'; use one of {metrics}.").format(
+                metric=scenario.driver_metric, metrics=", ".join(DRIVER_METRICS)
+            )
+        )
     scores = branch_month_scores(answers, "nps", segment=scenario.segment)
     panel = join_panel(scores, kpis[[scenario.segment, "period", scenario.kpi]], scenario.segment)
     link = panel_link(

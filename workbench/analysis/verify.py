@@ -32,7 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core import clustered, formatting, metrics
+from workbench.core import clustered, formatting, i18n, metrics
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.data import query, waves
 
@@ -41,15 +42,17 @@ if TYPE_CHECKING:
     import pandas
 
 VERDICTS = ("improved", "no_change", "worse", "insufficient")
-VERDICT_NAMES = {
-    "improved": "improved",
-    "no_change": "no detectable change",
-    "worse": "worse",
-    "insufficient": "too few answers",
-}
+VERDICT_NAMES = i18n.Labels(
+    {
+        "improved": N_("improved"),
+        "no_change": N_("no detectable change"),
+        "worse": N_("worse"),
+        "insufficient": N_("too few answers"),
+    }
+)
 _DATES = ("done", "before_from", "before_to", "after_from", "after_to")
 CLUSTERS = ("branch", "respondent_id")  # what answers share, broadest first: a branch's months, a respondent's mood
-CLUSTER_NAMES = {"branch": "branch", "respondent_id": "respondent"}
+CLUSTER_NAMES = i18n.Labels({"branch": N_("branch"), "respondent_id": N_("respondent")})
 _FLOATS = ("before", "after", "change", "low", "high", "p_value")  # NaN (no answers) is stored as None
 
 
@@ -63,7 +66,7 @@ class Windows:
 
     def __post_init__(self) -> None:
         if self.before_weeks < 1 or self.after_weeks < 1 or self.gap_weeks < 0:
-            raise ValueError("The windows need at least one week before and after, and a gap of zero weeks or more.")
+            raise ValueError(_("The windows need at least one week before and after, and a gap of zero weeks or more."))
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,15 @@ def verify(
     verdict is then "insufficient", with the sentence saying why.
     """
     if metric not in metrics.METRICS:
-        raise ValueError(f"Unknown metric '{metric}'; use one of {', '.join(metrics.METRICS)}.")
+        raise ValueError(
+            _("Unknown metric '{metric}'; use one of {metrics}.").format(
+                metric=metric, metrics=", ".join(metrics.METRICS)
+            )
+        )
     if not touchpoints:
-        raise ValueError("An action needs at least one touchpoint to verify.")
+        raise ValueError(_("An action needs at least one touchpoint to verify."))
     if treated and segment is None:
-        raise ValueError("Treated values need the segment column they belong to.")
+        raise ValueError(_("Treated values need the segment column they belong to."))
     treated = tuple(treated)
     segment = segment if treated else None
     before_from, before_to, after_from, after_to = _windows(done, windows)
@@ -338,7 +345,7 @@ def _detail(item: Verification, fallback: str | None) -> str:
             "together: design effect {effect}, so the interval is {wider}× as wide as if every answer were "
             "independent; Student's t on {df} degrees of freedom (CR2, Bell & McCaffrey)."
         ).format(
-            cluster=_(CLUSTER_NAMES[item.cluster]),
+            cluster=CLUSTER_NAMES[item.cluster],
             clusters=formatting.count(item.clusters or 0),
             effect=formatting.number(item.design_effect, 2),
             wider=formatting.number(math.sqrt(item.design_effect) if item.design_effect else None, 2),
@@ -349,7 +356,7 @@ def _detail(item: Verification, fallback: str | None) -> str:
             "One side of the comparison (the action's answers or the others') comes from a single {level}, so "
             "that {level}'s own ups and downs cannot be told apart from the action's effect; the test only counts "
             "the sampling of answers."
-        ).format(level=_(CLUSTER_NAMES[fallback]))
+        ).format(level=CLUSTER_NAMES[fallback])
     return text
 
 
@@ -389,69 +396,95 @@ def _sentence(
 ) -> str:
     """The verdict in plain words with the numbers behind it."""
     metric = item.metric
-    subject = _("{metric} at {touchpoints}").format(
-        metric=metrics.NAMES[metric], touchpoints=", ".join(names.get(k, k) for k in item.touchpoints)
-    )
-    where = _(" in {values}").format(values=", ".join(item.treated)) if item.treated else ""
-    if item.verdict == "insufficient":
-        return _(
-            "{subject}{where} cannot be verified: n = {before} before and n = {after} after the action; "
-            "at least {needed} needed in each window."
-        ).format(
-            subject=subject,
-            where=where,
-            before=formatting.count(item.n_before),
-            after=formatting.count(item.n_after),
-            needed=formatting.count(needed),
-        )
 
     def value(x: float | None, signed: bool = False) -> str:
         return formatting.value(x, metric, signed)
 
-    size = value(abs(item.change)).lstrip("+")
-    # Judged on the shown digits, so a change that rounds to math.nan never reads "rose by 0".
-    moved = (
-        _("hardly changed") if float(size) == 0 else _("rose by {size}") if item.change > 0 else _("fell by {size}")
-    ).format(size=size)
-    level = f"{confidence * 100:g}"
-    counts = _("n = {before} before, {after} after").format(
-        before=formatting.count(item.n_before), after=formatting.count(item.n_after)
-    )
-    verdict = _(VERDICT_NAMES[item.verdict])
-    if item.method == "difference_in_differences":
+    words = {
+        "subject": _("{metric} at {touchpoints}").format(
+            metric=metrics.NAMES[metric], touchpoints=", ".join(names.get(k, k) for k in item.touchpoints)
+        ),
+        "values": ", ".join(item.treated),
+        "before": value(item.before),
+        "after": value(item.after),
+        "size": value(abs(item.change)).lstrip("+"),
+        "level": formatting.number(confidence * 100, 0 if (confidence * 100).is_integer() else 1),
+        "counts": _("n = {before} before, {after} after").format(
+            before=formatting.count(item.n_before), after=formatting.count(item.n_after)
+        ),
+        "verdict": VERDICT_NAMES[item.verdict],
+    }
+    if item.verdict == "insufficient":
+        counted = {
+            "before": formatting.count(item.n_before),
+            "after": formatting.count(item.n_after),
+            "needed": formatting.count(needed),
+        }
+        if item.treated:
+            return _(
+                "{subject} in {values} cannot be verified: n = {before} before and n = {after} after the action; "
+                "at least {needed} needed in each window."
+            ).format(**{**words, **counted})
         return _(
-            "{subject} {moved}{where} (from {before} to {after}) against {control} elsewhere: an effect of "
-            "{effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
-        ).format(
-            subject=subject,
-            moved=moved,
-            where=where,
-            before=value(item.before),
-            after=value(item.after),
+            "{subject} cannot be verified: n = {before} before and n = {after} after the action; "
+            "at least {needed} needed in each window."
+        ).format(**{**words, **counted})
+    # Judged on the shown digits, so a change that rounds to zero never reads "rose by 0".
+    moved = "none" if formatting.decimal(words["size"]) == 0 else "up" if item.change > 0 else "down"
+    if item.method == "difference_in_differences":
+        words.update(
             control=value(item.control_change, True),
             effect=value(item.effect, True),
-            level=level,
             low=value(item.effect_low),
             high=value(item.effect_high),
             p=formatting.p_value(item.effect_p, "p"),
-            counts=counts,
-            verdict=verdict,
         )
-    text = _(
-        "{subject}{where} {moved}, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
-    ).format(
-        subject=subject,
-        where=where,
-        moved=moved,
-        before=value(item.before),
-        after=value(item.after),
-        level=level,
-        low=value(item.low),
-        high=value(item.high),
-        p=formatting.p_value(item.p_value, "p"),
-        counts=counts,
-        verdict=verdict,
-    )
+        return {
+            "up": _(
+                "{subject} rose by {size} in {values} (from {before} to {after}) against {control} elsewhere: an "
+                "effect of {effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
+            ),
+            "down": _(
+                "{subject} fell by {size} in {values} (from {before} to {after}) against {control} elsewhere: an "
+                "effect of {effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
+            ),
+            "none": _(
+                "{subject} hardly changed in {values} (from {before} to {after}) against {control} elsewhere: an "
+                "effect of {effect} ({level} % CI {low} to {high}, {p}; {counts}): {verdict}."
+            ),
+        }[moved].format(**words)
+    words.update(low=value(item.low), high=value(item.high), p=formatting.p_value(item.p_value, "p"))
+    if item.treated:
+        sentence = {
+            "up": _(
+                "{subject} in {values} rose by {size}, from {before} to {after} ({level} % CI {low} to {high}, {p}; "
+                "{counts}): {verdict}."
+            ),
+            "down": _(
+                "{subject} in {values} fell by {size}, from {before} to {after} ({level} % CI {low} to {high}, {p}; "
+                "{counts}): {verdict}."
+            ),
+            "none": _(
+                "{subject} in {values} hardly changed, from {before} to {after} ({level} % CI {low} to {high}, {p}; "
+                "{counts}): {verdict}."
+            ),
+        }[moved]
+    else:
+        sentence = {
+            "up": _(
+                "{subject} rose by {size}, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): "
+                "{verdict}."
+            ),
+            "down": _(
+                "{subject} fell by {size}, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): "
+                "{verdict}."
+            ),
+            "none": _(
+                "{subject} hardly changed, from {before} to {after} ({level} % CI {low} to {high}, {p}; {counts}): "
+                "{verdict}."
+            ),
+        }[moved]
+    text = sentence.format(**words)
     if control_n is not None:
         text += " " + _(
             "Too few answers elsewhere to compare with the rest of {segment} (n = {before} before, "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
-from workbench.core import metrics
+from workbench.core import formatting, metrics
 
 DRIVER_METRICS = metrics.RATINGS  # the touchpoint ratings a scenario's changes can be in
 
@@ -62,6 +62,9 @@ class Scenario:
     base_from_data : the assumptions' ``base`` is taken from the KPI data when the scenario runs (see
         :class:`workbench.analysis.roi.Evidence`), not the stored number.
     action_id : the action card the scenario was taken from, if any.
+    currency : the ISO code of the currency its amounts (value per unit, cost, NPV) are in; a scenario stored
+        before scenarios had one, or made without one, takes the reader's :func:`formatting.default_currency`
+        (CZK in Czech, PLN in Polish, EUR in English).
     """
 
     name: str
@@ -76,6 +79,12 @@ class Scenario:
     base_from_data: bool = True
     action_id: int | None = None
     note: str = ""
+    currency: str = field(default_factory=formatting.default_currency)
+
+    def __post_init__(self) -> None:
+        # A stored or typed code in capitals; an empty one is the reader's default currency.
+        code = (self.currency or "").strip().upper() or formatting.default_currency()
+        object.__setattr__(self, "currency", code)
 
     def to_dict(self) -> dict:
         """JSON-safe fields."""

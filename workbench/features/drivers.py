@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.contract import OVERALL
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.data import outcome as outcomes
 from workbench.data.outcome import Outcome
@@ -22,9 +23,12 @@ if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 PROMOTER = "promoter"  # the "Explain" choice that turns an NPS outcome into promoter or not
-METHODS = {"lmg": _("Shapley / LMG"), "johnson": _("Johnson's relative weights")}
+METHODS = i18n.Labels({"lmg": N_("Shapley / LMG"), "johnson": N_("Johnson's relative weights")})
 DRIVER_METRICS = metrics.RATINGS
-MISSING = {"pairwise": _("pairwise (keep respondents who skipped)"), "listwise": _("listwise (complete answers only)")}
+MISSING = i18n.Labels(
+    {"pairwise": N_("pairwise (keep respondents who skipped)"), "listwise": N_("listwise (complete answers only)")}
+)
+MISSING_SHORT = i18n.Labels({"pairwise": N_("pairwise"), "listwise": N_("listwise")})  # in the summary line
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,8 @@ class Drivers:
 def verdict(matters: bool, p_adjusted: float) -> str:
     """Whether a touchpoint matters, in words with its Holm-adjusted p-value: 'matters (p < 0.001)' or 'no evidence
     it matters (p = 0.412)'."""
-    words = _("matters") if matters else _("no evidence it matters")
-    return _("{verdict} ({p})").format(verdict=words, p=formatting.p_value(p_adjusted, "p"))
+    p = formatting.p_value(p_adjusted, "p")
+    return _("matters ({p})").format(p=p) if matters else _("no evidence it matters ({p})").format(p=p)
 
 
 def method_note(result: DriverResult) -> str:
@@ -88,13 +92,18 @@ def outcome_choices(workspace: Workspace, dataset_id: int) -> list[tuple[str, st
     elif mapped.metric == "nps":
         label = _("{outcome}: likelihood to recommend (0–10)").format(outcome=mapped.label)
     else:
-        label = _("{outcome} ({low:g}–{high:g})").format(
-            outcome=mapped.label, low=mapped.scale[0], high=mapped.scale[1]
+        label = _("{outcome} ({low}–{high})").format(
+            outcome=mapped.label, low=_bound(mapped.scale[0]), high=_bound(mapped.scale[1])
         )
     choices = [(label, mapped.metric)]
     if mapped.metric == "nps":
         choices.append((_("Promoter or not (overall 9–10)"), PROMOTER))
     return choices
+
+
+def _bound(value: float) -> str:
+    """A scale's end as written: 1, 5, 0.5 (Czech 0,5)."""
+    return formatting.number(value, 0 if float(value).is_integer() else 1)
 
 
 def analyse(

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.analysis import roi
 from workbench.analysis.roi import Evidence
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import WorkspaceError
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import neutralise
 from workbench.core.scenario import Assumptions, Scenario
@@ -36,24 +37,28 @@ if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 INDEX_POINTS_PER_CSAT_POINT = metrics.to_index("csat", 2.0) - metrics.to_index("csat", 1.0)  # 25: 1–5 → 0–100
-MEASURES = {
-    "nps_change": _("Overall NPS change (points)"),
-    "monthly_gain": _("Profit per month"),
-    "npv": _("NPV"),
-    "npv_p10": _("NPV P10"),
-    "npv_p90": _("NPV P90"),
-    "roi": _("ROI %"),
-    "roi_p10": _("ROI % P10"),
-    "roi_p90": _("ROI % P90"),
-    "p_roi_positive": _("P(ROI > 0)"),
-    "payback": _("Payback (months)"),
-    "cost": _("Cost"),
-    "months": _("Horizon (months)"),
-    "discount": _("Discount rate"),
-    "kpi": _("KPI"),
-    "supported": _("Supported by the data"),
-}
-MONEY_MEASURES = ("npv", "npv_p10", "npv_p90", "monthly_gain", "cost")  # amounts, shown as money
+# Row labels of a comparison: marked here, read in the reader's language (a deck's, a request's) when a table is made.
+MEASURES = i18n.Labels(
+    {
+        "nps_change": N_("Overall NPS change (points)"),
+        "monthly_gain": N_("Profit per month"),
+        "npv": N_("NPV"),
+        "npv_p10": N_("NPV P10"),
+        "npv_p90": N_("NPV P90"),
+        "roi": N_("ROI %"),
+        "roi_p10": N_("ROI % P10"),
+        "roi_p90": N_("ROI % P90"),
+        "p_roi_positive": N_("P(ROI > 0)"),
+        "payback": N_("Payback (months)"),
+        "cost": N_("Cost"),
+        "months": N_("Horizon (months)"),
+        "discount": N_("Discount rate"),
+        "kpi": N_("KPI"),
+        "currency": N_("Currency"),
+        "supported": N_("Supported by the data"),
+    }
+)
+MONEY_MEASURES = ("npv", "npv_p10", "npv_p90", "monthly_gain", "cost")  # amounts, shown as money in its currency
 # What stops the chain on a project's data, in the order it is checked.
 NO_SURVEY, NO_OVERALL, NOT_NPS, NO_KPIS = "no-survey", "no-overall", "not-nps", "no-kpis"
 
@@ -221,13 +226,14 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
         "lag": scenario.lag,
         "metric": scenario.driver_metric,
         "link": "noise-corrected",  # links cached before the correction are not reused
+        "language": i18n.current(),  # the link's sentence and the model's note are words in a language
     }
     key = f"roi-evidence:{survey.id}:{kpis.id}:{json.dumps(options, sort_keys=True)}"
     cache = workspace.cache
     if (hit := cache.get(key)) is not None:
         return Evidence.from_dict(hit)
     # the score model depends on the survey alone: scenarios on other KPIs share it
-    model_key = f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric])}"
+    model_key = f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric, i18n.current()])}"
     fitted = None
     if (hit := cache.get(model_key)) is not None:
         fitted = (roi.ScoreModel.from_dict(hit["model"]) if hit["model"] else None, hit["note"])
@@ -297,7 +303,8 @@ def verdict(outcome: roi.Outcome) -> Verdict:
     """The scenario's verdict: its evidence first (a change of the NPS and significant links), then its money, read
     on the same P10–P90 of the NPV the screen shows."""
     if not outcome.supported:
-        return Verdict("unsupported", _("Not supported by the data.") + " " + " ".join(outcome.doubts))
+        # Whole sentences, one after another: the verdict, then each doubt.
+        return Verdict("unsupported", " ".join([_("Not supported by the data."), *outcome.doubts]))
     low, _middle, high = outcome.npv_range
     chance = formatting.percent(outcome.p_roi_positive * 100)
     if low > 0:
@@ -343,6 +350,7 @@ def scenario_from_form(
     months: float | None,
     discount_percent: float | None,
     defaults: Assumptions,
+    currency: str | None = None,
 ) -> Scenario:
     """The scenario a form describes, on its evidence: blank or zero changes left out, a negative cost or
     discount taken as zero, at least one month, the discount in % a year; the base from data when left blank."""
@@ -368,8 +376,21 @@ def scenario_from_form(
         segment=segment,
         driver_metric=driver_metric or "csat",
         base_from_data=not _given(base),
+        currency=currency_code(currency),
     )
     return roi.with_base(scenario, found)
+
+
+def currency_code(typed: str | None) -> str:
+    """The ISO code a form's currency field gives: three letters in capitals ('czk' is CZK); blank or anything
+    else is the reader's default currency (CZK in Czech, PLN in Polish, EUR in English)."""
+    code = (typed or "").strip().upper()
+    return code if len(code) == 3 and code.isascii() and code.isalpha() else formatting.default_currency()
+
+
+def money(amount: float | None, scenario: Scenario | None = None, currency: str | None = None) -> str:
+    """An amount of a scenario as a reader sees it, with the scenario's currency: '45,6 tis. Kč', 'EUR 45.6 k'."""
+    return formatting.money(amount, currency or (scenario.currency if scenario else formatting.default_currency()))
 
 
 def churn_point(
@@ -440,6 +461,7 @@ def from_card(
     months: float | None,
     discount_percent: float | None,
     defaults: Assumptions,
+    currency: str | None = None,
 ) -> FromCard:
     """The scenario of a stored card (see :func:`from_action`) with the form's money assumptions (``defaults``
     where blank), and where its change came from."""
@@ -449,7 +471,7 @@ def from_card(
         months=int(months or defaults.months),
         discount=_number(discount_percent, defaults.discount * 100) / 100,
     )
-    scenario = from_action(card, journey_id, kpi_dataset, kpi, assumptions)
+    scenario = replace(from_action(card, journey_id, kpi_dataset, kpi, assumptions), currency=currency_code(currency))
     if not scenario.assumptions.changes and card.metric == "nps":
         source = "nps"
     else:
@@ -505,9 +527,10 @@ def compare(items: Sequence[tuple[Scenario, roi.Outcome]]) -> pandas.DataFrame:
             "months": a.months,
             "discount": a.discount,
             "kpi": scenario.kpi,
+            "currency": scenario.currency,
             "supported": outcome.supported,
         }
-    return pd.DataFrame(columns, index=list(MEASURES)).rename(index=MEASURES)
+    return pd.DataFrame(columns, index=list(MEASURES)).rename(index={key: MEASURES[key] for key in MEASURES})
 
 
 def comparison(workspace: Workspace, project_id: int, scenario_ids: Sequence[int]) -> pandas.DataFrame:
