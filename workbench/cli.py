@@ -8,178 +8,236 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.errors import IngestError
+from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.data.ingest import ENCODINGS
 from workbench.features.export import SLIDES
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``cxwb`` command."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workspace", help="workspace folder (default: $CXWB_WORKSPACE or ./workspace)")
-    parser = argparse.ArgumentParser(prog="cxwb", description="CX journey workbench")
+    """Run the ``cxwb`` command, its help and messages in the language ``--lang`` names (else ``CXWB_LANG``'s)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    language = _asked_language(argv)  # argparse's help is written before it parses: read --lang first
+    with i18n.language(language or i18n.current()):
+        return _main(argv, language)
+
+
+def _asked_language(argv: list[str]) -> str | None:
+    """The language ``--lang CODE`` (or ``--lang=CODE``) names anywhere on the command line, if it is one."""
+    for i, item in enumerate(argv):
+        if item == "--":
+            break
+        if item == "--lang" and i + 1 < len(argv):
+            return i18n.supported(argv[i + 1])
+        if item.startswith("--lang="):
+            return i18n.supported(item.partition("=")[2])
+    return None
+
+
+def _language(text: str) -> str:
+    """``--lang``'s value: a supported language ('cs', 'pl', 'en'; 'cs-CZ' is 'cs')."""
+    code = i18n.supported(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(
+            _("“{code}” is not a language of the workbench; use one of {choices}.").format(
+                code=text, choices=", ".join(i18n.LANGUAGES)
+            )
+        )
+    return code
+
+
+def _main(argv: list[str], language: str | None) -> int:
+    languages = argparse.ArgumentParser(add_help=False)
+    languages.add_argument(
+        "--lang",
+        type=_language,
+        metavar="LANG",
+        default=argparse.SUPPRESS,  # a subcommand's default would hide the one given before it
+        help=_(
+            "language of the messages, of an export's deck and tables and of the server's pages: {choices} "
+            "(default: $CXWB_LANG or English)"
+        ).format(choices=", ".join(i18n.LANGUAGES)),
+    )
+    common = argparse.ArgumentParser(add_help=False, parents=[languages])
+    common.add_argument("--workspace", help=_("workspace folder (default: $CXWB_WORKSPACE or ./workspace)"))
+    parser = argparse.ArgumentParser(prog="cxwb", description=_("CX journey workbench"), parents=[languages])
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser(
-        "serve", parents=[common], help="run the web app (seeds the demo project in a new workspace)"
+        "serve", parents=[common], help=_("run the web app (seeds the demo project in a new workspace)")
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    serve.add_argument("--host", default="127.0.0.1", help=_("address to bind (default 127.0.0.1, this machine only)"))
     serve.add_argument("--port", type=int, default=8050)
-    serve.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
+    serve.add_argument("--debug", action="store_true", help=_("Dash debug mode with hot reload"))
     serve.add_argument(
         "--data-dir",
         action="append",
         default=[],
         metavar="DIR",
-        help="a folder whose files may be imported by typing their path (repeatable; the workspace "
-        "and its imports/ folder always may)",
+        help=_(
+            "a folder whose files may be imported by typing their path (repeatable; the workspace "
+            "and its imports/ folder always may)"
+        ),
     )
     serve.add_argument(
         "--allow-host",
         action="append",
         default=[],
         metavar="NAME",
-        help="a host name the server answers to besides its address (repeatable; e.g. behind a reverse proxy)",
+        help=_("a host name the server answers to besides its address (repeatable; e.g. behind a reverse proxy)"),
     )
-    serve.add_argument("--no-browser", action="store_true", help="do not open the browser")
-    serve.add_argument("--no-demo", action="store_true", help="do not create the demo project in an empty workspace")
+    serve.add_argument("--no-browser", action="store_true", help=_("do not open the browser"))
+    serve.add_argument("--no-demo", action="store_true", help=_("do not create the demo project in an empty workspace"))
 
-    commands.add_parser("demo", parents=[common], help="create the demo project with generated survey and KPI data")
+    commands.add_parser("demo", parents=[common], help=_("create the demo project with generated survey and KPI data"))
 
     load_data = commands.add_parser(
         "import",
         parents=[common],
-        help="import a survey or KPI file as a dataset version",
-        description="Uses --mapping FILE (a mapping as JSON, e.g. from `cxwb inspect`), "
-        "--saved NAME, or the mapping saved for files with the same columns; "
-        "says which, and refuses one whose values look wrong for it "
-        "unless --force.",
+        help=_("import a survey or KPI file as a dataset version"),
+        description=_(
+            "Uses --mapping FILE (a mapping as JSON, e.g. from `cxwb inspect`), "
+            "--saved NAME, or the mapping saved for files with the same columns; "
+            "says which, and refuses one whose values look wrong for it "
+            "unless --force."
+        ),
     )
     load_data.add_argument("file", type=Path)
-    load_data.add_argument("--project", required=True, help="project name")
-    load_data.add_argument("--name", required=True, help="dataset name; an existing name gets a new version")
+    load_data.add_argument("--project", required=True, help=_("project name"))
+    load_data.add_argument("--name", required=True, help=_("dataset name; an existing name gets a new version"))
     load_data.add_argument(
-        "--journey", help="journey whose touchpoints survey answers are about (default: the only one)"
+        "--journey", help=_("journey whose touchpoints survey answers are about (default: the only one)")
     )
-    load_data.add_argument("--mapping", type=Path, help="column mapping as JSON (the form `cxwb inspect` prints)")
-    load_data.add_argument("--saved", metavar="NAME", help="a mapping saved in the project, by name")
-    load_data.add_argument("--sheet", help="XLSX sheet (default: the first)")
-    load_data.add_argument("--header-row", type=int, metavar="N", help="XLSX: the header's row (default: detected)")
+    load_data.add_argument("--mapping", type=Path, help=_("column mapping as JSON (the form `cxwb inspect` prints)"))
+    load_data.add_argument("--saved", metavar="NAME", help=_("a mapping saved in the project, by name"))
+    load_data.add_argument("--sheet", help=_("XLSX sheet (default: the first)"))
+    load_data.add_argument("--header-row", type=int, metavar="N", help=_("XLSX: the header's row (default: detected)"))
     load_data.add_argument(
         "--header-rows",
         type=int,
         metavar="N",
         choices=range(1, 6),
-        help="CSV: how many header rows, 1–5 (default: detected from the layout)",
+        help=_("CSV: how many header rows, 1–5 (default: detected from the layout)"),
     )
-    load_data.add_argument("--encoding", choices=ENCODINGS, help="CSV encoding (default: detected)")
+    load_data.add_argument("--encoding", choices=ENCODINGS, help=_("CSV encoding (default: detected)"))
     load_data.add_argument(
         "--date-format",
         metavar="FORMAT",
-        help="how dates are written, e.g. dd/mm/yyyy or %%m/%%d/%%Y (default: the one reading "
-        "that fits the whole column)",
+        help=_(
+            "how dates are written, e.g. dd/mm/yyyy or %%m/%%d/%%Y (default: the one reading "
+            "that fits the whole column)"
+        ),
     )
     load_data.add_argument(
         "--wave",
         metavar="PERIOD",
-        help="a survey without dates: its fieldwork month, day or range (2026-03, 2026-03-15, 2026-03-01..2026-03-20)",
+        help=_(
+            "a survey without dates: its fieldwork month, day or range (2026-03, 2026-03-15, 2026-03-01..2026-03-20)"
+        ),
     )
     load_data.add_argument(
         "--append",
         action="store_true",
-        help="append the file to the dataset --name (its latest version and this file become one new version)",
+        help=_("append the file to the dataset --name (its latest version and this file become one new version)"),
     )
     load_data.add_argument(
-        "--force", action="store_true", help="import although the check of the values against the mapping warns"
+        "--force", action="store_true", help=_("import although the check of the values against the mapping warns")
     )
-    load_data.add_argument("--dry-run", action="store_true", help="check and report, keep nothing")
+    load_data.add_argument("--dry-run", action="store_true", help=_("check and report, keep nothing"))
 
     inspect = commands.add_parser(
         "inspect",
         parents=[common],
-        help="print what a file is and a proposed mapping as JSON",
-        description="Prints the detected layout, encoding, delimiter, header rows, "
-        'date format and the proposed column mapping; its "mapping" is what '
-        "`cxwb import --mapping` takes.",
+        help=_("print what a file is and a proposed mapping as JSON"),
+        description=_(
+            "Prints the detected layout, encoding, delimiter, header rows, "
+            'date format and the proposed column mapping; its "mapping" is what '
+            "`cxwb import --mapping` takes."
+        ),
     )
     inspect.add_argument("file", type=Path)
-    inspect.add_argument("--project", help="project whose journey the touchpoints are matched to")
-    inspect.add_argument("--journey", help="journey name (default: the project's only one)")
-    inspect.add_argument("--sheet", help="XLSX sheet (default: the first)")
-    inspect.add_argument("--header-row", type=int, metavar="N", help="XLSX: the header's row (default: detected)")
-    inspect.add_argument("--encoding", choices=ENCODINGS, help="CSV encoding (default: detected)")
-    commands.add_parser("templates", help="list the journey templates")
+    inspect.add_argument("--project", help=_("project whose journey the touchpoints are matched to"))
+    inspect.add_argument("--journey", help=_("journey name (default: the project's only one)"))
+    inspect.add_argument("--sheet", help=_("XLSX sheet (default: the first)"))
+    inspect.add_argument("--header-row", type=int, metavar="N", help=_("XLSX: the header's row (default: detected)"))
+    inspect.add_argument("--encoding", choices=ENCODINGS, help=_("CSV encoding (default: detected)"))
+    commands.add_parser("templates", parents=[languages], help=_("list the journey templates"))
 
     export = commands.add_parser(
-        "export", parents=[common], help="write a journey's findings as a PowerPoint deck, images or tables"
+        "export", parents=[common], help=_("write a journey's findings as a PowerPoint deck, images or tables")
     )
-    export.add_argument("--project", required=True, help="project name")
-    export.add_argument("--journey", help="journey name (default: the only one)")
+    export.add_argument("--project", required=True, help=_("project name"))
+    export.add_argument("--journey", help=_("journey name (default: the only one)"))
     export.add_argument(
         "--dataset",
         metavar="NAME[@VERSION]",
-        help="survey dataset, e.g. Survey or Survey@2 (default: the journey's latest survey)",
+        help=_("survey dataset, e.g. Survey or Survey@2 (default: the journey's latest survey)"),
     )
     export.add_argument(
         "--matrix-column",
         metavar="COLUMN",
-        help="segment column spread across the matrix slide (default: region, else the first)",
+        help=_("segment column spread across the matrix slide (default: region, else the first)"),
     )
     export.add_argument(
         "-o",
         "--output",
         type=Path,
         required=True,
-        help="file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)",
+        help=_("file to write: .pptx (deck), .xlsx (tables), .zip (CSV tables, or images with --images)"),
     )
-    export.add_argument("--images", action="store_true", help="with a .zip output: PNG and SVG pictures")
+    export.add_argument("--images", action="store_true", help=_("with a .zip output: PNG and SVG pictures"))
     export.add_argument("--metric", default="csat", choices=metrics.METRICS)
-    export.add_argument("--from", dest="date_from", type=_date, help="first answer day (default: last 3 months)")
-    export.add_argument("--to", dest="date_to", type=_date, help="last answer day")
+    export.add_argument("--from", dest="date_from", type=_date, help=_("first answer day (default: last 3 months)"))
+    export.add_argument("--to", dest="date_to", type=_date, help=_("last answer day"))
     export.add_argument(
         "--filter",
         action="append",
         default=[],
         metavar="COLUMN=VALUE[,VALUE]",
-        help="segment filter, e.g. region=Praha (repeatable)",
+        help=_("segment filter, e.g. region=Praha (repeatable)"),
     )
-    export.add_argument("--slides", help="comma-separated slides (default: all): " + ", ".join(SLIDES))
-    export.add_argument("--brand", default="#0D6EFD", help="brand colour for titles and headers")
-    export.add_argument("--logo", type=Path, help="logo image (PNG or JPEG) for every slide")
+    export.add_argument(
+        "--slides", help=_("comma-separated slides (default: all): {slides}").format(slides=", ".join(SLIDES))
+    )
+    export.add_argument("--brand", default="#0D6EFD", help=_("brand colour for titles and headers"))
+    export.add_argument("--logo", type=Path, help=_("logo image (PNG or JPEG) for every slide"))
 
-    backup = commands.add_parser("backup", parents=[common], help="write a whole project to one .cxwb.zip file")
-    backup.add_argument("--project", required=True, help="project name")
+    backup = commands.add_parser("backup", parents=[common], help=_("write a whole project to one .cxwb.zip file"))
+    backup.add_argument("--project", required=True, help=_("project name"))
     backup.add_argument("-o", "--output", type=Path, required=True)
-    restore = commands.add_parser("restore", parents=[common], help="add a project from a .cxwb.zip backup")
+    restore = commands.add_parser("restore", parents=[common], help=_("add a project from a .cxwb.zip backup"))
     restore.add_argument("file", type=Path)
-    restore.add_argument("--name", help="project name to use (when the backup's is taken)")
+    restore.add_argument("--name", help=_("project name to use (when the backup's is taken)"))
 
-    journey = commands.add_parser("journey", help="import or export journey YAML files")
+    journey = commands.add_parser("journey", parents=[languages], help=_("import or export journey YAML files"))
     journey_commands = journey.add_subparsers(dest="journey_command", required=True)
-    load = journey_commands.add_parser("import", parents=[common], help="import a journey YAML file into a project")
+    load = journey_commands.add_parser("import", parents=[common], help=_("import a journey YAML file into a project"))
     load.add_argument("file", type=Path)
-    load.add_argument("--project", required=True, help="project name (created if missing)")
-    dump = journey_commands.add_parser("export", parents=[common], help="write a journey as YAML")
+    load.add_argument("--project", required=True, help=_("project name (created if missing)"))
+    dump = journey_commands.add_parser("export", parents=[common], help=_("write a journey as YAML"))
     dump.add_argument("--project", required=True)
-    dump.add_argument("--journey", required=True, help="journey name")
-    dump.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    dump.add_argument("--journey", required=True, help=_("journey name"))
+    dump.add_argument("-o", "--output", type=Path, help=_("file to write (default: standard output)"))
 
     args = parser.parse_args(argv)
+    args.language = language
     try:
         return _run(args)
     except (ValueError, OSError) as exc:  # a refused input or a file that cannot be opened: its message says why
-        print(f"cxwb: {_message(exc)}", file=sys.stderr)
+        print(_("cxwb: {error}").format(error=_message(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cxwb: interrupted", file=sys.stderr)
+        print(_("cxwb: interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:  # a fault no check foresaw: one line, the traceback only when asked for
         if os.environ.get("CXWB_DEBUG"):
             raise
         print(
-            f"cxwb: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-            "(set CXWB_DEBUG=1 for the traceback)",
+            _("cxwb: unexpected error: {kind}: {error} (set CXWB_DEBUG=1 for the traceback)").format(
+                kind=type(exc).__name__, error=" ".join(str(exc).split())[:300]
+            ),
             file=sys.stderr,
         )
         return 1
@@ -201,11 +259,22 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "templates":
         for template in templates.list_templates():
-            print(f"{template.key:24} {template.name} ({template.touchpoints} touchpoints, {template.stages} stages)")
+            touchpoints = ngettext("{n} touchpoint", "{n} touchpoints", template.touchpoints).format(
+                n=formatting.count(template.touchpoints)
+            )
+            stages = ngettext("{n} stage", "{n} stages", template.stages).format(n=formatting.count(template.stages))
+            print(
+                _("{key} {name} ({touchpoints}, {stages})").format(
+                    key=f"{template.key:24}", name=template.name, touchpoints=touchpoints, stages=stages
+                )
+            )
         return 0
     workspace = open_workspace(args.workspace)
     if args.command == "serve":
         from cxweb import app
+
+        if args.language:  # the server's default language: a page in the language its reader did not choose
+            os.environ["CXWB_LANG"] = args.language
 
         if not args.no_demo and not workspace.projects():
             demo.seed_demo(workspace)
@@ -219,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
             open_browser=not args.no_browser,
         )
     elif args.command == "demo":
-        print(f"Demo project id {demo.seed_demo(workspace)} in {workspace.folder}")
+        print(_("Demo project id {id} in {folder}").format(id=demo.seed_demo(workspace), folder=workspace.folder))
     elif args.command == "import":
         return _import(workspace, args)
     elif args.command == "inspect":
@@ -230,23 +299,35 @@ def _run(args: argparse.Namespace) -> int:
         from workbench.repos import backup
 
         summary = backup.write_backup(workspace, _project_id(workspace, args.project), args.output)
-        print(f"Wrote “{summary.project}” to {args.output} ({formatting.count(summary.bytes)} bytes).")
+        print(
+            ngettext(
+                "Wrote “{project}” to {file} ({n} byte).", "Wrote “{project}” to {file} ({n} bytes).", summary.bytes
+            ).format(project=summary.project, file=args.output, n=formatting.count(summary.bytes))
+        )
     elif args.command == "restore":
         from workbench.repos import backup
 
         summary = backup.read_backup(workspace, args.file, name=args.name)
-        print(f"Restored “{summary.project}” as project {summary.project_id}.")
+        print(_("Restored “{project}” as project {id}.").format(project=summary.project, id=summary.project_id))
     elif args.journey_command == "import":
         journey = journeyfile.load(args.file)
         projects = {p.name: p.id for p in workspace.projects()}
         project_id = projects.get(args.project) or workspace.create_project(args.project)
         journey_id = workspace.create_journey(project_id, journey)
-        print(f"Imported “{journey.name}” ({len(journey.touchpoints)} touchpoints) as journey {journey_id}.")
+        print(
+            ngettext(
+                "Imported “{journey}” ({n} touchpoint) as journey {id}.",
+                "Imported “{journey}” ({n} touchpoints) as journey {id}.",
+                len(journey.touchpoints),
+            ).format(journey=journey.name, n=formatting.count(len(journey.touchpoints)), id=journey_id)
+        )
     else:
         found = {p.name: p.id for p in workspace.projects()}.get(args.project)
         journeys = {j.name: j.id for j in workspace.journeys(found)} if found else {}
         if args.journey not in journeys:
-            raise ValueError(f"No journey “{args.journey}” in project “{args.project}”.")
+            raise ValueError(
+                _("No journey “{journey}” in project “{project}”.").format(journey=args.journey, project=args.project)
+            )
         text = journeyfile.dumps(used_owners(workspace.journey(journeys[args.journey]).journey))
         if args.output:
             args.output.write_text(text, encoding="utf-8")
@@ -261,13 +342,13 @@ def _date(text: str):
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+        raise argparse.ArgumentTypeError(_("'{text}' is not a date like 2026-03-31").format(text=text)) from None
 
 
 def _project_id(workspace, name: str) -> int:
     project_id = {p.name: p.id for p in workspace.projects()}.get(name)
     if project_id is None:
-        raise ValueError(f"No project “{name}”.")
+        raise ValueError(_("No project “{project}”.").format(project=name))
     return project_id
 
 
@@ -279,14 +360,22 @@ def _export(workspace, args: argparse.Namespace) -> int:
     project_id = _project_id(workspace, args.project)
     journeys = {j.name: j.id for j in workspace.journeys(project_id)}
     if args.journey and args.journey not in journeys:
-        raise ValueError(f"No journey “{args.journey}” in project “{args.project}”.")
+        raise ValueError(
+            _("No journey “{journey}” in project “{project}”.").format(journey=args.journey, project=args.project)
+        )
     if not args.journey and len(journeys) != 1:
-        raise ValueError(f"Project “{args.project}” has {len(journeys)} journeys: name one with --journey.")
+        raise ValueError(
+            ngettext(
+                "Project “{project}” has {n} journey: name one with --journey.",
+                "Project “{project}” has {n} journeys: name one with --journey.",
+                len(journeys),
+            ).format(project=args.project, n=formatting.count(len(journeys)))
+        )
     filters = []
     for item in args.filter:
         column, sep, values = item.partition("=")
         if not sep or not values:
-            raise ValueError(f"--filter {item}: write COLUMN=VALUE[,VALUE].")
+            raise ValueError(_("--filter {item}: write COLUMN=VALUE[,VALUE].").format(item=item))
         filters.append((column.strip(), tuple(v.strip() for v in values.split(","))))
     suffix = args.output.suffix.lower()
     slides = tuple(s.strip() for s in args.slides.split(",")) if args.slides else findings.SLIDES
@@ -302,9 +391,10 @@ def _export(workspace, args: argparse.Namespace) -> int:
         filters=tuple(filters),
         matrix_column=args.matrix_column,
         slides=slides,
+        language=i18n.current(),  # --lang (else CXWB_LANG): the deck's words and numbers, as the messages'
     )
     if suffix not in (".pptx", ".xlsx", ".zip"):
-        raise ValueError("The output must end in .pptx, .xlsx or .zip.")
+        raise ValueError(_("The output must end in .pptx, .xlsx or .zip."))
     found = findings.gather(workspace, request)
     kind = {".pptx": "deck", ".xlsx": "xlsx"}.get(suffix) or ("pictures" if args.images else "csv")
     style = (
@@ -317,8 +407,14 @@ def _export(workspace, args: argparse.Namespace) -> int:
     temporary.write_bytes(content)
     temporary.replace(args.output)
     facts = found.provenance
-    print(f"Used the survey “{facts.dataset}” version {facts.dataset_version}.")
-    print(f"Wrote {args.output} ({formatting.count(len(content))} bytes).")
+    print(
+        _("Used the survey “{dataset}” version {version}.").format(dataset=facts.dataset, version=facts.dataset_version)
+    )
+    print(
+        ngettext("Wrote {file} ({n} byte).", "Wrote {file} ({n} bytes).", len(content)).format(
+            file=args.output, n=formatting.count(len(content))
+        )
+    )
     return 0
 
 
@@ -333,14 +429,24 @@ def _survey_id(workspace, project_id: int, project: str, spec: str | None) -> in
     versions = {d.version: d.id for d in surveys if d.name == name}
     if not versions:
         names = dict.fromkeys(d.name for d in surveys)
-        available = (
-            "; ".join(f"{n} (versions {', '.join(str(d.version) for d in surveys if d.name == n)})" for n in names)
-            or "none"
+        available = "; ".join(
+            _("{name} (versions {versions})").format(
+                name=n, versions=", ".join(str(d.version) for d in surveys if d.name == n)
+            )
+            for n in names
         )
-        raise ValueError(f"No survey dataset “{name}” in project “{project}”; it has: {available}.")
+        raise ValueError(
+            _("No survey dataset “{name}” in project “{project}”; it has: {available}.").format(
+                name=name, project=project, available=available
+            )
+            if available
+            else _("No survey dataset “{name}” in project “{project}”; it has none.").format(name=name, project=project)
+        )
     if version and int(version) not in versions:
         raise ValueError(
-            f"The survey “{name}” has no version {version}; it has versions {', '.join(str(v) for v in versions)}."
+            _("The survey “{name}” has no version {version}; it has versions {versions}.").format(
+                name=name, version=version, versions=", ".join(str(v) for v in versions)
+            )
         )
     return versions[int(version) if version else max(versions)]
 
@@ -365,7 +471,7 @@ def _journey(workspace, project_id: int, project: str, name: str | None) -> int 
     """The journey ``name`` of the project, or its only journey."""
     journeys = {j.name: j.id for j in workspace.journeys(project_id)}
     if name and name not in journeys:
-        raise ValueError(f"No journey “{name}” in project “{project}”.")
+        raise ValueError(_("No journey “{journey}” in project “{project}”.").format(journey=name, project=project))
     return journeys[name] if name else (next(iter(journeys.values())) if len(journeys) == 1 else None)
 
 
@@ -375,11 +481,19 @@ def _describe_file(source, path: Path) -> str:
     if source.dialect is not None:
         delimiter = {"\t": "tab"}.get(source.dialect.delimiter, source.dialect.delimiter)
         parts.append(
-            f"encoding {source.dialect.encoding}, delimiter {delimiter!r}, decimal {source.dialect.decimal!r}, "
-            f"{source.dialect.header_rows} header row(s)"
+            ngettext(
+                "encoding {encoding}, delimiter {delimiter}, decimal {decimal}, {n} header row",
+                "encoding {encoding}, delimiter {delimiter}, decimal {decimal}, {n} header rows",
+                source.dialect.header_rows,
+            ).format(
+                encoding=source.dialect.encoding,
+                delimiter=repr(delimiter),
+                decimal=repr(source.dialect.decimal),
+                n=source.dialect.header_rows,
+            )
         )
     if source.sheet:
-        parts.append(f"sheet “{source.sheet}”, header in row {source.header_row}")
+        parts.append(_("sheet “{sheet}”, header in row {row}").format(sheet=source.sheet, row=source.header_row))
     return "; ".join(parts) + "."
 
 
@@ -433,7 +547,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
 
     project_id = {p.name: p.id for p in workspace.projects()}.get(args.project)
     if project_id is None:
-        raise ValueError(f"No project “{args.project}”.")
+        raise ValueError(_("No project “{project}”.").format(project=args.project))
     dialect, header_row = _read_options(args)
 
     def first_rows():
@@ -444,10 +558,12 @@ def _import(workspace, args: argparse.Namespace) -> int:
         try:
             data = limits.load_json(limits.read_file(args.mapping), args.mapping.name)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise IngestError(f"{args.mapping.name} is not a JSON mapping: {exc}") from None
+            raise IngestError(
+                _("{file} is not a JSON mapping: {error}").format(file=args.mapping.name, error=exc)
+            ) from None
         # `cxwb inspect` prints the file's facts around the mapping: its "mapping" is taken.
         mapping = ingest.mapping_from_dict(data["mapping"] if isinstance(data, dict) and "mapping" in data else data)
-        used = f"Mapping: {args.mapping.name}."
+        used = _("Mapping: {file}.").format(file=args.mapping.name)
     else:
         sample = first_rows()
         columns = sample.table.column_names
@@ -458,12 +574,14 @@ def _import(workspace, args: argparse.Namespace) -> int:
         )
         if saved is None:
             raise ValueError(
-                "No mapping saved for a file with these columns: run `cxwb inspect` for a proposed "
-                "mapping and pass it with --mapping FILE, give --saved NAME, or map one like it on the "
-                "Data page."
+                _(
+                    "No mapping saved for a file with these columns: run `cxwb inspect` for a proposed "
+                    "mapping and pass it with --mapping FILE, give --saved NAME, or map one like it on the "
+                    "Data page."
+                )
             )
         mapping = saved.mapping
-        used = f"Mapping: the saved mapping {saved.describe()}."
+        used = _("Mapping: the saved mapping {mapping}.").format(mapping=saved.describe())
     if isinstance(mapping, ingest.SurveyMapping):
         changes: dict[str, Any] = {}
         if args.date_format:
@@ -493,37 +611,78 @@ def _import(workspace, args: argparse.Namespace) -> int:
     print(_describe_file(sample, args.file))
     print(used)
     for warning in warnings:
-        print(f"  warning: {warning}")
+        print(_("  warning: {warning}").format(warning=warning))
     if warnings and not args.force:
         workspace.datasets.discard(staged)
         print(
-            "Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or pass "
-            "--force to import anyway."
+            _(
+                "Nothing imported: the values look wrong for this mapping (see the warnings); fix the mapping, or "
+                "pass --force to import anyway."
+            )
         )
         return 2
     report = staged.report
-    print(f"{report.rows_read} rows read, {report.rows_valid} valid, {report.rows_read - report.rows_valid} skipped.")
+    print(
+        ngettext(
+            "{read} row read, {valid} valid, {skipped} skipped.",
+            "{read} rows read, {valid} valid, {skipped} skipped.",
+            report.rows_read,
+        ).format(
+            read=formatting.count(report.rows_read),
+            valid=formatting.count(report.rows_valid),
+            skipped=formatting.count(report.rows_read - report.rows_valid),
+        )
+    )
     if report.date_format:
-        zone = f", times with an offset converted to {report.date_zone} wall time" if report.date_zone else ""
-        print(f"Dates read as {dates.readable(report.date_format)}{zone}.")
+        readable = dates.readable(report.date_format)
+        print(
+            _("Dates read as {format}, times with an offset converted to {zone} wall time.").format(
+                format=readable, zone=report.date_zone
+            )
+            if report.date_zone
+            else _("Dates read as {format}.").format(format=readable)
+        )
     elif report.wave:
-        print(f"No dates: every answer belongs to the wave {report.wave}.")
+        print(_("No dates: every answer belongs to the wave {wave}.").format(wave=report.wave))
     for issue in report.issues:
         more = " …" if issue.count > len(issue.rows) else ""
         print(
-            f"  {issue.message} [{issue.column}]: {issue.count} row(s), first {', '.join(map(str, issue.rows))}{more}"
+            "  "
+            + ngettext(
+                "{message} [{column}]: {n} row, first {rows}{more}",
+                "{message} [{column}]: {n} rows, first {rows}{more}",
+                issue.count,
+            ).format(
+                message=issue.message,
+                column=issue.column,
+                n=formatting.count(issue.count),
+                rows=", ".join(map(str, issue.rows)),
+                more=more,
+            )
         )
     if args.dry_run or not report.rows_valid:
         workspace.datasets.discard(staged)
-        print("Nothing imported." if not report.rows_valid else "Dry run: nothing imported.")
+        print(_("Nothing imported.") if not report.rows_valid else _("Dry run: nothing imported."))
         return 0 if args.dry_run and report.rows_valid else 2
     try:
         info = workspace.datasets.commit(staged, args.name)
     except BaseException:
         workspace.datasets.discard(staged)
         raise
-    verb = "Appended; now" if target is not None else "Imported"
-    print(f"{verb} {info.rows} rows as “{info.name}” version {info.version}; mapping saved as “{info.name}”.")
+    said = (
+        ngettext(
+            "Appended; now {n} row as “{name}” version {version}; mapping saved as “{name}”.",
+            "Appended; now {n} rows as “{name}” version {version}; mapping saved as “{name}”.",
+            info.rows,
+        )
+        if target is not None
+        else ngettext(
+            "Imported {n} row as “{name}” version {version}; mapping saved as “{name}”.",
+            "Imported {n} rows as “{name}” version {version}; mapping saved as “{name}”.",
+            info.rows,
+        )
+    )
+    print(said.format(n=formatting.count(info.rows), name=info.name, version=info.version))
     return 0
 
 
@@ -534,7 +693,11 @@ def _date_format(text: str) -> str:
     for code, readable in dates.choices():
         if text in (code, readable):
             return code
-    raise ValueError(f"Unknown date format “{text}”; use one of: {', '.join(r for _c, r in dates.choices())}.")
+    raise ValueError(
+        _("Unknown date format “{format}”; use one of: {choices}.").format(
+            format=text, choices=", ".join(r for _c, r in dates.choices())
+        )
+    )
 
 
 if __name__ == "__main__":

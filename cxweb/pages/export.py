@@ -10,15 +10,21 @@ from cxweb.pages import _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_options
-from workbench.core import formatting, limits, uploads
+from workbench.core import formatting, i18n, limits, uploads
 from workbench.core.errors import WorkspaceError
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.features import export as findings
 from workbench.features import heatmap
 from workbench.features.export import SLIDE_NAMES, SLIDES
 
 dash.register_page(
-    __name__, path="/export", name=_("Export"), order=9, icon="fa-file-export", title=_("Export · CX Journey Workbench")
+    __name__,
+    path="/export",
+    name=N_("Export"),
+    order=9,
+    icon="fa-file-export",
+    title=lambda **_path: _("Export · CX Journey Workbench"),
 )
 
 DEFAULT_BRAND = "#0d6efd"
@@ -53,11 +59,25 @@ def layout(**_query) -> html.Div:
                                             id="ex-slides",
                                             value=list(SLIDES),
                                             className="small mb-2",
-                                            options=[{"label": _(SLIDE_NAMES[s]), "value": s} for s in SLIDES],
+                                            options=[{"label": SLIDE_NAMES[s], "value": s} for s in SLIDES],
                                         ),
                                         html.Div(
                                             [
                                                 group(_("Matrix columns"), dbc.Select(id="ex-matrix-column"), "14rem"),
+                                                group(
+                                                    _("Export language"),
+                                                    dbc.Select(
+                                                        id="ex-language",
+                                                        # the reader's language first; a Czech consultant may
+                                                        # still send a Polish client a Polish deck
+                                                        value=i18n.current(),
+                                                        options=[
+                                                            {"label": name, "value": code}
+                                                            for code, name in i18n.LANGUAGES.items()
+                                                        ],
+                                                    ),
+                                                    "9rem",
+                                                ),
                                                 group(
                                                     _("Brand colour"),
                                                     dbc.Input(
@@ -270,10 +290,12 @@ def keep_logo(contents, _remove, filename):
     State("ex-matrix-column", "value"),
     State("ex-brand", "value"),
     State("ex-logo", "data"),
+    State("ex-language", "value"),
     prevent_initial_call=True,
 )
-def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
-    """Build the file the clicked button asks for, from the filter bar's choice."""
+def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo, language=None):
+    """Build the file the clicked button asks for, from the filter bar's choice, in the language chosen for the
+    export (the reader's own by default)."""
     from workbench.export import deck, files
 
     if not selection:
@@ -292,6 +314,7 @@ def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo):
         filters=chosen.filters,
         matrix_column=column,
         slides=tuple(s for s in SLIDES if s in slides) if what == "deck" else SLIDES,
+        language=i18n.supported(language) or i18n.current(),
     )
     stem = findings.file_stem(chosen.journey.name, chosen.metric)
     try:

@@ -12,22 +12,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workbench.analysis import heatmap
-from workbench.core import formatting, limits, metrics
+from workbench.core import formatting, i18n, limits, metrics
+from workbench.core.i18n import N_, Labels, ngettext
+from workbench.core.i18n import gettext as _
 from workbench.core.safecells import xml_safe
 from workbench.export import maplayout
-from workbench.features.export import BENCHMARK_NAMES, MATRIX_COLUMNS, Findings
+from workbench.features.export import BENCHMARK_NAMES, MATRIX_COLUMNS, QUADRANT_NAMES, Findings
 from workbench.features.heatmap import matrix_rows
 
 TEXT, MUTED, GRID = "212529", "6C757D", "DEE2E6"
 DARK_FILLS = {heatmap.PALETTE[0], heatmap.PALETTE[6]}  # white text reads better on the palette's two ends
-KIND_NAMES = {"segment": "Segment below the rest", "step": "Step drop", "target": "Below target", "decline": "Decline"}
-STATUS_NAMES = {
-    "backlog": "Backlog",
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "done": "Done",
-    "verified": "Verified",
-}
+KIND_NAMES = Labels(
+    {
+        "segment": N_("Segment below the rest"),
+        "step": N_("Step drop"),
+        "target": N_("Below target"),
+        "decline": N_("Decline"),
+    }
+)
+STATUS_NAMES = Labels(
+    {
+        "backlog": N_("Backlog"),
+        "planned": N_("Planned"),
+        "in_progress": N_("In progress"),
+        "done": N_("Done"),
+        "verified": N_("Verified"),
+    }
+)
+# The language tag of every run, so that PowerPoint's spelling checks the deck in its own language.
+LANGUAGE_TAGS = {"en": "en-GB", "cs": "cs-CZ", "pl": "pl-PL"}
+# A chart's numbers are written by the program showing it, in its own locale unless the number format names one:
+# Excel's locale prefix (a Windows LCID) makes PowerPoint and LibreOffice write 4,1 and 33,2 % in a Czech deck.
+NUMBER_LOCALES = {"cs": "[$-405]", "pl": "[$-415]"}
 TABLE_ROWS = {"matrix": 13, "breaks": 7, "actions": 12}  # rows per slide that keep 10-point text legible
 
 
@@ -41,9 +57,9 @@ class Style:
     def __post_init__(self):
         text = self.brand.lstrip("#")
         if len(text) != 6 or any(c not in "0123456789abcdefABCDEF" for c in text):
-            raise ValueError(f"The brand colour '{self.brand}' is not a colour like #0D6EFD.")
+            raise ValueError(_("The brand colour '{colour}' is not a colour like #0D6EFD.").format(colour=self.brand))
         if self.logo is not None:
-            limits.check_size(len(self.logo), limits.DOCUMENT_BYTES, "The logo")
+            limits.check_size(len(self.logo), limits.DOCUMENT_BYTES, _("The logo"))
             _logo_size(self.logo)
 
     @property
@@ -52,7 +68,13 @@ class Style:
 
 
 def build(findings: Findings, style: Style = Style()) -> bytes:
-    """The deck as .pptx bytes, with the slides ``findings.request.slides`` names, in that order."""
+    """The deck as .pptx bytes, with the slides ``findings.request.slides`` names, in that order, every word and
+    number in the request's language (``findings.request.language``; the current one when it names none)."""
+    with i18n.language(findings.request.speaks()):
+        return _build(findings, style)
+
+
+def _build(findings: Findings, style: Style) -> bytes:
     from pptx import Presentation
     from pptx.util import Inches
 
@@ -60,6 +82,7 @@ def build(findings: Findings, style: Style = Style()) -> bytes:
     deck.slide_width, deck.slide_height = Inches(maplayout.SLIDE_WIDTH), Inches(maplayout.SLIDE_HEIGHT)
     deck.core_properties.title = xml_safe(f"{findings.provenance.project} · {findings.journey.name}")
     deck.core_properties.author = "CX Journey Workbench"
+    deck.core_properties.language = LANGUAGE_TAGS.get(i18n.current(), "en-GB")
     makers = {
         "title": _title_slide,
         "map": _map_slides,
@@ -101,7 +124,7 @@ def _slide(deck, findings: Findings, style: Style, title: str, notes: Sequence[s
     _text(slide, subtitle, 0.4, 0.88, maplayout.SLIDE_WIDTH - 2.4, 0.32, size=11, colour=MUTED)
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 1.75, 0.3, 1.35, 0.6)
-    _notes(slide, [*notes, "", "Provenance", *findings.provenance.lines()])
+    _notes(slide, [*notes, "", _("Provenance"), *findings.provenance.lines()])
     return slide
 
 
@@ -152,7 +175,7 @@ def _run(paragraph, text: str, size: float, bold: bool = False, colour: str = TE
     run = getattr(paragraph, "_p", paragraph).add_r()  # a python-pptx paragraph or its a:p element
     run.t.text = xml_safe(text)
     properties = run.get_or_add_rPr()
-    properties.set("lang", "en-GB")
+    properties.set("lang", LANGUAGE_TAGS.get(i18n.current(), "en-GB"))
     properties.set("sz", str(round(size * 100)))
     properties.set("b", "1" if bold else "0")
     etree.SubElement(etree.SubElement(properties, qn("a:solidFill")), qn("a:srgbClr")).set(
@@ -168,15 +191,17 @@ def _logo_size(logo: bytes) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(logo)) as image:
             if image.format not in ("PNG", "JPEG", "GIF"):
-                raise ValueError(f"The logo is a {image.format} image; use PNG or JPEG.")
+                raise ValueError(_("The logo is a {format} image; use PNG or JPEG.").format(format=image.format))
             width, height = image.size
     except (UnidentifiedImageError, OSError):
-        raise ValueError("The logo is not an image; use PNG or JPEG.") from None
+        raise ValueError(_("The logo is not an image; use PNG or JPEG.")) from None
     except Image.DecompressionBombError:  # PIL refuses before we can read the size ourselves
         width, height = limits.LOGO_PIXELS, 2
     if width * height > limits.LOGO_PIXELS:
         raise limits.LimitError(
-            "The logo", f"has {formatting.count(width * height)} pixels", formatting.count(limits.LOGO_PIXELS)
+            _("The logo"),
+            ngettext("has {n} pixel", "has {n} pixels", width * height).format(n=formatting.count(width * height)),
+            formatting.count(limits.LOGO_PIXELS),
         )
     return width, height
 
@@ -305,10 +330,12 @@ def _title_slide(deck, findings: Findings, style: Style) -> None:
     _text(
         slide,
         [
-            f"{metrics.NAMES[facts.metric]} · data from {facts.period()}",
-            f"Filters: {facts.filters}",
-            f"{facts.dataset}, version {facts.dataset_version} · {formatting.count(facts.answers)} answers",
-            f"Prepared {facts.created:%d %B %Y}",
+            _("{metric} · data from {period}").format(metric=metrics.NAMES[facts.metric], period=facts.period()),
+            _("Filters: {filters}").format(filters=facts.filters),
+            ngettext(
+                "{dataset}, version {version} · {n} answer", "{dataset}, version {version} · {n} answers", facts.answers
+            ).format(dataset=facts.dataset, version=facts.dataset_version, n=formatting.count(facts.answers)),
+            _("Prepared {date}").format(date=formatting.date(facts.created.date())),
         ],
         0.9,
         3.8,
@@ -319,7 +346,7 @@ def _title_slide(deck, findings: Findings, style: Style) -> None:
     )
     if style.logo:
         _logo(slide, style.logo, maplayout.SLIDE_WIDTH - 3.4, 0.5, 2.9, 1.2)
-    _notes(slide, ["Provenance", *facts.lines()])
+    _notes(slide, [_("Provenance"), *facts.lines()])
 
 
 def _map_slides(deck, findings: Findings, style: Style) -> None:
@@ -334,7 +361,9 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
     names = {tp.key: tp.name for tp in journey.touchpoints}
     pages = maplayout.plan(journey)
     for number, page in enumerate(pages, 1):
-        title = _numbered(f"Journey map: {metrics.NAMES[metric]} at every touchpoint", number, len(pages))
+        title = _numbered(
+            _("Journey map: {metric} at every touchpoint").format(metric=metrics.NAMES[metric]), number, len(pages)
+        )
         notes = [f"{names[key]}: {_score_text(scored[key], metric)}" for key in (b.key for b in page.boxes)]
         slide = _slide(deck, findings, style, title, notes)
         for band in page.stages:
@@ -349,7 +378,7 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
             rect.fill.fore_color.rgb = _rgb("F4F6F8")
             rect.line.fill.background()
             rect.name = f"Stage {band.key}"
-            label = band.name + (" (continued)" if band.continued else "")
+            label = _("{stage} (continued)").format(stage=band.name) if band.continued else band.name
             header = _text(
                 slide,
                 maplayout.shorten(label, band.width - 0.1, 11, bold=True),
@@ -393,11 +422,15 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
         for source, target in page.edges:  # behind the boxes: a line passing a box never hides its text
             connector = _connect(slide, shapes, page, source, target, drops.get((source, target)))
             shapes[page.boxes[0].key]._element.addprevious(connector._element)
-        footnote = [f"{names[s]} → {names[t]} (next slides)" for s, t in page.outgoing]
-        footnote += [f"{names[s]} (earlier slide) → {names[t]}" for s, t in page.incoming]
+        footnote = [
+            _("{source} → {target} (next slides)").format(source=names[s], target=names[t]) for s, t in page.outgoing
+        ]
+        footnote += [
+            _("{source} (earlier slide) → {target}").format(source=names[s], target=names[t]) for s, t in page.incoming
+        ]
         loops = [f"{names[s]} → {names[t]}" for s, t in page.loops]
-        lines = ([f"Continues: {'; '.join(footnote)}"] if footnote else []) + (
-            [f"Loops back: {'; '.join(loops)}"] if loops else []
+        lines = ([_("Continues: {edges}").format(edges="; ".join(footnote))] if footnote else []) + (
+            [_("Loops back: {edges}").format(edges="; ".join(loops))] if loops else []
         )
         if lines:
             _text(
@@ -409,19 +442,23 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
 def _score_text(row, metric: str) -> str:
     """'4.21 ± 0.04 (n 2 230)', or why there is no judged score."""
     if row.status == "no_data":
-        return "no answers"
-    text = f"{formatting.score(row.value, row.margin, metric, row.low, row.high)} (n {formatting.count(int(row.n))})"
-    return text + (" — low n, not judged" if row.status == "low_n" else "")
+        return _("no answers")
+    shown = formatting.score(row.value, row.margin, metric, row.low, row.high)
+    n = formatting.count(int(row.n))
+    if row.status == "low_n":
+        return _("{score} (n {n}) — low n, not judged").format(score=shown, n=n)
+    return f"{shown} (n {n})"
 
 
 def box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayout.BoxText:
     """A map box's text: the name, then score ± margin, n, owner and open actions, fitted to the box."""
     if row.status == "no_data":
-        details = ["no answers"]
+        details = [_("no answers")]
     else:
+        n = formatting.count(int(row.n))
         details = [
             formatting.score(row.value, row.margin, metric, row.low, row.high),
-            f"n {formatting.count(int(row.n))}" + (" · low n" if row.status == "low_n" else ""),
+            _("n {n} · low n").format(n=n) if row.status == "low_n" else f"n {n}",
         ]
     tail = " · ".join(x for x in (tp.owner or "", f"⚑ {open_actions}" if open_actions else "") if x)
     if tail:
@@ -469,7 +506,16 @@ def _legend(slide, metric: str, drops_shown: bool) -> None:
     from pptx.enum.shapes import MSO_SHAPE
 
     left, top = 0.4, 6.95
-    _text(slide, f"{metrics.NAMES[metric]} against target:", left, top - 0.05, 2.2, 0.3, size=9, bold=True)
+    _text(
+        slide,
+        _("{metric} against target:").format(metric=metrics.NAMES[metric]),
+        left,
+        top - 0.05,
+        2.2,
+        0.3,
+        size=9,
+        bold=True,
+    )
     left += 2.2
     for colour, label in heatmap.legend(metric):
         swatch = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, _inches(left), _inches(top), _inches(0.18), _inches(0.18))
@@ -480,11 +526,14 @@ def _legend(slide, metric: str, drops_shown: bool) -> None:
         _text(slide, label, left + 0.2, top - 0.05, width + 0.1, 0.3, size=9)
         left += 0.3 + width
     marks = (
-        "⚠ break listed (red border) · dashed border: low n · red arrow: significant drop"
+        _(
+            "⚠ break listed (red border) · dashed border: low n · red arrow: significant drop · "
+            "score ± margin of error ({level}), n answers"
+        )
         if drops_shown
-        else "⚠ break listed (red border) · dashed border: low n"
+        else _("⚠ break listed (red border) · dashed border: low n · score ± margin of error ({level}), n answers")
     )
-    _text(slide, marks + " · score ± margin of error (95 %), n answers", 0.4, 7.18, 12.5, 0.28, size=9, colour=MUTED)
+    _text(slide, marks.format(level=formatting.percent(95)), 0.4, 7.18, 12.5, 0.28, size=9, colour=MUTED)
 
 
 def _matrix_slides(deck, findings: Findings, style: Style) -> None:
@@ -502,17 +551,33 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
     mark_widths = [maplayout.text_width(BENCHMARK_NAMES[m], 10, bold=True) + 0.14 for m in marks]  # never cut
     value_width = min(1.3, (12.5 - name_width - sum(mark_widths)) / (len(shown) + 1))
     for number, page in enumerate(pages, 1):
-        title = _numbered(f"{metrics.NAMES[metric]} by {column}", number, len(pages))
+        title = _numbered(
+            _("{metric} by {column}").format(metric=metrics.NAMES[metric], column=column), number, len(pages)
+        )
+        columns = ngettext(
+            "Columns: the whole selection, then the {n} {column} value with the most answers.",
+            "Columns: the whole selection, then the {n} {column} values with the most answers.",
+            len(shown),
+        ).format(n=formatting.count(len(shown)), column=column)
+        if left_out:
+            columns += " " + ngettext(
+                "{n} smaller one is left out.", "{n} smaller ones are left out.", left_out
+            ).format(n=formatting.count(left_out))
         notes = [
-            f"Columns: the whole selection, then the {len(shown)} {column} values with the most answers"
-            + (f"; {left_out} smaller ones are left out." if left_out else "."),
-            "Cells are coloured against the touchpoint's score over the whole selection; grey cells have "
-            "too few answers to judge.",
+            columns,
+            _(
+                "Cells are coloured against the touchpoint's score over the whole selection; grey cells have "
+                "too few answers to judge."
+            ),
         ]
         if "(benchmark)" in marks:
-            notes.append("Whole network: the touchpoint's score without the filters, for reference.")
+            notes.append(_("Whole network: the touchpoint's score without the filters, for reference."))
         if "(external)" in marks:
-            notes.append(f"Benchmark: the values imported from {findings.benchmark_source or 'a file'}.")
+            notes.append(
+                _("Benchmark: the values imported from {source}.").format(source=findings.benchmark_source)
+                if findings.benchmark_source
+                else _("Benchmark: the values imported from a file.")
+            )
         slide = _slide(deck, findings, style, title, notes)
         rows, fills = [], []
         for tp in page:
@@ -532,8 +597,8 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
             rows.append(row)
             fills.append(fill)
         header = [
-            "Touchpoint",
-            "Total",
+            _("Touchpoint"),
+            _("Total"),
             *(BENCHMARK_NAMES[m] for m in marks),
             *(maplayout.shorten(str(s), value_width - 0.12, 10, bold=True) for s in shown),
         ]
@@ -549,7 +614,7 @@ def _matrix_slides(deck, findings: Findings, style: Style) -> None:
         )
         _text(
             slide,
-            "Coloured against the touchpoint's total: red below, blue above; grey: low n, not judged.",
+            _("Coloured against the touchpoint's total: red below, blue above; grey: low n, not judged."),
             0.4,
             7.05,
             12.5,
@@ -563,10 +628,10 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
     metric = findings.provenance.metric
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     if not findings.breaks:
-        slide = _slide(deck, findings, style, "Where it breaks")
+        slide = _slide(deck, findings, style, _("Where it breaks"))
         _text(
             slide,
-            "No break: nothing is significantly worse by at least the smallest difference that matters.",
+            _("No break: nothing is significantly worse by at least the smallest difference that matters."),
             0.4,
             1.6,
             12.5,
@@ -582,9 +647,9 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
             deck,
             findings,
             style,
-            _numbered("Where it breaks", number, len(pages)),
+            _numbered(_("Where it breaks"), number, len(pages)),
             [f"{start + i}. {b.sentence}" for i, b in enumerate(page, 1)]
-            + ["Ranked by size in index points; q is the Benjamini–Hochberg adjusted p-value."],
+            + [_("Ranked by size in index points; q is the Benjamini–Hochberg adjusted p-value.")],
         )
         rows = []
         for i, b in enumerate(page, start + 1):
@@ -594,7 +659,9 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
                     str(i),
                     where,
                     KIND_NAMES[b.kind],
-                    f"{formatting.value(b.value, metric)} vs {formatting.value(b.reference, metric)}",
+                    _("{value} vs {reference}").format(
+                        value=formatting.value(b.value, metric), reference=formatting.value(b.reference, metric)
+                    ),
                     f"{formatting.value(b.delta, metric, signed=True)}\n"
                     f"[{formatting.value(b.low, metric, signed=True)}; "
                     f"{formatting.value(b.high, metric, signed=True)}]",
@@ -604,7 +671,15 @@ def _break_slides(deck, findings: Findings, style: Style) -> None:
             )
         _table(
             slide,
-            ["#", "Where", "What", "Score", "Difference [95 %]", "n", "In words"],
+            [
+                "#",
+                _("Where"),
+                _("What"),
+                _("Score"),
+                _("Difference [{level}]").format(level=formatting.percent(95)),
+                "n",
+                _("In words"),
+            ],
             rows,
             widths,
             1.35,
@@ -643,33 +718,48 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
             deck,
             findings,
             style,
-            "Key drivers",
-            [f"The model said: {findings.drivers_detail}"] if findings.drivers_detail else [],
+            _("Key drivers"),
+            [_("The model said: {detail}").format(detail=findings.drivers_detail)] if findings.drivers_detail else [],
         )
-        _text(slide, findings.drivers_error or "No driver model for this selection.", 0.4, 1.6, 12.5, 0.8, size=16)
+        _text(slide, findings.drivers_error or _("No driver model for this selection."), 0.4, 1.6, 12.5, 0.8, size=16)
         return
     result, ranked = findings.drivers, findings.priorities.sort_values("priority")
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     metric = result.driver_metric
     notes = [
-        f"{r.priority}. {names.get(r.touchpoint, r.touchpoint)}: {r.quadrant}, "
-        f"{formatting.percent(r.share * 100, 1)} of explained variance "
-        f"[{formatting.number(r.share_low * 100, 1)}–{formatting.number(r.share_high * 100, 1)}], performance "
-        f"{formatting.value(r.performance, metric)} (n {formatting.count(int(r.answers))}); "
-        f"{drivers.verdict(r.matters, r.p_adjusted)}. {r.reason}"
+        _(
+            "{rank}. {name}: {quadrant}, {share} of explained variance [{low}–{high}], performance {performance} "
+            "(n {n}); {verdict}. {reason}"
+        ).format(
+            rank=r.priority,
+            name=names.get(r.touchpoint, r.touchpoint),
+            quadrant=QUADRANT_NAMES.get(r.quadrant, r.quadrant),
+            share=formatting.percent(r.share * 100, 1),
+            low=formatting.number(r.share_low * 100, 1),
+            high=formatting.number(r.share_high * 100, 1),
+            performance=formatting.value(r.performance, metric),
+            n=formatting.count(int(r.answers)),
+            verdict=drivers.verdict(r.matters, r.p_adjusted),
+            reason=r.reason,
+        )
         for r in ranked.itertuples()
     ]
     notes.append(
-        f"Model: {result.note} R² = {formatting.number(result.r2, 2)} "
-        f"[{formatting.number(result.r2_low, 2)}–{formatting.number(result.r2_high, 2)}], "
-        f"n = {formatting.count(result.n)}. {drivers.method_note(result)}"
+        _("Model: {note} R² = {r2} [{low}–{high}], n = {n}. {method}").format(
+            note=result.note,
+            r2=formatting.number(result.r2, 2),
+            low=formatting.number(result.r2_low, 2),
+            high=formatting.number(result.r2_high, 2),
+            n=formatting.count(result.n),
+            method=drivers.method_note(result),
+        )
     )
     slide = _slide(deck, findings, style, findings.outcome.what_drives(), notes)
     scatter = XyChartData()
-    series = scatter.add_series("Touchpoints")
+    series = scatter.add_series(_("Touchpoints"))
     for row in ranked.itertuples():
         series.add_data_point(float(row.performance), float(row.share * 100))
-    chart = _chart(slide, XL_CHART_TYPE.XY_SCATTER, SCATTER, scatter, "Priority matrix: importance × performance")
+    chart = _chart(slide, XL_CHART_TYPE.XY_SCATTER, SCATTER, scatter, _("Priority matrix: importance × performance"))
     plotted = chart.plots[0].series[0]
     plotted.format.line.fill.background()
     plotted.marker.style, plotted.marker.size = XL_MARKER_STYLE.CIRCLE, DOT
@@ -682,8 +772,12 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     key = slide.shapes.add_textbox(_inches(0.4), _inches(6.38), _inches(6.6), _inches(0.3)).text_frame
     for quadrant, colour in QUADRANT_COLOURS.items():
         _run(key.paragraphs[0], "● ", 11, colour=colour)
-        _run(key.paragraphs[0], f"{quadrant}   ", 10)
-    _axis_titles(chart, f"Performance (mean {metrics.NAMES[metric]})", "Importance (% of explained variance)")
+        _run(key.paragraphs[0], f"{QUADRANT_NAMES.get(quadrant, quadrant)}   ", 10)
+    _axis_titles(
+        chart,
+        _("Performance (mean {metric})").format(metric=metrics.NAMES[metric]),
+        _("Importance (share of explained variance, %)"),
+    )
     x_range, y_range = matrix_ranges(ranked)
     for axis, (low, high) in ((chart.category_axis, x_range), (chart.value_axis, y_range)):
         axis.minimum_scale, axis.maximum_scale = low, high
@@ -692,23 +786,32 @@ def _driver_slides(deck, findings: Findings, style: Style) -> None:
     bars = CategoryChartData()
     ordered = ranked.sort_values("share")
     bars.categories = [maplayout.shorten(names.get(k, k), 2.0, 9) for k in ordered["touchpoint"]]
-    bars.add_series("Share of explained variance (%)", [round(float(v) * 100, 1) for v in ordered["share"]])
+    bars.add_series(_("Share of explained variance (%)"), [round(float(v) * 100, 1) for v in ordered["share"]])
     chart = _chart(
-        slide, XL_CHART_TYPE.BAR_CLUSTERED, (7.2, 1.35, 5.7, 5.3), bars, "Importance (% of explained variance)"
+        slide,
+        XL_CHART_TYPE.BAR_CLUSTERED,
+        (7.2, 1.35, 5.7, 5.3),
+        bars,
+        _("Importance (share of explained variance, %)"),
     )
     plot = chart.plots[0]
     plot.has_data_labels = True
-    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = '0.0" %"', False
+    percent_sign = formatting.percent(0).removeprefix("0")  # ' %' or, in Polish, '%'
+    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = _format(f'0.0"{percent_sign}"'), False
     plot.data_labels.font.size = Pt(9)
     chart.category_axis.tick_labels.font.size = Pt(9)
     chart.value_axis.tick_labels.font.size = Pt(9)
+    chart.value_axis.tick_labels.number_format = _format("General")
+    chart.value_axis.tick_labels.number_format_is_linked = False
     for point, quadrant in zip(plot.series[0].points, ordered["quadrant"], strict=False):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(QUADRANT_COLOURS[quadrant])
     _text(
         slide,
-        f"Relative importance (LMG) on the respondent level · R² = {formatting.number(result.r2, 2)} · "
-        f"n = {formatting.count(result.n)} · fix first: important and below the average performance",
+        _(
+            "Relative importance (LMG) on the respondent level · R² = {r2} · n = {n} · fix first: important and "
+            "below the average performance"
+        ).format(r2=formatting.number(result.r2, 2), n=formatting.count(result.n)),
         0.4,
         6.8,
         12.5,
@@ -840,6 +943,11 @@ def _chart(slide, kind, box: tuple[float, float, float, float], data, title: str
     return chart
 
 
+def _format(code: str) -> str:
+    """A chart's number format in the deck's language (its decimal mark and thousands separator)."""
+    return NUMBER_LOCALES.get(i18n.current(), "") + code
+
+
 def _axis_titles(chart, x_title: str, y_title: str) -> None:
     from pptx.util import Pt
 
@@ -848,6 +956,7 @@ def _axis_titles(chart, x_title: str, y_title: str) -> None:
         axis.axis_title.text_frame.text = title
         axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(10)
         axis.tick_labels.font.size = Pt(9)
+        axis.tick_labels.number_format, axis.tick_labels.number_format_is_linked = _format("General"), False
         axis.has_major_gridlines = axis is chart.value_axis
 
 
@@ -868,8 +977,10 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
     from workbench.features import roi as roi_feature
 
     if not findings.scenarios:
-        slide = _slide(deck, findings, style, "What it is worth")
-        _text(slide, "No saved ROI scenario for this journey: build one on the ROI page.", 0.4, 1.6, 12.5, 0.5, size=16)
+        slide = _slide(deck, findings, style, _("What it is worth"))
+        _text(
+            slide, _("No saved ROI scenario for this journey: build one on the ROI page."), 0.4, 1.6, 12.5, 0.5, size=16
+        )
         return
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     for item in findings.scenarios:
@@ -878,22 +989,28 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
                 deck,
                 findings,
                 style,
-                maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True),
-                [f"The model said: {item.detail}"] if item.detail else [],
+                maplayout.shorten(_("What it is worth: {name}").format(name=item.name), 10.5, 24, True),
+                [_("The model said: {detail}").format(detail=item.detail)] if item.detail else [],
             )
             _text(slide, item.error, 0.4, 1.6, 12.5, 1.0, size=16)
             continue
         outcome, scenario, found = item.outcome, item.scenario, item.evidence
         assumed = scenario.assumptions
         notes = [
-            f"Link: {found.link.sentence}",
-            f"From {found.survey} and {found.kpi_source}.",
-            "The links are observational: they show what went together in the data, not proof that the "
-            "change causes the gain.",
+            _("Link: {sentence}").format(sentence=found.link.sentence),
+            _("From {survey} and {kpi}.").format(survey=found.survey, kpi=found.kpi_source),
+            _(
+                "The links are observational: they show what went together in the data, not proof that the "
+                "change causes the gain."
+            ),
             *outcome.doubts,
         ]
         slide = _slide(
-            deck, findings, style, maplayout.shorten(f"What it is worth: {item.name}", 10.5, 24, True), notes
+            deck,
+            findings,
+            style,
+            maplayout.shorten(_("What it is worth: {name}").format(name=item.name), 10.5, 24, True),
+            notes,
         )
         verdict = roi_feature.verdict(outcome)  # the page's verdict: green only for a supported scenario that pays
         fill, ink = _VERDICT_COLOURS.get(verdict.kind, _VERDICT_COLOURS["unsupported"])
@@ -906,32 +1023,49 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         frame.word_wrap = True
         _run(frame.paragraphs[0], maplayout.shorten(verdict.text, 12.3, 12), 12, True, ink)
         p10, _p50, p90 = outcome.roi_range
-        payback = "not within the horizon" if outcome.payback is None else f"{outcome.payback} months"
+        payback = (
+            _("not within the horizon")
+            if outcome.payback is None
+            else ngettext("{n} month", "{n} months", int(outcome.payback)).format(n=formatting.count(outcome.payback))
+        )
+        late = outcome.payback_range[2]
         tiles = [
             (
                 "ROI",
+                "ROI",
                 formatting.percent(outcome.roi),
-                f"P10–P90: {formatting.percent(p10)} to {formatting.percent(p90)}",
+                _("P10–P90: {low} to {high}").format(low=formatting.percent(p10), high=formatting.percent(p90)),
             ),
             (
                 "NPV",
+                "NPV",
                 formatting.money(outcome.npv),
-                f"P10–P90: {formatting.money(outcome.npv_range[0])} to {formatting.money(outcome.npv_range[2])}",
+                _("P10–P90: {low} to {high}").format(
+                    low=formatting.money(outcome.npv_range[0]), high=formatting.money(outcome.npv_range[2])
+                ),
             ),
             (
                 "Payback",
+                _("Payback"),
                 payback,
-                f"P10–P90: {_months(outcome.payback_range[0])} to {_months(outcome.payback_range[2])} months",
+                ngettext(
+                    "P10–P90: {low} to {high} month",
+                    "P10–P90: {low} to {high} months",
+                    5 if math.isinf(late) else round(late),
+                ).format(low=_months(outcome.payback_range[0]), high=_months(late)),
             ),
             (
                 "Chance of ROI > 0",
+                _("Chance of ROI > 0"),
                 formatting.percent(outcome.p_roi_positive * 100),
-                f"overall NPS {formatting.value(outcome.nps_change, 'nps')} "
-                f"[{formatting.value(outcome.nps_range[0], 'nps')}; "
-                f"{formatting.value(outcome.nps_range[2], 'nps')}]",
+                _("overall NPS {change} [{low}; {high}]").format(
+                    change=formatting.value(outcome.nps_change, "nps"),
+                    low=formatting.value(outcome.nps_range[0], "nps"),
+                    high=formatting.value(outcome.nps_range[2], "nps"),
+                ),
             ),
         ]
-        for i, (label, value, spread) in enumerate(tiles):
+        for i, (key, label, value, spread) in enumerate(tiles):
             left = 0.4 + i * 3.16
             tile = slide.shapes.add_shape(
                 MSO_SHAPE.ROUNDED_RECTANGLE, _inches(left), _inches(1.95), _inches(3.0), _inches(1.15)
@@ -939,50 +1073,66 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
             tile.fill.solid()
             tile.fill.fore_color.rgb = _rgb("F8F9FA")
             tile.line.color.rgb = _rgb(GRID)
-            tile.name = f"Figure {label}"
+            tile.name = f"Figure {key}"
             frame = tile.text_frame
             frame.word_wrap = True
             _run(frame.paragraphs[0], label, 10, colour=MUTED)
             _run(frame.add_paragraph(), value, 20, True)
             _run(frame.add_paragraph(), maplayout.shorten(spread, 2.85, 9), 9, colour=MUTED)
+        link = (
+            ngettext(
+                "{kpi} ({dataset}), percent-change link, lag {lag} month",
+                "{kpi} ({dataset}), percent-change link, lag {lag} months",
+                scenario.lag,
+            )
+            if scenario.log_kpi
+            else ngettext(
+                "{kpi} ({dataset}), linear link, lag {lag} month",
+                "{kpi} ({dataset}), linear link, lag {lag} months",
+                scenario.lag,
+            )
+        )
+        horizon = ngettext("{months} month · {rate} a year", "{months} months · {rate} a year", assumed.months)
         rows = [
+            ["KPI", link.format(kpi=scenario.kpi, dataset=scenario.kpi_dataset, lag=formatting.count(scenario.lag))],
+            [_("Cost"), formatting.money(assumed.cost)],
+            [_("Value per KPI unit"), _general(assumed.value_per_unit)],
             [
-                "KPI",
-                f"{scenario.kpi} ({scenario.kpi_dataset}), {'% change' if scenario.log_kpi else 'linear'} "
-                f"link, lag {scenario.lag} months",
+                _("Horizon · discount"),
+                horizon.format(
+                    months=formatting.count(assumed.months),
+                    rate=formatting.percent(assumed.discount * 100, _digits(assumed.discount * 100)),
+                ),
             ],
-            ["Cost", formatting.money(assumed.cost)],
-            ["Value per KPI unit", f"{assumed.value_per_unit:g}"],
-            ["Horizon · discount", f"{assumed.months} months · {assumed.discount * 100:g} % a year"],
             [
-                "Score changes",
+                _("Score changes"),
                 maplayout.shorten(
-                    ", ".join(f"{names.get(k, k)} {v:+g}" for k, v in assumed.changes.items())
-                    or f"overall NPS {assumed.overall_change:+g}",
+                    ", ".join(f"{names.get(k, k)} {_general(v, signed=True)}" for k, v in assumed.changes.items())
+                    or _("overall NPS {change}").format(change=_general(assumed.overall_change, signed=True)),
                     4.3,
                     10,
                 ),
             ],
         ]
-        _table(slide, ["Assumption", "Value"], rows, [1.9, 4.5], 3.35, style, row_height=0.34)
+        _table(slide, [_("Assumption"), _("Value")], rows, [1.9, 4.5], 3.35, style, row_height=0.34)
         contributions = [
-            (names.get(k, "Overall NPS change" if k == "overall" else k), v) for k, v in outcome.contributions
+            (names.get(k, _("Overall NPS change") if k == "overall" else k), v) for k, v in outcome.contributions
         ]
         data = CategoryChartData()
-        data.categories = [maplayout.shorten(label, 1.6, 9) for label, _v in contributions] + ["Cost", "NPV"]
+        data.categories = [maplayout.shorten(label, 1.6, 9) for label, _v in contributions] + [_("Cost"), "NPV"]
         data.add_series(
-            "Discounted value", [round(v, 2) for _l, v in contributions] + [-assumed.cost, round(outcome.npv, 2)]
+            _("Discounted value"), [round(v, 2) for _l, v in contributions] + [-assumed.cost, round(outcome.npv, 2)]
         )
         chart = _chart(
             slide,
             XL_CHART_TYPE.COLUMN_CLUSTERED,
             (7.1, 3.3, 5.8, 3.6),
             data,
-            "From the score change to NPV (discounted)",
+            _("From the score change to NPV (discounted)"),
         )
         chart.category_axis.tick_labels.font.size = Pt(9)
         chart.value_axis.tick_labels.font.size = Pt(9)
-        chart.value_axis.tick_labels.number_format = "#,##0"
+        chart.value_axis.tick_labels.number_format = _format("#,##0")
         chart.value_axis.tick_labels.number_format_is_linked = False
         values = [v for _l, v in contributions] + [-assumed.cost, outcome.npv]
         for i, (point, amount) in enumerate(zip(chart.plots[0].series[0].points, values, strict=False)):
@@ -992,7 +1142,7 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
             )
         _text(
             slide,
-            "Observational links: what went together in the data, not proof of cause. Details in the speaker notes.",
+            _("Observational links: what went together in the data, not proof of cause. Details in the speaker notes."),
             0.4,
             7.05,
             12.5,
@@ -1003,7 +1153,18 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
 
 
 def _months(value: float) -> str:
-    return "never" if math.isinf(value) else formatting.number(value)
+    return _("never") if math.isinf(value) else formatting.number(value)
+
+
+def _digits(value: float) -> int:
+    """The decimals Python's shortest form (``:g``) gives ``value``: 12.5 has one, 8 none."""
+    text = f"{value:g}"
+    return 0 if "e" in text else len(text.partition(".")[2])
+
+
+def _general(value: float, signed: bool = False) -> str:
+    """A typed assumption as the user typed it (``:g``), in the language's marks: 12,5 or +3."""
+    return formatting.number(value, _digits(value), signed=signed)
 
 
 def _action_slides(deck, findings: Findings, style: Style) -> None:
@@ -1012,15 +1173,15 @@ def _action_slides(deck, findings: Findings, style: Style) -> None:
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     cards = sorted(findings.actions, key=lambda a: (STATUSES.index(a.status), a.position, a.id))
     if not cards:
-        slide = _slide(deck, findings, style, "Action plan")
-        _text(slide, "No improvement actions yet for this journey.", 0.4, 1.6, 12.5, 0.5, size=16)
+        slide = _slide(deck, findings, style, _("Action plan"))
+        _text(slide, _("No improvement actions yet for this journey."), 0.4, 1.6, 12.5, 0.5, size=16)
         return
     pages = _pages(cards, TABLE_ROWS["actions"])
     widths = [3.6, 2.7, 1.7, 1.1, 1.2, 1.1, 1.1]
     today = findings.provenance.created.date()
     for number, page in enumerate(pages, 1):
         notes = [f"{a.title}: {a.description}" for a in page if a.description]
-        slide = _slide(deck, findings, style, _numbered("Action plan", number, len(pages)), notes)
+        slide = _slide(deck, findings, style, _numbered(_("Action plan"), number, len(pages)), notes)
         rows = []
         for a in page:
             effect = (
@@ -1028,13 +1189,13 @@ def _action_slides(deck, findings: Findings, style: Style) -> None:
                 if a.expected_change is None
                 else f"{formatting.value(a.expected_change, a.metric, signed=True)} {metrics.NAMES[a.metric]}"
             )
-            due = a.due.isoformat() if a.due else ""
+            due = formatting.date(a.due) if a.due else ""
             rows.append(
                 [
                     maplayout.shorten(a.title, widths[0] - 0.12, 10),
                     maplayout.shorten(", ".join(names.get(k, k) for k in a.touchpoints), widths[1] - 0.12, 10),
                     maplayout.shorten(a.owner, widths[2] - 0.12, 10),
-                    due + (" (late)" if a.overdue(today) else ""),
+                    _("{date} (late)").format(date=due) if due and a.overdue(today) else due,
                     "" if a.cost is None else formatting.money(a.cost),
                     effect,
                     STATUS_NAMES[a.status],
@@ -1042,7 +1203,7 @@ def _action_slides(deck, findings: Findings, style: Style) -> None:
             )
         _table(
             slide,
-            ["Action", "Touchpoints", "Owner", "Due", "Cost", "Expected", "Status"],
+            [_("Action"), _("Touchpoints"), _("Owner"), _("Due"), _("Cost"), _("Expected"), _("Status")],
             rows,
             widths,
             1.35,

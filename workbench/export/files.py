@@ -3,6 +3,8 @@ CSV files. The Export page and ``cxwb export`` both call :func:`render`."""
 
 from __future__ import annotations
 
+from workbench.core import i18n
+from workbench.core.i18n import gettext as _
 from workbench.features.export import Findings
 
 KINDS = ("deck", "pictures", "xlsx", "csv")
@@ -11,7 +13,12 @@ ENDINGS = {"deck": ".pptx", "pictures": "-pictures.zip", "xlsx": "-tables.xlsx",
 
 def render(found: Findings, kind: str, style=None) -> bytes:
     """The file of ``kind`` (one of :data:`KINDS`) as bytes; a deck in ``style`` (:class:`deck.Style`, default look
-    when None)."""
+    when None); every word and number in the export's language (``found.request.language``)."""
+    with i18n.language(found.request.speaks()):
+        return _render(found, kind, style)
+
+
+def _render(found: Findings, kind: str, style) -> bytes:
     from workbench.export import deck, images, tables
 
     if kind == "deck":
@@ -22,7 +29,7 @@ def render(found: Findings, kind: str, style=None) -> bytes:
         return tables.to_xlsx(tables.frames(found))
     if kind == "csv":
         return tables.csv_archive(tables.frames(found))
-    raise ValueError(f"Unknown export '{kind}'; use one of {', '.join(KINDS)}.")
+    raise ValueError(_("Unknown export '{kind}'; use one of {choices}.").format(kind=kind, choices=", ".join(KINDS)))
 
 
 def file_name(stem: str, kind: str) -> str:

@@ -1,4 +1,8 @@
-"""The findings' tables as CSV and XLSX, every text cell XML- and formula-safe (:func:`safecells.text_cell`)."""
+"""The findings' tables as CSV and XLSX, every text cell XML- and formula-safe (:func:`safecells.text_cell`).
+
+Sheet and file names and column headers are in the export's language (English: the column keys themselves, which
+scripts reading the files rely on); the client's own names (segments, touchpoints, scenarios) stay as they are.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,107 @@ import zipfile
 
 import pandas
 
-from workbench.core import metrics
+from workbench.core import i18n, metrics
+from workbench.core.i18n import N_, Labels
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import slugify
 from workbench.core.safecells import text_cell
-from workbench.features.export import Findings
+from workbench.features.export import QUADRANT_NAMES, Findings
 
 SHEET_NAME_LIMIT = 31  # Excel's limit
+SHEETS = Labels(
+    {
+        "touchpoint-scores": N_("touchpoint-scores"),
+        "steps": N_("steps"),
+        "breaks": N_("breaks"),
+        "drivers": N_("drivers"),
+        "roi-scenarios": N_("roi-scenarios"),
+        "actions": N_("actions"),
+    }
+)
+# A column's header by its key (a key not here, such as the metric's code or a segment value, is its own header).
+HEADERS = Labels(
+    {
+        "touchpoint": N_("touchpoint"),
+        "name": N_("name"),
+        "stage": N_("stage"),
+        "owner": N_("owner"),
+        "value": N_("value"),
+        "se": N_("se"),
+        "low": N_("low"),
+        "high": N_("high"),
+        "low_n": N_("low_n"),
+        "target": N_("target"),
+        "reference": N_("reference"),
+        "reference_kind": N_("reference_kind"),
+        "p_value": N_("p_value"),
+        "q_value": N_("q_value"),
+        "status": N_("status"),
+        "source": N_("source"),
+        "delta": N_("delta"),
+        "drop": N_("drop"),
+        "source_name": N_("source_name"),
+        "target_name": N_("target_name"),
+        "total": N_("total"),
+        "n total": N_("n total"),
+        "whole network": N_("whole network"),
+        "n whole network": N_("n whole network"),
+        "benchmark": N_("benchmark"),
+        "rank": N_("rank"),
+        "kind": N_("kind"),
+        "column": N_("column"),
+        "segment": N_("segment"),
+        "since": N_("since"),
+        "sentence": N_("sentence"),
+        "importance": N_("importance"),
+        "share": N_("share"),
+        "share_low": N_("share_low"),
+        "share_high": N_("share_high"),
+        "performance": N_("performance"),
+        "performance_reference": N_("performance_reference"),
+        "gap": N_("gap"),
+        "quadrant": N_("quadrant"),
+        "priority": N_("priority"),
+        "reason": N_("reason"),
+        "answers": N_("answers"),
+        "matters": N_("matters"),
+        "p_adjusted": N_("p_adjusted"),
+        "measure": N_("measure"),
+        "id": N_("id"),
+        "title": N_("title"),
+        "touchpoints": N_("touchpoints"),
+        "due": N_("due"),
+        "cost": N_("cost"),
+        "metric": N_("metric"),
+        "expected_change": N_("expected_change"),
+        "description": N_("description"),
+        "done_on": N_("done_on"),
+    }
+)
+_DATA_COLUMNS = ("matrix", "roi-scenarios")  # tables whose other columns are named by the client's data
 
 
 def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
-    """Every table the deck and the pages show, by name: scores, steps, matrix, breaks, drivers, ROI, actions."""
+    """Every table the deck and the pages show, by name: scores, steps, matrix, breaks, drivers, ROI, actions; names
+    and headers in the request's language."""
+    with i18n.language(findings.request.speaks()):
+        shown = {}
+        for key, frame in _frames(findings).items():
+            if key.startswith(_DATA_COLUMNS):  # only the table's own columns; a segment named 'owner' stays
+                own = {"touchpoint", "name", "total", "n total", "whole network", "n whole network", "benchmark"}
+                headers = {c: HEADERS[c] for c in frame.columns if c in own | {"measure"}}
+            else:
+                headers = {c: HEADERS[c] for c in frame.columns if isinstance(c, str) and c in HEADERS}
+            name = (
+                _("matrix-by-{column}").format(column=key.removeprefix("matrix-by-"))
+                if key.startswith("matrix-by-")
+                else SHEETS[key]
+            )
+            shown[name] = frame.rename(columns=headers)
+        return shown
+
+
+def _frames(findings: Findings) -> dict[str, pandas.DataFrame]:
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     metric = findings.provenance.metric
     scores = findings.scores[
@@ -105,7 +200,10 @@ def frames(findings: Findings) -> dict[str, pandas.DataFrame]:
         ],
     )
     if findings.priorities is not None:
-        shown["drivers"] = findings.priorities.assign(name=findings.priorities["touchpoint"].map(names))
+        shown["drivers"] = findings.priorities.assign(
+            name=findings.priorities["touchpoint"].map(names),
+            quadrant=findings.priorities["quadrant"].map(lambda q: QUADRANT_NAMES.get(q, q)),
+        )
     if findings.scenarios:
         from workbench.features import roi
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from workbench.analysis import breaks, heatmap
-from workbench.core import formatting, metrics
+from workbench.core import formatting, i18n, metrics
 from workbench.core.contract import OVERALL
+from workbench.core.i18n import N_, Labels, ngettext
+from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey
 from workbench.data import query, waves
 from workbench.data.outcome import Outcome, from_meta
@@ -30,17 +32,29 @@ if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
-SLIDE_NAMES = {
-    "title": "Title",
-    "map": "Journey map",
-    "matrix": "Segment matrix",
-    "breaks": "Where it breaks",
-    "drivers": "Key drivers",
-    "roi": "ROI scenarios",
-    "actions": "Action plan",
-}
+SLIDE_NAMES = Labels(
+    {
+        "title": N_("Title"),
+        "map": N_("Journey map"),
+        "matrix": N_("Segment matrix"),
+        "breaks": N_("Where it breaks"),
+        "drivers": N_("Key drivers"),
+        "roi": N_("ROI scenarios"),
+        "actions": N_("Action plan"),
+    }
+)
 MATRIX_COLUMNS = 8  # segment values beside the total: more would shrink the numbers below legibility
-BENCHMARK_NAMES = {"(benchmark)": "Whole network", "(external)": "Benchmark"}  # the heatmap page's headers
+# The heatmap page's headers of the reference columns.
+BENCHMARK_NAMES = Labels({"(benchmark)": N_("Whole network"), "(external)": N_("Benchmark")})
+# The driver analysis's quadrants (its keys are English) as a slide and a table name them.
+QUADRANT_NAMES = Labels(
+    {
+        "Fix first": N_("Fix first"),
+        "Improve later": N_("Improve later"),
+        "Keep it up": N_("Keep it up"),
+        "Maintain": N_("Maintain"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,9 @@ class Request:
     matrix_column : the segment column spread across the matrix (default: region, else the first).
     slides : which slides (of :data:`SLIDES`), in deck order.
     min_n : scores from fewer answers are flagged and never judged.
+    language : the language of every word and number of the deck, pictures and tables (``cs``, ``pl``, ``en``);
+        None: the language current when the export is made. Chosen apart from the screen's: a Czech consultant
+        may send a Polish client a Polish deck.
     """
 
     project_id: int
@@ -69,6 +86,11 @@ class Request:
     matrix_column: str | None = None
     slides: tuple[str, ...] = SLIDES
     min_n: int = metrics.DEFAULT_MIN_N
+    language: str | None = None
+
+    def speaks(self) -> str:
+        """The export's language: the one asked for, else the current one."""
+        return i18n.supported(self.language) or i18n.current()
 
 
 @dataclass(frozen=True)
@@ -90,22 +112,35 @@ class Provenance:
     wave: str | None = None  # a survey without dates: its one fieldwork wave
 
     def period(self) -> str:
-        """'2026-06-01 – 2026-08-31' (or 'all data', or 'wave 2026-03' for a survey without dates)."""
+        """'2026-06-01 – 2026-08-31' (Czech '1. 6. 2026 – 31. 8. 2026'; or 'all data', or 'wave 2026-03' for a survey
+        without dates), in the current language."""
         if self.wave:
-            return f"wave {self.wave}"
+            return _("wave {wave}").format(wave=self.wave)
         if self.date_from is None and self.date_to is None:
-            return "all data"
-        return f"{self.date_from or '…'} – {self.date_to or '…'}"
+            return _("all data")
+        start = formatting.date(self.date_from) if self.date_from else "…"
+        end = formatting.date(self.date_to) if self.date_to else "…"
+        return f"{start} – {end}"
 
     def lines(self) -> list[str]:
         """The provenance as lines of text."""
         return [
-            f"Project: {self.project} · journey: {self.journey}",
-            f"Data: {self.dataset}, version {self.dataset_version} (dataset id {self.dataset_id}, "
-            f"{formatting.count(self.dataset_rows)} rows)",
-            f"Metric: {metrics.NAMES[self.metric]} · period {self.period()} · {self.filters}",
-            f"Answers in the period: {formatting.count(self.answers)}",
-            f"Exported {self.created:%Y-%m-%d %H:%M} by CX Journey Workbench",
+            _("Project: {project} · journey: {journey}").format(project=self.project, journey=self.journey),
+            ngettext(
+                "Data: {dataset}, version {version} (dataset id {id}, {n} row)",
+                "Data: {dataset}, version {version} (dataset id {id}, {n} rows)",
+                self.dataset_rows,
+            ).format(
+                dataset=self.dataset,
+                version=self.dataset_version,
+                id=self.dataset_id,
+                n=formatting.count(self.dataset_rows),
+            ),
+            _("Metric: {metric} · period {period} · {filters}").format(
+                metric=metrics.NAMES[self.metric], period=self.period(), filters=self.filters
+            ),
+            _("Answers in the period: {n}").format(n=formatting.count(self.answers)),
+            _("Exported {moment} by CX Journey Workbench").format(moment=formatting.moment(self.created)),
         ]
 
 
@@ -145,14 +180,26 @@ class Findings:
 
 
 def gather(workspace: Workspace, request: Request, now: datetime.datetime | None = None) -> Findings:
-    """Run the analyses ``request`` asks for on the workspace's data."""
+    """Run the analyses ``request`` asks for on the workspace's data; the words the findings carry (filters,
+    reasons) are in the request's language."""
+    with i18n.language(request.speaks()):
+        return _gather(workspace, request, now)
+
+
+def _gather(workspace: Workspace, request: Request, now: datetime.datetime | None) -> Findings:
     from workbench.repos import actions
 
     if request.metric not in metrics.METRICS:
-        raise ValueError(f"Unknown metric '{request.metric}'; use one of {', '.join(metrics.METRICS)}.")
+        raise ValueError(
+            _("Unknown metric '{metric}'; use one of {choices}.").format(
+                metric=request.metric, choices=", ".join(metrics.METRICS)
+            )
+        )
     unknown = [s for s in request.slides if s not in SLIDES]
     if unknown:
-        raise ValueError(f"Unknown slide '{unknown[0]}'; use any of {', '.join(SLIDES)}.")
+        raise ValueError(
+            _("Unknown slide '{slide}'; use any of {choices}.").format(slide=unknown[0], choices=", ".join(SLIDES))
+        )
     journey = workspace.journey(request.journey_id).journey
     survey = (
         workspace.datasets.get(request.dataset_id)
@@ -160,7 +207,7 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
         else workspace.datasets.survey_for(request.project_id, request.journey_id)
     )
     if survey is None or survey.kind != "survey":
-        raise ValueError(f"The journey “{journey.name}” has no survey data to export.")
+        raise ValueError(_("The journey “{journey}” has no survey data to export.").format(journey=journey.name))
     sources = (str(survey.path),)
     date_from, date_to = request.date_from, request.date_to
     if date_from is None and date_to is None:
@@ -192,7 +239,7 @@ def gather(workspace: Workspace, request: Request, now: datetime.datetime | None
         metric=metric,
         date_from=date_from,
         date_to=date_to,
-        filters=query.describe_filters(request.filters) or "all customers",
+        filters=query.describe_filters(request.filters) or _("all customers"),
         answers=int(scored["n"].sum()),
         created=now or datetime.datetime.now(),
         wave=chosen.wave.label if chosen.wave else None,
@@ -228,8 +275,13 @@ def _matrix(workspace: Workspace, chosen: Selection, request: Request) -> dict:
     if column is None:
         return {}
     if column not in columns:
-        has = f"it has {', '.join(columns)}" if columns else "it has none"
-        raise ValueError(f"The survey has no segment column '{column}'; {has}.")
+        raise ValueError(
+            _("The survey has no segment column '{column}'; it has {columns}.").format(
+                column=column, columns=", ".join(columns)
+            )
+            if columns
+            else _("The survey has no segment column '{column}'; it has none.").format(column=column)
+        )
     found = screen.segment_matrix(workspace, chosen, column, request.min_n)
     return {"matrix": found.cells, "matrix_column": column, "benchmark_source": found.external_source}
 
@@ -239,8 +291,10 @@ def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome:
 
     if not overall:
         return {
-            "drivers_error": "The survey has no overall score to explain: import it again with its overall "
-            "question mapped (Data page)."
+            "drivers_error": _(
+                "The survey has no overall score to explain: import it again with its overall question mapped "
+                "(Data page)."
+            )
         }
     driver_metric = metric if metric in ("csat", "ces") else "csat"  # the overall outcome is explained
     try:
@@ -249,8 +303,10 @@ def _drivers(journey: Journey, window: query.Query, metric: str, cache, outcome:
         )
     except ValueError as error:  # the analysis's own words go to the notes; the slide says it plainly
         return {
-            "drivers_error": "Too few respondents in this period and selection rated the touchpoints and the "
-            f"overall {outcome.label} for a driver model: widen the period or remove a filter.",
+            "drivers_error": _(
+                "Too few respondents in this period and selection rated the touchpoints and the overall {outcome} "
+                "for a driver model: widen the period or remove a filter."
+            ).format(outcome=outcome.label),
             "drivers_detail": str(error),
         }
     names = {tp.key: tp.name for tp in journey.touchpoints}
@@ -269,14 +325,17 @@ def _scenarios(
         if saved.scenario.journey_id != request.journey_id:
             continue
         if not (overall and outcome.metric == "nps"):  # the chain runs from the overall NPS to the KPI
-            has = f"its overall outcome is {outcome.label}" if overall else "it has no overall question"
             found.append(
                 ScenarioResult(
                     saved.scenario.name,
                     saved.scenario,
                     None,
                     None,
-                    f"The ROI chain starts from an overall NPS question, and {has}.",
+                    _(
+                        "The ROI chain starts from an overall NPS question, and its overall outcome is {outcome}."
+                    ).format(outcome=outcome.label)
+                    if overall
+                    else _("The ROI chain starts from an overall NPS question, and it has no overall question."),
                 )
             )
             continue
@@ -289,7 +348,7 @@ def _scenarios(
                     saved.scenario,
                     None,
                     None,
-                    f"This scenario cannot run on today's data. {error}",
+                    _("This scenario cannot run on today's data. {error}").format(error=error),
                 )
             )
             continue
@@ -301,7 +360,9 @@ def _scenarios(
                     saved.scenario,
                     None,
                     None,
-                    f"This scenario cannot run on today's data: too few {segment}-months link {kpi} to the NPS.",
+                    _(
+                        "This scenario cannot run on today's data: too few {segment}-months link {kpi} to the NPS."
+                    ).format(segment=segment, kpi=kpi),
                     str(error),
                 )
             )
