@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATORS = {"_", "gettext", "ngettext"}
+TRANSLATORS = {"_", "gettext", "ngettext", "pgettext"}
 # Components whose text arguments a reader sees: Dash's html/dcc/bootstrap/grid/graph and plotly's figure objects.
 UI_MODULES = {"html", "dbc", "dcc", "dag", "cyto", "go"}
 TEXT_KEYWORDS = {

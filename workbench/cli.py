@@ -611,7 +611,7 @@ def _import(workspace, args: argparse.Namespace) -> int:
     print(_describe_file(sample, args.file))
     print(used)
     for warning in warnings:
-        print(_("  warning: {warning}").format(warning=warning))
+        print("  " + _("warning: {warning}").format(warning=warning))
     if warnings and not args.force:
         workspace.datasets.discard(staged)
         print(

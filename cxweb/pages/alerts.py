@@ -30,7 +30,7 @@ dash.register_page(
 OPEN = "open"
 SHOWN = i18n.Labels(
     {
-        OPEN: N_("Open"),
+        OPEN: N_("Open alerts"),
         "new": N_("New"),
         "acknowledged": N_("Acknowledged"),
         "action": N_("Turned into an action"),

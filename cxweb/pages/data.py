@@ -14,7 +14,7 @@ from cxweb.pages._pickers import project_picker
 from workbench.core import folders, formatting, i18n, limits, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import Cancelled, IngestError, WorkspaceError
-from workbench.core.i18n import N_, ngettext
+from workbench.core.i18n import N_, ngettext, pgettext
 from workbench.core.i18n import gettext as _
 from workbench.features import data as feature
 from workbench.features.data import AUTO, FIELDS, GUESS, KIND_FIELDS, NONE
@@ -539,7 +539,7 @@ def list_datasets(project_id, _refresh):
                 html.Th(_("Kind")),
                 html.Th(_("Rows"), className="text-end"),
                 html.Th(_("Period")),
-                html.Th(_("Import")),
+                html.Th(pgettext("column", "Import")),
                 html.Th(""),
             ]
         )

@@ -16,7 +16,7 @@ from cxweb.pages._pickers import project_options, project_picker
 from workbench.core import formatting, metrics
 from workbench.core import journey as jm
 from workbench.core.errors import ConflictError, WorkspaceError
-from workbench.core.i18n import N_, Labels
+from workbench.core.i18n import N_, Labels, pgettext
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, JourneyError
 from workbench.features import actions
@@ -145,7 +145,7 @@ def _toolbar() -> html.Div:
                         "fa-plus",
                         "je-journey-new",
                         _("New journey: empty, from a template or from a YAML file"),
-                        _("New"),
+                        pgettext("journey", "New"),
                     ),
                     _button("fa-pen", "je-journey-rename", _("Rename journey")),
                     _button("fa-file-export", "je-journey-export", _("Export as YAML")),

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
 SLIDE_NAMES = Labels(
     {
-        "title": N_("Title"),
+        "title": N_("Title slide"),
         "map": N_("Journey map"),
         "matrix": N_("Segment matrix"),
         "breaks": N_("Where it breaks"),
