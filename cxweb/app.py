@@ -18,6 +18,7 @@ from dash import dcc, html
 from flask import abort, redirect, request, send_from_directory
 
 from cxweb import guard
+from cxweb.pages import _locale
 from workbench.core import folders, i18n, limits
 from workbench.core.i18n import gettext as _
 from workbench.features.data import SAMPLE_FOLDER
@@ -59,6 +60,7 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
         pages_folder=str(ROOT / "pages"),
         assets_folder=str(ROOT / "assets"),
         external_stylesheets=STYLESHEETS,
+        external_scripts=[_locale.DATE_FNS_SCRIPT],
         suppress_callback_exceptions=True,
         title=_("CX Journey Workbench"),
         update_title=None,  # type: ignore[arg-type]  # None keeps the tab title while callbacks run (Dash documents it)
@@ -90,6 +92,15 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
                 i18n.COOKIE, chosen, max_age=LANGUAGE_COOKIE_DAYS * 86400, path="/", samesite="Strict", httponly=True
             )
         return response
+
+    @app.server.route(_locale.DATE_FNS_SCRIPT)
+    def date_fns_locale():
+        # The date picker's month and day names in the reader's language; per browser, so never cached.
+        return app.server.response_class(
+            _locale.date_fns_script(i18n.current()),
+            mimetype="text/javascript",
+            headers={"Cache-Control": "no-store"},
+        )
 
     @app.server.before_request
     def reader_language() -> None:

@@ -74,3 +74,21 @@ def test_a_block_produces_text_in_its_language_and_restores_the_previous(monkeyp
     assert i18n.current() == "en"
     labels = i18n.Labels({"a": i18n.N_("Heatmap")})
     assert dict(labels) == {"a": "Heatmap"} and len(labels) == 1 and list(labels) == ["a"]
+
+
+def test_the_date_pickers_calendar_gets_the_readers_month_and_day_names(client):
+    import json
+    import re
+
+    client.set_cookie(i18n.COOKIE, "pl")
+    response = client.get("/locale/date-fns.js")
+    assert response.headers["Cache-Control"] == "no-store" and response.mimetype == "text/javascript"
+    data = json.loads(re.search(r"var data = (\{.*\});", response.get_data(as_text=True)).group(1))
+    assert data["code"] == "pl" and data["months"]["formatting"]["wide"][7] == "sierpień"
+    assert data["days"]["formatting"]["wide"][0] == "niedziela"
+    client.set_cookie(i18n.COOKIE, "cs")
+    data = json.loads(re.search(r"var data = (\{.*\});", client.get("/locale/date-fns.js").get_data(as_text=True)).group(1))
+    assert data["days"]["formatting"]["wide"][:2] == ["neděle", "pondělí"]  # date-fns counts from Sunday
+    assert data["months"]["standalone"]["wide"][2] == "březen" and data["date"] == "d. M. yyyy"
+    client.set_cookie(i18n.COOKIE, "en")
+    assert "var data" not in client.get("/locale/date-fns.js").get_data(as_text=True)  # date-fns' own English

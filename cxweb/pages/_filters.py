@@ -7,6 +7,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
+from cxweb.pages import _locale
 from cxweb.pages._context import workspace
 from cxweb.pages._pickers import project_picker
 from workbench.core import i18n, metrics
@@ -29,7 +30,6 @@ WINDOWS = i18n.Labels(
 SEGMENTS_PLACEHOLDER = N_("All customers — filter by region, branch, channel…")
 NO_SEGMENTS = N_("All customers (this survey has no segment columns)")
 # How the date pickers write a day, in the reader's language (moment.js tokens; English keeps its month names).
-DATE_FORMATS = {"en": "D MMM YYYY", "cs": "D. M. YYYY", "pl": "D.MM.YYYY"}
 PERIOD_SHOWN = "d-flex flex-wrap align-items-center gap-2"  # the window and dates (Bootstrap's d-none hides them)
 
 
@@ -83,8 +83,7 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
                             ),
                             dcc.DatePickerRange(
                                 id=f"{prefix}-dates",
-                                display_format=DATE_FORMATS.get(i18n.current(), DATE_FORMATS["en"]),
-                                first_day_of_week=1,
+                                **_locale.date_picker(),
                                 minimum_nights=0,
                                 className="cx-dates",
                             ),
@@ -99,7 +98,11 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
                     ),
                     html.Div(
                         dcc.Dropdown(
-                            id=f"{prefix}-segments", multi=True, options=[], placeholder=_(SEGMENTS_PLACEHOLDER)
+                            labels=_locale.dropdown_labels(),
+                            id=f"{prefix}-segments",
+                            multi=True,
+                            options=[],
+                            placeholder=_(SEGMENTS_PLACEHOLDER),
                         ),
                         style={"minWidth": "22rem", "flex": "1"},
                     ),

@@ -10,6 +10,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
+from cxweb.pages import _locale
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
@@ -414,6 +415,7 @@ def _form(form: actions.CardForm) -> html.Div:
                 field(
                     _("Touchpoints"),
                     dcc.Dropdown(
+                        labels=_locale.dropdown_labels(),
                         id="act-f-touchpoints",
                         multi=True,
                         value=list(draft.touchpoints),
@@ -423,6 +425,7 @@ def _form(form: actions.CardForm) -> html.Div:
                 field(
                     _("Owner (empty: the touchpoint's owner)"),
                     dcc.Dropdown(
+                        labels=_locale.dropdown_labels(),
                         id="act-f-owner",
                         options=[{"label": o, "value": o} for o in form.owners],
                         value=draft.owner or None,
@@ -461,6 +464,7 @@ def _form(form: actions.CardForm) -> html.Div:
                 field(
                     _("Segment values that got the action"),
                     dcc.Dropdown(
+                        labels=_locale.dropdown_labels(),
                         id="act-f-treated",
                         multi=True,
                         value=list(draft.treated),

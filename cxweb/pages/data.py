@@ -269,7 +269,11 @@ def _import_card() -> dbc.Card:
                         className="ag-theme-alpine mb-3",
                         style={"height": "230px"},
                         defaultColDef={"resizable": True, "minWidth": 90},
-                        dashGridOptions={"suppressFieldDotNotation": True, "tooltipShowDelay": 300},
+                        dashGridOptions={
+                            "suppressFieldDotNotation": True,
+                            "tooltipShowDelay": 300,
+                            "localeText": {"noRowsToShow": _("Nothing to show")},
+                        },
                     ),
                     html.Div(
                         [

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _empty, _filters
+from cxweb.pages import _empty, _filters, _locale
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import HEATMAP_STYLESHEET, heatmap_elements
 from workbench.core import formatting, i18n, metrics, uploads
@@ -73,7 +73,11 @@ def layout(**_query) -> html.Div:
                         className="w-auto",
                     ),
                     html.Div(
-                        dcc.Dropdown(id="hm-compare-segment", placeholder=_("segment to compare with")),
+                        dcc.Dropdown(
+                            labels=_locale.dropdown_labels(),
+                            id="hm-compare-segment",
+                            placeholder=_("segment to compare with"),
+                        ),
                         id="hm-compare-segment-box",
                         style={"minWidth": "16rem", "display": "none"},
                     ),

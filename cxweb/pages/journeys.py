@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
+from cxweb.pages import _locale
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import STYLESHEET, elements, positions
 from cxweb.pages._pickers import project_options, project_picker
@@ -189,6 +190,7 @@ def _side_panel() -> html.Div:
         [
             dbc.Alert(id="je-message", is_open=False, dismissable=True, className="py-2 small"),
             dcc.Dropdown(
+                labels=_locale.dropdown_labels(),
                 id="je-owner-filter",
                 placeholder=_("Highlight an owner's touchpoints…"),
                 clearable=True,

@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _empty
+from cxweb.pages import _empty, _locale
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
@@ -340,6 +340,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                 [
                     html.Div(
                         dcc.Dropdown(
+                            labels=_locale.dropdown_labels(),
                             id="roi-compare-pick",
                             multi=True,
                             options=[],
