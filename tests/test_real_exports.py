@@ -108,7 +108,7 @@ def test_surveymonkey_favourability_words_with_a_wave_and_a_yes_no_outcome(tmp_p
     mapping["outcome_label"] = "Fan"
     code, out = run_import(capsys, tmp_path, folder, DATA / name, mapping, "--wave", "2014-06")
     assert code == 0, out
-    assert "1186 rows read" in out and "No dates: every answer belongs to the wave 2014-06." in out
+    assert "1\u00a0186 rows read" in out and "No dates: every answer belongs to the wave 2014-06." in out
     info, table = stored(folder)
     truth = source_rows(name, 2, "cp1252")
     rows = table.to_pylist()
@@ -144,7 +144,7 @@ def test_qualtrics_new_export_keeps_its_real_response_with_the_german_question_t
     mapping = {**found["mapping"], "respondent_id": "ResponseId", "comment": "Q2",
                "wide": [{"column": "Q1", "touchpoint": "t0", "metric": "rating", "scale": [1, 5]}]}
     code, out = run_import(capsys, tmp_path, folder, DATA / name, mapping)
-    assert code == 0 and "1 rows read, 1 valid" in out, out  # Status 0, channel "anonymous": a real response
+    assert code == 0 and "1 row read, 1 valid" in out, out  # Status 0, channel "anonymous": a real response
     _info, table = stored(folder)
     row = table.to_pylist()[0]
     assert (row["respondent_id"], row["rating"], row["comment"]) == ("R_2YPOQ602ER1jkf1", 2.0, "Hello World!")
