@@ -93,3 +93,15 @@ def test_the_roi_page_shows_the_npv_in_the_scenario_s_currency(workspace):
         outcome = analysis.evaluate(scenario.assumptions, link, draws=200)
         cards = str(page._figures(outcome, scenario))
     assert "Kč" in cards
+
+
+def test_the_roi_charts_write_amounts_as_the_formatter_does_with_their_currency():
+    from workbench.export import figures
+
+    with i18n.language("cs"):
+        axis = figures.money_axis([-2_000_000, 48_000_000, 51_000_000], "CZK")
+        assert axis["title"] == "CZK" and f"40,0{NBSP}mil." in axis["ticktext"] and "0" in axis["ticktext"]
+        assert all("M" not in text for text in axis["ticktext"])  # never plotly's English SI suffix
+        assert axis["tickvals"][0] <= -2_000_000 and axis["tickvals"][-1] >= 51_000_000
+    with i18n.language("pl"):
+        assert f"40,0{NBSP}mln" in figures.money_axis([0, 51_000_000])["ticktext"]

@@ -818,8 +818,8 @@ def show(
         _verdict(shown.outcome),
         _figures(shown.outcome, scenario),
         _evidence_text(found),
-        figures.waterfall(shown.outcome, scenario.assumptions, names),
-        figures.tornado(shown.spread, shown.outcome.npv),
+        figures.waterfall(shown.outcome, scenario.assumptions, names, scenario.currency),
+        figures.tornado(shown.spread, shown.outcome.npv, scenario.currency),
     )
 
 

@@ -466,8 +466,29 @@ def importance_bars(ranked, names: Mapping[str, str]):
     return figure
 
 
-def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping[str, str]):
-    """From each touchpoint's contribution, less the cost, to the NPV."""
+def money_axis(values: Sequence[float], currency: str | None = None, ticks: int = 5) -> dict:
+    """An amount axis with ticks the formatter writes ('40 mil.', '−2,5 tis.'), not plotly's English '40M', titled
+    with the currency when there is one."""
+    import math
+
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    low, high = (min(finite, default=0.0), max(finite, default=0.0))
+    low, high = min(low, 0.0), max(high, 0.0)
+    step = _round_step((high - low) / ticks) if high > low else 1.0
+    first = math.floor(low / step) * step
+    tick_values = [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
+    axis: dict = {"tickvals": tick_values, "ticktext": [formatting.money(v) for v in tick_values], "gridcolor": "#eee"}
+    if currency:
+        axis["title"] = currency
+    return axis
+
+
+def waterfall(
+    outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping[str, str], currency: str | None = None
+):
+    """From each touchpoint's contribution, less the cost, to the NPV (amounts in ``currency`` when given)."""
+    import itertools
+
     import plotly.graph_objects as go
 
     full = [names.get(k, _("Overall NPS change") if k == "overall" else k) for k, _v in outcome.contributions]
@@ -479,7 +500,7 @@ def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping
             y=[*values, -assumptions.cost, 0],
             customdata=[label(name) for name in full] + [_("Cost"), _("NPV")],
             measure=[*(["relative"] * len(values)), "relative", "total"],
-            text=[formatting.money(v) for v in [*values, -assumptions.cost, outcome.npv]],
+            text=[formatting.money(v, currency) for v in [*values, -assumptions.cost, outcome.npv]],
             textposition="outside",
             hovertemplate="%{customdata}: %{text}<extra></extra>",
             connector={"line": {"color": "#adb5bd"}},
@@ -501,13 +522,13 @@ def waterfall(outcome: roi.Outcome, assumptions: roi.Assumptions, names: Mapping
             "tickfont": {"family": LABEL_FONT},
             "automargin": True,
         },
-        yaxis={"gridcolor": "#eee"},
+        yaxis=money_axis([*itertools.accumulate([*values, -assumptions.cost]), outcome.npv], currency),
     )
     return figure
 
 
-def tornado(spread, npv: float):
-    """The NPV as each assumption or estimate moves alone to its bounds, widest swing on top."""
+def tornado(spread, npv: float, currency: str | None = None):
+    """The NPV as each assumption or estimate moves alone to its bounds, widest swing on top (in ``currency``)."""
     import plotly.graph_objects as go
 
     shown = spread.iloc[::-1]  # plotly draws the first bar at the bottom: the widest swing goes on top
@@ -528,7 +549,9 @@ def tornado(spread, npv: float):
                 ],
                 textposition="auto",
                 hovertemplate="%{customdata[0]}: %{text} → NPV %{customdata[1]}<extra></extra>",
-                customdata=[[name, formatting.money(v)] for name, v in zip(names, shown[f"npv_{side}"], strict=True)],
+                customdata=[
+                    [name, formatting.money(v, currency)] for name, v in zip(names, shown[f"npv_{side}"], strict=True)
+                ],
             )
         )
     figure.add_vline(x=npv, line_color="#495057")
@@ -545,7 +568,10 @@ def tornado(spread, npv: float):
             "ticktext": tick_labels(shown["assumption"]),
             "tickfont": {"family": LABEL_FONT},
         },
-        xaxis={"gridcolor": "#eee", "title": _("NPV")},
+        xaxis={
+            **money_axis([npv, *shown["npv_low"], *shown["npv_high"]]),
+            "title": _("NPV ({currency})").format(currency=currency) if currency else _("NPV"),
+        },
     )
     return figure
 
