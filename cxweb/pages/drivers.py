@@ -262,7 +262,7 @@ def _table(found: drivers.Drivers, metric: str, journey_id: int) -> dbc.Table:
                         dcc.Link(
                             _("+ action"),
                             href=new_action_href(found.drafts[record.touchpoint], journey_id),
-                            className="small dr-action",
+                            className="small dr-action text-nowrap",
                         )
                     ),
                 ]
