@@ -46,8 +46,8 @@ def vendor_folder(name: str) -> Path:
 class Workbench(dash.Dash):
     """Dash with the page's language on its ``<html>`` element (screen readers, hyphenation, the browser's spelling)."""
 
-    def interpolate_index(self, **kwargs) -> str:
-        return super().interpolate_index(**kwargs).replace("<html>", f'<html lang="{i18n.current()}">', 1)
+    def interpolate_index(self, *args, **kwargs) -> str:
+        return super().interpolate_index(*args, **kwargs).replace("<html>", f'<html lang="{i18n.current()}">', 1)
 
 
 def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> dash.Dash:

@@ -41,7 +41,9 @@ def charts(findings: Findings) -> dict[str, Any]:
         # Names that slug alike ('Faster checkout!', 'faster  checkout') get -2, -3: no picture overwrites another.
         stem = unique_key(slugify(f"roi {item.name}")[:STEM_LIMIT], stems)
         stems.add(stem)
-        shown[f"{stem}-waterfall"] = figures.waterfall(item.outcome, item.scenario.assumptions, names, item.scenario.currency)
+        shown[f"{stem}-waterfall"] = figures.waterfall(
+            item.outcome, item.scenario.assumptions, names, item.scenario.currency
+        )
         spread = roi.tornado(item.scenario.assumptions, item.evidence.link, item.evidence.model, names)
         shown[f"{stem}-tornado"] = figures.tornado(spread, item.outcome.npv, item.scenario.currency)
     return shown
