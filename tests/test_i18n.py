@@ -149,3 +149,26 @@ def test_source_messages_are_whole_sentences(code_messages):
     """A message is never a fragment glued to another ('No ' + _('answers')): its word order is the language's."""
     fragments = [m for _c, m in code_messages if re.match(r"^\s|.*\s$", m) and not m.strip().endswith(":")]
     assert not fragments, fragments[:10]
+
+
+ROWS = {
+    "cs": {0: "0 řádků", 1: "1 řádek", 2: "2 řádky", 5: "5 řádků", 12: "12 řádků", 22: "22 řádků", 112: "112 řádků"},
+    "pl": {
+        0: "0 wierszy",
+        1: "1 wiersz",
+        2: "2 wiersze",
+        5: "5 wierszy",
+        12: "12 wierszy",
+        22: "22 wiersze",
+        112: "112 wierszy",
+    },
+    "en": {0: "0 rows", 1: "1 row", 2: "2 rows", 5: "5 rows", 12: "12 rows", 22: "22 rows", 112: "112 rows"},
+}
+
+
+@pytest.mark.parametrize("code", [*LANGUAGES, "en"])
+def test_a_counted_noun_takes_its_languages_form(code):
+    """The compiled catalogue through the app's own ngettext: Czech 22 řádků but Polish 22 wiersze."""
+    with i18n.language(code):
+        shown = {n: i18n.ngettext("{n} row", "{n} rows", n).format(n=n) for n in ROWS[code]}
+    assert shown == ROWS[code]
