@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/roi.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/bombs.py
+	$(BIN)/python bench/languages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

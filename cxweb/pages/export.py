@@ -206,7 +206,7 @@ def layout(**_query) -> html.Div:
                                                         id="ex-restore-name",
                                                         placeholder=_("name for the restored project (optional)"),
                                                         size="sm",
-                                                        style={"maxWidth": "18rem"},
+                                                        style={"maxWidth": "22rem"},
                                                     ),
                                                 ],
                                                 className="d-flex flex-wrap align-items-center gap-2",

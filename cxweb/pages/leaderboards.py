@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, dcc, html
 from cxweb.pages import _filters
 from cxweb.pages._context import workspace
 from workbench.core import formatting, metrics
-from workbench.core.i18n import N_
+from workbench.core.i18n import N_, pgettext
 from workbench.core.i18n import gettext as _
 from workbench.features import leaderboards as features
 
@@ -31,7 +31,9 @@ def layout(**_query) -> html.Div:
             html.Div(
                 [
                     dbc.InputGroup(
-                        [dbc.InputGroupText(_("Rank")), dbc.Select(id="lb-level")], size="sm", className="w-auto"
+                        [dbc.InputGroupText(pgettext("level picker", "Rank")), dbc.Select(id="lb-level")],
+                        size="sm",
+                        className="w-auto",
                     ),
                     dbc.InputGroup(
                         [dbc.InputGroupText(_("at")), dbc.Select(id="lb-touchpoint", value=features.ALL_TOUCHPOINTS)],

@@ -119,7 +119,7 @@ def test_a_one_wave_survey_with_a_text_outcome_reaches_the_heatmap_and_drivers(a
     page.click("#da-check")
     report = page.locator("#da-report-body")
     expect(report).to_be_visible(timeout=60_000)
-    expect(report).to_contain_text("1500 rows read, 1500 valid")
+    expect(report).to_contain_text("1\u00a0500 rows read, 1\u00a0500 valid")
     expect(report).to_contain_text("No dates: every answer belongs to the wave 2026-03.")
     screenshot(page, "any-survey-report")
     page.click("#da-commit")

@@ -314,7 +314,7 @@ def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
     assert stored_journey(demo_server).touchpoint("product-page").targets == {"csat": 4.25, "index": 75.0}
 
     page.fill("#je-tp-target-nps", "1000")
-    save(page, "#je-tp-save", "target nps = 1000.0 is outside -100..100")
+    save(page, "#je-tp-save", "target nps = 1\u00a0000 is outside −100..100")
     page.fill("#je-tp-target-nps", "lots")
     save(page, "#je-tp-save", "NPS: “lots” is not a number")
     assert stored_journey(demo_server).touchpoint("product-page").targets == {"csat": 4.25, "index": 75.0}
@@ -326,7 +326,7 @@ def test_panel_values_are_checked_and_never_silently_dropped(demo_server, page):
     page.mouse.click(box["x"] + mid["x"], box["y"] + mid["y"])
     expect(page.locator("#je-edge-title")).to_have_text("Product page → Shopping cart")
     page.fill("#je-edge-share", "-20")
-    save(page, "#je-edge-save", "share -0.2 must be between 0 and 1")
+    save(page, "#je-edge-save", "share −0.2 must be between 0 and 1")
     page.fill("#je-edge-share", "12,5")
     save(page, "#je-edge-save", "Saved: Edit connection")
     edge = next(e for e in stored_journey(demo_server).edges if (e.source, e.target) == ("product-page", "cart"))
