@@ -330,3 +330,17 @@ def test_cxwb_help_and_errors_follow_lang(seeded_demo, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         cli.main(["export", "--lang", "xx", "--project", "p", "-o", "x.pptx"])
     assert "nie jest językiem aplikacji" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_roi_amounts_carry_the_scenarios_currency_as_the_language_writes_it(decks, language):
+    from workbench.features import roi
+
+    found, content = decks[language]
+    everything = "\n".join(text for texts in slide_texts(Presentation(io.BytesIO(content))) for text in texts)
+    shown = [item for item in found.scenarios if item.outcome is not None]
+    assert shown, "the demo's scenarios run"
+    with i18n.language(language):
+        for item in shown:
+            npv = roi.money(item.outcome.npv, item.scenario)
+            assert npv in everything and formatting.with_currency("", item.scenario.currency).strip() in npv

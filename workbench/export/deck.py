@@ -1039,9 +1039,10 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
             (
                 "NPV",
                 "NPV",
-                formatting.money(outcome.npv),
+                roi_feature.money(outcome.npv, scenario),
                 _("P10–P90: {low} to {high}").format(
-                    low=formatting.money(outcome.npv_range[0]), high=formatting.money(outcome.npv_range[2])
+                    low=roi_feature.money(outcome.npv_range[0], scenario),
+                    high=roi_feature.money(outcome.npv_range[2], scenario),
                 ),
             ),
             (
@@ -1095,7 +1096,7 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         horizon = ngettext("{months} month · {rate} a year", "{months} months · {rate} a year", assumed.months)
         rows = [
             ["KPI", link.format(kpi=scenario.kpi, dataset=scenario.kpi_dataset, lag=formatting.count(scenario.lag))],
-            [_("Cost"), formatting.money(assumed.cost)],
+            [_("Cost"), roi_feature.money(assumed.cost, scenario)],
             [_("Value per KPI unit"), _general(assumed.value_per_unit)],
             [
                 _("Horizon · discount"),
