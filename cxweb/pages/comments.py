@@ -160,7 +160,16 @@ def layout(**_query) -> html.Div:
                     {"field": "comment", "headerName": _("Comment"), "flex": 1, "wrapText": True, "autoHeight": True},
                     {"field": "themes", "headerName": _("Themes"), "width": 230, "wrapText": True, "autoHeight": True},
                 ],
-                dashGridOptions={"rowSelection": "single", "localeText": {"noRowsToShow": _("No comments")}},
+                dashGridOptions={
+                    "rowSelection": "single",
+                    # AG Grid's own words, its screen-reader sentences included
+                    "localeText": {
+                        "noRowsToShow": _("No comments"),
+                        "ariaRowSelect": _("Press Space to select this row"),
+                        "ariaRowDeselect": _("Press Space to deselect this row"),
+                        "ariaRowToggleSelection": _("Press Space to toggle the row's selection"),
+                    },
+                },
                 className="ag-theme-alpine",
                 style={"height": "420px"},
             ),

@@ -12,7 +12,7 @@ from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_options
 from workbench.core import formatting, i18n, limits, uploads
 from workbench.core.errors import WorkspaceError
-from workbench.core.i18n import N_
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.features import export as findings
 from workbench.features import heatmap
@@ -379,10 +379,15 @@ def backup(_backup, contents, project_id, name, filename):
             _restore_upload(),
         )
     options = project_options()
+    journeys, versions = summary.counts.get("journeys", 0), summary.counts.get("datasets", 0)
     return (
         None,
-        _("Restored “{name}” as a new project ({journeys} journeys, {datasets} dataset versions).").format(
-            name=summary.project, journeys=summary.counts.get("journeys", 0), datasets=summary.counts.get("datasets", 0)
+        _("Restored “{name}” as a new project ({journeys}, {datasets}).").format(
+            name=summary.project,
+            journeys=ngettext("{n} journey", "{n} journeys", journeys).format(n=formatting.count(journeys)),
+            datasets=ngettext("{n} dataset version", "{n} dataset versions", versions).format(
+                n=formatting.count(versions)
+            ),
         ),
         "success",
         True,
