@@ -57,10 +57,23 @@ def test_p_values_say_below_a_thousandth_and_undefined():
     assert f.p_value(math.nan) == "q not defined" and f.p_value(None, "p") == "p not defined"
 
 
-@pytest.mark.parametrize(("amount", "shown"), [
-    (950, "950"), (45_600, "45.6 k"), (-1_234_000, "−1.23 M"), (2_100_000_000, "2.10 bn"), (999_999, "1.00 M"),
-    (0.0, "0"), (-0.0, "0"), (12.345, "12.3"), (math.inf, "∞"), (-math.inf, "−∞"), (None, "–"), (math.nan, "–"),
-])
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (950, "950"),
+        (45_600, "45.6 k"),
+        (-1_234_000, "−1.23 M"),
+        (2_100_000_000, "2.10 bn"),
+        (999_999, "1.00 M"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (12.345, "12.3"),
+        (math.inf, "∞"),
+        (-math.inf, "−∞"),
+        (None, "–"),
+        (math.nan, "–"),
+    ],
+)
 def test_money_has_three_significant_digits_and_a_unit(amount, shown):
     assert f.money(amount) == shown
 
@@ -71,12 +84,25 @@ def test_sizes_and_months():
     assert f.month(datetime.date(2026, 3, 15)) == "March 2026"
 
 
-@pytest.mark.parametrize(("typed", "number"), [
-    ("0.25", 0.25), ("0,25", 0.25), ("4,5", 4.5), ("−3", -3.0), ("-3", -3.0), (" 12 ", 12.0),
-    ("1 234,5", 1234.5), (f"1{NB}234,5", 1234.5), ("1\u202f234.5", 1234.5),  # grouped with spaces
-    ("1,234.5", 1234.5), ("1.234,5", 1234.5),  # both marks: the later one is the decimal mark
-    ("1e3", 1000.0), (7, 7.0), (2.5, 2.5),
-])
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("0.25", 0.25),
+        ("0,25", 0.25),
+        ("4,5", 4.5),
+        ("−3", -3.0),
+        ("-3", -3.0),
+        (" 12 ", 12.0),
+        ("1 234,5", 1234.5),
+        (f"1{NB}234,5", 1234.5),
+        ("1\u202f234.5", 1234.5),  # grouped with spaces
+        ("1,234.5", 1234.5),
+        ("1.234,5", 1234.5),  # both marks: the later one is the decimal mark
+        ("1e3", 1000.0),
+        (7, 7.0),
+        (2.5, 2.5),
+    ],
+)
 def test_decimal_reads_a_number_as_users_type_it(typed, number):
     assert f.decimal(typed) == number
 
@@ -103,8 +129,15 @@ NBSP = "\u00a0"
 def test_numbers_dates_and_months_in_each_language(code, expected):
     with i18n.language(code):
         shown = [
-            f.number(1542628.4), f.number(-3.456, 2), f.percent(42.5, 1), f.value(4.213, "csat"), f.value(32, "nps"),
-            f.money(45_600), f.date(datetime.date(2026, 8, 1)), f.month(datetime.date(2026, 3, 15)), f.p_value(0.0123),
+            f.number(1542628.4),
+            f.number(-3.456, 2),
+            f.percent(42.5, 1),
+            f.value(4.213, "csat"),
+            f.value(32, "nps"),
+            f.money(45_600),
+            f.date(datetime.date(2026, 8, 1)),
+            f.month(datetime.date(2026, 3, 15)),
+            f.p_value(0.0123),
         ]
     assert [text.replace(NBSP, " ") for text in shown] == expected
 
@@ -146,3 +179,23 @@ def test_month_names_on_chart_axes_and_plotly_separators():
 def test_a_number_shown_in_any_language_reads_back(value, code):
     shown = f.number(value, 2, locale=code)
     assert f.decimal(shown) == pytest.approx(round(value, 2), abs=0.006)
+
+
+@given(
+    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["en", "cs", "pl"]),
+)
+def test_a_value_put_in_a_form_field_reads_back_exactly(value, code):
+    shown = f.editable(value, code)
+    assert f.decimal(shown) == value and NBSP not in shown
+
+
+def test_form_fields_hold_the_languages_decimal_mark_and_no_grouping():
+    assert [f.editable(x, "cs") for x in (0.4, 180_000, -3.25, 1e-05, None)] == [
+        "0,4",
+        "180000",
+        "−3,25",
+        "0,00001",
+        "",
+    ]
+    assert f.editable(0.4, "en") == "0.4" and f.editable(8.0, "pl") == "8"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from workbench.core import i18n
+import dash_bootstrap_components as dbc
+
+from workbench.core import formatting, i18n
 from workbench.core.i18n import gettext as _
 
 # The date pickers' input (Dash's moment-style tokens) as each language writes a day, and the calendar's month
@@ -45,6 +47,26 @@ _DATE_FNS = """(function () {
   };
 })();
 """
+
+
+def decimal_input(id_, value: float | None = None, **extra) -> dbc.Input:
+    """A number field in the reader's convention ('0,4' in Czech): a text field, because a browser's
+    ``<input type=number>`` may show '0.4' on a Czech page and read a typed '1,5' as 15. Read it with
+    :func:`read_decimal`."""
+    return dbc.Input(id=id_, type="text", value=formatting.editable(value), autoComplete="off", **extra)
+
+
+def read_decimal(text: object) -> float | None:
+    """What a person typed into a :func:`decimal_input` ('1,5', '1.5', '1 234,5', '−3'): None when empty;
+    ValueError naming the text when it is not a number."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, (int, float)):
+        return float(text)
+    try:
+        return formatting.decimal(str(text))
+    except ValueError:
+        raise ValueError(_("“{text}” is not a number.").format(text=text)) from None
 
 
 def dropdown_labels() -> dict[str, str]:

@@ -111,6 +111,9 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
     def number(id_: str, value, **extra) -> dbc.Input:
         return dbc.Input(id=id_, type="number", value=value, debounce=True, size="sm", **extra)
 
+    def decimal(id_: str, value) -> dbc.Input:
+        return _locale.decimal_input(id_, value, debounce=True, size="sm")
+
     form = dbc.Card(
         dbc.CardBody(
             [
@@ -134,7 +137,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                     "100%",
                 ),
                 html.Div(id="roi-changes", className="mt-2"),
-                group(_("or overall NPS change"), number("roi-overall", DEFAULTS["overall"], step=0.5), "100%"),
+                group(_("or overall NPS change"), decimal("roi-overall", DEFAULTS["overall"]), "100%"),
                 html.H6(_("KPI and its link to the NPS"), className="mt-3"),
                 group(_("KPI data"), dbc.Select(id="roi-kpi-dataset", options=[]), "100%"),
                 html.Div(
@@ -160,21 +163,19 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                 html.H6(_("Money"), className="mt-3"),
                 group(
                     html.Span(_("KPI per month today"), id="roi-base-label"),
-                    number("roi-base", DEFAULTS["base"]),
+                    decimal("roi-base", DEFAULTS["base"]),
                     "100%",
                 ),
-                group(_("Value per KPI unit"), number("roi-value", DEFAULTS["value"], step="any"), "100%"),
+                group(_("Value per KPI unit"), decimal("roi-value", DEFAULTS["value"]), "100%"),
                 html.Details(
                     [
                         html.Summary(_("Value of a churn point from a customer's lifetime value"), className="small"),
                         html.Div(
                             [
-                                group(
-                                    _("Margin per customer and year"), number("roi-clv-margin", 600, step="any"), "100%"
-                                ),
+                                group(_("Margin per customer and year"), decimal("roi-clv-margin", 600), "100%"),
                                 group(
                                     _("Retention per year"),
-                                    number("roi-clv-retention", 0.8, min=0, max=1, step=0.01),
+                                    decimal("roi-clv-retention", 0.8),
                                     "100%",
                                 ),
                                 group(
@@ -198,7 +199,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                 ),
                 html.Div(
                     [
-                        group(_("Cost"), number("roi-cost", DEFAULTS["cost"], min=0, step="any"), "64%"),
+                        group(_("Cost"), decimal("roi-cost", DEFAULTS["cost"]), "64%"),
                         group(
                             html.Span(_("Currency"), title=_("The currency of the value per unit and the cost")),
                             html.Div(
@@ -231,7 +232,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                         ),
                         group(
                             _("Discount % / year"),
-                            number("roi-discount", DEFAULTS["discount"], min=0, max=100, step=0.5),
+                            decimal("roi-discount", DEFAULTS["discount"]),
                             "48%",
                         ),
                     ],
@@ -488,6 +489,7 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
                 _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by),
             )
         if trigger == "roi-action" and action_id:
+            value, discount = (_typed(x) for x in (value, discount))
             taken = roi.from_card(
                 ws,
                 int(action_id),
@@ -517,21 +519,29 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
         DEFAULTS["name"],
         DEFAULTS["metric"],
         {"changes": {}},
-        DEFAULTS["overall"],
+        formatting.editable(DEFAULTS["overall"]),
         no_update,
         no_update,
         no_update,
         DEFAULTS["link"],
         DEFAULTS["lag"],
-        DEFAULTS["base"],
-        DEFAULTS["value"],
-        DEFAULTS["cost"],
+        formatting.editable(DEFAULTS["base"]),
+        formatting.editable(DEFAULTS["value"]),
+        formatting.editable(DEFAULTS["cost"]),
         DEFAULTS["months"],
-        DEFAULTS["discount"],
+        formatting.editable(DEFAULTS["discount"]),
         no_update,  # a new scenario keeps the currency on screen
         None,
         "",
     )
+
+
+def _typed(text) -> float | None:
+    """A typed amount, or None when it is empty or not a number (the defaults then apply)."""
+    try:
+        return _locale.read_decimal(text)
+    except ValueError:
+        return None
 
 
 def _form(scenario, base_from_data: bool | None = None) -> tuple:
@@ -543,17 +553,17 @@ def _form(scenario, base_from_data: bool | None = None) -> tuple:
         scenario.name,
         scenario.driver_metric,
         pending,
-        a.overall_change,
+        formatting.editable(a.overall_change),
         scenario.kpi_dataset or no_update,
         scenario.kpi or no_update,
         scenario.segment,
         "log" if scenario.log_kpi else "linear",
         scenario.lag,
-        None if from_data else a.base,
-        a.value_per_unit,
-        a.cost,
+        None if from_data else formatting.editable(a.base),
+        formatting.editable(a.value_per_unit),
+        formatting.editable(a.cost),
         a.months,
-        round(a.discount * 100, 6),
+        formatting.editable(round(a.discount * 100, 6)),
         scenario.currency,
     )
 
@@ -662,13 +672,11 @@ def _changes_table(found, current: dict, names: dict[str, str], metric: str):
                     ),
                     html.Td(formatting.percent(model.reach[model.index(key)] * 100)),
                     html.Td(
-                        dbc.Input(
-                            id={"type": "roi-change", "tp": key},
-                            type="number",
-                            step=0.05,
+                        _locale.decimal_input(
+                            {"type": "roi-change", "tp": key},
+                            current.get(key),
                             size="sm",
                             debounce=True,
-                            value=current.get(key),
                             placeholder="0",
                             style={"width": "5.5rem"},
                         )
@@ -731,8 +739,12 @@ def _scenario(
     lag,
     metric,
 ):
-    """The form as a scenario and its evidence (base from the data when the field is empty)."""
+    """The form as a scenario and its evidence (base from the data when the field is empty); ValueError naming a
+    typed amount that is not a number."""
     found = roi.Evidence.from_dict(evidence)
+    read = _locale.read_decimal
+    overall, base, value, cost, discount = (read(x) for x in (overall, base, value, cost, discount))
+    values = [read(v) for v in values]
     scenario = roi.scenario_from_form(
         found,
         name=name or "",
@@ -790,27 +802,27 @@ def show(
     """Run the scenario: ROI, NPV and payback with P10–P90, the waterfall of the chain and the tornado."""
     if not evidence or not journey_id:
         return "", [], "", figures.empty(), figures.empty()
-    scenario, found = _scenario(
-        evidence,
-        values,
-        ids,
-        overall,
-        base,
-        value,
-        cost,
-        months,
-        discount,
-        currency,
-        name,
-        journey_id,
-        dataset,
-        kpi,
-        segment,
-        lag,
-        metric,
-    )
-    names = roi.touchpoint_names(workspace(), int(journey_id))
     try:
+        scenario, found = _scenario(
+            evidence,
+            values,
+            ids,
+            overall,
+            base,
+            value,
+            cost,
+            months,
+            discount,
+            currency,
+            name,
+            journey_id,
+            dataset,
+            kpi,
+            segment,
+            lag,
+            metric,
+        )
+        names = roi.touchpoint_names(workspace(), int(journey_id))
         shown = roi.result(scenario, found, names)
     except ValueError as error:
         return dbc.Alert(str(error), color="warning"), [], "", figures.empty(), figures.empty()
@@ -1006,7 +1018,7 @@ def save(
             loaded,
             as_new=ctx.triggered_id == "roi-save-new",
         )
-    except WorkspaceError as error:
+    except (WorkspaceError, ValueError) as error:  # a stale version, or a typed amount that is not a number
         return no_update, no_update, dbc.Alert(str(error), color="warning", className="py-1")
     return (
         {"id": saved.id, "version": saved.version, "project": saved.project_id, "journey": saved.scenario.journey_id},
@@ -1031,10 +1043,13 @@ def save(
 def use_clv(_clicks, margin, retention, customers, discount, currency):
     """Value of one churn point per segment: −CLV × customers per segment / 100."""
     try:
-        lifetime, value = roi.churn_point(margin, retention, discount, customers)
+        read = _locale.read_decimal
+        lifetime, value = roi.churn_point(read(margin), read(retention), read(discount), customers)
     except ValueError as error:
         return no_update, str(error)
-    return value, _("CLV = {clv} per customer, so one churn point per segment is worth {value}.").format(
+    return formatting.editable(value), _(
+        "CLV = {clv} per customer, so one churn point per segment is worth {value}."
+    ).format(
         clv=roi.money(lifetime, currency=roi.currency_code(currency)),
         value=roi.money(value, currency=roi.currency_code(currency)),
     )

@@ -542,3 +542,26 @@ def test_the_language_menu_switches_the_page_and_is_remembered(english_server, p
     expect(page.locator(".navbar a.nav-link[href='/drivers']")).to_have_text("Drivers")
     expect(heatmap_link).to_have_text("Heatmap")
     assert not page.errors
+
+
+def test_amounts_are_typed_and_shown_with_the_languages_decimal_mark(language_server, reader):
+    """A Czech or Polish consultant types '0,5': the ROI form reads it as a half (a number field would read 5), and
+    shows its own values with the decimal comma."""
+    code, server = language_server
+    page = reader
+    page.goto(server.at("/roi"))
+    expect(page.locator("#roi-changes-table tbody tr")).to_have_count(7, timeout=30_000)
+    expect(page.locator("#roi-value")).to_have_value("0,3")
+    change = page.locator("#roi-changes-table tbody tr").first.locator("input")
+
+    def result_for(typed: str) -> str:
+        change.fill(typed)
+        change.press("Enter")
+        settle(page)
+        return page.locator("#roi-figures").inner_text()
+
+    comma, point, five = result_for("0,5"), result_for("0.5"), result_for("5")
+    assert comma == point != five
+    expect(change).to_have_value("5")
+    result_for("pět")
+    expect(page.locator("#roi-verdict")).to_contain_text("„pět“" if code == "cs" else "„pět”")

@@ -187,6 +187,20 @@ def plotly_separators(locale: str | None = None) -> str:
     return decimal_mark + group
 
 
+def editable(value: float | None, locale: str | None = None) -> str:
+    """A number as a form field holds it for editing: every digit it has, no thousands separator, the language's
+    decimal mark (Czech '0,4', English '0.4'); '' for none. :func:`decimal` reads it back exactly."""
+    if _missing(value):
+        return ""
+    import decimal as exact
+
+    text = repr(float(value))  # the shortest text that is this float
+    if "e" in text:  # 1e-05: a person types 0.00001
+        text = format(exact.Decimal(text), "f")
+    text = text.removesuffix(".0")
+    return text.replace(".", _symbols(_locale(locale))[0]).replace("-", MINUS)
+
+
 def decimal(text: str | float) -> float:
     """A number typed the way the user writes it: '1 234,5', '1,234.5', '−3' or '0.25'; ValueError if it is none."""
     cleaned = "".join(str(text).split()).replace("\u00a0", "").replace("\u202f", "").replace(MINUS, "-")
