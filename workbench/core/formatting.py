@@ -190,7 +190,7 @@ def plotly_separators(locale: str | None = None) -> str:
 def editable(value: float | None, locale: str | None = None) -> str:
     """A number as a form field holds it for editing: every digit it has, no thousands separator, the language's
     decimal mark (Czech '0,4', English '0.4'); '' for none. :func:`decimal` reads it back exactly."""
-    if _missing(value):
+    if value is None or math.isnan(value):
         return ""
     import decimal as exact
 
