@@ -69,6 +69,14 @@ def read_decimal(text: object) -> float | None:
         raise ValueError(_("“{text}” is not a number.").format(text=text)) from None
 
 
+def decimal_or_none(text: object) -> float | None:
+    """A typed number for a field that falls back to its default: None when empty or not a number."""
+    try:
+        return read_decimal(text)
+    except ValueError:
+        return None
+
+
 def dropdown_labels() -> dict[str, str]:
     """``dcc.Dropdown(labels=…)``: the texts Dash's dropdown shows on its own."""
     return {

@@ -437,7 +437,7 @@ def _form(form: actions.CardForm) -> html.Div:
                     dbc.Input(id="act-f-due", type="date", value=draft.due.isoformat() if draft.due else None),
                     3,
                 ),
-                field(_("Cost"), dbc.Input(id="act-f-cost", type="number", min=0, value=draft.cost), 3),
+                field(_("Cost"), _locale.decimal_input("act-f-cost", draft.cost), 3),
                 field(
                     _("Metric"),
                     dbc.Select(
@@ -449,7 +449,7 @@ def _form(form: actions.CardForm) -> html.Div:
                 ),
                 field(
                     _("Expected change"),
-                    dbc.Input(id="act-f-change", type="number", step="any", value=draft.expected_change),
+                    _locale.decimal_input("act-f-change", draft.expected_change),
                     3,
                 ),
                 field(
@@ -754,4 +754,8 @@ def _date(text: str | None) -> datetime.date | None:
 
 
 def _number(value) -> float | None:
-    return None if value in (None, "") else float(value)
+    """A typed amount in the reader's convention ('0,4' or '0.4'); a WorkspaceError naming it when it is none."""
+    try:
+        return _locale.read_decimal(value)
+    except ValueError as error:
+        raise WorkspaceError(str(error)) from None

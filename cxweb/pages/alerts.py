@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
+from cxweb.pages import _locale
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
@@ -125,7 +126,7 @@ def _budget_form() -> html.Div:
                 [
                     group(
                         _("False alarms a year, all drop rules"),
-                        dbc.Input(id="al-budget-total", type="number", min=0, step=0.5, size="sm"),
+                        _locale.decimal_input("al-budget-total", size="sm"),
                         "20rem",
                     ),
                     dbc.Button(_("Set"), id="al-budget-set", size="sm", color="secondary", outline=True),
@@ -179,7 +180,7 @@ def _rule_form() -> dbc.Card:
                     [
                         field(
                             _("Threshold"),
-                            dbc.Input(id="al-rule-threshold", type="number", size="sm", placeholder=_("default")),
+                            _locale.decimal_input("al-rule-threshold", size="sm", placeholder=_("default")),
                         ),
                         field(
                             _("Window (weeks)"), dbc.Input(id="al-rule-weeks", type="number", min=1, value=4, size="sm")
@@ -432,7 +433,7 @@ def show_rules(journey_id, _refresh, project_id):
         + [{"label": name, "value": key} for key, name in shown.touchpoints.items()],
         [{"label": _("all answers together"), "value": ""}] + [{"label": c, "value": c} for c in shown.segments],
         shown.budget_note or "",
-        shown.budget or None,
+        formatting.editable(shown.budget or None),
         {} if shown.budget_note else {"display": "none"},
         shown.version,
     )
@@ -455,10 +456,11 @@ def set_budget(_clicks, journey_id, total, version, refresh):
     if not journey_id or version is None:
         return no_update, no_update, no_update, no_update
     try:
+        total = _locale.read_decimal(total)
         alerts.set_budget(workspace(), int(journey_id), total, expected_version=int(version))
     except ConflictError as error:
         return (refresh or 0) + 1, str(error), True, "warning"
-    except WorkspaceError as error:
+    except (WorkspaceError, ValueError) as error:  # ValueError: what was typed is not a number
         return no_update, str(error), True, "danger"
     return (refresh or 0) + 1, _("Budget saved; press Check now to run the rules with it."), True, "info"
 
@@ -505,7 +507,7 @@ def change_rules(
                 name=name or "",
                 touchpoint=None if touchpoint in (None, ANY) else touchpoint,
                 segment=segment or "",
-                threshold=threshold,
+                threshold=_locale.read_decimal(threshold),
                 window_weeks=weeks,
                 min_n=min_n,
             )
@@ -520,7 +522,7 @@ def change_rules(
             return no_update, no_update, no_update, no_update
     except ConflictError as error:
         return (refresh or 0) + 1, str(error), True, "warning"
-    except WorkspaceError as error:
+    except (WorkspaceError, ValueError) as error:  # ValueError: the typed threshold is not a number
         return no_update, str(error), True, "danger"
     return (refresh or 0) + 1, _("Rules saved; press Check now to run them."), True, "info"
 

@@ -218,14 +218,12 @@ def _matrix_tab() -> html.Div:
 
 
 def _breaks_tab() -> html.Div:
-    def number(id_: str, label: str, value, step, title: str) -> html.Div:
+    def number(id_: str, label: str, value, title: str) -> html.Div:
         return html.Div(
             dbc.InputGroup(
                 [
                     dbc.InputGroupText(label),
-                    dbc.Input(
-                        id=id_, type="number", value=value, step=step, min=0, debounce=True, style={"width": "6rem"}
-                    ),
+                    _locale.decimal_input(id_, value, debounce=True, style={"width": "6rem"}),
                 ],
                 size="sm",
             ),
@@ -240,14 +238,12 @@ def _breaks_tab() -> html.Div:
                         "hm-alpha",
                         _("False discovery rate"),
                         0.05,
-                        0.01,
                         _("Benjamini–Hochberg: the expected share of false alarms among the breaks listed"),
                     ),
                     number(
                         "hm-min-delta",
                         _("Smallest difference"),
                         None,
-                        0.05,
                         _("Differences smaller than this (in the metric's points) are not listed"),
                     ),
                     dbc.Checklist(
@@ -326,7 +322,7 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout, min_d
         minimum=features.min_n(min_n),
         broken={item["touchpoint"] for item in break_items or []},
         drawn=layout == "drawn",
-        min_delta=min_delta,
+        min_delta=_locale.decimal_or_none(min_delta),
     )
     return (
         heatmap_elements(drawn.journey, drawn.nodes, drawn.edges, lanes=drawn.lanes),
@@ -387,7 +383,11 @@ def list_breaks(selection, min_n, alpha, min_delta, kinds):
     if chosen is None:
         return [], "", "", ""
     found = features.find_breaks(
-        workspace(), chosen, features.break_settings(chosen.metric, min_n, alpha, min_delta, kinds)
+        workspace(),
+        chosen,
+        features.break_settings(
+            chosen.metric, min_n, _locale.decimal_or_none(alpha), _locale.decimal_or_none(min_delta), kinds
+        ),
     )
     items = [{"touchpoint": f.item.touchpoint, "column": f.item.column, "segment": f.item.segment} for f in found]
     if not found:

@@ -489,7 +489,7 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
                 _("Opened “{name}” (saved by {who}).").format(name=saved.scenario.name, who=saved.updated_by),
             )
         if trigger == "roi-action" and action_id:
-            value, discount = (_typed(x) for x in (value, discount))
+            value, discount = (_locale.decimal_or_none(x) for x in (value, discount))  # else the defaults
             taken = roi.from_card(
                 ws,
                 int(action_id),
@@ -534,14 +534,6 @@ def open_scenario(saved_id, _new, action_id, opening, journey_id, dataset, kpi, 
         None,
         "",
     )
-
-
-def _typed(text) -> float | None:
-    """A typed amount, or None when it is empty or not a number (the defaults then apply)."""
-    try:
-        return _locale.read_decimal(text)
-    except ValueError:
-        return None
 
 
 def _form(scenario, base_from_data: bool | None = None) -> tuple:

@@ -565,3 +565,20 @@ def test_amounts_are_typed_and_shown_with_the_languages_decimal_mark(language_se
     expect(change).to_have_value("5")
     result_for("pět")
     expect(page.locator("#roi-verdict")).to_contain_text("„pět“" if code == "cs" else "„pět”")
+
+
+def test_an_action_cards_amounts_round_trip_with_the_decimal_comma(language_server, reader):
+    """The demo's pilot card expects +0.4: a Czech or Polish reader sees '0,4', types '0,6' and gets 0.6 back."""
+    _code, server = language_server
+    page = reader
+    page.goto(server.at("/actions"))
+    card = page.locator("#act-grid-done .ag-center-cols-container .ag-row .cx-card").first
+    card.click()
+    expect(page.locator("#act-f-change")).to_have_value("0,4", timeout=20_000)
+    page.fill("#act-f-change", "0,6")
+    page.fill("#act-f-cost", "180 000")  # typed with a thousands space, as a person writes it
+    page.click("#act-save")
+    expect(page.locator("#act-editor")).not_to_be_visible(timeout=20_000)
+    card.click()
+    expect(page.locator("#act-f-change")).to_have_value("0,6", timeout=20_000)
+    expect(page.locator("#act-f-cost")).to_have_value("180000")
