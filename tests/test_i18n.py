@@ -172,3 +172,40 @@ def test_a_counted_noun_takes_its_languages_form(code):
     with i18n.language(code):
         shown = {n: i18n.ngettext("{n} row", "{n} rows", n).format(n=n) for n in ROWS[code]}
     assert shown == ROWS[code]
+
+
+# The glossary's terms (workbench/core/locale/GLOSSARY.md) as stems each translation of a message naming the term must
+# hold: a new message that says "touchpoint" is written with "kontaktní bod" / "punkt styku", never a synonym.
+GLOSSARY_STEMS = {
+    r"touchpoints?": (r"kontaktn", r"punkt|punkci"),
+    r"drivers?": (r"faktor", r"czynnik"),
+    r"branch(es)?": (r"poboč", r"oddzia"),
+    r"journeys?": (r"cest", r"ścież"),
+    r"stages?": (r"fáz", r"etap"),
+    r"owners?": (r"vlastní", r"właściciel"),
+    r"respondents?": (r"respondent", r"responden"),
+    r"alerts?": (r"upozorněn", r"alert"),
+    r"surveys?": (r"průzkum|dotazník", r"badani|ankiet"),
+    r"datasets?": (r"datov\w* sad", r"zbi\w* danych"),
+    r"scenarios?": (r"scénář", r"scenariusz"),
+    r"waves?": (r"vln", r"fal"),
+}
+# Where the English word is not the glossary's term: the product's name, a journey file's YAML keys, and one CLI help
+# line that reads better with the answers as its subject.
+NOT_THE_TERM = re.compile(r"CX Journey Workbench|name, stages, touchpoints|touchpoints survey answers are about")
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_translations_use_the_glossarys_terms(code):
+    column = LANGUAGES.index(code)
+    astray = []
+    for message in _catalogue(code):
+        if not message.id or message.context:  # a template's words are names, not terms
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[-1]
+        target = " ".join(message.string) if isinstance(message.string, tuple) else message.string
+        words = NOT_THE_TERM.sub("", re.sub(r"\{[^}]*\}", "", source))
+        for english, stems in GLOSSARY_STEMS.items():
+            if re.search(rf"\b{english}\b", words, re.I) and not re.search(stems[column], target, re.I):
+                astray.append(f"{english}: {source!r} → {target!r}")
+    assert not astray, f"{code}: the glossary's term is missing:\n" + "\n".join(astray[:20])
