@@ -164,11 +164,13 @@ def test_beyond_the_exact_limit_sampled_orders_come_close_to_the_exact_shares():
 
 
 def test_bootstrap_replicates_are_weighted_covariances_of_the_drawn_counts():
-    # More rows than one cross-product block, so the blocks' sums are checked too.
+    # More rows than one cross-product block and than the row bootstrap's units, so the blocks' sums and the rows
+    # dealt into units are checked too: each row counts as often as its unit was drawn.
     values = correlated(1, 5000, 2, 1.0).to_numpy()
     frequency = np.random.default_rng(2).integers(1, 5, len(values)).astype(float)
     draws = np.random.default_rng(9)
-    counts = [np.bincount(draws.integers(0, len(values), len(values)), minlength=len(values)) for _ in range(3)]
+    unit, units = drivers._units(len(values), draws)
+    counts = [drawn[unit] for drawn in drivers._draws(units, 3, draws)]
     for weights in (None, frequency):
         result = drivers._resampled_covariances(values, weights, 3, np.random.default_rng(9))
         for covariance, drawn in zip(result, counts, strict=True):

@@ -37,13 +37,23 @@ def true_shares(branch_drivers: float = 0.0, branch_outcome: float = 0.0) -> np.
     drivers_ = (1 + branch_drivers) * driver_correlation()
     with_outcome = drivers_ @ WEIGHTS
     noise = 1 - WEIGHTS @ driver_correlation() @ WEIGHTS
-    covariance = np.block([[np.array([[WEIGHTS @ with_outcome + branch_outcome + noise]]), with_outcome[None]],
-                           [with_outcome[:, None], drivers_]])
+    covariance = np.block(
+        [
+            [np.array([[WEIGHTS @ with_outcome + branch_outcome + noise]]), with_outcome[None]],
+            [with_outcome[:, None], drivers_],
+        ]
+    )
     return drivers.lmg(covariance)
 
 
-def respondents(rng: np.random.Generator, n: int, branches: int = 0, branch_drivers: float = 0.0,
-                branch_outcome: float = 0.0, skipped: float = SKIPPED) -> pd.DataFrame:
+def respondents(
+    rng: np.random.Generator,
+    n: int,
+    branches: int = 0,
+    branch_drivers: float = 0.0,
+    branch_outcome: float = 0.0,
+    skipped: float = SKIPPED,
+) -> pd.DataFrame:
     """``n`` respondents: outcome "y", drivers t0…t4 (NaN where skipped) and their "branch" (n / branches each)."""
     root = np.linalg.cholesky(driver_correlation())
     x = rng.normal(size=(n, len(WEIGHTS))) @ root.T
@@ -61,12 +71,23 @@ def respondents(rng: np.random.Generator, n: int, branches: int = 0, branch_driv
 def long_answers(frame: pd.DataFrame, outcome: str = "nps") -> pd.DataFrame:
     """Respondents as survey answers: the outcome at the overall touchpoint, each rating not skipped as CSAT."""
     ids = [f"r{i}" for i in range(len(frame))]
-    parts = [pd.DataFrame({"respondent_id": ids, "touchpoint": OVERALL, outcome: frame["y"],
-                           "branch": frame["branch"].astype(str)})]
+    parts = [
+        pd.DataFrame(
+            {"respondent_id": ids, "touchpoint": OVERALL, outcome: frame["y"], "branch": frame["branch"].astype(str)}
+        )
+    ]
     for name in NAMES:
         rated = frame[name].notna()
-        parts.append(pd.DataFrame({"respondent_id": np.array(ids)[rated], "touchpoint": name,
-                                   "csat": frame.loc[rated, name], "branch": frame.loc[rated, "branch"].astype(str)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "respondent_id": np.array(ids)[rated],
+                    "touchpoint": name,
+                    "csat": frame.loc[rated, name],
+                    "branch": frame.loc[rated, "branch"].astype(str),
+                }
+            )
+        )
     answers = pd.concat(parts, ignore_index=True)
     answers["ts"] = pd.Timestamp("2025-03-01")
     return answers
@@ -80,14 +101,16 @@ def coverage(replications: int, n: int, reps: int, clustered: bool, seed: int, *
     hits, errors = [], []
     for replication in range(replications):
         frame = respondents(rng, n, **branching)
-        table = drivers.bootstrap(frame, "y", NAMES, reps=reps, seed=replication,
-                                  clusters="branch" if clustered else None)
+        table = drivers.bootstrap(
+            frame, "y", NAMES, reps=reps, seed=replication, clusters="branch" if clustered else None
+        )
         hits.append(((table["low"] <= truth) & (truth <= table["high"])).to_numpy())
         errors.append(table["importance"].to_numpy() - truth)
     return float(np.mean(hits)), float(np.abs(np.mean(errors, axis=0)).max())
 
 
 # --- recovery and coverage ---------------------------------------------------------------------------------------
+
 
 def test_pairwise_recovers_the_true_shares_from_answers_with_gaps():
     truth = true_shares()
@@ -97,7 +120,7 @@ def test_pairwise_recovers_the_true_shares_from_answers_with_gaps():
     rated = frame[NAMES].notna().any(axis=1)
     assert estimate.attrs["n"] == rated.sum() > 19_900  # only those who skipped all five (0.3⁵) have nothing to give
     listwise = drivers.relative_importance(frame, "y", NAMES, missing="listwise")
-    assert listwise.attrs["n"] == pytest.approx(20_000 * 0.7 ** 5, rel=0.05)  # the 17 % who answered all five
+    assert listwise.attrs["n"] == pytest.approx(20_000 * 0.7**5, rel=0.05)  # the 17 % who answered all five
 
 
 def test_pairwise_intervals_cover_the_truth_at_about_the_nominal_rate():
@@ -128,7 +151,7 @@ def test_listwise_keeps_far_fewer_respondents_and_gives_wider_intervals():
     listwise = drivers.analyse(answers, reps=100, missing="listwise")
     assert (pairwise.model, listwise.model) == ("respondent", "respondent")
     assert listwise.n < pairwise.n / 4  # 0.7⁵ = 17 % of those with two or more ratings rated all five
-    assert pairwise.effective_n == pytest.approx(1_500 * 0.7 ** 2, rel=0.1)  # a pair is answered by 0.7²
+    assert pairwise.effective_n == pytest.approx(1_500 * 0.7**2, rel=0.1)  # a pair is answered by 0.7²
     assert (pairwise.table["base"] > listwise.n * 3).all()
     width = {result.missing: (result.table["high"] - result.table["low"]).mean() for result in (pairwise, listwise)}
     assert width["pairwise"] < width["listwise"] / 1.5
@@ -137,6 +160,7 @@ def test_listwise_keeps_far_fewer_respondents_and_gives_wider_intervals():
 
 
 # --- pairwise correlations ---------------------------------------------------------------------------------------
+
 
 def test_pairwise_correlations_are_pandas_pairwise_complete_ones():
     frame = respondents(np.random.default_rng(5), 300, skipped=0.4)[["y", *NAMES]]
@@ -148,7 +172,7 @@ def test_pairwise_correlations_are_pandas_pairwise_complete_ones():
 
 
 @settings(max_examples=20)
-@given(seed=st.integers(0, 10 ** 6), method=st.sampled_from(drivers.METHODS))
+@given(seed=st.integers(0, 10**6), method=st.sampled_from(drivers.METHODS))
 def test_without_gaps_pairwise_is_listwise(seed, method):
     frame = respondents(np.random.default_rng(seed), 60, skipped=0.0)
     pairwise = drivers.bootstrap(frame, "y", NAMES, method, reps=10, seed=seed)
@@ -185,20 +209,42 @@ def test_too_few_rows_behind_a_pair_or_a_constant_driver_is_refused_in_words():
 
 def test_whole_clusters_are_drawn():
     groups = np.array([0, 0, 1, 2, 2, 2, 3])
-    counts = drivers._draws(len(groups), 50, np.random.default_rng(0), groups)
-    for drawn in counts:
-        per_group = [set(drawn[groups == g]) for g in range(4)]
-        assert all(len(values) == 1 for values in per_group)  # a cluster's rows are drawn together
-        assert sum(values.pop() for values in per_group) == 4  # four clusters drawn out of four
+    rng = np.random.default_rng(0)
+    unit, units = drivers._units(len(groups), rng, groups)
+    assert units == 4 and list(unit) == list(groups)  # a cluster's rows are one unit, drawn together
+    assert all(drawn.sum() == 4 for drawn in drivers._draws(units, 50, rng))  # four clusters drawn out of four
+
+
+def test_a_large_table_is_dealt_into_equal_random_blocks_and_a_small_one_keeps_its_rows():
+    rng = np.random.default_rng(0)
+    assert list(drivers._units(7, rng)[0]) == list(range(7))
+    unit, units = drivers._units(10 * drivers._UNITS + 3, rng)
+    sizes = np.bincount(unit, minlength=units)
+    assert units == drivers._UNITS and set(sizes) <= {10, 11} and sizes.sum() == 10 * drivers._UNITS + 3
+    assert not np.array_equal(unit[: drivers._UNITS], np.arange(drivers._UNITS))  # dealt at random, not in order
+
+
+def test_unit_sums_give_every_replicate_the_totals_of_its_drawn_rows():
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(3, 50))
+    unit = rng.integers(0, 6, 50)
+    counts = drivers._draws(6, 4, rng)
+    totals = drivers._products(rows, [(0, 0, 3), (1, 1, 3)], None, unit, counts)
+    for drawn, total in zip(counts, totals):
+        weight = drawn[unit].astype(float)  # each row as often as its unit was drawn
+        expected = [(rows[0] * rows[k] * weight).sum() for k in range(3)] + [
+            (rows[1] * rows[k] * weight).sum() for k in (1, 2)
+        ]
+        assert total == pytest.approx(expected)
 
 
 # --- the nearest correlation matrix --------------------------------------------------------------------------
 
+
 def test_higham_s_published_example():
     # Higham (2002), IMA J. Numer. Anal. 22, p. 343: the nearest correlation matrix to this one.
     nearest = drivers.nearest_correlation(np.array([[1.0, 1, 0], [1, 1, 1], [0, 1, 1]]))
-    assert nearest == pytest.approx(np.array([[1, 0.7607, 0.1573], [0.7607, 1, 0.7607], [0.1573, 0.7607, 1]]),
-                                    abs=1e-4)
+    assert nearest == pytest.approx(np.array([[1, 0.7607, 0.1573], [0.7607, 1, 0.7607], [0.1573, 0.7607, 1]]), abs=1e-4)
 
 
 def clip_and_rescale(matrix: np.ndarray) -> np.ndarray:
@@ -233,7 +279,7 @@ def test_the_repair_is_a_correlation_matrix_no_farther_than_clipping(matrix):
 
 
 @settings(max_examples=40)
-@given(seed=st.integers(0, 10 ** 6), size=st.integers(2, 8), rows=st.integers(2, 30))
+@given(seed=st.integers(0, 10**6), size=st.integers(2, 8), rows=st.integers(2, 30))
 def test_a_correlation_matrix_comes_back_unchanged(seed, size, rows):
     # From fewer rows than columns the matrix is singular: positive semidefinite but not definite.
     matrix = np.corrcoef(np.random.default_rng(seed).normal(size=(rows, size)), rowvar=False)
@@ -244,6 +290,7 @@ def test_a_correlation_matrix_comes_back_unchanged(seed, size, rows):
 
 # --- a yes/no outcome --------------------------------------------------------------------------------------------
 
+
 def test_a_yes_no_outcome_ranks_the_drivers_by_their_effect_and_reports_its_share():
     # Satisfied or not, from a logistic model of the drivers; ratings 1–5 of them, 30 % skipped.
     rng = np.random.default_rng(4)
@@ -253,8 +300,9 @@ def test_a_yes_no_outcome_ranks_the_drivers_by_their_effect_and_reports_its_shar
     satisfied = rng.random(n) < 1 / (1 + np.exp(-(latent @ np.array([1.5, 0.9, 0.5, 0.0, 0.0]) - 0.3)))
     ratings = np.clip(np.round(3 + latent), 1, 5)
     ratings[rng.random(ratings.shape) < SKIPPED] = np.nan
-    answers = long_answers(frame.assign(y=satisfied.astype(float), **dict(zip(NAMES, ratings.T, strict=True))),
-                           "rating")
+    answers = long_answers(
+        frame.assign(y=satisfied.astype(float), **dict(zip(NAMES, ratings.T, strict=True))), "rating"
+    )
     result = drivers.analyse(answers, outcome="rating", reps=50)
     assert list(result.table["touchpoint"][:3]) == ["t0", "t1", "t2"]
     assert result.outcome == "rating" and 0 < result.r2 < 1

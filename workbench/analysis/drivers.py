@@ -104,6 +104,10 @@ _FLOATS = ("importance", "low", "high", "share", "share_low", "share_high", "uni
 QUADRANTS = (N_("Fix first"), N_("Improve later"), N_("Keep it up"), N_("Maintain"))
 _REDUNDANT = 1e-10  # a driver with less of its variance left unexplained by the ones before it adds nothing
 _BLOCK_ROWS = 4096  # rows per cross-product block in the bootstrap: the block's products stay in cache
+# Resampling units of the row bootstrap on a large table: its rows are dealt at random into this many blocks and the
+# blocks are drawn (see _units). 4096 iid units give the rows' bootstrap distribution to well within its Monte Carlo
+# error, and 200 replicates then cost one small matrix product instead of a pass over every row per replicate.
+_UNITS = 4096
 _CHUNK_REPS = 8  # bootstrap replicates per exact-LMG batch: keeps its subset arrays near 5 MB for 15 drivers
 _PSD_TOLERANCE = 1e-10  # a smallest eigenvalue above −this is rounding: the matrix is a correlation matrix already
 _REPAIR_ITERATIONS = 200  # Higham's projections converge linearly; sampling-noise repairs need a few dozen
@@ -228,15 +232,15 @@ def bootstrap(
         codes = pd.factorize(ids)[0]
         codes[codes < 0] = codes.max() + 1 + np.arange((codes < 0).sum())  # a row without an id: its own cluster
         groups = pd.factorize(codes[kept])[0]
-    observed = _observed(values, frequency)
+    rng = np.random.default_rng(seed)
+    if np.isnan(values).any():  # the observed matrix comes from the same pass over the rows as the replicates'
+        both = _resampled_pairwise(values, frequency, reps, rng, groups, with_observed=True)
+        observed, resampled = both[0], nearest_correlation(both[1:])
+    else:
+        observed = _observed(values, frequency)
+        resampled = _resampled_covariances(values, frequency, reps, rng, groups)
     correlation = nearest_correlation(observed)
     point = _importance(correlation[None], method)[0]
-    rng = np.random.default_rng(seed)
-    resampled = (
-        nearest_correlation(_resampled_pairwise(values, frequency, reps, rng, groups))
-        if np.isnan(values).any()
-        else _resampled_covariances(values, frequency, reps, rng, groups)
-    )
     replicates = _importance(resampled, method)
     tail = (1 - confidence) / 2
     drawn = None if groups is None else int(groups.max()) + 1
@@ -818,7 +822,8 @@ def _resampled_covariances(
     rows = np.vstack([np.ones(n), (values - values.mean(axis=0)).T])
     first, second = np.triu_indices(width + 1)
     segments = [(row, row, width + 1) for row in range(width + 1)]  # each row × itself and every later row
-    totals = _products(rows, segments, _draws(n, reps, rng, groups), frequency)
+    unit, units = _units(n, rng, groups)
+    totals = _products(rows, segments, frequency, unit, _draws(units, reps, rng))
     moments = np.empty((reps, width + 1, width + 1))
     moments[:, first, second] = moments[:, second, first] = totals
     mean = moments[:, 0, 1:] / moments[:, :1, 0]
@@ -831,9 +836,11 @@ def _resampled_pairwise(
     reps: int,
     rng: np.random.Generator | None,
     groups: np.ndarray | None = None,
+    with_observed: bool = False,
 ) -> np.ndarray:
     """Pairwise correlation matrices of ``reps`` bootstrap resamples of the rows with their gaps (NaN) (or of the
-    clusters ``groups`` codes them into), shape (reps, columns, columns); ``reps`` 0 gives the rows' own matrix.
+    clusters ``groups`` codes them into), shape (reps, columns, columns); ``reps`` 0 gives the rows' own matrix, and
+    ``with_observed`` puts it first, before the replicates, from the same pass over the rows.
 
     A pair's correlation is Pearson's over the rows that answered both, with that pair's own means and spreads,
     so it lies in [−1, 1]. Its sums come from products of rows of answered flags, values and squared values (zero
@@ -853,9 +860,14 @@ def _resampled_pairwise(
         + [(2 * width + j, 0, width) for j in range(width)]
         + [(width + j, width + j, 2 * width) for j in range(width)]
     )
-    totals = _products(
-        rows, segments, _draws(len(values), reps, rng, groups) if reps and rng is not None else None, frequency
-    )
+    if reps and rng is not None:
+        unit, units = _units(len(values), rng, groups)
+        counts = _draws(units, reps, rng)
+        if with_observed:  # every unit once: the rows themselves
+            counts = np.vstack([np.ones((1, units), dtype=counts.dtype), counts])
+        totals = _products(rows, segments, frequency, unit, counts)
+    else:
+        totals = _products(rows, segments, frequency)
     stack, first, second = len(totals), *np.triu_indices(width)
     pairs, square = len(first), width * width
     count, cross = np.empty((2, stack, width, width))
@@ -874,31 +886,58 @@ def _resampled_pairwise(
     return correlation
 
 
-def _draws(n: int, reps: int, rng: np.random.Generator, groups: np.ndarray | None = None) -> np.ndarray:
-    """Multinomial resample counts of ``n`` rows for ``reps`` replicates, shape (reps, n); with ``groups`` (cluster
-    codes 0…g−1 per row) the g clusters are drawn and each row counts as often as its cluster."""
-    # A row or cluster drawn more than 255 times in as many draws is impossible in practice (about n / 256!).
-    counts = np.empty((reps, n), dtype=np.uint8)
-    size = n if groups is None else int(groups.max()) + 1
+def _units(n: int, rng: np.random.Generator, groups: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Each of ``n`` rows' resampling unit (codes 0…u−1) and the number u of units.
+
+    With ``groups`` (cluster codes per row) a unit is a cluster, drawn whole: exactly the cluster bootstrap. Without,
+    a table of at most ``_UNITS`` rows has a unit per row: exactly the row bootstrap. A larger one is dealt at random
+    into ``_UNITS`` blocks of equal size (±1 row): the blocks are iid draws of that many rows, so drawing ``_UNITS``
+    of them with replacement resamples as many rows with the same mean and variance of every sum as drawing rows
+    (the bootstrap of block sums; Efron & Tibshirani 1993, §8.5, applied to iid blocks), while the sums of products
+    are taken once per block.
+    """
+    if groups is not None:
+        return groups, int(groups.max()) + 1
+    if n <= _UNITS:
+        return np.arange(n), n
+    return rng.permutation(n) % _UNITS, _UNITS
+
+
+def _draws(units: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """Multinomial resample counts of ``units`` units for ``reps`` replicates, shape (reps, units)."""
+    # A unit drawn more than 255 times in as many draws is impossible in practice (about units / 256!).
+    counts = np.empty((reps, units), dtype=np.uint8)
     for rep in range(reps):
-        drawn = np.bincount(rng.integers(0, size, size), minlength=size)
-        counts[rep] = drawn if groups is None else drawn[groups]
+        counts[rep] = np.bincount(rng.integers(0, units, units), minlength=units)
     return counts
 
 
 def _products(
-    rows: np.ndarray, segments: Sequence[tuple[int, int, int]], counts: np.ndarray | None, frequency: np.ndarray | None
+    rows: np.ndarray,
+    segments: Sequence[tuple[int, int, int]],
+    frequency: np.ndarray | None,
+    unit: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per replicate, the sums over the data's rows (the columns of ``rows``) of the products rows[left] ×
-    rows[start:stop] of each (left, start, stop) segment, each data row counted as often as the replicate drew it
-    (``counts``, shape (reps, n); None: one replicate drawing each row once) times its ``frequency``.
+    rows[start:stop] of each (left, start, stop) segment, each row weighted by its ``frequency`` and counted as often
+    as the replicate drew its ``unit`` (``counts``, shape (reps, units)); without units, one replicate of every row
+    once. Returns shape (replicates, products).
 
-    Per block of rows, the products are multiplied by the block's counts of every replicate in one matrix
-    product, so all replicates share one pass over the data. Returns shape (replicates, products).
+    The products are summed once per unit, a block of rows at a time (rows sorted by unit, so a block's units are
+    runs that ``np.add.reduceat`` sums), and every replicate is then one row of ``counts @ unit sums``.
     """
     n = rows.shape[1]
     width = sum(stop - start for _left, start, stop in segments)
-    totals = np.zeros((width, 1 if counts is None else len(counts)))
+    if unit is None:
+        unit = np.zeros(n, dtype=np.intp)
+    if counts is None:
+        counts = np.ones((1, int(unit.max()) + 1))
+    order = np.argsort(unit, kind="stable")
+    rows, unit = rows[:, order], unit[order]
+    weight = None if frequency is None else frequency[order]
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])  # where each unit's run of rows begins
+    sums = np.zeros((counts.shape[1], width))
     products = np.empty((width, min(n, _BLOCK_ROWS)))
     for begin in range(0, n, _BLOCK_ROWS):
         block = rows[:, begin : begin + _BLOCK_ROWS]
@@ -906,11 +945,12 @@ def _products(
         for left, start, stop in segments:
             np.multiply(block[start:stop], block[left], out=products[offset : offset + stop - start, :size])
             offset += stop - start
-        drawn = np.ones((size, 1)) if counts is None else counts[:, begin : begin + _BLOCK_ROWS].T.astype(float)
-        if frequency is not None:
-            drawn *= frequency[begin : begin + _BLOCK_ROWS, None]
-        totals += products[:, :size] @ drawn
-    return totals.T
+        if weight is not None:
+            products[:, :size] *= weight[begin : begin + size]
+        # The runs in this block: the one it starts inside and every run that begins in it.
+        bounds = np.r_[0, starts[(starts > begin) & (starts < begin + size)] - begin]
+        np.add.at(sums, unit[begin + bounds], np.add.reduceat(products[:, :size], bounds, axis=1).T)
+    return counts.astype(float) @ sums
 
 
 def _higham(stack: np.ndarray, tolerance: float, iterations: int) -> np.ndarray:
