@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _locale
+from cxweb.pages import _busy, _locale
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
@@ -101,7 +101,7 @@ def layout(**_params) -> html.Div:
             ),
             dbc.Alert(id="al-message", is_open=False, dismissable=True, color="info", className="py-2 small"),
             dbc.Alert(id="al-wave", is_open=False, color="secondary", className="py-2 small"),
-            dcc.Loading(html.Div(id="al-inbox"), delay_show=300),
+            _busy.busy(html.Div(id="al-inbox"), delay_show=300),
             html.H5(_("Rules"), className="mt-4"),
             html.P(
                 _(

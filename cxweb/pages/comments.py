@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _empty, _filters
+from cxweb.pages import _busy, _empty, _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import user_box
@@ -100,13 +100,13 @@ def layout(**_query) -> html.Div:
                                 className="d-flex align-items-center gap-1 mb-2",
                             ),
                             _theme_form(),
-                            dcc.Loading(html.Div(id="cm-themes"), delay_show=300),
+                            _busy.busy(html.Div(id="cm-themes"), delay_show=300),
                         ],
                         lg=6,
                     ),
                     dbc.Col(
                         [
-                            dcc.Loading(
+                            _busy.busy(
                                 dcc.Graph(
                                     id="cm-by-score",
                                     config={"displaylogo": False},

@@ -7,7 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from cxweb.pages import _empty, _filters
+from cxweb.pages import _busy, _empty, _filters
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._filters import group
 from workbench.core import formatting, metrics
@@ -64,7 +64,7 @@ def layout(**_query) -> html.Div:
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
-            dcc.Loading(
+            _busy.busy(
                 [
                     html.Div(id="dr-summary", className="small mb-2"),
                     dbc.Row(

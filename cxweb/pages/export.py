@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _filters
+from cxweb.pages import _busy, _filters
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_options
@@ -221,7 +221,7 @@ def layout(**_query) -> html.Div:
                 ],
                 className="g-2",
             ),
-            dcc.Loading(html.Div(id="ex-busy"), type="dot", delay_show=200),
+            _busy.busy(html.Div(id="ex-busy"), type="dot", delay_show=200),
         ]
     )
 

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _empty, _filters, _locale
+from cxweb.pages import _busy, _empty, _filters, _locale
 from cxweb.pages._context import new_action_href, workspace
 from cxweb.pages._graph import HEATMAP_STYLESHEET, heatmap_elements
 from workbench.core import formatting, i18n, metrics, uploads
@@ -130,7 +130,7 @@ def layout(**_query) -> html.Div:
 def _map_tab() -> html.Div:
     return html.Div(
         [
-            dcc.Loading(
+            _busy.busy(
                 html.Div(
                     cyto.Cytoscape(
                         id="hm-graph",
@@ -160,7 +160,7 @@ def _map_tab() -> html.Div:
                                     ]
                                 ),
                                 dbc.CardBody(
-                                    dcc.Loading(html.Div(id="hm-break-list"), delay_show=300),
+                                    _busy.busy(html.Div(id="hm-break-list"), delay_show=300),
                                     className="p-2",
                                     style={"maxHeight": "640px", "overflowY": "auto"},
                                 ),
@@ -212,7 +212,7 @@ def _matrix_tab() -> html.Div:
             ),
             dbc.Alert(id="hm-benchmark-message", is_open=False, dismissable=True, className="py-2 small"),
             dcc.Store(id="hm-benchmark-version", data=0),
-            dcc.Loading(html.Div(id="hm-matrix", className="hm-matrix"), delay_show=300),
+            _busy.busy(html.Div(id="hm-matrix", className="hm-matrix"), delay_show=300),
         ]
     )
 
@@ -268,7 +268,7 @@ def _breaks_tab() -> html.Div:
                 className="small text-muted",
             ),
             html.P(id="hm-breaks-wave", className="small text-muted"),
-            dcc.Loading(html.Div(id="hm-break-table"), delay_show=300),
+            _busy.busy(html.Div(id="hm-break-table"), delay_show=300),
         ]
     )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, html
 
-from cxweb.pages import _filters
+from cxweb.pages import _busy, _filters
 from cxweb.pages._context import workspace
 from workbench.core import formatting, metrics
 from workbench.core.i18n import N_, pgettext
@@ -54,7 +54,7 @@ def layout(**_query) -> html.Div:
                 className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
             html.P(id="lb-note", className="small text-muted"),
-            dcc.Loading(html.Div(id="lb-table"), delay_show=300),
+            _busy.busy(html.Div(id="lb-table"), delay_show=300),
         ]
     )
 

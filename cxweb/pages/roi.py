@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from cxweb.pages import _empty, _locale
+from cxweb.pages import _busy, _empty, _locale
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
@@ -335,7 +335,7 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                 ],
                 className="d-flex flex-wrap align-items-center gap-2 mb-3",
             ),
-            dbc.Row([dbc.Col(form, lg=4), dbc.Col(dcc.Loading(result, delay_show=400), lg=8)]),
+            dbc.Row([dbc.Col(form, lg=4), dbc.Col(_busy.busy(result, delay_show=400), lg=8)]),
             html.H5(_("Compare saved scenarios")),
             html.Div(
                 [
