@@ -70,7 +70,7 @@ def test_a_codebook_rule_changes_the_counts_and_a_comment_is_coded_by_hand(demo_
     keywords = page.locator("#cm-edit-keywords").input_value()
     page.fill("#cm-edit-keywords", keywords + ", kuryr, kurier, courier")  # typed without diacritics on purpose
     page.click("#cm-edit-save")
-    expect(page.locator("#cm-message")).to_contain_text("saved")
+    expect(page.locator("#cm-message")).to_contain_text("saved", timeout=20_000)  # as the steps below: two workers share two cores
     wait_for(page, f"""() => {{
         const row = [...document.querySelectorAll('#cm-theme-table tbody tr')]
             .find(r => r.innerText.includes('Courier and staff attitude'));
