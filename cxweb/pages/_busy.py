@@ -5,8 +5,9 @@ from __future__ import annotations
 from dash import dcc
 
 # Dash's default hides the children while they update (visibility: hidden), which blanks a page for the seconds a
-# large survey takes; the previous result stays readable instead, greyed so it is not taken for the new one.
-KEPT = {"visibility": "visible", "opacity": 0.45, "filter": "grayscale(60%)"}
+# large survey takes; the previous result stays readable instead, greyed so it is not taken for the new one, and
+# does not take clicks: a link or button in a result being replaced would act on what is no longer there.
+KEPT = {"visibility": "visible", "opacity": 0.45, "filter": "grayscale(60%)", "pointerEvents": "none"}
 DELAY_MS = 300  # a callback faster than this shows no spinner at all: no flicker on every click
 
 

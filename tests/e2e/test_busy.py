@@ -63,3 +63,14 @@ def test_the_previous_result_stays_greyed_under_a_spinner_while_the_new_one_comp
     assert shown and opacity < 0.6, (shown, opacity)  # the old result, readable but plainly not the new one
     expect(page.locator(".dash-spinner")).to_have_count(0, timeout=4 * SLOW_MS + 30_000)
     assert _kept_and_greyed(page, kept) == [True, 1]  # the new result, at full strength
+
+
+def test_a_greyed_result_takes_no_clicks_until_the_new_one_is_there(demo_server, page):
+    page.goto(demo_server.at("/leaderboards"))
+    expect(page.locator("#lb-rows tbody tr").first).to_be_visible(timeout=60_000)
+    _slow_network(page)
+    page.locator("#lb-order label").nth(1).click()
+    expect(page.locator(".dash-spinner").first).to_be_attached(timeout=SLOW_MS)
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#lb-rows')).pointerEvents") == "none"
+    expect(page.locator(".dash-spinner")).to_have_count(0, timeout=4 * SLOW_MS + 30_000)
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#lb-rows')).pointerEvents") == "auto"
