@@ -199,3 +199,10 @@ def test_form_fields_hold_the_languages_decimal_mark_and_no_grouping():
         "",
     ]
     assert f.editable(0.4, "en") == "0.4" and f.editable(8.0, "pl") == "8"
+
+
+def test_a_number_with_only_the_decimals_it_has():
+    assert [f.decimals(x) for x in (12.5, 8.0, 0.125, 1.5e6, 1e-05)] == [1, 0, 3, 0, 0]
+    assert [f.shortest(x, locale="cs") for x in (12.5, 8.0, -0.125, None)] == ["12,5", "8", "−0,125", "–"]
+    assert f.shortest(3, signed=True, locale="pl") == "+3" and f.shortest(1.5e6, locale="en") == f"1{NBSP}500{NBSP}000"
+    assert f.shortest(12.345, 3, locale="en") == "12.3" and f.shortest(4.25, 12, locale="cs") == "4,25"

@@ -119,9 +119,7 @@ def compact_number(value: float) -> str:
     """12 300 as 12.3k, 4 500 000 as 4.5M: short enough for an edge label (three digits, the reader's marks)."""
     for limit, unit, scaled in COMPACT:
         if abs(value) >= limit:
-            shown = f"{value / unit:.3g}"
-            digits = len(shown.split(".")[1]) if "." in shown and "e" not in shown else 0
-            return _(scaled).format(number=formatting.number(float(shown), digits))
+            return _(scaled).format(number=formatting.shortest(value / unit, 3))
     return formatting.number(value)
 
 

@@ -461,9 +461,11 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
     """Metric, scale, not-applicable codes and why, from a number column's values; or why it is no score."""
     counts = column.counts
     if len(counts) == 1:
-        return _("one value only ({value})").format(value=_g(next(iter(counts))))
+        return _("one value only ({value})").format(value=formatting.shortest(next(iter(counts))))
     if any(not float(v).is_integer() for v in counts):
-        return _("decimal values ({low}–{high}): not a rating scale").format(low=_g(min(counts)), high=_g(max(counts)))
+        return _("decimal values ({low}–{high}): not a rating scale").format(
+            low=formatting.shortest(min(counts)), high=formatting.shortest(max(counts))
+        )
     if _CHOICE_WORDS.search(column.text):
         return _("the question asks to choose or rank: its numbers are codes, not a scale")
     codes = [v for v in counts if v in _NA_NUMBERS]
@@ -477,40 +479,46 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
     else:
         stray = {}
     if len(rest) < 2 or min(rest) < 0 or max(rest) > 10:
-        return _("values {low}–{high}: not on a rating scale").format(low=_g(min(counts)), high=_g(max(counts)))
+        return _("values {low}–{high}: not on a rating scale").format(
+            low=formatting.shortest(min(counts)), high=formatting.shortest(max(counts))
+        )
     low, high = min(rest), max(rest)
     if set(rest) == {0.0, 1.0}:
         return "rating", (0.0, 1.0), tuple(f"{c:g}" for c in sorted(codes)), _("values 0 and 1: a yes/no")
     if len(rest) == 2:
-        return _("two values only ({a}, {b}): codes, not a scale").format(a=_g(low), b=_g(high))
+        return _("two values only ({a}, {b}): codes, not a scale").format(
+            a=formatting.shortest(low), b=formatting.shortest(high)
+        )
     if high <= 3 and not _RATING_WORDS.search(column.text):
-        return _("values {low}–{high}: codes or a 3-point scale; choose by hand").format(low=_g(low), high=_g(high))
+        return _("values {low}–{high}: codes or a 3-point scale; choose by hand").format(
+            low=formatting.shortest(low), high=formatting.shortest(high)
+        )
     top = 10.0 if high in (8.0, 9.0) else high  # a 0–10 or 1–10 scale whose top answers are not in the sample
     na = [f"{c:g}" for c in sorted(codes)]
-    said = _("values {low}–{high}").format(low=_g(low), high=_g(high))
+    said = _("values {low}–{high}").format(low=formatting.shortest(low), high=formatting.shortest(high))
     zeros = rest.get(0.0, 0) / sum(rest.values())
     scale = (0.0 if low == 0 else 1.0, top)
     if low == 0 and top <= 7:
         if zeros <= NA_ZERO_SHARE:
             scale, na = (1.0, top), ["0", *na]
             said = _("values 0–{high}; 0 appears in {share} of answers — probably “not applicable”").format(
-                high=_g(top), share=_percent(zeros)
+                high=formatting.shortest(top), share=_percent(zeros)
             )
         else:
             said = _("values 0–{high}; 0 appears in {share} of answers, so it stays a score").format(
-                high=_g(top), share=_percent(zeros)
+                high=formatting.shortest(top), share=_percent(zeros)
             )
     if codes:
         said = ngettext(
             "{values}; {codes} probably means “no answer”", "{values}; {codes} probably mean “no answer”", len(codes)
-        ).format(values=said, codes=", ".join(_g(c) for c in sorted(codes)))
+        ).format(values=said, codes=", ".join(formatting.shortest(c) for c in sorted(codes)))
     if stray:
         n = sum(stray.values())
         said = ngettext(
             "{said}; {n} answer outside it ({values}) will be reported",
             "{said}; {n} answers outside it ({values}) will be reported",
             n,
-        ).format(said=said, n=formatting.count(n), values=", ".join(_g(v) for v in sorted(stray)))
+        ).format(said=said, n=formatting.count(n), values=", ".join(formatting.shortest(v) for v in sorted(stray)))
     codes_na = tuple(na)
     if top == 10 and (word := _NPS_WORDS.search(column.text)):
         return (
@@ -527,7 +535,9 @@ def _scale(column: _Column) -> tuple[str, tuple[float, float], tuple[str, ...], 
         "rating",
         scale,
         codes_na,
-        _("{values}: a rating {low}–{high}").format(values=said, low=_g(scale[0]), high=_g(scale[1])),
+        _("{values}: a rating {low}–{high}").format(
+            values=said, low=formatting.shortest(scale[0]), high=formatting.shortest(scale[1])
+        ),
     )
 
 
@@ -536,11 +546,6 @@ def _percent(share: float) -> str:
     space before '%' where the language has one, as the reasons are sentences that may wrap."""
     text = "<" + formatting.percent(1) if 0 < share < 0.005 else formatting.percent(round(share * 100))
     return text.replace("\u00a0", " ")
-
-
-def _g(value: float) -> str:
-    """A value of a file as short as it reads ('5', '4.5'), with the reader's decimal mark."""
-    return formatting.number(value, len(f"{float(value):g}".partition(".")[2]))
 
 
 def _score(column: _Column) -> ScoreGuess | str:
@@ -770,7 +775,9 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
     answers = sum(counts.values())
     if not answers:
         return []
-    named = _("{metric} {low}–{high}").format(metric=metrics.NAMES.get(metric, _("rating")), low=_g(low), high=_g(high))
+    named = _("{metric} {low}–{high}").format(
+        metric=metrics.NAMES.get(metric, _("rating")), low=formatting.shortest(low), high=formatting.shortest(high)
+    )
     found = []
     outside = sorted(v for v in counts if not low <= v <= high)
     if outside:
@@ -780,30 +787,39 @@ def _suspicious(counts: Mapping[float, int], metric: str, scale: tuple[float, fl
                 "“{column}”: {n} answer(s) outside {scale} (e.g. {values}).",
                 "“{column}”: {n} answer(s) outside {scale} (e.g. {values}).",
                 n,
-            ).format(column=column, n=formatting.count(n), scale=named, values=", ".join(_g(v) for v in outside[:3]))
+            ).format(
+                column=column,
+                n=formatting.count(n),
+                scale=named,
+                values=", ".join(formatting.shortest(v) for v in outside[:3]),
+            )
         )
     inside = sorted(v for v in counts if low <= v <= high)
     if not inside or high - low <= 1 or answers < MIN_ROWS:
         return found
     span = high - low
     if len(inside) <= 2:
-        shown = _("{a} and {b}").format(a=_g(inside[0]), b=_g(inside[1])) if len(inside) == 2 else _g(inside[0])
+        shown = (
+            _("{a} and {b}").format(a=formatting.shortest(inside[0]), b=formatting.shortest(inside[1]))
+            if len(inside) == 2
+            else formatting.shortest(inside[0])
+        )
         message = _("“{column}” holds only {values} but is mapped as {scale}: a yes/no column?").format(
             column=column, values=shown, scale=named
         )
         if metric == "nps" and inside[0] <= 6:
-            message += " " + _("Every {value} would count as a detractor.").format(value=_g(inside[0]))
+            message += " " + _("Every {value} would count as a detractor.").format(value=formatting.shortest(inside[0]))
         found.append(message)
     elif inside[-1] <= low + span / 2:
         found.append(
             _("“{column}”: every answer is between {a} and {b}, the lower half of {scale}: a smaller scale?").format(
-                column=column, a=_g(inside[0]), b=_g(inside[-1]), scale=named
+                column=column, a=formatting.shortest(inside[0]), b=formatting.shortest(inside[-1]), scale=named
             )
         )
     elif inside[0] >= high - span / 4:
         found.append(
             _("“{column}”: every answer is between {a} and {b}, at the top of {scale}: check the scale.").format(
-                column=column, a=_g(inside[0]), b=_g(inside[-1]), scale=named
+                column=column, a=formatting.shortest(inside[0]), b=formatting.shortest(inside[-1]), scale=named
             )
         )
     return found
@@ -1238,7 +1254,13 @@ def _reversed(column: _Column) -> list[str]:
         _(
             "“{column}”: its codes run from best to worst ({low} = “{low_label}”, {high} = "
             "“{high_label}”): reverse them before the import, or scores read backwards."
-        ).format(column=column.name, low=_g(low), low_label=answers[low], high=_g(high), high_label=answers[high])
+        ).format(
+            column=column.name,
+            low=formatting.shortest(low),
+            low_label=answers[low],
+            high=formatting.shortest(high),
+            high_label=answers[high],
+        )
     ]
 
 

@@ -64,6 +64,21 @@ def number(value: float | None, digits: int = 0, signed: bool = False, locale: s
     return _local(f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}", locale)
 
 
+def decimals(value: float, significant: int = 6) -> int:
+    """The decimals ``value`` has at ``significant`` significant digits without trailing zeros (Python's ``:g``):
+    12.5 has one, 8.0 none; a value ``:g`` would write with an exponent has none (it is written out whole)."""
+    text = f"{value:.{significant}g}"
+    return 0 if "e" in text else len(text.partition(".")[2])
+
+
+def shortest(value: float | None, significant: int = 6, signed: bool = False, locale: str | None = None) -> str:
+    """A number with only the decimals it has, at most ``significant`` significant digits, in the language's marks:
+    a typed 12.5 as '12,5' in Czech, 8.0 as '8'; '–' for none."""
+    if value is None or math.isnan(value):
+        return NONE
+    return number(value, decimals(value, significant), signed, locale)
+
+
 def count(n: int, locale: str | None = None) -> str:
     """4210 as '4 210'."""
     return number(n, locale=locale)

@@ -240,9 +240,7 @@ def _figure(value: object) -> str:
     """A number as given, every digit kept, in the reader's marks (4.25 is '4,25' in Czech); else its repr."""
     if not _is_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
         return repr(value)
-    text = f"{value:.12g}"
-    digits = len(text.split(".")[1]) if "." in text and "e" not in text else 0
-    return formatting.number(value, digits)  # type: ignore[arg-type]
+    return formatting.shortest(value, 12)  # type: ignore[arg-type]
 
 
 def _duplicates(values: list[str]) -> list[str]:

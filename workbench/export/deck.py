@@ -1097,19 +1097,23 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
         rows = [
             ["KPI", link.format(kpi=scenario.kpi, dataset=scenario.kpi_dataset, lag=formatting.count(scenario.lag))],
             [_("Cost"), roi_feature.money(assumed.cost, scenario)],
-            [_("Value per KPI unit"), _general(assumed.value_per_unit)],
+            [_("Value per KPI unit"), formatting.shortest(assumed.value_per_unit)],
             [
                 _("Horizon · discount"),
                 horizon.format(
                     months=formatting.count(assumed.months),
-                    rate=formatting.percent(assumed.discount * 100, _digits(assumed.discount * 100)),
+                    rate=formatting.percent(assumed.discount * 100, formatting.decimals(assumed.discount * 100)),
                 ),
             ],
             [
                 _("Score changes"),
                 maplayout.shorten(
-                    ", ".join(f"{names.get(k, k)} {_general(v, signed=True)}" for k, v in assumed.changes.items())
-                    or _("overall NPS {change}").format(change=_general(assumed.overall_change, signed=True)),
+                    ", ".join(
+                        f"{names.get(k, k)} {formatting.shortest(v, signed=True)}" for k, v in assumed.changes.items()
+                    )
+                    or _("overall NPS {change}").format(
+                        change=formatting.shortest(assumed.overall_change, signed=True)
+                    ),
                     4.3,
                     10,
                 ),
@@ -1155,17 +1159,6 @@ def _roi_slides(deck, findings: Findings, style: Style) -> None:
 
 def _months(value: float) -> str:
     return _("never") if math.isinf(value) else formatting.number(value)
-
-
-def _digits(value: float) -> int:
-    """The decimals Python's shortest form (``:g``) gives ``value``: 12.5 has one, 8 none."""
-    text = f"{value:g}"
-    return 0 if "e" in text else len(text.partition(".")[2])
-
-
-def _general(value: float, signed: bool = False) -> str:
-    """A typed assumption as the user typed it (``:g``), in the language's marks: 12,5 or +3."""
-    return formatting.number(value, _digits(value), signed=signed)
 
 
 def _action_slides(deck, findings: Findings, style: Style) -> None:
