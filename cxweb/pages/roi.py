@@ -16,7 +16,7 @@ from workbench.core import formatting, i18n, metrics
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
-from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario
+from workbench.core.scenario import DRIVER_METRICS, Assumptions, Scenario, currency_code
 from workbench.export import figures
 from workbench.features import roi
 
@@ -1042,8 +1042,8 @@ def use_clv(_clicks, margin, retention, customers, discount, currency):
     return formatting.editable(value), _(
         "CLV = {clv} per customer, so one churn point per segment is worth {value}."
     ).format(
-        clv=roi.money(lifetime, currency=roi.currency_code(currency)),
-        value=roi.money(value, currency=roi.currency_code(currency)),
+        clv=roi.money(lifetime, currency=currency_code(currency)),
+        value=roi.money(value, currency=currency_code(currency)),
     )
 
 

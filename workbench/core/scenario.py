@@ -48,6 +48,13 @@ class Assumptions:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def currency_code(typed: str | None) -> str:
+    """The ISO code a typed or stored currency gives: three letters in capitals ('czk' is CZK); blank or anything
+    else is the reader's default currency (CZK in Czech, PLN in Polish, EUR in English)."""
+    code = (typed or "").strip().upper()
+    return code if len(code) == 3 and code.isascii() and code.isalpha() else formatting.default_currency()
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A named what-if: the KPI and its link to the NPS, and every assumption of the chain to money.
@@ -82,9 +89,7 @@ class Scenario:
     currency: str = field(default_factory=formatting.default_currency)
 
     def __post_init__(self) -> None:
-        # A stored or typed code in capitals; an empty one is the reader's default currency.
-        code = (self.currency or "").strip().upper() or formatting.default_currency()
-        object.__setattr__(self, "currency", code)
+        object.__setattr__(self, "currency", currency_code(self.currency))
 
     def to_dict(self) -> dict:
         """JSON-safe fields."""

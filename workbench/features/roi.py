@@ -376,16 +376,9 @@ def scenario_from_form(
         segment=segment,
         driver_metric=driver_metric or "csat",
         base_from_data=not _given(base),
-        currency=currency_code(currency),
+        currency=currency or "",  # the scenario reads it (core.scenario.currency_code)
     )
     return roi.with_base(scenario, found)
-
-
-def currency_code(typed: str | None) -> str:
-    """The ISO code a form's currency field gives: three letters in capitals ('czk' is CZK); blank or anything
-    else is the reader's default currency (CZK in Czech, PLN in Polish, EUR in English)."""
-    code = (typed or "").strip().upper()
-    return code if len(code) == 3 and code.isascii() and code.isalpha() else formatting.default_currency()
 
 
 def money(amount: float | None, scenario: Scenario | None = None, currency: str | None = None) -> str:
@@ -471,7 +464,7 @@ def from_card(
         months=int(months or defaults.months),
         discount=_number(discount_percent, defaults.discount * 100) / 100,
     )
-    scenario = replace(from_action(card, journey_id, kpi_dataset, kpi, assumptions), currency=currency_code(currency))
+    scenario = replace(from_action(card, journey_id, kpi_dataset, kpi, assumptions), currency=currency or "")
     if not scenario.assumptions.changes and card.metric == "nps":
         source = "nps"
     else:
