@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from babel.messages import extract, frontend
 from playwright.sync_api import expect
 
 from tests.e2e import visible_text
@@ -40,10 +39,7 @@ def code_messages() -> dict[str, object]:
     """The English messages of the code, extracted as `make i18n` extracts them (tests/test_i18n.py)."""
     from tests.test_i18n import _code_messages
 
-    with pytest.MonkeyPatch.context() as patch:
-        if not hasattr(extract, "parse_mapping_cfg"):  # Babel 2.19 has it in frontend only
-            patch.setattr(extract, "parse_mapping_cfg", frontend.parse_mapping_cfg, raising=False)
-        return _code_messages()
+    return _code_messages()
 
 
 @pytest.fixture(scope="module", params=LANGUAGES)
