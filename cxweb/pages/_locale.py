@@ -4,6 +4,7 @@ reader's language."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import dash_bootstrap_components as dbc
 
@@ -102,6 +103,7 @@ def date_picker() -> dict[str, object]:
     }
 
 
+@lru_cache(maxsize=len(i18n.LANGUAGES))
 def date_fns_script(code: str) -> str:
     """The script that gives Dash's date picker the month and day names of ``code`` (nothing for English, its own)."""
     if code == i18n.DEFAULT:
