@@ -81,7 +81,7 @@ def main() -> None:
     found = scenarios.evidence(workspace, project, saved[0].scenario).to_dict()
     changes = dict(saved[0].scenario.assumptions.changes)
     ids = [{"type": "roi-change", "tp": key} for key in changes]
-    form = (found, list(changes.values()), 0, None, 0.3, 2_500_000, 24, 8, ids, "x", journey,
+    form = (found, list(changes.values()), 0, None, "0.3", "2500000", 24, 8, "CZK", ids, "x", journey,
             saved[0].scenario.kpi_dataset, "revenue", "branch", "log", 0, "csat")
     ids_text = [s.id for s in saved]
     with app.server.app_context():

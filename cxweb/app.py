@@ -321,7 +321,36 @@ def serve(
     )
     if open_browser:
         threading.Timer(0.5, _open_browser, args=(url,)).start()
+    # The first page needs none of the analysis libraries; they are imported while the user reads it.
+    warming = threading.Timer(WARM_UP_AFTER, warm_up)
+    warming.daemon = True
+    warming.start()
     server.run()
+
+
+WARM_UP_AFTER = 2.0  # seconds after the start: the first page is served by then (about 1 s)
+# What a first click would otherwise import (1–2 s together: scipy.stats alone is about 1 s).
+WARM_UP_MODULES = (
+    "polars",
+    "scipy.stats",
+    "scipy.special",
+    "scipy.linalg",
+    "plotly.graph_objects",
+    "workbench.analysis.breaks",
+    "workbench.analysis.drivers",
+    "workbench.analysis.roi",
+    "workbench.analysis.verify",
+    "workbench.analysis.alertrules",
+    "workbench.export.figures",
+)
+
+
+def warm_up(modules: Iterable[str] = WARM_UP_MODULES) -> None:
+    """Import the analysis libraries in the background, so that the first click on a page waits for none."""
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _open_browser(url: str) -> None:

@@ -242,11 +242,19 @@ def _find(
     @functools.cache
     def monthly(column: str):
         """Each segment's statistics per touchpoint and month up to the window's end (per branch too when
-        clustered), the segment-level cells, everyone else's, and the column's month-to-month spread of gaps."""
+        clustered, for the flagged touchpoints only: the re-measure since a change point needs no other), the
+        segment-level cells, everyone else's, and the column's month-to-month spread of gaps (over every
+        touchpoint and segment)."""
         by = tuple(dict.fromkeys(("touchpoint", "period", column, *((branch,) if branch else ()))))
-        rows = aggregate(by, None)
-        cells = query.rollup(rows[rows[column].notna()], ["touchpoint", "period", column], min_n=settings.min_n)
-        totals = query.rollup(rows, ["touchpoint", "period"], min_n=settings.min_n)
+        touchpoints = tuple(sorted({t["touchpoint"] for t in flagged if t.get("column") == column}))
+        rows = query.aggregate(
+            query.Query(tuple(sources), by=by, date_to=date_to, filters=(*filters, ("touchpoint", touchpoints))),
+            cache,
+            min_n=settings.min_n,
+        )
+        cells = aggregate(("touchpoint", "period", column), None)
+        cells = cells[cells[column].notna()].reset_index(drop=True)
+        totals = aggregate(("touchpoint", "period"), None)
         others = query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n)
         return rows, cells, others, _month_spread(cells, others, column, metric)
 

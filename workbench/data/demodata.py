@@ -1027,6 +1027,7 @@ def generate(
     start: date = date(2024, 11, 1),
     branch_icc: float = BRANCH_ICC,
     kpis_from_latent: bool = True,
+    branch_copies: int = 1,
 ) -> DemoData:
     """Generate the demo survey, KPI tables and planted truth for ``journey`` (deterministic for a seed).
 
@@ -1037,7 +1038,8 @@ def generate(
     variance (an ICC; every touchpoint but the untouched one; 0 turns it off). ``kpis_from_latent`` drives the KPIs
     by the *true* branch-month NPS (the expected overall NPS of the cell's respondents given their latent
     experience), so a link fitted on the observed NPS meets its sampling noise as on real data; False drives them by
-    the NPS observed in the answers (no attenuation to correct).
+    the NPS observed in the answers (no attenuation to correct). ``branch_copies`` > 1 splits every branch into
+    that many ("Kladno 1", "Kladno 2"…) for a network of realistic size (the scale benchmark's 500 branches).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1057,8 +1059,11 @@ def generate(
 
     # ---- world: regions, branches, employees and their static effects
     region_names = [r[0] for r in REGIONS]
-    branch_names = [b for r in REGIONS for b in r[2]]
-    branch_region = np.array([g for g, r in enumerate(REGIONS) for _ in r[2]])
+    if branch_copies < 1:
+        raise ValueError(gettext("A branch is split into at least one copy."))
+    copies = range(1, branch_copies + 1) if branch_copies > 1 else (None,)
+    branch_names = [b if k is None else f"{b} {k}" for r in REGIONS for b in r[2] for k in copies]
+    branch_region = np.array([g for g, r in enumerate(REGIONS) for _ in r[2] for _ in copies])
     B, G = len(branch_names), len(REGIONS)
     big_city = np.array(
         [bool(re.match(r"(Praha|Warszawa|Kraków|Brno|Poznań|Katowice|Ostrava)-", b)) for b in branch_names]
@@ -1390,13 +1395,15 @@ def _employee_names(rng: np.random.Generator, countries: list[str], staff: np.nd
     for country, count in zip(countries, staff):
         firsts, surnames = _FIRST_NAMES[country], _SURNAMES[country]
         for _ in range(int(count)):
-            while True:
+            for _attempt in range(50):
                 female = rng.random() < 0.5
                 first_name = firsts[female][rng.integers(len(firsts[female]))]
                 surname = surnames[rng.integers(len(surnames))][int(female)]
                 name = f"{first_name} {surname}"
                 if name not in taken:
                     break
+            else:  # a large network uses up the combinations: namesakes get a number, as in a staff list
+                name = next(f"{name} {k}" for k in range(2, len(taken) + 3) if f"{name} {k}" not in taken)
             taken.add(name)
             names.append(name)
     return names

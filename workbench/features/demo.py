@@ -6,6 +6,8 @@ scenarios); its generated data is the same in every language: it is made from th
 
 from __future__ import annotations
 
+import datetime
+
 from workbench.core import formatting, i18n
 from workbench.core.i18n import N_, Labels, ngettext
 from workbench.core.i18n import gettext as _
@@ -32,9 +34,9 @@ def demo_project_names() -> set[str]:
     return names
 
 
-def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
+def seed_demo(workspace: Workspace, answers: int = 200_000, months: int = 24, branch_copies: int = 1) -> int:
     """Create the demo project with the e-commerce journey and generated data (once, in the current language);
-    return its id."""
+    return its id. ``answers``, ``months`` and ``branch_copies`` size the data (``demodata.generate``)."""
     from workbench.data import demodata
     from workbench.repos.text import default_codebook
 
@@ -49,7 +51,16 @@ def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
     journey_id = workspace.create_journey(project_id, journey)
     # The data comes from the template as written, so every language's demo has the same answers and effects
     # (the generator reads touchpoint names and channels); the keys are the same in the translated journey.
-    data = demodata.generate(load_template(DEMO_TEMPLATE, translated=False), answers=answers)
+    # Longer data starts earlier: every size ends in the same month, October 2026.
+    first_month = 2026 * 12 + 9 - months + 1
+    start = datetime.date(first_month // 12, first_month % 12 + 1, 1)
+    data = demodata.generate(
+        load_template(DEMO_TEMPLATE, translated=False),
+        answers=answers,
+        months=months,
+        start=start,
+        branch_copies=branch_copies,
+    )
     workspace.datasets.add_table(project_id, data.survey, DEMO_DATASETS["survey"], "survey", journey_id=journey_id)
     workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
     workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
@@ -64,7 +75,6 @@ def seed_demo(workspace: Workspace, answers: int = 200_000) -> int:
 
 def _seed_actions(workspace: Workspace, project_id: int, journey_id: int, effects) -> None:
     """A few cards, among them the action behind the planted improvement, done and waiting for its check."""
-    import datetime
 
     from workbench.repos.actions import Draft
 
