@@ -301,25 +301,44 @@ def _family_against_rest(key, member, cluster, n_all, t_all, q_all, confidence: 
         var_r = (q_r - n_r * m_r**2) / (n_r - 1)
         variance_iid = np.maximum(var_s, 0) / n_s + np.maximum(var_r, 0) / n_r
 
-        def side(cells_n, cells_t, own, big_n, mean, lone_n, lone_t, lone_q):
-            """One side's CR2 variance and the traces of its Bell–McCaffrey degrees of freedom (members × clusters
-            grid ``own`` says which clusters are on the side)."""
-            w2 = np.where(own, 1.0 / (big_n[:, None] ** 2 * (1.0 - cells_n[None, :] / big_n[:, None])), 0.0)
-            w2 = np.nan_to_num(w2, nan=0.0, posinf=0.0)
-            residual = cells_t[None, :] - cells_n[None, :] * mean[:, None]
+        def side(sums, big_n, mean, lone_n, lone_t, lone_q):
+            """One side's CR2 variance and the traces of its Bell–McCaffrey degrees of freedom, from ``sums``:
+            per member and distinct cluster size k, the side's clusters' count, Σt and Σt² (members × sizes)."""
+            count_k, t_k, tt_k = sums
+            n_k = sizes[None, :]
+            w2 = 1.0 / (big_n[:, None] ** 2 * (1.0 - n_k / big_n[:, None]))
+            w2 = np.where(count_k > 0, np.nan_to_num(w2, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+            # Σ w2 (t − n·mean)² over the side's clusters, grouped by their size n.
+            squares = tt_k - 2 * mean[:, None] * n_k * t_k + (mean[:, None] * n_k) ** 2 * count_k
             lam2 = 1.0 / (big_n**2 * (1.0 - 1.0 / big_n))  # a lone answer: a cluster of one
             lone_squares = lone_q - 2 * mean * lone_t + lone_n * mean**2
-            variance = np.sum(w2 * residual**2, axis=1) + lam2 * lone_squares
-            trace = np.sum(cells_n * w2, axis=1) + lone_n * lam2
-            cross = np.sum(cells_n**2 * w2, axis=1) + lone_n * lam2
-            square = np.sum(cells_n**2 * w2**2, axis=1) + lone_n * lam2**2
-            cube = np.sum(cells_n**3 * w2**2, axis=1) + lone_n * lam2**2
-            count = np.sum(own, axis=1) + lone_n
+            variance = np.sum(w2 * squares, axis=1) + lam2 * lone_squares
+            trace = np.sum(count_k * n_k * w2, axis=1) + lone_n * lam2
+            cross = np.sum(count_k * n_k**2 * w2, axis=1) + lone_n * lam2
+            square = np.sum(count_k * n_k**2 * w2**2, axis=1) + lone_n * lam2**2
+            cube = np.sum(count_k * n_k**3 * w2**2, axis=1) + lone_n * lam2**2
+            count = np.sum(count_k, axis=1) + lone_n
             return variance, trace - cross / big_n, square - 2 * cube / big_n + cross**2 / big_n**2, count
 
-        own = g_member[None, :] == np.arange(size)[:, None]
-        v_s, tr_s, sq_s, count_s = side(g_n, g_t, own, n_s, m_s, l_s, lt_s, lq_s)
-        v_r, tr_r, sq_r, count_r = side(g_n, g_t, ~own, n_r, m_r, l_r, lt_r, lq_r)
+        # A cluster's weight depends on its side's size and its own answers only, so the clusters of one size
+        # are summed first: members × distinct sizes instead of members × clusters (18 000 branch-months).
+        sizes, size_code = np.unique(g_n, return_inverse=True)
+        size_code = size_code.reshape(-1)
+        on_member = g_member >= 0
+        cell = np.where(on_member, g_member, 0) * len(sizes) + size_code
+        shape = (size, len(sizes))
+
+        def grid(values):
+            return np.bincount(cell[on_member], weights=values[on_member], minlength=size * len(sizes)).reshape(shape)
+
+        def total(values):
+            return np.bincount(size_code, weights=values, minlength=len(sizes))[None, :]
+
+        ones = np.ones(len(g_n))
+        own_sums = tuple(grid(x) for x in (ones, g_t, g_t**2))
+        rest_sums = tuple(total(x) - own for x, own in zip((ones, g_t, g_t**2), own_sums, strict=True))
+        v_s, tr_s, sq_s, count_s = side(own_sums, n_s, m_s, l_s, lt_s, lq_s)
+        v_r, tr_r, sq_r, count_r = side(rest_sums, n_r, m_r, l_r, lt_r, lq_r)
         variance = v_s + v_r
         df = (tr_s + tr_r) ** 2 / (sq_s + sq_r)
         undefined = (count_s < 2) | (count_r < 2)

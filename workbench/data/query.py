@@ -77,9 +77,14 @@ def aggregate(
         if hit is not None:
             return hit
     result = metrics.estimate_frame(_statistics(query), confidence, min_n, weights)
-    if cache is not None:
+    if cache is not None and len(result) <= CACHED_ROWS:
         cache.set(key, result)
     return result
+
+
+# Larger results (a break search's touchpoint × month × branch statistics: 400 000 rows at 1.5 M answers) take
+# longer to pickle into the cache and read back than to aggregate again; what is built from them is cached.
+CACHED_ROWS = 50_000
 
 
 def describe_filters(filters: Sequence[tuple[str, Sequence[str]]]) -> str:
