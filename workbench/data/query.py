@@ -84,7 +84,7 @@ def aggregate(
 
 # Larger results (a break search's touchpoint × month × branch statistics: 400 000 rows at 1.5 M answers) take
 # longer to pickle into the cache and read back than to aggregate again; what is built from them is cached.
-CACHED_ROWS = 50_000
+CACHED_ROWS = 200_000
 
 
 def describe_filters(filters: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -226,13 +226,21 @@ def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
     """Segment nesting found in the data: each column that determines a coarser one (branch → region) and it.
 
     A column *A* is the parent of *B* when every value of *B* occurs with exactly one value of *A* and *A* has
-    fewer values; of several such columns the one with the most values (the nearest level) is the parent.
+    fewer values; of several such columns the one with the most values (the nearest level) is the parent. Kept per
+    dataset version (the files' signatures) in this process: it reads the whole of every segment column.
     """
-    import polars as pl
-
     present = [name for name in names if name in set(columns(sources))]
     if len(present) < 2:
         return {}
+    return dict(_parents(tuple(_signature(path) for path in sources), tuple(present)))
+
+
+@lru_cache(maxsize=64)
+def _parents(signatures: tuple[tuple[str, int, int], ...], present: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """:func:`parents` of the files with these signatures (path, size, mtime), for columns they have."""
+    import polars as pl
+
+    sources = [path for path, _size, _mtime in signatures]
     frames = []
     for path in sources:
         schema = _schema(*_signature(path))
@@ -254,7 +262,7 @@ def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
                 candidates.append(parent)
         if candidates:
             result[child] = max(candidates, key=lambda name: distinct[name])
-    return result
+    return tuple(result.items())
 
 
 # ------------------------------------------------------------------ internals

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,15 +71,27 @@ def board(
     cluster = RESPONDENT if trend and RESPONDENT in query.columns(chosen.sources) else None
     by = (("touchpoint",) if level == OWNER else (level,)) + ((cluster,) if cluster else ())
 
-    def aggregate(start, end):
-        result = query.aggregate(chosen.query(by=by, date_from=start, date_to=end, filters=filters), cache)
-        return leaderboard.owner_results(result, chosen.journey) if level == OWNER else result
-
-    current = aggregate(chosen.date_from, chosen.date_to)
-    previous = None
+    windows = [(chosen.date_from, chosen.date_to)]
     if trend and chosen.date_from and chosen.date_to:
-        previous = aggregate(*breaks.previous_window(chosen.date_from, chosen.date_to))
-    rows = leaderboard.rank(current, previous, "owner" if level == OWNER else level, metric, cluster=cluster)
+        windows.append(breaks.previous_window(chosen.date_from, chosen.date_to))
+    asked = [chosen.query(by=by, date_from=start, date_to=end, filters=filters) for start, end in windows]
+    # The ranking is kept as a whole: with a respondent per row its inputs are large (330 000 rows at 20 M
+    # answers) and the changes' tests run per group.
+    owners = chosen.journey if level == OWNER else None
+    key = (
+        "board:" + hashlib.sha256(repr(([q.key() for q in asked], level, metric, cluster, owners)).encode()).hexdigest()
+    )
+    rows = cache.get(key) if cache is not None else None
+    if rows is None:
+
+        def aggregate(asking: query.Query):
+            result = query.aggregate(asking, cache)
+            return leaderboard.owner_results(result, chosen.journey) if level == OWNER else result
+
+        current, previous = aggregate(asked[0]), aggregate(asked[1]) if len(asked) > 1 else None
+        rows = leaderboard.rank(current, previous, "owner" if level == OWNER else level, metric, cluster=cluster)
+        if cache is not None:
+            cache.set(key, rows)
     if chosen.wave is not None:  # no period before: ranked by score, without the change columns
         note = ngettext(
             "Ranked only with at least {n} answer.", "Ranked only with at least {n} answers.", metrics.DEFAULT_MIN_N
