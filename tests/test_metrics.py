@@ -177,3 +177,30 @@ def test_index_slope_and_to_index_by_hand():
     assert m.to_index("csat", 4.0) == 75.0 and m.to_index("nps", 20.0) == 60.0 and m.to_index("ces", 4.0) == 50.0
     with pytest.raises(ValueError, match="No index scaling for 'index'"):
         m.to_index("index", 50.0)
+
+
+def test_fine_groups_get_exactly_the_intervals_computed_one_by_one():
+    """Tango's bisection and the t quantile run once per distinct input on large frames (metrics._distinct):
+    the same numbers, bit for bit, as computing every group, empty groups (0/0) and broadcast scalars included."""
+    import numpy as np
+
+    from workbench.core import metrics as m
+
+    rng = np.random.default_rng(5)
+    n = rng.integers(0, 40, 5_000).astype(float)
+    promoters = np.floor(rng.random(5_000) * (n + 1))
+    detractors = np.floor(rng.random(5_000) * (n - promoters + 1))
+    assert len(np.unique(np.column_stack([promoters, detractors, n]), axis=0)) < 5_000  # repeats to share
+    low, high = m._tango_interval(promoters, detractors, n, 1.96)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _value, _se, shared_low, shared_high = m._nps_formula(promoters, detractors, n, 1.96)
+        assert np.array_equal(shared_low, 100 * low, equal_nan=True)
+        assert np.array_equal(shared_high, 100 * high, equal_nan=True)
+        total = rng.random(5_000) * n * 5
+        value, se, lo, hi = m._mean_formula(n, total, total * total / np.maximum(n, 1) + n, 0.95)
+        from scipy.stats import t
+
+        expected = t.ppf(0.975, n - 1) * se
+        assert np.array_equal(hi, value + expected, equal_nan=True)
+        broadcast = m._nps_formula(promoters, detractors, 40.0, 1.96)[2]
+        assert np.array_equal(broadcast, 100 * m._tango_interval(promoters, detractors, 40.0, 1.96)[0], equal_nan=True)

@@ -426,9 +426,9 @@ def _distinct(formula, *columns, **constants):
     """
     import numpy as np
 
-    if np.ndim(columns[0]) == 0 or np.size(columns[0]) < _DISTINCT_FROM:
+    if max(np.size(c) for c in columns) < _DISTINCT_FROM or max(np.ndim(c) for c in columns) > 1:
         return formula(*columns, **constants)
-    stacked = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    stacked = np.column_stack(np.broadcast_arrays(*(np.asarray(c, dtype=float) for c in columns)))
     # NaN (an empty group's 0/0) is unequal to itself in np.unique: it stands in as −1, which no count is.
     stacked = np.where(np.isnan(stacked), -1.0, stacked)
     top = float(stacked.max()) + 2 if stacked.size else 1.0

@@ -17,8 +17,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from workbench.core import metrics
-from workbench.core.contract import METRICS  # the answer table's scores: NPS, CSAT, CES, rating
+from workbench.core.contract import (
+    METRICS,  # the answer table's scores: NPS, CSAT, CES, rating
+    SURVEY_COLUMNS,
+)
 from workbench.core.i18n import gettext as _
+from workbench.data import summaries
 
 if TYPE_CHECKING:
     import diskcache
@@ -394,19 +398,82 @@ def _scan(query: Query, extra: Sequence[str] = ()):
 
 
 def _statistics(query: Query) -> pandas.DataFrame:
-    """Sufficient statistics per group, computed by polars in one pass over the needed columns."""
-    import polars as pl
+    """Sufficient statistics per group: summed from the dataset versions' summaries when the query fits them
+    (whole months, one segment column and its parents), else scanned from the answers."""
+    summed = summaries.statistics(query)
+    if summed is None and summaries.fits(query):
+        missing = [path for path in query.sources if not summaries.is_current(path)]
+        for path in missing:  # a file from before summaries, or restored: summarised once, then read
+            try:
+                if summarise(path) is None:
+                    return scanned_statistics(query)
+            except OSError:  # a read-only folder: the scan answers
+                return scanned_statistics(query)
+        summed = summaries.statistics(query) if missing else None
+    return summed if summed is not None else scanned_statistics(query)
 
+
+def summarise(path: str | os.PathLike) -> str | None:
+    """Write the summary of survey file ``path`` (``workbench.data.summaries``): statistics per touchpoint × month,
+    alone and per text segment column with the columns it nests in; return the summary's path (None for a file
+    without touchpoints and times, which has nothing to summarise)."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    path = str(path)
+    schema = pq.read_schema(path)
+    if "touchpoint" not in schema.names or "ts" not in schema.names:
+        return None
+    # Text segments only: a numeric one would come back as text (the scan serves those).
+    segments = [name for name in schema.names if name not in SURVEY_COLUMNS and (_is_text(schema.field(name).type))]
+    nesting = parents([path], segments)
+    levels = {"": [], **{column: _chain(column, nesting) for column in segments}}
+    # One plan per level, run together: polars shares the work between them (six levels of 1.5 M answers: 1.3 s;
+    # one after another 1.5 s; summing the levels out of the finest groups 3.6 s).
+    plans = [
+        grouped_statistics(Query((path,), by=("touchpoint", "period", *columns), period="month"))
+        for columns in levels.values()
+    ]
+    return str(summaries.write(path, levels, pl.collect_all(plans)))
+
+
+def _chain(column: str, nesting: Mapping[str, str]) -> list[str]:
+    """``column`` and the coarser columns it nests in (branch, region)."""
+    chain = [column]
+    while chain[-1] in nesting and nesting[chain[-1]] not in chain:
+        chain.append(nesting[chain[-1]])
+    return chain
+
+
+def _is_text(kind) -> bool:
+    """Whether an Arrow type holds text."""
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind)
+
+
+def scanned_statistics(query: Query) -> pandas.DataFrame:
+    """Sufficient statistics per group, computed by polars in one pass over the answers' needed columns."""
+    return statistics_frame(grouped_statistics(query).collect(), query.by)
+
+
+def grouped_statistics(query: Query):
+    """The polars plan (a LazyFrame) of :func:`scanned_statistics`: statistics per group, unsorted."""
     data, measured = _scan(query)
     aggregations = _aggregations("rating" in measured)
-    if query.by:
-        result = data.group_by(list(query.by)).agg(aggregations).sort(list(query.by), nulls_last=True)
-    else:
-        result = data.select(aggregations)
-    frame = result.collect()
+    return data.group_by(list(query.by)).agg(aggregations) if query.by else data.select(aggregations)
+
+
+def statistics_frame(frame, by: Sequence[str]) -> pandas.DataFrame:
+    """A polars frame of statistics per group as the engine returns it: sorted by ``by``, counts as Int64,
+    periods as dates."""
+    import polars as pl
+
+    if by:
+        frame = frame.sort(list(by), nulls_last=True)
     counts = [name for name, dtype in frame.schema.items() if dtype.is_integer()]
     frame = frame.with_columns(pl.col(counts).cast(pl.Int64)).to_pandas()
-    if "period" in query.by:
+    if "period" in by:
         frame["period"] = frame["period"].dt.date
     return frame
 

@@ -37,7 +37,7 @@ from workbench.core.errors import Cancelled, IngestError
 from workbench.core.events import DatasetCommitted, Events
 from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
-from workbench.data import ingest, outcome, scratch, waves
+from workbench.data import ingest, outcome, query, scratch, summaries, waves
 from workbench.data.ingest import (
     CsvDialect,
     ImportReport,
@@ -407,8 +407,19 @@ class Datasets:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 staged.temp_file.replace(self.root / relative)  # last: the row commits right after
             self._file(staged.token, ".json").unlink(missing_ok=True)  # committed: no longer waiting
+        if staged.kind == "survey":
+            self._summarise(self.root / relative)
         self.events.emit(DatasetCommitted(staged.project_id, dataset_id, staged.kind))
         return self.get(dataset_id)
+
+    @staticmethod
+    def _summarise(path: Path) -> None:
+        """Precompute a survey version's statistics per touchpoint × month × segment (``data.summaries``), which
+        pages read instead of its answers; if that fails, the first query that needs them writes them."""
+        try:
+            query.summarise(path)
+        except OSError as error:
+            log.warning("Could not summarise %s: %s", path, error)
 
     @staticmethod
     def _extended_name(session: Session, dataset_id: int, name: str) -> str:
@@ -554,6 +565,7 @@ class Datasets:
             source = sources[file]
             if source is None:
                 path.unlink(missing_ok=True)
+                summaries.remove(path)
             elif path.exists():
                 path.replace(self.root / source)
 
@@ -577,6 +589,8 @@ class Datasets:
             for folder in sorted((f for f in self.temp_folder.rglob("*") if f.is_dir()), reverse=True):
                 if not any(folder.iterdir()):
                     folder.rmdir()
+        if self.folder.exists():
+            summaries.sweep(self.folder)
         with self.sessions() as session:
             files = session.scalars(select(DatasetRow.file)).all()
         missing = [self.root / file for file in files if not (self.root / file).exists()]

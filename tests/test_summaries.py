@@ -1,0 +1,222 @@
+"""Dataset summaries (``workbench.data.summaries``): a query summed from a summary gives what the scan of the
+answers gives, for every query that fits one; stale, missing and foreign summaries are never read; a committed
+survey gets its summary, and a deleted one loses it."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.data import query, summaries
+
+REGIONS = {"north": ["n1", "n2", "n3"], "south": ["s1", "s2"], "east": ["e1", "e2", "e3", "e4"]}
+BRANCHES = [b for bs in REGIONS.values() for b in bs]
+REGION_OF = {b: r for r, bs in REGIONS.items() for b in bs}
+TOUCHPOINTS = ["web", "delivery", "support", "_overall"]
+
+
+def survey(path, rows: int = 4000, seed: int = 1, rating: bool = True) -> str:
+    """Answers in the contract over 14 months: branches nested in regions, a channel that is not, a numeric
+    segment, missing segment values and scores, and a float rating."""
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2025-01-01T00:00:00", "s")
+    seconds = np.sort(rng.integers(0, 425 * 86400, rows))
+    branch = rng.choice(BRANCHES, rows)
+    region = np.array([REGION_OF[b] for b in branch], dtype=object)
+    branch = np.where(rng.random(rows) < 0.03, None, branch)  # an answer without its branch keeps its region
+    columns = {
+        "response_id": [f"r{i}" for i in range(rows)],
+        "respondent_id": [f"p{i // 3}" for i in range(rows)],
+        "ts": pa.array(start + seconds, pa.timestamp("s")),
+        "touchpoint": rng.choice(TOUCHPOINTS, rows),
+        "nps": pa.array(rng.integers(0, 11, rows), pa.int8(), mask=rng.random(rows) < 0.3),
+        "csat": pa.array(rng.integers(1, 6, rows), pa.int8(), mask=rng.random(rows) < 0.2),
+        "ces": pa.array(rng.integers(1, 8, rows), pa.int8(), mask=rng.random(rows) < 0.5),
+        "region": region,
+        "branch": branch,
+        "channel": np.where(rng.random(rows) < 0.05, None, rng.choice(["web", "app", "phone"], rows)),
+        "store_size": rng.integers(1, 4, rows),  # a numeric segment: the scan serves it
+    }
+    if rating:
+        columns["rating"] = pa.array(rng.normal(7, 2, rows).round(1), pa.float64(), mask=rng.random(rows) < 0.4)
+    pq.write_table(pa.table(columns), path)
+    return str(path)
+
+
+def same(summed: pd.DataFrame, scanned: pd.DataFrame) -> None:
+    """Equal frames: the same columns, groups and counts exactly; float sums (the rating's) to rounding."""
+    assert list(summed.columns) == list(scanned.columns)
+    assert len(summed) == len(scanned)
+    for name in scanned.columns:
+        if pd.api.types.is_float_dtype(scanned[name]):
+            np.testing.assert_allclose(summed[name].to_numpy(float), scanned[name].to_numpy(float), rtol=1e-12)
+        else:
+            assert summed[name].tolist() == scanned[name].tolist(), name
+
+
+MONTHS = [datetime.date(2025, m, 1) for m in range(1, 13)] + [datetime.date(2026, 1, 1), datetime.date(2026, 2, 1)]
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+
+
+@st.composite
+def fitting_queries(draw):
+    """Month-aligned queries grouped and filtered by one segment column's chain (and the touchpoint)."""
+    chain = draw(st.sampled_from([(), ("region",), ("branch",), ("branch", "region"), ("channel",)]))
+    by = [name for name in ("touchpoint", "period", *chain) if draw(st.booleans())]
+    filters = []
+    if chain and draw(st.booleans()):
+        column = draw(st.sampled_from(chain))
+        values = {"region": list(REGIONS), "branch": BRANCHES, "channel": ["web", "app", "phone"]}[column]
+        filters.append((column, tuple(draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))))
+    if draw(st.booleans()):
+        filters.append(("touchpoint", tuple(draw(st.lists(st.sampled_from(TOUCHPOINTS), min_size=1, unique=True)))))
+    start = draw(st.none() | st.sampled_from(MONTHS))
+    end = draw(st.none() | st.sampled_from(MONTHS).map(month_end))
+    return query.Query(("SOURCE",), by=tuple(by), date_from=start, date_to=end, filters=tuple(filters))
+
+
+@pytest.fixture(scope="module")
+def summarised(tmp_path_factory):
+    path = survey(tmp_path_factory.mktemp("summaries") / "survey.parquet")
+    query.summarise(path)
+    return path
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asked=fitting_queries())
+def test_a_fitting_query_sums_the_summary_to_what_the_scan_counts(summarised, asked):
+    asked = query.Query((summarised,), asked.by, "month", asked.date_from, asked.date_to, asked.filters)
+    summed = summaries.statistics(asked)
+    assert summed is not None  # it fits, so the summary answered
+    same(summed, query.scanned_statistics(asked))
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        query.Query(("S",), by=("touchpoint", "period"), period="week"),  # weeks are not months
+        query.Query(("S",), by=("touchpoint",), date_from=datetime.date(2025, 3, 15)),  # a window in a month
+        query.Query(("S",), by=("touchpoint",), date_to=datetime.date(2025, 3, 30)),
+        query.Query(("S",), by=("region", "channel")),  # two columns that do not nest
+        query.Query(("S",), by=("store_size",)),  # a number, not text
+        query.Query(("S",), by=("respondent_id",)),  # not a segment
+    ],
+)
+def test_a_query_that_does_not_fit_is_scanned_and_answered_the_same(summarised, asked):
+    asked = query.Query((summarised,), asked.by, asked.period, asked.date_from, asked.date_to, asked.filters)
+    assert summaries.statistics(asked) is None
+    same(query._statistics(asked), query.scanned_statistics(asked))
+
+
+def test_aggregate_gives_the_same_estimates_from_the_summary(summarised):
+    asked = query.Query((summarised,), by=("touchpoint", "region"), date_from=MONTHS[2], date_to=month_end(MONTHS[7]))
+    from workbench.core import metrics
+
+    summed = metrics.estimate_frame(summaries.statistics(asked))
+    scanned = metrics.estimate_frame(query.scanned_statistics(asked))
+    pd.testing.assert_frame_equal(summed, scanned, check_exact=False, rtol=1e-12)
+
+
+def test_a_replaced_file_is_never_answered_from_its_old_summary(tmp_path):
+    path = survey(tmp_path / "s.parquet", seed=1)
+    query.summarise(path)
+    asked = query.Query((path,), by=("touchpoint", "branch"))
+    before = query._statistics(asked)
+    time.sleep(0.01)
+    survey(path, seed=2)  # the same path, other answers
+    assert not summaries.is_current(path)
+    assert summaries.statistics(asked) is None
+    after = query._statistics(asked)  # summarised again on the way
+    same(after, query.scanned_statistics(asked))
+    assert not before.equals(after)
+    assert summaries.is_current(path)
+
+
+def test_a_file_without_a_summary_gets_one_from_the_first_query_that_fits(tmp_path):
+    path = survey(tmp_path / "s.parquet")
+    assert not summaries.is_current(path)
+    asked = query.Query((path,), by=("touchpoint", "period"))
+    same(query._statistics(asked), query.scanned_statistics(asked))
+    assert summaries.is_current(path)
+
+
+def test_two_versions_are_summed_together_even_when_one_lacks_a_column(tmp_path):
+    first = survey(tmp_path / "a.parquet", seed=1)
+    second = survey(tmp_path / "b.parquet", seed=3, rating=False)
+    for path in (first, second):
+        query.summarise(path)
+    same_stats = query.Query((first, survey(tmp_path / "c.parquet", seed=4)), by=("region", "period"))
+    query.summarise(same_stats.sources[1])
+    assert summaries.statistics(same_stats) is not None
+    same(summaries.statistics(same_stats), query.scanned_statistics(same_stats))
+    mixed = query.Query((first, second), by=("region",))  # one has a rating, the other not: the scan serves
+    assert summaries.statistics(mixed) is None
+    same(query._statistics(mixed), query.scanned_statistics(mixed))
+
+
+def test_a_summary_is_written_whole_or_not_at_all(tmp_path):
+    path = survey(tmp_path / "s.parquet")
+    query.summarise(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet", "s.summary.parquet"]  # no temporary left
+    summary = summaries.path_for(path)
+    summary.write_bytes(summary.read_bytes()[:100])  # a damaged summary is not read
+    assert not summaries.is_current(path)
+
+
+def test_a_summary_that_cannot_be_written_leaves_the_scan_to_answer(tmp_path, monkeypatch):
+    path = survey(tmp_path / "s.parquet")
+
+    def refuse(*_args):
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(summaries, "write", refuse)
+    asked = query.Query((path,), by=("touchpoint",))
+    same(query._statistics(asked), query.scanned_statistics(asked))
+    assert not summaries.is_current(path)
+
+
+def test_a_committed_survey_has_its_summary_and_a_deleted_one_loses_it(workspace):
+    from workbench.data import demodata
+    from workbench.data.templates import load_template
+
+    project = workspace.create_project("Client")
+    data = demodata.generate(load_template("ecommerce-delivery", translated=False), answers=5_000, months=6)
+    survey_info = workspace.datasets.add_table(project, data.survey, "Survey", "survey")
+    kpis = workspace.datasets.add_table(project, data.kpi_period, "KPIs", "kpi_period")
+    assert summaries.is_current(survey_info.path)
+    assert not summaries.path_for(kpis.path).exists()  # a KPI table has no answers to summarise
+    workspace.datasets.delete(survey_info.id)
+    assert not survey_info.path.exists() and not summaries.path_for(survey_info.path).exists()
+
+
+def test_the_sweep_removes_orphan_summaries_and_dead_writers_halves(tmp_path):
+    import subprocess
+    import sys
+
+    kept = survey(tmp_path / "kept.parquet")
+    query.summarise(kept)
+    gone = survey(tmp_path / "gone.parquet")
+    query.summarise(gone)
+    (tmp_path / "gone.parquet").unlink()  # killed between deleting the dataset file and its summary
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / f".kept{summaries.SUFFIX}.{dead.stdout.strip()}.1.tmp").write_bytes(b"half")
+    (tmp_path / f".kept{summaries.SUFFIX}.{os.getpid()}.1.tmp").write_bytes(b"being written")
+    summaries.sweep(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".kept{summaries.SUFFIX}.{os.getpid()}.1.tmp",
+        "kept.parquet",
+        "kept.summary.parquet",
+    ]
+    assert summaries.is_current(kept)

@@ -1,0 +1,188 @@
+"""Per dataset version, the answers' sufficient statistics per touchpoint × month × segment, kept beside the file.
+
+A survey of 20 M answers has about 400 000 touchpoint × month × branch groups: a month-aligned query (the filter
+bar's default window, the break search's history, the trend) sums those instead of scanning the answers. One
+summary file ``<dataset>.summary.parquet`` holds a *level* per segment column (touchpoint, month, the column and
+the coarser columns it nests in: branch with its region) and one of touchpoint × month alone. It records the
+size and modification time of the file it summarises and is used only while they match; the query engine
+writes it (``query.summarise``) when a survey is committed or, for a file without one (a restored backup, a
+workspace from before summaries), when the first query that could use it comes.
+
+The statistics are the query engine's own; they add up over any split of a group, so a
+sum over the summary's rows gives the same integers as the scan (and ratings' float sums to rounding).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas
+
+    from workbench.data.query import Query
+
+SUFFIX = ".summary.parquet"
+LEVEL = "_level"  # which segment column a summary row is grouped by ("" for touchpoint × month alone)
+_SOURCE_KEY = b"cxwb.source"  # the summarised file's "size:mtime_ns", in the summary's Parquet metadata
+_LEVELS_KEY = b"cxwb.levels"  # JSON: each level and the segment columns its rows are grouped by
+
+
+def path_for(source: str | Path) -> Path:
+    """Where the summary of dataset file ``source`` is kept."""
+    source = Path(source)
+    return source.with_name(source.stem + SUFFIX)
+
+
+def write(source: str | Path, levels: dict[str, list[str]], frames: Sequence) -> Path:
+    """Write the summary of ``source`` from its ``levels`` (level → its segment columns) and their statistics
+    (polars frames, one per level, grouped by touchpoint, month and the level's columns); return its path."""
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    signature = _stat_text(str(source))
+    segments = list(dict.fromkeys(column for columns in levels.values() for column in columns))
+    labelled = [frame.select(pl.lit(level).alias(LEVEL), pl.all()) for level, frame in zip(levels, frames, strict=True)]
+    groups = [LEVEL, "touchpoint", "period", *segments]
+    merged = pl.concat(labelled, how="diagonal_relaxed")
+    table = merged.select(*groups, *(name for name in merged.columns if name not in groups)).to_arrow()
+    for name in (LEVEL, "touchpoint", *segments):  # plain strings (polars hands over string views)
+        table = table.set_column(table.column_names.index(name), name, table[name].cast(pa.string()))
+    metadata = {_SOURCE_KEY: signature.encode(), _LEVELS_KEY: json.dumps(levels).encode()}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    target = path_for(source)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    pq.write_table(table, temporary, row_group_size=128 * 1024)
+    os.replace(temporary, target)  # whole or not at all: a reader never sees half a summary
+    return target
+
+
+def fits(asked: Query) -> bool:
+    """Whether a query could be summed from summaries: it groups by month (or not by period) over whole months."""
+    if "period" in asked.by and asked.period != "month":
+        return False
+    if asked.date_from is not None and asked.date_from.day != 1:
+        return False
+    return asked.date_to is None or (asked.date_to + datetime.timedelta(days=1)).day == 1
+
+
+def statistics(asked: Query) -> pandas.DataFrame | None:
+    """The statistics of ``asked`` summed from the sources' summaries, or None when the query does not fit them.
+
+    It fits when it groups by month (or not by period), its dates are whole months, its group and filter
+    columns besides the touchpoint are one segment column and the columns it nests in, and every source has a
+    current summary (:func:`is_current`).
+    """
+    import polars as pl
+
+    if not fits(asked):
+        return None
+    wanted = {name for name in asked.by if name not in ("touchpoint", "period")}
+    wanted |= {column for column, _values in asked.filters if column != "touchpoint"}
+    frames, statistic_columns = [], None
+    for source in asked.sources:
+        if not is_current(source):
+            return None
+        summary = str(path_for(source))
+        levels, stats = _layout(summary, os.stat(summary).st_mtime_ns)
+        fitting = [level for level, columns in levels if wanted <= {*columns}]
+        if not fitting or statistic_columns not in (None, stats):
+            return None
+        statistic_columns = stats
+        level = min(fitting, key=lambda name: len(dict(levels)[name]))  # the fewest groups: region before branch
+        predicates = [pl.col(LEVEL) == level]
+        predicates += [pl.col(column).is_in(list(values)) for column, values in asked.filters]
+        if asked.date_from is not None:
+            predicates.append(pl.col("period") >= asked.date_from)
+        if asked.date_to is not None:
+            predicates.append(pl.col("period") <= asked.date_to.replace(day=1))
+        frames.append(pl.scan_parquet(summary).filter(*predicates).select([*asked.by, *stats]))
+    sums = [pl.col(name).sum() for name in statistic_columns or ()]
+    data = pl.concat(frames, how="vertical_relaxed")
+    if asked.by:
+        result = data.group_by(list(asked.by)).agg(sums).sort(list(asked.by), nulls_last=True)
+    else:
+        result = data.select(sums)
+    frame = result.collect()
+    counts = [name for name, dtype in frame.schema.items() if dtype.is_integer()]
+    frame = frame.with_columns(pl.col(counts).cast(pl.Int64)).to_pandas()
+    if "period" in asked.by:
+        frame["period"] = frame["period"].dt.date
+    return frame
+
+
+def sweep(folder: str | Path) -> None:
+    """Remove from a datasets ``folder`` the summaries whose dataset file is gone and the half-written ones of
+    processes that died (a live writer's are left alone)."""
+    folder = Path(folder)
+    for summary in folder.glob("*" + SUFFIX):
+        if not summary.with_name(summary.name[: -len(SUFFIX)] + ".parquet").exists():
+            summary.unlink(missing_ok=True)
+    for temporary in folder.glob(".*" + SUFFIX + ".*.tmp"):
+        writer = temporary.name.split(".")[-3]
+        if writer.isdigit() and not _alive(int(writer)):
+            temporary.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this computer."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists and belongs to another user (or this system does not tell): leave its files
+        return True
+    return True
+
+
+def remove(source: str | Path) -> None:
+    """Delete the summary of dataset file ``source`` (with the file)."""
+    path_for(source).unlink(missing_ok=True)
+
+
+def is_current(source: str | Path) -> bool:
+    """Whether ``source`` has a summary of its present content."""
+    summary = path_for(source)
+    try:
+        written = os.stat(summary).st_mtime_ns
+    except OSError:
+        return False
+    return _recorded(str(summary), written) == _stat_text(str(source))
+
+
+@lru_cache(maxsize=256)
+def _recorded(summary: str, _mtime_ns: int) -> str | None:
+    """The source signature a summary records (None if it is not a readable summary)."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(summary).metadata or {}
+    except (OSError, ValueError):
+        return None
+    return metadata.get(_SOURCE_KEY, b"").decode() or None
+
+
+@lru_cache(maxsize=256)
+def _layout(summary: str, _mtime_ns: int) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    """A summary's levels with their segment columns, and its statistic columns (in the engine's order)."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(summary)
+    levels = json.loads((schema.metadata or {})[_LEVELS_KEY])
+    groups = {LEVEL, "touchpoint", "period", *(column for columns in levels.values() for column in columns)}
+    stats = tuple(name for name in schema.names if name not in groups)
+    return tuple((level, tuple(columns)) for level, columns in levels.items()), stats
+
+
+def _stat_text(source: str) -> str:
+    stat = os.stat(source)
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
