@@ -338,6 +338,13 @@ def _import_card() -> dbc.Card:
                                 [
                                     dbc.Button(id="da-commit", color="success", className="me-2"),
                                     dbc.Button(_("Cancel import"), id="da-discard", color="secondary"),
+                                    # Shown while the import is kept: the file, its summary, the alert rules.
+                                    html.Span(
+                                        [dbc.Spinner(size="sm", spinner_class_name="me-2"), _("Importing…")],
+                                        id="da-importing",
+                                        className="ms-3 small text-muted",
+                                        style={"display": "none"},
+                                    ),
                                 ],
                                 id="da-decision",
                                 style={"display": "none"},
@@ -1371,6 +1378,11 @@ def stop_check(clicks, token):
     State("da-name", "value"),
     State("da-refresh", "data"),
     prevent_initial_call=True,
+    running=[
+        (Output("da-commit", "disabled"), True, False),
+        (Output("da-discard", "disabled"), True, False),
+        (Output("da-importing", "style"), {"display": "inline"}, {"display": "none"}),
+    ],
 )
 def decide(_commit, _discard, token, name, refresh):
     """Keep the valid rows as a new dataset version, or drop them."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_data_import import CZECH_CSV, LABELS, check_file, label_select, upload
+
 pytestmark = pytest.mark.e2e
 
 SLOW_MS = 2_500
@@ -74,3 +76,22 @@ def test_a_greyed_result_takes_no_clicks_until_the_new_one_is_there(demo_server,
     assert page.evaluate("() => getComputedStyle(document.querySelector('#lb-rows')).pointerEvents") == "none"
     expect(page.locator(".dash-spinner")).to_have_count(0, timeout=4 * SLOW_MS + 30_000)
     assert page.evaluate("() => getComputedStyle(document.querySelector('#lb-rows')).pointerEvents") == "auto"
+
+
+def test_keeping_an_import_says_so_and_takes_no_second_click(demo_server, page, screenshot):
+    upload(page, demo_server, CZECH_CSV)
+    for label, key in LABELS.items():
+        label_select(page, label).select_option(key)
+    page.fill("#da-name", "Slow import")
+    check_file(page)
+    importing = page.locator("#da-importing")
+    expect(importing).to_be_hidden()
+    _slow_network(page)
+    page.click("#da-commit")
+    expect(importing).to_be_visible(timeout=SLOW_MS)
+    expect(importing).to_contain_text("Importing…")
+    expect(page.locator("#da-commit")).to_be_disabled()
+    expect(page.locator("#da-discard")).to_be_disabled()
+    screenshot(page, "busy-import")
+    expect(page.locator("#da-imported")).to_contain_text("“Slow import”", timeout=4 * SLOW_MS + 30_000)
+    expect(importing).to_be_hidden()
