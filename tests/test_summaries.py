@@ -220,3 +220,29 @@ def test_the_sweep_removes_orphan_summaries_and_dead_writers_halves(tmp_path):
         "kept.summary.parquet",
     ]
     assert summaries.is_current(kept)
+
+
+def test_segment_nesting_is_read_from_the_summary_as_the_scan_finds_it(tmp_path):
+    """query.parents of any set of segment columns: from the summary's record, the same as from the answers."""
+    import itertools
+
+    rows = 3000
+    rng = np.random.default_rng(9)
+    path = survey(tmp_path / "s.parquet", rows=rows)
+    table = pq.read_table(path)
+    branch = table["branch"].to_pylist()
+    employee = [None if b is None else f"{b}-{rng.integers(3)}" for b in branch]  # employees nest in branches
+    pq.write_table(table.append_column("employee", pa.array(employee)), path)
+    columns = ["region", "branch", "channel", "employee"]
+    scanned = {
+        subset: query.parents([path], list(subset))
+        for size in range(2, 5)
+        for subset in itertools.combinations(columns, size)
+    }
+    assert scanned[("region", "branch")] == {"branch": "region"}
+    assert scanned[("region", "employee")] == {"employee": "region"}  # the nearest present level
+    assert scanned[("region", "branch", "channel", "employee")] == {"branch": "region", "employee": "branch"}
+    query.summarise(path)
+    assert summaries.nesting(path) is not None
+    for subset, expected in scanned.items():
+        assert query.parents([path], list(subset)) == expected, subset

@@ -32,6 +32,7 @@ SUFFIX = ".summary.parquet"
 LEVEL = "_level"  # which segment column a summary row is grouped by ("" for touchpoint × month alone)
 _SOURCE_KEY = b"cxwb.source"  # the summarised file's "size:mtime_ns", in the summary's Parquet metadata
 _LEVELS_KEY = b"cxwb.levels"  # JSON: each level and the segment columns its rows are grouped by
+_NESTING_KEY = b"cxwb.nesting"  # JSON: the text segments' distinct values and the columns each nests in
 
 
 def path_for(source: str | Path) -> Path:
@@ -40,9 +41,15 @@ def path_for(source: str | Path) -> Path:
     return source.with_name(source.stem + SUFFIX)
 
 
-def write(source: str | Path, levels: dict[str, list[str]], frames: Sequence) -> Path:
+def write(
+    source: str | Path,
+    levels: dict[str, list[str]],
+    frames: Sequence,
+    nesting: tuple[dict[str, int], dict[str, list[str]]] = ({}, {}),
+) -> Path:
     """Write the summary of ``source`` from its ``levels`` (level → its segment columns) and their statistics
-    (polars frames, one per level, grouped by touchpoint, month and the level's columns); return its path."""
+    (polars frames, one per level, grouped by touchpoint, month and the level's columns), with the segments'
+    ``nesting`` (distinct values, and the columns each nests in: ``query.parents`` reads it); return its path."""
     import polars as pl
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -55,7 +62,11 @@ def write(source: str | Path, levels: dict[str, list[str]], frames: Sequence) ->
     table = merged.select(*groups, *(name for name in merged.columns if name not in groups)).to_arrow()
     for name in (LEVEL, "touchpoint", *segments):  # plain strings (polars hands over string views)
         table = table.set_column(table.column_names.index(name), name, table[name].cast(pa.string()))
-    metadata = {_SOURCE_KEY: signature.encode(), _LEVELS_KEY: json.dumps(levels).encode()}
+    metadata = {
+        _SOURCE_KEY: signature.encode(),
+        _LEVELS_KEY: json.dumps(levels).encode(),
+        _NESTING_KEY: json.dumps(nesting).encode(),
+    }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     target = path_for(source)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -181,6 +192,24 @@ def _layout(summary: str, _mtime_ns: int) -> tuple[tuple[tuple[str, tuple[str, .
     groups = {LEVEL, "touchpoint", "period", *(column for columns in levels.values() for column in columns)}
     stats = tuple(name for name in schema.names if name not in groups)
     return tuple((level, tuple(columns)) for level, columns in levels.items()), stats
+
+
+def nesting(source: str | Path) -> tuple[dict[str, int], dict[str, list[str]]] | None:
+    """The text segments' distinct values and the columns each nests in, as recorded in ``source``'s summary
+    (None without a readable one); check :func:`is_current` first."""
+    summary = path_for(source)
+    try:
+        return _nesting(str(summary), os.stat(summary).st_mtime_ns)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@lru_cache(maxsize=256)
+def _nesting(summary: str, _mtime_ns: int) -> tuple[dict[str, int], dict[str, list[str]]]:
+    import pyarrow.parquet as pq
+
+    distinct, candidates = json.loads((pq.read_schema(summary).metadata or {})[_NESTING_KEY])
+    return distinct, candidates
 
 
 def _stat_text(source: str) -> str:
