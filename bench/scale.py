@@ -1,6 +1,8 @@
 """Benchmark: every page's main callbacks at a real client's size, cold (fresh process, empty cache) and warm.
 
-Workspaces of 1.5 M, 20 M (and, asked for, 50 M) answers are built once with the demo generator at that size: 36
+Workspaces of 1.5 M and 20 M answers (50 M when asked for: the generator holds a whole survey in memory, 11 GB at
+20 M, so 50 M needs about 28 GB, more than the 24 GB machine the figures come from) are built once with the demo
+generator at that size: 36
 months, the demo's 50 branches each split in ten (500 branches in 8 regions, ~1 500 employees), 22 touchpoints with
 the overall answers, a respondent rating ~5 touchpoints (so 1.5 M answers are ~300 000 respondents). They are kept in
 ``--folder`` (default: the system's temp folder) and reused while the generator's code is unchanged.
