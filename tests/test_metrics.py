@@ -204,3 +204,35 @@ def test_fine_groups_get_exactly_the_intervals_computed_one_by_one():
         assert np.array_equal(hi, value + expected, equal_nan=True)
         broadcast = m._nps_formula(promoters, detractors, 40.0, 1.96)[2]
         assert np.array_equal(broadcast, 100 * m._tango_interval(promoters, detractors, 40.0, 1.96)[0], equal_nan=True)
+
+
+def test_one_metrics_estimates_are_those_of_the_full_frame(tmp_path):
+    """estimate_frame(only=metric) adds exactly the columns and numbers the full frame has for that metric."""
+    import datetime
+
+    import pandas as pd
+
+    from workbench.core import metrics as m
+    from workbench.data import query
+
+    rows = [
+        {"touchpoint": t, "nps": (i * 7 + j) % 11, "csat": 1 + (i + j) % 5, "ces": 1 + (i * j) % 7}
+        for t in ("a", "b", "c")
+        for i in range(12)
+        for j in range(i % 4 + 1)
+    ]
+    frame = pd.DataFrame(rows)
+    frame["ts"] = datetime.datetime(2026, 1, 1)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "s.parquet"
+    pq.write_table(pa.Table.from_pandas(frame.astype({"nps": "int8", "csat": "int8", "ces": "int8"})), path)
+    stats = query.scanned_statistics(query.Query((str(path),), by=("touchpoint",)))
+    full = m.estimate_frame(stats)
+    for metric in ("nps", "csat", "ces"):
+        one = m.estimate_frame(stats, only=metric)
+        names = [metric, f"{metric}_se", f"{metric}_low", f"{metric}_high", f"{metric}_low_n"]
+        pd.testing.assert_frame_equal(one[names], full[names], check_exact=True)
+        assert "index" not in one
+    assert list(m.estimate_frame(stats, only="index").columns) == list(full.columns)

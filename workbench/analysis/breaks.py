@@ -255,7 +255,7 @@ def _find(
         cells = aggregate(("touchpoint", "period", column), None)
         cells = cells[cells[column].notna()].reset_index(drop=True)
         totals = aggregate(("touchpoint", "period"), None)
-        others = query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n)
+        others = query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n, only=metric)
         return rows, cells, others, _month_spread(cells, others, column, metric)
 
     breaks = [

@@ -344,12 +344,17 @@ def estimate_frame(
     confidence: float = DEFAULT_CONFIDENCE,
     min_n: int = DEFAULT_MIN_N,
     weights: Mapping[str, float] | None = None,
+    only: str | None = None,
 ) -> pandas.DataFrame:
     """``stats`` (sufficient statistics per group, named as the query engine names them) with every estimate added.
 
     The index's SE uses the metrics' covariances when ``stats`` has the cross-product columns (``cross_columns``,
     as the query engine keeps them); a frame without them (an older caller's) gets the independence formula.
+    ``only`` (NPS or a mean) adds that metric's estimates alone: a large frame of small groups that one analysis
+    reads for one metric (a break's monthly gaps) skips the others' intervals; for the index it adds them all.
     """
+    if only in ("nps", *MEANS, "rating") and n_column(only) in stats:
+        return _one_estimate(stats, only, confidence, min_n)
     import numpy as np
 
     z = z_value(confidence)
@@ -397,6 +402,30 @@ def estimate_frame(
         {name: np.broadcast_to(values, len(stats)) for name, values in out.items()}, index=stats.index
     )
     return pd.concat([stats.drop(columns=[c for c in out if c in stats]), estimates], axis=1)
+
+
+def _one_estimate(stats: pandas.DataFrame, metric: str, confidence: float, min_n: int) -> pandas.DataFrame:
+    """:func:`estimate_frame` restricted to one metric (not the index): the same columns for it, same arithmetic."""
+    import numpy as np
+    import pandas as pd
+
+    z = z_value(confidence)
+    n = stats[n_column(metric)].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "nps":
+            parts = _nps_formula(
+                stats["promoters"].to_numpy(dtype=float), stats["detractors"].to_numpy(dtype=float), n, z
+            )
+            low_n = (n < min_n) | (n == 0)
+        else:
+            total, squares = (stats[f"{metric}_{part}"].to_numpy(dtype=float) for part in ("sum", "sumsq"))
+            value, se, low, high = _mean_formula(n, total, squares, confidence)
+            single = n < 2
+            parts = (value, *(np.where(single, np.nan, x) for x in (se, low, high)))
+            low_n = (n < min_n) | single
+    names = (metric, f"{metric}_se", f"{metric}_low", f"{metric}_high", f"{metric}_low_n")
+    estimates = pd.DataFrame(dict(zip(names, (*parts, low_n), strict=True)), index=stats.index)
+    return pd.concat([stats.drop(columns=[c for c in names if c in stats]), estimates], axis=1)
 
 
 # ------------------------------------------------------------------ formulas shared by the scalar and frame versions

@@ -153,8 +153,10 @@ def rest(
     min_n: int = metrics.DEFAULT_MIN_N,
     confidence: float = metrics.DEFAULT_CONFIDENCE,
     weights: Mapping[str, float] | None = None,
+    only: str | None = None,
 ) -> pandas.DataFrame:
-    """Everyone else than each group of ``result`` within its ``totals`` row (matched on ``on``), estimated.
+    """Everyone else than each group of ``result`` within its ``totals`` row (matched on ``on``), estimated
+    (``only``: one metric's estimates, see ``metrics.estimate_frame``).
 
     ``result`` and ``totals`` are aggregate results (group columns first, then the statistics); the answer has
     the group columns of ``result`` and the statistics of the total minus the group.
@@ -167,7 +169,9 @@ def rest(
     differences = pd.DataFrame(
         {name: total[name].to_numpy() - result[name].to_numpy() for name in stats}, index=result.index
     )
-    return metrics.estimate_frame(pd.concat([result[groups], differences], axis=1), confidence, min_n, weights)
+    return metrics.estimate_frame(
+        pd.concat([result[groups], differences], axis=1), confidence, min_n, weights, only=only
+    )
 
 
 def distribution(query: Query, metric: str) -> pandas.DataFrame:

@@ -58,7 +58,8 @@ def write(
     segments = list(dict.fromkeys(column for columns in levels.values() for column in columns))
     labelled = [frame.select(pl.lit(level).alias(LEVEL), pl.all()) for level, frame in zip(levels, frames, strict=True)]
     groups = [LEVEL, "touchpoint", "period", *segments]
-    merged = pl.concat(labelled, how="diagonal_relaxed")
+    # Sorted by level, touchpoint and month, so that a query's filters skip most row groups on their statistics.
+    merged = pl.concat(labelled, how="diagonal_relaxed").sort([LEVEL, "touchpoint", "period"], maintain_order=True)
     table = merged.select(*groups, *(name for name in merged.columns if name not in groups)).to_arrow()
     for name in (LEVEL, "touchpoint", *segments):  # plain strings (polars hands over string views)
         table = table.set_column(table.column_names.index(name), name, table[name].cast(pa.string()))
@@ -70,7 +71,7 @@ def write(
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     target = path_for(source)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    pq.write_table(table, temporary, row_group_size=128 * 1024)
+    pq.write_table(table, temporary, row_group_size=16 * 1024)
     os.replace(temporary, target)  # whole or not at all: a reader never sees half a summary
     return target
 
