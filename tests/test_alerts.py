@@ -467,3 +467,34 @@ def test_the_starter_detractor_rule_lists_commented_detractors_of_the_last_fortn
     found = evaluate(survey, default_rules()[:1], since, end, names)
     assert found and all(a.score <= 6 and a.comment and since <= a.first_seen <= end for a in found)
     assert all(a.touchpoint != "_overall" for a in found) and len({a.key for a in found}) == len(found)
+
+
+@pytest.mark.parametrize(
+    ("since_weeks", "window_weeks"),
+    [(52, None), (3, None), (1, None), (10, 8), (80, 2)],
+    ids=["first check", "recheck", "one week", "long windows", "since before the year"],
+)
+def test_a_check_reading_only_the_answers_its_rules_need_raises_the_same_alerts(demo, since_weeks, window_weeks):
+    """first_day_needed: evaluating on the answers from that day on gives exactly the alerts of all the answers."""
+    from workbench.analysis.alertrules import first_day_needed
+
+    survey, _effects, names = demo
+    until = survey["ts"].max().date()
+    since = until - dt.timedelta(weeks=since_weeks)
+    rules = default_rules()
+    if window_weeks:
+        rules = [dataclasses.replace(rule, window_weeks=window_weeks) if rule.kind != "answer" else rule
+                 for rule in rules]
+    start = first_day_needed(rules, since, until)
+    assert start < since or since_weeks == 1 and not any(rule.kind != "answer" for rule in rules)
+    trimmed = survey[survey["ts"] >= pd.Timestamp(start)].reset_index(drop=True)
+    assert len(trimmed) < len(survey)  # it does leave answers out
+    found, everything = evaluate(trimmed, rules, since, until, names), evaluate(survey, rules, since, until, names)
+    assert len(found) == len(everything)
+    for alert, expected in zip(found, everything, strict=True):  # the same alerts; sums in another order (1e-15)
+        floats = {name: value for name, value in dataclasses.asdict(expected).items() if isinstance(value, float)}
+        assert dataclasses.replace(alert, **floats) == expected
+        for name, value in floats.items():
+            assert getattr(alert, name) == pytest.approx(value, rel=1e-9, nan_ok=True), name
+    answer_rules = [rule for rule in rules if rule.kind == "answer"]
+    assert first_day_needed(answer_rules, since, until) == since

@@ -124,6 +124,20 @@ def evaluate(
     return alerts
 
 
+def first_day_needed(rules: Sequence[Rule], since: datetime.date, until: datetime.date) -> datetime.date:
+    """The first day whose answers :func:`evaluate` reads for ``rules`` from ``since`` to ``until``: the Monday of
+    the first week on the window rules' axis (their longest previous window before the first evaluated week end
+    and before the year of comparisons), or ``since`` itself for answer rules. Earlier answers change nothing, so
+    a check reads 14 months of a 3-year survey rather than all of it."""
+    windowed = [rule for rule in rules if rule.enabled and rule.kind != "answer"]
+    if not windowed:
+        return since
+    first_end, last_end = _week(_day(since)), _week(_day(until) - 6)
+    longest = max(rule.window_weeks for rule in windowed)
+    first_week = min(first_end, last_end - WEEKS_A_YEAR + 1) - 2 * longest + 1
+    return min(since, _EPOCH + datetime.timedelta(days=7 * first_week - 3))
+
+
 def allocations(answers: pandas.DataFrame, rules: Sequence[Rule], until: datetime.date) -> list[Allocation]:
     """How each enabled drop rule tests on the answers up to ``until``: its series, tests a year, level, wobble."""
     drops = [rule for rule in rules if rule.enabled and rule.kind == "drop" and not validate(rule)]

@@ -139,14 +139,21 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     )
     first_window, first_answer = ranges(bounds[0], until, workspace.alerts.checked_until(journey_id))
     segments = sorted({rule.segment for rule in rules if rule.segment})
-    answers = query.answers(query.Query(sources, by=()), ("response_id", "touchpoint", "comment", *segments))
+    checks = [
+        (chosen, since)
+        for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer))
+        if (chosen := [rule for rule in rules if rule.kind in kinds]) and since <= until
+    ]
+    # Only the answers the rules read: a year and two windows back, not the survey's whole history.
+    start = min((alertrules.first_day_needed(chosen, since, until) for chosen, since in checks), default=until)
+    answers = query.answers(
+        query.Query(sources, by=(), date_from=start), ("response_id", "touchpoint", "comment", *segments)
+    )
     touchpoints = state.journey.touchpoints
     names = {tp.key: tp.name for tp in touchpoints}
     found = []
-    for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer)):
-        chosen = [rule for rule in rules if rule.kind in kinds]
-        if chosen and since <= until:
-            found += alertrules.evaluate(answers, chosen, since, until, names=names)
+    for chosen, since in checks:
+        found += alertrules.evaluate(answers, chosen, since, until, names=names)
     owners = {tp.key: tp.owner or "" for tp in touchpoints}
     added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
     return Checked(added, skipped)
