@@ -370,18 +370,15 @@ def estimate_frame(
 
     # Empty groups divide 0 by 0: NaN is the wanted answer there, as in _empty().
     with np.errstate(divide="ignore", invalid="ignore"):
-        n = column("nps_n")
-        nps_parts = _nps_formula(column("promoters"), column("detractors"), n, z)
-        add("nps", nps_parts, (n < min_n) | (n == 0))
-        parts = [("nps", *nps_parts[:2], n)]
+        *nps_parts, low_n = _estimates(stats, "nps", confidence, min_n)
+        add("nps", tuple(nps_parts), low_n)
+        parts = [("nps", *nps_parts[:2], column("nps_n"))]
         for metric, top in (("csat", "csat_top2"), ("ces", "ces_top2"), ("rating", None)):
             if f"{metric}_n" not in stats:
                 continue
             n = column(f"{metric}_n")
-            value, se, low, high = _mean_formula(n, column(f"{metric}_sum"), column(f"{metric}_sumsq"), confidence)
-            single = n < 2  # no spread from one answer: SE and interval undefined, as in mean()
-            se, low, high = (np.where(single, np.nan, x) for x in (se, low, high))
-            add(metric, (value, se, low, high), (n < min_n) | single)
+            value, se, low, high, low_n = _estimates(stats, metric, confidence, min_n)
+            add(metric, (value, se, low, high), low_n)
             if top is not None:
                 add(top, wilson_formula(column(f"{metric}_top"), n, z))
                 parts.append((metric, value, se, n))
@@ -409,23 +406,26 @@ def _one_estimate(stats: pandas.DataFrame, metric: str, confidence: float, min_n
     import numpy as np
     import pandas as pd
 
-    z = z_value(confidence)
-    n = stats[n_column(metric)].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if metric == "nps":
-            parts = _nps_formula(
-                stats["promoters"].to_numpy(dtype=float), stats["detractors"].to_numpy(dtype=float), n, z
-            )
-            low_n = (n < min_n) | (n == 0)
-        else:
-            total, squares = (stats[f"{metric}_{part}"].to_numpy(dtype=float) for part in ("sum", "sumsq"))
-            value, se, low, high = _mean_formula(n, total, squares, confidence)
-            single = n < 2
-            parts = (value, *(np.where(single, np.nan, x) for x in (se, low, high)))
-            low_n = (n < min_n) | single
+        found = _estimates(stats, metric, confidence, min_n)
     names = (metric, f"{metric}_se", f"{metric}_low", f"{metric}_high", f"{metric}_low_n")
-    estimates = pd.DataFrame(dict(zip(names, (*parts, low_n), strict=True)), index=stats.index)
+    estimates = pd.DataFrame(dict(zip(names, found, strict=True)), index=stats.index)
     return pd.concat([stats.drop(columns=[c for c in names if c in stats]), estimates], axis=1)
+
+
+def _estimates(stats: pandas.DataFrame, metric: str, confidence: float, min_n: int) -> tuple:
+    """One metric's value, SE, interval and low-n flag per group of ``stats`` (NPS, or a mean: undefined SE and
+    interval from one answer, as in :func:`mean`); call inside ``np.errstate``, as empty groups divide 0 by 0."""
+    import numpy as np
+
+    n = stats[n_column(metric)].to_numpy(dtype=float)
+    if metric == "nps":
+        promoters, detractors = (stats[name].to_numpy(dtype=float) for name in ("promoters", "detractors"))
+        return (*_nps_formula(promoters, detractors, n, z_value(confidence)), (n < min_n) | (n == 0))
+    total, squares = (stats[f"{metric}_{part}"].to_numpy(dtype=float) for part in ("sum", "sumsq"))
+    value, se, low, high = _mean_formula(n, total, squares, confidence)
+    single = n < 2  # no spread from one answer
+    return (value, *(np.where(single, np.nan, x) for x in (se, low, high)), (n < min_n) | single)
 
 
 # ------------------------------------------------------------------ formulas shared by the scalar and frame versions
