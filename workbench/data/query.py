@@ -418,17 +418,18 @@ def _scan(query: Query, extra: Sequence[str] = ()):
 def _statistics(query: Query) -> pandas.DataFrame:
     """Sufficient statistics per group: summed from the dataset versions' summaries when the query fits them
     (whole months, one segment column and its parents), else scanned from the answers."""
-    summed = summaries.statistics(query)
-    if summed is None and summaries.fits(query):
-        missing = [path for path in query.sources if not summaries.is_current(path)]
-        for path in missing:  # a file from before summaries, or restored: summarised once, then read
-            try:
-                if summarise(path) is None:
-                    return scanned_statistics(query)
-            except OSError:  # a read-only folder: the scan answers
+    if not summaries.fits(query):
+        return scanned_statistics(query)
+    for path in query.sources:
+        if summaries.is_current(path):
+            continue
+        try:  # a file from before summaries, or restored: summarised once, then read
+            if summarise(path) is None:  # nothing to summarise (no touchpoints or times)
                 return scanned_statistics(query)
-        summed = summaries.statistics(query) if missing else None
-    return summed if summed is not None else scanned_statistics(query)
+        except OSError:  # a read-only folder: the scan answers
+            return scanned_statistics(query)
+    summed = summaries.statistics(query)
+    return statistics_frame(summed, query.by) if summed is not None else scanned_statistics(query)
 
 
 def summarise(path: str | os.PathLike) -> str | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import pandas
+    import polars
 
     from workbench.data.query import Query
 
@@ -85,8 +85,9 @@ def fits(asked: Query) -> bool:
     return asked.date_to is None or (asked.date_to + datetime.timedelta(days=1)).day == 1
 
 
-def statistics(asked: Query) -> pandas.DataFrame | None:
-    """The statistics of ``asked`` summed from the sources' summaries, or None when the query does not fit them.
+def statistics(asked: Query) -> polars.DataFrame | None:
+    """The statistics of ``asked`` summed from the sources' summaries (a polars frame, one row per group, in no
+    order: ``query.statistics_frame`` gives it the engine's shape), or None when the query does not fit them.
 
     It fits when it groups by month (or not by period), its dates are whole months, its group and filter
     columns besides the touchpoint are one segment column and the columns it nests in, and every source has a
@@ -103,12 +104,12 @@ def statistics(asked: Query) -> pandas.DataFrame | None:
         if not is_current(source):
             return None
         summary = str(path_for(source))
-        levels, stats = _layout(summary, os.stat(summary).st_mtime_ns)
-        fitting = [level for level, columns in levels if wanted <= {*columns}]
+        levels, stats = _layout(summary)
+        fitting = [level for level, columns in levels.items() if wanted <= {*columns}]
         if not fitting or statistic_columns not in (None, stats):
             return None
         statistic_columns = stats
-        level = min(fitting, key=lambda name: len(dict(levels)[name]))  # the fewest groups: region before branch
+        level = min(fitting, key=lambda name: len(levels[name]))  # the fewest groups: region before branch
         predicates = [pl.col(LEVEL) == level]
         predicates += [pl.col(column).is_in(list(values)) for column, values in asked.filters]
         if asked.date_from is not None:
@@ -118,16 +119,7 @@ def statistics(asked: Query) -> pandas.DataFrame | None:
         frames.append(pl.scan_parquet(summary).filter(*predicates).select([*asked.by, *stats]))
     sums = [pl.col(name).sum() for name in statistic_columns or ()]
     data = pl.concat(frames, how="vertical_relaxed")
-    if asked.by:
-        result = data.group_by(list(asked.by)).agg(sums).sort(list(asked.by), nulls_last=True)
-    else:
-        result = data.select(sums)
-    frame = result.collect()
-    counts = [name for name, dtype in frame.schema.items() if dtype.is_integer()]
-    frame = frame.with_columns(pl.col(counts).cast(pl.Int64)).to_pandas()
-    if "period" in asked.by:
-        frame["period"] = frame["period"].dt.date
-    return frame
+    return (data.group_by(list(asked.by)).agg(sums) if asked.by else data.select(sums)).collect()
 
 
 def sweep(folder: str | Path) -> None:
@@ -163,54 +155,43 @@ def remove(source: str | Path) -> None:
 
 def is_current(source: str | Path) -> bool:
     """Whether ``source`` has a summary of its present content."""
-    summary = path_for(source)
-    try:
-        written = os.stat(summary).st_mtime_ns
-    except OSError:
-        return False
-    return _recorded(str(summary), written) == _stat_text(str(source))
-
-
-@lru_cache(maxsize=256)
-def _recorded(summary: str, _mtime_ns: int) -> str | None:
-    """The source signature a summary records (None if it is not a readable summary)."""
-    import pyarrow.parquet as pq
-
-    try:
-        metadata = pq.read_schema(summary).metadata or {}
-    except (OSError, ValueError):
-        return None
-    return metadata.get(_SOURCE_KEY, b"").decode() or None
-
-
-@lru_cache(maxsize=256)
-def _layout(summary: str, _mtime_ns: int) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
-    """A summary's levels with their segment columns, and its statistic columns (in the engine's order)."""
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(summary)
-    levels = json.loads((schema.metadata or {})[_LEVELS_KEY])
-    groups = {LEVEL, "touchpoint", "period", *(column for columns in levels.values() for column in columns)}
-    stats = tuple(name for name in schema.names if name not in groups)
-    return tuple((level, tuple(columns)) for level, columns in levels.items()), stats
+    metadata = _metadata(path_for(source))
+    return metadata is not None and metadata.get(_SOURCE_KEY, b"").decode() == _stat_text(str(source))
 
 
 def nesting(source: str | Path) -> tuple[dict[str, int], dict[str, list[str]]] | None:
     """The text segments' distinct values and the columns each nests in, as recorded in ``source``'s summary
     (None without a readable one); check :func:`is_current` first."""
-    summary = path_for(source)
+    metadata = _metadata(path_for(source))
+    if metadata is None or _NESTING_KEY not in metadata:
+        return None
+    distinct, candidates = json.loads(metadata[_NESTING_KEY])
+    return distinct, candidates
+
+
+def _layout(summary: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """A current summary's levels with their segment columns, and its statistic columns (in the engine's order)."""
+    names, metadata = _read_schema(summary, os.stat(summary).st_mtime_ns)
+    levels = {level: tuple(columns) for level, columns in json.loads(metadata[_LEVELS_KEY]).items()}
+    groups = {LEVEL, "touchpoint", "period", *(column for columns in levels.values() for column in columns)}
+    return levels, tuple(name for name in names if name not in groups)
+
+
+def _metadata(summary: Path) -> dict[bytes, bytes] | None:
+    """A summary's Parquet metadata, or None when there is no readable summary."""
     try:
-        return _nesting(str(summary), os.stat(summary).st_mtime_ns)
-    except (OSError, ValueError, KeyError):
+        return _read_schema(str(summary), os.stat(summary).st_mtime_ns)[1]
+    except (OSError, ValueError):
         return None
 
 
 @lru_cache(maxsize=256)
-def _nesting(summary: str, _mtime_ns: int) -> tuple[dict[str, int], dict[str, list[str]]]:
+def _read_schema(summary: str, _mtime_ns: int) -> tuple[tuple[str, ...], dict[bytes, bytes]]:
+    """A summary's column names and metadata, read once per version of the file."""
     import pyarrow.parquet as pq
 
-    distinct, candidates = json.loads((pq.read_schema(summary).metadata or {})[_NESTING_KEY])
-    return distinct, candidates
+    schema = pq.read_schema(summary)
+    return tuple(schema.names), dict(schema.metadata or {})
 
 
 def _stat_text(source: str) -> str:
