@@ -82,8 +82,7 @@ def _generator_stamp(answers: int) -> str:
 
 def child(folder: Path, case: str, warm: int) -> dict:
     """One case in this fresh process: cold call, warm median, reference, peak memory."""
-    for cached in ("cache",):
-        shutil.rmtree(folder / cached, ignore_errors=True)
+    shutil.rmtree(folder / "cache", ignore_errors=True)
     from cxweb.app import create_app, warm_up
     from workbench.features.workspace import open_workspace
 
@@ -95,7 +94,7 @@ def child(folder: Path, case: str, warm: int) -> dict:
     base = {"project": project, "journey": journey, "dataset": survey.id, "metric": "csat", "from": FROM, "to": TO,
             "segments": []}
     with app.server.app_context():
-        call, reference = _case(case, workspace, app, project, journey, survey, base)
+        call, reference = _case(case, workspace, project, journey, survey, base)
         warm_up()  # what `cxwb serve` imports in the background while the user reads the first page
         start = time.perf_counter()
         call()
@@ -120,7 +119,7 @@ def _timed(action) -> float:
     return time.perf_counter() - start
 
 
-def _case(case: str, workspace, app, project: int, journey: int, survey, base: dict):
+def _case(case: str, workspace, project: int, journey: int, survey, base: dict):
     """The callback of ``case`` as the server calls it, and its reference (or None)."""
     path = str(survey.path)
     duck = _duckdb()

@@ -1010,7 +1010,11 @@ def _scale(latent: np.ndarray, low: int, high: int) -> np.ndarray:
     return np.clip(np.rint(latent), low, high).astype(np.int8)
 
 
-def _month_start(start: date, offset: int) -> date:
+DEMO_MONTHS, DEMO_START = 24, date(2024, 11, 1)  # the demo's two years, November 2024 to October 2026
+
+
+def month_start(start: date, offset: int) -> date:
+    """The first day of the month ``offset`` months after the month of ``start``."""
     months = start.year * 12 + start.month - 1 + offset
     return date(months // 12, months % 12 + 1, 1)
 
@@ -1023,8 +1027,8 @@ def generate(
     *,
     seed: int = 2024,
     answers: int = 200_000,
-    months: int = 24,
-    start: date = date(2024, 11, 1),
+    months: int = DEMO_MONTHS,
+    start: date = DEMO_START,
     branch_icc: float = BRANCH_ICC,
     kpis_from_latent: bool = True,
     branch_copies: int = 1,
@@ -1096,7 +1100,7 @@ def generate(
     type_effect = np.array([-0.05, 0.05, -0.12])
 
     # ---- calendar: month volume and strain, branch dynamics
-    month_dates = [_month_start(start, m) for m in range(M)]
+    month_dates = [month_start(start, m) for m in range(M)]
     calendar_month = np.array([d.month for d in month_dates])
     volume = np.array([_MONTH_VOLUME[c] for c in calendar_month]) * (1 + 0.01 * np.arange(M))
     strain = np.array([_MONTH_STRAIN.get(c, 0.0) for c in calendar_month])
@@ -1412,7 +1416,7 @@ def _employee_names(rng: np.random.Generator, countries: list[str], staff: np.nd
 def _answer_times(rng: np.random.Generator, month_dates: list[date], month: np.ndarray) -> np.ndarray:
     """Seconds since 1970 (naive local time) of each respondent's first answer: Mon–Sat, 8:00–19:15."""
     starts = np.array(month_dates, dtype="datetime64[D]")
-    ends = np.array([*month_dates[1:], _month_start(month_dates[-1], 1)], dtype="datetime64[D]")
+    ends = np.array([*month_dates[1:], month_start(month_dates[-1], 1)], dtype="datetime64[D]")
     days = starts[:, None] + np.arange(31)[None, :]
     weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     weight = np.where(weekday < 5, 1.0, np.where(weekday == 5, 0.4, 0.0)) * (days < ends[:, None])

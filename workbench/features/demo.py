@@ -51,9 +51,8 @@ def seed_demo(workspace: Workspace, answers: int = 200_000, months: int = 24, br
     journey_id = workspace.create_journey(project_id, journey)
     # The data comes from the template as written, so every language's demo has the same answers and effects
     # (the generator reads touchpoint names and channels); the keys are the same in the translated journey.
-    # Longer data starts earlier: every size ends in the same month, October 2026.
-    first_month = 2026 * 12 + 9 - months + 1
-    start = datetime.date(first_month // 12, first_month % 12 + 1, 1)
+    # Longer data starts earlier: every size ends in the month the demo's two years end.
+    start = demodata.month_start(demodata.DEMO_START, demodata.DEMO_MONTHS - months)
     data = demodata.generate(
         load_template(DEMO_TEMPLATE, translated=False),
         answers=answers,
