@@ -252,3 +252,19 @@ def test_segment_nesting_is_read_from_the_summary_as_the_scan_finds_it(tmp_path)
     assert summaries.nesting(path) is not None
     for subset, expected in scanned.items():
         assert query.parents([path], list(subset)) == expected, subset
+
+
+@pytest.mark.parametrize("name", ["period", summaries.LEVEL])
+def test_a_segment_named_as_a_summary_column_is_left_to_the_scan(tmp_path, name):
+    """A client's survey may have a segment called "period": the survey is summarised without it, and queries
+    on it are scanned."""
+    path = survey(tmp_path / "s.parquet", rows=600)
+    table = pq.read_table(path)
+    pq.write_table(table.append_column(name, pa.array(["x", "y", None] * 200)), path)
+    assert query.summarise(path) is not None
+    for asked in (
+        query.Query((path,), by=("touchpoint", "period")),
+        query.Query((path,), by=("region",), filters=((name, ("x",)),)),
+    ):
+        same(query._statistics(asked), query.scanned_statistics(asked))
+    assert summaries.statistics(query.Query((path,), by=("region",), filters=((name, ("x",)),))) is None

@@ -443,8 +443,10 @@ def summarise(path: str | os.PathLike) -> str | None:
     schema = pq.read_schema(path)
     if "touchpoint" not in schema.names or "ts" not in schema.names:
         return None
-    # Text segments only: a numeric one would come back as text (the scan serves those).
-    segments = [name for name in schema.names if name not in SURVEY_COLUMNS and (_is_text(schema.field(name).type))]
+    # Text segments only: a numeric one would come back as text; and none named as the summary's own columns (a
+    # client's "period" column): the scan serves those.
+    own = {*SURVEY_COLUMNS, "period", summaries.LEVEL}
+    segments = [name for name in schema.names if name not in own and _is_text(schema.field(name).type)]
     found = _nesting((_signature(path),), tuple(segments)) if segments else ({}, {})
     nesting = _nearest(segments, *found)
     levels = {"": [], **{column: _chain(column, nesting) for column in segments}}
