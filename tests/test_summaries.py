@@ -268,3 +268,37 @@ def test_a_segment_named_as_a_summary_column_is_left_to_the_scan(tmp_path, name)
     ):
         same(query._statistics(asked), query.scanned_statistics(asked))
     assert summaries.statistics(query.Query((path,), by=("region",), filters=((name, ("x",)),))) is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asked=fitting_queries(), metric=st.sampled_from(["nps", "csat", "ces", "rating"]), scanned=st.booleans())
+def test_a_one_metric_query_gives_that_metrics_columns_of_the_full_one(summarised, asked, metric, scanned):
+    """``Query.metric`` reads and estimates one metric: the same numbers, summary or scan, and its rollups too."""
+    full = query.Query((summarised,), asked.by, "month", asked.date_from, asked.date_to, asked.filters)
+    one = query.Query((summarised,), asked.by, "month", asked.date_from, asked.date_to, asked.filters, metric)
+    if scanned:  # a week makes the same months' query unfit for the summary
+        full, one = (
+            query.Query(q.sources, q.by, "week", q.date_from, q.date_to, q.filters, q.metric) for q in (full, one)
+        )
+    whole, alone = query.aggregate(full), query.aggregate(one)
+    group = list(asked.by)
+    estimates = [metric, f"{metric}_se", f"{metric}_low", f"{metric}_high", f"{metric}_low_n"]
+    statistics = [name for name in query.statistic_columns(whole) if name.startswith(("answers", metric))]
+    if metric == "nps":
+        statistics += ["promoters", "passives", "detractors"]
+    assert sorted(query.statistic_columns(alone)) == sorted(statistics)
+    assert "index" not in alone.columns and not {"nps", "csat", "ces", "rating"} - {metric} & {*alone.columns}
+    columns = [*group, *statistics, *estimates]
+    pd.testing.assert_frame_equal(alone[columns], whole[columns], check_exact=False, rtol=1e-12)
+    for by in (group[:1], []):
+        pd.testing.assert_frame_equal(
+            query.rollup(alone, by)[[*by, *statistics, *estimates]],
+            query.rollup(whole, by)[[*by, *statistics, *estimates]],
+            check_exact=False,
+            rtol=1e-12,
+        )
+
+
+def test_a_query_of_an_unknown_metric_is_refused():
+    with pytest.raises(ValueError, match="Unknown metric 'stars'"):
+        query.Query(("S",), metric="stars")

@@ -184,10 +184,12 @@ def _find(
 ) -> list[Break]:
     """The uncached search behind :func:`find`."""
 
+    one = None if metric == "index" else metric  # the statistics read: the metric's alone (the index needs all)
+
     @functools.cache  # the change points of one column share its monthly query
     def aggregate(by: tuple[str, ...], start=date_from, end=date_to):
         return query.aggregate(
-            query.Query(tuple(sources), by=by, date_from=start, date_to=end, filters=tuple(filters)),
+            query.Query(tuple(sources), by=by, date_from=start, date_to=end, filters=tuple(filters), metric=one),
             cache,
             min_n=settings.min_n,
         )
@@ -243,12 +245,15 @@ def _find(
     def monthly(column: str):
         """Each segment's statistics per touchpoint and month up to the window's end (per branch too when
         clustered, for the flagged touchpoints only: the re-measure since a change point needs no other), the
-        segment-level cells, everyone else's, and the column's month-to-month spread of gaps (over every
-        touchpoint and segment)."""
+        segment-level cells, everyone else's, the column's month-to-month spread of gaps (over every
+        touchpoint and segment), and the positions of each (touchpoint, segment)'s cells and each touchpoint's
+        rows."""
         by = tuple(dict.fromkeys(("touchpoint", "period", column, *((branch,) if branch else ()))))
         touchpoints = tuple(sorted({t["touchpoint"] for t in flagged if t.get("column") == column}))
         rows = query.aggregate(
-            query.Query(tuple(sources), by=by, date_to=date_to, filters=(*filters, ("touchpoint", touchpoints))),
+            query.Query(
+                tuple(sources), by=by, date_to=date_to, filters=(*filters, ("touchpoint", touchpoints)), metric=one
+            ),
             cache,
             min_n=settings.min_n,
         )
@@ -256,7 +261,13 @@ def _find(
         cells = cells[cells[column].notna()].reset_index(drop=True)
         totals = aggregate(("touchpoint", "period"), None)
         others = query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n, only=metric)
-        return rows, cells, others, _month_spread(cells, others, column, metric)
+        # Where each (touchpoint, segment)'s months and each touchpoint's branch rows are: found once per column
+        # instead of a comparison over all rows per break (hundreds of breaks at 20 M answers).
+        at = {
+            "cells": cells.groupby([cells["touchpoint"], _members(cells, column)], sort=False).indices,
+            "rows": rows.groupby("touchpoint", sort=False).indices,
+        }
+        return rows, cells, others, _month_spread(cells, others, column, metric), at
 
     breaks = [
         _dated(journey, test, metric, settings, monthly, date_from, cutoff, branch is not None) for test in flagged
@@ -530,7 +541,12 @@ def _nps_against_rest(
 
 def _members(rows: pandas.DataFrame, column: str):
     """The segment value of each row as text (None where the answer has none)."""
-    return rows[column].map(lambda value: None if value is None or value != value else str(value))
+    import pandas as pd
+
+    values = rows[column]
+    if pd.api.types.is_string_dtype(values.dtype):  # text already (every summarised segment): no call per row
+        return values.astype(object).where(values.notna(), None)
+    return values.map(lambda value: None if value is None or value != value else str(value))
 
 
 def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str | None) -> pandas.DataFrame:
@@ -550,8 +566,10 @@ def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str 
         effect, clusters = effect.reindex(keys).to_numpy(float), clusters.reindex(keys).to_numpy(float)
         # … or the segment's own cluster-robust one when larger: one branch's one terrible month is its own shock,
         # which the network's average wobble would not cover.
-        own = (member.astype(str) + "|" + rows[branch].astype(str) + "|" + rows["period"].astype(str)).where(
-            rows[branch].notna(), None
+        own = (
+            rows.groupby([member, rows[branch], rows["period"]], sort=False, dropna=False)
+            .ngroup()
+            .where(rows[branch].notna(), None)
         )
         robust = clustered.against_rest(rows["touchpoint"], member, own, count, total, squares, CONFIDENCE)
         robust = robust.set_index(["family", "member"])["design_effect"].reindex(keys).to_numpy(float)
@@ -599,19 +617,24 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
     import numpy as np
     import pandas as pd
 
+    # Integer codes for the groups (−1: no segment, no branch): the groupings below are the cost of a re-measure
+    # since a change point, hundreds of them at 20 M answers, and text keys made them several times slower.
+    touchpoints, members = (
+        np.asarray(pd.factorize(values)[1], dtype=object) for values in (rows["touchpoint"], pd.Series(member))
+    )
     frame = pd.DataFrame(
         {
-            "tp": rows["touchpoint"].to_numpy(),
-            "m": np.asarray(member, dtype=object),
-            "b": rows[branch].astype(object).to_numpy(),
-            "p": rows["period"].to_numpy(),
+            "tp": pd.factorize(rows["touchpoint"])[0],
+            "m": pd.factorize(pd.Series(member))[0],
+            "b": pd.factorize(rows[branch])[0],
+            "p": pd.factorize(rows["period"])[0],
             "n": count,
             "t": total,
             "q": squares,
         }
     )
     frame = frame[frame["n"] > 0]
-    lone = frame["b"].isna()
+    lone = frame["b"] < 0
     months = frame[~lone].groupby(["tp", "b", "p"], sort=False)[["n", "t", "q"]].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         # One-way ANOVA of the branch-months around their own branch's mean at the touchpoint: the month-to-month
@@ -627,14 +650,14 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
         between = max(0.0, (between_ss - df_between * within) / weight) if weight > 0 else 0.0
     rho = between / (between + within) if between + within > 0 else 0.0
     # Each side's Σ n_c² over its clusters: the segment's parts of branch-months; the rest's parts of them.
-    inside = frame[frame["m"].notna()]
-    cells = inside[~inside["b"].isna()].groupby(["tp", "m", "b", "p"], sort=False)["n"].sum().rename("ns").reset_index()
+    inside = frame[frame["m"] >= 0]
+    cells = inside[inside["b"] >= 0].groupby(["tp", "m", "b", "p"], sort=False)["n"].sum().rename("ns").reset_index()
     cells = cells.join(months["n"].rename("ng"), on=["tp", "b", "p"])
     cells = cells.assign(own=cells["ns"] ** 2, change=cells["ng"] ** 2 - (cells["ng"] - cells["ns"]) ** 2,
                          whole=(cells["ng"] == cells["ns"]).astype(int), k=1)  # fmt: skip
     side = cells.groupby(["tp", "m"])[["own", "change", "whole", "k"]].sum()
     singles = frame[lone].groupby("tp")["n"].sum()  # answers without a branch: clusters of one
-    side_singles = inside[inside["b"].isna()].groupby(["tp", "m"])["n"].sum()
+    side_singles = inside[inside["b"] < 0].groupby(["tp", "m"])["n"].sum()
     sizes = inside.groupby(["tp", "m"])["n"].sum()
     totals = frame.groupby("tp")["n"].sum()
     family = months.assign(n2=months["n"] ** 2, g=1).groupby(level="tp")[["n2", "g"]].sum()
@@ -662,7 +685,8 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
         + singles.reindex(tp, fill_value=0).to_numpy(float)
         - own_singles
     )
-    return pd.Series(effect, index=sizes.index), pd.Series(clusters, index=sizes.index)
+    keys = pd.MultiIndex.from_arrays([touchpoints[tp], members[sizes.index.get_level_values(1)]])
+    return pd.Series(effect, index=keys), pd.Series(clusters, index=keys)
 
 
 def _clustering(item, branch: str | None) -> dict:
@@ -863,9 +887,9 @@ def _change_point(
     from scipy.stats import t as student
 
     column, segment, touchpoint = test["column"], test["segment"], test["touchpoint"]
-    rows, cells, others, spread = monthly(column)
-    chosen = ((cells["touchpoint"] == touchpoint) & (cells[column].astype(str) == segment)).to_numpy()
-    cells, others = cells[chosen], others[chosen]
+    rows, cells, others, spread, at = monthly(column)
+    chosen = at["cells"].get((touchpoint, segment), [])
+    cells, others = cells.iloc[chosen], others.iloc[chosen]
     gap = cells[metric].to_numpy(float) - others[metric].to_numpy(float)
     variance = _pooled_variance(cells, metric, settings.min_n) + _pooled_variance(others, metric, settings.min_n)
     variance = variance + spread
@@ -886,7 +910,8 @@ def _change_point(
     since = periods[best]
     if metric == "index":
         return since, _index_since(cells, others, since, metric, settings)
-    recent = rows[(rows["touchpoint"] == touchpoint) & (rows["period"] >= since)].reset_index(drop=True)
+    recent = rows.iloc[at["rows"].get(touchpoint, [])]
+    recent = recent[recent["period"] >= since].reset_index(drop=True)
     found = _against_rest(recent, column, metric, CLUSTER_COLUMN if branched else None)
     found = found[found["member"] == segment]
     if not len(found) or not found["se"].iloc[0] > 0 or found["n"].iloc[0] < settings.min_n:

@@ -339,6 +339,13 @@ def n_column(metric: str) -> str:
     return "index_n" if metric == "index" else f"{metric}_n"
 
 
+def statistic_names(metric: str) -> tuple[str, ...]:
+    """The sufficient-statistic columns one metric's estimates need (NPS, a mean or the rating), with the answers."""
+    if metric == "nps":
+        return ("answers", "nps_n", "promoters", "passives", "detractors")
+    return ("answers", *(f"{metric}_{part}" for part in ("n", "sum", "sumsq", "top")))
+
+
 def estimate_frame(
     stats: pandas.DataFrame,
     confidence: float = DEFAULT_CONFIDENCE,

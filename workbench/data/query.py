@@ -42,8 +42,17 @@ class Query:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # One metric (NPS, a mean or the rating) whose statistics and estimates alone are wanted; None for all and the
+    # index. A break search over 400 000 branch × month groups reads and estimates a fifth of the columns.
+    metric: str | None = None
 
     def __post_init__(self) -> None:
+        if self.metric is not None and self.metric not in METRICS:
+            raise ValueError(
+                _("Unknown metric '{metric}'; use one of {metrics}.").format(
+                    metric=self.metric, metrics=", ".join(METRICS)
+                )
+            )
         if self.period not in PERIODS:
             raise ValueError(
                 _("Unknown period '{period}'; use one of {periods}.").format(
@@ -62,6 +71,7 @@ class Query:
             "from": str(self.date_from),
             "to": str(self.date_to),
             "filters": sorted([column, sorted(values)] for column, values in self.filters),
+            "metric": self.metric,
         }
         return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
 
@@ -80,7 +90,7 @@ def aggregate(
         hit = cache.get(key)
         if hit is not None:
             return hit
-    result = metrics.estimate_frame(_statistics(query), confidence, min_n, weights)
+    result = metrics.estimate_frame(_statistics(query), confidence, min_n, weights, only=query.metric)
     if cache is not None and len(result) <= CACHED_ROWS:
         cache.set(key, result)
     return result
@@ -139,10 +149,22 @@ def rollup(
     confidence: float = metrics.DEFAULT_CONFIDENCE,
     weights: Mapping[str, float] | None = None,
 ) -> pandas.DataFrame:
-    """An aggregate result summed to coarser groups ``by`` (no group: one total row), with fresh estimates."""
-    keys = list(by) or ["_all"]
-    summed = result.assign(_all=0).groupby(keys, sort=True, dropna=False)[statistic_columns(result)].sum().reset_index()
-    return metrics.estimate_frame(summed if by else summed.drop(columns="_all"), confidence, min_n, weights)
+    """An aggregate result summed to coarser groups ``by`` (no group: one total row), with fresh estimates (of its
+    metric alone for a one-metric query's result)."""
+    import pandas as pd
+
+    stats = statistic_columns(result)
+    if by:
+        summed = result.groupby(list(by), sort=True, dropna=False)[stats].sum().reset_index()
+    else:  # one total row (none for no rows): plain column sums, a fraction of a groupby's cost for a change point
+        summed = pd.DataFrame({name: result[name].to_numpy().sum(keepdims=True) for name in stats})[: len(result)]
+    return metrics.estimate_frame(summed, confidence, min_n, weights, only=_one_metric(result))
+
+
+def _one_metric(result: pandas.DataFrame) -> str | None:
+    """The metric of a one-metric query's result (``Query.metric``); None for a full one, which has the index."""
+    found = [name for name in METRICS if name in result.columns]
+    return found[0] if len(found) == 1 and "index" not in result.columns else None
 
 
 def rest(
@@ -170,7 +192,7 @@ def rest(
         {name: total[name].to_numpy() - result[name].to_numpy() for name in stats}, index=result.index
     )
     return metrics.estimate_frame(
-        pd.concat([result[groups], differences], axis=1), confidence, min_n, weights, only=only
+        pd.concat([result[groups], differences], axis=1), confidence, min_n, weights, only=only or _one_metric(result)
     )
 
 
@@ -483,6 +505,9 @@ def grouped_statistics(query: Query):
     """The polars plan (a LazyFrame) of :func:`scanned_statistics`: statistics per group, unsorted."""
     data, measured = _scan(query)
     aggregations = _aggregations("rating" in measured)
+    if query.metric is not None:
+        wanted = metrics.statistic_names(query.metric)
+        aggregations = [a for a in aggregations if a.meta.output_name() in wanted]
     return data.group_by(list(query.by)).agg(aggregations) if query.by else data.select(aggregations)
 
 

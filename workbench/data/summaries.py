@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.core.metrics import statistic_names
+
 if TYPE_CHECKING:
     import polars
 
@@ -116,10 +118,15 @@ def statistics(asked: Query) -> polars.DataFrame | None:
             predicates.append(pl.col("period") >= asked.date_from)
         if asked.date_to is not None:
             predicates.append(pl.col("period") <= asked.date_to.replace(day=1))
-        frames.append(pl.scan_parquet(summary).filter(*predicates).select([*asked.by, *stats]))
-    sums = [pl.col(name).sum() for name in statistic_columns or ()]
+        frames.append(pl.scan_parquet(summary).filter(*predicates).select([*asked.by, *_kept(stats, asked.metric)]))
+    sums = [pl.col(name).sum() for name in _kept(statistic_columns or (), asked.metric)]
     data = pl.concat(frames, how="vertical_relaxed")
     return (data.group_by(list(asked.by)).agg(sums) if asked.by else data.select(sums)).collect()
+
+
+def _kept(stats: Sequence[str], metric: str | None) -> list[str]:
+    """The statistic columns a query of ``metric`` needs (all for None)."""
+    return [name for name in stats if metric is None or name in statistic_names(metric)]
 
 
 def sweep(folder: str | Path) -> None:
