@@ -1112,9 +1112,12 @@ def _means(groups: np.ndarray, columns: np.ndarray, values: np.ndarray, n_groups
     """Mean of ``values`` per (group, column) over the rows with a group and a value; NaN where none."""
     use = (groups >= 0) & (columns >= 0) & ~np.isnan(values)
     cell = groups[use].astype(np.int64) * n_columns + columns[use]
-    totals = np.bincount(cell, weights=values[use], minlength=n_groups * n_columns)
-    counts = np.bincount(cell, minlength=n_groups * n_columns)
-    means = np.divide(totals, counts, out=np.full(len(totals), np.nan), where=counts > 0)
+    means = np.full(n_groups * n_columns, np.nan)
+    # Summed over the occupied cells only: the grid of 300 000 respondents × 23 touchpoints is mostly empty, and
+    # each grid-sized array is memory the system must hand over page by page on a cold call (0.4 s of it).
+    occupied, inverse = np.unique(cell, return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(occupied))
+    means[occupied] = np.bincount(inverse, weights=values[use], minlength=len(occupied)) / counts
     return means.reshape(n_groups, n_columns)
 
 
