@@ -1100,11 +1100,14 @@ def _encode(
 
 def _table(coded: _Coded, groups: np.ndarray, index: pd.Index) -> pd.DataFrame:
     """Per group: the mean outcome score ("outcome") and one column of mean ratings per rated touchpoint."""
-    outcome = _means(groups, np.zeros(len(groups), dtype=np.intp), coded.scores, len(index), 1)
-    means = _means(groups, coded.spots, coded.ratings, len(index), len(coded.keys))
-    rated = ~np.isnan(means).all(axis=0)
+    # One grid, the outcome in column 0 and touchpoint k in column k + 1: a row carries an outcome score or a
+    # rating, never both (see _encode), and a grid-sized array costs more than its sums on a cold call.
+    scored = ~np.isnan(coded.scores)
+    columns = np.where(scored, 0, np.where(coded.spots >= 0, coded.spots + 1, -1))
+    grid = _means(groups, columns, np.where(scored, coded.scores, coded.ratings), len(index), len(coded.keys) + 1)
+    rated = np.concatenate([[True], ~np.isnan(grid[:, 1:]).all(axis=0)])
     return pd.DataFrame(
-        np.column_stack([outcome, means[:, rated]]), columns=["outcome", *coded.keys[rated]], index=index
+        grid if rated.all() else grid[:, rated], columns=["outcome", *coded.keys[rated[1:]]], index=index, copy=False
     )
 
 
