@@ -14,13 +14,15 @@ def parse_runs(description: str, default: int = 7) -> int:
     return parser.parse_args().runs
 
 
-def median_seconds(action, runs: int = 15) -> float:
-    """Median wall time of ``runs`` calls of ``action``."""
+def median_seconds(action, runs: int = 15, after=None) -> float:
+    """Median wall time of ``runs`` calls of ``action`` (``after``, untimed, follows each: what it left running)."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)
+        if after is not None:
+            after()
     return statistics.median(times)
 
 

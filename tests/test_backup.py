@@ -112,7 +112,8 @@ def rezip(data: bytes, name: str, content: bytes | None) -> bytes:
 
 
 def snapshot(workspace: Workspace) -> tuple[dict, list]:
-    """Rows per table and the files in the workspace folder."""
+    """Rows per table and the files in the workspace folder (the summaries being written landed first)."""
+    workspace.datasets.settle()
     with workspace.engine.connect() as connection:
         counts = {t.name: connection.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
     return counts, sorted(str(p.relative_to(workspace.folder)) for p in workspace.folder.rglob("*") if p.is_file())

@@ -28,7 +28,9 @@ WIDE = SurveyMapping(ts="date", respondent_id="customer", comment="comment", seg
 
 
 def snapshot(workspace) -> tuple:
-    """Every file in the workspace folder with a hash of its content, and the database's rows."""
+    """Every file in the workspace folder with a hash of its content, and the database's rows (once the summaries
+    of earlier commits, written in the background, have landed)."""
+    workspace.datasets.settle()
     files = {str(p.relative_to(workspace.folder)): hashlib.sha1(p.read_bytes()).hexdigest()
              for p in sorted(workspace.folder.rglob("*")) if p.is_file() and not p.name.startswith("workbench.db")}
     with sqlite3.connect(workspace.folder / "workbench.db") as db:
@@ -259,6 +261,7 @@ def test_an_import_whose_commit_fails_still_waits_and_is_committed_on_the_next_t
     assert workspace.datasets.staged(staged.token) == staged and staged.temp_file.exists()
 
     info = workspace.datasets.commit(staged.token, "Survey")  # "Import" again: the import still waits
+    workspace.datasets.settle()
     assert (info.name, info.version, info.rows) == ("Survey", 1, 3)
     # The dataset's file and its summary (workbench.data.summaries), nothing else.
     assert sorted(p.name for p in (workspace.folder / "datasets").glob("*")) == sorted(

@@ -201,6 +201,7 @@ def test_a_committed_survey_has_its_summary_and_a_deleted_one_loses_it(workspace
     data = demodata.generate(load_template("ecommerce-delivery", translated=False), answers=5_000, months=6)
     survey_info = workspace.datasets.add_table(project, data.survey, "Survey", "survey")
     kpis = workspace.datasets.add_table(project, data.kpi_period, "KPIs", "kpi_period")
+    workspace.datasets.settle()  # written beside the commit, not in it
     assert summaries.is_current(survey_info.path)
     assert not summaries.path_for(kpis.path).exists()  # a KPI table has no answers to summarise
     workspace.datasets.delete(survey_info.id)
@@ -302,3 +303,44 @@ def test_a_one_metric_query_gives_that_metrics_columns_of_the_full_one(summarise
 def test_a_query_of_an_unknown_metric_is_refused():
     with pytest.raises(ValueError, match="Unknown metric 'stars'"):
         query.Query(("S",), metric="stars")
+
+
+def test_while_a_summary_is_being_written_queries_scan_instead_of_writing_another(tmp_path, monkeypatch):
+    """A survey just committed has its summary written in the background: a query meanwhile scans the answers
+    (the same result) rather than write it a second time; a dead process's half file is not a writer."""
+    import subprocess
+    import sys
+
+    path = survey(tmp_path / "survey.parquet")
+    asked = query.Query((path,), by=("touchpoint", "region"))
+    expected = query.scanned_statistics(asked)
+    target = summaries.path_for(path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    half = target.with_name(f".{target.name}.{dead.stdout.strip()}.1.tmp")
+    half.write_bytes(b"PAR1")
+    assert not summaries.writing(path)  # its writer died: the first query writes the summary
+    half.unlink()
+    live = target.with_name(f".{target.name}.{os.getpid()}.1.tmp")
+    live.write_bytes(b"PAR1")
+    assert summaries.writing(path)
+    monkeypatch.setattr(query, "summarise", lambda _path: pytest.fail("a second writer"))
+    same(query._statistics(asked), expected)
+    assert not target.exists()
+    live.unlink()
+    monkeypatch.undo()
+    same(query._statistics(asked), expected)
+    assert summaries.is_current(path)  # no writer left: the query wrote it
+
+
+def test_a_summary_that_fails_to_write_leaves_no_half_file(tmp_path, monkeypatch):
+    import pyarrow.parquet as parquet
+
+    path = survey(tmp_path / "survey.parquet")
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(parquet, "write_table", broken)
+    with pytest.raises(OSError, match="disk full"):
+        query.summarise(path)
+    assert not summaries.writing(path) and not list(tmp_path.glob(".*.tmp"))

@@ -445,6 +445,8 @@ def _statistics(query: Query) -> pandas.DataFrame:
     for path in query.sources:
         if summaries.is_current(path):
             continue
+        if summaries.writing(path):  # just imported: its summary is on the way, and one writer is enough
+            return scanned_statistics(query)
         try:  # a file from before summaries, or restored: summarised once, then read
             if summarise(path) is None:  # nothing to summarise (no touchpoints or times)
                 return scanned_statistics(query)

@@ -73,8 +73,11 @@ def write(
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     target = path_for(source)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    pq.write_table(table, temporary, row_group_size=16 * 1024)
-    os.replace(temporary, target)  # whole or not at all: a reader never sees half a summary
+    try:
+        pq.write_table(table, temporary, row_group_size=16 * 1024)
+        os.replace(temporary, target)  # whole or not at all: a reader never sees half a summary
+    finally:  # a failed write leaves no half file: queries would wait for a writer that has given up
+        temporary.unlink(missing_ok=True)
     return target
 
 
@@ -153,6 +156,16 @@ def _alive(pid: int) -> bool:
     except OSError:  # it exists and belongs to another user (or this system does not tell): leave its files
         return True
     return True
+
+
+def writing(source: str | Path) -> bool:
+    """Whether a running process is writing the summary of ``source`` now (its import has just committed)."""
+    target = path_for(source)
+    for temporary in target.parent.glob(f".{target.name}.*.tmp"):
+        writer = temporary.name.split(".")[-3]
+        if writer.isdigit() and _alive(int(writer)):
+            return True
+    return False
 
 
 def remove(source: str | Path) -> None:

@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -132,6 +133,7 @@ class Datasets:
         self.touchpoint_keys = touchpoint_keys  # a journey's touchpoint keys, which a survey's answers must name
         self.folder = folder / DATASET_FOLDER
         self.temp_folder = folder / TEMP_FOLDER
+        self.writers: builtins.list[threading.Thread] = []  # summaries being written after their survey's commit
 
     # ------------------------------------------------------------ reading
 
@@ -408,7 +410,13 @@ class Datasets:
                 staged.temp_file.replace(self.root / relative)  # last: the row commits right after
             self._file(staged.token, ".json").unlink(missing_ok=True)  # committed: no longer waiting
         if staged.kind == "survey":
-            self._summarise(self.root / relative)
+            # After the commit, beside it: the import is done when its file is in place (a 20 M-answer survey's
+            # summary takes half a minute), and queries scan the answers until the summary is there.
+            writer = threading.Thread(
+                target=self._summarise, args=(self.root / relative,), name=f"cxwb-summary-{dataset_id}"
+            )
+            self.writers = [*(alive for alive in self.writers if alive.is_alive()), writer]
+            writer.start()
         self.events.emit(DatasetCommitted(staged.project_id, dataset_id, staged.kind))
         return self.get(dataset_id)
 
@@ -418,8 +426,14 @@ class Datasets:
         pages read instead of its answers; if that fails, the first query that needs them writes them."""
         try:
             query.summarise(path)
-        except OSError as error:
+        except Exception as error:  # noqa: BLE001 - a summary only saves time: whatever stops it, the scan answers
             log.warning("Could not summarise %s: %s", path, error)
+
+    def settle(self) -> None:
+        """Wait for the summaries still being written (a closing workspace, a test reading them)."""
+        for writer in self.writers:
+            writer.join()
+        self.writers = []
 
     @staticmethod
     def _extended_name(session: Session, dataset_id: int, name: str) -> str:
@@ -504,6 +518,7 @@ class Datasets:
         """Delete one dataset version and its file."""
         from workbench.core.errors import WorkspaceError
 
+        self.settle()  # a summary written after its file is gone would be left behind
         with self.transaction() as (session, note):
             row = session.get(DatasetRow, dataset_id)
             if row is None:

@@ -154,7 +154,8 @@ class Workspace:
         return Scenarios(self.sessions)
 
     def close(self) -> None:
-        """Release the database connections and the cache."""
+        """Wait for the summaries being written, release the database connections and the cache."""
+        self.datasets.settle()
         if "cache" in self.__dict__:
             self.cache.close()
         self.engine.dispose()
