@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, State, callback, ctx, html
 
 from cxweb.pages import _busy, _filters
 from cxweb.pages._context import workspace
@@ -55,6 +55,15 @@ def layout(**_query) -> html.Div:
             ),
             html.P(id="lb-note", className="small text-muted"),
             _busy.busy(html.Div(id="lb-table"), delay_show=300),
+            html.Div(
+                [
+                    html.Small(id="lb-shown", className="text-muted me-3"),
+                    dbc.Pagination(id="lb-pages", max_value=1, active_page=1, fully_expanded=False, size="sm"),
+                ],
+                id="lb-paging",
+                className="d-flex align-items-center mt-2",
+                style={"display": "none"},
+            ),
         ]
     )
 
@@ -78,21 +87,40 @@ def choose_levels(selection, current):
     return _options(found.levels), found.level, _options(found.touchpoints)
 
 
+PAGE_ROWS = 200  # a network's 1 500 employees are shown a page at a time: the browser and the server stay quick
+
+
 @callback(
     Output("lb-table", "children"),
     Output("lb-note", "children"),
+    Output("lb-pages", "max_value"),
+    Output("lb-pages", "active_page"),
+    Output("lb-paging", "style"),
+    Output("lb-shown", "children"),
     Input("lb-selection", "data"),
     Input("lb-level", "value"),
     Input("lb-touchpoint", "value"),
     Input("lb-order", "value"),
+    Input("lb-pages", "active_page"),
 )
-def show_board(selection, level, touchpoint, order):
-    """Rank the groups in the period, with the change against the period before."""
+def show_board(selection, level, touchpoint, order, page):
+    """Rank the groups in the period, with the change against the period before (a page of rows at a time)."""
     chosen = _filters.resolve(selection)
+    hidden = {"display": "none"}
     if chosen is None or not level:
-        return "", ""
+        return "", "", 1, 1, hidden, ""
     found = features.board(workspace(), chosen, level, touchpoint, order)
-    return _table(found.rows, found.metric, found.order, trend=found.trend), found.note
+    pages = max(1, -(-len(found.rows) // PAGE_ROWS))
+    page = min(max(int(page or 1), 1), pages) if ctx.triggered_id == "lb-pages" else 1
+    first = (page - 1) * PAGE_ROWS
+    rows = found.rows.iloc[first : first + PAGE_ROWS]
+    shown = _("Rows {first}–{last} of {total}").format(
+        first=formatting.count(first + 1),
+        last=formatting.count(first + len(rows)),
+        total=formatting.count(len(found.rows)),
+    )
+    paging = {"display": "flex"} if pages > 1 else hidden
+    return _table(rows, found.metric, found.order, trend=found.trend), found.note, pages, page, paging, shown
 
 
 def _options(choices) -> list[dict]:
