@@ -83,6 +83,13 @@ class Server:
         self.log.close()
 
 
+# No Dash callback pending and no spinner shown: the page has settled. (Playwright's "networkidle" is a state of
+# the page's load, reached once: it does not wait for the callbacks an action fires later.)
+SETTLED = """() => !document.querySelector('._dash-loading, [data-dash-is-loading="true"]')
+    && ![...document.querySelectorAll('.dash-spinner, .dash-default-spinner, ._dash-loading-callback, .spinner-border')]
+        .some((e) => e.checkVisibility())"""
+
+
 def wait_for(page, expression: str, timeout: float = 30_000) -> None:
     """Wait up to ``timeout`` milliseconds until ``expression`` (a JavaScript function or expression) is truthy.
 

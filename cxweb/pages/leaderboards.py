@@ -84,7 +84,10 @@ def choose_levels(selection, current):
     if chosen is None:
         return [], None, []
     found = features.levels(chosen, current)
-    return _options(found.levels), found.level, _options(found.touchpoints)
+    # A level still valid is left alone: this answer can arrive after the reader picked another one meanwhile
+    # (a new window, then at once another level), and must not put the old one back.
+    level = dash.no_update if found.level == current else found.level
+    return _options(found.levels), level, _options(found.touchpoints)
 
 
 PAGE_ROWS = 200  # a network's 1 500 employees are shown a page at a time: the browser and the server stay quick

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.serving import Server, copy_workspace, wait_for
+from tests.serving import SETTLED, Server, copy_workspace, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -174,8 +174,9 @@ def test_courier_of_the_month_leaderboard(demo, page, screenshot):
     page.goto(demo.at("/leaderboards"))
     expect(page.locator("#lb-rows tbody tr").first).to_be_visible(timeout=30_000)
     page.select_option("#lb-window", "12")
-    page.wait_for_load_state("networkidle")
+    wait_for(page, SETTLED)
     page.select_option("#lb-level", "employee")
+    wait_for(page, SETTLED)
     page.select_option("#lb-touchpoint", "own-courier")
     rows = page.locator("#lb-rows tbody tr")
     expect(page.locator("#lb-rows")).to_contain_text("Petr Svoboda", timeout=30_000)  # an employee, not a branch

@@ -19,16 +19,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import visible_text
-from tests.serving import Server, copy_workspace, screenshots_folder, wait_for
+from tests.serving import SETTLED, Server, copy_workspace, screenshots_folder, wait_for
 from workbench.core import i18n
 
 pytestmark = pytest.mark.e2e
 
 LANGUAGES = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT]
-# No request, no Dash callback and no spinner: the page has settled.
-SETTLED = """() => !document.querySelector('._dash-loading, [data-dash-is-loading="true"]')
-    && ![...document.querySelectorAll('.dash-spinner, .dash-default-spinner, ._dash-loading-callback, .spinner-border')]
-        .some((e) => e.checkVisibility())"""
 TOUCHPOINTS = "() => window.cy ? window.cy.nodes('[type = \"touchpoint\"]').length : 0"
 LOCALES = {"cs": "cs-CZ", "pl": "pl-PL"}
 TABS = {"journeys": ["touchpoint", "stages", "checks"], "heatmap": ["map", "matrix", "breaks"]}
