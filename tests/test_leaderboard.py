@@ -62,7 +62,9 @@ def test_order_ties_low_n_and_null_names(tmp_path):
     assert board["value"].tolist() == pytest.approx([14 / 3, 4, 4, 1, 5, 2.5])
     assert board["n"].tolist() == [3, 3, 3, 4, 1, 2]
     a = by_name(board).loc["A"]  # s² = 1/3, t(2) interval
-    assert a["se"] == pytest.approx(1 / 3) and a["high"] - a["value"] == pytest.approx(4.302652729911275 / 3)
+    # The t(2) margin, 1.434, below the mean; above it the interval stops at the scale's top, CSAT 5.
+    assert a["se"] == pytest.approx(1 / 3) and a["value"] - a["low"] == pytest.approx(4.302652729911275 / 3)
+    assert a["high"] == 5
     # Without a previous window there is no change and no trend.
     assert board["previous"].isna().all() and board["change"].isna().all() and board["trend_rank"].isna().all()
     assert set(board["trend"]) == {""}

@@ -122,9 +122,10 @@ def test_estimate_frame_matches_the_scalar_functions_row_by_row(groups, weights,
     frame = m.estimate_frame(stats, 0.9, min_n, weights)
     assert list(frame.columns[:len(stats.columns)]) == list(stats.columns)
     for (counts, csat, ces), (_, found) in zip(sums, frame.iterrows(), strict=True):
-        estimates = {"nps": m.nps(counts, 0.9, min_n), "csat": m.mean(csat, 0.9, min_n), "ces": m.mean(ces, 0.9, min_n)}
+        estimates = {"nps": m.nps(counts, 0.9, min_n), "csat": m.mean(csat, 0.9, min_n, (1, 5)), "ces": m.mean(ces, 0.9, min_n, (1, 7))}
         expected = {**estimates, "csat_top2": m.top_box(csat, 0.9, min_n), "ces_top2": m.top_box(ces, 0.9, min_n),
-                    "index": m.composite(estimates, weights, 0.9, min_n), "rating": estimates["csat"]}
+                    "index": m.composite(estimates, weights, 0.9, min_n),
+                    "rating": m.mean(csat, 0.9, min_n)}  # a rating's scale is the client's: its interval is not cut
         for prefix, estimate in expected.items():
             for suffix, value in (("", estimate.value), ("_se", estimate.se), ("_low", estimate.low),
                                   ("_high", estimate.high)):
@@ -236,3 +237,16 @@ def test_one_metrics_estimates_are_those_of_the_full_frame(tmp_path):
         pd.testing.assert_frame_equal(one[names], full[names], check_exact=True)
         assert "index" not in one
     assert list(m.estimate_frame(stats, only="index").columns) == list(full.columns)
+
+
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=6), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_a_mean_interval_stays_on_its_scale_and_covers_whatever_the_t_interval_covers(answers, confidence):
+    """Two to six CSAT answers: the t-interval may run far past 1–5 (−10.7 … 14.7 from a 2 and a 5); the mean
+    cannot, so the interval is cut there, and the cut one holds every mean on the scale the uncut one holds."""
+    sums = m.scale_sums(answers, "csat")
+    cut, uncut = m.mean(sums, confidence, scale=(1, 5)), m.mean(sums, confidence)
+    assert (cut.value, cut.se) == (uncut.value, uncut.se)
+    if math.isnan(uncut.low):
+        return
+    assert cut.low == max(uncut.low, 1) and cut.high == min(uncut.high, 5)
+    assert 1 <= cut.low <= cut.value <= cut.high <= 5

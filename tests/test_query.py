@@ -109,7 +109,7 @@ def test_every_group_agrees_with_the_scalar_metrics(tmp_path_factory, answers, w
             len(group), counts.n, counts.promoters, counts.passives, counts.detractors)
         assert (found["csat_n"], found["csat_sum"], found["csat_sumsq"], found["csat_top"]) == astuple(csat)
         assert (found["ces_n"], found["ces_sum"], found["ces_sumsq"], found["ces_top"]) == astuple(ces)
-        estimates = {"nps": m.nps(counts, min_n=3), "csat": m.mean(csat, min_n=3), "ces": m.mean(ces, min_n=3)}
+        estimates = {"nps": m.nps(counts, min_n=3), "csat": m.mean(csat, min_n=3, scale=(1, 5)), "ces": m.mean(ces, min_n=3, scale=(1, 7))}
         for name, estimate in estimates.items():
             assert_estimate(found, name, estimate)
         assert_estimate(found, "csat_top2", m.top_box(csat, min_n=3), low_n=False)

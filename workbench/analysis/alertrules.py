@@ -520,7 +520,9 @@ def _window_alert(
             promoters, detractors = int(window["promoters"]), int(window["detractors"])
             estimate = metrics.nps(metrics.NpsCounts(promoters, n - promoters - detractors, detractors))
         else:
-            estimate = metrics.mean(metrics.ScaleSums(n, window["total"], window["total_sq"]))
+            estimate = metrics.mean(
+                metrics.ScaleSums(n, window["total"], window["total_sq"]), scale=metrics.SCALES.get(rule.metric)
+            )
         figures = {name: window[name] for name in ("score", "previous", "change", "p")}
         figures |= {"low": estimate.low, "high": estimate.high}
     alert = Alert(

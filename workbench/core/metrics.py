@@ -255,14 +255,20 @@ def nps(counts: NpsCounts, confidence: float = DEFAULT_CONFIDENCE, min_n: int = 
     return Estimate(float(value), float(se), float(low), float(high), n, n < min_n, confidence)
 
 
-def mean(sums: ScaleSums, confidence: float = DEFAULT_CONFIDENCE, min_n: int = DEFAULT_MIN_N) -> Estimate:
-    """Mean with the sample standard error s/√n and a Student-t interval."""
+def mean(
+    sums: ScaleSums,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_n: int = DEFAULT_MIN_N,
+    scale: tuple[float, float] | None = None,
+) -> Estimate:
+    """Mean with the sample standard error s/√n and a Student-t interval (within ``scale``, the answers' range,
+    when given: CSAT 1–5)."""
     n = sums.n
     if n == 0:
         return _empty(confidence)
     if n == 1:
         return Estimate(sums.total / n, math.nan, math.nan, math.nan, 1, True, confidence)
-    value, se, low, high = _mean_formula(n, sums.total, sums.total_sq, confidence)
+    value, se, low, high = _mean_formula(n, sums.total, sums.total_sq, confidence, scale)
     return Estimate(float(value), float(se), float(low), float(high), n, n < min_n, confidence)
 
 
@@ -430,7 +436,7 @@ def _estimates(stats: pandas.DataFrame, metric: str, confidence: float, min_n: i
         promoters, detractors = (stats[name].to_numpy(dtype=float) for name in ("promoters", "detractors"))
         return (*_nps_formula(promoters, detractors, n, z_value(confidence)), (n < min_n) | (n == 0))
     total, squares = (stats[f"{metric}_{part}"].to_numpy(dtype=float) for part in ("sum", "sumsq"))
-    value, se, low, high = _mean_formula(n, total, squares, confidence)
+    value, se, low, high = _mean_formula(n, total, squares, confidence, SCALES.get(metric))
     single = n < 2  # no spread from one answer
     return (value, *(np.where(single, np.nan, x) for x in (se, low, high)), (n < min_n) | single)
 
@@ -542,15 +548,19 @@ def nps_difference_formula(promoters_a, detractors_a, n_a, promoters_b, detracto
     return difference, np.sqrt(se_a**2 + se_b**2), score, two_sided_p(score), low, high
 
 
-def _mean_formula(n, total, total_sq, confidence):
-    """Mean, SE s/√n and the Student-t interval (n ≥ 2)."""
+def _mean_formula(n, total, total_sq, confidence, scale=None):
+    """Mean, SE s/√n and the Student-t interval (n ≥ 2), cut to ``scale`` (the answers' lowest and highest score)
+    when given: a mean of two answers has a t-interval far wider than the scale (−10.7 … 14.7 on a 1–5 CSAT), and
+    the mean cannot lie outside it, so the cut interval covers the truth whenever the uncut one does."""
     import numpy as np
     from scipy.stats import t
 
     value = total / n
     se = np.sqrt(np.maximum(0.0, (total_sq - n * value * value) / (n - 1)) / n)
     margin = _distinct(lambda count: (t.ppf(0.5 + confidence / 2, count - 1),), n)[0] * se
-    return value, se, value - margin, value + margin
+    if scale is None:
+        return value, se, value - margin, value + margin
+    return value, se, np.maximum(value - margin, scale[0]), np.minimum(value + margin, scale[1])
 
 
 def wilson_formula(successes, n, z):
