@@ -13,6 +13,10 @@ background 2 s after its start (``cxweb.app.warm_up``), then the callback is tim
 (warm, median), and the process's peak memory is read. A reference runs in the same process where one exists: DuckDB
 for aggregates over the same Parquet file, a bare least-squares fit for the drivers. ``--runs`` fresh processes per
 case (default 3); the table gives medians. Run: `.venv/bin/python bench/scale.py [--sizes 1.5M,20M] [--runs 3]`.
+
+Before each case 2 GB are used and freed in another process (``CXWB_BENCH_PRETOUCH=0`` skips it): on the virtual
+machine the figures come from, the host backs memory lazily and a page's first use after a while costs ~2 ms per MB
+(0.55 s for 256 MB, against 0.05 s once backed), which made the same cold call vary between 1.9 and 4.4 s.
 """
 
 from __future__ import annotations
@@ -271,6 +275,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.folder, args.child, args.warm)))
         return
+    print(f"this machine: a fresh process's first use of 256 MB: {_fresh_memory():.2f} s; each cold call runs after "
+          "2 GB were used and freed (CXWB_BENCH_PRETOUCH=0: not), so it pays the page faults a laptop pays")
     for size in args.sizes.split(","):
         folder = args.folder / size
         built = build(folder, SIZES[size])
@@ -292,7 +298,28 @@ def main() -> None:
             print(f"{case:30s} {cold:7.2f} {warm * 1000:8.0f} {ref_text} {ratio} {peak:8.0f}", flush=True)
 
 
+def _pretouch(megabytes: int = 2048) -> None:
+    """Fill and free ``megabytes`` of memory in a process of its own: a virtual machine whose host backs the
+    guest's memory lazily makes the first use of each page several times slower than a laptop does (see
+    :func:`_fresh_memory`), which would count the host's bookkeeping in a cold call; the pages used here are backed
+    when the next process uses them."""
+    code = f"import numpy; numpy.ones({megabytes * 2**20 // 8}).sum()"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _fresh_memory() -> float:
+    """Median seconds a fresh process takes to fill 256 MB it has just allocated: the page faults a cold call pays.
+    On a virtual machine whose host hands memory over lazily this is many times a laptop's (0.02-0.05 s)."""
+    code = ("import time, numpy; s = time.perf_counter(); numpy.full(32 * 2**20, 1.0); "
+            "print(time.perf_counter() - s)")
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    return statistics.median(runs)
+
+
 def _run_child(folder: Path, case: str, warm: int) -> dict | None:
+    if os.environ.get("CXWB_BENCH_PRETOUCH", "1") == "1":
+        _pretouch()
     done = subprocess.run(
         [sys.executable, __file__, "--child", case, "--folder", str(folder), "--warm", str(warm)],
         capture_output=True, text=True, env={**os.environ, "CXWB_LANG": "en"},
