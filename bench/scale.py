@@ -167,8 +167,12 @@ def _case(case: str, workspace, project: int, journey: int, survey, base: dict):
     if case == "leaderboard":
         from cxweb.pages import leaderboards
 
+        from dash._callback_context import context_value
+        from dash._utils import AttributeDict
+
         leaderboards.layout()
-        return lambda: leaderboards.show_board(base, "employee", "own-courier", "score"), aggregate("employee")
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "lb-level.value", "value": "employee"}]))
+        return lambda: leaderboards.show_board(base, "employee", "own-courier", "score", 1), aggregate("employee")
     if case == "drivers with intervals":
         from cxweb.pages import drivers
 
