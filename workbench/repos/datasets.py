@@ -134,6 +134,7 @@ class Datasets:
         self.folder = folder / DATASET_FOLDER
         self.temp_folder = folder / TEMP_FOLDER
         self.writers: builtins.list[threading.Thread] = []  # summaries being written after their survey's commit
+        self._writers_lock = threading.Lock()  # two imports may commit at once (the app's background jobs)
 
     # ------------------------------------------------------------ reading
 
@@ -415,8 +416,9 @@ class Datasets:
             writer = threading.Thread(
                 target=self._summarise, args=(self.root / relative,), name=f"cxwb-summary-{dataset_id}"
             )
-            self.writers = [*(alive for alive in self.writers if alive.is_alive()), writer]
-            writer.start()
+            with self._writers_lock:  # started under the lock: settle() never joins a thread not yet started
+                self.writers = [*(alive for alive in self.writers if alive.is_alive()), writer]
+                writer.start()
         self.events.emit(DatasetCommitted(staged.project_id, dataset_id, staged.kind))
         return self.get(dataset_id)
 
@@ -431,9 +433,10 @@ class Datasets:
 
     def settle(self) -> None:
         """Wait for the summaries still being written (a closing workspace, a test reading them)."""
-        for writer in self.writers:
+        with self._writers_lock:
+            waiting, self.writers = self.writers, []
+        for writer in waiting:
             writer.join()
-        self.writers = []
 
     @staticmethod
     def _extended_name(session: Session, dataset_id: int, name: str) -> str:
