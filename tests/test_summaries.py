@@ -344,3 +344,28 @@ def test_a_summary_that_fails_to_write_leaves_no_half_file(tmp_path, monkeypatch
     with pytest.raises(OSError, match="disk full"):
         query.summarise(path)
     assert not summaries.writing(path) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_two_surveys_committed_at_once_both_get_their_summary(workspace):
+    """Two imports committing together (the app runs imports as background jobs): settle() waits for both."""
+    import threading
+
+    from workbench.data import demodata
+    from workbench.data.templates import load_template
+
+    project = workspace.create_project("Client")
+    data = demodata.generate(load_template("ecommerce-delivery", translated=False), answers=3_000, months=6)
+    found = {}
+
+    def add(name: str) -> None:
+        found[name] = workspace.datasets.add_table(project, data.survey, name, "survey")
+
+    threads = [threading.Thread(target=add, args=(name,)) for name in ("North", "South")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    workspace.datasets.settle()
+    assert sorted(found) == ["North", "South"]
+    assert all(summaries.is_current(info.path) for info in found.values())
+    assert workspace.datasets.writers == []
