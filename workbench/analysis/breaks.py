@@ -619,13 +619,13 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
 
     # Integer codes for the groups (−1: no segment, no branch): the groupings below are the cost of a re-measure
     # since a change point, hundreds of them at 20 M answers, and text keys made them several times slower.
-    touchpoints, members = (
-        np.asarray(pd.factorize(values)[1], dtype=object) for values in (rows["touchpoint"], pd.Series(member))
-    )
+    tp_codes, touchpoints = pd.factorize(rows["touchpoint"])
+    member_codes, members = pd.factorize(pd.Series(member))
+    touchpoints, members = np.asarray(touchpoints, dtype=object), np.asarray(members, dtype=object)
     frame = pd.DataFrame(
         {
-            "tp": pd.factorize(rows["touchpoint"])[0],
-            "m": pd.factorize(pd.Series(member))[0],
+            "tp": tp_codes,
+            "m": member_codes,
             "b": pd.factorize(rows[branch])[0],
             "p": pd.factorize(rows["period"])[0],
             "n": count,
