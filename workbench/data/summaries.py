@@ -140,9 +140,15 @@ def sweep(folder: str | Path) -> None:
         if not summary.with_name(summary.name[: -len(SUFFIX)] + ".parquet").exists():
             summary.unlink(missing_ok=True)
     for temporary in folder.glob(".*" + SUFFIX + ".*.tmp"):
-        writer = temporary.name.split(".")[-3]
-        if writer.isdigit() and not _alive(int(writer)):
+        writer = _writer(temporary)
+        if writer is not None and not _alive(writer):
             temporary.unlink(missing_ok=True)
+
+
+def _writer(temporary: Path) -> int | None:
+    """The process id in a half-written summary's name (``.<summary>.<pid>.<thread>.tmp``, see :func:`write`)."""
+    writer = temporary.name.split(".")[-3]
+    return int(writer) if writer.isdigit() else None
 
 
 def _alive(pid: int) -> bool:
@@ -161,11 +167,8 @@ def _alive(pid: int) -> bool:
 def writing(source: str | Path) -> bool:
     """Whether a running process is writing the summary of ``source`` now (its import has just committed)."""
     target = path_for(source)
-    for temporary in target.parent.glob(f".{target.name}.*.tmp"):
-        writer = temporary.name.split(".")[-3]
-        if writer.isdigit() and _alive(int(writer)):
-            return True
-    return False
+    writers = (_writer(temporary) for temporary in target.parent.glob(f".{target.name}.*.tmp"))
+    return any(writer is not None and _alive(writer) for writer in writers)
 
 
 def remove(source: str | Path) -> None:
