@@ -17,9 +17,14 @@ pytestmark = pytest.mark.e2e
 
 def titles(page, status: str) -> list[str]:
     """The cards of a column in the order shown (AG Grid's DOM order is not its visual order)."""
-    rows = page.locator(f"#act-grid-{status} .ag-center-cols-container .ag-row")
-    found = [(int(row.get_attribute("row-index")), row.locator(".cx-card-title").inner_text()) for row in rows.all()]
-    return [title for _index, title in sorted(found)]
+    # Read in one step: row by row, a redraw between listing the rows and reading one (a filter just clicked)
+    # left a locator to a row that was gone, and the read waited 30 s for it.
+    found = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].map((row) => [
+            Number(row.getAttribute("row-index")), row.querySelector(".cx-card-title")?.innerText ?? ""])""",
+        f"#act-grid-{status} .ag-center-cols-container .ag-row",
+    )
+    return [title for _index, title in sorted((index, title) for index, title in found)]
 
 
 def assert_titles(page, status: str, expected: list[str], timeout: float = 15) -> None:
