@@ -215,6 +215,26 @@ def test_whole_clusters_are_drawn():
     assert all(drawn.sum() == 4 for drawn in drivers._draws(units, 50, rng))  # four clusters drawn out of four
 
 
+def test_a_respondents_cluster_is_the_segment_of_their_first_outcome_answer():
+    """Rows.clusters, one per kept respondent in the rows' order: the branch of the first overall answer (a
+    respondent answering twice, from two branches, is one cluster's); respondents with no overall answer or one
+    rated touchpoint are not rows."""
+    rows = []
+    for person in range(120):
+        branch = f"B{person % 4}"
+        rows += [(f"r{person}", "t0", 1 + person % 5, None, branch), (f"r{person}", "t1", 1 + person % 3, None, branch),
+                 (f"r{person}", OVERALL, None, person % 11, branch)]
+    rows += [("r7", OVERALL, None, 2, "B9"),  # r7's second overall answer, elsewhere: still in B3
+             ("lone", "t0", 4, None, "B0"), ("lone", OVERALL, None, 9, "B0"),  # one touchpoint rated
+             ("silent", "t0", 4, None, "B1"), ("silent", "t1", 2, None, "B1")]  # no overall answer
+    answers = pd.DataFrame(rows, columns=["respondent_id", "touchpoint", "csat", "nps", "branch"])
+    found = drivers.model_rows(answers, "nps", "csat")
+    assert list(found.rows.index) == [f"r{person}" for person in range(120)]
+    assert list(found.clusters.index) == list(found.rows.index)
+    assert list(found.clusters) == [f"B{person % 4}" for person in range(120)]
+    assert found.rows.loc["r7", "outcome"] == pytest.approx((7 + 2) / 2)
+
+
 def test_a_large_table_is_dealt_into_equal_random_blocks_and_a_small_one_keeps_its_rows():
     rng = np.random.default_rng(0)
     assert list(drivers._units(7, rng)[0]) == list(range(7))

@@ -450,16 +450,20 @@ def model_rows(
         people, ids = pd.factorize(answers["respondent_id"])
         rows = _table(coded, people, pd.Index(ids, name="respondent_id"))
         if segment in answers.columns:
-            at_outcome = (people >= 0) & ~np.isnan(coded.scores)
-            home = pd.Series(answers[segment].to_numpy()[at_outcome], index=ids[people[at_outcome]])
-            clusters = home[~home.index.duplicated()].reindex(rows.index)
+            # A respondent's segment is that of their first outcome answer; found by code, not by id lookups.
+            at_outcome = np.flatnonzero((people >= 0) & ~np.isnan(coded.scores))
+            persons, first = np.unique(people[at_outcome], return_index=True)
+            home = np.full(len(ids), None, dtype=object)
+            home[persons] = answers[segment].take(at_outcome[first]).to_numpy()
+            clusters = pd.Series(home, index=rows.index)
     else:
         rows = pd.DataFrame({"outcome": []})
-    rows = rows[rows["outcome"].notna()]
+    scored = rows["outcome"].notna().to_numpy()
+    total = int(scored.sum())
     # Journey-survey respondents rate several touchpoints; pulse respondents rate one and cannot say which of
     # several touchpoints matters, so coverage is judged among those who rated two or more.
-    total = len(rows)
-    rows = rows[rows.reindex(columns=candidates).notna().sum(axis=1) >= 2]
+    several = scored & (rows.reindex(columns=candidates).notna().sum(axis=1) >= 2).to_numpy()
+    rows = rows[several]
     kept, excluded, support = _select(
         rows, candidates, min_coverage, _("respondents"), driver_metric, missing, min_respondents
     )
@@ -480,7 +484,7 @@ def model_rows(
             counts,
             outcome_answers,
             outcome_mean,
-            None if clusters is None else clusters.reindex(rows.index),
+            None if clusters is None else clusters[several],
         )
     if segment not in answers.columns or "ts" not in answers.columns:
         raise ValueError(
@@ -1178,10 +1182,13 @@ def _select(
         else:
             covered.append(key)
     # Listwise, a touchpoint must vary among the rows that are used: those that rated every one.
-    used = rows[covered].notna().all(axis=1) if missing == "listwise" else np.ones(len(rows), dtype=bool)
+    # Numpy masks and columns: each pandas mask or dropna on a frame indexed by 300 000 respondent ids looks the
+    # array protocol's names up in that index (~4 ms a call).
+    used = rows[covered].notna().all(axis=1).to_numpy() if missing == "listwise" else np.ones(len(rows), dtype=bool)
     kept = []
     for key in covered:
-        values = rows.loc[used, key].dropna()
+        values = rows[key].to_numpy(dtype=float)[used]
+        values = values[~np.isnan(values)]
         if len(values) and values.min() == values.max():
             excluded[key] = _("every rating was {value}, so it cannot explain differences").format(
                 value=_figure(values.min())
