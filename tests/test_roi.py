@@ -413,6 +413,31 @@ def test_score_model_reach_is_the_share_of_overall_respondents_who_rated():
         roi.score_model(survey_answers(), ["zzz"])
 
 
+def test_fitted_score_model_equals_the_model_on_the_driver_rows_touchpoints():
+    """fit_score_model builds one respondent table of NPS points for the driver rows and the model: the same model
+    as score_model on the touchpoints model_rows keeps, with respondents who answered twice (their points
+    averaged, not their answers), pulse respondents who rated one touchpoint, and a touchpoint rated too rarely."""
+    from workbench.analysis import drivers
+    from workbench.core.scenario import Scenario
+
+    rng = np.random.default_rng(11)
+    answers = survey_answers(seed=5, people=300).assign(branch=lambda f: "B" + (f["respondent_id"] % 7).astype(str))
+    again = answers[(answers["respondent_id"] % 5 == 0) & (answers["touchpoint"] == "_overall")]
+    again = again.assign(nps=rng.integers(0, 11, len(again)))
+    pulse = pd.DataFrame({"respondent_id": range(1000, 1060), "touchpoint": "a", "csat": rng.integers(1, 6, 60),
+                          "nps": None, "branch": "B1"})
+    pulse_overall = pulse.assign(touchpoint="_overall", csat=None, nps=rng.integers(0, 11, 60))
+    rare = answers[(answers["respondent_id"] % 10 == 1) & (answers["touchpoint"] == "a")].assign(touchpoint="rare")
+    answers = pd.concat([answers, again, pulse, pulse_overall, rare], ignore_index=True)
+    scenario = Scenario("s", 1, "kpis", "revenue")
+
+    model, note = roi.fit_score_model(answers, scenario)
+
+    rows = drivers.model_rows(answers, "nps", "csat")
+    assert rows.kept == ["a", "b", "c"] and "rare" in rows.excluded and note == rows.note
+    assert model == roi.score_model(answers, rows.kept)
+
+
 # ------------------------------------------------------------------ scenario chain
 
 

@@ -290,11 +290,7 @@ def branch_month_scores(
     rows = answers.loc[answers["touchpoint"] == touchpoint, [segment, "ts", score]].dropna()
     rows = rows.assign(period=pd.to_datetime(rows["ts"]).dt.to_period("M").dt.to_timestamp())
     if score == "nps":
-        values = rows[score].astype(float)
-        points = 100.0 * (
-            (values >= metrics.PROMOTER_AT).astype(float) - (values <= metrics.DETRACTOR_AT).astype(float)
-        )
-        rows = rows.assign(**{score: points})
+        rows = rows.assign(**{score: _nps_points(rows[score])})
     grouped = rows.groupby([segment, "period"])[score]
     values = grouped.agg(n="size", **{score: "mean"}, _spread="var")
     pooled = float((values["_spread"] * (values["n"] - 1)).sum() / max(int((values["n"] - 1).sum()), 1))
@@ -490,24 +486,37 @@ def score_model(
     ``touchpoints`` are the driver model's (see :func:`workbench.analysis.drivers.model_rows`); respondents who
     rated all of them and answered the overall question are the rows.
     """
-    import numpy as np
-
     from workbench.analysis import drivers
 
     missing = [c for c in ("respondent_id", "touchpoint", "nps", driver_metric) if c not in answers.columns]
     if missing:
         raise ValueError(_("The answers have no column {columns}.").format(columns=_quoted(missing)))
+    table = drivers.respondent_table(
+        answers.assign(_nps_points=_nps_points(answers["nps"])), "_nps_points", driver_metric, outcome_touchpoint
+    )
+    return _fitted_scores(table, touchpoints, driver_metric, confidence)
+
+
+def _nps_points(nps: pandas.Series):
+    """Each answer's contribution to an NPS: +100 (promoter), 0 (passive), −100 (detractor), NaN if missing."""
+    import numpy as np
+
+    values = nps.to_numpy(dtype=float, na_value=np.nan)
+    return np.where(
+        np.isnan(values),
+        np.nan,
+        100.0 * ((values >= metrics.PROMOTER_AT).astype(float) - (values <= metrics.DETRACTOR_AT).astype(float)),
+    )
+
+
+def _fitted_scores(
+    table: pandas.DataFrame, touchpoints: Sequence[str], driver_metric: str, confidence: float
+) -> ScoreModel:
+    """:func:`score_model` on a respondent table of NPS points ("outcome") and mean ratings per touchpoint."""
+    import numpy as np
+
     if not touchpoints:
         raise ValueError(_("Name at least one touchpoint for the driver model."))
-    nps = answers["nps"].to_numpy(dtype=float, na_value=np.nan)
-    points = np.where(
-        np.isnan(nps),
-        np.nan,
-        100.0 * ((nps >= metrics.PROMOTER_AT).astype(float) - (nps <= metrics.DETRACTOR_AT).astype(float)),
-    )
-    table = drivers.respondent_table(
-        answers.assign(_nps_points=points), "_nps_points", driver_metric, outcome_touchpoint
-    )
     table = table[table["outcome"].notna()]
     unrated = [t for t in touchpoints if t not in table.columns]
     if unrated:
@@ -862,7 +871,10 @@ def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[Scor
     from workbench.analysis import drivers
 
     try:
-        rows = drivers.model_rows(answers, "nps", scenario.driver_metric, segment=scenario.segment)
+        # The rows' outcome is the NPS points the model regresses: which rows and touchpoints are kept does not
+        # depend on the outcome's values, and the respondent table is built once.
+        points = answers.assign(_nps_points=_nps_points(answers["nps"])) if "nps" in answers.columns else answers
+        rows = drivers.model_rows(points, "_nps_points", scenario.driver_metric, segment=scenario.segment)
         if rows.model != "respondent":
             raise ValueError(
                 _(
@@ -870,7 +882,7 @@ def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[Scor
                     "touchpoint; assume the overall NPS change instead."
                 )
             )
-        return score_model(answers, rows.kept, scenario.driver_metric), rows.note
+        return _fitted_scores(rows.rows, rows.kept, scenario.driver_metric, metrics.DEFAULT_CONFIDENCE), rows.note
     except ValueError as error:
         return None, str(error)
 
