@@ -185,3 +185,16 @@ def test_the_verdict_speaks_of_the_scenario_s_money_on_significant_links():
     assert loses.kind == "loses" and "does not pay: its NPV is below zero in 100\u00a0% of the simulations" in loses.text
     uncertain = verdict_of(overall=2, cost=24_000, se=0.002)  # the NPV's P10–P90 straddles zero
     assert uncertain.kind == "uncertain" and "whether the scenario pays is uncertain" in uncertain.text
+
+
+def test_evidence_with_a_stored_score_model_equals_evidence_fitted_afresh(seeded_demo):
+    """A second scenario on the same survey reuses the score model and reads only the overall answers for its
+    link: the same link, KPI base and model as fitting everything again."""
+    workspace, project_id, _journey_id, _effects = seeded_demo
+    scenario = workspace.scenarios.list(project_id)[0].scenario
+    survey = workspace.datasets.survey_for(project_id, scenario.journey_id)
+    kpis = roi._kpi_dataset(workspace, project_id, scenario.kpi_dataset)
+    fresh = roi.estimate(survey, kpis, scenario)
+    assert fresh.model is not None
+    reused = roi.estimate(survey, kpis, scenario, (fresh.model, fresh.model_note))
+    assert reused == fresh
