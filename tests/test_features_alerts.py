@@ -230,3 +230,28 @@ def test_the_demo_journey_shows_its_budget_on_its_survey(seeded_demo):
     assert re.fullmatch(
         r"By chance alone the drop rules raise at most about 1 false alarm a year for these \d+ series checked weekly "
         r"\([\d\u00a0]+ tests a year, each at p < 0\.000\d+\)\. A series' usual movement .*", view.budget_note)
+
+
+def share_alert(key: str, first: dt.date, last: dt.date, score: float, rule: str = "busy") -> Alert:
+    return Alert(key, rule, "share", "csat", "delivery", "region", "Praha", first, last, first, last, 40, score, None,
+                 None, None, None, None, None, None, f"Share {score}")
+
+
+def test_a_later_check_extends_a_stored_episode_and_adds_what_is_new_once(workspace, small_journey):
+    """What a check stores: an alert it already has is not added again (a single answer or an episode), one found
+    twice in a check is added once, a window alert continuing a stored episode extends that row, and one of
+    another rule or after a gap of more than a week is a new alert."""
+    project_id = workspace.create_project("Episodes")
+    journey_id = workspace.create_journey(project_id, small_journey)
+    week = dt.timedelta(weeks=1)
+    first = [answer_alert("r1"), share_alert("busy|1", DAY, DAY + week, 0.3)]
+    assert workspace.alerts.add(project_id, journey_id, first, {}, DAY + week) == 2
+    later = [answer_alert("r1"), answer_alert("r2"), answer_alert("r2"),
+             share_alert("busy|2", DAY + 2 * week, DAY + 3 * week, 0.5),  # continues busy|1, and is worse
+             share_alert("other|1", DAY + 2 * week, DAY + 2 * week, 0.4, rule="other"),
+             share_alert("busy|3", DAY + 6 * week, DAY + 6 * week, 0.2)]  # after a gap: a new episode
+    assert workspace.alerts.add(project_id, journey_id, later, {}, DAY + 6 * week) == 3
+    stored = {item.alert.key: item.alert for item in workspace.alerts.list(project_id, journey_id)}
+    assert sorted(stored) == ["busy|1", "busy|3", "low|r1", "low|r2", "other|1"]
+    assert (stored["busy|1"].first_seen, stored["busy|1"].last_seen, stored["busy|1"].score) == (
+        DAY, DAY + 3 * week, 0.5)
