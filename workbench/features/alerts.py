@@ -144,15 +144,15 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
         for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer))
         if (chosen := [rule for rule in rules if rule.kind in kinds]) and since <= until
     ]
-    # Only the answers the rules read: a year and two windows back, not the survey's whole history.
-    start = min((alertrules.first_day_needed(chosen, since, until) for chosen, since in checks), default=until)
-    answers = query.answers(
-        query.Query(sources, by=(), date_from=start), ("response_id", "touchpoint", "comment", *segments)
-    )
     touchpoints = state.journey.touchpoints
     names = {tp.key: tp.name for tp in touchpoints}
     found = []
     for chosen, since in checks:
+        # Only the answers the rules read: the window rules a year and two windows back, not the survey's whole
+        # history, and no texts; the single-answer rules their two weeks, with the response ids and comments.
+        start = alertrules.first_day_needed(chosen, since, until)
+        texts = ("response_id", "comment") if any(rule.kind == "answer" for rule in chosen) else ()
+        answers = query.answers(query.Query(sources, by=(), date_from=start), ("touchpoint", *texts, *segments))
         found += alertrules.evaluate(answers, chosen, since, until, names=names)
     owners = {tp.key: tp.owner or "" for tp in touchpoints}
     added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
