@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import t as student
 
 from workbench.analysis import breaks
@@ -465,6 +467,74 @@ def test_a_real_shift_is_dated_at_its_month_despite_the_selection():
     # just at the bar, the window's low months are all that was seen: no evidence left to date it with
     assert breaks._selected_shift(gap, np.ones(12), omega, 0.0)[1] == pytest.approx(1.0)
     assert breaks._selected_shift(np.zeros(12), np.ones(12), omega, 0.0)[1] == 1.0  # no shift: nothing to date
+
+
+def kish_by_definition(frame: pd.DataFrame, member: list) -> dict:
+    """_network_design written out answer-group by answer-group: the pooled ANOVA ρ of branch-months within
+    branches, then per (touchpoint, segment) each side's Σ n_c² over its clusters (a segment's part of a
+    branch-month; an answer without a branch is a cluster of one), Kish's effects and the clusters counted."""
+    rows = [(tp, m, None if pd.isna(b) else b, p, n, t, q) for (tp, b, p, n, t, q), m in zip(
+        frame[["touchpoint", "branch", "period", "n", "total", "squares"]].itertuples(index=False), member)
+        if n > 0]
+    months: dict = {}
+    for tp, _m, b, p, n, t, q in rows:
+        if b is not None:
+            cell = months.setdefault((tp, b, p), [0.0, 0.0, 0.0])
+            cell[0], cell[1], cell[2] = cell[0] + n, cell[1] + t, cell[2] + q
+    branches: dict = {}
+    for (tp, b, _p), cell in months.items():
+        branches.setdefault((tp, b), []).append(cell)
+    w = dw = between_ss = df = weight = 0.0
+    for cells in branches.values():
+        if len(cells) < 2:
+            continue
+        big_n, big_t = sum(c[0] for c in cells), sum(c[1] for c in cells)
+        w += sum(c[2] - c[1] ** 2 / c[0] for c in cells)
+        dw += sum(c[0] - 1 for c in cells)
+        between_ss += sum(c[1] ** 2 / c[0] for c in cells) - big_t**2 / big_n
+        df += len(cells) - 1
+        weight += big_n - sum(c[0] ** 2 for c in cells) / big_n
+    within = w / dw if dw > 0 else 0.0
+    between = max(0.0, (between_ss - df * within) / weight) if weight > 0 else 0.0
+    rho = between / (between + within) if between + within > 0 else 0.0
+    found = {}
+    for tp, m in {(row[0], row[1]) for row in rows if row[1] is not None}:
+        mine = [row for row in rows if row[0] == tp and row[1] == m]
+        others = [row for row in rows if row[0] == tp and row[1] != m]
+        parts: dict = {}
+        for _tp, _m, b, p, n, _t, _q in mine:
+            if b is not None:
+                parts[b, p] = parts.get((b, p), 0.0) + n
+        rest = {(b, p): cell[0] - parts.get((b, p), 0.0) for (t_, b, p), cell in months.items() if t_ == tp}
+        lone_s = sum(row[4] for row in mine if row[2] is None)
+        lone_r = sum(row[4] for row in others if row[2] is None)
+        n_s, n_r = sum(row[4] for row in mine), sum(row[4] for row in others)
+        effect_s = 1 + ((sum(v**2 for v in parts.values()) + lone_s) / n_s - 1) * rho
+        effect_r = 1 + ((sum(v**2 for v in rest.values()) + lone_r) / n_r - 1) * rho if n_r else math.nan
+        effect = (effect_s / n_s + effect_r / n_r) / (1 / n_s + 1 / n_r) if n_r else math.nan
+        clusters = len(parts) + lone_s + sum(v > 0 for v in rest.values()) + lone_r
+        found[tp, m] = (effect, clusters)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(["b0", "b1", "b2", None]),
+                          st.sampled_from([dt.date(2025, 1, 1), dt.date(2025, 2, 1), None]),
+                          st.sampled_from(["x", "y", None]), st.integers(0, 6), st.integers(0, 30)),
+                min_size=1, max_size=40))
+def test_the_network_design_effect_is_its_definition_on_any_rows(rows):
+    """Rows with and without a branch, a segment or a month, empty rows, a segment that splits a branch-month."""
+    frame = pd.DataFrame([(tp, b, p, n, float(s), s * s / max(n, 1) + n) for tp, b, p, _m, n, s in rows],
+                         columns=["touchpoint", "branch", "period", "n", "total", "squares"])
+    member = [m for *_rest, m, _n, _s in rows]
+    effect, clusters = breaks._network_design(frame, pd.Series(member, dtype=object), "branch",
+                                              frame["n"].to_numpy(float), frame["total"].to_numpy(float),
+                                              frame["squares"].to_numpy(float))
+    expected = kish_by_definition(frame, member)
+    assert set(effect.index) == set(expected)
+    for key, (value, count) in expected.items():
+        assert effect.loc[key] == pytest.approx(value, rel=1e-9, nan_ok=True)
+        assert clusters.loc[key] == count
 
 
 def test_the_network_design_effect_is_kish_with_the_pooled_branch_month_correlation():

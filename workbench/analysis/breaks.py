@@ -617,76 +617,66 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
     import numpy as np
     import pandas as pd
 
-    # Integer codes for the groups (−1: no segment, no branch): the groupings below are the cost of a re-measure
-    # since a change point, hundreds of them at 20 M answers, and text keys made them several times slower.
-    tp_codes, touchpoints = pd.factorize(rows["touchpoint"])
-    member_codes, members = pd.factorize(pd.Series(member))
-    touchpoints, members = np.asarray(touchpoints, dtype=object), np.asarray(members, dtype=object)
-    frame = pd.DataFrame(
-        {
-            "tp": tp_codes,
-            "m": member_codes,
-            "b": pd.factorize(rows[branch])[0],
-            "p": pd.factorize(rows["period"])[0],
-            "n": count,
-            "t": total,
-            "q": squares,
-        }
-    )
-    frame = frame[frame["n"] > 0]
-    lone = frame["b"] < 0
-    months = frame[~lone].groupby(["tp", "b", "p"], sort=False)[["n", "t", "q"]].sum()
+    # Integer codes and sums by code (np.bincount), not pandas groupings: this runs once per segment column and
+    # once per re-measure since a change point, hundreds of times at 20 M answers.
+    use = np.asarray(count, dtype=float) > 0
+    tp, touchpoints = pd.factorize(rows["touchpoint"])
+    m, members = pd.factorize(pd.Series(member))
+    codes = [tp, m, pd.factorize(rows[branch])[0], pd.factorize(rows["period"])[0]]
+    tp, m, b, p = (np.asarray(code)[use] for code in codes)
+    n, t, q = (np.asarray(values, dtype=float)[use] for values in (count, total, squares))
+    n_tp, n_m = len(touchpoints), len(members)
+    n_b, n_p = int(b.max(initial=-1)) + 2, int(p.max(initial=-1)) + 2  # codes + 1: −1 (none) is a code too
+    lone = b < 0  # answers without a branch: clusters of one
+    month_keys, month_of = np.unique(((tp * n_b + b + 1) * n_p + p + 1)[~lone], return_inverse=True)
+    m_n, m_t, m_q = (np.bincount(month_of, x[~lone], minlength=len(month_keys)) for x in (n, t, q))
+    month_tp = month_keys // (n_b * n_p)
+    branch_keys, branch_of = np.unique(month_keys // n_p, return_inverse=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         # One-way ANOVA of the branch-months around their own branch's mean at the touchpoint: the month-to-month
         # wobble, which a branch's persistent level (what a break is) does not inflate.
-        parts = months.assign(w=months["q"] - months["t"] ** 2 / months["n"], dw=months["n"] - 1,
-                              sb=months["t"] ** 2 / months["n"], n2=months["n"] ** 2, g=1)  # fmt: skip
-        branches = parts.groupby(level=["tp", "b"])[["n", "t", "w", "dw", "sb", "n2", "g"]].sum()
-        branches = branches[branches["g"] > 1]
-        within = float(branches["w"].sum() / branches["dw"].sum()) if branches["dw"].sum() > 0 else 0.0
-        between_ss = float((branches["sb"] - branches["t"] ** 2 / branches["n"]).sum())
-        df_between = float((branches["g"] - 1).sum())
-        weight = float((branches["n"] - branches["n2"] / branches["n"]).sum())
-        between = max(0.0, (between_ss - df_between * within) / weight) if weight > 0 else 0.0
+        sums = [np.bincount(branch_of, x, minlength=len(branch_keys)) for x in (
+            m_n, m_t, m_q - m_t**2 / m_n, m_n - 1, m_t**2 / m_n, m_n**2, np.ones(len(m_n)))]  # fmt: skip
+        b_n, b_t, b_w, b_dw, b_sb, b_n2, b_g = (x[sums[6] > 1] for x in sums)
+        within = float(b_w.sum() / b_dw.sum()) if b_dw.sum() > 0 else 0.0
+        between_ss = float((b_sb - b_t**2 / b_n).sum())
+        weight = float((b_n - b_n2 / b_n).sum())
+        between = max(0.0, (between_ss - float((b_g - 1).sum()) * within) / weight) if weight > 0 else 0.0
     rho = between / (between + within) if between + within > 0 else 0.0
     # Each side's Σ n_c² over its clusters: the segment's parts of branch-months; the rest's parts of them.
-    inside = frame[frame["m"] >= 0]
-    cells = inside[inside["b"] >= 0].groupby(["tp", "m", "b", "p"], sort=False)["n"].sum().rename("ns").reset_index()
-    cells = cells.join(months["n"].rename("ng"), on=["tp", "b", "p"])
-    cells = cells.assign(own=cells["ns"] ** 2, change=cells["ng"] ** 2 - (cells["ng"] - cells["ns"]) ** 2,
-                         whole=(cells["ng"] == cells["ns"]).astype(int), k=1)  # fmt: skip
-    side = cells.groupby(["tp", "m"])[["own", "change", "whole", "k"]].sum()
-    singles = frame[lone].groupby("tp")["n"].sum()  # answers without a branch: clusters of one
-    side_singles = inside[inside["b"] < 0].groupby(["tp", "m"])["n"].sum()
-    sizes = inside.groupby(["tp", "m"])["n"].sum()
-    totals = frame.groupby("tp")["n"].sum()
-    family = months.assign(n2=months["n"] ** 2, g=1).groupby(level="tp")[["n2", "g"]].sum()
-    side = side.reindex(sizes.index, fill_value=0)
-    tp = sizes.index.get_level_values(0)
-    own_singles = side_singles.reindex(sizes.index, fill_value=0).to_numpy(float)
-    n_s = sizes.to_numpy(float)
-    n_r = totals.reindex(tp).to_numpy(float) - n_s
-    square_s = side["own"].to_numpy(float) + own_singles
-    square_r = (
-        family["n2"].reindex(tp, fill_value=0).to_numpy(float)
-        - side["change"].to_numpy(float)
-        + singles.reindex(tp, fill_value=0).to_numpy(float)
-        - own_singles
-    )
+    inside = m >= 0
+    pair = tp * n_m + m
+    pair_keys, pair_of = np.unique(pair[inside], return_inverse=True)  # the (touchpoint, segment) comparisons
+    n_s = np.bincount(pair_of, n[inside], minlength=len(pair_keys))
+    grouped = inside & ~lone
+    cell_keys, cell_of = np.unique(
+        (pair[grouped] * n_b + b[grouped] + 1) * n_p + p[grouped] + 1, return_inverse=True
+    )  # a segment's part of a branch-month
+    ns = np.bincount(cell_of, n[grouped], minlength=len(cell_keys))
+    cell_pair, branch_month = cell_keys // (n_b * n_p), cell_keys % (n_b * n_p)
+    ng = m_n[np.searchsorted(month_keys, cell_pair // n_m * n_b * n_p + branch_month)]  # the whole branch-month
+    cell_pair = np.searchsorted(pair_keys, cell_pair)
+
+    def by_pair(values) -> np.ndarray:
+        return np.bincount(cell_pair, values, minlength=len(pair_keys))
+
+    own, change, whole, k = by_pair(ns**2), by_pair(ng**2 - (ng - ns) ** 2), by_pair(ng == ns), by_pair(None)
+    own_singles = np.bincount(np.searchsorted(pair_keys, pair[inside & lone]), n[inside & lone], len(pair_keys))
+    singles, totals = np.bincount(tp[lone], n[lone], n_tp), np.bincount(tp, n, n_tp)
+    family_n2, family_g = np.bincount(month_tp, m_n**2, n_tp), np.bincount(month_tp, None, n_tp)
+    at = pair_keys // n_m
+    n_r = totals[at] - n_s
+    square_s = own + own_singles
+    square_r = family_n2[at] - change + singles[at] - own_singles
     with np.errstate(divide="ignore", invalid="ignore"):
         effect_s = 1 + (square_s / n_s - 1) * rho
         effect_r = 1 + (square_r / n_r - 1) * rho
         effect = (effect_s / n_s + effect_r / n_r) / (1 / n_s + 1 / n_r)
-    clusters = (
-        side["k"].to_numpy(float)
-        + own_singles
-        + family["g"].reindex(tp, fill_value=0).to_numpy(float)
-        - side["whole"].to_numpy(float)
-        + singles.reindex(tp, fill_value=0).to_numpy(float)
-        - own_singles
+    clusters = k + own_singles + family_g[at] - whole + singles[at] - own_singles
+    keys = pd.MultiIndex.from_arrays(
+        [np.asarray(touchpoints, dtype=object)[at], np.asarray(members, dtype=object)[pair_keys % n_m]]
     )
-    keys = pd.MultiIndex.from_arrays([touchpoints[tp], members[sizes.index.get_level_values(1)]])
-    return pd.Series(effect, index=keys), pd.Series(clusters, index=keys)
+    return pd.Series(effect, index=keys), pd.Series(clusters.astype(float), index=keys)
 
 
 def _clustering(item, branch: str | None) -> dict:
