@@ -232,6 +232,29 @@ def test_the_demo_journey_shows_its_budget_on_its_survey(seeded_demo):
         r"\([\d\u00a0]+ tests a year, each at p < 0\.000\d+\)\. A series' usual movement .*", view.budget_note)
 
 
+def test_the_budget_reads_a_year_and_its_windows_and_equals_it_on_the_whole_history(seeded_demo):
+    """The drop rules' allocations from the answers the rules need (a year of comparisons and their windows, no
+    texts) are those of the survey's whole history."""
+    from workbench.analysis import alertrules
+    from workbench.data import query
+
+    workspace, project_id, journey_id, _effects = seeded_demo
+    survey = workspace.datasets.survey_for(project_id, journey_id)
+    rules = workspace.alerts.rules(journey_id)[0]
+    segments = sorted({rule.segment for rule in rules if rule.segment})
+    everything = query.answers(query.Query((str(survey.path),), by=()), ("touchpoint", *segments))
+    last = query.date_bounds((str(survey.path),))[1]
+    assert alertrules.first_day_needed(rules, last, last) > everything["ts"].min().date()  # less is read
+    found, expected = alerts._allocations(survey, rules), alertrules.allocations(everything, rules, last)
+    assert found and len(found) == len(expected)
+    for mine, whole in zip(found, expected, strict=True):  # cumulated from another first week: the last bits differ
+        assert (mine.rule_key, mine.series, mine.tests, mine.weeks) == (whole.rule_key, whole.series, whole.tests,
+                                                                       whole.weeks)
+        assert (mine.alpha, mine.expected) == (pytest.approx(whole.alpha, rel=1e-12), whole.expected)
+        assert mine.wobble == pytest.approx(whole.wobble, rel=1e-12)
+        assert mine.series_wobble == pytest.approx(whole.series_wobble, rel=1e-12)
+
+
 def share_alert(key: str, first: dt.date, last: dt.date, score: float, rule: str = "busy") -> Alert:
     return Alert(key, rule, "share", "csat", "delivery", "region", "Praha", first, last, first, last, 40, score, None,
                  None, None, None, None, None, None, f"Share {score}")

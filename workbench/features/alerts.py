@@ -268,7 +268,9 @@ def _allocations(survey, rules: Sequence[Rule]) -> list[alertrules.Allocation]:
     if not run:
         return []
     segments = sorted({rule.segment for rule in run if rule.segment})
-    answers = query.answers(query.Query(sources, by=()), ("response_id", "touchpoint", "comment", *segments))
+    # The year of comparisons and its windows, without texts: not the whole history with every comment.
+    start = alertrules.first_day_needed(run, bounds[1], bounds[1])
+    answers = query.answers(query.Query(sources, by=(), date_from=start), ("touchpoint", *segments))
     return alertrules.allocations(answers, run, bounds[1])
 
 
