@@ -284,3 +284,16 @@ def test_periods_come_back_as_dates_one_object_per_day():
     dates = query._dates(stamps)
     assert list(dates) == list(stamps.dt.date) and pd.isna(dates[1])
     assert dates[0] is dates[3] and dates[2] is dates[4]
+
+
+def test_answers_read_as_categories_hold_the_same_values(tmp_path):
+    path = write(tmp_path / "a.parquet", touchpoint=["chat", "shop", "chat", "_overall"], csat=[5, 2, None, None],
+                 nps=[None, None, None, 9], region=["Praha", None, "Brno", "Praha"])
+    plain = query.answers(query.Query((path,), by=()), ("touchpoint", "region"))
+    coded = query.answers(query.Query((path,), by=()), ("touchpoint", "region"), categories=("touchpoint", "region"))
+    assert isinstance(coded["touchpoint"].dtype, pd.CategoricalDtype) and isinstance(coded["region"].dtype,
+                                                                                       pd.CategoricalDtype)
+    for column in ("touchpoint", "region"):
+        assert coded[column].astype(object).where(coded[column].notna(), None).tolist() == plain[column].astype(
+            object).where(plain[column].notna(), None).tolist()
+    assert coded.drop(columns=["touchpoint", "region"]).equals(plain.drop(columns=["touchpoint", "region"]))

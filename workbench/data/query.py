@@ -233,15 +233,23 @@ def comments(query: Query, limit: int = 20) -> pandas.DataFrame:
     return frame.select(keep).to_pandas()
 
 
-def answers(query: Query, extra: Sequence[str] = (), *, with_comment: bool = False) -> pandas.DataFrame:
+def answers(
+    query: Query, extra: Sequence[str] = (), *, with_comment: bool = False, categories: Sequence[str] = ()
+) -> pandas.DataFrame:
     """The filtered raw answers, oldest first: the query's group columns, the metrics and the ``extra`` columns.
 
     For analyses that need respondent- or answer-level rows (drivers, verbatims, alerts); columns a file lacks
-    come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment.
+    come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment. The ``categories``
+    columns come back as pandas categories: a million texts of a few dozen values are read and grouped in a
+    fraction of the time.
     """
+    import polars as pl
+
     data, _measured = _scan(query, list(dict.fromkeys(("ts", *extra, *(("comment",) if with_comment else ())))))
     if with_comment:
         data = _commented(data)
+    if categories:
+        data = data.with_columns(pl.col(list(categories)).cast(pl.Categorical))
     return data.sort("ts", maintain_order=True).collect().to_pandas()
 
 

@@ -139,6 +139,7 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     )
     first_window, first_answer = ranges(bounds[0], until, workspace.alerts.checked_until(journey_id))
     segments = sorted({rule.segment for rule in rules if rule.segment})
+    groups = ("touchpoint", *segments)  # what the rules group by: read as categories
     checks = [
         (chosen, since)
         for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer))
@@ -152,7 +153,9 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
         # history, and no texts; the single-answer rules their two weeks, with the response ids and comments.
         start = alertrules.first_day_needed(chosen, since, until)
         texts = ("response_id", "comment") if any(rule.kind == "answer" for rule in chosen) else ()
-        answers = query.answers(query.Query(sources, by=(), date_from=start), ("touchpoint", *texts, *segments))
+        answers = query.answers(
+            query.Query(sources, by=(), date_from=start), ("touchpoint", *texts, *segments), categories=groups
+        )
         found += alertrules.evaluate(answers, chosen, since, until, names=names)
     owners = {tp.key: tp.owner or "" for tp in touchpoints}
     added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
@@ -270,7 +273,8 @@ def _allocations(survey, rules: Sequence[Rule]) -> list[alertrules.Allocation]:
     segments = sorted({rule.segment for rule in run if rule.segment})
     # The year of comparisons and its windows, without texts: not the whole history with every comment.
     start = alertrules.first_day_needed(run, bounds[1], bounds[1])
-    answers = query.answers(query.Query(sources, by=(), date_from=start), ("touchpoint", *segments))
+    groups = ("touchpoint", *segments)  # what the rules group by: read as categories
+    answers = query.answers(query.Query(sources, by=(), date_from=start), groups, categories=groups)
     return alertrules.allocations(answers, run, bounds[1])
 
 
