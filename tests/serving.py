@@ -90,6 +90,24 @@ SETTLED = """() => !document.querySelector('._dash-loading, [data-dash-is-loadin
         .some((e) => e.checkVisibility())"""
 
 
+def wait_settled(page, quiet: float = 0.5, timeout: float = 30_000) -> None:
+    """Wait until the page has stayed settled (:data:`SETTLED`) for ``quiet`` seconds: a chain of callbacks (an
+    upload's columns, then the saved mappings, then the form filled from them) has gaps between its links in which
+    nothing is loading, and a single look can fall into one."""
+    deadline = time.monotonic() + timeout / 1000
+    since = None
+    while True:
+        wait_for(page, SETTLED, timeout=max(0.0, deadline - time.monotonic()) * 1000)
+        since = since or time.monotonic()
+        time.sleep(0.05)
+        if not page.evaluate(f"({SETTLED})()"):
+            since = None
+        elif time.monotonic() - since >= quiet:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page did not stay settled for {quiet} s within {timeout} ms")
+
+
 def wait_for(page, expression: str, timeout: float = 30_000) -> None:
     """Wait up to ``timeout`` milliseconds until ``expression`` (a JavaScript function or expression) is truthy.
 

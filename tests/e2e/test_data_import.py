@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.serving import wait_settled
 from workbench.features.workspace import open_workspace
 from workbench.repos.datasets import SAMPLE_FOLDER
 
@@ -25,6 +26,9 @@ def upload(page, server, path: Path) -> None:
     expect(page.locator("#da-journey option:not(:empty)")).not_to_have_count(0)
     page.set_input_files("#da-upload input[type=file]", str(path))
     expect(page.locator("#da-file-info")).to_contain_text(path.name)
+    # The form is filled from the guesses by a chain of callbacks after the file's name shows: a choice made
+    # before the chain ends (the kind, under two workers' load) was put back to the guess.
+    wait_settled(page)
 
 
 def row_select(page, box: str, first_cell: str):
