@@ -33,6 +33,8 @@ from workbench.data import query, waves
 from workbench.features import actions
 
 if TYPE_CHECKING:
+    import pandas
+
     from workbench.repos.alerts import Item
     from workbench.repos.workspace import Workspace
 
@@ -138,8 +140,6 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
         workspace.alerts.rules(journey_id)[0], set(query.columns(sources)), waves.single_wave(survey.meta) is not None
     )
     first_window, first_answer = ranges(bounds[0], until, workspace.alerts.checked_until(journey_id))
-    segments = sorted({rule.segment for rule in rules if rule.segment})
-    groups = ("touchpoint", *segments)  # what the rules group by: read as categories
     checks = [
         (chosen, since)
         for kinds, since in ((("share", "drop"), first_window), (("answer",), first_answer))
@@ -151,11 +151,8 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     for chosen, since in checks:
         # Only the answers the rules read: the window rules a year and two windows back, not the survey's whole
         # history, and no texts; the single-answer rules their two weeks, with the response ids and comments.
-        start = alertrules.first_day_needed(chosen, since, until)
         texts = ("response_id", "comment") if any(rule.kind == "answer" for rule in chosen) else ()
-        answers = query.answers(
-            query.Query(sources, by=(), date_from=start), ("touchpoint", *texts, *segments), categories=groups
-        )
+        answers = _rule_answers(sources, chosen, alertrules.first_day_needed(chosen, since, until), texts)
         found += alertrules.evaluate(answers, chosen, since, until, names=names)
     owners = {tp.key: tp.owner or "" for tp in touchpoints}
     added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
@@ -270,12 +267,18 @@ def _allocations(survey, rules: Sequence[Rule]) -> list[alertrules.Allocation]:
     run, _skipped = runnable(rules, set(query.columns(sources)), waves.single_wave(survey.meta) is not None)
     if not run:
         return []
-    segments = sorted({rule.segment for rule in run if rule.segment})
     # The year of comparisons and its windows, without texts: not the whole history with every comment.
-    start = alertrules.first_day_needed(run, bounds[1], bounds[1])
-    groups = ("touchpoint", *segments)  # what the rules group by: read as categories
-    answers = query.answers(query.Query(sources, by=(), date_from=start), groups, categories=groups)
+    answers = _rule_answers(sources, run, alertrules.first_day_needed(run, bounds[1], bounds[1]))
     return alertrules.allocations(answers, run, bounds[1])
+
+
+def _rule_answers(
+    sources: tuple[str, ...], rules: Sequence[Rule], start: datetime.date, texts: Sequence[str] = ()
+) -> pandas.DataFrame:
+    """The answers from ``start`` that ``rules`` read: the touchpoint and the rules' segments (as categories, which
+    a year of answers groups by far faster than by text), the metrics and the ``texts`` columns."""
+    groups = ("touchpoint", *sorted({rule.segment for rule in rules if rule.segment}))
+    return query.answers(query.Query(sources, by=(), date_from=start), (*groups, *texts), categories=groups)
 
 
 def budget_note(found: Sequence[alertrules.Allocation], drops: Sequence[Rule]) -> str:
