@@ -260,11 +260,13 @@ def estimate(
                 _("The KPI dataset “{name}” has no column '{column}'.").format(name=kpis.name, column=column)
             )
     table = query.table(str(kpis.path), list(dict.fromkeys((scenario.segment, "period", scenario.kpi))))
-    # A fitted score model leaves the link to fit, which reads the overall answers alone (a sixth of the rows).
-    overall = (("touchpoint", (OVERALL,)),) if fitted is not None else ()
-    answers = query.answers(
-        query.Query(sources=sources, by=(), filters=overall), ["respondent_id", "touchpoint", scenario.segment]
-    )
+    # A fitted score model leaves the link to fit, which reads the overall answers alone (a sixth of the rows) and
+    # no respondent ids.
+    if fitted is None:
+        answers = query.answers(query.Query(sources, by=()), ["respondent_id", "touchpoint", scenario.segment])
+    else:
+        overall = query.Query(sources, by=(), filters=(("touchpoint", (OVERALL,)),))
+        answers = query.answers(overall, ["touchpoint", scenario.segment])
     return roi.evidence(
         answers, table, scenario, f"{survey.name} · v{survey.version}", f"{kpis.name} · v{kpis.version}", fitted
     )
