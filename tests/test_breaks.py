@@ -537,6 +537,71 @@ def test_the_network_design_effect_is_its_definition_on_any_rows(rows):
         assert clusters.loc[key] == count
 
 
+def month_spread_by_definition(cells: pd.DataFrame, others: pd.DataFrame) -> float:
+    """_month_spread written out series by series: each (touchpoint, segment)'s monthly gaps to the rest with
+    variances from the series' pooled spread on each side, then DerSimonian–Laird's between-month variance pooled
+    over the series with three usable months or more."""
+    series: dict = {}
+    for cell, other in zip(cells.itertuples(index=False), others.itertuples(index=False), strict=True):
+        series.setdefault((cell.touchpoint, cell.segment), []).append(
+            ((cell.csat_n, cell.csat_sum, cell.csat_sumsq), (other.csat_n, other.csat_sum, other.csat_sumsq)))
+    q = df = weight = 0.0
+    for months in series.values():
+        spreads = []
+        for side in (0, 1):
+            n, t, s = (sum(month[side][i] for month in months) for i in range(3))
+            spreads.append((s - t * t / n) / (n - 1) if n > 1 else math.nan)
+        points = []
+        for mine, rest in months:
+            if mine[0] == 0 or rest[0] == 0:
+                continue
+            v = spreads[0] / mine[0] + spreads[1] / rest[0]
+            if math.isfinite(v) and v > 0:
+                points.append((mine[1] / mine[0] - rest[1] / rest[0], 1 / v))
+        if len(points) < 3:
+            continue
+        w = sum(p[1] for p in points)
+        mean = sum(p[0] * p[1] for p in points) / w
+        q += sum(p[1] * (p[0] - mean) ** 2 for p in points)
+        df += len(points) - 1
+        weight += w - sum(p[1] ** 2 for p in points) / w
+    return max(0.0, (q - df) / weight) if weight > 0 else 0.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from(["x", "y", "z"]), st.integers(0, 8),
+                          st.integers(0, 40), st.integers(0, 20), st.integers(0, 80)), min_size=1, max_size=40))
+def test_the_month_spread_is_dersimonian_laird_by_definition_on_any_cells(rows):
+    """Series of any length, empty months on either side, a side with one answer (no spread)."""
+    def side(n, total):
+        return n, float(total), total * total / max(n, 1) + 0.5 * n
+
+    cells = pd.DataFrame([(tp, seg, *side(n, t)) for tp, seg, n, t, _rn, _rt in rows],
+                         columns=["touchpoint", "segment", "csat_n", "csat_sum", "csat_sumsq"])
+    others = pd.DataFrame([side(rn, rt) for *_cell, rn, rt in rows], columns=["csat_n", "csat_sum", "csat_sumsq"])
+    found = breaks._month_spread(cells, others, "segment", "csat")
+    assert found == pytest.approx(month_spread_by_definition(cells, others), rel=1e-9, abs=1e-12)
+
+
+def test_the_month_spread_finds_the_planted_month_to_month_wobble():
+    # 60 series of 12 months, 40 answers N(level + wobble, 1) a month against a rest of 2 000 N(level, 1): each
+    # month's gap wobbles by N(0, 0.2²) beyond the answers' noise, so the spread is about 0.04.
+    rng = np.random.default_rng(11)
+    cells, others = [], []
+    for touchpoint in "abc":
+        for segment in range(20):
+            level = rng.normal(3.5, 0.3)
+            for _month in range(12):
+                x, y = level + rng.normal(0, 0.2) + rng.normal(0, 1, 40), level + rng.normal(0, 1, 2000)
+                cells.append((touchpoint, f"s{segment}", 40, x.sum(), (x * x).sum()))
+                others.append((2000, y.sum(), (y * y).sum()))
+    cells = pd.DataFrame(cells, columns=["touchpoint", "segment", "csat_n", "csat_sum", "csat_sumsq"])
+    others = pd.DataFrame(others, columns=["csat_n", "csat_sum", "csat_sumsq"])
+    found = breaks._month_spread(cells, others, "segment", "csat")
+    assert found == pytest.approx(0.04, rel=0.25)
+    assert found == pytest.approx(month_spread_by_definition(cells, others), rel=1e-9)
+
+
 def test_the_network_design_effect_is_kish_with_the_pooled_branch_month_correlation():
     # 40 branches × 3 months × 2 touchpoints, 50 answers a cell; each branch-month shifted by N(0, 0.3²), answers
     # N(0, 1) around it: ρ = 0.09 / 1.09, so a side made of whole cells of 50 has design effect 1 + 49ρ ≈ 5.0.

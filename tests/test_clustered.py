@@ -212,3 +212,32 @@ def test_independent_answers_against_the_rest_are_welch_with_the_working_model_d
 def test_a_cluster_spanning_two_members_is_refused():
     with pytest.raises(ValueError, match="spans two members"):
         clustered.against_rest(["t", "t"], ["x", "y"], ["b1", "b1"], [5, 5], [20, 20], [90, 90])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["x", "y", "z", None]), st.integers(0, 3),
+                          st.booleans(), st.integers(0, 5), st.integers(0, 40)), min_size=2, max_size=40))
+def test_every_member_against_the_rest_is_contrast_cr2_on_any_rows(rows):
+    """All families at once equal one contrast per (family, member): lone answers, rows of the rest only, empty
+    rows, clusters of one size or many, a family without members, members seen in any order."""
+    frame = pd.DataFrame(
+        [(f, m, f"{m}{k}" if clustered_row else None, n, float(s), s * s / max(n, 1) + n)
+         for f, m, k, clustered_row, n, s in rows],
+        columns=["family", "member", "cluster", "n", "total", "sq"])  # fmt: skip
+    found = clustered.against_rest(frame.family, frame.member, frame.cluster, frame.n, frame.total, frame.sq)
+    used = frame[frame.n > 0]
+    expected = [(f, m) for f in sorted(set(used.family)) for m in dict.fromkeys(used[used.family == f].member)
+                if pd.notna(m)]  # fmt: skip
+    assert list(zip(found.family, found.member, strict=True)) == expected
+    for item in found.itertuples():
+        part = used[used.family == item.family]
+        side = np.where(part.member == item.member, 0, 1)
+        one = clustered.contrast(side, part.cluster, part.n, part.total, part.sq, [1, -1], method="CR2")
+        assert item.n == part.n[side == 0].sum() and item.rest_n == part.n[side == 1].sum()
+        if not item.rest_n:  # nothing to compare with: contrast() gives up before counting clusters
+            assert math.isnan(item.difference) and math.isnan(one.difference)
+            continue
+        assert item.difference == pytest.approx(one.difference, nan_ok=True)
+        assert item.se == pytest.approx(one.se, rel=1e-7, nan_ok=True)
+        assert item.df == pytest.approx(one.df, rel=1e-7, nan_ok=True)
+        assert item.clusters == one.clusters

@@ -203,6 +203,9 @@ def test_fine_groups_get_exactly_the_intervals_computed_one_by_one():
 
         expected = t.ppf(0.975, n - 1) * se
         assert np.array_equal(hi, value + expected, equal_nan=True)
+        many = n * 100_003  # counts too far apart for a table of every possible one: found by sorting instead
+        value, se, lo, hi = m._mean_formula(many, total, total * total / np.maximum(many, 1) + many, 0.95)
+        assert np.array_equal(hi, value + t.ppf(0.975, many - 1) * se, equal_nan=True)
         broadcast = m._nps_formula(promoters, detractors, 40.0, 1.96)[2]
         assert np.array_equal(broadcast, 100 * m._tango_interval(promoters, detractors, 40.0, 1.96)[0], equal_nan=True)
 

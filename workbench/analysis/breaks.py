@@ -250,23 +250,23 @@ def _find(
         rows."""
         by = tuple(dict.fromkeys(("touchpoint", "period", column, *((branch,) if branch else ()))))
         touchpoints = tuple(sorted({t["touchpoint"] for t in flagged if t.get("column") == column}))
-        rows = query.aggregate(
-            query.Query(
-                tuple(sources), by=by, date_to=date_to, filters=(*filters, ("touchpoint", touchpoints)), metric=one
-            ),
-            cache,
-            min_n=settings.min_n,
-        )
-        cells = aggregate(("touchpoint", "period", column), None)
-        cells = cells[cells[column].notna()].reset_index(drop=True)
+        everything = aggregate(("touchpoint", "period", column), None)
+        if len(by) == 3:  # the branch column itself, or unclustered: the rows are the cells' own, at those touchpoints
+            rows = everything[everything["touchpoint"].isin(touchpoints)].reset_index(drop=True)
+        else:
+            rows = query.aggregate(
+                query.Query(
+                    tuple(sources), by=by, date_to=date_to, filters=(*filters, ("touchpoint", touchpoints)), metric=one
+                ),
+                cache,
+                min_n=settings.min_n,
+            )
+        cells = everything[everything[column].notna()].reset_index(drop=True)
         totals = aggregate(("touchpoint", "period"), None)
         others = query.rest(cells, totals, ["touchpoint", "period"], min_n=settings.min_n, only=metric)
         # Where each (touchpoint, segment)'s months and each touchpoint's branch rows are: found once per column
         # instead of a comparison over all rows per break (hundreds of breaks at 20 M answers).
-        at = {
-            "cells": cells.groupby([cells["touchpoint"], _members(cells, column)], sort=False).indices,
-            "rows": rows.groupby("touchpoint", sort=False).indices,
-        }
+        at = {"cells": _finder([cells["touchpoint"], _members(cells, column)]), "rows": _finder([rows["touchpoint"]])}
         return rows, cells, others, _month_spread(cells, others, column, metric), at
 
     breaks = [
@@ -492,6 +492,12 @@ def _segment_tests(
         return []
     members = rows.assign(_member=_members(rows, column)).dropna(subset=["_member"])
     levels = members.groupby(["touchpoint", "_member"])[list(chain)].first() if chain else None
+    ancestors = (
+        {key: [(name, str(value)) for name, value in zip(chain, values, strict=True)] for key, *values in
+         levels.itertuples(name=None)}
+        if levels is not None
+        else {}
+    )  # fmt: skip
     usable = (found["n"] >= min_n) & (found["rest_n"] >= min_n) & (found["se"] > 0)
     return [
         {
@@ -500,9 +506,7 @@ def _segment_tests(
             **_segment_measures(item, branch),
             "column": column,
             "segment": item.member,
-            "ancestors": [(name, str(levels.at[(item.family, item.member), name])) for name in chain]
-            if levels is not None
-            else [],
+            "ancestors": ancestors.get((item.family, item.member), []),
         }
         for item in found[usable].itertuples(index=False)
     ]
@@ -540,12 +544,12 @@ def _nps_against_rest(
 
 
 def _members(rows: pandas.DataFrame, column: str):
-    """The segment value of each row as text (None where the answer has none)."""
+    """The segment value of each row as text (missing where the answer has none)."""
     import pandas as pd
 
     values = rows[column]
-    if pd.api.types.is_string_dtype(values.dtype):  # text already (every summarised segment): no call per row
-        return values.astype(object).where(values.notna(), None)
+    if pd.api.types.is_string_dtype(values.dtype):  # text already (every summarised segment): kept as it is stored
+        return values
     return values.map(lambda value: None if value is None or value != value else str(value))
 
 
@@ -555,6 +559,7 @@ def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str 
     network's design effect (:func:`_network_design`) and the comparison's own CR2 one (clusters: the segment's
     part of a branch-month)."""
     import numpy as np
+    import pandas as pd
     from scipy.stats import t as student
 
     count, total, squares = clustered.moments(rows, metric)
@@ -566,13 +571,12 @@ def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str 
         effect, clusters = effect.reindex(keys).to_numpy(float), clusters.reindex(keys).to_numpy(float)
         # … or the segment's own cluster-robust one when larger: one branch's one terrible month is its own shock,
         # which the network's average wobble would not cover.
-        own = (
-            rows.groupby([member, rows[branch], rows["period"]], sort=False, dropna=False)
-            .ngroup()
-            .where(rows[branch].notna(), None)
-        )
+        codes = [pd.factorize(values)[0].astype(np.int64) for values in (member, rows[branch], rows["period"])]
+        own = (codes[0] * (codes[1].max(initial=0) + 2) + codes[1] + 1) * (codes[2].max(initial=0) + 2) + codes[2] + 1
+        own = np.where(codes[1] >= 0, own, np.nan)  # no branch: answers independent of each other
         robust = clustered.against_rest(rows["touchpoint"], member, own, count, total, squares, CONFIDENCE)
-        robust = robust.set_index(["family", "member"])["design_effect"].reindex(keys).to_numpy(float)
+        # The same rows, so the same (touchpoint, segment) pairs in the same order: only the clusters differ.
+        robust = robust["design_effect"].to_numpy(float)
         effect = np.fmax(effect, robust)
         se = found["se"].to_numpy(float) * np.sqrt(effect)
         df = found["df"].to_numpy(float)
@@ -731,32 +735,36 @@ def _month_spread(cells: pandas.DataFrame, others: pandas.DataFrame, column: str
 
     if metric == "index" or not len(cells):
         return 0.0
-    frame = pd.DataFrame({"series": cells["touchpoint"].astype(str) + "|" + cells[column].astype(str)})
+    # A series is one (touchpoint, segment)'s months; sums by integer code (np.bincount), not by grouping a text
+    # key: at 20 M answers a branch column has hundreds of thousands of cells.
+    touchpoint, segment = (pd.factorize(cells[name])[0].astype(np.int64) for name in ("touchpoint", column))
+    series = np.unique(touchpoint * (segment.max(initial=0) + 2) + segment + 1, return_inverse=True)[1].reshape(-1)
+    count = int(series.max(initial=-1)) + 1
+
+    def by_series(values, at=series):
+        return np.bincount(at, values, minlength=count)
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        for side, stats in (("s", cells), ("r", others)):
+        means, variance = [], np.zeros(len(cells))
+        for stats in (cells, others):
             n, total, squares = clustered.moments(stats, metric)
-            frame[f"n{side}"], frame[f"t{side}"], frame[f"q{side}"] = n, total, squares
-            frame[f"m{side}"] = total / n
-        sums = frame.groupby("series")[["ns", "ts", "qs", "nr", "tr", "qr"]].transform("sum")
-        spread = {
-            side: (sums[f"q{side}"] - sums[f"t{side}"] ** 2 / sums[f"n{side}"]) / (sums[f"n{side}"] - 1)
-            for side in "sr"
-        }
-        frame["v"] = spread["s"] / frame["ns"] + spread["r"] / frame["nr"]
-        frame["g"] = frame["ms"] - frame["mr"]
-    frame = frame[np.isfinite(frame["g"]) & np.isfinite(frame["v"]) & (frame["v"] > 0)]
-    frame = frame.assign(w=1 / frame["v"], wg=frame["g"] / frame["v"], w2=1 / frame["v"] ** 2, k=1)
-    series = frame.groupby("series")[["w", "wg", "w2", "k"]].transform("sum")
-    frame = frame[series["k"] >= 3]
-    series = series[series["k"] >= 3]
-    if not len(frame):
+            big_n, big_t = by_series(n), by_series(total)
+            spread = (by_series(squares) - big_t**2 / big_n) / (big_n - 1)
+            variance = variance + spread[series] / n
+            means.append(total / n)
+        gap = means[0] - means[1]
+    usable = np.isfinite(gap) & np.isfinite(variance) & (variance > 0)
+    at, gap, weight = series[usable], gap[usable], 1 / variance[usable]
+    months = np.bincount(at, minlength=count)
+    kept = months[at] >= 3
+    if not kept.any():
         return 0.0
-    q = float((frame["w"] * (frame["g"] - series["wg"] / series["w"]) ** 2).sum())
-    per_series = (
-        frame.assign(c=series["w"] - series["w2"] / series["w"]).groupby("series").agg(k=("k", "sum"), c=("c", "first"))
-    )
-    excess, weight = q - float((per_series["k"] - 1).sum()), float(per_series["c"].sum())
-    return max(0.0, excess / weight) if weight > 0 else 0.0
+    w, wg, w2 = (by_series(values, at) for values in (weight, weight * gap, weight**2))
+    enough = months >= 3
+    q = float((weight * (gap - wg[at] / np.where(enough, w, 1.0)[at]) ** 2)[kept].sum())
+    w, w2, months = w[enough], w2[enough], months[enough]
+    excess, spread_weight = q - float((months - 1).sum()), float((w - w2 / w).sum())
+    return max(0.0, excess / spread_weight) if spread_weight > 0 else 0.0
 
 
 def _ancestors(column: str, nesting: Mapping[str, str]) -> list[str]:
@@ -878,7 +886,7 @@ def _change_point(
 
     column, segment, touchpoint = test["column"], test["segment"], test["touchpoint"]
     rows, cells, others, spread, at = monthly(column)
-    chosen = at["cells"].get((touchpoint, segment), [])
+    chosen = at["cells"]((touchpoint, segment))
     cells, others = cells.iloc[chosen], others.iloc[chosen]
     gap = cells[metric].to_numpy(float) - others[metric].to_numpy(float)
     variance = _pooled_variance(cells, metric, settings.min_n) + _pooled_variance(others, metric, settings.min_n)
@@ -900,13 +908,41 @@ def _change_point(
     since = periods[best]
     if metric == "index":
         return since, _index_since(cells, others, since, metric, settings)
-    recent = rows.iloc[at["rows"].get(touchpoint, [])]
+    recent = rows.iloc[at["rows"]((touchpoint,))]
     recent = recent[recent["period"] >= since].reset_index(drop=True)
     found = _against_rest(recent, column, metric, CLUSTER_COLUMN if branched else None)
     found = found[found["member"] == segment]
     if not len(found) or not found["se"].iloc[0] > 0 or found["n"].iloc[0] < settings.min_n:
         return since, None
     return since, _segment_measures(next(found.itertuples(index=False)), CLUSTER_COLUMN if branched else None)
+
+
+def _finder(columns: Sequence[pandas.Series]):
+    """A function from a tuple of values (one per column) to the positions of the rows holding them, ascending.
+
+    The rows are sorted by key code once (a pandas grouping's dictionary of every group cost more than all the
+    look-ups it served: a branch column has tens of thousands of groups at 1.5 M answers)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, lookups, key = [], [], np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        code, values = pd.factorize(column)
+        key = key * (len(values) + 1) + code + 1  # code −1 (no value) is a key of its own, never looked up
+        codes.append(len(values) + 1)
+        lookups.append({value: index for index, value in enumerate(values)})
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+
+    def find(values: tuple) -> np.ndarray:
+        wanted = 0
+        for value, lookup, size in zip(values, lookups, codes, strict=True):
+            if value not in lookup:
+                return order[:0]
+            wanted = wanted * size + lookup[value] + 1
+        return order[np.searchsorted(ordered, wanted) : np.searchsorted(ordered, wanted, side="right")]
+
+    return find
 
 
 def _selected_shift(gap, variance, omega, slack: float) -> tuple[int | None, float]:

@@ -233,35 +233,20 @@ def against_rest(
 
     n, total, total_sq = (np.asarray(x, dtype=float) for x in (n, total, total_sq))
     keep = n > 0
-    families, family_code = _codes(np.asarray(family, dtype=object)[keep])
-    members = np.asarray(member, dtype=object)[keep]
-    labels = pd.Series(np.asarray(cluster, dtype=object)[keep])
-    lone = labels.isna().to_numpy()
+    n, total, total_sq = n[keep], total[keep], total_sq[keep]
+    # Integer codes throughout (a pandas grouping of text keys, or a pass per family, cost more than the sums).
+    family_code, families = pd.factorize(_series(family)[keep], sort=True)
+    member_code, members = pd.factorize(_series(member)[keep])  # None and NaN: −1, the rest only
+    label_code = pd.factorize(_series(cluster)[keep])[0].astype(np.int64)
+    lone = label_code < 0
     # One code per (family, cluster): a cluster is counted within its family.
-    cluster_code = pd.DataFrame({"f": family_code, "c": labels}).groupby(["f", "c"], sort=False, dropna=False).ngroup()
-    cluster_code = cluster_code.to_numpy().copy()
-    cluster_code[lone] = -1
-    member_code = pd.factorize(members)[0]  # None and NaN: −1, the rest only
-    member_text = np.where(member_code >= 0, members, np.array(None, dtype=object))
-    pairs = pd.DataFrame({"c": cluster_code[~lone], "m": member_code[~lone]}).drop_duplicates()
-    if pairs["c"].duplicated().any():
-        raise ValueError(_("A cluster spans two members of a family; compare them one by one with contrast()."))
+    cluster_code = np.where(lone, -1, family_code * (label_code.max(initial=0) + 1) + label_code)
     columns = ["family", "member", "mean", "rest_mean", "n", "rest_n", *ClusteredComparison.__dataclass_fields__]
-    order = np.argsort(family_code, kind="stable")
-    bounds = np.searchsorted(family_code[order], np.arange(len(families) + 1))
-    results = []
-    for index, key in enumerate(families):
-        at = order[bounds[index] : bounds[index + 1]]
-        results.append(
-            _family_against_rest(
-                key, member_text[at], cluster_code[at], n[keep][at], total[keep][at], total_sq[keep][at]
-            )
-        )  # fmt: skip
-    if not results:
+    if not (member_code >= 0).any():
         return pd.DataFrame(columns=columns)
-    # One frame and one pass of the t distribution for all families (a frame per family cost more than the sums).
-    found = {name: np.concatenate([part[name] for part in results]) for name in results[0]}
-    found["clusters"] = found["clusters"].astype(int)
+    found = _pairs_against_rest(family_code, member_code, cluster_code, n, total, total_sq)
+    found["family"] = np.asarray(families, dtype=object)[found.pop("family_code")]
+    found["member"] = np.asarray(members, dtype=object)[found.pop("member_code")]
     difference, se, df = found["difference"], found["se"], found["df"]
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = difference / se
@@ -276,84 +261,117 @@ def against_rest(
     return pd.DataFrame(found, columns=columns)
 
 
-def _codes(values) -> tuple[list, numpy.ndarray]:
-    """The distinct values (sorted) and each value's index among them."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(pd.Series(values), sort=True)
-    return list(uniques), codes
-
-
-def _family_against_rest(key, member, cluster, n_all, t_all, q_all) -> dict[str, numpy.ndarray]:
-    """:func:`against_rest` within one family, up to the t distribution: the members' side per member, the rest side
-    on a members × clusters grid (a cluster's CR2 scaling depends on the size of the side it is in); ``cluster`` −1
-    marks a lone row. Columns of arrays, one row per member."""
+def _series(values) -> pandas.Series:
+    """``values`` as a Series numbered from 0 (a Series keeps its dtype: Arrow text is coded without Python objects)."""
     import numpy as np
     import pandas as pd
 
-    lone = cluster < 0
-    member_code, found = pd.factorize(member)  # in order of appearance; None: −1 (the rest only)
-    inside = member_code >= 0
-    members = list(found)
-    ids, index = np.unique(cluster[~lone], return_inverse=True)
-    g_n = np.bincount(index, weights=n_all[~lone], minlength=len(ids))
-    g_t = np.bincount(index, weights=t_all[~lone], minlength=len(ids))
-    g_member = np.full(len(ids), -1)
-    g_member[index] = member_code[~lone]
-    size = len(members)
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True)
+    values = np.asarray(values)
+    return pd.Series(values if values.dtype.kind in "fiub" else values.astype(object))
 
-    def by_member(values, mask):
+
+def _pairs_against_rest(family, member, cluster, n_all, t_all, q_all) -> dict[str, numpy.ndarray]:
+    """:func:`against_rest` for every (family, member) pair at once, up to the t distribution: the member's side
+    per pair, the rest side from its family's totals; ``cluster`` −1 marks a lone row. Columns of arrays, one row
+    per pair: families in order, a family's members in order of appearance.
+
+    A cluster's CR2 weight depends on its side's size and its own answers only, so each side's clusters are summed
+    per distinct cluster size first: per pair, over the sizes of its family's clusters (a ragged pairs × sizes
+    grid) instead of over its clusters (18 000 branch-months)."""
+    import numpy as np
+
+    inside = member >= 0
+    width = int(member.max()) + 1
+    pair_keys, first, pair_of = np.unique(
+        family[inside] * width + member[inside], return_index=True, return_inverse=True
+    )
+    rows = np.flatnonzero(inside)
+    ranked = np.lexsort((rows[first], pair_keys // width))  # families in order, members as they first appear
+    rank = np.empty(len(pair_keys), dtype=np.int64)
+    rank[ranked] = np.arange(len(pair_keys))
+    pair = np.full(len(member), -1)
+    pair[inside] = rank[pair_of.reshape(-1)]
+    pairs = len(pair_keys)
+    pair_family = (pair_keys // width)[ranked]
+    n_families = int(family.max()) + 1
+    lone = cluster < 0
+
+    def by_pair(values, mask):
         chosen = mask & inside
-        return np.bincount(member_code[chosen], weights=values[chosen], minlength=size)
+        return np.bincount(pair[chosen], weights=values[chosen], minlength=pairs)
+
+    def by_family(values, mask):
+        return np.bincount(family[mask], weights=values[mask], minlength=n_families)[pair_family]
 
     every = np.ones(len(n_all), bool)
-    n_s, t_s, q_s = (by_member(x, every) for x in (n_all, t_all, q_all))
-    l_s, lt_s, lq_s = (by_member(x, lone) for x in (n_all, t_all, q_all))
-    n_r, t_r, q_r = n_all.sum() - n_s, t_all.sum() - t_s, q_all.sum() - q_s
-    l_r = n_all[lone].sum() - l_s
-    lt_r, lq_r = t_all[lone].sum() - lt_s, q_all[lone].sum() - lq_s
+    n_s, t_s, q_s = (by_pair(x, every) for x in (n_all, t_all, q_all))
+    l_s, lt_s, lq_s = (by_pair(x, lone) for x in (n_all, t_all, q_all))
+    n_r, t_r, q_r = (by_family(x, every) - own for x, own in ((n_all, n_s), (t_all, t_s), (q_all, q_s)))
+    l_r, lt_r, lq_r = (by_family(x, lone) - own for x, own in ((n_all, l_s), (t_all, lt_s), (q_all, lq_s)))
+    # The clusters: their answers and sums, their family and their pair (−1: a cluster of the rest only).
+    ids, index = np.unique(cluster[~lone], return_inverse=True)
+    index = index.reshape(-1)
+    g_n = np.bincount(index, weights=n_all[~lone], minlength=len(ids))
+    g_t = np.bincount(index, weights=t_all[~lone], minlength=len(ids))
+    g_family = np.zeros(len(ids), dtype=np.int64)
+    g_family[index] = family[~lone]
+    g_pair = np.full(len(ids), -1)
+    g_pair[index] = pair[~lone]
+    if (g_pair[index] != pair[~lone]).any():  # a cluster's rows are not all of its pair
+        raise ValueError(_("A cluster spans two members of a family; compare them one by one with contrast()."))
+    # Each cluster's (family, size) cell; the ragged grid lists, for each pair, the cells of its family.
+    sizes, size_code = np.unique(g_n, return_inverse=True)
+    cells, g_cell = np.unique(g_family * len(sizes) + size_code.reshape(-1), return_inverse=True)
+    g_cell = g_cell.reshape(-1)
+    start = np.searchsorted(cells // len(sizes), np.arange(n_families + 1))
+    length = (start[1:] - start[:-1])[pair_family]
+    offset = np.concatenate([[0], np.cumsum(length)])
+    grid_pair = np.repeat(np.arange(pairs), length)
+    grid_cell = start[pair_family][grid_pair] + np.arange(offset[-1]) - offset[grid_pair]
+    n_k = sizes[cells % len(sizes)][grid_cell]
+    mine = g_pair >= 0
+    mine_at = offset[g_pair[mine]] + g_cell[mine] - start[g_family[mine]]
+    ones = np.ones(len(ids))
+
+    def own(values) -> np.ndarray:
+        """A pair's own clusters' sums per size of its family's clusters (0 where it has none of that size)."""
+        return np.bincount(mine_at, weights=values[mine], minlength=offset[-1])
+
+    def of_family(values) -> np.ndarray:
+        return np.bincount(g_cell, weights=values, minlength=len(cells))[grid_cell]
+
+    own_sums = tuple(own(x) for x in (ones, g_t, g_t**2))
+    rest_sums = tuple(of_family(x) - mine_sum for x, mine_sum in zip((ones, g_t, g_t**2), own_sums, strict=True))
+
+    def over_sizes(values) -> np.ndarray:
+        return np.bincount(grid_pair, weights=values, minlength=pairs)
+
+    def side(sums, big_n, mean, lone_n, lone_t, lone_q):
+        """One side's CR2 variance and the traces of its Bell–McCaffrey degrees of freedom, from ``sums``: per
+        pair and size of its family's clusters, the side's clusters' count, Σt and Σt² (the ragged grid)."""
+        count_k, t_k, tt_k = sums
+        at_n, at_mean = big_n[grid_pair], mean[grid_pair]
+        w2 = 1.0 / (at_n**2 * (1.0 - n_k / at_n))
+        w2 = np.where(count_k > 0, np.nan_to_num(w2, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+        # Σ w2 (t − n·mean)² over the side's clusters, grouped by their size n.
+        squares = tt_k - 2 * at_mean * n_k * t_k + (at_mean * n_k) ** 2 * count_k
+        lam2 = 1.0 / (big_n**2 * (1.0 - 1.0 / big_n))  # a lone answer: a cluster of one
+        lone_squares = lone_q - 2 * mean * lone_t + lone_n * mean**2
+        variance = over_sizes(w2 * squares) + lam2 * lone_squares
+        trace = over_sizes(count_k * n_k * w2) + lone_n * lam2
+        cross = over_sizes(count_k * n_k**2 * w2) + lone_n * lam2
+        square = over_sizes(count_k * n_k**2 * w2**2) + lone_n * lam2**2
+        cube = over_sizes(count_k * n_k**3 * w2**2) + lone_n * lam2**2
+        count = over_sizes(count_k) + lone_n
+        return variance, trace - cross / big_n, square - 2 * cube / big_n + cross**2 / big_n**2, count
+
     with np.errstate(divide="ignore", invalid="ignore"):
         m_s, m_r = t_s / n_s, t_r / n_r
         var_s = (q_s - n_s * m_s**2) / (n_s - 1)
         var_r = (q_r - n_r * m_r**2) / (n_r - 1)
         variance_iid = np.maximum(var_s, 0) / n_s + np.maximum(var_r, 0) / n_r
-
-        def side(sums, big_n, mean, lone_n, lone_t, lone_q):
-            """One side's CR2 variance and the traces of its Bell–McCaffrey degrees of freedom, from ``sums``:
-            per member and distinct cluster size k, the side's clusters' count, Σt and Σt² (members × sizes)."""
-            count_k, t_k, tt_k = sums
-            n_k = sizes[None, :]
-            w2 = 1.0 / (big_n[:, None] ** 2 * (1.0 - n_k / big_n[:, None]))
-            w2 = np.where(count_k > 0, np.nan_to_num(w2, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
-            # Σ w2 (t − n·mean)² over the side's clusters, grouped by their size n.
-            squares = tt_k - 2 * mean[:, None] * n_k * t_k + (mean[:, None] * n_k) ** 2 * count_k
-            lam2 = 1.0 / (big_n**2 * (1.0 - 1.0 / big_n))  # a lone answer: a cluster of one
-            lone_squares = lone_q - 2 * mean * lone_t + lone_n * mean**2
-            variance = np.sum(w2 * squares, axis=1) + lam2 * lone_squares
-            trace = np.sum(count_k * n_k * w2, axis=1) + lone_n * lam2
-            cross = np.sum(count_k * n_k**2 * w2, axis=1) + lone_n * lam2
-            square = np.sum(count_k * n_k**2 * w2**2, axis=1) + lone_n * lam2**2
-            cube = np.sum(count_k * n_k**3 * w2**2, axis=1) + lone_n * lam2**2
-            count = np.sum(count_k, axis=1) + lone_n
-            return variance, trace - cross / big_n, square - 2 * cube / big_n + cross**2 / big_n**2, count
-
-        # A cluster's weight depends on its side's size and its own answers only, so the clusters of one size
-        # are summed first: members × distinct sizes instead of members × clusters (18 000 branch-months).
-        sizes, size_code = np.unique(g_n, return_inverse=True)
-        size_code = size_code.reshape(-1)
-        on_member = g_member >= 0
-        cell = np.where(on_member, g_member, 0) * len(sizes) + size_code
-        shape = (size, len(sizes))
-
-        def grid(values):
-            return np.bincount(cell[on_member], weights=values[on_member], minlength=size * len(sizes)).reshape(shape)
-
-        def total(values):
-            return np.bincount(size_code, weights=values, minlength=len(sizes))[None, :]
-
-        ones = np.ones(len(g_n))
-        own_sums = tuple(grid(x) for x in (ones, g_t, g_t**2))
-        rest_sums = tuple(total(x) - own for x, own in zip((ones, g_t, g_t**2), own_sums, strict=True))
         v_s, tr_s, sq_s, count_s = side(own_sums, n_s, m_s, l_s, lt_s, lq_s)
         v_r, tr_r, sq_r, count_r = side(rest_sums, n_r, m_r, l_r, lt_r, lq_r)
         variance = v_s + v_r
@@ -362,8 +380,8 @@ def _family_against_rest(key, member, cluster, n_all, t_all, q_all) -> dict[str,
         se = np.where(undefined, np.nan, np.sqrt(variance))
         difference = m_s - m_r
         return {
-            "family": np.array([key] * size, dtype=object),
-            "member": np.array(members, dtype=object),
+            "family_code": pair_family,
+            "member_code": (pair_keys % width)[ranked],
             "mean": m_s,
             "rest_mean": m_r,
             "n": n_s,

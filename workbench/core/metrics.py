@@ -479,7 +479,15 @@ def _distinct(formula, *columns, **constants):
         key = np.zeros(len(stacked), dtype=np.int64)
         for position in range(len(columns)):
             key = key * int(top) + (stacked[:, position] + 1).astype(np.int64)
-        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        span = int(top) ** len(columns)
+        if span <= 4 * len(key) + 65_536:  # few possible keys (a month's answers): a table of them, no sort
+            present = np.zeros(span, dtype=bool)
+            present[key] = True
+            at = np.empty(span, dtype=np.int64)
+            at[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row: the last write wins
+            first, inverse = at[present], (np.cumsum(present) - 1)[key]
+        else:
+            _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         unique = stacked[first]
     else:
         unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
