@@ -297,3 +297,7 @@ def test_answers_read_as_categories_hold_the_same_values(tmp_path):
         assert coded[column].astype(object).where(coded[column].notna(), None).tolist() == plain[column].astype(
             object).where(plain[column].notna(), None).tolist()
     assert coded.drop(columns=["touchpoint", "region"]).equals(plain.drop(columns=["touchpoint", "region"]))
+    # In sorted order, as the texts sort: codes and factorize(sort=True) give what they give for the texts.
+    for column in ("touchpoint", "region"):
+        assert list(coded[column].cat.categories) == sorted(set(plain[column].dropna()))
+        assert list(pd.factorize(coded[column], sort=True)[1]) == list(pd.factorize(plain[column], sort=True)[1])

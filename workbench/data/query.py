@@ -240,8 +240,8 @@ def answers(
 
     For analyses that need respondent- or answer-level rows (drivers, verbatims, alerts); columns a file lacks
     come back as nulls, and ``with_comment`` keeps only answers with a non-blank comment. The ``categories``
-    columns come back as pandas categories: a million texts of a few dozen values are read and grouped in a
-    fraction of the time.
+    columns come back as pandas categories in sorted order (codes then sort as the texts do): a million texts of a
+    few dozen values are read and grouped in a fraction of the time.
     """
     import polars as pl
 
@@ -250,7 +250,10 @@ def answers(
         data = _commented(data)
     if categories:
         data = data.with_columns(pl.col(list(categories)).cast(pl.Categorical))
-    return data.sort("ts", maintain_order=True).collect().to_pandas()
+    frame = data.sort("ts", maintain_order=True).collect().to_pandas()
+    for name in categories:
+        frame[name] = frame[name].cat.reorder_categories(sorted(frame[name].cat.categories))
+    return frame
 
 
 def table(path: str, names: Sequence[str]) -> pandas.DataFrame:

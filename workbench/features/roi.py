@@ -262,11 +262,13 @@ def estimate(
     table = query.table(str(kpis.path), list(dict.fromkeys((scenario.segment, "period", scenario.kpi))))
     # A fitted score model leaves the link to fit, which reads the overall answers alone (a sixth of the rows) and
     # no respondent ids.
+    # The touchpoint and the segment as categories: read and coded in half the time of a million texts.
+    groups = ("touchpoint", scenario.segment)
     if fitted is None:
-        answers = query.answers(query.Query(sources, by=()), ["respondent_id", "touchpoint", scenario.segment])
+        answers = query.answers(query.Query(sources, by=()), ["respondent_id", *groups], categories=groups)
     else:
         overall = query.Query(sources, by=(), filters=(("touchpoint", (OVERALL,)),))
-        answers = query.answers(overall, ["touchpoint", scenario.segment])
+        answers = query.answers(overall, groups, categories=groups)
     return roi.evidence(
         answers, table, scenario, f"{survey.name} · v{survey.version}", f"{kpis.name} · v{kpis.version}", fitted
     )
