@@ -579,7 +579,7 @@ def test_the_month_spread_is_dersimonian_laird_by_definition_on_any_cells(rows):
     cells = pd.DataFrame([(tp, seg, *side(n, t)) for tp, seg, n, t, _rn, _rt in rows],
                          columns=["touchpoint", "segment", "csat_n", "csat_sum", "csat_sumsq"])
     others = pd.DataFrame([side(rn, rt) for *_cell, rn, rt in rows], columns=["csat_n", "csat_sum", "csat_sumsq"])
-    found = breaks._month_spread(cells, others, "segment", "csat")
+    found = breaks._month_spread(cells, others, breaks._series(cells, "segment"), "csat")
     assert found == pytest.approx(month_spread_by_definition(cells, others), rel=1e-9, abs=1e-12)
 
 
@@ -597,7 +597,7 @@ def test_the_month_spread_finds_the_planted_month_to_month_wobble():
                 others.append((2000, y.sum(), (y * y).sum()))
     cells = pd.DataFrame(cells, columns=["touchpoint", "segment", "csat_n", "csat_sum", "csat_sumsq"])
     others = pd.DataFrame(others, columns=["csat_n", "csat_sum", "csat_sumsq"])
-    found = breaks._month_spread(cells, others, "segment", "csat")
+    found = breaks._month_spread(cells, others, breaks._series(cells, "segment"), "csat")
     assert found == pytest.approx(0.04, rel=0.25)
     assert found == pytest.approx(month_spread_by_definition(cells, others), rel=1e-9)
 
@@ -621,3 +621,30 @@ def test_the_network_design_effect_is_kish_with_the_pooled_branch_month_correlat
     side = 1 + (n - 1) * rho  # both sides are whole branch-months of 50
     assert effect.loc[("a", "b0")] == pytest.approx(side, rel=0.3)
     assert clusters.loc[("a", "b0")] == 3 + 39 * 3
+
+
+@pytest.mark.parametrize("metric", ["csat", "nps"])
+def test_one_segment_against_the_rest_is_its_row_of_all_segments_against_the_rest(metric):
+    """The re-measure since a change point compares one value alone (the others unnamed, counted in the rest): the
+    same numbers as its row when every value is compared, for a column that splits branch-months (channel)."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for touchpoint in "ab":
+        for branch in range(6):
+            for month in (1, 2, 3):
+                for channel in ("web", "shop", "app"):
+                    n = int(rng.integers(0, 9))
+                    scores = rng.integers(1, 6, n).astype(float)
+                    promoters, detractors = int(rng.integers(0, n + 1)), 0
+                    detractors = int(rng.integers(0, n - promoters + 1))
+                    rows.append((touchpoint, f"b{branch}", dt.date(2025, month, 1), channel, n, scores.sum(),
+                                 (scores**2).sum(), n, promoters, n - promoters - detractors, detractors))
+    frame = pd.DataFrame(rows, columns=["touchpoint", "branch", "period", "channel", "csat_n", "csat_sum",
+                                        "csat_sumsq", "nps_n", "promoters", "passives", "detractors"])
+    every = breaks._against_rest(frame, "channel", metric, "branch").set_index(["family", "member"])
+    for touchpoint, channel in [("a", "web"), ("b", "app")]:
+        one = breaks._against_rest(frame, "channel", metric, "branch", only=channel)
+        assert list(zip(one["family"], one["member"], strict=True)) == [("a", channel), ("b", channel)]
+        mine, theirs = one.set_index(["family", "member"]).loc[(touchpoint, channel)], every.loc[(touchpoint, channel)]
+        for name in ("difference", "se", "df", "p_value", "low", "high", "design_effect", "clusters"):
+            assert mine[name] == pytest.approx(theirs[name], rel=1e-12), name

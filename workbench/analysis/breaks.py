@@ -62,6 +62,7 @@ from workbench.data import query
 
 if TYPE_CHECKING:
     import diskcache
+    import numpy
     import pandas
 
 KINDS = ("segment", "step", "target", "decline")
@@ -267,7 +268,10 @@ def _find(
         # Where each (touchpoint, segment)'s months and each touchpoint's branch rows are: found once per column
         # instead of a comparison over all rows per break (hundreds of breaks at 20 M answers).
         at = {"cells": _finder([cells["touchpoint"], _members(cells, column)]), "rows": _finder([rows["touchpoint"]])}
-        return rows, cells, others, _month_spread(cells, others, column, metric), at
+        series = _series(cells, column)
+        # Each series' answer variance on either side, for all series at once (a roll-up per break cost more).
+        pooled = (series, *(_answer_variance(frame, series, metric, settings.min_n) for frame in (cells, others)))
+        return rows, cells, others, _month_spread(cells, others, series, metric), at, pooled
 
     breaks = [
         _dated(journey, test, metric, settings, monthly, date_from, cutoff, branch is not None) for test in flagged
@@ -553,17 +557,22 @@ def _members(rows: pandas.DataFrame, column: str):
     return values.map(lambda value: None if value is None or value != value else str(value))
 
 
-def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str | None) -> pandas.DataFrame:
-    """Every segment value against the rest of its touchpoint: Welch's t on the answers (Bell–McCaffrey df; NPS by
-    the score test of :func:`_nps_score`), its variance scaled, when the data have branches, by the larger of the
-    network's design effect (:func:`_network_design`) and the comparison's own CR2 one (clusters: the segment's
-    part of a branch-month)."""
+def _against_rest(
+    rows: pandas.DataFrame, column: str, metric: str, branch: str | None, only: str | None = None
+) -> pandas.DataFrame:
+    """Every segment value (or the value ``only``) against the rest of its touchpoint: Welch's t on the answers
+    (Bell–McCaffrey df; NPS by the score test of :func:`_nps_score`), its variance scaled, when the data have
+    branches, by the larger of the network's design effect (:func:`_network_design`) and the comparison's own CR2
+    one (clusters: the segment's part of a branch-month)."""
     import numpy as np
     import pandas as pd
     from scipy.stats import t as student
 
     count, total, squares = clustered.moments(rows, metric)
-    member = _members(rows, column)
+    labels = _members(rows, column)
+    # A value's test depends on its own rows and its touchpoint's only (the rest is everyone else, whatever their
+    # value), so the other values can go unnamed: one comparison instead of one per branch of the network.
+    member = labels if only is None else labels.where(labels == only)
     found = clustered.against_rest(rows["touchpoint"], member, [None] * len(rows), count, total, squares, CONFIDENCE)
     if branch and len(found):
         effect, clusters = _network_design(rows, member, branch, count, total, squares)
@@ -571,7 +580,7 @@ def _against_rest(rows: pandas.DataFrame, column: str, metric: str, branch: str 
         effect, clusters = effect.reindex(keys).to_numpy(float), clusters.reindex(keys).to_numpy(float)
         # … or the segment's own cluster-robust one when larger: one branch's one terrible month is its own shock,
         # which the network's average wobble would not cover.
-        codes = [pd.factorize(values)[0].astype(np.int64) for values in (member, rows[branch], rows["period"])]
+        codes = [pd.factorize(values)[0].astype(np.int64) for values in (labels, rows[branch], rows["period"])]
         own = (codes[0] * (codes[1].max(initial=0) + 2) + codes[1] + 1) * (codes[2].max(initial=0) + 2) + codes[2] + 1
         own = np.where(codes[1] >= 0, own, np.nan)  # no branch: answers independent of each other
         robust = clustered.against_rest(rows["touchpoint"], member, own, count, total, squares, CONFIDENCE)
@@ -716,29 +725,49 @@ def _index_segment_tests(
     return tests
 
 
-def _pooled_variance(monthly: pandas.DataFrame, metric: str, min_n: int):
-    """Each month's squared SE from the spread of all its months together: SE²_total · n_total / n_month."""
-    import numpy as np
+def _series(cells: pandas.DataFrame, column: str) -> numpy.ndarray:
+    """Each cell's series: the code (0, 1, …) of its (touchpoint, segment), whose months the series holds.
 
-    total = query.rollup(monthly, [], min_n=min_n).iloc[0]
-    n = monthly[metrics.n_column(metric)].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, total[f"{metric}_se"] ** 2 * total[metrics.n_column(metric)] / n, np.nan)
-
-
-def _month_spread(cells: pandas.DataFrame, others: pandas.DataFrame, column: str, metric: str) -> float:
-    """How much a segment's monthly gap to the rest wobbles beyond its answers' noise (a branch's good and bad
-    months): the DerSimonian–Laird between-month variance pooled over every segment and touchpoint of the column
-    (DerSimonian & Laird 1986), so that one segment's real shift hardly moves it. 0 for the index."""
+    Codes, not a grouping by text key: at 20 M answers a branch column has hundreds of thousands of cells."""
     import numpy as np
     import pandas as pd
 
+    touchpoint, segment = (pd.factorize(cells[name])[0].astype(np.int64) for name in ("touchpoint", column))
+    return np.unique(touchpoint * (segment.max(initial=0) + 2) + segment + 1, return_inverse=True)[1].reshape(-1)
+
+
+def _answer_variance(monthly: pandas.DataFrame, series: numpy.ndarray, metric: str, min_n: int) -> numpy.ndarray:
+    """Per series, its answers' variance from all its months together: SE²_total · n_total (indexed by code)."""
+    import numpy as np
+    import pandas as pd
+
+    # The months' statistics summed per series by code (a grouping of 400 000 cells cost more than the estimates).
+    count = int(series.max(initial=-1)) + 1
+    sums = pd.DataFrame(
+        {name: np.bincount(series, monthly[name].to_numpy(float), count) for name in query.statistic_columns(monthly)}
+    )
+    total = metrics.estimate_frame(sums, min_n=min_n, only=metric)
+    return (total[f"{metric}_se"] ** 2 * total[metrics.n_column(metric)]).to_numpy(float)
+
+
+def _pooled_variance(monthly: pandas.DataFrame, variance: float, metric: str):
+    """Each month's squared SE from the answer ``variance`` of all the series' months together: variance / n."""
+    import numpy as np
+
+    n = monthly[metrics.n_column(metric)].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, variance / n, np.nan)
+
+
+def _month_spread(cells: pandas.DataFrame, others: pandas.DataFrame, series: numpy.ndarray, metric: str) -> float:
+    """How much a segment's monthly gap to the rest wobbles beyond its answers' noise (a branch's good and bad
+    months): the DerSimonian–Laird between-month variance pooled over every segment and touchpoint of the column
+    (DerSimonian & Laird 1986), so that one segment's real shift hardly moves it; ``series`` codes each cell's
+    (touchpoint, segment) (:func:`_series`). 0 for the index."""
+    import numpy as np
+
     if metric == "index" or not len(cells):
         return 0.0
-    # A series is one (touchpoint, segment)'s months; sums by integer code (np.bincount), not by grouping a text
-    # key: at 20 M answers a branch column has hundreds of thousands of cells.
-    touchpoint, segment = (pd.factorize(cells[name])[0].astype(np.int64) for name in ("touchpoint", column))
-    series = np.unique(touchpoint * (segment.max(initial=0) + 2) + segment + 1, return_inverse=True)[1].reshape(-1)
     count = int(series.max(initial=-1)) + 1
 
     def by_series(values, at=series):
@@ -885,11 +914,13 @@ def _change_point(
     from scipy.stats import t as student
 
     column, segment, touchpoint = test["column"], test["segment"], test["touchpoint"]
-    rows, cells, others, spread, at = monthly(column)
+    rows, cells, others, spread, at, (series, mine, theirs) = monthly(column)
     chosen = at["cells"]((touchpoint, segment))
-    cells, others = cells.iloc[chosen], others.iloc[chosen]
+    if not len(chosen):
+        return None, None
+    cells, others, code = cells.iloc[chosen], others.iloc[chosen], series[chosen[0]]
     gap = cells[metric].to_numpy(float) - others[metric].to_numpy(float)
-    variance = _pooled_variance(cells, metric, settings.min_n) + _pooled_variance(others, metric, settings.min_n)
+    variance = _pooled_variance(cells, mine[code], metric) + _pooled_variance(others, theirs[code], metric)
     variance = variance + spread
     usable = np.isfinite(gap) & np.isfinite(variance) & (variance > 0)
     periods = list(cells["period"][usable])
@@ -910,7 +941,7 @@ def _change_point(
         return since, _index_since(cells, others, since, metric, settings)
     recent = rows.iloc[at["rows"]((touchpoint,))]
     recent = recent[recent["period"] >= since].reset_index(drop=True)
-    found = _against_rest(recent, column, metric, CLUSTER_COLUMN if branched else None)
+    found = _against_rest(recent, column, metric, CLUSTER_COLUMN if branched else None, only=segment)
     found = found[found["member"] == segment]
     if not len(found) or not found["se"].iloc[0] > 0 or found["n"].iloc[0] < settings.min_n:
         return since, None
