@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import t
 
-from workbench.analysis import alertrules
 from workbench.analysis.alertrules import allocations, evaluate
 from workbench.core.alerting import (
     KINDS,
@@ -499,13 +498,3 @@ def test_a_check_reading_only_the_answers_its_rules_need_raises_the_same_alerts(
             assert getattr(alert, name) == pytest.approx(value, rel=1e-9, nan_ok=True), name
     answer_rules = [rule for rule in rules if rule.kind == "answer"]
     assert first_day_needed(answer_rules, since, until) == since
-
-
-@given(st.lists(st.integers(0, 40), max_size=60), st.integers(0, 40))
-def test_present_pairs_are_numpy_unique_by_counting_or_sorting(codes, extra):
-    """_present gives np.unique's sorted values and inverse, by counting (range within the rows) or by sorting."""
-    codes = np.array(codes, dtype=np.int64)
-    size = int(codes.max(initial=-1)) + 1 + extra
-    values, inverse = alertrules._present(codes, size)
-    expected_values, expected_inverse = np.unique(codes, return_inverse=True)
-    assert values.tolist() == expected_values.tolist() and inverse.tolist() == expected_inverse.tolist()

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import heatmap
 from workbench.core import clustered, formatting, metrics
+from workbench.core.codes import distinct
 from workbench.core.contract import OVERALL, SURVEY_COLUMNS
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -641,10 +642,10 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
     n_tp, n_m = len(touchpoints), len(members)
     n_b, n_p = int(b.max(initial=-1)) + 2, int(p.max(initial=-1)) + 2  # codes + 1: −1 (none) is a code too
     lone = b < 0  # answers without a branch: clusters of one
-    month_keys, month_of = np.unique(((tp * n_b + b + 1) * n_p + p + 1)[~lone], return_inverse=True)
+    month_keys, month_of = distinct(((tp * n_b + b + 1) * n_p + p + 1)[~lone])
     m_n, m_t, m_q = (np.bincount(month_of, x[~lone], minlength=len(month_keys)) for x in (n, t, q))
     month_tp = month_keys // (n_b * n_p)
-    branch_keys, branch_of = np.unique(month_keys // n_p, return_inverse=True)
+    branch_keys, branch_of = distinct(month_keys // n_p)
     with np.errstate(divide="ignore", invalid="ignore"):
         # One-way ANOVA of the branch-months around their own branch's mean at the touchpoint: the month-to-month
         # wobble, which a branch's persistent level (what a break is) does not inflate.
@@ -659,7 +660,7 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
     # Each side's Σ n_c² over its clusters: the segment's parts of branch-months; the rest's parts of them.
     inside = m >= 0
     pair = tp * n_m + m
-    pair_keys, pair_of = np.unique(pair[inside], return_inverse=True)  # the (touchpoint, segment) comparisons
+    pair_keys, pair_of = distinct(pair[inside])  # the (touchpoint, segment) comparisons
     n_s = np.bincount(pair_of, n[inside], minlength=len(pair_keys))
     grouped = inside & ~lone
     cell_keys, cell_of = np.unique(
@@ -733,7 +734,7 @@ def _series(cells: pandas.DataFrame, column: str) -> numpy.ndarray:
     import pandas as pd
 
     touchpoint, segment = (pd.factorize(cells[name])[0].astype(np.int64) for name in ("touchpoint", column))
-    return np.unique(touchpoint * (segment.max(initial=0) + 2) + segment + 1, return_inverse=True)[1].reshape(-1)
+    return distinct(touchpoint * (segment.max(initial=0) + 2) + segment + 1)[1]
 
 
 def _answer_variance(monthly: pandas.DataFrame, series: numpy.ndarray, metric: str, min_n: int) -> numpy.ndarray:

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core import formatting, i18n, metrics
+from workbench.core.codes import distinct
 from workbench.core.contract import OVERALL
 from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
@@ -1122,7 +1123,7 @@ def _means(groups: np.ndarray, columns: np.ndarray, values: np.ndarray, n_groups
     means = np.full(n_groups * n_columns, np.nan)
     # Summed over the occupied cells only: the grid of 300 000 respondents × 23 touchpoints is mostly empty, and
     # each grid-sized array is memory the system must hand over page by page on a cold call (0.4 s of it).
-    occupied, inverse = np.unique(cell, return_inverse=True)
+    occupied, inverse = distinct(cell)
     counts = np.bincount(inverse, minlength=len(occupied))
     means[occupied] = np.bincount(inverse, weights=values[use], minlength=len(occupied)) / counts
     return means.reshape(n_groups, n_columns)

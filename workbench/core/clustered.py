@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.codes import distinct
 from workbench.core.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def _bell_mccaffrey(cell, codes, alone, n, residual, squares, c, cell_n) -> tupl
     k, used = len(c), c != 0
     keep = used[cell] & (n > 0)
     grouped, lone = keep & ~alone & (codes >= 0), keep & alone
-    ids, index = np.unique(codes[grouped], return_inverse=True)
+    ids, index = distinct(codes[grouped])
     counts, sums = np.zeros((len(ids), k)), np.zeros((len(ids), k))
     np.add.at(counts, (index, cell[grouped]), n[grouped])
     np.add.at(sums, (index, cell[grouped]), residual[grouped])
@@ -311,8 +312,7 @@ def _pairs_against_rest(family, member, cluster, n_all, t_all, q_all) -> dict[st
     n_r, t_r, q_r = (by_family(x, every) - own for x, own in ((n_all, n_s), (t_all, t_s), (q_all, q_s)))
     l_r, lt_r, lq_r = (by_family(x, lone) - own for x, own in ((n_all, l_s), (t_all, lt_s), (q_all, lq_s)))
     # The clusters: their answers and sums, their family and their pair (−1: a cluster of the rest only).
-    ids, index = np.unique(cluster[~lone], return_inverse=True)
-    index = index.reshape(-1)
+    ids, index = distinct(cluster[~lone])
     g_n = np.bincount(index, weights=n_all[~lone], minlength=len(ids))
     g_t = np.bincount(index, weights=t_all[~lone], minlength=len(ids))
     g_family = np.zeros(len(ids), dtype=np.int64)
@@ -322,9 +322,8 @@ def _pairs_against_rest(family, member, cluster, n_all, t_all, q_all) -> dict[st
     if (g_pair[index] != pair[~lone]).any():  # a cluster's rows are not all of its pair
         raise ValueError(_("A cluster spans two members of a family; compare them one by one with contrast()."))
     # Each cluster's (family, size) cell; the ragged grid lists, for each pair, the cells of its family.
-    sizes, size_code = np.unique(g_n, return_inverse=True)
-    cells, g_cell = np.unique(g_family * len(sizes) + size_code.reshape(-1), return_inverse=True)
-    g_cell = g_cell.reshape(-1)
+    sizes, size_code = distinct(g_n)
+    cells, g_cell = distinct(g_family * len(sizes) + size_code)
     start = np.searchsorted(cells // len(sizes), np.arange(n_families + 1))
     length = (start[1:] - start[:-1])[pair_family]
     offset = np.concatenate([[0], np.cumsum(length)])
