@@ -688,6 +688,11 @@ def _source(file: dict):
     return feature.source_path(file, readable_folders())
 
 
+# The mapping while its form is being filled from the file's guesses (fill_mapping): shown, greyed and out of
+# reach, so that a choice made meanwhile (the kind) is not put back to the guess when the form arrives.
+FILLING = {"opacity": 0.5, "pointerEvents": "none"}
+
+
 def _dialect(file, encoding, delimiter, decimal, header_rows):
     return feature.dialect(file["kind"] if file else None, encoding, delimiter, decimal, header_rows)
 
@@ -752,7 +757,8 @@ def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journe
             ),
         ]
     )
-    return (rows, defs, info, found.columns, {}, html.Div(found.note, className="text-muted", id="da-layout-note"))
+    note = html.Div(found.note, className="text-muted", id="da-layout-note")
+    return rows, defs, info, found.columns, FILLING, note
 
 
 # ------------------------------------------------------------------ step 2: the mapping
@@ -803,16 +809,20 @@ def saved_choices(columns, project_id):
         Output("da-exclude", "options"),
         Output("da-exclude", "value"),
         Output("da-warnings", "children"),
+        Output("da-mapping", "style", allow_duplicate=True),
     ],
     Input("da-saved", "value"),
     State("da-columns", "data"),
     State("da-project", "value"),
     State("da-file", "data"),
+    prevent_initial_call=True,
 )
 def fill_mapping(saved, columns, project_id, file):
-    """The form filled from a saved mapping, or from the guesses with each guessed field marked."""
-    if not columns or not project_id or saved is None:
-        return [no_update] * (2 * len(FIELDS) + 15)
+    """The form filled from a saved mapping, or from the guesses with each guessed field marked; then in reach."""
+    if not columns:
+        return [no_update] * (2 * len(FIELDS) + 16)
+    if not project_id or saved is None:
+        return [no_update] * (2 * len(FIELDS) + 15) + [{}]
     try:
         mapping, said = feature.start(workspace(), columns, saved, project_id)
     except USER_ERRORS as exc:
@@ -821,7 +831,7 @@ def fill_mapping(saved, columns, project_id, file):
     proposal = feature.proposal(columns)
     shown = feature.form(mapping, columns, guessed)
     if shown is None:
-        return [no_update] * (2 * len(FIELDS) + 15)
+        return [no_update] * (2 * len(FIELDS) + 15) + [{}]
     reasons = feature.guessed_reasons(mapping, proposal if guessed else None)
     labels = [_field_label(name, reasons.get(name)) for name in FIELDS]
     exclude_options = (
@@ -857,6 +867,7 @@ def fill_mapping(saved, columns, project_id, file):
             exclude_options,
             ["exclude"] if shown.exclude else [],
             warnings,
+            {},
         ]
     )
 

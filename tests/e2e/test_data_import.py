@@ -26,8 +26,8 @@ def upload(page, server, path: Path) -> None:
     expect(page.locator("#da-journey option:not(:empty)")).not_to_have_count(0)
     page.set_input_files("#da-upload input[type=file]", str(path))
     expect(page.locator("#da-file-info")).to_contain_text(path.name)
-    # The form is filled from the guesses by a chain of callbacks after the file's name shows: a choice made
-    # before the chain ends (the kind, under two workers' load) was put back to the guess.
+    # The form is filled from the guesses by a chain of callbacks after the file's name shows, and is out of reach
+    # until then (see the test below); the checks of a test start from the filled form.
     wait_settled(page)
 
 
@@ -142,3 +142,46 @@ def test_a_wide_xlsx_sheet_becomes_answers_per_touchpoint(demo_server, page, scr
         info = next(d for d in workspace.datasets.list(workspace.projects()[0].id) if d.name == "Respondents")
         assert set(info.meta["touchpoints"]) == {"_overall", "checkout", "own-courier", "parcel-locker", "refund"}
         assert info.meta["respondents"] == 150
+
+
+def test_the_form_is_out_of_reach_until_the_guesses_fill_it_and_a_choice_then_sticks(demo_server, page, screenshot):
+    """A consultant who picks the file's kind while the guesses are on their way used to see the choice put back
+    to the guess when they arrived: now the form is greyed and out of reach until it is filled. The callback
+    that fills it is held back here, so the moment in between lasts as long as the test needs."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    held = []
+
+    def hold_the_filling(route):
+        if "da-reused.children" in (route.request.post_data or ""):  # fill_mapping: the form from the guesses
+            held.append(route)
+        else:
+            route.continue_()
+
+    callbacks = re.compile(r"/_dash-update-component")
+    page.route(callbacks, hold_the_filling)
+    page.goto(demo_server.at("/data"))
+    expect(page.locator("#da-journey option:not(:empty)")).not_to_have_count(0)
+    page.set_input_files("#da-upload input[type=file]", str(SAMPLES / "parcel-express-kpi-cp1250.csv"))
+    expect(page.locator("#da-file-info")).to_contain_text("parcel-express-kpi-cp1250.csv")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the form was never asked to be filled"
+    mapping = page.locator("#da-mapping")
+    expect(mapping).to_be_visible()
+    expect(mapping).to_have_css("pointer-events", "none")
+    screenshot(page, "data-form-while-filled")
+    kpi = page.get_by_label("KPIs per period (month or week × branch, region…)")
+    with pytest.raises(PlaywrightTimeout):
+        kpi.check(timeout=1_000)
+    held.pop().continue_()
+    page.unroute(callbacks)
+    expect(mapping).to_have_css("pointer-events", "auto")
+    wait_settled(page)
+    expect(page.get_by_label("Survey answers — one row per answer (a touchpoint column)")).to_be_checked()  # guess
+    kpi.check()
+    wait_settled(page)
+    expect(kpi).to_be_checked()
+    expect(page.locator("#da-ts")).to_have_value("Měsíc")
