@@ -278,3 +278,45 @@ def test_a_later_check_extends_a_stored_episode_and_adds_what_is_new_once(worksp
     assert sorted(stored) == ["busy|1", "busy|3", "low|r1", "low|r2", "other|1"]
     assert (stored["busy|1"].first_seen, stored["busy|1"].last_seen, stored["busy|1"].score) == (
         DAY, DAY + 3 * week, 0.5)
+
+
+def test_a_check_on_the_same_data_reads_its_alerts_back_and_anything_else_reads_the_answers(seeded_demo, tmp_path,
+                                                                                            monkeypatch):
+    """The alerts of a check are kept per survey version, rules, range, touchpoint names and language: the same check
+    again gives the same alerts without reading an answer; another range, rule, language or file version reads."""
+    import os
+
+    import diskcache
+
+    from workbench.core import i18n
+    from workbench.data import query
+
+    workspace, project_id, journey_id, _effects = seeded_demo
+    survey = workspace.datasets.survey_for(project_id, journey_id)
+    sources = (str(survey.path),)
+    rules = workspace.alerts.rules(journey_id)[0]
+    last = query.date_bounds(sources)[1]
+    since = last - dt.timedelta(weeks=8)
+    names = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints}
+    fresh = alerts._evaluated(None, sources, rules, since, last, names)
+    assert fresh
+    cache = diskcache.Cache(str(tmp_path / "cache"))
+    assert alerts._evaluated(cache, sources, rules, since, last, names) == fresh  # computed, and kept
+
+    def no_reading(*_args, **_kwargs):
+        raise AssertionError("the answers were read")
+
+    monkeypatch.setattr(alerts, "_rule_answers", no_reading)
+    assert alerts._evaluated(cache, sources, rules, since, last, names) == fresh  # read back
+    stricter = [dataclasses.replace(rule, min_n=rule.min_n + 1) for rule in rules]
+    others = [(rules, since - dt.timedelta(weeks=1), names), (stricter, since, names),
+              (rules, since, {**names, "x": "y"})]  # fmt: skip
+    for changed_rules, start, named in others:
+        with pytest.raises(AssertionError, match="the answers were read"):
+            alerts._evaluated(cache, sources, changed_rules, start, last, named)
+    with i18n.language("cs"), pytest.raises(AssertionError, match="the answers were read"):
+        alerts._evaluated(cache, sources, rules, since, last, names)  # the same check, worded in Czech
+    stat = os.stat(sources[0])
+    os.utime(sources[0], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # another version of the file
+    with pytest.raises(AssertionError, match="the answers were read"):
+        alerts._evaluated(cache, sources, rules, since, last, names)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Collection, Sequence
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from workbench.core.alerting import (
     KIND_NAMES,
     MOVES,
     OPEN_STATUSES,
+    Alert,
     Rule,
     describe,
     false_alarms,
@@ -28,11 +30,13 @@ from workbench.core.alerting import (
 )
 from workbench.core.errors import WorkspaceError
 from workbench.core.events import ActionCreated, DatasetCommitted
+from workbench.core.i18n import current
 from workbench.core.i18n import gettext as _
 from workbench.data import query, waves
 from workbench.features import actions
 
 if TYPE_CHECKING:
+    import diskcache
     import pandas
 
     from workbench.repos.alerts import Item
@@ -149,11 +153,7 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     names = {tp.key: tp.name for tp in touchpoints}
     found = []
     for chosen, since in checks:
-        # Only the answers the rules read: the window rules a year and two windows back, not the survey's whole
-        # history, and no texts; the single-answer rules their two weeks, with the response ids and comments.
-        texts = ("response_id", "comment") if any(rule.kind == "answer" for rule in chosen) else ()
-        answers = _rule_answers(sources, chosen, alertrules.first_day_needed(chosen, since, until), texts)
-        found += alertrules.evaluate(answers, chosen, since, until, names=names)
+        found += _evaluated(workspace.cache, sources, chosen, since, until, names)
     owners = {tp.key: tp.owner or "" for tp in touchpoints}
     added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
     return Checked(added, skipped)
@@ -270,6 +270,37 @@ def _allocations(survey, rules: Sequence[Rule]) -> list[alertrules.Allocation]:
     # The year of comparisons and its windows, without texts: not the whole history with every comment.
     answers = _rule_answers(sources, run, alertrules.first_day_needed(run, bounds[1], bounds[1]))
     return alertrules.allocations(answers, run, bounds[1])
+
+
+def _evaluated(
+    cache: diskcache.Cache | None,
+    sources: tuple[str, ...],
+    rules: Sequence[Rule],
+    since: datetime.date,
+    until: datetime.date,
+    names: Mapping[str, str],
+) -> list[Alert]:
+    """The alerts ``rules`` raise on the survey from ``since`` to ``until``, kept in ``cache`` for the survey's
+    version, the rules, the range, the names and the language: a check run again on the same data (after the first,
+    each check of a journey without new answers covers the same weeks) reads them back instead of the answers."""
+    key = (
+        "alerts:"
+        + hashlib.sha256(
+            repr(
+                (query.Query(sources, by=()).key(), list(rules), since, until, sorted(names.items()), current())
+            ).encode()
+        ).hexdigest()
+    )
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        # Only the answers the rules read: the window rules a year and two windows back, not the survey's whole
+        # history, and no texts; the single-answer rules their two weeks, with the response ids and comments.
+        texts = ("response_id", "comment") if any(rule.kind == "answer" for rule in rules) else ()
+        answers = _rule_answers(sources, rules, alertrules.first_day_needed(rules, since, until), texts)
+        found = alertrules.evaluate(answers, rules, since, until, names=names)
+        if cache is not None:
+            cache.set(key, found)
+    return found
 
 
 def _rule_answers(
