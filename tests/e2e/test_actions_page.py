@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_heatmap_page import NODE_LABEL, open_heatmap
-from tests.serving import wait_for
+from tests.serving import wait_for, wait_settled
 from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
@@ -54,7 +54,7 @@ def drag(page, source, target, offset: float = 10) -> None:
 def open_board(page, server) -> None:
     page.goto(server.at("/actions"))
     expect(card(page, "done", "Pilot")).to_be_visible(timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
 
 
 def test_cards_are_dragged_across_and_within_columns_and_stay_there(demo_server, page, screenshot):

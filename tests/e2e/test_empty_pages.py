@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_roi_page import pick
-from tests.serving import Server, copy_workspace, screenshots_folder, wait_for
+from tests.serving import Server, copy_workspace, screenshots_folder, wait_for, wait_settled
 from tests.test_empty_states import bare_workspace
 
 pytestmark = pytest.mark.e2e
@@ -38,7 +38,7 @@ def demo(tmp_path_factory, demo_folder):
 
 def shoot(page, name: str) -> None:
     """A screenshot for a person to look at."""
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     page.screenshot(path=str(screenshots_folder() / f"{name}.png"), full_page=True, animations="disabled")
 
 

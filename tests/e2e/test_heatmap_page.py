@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.serving import SETTLED, Server, copy_workspace, wait_for
+from tests.serving import SETTLED, Server, copy_workspace, wait_for, wait_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def open_heatmap(page, server) -> None:
     page.goto(server.at("/heatmap"))
     expect(page.locator("#hm-break-list .list-group-item").first).to_be_visible(timeout=30_000)
     wait_for(page, f"({NODE_LABEL})('own-courier').includes('±')")
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
 
 
 def node_label(page, key: str) -> str:
@@ -91,7 +91,7 @@ def test_metric_filters_compare_and_a_tapped_touchpoint(demo, page, screenshot):
     page.select_option("#hm-window", "12")
     expect(page.locator("#hm-summary")).to_contain_text("2025-11-01 – 2026-10-31", timeout=30_000)
 
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     tap(page, "checkout")
     expect(page.locator("#hm-detail-title")).to_have_text("Checkout")
     expect(page.locator("#hm-trend .js-plotly-plot")).to_be_visible()
@@ -120,7 +120,7 @@ def test_matrix_drills_from_region_to_branch_beside_benchmarks(demo, page, scree
     low_n = table.locator("td.hm-low-n")
     expect(low_n.first).to_be_visible()  # a branch's thin cells are marked, not coloured as reliable
 
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     page.select_option("#hm-matrix-sort", "(network)")
     expect(table.locator("td.hm-stage")).to_have_count(0, timeout=15_000)
     screenshot(page, "heatmap-matrix-branches")
@@ -180,14 +180,14 @@ def test_courier_of_the_month_leaderboard(demo, page, screenshot):
     page.select_option("#lb-touchpoint", "own-courier")
     rows = page.locator("#lb-rows tbody tr")
     expect(page.locator("#lb-rows")).to_contain_text("Petr Svoboda", timeout=30_000)  # an employee, not a branch
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     expect(rows.first.locator("td").first).to_have_text("1")
     ranked = [r for r in rows.all_inner_texts() if not r.startswith("–")]
     unranked = [r for r in rows.all_inner_texts() if r.startswith("–")]
     assert len(ranked) > 10 and unranked, "couriers with too few answers are listed but not ranked"
     counts = [int(r.split("\t")[4].replace("\u00a0", "")) for r in ranked]
     assert min(counts) >= 30
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     page.get_by_label("by trend").check()
     expect(page.locator("#lb-rows thead")).to_contain_text("Trend rank", timeout=15_000)
     screenshot(page, "leaderboard-couriers")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import hostile
-from tests.serving import Server
+from tests.serving import Server, wait_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_tags_in_names_show_as_text_on_drivers_heatmap_and_comments(server, page
     page.goto(server.at("/drivers"))
     expect(page.locator("#dr-table tbody tr").first).to_be_visible(timeout=30_000)
     expect(page.locator("#dr-matrix .scatterlayer .point").first).to_be_attached()
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     expect(page.locator("#dr-table")).to_contain_text(hostile.LINK)
     expect(page.locator("#dr-matrix .js-plotly-plot")).to_contain_text(hostile.LINK)  # the dot's label, as text
     expect(page.locator("#dr-bars .js-plotly-plot")).to_contain_text(hostile.LINK)  # the bar's tick label

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.serving import wait_for
+from tests.serving import wait_for, wait_settled
 from workbench.data.templates import list_templates
 from workbench.features.workspace import open_workspace
 
@@ -22,7 +22,7 @@ def open_editor(page, server) -> None:
     """Load the editor on the demo journey and wait until its callbacks have settled (map drawn and fitted)."""
     page.goto(server.at())
     wait_for(page, f"({TOUCHPOINT_COUNT})() > 0")
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
 
 
 def save(page, button: str, expected_message: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_heatmap_page import NODE_LABEL, tap
-from tests.serving import Server, wait_for
+from tests.serving import Server, wait_for, wait_settled
 from workbench.data.ingest import SurveyMapping
 from workbench.features.workspace import open_workspace
 
@@ -61,9 +61,9 @@ def shoot(page, name: str) -> None:
 
 def no_error(page, server: Server, where: str) -> None:
     """No error box, no script error in the browser, no Python traceback in the server's log."""
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     page.wait_for_timeout(500)  # callbacks chained after the first answers
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     assert not page.locator("#app-error").is_visible(), (where, page.locator("#app-error").inner_text())
     assert page.errors == [], (where, page.errors)
     log = (server.workspace.parent / f"server-{server.port}.log").read_text()
@@ -72,7 +72,7 @@ def no_error(page, server: Server, where: str) -> None:
 
 def test_every_page_opens_on_a_survey_without_segments(server, page):
     page.goto(server.at("/"))
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     for path in PAGES:
         page.goto(f"{server.url}{path}")
         no_error(page, server, path)
@@ -118,7 +118,7 @@ def test_the_export_makes_a_deck_without_a_matrix(server, page):
     page.goto(server.at("/export"))
     expect(page.locator("#ex-dataset option:not([value=''])")).to_have_count(1, timeout=30_000)
     expect(page.locator("#ex-dataset")).not_to_have_value("", timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
     expect(page.locator("#ex-matrix-column option:not([value=''])")).to_have_count(0)
     with page.expect_download(timeout=120_000) as download:
         page.click("#ex-deck")

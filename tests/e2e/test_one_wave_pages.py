@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_heatmap_page import NODE_LABEL, tap
-from tests.serving import Server, screenshots_folder, wait_for
+from tests.serving import Server, screenshots_folder, wait_for, wait_settled
 from tests.test_one_wave import write_wave
 from workbench.features.workspace import open_workspace
 
@@ -37,7 +37,7 @@ def test_the_heatmap_of_one_wave_has_no_period_and_no_trend_but_its_scores(serve
     expect(page.locator("#hm-summary")).to_contain_text("wave 2026-03")
     expect(page.locator("#hm-summary")).to_contain_text("1 200 answers")  # every answer about the journey
     expect(page.locator("#hm-break-list")).to_contain_text("region South")
-    page.wait_for_load_state("networkidle")
+    wait_settled(page)
 
     tap(page, "delivery")
     expect(page.locator("#hm-detail-title")).to_have_text("Delivery")

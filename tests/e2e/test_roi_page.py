@@ -12,6 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.e2e.test_actions_page import card
+from tests.serving import wait_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +33,7 @@ def pick(page, dropdown: str, name: str, attempts: int = 4) -> None:
     so does this (at most ``attempts`` times; on a loaded CI machine the page's first callbacks take seconds)."""
     for attempt in range(attempts):
         # The page's callbacks redraw the list while they run (seconds on a loaded machine): let them finish.
-        page.wait_for_load_state("networkidle")
+        wait_settled(page)
         page.click(dropdown)
         page.keyboard.type(name.split()[0])
         try:
