@@ -4,6 +4,7 @@ theme counts, the comment browser, and the codebook edited, imported and exporte
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 
 import pyarrow as pa
@@ -113,3 +114,32 @@ def test_a_codebook_file_is_imported_and_exported(survey):
     assert loaded == Codebook((Theme("late", "Late", ("late", "slow"), (), "negative"),))
     content, name = comments.export_codebook(workspace, project, "yaml")
     assert name == "codebook.yaml" and text_files.load_codebook(content, "yaml") == loaded
+
+
+def test_the_counts_shown_again_are_read_back_and_anything_they_are_counted_from_counts_again(survey, monkeypatch):
+    """The theme counts are kept under all they depend on: the same screen again reads them back; a person's
+    choice, another codebook, metric, comparison, touchpoint name or language counts again."""
+    from workbench.core import i18n
+
+    workspace, chosen = survey
+    workspace.verbatims.save_codebook(chosen.project_id, CODEBOOK, expected_version=0)
+    first = comments.themes(workspace, chosen, "nps", "branch")
+    counted = []
+    real = comments._themes
+    monkeypatch.setattr(comments, "_themes", lambda *args: counted.append(args[2:4]) or real(*args))
+    again = comments.themes(workspace, chosen, "nps", "branch")
+    assert counted == [] and again.totals.equals(first.totals) and again.by_group.equals(first.by_group)
+    comments.themes(workspace, chosen, "csat", "branch")
+    comments.themes(workspace, chosen, "nps", "touchpoint")
+    with i18n.language("cs"):
+        assert comments.themes(workspace, chosen, "nps", "branch").names["_overall"] != "Overall"
+    first_touchpoint = dataclasses.replace(chosen.journey.touchpoints[0], name="Renamed")
+    journey = dataclasses.replace(chosen.journey, touchpoints=(first_touchpoint, *chosen.journey.touchpoints[1:]))
+    renamed = comments.themes(workspace, dataclasses.replace(chosen, journey=journey), "nps", "branch")
+    assert "Renamed" in renamed.names.values() and len(counted) == 4
+    comments.retag(workspace, chosen.project_id, "6", "fine", {"price"}, "Eva")
+    after = comments.themes(workspace, chosen, "nps", "branch")
+    assert len(counted) == 5 and after.totals.set_index("theme").loc["price", "mentions"] == 3
+    workspace.verbatims.save_codebook(chosen.project_id, Codebook(CODEBOOK.themes[:1]), expected_version=1)
+    assert list(comments.themes(workspace, chosen, "nps", "branch").totals["theme"]) == ["late"]
+    assert len(counted) == 6
