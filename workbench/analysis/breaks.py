@@ -663,9 +663,8 @@ def _network_design(rows: pandas.DataFrame, member, branch: str, count, total, s
     pair_keys, pair_of = distinct(pair[inside])  # the (touchpoint, segment) comparisons
     n_s = np.bincount(pair_of, n[inside], minlength=len(pair_keys))
     grouped = inside & ~lone
-    cell_keys, cell_of = np.unique(
-        (pair[grouped] * n_b + b[grouped] + 1) * n_p + p[grouped] + 1, return_inverse=True
-    )  # a segment's part of a branch-month
+    # A segment's part of a branch-month.
+    cell_keys, cell_of = distinct((pair[grouped] * n_b + b[grouped] + 1) * n_p + p[grouped] + 1)
     ns = np.bincount(cell_of, n[grouped], minlength=len(cell_keys))
     cell_pair, branch_month = cell_keys // (n_b * n_p), cell_keys % (n_b * n_p)
     ng = m_n[np.searchsorted(month_keys, cell_pair // n_m * n_b * n_p + branch_month)]  # the whole branch-month
