@@ -413,6 +413,19 @@ def test_score_model_reach_is_the_share_of_overall_respondents_who_rated():
         roi.score_model(survey_answers(), ["zzz"])
 
 
+def test_score_model_reach_leaves_out_pulse_respondents_and_respondents_without_an_overall_score():
+    """Reach counts journey respondents (two or more touchpoints rated) with an overall score: 100 pulse
+    respondents who rated only a, and 50 who rated a and c without an overall answer, change neither it nor n."""
+    answers = survey_answers()
+    pulse = pd.DataFrame({"respondent_id": range(1000, 1100), "touchpoint": "a", "csat": 4.0, "nps": None})
+    pulse_overall = pulse.assign(touchpoint="_overall", csat=None, nps=9)
+    silent = pd.DataFrame({"respondent_id": np.repeat(np.arange(2000, 2050), 2), "touchpoint": ["a", "c"] * 50,
+                           "csat": 3.0, "nps": None})  # fmt: skip
+    model = roi.score_model(pd.concat([answers, pulse, pulse_overall, silent], ignore_index=True), ["a", "c"])
+    assert model.reach == (1.0, 0.5) and model.n == 200
+    assert model == roi.score_model(answers, ["a", "c"])
+
+
 def test_fitted_score_model_equals_the_model_on_the_driver_rows_touchpoints():
     """fit_score_model builds one respondent table of NPS points for the driver rows and the model: the same model
     as score_model on the touchpoints model_rows keeps, with respondents who answered twice (their points

@@ -517,7 +517,6 @@ def _fitted_scores(
 
     if not touchpoints:
         raise ValueError(_("Name at least one touchpoint for the driver model."))
-    table = table[table["outcome"].notna()]
     unrated = [t for t in touchpoints if t not in table.columns]
     if unrated:
         raise ValueError(
@@ -526,19 +525,27 @@ def _fitted_scores(
             )
         )
     columns = list(touchpoints)
+    # Rows chosen by numpy masks: a frame indexed by 4 M respondent ids hashes its index on every pandas mask, and
+    # a copy of the table without its outcome is a grid of 0.7 GB.
+    rated = table.notna().to_numpy()
+    at = [table.columns.get_loc(name) for name in ("outcome", *columns)]
+    scored = rated[:, at[0]]
     # Pulse respondents rate one touchpoint by the survey's design, not because it is the only one they met.
-    journey_raters = table[table.drop(columns="outcome").notna().sum(axis=1) >= 2]
-    reach = journey_raters[columns].notna().mean()
-    rows = table[["outcome", *columns]].dropna()
-    n, k = len(rows), len(columns) + 1
+    journey_raters = scored & (rated.sum(axis=1) - rated[:, at[0]] >= 2)
+    reach = {
+        name: float(rated[journey_raters, position].mean()) if journey_raters.any() else math.nan
+        for name, position in zip(columns, at[1:], strict=True)
+    }
+    complete = scored & rated[:, at[1:]].all(axis=1)
+    n, k = int(complete.sum()), len(columns) + 1
     if n < k + 2:
         raise ValueError(
             _("Only {n} respondents rated all {count} touchpoints; at least {needed} are needed.").format(
                 n=formatting.count(n), count=formatting.count(len(columns)), needed=formatting.count(k + 2)
             )
         )
-    x = np.column_stack([np.ones(n), rows[columns].to_numpy(dtype=float)])
-    y = rows["outcome"].to_numpy(dtype=float)
+    x = np.column_stack([np.ones(n), table[columns].to_numpy(dtype=float)[complete]])
+    y = table["outcome"].to_numpy(dtype=float)[complete]
     beta, *_rest = np.linalg.lstsq(x, y, rcond=None)
     residual = y - x @ beta
     bread = np.linalg.pinv(x.T @ x)
@@ -550,7 +557,7 @@ def _fitted_scores(
         touchpoints=tuple(columns),
         slopes=tuple(float(b) for b in beta[1:]),
         covariance=tuple(tuple(float(v) for v in row[1:]) for row in covariance[1:]),
-        reach=tuple(float(reach[t]) for t in columns),
+        reach=tuple(reach[t] for t in columns),
         n=n,
         r2=1 - float(residual @ residual) / total if total > 0 else math.nan,
         confidence=confidence,
