@@ -48,3 +48,11 @@ def test_codes_under_a_known_bound_are_counted_or_sorted_as_np_unique_gives_them
     uniques, inverse = codes.distinct(values, size)
     want_uniques, want_inverse = expected(values)
     assert uniques.tolist() == want_uniques.tolist() and inverse.tolist() == want_inverse.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.int64, st.integers(0, 60), elements=st.integers(0, 10_000)))
+def test_first_rows_are_np_unique_s_first_indices(values):
+    uniques, inverse = codes.distinct(values)
+    _want, want_first = np.unique(values, return_index=True)
+    assert codes.first_rows(inverse, len(uniques)).tolist() == want_first.tolist()

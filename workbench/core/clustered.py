@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core.codes import distinct
+from workbench.core.codes import distinct, first_rows
 from workbench.core.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -285,15 +285,14 @@ def _pairs_against_rest(family, member, cluster, n_all, t_all, q_all) -> dict[st
 
     inside = member >= 0
     width = int(member.max()) + 1
-    pair_keys, first, pair_of = np.unique(
-        family[inside] * width + member[inside], return_index=True, return_inverse=True
-    )
+    pair_keys, pair_of = distinct(family[inside] * width + member[inside])
     rows = np.flatnonzero(inside)
+    first = first_rows(pair_of, len(pair_keys))
     ranked = np.lexsort((rows[first], pair_keys // width))  # families in order, members as they first appear
     rank = np.empty(len(pair_keys), dtype=np.int64)
     rank[ranked] = np.arange(len(pair_keys))
     pair = np.full(len(member), -1)
-    pair[inside] = rank[pair_of.reshape(-1)]
+    pair[inside] = rank[pair_of]
     pairs = len(pair_keys)
     pair_family = (pair_keys // width)[ranked]
     n_families = int(family.max()) + 1

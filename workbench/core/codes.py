@@ -38,3 +38,13 @@ def distinct(values: numpy.ndarray, size: int | None = None) -> tuple[numpy.ndar
     inverse = np.empty(len(values), dtype=np.int64)
     inverse[order] = np.cumsum(first) - 1
     return ordered[first], inverse
+
+
+def first_rows(inverse: numpy.ndarray, count: int) -> numpy.ndarray:
+    """Each distinct value's first row, from the places :func:`distinct` gave the rows (``count`` distinct values):
+    what ``np.unique``'s ``return_index`` gives."""
+    import numpy as np
+
+    first = np.empty(count, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)  # the last write wins: the earliest row
+    return first

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.codes import distinct, first_rows
 from workbench.core.i18n import N_, Labels, gettext
 from workbench.core.i18n import gettext as _
 
@@ -479,16 +480,8 @@ def _distinct(formula, *columns, **constants):
         key = np.zeros(len(stacked), dtype=np.int64)
         for position in range(len(columns)):
             key = key * int(top) + (stacked[:, position] + 1).astype(np.int64)
-        span = int(top) ** len(columns)
-        if span <= 4 * len(key) + 65_536:  # few possible keys (a month's answers): a table of them, no sort
-            present = np.zeros(span, dtype=bool)
-            present[key] = True
-            at = np.empty(span, dtype=np.int64)
-            at[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row: the last write wins
-            first, inverse = at[present], (np.cumsum(present) - 1)[key]
-        else:
-            _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        unique = stacked[first]
+        keys, inverse = distinct(key)  # few possible keys (a month's answers) are counted, not sorted
+        unique = stacked[first_rows(inverse, len(keys))]
     else:
         unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
     unique = np.where(unique == -1.0, np.nan, unique)

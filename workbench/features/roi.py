@@ -260,9 +260,8 @@ def estimate(
                 _("The KPI dataset “{name}” has no column '{column}'.").format(name=kpis.name, column=column)
             )
     table = query.table(str(kpis.path), list(dict.fromkeys((scenario.segment, "period", scenario.kpi))))
-    # A fitted score model leaves the link to fit, which reads the overall answers alone (a sixth of the rows) and
-    # no respondent ids.
-    # The touchpoint and the segment as categories: read and coded in half the time of a million texts.
+    # The touchpoint and the segment as categories: read and coded in half the time of a million texts. A fitted
+    # score model leaves the link to fit, which reads the overall answers alone (a sixth of the rows), without ids.
     groups = ("touchpoint", scenario.segment)
     if fitted is None:
         answers = query.answers(query.Query(sources, by=()), ["respondent_id", *groups], categories=groups)
