@@ -12,7 +12,7 @@ import pytest
 from workbench.core.contract import OVERALL
 from workbench.core.errors import Cancelled, IngestError
 from workbench.data.ingest import CsvDialect, KpiMapping, SurveyMapping, WideColumn
-from workbench.data import summaries
+from workbench.data import beside
 
 CZECH_LONG = ("ID;Datum;Kontaktní bod;NPS;Spokojenost;Komentář;Pobočka\n"
               "1;01.02.2024 10:15;Web;9;5;Vše v pořádku;Brno\n"
@@ -263,9 +263,10 @@ def test_an_import_whose_commit_fails_still_waits_and_is_committed_on_the_next_t
     info = workspace.datasets.commit(staged.token, "Survey")  # "Import" again: the import still waits
     workspace.datasets.settle()
     assert (info.name, info.version, info.rows) == ("Survey", 1, 3)
-    # The dataset's file and its summary (workbench.data.summaries), nothing else.
+    # The dataset's file and its summary (workbench.data.beside), nothing else: without respondent ids the survey
+    # has no respondent table.
     assert sorted(p.name for p in (workspace.folder / "datasets").glob("*")) == sorted(
-        [info.path.name, summaries.path_for(info.path).name]
+        [info.path.name, beside.path_for(info.path, ".summary.parquet").name]
     )
     assert [p.name for p in workspace.datasets.temp_folder.glob(f"{staged.token}*")] == []
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from workbench.data.ingest import KpiMapping, SurveyMapping
-from workbench.data import summaries
+from workbench.data import beside
 from workbench.features.workspace import open_workspace
 
 MAPPING = KpiMapping(period="month", kpis=("revenue",))
@@ -125,9 +125,10 @@ def check(folder: Path, project_id: int, waiting: str | None = None, name: str |
 
             rows = {Path(file).name for file in session.scalars(select(DatasetRow.file))}
         found = {path.name for path in (folder / "datasets").glob("*")} if (folder / "datasets").exists() else set()
-        summarised = {name for name in found if name.endswith(summaries.SUFFIX)}
-        files = found - summarised
-        assert {summaries.path_for(name).name for name in rows} >= summarised, "summaries without their dataset"
+        precomputed = {name for name in found if name.endswith(beside.KINDS)}
+        files = found - precomputed
+        kept_beside = {beside.path_for(name, suffix).name for name in rows for suffix in beside.KINDS}
+        assert kept_beside >= precomputed, "precomputed files without their dataset"
         assert files - rows == set(), "dataset files without a row"
         assert rows - files == set(), "rows without their file"
         left = sorted(p.name for p in (folder / "tmp").rglob("*") if p.is_file())

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.data import query, summaries
+from workbench.data import query, respondents, summaries
 
 REGIONS = {"north": ["n1", "n2", "n3"], "south": ["s1", "s2"], "east": ["e1", "e2", "e3", "e4"]}
 BRANCHES = [b for bs in REGIONS.values() for b in bs]
@@ -208,25 +208,31 @@ def test_a_committed_survey_has_its_summary_and_a_deleted_one_loses_it(workspace
     assert not survey_info.path.exists() and not summaries.path_for(survey_info.path).exists()
 
 
-def test_the_sweep_removes_orphan_summaries_and_dead_writers_halves(tmp_path):
+def test_the_sweep_removes_orphan_precomputed_files_and_dead_writers_halves(tmp_path):
     import subprocess
     import sys
 
+    from workbench.data import beside
+
     kept = survey(tmp_path / "kept.parquet")
-    query.summarise(kept)
     gone = survey(tmp_path / "gone.parquet")
-    query.summarise(gone)
-    (tmp_path / "gone.parquet").unlink()  # killed between deleting the dataset file and its summary
+    for path in (kept, gone):
+        query.summarise(path)
+        respondents.write(path)
+    (tmp_path / "gone.parquet").unlink()  # killed between deleting the dataset file and its precomputed files
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / f".kept{summaries.SUFFIX}.{dead.stdout.strip()}.1.tmp").write_bytes(b"half")
+    for suffix in beside.KINDS:
+        (tmp_path / f".kept{suffix}.{dead.stdout.strip()}.1.tmp").write_bytes(b"half")
     (tmp_path / f".kept{summaries.SUFFIX}.{os.getpid()}.1.tmp").write_bytes(b"being written")
-    summaries.sweep(tmp_path)
+    beside.sweep(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f".kept{summaries.SUFFIX}.{os.getpid()}.1.tmp",
         "kept.parquet",
+        "kept.respondents.parquet",
         "kept.summary.parquet",
     ]
     assert summaries.is_current(kept)
+    assert respondents.read(kept, "csat") is not None
 
 
 def test_segment_nesting_is_read_from_the_summary_as_the_scan_finds_it(tmp_path):

@@ -16,23 +16,20 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.metrics import statistic_names
+from workbench.data import beside
 
 if TYPE_CHECKING:
     import polars
 
     from workbench.data.query import Query
 
-SUFFIX = ".summary.parquet"
+SUFFIX = beside.KINDS[0]
 LEVEL = "_level"  # which segment column a summary row is grouped by ("" for touchpoint × month alone)
-_SOURCE_KEY = b"cxwb.source"  # the summarised file's "size:mtime_ns", in the summary's Parquet metadata
 _LEVELS_KEY = b"cxwb.levels"  # JSON: each level and the segment columns its rows are grouped by
 _NESTING_KEY = b"cxwb.nesting"  # JSON: the text segments' distinct values and the columns each nests in
 
@@ -40,7 +37,7 @@ _NESTING_KEY = b"cxwb.nesting"  # JSON: the text segments' distinct values and t
 def path_for(source: str | Path) -> Path:
     """Where the summary of dataset file ``source`` is kept."""
     source = Path(source)
-    return source.with_name(source.stem + SUFFIX)
+    return beside.path_for(source, SUFFIX)
 
 
 def write(
@@ -54,9 +51,7 @@ def write(
     ``nesting`` (distinct values, and the columns each nests in: ``query.parents`` reads it); return its path."""
     import polars as pl
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    signature = _stat_text(str(source))
     segments = list(dict.fromkeys(column for columns in levels.values() for column in columns))
     labelled = [frame.select(pl.lit(level).alias(LEVEL), pl.all()) for level, frame in zip(levels, frames, strict=True)]
     groups = [LEVEL, "touchpoint", "period", *segments]
@@ -65,20 +60,9 @@ def write(
     table = merged.select(*groups, *(name for name in merged.columns if name not in groups)).to_arrow()
     for name in (LEVEL, "touchpoint", *segments):  # plain strings (polars hands over string views)
         table = table.set_column(table.column_names.index(name), name, table[name].cast(pa.string()))
-    metadata = {
-        _SOURCE_KEY: signature.encode(),
-        _LEVELS_KEY: json.dumps(levels).encode(),
-        _NESTING_KEY: json.dumps(nesting).encode(),
-    }
+    metadata = {_LEVELS_KEY: json.dumps(levels).encode(), _NESTING_KEY: json.dumps(nesting).encode()}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-    target = path_for(source)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        pq.write_table(table, temporary, row_group_size=16 * 1024)
-        os.replace(temporary, target)  # whole or not at all: a reader never sees half a summary
-    finally:  # a failed write leaves no half file: queries would wait for a writer that has given up
-        temporary.unlink(missing_ok=True)
-    return target
+    return beside.write(table, source, SUFFIX, row_group_size=16 * 1024)
 
 
 def fits(asked: Query) -> bool:
@@ -106,10 +90,10 @@ def statistics(asked: Query) -> polars.DataFrame | None:
     wanted |= {column for column, _values in asked.filters if column != "touchpoint"}
     frames, statistic_columns = [], None
     for source in asked.sources:
-        if not is_current(source):
+        if (metadata := beside.metadata(source, SUFFIX)) is None:
             return None
         summary = str(path_for(source))
-        levels, stats = _layout(summary)
+        levels, stats = _layout(summary, metadata)
         fitting = [level for level, columns in levels.items() if wanted <= {*columns}]
         if not fitting or statistic_columns not in (None, stats):
             return None
@@ -132,91 +116,29 @@ def _kept(stats: Sequence[str], metric: str | None) -> list[str]:
     return [name for name in stats if metric is None or name in statistic_names(metric)]
 
 
-def sweep(folder: str | Path) -> None:
-    """Remove from a datasets ``folder`` the summaries whose dataset file is gone and the half-written ones of
-    processes that died (a live writer's are left alone)."""
-    folder = Path(folder)
-    for summary in folder.glob("*" + SUFFIX):
-        if not summary.with_name(summary.name[: -len(SUFFIX)] + ".parquet").exists():
-            summary.unlink(missing_ok=True)
-    for temporary in folder.glob(".*" + SUFFIX + ".*.tmp"):
-        writer = _writer(temporary)
-        if writer is not None and not _alive(writer):
-            temporary.unlink(missing_ok=True)
-
-
-def _writer(temporary: Path) -> int | None:
-    """The process id in a half-written summary's name (``.<summary>.<pid>.<thread>.tmp``, see :func:`write`)."""
-    writer = temporary.name.split(".")[-3]
-    return int(writer) if writer.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this computer."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists and belongs to another user (or this system does not tell): leave its files
-        return True
-    return True
-
-
 def writing(source: str | Path) -> bool:
     """Whether a running process is writing the summary of ``source`` now (its import has just committed)."""
-    target = path_for(source)
-    writers = (_writer(temporary) for temporary in target.parent.glob(f".{target.name}.*.tmp"))
-    return any(writer is not None and _alive(writer) for writer in writers)
-
-
-def remove(source: str | Path) -> None:
-    """Delete the summary of dataset file ``source`` (with the file)."""
-    path_for(source).unlink(missing_ok=True)
+    return beside.writing(source, SUFFIX)
 
 
 def is_current(source: str | Path) -> bool:
     """Whether ``source`` has a summary of its present content."""
-    metadata = _metadata(path_for(source))
-    return metadata is not None and metadata.get(_SOURCE_KEY, b"").decode() == _stat_text(str(source))
+    return beside.metadata(source, SUFFIX) is not None
 
 
 def nesting(source: str | Path) -> tuple[dict[str, int], dict[str, list[str]]] | None:
     """The text segments' distinct values and the columns each nests in, as recorded in ``source``'s summary
     (None without a readable one); check :func:`is_current` first."""
-    metadata = _metadata(path_for(source))
+    metadata = beside.metadata(source, SUFFIX)
     if metadata is None or _NESTING_KEY not in metadata:
         return None
     distinct, candidates = json.loads(metadata[_NESTING_KEY])
     return distinct, candidates
 
 
-def _layout(summary: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
-    """A current summary's levels with their segment columns, and its statistic columns (in the engine's order)."""
-    names, metadata = _read_schema(summary, os.stat(summary).st_mtime_ns)
+def _layout(summary: str, metadata: dict[bytes, bytes]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """A current summary's levels with their segment columns, and its statistic columns (in the engine's order),
+    from its path and metadata."""
     levels = {level: tuple(columns) for level, columns in json.loads(metadata[_LEVELS_KEY]).items()}
     groups = {LEVEL, "touchpoint", "period", *(column for columns in levels.values() for column in columns)}
-    return levels, tuple(name for name in names if name not in groups)
-
-
-def _metadata(summary: Path) -> dict[bytes, bytes] | None:
-    """A summary's Parquet metadata, or None when there is no readable summary."""
-    try:
-        return _read_schema(str(summary), os.stat(summary).st_mtime_ns)[1]
-    except (OSError, ValueError):
-        return None
-
-
-@lru_cache(maxsize=256)
-def _read_schema(summary: str, _mtime_ns: int) -> tuple[tuple[str, ...], dict[bytes, bytes]]:
-    """A summary's column names and metadata, read once per version of the file."""
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(summary)
-    return tuple(schema.names), dict(schema.metadata or {})
-
-
-def _stat_text(source: str) -> str:
-    stat = os.stat(source)
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    return levels, tuple(name for name in beside.columns(summary) if name not in groups)

@@ -38,7 +38,7 @@ from workbench.core.errors import Cancelled, IngestError
 from workbench.core.events import DatasetCommitted, Events
 from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
-from workbench.data import ingest, outcome, query, scratch, summaries, waves
+from workbench.data import beside, ingest, outcome, query, respondents, scratch, waves
 from workbench.data.ingest import (
     CsvDialect,
     ImportReport,
@@ -133,7 +133,9 @@ class Datasets:
         self.touchpoint_keys = touchpoint_keys  # a journey's touchpoint keys, which a survey's answers must name
         self.folder = folder / DATASET_FOLDER
         self.temp_folder = folder / TEMP_FOLDER
-        self.writers: builtins.list[threading.Thread] = []  # summaries being written after their survey's commit
+        self.writers: builtins.list[
+            threading.Thread
+        ] = []  # precomputed files being written after their survey's commit
         self._writers_lock = threading.Lock()  # two imports may commit at once (the app's background jobs)
 
     # ------------------------------------------------------------ reading
@@ -412,9 +414,9 @@ class Datasets:
             self._file(staged.token, ".json").unlink(missing_ok=True)  # committed: no longer waiting
         if staged.kind == "survey":
             # After the commit, beside it: the import is done when its file is in place (a 20 M-answer survey's
-            # summary takes half a minute), and queries scan the answers until the summary is there.
+            # summary takes half a minute), and queries read the answers until the precomputed files are there.
             writer = threading.Thread(
-                target=self._summarise, args=(self.root / relative,), name=f"cxwb-summary-{dataset_id}"
+                target=self._precompute, args=(self.root / relative,), name=f"cxwb-precompute-{dataset_id}"
             )
             with self._writers_lock:  # started under the lock: settle() never joins a thread not yet started
                 self.writers = [*(alive for alive in self.writers if alive.is_alive()), writer]
@@ -423,16 +425,18 @@ class Datasets:
         return self.get(dataset_id)
 
     @staticmethod
-    def _summarise(path: Path) -> None:
-        """Precompute a survey version's statistics per touchpoint × month × segment (``data.summaries``), which
-        pages read instead of its answers; if that fails, the first query that needs them writes them."""
-        try:
-            query.summarise(path)
-        except Exception as error:  # noqa: BLE001 - a summary only saves time: whatever stops it, the scan answers
-            log.warning("Could not summarise %s: %s", path, error)
+    def _precompute(path: Path) -> None:
+        """Precompute what pages read instead of a survey version's answers: its statistics per touchpoint × month
+        × segment (``data.summaries``) and its respondent table (``data.respondents``); whichever fails, the
+        answers serve."""
+        for write in (query.summarise, respondents.write):
+            try:
+                write(path)
+            except Exception as error:  # noqa: BLE001 - a precomputed file only saves time: the answers still serve
+                log.warning("Could not precompute %s for %s: %s", write.__module__, path, error)
 
     def settle(self) -> None:
-        """Wait for the summaries still being written (a closing workspace, a test reading them)."""
+        """Wait for the precomputed files still being written (a closing workspace, a test reading them)."""
         with self._writers_lock:
             waiting, self.writers = self.writers, []
         for writer in waiting:
@@ -583,7 +587,7 @@ class Datasets:
             source = sources[file]
             if source is None:
                 path.unlink(missing_ok=True)
-                summaries.remove(path)
+                beside.remove(path)
             elif path.exists():
                 path.replace(self.root / source)
 
@@ -608,7 +612,7 @@ class Datasets:
                 if not any(folder.iterdir()):
                     folder.rmdir()
         if self.folder.exists():
-            summaries.sweep(self.folder)
+            beside.sweep(self.folder)
         with self.sessions() as session:
             files = session.scalars(select(DatasetRow.file)).all()
         missing = [self.root / file for file in files if not (self.root / file).exists()]
