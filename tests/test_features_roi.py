@@ -198,3 +198,23 @@ def test_evidence_with_a_stored_score_model_equals_evidence_fitted_afresh(seeded
     assert fresh.model is not None
     reused = roi.estimate(survey, kpis, scenario, (fresh.model, fresh.model_note))
     assert reused == fresh
+
+
+def test_evidence_from_the_survey_s_respondent_table_equals_evidence_from_its_answers(seeded_demo, monkeypatch):
+    """The demo's import left a respondent table beside the survey (``data.respondents``): the score model read
+    from it is the one fitted on the answers without it, to rounding, with the same note and link."""
+    from workbench.data import respondents
+
+    workspace, project_id, _journey_id, _effects = seeded_demo
+    scenario = workspace.scenarios.list(project_id)[0].scenario
+    survey = workspace.datasets.survey_for(project_id, scenario.journey_id)
+    kpis = roi._kpi_dataset(workspace, project_id, scenario.kpi_dataset)
+    assert respondents.read(survey.path, scenario.driver_metric) is not None
+    stored = roi.estimate(survey, kpis, scenario)
+    monkeypatch.setattr(respondents, "load", lambda source, metric: None)  # as while it is being written
+    fresh = roi.estimate(survey, kpis, scenario)
+    assert (stored.link, stored.model_note, stored.kpi_per_month) == (fresh.link, fresh.model_note, fresh.kpi_per_month)
+    assert (stored.model.touchpoints, stored.model.n, stored.model.reach) == (
+        fresh.model.touchpoints, fresh.model.n, fresh.model.reach)
+    assert stored.model.slopes == pytest.approx(fresh.model.slopes, rel=1e-10)
+    assert stored.model.r2 == pytest.approx(fresh.model.r2, rel=1e-10)

@@ -459,33 +459,20 @@ def model_rows(
             clusters = pd.Series(home, index=rows.index)
     else:
         rows = pd.DataFrame({"outcome": []})
-    scored = rows["outcome"].notna().to_numpy()
-    total = int(scored.sum())
-    # Journey-survey respondents rate several touchpoints; pulse respondents rate one and cannot say which of
-    # several touchpoints matters, so coverage is judged among those who rated two or more.
-    several = scored & (rows.reindex(columns=candidates).notna().sum(axis=1) >= 2).to_numpy()
-    rows = rows[several]
-    kept, excluded, support = _select(
-        rows, candidates, min_coverage, _("respondents"), driver_metric, missing, min_respondents
-    )
-    if kept and support >= max(min_respondents, len(kept) + 2):
-        note = (
-            _respondent_note(support, len(rows), total, len(excluded))
-            if missing == "listwise"
-            else _pairwise_note(int(rows[kept].notna().any(axis=1).sum()), support, len(rows), total, len(excluded))
-        )
+    found = respondent_rows(rows, candidates, driver_metric, min_coverage, min_respondents, missing)
+    if found is not None:
         return Rows(
-            rows,
-            kept,
-            excluded,
+            found.rows,
+            found.kept,
+            found.excluded,
             "respondent",
             None,
-            note,
+            found.note,
             performance,
             counts,
             outcome_answers,
             outcome_mean,
-            None if clusters is None else clusters[several],
+            None if clusters is None else clusters[found.chosen],
         )
     if segment not in answers.columns or "ts" not in answers.columns:
         raise ValueError(
@@ -528,6 +515,50 @@ def model_rows(
         outcome_mean,
         None,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Respondents:
+    """The respondents a respondent-level model rests on: ``rows`` (those of the table with an outcome who rated two
+    or more candidates, marked by ``chosen``), the kept touchpoints, the others with why, and the note saying so."""
+
+    rows: pd.DataFrame
+    chosen: np.ndarray
+    kept: list[str]
+    excluded: dict[str, str]
+    note: str
+
+
+def respondent_rows(
+    table: pd.DataFrame,
+    candidates: Sequence[str],
+    driver_metric: str = "csat",
+    min_coverage: float = 0.5,
+    min_respondents: int = 100,
+    missing: str = "listwise",
+    scored: int | None = None,
+) -> Respondents | None:
+    """The respondents of ``table`` (one row each: "outcome" and their mean rating per touchpoint, as
+    :func:`respondent_table` makes) that a model of the ``candidates`` rests on, or None when too few support
+    them; ``scored`` counts the respondents with an outcome when ``table`` leaves some out (else its own rows with
+    one are counted). See :func:`model_rows` for the other parameters."""
+    outcome = table["outcome"].notna().to_numpy()
+    total = int(outcome.sum()) if scored is None else scored
+    # Journey-survey respondents rate several touchpoints; pulse respondents rate one and cannot say which of
+    # several touchpoints matters, so coverage is judged among those who rated two or more.
+    several = outcome & (table.reindex(columns=candidates).notna().sum(axis=1) >= 2).to_numpy()
+    rows = table[several]
+    kept, excluded, support = _select(
+        rows, candidates, min_coverage, _("respondents"), driver_metric, missing, min_respondents
+    )
+    if not kept or support < max(min_respondents, len(kept) + 2):
+        return None
+    note = (
+        _respondent_note(support, len(rows), total, len(excluded))
+        if missing == "listwise"
+        else _pairwise_note(int(rows[kept].notna().any(axis=1).sum()), support, len(rows), total, len(excluded))
+    )
+    return Respondents(rows, several, kept, excluded, note)
 
 
 def analyse(
@@ -1131,7 +1162,7 @@ def _means(groups: np.ndarray, columns: np.ndarray, values: np.ndarray, n_groups
 
 def _performance(coded: _Coded) -> tuple[pd.Series, pd.Series]:
     """Mean rating and number of ratings per rated touchpoint, over all answers."""
-    rated = ~np.isnan(coded.ratings)
+    rated = ~np.isnan(coded.ratings) & (coded.spots >= 0)  # an answer without a touchpoint rates none
     counts = np.bincount(coded.spots[rated], minlength=len(coded.keys))
     totals = np.bincount(coded.spots[rated], weights=coded.ratings[rated], minlength=len(coded.keys))
     index = pd.Index(coded.keys[counts > 0], name="touchpoint")

@@ -290,7 +290,7 @@ def branch_month_scores(
     rows = answers.loc[answers["touchpoint"] == touchpoint, [segment, "ts", score]].dropna()
     rows = rows.assign(period=pd.to_datetime(rows["ts"]).dt.to_period("M").dt.to_timestamp())
     if score == "nps":
-        rows = rows.assign(**{score: _nps_points(rows[score])})
+        rows = rows.assign(**{score: metrics.nps_points(rows[score].to_numpy(dtype=float, na_value=np.nan))})
     grouped = rows.groupby([segment, "period"])[score]
     values = grouped.agg(n="size", **{score: "mean"}, _spread="var")
     pooled = float((values["_spread"] * (values["n"] - 1)).sum() / max(int((values["n"] - 1).sum()), 1))
@@ -492,21 +492,12 @@ def score_model(
     if missing:
         raise ValueError(_("The answers have no column {columns}.").format(columns=_quoted(missing)))
     table = drivers.respondent_table(
-        answers.assign(_nps_points=_nps_points(answers["nps"])), "_nps_points", driver_metric, outcome_touchpoint
+        answers.assign(_nps_points=metrics.nps_points(answers["nps"].to_numpy(dtype=float, na_value=math.nan))),
+        "_nps_points",
+        driver_metric,
+        outcome_touchpoint,
     )
     return _fitted_scores(table, touchpoints, driver_metric, confidence)
-
-
-def _nps_points(nps: pandas.Series):
-    """Each answer's contribution to an NPS: +100 (promoter), 0 (passive), −100 (detractor), NaN if missing."""
-    import numpy as np
-
-    values = nps.to_numpy(dtype=float, na_value=np.nan)
-    return np.where(
-        np.isnan(values),
-        np.nan,
-        100.0 * ((values >= metrics.PROMOTER_AT).astype(float) - (values <= metrics.DETRACTOR_AT).astype(float)),
-    )
 
 
 def _fitted_scores(
@@ -880,7 +871,11 @@ def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[Scor
     try:
         # The rows' outcome is the NPS points the model regresses: which rows and touchpoints are kept does not
         # depend on the outcome's values, and the respondent table is built once.
-        points = answers.assign(_nps_points=_nps_points(answers["nps"])) if "nps" in answers.columns else answers
+        points = (
+            answers.assign(_nps_points=metrics.nps_points(answers["nps"].to_numpy(dtype=float, na_value=math.nan)))
+            if "nps" in answers.columns
+            else answers
+        )
         rows = drivers.model_rows(points, "_nps_points", scenario.driver_metric, segment=scenario.segment)
         if rows.model != "respondent":
             raise ValueError(
@@ -890,6 +885,25 @@ def fit_score_model(answers: pandas.DataFrame, scenario: Scenario) -> tuple[Scor
                 )
             )
         return _fitted_scores(rows.rows, rows.kept, scenario.driver_metric, metrics.DEFAULT_CONFIDENCE), rows.note
+    except ValueError as error:
+        return None, str(error)
+
+
+def fit_respondents(
+    table: pandas.DataFrame, driver_metric: str, scored: int | None = None
+) -> tuple[ScoreModel | None, str] | None:
+    """The touchpoints → overall NPS model from a respondent table of NPS points ("outcome") and mean
+    ``driver_metric`` ratings per touchpoint (``data.respondents``; ``scored`` respondents have an outcome when it
+    leaves some out), on the rows the Drivers model keeps; None when too few respondents support a
+    respondent-level model (the answers then tell why: see :func:`fit_score_model`)."""
+    from workbench.analysis import drivers
+
+    candidates = [c for c in table.columns if c != "outcome"]
+    found = drivers.respondent_rows(table, candidates, driver_metric, scored=scored)
+    if found is None:
+        return None
+    try:
+        return _fitted_scores(found.rows, found.kept, driver_metric, metrics.DEFAULT_CONFIDENCE), found.note
     except ValueError as error:
         return None, str(error)
 

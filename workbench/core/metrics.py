@@ -220,6 +220,19 @@ def nps_counts(scores: Iterable[float]) -> NpsCounts:
     return NpsCounts(promoters, passives, detractors)
 
 
+def nps_points(values: Any) -> Any:
+    """Each answer's contribution to an NPS (a numpy array of 0–10 answers, NaN for missing): +100 for a promoter,
+    0 for a passive, −100 for a detractor, NaN if missing; the NPS is their mean."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    return np.where(
+        np.isnan(values),
+        np.nan,
+        100.0 * ((values >= PROMOTER_AT).astype(float) - (values <= DETRACTOR_AT).astype(float)),
+    )
+
+
 def scale_sums(scores: Iterable[float], metric: str) -> ScaleSums:
     """Sufficient statistics of CSAT (1–5) or CES (1–7) answers (missing answers skipped)."""
     top_from = {"csat": CSAT_TOP, "ces": CES_TOP}[metric]  # NPS has its own counts (nps_counts)

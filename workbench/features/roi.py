@@ -25,7 +25,7 @@ from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import neutralise
 from workbench.core.scenario import Assumptions, Scenario
-from workbench.data import query
+from workbench.data import query, respondents
 from workbench.data.outcome import from_meta
 from workbench.repos.scenarios import Saved
 
@@ -247,7 +247,8 @@ def estimate(
     survey: DatasetInfo, kpis: DatasetInfo, scenario: Scenario, fitted: tuple[roi.ScoreModel | None, str] | None = None
 ) -> Evidence:
     """:func:`evidence` without the cache: read the answers and the KPI table, fit the link and the score model
-    (unless ``fitted`` gives the model and its note already)."""
+    (from the survey's respondent table when it has a current one, ``data.respondents``; not at all when
+    ``fitted`` gives the model and its note already)."""
     sources = (str(survey.path),)
     if scenario.segment not in query.columns(sources):
         raise ValueError(
@@ -260,6 +261,8 @@ def estimate(
                 _("The KPI dataset “{name}” has no column '{column}'.").format(name=kpis.name, column=column)
             )
     table = query.table(str(kpis.path), list(dict.fromkeys((scenario.segment, "period", scenario.kpi))))
+    if fitted is None and (people := respondents.load(survey.path, scenario.driver_metric)) is not None:
+        fitted = roi.fit_respondents(people.rows, scenario.driver_metric, people.scored)
     # The touchpoint and the segment as categories: read and coded in half the time of a million texts. A fitted
     # score model leaves the link to fit, which reads the overall answers alone (a sixth of the rows), without ids.
     groups = ("touchpoint", scenario.segment)
