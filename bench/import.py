@@ -2,7 +2,8 @@
 
 Ours: the whole import of the Data page and ``cxwb import`` — sniff, typed read, label mapping, validation
 (dates, scales, duplicate ids), Parquet written sorted by time to a temporary file, renamed and registered; the
-summary the pages read (``workbench.data.summaries``) is written after that in the background and timed apart.
+files the pages read instead of the answers (``workbench.data.beside``: the summary, and the respondent table when
+the file has respondent ids) are written after that in the background and timed apart.
 Reference, in the same process: ``pyarrow.csv.read_csv`` with explicit column types + ``pyarrow.parquet.write_table``
 of the same file (the least any importer must do).
 Two files: answers in time order (as survey tools export them) and shuffled (the import sorts them by time).
@@ -72,7 +73,7 @@ def main() -> None:
         source = Path(folder) / "survey.csv"  # the same file for both orders, rewritten by each
         for chronological in (False, True):
             make_file(source, args.rows, chronological)
-            summaries = []  # the summary is written after the commit, in the background: timed apart
+            summaries = []  # the precomputed files are written after the commit, in the background: timed apart
 
             def settle() -> None:
                 start = time.perf_counter()
@@ -86,7 +87,7 @@ def main() -> None:
             bare = median_seconds(lambda: reference(source, Path(folder) / "bare.parquet"), args.runs)
             order = "in time order" if chronological else "in random order (sorted on import)"
             print(f"import {args.rows:,} rows {order}: {ours:5.2f} s   bare pyarrow read+write: {bare:5.2f} s   "
-                  f"ratio {ours / bare:4.2f}   (median of {args.runs}); then its summary in the background: "
+                  f"ratio {ours / bare:4.2f}   (median of {args.runs}); then its precomputed files in the background: "
                   f"{statistics.median(summaries):4.2f} s more")
             ratios[chronological] = ours / bare
         workspace.close()
