@@ -83,9 +83,36 @@ def small_journey() -> Journey:
     )
 
 
+def pytest_generate_tests(metafunc) -> None:
+    """A test module that sets ``BACKENDS = ("sqlite", "postgresql")`` runs each test using the ``database_url``
+    fixture (the ``workspace`` fixture among them) on both databases; others on SQLite alone."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", getattr(metafunc.module, "BACKENDS", ("sqlite",)), indirect=True)
+
+
 @pytest.fixture
-def workspace(tmp_path):
-    ws = open_workspace(tmp_path / "ws")
+def backend(request) -> str:
+    """The metadata database this test runs on: "sqlite" or "postgresql" (see :func:`pytest_generate_tests`)."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    """The metadata database of a new workspace: None (SQLite in its folder) or a new, empty PostgreSQL database on
+    the server ``CXWB_TEST_POSTGRESQL`` names (an admin URL; ``.ci/run`` starts one), dropped after the test. Without
+    that server the PostgreSQL runs are skipped, except in CI, where they fail."""
+    if backend == "sqlite":
+        yield None
+        return
+    from tests.databases import fresh_postgresql
+
+    with fresh_postgresql() as url:
+        yield url
+
+
+@pytest.fixture
+def workspace(tmp_path, database_url):
+    ws = open_workspace(tmp_path / "ws", database_url)
     yield ws
     ws.close()
 

@@ -13,6 +13,8 @@ from workbench.features.actions import for_break, for_touchpoint
 from workbench.repos import actions
 from workbench.repos.actions import Action, ActionError, Draft
 
+BACKENDS = ("sqlite", "postgresql")  # the metadata database of every workspace these tests open
+
 TODAY = datetime.date.today()
 
 

@@ -13,6 +13,8 @@ from workbench.features.alerts import Checked, check
 from workbench.features.workspace import open_workspace
 from workbench.repos.actions import Draft
 
+BACKENDS = ("sqlite", "postgresql")  # the metadata database of the workspaces the import tests open
+
 
 def break_alerts(workspace, project_id, journey_id, effects):
     return [item for item in workspace.alerts.list(project_id, journey_id)
@@ -88,8 +90,8 @@ def import_answers(workspace, project_id, journey_id, path, rows) -> None:
     workspace.datasets.import_file(project_id, path, mapping, "Answers", journey_id=journey_id)
 
 
-def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journey):
-    workspace = open_workspace(tmp_path / "ws")
+def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journey, database_url):
+    workspace = open_workspace(tmp_path / "ws", database_url)
     project_id = workspace.create_project("Shop")
     journey_id = workspace.create_journey(project_id, small_journey)
     key = small_journey.touchpoints[0].key
@@ -111,8 +113,8 @@ def test_an_import_runs_the_rules_of_the_journey_it_feeds(tmp_path, small_journe
     workspace.close()
 
 
-def test_rules_left_empty_stay_empty_and_a_rule_that_cannot_run_is_named(tmp_path, small_journey):
-    workspace = open_workspace(tmp_path / "ws")
+def test_rules_left_empty_stay_empty_and_a_rule_that_cannot_run_is_named(tmp_path, small_journey, database_url):
+    workspace = open_workspace(tmp_path / "ws", database_url)
     project_id = workspace.create_project("Shop")
     journey_id = workspace.create_journey(project_id, small_journey)
     key = small_journey.touchpoints[0].key

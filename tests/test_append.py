@@ -9,6 +9,8 @@ from workbench.core.errors import Cancelled, ConflictError, IngestError, Workspa
 from workbench.data import waves
 from workbench.data.ingest import KpiMapping, SurveyMapping, WideColumn
 
+BACKENDS = ("sqlite", "postgresql")  # the metadata database of every workspace these tests open
+
 RATINGS = (WideColumn("Overall", OVERALL, "nps"), WideColumn("Web", "web", "csat"),
            WideColumn("Delivery", "delivery", "csat"))
 MARCH = SurveyMapping(wave="2026-03", respondent_id="id", segments=("region",), wide=RATINGS)

@@ -8,6 +8,7 @@ history that matches it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import traceback
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
+from tests.databases import fresh_postgresql
 from workbench.core import journeyfile
 from workbench.core.alerting import MOVES
 from workbench.core.errors import ConflictError, WorkspaceError
@@ -38,9 +40,9 @@ DATASET_ROUNDS = 15
 TIMEOUT = 60
 
 
-def _serve(folder: str, barrier, tasks, results, index: int) -> None:
+def _serve(folder: str, url: str | None, barrier, tasks, results, index: int) -> None:
     """A worker: open the workspace once, then run each task as soon as both workers reach the barrier."""
-    workspace = open_workspace(folder)
+    workspace = open_workspace(folder, url)
     for operation, args in iter(tasks.get, None):
         barrier.wait(timeout=TIMEOUT)
         try:
@@ -56,9 +58,10 @@ def _serve(folder: str, barrier, tasks, results, index: int) -> None:
 
 @dataclasses.dataclass
 class Pair:
-    """Two workers on one workspace folder."""
+    """Two workers on one workspace folder and its metadata database (``url``: None for SQLite in the folder)."""
 
     folder: Path
+    url: str | None
     tasks: list
     results: object
 
@@ -71,22 +74,26 @@ class Pair:
         return [found[0], found[1]]
 
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("concurrency") / "ws"
-    open_workspace(folder).close()  # migrated once, before the workers open it
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(2), context.Queue()
-    tasks = [context.Queue(), context.Queue()]
-    workers = [context.Process(target=_serve, args=(str(folder), barrier, tasks[i], results, i), daemon=True)
-               for i in range(2)]
-    for worker in workers:
-        worker.start()
-    yield Pair(folder, tasks, results)
-    for queue in tasks:
-        queue.put(None)
-    for worker in workers:
-        worker.join(timeout=TIMEOUT)
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def pair(request, tmp_path_factory):
+    """Two workers on a new workspace, its metadata in SQLite in its folder or in a new PostgreSQL database (whose
+    write lock is an advisory lock instead of SQLite's one writer)."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(fresh_postgresql()) if request.param == "postgresql" else None
+        folder = tmp_path_factory.mktemp("concurrency") / "ws"
+        open_workspace(folder, url).close()  # migrated once, before the workers open it
+        context = multiprocessing.get_context("spawn")
+        barrier, results = context.Barrier(2), context.Queue()
+        tasks = [context.Queue(), context.Queue()]
+        workers = [context.Process(target=_serve, args=(str(folder), url, barrier, tasks[i], results, i), daemon=True)
+                   for i in range(2)]
+        for worker in workers:
+            worker.start()
+        yield Pair(folder, url, tasks, results)
+        for queue in tasks:
+            queue.put(None)
+        for worker in workers:
+            worker.join(timeout=TIMEOUT)
 
 
 def one_winner(outcome: list[tuple[str, object]]) -> int | None:
@@ -185,7 +192,7 @@ def stored_history(workspace: Workspace, journey_id: int) -> tuple:
 
 
 def test_two_saves_or_a_save_and_an_undo_of_one_journey_never_both_win(pair, small_journey):
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         journey_id = workspace.create_journey(workspace.create_project("Journeys"), small_journey)
         failed = []
         for round_ in range(JOURNEY_ROUNDS):
@@ -207,7 +214,7 @@ def test_two_saves_or_a_save_and_an_undo_of_one_journey_never_both_win(pair, sma
 
 
 def test_two_edits_of_one_action_card_never_both_win(pair):
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         project_id = workspace.create_project("Actions")
         card = workspace.actions.create(project_id, Draft("Shared card"), "setup")
         failed = []
@@ -226,7 +233,7 @@ def test_two_edits_of_one_action_card_never_both_win(pair):
 
 
 def test_two_saves_of_one_scenario_never_both_win(pair):
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         project_id = workspace.create_project("Scenarios")
         saved = workspace.scenarios.save(project_id, Scenario("Revenue", 1, "KPIs", "revenue"), "setup")
         failed = []
@@ -244,7 +251,7 @@ def test_two_saves_of_one_scenario_never_both_win(pair):
 
 
 def test_two_saves_of_one_codebook_never_both_win_the_first_save_included(pair):
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         failed = []
         for round_ in range(ROUNDS):
             if round_ % 5 == 0:  # a project without a codebook yet: both save the first one
@@ -263,7 +270,7 @@ def test_two_saves_of_one_codebook_never_both_win_the_first_save_included(pair):
 def test_two_status_changes_of_one_alert_never_both_win(pair, small_journey):
     import datetime as dt
 
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         project_id = workspace.create_project("Alerts")
         journey_id = workspace.create_journey(project_id, small_journey)
         day = dt.date(2025, 3, 2)
@@ -290,7 +297,7 @@ def test_two_imports_under_one_name_at_the_same_instant_get_the_next_two_version
     kpis = tmp_path / "kpi.csv"
     kpis.write_text("month;revenue\n2024-01-01;10\n2024-02-01;12\n", encoding="utf-8")
     mapping = KpiMapping(period="month", kpis=("revenue",))
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         project_id = workspace.create_project("Datasets")
         failed = []
         for round_ in range(DATASET_ROUNDS):
@@ -315,7 +322,7 @@ def test_two_appends_to_one_version_at_the_same_instant_never_both_win(pair, sma
         path.write_text("id,date,step,csat\n" + "".join(f"{i},2026-03-02,web,4\n" for i in ids), encoding="utf-8")
         return path
 
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         project_id = workspace.create_project("Appends")
         journey_id = workspace.create_journey(project_id, small_journey)
         latest = workspace.datasets.import_file(project_id, answers("base", ["base"]), mapping, "Waves",
@@ -340,7 +347,7 @@ def test_two_appends_to_one_version_at_the_same_instant_never_both_win(pair, sma
 def test_two_processes_writing_at_once_never_fail_and_lose_nothing(pair, small_journey):
     """Every write reads first (a card's place at the bottom of its column, a free name, the journey it belongs to):
     its reads and its write must be one turn, or two cards made at one instant share a place."""
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         project_id = workspace.create_project("Hammered")
         journey_id = workspace.create_journey(project_id, small_journey)
         version = workspace.journey(journey_id).version
@@ -360,7 +367,7 @@ def test_two_processes_writing_at_once_never_fail_and_lose_nothing(pair, small_j
 
 def test_two_writers_taking_one_name_at_the_same_instant_never_both_get_it(pair, small_journey):
     """Names are unique ignoring case, which no constraint checks: the check and the write must be one turn."""
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         home = workspace.create_project("Names")
         failed = []
         for round_ in range(NAME_ROUNDS):
@@ -401,7 +408,7 @@ def test_a_journey_read_while_another_process_saves_is_one_saved_state(pair, sma
     renamed = dataclasses.replace(small_journey, touchpoints=tuple(
         dataclasses.replace(tp, name=f"{tp.name} (new)", x=float(i), y=1.0) for i, tp in enumerate(small_journey.touchpoints)),
         edges=small_journey.edges[:2])
-    with open_workspace(pair.folder) as workspace:
+    with open_workspace(pair.folder, pair.url) as workspace:
         journey_id = workspace.create_journey(workspace.create_project("Reads"), small_journey)
         first = workspace.journey(journey_id).journey
         journeys = (first, workspace.save_journey(journey_id, renamed, "setup").journey)  # each as stored

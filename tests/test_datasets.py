@@ -14,6 +14,8 @@ from workbench.core.errors import Cancelled, IngestError
 from workbench.data.ingest import CsvDialect, KpiMapping, SurveyMapping, WideColumn
 from workbench.data import beside
 
+BACKENDS = ("sqlite", "postgresql")  # the metadata database of every workspace these tests open
+
 CZECH_LONG = ("ID;Datum;Kontaktní bod;NPS;Spokojenost;Komentář;Pobočka\n"
               "1;01.02.2024 10:15;Web;9;5;Vše v pořádku;Brno\n"
               "2;02.02.2024 11:00;Kurýr;3;2;Kurýr přišel pozdě, žádná omluva;Ostrava\n"

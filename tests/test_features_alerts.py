@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+BACKENDS = ("sqlite", "postgresql")  # the metadata database of every workspace these tests open
+
 import dataclasses
 import datetime as dt
 import re

@@ -13,6 +13,8 @@ from workbench.data.store import Base, migrate
 from workbench.features.demo import DEMO_PROJECT, seed_demo
 from workbench.features.workspace import open_workspace
 
+BACKENDS = ("sqlite", "postgresql")  # the metadata database of every workspace these tests open
+
 
 def test_projects_are_created_renamed_and_deleted(workspace):
     first = workspace.create_project("Acme Insurance")
