@@ -14,7 +14,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q --upgrade "pip>=23" "setuptools>=64,<81" wheel
 	$(BIN)/pip install -q --no-build-isolation "xstatic-bootstrap>=5.3,<6" "xstatic-font-awesome>=6.2,<7"
-	$(BIN)/pip install -q --no-build-isolation -e ".[test,lint]"
+	$(BIN)/pip install -q --no-build-isolation -e ".[test,lint,team]"
 	touch $(STAMP)
 
 # make run ARGS="--port 8060 --workspace DIR": any option of `cxwb serve`.
