@@ -33,6 +33,10 @@ class WorkspaceError(ValueError):
     """A request the workspace refuses (a name taken, nothing to undo, an unknown id)."""
 
 
+class LoginRefused(WorkspaceError):
+    """A login refused: a wrong name or password, a disabled user, or a name locked after failed logins."""
+
+
 class ConflictError(WorkspaceError):
     """The thing changed since the caller last read it; the edit was not applied."""
 

@@ -341,6 +341,26 @@ class ScenarioRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class UserRow(Base):
+    """A person who logs in to a team server (``repos.users``): their login ``name`` (unique ignoring case, kept in
+    ``key``), the name the history shows, an argon2 hash of their password, and what stops them: ``disabled``, or
+    ``locked_until`` after too many failed logins. ``credentials`` grows with each new password or disabling, which
+    ends the sessions signed before it."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    credentials: Mapped[int] = mapped_column(Integer, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
 def database_url(folder: str | Path) -> str:
     """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
     return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"

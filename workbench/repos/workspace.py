@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     import pandas
 
 DEFAULT_FOLDER = "workspace"
+SECRET_FILE = "secret.key"  # the key a team server signs its sessions with (Workspace.secret)
 HISTORY_LIMIT = 200
 
 
@@ -152,6 +154,32 @@ class Workspace:
         from workbench.repos.scenarios import Scenarios
 
         return Scenarios(self.sessions)
+
+    @functools.cached_property
+    def users(self):
+        """The people who log in to a team server (``workbench.repos.users.Users``)."""
+        from workbench.repos.users import Users
+
+        return Users(self.sessions)
+
+    def secret(self) -> bytes:
+        """The workspace's signing key (sessions of a team server): made once, kept in the folder every worker of
+        the server shares, readable by its owner alone."""
+        path = self.folder / SECRET_FILE
+        if not path.exists():
+            # Written whole beside it, then linked in: of two workers starting at once, one key wins and neither
+            # reads a half-written one.
+            temporary = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(secrets.token_bytes(32))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink()
+        return path.read_bytes()
 
     def close(self) -> None:
         """Wait for the summaries being written, release the database connections and the cache."""

@@ -1,0 +1,194 @@
+"""The people who log in to a team server: names, argon2 password hashes, disabling, and the lock after repeated
+failed logins (kept in the database, so every web worker of a team server counts the same failures)."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from workbench.core.errors import LoginRefused, WorkspaceError
+from workbench.core.i18n import gettext as _
+from workbench.data.store import Sessions, UserRow
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a login name: what a person types, safe in any log line
+MIN_PASSWORD, MAX_PASSWORD = 10, 256  # characters; the upper bound keeps a hash from being a denial of service
+MAX_FAILURES = 5  # failed logins in a row before the name is locked …
+LOCK = datetime.timedelta(minutes=5)  # … for this long (a guess a minute per name at most, whatever the workers)
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who logs in: ``name`` to log in with, ``shown`` in the history; ``credentials`` is the version of
+    their password and state that a session was signed with."""
+
+    id: int
+    name: str
+    display_name: str
+    admin: bool
+    disabled: bool
+    credentials: int
+
+    @property
+    def shown(self) -> str:
+        """The name the history records: the display name, else the login name."""
+        return self.display_name or self.name
+
+
+class Users:
+    """The users of a workspace (a team server's logins)."""
+
+    def __init__(self, sessions: Sessions):
+        self.sessions = sessions  # sessions() reads; sessions.begin() writes, one writer at a time
+
+    def list(self) -> list[User]:
+        """Every user, by login name."""
+        with self.sessions() as session:
+            return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.key))]
+
+    def get(self, user_id: int) -> User | None:
+        """The user with this id, if there is one."""
+        with self.sessions() as session:
+            row = session.get(UserRow, user_id)
+            return _user(row) if row is not None else None
+
+    def admins(self) -> int:
+        """How many enabled admins there are (a team server needs one to start)."""
+        with self.sessions() as session:
+            enabled = (UserRow.admin.is_(True), UserRow.disabled.is_(False))
+            return int(session.scalar(select(func.count()).select_from(UserRow).where(*enabled)) or 0)
+
+    def add(self, name: str, password: str, display_name: str = "", admin: bool = False) -> User:
+        """A new user; refused when the name is taken (ignoring case) or the name or password is not acceptable."""
+        name = _checked_name(name)
+        hashed = _hash(_checked_password(password))
+        with self.sessions.begin() as session:
+            if session.scalar(select(UserRow).where(UserRow.key == name.casefold())) is not None:
+                raise WorkspaceError(_("There is already a user named “{name}”.").format(name=name))
+            row = UserRow(
+                key=name.casefold(),
+                name=name,
+                display_name=" ".join(display_name.split())[:200],
+                password_hash=hashed,
+                admin=admin,
+                disabled=False,
+                credentials=1,
+                failed_logins=0,
+            )
+            session.add(row)
+            session.flush()
+            return _user(row)
+
+    def reset(self, name: str, password: str) -> User:
+        """Give ``name`` a new password: their sessions end and a lock from failed logins is lifted."""
+        hashed = _hash(_checked_password(password))
+        with self.sessions.begin() as session:
+            row = _row(session, name)
+            row.password_hash, row.credentials = hashed, row.credentials + 1
+            row.failed_logins, row.locked_until = 0, None
+            return _user(row)
+
+    def set_disabled(self, name: str, disabled: bool) -> User:
+        """Disable ``name`` (they cannot log in, their sessions end) or enable them again."""
+        with self.sessions.begin() as session:
+            row = _row(session, name)
+            if row.disabled != disabled:
+                row.disabled, row.credentials = disabled, row.credentials + 1
+            return _user(row)
+
+    def authenticate(self, name: str, password: str, now: datetime.datetime | None = None) -> User:
+        """The user whose name and password these are; :class:`LoginRefused` otherwise, saying no more than
+        "wrong name or password" (or that the name is locked after :data:`MAX_FAILURES` failures in a row)."""
+        now = now or datetime.datetime.now()
+        wrong = LoginRefused(_("Wrong name or password."))
+        if not NAME.fullmatch(name or "") or not password or len(password) > MAX_PASSWORD:
+            _verify(_decoy(), (password or "")[:MAX_PASSWORD])  # as long as for a real name: names are not told
+            raise wrong
+        with self.sessions.begin() as session:  # the failure is counted (committed) although the login is refused
+            row = session.scalar(select(UserRow).where(UserRow.key == name.casefold()))
+            if row is None:
+                _verify(_decoy(), password)
+                refusal = wrong
+            elif row.locked_until is not None and row.locked_until > now:
+                refusal = LoginRefused(
+                    _("Too many failed logins: this name can log in again at {time}.").format(
+                        time=row.locked_until.strftime("%H:%M")
+                    )
+                )
+            elif not _verify(row.password_hash, password):
+                row.failed_logins += 1
+                if row.failed_logins >= MAX_FAILURES:
+                    row.failed_logins, row.locked_until = 0, now + LOCK
+                refusal = wrong
+            elif row.disabled:
+                refusal = LoginRefused(_("This user is disabled; ask an administrator."))
+            else:
+                row.failed_logins, row.locked_until = 0, None
+                if _stale(row.password_hash):  # hashed with weaker parameters than today's: hashed again
+                    row.password_hash = _hash(password)
+                return _user(row)
+        raise refusal
+
+
+def _row(session, name: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.key == str(name).casefold()))
+    if row is None:
+        raise WorkspaceError(_("There is no user named “{name}”.").format(name=name))
+    return row
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.name, row.display_name, row.admin, row.disabled, row.credentials)
+
+
+def _checked_name(name: str) -> str:
+    name = str(name).strip()
+    if not NAME.fullmatch(name):
+        raise WorkspaceError(
+            _(
+                "A login name is 1 to 64 letters, digits and . _ @ - (starting with a letter or digit); "
+                "“{name}” is not."
+            ).format(name=name[:80])
+        )
+    return name
+
+
+def _checked_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
+        raise WorkspaceError(
+            _("A password has {low} to {high} characters.").format(low=MIN_PASSWORD, high=MAX_PASSWORD)
+        )
+    return password
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's current recommended parameters (RFC 9106's second choice)
+
+
+def _hash(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _verify(hashed: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _stale(hashed: str) -> bool:
+    return _hasher().check_needs_rehash(hashed)
+
+
+@functools.cache
+def _decoy() -> str:
+    """A hash of no one's password, checked against when the name is unknown so that the answer takes as long."""
+    return _hash(secrets.token_urlsafe(16))
