@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import abort, redirect, request, send_from_directory
 
-from cxweb import guard
+from cxweb import guard, logins
 from cxweb.pages import _locale
 from workbench.core import folders, formatting, i18n, limits
 from workbench.core.i18n import gettext as _
@@ -129,6 +129,7 @@ def layout() -> html.Div:
                         ),
                         dbc.Nav(nav_links()),
                         language_menu(),
+                        *signed_in(),
                     ],
                     fluid=True,
                 ),
@@ -142,6 +143,32 @@ def layout() -> html.Div:
             dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
         ]
     )
+
+
+def signed_in() -> list:
+    """On a team server, who is logged in and the button that logs them out (a form: logging out changes state,
+    so it is a POST from this page, as the guard requires); nothing on a local workbench."""
+    from cxweb.logins import LOGOUT_PATH
+    from cxweb.pages._context import current_user
+
+    user = current_user()
+    if user is None:
+        return []
+    return [
+        html.Span(
+            [html.I(className="fa-solid fa-user me-1"), user.shown],
+            id="nav-user",
+            className="text-light small ms-3 text-nowrap",
+        ),
+        html.Form(
+            html.Button(
+                _("Log out"), type="submit", id="nav-logout", className="btn btn-sm btn-outline-light ms-2 text-nowrap"
+            ),
+            method="POST",
+            action=LOGOUT_PATH,
+            className="m-0",
+        ),
+    ]
 
 
 def language_menu() -> dbc.DropdownMenu:
@@ -263,13 +290,19 @@ def _show_error(error: Exception) -> None:
     )
 
 
-def protect(app: dash.Dash, policy: guard.Policy) -> dash.Dash:
-    """Put the guard in front of every route: Host, Origin and token checks, security headers."""
+def protect(app: dash.Dash, policy: guard.Policy, accounts: logins.Accounts | None = None) -> dash.Dash:
+    """Put the guard in front of every route: Host, Origin and token checks (logins on a team server, with
+    ``accounts``), security headers."""
     # Hashed per response: Dash registers some inline scripts only while serving its first pages.
     app.server.wsgi_app = guard.Guard(
-        app.server.wsgi_app, policy, lambda: guard.content_security_policy(app.csp_hashes())
+        app.server.wsgi_app, policy, lambda: guard.content_security_policy(app.csp_hashes()), accounts
     )
     return app
+
+
+def accounts_of(workspace: Workspace) -> logins.Accounts:
+    """What a team server's logins read from ``workspace``: its users and its signing key."""
+    return logins.Accounts(workspace.users.authenticate, workspace.users.get, workspace.secret())
 
 
 def serve(
@@ -282,12 +315,18 @@ def serve(
     allow_hosts: Iterable[str] = (),
     data_dirs: Iterable[str | Path] = (),
     open_browser: bool = False,
+    team: bool = False,
 ) -> None:
-    """Serve the app with waitress (by default only to this machine), behind the guard and its per-start token."""
+    """Serve the app with waitress (by default only to this machine), behind the guard and its per-start token; a
+    ``team`` server asks each person to log in instead (``cxwb user add`` makes the first admin)."""
     if debug and not guard.is_loopback(host):
         raise ValueError(_("--debug shows tracebacks and reloads code: it serves on this computer only."))
+    if team and not workspace.users.admins():
+        raise ValueError(
+            _("Nobody can log in to a team server yet: add an administrator first (cxwb user add NAME --admin).")
+        )
     token = token or os.environ.get("CXWB_TOKEN") or guard.new_token()
-    if not guard.is_loopback(host):
+    if not guard.is_loopback(host) and not team:
         print(
             _(
                 "Warning: serving on {host}, reachable from other computers. Anyone with the address and its token "
@@ -296,9 +335,19 @@ def serve(
             file=sys.stderr,
             flush=True,
         )
-    app = protect(create_app(workspace, data_dirs), guard.policy_for(host, port, token, allow_hosts))
+    if team and not guard.is_loopback(host):
+        print(
+            _(
+                "Warning: serving on {host} without encryption: put a TLS proxy in front of it (passwords and "
+                "sessions would otherwise cross the network readable)."
+            ).format(host=host),
+            file=sys.stderr,
+            flush=True,
+        )
+    policy = guard.policy_for(host, port, token, allow_hosts)
+    app = protect(create_app(workspace, data_dirs), policy, accounts_of(workspace) if team else None)
     shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
-    url = f"http://{shown}:{port}/?{guard.TOKEN_PARAMETER}={token}"
+    url = f"http://{shown}:{port}/" + ("" if team else f"?{guard.TOKEN_PARAMETER}={token}")
     print(
         _("CX Journey Workbench on {url}  (workspace: {folder})").format(url=url, folder=workspace.folder.resolve()),
         flush=True,

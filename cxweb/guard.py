@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from cxweb import logins
 from workbench.core.i18n import gettext as _
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -28,7 +29,9 @@ COOKIE_PREFIX = "cxwb-token-"  # one cookie per port: two workbenches on one mac
 
 HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    # The address never leaves for another site; a page's own forms (a team server's log in and log out) still
+    # send their Origin, which "no-referrer" turns into "null", and a state change needs it (same_origin).
+    ("Referrer-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Cross-Origin-Resource-Policy", "same-origin"),
@@ -59,6 +62,11 @@ class Policy:
     @property
     def cookie(self) -> str:
         return f"{COOKIE_PREFIX}{self.port}"
+
+    @property
+    def session_cookie(self) -> str:
+        """The cookie of a team server's logged-in session (``cxweb.logins``)."""
+        return f"{logins.COOKIE_PREFIX}{self.port}"
 
 
 def new_token() -> str:
@@ -190,12 +198,13 @@ class Guard:
     ----------
     app : the WSGI application behind the guard.
     policy : what to let through.
+    accounts : a team server's logins (``cxweb.logins``): a logged-in session instead of the token.
     csp : called once per response to give the Content-Security-Policy (Dash knows its inline script hashes
         only once every page is imported).
     """
 
-    def __init__(self, app: Callable, policy: Policy, csp: Callable[[], str]):
-        self.app, self.policy, self.csp = app, policy, csp
+    def __init__(self, app: Callable, policy: Policy, csp: Callable[[], str], accounts: logins.Accounts | None = None):
+        self.app, self.policy, self.csp, self.accounts = app, policy, csp, accounts
 
     def __call__(self, environ: dict, start_response: Callable):
         def with_headers(status: str, headers: list, exc_info=None):
@@ -203,15 +212,21 @@ class Guard:
             return start_response(status, headers + list(HEADERS) + [("Content-Security-Policy", self.csp())], exc_info)
 
         if not host_allowed(environ.get("HTTP_HOST", ""), self.policy):
-            return _plain(with_headers, "400 Bad Request", _("This server answers only requests addressed to it."))
+            return logins.plain(
+                with_headers, "400 Bad Request", _("This server answers only requests addressed to it.")
+            )
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in SAFE_METHODS and not same_origin(environ):
-            return _plain(with_headers, "403 Forbidden", _("Changes are accepted only from the workbench's own pages."))
+            return logins.plain(
+                with_headers, "403 Forbidden", _("Changes are accepted only from the workbench's own pages.")
+            )
+        if self.accounts is not None:  # a team server: people log in instead of carrying the token
+            return logins.respond(environ, with_headers, self.app, self.accounts, self.policy.session_cookie)
         browser = method == "GET" and "text/html" in environ.get("HTTP_ACCEPT", "")
         if not token_valid(presented_tokens(environ, self.policy), self.policy):
             if browser:
                 return _login_page(with_headers)
-            return _plain(with_headers, "403 Forbidden", _("This request needs the workbench's access token."))
+            return logins.plain(with_headers, "403 Forbidden", _("This request needs the workbench's access token."))
         query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         if browser and any(key == TOKEN_PARAMETER for key, _value in query):
             return self._remember(environ, with_headers, query)
@@ -242,19 +257,6 @@ class Guard:
             ],
         )
         return [body]
-
-
-def _plain(start_response: Callable, status: str, message: str):
-    body = (message + "\n").encode()
-    start_response(
-        status,
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-store"),
-        ],
-    )
-    return [body]
 
 
 def _login_page(start_response: Callable):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -65,6 +66,8 @@ class Server:
         while True:
             try:
                 self.get("/_dash-layout")
+                return self
+            except urllib.error.HTTPError:  # it answers: a team server asks for a login instead of the token
                 return self
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:

@@ -229,7 +229,7 @@ def test_every_response_carries_the_security_headers(server, method, path, token
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "'unsafe-inline'" not in \
         csp.split("script-src", 1)[1].split(";")[0]
     assert response.getheader("X-Content-Type-Options") == "nosniff"
-    assert response.getheader("Referrer-Policy") == "no-referrer"
+    assert response.getheader("Referrer-Policy") == "same-origin"
     assert response.getheader("X-Frame-Options") == "DENY"
     assert response.getheader("Server") is None  # no Werkzeug, no version
 

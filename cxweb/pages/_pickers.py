@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 
-from cxweb.pages._context import workspace
+from cxweb.pages._context import current_user, workspace
 from workbench.core.i18n import gettext as _
 
 
@@ -20,7 +20,11 @@ def project_picker(id_: str, **kwargs) -> dbc.Select:
 
 
 def user_box(id_: str) -> dbc.Input:
-    """The name a screen's changes are recorded under, remembered in this browser across pages and visits."""
+    """The name a screen's changes are recorded under, remembered in this browser across pages and visits; on a
+    team server the logged-in user's, which cannot be changed here (the callbacks record it whatever is sent)."""
+    user = current_user()
+    if user is not None:
+        return dbc.Input(id=id_, value=user.shown, disabled=True)
     return dbc.Input(
         id=id_, placeholder=_("your name (for the history)"), debounce=True, persistence=True, persistence_type="local"
     )

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages import _locale
-from cxweb.pages._context import workspace
+from cxweb.pages._context import author, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import formatting, metrics
@@ -256,7 +256,7 @@ def draw_board(project_id, journey_id, owner, stage, touchpoint, flags, user, _r
     if not project_id:
         return [[]] * 5 + ["0"] * 5 + [""] * 5 + [[]]
     owner, stage, touchpoint = (None if value in (None, ANY) else value for value in (owner, stage, touchpoint))
-    mine = (user or "").strip() if "mine" in (flags or []) else None
+    mine = author(user).strip() if "mine" in (flags or []) else None
     today = datetime.date.today()
     shown = actions.board_view(
         workspace(),
@@ -328,7 +328,7 @@ def drop(dropped, user, refresh):
             int(dropped["card"]),
             dropped["status"],
             int(dropped["index"]),
-            user or "",
+            author(user),
             expected_version=int(dropped["version"]),
         )
     except WorkspaceError as error:
@@ -706,7 +706,7 @@ def change_card(
     """Save, delete, move or check the open card; a conflict or a refusal is shown in the editor, nothing is lost."""
     if not card or not ctx.triggered[0]["value"]:
         return no_update, no_update, no_update, no_update, no_update
-    ws, who, trigger = workspace(), user or "", ctx.triggered_id
+    ws, who, trigger = workspace(), author(user), ctx.triggered_id
     refreshed = (refresh or 0) + 1
     card_id = None if card.get("id") is None else int(card["id"])
     try:

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages import _busy, _locale
-from cxweb.pages._context import new_action_href, workspace
+from cxweb.pages._context import author, new_action_href, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import formatting, i18n, metrics
@@ -240,7 +240,7 @@ def check(_clicks, journey_id, user, refresh):
     """Run the journey's rules on its latest survey now."""
     if not journey_id:
         return no_update, no_update, no_update
-    checked = alerts.check(workspace(), int(journey_id), who=user or "")
+    checked = alerts.check(workspace(), int(journey_id), who=author(user))
     done = (
         ngettext("Checked: {n} new alert.", "Checked: {n} new alerts.", checked.added).format(
             n=formatting.count(checked.added)
@@ -368,7 +368,11 @@ def set_status(clicks, user, refresh):
     pressed = ctx.triggered_id
     try:
         alerts.set_status(
-            workspace(), int(pressed["alert"]), pressed["status"], user or "", expected_version=int(pressed["version"])
+            workspace(),
+            int(pressed["alert"]),
+            pressed["status"],
+            author(user),
+            expected_version=int(pressed["version"]),
         )
     except WorkspaceError as error:
         return (refresh or 0) + 1, str(error), True

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages import _busy, _empty, _filters
-from cxweb.pages._context import workspace
+from cxweb.pages._context import author, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import user_box
 from workbench.core import formatting, i18n, metrics
@@ -548,7 +548,7 @@ def retag(_clicks, target, wanted, selection, user, refresh):
     if not target or chosen is None:
         return no_update, no_update, no_update, no_update
     comments.retag(
-        workspace(), chosen.project_id, target["response_id"], target["comment"], set(wanted or ()), user or ""
+        workspace(), chosen.project_id, target["response_id"], target["comment"], set(wanted or ()), author(user)
     )
     return (refresh or 0) + 1, _("Coding saved for this comment."), True, "info"
 
@@ -615,12 +615,12 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
         if trigger == "cm-import":
             if not contents:
                 return no_update, no_update, no_update, no_update
-            codebook = comments.import_codebook(ws, project_id, contents, filename or "", user or "", shown)
+            codebook = comments.import_codebook(ws, project_id, contents, filename or "", author(user), shown)
             done = ngettext(
                 "Imported {n} theme from {file}.", "Imported {n} themes from {file}.", len(codebook.themes)
             ).format(n=formatting.count(len(codebook.themes)), file=filename)
         elif trigger == "cm-edit-delete":
-            comments.delete_theme(ws, project_id, key, user or "", shown)
+            comments.delete_theme(ws, project_id, key, author(user), shown)
             done = _("Theme deleted.")
         else:
             theme = comments.save_theme(
@@ -630,7 +630,7 @@ def change_codebook(_save, _delete, contents, filename, key, name, keywords, pat
                 name or "",
                 keywords or "",
                 patterns or "",
-                user or "",
+                author(user),
                 shown,
             )
             done = _("Theme “{name}” saved; the comments were coded again.").format(name=theme.name)

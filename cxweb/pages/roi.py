@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages import _busy, _empty, _locale
-from cxweb.pages._context import workspace
+from cxweb.pages._context import author, workspace
 from cxweb.pages._filters import group
 from cxweb.pages._pickers import project_picker, user_box
 from workbench.core import formatting, i18n, metrics
@@ -1006,7 +1006,7 @@ def save(
             ws,
             int(project_id),
             replace(scenario, action_id=(pending or {}).get("action")),
-            user or "",
+            author(user),
             loaded,
             as_new=ctx.triggered_id == "roi-save-new",
         )

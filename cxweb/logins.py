@@ -1,0 +1,171 @@
+"""Logins of a team server (``cxwb serve --team``): the login page, the signed session cookie, and who is logged in.
+
+The guard (:mod:`cxweb.guard`) sends every request through :func:`respond` instead of its token check: ``/login``
+shows the form and checks a name and password (``repos.users``: argon2 hashes, a name locked after repeated
+failures, counted in the database so that every worker counts the same), ``/logout`` ends the session, and any
+other request needs a session cookie signed with the workspace's key (itsdangerous, Flask's own signer). The
+cookie holds the user's id and the version of their credentials, so a new password or disabling ends every
+session at once; it is HttpOnly and SameSite=Strict (Secure over HTTPS), and the guard accepts a state change only
+from the app's own origin: together, the cross-site request forgery defence (OWASP's origin verification).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from workbench.core.errors import LoginRefused
+from workbench.core.i18n import gettext as _
+
+LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
+USER_KEY = "cxwb.user"  # the logged-in user (``repos.users.User``) in a request's WSGI environ
+COOKIE_PREFIX = "cxwb-session-"  # one cookie per port, as the token's
+MAX_AGE = 12 * 3600  # seconds a session lasts: a working day, then log in again
+FORM_BYTES = 4096  # a login form is a name and a password; a larger body is refused unread
+_SALT = "cxwb-session"
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """What logins need from the workspace: check a name and password (a user, or :class:`LoginRefused`), find a
+    user by id (None if gone), and the key sessions are signed with."""
+
+    authenticate: Callable[[str, str], Any]
+    user: Callable[[int], Any]
+    secret: bytes
+
+
+def respond(environ: dict, start_response: Callable, app: Callable, accounts: Accounts, cookie: str):
+    """Answer a request of a team server: the login page and its form, the logout, or ``app`` for a logged-in
+    user (``environ[USER_KEY]``); a browser without a session goes to the login page, anything else is refused."""
+    path = environ.get("PATH_INFO", "/")
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    if path == LOGIN_PATH:
+        if method == "POST":
+            return _log_in(environ, start_response, accounts, cookie)
+        return _page(start_response, "200 OK", _next(environ))
+    if path == LOGOUT_PATH and method == "POST":
+        return _redirect(start_response, LOGIN_PATH, _cookie(cookie, "", environ, max_age=0))
+    user = session_user(environ, accounts, cookie)
+    if user is None:
+        if method == "GET" and "text/html" in environ.get("HTTP_ACCEPT", ""):
+            here = quote(environ.get("SCRIPT_NAME", "") + path) + (
+                f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""
+            )
+            return _redirect(start_response, f"{LOGIN_PATH}?{urlencode({'next': here})}")
+        return plain(start_response, "401 Unauthorized", _("Log in first."))
+    environ[USER_KEY] = user
+    return app(environ, start_response)
+
+
+def sign(user, secret: bytes) -> str:
+    """A session cookie's value for ``user``: their id and credentials' version, signed and dated."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret, salt=_SALT).dumps({"u": user.id, "c": user.credentials})
+
+
+def session_user(environ: dict, accounts: Accounts, cookie: str):
+    """The user a request's session cookie names, if it is genuine, younger than :data:`MAX_AGE`, and the user is
+    enabled with the same credentials as when it was signed; else None."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(accounts.secret, salt=_SALT)
+    for pair in environ.get("HTTP_COOKIE", "").split(";"):  # by hand, as the guard reads its token (see there)
+        name, _equals, value = pair.strip().partition("=")
+        if name != cookie or not value:
+            continue
+        try:
+            data = serializer.loads(value.strip('"'), max_age=MAX_AGE)
+        except BadSignature:  # forged, altered, from another workspace's key, or expired
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+            continue
+        user = accounts.user(data["u"])
+        if user is not None and not user.disabled and user.credentials == data.get("c"):
+            return user
+    return None
+
+
+def _log_in(environ: dict, start_response: Callable, accounts: Accounts, cookie: str):
+    """Check the posted name and password: on success a session cookie and on to where the user was going."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = FORM_BYTES + 1
+    if length > FORM_BYTES:
+        return plain(start_response, "413 Content Too Large", _("A login form is a name and a password."))
+    form = dict(parse_qsl(environ["wsgi.input"].read(length).decode("utf-8", "replace"), keep_blank_values=True))
+    target = _safe_target(form.get("next", "/"))
+    try:
+        user = accounts.authenticate(form.get("name", ""), form.get("password", ""))
+    except LoginRefused as refused:
+        return _page(start_response, "401 Unauthorized", target, str(refused), form.get("name", ""))
+    return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), environ, MAX_AGE))
+
+
+def _next(environ: dict) -> str:
+    return _safe_target(dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("next", "/"))
+
+
+def _safe_target(target: str) -> str:
+    """Where to go after logging in: a path of this server only (never ``//other.site`` or a full address)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or LOGIN_PATH == target.split("?")[0]:
+        return "/"
+    return target
+
+
+def _cookie(name: str, value: str, environ: dict, max_age: int) -> str:
+    secure = "; Secure" if environ.get("wsgi.url_scheme") == "https" else ""
+    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+
+
+def _redirect(start_response: Callable, location: str, cookie: str | None = None):
+    headers = [("Location", location), ("Cache-Control", "no-store"), ("Content-Length", "0")]
+    start_response("303 See Other", headers + ([("Set-Cookie", cookie)] if cookie else []))
+    return [b""]
+
+
+def plain(start_response: Callable, status: str, message: str):
+    """A short plain-text answer (a refusal), never cached."""
+    body = (message + "\n").encode()
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+    start_response(status, headers + [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _page(start_response: Callable, status: str, target: str, message: str = "", name: str = ""):
+    """The login form (plain HTML, no script: the Content-Security-Policy allows none inline)."""
+    escape = html.escape
+    error = f"<p class='error' role='alert'>{escape(message)}</p>" if message else ""
+    body = f"""<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(_("Log in"))} · CX Journey Workbench</title>
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f3f4f6; display: flex; justify-content: center;
+       align-items: center; min-height: 100vh; margin: 0; }}
+form {{ background: #fff; padding: 2rem; border-radius: .5rem; box-shadow: 0 1px 4px #0002; width: 20rem; }}
+h1 {{ font-size: 1.25rem; margin: 0 0 1.25rem; }}
+label {{ display: block; margin: .75rem 0 .25rem; }}
+input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; padding: .5rem;
+       border: 1px solid #ccc; border-radius: .25rem; font-size: 1rem; }}
+button {{ margin-top: 1.25rem; width: 100%; padding: .6rem; background: #0d6efd; color: #fff; border: 0;
+         border-radius: .25rem; font-size: 1rem; cursor: pointer; }}
+.error {{ color: #b02a37; background: #f8d7da; padding: .5rem; border-radius: .25rem; }}
+</style></head>
+<body><form method="post" action="{LOGIN_PATH}" id="login">
+<h1>CX Journey Workbench</h1>{error}
+<input type="hidden" name="next" value="{escape(target, quote=True)}">
+<label for="name">{escape(_("Name"))}</label>
+<input type="text" id="name" name="name" value="{escape(name, quote=True)}" autocomplete="username" required
+ maxlength="64" autofocus>
+<label for="password">{escape(_("Password"))}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256">
+<button type="submit">{escape(_("Log in"))}</button>
+</form></body></html>""".encode()
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
+    start_response(status, headers + [("Content-Length", str(len(body)))])
+    return [body]

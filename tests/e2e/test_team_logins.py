@@ -1,0 +1,54 @@
+"""A team server (``cxwb serve --team``) in Chromium: the login page, a wrong password, the board with the user's
+name in place of "You are" and in the history, and logging out."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_actions_page import card
+from tests.serving import Server, copy_workspace, wait_settled
+from workbench.features.workspace import open_workspace
+
+PASSWORD = "correct horse battery"
+
+
+def test_a_person_logs_in_their_changes_carry_their_name_and_they_log_out(tmp_path, demo_folder, page, screenshot):
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
+    server = Server(folder, demo=False, extra=("--team",))
+    try:
+        page.goto(f"{server.url}/actions")  # no token: a team server asks who you are
+        expect(page.locator("#login")).to_be_visible()
+        screenshot(page, "team-login")
+        page.fill("#name", "jana")
+        page.fill("#password", "not the password")
+        page.click("#login button[type=submit]")
+        expect(page.locator("#login .error")).to_have_text("Wrong name or password.")
+        expect(page.locator("#name")).to_have_value("jana")
+        page.fill("#password", PASSWORD)
+        page.click("#login button[type=submit]")
+
+        expect(card(page, "done", "Pilot")).to_be_visible(timeout=30_000)  # on to the page they asked for
+        wait_settled(page)
+        expect(page.locator("#nav-user")).to_have_text("Jana Nováková")
+        expect(page.locator("#act-user")).to_have_value("Jana Nováková")
+        expect(page.locator("#act-user")).to_be_disabled()
+        card(page, "planned", "Shorter checkout form").locator(".cx-card").click()
+        expect(page.locator("#act-f-status")).to_have_text("Planned")
+        page.click("#act-right")
+        expect(page.locator("#act-f-status")).to_have_text("In progress")
+        expect(page.locator("#act-history li").first).to_contain_text("Jana Nováková")
+        screenshot(page, "team-board-history")
+        page.keyboard.press("Escape")
+
+        page.click("#nav-logout")
+        expect(page.locator("#login")).to_be_visible()
+        page.goto(f"{server.url}/actions")
+        expect(page.locator("#login")).to_be_visible()  # the session is gone
+        assert not page.errors
+    finally:
+        server.stop()
+    with open_workspace(folder) as workspace:
+        [moved] = [a for a in workspace.actions.list(workspace.projects()[0].id) if a.title == "Shorter checkout form"]
+        assert moved.status == "in_progress" and workspace.actions.history(moved.id)[0].who == "Jana Nováková"
