@@ -89,6 +89,13 @@ def _main(argv: list[str], language: str | None) -> int:
         help=_("a host name the server answers to besides its address (repeatable; e.g. behind a reverse proxy)"),
     )
     serve.add_argument("--no-browser", action="store_true", help=_("do not open the browser"))
+    serve.add_argument(
+        "--team",
+        action="store_true",
+        help=_(
+            "a server for a team: each person logs in with a name and password (see cxwb user) instead of the token"
+        ),
+    )
     serve.add_argument("--no-demo", action="store_true", help=_("do not create the demo project in an empty workspace"))
 
     commands.add_parser("demo", parents=[common], help=_("create the demo project with generated survey and KPI data"))
@@ -211,6 +218,21 @@ def _main(argv: list[str], language: str | None) -> int:
     restore.add_argument("file", type=Path)
     restore.add_argument("--name", help=_("project name to use (when the backup's is taken)"))
 
+    user = commands.add_parser("user", parents=[languages], help=_("the people who log in to a team server"))
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    password_help = _("read the password from the first line of standard input instead of asking for it")
+    add_user = user_commands.add_parser("add", parents=[common], help=_("add a user (asks for the password)"))
+    add_user.add_argument("name", help=_("the login name: letters, digits and . _ @ -"))
+    add_user.add_argument("--display-name", default="", help=_("the name the history shows (default: the login name)"))
+    add_user.add_argument("--admin", action="store_true", help=_("may manage users"))
+    add_user.add_argument("--password-stdin", action="store_true", help=password_help)
+    reset_user = user_commands.add_parser("reset", parents=[common], help=_("give a user a new password"))
+    reset_user.add_argument("name")
+    reset_user.add_argument("--password-stdin", action="store_true", help=password_help)
+    for verb, text in (("disable", _("stop a user logging in (ends their sessions)")), ("enable", _("let them again"))):
+        user_commands.add_parser(verb, parents=[common], help=text).add_argument("name")
+    user_commands.add_parser("list", parents=[common], help=_("list the users"))
+
     journey = commands.add_parser("journey", parents=[languages], help=_("import or export journey YAML files"))
     journey_commands = journey.add_subparsers(dest="journey_command", required=True)
     load = journey_commands.add_parser("import", parents=[common], help=_("import a journey YAML file into a project"))
@@ -241,6 +263,40 @@ def _main(argv: list[str], language: str | None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _user(workspace, args: argparse.Namespace) -> int:
+    """``cxwb user add|reset|disable|enable|list``: what was done, one line."""
+    users = workspace.users
+    if args.user_command == "list":
+        for user in users.list():
+            roles = [_("admin")] * user.admin + [_("disabled")] * user.disabled
+            print(f"{user.name:24} {user.shown:30} {', '.join(roles)}".rstrip())
+        return 0
+    if args.user_command in ("disable", "enable"):
+        user = users.set_disabled(args.name, args.user_command == "disable")
+        print((_("{name} is disabled.") if user.disabled else _("{name} may log in.")).format(name=user.name))
+        return 0
+    password = _password(args.password_stdin)
+    if args.user_command == "add":
+        user = users.add(args.name, password, args.display_name, admin=args.admin)
+        print(_("Added {name}.").format(name=user.name))
+    else:
+        user = users.reset(args.name, password)
+        print(_("{name} has a new password; their sessions have ended.").format(name=user.name))
+    return 0
+
+
+def _password(from_stdin: bool) -> str:
+    """The new password: the first line of standard input, or typed twice at a prompt that does not show it."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(_("Password: "))
+    if getpass.getpass(_("The same password again: ")) != first:
+        raise ValueError(_("The two passwords differ; nothing was changed."))
+    return first
 
 
 def _message(exc: Exception) -> str:
@@ -276,7 +332,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.language:  # the server's default language: a page in the language its reader did not choose
             os.environ["CXWB_LANG"] = args.language
 
-        if not args.no_demo and not workspace.projects():
+        # An organisation's team server starts with its own projects only (`cxwb demo` adds the demo to one).
+        if not args.no_demo and not args.team and not workspace.projects():
             demo.seed_demo(workspace)
         app.serve(
             workspace,
@@ -286,7 +343,10 @@ def _run(args: argparse.Namespace) -> int:
             allow_hosts=args.allow_host,
             data_dirs=args.data_dir,
             open_browser=not args.no_browser,
+            team=args.team,
         )
+    elif args.command == "user":
+        return _user(workspace, args)
     elif args.command == "demo":
         print(_("Demo project id {id} in {folder}").format(id=demo.seed_demo(workspace), folder=workspace.folder))
     elif args.command == "import":
