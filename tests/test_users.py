@@ -120,3 +120,34 @@ def test_the_signing_key_is_made_once_and_kept_private(workspace):
     key = workspace.secret()
     assert len(key) == 32 and workspace.secret() == key
     assert stat.S_IMODE(os.stat(workspace.folder / "secret.key").st_mode) == 0o600
+
+
+def test_the_last_enabled_administrator_cannot_be_disabled(workspace):
+    workspace.users.add("jana", PASSWORD, admin=True)
+    with pytest.raises(WorkspaceError, match="last administrator"):
+        workspace.users.set_disabled("jana", True)
+    workspace.users.add("piotr", PASSWORD, admin=True)
+    assert workspace.users.set_disabled("jana", True).disabled
+    with pytest.raises(WorkspaceError, match="last administrator"):
+        workspace.users.set_disabled("piotr", True)
+
+
+def test_only_an_enabled_administrator_manages_users_from_the_app(workspace):
+    from workbench.features import users as features
+
+    jana = workspace.users.add("jana", PASSWORD, admin=True)
+    piotr = features.add(workspace, jana, "piotr", "Piotr Nowak", False, PASSWORD, PASSWORD)
+    for actor in (None, piotr):
+        with pytest.raises(WorkspaceError, match="Only an administrator"):
+            features.add(workspace, actor, "eve", "", True, PASSWORD, PASSWORD)
+        with pytest.raises(WorkspaceError, match="Only an administrator"):
+            features.reset(workspace, actor, "jana", "taken over now!", "taken over now!")
+        with pytest.raises(WorkspaceError, match="Only an administrator"):
+            features.listing(workspace, actor)
+    with pytest.raises(WorkspaceError, match="passwords differ"):
+        features.reset(workspace, jana, "piotr", "one long password", "another long one")
+    ola = features.add(workspace, jana, "ola", "", True, PASSWORD, PASSWORD)  # an enabled administrator …
+    features.set_disabled(workspace, jana, "ola", True)  # … until now
+    with pytest.raises(WorkspaceError, match="Only an administrator"):  # as stored now, not as the session says
+        features.add(workspace, ola, "eve", "", True, PASSWORD, PASSWORD)
+    assert [user.name for user in features.listing(workspace, jana)] == ["jana", "ola", "piotr"]

@@ -52,3 +52,61 @@ def test_a_person_logs_in_their_changes_carry_their_name_and_they_log_out(tmp_pa
     with open_workspace(folder) as workspace:
         [moved] = [a for a in workspace.actions.list(workspace.projects()[0].id) if a.title == "Shorter checkout form"]
         assert moved.status == "in_progress" and workspace.actions.history(moved.id)[0].who == "Jana Nováková"
+
+
+def log_in(page, server, name: str, password: str, path: str = "/") -> None:
+    page.goto(f"{server.url}{path}")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("#login button[type=submit]")
+
+
+def test_an_administrator_adds_a_user_who_then_logs_in_without_the_users_page(tmp_path, demo_folder, browser,
+                                                                              screenshot):
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
+    server = Server(folder, demo=False, extra=("--team",))
+    admin = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
+    errors: list[str] = []
+    admin.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(admin, server, "jana", PASSWORD, "/users")
+        expect(admin.locator("#us-users")).to_contain_text("Jana Nováková")
+        admin.fill("#us-name", "piotr")
+        admin.fill("#us-display", "Piotr <b>Nowak</b>")
+        admin.fill("#us-password", "hasło bardzo długie")
+        admin.fill("#us-again", "hasło bardzo długie!")
+        admin.click("#us-add")
+        expect(admin.locator("#us-message")).to_contain_text("The two passwords differ")
+        admin.fill("#us-password", "hasło bardzo długie")
+        admin.fill("#us-again", "hasło bardzo długie")
+        admin.click("#us-add")
+        expect(admin.locator("#us-message")).to_have_text("Added piotr.")
+        expect(admin.locator("#us-users")).to_contain_text("Piotr <b>Nowak</b>")  # a name is text, never markup
+        expect(admin.locator("#us-password")).to_have_value("")
+        admin.select_option("#us-who", "jana")
+        admin.click("#us-disable")
+        expect(admin.locator("#us-message")).to_contain_text("last administrator")
+        screenshot(admin, "team-users")
+
+        member = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
+        log_in(member, server, "piotr", "hasło bardzo długie", "/actions")
+        expect(card(member, "done", "Pilot")).to_be_visible(timeout=30_000)
+        expect(member.locator("#nav-user")).to_have_text("Piotr <b>Nowak</b>")
+        expect(member.locator("nav a[href='/users']")).to_have_count(0)
+        expect(admin.locator("nav a[href='/users']")).to_have_count(1)
+        member.goto(f"{server.url}/users")
+        expect(member.locator("#us-notice")).to_contain_text("Only an administrator")
+        expect(member.locator("#us-add")).to_have_count(0)
+
+        admin.select_option("#us-who", "piotr")
+        admin.click("#us-disable")
+        expect(admin.locator("#us-message")).to_have_text("piotr is disabled.")
+        member.goto(f"{server.url}/actions")
+        expect(member.locator("#login")).to_be_visible()  # his session ended with the disabling
+        assert not errors
+        member.context.close()
+    finally:
+        admin.context.close()
+        server.stop()

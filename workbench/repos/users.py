@@ -93,9 +93,16 @@ class Users:
             return _user(row)
 
     def set_disabled(self, name: str, disabled: bool) -> User:
-        """Disable ``name`` (they cannot log in, their sessions end) or enable them again."""
+        """Disable ``name`` (they cannot log in, their sessions end) or enable them again; the last enabled
+        administrator stays (nobody could manage the users or start the server otherwise)."""
         with self.sessions.begin() as session:
             row = _row(session, name)
+            if disabled and row.admin and not row.disabled:
+                enabled = (UserRow.admin.is_(True), UserRow.disabled.is_(False))
+                if session.scalar(select(func.count()).select_from(UserRow).where(*enabled)) == 1:
+                    raise WorkspaceError(
+                        _("{name} is the last administrator: add another before disabling them.").format(name=row.name)
+                    )
             if row.disabled != disabled:
                 row.disabled, row.credentials = disabled, row.credentials + 1
             return _user(row)

@@ -1,0 +1,143 @@
+"""Users page (team servers): an administrator lists the people who log in, adds one, gives one a new password,
+disables or enables one. The rules are the feature layer's (``workbench.features.users``); this page only asks."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+
+from cxweb.pages._context import current_user, workspace
+from workbench.core.errors import WorkspaceError
+from workbench.core.i18n import N_
+from workbench.core.i18n import gettext as _
+from workbench.features import users
+
+dash.register_page(
+    __name__,
+    path="/users",
+    name=N_("Users"),
+    order=10,
+    icon="fa-users",
+    admins_only=True,  # listed in the bar for a team server's administrators alone (cxweb.app.nav_links)
+    title=lambda **_path: _("Users · CX Journey Workbench"),
+)
+
+
+def layout(**_query) -> html.Div:
+    """The users' table and the forms to add, renew, disable and enable; a sentence instead for anyone else."""
+    user = current_user()
+    if user is None:
+        return _notice(_("This workbench runs for one person: users log in to a team server (cxwb serve --team)."))
+    if not user.admin:
+        return _notice(_("Only an administrator of this team server manages its users."))
+    password = {"type": "password", "autoComplete": "new-password", "maxLength": 256}
+    return html.Div(
+        [
+            dcc.Store(id="us-refresh", data=0),
+            dbc.Alert(id="us-message", is_open=False, className="mt-2"),
+            dbc.Row(
+                [
+                    dbc.Col([html.H5(_("Users")), html.Div(id="us-table", children=_table())], lg=6),
+                    dbc.Col(
+                        [
+                            html.H5(_("Add a user")),
+                            dbc.Input(id="us-name", placeholder=_("login name"), maxLength=64, className="mb-2"),
+                            dbc.Input(
+                                id="us-display", placeholder=_("name in the history"), maxLength=200, className="mb-2"
+                            ),
+                            dbc.Input(id="us-password", placeholder=_("password"), className="mb-2", **password),
+                            dbc.Input(id="us-again", placeholder=_("the same again"), className="mb-2", **password),
+                            dbc.Checkbox(id="us-admin", label=_("administrator (manages users)"), value=False),
+                            dbc.Button(_("Add"), id="us-add", color="primary", className="mt-2"),
+                            html.H5(_("Change a user"), className="mt-4"),
+                            dbc.Select(id="us-who", options=_options(), className="mb-2"),
+                            dbc.Input(id="us-new", placeholder=_("new password"), className="mb-2", **password),
+                            dbc.Input(id="us-new-again", placeholder=_("the same again"), className="mb-2", **password),
+                            dbc.ButtonGroup(
+                                [
+                                    dbc.Button(_("Set the new password"), id="us-reset", color="secondary"),
+                                    dbc.Button(_("Disable"), id="us-disable", color="danger", outline=True),
+                                    dbc.Button(_("Enable"), id="us-enable", color="success", outline=True),
+                                ]
+                            ),
+                        ],
+                        lg=4,
+                    ),
+                ]
+            ),
+        ]
+    )
+
+
+@callback(
+    Output("us-message", "children"),
+    Output("us-message", "color"),
+    Output("us-message", "is_open"),
+    Output("us-table", "children"),
+    Output("us-who", "options"),
+    Output("us-password", "value"),
+    Output("us-again", "value"),
+    Output("us-new", "value"),
+    Output("us-new-again", "value"),
+    Input("us-add", "n_clicks"),
+    Input("us-reset", "n_clicks"),
+    Input("us-disable", "n_clicks"),
+    Input("us-enable", "n_clicks"),
+    State("us-name", "value"),
+    State("us-display", "value"),
+    State("us-admin", "value"),
+    State("us-password", "value"),
+    State("us-again", "value"),
+    State("us-who", "value"),
+    State("us-new", "value"),
+    State("us-new-again", "value"),
+    prevent_initial_call=True,
+)
+def change(_add, _reset, _disable, _enable, name, display, admin, password, again, who, new, new_again):
+    """Carry out the button pressed; say what was done or why not. Typed passwords are cleared either way."""
+    ws, actor, pressed = workspace(), current_user(), ctx.triggered_id
+    cleared = ("", "", "", "")
+    try:
+        if pressed == "us-add":
+            done = users.add(ws, actor, name or "", display or "", bool(admin), password or "", again or "")
+            message = _("Added {name}.").format(name=done.name)
+        elif not who:
+            raise WorkspaceError(_("Choose a user first."))
+        elif pressed == "us-reset":
+            done = users.reset(ws, actor, who, new or "", new_again or "")
+            message = _("{name} has a new password; their sessions have ended.").format(name=done.name)
+        else:
+            done = users.set_disabled(ws, actor, who, pressed == "us-disable")
+            message = (_("{name} is disabled.") if done.disabled else _("{name} may log in.")).format(name=done.name)
+    except WorkspaceError as refused:
+        return str(refused), "danger", True, no_update, no_update, *cleared
+    return message, "success", True, _table(), _options(), *cleared
+
+
+def _table() -> dbc.Table:
+    """Every user with their roles and state (text only: names are shown as typed, never as HTML)."""
+    rows = [
+        html.Tr(
+            [
+                html.Td(user.name),
+                html.Td(user.shown),
+                html.Td(_("administrator") if user.admin else ""),
+                html.Td(_("disabled") if user.disabled else _("may log in")),
+            ]
+        )
+        for user in users.listing(workspace(), current_user())
+    ]
+    head = html.Thead(html.Tr([html.Th(_("Login")), html.Th(_("Name")), html.Th(_("Role")), html.Th(_("State"))]))
+    return dbc.Table([head, html.Tbody(rows)], id="us-users", size="sm", striped=True)
+
+
+def _options() -> list[dict]:
+    return [
+        {"label": f"{user.name} ({user.shown})", "value": user.name}
+        for user in users.listing(workspace(), current_user())
+    ]
+
+
+def _notice(sentence: str) -> html.Div:
+    return html.Div(dbc.Alert(sentence, color="info", className="mt-3"), id="us-notice")
