@@ -310,7 +310,9 @@ def protect(app: dash.Dash, policy: guard.Policy, accounts: logins.Accounts | No
 
 def accounts_of(workspace: Workspace) -> logins.Accounts:
     """What a team server's logins read from ``workspace``: its users and its signing key."""
-    return logins.Accounts(workspace.users.authenticate, workspace.users.get, workspace.secret())
+    return logins.Accounts(
+        workspace.users.authenticate, workspace.users.get, workspace.users.access, workspace.secret()
+    )
 
 
 def serve(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
+from workbench.core import access
 from workbench.core.errors import LoginRefused
 from workbench.core.i18n import gettext as _
 
@@ -31,10 +32,12 @@ _SALT = "cxwb-session"
 @dataclass(frozen=True)
 class Accounts:
     """What logins need from the workspace: check a name and password (a user, or :class:`LoginRefused`), find a
-    user by id (None if gone), and the key sessions are signed with."""
+    user by id (None if gone), what a user may read and change (``core.access.Access``), and the key sessions are
+    signed with."""
 
     authenticate: Callable[[str, str], Any]
     user: Callable[[int], Any]
+    access: Callable[[Any], access.Access]
     secret: bytes
 
 
@@ -58,7 +61,10 @@ def respond(environ: dict, start_response: Callable, app: Callable, accounts: Ac
             return _redirect(start_response, f"{LOGIN_PATH}?{urlencode({'next': here})}")
         return plain(start_response, "401 Unauthorized", _("Log in first."))
     environ[USER_KEY] = user
-    return app(environ, start_response)
+    # Everything below runs with the user's projects only: the store refuses the others (``core.access``); a
+    # background job started here inherits it.
+    with access.acting(accounts.access(user)):
+        return app(environ, start_response)
 
 
 def sign(user, secret: bytes) -> str:

@@ -40,6 +40,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from workbench.core import access
+
 DATABASE_FILE = "workbench.db"
 MIGRATIONS = Path(__file__).parent / "migrations"  # Alembic's scripts, shipped inside the package
 VERSION_TABLE = "alembic_version"  # where Alembic keeps the revision a database is at
@@ -361,6 +363,15 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class MembershipRow(Base):
+    """A team server user's role in a project (``core.access.ROLES``: analyst or viewer); administrators need none."""
+
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
 def database_url(folder: str | Path) -> str:
     """The metadata database URL: ``CXWB_DATABASE_URL`` if set, else SQLite in the workspace folder."""
     return os.environ.get("CXWB_DATABASE_URL") or f"sqlite:///{Path(folder).resolve() / DATABASE_FILE}"
@@ -389,7 +400,11 @@ def claim(session: Session, column: InstrumentedAttribute, ident: int, expected_
     if expected_version is not None:
         statement = statement.where(model.version == expected_version)
     result = session.execute(statement, execution_options={"synchronize_session": False})
-    return cast(CursorResult, result).rowcount == 1  # an UPDATE's result is a cursor result, which counts rows
+    if cast(CursorResult, result).rowcount == 1:  # an UPDATE's result is a cursor result, which counts rows
+        return True
+    if access.current().writable is not None and session.get(cast("type[Base]", model), ident) is not None:
+        raise access.refused()  # readable, so not missing: a project its user may only read (_limit_to_access)
+    return False
 
 
 def write_lock(connection: Connection) -> None:
@@ -434,7 +449,76 @@ def session_factory(engine: Engine) -> Sessions:
     event.listen(sessions, "after_begin", _lock_writes)
     event.listen(sessions, "before_flush", _refuse_flush_outside_writes)
     event.listen(sessions, "do_orm_execute", _refuse_writes_outside_writes)
+    event.listen(sessions, "do_orm_execute", _limit_to_access)
+    event.listen(sessions, "before_flush", _refuse_changes_outside_access)
     return sessions
+
+
+# The rows of a project, by the column that names it directly or through its journey or action.
+_BY_PROJECT = ("OwnerRow", "JourneyRow", "DatasetRow", "MappingRow", "ActionRow", "CodebookRow", "CommentTagRow",
+               "AlertRow", "ScenarioRow")  # fmt: skip
+_BY_JOURNEY = ("StageRow", "TouchpointRow", "EdgeRow", "JourneyRevisionRow", "BenchmarkRow", "AlertSettingsRow")
+
+
+def _limit_to_access(state) -> None:
+    """Reads see only the projects the current access may read; ORM updates and deletes touch only those it may
+    change (``workbench.core.access``): one place below every repository, whatever ids a request names."""
+    allowed = access.current()
+    if state.is_select:
+        ids = allowed.readable
+    elif state.is_update or state.is_delete:
+        ids = allowed.writable if allowed.writable is not None else allowed.readable
+    else:
+        return
+    if ids is None:
+        return
+    state.statement = state.statement.options(*_criteria(tuple(sorted(ids))))
+
+
+def _criteria(ids: tuple[int, ...]) -> list:
+    from sqlalchemy import select
+    from sqlalchemy.orm import with_loader_criteria
+
+    models = globals()
+    journeys = select(JourneyRow.id).where(JourneyRow.project_id.in_(ids)).scalar_subquery()
+    actions = select(ActionRow.id).where(ActionRow.project_id.in_(ids)).scalar_subquery()
+    return [
+        with_loader_criteria(Project, Project.id.in_(ids), include_aliases=True),
+        *(with_loader_criteria(models[name], models[name].project_id.in_(ids), include_aliases=True)
+          for name in _BY_PROJECT),
+        *(with_loader_criteria(models[name], models[name].journey_id.in_(journeys), include_aliases=True)
+          for name in _BY_JOURNEY),
+        with_loader_criteria(ActionEventRow, ActionEventRow.action_id.in_(actions), include_aliases=True),
+    ]  # fmt: skip
+
+
+def _refuse_changes_outside_access(session: Session, _context, _instances) -> None:
+    """Refuse a flush that would add, change or delete a row of a project the current access may not change (a new
+    project, a user: of no project, so a team server's administrators alone)."""
+    allowed = access.current()
+    if allowed.writable is None:
+        return
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if not allowed.writes(_project_of(session, row)):
+            raise access.refused()
+
+
+def _project_of(session: Session, row) -> int | None:
+    """The project a row belongs to (None: of none, or one the current access cannot read). Users and their roles
+    belong to none: only administrators change them, whatever project a role is in."""
+    if isinstance(row, (UserRow, MembershipRow)):
+        return None
+    if isinstance(row, Project):
+        return row.id
+    if hasattr(row, "project_id"):
+        return row.project_id
+    if hasattr(row, "journey_id"):
+        journey = session.get(JourneyRow, row.journey_id) if row.journey_id is not None else None
+        return journey.project_id if journey is not None else None
+    if isinstance(row, ActionEventRow):
+        action = session.get(ActionRow, row.action_id) if row.action_id is not None else None
+        return action.project_id if action is not None else None
+    return None
 
 
 def _lock_writes(session: Session, transaction, connection: Connection) -> None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from workbench.core.access import EVERYTHING, ROLES, Access
 from workbench.core.errors import LoginRefused, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.data.store import Sessions, UserRow
+from workbench.data.store import MembershipRow, Project, Sessions, UserRow
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a login name: what a person types, safe in any log line
 MIN_PASSWORD, MAX_PASSWORD = 10, 256  # characters; the upper bound keeps a hash from being a denial of service
@@ -107,6 +108,37 @@ class Users:
                 row.disabled, row.credentials = disabled, row.credentials + 1
             return _user(row)
 
+    def grant(self, name: str, project_id: int, role: str | None) -> dict[int, str]:
+        """Give ``name`` a role in a project (``core.access.ROLES``), or none (None); their projects and roles."""
+        if role is not None and role not in ROLES:
+            raise WorkspaceError(_("A role is one of {roles}.").format(roles=", ".join(ROLES)))
+        with self.sessions.begin() as session:
+            row = _row(session, name)
+            if session.get(Project, project_id) is None:
+                raise WorkspaceError(_("There is no project {id}.").format(id=project_id))
+            found = session.get(MembershipRow, (row.id, project_id))
+            if role is None and found is not None:
+                session.delete(found)
+            elif role is not None and found is None:
+                session.add(MembershipRow(user_id=row.id, project_id=project_id, role=role))
+            elif role is not None and found is not None:
+                found.role = role
+            session.flush()
+            return _roles(session, row.id)
+
+    def roles(self, user_id: int) -> dict[int, str]:
+        """The projects a user is a member of, with their role in each."""
+        with self.sessions() as session:
+            return _roles(session, user_id)
+
+    def access(self, user: User) -> Access:
+        """What ``user`` may read and change: everything for an administrator, else their projects (all of them
+        read, those where they are an analyst changed)."""
+        if user.admin:
+            return EVERYTHING
+        roles = self.roles(user.id)
+        return Access(frozenset(roles), frozenset(project for project, role in roles.items() if role == "analyst"))
+
     def authenticate(self, name: str, password: str, now: datetime.datetime | None = None) -> User:
         """The user whose name and password these are; :class:`LoginRefused` otherwise, saying no more than
         "wrong name or password" (or that the name is locked after :data:`MAX_FAILURES` failures in a row)."""
@@ -139,6 +171,11 @@ class Users:
                     row.password_hash = _hash(password)
                 return _user(row)
         raise refusal
+
+
+def _roles(session, user_id: int) -> dict[int, str]:
+    rows = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id))
+    return {row.project_id: row.role for row in rows}
 
 
 def _row(session, name: str) -> UserRow:
