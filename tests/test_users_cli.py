@@ -59,3 +59,21 @@ def test_two_different_passwords_at_the_prompt_change_nothing(tmp_path, monkeypa
     assert "two passwords differ" in capsys.readouterr().err
     with open_workspace(tmp_path / "ws") as workspace:
         assert workspace.users.list() == []
+
+
+def test_a_role_in_a_project_is_given_listed_and_taken_back(tmp_path, monkeypatch, capsys):
+    folder = str(tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        workspace.create_project("Klient Praha")
+    assert run(monkeypatch, "user", "add", "vera", "--password-stdin", "--workspace", folder, stdin=PASSWORD) == 0
+    assert run(monkeypatch, "user", "grant", "vera", "--project", "klient praha", "--role", "viewer",
+               "--workspace", folder) == 0
+    assert run(monkeypatch, "user", "list", "--workspace", folder) == 0
+    assert capsys.readouterr().out.splitlines()[-1].split() == ["vera", "vera", "Klient", "Praha:", "viewer"]
+    assert run(monkeypatch, "user", "grant", "vera", "--project", "Nowhere", "--role", "viewer",
+               "--workspace", folder) == 2
+    assert "no project named “Nowhere”" in capsys.readouterr().err
+    assert run(monkeypatch, "user", "grant", "vera", "--project", "Klient Praha", "--role", "none",
+               "--workspace", folder) == 0
+    with open_workspace(folder) as workspace:
+        assert workspace.users.roles(workspace.users.list()[0].id) == {}

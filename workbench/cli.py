@@ -232,6 +232,12 @@ def _main(argv: list[str], language: str | None) -> int:
     for verb, text in (("disable", _("stop a user logging in (ends their sessions)")), ("enable", _("let them again"))):
         user_commands.add_parser(verb, parents=[common], help=text).add_argument("name")
     user_commands.add_parser("list", parents=[common], help=_("list the users"))
+    grant = user_commands.add_parser(
+        "grant", parents=[common], help=_("give a user a role in a project: viewer (reads it) or analyst (changes it)")
+    )
+    grant.add_argument("name")
+    grant.add_argument("--project", required=True, help=_("project name"))
+    grant.add_argument("--role", required=True, choices=["viewer", "analyst", "none"])
 
     journey = commands.add_parser("journey", parents=[languages], help=_("import or export journey YAML files"))
     journey_commands = journey.add_subparsers(dest="journey_command", required=True)
@@ -268,10 +274,19 @@ def _main(argv: list[str], language: str | None) -> int:
 def _user(workspace, args: argparse.Namespace) -> int:
     """``cxwb user add|reset|disable|enable|list``: what was done, one line."""
     users = workspace.users
+    projects = {project.id: project.name for project in workspace.projects()}
     if args.user_command == "list":
         for user in users.list():
             roles = [_("admin")] * user.admin + [_("disabled")] * user.disabled
+            roles += [f"{projects[project]}: {role}" for project, role in sorted(users.roles(user.id).items())]
             print(f"{user.name:24} {user.shown:30} {', '.join(roles)}".rstrip())
+        return 0
+    if args.user_command == "grant":
+        [project] = [key for key, name in projects.items() if name.casefold() == args.project.casefold()] or [None]
+        if project is None:
+            raise ValueError(_("There is no project named “{name}”.").format(name=args.project))
+        users.grant(args.name, project, None if args.role == "none" else args.role)
+        print(_("Roles of {name} saved.").format(name=args.name))
         return 0
     if args.user_command in ("disable", "enable"):
         user = users.set_disabled(args.name, args.user_command == "disable")

@@ -8,10 +8,13 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import current_user, workspace
+from workbench.core.access import ROLES
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.features import users
+
+NONE = "__none__"  # the role select's "no access"
 
 dash.register_page(
     __name__,
@@ -61,6 +64,31 @@ def layout(**_query) -> html.Div:
                                     dbc.Button(_("Enable"), id="us-enable", color="success", outline=True),
                                 ]
                             ),
+                            html.H6(_("Role in a project"), className="mt-3"),
+                            dbc.InputGroup(
+                                [
+                                    dbc.Select(
+                                        id="us-project",
+                                        options=[{"label": p.name, "value": p.id} for p in workspace().projects()],
+                                    ),
+                                    dbc.Select(
+                                        id="us-role",
+                                        value="viewer",
+                                        options=[
+                                            *({"label": _(label), "value": key} for key, label in ROLES.items()),
+                                            {"label": _("no access"), "value": NONE},
+                                        ],
+                                    ),
+                                    dbc.Button(_("Set the role"), id="us-grant", color="secondary"),
+                                ]
+                            ),
+                            html.Div(
+                                _(
+                                    "A viewer reads the project; an analyst changes it too. Administrators see and "
+                                    "change every project; other users see only their projects."
+                                ),
+                                className="form-text",
+                            ),
                         ],
                         lg=4,
                     ),
@@ -84,6 +112,7 @@ def layout(**_query) -> html.Div:
     Input("us-reset", "n_clicks"),
     Input("us-disable", "n_clicks"),
     Input("us-enable", "n_clicks"),
+    Input("us-grant", "n_clicks"),
     State("us-name", "value"),
     State("us-display", "value"),
     State("us-admin", "value"),
@@ -92,9 +121,12 @@ def layout(**_query) -> html.Div:
     State("us-who", "value"),
     State("us-new", "value"),
     State("us-new-again", "value"),
+    State("us-project", "value"),
+    State("us-role", "value"),
     prevent_initial_call=True,
 )
-def change(_add, _reset, _disable, _enable, name, display, admin, password, again, who, new, new_again):
+def change(_add, _reset, _disable, _enable, _grant, name, display, admin, password, again, who, new, new_again,
+           project, role):  # fmt: skip
     """Carry out the button pressed; say what was done or why not. Typed passwords are cleared either way."""
     ws, actor, pressed = workspace(), current_user(), ctx.triggered_id
     cleared = ("", "", "", "")
@@ -104,6 +136,11 @@ def change(_add, _reset, _disable, _enable, name, display, admin, password, agai
             message = _("Added {name}.").format(name=done.name)
         elif not who:
             raise WorkspaceError(_("Choose a user first."))
+        elif pressed == "us-grant":
+            if not project:
+                raise WorkspaceError(_("Choose a project first."))
+            users.set_role(ws, actor, who, int(project), None if role == NONE else role)
+            message = _("Roles of {name} saved.").format(name=who)
         elif pressed == "us-reset":
             done = users.reset(ws, actor, who, new or "", new_again or "")
             message = _("{name} has a new password; their sessions have ended.").format(name=done.name)
@@ -117,18 +154,30 @@ def change(_add, _reset, _disable, _enable, name, display, admin, password, agai
 
 def _table() -> dbc.Table:
     """Every user with their roles and state (text only: names are shown as typed, never as HTML)."""
+    ws, actor = workspace(), current_user()
+    names = {p.id: p.name for p in ws.projects()}
+    roles = users.roles(ws, actor)
     rows = [
         html.Tr(
             [
                 html.Td(user.name),
                 html.Td(user.shown),
-                html.Td(_("administrator") if user.admin else ""),
+                html.Td(
+                    _("administrator: every project")
+                    if user.admin
+                    else "; ".join(
+                        f"{names.get(project, project)} ({_(ROLES[role])})"
+                        for project, role in sorted(roles[user.id].items(), key=lambda item: str(names.get(item[0])))
+                    )
+                ),
                 html.Td(_("disabled") if user.disabled else _("may log in")),
             ]
         )
-        for user in users.listing(workspace(), current_user())
+        for user in users.listing(ws, actor)
     ]
-    head = html.Thead(html.Tr([html.Th(_("Login")), html.Th(_("Name")), html.Th(_("Role")), html.Th(_("State"))]))
+    head = html.Thead(
+        html.Tr([html.Th(_("Login")), html.Th(_("Name")), html.Th(_("Projects and roles")), html.Th(_("State"))])
+    )
     return dbc.Table([head, html.Tbody(rows)], id="us-users", size="sm", striped=True)
 
 

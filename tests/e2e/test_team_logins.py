@@ -88,6 +88,12 @@ def test_an_administrator_adds_a_user_who_then_logs_in_without_the_users_page(tm
         admin.select_option("#us-who", "jana")
         admin.click("#us-disable")
         expect(admin.locator("#us-message")).to_contain_text("last administrator")
+        admin.select_option("#us-who", "piotr")
+        admin.select_option("#us-project", label="Demo: Parcel Express")
+        admin.select_option("#us-role", "analyst")
+        admin.click("#us-grant")
+        expect(admin.locator("#us-message")).to_have_text("Roles of piotr saved.")
+        expect(admin.locator("#us-users tr", has_text="piotr")).to_contain_text("Demo: Parcel Express (analyst)")
         screenshot(admin, "team-users")
 
         member = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
@@ -110,3 +116,32 @@ def test_an_administrator_adds_a_user_who_then_logs_in_without_the_users_page(tm
     finally:
         admin.context.close()
         server.stop()
+
+
+def test_a_viewer_sees_only_their_project_and_their_changes_are_refused(tmp_path, demo_folder, page, screenshot):
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        [demo] = workspace.projects()
+        workspace.create_project("Another client")
+        workspace.users.add("jana", PASSWORD, admin=True)
+        workspace.users.add("vera", PASSWORD, "Vera Viewer")
+        workspace.users.grant("vera", demo.id, "viewer")
+    server = Server(folder, demo=False, extra=("--team",))
+    try:
+        log_in(page, server, "vera", PASSWORD, "/actions")
+        expect(card(page, "planned", "Shorter checkout form")).to_be_visible(timeout=30_000)
+        wait_settled(page)
+        options = page.locator("#act-project option:not([value=''])")  # the select's own empty placeholder aside
+        expect(options).to_have_text([demo.name])
+        card(page, "planned", "Shorter checkout form").locator(".cx-card").click()
+        expect(page.locator("#act-f-status")).to_have_text("Planned")
+        page.click("#act-right")
+        expect(page.locator("#act-editor-message")).to_contain_text("read this project but not change it")
+        expect(page.locator("#act-f-status")).to_have_text("Planned")
+        screenshot(page, "team-viewer-refused")
+        assert not page.errors
+    finally:
+        server.stop()
+    with open_workspace(folder) as workspace:
+        [kept] = [a for a in workspace.actions.list(demo.id) if a.title == "Shorter checkout form"]
+        assert kept.status == "planned"

@@ -35,6 +35,17 @@ def set_disabled(workspace: Workspace, actor: User | None, name: str, disabled: 
     return workspace.users.set_disabled(name, disabled)
 
 
+def set_role(workspace: Workspace, actor: User | None, name: str, project_id: int, role: str | None) -> dict[int, str]:
+    """Give ``name`` a role in a project, or none; their projects and roles."""
+    _require_admin(workspace, actor)
+    return workspace.users.grant(name, project_id, role)
+
+
+def roles(workspace: Workspace, actor: User | None) -> dict[int, dict[int, str]]:
+    """Every user's projects and roles, by user id."""
+    return {user.id: workspace.users.roles(user.id) for user in listing(workspace, actor)}
+
+
 def _require_admin(workspace: Workspace, actor: User | None) -> None:
     """Refuse unless ``actor`` is, as stored now, an enabled administrator (not as their session remembers)."""
     current = workspace.users.get(actor.id) if actor is not None else None
