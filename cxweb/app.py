@@ -50,9 +50,9 @@ class Workbench(dash.Dash):
         return super().interpolate_index(*args, **kwargs).replace("<html>", f'<html lang="{i18n.current()}">', 1)
 
 
-def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> dash.Dash:
-    """The Dash app with every page, bound to ``workspace``; typed paths are read only inside the workspace,
-    the samples and ``data_dirs``."""
+def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = (), team: bool = False) -> dash.Dash:
+    """The Dash app with every page, bound to ``workspace``; typed paths are read only inside the workspace (its
+    ``imports/`` folder alone on a ``team`` server), the samples and ``data_dirs``."""
     jobs = _job_manager(workspace)
     app = Workbench(
         "cxweb",
@@ -70,7 +70,7 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = ()) -> da
     jobs.server = app.server
     app.server.extensions["cxwb_workspace"] = workspace
     app.server.config["MAX_CONTENT_LENGTH"] = limits.REQUEST_BYTES
-    app.server.extensions["cxwb_folders"] = folders.allowed_folders(workspace.folder, data_dirs, SAMPLE_FOLDER)
+    app.server.extensions["cxwb_folders"] = folders.allowed_folders(workspace.folder, data_dirs, SAMPLE_FOLDER, team)
     vendors = {name: vendor_folder(name) for name in VENDOR}
 
     @app.server.route("/vendor/<name>/<path:filename>")
@@ -355,7 +355,7 @@ def serve(
             flush=True,
         )
     policy = guard.policy_for(host, port, token, allow_hosts)
-    app = protect(create_app(workspace, data_dirs), policy, accounts_of(workspace) if team else None)
+    app = protect(create_app(workspace, data_dirs, team), policy, accounts_of(workspace) if team else None)
     shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/" + ("" if team else f"?{guard.TOKEN_PARAMETER}={token}")
     print(

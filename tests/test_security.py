@@ -116,6 +116,22 @@ def test_typed_paths_are_read_only_inside_the_allowed_folders(tmp_path):
     assert "No file at" in refusal(str(data / "missing.csv"))  # inside an allowed folder, saying so is fine
 
 
+def test_a_team_server_reads_typed_paths_only_in_the_workspace_imports_folder(tmp_path):
+    """Every project's datasets, the metadata database and the sessions' signing key are in the workspace: on a team
+    server one user's typed path reaches none of them, only the shared imports/ folder (and --data-dir folders)."""
+    workspace = tmp_path / "ws"
+    allowed = folders.allowed_folders(workspace, [], None, team=True)
+    (workspace / "datasets").mkdir()
+    for name in ("secret.key", "workbench.db", "datasets/other-project.parquet"):
+        (workspace / name).write_bytes(b"not yours")
+    (workspace / folders.IMPORTS_FOLDER / "survey.csv").write_text("a;b\n1;2\n")
+    assert folders.typed_file(str(workspace / "imports" / "survey.csv"), allowed).name == "survey.csv"
+    for name in ("secret.key", "workbench.db", "datasets/other-project.parquet", "imports/../secret.key"):
+        with pytest.raises(folders.FolderError, match="--data-dir") as refused:
+            folders.typed_file(str(workspace / name), allowed)
+        assert f"Copy the file into {(workspace / 'imports').resolve()}," in str(refused.value)
+
+
 # ------------------------------------------------------------------ the real server
 
 

@@ -22,13 +22,19 @@ class FolderError(ValueError):
 
 
 def allowed_folders(
-    workspace_folder: str | Path, extra: Iterable[str | Path] = (), samples: str | Path | None = None
+    workspace_folder: str | Path,
+    extra: Iterable[str | Path] = (),
+    samples: str | Path | None = None,
+    team: bool = False,
 ) -> tuple[Path, ...]:
     """The workspace folder (with ``imports/``, created here), each ``--data-dir`` and the samples' folder,
-    resolved; the workspace comes first."""
+    resolved; the workspace comes first. On a ``team`` server only the workspace's ``imports/``: the rest of the
+    workspace holds every project's datasets, the metadata database and the key sessions are signed with, which
+    one user's typed path must not reach."""
     workspace_folder = Path(workspace_folder)
     (workspace_folder / IMPORTS_FOLDER).mkdir(parents=True, exist_ok=True)
-    folders = [workspace_folder, *(Path(folder).expanduser() for folder in extra), *([samples] if samples else [])]
+    first = workspace_folder / IMPORTS_FOLDER if team else workspace_folder
+    folders = [first, *(Path(folder).expanduser() for folder in extra), *([samples] if samples else [])]
     return tuple(dict.fromkeys(Path(os.path.realpath(folder)) for folder in folders))
 
 
@@ -46,7 +52,10 @@ def typed_file(text: str, folders: Sequence[Path]) -> Path:
             _(
                 "The workbench reads typed paths only inside {folders}. Copy the file into {imports}, "
                 "or start the workbench with --data-dir FOLDER."
-            ).format(folders=", ".join(map(str, folders)), imports=folders[0] / IMPORTS_FOLDER)
+            ).format(
+                folders=", ".join(map(str, folders)),
+                imports=folders[0] if folders[0].name == IMPORTS_FOLDER else folders[0] / IMPORTS_FOLDER,
+            )
         )
     if not resolved.is_file():
         raise FolderError(_("No file at {path}.").format(path=resolved))
