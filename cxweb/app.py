@@ -118,9 +118,13 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = (), team:
 
 
 def layout() -> html.Div:
-    """The frame around every page, made per page load so it is in the reader's language."""
+    """The frame around every page, made per page load so it is in the reader's language; for a team server's user
+    who may change no project, without the controls that change something (``cx-read-only`` in workbench.css)."""
+    from workbench.core import access
+
     return html.Div(
-        [
+        className="cx-read-only" if access.current().writable == frozenset() else None,
+        children=[
             dbc.Navbar(
                 dbc.Container(
                     [
@@ -141,7 +145,7 @@ def layout() -> html.Div:
             dbc.Container(dash.page_container, fluid=True),
             dcc.Location(id="app-url"),
             dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
-        ]
+        ],
     )
 
 

@@ -133,9 +133,13 @@ def test_a_viewer_sees_only_their_project_and_their_changes_are_refused(tmp_path
         wait_settled(page)
         options = page.locator("#act-project option:not([value=''])")  # the select's own empty placeholder aside
         expect(options).to_have_text([demo.name])
+        expect(page.locator("#act-new")).to_be_hidden()  # a viewer of every project they have gets no such controls
+        expect(page.locator(".ag-drag-handle").first).to_be_hidden()
         card(page, "planned", "Shorter checkout form").locator(".cx-card").click()
         expect(page.locator("#act-f-status")).to_have_text("Planned")
-        page.click("#act-right")
+        for control in ("#act-right", "#act-save", "#act-delete"):
+            expect(page.locator(control)).to_be_hidden()
+        page.evaluate("document.querySelector('#act-right').click()")  # a forged click: the callback refuses it
         expect(page.locator("#act-editor-message")).to_contain_text("read this project but not change it")
         expect(page.locator("#act-f-status")).to_have_text("Planned")
         screenshot(page, "team-viewer-refused")
