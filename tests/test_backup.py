@@ -355,3 +355,23 @@ def test_dates_come_back_as_dates(restored):
     action = workspace.actions.list(project_id)[0]
     assert isinstance(action.created_at, datetime.datetime)
     assert all(isinstance(a.done_on, datetime.date) for a in workspace.actions.list(project_id) if a.done_on)
+
+
+def test_a_team_server_s_roles_stay_behind_when_a_project_is_backed_up(tmp_path, small_journey):
+    """Roles belong to users of one server: restored elsewhere, they would go to whoever has those user ids."""
+    from workbench.data.store import MembershipRow
+
+    with open_workspace(tmp_path / "team") as workspace:
+        project = workspace.create_project("Klient")
+        workspace.create_journey(project, small_journey)
+        workspace.users.add("vera", "correct horse battery")
+        workspace.users.grant("vera", project, "analyst")
+        target = io.BytesIO()
+        write_backup(workspace, project, target)
+    assert "memberships" not in json.loads(entries(target.getvalue())["tables.json"])
+    with open_workspace(tmp_path / "elsewhere") as workspace:
+        workspace.users.add("someone", "correct horse battery")  # user id 1 here too
+        read_backup(workspace, io.BytesIO(target.getvalue()))
+        with workspace.sessions() as session:
+            assert session.scalars(select(MembershipRow)).all() == []
+        assert [p.name for p in workspace.projects()] == ["Klient"]

@@ -149,6 +149,7 @@ def test_a_forged_altered_foreign_or_expired_session_is_no_session(server, monke
 
 def test_a_new_password_or_disabling_ends_every_session_and_logging_out_clears_it(server):
     call, _app, workspace = server
+    workspace.users.add("root", PASSWORD, admin=True)  # jana is not the last administrator, so she can be disabled
     first = session_of(log_in(call))
     workspace.users.reset("jana", "a brand new password")
     assert call(path="/actions", cookie=first, html=False)["status"].startswith("401")

@@ -412,7 +412,9 @@ def _insert(connection: Connection, rows: dict[str, list[dict]], files: Mapping[
 
 
 def _tables() -> dict[str, tuple[Table, ForeignKey | None]]:
-    """Every table of a project, parents first, with the foreign key that ties its rows to the project."""
+    """Every table of a project, parents first, with the foreign key that ties its rows to the project. A table whose
+    rows also belong to something outside projects (a team server's roles belong to users) is not a project's: a
+    backup restored elsewhere must not give its roles to whoever has those user ids there."""
     found: dict[str, tuple[Table, ForeignKey | None]] = {}
     depth: dict[str, int] = {}
     for table in store.Base.metadata.sorted_tables:
@@ -420,7 +422,8 @@ def _tables() -> dict[str, tuple[Table, ForeignKey | None]]:
             found[ROOT], depth[ROOT] = (table, None), 0
             continue
         links = [fk for fk in table.foreign_keys if not fk.parent.nullable and fk.column.table.name in found]
-        if links:
+        outside = [fk for fk in table.foreign_keys if not fk.parent.nullable and fk.column.table.name not in found]
+        if links and not outside:
             link = min(links, key=lambda fk: (depth[fk.column.table.name], fk.parent.name))
             found[table.name], depth[table.name] = (table, link), depth[link.column.table.name] + 1
     return found
