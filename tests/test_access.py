@@ -94,12 +94,15 @@ def test_an_analyst_changes_their_project_and_no_other(workspace, two):
                                                       expected_version=beta_before.version),
                        lambda: workspace.delete_journey(beta_journey),
                        lambda: workspace.delete_project(beta),
-                       lambda: workspace.create_project("Gamma")):
+                       lambda: workspace.create_project("Gamma"),
+                       lambda: workspace.rename_project(alpha, "Adam's now"),  # a project itself: administrators'
+                       lambda: workspace.delete_project(alpha)):
             with pytest.raises(WorkspaceError):  # refused, or unknown: another project's rows are not there
                 change()
     assert workspace.actions.get(beta_card) == beta_before
     assert [a.title for a in workspace.actions.list(beta)] == ["Beta card"]
     assert workspace.journeys(beta) and [p.name for p in workspace.projects()] == ["Alpha", "Beta"]
+    assert workspace.users.roles(workspace.users.list()[-1].id) == {alpha: "viewer"}  # vera's role is still there
 
 
 def test_roles_are_granted_changed_and_withdrawn_and_administrators_see_everything(workspace, two):
@@ -129,3 +132,26 @@ def test_a_user_of_no_project_reads_nothing(workspace, two):
     with as_user(workspace, "nobody"):
         assert workspace.projects() == []
         assert all(workspace.actions.list(ids[0]) == [] for ids in two.values())
+
+
+def test_backups_follow_the_same_access_though_they_read_and_write_past_the_sessions(workspace, two, tmp_path):
+    """A backup reads the tables directly and a restore inserts directly: they check the access themselves."""
+    import io
+
+    from workbench.repos.backup import read_backup, write_backup
+
+    alpha, beta = two["Alpha"][0], two["Beta"][0]
+    with as_user(workspace, "vera"):
+        write_backup(workspace, alpha, io.BytesIO())  # a viewer may take their project away to read
+        with pytest.raises(WorkspaceError, match="No project with id"):
+            write_backup(workspace, beta, io.BytesIO())
+    target = io.BytesIO()
+    write_backup(workspace, beta, target)
+    for name in ("vera", "adam"):
+        with as_user(workspace, name), pytest.raises(AccessRefused, match="Only an administrator adds projects"):
+            read_backup(workspace, io.BytesIO(target.getvalue()), name="Beta copy")
+    assert [p.name for p in workspace.projects()] == ["Alpha", "Beta"]
+    workspace.users.add("root", PASSWORD, admin=True)
+    with as_user(workspace, "root"):
+        read_backup(workspace, io.BytesIO(target.getvalue()), name="Beta copy")
+    assert [p.name for p in workspace.projects()] == ["Alpha", "Beta", "Beta copy"]

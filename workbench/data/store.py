@@ -493,13 +493,14 @@ def _criteria(ids: tuple[int, ...]) -> list:
 
 
 def _refuse_changes_outside_access(session: Session, _context, _instances) -> None:
-    """Refuse a flush that would add, change or delete a row of a project the current access may not change (a new
-    project, a user: of no project, so a team server's administrators alone)."""
+    """Refuse a flush that would add, change or delete a row of a project the current access may not change; a
+    project itself, a user and a role are a team server's administrators' alone."""
     allowed = access.current()
     if allowed.writable is None:
         return
     for row in (*session.new, *session.dirty, *session.deleted):
-        if not allowed.writes(_project_of(session, row)):
+        # A project itself (its name, its deletion with everyone's roles in it) is an administrator's to change.
+        if isinstance(row, Project) or not allowed.writes(_project_of(session, row)):
             raise access.refused()
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench.core import formatting, limits
+from workbench.core import access, formatting, limits
 from workbench.core.errors import WorkspaceError, clean_name, require_free_name
 from workbench.core.i18n import gettext as _
 from workbench.core.limits import LimitError
@@ -72,7 +72,10 @@ class BackupSummary:
 
 
 def write_backup(workspace: Workspace, project_id: int, target: str | Path | BinaryIO) -> BackupSummary:
-    """Write the project with its dataset files to a backup file (or a stream that can ``tell()``)."""
+    """Write the project with its dataset files to a backup file (or a stream that can ``tell()``); refused for a
+    project the current access cannot read (the tables are read past the store's sessions, so it is checked here)."""
+    if not access.current().reads(project_id):
+        raise WorkspaceError(_("No project with id {id}.").format(id=project_id))
     tables = _tables()
     where = _selection(tables, project_id)
     with workspace.engine.connect() as connection:
@@ -179,8 +182,12 @@ def read_backup(workspace: Workspace, source: str | Path | BinaryIO, *, name: st
     """Add the project of a backup to the workspace as a new project, under ``name`` if given.
 
     The dataset files are unpacked into ``tmp/`` first and moved into ``datasets/`` inside the transaction that
-    inserts their rows (``Datasets.transaction``), so a failure or a kill leaves no file without its row.
+    inserts their rows (``Datasets.transaction``), so a failure or a kill leaves no file without its row. A new
+    project is an administrator's: on a team server anyone else is refused (the rows are inserted past the store's
+    sessions, so it is checked here).
     """
+    if access.current() != access.EVERYTHING:
+        raise access.AccessRefused(_("Only an administrator adds projects, from a backup too."))
     datasets = workspace.datasets
     token = datasets.new_token()
     temps: dict[str, Path] = {}
