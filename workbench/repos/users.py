@@ -140,37 +140,45 @@ class Users:
         return Access(frozenset(roles), frozenset(project for project, role in roles.items() if role == "analyst"))
 
     def authenticate(self, name: str, password: str, now: datetime.datetime | None = None) -> User:
-        """The user whose name and password these are; :class:`LoginRefused` otherwise, saying no more than
-        "wrong name or password" (or that the name is locked after :data:`MAX_FAILURES` failures in a row)."""
+        """The user whose name and password these are; :class:`LoginRefused` otherwise. A wrong name, a wrong
+        password and a name locked after :data:`MAX_FAILURES` failures in a row get the same answer after the same
+        work, so that the answer tells nobody which names exist. The password is checked outside the write lock
+        (argon2 takes a tenth of a second: failed logins must not hold up everyone's changes); the outcome is then
+        counted in a short write."""
         now = now or datetime.datetime.now()
-        wrong = LoginRefused(_("Wrong name or password."))
-        if not NAME.fullmatch(name or "") or not password or len(password) > MAX_PASSWORD:
-            _verify(_decoy(), (password or "")[:MAX_PASSWORD])  # as long as for a real name: names are not told
-            raise wrong
-        with self.sessions.begin() as session:  # the failure is counted (committed) although the login is refused
-            row = session.scalar(select(UserRow).where(UserRow.key == name.casefold()))
-            if row is None:
-                _verify(_decoy(), password)
-                refusal = wrong
-            elif row.locked_until is not None and row.locked_until > now:
-                refusal = LoginRefused(
-                    _("Too many failed logins: this name can log in again at {time}.").format(
-                        time=row.locked_until.strftime("%H:%M")
-                    )
-                )
-            elif not _verify(row.password_hash, password):
+        refused = LoginRefused(_("Wrong name or password, or too many failed logins for this name: wait five minutes."))
+        name = name if NAME.fullmatch(name or "") else ""
+        if not password or len(password) > MAX_PASSWORD:
+            password = ""
+        with self.sessions() as session:
+            row = session.scalar(select(UserRow).where(UserRow.key == name.casefold())) if name else None
+            stored = (row.id, row.password_hash, row.locked_until) if row is not None else None
+        if stored is None or not password:
+            _verify(_decoy(), password)  # as long as for a real name
+            raise refused
+        user_id, hashed, locked_until = stored
+        right = _verify(hashed, password)  # checked even while locked: the answer takes as long either way
+        with self.sessions.begin() as session:
+            row = session.get(UserRow, user_id)
+            if row is None or (row.locked_until is not None and row.locked_until > now):
+                refused_now = True
+            elif not right or row.password_hash != hashed:  # a password changed meanwhile is checked again next time
                 row.failed_logins += 1
                 if row.failed_logins >= MAX_FAILURES:
                     row.failed_logins, row.locked_until = 0, now + LOCK
-                refusal = wrong
-            elif row.disabled:
-                refusal = LoginRefused(_("This user is disabled; ask an administrator."))
+                refused_now = True
             else:
+                refused_now = False
                 row.failed_logins, row.locked_until = 0, None
-                if _stale(row.password_hash):  # hashed with weaker parameters than today's: hashed again
+                disabled = row.disabled
+                if not disabled and _stale(hashed):  # hashed with weaker parameters than today's: hashed again
                     row.password_hash = _hash(password)
-                return _user(row)
-        raise refusal
+                found = _user(row)
+        if refused_now:
+            raise refused
+        if disabled:
+            raise LoginRefused(_("This user is disabled; ask an administrator."))
+        return found
 
 
 def _roles(session, user_id: int) -> dict[int, str]:
