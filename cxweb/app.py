@@ -82,10 +82,7 @@ def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = (), team:
     @app.server.route("/language/<code>")
     def choose_language(code: str):
         # The browser remembers its reader's language; the page they were on opens again in it.
-        target = request.args.get("next", "/")
-        if not target.startswith("/") or target.startswith("//") or "\\" in target:
-            target = "/"  # only a page of this app: never a redirect to another site
-        response = redirect(target, code=303)
+        response = redirect(logins.safe_target(request.args.get("next")), code=303)  # never to another site
         chosen = i18n.supported(code)
         if chosen:
             response.set_cookie(

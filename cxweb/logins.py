@@ -15,7 +15,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from workbench.core import access
 from workbench.core.errors import LoginRefused
@@ -51,7 +51,7 @@ def respond(environ: dict, start_response: Callable, app: Callable, accounts: Ac
             return _log_in(environ, start_response, accounts, cookie)
         return _page(start_response, "200 OK", _next(environ))
     if path == LOGOUT_PATH and method == "POST":
-        return _redirect(start_response, LOGIN_PATH, _cookie(cookie, "", environ, max_age=0))
+        return _redirect(start_response, LOGIN_PATH, _cookie(cookie, "", max_age=0))
     user = session_user(environ, accounts, cookie)
     if user is None:
         if method == "GET" and "text/html" in environ.get("HTTP_ACCEPT", ""):
@@ -110,23 +110,36 @@ def _log_in(environ: dict, start_response: Callable, accounts: Accounts, cookie:
         user = accounts.authenticate(form.get("name", ""), form.get("password", ""))
     except LoginRefused as refused:
         return _page(start_response, "401 Unauthorized", target, str(refused), form.get("name", ""))
-    return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), environ, MAX_AGE))
+    return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), MAX_AGE))
 
 
 def _next(environ: dict) -> str:
     return _safe_target(dict(parse_qsl(environ.get("QUERY_STRING", ""))).get("next", "/"))
 
 
-def _safe_target(target: str) -> str:
-    """Where to go after logging in: a path of this server only (never ``//other.site`` or a full address)."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target or LOGIN_PATH == target.split("?")[0]:
+def safe_target(target: str | None) -> str:
+    """Where a redirect of this app may lead: a path of this server only, else "/". Never ``//other.site``, a full
+    address, a backslash, or a control character or space, which browsers drop from an address (``/<TAB>/site``
+    would become ``//site``)."""
+    target = target or "/"
+    if any(ord(character) <= 0x20 or ord(character) == 0x7F for character in target) or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return "/"
     return target
 
 
-def _cookie(name: str, value: str, environ: dict, max_age: int) -> str:
-    secure = "; Secure" if environ.get("wsgi.url_scheme") == "https" else ""
-    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+def _safe_target(target: str) -> str:
+    """Where to go after logging in (:func:`safe_target`), never back to the login page."""
+    target = safe_target(target)
+    return "/" if urlsplit(target).path == LOGIN_PATH else target
+
+
+def _cookie(name: str, value: str, max_age: int) -> str:
+    # Secure always: browsers keep it over HTTPS and on this computer (localhost is a secure context), and a
+    # server reached over plain HTTP from another computer, whose session anyone on the way could copy, gets none.
+    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict; Secure"
 
 
 def _redirect(start_response: Callable, location: str, cookie: str | None = None):

@@ -28,7 +28,8 @@ def test_the_choice_is_a_strict_cookie_and_leads_back_to_the_page(client):
     assert "Max-Age=31536000" in cookie
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x",
+                                    "/\t/evil.example", "/\n/evil.example", " //evil.example"])  # browsers drop these
 def test_it_never_leads_to_another_site(client, target):
     assert client.get("/language/pl", query_string={"next": target}).headers["Location"] == "/"
 
