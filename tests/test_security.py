@@ -21,6 +21,7 @@ import pytest
 from cxweb import guard
 from tests.serving import ROOT, Server, free_port
 from workbench.core import folders
+from workbench.features.workspace import open_workspace
 
 POLICY = guard.Policy(port=8050, token="s3cret-token")
 
@@ -121,11 +122,15 @@ def test_a_team_server_reads_typed_paths_only_in_the_workspace_imports_folder(tm
     server one user's typed path reaches none of them, only the shared imports/ folder (and --data-dir folders)."""
     workspace = tmp_path / "ws"
     allowed = folders.allowed_folders(workspace, [], None, team=True)
+    with open_workspace(workspace) as opened:  # an uploaded file is read from where the upload keeps it
+        uploaded = opened.datasets.receive("export.csv", b"a;b\n1;2\n")
+    assert folders.typed_file(str(uploaded), allowed) == uploaded.resolve()
     (workspace / "datasets").mkdir()
-    for name in ("secret.key", "workbench.db", "datasets/other-project.parquet"):
+    for name in ("secret.key", "datasets/other-project.parquet"):
         (workspace / name).write_bytes(b"not yours")
     (workspace / folders.IMPORTS_FOLDER / "survey.csv").write_text("a;b\n1;2\n")
     assert folders.typed_file(str(workspace / "imports" / "survey.csv"), allowed).name == "survey.csv"
+    assert folders.imports_folder(allowed) == (workspace / "imports").resolve()
     for name in ("secret.key", "workbench.db", "datasets/other-project.parquet", "imports/../secret.key"):
         with pytest.raises(folders.FolderError, match="--data-dir") as refused:
             folders.typed_file(str(workspace / name), allowed)

@@ -178,7 +178,7 @@ def _import_card() -> dbc.Card:
     drop = _(
         "Drop a CSV, XLSX, SPSS (.sav) or Parquet file here, or click to choose one "
         "(up to {size}; type the path of a bigger one, e.g. in {folder})"
-    ).format(size=formatting.size(limits.UPLOAD_BYTES), folder=readable_folders()[0] / folders.IMPORTS_FOLDER)
+    ).format(size=formatting.size(limits.UPLOAD_BYTES), folder=folders.imports_folder(readable_folders()))
     return dbc.Card(
         [
             dbc.CardHeader(html.B(_("Import a file"))),

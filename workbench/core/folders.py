@@ -15,6 +15,7 @@ from pathlib import Path
 from workbench.core.i18n import gettext as _
 
 IMPORTS_FOLDER = "imports"
+UPLOADS_FOLDER = "tmp/uploads"  # where the Data page keeps an uploaded file (``Datasets.receive``), by a random name
 
 
 class FolderError(ValueError):
@@ -28,14 +29,19 @@ def allowed_folders(
     team: bool = False,
 ) -> tuple[Path, ...]:
     """The workspace folder (with ``imports/``, created here), each ``--data-dir`` and the samples' folder,
-    resolved; the workspace comes first. On a ``team`` server only the workspace's ``imports/``: the rest of the
-    workspace holds every project's datasets, the metadata database and the key sessions are signed with, which
-    one user's typed path must not reach."""
+    resolved; the workspace comes first. On a ``team`` server only the workspace's ``imports/`` and its uploads
+    (each under a random name): the rest of the workspace holds every project's datasets, the metadata database
+    and the key sessions are signed with, which one user's typed path must not reach."""
     workspace_folder = Path(workspace_folder)
     (workspace_folder / IMPORTS_FOLDER).mkdir(parents=True, exist_ok=True)
-    first = workspace_folder / IMPORTS_FOLDER if team else workspace_folder
-    folders = [first, *(Path(folder).expanduser() for folder in extra), *([samples] if samples else [])]
+    first = [workspace_folder / IMPORTS_FOLDER, workspace_folder / UPLOADS_FOLDER] if team else [workspace_folder]
+    folders = [*first, *(Path(folder).expanduser() for folder in extra), *([samples] if samples else [])]
     return tuple(dict.fromkeys(Path(os.path.realpath(folder)) for folder in folders))
+
+
+def imports_folder(folders: Sequence[Path]) -> Path:
+    """The workspace's folder for big files among the allowed ``folders`` (see :func:`allowed_folders`)."""
+    return folders[0] if folders[0].name == IMPORTS_FOLDER else folders[0] / IMPORTS_FOLDER
 
 
 def inside(path: str | Path, folders: Sequence[Path]) -> Path | None:
@@ -52,10 +58,7 @@ def typed_file(text: str, folders: Sequence[Path]) -> Path:
             _(
                 "The workbench reads typed paths only inside {folders}. Copy the file into {imports}, "
                 "or start the workbench with --data-dir FOLDER."
-            ).format(
-                folders=", ".join(map(str, folders)),
-                imports=folders[0] if folders[0].name == IMPORTS_FOLDER else folders[0] / IMPORTS_FOLDER,
-            )
+            ).format(folders=", ".join(map(str, folders)), imports=imports_folder(folders))
         )
     if not resolved.is_file():
         raise FolderError(_("No file at {path}.").format(path=resolved))

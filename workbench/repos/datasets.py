@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.core import contract, formatting, i18n, limits, resources
+from workbench.core import contract, folders, formatting, i18n, limits, resources
 from workbench.core.errors import Cancelled, IngestError
 from workbench.core.events import DatasetCommitted, Events
 from workbench.core.i18n import N_
@@ -350,7 +350,7 @@ class Datasets:
         name = Path(filename).name.strip() or "upload"
         ingest.file_kind(name)
         limits.check_size(len(content), limits.UPLOAD_BYTES, name)
-        folder = self.temp_folder / "uploads" / uuid.uuid4().hex
+        folder = self.root / folders.UPLOADS_FOLDER / uuid.uuid4().hex
         folder.mkdir(parents=True)
         (folder / name).write_bytes(content)
         return folder / name
