@@ -122,7 +122,7 @@ def test_reopening_a_workspace_keeps_its_data(tmp_path, small_journey):
     again = open_workspace(tmp_path / "ws")
     assert again.journey(journey_id).journey.name == "Shop"
     with sqlite3.connect(tmp_path / "ws" / "workbench.db") as db:
-        assert db.execute("select version_num from alembic_version").fetchone() == ("0009",)  # the newest
+        assert db.execute("select version_num from alembic_version").fetchone() == ("0010",)  # the newest
     again.close()
 
 
@@ -186,3 +186,16 @@ def test_a_reading_session_refuses_to_write(workspace):
     with workspace.sessions() as session, pytest.raises(RuntimeError, match="write transaction"):
         session.execute(update(Project).values(name="Renamed"))
     assert [p.name for p in workspace.projects()] == ["Read only"]
+
+
+def test_a_journey_edit_remembers_who_made_it_for_undo_and_redo(workspace, small_journey):
+    journey_id = workspace.create_journey(workspace.create_project("Client"), small_journey)
+    state = workspace.journey(journey_id)
+    assert (state.undo_label, state.undo_by) == (None, "")
+    edited = workspace.save_journey(journey_id, replace(small_journey, description="v2"), "Describe", state.version,
+                                    who="  Jana   Nováková ")
+    assert (edited.undo_label, edited.undo_by) == ("Describe", "Jana Nováková")
+    undone = workspace.undo(journey_id, edited.version)
+    assert (undone.redo_label, undone.redo_by, undone.undo_by) == ("Describe", "Jana Nováková", "")
+    anonymous = workspace.save_journey(journey_id, replace(small_journey, description="v3"), "Again", undone.version)
+    assert (anonymous.undo_label, anonymous.undo_by) == ("Again", "")

@@ -11,7 +11,7 @@ import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages import _locale
-from cxweb.pages._context import new_action_href, workspace
+from cxweb.pages._context import author, new_action_href, workspace
 from cxweb.pages._graph import STYLESHEET, elements, positions
 from cxweb.pages._pickers import project_options, project_picker
 from workbench.core import formatting, metrics
@@ -482,12 +482,19 @@ def _edit(journey_id, version, label: str, change: Callable[[Journey], Journey])
     if not journey_id:
         return no_update, _message(_("Choose or create a journey first."), "warning")
     try:
-        feature.save(workspace(), int(journey_id), version, label, change)
+        feature.save(workspace(), int(journey_id), version, label, change, author(None))
     except ConflictError as exc:
         return _token(), _message(str(exc), "warning")
     except USER_ERRORS as exc:
         return no_update, _message(str(exc), "danger")
     return _token(), _message(_("Saved: {edit}").format(edit=label))
+
+
+def _step_title(pattern: str, label: str | None, by: str) -> str:
+    """An undo or redo button's tooltip: the edit, and on a team server who made it."""
+    if not label:
+        return ""
+    return pattern.format(label=label) + (" " + _("(by {name})").format(name=by) if by else "")
 
 
 def _token() -> str:
@@ -572,9 +579,9 @@ def render(journey_id, refresh, owner):
         fit,
         shown.version,
         shown.undo_label is None,
-        _("Undo: {label}").format(label=shown.undo_label) if shown.undo_label else "",
+        _step_title(_("Undo: {label}"), shown.undo_label, shown.undo_by),
         shown.redo_label is None,
-        _("Redo: {label}").format(label=shown.redo_label) if shown.redo_label else "",
+        _step_title(_("Redo: {label}"), shown.redo_label, shown.redo_by),
         checks,
         _("Checks ({n})").format(n=formatting.count(len(warnings))) if warnings else _("Checks"),
         _stage_rows(journey, shown.stage_counts),

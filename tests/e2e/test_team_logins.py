@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.e2e.test_actions_page import card
-from tests.serving import Server, copy_workspace, wait_settled
+from tests.serving import Server, copy_workspace, wait_for, wait_settled
 from workbench.features.workspace import open_workspace
 
 PASSWORD = "correct horse battery"
@@ -41,6 +41,12 @@ def test_a_person_logs_in_their_changes_carry_their_name_and_they_log_out(tmp_pa
         expect(page.locator("#act-history li").first).to_contain_text("Jana Nováková")
         screenshot(page, "team-board-history")
         page.keyboard.press("Escape")
+
+        page.goto(f"{server.url}/")  # a journey edit remembers who made it: the undo button says so
+        wait_for(page, "() => window.cy && window.cy.nodes('[type = \"touchpoint\"]').length > 0")
+        wait_settled(page)
+        page.click("#je-autolayout")
+        expect(page.locator("#je-undo")).to_have_attribute("title", "Undo: Auto-layout (by Jana Nováková)")
 
         page.click("#nav-logout")
         expect(page.locator("#login")).to_be_visible()

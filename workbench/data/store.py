@@ -170,6 +170,7 @@ class JourneyRevisionRow(Base):
     journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(300))
+    author: Mapped[str] = mapped_column(String(200), default="", server_default="")  # "" when nobody is logged in
     snapshot: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 

@@ -36,6 +36,8 @@ class JourneyView:
     channels: list[str]
     stage_counts: dict[str, int]
     hint: str
+    undo_by: str = ""  # who made the edit undo would take back (a team server's user; "" otherwise)
+    redo_by: str = ""
 
 
 def journey_choices(workspace: Workspace, project_id: int | None) -> list[tuple[str, int]]:
@@ -83,15 +85,22 @@ def view(workspace: Workspace, journey_id: int) -> JourneyView:
         sorted({tp.channel for tp in journey.touchpoints if tp.channel}),
         counts,
         hint,
+        state.undo_by,
+        state.redo_by,
     )
 
 
 def save(
-    workspace: Workspace, journey_id: int, version: int | None, label: str, change: Callable[[Journey], Journey]
+    workspace: Workspace,
+    journey_id: int,
+    version: int | None,
+    label: str,
+    change: Callable[[Journey], Journey],
+    who: str = "",
 ) -> None:
-    """One undoable edit of the stored journey (ConflictError when someone saved it since ``version``)."""
+    """One undoable edit of the stored journey by ``who`` (ConflictError when someone saved it since ``version``)."""
     state = workspace.journey(int(journey_id))
-    workspace.save_journey(state.id, change(state.journey), label, version)
+    workspace.save_journey(state.id, change(state.journey), label, version, who)
 
 
 def undo_redo(workspace: Workspace, journey_id: int, version: int | None, undo: bool) -> str:

@@ -83,6 +83,8 @@ class JourneyState:
     journey: Journey
     undo_label: str | None
     redo_label: str | None
+    undo_by: str = ""  # who made the edit undo would take back ("" on a local workbench)
+    redo_by: str = ""
 
 
 def default_folder() -> Path:
@@ -290,9 +292,10 @@ class Workspace:
             return self._state(session, self._journey_row(session, journey_id))
 
     def save_journey(
-        self, journey_id: int, journey: Journey, label: str, expected_version: int | None = None
+        self, journey_id: int, journey: Journey, label: str, expected_version: int | None = None, who: str = ""
     ) -> JourneyState:
-        """Store an edited journey as one undoable step; refuse if ``expected_version`` is stale."""
+        """Store an edited journey as one undoable step made by ``who`` (the logged-in user of a team server, else
+        nobody); refuse if ``expected_version`` is stale."""
         validate(journey)
         with self.sessions.begin() as session:
             row = self._current(session, journey_id, expected_version)
@@ -306,7 +309,11 @@ class Workspace:
             row.revision += 1
             session.add(
                 JourneyRevisionRow(
-                    journey_id=journey_id, seq=row.revision, label=label, snapshot=journeyfile.to_json(journey)
+                    journey_id=journey_id,
+                    seq=row.revision,
+                    label=label,
+                    author=" ".join(who.split())[:200],
+                    snapshot=journeyfile.to_json(journey),
                 )
             )
             session.execute(
@@ -416,6 +423,8 @@ class Workspace:
             journey,
             undo.label if undo is not None and row.revision > 0 else None,
             redo.label if redo is not None else None,
+            undo.author if undo is not None and row.revision > 0 else "",
+            redo.author if redo is not None else "",
         )
 
     def _write(self, session: Session, row: JourneyRow, journey: Journey) -> None:
