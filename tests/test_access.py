@@ -155,3 +155,26 @@ def test_backups_follow_the_same_access_though_they_read_and_write_past_the_sess
     with as_user(workspace, "root"):
         read_backup(workspace, io.BytesIO(target.getvalue()), name="Beta copy")
     assert [p.name for p in workspace.projects()] == ["Alpha", "Beta", "Beta copy"]
+
+
+def test_a_card_naming_another_project_s_alert_leaves_that_alert_alone(workspace, two, caplog):
+    import datetime
+
+    from workbench.data.store import AlertRow
+
+    alpha, alpha_journey = two["Alpha"][:2]
+    beta, beta_journey = two["Beta"][:2]
+    with workspace.sessions.begin() as session:
+        alert = AlertRow(project_id=beta, journey_id=beta_journey, key="drop:checkout", rule_key="drop",
+                         last_seen=datetime.date(2026, 11, 30), body={}, status="new", history=[])
+        session.add(alert)
+        session.flush()
+        alert_id = alert.id
+    workspace.users.grant("adam", beta, "viewer")  # he reads Beta's alerts but changes none of them
+    with as_user(workspace, "adam"):
+        workspace.actions.create(alpha, Draft("From an alert", origin={"kind": "alert", "ref": str(alert_id)}), "adam",
+                                 journey_id=alpha_journey)
+    with workspace.sessions() as session:
+        stored = session.get(AlertRow, alert_id)
+        assert (stored.action_id, stored.history) == (None, [])
+    assert "AccessRefused" not in caplog.text and "Traceback" not in caplog.text

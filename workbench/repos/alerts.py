@@ -158,11 +158,12 @@ class Inbox:
     def link_action(self, alert_id: int, project_id: int, action_id: int, who: str = "") -> None:
         """Mark an alert of the project as turned into the card ``action_id`` (an alert of another project: nothing)."""
         with self.sessions.begin() as session:
-            claim(session, AlertRow.id, alert_id, None)  # a status change in another window waits, then sees this one
             row = session.get(AlertRow, alert_id)
-            if row is not None and row.project_id == project_id:
-                row.action_id = action_id
-                _change(row, "action", who)
+            if row is None or row.project_id != project_id:  # checked first: another project's alert is not touched
+                return
+            claim(session, AlertRow.id, alert_id, None)  # a status change in another window waits, then sees this one
+            row.action_id = action_id
+            _change(row, "action", who)
 
     # ------------------------------------------------------------ internals
 
