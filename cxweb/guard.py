@@ -155,13 +155,7 @@ def presented_tokens(environ: dict, policy: Policy) -> list[str]:
     scheme, _space, value = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "token" and value.strip():
         found.append(value.strip())
-    # Split by hand as browsers do: SimpleCookie stops at the first cookie it cannot parse, and other apps on
-    # localhost set such cookies (a JSON value, a space in a name) that would then hide ours.
-    for pair in environ.get("HTTP_COOKIE", "").split(";"):
-        name, _equals, value = pair.strip().partition("=")
-        if name == policy.cookie and value:
-            found.append(value.strip('"'))
-    return found
+    return found + logins.cookie_values(environ, policy.cookie)
 
 
 def token_valid(tokens: Iterable[str], policy: Policy) -> bool:

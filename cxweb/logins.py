@@ -67,6 +67,18 @@ def respond(environ: dict, start_response: Callable, app: Callable, accounts: Ac
         return app(environ, start_response)
 
 
+def cookie_values(environ: dict, name: str) -> list[str]:
+    """The values a request's cookies give ``name`` (empty ones left out). Split by hand as browsers do:
+    SimpleCookie stops at the first cookie it cannot parse, and other apps on localhost set such cookies (a JSON
+    value, a space in a name) that would then hide ours."""
+    found = []
+    for pair in environ.get("HTTP_COOKIE", "").split(";"):
+        key, _equals, value = pair.strip().partition("=")
+        if key == name and value:
+            found.append(value.strip('"'))
+    return found
+
+
 def sign(user, secret: bytes) -> str:
     """A session cookie's value for ``user``: their id and credentials' version, signed and dated."""
     from itsdangerous import URLSafeTimedSerializer
@@ -80,12 +92,9 @@ def session_user(environ: dict, accounts: Accounts, cookie: str):
     from itsdangerous import BadSignature, URLSafeTimedSerializer
 
     serializer = URLSafeTimedSerializer(accounts.secret, salt=_SALT)
-    for pair in environ.get("HTTP_COOKIE", "").split(";"):  # by hand, as the guard reads its token (see there)
-        name, _equals, value = pair.strip().partition("=")
-        if name != cookie or not value:
-            continue
+    for value in cookie_values(environ, cookie):
         try:
-            data = serializer.loads(value.strip('"'), max_age=MAX_AGE)
+            data = serializer.loads(value, max_age=MAX_AGE)
         except BadSignature:  # forged, altered, from another workspace's key, or expired
             continue
         if not isinstance(data, dict) or not isinstance(data.get("u"), int):

@@ -156,7 +156,6 @@ def _table() -> dbc.Table:
     """Every user with their roles and state (text only: names are shown as typed, never as HTML)."""
     ws, actor = workspace(), current_user()
     names = {p.id: p.name for p in ws.projects()}
-    roles = users.roles(ws, actor)
     rows = [
         html.Tr(
             [
@@ -167,13 +166,13 @@ def _table() -> dbc.Table:
                     if user.admin
                     else "; ".join(
                         f"{names.get(project, project)} ({_(ROLES[role])})"
-                        for project, role in sorted(roles[user.id].items(), key=lambda item: str(names.get(item[0])))
+                        for project, role in sorted(roles.items(), key=lambda item: str(names.get(item[0])))
                     )
                 ),
                 html.Td(_("disabled") if user.disabled else _("may log in")),
             ]
         )
-        for user in users.listing(ws, actor)
+        for user, roles in users.members(ws, actor)
     ]
     head = html.Thead(
         html.Tr([html.Th(_("Login")), html.Th(_("Name")), html.Th(_("Projects and roles")), html.Th(_("State"))])

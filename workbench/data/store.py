@@ -25,6 +25,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    select,
     text,
     update,
 )
@@ -38,6 +39,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
     sessionmaker,
+    with_loader_criteria,
 )
 
 from workbench.core import access
@@ -456,9 +458,9 @@ def session_factory(engine: Engine) -> Sessions:
 
 
 # The rows of a project, by the column that names it directly or through its journey or action.
-_BY_PROJECT = ("OwnerRow", "JourneyRow", "DatasetRow", "MappingRow", "ActionRow", "CodebookRow", "CommentTagRow",
-               "AlertRow", "ScenarioRow")  # fmt: skip
-_BY_JOURNEY = ("StageRow", "TouchpointRow", "EdgeRow", "JourneyRevisionRow", "BenchmarkRow", "AlertSettingsRow")
+_BY_PROJECT = (OwnerRow, JourneyRow, DatasetRow, MappingRow, ActionRow, CodebookRow, CommentTagRow, AlertRow,
+               ScenarioRow)  # fmt: skip
+_BY_JOURNEY = (StageRow, TouchpointRow, EdgeRow, JourneyRevisionRow, BenchmarkRow, AlertSettingsRow)
 
 
 def _limit_to_access(state) -> None:
@@ -477,18 +479,12 @@ def _limit_to_access(state) -> None:
 
 
 def _criteria(ids: tuple[int, ...]) -> list:
-    from sqlalchemy import select
-    from sqlalchemy.orm import with_loader_criteria
-
-    models = globals()
     journeys = select(JourneyRow.id).where(JourneyRow.project_id.in_(ids)).scalar_subquery()
     actions = select(ActionRow.id).where(ActionRow.project_id.in_(ids)).scalar_subquery()
     return [
         with_loader_criteria(Project, Project.id.in_(ids), include_aliases=True),
-        *(with_loader_criteria(models[name], models[name].project_id.in_(ids), include_aliases=True)
-          for name in _BY_PROJECT),
-        *(with_loader_criteria(models[name], models[name].journey_id.in_(journeys), include_aliases=True)
-          for name in _BY_JOURNEY),
+        *(with_loader_criteria(model, model.project_id.in_(ids), include_aliases=True) for model in _BY_PROJECT),
+        *(with_loader_criteria(model, model.journey_id.in_(journeys), include_aliases=True) for model in _BY_JOURNEY),
         with_loader_criteria(ActionEventRow, ActionEventRow.action_id.in_(actions), include_aliases=True),
     ]  # fmt: skip
 
@@ -510,8 +506,6 @@ def _project_of(session: Session, row) -> int | None:
     belong to none: only administrators change them, whatever project a role is in."""
     if isinstance(row, (UserRow, MembershipRow)):
         return None
-    if isinstance(row, Project):
-        return row.id
     if hasattr(row, "project_id"):
         return row.project_id
     if hasattr(row, "journey_id"):

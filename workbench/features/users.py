@@ -41,9 +41,9 @@ def set_role(workspace: Workspace, actor: User | None, name: str, project_id: in
     return workspace.users.grant(name, project_id, role)
 
 
-def roles(workspace: Workspace, actor: User | None) -> dict[int, dict[int, str]]:
-    """Every user's projects and roles, by user id."""
-    return {user.id: workspace.users.roles(user.id) for user in listing(workspace, actor)}
+def members(workspace: Workspace, actor: User | None) -> list[tuple[User, dict[int, str]]]:
+    """Every user with their projects and roles, for an administrator."""
+    return [(user, workspace.users.roles(user.id)) for user in listing(workspace, actor)]
 
 
 def _require_admin(workspace: Workspace, actor: User | None) -> None:

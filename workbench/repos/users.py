@@ -60,15 +60,14 @@ class Users:
     def admins(self) -> int:
         """How many enabled admins there are (a team server needs one to start)."""
         with self.sessions() as session:
-            enabled = (UserRow.admin.is_(True), UserRow.disabled.is_(False))
-            return int(session.scalar(select(func.count()).select_from(UserRow).where(*enabled)) or 0)
+            return _enabled_admins(session)
 
     def add(self, name: str, password: str, display_name: str = "", admin: bool = False) -> User:
         """A new user; refused when the name is taken (ignoring case) or the name or password is not acceptable."""
         name = _checked_name(name)
         hashed = _hash(_checked_password(password))
         with self.sessions.begin() as session:
-            if session.scalar(select(UserRow).where(UserRow.key == name.casefold())) is not None:
+            if _find(session, name) is not None:
                 raise WorkspaceError(_("There is already a user named “{name}”.").format(name=name))
             row = UserRow(
                 key=name.casefold(),
@@ -98,12 +97,10 @@ class Users:
         administrator stays (nobody could manage the users or start the server otherwise)."""
         with self.sessions.begin() as session:
             row = _row(session, name)
-            if disabled and row.admin and not row.disabled:
-                enabled = (UserRow.admin.is_(True), UserRow.disabled.is_(False))
-                if session.scalar(select(func.count()).select_from(UserRow).where(*enabled)) == 1:
-                    raise WorkspaceError(
-                        _("{name} is the last administrator: add another before disabling them.").format(name=row.name)
-                    )
+            if disabled and row.admin and not row.disabled and _enabled_admins(session) == 1:
+                raise WorkspaceError(
+                    _("{name} is the last administrator: add another before disabling them.").format(name=row.name)
+                )
             if row.disabled != disabled:
                 row.disabled, row.credentials = disabled, row.credentials + 1
             return _user(row)
@@ -151,32 +148,31 @@ class Users:
         if not password or len(password) > MAX_PASSWORD:
             password = ""
         with self.sessions() as session:
-            row = session.scalar(select(UserRow).where(UserRow.key == name.casefold())) if name else None
-            stored = (row.id, row.password_hash, row.locked_until) if row is not None else None
+            row = _find(session, name) if name else None
+            stored = (row.id, row.password_hash) if row is not None else None
         if stored is None or not password:
             _verify(_decoy(), password)  # as long as for a real name
             raise refused
-        user_id, hashed, locked_until = stored
+        user_id, hashed = stored
         right = _verify(hashed, password)  # checked even while locked: the answer takes as long either way
         with self.sessions.begin() as session:
             row = session.get(UserRow, user_id)
-            if row is None or (row.locked_until is not None and row.locked_until > now):
-                refused_now = True
-            elif not right or row.password_hash != hashed:  # a password changed meanwhile is checked again next time
+            if row is None:  # removed meanwhile
+                raise refused
+            locked = row.locked_until is not None and row.locked_until > now
+            accepted = not locked and right and row.password_hash == hashed  # a password changed meanwhile: next time
+            if accepted:
+                row.failed_logins, row.locked_until = 0, None
+                if not row.disabled and _stale(hashed):  # hashed with weaker parameters than today's: hashed again
+                    row.password_hash = _hash(password)
+                found = _user(row)
+            elif not locked:
                 row.failed_logins += 1
                 if row.failed_logins >= MAX_FAILURES:
                     row.failed_logins, row.locked_until = 0, now + LOCK
-                refused_now = True
-            else:
-                refused_now = False
-                row.failed_logins, row.locked_until = 0, None
-                disabled = row.disabled
-                if not disabled and _stale(hashed):  # hashed with weaker parameters than today's: hashed again
-                    row.password_hash = _hash(password)
-                found = _user(row)
-        if refused_now:
+        if not accepted:
             raise refused
-        if disabled:
+        if found.disabled:
             raise LoginRefused(_("This user is disabled; ask an administrator."))
         return found
 
@@ -186,8 +182,18 @@ def _roles(session, user_id: int) -> dict[int, str]:
     return {row.project_id: row.role for row in rows}
 
 
+def _find(session, name: str) -> UserRow | None:
+    """The user of login ``name``, whatever its case."""
+    return session.scalar(select(UserRow).where(UserRow.key == str(name).casefold()))
+
+
+def _enabled_admins(session) -> int:
+    enabled = (UserRow.admin.is_(True), UserRow.disabled.is_(False))
+    return int(session.scalar(select(func.count()).select_from(UserRow).where(*enabled)) or 0)
+
+
 def _row(session, name: str) -> UserRow:
-    row = session.scalar(select(UserRow).where(UserRow.key == str(name).casefold()))
+    row = _find(session, name)
     if row is None:
         raise WorkspaceError(_("There is no user named “{name}”.").format(name=name))
     return row
