@@ -36,7 +36,6 @@ _NESTING_KEY = b"cxwb.nesting"  # JSON: the text segments' distinct values and t
 
 def path_for(source: str | Path) -> Path:
     """Where the summary of dataset file ``source`` is kept."""
-    source = Path(source)
     return beside.path_for(source, SUFFIX)
 
 

@@ -133,9 +133,8 @@ class Datasets:
         self.touchpoint_keys = touchpoint_keys  # a journey's touchpoint keys, which a survey's answers must name
         self.folder = folder / DATASET_FOLDER
         self.temp_folder = folder / TEMP_FOLDER
-        self.writers: builtins.list[
-            threading.Thread
-        ] = []  # precomputed files being written after their survey's commit
+        # The precomputed files being written after their survey's commit.
+        self.writers: builtins.list[threading.Thread] = []
         self._writers_lock = threading.Lock()  # two imports may commit at once (the app's background jobs)
 
     # ------------------------------------------------------------ reading
