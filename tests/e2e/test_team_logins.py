@@ -145,8 +145,11 @@ def test_a_viewer_sees_only_their_project_and_their_changes_are_refused(tmp_path
         expect(page.locator("#act-f-status")).to_have_text("Planned")
         for control in ("#act-right", "#act-save", "#act-delete"):
             expect(page.locator(control)).to_be_hidden()
+        wait_settled(page)  # the editor's own callbacks done: the card it holds is the one the click moves
         page.evaluate("document.querySelector('#act-right').click()")  # a forged click: the callback refuses it
-        expect(page.locator("#act-editor-message")).to_contain_text("read this project but not change it")
+        expect(page.locator("#act-editor-message")).to_contain_text(
+            "read this project but not change it", timeout=30_000
+        )
         expect(page.locator("#act-f-status")).to_have_text("Planned")
         screenshot(page, "team-viewer-refused")
         assert not page.errors
