@@ -5,14 +5,18 @@ request, a background job inherits it from the request that started it). The sto
 page and every repository (``workbench.data.store``): rows of other projects are never read, and rows of
 projects that may only be read are never written. A local workbench, the command line and a team server's
 administrators act with :data:`EVERYTHING`.
+
+A member may further be *scoped* in a project (:class:`Scope`): they read only the answers of some segment values
+(a branch, a region, an external partner) and of the touchpoints some owners own. The query layer adds the scope to
+every read of a dataset file (``workbench.data.query``), so every page, export and cache sees only those rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import N_
@@ -25,12 +29,63 @@ class AccessRefused(WorkspaceError):
     """A change to a project its user may only read (or not read at all)."""
 
 
+Filters = tuple[tuple[str, tuple[str, ...]], ...]  # (column, allowed values) pairs, every one must hold
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows of a project a scoped member reads: answers whose ``segments`` columns hold one of the given values,
+    of touchpoints that one of ``owners`` owns (either may be empty; both empty is no scope)."""
+
+    segments: Filters = ()
+    owners: tuple[str, ...] = ()
+    # Resolved for each request (``repos.users.Users.access``), never stored: the touchpoint keys ``owners`` own now,
+    # and the names whose action cards are the member's (their own, their owners' and their segment values).
+    touchpoints: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def filters(self) -> Filters:
+        """The row filters of the scope's answers: its segment values, and its owners' touchpoints."""
+        return (*self.segments, *((("touchpoint", self.touchpoints),) if self.owners else ()))
+
+    def to_dict(self) -> dict:
+        """The scope as stored with a membership."""
+        return {"segments": {column: list(values) for column, values in self.segments}, "owners": list(self.owners)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping | None) -> Scope | None:
+        """A stored scope (None for none)."""
+        if not data:
+            return None
+        segments = tuple((str(c), tuple(str(v) for v in vs)) for c, vs in sorted((data.get("segments") or {}).items()))
+        scope = cls(segments, tuple(str(o) for o in data.get("owners") or ()))
+        return scope if scope.segments or scope.owners else None
+
+    def describe(self) -> str:
+        """The scope in words: 'branch Brno, Jihlava · owners Contact centre'."""
+        parts = [f"{column} {', '.join(values)}" for column, values in self.segments]
+        if self.owners:
+            parts.append(_("owners {names}").format(names=", ".join(self.owners)))
+        return " · ".join(parts)
+
+
 @dataclass(frozen=True)
 class Access:
-    """The projects one may read (None: all) and, of those, change (None: all)."""
+    """The projects one may read (None: all) and, of those, change (None: all); the scoped ones among them, and the
+    row filters of each of their dataset files (by file name; a file not named is read whole)."""
 
     readable: frozenset[int] | None
     writable: frozenset[int] | None
+    scopes: Mapping[int, Scope] = field(default_factory=dict)
+    rows: Mapping[str, Filters] = field(default_factory=dict)
+
+    def scoped(self, project_id: int | None) -> bool:
+        """Whether the rows of ``project_id`` are limited by a scope."""
+        return project_id in self.scopes
+
+    def filters(self, path: str) -> Filters | None:
+        """The row filters of a dataset file (None: read whole)."""
+        return self.rows.get(path.replace("\\", "/").rsplit("/", 1)[-1]) if self.rows else None
 
     def reads(self, project_id: int | None) -> bool:
         """Whether rows of ``project_id`` may be read."""
@@ -58,6 +113,13 @@ def acting(access: Access) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def owned(touchpoints: Iterable[tuple[str, str | None]], owners: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys of ``touchpoints`` ((key, owner name) pairs, of all a project's journeys) that one of ``owners``
+    owns, sorted; owner names match ignoring case."""
+    wanted = {o.casefold() for o in owners}
+    return tuple(sorted({key for key, owner in touchpoints if owner and owner.casefold() in wanted}))
 
 
 def refused() -> AccessRefused:

@@ -79,8 +79,8 @@ def shortest(value: float | None, significant: int = 6, signed: bool = False, lo
     return number(value, decimals(value, significant), signed, locale)
 
 
-def count(n: int, locale: str | None = None) -> str:
-    """4210 as '4 210'."""
+def count(n: int | None, locale: str | None = None) -> str:
+    """4210 as '4 210'; '–' for none."""
     return number(n, locale=locale)
 
 

@@ -12,11 +12,11 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from workbench.core import metrics
+from workbench.core import access, metrics
 from workbench.core.contract import (
     METRICS,  # the answer table's scores: NPS, CSAT, CES, rating
     SURVEY_COLUMNS,
@@ -63,14 +63,15 @@ class Query:
             raise ValueError(_("A query needs at least one dataset file."))
 
     def key(self) -> str:
-        """Stable cache key; it includes each file's size and mtime so a replaced file is never served stale."""
+        """Stable cache key; it includes each file's size and mtime so a replaced file is never served stale, and
+        the scope of the person asking (``core.access``), so no cache serves one member's rows to another."""
         spec = {
             "sources": [_signature(path) for path in self.sources],
             "by": list(self.by),
             "period": self.period,
             "from": str(self.date_from),
             "to": str(self.date_to),
-            "filters": sorted([column, sorted(values)] for column, values in self.filters),
+            "filters": sorted([column, sorted(values)] for column, values in limited(self).filters),
             "metric": self.metric,
         }
         return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
@@ -85,6 +86,7 @@ def aggregate(
     weights: Mapping[str, float] | None = None,
 ) -> pandas.DataFrame:
     """One row per group (sorted): group columns, answers, sufficient statistics and every metric's estimate."""
+    query = limited(query)
     if cache is not None:
         key = f"aggregate:{query.key()}:{min_n}:{confidence!r}:{json.dumps(weights and sorted(weights.items()))}"
         hit = cache.get(key)
@@ -99,6 +101,32 @@ def aggregate(
 # Larger results (a break search's touchpoint × month × branch statistics: 400 000 rows at 1.5 M answers) take
 # longer to pickle into the cache and read back than to aggregate again; what is built from them is cached.
 CACHED_ROWS = 200_000
+
+
+def limited(query: Query) -> Query:
+    """``query`` narrowed to the rows of its files the current access may read (a scoped member's, see
+    ``core.access.Scope``): the scope's filters intersected with the query's own. Every read of answers passes
+    here, so a page, an export or a forged filter gets no row outside the scope."""
+    current = access.current()
+    if not current.rows:
+        return query
+    found = {current.filters(path) for path in query.sources}
+    if found == {None}:
+        return query
+    if len(found) > 1:  # files of a scoped and another project, or of two scopes: no single rule to apply
+        raise access.AccessRefused(_("These datasets cannot be read together."))
+    [scope] = found
+    filters = {column: tuple(values) for column, values in query.filters}
+    for column, allowed in scope or ():
+        filters[column] = tuple(v for v in filters[column] if v in allowed) if column in filters else tuple(allowed)
+    return replace(query, filters=tuple(filters.items()))
+
+
+def scope_key(sources: Sequence[str]) -> str:
+    """The current access's row filters of ``sources`` as text, for a cache key of what is built from them without
+    a :class:`Query` ('' when they are read whole)."""
+    current = access.current()
+    return json.dumps([current.filters(path) for path in sources]) if current.rows else ""
 
 
 def describe_filters(filters: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -131,8 +159,9 @@ def segment_values(sources: Sequence[str], column: str) -> list[str]:
             )
         )
     values: set[str] = set()
+    current = access.current()
     for path in sources:
-        values.update(_file_values(*_signature(path), column))
+        values.update(_file_values(*_signature(path), column, current.filters(path) or ()))
     return sorted(values)
 
 
@@ -257,10 +286,19 @@ def answers(
 
 
 def table(path: str, names: Sequence[str]) -> pandas.DataFrame:
-    """The named columns of every row of one dataset file as stored (a KPI table, which has no answers to filter)."""
+    """The named columns of every row of one dataset file as stored (a KPI table), those of a scoped member's rows
+    only (none when the file lacks a column of their scope)."""
     import polars as pl
 
-    return pl.scan_parquet(path).select(list(names)).collect().to_pandas()
+    frame = pl.scan_parquet(path)
+    filters = access.current().filters(path) or ()
+    if filters:
+        schema = _schema(*_signature(path))
+        if any(column not in schema for column, _values in filters):
+            frame = frame.head(0)
+        else:
+            frame = frame.filter(*(pl.col(column).cast(pl.String).is_in(list(values)) for column, values in filters))
+    return frame.select(list(names)).collect().to_pandas()
 
 
 def parents(sources: Sequence[str], names: Sequence[str]) -> dict[str, str]:
@@ -381,14 +419,18 @@ def _scanned_bounds(path: str) -> tuple[datetime.date, datetime.date] | None:
 
 
 @lru_cache(maxsize=512)
-def _file_values(path: str, size: int, mtime_ns: int, column: str) -> tuple[str, ...]:
+def _file_values(path: str, size: int, mtime_ns: int, column: str, filters: access.Filters) -> tuple[str, ...]:
+    """The distinct values of ``column`` in a file, among the rows passing ``filters`` (a scope's)."""
     import polars as pl
 
-    if column not in _schema(path, size, mtime_ns):
+    schema = _schema(path, size, mtime_ns)
+    if column not in schema or any(name not in schema for name, _values in filters):
         return ()
+    frame = pl.scan_parquet(path)
+    if filters:
+        frame = frame.filter(*(pl.col(name).cast(pl.String).is_in(list(values)) for name, values in filters))
     return tuple(
-        pl.scan_parquet(path)
-        .select(pl.col(column).drop_nulls().unique().cast(pl.String))
+        frame.select(pl.col(column).drop_nulls().unique().cast(pl.String))
         .collect()
         .to_series()
         .to_list()
@@ -406,6 +448,7 @@ def _scan(query: Query, extra: Sequence[str] = ()):
     """The filtered answers of all sources as one lazy frame: group keys, metrics and ``extra`` columns."""
     import polars as pl
 
+    query = limited(query)
     schemas = [_schema(*_signature(path)) for path in query.sources]
     available = {name for schema in schemas for name in schema}
     for role, names in (("group", query.by), ("filter", [column for column, _values in query.filters])):
@@ -451,6 +494,7 @@ def _scan(query: Query, extra: Sequence[str] = ()):
 def _statistics(query: Query) -> pandas.DataFrame:
     """Sufficient statistics per group: summed from the dataset versions' summaries when the query fits them
     (whole months, one segment column and its parents), else scanned from the answers."""
+    query = limited(query)
     if not summaries.fits(query):
         return scanned_statistics(query)
     for path in query.sources:

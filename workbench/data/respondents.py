@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.core import access
 from workbench.core.contract import OVERALL
 from workbench.core.metrics import RATINGS, nps_points
 from workbench.data import beside
@@ -119,10 +120,13 @@ def write(source: str | Path) -> Path | None:
 
 def read(source: str | Path, metric: str) -> Table | None:
     """The respondent table of survey file ``source`` with the ratings of ``metric``; None when the survey has no
-    current one (not written yet, or made from another version of the file)."""
+    current one (not written yet, or made from another version of the file), and for a scoped member, whose rows
+    only the answers give (``query.limited``)."""
     import pandas as pd
     import polars as pl
 
+    if access.current().filters(str(source)) is not None:
+        return None
     metadata = beside.metadata(source, SUFFIX)
     if metadata is None:
         return None
@@ -141,7 +145,10 @@ def read(source: str | Path, metric: str) -> Table | None:
 def load(source: str | Path, metric: str) -> Table | None:
     """:func:`read`, writing the table first when the survey has none yet and no process is writing it (a restored
     backup, a workspace from before these tables): writing it costs about what reading the answers would, once.
-    None when it cannot be had now (no respondent ids or overall answers, a read-only folder, or being written)."""
+    None when it cannot be had now (no respondent ids or overall answers, a read-only folder, or being written) or
+    is not for the current reader (a scoped member)."""
+    if access.current().filters(str(source)) is not None:
+        return None
     if (found := read(source, metric)) is not None or beside.writing(source, SUFFIX):
         return found
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +22,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     create_engine,
     event,
     func,
+    or_,
     select,
     text,
     update,
@@ -322,6 +324,8 @@ class AlertRow(Base):
     key: Mapped[str] = mapped_column(String(400))
     rule_key: Mapped[str] = mapped_column(String(100))
     touchpoint: Mapped[str] = mapped_column(String(100), default="")
+    segment: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the body's, for scopes
+    value: Mapped[str] = mapped_column(String(400), default="", server_default="")
     last_seen: Mapped[date] = mapped_column(Date, index=True)
     body: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
@@ -373,6 +377,7 @@ class MembershipRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # core.access.Scope.to_dict(); None: unscoped
 
 
 def database_url(folder: str | Path) -> str:
@@ -475,18 +480,37 @@ def _limit_to_access(state) -> None:
         return
     if ids is None:
         return
-    state.statement = state.statement.options(*_criteria(tuple(sorted(ids))))
+    state.statement = state.statement.options(*_criteria(tuple(sorted(ids)), allowed.scopes))
 
 
-def _criteria(ids: tuple[int, ...]) -> list:
+def _criteria(ids: tuple[int, ...], scopes: Mapping[int, access.Scope]) -> list:
     journeys = select(JourneyRow.id).where(JourneyRow.project_id.in_(ids)).scalar_subquery()
-    actions = select(ActionRow.id).where(ActionRow.project_id.in_(ids)).scalar_subquery()
+    alerts = and_(AlertRow.project_id.in_(ids), *(_scoped_alerts(p, scope) for p, scope in scopes.items()))
+    actions = and_(ActionRow.project_id.in_(ids), *(_scoped_actions(p, scope) for p, scope in scopes.items()))
+    visible_actions = select(ActionRow.id).where(actions).scalar_subquery()
     return [
         with_loader_criteria(Project, Project.id.in_(ids), include_aliases=True),
-        *(with_loader_criteria(model, model.project_id.in_(ids), include_aliases=True) for model in _BY_PROJECT),
+        *(with_loader_criteria(model, model.project_id.in_(ids), include_aliases=True)
+          for model in _BY_PROJECT if model not in (AlertRow, ActionRow)),
+        with_loader_criteria(AlertRow, alerts, include_aliases=True),
+        with_loader_criteria(ActionRow, actions, include_aliases=True),
         *(with_loader_criteria(model, model.journey_id.in_(journeys), include_aliases=True) for model in _BY_JOURNEY),
-        with_loader_criteria(ActionEventRow, ActionEventRow.action_id.in_(actions), include_aliases=True),
+        with_loader_criteria(ActionEventRow, ActionEventRow.action_id.in_(visible_actions), include_aliases=True),
     ]  # fmt: skip
+
+
+def _scoped_alerts(project_id: int, scope: access.Scope):
+    """A scoped member's alerts of ``project_id``: raised on one of their segment values (an alert over the whole
+    touchpoint or another segment column would show others' answers) and on a touchpoint their owners own."""
+    inside = [and_(AlertRow.segment == column, AlertRow.value.in_(values)) for column, values in scope.segments]
+    if scope.owners:
+        inside.append(AlertRow.touchpoint.in_(scope.touchpoints))
+    return or_(AlertRow.project_id != project_id, and_(*inside))
+
+
+def _scoped_actions(project_id: int, scope: access.Scope):
+    """A scoped member's action cards of ``project_id``: those assigned to them, their owners or segment values."""
+    return or_(ActionRow.project_id != project_id, func.lower(ActionRow.owner).in_([n.casefold() for n in scope.names]))
 
 
 def _refuse_changes_outside_access(session: Session, _context, _instances) -> None:

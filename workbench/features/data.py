@@ -693,6 +693,7 @@ def commit(workspace: Workspace, token: str, name: str) -> str:
     datasets = workspace.datasets
     staged = datasets.staged(token)
     info = datasets.commit(staged, name or "")
+    assert info.rows is not None  # whoever imports changes the project, so reads all of it (no scope)
     if staged.extends is not None:
         appended = staged.report.answers or staged.report.rows_valid
         return ngettext(

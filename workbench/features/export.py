@@ -104,7 +104,7 @@ class Provenance:
     dataset: str
     dataset_version: int
     dataset_id: int
-    dataset_rows: int
+    dataset_rows: int | None
     metric: str
     date_from: datetime.date | None
     date_to: datetime.date | None
@@ -128,7 +128,11 @@ class Provenance:
         """The provenance as lines of text."""
         return [
             _("Project: {project} · journey: {journey}").format(project=self.project, journey=self.journey),
-            ngettext(
+            _("Data: {dataset}, version {version} (dataset id {id})").format(
+                dataset=self.dataset, version=self.dataset_version, id=self.dataset_id
+            )
+            if self.dataset_rows is None  # a scoped member's deck: the whole file's count is not theirs
+            else ngettext(
                 "Data: {dataset}, version {version} (dataset id {id}, {n} row)",
                 "Data: {dataset}, version {version} (dataset id {id}, {n} rows)",
                 self.dataset_rows,

@@ -228,12 +228,13 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
         "link": "noise-corrected",  # links cached before the correction are not reused
         "language": i18n.current(),  # the link's sentence and the model's note are words in a language
     }
-    key = f"roi-evidence:{survey.id}:{kpis.id}:{json.dumps(options, sort_keys=True)}"
+    scope = query.scope_key((str(survey.path), str(kpis.path)))
+    key = f"roi-evidence:{survey.id}:{kpis.id}:{json.dumps(options, sort_keys=True)}:{scope}"
     cache = workspace.cache
     if (hit := cache.get(key)) is not None:
         return Evidence.from_dict(hit)
     # the score model depends on the survey alone: scenarios on other KPIs share it
-    model_key = f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric, i18n.current()])}"
+    model_key = f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric, i18n.current()])}:{scope}"
     fitted = None
     if (hit := cache.get(model_key)) is not None:
         fitted = (roi.ScoreModel.from_dict(hit["model"]) if hit["model"] else None, hit["note"])

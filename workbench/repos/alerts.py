@@ -217,6 +217,8 @@ class Inbox:
                 key=alert.key,
                 rule_key=alert.rule_key,
                 touchpoint=alert.touchpoint,
+                segment=alert.segment[:200],
+                value=alert.value[:400],
                 last_seen=alert.last_seen,
                 body=alert.to_dict(),
                 status="new",

@@ -76,6 +76,8 @@ def write_backup(workspace: Workspace, project_id: int, target: str | Path | Bin
     project the current access cannot read (the tables are read past the store's sessions, so it is checked here)."""
     if not access.current().reads(project_id):
         raise WorkspaceError(_("No project with id {id}.").format(id=project_id))
+    if access.current().scoped(project_id):  # a backup holds every row of every dataset file
+        raise access.AccessRefused(_("A backup holds the whole project; you may read only part of it."))
     tables = _tables()
     where = _selection(tables, project_id)
     with workspace.engine.connect() as connection:

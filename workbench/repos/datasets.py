@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.core import contract, folders, formatting, i18n, limits, resources
+from workbench.core import access, contract, folders, formatting, i18n, limits, resources
 from workbench.core.errors import Cancelled, IngestError
 from workbench.core.events import DatasetCommitted, Events
 from workbench.core.i18n import N_
@@ -82,7 +82,7 @@ class DatasetInfo:
     name: str
     version: int
     kind: str
-    rows: int
+    rows: int | None  # None for a scoped member (core.access.Scope): the file's count is not theirs
     source: str
     created_at: datetime
     report: ImportReport
@@ -177,6 +177,9 @@ class Datasets:
         return sorted({d.name for d in self.list(project_id)}, key=str.casefold)
 
     def _info(self, row: DatasetRow, latest: bool) -> DatasetInfo:
+        whole = not access.current().scoped(row.project_id)
+        # A scoped member reads some rows (core.access.Scope): the whole file's counts and its import report (whose
+        # problems quote cells) are not theirs to see.
         return DatasetInfo(
             row.id,
             row.project_id,
@@ -184,12 +187,12 @@ class Datasets:
             row.name,
             row.version,
             row.kind,
-            row.rows,
+            row.rows if whole else None,
             row.source,
             row.created_at,
-            ImportReport.from_dict(row.report),
+            ImportReport.from_dict(row.report if whole else {"rows_read": 0, "rows_valid": 0}),
             dict(row.mapping),
-            dict(row.meta),
+            dict(row.meta) if whole else {k: v for k, v in row.meta.items() if k != "respondents"},
             self.root / row.file,
             latest,
         )

@@ -7,14 +7,24 @@ import datetime
 import functools
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from workbench.core.access import EVERYTHING, ROLES, Access
+from workbench.core.access import EVERYTHING, ROLES, Access, Scope, owned
 from workbench.core.errors import LoginRefused, WorkspaceError
 from workbench.core.i18n import gettext as _
-from workbench.data.store import MembershipRow, Project, Sessions, UserRow
+from workbench.data.store import (
+    DatasetRow,
+    JourneyRow,
+    MembershipRow,
+    OwnerRow,
+    Project,
+    Sessions,
+    TouchpointRow,
+    UserRow,
+)
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a login name: what a person types, safe in any log line
 MIN_PASSWORD, MAX_PASSWORD = 10, 256  # characters; the upper bound keeps a hash from being a denial of service
@@ -105,10 +115,14 @@ class Users:
                 row.disabled, row.credentials = disabled, row.credentials + 1
             return _user(row)
 
-    def grant(self, name: str, project_id: int, role: str | None) -> dict[int, str]:
-        """Give ``name`` a role in a project (``core.access.ROLES``), or none (None); their projects and roles."""
+    def grant(self, name: str, project_id: int, role: str | None, scope: Scope | None = None) -> dict[int, str]:
+        """Give ``name`` a role in a project (``core.access.ROLES``), or none (None), limited to ``scope``'s rows
+        when given (viewers only: a scoped member reads); their projects and roles."""
         if role is not None and role not in ROLES:
             raise WorkspaceError(_("A role is one of {roles}.").format(roles=", ".join(ROLES)))
+        if scope is not None and role != "viewer":
+            raise WorkspaceError(_("Only a viewer's rows can be limited; an analyst changes the whole project."))
+        stored = scope.to_dict() if scope is not None else None
         with self.sessions.begin() as session:
             row = _row(session, name)
             if session.get(Project, project_id) is None:
@@ -117,9 +131,9 @@ class Users:
             if role is None and found is not None:
                 session.delete(found)
             elif role is not None and found is None:
-                session.add(MembershipRow(user_id=row.id, project_id=project_id, role=role))
+                session.add(MembershipRow(user_id=row.id, project_id=project_id, role=role, scope=stored))
             elif role is not None and found is not None:
-                found.role = role
+                found.role, found.scope = role, stored
             session.flush()
             return _roles(session, row.id)
 
@@ -128,13 +142,32 @@ class Users:
         with self.sessions() as session:
             return _roles(session, user_id)
 
+    def scopes(self, user_id: int) -> dict[int, Scope]:
+        """The projects whose rows a user reads only in part, with the rule of each."""
+        with self.sessions() as session:
+            rows = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id))
+            return {row.project_id: scope for row in rows if (scope := Scope.from_dict(row.scope)) is not None}
+
     def access(self, user: User) -> Access:
         """What ``user`` may read and change: everything for an administrator, else their projects (all of them
-        read, those where they are an analyst changed)."""
+        read, those where they are an analyst changed), and in the projects they are scoped in, which rows: the
+        touchpoints their owners own now and the row filters of every dataset file (read for each request, so a
+        journey's new owner or a new import counts at once)."""
         if user.admin:
             return EVERYTHING
-        roles = self.roles(user.id)
-        return Access(frozenset(roles), frozenset(project for project, role in roles.items() if role == "analyst"))
+        with self.sessions() as session:
+            members = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user.id)).all()
+            roles = {row.project_id: row.role for row in members}
+            scopes = {}
+            for row in members:
+                if (scope := Scope.from_dict(row.scope)) is not None:
+                    scopes[row.project_id] = _resolved(session, row.project_id, scope, user)
+            files = session.execute(
+                select(DatasetRow.file, DatasetRow.project_id).where(DatasetRow.project_id.in_(list(scopes)))
+            ).all()
+        writable = frozenset(project for project, role in roles.items() if role == "analyst")
+        rows = {Path(file).name: scopes[project].filters() for file, project in files}
+        return Access(frozenset(roles), writable, scopes, rows)
 
     def authenticate(self, name: str, password: str, now: datetime.datetime | None = None) -> User:
         """The user whose name and password these are; :class:`LoginRefused` otherwise. A wrong name, a wrong
@@ -180,6 +213,19 @@ class Users:
 def _roles(session, user_id: int) -> dict[int, str]:
     rows = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id))
     return {row.project_id: row.role for row in rows}
+
+
+def _resolved(session, project_id: int, scope: Scope, user: User) -> Scope:
+    """``scope`` with the project's touchpoints its owners own now and the names of the member's action cards."""
+    owners = session.execute(
+        select(TouchpointRow.key, OwnerRow.name)
+        .join(JourneyRow, TouchpointRow.journey_id == JourneyRow.id)
+        .join(OwnerRow, TouchpointRow.owner_id == OwnerRow.id)
+        .where(JourneyRow.project_id == project_id)
+    ).all()
+    touchpoints = owned(owners, scope.owners) if scope.owners else ()
+    names = (user.name, user.display_name, *scope.owners, *(v for _column, values in scope.segments for v in values))
+    return replace(scope, touchpoints=touchpoints, names=tuple(dict.fromkeys(n for n in names if n)))
 
 
 def _find(session, name: str) -> UserRow | None:

@@ -1,0 +1,223 @@
+"""Scoped members of a project (``core.access.Scope``): the query layer reads only their rows from every dataset
+file (segment values, their owners' touchpoints), caches never serve one member's rows to another, and the store
+shows them only their alerts and action cards; on SQLite and PostgreSQL.
+
+The truth each scoped result is checked against is the same question asked by an administrator with the scope
+written out as filters, so the test holds for any data; the data is random, with branches nested in regions."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+
+import numpy as np
+import pandas
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.core import access
+from workbench.core.access import AccessRefused, Scope
+from workbench.core.alerting import Alert
+from workbench.core.errors import WorkspaceError
+from workbench.data import query, respondents
+from workbench.repos.actions import Draft
+from workbench.repos.backup import write_backup
+
+BACKENDS = ("sqlite", "postgresql")
+PASSWORD = "correct horse battery"
+REGIONS = {"Brno": "Morava", "Ostrava": "Morava", "Praha": "Čechy", "Plzeň": "Čechy"}
+TOUCHPOINTS = ("web", "cart", "delivery")
+
+
+def survey(seed: int, answers: int = 1500) -> pa.Table:
+    """Random answers over four branches in two regions, three touchpoints and half a year, a comment naming the
+    branch on every fifth, and repeated respondents."""
+    rng = np.random.default_rng(seed)
+    branches = rng.choice(list(REGIONS), answers, p=[0.4, 0.3, 0.2, 0.1])
+    start = datetime.datetime(2026, 1, 1)
+    return pa.table({
+        "response_id": [f"r{seed}-{i}" for i in range(answers)],
+        "respondent_id": [f"c{seed}-{i}" for i in rng.integers(0, answers // 3, answers)],
+        "ts": [start + datetime.timedelta(hours=int(h)) for h in rng.integers(0, 24 * 180, answers)],
+        "touchpoint": rng.choice(TOUCHPOINTS, answers).tolist(),
+        "nps": pa.array(rng.integers(0, 11, answers), pa.int8()),
+        "csat": pa.array(rng.integers(1, 6, answers), pa.int8()),
+        "ces": pa.array(rng.integers(1, 8, answers), pa.int8()),
+        "comment": [f"said in {b}" if i % 5 == 0 else None for i, b in enumerate(branches)],
+        "branch": branches.tolist(),
+        "region": [REGIONS[b] for b in branches],
+    })  # fmt: skip
+
+
+@pytest.fixture
+def network(workspace, small_journey):
+    """Project Net (a survey, cards, alerts) and project Other (a survey); members: brno (branch Brno), moravia
+    (region Morava), couriers (the touchpoints Couriers own), whole (a viewer of all of Net), and outsider (Other)."""
+    net = workspace.create_project("Net")
+    journey = workspace.create_journey(net, small_journey)
+    data = workspace.datasets.add_table(net, survey(1), "Answers", "survey", journey_id=journey)
+    other = workspace.create_project("Other")
+    other_data = workspace.datasets.add_table(other, survey(2), "Answers", "survey")
+    workspace.datasets.settle()
+    for owner in ("Brno", "Ostrava", "Couriers", ""):
+        workspace.actions.create(net, Draft(f"Card of {owner or 'nobody'}", owner=owner), "setup", journey_id=journey)
+    found = [alert("delivery", "branch", "Brno"), alert("delivery", "branch", "Ostrava"), alert("web", "", ""),
+             alert("web", "region", "Morava"), alert("delivery", "", "")]  # fmt: skip
+    workspace.alerts.add(net, journey, found, {"delivery": "Couriers"}, datetime.date(2026, 6, 28))
+    members = {
+        "brno": Scope((("branch", ("Brno",)),)),
+        "moravia": Scope((("region", ("Morava",)),)),
+        "couriers": Scope(owners=("couriers",)),  # owner names match ignoring case
+        "whole": None,
+    }
+    for name, scope in members.items():
+        workspace.users.add(name, PASSWORD)
+        workspace.users.grant(name, net, "viewer", scope)
+    workspace.users.add("outsider", PASSWORD)
+    workspace.users.grant("outsider", other, "viewer")
+    return {"net": net, "journey": journey, "data": data, "other": other, "other_data": other_data}
+
+
+def alert(touchpoint: str, segment: str, value: str) -> Alert:
+    day = datetime.date(2026, 6, 28)
+    return Alert(f"drop|{touchpoint}|{segment}|{value}", "drop", "drop", "csat", touchpoint, segment, value, day, day,
+                 day, day, 40, 3.1, 3.9, -0.8, 0.001, 2.8, 3.4, "", "", "CSAT fell")  # fmt: skip
+
+
+def as_user(workspace, name):
+    """The access of ``name`` as a logged-in request gets it."""
+    [user] = [u for u in workspace.users.list() if u.name == name]
+    return access.acting(workspace.users.access(user))
+
+
+def truth(query_: query.Query, scope_filters) -> object:
+    """What an administrator gets for ``query_`` with the scope written out as filters (intersected)."""
+    filters = dict(query_.filters)
+    for column, values in scope_filters:
+        filters[column] = tuple(v for v in filters[column] if v in values) if column in filters else values
+    return query.aggregate(query.Query(**{**query_.__dict__, "filters": tuple(filters.items())}))
+
+
+SCOPES = {"brno": (("branch", ("Brno",)),), "moravia": (("region", ("Morava",)),),
+          "couriers": (("touchpoint", ("delivery",)),)}  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    member=st.sampled_from(sorted(SCOPES)),
+    by=st.sampled_from([("touchpoint",), ("touchpoint", "branch"), ("region",), ("touchpoint", "period"), ()]),
+    forged=st.dictionaries(st.sampled_from(["branch", "region", "touchpoint"]),
+                           st.lists(st.sampled_from([*REGIONS, "Morava", "Čechy", *TOUCHPOINTS]), max_size=3)
+                           .map(tuple), max_size=2),  # fmt: skip
+    whole_months=st.booleans(),
+)
+def test_a_scoped_member_s_aggregates_are_the_filtered_truth_whatever_they_ask(
+    workspace, network, member, by, forged, whole_months
+):
+    sources = (str(network["data"].path),)
+    start, end = (datetime.date(2026, 2, 1), datetime.date(2026, 4, 30)) if whole_months else (
+        datetime.date(2026, 2, 3), datetime.date(2026, 5, 17))  # fmt: skip
+    asked = query.Query(sources, by=by, date_from=start, date_to=end, filters=tuple(forged.items()))
+    expected = truth(asked, SCOPES[member])  # the administrator's own (unscoped) access
+    cache = workspace.cache
+    query.aggregate(asked, cache)  # an administrator's result in the cache first: it must not be served
+    with as_user(workspace, member):
+        found = query.aggregate(asked, cache)
+        again = query.aggregate(asked, cache)
+    pandas.testing.assert_frame_equal(found, expected)
+    pandas.testing.assert_frame_equal(again, expected)
+
+
+def test_answers_comments_values_and_distributions_are_the_scope_s(workspace, network):
+    sources = (str(network["data"].path),)
+    everyone = query.Query(sources, by=("touchpoint", "branch"))
+    with as_user(workspace, "brno"):
+        assert query.segment_values(sources, "branch") == ["Brno"]
+        assert query.segment_values(sources, "region") == ["Morava"]
+        raw = query.answers(everyone, ["comment", "region"])
+        said = query.comments(everyone, limit=10_000)
+        spread = query.distribution(query.Query(sources, by=("branch",)), "nps")
+        forged = query.answers(query.Query(sources, by=(), filters=(("branch", ("Praha", "Ostrava")),)))
+    assert set(raw["branch"]) == {"Brno"} and set(raw["region"]) == {"Morava"}
+    assert len(raw) == sum(1 for b in network_table(workspace, network)["branch"] if b == "Brno")
+    assert set(said["branch"]) == {"Brno"} and all(c == "said in Brno" for c in said["comment"])
+    assert set(spread["branch"]) == {"Brno"} and forged.empty
+    with as_user(workspace, "couriers"):
+        assert query.segment_values(sources, "touchpoint") == ["delivery"]
+        assert set(query.answers(everyone)["touchpoint"]) == {"delivery"}
+    with as_user(workspace, "whole"):
+        assert query.segment_values(sources, "branch") == sorted(REGIONS)
+
+
+def network_table(workspace, network):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(network["data"].path).to_pydict()
+
+
+def test_an_owner_scope_follows_the_journey_s_owners_now(workspace, network):
+    sources = (str(network["data"].path),)
+    state = workspace.journey(network["journey"])
+    touchpoints = tuple(replace(t, owner="Couriers") if t.key == "web" else t for t in state.journey.touchpoints)
+    changed = replace(state.journey, touchpoints=touchpoints)
+    workspace.save_journey(network["journey"], changed, "web to the couriers", state.version)
+    with as_user(workspace, "couriers"):
+        assert query.segment_values(sources, "touchpoint") == ["delivery", "web"]
+
+
+def test_the_file_s_counts_report_and_backup_are_not_a_scoped_member_s(workspace, network, tmp_path):
+    with as_user(workspace, "brno"):
+        info = workspace.datasets.get(network["data"].id)
+        assert info.rows is None and info.report.rows_read == 0 and "respondents" not in info.meta
+        assert respondents.load(info.path, "csat") is None  # its rows are everyone's: the answers serve
+        with pytest.raises(AccessRefused):
+            write_backup(workspace, network["net"], tmp_path / "net.cxwb.zip")
+        with pytest.raises(AccessRefused):  # no rule says which rows of two projects' files together
+            query.aggregate(query.Query((str(network["data"].path), str(network["other_data"].path))))
+    with as_user(workspace, "whole"):
+        assert workspace.datasets.get(network["data"].id).rows == 1500
+
+
+def test_a_scoped_member_sees_their_alerts_and_cards_only(workspace, network):
+    net = network["net"]
+    seen = {}
+    for member in ("brno", "moravia", "couriers", "whole", "outsider"):
+        with as_user(workspace, member):
+            seen[member] = (
+                sorted((a.alert.touchpoint, a.alert.segment, a.alert.value) for a in workspace.alerts.list(net)),
+                sorted(card.title for card in workspace.actions.list(net)),
+                sum(workspace.alerts.counts(net).values()),
+            )
+    everything = sorted((a.alert.touchpoint, a.alert.segment, a.alert.value) for a in workspace.alerts.list(net))
+    assert len(everything) > 5  # the planted ones and those the import's own check raised
+    for member, inside, cards in (
+        ("brno", lambda tp, segment, value: (segment, value) == ("branch", "Brno"), ["Card of Brno"]),
+        ("moravia", lambda tp, segment, value: (segment, value) == ("region", "Morava"), []),
+        ("couriers", lambda tp, segment, value: tp == "delivery", ["Card of Couriers"]),
+    ):
+        alerts, titles, counted = seen[member]
+        assert alerts == [a for a in everything if inside(*a)] and counted == len(alerts), member
+        assert titles == cards, member
+    assert ("delivery", "branch", "Brno") in seen["brno"][0] and ("delivery", "", "") in seen["couriers"][0]
+    assert seen["whole"][0] == everything and len(seen["whole"][1]) == 4
+    assert seen["outsider"] == ([], [], 0)
+    with as_user(workspace, "whole"):
+        other_card = next(c for c in workspace.actions.list(net) if c.title == "Card of Ostrava")
+        other_alert = next(a for a in workspace.alerts.list(net) if a.alert.value == "Ostrava")
+    with as_user(workspace, "brno"):
+        for read in (lambda: workspace.actions.get(other_card.id), lambda: workspace.alerts.get(other_alert.id)):
+            with pytest.raises(WorkspaceError):
+                read()
+        assert workspace.actions.history(other_card.id) == []
+
+
+def test_only_a_viewer_is_scoped_and_a_scope_round_trips(workspace, network):
+    with pytest.raises(WorkspaceError, match="Only a viewer"):
+        workspace.users.grant("brno", network["net"], "analyst", Scope((("branch", ("Brno",)),)))
+    [brno] = [u for u in workspace.users.list() if u.name == "brno"]
+    assert workspace.users.scopes(brno.id) == {network["net"]: Scope((("branch", ("Brno",)),))}
+    workspace.users.grant("brno", network["net"], "viewer")  # the scope withdrawn: the whole project
+    assert workspace.users.scopes(brno.id) == {}
+    assert Scope.from_dict(Scope((("b", ("x",)),), ("O",)).to_dict()) == Scope((("b", ("x",)),), ("O",))

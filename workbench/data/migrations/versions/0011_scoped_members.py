@@ -1,0 +1,40 @@
+"""scoped members: a membership's row scope, and the segment value an alert was raised on
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("scope", sa.JSON(), nullable=True))
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("segment", sa.String(length=200), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("value", sa.String(length=400), server_default="", nullable=False))
+    # Alerts raised before: their segment and value were only in the body; a scoped member's inbox filters on them.
+    alerts = sa.table("alerts", sa.column("id", sa.Integer), sa.column("body", sa.JSON),
+                      sa.column("segment", sa.String), sa.column("value", sa.String))  # fmt: skip
+    connection = op.get_bind()
+    for alert_id, body in connection.execute(sa.select(alerts.c.id, alerts.c.body)).all():
+        body = body or {}
+        connection.execute(
+            alerts.update()
+            .where(alerts.c.id == alert_id)
+            .values(segment=str(body.get("segment") or "")[:200], value=str(body.get("value") or "")[:400])
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_column("value")
+        batch_op.drop_column("segment")
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_column("scope")
