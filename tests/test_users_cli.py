@@ -77,3 +77,27 @@ def test_a_role_in_a_project_is_given_listed_and_taken_back(tmp_path, monkeypatc
                "--workspace", folder) == 0
     with open_workspace(folder) as workspace:
         assert workspace.users.roles(workspace.users.list()[0].id) == {}
+
+
+def test_a_viewer_is_scoped_to_segment_values_and_owners(tmp_path, monkeypatch, capsys):
+    folder = str(tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        project = workspace.create_project("Síť")
+    assert run(monkeypatch, "user", "add", "doorfix", "--password-stdin", "--workspace", folder, stdin=PASSWORD) == 0
+    assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "viewer", "--segment",
+               "partner=DoorFix s.r.o.", "--segment", "region=Morava, Slezsko", "--owner", "Montáže",
+               "--workspace", folder) == 0
+    assert run(monkeypatch, "user", "list", "--workspace", folder) == 0
+    listed = capsys.readouterr().out.splitlines()[-1]
+    assert "Síť: viewer (partner DoorFix s.r.o. · region Morava, Slezsko · owners Montáže)" in listed
+    for bad in ("partner", "partner=", "=x"):
+        assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "viewer", "--segment", bad,
+                   "--workspace", folder) == 2
+        assert "Write a segment as column=value" in capsys.readouterr().err
+    assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "analyst", "--owner", "X",
+               "--workspace", folder) == 2
+    assert "Only a viewer's rows can be limited" in capsys.readouterr().err
+    with open_workspace(folder) as workspace:
+        [user] = workspace.users.list()
+        assert workspace.users.scopes(user.id)[project].segments == (
+            ("partner", ("DoorFix s.r.o.",)), ("region", ("Morava", "Slezsko")))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core import formatting, i18n, metrics
+from workbench.core.access import Scope
 from workbench.core.errors import IngestError
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -238,6 +239,19 @@ def _main(argv: list[str], language: str | None) -> int:
     grant.add_argument("name")
     grant.add_argument("--project", required=True, help=_("project name"))
     grant.add_argument("--role", required=True, choices=["viewer", "analyst", "none"])
+    grant.add_argument(
+        "--segment",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE[,VALUE…]",
+        help=_("a viewer reads only the answers whose column holds one of the values (repeat for more columns)"),
+    )
+    grant.add_argument(
+        "--owner",
+        action="append",
+        default=[],
+        help=_("a viewer reads only the touchpoints this owner owns (repeat for more owners)"),
+    )
 
     journey = commands.add_parser("journey", parents=[languages], help=_("import or export journey YAML files"))
     journey_commands = journey.add_subparsers(dest="journey_command", required=True)
@@ -278,14 +292,18 @@ def _user(workspace, args: argparse.Namespace) -> int:
     if args.user_command == "list":
         for user in users.list():
             roles = [_("admin")] * user.admin + [_("disabled")] * user.disabled
-            roles += [f"{projects[project]}: {role}" for project, role in sorted(users.roles(user.id).items())]
+            scopes = users.scopes(user.id)
+            roles += [
+                f"{projects[project]}: {role}" + (f" ({scopes[project].describe()})" if project in scopes else "")
+                for project, role in sorted(users.roles(user.id).items())
+            ]
             print(f"{user.name:24} {user.shown:30} {', '.join(roles)}".rstrip())
         return 0
     if args.user_command == "grant":
         [project] = [key for key, name in projects.items() if name.casefold() == args.project.casefold()] or [None]
         if project is None:
             raise ValueError(_("There is no project named “{name}”.").format(name=args.project))
-        users.grant(args.name, project, None if args.role == "none" else args.role)
+        users.grant(args.name, project, None if args.role == "none" else args.role, _scope(args.segment, args.owner))
         print(_("Roles of {name} saved.").format(name=args.name))
         return 0
     if args.user_command in ("disable", "enable"):
@@ -300,6 +318,19 @@ def _user(workspace, args: argparse.Namespace) -> int:
         user = users.reset(args.name, password)
         print(_("{name} has a new password; their sessions have ended.").format(name=user.name))
     return 0
+
+
+def _scope(segments: list[str], owners: list[str]) -> Scope | None:
+    """The scope of ``--segment column=a,b`` and ``--owner name`` options (None for none)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for option in segments:
+        column, equals, values = option.partition("=")
+        picked = tuple(dict.fromkeys(v.strip() for v in values.split(",") if v.strip()))
+        if not equals or not column.strip() or not picked:
+            raise ValueError(_("Write a segment as column=value or column=value,value, not “{option}”.").format(
+                option=option))
+        found[column.strip()] = picked
+    return Scope.from_dict({"segments": found, "owners": [o.strip() for o in owners if o.strip()]})
 
 
 def _password(from_stdin: bool) -> str:
