@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+
+import pyarrow as pa
 
 import pytest
 
@@ -83,6 +86,10 @@ def test_a_viewer_is_scoped_to_segment_values_and_owners(tmp_path, monkeypatch, 
     folder = str(tmp_path / "ws")
     with open_workspace(folder) as workspace:
         project = workspace.create_project("Síť")
+        answers = {"response_id": ["1"], "respondent_id": ["a"], "ts": [datetime.datetime(2026, 5, 1)],
+                   "touchpoint": ["visit"], "csat": pa.array([4], pa.int8()), "partner": ["DoorFix s.r.o."],
+                   "region": ["Morava"]}  # fmt: skip
+        workspace.datasets.add_table(project, pa.table(answers), "Answers", "survey")
     assert run(monkeypatch, "user", "add", "doorfix", "--password-stdin", "--workspace", folder, stdin=PASSWORD) == 0
     assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "viewer", "--segment",
                "partner=DoorFix s.r.o.", "--segment", "region=Morava, Slezsko", "--owner", "Montáže",
@@ -97,6 +104,9 @@ def test_a_viewer_is_scoped_to_segment_values_and_owners(tmp_path, monkeypatch, 
     assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "analyst", "--owner", "X",
                "--workspace", folder) == 2
     assert "Only a viewer's rows can be limited" in capsys.readouterr().err
+    assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "viewer", "--segment",
+               "branch=Brno", "--workspace", folder) == 2
+    assert "surveys have no column branch; they have: partner, region" in capsys.readouterr().err
     with open_workspace(folder) as workspace:
         [user] = workspace.users.list()
         assert workspace.users.scopes(user.id)[project].segments == (

@@ -303,7 +303,9 @@ def _user(workspace, args: argparse.Namespace) -> int:
         [project] = [key for key, name in projects.items() if name.casefold() == args.project.casefold()] or [None]
         if project is None:
             raise ValueError(_("There is no project named “{name}”.").format(name=args.project))
-        users.grant(args.name, project, None if args.role == "none" else args.role, _scope(args.segment, args.owner))
+        users.grant(
+            args.name, project, None if args.role == "none" else args.role, Scope.parse(args.segment, args.owner)
+        )
         print(_("Roles of {name} saved.").format(name=args.name))
         return 0
     if args.user_command in ("disable", "enable"):
@@ -318,19 +320,6 @@ def _user(workspace, args: argparse.Namespace) -> int:
         user = users.reset(args.name, password)
         print(_("{name} has a new password; their sessions have ended.").format(name=user.name))
     return 0
-
-
-def _scope(segments: list[str], owners: list[str]) -> Scope | None:
-    """The scope of ``--segment column=a,b`` and ``--owner name`` options (None for none)."""
-    found: dict[str, tuple[str, ...]] = {}
-    for option in segments:
-        column, equals, values = option.partition("=")
-        picked = tuple(dict.fromkeys(v.strip() for v in values.split(",") if v.strip()))
-        if not equals or not column.strip() or not picked:
-            raise ValueError(_("Write a segment as column=value or column=value,value, not “{option}”.").format(
-                option=option))
-        found[column.strip()] = picked
-    return Scope.from_dict({"segments": found, "owners": [o.strip() for o in owners if o.strip()]})
 
 
 def _password(from_stdin: bool) -> str:

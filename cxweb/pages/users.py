@@ -82,10 +82,24 @@ def layout(**_query) -> html.Div:
                                     dbc.Button(_("Set the role"), id="us-grant", color="secondary"),
                                 ]
                             ),
+                            dbc.Input(
+                                id="us-segments",
+                                placeholder=_("only these rows: branch=Brno, Jihlava; region=Morava"),
+                                maxLength=2000,
+                                className="mt-2",
+                            ),
+                            dbc.Input(
+                                id="us-owners",
+                                placeholder=_("only these owners' touchpoints: Contact centre; Couriers"),
+                                maxLength=2000,
+                                className="mt-2",
+                            ),
                             html.Div(
                                 _(
                                     "A viewer reads the project; an analyst changes it too. Administrators see and "
-                                    "change every project; other users see only their projects."
+                                    "change every project; other users see only their projects. A viewer given "
+                                    "segment values or owners sees only those answers (a branch, a partner, a "
+                                    "department) on every page and export, and only their alerts and cards."
                                 ),
                                 className="form-text",
                             ),
@@ -123,10 +137,12 @@ def layout(**_query) -> html.Div:
     State("us-new-again", "value"),
     State("us-project", "value"),
     State("us-role", "value"),
+    State("us-segments", "value"),
+    State("us-owners", "value"),
     prevent_initial_call=True,
 )
 def change(_add, _reset, _disable, _enable, _grant, name, display, admin, password, again, who, new, new_again,
-           project, role):  # fmt: skip
+           project, role, segments, owners):  # fmt: skip
     """Carry out the button pressed; say what was done or why not. Typed passwords are cleared either way."""
     ws, actor, pressed = workspace(), current_user(), ctx.triggered_id
     cleared = ("", "", "", "")
@@ -139,7 +155,7 @@ def change(_add, _reset, _disable, _enable, _grant, name, display, admin, passwo
         elif pressed == "us-grant":
             if not project:
                 raise WorkspaceError(_("Choose a project first."))
-            users.set_role(ws, actor, who, int(project), None if role == NONE else role)
+            users.set_role(ws, actor, who, int(project), None if role == NONE else role, segments or "", owners or "")
             message = _("Roles of {name} saved.").format(name=who)
         elif pressed == "us-reset":
             done = users.reset(ws, actor, who, new or "", new_again or "")
@@ -165,14 +181,15 @@ def _table() -> dbc.Table:
                     _("administrator: every project")
                     if user.admin
                     else "; ".join(
-                        f"{names.get(project, project)} ({_(ROLES[role])})"
+                        f"{names.get(project, project)} ({_(ROLES[role])}"
+                        + (f": {scopes[project].describe()})" if project in scopes else ")")
                         for project, role in sorted(roles.items(), key=lambda item: str(names.get(item[0])))
                     )
                 ),
                 html.Td(_("disabled") if user.disabled else _("may log in")),
             ]
         )
-        for user, roles in users.members(ws, actor)
+        for user, roles, scopes in users.members(ws, actor)
     ]
     head = html.Thead(
         html.Tr([html.Th(_("Login")), html.Th(_("Name")), html.Th(_("Projects and roles")), html.Th(_("State"))])

@@ -61,6 +61,21 @@ class Scope:
         scope = cls(segments, tuple(str(o) for o in data.get("owners") or ()))
         return scope if scope.segments or scope.owners else None
 
+    @classmethod
+    def parse(cls, segments: Iterable[str], owners: Iterable[str]) -> Scope | None:
+        """The scope of ``column=value,value`` texts and owner names as a person types them (None for none);
+        :class:`ValueError` naming a text that is not of that form."""
+        found: dict[str, tuple[str, ...]] = {}
+        for text in segments:
+            column, equals, values = text.partition("=")
+            picked = tuple(dict.fromkeys(v.strip() for v in values.split(",") if v.strip()))
+            if not equals or not column.strip() or not picked:
+                raise ValueError(
+                    _("Write a segment as column=value or column=value,value, not “{text}”.").format(text=text.strip())
+                )
+            found[column.strip()] = tuple(dict.fromkeys((*found.get(column.strip(), ()), *picked)))
+        return cls.from_dict({"segments": found, "owners": list(dict.fromkeys(o.strip() for o in owners if o.strip()))})
+
     def describe(self) -> str:
         """The scope in words: 'branch Brno, Jihlava · owners Contact centre'."""
         parts = [f"{column} {', '.join(values)}" for column, values in self.segments]

@@ -429,12 +429,7 @@ def _file_values(path: str, size: int, mtime_ns: int, column: str, filters: acce
     frame = pl.scan_parquet(path)
     if filters:
         frame = frame.filter(*(pl.col(name).cast(pl.String).is_in(list(values)) for name, values in filters))
-    return tuple(
-        frame.select(pl.col(column).drop_nulls().unique().cast(pl.String))
-        .collect()
-        .to_series()
-        .to_list()
-    )
+    return tuple(frame.select(pl.col(column).drop_nulls().unique().cast(pl.String)).collect().to_series().to_list())
 
 
 def _commented(data):

@@ -234,7 +234,9 @@ def evidence(workspace: Workspace, project_id: int, scenario: Scenario) -> Evide
     if (hit := cache.get(key)) is not None:
         return Evidence.from_dict(hit)
     # the score model depends on the survey alone: scenarios on other KPIs share it
-    model_key = f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric, i18n.current()])}:{scope}"
+    model_key = (
+        f"roi-model:{survey.id}:{json.dumps([scenario.segment, scenario.driver_metric, i18n.current()])}:{scope}"
+    )
     fitted = None
     if (hit := cache.get(model_key)) is not None:
         fitted = (roi.ScoreModel.from_dict(hit["model"]) if hit["model"] else None, hit["note"])

@@ -3,6 +3,7 @@ unless they are an enabled administrator, so the rule holds below the page whate
 
 from __future__ import annotations
 
+from workbench.core.access import Scope
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
 from workbench.repos.users import User
@@ -35,15 +36,35 @@ def set_disabled(workspace: Workspace, actor: User | None, name: str, disabled: 
     return workspace.users.set_disabled(name, disabled)
 
 
-def set_role(workspace: Workspace, actor: User | None, name: str, project_id: int, role: str | None) -> dict[int, str]:
-    """Give ``name`` a role in a project, or none; their projects and roles."""
+def set_role(
+    workspace: Workspace,
+    actor: User | None,
+    name: str,
+    project_id: int,
+    role: str | None,
+    segments: str = "",
+    owners: str = "",
+) -> dict[int, str]:
+    """Give ``name`` a role in a project, or none; a viewer limited to ``segments`` ('branch=Brno, Jihlava;
+    region=Morava') and the touchpoints of ``owners`` ('Couriers; Web team') when given; their projects and roles."""
     _require_admin(workspace, actor)
-    return workspace.users.grant(name, project_id, role)
+    try:
+        scope = Scope.parse(_parts(segments), _parts(owners))
+    except ValueError as error:
+        raise WorkspaceError(str(error)) from None
+    return workspace.users.grant(name, project_id, role, scope)
 
 
-def members(workspace: Workspace, actor: User | None) -> list[tuple[User, dict[int, str]]]:
-    """Every user with their projects and roles, for an administrator."""
-    return [(user, workspace.users.roles(user.id)) for user in listing(workspace, actor)]
+def members(workspace: Workspace, actor: User | None) -> list[tuple[User, dict[int, str], dict[int, Scope]]]:
+    """Every user with their projects and roles and the scopes of their scoped projects, for an administrator."""
+    return [
+        (user, workspace.users.roles(user.id), workspace.users.scopes(user.id)) for user in listing(workspace, actor)
+    ]
+
+
+def _parts(text: str | None) -> list[str]:
+    """The parts of a field that lists several things, separated by semicolons."""
+    return [part for part in (text or "").split(";") if part.strip()]
 
 
 def _require_admin(workspace: Workspace, actor: User | None) -> None:

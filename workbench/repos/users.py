@@ -127,6 +127,8 @@ class Users:
             row = _row(session, name)
             if session.get(Project, project_id) is None:
                 raise WorkspaceError(_("There is no project {id}.").format(id=project_id))
+            if scope is not None:
+                _require_columns(session, project_id, scope)
             found = session.get(MembershipRow, (row.id, project_id))
             if role is None and found is not None:
                 session.delete(found)
@@ -213,6 +215,20 @@ class Users:
 def _roles(session, user_id: int) -> dict[int, str]:
     rows = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id))
     return {row.project_id: row.role for row in rows}
+
+
+def _require_columns(session, project_id: int, scope: Scope) -> None:
+    """Refuse a scope on a segment column the project's surveys lack: its member would silently see nothing."""
+    metas = session.scalars(
+        select(DatasetRow.meta).where(DatasetRow.project_id == project_id, DatasetRow.kind == "survey")
+    )
+    known = {column for meta in metas for column in (meta or {}).get("segments") or ()}
+    if unknown := [column for column, _values in scope.segments if column not in known]:
+        raise WorkspaceError(
+            _("The project's surveys have no column {columns}; they have: {known}.").format(
+                columns=", ".join(unknown), known=", ".join(sorted(known)) or _("none")
+            )
+        )
 
 
 def _resolved(session, project_id: int, scope: Scope, user: User) -> Scope:
