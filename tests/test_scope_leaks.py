@@ -84,7 +84,7 @@ OUTSIDE = {
     "couriers": ["about web", "about cart", "Card of Brno", "Card of Ostrava", "Card of nobody"],
 }  # fmt: skip
 EVERYONE_OUTSIDE = ["Hidden Co", "Secret"]
-WHOLE_COUNT = re.compile(r"(?<![\d.,])1[ ,\u00a0\u202f]?613(?![\d])")
+WHOLE_COUNT = re.compile(r"(?<![\w.,])1[ ,\u00a0\u202f]?613(?![\w])")  # not inside a number or a hash
 
 
 def forged_values(value, team_ids: list[int], hidden: int, hidden_data: int) -> list:

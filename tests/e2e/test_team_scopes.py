@@ -1,0 +1,82 @@
+"""A scoped member of a team server in Chromium: an administrator gives a branch's partner a login limited to their
+branch on the Users page; the partner logs in and sees their branch's results only, on the heatmap, the matrix and
+the comments, with no other branch named anywhere they look."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_team_logins import log_in
+from tests.serving import Server, copy_workspace, wait_settled
+from workbench.features.workspace import open_workspace
+
+PASSWORD = "correct horse battery"
+OTHERS = ("Praha-Smíchov", "Brno-Líšeň", "Mladá Boleslav", "Jižní Morava", "Mazowsze", "Warszawa")
+
+
+def test_an_administrator_scopes_a_partner_who_then_sees_only_their_branch(tmp_path, demo_folder, browser,
+                                                                           screenshot):  # fmt: skip
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
+        workspace.users.add("kladno", PASSWORD, "Pobočka Kladno")
+    server = Server(folder, demo=False, extra=("--team",))
+    admin = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
+    partner = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
+    errors: list[str] = []
+    for page in (admin, partner):
+        page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(admin, server, "jana", PASSWORD, "/users")
+        admin.select_option("#us-who", "kladno")
+        admin.select_option("#us-project", label="Demo: Parcel Express")
+        admin.select_option("#us-role", "viewer")
+        admin.fill("#us-segments", "pobocka=Kladno")
+        admin.click("#us-grant")
+        expect(admin.locator("#us-message")).to_contain_text("surveys have no column pobocka; they have:")
+        admin.fill("#us-segments", "branch=Kladno")
+        admin.click("#us-grant")
+        expect(admin.locator("#us-message")).to_have_text("Roles of kladno saved.")
+        expect(admin.locator("#us-users tr", has_text="kladno")).to_contain_text(
+            "Demo: Parcel Express (viewer: branch Kladno)"
+        )
+        screenshot(admin, "team-scoped-user")
+
+        log_in(partner, server, "kladno", PASSWORD, "/heatmap")
+        expect(partner.locator("#hm-summary")).to_contain_text("answers", timeout=30_000)
+        wait_settled(partner)
+        summary = partner.locator("#hm-summary").inner_text()
+        partner.click("a.nav-link:text-is('Matrix')")
+        table = partner.locator("#hm-matrix-table")
+        expect(table.locator("th").filter(has_text="Střední Čechy")).to_be_visible(timeout=30_000)  # their region
+        partner.select_option("#hm-matrix-column", "branch")
+        expect(table.locator("th").filter(has_text="Kladno")).to_be_visible(timeout=30_000)
+        wait_settled(partner)
+        screenshot(partner, "team-scoped-matrix")
+        _sees_no_other_branch(partner)
+
+        partner.goto(f"{server.url}/comments")
+        expect(partner.locator("#cm-found")).to_contain_text("comment", timeout=30_000)
+        wait_settled(partner)
+        screenshot(partner, "team-scoped-comments")
+        _sees_no_other_branch(partner)
+
+        with open_workspace(folder) as workspace:  # what the whole demo would have said instead
+            [demo] = workspace.projects()
+            total = workspace.datasets.survey_for(demo.id, None).rows
+        assert f"{total:,}".replace(",", "\u00a0") not in summary
+        partner.goto(f"{server.url}/data")
+        expect(partner.locator("#da-datasets")).to_contain_text("Survey", timeout=30_000)
+        expect(partner.locator("#da-datasets")).not_to_contain_text(f"{total:,}".replace(",", "\u00a0"))
+        assert not errors
+    finally:
+        admin.context.close()
+        partner.context.close()
+        server.stop()
+
+
+def _sees_no_other_branch(page) -> None:
+    """Nothing on the page, its options and its charts' data included, names another branch or region."""
+    html = page.content()
+    named = [name for name in OTHERS if name in html]
+    assert not named, named
