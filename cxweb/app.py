@@ -139,6 +139,7 @@ def layout() -> html.Div:
                 className="mb-2 py-1",
             ),
             dbc.Alert(id="app-error", color="danger", is_open=False, dismissable=True, className="mx-3"),
+            *scope_note(),
             dbc.Container(dash.page_container, fluid=True),
             dcc.Location(id="app-url"),
             dcc.Interval(id="nav-alerts-poll", interval=ALERT_POLL_MS),
@@ -169,6 +170,29 @@ def signed_in() -> list:
             action=LOGOUT_PATH,
             className="m-0",
         ),
+    ]
+
+
+def scope_note() -> list:
+    """For a team server's scoped member, a line saying which rows they see in which project (every number on
+    every page is of those rows alone); nothing for anyone else."""
+    from cxweb.pages._context import workspace
+    from workbench.core import access
+
+    scopes = access.current().scopes
+    if not scopes:
+        return []
+    names = {project.id: project.name for project in workspace().projects()}
+    parts = [f"{names.get(project, project)}: {scope.describe()}" for project, scope in sorted(scopes.items())]
+    return [
+        html.Div(
+            [
+                html.I(className="fa-solid fa-filter me-1"),
+                _("You see the answers of {scopes}.").format(scopes="; ".join(parts)),
+            ],
+            id="nav-scope",
+            className="small text-muted mx-3 mb-1",
+        )
     ]
 
 

@@ -96,7 +96,7 @@ def test_a_viewer_is_scoped_to_segment_values_and_owners(tmp_path, monkeypatch, 
                "--workspace", folder) == 0
     assert run(monkeypatch, "user", "list", "--workspace", folder) == 0
     listed = capsys.readouterr().out.splitlines()[-1]
-    assert "Síť: viewer (partner DoorFix s.r.o. · region Morava, Slezsko · owners Montáže)" in listed
+    assert "Síť: viewer (partner DoorFix s.r.o. · region Morava, Slezsko · touchpoints of Montáže)" in listed
     for bad in ("partner", "partner=", "=x"):
         assert run(monkeypatch, "user", "grant", "doorfix", "--project", "Síť", "--role", "viewer", "--segment", bad,
                    "--workspace", folder) == 2

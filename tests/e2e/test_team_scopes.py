@@ -52,6 +52,7 @@ def test_an_administrator_scopes_a_partner_who_then_sees_only_their_branch(tmp_p
         partner.select_option("#hm-matrix-column", "branch")
         expect(table.locator("th").filter(has_text="Kladno")).to_be_visible(timeout=30_000)
         wait_settled(partner)
+        expect(partner.locator("#nav-scope")).to_have_text("You see the answers of Demo: Parcel Express: branch Kladno.")
         screenshot(partner, "team-scoped-matrix")
         _sees_no_other_branch(partner)
 

@@ -77,10 +77,10 @@ class Scope:
         return cls.from_dict({"segments": found, "owners": list(dict.fromkeys(o.strip() for o in owners if o.strip()))})
 
     def describe(self) -> str:
-        """The scope in words: 'branch Brno, Jihlava · owners Contact centre'."""
+        """The scope in words: 'branch Brno, Jihlava · touchpoints of Contact centre'."""
         parts = [f"{column} {', '.join(values)}" for column, values in self.segments]
         if self.owners:
-            parts.append(_("owners {names}").format(names=", ".join(self.owners)))
+            parts.append(_("touchpoints of {names}").format(names=", ".join(self.owners)))
         return " · ".join(parts)
 
 
