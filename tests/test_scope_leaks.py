@@ -79,8 +79,8 @@ OUTSIDE = {
     # Names, texts and counts the member must never get: other branches and their region, other touchpoints'
     # comments, cards that are not theirs, the other project, and the whole file's count. A name counts only when
     # the request did not send it (an error quoting a forged value back is no leak); a comment's text always does.
-    "brno": ["Ostrava", "Praha", "Plzeň", "Čechy", "said in Ostrava", "said in Praha", "said in Plzeň",
-             "Card of Couriers", "Card of nobody"],
+    "brno": ["Ostrava", "Praha", "Plzeň", "Jihlava", "Liberec", "Čechy", "said in Ostrava", "said in Praha",
+             "said in Plzeň", "Card of Couriers", "Card of nobody"],
     "couriers": ["about web", "about cart", "Card of Brno", "Card of Ostrava", "Card of nobody"],
 }  # fmt: skip
 EVERYONE_OUTSIDE = ["Hidden Co", "Secret"]

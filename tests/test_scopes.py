@@ -27,15 +27,16 @@ from workbench.repos.backup import write_backup
 
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "correct horse battery"
-REGIONS = {"Brno": "Morava", "Ostrava": "Morava", "Praha": "Čechy", "Plzeň": "Čechy"}
+REGIONS = {"Brno": "Morava", "Ostrava": "Morava", "Jihlava": "Morava", "Praha": "Čechy", "Plzeň": "Čechy",
+           "Liberec": "Čechy"}  # fmt: skip
 TOUCHPOINTS = ("web", "cart", "delivery")
 
 
 def survey(seed: int, answers: int = 1500) -> pa.Table:
-    """Random answers over four branches in two regions, three touchpoints and half a year, a comment naming the
+    """Random answers over six branches in two regions, three touchpoints and half a year, a comment naming the
     branch on every fifth, and repeated respondents."""
     rng = np.random.default_rng(seed)
-    branches = rng.choice(list(REGIONS), answers, p=[0.4, 0.3, 0.2, 0.1])
+    branches = rng.choice(list(REGIONS), answers, p=[0.3, 0.2, 0.1, 0.2, 0.1, 0.1])
     start = datetime.datetime(2026, 1, 1)
     return pa.table({
         "response_id": [f"r{seed}-{i}" for i in range(answers)],
@@ -221,3 +222,31 @@ def test_only_a_viewer_is_scoped_and_a_scope_round_trips(workspace, network):
     workspace.users.grant("brno", network["net"], "viewer")  # the scope withdrawn: the whole project
     assert workspace.users.scopes(brno.id) == {}
     assert Scope.from_dict(Scope((("b", ("x",)),), ("O",)).to_dict()) == Scope((("b", ("x",)),), ("O",))
+
+
+def test_the_network_benchmark_is_one_line_over_everyone_and_a_ranking_hides_the_others_names(workspace, network):
+    sources = (str(network["data"].path),)
+    line = query.Query(sources, by=("touchpoint", "period"), network=True)
+    everyone = query.aggregate(replace(line, network=False))
+    by_branch = query.aggregate(query.Query(sources, by=("branch",)))
+    with as_user(workspace, "brno"):
+        pandas.testing.assert_frame_equal(query.aggregate(line), everyone)  # every branch's answers, one line
+        ranked = query.aggregate(query.Query(sources, by=("branch", "respondent_id"), network=True), workspace.cache)
+        ranked = query.rollup(ranked, ["branch"])  # as a leaderboard ranks, each respondent one cluster
+        for refused in (replace(line, by=("touchpoint", "region")), replace(line, filters=(("branch", ("Praha",)),)),
+                        replace(line, by=("touchpoint", "respondent_id"))):  # fmt: skip
+            with pytest.raises(AccessRefused):
+                query.aggregate(refused)
+        with pytest.raises(AccessRefused):  # only the aggregate masks: no answers of the network
+            query.answers(query.Query(sources, by=("branch",), network=True))
+    with as_user(workspace, "couriers"):  # an owner's network: everyone's answers at their touchpoints only
+        pandas.testing.assert_frame_equal(query.aggregate(line), everyone[everyone["touchpoint"] == "delivery"]
+                                          .reset_index(drop=True))  # fmt: skip
+    with as_user(workspace, "moravia"), pytest.raises(AccessRefused, match="too few region values"):
+        query.aggregate(replace(line, by=("touchpoint",)))  # two regions: the network would show the other
+    names = list(ranked["branch"])
+    assert "Brno" in names and not set(names) & (set(REGIONS) - {"Brno"}) and len(set(names)) == len(REGIONS)
+    assert all(n == "Brno" or n.startswith("another branch · ") for n in names)
+    assert sorted(ranked["answers"]) == sorted(by_branch["answers"])
+    assert ranked.loc[ranked["branch"] == "Brno", "csat"].item() == by_branch.loc[by_branch["branch"] == "Brno",
+                                                                                   "csat"].item()  # fmt: skip

@@ -51,9 +51,21 @@ def test_an_administrator_scopes_a_partner_who_then_sees_only_their_branch(tmp_p
         expect(table.locator("th").filter(has_text="Střední Čechy")).to_be_visible(timeout=30_000)  # their region
         partner.select_option("#hm-matrix-column", "branch")
         expect(table.locator("th").filter(has_text="Kladno")).to_be_visible(timeout=30_000)
+        expect(table.locator("th:text-is('Whole network')")).to_be_visible()  # everyone, as one line
         wait_settled(partner)
         expect(partner.locator("#nav-scope")).to_have_text("You see the answers of Demo: Parcel Express: branch Kladno.")
         screenshot(partner, "team-scoped-matrix")
+        _sees_no_other_branch(partner)
+
+        partner.goto(f"{server.url}/leaderboards")  # their place among all branches, the others unnamed
+        rows = partner.locator("#lb-rows tbody tr")
+        expect(rows.filter(has_text="Kladno")).to_have_count(1, timeout=30_000)
+        expect(partner.locator("#lb-note")).to_contain_text("The other branch values are not named")
+        screenshot(partner, "team-scoped-leaderboard")
+        expect(rows.filter(has_text="another branch · ").first).to_be_visible()
+        assert rows.count() > 40  # the 50 branches' distribution, paged
+        wait_settled(partner)
+        screenshot(partner, "team-scoped-leaderboard")
         _sees_no_other_branch(partner)
 
         partner.goto(f"{server.url}/comments")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -45,6 +47,9 @@ class Query:
     # One metric (NPS, a mean or the rating) whose statistics and estimates alone are wanted; None for all and the
     # index. A break search over 400 000 branch × month groups reads and estimates a fifth of the columns.
     metric: str | None = None
+    # The whole network as a benchmark beyond a scoped reader's own rows (see :func:`limited`): one line by
+    # touchpoint and period, never split by a segment, of a network large enough that it hides each member.
+    network: bool = False
 
     def __post_init__(self) -> None:
         if self.metric is not None and self.metric not in METRICS:
@@ -71,8 +76,9 @@ class Query:
             "period": self.period,
             "from": str(self.date_from),
             "to": str(self.date_to),
-            "filters": sorted([column, sorted(values)] for column, values in limited(self).filters),
+            "filters": sorted([column, sorted(values)] for column, values in limited(_checked(self)).filters),
             "metric": self.metric,
+            "network": self.network,
         }
         return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
 
@@ -85,7 +91,17 @@ def aggregate(
     confidence: float = metrics.DEFAULT_CONFIDENCE,
     weights: Mapping[str, float] | None = None,
 ) -> pandas.DataFrame:
-    """One row per group (sorted): group columns, answers, sufficient statistics and every metric's estimate."""
+    """One row per group (sorted): group columns, answers, sufficient statistics and every metric's estimate.
+
+    A scoped member's :attr:`Query.network` query may group by their scope's segment columns (a leaderboard's
+    network): every row is read, and the values outside their scope come back under pseudonyms (:func:`_masked`).
+    """
+    if query.network and (masked := _masked_columns(query)):
+        allowed = dict(access.current().filters(query.sources[0]) or ())
+        whole = replace(limited(_checked(query)), by=query.by, network=False)
+        with access.acting(replace(access.current(), rows={})):  # every row read, to be masked just below
+            found = aggregate(whole, cache, min_n=min_n, confidence=confidence, weights=weights)
+        return _masked(found, masked, allowed)
     query = limited(query)
     if cache is not None:
         key = f"aggregate:{query.key()}:{min_n}:{confidence!r}:{json.dumps(weights and sorted(weights.items()))}"
@@ -106,7 +122,12 @@ CACHED_ROWS = 200_000
 def limited(query: Query) -> Query:
     """``query`` narrowed to the rows of its files the current access may read (a scoped member's, see
     ``core.access.Scope``): the scope's filters intersected with the query's own. Every read of answers passes
-    here, so a page, an export or a forged filter gets no row outside the scope."""
+    here, so a page, an export or a forged filter gets no row outside the scope.
+
+    A :attr:`Query.network` query of a scoped member keeps only their touchpoints (an owner scope's) and reads every
+    segment value: it is refused unless it is one line by touchpoint and period, unfiltered by segment, over at
+    least :data:`NETWORK_MEMBERS` values of each scoped column (a network of two branches would show the other's).
+    """
     current = access.current()
     if not current.rows:
         return query
@@ -116,10 +137,86 @@ def limited(query: Query) -> Query:
     if len(found) > 1:  # files of a scoped and another project, or of two scopes: no single rule to apply
         raise access.AccessRefused(_("These datasets cannot be read together."))
     [scope] = found
+    scope = scope or ()
+    if query.network:
+        if set(query.by) - _NETWORK_GROUPS or any(column != "touchpoint" for column, _v in query.filters):
+            raise access.AccessRefused(_("The network benchmark is one line, by touchpoint and period only."))
+        for column, _values in scope:
+            if column != "touchpoint" and len(_all_values(query.sources, column)) < NETWORK_MEMBERS:
+                raise access.AccessRefused(
+                    _("The network has too few {column} values to show it without showing others.").format(
+                        column=column
+                    )
+                )
+        scope = tuple((column, values) for column, values in scope if column == "touchpoint")
     filters = {column: tuple(values) for column, values in query.filters}
-    for column, allowed in scope or ():
+    for column, allowed in scope:
         filters[column] = tuple(v for v in filters[column] if v in allowed) if column in filters else tuple(allowed)
     return replace(query, filters=tuple(filters.items()))
+
+
+NETWORK_MEMBERS = 5  # the fewest values of a scoped column a network benchmark is shown over
+_NETWORK_GROUPS = {"touchpoint", "period"}
+_PSEUDONYM_KEY = secrets.token_bytes(16)  # per process: a pseudonym cannot be computed from a guessed name
+
+
+def _masked_columns(query: Query) -> tuple[str, ...]:
+    """The columns of a network query's grouping that are a scoped reader's segment columns (with the respondent,
+    for a cluster-robust test), which :func:`aggregate` masks; () when there are none or the reader is unscoped."""
+    filters = access.current().filters(query.sources[0])
+    scoped = {column for column, _values in filters or () if column != "touchpoint"}
+    if not scoped or not set(query.by) & scoped:
+        return ()
+    return tuple(c for c in query.by if c in scoped or c == "respondent_id")
+
+
+def _checked(query: Query) -> Query:
+    """What :func:`limited` checks of a query: a network query that :func:`aggregate` masks without its masked
+    columns (as a benchmark line), any other as it is."""
+    if not query.network or not (masked := _masked_columns(query)):
+        return query
+    return replace(query, by=tuple(c for c in query.by if c not in masked))
+
+
+def _masked(found: pandas.DataFrame, columns: Sequence[str], allowed: Mapping[str, Sequence[str]]) -> pandas.DataFrame:
+    """The rows of a network aggregate with every value outside the reader's scope under a pseudonym: 'another
+    branch · 4f0c' (a keyed hash: the same within this process, not computable from a name); respondents outside
+    the scope likewise."""
+    found = found.copy()
+    inside = None
+    for column in columns:
+        if column in allowed:
+            mine = found[column].isin(list(allowed[column]))
+            inside = mine if inside is None else inside & mine
+    for column in columns:
+        values = found[column].astype("object")
+        label = _("another {column}").format(column=column)
+        found[column] = [
+            value if inside is not None and keep or value is None else f"{label} · {_pseudonym(str(value))}"
+            for value, keep in zip(values, inside if inside is not None else [False] * len(found), strict=True)
+        ]
+    return found
+
+
+def _pseudonym(value: str) -> str:
+    return hmac.new(_PSEUDONYM_KEY, value.encode(), "sha256").hexdigest()[:6]
+
+
+def is_scoped(sources: Sequence[str]) -> bool:
+    """Whether the current reader sees only part of these files' rows (a scoped member)."""
+    current = access.current()
+    return any(current.filters(path) is not None for path in sources)
+
+
+def scoped_columns(sources: Sequence[str]) -> set[str]:
+    """The segment columns the current reader's scope limits in these files (none for a reader of every row)."""
+    current = access.current()
+    return {column for path in sources for column, _values in current.filters(path) or () if column != "touchpoint"}
+
+
+def _all_values(sources: Sequence[str], column: str) -> list[str]:
+    """The values of a column over every row of the files, whoever reads: only counted (:func:`limited`)."""
+    return sorted({v for path in sources for v in _file_values(*_signature(path), column, ())})
 
 
 def scope_key(sources: Sequence[str]) -> str:

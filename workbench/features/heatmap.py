@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from workbench.analysis import benchmarks as benchmark_files
 from workbench.analysis import breaks, heatmap
 from workbench.core import formatting, metrics
+from workbench.core.access import AccessRefused
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
 from workbench.core.journey import Journey, Touchpoint, compact_layout
@@ -506,11 +507,16 @@ def references(workspace: Workspace, chosen: Selection, filters, minimum: int) -
     """The matrix's reference columns: the whole network beside a filtered selection, and the journey's imported
     benchmark values of the selection's metric."""
     marks = {}
-    if filters:  # a filtered or drilled matrix keeps the whole network beside it as the benchmark
-        network = heatmap.scores(
-            chosen.journey, query.aggregate(chosen.query(filters=()), workspace.cache, min_n=minimum), chosen.metric
-        )
-        marks[WHOLE_NETWORK] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
+    # A filtered or drilled matrix keeps the whole network beside it as the benchmark; so does a scoped member's,
+    # whose total is their own rows: the network is then one line over everyone (query.limited), if large enough.
+    if filters or query.is_scoped(chosen.sources):
+        try:
+            found = query.aggregate(chosen.query(filters=(), network=True), workspace.cache, min_n=minimum)
+        except AccessRefused:  # a network too small to hide its other members: no benchmark line
+            found = None
+        if found is not None:
+            network = heatmap.scores(chosen.journey, found, chosen.metric)
+            marks[WHOLE_NETWORK] = network.loc[network["n"] > 0, ["touchpoint", "value", "n"]]
     if chosen.journey_id is not None:
         external = workspace.benchmarks(chosen.journey_id)
         external = external[external["metric"] == chosen.metric]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from workbench.analysis import breaks, leaderboard
 from workbench.core import formatting, metrics
+from workbench.core.access import AccessRefused
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
 from workbench.data import query, waves
@@ -61,11 +62,22 @@ def board(
     workspace: Workspace, chosen: Selection, level: str, touchpoint: str | None = None, order: str = "score"
 ) -> Board:
     """Rank ``level``'s groups (or the owners) at one touchpoint or all, with the change against the period before;
-    a survey that is one wave is ranked by score only."""
-    metric, cache = chosen.metric, workspace.cache
+    a survey that is one wave is ranked by score only. A scoped member ranked at their scope's level (a branch's
+    partner among branches) sees their own place in the whole network, the others under pseudonyms
+    (``query.aggregate`` of a network query), when the network is large enough to hide them."""
     keys = tuple(tp.key for tp in chosen.journey.touchpoints)
     place = (("touchpoint", (touchpoint,) if touchpoint and touchpoint != ALL_TOUCHPOINTS else keys),)
-    filters = chosen.filters + place
+    network = level in query.scoped_columns(chosen.sources)
+    try:
+        return _board(workspace, chosen, level, place if network else chosen.filters + place, order, network)
+    except AccessRefused:
+        if not network:
+            raise
+        return _board(workspace, chosen, level, chosen.filters + place, order, False)  # a network too small
+
+
+def _board(workspace: Workspace, chosen: Selection, level: str, filters: tuple, order: str, network: bool) -> Board:
+    metric, cache = chosen.metric, workspace.cache
     trend = bool(chosen.date_from and chosen.date_to and chosen.wave is None)
     # A respondent's answers are one cluster in the change's test (see workbench.analysis.leaderboard).
     cluster = RESPONDENT if trend and RESPONDENT in query.columns(chosen.sources) else None
@@ -74,7 +86,9 @@ def board(
     windows = [(chosen.date_from, chosen.date_to)]
     if trend and chosen.date_from and chosen.date_to:
         windows.append(breaks.previous_window(chosen.date_from, chosen.date_to))
-    asked = [chosen.query(by=by, date_from=start, date_to=end, filters=filters) for start, end in windows]
+    asked = [
+        chosen.query(by=by, date_from=start, date_to=end, filters=filters, network=network) for start, end in windows
+    ]
     # The ranking is kept as a whole: with a respondent per row its inputs are large (330 000 rows at 20 M
     # answers) and the changes' tests run per group.
     owners = chosen.journey if level == OWNER else None
@@ -110,5 +124,9 @@ def board(
         note += " " + _(
             "The test counts the answers one respondent gave as one (cluster-robust, CR2): a respondent who rated "
             "several touchpoints is not several independent opinions."
+        )
+    if network:
+        note += " " + _("The other {level} values are not named: you see where you stand in the whole network.").format(
+            level=level
         )
     return Board(rows, metric, order, True, note)
