@@ -22,6 +22,7 @@ from workbench.core.errors import LoginRefused
 from workbench.core.i18n import gettext as _
 
 LOGIN_PATH, LOGOUT_PATH = "/login", "/logout"
+SCOPED_HOME = "/scorecard"  # where a scoped member lands after logging in
 USER_KEY = "cxwb.user"  # the logged-in user (``repos.users.User``) in a request's WSGI environ
 COOKIE_PREFIX = "cxwb-session-"  # one cookie per port, as the token's
 MAX_AGE = 12 * 3600  # seconds a session lasts: a working day, then log in again
@@ -119,6 +120,8 @@ def _log_in(environ: dict, start_response: Callable, accounts: Accounts, cookie:
         user = accounts.authenticate(form.get("name", ""), form.get("password", ""))
     except LoginRefused as refused:
         return _page(start_response, "401 Unauthorized", target, str(refused), form.get("name", ""))
+    if target == "/" and accounts.access(user).scopes:  # a partner's or a branch's home is their scorecard
+        target = SCOPED_HOME
     return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), MAX_AGE))
 
 

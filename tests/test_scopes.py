@@ -250,3 +250,28 @@ def test_the_network_benchmark_is_one_line_over_everyone_and_a_ranking_hides_the
     assert sorted(ranked["answers"]) == sorted(by_branch["answers"])
     assert ranked.loc[ranked["branch"] == "Brno", "csat"].item() == by_branch.loc[by_branch["branch"] == "Brno",
                                                                                    "csat"].item()  # fmt: skip
+
+
+def test_a_scorecard_is_the_reader_s_rows_beside_the_network(workspace, network, small_journey):
+    from workbench.analysis import heatmap
+    from workbench.features.scorecard import scorecard
+    from workbench.features.selection import Selection
+
+    sources = (str(network["data"].path),)
+    chosen = Selection(project_id=network["net"], journey=small_journey, sources=sources, metric="csat",
+                       date_from=datetime.date(2026, 1, 1), date_to=datetime.date(2026, 6, 30), filters=(),
+                       journey_id=network["journey"])  # fmt: skip
+    expected = heatmap.scores(small_journey, truth(chosen.query(), SCOPES["brno"]), "csat")
+    with as_user(workspace, "brno"):
+        found = scorecard(workspace, chosen)
+    assert found.scope == "branch Brno"
+    pandas.testing.assert_frame_equal(found.scores, expected[expected["n"] > 0].reset_index(drop=True))
+    assert [line.name for line in found.trend.lines] == ["your answers", "whole network"]
+    assert found.comments and all(c.text.startswith("said in Brno") for c in found.comments)
+    assert [card.title for card in found.actions] == ["Card of Brno"]
+    assert sum(found.against_targets.values()) == 1  # delivery, the one touchpoint with a target
+    with as_user(workspace, "whole"):
+        everything = scorecard(workspace, chosen)
+    assert everything.scope == "all customers" and [line.name for line in everything.trend.lines] == ["your answers"]
+    assert len(everything.actions) == 4
+

@@ -42,7 +42,16 @@ def test_an_administrator_scopes_a_partner_who_then_sees_only_their_branch(tmp_p
         )
         screenshot(admin, "team-scoped-user")
 
-        log_in(partner, server, "kladno", PASSWORD, "/heatmap")
+        log_in(partner, server, "kladno", PASSWORD)  # to their scorecard
+        expect(partner.locator("#sc-title")).to_have_text("Results of branch Kladno", timeout=30_000)
+        expect(partner.locator("#sc-table tbody tr").first).to_be_visible()
+        expect(partner.locator("#sc-trend-graph .js-plotly-plot")).to_contain_text("whole network")
+        expect(partner.locator("#sc-comment-list")).to_be_visible()
+        wait_settled(partner)
+        screenshot(partner, "team-scoped-scorecard")
+        _sees_no_other_branch(partner)
+
+        partner.goto(f"{server.url}/heatmap")
         expect(partner.locator("#hm-summary")).to_contain_text("answers", timeout=30_000)
         wait_settled(partner)
         summary = partner.locator("#hm-summary").inner_text()
