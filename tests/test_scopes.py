@@ -275,3 +275,31 @@ def test_a_scorecard_is_the_reader_s_rows_beside_the_network(workspace, network,
     assert everything.scope == "all customers" and [line.name for line in everything.trend.lines] == ["your answers"]
     assert len(everything.actions) == 4
 
+
+
+def test_partner_portals_are_a_scoped_login_per_partner_made_by_an_administrator(workspace, network):
+    from workbench.features import users
+
+    net = network["net"]
+    admin = workspace.users.add("boss", PASSWORD, admin=True)
+    [viewer] = [u for u in workspace.users.list() if u.name == "whole"]
+    with pytest.raises(WorkspaceError, match="Only an administrator"):
+        users.invite(workspace, viewer, net, ["Ostrava"])
+    assert users.portals(workspace, admin, net).column is None
+    with pytest.raises(WorkspaceError, match="no column partner"):
+        users.set_portal(workspace, admin, net, "partner")
+    found = users.set_portal(workspace, admin, net, "branch")
+    assert found.partners == sorted(REGIONS) and found.logins == {"Brno": "brno"}  # brno's scope is one branch
+    with pytest.raises(WorkspaceError, match="No partner Wien"):
+        users.invite(workspace, admin, net, ["Wien"])
+    [ostrava] = users.invite(workspace, admin, net, ["Ostrava", "Brno"])  # Brno has a login already
+    assert (ostrava.partner, ostrava.name) == ("Ostrava", "ostrava") and len(ostrava.password) >= 16
+    user = workspace.users.authenticate("ostrava", ostrava.password)
+    assert user.shown == "Ostrava" and workspace.users.scopes(user.id) == {net: Scope((("branch", ("Ostrava",)),))}
+    with access.acting(workspace.users.access(user)):
+        assert query.segment_values((str(network["data"].path),), "branch") == ["Ostrava"]
+    rest = users.invite(workspace, admin, net, [p for p in sorted(REGIONS) if p not in ("Brno", "Ostrava")])
+    assert [i.name for i in rest] == ["jihlava", "liberec", "plzen", "praha"]
+    assert set(users.portals(workspace, admin, net).logins) == set(REGIONS)
+    table = users.invitations_table(rest).decode("utf-8-sig").splitlines()
+    assert table[0] == "partner,login,first password" and table[3].startswith("Plzeň,plzen,")

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from cxweb.pages._context import current_user, workspace
+from workbench.core import formatting
 from workbench.core.access import ROLES
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import N_
@@ -37,7 +38,7 @@ def layout(**_query) -> html.Div:
     password = {"type": "password", "autoComplete": "new-password", "maxLength": 256}
     return html.Div(
         [
-            dcc.Store(id="us-refresh", data=0),
+            dcc.Download(id="us-invitations-file"),
             dbc.Alert(id="us-message", is_open=False, className="mt-2"),
             dbc.Row(
                 [
@@ -108,6 +109,9 @@ def layout(**_query) -> html.Div:
                     ),
                 ]
             ),
+            dbc.Row(
+                [dbc.Col(_portal_form(), lg=4), dbc.Col(html.Div(id="us-invitations"), lg=6)], className="mt-4 mb-4"
+            ),
         ]
     )
 
@@ -166,6 +170,115 @@ def change(_add, _reset, _disable, _enable, _grant, name, display, admin, passwo
     except WorkspaceError as refused:
         return str(refused), "danger", True, no_update, no_update, *cleared
     return message, "success", True, _table(), _options(), *cleared
+
+
+def _portal_form() -> list:
+    """Partner portals: which segment column's values are partners, and their logins made in one go."""
+    return [
+        html.H5(_("Partner portals")),
+        dbc.Select(
+            id="us-portal-project",
+            options=[{"label": p.name, "value": p.id} for p in workspace().projects()],
+            className="mb-2",
+        ),
+        dbc.InputGroup(
+            [
+                dbc.InputGroupText(_("Partners are the values of")),
+                dbc.Select(id="us-portal-column", options=[]),
+                dbc.Button(_("Save"), id="us-portal-save", color="secondary"),
+            ],
+            className="mb-2",
+        ),
+        dcc.Dropdown(id="us-portal-partners", multi=True, options=[], placeholder=_("partners to invite")),
+        dbc.ButtonGroup(
+            [
+                dbc.Button(_("Invite the chosen"), id="us-invite", color="primary"),
+                dbc.Button(
+                    _("Invite every partner without a login"), id="us-invite-all", color="primary", outline=True
+                ),
+            ],
+            className="mt-2",
+        ),
+        html.Div(id="us-portal-status", className="form-text"),
+    ]
+
+
+@callback(
+    Output("us-portal-column", "options"),
+    Output("us-portal-column", "value"),
+    Output("us-portal-partners", "options"),
+    Output("us-portal-status", "children"),
+    Input("us-portal-project", "value"),
+    Input("us-message", "children"),
+)
+def show_portals(project, _message):
+    """The chosen project's portal column, the partners without a login, and how many have one."""
+    if not project:
+        return [], None, [], _("Choose a project to give its partners portals.")
+    try:
+        found = users.portals(workspace(), current_user(), int(project))
+    except WorkspaceError as refused:
+        return [], None, [], str(refused)
+    columns = [{"label": _("nobody (no portals)"), "value": ""}] + [{"label": c, "value": c} for c in found.columns]
+    waiting = [{"label": p, "value": p} for p in found.partners if p not in found.logins]
+    status = (
+        _("{with_login} of {partners} partners have a portal login.").format(
+            with_login=formatting.count(len([p for p in found.partners if p in found.logins])),
+            partners=formatting.count(len(found.partners)),
+        )
+        if found.column
+        else _("No portals: choose the column whose values are partners (a partner, a branch, a dealer).")
+    )
+    return columns, found.column or "", waiting, status
+
+
+@callback(
+    Output("us-message", "children", allow_duplicate=True),
+    Output("us-message", "color", allow_duplicate=True),
+    Output("us-message", "is_open", allow_duplicate=True),
+    Output("us-table", "children", allow_duplicate=True),
+    Output("us-invitations", "children"),
+    Output("us-invitations-file", "data"),
+    Input("us-portal-save", "n_clicks"),
+    Input("us-invite", "n_clicks"),
+    Input("us-invite-all", "n_clicks"),
+    State("us-portal-project", "value"),
+    State("us-portal-column", "value"),
+    State("us-portal-partners", "value"),
+    prevent_initial_call=True,
+)
+def change_portals(_save, _invite, _all, project, column, chosen):
+    """Save the portal column, or make logins for the chosen partners (or all without one): their first passwords
+    shown once here and downloaded as a CSV file to hand over."""
+    ws, actor, pressed = workspace(), current_user(), ctx.triggered_id
+    try:
+        if not project:
+            raise WorkspaceError(_("Choose a project first."))
+        if pressed == "us-portal-save":
+            users.set_portal(ws, actor, int(project), column or None)
+            return _("Portals saved."), "success", True, _table(), "", no_update
+        if pressed == "us-invite-all":
+            found = users.portals(ws, actor, int(project))
+            chosen = [p for p in found.partners if p not in found.logins]
+        made = users.invite(ws, actor, int(project), list(chosen or []))
+    except WorkspaceError as refused:
+        return str(refused), "danger", True, no_update, "", no_update
+    if not made:
+        return _("Every chosen partner has a login already."), "info", True, no_update, "", no_update
+    message = _("{n} portal logins made: hand each partner their login and first password.").format(
+        n=formatting.count(len(made))
+    )
+    shown = dbc.Table(
+        [
+            html.Thead(html.Tr([html.Th(_("Partner")), html.Th(_("Login")), html.Th(_("First password"))])),
+            html.Tbody([html.Tr([html.Td(i.partner), html.Td(i.name), html.Td(i.password)]) for i in made]),
+        ],
+        id="us-invited",
+        size="sm",
+        className="small",
+    )
+    download = dcc.send_bytes(users.invitations_table(made), "portal-logins.csv")
+    return message, "success", True, _table(), shown, download
 
 
 def _table() -> dbc.Table:

@@ -102,3 +102,47 @@ def _sees_no_other_branch(page) -> None:
     html = page.content()
     named = [name for name in OTHERS if name in html]
     assert not named, named
+
+
+def test_an_administrator_opens_portals_and_a_partner_logs_in_with_the_first_password(tmp_path, demo_folder,
+                                                                                      browser, screenshot):  # fmt: skip
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
+    server = Server(folder, demo=False, extra=("--team",))
+    admin = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
+    partner = browser.new_context(viewport={"width": 1500, "height": 900}).new_page()
+    try:
+        log_in(admin, server, "jana", PASSWORD, "/users")
+        admin.select_option("#us-portal-project", label="Demo: Parcel Express")
+        expect(admin.locator("#us-portal-status")).to_contain_text("No portals")
+        admin.select_option("#us-portal-column", "branch")
+        admin.click("#us-portal-save")
+        expect(admin.locator("#us-message")).to_have_text("Portals saved.")
+        expect(admin.locator("#us-portal-status")).to_have_text("0 of 50 partners have a portal login.")
+        admin.click("#us-portal-partners")
+        admin.keyboard.type("Kolín")
+        admin.locator("[role=option]", has_text="Kolín").click()
+        admin.keyboard.press("Escape")
+        with admin.expect_download() as download:
+            admin.click("#us-invite")
+        expect(admin.locator("#us-message")).to_contain_text("1 portal logins made")
+        expect(admin.locator("#us-portal-status")).to_have_text("1 of 50 partners have a portal login.")
+        row = admin.locator("#us-invited tbody tr")
+        expect(row).to_have_count(1)
+        login, password = row.locator("td").nth(1).inner_text(), row.locator("td").nth(2).inner_text()
+        assert login == "kolin" and password in download.value.path().read_text(encoding="utf-8-sig")
+        expect(admin.locator("#us-users tr", has_text="kolin")).to_contain_text("(viewer: branch Kolín)")
+        admin.locator("#us-invited").scroll_into_view_if_needed()
+        screenshot(admin, "team-portal-invited")
+
+        log_in(partner, server, login, password)
+        expect(partner.locator("#sc-title")).to_have_text("Results of branch Kolín", timeout=30_000)
+        expect(partner.locator("#nav-user")).to_have_text("Kolín")
+        wait_settled(partner)
+        screenshot(partner, "team-portal-partner")
+        _sees_no_other_branch(partner)
+    finally:
+        admin.context.close()
+        partner.context.close()
+        server.stop()

@@ -66,6 +66,8 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # The segment column whose values are partners with a portal (a scoped login each); None: no portals.
+    portal: Mapped[str | None] = mapped_column(String(200), nullable=True)
     owners: Mapped[list[OwnerRow]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="OwnerRow.name"
     )

@@ -3,9 +3,16 @@ unless they are an enabled administrator, so the rule holds below the page whate
 
 from __future__ import annotations
 
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from workbench.analysis.breaks import segment_columns
 from workbench.core.access import Scope
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import gettext as _
+from workbench.data import query
 from workbench.repos.users import User
 from workbench.repos.workspace import Workspace
 
@@ -65,6 +72,101 @@ def members(workspace: Workspace, actor: User | None) -> list[tuple[User, dict[i
 def _parts(text: str | None) -> list[str]:
     """The parts of a field that lists several things, separated by semicolons."""
     return [part for part in (text or "").split(";") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Portals:
+    """A project's partner portals: the segment column whose values are partners (None: no portals), the columns
+    it could be, the partners in the data, and the login of each partner who has one."""
+
+    column: str | None
+    columns: list[str]
+    partners: list[str]
+    logins: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A partner's new portal login and its first password (shown once, to hand over)."""
+
+    partner: str
+    name: str
+    password: str
+
+
+def portals(workspace: Workspace, actor: User | None, project_id: int) -> Portals:
+    """The project's portals, for an administrator."""
+    _require_admin(workspace, actor)
+    sources = tuple(str(d.path) for d in workspace.datasets.list(project_id, "survey") if d.latest)
+    columns = segment_columns(sources) if sources else []
+    project = next((p for p in workspace.projects() if p.id == project_id), None)
+    column = project.portal if project is not None and project.portal in columns else None
+    partners = query.segment_values(sources, column) if column else []
+    logins = {}
+    for user in workspace.users.list():
+        scope = workspace.users.scopes(user.id).get(project_id)
+        if column and scope is not None and len(scope.segments) == 1 and scope.segments[0][0] == column:
+            logins.update(dict.fromkeys(scope.segments[0][1], user.name))
+    return Portals(column, columns, partners, logins)
+
+
+def set_portal(workspace: Workspace, actor: User | None, project_id: int, column: str | None) -> Portals:
+    """Make ``column``'s values the project's partners with portals (None: none)."""
+    _require_admin(workspace, actor)
+    if column and column not in portals(workspace, actor, project_id).columns:
+        raise WorkspaceError(_("The project's surveys have no column {columns}.").format(columns=column))
+    workspace.set_portal(project_id, column or None)
+    return portals(workspace, actor, project_id)
+
+
+def invite(workspace: Workspace, actor: User | None, project_id: int, partners: list[str]) -> list[Invitation]:
+    """A portal login for each of ``partners`` who has none yet: a viewer of the project limited to their rows,
+    named after them, with a random first password."""
+    found = portals(workspace, actor, project_id)
+    if found.column is None:
+        raise WorkspaceError(_("Choose the column whose values are the partners first."))
+    unknown = [p for p in partners if p not in found.partners]
+    if unknown:
+        raise WorkspaceError(_("No partner {names} in the data.").format(names=", ".join(unknown)))
+    taken = {user.name.casefold() for user in workspace.users.list()}
+    made = []
+    for partner in partners:
+        if partner in found.logins:
+            continue
+        name = _login_name(partner, taken)
+        taken.add(name.casefold())
+        password = secrets.token_urlsafe(12)
+        scope = Scope(((found.column, (partner,)),))
+        workspace.users.invite(name, password, partner, project_id, scope)
+        made.append(Invitation(partner, name, password))
+    return made
+
+
+def invitations_table(made: list[Invitation]) -> bytes:
+    """The new logins as CSV to hand over (formula-safe: a partner's name is data, never a formula)."""
+    import pandas as pd
+
+    from workbench.export.tables import to_csv
+
+    frame = pd.DataFrame(
+        {
+            _("partner"): [i.partner for i in made],
+            _("login"): [i.name for i in made],
+            _("first password"): [i.password for i in made],
+        }  # fmt: skip
+    )
+    return to_csv(frame)
+
+
+def _login_name(partner: str, taken: set[str]) -> str:
+    """A login name from a partner's name: 'DoorFix s.r.o.' → 'doorfix-s.r.o', made unique with a number."""
+    plain = unicodedata.normalize("NFKD", partner).encode("ascii", "ignore").decode().casefold()
+    base = re.sub(r"[^a-z0-9._@-]+", "-", plain).strip("-._@")[:56] or "partner"
+    name, n = base, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{base}-{n}"
+    return name
 
 
 def _require_admin(workspace: Workspace, actor: User | None) -> None:

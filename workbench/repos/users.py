@@ -77,20 +77,19 @@ class Users:
         name = _checked_name(name)
         hashed = _hash(_checked_password(password))
         with self.sessions.begin() as session:
-            if _find(session, name) is not None:
-                raise WorkspaceError(_("There is already a user named “{name}”.").format(name=name))
-            row = UserRow(
-                key=name.casefold(),
-                name=name,
-                display_name=" ".join(display_name.split())[:200],
-                password_hash=hashed,
-                admin=admin,
-                disabled=False,
-                credentials=1,
-                failed_logins=0,
-            )
-            session.add(row)
-            session.flush()
+            return _user(_added(session, name, hashed, display_name, admin))
+
+    def invite(self, name: str, password: str, display_name: str, project_id: int, scope: Scope) -> User:
+        """A new user who is a viewer of one project limited to ``scope`` (a partner's portal login), made whole
+        or not at all."""
+        name = _checked_name(name)
+        hashed = _hash(_checked_password(password))
+        with self.sessions.begin() as session:
+            if session.get(Project, project_id) is None:
+                raise WorkspaceError(_("There is no project {id}.").format(id=project_id))
+            _require_columns(session, project_id, scope)
+            row = _added(session, name, hashed, display_name, admin=False)
+            session.add(MembershipRow(user_id=row.id, project_id=project_id, role="viewer", scope=scope.to_dict()))
             return _user(row)
 
     def reset(self, name: str, password: str) -> User:
@@ -242,6 +241,25 @@ def _resolved(session, project_id: int, scope: Scope, user: User) -> Scope:
     touchpoints = owned(owners, scope.owners) if scope.owners else ()
     names = (user.name, user.display_name, *scope.owners, *(v for _column, values in scope.segments for v in values))
     return replace(scope, touchpoints=touchpoints, names=tuple(dict.fromkeys(n for n in names if n)))
+
+
+def _added(session, name: str, hashed: str, display_name: str, admin: bool) -> UserRow:
+    """A new user's row, refused when the name is taken (ignoring case)."""
+    if _find(session, name) is not None:
+        raise WorkspaceError(_("There is already a user named “{name}”.").format(name=name))
+    row = UserRow(
+        key=name.casefold(),
+        name=name,
+        display_name=" ".join(display_name.split())[:200],
+        password_hash=hashed,
+        admin=admin,
+        disabled=False,
+        credentials=1,
+        failed_logins=0,
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _find(session, name: str) -> UserRow | None:

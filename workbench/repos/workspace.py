@@ -63,6 +63,7 @@ class ProjectInfo:
     name: str
     description: str
     journeys: int
+    portal: str | None = None  # the segment column whose values are partners with a portal login
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ class Workspace:
                 session.execute(select(JourneyRow.project_id, func.count()).group_by(JourneyRow.project_id)).all()
             )
             rows = session.scalars(select(Project).order_by(Project.name)).all()
-            return [ProjectInfo(p.id, p.name, p.description, counts.get(p.id, 0)) for p in rows]
+            return [ProjectInfo(p.id, p.name, p.description, counts.get(p.id, 0), p.portal) for p in rows]
 
     def create_project(self, name: str, description: str = "") -> int:
         """Create a project (one per client) and return its id."""
@@ -221,6 +222,11 @@ class Workspace:
             session.add(project)
             session.flush()
             return project.id
+
+    def set_portal(self, project_id: int, column: str | None) -> None:
+        """Make a segment column's values the project's partners with portals (None: no portals)."""
+        with self.sessions.begin() as session:
+            self._get(session, Project, project_id).portal = column or None
 
     def rename_project(self, project_id: int, name: str) -> None:
         """Give a project a new name."""

@@ -1,4 +1,4 @@
-"""scoped members: a membership's row scope, and the segment value an alert was raised on
+"""scoped members: a membership's row scope, the segment value an alert was raised on, a project's portal column
 
 Revision ID: 0011
 Revises: 0010
@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("portal", sa.String(length=200), nullable=True))
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.add_column(sa.Column("scope", sa.JSON(), nullable=True))
     with op.batch_alter_table("alerts", schema=None) as batch_op:
@@ -38,3 +40,5 @@ def downgrade() -> None:
         batch_op.drop_column("segment")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_column("scope")
+    with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.drop_column("portal")
