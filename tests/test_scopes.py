@@ -303,3 +303,48 @@ def test_partner_portals_are_a_scoped_login_per_partner_made_by_an_administrator
     assert set(users.portals(workspace, admin, net).logins) == set(REGIONS)
     table = users.invitations_table(rest).decode("utf-8-sig").splitlines()
     assert table[0] == "partner,login,first password" and table[3].startswith("Plzeň,plzen,")
+
+
+def test_an_unhappy_answer_is_a_case_of_the_partner_who_handles_it_and_escalates_when_overdue(workspace,
+                                                                                             small_journey):
+    from workbench.features import alerts
+
+    project = workspace.create_project("Cases")
+    journey = workspace.create_journey(project, small_journey)
+    for name, branch in (("brno", "Brno"), ("ostrava", "Ostrava")):
+        workspace.users.add(name, PASSWORD, f"Partner {branch}")
+    answers = survey(5, 600)
+    workspace.set_portal(project, "branch")
+    workspace.datasets.add_table(project, answers.slice(0, 10), "Seed", "survey")  # a column to scope on
+    for name, branch in (("brno", "Brno"), ("ostrava", "Ostrava")):
+        workspace.users.grant(name, project, "viewer", Scope((("branch", (branch,)),)))
+    workspace.datasets.add_table(project, answers, "Answers", "survey", journey_id=journey)
+    workspace.datasets.settle()
+    today = datetime.date.today()
+    cases = [item for item in workspace.alerts.list(project) if item.alert.kind == "answer"]
+    assert cases and all(item.alert.segment == "branch" and item.due == today + datetime.timedelta(days=2)
+                         for item in cases)  # fmt: skip
+    owners = {item.alert.value: item.owner for item in cases}
+    assert owners.get("Brno") == "Partner Brno" and owners.get("Ostrava") == "Partner Ostrava"
+    assert {owner for value, owner in owners.items() if value not in ("Brno", "Ostrava")} <= {"Web team", "Couriers",
+                                                                                              ""}  # fmt: skip
+    later = today + datetime.timedelta(days=3)
+    with as_user(workspace, "brno"):
+        mine = alerts.inbox(workspace, project, journey, "open", "answer", today=later)
+        assert mine.rows and {row.item.alert.value for row in mine.rows} == {"Brno"}
+        assert all(row.overdue and row.moves == ("acknowledged", "closed") for row in mine.rows)
+        first = mine.rows[0].item
+        alerts.set_status(workspace, first.id, "acknowledged", "Partner Brno", expected_version=first.version)
+        overdue = alerts.inbox(workspace, project, journey, "overdue", today=later)
+        assert first.id not in {row.item.id for row in overdue.rows} and len(overdue.rows) == len(mine.rows) - 1
+        other = next(item for item in cases if item.alert.value == "Ostrava")
+        with pytest.raises(WorkspaceError):  # not theirs: not even found
+            alerts.set_status(workspace, other.id, "closed", "Partner Brno", expected_version=other.version)
+        with pytest.raises(AccessRefused):  # a case's other fields are not the partner's to change
+            workspace.alerts.link_action(first.id, project, 1, "Partner Brno")
+    handled = workspace.alerts.get(first.id)
+    assert handled.status == "acknowledged" and handled.history[-1]["who"] == "Partner Brno"
+    assert workspace.alerts.get(other.id).status == "new"
+    with access.acting(access.Access(frozenset({project}), frozenset())):
+        viewer = alerts.inbox(workspace, project, journey, "open", "answer", today=later)
+        assert viewer.rows and all(row.moves == () for row in viewer.rows)  # a plain viewer handles nothing

@@ -32,6 +32,7 @@ OPEN = "open"
 SHOWN = i18n.Labels(
     {
         OPEN: N_("Open alerts"),
+        "overdue": N_("Overdue cases"),
         "new": N_("New"),
         "acknowledged": N_("Acknowledged"),
         "action": N_("Turned into an action"),
@@ -342,7 +343,18 @@ def _inbox_row(row: alerts.Row, journey_id: int) -> html.Tr:
     return html.Tr(
         [
             html.Td(dbc.Badge(STATUS_NAMES[item.status], color=STATUS_COLOURS[item.status])),
-            html.Td(row.when, className="text-nowrap"),
+            html.Td(
+                [
+                    html.Div(row.when),
+                    html.Div(
+                        [row.due, *([" ", dbc.Badge(_("overdue: escalated"), color="danger")] if row.overdue else [])],
+                        className="small text-muted al-due",
+                    )
+                    if row.due
+                    else "",
+                ],
+                className="text-nowrap",
+            ),
             html.Td(row.where),
             html.Td(html.Div(item.alert.message, className="hm-comment")),
             html.Td(item.owner),

@@ -93,6 +93,13 @@ class Access:
     writable: frozenset[int] | None
     scopes: Mapping[int, Scope] = field(default_factory=dict)
     rows: Mapping[str, Filters] = field(default_factory=dict)
+    # Projects where one may only read but handles the cases assigned to them: moves their alerts' status (a
+    # scoped member: a partner answers for their branch's unhappy customers). Nothing else of them changes.
+    handles: frozenset[int] = frozenset()
+
+    def handles_cases(self, project_id: int | None) -> bool:
+        """Whether the status of the alerts of ``project_id`` one may read may be moved (cases handled)."""
+        return self.writes(project_id) or project_id in self.handles
 
     def scoped(self, project_id: int | None) -> bool:
         """Whether the rows of ``project_id`` are limited by a scope."""

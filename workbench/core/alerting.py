@@ -50,6 +50,7 @@ STATUS_NAMES = i18n.Labels(
     }
 )
 OPEN_STATUSES = ("new", "acknowledged")  # still waiting for someone to handle them
+CASE_DAYS = 2  # a single unhappy answer is a case for its owner, to be answered within this many days
 _KIND_NAMES = {
     "answer": N_("Single unhappy answer"),
     "share": N_("Negative share over a threshold"),

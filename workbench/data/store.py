@@ -26,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     or_,
     select,
     text,
@@ -328,6 +329,7 @@ class AlertRow(Base):
     touchpoint: Mapped[str] = mapped_column(String(100), default="")
     segment: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the body's, for scopes
     value: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)  # a single answer's case: answered by this day
     last_seen: Mapped[date] = mapped_column(Date, index=True)
     body: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
@@ -478,6 +480,13 @@ def _limit_to_access(state) -> None:
         ids = allowed.readable
     elif state.is_update or state.is_delete:
         ids = allowed.writable if allowed.writable is not None else allowed.readable
+        if (
+            ids is not None
+            and state.is_update
+            and state.bind_mapper is not None
+            and state.bind_mapper.class_ is AlertRow
+        ):
+            ids = ids | allowed.handles  # a case's version is claimed before its status moves (the flush checks it)
     else:
         return
     if ids is None:
@@ -522,9 +531,22 @@ def _refuse_changes_outside_access(session: Session, _context, _instances) -> No
     if allowed.writable is None:
         return
     for row in (*session.new, *session.dirty, *session.deleted):
+        if row in session.dirty and _handled_case(row, allowed):
+            continue
         # A project itself (its name, its deletion with everyone's roles in it) is an administrator's to change.
         if isinstance(row, Project) or not allowed.writes(_project_of(session, row)):
             raise access.refused()
+
+
+_CASE_FIELDS = {"status", "history", "version"}  # what handling a case changes of its alert
+
+
+def _handled_case(row, allowed: access.Access) -> bool:
+    """Whether a changed row is an alert whose status a member who handles their cases moved, and nothing else."""
+    if not isinstance(row, AlertRow) or row.project_id not in allowed.handles:
+        return False
+    changed = {attr.key for attr in inspect(row).attrs if attr.history.has_changes()}
+    return changed <= _CASE_FIELDS
 
 
 def _project_of(session: Session, row) -> int | None:

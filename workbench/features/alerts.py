@@ -11,12 +11,12 @@ import dataclasses
 import datetime
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workbench.analysis import alertrules
 from workbench.analysis.breaks import segment_columns
-from workbench.core import formatting
+from workbench.core import access, formatting
 from workbench.core.alerting import (
     KIND_NAMES,
     MOVES,
@@ -65,6 +65,8 @@ class Row:
     when: str
     moves: tuple[str, ...]
     draft: actions.Draft | None
+    due: str = ""  # a case's due day in words ('' for a trend alert)
+    overdue: bool = False  # an open case past its due day: escalated
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,17 @@ def week_end(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=(day.weekday() + 1) % 7)
 
 
-def check(workspace: Workspace, journey_id: int, until: datetime.date | None = None, who: str = "") -> Checked:
+def check(
+    workspace: Workspace,
+    journey_id: int,
+    until: datetime.date | None = None,
+    who: str = "",
+    today: datetime.date | None = None,
+) -> Checked:
     """Run the journey's rules on its latest survey from where the last check stopped and keep the new alerts.
 
-    Alerts already stored are not raised again, and an episode that goes on extends its alert.
+    Alerts already stored are not raised again, and an episode that goes on extends its alert. A single unhappy
+    answer becomes a case of whoever answers for it (``repos.alerts.Inbox.add``), due some days after ``today``.
     """
     state = workspace.journey(journey_id)
     survey = workspace.datasets.survey_for(state.project_id, journey_id)
@@ -140,8 +149,11 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     if bounds is None:
         return Checked(0, {})
     until = min(until or bounds[1], bounds[1])
+    columns = set(query.columns(sources))
     rules, skipped = runnable(
-        workspace.alerts.rules(journey_id)[0], set(query.columns(sources)), waves.single_wave(survey.meta) is not None
+        _with_portal(workspace.alerts.rules(journey_id)[0], _portal(workspace, state.project_id), columns),
+        columns,
+        waves.single_wave(survey.meta) is not None,
     )
     first_window, first_answer = ranges(bounds[0], until, workspace.alerts.checked_until(journey_id))
     checks = [
@@ -155,8 +167,35 @@ def check(workspace: Workspace, journey_id: int, until: datetime.date | None = N
     for chosen, since in checks:
         found += _evaluated(workspace.cache, sources, chosen, since, until, names)
     owners = {tp.key: tp.owner or "" for tp in touchpoints}
-    added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who)
+    responsible = _responsible(workspace, state.project_id)
+    added = workspace.alerts.add(state.project_id, journey_id, found, owners, week_end(until), who, responsible, today)
     return Checked(added, skipped)
+
+
+def _portal(workspace: Workspace, project_id: int) -> str | None:
+    """The project's partner column (its portals), if it has one."""
+    return next((p.portal for p in workspace.projects() if p.id == project_id), None)
+
+
+def _with_portal(rules: Sequence[Rule], portal: str | None, columns: Collection[str]) -> list[Rule]:
+    """The rules as run: in a project with partner portals, a single-answer rule over all answers is run per
+    partner, so each unhappy answer becomes a case of the partner it was given to."""
+    if not portal or portal not in columns:
+        return list(rules)
+    return [replace(rule, segment=portal) if rule.kind == "answer" and not rule.segment else rule for rule in rules]
+
+
+def _responsible(workspace: Workspace, project_id: int) -> dict[tuple[str, str], str]:
+    """Who answers for each segment value of the project: the member scoped to it (column, value) → their name."""
+    found: dict[tuple[str, str], str] = {}
+    for user in workspace.users.list():
+        scope = workspace.users.scopes(user.id).get(project_id)
+        if user.disabled or scope is None:
+            continue
+        for column, values in scope.segments:
+            for value in values:
+                found.setdefault((column, value), user.shown)
+    return found
 
 
 def raise_alerts(workspace: Workspace, event: DatasetCommitted) -> None:
@@ -189,8 +228,9 @@ def wave_note(workspace: Workspace, project_id: int, journey_id: int) -> str | N
 
 
 def statuses_shown(shown: str) -> tuple[str, ...] | None:
-    """The statuses behind the inbox's filter: "open" (new and acknowledged), "all" (None), or one status."""
-    return {"open": OPEN_STATUSES, "all": None}.get(shown, (shown,))
+    """The statuses behind the inbox's filter: "open" (new and acknowledged), "overdue" (new), "all" (None), or
+    one status."""
+    return {"open": OPEN_STATUSES, "overdue": ("new",), "all": None}.get(shown, (shown,))
 
 
 def can_become_action(item: Item) -> bool:
@@ -198,8 +238,9 @@ def can_become_action(item: Item) -> bool:
     return item.status in OPEN_STATUSES or (item.status == "action" and item.action_id is None)
 
 
-def row(item: Item, names: dict[str, str]) -> Row:
-    """How the inbox lists an alert (``names``: touchpoint key → name)."""
+def row(item: Item, names: dict[str, str], today: datetime.date | None = None) -> Row:
+    """How the inbox lists an alert (``names``: touchpoint key → name); a case with its due day, overdue after
+    ``today``."""
     alert = item.alert
     where = names.get(alert.touchpoint, alert.touchpoint) + (f" · {alert.value}" if alert.value else "")
     when = (
@@ -208,20 +249,30 @@ def row(item: Item, names: dict[str, str]) -> Row:
         else f"{formatting.date(alert.first_seen)} – {formatting.date(alert.last_seen)}"
     )
     draft = actions.for_alert(item, where, names) if can_become_action(item) else None
-    return Row(item, where, when, MOVES[item.status], draft)
+    moves = MOVES[item.status] if access.current().handles_cases(item.project_id) else ()
+    due = _("due {day}").format(day=formatting.date(item.due)) if item.due else ""
+    return Row(item, where, when, moves, draft, due, item.overdue(today or datetime.date.today()))
 
 
 def inbox(
-    workspace: Workspace, project_id: int, journey_id: int, shown: str = "open", kind: str | None = None
+    workspace: Workspace,
+    project_id: int,
+    journey_id: int,
+    shown: str = "open",
+    kind: str | None = None,
+    today: datetime.date | None = None,
 ) -> InboxView:
-    """The journey's alerts in the statuses ``shown``, newest first; ``kind`` "answer" or "trend" narrows them."""
+    """The journey's alerts in the statuses ``shown`` ("overdue": the new cases past their due day, escalated),
+    newest first; ``kind`` "answer" or "trend" narrows them."""
+    today = today or datetime.date.today()
     items = [
         item
         for item in workspace.alerts.list(project_id, journey_id, statuses_shown(shown))
-        if kind not in ("answer", "trend") or (item.alert.kind == "answer") == (kind == "answer")
+        if (kind not in ("answer", "trend") or (item.alert.kind == "answer") == (kind == "answer"))
+        and (shown != "overdue" or item.overdue(today))
     ]
     names = {tp.key: tp.name for tp in workspace.journey(journey_id).journey.touchpoints} if items else {}
-    return InboxView([row(item, names) for item in items[:LIMIT]], len(items))
+    return InboxView([row(item, names, today) for item in items[:LIMIT]], len(items))
 
 
 def set_status(workspace: Workspace, alert_id: int, status: str, who: str = "", *, expected_version: int) -> Item:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from workbench.core.alerting import (
+    CASE_DAYS,
     STATUS_NAMES,
     STATUSES,
     Alert,
@@ -44,6 +45,11 @@ class Item:
     action_id: int | None
     history: tuple[dict, ...]
     version: int
+    due: datetime.date | None = None  # a case's (a single answer's): answered by this day
+
+    def overdue(self, today: datetime.date) -> bool:
+        """Whether a case is past its due day and nobody has taken it up (still new): escalated."""
+        return self.due is not None and self.status == "new" and today > self.due
 
 
 class Inbox:
@@ -92,14 +98,19 @@ class Inbox:
         owners: Mapping[str, str],
         checked_until: datetime.date,
         who: str = "",
+        responsible: Mapping[tuple[str, str], str] | None = None,
+        today: datetime.date | None = None,
     ) -> int:
         """Store the alerts a check found (each owned by its touchpoint's owner) and the week end it reached.
 
-        Alerts already stored are not added again, and an alert that continues a stored episode extends it; the
-        number of new alerts.
+        A single unhappy answer is a case: owned by whoever is ``responsible`` for its segment value ((column,
+        value) → name: a partner's or a branch's login) if anyone is, and due ``alerting.CASE_DAYS`` after
+        ``today``. Alerts already stored are not added again, and an alert that continues a stored episode extends
+        it; the number of new alerts.
         """
+        due = (today or datetime.date.today()) + datetime.timedelta(days=CASE_DAYS)
         with self.sessions.begin() as session:  # writers take turns: two checks at once would add the same alerts
-            added = self._store(session, project_id, journey_id, found, owners, who)
+            added = self._store(session, project_id, journey_id, found, owners, who, responsible or {}, due)
             settings = self._settings(session, journey_id)
             settings.evaluated_until = max(checked_until, settings.evaluated_until or checked_until)
         return added
@@ -179,7 +190,14 @@ class Inbox:
 
     @staticmethod
     def _store(
-        session, project_id: int, journey_id: int, found: Sequence[Alert], owners: Mapping[str, str], who: str
+        session,
+        project_id: int,
+        journey_id: int,
+        found: Sequence[Alert],
+        owners: Mapping[str, str],
+        who: str,
+        responsible: Mapping[tuple[str, str], str],
+        due: datetime.date,
     ) -> int:
         if not found:
             return 0
@@ -219,10 +237,11 @@ class Inbox:
                 touchpoint=alert.touchpoint,
                 segment=alert.segment[:200],
                 value=alert.value[:400],
+                due=due if alert.kind == "answer" else None,
                 last_seen=alert.last_seen,
                 body=alert.to_dict(),
                 status="new",
-                owner=owners.get(alert.touchpoint, ""),
+                owner=responsible.get((alert.segment, alert.value)) or owners.get(alert.touchpoint, ""),
                 history=[],
                 version=1,
             )
@@ -265,4 +284,5 @@ def _item(row: AlertRow) -> Item:
         action_id=row.action_id,
         history=tuple(row.history or ()),
         version=row.version,
+        due=row.due,
     )

@@ -168,7 +168,7 @@ class Users:
             ).all()
         writable = frozenset(project for project, role in roles.items() if role == "analyst")
         rows = {Path(file).name: scopes[project].filters() for file, project in files}
-        return Access(frozenset(roles), writable, scopes, rows)
+        return Access(frozenset(roles), writable, scopes, rows, frozenset(scopes))
 
     def authenticate(self, name: str, password: str, now: datetime.datetime | None = None) -> User:
         """The user whose name and password these are; :class:`LoginRefused` otherwise. A wrong name, a wrong

@@ -1,4 +1,5 @@
-"""scoped members: a membership's row scope, the segment value an alert was raised on, a project's portal column
+"""scoped members: a membership's row scope, the segment value an alert was raised on and its case's due day, a
+project's portal column
 
 Revision ID: 0011
 Revises: 0010
@@ -21,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("segment", sa.String(length=200), server_default="", nullable=False))
         batch_op.add_column(sa.Column("value", sa.String(length=400), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("due", sa.Date(), nullable=True))
     # Alerts raised before: their segment and value were only in the body; a scoped member's inbox filters on them.
     alerts = sa.table("alerts", sa.column("id", sa.Integer), sa.column("body", sa.JSON),
                       sa.column("segment", sa.String), sa.column("value", sa.String))  # fmt: skip
@@ -36,6 +38,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_column("due")
         batch_op.drop_column("value")
         batch_op.drop_column("segment")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
