@@ -238,13 +238,20 @@ def language_links(pathname: str | None, search: str | None, ids: list[dict]) ->
 def nav_links() -> list[dbc.NavLink]:
     """A link to every registered page, in its registered order, with its icon and, where it asks for one, a badge
     (the alerts' count): the pages say where they are and what they are called, the bar only lists them. A page
-    for administrators (``admins_only``) is listed only to a team server's administrator."""
+    for administrators (``admins_only``) is listed only to a team server's administrator, a scoped member's home
+    (``scoped_only``, their scorecard) only to scoped members: the bar stays one line."""
     from cxweb.pages._context import current_user
+    from workbench.core import access
 
     user = current_user()
     admin = user is not None and user.admin
+    scoped = bool(access.current().scopes)
     pages = sorted(
-        (page for page in dash.page_registry.values() if admin or not page.get("admins_only")),
+        (
+            page
+            for page in dash.page_registry.values()
+            if (admin or not page.get("admins_only")) and (scoped or not page.get("scoped_only"))
+        ),
         key=lambda page: page["order"],
     )
     return [

@@ -45,14 +45,15 @@ class Browser:
         self._harvest(self.client.get(f"{self.base}/_dash-layout").get_json())
 
     def open(self, path: str, search: str = "") -> list[Answer]:
-        """Render a page through Dash Pages' router and run its callbacks for a few rounds."""
+        """Render a page through Dash Pages' router and run the callbacks a browser runs on loading it (not those
+        that wait for a click: ``prevent_initial_call``) for a few rounds."""
         self._set("_pages_location", "pathname", path)
         self._set("_pages_location", "search", search)
         self._set("app-url", "pathname", path)
         self._set("app-url", "search", search)
         answers = []
         for _round in range(3):
-            answers += [self.call(dependency) for dependency in self.callable()]
+            answers += [self.call(d) for d in self.callable() if _on_load(d)]
         return answers
 
     def snapshot(self) -> tuple[dict, dict]:
@@ -171,6 +172,12 @@ class Browser:
 
 
 _UNSET = object()
+
+
+def _on_load(dependency: dict) -> bool:
+    """Whether a browser runs a callback when its page loads: Dash Pages' router always (it draws the page, and
+    is registered to wait for a location change that the first load makes), any other unless it waits for a click."""
+    return "_pages_content" in dependency["output"] or not dependency.get("prevent_initial_call")
 
 
 def _key(ident) -> str:

@@ -137,6 +137,8 @@ def drive(workspace, team, member: str, forbidden: list) -> tuple[list[str], int
             answered += answer.status == 200
             called.add(answer.output)
             leaks += _leaks(answer, forbidden, path)
+            if "Something went wrong" in answer.text or answer.status >= 500:  # a page that fails for its reader
+                leaks.append(f"{path} {answer.output[:80]} failed: {_around(answer.text, ['Something went wrong'])}")
         opened = browser.snapshot()
         for dependency in browser.callable():
             for (kind, n), value in list(browser.slots(dependency)):
@@ -164,6 +166,6 @@ def _leaks(answer, forbidden: list, path: str) -> list[str]:
     return [f"{path} {answer.output[:80]} ← {answer.sent!r:.300}: {found} in {_around(answer.text, found)}"]
 
 
-def _around(text: str, found: list[str]) -> str:
+def _around(text: str, found: list) -> str:
     at = max(0, min(text.find(word) for word in found if word in text) - 120) if any(w in text for w in found) else 0
     return text[at : at + 300]

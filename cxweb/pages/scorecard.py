@@ -21,6 +21,7 @@ dash.register_page(
     name=N_("Scorecard"),
     order=2.5,  # after the heatmap
     icon="fa-clipboard-check",
+    scoped_only=True,  # listed in the bar for scoped members, whose home it is (cxweb.app.nav_links); anyone may open it
     title=lambda **_path: _("Scorecard · CX Journey Workbench"),
 )
 

@@ -4,10 +4,15 @@ the comments, with no other branch named anywhere they look."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import replace
+
 from playwright.sync_api import expect
 
 from tests.e2e.test_team_logins import log_in
 from tests.serving import Server, copy_workspace, wait_settled
+from tests.test_scopes import alert
+from workbench.core.access import Scope
 from workbench.features.workspace import open_workspace
 
 PASSWORD = "correct horse battery"
@@ -146,3 +151,44 @@ def test_an_administrator_opens_portals_and_a_partner_logs_in_with_the_first_pas
         admin.context.close()
         partner.context.close()
         server.stop()
+
+
+def test_a_partner_handles_their_overdue_case_and_sees_no_one_else_s(tmp_path, demo_folder, page, screenshot):
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        [demo] = workspace.projects()
+        [journey] = workspace.journeys(demo.id)
+        workspace.users.add("jana", PASSWORD, admin=True)
+        workspace.users.add("kladno", PASSWORD, "Pobočka Kladno")
+        workspace.users.grant("kladno", demo.id, "viewer", Scope((("branch", ("Kladno",)),)))
+        case = replace(alert("own-courier", "branch", "Kladno"), kind="answer", key="answer|kladno-1",
+                       message="NPS 2 at Own courier delivery: “Nobody came.”")  # fmt: skip
+        other = replace(case, key="answer|kolin-1", value="Kolín", message="NPS 1: “Kolín was awful.”")
+        responsible = {("branch", "Kladno"): "Pobočka Kladno"}
+        workspace.alerts.add(demo.id, journey.id, [case, other], {}, datetime.date(2026, 11, 1), "",
+                             responsible, today=datetime.date(2026, 11, 1))  # fmt: skip
+    server = Server(folder, demo=False, extra=("--team",))
+    try:
+        log_in(page, server, "kladno", PASSWORD, "/alerts")
+        page.locator("#al-status label", has_text="Overdue cases").click()
+        row = page.locator("#al-table tbody tr")
+        expect(row).to_have_count(1, timeout=30_000)
+        expect(row).to_contain_text("Nobody came.")
+        expect(row).to_contain_text("overdue: escalated")
+        expect(row).to_contain_text("Pobočka Kladno")
+        wait_settled(page)
+        screenshot(page, "team-partner-case")
+        _sees_no_other_branch(page)
+        assert "Kolín" not in page.content()
+        row.locator("button", has_text="Acknowledge").click()
+        expect(page.locator("#al-table tbody tr")).to_have_count(0, timeout=20_000)
+        page.locator("#al-status label", has_text="Acknowledged").click()
+        expect(page.locator("#al-table tbody tr").filter(has_text="Nobody came.")).to_have_count(1, timeout=20_000)
+        expect(page.locator("#al-check")).to_be_hidden()  # a partner runs no checks
+        assert not page.errors
+    finally:
+        server.stop()
+    with open_workspace(folder) as workspace:
+        handled = [a for a in workspace.alerts.list(demo.id) if a.alert.key in ("answer|kladno-1", "answer|kolin-1")]
+        assert sorted((a.alert.value, a.status, a.history[-1]["who"]) for a in handled) == [
+            ("Kladno", "acknowledged", "Pobočka Kladno"), ("Kolín", "new", "someone")]  # raised by nobody named

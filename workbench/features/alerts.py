@@ -248,7 +248,8 @@ def row(item: Item, names: dict[str, str], today: datetime.date | None = None) -
         if alert.first_seen == alert.last_seen
         else f"{formatting.date(alert.first_seen)} – {formatting.date(alert.last_seen)}"
     )
-    draft = actions.for_alert(item, where, names) if can_become_action(item) else None
+    writes = access.current().writes(item.project_id)
+    draft = actions.for_alert(item, where, names) if can_become_action(item) and writes else None
     moves = MOVES[item.status] if access.current().handles_cases(item.project_id) else ()
     due = _("due {day}").format(day=formatting.date(item.due)) if item.due else ""
     return Row(item, where, when, moves, draft, due, item.overdue(today or datetime.date.today()))
@@ -376,11 +377,12 @@ def budget_note(found: Sequence[alertrules.Allocation], drops: Sequence[Rule]) -
         ).format(alarms=false_alarms(budgeted))
     expected = sum(allocation.expected for allocation in found)
     levels = sorted({allocation.alpha for allocation in found if allocation.tests})
-    level = (
-        significant(levels[0])
-        if len(levels) == 1
-        else _("{low} to {high}").format(low=significant(levels[0]), high=significant(levels[-1]))
-    )
+    if not levels:  # no series has a test yet (too few answers in every window)
+        level = formatting.NONE
+    elif len(levels) == 1:
+        level = significant(levels[0])
+    else:
+        level = _("{low} to {high}").format(low=significant(levels[0]), high=significant(levels[-1]))
     text = _(
         "By chance alone the drop rules raise at most about {alarms} a year for these {series} series checked "
         "weekly ({tests} tests a year, each at p < {level})."
@@ -388,7 +390,7 @@ def budget_note(found: Sequence[alertrules.Allocation], drops: Sequence[Rule]) -
         alarms=false_alarms(expected),
         series=formatting.count(sum(allocation.series for allocation in found)),
         tests=formatting.count(round(sum(allocation.tests for allocation in found))),
-        level=level if levels else formatting.NONE,
+        level=level,
     )
     if any(allocation.wobble for allocation in found):
         text += " " + _(
