@@ -202,6 +202,8 @@ def test_the_budget_note_says_the_false_alarms_the_series_and_the_level():
     assert alerts.budget_note([network, fixed], [drop, dataclasses.replace(drop, key="nps-drop", alpha=0.001)]) == (
         "By chance alone the drop rules raise at most about 2.5 false alarms a year for these 190 series checked "
         "weekly (9\u00a0820 tests a year, each at p < 0.00012 to 0.001).")
+    untested = Allocation("csat-drop", 3, 0.0, 1.0, 0.0, {}, {}, 52)  # every window under its minimum n
+    assert alerts.budget_note([untested], [drop]).startswith("No drop rule has enough answers in its windows")
     assert alerts.budget_note([], [drop]).startswith(
         "By chance alone the drop rules raise at most about 1 false alarm a year: each test's level is that budget")
     assert alerts.budget_note([], [dataclasses.replace(drop, alpha=0.001)]) == (

@@ -377,9 +377,9 @@ def budget_note(found: Sequence[alertrules.Allocation], drops: Sequence[Rule]) -
         ).format(alarms=false_alarms(budgeted))
     expected = sum(allocation.expected for allocation in found)
     levels = sorted({allocation.alpha for allocation in found if allocation.tests})
-    if not levels:  # no series has a test yet (too few answers in every window)
-        level = formatting.NONE
-    elif len(levels) == 1:
+    if not levels:  # too few answers in every window (a small survey, a partner's own rows)
+        return _("No drop rule has enough answers in its windows to test yet: it raises no alarm, false or true.")
+    if len(levels) == 1:
         level = significant(levels[0])
     else:
         level = _("{low} to {high}").format(low=significant(levels[0]), high=significant(levels[-1]))
