@@ -13,6 +13,7 @@ from workbench.core.access import ROLES
 from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 from workbench.features import users
 
 NONE = "__none__"  # the role select's "no access"
@@ -265,9 +266,11 @@ def change_portals(_save, _invite, _all, project, column, chosen):
         return str(refused), "danger", True, no_update, "", no_update
     if not made:
         return _("Every chosen partner has a login already."), "info", True, no_update, "", no_update
-    message = _("{n} portal logins made: hand each partner their login and first password.").format(
-        n=formatting.count(len(made))
-    )
+    message = ngettext(
+        "{n} portal login made: hand the partner their login and first password.",
+        "{n} portal logins made: hand each partner their login and first password.",
+        len(made),
+    ).format(n=formatting.count(len(made)))
     shown = dbc.Table(
         [
             html.Thead(html.Tr([html.Th(_("Partner")), html.Th(_("Login")), html.Th(_("First password"))])),

@@ -131,7 +131,7 @@ def test_an_administrator_opens_portals_and_a_partner_logs_in_with_the_first_pas
         admin.keyboard.press("Escape")
         with admin.expect_download() as download:
             admin.click("#us-invite")
-        expect(admin.locator("#us-message")).to_contain_text("1 portal logins made")
+        expect(admin.locator("#us-message")).to_contain_text("1 portal login made")
         expect(admin.locator("#us-portal-status")).to_have_text("1 of 50 partners have a portal login.")
         row = admin.locator("#us-invited tbody tr")
         expect(row).to_have_count(1)
