@@ -11,9 +11,8 @@ from cxweb.pages._context import current_user, workspace
 from workbench.core import formatting
 from workbench.core.access import ROLES
 from workbench.core.errors import WorkspaceError
-from workbench.core.i18n import N_
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
-from workbench.core.i18n import ngettext
 from workbench.features import users
 
 NONE = "__none__"  # the role select's "no access"
