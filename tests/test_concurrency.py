@@ -277,7 +277,7 @@ def test_two_status_changes_of_one_alert_never_both_win(pair, small_journey):
         alert = Alert("answer:1", "low", "answer", "csat", "delivery", "", "", day, day, day, day, 1, 1.0, None, None,
                       None, None, None, "1", "late", "A low score")
         with workspace.sessions.begin() as session:
-            Inbox._store(session, project_id, journey_id, [alert], {}, "setup")
+            Inbox._store(session, project_id, journey_id, [alert], {}, "setup", {}, day)
         item = workspace.alerts.list(project_id, journey_id)[0]
         failed = []
         for round_ in range(ROUNDS):

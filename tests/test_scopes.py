@@ -294,6 +294,7 @@ def test_partner_portals_are_a_scoped_login_per_partner_made_by_an_administrator
         users.invite(workspace, admin, net, ["Wien"])
     [ostrava] = users.invite(workspace, admin, net, ["Ostrava", "Brno"])  # Brno has a login already
     assert (ostrava.partner, ostrava.name) == ("Ostrava", "ostrava") and len(ostrava.password) >= 16
+    assert ostrava.password.isalnum()  # nothing a spreadsheet would take for a formula in the CSV handed over
     user = workspace.users.authenticate("ostrava", ostrava.password)
     assert user.shown == "Ostrava" and workspace.users.scopes(user.id) == {net: Scope((("branch", ("Ostrava",)),))}
     with access.acting(workspace.users.access(user)):
@@ -301,8 +302,6 @@ def test_partner_portals_are_a_scoped_login_per_partner_made_by_an_administrator
     rest = users.invite(workspace, admin, net, [p for p in sorted(REGIONS) if p not in ("Brno", "Ostrava")])
     assert [i.name for i in rest] == ["jihlava", "liberec", "plzen", "praha"]
     assert set(users.portals(workspace, admin, net).logins) == set(REGIONS)
-    table = users.invitations_table(rest).decode("utf-8-sig").splitlines()
-    assert table[0] == "partner,login,first password" and table[3].startswith("Plzeň,plzen,")
 
 
 def test_an_unhappy_answer_is_a_case_of_the_partner_who_handles_it_and_escalates_when_overdue(workspace,

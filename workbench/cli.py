@@ -233,6 +233,11 @@ def _main(argv: list[str], language: str | None) -> int:
     for verb, text in (("disable", _("stop a user logging in (ends their sessions)")), ("enable", _("let them again"))):
         user_commands.add_parser(verb, parents=[common], help=text).add_argument("name")
     user_commands.add_parser("list", parents=[common], help=_("list the users"))
+    mail = user_commands.add_parser(
+        "email", parents=[common], help=_("where a user's new alerts and cases are sent (with CXWB_SMTP_URL)")
+    )
+    mail.add_argument("name")
+    mail.add_argument("address", help=_("an e-mail address, or '' for none"))
     grant = user_commands.add_parser(
         "grant", parents=[common], help=_("give a user a role in a project: viewer (reads it) or analyst (changes it)")
     )
@@ -286,7 +291,7 @@ def _main(argv: list[str], language: str | None) -> int:
 
 
 def _user(workspace, args: argparse.Namespace) -> int:
-    """``cxwb user add|reset|disable|enable|list``: what was done, one line."""
+    """``cxwb user add|reset|disable|enable|list|grant|email``: what was done, one line."""
     users = workspace.users
     projects = {project.id: project.name for project in workspace.projects()}
     if args.user_command == "list":
@@ -307,6 +312,10 @@ def _user(workspace, args: argparse.Namespace) -> int:
             args.name, project, None if args.role == "none" else args.role, Scope.parse(args.segment, args.owner)
         )
         print(_("Roles of {name} saved.").format(name=args.name))
+        return 0
+    if args.user_command == "email":
+        user = users.set_email(args.name, args.address)
+        print(_("{name}'s alerts go to {email}.").format(name=user.name, email=user.email or _("nobody")))
         return 0
     if args.user_command in ("disable", "enable"):
         user = users.set_disabled(args.name, args.user_command == "disable")

@@ -279,8 +279,18 @@ def change_portals(_save, _invite, _all, project, column, chosen):
         size="sm",
         className="small",
     )
-    download = dcc.send_bytes(users.invitations_table(made), "portal-logins.csv")
+    download = dcc.send_bytes(_invitations_csv(made), _("portal-logins.csv"))
     return message, "success", True, _table(), shown, download
+
+
+def _invitations_csv(made: list[users.Invitation]) -> bytes:
+    """The new logins as CSV to hand over (formula-safe: a partner's name is data, never a formula)."""
+    import pandas as pd
+
+    from workbench.export.tables import to_csv
+
+    columns = {_("partner"): [i.partner for i in made], _("login"): [i.name for i in made]}
+    return to_csv(pd.DataFrame({**columns, _("first password"): [i.password for i in made]}))
 
 
 def _table() -> dbc.Table:

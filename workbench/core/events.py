@@ -34,6 +34,15 @@ class ActionCreated:
     who: str
 
 
+@dataclass(frozen=True)
+class AlertsRaised:
+    """A check stored new alerts in a journey's inbox (their ids, in the order raised)."""
+
+    project_id: int
+    journey_id: int
+    alert_ids: tuple[int, ...]
+
+
 class Events:
     """Handlers by event type; ``emit`` calls those of the event's type in the order they subscribed."""
 

@@ -371,6 +371,7 @@ class UserRow(Base):
     credentials: Mapped[int] = mapped_column(Integer, default=1)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    email: Mapped[str] = mapped_column(String(320), default="", server_default="")  # where their cases are sent
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 

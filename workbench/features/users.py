@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 import unicodedata
 from dataclasses import dataclass
 
@@ -74,6 +75,11 @@ def _parts(text: str | None) -> list[str]:
     return [part for part in (text or "").split(";") if part.strip()]
 
 
+# A first password's letters: no '-', '=', '+' or '@', which a spreadsheet would take for a formula (the CSV file
+# handed over neutralises such a cell, and the password copied from it would then be wrong); 16 of 62: 95 bits.
+PASSWORD_LETTERS = string.ascii_letters + string.digits
+
+
 @dataclass(frozen=True)
 class Portals:
     """A project's partner portals: the segment column whose values are partners (None: no portals), the columns
@@ -135,27 +141,11 @@ def invite(workspace: Workspace, actor: User | None, project_id: int, partners: 
             continue
         name = _login_name(partner, taken)
         taken.add(name.casefold())
-        password = secrets.token_urlsafe(12)
+        password = "".join(secrets.choice(PASSWORD_LETTERS) for _letter in range(16))
         scope = Scope(((found.column, (partner,)),))
         workspace.users.invite(name, password, partner, project_id, scope)
         made.append(Invitation(partner, name, password))
     return made
-
-
-def invitations_table(made: list[Invitation]) -> bytes:
-    """The new logins as CSV to hand over (formula-safe: a partner's name is data, never a formula)."""
-    import pandas as pd
-
-    from workbench.export.tables import to_csv
-
-    frame = pd.DataFrame(
-        {
-            _("partner"): [i.partner for i in made],
-            _("login"): [i.name for i in made],
-            _("first password"): [i.password for i in made],
-        }  # fmt: skip
-    )
-    return to_csv(frame)
 
 
 def _login_name(partner: str, taken: set[str]) -> str:

@@ -7,6 +7,7 @@ and which status changes are allowed, is :mod:`workbench.core.alerting`.
 
 from __future__ import annotations
 
+import builtins
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from workbench.core.alerting import (
     validate,
 )
 from workbench.core.errors import ConflictError, WorkspaceError, person
+from workbench.core.events import AlertsRaised, Events
 from workbench.core.i18n import gettext as _
 from workbench.data.store import AlertRow, AlertSettingsRow, Sessions, claim
 
@@ -55,8 +57,9 @@ class Item:
 class Inbox:
     """The alert rules and raised alerts of a workspace's journeys."""
 
-    def __init__(self, sessions: Sessions):
+    def __init__(self, sessions: Sessions, events: Events | None = None):
         self.sessions = sessions
+        self.events = events  # told of new alerts once they are committed (``AlertsRaised``): notifications
 
     def rules(self, journey_id: int) -> tuple[list[Rule], int]:
         """The journey's rules (the starter rules until the journey's settings are first stored) and their version."""
@@ -113,7 +116,11 @@ class Inbox:
             added = self._store(session, project_id, journey_id, found, owners, who, responsible or {}, due)
             settings = self._settings(session, journey_id)
             settings.evaluated_until = max(checked_until, settings.evaluated_until or checked_until)
-        return added
+            session.flush()
+            ids = tuple(row.id for row in added)
+        if ids and self.events is not None:
+            self.events.emit(AlertsRaised(project_id, journey_id, ids))
+        return len(ids)
 
     def list(self, project_id: int, journey_id: int | None = None, statuses: Sequence[str] | None = None) -> list[Item]:
         """The project's alerts (of one journey, in some statuses if given), newest first."""
@@ -198,9 +205,9 @@ class Inbox:
         who: str,
         responsible: Mapping[tuple[str, str], str],
         due: datetime.date,
-    ) -> int:
+    ) -> builtins.list[AlertRow]:
         if not found:
-            return 0
+            return []
         since = min(alert.first_seen for alert in found) - datetime.timedelta(days=7)
         recent = (AlertRow.journey_id == journey_id, AlertRow.last_seen >= since)
         # The keys first: a check that goes over stored weeks again finds thousands of single-answer alerts it
@@ -213,7 +220,7 @@ class Inbox:
         for row in rows:
             if row.body.get("kind") != "answer":
                 episodes.setdefault((row.rule_key, row.touchpoint, row.body.get("value", "")), []).append(row)
-        added = 0
+        added: builtins.list[AlertRow] = []
         for alert in fresh:
             if alert.key in stored:  # found twice in one check
                 continue
@@ -250,7 +257,7 @@ class Inbox:
             stored.add(alert.key)
             if alert.kind != "answer":
                 episodes.setdefault((alert.rule_key, alert.touchpoint, alert.value), []).append(row)
-            added += 1
+            added.append(row)
         return added
 
 

@@ -26,6 +26,9 @@ from workbench.data.store import (
     UserRow,
 )
 
+EMAIL = re.compile(
+    r"[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]{1,255}\.[A-Za-z]{2,63}"
+)  # one mailbox, nothing a header could split
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a login name: what a person types, safe in any log line
 MIN_PASSWORD, MAX_PASSWORD = 10, 256  # characters; the upper bound keeps a hash from being a denial of service
 MAX_FAILURES = 5  # failed logins in a row before the name is locked …
@@ -43,6 +46,7 @@ class User:
     admin: bool
     disabled: bool
     credentials: int
+    email: str = ""  # where their cases are sent ('' for nowhere)
 
     @property
     def shown(self) -> str:
@@ -90,6 +94,14 @@ class Users:
             _require_columns(session, project_id, scope)
             row = _added(session, name, hashed, display_name, admin=False)
             session.add(MembershipRow(user_id=row.id, project_id=project_id, role="viewer", scope=scope.to_dict()))
+            return _user(row)
+
+    def set_email(self, name: str, email: str) -> User:
+        """Where ``name``'s cases and alerts are sent ('' for nowhere)."""
+        email = _checked_email(email)
+        with self.sessions.begin() as session:
+            row = _row(session, name)
+            row.email = email
             return _user(row)
 
     def reset(self, name: str, password: str) -> User:
@@ -280,7 +292,15 @@ def _row(session, name: str) -> UserRow:
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.name, row.display_name, row.admin, row.disabled, row.credentials)
+    return User(row.id, row.name, row.display_name, row.admin, row.disabled, row.credentials, row.email)
+
+
+def _checked_email(email: str) -> str:
+    """An e-mail address as typed, checked for its shape ('' is none); never one that could add a mail header."""
+    email = (email or "").strip()
+    if email and not EMAIL.fullmatch(email):
+        raise WorkspaceError(_("“{email}” is not an e-mail address.").format(email=email[:100]))
+    return email
 
 
 def _checked_name(name: str) -> str:

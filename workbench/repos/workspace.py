@@ -142,7 +142,7 @@ class Workspace:
         """The alert rules and inboxes of every journey (``workbench.repos.alerts.Inbox``)."""
         from workbench.repos.alerts import Inbox
 
-        return Inbox(self.sessions)
+        return Inbox(self.sessions, self.events)
 
     @functools.cached_property
     def verbatims(self):

@@ -1,5 +1,5 @@
 """scoped members: a membership's row scope, the segment value an alert was raised on and its case's due day, a
-project's portal column
+project's portal column, a user's e-mail address
 
 Revision ID: 0011
 Revises: 0010
@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("email", sa.String(length=320), server_default="", nullable=False))
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.add_column(sa.Column("portal", sa.String(length=200), nullable=True))
     with op.batch_alter_table("memberships", schema=None) as batch_op:
@@ -45,3 +47,5 @@ def downgrade() -> None:
         batch_op.drop_column("scope")
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_column("portal")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("email")
