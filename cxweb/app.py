@@ -341,9 +341,11 @@ def protect(app: dash.Dash, policy: guard.Policy, accounts: logins.Accounts | No
 
 
 def accounts_of(workspace: Workspace) -> logins.Accounts:
-    """What a team server's logins read from ``workspace``: its users and its signing key."""
+    """What a team server's logins read from ``workspace``: its users and its signing key; the reverse proxies
+    whose ``X-Forwarded-For`` names the client (``CXWB_TRUSTED_PROXIES``, addresses separated by commas)."""
+    proxies = frozenset(p.strip() for p in os.environ.get("CXWB_TRUSTED_PROXIES", "").split(",") if p.strip())
     return logins.Accounts(
-        workspace.users.authenticate, workspace.users.get, workspace.users.access, workspace.secret()
+        workspace.users.authenticate, workspace.users.get, workspace.users.access, workspace.secret(), proxies
     )
 
 

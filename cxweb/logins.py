@@ -36,10 +36,11 @@ class Accounts:
     user by id (None if gone), what a user may read and change (``core.access.Access``), and the key sessions are
     signed with."""
 
-    authenticate: Callable[[str, str], Any]
+    authenticate: Callable[..., Any]  # (name, password, client=address)
     user: Callable[[int], Any]
     access: Callable[[Any], access.Access]
     secret: bytes
+    trusted_proxies: frozenset[str] = frozenset()  # addresses of reverse proxies whose X-Forwarded-For is believed
 
 
 def respond(environ: dict, start_response: Callable, app: Callable, accounts: Accounts, cookie: str):
@@ -117,12 +118,26 @@ def _log_in(environ: dict, start_response: Callable, accounts: Accounts, cookie:
     form = dict(parse_qsl(environ["wsgi.input"].read(length).decode("utf-8", "replace"), keep_blank_values=True))
     target = _safe_target(form.get("next", "/"))
     try:
-        user = accounts.authenticate(form.get("name", ""), form.get("password", ""))
+        client = client_address(environ, accounts.trusted_proxies)
+        user = accounts.authenticate(form.get("name", ""), form.get("password", ""), client=client)
     except LoginRefused as refused:
         return _page(start_response, "401 Unauthorized", target, str(refused), form.get("name", ""))
     if target == "/" and accounts.access(user).scopes:  # a partner's or a branch's home is their scorecard
         target = SCOPED_HOME
     return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), MAX_AGE))
+
+
+def client_address(environ: dict, trusted: frozenset[str]) -> str:
+    """The address a login comes from: the connection's, or behind ``trusted`` reverse proxies the nearest address
+    in ``X-Forwarded-For`` that is not one of them (a client can write anything further left)."""
+    address = environ.get("REMOTE_ADDR", "")
+    if address not in trusted:
+        return address
+    hops = [hop.strip() for hop in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return address
 
 
 def _next(environ: dict) -> str:

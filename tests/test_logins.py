@@ -38,8 +38,9 @@ def server(workspace):
                           accounts_of(workspace))
 
     def call(method="GET", path="/", body=b"", cookie=None, origin=f"http://{HOST}", html=True, scheme="http",
-             query="", host=HOST):
+             query="", host=HOST, address="127.0.0.1"):
         environ = {
+            "REMOTE_ADDR": address,
             "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "HTTP_HOST": host,
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": str(PORT), "wsgi.url_scheme": scheme,
             "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
@@ -131,7 +132,7 @@ def test_the_fifth_wrong_password_locks_the_name_whatever_the_password(server):
     for _attempt in range(5):
         assert "Wrong name or password" in log_in(call, password="guess guess")["body"]
     answer = log_in(call)
-    assert answer["status"].startswith("401") and "too many failed logins for this name" in answer["body"]
+    assert answer["status"].startswith("401") and "too many failed logins: wait five minutes" in answer["body"]
 
 
 def test_a_forged_altered_foreign_or_expired_session_is_no_session(server, monkeypatch, tmp_path):
@@ -177,3 +178,23 @@ def test_the_host_check_still_comes_first(server):
     call, _app, _workspace = server
     assert call(path="/login", host="evil.example:8123")["status"].startswith("400")
     assert log_in(call, host="evil.example:8123", origin="http://evil.example:8123")["status"].startswith("400")
+
+
+def test_one_address_guessing_over_many_names_is_refused_for_a_while(server):
+    from workbench.repos import users
+
+    call, _app, _workspace = server
+    for guess in range(users.MAX_CLIENT_FAILURES):
+        assert log_in(call, name=f"user{guess}", password="summer2026 summer", address="10.0.0.9")["status"] == (
+            "401 Unauthorized")  # fmt: skip
+    assert "Wrong name or password" in log_in(call, address="10.0.0.9")["body"]  # the right password, refused
+    assert log_in(call, address="10.0.0.7")["status"].startswith("303")  # another computer logs in
+
+
+def test_the_client_behind_a_trusted_proxy_is_the_nearest_untrusted_forwarded_address():
+    proxy = frozenset({"10.0.0.1"})
+    assert logins.client_address({"REMOTE_ADDR": "192.0.2.5"}, proxy) == "192.0.2.5"
+    forwarded = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 192.0.2.5"}
+    assert logins.client_address(forwarded, proxy) == "192.0.2.5"  # what the client wrote further left is ignored
+    assert logins.client_address(forwarded, frozenset()) == "10.0.0.1"  # an untrusted peer's header is not believed
+    assert logins.client_address({"REMOTE_ADDR": "192.0.2.5", "HTTP_X_FORWARDED_FOR": "6.6.6.6"}, proxy) == "192.0.2.5"

@@ -12,7 +12,7 @@ from workbench.repos import users as module
 
 BACKENDS = ("sqlite", "postgresql")  # users are kept in the metadata database
 PASSWORD = "correct horse battery"
-GENERIC = "Wrong name or password, or too many failed logins for this name: wait five minutes."
+GENERIC = "Wrong name or password, or too many failed logins: wait five minutes."
 NOW = datetime.datetime(2026, 12, 4, 9, 0)
 
 
@@ -154,3 +154,22 @@ def test_only_an_enabled_administrator_manages_users_from_the_app(workspace):
     with pytest.raises(WorkspaceError, match="Only an administrator"):  # as stored now, not as the session says
         features.add(workspace, ola, "eve", "", True, PASSWORD, PASSWORD)
     assert [user.name for user in features.listing(workspace, jana)] == ["jana", "ola", "piotr"]
+
+
+def test_one_address_trying_many_names_is_locked_whatever_the_names(workspace):
+    from workbench.repos import users as module
+
+    workspace.users.add("jana", PASSWORD)
+    attacker, colleague = "203.0.113.9", "198.51.100.7"
+    for guess in range(module.MAX_CLIENT_FAILURES):  # a password tried on many names: none of them gets locked
+        with pytest.raises(LoginRefused, match=GENERIC):
+            workspace.users.authenticate(f"name{guess}", "summer2026 summer", NOW, client=attacker)
+    with pytest.raises(LoginRefused, match=GENERIC):  # the address is: even the right password is refused from it
+        workspace.users.authenticate("jana", PASSWORD, NOW, client=attacker)
+    assert workspace.users.authenticate("jana", PASSWORD, NOW, client=colleague).name == "jana"
+    later = NOW + module.LOCK + datetime.timedelta(seconds=1)
+    assert workspace.users.authenticate("jana", PASSWORD, later, client=attacker).name == "jana"
+    for guess in range(module.MAX_CLIENT_FAILURES - 1):  # a success forgot the failures before it
+        with pytest.raises(LoginRefused):
+            workspace.users.authenticate(f"other{guess}", "summer2026 summer", later, client=attacker)
+    assert workspace.users.authenticate("jana", PASSWORD, later, client=attacker).name == "jana"

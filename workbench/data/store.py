@@ -375,6 +375,17 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class LoginClientRow(Base):
+    """Failed logins in a row from one client address (any names): past ``repos.users.MAX_CLIENT_FAILURES`` the
+    address is refused until ``locked_until``, so one computer cannot try a password on every name."""
+
+    __tablename__ = "login_clients"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime] = mapped_column(DateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class MembershipRow(Base):
     """A team server user's role in a project (``core.access.ROLES``: analyst or viewer); administrators need none."""
 

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from workbench.core.access import EVERYTHING, ROLES, Access, Scope, owned
 from workbench.core.errors import LoginRefused, WorkspaceError
@@ -18,6 +18,7 @@ from workbench.core.i18n import gettext as _
 from workbench.data.store import (
     DatasetRow,
     JourneyRow,
+    LoginClientRow,
     MembershipRow,
     OwnerRow,
     Project,
@@ -33,6 +34,8 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")  # a login name: what a p
 MIN_PASSWORD, MAX_PASSWORD = 10, 256  # characters; the upper bound keeps a hash from being a denial of service
 MAX_FAILURES = 5  # failed logins in a row before the name is locked …
 LOCK = datetime.timedelta(minutes=5)  # … for this long (a guess a minute per name at most, whatever the workers)
+MAX_CLIENT_FAILURES = 20  # failed logins in a row from one address, whatever the names, before it is locked too
+FORGET_CLIENTS = datetime.timedelta(days=1)  # a quiet address's count is forgotten after a day
 
 
 @dataclass(frozen=True)
@@ -182,22 +185,27 @@ class Users:
         rows = {Path(file).name: scopes[project].filters() for file, project in files}
         return Access(frozenset(roles), writable, scopes, rows, frozenset(scopes))
 
-    def authenticate(self, name: str, password: str, now: datetime.datetime | None = None) -> User:
+    def authenticate(self, name: str, password: str, now: datetime.datetime | None = None, client: str = "") -> User:
         """The user whose name and password these are; :class:`LoginRefused` otherwise. A wrong name, a wrong
-        password and a name locked after :data:`MAX_FAILURES` failures in a row get the same answer after the same
-        work, so that the answer tells nobody which names exist. The password is checked outside the write lock
-        (argon2 takes a tenth of a second: failed logins must not hold up everyone's changes); the outcome is then
-        counted in a short write."""
+        password, a name locked after :data:`MAX_FAILURES` failures in a row and a ``client`` address locked after
+        :data:`MAX_CLIENT_FAILURES` (whatever names it tried) get the same answer after the same work, so that the
+        answer tells nobody which names exist. The password is checked outside the write lock (argon2 takes a
+        tenth of a second: failed logins must not hold up everyone's changes); the outcome is then counted in a
+        short write."""
         now = now or datetime.datetime.now()
-        refused = LoginRefused(_("Wrong name or password, or too many failed logins for this name: wait five minutes."))
+        refused = LoginRefused(_("Wrong name or password, or too many failed logins: wait five minutes."))
         name = name if NAME.fullmatch(name or "") else ""
+        client = client[:64]
         if not password or len(password) > MAX_PASSWORD:
             password = ""
         with self.sessions() as session:
             row = _find(session, name) if name else None
             stored = (row.id, row.password_hash) if row is not None else None
-        if stored is None or not password:
-            _verify(_decoy(), password)  # as long as for a real name
+            origin = session.get(LoginClientRow, client) if client else None
+            client_locked = origin is not None and origin.locked_until is not None and origin.locked_until > now
+        if stored is None or not password or client_locked:
+            _verify(stored[1] if stored is not None else _decoy(), password)  # as long as for a real name
+            self._count_client(client, now, failed=not client_locked)
             raise refused
         user_id, hashed = stored
         right = _verify(hashed, password)  # checked even while locked: the answer takes as long either way
@@ -216,16 +224,42 @@ class Users:
                 row.failed_logins += 1
                 if row.failed_logins >= MAX_FAILURES:
                     row.failed_logins, row.locked_until = 0, now + LOCK
+            _count(session, client, now, failed=not accepted)
         if not accepted:
             raise refused
         if found.disabled:
             raise LoginRefused(_("This user is disabled; ask an administrator."))
         return found
 
+    def _count_client(self, client: str, now: datetime.datetime, failed: bool) -> None:
+        """Count a refused login of ``client`` (an address already locked is not counted again)."""
+        if client and failed:
+            with self.sessions.begin() as session:
+                _count(session, client, now, failed=True)
+
 
 def _roles(session, user_id: int) -> dict[int, str]:
     rows = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id))
     return {row.project_id: row.role for row in rows}
+
+
+def _count(session, client: str, now: datetime.datetime, failed: bool) -> None:
+    """Count a login from ``client``: a failure in a row (locking the address at :data:`MAX_CLIENT_FAILURES`), or
+    a success, which forgets its failures; addresses quiet for a day are forgotten."""
+    session.execute(delete(LoginClientRow).where(LoginClientRow.last_failure < now - FORGET_CLIENTS))
+    if not client:
+        return
+    row = session.get(LoginClientRow, client)
+    if not failed:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        row = LoginClientRow(client=client, failures=0, last_failure=now)
+        session.add(row)
+    row.failures, row.last_failure = row.failures + 1, now
+    if row.failures >= MAX_CLIENT_FAILURES:
+        row.failures, row.locked_until = 0, now + LOCK
 
 
 def _require_columns(session, project_id: int, scope: Scope) -> None:

@@ -1,5 +1,5 @@
 """scoped members: a membership's row scope, the segment value an alert was raised on and its case's due day, a
-project's portal column, a user's e-mail address
+project's portal column, a user's e-mail address, failed logins per client address
 
 Revision ID: 0011
 Revises: 0010
@@ -15,6 +15,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "login_clients",
+        sa.Column("client", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure", sa.DateTime(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("client"),
+    )
+    with op.batch_alter_table("login_clients", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_clients_last_failure"), ["last_failure"], unique=False)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=320), server_default="", nullable=False))
     with op.batch_alter_table("projects", schema=None) as batch_op:
@@ -39,6 +49,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("login_clients", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_clients_last_failure"))
+    op.drop_table("login_clients")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_column("due")
         batch_op.drop_column("value")
