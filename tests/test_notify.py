@@ -87,3 +87,31 @@ def test_each_owner_gets_their_new_alerts_and_cases_and_no_one_else_s(tmp_path, 
     lines = [line for line in couriers.splitlines() if line.startswith("- ")]
     assert lines and all(line.startswith("- Delivery") for line in lines)
     assert len(lines) == len([a for a in raised if a.owner == "Couriers"])
+
+
+def test_a_message_carries_only_what_its_reader_may_read(tmp_path, sink, small_journey):
+    port, received = sink
+    with open_workspace(tmp_path / "ws", environ={"CXWB_SMTP_URL": f"smtp://127.0.0.1:{port}"}) as workspace:
+        net, other = workspace.create_project("Net"), workspace.create_project("Other")
+        journey = workspace.create_journey(net, small_journey)
+        answers = survey(5, 600)
+        workspace.set_portal(net, "branch")  # each unhappy answer a case of its branch
+        workspace.datasets.add_table(net, answers.slice(0, 5), "Seed", "survey")
+        received.clear()
+        # Kurýři Brno own the couriers' touchpoints in Brno only; "Couriers" of another project shares the name.
+        workspace.users.add("kuryri-brno", PASSWORD, "Kurýři Brno")
+        workspace.users.grant("kuryri-brno", net, "viewer", Scope((("branch", ("Brno",)),), ("Couriers",)))
+        workspace.users.add("namesake", PASSWORD, "Couriers")
+        workspace.users.grant("namesake", other, "viewer")
+        for name in ("kuryri-brno", "namesake"):
+            workspace.users.set_email(name, f"{name}@firma.cz")
+        workspace.datasets.add_table(net, answers, "Answers", "survey", journey_id=journey)
+        workspace.datasets.settle()
+        raised = workspace.alerts.list(net)
+    by = {message["To"]: message.get_content() for message in received}
+    assert any(a.owner == "Couriers" and a.alert.value not in ("", "Brno") for a in raised)  # theirs by name …
+    assert "namesake@firma.cz" not in by  # … but no role in Net: none of its alerts
+    lines = [line for line in by.get("kuryri-brno@firma.cz", "").splitlines() if line.startswith("- ")]
+    assert all(line.startswith("- Delivery · Brno:") for line in lines)  # no other branch's couriers' alert
+    assert not any(a.owner == "Kurýři Brno" and a.alert.touchpoint != "delivery" for a in raised)  # nor a case
+    # at a touchpoint their scope does not show them

@@ -109,9 +109,11 @@ SCOPES = {"brno": (("branch", ("Brno",)),), "moravia": (("region", ("Morava",)),
 @given(
     member=st.sampled_from(sorted(SCOPES)),
     by=st.sampled_from([("touchpoint",), ("touchpoint", "branch"), ("region",), ("touchpoint", "period"), ()]),
-    forged=st.dictionaries(st.sampled_from(["branch", "region", "touchpoint"]),
-                           st.lists(st.sampled_from([*REGIONS, "Morava", "Čechy", *TOUCHPOINTS]), max_size=3)
-                           .map(tuple), max_size=2),  # fmt: skip
+    forged=st.dictionaries(
+        st.sampled_from(["branch", "region", "touchpoint"]),
+        st.lists(st.sampled_from([*REGIONS, "Morava", "Čechy", *TOUCHPOINTS]), max_size=3).map(tuple),
+        max_size=2,
+    ),  # fmt: skip
     whole_months=st.booleans(),
 )
 def test_a_scoped_member_s_aggregates_are_the_filtered_truth_whatever_they_ask(
@@ -276,7 +278,6 @@ def test_a_scorecard_is_the_reader_s_rows_beside_the_network(workspace, network,
     assert len(everything.actions) == 4
 
 
-
 def test_partner_portals_are_a_scoped_login_per_partner_made_by_an_administrator(workspace, network):
     from workbench.features import users
 
@@ -304,8 +305,7 @@ def test_partner_portals_are_a_scoped_login_per_partner_made_by_an_administrator
     assert set(users.portals(workspace, admin, net).logins) == set(REGIONS)
 
 
-def test_an_unhappy_answer_is_a_case_of_the_partner_who_handles_it_and_escalates_when_overdue(workspace,
-                                                                                             small_journey):
+def test_an_unhappy_answer_is_a_case_of_the_partner_who_handles_it_and_escalates_when_overdue(workspace, small_journey):
     from workbench.features import alerts
 
     project = workspace.create_project("Cases")
@@ -347,3 +347,33 @@ def test_an_unhappy_answer_is_a_case_of_the_partner_who_handles_it_and_escalates
     with access.acting(access.Access(frozenset({project}), frozenset())):
         viewer = alerts.inbox(workspace, project, journey, "open", "answer", today=later)
         assert viewer.rows and all(row.moves == () for row in viewer.rows)  # a plain viewer handles nothing
+
+
+def test_the_network_is_each_reader_s_own_and_never_shows_a_thin_cell(workspace, network):
+    sources = (str(network["data"].path),)
+    net = network["net"]
+    for name, scope in (("praha", Scope((("branch", ("Praha",)),))),
+                        ("brno-morava", Scope((("branch", ("Brno",)), ("region", ("Morava",)))))):  # fmt: skip
+        workspace.users.add(name, PASSWORD)
+        workspace.users.grant(name, net, "viewer", scope)
+    ranked = query.Query(sources, by=("branch",), network=True)
+    with as_user(workspace, "praha"):
+        seen_by_praha = query.aggregate(ranked, workspace.cache)
+    with as_user(workspace, "brno"):  # the same question, asked second: not Praha's answer from the cache
+        seen_by_brno = query.aggregate(ranked, workspace.cache)
+    assert "Praha" in set(seen_by_praha["branch"]) and "Brno" not in set(seen_by_praha["branch"])
+    assert "Brno" in set(seen_by_brno["branch"]) and "Praha" not in set(seen_by_brno["branch"])
+    with as_user(workspace, "brno-morava"), pytest.raises(AccessRefused):  # by branch alone: Brno's row would
+        query.aggregate(ranked)  # hold Brno's answers outside Morava too (none here, but a rule is a rule)
+    day = datetime.date(2026, 3, 3)
+    thin = query.Query(sources, by=("branch",), date_from=day, date_to=day, network=True)
+    with as_user(workspace, "brno"), pytest.raises(AccessRefused, match="too few answered values"):
+        query.aggregate(thin)  # a day's answers: every other branch under 30
+    line = query.Query(sources, by=("touchpoint", "period"), period="week", network=True)
+    split = query.aggregate(replace(line, by=("touchpoint", "period", "branch"), network=False))
+    members = split[split["answers"] > 0].groupby(["touchpoint", "period"])["branch"].nunique()
+    assert (members < 5).any() and (members >= 5).any()  # weeks where fewer than five branches answered
+    with as_user(workspace, "brno"):
+        shown = query.aggregate(line)
+    cells = set(zip(shown["touchpoint"], shown["period"], strict=True))
+    assert cells == set(members[members >= 5].index)  # the line leaves out every thin week

@@ -79,6 +79,9 @@ class Query:
             "filters": sorted([column, sorted(values)] for column, values in limited(_checked(self)).filters),
             "metric": self.metric,
             "network": self.network,
+            # The reader's own scope too: a network query's rows are everyone's, but what is built from them (a
+            # leaderboard names the reader's own value and no other) differs from one reader to the next.
+            "reader": scope_key(self.sources),
         }
         return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
 
@@ -96,12 +99,14 @@ def aggregate(
     A scoped member's :attr:`Query.network` query may group by their scope's segment columns (a leaderboard's
     network): every row is read, and the values outside their scope come back under pseudonyms (:func:`_masked`).
     """
+    if query.network and not _masked_columns(query) and scoped_columns(query.sources):
+        return _hidden_line(query, cache, min_n=min_n, confidence=confidence, weights=weights)
     if query.network and (masked := _masked_columns(query)):
         allowed = dict(access.current().filters(query.sources[0]) or ())
         whole = replace(limited(_checked(query)), by=query.by, network=False)
         with access.acting(replace(access.current(), rows={})):  # every row read, to be masked just below
             found = aggregate(whole, cache, min_n=min_n, confidence=confidence, weights=weights)
-        return _masked(found, masked, allowed)
+        return _masked(found, masked, allowed, min_n)
     query = limited(query)
     if cache is not None:
         key = f"aggregate:{query.key()}:{min_n}:{confidence!r}:{json.dumps(weights and sorted(weights.items()))}"
@@ -165,7 +170,7 @@ def _masked_columns(query: Query) -> tuple[str, ...]:
     for a cluster-robust test), which :func:`aggregate` masks; () when there are none or the reader is unscoped."""
     filters = access.current().filters(query.sources[0])
     scoped = {column for column, _values in filters or () if column != "touchpoint"}
-    if not scoped or not set(query.by) & scoped:
+    if not scoped or not scoped <= set(query.by):  # grouped by one column of two, a named row would hold others'
         return ()
     return tuple(c for c in query.by if c in scoped or c == "respondent_id")
 
@@ -178,24 +183,48 @@ def _checked(query: Query) -> Query:
     return replace(query, by=tuple(c for c in query.by if c not in masked))
 
 
-def _masked(found: pandas.DataFrame, columns: Sequence[str], allowed: Mapping[str, Sequence[str]]) -> pandas.DataFrame:
+def _masked(
+    found: pandas.DataFrame, columns: Sequence[str], allowed: Mapping[str, Sequence[str]], min_n: int
+) -> pandas.DataFrame:
     """The rows of a network aggregate with every value outside the reader's scope under a pseudonym: 'another
     branch · 4f0c' (a keyed hash: the same within this process, not computable from a name); respondents outside
-    the scope likewise."""
+    the scope likewise. Another value with fewer than ``min_n`` answers in the query is left out (one customer's
+    score would show), and the whole is refused when fewer than :data:`NETWORK_MEMBERS` others remain."""
     found = found.copy()
-    inside = None
+    groups = [c for c in columns if c in allowed]  # the scope's columns: never empty (_masked_columns)
+    inside = found[groups].isin({column: list(allowed[column]) for column in groups}).all(axis=1)
+    totals = found.groupby(groups, dropna=False)["answers"].transform("sum")
+    kept = inside | (totals >= min_n)
+    others = found.loc[kept & ~inside, groups].drop_duplicates()
+    if len(others) < NETWORK_MEMBERS:
+        raise access.AccessRefused(_("The network has too few answered values here to show it without showing others."))
+    found, inside = found[kept].reset_index(drop=True), inside[kept].reset_index(drop=True)
     for column in columns:
-        if column in allowed:
-            mine = found[column].isin(list(allowed[column]))
-            inside = mine if inside is None else inside & mine
-    for column in columns:
-        values = found[column].astype("object")
         label = _("another {column}").format(column=column)
         found[column] = [
-            value if inside is not None and keep or value is None else f"{label} · {_pseudonym(str(value))}"
-            for value, keep in zip(values, inside if inside is not None else [False] * len(found), strict=True)
+            value if keep or value is None else f"{label} · {_pseudonym(str(value))}"
+            for value, keep in zip(found[column].astype("object"), inside, strict=True)
         ]
     return found
+
+
+def _hidden_line(query: Query, cache, **options) -> pandas.DataFrame:
+    """A scoped reader's network line (:func:`aggregate` of a network query not grouped by their segments): every
+    row, each group (a touchpoint, a month) left out unless at least :data:`NETWORK_MEMBERS` values of each scoped
+    column answered in it, so no cell of the line is another branch's alone."""
+    scoped = sorted(scoped_columns(query.sources))
+    whole = replace(limited(query), network=False)
+    with access.acting(replace(access.current(), rows={})):  # every row read; the thin groups are left out below
+        found = aggregate(whole, cache, **options)
+        split = aggregate(replace(whole, by=(*whole.by, *scoped), metric=None), cache, **options)
+    split = split[split["answers"] > 0]
+    keys = list(whole.by)
+    if not keys:
+        wide = all(split[column].nunique() >= NETWORK_MEMBERS for column in scoped)
+        return found if wide else found.iloc[0:0]
+    members = split.groupby(keys, dropna=False)[scoped].nunique()
+    wide = members[(members >= NETWORK_MEMBERS).all(axis=1)].reset_index()[keys]
+    return found.merge(wide, on=keys, how="inner")
 
 
 def _pseudonym(value: str) -> str:

@@ -186,11 +186,13 @@ def _with_portal(rules: Sequence[Rule], portal: str | None, columns: Collection[
 
 
 def _responsible(workspace: Workspace, project_id: int) -> dict[tuple[str, str], str]:
-    """Who answers for each segment value of the project: the member scoped to it (column, value) → their name."""
+    """Who answers for each segment value of the project: the member scoped to it (column, value) → their name. A
+    member scoped to some owners' touchpoints too answers for none: a case elsewhere would be one they cannot see
+    (their owners' own cases reach them by the touchpoint's owner)."""
     found: dict[tuple[str, str], str] = {}
     for user in workspace.users.list():
         scope = workspace.users.scopes(user.id).get(project_id)
-        if user.disabled or scope is None:
+        if user.disabled or scope is None or scope.owners:
             continue
         for column, values in scope.segments:
             for value in values:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from workbench.core import formatting
+from workbench.core import access, formatting
 from workbench.core.events import AlertsRaised
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -68,15 +68,17 @@ def mailer(environ: Mapping[str, str]) -> Mailer | None:
 
 def messages(workspace: Workspace, event: AlertsRaised, sender: Mailer) -> list[email.message.EmailMessage]:
     """One message per enabled user with an address who owns some of the new alerts (by name, or by their scope's
-    owners)."""
-    items = [workspace.alerts.get(alert_id) for alert_id in event.alert_ids]
+    owners), of those they may read: each recipient's alerts are read with their own access, so a name shared by
+    chance or an owner named in a scope never carries another project's or another branch's alert."""
     project = next((p.name for p in workspace.projects() if p.id == event.project_id), "")
     names = {tp.key: tp.name for tp in workspace.journey(event.journey_id).journey.touchpoints}
     found = []
     for user in workspace.users.list():
         if user.disabled or not user.email:
             continue
-        owned = _owned_by(user, workspace.users.scopes(user.id).get(event.project_id), items)
+        with access.acting(workspace.users.access(user)):
+            visible = [item for item in workspace.alerts.list(event.project_id) if item.id in set(event.alert_ids)]
+        owned = _owned_by(user, workspace.users.scopes(user.id).get(event.project_id), visible)
         if owned:
             found.append(_message(user, owned, project, names, sender))
     return found
