@@ -377,3 +377,36 @@ def test_the_network_is_each_reader_s_own_and_never_shows_a_thin_cell(workspace,
         shown = query.aggregate(line)
     cells = set(zip(shown["touchpoint"], shown["period"], strict=True))
     assert cells == set(members[members >= 5].index)  # the line leaves out every thin week
+
+
+def test_a_scoped_member_reads_no_file_to_import_and_no_check_made_on_everyone(workspace, network, tmp_path):
+    from workbench.features import data
+
+    drop = tmp_path / "imports"
+    drop.mkdir()
+    (drop / "export.csv").write_text("branch;csat\nOstrava;2\n", encoding="utf-8")
+    [card] = [c for c in workspace.actions.list(network["net"]) if c.title == "Card of Brno"]
+    checked = {"verdict": "improved", "sentence": "CSAT +0.4 against +0.11 elsewhere (n 1 500)"}
+    card = workspace.actions.move(card.id, "done", who="analyst", expected_version=card.version)
+    card = workspace.actions.record(card.id, checked, "analyst", expected_version=card.version)
+    with as_user(workspace, "brno"):
+        for read in (lambda: data.open_path(str(drop / "export.csv"), [drop]),
+                     lambda: data.source_path({"path": str(drop / "export.csv")}, [drop]),
+                     lambda: data.open_upload(workspace, "data:text/csv;base64,YQ==", "a.csv")):  # fmt: skip
+            with pytest.raises(AccessRefused):
+                read()
+        seen = workspace.actions.get(card.id)
+        assert seen.verification is None and seen.title == "Card of Brno"  # the card, not the network's scores
+        assert all("verification" not in event.changes for event in workspace.actions.history(card.id))
+    assert workspace.actions.get(card.id).verification == checked
+    assert any("verification" in event.changes for event in workspace.actions.history(card.id))
+
+
+def test_an_owner_scope_reads_each_journey_s_survey_by_that_journey_s_owners(workspace, network, small_journey):
+    other = replace(small_journey, name="Shop two", touchpoints=tuple(
+        replace(tp, owner="Web team") if tp.key == "delivery" else tp for tp in small_journey.touchpoints))
+    journey = workspace.create_journey(network["net"], other)  # "delivery" again, owned by the web team here
+    second = workspace.datasets.add_table(network["net"], survey(3), "Shop two answers", "survey", journey_id=journey)
+    with as_user(workspace, "couriers"):
+        assert query.segment_values((str(network["data"].path),), "touchpoint") == ["delivery"]
+        assert query.segment_values((str(second.path),), "touchpoint") == []  # not the couriers' there

@@ -43,10 +43,15 @@ class Scope:
     # and the names whose action cards are the member's (their own, their owners' and their segment values).
     touchpoints: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    by_journey: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (journey id, the keys ``owners`` own in it)
 
-    def filters(self) -> Filters:
-        """The row filters of the scope's answers: its segment values, and its owners' touchpoints."""
-        return (*self.segments, *((("touchpoint", self.touchpoints),) if self.owners else ()))
+    def filters(self, journey_id: int | None = None) -> Filters:
+        """The row filters of the scope's answers: its segment values, and its owners' touchpoints (in a dataset
+        linked to a journey, that journey's: two journeys may use one key for touchpoints of different owners)."""
+        if not self.owners:
+            return self.segments
+        keys = dict(self.by_journey).get(journey_id, self.touchpoints) if journey_id is not None else self.touchpoints
+        return (*self.segments, ("touchpoint", keys))
 
     def to_dict(self) -> dict:
         """The scope as stored with a membership."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.analysis import guesses
-from workbench.core import folders, formatting, metrics, uploads
+from workbench.core import access, folders, formatting, metrics, uploads
 from workbench.core.contract import OVERALL
 from workbench.core.errors import IngestError
 from workbench.core.i18n import gettext as _
@@ -115,12 +115,15 @@ def dataset(workspace: Workspace, dataset_id: int) -> DatasetInfo:
 
 def open_upload(workspace: Workspace, contents: str | None, filename: str) -> dict:
     """An uploaded file kept in the workspace, as the page holds it: path, name, kind."""
+    _require_importer()
     path = workspace.datasets.receive(filename, uploads.decode(contents, filename))
     return {"path": str(path), "name": filename, "kind": ingest.file_kind(path)}
 
 
 def open_path(typed: str, readable: Sequence[Path]) -> dict:
-    """A file typed by its path, read where it is (only inside ``readable`` folders)."""
+    """A file typed by its path, read where it is (only inside ``readable`` folders; only for someone who imports:
+    a drop folder holds whole exports, every branch's rows)."""
+    _require_importer()
     path = folders.typed_file(typed, readable)
     return {"path": str(path), "name": path.name, "kind": ingest.file_kind(path)}
 
@@ -138,7 +141,15 @@ def sample_choices() -> list[tuple[str, str]]:
 
 def source_path(file: Mapping, readable: Sequence[Path]) -> Path:
     """The chosen file's path, checked again: the browser holds it between steps and could send back another."""
+    _require_importer()
     return folders.typed_file(file["path"], readable)
+
+
+def _require_importer(project_id: int | None = None) -> None:
+    """Refuse a reader who changes no project (or not ``project_id``): files are read here to be imported."""
+    current = access.current()
+    if current.writable == frozenset() or (project_id is not None and not current.writes(project_id)):
+        raise access.refused()
 
 
 @dataclass(frozen=True)
@@ -649,6 +660,7 @@ def check(
     progress: Callable[[float, str], None],
 ) -> Checked:
     """Read and validate the whole file into a staging area; what to check about the mapping, from its sample."""
+    _require_importer(int(project_id))  # a check reads (and an append merges) the project's whole dataset
     datasets = workspace.datasets
     target = datasets.append_target(int(project_id), name or "") if append else None
     staged = datasets.stage(

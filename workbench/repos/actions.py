@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
-from workbench.core import formatting, i18n, metrics
+from workbench.core import access, formatting, i18n, metrics
 from workbench.core.errors import ConflictError, WorkspaceError, person
 from workbench.core.events import ActionCreated, Events
 from workbench.core.i18n import N_
@@ -498,8 +498,18 @@ class Actions:
         with self.sessions() as session:
             rows = session.scalars(
                 select(ActionEventRow).where(ActionEventRow.action_id == action_id).order_by(ActionEventRow.id.desc())
-            )
-            return [Event(r.at, r.who, r.what, dict(r.changes or {})) for r in rows]
+            ).all()
+            card = session.get(ActionRow, action_id) if rows else None
+            hidden = card is not None and access.current().scoped(card.project_id)  # as the card's verification
+            return [
+                Event(
+                    r.at,
+                    r.who,
+                    r.what,
+                    {k: v for k, v in (r.changes or {}).items() if not hidden or k != "verification"},
+                )
+                for r in rows
+            ]
 
     # ------------------------------------------------------------ internals
 
@@ -590,7 +600,11 @@ def _action(row: ActionRow) -> Action:
         status=row.status,
         position=row.position,
         done_on=row.done_on,
-        verification=dict(row.verification) if row.verification else None,
+        # A before/after check runs on every row of the project: a scoped member (core.access.Scope) sees the card,
+        # not the network's scores it was checked on.
+        verification=dict(row.verification)
+        if row.verification and not access.current().scoped(row.project_id)
+        else None,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,

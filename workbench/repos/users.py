@@ -179,10 +179,12 @@ class Users:
                 if (scope := Scope.from_dict(row.scope)) is not None:
                     scopes[row.project_id] = _resolved(session, row.project_id, scope, user)
             files = session.execute(
-                select(DatasetRow.file, DatasetRow.project_id).where(DatasetRow.project_id.in_(list(scopes)))
+                select(DatasetRow.file, DatasetRow.project_id, DatasetRow.journey_id).where(
+                    DatasetRow.project_id.in_(list(scopes))
+                )
             ).all()
         writable = frozenset(project for project, role in roles.items() if role == "analyst")
-        rows = {Path(file).name: scopes[project].filters() for file, project in files}
+        rows = {Path(file).name: scopes[project].filters(journey) for file, project, journey in files}
         return Access(frozenset(roles), writable, scopes, rows, frozenset(scopes))
 
     def authenticate(self, name: str, password: str, now: datetime.datetime | None = None, client: str = "") -> User:
@@ -279,14 +281,23 @@ def _require_columns(session, project_id: int, scope: Scope) -> None:
 def _resolved(session, project_id: int, scope: Scope, user: User) -> Scope:
     """``scope`` with the project's touchpoints its owners own now and the names of the member's action cards."""
     owners = session.execute(
-        select(TouchpointRow.key, OwnerRow.name)
+        select(TouchpointRow.journey_id, TouchpointRow.key, OwnerRow.name)
         .join(JourneyRow, TouchpointRow.journey_id == JourneyRow.id)
         .join(OwnerRow, TouchpointRow.owner_id == OwnerRow.id)
         .where(JourneyRow.project_id == project_id)
     ).all()
-    touchpoints = owned(owners, scope.owners) if scope.owners else ()
+    touchpoints = owned([(key, name) for _journey, key, name in owners], scope.owners) if scope.owners else ()
+    journeys = session.scalars(select(JourneyRow.id).where(JourneyRow.project_id == project_id)).all()
+    by_journey = tuple(
+        (journey, owned([(key, name) for j, key, name in owners if j == journey], scope.owners)) for journey in journeys
+    )
     names = (user.name, user.display_name, *scope.owners, *(v for _column, values in scope.segments for v in values))
-    return replace(scope, touchpoints=touchpoints, names=tuple(dict.fromkeys(n for n in names if n)))
+    return replace(
+        scope,
+        touchpoints=touchpoints,
+        by_journey=by_journey if scope.owners else (),
+        names=tuple(dict.fromkeys(n for n in names if n)),
+    )
 
 
 def _added(session, name: str, hashed: str, display_name: str, admin: bool) -> UserRow:
