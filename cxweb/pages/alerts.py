@@ -205,6 +205,7 @@ def _rule_form() -> dbc.Card:
                 ),
             ]
         ),
+        id="al-rule-form",
         className="mt-2",
     )
 

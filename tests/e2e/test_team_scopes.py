@@ -185,7 +185,9 @@ def test_a_partner_handles_their_overdue_case_and_sees_no_one_else_s(tmp_path, d
         expect(page.locator("#al-table tbody tr")).to_have_count(0, timeout=20_000)
         page.locator("#al-status label", has_text="Acknowledged").click()
         expect(page.locator("#al-table tbody tr").filter(has_text="Nobody came.")).to_have_count(1, timeout=20_000)
-        expect(page.locator("#al-check")).to_be_hidden()  # a partner runs no checks
+        expect(page.locator("#al-check")).to_be_hidden()  # a partner runs no checks and changes no rule
+        expect(page.locator("#al-rule-form")).to_be_hidden()
+        expect(page.locator("#al-budget-box")).to_be_hidden()
         assert not page.errors
     finally:
         server.stop()
