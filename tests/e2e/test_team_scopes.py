@@ -195,3 +195,32 @@ def test_a_partner_handles_their_overdue_case_and_sees_no_one_else_s(tmp_path, d
         handled = [a for a in workspace.alerts.list(demo.id) if a.alert.key in ("answer|kladno-1", "answer|kolin-1")]
         assert sorted((a.alert.value, a.status, a.history[-1]["who"]) for a in handled) == [
             ("Kladno", "acknowledged", "Pobočka Kladno"), ("Kolín", "new", "someone")]  # raised by nobody named
+
+
+def test_an_owner_sees_the_alerts_of_their_touchpoints_and_their_scores_only(tmp_path, demo_folder, page,
+                                                                             screenshot):  # fmt: skip
+    folder = copy_workspace(demo_folder, tmp_path / "ws")
+    with open_workspace(folder) as workspace:
+        [demo] = workspace.projects()
+        workspace.users.add("jana", PASSWORD, admin=True)
+        workspace.users.add("fleet", PASSWORD, "Courier fleet lead")
+        workspace.users.grant("fleet", demo.id, "viewer", Scope(owners=("Own courier fleet",)))
+        everything = workspace.alerts.list(demo.id)
+    assert {a.alert.touchpoint for a in everything} - {"own-courier"}  # others' alerts exist to be hidden
+    server = Server(folder, demo=False, extra=("--team",))
+    try:
+        log_in(page, server, "fleet", PASSWORD, "/alerts")
+        page.locator("#al-status label", has_text="All").click()
+        rows = page.locator("#al-table tbody tr")
+        expect(rows.first).to_be_visible(timeout=30_000)
+        wait_settled(page)
+        assert rows.count() == len([a for a in everything if a.alert.touchpoint == "own-courier"][:50])
+        assert all(text.startswith("Own courier delivery") for text in rows.locator("td:nth-child(3)").all_inner_texts())
+        screenshot(page, "team-owner-alerts")
+        page.goto(f"{server.url}/scorecard")
+        expect(page.locator("#sc-title")).to_have_text("Results of touchpoints of Own courier fleet", timeout=30_000)
+        expect(page.locator("#sc-table tbody tr")).to_have_count(1)
+        expect(page.locator("#sc-table tbody tr td").first).to_have_text("Own courier delivery")
+        assert not page.errors
+    finally:
+        server.stop()
