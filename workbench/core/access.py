@@ -143,7 +143,7 @@ def acting(access: Access) -> Iterator[None]:
 
 
 def owned(touchpoints: Iterable[tuple[str, str | None]], owners: tuple[str, ...]) -> tuple[str, ...]:
-    """The keys of ``touchpoints`` ((key, owner name) pairs, of all a project's journeys) that one of ``owners``
+    """The keys of ``touchpoints`` ((key, owner name) pairs, of a project's or one journey's) that one of ``owners``
     owns, sorted; owner names match ignoring case."""
     wanted = {o.casefold() for o in owners}
     return tuple(sorted({key for key, owner in touchpoints if owner and owner.casefold() in wanted}))

@@ -99,15 +99,16 @@ def aggregate(
     A scoped member's :attr:`Query.network` query may group by their scope's segment columns (a leaderboard's
     network): every row is read, and the values outside their scope come back under pseudonyms (:func:`_masked`).
     """
-    if query.network and not _masked_columns(query) and scoped_columns(query.sources):
-        return _hidden_line(query, cache, min_n=min_n, confidence=confidence, weights=weights)
-    if query.network and (masked := _masked_columns(query)):
+    masked = _masked_columns(query) if query.network else ()
+    if masked:
         allowed = dict(access.current().filters(query.sources[0]) or ())
         whole = replace(limited(_checked(query)), by=query.by, network=False)
         with access.acting(replace(access.current(), rows={})):  # every row read, to be masked just below
             found = aggregate(whole, cache, min_n=min_n, confidence=confidence, weights=weights)
         return _masked(found, masked, allowed, min_n)
-    query = limited(query)
+    if query.network and scoped_columns(query.sources):
+        return _hidden_line(query, cache, min_n=min_n, confidence=confidence, weights=weights)
+    # The key holds the reader's limits (Query.key) and _statistics reads within them (limited): not narrowed here.
     if cache is not None:
         key = f"aggregate:{query.key()}:{min_n}:{confidence!r}:{json.dumps(weights and sorted(weights.items()))}"
         hit = cache.get(key)
@@ -416,14 +417,7 @@ def table(path: str, names: Sequence[str]) -> pandas.DataFrame:
     only (none when the file lacks a column of their scope)."""
     import polars as pl
 
-    frame = pl.scan_parquet(path)
-    filters = access.current().filters(path) or ()
-    if filters:
-        schema = _schema(*_signature(path))
-        if any(column not in schema for column, _values in filters):
-            frame = frame.head(0)
-        else:
-            frame = frame.filter(*(pl.col(column).cast(pl.String).is_in(list(values)) for column, values in filters))
+    frame = _within(pl.scan_parquet(path), _schema(*_signature(path)), access.current().filters(path) or ())
     return frame.select(list(names)).collect().to_pandas()
 
 
@@ -550,12 +544,20 @@ def _file_values(path: str, size: int, mtime_ns: int, column: str, filters: acce
     import polars as pl
 
     schema = _schema(path, size, mtime_ns)
-    if column not in schema or any(name not in schema for name, _values in filters):
+    if column not in schema:
         return ()
-    frame = pl.scan_parquet(path)
-    if filters:
-        frame = frame.filter(*(pl.col(name).cast(pl.String).is_in(list(values)) for name, values in filters))
+    frame = _within(pl.scan_parquet(path), schema, filters)
     return tuple(frame.select(pl.col(column).drop_nulls().unique().cast(pl.String)).collect().to_series().to_list())
+
+
+def _within(frame, schema: Mapping, filters: access.Filters):
+    """A lazy frame of one file narrowed to the rows passing a scope's ``filters``; none when the file lacks one of
+    their columns (a file without the scope's column holds no row of it)."""
+    import polars as pl
+
+    if any(column not in schema for column, _values in filters):
+        return frame.head(0)
+    return frame.filter(*(pl.col(c).cast(pl.String).is_in(list(values)) for c, values in filters)) if filters else frame
 
 
 def _commented(data):

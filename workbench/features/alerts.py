@@ -174,7 +174,8 @@ def check(
 
 def _portal(workspace: Workspace, project_id: int) -> str | None:
     """The project's partner column (its portals), if it has one."""
-    return next((p.portal for p in workspace.projects() if p.id == project_id), None)
+    project = workspace.project(project_id)
+    return project.portal if project is not None else None
 
 
 def _with_portal(rules: Sequence[Rule], portal: str | None, columns: Collection[str]) -> list[Rule]:
@@ -190,8 +191,9 @@ def _responsible(workspace: Workspace, project_id: int) -> dict[tuple[str, str],
     member scoped to some owners' touchpoints too answers for none: a case elsewhere would be one they cannot see
     (their owners' own cases reach them by the touchpoint's owner)."""
     found: dict[tuple[str, str], str] = {}
+    scopes = workspace.users.scopes_in(project_id)
     for user in workspace.users.list():
-        scope = workspace.users.scopes(user.id).get(project_id)
+        scope = scopes.get(user.id)
         if user.disabled or scope is None or scope.owners:
             continue
         for column, values in scope.segments:

@@ -55,7 +55,8 @@ def chosen_journey(choices: list[tuple[str, int]], current: object) -> int | Non
 
 def project_name(workspace: Workspace, project_id: int) -> str:
     """The project's name ('' when it is gone)."""
-    return next((p.name for p in workspace.projects() if p.id == int(project_id)), "")
+    project = workspace.project(int(project_id))
+    return project.name if project is not None else ""
 
 
 def stored(workspace: Workspace, journey_id: int) -> Journey:

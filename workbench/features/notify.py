@@ -70,17 +70,17 @@ def messages(workspace: Workspace, event: AlertsRaised, sender: Mailer) -> list[
     """One message per enabled user with an address who owns some of the new alerts (by name, or by their scope's
     owners), of those they may read: each recipient's alerts are read with their own access, so a name shared by
     chance or an owner named in a scope never carries another project's or another branch's alert."""
-    project = next((p.name for p in workspace.projects() if p.id == event.project_id), "")
+    project = workspace.project(event.project_id)
     names = {tp.key: tp.name for tp in workspace.journey(event.journey_id).journey.touchpoints}
-    found = []
+    raised, scopes, found = set(event.alert_ids), workspace.users.scopes_in(event.project_id), []
     for user in workspace.users.list():
         if user.disabled or not user.email:
             continue
         with access.acting(workspace.users.access(user)):
-            visible = [item for item in workspace.alerts.list(event.project_id) if item.id in set(event.alert_ids)]
-        owned = _owned_by(user, workspace.users.scopes(user.id).get(event.project_id), visible)
+            visible = [item for item in workspace.alerts.list(event.project_id) if item.id in raised]
+        owned = _owned_by(user, scopes.get(user.id), visible)
         if owned:
-            found.append(_message(user, owned, project, names, sender))
+            found.append(_message(user, owned, project.name if project is not None else "", names, sender))
     return found
 
 

@@ -105,12 +105,13 @@ def portals(workspace: Workspace, actor: User | None, project_id: int) -> Portal
     _require_admin(workspace, actor)
     sources = tuple(str(d.path) for d in workspace.datasets.list(project_id, "survey") if d.latest)
     columns = segment_columns(sources) if sources else []
-    project = next((p for p in workspace.projects() if p.id == project_id), None)
+    project = workspace.project(project_id)
     column = project.portal if project is not None and project.portal in columns else None
     partners = query.segment_values(sources, column) if column else []
     logins = {}
+    scopes = workspace.users.scopes_in(project_id)
     for user in workspace.users.list():
-        scope = workspace.users.scopes(user.id).get(project_id)
+        scope = scopes.get(user.id)
         if column and scope is not None and len(scope.segments) == 1 and scope.segments[0][0] == column:
             logins.update(dict.fromkeys(scope.segments[0][1], user.name))
     return Portals(column, columns, partners, logins)

@@ -164,6 +164,12 @@ class Users:
             rows = session.scalars(select(MembershipRow).where(MembershipRow.user_id == user_id))
             return {row.project_id: scope for row in rows if (scope := Scope.from_dict(row.scope)) is not None}
 
+    def scopes_in(self, project_id: int) -> dict[int, Scope]:
+        """The members scoped in one project (user id → their scope), read at once."""
+        with self.sessions() as session:
+            rows = session.scalars(select(MembershipRow).where(MembershipRow.project_id == project_id))
+            return {row.user_id: scope for row in rows if (scope := Scope.from_dict(row.scope)) is not None}
+
     def access(self, user: User) -> Access:
         """What ``user`` may read and change: everything for an administrator, else their projects (all of them
         read, those where they are an analyst changed), and in the projects they are scoped in, which rows: the

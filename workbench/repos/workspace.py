@@ -208,6 +208,17 @@ class Workspace:
             rows = session.scalars(select(Project).order_by(Project.name)).all()
             return [ProjectInfo(p.id, p.name, p.description, counts.get(p.id, 0), p.portal) for p in rows]
 
+    def project(self, project_id: int) -> ProjectInfo | None:
+        """One project with its journey count (None when there is none the reader may read)."""
+        with self.sessions() as session:
+            row = session.get(Project, int(project_id))
+            if row is None:
+                return None
+            journeys = session.scalar(
+                select(func.count()).select_from(JourneyRow).where(JourneyRow.project_id == row.id)
+            )
+            return ProjectInfo(row.id, row.name, row.description, int(journeys or 0), row.portal)
+
     def create_project(self, name: str, description: str = "") -> int:
         """Create a project (one per client) and return its id."""
         name = clean_name(name, "project")
