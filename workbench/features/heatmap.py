@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import math
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -451,14 +452,18 @@ def comments(chosen: Selection, key: str, limit: int = 15) -> list[Comment]:
     )
     shown = []
     for row in found.to_dict("records"):
-        scores = " · ".join(
-            f"{metrics.NAMES.get(m, m)} {int(row[m])}"
-            for m in ("nps", "csat", "ces")
-            if row.get(m) is not None and not math.isnan(row[m])
-        )
         where = " · ".join(str(row[c]) for c in columns if row.get(c))
-        shown.append(Comment(row["ts"], scores, where, row["comment"]))
+        shown.append(Comment(row["ts"], answer_scores(row), where, row["comment"]))
     return shown
+
+
+def answer_scores(row: Mapping) -> str:
+    """The scores one answer gave, as a comment shows them: 'NPS 3 · CSAT 2'."""
+    return " · ".join(
+        f"{metrics.NAMES.get(m, m)} {int(row[m])}"
+        for m in ("nps", "csat", "ces")
+        if row.get(m) is not None and not math.isnan(row[m])
+    )
 
 
 # ------------------------------------------------------------------ the matrix

@@ -102,13 +102,8 @@ def _comments(chosen: Selection) -> list[heatmap_features.Comment]:
     found = query.comments(chosen.query(by=("touchpoint",)), limit=COMMENTS)
     shown = []
     for row in found.to_dict("records"):
-        scores = " · ".join(
-            f"{metrics.NAMES.get(m, m)} {int(row[m])}"
-            for m in ("nps", "csat", "ces")
-            if row.get(m) is not None and row[m] == row[m]  # not NaN
-        )
         where = names.get(row["touchpoint"], _("Overall"))
-        shown.append(heatmap_features.Comment(row["ts"], scores, where, row["comment"]))
+        shown.append(heatmap_features.Comment(row["ts"], heatmap_features.answer_scores(row), where, row["comment"]))
     return shown
 
 
