@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextvars
 import importlib.metadata
-import itertools
 import os
 import sys
 import threading
@@ -18,6 +16,7 @@ from dash import dcc, html
 from flask import abort, redirect, request, send_from_directory
 
 from cxweb import guard, logins
+from cxweb.jobs import CeleryJobs, ThreadJobManager, thread_jobs
 from cxweb.pages import _locale
 from workbench.core import folders, formatting, i18n, limits
 from workbench.core.i18n import gettext as _
@@ -50,10 +49,16 @@ class Workbench(dash.Dash):
         return super().interpolate_index(*args, **kwargs).replace("<html>", f'<html lang="{i18n.current()}">', 1)
 
 
-def create_app(workspace: Workspace, data_dirs: Iterable[str | Path] = (), team: bool = False) -> dash.Dash:
+def create_app(
+    workspace: Workspace,
+    data_dirs: Iterable[str | Path] = (),
+    team: bool = False,
+    jobs: ThreadJobManager | CeleryJobs | None = None,
+) -> dash.Dash:
     """The Dash app with every page, bound to ``workspace``; typed paths are read only inside the workspace (its
-    ``imports/`` folder alone on a ``team`` server), the samples and ``data_dirs``."""
-    jobs = _job_manager(workspace)
+    ``imports/`` folder alone on a ``team`` server), the samples and ``data_dirs``; background callbacks in
+    threads of this process unless ``jobs`` (``cxweb.jobs``) says otherwise."""
+    jobs = jobs or thread_jobs(workspace)
     app = Workbench(
         "cxweb",
         use_pages=True,
@@ -270,52 +275,6 @@ def nav_links() -> list[dbc.NavLink]:
         )
         for page in pages
     ]
-
-
-class ThreadJobManager(dash.DiskcacheManager):
-    """Background callbacks in threads of the server instead of forked processes.
-
-    Polars' thread pool does not survive ``fork`` (a forked job would wait forever for its workers), and our
-    long jobs stop cooperatively (an import checks a cancel flag between steps), so no process needs killing.
-    Progress and results still go through diskcache as with Dash's own manager.
-    """
-
-    def __init__(self, cache):
-        super().__init__(cache)
-        self._threads: dict[int, threading.Thread] = {}
-        self._ids = itertools.count(1)
-        self.server = None  # the Flask app, set once it exists: jobs run in its context, so pages find the workspace
-
-    def call_job_fn(self, key, job_fn, args, context):
-        job = next(self._ids)
-        started_in = contextvars.copy_context()  # the request's language goes with its job
-
-        def run() -> None:
-            with self.server.app_context():
-                job_fn(key, self._make_progress_key(key), args, context)
-
-        thread = threading.Thread(target=started_in.run, args=(run,), name=f"cxwb-job-{job}", daemon=True)
-        self._threads[job] = thread
-        thread.start()
-        return job
-
-    def job_running(self, job) -> bool:
-        thread = self._threads.get(int(job))
-        return thread is not None and thread.is_alive()
-
-    def terminate_job(self, job) -> None:
-        if job is not None:
-            self._threads.pop(int(job), None)
-
-    def terminate_unhealthy_job(self, job) -> bool:
-        return False
-
-
-def _job_manager(workspace: Workspace) -> ThreadJobManager:
-    """Background callbacks (long imports) report progress and results through the workspace cache."""
-    import diskcache
-
-    return ThreadJobManager(diskcache.Cache(str(workspace.folder / "cache" / "jobs")))
 
 
 def _show_error(error: Exception) -> None:

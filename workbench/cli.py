@@ -97,7 +97,27 @@ def _main(argv: list[str], language: str | None) -> int:
             "a server for a team: each person logs in with a name and password (see cxwb user) instead of the token"
         ),
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=range(1, 65),
+        metavar="N",
+        help=_("with --team: N web worker processes under gunicorn, their jobs in `cxwb worker` through Redis"),
+    )
+    serve.add_argument("--redis", metavar="URL", help=_("the team stack's Redis (default: $CXWB_REDIS_URL)"))
     serve.add_argument("--no-demo", action="store_true", help=_("do not create the demo project in an empty workspace"))
+
+    worker = commands.add_parser(
+        "worker", parents=[common], help=_("run a job worker of a team server with several web workers (Celery)")
+    )
+    worker.add_argument("--redis", metavar="URL", help=_("the team stack's Redis (default: $CXWB_REDIS_URL)"))
+    worker.add_argument(
+        "--concurrency", type=int, default=1, choices=range(1, 65), metavar="N", help=_("jobs run at once (default 1)")
+    )
+    worker.add_argument(
+        "--beat", action="store_true", help=_("also schedule the alert run (one worker of the stack does)")
+    )
 
     commands.add_parser("demo", parents=[common], help=_("create the demo project with generated survey and KPI data"))
 
@@ -379,6 +399,8 @@ def _run(args: argparse.Namespace) -> int:
         # An organisation's team server starts with its own projects only (`cxwb demo` adds the demo to one).
         if not args.no_demo and not args.team and not workspace.projects():
             demo.seed_demo(workspace)
+        if args.workers > 1 or args.redis:
+            return _serve_workers(workspace, args)
         app.serve(
             workspace,
             host=args.host,
@@ -391,6 +413,10 @@ def _run(args: argparse.Namespace) -> int:
         )
     elif args.command == "user":
         return _user(workspace, args)
+    elif args.command == "worker":
+        from cxweb import team
+
+        team.work(workspace, team.redis_url(args.redis), args.concurrency, args.beat)
     elif args.command == "demo":
         print(_("Demo project id {id} in {folder}").format(id=demo.seed_demo(workspace), folder=workspace.folder))
     elif args.command == "import":
@@ -437,6 +463,31 @@ def _run(args: argparse.Namespace) -> int:
             args.output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
+    return 0
+
+
+def _serve_workers(workspace, args: argparse.Namespace) -> int:
+    """A team server's web side under gunicorn (``cxweb.team``)."""
+    from cxweb import team
+
+    if not args.team:
+        raise ValueError(_("Several web workers serve a team server: add --team."))
+    if args.debug:
+        raise ValueError(_("--debug runs one process with hot reload: leave out --workers and --redis."))
+    if not workspace.users.admins():
+        raise ValueError(
+            _("Nobody can log in to a team server yet: add an administrator first (cxwb user add NAME --admin).")
+        )
+    redis = team.redis_url(args.redis)
+    print(
+        _("CX Journey Workbench on {url}  (workspace: {folder})").format(
+            url=f"http://{args.host}:{args.port}/", folder=workspace.folder.resolve()
+        ),
+        flush=True,
+    )
+    team.serve(
+        workspace, redis, args.host, args.port, args.workers, allow_hosts=args.allow_host, data_dirs=args.data_dir
+    )
     return 0
 
 

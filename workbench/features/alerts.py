@@ -212,6 +212,15 @@ def raise_alerts(workspace: Workspace, event: DatasetCommitted) -> None:
             check(workspace, journey.id)  # rules it cannot run are named on "Check now"
 
 
+def check_all(workspace: Workspace, today: datetime.date | None = None) -> int:
+    """Run every journey's rules on its latest survey (a team server's scheduled run): the new alerts' count."""
+    added = 0
+    for project in workspace.projects():
+        for journey in workspace.journeys(project.id):
+            added += check(workspace, journey.id, today=today).added
+    return added
+
+
 def link_card(workspace: Workspace, event: ActionCreated) -> None:
     """A card created from an alert turns that alert (of the card's project) into an action."""
     ref = str(event.origin.get("ref", ""))
