@@ -108,6 +108,7 @@ def work(workspace: Workspace, redis: str, concurrency: int = 1, beat: bool = Fa
     _app, queue = team_app(workspace, redis)
     workspace.engine.dispose()  # the worker's processes fork from this one
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork"]
-    if beat:
-        argv += ["--beat", f"--schedule={workspace.folder / 'cache' / 'beat-schedule'}"]
+    if beat:  # beat remembers when it last started the run, so a restart does not run it at once again
+        (schedule := workspace.folder / "cache" / "beat-schedule").parent.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={schedule}"]
     queue.worker_main(argv)
