@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint i18n bench clean
+.PHONY: run team test lint i18n bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 # make run ARGS="--port 8060 --workspace DIR": any option of `cxwb serve`.
 run: $(STAMP)
 	$(BIN)/python app.py $(ARGS)
+
+# The team stack on this machine for a trial: Redis, gunicorn with two web workers, a Celery worker with the alert
+# run's scheduler (README: "A team server"). make team ARGS="--workspace DIR --port 8060".
+team: $(STAMP)
+	$(BIN)/python -m cxweb.stack $(ARGS)
 
 # Two workers, a test file each (its module's app server is started once): the suite mostly waits on browsers
 # and child processes, so two workers on two cores take 0.6 of the time of one.

@@ -301,10 +301,19 @@ def protect(app: dash.Dash, policy: guard.Policy, accounts: logins.Accounts | No
 
 def accounts_of(workspace: Workspace) -> logins.Accounts:
     """What a team server's logins read from ``workspace``: its users and its signing key; the reverse proxies
-    whose ``X-Forwarded-For`` names the client (``CXWB_TRUSTED_PROXIES``, addresses separated by commas)."""
+    whose ``X-Forwarded-For`` names the client (``CXWB_TRUSTED_PROXIES``, addresses separated by commas); the
+    single sign-on provider (``CXWB_OIDC_*``, ``cxweb.sso``)."""
     proxies = frozenset(p.strip() for p in os.environ.get("CXWB_TRUSTED_PROXIES", "").split(",") if p.strip())
+    from cxweb import sso
+
     return logins.Accounts(
-        workspace.users.authenticate, workspace.users.get, workspace.users.access, workspace.secret(), proxies
+        workspace.users.authenticate,
+        workspace.users.get,
+        workspace.users.access,
+        workspace.secret(),
+        proxies,
+        sso.provider(os.environ),
+        workspace.users.signed_on,
     )
 
 
@@ -361,14 +370,16 @@ def serve(
         return
     import waitress
 
-    # Few connections: one browser needs about six, and each may hold a request body of up to REQUEST_BYTES.
+    # Few connections: one browser needs about six, and each may hold a request body of up to REQUEST_BYTES
+    # (waitress keeps one over 512 kB in a temporary file). A team's browsers keep theirs open between clicks:
+    # twenty people on sixteen connections left four unable to log in (bench/team_load.py).
     server = waitress.create_server(
         app.server,
         host=host,
         port=port,
         threads=8,
         ident="",
-        connection_limit=16,
+        connection_limit=TEAM_CONNECTIONS if team else 16,
         max_request_body_size=limits.REQUEST_BYTES,
     )
     if open_browser:
@@ -380,6 +391,7 @@ def serve(
     server.run()
 
 
+TEAM_CONNECTIONS = 128  # a one-process team server's connections at once: about six per person
 WARM_UP_AFTER = 2.0  # seconds after the start: the first page is served by then (about 1 s)
 # What a first click would otherwise import (1–2 s together: scipy.stats alone is about 1 s).
 WARM_UP_MODULES = (

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import dash
 
 from workbench.core import access, i18n
-from workbench.core.i18n import gettext as _
+from workbench.core.i18n import ngettext
 
 if TYPE_CHECKING:
     import celery
@@ -152,9 +152,11 @@ class CeleryJobs(dash.CeleryManager):
         if starts > MAX_STARTS:
             client.delete(name)
             raise JobFailed(
-                _("The job stopped {n} times before it ended (its worker process ended); it is not run again.").format(
-                    n=MAX_STARTS
-                )
+                ngettext(
+                    "The job stopped {n} time before it ended (its worker process ended); it is not run again.",
+                    "The job stopped {n} times before it ended (its worker process ended); it is not run again.",
+                    MAX_STARTS,
+                ).format(n=MAX_STARTS)
             )
         return name
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from cxweb import sso
 from workbench.core import access
 from workbench.core.errors import LoginRefused
 from workbench.core.i18n import gettext as _
@@ -41,6 +42,8 @@ class Accounts:
     access: Callable[[Any], access.Access]
     secret: bytes
     trusted_proxies: frozenset[str] = frozenset()  # addresses of reverse proxies whose X-Forwarded-For is believed
+    sso: sso.Provider | None = None  # single sign-on (``cxweb.sso``)
+    signed_on: Callable[[str], Any] | None = None  # the enabled user a provider's name is, else LoginRefused
 
 
 def respond(environ: dict, start_response: Callable, app: Callable, accounts: Accounts, cookie: str):
@@ -51,7 +54,9 @@ def respond(environ: dict, start_response: Callable, app: Callable, accounts: Ac
     if path == LOGIN_PATH:
         if method == "POST":
             return _log_in(environ, start_response, accounts, cookie)
-        return _page(start_response, "200 OK", _next(environ))
+        return _page(start_response, "200 OK", _next(environ), sign_on=accounts.sso)
+    if accounts.sso is not None and method == "GET" and path in (sso.START_PATH, sso.CALLBACK_PATH):
+        return _sign_on(environ, start_response, accounts, cookie, path == sso.START_PATH)
     if path == LOGOUT_PATH and method == "POST":
         return _redirect(start_response, LOGIN_PATH, _cookie(cookie, "", max_age=0))
     user = session_user(environ, accounts, cookie)
@@ -127,6 +132,45 @@ def _log_in(environ: dict, start_response: Callable, accounts: Accounts, cookie:
     return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), MAX_AGE))
 
 
+def _sign_on(environ: dict, start_response: Callable, accounts: Accounts, cookie: str, starting: bool):
+    """Off to the single sign-on provider, or back from it: a session for the user it names, then a page that
+    goes on to where they were going (a page of this site: the session cookie, SameSite=Strict, is not sent on
+    the provider's cross-site redirect itself, so a redirect straight on would find no session)."""
+    chosen = accounts.sso
+    assert chosen is not None and accounts.signed_on is not None
+    if starting:
+        target = _next(environ)
+        started = sso.start(environ, start_response, chosen, accounts.secret, target)
+        if started is None:
+            message = _("The single sign-on provider cannot be reached; log in with your password or try later.")
+            return _page(start_response, "502 Bad Gateway", target, message, sign_on=chosen)
+        return started
+    try:
+        user, target = sso.finish(
+            environ, cookie_values(environ, sso.STATE_COOKIE), chosen, accounts.secret, accounts.signed_on
+        )
+    except LoginRefused as refused:
+        return _page(start_response, "401 Unauthorized", "/", str(refused), sign_on=chosen)
+    target = _safe_target(target)
+    if target == "/" and accounts.access(user).scopes:
+        target = SCOPED_HOME
+    escaped = html.escape(target, quote=True)
+    body = (
+        f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={escaped}'>"
+        f"<a href='{escaped}'>{html.escape(_('Continue'))}</a>"
+    ).encode()
+    forget = f"{sso.STATE_COOKIE}=; Path={sso.START_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Cache-Control", "no-store"),
+        ("Content-Length", str(len(body))),
+        ("Set-Cookie", _cookie(cookie, sign(user, accounts.secret), MAX_AGE)),
+        ("Set-Cookie", forget),
+    ]
+    start_response("200 OK", headers)
+    return [body]
+
+
 def client_address(environ: dict, trusted: frozenset[str]) -> str:
     """The address a login comes from: the connection's, or behind ``trusted`` reverse proxies the nearest address
     in ``X-Forwarded-For`` that is not one of them (a client can write anything further left)."""
@@ -183,7 +227,14 @@ def plain(start_response: Callable, status: str, message: str):
     return [body]
 
 
-def _page(start_response: Callable, status: str, target: str, message: str = "", name: str = ""):
+def _page(
+    start_response: Callable,
+    status: str,
+    target: str,
+    message: str = "",
+    name: str = "",
+    sign_on: sso.Provider | None = None,
+):
     """The login form (plain HTML, no script: the Content-Security-Policy allows none inline)."""
     escape = html.escape
     error = f"<p class='error' role='alert'>{escape(message)}</p>" if message else ""
@@ -200,6 +251,8 @@ input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box; p
        border: 1px solid #ccc; border-radius: .25rem; font-size: 1rem; }}
 button {{ margin-top: 1.25rem; width: 100%; padding: .6rem; background: #0d6efd; color: #fff; border: 0;
          border-radius: .25rem; font-size: 1rem; cursor: pointer; }}
+.sso {{ display: block; margin-top: .75rem; text-align: center; padding: .55rem; border: 1px solid #0d6efd;
+        border-radius: .25rem; color: #0d6efd; text-decoration: none; }}
 .error {{ color: #b02a37; background: #f8d7da; padding: .5rem; border-radius: .25rem; }}
 </style></head>
 <body><form method="post" action="{LOGIN_PATH}" id="login">
@@ -211,6 +264,7 @@ button {{ margin-top: 1.25rem; width: 100%; padding: .6rem; background: #0d6efd;
 <label for="password">{escape(_("Password"))}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256">
 <button type="submit">{escape(_("Log in"))}</button>
+{sso.button(sign_on, target)}
 </form></body></html>""".encode()
     headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
     start_response(status, headers + [("Content-Length", str(len(body)))])

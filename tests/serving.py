@@ -43,9 +43,11 @@ def free_port() -> int:
 class Server:
     """A running app on a workspace folder, with its access token known to the test. With ``demo`` the app seeds
     its demo project into an empty workspace; a copy of a seeded one (``copy_workspace``) starts faster. With
-    ``database_url`` its metadata are in that database (``CXWB_DATABASE_URL``) instead of SQLite in the folder."""
+    ``database_url`` its metadata are in that database (``CXWB_DATABASE_URL``) instead of SQLite in the folder;
+    ``environ`` adds to the environment it runs in."""
 
-    def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = (), database_url: str | None = None):
+    def __init__(self, workspace: Path, demo: bool, extra: tuple[str, ...] = (), database_url: str | None = None,
+                 environ: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workspace = workspace
@@ -57,7 +59,8 @@ class Server:
         self.process = subprocess.Popen(args + ([] if demo else ["--no-demo"]), cwd=ROOT, stdout=self.log,
                                         stderr=subprocess.STDOUT, env={**os.environ, "CXWB_TOKEN": self.token,
                                                                        **({"CXWB_DATABASE_URL": database_url}
-                                                                          if database_url else {})})
+                                                                          if database_url else {}),
+                                                                       **(environ or {})})
         self.ready()
 
     def ready(self) -> Server:

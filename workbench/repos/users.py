@@ -239,6 +239,20 @@ class Users:
             raise LoginRefused(_("This user is disabled; ask an administrator."))
         return found
 
+    def signed_on(self, name: str) -> User:
+        """The enabled user whose login name is ``name`` (whatever its case), as a single sign-on provider named
+        them; :class:`LoginRefused` for anyone else (an administrator adds people and gives their roles first)."""
+        with self.sessions() as session:
+            row = _find(session, name) if NAME.fullmatch(name or "") else None
+            found = _user(row) if row is not None else None
+        if found is None:
+            raise LoginRefused(
+                _("You are signed on as {name}, who has no login here; ask an administrator.").format(name=name[:64])
+            )
+        if found.disabled:
+            raise LoginRefused(_("This user is disabled; ask an administrator."))
+        return found
+
     def _count_client(self, client: str, now: datetime.datetime, failed: bool) -> None:
         """Count a refused login of ``client`` (an address already locked is not counted again)."""
         if client and failed:
