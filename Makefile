@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bombs.py
 	$(BIN)/python bench/languages.py
 	$(BIN)/python bench/scale.py --sizes $(SCALE_SIZES)
+	$(BIN)/python bench/team_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
