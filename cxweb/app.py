@@ -277,14 +277,19 @@ def nav_links() -> list[dbc.NavLink]:
     ]
 
 
+BACKGROUND_PREFIX = "An error occurred inside a background callback: "  # dash._callback's wording
+
+
 def _show_error(error: Exception) -> None:
     """Any unexpected callback error becomes a short message, never a traceback."""
     first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]  # never the traceback
+    if isinstance(error, dash.exceptions.BackgroundCallbackError):  # a job's error, prefixed by Dash in English
+        first_line = first_line.removeprefix(BACKGROUND_PREFIX) or type(error).__name__
     dash.set_props(
         "app-error",
         {
             "is_open": True,
-            "children": _("Something went wrong: {error}. Nothing was changed.").format(error=first_line),
+            "children": _("Something went wrong: {error}. Nothing was changed.").format(error=first_line.rstrip(".")),
         },
     )
 

@@ -84,9 +84,7 @@ class Browser:
         }
         first = body["inputs"][trigger] if body["inputs"] else None
         body["changedPropIds"] = [_changed(first)] if first else []
-        response = self.client.post(
-            f"{self.base}/_dash-update-component", json=body, headers={"Origin": self.base}
-        )
+        response = self._post(body)
         raw = response.get_data()
         text = raw.decode("utf-8", "replace")
         if response.status_code == 200 and raw:
@@ -98,6 +96,28 @@ class Browser:
                 self._absorb(found.get("response") or {})
                 text = json.dumps(found, ensure_ascii=False) + "\n" + "\n".join(_downloads(found))
         return Answer(dependency["output"], [body["inputs"], body["state"]], response.status_code, text)
+
+    def _post(self, body: dict, wait: float = 120):
+        """Send a callback; a background callback's answer is its job's handles, polled as the browser polls them
+        until the job's result comes (a job still running after ``wait`` seconds: the last answer)."""
+        import time
+        from urllib.parse import urlencode
+
+        url = f"{self.base}/_dash-update-component"
+        response = self.client.post(url, json=body, headers={"Origin": self.base})
+        handles = _json(response)
+        if not (isinstance(handles, dict) and "cacheKey" in handles and "job" in handles):
+            return response
+        deadline = time.monotonic() + wait
+        query = urlencode({"cacheKey": handles["cacheKey"], "job": handles["job"]})
+        while True:
+            response = self.client.post(f"{url}?{query}", json=body, headers={"Origin": self.base})
+            found = _json(response)
+            if not (isinstance(found, dict) and set(found) <= {"multi", "progress", "running"}):
+                return response
+            if time.monotonic() > deadline:
+                return response
+            time.sleep(0.1)
 
     def slots(self, dependency: dict) -> Iterator[tuple[tuple[str, int], object]]:
         """Each input and state of a callback with the value the page holds for it (single ids only)."""
@@ -172,6 +192,14 @@ class Browser:
 
 
 _UNSET = object()
+
+
+def _json(response):
+    """A callback answer's JSON, or None (no body: nothing to update; an error's text)."""
+    try:
+        return json.loads(response.get_data()) if response.status_code == 200 else None
+    except ValueError:
+        return None
 
 
 def _on_load(dependency: dict) -> bool:

@@ -292,6 +292,11 @@ def keep_logo(contents, _remove, filename):
     State("ex-logo", "data"),
     State("ex-language", "value"),
     prevent_initial_call=True,
+    # A job: in a thread of a local workbench, in a Celery worker of a team stack (a cold deck with pictures takes
+    # seconds to minutes, which a web worker's thread should not spend); its buttons wait meanwhile.
+    background=True,
+    interval=250,
+    running=[(Output(button, "disabled"), True, False) for button in BUTTONS],
 )
 def export(_deck, _images, _xlsx, _csv, selection, slides, column, brand, logo, language=None):
     """Build the file the clicked button asks for, from the filter bar's choice, in the language chosen for the

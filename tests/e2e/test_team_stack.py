@@ -1,6 +1,7 @@
 """The team stack in Chromium: two gunicorn web workers and a Celery worker on one Redis. An import's check runs as
 a Celery job in the worker and its report comes back to the page served by either web worker; a worker process
-killed in the middle of the check loses nothing (the job runs again), one killed every time is reported failed."""
+killed in the middle of the check loses nothing (the job runs again), one killed every time is reported failed;
+a branch member's deck is built in the worker with their scope."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from tests.e2e.test_team_logins import log_in
 from tests.redisserver import redis_server
 from tests.serving import ROOT, Server, copy_workspace, wait_settled
 from workbench.core import formatting
+from workbench.core.access import Scope
 from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
@@ -133,9 +136,35 @@ def test_a_job_whose_worker_dies_every_time_is_reported_failed_and_nothing_is_ke
     page.click("#da-check")
     for start in range(1, jobs.MAX_STARTS + 1):
         os.kill(running_job_pid(stack, start), signal.SIGKILL)  # the worker replaces its process, the job goes back
-    expect(page.locator("#app-error")).to_contain_text("The job stopped 2 times before it ended", timeout=120_000)
+    expect(page.locator("#app-error")).to_contain_text(  # the job's own sentence, without Dash's English wrapping
+        "Something went wrong: The job stopped 2 times before it ended (its worker process ended); it is not run "
+        "again. Nothing was changed.", timeout=120_000
+    )
     expect(page.locator("#da-report-body")).to_have_count(0)
     page.locator("#app-error").scroll_into_view_if_needed()
     screenshot(page, "team-stack-job-failed")
     with open_workspace(stack.web.workspace) as workspace:
         assert [d.id for d in workspace.datasets.list(workspace.projects()[0].id)] == before
+
+
+def test_a_branch_member_s_deck_is_built_in_the_worker_with_their_scope(stack, page):
+    with open_workspace(stack.web.workspace) as workspace:
+        project = workspace.projects()[0]
+        survey = next(d for d in workspace.datasets.list(project.id) if d.kind == "survey")
+        branches = set(pandas.read_parquet(workspace.datasets.get(survey.id).path, columns=["branch"])["branch"])
+        own = sorted(branches)[0]
+        workspace.users.add("pobocka", PASSWORD, "Pobočka")
+        workspace.users.grant("pobocka", project.id, "viewer", Scope((("branch", (own,)),)))
+    log_in(page, stack.web, "pobocka", PASSWORD, "/export")
+    expect(page.locator("#ex-matrix-column")).not_to_have_value("", timeout=30_000)
+    page.select_option("#ex-matrix-column", "branch")
+    with page.expect_download(timeout=120_000) as info:
+        page.click("#ex-deck")
+    expect(page.locator("#ex-message")).to_contain_text("is downloading")
+    with zipfile.ZipFile(info.value.path()) as deck:
+        text = " ".join(deck.read(name).decode("utf-8", "replace") for name in deck.namelist() if name.endswith(".xml"))
+    assert own in text  # their branch's column of the matrix …
+    assert not [branch for branch in branches - {own} if branch in text]  # … and no other branch anywhere
+    log = (stack.web.workspace.parent / "worker.log").read_text()
+    assert log.count("succeeded") == 1 and "Task background_callback_" in log  # the deck was the worker's job
+    assert not page.errors
