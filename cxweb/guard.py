@@ -11,7 +11,6 @@ secret token printed when the server started (once in the address, then as a Sam
 from __future__ import annotations
 
 import hmac
-import html
 import ipaddress
 import secrets
 import socket
@@ -235,22 +234,8 @@ class Guard:
         rest = urlencode([(k, v) for k, v in query if k != TOKEN_PARAMETER])
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")
         location = quote(path.encode("latin-1")) + (f"?{rest}" if rest else "")  # WSGI paths are latin-1 bytes
-        target = html.escape(location, quote=True)
-        body = (
-            f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
-            f"</head><body><a href='{target}'>{html.escape(_('Continue'))}</a></body></html>"
-        ).encode()
         cookie = f"{self.policy.cookie}={self.policy.token}; Path=/; HttpOnly; SameSite=Strict"
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Set-Cookie", cookie),
-                ("Cache-Control", "no-store"),
-                ("Content-Length", str(len(body))),
-            ],
-        )
-        return [body]
+        return logins.onward(start_response, location, [cookie])
 
 
 def _login_page(start_response: Callable):

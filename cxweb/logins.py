@@ -154,20 +154,20 @@ def _sign_on(environ: dict, start_response: Callable, accounts: Accounts, cookie
     target = _safe_target(target)
     if target == "/" and accounts.access(user).scopes:
         target = SCOPED_HOME
-    escaped = html.escape(target, quote=True)
-    body = (
-        f"<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={escaped}'>"
-        f"<a href='{escaped}'>{html.escape(_('Continue'))}</a>"
-    ).encode()
     forget = f"{sso.STATE_COOKIE}=; Path={sso.START_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
-    headers = [
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Cache-Control", "no-store"),
-        ("Content-Length", str(len(body))),
-        ("Set-Cookie", _cookie(cookie, sign(user, accounts.secret), MAX_AGE)),
-        ("Set-Cookie", forget),
-    ]
-    start_response("200 OK", headers)
+    return onward(start_response, target, [_cookie(cookie, sign(user, accounts.secret), MAX_AGE), forget])
+
+
+def onward(start_response: Callable, location: str, cookies: list[str]):
+    """A page that sets ``cookies`` and moves on to ``location`` by itself: a SameSite=Strict cookie is not sent
+    along a redirect of a navigation that another site (or a local file) began, but is on this page's own."""
+    target = html.escape(location, quote=True)
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='0;url={target}'>"
+        f"</head><body><a href='{target}'>{html.escape(_('Continue'))}</a></body></html>"
+    ).encode()
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
+    start_response("200 OK", headers + [("Set-Cookie", c) for c in cookies] + [("Content-Length", str(len(body)))])
     return [body]
 
 

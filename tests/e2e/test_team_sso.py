@@ -26,10 +26,12 @@ def test_a_person_signs_on_with_the_organisation_s_provider(tmp_path, demo_folde
     try:
         provider.login_as = "nobody"
         page.goto(f"{server.url}/actions")
-        expect(page.locator("#sso")).to_have_text("Log in with Firma ID")
+        expect(page.locator("#sso")).to_have_text("Log in with Firma ID", timeout=30_000)
         screenshot(page, "sso-login-page")
         page.click("#sso")
-        expect(page.locator("#login .error")).to_contain_text("You are signed on as nobody, who has no login here")
+        expect(page.locator("#login .error")).to_contain_text(
+            "You are signed on as nobody, who has no login here", timeout=30_000
+        )
         assert "/login/oidc/callback" in page.url
 
         provider.login_as = "jana"
@@ -37,7 +39,7 @@ def test_a_person_signs_on_with_the_organisation_s_provider(tmp_path, demo_folde
         page.click("#sso")
         expect(card(page, "done", "Pilot")).to_be_visible(timeout=30_000)  # on to the page she asked for
         wait_settled(page)
-        assert page.url == f"{server.url}/actions"
+        expect(page).to_have_url(f"{server.url}/actions")
         expect(page.locator("#nav-user")).to_have_text("Jana Nováková")
         screenshot(page, "sso-signed-on")
         assert not page.errors
