@@ -117,6 +117,9 @@ def offer_outcomes(dataset_id, current):
     Input("dr-metric", "value"),
     Input("dr-method", "value"),
     Input("dr-missing", "value"),
+    # A job (a thread locally, a Celery task on a team stack): a bootstrap over a large survey takes seconds.
+    background=True,
+    interval=250,
 )
 def analyse(selection, explain, metric, method, missing="pairwise"):
     """Relative importance of the touchpoints for the dataset's overall outcome, with intervals and priorities."""
