@@ -85,3 +85,22 @@ def test_a_worker_with_beat_runs_the_alerts_on_schedule_and_mails_their_owners(t
     assert theirs and len(raised) > len(theirs)
     [message] = [m for m in received if m["To"] == "brno@firma.cz"]
     assert message["Subject"] == f"{len(theirs)} new alerts for you in Síť"
+
+
+def test_the_team_stack_s_commands_say_what_is_missing(tmp_path, capsys, monkeypatch):
+    from workbench.cli import main
+
+    monkeypatch.delenv("CXWB_REDIS_URL", raising=False)
+    folder = str(tmp_path / "ws")
+    cases = (
+        (["worker"], "give its address (--redis or CXWB_REDIS_URL)"),
+        (["serve", "--workers", "2", "--no-demo"], "Several web workers serve a team server: add --team."),
+        (["serve", "--workers", "2", "--team"], "add an administrator first"),
+    )
+    for argv, said in cases:
+        assert main([*argv, "--workspace", folder]) == 2
+        assert said in capsys.readouterr().err
+    with open_workspace(folder) as workspace:
+        workspace.users.add("jana", PASSWORD, admin=True)
+    assert main(["serve", "--workers", "2", "--team", "--workspace", folder]) == 2
+    assert "give its address (--redis or CXWB_REDIS_URL)" in capsys.readouterr().err
