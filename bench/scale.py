@@ -42,6 +42,7 @@ SIZES = {"1.5M": 1_500_000, "20M": 20_000_000, "50M": 50_000_000}
 FROM, TO = "2026-08-01", "2026-10-31"  # the filter bar's last three months
 CASES = (
     "map",
+    "map for a branch member",
     "matrix",
     "matrix drilled to branches",
     "break list",
@@ -131,9 +132,10 @@ def _case(case: str, workspace, project: int, journey: int, survey, base: dict):
     path = str(survey.path)
     duck = _duckdb()
 
-    def aggregate(by: str) -> object:
+    def aggregate(by: str, where: str = "TRUE") -> object:
         sql = (f"SELECT {by}, count(*), count(csat), sum(csat), sum(csat * csat), count_if(csat >= 4) "
-               f"FROM read_parquet('{path}') WHERE ts >= DATE '{FROM}' AND ts < DATE '{TO}' + 1 GROUP BY ALL")
+               f"FROM read_parquet('{path}') WHERE ts >= DATE '{FROM}' AND ts < DATE '{TO}' + 1 AND {where} "
+               "GROUP BY ALL")
         return lambda: duck.execute(sql).fetchall()
 
     courier = {"key": "own-courier", "column": "region", "segment": "Jižní Morava"}
@@ -142,6 +144,18 @@ def _case(case: str, workspace, project: int, journey: int, survey, base: dict):
 
         heatmap.layout()
         return lambda: heatmap.draw_map(base, "none", None, 30, [], "compact"), aggregate("touchpoint")
+    if case == "map for a branch member":  # a team server's viewer scoped to one branch (issue 23)
+        from cxweb.pages import heatmap
+        from workbench.core import access
+
+        heatmap.layout()
+        branch, member = _branch_member(workspace, project, path)
+
+        def scoped_map() -> None:
+            with access.acting(member):
+                heatmap.draw_map(base, "none", None, 30, [], "compact")
+
+        return scoped_map, aggregate("touchpoint", f"branch = '{branch}'")
     if case in ("matrix", "matrix drilled to branches"):
         from dash._callback_context import context_value
         from dash._utils import AttributeDict
@@ -241,6 +255,21 @@ def _case(case: str, workspace, project: int, journey: int, survey, base: dict):
         request = findings.Request(project_id=project, journey_id=journey)
         return lambda: deck.build(findings.gather(workspace, request)), None
     raise SystemExit(f"unknown case {case!r}")
+
+
+def _branch_member(workspace, project: int, path: str):
+    """The first branch of the survey and the access of a viewer scoped to it (added to the workspace once)."""
+    import pyarrow.parquet as pq
+
+    from workbench.core.access import Scope
+
+    branch = min(pq.ParquetFile(path).read_row_group(0, columns=["branch"]).column(0).to_pylist())  # not all rows
+    user = next((u for u in workspace.users.list() if u.name == "bench-branch"), None)
+    if user is None:
+        user = workspace.users.add("bench-branch", "bench password long", "Branch")
+        workspace.users.grant("bench-branch", project, "viewer", Scope((("branch", (branch,)),)))
+    [(_column, (scoped,))] = workspace.users.scopes(user.id)[project].segments  # as granted by an earlier run
+    return scoped, workspace.users.access(user)
 
 
 def _duckdb():
