@@ -119,6 +119,7 @@ def test_a_check_runs_as_a_job_in_the_worker_and_survives_its_process_killed(sta
     report = page.locator("#da-report-body")
     expect(report).to_contain_text(f"{ROWS_SHOWN} rows read, {ROWS_SHOWN} valid", timeout=120_000)  # run again in a new process
     assert killed != stack.worker.pid  # a process of the worker's pool, not the worker itself
+    report.scroll_into_view_if_needed()
     screenshot(page, "team-stack-check-after-kill")
     page.click("#da-commit")
     expect(page.locator("#da-imported")).to_contain_text(f"Imported {ROWS_SHOWN} rows as “Big export” version 1")
