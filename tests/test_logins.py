@@ -33,6 +33,13 @@ class Seen:
 def server(workspace):
     """The guard of a team server on ``workspace`` with the user jana; (call, app, workspace)."""
     workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
+    call, app = guarded(workspace)
+    return call, app, workspace
+
+
+def guarded(workspace):
+    """A team server's guard on ``workspace`` in front of :class:`Seen`: a function sending it a request, and the
+    app."""
     app = Seen()
     wrapped = guard.Guard(app, guard.policy_for("127.0.0.1", PORT, "unused-token"), lambda: "default-src 'self'",
                           accounts_of(workspace))
@@ -60,7 +67,7 @@ def server(workspace):
         answer["body"] = b"".join(wrapped(environ, start_response)).decode()
         return answer
 
-    return call, app, workspace
+    return call, app
 
 
 def header(answer, name):

@@ -9,10 +9,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from cxweb import guard, logins, sso
-from cxweb.app import accounts_of
+from cxweb import logins, sso
 from tests.oidcprovider import CLIENT_ID, CLIENT_SECRET, Provider
-from tests.test_logins import HOST, PASSWORD, PORT, Seen, header
+from tests.test_logins import HOST, PASSWORD, PORT, guarded, header
 
 BACKENDS = ("sqlite", "postgresql")  # the user a provider names is read from the metadata database
 
@@ -34,23 +33,10 @@ def server(workspace, provider, monkeypatch):
     workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
     workspace.users.add("petr", PASSWORD, "Petr")
     workspace.users.set_disabled("petr", True)
-    app = Seen()
-    wrapped = guard.Guard(app, guard.policy_for("127.0.0.1", PORT, "unused"), lambda: "default-src 'self'",
-                          accounts_of(workspace))  # fmt: skip
+    send, app = guarded(workspace)
 
-    def call(path, query="", cookie=None):
-        environ = {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
-                   "HTTP_HOST": HOST, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": str(PORT), "wsgi.url_scheme": "http",
-                   "HTTP_ACCEPT": "text/html", "wsgi.input": None, "CONTENT_LENGTH": "0"}  # fmt: skip
-        if cookie:
-            environ["HTTP_COOKIE"] = cookie
-        answer = {}
-
-        def start_response(status, headers, exc_info=None):
-            answer["status"], answer["headers"] = status, headers
-
-        answer["body"] = b"".join(wrapped(environ, start_response)).decode()
-        return answer
+    def call(path, query="", cookie=None):  # a browser's navigation: a GET without an Origin
+        return send("GET", path, query=query, cookie=cookie, origin=None)
 
     return call, app
 
