@@ -322,6 +322,14 @@ def accounts_of(workspace: Workspace) -> logins.Accounts:
     )
 
 
+def require_administrator(workspace: Workspace) -> None:
+    """Refuse to start a team server nobody can log in to (a ValueError saying how to add the first one)."""
+    if not workspace.users.admins():
+        raise ValueError(
+            _("Nobody can log in to a team server yet: add an administrator first (cxwb user add NAME --admin).")
+        )
+
+
 def serve(
     workspace: Workspace,
     host: str = "127.0.0.1",
@@ -338,10 +346,8 @@ def serve(
     ``team`` server asks each person to log in instead (``cxwb user add`` makes the first admin)."""
     if debug and not guard.is_loopback(host):
         raise ValueError(_("--debug shows tracebacks and reloads code: it serves on this computer only."))
-    if team and not workspace.users.admins():
-        raise ValueError(
-            _("Nobody can log in to a team server yet: add an administrator first (cxwb user add NAME --admin).")
-        )
+    if team:
+        require_administrator(workspace)
     token = token or os.environ.get("CXWB_TOKEN") or guard.new_token()
     if not guard.is_loopback(host) and not team:
         print(

@@ -1,6 +1,7 @@
-"""Background jobs: Dash's background callbacks (an import's check) in threads of a local server, or through Celery
-and Redis on a team server, where a job runs in a worker process, perhaps on another machine, with the access and
-language of the person who started it; and the team server's scheduled alert run."""
+"""Background jobs: Dash's background callbacks (an import's check, the Export page's files, the drivers) in threads
+of a local server, or through Celery and Redis on a team server, where a job runs in a worker process, perhaps on
+another machine, with the access and language of the person who started it; and the team server's scheduled alert
+run."""
 
 from __future__ import annotations
 
@@ -29,13 +30,14 @@ MAX_STARTS = 2
 # Redis hands an unacknowledged job to another worker this long after its worker vanished (killed, machine down);
 # longer than any job runs (an import's check of the largest upload takes about a minute).
 REDELIVER_SECONDS = 600
+ALERT_RUN_TASK = "cxwb.alert_run"  # the name Celery beat starts the scheduled alert run by
 _USER = "cxwb_user"  # what a job carries beside Dash's callback context: who started it, in which language
 _LANGUAGE = "cxwb_language"
 _JOB = "cxwb_job"
 
 
 class JobFailed(RuntimeError):
-    """A background job that was not run: its worker died too often, or whoever started it may no longer log in."""
+    """A background job that is not run again: its worker process died at each of its starts."""
 
 
 class ThreadJobManager(dash.DiskcacheManager):
@@ -105,9 +107,6 @@ def celery_app(redis_url: str, alert_minutes: float = ALERT_RUN_MINUTES) -> cele
         worker_hijack_root_logger=False,
     )
     return app
-
-
-ALERT_RUN_TASK = "cxwb.alert_run"
 
 
 class CeleryJobs(dash.CeleryManager):

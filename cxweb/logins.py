@@ -127,9 +127,17 @@ def _log_in(environ: dict, start_response: Callable, accounts: Accounts, cookie:
         user = accounts.authenticate(form.get("name", ""), form.get("password", ""), client=client)
     except LoginRefused as refused:
         return _page(start_response, "401 Unauthorized", target, str(refused), form.get("name", ""))
-    if target == "/" and accounts.access(user).scopes:  # a partner's or a branch's home is their scorecard
-        target = SCOPED_HOME
-    return _redirect(start_response, target, _cookie(cookie, sign(user, accounts.secret), MAX_AGE))
+    return _redirect(start_response, _landing(user, target, accounts), _session(cookie, user, accounts))
+
+
+def _landing(user, target: str, accounts: Accounts) -> str:
+    """Where a user goes once logged in: ``target``, but a partner's or a branch's home is their scorecard."""
+    return SCOPED_HOME if target == "/" and accounts.access(user).scopes else target
+
+
+def _session(cookie: str, user, accounts: Accounts) -> str:
+    """The session cookie of a user who has just logged in, by password or single sign-on."""
+    return _cookie(cookie, sign(user, accounts.secret), MAX_AGE)
 
 
 def _sign_on(environ: dict, start_response: Callable, accounts: Accounts, cookie: str, starting: bool):
@@ -151,11 +159,9 @@ def _sign_on(environ: dict, start_response: Callable, accounts: Accounts, cookie
         )
     except LoginRefused as refused:
         return _page(start_response, "401 Unauthorized", "/", str(refused), sign_on=chosen)
-    target = _safe_target(target)
-    if target == "/" and accounts.access(user).scopes:
-        target = SCOPED_HOME
     forget = f"{sso.STATE_COOKIE}=; Path={sso.START_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
-    return onward(start_response, target, [_cookie(cookie, sign(user, accounts.secret), MAX_AGE), forget])
+    landing = _landing(user, _safe_target(target), accounts)
+    return onward(start_response, landing, [_session(cookie, user, accounts), forget])
 
 
 def onward(start_response: Callable, location: str, cookies: list[str]):

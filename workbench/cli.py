@@ -468,16 +468,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _serve_workers(workspace, args: argparse.Namespace) -> int:
     """A team server's web side under gunicorn (``cxweb.team``)."""
-    from cxweb import team
+    from cxweb import app, team
 
     if not args.team:
         raise ValueError(_("Several web workers serve a team server: add --team."))
     if args.debug:
         raise ValueError(_("--debug runs one process with hot reload: leave out --workers and --redis."))
-    if not workspace.users.admins():
-        raise ValueError(
-            _("Nobody can log in to a team server yet: add an administrator first (cxwb user add NAME --admin).")
-        )
+    app.require_administrator(workspace)
     redis = team.redis_url(args.redis)
     print(
         _("CX Journey Workbench on {url}  (workspace: {folder})").format(
