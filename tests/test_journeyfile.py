@@ -11,10 +11,14 @@ from workbench.core.journey import (
     KINDS,
     METRIC_RANGES,
     OWNER_KINDS,
+    STATES,
     Edge,
     Journey,
+    Lanes,
     Owner,
+    Persona,
     Stage,
+    Support,
     Touchpoint,
     validate,
 )
@@ -26,8 +30,27 @@ keys = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_
 coordinates = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))
 
 
+optional = st.one_of(st.just(""), text)
+lines = st.lists(text, max_size=3).map(tuple)
+
+
+@st.composite
+def lanes(draw, custom: list[str]) -> Lanes:
+    """A touchpoint's lanes; ``custom``: the journey's free lanes it may fill."""
+    return Lanes(
+        does=draw(optional), thinks=draw(optional), feels=draw(optional), pains=draw(lines),
+        opportunities=draw(lines), backstage=tuple(draw(st.lists(st.builds(Support, text, optional), max_size=2))),
+        custom={name: draw(text) for name in draw(st.lists(st.sampled_from(custom), unique=True))} if custom else {},
+    )
+
+
 @st.composite
 def journeys(draw) -> Journey:
+    custom = draw(st.lists(text.filter(lambda v: v.strip().casefold() not in {"backstage", "pain points",
+                                       "opportunities", "customer does", "customer thinks", "customer feels"}),
+                           max_size=3, unique_by=str.casefold))
+    personas = draw(st.lists(st.builds(Persona, keys, text, optional, st.dictionaries(text, text, max_size=2)),
+                             max_size=3, unique_by=lambda p: p.key))
     stage_keys = draw(st.lists(keys, min_size=1, max_size=5, unique=True))
     owners = draw(st.lists(st.builds(Owner, text, st.sampled_from(OWNER_KINDS)), max_size=4, unique_by=lambda o: o.name))
     tp_keys = draw(st.lists(keys, max_size=8, unique=True))
@@ -41,6 +64,7 @@ def journeys(draw) -> Journey:
             kind=draw(st.sampled_from(KINDS)), entry=draw(st.booleans()),
             targets={m: draw(st.floats(*METRIC_RANGES[m])) for m in metrics},
             x=draw(coordinates), y=draw(coordinates), notes=draw(st.one_of(st.just(""), st.text(max_size=80))),
+            lanes=draw(lanes(custom)),
         ))
     pairs = draw(st.lists(st.tuples(st.sampled_from(tp_keys), st.sampled_from(tp_keys)).filter(lambda p: p[0] != p[1]),
                           max_size=10, unique=True)) if len(tp_keys) > 1 else []
@@ -48,7 +72,8 @@ def journeys(draw) -> Journey:
              for a, b in pairs]
     return Journey(name=draw(text), description=draw(st.one_of(st.just(""), st.text(max_size=100))),
                    stages=tuple(Stage(k, draw(text)) for k in stage_keys), owners=tuple(owners),
-                   touchpoints=tuple(touchpoints), edges=tuple(edges))
+                   touchpoints=tuple(touchpoints), edges=tuple(edges), personas=tuple(personas), lanes=tuple(custom),
+                   state=draw(st.sampled_from(STATES)), based_on=draw(optional))
 
 
 @settings(max_examples=200, deadline=None)
@@ -57,6 +82,37 @@ def test_yaml_and_json_round_trips_are_lossless(journey):
     validate(journey)
     assert journeyfile.loads(journeyfile.dumps(journey)) == journey
     assert journeyfile.from_json(journeyfile.to_json(journey)) == journey
+
+
+def test_files_of_format_1_are_still_read():
+    old = journeyfile.loads(GOOD)
+    assert old.personas == () and old.lanes == () and old.state == ""
+    assert all(tp.lanes == Lanes() for tp in old.touchpoints)
+    assert journeyfile.dumps(old).startswith("format: 2\n")
+    assert journeyfile.loads(journeyfile.dumps(old)) == old
+
+
+def test_a_journey_map_reads_from_its_file():
+    text = GOOD.replace("format: 1", "format: 2") + """\
+personas:
+  - {key: fleet, name: Fleet manager, description: Runs 40 vans, segment: {customer_type: business}}
+lanes: [Systems]
+state: to-be
+based_on: Tiny today
+"""
+    text = text.replace(
+        "  - {key: one, name: One, stage: a, owner: Team, kind: touchpoint}",
+        "  - key: one\n    name: One\n    stage: a\n    owner: Team\n    lanes:\n      does: Calls us\n"
+        "      feels: Worried\n      pains: [Long wait, Repeats the story]\n      opportunities: [Call-back]\n"
+        "      backstage: [{text: Triage in CRM, owner: Team}]\n      custom: {Systems: CRM}\n",
+    )
+    journey = journeyfile.loads(text)
+    one = journey.touchpoint("one")
+    assert one.lanes == Lanes(does="Calls us", feels="Worried", pains=("Long wait", "Repeats the story"),
+                              opportunities=("Call-back",), backstage=(Support("Triage in CRM", "Team"),),
+                              custom={"Systems": "CRM"})
+    assert journey.personas == (Persona("fleet", "Fleet manager", "Runs 40 vans", {"customer_type": "business"}),)
+    assert (journey.lanes, journey.state, journey.based_on) == (("Systems",), "to-be", "Tiny today")
 
 
 def test_templates_are_real_journeys():
@@ -87,6 +143,13 @@ edges:
 
 
 @pytest.mark.parametrize("broken, message", [
+    (GOOD + "lanes: [Systems]\nstate: later\n", "The version state 'later' is not one of as-is, to-be."),
+    (GOOD.replace("kind: outcome}", "kind: outcome, lanes: {hopes: x}}"), "line 9: unknown lane 'hopes'"),
+    (GOOD.replace("kind: outcome}", "kind: outcome, lanes: {custom: {Systems: x}}}"),
+     "Touchpoint 'two': the lane 'Systems' is not one of the journey's lanes."),
+    (GOOD.replace("kind: outcome}", "kind: outcome, lanes: {pains: [' ']}}"), "a pain point or opportunity is empty"),
+    (GOOD + "personas:\n  - {key: Big Firms, name: B}\n", "Persona key 'Big Firms' must be lowercase"),
+    (GOOD + "personas:\n  - {key: b, name: B, segment: [x]}\n", "line 13: 'segment' must be a mapping"),
     (GOOD.replace("  - {key: a, name: A}", "  - {key: a, name: A"), "line 5, column 7: invalid YAML"),
     (GOOD.replace("stage: a, owner: Team, kind: outcome", "stage: zz, owner: Team, kind: outcome"),
      "line 9: touchpoint 'two' is in stage 'zz', which is not listed under stages"),

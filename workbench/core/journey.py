@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
 KINDS = ("touchpoint", "decision", "outcome")
+STATES = ("", "as-is", "to-be")  # a journey version's role; "" is a journey not marked either way
+TEXT_LANES = ("does", "thinks", "feels")  # what the customer does, thinks and feels at a touchpoint
+LIST_LANES = ("pains", "opportunities")  # pain points and opportunities, one line each
 OWNER_KINDS = ("team", "person")
 METRIC_RANGES: dict[str, tuple[float, float]] = metrics.RANGES  # a target is a score on its metric's scale
 MAX_VOLUME = 1e12
@@ -54,6 +57,43 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class Persona:
+    """A customer type the journey is for; ``segment`` picks its rows in the data (column -> value)."""
+
+    key: str
+    name: str
+    description: str = ""
+    segment: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Support:
+    """A backstage process behind a touchpoint (the service blueprint's lower lanes), with who runs it."""
+
+    text: str
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class Lanes:
+    """What the journey map shows under a touchpoint: the customer's side, pains, opportunities, backstage."""
+
+    does: str = ""
+    thinks: str = ""
+    feels: str = ""
+    pains: tuple[str, ...] = ()
+    opportunities: tuple[str, ...] = ()
+    backstage: tuple[Support, ...] = ()
+    custom: Mapping[str, str] = field(default_factory=dict)  # the journey's own lanes, by name
+
+    def empty(self) -> bool:
+        """True when no lane holds anything."""
+        return self == Lanes() or not (
+            any(getattr(self, name) for name in TEXT_LANES + LIST_LANES) or self.backstage or any(self.custom.values())
+        )
+
+
+@dataclass(frozen=True)
 class Touchpoint:
     """A node of the journey: a moment where the customer meets the company."""
 
@@ -68,6 +108,7 @@ class Touchpoint:
     x: float | None = None
     y: float | None = None
     notes: str = ""
+    lanes: Lanes = field(default_factory=Lanes)
 
 
 @dataclass(frozen=True)
@@ -90,6 +131,10 @@ class Journey:
     owners: tuple[Owner, ...] = ()
     touchpoints: tuple[Touchpoint, ...] = ()
     edges: tuple[Edge, ...] = ()
+    personas: tuple[Persona, ...] = ()
+    lanes: tuple[str, ...] = ()  # names of the free lanes the user added, in order
+    state: str = ""  # one of STATES
+    based_on: str = ""  # the name of the journey a to-be version was drawn from
 
     def touchpoint(self, key: str) -> Touchpoint:
         """Return the touchpoint with this key."""
@@ -173,8 +218,69 @@ def validate(journey: Journey) -> None:
             _("Edge {source} → {target}: {problem}").format(source=edge.source, target=edge.target, problem=p)
             for p in edge_problems(edge, known)
         ]
+    problems += map_problems(journey)
     if problems:
         raise JourneyError("\n".join(problems))
+
+
+def map_problems(journey: Journey) -> list[str]:
+    """Return what is wrong with the journey map's personas, lanes and version state (empty list if nothing)."""
+    problems: list[str] = []
+    if journey.state not in STATES:
+        problems.append(
+            _("The version state '{state}' is not one of {states}.").format(
+                state=journey.state, states=", ".join(s for s in STATES if s)
+            )
+        )
+    problems += [
+        _("Duplicate persona key '{value}'.").format(value=v) for v in _duplicates([p.key for p in journey.personas])
+    ]
+    for persona in journey.personas:
+        if not KEY_PATTERN.match(persona.key):
+            problems.append(
+                _("Persona key '{key}' must be lowercase letters, digits and dashes.").format(key=persona.key)
+            )
+        if not persona.name.strip():
+            problems.append(_("Persona '{key}' needs a name.").format(key=persona.key))
+        if any(not str(column).strip() or not str(value).strip() for column, value in persona.segment.items()):
+            problems.append(_("Persona '{key}': each segment rule needs a column and a value.").format(key=persona.key))
+    problems += [_("Duplicate lane '{value}'.").format(value=v) for v in _duplicates(list(journey.lanes))]
+    reserved = {_lane_title(name).casefold() for name in TEXT_LANES + LIST_LANES + ("backstage",)}
+    for lane in journey.lanes:
+        if not lane.strip():
+            problems.append(_("A lane needs a name."))
+        elif lane.casefold() in reserved:
+            problems.append(_("The lane '{name}' is one of the built-in lanes.").format(name=lane))
+    known = set(journey.lanes)
+    for tp in journey.touchpoints:
+        for lane in tp.lanes.custom:
+            if lane not in known:
+                problems.append(
+                    _("Touchpoint '{key}': the lane '{lane}' is not one of the journey's lanes.").format(
+                        key=tp.key, lane=lane
+                    )
+                )
+        if any(not line.strip() for line in tp.lanes.pains + tp.lanes.opportunities):
+            problems.append(_("Touchpoint '{key}': a pain point or opportunity is empty.").format(key=tp.key))
+        if any(not item.text.strip() for item in tp.lanes.backstage):
+            problems.append(_("Touchpoint '{key}': a backstage process needs a description.").format(key=tp.key))
+    return problems
+
+
+LANE_TITLES = Labels(
+    {
+        "does": N_("Customer does"),
+        "thinks": N_("Customer thinks"),
+        "feels": N_("Customer feels"),
+        "pains": N_("Pain points"),
+        "opportunities": N_("Opportunities"),
+        "backstage": N_("Backstage"),
+    }
+)
+
+
+def _lane_title(name: str) -> str:
+    return LANE_TITLES[name]
 
 
 def touchpoint_problems(tp: Touchpoint, stage_keys: Iterable[str], owner_names: Iterable[str]) -> list[str]:
@@ -647,6 +753,155 @@ def drop_touchpoints(journey: Journey, positions: Mapping[str, tuple[float, floa
     return moved
 
 
+def set_lanes(journey: Journey, key: str, lanes: Lanes) -> Journey:
+    """Put ``lanes`` under one touchpoint (lines trimmed, empty lines dropped)."""
+    current = journey.touchpoint(key)
+    clean = Lanes(
+        does=lanes.does.strip(),
+        thinks=lanes.thinks.strip(),
+        feels=lanes.feels.strip(),
+        pains=_lines(lanes.pains),
+        opportunities=_lines(lanes.opportunities),
+        backstage=tuple(
+            Support(item.text.strip(), item.owner.strip()) for item in lanes.backstage if item.text.strip()
+        ),
+        custom={name: text.strip() for name, text in lanes.custom.items() if text.strip()},
+    )
+    updated = replace(
+        journey, touchpoints=tuple(replace(t, lanes=clean) if t is current else t for t in journey.touchpoints)
+    )
+    _raise_map_problems(updated)
+    return updated
+
+
+def add_lane(journey: Journey, name: str) -> Journey:
+    """Add a free lane (after the others) that every touchpoint can fill."""
+    name = _clean_name(name, "lane")
+    if name.casefold() in {lane.casefold() for lane in journey.lanes}:
+        raise JourneyError(_("There is already a lane named '{name}'.").format(name=name))
+    updated = replace(journey, lanes=(*journey.lanes, name))
+    _raise_map_problems(updated)
+    return updated
+
+
+def delete_lane(journey: Journey, name: str) -> Journey:
+    """Remove a free lane and what the touchpoints wrote in it."""
+    if name not in journey.lanes:
+        raise JourneyError(_("No lane named '{name}'.").format(name=name))
+    return replace(
+        journey,
+        lanes=tuple(lane for lane in journey.lanes if lane != name),
+        touchpoints=tuple(
+            replace(t, lanes=replace(t.lanes, custom={k: v for k, v in t.lanes.custom.items() if k != name}))
+            if name in t.lanes.custom
+            else t
+            for t in journey.touchpoints
+        ),
+    )
+
+
+def set_persona(
+    journey: Journey, name: str, description: str, segment: Mapping[str, str], key: str | None = None
+) -> tuple[Journey, str]:
+    """Add a persona (``key`` None) or change one; return the journey and the persona's key."""
+    name = _clean_name(name, "persona")
+    if key is None:
+        key = unique_key(name, (p.key for p in journey.personas))
+        personas = (*journey.personas, Persona(key, name, description.strip(), dict(segment)))
+    else:
+        if key not in {p.key for p in journey.personas}:
+            raise JourneyError(_("No persona with key '{key}'.").format(key=key))
+        personas = tuple(
+            Persona(key, name, description.strip(), dict(segment)) if p.key == key else p for p in journey.personas
+        )
+    updated = replace(journey, personas=personas)
+    _raise_map_problems(updated)
+    return updated, key
+
+
+def delete_persona(journey: Journey, key: str) -> Journey:
+    """Remove a persona."""
+    if key not in {p.key for p in journey.personas}:
+        raise JourneyError(_("No persona with key '{key}'.").format(key=key))
+    return replace(journey, personas=tuple(p for p in journey.personas if p.key != key))
+
+
+def set_state(journey: Journey, state: str, based_on: str = "") -> Journey:
+    """Mark the journey as the as-is or to-be version (``based_on``: the journey a to-be was drawn from)."""
+    updated = replace(journey, state=state, based_on=based_on.strip() if state == "to-be" else "")
+    _raise_map_problems(updated)
+    return updated
+
+
+def main_path(journey: Journey) -> list[str]:
+    """The journey's main path: from its first entry, always along the edge most customers take, until it ends.
+
+    Ties (and edges without a share) go to the target earlier in flow order; a loop ends the path. A journey
+    without edges is read in stage order.
+    """
+    if not journey.touchpoints:
+        return []
+    flow = flow_order(journey)
+    if not journey.edges:
+        order = journey.stage_index()
+        return [t.key for t in sorted(journey.touchpoints, key=lambda t: (order.get(t.stage, 0), flow[t.key]))]
+    out: dict[str, list[Edge]] = {}
+    for edge in journey.edges:
+        if edge.source != edge.target:
+            out.setdefault(edge.source, []).append(edge)
+    path = [min(entries(journey), key=lambda k: flow[k])]
+    while out.get(path[-1]):
+        step = max(out[path[-1]], key=lambda e: (e.share if e.share is not None else -1.0, -flow[e.target]))
+        if step.target in path:
+            break
+        path.append(step.target)
+    return path
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a to-be version differs from its as-is journey, by touchpoint key."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: Mapping[str, tuple[str, ...]]  # key -> names of the fields that differ
+    edges_added: tuple[tuple[str, str], ...]
+    edges_removed: tuple[tuple[str, str], ...]
+
+
+COMPARED_FIELDS = ("name", "stage", "channel", "owner", "kind", "targets", "lanes")
+
+
+def compare(before: Journey, after: Journey) -> Comparison:
+    """What ``after`` adds, removes and changes against ``before`` (touchpoints matched by key)."""
+    old = {t.key: t for t in before.touchpoints}
+    new = {t.key: t for t in after.touchpoints}
+    changed = {
+        key: fields
+        for key in new
+        if key in old and (fields := tuple(f for f in COMPARED_FIELDS if getattr(old[key], f) != getattr(new[key], f)))
+    }
+    old_edges = [(e.source, e.target) for e in before.edges]
+    new_edges = [(e.source, e.target) for e in after.edges]
+    return Comparison(
+        added=tuple(k for k in new if k not in old),
+        removed=tuple(k for k in old if k not in new),
+        changed=changed,
+        edges_added=tuple(p for p in new_edges if p not in set(old_edges)),
+        edges_removed=tuple(p for p in old_edges if p not in set(new_edges)),
+    )
+
+
+def _lines(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if v.strip())
+
+
+def _raise_map_problems(journey: Journey) -> None:
+    problems = map_problems(journey)
+    if problems:
+        raise JourneyError("\n".join(problems))
+
+
 def used_owners(journey: Journey) -> Journey:
     """Keep only the owners some touchpoint refers to."""
     used = {t.owner for t in journey.touchpoints}
@@ -661,7 +916,14 @@ def _with_owner(journey: Journey, owner: str | None) -> Journey:
     return replace(journey, owners=journey.owners + (Owner(str(owner)),))
 
 
-_NAMELESS = Labels({"stage": N_("The stage needs a name."), "touchpoint": N_("The touchpoint needs a name.")})
+_NAMELESS = Labels(
+    {
+        "stage": N_("The stage needs a name."),
+        "touchpoint": N_("The touchpoint needs a name."),
+        "lane": N_("A lane needs a name."),
+        "persona": N_("The persona needs a name."),
+    }
+)
 
 
 def _clean_name(name: str, what: str) -> str:

@@ -14,19 +14,43 @@ from workbench.core.i18n import gettext as _
 from workbench.core.journey import (
     Edge,
     Journey,
+    LIST_LANES,
+    TEXT_LANES,
     JourneyError,
+    Lanes,
     Owner,
+    Persona,
     Stage,
+    Support,
     Touchpoint,
     validate,
 )
 from workbench.core.limits import LimitError
 
-FORMAT_VERSION = 1
-_JOURNEY_KEYS = {"format", "name", "description", "stages", "owners", "touchpoints", "edges"}
+FORMAT_VERSION = 2  # 2 added personas, lanes and as-is/to-be versions; files of format 1 are read as they are
+READS = (1, 2)
+_JOURNEY_KEYS = {
+    "format", "name", "description", "stages", "owners", "touchpoints", "edges", "personas", "lanes", "state",
+    "based_on",
+}  # fmt: skip
+_PERSONA_KEYS = {"key", "name", "description", "segment"}
+_LANE_KEYS = {*TEXT_LANES, *LIST_LANES, "backstage", "custom"}
+_SUPPORT_KEYS = {"text", "owner"}
 _STAGE_KEYS = {"key", "name"}
 _OWNER_KEYS = {"name", "kind"}
-_TOUCHPOINT_KEYS = {"key", "name", "stage", "channel", "owner", "kind", "entry", "targets", "position", "notes"}
+_TOUCHPOINT_KEYS = {
+    "key",
+    "name",
+    "stage",
+    "channel",
+    "owner",
+    "kind",
+    "entry",
+    "targets",
+    "position",
+    "notes",
+    "lanes",
+}
 _EDGE_KEYS = {"from", "to", "share", "volume"}
 _UNKNOWN_FIELD = Labels(
     {
@@ -35,6 +59,9 @@ _UNKNOWN_FIELD = Labels(
         "owner": N_("unknown owner field '{key}' (expected one of: {fields})."),
         "touchpoint": N_("unknown touchpoint field '{key}' (expected one of: {fields})."),
         "edge": N_("unknown edge field '{key}' (expected one of: {fields})."),
+        "persona": N_("unknown persona field '{key}' (expected one of: {fields})."),
+        "lanes": N_("unknown lane '{key}' (expected one of: {fields})."),
+        "backstage": N_("unknown backstage field '{key}' (expected one of: {fields})."),
     }
 )
 
@@ -138,12 +165,12 @@ def _located_pairs(pairs: list[tuple[str, Any]]) -> _Located:
 def _build(doc: Any) -> Journey:
     _require(isinstance(doc, _Located), 1, _("a journey file must be a mapping with name, stages, touchpoints…"))
     _only_keys(doc, _JOURNEY_KEYS, "journey")
-    if doc.get("format", FORMAT_VERSION) != FORMAT_VERSION:
+    if doc.get("format", FORMAT_VERSION) not in READS:
         _require(
             False,
             doc.lines["format"],
             _("format {format} is not supported (this version reads {version}).").format(
-                format=repr(doc["format"]), version=FORMAT_VERSION
+                format=repr(doc["format"]), version=", ".join(str(v) for v in READS)
             ),
         )
     _require("name" in doc, doc.line, _("the journey needs a 'name'."))
@@ -205,6 +232,7 @@ def _build(doc: Any) -> Journey:
         owners=owners,
         touchpoints=tuple(touchpoints),
         edges=tuple(edges),
+        **_map(doc),
     )
     try:
         validate(journey)
@@ -240,7 +268,84 @@ def to_document(journey: Journey) -> dict[str, Any]:
     doc["owners"] = [{"name": o.name, "kind": o.kind} for o in journey.owners]
     doc["touchpoints"] = [_touchpoint_doc(tp) for tp in journey.touchpoints]
     doc["edges"] = [_edge_doc(e) for e in journey.edges]
+    return doc | map_document(journey)
+
+
+def map_document(journey: Journey) -> dict[str, Any]:
+    """The journey map's part of the document: personas, free lanes, as-is/to-be (empty parts left out)."""
+    doc: dict[str, Any] = {}
+    if journey.personas:
+        doc["personas"] = [_persona_doc(p) for p in journey.personas]
+    if journey.lanes:
+        doc["lanes"] = list(journey.lanes)
+    if journey.state:
+        doc["state"] = journey.state
+    if journey.based_on:
+        doc["based_on"] = journey.based_on
     return doc
+
+
+def read_map(doc: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`Journey` fields of a document written by :func:`map_document`."""
+    return _map(_relocated(doc))
+
+
+def _map(located: _Located) -> dict[str, Any]:
+    lanes = located.get("lanes") or []
+    _require(
+        isinstance(lanes, list) and all(isinstance(v, str) for v in lanes),
+        located.lines.get("lanes", located.line),
+        _("'{section}' must be a list of names.").format(section="lanes"),
+    )
+    return {
+        "personas": tuple(
+            Persona(
+                key=_text(item, "key"),
+                name=_text(item, "name"),
+                description=_text(item, "description", ""),
+                segment=_text_map(item, "segment"),
+            )
+            for item in _items(located, "personas", _PERSONA_KEYS, "persona")
+        ),
+        "lanes": tuple(lanes),
+        "state": _text(located, "state", ""),
+        "based_on": _text(located, "based_on", ""),
+    }
+
+
+def lanes_document(lanes: Lanes) -> dict[str, Any]:
+    """A touchpoint's lanes as the plain dict a journey file holds (empty lanes left out)."""
+    return {} if lanes.empty() else _lanes_doc(lanes)
+
+
+def read_lanes(doc: dict[str, Any]) -> Lanes:
+    """The lanes of a document written by :func:`lanes_document`."""
+    return _lanes(_relocated({"lanes": doc or None}))
+
+
+def _relocated(doc: dict[str, Any]) -> _Located:
+    return json.loads(json.dumps(doc), object_pairs_hook=_located_pairs)
+
+
+def _persona_doc(persona: Persona) -> dict[str, Any]:
+    item: dict[str, Any] = {"key": persona.key, "name": persona.name}
+    if persona.description:
+        item["description"] = persona.description
+    if persona.segment:
+        item["segment"] = dict(persona.segment)
+    return item
+
+
+def _lanes_doc(lanes: Lanes) -> dict[str, Any]:
+    item: dict[str, Any] = {name: getattr(lanes, name) for name in TEXT_LANES if getattr(lanes, name)}
+    item |= {name: list(getattr(lanes, name)) for name in LIST_LANES if getattr(lanes, name)}
+    if lanes.backstage:
+        item["backstage"] = [
+            {"text": s.text, "owner": s.owner} if s.owner else {"text": s.text} for s in lanes.backstage
+        ]
+    if lanes.custom:
+        item["custom"] = dict(lanes.custom)
+    return item
 
 
 def _touchpoint_doc(tp: Touchpoint) -> dict[str, Any]:
@@ -258,6 +363,8 @@ def _touchpoint_doc(tp: Touchpoint) -> dict[str, Any]:
         item["position"] = {"x": tp.x, "y": tp.y}
     if tp.notes:
         item["notes"] = tp.notes
+    if not tp.lanes.empty():
+        item["lanes"] = _lanes_doc(tp.lanes)
     return item
 
 
@@ -304,7 +411,50 @@ def _touchpoint(item: _Located) -> Touchpoint:
         x=_number(position, "x", item.lines.get("position")) if position else None,
         y=_number(position, "y", item.lines.get("position")) if position else None,
         notes=_text(item, "notes", ""),
+        lanes=_lanes(item),
     )
+
+
+def _lanes(item: _Located) -> Lanes:
+    lanes = item.get("lanes")
+    if lanes is None:
+        return Lanes()
+    at = item.lines.get("lanes", item.line)
+    _require(isinstance(lanes, _Located), at, _("lanes must be a mapping like {example}.").format(example="{does: …}"))
+    _only_keys(lanes, _LANE_KEYS, "lanes")
+    lists = {}
+    for name in LIST_LANES:
+        values = lanes.get(name) or []
+        _require(
+            isinstance(values, list) and all(isinstance(v, (str, int, float)) for v in values),
+            lanes.lines.get(name, at),
+            _("'{section}' must be a list of lines.").format(section=name),
+        )
+        lists[name] = tuple(str(v) for v in values)
+    backstage = []
+    for support in _items(lanes, "backstage", _SUPPORT_KEYS, "backstage"):
+        backstage.append(Support(text=_text(support, "text"), owner=_text(support, "owner", "")))
+    return Lanes(
+        does=_text(lanes, "does", ""),
+        thinks=_text(lanes, "thinks", ""),
+        feels=_text(lanes, "feels", ""),
+        pains=lists["pains"],
+        opportunities=lists["opportunities"],
+        backstage=tuple(backstage),
+        custom=_text_map(lanes, "custom"),
+    )
+
+
+def _text_map(item: _Located, key: str) -> dict[str, str]:
+    """A mapping of names to texts (a persona's segment rule, a touchpoint's free lanes)."""
+    value = item.get(key) or {}
+    _require(
+        isinstance(value, dict)
+        and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value.values()),
+        item.lines.get(key, item.line),
+        _("'{key}' must be a mapping of names to text.").format(key=key),
+    )
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def _items(doc: _Located, section: str, allowed: set[str], what: str) -> list[_Located]:

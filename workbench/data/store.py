@@ -106,6 +106,8 @@ class JourneyRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the journey map around the graph: personas, free lanes, as-is/to-be (journeyfile's document keys)
+    map: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     project: Mapped[Project] = relationship(back_populates="journeys")
@@ -147,6 +149,7 @@ class TouchpointRow(Base):
     x: Mapped[float | None] = mapped_column(Float, nullable=True)
     y: Mapped[float | None] = mapped_column(Float, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    lanes: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # journeyfile's lanes document
     position: Mapped[int] = mapped_column(Integer, default=0)
     journey: Mapped[JourneyRow] = relationship(back_populates="touchpoints")
     stage: Mapped[StageRow] = relationship()

@@ -426,10 +426,12 @@ class Workspace:
                     x=t.x,
                     y=t.y,
                     notes=t.notes,
+                    lanes=journeyfile.read_lanes(t.lanes or {}),
                 )
                 for t in row.touchpoints
             ),
             edges=tuple(Edge(e.source.key, e.target.key, e.share, e.volume) for e in row.edges),
+            **journeyfile.read_map(row.map or {}),
         )
         undo = self._revision(session, row.id, row.revision)
         redo = self._revision(session, row.id, row.revision + 1)
@@ -453,7 +455,7 @@ class Workspace:
                 session.add(owners[owner.name])
             else:
                 owners[owner.name].kind = owner.kind
-        row.name, row.description = journey.name, journey.description
+        row.name, row.description, row.map = journey.name, journey.description, journeyfile.map_document(journey)
         row.version = (row.version or 0) + 1
         session.flush()  # new rows below need row.id before the collections are swapped
 
@@ -472,6 +474,7 @@ class Workspace:
             tp_row.name, tp_row.stage, tp_row.channel, tp_row.kind = tp.name, by_stage[tp.stage], tp.channel, tp.kind
             tp_row.owner = owners[tp.owner] if tp.owner is not None else None
             tp_row.entry, tp_row.targets, tp_row.notes = tp.entry, dict(tp.targets), tp.notes
+            tp_row.lanes = journeyfile.lanes_document(tp.lanes)
             tp_row.x, tp_row.y, tp_row.position = tp.x, tp.y, position
             touchpoints.append(tp_row)
         by_key = {t.key: t for t in touchpoints}
