@@ -80,3 +80,123 @@ def test_a_backup_written_before_maps_still_opens(workspace, small_journey):
     restored = workspace.journey(workspace.journeys(summary.project_id)[0].id).journey
     assert restored.personas == () and all(tp.lanes == Lanes() for tp in restored.touchpoints)
     assert [tp.key for tp in restored.touchpoints] == [tp.key for tp in small_journey.touchpoints]
+
+
+# ------------------------------------------------------------------ the model's map edits
+
+
+def test_the_main_path_runs_through_the_most_stages_then_the_most_customers(small_journey):
+    from dataclasses import replace
+
+    from workbench.core.journey import Edge, main_path
+
+    # cart → abandon (30 %) or delivery (70 %): delivery reaches a later stage either way.
+    assert main_path(small_journey) == ["web", "cart", "delivery"]
+    # With the abandonment in the last stage too, the share decides; an edge without a share takes what is left.
+    moved = replace(small_journey, touchpoints=tuple(replace(t, stage="get") if t.key == "abandon" else t
+                                                     for t in small_journey.touchpoints),
+                    edges=(Edge("web", "cart"), Edge("cart", "abandon", share=0.6), Edge("cart", "delivery"),
+                           Edge("delivery", "cart")))
+    assert main_path(moved) == ["web", "cart", "abandon"]
+    assert main_path(replace(moved, edges=())) == ["web", "cart", "abandon", "delivery"]  # stage order
+
+
+def test_compare_lists_what_a_to_be_adds_removes_and_changes(small_journey):
+    from workbench.core.journey import add_touchpoint, compare, delete_touchpoints, update_touchpoint
+
+    to_be, key = add_touchpoint(small_journey, "Parcel locker", "get", channel="locker")
+    to_be = delete_touchpoints(to_be, ["abandon"])
+    to_be = update_touchpoint(to_be, "cart", owner="Couriers")
+    to_be = set_lanes(to_be, "web", Lanes(pains=("Slow",)))
+    found = compare(small_journey, to_be)
+    assert found.added == (key,) and found.removed == ("abandon",)
+    assert found.changed == {"cart": ("owner",), "web": ("lanes",)}
+    assert found.edges_removed == (("cart", "abandon"),) and found.edges_added == ()
+
+
+def test_lane_edits_trim_and_refuse_what_breaks_the_map(small_journey):
+    import pytest
+
+    from workbench.core.journey import JourneyError, delete_lane, delete_persona
+
+    journey = add_lane(small_journey, "  Systems ")
+    assert journey.lanes == ("Systems",)
+    journey = set_lanes(journey, "web", Lanes(does=" Browses ", pains=("", " Slow ", "  "), custom={"Systems": "CMS"},
+                                              backstage=(Support(" SEO ", " Web team "), Support("  "))))
+    assert journey.touchpoint("web").lanes == Lanes(does="Browses", pains=("Slow",), custom={"Systems": "CMS"},
+                                                    backstage=(Support("SEO", "Web team"),))
+    with pytest.raises(JourneyError, match="already a lane"):
+        add_lane(journey, "systems")
+    with pytest.raises(JourneyError, match="built-in"):
+        add_lane(journey, "Pain points")
+    with pytest.raises(JourneyError, match="not one of the journey's lanes"):
+        set_lanes(journey, "web", Lanes(custom={"KPIs": "x"}))
+    assert delete_lane(journey, "Systems").touchpoint("web").lanes.custom == {}
+    journey, key = set_persona(journey, "Fleet", "", {"customer_type": "business"})
+    journey, again = set_persona(journey, "Fleet", "", {})
+    assert (key, again) == ("fleet", "fleet-2")
+    assert [p.key for p in delete_persona(journey, key).personas] == ["fleet-2"]
+    with pytest.raises(JourneyError, match="segment rule needs a column and a value"):
+        set_persona(journey, "Empty rule", "", {"customer_type": " "})
+
+
+def test_a_segment_rule_is_typed_as_column_equals_value():
+    import pytest
+
+    from workbench.core.journey import JourneyError
+    from workbench.features.journeymaps import parse_rule, rule_text
+
+    assert parse_rule("customer_type = business; region=Praha ") == {"customer_type": "business", "region": "Praha"}
+    assert parse_rule("  ") == {}
+    assert rule_text({"customer_type": "business", "region": "Praha"}) == "customer_type = business; region = Praha"
+    with pytest.raises(JourneyError, match="“region” is not"):
+        parse_rule("customer_type = business; region")
+
+
+def test_the_lane_form_reads_back_what_it_shows(small_journey):
+    from workbench.features.journeymaps import form_values, lanes_from_form
+
+    journey = set_lanes(add_lane(mapped(small_journey), "KPIs"), "delivery", Lanes(
+        does="Waits", pains=("No slot", "No call"), backstage=(Support("Route planning", "Couriers"), Support("Pick")),
+        custom={"Systems": "TMS", "KPIs": "OTIF"}))
+    values = form_values(journey, "delivery")
+    assert values["backstage"] == "Couriers: Route planning\nPick"
+    assert lanes_from_form(journey, values) == journey.touchpoint("delivery").lanes
+
+
+# ------------------------------------------------------------------ the curve on the demo
+
+
+def test_the_curve_is_the_map_s_score_along_the_main_path_per_persona(seeded_demo):
+    import math
+    from dataclasses import replace
+
+    from workbench.core.journey import main_path
+    from workbench.features import heatmap, journeymaps, selection
+
+    workspace, project_id, journey_id, _effects = seeded_demo
+    dataset_id = workspace.datasets.survey_for(project_id, journey_id).id
+    data = {"project": project_id, "journey": journey_id, "dataset": dataset_id, "metric": "csat",
+            "from": "2026-06-01", "to": "2026-08-31", "segments": []}
+    picked = selection.resolve(workspace, data)
+    journey, business = set_persona(picked.journey, "Business", "", {"customer_type": "business"})
+    journey, nowhere = set_persona(journey, "Members", "", {"loyalty_tier": "gold"})
+    picked = replace(picked, journey=journey)
+    found = journeymaps.curves(workspace, picked, ["", business, nowhere], minimum=30)
+    everyone, persona, missing = found.curves
+    path = main_path(journey)
+    assert [p.key for p in everyone.points] == path and [p.key for p in persona.points] == path
+    whole = heatmap.scores(workspace, picked, 30).set_index("touchpoint")
+    for point in everyone.points:
+        assert point.n == whole.at[point.key, "n"]
+        assert point.n == 0 or math.isclose(point.value, whole.at[point.key, "value"])
+    # The persona's curve is the map of its segment; a filter on the same column in the bar is replaced, not added.
+    only = selection.resolve(workspace, {**data, "segments": [f"customer_type{selection.SEPARATOR}new"]})
+    again = journeymaps.curves(workspace, replace(only, journey=journey), [business], minimum=30).curves[0]
+    segment = heatmap.scores(workspace, selection.resolve(
+        workspace, {**data, "segments": [f"customer_type{selection.SEPARATOR}business"]}), 30).set_index("touchpoint")
+    for point, repeated in zip(persona.points, again.points, strict=True):
+        assert point.n == segment.at[point.key, "n"] == repeated.n
+        assert 0 < point.n < (everyone.points[path.index(point.key)].n or 1) or point.n == 0
+    assert missing.points == () and "loyalty_tier" in missing.note
+    assert "CSAT" in found.summary

@@ -834,28 +834,39 @@ def set_state(journey: Journey, state: str, based_on: str = "") -> Journey:
 
 
 def main_path(journey: Journey) -> list[str]:
-    """The journey's main path: from its first entry, always along the edge most customers take, until it ends.
-
-    Ties (and edges without a share) go to the target earlier in flow order; a loop ends the path. A journey
-    without edges is read in stage order.
+    """The journey's main path, the one its experience curve is drawn along: from the first entry to an end, the
+    path that goes through the most stages (the whole journey, not a drop-out), and among those the one most
+    customers take (the product of the edges' shares; an edge without a share takes an equal part of what its
+    siblings' shares leave). Loops back are not followed. A journey without edges is read in stage order.
     """
     if not journey.touchpoints:
         return []
     flow = flow_order(journey)
+    order = journey.stage_index()
     if not journey.edges:
-        order = journey.stage_index()
         return [t.key for t in sorted(journey.touchpoints, key=lambda t: (order.get(t.stage, 0), flow[t.key]))]
+    rank = {t.key: (order.get(t.stage, 0), flow[t.key]) for t in journey.touchpoints}
     out: dict[str, list[Edge]] = {}
     for edge in journey.edges:
-        if edge.source != edge.target:
+        if rank[edge.target] > rank[edge.source]:  # forward only: the path cannot loop
             out.setdefault(edge.source, []).append(edge)
-    path = [min(entries(journey), key=lambda k: flow[k])]
-    while out.get(path[-1]):
-        step = max(out[path[-1]], key=lambda e: (e.share if e.share is not None else -1.0, -flow[e.target]))
-        if step.target in path:
-            break
-        path.append(step.target)
-    return path
+    best: dict[str, tuple[int, float, list[str]]] = {}
+    for key in sorted(rank, key=rank.__getitem__, reverse=True):  # targets before their sources
+        options = [
+            (
+                best[e.target][0] + (rank[e.target][0] != rank[key][0]),
+                best[e.target][1] + math.log(max(_share(e, out[key]), 1e-9)),
+                -flow[e.target],
+                best[e.target][2],
+            )
+            for e in out.get(key, [])
+        ]
+        if options:
+            stages, weight, _first, rest = max(options, key=lambda o: o[:3])
+            best[key] = (stages, weight, [key, *rest])
+        else:
+            best[key] = (0, 0.0, [key])
+    return best[min(entries(journey), key=lambda k: flow[k])][2]
 
 
 @dataclass(frozen=True)
@@ -890,6 +901,14 @@ def compare(before: Journey, after: Journey) -> Comparison:
         edges_added=tuple(p for p in new_edges if p not in set(old_edges)),
         edges_removed=tuple(p for p in old_edges if p not in set(new_edges)),
     )
+
+
+def _share(edge: Edge, siblings: list[Edge]) -> float:
+    """An edge's share of its source's customers; an edge without one gets an equal part of what the others leave."""
+    if edge.share is not None:
+        return edge.share
+    given = sum(e.share for e in siblings if e.share is not None)
+    return max(0.0, 1.0 - given) / sum(1 for e in siblings if e.share is None)
 
 
 def _lines(values: Iterable[str]) -> tuple[str, ...]:

@@ -12,10 +12,10 @@ from workbench.core import limits
 from workbench.core.i18n import N_, Labels
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import (
-    Edge,
-    Journey,
     LIST_LANES,
     TEXT_LANES,
+    Edge,
+    Journey,
     JourneyError,
     Lanes,
     Owner,

@@ -760,3 +760,92 @@ def breakdown(found) -> object:
 def _n(n) -> str:
     """An n in a hover ('2 230'), '–' where there is none."""
     return formatting.NONE if n is None or n != n else formatting.count(int(n))
+
+
+CURVE_COLOURS = ("13,110,253", "214,51,132", "25,135,84", "253,126,20", "111,66,193", "32,201,151")
+
+
+def experience_curve(found) -> object:
+    """The journey map's emotion curve from data (:class:`workbench.features.journeymaps.Curves`): each group's
+    measured score along the main path with its interval band, low-n points hollow, the designed (target) curve
+    dashed, stage names over their touchpoints."""
+    import plotly.graph_objects as go
+
+    shown = [curve for curve in found.curves if curve.points]
+    if not shown:
+        return empty(next((c.note for c in found.curves if c.note), _("No touchpoints on the main path yet.")))
+    figure = go.Figure()
+    first = shown[0].points
+    x = list(range(len(first)))
+    for index, curve in enumerate(shown):
+        rgb = CURVE_COLOURS[index % len(CURVE_COLOURS)]
+        reliable = [(i, p) for i, p in enumerate(curve.points) if not p.low_n and p.n > 0]
+        figure.add_scatter(
+            x=[i for i, _p in reliable], y=[p.high for _i, p in reliable], mode="lines",
+            line={"width": 0, "shape": "spline"}, showlegend=False, hoverinfo="skip",
+        )  # fmt: skip
+        figure.add_scatter(
+            x=[i for i, _p in reliable], y=[p.low for _i, p in reliable], mode="lines",
+            line={"width": 0, "shape": "spline"}, fill="tonexty", fillcolor=f"rgba({rgb},0.15)", showlegend=False,
+            hoverinfo="skip",
+        )  # fmt: skip
+        figure.add_scatter(
+            x=x,
+            y=[p.value if p.n > 0 else None for p in curve.points],
+            mode="lines+markers",
+            name=label(curve.name),
+            connectgaps=True,
+            line={"color": f"rgb({rgb})", "width": 3, "shape": "spline"},
+            marker={
+                "size": 10,
+                "color": ["#ffffff" if p.low_n else f"rgb({rgb})" for p in curve.points],
+                "line": {"color": f"rgb({rgb})", "width": 2},
+            },
+            customdata=[
+                [label(p.name), formatting.score(p.value, (p.high - p.low) / 2, found.metric, p.low, p.high), _n(p.n)]
+                if p.n > 0
+                else [label(p.name), _("no answers"), "0"]
+                for p in curve.points
+            ],
+            hovertemplate="%{customdata[0]}: %{customdata[1]} · n %{customdata[2]}<extra></extra>",
+        )
+    targets = [p.target for p in first]
+    if any(t is not None for t in targets):
+        figure.add_scatter(
+            x=x,
+            y=targets,
+            mode="lines+markers",
+            name=_("designed (target)"),
+            connectgaps=True,
+            line={"color": "#6c757d", "dash": "dash", "width": 2},
+            marker={"symbol": "diamond-open", "size": 9, "color": "#6c757d"},
+            hoverinfo="skip",
+        )
+    stages: list[tuple[str, int, int]] = []
+    for i, point in enumerate(first):
+        if stages and stages[-1][0] == point.stage:
+            stages[-1] = (point.stage, stages[-1][1], i)
+        else:
+            stages.append((point.stage, i, i))
+    for number, (_stage, start, end) in enumerate(stages):
+        if number % 2:
+            figure.add_vrect(
+                x0=start - 0.5, x1=end + 0.5, fillcolor="#f1f3f5", opacity=0.6, line_width=0, layer="below"
+            )
+    low, high = metrics.RANGES[found.metric]
+    figure.update_layout(
+        separators=formatting.plotly_separators(),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+        xaxis={
+            "tickmode": "array",
+            "tickvals": x,
+            "ticktext": tick_labels([p.name for p in first], width=120, lines=2),
+            "tickfont": {"family": LABEL_FONT, "size": 11},
+            "range": [-0.5, len(first) - 0.5],
+        },
+        yaxis={"title": metrics.NAMES[found.metric], "range": [low, high], "gridcolor": "#e9ecef", "zeroline": False},
+    )
+    return figure
