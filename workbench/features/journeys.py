@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core import formatting, journeyfile, limits, metrics, uploads
+from workbench.core import formatting, journeyfile, limits, metrics, quickadd, uploads
 from workbench.core import journey as jm
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
@@ -102,6 +102,55 @@ def save(
     """One undoable edit of the stored journey by ``who`` (ConflictError when someone saved it since ``version``)."""
     state = workspace.journey(int(journey_id))
     workspace.save_journey(state.id, change(state.journey), label, version, who)
+
+
+def quick_preview(journey: Journey, text: str | None, connect: bool) -> tuple[str, str]:
+    """What a typed or pasted list would add to the journey, in a line, and the connections it would make as
+    chains of names ("A → B → C"); both empty without text. A JourneyError names the lines that are wrong."""
+    rows = quickadd.parse(text or "")
+    if not rows:
+        return "", ""
+    after, summary = quickadd.apply(journey, rows, connect)
+    return quickadd.describe(summary, connect), chains(after, after.edges[len(journey.edges) :])
+
+
+def quick_add(
+    workspace: Workspace, journey_id: int, version: int | None, text: str | None, connect: bool, who: str = ""
+) -> str:
+    """Add a typed or pasted list to the stored journey as one undoable edit; the edit's label, or "" when the
+    journey has everything on the list already (nothing is saved). ConflictError when someone saved it since
+    ``version``; a JourneyError names the lines that are wrong."""
+    rows = quickadd.parse(text or "")
+    if not rows:
+        raise JourneyError(_("Type or paste the touchpoints first, one a line."))
+    state = workspace.journey(int(journey_id))
+    journey, summary = quickadd.apply(state.journey, rows, connect)
+    if not summary.changes:
+        return ""
+    label = _("Quick add: {summary}").format(summary=quickadd.describe(summary, connect))
+    workspace.save_journey(state.id, journey, label, version, who)
+    return label
+
+
+def chains(journey: Journey, edges: Iterable[jm.Edge], most: int = 40) -> str:
+    """Edges as chains of touchpoint names: "A → B → C; D → E" (a chain goes on while each edge starts where the
+    last one ended), cut with "…" after ``most`` names."""
+    names = {tp.key: tp.name for tp in journey.touchpoints}
+    runs: list[list[str]] = []
+    for edge in edges:
+        if runs and runs[-1][-1] == edge.source:
+            runs[-1].append(edge.target)
+        else:
+            runs.append([edge.source, edge.target])
+    text, shown = [], 0
+    for run in runs:
+        if shown + len(run) > most:
+            room = most - shown
+            text.append(" → ".join(names[k] for k in run[:room]) + " → …" if room > 1 else "…")
+            break
+        text.append(" → ".join(names[k] for k in run))
+        shown += len(run)
+    return "; ".join(text)
 
 
 def undo_redo(workspace: Workspace, journey_id: int, version: int | None, undo: bool) -> str:
