@@ -48,6 +48,7 @@ def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
     import pyarrow.compute as pc
 
     from workbench.analysis.roi import Assumptions
+    from workbench.core.journey import Lanes, Persona, Support
     from workbench.data import demodata
     from workbench.data.templates import load_template
     from workbench.features import alerts
@@ -72,6 +73,20 @@ def build(folder: Path, payloads: tuple[str, ...] = PAYLOADS,
                           for tp in template.touchpoints))
     journey = replace(journey, touchpoints=tuple(replace(tp, notes=next(names)) for tp in journey.touchpoints))
     regions = dict(zip(sorted(set(data.kpi_period["region"].to_pylist())), payloads))
+    # Personas whose names are payloads, one with a rule on the hostile column; a free lane and lanes named alike
+    # (named from a sequence of their own: the names after them stay what the tests of the other exports expect).
+    more = (hostile(i, payloads) for i in itertools.count(1000))
+    lane = next(more)
+    journey = replace(
+        journey,
+        personas=tuple(Persona(f"p{i}", next(more), next(more), {segment_column: payloads[i]} if i == 0 else {})
+                       for i in range(2)),
+        lanes=(*journey.lanes, lane),
+        touchpoints=tuple(replace(tp, lanes=Lanes(does=next(more), pains=(next(more), next(more)),
+                                                  opportunities=(next(more),),
+                                                  backstage=(Support(next(more), next(more)),),
+                                                  custom={lane: next(more)}))
+                          if i < 4 else tp for i, tp in enumerate(journey.touchpoints)))
     branches = {b: next(names) for b in sorted(set(data.kpi_period["branch"].to_pylist()))}
 
     def renamed(table: pa.Table) -> pa.Table:

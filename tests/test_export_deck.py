@@ -28,7 +28,7 @@ from pptx.util import Emu
 
 from workbench.analysis import heatmap
 from workbench.core import formatting, metrics
-from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint
+from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint, main_path
 from workbench.export import deck, maplayout
 from workbench.export.figures import QUADRANT_COLOURS
 from workbench.features.export import Findings, Provenance, Request, gather
@@ -838,3 +838,92 @@ def test_the_matrix_table_export_names_the_reference_columns_as_the_page_does(un
     assert {"total", "n total", "whole network", "n whole network", "benchmark"} <= set(wide.columns)
     assert not [c for c in wide.columns if "(" in str(c)]
     assert (wide["benchmark"].dropna() == 4.0).all() and wide["benchmark"].notna().sum() >= 10
+
+
+# ------------------------------------------------------------------ personas, lanes and the experience curve
+
+
+@pytest.fixture(scope="module")
+def lanes_findings(demo_folder, tmp_path_factory) -> Findings:
+    """The demo's journey with two personas (one named like a formula), a free lane and lanes on eight touchpoints."""
+    from tests.serving import copy_workspace
+    from workbench.core import journey as jm
+    from workbench.features.workspace import open_workspace
+
+    folder = copy_workspace(demo_folder, tmp_path_factory.mktemp("lanes") / "ws")
+    with open_workspace(folder) as workspace:
+        project_id = workspace.projects()[0].id
+        journey_id = workspace.journeys(project_id)[0].id
+        journey = workspace.journey(journey_id).journey
+        journey = replace(journey, personas=(), lanes=(),  # the template's own map left out: these are known
+                          touchpoints=tuple(replace(tp, lanes=jm.Lanes()) for tp in journey.touchpoints))
+        journey, _key = jm.set_persona(journey, "Small business", "Ships 20 parcels a week",
+                                       {"customer_type": "business"})
+        journey, _key = jm.set_persona(journey, "=1+2 <b>new</b>", "", {"customer_type": "new"})
+        journey = jm.add_lane(journey, "Systems")
+        for i, tp in enumerate(journey.touchpoints[:8]):
+            journey = jm.set_lanes(journey, tp.key, jm.Lanes(
+                does=f"Step {i} done", feels="Worried" if i % 2 else "Calm", pains=(f"Pain {i}", "No date"),
+                opportunities=(f"Idea {i}",), backstage=(jm.Support(f"Process {i}", "Marketing"),),
+                custom={"Systems": f"System {i}"}))
+        workspace.save_journey(journey_id, journey, "Fill the lanes")
+        return gather(workspace, Request(project_id, journey_id, slides=("lanes",)), now=NOW)
+
+
+def test_the_curve_slide_is_a_native_line_chart_of_every_group_and_the_design(lanes_findings):
+    presentation = Presentation(io.BytesIO(deck.build(lanes_findings)))
+    curve = presentation.slides[0]
+    assert title(curve) == "Experience curve: CSAT along the journey"
+    chart = next(s for s in curve.shapes if s.has_chart).chart
+    assert chart.chart_type == XL_CHART_TYPE.LINE_MARKERS
+    series = list(chart.plots[0].series)
+    assert [s.name for s in series] == ["All customers", "Small business", "=1+2 <b>new</b>", "designed (target)"]
+    drawn = lanes_findings.curves.curves
+    for line, found in zip(series, drawn, strict=False):
+        assert list(line.values) == [round(p.value, 2) if p.n else None for p in found.points]
+    assert [p.key for p in drawn[0].points] == main_path(lanes_findings.journey)
+    words = " ".join(texts(curve))
+    assert "Small business" in words and "customer_type = business" in words and "Ships 20 parcels a week" in words
+
+
+def test_the_lanes_slides_hold_every_lane_under_its_touchpoint_with_its_score(lanes_findings):
+    presentation = Presentation(io.BytesIO(deck.build(lanes_findings)))
+    pages = slides_titled(presentation, "Journey lanes")
+    assert len(pages) >= 2
+    cells = {}
+    for slide in pages:
+        table = next(s for s in slide.shapes if s.has_table).table
+        header = [table.cell(0, c).text.split("\n")[0] for c in range(len(table.columns))]
+        lanes = [table.cell(r, 0).text for r in range(len(table.rows))]
+        assert lanes[1:] == ["CSAT", "Customer does", "Customer feels", "Pain points", "Opportunities", "Backstage",
+                             "Systems"]
+        for c, name in enumerate(header[1:], 1):
+            cells[name] = {lanes[r]: table.cell(r, c).text for r in range(1, len(table.rows))}
+    scored = lanes_findings.scores.set_index("touchpoint")
+    for i, tp in enumerate(lanes_findings.journey.touchpoints[:8]):
+        column = cells[tp.name]
+        assert column["Customer does"] == f"Step {i} done"
+        assert column["Pain points"] == f"• Pain {i}\n• No date"
+        assert column["Backstage"] == f"Marketing: Process {i}" and column["Systems"] == f"System {i}"
+        n = int(scored.at[tp.key, "n"])
+        assert n == 0 or formatting.count(n) in column["CSAT"]
+
+
+def test_the_lanes_slides_rendered_by_libreoffice_show_the_map(lanes_findings, tmp_path, screenshots):
+    if shutil.which("libreoffice") is None or shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice and poppler-utils must be installed in CI to check the rendered deck.")
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    pdf = render(deck.build(lanes_findings), tmp_path)
+    for old in screenshots.glob("deck-lanes-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(screenshots / "deck-lanes")], check=True,
+                   timeout=60)
+    pages = pdf_words(pdf)
+    first = " ".join(w[0] for w in pages[0])
+    assert "Small business" in first and "customer_type" in first and "All customers" in first
+    later = " ".join(w[0] for page in pages[1:] for w in page)
+    for expected in ("Pain", "Idea", "Marketing:", "System", "Backstage"):
+        assert expected in later
+    for page in pages:  # nothing is drawn off the slide
+        assert all(0 <= x0 and x1 <= 960 and 0 <= y0 and y1 <= 540 for _t, x0, y0, x1, y1 in page)

@@ -85,7 +85,8 @@ def shared_strings(parts: dict[str, bytes]) -> list[str]:
 def test_no_embedded_chart_workbook_holds_a_formula_or_a_link(pptx, found):
     books = {name: workbook_parts(blob) for name, blob in package_parts(pptx).items()
              if name.startswith("ppt/embeddings/") and name.endswith(".xlsx")}
-    assert len(books) == 2 + len(found.scenarios)  # the two driver charts and each scenario's waterfall
+    # the experience curve, the two driver charts and each scenario's waterfall
+    assert len(books) == 1 + 2 + len(found.scenarios)
     for name, parts in books.items():
         sheets = [etree.fromstring(xml) for part, xml in parts.items() if re.match(r"xl/worksheets/[^/]+\.xml$", part)]
         assert sheets, name
@@ -191,9 +192,11 @@ def assert_inert(named_figures: dict[str, object]) -> None:
 
 def test_picture_figures_escape_every_name(found):
     charts = images.charts(found)
-    assert {"journey-map", "priority-matrix", "driver-importance"} <= set(charts)
+    assert {"journey-map", "experience-curve", "priority-matrix", "driver-importance"} <= set(charts)
     assert len([name for name in charts if name.startswith("roi-")]) == 2 * len(found.scenarios)
     assert_inert(charts)
+    curves = [trace.name for trace in charts["experience-curve"].data if trace.name]
+    assert figures.label(found.journey.personas[0].name) in curves
     notes = "".join(note.text for note in charts["journey-map"].layout.annotations)
     assert f"<b>{figures.label('<b>x</b>')}" in notes  # our own markup (a stage header) around the escaped name
 
@@ -205,7 +208,7 @@ def test_page_figures_escape_every_name(built):
 
     workspace, ids = built
     app = create_app(workspace)
-    from cxweb.pages import comments, drivers, heatmap
+    from cxweb.pages import comments, drivers, heatmap, journeymap
 
     selection = {"project": ids.project_id, "journey": ids.journey_id, "dataset": ids.dataset_id, "metric": "csat",
                  "from": "2026-08-01", "to": "2026-10-31", "segments": []}
@@ -220,6 +223,8 @@ def test_page_figures_escape_every_name(built):
         _summary, shown["drivers-matrix"], shown["drivers-bars"], _table = drivers.analyse(selection, "nps", "csat",
                                                                                            "lmg")
         shown["themes"] = comments.show_counts(selection, "nps", "touchpoint", 0)[1]
+        personas = ["", *(p.key for p in workspace.journey(ids.journey_id).journey.personas)]
+        shown["experience-curve"] = journeymap.curve(selection, personas, 0)[0]
     assert {"detail-hm-trend", "detail-hm-distribution"} <= set(shown)
     assert_inert(shown)
     legend = [trace.name for trace in shown["detail-hm-trend"].data if trace.name]

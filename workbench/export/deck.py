@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from workbench.analysis import heatmap
 from workbench.core import formatting, i18n, limits, metrics
+from workbench.core import journey as jm
 from workbench.core.i18n import N_, Labels, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import xml_safe
@@ -86,6 +87,7 @@ def _build(findings: Findings, style: Style) -> bytes:
     makers = {
         "title": _title_slide,
         "map": _map_slides,
+        "lanes": _lanes_slides,
         "matrix": _matrix_slides,
         "breaks": _break_slides,
         "drivers": _driver_slides,
@@ -437,6 +439,153 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
                 slide, [maplayout.shorten(line, 12.5, 9) for line in lines], 0.4, 6.58, 12.5, 0.36, size=8, colour=MUTED
             )
         _legend(slide, metric, drops_shown=bool(drops))
+
+
+LANE_COLUMNS = 6  # touchpoints side by side on a lanes slide: more would shrink the text below legibility
+CELL_CHARACTERS = 140  # a lane's text in one cell; the whole text is in the speaker notes
+CURVE_COLOURS = ("0D6EFD", "D63384", "198754", "FD7E14", "6F42C1")
+LANE_FILLS = {"pains": "FFF5F5", "opportunities": "F3FAF6", "backstage": "F1F3F5"}
+
+
+def _lanes_slides(deck, findings: Findings, style: Style) -> None:
+    """The journey map as a workshop draws it: the personas and the measured experience curve along the main path,
+    then the lanes under the touchpoints in stage order, each with its measured score."""
+    from workbench.features import journeymaps
+
+    journey, metric = findings.journey, findings.provenance.metric
+    _curve_slide(deck, findings, style)
+    scored = {row.touchpoint: row for row in findings.scores.itertuples()}
+    lanes = [
+        lane
+        for lane in (*jm.TEXT_LANES, *jm.LIST_LANES, "backstage", *journey.lanes)
+        if any(journeymaps.cell(journey, tp.key, lane) for tp in journey.touchpoints)
+    ]
+    if not lanes:
+        return
+    path = set(jm.main_path(journey))
+    flow = jm.flow_order(journey)
+    order = journey.stage_index()
+    shown = [
+        tp
+        for tp in sorted(journey.touchpoints, key=lambda t: (order[t.stage], flow[t.key]))
+        if tp.key in path or not tp.lanes.empty()
+    ]
+    stages = {s.key: s.name for s in journey.stages}
+    pages = _pages(shown, LANE_COLUMNS)
+    for number, members in enumerate(pages, 1):
+        notes = [
+            f"{tp.name}: "
+            + " · ".join(
+                f"{journeymaps.lane_title(lane, journey)}: {'; '.join(journeymaps.cell(journey, tp.key, lane))}"
+                for lane in lanes
+                if journeymaps.cell(journey, tp.key, lane)
+            )
+            for tp in members
+        ]
+        slide = _slide(deck, findings, style, _numbered(_("Journey lanes"), number, len(pages)), notes)
+        header = [""] + [f"{tp.name}\n{stages[tp.stage]}" for tp in members]
+        rows = [[metrics.NAMES[metric]] + [_score_text(scored[tp.key], metric) for tp in members]]
+        fills: list[list[str | None]] = [["F8F9FA"] + [scored[tp.key].colour.lstrip("#") for tp in members]]
+        for lane in lanes:
+            rows.append(
+                [journeymaps.lane_title(lane, journey)]
+                + [_cell_text(journeymaps.cell(journey, tp.key, lane), lane) for tp in members]
+            )
+            fills.append(["F8F9FA"] + [LANE_FILLS.get(lane) for _tp in members])
+        width = (maplayout.SLIDE_WIDTH - 0.8 - 1.6) / LANE_COLUMNS
+        _table(
+            slide,
+            header,
+            rows,
+            [1.6] + [width] * len(members),
+            1.35,
+            style,
+            fills=fills,
+            size=11,
+            row_height=5.6 / (len(rows) + 1),
+            small=range(len(members) + 1),
+        )  # fmt: skip  (a cell's lines alike at 9 points; a header's stage under its touchpoint)
+
+
+def _cell_text(lines: Sequence[str], lane: str) -> str:
+    """A lane's lines in a table cell: bulleted when they are a list, cut to what a cell holds."""
+    from workbench.core import journey as jm
+
+    text = (
+        "\n".join(f"• {line}" for line in lines) if lane not in jm.TEXT_LANES and len(lines) > 1 else "\n".join(lines)
+    )
+    return text if len(text) <= CELL_CHARACTERS else text[: CELL_CHARACTERS - 1].rstrip() + "…"
+
+
+def _curve_slide(deck, findings: Findings, style: Style) -> None:
+    """The measured experience curve (a native line chart: everyone, each persona, the designed curve dashed) beside
+    the personas and their segment rules."""
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.enum.dml import MSO_LINE
+    from pptx.util import Pt
+
+    from workbench.export.chartdata import CategoryChartData
+    from workbench.features import journeymaps
+
+    found, journey, metric = findings.curves, findings.journey, findings.provenance.metric
+    if found is None:
+        return
+    drawn = [curve for curve in found.curves if curve.points]
+    notes = [found.summary, *(c.note for c in found.curves if c.note)]
+    for curve in drawn:
+        notes.append(f"{curve.name}: " + "; ".join(f"{p.name} {_point_text(p, metric)}" for p in curve.points))
+    slide = _slide(deck, findings, style, _("Experience curve: {metric} along the journey").format(
+        metric=metrics.NAMES[metric]), notes)  # fmt: skip
+    if drawn:
+        points = drawn[0].points
+        data = CategoryChartData()
+        data.categories = [maplayout.shorten(p.name, 1.2, 8) for p in points]
+        for curve in drawn:
+            data.add_series(
+                curve.name, [round(p.value, 2) if p.n > 0 and not math.isnan(p.value) else None for p in curve.points]
+            )
+        targets = [p.target for p in points]
+        if any(t is not None for t in targets):
+            data.add_series(_("designed (target)"), targets)
+        chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, (0.4, 1.35, 8.9, 5.4), data, found.summary)
+        chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(10)
+        chart.has_legend = True
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+        chart.legend.font.size = Pt(9)
+        low, high = metrics.RANGES[metric]
+        chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+        chart.value_axis.tick_labels.font.size = Pt(9)
+        chart.value_axis.tick_labels.number_format = _format("0.0" if metric in ("csat", "ces") else "0")
+        chart.value_axis.tick_labels.number_format_is_linked = False
+        chart.category_axis.tick_labels.font.size = Pt(8)
+        for i, series in enumerate(chart.plots[0].series):
+            colour = CURVE_COLOURS[i % len(CURVE_COLOURS)] if i < len(drawn) else "6C757D"
+            series.format.line.color.rgb = _rgb(colour)
+            series.format.line.width = Pt(2.5 if i < len(drawn) else 1.5)
+            series.smooth = False
+            series.marker.format.fill.solid()
+            series.marker.format.fill.fore_color.rgb = _rgb(colour)
+            if i >= len(drawn):
+                series.format.line.dash_style = MSO_LINE.DASH
+    else:
+        _text(slide, " ".join(notes), 0.4, 1.5, 8.9, 1.0, size=12, colour=MUTED)
+    personas = journey.personas
+    _text(slide, _("Personas") if personas else _("No personas on this journey yet."), 9.5, 1.35, 3.4, 0.35,
+          size=12, bold=True, colour=style.hex)  # fmt: skip
+    for i, persona in enumerate(personas[: journeymaps.MAX_CURVES - 1]):
+        top = 1.8 + i * 1.2
+        _text(slide, maplayout.shorten(persona.name, 3.4, 11, bold=True), 9.5, top, 3.4, 0.3, size=11, bold=True)
+        rule = journeymaps.rule_text(persona.segment) or _("no segment rule")
+        details = [maplayout.shorten(persona.description, 3.4, 9)] if persona.description else []
+        _text(slide, [*details, maplayout.shorten(rule, 3.4, 9)], 9.5, top + 0.3, 3.4, 0.8, size=9, colour=MUTED)
+
+
+def _point_text(point, metric: str) -> str:
+    if point.n == 0 or math.isnan(point.value):
+        return _("no answers")
+    shown = formatting.score(point.value, (point.high - point.low) / 2, metric, point.low, point.high)
+    return f"{shown} (n {formatting.count(point.n)})" + (" " + _("(too few answers)") if point.low_n else "")
 
 
 def _score_text(row, metric: str) -> str:

@@ -768,7 +768,7 @@ CURVE_COLOURS = ("13,110,253", "214,51,132", "25,135,84", "253,126,20", "111,66,
 def experience_curve(found) -> object:
     """The journey map's emotion curve from data (:class:`workbench.features.journeymaps.Curves`): each group's
     measured score along the main path with its interval band, low-n points hollow, the designed (target) curve
-    dashed, stage names over their touchpoints."""
+    dashed, every other stage shaded."""
     import plotly.graph_objects as go
 
     shown = [curve for curve in found.curves if curve.points]

@@ -28,6 +28,8 @@ def charts(findings: Findings) -> dict[str, Any]:
     """Every picture of the findings as a plotly figure, by file name (without extension)."""
     names = {tp.key: tp.name for tp in findings.journey.touchpoints}
     shown: dict[str, Any] = {"journey-map": journey_map(findings)}
+    if findings.curves is not None:
+        shown["experience-curve"] = figures.experience_curve(findings.curves)
     if findings.priorities is not None and findings.drivers is not None:
         metric = findings.drivers.driver_metric
         shown["priority-matrix"] = figures.priority_matrix(findings.priorities, names, metric)

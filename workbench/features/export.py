@@ -23,6 +23,8 @@ from workbench.core.journey import Journey
 from workbench.data import query, waves
 from workbench.data.outcome import Outcome, from_meta
 from workbench.features import heatmap as screen
+from workbench.features import journeymaps
+from workbench.features.journeymaps import Curves
 from workbench.features.selection import Selection
 
 if TYPE_CHECKING:
@@ -33,11 +35,12 @@ if TYPE_CHECKING:
     from workbench.core.scenario import Scenario
     from workbench.repos.workspace import Workspace
 
-SLIDES = ("title", "map", "matrix", "breaks", "drivers", "roi", "actions")
+SLIDES = ("title", "map", "lanes", "matrix", "breaks", "drivers", "roi", "actions")
 SLIDE_NAMES = Labels(
     {
         "title": N_("Title slide"),
         "map": N_("Journey map"),
+        "lanes": N_("Personas, lanes and experience curve"),
         "matrix": N_("Segment matrix"),
         "breaks": N_("Where it breaks"),
         "drivers": N_("Key drivers"),
@@ -183,6 +186,7 @@ class Findings:
     actions: list = field(default_factory=list)
     outcome: Outcome = Outcome()
     benchmark_source: str = ""
+    curves: Curves | None = None  # the measured experience curve, everyone's and each persona's
 
 
 def gather(workspace: Workspace, request: Request, now: datetime.datetime | None = None) -> Findings:
@@ -270,6 +274,9 @@ def _gather(workspace: Workspace, request: Request, now: datetime.datetime | Non
             parts.update(_drivers(journey, window, metric, cache, outcome, overall))
         if "roi" in request.slides:
             parts["scenarios"] = _scenarios(workspace, request, journey, outcome, overall)
+        if "lanes" in request.slides:
+            personas = [p.key for p in journey.personas][: journeymaps.MAX_CURVES - 1]
+            parts["curves"] = journeymaps.curves(workspace, chosen, [journeymaps.ALL_CUSTOMERS, *personas], min_n)
         if searching is not None:
             parts["breaks"] = [item.item for item in searching.result()]
     return Findings(

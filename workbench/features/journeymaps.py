@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 ALL_CUSTOMERS = ""  # the curve of everyone chosen in the filter bar (no persona rule on top)
+MAX_CURVES = 5  # everyone and four personas: more lines would not be told apart on a slide
 BACKSTAGE_SEPARATOR = ":"  # "Owner: process" on a line of the backstage box
 
 
