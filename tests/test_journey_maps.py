@@ -3,6 +3,7 @@
 import io
 import json
 import zipfile
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
@@ -200,3 +201,37 @@ def test_the_curve_is_the_map_s_score_along_the_main_path_per_persona(seeded_dem
         assert 0 < point.n < (everyone.points[path.index(point.key)].n or 1) or point.n == 0
     assert missing.points == () and "loyalty_tier" in missing.note
     assert "CSAT" in found.summary
+
+
+def test_a_persona_in_the_filter_bar_stands_for_its_segment_rule():
+    from workbench.features.selection import PERSONA, SEPARATOR, parse_segments
+
+    personas = (Persona("fleet", "Fleet", "", {"customer_type": "business", "region": "North"}),
+                Persona("new", "New", "", {"customer_type": "new"}))
+    chosen = [f"{PERSONA}{SEPARATOR}fleet", f"region{SEPARATOR}South", f"{PERSONA}{SEPARATOR}new",
+              f"{PERSONA}{SEPARATOR}gone"]
+    assert parse_segments(chosen, personas) == (("customer_type", ("business", "new")), ("region", ("North", "South")))
+    assert parse_segments([f"{PERSONA}{SEPARATOR}fleet"], ()) == ()  # a persona removed since: no filter
+
+
+def test_the_filter_bar_offers_the_personas_the_survey_can_apply(demo_folder, tmp_path):
+    from tests.serving import copy_workspace
+    from workbench.features import selection
+    from workbench.features.workspace import open_workspace
+
+    with open_workspace(copy_workspace(demo_folder, tmp_path / "ws")) as workspace:
+        project_id = workspace.projects()[0].id
+        journey_id = workspace.journeys(project_id)[0].id
+        journey = workspace.journey(journey_id).journey
+        journey = replace(journey, personas=(Persona("biz", "Business", "", {"customer_type": "business"}),
+                                             Persona("gold", "Gold members", "", {"loyalty": "gold"})))
+        workspace.save_journey(journey_id, journey, "Personas")
+        dataset_id = workspace.datasets.survey_for(project_id, journey_id).id
+        found = selection.dataset_choices(workspace, dataset_id, "3", journey_id)
+        assert found.segments[0].label == "Persona: Business"
+        assert "Gold members" not in [c.label for c in found.segments]  # the survey has no loyalty column
+        picked = selection.resolve(workspace, {"project": project_id, "journey": journey_id, "dataset": dataset_id,
+                                               "metric": "csat", "segments": [found.segments[0].value]})
+        assert picked.filters == (("customer_type", ("business",)),)
+        assert [c.label for c in selection.dataset_choices(workspace, dataset_id, "3").segments][0] != \
+            "Persona: Business"

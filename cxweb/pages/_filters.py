@@ -154,11 +154,12 @@ def register(prefix: str) -> None:
         Output(f"{prefix}-segments", "disabled"),
         Input(f"{prefix}-dataset", "value"),
         Input(f"{prefix}-window", "value"),
+        State(f"{prefix}-journey", "value"),
     )
-    def choose_dataset(dataset_id, window):
+    def choose_dataset(dataset_id, window, journey_id):
         if not dataset_id:
             return None, None, None, None, [], PERIOD_SHOWN, "d-none", "", "", _(SEGMENTS_PLACEHOLDER), False
-        found = selections.dataset_choices(workspace(), int(dataset_id), window or "3")
+        found = selections.dataset_choices(workspace(), int(dataset_id), window or "3", int(journey_id or 0) or None)
         bounds = found.bounds
         period = (PERIOD_SHOWN, "d-none", "", "")  # the window and dates; the wave instead of them when there is one
         if found.wave is not None:

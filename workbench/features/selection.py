@@ -4,6 +4,7 @@ what can be chosen (journeys, survey versions, dates, segments) and what was cho
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,13 +12,14 @@ from workbench.analysis import heatmap
 from workbench.analysis.breaks import segment_columns
 from workbench.core import formatting, metrics
 from workbench.core.i18n import gettext as _
-from workbench.core.journey import Journey
+from workbench.core.journey import Journey, Persona
 from workbench.data import query, waves
 
 if TYPE_CHECKING:
     from workbench.repos.workspace import Workspace
 
 SEPARATOR = "\u241f"  # joins a segment column and value in one choice; never typed in data
+PERSONA = "\u241epersona"  # the 'column' of a persona's choice (its value the persona's key); never a data column
 DEFAULT_METRIC = "csat"
 METRICS = metrics.METRICS  # the metrics the bar offers, in the registry's order
 
@@ -101,8 +103,11 @@ def survey_choices(workspace: Workspace, project_id: int, journey_id: int | None
     return options, chosen.id if chosen else None
 
 
-def dataset_choices(workspace: Workspace, dataset_id: int, window: str) -> DatasetChoices:
-    """The survey version's dates, the ``window`` ("3" months, or "all") within them, and its segment values."""
+def dataset_choices(
+    workspace: Workspace, dataset_id: int, window: str, journey_id: int | None = None
+) -> DatasetChoices:
+    """The survey version's dates, the ``window`` ("3" months, or "all") within them, and its segment values, led
+    by the personas of the journey (``journey_id``) whose segment rule the survey can apply."""
     info = workspace.datasets.get(dataset_id)
     sources, wave = (str(info.path),), waves.single_wave(info.meta)
     bounds = query.date_bounds(sources)
@@ -110,9 +115,15 @@ def dataset_choices(workspace: Workspace, dataset_id: int, window: str) -> Datas
     if bounds:
         # A one-wave survey's answers all carry the wave's first day: the window is that day, whatever was chosen.
         start, end = bounds if window == "all" or wave else heatmap.default_window(bounds, int(window))
+    columns = segment_columns(sources)
+    personas = workspace.journey(int(journey_id)).journey.personas if journey_id else ()
     segments = tuple(
+        Choice(_("Persona: {name}").format(name=p.name), f"{PERSONA}{SEPARATOR}{p.key}")
+        for p in personas
+        if p.segment and set(p.segment) <= set(columns)
+    ) + tuple(
         Choice(f"{column}: {value}", f"{column}{SEPARATOR}{value}")
-        for column in segment_columns(sources)
+        for column in columns
         for value in query.segment_values(sources, column)
     )
     if wave is None:
@@ -123,12 +134,19 @@ def dataset_choices(workspace: Workspace, dataset_id: int, window: str) -> Datas
     return DatasetChoices(bounds, start, end, segments, wave, text, waves.no_trend_message(wave))
 
 
-def parse_segments(items: list[str] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Chosen segment options ('region␟North') as filters ``((column, (value, ...)), ...)``."""
+def parse_segments(
+    items: list[str] | None, personas: Sequence[Persona] = ()
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Chosen segment options ('region␟North', or a persona of ``personas`` standing for its segment rule) as
+    filters ``((column, (value, ...)), ...)``: values of one column are either, columns all apply."""
+    rules = {p.key: p.segment for p in personas}
     chosen: dict[str, list[str]] = {}
     for item in items or []:
         column, _sep, value = item.partition(SEPARATOR)
-        chosen.setdefault(column, []).append(value)
+        pairs = rules.get(value, {}).items() if column == PERSONA else [(column, value)]
+        for name, wanted in pairs:
+            if wanted not in chosen.setdefault(name, []):
+                chosen[name].append(wanted)
     return tuple((column, tuple(values)) for column, values in chosen.items())
 
 
@@ -137,14 +155,15 @@ def resolve(workspace: Workspace, data: dict | None) -> Selection | None:
     if not data:
         return None
     info = workspace.datasets.get(data["dataset"])
+    journey = workspace.journey(data["journey"]).journey
     return Selection(
         project_id=data["project"],
-        journey=workspace.journey(data["journey"]).journey,
+        journey=journey,
         sources=(str(info.path),),
         metric=data.get("metric") or DEFAULT_METRIC,
         date_from=_date(data.get("from")),
         date_to=_date(data.get("to")),
-        filters=parse_segments(data.get("segments")),
+        filters=parse_segments(data.get("segments"), journey.personas),
         wave=waves.single_wave(info.meta),
         journey_id=data["journey"],
         dataset_id=data["dataset"],
