@@ -250,12 +250,13 @@ def render(journey_id, _refresh, project_id):
     found = feature.view(workspace(), int(journey_id))
     journey = found.journey
     others = feature.versions(workspace(), int(project_id), int(journey_id))
+    changed = feature.changed_keys(workspace(), int(project_id), int(journey_id)) if journey.state == "to-be" else {}
     options = [{"label": "—", "value": ""}] + [{"label": name, "value": name} for name, _id in others]
     curve_options = [{"label": _("All customers"), "value": feature.ALL_CUSTOMERS}] + [
         {"label": p.name, "value": p.key} for p in journey.personas
     ]
     return (
-        _grid(found),
+        _grid(found, changed),
         _persona_list(journey),
         curve_options,
         journey.state,
@@ -265,7 +266,7 @@ def render(journey_id, _refresh, project_id):
     )
 
 
-def _grid(found: feature.MapView) -> html.Table | html.P:
+def _grid(found: feature.MapView, changed: dict[str, str]) -> html.Table | html.P:
     journey = found.journey
     if not journey.touchpoints:
         return html.P(_("The journey has no touchpoints yet: add them in the editor."), className="text-muted")
@@ -280,8 +281,11 @@ def _grid(found: feature.MapView) -> html.Table | html.P:
             html.Button(
                 journey.touchpoint(key).name,
                 id={"type": "jm-tp", "key": key},
-                className="jm-tp" + (" jm-on-path" if key in on_path else ""),
-                title=_("Write in the lanes of this touchpoint"),
+                className="jm-tp"
+                + (" jm-on-path" if key in on_path else "")
+                + (f" jm-tp-{changed[key]}" if key in changed else ""),
+                title=_("Write in the lanes of this touchpoint")
+                + (f" ({CHANGES[changed[key]]})" if key in changed else ""),
             )
         )
         for column in found.columns
@@ -596,16 +600,17 @@ def compare(_clicks, journey_id, project_id):
     """What this to-be version adds, removes and changes against the journey it was drawn from."""
     if ctx.triggered_id != "jm-compare" or not journey_id or not project_id:
         return ""
-    journey = feature.view(workspace(), int(journey_id)).journey
-    others = dict(feature.versions(workspace(), int(project_id), int(journey_id)))
-    if journey.based_on not in others:
+    as_is = feature.as_is_of(workspace(), int(project_id), int(journey_id))
+    if as_is is None:
         return html.Span(_("Choose the journey this version was drawn from first."), className="text-muted")
-    rows = feature.comparison(workspace(), others[journey.based_on], int(journey_id))
+    rows = feature.comparison(workspace(), as_is, int(journey_id))
     if not rows:
         return html.Span(_("No differences."), className="text-muted")
     return dbc.Table(
         [
-            html.Thead(html.Tr([html.Th(_("Change")), html.Th(_("Touchpoint")), html.Th(_("What changed"))])),
+            html.Thead(
+                html.Tr([html.Th(_("Change")), html.Th(_("Touchpoint")), html.Th(_("What changed")), html.Th("")])
+            ),
             html.Tbody(
                 [
                     html.Tr(
@@ -618,6 +623,16 @@ def compare(_clicks, journey_id, project_id):
                             ),
                             html.Td(row.what),
                             html.Td(row.detail),
+                            html.Td(
+                                html.Button(
+                                    "→ " + _("card"),
+                                    id={"type": "jm-change-card", "key": row.key},
+                                    className="btn btn-link btn-sm p-0",
+                                    title=_("Make an action card of this change"),
+                                )
+                                if row.change in ("added", "changed")
+                                else ""
+                            ),
                         ],
                         className=f"jm-{row.change.replace(' ', '-')}",
                     )
@@ -628,6 +643,29 @@ def compare(_clicks, journey_id, project_id):
         size="sm",
         className="mb-0",
     )
+
+
+@callback(
+    Output("jm-message", "children", allow_duplicate=True),
+    Input({"type": "jm-change-card", "key": ALL}, "n_clicks"),
+    State("jm-journey", "value"),
+    State("jm-project", "value"),
+    prevent_initial_call=True,
+)
+def change_card(clicks, journey_id, project_id):
+    """An action card in the backlog for the to-be change clicked."""
+    if not any(clicks or []) or not journey_id or not project_id:
+        return no_update
+    try:
+        card = feature.change_card(workspace(), int(project_id), int(journey_id), ctx.triggered_id["key"], author(None))
+    except USER_ERRORS as exc:
+        dash.set_props("jm-message", _message(str(exc), "danger"))
+        return no_update
+    dash.set_props("jm-message", {"color": "success", "is_open": True})
+    return [
+        _("Card created in the backlog: {title}").format(title=card.title) + " ",
+        dcc.Link(_("Open the Actions board"), href="/actions"),
+    ]
 
 
 @callback(

@@ -3,6 +3,8 @@ from an opportunity, a to-be version compared with the as-is — in headless Chr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,7 +53,7 @@ def test_a_workshop_fills_the_journey_map(demo_server, page, screenshot):
     page.fill("#jm-l-pains", "Prices are hidden\nNo delivery date")
     page.fill("#jm-l-opportunities", "Show the delivery day up front")
     page.fill("#jm-l-backstage", "Marketing: price list on the web")
-    page.locator("#jm-l-custom textarea").fill("CMS")
+    page.locator("#jm-l-custom div:has(label:text-is('Systems')) textarea").fill("CMS")
     page.click("#jm-lanes-save")
     expect(page.locator("#jm-lanes-modal")).to_be_hidden()
     table = page.locator(".jm-table")
@@ -66,6 +68,7 @@ def test_a_workshop_fills_the_journey_map(demo_server, page, screenshot):
     expect(page.locator("#jm-message")).to_contain_text("Show the delivery day up front")
 
     # A to-be version, changed and compared with the as-is.
+    as_is_name = page.locator("#jm-journey").evaluate("(e) => e.selectedOptions[0].text")
     page.fill("#jm-tobe-name", "Delivery to-be")
     page.click("#jm-tobe")
     expect(page.locator("#jm-message")).to_contain_text("to-be version is created")
@@ -79,7 +82,22 @@ def test_a_workshop_fills_the_journey_map(demo_server, page, screenshot):
     expect(page.locator(".jm-table")).to_contain_text("Nobody answers the phone")
     page.click("#jm-compare")
     expect(page.locator("#jm-comparison .jm-changed")).to_contain_text("lanes")
+    changed = page.locator(".jm-tp").nth(1)
+    expect(changed).to_have_class(re.compile(r"jm-tp-changed"))  # the grid marks the change too
     screenshot(page, "journey-map-compare")
+    page.locator("#jm-comparison .jm-changed button").click()  # a card to make the change happen
+    expect(page.locator("#jm-message")).to_contain_text("To-be: " + changed.inner_text())
+
+    # The persona filters the heatmap as its segment rule does.
+    page.goto(demo_server.at("/heatmap"))
+    page.wait_for_selector("#hm-summary")
+    wait_settled(page)
+    page.select_option("#hm-journey", label=as_is_name)
+    wait_settled(page)
+    page.click("#hm-segments")
+    page.locator("[role=option]", has_text="Persona: Small business <b>owner</b>").click()
+    page.keyboard.press("Escape")
+    expect(page.locator("#hm-summary")).to_contain_text("customer_type business", timeout=30_000)
     assert page.errors == []
 
     workspace = open_workspace(demo_server.workspace)
@@ -89,11 +107,14 @@ def test_a_workshop_fills_the_journey_map(demo_server, page, screenshot):
         to_be = workspace.journey(journeys["Delivery to-be"]).journey
         as_is = workspace.journey(next(i for n, i in journeys.items() if n != "Delivery to-be")).journey
         assert (as_is.state, to_be.state, to_be.based_on) == ("as-is", "to-be", as_is.name)
-        assert as_is.personas[0].segment == {"customer_type": "business"}
-        lanes = next(t for t in as_is.touchpoints if t.name == name).lanes
-        assert lanes.pains == ("Prices are hidden", "No delivery date") and lanes.custom == {"Systems": "CMS"}
+        persona = next(p for p in as_is.personas if p.name == "Small business <b>owner</b>")
+        assert persona.segment == {"customer_type": "business"} and persona.description == "Ships 20 parcels a week"
+        first = next(t for t in as_is.touchpoints if t.name == name)
+        lanes, lanes_key = first.lanes, first.key
+        assert lanes.pains == ("Prices are hidden", "No delivery date") and lanes.custom["Systems"] == "CMS"
         assert lanes.backstage[0].owner == "Marketing"
-        cards = workspace.actions.list(project)
-        assert any(card.title == "Show the delivery day up front" for card in cards)
+        cards = {card.title: card for card in workspace.actions.list(project)}
+        assert cards["Show the delivery day up front"].touchpoints == (lanes_key,)
+        assert any(title.startswith("To-be: ") for title in cards)
     finally:
         workspace.close()

@@ -383,6 +383,35 @@ def comparison(workspace: Workspace, as_is_id: int, to_be_id: int) -> list[Diffe
     return rows
 
 
+def as_is_of(workspace: Workspace, project_id: int, journey_id: int) -> int | None:
+    """The id of the journey a to-be version was drawn from (None when it names none, or one that is gone)."""
+    journey = workspace.journey(int(journey_id)).journey
+    return dict(versions(workspace, project_id, journey_id)).get(journey.based_on) if journey.based_on else None
+
+
+def changed_keys(workspace: Workspace, project_id: int, journey_id: int) -> dict[str, str]:
+    """The to-be version's touchpoints that are new or changed against its as-is journey: key -> 'added'/'changed'."""
+    as_is = as_is_of(workspace, project_id, journey_id)
+    if as_is is None:
+        return {}
+    return {
+        row.key: row.change for row in comparison(workspace, as_is, journey_id) if row.change in ("added", "changed")
+    }
+
+
+def change_card(workspace: Workspace, project_id: int, journey_id: int, key: str, who: str = "") -> Action:
+    """An action card in the backlog to make one change of the to-be version happen (its touchpoint and owner)."""
+    journey = workspace.journey(int(journey_id)).journey
+    tp = journey.touchpoint(key)
+    draft = replace(
+        actions.for_touchpoint(journey, key),
+        title=_("To-be: {touchpoint}").format(touchpoint=tp.name),
+        description=_("A change of the to-be journey “{journey}”.").format(journey=journey.name),
+        origin={"kind": "touchpoint", "label": _("to-be version {journey}").format(journey=journey.name)},
+    )
+    return actions.create(workspace, project_id, draft, who, journey_id=int(journey_id))
+
+
 def new_version(workspace: Workspace, project_id: int, journey_id: int, name: str | None) -> int:
     """A to-be copy of the journey, drawn from it (the original is marked as-is unless it is marked already)."""
     state = workspace.journey(int(journey_id))
