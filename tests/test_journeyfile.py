@@ -118,13 +118,23 @@ based_on: Tiny today
 def test_templates_are_real_journeys():
     templates = list_templates()
     assert {t.key for t in templates} >= {"insurance-claim", "ecommerce-delivery", "used-car-dealer",
-                                          "heat-pump-sales", "partner-installation"}
+                                          "heat-pump-sales", "partner-installation", "retail-bank-account-opening",
+                                          "broadband-onboarding", "utility-customer-move", "hospital-outpatient-visit"}
     for template in templates:
         journey = load_template(template.key)
         assert 10 <= len(journey.touchpoints) <= 30, template.key
         assert all(tp.owner for tp in journey.touchpoints), template.key
         assert any(tp.kind == "decision" for tp in journey.touchpoints), template.key
         assert journeyfile.loads(journeyfile.dumps(journey)) == journey
+    mapped = ("ecommerce-delivery", "retail-bank-account-opening", "broadband-onboarding", "utility-customer-move",
+              "hospital-outpatient-visit")
+    for key in mapped:  # the journey-map templates: personas with a rule on the data, lanes filled
+        journey = load_template(key)
+        assert len(journey.personas) >= 2 and all(p.segment and p.description for p in journey.personas), key
+        filled = [tp for tp in journey.touchpoints if not tp.lanes.empty()]
+        assert 2 * len(filled) >= len(journey.touchpoints), key
+        assert any(tp.lanes.pains and tp.lanes.opportunities and tp.lanes.backstage for tp in filled), key
+        assert journey.lanes and any(tp.lanes.custom for tp in filled), key
 
 
 GOOD = """\

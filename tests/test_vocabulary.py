@@ -41,9 +41,9 @@ def test_the_nav_bar_lists_the_registered_pages_in_their_order(workspace):
 
     create_app(workspace)  # registers the pages
     links = nav_links()
-    assert [link.href for link in links] == ["/", "/data", "/heatmap", "/leaderboards", "/drivers", "/comments",
-                                             "/alerts", "/actions", "/roi", "/export"]
-    assert [link.children[1] for link in links][:3] == ["Journeys", "Data", "Heatmap"]
+    assert [link.href for link in links] == ["/", "/map", "/data", "/heatmap", "/leaderboards", "/drivers",
+                                             "/comments", "/alerts", "/actions", "/roi", "/export"]
+    assert [link.children[1] for link in links][:3] == ["Journeys", "Journey map", "Data"]
     assert links[0].children[0].className == "fa-solid fa-route me-1"
     badges = [link.children[2].id for link in links if len(link.children) > 2]
     assert badges == ["nav-alerts-count"]  # only the alerts page asks for its count
