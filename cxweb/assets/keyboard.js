@@ -1,4 +1,5 @@
-// Keyboard shortcuts of the journey editor: Delete removes the selection, Ctrl+Z / Ctrl+Y undo and redo.
+// Keyboard shortcuts of the journey editor: Delete removes the selection, Ctrl+Z / Ctrl+Y undo and redo,
+// C then a click connects the selected touchpoint to another.
 // They click the editor's own buttons, so the shortcut and the button run the same callback.
 document.addEventListener("keydown", function (event) {
     var target = event.target;
@@ -6,8 +7,17 @@ document.addEventListener("keydown", function (event) {
     if (typing || document.querySelector(".modal.show")) {
         return;
     }
-    var id = null;
     var key = event.key.toLowerCase();
+    // C connects the selected touchpoint to the one clicked next, Esc cancels that (assets/journeymap.js).
+    var map = window.cxJourneyMap;
+    if (map && key === "c" && !(event.ctrlKey || event.metaKey || event.altKey) && map.startConnecting()) {
+        event.preventDefault();
+        return;
+    }
+    if (map && event.key === "Escape" && map.stopConnecting()) {
+        return;
+    }
+    var id = null;
     if (event.key === "Delete" || event.key === "Backspace") {
         id = "je-delete";
     } else if ((event.ctrlKey || event.metaKey) && key === "z" && !event.shiftKey) {

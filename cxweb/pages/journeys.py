@@ -14,7 +14,7 @@ from cxweb.pages import _locale
 from cxweb.pages._context import author, new_action_href, workspace
 from cxweb.pages._graph import STYLESHEET, elements, positions
 from cxweb.pages._pickers import project_options, project_picker
-from workbench.core import formatting, metrics
+from workbench.core import formatting, metrics, quickadd
 from workbench.core import journey as jm
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import N_, Labels, pgettext
@@ -69,6 +69,19 @@ def layout(**_query) -> html.Div:
                                         autoRefreshLayout=False,
                                     ),
                                     html.Div(id="je-empty", className="je-empty text-muted"),
+                                    # Drag to connect: the handle shown at a hovered touchpoint's right edge, and the
+                                    # hint of the C key; HTML over the canvas, so dash-cytoscape never reports them.
+                                    html.Div(
+                                        id="je-connect-handle",
+                                        className="je-handle",
+                                        title=_("Drag to another touchpoint to connect the two"),
+                                    ),
+                                    html.Div(id="je-connect-line", className="je-line"),
+                                    html.Div(
+                                        _("Click the touchpoint to connect to (Esc cancels)"),
+                                        id="je-connect-hint",
+                                        className="je-hint alert alert-primary py-1 px-2 small",
+                                    ),
                                 ],
                                 className="je-canvas border rounded bg-white position-relative",
                             ),
@@ -83,6 +96,7 @@ def layout(**_query) -> html.Div:
             _name_modal(),
             _confirm_modal(),
             _new_journey_modal(),
+            _quick_add_modal(),
         ]
     )
 
@@ -107,10 +121,16 @@ def _legend() -> html.Div:
     )
 
 
-def _button(icon: str, id_: str, title: str = "", text: str = "", **kwargs) -> dbc.Button:
+def _button(icon: str, id_: str, title: str = "", text: str | html.Span = "", **kwargs) -> dbc.Button:
     """A small toolbar button: an icon, maybe a word, its purpose on hover."""
     body = [html.I(className=f"fa-solid {icon} me-1"), text] if text else html.I(className=f"fa-solid {icon}")
     return dbc.Button(body, id=id_, title=title, size="sm", color="light", className="border", **kwargs)
+
+
+def _narrow(text: str) -> html.Span:
+    """A button's word shown on screens 1400 px wide or more; on smaller ones its icon and title say it (the word
+    is still read out by a screen reader: workbench.css, .je-wide)."""
+    return html.Span(text, className="je-wide")
 
 
 def _toolbar() -> html.Div:
@@ -155,10 +175,19 @@ def _toolbar() -> html.Div:
                 size="sm",
                 className="w-auto me-3",
             ),
+            dbc.Button(
+                [html.I(className="fa-solid fa-list-ul me-1"), _("Quick add")],
+                id="je-quick-open",
+                title=_("Add many touchpoints at once: type or paste a list, one a line"),
+                className="border me-3",
+                size="sm",
+                color="light",
+            ),
             dbc.ButtonGroup(
                 [
-                    _button("fa-rotate-left", "je-undo", text=_("Undo"), disabled=True),
-                    _button("fa-rotate-right", "je-redo", text=_("Redo"), disabled=True),
+                    # Words on wide screens only: on a 1366 px laptop the toolbar then stays on one line.
+                    _button("fa-rotate-left", "je-undo", text=_narrow(_("Undo")), disabled=True),
+                    _button("fa-rotate-right", "je-redo", text=_narrow(_("Redo")), disabled=True),
                 ],
                 className="me-2",
             ),
@@ -171,7 +200,7 @@ def _toolbar() -> html.Div:
                 color="light",
             ),
             dbc.Button(
-                [html.I(className="fa-solid fa-trash-can me-1"), _("Delete")],
+                [html.I(className="fa-solid fa-trash-can me-1"), _narrow(_("Delete"))],
                 id="je-delete",
                 title=_("Delete the selected touchpoints and connections (Delete key)"),
                 className="border me-3",
@@ -180,6 +209,7 @@ def _toolbar() -> html.Div:
             ),
             dcc.Store(id="je-graph-resized"),
             dcc.Store(id="je-dragged"),
+            dcc.Store(id="je-linked"),
         ],
         className="d-flex flex-wrap align-items-center gap-1 mb-2",
     )
@@ -245,6 +275,17 @@ def _touchpoint_card() -> dbc.Card:
             [
                 html.H6(id="je-tp-title", className="card-title"),
                 html.Div(id="je-tp-key", className="small text-muted mb-2"),
+                # Connect first: the step a workshop takes most, visible without scrolling on a 1366 × 768 screen.
+                dbc.Label(_("Connect to"), className="small mb-0"),
+                dbc.InputGroup(
+                    [
+                        dbc.Select(id="je-connect-target"),
+                        dbc.Button(_("Connect"), id="je-connect", color="secondary"),
+                    ],
+                    size="sm",
+                    className="mb-1",
+                ),
+                html.Div(id="je-tp-edges", className="small mb-2"),
                 _field(_("Name"), dbc.Input(id="je-tp-name", size="sm", maxLength=200)),
                 _field(_("Stage"), dbc.Select(id="je-tp-stage", size="sm")),
                 _field(_("Channel"), dbc.Input(id="je-tp-channel", size="sm", list="je-channels", maxLength=100)),
@@ -292,18 +333,8 @@ def _touchpoint_card() -> dbc.Card:
                             title=_("Plan an improvement action for this touchpoint on the Actions page"),
                         ),
                     ],
-                    className="mb-3",
+                    className="mb-1",
                 ),
-                dbc.Label(_("Connect to"), className="small mb-0"),
-                dbc.InputGroup(
-                    [
-                        dbc.Select(id="je-connect-target"),
-                        dbc.Button(_("Connect"), id="je-connect", color="secondary"),
-                    ],
-                    size="sm",
-                    className="mb-2",
-                ),
-                html.Div(id="je-tp-edges", className="small"),
                 html.Datalist(id="je-owners"),
                 html.Datalist(id="je-channels"),
             ]
@@ -369,6 +400,13 @@ def _add_touchpoint_card() -> dbc.Card:
                         "Delete removes the selection; Ctrl+Z / Ctrl+Y undo and redo."
                     ),
                     className="small text-muted mt-2",
+                ),
+                html.Div(
+                    _(
+                        "Connect on the map: drag the round handle at a touchpoint's right edge onto another one, "
+                        "or select a touchpoint, press C and click the next one."
+                    ),
+                    className="small text-muted mt-1",
                 ),
             ]
         ),
@@ -466,6 +504,52 @@ def _new_journey_modal() -> dbc.Modal:
     )
 
 
+def _quick_add_modal() -> dbc.Modal:
+    return _dialog(
+        "quick",
+        _("Quick add touchpoints"),
+        [
+            html.P(
+                _(
+                    "One touchpoint a line: “Stage: Touchpoint; owner; channel” (owner and channel may be left out), "
+                    "or columns pasted from Excel: stage, touchpoint, owner. A line without a stage goes into the "
+                    "stage of the line before. Stages and touchpoints the journey has already are reused."
+                ),
+                className="small mb-2",
+            ),
+            dbc.Textarea(
+                id="je-quick-text",
+                rows=10,
+                maxLength=quickadd.MAX_CHARS,
+                spellCheck="false",
+                className="font-monospace small",
+                placeholder=_(
+                    "Awareness: Online ad; Marketing; web\nSearch result\nPurchase: Checkout; E-commerce team\nPayment"
+                ),
+            ),
+            dbc.Checkbox(id="je-quick-connect", value=True, label=_("Connect in order"), className="mt-2 mb-0"),
+            html.Div(
+                _(
+                    "Each touchpoint leads to the next one of its stage, and the last one of a stage to the first "
+                    "one of the next stage listed."
+                ),
+                id="je-quick-connect-help",
+                className="small text-muted mb-2",
+            ),
+            html.Div(id="je-quick-preview", className="small"),
+            dbc.Alert(
+                id="je-quick-error",
+                color="danger",
+                is_open=False,
+                className="small mt-2 mb-0",
+                style={"whiteSpace": "pre-wrap"},
+            ),
+        ],
+        _("Add"),
+        size="lg",
+    )
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -552,7 +636,9 @@ def choose_project(project_id, current):
 )
 def render(journey_id, refresh, owner):
     """Draw the journey and refresh every list that depends on it."""
-    refit = ctx.triggered_id in (None, "je-journey") or str(refresh).startswith(("je-autolayout", "je-new-"))
+    refit = ctx.triggered_id in (None, "je-journey") or str(refresh).startswith(
+        ("je-autolayout", "je-new-", "je-quick-")
+    )
     # A changed layout prop makes Cytoscape run the layout again (fit to view); the nonce makes it change.
     fit = {**PRESET, "nonce": time.time_ns()} if refit else no_update
     if not journey_id:
@@ -943,9 +1029,28 @@ def connect(_clicks, nodes, target, journey_id, version):
     if not nodes or len(nodes) != 1 or not target:
         _show_message(_message(_("Select one touchpoint and choose where customers go next."), "warning"))
         return no_update
-    token, message = _edit(
-        journey_id, version, _("Connect touchpoints"), lambda j: jm.add_edge(j, nodes[0]["id"], target)
-    )
+    return _connect(journey_id, version, nodes[0]["id"], target)
+
+
+@callback(
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-linked", "data"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def connect_on_map(linked, journey_id, version):
+    """Connect the touchpoints joined on the map: a handle dragged onto another, or C and a click
+    (assets/journeymap.js)."""
+    source, target = (linked or {}).get("source"), (linked or {}).get("target")
+    if not isinstance(source, str) or not isinstance(target, str):
+        return no_update
+    return _connect(journey_id, version, source, target)
+
+
+def _connect(journey_id, version, source: str, target: str):
+    """One undoable edit connecting two touchpoints, checked as the model checks every edge."""
+    token, message = _edit(journey_id, version, _("Connect touchpoints"), lambda j: jm.add_edge(j, source, target))
     _show_message(message)
     return token
 
@@ -990,6 +1095,82 @@ def save_edge(_clicks, edges, share, volume, journey_id, version):
     token, message = _edit(journey_id, version, _("Edit connection"), change)
     _show_message(message)
     return token
+
+
+# ------------------------------------------------------------------ quick add
+
+
+@callback(
+    Output("je-quick-modal", "is_open"),
+    Output("je-quick-error", "is_open", allow_duplicate=True),
+    Input("je-quick-open", "n_clicks"),
+    Input("je-quick-cancel", "n_clicks"),
+    State("je-journey", "value"),
+    prevent_initial_call=True,
+)
+def open_quick_add(_open, _cancel, journey_id):
+    """Open the quick-add dialog (what was typed stays until it is added), or close it."""
+    if ctx.triggered_id == "je-quick-cancel":
+        return False, no_update
+    if not journey_id:
+        _show_message(_message(_("Choose or create a journey first."), "warning"))
+        return False, no_update
+    return True, False
+
+
+@callback(
+    Output("je-quick-preview", "children"),
+    Output("je-quick-error", "children"),
+    Output("je-quick-error", "is_open"),
+    Output("je-quick-connect-help", "style"),
+    Input("je-quick-text", "value"),
+    Input("je-quick-connect", "value"),
+    State("je-journey", "value"),
+    prevent_initial_call=True,
+)
+def preview_quick_add(text, connect, journey_id):
+    """Say, as the user types, what the list would add and connect, or which lines are wrong."""
+    help_style = {"display": "block" if connect else "none"}
+    if not journey_id:
+        return [], no_update, no_update, help_style
+    try:
+        line, chains = feature.quick_preview(feature.stored(workspace(), int(journey_id)), text, bool(connect))
+    except USER_ERRORS as exc:
+        return [], str(exc), True, help_style
+    shown = [html.Div(line, className="fw-semibold")] if line else []
+    if chains:
+        shown.append(html.Div(chains, className="text-muted"))
+    return shown, "", False, help_style
+
+
+@callback(
+    Output("je-quick-modal", "is_open", allow_duplicate=True),
+    Output("je-quick-text", "value"),
+    Output("je-quick-error", "children", allow_duplicate=True),
+    Output("je-quick-error", "is_open", allow_duplicate=True),
+    Output("je-refresh", "data", allow_duplicate=True),
+    Input("je-quick-ok", "n_clicks"),
+    State("je-quick-text", "value"),
+    State("je-quick-connect", "value"),
+    State("je-journey", "value"),
+    State("je-version", "data"),
+    prevent_initial_call=True,
+)
+def quick_add(_clicks, text, connect, journey_id, version):
+    """Add the list as one undoable edit and close the dialog, or keep it open with what is wrong."""
+    if not journey_id:
+        return no_update, no_update, _("Choose or create a journey first."), True, no_update
+    try:
+        label = feature.quick_add(workspace(), int(journey_id), version, text, bool(connect), author(None))
+    except ConflictError as exc:
+        return no_update, no_update, str(exc), True, _token()
+    except USER_ERRORS as exc:
+        return no_update, no_update, str(exc), True, no_update
+    if label:
+        _show_message(_message(_("Saved: {edit}").format(edit=label)))
+    else:
+        _show_message(_message(_("Nothing to add: the journey has every touchpoint and connection listed."), "info"))
+    return False, "", "", False, _token()
 
 
 # ------------------------------------------------------------------ deleting (with confirmation)
