@@ -20,7 +20,21 @@ def shape(journey):
         [(tp.key, tp.stage, tp.kind, tp.entry, dict(tp.targets), tp.owner is None) for tp in journey.touchpoints],
         journey.edges,
         [o.kind for o in journey.owners],
+        [(p.key, dict(p.segment)) for p in journey.personas],  # a rule matches data values: never translated
+        [(len(tp.lanes.pains), len(tp.lanes.opportunities), len(tp.lanes.backstage), len(tp.lanes.custom))
+         for tp in journey.touchpoints],
+        len(journey.lanes),
     )
+
+
+def lane_words(journey) -> list[str]:
+    """Every text of the journey map, in order: personas, free lanes, each touchpoint's lanes."""
+    words = [p.name for p in journey.personas] + [p.description for p in journey.personas] + list(journey.lanes)
+    for tp in journey.touchpoints:
+        lanes = tp.lanes
+        words += [lanes.does, lanes.thinks, lanes.feels, *lanes.pains, *lanes.opportunities]
+        words += [s.text for s in lanes.backstage] + list(lanes.custom.values())
+    return [w for w in words if w]
 
 
 def test_the_demo_template_reads_in_czech_and_polish_with_the_same_keys():
@@ -58,8 +72,14 @@ def test_every_template_is_translated_and_still_a_valid_journey(key, code):
     words = [(a.name, b.name) for a, b in zip(english.stages, translated.stages, strict=True)]
     words += [(a.name, b.name) for a, b in zip(english.touchpoints, translated.touchpoints, strict=True)]
     words += [(a.notes, b.notes) for a, b in zip(english.touchpoints, translated.touchpoints, strict=True) if a.notes]
-    untranslated = [source for source, text in words if source == text]
+    words += list(zip(lane_words(english), lane_words(translated), strict=True))
+    untranslated = [source for source, text in words if source == text and not source.isupper()]  # 'NPS' stays
     assert not untranslated, untranslated
+    assert all(set(tp.lanes.custom) <= set(translated.lanes) for tp in translated.touchpoints)
+    backstage = {s.owner for tp in translated.touchpoints for s in tp.lanes.backstage if s.owner}
+    english_owners = {o.name for o in english.owners}
+    named = {s.owner for tp in english.touchpoints for s in tp.lanes.backstage if s.owner in english_owners}
+    assert len(named) == 0 or backstage & {o.name for o in translated.owners}  # a journey owner, named alike
     owners = [o.name for o in translated.owners]
     assert len(set(owners)) == len(owners) and {tp.owner for tp in translated.touchpoints} <= set(owners)
     assert len({s.name.casefold() for s in translated.stages}) == len(translated.stages)  # rename_stage's rule
@@ -105,6 +125,15 @@ def test_the_extractor_yields_every_word_a_loaded_template_holds():
         *(tp.channel for tp in journey.touchpoints if tp.channel),
     }
     assert texts == expected  # a folded description is one line, as loaded
+
+
+def test_the_extractor_yields_the_words_of_a_journey_map():
+    path = templates_folder() / "broadband-onboarding.yaml"
+    found = list(catalogue.extract_template(io.BytesIO(path.read_bytes()), None, [], {}))
+    texts = {messages[1] for _line, _funcname, messages, _comments in found}
+    journey = journeyfile.load(path)
+    assert set(lane_words(journey)) <= texts
+    assert not {value for p in journey.personas for value in p.segment.values()} & texts - set(lane_words(journey))
 
 
 def test_the_demo_seeded_in_czech_is_czech_and_found_again_in_english(tmp_path):

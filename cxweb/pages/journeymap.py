@@ -43,6 +43,7 @@ CHANGES = Labels(
     }
 )
 CHANGE_COLOURS = {"added": "success", "removed": "danger", "changed": "warning"}
+LIST_ROWS = ("pains", "backstage")  # lanes shown as bulleted lists (opportunities too, each with its card button)
 LANE_CLASSES = {"pains": "jm-pains", "opportunities": "jm-opportunities", "backstage": "jm-backstage"}
 HINTS = Labels(
     {
@@ -322,9 +323,12 @@ def _grid(found: feature.MapView, changed: dict[str, str]) -> html.Table | html.
                         )
                         for i, line in enumerate(lines)
                     ]
-                else:
+                elif lane in LIST_ROWS:
                     items = [html.Li(line) for line in lines]
-                cells.append(html.Td(html.Ul(items) if items else "", className=LANE_CLASSES.get(lane, "")))
+                else:  # a text lane: its text as written, no bullet
+                    items = [html.Div(line, className="jm-text") for line in lines]
+                body = html.Ul(items) if items and lane in (*LIST_ROWS, "opportunities") else items
+                cells.append(html.Td(body or "", className=LANE_CLASSES.get(lane, "")))
         rows.append(html.Tr(cells))
     return html.Table([html.Thead([html.Tr(stage_row), html.Tr(tp_row)]), html.Tbody(rows)], className="jm-table")
 

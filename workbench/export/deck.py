@@ -17,7 +17,7 @@ from workbench.core import journey as jm
 from workbench.core.i18n import N_, Labels, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import xml_safe
-from workbench.export import maplayout
+from workbench.export import figures, maplayout
 from workbench.features.export import BENCHMARK_NAMES, MATRIX_COLUMNS, QUADRANT_NAMES, Findings
 from workbench.features.heatmap import matrix_rows
 
@@ -553,8 +553,10 @@ def _curve_slide(deck, findings: Findings, style: Style) -> None:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
         chart.legend.font.size = Pt(9)
-        low, high = metrics.RANGES[metric]
-        chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+        low, high = figures.curve_span(found)
+        step = 0.5 if metric in ("csat", "ces") else 10
+        chart.value_axis.minimum_scale = math.floor(low / step) * step
+        chart.value_axis.maximum_scale = math.ceil(high / step) * step
         chart.value_axis.tick_labels.font.size = Pt(9)
         chart.value_axis.tick_labels.number_format = _format("0.0" if metric in ("csat", "ces") else "0")
         chart.value_axis.tick_labels.number_format_is_linked = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -765,6 +766,21 @@ def _n(n) -> str:
 CURVE_COLOURS = ("13,110,253", "214,51,132", "25,135,84", "253,126,20", "111,66,193", "32,201,151")
 
 
+def curve_span(found) -> tuple[float, float]:
+    """The part of the metric's scale the curves, their bands and the targets use, with a tenth of the scale around
+    it: a dip of 0.3 on CSAT shows as a workshop's curve does, never cut off (the ticks say where the axis starts)."""
+    low, high = metrics.RANGES[found.metric]
+    seen = [
+        v
+        for curve in found.curves
+        for p in curve.points
+        for v in ((p.low, p.high, p.value) if p.n > 0 else ()) + ((p.target,) if p.target is not None else ())
+        if not math.isnan(v)
+    ]
+    pad = (high - low) / 10
+    return (max(low, min(seen) - pad), min(high, max(seen) + pad)) if seen else (low, high)
+
+
 def experience_curve(found) -> object:
     """The journey map's emotion curve from data (:class:`workbench.features.journeymaps.Curves`): each group's
     measured score along the main path with its interval band, low-n points hollow, the designed (target) curve
@@ -832,7 +848,7 @@ def experience_curve(found) -> object:
             figure.add_vrect(
                 x0=start - 0.5, x1=end + 0.5, fillcolor="#f1f3f5", opacity=0.6, line_width=0, layer="below"
             )
-    low, high = metrics.RANGES[found.metric]
+    span = list(curve_span(found))
     figure.update_layout(
         separators=formatting.plotly_separators(),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -846,6 +862,6 @@ def experience_curve(found) -> object:
             "tickfont": {"family": LABEL_FONT, "size": 11},
             "range": [-0.5, len(first) - 0.5],
         },
-        yaxis={"title": metrics.NAMES[found.metric], "range": [low, high], "gridcolor": "#e9ecef", "zeroline": False},
+        yaxis={"title": metrics.NAMES[found.metric], "range": span, "gridcolor": "#e9ecef", "zeroline": False},
     )
     return figure
