@@ -3,6 +3,9 @@
 Prints the median of several runs for:
 - one editor edit on a 60-touchpoint journey: workspace.save_journey (SQLAlchemy, keeps row ids, writes the
   undo snapshot) vs. the same rows written with bare sqlite3 (delete + executemany, no history);
+- one edit of a workshop-sized journey (14 touchpoints) the way the editor saves it, features.journeys.save (read,
+  change, workspace.save_journey), and a quick add of 12 lines (parse, apply, one save), each vs. bare sqlite3
+  writing the same rows (issue 24 asks for an edit under 200 ms);
 - reading it back for drawing: workspace.journey + journey.check + the Cytoscape elements;
 - a YAML round trip (our line-numbered, validating loader and dumper) vs. PyYAML's plain libyaml load/dump;
 - app start: seconds from launching `app.py` until the first page's layout is served.
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -32,8 +36,9 @@ from timing import median_seconds  # noqa: E402
 
 from cxweb.pages._graph import elements  # noqa: E402
 from workbench.core import journey as jm  # noqa: E402
-from workbench.core import journeyfile  # noqa: E402
+from workbench.core import journeyfile, quickadd  # noqa: E402
 from workbench.core.journey import Edge, Journey, Owner, Stage, Touchpoint  # noqa: E402
+from workbench.features import journeys as feature  # noqa: E402
 from workbench.features.workspace import open_workspace  # noqa: E402
 
 
@@ -90,7 +95,8 @@ def main() -> None:
     journey = big_journey()
     with tempfile.TemporaryDirectory() as folder:
         workspace = open_workspace(Path(folder) / "ws")
-        journey_id = workspace.create_journey(workspace.create_project("Bench"), journey)
+        project = workspace.create_project("Bench")
+        journey_id = workspace.create_journey(project, journey)
         moves = iter(range(10_000))
 
         def edit() -> None:
@@ -103,6 +109,37 @@ def main() -> None:
         reference = median_seconds(lambda: bare_sqlite_write(Path(folder) / "bare.db",
                                                              jm.move_touchpoints(journey, {"t5": (1.0, 0.0)})))
         print(f"edit + undo snapshot, 60 touchpoints: {ours * 1000:7.1f} ms   bare sqlite3 rewrite: "
+              f"{reference * 1000:6.1f} ms   ratio {ours / reference:5.1f}x")
+
+        # The editor's save path on a journey the size of a workshop's: the version comes from the browser, so it
+        # is read after each save, untimed.
+        workshop = replace(big_journey(14), name="Workshop")
+        workshop_id = workspace.create_journey(project, workshop)
+        version = {"now": workspace.journey(workshop_id).version}
+
+        def save() -> None:
+            i = next(moves)
+            feature.save(workspace, workshop_id, version["now"], "Move",
+                         lambda j: jm.move_touchpoints(j, {"t5": (float(i), 0.0)}))
+
+        ours = median_seconds(save, after=lambda: version.update(now=workspace.journey(workshop_id).version))
+        reference = median_seconds(lambda: bare_sqlite_write(Path(folder) / "bare.db", workshop))
+        print(f"editor save, 14 touchpoints:          {ours * 1000:7.1f} ms   bare sqlite3 rewrite: "
+              f"{reference * 1000:6.1f} ms   ratio {ours / reference:5.1f}x")
+
+        pasted = "\n".join(f"Stage {i // 3}: Touchpoint {i}; Team {i % 4}; web" for i in range(12))
+        empties = iter(range(10_000))
+
+        def empty() -> dict:  # a new journey to paste into, made untimed
+            new = workspace.create_journey(project, Journey(f"Empty {next(empties)}"))
+            return {"id": new, "version": workspace.journey(new).version}
+
+        target = empty()
+        ours = median_seconds(lambda: feature.quick_add(workspace, target["id"], target["version"], pasted, True),
+                              after=lambda: target.update(empty()))
+        added, _summary = quickadd.apply(Journey("Pasted"), quickadd.parse(pasted))
+        reference = median_seconds(lambda: bare_sqlite_write(Path(folder) / "bare.db", added))
+        print(f"quick add of 12 lines (new journey):  {ours * 1000:7.1f} ms   bare sqlite3 rewrite: "
               f"{reference * 1000:6.1f} ms   ratio {ours / reference:5.1f}x")
 
         def draw() -> None:
