@@ -51,6 +51,10 @@ NESTING = 64  # levels of lists and mappings in a JSON or YAML document (journey
 YAML_VALUES = 100_000  # values of a YAML document counted with every alias expanded (a "billion laughs")
 LOGO_PIXELS = 25_000_000  # a deck logo's width × height: decoding it takes 4 bytes a pixel
 PATTERN_CHARS = 500  # a codebook regex pattern (Python's parser recurses on nested groups)
+NAME_CHARS = 200  # a journey's, stage's or touchpoint's name taken from a file (the editor's fields hold as many)
+# Touchpoints of a draft journey made from a file's touchpoint labels or rating columns: a map of more is no
+# longer read, and a column of more distinct values is no touchpoint column (answer texts, ids).
+DRAFT_TOUCHPOINTS = 200
 
 
 # The sentences of a size over its limit (as found, and when it rounds to the limit: "more than"), by what is measured.

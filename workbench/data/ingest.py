@@ -950,8 +950,10 @@ def column_values(
     sheet: str | None = None,
     limit: int = 500,
     header_row: int | None = None,
+    by_count: bool = True,
 ) -> list[str]:
-    """The distinct values of one column of a whole file (e.g. its touchpoint labels), most frequent first."""
+    """The distinct values of one column of a whole file (e.g. its touchpoint labels), most frequent first (or, not
+    ``by_count``, in the order they first come in the file)."""
     import pyarrow.compute as pc
 
     path = Path(path)
@@ -963,7 +965,9 @@ def column_values(
         raise IngestError(_("Column not in the file: {column}.").format(column=column))
     _refuse_nested(table, [column])
     counts = pc.value_counts(_text(_array(table[column])).drop_null())
-    pairs = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()), key=lambda p: -p[1])
+    pairs = list(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))  # as first found
+    if by_count:
+        pairs.sort(key=lambda p: -p[1])
     return [value for value, _count in pairs[:limit]]
 
 

@@ -8,13 +8,14 @@ everything that decides what a column means or what is imported is here, so it i
 from __future__ import annotations
 
 import datetime
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.analysis import guesses
-from workbench.core import access, folders, formatting, metrics, uploads
+from workbench.core import access, draft, folders, formatting, metrics, uploads
 from workbench.core.contract import OVERALL
 from workbench.core.errors import IngestError
 from workbench.core.i18n import gettext as _
@@ -495,8 +496,90 @@ def touchpoint_labels(
     found = ingest.column_values(path, column, chosen, sheet, header_row=header_row)
     known = dict(mapping.touchpoint_values) if isinstance(mapping, SurveyMapping) and use_saved else {}
     matched = guesses.match_touchpoints(found, {tp.key: tp.name for tp in journey_.touchpoints}, one_to_one=False)
+    # A touchpoint of the label's very name first ("Delivery" and "delivery!" are two touchpoints of a draft journey,
+    # which the words of their names would not tell apart).
+    named: dict[str, str] = {}
+    for tp in journey_.touchpoints:
+        named.setdefault(draft.clean_name(tp.name), tp.key)
     keys = {tp.key for tp in journey_.touchpoints} | {OVERALL}
-    return [(label, known[label] if known.get(label) in keys else (matched[label] or NONE)) for label in found]
+    return [
+        (
+            label,
+            known[label]
+            if known.get(label) in keys
+            else (named.get(draft.clean_name(label)) or matched[label] or NONE),
+        )
+        for label in found
+    ]
+
+
+# ------------------------------------------------------------------ a draft journey from the file
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft journey made from a file: its id and name, and the touchpoint each label or column became."""
+
+    journey_id: int
+    name: str
+    keys: dict[str, str]  # the file's label (long file) or column (wide file) → the touchpoint's key
+    message: str
+
+
+def draft_name(workspace: Workspace, project_id: int | None, filename: str) -> str:
+    """The name a draft journey is proposed under: the file's (without its extension), numbered when taken."""
+    taken = [j.name for j in workspace.journeys(int(project_id))] if project_id else []
+    return draft.draft_name(Path(filename or "").stem, taken)
+
+
+def file_labels(
+    path: Path, column: str, chosen: CsvDialect | None, sheet: str | None, header_row: int | None
+) -> dict[str, str]:
+    """A long file's touchpoint labels in the order they first come in the file, each as its own name."""
+    found = ingest.column_values(path, column, chosen, sheet, limit=sys.maxsize, header_row=header_row, by_count=False)
+    return {label: label for label in found}
+
+
+def wide_labels(columns: Mapping, taken: Sequence[str | None]) -> dict[str, str]:
+    """A wide file's rating columns, each with the name its touchpoint takes: its question text when it has one,
+    else its name. The columns guessed as scores when there are any, else every column the form lists; never one
+    ``taken`` by another field (the date, an id, the comment) or by the file's rules for test responses."""
+    found = proposal(columns)
+    outcome = found.outcome if found is not None else None
+    skip = {c for c in taken if c and c != NONE} | set(columns.get("exclude") or ()) | {outcome}
+    scores = [s.column for s in found.scores] if found is not None else []
+    listed = scores or [row.column for row in wide_rows(columns, None, False)]
+    descriptions = columns.get("descriptions") or {}
+    return {column: descriptions.get(column) or column for column in listed if column not in skip}
+
+
+def create_draft(
+    workspace: Workspace, project_id: int | None, name: str | None, labels: Mapping[str, str], where: str, what: str
+) -> Draft:
+    """Store a draft journey in the project, one touchpoint per distinct name of ``labels`` (label or column → the
+    name its touchpoint takes; see :func:`workbench.core.draft.draft_journey`); ``where`` names the file (and its
+    column) in a message over the limit, ``what`` is "labels" or "columns". Only someone who changes the project
+    may: the workspace refuses anyone else."""
+    if not project_id:
+        raise IngestError(_("Create a project on the Journeys page first."))
+    if not access.current().writes(int(project_id)):
+        raise access.refused()
+    journey_, by_name = draft.draft_journey(name or "", labels.values(), where=where, what=what)
+    journey_id = workspace.create_journey(int(project_id), journey_)
+    keys = {source: by_name[label] for source, label in labels.items() if label in by_name}
+    n = len(journey_.touchpoints)
+    message = ngettext(
+        "Draft journey “{name}” created with {n} touchpoint: arrange it into a stage on the Journeys page.",
+        "Draft journey “{name}” created with {n} touchpoints: arrange them into stages on the Journeys page.",
+        n,
+    ).format(name=journey_.name, n=formatting.count(n))
+    return Draft(journey_id, journey_.name, keys, message)
+
+
+def draft_offer(labels: Sequence[tuple[str, str]]) -> bool:
+    """Whether the form offers a draft journey: none of the file's labels or columns (with the touchpoint each is
+    mapped to) has a touchpoint of the journey."""
+    return bool(labels) and all(key in (None, "", NONE) for _label, key in labels)
 
 
 def unmatched_note(unmatched: int) -> tuple[str, bool]:
