@@ -58,7 +58,7 @@ function connectByHandle(cy) {
         handle.classList.add("je-show");
     });
     cy.on("mouseout", 'node[type = "touchpoint"]', hideSoon);
-    cy.on("viewport grab", hide);  // the node or the map moves away from under the handle
+    cy.on("viewport grab remove", hide);  // the node or the map moves away from under the handle, or is gone
     handle.addEventListener("pointerenter", function () { clearTimeout(hiding); });
     handle.addEventListener("pointerleave", hideSoon);
     handle.addEventListener("pointerdown", function (event) {
@@ -113,7 +113,7 @@ function connectByKey(cy) {
     }
     cy.__cxStartConnecting = function () {
         var chosen = cy.nodes('[type = "touchpoint"]:selected');
-        if (chosen.length !== 1 || !box) {
+        if (chosen.length !== 1 || !box || document.querySelector(".cx-read-only")) {  // a reader changes nothing
             return false;
         }
         cy.__cxConnectFrom = chosen.id();

@@ -3,6 +3,11 @@
 // They click the editor's own buttons, so the shortcut and the button run the same callback.
 document.addEventListener("keydown", function (event) {
     var target = event.target;
+    if (target && target.id === "je-quick-text" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();  // Ctrl+Enter in the quick-add list adds it, as the dialog's Add button does
+        document.getElementById("je-quick-ok").click();
+        return;
+    }
     var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
     if (typing || document.querySelector(".modal.show")) {
         return;

@@ -513,12 +513,14 @@ def _quick_add_modal() -> dbc.Modal:
                 _(
                     "One touchpoint a line: “Stage: Touchpoint; owner; channel” (owner and channel may be left out), "
                     "or columns pasted from Excel: stage, touchpoint, owner. A line without a stage goes into the "
-                    "stage of the line before. Stages and touchpoints the journey has already are reused."
+                    "stage of the line before. Stages and touchpoints the journey has already are reused. "
+                    "Ctrl+Enter adds the list."
                 ),
                 className="small mb-2",
             ),
             dbc.Textarea(
                 id="je-quick-text",
+                autoFocus=True,  # the dialog opens ready to type or paste into
                 rows=10,
                 maxLength=quickadd.MAX_CHARS,
                 spellCheck="false",

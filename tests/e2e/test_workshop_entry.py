@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_journey_editor import TOUCHPOINT_COUNT, choose_source, node_center, wait_for_touchpoints
+from tests.e2e.test_journey_editor import TOUCHPOINT_COUNT, node_center, wait_for_touchpoints
 from tests.serving import wait_for, wait_settled
 from workbench.core.quickadd import folded
 from workbench.features.workspace import open_workspace
@@ -31,9 +31,19 @@ Delivery: Dispatch notice; CRM team; email
 Courier delivery; Couriers; courier
 Unboxing"""
 CHAIN = [
-    "online-ad", "search-result", "friend-s-recommendation", "product-page", "reviews", "price-comparison",
-    "checkout", "payment", "order-confirmation", "dispatch-notice", "courier-delivery", "unboxing",
-]  # fmt: skip
+    "online-ad",
+    "search-result",
+    "friend-s-recommendation",
+    "product-page",
+    "reviews",
+    "price-comparison",
+    "checkout",
+    "payment",
+    "order-confirmation",
+    "dispatch-notice",
+    "courier-delivery",
+    "unboxing",
+]
 
 
 class Actions:
@@ -188,20 +198,27 @@ def test_a_workshop_journey_in_at_most_40_actions(empty_server, page, screenshot
     workspace = open_workspace(empty_server.workspace)
     try:
         project = workspace.projects()[0]
-        journey = workspace.journey(workspace.journeys(project.id)[0].id).journey
-        history = workspace.journey(workspace.journeys(project.id)[0].id)
+        state = workspace.journey(workspace.journeys(project.id)[0].id)
     finally:
         workspace.close()
+    journey = state.journey
     assert [s.name for s in journey.stages] == ["Awareness", "Consideration", "Purchase", "Delivery"]
     assert [t.key for t in journey.touchpoints] == CHAIN
-    assert {folded(t.name) for t in journey.touchpoints} == {folded(line.split(";")[0].split(":")[-1])
-                                                              for line in WORKSHOP.splitlines()}  # fmt: skip
+    assert {folded(t.name) for t in journey.touchpoints} == {
+        folded(line.split(";")[0].split(":")[-1]) for line in WORKSHOP.splitlines()
+    }
     assert [(t.key, t.stage) for t in journey.touchpoints][9:] == [
-        ("dispatch-notice", "delivery"), ("courier-delivery", "delivery"), ("unboxing", "delivery")]  # fmt: skip
+        ("dispatch-notice", "delivery"),
+        ("courier-delivery", "delivery"),
+        ("unboxing", "delivery"),
+    ]
     assert journey.touchpoint("payment").owner == "Payment provider"
     assert {(e.source, e.target) for e in journey.edges} == {*zip(CHAIN, CHAIN[1:], strict=False)} | {
-        ("online-ad", "product-page"), ("reviews", "checkout"), ("search-result", "price-comparison")}  # fmt: skip
-    assert history.undo_label == "Connect touchpoints"
+        ("online-ad", "product-page"),
+        ("reviews", "checkout"),
+        ("search-result", "price-comparison"),
+    }
+    assert state.undo_label == "Connect touchpoints"
 
 
 def test_the_quick_add_dialog_names_a_wrong_line_and_adds_nothing(demo_server, page):
@@ -211,6 +228,7 @@ def test_the_quick_add_dialog_names_a_wrong_line_and_adds_nothing(demo_server, p
     wait_settled(page)
     count = page.evaluate(TOUCHPOINT_COUNT)
     page.click("#je-quick-open")
+    expect(page.locator("#je-quick-text")).to_be_focused()  # ready to type or paste into
     page.fill("#je-quick-text", "Discovery: Newsletter; Marketing; email\nDiscovery: ;Marketing\n")
     expect(page.locator("#je-quick-error")).to_have_text("Line 2: the touchpoint needs a name.")
     page.click("#je-quick-ok")
@@ -223,7 +241,8 @@ def test_the_quick_add_dialog_names_a_wrong_line_and_adds_nothing(demo_server, p
         "2 touchpoints in 1 stage, 1 of them already in the journey, 1 connection"
     )
     expect(page.locator("#je-quick-error")).to_be_hidden()
-    page.click("#je-quick-ok")
+    page.locator("#je-quick-text").press("Control+Enter")  # adds, as the Add button does
+    expect(page.locator("#je-quick-modal")).to_be_hidden()
     wait_for_touchpoints(page, count + 1)
     wait_for(page, "() => window.cy.getElementById('edge:search-engine:newsletter').length === 1")
     assert page.evaluate("() => window.cy.zoom()") >= READABLE_ZOOM - 1e-9
