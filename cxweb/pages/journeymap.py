@@ -501,8 +501,15 @@ def opportunity_card(clicks, journey_id, project_id):
     lines = journey.touchpoint(key).lanes.opportunities
     if index >= len(lines):
         return no_update
+    return _card(
+        lambda: feature.opportunity_card(workspace(), int(project_id), int(journey_id), key, lines[index], author(None))
+    )
+
+
+def _card(create) -> object:
+    """Create an action card; the message that says so, with the way to the board (or why it was refused)."""
     try:
-        card = feature.opportunity_card(workspace(), int(project_id), int(journey_id), key, lines[index], author(None))
+        card = create()
     except USER_ERRORS as exc:
         dash.set_props("jm-message", _message(str(exc), "danger"))
         return no_update
@@ -660,16 +667,8 @@ def change_card(clicks, journey_id, project_id):
     """An action card in the backlog for the to-be change clicked."""
     if not any(clicks or []) or not journey_id or not project_id:
         return no_update
-    try:
-        card = feature.change_card(workspace(), int(project_id), int(journey_id), ctx.triggered_id["key"], author(None))
-    except USER_ERRORS as exc:
-        dash.set_props("jm-message", _message(str(exc), "danger"))
-        return no_update
-    dash.set_props("jm-message", {"color": "success", "is_open": True})
-    return [
-        _("Card created in the backlog: {title}").format(title=card.title) + " ",
-        dcc.Link(_("Open the Actions board"), href="/actions"),
-    ]
+    key = ctx.triggered_id["key"]
+    return _card(lambda: feature.change_card(workspace(), int(project_id), int(journey_id), key, author(None)))
 
 
 @callback(
