@@ -1044,7 +1044,7 @@ def connect(_clicks, nodes, target, journey_id, version):
 def connect_on_map(linked, journey_id, version):
     """Connect the touchpoints joined on the map: a handle dragged onto another, or C and a click
     (assets/journeymap.js)."""
-    source, target = (linked or {}).get("source"), (linked or {}).get("target")
+    source, target = (linked.get("source"), linked.get("target")) if isinstance(linked, dict) else (None, None)
     if not isinstance(source, str) or not isinstance(target, str):
         return no_update
     return _connect(journey_id, version, source, target)
@@ -1136,7 +1136,8 @@ def preview_quick_add(text, connect, journey_id):
     if not journey_id:
         return [], no_update, no_update, help_style
     try:
-        line, chains = feature.quick_preview(feature.stored(workspace(), int(journey_id)), text, bool(connect))
+        typed = text if isinstance(text, str) else ""
+        line, chains = feature.quick_preview(feature.stored(workspace(), int(journey_id)), typed, bool(connect))
     except USER_ERRORS as exc:
         return [], str(exc), True, help_style
     shown = [html.Div(line, className="fw-semibold")] if line else []
@@ -1163,7 +1164,8 @@ def quick_add(_clicks, text, connect, journey_id, version):
     if not journey_id:
         return no_update, no_update, _("Choose or create a journey first."), True, no_update
     try:
-        label = feature.quick_add(workspace(), int(journey_id), version, text, bool(connect), author(None))
+        typed = text if isinstance(text, str) else ""
+        label = feature.quick_add(workspace(), int(journey_id), version, typed, bool(connect), author(None))
     except ConflictError as exc:
         return no_update, no_update, str(exc), True, _token()
     except USER_ERRORS as exc:
