@@ -235,3 +235,48 @@ def test_the_filter_bar_offers_the_personas_the_survey_can_apply(demo_folder, tm
         assert picked.filters == (("customer_type", ("business",)),)
         assert [c.label for c in selection.dataset_choices(workspace, dataset_id, "3").segments][0] != \
             "Persona: Business"
+
+
+def test_an_edge_is_bent_around_a_touchpoint_in_its_way_and_only_then():
+    import math
+
+    from workbench.core.journey import (
+        EDGE_CLEARANCE,
+        NODE_HEIGHT,
+        NODE_WIDTH,
+        Edge,
+        Journey,
+        Stage,
+        Touchpoint,
+        edge_bends,
+    )
+
+    row = Journey("Row", stages=(Stage("s", "S"),), touchpoints=(
+        Touchpoint("a", "A", "s", x=0.0, y=0.0), Touchpoint("b", "B", "s", x=180.0, y=0.0),
+        Touchpoint("c", "C", "s", x=360.0, y=0.0), Touchpoint("d", "D", "s", x=180.0, y=95.0)),
+        edges=(Edge("a", "b"), Edge("a", "c"), Edge("b", "d")))
+    bends = edge_bends(row)
+    assert set(bends) == {("a", "c")}  # a → b and b → d have nothing in their way
+    bend = bends[("a", "c")]
+    assert bend > 0  # to the left of travel (up, y pointing down): d sits below the row
+    # The curve as drawn, border to border through the control point, clears b's box by the clearance.
+    control = (180.0, -bend)
+    scale = min(NODE_WIDTH / 2 / 180.0, NODE_HEIGHT / 2 / bend)  # where the line to the control point leaves a
+    start, end = (180.0 * scale, -bend * scale), (360 - 180.0 * scale, -bend * scale)
+    for i in range(1, 40):
+        t = i / 40
+        x = (1 - t) ** 2 * start[0] + 2 * t * (1 - t) * control[0] + t * t * end[0]
+        y = (1 - t) ** 2 * start[1] + 2 * t * (1 - t) * control[1] + t * t * end[1]
+        assert abs(x - 180) >= NODE_WIDTH / 2 + EDGE_CLEARANCE or abs(y) >= NODE_HEIGHT / 2 + EDGE_CLEARANCE, (t, x, y)
+    assert not math.isnan(bend)
+
+
+def test_a_key_made_from_a_long_name_fits_the_key_column():
+    from workbench.core.journey import KEY_LENGTH, KEY_PATTERN, Journey, Stage, add_touchpoint, unique_key
+
+    name = "Velmi dlouhý název kontaktního bodu " * 6  # 216 characters: a whole sentence pasted as a name
+    key = unique_key(name, [])
+    assert len(key) <= KEY_LENGTH and KEY_PATTERN.match(key)
+    journey, first = add_touchpoint(Journey("J", stages=(Stage("s", "S"),)), name[:200], "s")
+    journey, second = add_touchpoint(journey, name[:200], "s")
+    assert second == f"{first}-2" and len(second) <= 100

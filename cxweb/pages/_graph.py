@@ -7,9 +7,16 @@ from statistics import mean
 from workbench.core import formatting
 from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
-from workbench.core.journey import Journey, JourneyWarning, channel_lanes, is_backward
+from workbench.core.journey import (
+    NODE_HEIGHT,
+    NODE_WIDTH,
+    Journey,
+    JourneyWarning,
+    channel_lanes,
+    edge_bends,
+    is_backward,
+)
 
-NODE_WIDTH, NODE_HEIGHT = 150, 62
 BAND_PAD_X, BAND_PAD_TOP, BAND_PAD_BOTTOM = 24, 56, 30
 LANE_LABEL_OFFSET = 100
 # An edge label's short scales (Czech '12,3 tis.', Polish '12,3 tys.'), translated where a label is drawn.
@@ -110,6 +117,15 @@ STYLESHEET = [
         "selector": "edge[?backward]",
         "style": {"line-style": "dashed", "line-color": "#fd7e14", "target-arrow-color": "#fd7e14"},
     },
+    {
+        # An edge that would pass through an unrelated touchpoint is bent around it (journey.edge_bends).
+        "selector": "edge[bend]",
+        "style": {
+            "curve-style": "unbundled-bezier",
+            "control-point-distances": "data(bend)",
+            "control-point-weights": 0.5,
+        },
+    },
     {"selector": "edge[?dim]", "style": {"opacity": 0.2}},
     {"selector": "edge:selected", "style": {"width": 4, "line-color": "#6f42c1", "target-arrow-color": "#6f42c1"}},
 ]
@@ -186,6 +202,7 @@ def elements(journey: Journey, warnings: list[JourneyWarning] = (), owner: str |
         if tp.x is not None and tp.y is not None:
             node["position"] = {"x": tp.x, "y": tp.y}
         result.append(node)
+    bends = edge_bends(journey)
     for edge in journey.edges:
         label = f"{formatting.number(edge.share * 100)}%" if edge.share is not None else ""
         if edge.volume is not None:
@@ -201,6 +218,8 @@ def elements(journey: Journey, warnings: list[JourneyWarning] = (), owner: str |
                     "label": label,
                     "backward": is_backward(journey, edge),
                     "dim": dim,
+                    # cytoscape measures a control point's distance along the other normal than edge_bends
+                    **({"bend": -bends[(edge.source, edge.target)]} if (edge.source, edge.target) in bends else {}),
                 }
             }
         )

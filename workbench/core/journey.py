@@ -160,11 +160,14 @@ class JourneyWarning:
 # ---------------------------------------------------------------- keys
 
 
+KEY_LENGTH = 60  # a key made from a name is cut here: keys are stored in 100 characters, with room for '-2'
+
+
 def slugify(text: str) -> str:
-    """Turn a name into a lowercase ASCII key (diacritics folded, words joined by '-')."""
+    """Turn a name into a lowercase ASCII key (diacritics folded, words joined by '-', at most KEY_LENGTH long)."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    return slug or "item"
+    return slug[:KEY_LENGTH].rstrip("-") or "item"
 
 
 def unique_key(name: str, taken: Iterable[str]) -> str:
@@ -530,6 +533,73 @@ def auto_layout(journey: Journey) -> Journey:
                 positions[tp.key] = (x, lane_top[lane] + row * LANE_HEIGHT)
         left += width * NODE_SPACING_X + STAGE_GAP
     return move_touchpoints(journey, positions)
+
+
+NODE_WIDTH, NODE_HEIGHT = 150.0, 62.0  # a touchpoint as drawn, in model coordinates
+EDGE_CLEARANCE = 10.0  # pixels a bent edge keeps from a box it passes
+MAX_BEND = 1200.0  # the farthest a control point is moved from the straight line
+BEND_STEP = 15.0
+CURVE_SAMPLES = 40
+
+
+def edge_bends(journey: Journey) -> dict[tuple[str, str], float]:
+    """How far to bend each edge that would pass through an unrelated touchpoint on its straight way: the signed
+    distance of a quadratic curve's control point from the straight line's middle (cytoscape's unbundled-bezier,
+    weight 0.5; positive to the left of the direction of travel in model coordinates, y pointing down).
+
+    The curve is drawn as cytoscape draws it (from box border to box border through the control point) and bent by
+    the least that passes through the fewest other boxes, each widened by :data:`EDGE_CLEARANCE`: none, where any
+    bend up to :data:`MAX_BEND` finds a way. Edges whose ends are not placed, and edges with nothing in their way,
+    are left out.
+    """
+    import numpy as np
+
+    placed = {t.key: (t.x, t.y) for t in journey.touchpoints if t.x is not None and t.y is not None}
+    if len(placed) < 3:
+        return {}
+    keys = list(placed)
+    centres = np.array([placed[k] for k in keys], dtype=float)
+    candidates = np.concatenate(
+        [[0.0], np.arange(BEND_STEP, MAX_BEND + 1, BEND_STEP).repeat(2) * np.tile([1, -1], int(MAX_BEND // BEND_STEP))]
+    )
+    t = np.linspace(0, 1, CURVE_SAMPLES + 2)[1:-1][None, :]  # one row of samples per candidate bend
+    bends: dict[tuple[str, str], float] = {}
+    for edge in journey.edges:
+        if edge.source == edge.target or edge.source not in placed or edge.target not in placed:
+            continue
+        (x0, y0), (x1, y1) = placed[edge.source], placed[edge.target]
+        length = math.hypot(x1 - x0, y1 - y0)
+        if length < 1:
+            continue
+        nx, ny = (y1 - y0) / length, -(x1 - x0) / length  # the left normal, y pointing down
+        cx = (x0 + x1) / 2 + candidates * nx
+        cy = (y0 + y1) / 2 + candidates * ny
+        sx, sy = _border(x0, y0, cx, cy)
+        tx, ty = _border(x1, y1, cx, cy)
+        cx, cy, sx, sy, tx, ty = (v[:, None] for v in (cx, cy, sx, sy, tx, ty))
+        xs = (1 - t) ** 2 * sx + 2 * t * (1 - t) * cx + t**2 * tx
+        ys = (1 - t) ** 2 * sy + 2 * t * (1 - t) * cy + t**2 * ty
+        others = np.array([k not in (edge.source, edge.target) for k in keys])
+        inside = (np.abs(xs[:, :, None] - centres[None, None, others, 0]) < NODE_WIDTH / 2 + EDGE_CLEARANCE) & (
+            np.abs(ys[:, :, None] - centres[None, None, others, 1]) < NODE_HEIGHT / 2 + EDGE_CLEARANCE
+        )
+        crossed = inside.any(axis=1).sum(axis=1)  # boxes met, per candidate bend
+        if crossed[0] == 0:
+            continue
+        best = int(np.argmin(crossed))  # the first of the fewest: candidates run from the smallest bend outwards
+        bends[(edge.source, edge.target)] = float(candidates[best])
+    return bends
+
+
+def _border(x: float, y: float, towards_x, towards_y):
+    """Where lines from a node's centre (x, y) towards points (arrays) leave the node's box."""
+    import numpy as np
+
+    dx, dy = towards_x - x, towards_y - y
+    with np.errstate(divide="ignore"):
+        scale = np.minimum(NODE_WIDTH / 2 / np.abs(dx), NODE_HEIGHT / 2 / np.abs(dy))
+    scale = np.minimum(scale, 1.0)
+    return x + scale * dx, y + scale * dy
 
 
 def compact_layout(journey: Journey, rows: int = 5) -> Journey:

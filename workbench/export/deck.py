@@ -491,7 +491,8 @@ def _lanes_slides(deck, findings: Findings, style: Style) -> None:
                 [journeymaps.lane_title(lane, journey)]
                 + [_cell_text(journeymaps.cell(journey, tp.key, lane), lane) for tp in members]
             )
-            fills.append(["F8F9FA"] + [LANE_FILLS.get(lane) for _tp in members])
+            fill: list[str | None] = ["F8F9FA"]
+            fills.append(fill + [LANE_FILLS.get(lane) for _tp in members])
         width = (maplayout.SLIDE_WIDTH - 0.8 - 1.6) / LANE_COLUMNS
         _table(
             slide,
