@@ -103,6 +103,20 @@ def test_many_touchpoints_are_laid_out_in_a_grid_that_stays_on_a_screen():
     assert [(t.x, t.y) for t in small.touchpoints] == [(0.0, 0.0), (0.0, 95.0), (0.0, 190.0)]
 
 
+def test_a_matrix_questions_columns_take_the_rows_that_tell_them_apart():
+    texts = {"Q1": "Please state whether you view them favorably – Han Solo",
+             "Q2": "Please state whether you view them favorably – Yoda", "Q3": "Have you seen the films?",
+             "Q4": "How satisfied were you-Check-in", "Q5": "How satisfied were you-Room service",
+             "Q6": "One of its kind – Alone"}
+    assert draft.matrix_names(texts) == {"Q1": "Han Solo", "Q2": "Yoda", "Q3": "Have you seen the films?",
+                                         "Q4": "Check-in", "Q5": "Room service", "Q6": "One of its kind – Alone"}
+    # Two matrices of the same rows: the rows alone would be one touchpoint, so the whole texts stay.
+    twice = {"A1": "Speed – Web", "A2": "Speed – Shop", "B1": "Price – Web", "B2": "Price – Shop"}
+    assert draft.matrix_names(twice) == twice
+    assert draft.matrix_names({"A": "Web", "B": "Satisfaction – Web", "C": "Satisfaction – Shop"}) == {
+        "A": "Web", "B": "Satisfaction – Web", "C": "Shop"}
+
+
 def test_a_draft_name_is_the_files_numbered_when_taken():
     assert draft.draft_name("client-export", []) == "client-export"
     assert draft.draft_name("client-export", ["Client-Export", "client-export (2)"]) == "client-export (3)"
@@ -259,7 +273,12 @@ def test_a_real_surveymonkey_exports_rating_columns_become_a_draft_and_every_one
     made = feature.create_draft(workspace, project, "Star Wars", labels, name, "columns")
     assert set(made.keys) == set(labels) and len(set(made.keys.values())) == 25
     han = next(column for column in labels if column.endswith("– Han Solo"))
-    assert feature.journey(workspace, made.journey_id).touchpoint(made.keys[han]).name == han
+    journey = feature.journey(workspace, made.journey_id)
+    assert journey.touchpoint(made.keys[han]).name == "Han Solo"  # the row of the matrix question, not its text
+    assert [t.name for t in journey.touchpoints][:4] == [
+        "Have you seen any of the 6 films in the Star Wars franchise?",
+        "Do you consider yourself to be a fan of the Star Wars film franchise?",
+        "Star Wars: Episode I The Phantom Menace", "Star Wars: Episode II Attack of the Clones"]
     rows = {row.column: row for row in feature.wide_rows(columns, mapping, True)}
     wide = {column: (made.keys[column], rows[column].metric, *rows[column].scale) for column in labels}
     words = {column: rows[column].words for column in labels if rows[column].words}
@@ -293,3 +312,53 @@ def test_column_values_in_the_files_order(tmp_path):
     path.write_text("tp\nb\na\na\nc\na\nc\n", encoding="utf-8")
     assert ingest.column_values(path, "tp") == ["a", "c", "b"]
     assert ingest.column_values(path, "tp", by_count=False) == ["b", "a", "c"]
+
+
+# ------------------------------------------------------------------ the Data page's offer
+
+
+@pytest.fixture
+def data_page(workspace):
+    from cxweb.app import create_app
+
+    app = create_app(workspace)
+    from cxweb.pages import data  # registers itself with the app: imported once the app exists
+
+    with app.server.app_context():
+        yield data
+
+
+def texts(component) -> list:
+    """Every text child of a Dash component tree, in order."""
+    found: list = []
+    children = component if isinstance(component, list) else getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if isinstance(child, str):
+            found.append(child)
+        elif child is not None:
+            found += texts(child)
+    return found
+
+
+def test_the_offer_lists_the_labels_as_text_where_the_list_would_be(data_page, workspace, tmp_path):
+    project = workspace.create_project("Client")
+    path = workspace.folder / "export.csv"  # where the page reads files from
+    path.write_text("date;tp;CSAT\n2026-03-01;<img src=x onerror=alert(1)>;5\n2026-03-02;Web;4\n", encoding="utf-8")
+    file = {"path": str(path), "name": "hostile <b>export.csv", "kind": "csv"}  # as uploaded
+    columns = feature.preview(path, "csv", None, None, None, {}).columns
+    args = ("survey", "tp", None, file, "utf-8", ";", ".", 1, None, None, project, columns, feature.GUESS)
+    offer = data_page.value_form(*args)
+    shown = texts(offer)
+    assert "No journey yet for the file's 2 touchpoint labels: make one of them, one touchpoint each." in shown
+    assert "<img src=x onerror=alert(1)>" in shown  # a text child: Dash never renders it as HTML
+    assert "Create a draft journey from these" in shown
+    [name] = [c for c in offer.children[1].children if getattr(c, "id", None) == {"type": "da-draft-name",
+                                                                                     "kind": "survey"}]
+    assert name.value == "hostile <b>export" and name.maxLength == limits.NAME_CHARS
+    # A journey none of whose touchpoints the labels name: the offer stands over the list.
+    other, _keys = draft.draft_journey("Other", ["Shop"])
+    journey_id = workspace.create_journey(project, other)
+    listed = data_page.value_form(*args[:2], journey_id, *args[3:])
+    assert "Create a draft journey from these" in texts(listed[0]) and "None of these labels" in texts(listed[0])[0]
+    # Without a project there is nothing to put a journey in: no offer.
+    assert data_page.value_form(*args[:10], None, *args[11:]) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import dash
@@ -82,6 +83,7 @@ def layout(**_query) -> html.Div:
             dcc.Store(id="da-token"),
             dcc.Store(id="da-job", data=0),
             dcc.Store(id="da-refresh", data=0),
+            dcc.Store(id="da-draft"),  # the draft journey made from this file: its id and each label's touchpoint
             dcc.Store(id="da-lang", data=i18n.current()),  # the background check writes in the reader's language
             html.Div(
                 [
@@ -449,6 +451,7 @@ def _mapping_form() -> html.Div:
                 id="da-kpis-box",
                 className="mb-2",
             ),
+            dbc.Alert(id="da-draft-said", is_open=False, dismissable=True, className="py-2 small mb-2"),
             html.Div(id="da-wide-box", className="mb-2"),
             html.Div(
                 [
@@ -712,11 +715,16 @@ def _dialect(file, encoding, delimiter, decimal, header_rows):
     Input("da-header-row", "value"),
     Input("da-journey", "value"),
     State("da-file", "data"),
+    State("da-draft", "data"),
 )
-def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journey_id, file):
+def preview(encoding, delimiter, decimal, header_rows, sheet, header_row, journey_id, file, drafted):
     """The first rows as the file will be read, its layout, and guesses of what its columns are."""
     if not file:
         return [], [], "", None, {"display": "none"}, None
+    if ctx.triggered_id == "da-journey" and _drafted(drafted, journey_id):
+        # The draft journey just made from this file: the form keeps what was chosen in it (guessing again would
+        # put the kind and columns back to the guesses), and maps each label or column to its new touchpoint.
+        return [no_update] * 6
     try:
         found = feature.preview(
             _source(file),
@@ -944,19 +952,30 @@ def _touchpoint_options(journey) -> list[dict]:
     Output("da-wide-box", "children"),
     Input("da-kind", "value"),
     Input("da-saved", "value"),
+    Input("da-draft", "data"),
     State("da-columns", "data"),
     State("da-journey", "value"),
     State("da-project", "value"),
+    State("da-file", "data"),
 )
-def wide_form(kind, saved, columns, journey_id, project_id):
-    """For a one-row-per-respondent file: each score column's touchpoint and scale, guesses marked, words → numbers."""
-    if kind != "wide" or not columns or not journey_id:
+def wide_form(kind, saved, drafted, columns, journey_id, project_id, file):
+    """For a one-row-per-respondent file: each score column's touchpoint and scale, guesses marked, words → numbers;
+    a draft journey of its rating columns offered when none of them has a touchpoint (or there is no journey)."""
+    if kind != "wide" or not columns:
         return None
     try:
         mapping, _said = feature.start(workspace(), columns, saved, project_id)
     except USER_ERRORS:
         mapping = None
+    if not journey_id:
+        if not project_id or not file:
+            return None
+        taken = [getattr(mapping, name, None) for name in ("ts", "respondent_id", "response_id", "comment")]
+        return _draft_box("wide", project_id, file, list(feature.wide_labels(columns, taken).values()), None)
     listed = feature.wide_rows(columns, mapping, saved == GUESS)
+    if _drafted(drafted, journey_id):  # each column on the touchpoint made of it (the others on none of the new ones)
+        made = drafted["keys"]
+        listed = [dataclasses.replace(row, touchpoint=made.get(row.column, NONE)) for row in listed]
     if not listed:
         return dbc.Alert(
             _("No column of numbers or rating words in the first rows to map as scores."),
@@ -1014,7 +1033,11 @@ def wide_form(kind, saved, columns, journey_id, project_id):
         for row in listed
     ]
     editors = [_label_editor(row.column, row.words) for row in listed if row.words]
+    offer = None
+    if project_id and file and feature.draft_offer([(row.column, row.touchpoint) for row in listed]):
+        offer = _draft_box("wide", project_id, file, None, feature.journey(workspace(), int(journey_id)).name)
     return [
+        offer,
         dbc.Label(_("Score columns → touchpoints (hover “guess” for why)"), className="small mb-0"),
         html.Div(
             dbc.Table(
@@ -1116,9 +1139,24 @@ def value_form(
     columns,
     saved,
 ):
-    """The file's touchpoint labels, each matched to a journey touchpoint (by name, or as saved)."""
-    if kind != "survey" or column in (None, "", NONE) or not journey_id or not file:
+    """The file's touchpoint labels, each matched to a journey touchpoint (by name, or as saved); a draft journey of
+    them offered when none has a touchpoint (or there is no journey)."""
+    if kind != "survey" or column in (None, "", NONE) or not file:
         return None
+    if not journey_id:
+        if not project_id:
+            return None
+        try:
+            found = feature.file_labels(
+                _source(file),
+                column,
+                _dialect(file, encoding, delimiter, decimal, header_rows),
+                sheet,
+                feature.whole(header_row, None),
+            )
+        except USER_ERRORS as exc:
+            return dbc.Alert(str(exc), color="danger", className="small")
+        return _draft_box("survey", project_id, file, list(found), None)
     journey = feature.journey(workspace(), int(journey_id))
     try:
         mapping, _said = feature.start(workspace(), columns, saved, project_id) if columns else (None, None)
@@ -1153,7 +1191,9 @@ def value_form(
         for label, key in matched
     ]
     note, style = _unmatched_note(sum(key == NONE for _label, key in matched))
+    offer = _draft_box("survey", project_id, file, None, journey.name) if feature.draft_offer(matched) else None
     return [
+        offer,
         dbc.Label(_("Touchpoint labels in the file → journey touchpoints"), className="small mb-0"),
         html.Div(note, className=style, id="da-unmatched"),
         html.Div(
@@ -1179,6 +1219,158 @@ def _unmatched_note(unmatched: int) -> tuple[str, str]:
     """What to say about labels without a touchpoint, and its text style."""
     note, matched = feature.unmatched_note(unmatched)
     return note, "small text-success" if matched else "small text-danger"
+
+
+# ------------------------------------------------------------------ a draft journey from the file
+
+
+def _drafted(drafted, journey_id) -> bool:
+    """Whether ``journey_id`` is the draft journey just made from this file."""
+    return bool(drafted and journey_id and str(drafted.get("journey")) == str(journey_id))
+
+
+def _draft_box(kind: str, project_id, file: dict, labels: list[str] | None, journey_name: str | None) -> dbc.Alert:
+    """The offer of a draft journey made of the file's labels (``kind`` "survey") or rating columns ("wide"): where
+    the list would be when the project has no journey (``labels`` then lists them), else over the list when none of
+    them has a touchpoint of ``journey_name``. Names are shown as text, never as HTML."""
+    if journey_name is not None:
+        said = (
+            _("None of these labels has a touchpoint in “{journey}”: make a journey of them, one touchpoint each.")
+            if kind == "survey"
+            else _(
+                "None of these columns has a touchpoint in “{journey}”: make a journey of them, one touchpoint each."
+            )
+        ).format(journey=journey_name)
+    elif kind == "survey":
+        n = len(labels or ())
+        said = ngettext(
+            "No journey yet for the file's {n} touchpoint label: make one of it.",
+            "No journey yet for the file's {n} touchpoint labels: make one of them, one touchpoint each.",
+            n,
+        ).format(n=formatting.count(n))
+    else:
+        n = len(labels or ())
+        said = ngettext(
+            "No journey yet for the file's {n} rating column: make one of it.",
+            "No journey yet for the file's {n} rating columns: make one of them, one touchpoint each.",
+            n,
+        ).format(n=formatting.count(n))
+    shown = None
+    if labels:
+        shown = html.Div(
+            dbc.Table(html.Tbody([html.Tr(html.Td(label)) for label in labels]), size="sm", className="small mb-0"),
+            style={"maxHeight": "200px", "overflowY": "auto"},
+            className="mt-2 bg-white border rounded",
+            id={"type": "da-draft-labels", "kind": kind},
+        )
+    name = feature.draft_name(workspace(), project_id, file["name"])
+    return dbc.Alert(
+        [
+            html.Div(said, className="mb-2"),
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText(_("Journey")),
+                    dbc.Input(
+                        id={"type": "da-draft-name", "kind": kind},
+                        value=name,
+                        maxLength=limits.NAME_CHARS,
+                        debounce=False,
+                    ),
+                    dbc.Button(
+                        [html.I(className="fa-solid fa-diagram-project me-1"), _("Create a draft journey from these")],
+                        id={"type": "da-draft-create", "kind": kind},
+                        color="primary",
+                    ),
+                ],
+                size="sm",
+            ),
+            shown,
+        ],
+        color="info",
+        className="py-2 small mb-2",
+        id={"type": "da-draft-offer", "kind": kind},
+    )
+
+
+@callback(
+    Output("da-journey", "options", allow_duplicate=True),
+    Output("da-journey", "value", allow_duplicate=True),
+    Output("da-draft", "data"),
+    Output("da-draft-said", "children"),
+    Output("da-draft-said", "color"),
+    Output("da-draft-said", "is_open"),
+    Input({"type": "da-draft-create", "kind": ALL}, "n_clicks"),
+    State({"type": "da-draft-name", "kind": ALL}, "value"),
+    State({"type": "da-draft-name", "kind": ALL}, "id"),
+    State("da-project", "value"),
+    State("da-file", "data"),
+    State("da-touchpoint", "value"),
+    State("da-encoding", "value"),
+    State("da-delimiter", "value"),
+    State("da-decimal", "value"),
+    State("da-header-rows", "value"),
+    State("da-sheet", "value"),
+    State("da-header-row", "value"),
+    State("da-columns", "data"),
+    [State(f"da-{name}", "value") for name in ("ts", "respondent_id", "response_id", "comment")],
+    prevent_initial_call=True,
+)
+def create_draft(
+    _clicks,
+    names,
+    name_ids,
+    project_id,
+    file,
+    column,
+    encoding,
+    delimiter,
+    decimal,
+    header_rows,
+    sheet,
+    header_row,
+    columns,
+    *taken,
+):
+    """A draft journey of the file's labels (long file) or rating columns (wide file), chosen in the form: each then
+    maps to its own touchpoint."""
+    # A click, not an offer drawn anew (its button's n_clicks then starts empty).
+    if not isinstance(ctx.triggered_id, dict) or not ctx.triggered or not ctx.triggered[0]["value"] or not file:
+        return [no_update] * 6
+    kind = ctx.triggered_id["kind"]
+    name = next((value for value, i in zip(names, name_ids, strict=True) if i["kind"] == kind), "")
+    try:
+        if kind == "wide":
+            labels = feature.wide_labels(columns or {}, list(taken))
+            where, what = file["name"], "columns"
+        else:
+            chosen = _dialect(file, encoding, delimiter, decimal, header_rows)
+            labels = feature.file_labels(_source(file), column, chosen, sheet, feature.whole(header_row, None))
+            where = _("{file}, column “{column}”").format(file=file["name"], column=column)
+            what = "labels"
+        made = feature.create_draft(workspace(), project_id, name, labels, where, what)
+    except USER_ERRORS as exc:
+        return no_update, no_update, no_update, str(exc), "danger", True
+    journeys, _names = feature.project_choices(workspace(), int(project_id))
+    said = [made.message, " ", dcc.Link(_("Open the Journeys page"), href="/", className="alert-link")]
+    return (
+        [{"label": text, "value": id_} for text, id_ in journeys],
+        made.journey_id,
+        {"journey": made.journey_id, "keys": made.keys},
+        said,
+        "success",
+        True,
+    )
+
+
+@callback(
+    Output("da-draft", "data", allow_duplicate=True),
+    Output("da-draft-said", "is_open", allow_duplicate=True),
+    Input("da-file", "data"),
+    prevent_initial_call=True,
+)
+def forget_draft(_file):
+    """Another file: the draft made from the last one is a journey like any other."""
+    return None, False
 
 
 # ------------------------------------------------------------------ step 3: check, then import or cancel

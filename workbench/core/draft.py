@@ -8,7 +8,8 @@ name became; storing it is :func:`workbench.features.data.create_draft`'s.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from workbench.core import formatting, limits
 from workbench.core import journey as jm
@@ -19,6 +20,13 @@ from workbench.core.limits import LimitError
 
 STAGE = N_("To arrange")  # the one stage of a draft: the consultant puts its touchpoints into stages afterwards
 MIN_ROWS = 5  # a draft's touchpoints are laid out in a grid of at least this many rows (compact_layout's default)
+# A touchpoint is drawn 150 × 62 with its name wrapped at 138 px in 12 px type (cxweb.pages._graph): about 19
+# characters a line, 15 px a line. A name of more lines than the box holds spills over it, so a row of the draft's
+# grid is as high as its longest name needs.
+NODE_HEIGHT = 62.0
+LINE_CHARS = 19
+LINE_HEIGHT = 15.0
+ROW_GAP = jm.LANE_HEIGHT - NODE_HEIGHT
 
 
 def clean_name(text: object) -> str:
@@ -66,8 +74,63 @@ def draft_journey(
         name=clean_name(name), stages=(stage,), touchpoints=tuple(Touchpoint(keys[n], n, stage.key) for n in names)
     )
     jm.validate(journey)  # a blank name; nothing else can be wrong
-    journey = jm.compact_layout(journey, rows=max(MIN_ROWS, math.ceil(math.sqrt(len(names)))))
+    journey = _rows_fit_names(jm.compact_layout(journey, rows=max(MIN_ROWS, math.ceil(math.sqrt(len(names))))))
     return journey, {label: keys[cleaned] for label, cleaned in by_label.items() if cleaned}
+
+
+def _lines(name: str) -> int:
+    """Lines a name takes wrapped at word breaks, about :data:`LINE_CHARS` characters a line."""
+    lines, used = 1, 0
+    for word in name.split():
+        if used and used + 1 + len(word) > LINE_CHARS:
+            lines, used = lines + 1, 0
+        used += (1 if used else 0) + len(word)
+        while used > LINE_CHARS:  # a word longer than a line runs on
+            lines, used = lines + 1, used - LINE_CHARS
+    return lines
+
+
+def _rows_fit_names(journey: Journey) -> Journey:
+    """The grid's rows (compact_layout's) moved apart so that no touchpoint's name reaches into the next row."""
+    rows: dict[float, float] = {}  # a row's y → the height its longest name needs
+    for tp in journey.touchpoints:
+        assert tp.y is not None  # compact_layout placed every one
+        rows[tp.y] = max(rows.get(tp.y, NODE_HEIGHT), _lines(tp.name) * LINE_HEIGHT + 8)
+    placed: dict[float, float] = {}
+    bottom = None
+    for y in sorted(rows):
+        placed[y] = 0.0 if bottom is None else bottom + ROW_GAP + rows[y] / 2
+        bottom = placed[y] + rows[y] / 2
+    return jm.move_touchpoints(journey, {tp.key: (tp.x or 0.0, placed[tp.y or 0.0]) for tp in journey.touchpoints})
+
+
+# Where a matrix question's text ends and its row begins: "How satisfied were you … – Check-in" (SurveyMonkey's two
+# header rows joined), "How satisfied…-Check-in" (Qualtrics); the split guesses.match_touchpoints reads too.
+MATRIX_ROW = re.compile(r"\s[-–—]\s|(?<=\S)-(?=[A-Z])")
+
+
+def matrix_names(texts: Mapping[str, str]) -> dict[str, str]:
+    """Each column's touchpoint name (``texts``: column → its question text or name): the row of a matrix question
+    whose text two columns or more share ("Han Solo" of "Please state whether you view … – Han Solo"), so that the
+    map shows what tells them apart; the whole text where there is no such row, or where two rows would be one."""
+    parts = {column: MATRIX_ROW.split(text) for column, text in texts.items()}
+    shared: dict[str, int] = {}
+    for pieces in parts.values():
+        if len(pieces) > 1:
+            shared[clean_name(" ".join(pieces[:-1]))] = shared.get(clean_name(" ".join(pieces[:-1])), 0) + 1
+    rows = {
+        column: clean_name(pieces[-1])
+        for column, pieces in parts.items()
+        if len(pieces) > 1 and clean_name(pieces[-1]) and shared[clean_name(" ".join(pieces[:-1]))] > 1
+    }
+    whole = {clean_name(text) for column, text in texts.items() if column not in rows}
+    counted: dict[str, int] = {}
+    for row in rows.values():
+        counted[row] = counted.get(row, 0) + 1
+    return {
+        column: rows[column] if column in rows and counted[rows[column]] == 1 and rows[column] not in whole else text
+        for column, text in texts.items()
+    }
 
 
 def draft_name(stem: str, taken: Iterable[str]) -> str:

@@ -542,15 +542,16 @@ def file_labels(
 
 def wide_labels(columns: Mapping, taken: Sequence[str | None]) -> dict[str, str]:
     """A wide file's rating columns, each with the name its touchpoint takes: its question text when it has one,
-    else its name. The columns guessed as scores when there are any, else every column the form lists; never one
-    ``taken`` by another field (the date, an id, the comment) or by the file's rules for test responses."""
+    else its name (of a matrix question's columns, the row that tells them apart: ``draft.matrix_names``). The
+    columns guessed as scores when there are any, else every column the form lists; never one ``taken`` by another
+    field (the date, an id, the comment) or by the file's rules for test responses."""
     found = proposal(columns)
     outcome = found.outcome if found is not None else None
     skip = {c for c in taken if c and c != NONE} | set(columns.get("exclude") or ()) | {outcome}
     scores = [s.column for s in found.scores] if found is not None else []
     listed = scores or [row.column for row in wide_rows(columns, None, False)]
     descriptions = columns.get("descriptions") or {}
-    return {column: descriptions.get(column) or column for column in listed if column not in skip}
+    return draft.matrix_names({column: descriptions.get(column) or column for column in listed if column not in skip})
 
 
 def create_draft(
