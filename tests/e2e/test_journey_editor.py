@@ -376,7 +376,7 @@ EDGES_THROUGH_NODES = """(straight) => {
 
 
 def test_edges_are_bent_around_the_touchpoints_they_do_not_join(demo_server, page, screenshot):
-    """Drawn straight, the demo's edges would pass through 20 touchpoints they do not join; bent as drawn, at most
+    """Drawn straight, the demo's edges would pass through 10 touchpoints they do not join; bent as drawn, at most
     the few a single curve cannot avoid in its tight grid (a decision right above its neighbour's box)."""
     open_editor(page, demo_server)
     assert page.evaluate("() => window.cy.edges('[bend]').length") >= 5
