@@ -117,6 +117,11 @@ def data_names(found) -> list[str]:
     }
     names |= {tp.name for tp in journey.touchpoints} | {tp.owner or "" for tp in journey.touchpoints}
     names |= {stage.name for stage in journey.stages}
+    names |= {p.name for p in journey.personas} | {p.description for p in journey.personas} | set(journey.lanes)
+    for tp in journey.touchpoints:  # the journey map's texts, as typed in the workshop
+        lanes = tp.lanes
+        names |= {lanes.does, lanes.thinks, lanes.feels, *lanes.pains, *lanes.opportunities}
+        names |= {s.text for s in lanes.backstage} | {s.owner for s in lanes.backstage} | set(lanes.custom.values())
     for item in found.scenarios:
         names |= {item.name, item.scenario.kpi, item.scenario.kpi_dataset}
         if item.evidence is not None:

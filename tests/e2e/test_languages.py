@@ -244,6 +244,7 @@ def journeys(tour: Tour, label: str) -> None:
         ("#je-project-delete", "#je-confirm-modal", "#je-confirm-cancel", "delete-project", "Delete project dialog"),
         ("#je-journey-rename", "#je-name-modal", "#je-name-cancel", "rename-journey", "Rename journey dialog"),
         ("#je-journey-delete", "#je-confirm-modal", "#je-confirm-cancel", "delete-journey", "Delete journey dialog"),
+        ("#je-quick-open", "#je-quick-modal", "#je-quick-cancel", "quick-add", "Quick add dialog"),
     ]
     for button, modal, cancel, name, what in dialogs:
         tour.step(
@@ -450,8 +451,30 @@ def export(tour: Tour, label: str) -> None:
     tour.look("export", label)
 
 
+def journey_map(tour: Tour, label: str) -> None:
+    page = tour.page
+    tour.open("/map", ".jm-table .jm-tp")
+    expect(page.locator("#jm-curve .legendtext").first).to_be_visible(timeout=30_000)
+    tour.look("journey-map", label)
+
+    def lanes() -> None:
+        page.locator(".jm-tp").first.click()
+        expect(page.locator("#jm-lanes-modal")).to_be_visible(timeout=20_000)
+        tour.look("journey-map-lanes", f"{label} › a touchpoint's lanes")
+        _close_modal(page, "#jm-lanes-modal", "#jm-lanes-cancel")
+
+    def compare() -> None:
+        page.click("#jm-compare")
+        expect(page.locator("#jm-comparison")).not_to_be_empty(timeout=20_000)
+        tour.look("journey-map-compare", f"{label} › compared with the as-is")
+
+    tour.step(f"{label} › lanes", lanes)
+    tour.step(f"{label} › compare", compare)
+
+
 PAGES: dict[str, Callable[[Tour, str], None]] = {
     "/": journeys,
+    "/map": journey_map,
     "/data": data,
     "/heatmap": heatmap,
     "/leaderboards": leaderboards,
