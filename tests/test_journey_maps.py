@@ -280,3 +280,71 @@ def test_a_key_made_from_a_long_name_fits_the_key_column():
     journey, first = add_touchpoint(Journey("J", stages=(Stage("s", "S"),)), name[:200], "s")
     journey, second = add_touchpoint(journey, name[:200], "s")
     assert second == f"{first}-2" and len(second) <= 100
+
+
+def test_review_fixes_of_the_map_edits(small_journey):
+    import pytest
+
+    from workbench.core import i18n
+    from workbench.core.journey import MAX_PERSONAS, JourneyError, validate
+    from workbench.features.journeymaps import form_values, lanes_from_form
+
+    # A backstage line with a colon that names no owner (an address, a time) stays one text.
+    journey = set_lanes(small_journey, "web", Lanes(backstage=(Support("Check status at https://x.example"),
+                                                               Support("Batch at 10:00", "Ops"))))
+    values = form_values(journey, "web")
+    assert lanes_from_form(journey, values) == journey.touchpoint("web").lanes
+    # A free lane may not take a built-in lane's key or English title, whatever the reader's language.
+    for name in ("pains", "Backstage", "customer feels"):
+        with pytest.raises(JourneyError, match="built-in"):
+            add_lane(small_journey, name)
+    with i18n.language("cs"):
+        czech = add_lane(small_journey, "Zákulisí")  # the Czech title is only a name: valid in every language
+    validate(czech)
+    # Limits on what a map holds.
+    many = small_journey
+    for i in range(MAX_PERSONAS):
+        many, _key = set_persona(many, f"P{i}", "", {})
+    with pytest.raises(JourneyError, match="at most"):
+        set_persona(many, "One too many", "", {})
+    with pytest.raises(JourneyError, match="longer than"):
+        set_lanes(small_journey, "web", Lanes(does="x" * 4001))
+
+
+def test_a_renamed_as_is_keeps_its_to_be_versions(workspace, small_journey):
+    import pytest
+
+    from workbench.core.errors import WorkspaceError
+    from workbench.features import journeymaps
+    from workbench.features import journeys as editing
+
+    project = workspace.create_project("Versions")
+    as_is = workspace.create_journey(project, small_journey)
+    with pytest.raises(WorkspaceError):  # a taken name: nothing changes, the original is not marked
+        journeymaps.new_version(workspace, project, as_is, "Shop")
+    assert workspace.journey(as_is).journey.state == ""
+    to_be = journeymaps.new_version(workspace, project, as_is, "Shop 2027")
+    assert workspace.journey(as_is).journey.state == "as-is"
+    state = workspace.journey(as_is)
+    editing.save(workspace, as_is, state.version, "Rename", editing.renamed("Shop today"))
+    assert editing.follow_rename(workspace, project, "Shop", "Shop today") == 1
+    assert journeymaps.as_is_of(workspace, project, to_be) == as_is
+
+
+def test_the_heatmap_compares_with_a_persona(seeded_demo):
+    from dataclasses import replace as replaced
+
+    from workbench.features import heatmap, selection
+
+    workspace, project_id, journey_id, _effects = seeded_demo
+    dataset_id = workspace.datasets.survey_for(project_id, journey_id).id
+    picked = selection.resolve(workspace, {"project": project_id, "journey": journey_id, "dataset": dataset_id,
+                                           "metric": "csat", "from": "2026-06-01", "to": "2026-08-31",
+                                           "segments": []})
+    journey, key = set_persona(picked.journey, "Business", "", {"customer_type": "business"})
+    picked = replaced(picked, journey=journey)
+    by_persona = heatmap.journey_map(workspace, picked, compare="segment",
+                                     compare_segment=f"{selection.PERSONA}{selection.SEPARATOR}{key}", minimum=30)
+    by_value = heatmap.journey_map(workspace, picked, compare="segment",
+                                   compare_segment=f"customer_type{selection.SEPARATOR}business", minimum=30)
+    assert by_persona.nodes == by_value.nodes and by_persona.comparing

@@ -88,7 +88,7 @@ def test_files_of_format_1_are_still_read():
     old = journeyfile.loads(GOOD)
     assert old.personas == () and old.lanes == () and old.state == ""
     assert all(tp.lanes == Lanes() for tp in old.touchpoints)
-    assert journeyfile.dumps(old).startswith("format: 2\n")
+    assert journeyfile.dumps(old).startswith("format: 1\n")  # no map: still a file of format 1
     assert journeyfile.loads(journeyfile.dumps(old)) == old
 
 

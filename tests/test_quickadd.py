@@ -168,7 +168,8 @@ def test_stages_and_touchpoints_are_matched_by_name_and_reused():
 def test_an_existing_owner_is_never_replaced():
     journey, _ = quickadd.apply(Journey("W"), quickadd.parse("A: Web; Web team"))
     again, summary = quickadd.apply(journey, quickadd.parse("A: Web; Couriers"))
-    assert again.touchpoint("web").owner == "Web team" and not summary.changes
+    assert again.touchpoint("web").owner == "Web team" and again == journey
+    assert (summary.new_touchpoints, summary.new_stages, summary.connections) == (0, 0, 0)
 
 
 def test_a_touchpoint_listed_twice_is_one_and_makes_no_loop():
@@ -264,7 +265,7 @@ def test_applying_a_list_again_duplicates_nothing(first, second):
     once, _ = quickadd.apply(Journey("Workshop"), quickadd.parse(typed(first)))
     once, _ = quickadd.apply(once, rows)
     twice, summary = quickadd.apply(once, rows)
-    assert twice == once and not summary.changes
+    assert twice == once and (summary.new_touchpoints, summary.new_stages, summary.connections) == (0, 0, 0)
 
 
 @settings(max_examples=100)
@@ -298,6 +299,14 @@ def test_a_paste_that_adds_nothing_saves_nothing(workspace, empty_journey):
     assert workspace.journey(empty_journey).version == version
     with pytest.raises(JourneyError, match="Type or paste the touchpoints first"):
         feature.quick_add(workspace, empty_journey, version, " \n ", True)
+
+
+def test_a_paste_that_only_fills_in_an_owner_is_saved(workspace, empty_journey):
+    feature.quick_add(workspace, empty_journey, workspace.journey(empty_journey).version, "Purchase: Checkout", True)
+    version = workspace.journey(empty_journey).version
+    assert feature.quick_add(workspace, empty_journey, version, "Purchase: Checkout; Ecom team; web", True) != ""
+    checkout = workspace.journey(empty_journey).journey.touchpoint("checkout")
+    assert (checkout.owner, checkout.channel) == ("Ecom team", "web")
 
 
 def test_the_preview_says_what_and_what_it_connects():

@@ -13,7 +13,6 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _filters
 from cxweb.pages._context import author, workspace
 from workbench.core import journey as jm
-from workbench.core.access import AccessRefused
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import N_, Labels
 from workbench.core.i18n import gettext as _
@@ -31,7 +30,7 @@ dash.register_page(
     title=lambda **_path: _("Journey map · CX Journey Workbench"),
 )
 
-USER_ERRORS = (JourneyError, WorkspaceError, AccessRefused)
+USER_ERRORS = (JourneyError, WorkspaceError)  # an access refusal is a WorkspaceError too
 STATES = Labels({"": N_("not marked"), "as-is": N_("as-is"), "to-be": N_("to-be")})
 CHANGES = Labels(
     {
@@ -180,7 +179,13 @@ def _lanes_modal() -> dbc.Modal:
         return html.Div(
             [
                 dbc.Label(jm.LANE_TITLES[lane], html_for=f"jm-l-{lane}", className="small mb-0"),
-                dbc.Textarea(id=f"jm-l-{lane}", rows=rows, size="sm", placeholder=HINTS.get(lane, ""), maxLength=4000),
+                dbc.Textarea(
+                    id=f"jm-l-{lane}",
+                    rows=rows,
+                    size="sm",
+                    placeholder=HINTS.get(lane, ""),
+                    maxLength=jm.MAX_LANE_TEXT * (1 if lane in jm.TEXT_LANES else jm.MAX_LANE_LINES),
+                ),
             ],
             className="mb-2",
         )
@@ -238,6 +243,7 @@ def _run(edit, done: str) -> tuple[object, dict]:
     Output("jm-state", "value"),
     Output("jm-based-on", "options"),
     Output("jm-based-on", "value"),
+    Output("jm-based-on", "disabled"),
     Output("jm-version", "data"),
     Input("jm-journey", "value"),
     Input("jm-refresh", "data"),
@@ -247,7 +253,7 @@ def render(journey_id, _refresh, project_id):
     """The lanes grid, the personas and the version of the chosen journey."""
     if not journey_id or not project_id:
         text = html.P(_("Choose a project with a journey."), className="text-muted")
-        return text, "", [], "", [], "", None
+        return text, "", [], "", [], "", True, None
     found = feature.view(workspace(), int(journey_id))
     journey = found.journey
     others = feature.versions(workspace(), int(project_id), int(journey_id))
@@ -263,6 +269,7 @@ def render(journey_id, _refresh, project_id):
         journey.state,
         options,
         journey.based_on,
+        journey.state != "to-be",  # only a to-be version is drawn from another
         found.version,
     )
 
@@ -315,7 +322,7 @@ def _grid(found: feature.MapView, changed: dict[str, str]) -> html.Table | html.
                                 line,
                                 html.Button(
                                     "→ " + _("card"),
-                                    id={"type": "jm-opportunity", "key": key, "index": i},
+                                    id={"type": "jm-opportunity", "key": key, "index": i, "version": found.version},
                                     className="btn btn-link btn-sm p-0 ms-1",
                                     title=_("Make an action card of this opportunity"),
                                 ),
@@ -383,7 +390,11 @@ def curve(selection, personas, _refresh):
 )
 def rule_suggestions(options):
     """'column = value' suggestions for a persona's rule, from the survey's segments."""
-    return [html.Option(value=str(o["value"]).replace(_filters.SEPARATOR, " = ", 1)) for o in options or []]
+    return [
+        html.Option(value=str(o["value"]).replace(_filters.SEPARATOR, " = ", 1))
+        for o in options or []
+        if not str(o["value"]).startswith(selections.PERSONA)  # a persona's own choice is no rule
+    ]
 
 
 # ------------------------------------------------------------------ lanes
@@ -393,7 +404,7 @@ def rule_suggestions(options):
     Output("jm-lanes-modal", "is_open"),
     Output("jm-lanes-title", "children"),
     Output("jm-editing", "data"),
-    *(Output(f"jm-l-{lane}", "value") for lane in (*jm.TEXT_LANES, *jm.LIST_LANES, "backstage")),
+    *(Output(f"jm-l-{lane}", "value") for lane in jm.BUILT_IN_LANES),
     Output("jm-l-custom", "children"),
     Input({"type": "jm-tp", "key": ALL}, "n_clicks"),
     Input("jm-lanes-cancel", "n_clicks"),
@@ -407,12 +418,21 @@ def open_lanes(clicks, _cancel, journey_id):
         return False, no_update, None, *([no_update] * fixed), no_update
     key = ctx.triggered_id["key"]
     journey = feature.view(workspace(), int(journey_id)).journey
+    if key not in {t.key for t in journey.touchpoints}:  # deleted in another tab meanwhile
+        dash.set_props("jm-refresh", {"data": time.time_ns()})
+        return False, no_update, None, *([no_update] * fixed), no_update
     values = feature.form_values(journey, key)
     custom = [
         html.Div(
             [
                 dbc.Label(lane, className="small mb-0"),
-                dbc.Textarea(id={"type": "jm-l-custom", "lane": lane}, value=values[f"lane:{lane}"], rows=2, size="sm"),
+                dbc.Textarea(
+                    id={"type": "jm-l-custom", "lane": lane},
+                    value=values[f"lane:{lane}"],
+                    rows=2,
+                    size="sm",
+                    maxLength=jm.MAX_LANE_TEXT,
+                ),
             ],
             className="mb-2",
         )
@@ -422,7 +442,7 @@ def open_lanes(clicks, _cancel, journey_id):
         True,
         journey.touchpoint(key).name,
         key,
-        *(values[lane] for lane in (*jm.TEXT_LANES, *jm.LIST_LANES, "backstage")),
+        *(values[lane] for lane in jm.BUILT_IN_LANES),
         custom,
     )
 
@@ -434,7 +454,7 @@ def open_lanes(clicks, _cancel, journey_id):
     State("jm-editing", "data"),
     State("jm-journey", "value"),
     State("jm-version", "data"),
-    *(State(f"jm-l-{lane}", "value") for lane in (*jm.TEXT_LANES, *jm.LIST_LANES, "backstage")),
+    *(State(f"jm-l-{lane}", "value") for lane in jm.BUILT_IN_LANES),
     State({"type": "jm-l-custom", "lane": ALL}, "value"),
     State({"type": "jm-l-custom", "lane": ALL}, "id"),
     prevent_initial_call=True,
@@ -444,7 +464,7 @@ def save_lanes(_clicks, key, journey_id, version, *typed):
     if not key or not journey_id:
         return no_update, False
     *fixed, custom_values, custom_ids = typed
-    form = dict(zip((*jm.TEXT_LANES, *jm.LIST_LANES, "backstage"), fixed, strict=True))
+    form = dict(zip(jm.BUILT_IN_LANES, fixed, strict=True))
     form |= {f"lane:{i['lane']}": v for i, v in zip(custom_ids, custom_values, strict=True)}
     token, message = _run(
         lambda: feature.save_lanes(workspace(), int(journey_id), version, key, form, author(None)), _("Lanes saved.")
@@ -469,7 +489,7 @@ def edit_lanes(_add, _submit, deletes, name, journey_id, version):
     if not journey_id:
         return no_update, no_update
     if isinstance(ctx.triggered_id, dict):
-        if not any(deletes or []):
+        if not (ctx.triggered and ctx.triggered[0]["value"]):  # the buttons redrawn, none clicked
             return no_update, no_update
         lane = ctx.triggered_id["lane"]
         token, message = _run(
@@ -478,6 +498,8 @@ def edit_lanes(_add, _submit, deletes, name, journey_id, version):
         )
         dash.set_props("jm-message", message)
         return token, no_update
+    if ctx.triggered_id not in ("jm-lane-add", "jm-lane-name"):  # the last lane's button gone: nothing was asked
+        return no_update, no_update
     token, message = _run(
         lambda: feature.add_lane(workspace(), int(journey_id), version, name, author(None)), _("Lane added.")
     )
@@ -487,7 +509,7 @@ def edit_lanes(_add, _submit, deletes, name, journey_id, version):
 
 @callback(
     Output("jm-message", "children", allow_duplicate=True),
-    Input({"type": "jm-opportunity", "key": ALL, "index": ALL}, "n_clicks"),
+    Input({"type": "jm-opportunity", "key": ALL, "index": ALL, "version": ALL}, "n_clicks"),
     State("jm-journey", "value"),
     State("jm-project", "value"),
     prevent_initial_call=True,
@@ -497,8 +519,12 @@ def opportunity_card(clicks, journey_id, project_id):
     if not any(clicks or []) or not journey_id or not project_id:
         return no_update
     key, index = ctx.triggered_id["key"], ctx.triggered_id["index"]
-    journey = feature.view(workspace(), int(journey_id)).journey
-    lines = journey.touchpoint(key).lanes.opportunities
+    found = feature.view(workspace(), int(journey_id))
+    if found.version != ctx.triggered_id["version"] or key not in {t.key for t in found.journey.touchpoints}:
+        dash.set_props("jm-refresh", {"data": time.time_ns()})
+        dash.set_props("jm-message", _message(_("The map was changed meanwhile; it is shown again."), "warning"))
+        return no_update
+    lines = found.journey.touchpoint(key).lanes.opportunities
     if index >= len(lines):
         return no_update
     return _card(
@@ -532,23 +558,22 @@ def _card(create) -> object:
     Input("jm-persona-save", "n_clicks"),
     Input({"type": "jm-persona-edit", "key": ALL}, "n_clicks"),
     Input({"type": "jm-persona-delete", "key": ALL}, "n_clicks"),
+    Input("jm-journey", "value"),
     State("jm-persona-name", "value"),
     State("jm-persona-description", "value"),
     State("jm-persona-rule", "value"),
     State("jm-persona-key", "data"),
-    State("jm-journey", "value"),
     State("jm-version", "data"),
     prevent_initial_call=True,
 )
-def edit_personas(_save, edits, deletes, name, description, rule, editing, journey_id, version):
+def edit_personas(_save, _edits, _deletes, journey_id, name, description, rule, editing, version):
     """Save the persona typed (new, or the one being edited), fill the form to edit one, or remove one."""
-    keep = (no_update,) * 4
-    if not journey_id:
-        return no_update, *keep
+    keep, cleared = (no_update,) * 4, ("", "", "", None)
     trigger = ctx.triggered_id
+    if not journey_id or trigger == "jm-journey":  # another journey: the form starts empty
+        return no_update, *cleared
     if isinstance(trigger, dict):
-        clicked = edits if trigger["type"] == "jm-persona-edit" else deletes
-        if not any(clicked or []):
+        if not (ctx.triggered and ctx.triggered[0]["value"]):  # the buttons redrawn, none clicked
             return no_update, *keep
         if trigger["type"] == "jm-persona-edit":
             journey = feature.view(workspace(), int(journey_id)).journey
@@ -561,7 +586,9 @@ def edit_personas(_save, edits, deletes, name, description, rule, editing, journ
             _("Persona removed."),
         )
         dash.set_props("jm-message", message)
-        return token, *keep
+        return token, *(cleared if trigger["key"] == editing else keep)
+    if trigger != "jm-persona-save":
+        return no_update, *keep
     token, message = _run(
         lambda: feature.save_persona(
             workspace(), int(journey_id), version, name, description, rule, editing, author(None)
@@ -571,7 +598,7 @@ def edit_personas(_save, edits, deletes, name, description, rule, editing, journ
     dash.set_props("jm-message", message)
     if message["color"] != "success":
         return token, *keep
-    return token, "", "", "", None
+    return token, *cleared
 
 
 # ------------------------------------------------------------------ versions
@@ -686,11 +713,11 @@ def new_version(_clicks, name, journey_id, project_id):
     if not journey_id or not project_id:
         return no_update, no_update, no_update
     try:
-        created = feature.new_version(workspace(), int(project_id), int(journey_id), name)
+        created = feature.new_version(workspace(), int(project_id), int(journey_id), name, author(None))
     except USER_ERRORS as exc:
         dash.set_props("jm-message", _message(str(exc), "danger"))
         return no_update, no_update, no_update
     options, _chosen = selections.journey_choices(workspace(), int(project_id))
     options = [{"label": c.label, "value": c.value} for c in options]
-    dash.set_props("jm-message", _message(_("The to-be version is created; the original is marked as-is.")))
+    dash.set_props("jm-message", _message(_("The to-be version is created.")))
     return options, created, ""

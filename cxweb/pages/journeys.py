@@ -1326,9 +1326,12 @@ def apply_name(_ok, _submit, name, action, project_id, journey_id, version):
             _show_message(_message(_("Project renamed.")))
             return False, _token(), project_options(), no_update, no_update, "", False
         if action == "rename-journey":
+            old = feature.stored(workspace(), int(journey_id)).name
             token, message = _edit(journey_id, version, _("Rename journey"), feature.renamed(name or ""))
             if message["color"] != "success":
                 return *unchanged, message["children"], True
+            new = feature.stored(workspace(), int(journey_id)).name
+            feature.follow_rename(workspace(), int(project_id), old, new, author(None))
             _show_message(message)
             return False, token, no_update, no_update, _journey_options(project_id), "", False
     except USER_ERRORS as exc:

@@ -23,7 +23,7 @@ MIN_ROWS = 5  # a draft's touchpoints are laid out in a grid of at least this ma
 # A touchpoint is drawn 150 × 62 with its name wrapped at 138 px in 12 px type (cxweb.pages._graph): about 19
 # characters a line, 15 px a line. A name of more lines than the box holds spills over it, so a row of the draft's
 # grid is as high as its longest name needs.
-NODE_HEIGHT = 62.0
+NODE_HEIGHT = jm.NODE_HEIGHT
 LINE_CHARS = 19
 LINE_HEIGHT = 15.0
 ROW_GAP = jm.LANE_HEIGHT - NODE_HEIGHT

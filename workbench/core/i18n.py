@@ -100,6 +100,10 @@ class Labels(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return gettext(self._source[key])
 
+    def source(self, key: str) -> str:
+        """The label as the code writes it (English), whatever the current language."""
+        return self._source[key]
+
     def __iter__(self):
         return iter(self._source)
 

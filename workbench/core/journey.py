@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 
 KINDS = ("touchpoint", "decision", "outcome")
 STATES = ("", "as-is", "to-be")  # a journey version's role; "" is a journey not marked either way
+MAX_PERSONAS, MAX_LANES = 20, 10  # a journey's personas and free lanes: what a map and a slide can still show
+MAX_LANE_LINES = 20  # pain points, opportunities or backstage processes of one touchpoint
+MAX_LANE_TEXT = 4000  # characters of one text of the map (as the page's boxes allow)
 TEXT_LANES = ("does", "thinks", "feels")  # what the customer does, thinks and feels at a touchpoint
 LIST_LANES = ("pains", "opportunities")  # pain points and opportunities, one line each
+BUILT_IN_LANES = (*TEXT_LANES, *LIST_LANES, "backstage")
 OWNER_KINDS = ("team", "person")
 METRIC_RANGES: dict[str, tuple[float, float]] = metrics.RANGES  # a target is a score on its metric's scale
 MAX_VOLUME = 1e12
@@ -248,12 +252,34 @@ def map_problems(journey: Journey) -> list[str]:
         if any(not str(column).strip() or not str(value).strip() for column, value in persona.segment.items()):
             problems.append(_("Persona '{key}': each segment rule needs a column and a value.").format(key=persona.key))
     problems += [_("Duplicate lane '{value}'.").format(value=v) for v in _duplicates(list(journey.lanes))]
-    reserved = {_lane_title(name).casefold() for name in TEXT_LANES + LIST_LANES + ("backstage",)}
+    # A free lane may not take a built-in lane's key or English title: the same in every language, so a journey
+    # valid for one reader is valid for all (a translated title is only a confusing name, not an error).
+    reserved = {name.casefold() for name in BUILT_IN_LANES} | {LANE_TITLES.source(n).casefold() for n in BUILT_IN_LANES}
     for lane in journey.lanes:
         if not lane.strip():
             problems.append(_("A lane needs a name."))
         elif lane.casefold() in reserved:
             problems.append(_("The lane '{name}' is one of the built-in lanes.").format(name=lane))
+    if len(journey.personas) > MAX_PERSONAS or len(journey.lanes) > MAX_LANES:
+        problems.append(
+            _("A journey holds at most {personas} personas and {lanes} lanes of its own.").format(
+                personas=MAX_PERSONAS, lanes=MAX_LANES
+            )
+        )
+    texts = [journey.based_on, *journey.lanes]
+    texts += [t for p in journey.personas for t in (p.name, p.description, *p.segment, *p.segment.values())]
+    for tp in journey.touchpoints:
+        lanes = tp.lanes
+        texts += [lanes.does, lanes.thinks, lanes.feels, *lanes.pains, *lanes.opportunities, *lanes.custom.values()]
+        texts += [t for s in lanes.backstage for t in (s.text, s.owner)]
+        if max(len(lanes.pains), len(lanes.opportunities), len(lanes.backstage)) > MAX_LANE_LINES:
+            problems.append(
+                _("Touchpoint '{key}': a lane holds at most {n} lines.").format(key=tp.key, n=MAX_LANE_LINES)
+            )
+    if any(len(text) > MAX_LANE_TEXT for text in texts):
+        problems.append(
+            _("A text of the journey map is longer than {n} characters.").format(n=formatting.count(MAX_LANE_TEXT))
+        )
     known = set(journey.lanes)
     for tp in journey.touchpoints:
         for lane in tp.lanes.custom:
@@ -280,10 +306,6 @@ LANE_TITLES = Labels(
         "backstage": N_("Backstage"),
     }
 )
-
-
-def _lane_title(name: str) -> str:
-    return LANE_TITLES[name]
 
 
 def touchpoint_problems(tp: Touchpoint, stage_keys: Iterable[str], owner_names: Iterable[str]) -> list[str]:
@@ -540,6 +562,7 @@ EDGE_CLEARANCE = 10.0  # pixels a bent edge keeps from a box it passes
 MAX_BEND = 1200.0  # the farthest a control point is moved from the straight line
 BEND_STEP = 15.0
 BEND_BATCH = 16  # candidate bends tried at once
+BEND_LIMIT = 120  # touchpoints up to which edges are bent (about 0.1 s of a redraw at 60 touchpoints, 117 edges)
 CURVE_SAMPLES = 40
 
 
@@ -556,7 +579,7 @@ def edge_bends(journey: Journey) -> dict[tuple[str, str], float]:
     import numpy as np
 
     placed = {t.key: (t.x, t.y) for t in journey.touchpoints if t.x is not None and t.y is not None}
-    if len(placed) < 3:
+    if not 3 <= len(placed) <= BEND_LIMIT:  # beyond the limit the map is drawn straight: a redraw stays quick
         return {}
     keys = list(placed)
     centres = np.array([placed[k] for k in keys], dtype=float)
@@ -971,12 +994,13 @@ def compare(before: Journey, after: Journey) -> Comparison:
     }
     old_edges = [(e.source, e.target) for e in before.edges]
     new_edges = [(e.source, e.target) for e in after.edges]
+    old_set, new_set = set(old_edges), set(new_edges)
     return Comparison(
         added=tuple(k for k in new if k not in old),
         removed=tuple(k for k in old if k not in new),
         changed=changed,
-        edges_added=tuple(p for p in new_edges if p not in set(old_edges)),
-        edges_removed=tuple(p for p in old_edges if p not in set(new_edges)),
+        edges_added=tuple(p for p in new_edges if p not in old_set),
+        edges_removed=tuple(p for p in old_edges if p not in new_set),
     )
 
 

@@ -261,7 +261,9 @@ def dumps(journey: Journey) -> str:
 
 def to_document(journey: Journey) -> dict[str, Any]:
     """The journey as the plain nested dict a journey file holds."""
-    doc: dict[str, Any] = {"format": FORMAT_VERSION, "name": journey.name}
+    # Format 1 while the journey has no map: a file an older workbench can still read.
+    mapped = bool(map_document(journey)) or any(not tp.lanes.empty() for tp in journey.touchpoints)
+    doc: dict[str, Any] = {"format": FORMAT_VERSION if mapped else 1, "name": journey.name}
     if journey.description:
         doc["description"] = journey.description
     doc["stages"] = [{"key": s.key, "name": s.name} for s in journey.stages]

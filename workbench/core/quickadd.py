@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from workbench.core import formatting
+from workbench.core import formatting, limits
 from workbench.core import journey as jm
 from workbench.core.i18n import N_, Labels, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, JourneyError
 
 MAX_ROWS = 200  # touchpoints one paste may list
-NAME_CHARS = 200  # a stage's, touchpoint's or owner's name (the editor's fields hold as many)
+NAME_CHARS = limits.NAME_CHARS  # a stage's, touchpoint's or owner's name (the editor's fields hold as many)
 CHANNEL_CHARS = 100
 MAX_CHARS = MAX_ROWS * 1000  # the whole text: room for 200 full lines, refused before it is split
 MAX_ERRORS = 10  # problems listed at once; the rest are counted
@@ -57,11 +57,6 @@ class Summary:
     new_touchpoints: int
     new_stages: int
     connections: int
-
-    @property
-    def changes(self) -> bool:
-        """The list adds something (a touchpoint, a stage or a connection)."""
-        return bool(self.new_touchpoints or self.new_stages or self.connections)
 
 
 def folded(name: str) -> str:
@@ -147,8 +142,8 @@ def _problems(number: int, stage: str, name: str, owner: str, channel: str) -> l
     problems = []
     if not name:
         problems.append(_("Line {line}: the touchpoint needs a name.").format(line=number))
-    limits = (("stage", stage, NAME_CHARS), ("name", name, NAME_CHARS), ("owner", owner, NAME_CHARS))
-    for what, value, limit in (*limits, ("channel", channel, CHANNEL_CHARS)):
+    bounds = (("stage", stage, NAME_CHARS), ("name", name, NAME_CHARS), ("owner", owner, NAME_CHARS))
+    for what, value, limit in (*bounds, ("channel", channel, CHANNEL_CHARS)):
         if len(value) > limit:
             problems.append(TOO_LONG[what].format(line=number, limit=formatting.count(limit)))
     return problems

@@ -443,7 +443,7 @@ def _map_slides(deck, findings: Findings, style: Style) -> None:
 
 LANE_COLUMNS = 6  # touchpoints side by side on a lanes slide: more would shrink the text below legibility
 CELL_CHARACTERS = 140  # a lane's text in one cell; the whole text is in the speaker notes
-CURVE_COLOURS = ("0D6EFD", "D63384", "198754", "FD7E14", "6F42C1")
+CURVE_COLOURS = tuple("".join(f"{int(c):02X}" for c in rgb.split(",")) for rgb in figures.CURVE_COLOURS)  # as drawn
 LANE_FILLS = {"pains": "FFF5F5", "opportunities": "F3FAF6", "backstage": "F1F3F5"}
 
 
@@ -457,7 +457,7 @@ def _lanes_slides(deck, findings: Findings, style: Style) -> None:
     scored = {row.touchpoint: row for row in findings.scores.itertuples()}
     lanes = [
         lane
-        for lane in (*jm.TEXT_LANES, *jm.LIST_LANES, "backstage", *journey.lanes)
+        for lane in (*jm.BUILT_IN_LANES, *journey.lanes)
         if any(journeymaps.cell(journey, tp.key, lane) for tp in journey.touchpoints)
     ]
     if not lanes:
@@ -510,8 +510,6 @@ def _lanes_slides(deck, findings: Findings, style: Style) -> None:
 
 def _cell_text(lines: Sequence[str], lane: str) -> str:
     """A lane's lines in a table cell: bulleted when they are a list, cut to what a cell holds."""
-    from workbench.core import journey as jm
-
     text = (
         "\n".join(f"• {line}" for line in lines) if lane not in jm.TEXT_LANES and len(lines) > 1 else "\n".join(lines)
     )

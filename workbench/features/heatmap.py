@@ -20,7 +20,7 @@ from workbench.core.i18n import ngettext
 from workbench.core.journey import Journey, Touchpoint, compact_layout
 from workbench.data import query, waves
 from workbench.features import actions
-from workbench.features.selection import SEPARATOR, Selection
+from workbench.features.selection import Selection, parse_segments
 
 if TYPE_CHECKING:
     import pandas
@@ -223,9 +223,9 @@ def _baseline(workspace: Workspace, chosen: Selection, compare: str, segment: st
     if compare == "previous" and chosen.date_from and chosen.date_to and chosen.wave is None:
         start, end = breaks.previous_window(chosen.date_from, chosen.date_to)
         return query.aggregate(chosen.query(date_from=start, date_to=end), cache, min_n=minimum)
-    if compare == "segment" and segment:
-        column, _sep, value = segment.partition(SEPARATOR)
-        return query.aggregate(chosen.query(filters=((column, (value,)),)), cache, min_n=minimum)
+    if compare == "segment" and segment:  # a value of a column, or a persona standing for its rule
+        filters = parse_segments([segment], chosen.journey.personas)
+        return query.aggregate(chosen.query(filters=filters), cache, min_n=minimum) if filters else None
     return None
 
 

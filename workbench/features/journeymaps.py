@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 ALL_CUSTOMERS = ""  # the curve of everyone chosen in the filter bar (no persona rule on top)
 MAX_CURVES = 5  # everyone and four personas: more lines would not be told apart on a slide
-BACKSTAGE_SEPARATOR = ":"  # "Owner: process" on a line of the backstage box
+BACKSTAGE_SEPARATOR = ": "  # "Owner: process" on a line of the backstage box (a colon alone, as in 10:00, is text)
 
 
 # ------------------------------------------------------------------ the grid
@@ -39,8 +39,8 @@ class Column:
 
 @dataclass(frozen=True)
 class MapView:
-    """The journey map as shown: stage columns, the lanes' rows (built-in first, then the journey's own), the
-    personas, the version state and what it was drawn from."""
+    """The journey map as shown: the stored journey (its personas and version state with it) and version, its stage
+    columns, the lanes' rows (built-in first, then the journey's own) and the main path's touchpoints."""
 
     journey: Journey
     version: int
@@ -62,7 +62,7 @@ def view(workspace: Workspace, journey_id: int) -> MapView:
         )
         for stage in journey.stages
     )
-    rows = (*jm.TEXT_LANES, *jm.LIST_LANES, "backstage", *journey.lanes)
+    rows = (*jm.BUILT_IN_LANES, *journey.lanes)
     return MapView(journey, state.version, columns, rows, tuple(jm.main_path(journey)))
 
 
@@ -80,7 +80,7 @@ def cell(journey: Journey, key: str, lane: str) -> list[str]:
     if lane in jm.LIST_LANES:
         return list(getattr(lanes, lane))
     if lane == "backstage":
-        return [f"{s.owner}{BACKSTAGE_SEPARATOR} {s.text}" if s.owner else s.text for s in lanes.backstage]
+        return [f"{s.owner}{BACKSTAGE_SEPARATOR}{s.text}" if s.owner else s.text for s in lanes.backstage]
     value = lanes.custom.get(lane, "")
     return [value] if value else []
 
@@ -296,7 +296,7 @@ def curves(
     columns = set(chosen.segment_columns())
     by_key = {p.key: p for p in journey.personas}
     found = []
-    for persona_key in personas:
+    for persona_key in list(personas)[:MAX_CURVES]:
         persona = by_key.get(persona_key)
         if persona_key != ALL_CUSTOMERS and persona is None:
             continue
@@ -412,13 +412,15 @@ def change_card(workspace: Workspace, project_id: int, journey_id: int, key: str
     return actions.create(workspace, project_id, draft, who, journey_id=int(journey_id))
 
 
-def new_version(workspace: Workspace, project_id: int, journey_id: int, name: str | None) -> int:
-    """A to-be copy of the journey, drawn from it (the original is marked as-is unless it is marked already)."""
+def new_version(workspace: Workspace, project_id: int, journey_id: int, name: str | None, who: str = "") -> int:
+    """A to-be copy of the journey, drawn from it; then the original, when it is not marked yet, is marked as-is
+    (nothing is changed when the copy cannot be made, e.g. its name is taken)."""
     state = workspace.journey(int(journey_id))
     original = state.journey
+    copy = replace(original, name=" ".join((name or "").split()), state="to-be", based_on=original.name)
+    created = workspace.create_journey(int(project_id), copy)
     if not original.state:
         editing.save(
-            workspace, journey_id, state.version, _("Mark the version"), lambda j: jm.set_state(j, "as-is"), ""
+            workspace, journey_id, state.version, _("Mark the version"), lambda j: jm.set_state(j, "as-is"), who
         )
-    copy = replace(original, name=" ".join((name or "").split()), state="to-be", based_on=original.name)
-    return workspace.create_journey(int(project_id), copy)
+    return created

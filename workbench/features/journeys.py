@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workbench.core import formatting, journeyfile, limits, metrics, quickadd, uploads
@@ -125,7 +125,7 @@ def quick_add(
         raise JourneyError(_("Type or paste the touchpoints first, one a line."))
     state = workspace.journey(int(journey_id))
     journey, summary = quickadd.apply(state.journey, rows, connect)
-    if not summary.changes:
+    if journey == state.journey:  # everything listed is there already (a filled-in owner or channel is a change)
         return ""
     label = _("Quick add: {summary}").format(summary=quickadd.describe(summary, connect))
     workspace.save_journey(state.id, journey, label, version, who)
@@ -345,6 +345,19 @@ def delete_selection(keys: Iterable[str], pairs: Iterable[tuple[str, str]]) -> C
 def renamed(name: str) -> Callable[[Journey], Journey]:
     """The edit giving the journey a new name."""
     return lambda journey: rename_journey(journey, name or "")
+
+
+def follow_rename(workspace: Workspace, project_id: int, old: str, new: str, who: str = "") -> int:
+    """Point the project's to-be versions drawn from the journey once named ``old`` at its new name (each an undoable
+    edit of its own); how many there were."""
+    followed = 0
+    for info in workspace.journeys(int(project_id)):
+        state = workspace.journey(info.id)
+        if old != new and state.journey.based_on == old:
+            label = _("Drawn from “{name}”").format(name=new)
+            workspace.save_journey(info.id, replace(state.journey, based_on=new), label, state.version, who)
+            followed += 1
+    return followed
 
 
 def template_choices() -> list[tuple[str, str]]:
