@@ -1258,7 +1258,18 @@ def _draft_box(kind: str, project_id, file: dict, labels: list[str] | None, jour
     shown = None
     if labels:
         shown = html.Div(
-            dbc.Table(html.Tbody([html.Tr(html.Td(label)) for label in labels]), size="sm", className="small mb-0"),
+            dbc.Table(  # as many as a draft may take: a column of ids would send the browser every one
+                html.Tbody(
+                    [html.Tr(html.Td(label)) for label in labels[: limits.DRAFT_TOUCHPOINTS]]
+                    + (
+                        [html.Tr(html.Td("…", className="text-muted"))]
+                        if len(labels) > limits.DRAFT_TOUCHPOINTS
+                        else []
+                    )
+                ),
+                size="sm",
+                className="small mb-0",
+            ),
             style={"maxHeight": "200px", "overflowY": "auto"},
             className="mt-2 bg-white border rounded",
             id={"type": "da-draft-labels", "kind": kind},
