@@ -19,6 +19,7 @@ from workbench.core.i18n import gettext as _
 from workbench.core.journey import JourneyError
 from workbench.export import figures
 from workbench.features import journeymaps as feature
+from workbench.features import journeys as editing
 from workbench.features import selection as selections
 
 dash.register_page(
@@ -42,7 +43,7 @@ CHANGES = Labels(
     }
 )
 CHANGE_COLOURS = {"added": "success", "removed": "danger", "changed": "warning"}
-LIST_ROWS = ("pains", "backstage")  # lanes shown as bulleted lists (opportunities too, each with its card button)
+BULLETED = ("pains", "opportunities", "backstage")  # lanes shown as bulleted lists
 LANE_CLASSES = {"pains": "jm-pains", "opportunities": "jm-opportunities", "backstage": "jm-backstage"}
 HINTS = Labels(
     {
@@ -222,10 +223,12 @@ def _message(text: str, color: str = "success") -> dict:
     return {"children": text, "color": color, "is_open": True}
 
 
-def _run(edit, done: str) -> tuple[object, dict]:
-    """Run one edit of the stored journey; (refresh token, message)."""
+def _run(edit, done: str) -> tuple[object, dict | None]:
+    """Run one edit of the stored journey; (refresh token, message), no message when the edit found nothing to
+    change (it returned False)."""
     try:
-        edit()
+        if edit() is False:
+            return no_update, None
     except ConflictError as exc:
         return time.time_ns(), _message(str(exc), "warning")
     except USER_ERRORS as exc:
@@ -254,16 +257,14 @@ def render(journey_id, _refresh, project_id):
     if not journey_id or not project_id:
         text = html.P(_("Choose a project with a journey."), className="text-muted")
         return text, "", [], "", [], "", True, None
-    found = feature.view(workspace(), int(journey_id))
+    found = feature.view(workspace(), int(project_id), int(journey_id))
     journey = found.journey
-    others = feature.versions(workspace(), int(project_id), int(journey_id))
-    changed = feature.changed_keys(workspace(), int(project_id), int(journey_id)) if journey.state == "to-be" else {}
-    options = [{"label": "—", "value": ""}] + [{"label": name, "value": name} for name, _id in others]
+    options = [{"label": "—", "value": ""}] + [{"label": name, "value": name} for name in found.others]
     curve_options = [{"label": _("All customers"), "value": feature.ALL_CUSTOMERS}] + [
         {"label": p.name, "value": p.key} for p in journey.personas
     ]
     return (
-        _grid(found, changed),
+        _grid(found),
         _persona_list(journey),
         curve_options,
         journey.state,
@@ -274,8 +275,8 @@ def render(journey_id, _refresh, project_id):
     )
 
 
-def _grid(found: feature.MapView, changed: dict[str, str]) -> html.Table | html.P:
-    journey = found.journey
+def _grid(found: feature.MapView) -> html.Table | html.P:
+    journey, changed = found.journey, found.changed
     if not journey.touchpoints:
         return html.P(_("The journey has no touchpoints yet: add them in the editor."), className="text-muted")
     on_path = set(found.main_path)
@@ -315,7 +316,7 @@ def _grid(found: feature.MapView, changed: dict[str, str]) -> html.Table | html.
         for column in found.columns:
             for key in column.touchpoints:
                 lines = feature.cell(journey, key, lane)
-                if lane == "opportunities":
+                if lane == "opportunities":  # each with its card button
                     items = [
                         html.Li(
                             [
@@ -330,11 +331,11 @@ def _grid(found: feature.MapView, changed: dict[str, str]) -> html.Table | html.
                         )
                         for i, line in enumerate(lines)
                     ]
-                elif lane in LIST_ROWS:
+                elif lane in BULLETED:
                     items = [html.Li(line) for line in lines]
                 else:  # a text lane: its text as written, no bullet
                     items = [html.Div(line, className="jm-text") for line in lines]
-                body = html.Ul(items) if items and lane in (*LIST_ROWS, "opportunities") else items
+                body = html.Ul(items) if items and lane in BULLETED else items
                 cells.append(html.Td(body or "", className=LANE_CLASSES.get(lane, "")))
         rows.append(html.Tr(cells))
     return html.Table([html.Thead([html.Tr(stage_row), html.Tr(tp_row)]), html.Tbody(rows)], className="jm-table")
@@ -413,11 +414,11 @@ def rule_suggestions(options):
 )
 def open_lanes(clicks, _cancel, journey_id):
     """Open the lane editor for the touchpoint clicked."""
-    fixed = len(jm.TEXT_LANES) + len(jm.LIST_LANES) + 1
+    fixed = len(jm.BUILT_IN_LANES)
     if ctx.triggered_id == "jm-lanes-cancel" or not any(clicks or []) or not journey_id:
         return False, no_update, None, *([no_update] * fixed), no_update
     key = ctx.triggered_id["key"]
-    journey = feature.view(workspace(), int(journey_id)).journey
+    journey = editing.stored(workspace(), int(journey_id))
     if key not in {t.key for t in journey.touchpoints}:  # deleted in another tab meanwhile
         dash.set_props("jm-refresh", {"data": time.time_ns()})
         return False, no_update, None, *([no_update] * fixed), no_update
@@ -518,17 +519,11 @@ def opportunity_card(clicks, journey_id, project_id):
     """An action card in the backlog from the opportunity clicked."""
     if not any(clicks or []) or not journey_id or not project_id:
         return no_update
-    key, index = ctx.triggered_id["key"], ctx.triggered_id["index"]
-    found = feature.view(workspace(), int(journey_id))
-    if found.version != ctx.triggered_id["version"] or key not in {t.key for t in found.journey.touchpoints}:
-        dash.set_props("jm-refresh", {"data": time.time_ns()})
-        dash.set_props("jm-message", _message(_("The map was changed meanwhile; it is shown again."), "warning"))
-        return no_update
-    lines = found.journey.touchpoint(key).lanes.opportunities
-    if index >= len(lines):
-        return no_update
+    found = ctx.triggered_id
     return _card(
-        lambda: feature.opportunity_card(workspace(), int(project_id), int(journey_id), key, lines[index], author(None))
+        lambda: feature.opportunity_card(
+            workspace(), int(project_id), int(journey_id), found["key"], found["index"], found["version"], author(None)
+        )
     )
 
 
@@ -536,6 +531,10 @@ def _card(create) -> object:
     """Create an action card; the message that says so, with the way to the board (or why it was refused)."""
     try:
         card = create()
+    except ConflictError as exc:  # the map changed since it was drawn: draw it again
+        dash.set_props("jm-refresh", {"data": time.time_ns()})
+        dash.set_props("jm-message", _message(str(exc), "warning"))
+        return no_update
     except USER_ERRORS as exc:
         dash.set_props("jm-message", _message(str(exc), "danger"))
         return no_update
@@ -576,7 +575,7 @@ def edit_personas(_save, _edits, _deletes, journey_id, name, description, rule, 
         if not (ctx.triggered and ctx.triggered[0]["value"]):  # the buttons redrawn, none clicked
             return no_update, *keep
         if trigger["type"] == "jm-persona-edit":
-            journey = feature.view(workspace(), int(journey_id)).journey
+            journey = editing.stored(workspace(), int(journey_id))
             persona = next((p for p in journey.personas if p.key == trigger["key"]), None)
             if persona is None:
                 return no_update, *keep
@@ -616,14 +615,12 @@ def mark_version(state, based_on, journey_id, version):
     """Store the version's state and what a to-be was drawn from, when the user changed them."""
     if not journey_id or state is None:
         return no_update
-    journey = feature.view(workspace(), int(journey_id)).journey
-    if (journey.state, journey.based_on) == (state, based_on if state == "to-be" else ""):
-        return no_update
     token, message = _run(
         lambda: feature.set_state(workspace(), int(journey_id), version, state, based_on, author(None)),
         _("The version is marked {state}.").format(state=STATES[state]),
     )
-    dash.set_props("jm-message", message)
+    if message is not None:  # None: marked so already (the page was drawn with it)
+        dash.set_props("jm-message", message)
     return token
 
 
@@ -638,10 +635,9 @@ def compare(_clicks, journey_id, project_id):
     """What this to-be version adds, removes and changes against the journey it was drawn from."""
     if ctx.triggered_id != "jm-compare" or not journey_id or not project_id:
         return ""
-    as_is = feature.as_is_of(workspace(), int(project_id), int(journey_id))
-    if as_is is None:
+    rows = feature.comparison(workspace(), int(project_id), int(journey_id))
+    if rows is None:
         return html.Span(_("Choose the journey this version was drawn from first."), className="text-muted")
-    rows = feature.comparison(workspace(), as_is, int(journey_id))
     if not rows:
         return html.Span(_("No differences."), className="text-muted")
     return dbc.Table(

@@ -92,7 +92,7 @@ class Lanes:
 
     def empty(self) -> bool:
         """True when no lane holds anything."""
-        return self == Lanes() or not (
+        return not (
             any(getattr(self, name) for name in TEXT_LANES + LIST_LANES) or self.backstage or any(self.custom.values())
         )
 
@@ -266,7 +266,7 @@ def map_problems(journey: Journey) -> list[str]:
                 personas=MAX_PERSONAS, lanes=MAX_LANES
             )
         )
-    texts = [journey.based_on, *journey.lanes]
+    texts, known = [journey.based_on, *journey.lanes], set(journey.lanes)
     texts += [t for p in journey.personas for t in (p.name, p.description, *p.segment, *p.segment.values())]
     for tp in journey.touchpoints:
         lanes = tp.lanes
@@ -276,23 +276,28 @@ def map_problems(journey: Journey) -> list[str]:
             problems.append(
                 _("Touchpoint '{key}': a lane holds at most {n} lines.").format(key=tp.key, n=MAX_LANE_LINES)
             )
+        problems += _lane_problems(tp, known)
     if any(len(text) > MAX_LANE_TEXT for text in texts):
         problems.append(
             _("A text of the journey map is longer than {n} characters.").format(n=formatting.count(MAX_LANE_TEXT))
         )
-    known = set(journey.lanes)
-    for tp in journey.touchpoints:
-        for lane in tp.lanes.custom:
-            if lane not in known:
-                problems.append(
-                    _("Touchpoint '{key}': the lane '{lane}' is not one of the journey's lanes.").format(
-                        key=tp.key, lane=lane
-                    )
+    return problems
+
+
+def _lane_problems(tp: Touchpoint, known: set[str]) -> list[str]:
+    """What is wrong with one touchpoint's lanes: a lane the journey does not have, an empty line."""
+    problems = []
+    for lane in tp.lanes.custom:
+        if lane not in known:
+            problems.append(
+                _("Touchpoint '{key}': the lane '{lane}' is not one of the journey's lanes.").format(
+                    key=tp.key, lane=lane
                 )
-        if any(not line.strip() for line in tp.lanes.pains + tp.lanes.opportunities):
-            problems.append(_("Touchpoint '{key}': a pain point or opportunity is empty.").format(key=tp.key))
-        if any(not item.text.strip() for item in tp.lanes.backstage):
-            problems.append(_("Touchpoint '{key}': a backstage process needs a description.").format(key=tp.key))
+            )
+    if any(not line.strip() for line in tp.lanes.pains + tp.lanes.opportunities):
+        problems.append(_("Touchpoint '{key}': a pain point or opportunity is empty.").format(key=tp.key))
+    if any(not item.text.strip() for item in tp.lanes.backstage):
+        problems.append(_("Touchpoint '{key}': a backstage process needs a description.").format(key=tp.key))
     return problems
 
 

@@ -583,21 +583,24 @@ def _curve_slide(deck, findings: Findings, style: Style) -> None:
 
 
 def _point_text(point, metric: str) -> str:
-    if point.n == 0 or math.isnan(point.value):
-        return _("no answers")
-    shown = formatting.score(point.value, (point.high - point.low) / 2, metric, point.low, point.high)
-    return f"{shown} (n {formatting.count(point.n)})" + (" " + _("(too few answers)") if point.low_n else "")
+    """A curve point's score as a map box's score is written (:func:`_score_text`)."""
+    status = "no_data" if point.n == 0 or math.isnan(point.value) else "low_n" if point.low_n else "judged"
+    return _score_words(point.value, (point.high - point.low) / 2, point.low, point.high, point.n, status, metric)
 
 
 def _score_text(row, metric: str) -> str:
     """'4.21 ± 0.04 (n 2 230)', or why there is no judged score."""
-    if row.status == "no_data":
+    return _score_words(row.value, row.margin, row.low, row.high, row.n, row.status, metric)
+
+
+def _score_words(value: float, margin: float, low: float, high: float, n: int, status: str, metric: str) -> str:
+    if status == "no_data":
         return _("no answers")
-    shown = formatting.score(row.value, row.margin, metric, row.low, row.high)
-    n = formatting.count(int(row.n))
-    if row.status == "low_n":
-        return _("{score} (n {n}) — low n, not judged").format(score=shown, n=n)
-    return f"{shown} (n {n})"
+    shown = formatting.score(value, margin, metric, low, high)
+    count = formatting.count(int(n))
+    if status == "low_n":
+        return _("{score} (n {n}) — low n, not judged").format(score=shown, n=count)
+    return f"{shown} (n {count})"
 
 
 def box_lines(tp, row, metric: str, broken: bool, open_actions: int) -> maplayout.BoxText:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core import formatting, metrics
 from workbench.core import journey as jm
+from workbench.core.errors import ConflictError
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import Journey, Lanes, Support
 from workbench.features import actions
@@ -40,30 +41,48 @@ class Column:
 @dataclass(frozen=True)
 class MapView:
     """The journey map as shown: the stored journey (its personas and version state with it) and version, its stage
-    columns, the lanes' rows (built-in first, then the journey's own) and the main path's touchpoints."""
+    columns, the lanes' rows (built-in first, then the journey's own), the main path's touchpoints, the project's
+    other journeys a to-be can be drawn from, and a to-be's touchpoints new or changed against its as-is."""
 
     journey: Journey
     version: int
     columns: tuple[Column, ...]
     lanes: tuple[str, ...]
     main_path: tuple[str, ...]
+    others: tuple[str, ...]
+    changed: Mapping[str, str]  # key -> 'added' or 'changed'
 
 
-def view(workspace: Workspace, journey_id: int) -> MapView:
-    """The stored journey as a map: stages as columns (touchpoints in flow order), every lane a row."""
+def view(workspace: Workspace, project_id: int, journey_id: int) -> MapView:
+    """The stored journey as a map: stages as columns (touchpoints in flow order), every lane a row; a to-be version
+    with what it changes against the journey it was drawn from."""
     state = workspace.journey(int(journey_id))
     journey = state.journey
     flow = jm.flow_order(journey)
+    in_flow = sorted(journey.touchpoints, key=lambda t: flow[t.key])
     columns = tuple(
-        Column(
-            stage.key,
-            stage.name,
-            tuple(t.key for t in sorted(journey.touchpoints, key=lambda t: flow[t.key]) if t.stage == stage.key),
-        )
-        for stage in journey.stages
+        Column(stage.key, stage.name, tuple(t.key for t in in_flow if t.stage == stage.key)) for stage in journey.stages
     )
-    rows = (*jm.BUILT_IN_LANES, *journey.lanes)
-    return MapView(journey, state.version, columns, rows, tuple(jm.main_path(journey)))
+    others = versions(workspace, project_id, journey_id)
+    as_is = _drawn_from(journey, others) if journey.state == "to-be" else None
+    changed = (
+        {}
+        if as_is is None
+        else {
+            row.key: row.change
+            for row in _differences(workspace.journey(as_is).journey, journey)
+            if row.change in ("added", "changed")
+        }
+    )
+    return MapView(
+        journey,
+        state.version,
+        columns,
+        (*jm.BUILT_IN_LANES, *journey.lanes),
+        tuple(jm.main_path(journey)),
+        tuple(name for name, _id in others),
+        changed,
+    )
 
 
 def lane_title(lane: str, journey: Journey) -> str:
@@ -215,8 +234,12 @@ def delete_persona(workspace: Workspace, journey_id: int, version: int | None, k
 
 def set_state(
     workspace: Workspace, journey_id: int, version: int | None, state: str | None, based_on: str | None, who: str = ""
-) -> None:
-    """Mark the journey as the as-is or the to-be version (a to-be names the journey it was drawn from)."""
+) -> bool:
+    """Mark the journey as the as-is or the to-be version (a to-be names the journey it was drawn from); False when
+    it is marked so already (nothing is saved)."""
+    journey = workspace.journey(int(journey_id)).journey
+    if (journey.state, journey.based_on) == (state or "", based_on or "" if state == "to-be" else ""):
+        return False
     editing.save(
         workspace,
         journey_id,
@@ -225,20 +248,49 @@ def set_state(
         lambda j: jm.set_state(j, state or "", based_on or ""),
         who,
     )
+    return True
 
 
 def opportunity_card(
-    workspace: Workspace, project_id: int, journey_id: int, key: str, opportunity: str, who: str = ""
+    workspace: Workspace, project_id: int, journey_id: int, key: str, index: int, version: int | None, who: str = ""
 ) -> Action:
-    """An action card in the backlog from one opportunity of a touchpoint (its owner, the opportunity as the title)."""
-    journey = workspace.journey(int(journey_id)).journey
-    draft = actions.for_touchpoint(journey, key)
-    tp = journey.touchpoint(key)
+    """An action card in the backlog from a touchpoint's opportunity (by its place in the lane, as the map of
+    ``version`` showed it): the opportunity as the title, the touchpoint's owner. ConflictError when the journey
+    was changed since."""
+    state = workspace.journey(int(journey_id))
+    if version is not None and state.version != version:
+        raise ConflictError(_("The map was changed meanwhile; it is shown again."))
+    opportunity = state.journey.touchpoint(key).lanes.opportunities[index]
+    return _card(
+        workspace,
+        project_id,
+        journey_id,
+        state.journey,
+        key,
+        opportunity,
+        _("Opportunity at “{touchpoint}” on the journey map.").format(touchpoint=state.journey.touchpoint(key).name),
+        opportunity,
+        who,
+    )
+
+
+def _card(
+    workspace: Workspace,
+    project_id: int,
+    journey_id: int,
+    journey: Journey,
+    key: str,
+    title: str,
+    description: str,
+    origin: str,
+    who: str,
+) -> Action:
+    """An action card in the backlog for one touchpoint (its owner), named ``title``, coming from ``origin``."""
     draft = replace(
-        draft,
-        title=opportunity,
-        description=_("Opportunity at “{touchpoint}” on the journey map.").format(touchpoint=tp.name),
-        origin={"kind": "touchpoint", "label": opportunity},
+        actions.for_touchpoint(journey, key),
+        title=title,
+        description=description,
+        origin={"kind": "touchpoint", "label": origin},
     )
     return actions.create(workspace, project_id, draft, who, journey_id=int(journey_id))
 
@@ -293,6 +345,7 @@ def curves(
 
     journey = chosen.journey
     path = jm.main_path(journey)
+    on_path = {t.key: t for t in journey.touchpoints}
     columns = set(chosen.segment_columns())
     by_key = {p.key: p for p in journey.personas}
     found = []
@@ -318,14 +371,14 @@ def curves(
         points = tuple(
             CurvePoint(
                 key,
-                journey.touchpoint(key).name,
-                journey.touchpoint(key).stage,
+                on_path[key].name,
+                on_path[key].stage,
                 float(scored.at[key, "value"]),
                 float(scored.at[key, "low"]),
                 float(scored.at[key, "high"]),
                 int(scored.at[key, "n"]),
                 bool(scored.at[key, "low_n"]),
-                heatmap.target(journey.touchpoint(key), chosen.metric),
+                heatmap.target(on_path[key], chosen.metric),
             )
             for key in path
         )
@@ -358,10 +411,17 @@ def versions(workspace: Workspace, project_id: int, journey_id: int) -> list[tup
     return [(j.name, j.id) for j in workspace.journeys(int(project_id)) if j.id != int(journey_id)]
 
 
-def comparison(workspace: Workspace, as_is_id: int, to_be_id: int) -> list[Difference]:
-    """What the to-be version adds, removes and changes against the as-is journey."""
-    before = workspace.journey(int(as_is_id)).journey
-    after = workspace.journey(int(to_be_id)).journey
+def comparison(workspace: Workspace, project_id: int, journey_id: int) -> list[Difference] | None:
+    """What the to-be version adds, removes and changes against the journey it was drawn from (None when it names
+    none, or one that is gone)."""
+    as_is = as_is_of(workspace, project_id, journey_id)
+    if as_is is None:
+        return None
+    return _differences(workspace.journey(as_is).journey, workspace.journey(int(journey_id)).journey)
+
+
+def _differences(before: Journey, after: Journey) -> list[Difference]:
+    """The comparison's rows, in words of the reader's language."""
     found = jm.compare(before, after)
     names = {t.key: t.name for t in before.touchpoints} | {t.key: t.name for t in after.touchpoints}
     words = {
@@ -385,31 +445,27 @@ def comparison(workspace: Workspace, as_is_id: int, to_be_id: int) -> list[Diffe
 
 def as_is_of(workspace: Workspace, project_id: int, journey_id: int) -> int | None:
     """The id of the journey a to-be version was drawn from (None when it names none, or one that is gone)."""
-    journey = workspace.journey(int(journey_id)).journey
-    return dict(versions(workspace, project_id, journey_id)).get(journey.based_on) if journey.based_on else None
+    return _drawn_from(workspace.journey(int(journey_id)).journey, versions(workspace, project_id, journey_id))
 
 
-def changed_keys(workspace: Workspace, project_id: int, journey_id: int) -> dict[str, str]:
-    """The to-be version's touchpoints that are new or changed against its as-is journey: key -> 'added'/'changed'."""
-    as_is = as_is_of(workspace, project_id, journey_id)
-    if as_is is None:
-        return {}
-    return {
-        row.key: row.change for row in comparison(workspace, as_is, journey_id) if row.change in ("added", "changed")
-    }
+def _drawn_from(journey: Journey, others: list[tuple[str, int]]) -> int | None:
+    return dict(others).get(journey.based_on) if journey.based_on else None
 
 
 def change_card(workspace: Workspace, project_id: int, journey_id: int, key: str, who: str = "") -> Action:
     """An action card in the backlog to make one change of the to-be version happen (its touchpoint and owner)."""
     journey = workspace.journey(int(journey_id)).journey
-    tp = journey.touchpoint(key)
-    draft = replace(
-        actions.for_touchpoint(journey, key),
-        title=_("To-be: {touchpoint}").format(touchpoint=tp.name),
-        description=_("A change of the to-be journey “{journey}”.").format(journey=journey.name),
-        origin={"kind": "touchpoint", "label": _("to-be version {journey}").format(journey=journey.name)},
+    return _card(
+        workspace,
+        project_id,
+        journey_id,
+        journey,
+        key,
+        _("To-be: {touchpoint}").format(touchpoint=journey.touchpoint(key).name),
+        _("A change of the to-be journey “{journey}”.").format(journey=journey.name),
+        _("to-be version {journey}").format(journey=journey.name),
+        who,
     )
-    return actions.create(workspace, project_id, draft, who, journey_id=int(journey_id))
 
 
 def new_version(workspace: Workspace, project_id: int, journey_id: int, name: str | None, who: str = "") -> int:
