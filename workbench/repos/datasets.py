@@ -58,7 +58,12 @@ DATASET_FOLDER = "datasets"
 TEMP_FOLDER = "tmp"
 STALE_SECONDS = 24 * 3600
 KINDS = i18n.Labels(
-    {"survey": N_("Survey answers"), "kpi_period": N_("KPIs per period"), "kpi_customer": N_("KPIs per customer")}
+    {
+        "survey": N_("Survey answers"),
+        "kpi_period": N_("KPIs per period"),
+        "kpi_customer": N_("KPIs per customer"),
+        "audit": N_("Mystery-shopping audits"),
+    }
 )
 # A new version must hold what the dataset's versions hold: said per kind, a whole sentence each.
 _OTHER_KIND = i18n.Labels(
@@ -66,6 +71,7 @@ _OTHER_KIND = i18n.Labels(
         "survey": N_("“{name}” holds survey answers; a new version must too. Choose another name."),
         "kpi_period": N_("“{name}” holds KPIs per period; a new version must too. Choose another name."),
         "kpi_customer": N_("“{name}” holds KPIs per customer; a new version must too. Choose another name."),
+        "audit": N_("“{name}” holds mystery-shopping audits; a new version must too. Choose another name."),
     }
 )
 
@@ -498,7 +504,7 @@ class Datasets:
         """Register a table already in a contract (generated demo data) as a dataset version."""
         token = self.new_token()
         report = ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
-        meta = survey_meta(table) if kind == "survey" else kpi_meta(table)
+        meta = {"survey": survey_meta, "audit": audit_meta}.get(kind, kpi_meta)(table)
         staged = StagedImport(
             token,
             project_id,
@@ -833,6 +839,21 @@ def _read(path: Path) -> pa.Table:
     import pyarrow.parquet as pq
 
     return pq.read_table(path)
+
+
+def audit_meta(table: pa.Table) -> dict:
+    """What a mystery-shopping dataset holds: visits, checklist items, branches, touchpoints and the visits' dates."""
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(table["ts"]).as_py() if table.num_rows else {"min": None, "max": None}
+    return {
+        "date_from": _iso(bounds["min"]),
+        "date_to": _iso(bounds["max"]),
+        "visits": pc.count_distinct(table["visit_id"]).as_py(),
+        "items": pc.count_distinct(pc.binary_join_element_wise(table["section"], table["item"], "\x1f")).as_py(),
+        "branches": sorted(pc.unique(table["branch"]).to_pylist()),
+        "touchpoints": sorted(t for t in pc.unique(table["touchpoint"]).to_pylist() if t is not None),
+    }
 
 
 def kpi_meta(table: pa.Table, names: dict[str, str] | None = None) -> dict:
