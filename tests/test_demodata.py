@@ -26,7 +26,8 @@ KPI_SCHEMA = pa.schema([
 ])
 CUSTOMER_SCHEMA = pa.schema([
     ("respondent_id", pa.string()), ("region", pa.string()), ("branch", pa.string()), ("revenue", pa.float64()),
-    ("retained", pa.bool_()), ("repeat_purchases", pa.int64()),
+    ("retained", pa.bool_()), ("repeat_purchases", pa.int64()), ("name", pa.string()), ("email", pa.string()),
+    ("account_manager", pa.string()), ("products", pa.int64()), ("referrals", pa.int64()),
 ])
 
 

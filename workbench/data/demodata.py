@@ -48,6 +48,7 @@ from workbench.core.contract import OVERALL
 from workbench.core.folding import fold
 from workbench.core.i18n import gettext, ngettext
 from workbench.core.journey import Journey
+from workbench.data import demosources
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -766,13 +767,16 @@ class DemoData:
     involved (self-service touchpoints, external partners, overall answers). ``kpi_period`` has one row per
     branch and month: period (date32, month start), region, branch, revenue, orders, churn_rate (%),
     complaints, resolution_hours. ``kpi_customer`` has one row per respondent: respondent_id, region, branch,
-    revenue (the following 12 months), retained, repeat_purchases.
+    revenue (the following 12 months), retained, repeat_purchases, and the CRM's name, email, account_manager
+    (business customers only), products and referrals. ``sources`` holds the reviews and audits of
+    :mod:`workbench.data.demosources`.
     """
 
     survey: pa.Table
     kpi_period: pa.Table
     kpi_customer: pa.Table
     effects: PlantedEffects = field(repr=False)
+    sources: demosources.Sources | None = field(default=None, repr=False)  # reviews and mystery-shopping audits
 
 
 # ------------------------------------------------------------------ the plan: which touchpoint plays which role
@@ -1327,6 +1331,20 @@ def generate(
             "repeat_purchases": pa.array(rng.poisson(repeat_rate)[by_id].astype(np.int64)),
         }
     )
+    # The CRM's columns come from generators of their own, so the numbers above stay as they were.
+    countries = [REGIONS[g][1] for g in region[by_id]]
+    kpi_customer = _crm_columns(np.random.default_rng(seed + 2), kpi_customer, group[by_id], ctype[by_id], countries)
+    sources = demosources.generate(
+        seed + 1,
+        demosources.touchpoint_roles(plan.keys, plan.themes, tuple(journey.touchpoint(k).name for k in plan.keys)),
+        branch_names,
+        [region_names[g] for g in branch_region],
+        [REGIONS[g][1] for g in branch_region],
+        branch_effect,
+        dynamics,
+        month_dates,
+        PHRASES,
+    )
 
     # ---- the realised truth: expected score differences over the affected answers
     # Given the respondent's experience x, only the answer noise is left: average the expected score difference.
@@ -1368,7 +1386,7 @@ def generate(
         kpis_from_latent=kpis_from_latent,
         branch_icc=branch_icc,
     )
-    return DemoData(survey, kpi_period, kpi_customer, effects)
+    return DemoData(survey, kpi_period, kpi_customer, effects, sources)
 
 
 # ------------------------------------------------------------------ helpers of the generator
@@ -1390,6 +1408,37 @@ def _overall_chances(structural: np.ndarray, experienced: np.ndarray, weights: n
         (OVERALL_SCALE * EXPERIENCE_SD) ** 2 * (HALO**2 * summed**2 + (1 - HALO**2) * squared) + OVERALL_NOISE**2
     )
     return ndtr((mean - 8.5) / sd), ndtr((6.5 - mean) / sd)
+
+
+def _crm_columns(
+    rng: np.random.Generator, table: pa.Table, group: np.ndarray, ctype: np.ndarray, countries: list[str]
+) -> pa.Table:
+    """The customer KPIs with what a CRM holds: name, email, the account manager of business customers (two per
+    country), products held and referrals made (promoters refer more)."""
+    import pyarrow as pa
+
+    n = table.num_rows
+    female = rng.random(n) < 0.5
+    first_pick, last_pick = rng.random(n), rng.random(n)
+    names, emails = [], []
+    for i, country in enumerate(countries):
+        firsts, surnames = _FIRST_NAMES[country][int(female[i])], _SURNAMES[country]
+        first = firsts[int(first_pick[i] * len(firsts))]
+        last = surnames[int(last_pick[i] * len(surnames))][int(female[i])]
+        names.append(f"{first} {last}")
+        emails.append(f"{fold(first)}.{fold(last)}.{i + 1}@example.{country}".replace(" ", ""))
+    managers = {"cz": ("Alena Kovářová", "Roman Beneš"), "pl": ("Ewa Sikora", "Marek Lis")}
+    business = ctype == CUSTOMER_TYPES.index("business")
+    manager = [managers[c][int(r < 0.5)] if b else None for c, b, r in zip(countries, business, rng.random(n))]
+    products = 1 + rng.poisson(np.where(business, 2.0, 0.6))
+    referrals = rng.poisson(np.array([0.6, 0.15, 0.03])[group])
+    return (
+        table.append_column("name", pa.array(names, pa.string()))
+        .append_column("email", pa.array(emails, pa.string()))
+        .append_column("account_manager", pa.array(manager, pa.string()))
+        .append_column("products", pa.array(products.astype(np.int64)))
+        .append_column("referrals", pa.array(referrals.astype(np.int64)))
+    )
 
 
 def _employee_names(rng: np.random.Generator, countries: list[str], staff: np.ndarray) -> list[str]:
