@@ -776,7 +776,7 @@ class DemoData:
     kpi_period: pa.Table
     kpi_customer: pa.Table
     effects: PlantedEffects = field(repr=False)
-    sources: demosources.Sources | None = field(default=None, repr=False)  # reviews and mystery-shopping audits
+    sources: demosources.Sources = field(repr=False)  # reviews and mystery-shopping audits
 
 
 # ------------------------------------------------------------------ the plan: which touchpoint plays which role

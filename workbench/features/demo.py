@@ -21,6 +21,8 @@ DEMO_DATASETS = Labels(
         "survey": N_("Survey answers"),
         "kpi_period": N_("KPIs per branch and month"),
         "kpi_customer": N_("KPIs per customer"),
+        "reviews": N_("Reviews"),
+        "audit": N_("Mystery shopping"),
     }
 )
 
@@ -63,6 +65,11 @@ def seed_demo(workspace: Workspace, answers: int = 200_000, months: int = 24, br
     workspace.datasets.add_table(project_id, data.survey, DEMO_DATASETS["survey"], "survey", journey_id=journey_id)
     workspace.datasets.add_table(project_id, data.kpi_period, DEMO_DATASETS["kpi_period"], "kpi_period")
     workspace.datasets.add_table(project_id, data.kpi_customer, DEMO_DATASETS["kpi_customer"], "kpi_customer")
+    reviews, audits = data.sources.reviews, data.sources.audits
+    workspace.datasets.add_table(
+        project_id, reviews, DEMO_DATASETS["reviews"], "survey", journey_id=journey_id, meta={"source": "reviews"}
+    )
+    workspace.datasets.add_table(project_id, audits, DEMO_DATASETS["audit"], "audit", journey_id=journey_id)
     _seed_actions(workspace, project_id, journey_id, data.effects)
     _seed_scenarios(workspace, project_id, journey_id)
     workspace.verbatims.save_codebook(project_id, default_codebook(), _("Demo"), expected_version=0)

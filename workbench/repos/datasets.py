@@ -173,8 +173,11 @@ class Datasets:
             return self._info(row, newest == row.version)
 
     def survey_for(self, project_id: int, journey_id: int | None) -> DatasetInfo | None:
-        """The latest survey linked to the journey, else the project's latest survey (None if there is none)."""
-        latest = [d for d in self.list(project_id, "survey") if d.latest]
+        """The latest survey linked to the journey, else the project's latest survey (None if there is none); a survey
+        before reviews, which are a source of their own (``meta["source"]``), chosen only when nothing else is."""
+        latest = sorted(
+            (d for d in self.list(project_id, "survey") if d.latest), key=lambda d: d.meta.get("source") == "reviews"
+        )
         linked = [d for d in latest if journey_id is not None and d.journey_id == int(journey_id)]
         return (linked or latest)[0] if linked or latest else None
 
@@ -500,11 +503,14 @@ class Datasets:
         *,
         journey_id: int | None = None,
         source: str = "generated",
+        meta: Mapping | None = None,
+        report: ImportReport | None = None,
     ) -> DatasetInfo:
-        """Register a table already in a contract (generated demo data) as a dataset version."""
+        """Register a table already in a contract (generated demo data, read reviews) as a dataset version; ``meta``
+        adds to what the table's kind says of it (``{"source": "reviews"}``), ``report`` replaces the plain count."""
         token = self.new_token()
-        report = ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
-        meta = {"survey": survey_meta, "audit": audit_meta}.get(kind, kpi_meta)(table)
+        report = report or ImportReport(table.num_rows, table.num_rows, answers=table.num_rows)
+        meta = {"survey": survey_meta, "audit": audit_meta}.get(kind, kpi_meta)(table) | dict(meta or {})
         staged = StagedImport(
             token,
             project_id,
