@@ -1340,6 +1340,7 @@ def generate(
         branch_names,
         [region_names[g] for g in branch_region],
         [REGIONS[g][1] for g in branch_region],
+        big_city,
         branch_effect,
         dynamics,
         month_dates,

@@ -30,7 +30,7 @@ FALLING_BRANCH = "Ostrava-Poruba"  # outside the break's region and the pilot re
 FALL_MONTHS = 6
 COMPLIANCE_FALL = 0.25  # share of the checklist's points lost (about 0.9 → 0.65)
 STARS_FALL = 1.4  # stars lost on the latent scale (about one star as shown, the top clipped)
-REVIEWS_PER_BRANCH_MONTH = 5.0
+REVIEWS_PER_BRANCH_MONTH = 5.0  # twice that in a big city's branch
 APP_REVIEWS_PER_MONTH = 25.0
 REPLY_SHARE = 0.55
 AUDITORS = ("Auditor A", "Auditor B", "Auditor C", "Auditor D", "Auditor E", "Auditor F")
@@ -124,12 +124,14 @@ def generate(
     branch_names: list[str],
     branch_regions: list[str],
     branch_countries: list[str],
+    big_city: np.ndarray,
     branch_effect: np.ndarray,
     dynamics: np.ndarray,
     month_dates: list[date],
     phrases: dict[str, dict[str, dict[str, tuple[str, ...]]]],
 ) -> Sources:
-    """Reviews and audits of ``branch_names`` over ``month_dates`` (one per month), driven by ``branch_effect``
+    """Reviews and audits of ``branch_names`` over ``month_dates`` (one visit a month; a ``big_city`` branch gets
+    twice the reviews), driven by ``branch_effect``
     (latent CSAT points) and ``dynamics`` (branches × months), texts from ``phrases`` (theme → neg/neu/pos →
     language); ``roles`` from :func:`touchpoint_roles`."""
     rng = np.random.default_rng(seed)
@@ -139,19 +141,21 @@ def generate(
     fall[falling, months - FALL_MONTHS :] = 1.0
     level = 2.0 * branch_effect[:, None] + 1.5 * dynamics  # a branch's standing, month by month
     return Sources(
-        _reviews(rng, roles, branch_names, branch_regions, branch_countries, level, fall, month_dates, phrases),
+        _reviews(
+            rng, roles, branch_names, branch_regions, branch_countries, big_city, level, fall, month_dates, phrases
+        ),
         _audits(rng, roles, branch_names, branch_regions, level, fall, month_dates),
     )
 
 
-def _reviews(rng, roles, names, regions, countries, level, fall, month_dates, phrases) -> pa.Table:
+def _reviews(rng, roles, names, regions, countries, big_city, level, fall, month_dates, phrases) -> pa.Table:
     import pyarrow as pa
 
     rows: dict[str, list] = {k: [] for k in ("response_id", "ts", "touchpoint", "stars", "comment")}
     rows |= {k: [] for k in ("branch", "region", "platform", "reply", "reply_ts")}
     starts = np.array(month_dates, dtype="datetime64[D]")
     for b, name in enumerate(names):
-        counts = rng.poisson(REVIEWS_PER_BRANCH_MONTH, len(month_dates))
+        counts = rng.poisson(REVIEWS_PER_BRANCH_MONTH * (2 if big_city[b] else 1), len(month_dates))
         for m, count in enumerate(counts):
             latent = 4.15 + level[b, m] - STARS_FALL * fall[b, m] + rng.normal(0, 1.05, count)
             for value in latent:
