@@ -18,7 +18,7 @@ from workbench.core.errors import WorkspaceError
 from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.export import figures
-from workbench.features import comments
+from workbench.features import comments, customers
 
 dash.register_page(
     __name__,
@@ -159,6 +159,13 @@ def layout(**_query) -> html.Div:
                     {"field": "score", "headerName": _("Score"), "width": 80},
                     {"field": "comment", "headerName": _("Comment"), "flex": 1, "wrapText": True, "autoHeight": True},
                     {"field": "themes", "headerName": _("Themes"), "width": 230, "wrapText": True, "autoHeight": True},
+                    {
+                        "field": "customer_href",
+                        "headerName": _("Customer"),
+                        "width": 130,
+                        "cellRenderer": "CustomerLink",  # assets/customers.js: a link, its text never markup
+                        "cellRendererParams": {"label": _("Customer card")},
+                    },
                 ],
                 dashGridOptions={
                     "rowSelection": "single",
@@ -496,6 +503,7 @@ def browse(selection, metric, touchpoint, theme, score, _refresh):
             "comment": r.comment,
             "themes": r.themes,
             "theme_keys": r.theme_keys,
+            "customer_href": customers.customer_href(r.customer_id, chosen.project_id) if r.customer_id else "",
         }
         for r in found
     ]

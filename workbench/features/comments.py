@@ -62,6 +62,7 @@ class CommentRow:
     comment: str
     themes: str
     theme_keys: str
+    customer_id: str = ""  # the answer's respondent id, when the survey has them: a link to their card
 
 
 def coded(workspace: Workspace, project_id: int, source: Query) -> tuple[pandas.DataFrame, pandas.DataFrame]:
@@ -72,11 +73,13 @@ def coded(workspace: Workspace, project_id: int, source: Query) -> tuple[pandas.
     codebook, _version = workspace.verbatims.codebook(project_id)
     fingerprint = hashlib.sha256(json.dumps([theme_document(t) for t in codebook.themes]).encode()).hexdigest()
     everyone = replace(source, by=())
-    key = f"coded:{everyone.key()}:{fingerprint}"
+    # The respondent too where the survey has one: each comment links to its customer's card.
+    respondent = ("respondent_id",) if "respondent_id" in query.columns(source.sources) else ()
+    key = f"coded:{everyone.key()}:{fingerprint}:{','.join(respondent)}"
     found = workspace.cache.get(key)
     if found is None:
         frame = query.answers(
-            everyone, ("response_id", "touchpoint", *segment_columns(source.sources)), with_comment=True
+            everyone, ("response_id", *respondent, "touchpoint", *segment_columns(source.sources)), with_comment=True
         )
         found = (frame, coding.tag(frame["comment"], codebook))
         workspace.cache.set(key, found)
@@ -170,6 +173,7 @@ def comments(
     )
     names = touchpoint_names(selection)
     theme_names = {t.key: t.name for t in workspace.verbatims.codebook(selection.project_id)[0].themes}
+    customers = _customers(frame, found["response_id"])
     return [
         CommentRow(
             r.response_id,
@@ -179,9 +183,18 @@ def comments(
             r.comment,
             ", ".join(theme_names.get(k, k) for k in r.themes.split(",") if k),
             r.themes,
+            customers.get(r.response_id, ""),
         )
         for r in found.itertuples()
     ]
+
+
+def _customers(frame: pandas.DataFrame, responses: pandas.Series) -> dict[str, str]:
+    """The respondent id of each of the ``responses`` shown (none when the survey has no respondent ids)."""
+    if "respondent_id" not in frame.columns:
+        return {}
+    rows = frame.loc[frame["response_id"].isin(responses), ["response_id", "respondent_id"]].dropna()
+    return dict(zip(rows["response_id"].astype(str), rows["respondent_id"].astype(str), strict=True))
 
 
 def retag(
