@@ -78,6 +78,7 @@ def duckdb_heatmap(connection: duckdb.DuckDBPyConnection, path: Path) -> pd.Data
         SELECT touchpoint, date_trunc('month', ts)::DATE AS period, count(*) AS answers, count(nps) AS nps_n,
                count_if(nps >= 9) AS promoters, count_if(nps BETWEEN 7 AND 8) AS passives,
                count_if(nps <= 6) AS detractors, {scale("csat", metrics.CSAT_TOP)}, {scale("ces", metrics.CES_TOP)},
+               0 AS stars_n, 0 AS stars_sum, 0 AS stars_sumsq, 0 AS stars_top,  -- a survey without review stars
                {", ".join(cross(a, b) for a, b in metrics.CROSS_PAIRS)}
         FROM read_parquet(?) WHERE region IN (?) GROUP BY ALL ORDER BY touchpoint, period
     """, [str(path), REGION]).df()

@@ -103,7 +103,7 @@ def test_the_negative_score_defaults_per_metric_and_can_be_set():
         rule = Rule("a", "A", "answer", metric, threshold=threshold, need_comment=False)
         return [a.score for a in evaluate(data, [rule], day(0, 0), sunday(0))]
 
-    assert NEGATIVE_AT == {"nps": 6, "csat": 2, "ces": 3}
+    assert NEGATIVE_AT == {"nps": 6, "csat": 2, "ces": 3, "stars": 2}
     assert (found("csat"), found("ces"), found("nps")) == ([1, 2], [3], [6])
     assert found("csat", 1) == [1] and found("nps", 7) == [6, 7]
 
@@ -372,7 +372,7 @@ def test_validate_explains_what_is_wrong():
     assert validate(Rule("ok", "Fine", "drop")) == []
     assert validate(Rule("", " ", "alarm", "rating", values=("Praha",), window_weeks=0, min_n=0, alpha=1)) == [
         "The rule needs a key.", "The rule needs a name.", "Unknown kind 'alarm'; use one of answer, share, drop.",
-        "Unknown metric 'rating'; use one of nps, csat, ces.",
+        "Unknown metric 'rating'; use one of nps, csat, ces, stars.",
         "Segment values need the segment column they belong to.", "The window needs at least one week.",
         "The minimum number of answers must be at least 1.", "The significance level must be between 0 and 1."]
     assert validate(Rule("a|b", "X", "answer", "csat", threshold=5)) == [

@@ -182,7 +182,8 @@ def test_shape_ignores_order_case_and_accents_and_mappings_round_trip():
 
 def test_not_applicable_codes_only_where_they_cannot_be_a_score():
     assert ingest.na_codes_outside_scales(["0", "99", "n/a"], (0, 10)) == {
-        "nps": ("99", "n/a"), "csat": ("0", "99", "n/a"), "ces": ("0", "99", "n/a"), "rating": ("99", "n/a")}
+        "nps": ("99", "n/a"), "csat": ("0", "99", "n/a"), "ces": ("0", "99", "n/a"), "stars": ("0", "99", "n/a"),
+        "rating": ("99", "n/a")}
 
 
 def test_mappings_that_would_corrupt_the_contract_are_refused(tmp_path):

@@ -157,14 +157,18 @@ def test_two_sided_p_of_known_z_values():
 
 
 def test_the_registry_names_scales_and_shows_every_metric():
-    assert m.METRICS == ("csat", "nps", "ces", "index") and m.RATINGS == ("csat", "nps", "ces")
-    assert m.MEANS == ("csat", "ces")
+    assert m.METRICS == ("csat", "nps", "ces", "stars", "index") and m.RATINGS == ("csat", "nps", "ces", "stars")
+    assert m.MEANS == ("csat", "ces", "stars")
     assert {k: e.label for k, e in m.REGISTRY.items()} == {"csat": "CSAT", "nps": "NPS", "ces": "CES",
-                                                           "index": "CX index"}
-    assert m.SCALES == {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+                                                           "stars": "Stars", "index": "CX index"}
+    assert m.SCALES == {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7), "stars": (1, 5)}
+    assert list(m.SCALES) == ["nps", "csat", "ces", "stars"]
     assert m.RANGES["nps"] == (-100.0, 100.0) and m.RANGES["index"] == (0.0, 100.0)
-    assert (m.CSAT_TOP, m.CES_TOP, m.PROMOTER_AT) == (4, 6, 9)
-    assert m.DECIMALS == {"csat": 2, "nps": 0, "ces": 2, "index": 0}
+    assert (m.CSAT_TOP, m.CES_TOP, m.PROMOTER_AT, m.TOP_BOX["stars"]) == (4, 6, 9, 4)
+    assert m.DECIMALS == {"csat": 2, "nps": 0, "ces": 2, "stars": 2, "index": 0}
+    assert m.metric("stars").scale_name() == "mean, 1–5 stars" and m.metric("stars").answer_label() == "Stars 1–5"
+    # Stars are no part of the index: the query keeps the cross-products of the index's three metrics only.
+    assert m.CROSS_PAIRS == (("csat", "nps"), ("csat", "ces"), ("nps", "ces"))
     assert m.metric("ces").answer_label() == "CES 1–7" and m.metric("index").answer_label() == "CX index"
     assert m.metric("csat").scale_name() == "mean, 1–5"
     assert m.metric("nps").signed and not m.metric("csat").signed

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 KINDS = ("segment", "step", "target", "decline")
 CONFIDENCE = 0.95  # every break's interval, whatever the false-discovery rate
 CLUSTER_COLUMN, RESPONDENT_COLUMN = "branch", "respondent_id"  # what makes answers share a shock
-MIN_DELTA = {"csat": 0.25, "nps": 10.0, "ces": 0.35, "index": 6.0}  # about 6 points on the 0–100 index
+MIN_DELTA = {"csat": 0.25, "nps": 10.0, "ces": 0.35, "stars": 0.25, "index": 6.0}  # about 6 points on the 0–100 index
 _INDEX_POINTS = {key: metric.index_slope for key, metric in metrics.REGISTRY.items()}  # one point on the 0–100 index
 
 

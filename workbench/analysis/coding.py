@@ -35,7 +35,12 @@ from workbench.core.i18n import gettext as _
 
 SCORE_GROUPS = ("negative", "neutral", "positive")
 # The highest negative and the highest neutral score of each metric (CES: 7 = very easy, so low is negative).
-SCORE_LIMITS = {"nps": (metrics.DETRACTOR_AT, metrics.PROMOTER_AT - 1), "csat": (2, 3), "ces": (3, 5)}
+SCORE_LIMITS = {
+    "nps": (metrics.DETRACTOR_AT, metrics.PROMOTER_AT - 1),
+    "csat": (2, 3),
+    "ces": (3, 5),
+    "stars": (2, 3),  # a review's stars read as CSAT's 1–5
+}
 SCORE_GROUP_NAMES = {
     "nps": i18n.Labels(
         dict(zip(SCORE_GROUPS, (N_("Detractors (0–6)"), N_("Passives (7–8)"), N_("Promoters (9–10)")), strict=True))
@@ -46,6 +51,7 @@ SCORE_GROUP_NAMES = {
     "ces": i18n.Labels(
         dict(zip(SCORE_GROUPS, (N_("Difficult (1–3)"), N_("Neutral (4–5)"), N_("Easy (6–7)")), strict=True))
     ),
+    "stars": i18n.Labels(dict(zip(SCORE_GROUPS, (N_("1–2 stars"), N_("3 stars"), N_("4–5 stars")), strict=True))),
 }
 
 

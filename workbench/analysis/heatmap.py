@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 SCALE_NAMES = i18n.Labels({key: metric.scale_text for key, metric in metrics.REGISTRY.items()})  # read translated
 # Distance from the reference at which a colour is fully saturated: about one "grade" of each scale.
-SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "index": 12.5}
+SPAN = {"csat": 0.5, "nps": 20.0, "ces": 0.75, "stars": 0.5, "index": 12.5}
 # Diverging red–yellow–blue (ColorBrewer RdYlBu, colour-blind safe): far below … on target … far above.
 PALETTE = ("#d73027", "#f46d43", "#fdae61", "#ffffbf", "#abd9e9", "#74add1", "#4575b4")
 LOW_N_COLOUR, NO_DATA_COLOUR, BENCHMARK_COLOUR = "#dee2e6", "#ffffff", "#f8f9fa"

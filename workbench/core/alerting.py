@@ -32,8 +32,10 @@ from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 
 KINDS = ("answer", "share", "drop")
-NEGATIVE_AT = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}  # an answer at or below this score is negative
-MIN_DROP = {"nps": 10.0, "csat": 0.3, "ces": 0.3}  # default smallest drop worth an alert, in metric points
+# An answer at or below this score is negative (a review of 1–2 stars as a CSAT of 1–2).
+NEGATIVE_AT = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3, "stars": 2}
+# The default smallest drop worth an alert, in metric points.
+MIN_DROP = {"nps": 10.0, "csat": 0.3, "ces": 0.3, "stars": 0.3}
 SHARE_LIMIT = 0.25  # default share of negative answers above which a share rule fires
 BUDGET = 1.0  # default false alarms a year a drop rule may raise when nothing changes
 WEEKS_A_YEAR = 52  # a window rule checks each series at every week end

@@ -94,13 +94,17 @@ REGISTRY: dict[str, Metric] = {
         Metric("csat", "CSAT", (1, 5), (1.0, 5.0), N_("mean, 1–5"), top_box=4, decimals=2),
         Metric("nps", "NPS", (0, 10), (-100.0, 100.0), "−100…100", top_box=9, decimals=0, signed=True),
         Metric("ces", "CES", (1, 7), (1.0, 7.0), N_("mean, 7 = very easy"), top_box=6, decimals=2),
+        Metric("stars", N_("Stars"), (1, 5), (1.0, 5.0), N_("mean, 1–5 stars"), top_box=4, decimals=2),
         Metric("index", N_("CX index"), None, (0.0, 100.0), "0–100", top_box=None, decimals=0),
     )
 }
-METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, index
+METRICS = tuple(REGISTRY)  # every metric a score can be shown in: csat, nps, ces, stars, index
 RATINGS = tuple(k for k, m in REGISTRY.items() if m.answers is not None)  # the ones a respondent answers
-# One answer's scale: NPS 0–10, CSAT 1–5, CES 1–7, in the order of a dataset's columns (and of messages naming them).
-SCALES: dict[str, tuple[int, int]] = {k: answers for k in ("nps", "csat", "ces") if (answers := REGISTRY[k].answers)}
+# One answer's scale: NPS 0–10, CSAT 1–5, CES 1–7, review stars 1–5, in the order of a dataset's columns (and of
+# messages naming them).
+SCALES: dict[str, tuple[int, int]] = {
+    k: answers for k in ("nps", "csat", "ces", "stars") if (answers := REGISTRY[k].answers)
+}
 MEANS = tuple(k for k in RATINGS if k != "nps")  # scored as the mean of answers (NPS is a net share of answers)
 RANGES = {k: m.range for k, m in REGISTRY.items()}  # a score's scale: CSAT 1–5, NPS −100…100, index 0–100
 TOP_BOX: dict[str, int] = {k: top for k in RATINGS if (top := REGISTRY[k].top_box) is not None}
@@ -111,8 +115,10 @@ CES_TOP = TOP_BOX["ces"]  # top-2-box: 6 and 7 ("easy", "very easy") on the 1–
 DECIMALS = {k: m.decimals for k, m in REGISTRY.items()}  # as a score is shown: CSAT 4.21, NPS +32, index 78
 NAMES = Labels({k: m.label for k, m in REGISTRY.items()})  # as a metric is named on screen, in the user's language
 COMPOSITE_WEIGHTS = {"nps": 1.0, "csat": 1.0, "ces": 1.0}
-# Pairs of rated metrics whose cross-products the query keeps, for the index's covariances: (csat, nps), …
-CROSS_PAIRS = tuple((a, b) for i, a in enumerate(RATINGS) for b in RATINGS[i + 1 :])
+# Pairs of the index's metrics whose cross-products the query keeps, for its covariances: (csat, nps), … Review
+# stars are no part of the index (nobody answers them beside a survey), and every pair costs the query 4 sums.
+_INDEXED = tuple(k for k in RATINGS if k in COMPOSITE_WEIGHTS)
+CROSS_PAIRS = tuple((a, b) for i, a in enumerate(_INDEXED) for b in _INDEXED[i + 1 :])
 
 
 def metric(key: str) -> Metric:
@@ -234,8 +240,8 @@ def nps_points(values: Any) -> Any:
 
 
 def scale_sums(scores: Iterable[float], metric: str) -> ScaleSums:
-    """Sufficient statistics of CSAT (1–5) or CES (1–7) answers (missing answers skipped)."""
-    top_from = {"csat": CSAT_TOP, "ces": CES_TOP}[metric]  # NPS has its own counts (nps_counts)
+    """Sufficient statistics of CSAT (1–5), CES (1–7) or star (1–5) answers (missing answers skipped)."""
+    top_from = TOP_BOX[metric]  # NPS has its own counts (nps_counts)
     n, total, total_sq, top = 0, 0.0, 0.0, 0
     for score in _answers(scores, metric):
         n, total, total_sq, top = n + 1, total + score, total_sq + score * score, top + (score >= top_from)
@@ -400,7 +406,7 @@ def estimate_frame(
         *nps_parts, low_n = _estimates(stats, "nps", confidence, min_n)
         add("nps", tuple(nps_parts), low_n)
         parts = [("nps", *nps_parts[:2], column("nps_n"))]
-        for metric, top in (("csat", "csat_top2"), ("ces", "ces_top2"), ("rating", None)):
+        for metric, top in (("csat", "csat_top2"), ("ces", "ces_top2"), ("stars", "stars_top2"), ("rating", None)):
             if f"{metric}_n" not in stats:
                 continue
             n = column(f"{metric}_n")

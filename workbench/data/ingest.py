@@ -193,7 +193,7 @@ class SurveyMapping:
     ----------
     ts : column with the answer date/time; None for a survey without dates, imported as one ``wave``.
     touchpoint : long files (one row per answer): column with the touchpoint label or key.
-    nps, csat, ces, rating : long files: columns with those scores (any may be None).
+    nps, csat, ces, stars, rating : long files: columns with those scores (any may be None).
     wide : wide files (one row per respondent): rating columns, each with its touchpoint and metric;
         use touchpoint ``OVERALL`` for an overall score.
     rating_scale : lowest and highest value of the ``rating`` metric (any scale other than NPS/CSAT/CES).
@@ -215,6 +215,7 @@ class SurveyMapping:
     nps: str | None = None
     csat: str | None = None
     ces: str | None = None
+    stars: str | None = None
     rating: str | None = None
     wide: tuple[WideColumn, ...] = ()
     rating_scale: tuple[float, float] = (1.0, 10.0)

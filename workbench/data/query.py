@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from workbench.core import access, metrics
 from workbench.core.contract import (
-    METRICS,  # the answer table's scores: NPS, CSAT, CES, rating
+    METRICS,  # the answer table's scores: NPS, CSAT, CES, stars, rating
+    REPLY_COLUMNS,
     SURVEY_COLUMNS,
 )
 from workbench.core.i18n import gettext as _
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     import pandas
 
 PERIODS = {"week": "1w", "month": "1mo", "quarter": "1q"}  # polars truncation: weeks start on Monday (ISO)
-_NOT_GROUPS = {"ts", "response_id", "comment", *METRICS}  # columns that are never a group or a filter
+_NOT_GROUPS = {"ts", "response_id", "comment", *REPLY_COLUMNS, *METRICS}  # never a group or a filter
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.core.metrics import statistic_names
+from workbench.core.metrics import RATINGS, statistic_names
 from workbench.data import beside
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ SUFFIX = beside.KINDS[0]
 LEVEL = "_level"  # which segment column a summary row is grouped by ("" for touchpoint × month alone)
 _LEVELS_KEY = b"cxwb.levels"  # JSON: each level and the segment columns its rows are grouped by
 _NESTING_KEY = b"cxwb.nesting"  # JSON: the text segments' distinct values and the columns each nests in
+# Every summary holds each rated metric's statistics (zero where the file lacks the metric): one written before a
+# metric joined the registry (review stars) lacks its columns and is written again.
+_STATISTICS = frozenset(name for metric in RATINGS for name in statistic_names(metric))
 
 
 def path_for(source: str | Path) -> Path:
@@ -121,8 +124,8 @@ def writing(source: str | Path) -> bool:
 
 
 def is_current(source: str | Path) -> bool:
-    """Whether ``source`` has a summary of its present content."""
-    return beside.metadata(source, SUFFIX) is not None
+    """Whether ``source`` has a summary of its present content with every rated metric's statistics."""
+    return beside.metadata(source, SUFFIX) is not None and _STATISTICS <= set(beside.columns(path_for(source)))
 
 
 def nesting(source: str | Path) -> tuple[dict[str, int], dict[str, list[str]]] | None:

@@ -392,7 +392,7 @@ def distribution(chosen: Selection, key: str) -> Distribution:
     by_score = dict(zip(counts["score"].astype(int), counts["answers"], strict=False))
     scores = list(range(low, high + 1))
     # NPS: detractors, passives, promoters; CSAT and CES: the low boxes, the middle, the top-2 box.
-    bad = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3}[metric]
+    bad = {"nps": metrics.DETRACTOR_AT, "csat": 2, "ces": 3, "stars": 2}[metric]
     good = metrics.REGISTRY[metric].top_box or high
     colours = ["#d73027" if s <= bad else "#4575b4" if s >= good else "#fdae61" for s in scores]
     return Distribution(metric, scores, [int(by_score.get(s, 0)) for s in scores], colours)
