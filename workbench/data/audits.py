@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.core import formatting, limits
+from workbench.core import access, formatting, limits
 from workbench.core.errors import IngestError
 from workbench.core.folding import fold
 from workbench.core.i18n import gettext as _
 from workbench.data import dates, ingest
 
 if TYPE_CHECKING:
+    import pandas
     import pyarrow as pa
 
 # Each column's role and the header words (folded: no accents, lower case) that name it.
@@ -117,6 +118,8 @@ def read(
     """
     path = Path(path)
     where = name or path.name
+    if ingest.file_kind(path) not in ("csv", "xlsx"):
+        raise IngestError(_("“{file}” is not a CSV or XLSX file.").format(file=where))
     limits.check_size(path.stat().st_size, limits.UPLOAD_BYTES, where)
     targets = _targets(touchpoints, mapping or {})
     try:
@@ -434,3 +437,18 @@ def _table(
         }
     )
     return table, tuple(sorted(unmapped)), used
+
+
+def stored(path: str | Path) -> pandas.DataFrame:
+    """A stored audit version's items, narrowed to a scoped member's rows (``core.access``) as survey answers are
+    (``data.query``): a file without one of the scope's columns holds none of its rows."""
+    import polars as pl
+
+    frame = pl.scan_parquet(path)
+    filters = access.current().filters(str(path)) or ()
+    names = frame.collect_schema().names()
+    if any(column not in names for column, _values in filters):
+        frame = frame.head(0)
+    elif filters:
+        frame = frame.filter(*(pl.col(c).cast(pl.String).is_in(list(values)) for c, values in filters))
+    return frame.collect().to_pandas()
