@@ -360,7 +360,61 @@ def layout(scenario: str | None = None, action: str | None = None, **_query) -> 
                 className="d-flex gap-2 align-items-center mb-2",
             ),
             html.Div(id="roi-compare"),
+            _repeat_card(),
         ]
+    )
+
+
+def _repeat_card() -> dbc.Card:
+    """The card linking a touchpoint's score to repeat purchases: touchpoint, metric, source and window choosers,
+    the rates per score group with their intervals, and the numbers in words."""
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H5(_("Score after a touchpoint → repeat purchase"), id="roi-rp-title"),
+                html.Div(
+                    [
+                        group(_("Touchpoint"), dbc.Select(id="roi-rp-touchpoint", options=[]), "16rem"),
+                        group(_("Score"), dbc.Select(id="roi-rp-metric", options=[]), "9rem"),
+                        group(_("Repeat purchases from"), dbc.Select(id="roi-rp-source", options=[]), "24rem"),
+                        html.Div(
+                            group(
+                                _("within (months)"),
+                                dbc.Input(
+                                    id="roi-rp-months",
+                                    type="number",
+                                    min=1,
+                                    max=60,
+                                    step=1,
+                                    debounce=True,
+                                    value=roi.REPEAT_MONTHS,
+                                ),  # fmt: skip
+                                "10rem",
+                            ),
+                            id="roi-rp-window",
+                            style={"display": "none"},
+                        ),
+                    ],
+                    className="d-flex flex-wrap align-items-center gap-2 mb-2",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            dcc.Graph(
+                                id="roi-rp-chart",
+                                config={"displaylogo": False},
+                                style={"height": "300px"},
+                                figure=figures.empty(),
+                            ),
+                            lg=5,
+                        ),
+                        dbc.Col(html.Div(id="roi-rp-text", className="small"), lg=7),
+                    ]
+                ),
+            ]
+        ),
+        className="mt-3 mb-3",
+        id="roi-repeat",
     )
 
 
@@ -1116,3 +1170,102 @@ def _cell(label: str, value, currency: str) -> str:
     if isinstance(value, float):
         return formatting.number(value, 1)
     return str(value)
+
+
+# ------------------------------------------------------------------ score → repeat purchase
+
+
+@callback(
+    Output("roi-rp-touchpoint", "options"),
+    Output("roi-rp-touchpoint", "value"),
+    Output("roi-rp-metric", "options"),
+    Output("roi-rp-metric", "value"),
+    Output("roi-rp-source", "options"),
+    Output("roi-rp-source", "value"),
+    Input("roi-journey", "value"),
+    State("roi-project", "value"),
+    State("roi-rp-metric", "value"),
+)
+def repeat_choices(journey_id, project_id, metric):
+    """The journey's touchpoints, the survey's metrics and the customer-KPI sources of repeat purchases."""
+    if not (project_id and journey_id):
+        return [], None, [], None, [], None
+    found = roi.repeat_choices(workspace(), int(project_id), int(journey_id))
+    metrics_ = [key for key, _name in found.metrics]
+    return (
+        [{"label": name, "value": key} for key, name in found.touchpoints],
+        found.touchpoint,
+        [{"label": name, "value": key} for key, name in found.metrics],
+        metric if metric in metrics_ else ("nps" if "nps" in metrics_ else next(iter(metrics_), None)),
+        [{"label": source.label, "value": source.value} for source in found.sources],
+        found.sources[0].value if found.sources else None,
+    )
+
+
+@callback(
+    Output("roi-rp-title", "children"),
+    Output("roi-rp-chart", "figure"),
+    Output("roi-rp-text", "children"),
+    Output("roi-rp-window", "style"),
+    Input("roi-rp-touchpoint", "value"),
+    Input("roi-rp-metric", "value"),
+    Input("roi-rp-source", "value"),
+    Input("roi-rp-months", "value"),
+    State("roi-journey", "value"),
+    State("roi-project", "value"),
+)
+def show_repeat(touchpoint, metric, source, months, journey_id, project_id):
+    """The repeat-purchase rate per score group after the touchpoint, as bars with intervals and in words."""
+    dated = str(source or "").startswith("dates")
+    window = {} if dated else {"display": "none"}
+    title = _("Score after a touchpoint → repeat purchase")
+    if not (project_id and journey_id and touchpoint and metric and source):
+        message = _("Import customer KPIs with a count of repeat purchases (or purchase dates) per customer.")
+        return title, figures.empty(), message, window
+    try:
+        shown = roi.repeat_purchases(
+            workspace(), int(project_id), int(journey_id), touchpoint, metric, source,
+            int(months) if str(months or "").isdigit() and int(months) >= 1 else roi.REPEAT_MONTHS,
+        )  # fmt: skip
+    except WorkspaceError as error:
+        return title, figures.empty(), str(error), window
+    title = _("Score after {touchpoint} → repeat purchase").format(touchpoint=shown.touchpoint)
+    if shown.link is None:
+        return title, figures.empty(), shown.message, window
+    return title, _repeat_figure(shown), shown.sentence, window
+
+
+def _repeat_figure(shown: roi.RepeatView):
+    """Each score group's repeat rate (%) as a bar with its interval, n in the hover."""
+    import plotly.graph_objects as go
+
+    groups = [g for g in shown.link.groups if g.n] if shown.link else []
+    colours = {"promoter": "#198754", "passive": "#adb5bd", "detractor": "#dc3545", "top": "#198754", "rest": "#adb5bd"}
+    figure = go.Figure(
+        go.Bar(
+            x=[figures.label(shown.names[g.group]) for g in groups],
+            y=[100 * g.rate for g in groups],
+            marker_color=[colours[g.group] for g in groups],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [100 * (g.high - g.rate) for g in groups],
+                "arrayminus": [100 * (g.rate - g.low) for g in groups],
+                "color": "#495057",
+            },
+            customdata=[
+                _("{rate} bought again ({repeats} of {n})").format(
+                    rate=formatting.percent(100 * g.rate), repeats=formatting.count(g.repeats), n=formatting.count(g.n)
+                )
+                for g in groups
+            ],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        separators=formatting.plotly_separators(),
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        plot_bgcolor="white",
+        yaxis={"title": _("bought again (%)"), "range": [0, 100], "gridcolor": "#eee"},
+    )
+    return figure

@@ -915,3 +915,174 @@ def with_base(scenario: Scenario, found: Evidence) -> Scenario:
     return dataclasses.replace(
         scenario, assumptions=dataclasses.replace(scenario.assumptions, base=found.base(scenario.log_kpi))
     )
+
+
+# ------------------------------------------------------------------ score → repeat purchase
+
+REPEAT_NPS_GROUPS = ("promoter", "passive", "detractor")
+REPEAT_BOX_GROUPS = ("top", "rest")
+
+
+@dataclass(frozen=True)
+class RepeatGroup:
+    """One score group's customers and how many of them bought again: the rate (0–1) with its Wilson interval."""
+
+    group: str
+    n: int
+    repeats: int
+    rate: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class RepeatLink:
+    """The repeat-purchase rate per score group after a touchpoint, and the difference between the best and the worst
+    group (promoters − detractors, or top box − the rest) with Newcombe's interval (Newcombe 1998, method 10: the
+    two Wilson intervals combined). ``customers`` counts the customers compared (each once), ``dropped`` those
+    left out (no purchase data, or a follow-up window not yet over). An association, not an effect."""
+
+    metric: str
+    groups: tuple[RepeatGroup, ...]
+    difference: float
+    low: float
+    high: float
+    customers: int
+    dropped: int
+    confidence: float
+
+    @property
+    def compared(self) -> tuple[str, str]:
+        """The two groups the difference compares: (best, worst)."""
+        return (self.groups[0].group, self.groups[-1].group)
+
+
+def repeat_group_keys(metric: str) -> tuple[str, ...]:
+    """The score groups a repeat rate is shown for: NPS promoters, passives, detractors; a rating's top box and
+    the rest (:class:`ValueError` for a metric without a top box)."""
+    if metric == "nps":
+        return REPEAT_NPS_GROUPS
+    if metric not in metrics.TOP_BOX:
+        raise ValueError(_("The metric '{metric}' has no top box to group customers by.").format(metric=metric))
+    return REPEAT_BOX_GROUPS
+
+
+def first_answers(answers: pandas.DataFrame, metric: str) -> pandas.DataFrame:
+    """Each customer's first answer with a score in ``metric`` (columns respondent_id, ts and the score): a customer
+    who answered several times counts once, so the groups' customers are independent."""
+    rows = answers.loc[answers["respondent_id"].notna() & answers[metric].notna(), ["respondent_id", "ts", metric]]
+    rows = rows.sort_values(["ts", "respondent_id"], kind="stable")
+    return rows.drop_duplicates("respondent_id", keep="first").reset_index(drop=True)
+
+
+def repeats_from_counts(firsts: pandas.DataFrame, kpis: pandas.DataFrame, column: str) -> pandas.DataFrame:
+    """``firsts`` with ``repeat`` from a customer-KPI column that counts or flags repeat purchases (count ≥ 1, or
+    true); customers without a value in it are left out."""
+    import pandas as pd
+
+    values = kpis[["respondent_id", column]].dropna().drop_duplicates("respondent_id")
+    joined = firsts.merge(values, on="respondent_id", how="inner")
+    flags = joined[column]
+    repeat = flags.astype(bool) if pd.api.types.is_bool_dtype(flags) else pd.to_numeric(flags, errors="coerce") >= 1
+    return joined.drop(columns=[column]).assign(repeat=repeat.to_numpy(bool))
+
+
+def repeats_from_purchases(
+    firsts: pandas.DataFrame, purchases: pandas.DataFrame, column: str, months: int
+) -> pandas.DataFrame:
+    """``firsts`` with ``repeat``: a purchase (a row of ``purchases`` with the customer's id and a date in
+    ``column``) after the day of the answer and within ``months`` months of it. A customer absent from the
+    purchases bought nothing; a customer whose window ends after the last purchase date in the data is left out
+    (their window is not over: counted as not buying, they would pull every rate down)."""
+    import pandas as pd
+
+    if months < 1:
+        raise ValueError(_("The window must be at least one month."))
+    bought = purchases[["respondent_id", column]].dropna()
+    bought = bought.assign(day=pd.to_datetime(bought[column]).dt.normalize())
+    if bought.empty:
+        return firsts.iloc[0:0].assign(repeat=pd.Series(dtype=bool))
+    answered = firsts.assign(day=pd.to_datetime(firsts["ts"]).dt.normalize())
+    answered = answered.assign(until=answered["day"] + pd.DateOffset(months=months))
+    answered = answered[answered["until"] <= bought["day"].max()]
+    pairs = answered[["respondent_id", "day", "until"]].merge(bought[["respondent_id", "day"]], on="respondent_id",
+                                                             suffixes=("", "_bought"))  # fmt: skip
+    inside = pairs[(pairs["day_bought"] > pairs["day"]) & (pairs["day_bought"] <= pairs["until"])]
+    repeat = answered["respondent_id"].isin(inside["respondent_id"])
+    return answered.drop(columns=["day", "until"]).assign(repeat=repeat.to_numpy(bool)).reset_index(drop=True)
+
+
+def repeat_link(
+    customers: pandas.DataFrame, metric: str, dropped: int = 0, confidence: float = metrics.DEFAULT_CONFIDENCE
+) -> RepeatLink:
+    """The repeat rate per score group of ``customers`` (one row each: the score in ``metric`` and ``repeat``) and
+    the difference between the first and the last group with Newcombe's hybrid score interval."""
+    import numpy as np
+
+    keys = repeat_group_keys(metric)
+    scores = customers[metric].to_numpy(dtype=float)
+    if metric == "nps":
+        codes = np.where(scores >= metrics.PROMOTER_AT, 0, np.where(scores > metrics.DETRACTOR_AT, 1, 2))
+    else:
+        codes = np.where(scores >= metrics.TOP_BOX[metric], 0, 1)
+    repeat = customers["repeat"].to_numpy(bool)
+    z = metrics.z_value(confidence)
+    groups = []
+    for code, key in enumerate(keys):
+        chosen = repeat[codes == code]
+        n, hits = len(chosen), int(chosen.sum())
+        if n == 0:
+            groups.append(RepeatGroup(key, 0, 0, math.nan, math.nan, math.nan))
+            continue
+        rate, _se, low, high = (float(v) / 100 for v in metrics.wilson_formula(hits, n, z))
+        groups.append(RepeatGroup(key, n, hits, rate, low, high))
+    best, worst = groups[0], groups[-1]
+    difference, low, high = newcombe(best.rate, best.low, best.high, worst.rate, worst.low, worst.high)
+    return RepeatLink(metric, tuple(groups), difference, low, high, len(customers), dropped, confidence)
+
+
+def newcombe(
+    rate_a: float, low_a: float, high_a: float, rate_b: float, low_b: float, high_b: float
+) -> tuple[float, float, float]:
+    """Difference a − b of two independent proportions and its interval from each one's (Wilson) interval:
+    Newcombe's method 10 (MOVER)."""
+    difference = rate_a - rate_b
+    low = difference - math.sqrt((rate_a - low_a) ** 2 + (high_b - rate_b) ** 2)
+    high = difference + math.sqrt((high_a - rate_a) ** 2 + (rate_b - low_b) ** 2)
+    return difference, low, high
+
+
+def repeat_sentence(link: RepeatLink, names: Mapping[str, str], touchpoint: str, window: str) -> str:
+    """The link in words: each group's rate and n, the difference with its interval, and that it is an association."""
+    if any(group.n == 0 for group in (link.groups[0], link.groups[-1])):
+        return _("Too few customers in the groups compared to tell a difference.")
+    rates = "; ".join(
+        _("{group}: {rate} bought again ({low}–{high}, n = {n})").format(
+            group=names[g.group],
+            rate=formatting.percent(100 * g.rate),
+            low=formatting.percent(100 * g.low),
+            high=formatting.percent(100 * g.high),
+            n=formatting.count(g.n),
+        )
+        for g in link.groups
+        if g.n
+    )
+    best, worst = link.compared
+    difference = _("{best} − {worst}: {difference} percentage points ({level} % CI {low} to {high}).").format(
+        best=names[best],
+        worst=names[worst],
+        difference=formatting.number(100 * link.difference, 1, signed=True),
+        level=formatting.number(100 * link.confidence),
+        low=formatting.number(100 * link.low, 1, signed=True),
+        high=formatting.number(100 * link.high, 1, signed=True),
+    )
+    return " ".join(
+        [
+            _("After {touchpoint}, {window}: {rates}.").format(touchpoint=touchpoint, window=window, rates=rates),
+            difference,
+            _(
+                "An association, not an effect: customers who rate higher may differ in other ways (a longer "
+                "relationship, a richer segment) that make them buy again."
+            ),
+        ]
+    )

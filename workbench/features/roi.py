@@ -21,7 +21,7 @@ from workbench.analysis.roi import Evidence
 from workbench.core import formatting, i18n, metrics
 from workbench.core.contract import OVERALL
 from workbench.core.errors import WorkspaceError
-from workbench.core.i18n import N_
+from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.safecells import neutralise
 from workbench.core.scenario import Assumptions, Scenario
@@ -569,3 +569,146 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return repr(value)  # every digit: a spreadsheet reads it exactly
     return neutralise(str(value))
+
+
+# ------------------------------------------------------------------ score → repeat purchase
+
+SOURCE_SEPARATOR = "\u241f"  # joins a repeat source's form, dataset and column in one choice; never typed in data
+DATE_NAMES = ("date", "purchase_date", "purchased", "purchased_at", "order_date", "ts")  # a purchase file's date
+REPEAT_MONTHS = 6  # the window a purchase file is read over first
+
+
+@dataclass(frozen=True)
+class RepeatSource:
+    """Where repeat purchases are read from: a customer-KPI column counting or flagging them ("counts"), or a
+    customer-KPI file's purchase dates ("dates", one row per purchase); ``value`` names it for a picker."""
+
+    label: str
+    value: str
+    dated: bool
+
+
+@dataclass(frozen=True)
+class RepeatChoices:
+    """What the repeat-purchase card offers: the journey's touchpoints, the metrics, the sources (the first chosen)."""
+
+    touchpoints: tuple[tuple[str, str], ...]
+    metrics: tuple[tuple[str, str], ...]
+    sources: tuple[RepeatSource, ...]
+    touchpoint: str | None
+
+
+@dataclass(frozen=True)
+class RepeatView:
+    """The repeat-purchase link as the card shows it: the link (None when it cannot be estimated, ``message`` says
+    why), the groups' names, the touchpoint's name and the sentence."""
+
+    link: roi.RepeatLink | None
+    names: dict[str, str]
+    touchpoint: str
+    sentence: str
+    message: str = ""
+
+
+def repeat_choices(workspace: Workspace, project_id: int, journey_id: int) -> RepeatChoices:
+    """The touchpoints the journey's survey has answers at (overall first), its rating metrics, and the customer-KPI
+    columns that count repeat purchases or date purchases (a column named like 'repeat' first)."""
+    survey = workspace.datasets.survey_for(project_id, journey_id)
+    if survey is None:
+        return RepeatChoices((), (), (), None)
+    answered = set(survey.meta.get("touchpoints") or ())
+    names = touchpoint_names(workspace, journey_id)
+    touchpoints: tuple[tuple[str, str], ...] = ((OVERALL, _("Overall")),) if OVERALL in answered else ()
+    touchpoints += tuple((key, name) for key, name in names.items() if key in answered)
+    measured = [m for m in (survey.meta.get("metrics") or ()) if m == "nps" or m in metrics.TOP_BOX]
+    sources: list[RepeatSource] = []
+    for dataset in workspace.datasets.list(project_id, "kpi_customer"):
+        if not dataset.latest or "respondent_id" not in query.columns((str(dataset.path),)):
+            continue
+        kpis = list((dataset.meta.get("kpis") or {}).values())
+        # Only whole numbers or flags count purchases (an amount such as revenue is no count); 'repeat…' first.
+        types = query.table(str(dataset.path), kpis).dtypes if kpis else {}
+        counted = sorted((c for c in kpis if types[c].kind in "iub"), key=lambda c: ("repeat" not in c.lower(), c))
+        sources += [
+            RepeatSource(f"{dataset.name} · {column}", SOURCE_SEPARATOR.join(("counts", dataset.name, column)), False)
+            for column in counted
+        ]
+        sources += [
+            RepeatSource(
+                _("{dataset} · purchase dates in {column}").format(dataset=dataset.name, column=column),
+                SOURCE_SEPARATOR.join(("dates", dataset.name, column)),
+                True,
+            )
+            for column in query.columns((str(dataset.path),))
+            if column.lower() in DATE_NAMES
+        ]
+    sources.sort(key=lambda s: not (s.dated or "repeat" in s.value.rsplit(SOURCE_SEPARATOR, 1)[-1].lower()))
+    return RepeatChoices(
+        touchpoints,
+        tuple((m, metrics.NAMES[m]) for m in measured),
+        tuple(sources),
+        touchpoints[0][0] if touchpoints else None,
+    )
+
+
+def repeat_purchases(
+    workspace: Workspace,
+    project_id: int,
+    journey_id: int,
+    touchpoint: str,
+    metric: str,
+    source: str,
+    months: int | None = REPEAT_MONTHS,
+) -> RepeatView:
+    """The repeat-purchase rate per score group of the customers who rated ``touchpoint`` in ``metric`` (each once,
+    their first such answer), from the customer-KPI ``source`` (a :class:`RepeatSource` value), and the difference
+    between the best and the worst group with its interval; an association, not an effect."""
+    form, _sep, rest = (source or "").partition(SOURCE_SEPARATOR)
+    dataset_name, _sep, column = rest.partition(SOURCE_SEPARATOR)
+    survey = workspace.datasets.survey_for(project_id, journey_id)
+    kpis = next(
+        (d for d in workspace.datasets.list(project_id, "kpi_customer") if d.latest and d.name == dataset_name), None
+    )
+    place = {OVERALL: _("Overall"), **touchpoint_names(workspace, journey_id)}.get(touchpoint, touchpoint)
+    names = repeat_group_names(metric)
+    if (
+        survey is None
+        or kpis is None
+        or form not in ("counts", "dates")
+        or column not in query.columns((str(kpis.path),))
+    ):
+        return RepeatView(None, names, place, "", _("Choose a survey and a customer-KPI column of repeat purchases."))
+    sources = (str(survey.path),)
+    if "respondent_id" not in query.columns(sources):
+        return RepeatView(None, names, place, "", _("The survey has no respondent ids to match customers with."))
+    asked = query.Query(sources, by=(), filters=(("touchpoint", (touchpoint,)),))
+    firsts = roi.first_answers(query.answers(asked, ["respondent_id"]), metric)
+    table = query.table(str(kpis.path), ["respondent_id", column])
+    table["respondent_id"] = table["respondent_id"].astype(str)
+    firsts["respondent_id"] = firsts["respondent_id"].astype(str)
+    if form == "counts":
+        customers = roi.repeats_from_counts(firsts, table, column)
+        window = _("repeat purchases counted in “{column}”").format(column=column)
+    else:
+        months = int(months or REPEAT_MONTHS)
+        customers = roi.repeats_from_purchases(firsts, table, column, months)
+        window = ngettext("a purchase within {n} month", "a purchase within {n} months", months).format(
+            n=formatting.count(months)
+        )
+    if customers.empty:
+        return RepeatView(None, names, place, "", _("No customer who rated this touchpoint has purchase data."))
+    link = roi.repeat_link(customers, metric, dropped=len(firsts) - len(customers))
+    return RepeatView(link, names, place, roi.repeat_sentence(link, names, place, window))
+
+
+def repeat_group_names(metric: str) -> dict[str, str]:
+    """The score groups' names: promoters, passives, detractors; a rating's top box and the rest with their
+    answers ('Top box (4–5)', 'The rest (1–3)')."""
+    if metric == "nps":
+        return {"promoter": _("Promoters (9–10)"), "passive": _("Passives (7–8)"), "detractor": _("Detractors (0–6)")}
+    low, high = metrics.REGISTRY[metric].answers or (0, 0)
+    top = metrics.TOP_BOX.get(metric, high)
+    return {
+        "top": _("Top box ({low}–{high})").format(low=top, high=high),
+        "rest": _("The rest ({low}–{high})").format(low=low, high=top - 1),
+    }
