@@ -33,7 +33,7 @@ from workbench.repos.workspace import Workspace
 
 PROJECT_TABLES = {"projects", "owners", "journeys", "stages", "touchpoints", "edges", "journey_revisions", "datasets",
                   "mappings", "benchmarks", "actions", "action_events", "codebooks", "comment_tags", "alert_settings",
-                  "alerts", "roi_scenarios"}
+                  "alerts", "roi_scenarios", "customer_rules"}
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 ID = "respondent_id"
 DAYS_A_YEAR = 365.25
 # The columns of a customer's row (:func:`latest`): besides these, the latest answer's segment columns.
-LATEST = ("score", "ts", "touchpoint", "comment", "previous", "previous_ts", "change")
+LATEST = ("score", "ts", "touchpoint", "visit", "comment", "previous", "previous_ts", "change")
 
 
 def answer_touchpoints(answers: pandas.DataFrame, touchpoint: str) -> pandas.DataFrame:
@@ -42,8 +42,9 @@ def answer_touchpoints(answers: pandas.DataFrame, touchpoint: str) -> pandas.Dat
 
 def latest(answers: pandas.DataFrame, metric: str, touchpoint: str = "") -> pandas.DataFrame:
     """One row per customer who answered ``metric``: the latest answer's score, time, touchpoint, comment (else
-    the newest comment they wrote that day) and segment columns, the previous occasion's score and time, and the
-    change (latest − previous; missing without a previous answer). Indexed by customer id."""
+    the newest comment they wrote that day) and segment columns, the touchpoint of that visit (``visit``: an overall
+    answer's is the last touchpoint rated that day), the previous occasion's score and time, and the change
+    (latest − previous; missing without a previous answer). Indexed by customer id."""
     import pandas as pd
 
     scored = answer_touchpoints(answers, touchpoint)
@@ -58,6 +59,11 @@ def latest(answers: pandas.DataFrame, metric: str, touchpoint: str = "") -> pand
     found["previous"] = earlier["score"].reindex(found.index)
     found["previous_ts"] = earlier["ts"].reindex(found.index)
     found["change"] = found["score"] - found["previous"]
+    # An overall answer names no touchpoint with an owner: the last touchpoint rated on that day stands for it.
+    rated = answers[answers[ID].isin(found.index) & answers["touchpoint"].ne(OVERALL)]
+    rated = rated.assign(day=rated["ts"].dt.normalize()).sort_values("ts", kind="stable")
+    visited = rated[rated["day"] == rated[ID].map(newest["day"])].groupby(ID).tail(1).set_index(ID)["touchpoint"]
+    found["visit"] = found["touchpoint"].where(found["touchpoint"].ne(OVERALL), visited.reindex(found.index))
     if "comment" in answers.columns:
         said = answers[answers[ID].isin(found.index) & answers["comment"].fillna("").str.strip().ne("")]
         said = said.assign(day=said["ts"].dt.normalize()).sort_values("ts", kind="stable")
@@ -170,8 +176,8 @@ def chance(customers: pandas.DataFrame, drop: float, days: int = 0, end: datetim
     eligible = paired
     if days and end is not None:
         eligible = paired[paired["ts"] >= pd.Timestamp(end) - pd.Timedelta(days=days - 1)]
-    first = paired["ts"].min()
-    span = max(float(days or 0), (pd.Timestamp(end) - first).days + 1.0) if end is not None else float(days or 1)
+    first = paired["ts"].min().normalize()
+    span = max(float(days), (pd.Timestamp(end) - first).days + 1.0, 1.0) if end is not None else max(days, 1)
     return Chance(
         drop=drop,
         pairs=n,

@@ -15,7 +15,11 @@ must be XML compatible") or write a file that does not open.
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
+from collections.abc import Iterable, Sequence
 
 FORMULA_CHARACTERS = ("=", "+", "-", "@")
 FORMULA_STARTS = (*FORMULA_CHARACTERS, "\t", "\r")  # no neutralised cell starts with one of these
@@ -54,3 +58,28 @@ def _replacement(match: re.Match) -> str:
 def text_cell(value: str) -> str:
     """A spreadsheet cell's text: XML-safe (the same text in CSV and XLSX), then neutralised."""
     return neutralise(xml_safe(value))
+
+
+def cell(value):
+    """A value as a spreadsheet cell: text XML-safe and neutralised, a missing value None, numpy scalars as Python's,
+    the rest as it is."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NaTType":
+        return None
+    if isinstance(value, str):
+        return text_cell(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
+    """A table as UTF-8 CSV with a byte-order mark (so Excel reads the accents), every cell through :func:`cell`,
+    numbers with every digit."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([text_cell(str(c)) for c in header])
+    for row in rows:
+        writer.writerow(
+            ["" if (found := cell(v)) is None else repr(found) if isinstance(found, float) else found for v in row]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -357,6 +357,26 @@ class ScenarioRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
+class CustomerRuleRow(Base):
+    """A project's customer rule (``customerrules.Rule`` as JSON; a CRM list or a task rule) and its last run: when,
+    on which dataset version, how many customers it matched and how many cards it created."""
+
+    __tablename__ = "customer_rules"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    run_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    run_dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True)
+    run_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    run_tasks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class UserRow(Base):
     """A person who logs in to a team server (``repos.users``): their login ``name`` (unique ignoring case, kept in
     ``key``), the name the history shows, an argon2 hash of their password, and what stops them: ``disabled``, or
@@ -483,7 +503,7 @@ def session_factory(engine: Engine) -> Sessions:
 
 # The rows of a project, by the column that names it directly or through its journey or action.
 _BY_PROJECT = (OwnerRow, JourneyRow, DatasetRow, MappingRow, ActionRow, CodebookRow, CommentTagRow, AlertRow,
-               ScenarioRow)  # fmt: skip
+               ScenarioRow, CustomerRuleRow)  # fmt: skip
 _BY_JOURNEY = (StageRow, TouchpointRow, EdgeRow, JourneyRevisionRow, BenchmarkRow, AlertSettingsRow)
 
 

@@ -6,9 +6,7 @@ scripts reading the files rely on); the client's own names (segments, touchpoint
 
 from __future__ import annotations
 
-import csv
 import io
-import math
 import zipfile
 
 import pandas
@@ -17,7 +15,7 @@ from workbench.core import i18n, metrics
 from workbench.core.i18n import N_, Labels
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import slugify
-from workbench.core.safecells import text_cell
+from workbench.core.safecells import cell, csv_bytes, text_cell
 from workbench.features.export import QUADRANT_NAMES, Findings
 
 SHEET_NAME_LIMIT = 31  # Excel's limit
@@ -245,27 +243,9 @@ def _frames(findings: Findings) -> dict[str, pandas.DataFrame]:
     return shown
 
 
-def _cell(value):
-    """A value as a spreadsheet cell: text XML-safe and neutralised, missing numbers empty, the rest as it is."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pandas.NaT:
-        return None
-    if isinstance(value, str):
-        return text_cell(value)
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def to_csv(frame: pandas.DataFrame) -> bytes:
     """The table as UTF-8 CSV with a byte-order mark (so Excel reads the accents), numbers with every digit."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([text_cell(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        writer.writerow(
-            ["" if (cell := _cell(v)) is None else repr(cell) if isinstance(cell, float) else cell for v in row]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(frame.columns, frame.itertuples(index=False))
 
 
 def to_xlsx(tables: dict[str, pandas.DataFrame]) -> bytes:
@@ -284,17 +264,17 @@ def to_xlsx(tables: dict[str, pandas.DataFrame]) -> bytes:
             sheet.write_string(0, c, text_cell(str(column)), bold)
         for r, row in enumerate(frame.itertuples(index=False), 1):
             for c, value in enumerate(row):
-                cell = _cell(value)
-                if cell is None:
+                found = cell(value)
+                if found is None:
                     continue
-                if isinstance(cell, str):
-                    sheet.write_string(r, c, cell)
-                elif hasattr(cell, "year"):
-                    sheet.write_datetime(r, c, pandas.Timestamp(cell).to_pydatetime(), dates)
-                elif isinstance(cell, bool):
-                    sheet.write_boolean(r, c, cell)
+                if isinstance(found, str):
+                    sheet.write_string(r, c, found)
+                elif hasattr(found, "year"):
+                    sheet.write_datetime(r, c, pandas.Timestamp(found).to_pydatetime(), dates)
+                elif isinstance(found, bool):
+                    sheet.write_boolean(r, c, found)
                 else:
-                    sheet.write_number(r, c, cell)
+                    sheet.write_number(r, c, found)
         sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

@@ -46,6 +46,8 @@ ORIGIN_KINDS = i18n.Labels(
         "alert": N_("Alert"),
         "driver": N_("Driver"),
         "touchpoint": N_("Touchpoint"),
+        "churn_risk": N_("Churn risk"),
+        "opportunity": N_("Opportunity"),
     }
 )
 # The history's first line of a card made from something a user found: a whole sentence per origin.
@@ -55,6 +57,8 @@ CREATED_FROM = i18n.Labels(
         "alert": N_("Created from an alert"),
         "driver": N_("Created from a key driver"),
         "touchpoint": N_("Created from a touchpoint"),
+        "churn_risk": N_("Created by a churn-risk rule"),
+        "opportunity": N_("Created by an opportunity rule"),
     }
 )
 FIELD_NAMES = i18n.Labels(

@@ -500,7 +500,12 @@ def _with_ids(table: str, row: Mapping, new: Callable[[str, Any], int | None]) -
 
 
 def _origin(origin: Any, new: Callable[[str, Any], int | None]) -> Any:
-    """An action's origin; one from an alert keeps the alert's id as ``ref``."""
+    """An action's origin; one from an alert keeps the alert's id as ``ref``, one from a customer rule
+    "<rule id>:<customer id>"."""
+    if isinstance(origin, dict) and origin.get("kind") in ("churn_risk", "opportunity"):
+        rule, _colon, customer = str(origin.get("ref", "")).partition(":")
+        found = new("customer_rules", rule)
+        return {**origin, "ref": f"{found}:{customer}"} if found is not None else origin
     return _swap(origin, "ref", "alerts", new) if isinstance(origin, dict) and origin.get("kind") == "alert" else origin
 
 

@@ -159,6 +159,14 @@ class Workspace:
         return Scenarios(self.sessions)
 
     @functools.cached_property
+    def customer_rules(self):
+        """The saved CRM lists and churn-risk / opportunity rules of every project
+        (``workbench.repos.customerrules.CustomerRules``)."""
+        from workbench.repos.customerrules import CustomerRules
+
+        return CustomerRules(self.sessions)
+
+    @functools.cached_property
     def users(self):
         """The people who log in to a team server (``workbench.repos.users.Users``)."""
         from workbench.repos.users import Users
