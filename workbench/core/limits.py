@@ -55,6 +55,8 @@ NAME_CHARS = 200  # a journey's, stage's or touchpoint's name taken from a file 
 # Touchpoints of a draft journey made from a file's touchpoint labels or rating columns: a map of more is no
 # longer read, and a column of more distinct values is no touchpoint column (answer texts, ids).
 DRAFT_TOUCHPOINTS = 200
+# Reviews in one export: a chain's ten years on every platform are a few hundred thousand; each is read row by row.
+REVIEW_ROWS = 1_000_000
 
 
 # The sentences of a size over its limit (as found, and when it rounds to the limit: "more than"), by what is measured.
