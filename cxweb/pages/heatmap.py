@@ -15,6 +15,7 @@ from workbench.core.errors import IngestError
 from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.export import figures
+from workbench.features import audits
 from workbench.features import heatmap as features
 
 dash.register_page(
@@ -108,6 +109,13 @@ def layout(**_query) -> html.Div:
                             {"label": _("compact map"), "value": "compact"},
                             {"label": _("as drawn in the editor"), "value": "drawn"},
                         ],
+                    ),
+                    html.Div(
+                        dbc.Switch(id="hm-audits", label=_("Second layer: Mystery shopping"), value=False),
+                        id="hm-audits-box",
+                        className="small",
+                        style={"display": "none"},
+                        title=_("Under each score, the share of the audit checklist done at that touchpoint"),
                     ),
                     html.Span(id="hm-summary", className="small text-muted ms-2"),
                 ],
@@ -297,6 +305,13 @@ def show_compare_segment(mode, options):
     return {"minWidth": "16rem", "display": "block" if mode == "segment" else "none"}, options or []
 
 
+@callback(Output("hm-audits-box", "style"), Input("hm-selection", "data"))
+def offer_audits(selection):
+    """The second layer is offered in a project holding mystery-shopping audits."""
+    shown = bool(selection) and audits.has_audits(workspace(), selection["project"])
+    return {"display": "block" if shown else "none"}
+
+
 @callback(
     Output("hm-graph", "elements"),
     Output("hm-legend", "children"),
@@ -308,8 +323,9 @@ def show_compare_segment(mode, options):
     Input("hm-break-items", "data"),
     Input("hm-layout", "value"),
     Input("hm-min-delta", "value"),
+    Input("hm-audits", "value"),
 )
-def draw_map(selection, mode, compare_segment, min_n, break_items, layout, min_delta=None):
+def draw_map(selection, mode, compare_segment, min_n, break_items, layout, min_delta=None, second_layer=False):
     """Colour every touchpoint by its score against its target, mark steps that drop and breaks."""
     chosen = _filters.resolve(selection)
     if chosen is None:
@@ -323,15 +339,16 @@ def draw_map(selection, mode, compare_segment, min_n, break_items, layout, min_d
         broken={item["touchpoint"] for item in break_items or []},
         drawn=layout == "drawn",
         min_delta=_locale.decimal_or_none(min_delta),
+        second_layer=bool(second_layer),
     )
     return (
         heatmap_elements(drawn.journey, drawn.nodes, drawn.edges, lanes=drawn.lanes),
-        _legend(chosen.metric, drawn.legend, drawn.comparing),
+        _legend(chosen.metric, drawn.legend, drawn.comparing, bool(second_layer)),
         drawn.summary,
     )
 
 
-def _legend(metric: str, colours: list[tuple[str, str]], comparing: bool) -> list:
+def _legend(metric: str, colours: list[tuple[str, str]], comparing: bool, audited: bool = False) -> list:
     """Colour swatches in the metric's units and the marks used on nodes and edges."""
 
     def swatch(style: dict, text: str) -> html.Span:
@@ -354,6 +371,19 @@ def _legend(metric: str, colours: list[tuple[str, str]], comparing: bool) -> lis
             swatch({"background": "#0d6efd", "opacity": 0.55}, _("▲ significantly better")),
             swatch({"background": "#dc3545", "opacity": 0.55}, _("▼ significantly worse")),
         ]
+    if audited:
+        items.append(
+            html.Span(
+                ngettext(
+                    "✓ audits: mystery-shopping compliance in the same period, points scored out of the maximum "
+                    "(95 % interval); ◌ fewer than {n} visit.",
+                    "✓ audits: mystery-shopping compliance in the same period, points scored out of the maximum "
+                    "(95 % interval); ◌ fewer than {n} visits.",
+                    metrics.DEFAULT_MIN_N,
+                ).format(n=formatting.count(metrics.DEFAULT_MIN_N)),
+                className="me-3",
+            )
+        )
     items.append(
         html.Span(
             _("No target: coloured against the journey average. Score ± margin of error (95 %) · n."),

@@ -3,8 +3,9 @@ customers' scores, and the heatmap's second layer ("what we promise is done" bes
 
 from __future__ import annotations
 
+import datetime
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -295,12 +296,27 @@ class LayerCell:
     low_n: bool
 
 
-def layer(workspace: Workspace, project_id: int, journey_id: int | None) -> dict[str, LayerCell]:
-    """Compliance per touchpoint key from the journey's (else the project's) latest audits; empty without any."""
+def layer(
+    workspace: Workspace,
+    project_id: int,
+    journey_id: int | None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    filters: Sequence[tuple[str, Sequence[str]]] = (),
+) -> dict[str, LayerCell]:
+    """Compliance per touchpoint key from the journey's (else the project's) latest audits, of the visits between
+    ``date_from`` and ``date_to`` passing the ``filters`` on columns the audits have (a branch, a region); empty
+    without audits."""
     info = _audit_for(workspace, project_id, journey_id)
     if info is None:
         return {}
-    table = compliance.by(_data(info), "touchpoint")
+    data = _data(info)
+    days = _days(data)
+    keep = (days >= (date_from or days.min())) & (days <= (date_to or days.max()))
+    for column, values in filters:
+        if column in data.columns:
+            keep &= data[column].isin(list(values))
+    table = compliance.by(data[keep], "touchpoint")
     return {
         row.touchpoint: LayerCell(
             float(row.share),
@@ -310,6 +326,13 @@ def layer(workspace: Workspace, project_id: int, journey_id: int | None) -> dict
         )
         for row in table.itertuples()
     }
+
+
+def _days(data: pandas.DataFrame) -> pandas.Series:
+    """Each item's visit day."""
+    import pandas as pd
+
+    return pd.to_datetime(data["ts"]).dt.date
 
 
 def has_audits(workspace: Workspace, project_id: int) -> bool:

@@ -19,7 +19,7 @@ from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
 from workbench.core.journey import Journey, Touchpoint, compact_layout
 from workbench.data import query, waves
-from workbench.features import actions
+from workbench.features import actions, audits
 from workbench.features.selection import Selection, parse_segments
 
 if TYPE_CHECKING:
@@ -103,10 +103,13 @@ def journey_map(
     broken: set[str] | frozenset[str] = frozenset(),
     drawn: bool = False,
     min_delta: float | None = None,
+    second_layer: bool = False,
 ) -> JourneyMap:
     """Every touchpoint coloured by its score against its target, steps that drop or rise, the change against the
     period before or a segment (``compare``), breaks and open actions marked. A drop, rise or change is marked when
-    it is significant and at least ``min_delta`` large (default: the break list's smallest difference)."""
+    it is significant and at least ``min_delta`` large (default: the break list's smallest difference). With
+    ``second_layer``, each touchpoint's mystery-shopping compliance in the same period and segment stands under its
+    score (``features.audits.layer``)."""
     metric = chosen.metric
     smallest = smallest_difference(metric, min_delta)
     current = scores(workspace, chosen, minimum)
@@ -116,6 +119,11 @@ def journey_map(
         compared = heatmap.compare(current, heatmap.scores(chosen.journey, baseline, metric), min_delta=smallest)
         changes = {row.touchpoint: row for row in compared.itertuples()}
     open_actions = actions.open_counts(workspace.actions.list(chosen.project_id, chosen.journey_id))
+    layer = (
+        audits.layer(workspace, chosen.project_id, chosen.journey_id, chosen.date_from, chosen.date_to, chosen.filters)
+        if second_layer
+        else {}
+    )
     nodes = {}
     for row in current.itertuples():
         label = chosen.journey.touchpoint(row.touchpoint).name
@@ -128,6 +136,9 @@ def journey_map(
                 + ("▲ " if change.direction == "up" else "▼ ")
                 + formatting.value(change.delta, metric, signed=True)
             )
+        if row.touchpoint in layer:
+            cell = layer[row.touchpoint]
+            label += "\n" + _("✓ audits {compliance}").format(compliance=cell.text) + (" ◌" if cell.low_n else "")
         if open_actions.get(row.touchpoint):
             count = open_actions[row.touchpoint]
             label += "\n⚑ " + ngettext("{count} open action", "{count} open actions", count).format(

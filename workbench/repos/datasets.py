@@ -680,6 +680,14 @@ SAMPLE_DESCRIPTIONS = i18n.Labels(
         "parcel-express-respondents.xlsx": N_(
             "Parcel delivery survey, one row per respondent: a rating column per touchpoint (Excel)"
         ),
+        "mystery-shopping-cs-cp1250.csv": N_(
+            "Mystery-shopping audits, one row per checklist item: 40 visits of 5 branches, yes/no and points "
+            "(Czech CSV, Windows-1250; import it on the Reviews & audits page)"
+        ),
+        "mystery-shopping-en.xlsx": N_(
+            "Mystery-shopping audits, one row per visit: a column per checklist item (Excel; import it on the "
+            "Reviews & audits page)"
+        ),
     }
 )
 
