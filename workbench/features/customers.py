@@ -107,22 +107,28 @@ def search(workspace: Workspace, project_id: int, text: str | None, limit: int =
     typed = checked_text(text)
     if not typed:
         return []
-    last: dict[str, datetime.datetime] = {}
-    counts: dict[str, int] = {}
-    for info in _surveys(workspace, project_id):
-        activity = _activity(workspace, info)
-        hits = activity[activity.index.str.casefold().str.contains(typed.casefold(), regex=False)]
-        for customer, when, n in zip(hits.index, hits["last"], hits["answers"], strict=True):
-            last[customer] = max(last.get(customer, when), when)
-            counts[customer] = counts.get(customer, 0) + int(n)
-    folded = fold(typed)
+    wanted, folded = typed.casefold(), fold(typed)
+    activities = [_activity(workspace, info) for info in _surveys(workspace, project_id)]
+    matched = {
+        c
+        for activity in activities
+        for c in activity.index[activity.index.str.casefold().str.contains(wanted, regex=False)]
+    }
     people: dict[str, tuple[str, str]] = {}
     for info in _kpi_datasets(workspace, project_id):
         for customer, name, email, words in _identities(workspace, str(info.path)):
             if folded in words:
-                counts.setdefault(customer, 0)
+                matched.add(customer)
             known = people.get(customer, ("", ""))
             people[customer] = (known[0] or name, known[1] or email)
+    last: dict[str, datetime.datetime] = {}
+    counts = dict.fromkeys(matched, 0)
+    for activity in activities:
+        for customer, when, n in activity.loc[
+            activity.index.intersection(list(matched)), ["last", "answers"]
+        ].itertuples():
+            last[customer] = max(last.get(customer, when), when)
+            counts[customer] += int(n)
     ordered = sorted(counts, key=lambda c: (c not in last, -last[c].timestamp() if c in last else 0.0, c))
     return [
         Found(
@@ -376,15 +382,16 @@ def _alert_entries(workspace: Workspace, project_id: int, responses: Mapping[str
 
 
 def _action_entries(workspace: Workspace, project_id: int, customer: str) -> list[Entry]:
-    """The action cards whose origin or description names the customer's id (as a whole word: C0001 is not
-    C00012), newest first."""
+    """The action cards made for the customer (an origin ref '<rule id>:<customer id>', as the CRM rules' cards
+    have, or the id itself) or whose description names their id as a whole word (C0001 is not C00012), newest
+    first."""
     from workbench.repos.actions import STATUS_NAMES
 
     named = re.compile(rf"(?<![\w]){re.escape(customer)}(?![\w])")
     found = []
     for action in workspace.actions.list(project_id):
-        origin = action.origin or {}
-        if not (named.search(str(origin.get("ref", ""))) or named.search(action.description or "")):
+        ref = str((action.origin or {}).get("ref", ""))
+        if not (ref.rsplit(":", 1)[-1] == customer or named.search(action.description or "")):
             continue
         found.append(
             Entry(
