@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from workbench.core import formatting, metrics
@@ -339,11 +340,57 @@ def columns_in(rules: Iterable[Rule]) -> set[str]:
     return found
 
 
-def parse_values(text: str) -> tuple[str, ...]:
-    """Segment values typed one per line or separated by semicolons, blanks dropped."""
-    return tuple(v.strip() for v in text.replace(";", "\n").splitlines() if v.strip())
+_CONDITION = re.compile(r"^\s*(.+?)\s*(>=|<=|≥|≤|=)\s*(.*?)\s*$")
+_SIGNS = {"≥": ">=", "≤": "<=", ">=": ">=", "<=": "<=", "=": "="}
 
 
-def sequence_text(values: Sequence[str]) -> str:
-    """Segment values as :func:`parse_values` reads them back."""
-    return "; ".join(values)
+def parse_thresholds(text: str) -> tuple[tuple[Threshold, ...], list[str]]:
+    """KPI conditions typed one a line, 'revenue >= 100 000' (≥ and ≤ too, a decimal comma allowed): the
+    conditions and the problems of the lines that are none, naming the line."""
+    found, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _CONDITION.match(line)
+        try:
+            value = formatting.decimal(match.group(3)) if match else None
+        except ValueError:
+            value = None
+        if match is None or value is None:
+            problems.append(
+                _("KPI conditions, line {n}: write a column, ≥, ≤ or = and a number, e.g. revenue >= 100000.").format(
+                    n=number
+                )
+            )
+            continue
+        found.append(Threshold(match.group(1), _SIGNS[match.group(2)], value))
+    return tuple(found), problems
+
+
+def parse_segments(text: str) -> tuple[tuple[Segment, ...], list[str]]:
+    """Segment conditions typed one a line, 'branch = Praha-Centrum, Brno-Střed': the conditions and the problems
+    of the lines that are none, naming the line."""
+    found, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        column, equals, values = line.partition("=")
+        if not equals or not column.strip():
+            problems.append(
+                _(
+                    "Segment conditions, line {n}: write a column, = and its values, e.g. branch = Praha-Centrum."
+                ).format(n=number)
+            )
+            continue
+        found.append(Segment(column.strip(), tuple(v.strip() for v in values.split(",") if v.strip())))
+    return tuple(found), problems
+
+
+def thresholds_text(rule: Rule) -> str:
+    """The rule's KPI conditions as :func:`parse_thresholds` reads them."""
+    return "\n".join(f"{t.column} {t.operator} {formatting.editable(t.value)}" for t in rule.thresholds)
+
+
+def segments_text(rule: Rule) -> str:
+    """The rule's segment conditions as :func:`parse_segments` reads them."""
+    return "\n".join(f"{s.column} = {', '.join(s.values)}" for s in rule.segments)

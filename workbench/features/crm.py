@@ -22,7 +22,7 @@ from workbench.core.contract import OVERALL
 from workbench.core.customerrules import CustomerList, Rule
 from workbench.core.errors import WorkspaceError
 from workbench.core.events import DatasetCommitted
-from workbench.core.i18n import N_, ngettext
+from workbench.core.i18n import N_, Labels, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.journey import slugify
 from workbench.core.safecells import csv_bytes
@@ -443,3 +443,117 @@ def backtest_text(found: customers.Backtest | None) -> str:
         base=formatting.percent(100 * found.base_share),
         customers=formatting.count(found.customers),
     )
+
+
+# ------------------------------------------------------------------ the page
+
+
+HEADERS = Labels(
+    {
+        "customer_id": N_("Customer"),
+        "name": N_("Name"),
+        "email": N_("E-mail"),
+        "score": N_("Score"),
+        "date": N_("Date"),
+        "touchpoint": N_("Touchpoint"),
+        "comment": N_("Comment"),
+        "previous_score": N_("Previous score"),
+        "previous_date": N_("Previous date"),
+        "change": N_("Change"),
+        "owner": N_("Owner"),
+        "matched": N_("Why"),
+    }
+)
+PRESET = "preset:"
+SAVED = "saved:"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A rule the page offers: a saved one (its id and version) or a preset."""
+
+    value: str
+    label: str
+    rule: Rule
+    rule_id: int | None = None
+    version: int | None = None
+    run: Run | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows of a run: the count in words, what could not be found, the first rows (each cell as
+    text) under their headers, the chance count and back-test in words, and a saved task rule's cards."""
+
+    count: int
+    summary: str
+    problems: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    chance: str
+    backtest: str
+    cards: tuple[tuple[int, str, str], ...]
+
+
+def choices(workspace: Workspace, project_id: int) -> list[Choice]:
+    """The project's saved rules, then the presets (named "preset: …"), as the page offers them."""
+    saved = [
+        Choice(f"{SAVED}{s.id}", f"{s.rule.name} · {customerrules.KINDS[s.rule.kind]}", s.rule, s.id, s.version, s.run)
+        for s in workspace.customer_rules.list(project_id)
+    ]
+    presets = [
+        Choice(f"{PRESET}{rule.preset}", _("Preset: {name}").format(name=rule.name), rule)
+        for rule in preset_rules(workspace, project_id)
+    ]
+    return saved + presets
+
+
+def run_now(workspace: Workspace, project_id: int, rule: Rule, rule_id: int | None, who: str = "") -> View:
+    """Run the rule as the form holds it: a saved rule unchanged runs as saved (its run kept, a task rule's cards
+    made); any other is a preview."""
+    saved = workspace.customer_rules.get(rule_id, project_id) if rule_id else None
+    if saved is not None and saved.rule == rule:
+        result, made = run_saved(workspace, project_id, saved.id, who)
+    else:
+        result, made = run(workspace, project_id, rule), 0
+    found = (
+        ngettext("{n} customer matches", "{n} customers match", result.count).format(n=formatting.count(result.count))
+        + f": {customerrules.describe(rule)}. "
+        + _("Data: {dataset}, answers up to {date}.").format(dataset=result.dataset, date=formatting.date(result.as_of))
+    )
+    if rule.is_task:
+        found += " " + (
+            ngettext("{n} new card on the Actions board.", "{n} new cards on the Actions board.", made).format(
+                n=formatting.count(made)
+            )
+            if saved is not None and saved.rule == rule
+            else _("Save the rule to create its cards; they are created on each import too.")
+        )
+    shown = frame(result).head(PREVIEW)
+    cards_made = cards(workspace, project_id, saved.id) if saved is not None else []
+    return View(
+        result.count,
+        found,
+        result.problems,
+        tuple(HEADERS.get(c, c) for c in shown.columns),
+        tuple(tuple(_text(v) for v in row) for row in shown.itertuples(index=False)),
+        chance_text(result.chance),
+        backtest_text(result.backtest),
+        tuple((a.id, a.title, a.owner) for a in cards_made[:PREVIEW]),
+    )
+
+
+def _text(value) -> str:
+    """A cell of the preview as text: numbers and dates in the reader's language, nothing as ''."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, datetime.date):
+        return formatting.date(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return formatting.shortest(float(value), signed=False)
+    return str(value)
+
+
+def delete(workspace: Workspace, project_id: int, rule_id: int, version: int) -> None:
+    """Remove a saved rule (its cards stay on the board)."""
+    workspace.customer_rules.delete(project_id, rule_id, expected_version=version)
