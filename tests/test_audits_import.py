@@ -158,3 +158,16 @@ def test_a_scoped_member_reads_their_branchs_audits_only(project):
     with access.acting(access.Access(frozenset({project_id}), frozenset(), {project_id: region},
                                      {info.path.name: region.filters(journey_id)})):
         assert audits.view(workspace, info.id).tables["branch"] == []
+
+
+def test_a_typed_mapping_names_touchpoints_by_key_or_name_and_a_wrong_line_by_number(project):
+    workspace, _project_id, journey_id = project
+    journey = audits.touchpoints(workspace, journey_id)
+    typed = "Výdejní místo = pick-up point collection\n\n  Zákaznická linka=support-contact \nA = B = refund"
+    assert audits.parse_mapping(typed, journey) == {"Výdejní místo": "pickup-point",
+                                                    "Zákaznická linka": "support-contact", "A = B": "refund"}
+    assert audits.parse_mapping(None, journey) == {}
+    with pytest.raises(ValueError, match="Mapping line 2: .*“Sekce = nikde”"):
+        audits.parse_mapping("Výdejní místo = refund\nSekce = nikde", journey)
+    found = audits.choices(workspace, _project_id)
+    assert [c.value for c in found.journeys] == [journey_id] and found.audits == [] and found.surveys == []

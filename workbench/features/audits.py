@@ -40,6 +40,45 @@ def touchpoints(workspace: Workspace, journey_id: int) -> dict[str, str]:
     return {tp.key: tp.name for tp in workspace.journey(int(journey_id)).journey.touchpoints}
 
 
+def parse_mapping(text: str | None, journey: Mapping[str, str]) -> dict[str, str]:
+    """Lines "section or item = touchpoint" (the touchpoint by key or name) as a mapping of touchpoint keys; a line
+    without "=" or naming no touchpoint of the ``journey`` (key → name) is refused, by its number."""
+    from workbench.core.folding import fold
+
+    keys = {fold(key): key for key in journey} | {fold(name): key for key, name in journey.items()}
+    found = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        entry, equals, target = line.rpartition("=")
+        if not equals or not entry.strip() or fold(target) not in keys:
+            raise ValueError(
+                _(
+                    "Mapping line {line}: write “section or item = touchpoint” with a touchpoint of the journey, not "
+                    "“{text}”."
+                ).format(line=number, text=line.strip())
+            )
+        found[" ".join(entry.split())] = keys[fold(target)]
+    return found
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the tab offers in a project: its journeys, audit datasets, surveys with a branch column and metrics."""
+
+    journeys: list[Choice]
+    audits: list[Choice]
+    surveys: list[Choice]
+    metrics: list[Choice]
+
+
+def choices(workspace: Workspace, project_id: int) -> Choices:
+    """The tab's pickers for ``project_id``."""
+    surveys, metric_choices = survey_choices(workspace, project_id)
+    journeys = [Choice(j.name, j.id) for j in workspace.journeys(int(project_id))]
+    return Choices(journeys, audit_choices(workspace, project_id), surveys, metric_choices)
+
+
 def import_audits(
     workspace: Workspace,
     project_id: int,
