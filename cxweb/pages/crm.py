@@ -126,7 +126,7 @@ def _form() -> dbc.Card:
                         ),
                         field(
                             _("Segment conditions, one a line"),
-                            dbc.Textarea(id="crm-segments", rows=2, size="sm", placeholder="branch = Praha-Centrum"),
+                            dbc.Textarea(id="crm-segments", rows=2, size="sm", placeholder="branch = North, South"),
                             3,
                         ),
                         field(_("Owner column (tasks)"), dbc.Input(id="crm-owner", size="sm", list="crm-columns")),

@@ -377,9 +377,9 @@ def parse_segments(text: str) -> tuple[tuple[Segment, ...], list[str]]:
         column, equals, values = line.partition("=")
         if not equals or not column.strip():
             problems.append(
-                _(
-                    "Segment conditions, line {n}: write a column, = and its values, e.g. branch = Praha-Centrum."
-                ).format(n=number)
+                _("Segment conditions, line {n}: write a column, = and its values, e.g. branch = North, South.").format(
+                    n=number
+                )
             )
             continue
         found.append(Segment(column.strip(), tuple(v.strip() for v in values.split(",") if v.strip())))
