@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FALLING_BRANCH = "Ostrava-Poruba"  # outside the break's region and the pilot regions: its own story
-FALL_MONTHS = 6
+FALL_MONTHS = 3  # the audits' trend compares a branch's last three months with the three before
+VISITS_PER_MONTH = 2  # a mystery shopper's visits per branch and month
 COMPLIANCE_FALL = 0.25  # share of the checklist's points lost (about 0.9 → 0.65)
 STARS_FALL = 1.4  # stars lost on the latent scale (about one star as shown, the top clipped)
 REVIEWS_PER_BRANCH_MONTH = 5.0  # twice that in a big city's branch
@@ -130,7 +131,7 @@ def generate(
     month_dates: list[date],
     phrases: dict[str, dict[str, dict[str, tuple[str, ...]]]],
 ) -> Sources:
-    """Reviews and audits of ``branch_names`` over ``month_dates`` (one visit a month; a ``big_city`` branch gets
+    """Reviews and audits of ``branch_names`` over ``month_dates`` (two visits a month; a ``big_city`` branch gets
     twice the reviews), driven by ``branch_effect``
     (latent CSAT points) and ``dynamics`` (branches × months), texts from ``phrases`` (theme → neg/neu/pos →
     language); ``roles`` from :func:`touchpoint_roles`."""
@@ -219,11 +220,11 @@ def _audits(rng, roles, names, regions, level, fall, month_dates) -> pa.Table:
     difficulty = rng.normal(0, 0.6, len(items))
     tops = np.array([top for *_rest, top in items])
     starts = np.array(month_dates, dtype="datetime64[D]")
-    grid = np.meshgrid(np.arange(len(names)), np.arange(len(month_dates)), indexing="ij")
+    grid = np.meshgrid(np.arange(len(names)), np.arange(len(month_dates)), np.arange(VISITS_PER_MONTH), indexing="ij")
     branches, months = grid[0].ravel(), grid[1].ravel()
     visits = len(branches)
-    visit_effect = rng.normal(0, 0.5, visits)  # one shopper's day: items of a visit go together
-    logit = (2.2 + 3.0 * level[branches, months] - 1.45 * fall[branches, months] + visit_effect)[:, None] + difficulty[
+    visit_effect = rng.normal(0, 0.35, visits)  # one shopper's day: items of a visit go together
+    logit = (2.2 + 3.0 * level[branches, months] - 1.8 * fall[branches, months] + visit_effect)[:, None] + difficulty[
         None, :
     ]
     chance = 1 / (1 + np.exp(-logit))
