@@ -40,4 +40,5 @@ def test_run_the_detractors_preset_and_download_its_csv(demo_server, page, scree
     assert row["touchpoint"] == "Overall" and "detractors" in row["matched"]
     summary = page.locator("#crm-summary").inner_text()
     assert summary.startswith(f"{len(found) - 1:,}".replace(",", "\u00a0") + " customer") or str(len(found) - 1) in (
-        summary.replace("\u00a0", "").replace(" ", ""))
+        summary.replace("\u00a0", "").replace(" ", "")
+    )

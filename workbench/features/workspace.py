@@ -16,7 +16,8 @@ def open_workspace(
     folder: str | Path | None = None, url: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Workspace:
     """The workspace in ``folder`` (see :class:`Workspace`), whose inbox checks its rules when a survey arrives
-    and marks an alert turned into a card, whose saved customer rules re-run on each import; with an SMTP server (``CXWB_SMTP_URL`` in ``environ``, the process's
+    and marks an alert turned into a card, and whose saved customer rules (CRM lists, churn-risk and opportunity
+    tasks) run again on each import; with an SMTP server (``CXWB_SMTP_URL`` in ``environ``, the process's
     environment by default) new alerts are e-mailed to their owners."""
     workspace = Workspace(folder, url)
     workspace.events.subscribe(DatasetCommitted, functools.partial(alerts.raise_alerts, workspace))

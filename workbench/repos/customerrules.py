@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from workbench.core.customerrules import Rule, validate
-from workbench.core.errors import ConflictError, WorkspaceError, person
+from workbench.core.errors import WorkspaceError, person
 from workbench.core.i18n import gettext as _
-from workbench.data.store import CustomerRuleRow, Sessions, claim
+from workbench.data.store import CustomerRuleRow, Sessions
+from workbench.repos.versioned import delete_row, row_to_save
 
 
 class RuleError(WorkspaceError):
@@ -75,25 +76,12 @@ class CustomerRules:
         if problems := validate(rule):
             raise RuleError(" ".join(problems))
         with self.sessions.begin() as session:  # writers take turns: the names checked stay free
-            claimed = rule_id is None or claim(session, CustomerRuleRow.id, rule_id, expected_version)
-            taken = session.scalars(select(CustomerRuleRow).where(CustomerRuleRow.project_id == project_id)).all()
-            if any(row.name.casefold() == rule.name.casefold() and row.id != rule_id for row in taken):
-                raise RuleError(
-                    _("A rule named “{name}” already exists; choose another name or open it.").format(name=rule.name)
-                )
-            if rule_id is None:
-                row = CustomerRuleRow(project_id=project_id, version=1)
-                session.add(row)
-            else:
-                row = self._row(session, rule_id, project_id)
-                if not claimed:
-                    raise ConflictError(
-                        _(
-                            "“{name}” was saved in another window by {who} at {when}; your change "
-                            "was not saved. Reopen it to see that version."
-                        ).format(name=row.name, who=row.updated_by, when=f"{row.updated_at:%H:%M}")
-                    )
-                row.version += 1
+            taken = RuleError(
+                _("A rule named “{name}” already exists; choose another name or open it.").format(name=rule.name)
+            )
+            row = row_to_save(
+                session, CustomerRuleRow, project_id, rule.name, rule_id, expected_version, self._row, taken
+            )
             row.name, row.kind, row.body = rule.name, rule.kind, rule.to_dict()
             row.updated_by, row.updated_at = person(who), datetime.datetime.now().replace(microsecond=0)
             session.flush()
@@ -102,11 +90,7 @@ class CustomerRules:
     def delete(self, project_id: int, rule_id: int, *, expected_version: int) -> None:
         """Remove a rule of the project still at ``expected_version``."""
         with self.sessions.begin() as session:
-            claimed = claim(session, CustomerRuleRow.id, rule_id, expected_version)
-            row = self._row(session, rule_id, project_id)
-            if not claimed:
-                raise ConflictError(_("“{name}” changed in another window; it was not deleted.").format(name=row.name))
-            session.delete(row)
+            delete_row(session, CustomerRuleRow, project_id, rule_id, expected_version, self._row)
 
     def record_run(self, project_id: int, rule_id: int, run: Run) -> None:
         """Keep a rule's last run (whatever its version: a run changes no condition)."""

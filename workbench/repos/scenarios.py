@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
-from workbench.core.errors import ConflictError, WorkspaceError, person
+from workbench.core.errors import WorkspaceError, person
 from workbench.core.i18n import gettext as _
 from workbench.core.scenario import Scenario
-from workbench.data.store import ScenarioRow, Sessions, claim
+from workbench.data.store import ScenarioRow, Sessions
+from workbench.repos.versioned import delete_row, row_to_save
 
 
 @dataclass(frozen=True)
@@ -61,28 +62,15 @@ class Scenarios:
             raise WorkspaceError(_("The scenario needs a name."))
         scenario = replace(scenario, name=name[:200])
         with self.sessions.begin() as session:  # writers take turns: the names checked stay free
-            claimed = scenario_id is None or claim(session, ScenarioRow.id, scenario_id, expected_version)
-            taken = session.scalars(select(ScenarioRow).where(ScenarioRow.project_id == project_id)).all()
-            if any(row.name.casefold() == scenario.name.casefold() and row.id != scenario_id for row in taken):
-                raise WorkspaceError(
-                    _("A scenario named “{name}” already exists; choose another name or open it.").format(
-                        name=scenario.name
-                    )
+            taken = WorkspaceError(
+                _("A scenario named “{name}” already exists; choose another name or open it.").format(
+                    name=scenario.name
                 )
+            )
+            row = row_to_save(
+                session, ScenarioRow, project_id, scenario.name, scenario_id, expected_version, self._row, taken
+            )
             now = datetime.datetime.now().replace(microsecond=0)
-            if scenario_id is None:
-                row = ScenarioRow(project_id=project_id, version=1)
-                session.add(row)
-            else:
-                row = self._row(session, scenario_id, project_id)
-                if not claimed:
-                    raise ConflictError(
-                        _(
-                            "“{name}” was saved in another window by {who} at {when}; your change "
-                            "was not saved. Reopen it to see that version."
-                        ).format(name=row.name, who=row.updated_by, when=f"{row.updated_at:%H:%M}")
-                    )
-                row.version += 1
             row.name, row.body, row.updated_by, row.updated_at = scenario.name, scenario.to_dict(), person(who), now
             session.flush()
             return _saved(row)
@@ -90,11 +78,7 @@ class Scenarios:
     def delete(self, project_id: int, scenario_id: int, *, expected_version: int) -> None:
         """Remove a scenario of the project still at ``expected_version``."""
         with self.sessions.begin() as session:
-            claimed = claim(session, ScenarioRow.id, scenario_id, expected_version)
-            row = self._row(session, scenario_id, project_id)
-            if not claimed:
-                raise ConflictError(_("“{name}” changed in another window; it was not deleted.").format(name=row.name))
-            session.delete(row)
+            delete_row(session, ScenarioRow, project_id, scenario_id, expected_version, self._row)
 
     @staticmethod
     def _row(session, scenario_id: int, project_id: int | None = None) -> ScenarioRow:
