@@ -19,6 +19,7 @@ from cxweb import guard, logins
 from cxweb.jobs import CeleryJobs, ThreadJobManager, thread_jobs
 from cxweb.pages import _locale
 from workbench.core import folders, formatting, i18n, limits
+from workbench.core.i18n import N_
 from workbench.core.i18n import gettext as _
 from workbench.features.data import SAMPLE_FOLDER
 
@@ -131,7 +132,11 @@ def layout() -> html.Div:
                 dbc.Container(
                     [
                         dbc.NavbarBrand(
-                            [html.I(className="fa-solid fa-diagram-project me-2"), _("CX Journey Workbench")], href="/"
+                            [
+                                html.I(className="fa-solid fa-diagram-project me-2", title=_("CX Journey Workbench")),
+                                html.Span(_("CX Journey Workbench"), className="cx-brand-name"),
+                            ],
+                            href="/",
                         ),
                         dbc.Nav(nav_links()),
                         language_menu(),
@@ -240,11 +245,17 @@ def language_links(pathname: str | None, search: str | None, ids: list[dict]) ->
     return [f"/language/{item['code']}?next={here}" for item in ids]
 
 
-def nav_links() -> list[dbc.NavLink]:
+# Pages that belong together share one menu of the navigation bar (a page's ``group``), so the bar stays one line at
+# 1366 pixels: each menu takes the place of its first page and is named as that page is.
+NAV_GROUPS = i18n.Labels({"journeys": N_("Journeys"), "data": N_("Data"), "customers": N_("Customers")})
+
+
+def nav_links() -> list:
     """A link to every registered page, in its registered order, with its icon and, where it asks for one, a badge
-    (the alerts' count): the pages say where they are and what they are called, the bar only lists them. A page
-    for administrators (``admins_only``) is listed only to a team server's administrator, a scoped member's home
-    (``scoped_only``, their scorecard) only to scoped members: the bar stays one line."""
+    (the alerts' count); pages of one ``group`` in one menu at their first page's place: the pages say where they are
+    and what they are called, the bar only lists them. A page for administrators (``admins_only``) is listed only to
+    a team server's administrator, a scoped member's home (``scoped_only``, their scorecard) only to scoped members:
+    the bar stays one line."""
     from cxweb.pages._context import current_user
     from workbench.core import access
 
@@ -259,22 +270,56 @@ def nav_links() -> list[dbc.NavLink]:
         ),
         key=lambda page: page["order"],
     )
-    return [
-        dbc.NavLink(
-            [
-                html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"),
-                _(page["name"]),
-                *(
-                    [dbc.Badge(id=page["badge"], color="danger", pill=True, className="ms-1")]
-                    if page.get("badge")
-                    else []
-                ),
-            ],
-            href=page["relative_path"],
-            active="exact",
-        )
-        for page in pages
-    ]
+    items: list = []
+    for page in pages:
+        group = page.get("group")
+        members = [p for p in pages if group and p.get("group") == group]
+        if len(members) < 2:
+            items.append(_nav_link(page))
+        elif page is members[0]:
+            items.append(
+                dbc.DropdownMenu(
+                    [
+                        dbc.DropdownMenuItem(
+                            [html.I(className=f"fa-solid {p.get('icon', 'fa-file')} me-2"), _(p["name"])],
+                            href=p["relative_path"],
+                        )
+                        for p in members
+                    ],
+                    label=html.Span(
+                        [html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"), NAV_GROUPS[group]]
+                    ),
+                    id={"type": "nav-group", "key": group},
+                    nav=True,
+                    in_navbar=True,
+                    toggle_class_name="cx-nav-group",
+                )
+            )
+    return items
+
+
+def _nav_link(page: dict) -> dbc.NavLink:
+    """One page's link in the bar: its icon, its name and the badge it asks for."""
+    return dbc.NavLink(
+        [
+            html.I(className=f"fa-solid {page.get('icon', 'fa-file')} me-1"),
+            _(page["name"]),
+            *([dbc.Badge(id=page["badge"], color="danger", pill=True, className="ms-1")] if page.get("badge") else []),
+        ],
+        href=page["relative_path"],
+        active="exact",
+    )
+
+
+@dash.callback(
+    dash.Output({"type": "nav-group", "key": dash.ALL}, "toggle_class_name"),
+    dash.Input("app-url", "pathname"),
+    dash.State({"type": "nav-group", "key": dash.ALL}, "id"),
+)
+def active_group(pathname: str | None, ids: list[dict]) -> list[str]:
+    """A menu shows as active while the reader is on one of its pages, as a page's own link does."""
+    here = next((p.get("group") for p in dash.page_registry.values() if p["relative_path"] == (pathname or "/")), None)
+    return ["cx-nav-group active" if item["key"] == here else "cx-nav-group" for item in ids]
 
 
 BACKGROUND_PREFIX = "An error occurred inside a background callback: "  # dash._callback's wording

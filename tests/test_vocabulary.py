@@ -40,10 +40,14 @@ def test_the_nav_bar_lists_the_registered_pages_in_their_order(workspace):
     from cxweb.app import create_app, nav_links
 
     create_app(workspace)  # registers the pages
-    links = nav_links()
-    assert [link.href for link in links] == ["/", "/map", "/data", "/heatmap", "/leaderboards", "/drivers",
-                                             "/comments", "/alerts", "/actions", "/roi", "/export"]
-    assert [link.children[1] for link in links][:3] == ["Journeys", "Journey map", "Data"]
-    assert links[0].children[0].className == "fa-solid fa-route me-1"
+    items = nav_links()
+    menus = {item.id["key"]: [link.href for link in item.children] for item in items if not hasattr(item, "href")}
+    assert menus == {"journeys": ["/", "/map"], "data": ["/data", "/sources"], "customers": ["/customer", "/crm"]}
+    shown = [item.href if hasattr(item, "href") else item.id["key"] for item in items]
+    assert shown == ["journeys", "data", "/heatmap", "/leaderboards", "/drivers", "/comments", "customers", "/alerts",
+                     "/actions", "/roi", "/export"]
+    links = [item for item in items if hasattr(item, "href")]
+    assert [link.children[1] for link in links][:2] == ["Heatmap", "Leaderboards"]
+    assert items[0].children[0].children[0].className == "fa-solid fa-route me-2"
     badges = [link.children[2].id for link in links if len(link.children) > 2]
     assert badges == ["nav-alerts-count"]  # only the alerts page asks for its count

@@ -23,6 +23,7 @@ dash.register_page(
     path="/customer",
     name=N_("Customers"),
     order=5.2,  # after the comments, which link to it
+    group="customers",  # one menu of the navigation bar (cxweb.app.NAV_GROUPS)
     icon="fa-address-card",
     title=lambda **_path: _("Customers · CX Journey Workbench"),
 )

@@ -25,6 +25,7 @@ dash.register_page(
     path="/data",
     name=N_("Data"),
     order=1,
+    group="data",  # one menu of the navigation bar (cxweb.app.NAV_GROUPS)
     icon="fa-table",
     title=lambda **_path: _("Data · CX Journey Workbench"),
 )

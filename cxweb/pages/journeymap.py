@@ -27,6 +27,7 @@ dash.register_page(
     path="/map",
     name=N_("Journey map"),
     order=0.5,  # after the editor: the same journey, seen as a workshop's map
+    group="journeys",  # one menu of the navigation bar (cxweb.app.NAV_GROUPS)
     icon="fa-table-columns",
     title=lambda **_path: _("Journey map · CX Journey Workbench"),
 )

@@ -28,6 +28,7 @@ dash.register_page(
     path="/",
     name=N_("Journeys"),
     order=0,
+    group="journeys",  # one menu of the navigation bar (cxweb.app.NAV_GROUPS)
     icon="fa-route",
     title=lambda **_path: _("Journeys · CX Journey Workbench"),
 )
@@ -762,11 +763,11 @@ def _stage_rows(journey: Journey, counts: dict[str, int]) -> list:
 def fill_panel(nodes, edges, refresh, journey_id):
     """Show the selected touchpoint's or connection's fields (again after undo, redo or a drop)."""
     if ctx.triggered_id == "je-refresh" and str(refresh).startswith(("je-tp-save", "je-edge-save")):
-        return (no_update,) * 20  # the panel shows what was just saved; the user may already type on
+        return (no_update,) * (16 + len(TARGETS))  # the panel shows what was just saved; the user may type on
     hidden, shown = {"display": "none"}, {"display": "block"}
     nodes = [n for n in nodes or [] if n.get("type") == "touchpoint"]
     edges = edges or []
-    blank = ("",) * 13 + ([], [])
+    blank = ("",) * (9 + len(TARGETS)) + ([], [])
     if not journey_id or (len(nodes) != 1 and len(edges) != 1) or (nodes and edges):
         return (hidden, hidden, *blank, "", None, None)
     journey = feature.stored(workspace(), int(journey_id))

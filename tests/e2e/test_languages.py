@@ -492,13 +492,20 @@ def test_every_page_tab_and_dialog_is_in_the_language(language_server, code_mess
     page = reader
     tour = Tour(code, server, page, visible_text.EnglishFinder(code, code_messages))
     page.goto(server.at("/"))
-    links = page.locator(".navbar .nav-link")
+    links = page.locator(".navbar a.nav-link[href^='/'], .navbar a.dropdown-item")  # a page's link, or in a menu
     expect(links.first).to_be_visible(timeout=30_000)
     own_text = "a => [...a.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim()"
     navbar = [(link.get_attribute("href"), link.evaluate(own_text)) for link in links.all()]  # without the badge
-    unknown = [href for href, _name in navbar if href not in PAGES]
+    menus = page.locator(".navbar .cx-nav-group")
+    navbar += [(None, menu.evaluate("a => a.textContent.trim()")) for menu in menus.all()]
+    assert menus.count() == 3, "the Journeys, Data and Customers menus"
+    unknown = [href for href, _name in navbar if href is not None and href not in PAGES]
     assert not unknown, f"pages of the navigation bar this test does not open yet: {unknown}"
+    english = [name for href, name in navbar if href is None and name in ("Journeys", "Data", "Customers")]
+    assert code == "en" or not english, f"{code}: menus named in English: {english}"
     for href, name in navbar:
+        if href is None:
+            continue
         label = f"{name} ({href})"
         tour.step(label, lambda visit=PAGES[href], label=label: visit(tour, label))
     names = ", ".join(name for name, _where in tour.views)
