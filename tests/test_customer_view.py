@@ -124,7 +124,7 @@ def test_a_card_is_sorted_newest_first_and_names_only_its_customer_s_cards(works
 def test_each_section_shows_at_most_its_rows_and_counts_the_rest(workspace, net):
     card = customers.card(workspace, net["project"], "C1", rows=1)
     assert [e.kind for e in card.timeline] == ["action", "answer", "alert"]
-    assert card.more == (("answers", 3), ("alerts", 1))
+    assert card.more == (("answer", 3), ("alert", 1))
     assert card.answers == 4
 
 

@@ -171,11 +171,7 @@ def _card(card: Card) -> html.Div:
     ]
     more = [
         html.P(
-            _("Left out: {what}.").format(
-                what=", ".join(
-                    _("{n} more {section}").format(n=formatting.count(n), section=section) for section, n in card.more
-                )
-            ),
+            _("Left out: {what}.").format(what=", ".join(_left_out(kind, n) for kind, n in card.more)),
             className="small text-muted",
         )
     ]
@@ -191,6 +187,17 @@ def _card(card: Card) -> html.Div:
             else html.P(_("Nothing happened with this customer yet."), className="text-muted"),
         ]
     )
+
+
+def _left_out(kind: str, n: int) -> str:
+    """'3 more answers' and the like, as each language counts them."""
+    words = {
+        "answer": ngettext("{n} more answer", "{n} more answers", n),
+        "kpi": ngettext("{n} more customer KPI row", "{n} more customer KPI rows", n),
+        "alert": ngettext("{n} more alert", "{n} more alerts", n),
+        "action": ngettext("{n} more action card", "{n} more action cards", n),
+    }
+    return words[kind].format(n=formatting.count(n))
 
 
 def _latest(score: Score) -> html.Span:

@@ -22,7 +22,6 @@ from workbench.core import formatting, metrics
 from workbench.core.contract import METRICS, OVERALL
 from workbench.core.errors import WorkspaceError
 from workbench.core.folding import fold
-from workbench.core.i18n import N_, Labels
 from workbench.core.i18n import gettext as _
 from workbench.data import query
 
@@ -37,9 +36,6 @@ FOUND_ROWS = 20  # customers a search lists
 SECTION_ROWS = 50  # entries of each kind (answers, KPI rows, alerts, cards) a card shows; the rest are counted
 NAME_COLUMNS = ("name", "customer_name", "full_name")  # a customer-KPI column holding the customer's name
 EMAIL_COLUMNS = ("email", "e-mail", "mail")
-SECTIONS = Labels(
-    {"answer": N_("answers"), "kpi": N_("customer KPI rows"), "alert": N_("alerts"), "action": N_("action cards")}
-)
 
 
 class SearchRefused(WorkspaceError):
@@ -86,7 +82,7 @@ class Entry:
 @dataclass(frozen=True)
 class Card:
     """A customer's card: who they are, their latest score per metric, their timeline newest first, their KPI rows,
-    and how many entries of each kind were left out (``more``: (section name, count))."""
+    and how many entries of each kind were left out (``more``: (kind, count), the kinds "answer", "kpi", "alert" and "action")."""
 
     customer_id: str
     name: str
@@ -192,7 +188,7 @@ def card(workspace: Workspace, project_id: int, customer_id: str | None, rows: i
         _latest(entries),
         tuple(timeline),
         tuple(kpi_entries[:rows]),
-        tuple((SECTIONS[kind], len(found) - rows) for kind, found in sections.items() if len(found) > rows),
+        tuple((kind, len(found) - rows) for kind, found in sections.items() if len(found) > rows),
     )
 
 
