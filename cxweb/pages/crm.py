@@ -26,6 +26,7 @@ dash.register_page(
     path="/crm",
     name=N_("CRM lists"),
     order=7.5,
+    group="customers",  # one menu of the navigation bar (cxweb.app.NAV_GROUPS)
     icon="fa-address-book",
     title=lambda **_path: _("CRM lists · CX Journey Workbench"),
 )
@@ -134,6 +135,7 @@ def _form() -> dbc.Card:
                     className="g-2 mt-1",
                 ),
                 html.Datalist(id="crm-columns", children=[]),
+                html.Div(id="crm-last-run", className="small mt-1"),
                 html.Div(id="crm-columns-note", className="small text-muted mt-1"),
             ]
         ),
@@ -179,16 +181,17 @@ def choose_project(project_id, _message, current):
     Output("crm-segments", "value"),
     Output("crm-owner", "value"),
     Output("crm-chosen", "data"),
+    Output("crm-last-run", "children"),
     Input("crm-rule", "value"),
     State("crm-project", "value"),
 )
 def load_rule(value, project_id):
-    """Fill the form with the chosen rule."""
+    """Fill the form with the chosen rule; say when a saved rule last ran."""
     if not (value and project_id):
-        return (no_update,) * 10
+        return (no_update,) * 11
     found = next((c for c in crm.choices(workspace(), int(project_id)) if c.value == value), None)
     if found is None:
-        return (no_update,) * 10
+        return (no_update,) * 11
     rule = found.rule
     return (
         rule.name,
@@ -201,6 +204,7 @@ def load_rule(value, project_id):
         customerrules.segments_text(rule),
         rule.owner_column,
         {"rule_id": found.rule_id, "version": found.version, "touchpoint": rule.touchpoint, "preset": rule.preset},
+        found.last_run,
     )
 
 
@@ -256,6 +260,7 @@ FORM = [
 
 @callback(
     Output("crm-result", "children"),
+    Output("crm-last-run", "children", allow_duplicate=True),
     Input("crm-run", "n_clicks"),
     State("crm-project", "value"),
     State("crm-user", "value"),
@@ -265,13 +270,13 @@ FORM = [
 def run(_clicks, project_id, user, *form):
     """Run the rule as the form holds it and show the count, the first rows, the estimates and the cards."""
     if not project_id:
-        return html.P(_("Choose a project."), className="text-muted")
+        return html.P(_("Choose a project."), className="text-muted"), no_update
     try:
         rule = _rule(*form)
         chosen = form[-1] or {}
         view = crm.run_now(workspace(), int(project_id), rule, chosen.get("rule_id"), author(user))
     except (WorkspaceError, ValueError) as error:
-        return dbc.Alert(str(error), color="warning", className="py-2 small")
+        return dbc.Alert(str(error), color="warning", className="py-2 small"), no_update
     parts: list = [html.P(view.summary, id="crm-summary", className="mb-1")]
     parts += [html.P(problem, className="small text-warning mb-1") for problem in view.problems]
     parts += [html.P(text, className="small text-muted mb-1") for text in (view.chance, view.backtest) if text]
@@ -317,7 +322,7 @@ def run(_clicks, project_id, user, *form):
             )
         )
         parts.append(dcc.Link(_("Open the Actions board"), href="/actions", className="small"))
-    return html.Div(parts)
+    return html.Div(parts), view.last_run or no_update
 
 
 @callback(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -42,3 +43,31 @@ def test_run_the_detractors_preset_and_download_its_csv(demo_server, page, scree
     assert summary.startswith(f"{len(found) - 1:,}".replace(",", "\u00a0") + " customer") or str(len(found) - 1) in (
         summary.replace("\u00a0", "").replace(" ", "")
     )
+
+
+def test_save_an_opportunity_rule_with_edited_thresholds_and_see_its_cards(demo_server, page, screenshot):
+    page.goto(demo_server.at("/crm"))
+    rule = page.locator("#crm-rule")
+    preset = rule.locator("option", has_text="Opportunity: happy customer with few products")
+    expect(preset).to_have_count(1, timeout=30_000)
+    rule.select_option(preset.get_attribute("value"))
+    expect(page.locator("#crm-thresholds")).to_have_value("products <= 1", timeout=20_000)
+    wait_settled(page)
+    page.fill("#crm-name", "Happy single-product customers this week")
+    page.fill("#crm-days", "3")
+    page.fill("#crm-thresholds", "products <= 1\nrevenue >= 2000")
+    page.click("#crm-save-new")
+    expect(page.locator("#crm-message")).to_contain_text("Saved “Happy single-product customers this week”")
+    expect(rule).to_contain_text("Happy single-product customers this week · Opportunity task", timeout=20_000)
+    wait_settled(page)
+    page.click("#crm-run")
+    summary = page.locator("#crm-summary")
+    expect(summary).to_contain_text("new card", timeout=60_000)
+    expect(summary).to_contain_text("revenue ≥ 2")
+    cards = page.locator("#crm-result li a")
+    expect(cards.first).to_have_attribute("href", re.compile(r"^/actions\?card=\d+$"))
+    assert cards.count() == int(re.search(r"(\d+) new cards?", summary.inner_text()).group(1))
+    expect(page.locator("#crm-last-run")).to_contain_text("Last run")
+    screenshot(page, "crm-opportunity-cards")
+    page.click("#crm-run")  # again: no second card for the same customers
+    expect(summary).to_contain_text("0 new cards", timeout=60_000)

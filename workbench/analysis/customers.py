@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core import metrics
 from workbench.core.contract import OVERALL
-from workbench.core.customerrules import Rule, group
+from workbench.core.customerrules import Rule, columns_in, group
 
 if TYPE_CHECKING:
     import pandas
@@ -124,8 +124,7 @@ def matches(customers: pandas.DataFrame, rule: Rule, end: datetime.date | None =
 
 def missing_columns(customers: pandas.DataFrame, rule: Rule) -> list[str]:
     """The KPI and segment columns the rule names that the data lacks."""
-    named = [t.column for t in rule.thresholds] + [s.column for s in rule.segments]
-    return [c for c in dict.fromkeys(named) if c not in customers.columns]
+    return [c for c in columns_in(rule) if c != rule.owner_column and c not in customers.columns]
 
 
 # ------------------------------------------------------------------ false alarms of a fall

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from workbench.core import formatting, metrics
@@ -331,13 +331,10 @@ def _json_value(value):
     return None if value != value else str(value)  # NaT and other missing values are not equal to themselves
 
 
-def columns_in(rules: Iterable[Rule]) -> set[str]:
-    """Every KPI, segment and owner column the rules name."""
-    found: set[str] = set()
-    for rule in rules:
-        found |= {t.column for t in rule.thresholds} | {s.column for s in rule.segments}
-        found |= {rule.owner_column} if rule.owner_column else set()
-    return found
+def columns_in(rule: Rule) -> list[str]:
+    """Every KPI, segment and owner column the rule names, in the order it names them (the list's column order)."""
+    named = [t.column for t in rule.thresholds] + [s.column for s in rule.segments] + [rule.owner_column]
+    return [c for c in dict.fromkeys(named) if c]
 
 
 _CONDITION = re.compile(r"^\s*(.+?)\s*(>=|<=|≥|≤|=)\s*(.*?)\s*$")

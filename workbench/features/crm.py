@@ -139,7 +139,7 @@ def _customers(found: DatasetInfo, kpis: DatasetInfo | None, rule: Rule) -> pand
     """Each customer's latest and previous answer with their KPI row (:func:`customers.joined`)."""
     sources = (str(found.path),)
     present = set(query.columns(sources))
-    wanted = [c for c in (*CONTACT, *customerrules.columns_in([rule])) if c in present and c not in _ANSWER]
+    wanted = [c for c in (*CONTACT, *customerrules.columns_in(rule)) if c in present and c not in _ANSWER]
     answers = query.answers(query.Query(sources, by=()), ["respondent_id", "touchpoint", "comment", *wanted])
     if rule.metric not in answers.columns:
         answers[rule.metric] = None
@@ -166,7 +166,7 @@ def _rows(matched: pandas.DataFrame, rule: Rule, names: Mapping[str, str]) -> pa
     import pandas as pd
 
     matched = matched.sort_values(["change", "score"], na_position="last", kind="stable")
-    extra = [c for c in customerrules.columns_in([rule]) if c in matched.columns and c not in (*CONTACT, "owner")]
+    extra = [c for c in customerrules.columns_in(rule) if c in matched.columns and c not in (*CONTACT, "owner")]
     table = pd.DataFrame(
         {
             "customer_id": matched.index.astype("object"),
@@ -479,6 +479,22 @@ class Choice:
     version: int | None = None
     run: Run | None = None
 
+    @property
+    def last_run(self) -> str:
+        """When a saved rule last ran, in words ('' for a preset or a rule not run yet)."""
+        return last_run_text(self.run)
+
+
+def last_run_text(run: Run | None) -> str:
+    """A rule's last run in words: 'Last run 2026-11-10 10:05: 42 customers matched, 3 new cards.'"""
+    if run is None:
+        return ""
+    return ngettext(
+        "Last run {when}: {count} customers matched, {n} new card.",
+        "Last run {when}: {count} customers matched, {n} new cards.",
+        run.tasks,
+    ).format(when=formatting.moment(run.at), count=formatting.count(run.count), n=formatting.count(run.tasks))
+
 
 @dataclass(frozen=True)
 class View:
@@ -493,6 +509,7 @@ class View:
     chance: str
     backtest: str
     cards: tuple[tuple[int, str, str], ...]
+    last_run: str = ""
 
 
 def choices(workspace: Workspace, project_id: int) -> list[Choice]:
@@ -540,6 +557,7 @@ def run_now(workspace: Workspace, project_id: int, rule: Rule, rule_id: int | No
         chance_text(result.chance),
         backtest_text(result.backtest),
         tuple((a.id, a.title, a.owner) for a in cards_made[:PREVIEW]),
+        last_run_text(workspace.customer_rules.get(saved.id).run) if saved is not None else "",
     )
 
 
