@@ -141,7 +141,7 @@ def test_saved_rules_keep_versions_and_their_last_run(workspace, project):
     run = workspace.customer_rules.get(saved.id).run
     assert (run.count, run.tasks, made) == (0, 0, 0) and run.dataset_id == result.dataset_id
     offered = {c.label: c for c in crm.choices(workspace, project)}
-    assert offered["Key accounts falling · Churn-risk task"].last_run.endswith(": 0 customers matched, 0 new cards.")
+    assert offered["Key accounts falling · Churn-risk task"].last_run.endswith(": 0 matched, 0 new cards.")
     assert "Preset: Detractors in the last 30 days" in offered and offered["Detractors · CRM list"].last_run == ""
     workspace.delete_project(project)
     assert workspace.customer_rules.list(project) == []

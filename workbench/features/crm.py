@@ -486,12 +486,12 @@ class Choice:
 
 
 def last_run_text(run: Run | None) -> str:
-    """A rule's last run in words: 'Last run 2026-11-10 10:05: 42 customers matched, 3 new cards.'"""
+    """A rule's last run in words: 'Last run 2026-11-10 10:05: 42 matched, 3 new cards.'"""
     if run is None:
         return ""
     return ngettext(
-        "Last run {when}: {count} customers matched, {n} new card.",
-        "Last run {when}: {count} customers matched, {n} new cards.",
+        "Last run {when}: {count} matched, {n} new card.",
+        "Last run {when}: {count} matched, {n} new cards.",
         run.tasks,
     ).format(when=formatting.moment(run.at), count=formatting.count(run.count), n=formatting.count(run.tasks))
 
