@@ -59,7 +59,7 @@ def test_an_uploaded_czech_export_becomes_an_audit_dataset_with_its_report(proje
     assert (info.meta["visits"], info.meta["items"], len(info.meta["branches"])) == (40, 19, 5)
     assert (info.meta["date_from"][:10], info.meta["date_to"][:10]) == ("2026-06-02", "2026-11-27")
     assert info.meta["import"]["not_applicable"] == 25 and info.report.answers == 735
-    assert audits.import_summary(info)[:2] == ["40 visits, 735 checklist items kept from 760 rows (a row per item file).",
+    assert audits.import_summary(info)[:2] == ["40 visits, 735 checklist items kept from 760 rows (a file with a row per item).",
                                                "25 items not applicable or not rated: left out."]
     assert not list((workspace.folder / "tmp" / "uploads").glob("*/*"))  # the upload is not kept
     # Surveys are listed without it: the filter bar, the heatmap, alerts and drivers never pick an audit.

@@ -273,9 +273,9 @@ def _falling(rows: list[features.Falling]):
                 html.Th(_("Branch")),
                 html.Th(_("Last 3 months")),
                 html.Th(_("3 months before")),
-                html.Th(_("Change (points of %)")),
+                html.Th(_("Change (percentage points)")),
                 html.Th(_("95 % interval")),
-                html.Th(_("Visits")),
+                html.Th(_("Visits (last / before)")),
             ]
         )
     )

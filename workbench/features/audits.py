@@ -120,14 +120,14 @@ def import_summary(info: DatasetInfo) -> list[str]:
     found = info.meta.get("import") or {}
     lines = [
         ngettext(
-            "{visits} visit, {items} checklist items kept from {rows} rows ({shape} file).",
-            "{visits} visits, {items} checklist items kept from {rows} rows ({shape} file).",
+            "{visits} visit, {items} checklist items kept from {rows} rows ({shape}).",
+            "{visits} visits, {items} checklist items kept from {rows} rows ({shape}).",
             found.get("visits", 0),
         ).format(
             visits=formatting.count(found.get("visits")),
             items=formatting.count(found.get("items")),
             rows=formatting.count(found.get("rows_read")),
-            shape=_("a row per visit") if found.get("shape") == "wide" else _("a row per item"),
+            shape=_("a file with a row per visit") if found.get("shape") == "wide" else _("a file with a row per item"),
         )
     ]
     if found.get("not_applicable"):
@@ -243,7 +243,7 @@ def view(workspace: Workspace, dataset_id: int) -> AuditView:
             formatting.percent(100 * t.recent),
             formatting.percent(100 * t.before),
             formatting.number(100 * t.change, 1, signed=True),
-            f"{formatting.number(100 * t.low, 1, signed=True)} – {formatting.number(100 * t.high, 1, signed=True)}",
+            f"{formatting.number(100 * t.low, 1, signed=True)}…{formatting.number(100 * t.high, 1, signed=True)}",
             f"{formatting.count(t.visits_recent)} / {formatting.count(t.visits_before)}",
         )
         for t in compliance.trends(data)
@@ -271,11 +271,14 @@ class BranchLink:
 
 def survey_choices(workspace: Workspace, project_id: int) -> tuple[list[Choice], list[Choice]]:
     """The project's surveys with a branch column, and the metrics they hold."""
-    surveys = [
-        d
-        for d in workspace.datasets.list(int(project_id), "survey")
-        if d.latest and BRANCH in (d.meta.get("segments") or ())
-    ]
+    surveys = sorted(  # a survey before reviews, whose stars are a score of their own
+        (
+            d
+            for d in workspace.datasets.list(int(project_id), "survey")
+            if d.latest and BRANCH in (d.meta.get("segments") or ())
+        ),
+        key=lambda d: d.meta.get("source") == "reviews",
+    )
     keys = list(dict.fromkeys(m for d in surveys for m in d.meta.get("metrics") or ()))
     return [Choice(d.name, d.id) for d in surveys], [Choice(metrics.metric(m).name(), m) for m in keys]
 
@@ -330,7 +333,7 @@ class LayerCell:
     """A touchpoint's compliance as the heatmap's second layer shows it."""
 
     share: float
-    text: str  # '82 % (75–88 %)'
+    text: str  # '82 % (75–88)': short, as a map box holds it
     visits: int
     low_n: bool
 
@@ -359,7 +362,8 @@ def layer(
     return {
         row.touchpoint: LayerCell(
             float(row.share),
-            f"{formatting.percent(100 * row.share)} ({_interval(row.low, row.high)})",
+            f"{formatting.percent(100 * row.share)} ({formatting.number(100 * row.low)}–"
+            f"{formatting.number(100 * row.high)})",
             int(row.visits),
             bool(row.low_n),
         )
