@@ -179,13 +179,13 @@ def test_backup_holds_the_project_only_with_dense_ids_and_checked_files(source, 
     assert set(tables) == PROJECT_TABLES == set(manifest["counts"])
     assert manifest["counts"] == {name: len(rows) for name, rows in tables.items()}
     assert manifest["counts"]["projects"] == manifest["counts"]["journeys"] == 1
-    assert manifest["counts"]["datasets"] == 4 and manifest["counts"]["comment_tags"] >= 1
+    assert manifest["counts"]["datasets"] == 6 and manifest["counts"]["comment_tags"] >= 1
     assert "Other" not in files["tables.json"].decode()
     for name, rows in tables.items():
         if name != "alert_settings":
             assert [row["id"] for row in rows] == list(range(1, len(rows) + 1)), name
     assert sorted(files) == sorted(["manifest.json", "tables.json",
-                                    *(f"datasets/{n}.parquet" for n in range(1, 5))])
+                                    *(f"datasets/{n}.parquet" for n in range(1, 7))])
     for row in tables["datasets"]:
         assert row["file"] == f"datasets/{row['id']}.parquet"
         assert manifest["files"][row["file"]]["sha256"] == hashlib.sha256(files[row["file"]]).hexdigest()
@@ -205,7 +205,7 @@ def test_backup_is_deterministic_and_written_to_a_path(source, backup, tmp_path)
     summary = write_backup(workspace, project_id, tmp_path / "demo.cxwb.zip")
     assert (tmp_path / "demo.cxwb.zip").read_bytes() == backup
     assert summary.bytes == len(backup) and summary.project == DEMO_PROJECT and summary.project_id == project_id
-    assert summary.files == tuple(f"datasets/{n}.parquet" for n in range(1, 5))
+    assert summary.files == tuple(f"datasets/{n}.parquet" for n in range(1, 7))
     assert [p.name for p in tmp_path.iterdir()] == ["demo.cxwb.zip"]
 
 
@@ -244,7 +244,7 @@ def test_import_next_to_other_projects_points_every_id_at_its_own_rows(source, b
 
         summary = read_backup(workspace, io.BytesIO(backup))
         project_id = summary.project_id
-        assert summary.project == DEMO_PROJECT and summary.counts["datasets"] == 4
+        assert summary.project == DEMO_PROJECT and summary.counts["datasets"] == 6
         assert [p.name for p in workspace.projects()] == ["Demo copy", DEMO_PROJECT, "Other client"]
         assert (project_view(workspace, other), project_view(workspace, earlier.project_id)) == before
         assert project_view(workspace, project_id) == project_view(*source)
