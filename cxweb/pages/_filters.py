@@ -4,6 +4,8 @@ that the page's content callbacks listen to."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
@@ -40,13 +42,15 @@ def group(label: str, control, width: str = "12rem") -> dbc.InputGroup:
     )
 
 
-def filter_bar(prefix: str, metric: bool = True) -> html.Div:
+def filter_bar(prefix: str, metric: bool = True, asked: Mapping[str, str] | None = None) -> html.Div:
     """The bar's layout: ids ``{prefix}-project``, ``-journey``, ``-dataset``, ``-metric``, ``-window``,
-    ``-dates``, ``-segments`` and the ``-selection`` store."""
-
+    ``-dates``, ``-segments`` and the ``-selection`` store; ``asked`` holds the page address's ``dataset`` and
+    ``metric`` chosen first when the project has them (a link to the heatmap of the reviews' stars)."""
+    asked = asked or {}
     return html.Div(
         [
             dcc.Store(id=f"{prefix}-selection"),
+            dcc.Store(id=f"{prefix}-asked", data=asked.get("dataset")),
             html.Div(
                 [
                     group(
@@ -56,7 +60,9 @@ def filter_bar(prefix: str, metric: bool = True) -> html.Div:
                     group(_("Dataset"), dbc.Select(id=f"{prefix}-dataset", options=[]), "14rem"),
                     dbc.RadioItems(
                         id=f"{prefix}-metric",
-                        value=selections.DEFAULT_METRIC,
+                        value=asked.get("metric")
+                        if asked.get("metric") in selections.METRICS
+                        else selections.DEFAULT_METRIC,
                         inline=True,
                         className="btn-group btn-group-sm cx-metric",
                         inputClassName="btn-check",
@@ -132,13 +138,14 @@ def register(prefix: str) -> None:
         Output(f"{prefix}-dataset", "value"),
         Input(f"{prefix}-journey", "value"),
         State(f"{prefix}-project", "value"),
+        State(f"{prefix}-asked", "data"),
     )
-    def choose_journey(journey_id, project_id):
+    def choose_journey(journey_id, project_id, asked):
         if not project_id:
             return [], None
         journey = int(journey_id) if journey_id else None
         options, chosen = selections.survey_choices(workspace(), int(project_id), journey)
-        return _options(options), chosen
+        return _options(options), next((c.value for c in options if str(c.value) == asked), chosen)
 
     @callback(
         Output(f"{prefix}-dates", "start_date"),

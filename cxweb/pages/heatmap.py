@@ -45,7 +45,7 @@ HEADERS = i18n.Labels(
 # ------------------------------------------------------------------ layout
 
 
-def layout(**_query) -> html.Div:
+def layout(**query) -> html.Div:
     """Filter bar, compare controls, then tabs: journey map with breaks and detail, matrix, all breaks."""
     return html.Div(
         [
@@ -54,7 +54,7 @@ def layout(**_query) -> html.Div:
             dcc.Store(id="hm-matrix-values", data=[]),
             dcc.Store(id="hm-break-items", data=[]),
             dcc.Store(id="hm-graph-resized"),
-            _filters.filter_bar("hm"),
+            _filters.filter_bar("hm", asked=query),
             html.Div(
                 [
                     dbc.InputGroup(

@@ -9,6 +9,7 @@ edited text, a reply added) and writes the next version; an import that fails wr
 
 from __future__ import annotations
 
+import re
 import statistics
 import tempfile
 from collections.abc import Sequence
@@ -35,6 +36,13 @@ SOURCE = "reviews"  # meta["source"] of a reviews dataset
 # What tells one version of a review from another: a row whose every one of these is the same is unchanged.
 _COMPARED = ("ts", "touchpoint", "stars", "comment", "reply", "reply_ts", "branch", "platform")
 LEVELS = ("branch", "platform")  # what the reply KPIs are grouped by
+APP_STORES = ("App Store", "Google Play")  # the platforms suggested for the app's touchpoint
+# A touchpoint taken for the branch visit or the app by its key or name (English, Czech, Polish), else its channel.
+_VISIT = (
+    re.compile(r"pick-?up|branch|visit|store|showroom|pobo[čc]k|provozov|v[ýy]dej|oddzia|plac[oó]wk|sklep"),
+    ("branch", "store", "in person", "showroom"),
+)
+_APP = (re.compile(r"\bapp\b|aplikac"), ("app",))
 
 
 @dataclass(frozen=True)
@@ -66,17 +74,36 @@ class ReplyKpi:
     timed: int  # replies with a date (the median's n)
 
 
+@dataclass(frozen=True)
+class Routing:
+    """What the import form offers for a journey: its touchpoints as (name, key), the default touchpoint suggested
+    (the branch visit) and the rules suggested (the app stores to the app), as a rules text."""
+
+    touchpoints: list[tuple[str, str]]
+    default: str | None
+    rules: str
+
+
+def routing(workspace: Workspace, journey_id: int) -> Routing:
+    """The journey's touchpoints with the routing suggested for its reviews."""
+    touchpoints = workspace.journey(int(journey_id)).journey.touchpoints
+
+    def find(pattern: re.Pattern, channels: tuple[str, ...]) -> str | None:
+        named = (tp.key for tp in touchpoints if pattern.search(f"{tp.key} {tp.name}".lower()))
+        return next(named, None) or next((tp.key for tp in touchpoints if tp.channel in channels), None)
+
+    app = find(*_APP)
+    default = find(*_VISIT) or (touchpoints[0].key if touchpoints else None)
+    rules = "\n".join(f"{store} = {app}" for store in APP_STORES) if app and app != default else ""
+    return Routing([(tp.name, tp.key) for tp in touchpoints], default, rules)
+
+
 def reviews_datasets(workspace: Workspace, project_id: int) -> list[DatasetInfo]:
     """The project's reviews datasets (latest versions), newest first."""
     found = [
         d for d in workspace.datasets.list(int(project_id), "survey") if d.latest and d.meta.get("source") == SOURCE
     ]
     return sorted(found, key=lambda d: d.created_at, reverse=True)
-
-
-def touchpoint_choices(workspace: Workspace, journey_id: int) -> list[tuple[str, str]]:
-    """The journey's touchpoints as (name, key), for the default touchpoint and the rules."""
-    return [(tp.name, tp.key) for tp in workspace.journey(int(journey_id)).journey.touchpoints]
 
 
 def import_reviews(
@@ -104,7 +131,7 @@ def import_reviews(
         raise access.refused()
     name = " ".join((name or _(DEFAULT_NAME)).split())
     rules = reviews.parse_routes(routes) if isinstance(routes, str) else tuple(routes)
-    keys = [key for _name, key in touchpoint_choices(workspace, journey_id)]
+    keys = [tp.key for tp in workspace.journey(journey_id).journey.touchpoints]
     with tempfile.TemporaryDirectory(prefix="cxwb-reviews-") as folder:
         if isinstance(source, bytes):
             path = Path(folder) / Path(filename or "reviews.csv").name
@@ -142,6 +169,19 @@ def import_reviews(
         dataset,
         merged.num_rows,
     )
+
+
+@dataclass(frozen=True)
+class ReplyOverview:
+    """A reviews dataset's reply KPIs per branch and per platform."""
+
+    branches: list[ReplyKpi]
+    platforms: list[ReplyKpi]
+
+
+def reply_overview(workspace: Workspace, dataset_id: int, min_n: int = metrics.DEFAULT_MIN_N) -> ReplyOverview:
+    """The reply KPIs the Reviews tab shows: per branch, then per platform."""
+    return ReplyOverview(*(reply_kpis(workspace, dataset_id, by, min_n) for by in LEVELS))
 
 
 def reply_kpis(
