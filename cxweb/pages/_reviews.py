@@ -212,9 +212,9 @@ def show_kpis(dataset_id):
         html.Div(
             [
                 html.H6(_("Replies per branch")),
-                _kpi_table(found.branches, _("Branch"), "rv-branches"),
+                _kpi_table(found.branches, _("Branch"), "rv-branches", found.min_n),
                 html.H6(_("Replies per platform"), className="mt-3"),
-                _kpi_table(found.platforms, _("Platform"), "rv-platforms"),
+                _kpi_table(found.platforms, _("Platform"), "rv-platforms", found.min_n),
             ]
         ),
         link,
@@ -250,7 +250,7 @@ def _report(result: reviews.ImportResult) -> dbc.Alert:
     return dbc.Alert(lines, color="warning" if result.refused else "success", className="py-2 small")
 
 
-def _kpi_table(rows: list[reviews.ReplyKpi], level: str, id_: str) -> html.Div | dbc.Table:
+def _kpi_table(rows: list[reviews.ReplyKpi], level: str, id_: str, min_n: int) -> html.Div | dbc.Table:
     """One row per branch or platform: reviews, replies, the reply rate with its interval, the median reply time;
     a group with fewer reviews than the minimum greyed and flagged."""
     if not rows:
@@ -282,7 +282,11 @@ def _kpi_table(rows: list[reviews.ReplyKpi], level: str, id_: str) -> html.Div |
         )
         for row in rows
     ]
-    return dbc.Table([header, html.Tbody(body)], size="sm", hover=True, striped=True, className="small", id=id_)
+    table = dbc.Table([header, html.Tbody(body)], size="sm", hover=True, striped=True, className="small", id=id_)
+    if not any(row.rate.low_n for row in rows):
+        return table
+    note = _("◌ fewer than {n} reviews: read with care").format(n=formatting.count(min_n))
+    return html.Div([table, html.P(note, className="small text-muted")])
 
 
 def _reply_time(hours: float | None) -> str:

@@ -39,7 +39,9 @@ LEVELS = ("branch", "platform")  # what the reply KPIs are grouped by
 APP_STORES = ("App Store", "Google Play")  # the platforms suggested for the app's touchpoint
 # A touchpoint taken for the branch visit or the app by its key or name (English, Czech, Polish), else its channel.
 _VISIT = (
-    re.compile(r"pick-?up|branch|visit|store|showroom|pobo[čc]k|provozov|v[ýy]dej|oddzia|plac[oó]wk|sklep"),
+    re.compile(
+        r"pick-?up.point|branch|visit|store|showroom|pobo[čc]k|provozov|v[ýy]dejn|oddzia|plac[oó]wk|sklep|odbior"
+    ),
     ("branch", "store", "in person", "showroom"),
 )
 _APP = (re.compile(r"\bapp\b|aplikac"), ("app",))
@@ -177,11 +179,13 @@ class ReplyOverview:
 
     branches: list[ReplyKpi]
     platforms: list[ReplyKpi]
+    min_n: int  # fewer reviews than this: the rate is flagged
 
 
 def reply_overview(workspace: Workspace, dataset_id: int, min_n: int = metrics.DEFAULT_MIN_N) -> ReplyOverview:
     """The reply KPIs the Reviews tab shows: per branch, then per platform."""
-    return ReplyOverview(*(reply_kpis(workspace, dataset_id, by, min_n) for by in LEVELS))
+    branches, platforms = (reply_kpis(workspace, dataset_id, by, min_n) for by in LEVELS)
+    return ReplyOverview(branches, platforms, min_n)
 
 
 def reply_kpis(
