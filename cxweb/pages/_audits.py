@@ -69,7 +69,7 @@ def layout() -> html.Div:
                             ),
                             dbc.Textarea(
                                 id="au-mapping",
-                                placeholder=_("Výdejní místo = Pick-up point collection"),
+                                placeholder=_("Pick-up desk = Pick-up point collection"),
                                 rows=3,
                                 className="mb-1",
                             ),
