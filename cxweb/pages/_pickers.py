@@ -8,6 +8,19 @@ from cxweb.pages._context import current_user, workspace
 from workbench.core.i18n import gettext as _
 
 
+def journey_options(project_id, current) -> tuple[list[dict], str | None]:
+    """A project's journeys as a select's options, and the one chosen: ``current`` while the project has it, else
+    the first (none without a project)."""
+    from workbench.features import selection
+
+    if not project_id:
+        return [], None
+    journeys, first = selection.journey_choices(workspace(), int(project_id))
+    ids = [str(choice.value) for choice in journeys]
+    options = [{"label": choice.label, "value": str(choice.value)} for choice in journeys]
+    return options, current if current in ids else (str(first) if first is not None else None)
+
+
 def project_options() -> list[dict]:
     """The workspace's projects as a select's options."""
     return [{"label": p.name, "value": p.id} for p in workspace().projects()]

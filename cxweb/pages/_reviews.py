@@ -11,11 +11,11 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from cxweb.pages import _busy
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from cxweb.pages._pickers import project_picker
+from cxweb.pages._pickers import journey_options, project_picker
 from workbench.core import formatting, uploads
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
-from workbench.features import reviews, selection
+from workbench.features import reviews
 
 HOURS_SHOWN = 48  # a median reply time up to two days is shown in hours, a longer one in days
 
@@ -104,14 +104,7 @@ def layout() -> html.Div:
 )
 def choose_project(project_id, current):
     """The project's journeys (the first chosen unless one already is)."""
-    if not project_id:
-        return [], None
-    journeys, first = selection.journey_choices(workspace(), int(project_id))
-    ids = [str(choice.value) for choice in journeys]
-    return (
-        [{"label": choice.label, "value": str(choice.value)} for choice in journeys],
-        current if current in ids else (str(first) if first is not None else None),
-    )
+    return journey_options(project_id, current)
 
 
 @callback(

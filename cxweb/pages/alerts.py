@@ -9,14 +9,14 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from cxweb.pages import _busy, _locale
 from cxweb.pages._context import author, new_action_href, workspace
 from cxweb.pages._filters import group
-from cxweb.pages._pickers import project_picker, user_box
+from cxweb.pages._pickers import journey_options, project_picker, user_box
 from workbench.core import formatting, i18n, metrics
 from workbench.core.alerting import KIND_NAMES, KINDS, STATUS_NAMES
 from workbench.core.errors import ConflictError, WorkspaceError
 from workbench.core.i18n import N_, ngettext
 from workbench.core.i18n import gettext as _
 from workbench.core.metrics import NAMES as METRIC_NAMES
-from workbench.features import alerts, selection
+from workbench.features import alerts
 
 dash.register_page(
     __name__,
@@ -218,14 +218,7 @@ def _rule_form() -> dbc.Card:
 )
 def choose_project(project_id, current):
     """The project's journeys (the first chosen unless one already is)."""
-    if not project_id:
-        return [], None
-    journeys, first = selection.journey_choices(workspace(), int(project_id))
-    ids = [str(choice.value) for choice in journeys]
-    return (
-        [{"label": choice.label, "value": str(choice.value)} for choice in journeys],
-        current if current in ids else (str(first) if first is not None else None),
-    )
+    return journey_options(project_id, current)
 
 
 @callback(
