@@ -278,7 +278,9 @@ def _kpi_table(rows: list[reviews.ReplyKpi], level: str, id_: str, min_n: int) -
     table = dbc.Table([header, html.Tbody(body)], size="sm", hover=True, striped=True, className="small", id=id_)
     if not any(row.rate.low_n for row in rows):
         return table
-    note = _("◌ fewer than {n} reviews: read with care").format(n=formatting.count(min_n))
+    note = ngettext(
+        "◌ fewer than {n} review: read with care", "◌ fewer than {n} reviews: read with care", min_n
+    ).format(n=formatting.count(min_n))
     return html.Div([table, html.P(note, className="small text-muted")])
 
 
