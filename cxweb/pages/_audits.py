@@ -265,7 +265,11 @@ def _table(rows: list[features.Row]) -> dbc.Table:
 def _falling(rows: list[features.Falling]):
     if not rows:
         return html.P(
-            _("No branch's compliance fell significantly in its last three months."), className="small text-muted"
+            _(
+                "No branch's compliance fell significantly in its last three months (at a false-discovery rate of "
+                "5 % over the branches)."
+            ),
+            className="small text-muted",
         )
     head = html.Thead(
         html.Tr(
@@ -294,7 +298,14 @@ def _falling(rows: list[features.Falling]):
             for r in rows
         ]
     )
-    return dbc.Table([head, body], size="sm", className="au-falling")
+    note = html.P(
+        _(
+            "Listed when the fall is significant at a false-discovery rate of 5 % over all branches compared "
+            "(Benjamini–Hochberg): of such a list, about 1 in 20 may be chance."
+        ),
+        className="small text-muted",
+    )
+    return html.Div([dbc.Table([head, body], size="sm", className="au-falling"), note])
 
 
 @callback(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workbench.core import clustered, metrics
@@ -35,6 +35,7 @@ GROUPS = {
     "month": ("month",),
 }
 RECENT_MONTHS = 3  # a branch's trend: its last three months against the three before
+FALLING_FDR = 0.05  # false-discovery rate of the falling branches' list (Benjamini–Hochberg), as for break lists
 
 
 @dataclass(frozen=True)
@@ -129,17 +130,23 @@ class Trend:
     low: float
     high: float
     p_value: float
+    q_value: float
     visits_recent: int
     visits_before: int
     falling: bool
 
 
 def trends(
-    data: pandas.DataFrame, months: int = RECENT_MONTHS, confidence: float = metrics.DEFAULT_CONFIDENCE
+    data: pandas.DataFrame,
+    months: int = RECENT_MONTHS,
+    confidence: float = metrics.DEFAULT_CONFIDENCE,
+    fdr: float = FALLING_FDR,
 ) -> list[Trend]:
     """Per branch: compliance in the data's last ``months`` months against the ``months`` before, tested with the
-    visit-clustered CR2 t-test (Bell–McCaffrey: few visits); falling when the whole interval is below zero.
-    Branches without visits in both windows are left out. Sorted by change, the steepest fall first."""
+    visit-clustered CR2 t-test (Bell–McCaffrey: few visits); falling when the change is negative and its
+    Benjamini–Hochberg q-value over all branches tested is below ``fdr``: a network of 50 branches tested at 95 %
+    each would list one or two steady branches by chance. Branches without visits in both windows are left out.
+    Sorted by change, the steepest fall first."""
     import numpy as np
     import pandas as pd
 
@@ -162,10 +169,12 @@ def trends(
         shares = [points[cell == side].sum() / ceiling[cell == side].sum() for side in (0, 1)]
         found.append(
             Trend(
-                str(branch), shares[0], shares[1], test.difference, test.low, test.high, test.p_value,
-                counts[0], counts[1], bool(test.high < 0),
+                str(branch), shares[0], shares[1], test.difference, test.low, test.high, test.p_value, test.p_value,
+                counts[0], counts[1], False,
             )
         )  # fmt: skip
+    q_values = metrics.benjamini_hochberg([t.p_value for t in found])
+    found = [replace(t, q_value=q, falling=bool(t.change < 0 and q < fdr)) for t, q in zip(found, q_values)]
     return sorted(found, key=lambda t: (t.change, t.branch))
 
 
