@@ -410,10 +410,15 @@ def estimate_frame(
             if f"{metric}_n" not in stats:
                 continue
             n = column(f"{metric}_n")
-            value, se, low, high, low_n = _estimates(stats, metric, confidence, min_n)
+            if n.any():
+                value, se, low, high, low_n = _estimates(stats, metric, confidence, min_n)
+                shares = wilson_formula(column(f"{metric}_top"), n, z) if top is not None else ()
+            else:  # nobody answered it (a survey's review stars): the empty estimates, without the formulas
+                value = se = low = high = np.full(len(stats), np.nan)
+                low_n, shares = np.ones(len(stats), dtype=bool), (value,) * 4
             add(metric, (value, se, low, high), low_n)
             if top is not None:
-                add(top, wilson_formula(column(f"{metric}_top"), n, z))
+                add(top, shares)
                 parts.append((metric, value, se, n))
         weights = COMPOSITE_WEIGHTS if weights is None else weights
         covariances = {

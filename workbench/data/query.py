@@ -685,7 +685,7 @@ def scanned_statistics(query: Query) -> pandas.DataFrame:
 def grouped_statistics(query: Query):
     """The polars plan (a LazyFrame) of :func:`scanned_statistics`: statistics per group, unsorted."""
     data, measured = _scan(query)
-    aggregations = _aggregations("rating" in measured)
+    aggregations = _aggregations("rating" in measured, {m for m in metrics.MEANS if m not in columns(query.sources)})
     if query.metric is not None:
         wanted = metrics.statistic_names(query.metric)
         aggregations = [a for a in aggregations if a.meta.output_name() in wanted]
@@ -716,10 +716,13 @@ def _dates(stamps: pandas.Series):
     return np.append(np.asarray(days.date, dtype=object), [pd.NaT])[codes]  # code −1 (NaT) takes the last
 
 
-def _aggregations(rating: bool) -> list:
+def _aggregations(rating: bool, absent: set[str] | frozenset[str] = frozenset()) -> list:
     """Counts, sums and sums of squares per metric and cross-products per pair of metrics; comparisons of a null
-    answer are null and so never counted."""
+    answer are null and so never counted. The statistics of the ``absent`` metrics (no file has them: a survey's
+    review stars) are zeros, written without a pass over a column of nulls."""
     import polars as pl
+
+    zero = pl.lit(0, pl.Int64)
 
     nps = pl.col("nps")
     aggregations = [
@@ -730,6 +733,9 @@ def _aggregations(rating: bool) -> list:
         (nps <= metrics.DETRACTOR_AT).sum().alias("detractors"),
     ]
     for metric, top in ((m, metrics.TOP_BOX[m]) for m in metrics.MEANS):
+        if metric in absent:
+            aggregations += [zero.alias(f"{metric}_{part}") for part in ("n", "sum", "sumsq", "top")]
+            continue
         score = pl.col(metric).cast(pl.Int16)  # int8 squares would overflow beyond 11
         aggregations += [
             score.count().alias(f"{metric}_n"),
@@ -743,6 +749,9 @@ def _aggregations(rating: bool) -> list:
     answered = {m: score.is_not_null().cast(pl.Int64) for m, score in scores.items()}
     for a, b in metrics.CROSS_PAIRS:
         n, total_a, total_b, product = metrics.cross_columns(a, b)
+        if {a, b} & absent:
+            aggregations += [zero.alias(name) for name in (n, total_a, total_b, product)]
+            continue
         # A product with a null answer is null, which sum() skips: so each sum runs over the rows answering both.
         aggregations += [
             (answered[a] * answered[b]).sum().alias(n),
