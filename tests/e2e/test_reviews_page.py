@@ -5,6 +5,7 @@ reviews count), and opens the heatmap of the reviews' stars from the link."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,7 +16,7 @@ from workbench.repos.datasets import SAMPLE_FOLDER
 pytestmark = pytest.mark.e2e
 
 SAMPLE = SAMPLE_FOLDER / "reviews-cs-cp1250.csv"
-LATER = SAMPLE_FOLDER.parents[2] / "tests" / "data" / "reviews-cs-later.csv"
+LATER = Path(__file__).parents[1] / "data" / "reviews-cs-later.csv"
 NODE_LABEL = "(key) => window.cy && window.cy.getElementById(key).length ? window.cy.getElementById(key).data('label') : ''"
 
 
