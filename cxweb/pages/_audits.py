@@ -328,6 +328,9 @@ def show_link(dataset_id, survey_id, metric):
     return _scatter(link), link.text
 
 
+LABELLED = 12  # branches named beside their points; more would overlap, and the hover names each
+
+
 def _scatter(link: features.BranchLink):
     import plotly.graph_objects as go
 
@@ -352,7 +355,8 @@ def _scatter(link: features.BranchLink):
     ]
     figure = go.Figure(
         go.Scatter(
-            x=100 * points["compliance"], y=points["score"], mode="markers+text", text=names,
+            x=100 * points["compliance"], y=points["score"], mode="markers+text" if len(names) <= LABELLED else "markers",
+            text=names,
             textposition="top center", hovertext=hover, hoverinfo="text", marker={"size": 11, "color": "#0d6efd"},
         )
     )  # fmt: skip

@@ -120,7 +120,7 @@ def choose_journey(journey_id):
         return [], None, "", ""
     found = reviews.routing(workspace(), int(journey_id))
     options = [{"label": f"{name} ({key})", "value": key} for name, key in found.touchpoints]
-    example = "\n".join(f"{store} = {found.default}" for store in reviews.APP_STORES)
+    example = f"Facebook = {found.default}\nPraha* = {found.default}"  # a platform's rule and a location's pattern
     return options, found.default, found.rules, example
 
 

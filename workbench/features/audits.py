@@ -118,6 +118,20 @@ def import_audits(
 def import_summary(info: DatasetInfo) -> list[str]:
     """What an import kept and dropped, in sentences."""
     found = info.meta.get("import") or {}
+    if not found:  # a dataset not imported from a file (the demo's): what it holds
+        return [
+            ngettext(
+                "{visits} visit to {branches} branches from {start} to {end}; a checklist of {items} items.",
+                "{visits} visits to {branches} branches from {start} to {end}; a checklist of {items} items.",
+                info.meta.get("visits", 0),
+            ).format(
+                visits=formatting.count(info.meta.get("visits")),
+                branches=formatting.count(len(info.meta.get("branches") or ())),
+                start=formatting.date(_day(info.meta.get("date_from"))),
+                end=formatting.date(_day(info.meta.get("date_to"))),
+                items=formatting.count(info.meta.get("items")),
+            )
+        ]
     lines = [
         ngettext(
             "{visits} visit, {items} checklist items kept from {rows} rows ({shape}).",
@@ -147,6 +161,10 @@ def import_summary(info: DatasetInfo) -> list[str]:
     if found.get("unused"):
         lines.append(_("Mapping entries naming no section or item: {names}.").format(names=", ".join(found["unused"])))
     return lines
+
+
+def _day(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text[:10]) if text else None
 
 
 def audit_choices(workspace: Workspace, project_id: int) -> list[Choice]:

@@ -44,7 +44,8 @@ _VISIT = (
     ),
     ("branch", "store", "in person", "showroom"),
 )
-_APP = (re.compile(r"\bapp\b|aplikac"), ("app",))
+# A shop without an app of its own: its app-store reviews are about ordering online, on the product pages.
+_APP = (re.compile(r"\bapp\b|aplikac|mobile|product.page|e-?shop|online.(?:shop|store|order)"), ("app",))
 
 
 @dataclass(frozen=True)
