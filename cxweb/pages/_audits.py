@@ -235,7 +235,7 @@ def _table(rows: list[features.Row]) -> dbc.Table:
             [
                 html.Th(_("Name")),
                 html.Th(_("Compliance")),
-                html.Th(_("95 % interval")),
+                html.Th(_("Interval (95 %)")),
                 html.Th(_("Visits")),
                 html.Th(_("Items")),
             ]
@@ -266,8 +266,8 @@ def _falling(rows: list[features.Falling]):
     if not rows:
         return html.P(
             _(
-                "No branch's compliance fell significantly in its last three months (at a false-discovery rate of "
-                "5 % over the branches)."
+                "No branch's compliance fell significantly in its last three months (false-discovery rate 5 %, "
+                "over the branches)."
             ),
             className="small text-muted",
         )
@@ -278,7 +278,7 @@ def _falling(rows: list[features.Falling]):
                 html.Th(_("Last 3 months")),
                 html.Th(_("3 months before")),
                 html.Th(_("Change (percentage points)")),
-                html.Th(_("95 % interval")),
+                html.Th(_("Interval (95 %)")),
                 html.Th(_("Visits (last / before)")),
             ]
         )
@@ -300,8 +300,8 @@ def _falling(rows: list[features.Falling]):
     )
     note = html.P(
         _(
-            "Listed when the fall is significant at a false-discovery rate of 5 % over all branches compared "
-            "(Benjamini–Hochberg): of such a list, about 1 in 20 may be chance."
+            "Listed when the fall is significant at a false-discovery rate of 5 % (over all branches compared, "
+            "Benjamini–Hochberg): of such a list, about 1 in 20 may be chance."
         ),
         className="small text-muted",
     )

@@ -122,12 +122,12 @@ def _form() -> dbc.Card:
                         ),
                         field(
                             _("KPI conditions, one a line"),
-                            dbc.Textarea(id="crm-thresholds", rows=2, size="sm", placeholder="revenue >= 100000"),
+                            dbc.Textarea(id="crm-thresholds", rows=2, size="sm", placeholder=_("revenue >= 100000")),
                             3,
                         ),
                         field(
                             _("Segment conditions, one a line"),
-                            dbc.Textarea(id="crm-segments", rows=2, size="sm", placeholder="branch = North, South"),
+                            dbc.Textarea(id="crm-segments", rows=2, size="sm", placeholder=_("region = North, South")),
                             3,
                         ),
                         field(_("Owner column (tasks)"), dbc.Input(id="crm-owner", size="sm", list="crm-columns")),

@@ -376,9 +376,9 @@ def _legend(metric: str, colours: list[tuple[str, str]], comparing: bool, audite
             html.Span(
                 ngettext(
                     "✓ audits: mystery-shopping compliance in the same period, points scored out of the maximum "
-                    "(95 % interval); ◌ fewer than {n} visit.",
+                    "(interval 95 %); ◌ fewer than {n} visit.",
                     "✓ audits: mystery-shopping compliance in the same period, points scored out of the maximum "
-                    "(95 % interval); ◌ fewer than {n} visits.",
+                    "(interval 95 %); ◌ fewer than {n} visits.",
                     metrics.DEFAULT_MIN_N,
                 ).format(n=formatting.count(metrics.DEFAULT_MIN_N)),
                 className="me-3",

@@ -268,9 +268,9 @@ def view(workspace: Workspace, dataset_id: int) -> AuditView:
         if t.falling
     ]
     note = ngettext(
-        "Compliance is points scored out of the maximum, with its 95 % interval; the items of one visit count as one "
+        "Compliance is points scored out of the maximum, with its interval (95 %); the items of one visit count as one "
         "cluster. ◌ marks fewer than {n} visit.",
-        "Compliance is points scored out of the maximum, with its 95 % interval; the items of one visit count as one "
+        "Compliance is points scored out of the maximum, with its interval (95 %); the items of one visit count as one "
         "cluster. ◌ marks fewer than {n} visits.",
         metrics.DEFAULT_MIN_N,
     ).format(n=formatting.count(metrics.DEFAULT_MIN_N))

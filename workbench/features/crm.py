@@ -408,7 +408,7 @@ def chance_text(chance: customers.Chance | None) -> str:
         return ""
     return _(
         "Chance alone: of {eligible} customers with an earlier answer, about {expected} are flagged in a run when "
-        "nothing changed for them (95 % of runs: {low} to {high}), {per_year} in a year of answers. Estimated from "
+        "nothing changed for them (in 19 runs of 20: {low} to {high}), {per_year} in a year of answers. Estimated from "
         "{rises} of {pairs} customers whose score rose by {drop} or more (answers vary by ±{noise} points from "
         "one occasion to the next)."
     ).format(
