@@ -24,8 +24,13 @@ def demo(demo_folder, tmp_path_factory):
 def test_the_demo_journey_has_survey_and_kpi_data_attached(demo):
     workspace, project_id = demo
     journey_id = workspace.journeys(project_id)[0].id
-    datasets = {d.kind: d for d in workspace.datasets.list(project_id)}
-    assert {kind: d.name for kind, d in datasets.items()} == DEMO_DATASETS
+    named = {d.name: d for d in workspace.datasets.list(project_id)}
+    assert set(named) == set(DEMO_DATASETS.values())
+    datasets = {key: named[name] for key, name in DEMO_DATASETS.items()}
+    assert {key: d.kind for key, d in datasets.items()} == {"survey": "survey", "kpi_period": "kpi_period",
+                                                           "kpi_customer": "kpi_customer", "reviews": "survey",
+                                                           "audit": "audit"}
+    assert datasets["reviews"].meta["source"] == "reviews" and datasets["reviews"].journey_id == journey_id
     survey = datasets["survey"]
     assert survey.journey_id == journey_id and 180_000 < survey.rows < 220_000
     assert survey.meta["segments"] == ["region", "branch", "channel", "employee", "customer_type"]
@@ -35,7 +40,7 @@ def test_the_demo_journey_has_survey_and_kpi_data_attached(demo):
     assert set(datasets["kpi_period"].meta["kpis"]) == {"revenue", "orders", "churn_rate", "complaints",
                                                         "resolution_hours"}
     assert seed_demo(workspace) == project_id  # seeding twice adds nothing
-    assert len(workspace.datasets.list(project_id)) == 3
+    assert len(workspace.datasets.list(project_id)) == 5
 
 
 def test_the_planted_break_is_found_through_the_query_engine(demo):
@@ -44,7 +49,7 @@ def test_the_planted_break_is_found_through_the_query_engine(demo):
 
     workspace, project_id = demo
     truth = generate(load_template("ecommerce-delivery")).effects  # the same seed as the demo's
-    survey = next(d for d in workspace.datasets.list(project_id) if d.kind == "survey")
+    survey = next(d for d in workspace.datasets.list(project_id) if d.name == DEMO_DATASETS["survey"])
     last_day = dt.date.fromisoformat(survey.meta["date_to"][:10])
     year_before = truth.break_from.replace(year=truth.break_from.year - 1)
 

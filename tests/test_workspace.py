@@ -122,7 +122,7 @@ def test_reopening_a_workspace_keeps_its_data(tmp_path, small_journey):
     again = open_workspace(tmp_path / "ws")
     assert again.journey(journey_id).journey.name == "Shop"
     with sqlite3.connect(tmp_path / "ws" / "workbench.db") as db:
-        assert db.execute("select version_num from alembic_version").fetchone() == ("0012",)  # the newest
+        assert db.execute("select version_num from alembic_version").fetchone() == ("0013",)  # the newest
     again.close()
 
 

@@ -33,6 +33,8 @@ from workbench.data import query
 AREA = "intervals"
 CONFIDENCE = 0.95
 LOWEST = {m: scale[0] for m, scale in metrics.SCALES.items()}
+# The means the simulated network's survey answers (CSAT, CES); review stars share CSAT's estimators, 1–5 as well.
+SURVEYED = tuple(m for m in metrics.MEANS if m in sim.CUTS)
 
 
 def probabilities(metric: str, mean: float) -> np.ndarray:
@@ -174,7 +176,7 @@ def nps_difference_rows(rng: np.random.Generator, runs: int) -> list[Row]:
 def scale_rows(rng: np.random.Generator, runs: int) -> list[Row]:
     """Coverage of the CSAT and CES mean (t) and top-2-box (Wilson) intervals at the network's typical level."""
     rows = []
-    for metric in metrics.MEANS:
+    for metric in SURVEYED:
         p = probabilities(metric, 0.0)
         points = np.arange(len(p)) + LOWEST[metric]
         top = points >= metrics.TOP_BOX[metric]
@@ -221,7 +223,7 @@ def statistics(answers: dict[str, np.ndarray]) -> pd.DataFrame:
         "passives": ((nps > metrics.DETRACTOR_AT) & (nps < metrics.PROMOTER_AT)).sum(axis=1),
         "detractors": (nps <= metrics.DETRACTOR_AT).sum(axis=1),
     }
-    for metric in metrics.MEANS:
+    for metric in SURVEYED:
         x = answers[metric]
         scores[metric] = x
         columns |= {

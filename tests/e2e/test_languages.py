@@ -472,10 +472,52 @@ def journey_map(tour: Tour, label: str) -> None:
     tour.step(f"{label} › compare", compare)
 
 
+def sources(tour: Tour, label: str) -> None:
+    page = tour.page
+    tour.open("/sources", "#rv-kpis table")
+    tour.look("sources-reviews", label)
+
+    def audits() -> None:
+        page.locator("#so-tabs .nav-link").nth(1).click()
+        expect(page.locator("#au-view table").first).to_be_visible(timeout=30_000)
+        expect(page.locator("#au-scatter .scatterlayer .point").first).to_be_attached(timeout=30_000)
+        tour.look("sources-audits", f"{label} › mystery shopping")
+
+    tour.step(f"{label} › mystery shopping", audits)
+
+
+def customer(tour: Tour, label: str) -> None:
+    page = tour.page
+    tour.open("/customer?id=C000001", "#cu-timeline")
+    tour.look("customer", label)
+
+    def search() -> None:
+        page.fill("#cu-search", "C00001")
+        expect(page.locator("#cu-results a").first).to_be_visible(timeout=20_000)
+        tour.look("customer-search", f"{label} › search")
+
+    tour.step(f"{label} › search", search)
+
+
+def crm(tour: Tour, label: str) -> None:
+    page = tour.page
+    tour.open("/crm", "#crm-rule option")
+    presets = page.locator("#crm-rule option[value^='preset:']")
+    expect(presets.first).to_be_attached(timeout=30_000)
+    page.select_option("#crm-rule", presets.nth(4).get_attribute("value"))  # the churn-risk task rule
+    settle(page)
+    page.click("#crm-run")
+    expect(page.locator("#crm-summary")).to_be_visible(timeout=60_000)
+    tour.look("crm", label)
+
+
 PAGES: dict[str, Callable[[Tour, str], None]] = {
     "/": journeys,
     "/map": journey_map,
     "/data": data,
+    "/sources": sources,
+    "/customer": customer,
+    "/crm": crm,
     "/heatmap": heatmap,
     "/leaderboards": leaderboards,
     "/drivers": drivers,
