@@ -25,6 +25,7 @@ from tests.redisserver import redis_server
 from tests.serving import ROOT, Server, copy_workspace, wait_settled
 from workbench.core import formatting
 from workbench.core.access import Scope
+from workbench.features.demo import DEMO_DATASETS
 from workbench.features.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +48,7 @@ def stack(tmp_path, demo_folder):
     with open_workspace(folder) as workspace:
         workspace.users.add("jana", PASSWORD, "Jana Nováková", admin=True)
         project = workspace.projects()[0].id
-        survey = next(d for d in workspace.datasets.list(project) if d.kind == "survey")
+        survey = next(d for d in workspace.datasets.list(project) if d.name == DEMO_DATASETS["survey"])
         journey = workspace.journey(workspace.journeys(project)[0].id).journey  # the form's first
         answers = pandas.read_parquet(workspace.datasets.get(survey.id).path)
     answers = answers[answers["touchpoint"].isin({tp.key for tp in journey.touchpoints})]
@@ -117,7 +118,9 @@ def test_a_check_runs_as_a_job_in_the_worker_and_survives_its_process_killed(sta
     killed = running_job_pid(stack)
     os.kill(killed, signal.SIGKILL)  # as the kernel's out-of-memory killer would
     report = page.locator("#da-report-body")
-    expect(report).to_contain_text(f"{ROWS_SHOWN} rows read, {ROWS_SHOWN} valid", timeout=120_000)  # run again in a new process
+    expect(report).to_contain_text(
+        f"{ROWS_SHOWN} rows read, {ROWS_SHOWN} valid", timeout=120_000
+    )  # run again in a new process
     assert killed != stack.worker.pid  # a process of the worker's pool, not the worker itself
     report.scroll_into_view_if_needed()
     screenshot(page, "team-stack-check-after-kill")
@@ -139,7 +142,8 @@ def test_a_job_whose_worker_dies_every_time_is_reported_failed_and_nothing_is_ke
         os.kill(running_job_pid(stack, start), signal.SIGKILL)  # the worker replaces its process, the job goes back
     expect(page.locator("#app-error")).to_contain_text(  # the job's own sentence, without Dash's English wrapping
         "Something went wrong: The job stopped 2 times before it ended (its worker process ended); it is not run "
-        "again. Nothing was changed.", timeout=120_000
+        "again. Nothing was changed.",
+        timeout=120_000,
     )
     expect(page.locator("#da-report-body")).to_have_count(0)
     page.locator("#app-error").scroll_into_view_if_needed()
@@ -151,7 +155,7 @@ def test_a_job_whose_worker_dies_every_time_is_reported_failed_and_nothing_is_ke
 def test_a_branch_member_s_deck_is_built_in_the_worker_with_their_scope(stack, page):
     with open_workspace(stack.web.workspace) as workspace:
         project = workspace.projects()[0]
-        survey = next(d for d in workspace.datasets.list(project.id) if d.kind == "survey")
+        survey = next(d for d in workspace.datasets.list(project.id) if d.name == DEMO_DATASETS["survey"])
         branches = set(pandas.read_parquet(workspace.datasets.get(survey.id).path, columns=["branch"])["branch"])
         own = sorted(branches)[0]
         workspace.users.add("pobocka", PASSWORD, "Pobočka")
