@@ -9,12 +9,13 @@ from dash import Input, Output, State, callback, dcc, html
 
 from cxweb.pages import _busy
 from cxweb.pages._context import workspace
-from cxweb.pages._pickers import project_picker
+from cxweb.pages._pickers import project_picker, sample_picker
 from workbench.core import formatting, uploads
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
 from workbench.export import figures
 from workbench.features import audits as features
+from workbench.features.data import sample_path
 
 LOW_N = "◌"
 
@@ -60,6 +61,7 @@ def layout() -> html.Div:
                                     ]
                                 ),
                             ),
+                            sample_picker("au-sample", "audit"),
                             dbc.Label(
                                 _(
                                     "Sections or items on touchpoints, one a line (a section of a "
@@ -178,19 +180,21 @@ def show_file(filename):
     State("au-name", "value"),
     State("au-project", "value"),
     State("au-journey", "value"),
+    State("au-sample", "value"),
     prevent_initial_call=True,
 )
-def import_file(_clicks, contents, filename, mapping, name, project_id, journey_id):
-    """Import the uploaded export; its report, or what is wrong with it (file, row, column), in words."""
+def import_file(_clicks, contents, filename, mapping, name, project_id, journey_id, sample):
+    """Import the uploaded export (else the chosen sample); its report, or what is wrong with it (file, row,
+    column), in words."""
     if not (project_id and journey_id):
         return dbc.Alert(_("Choose a project with a journey first."), color="warning", className="py-2")
     try:
-        content = uploads.decode(contents, filename)
+        chosen = sample_path(sample, "audit") if contents is None else None
+        source = chosen or (uploads.decode(contents, filename), filename or "")
         journey = features.touchpoints(workspace(), int(journey_id))
         info = features.import_audits(
-            workspace(), int(project_id), int(journey_id), (content, filename or ""),
-            features.parse_mapping(mapping, journey), name,
-        )  # fmt: skip
+            workspace(), int(project_id), int(journey_id), source, features.parse_mapping(mapping, journey), name
+        )
     except ValueError as error:
         return dbc.Alert(str(error), color="danger", className="py-2 au-error")
     lines = features.import_summary(info)

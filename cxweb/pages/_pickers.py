@@ -41,3 +41,19 @@ def user_box(id_: str) -> dbc.Input:
     return dbc.Input(
         id=id_, placeholder=_("your name (for the history)"), debounce=True, persistence=True, persistence_type="local"
     )
+
+
+def sample_picker(id_: str, source: str) -> dbc.InputGroup:
+    """A choice of the sample exports of ``source`` ("reviews", "audit") shipped with the workbench, to import
+    instead of an uploaded file."""
+    from workbench.features.data import sample_choices
+
+    options = [{"label": f"{name} · {said}" if said else name, "value": name} for name, said in sample_choices(source)]
+    return dbc.InputGroup(
+        [
+            dbc.InputGroupText(_("…or a sample file")),
+            dbc.Select(id=id_, options=[{"label": _("— none —"), "value": ""}, *options], value=""),
+        ],
+        size="sm",
+        className="mb-2",
+    )

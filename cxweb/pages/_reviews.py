@@ -11,11 +11,12 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from cxweb.pages import _busy
 from cxweb.pages._context import workspace
 from cxweb.pages._filters import group
-from cxweb.pages._pickers import journey_options, project_picker
+from cxweb.pages._pickers import journey_options, project_picker, sample_picker
 from workbench.core import formatting, uploads
 from workbench.core.i18n import gettext as _
 from workbench.core.i18n import ngettext
 from workbench.features import reviews
+from workbench.features.data import sample_path
 
 HOURS_SHOWN = 48  # a median reply time up to two days is shown in hours, a longer one in days
 
@@ -52,6 +53,7 @@ def layout() -> html.Div:
                                 [html.I(className="fa-solid fa-file-arrow-up me-2"), html.Span(id="rv-file")]
                             ),
                         ),
+                        sample_picker("rv-sample", "reviews"),
                         html.Div(
                             [
                                 group(_("Dataset"), dbc.Input(id="rv-name", value=_(reviews.DEFAULT_NAME)), "16rem"),
@@ -142,14 +144,16 @@ def show_file(filename):
     State("rv-rules", "value"),
     State("rv-name", "value"),
     State("rv-platform", "value"),
+    State("rv-sample", "value"),
     prevent_initial_call=True,
 )
-def import_file(_clicks, contents, filename, project_id, journey_id, default, rules, name, platform):
-    """Import the uploaded export and say what it did."""
+def import_file(_clicks, contents, filename, project_id, journey_id, default, rules, name, platform, sample):
+    """Import the uploaded export (else the chosen sample) and say what it did."""
     if not (project_id and journey_id):
         return dbc.Alert(_("Choose a project and a journey first."), color="warning", className="py-2 small"), no_update
     try:
-        content = uploads.decode(contents, filename)
+        chosen = sample_path(sample, "reviews") if contents is None else None
+        content = chosen or uploads.decode(contents, filename)
         result = reviews.import_reviews(
             workspace(),
             int(project_id),
@@ -219,9 +223,11 @@ def _report(result: reviews.ImportResult) -> dbc.Alert:
     """What an import did, in sentences, with the rows it left out named."""
     counts = [
         ngettext("{n} review read", "{n} reviews read", result.read).format(n=formatting.count(result.read)),
-        ngettext("{n} new", "{n} new", result.new).format(n=formatting.count(result.new)),
-        ngettext("{n} updated", "{n} updated", result.updated).format(n=formatting.count(result.updated)),
-        ngettext("{n} already there", "{n} already there", result.unchanged).format(
+        ngettext("{n} new review", "{n} new reviews", result.new).format(n=formatting.count(result.new)),
+        ngettext("{n} review updated", "{n} reviews updated", result.updated).format(
+            n=formatting.count(result.updated)
+        ),
+        ngettext("{n} review already there", "{n} reviews already there", result.unchanged).format(
             n=formatting.count(result.unchanged)
         ),
         ngettext("{n} row refused", "{n} rows refused", result.refused).format(n=formatting.count(result.refused)),

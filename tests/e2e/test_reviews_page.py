@@ -17,7 +17,9 @@ pytestmark = pytest.mark.e2e
 
 SAMPLE = SAMPLE_FOLDER / "reviews-cs-cp1250.csv"
 LATER = Path(__file__).parents[1] / "data" / "reviews-cs-later.csv"
-NODE_LABEL = "(key) => window.cy && window.cy.getElementById(key).length ? window.cy.getElementById(key).data('label') : ''"
+NODE_LABEL = (
+    "(key) => window.cy && window.cy.getElementById(key).length ? window.cy.getElementById(key).data('label') : ''"
+)
 
 
 def upload(page, path) -> None:
@@ -33,8 +35,10 @@ def test_the_czech_export_is_imported_with_its_reply_kpis_and_stars_on_the_heatm
     page.fill("#rv-name", "Recenze 2026")
     upload(page, SAMPLE)
     counts = page.locator("#rv-counts")
-    expect(counts).to_have_text("120 reviews read · 120 new · 0 updated · 0 already there · 0 rows refused",
-                                timeout=30_000)
+    expect(counts).to_have_text(
+        "120 reviews read · 120 new reviews · 0 reviews updated · 0 reviews already there · 0 rows refused",
+        timeout=30_000,
+    )
     expect(page.locator("#rv-report")).to_contain_text("Saved as Recenze 2026 · v1: 120 reviews.")
     expect(page.locator("#rv-dataset option:checked")).to_have_text("Recenze 2026 · v1")
     branches = page.locator("#rv-branches")
@@ -52,8 +56,10 @@ def test_the_czech_export_is_imported_with_its_reply_kpis_and_stars_on_the_heatm
     screenshot(page, "reviews-tab")
 
     upload(page, LATER)
-    expect(counts).to_have_text("75 reviews read · 15 new · 2 updated · 58 already there · 0 rows refused",
-                                timeout=30_000)
+    expect(counts).to_have_text(
+        "75 reviews read · 15 new reviews · 2 reviews updated · 58 reviews already there · 0 rows refused",
+        timeout=30_000,
+    )
     expect(page.locator("#rv-report")).to_contain_text("Saved as Recenze 2026 · v2: 135 reviews.")
     expect(page.locator("#rv-dataset option:checked")).to_have_text("Recenze 2026 · v2")
     expect(page.locator("#rv-heatmap")).to_have_attribute(

@@ -19,8 +19,8 @@ from babel.messages.pofile import read_po
 from workbench.core import i18n
 
 SHORT = 25  # a message shorter than this counts only as a whole line or text node; a longer one as a substring
-# Data, not interface: the verbatims of comments (the heatmap's detail, the comment browser, the coding card) and the
-# rows of a file being imported. Plotly's own toolbar is not the app's text.
+# Data, not interface: the verbatims of comments (the heatmap's detail, the comment browser, the coding card, the
+# customer card), the rows of a file being imported and of a CRM list. Plotly's own toolbar is not the app's text.
 DATA = ", ".join(
     [
         "#hm-detail-card .hm-comment",
@@ -28,6 +28,8 @@ DATA = ", ".join(
         "#cm-grid [col-id='comment']",
         "#da-preview",
         "#cm-theme-table td:nth-child(2)",  # a theme's keywords
+        "#cu-kpis td:first-child, .cu-comment",  # a customer's KPI columns as the file names them, their comments
+        "#crm-table td",  # a CRM list's rows: customers, their comments and data columns
         "#da-segments label, #da-kpis label, #da-wide-table tbody td:first-child",  # the file's column names
         ".modebar-container",
     ]

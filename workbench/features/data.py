@@ -135,9 +135,15 @@ def open_sample(name: str) -> dict | None:
     return None if path is None else {"path": str(path), "name": path.name, "kind": ingest.file_kind(path)}
 
 
-def sample_choices() -> list[tuple[str, str]]:
-    """The sample files as (name, what it holds in the reader's language; '' when nothing is said of it)."""
-    return [(p.name, SAMPLE_DESCRIPTIONS.get(p.name, "")) for p in sample_files()]
+def sample_choices(source: str | None = None) -> list[tuple[str, str]]:
+    """The sample files (the Data page's, or with ``source`` those of "reviews" or "audit") as (name, what it holds
+    in the reader's language; '' when nothing is said of it)."""
+    return [(p.name, SAMPLE_DESCRIPTIONS.get(p.name, "")) for p in sample_files(source)]
+
+
+def sample_path(name: str | None, source: str) -> Path | None:
+    """The path of ``source``'s sample file ``name`` (None for no or another name)."""
+    return {p.name: p for p in sample_files(source)}.get(name or "")
 
 
 def source_path(file: Mapping, readable: Sequence[Path]) -> Path:

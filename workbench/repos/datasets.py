@@ -682,20 +682,32 @@ SAMPLE_DESCRIPTIONS = i18n.Labels(
         ),
         "mystery-shopping-cs-cp1250.csv": N_(
             "Mystery-shopping audits, one row per checklist item: 40 visits of 5 branches, yes/no and points "
-            "(Czech CSV, Windows-1250; import it on the Reviews & audits page)"
+            "(Czech CSV, Windows-1250)"
         ),
         "mystery-shopping-en.xlsx": N_(
-            "Mystery-shopping audits, one row per visit: a column per checklist item (Excel; import it on the "
-            "Reviews & audits page)"
+            "Mystery-shopping audits, one row per visit: a column per checklist item (Excel)"
         ),
+        "reviews-cs-cp1250.csv": N_("120 reviews of 5 Czech branches on Google and Facebook (Czech CSV, Windows-1250)"),
+        "reviews-en.json": N_("80 reviews from the app stores and Google, with their ids (JSON)"),
     }
 )
+# Samples of the sources the Reviews & audits page imports (by their names' start), not the Data page's.
+SOURCE_SAMPLES = {"reviews": "reviews-", "audit": "mystery-shopping-"}
 
 
-def sample_files() -> list[Path]:
-    """The sample files shipped with the workbench (``datasets/`` of the repository)."""
+def sample_files(source: str | None = None) -> list[Path]:
+    """The sample files shipped with the workbench (``datasets/`` of the package): the Data page's survey and KPI
+    files, or with ``source`` ("reviews", "audit") that source's exports."""
     folder = SAMPLE_FOLDER
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() in ingest.FILE_KINDS) if folder.exists() else []
+    found = (
+        sorted(p for p in folder.glob("*") if p.suffix.lower() in (*ingest.FILE_KINDS, ".json"))
+        if folder.exists()
+        else []
+    )
+    if source is not None:
+        return [p for p in found if p.name.startswith(SOURCE_SAMPLES[source])]
+    others = tuple(SOURCE_SAMPLES.values())
+    return [p for p in found if p.suffix.lower() in ingest.FILE_KINDS and not p.name.startswith(others)]
 
 
 def survey_meta(table: pa.Table, rating_scale: tuple[float, float] | None = None) -> dict:
