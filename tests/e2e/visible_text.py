@@ -29,7 +29,7 @@ DATA = ", ".join(
         "#da-preview",
         "#cm-theme-table td:nth-child(2)",  # a theme's keywords
         "#cu-kpis td:first-child, .cu-comment",  # a customer's KPI columns as the file names them, their comments
-        "#crm-table td",  # a CRM list's rows: customers, their comments and data columns
+        "#crm-table td, #crm-columns-note",  # a CRM list's rows; the columns a rule may name, as the data names them
         "#da-segments label, #da-kpis label, #da-wide-table tbody td:first-child",  # the file's column names
         ".modebar-container",
     ]
