@@ -233,37 +233,31 @@ def show_view(dataset_id):
     )
 
 
+def _grid(headers: list[str], rows: list[html.Tr], class_name: str) -> dbc.Table:
+    """A small table of the tab: its column names and its rows."""
+    head = html.Thead(html.Tr([html.Th(name) for name in headers]))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className=class_name)
+
+
 def _table(rows: list[features.Row]) -> dbc.Table:
-    head = html.Thead(
+    lines = [
         html.Tr(
             [
-                html.Th(_("Name")),
-                html.Th(_("Compliance")),
-                html.Th(_("Interval (95 %)")),
-                html.Th(_("Visits")),
-                html.Th(_("Items")),
-            ]
+                html.Td(row.name),
+                html.Td(
+                    f"{row.share} {LOW_N}" if row.low_n else row.share,
+                    title=_("Fewer visits than a judgement needs") if row.low_n else None,
+                ),
+                html.Td(row.interval),
+                html.Td(row.visits),
+                html.Td(row.items),
+            ],
+            className="text-muted" if row.low_n else None,
         )
-    )
-    body = html.Tbody(
-        [
-            html.Tr(
-                [
-                    html.Td(row.name),
-                    html.Td(
-                        f"{row.share} {LOW_N}" if row.low_n else row.share,
-                        title=_("Fewer visits than a judgement needs") if row.low_n else None,
-                    ),
-                    html.Td(row.interval),
-                    html.Td(row.visits),
-                    html.Td(row.items),
-                ],
-                className="text-muted" if row.low_n else None,
-            )
-            for row in rows
-        ]
-    )
-    return dbc.Table([head, body], size="sm", hover=True, className="au-table")
+        for row in rows
+    ]
+    headers = [_("Name"), _("Compliance"), _("Interval (95 %)"), _("Visits"), _("Items")]
+    return _grid(headers, lines, "au-table")
 
 
 def _falling(rows: list[features.Falling]):
@@ -275,33 +269,17 @@ def _falling(rows: list[features.Falling]):
             ),
             className="small text-muted",
         )
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(_("Branch")),
-                html.Th(_("Last 3 months")),
-                html.Th(_("3 months before")),
-                html.Th(_("Change (percentage points)")),
-                html.Th(_("Interval (95 %)")),
-                html.Th(_("Visits (last / before)")),
-            ]
-        )
-    )
-    body = html.Tbody(
-        [
-            html.Tr(
-                [
-                    html.Td(r.branch),
-                    html.Td(r.recent),
-                    html.Td(r.before),
-                    html.Td(r.change),
-                    html.Td(r.interval),
-                    html.Td(r.visits),
-                ]
-            )
-            for r in rows
-        ]
-    )
+    headers = [
+        _("Branch"),
+        _("Last 3 months"),
+        _("3 months before"),
+        _("Change (percentage points)"),
+        _("Interval (95 %)"),
+        _("Visits (last / before)"),
+    ]
+    lines = [
+        html.Tr([html.Td(v) for v in (r.branch, r.recent, r.before, r.change, r.interval, r.visits)]) for r in rows
+    ]
     note = html.P(
         _(
             "Listed when the fall is significant at a false-discovery rate of 5 % (over all branches compared, "
@@ -309,7 +287,7 @@ def _falling(rows: list[features.Falling]):
         ),
         className="small text-muted",
     )
-    return html.Div([dbc.Table([head, body], size="sm", className="au-falling"), note])
+    return html.Div([_grid(headers, lines, "au-falling"), note])
 
 
 @callback(
