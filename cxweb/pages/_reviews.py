@@ -122,7 +122,7 @@ def choose_journey(journey_id):
         return [], None, "", ""
     found = reviews.routing(workspace(), int(journey_id))
     options = [{"label": f"{name} ({key})", "value": key} for name, key in found.touchpoints]
-    example = f"Facebook = {found.default}\nPraha* = {found.default}"  # a platform's rule and a location's pattern
+    example = f"Facebook = {found.default}"  # a platform's rule (a location from the data would leak to a scoped eye)
     return options, found.default, found.rules, example
 
 
