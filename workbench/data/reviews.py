@@ -255,8 +255,9 @@ def review_id(
 
 
 def _number(text: str) -> float:
+    """A number as the one formatter reads typed numbers ('4,0', '4.0'); NaN for none."""
     try:
-        return float(text.replace(",", "."))
+        return formatting.decimal(text)
     except ValueError:
         return math.nan
 
